@@ -1,0 +1,14 @@
+//! Tine's kernel proper: processes, memory, files and system calls, written
+//! without `unsafe` and without touching hardware, so that it can be read
+//! next to Linux and tested on the host. `tine-hal` supplies the machine
+//! through the traits in [`machine`].
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+pub mod abi;
+pub mod machine;
+pub mod proc;

@@ -1,0 +1,127 @@
+//! A task's kernel stack, with the saved user state at its top.
+//!
+//! As in Linux, entering the kernel from user mode pushes the user registers
+//! (`struct pt_regs`) at the very top of the running task's kernel stack;
+//! Tine saves the user's FPU/SSE state (the 512-byte `fxsave` area) right
+//! below them, because Rust code in the kernel may use SSE registers. The
+//! kernel's own call frames grow down from there. A new task's stack gets a
+//! copy of its parent's frame (Linux: `copy_thread()`), so returning from
+//! the kernel on it lands in user mode as the child.
+//!
+//! Layout, in 16-byte units from the bottom (top 16-byte aligned, as the CPU
+//! wants for `rsp0`):
+//!
+//! ```text
+//! [ kernel call frames ... | fxsave area (512) | pad (8) | pt_regs (168) ] top
+//! ```
+
+use alloc::boxed::Box;
+use alloc::vec;
+
+use crate::abi::{PtRegs, PT_REGS_WORDS};
+
+/// Total size of a kernel stack (Linux's THREAD_SIZE is 16 KiB too).
+pub const KSTACK_BYTES: usize = 16 * 1024;
+const WORDS: usize = KSTACK_BYTES / 8;
+/// Words from the top of the stack to the start of `pt_regs`.
+const REGS_AT: usize = WORDS - PT_REGS_WORDS;
+/// Words from the top to the start of the fxsave area (8 bytes of padding
+/// keep it 16-byte aligned).
+const FPU_AT: usize = REGS_AT - 1 - FPU_WORDS;
+const FPU_WORDS: usize = 512 / 8;
+
+/// Bytes from the stack's top down to the fxsave area: the entry code and
+/// `tine-hal` agree on this number.
+pub const FPU_AREA_FROM_TOP: usize = (WORDS - FPU_AT) * 8;
+/// Bytes from the stack's top down to `pt_regs`.
+pub const REGS_FROM_TOP: usize = PT_REGS_WORDS * 8;
+
+#[derive(Clone, Copy)]
+#[repr(C, align(16))]
+struct Chunk([u64; 2]);
+
+/// One task's kernel stack. Owned by the task; never moved while in use
+/// (it lives in its own heap allocation).
+pub struct KernelStack {
+    chunks: Box<[Chunk]>,
+}
+
+/// The user FPU/SSE state in `fxsave` format.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FpuState(pub [u64; FPU_WORDS]);
+
+impl FpuState {
+    /// The state `execve` starts a program with: x87 control word 0x37f,
+    /// MXCSR 0x1f80 (all exceptions masked), as after Linux's `fpu__clear`.
+    pub fn initial() -> Self {
+        let mut w = [0u64; FPU_WORDS];
+        w[0] = 0x037f; // FCW in bytes 0..2
+        w[3] = 0x1f80 | (0xffbf << 32); // MXCSR at byte 24, MXCSR_MASK at 28
+        FpuState(w)
+    }
+}
+
+impl KernelStack {
+    pub fn new() -> Self {
+        KernelStack { chunks: vec![Chunk([0; 2]); WORDS / 2].into_boxed_slice() }
+    }
+
+    fn word(&self, i: usize) -> u64 {
+        self.chunks[i / 2].0[i % 2]
+    }
+
+    fn set_word(&mut self, i: usize, v: u64) {
+        self.chunks[i / 2].0[i % 2] = v;
+    }
+
+    /// The address one past the top: what `rsp0` is set to while the task runs.
+    pub fn top(&self) -> u64 {
+        self.chunks.as_ptr() as u64 + KSTACK_BYTES as u64
+    }
+
+    /// The user registers saved on this (not running) task's stack.
+    pub fn regs(&self) -> PtRegs {
+        let mut w = [0u64; PT_REGS_WORDS];
+        for (i, x) in w.iter_mut().enumerate() {
+            *x = self.word(REGS_AT + i);
+        }
+        PtRegs::from_words(&w)
+    }
+
+    pub fn set_regs(&mut self, regs: &PtRegs) {
+        for (i, x) in regs.to_words().iter().enumerate() {
+            self.set_word(REGS_AT + i, *x);
+        }
+    }
+
+    pub fn fpu(&self) -> FpuState {
+        let mut f = FpuState([0; FPU_WORDS]);
+        for (i, x) in f.0.iter_mut().enumerate() {
+            *x = self.word(FPU_AT + i);
+        }
+        f
+    }
+
+    pub fn set_fpu(&mut self, f: &FpuState) {
+        for (i, x) in f.0.iter().enumerate() {
+            self.set_word(FPU_AT + i, *x);
+        }
+    }
+
+    /// Write a word just below the fxsave area, `depth` words down: how the
+    /// hardware layer lays out the first context-switch frame of a new task.
+    pub fn set_below_fpu(&mut self, depth: usize, v: u64) {
+        self.set_word(FPU_AT - depth, v);
+    }
+
+    /// Address of the word `depth` words below the fxsave area.
+    pub fn addr_below_fpu(&self, depth: usize) -> u64 {
+        self.chunks.as_ptr() as u64 + ((FPU_AT - depth) * 8) as u64
+    }
+}
+
+impl Default for KernelStack {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,233 @@
+//! The CPU's own tables and registers: GDT (laid out as Linux's, so user
+//! programs see the same selectors), TSS with IST stacks, IDT, the syscall
+//! MSRs, CR3, and the legacy interrupt controller.
+
+use core::arch::asm;
+use core::ptr::addr_of;
+
+use x86_64::instructions::port::Port;
+use x86_64::registers::model_specific::Msr;
+use x86_64::structures::tss::TaskStateSegment;
+
+/// Linux's GDT order: __KERNEL_CS = 0x10, __KERNEL_DS = 0x18,
+/// __USER32_CS = 0x23, __USER_DS = 0x2b, __USER_CS = 0x33, TSS at 0x40.
+pub const KERNEL_CS: u16 = 0x10;
+pub const KERNEL_DS: u16 = 0x18;
+const TSS_SEL: u16 = 0x40;
+
+static mut GDT: [u64; 10] = [
+    0,
+    0x00cf9a000000ffff, // 0x08 kernel 32-bit code (unused)
+    0x00af9a000000ffff, // 0x10 kernel code
+    0x00cf92000000ffff, // 0x18 kernel data
+    0x00cffa000000ffff, // 0x23 user 32-bit code (for SYSRET's layout)
+    0x00cff2000000ffff, // 0x2b user data
+    0x00affa000000ffff, // 0x33 user code
+    0,
+    0, // 0x40 TSS, low half
+    0, // TSS, high half
+];
+
+static mut TSS: TaskStateSegment = TaskStateSegment::new();
+
+const IST_SIZE: usize = 16 * 1024;
+#[repr(align(16))]
+struct IstStack(#[allow(dead_code)] [u8; IST_SIZE]);
+static mut IST_STACKS: [IstStack; 3] = [const { IstStack([0; IST_SIZE]) }; 3];
+
+/// IST slots (1-based as the IDT names them) for the exceptions that must
+/// never run on a possibly broken stack.
+pub const IST_DOUBLE_FAULT: u8 = 1;
+pub const IST_NMI: u8 = 2;
+pub const IST_MACHINE_CHECK: u8 = 3;
+
+#[repr(C, packed)]
+struct DescriptorPointer {
+    limit: u16,
+    base: u64,
+}
+
+pub fn init_gdt() {
+    // SAFETY: runs once on the boot CPU before anything else reads the GDT,
+    // TSS or IST stacks; afterwards only `set_kernel_stack` writes the TSS.
+    unsafe {
+        let tss = &mut *core::ptr::addr_of_mut!(TSS);
+        for i in 0..3 {
+            let stack = addr_of!(IST_STACKS[i]) as u64;
+            tss.interrupt_stack_table[i] = x86_64::VirtAddr::new(stack + IST_SIZE as u64);
+        }
+        tss.iomap_base = core::mem::size_of::<TaskStateSegment>() as u16;
+        let base = addr_of!(TSS) as u64;
+        let limit = (core::mem::size_of::<TaskStateSegment>() - 1) as u64;
+        let gdt = &mut *core::ptr::addr_of_mut!(GDT);
+        gdt[8] = limit
+            | ((base & 0xff_ffff) << 16)
+            | (0x89 << 40)
+            | (((base >> 24) & 0xff) << 56);
+        gdt[9] = base >> 32;
+
+        let ptr = DescriptorPointer { limit: (8 * 10 - 1) as u16, base: addr_of!(GDT) as u64 };
+        asm!(
+            "lgdt [{ptr}]",
+            "push {cs}",
+            "lea {tmp}, [rip + 2f]",
+            "push {tmp}",
+            "retfq",
+            "2:",
+            "mov ds, {ds:x}",
+            "mov es, {ds:x}",
+            "mov ss, {ds:x}",
+            "ltr {tss:x}",
+            ptr = in(reg) &ptr,
+            cs = in(reg) KERNEL_CS as u64,
+            tmp = lateout(reg) _,
+            ds = in(reg) KERNEL_DS as u64,
+            tss = in(reg) TSS_SEL as u64,
+        );
+    }
+}
+
+/// The stack the CPU switches to when user mode traps: the top of the
+/// running task's kernel stack.
+pub fn set_kernel_stack(top: u64) {
+    // SAFETY: single CPU, interrupts off in the kernel: nothing else
+    // touches the TSS while this runs.
+    unsafe {
+        (*core::ptr::addr_of_mut!(TSS)).privilege_stack_table[0] = x86_64::VirtAddr::new(top);
+    }
+    crate::trap::set_syscall_stack(top);
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct IdtEntry {
+    offset_low: u16,
+    selector: u16,
+    ist: u8,
+    flags: u8,
+    offset_mid: u16,
+    offset_high: u32,
+    zero: u32,
+}
+
+static mut IDT: [IdtEntry; 256] = [IdtEntry {
+    offset_low: 0,
+    selector: 0,
+    ist: 0,
+    flags: 0,
+    offset_mid: 0,
+    offset_high: 0,
+    zero: 0,
+}; 256];
+
+/// Point IDT vector `v` at `handler`, with an IST slot (0 for none).
+pub fn set_idt_entry(v: usize, handler: u64, ist: u8) {
+    let e = IdtEntry {
+        offset_low: handler as u16,
+        selector: KERNEL_CS,
+        ist,
+        flags: 0x8e, // present, DPL 0, 64-bit interrupt gate (IF cleared)
+        offset_mid: (handler >> 16) as u16,
+        offset_high: (handler >> 32) as u32,
+        zero: 0,
+    };
+    // SAFETY: boot-time only, single CPU, before `lidt` makes it live.
+    unsafe { (*core::ptr::addr_of_mut!(IDT))[v] = e }
+}
+
+pub fn load_idt() {
+    let ptr = DescriptorPointer { limit: (16 * 256 - 1) as u16, base: addr_of!(IDT) as u64 };
+    // SAFETY: the IDT is a static with valid gates for every vector we enable.
+    unsafe { asm!("lidt [{}]", in(reg) &ptr, options(nostack)) }
+}
+
+/// SYSCALL/SYSRET: STAR selectors as Linux (kernel CS 0x10, user base 0x23),
+/// LSTAR = the entry point, FMASK clears IF, DF, TF and AC on entry.
+pub fn init_syscall(entry: u64) {
+    // SAFETY: these MSRs only configure the syscall instruction.
+    unsafe {
+        Msr::new(0xC000_0081).write((0x23u64 << 48) | ((KERNEL_CS as u64) << 32));
+        Msr::new(0xC000_0082).write(entry);
+        Msr::new(0xC000_0084).write(0x4_0700);
+    }
+}
+
+/// Read the user FS base (for arch_prctl and context switches).
+pub fn fs_base() -> u64 {
+    // SAFETY: reading IA32_FS_BASE has no side effects.
+    unsafe { Msr::new(0xC000_0100).read() }
+}
+
+/// Set the user FS base (TLS).
+pub fn set_fs_base(v: u64) {
+    // SAFETY: FS base only affects user-mode %fs accesses; the kernel never uses %fs.
+    unsafe { Msr::new(0xC000_0100).write(v) }
+}
+
+pub fn cr2() -> u64 {
+    let v: u64;
+    // SAFETY: reading CR2 has no side effects.
+    unsafe { asm!("mov {}, cr2", out(reg) v, options(nomem, nostack, preserves_flags)) }
+    v
+}
+
+pub fn cr3() -> u64 {
+    let v: u64;
+    // SAFETY: reading CR3 has no side effects.
+    unsafe { asm!("mov {}, cr3", out(reg) v, options(nomem, nostack, preserves_flags)) }
+    v
+}
+
+/// Switch to the page table rooted at physical address `root` (whose
+/// kernel half is the shared kernel mapping).
+pub fn load_cr3(root: u64) {
+    if cr3() != root {
+        // SAFETY: `root` is a page table whose upper half maps the kernel
+        // exactly as the current one does, so execution continues.
+        unsafe { asm!("mov cr3, {}", in(reg) root, options(nostack, preserves_flags)) }
+    }
+}
+
+pub fn reload_cr3() {
+    // SAFETY: reloading the same root only flushes non-global TLB entries.
+    unsafe { asm!("mov {0}, cr3", "mov cr3, {0}", out(reg) _, options(nostack, preserves_flags)) }
+}
+
+/// Remap the 8259 PICs to vectors 32..48 and unmask the timer (IRQ 0) and
+/// COM1 (IRQ 4).
+pub fn init_pic() {
+    let w = |port: u16, v: u8| {
+        // SAFETY: the 8259 PIC's ports; the standard ICW1-4 sequence.
+        unsafe { Port::new(port).write(v) };
+        // SAFETY: port 0x80 is the traditional I/O delay port.
+        unsafe { Port::<u8>::new(0x80).write(0) };
+    };
+    w(0x20, 0x11);
+    w(0xa0, 0x11);
+    w(0x21, 32);
+    w(0xa1, 40);
+    w(0x21, 4);
+    w(0xa1, 2);
+    w(0x21, 1);
+    w(0xa1, 1);
+    w(0x21, !((1 << 0) | (1 << 4)));
+    w(0xa1, 0xff);
+}
+
+pub fn end_of_interrupt(irq: u8) {
+    // SAFETY: non-specific EOI to the PIC(s) that raised `irq`.
+    unsafe {
+        if irq >= 8 {
+            Port::new(0xa0).write(0x20u8);
+        }
+        Port::new(0x20).write(0x20u8);
+    }
+}
+
+/// Wait for an interrupt with interrupts enabled, then disable them again:
+/// the only place the kernel runs with IF set (the idle loop).
+pub fn idle_wait() {
+    // SAFETY: `sti; hlt` is atomic with respect to interrupts (the STI shadow),
+    // so a wake-up cannot be lost between the check and the halt.
+    unsafe { asm!("sti", "hlt", "cli", options(nomem, nostack)) }
+}

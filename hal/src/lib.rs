@@ -1,0 +1,27 @@
+//! Tine's x86_64 hardware layer. Every `unsafe` block of the project lives
+//! in this crate, each with a `// SAFETY:` line saying why it holds.
+//!
+//! What it gives the rest of the kernel:
+//! - boot ([`boot`], [`start`]): multiboot entry, long mode, early set-up;
+//! - the CPU tables ([`cpu`]): GDT, TSS with IST stacks, IDT, syscall MSRs;
+//! - traps ([`trap`]): exception, interrupt and `syscall` entry and exit,
+//!   with the user frame on the task's kernel stack, and context switch;
+//! - memory ([`mem`], [`phys`]): the direct map, `core`'s `PhysMem` and `Mmu`;
+//! - devices: [`serial`] ports, the [`timer`] (PIT ticks, TSC clock), [`qemu`] exit.
+#![no_std]
+
+extern crate alloc;
+
+pub mod boot;
+pub mod cpu;
+pub mod heap;
+pub mod mem;
+pub mod multiboot;
+pub mod phys;
+pub mod qemu;
+pub mod serial;
+pub mod start;
+pub mod timer;
+pub mod trap;
+
+pub use start::BootInfo;
