@@ -10,5 +10,9 @@ extern crate alloc;
 extern crate std;
 
 pub mod abi;
+pub mod kernel;
 pub mod machine;
+pub mod fs;
+pub mod mm;
 pub mod proc;
+pub mod syscall;

@@ -20,6 +20,8 @@ pub trait Mmu: Sync {
     fn flush_page(&self, va: u64);
     /// Drop all non-global TLB entries.
     fn flush_all(&self);
+    /// Make the page table rooted at physical address `root` the live one.
+    fn activate(&self, root: u64);
 }
 
 /// The console device: bytes out, bytes in (non-blocking).

@@ -231,3 +231,9 @@ pub fn idle_wait() {
     // so a wake-up cannot be lost between the check and the halt.
     unsafe { asm!("sti", "hlt", "cli", options(nomem, nostack)) }
 }
+
+/// CPUID leaf 1 EDX: what Linux reports as AT_HWCAP on x86.
+pub fn hwcap() -> u64 {
+    let r = core::arch::x86_64::__cpuid(1);
+    r.edx as u64
+}

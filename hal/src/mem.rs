@@ -91,7 +91,13 @@ pub unsafe extern "C" fn strlen(s: *const u8) -> usize {
     n
 }
 
-/// The precompiled `alloc` refers to the unwinding personality routine even
-/// though Tine builds with `panic = "abort"` and never unwinds.
+/// The precompiled `alloc` refers to the unwinding personality routine and
+/// `_Unwind_Resume` (its landing pads) even though Tine builds with
+/// `panic = "abort"` and never unwinds; these are never called.
 #[no_mangle]
 pub extern "C" fn rust_eh_personality() {}
+
+#[no_mangle]
+pub extern "C" fn _Unwind_Resume() -> ! {
+    panic!("_Unwind_Resume called, but the kernel never unwinds")
+}

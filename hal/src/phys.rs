@@ -58,6 +58,10 @@ impl Mmu for Tlb {
     fn flush_all(&self) {
         crate::cpu::reload_cr3();
     }
+
+    fn activate(&self, root: u64) {
+        crate::cpu::load_cr3(root);
+    }
 }
 
 pub struct SerialConsole;

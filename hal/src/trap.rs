@@ -14,7 +14,7 @@
 use core::arch::global_asm;
 
 use tine_core::abi::PtRegs;
-use tine_core::proc::kstack::{FPU_AREA_FROM_TOP, KernelStack, REGS_FROM_TOP};
+use tine_core::proc::kstack::{FPU_AREA_FROM_TOP, REGS_FROM_TOP};
 
 use crate::cpu;
 
@@ -312,26 +312,20 @@ extern "C" fn syscall(regs: *mut PtRegs) -> bool {
         && regs.ss == tine_core::abi::USER_DS
 }
 
-/// Prepare a task's kernel stack so that the first switch to it returns
-/// straight to user mode with the frame in its `pt_regs` (Linux:
-/// `copy_thread()` pointing the child at `ret_from_fork`). Returns the
-/// saved stack pointer to switch to.
-pub fn prepare_new_stack(stack: &mut KernelStack) -> u64 {
-    // The context switch pops six callee-saved registers, then returns.
-    for depth in 2..=7 {
-        stack.set_below_fpu(depth, 0);
-    }
-    stack.set_below_fpu(1, tine_return_to_user as *const () as u64);
-    stack.addr_below_fpu(7)
-}
-
 /// Switch from the running kernel context to another: saves this one's
-/// stack pointer in `*prev` and resumes the one saved as `next`.
+/// stack pointer at address `prev_slot` and resumes the one saved as `next`.
 ///
-/// `next` must come from [`prepare_new_stack`] or from an earlier `switch`,
+/// `next` must come from `KernelStack::prepare_first_switch` or an earlier `switch`,
 /// and its stack must still be alive; the caller (the scheduler) keeps a
 /// task's stack until the task has switched away for the last time.
-pub fn switch(prev: &mut u64, next: u64) {
-    // SAFETY: per the contract above, `next` is a valid saved context.
-    unsafe { tine_context_switch(prev, next) }
+pub fn switch(prev_slot: u64, next: u64) {
+    // SAFETY: per the contract above, `next` is a valid saved context and
+    // `prev_slot` the address of a live u64 owned by the scheduler.
+    unsafe { tine_context_switch(prev_slot as *mut u64, next) }
+}
+
+/// The path a new task's first context switch returns to: restore its FPU
+/// state and `pt_regs`, enter user mode (see `KernelStack::prepare_first_switch`).
+pub fn ret_to_user_addr() -> u64 {
+    tine_return_to_user as *const () as u64
 }

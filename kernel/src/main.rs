@@ -1,18 +1,192 @@
+//! The bootable Tine image: wires the hardware layer (`tine-hal`) to the
+//! kernel proper (`tine-core`). It holds the one `Kernel`, routes every trap
+//! into it, and performs the context switches the scheduler asks for.
+//! No logic of its own lives here.
 #![no_std]
 #![no_main]
 #![forbid(unsafe_code)]
+
 extern crate alloc;
-use tine_hal::{klog, BootInfo};
+
+use alloc::vec::Vec;
+
+use spin::Mutex;
+use tine_core::abi::PtRegs;
+use tine_core::kernel::{Kernel, Resched, StdioMode};
+use tine_core::machine::Machine;
+use tine_core::syscall::SyscallOutcome;
+use tine_hal::trap::Trap;
+use tine_hal::{cpu, klog, phys, qemu, timer, BootInfo};
 
 tine_hal::kernel_main!(main);
 
+/// The kernel. Interrupts are off whenever it is locked, and the lock is
+/// dropped before every context switch.
+static KERNEL: Mutex<Option<Kernel>> = Mutex::new(None);
+
+const TIMER_IRQ: u8 = 0;
+const COM1_IRQ: u8 = 4;
+
 fn main(info: BootInfo) -> ! {
-    klog!("tine: main, {} free regions", info.free.len());
-    tine_hal::qemu::exit(0)
+    if info.cmdline.split_whitespace().any(|w| w == "tine.probe=1") {
+        klog!("tine: probe ok");
+        qemu::exit(qemu::EXIT_OK);
+    }
+    let stdio = if info.cmdline.split_whitespace().any(|w| w == "tine.stdio=pipe") {
+        StdioMode::Pipe
+    } else {
+        StdioMode::Tty
+    };
+    let machine = Machine {
+        mem: &phys::DIRECT_MAP,
+        mmu: &phys::TLB,
+        console: &phys::CONSOLE,
+        clock: &timer::CLOCK,
+        log: &phys::LOG,
+    };
+    let free: Vec<(u64, u64)> = info.free.iter().map(|r| (r.start, r.end)).collect();
+    let mut k = Kernel::new(machine, &free, info.kernel_pml4, stdio, cpu::hwcap(), tine_hal::trap::ret_to_user_addr());
+    let stats = k.frames.stats();
+    klog!("tine: {} frames free of {}", stats.free, stats.total);
+
+    match k.load_initramfs(info.initrd) {
+        Ok(n) => klog!("tine: initramfs: {n} entries"),
+        Err(e) => panic!("initramfs unreadable: {}", e.name()),
+    }
+    let argv = k.read_nul_list(b"/tine/argv").unwrap_or_else(|| alloc::vec![b"/init".to_vec()]);
+    let envp = k.read_nul_list(b"/tine/envp").unwrap_or_default();
+    if k.spawn_init(argv, envp).is_err() {
+        klog!("tine: init exited status=32512");
+        qemu::exit(qemu::EXIT_OK);
+    }
+    *KERNEL.lock() = Some(k);
+    tine_hal::trap::init(user_trap, kernel_trap);
+    idle_loop()
+}
+
+/// The idle context (Linux: the swapper, PID 0): runs whenever no task is
+/// runnable, halting until an interrupt makes one so.
+fn idle_loop() -> ! {
+    loop {
+        let mut guard = KERNEL.lock();
+        let k = guard.as_mut().expect("kernel");
+        if let Some(status) = k.shutdown {
+            klog!("tine: halting (init status {status})");
+            qemu::exit(qemu::EXIT_OK);
+        }
+        match k.schedule() {
+            Resched::Switch { prev: None, next: Some(next) } => switch(guard, None, next),
+            _ => {
+                drop(guard);
+                cpu::idle_wait();
+            }
+        }
+    }
+}
+
+/// Switch from `prev` (None: idle) to the task `next`, releasing the lock.
+/// Returns when `prev` is switched back to.
+fn switch(mut guard: spin::MutexGuard<'_, Option<Kernel>>, prev: Option<u32>, next: u32) {
+    let k = guard.as_mut().expect("kernel");
+    let prev_slot = k.ksp_slot(prev);
+    let (next_ksp, kstack_top, root, fs_base) = k.switch_info(next);
+    cpu::set_kernel_stack(kstack_top);
+    cpu::load_cr3(root);
+    cpu::set_fs_base(fs_base);
+    drop(guard);
+    tine_hal::trap::switch(prev_slot, next_ksp);
+}
+
+/// Switch to the idle context (nothing runnable), releasing the lock.
+fn switch_to_idle(mut guard: spin::MutexGuard<'_, Option<Kernel>>, prev: u32) {
+    let k = guard.as_mut().expect("kernel");
+    let prev_slot = k.ksp_slot(Some(prev));
+    let idle = k.idle_ksp;
+    drop(guard);
+    tine_hal::trap::switch(prev_slot, idle);
+}
+
+/// Give the CPU away if the scheduler says so; returns once this task runs again.
+fn reschedule() {
+    let mut guard = KERNEL.lock();
+    let k = guard.as_mut().expect("kernel");
+    match k.schedule() {
+        Resched::Stay => {}
+        Resched::Switch { prev: Some(p), next: Some(n) } => switch(guard, Some(p), n),
+        Resched::Switch { prev: Some(p), next: None } => switch_to_idle(guard, p),
+        Resched::Switch { prev: None, .. } => unreachable!("a trap from user mode has a current task"),
+    }
+}
+
+/// Every trap from user mode.
+fn user_trap(trap: Trap, regs: &mut PtRegs) {
+    match trap {
+        Trap::Syscall => loop {
+            let outcome = {
+                let mut guard = KERNEL.lock();
+                let k = guard.as_mut().expect("kernel");
+                let out = k.syscall(regs);
+                if let Some(fs) = k.load_fs.take() {
+                    cpu::set_fs_base(fs);
+                }
+                out
+            };
+            reschedule();
+            // A blocked call runs again now that the task was woken.
+            if outcome == SyscallOutcome::Done {
+                break;
+            }
+        },
+        Trap::Exception { vector, error, cr2 } => {
+            KERNEL.lock().as_mut().expect("kernel").user_exception(vector, error, cr2, regs);
+            reschedule();
+        }
+        Trap::Irq(irq) => {
+            irq_common(irq);
+            reschedule();
+        }
+    }
+}
+
+fn irq_common(irq: u8) {
+    let mut guard = KERNEL.lock();
+    let k = guard.as_mut().expect("kernel");
+    match irq {
+        TIMER_IRQ => k.timer_tick(),
+        COM1_IRQ => k.console_irq(),
+        _ => {}
+    }
+}
+
+/// Traps from kernel mode: interrupts while idle are normal; an exception
+/// is a kernel bug.
+fn kernel_trap(trap: Trap, regs: &PtRegs) {
+    match trap {
+        Trap::Irq(irq) => irq_common(irq),
+        Trap::Exception { vector, error, cr2 } => panic!(
+            "CPU exception {vector} in kernel mode: error {error:#x}, rip {:#x}, rsp {:#x}, cr2 {cr2:#x}",
+            regs.rip, regs.rsp
+        ),
+        Trap::Syscall => unreachable!(),
+    }
 }
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    klog!("KERNEL PANIC: {}", info);
-    tine_hal::qemu::exit(tine_hal::qemu::EXIT_PANIC)
+    klog!("KERNEL PANIC: {info}");
+    // The lock may be held by the code that panicked; never wait for it.
+    if let Some(guard) = KERNEL.try_lock() {
+        if let Some(k) = guard.as_ref() {
+            match k.current {
+                Some(pid) => {
+                    let t = &k.tasks[&pid];
+                    klog!("KERNEL PANIC: current task pid {pid} ({})", alloc::string::String::from_utf8_lossy(&t.comm));
+                }
+                None => klog!("KERNEL PANIC: in the idle context"),
+            }
+        }
+    } else {
+        klog!("KERNEL PANIC: (kernel state locked; current task unknown)");
+    }
+    qemu::exit(qemu::EXIT_PANIC)
 }

@@ -1,1 +1,383 @@
-fn main() {}
+//! `cargo xtask`: Tine's host tool. See README.md for the commands.
+
+mod build;
+mod initramfs;
+mod qemu;
+mod test;
+
+use std::io::IsTerminal;
+use std::ffi::{OsStr, OsString};
+use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use initramfs::Initramfs;
+use qemu::{Boot, Console};
+
+pub type Result<T> = std::result::Result<T, String>;
+
+/// The environment of every program run on Tine (and of the native
+/// reference runs in `test`).
+pub const GUEST_ENV: [(&str, &str); 3] = [("PATH", "/bin"), ("HOME", "/"), ("TERM", "linux")];
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+  build                         build build/tine.bin, build/user/* (demos)
+                                and build/user/tests/*
+  run [--add HOST:GUEST]... [PROGRAM [ARGS]...]
+                                boot Tine with the console on this terminal,
+                                running PROGRAM (default: hello) as init;
+                                Ctrl-A X quits
+  exec [--add HOST:GUEST]... PROGRAM [ARGS]...
+                                run PROGRAM as Tine's first process; its output
+                                on stdout, the kernel log on stderr; exit with
+                                its status (250 kernel panic, 251 no status,
+                                252 timeout)
+  test [--tcg] [FILTER]         host unit tests, then user/tests/*.c natively
+                                and under Tine, outputs compared
+  initramfs OUT [--add HOST:GUEST]... PROGRAM [ARGS]...
+                                write the initramfs exec would boot to OUT
+
+PROGRAM is a host path, or the name of a program in user/demo or user/tests
+(a demo wins when both have it).
+Environment: TINE_ACCEL=kvm|tcg, TINE_TIMEOUT=seconds (default 60, 0 = none),
+TINE_CMDLINE=kernel command line, TINE_KERNEL=prebuilt image to boot instead.";
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A `Stdio` writing to our stderr (for tools whose stdout would otherwise
+/// mix with a program's output on ours).
+pub fn stderr_stdio() -> Stdio {
+    match std::io::stderr().as_fd().try_clone_to_owned() {
+        Ok(fd) => Stdio::from(fd),
+        Err(_) => Stdio::inherit(),
+    }
+}
+
+/// A directory under $TMPDIR, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Result<TempDir> {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("tine-xtask-{}-{tag}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        Ok(TempDir(dir))
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What goes into an initramfs besides the fixed skeleton.
+pub struct Payload {
+    /// The program, put at /bin/<basename>.
+    pub program: PathBuf,
+    /// Its arguments after argv[0].
+    pub args: Vec<OsString>,
+    /// `--add HOST:GUEST` pairs.
+    pub adds: Vec<(PathBuf, String)>,
+    /// Other programs to put in /bin (for `run`).
+    pub extra_bin: Vec<PathBuf>,
+}
+
+fn basename(p: &Path) -> Result<String> {
+    p.file_name()
+        .and_then(OsStr::to_str)
+        .map(str::to_string)
+        .ok_or_else(|| format!("{}: no usable file name", p.display()))
+}
+
+/// Lays out the initramfs: /bin/<program>, /dev, /tmp (1777), the --add
+/// files, and /tine/argv and /tine/envp (NUL-terminated strings).
+pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
+    let mut fs = Initramfs::new();
+    fs.dir("/bin", 0o755)?;
+    fs.dir("/dev", 0o755)?;
+    fs.dir("/tmp", 0o1777)?;
+    fs.dir("/tine", 0o755)?;
+    for extra in &p.extra_bin {
+        fs.add_host(extra, &format!("/bin/{}", basename(extra)?))?;
+    }
+    let argv0 = format!("/bin/{}", basename(&p.program)?);
+    let meta =
+        std::fs::metadata(&p.program).map_err(|e| format!("{}: {e}", p.program.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{}: not a file", p.program.display()));
+    }
+    fs.add_host(&p.program, &argv0)?;
+    for (host, guest) in &p.adds {
+        fs.add_host(host, guest)?;
+    }
+    let mut argv = Vec::new();
+    for arg in std::iter::once(OsStr::new(&argv0)).chain(p.args.iter().map(|a| a.as_os_str())) {
+        if arg.as_bytes().contains(&0) {
+            return Err("an argument contains a NUL byte".into());
+        }
+        argv.extend_from_slice(arg.as_bytes());
+        argv.push(0);
+    }
+    let mut envp = Vec::new();
+    for (k, v) in GUEST_ENV {
+        envp.extend_from_slice(format!("{k}={v}\0").as_bytes());
+    }
+    fs.file("/tine/argv", 0o644, argv)?;
+    fs.file("/tine/envp", 0o644, envp)?;
+    Ok(fs)
+}
+
+/// Writes the initramfs for `p` into `dir` and returns its path.
+pub fn write_initramfs(p: &Payload, dir: &TempDir) -> Result<PathBuf> {
+    let path = dir.path().join("initramfs.cpio");
+    std::fs::write(&path, make_initramfs(p)?.to_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// How the first process's standard streams look: `tty` (the console is
+/// a terminal, as when typing at it) or `pipe` (stdout and stderr are one
+/// pipe, stdin is /dev/null: what a program sees when the host runs it as
+/// `prog 2>&1 | cat`, so its output can be compared with Linux's).
+#[derive(Clone, Copy)]
+pub enum GuestStdio {
+    Tty,
+    Pipe,
+}
+
+/// The kernel command line for a normal boot, plus `TINE_CMDLINE`.
+pub fn cmdline(stdio: GuestStdio) -> String {
+    let mode = match stdio {
+        GuestStdio::Tty => "tine.stdio=tty",
+        GuestStdio::Pipe => "tine.stdio=pipe",
+    };
+    match std::env::var("TINE_CMDLINE") {
+        Ok(extra) if !extra.is_empty() => format!("{mode} {extra}"),
+        _ => mode.to_string(),
+    }
+}
+
+/// `[--add HOST:GUEST]... PROGRAM [ARGS]...`
+struct ProgramArgs {
+    program: Option<OsString>,
+    args: Vec<OsString>,
+    adds: Vec<(PathBuf, String)>,
+}
+
+fn parse_program_args(args: &[OsString], program_required: bool) -> Result<ProgramArgs> {
+    let mut adds = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].to_string_lossy();
+        if a == "--" {
+            i += 1;
+            break;
+        } else if a == "--add" || a.starts_with("--add=") {
+            let spec = if a == "--add" {
+                i += 1;
+                args.get(i)
+                    .ok_or("--add needs HOST:GUEST")?
+                    .to_str()
+                    .ok_or("--add: not UTF-8")?
+                    .to_string()
+            } else {
+                a["--add=".len()..].to_string()
+            };
+            let (host, guest) = spec
+                .split_once(':')
+                .ok_or_else(|| format!("--add {spec}: expected HOST:GUEST"))?;
+            if host.is_empty() || guest.is_empty() {
+                return Err(format!("--add {spec}: expected HOST:GUEST"));
+            }
+            initramfs::normalize(guest)?;
+            adds.push((PathBuf::from(host), guest.to_string()));
+            i += 1;
+        } else if a.starts_with('-') && a.len() > 1 {
+            return Err(format!("unknown option {a}\n\n{USAGE}"));
+        } else {
+            break;
+        }
+    }
+    let program = args.get(i).cloned();
+    if program.is_none() && program_required {
+        return Err(format!("missing PROGRAM\n\n{USAGE}"));
+    }
+    let args = args.get(i + 1..).unwrap_or_default().to_vec();
+    Ok(ProgramArgs {
+        program,
+        args,
+        adds,
+    })
+}
+
+/// A host path, or the name of a user program (built if needed).
+fn resolve_program(name: &OsStr) -> Result<PathBuf> {
+    let path = PathBuf::from(name);
+    if path.exists() {
+        return Ok(path);
+    }
+    let s = name.to_string_lossy();
+    if !s.contains('/') && build::user_sources()?.iter().any(|p| p.name == s) {
+        let progs = build::user_programs()?;
+        return Ok(progs.into_iter().find(|p| p.name == s).unwrap().binary);
+    }
+    Err(format!(
+        "{s}: no such file, and no user/demo/{s}.c or user/tests/{s}.c"
+    ))
+}
+
+fn cmd_build() -> Result<i32> {
+    build::ensure_host_tools()?;
+    build::kernel()?;
+    build::user_programs()?;
+    Ok(0)
+}
+
+fn cmd_exec(args: &[OsString]) -> Result<i32> {
+    let ProgramArgs {
+        program,
+        args,
+        adds,
+    } = parse_program_args(args, true)?;
+    build::ensure_host_tools()?;
+    let program = resolve_program(&program.unwrap())?;
+    let kernel = build::kernel()?;
+    let tmp = TempDir::new("exec")?;
+    let initrd = write_initramfs(
+        &Payload {
+            program,
+            args,
+            adds,
+            extra_bin: vec![],
+        },
+        &tmp,
+    )?;
+    let timeout = qemu::timeout()?;
+    let boot = Boot {
+        kernel: &kernel,
+        initrd: &initrd,
+        cmdline: cmdline(if std::io::stdout().is_terminal() { GuestStdio::Tty } else { GuestStdio::Pipe }),
+        accel: qemu::accel(&kernel),
+        timeout,
+        console: Console::Stream,
+        stream_log: true,
+        stop_on: None,
+    };
+    let run = boot.run()?;
+    Ok(qemu::exit_code(&run, timeout))
+}
+
+/// `initramfs OUT [--add HOST:GUEST]... PROGRAM [ARGS]...`: writes the
+/// archive `exec` would boot, for inspection (`cpio -itv < OUT`).
+fn cmd_initramfs(args: &[OsString]) -> Result<i32> {
+    let (out, rest) = args
+        .split_first()
+        .ok_or(format!("missing OUT\n\n{USAGE}"))?;
+    let ProgramArgs {
+        program,
+        args,
+        adds,
+    } = parse_program_args(rest, true)?;
+    let program = resolve_program(&program.unwrap())?;
+    let bytes = make_initramfs(&Payload {
+        program,
+        args,
+        adds,
+        extra_bin: vec![],
+    })?
+    .to_bytes();
+    std::fs::write(out, bytes).map_err(|e| format!("{}: {e}", out.to_string_lossy()))?;
+    Ok(0)
+}
+
+fn cmd_run(args: &[OsString]) -> Result<i32> {
+    let ProgramArgs {
+        program,
+        args,
+        adds,
+    } = parse_program_args(args, false)?;
+    build::ensure_host_tools()?;
+    let kernel = build::kernel()?;
+    let progs = build::user_programs()?;
+    let program = match program {
+        Some(p) => resolve_program(&p)?,
+        None => root().join("build/user/hello"),
+    };
+    let extra_bin = progs
+        .into_iter()
+        .filter(|p| !p.is_test)
+        .map(|p| p.binary)
+        .filter(|b| *b != program)
+        .collect();
+    let tmp = TempDir::new("run")?;
+    let initrd = write_initramfs(
+        &Payload {
+            program,
+            args,
+            adds,
+            extra_bin,
+        },
+        &tmp,
+    )?;
+    let accel = qemu::accel(&kernel);
+    eprintln!("xtask: booting Tine ({}); Ctrl-A X quits", accel.name());
+    let boot = Boot {
+        kernel: &kernel,
+        initrd: &initrd,
+        cmdline: cmdline(GuestStdio::Tty),
+        accel,
+        timeout: None,
+        console: Console::Interactive,
+        stream_log: true,
+        stop_on: None,
+    };
+    let run = boot.run()?;
+    Ok(qemu::exit_code(&run, None))
+}
+
+fn real_main() -> Result<i32> {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        eprintln!("{USAGE}");
+        return Ok(2);
+    };
+    let rest = &args[1..];
+    match cmd.to_str() {
+        Some("build") if rest.is_empty() => cmd_build(),
+        Some("exec") => cmd_exec(rest),
+        Some("run") => cmd_run(rest),
+        Some("test") => test::main(rest),
+        Some("initramfs") => cmd_initramfs(rest),
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            Ok(0)
+        }
+        _ => {
+            eprintln!("xtask: unknown command {cmd:?}\n\n{USAGE}");
+            Ok(2)
+        }
+    }
+}
+
+fn main() {
+    let code = real_main().unwrap_or_else(|e| {
+        eprintln!("xtask: {e}");
+        1
+    });
+    std::process::exit(code);
+}

@@ -1,3 +1,10 @@
 //! Linux's user-visible numbers and structures for x86_64: no logic here.
+mod errno;
+pub mod nr;
+mod misc;
 mod regs;
+mod stat;
+pub use misc::*;
+pub use errno::*;
 pub use regs::*;
+pub use stat::*;

@@ -33,6 +33,8 @@ const FPU_WORDS: usize = 512 / 8;
 /// Bytes from the stack's top down to the fxsave area: the entry code and
 /// `tine-hal` agree on this number.
 pub const FPU_AREA_FROM_TOP: usize = (WORDS - FPU_AT) * 8;
+/// Words the context switch pops: rbp, rbx, r12-r15 and the return address.
+pub const SWITCH_FRAME_WORDS: usize = 7;
 /// Bytes from the stack's top down to `pt_regs`.
 pub const REGS_FROM_TOP: usize = PT_REGS_WORDS * 8;
 
@@ -108,15 +110,18 @@ impl KernelStack {
         }
     }
 
-    /// Write a word just below the fxsave area, `depth` words down: how the
-    /// hardware layer lays out the first context-switch frame of a new task.
-    pub fn set_below_fpu(&mut self, depth: usize, v: u64) {
-        self.set_word(FPU_AT - depth, v);
-    }
-
-    /// Address of the word `depth` words below the fxsave area.
-    pub fn addr_below_fpu(&self, depth: usize) -> u64 {
-        self.chunks.as_ptr() as u64 + ((FPU_AT - depth) * 8) as u64
+    /// Lay out the frame the context switch expects on a stack it has never
+    /// run on: six callee-saved registers (zero) and a return address,
+    /// just below the fxsave area. The hardware layer's `ret_to_user`
+    /// restores the FPU state and `pt_regs` and enters user mode (Linux:
+    /// copy_thread() pointing the child at ret_from_fork). Returns the
+    /// stack pointer to switch to.
+    pub fn prepare_first_switch(&mut self, ret_to_user: u64) -> u64 {
+        for depth in 2..=SWITCH_FRAME_WORDS {
+            self.set_word(FPU_AT - depth, 0);
+        }
+        self.set_word(FPU_AT - 1, ret_to_user);
+        self.chunks.as_ptr() as u64 + ((FPU_AT - SWITCH_FRAME_WORDS) * 8) as u64
     }
 }
 

@@ -1,0 +1,186 @@
+//! Open file descriptions and descriptor tables (Linux: `struct file`,
+//! `struct files_struct`, fs/file.c).
+//!
+//! A descriptor table maps small integers to open file descriptions; an
+//! open file description holds the offset and status flags. `dup` and
+//! `fork` make several descriptors share one description (and so one
+//! offset), which is why descriptions live in their own table with a
+//! reference count.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use crate::abi::{Errno, EBADF, EMFILE};
+
+pub type FileId = u32;
+
+/// What an open file description refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// The console as a terminal (/dev/console, /dev/tty).
+    Console,
+    /// The console seen as the write end of a pipe (StdioMode::Pipe).
+    ConsolePipe,
+    /// /dev/null.
+    Null,
+    /// /dev/zero.
+    Zero,
+    /// A regular file or directory of the RAM file system.
+    Inode(u64),
+}
+
+#[derive(Clone, Debug)]
+pub struct OpenFile {
+    pub kind: FileKind,
+    /// Status flags (O_APPEND, O_NONBLOCK, access mode, ...).
+    pub flags: u32,
+    pub offset: u64,
+    /// Descriptors (in any table) that refer to this description.
+    pub refs: u32,
+    /// The inode it was opened through (devices included), holding a
+    /// reference; `None` for the console pipe, which has no name.
+    pub ino: Option<u64>,
+}
+
+impl OpenFile {
+    pub fn readable(&self) -> bool {
+        self.flags & 3 != crate::abi::O_WRONLY
+    }
+
+    pub fn writable(&self) -> bool {
+        self.flags & 3 != crate::abi::O_RDONLY
+    }
+}
+
+/// All open file descriptions in the system.
+#[derive(Default)]
+pub struct FileTable {
+    files: BTreeMap<FileId, OpenFile>,
+    next: FileId,
+}
+
+impl FileTable {
+    pub fn new() -> Self {
+        FileTable { files: BTreeMap::new(), next: 1 }
+    }
+
+    /// A new description with one reference.
+    pub fn open(&mut self, kind: FileKind, flags: u32, ino: Option<u64>) -> FileId {
+        let id = self.next;
+        self.next += 1;
+        self.files.insert(id, OpenFile { kind, flags, offset: 0, refs: 1, ino });
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> &OpenFile {
+        &self.files[&id]
+    }
+
+    pub fn get_mut(&mut self, id: FileId) -> &mut OpenFile {
+        self.files.get_mut(&id).expect("open file exists")
+    }
+
+    /// One more descriptor refers to `id` (Linux: get_file()).
+    pub fn get_ref(&mut self, id: FileId) {
+        self.get_mut(id).refs += 1;
+    }
+
+    /// One descriptor fewer; returns the description when it was the last
+    /// (Linux: fput()), so the caller can release what it refers to.
+    pub fn put(&mut self, id: FileId) -> Option<OpenFile> {
+        let f = self.get_mut(id);
+        f.refs -= 1;
+        if f.refs == 0 {
+            self.files.remove(&id)
+        } else {
+            None
+        }
+    }
+
+    /// How many descriptions are open (tests check nothing leaks).
+    pub fn count(&self) -> usize {
+        self.files.len()
+    }
+
+}
+
+/// One descriptor slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fd {
+    pub file: FileId,
+    pub cloexec: bool,
+}
+
+/// A task's descriptor table (Linux: `struct fdtable`).
+#[derive(Clone, Default)]
+pub struct FdTable {
+    fds: Vec<Option<Fd>>,
+}
+
+impl FdTable {
+    pub fn new() -> Self {
+        FdTable { fds: Vec::new() }
+    }
+
+    pub fn get(&self, fd: i32) -> Result<Fd, Errno> {
+        if fd < 0 {
+            return Err(EBADF);
+        }
+        self.fds.get(fd as usize).copied().flatten().ok_or(EBADF)
+    }
+
+    /// Install at the lowest free descriptor >= `min` (POSIX's rule),
+    /// below `limit` (RLIMIT_NOFILE): EMFILE otherwise.
+    pub fn install(&mut self, fd: Fd, min: usize, limit: usize) -> Result<i32, Errno> {
+        let slot = (min..limit).find(|&i| self.fds.get(i).copied().flatten().is_none()).ok_or(EMFILE)?;
+        if slot >= self.fds.len() {
+            self.fds.resize(slot + 1, None);
+        }
+        self.fds[slot] = Some(fd);
+        Ok(slot as i32)
+    }
+
+    /// Put `fd` at exactly `n`, returning what was there (dup2's close).
+    pub fn replace(&mut self, n: usize, fd: Fd) -> Option<Fd> {
+        if n >= self.fds.len() {
+            self.fds.resize(n + 1, None);
+        }
+        self.fds[n].replace(fd)
+    }
+
+    pub fn remove(&mut self, fd: i32) -> Result<Fd, Errno> {
+        if fd < 0 {
+            return Err(EBADF);
+        }
+        self.fds.get_mut(fd as usize).and_then(|s| s.take()).ok_or(EBADF)
+    }
+
+    pub fn set_cloexec(&mut self, fd: i32, on: bool) -> Result<(), Errno> {
+        match self.fds.get_mut(fd as usize) {
+            Some(Some(f)) if fd >= 0 => {
+                f.cloexec = on;
+                Ok(())
+            }
+            _ => Err(EBADF),
+        }
+    }
+
+    /// Every open descriptor with its number.
+    pub fn iter(&self) -> impl Iterator<Item = (i32, Fd)> + '_ {
+        self.fds.iter().enumerate().filter_map(|(i, f)| f.map(|f| (i as i32, f)))
+    }
+
+    /// Remove and return all descriptors (exit) or only close-on-exec ones.
+    pub fn drain(&mut self, only_cloexec: bool) -> Vec<Fd> {
+        let mut out = Vec::new();
+        for slot in self.fds.iter_mut() {
+            if let Some(f) = slot {
+                if !only_cloexec || f.cloexec {
+                    out.push(*f);
+                    *slot = None;
+                }
+            }
+        }
+        out
+    }
+}

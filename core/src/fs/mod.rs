@@ -1,0 +1,47 @@
+//! Files: the RAM file system, initramfs, open files (Linux: fs/).
+//!
+//! - [`ramfs`]: inodes, directories and the path walk (Linux: fs/namei.c
+//!   over fs/ramfs and tmpfs).
+//! - [`cpio`]: unpacking the initramfs into it (Linux: init/initramfs.c).
+//! - [`file`]: open file descriptions and descriptor tables.
+pub mod cpio;
+pub mod file;
+pub mod ramfs;
+#[cfg(test)]
+mod tests;
+
+pub use ramfs::{DirEntry, FileType, Ino, Inode, Last, Lookup, Parent, RamFs, ROOT_INO};
+
+use crate::abi::{makedev, Errno, EEXIST, S_IFCHR};
+
+/// Device numbers of the character devices the file layer implements
+/// (Documentation/admin-guide/devices.txt).
+pub const DEV_NULL: u64 = makedev(1, 3);
+pub const DEV_ZERO: u64 = makedev(1, 5);
+pub const DEV_TTY: u64 = makedev(5, 0);
+pub const DEV_CONSOLE: u64 = makedev(5, 1);
+
+/// Create the directories and device nodes every Linux program expects:
+/// `/dev` with `null`, `zero`, `tty` and `console`, and a world-writable,
+/// sticky `/tmp`. Whatever already exists (from the initramfs) is kept.
+/// Linux gets these from devtmpfs and the init scripts; the console node is
+/// what `init/noinitramfs.c` makes.
+pub fn make_standard_nodes(fs: &mut RamFs, now: u64) -> Result<(), Errno> {
+    let ok_if_exists = |r: Result<Ino, Errno>| match r {
+        Ok(_) | Err(EEXIST) => Ok(()),
+        Err(e) => Err(e),
+    };
+    let root = fs.root();
+    ok_if_exists(fs.mkdir_at(root, b"/dev", 0o755, now))?;
+    ok_if_exists(fs.mkdir_at(root, b"/tmp", 0o1777, now))?;
+    let nodes: [(&[u8], u32, u64); 4] = [
+        (b"/dev/null", 0o666, DEV_NULL),
+        (b"/dev/zero", 0o666, DEV_ZERO),
+        (b"/dev/tty", 0o666, DEV_TTY),
+        (b"/dev/console", 0o600, DEV_CONSOLE),
+    ];
+    for (path, perm, rdev) in nodes {
+        ok_if_exists(fs.mknod_at(root, path, S_IFCHR | perm, rdev, now))?;
+    }
+    Ok(())
+}

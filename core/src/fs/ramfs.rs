@@ -1,0 +1,1290 @@
+//! An in-memory inode file system, the one Tine's `/` lives on
+//! (Linux: fs/ramfs/, and tmpfs in mm/shmem.c, over the VFS in fs/namei.c).
+//!
+//! Linux splits this into the VFS (path walk, dentries, `struct file`) and a
+//! file system under it. Tine has one file system, so [`RamFs`] holds both:
+//! inodes in a map keyed by inode number, directories as name → inode maps,
+//! and the path walk over them. There is no dentry cache: a directory's
+//! entries *are* its dentries, and a directory records its one parent, which
+//! is what `..` and `getcwd` need.
+//!
+//! Lifetime follows Linux's two counters. `nlink` counts names; `refs`
+//! counts everything else that keeps an inode alive (open files, a task's
+//! cwd: Linux's `i_count`, taken with [`RamFs::ihold`] and dropped with
+//! [`RamFs::iput`]). An inode is freed when both reach zero, so an unlinked
+//! file stays readable through descriptors opened before the unlink.
+//!
+//! Timestamps are nanoseconds since the epoch, passed in by the caller as
+//! `now` (Linux: `current_time()`). Reads do not update `atime`, as with the
+//! `noatime` mount option. There are no permission checks: every task runs
+//! with root's capabilities, except that [`RamFs::may_exec`] still asks for
+//! an execute bit, as Linux does even for root.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use bitflags::bitflags;
+
+use crate::abi::*;
+
+/// An inode number, unique within one [`RamFs`] and never reused.
+pub type Ino = u64;
+
+/// The root directory's inode number.
+pub const ROOT_INO: Ino = 1;
+
+/// The device number `stat` reports in `st_dev` for this file system: an
+/// anonymous device (major 0), as Linux gives tmpfs.
+pub const RAMFS_DEV: u64 = makedev(0, 1);
+
+/// Largest file size. Linux: `MAX_LFS_FILESIZE`, tmpfs's `s_maxbytes`.
+pub const MAX_FILE_SIZE: u64 = i64::MAX as u64;
+
+/// A directory's `st_size` grows by this much per entry, `.` and `..`
+/// included. Linux: `BOGO_DIRENT_SIZE` in mm/shmem.c.
+const BOGO_DIRENT_SIZE: u64 = 20;
+
+/// `st_blksize`: the page size, like tmpfs.
+const BLOCK_SIZE: u64 = 4096;
+
+bitflags! {
+    /// How a path walk treats the last component. Linux: `LOOKUP_*`
+    /// (include/linux/namei.h).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Lookup: u32 {
+        /// Follow a symbolic link in the last component (intermediate ones
+        /// are always followed). Linux: `LOOKUP_FOLLOW`; `lstat` and
+        /// `AT_SYMLINK_NOFOLLOW` leave it out.
+        const FOLLOW = 1 << 0;
+        /// The result must be a directory, else `ENOTDIR`.
+        /// Linux: `LOOKUP_DIRECTORY` (`O_DIRECTORY`, a trailing slash).
+        const DIRECTORY = 1 << 1;
+        /// An empty path names the starting directory instead of failing
+        /// with `ENOENT`. Linux: `LOOKUP_EMPTY` (`AT_EMPTY_PATH`).
+        const EMPTY = 1 << 2;
+    }
+}
+
+/// The type of an inode, from the `S_IFMT` bits of its mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileType {
+    Regular,
+    Directory,
+    Symlink,
+    CharDevice,
+    BlockDevice,
+    Fifo,
+    Socket,
+}
+
+impl FileType {
+    fn of_mode(mode: u32) -> Self {
+        match mode & S_IFMT {
+            S_IFDIR => FileType::Directory,
+            S_IFLNK => FileType::Symlink,
+            S_IFCHR => FileType::CharDevice,
+            S_IFBLK => FileType::BlockDevice,
+            S_IFIFO => FileType::Fifo,
+            S_IFSOCK => FileType::Socket,
+            _ => FileType::Regular,
+        }
+    }
+}
+
+/// One inode. Linux: `struct inode` plus the file system's private part.
+#[derive(Debug)]
+pub struct Inode {
+    ino: Ino,
+    /// Type and permission bits, as `st_mode`.
+    mode: u32,
+    uid: u32,
+    gid: u32,
+    /// Names referring to this inode; for a directory, 2 + subdirectories
+    /// (its name, its `.`, and each child's `..`), 0 once removed.
+    nlink: u32,
+    /// Holders other than names. Linux: `i_count`.
+    refs: u32,
+    /// The device a device node stands for (`st_rdev`).
+    rdev: u64,
+    atime: u64,
+    mtime: u64,
+    ctime: u64,
+    data: Data,
+}
+
+#[derive(Debug)]
+enum Data {
+    File(Vec<u8>),
+    Dir(Dir),
+    /// The link's target, never empty.
+    Symlink(Vec<u8>),
+    /// Devices, FIFOs and sockets: the inode only names them; what they do
+    /// is the business of the file layer, which dispatches on `rdev`.
+    Special,
+}
+
+/// A directory's entries.
+///
+/// Each entry gets a readdir position when it is linked, which never
+/// changes and is never reused, so a `getdents64` loop that resumes from a
+/// saved position neither skips nor repeats an entry when others are added
+/// or removed in between. Positions 0 and 1 are `.` and `..`.
+/// Linux: the `simple_offset` map tmpfs keeps per directory (fs/libfs.c).
+#[derive(Debug)]
+struct Dir {
+    entries: BTreeMap<Vec<u8>, Dentry>,
+    by_pos: BTreeMap<u64, Vec<u8>>,
+    next_pos: u64,
+    /// Where `..` leads; the root is its own parent.
+    parent: Ino,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Dentry {
+    ino: Ino,
+    pos: u64,
+}
+
+impl Dir {
+    fn new(parent: Ino) -> Self {
+        Dir { entries: BTreeMap::new(), by_pos: BTreeMap::new(), next_pos: 2, parent }
+    }
+
+    fn get(&self, name: &[u8]) -> Option<Ino> {
+        self.entries.get(name).map(|d| d.ino)
+    }
+
+    fn insert(&mut self, name: &[u8], ino: Ino) {
+        let pos = self.next_pos;
+        self.next_pos += 1;
+        self.by_pos.insert(pos, name.to_vec());
+        self.entries.insert(name.to_vec(), Dentry { ino, pos });
+    }
+
+    fn remove(&mut self, name: &[u8]) -> Option<Ino> {
+        let d = self.entries.remove(name)?;
+        self.by_pos.remove(&d.pos);
+        Some(d.ino)
+    }
+}
+
+impl Inode {
+    pub fn ino(&self) -> Ino {
+        self.ino
+    }
+    pub fn mode(&self) -> u32 {
+        self.mode
+    }
+    pub fn file_type(&self) -> FileType {
+        FileType::of_mode(self.mode)
+    }
+    pub fn is_dir(&self) -> bool {
+        matches!(self.data, Data::Dir(_))
+    }
+    pub fn nlink(&self) -> u32 {
+        self.nlink
+    }
+    pub fn uid(&self) -> u32 {
+        self.uid
+    }
+    pub fn gid(&self) -> u32 {
+        self.gid
+    }
+    /// The device number of a device node.
+    pub fn rdev(&self) -> u64 {
+        self.rdev
+    }
+    /// `st_size`: bytes for a file, target length for a symlink, a
+    /// nominal size for a directory (as tmpfs reports).
+    pub fn size(&self) -> u64 {
+        match &self.data {
+            Data::File(v) | Data::Symlink(v) => v.len() as u64,
+            Data::Dir(d) => BOGO_DIRENT_SIZE * (d.entries.len() as u64 + 2),
+            Data::Special => 0,
+        }
+    }
+}
+
+/// Where a path's last component would go. Linux: the result of
+/// `filename_parentat()`, with `last_type` as [`Last`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Parent<'p> {
+    /// The directory that holds (or would hold) the last component.
+    pub dir: Ino,
+    pub last: Last<'p>,
+    /// The path ended in `/`: the last component must be a directory.
+    pub trailing_slash: bool,
+}
+
+/// The last component of a path. Linux: `LAST_NORM`, `LAST_DOT`,
+/// `LAST_DOTDOT`, `LAST_ROOT`; each syscall has its own errno for the
+/// three that name no entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Last<'p> {
+    Name(&'p [u8]),
+    Dot,
+    DotDot,
+    /// The path was `/` (or `//...`).
+    Root,
+}
+
+/// One directory entry as `getdents64` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DirEntry<'a> {
+    pub ino: Ino,
+    /// The position to resume from after this entry (`d_off`).
+    pub next_pos: u64,
+    pub d_type: u8,
+    pub name: &'a [u8],
+}
+
+/// The file system. Not internally locked: the caller serializes access.
+#[derive(Debug)]
+pub struct RamFs {
+    inodes: BTreeMap<Ino, Inode>,
+    next_ino: Ino,
+}
+
+impl Default for RamFs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RamFs {
+    /// An empty file system: a root directory, mode 0755, owned by root,
+    /// its times at the epoch (boot code may [`set_times`](Self::set_times)).
+    pub fn new() -> Self {
+        let mut fs = RamFs { inodes: BTreeMap::new(), next_ino: ROOT_INO };
+        let root = fs.new_inode(S_IFDIR | 0o755, 0, Data::Dir(Dir::new(ROOT_INO)), 0);
+        debug_assert_eq!(root, ROOT_INO);
+        fs
+    }
+
+    pub fn root(&self) -> Ino {
+        ROOT_INO
+    }
+
+    /// The inode `ino`. `ESTALE` means the caller kept a number without a
+    /// reference ([`ihold`](Self::ihold)): a kernel bug, reported, not a panic.
+    pub fn inode(&self, ino: Ino) -> Result<&Inode, Errno> {
+        self.inodes.get(&ino).ok_or(ESTALE)
+    }
+
+    fn inode_mut(&mut self, ino: Ino) -> Result<&mut Inode, Errno> {
+        self.inodes.get_mut(&ino).ok_or(ESTALE)
+    }
+
+    /// How many inodes exist, for leak checks in tests.
+    pub fn inode_count(&self) -> usize {
+        self.inodes.len()
+    }
+
+    // -----------------------------------------------------------------------
+    // References
+
+    /// Take a reference that keeps `ino` alive after its last name goes
+    /// (an open file, a cwd). Linux: `ihold()`.
+    pub fn ihold(&mut self, ino: Ino) -> Result<(), Errno> {
+        self.inode_mut(ino)?.refs += 1;
+        Ok(())
+    }
+
+    /// Drop a reference taken by [`ihold`](Self::ihold) or
+    /// [`open`](Self::open); frees the inode if nothing else names it.
+    /// Linux: `iput()`.
+    pub fn iput(&mut self, ino: Ino) {
+        if let Ok(inode) = self.inode_mut(ino) {
+            debug_assert!(inode.refs > 0, "iput without ihold on inode {ino}");
+            inode.refs = inode.refs.saturating_sub(1);
+            self.maybe_free(ino);
+        }
+    }
+
+    /// Free `ino` once no name and no reference keeps it. Linux:
+    /// `iput_final()` → `evict()`.
+    fn maybe_free(&mut self, ino: Ino) {
+        if ino == ROOT_INO {
+            return;
+        }
+        if let Some(i) = self.inodes.get(&ino) {
+            if i.nlink == 0 && i.refs == 0 {
+                self.inodes.remove(&ino);
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Path walk
+
+    /// Resolve `path` from the directory `cwd` (absolute paths start at the
+    /// root). Linux: `filename_lookup()` → `path_lookupat()`.
+    ///
+    /// Errors as Linux: `ENOENT` for a missing component or an empty path
+    /// (unless [`Lookup::EMPTY`]), `ENOTDIR` when a non-directory is walked
+    /// through or a trailing `/` or [`Lookup::DIRECTORY`] is not met,
+    /// `ENAMETOOLONG` for a component over 255 bytes or a path over 4095,
+    /// `ELOOP` past 40 symbolic links.
+    pub fn lookup(&self, cwd: Ino, path: &[u8], flags: Lookup) -> Result<Ino, Errno> {
+        check_path_len(path)?;
+        if path.is_empty() {
+            if !flags.contains(Lookup::EMPTY) {
+                return Err(ENOENT);
+            }
+            let dir = self.inode(cwd)?;
+            if flags.contains(Lookup::DIRECTORY) && !dir.is_dir() {
+                return Err(ENOTDIR);
+            }
+            return Ok(cwd);
+        }
+        let mut links = 0;
+        self.walk(cwd, path, flags, &mut links)
+    }
+
+    /// The walk itself. A symbolic link's target is walked by a recursive
+    /// call from the directory holding the link, sharing `links`, so the
+    /// total over all nesting levels is bounded by `MAXSYMLINKS` and so is
+    /// the recursion. Linux: `link_path_walk()` + `walk_component()` +
+    /// `pick_link()`.
+    fn walk(&self, start: Ino, path: &[u8], flags: Lookup, links: &mut u32) -> Result<Ino, Errno> {
+        if path.is_empty() {
+            // Only a symlink body can get here empty; Linux refuses those too.
+            return Err(ENOENT);
+        }
+        let mut cur = if path[0] == b'/' { ROOT_INO } else { start };
+        // A trailing slash asks for a directory, and so follows a final
+        // symlink even without FOLLOW: `lstat("link-to-dir/")` stats the dir.
+        let trailing_slash = path.ends_with(b"/");
+        let follow_last = flags.contains(Lookup::FOLLOW) || trailing_slash;
+        let mut names = components(path).peekable();
+        while let Some(name) = names.next() {
+            let is_last = names.peek().is_none();
+            let next = self.lookup_child(cur, name)?;
+            match &self.inode(next)?.data {
+                Data::Symlink(target) if !is_last || follow_last => {
+                    *links += 1;
+                    if *links > MAXSYMLINKS {
+                        return Err(ELOOP);
+                    }
+                    cur = self.walk(cur, target, Lookup::FOLLOW, links)?;
+                }
+                _ => cur = next,
+            }
+        }
+        let want_dir = trailing_slash || flags.contains(Lookup::DIRECTORY);
+        if want_dir && !self.inode(cur)?.is_dir() {
+            return Err(ENOTDIR);
+        }
+        Ok(cur)
+    }
+
+    /// One name in one directory, `.` and `..` included, symlinks not
+    /// followed. Linux: `lookup_one()`, `follow_dotdot()`.
+    pub fn lookup_child(&self, dir: Ino, name: &[u8]) -> Result<Ino, Errno> {
+        let d = self.dir(dir)?;
+        match name {
+            b"." => Ok(dir),
+            // A removed directory may outlive its parent (as a cwd).
+            b".." if self.inodes.contains_key(&d.parent) => Ok(d.parent),
+            b".." => Err(ENOENT),
+            _ if name.len() > NAME_MAX => Err(ENAMETOOLONG),
+            _ => d.get(name).ok_or(ENOENT),
+        }
+    }
+
+    /// Walk all but the last component of `path` and classify the last.
+    /// The directory part must exist and be a directory; the last component
+    /// need not exist. Trailing slashes are stripped and reported.
+    /// Linux: `filename_parentat()`.
+    pub fn lookup_parent<'p>(&self, cwd: Ino, path: &'p [u8]) -> Result<Parent<'p>, Errno> {
+        check_path_len(path)?;
+        let mut links = 0;
+        self.walk_parent(cwd, path, &mut links)
+    }
+
+    fn walk_parent<'p>(&self, cwd: Ino, path: &'p [u8], links: &mut u32) -> Result<Parent<'p>, Errno> {
+        if path.is_empty() {
+            return Err(ENOENT);
+        }
+        let end = path.iter().rposition(|&c| c != b'/').map_or(0, |i| i + 1);
+        let trimmed = &path[..end];
+        let trailing_slash = end < path.len();
+        if trimmed.is_empty() {
+            return Ok(Parent { dir: ROOT_INO, last: Last::Root, trailing_slash: false });
+        }
+        let (dir, last) = match trimmed.iter().rposition(|&c| c == b'/') {
+            None => {
+                self.dir(cwd)?;
+                (cwd, trimmed)
+            }
+            Some(slash) => {
+                let (prefix, last) = (&trimmed[..=slash], &trimmed[slash + 1..]);
+                (self.walk(cwd, prefix, Lookup::FOLLOW | Lookup::DIRECTORY, links)?, last)
+            }
+        };
+        let last = match last {
+            b"." => Last::Dot,
+            b".." => Last::DotDot,
+            name => Last::Name(name),
+        };
+        Ok(Parent { dir, last, trailing_slash })
+    }
+
+    /// The absolute path of directory `dir`, for `getcwd`. `ENOENT` if it
+    /// has been removed, as Linux. Linux: `d_path()`.
+    pub fn path_of_dir(&self, dir: Ino) -> Result<Vec<u8>, Errno> {
+        let mut parts: Vec<&[u8]> = Vec::new();
+        let mut cur = dir;
+        while cur != ROOT_INO {
+            let inode = self.inode(cur)?;
+            if inode.nlink == 0 {
+                return Err(ENOENT);
+            }
+            let parent = self.dir(cur)?.parent;
+            let name = self
+                .dir(parent)?
+                .entries
+                .iter()
+                .find(|(_, d)| d.ino == cur)
+                .map(|(name, _)| name.as_slice())
+                .ok_or(ENOENT)?;
+            parts.push(name);
+            cur = parent;
+        }
+        if parts.is_empty() {
+            return Ok(b"/".to_vec());
+        }
+        let mut path = Vec::new();
+        for name in parts.iter().rev() {
+            path.push(b'/');
+            path.extend_from_slice(name);
+        }
+        Ok(path)
+    }
+
+    fn dir(&self, ino: Ino) -> Result<&Dir, Errno> {
+        match &self.inode(ino)?.data {
+            Data::Dir(d) => Ok(d),
+            _ => Err(ENOTDIR),
+        }
+    }
+
+    fn dir_mut(&mut self, ino: Ino) -> Result<&mut Dir, Errno> {
+        match &mut self.inode_mut(ino)?.data {
+            Data::Dir(d) => Ok(d),
+            _ => Err(ENOTDIR),
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Creating and removing names (inode level: a parent and one name)
+
+    /// Create an empty regular file `name` in `parent`. `EEXIST` if the
+    /// name is taken, by anything. `mode`'s permission bits are used as
+    /// given: the caller has applied the umask. Linux: `vfs_create()`.
+    pub fn create(&mut self, parent: Ino, name: &[u8], mode: u32, now: u64) -> Result<Ino, Errno> {
+        self.mknod(parent, name, S_IFREG | (mode & S_IALLUGO), 0, now)
+    }
+
+    /// Create directory `name` in `parent`. Linux: `vfs_mkdir()`.
+    pub fn mkdir(&mut self, parent: Ino, name: &[u8], mode: u32, now: u64) -> Result<Ino, Errno> {
+        self.check_new_entry(parent, name)?;
+        let mode = S_IFDIR | (mode & S_IALLUGO);
+        let ino = self.new_inode(mode, 0, Data::Dir(Dir::new(parent)), now);
+        self.link_entry(parent, name, ino, now)?;
+        // The new directory's `..` links its parent.
+        self.inode_mut(parent)?.nlink += 1;
+        Ok(ino)
+    }
+
+    /// Create a file of any non-directory type: `mode & S_IFMT` is
+    /// `S_IFREG` (or 0), `S_IFCHR`, `S_IFBLK`, `S_IFIFO` or `S_IFSOCK`;
+    /// `rdev` is the device number for the device types.
+    /// Linux: `vfs_mknod()` (`EPERM` for directories, as `may_mknod()`).
+    pub fn mknod(&mut self, parent: Ino, name: &[u8], mode: u32, rdev: u64, now: u64) -> Result<Ino, Errno> {
+        check_mknod_type(mode)?;
+        let perm = mode & S_IALLUGO;
+        let (mode, data, rdev) = match mode & S_IFMT {
+            0 | S_IFREG => (S_IFREG | perm, Data::File(Vec::new()), 0),
+            ty @ (S_IFCHR | S_IFBLK) => (ty | perm, Data::Special, rdev),
+            ty => (ty | perm, Data::Special, 0),
+        };
+        self.check_new_entry(parent, name)?;
+        let ino = self.new_inode(mode, rdev, data, now);
+        self.link_entry(parent, name, ino, now)?;
+        Ok(ino)
+    }
+
+    /// Create symbolic link `name` in `parent` pointing at `target`.
+    /// Linux: `vfs_symlink()`; `ENOENT` for an empty target, as
+    /// `getname()` gives.
+    pub fn symlink(&mut self, parent: Ino, name: &[u8], target: &[u8], now: u64) -> Result<Ino, Errno> {
+        if target.is_empty() {
+            return Err(ENOENT);
+        }
+        if target.len() >= PATH_MAX {
+            return Err(ENAMETOOLONG);
+        }
+        self.check_new_entry(parent, name)?;
+        let ino = self.new_inode(S_IFLNK | 0o777, 0, Data::Symlink(target.to_vec()), now);
+        self.link_entry(parent, name, ino, now)?;
+        Ok(ino)
+    }
+
+    /// Give inode `ino` another name. `EPERM` for a directory, `ENOENT` if
+    /// it has no name left. Linux: `vfs_link()`.
+    pub fn link(&mut self, ino: Ino, parent: Ino, name: &[u8], now: u64) -> Result<(), Errno> {
+        let inode = self.inode(ino)?;
+        if inode.is_dir() {
+            return Err(EPERM);
+        }
+        if inode.nlink == 0 {
+            return Err(ENOENT);
+        }
+        self.check_new_entry(parent, name)?;
+        self.link_entry(parent, name, ino, now)?;
+        let inode = self.inode_mut(ino)?;
+        inode.nlink += 1;
+        inode.ctime = now;
+        Ok(())
+    }
+
+    /// Remove the non-directory entry `name` from `parent`. The inode lives
+    /// on while referenced. Linux: `vfs_unlink()`.
+    pub fn unlink(&mut self, parent: Ino, name: &[u8], now: u64) -> Result<(), Errno> {
+        if is_dot_or_dotdot(name) {
+            return Err(EISDIR);
+        }
+        let ino = self.lookup_child(parent, name)?;
+        if self.inode(ino)?.is_dir() {
+            return Err(EISDIR);
+        }
+        self.unlink_entry(parent, name, now)?;
+        let inode = self.inode_mut(ino)?;
+        inode.nlink -= 1;
+        inode.ctime = now;
+        self.maybe_free(ino);
+        Ok(())
+    }
+
+    /// Remove the empty directory `name` from `parent`. Linux:
+    /// `vfs_rmdir()`, with `do_rmdir()`'s errnos for `.` and `..`.
+    pub fn rmdir(&mut self, parent: Ino, name: &[u8], now: u64) -> Result<(), Errno> {
+        match name {
+            b"." => return Err(EINVAL),
+            b".." => return Err(ENOTEMPTY),
+            _ => {}
+        }
+        let ino = self.lookup_child(parent, name)?;
+        if ino == ROOT_INO {
+            return Err(EBUSY);
+        }
+        if !self.dir(ino)?.entries.is_empty() {
+            return Err(ENOTEMPTY);
+        }
+        self.unlink_entry(parent, name, now)?;
+        self.inode_mut(parent)?.nlink -= 1;
+        let inode = self.inode_mut(ino)?;
+        inode.nlink = 0;
+        inode.ctime = now;
+        self.maybe_free(ino);
+        Ok(())
+    }
+
+    /// Move entry `old_name` of `old_parent` to `new_name` in `new_parent`,
+    /// replacing what is there if the types allow. `flags` may hold
+    /// `RENAME_NOREPLACE`; `RENAME_EXCHANGE` and `RENAME_WHITEOUT` are not
+    /// supported (`EINVAL`). Linux: `vfs_rename()` + `simple_rename()`.
+    pub fn rename(
+        &mut self,
+        old_parent: Ino,
+        old_name: &[u8],
+        new_parent: Ino,
+        new_name: &[u8],
+        flags: u32,
+        now: u64,
+    ) -> Result<(), Errno> {
+        if flags & !RENAME_NOREPLACE != 0 {
+            return Err(EINVAL);
+        }
+        if is_dot_or_dotdot(old_name) || is_dot_or_dotdot(new_name) {
+            return Err(EBUSY);
+        }
+        let src = self.lookup_child(old_parent, old_name)?;
+        if new_name.len() > NAME_MAX {
+            return Err(ENAMETOOLONG);
+        }
+        let dst_dir = self.dir(new_parent)?;
+        if self.inode(new_parent)?.nlink == 0 {
+            return Err(ENOENT);
+        }
+        let dst = dst_dir.get(new_name);
+        if dst.is_some() && flags & RENAME_NOREPLACE != 0 {
+            return Err(EEXIST);
+        }
+        if dst == Some(src) {
+            // Two names of one inode: POSIX says do nothing.
+            return Ok(());
+        }
+        let src_is_dir = self.inode(src)?.is_dir();
+        if src_is_dir && self.is_ancestor(src, new_parent)? {
+            // Moving a directory under itself would cut it off from `/`.
+            return Err(EINVAL);
+        }
+        if let Some(dst) = dst {
+            match (src_is_dir, self.inode(dst)?.is_dir()) {
+                (true, false) => return Err(ENOTDIR),
+                (false, true) => return Err(EISDIR),
+                (true, true) if !self.dir(dst)?.entries.is_empty() => return Err(ENOTEMPTY),
+                _ => {}
+            }
+        }
+
+        // Checks done: from here on nothing fails.
+        if let Some(dst) = dst {
+            self.unlink_entry(new_parent, new_name, now)?;
+            let victim = self.inode_mut(dst)?;
+            victim.ctime = now;
+            if src_is_dir {
+                victim.nlink = 0;
+                self.inode_mut(new_parent)?.nlink -= 1;
+            } else {
+                victim.nlink -= 1;
+            }
+            self.maybe_free(dst);
+        }
+        self.unlink_entry(old_parent, old_name, now)?;
+        self.link_entry(new_parent, new_name, src, now)?;
+        if src_is_dir {
+            self.dir_mut(src)?.parent = new_parent;
+            self.inode_mut(old_parent)?.nlink -= 1;
+            self.inode_mut(new_parent)?.nlink += 1;
+        }
+        self.inode_mut(src)?.ctime = now;
+        Ok(())
+    }
+
+    /// Is directory `dir` equal to `ino` or below it?
+    fn is_ancestor(&self, ino: Ino, mut dir: Ino) -> Result<bool, Errno> {
+        loop {
+            if dir == ino {
+                return Ok(true);
+            }
+            if dir == ROOT_INO {
+                return Ok(false);
+            }
+            dir = self.dir(dir)?.parent;
+        }
+    }
+
+    /// The checks every new name goes through, made before anything is
+    /// allocated so that no error path has to undo work. Linux:
+    /// `may_create()` and the lookup in `filename_create()`.
+    fn check_new_entry(&self, parent: Ino, name: &[u8]) -> Result<(), Errno> {
+        let dir = self.dir(parent)?;
+        if self.inode(parent)?.nlink == 0 {
+            // Creating in a removed directory (a cwd that was rmdir'ed).
+            return Err(ENOENT);
+        }
+        if name.is_empty() {
+            return Err(ENOENT);
+        }
+        if is_dot_or_dotdot(name) {
+            return Err(EEXIST);
+        }
+        if name.len() > NAME_MAX {
+            return Err(ENAMETOOLONG);
+        }
+        if name.contains(&b'/') || name.contains(&0) {
+            return Err(EINVAL);
+        }
+        if dir.entries.contains_key(name) {
+            return Err(EEXIST);
+        }
+        Ok(())
+    }
+
+    /// A new inode with the link count of one name (plus, for a directory,
+    /// its own `.`): callers link it into a directory at once.
+    fn new_inode(&mut self, mode: u32, rdev: u64, data: Data, now: u64) -> Ino {
+        let ino = self.next_ino;
+        self.next_ino += 1;
+        let nlink = if matches!(data, Data::Dir(_)) { 2 } else { 1 };
+        let inode = Inode {
+            ino,
+            mode,
+            uid: 0,
+            gid: 0,
+            nlink,
+            refs: 0,
+            rdev,
+            atime: now,
+            mtime: now,
+            ctime: now,
+            data,
+        };
+        self.inodes.insert(ino, inode);
+        ino
+    }
+
+    /// Add the entry; link counts are the caller's. Linux: `d_add()` plus
+    /// the parent's time update.
+    fn link_entry(&mut self, parent: Ino, name: &[u8], ino: Ino, now: u64) -> Result<(), Errno> {
+        self.dir_mut(parent)?.insert(name, ino);
+        let p = self.inode_mut(parent)?;
+        p.mtime = now;
+        p.ctime = now;
+        Ok(())
+    }
+
+    fn unlink_entry(&mut self, parent: Ino, name: &[u8], now: u64) -> Result<(), Errno> {
+        self.dir_mut(parent)?.remove(name).ok_or(ENOENT)?;
+        let p = self.inode_mut(parent)?;
+        p.mtime = now;
+        p.ctime = now;
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------
+    // Path-level operations: what the *at() syscalls need, with Linux's
+    // errnos for `/`, `.`, `..` and trailing slashes (fs/namei.c).
+
+    /// Open `path` as `open(2)` would with `flags` (`O_*`) and, when
+    /// creating, `mode` (umask already applied). Returns the inode with a
+    /// reference taken: the caller must [`iput`](Self::iput) it on close.
+    ///
+    /// Handles `O_CREAT`, `O_EXCL` (which implies `O_NOFOLLOW`), `O_TRUNC`,
+    /// `O_DIRECTORY`, `O_NOFOLLOW` (`ELOOP` on a symlink), `O_PATH` and
+    /// `O_TMPFILE`; a dangling symlink with `O_CREAT` creates its target.
+    /// Access-mode and status flags are the caller's to keep.
+    /// Linux: `do_filp_open()` → `path_openat()`, `open_last_lookups()`,
+    /// `do_open()`, `may_open()`.
+    pub fn open(&mut self, cwd: Ino, path: &[u8], flags: u32, mode: u32, now: u64) -> Result<Ino, Errno> {
+        check_path_len(path)?;
+        if flags & O_TMPFILE == O_TMPFILE {
+            return self.open_tmpfile(cwd, path, flags, mode, now);
+        }
+        let mut follow = if flags & O_NOFOLLOW == 0 { Lookup::FOLLOW } else { Lookup::empty() };
+        let dir_flag = if flags & O_DIRECTORY != 0 { Lookup::DIRECTORY } else { Lookup::empty() };
+        if flags & O_PATH != 0 {
+            // O_PATH ignores everything but O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC
+            // and opens even a symlink itself.
+            let ino = self.lookup(cwd, path, follow | dir_flag)?;
+            self.ihold(ino)?;
+            return Ok(ino);
+        }
+        let creating = flags & O_CREAT != 0;
+        if creating && flags & O_DIRECTORY != 0 {
+            // Linux 6.4 made this combination an error rather than guess.
+            return Err(EINVAL);
+        }
+        let (ino, created) = if creating {
+            if flags & O_EXCL != 0 {
+                follow = Lookup::empty();
+            }
+            let mut links = 0;
+            self.open_create(cwd, path, flags, follow, mode, now, &mut links)?
+        } else {
+            (self.lookup(cwd, path, follow | dir_flag)?, false)
+        };
+
+        let inode = self.inode(ino)?;
+        if creating {
+            if flags & O_EXCL != 0 && !created {
+                return Err(EEXIST);
+            }
+            if inode.is_dir() {
+                return Err(EISDIR);
+            }
+        }
+        if flags & O_DIRECTORY != 0 && !inode.is_dir() {
+            return Err(ENOTDIR);
+        }
+        // O_TRUNC asks for write permission even with O_RDONLY.
+        let wants_write = flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0;
+        match inode.file_type() {
+            FileType::Symlink => return Err(ELOOP),
+            FileType::Directory if wants_write => return Err(EISDIR),
+            FileType::Regular if flags & O_TRUNC != 0 && !created => self.truncate(ino, 0, now)?,
+            _ => {}
+        }
+        self.ihold(ino)?;
+        Ok(ino)
+    }
+
+    /// The `O_CREAT` half of `open`: find or create the last component.
+    /// Returns the inode and whether it was created. A symlink found there
+    /// is followed (unless `follow` is empty) by resolving its target from
+    /// the link's directory the same way, so that `open("dangling",
+    /// O_CREAT)` creates the file the link points to, as Linux does.
+    #[allow(clippy::too_many_arguments)]
+    fn open_create(
+        &mut self,
+        cwd: Ino,
+        path: &[u8],
+        flags: u32,
+        follow: Lookup,
+        mode: u32,
+        now: u64,
+        links: &mut u32,
+    ) -> Result<(Ino, bool), Errno> {
+        let parent = self.walk_parent(cwd, path, links)?;
+        let name = match parent.last {
+            Last::Name(name) => name,
+            // `/`, `.`, `..` name directories that exist.
+            _ if flags & O_EXCL != 0 => return Err(EEXIST),
+            _ => return Err(EISDIR),
+        };
+        if parent.trailing_slash {
+            return Err(EISDIR);
+        }
+        let existing = match self.lookup_child(parent.dir, name) {
+            Ok(ino) => ino,
+            Err(ENOENT) => return Ok((self.create(parent.dir, name, mode, now)?, true)),
+            Err(e) => return Err(e),
+        };
+        if let Data::Symlink(target) = &self.inode(existing)?.data {
+            if follow.contains(Lookup::FOLLOW) {
+                *links += 1;
+                if *links > MAXSYMLINKS {
+                    return Err(ELOOP);
+                }
+                let target = target.clone();
+                return self.open_create(parent.dir, &target, flags, follow, mode, now, links);
+            }
+        }
+        Ok((existing, false))
+    }
+
+    /// `O_TMPFILE`: an unnamed regular file in directory `path`, alive only
+    /// while open. Linux: `do_tmpfile()`.
+    fn open_tmpfile(&mut self, cwd: Ino, path: &[u8], flags: u32, mode: u32, now: u64) -> Result<Ino, Errno> {
+        let follow = if flags & O_NOFOLLOW == 0 { Lookup::FOLLOW } else { Lookup::empty() };
+        // The directory only has to exist: the file gets no name in it.
+        self.lookup(cwd, path, follow | Lookup::DIRECTORY)?;
+        if flags & O_ACCMODE == O_RDONLY {
+            return Err(EINVAL);
+        }
+        let ino = self.new_inode(S_IFREG | (mode & S_IALLUGO), 0, Data::File(Vec::new()), now);
+        self.inode_mut(ino)?.nlink = 0;
+        self.ihold(ino)?;
+        Ok(ino)
+    }
+
+    /// Linux: `filename_create()`: where a new name `path` goes. `EEXIST`
+    /// if it exists (even as a dangling symlink) or is `/`, `.` or `..`;
+    /// `ENOENT` for a trailing slash unless a directory is being made.
+    fn create_target<'p>(&self, cwd: Ino, path: &'p [u8], want_dir: bool) -> Result<(Ino, &'p [u8]), Errno> {
+        let parent = self.lookup_parent(cwd, path)?;
+        let Last::Name(name) = parent.last else {
+            return Err(EEXIST);
+        };
+        match self.lookup_child(parent.dir, name) {
+            Ok(_) => Err(EEXIST),
+            Err(ENOENT) if parent.trailing_slash && !want_dir => Err(ENOENT),
+            Err(ENOENT) => Ok((parent.dir, name)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Linux: `do_mkdirat()`.
+    pub fn mkdir_at(&mut self, cwd: Ino, path: &[u8], mode: u32, now: u64) -> Result<Ino, Errno> {
+        let (dir, name) = self.create_target(cwd, path, true)?;
+        self.mkdir(dir, name, mode, now)
+    }
+
+    /// Linux: `do_mknodat()`.
+    pub fn mknod_at(&mut self, cwd: Ino, path: &[u8], mode: u32, rdev: u64, now: u64) -> Result<Ino, Errno> {
+        // The type is checked before the path is looked at, as Linux does.
+        check_mknod_type(mode)?;
+        let (dir, name) = self.create_target(cwd, path, false)?;
+        self.mknod(dir, name, mode, rdev, now)
+    }
+
+    /// Linux: `do_symlinkat()`.
+    pub fn symlink_at(&mut self, target: &[u8], cwd: Ino, path: &[u8], now: u64) -> Result<Ino, Errno> {
+        if target.is_empty() {
+            return Err(ENOENT);
+        }
+        let (dir, name) = self.create_target(cwd, path, false)?;
+        self.symlink(dir, name, target, now)
+    }
+
+    /// Linux: `do_linkat()`. `old_flags` may hold [`Lookup::FOLLOW`]
+    /// (`AT_SYMLINK_FOLLOW`) and [`Lookup::EMPTY`] (`AT_EMPTY_PATH`).
+    pub fn link_at(
+        &mut self,
+        old_cwd: Ino,
+        old_path: &[u8],
+        old_flags: Lookup,
+        new_cwd: Ino,
+        new_path: &[u8],
+        now: u64,
+    ) -> Result<(), Errno> {
+        let ino = self.lookup(old_cwd, old_path, old_flags)?;
+        let (dir, name) = self.create_target(new_cwd, new_path, false)?;
+        self.link(ino, dir, name, now)
+    }
+
+    /// Linux: `do_unlinkat()`.
+    pub fn unlink_at(&mut self, cwd: Ino, path: &[u8], now: u64) -> Result<(), Errno> {
+        let parent = self.lookup_parent(cwd, path)?;
+        let Last::Name(name) = parent.last else {
+            return Err(EISDIR);
+        };
+        let ino = self.lookup_child(parent.dir, name)?;
+        if parent.trailing_slash {
+            // "file/" names a directory that is not there.
+            return Err(if self.inode(ino)?.is_dir() { EISDIR } else { ENOTDIR });
+        }
+        self.unlink(parent.dir, name, now)
+    }
+
+    /// Linux: `do_rmdir()`.
+    pub fn rmdir_at(&mut self, cwd: Ino, path: &[u8], now: u64) -> Result<(), Errno> {
+        let parent = self.lookup_parent(cwd, path)?;
+        match parent.last {
+            Last::Name(name) => self.rmdir(parent.dir, name, now),
+            Last::Dot => Err(EINVAL),
+            Last::DotDot => Err(ENOTEMPTY),
+            Last::Root => Err(EBUSY),
+        }
+    }
+
+    /// Linux: `do_renameat2()`.
+    pub fn rename_at(
+        &mut self,
+        old_cwd: Ino,
+        old_path: &[u8],
+        new_cwd: Ino,
+        new_path: &[u8],
+        flags: u32,
+        now: u64,
+    ) -> Result<(), Errno> {
+        if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) != 0
+            || flags & RENAME_NOREPLACE != 0 && flags & RENAME_EXCHANGE != 0
+        {
+            return Err(EINVAL);
+        }
+        let old = self.lookup_parent(old_cwd, old_path)?;
+        let new = self.lookup_parent(new_cwd, new_path)?;
+        let Last::Name(old_name) = old.last else {
+            return Err(EBUSY);
+        };
+        let Last::Name(new_name) = new.last else {
+            return Err(if flags & RENAME_NOREPLACE != 0 { EEXIST } else { EBUSY });
+        };
+        let src = self.lookup_child(old.dir, old_name)?;
+        if (old.trailing_slash || new.trailing_slash) && !self.inode(src)?.is_dir() {
+            return Err(ENOTDIR);
+        }
+        self.rename(old.dir, old_name, new.dir, new_name, flags, now)
+    }
+
+    // -----------------------------------------------------------------------
+    // Contents
+
+    /// Read from a regular file at `offset`; 0 at or past the end.
+    /// `EISDIR` for a directory, `EINVAL` for anything else (devices are
+    /// the file layer's). Linux: `generic_file_read_iter()`.
+    pub fn read_at(&self, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        let data = self.file_data(ino)?;
+        let Ok(start) = usize::try_from(offset) else {
+            return Ok(0);
+        };
+        if start >= data.len() {
+            return Ok(0);
+        }
+        let n = buf.len().min(data.len() - start);
+        buf[..n].copy_from_slice(&data[start..start + n]);
+        Ok(n)
+    }
+
+    /// Write to a regular file at `offset`, growing it; a gap between the
+    /// old end and `offset` reads as zeros. `EFBIG` past the maximum file
+    /// size, `ENOSPC` when memory runs out. `O_APPEND` is the caller's:
+    /// pass the current size as `offset`.
+    /// Linux: `generic_perform_write()`.
+    pub fn write_at(&mut self, ino: Ino, offset: u64, data: &[u8], now: u64) -> Result<usize, Errno> {
+        let end = offset.checked_add(data.len() as u64).ok_or(EFBIG)?;
+        if end > MAX_FILE_SIZE {
+            return Err(EFBIG);
+        }
+        let inode = self.inode_mut(ino)?;
+        let file = file_vec(inode)?;
+        if data.is_empty() {
+            return Ok(0);
+        }
+        let (start, end) = (offset as usize, end as usize);
+        if end > file.len() {
+            grow(file, end)?;
+        }
+        file[start..end].copy_from_slice(data);
+        let inode = self.inode_mut(ino)?;
+        inode.mtime = now;
+        inode.ctime = now;
+        Ok(data.len())
+    }
+
+    /// Set a regular file's size: shrinking drops the tail, growing adds
+    /// zeros. Linux: `do_truncate()` → `shmem_setattr()`.
+    pub fn truncate(&mut self, ino: Ino, len: u64, now: u64) -> Result<(), Errno> {
+        if len > MAX_FILE_SIZE {
+            return Err(EFBIG);
+        }
+        let inode = self.inode_mut(ino)?;
+        let file = file_vec(inode)?;
+        let len = usize::try_from(len).map_err(|_| EFBIG)?;
+        if len > file.len() {
+            grow(file, len)?;
+        } else {
+            file.truncate(len);
+            // Give memory back when most of it is no longer used.
+            if file.capacity() > 2 * len + BLOCK_SIZE as usize {
+                file.shrink_to_fit();
+            }
+        }
+        let inode = self.inode_mut(ino)?;
+        inode.mtime = now;
+        inode.ctime = now;
+        Ok(())
+    }
+
+    /// A regular file's whole contents, for the ELF loader and other
+    /// in-kernel readers that want no copy. Errors as [`read_at`](Self::read_at).
+    pub fn file_data(&self, ino: Ino) -> Result<&[u8], Errno> {
+        match &self.inode(ino)?.data {
+            Data::File(v) => Ok(v),
+            Data::Dir(_) => Err(EISDIR),
+            _ => Err(EINVAL),
+        }
+    }
+
+    /// A copy of a regular file's contents, for a caller that must let go
+    /// of the file system while it uses them (exec builds an address space).
+    pub fn read_all(&self, ino: Ino) -> Result<Vec<u8>, Errno> {
+        Ok(self.file_data(ino)?.to_vec())
+    }
+
+    /// A symlink's target. `EINVAL` if `ino` is not a symlink.
+    /// Linux: `vfs_readlink()`.
+    pub fn readlink(&self, ino: Ino) -> Result<&[u8], Errno> {
+        match &self.inode(ino)?.data {
+            Data::Symlink(target) => Ok(target),
+            _ => Err(EINVAL),
+        }
+    }
+
+    /// May `ino` be executed? A regular file with at least one execute bit
+    /// (root needs one too); `EACCES` otherwise. Linux: `do_open_execat()`
+    /// and `may_open(MAY_EXEC)`.
+    pub fn may_exec(&self, ino: Ino) -> Result<(), Errno> {
+        let inode = self.inode(ino)?;
+        if inode.file_type() != FileType::Regular || inode.mode & S_IXUGO == 0 {
+            return Err(EACCES);
+        }
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------
+    // Directories
+
+    /// List directory `dir` from readdir position `pos`, calling `emit` for
+    /// each entry in turn (`.` and `..` first) until it returns `false`
+    /// (no room: that entry is not consumed) or the directory ends.
+    /// Returns the position to resume from. `ENOTDIR` for a non-directory,
+    /// `ENOENT` for a removed one. Linux: `iterate_dir()` with a
+    /// `dir_context` whose actor is `emit`.
+    pub fn readdir(
+        &self,
+        dir: Ino,
+        pos: u64,
+        mut emit: impl FnMut(DirEntry<'_>) -> bool,
+    ) -> Result<u64, Errno> {
+        let d = self.dir(dir)?;
+        if self.inode(dir)?.nlink == 0 {
+            return Err(ENOENT);
+        }
+        let mut pos = pos;
+        if pos == 0 {
+            if !emit(DirEntry { ino: dir, next_pos: 1, d_type: DT_DIR, name: b"." }) {
+                return Ok(0);
+            }
+            pos = 1;
+        }
+        if pos == 1 {
+            if !emit(DirEntry { ino: d.parent, next_pos: 2, d_type: DT_DIR, name: b".." }) {
+                return Ok(1);
+            }
+            pos = 2;
+        }
+        for (&p, name) in d.by_pos.range(pos..) {
+            let ino = d.entries[name].ino;
+            let d_type = dt_from_mode(self.inode(ino)?.mode);
+            if !emit(DirEntry { ino, next_pos: p + 1, d_type, name }) {
+                return Ok(p);
+            }
+            pos = p + 1;
+        }
+        Ok(pos)
+    }
+
+    /// `getdents64`: as many `struct linux_dirent64` records from `pos` as
+    /// fit in `buf_len` bytes, and the position to resume from. An empty
+    /// result means the end; `EINVAL` if even one record does not fit.
+    /// Linux: `getdents64()` + `filldir64()`.
+    pub fn getdents64(&self, dir: Ino, pos: u64, buf_len: usize) -> Result<(Vec<u8>, u64), Errno> {
+        let mut out = Vec::new();
+        let mut full = false;
+        let next = self.readdir(dir, pos, |e| {
+            let rec = Dirent64 { d_ino: e.ino, d_off: e.next_pos as i64, d_type: e.d_type, d_name: e.name };
+            if out.len() + rec.reclen() > buf_len {
+                full = true;
+                return false;
+            }
+            rec.write_to(&mut out);
+            true
+        })?;
+        if full && out.is_empty() {
+            return Err(EINVAL);
+        }
+        Ok((out, next))
+    }
+
+    // -----------------------------------------------------------------------
+    // Attributes
+
+    /// Linux: `vfs_getattr()` → `generic_fillattr()` → `cp_new_stat()`.
+    pub fn stat(&self, ino: Ino) -> Result<Stat, Errno> {
+        let i = self.inode(ino)?;
+        let size = i.size();
+        // Whole pages for file data, like tmpfs; directories and symlinks
+        // live in the inode and take no blocks.
+        let blocks = match i.data {
+            Data::File(_) => size.div_ceil(BLOCK_SIZE) * (BLOCK_SIZE / 512),
+            _ => 0,
+        };
+        let sec = |ns: u64| (ns / 1_000_000_000) as i64;
+        let nsec = |ns: u64| (ns % 1_000_000_000) as i64;
+        Ok(Stat {
+            st_dev: RAMFS_DEV,
+            st_ino: i.ino,
+            st_nlink: i.nlink as u64,
+            st_mode: i.mode,
+            st_uid: i.uid,
+            st_gid: i.gid,
+            st_rdev: i.rdev,
+            st_size: size as i64,
+            st_blksize: BLOCK_SIZE as i64,
+            st_blocks: blocks as i64,
+            st_atime: sec(i.atime),
+            st_atime_nsec: nsec(i.atime),
+            st_mtime: sec(i.mtime),
+            st_mtime_nsec: nsec(i.mtime),
+            st_ctime: sec(i.ctime),
+            st_ctime_nsec: nsec(i.ctime),
+            ..Stat::default()
+        })
+    }
+
+    /// Linux: `do_statx()`; every basic field is always filled, whatever
+    /// the mask asked for, which Linux allows.
+    pub fn statx(&self, ino: Ino) -> Result<Statx, Errno> {
+        Ok(Statx::from_stat(&self.stat(ino)?))
+    }
+
+    /// Set the permission bits (the type bits stay). Linux: `chmod_common()`.
+    pub fn chmod(&mut self, ino: Ino, mode: u32, now: u64) -> Result<(), Errno> {
+        let i = self.inode_mut(ino)?;
+        i.mode = (i.mode & S_IFMT) | (mode & S_IALLUGO);
+        i.ctime = now;
+        Ok(())
+    }
+
+    /// Set owner and/or group (`None` leaves one alone). As in Linux, this
+    /// clears set-user-ID, and set-group-ID when group-executable, on
+    /// non-directories. Linux: `chown_common()`.
+    pub fn chown(&mut self, ino: Ino, uid: Option<u32>, gid: Option<u32>, now: u64) -> Result<(), Errno> {
+        let i = self.inode_mut(ino)?;
+        if let Some(uid) = uid {
+            i.uid = uid;
+        }
+        if let Some(gid) = gid {
+            i.gid = gid;
+        }
+        if !i.is_dir() {
+            i.mode &= !S_ISUID;
+            if i.mode & S_IXGRP != 0 {
+                i.mode &= !S_ISGID;
+            }
+        }
+        i.ctime = now;
+        Ok(())
+    }
+
+    /// Set access and/or modification time (`None` leaves one alone); the
+    /// change time becomes `now`. `UTIME_NOW` and `UTIME_OMIT` are the
+    /// caller's to translate. Linux: `vfs_utimes()`.
+    pub fn set_times(
+        &mut self,
+        ino: Ino,
+        atime: Option<u64>,
+        mtime: Option<u64>,
+        now: u64,
+    ) -> Result<(), Errno> {
+        let i = self.inode_mut(ino)?;
+        if let Some(t) = atime {
+            i.atime = t;
+        }
+        if let Some(t) = mtime {
+            i.mtime = t;
+        }
+        i.ctime = now;
+        Ok(())
+    }
+}
+
+/// The non-empty components of a path: `a//b/` gives `a`, `b`.
+fn components(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+    path.split(|&c| c == b'/').filter(|c| !c.is_empty())
+}
+
+/// Linux: `getname()` refuses a path of `PATH_MAX` bytes or more, counting
+/// the terminating NUL.
+fn check_path_len(path: &[u8]) -> Result<(), Errno> {
+    if path.len() >= PATH_MAX {
+        return Err(ENAMETOOLONG);
+    }
+    Ok(())
+}
+
+/// The file types `mknod` makes. Linux: `may_mknod()`.
+fn check_mknod_type(mode: u32) -> Result<(), Errno> {
+    match mode & S_IFMT {
+        0 | S_IFREG | S_IFCHR | S_IFBLK | S_IFIFO | S_IFSOCK => Ok(()),
+        S_IFDIR => Err(EPERM),
+        _ => Err(EINVAL),
+    }
+}
+
+fn is_dot_or_dotdot(name: &[u8]) -> bool {
+    name == b"." || name == b".."
+}
+
+/// The data of a regular file, with `read_at`'s errnos for other types.
+fn file_vec(inode: &mut Inode) -> Result<&mut Vec<u8>, Errno> {
+    match &mut inode.data {
+        Data::File(v) => Ok(v),
+        Data::Dir(_) => Err(EISDIR),
+        _ => Err(EINVAL),
+    }
+}
+
+/// Extend a file to `len` bytes with zeros, failing with `ENOSPC` rather
+/// than aborting when the allocator cannot deliver (tmpfs reports a full
+/// file system the same way).
+fn grow(file: &mut Vec<u8>, len: usize) -> Result<(), Errno> {
+    file.try_reserve(len - file.len()).map_err(|_| ENOSPC)?;
+    file.resize(len, 0);
+    Ok(())
+}

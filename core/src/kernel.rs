@@ -1,0 +1,308 @@
+//! The kernel's state and its entry points from the hardware layer.
+//!
+//! `tine-kernel` owns one [`Kernel`] and calls into it on every trap:
+//! [`Kernel::syscall`] for the `syscall` instruction,
+//! [`Kernel::user_exception`] for a CPU exception in user mode,
+//! [`Kernel::timer_tick`] and [`Kernel::console_irq`] for interrupts. After
+//! each, it asks [`Kernel::schedule`] whether to switch tasks.
+//!
+//! Blocking: the kernel runs with interrupts off and never switches stacks
+//! in the middle of a system call. A call that must wait (nanosleep, wait4,
+//! a read with no data) records what it waits for in the task's state and
+//! returns `ERESTARTNOINTR`, as Linux's handlers return `-ERESTARTSYS`. The
+//! task is switched out; when it is woken and runs again, the same call is
+//! made again from the start with the same registers, and this time finds
+//! what it waited for. Each such call is written so that running it again
+//! is correct (it keeps any state it needs in the task, e.g. a deadline).
+
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::abi::*;
+use crate::fs::file::{FdTable, FileTable};
+use crate::fs::ramfs::RamFs;
+use crate::machine::Machine;
+use crate::mm::aspace::{AddressSpace, MemCtx};
+use crate::mm::frame::FrameAllocator;
+use crate::proc::{FilesId, MmId, Pid, Task, TaskState, WaitReason};
+
+/// How the first process's standard streams look (chosen by the command line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StdioMode {
+    /// The console as a terminal, as on a real system.
+    Tty,
+    /// stdin reads as /dev/null and stdout/stderr are one pipe to the
+    /// console: what a program sees when run natively with `2>&1 | ...`,
+    /// so that its output can be compared byte for byte with Linux.
+    Pipe,
+}
+
+/// A kernel object shared by the tasks that `clone` let share it.
+pub struct Shared<T> {
+    pub users: u32,
+    pub obj: T,
+}
+
+/// What the scheduler decided: keep running the current task, or switch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resched {
+    Stay,
+    /// Switch to `next` (or to the idle context when `None`).
+    Switch { prev: Option<Pid>, next: Option<Pid> },
+}
+
+pub struct Kernel {
+    pub m: Machine,
+    pub frames: FrameAllocator,
+    /// The kernel's own page table; its upper half is in every address space.
+    pub kernel_root: u64,
+    pub fs: RamFs,
+    pub tasks: BTreeMap<Pid, Task>,
+    pub mms: BTreeMap<MmId, Shared<AddressSpace>>,
+    pub fdtables: BTreeMap<FilesId, Shared<FdTable>>,
+    pub files: FileTable,
+    pub current: Option<Pid>,
+    pub runq: VecDeque<Pid>,
+    /// The idle context's saved kernel stack pointer (Linux: the swapper).
+    pub idle_ksp: u64,
+    pub need_resched: bool,
+    /// A new FS base (TLS) for the hardware layer to load before returning.
+    pub load_fs: Option<u64>,
+    pub ticks: u64,
+    next_pid: Pid,
+    next_obj: u32,
+    /// Init's wait status once it has exited: the machine can stop.
+    pub shutdown: Option<i32>,
+    pub stdio: StdioMode,
+    /// CPUID.1:EDX, for AT_HWCAP.
+    pub hwcap: u64,
+    /// Where a new task's first context switch returns to: the hardware
+    /// layer's path back to user mode.
+    pub ret_to_user: u64,
+    enosys_logged: BTreeSet<u64>,
+    rng: u64,
+}
+
+impl Kernel {
+    pub fn new(m: Machine, free: &[(u64, u64)], kernel_root: u64, stdio: StdioMode, hwcap: u64, ret_to_user: u64) -> Self {
+        let seed = m.clock.monotonic_ns() ^ m.clock.boot_epoch_ns() ^ 0x9e37_79b9_7f4a_7c15;
+        Kernel {
+            frames: FrameAllocator::new(free),
+            kernel_root,
+            fs: RamFs::new(),
+            tasks: BTreeMap::new(),
+            mms: BTreeMap::new(),
+            fdtables: BTreeMap::new(),
+            files: FileTable::new(),
+            current: None,
+            runq: VecDeque::new(),
+            idle_ksp: 0,
+            need_resched: false,
+            load_fs: None,
+            ticks: 0,
+            next_pid: 1,
+            next_obj: 1,
+            shutdown: None,
+            stdio,
+            hwcap,
+            ret_to_user,
+            enosys_logged: BTreeSet::new(),
+            rng: seed | 1,
+            m,
+        }
+    }
+
+    pub fn log(&self, args: core::fmt::Arguments) {
+        self.m.log.log(args);
+    }
+
+    /// The running task. Only called while one runs.
+    pub fn cur(&self) -> &Task {
+        &self.tasks[&self.current.expect("no current task")]
+    }
+
+    pub fn cur_mut(&mut self) -> &mut Task {
+        let pid = self.current.expect("no current task");
+        self.tasks.get_mut(&pid).expect("current task exists")
+    }
+
+    pub fn alloc_pid(&mut self) -> Pid {
+        let p = self.next_pid;
+        self.next_pid += 1;
+        p
+    }
+
+    pub fn alloc_obj_id(&mut self) -> u32 {
+        let id = self.next_obj;
+        self.next_obj += 1;
+        id
+    }
+
+    /// A memory context for address space `mm`, with TLB flushes only when
+    /// it is the live one.
+    pub fn mem_ctx(&mut self, live: bool) -> MemCtx<'_> {
+        MemCtx { frames: &mut self.frames, phys: self.m.mem, mmu: if live { Some(self.m.mmu) } else { None } }
+    }
+
+    /// Run `f` on the current task's address space with a memory context.
+    pub fn with_mm<R>(&mut self, f: impl FnOnce(&mut AddressSpace, &mut MemCtx) -> R) -> R {
+        let mm = self.cur().mm;
+        let Kernel { mms, frames, m, .. } = self;
+        let aspace = &mut mms.get_mut(&mm).expect("task's mm exists").obj;
+        let mut ctx = MemCtx { frames, phys: m.mem, mmu: Some(m.mmu) };
+        f(aspace, &mut ctx)
+    }
+
+    /// Copy from the current task's memory (Linux: copy_from_user()).
+    pub fn copy_in(&mut self, addr: u64, buf: &mut [u8]) -> SysResult<()> {
+        self.with_mm(|a, ctx| a.copy_from_user(ctx, addr, buf))
+    }
+
+    /// Copy to the current task's memory (Linux: copy_to_user()).
+    pub fn copy_out(&mut self, addr: u64, data: &[u8]) -> SysResult<()> {
+        self.with_mm(|a, ctx| a.copy_to_user(ctx, addr, data))
+    }
+
+    pub fn read_u64(&mut self, addr: u64) -> SysResult<u64> {
+        let mut b = [0u8; 8];
+        self.copy_in(addr, &mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    pub fn write_u64(&mut self, addr: u64, v: u64) -> SysResult<()> {
+        self.copy_out(addr, &v.to_le_bytes())
+    }
+
+    /// A NUL-terminated string from user memory (Linux: strncpy_from_user()).
+    pub fn read_cstr(&mut self, addr: u64, max: usize) -> SysResult<Vec<u8>> {
+        self.with_mm(|a, ctx| a.read_cstr(ctx, addr, max))
+    }
+
+    /// A path argument: EFAULT for a bad pointer, ENAMETOOLONG past PATH_MAX.
+    pub fn read_path(&mut self, addr: u64) -> SysResult<String> {
+        let bytes = self.read_cstr(addr, 4096)?;
+        String::from_utf8(bytes).map_err(|_| EINVAL)
+    }
+
+    /// A pseudo-random u64 (xorshift; for AT_RANDOM and getrandom).
+    pub fn random_u64(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x ^ self.m.clock.monotonic_ns().rotate_left(32)
+    }
+
+    pub fn now_ns(&self) -> u64 {
+        self.m.clock.monotonic_ns()
+    }
+
+    /// Log an unimplemented system call once per number.
+    pub fn log_enosys(&mut self, nr: u64) {
+        if self.enosys_logged.insert(nr) {
+            let comm = String::from_utf8_lossy(&self.cur().comm).into_owned();
+            self.log(format_args!("tine: unimplemented syscall {nr} (first called by {comm}), returning ENOSYS"));
+        }
+    }
+
+    /// Make a task runnable and queue it (Linux: try_to_wake_up()).
+    pub fn wake(&mut self, pid: Pid) {
+        if let Some(t) = self.tasks.get_mut(&pid) {
+            if let TaskState::Blocked(_) = t.state {
+                t.state = TaskState::Runnable;
+                self.runq.push_back(pid);
+            }
+        }
+    }
+
+    /// Put the current task to sleep; the system call returns
+    /// `ERESTARTNOINTR` so it runs again when the task is woken.
+    pub fn block_current(&mut self, why: WaitReason) -> Errno {
+        self.cur_mut().state = TaskState::Blocked(why);
+        ERESTARTNOINTR
+    }
+
+    /// The timer interrupt: wake sleepers whose time has come and end the
+    /// running task's time slice every 10 ms (Linux: scheduler_tick()).
+    pub fn timer_tick(&mut self) {
+        self.ticks += 1;
+        let now = self.now_ns();
+        let due: Vec<Pid> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| matches!(t.state, TaskState::Blocked(WaitReason::Sleep { until_ns }) if until_ns <= now))
+            .map(|(p, _)| *p)
+            .collect();
+        for p in due {
+            self.wake(p);
+        }
+        if self.ticks % 10 == 0 {
+            self.need_resched = true;
+        }
+    }
+
+    /// Console input arrived: wake readers.
+    pub fn console_irq(&mut self) {
+        let waiting: Vec<Pid> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| t.state == TaskState::Blocked(WaitReason::ConsoleInput))
+            .map(|(p, _)| *p)
+            .collect();
+        for p in waiting {
+            self.wake(p);
+        }
+    }
+
+    /// Pick what runs next (Linux: schedule(), round robin here). The
+    /// caller performs the switch the answer names.
+    pub fn schedule(&mut self) -> Resched {
+        let prev = self.current;
+        let prev_runnable = prev.map(|p| self.tasks[&p].state == TaskState::Runnable).unwrap_or(false);
+        if prev_runnable && !self.need_resched {
+            return Resched::Stay;
+        }
+        self.need_resched = false;
+        let next = loop {
+            match self.runq.pop_front() {
+                Some(p) if self.tasks.get(&p).map(|t| t.state == TaskState::Runnable) == Some(true) => break Some(p),
+                Some(_) => continue,
+                None => break None,
+            }
+        };
+        match next {
+            Some(n) => {
+                if let (Some(p), true) = (prev, prev_runnable) {
+                    self.runq.push_back(p);
+                }
+                self.current = Some(n);
+                Resched::Switch { prev, next: Some(n) }
+            }
+            None if prev_runnable => Resched::Stay,
+            None if prev.is_none() => Resched::Stay,
+            None => {
+                self.current = None;
+                Resched::Switch { prev, next: None }
+            }
+        }
+    }
+
+    /// Everything the hardware layer needs to run task `pid`: its saved
+    /// kernel stack pointer, kernel stack top, page table root and TLS base.
+    pub fn switch_info(&self, pid: Pid) -> (u64, u64, u64, u64) {
+        let t = &self.tasks[&pid];
+        let root = self.mms[&t.mm].obj.root();
+        (t.ksp, t.kstack.top(), root, t.fs_base)
+    }
+
+    /// Address of the slot where a switched-out context's stack pointer is
+    /// saved: the task's, or the idle context's.
+    pub fn ksp_slot(&mut self, pid: Option<Pid>) -> u64 {
+        match pid {
+            Some(p) => &mut self.tasks.get_mut(&p).expect("task").ksp as *mut u64 as u64,
+            None => &mut self.idle_ksp as *mut u64 as u64,
+        }
+    }
+}

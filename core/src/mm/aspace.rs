@@ -1,0 +1,228 @@
+//! The address space of a process (Linux: `struct mm_struct`): its page
+//! table, its VMAs and its brk. The operations are spread over sibling
+//! modules the way Linux spreads them over mm/: [`super::mmap`] (mmap,
+//! munmap, mprotect, brk), [`super::fault`] (page faults), [`super::fork`]
+//! (dup_mmap) and [`super::uaccess`] (copy_{from,to}_user).
+//!
+//! Invariants, relied on everywhere:
+//! - every mapped leaf PTE lies inside a VMA and owns one reference on its
+//!   frame (see [`super::frame`]);
+//! - a PTE is writable only if its VMA is, and for private VMAs only if the
+//!   frame is mapped nowhere else (refcount 1) and is not the zero frame;
+//! - a PTE is present iff its VMA is accessible; PROT_NONE pages keep their
+//!   frame in a PROTNONE entry.
+
+use super::consts::TASK_SIZE;
+use super::frame::FrameAllocator;
+use super::pagetable::{read_pte, write_pte, PageTable, Pte, PteFlags};
+use super::vma::{Prot, Vma, VmaMap};
+use crate::abi::Errno;
+use crate::machine::{Mmu, PhysMem};
+
+pub use super::fault::{Access, FaultError};
+
+/// What every memory operation needs from the rest of the kernel.
+pub struct MemCtx<'a> {
+    pub frames: &'a mut FrameAllocator,
+    pub phys: &'a dyn PhysMem,
+    /// Some only while this address space is the one loaded in CR3: then a
+    /// PTE that loses a permission or its frame gets its TLB entry flushed.
+    pub mmu: Option<&'a dyn Mmu>,
+}
+
+impl MemCtx<'_> {
+    pub(super) fn flush(&self, va: u64) {
+        if let Some(mmu) = self.mmu {
+            mmu.flush_page(va);
+        }
+    }
+}
+
+/// Linux: `struct mm_struct`.
+pub struct AddressSpace {
+    pub(super) pt: PageTable,
+    pub(super) vmas: VmaMap,
+    /// Linux: mm->start_brk and mm->brk. 0 until the ELF loader sets it.
+    pub(super) start_brk: u64,
+    pub(super) brk: u64,
+    /// Linux: mm->mmap_base, below which top-down mmap searches start.
+    pub(super) mmap_base: u64,
+    /// Mapped pages other than the zero frame. Linux: MM_ANONPAGES.
+    pub(super) rss: usize,
+}
+
+impl AddressSpace {
+    /// An empty address space whose kernel half is `kernel_root`'s.
+    /// Linux: mm_alloc() + mm_init() + pgd_alloc().
+    pub fn new(ctx: &mut MemCtx<'_>, kernel_root: u64) -> Result<Self, Errno> {
+        let pt = PageTable::new(ctx.frames, ctx.phys, kernel_root)?;
+        Ok(AddressSpace { pt, vmas: VmaMap::new(), start_brk: 0, brk: 0, mmap_base: super::consts::MMAP_BASE, rss: 0 })
+    }
+
+    /// Physical address of the PML4, for CR3.
+    pub fn root(&self) -> u64 {
+        self.pt.root()
+    }
+
+    /// The mappings in address order (for /proc/pid/maps).
+    pub fn vmas(&self) -> impl DoubleEndedIterator<Item = &Vma> + '_ {
+        self.vmas.iter()
+    }
+
+    /// The VMA containing `addr`.
+    pub fn find_vma(&self, addr: u64) -> Option<&Vma> {
+        self.vmas.find(addr)
+    }
+
+    /// Pages backed by a frame of their own (the zero frame not counted).
+    pub fn resident_pages(&self) -> usize {
+        self.rss
+    }
+
+    pub fn mmap_base(&self) -> u64 {
+        self.mmap_base
+    }
+
+    pub fn set_mmap_base(&mut self, base: u64) {
+        debug_assert!(base % super::consts::PAGE_SIZE == 0 && base <= TASK_SIZE);
+        self.mmap_base = base;
+    }
+
+    /// The leaf PTE for `va` (empty if none): for tests and debugging.
+    pub fn pte(&self, phys: &dyn PhysMem, va: u64) -> Pte {
+        if va >= TASK_SIZE {
+            return Pte::empty();
+        }
+        self.pt.get(phys, super::consts::page_floor(va))
+    }
+
+    /// Where `va` currently leads through a present PTE, without faulting.
+    pub fn translate(&self, phys: &dyn PhysMem, va: u64) -> Option<u64> {
+        if va >= TASK_SIZE {
+            return None;
+        }
+        self.pt.translate(phys, va)
+    }
+
+    /// Page-table frames in the user half, root included.
+    pub fn table_frames(&self, phys: &dyn PhysMem) -> usize {
+        self.pt.table_frames(phys)
+    }
+
+    /// Free every user frame and page-table page. Linux: exit_mmap() +
+    /// mmdrop(). Dropping an address space without this leaks its frames.
+    pub fn release(self, ctx: &mut MemCtx<'_>) {
+        self.pt.destroy(ctx.frames, ctx.phys, &mut |frames, pte| {
+            debug_assert!(pte.is_mapped());
+            frames.put(pte.addr());
+        });
+        if let Some(mmu) = ctx.mmu {
+            mmu.flush_all();
+        }
+    }
+
+    // ---- PTE helpers shared by the operation modules -------------------
+
+    /// Point `va` at `new`, whose frame reference the caller hands over
+    /// (also on error), dropping the reference the old entry held and
+    /// flushing it. Linux: set_pte_at() after ptep_clear_flush().
+    pub(super) fn replace_pte(&mut self, ctx: &mut MemCtx<'_>, va: u64, new: Pte) -> Result<(), Errno> {
+        let slot = match self.pt.walk_alloc(ctx.frames, ctx.phys, va) {
+            Ok(s) => s,
+            Err(e) => {
+                ctx.frames.put(new.addr());
+                return Err(e);
+            }
+        };
+        let old = read_pte(ctx.phys, slot);
+        write_pte(ctx.phys, slot, new);
+        self.account(ctx.frames, new, 1);
+        if old.is_mapped() {
+            if old.is_present() {
+                ctx.flush(va);
+            }
+            self.account(ctx.frames, old, -1);
+            ctx.frames.put(old.addr());
+        }
+        Ok(())
+    }
+
+    /// Rewrite the flags of a mapped PTE in place (same frame), flushing
+    /// when it loses access. Linux: ptep_modify_prot_commit() and friends.
+    pub(super) fn update_pte(ctx: &MemCtx<'_>, slot: u64, va: u64, old: Pte, new: Pte) {
+        debug_assert_eq!(old.addr(), new.addr());
+        if old == new {
+            return;
+        }
+        write_pte(ctx.phys, slot, new);
+        if loses_access(old, new) {
+            ctx.flush(va);
+        }
+    }
+
+    /// Unmap every page in `[start, end)` and free the page tables that
+    /// became empty. Linux: unmap_page_range() (zap_pte_range) followed by
+    /// free_pgtables().
+    pub(super) fn zap(&mut self, ctx: &mut MemCtx<'_>, start: u64, end: u64) {
+        let zero = ctx.frames.zero_frame();
+        let mut dropped = 0;
+        let MemCtx { frames, phys, mmu } = ctx;
+        let _ = self.pt.for_each_leaf::<()>(*phys, start, end, &mut |va, slot, pte| {
+            write_pte(*phys, slot, Pte::empty());
+            if pte.is_present() {
+                if let Some(mmu) = mmu {
+                    mmu.flush_page(va);
+                }
+            }
+            if pte.addr() != zero {
+                dropped += 1;
+            }
+            frames.put(pte.addr());
+            Ok(())
+        });
+        self.rss -= dropped;
+        self.pt.prune(ctx.frames, ctx.phys, start, end);
+    }
+
+    fn account(&mut self, frames: &FrameAllocator, pte: Pte, delta: isize) {
+        if pte.is_mapped() && pte.addr() != frames.zero_frame() {
+            self.rss = self.rss.checked_add_signed(delta).expect("rss underflow");
+        }
+    }
+}
+
+/// The hardware bits a user page in `vma` gets; `writable` says whether
+/// this page may be written in place (see [`may_write_in_place`]).
+/// Linux: vm_get_page_prot() (x86 protection_map[]) plus maybe_mkwrite().
+pub(super) fn leaf_flags(vma: &Vma, writable: bool) -> PteFlags {
+    if !vma.prot.is_accessible() {
+        return PteFlags::PROTNONE;
+    }
+    let mut f = PteFlags::PRESENT | PteFlags::USER;
+    if writable {
+        debug_assert!(vma.prot.contains(Prot::WRITE));
+        f |= PteFlags::WRITABLE;
+    }
+    if !vma.prot.contains(Prot::EXEC) {
+        f |= PteFlags::NO_EXECUTE;
+    }
+    f
+}
+
+/// Whether the page at `pa` in `vma` may be mapped writable: shared
+/// mappings always (when PROT_WRITE), private ones only when nobody else
+/// maps the frame. Linux: the reuse test of do_wp_page().
+pub(super) fn may_write_in_place(frames: &FrameAllocator, vma: &Vma, pa: u64) -> bool {
+    vma.prot.contains(Prot::WRITE) && (vma.is_shared() || (pa != frames.zero_frame() && frames.refcount(pa) == 1))
+}
+
+/// Whether a TLB entry loaded from `old` would allow something `new` does
+/// not: then the entry must be flushed.
+fn loses_access(old: Pte, new: Pte) -> bool {
+    old.is_present()
+        && (!new.is_present()
+            || old.addr() != new.addr()
+            || (old.is_writable() && !new.is_writable())
+            || (old.is_executable() && !new.is_executable())
+            || (old.is_user() && !new.is_user()))
+}

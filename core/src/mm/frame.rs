@@ -1,0 +1,288 @@
+//! Physical page frames and their metadata (Linux: `struct page`, the buddy
+//! allocator's free lists in mm/page_alloc.c).
+//!
+//! Tine only ever needs single 4 KiB frames, so the allocator is a stack of
+//! free frame numbers: `alloc` and `put` are O(1). Each frame has a small
+//! metadata record, indexed by frame number within its contiguous range of
+//! RAM, holding the reference count that copy-on-write relies on.
+//!
+//! The ownership rule the rest of `mm` follows: every present (or PROT_NONE)
+//! user PTE owns one reference on its frame, and every page-table page is
+//! owned by the single entry pointing to it. So a frame's refcount is the
+//! number of PTEs mapping it, and a refcount of 1 means "mapped only here".
+
+use alloc::vec::Vec;
+use bitflags::bitflags;
+
+use super::consts::{PAGE_SHIFT, PAGE_SIZE};
+use crate::machine::PhysMem;
+
+bitflags! {
+    /// Per-frame flags (Linux: `page->flags`, the PG_* bits).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct FrameFlags: u16 {
+        /// Never freed, whatever its refcount says (the shared zero frame).
+        /// Linux: the zero page is likewise reserved.
+        const PINNED = 1 << 0;
+        /// Holds a page table rather than user data (Linux: PG_table).
+        const PAGE_TABLE = 1 << 1;
+    }
+}
+
+/// Linux: `struct page`, reduced to what Tine needs: 8 bytes per frame.
+#[derive(Clone, Copy, Default)]
+struct FrameMeta {
+    /// 0 = free. Linux: `page->_refcount`.
+    refcount: u32,
+    flags: FrameFlags,
+}
+
+/// One contiguous range of RAM (Linux: roughly a memory section / zone span).
+struct Range {
+    first_pfn: u64,
+    meta: Vec<FrameMeta>,
+}
+
+/// Frame accounting; `free + used == total` at all times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameStats {
+    pub total: usize,
+    pub free: usize,
+    pub used: usize,
+}
+
+/// Linux: the page allocator plus `mem_map`.
+pub struct FrameAllocator {
+    /// Sorted by `first_pfn`, non-overlapping.
+    ranges: Vec<Range>,
+    /// Free frame numbers; popped from the end. A u32 frame number covers
+    /// 16 TiB of physical address space.
+    free: Vec<u32>,
+    total: usize,
+    zero_frame: u64,
+}
+
+impl FrameAllocator {
+    /// Manage the page-aligned free physical ranges `[start, end)`, and take
+    /// one frame from them as the shared zero frame (Linux: ZERO_PAGE(0)),
+    /// zeroed through `phys`.
+    ///
+    /// Panics on misaligned or overlapping ranges or when there is no memory
+    /// at all: those are boot-time bugs, not run-time conditions.
+    pub fn new(free: &[(u64, u64)], phys: &dyn PhysMem) -> Self {
+        let mut spans: Vec<(u64, u64)> = free.iter().copied().filter(|&(s, e)| e > s).collect();
+        spans.sort_unstable();
+        let mut ranges = Vec::with_capacity(spans.len());
+        let mut total = 0usize;
+        for (i, &(start, end)) in spans.iter().enumerate() {
+            assert!(start % PAGE_SIZE == 0 && end % PAGE_SIZE == 0, "unaligned RAM range {start:#x}..{end:#x}");
+            if i > 0 {
+                assert!(spans[i - 1].1 <= start, "overlapping RAM ranges at {start:#x}");
+            }
+            assert!((end >> PAGE_SHIFT) <= u64::from(u32::MAX), "RAM above 16 TiB");
+            let frames = ((end - start) / PAGE_SIZE) as usize;
+            ranges.push(Range { first_pfn: start >> PAGE_SHIFT, meta: alloc::vec![FrameMeta::default(); frames] });
+            total += frames;
+        }
+        // Push in reverse so that the lowest frames are handed out first,
+        // which makes addresses in logs and tests predictable.
+        let mut free_list = Vec::with_capacity(total);
+        for r in ranges.iter().rev() {
+            for i in (0..r.meta.len() as u64).rev() {
+                free_list.push((r.first_pfn + i) as u32);
+            }
+        }
+        let mut fa = FrameAllocator { ranges, free: free_list, total, zero_frame: 0 };
+        let zero = fa.alloc_zeroed(phys).expect("no RAM for the zero frame");
+        fa.meta_mut(zero).flags |= FrameFlags::PINNED;
+        fa.zero_frame = zero;
+        fa
+    }
+
+    /// Take a free frame, refcount 1, contents unspecified.
+    /// Linux: alloc_page(GFP_KERNEL).
+    pub fn alloc(&mut self) -> Option<u64> {
+        let pfn = self.free.pop()?;
+        let pa = u64::from(pfn) << PAGE_SHIFT;
+        let m = self.meta_mut(pa);
+        debug_assert_eq!(m.refcount, 0, "free list holds a used frame {pa:#x}");
+        *m = FrameMeta { refcount: 1, flags: FrameFlags::empty() };
+        Some(pa)
+    }
+
+    /// Take a free frame filled with zeros. Linux: alloc_page(__GFP_ZERO).
+    pub fn alloc_zeroed(&mut self, phys: &dyn PhysMem) -> Option<u64> {
+        let pa = self.alloc()?;
+        phys.zero_frame(pa);
+        Some(pa)
+    }
+
+    /// Take another reference. Linux: get_page().
+    pub fn get(&mut self, pa: u64) {
+        let m = self.meta_mut(pa);
+        assert!(m.refcount > 0, "get of free frame {pa:#x}");
+        m.refcount = m.refcount.checked_add(1).expect("frame refcount overflow");
+    }
+
+    /// Drop a reference, freeing the frame when it was the last one; returns
+    /// whether it was freed. Linux: put_page().
+    ///
+    /// Panics on a put of a free frame (a double free): that is a kernel
+    /// bug, and carrying on would hand one frame to two owners.
+    pub fn put(&mut self, pa: u64) -> bool {
+        let m = self.meta_mut(pa);
+        assert!(m.refcount > 0, "put of free frame {pa:#x} (double free?)");
+        m.refcount -= 1;
+        if m.refcount > 0 {
+            return false;
+        }
+        assert!(!m.flags.contains(FrameFlags::PINNED), "last reference to pinned frame {pa:#x} dropped");
+        m.flags = FrameFlags::empty();
+        self.free.push((pa >> PAGE_SHIFT) as u32);
+        true
+    }
+
+    /// Linux: page_ref_count().
+    pub fn refcount(&self, pa: u64) -> u32 {
+        self.meta(pa).refcount
+    }
+
+    pub fn flags(&self, pa: u64) -> FrameFlags {
+        self.meta(pa).flags
+    }
+
+    /// Set flags on an allocated frame; they are cleared when it is freed.
+    pub fn set_flags(&mut self, pa: u64, flags: FrameFlags) {
+        let m = self.meta_mut(pa);
+        assert!(m.refcount > 0, "flags on free frame {pa:#x}");
+        m.flags |= flags;
+    }
+
+    /// The shared, pinned, all-zero frame that demand-zero read faults map.
+    pub fn zero_frame(&self) -> u64 {
+        self.zero_frame
+    }
+
+    pub fn stats(&self) -> FrameStats {
+        let free = self.free.len();
+        FrameStats { total: self.total, free, used: self.total - free }
+    }
+
+    /// Whether `pa` is a frame this allocator manages.
+    pub fn manages(&self, pa: u64) -> bool {
+        self.locate(pa).is_some()
+    }
+
+    fn locate(&self, pa: u64) -> Option<(usize, usize)> {
+        let pfn = pa >> PAGE_SHIFT;
+        // The ranges are few (one per firmware RAM entry): a binary search
+        // over them is the whole of Linux's pfn_to_page() here.
+        let i = self.ranges.partition_point(|r| r.first_pfn <= pfn).checked_sub(1)?;
+        let idx = (pfn - self.ranges[i].first_pfn) as usize;
+        (idx < self.ranges[i].meta.len()).then_some((i, idx))
+    }
+
+    fn meta(&self, pa: u64) -> &FrameMeta {
+        debug_assert!(pa % PAGE_SIZE == 0, "unaligned frame address {pa:#x}");
+        let (r, i) = self.locate(pa).unwrap_or_else(|| panic!("{pa:#x} is not a managed frame"));
+        &self.ranges[r].meta[i]
+    }
+
+    fn meta_mut(&mut self, pa: u64) -> &mut FrameMeta {
+        debug_assert!(pa % PAGE_SIZE == 0, "unaligned frame address {pa:#x}");
+        let (r, i) = self.locate(pa).unwrap_or_else(|| panic!("{pa:#x} is not a managed frame"));
+        &mut self.ranges[r].meta[i]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mm::sim::SimMem;
+    use alloc::collections::BTreeSet;
+
+    fn two_ranges() -> (SimMem, FrameAllocator) {
+        let mem = SimMem::new(64);
+        // A hole at frames 8..16, and an unsorted list.
+        let fa = FrameAllocator::new(&[(16 * PAGE_SIZE, 64 * PAGE_SIZE), (PAGE_SIZE, 8 * PAGE_SIZE)], &mem);
+        (mem, fa)
+    }
+
+    fn check(fa: &FrameAllocator) {
+        let s = fa.stats();
+        assert_eq!(s.free + s.used, s.total);
+    }
+
+    #[test]
+    fn alloc_until_empty_then_free_all() {
+        let (mem, mut fa) = two_ranges();
+        let total = 7 + 48;
+        assert_eq!(fa.stats(), FrameStats { total, free: total - 1, used: 1 });
+        let zero = fa.zero_frame();
+        let mut z = [0xffu8; 4096];
+        mem.read(zero, &mut z);
+        assert!(z.iter().all(|&b| b == 0));
+
+        let mut got = BTreeSet::new();
+        while let Some(pa) = fa.alloc() {
+            assert!(pa % PAGE_SIZE == 0);
+            assert!((PAGE_SIZE..8 * PAGE_SIZE).contains(&pa) || (16 * PAGE_SIZE..64 * PAGE_SIZE).contains(&pa));
+            assert_eq!(fa.refcount(pa), 1);
+            assert!(got.insert(pa), "frame handed out twice");
+            check(&fa);
+        }
+        assert_eq!(got.len(), total - 1);
+        assert!(!got.contains(&zero));
+        assert_eq!(fa.stats().free, 0);
+        for pa in got {
+            assert!(fa.put(pa));
+            check(&fa);
+        }
+        assert_eq!(fa.stats(), FrameStats { total, free: total - 1, used: 1 });
+    }
+
+    #[test]
+    fn refcounts_free_at_zero() {
+        let (mem, mut fa) = two_ranges();
+        let pa = fa.alloc_zeroed(&mem).unwrap();
+        fa.get(pa);
+        fa.get(pa);
+        assert_eq!(fa.refcount(pa), 3);
+        assert!(!fa.put(pa));
+        assert!(!fa.put(pa));
+        assert_eq!(fa.stats().used, 2);
+        fa.set_flags(pa, FrameFlags::PAGE_TABLE);
+        assert!(fa.put(pa));
+        assert_eq!(fa.refcount(pa), 0);
+        assert_eq!(fa.stats().used, 1);
+        // Reallocated frames come back without stale flags.
+        let again = fa.alloc().unwrap();
+        assert_eq!(again, pa, "LIFO reuse");
+        assert_eq!(fa.flags(again), FrameFlags::empty());
+        fa.put(again);
+    }
+
+    #[test]
+    #[should_panic(expected = "double free")]
+    fn double_free_detected() {
+        let (_mem, mut fa) = two_ranges();
+        let pa = fa.alloc().unwrap();
+        fa.put(pa);
+        fa.put(pa);
+    }
+
+    #[test]
+    #[should_panic(expected = "not a managed frame")]
+    fn put_of_foreign_frame_detected() {
+        let (_mem, mut fa) = two_ranges();
+        fa.put(9 * PAGE_SIZE); // in the hole
+    }
+
+    #[test]
+    #[should_panic(expected = "pinned")]
+    fn zero_frame_is_pinned() {
+        let (_mem, mut fa) = two_ranges();
+        let z = fa.zero_frame();
+        fa.put(z);
+    }
+}

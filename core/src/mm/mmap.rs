@@ -1,0 +1,556 @@
+//! mmap, munmap, mprotect and brk on an [`AddressSpace`] (Linux: mm/mmap.c,
+//! mm/vma.c, mm/mprotect.c, arch/x86/kernel/sys_x86_64.c), for anonymous
+//! memory. File mappings are the syscall layer's business: it maps
+//! anonymous memory and fills it.
+//!
+//! Memory is demand-zero: nothing here allocates a data frame (except
+//! MAP_POPULATE); the first touch does, in [`super::fault`].
+
+use alloc::vec::Vec;
+
+use super::aspace::{leaf_flags, may_write_in_place, AddressSpace, MemCtx};
+use super::consts::*;
+use super::fault::Access;
+use super::pagetable::PteFlags;
+use super::vma::{Prot, Vma, VmFlags};
+use crate::abi::{Errno, EEXIST, EINVAL, ENOMEM, EPERM};
+
+impl AddressSpace {
+    /// Map anonymous memory; returns its address. `prot` and `flags` are
+    /// the raw syscall arguments. Linux: do_mmap() → mmap_region().
+    ///
+    /// Errors, in Linux's order: EINVAL for len 0; ENOMEM when the length
+    /// rounds past the address space, when no gap is free or the range
+    /// ends above TASK_SIZE; EINVAL for an unaligned MAP_FIXED address;
+    /// EPERM below mmap_min_addr; EEXIST for MAP_FIXED_NOREPLACE over a
+    /// mapping; EINVAL unless exactly one of MAP_SHARED / MAP_PRIVATE
+    /// (anonymous memory does not take MAP_SHARED_VALIDATE).
+    pub fn mmap(&mut self, ctx: &mut MemCtx<'_>, addr: u64, len: u64, prot: u32, flags: u32) -> Result<u64, Errno> {
+        if len == 0 {
+            return Err(EINVAL);
+        }
+        let mut flags = flags;
+        // MAP_FIXED_NOREPLACE is MAP_FIXED that refuses to replace; its
+        // address is not a hint to round (checked against Linux 6.18).
+        if flags & MAP_FIXED_NOREPLACE != 0 {
+            flags |= MAP_FIXED;
+        }
+        let addr = if flags & MAP_FIXED == 0 { round_hint_to_min(addr) } else { addr };
+        let len = page_ceil(len).ok_or(ENOMEM)?;
+        if self.vmas.len() > MAX_MAP_COUNT {
+            return Err(ENOMEM);
+        }
+        let addr = self.get_unmapped_area(addr, len, flags)?;
+        if flags & MAP_FIXED_NOREPLACE != 0 && self.vmas.intersects(addr, addr + len) {
+            return Err(EEXIST);
+        }
+        let mut vm_flags = VmFlags::empty();
+        if flags & MAP_ANONYMOUS != 0 {
+            vm_flags |= VmFlags::ANONYMOUS;
+        }
+        if flags & MAP_GROWSDOWN != 0 {
+            vm_flags |= VmFlags::GROWSDOWN;
+        }
+        match flags & MAP_TYPE {
+            MAP_SHARED if vm_flags.contains(VmFlags::GROWSDOWN) => return Err(EINVAL),
+            MAP_SHARED => vm_flags |= VmFlags::SHARED,
+            MAP_PRIVATE => {}
+            _ => return Err(EINVAL),
+        }
+        let vma = Vma { start: addr, end: addr + len, prot: Prot::from_bits_truncate(prot), flags: vm_flags };
+        self.map_region(ctx, vma);
+        if flags & MAP_POPULATE != 0 && flags & MAP_NONBLOCK == 0 {
+            self.populate(ctx, vma);
+        }
+        Ok(addr)
+    }
+
+    /// Map `[start, start + len)`, widened to whole pages, replacing whatever
+    /// was there: the ELF loader's segments and the initial stack (with
+    /// [`VmFlags::GROWSDOWN`]). Linux: vm_mmap(MAP_FIXED) from
+    /// load_elf_binary() / setup_arg_pages().
+    pub fn map_fixed_region(&mut self, ctx: &mut MemCtx<'_>, start: u64, len: u64, prot: Prot, flags: VmFlags) -> Result<(), Errno> {
+        let lo = page_floor(start);
+        let hi = start.checked_add(len).and_then(page_ceil).ok_or(ENOMEM)?;
+        if len == 0 {
+            return Err(EINVAL);
+        }
+        if hi > TASK_SIZE {
+            return Err(ENOMEM);
+        }
+        self.map_region(ctx, Vma { start: lo, end: hi, prot, flags });
+        Ok(())
+    }
+
+    /// Remove the mappings in `[addr, addr + len)`; unmapped parts are
+    /// fine. Linux: __vm_munmap() → do_vmi_munmap().
+    pub fn munmap(&mut self, ctx: &mut MemCtx<'_>, addr: u64, len: u64) -> Result<(), Errno> {
+        if !is_page_aligned(addr) || addr > TASK_SIZE || len > TASK_SIZE - addr {
+            return Err(EINVAL);
+        }
+        // Cannot overflow: addr + len <= TASK_SIZE, which is page aligned.
+        let end = addr + page_ceil(len).unwrap();
+        if end == addr {
+            return Err(EINVAL);
+        }
+        self.unmap_range(ctx, addr, end);
+        Ok(())
+    }
+
+    /// Change the access rights of `[start, start + len)`.
+    /// Linux: do_mprotect_pkey() → mprotect_fixup() → change_protection().
+    ///
+    /// Like Linux, a hole gives ENOMEM, but only after the VMAs before the
+    /// hole have been changed.
+    pub fn mprotect(&mut self, ctx: &mut MemCtx<'_>, start: u64, len: u64, prot: u32) -> Result<(), Errno> {
+        let grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+        let prot = prot & !grows;
+        if grows == PROT_GROWSDOWN | PROT_GROWSUP || !is_page_aligned(start) {
+            return Err(EINVAL);
+        }
+        if len == 0 {
+            return Ok(());
+        }
+        let end = page_ceil(len).and_then(|l| start.checked_add(l)).ok_or(ENOMEM)?;
+        if prot & !(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM) != 0 {
+            return Err(EINVAL);
+        }
+        let new_prot = Prot::from_bits_truncate(prot);
+        let first = match self.vmas.find_from(start) {
+            Some(v) if v.start < end => *v,
+            _ => return Err(ENOMEM),
+        };
+        let start = if grows & PROT_GROWSDOWN != 0 {
+            // Extend the change down to the bottom of the stack.
+            if !first.flags.contains(VmFlags::GROWSDOWN) {
+                return Err(EINVAL);
+            }
+            first.start
+        } else {
+            if first.start > start {
+                return Err(ENOMEM);
+            }
+            if grows & PROT_GROWSUP != 0 {
+                return Err(EINVAL); // x86 has no grows-up VMAs
+            }
+            start
+        };
+
+        // The contiguous run of mapped pieces from `start`.
+        let mut pieces = Vec::new();
+        let mut reached = start;
+        for v in self.vmas.overlapping(start, end) {
+            if v.start > reached {
+                break;
+            }
+            reached = v.end.min(end);
+            pieces.push((v.start.max(start), reached));
+        }
+        for (lo, hi) in pieces {
+            self.change_protection(ctx, lo, hi, new_prot);
+        }
+        if reached < end {
+            Err(ENOMEM)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Move the program break; returns the new break, or the old one when
+    /// the request is refused (`brk(0)` is the usual query).
+    /// Linux: the brk() syscall in mm/mmap.c.
+    pub fn brk(&mut self, ctx: &mut MemCtx<'_>, new: u64) -> u64 {
+        let orig = self.brk;
+        if self.start_brk == 0 || new < self.start_brk {
+            return orig;
+        }
+        let Some(newbrk) = page_ceil(new) else { return orig };
+        let oldbrk = page_ceil(self.brk).expect("brk is below TASK_SIZE");
+        if newbrk == oldbrk {
+            self.brk = new;
+            return new;
+        }
+        if new <= self.brk {
+            // Shrinking: give the pages back.
+            self.brk = new;
+            self.unmap_range(ctx, newbrk, oldbrk);
+            return new;
+        }
+        if newbrk > TASK_SIZE {
+            return orig;
+        }
+        // Leave a page (and a stack's guard gap) before the next mapping.
+        if let Some(next) = self.vmas.find_from(oldbrk) {
+            if newbrk + PAGE_SIZE > next.start_gap() {
+                return orig;
+            }
+        }
+        // Linux: do_brk_flags(), which extends the existing heap VMA; the
+        // merge in insert() does the same.
+        self.vmas.insert(Vma { start: oldbrk, end: newbrk, prot: Prot::RW, flags: VmFlags::ANONYMOUS });
+        self.brk = new;
+        new
+    }
+
+    /// Where the heap starts: just above the program's last segment.
+    /// Linux: `mm->start_brk = mm->brk = ELF_PAGEALIGN(elf_brk)` in
+    /// load_elf_binary().
+    pub fn set_brk_base(&mut self, addr: u64) {
+        let base = page_ceil(addr).expect("brk base beyond the address space");
+        self.start_brk = base;
+        self.brk = base;
+    }
+
+    /// The current program break.
+    pub fn current_brk(&self) -> u64 {
+        self.brk
+    }
+
+    pub fn start_brk(&self) -> u64 {
+        self.start_brk
+    }
+
+    /// Linux: __get_unmapped_area() with x86's arch_get_unmapped_area_topdown().
+    fn get_unmapped_area(&self, addr: u64, len: u64, flags: u32) -> Result<u64, Errno> {
+        if len > TASK_SIZE {
+            return Err(ENOMEM);
+        }
+        let addr = if flags & MAP_FIXED != 0 { addr } else { self.find_free_area(addr, len, flags)? };
+        if addr > TASK_SIZE - len {
+            return Err(ENOMEM);
+        }
+        if !is_page_aligned(addr) {
+            return Err(EINVAL);
+        }
+        // Linux: security_mmap_addr(), for a process without CAP_SYS_RAWIO.
+        if addr < MMAP_MIN_ADDR {
+            return Err(EPERM);
+        }
+        Ok(addr)
+    }
+
+    /// The hint if it is free, else the highest gap below mmap_base, else
+    /// the lowest above TASK_UNMAPPED_BASE. Linux:
+    /// arch_get_unmapped_area_topdown() and its bottom-up fallback.
+    fn find_free_area(&self, hint: u64, len: u64, flags: u32) -> Result<u64, Errno> {
+        if flags & MAP_32BIT != 0 {
+            return self.vmas.gap_bottomup(len, 0x4000_0000, 0x8000_0000).ok_or(ENOMEM);
+        }
+        if hint != 0 && hint <= TASK_SIZE - len && self.vmas.is_free(hint, len) {
+            return Ok(hint);
+        }
+        self.vmas
+            .gap_topdown(len, MMAP_MIN_ADDR.max(PAGE_SIZE), self.mmap_base)
+            .or_else(|| self.vmas.gap_bottomup(len, TASK_UNMAPPED_BASE, TASK_SIZE))
+            .ok_or(ENOMEM)
+    }
+
+    /// Install `vma`, replacing any mappings (and pages) it overlaps.
+    /// Linux: mmap_region().
+    fn map_region(&mut self, ctx: &mut MemCtx<'_>, vma: Vma) {
+        self.unmap_range(ctx, vma.start, vma.end);
+        self.vmas.insert(vma);
+    }
+
+    pub(super) fn unmap_range(&mut self, ctx: &mut MemCtx<'_>, start: u64, end: u64) {
+        for v in self.vmas.remove_range(start, end) {
+            self.zap(ctx, v.start, v.end);
+        }
+    }
+
+    /// Set the protection of `[lo, hi)`, which lies inside one VMA, and of
+    /// the pages already mapped there. Linux: mprotect_fixup().
+    fn change_protection(&mut self, ctx: &mut MemCtx<'_>, lo: u64, hi: u64, prot: Prot) {
+        self.vmas.update(lo, hi, |v| v.prot = prot);
+        let vma = *self.vmas.find(lo).expect("VMA vanished");
+        let ctx = &*ctx;
+        let _ = self.pt.for_each_leaf::<()>(ctx.phys, lo, hi, &mut |va, slot, old| {
+            let mut flags = leaf_flags(&vma, may_write_in_place(ctx.frames, &vma, old.addr()));
+            if flags.contains(PteFlags::PRESENT) {
+                flags |= old.flags() & (PteFlags::ACCESSED | PteFlags::DIRTY);
+            }
+            AddressSpace::update_pte(ctx, slot, va, old, old.with_flags(flags));
+            Ok(())
+        });
+    }
+
+    /// Fault in every page of `vma` (MAP_POPULATE); failures are ignored,
+    /// as Linux's mm_populate() ignores them.
+    fn populate(&mut self, ctx: &mut MemCtx<'_>, vma: Vma) {
+        if !vma.prot.is_accessible() {
+            return;
+        }
+        // Private writable memory is faulted for write so that it gets its
+        // own frames; the rest for read. Linux: populate_vma_page_range().
+        let access = if vma.prot.contains(Prot::WRITE) && !vma.is_shared() { Access::Write } else { Access::Read };
+        for va in (vma.start..vma.end).step_by(PAGE_SIZE as usize) {
+            if self.handle_fault(ctx, va, access).is_err() {
+                break;
+            }
+        }
+    }
+}
+
+/// Linux: round_hint_to_min(). A non-zero hint below mmap_min_addr is
+/// raised to it.
+fn round_hint_to_min(hint: u64) -> u64 {
+    let hint = page_floor(hint);
+    if hint != 0 && hint < MMAP_MIN_ADDR {
+        MMAP_MIN_ADDR
+    } else {
+        hint
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::EFAULT;
+    use crate::mm::fault::FaultError;
+    use crate::mm::sim::Env;
+
+    const P: u64 = PAGE_SIZE;
+    const RW: u32 = PROT_READ | PROT_WRITE;
+    const ANON: u32 = MAP_PRIVATE | MAP_ANONYMOUS;
+
+    fn setup() -> (Env, AddressSpace) {
+        let mut env = Env::new(512);
+        let a = env.aspace();
+        (env, a)
+    }
+
+    fn finish(mut env: Env, a: AddressSpace) {
+        a.release(&mut env.ctx());
+        env.check_baseline();
+    }
+
+    fn layout(a: &AddressSpace) -> Vec<(u64, u64, Prot)> {
+        a.vmas().map(|v| (v.start, v.end, v.prot)).collect()
+    }
+
+    #[test]
+    fn placement_is_top_down_below_mmap_base_and_demand_zero() {
+        let (mut env, mut a) = setup();
+        let used = env.used();
+        let x = a.mmap(&mut env.ctx(), 0, 3 * P, RW, ANON).unwrap();
+        assert_eq!(x, MMAP_BASE - 3 * P);
+        let y = a.mmap(&mut env.ctx(), 0, 100, RW, ANON).unwrap();
+        assert_eq!(y, x - P, "len rounds up to a page; next mapping directly below");
+        // Adjacent compatible anonymous mappings merge, as in Linux.
+        assert_eq!(layout(&a), [(y, MMAP_BASE, Prot::RW)]);
+        assert_eq!(env.used(), used, "no frame until touched");
+        assert_eq!(a.resident_pages(), 0);
+        finish(env, a);
+    }
+
+    #[test]
+    fn hint_is_honoured_when_free_and_rounded_down() {
+        let (mut env, mut a) = setup();
+        let h = 0x1000_0000;
+        assert_eq!(a.mmap(&mut env.ctx(), h + 5, P, RW, ANON), Ok(h));
+        // Occupied: falls back to the top-down search.
+        assert_eq!(a.mmap(&mut env.ctx(), h, P, RW, ANON), Ok(MMAP_BASE - P));
+        // Below mmap_min_addr: raised to it.
+        assert_eq!(a.mmap(&mut env.ctx(), 0x2000, P, RW, ANON), Ok(MMAP_MIN_ADDR));
+        // Past the top: ignored.
+        assert_eq!(a.mmap(&mut env.ctx(), TASK_SIZE, P, RW, ANON), Ok(MMAP_BASE - 2 * P));
+        finish(env, a);
+    }
+
+    #[test]
+    fn argument_errors() {
+        let (mut env, mut a) = setup();
+        let c = &mut env.ctx();
+        assert_eq!(a.mmap(c, 0, 0, RW, ANON), Err(EINVAL));
+        assert_eq!(a.mmap(c, 0x1000_0001, P, RW, ANON | MAP_FIXED), Err(EINVAL));
+        assert_eq!(a.mmap(c, 0x1000_0001, P, RW, ANON | MAP_FIXED_NOREPLACE), Err(EINVAL));
+        assert_eq!(a.mmap(c, 0, P, RW, MAP_ANONYMOUS), Err(EINVAL), "neither private nor shared");
+        assert_eq!(a.mmap(c, 0, P, RW, MAP_ANONYMOUS | MAP_SHARED | MAP_PRIVATE), Err(EINVAL), "both");
+        assert_eq!(a.mmap(c, 0, P, RW, MAP_ANONYMOUS | 0x0f), Err(EINVAL));
+        assert_eq!(a.mmap(c, 0, P, RW, MAP_ANONYMOUS | MAP_SHARED | MAP_GROWSDOWN), Err(EINVAL));
+        assert_eq!(a.mmap(c, 0, u64::MAX, RW, ANON), Err(ENOMEM), "length rounds past 2^64");
+        assert_eq!(a.mmap(c, 0, TASK_SIZE + P, RW, ANON), Err(ENOMEM));
+        assert_eq!(a.mmap(c, TASK_SIZE - P, 2 * P, RW, ANON | MAP_FIXED), Err(ENOMEM), "beyond 47 bits");
+        assert_eq!(a.mmap(c, 1 << 47, P, RW, ANON | MAP_FIXED), Err(ENOMEM));
+        assert_eq!(a.mmap(c, 0xffff_8000_0000_0000, P, RW, ANON | MAP_FIXED), Err(ENOMEM), "kernel half");
+        assert_eq!(a.mmap(c, 0, P, RW, ANON | MAP_FIXED), Err(EPERM), "below mmap_min_addr");
+        assert_eq!(a.mmap(c, TASK_SIZE - P, P, RW, ANON | MAP_FIXED), Ok(TASK_SIZE - P), "the last page is fine");
+        assert_eq!(a.vmas().count(), 1);
+        finish(env, a);
+    }
+
+    #[test]
+    fn fixed_replaces_and_noreplace_refuses() {
+        let (mut env, mut a) = setup();
+        let base = 0x4000_0000;
+        a.mmap(&mut env.ctx(), base, 4 * P, RW, ANON | MAP_FIXED).unwrap();
+        a.user_write(&mut env.ctx(), base, &[1; 4 * P as usize]).unwrap();
+        let used = env.used();
+        assert_eq!(a.mmap(&mut env.ctx(), base + P, P, RW, ANON | MAP_FIXED_NOREPLACE), Err(EEXIST));
+        assert_eq!(a.mmap(&mut env.ctx(), base + 3 * P, 2 * P, RW, ANON | MAP_FIXED_NOREPLACE), Err(EEXIST), "partial overlap");
+        assert_eq!(a.mmap(&mut env.ctx(), base + 4 * P, P, PROT_READ, ANON | MAP_FIXED_NOREPLACE), Ok(base + 4 * P));
+        // MAP_FIXED over the middle: old pages freed, new memory reads 0.
+        assert_eq!(a.mmap(&mut env.ctx(), base + P, 2 * P, PROT_READ, ANON | MAP_FIXED), Ok(base + P));
+        assert_eq!(env.used(), used - 2);
+        assert_eq!(
+            layout(&a),
+            [(base, base + P, Prot::RW), (base + P, base + 3 * P, Prot::READ), (base + 3 * P, base + 4 * P, Prot::RW), (base + 4 * P, base + 5 * P, Prot::READ)]
+        );
+        let mut b = [9u8; 3];
+        a.copy_from_user(&mut env.ctx(), base + P - 1, &mut b).unwrap();
+        assert_eq!(b, [1, 0, 0]);
+        finish(env, a);
+    }
+
+    #[test]
+    fn no_room_is_enomem() {
+        let (mut env, mut a) = setup();
+        // Fill everything above mmap_min_addr up to the top with one VMA.
+        a.mmap(&mut env.ctx(), MMAP_MIN_ADDR, TASK_SIZE - MMAP_MIN_ADDR, PROT_NONE, ANON | MAP_FIXED).unwrap();
+        assert_eq!(a.mmap(&mut env.ctx(), 0, P, RW, ANON), Err(ENOMEM));
+        a.munmap(&mut env.ctx(), 0x5000_0000, P).unwrap();
+        assert_eq!(a.mmap(&mut env.ctx(), 0, 2 * P, RW, ANON), Err(ENOMEM));
+        assert_eq!(a.mmap(&mut env.ctx(), 0, P, RW, ANON), Ok(0x5000_0000));
+        finish(env, a);
+    }
+
+    #[test]
+    fn bottom_up_fallback_above_mmap_base() {
+        let (mut env, mut a) = setup();
+        a.mmap(&mut env.ctx(), MMAP_MIN_ADDR, MMAP_BASE - MMAP_MIN_ADDR, PROT_NONE, ANON | MAP_FIXED).unwrap();
+        assert_eq!(a.mmap(&mut env.ctx(), 0, P, RW, ANON), Ok(MMAP_BASE));
+        assert_eq!(a.mmap(&mut env.ctx(), 0, P, RW, ANON | MAP_32BIT), Err(ENOMEM), "the first 2 GiB are full");
+        finish(env, a);
+    }
+
+    #[test]
+    fn munmap_splits_and_frees() {
+        let (mut env, mut a) = setup();
+        let base = 0x4000_0000;
+        a.mmap(&mut env.ctx(), base, 8 * P, RW, ANON | MAP_FIXED).unwrap();
+        a.user_write(&mut env.ctx(), base, &[7; 8 * P as usize]).unwrap();
+        let used = env.used();
+        assert_eq!(a.munmap(&mut env.ctx(), base + 2 * P, 3 * P - 1), Ok(()));
+        assert_eq!(env.used(), used - 3);
+        assert_eq!(a.resident_pages(), 5);
+        assert_eq!(layout(&a), [(base, base + 2 * P, Prot::RW), (base + 5 * P, base + 8 * P, Prot::RW)]);
+        assert_eq!(a.user_read(&mut env.ctx(), base + 2 * P, &mut [0]), Err(FaultError::MapErr));
+        let mut b = [0u8; 2];
+        a.copy_from_user(&mut env.ctx(), base + 2 * P - 1, &mut b[..1]).unwrap();
+        assert_eq!(b[0], 7);
+        assert_eq!(a.copy_from_user(&mut env.ctx(), base + 2 * P - 1, &mut b), Err(EFAULT));
+        // Errors and no-ops.
+        assert_eq!(a.munmap(&mut env.ctx(), base + 1, P), Err(EINVAL));
+        assert_eq!(a.munmap(&mut env.ctx(), base, 0), Err(EINVAL));
+        assert_eq!(a.munmap(&mut env.ctx(), TASK_SIZE, P), Err(EINVAL));
+        assert_eq!(a.munmap(&mut env.ctx(), base, u64::MAX), Err(EINVAL));
+        assert_eq!(a.munmap(&mut env.ctx(), 0x9000_0000, P), Ok(()), "nothing mapped there");
+        // Unmapping everything also frees the page tables.
+        a.munmap(&mut env.ctx(), base, 8 * P).unwrap();
+        assert_eq!(a.vmas().count(), 0);
+        assert_eq!(a.table_frames(&env.mem), 1);
+        assert_eq!(a.resident_pages(), 0);
+        finish(env, a);
+    }
+
+    #[test]
+    fn mprotect_splits_updates_ptes_and_flushes_live() {
+        let (mut env, mut a) = setup();
+        let base = 0x4000_0000;
+        a.mmap(&mut env.live(), base, 4 * P, RW, ANON | MAP_FIXED).unwrap();
+        a.user_write(&mut env.live(), base, &[3; 4 * P as usize]).unwrap();
+        assert!(a.pte(&env.mem, base + P).is_writable());
+        env.mmu.clear_log();
+
+        a.mprotect(&mut env.live(), base + P, P, PROT_READ).unwrap();
+        assert_eq!(env.mmu.flushed_pages(), [base + P], "write permission dropped: flush");
+        assert!(!a.pte(&env.mem, base + P).is_writable());
+        assert_eq!(layout(&a), [(base, base + P, Prot::RW), (base + P, base + 2 * P, Prot::READ), (base + 2 * P, base + 4 * P, Prot::RW)]);
+        assert_eq!(a.user_write(&mut env.live(), base + P, &[1]), Err(FaultError::AccErr));
+        assert_eq!(a.copy_to_user(&mut env.live(), base + P, &[1]), Err(EFAULT));
+
+        // Gaining permission needs no flush, and the frame (refcount 1) is
+        // writable again at once.
+        env.mmu.clear_log();
+        a.mprotect(&mut env.live(), base, 4 * P, RW).unwrap();
+        assert!(env.mmu.flushed_pages().is_empty());
+        assert!(a.pte(&env.mem, base + P).is_writable());
+        assert_eq!(layout(&a), [(base, base + 4 * P, Prot::RW)]);
+
+        // PROT_NONE keeps the data but makes the page non-present.
+        a.mprotect(&mut env.live(), base, P, PROT_NONE).unwrap();
+        assert!(!a.pte(&env.mem, base).is_present() && a.pte(&env.mem, base).is_mapped());
+        assert_eq!(a.user_read(&mut env.live(), base, &mut [0]), Err(FaultError::AccErr));
+        a.mprotect(&mut env.live(), base, P, PROT_READ | PROT_EXEC).unwrap();
+        let mut b = [0u8];
+        a.user_read(&mut env.live(), base, &mut b).unwrap();
+        assert_eq!(b, [3]);
+        assert!(a.pte(&env.mem, base).is_executable() && !a.pte(&env.mem, base + P).is_executable());
+        finish(env, a);
+    }
+
+    #[test]
+    fn mprotect_errors_and_partial_application() {
+        let (mut env, mut a) = setup();
+        let base = 0x4000_0000;
+        a.mmap(&mut env.ctx(), base, 2 * P, RW, ANON | MAP_FIXED).unwrap();
+        a.mmap(&mut env.ctx(), base + 3 * P, P, RW, ANON | MAP_FIXED).unwrap();
+        let c = &mut env.ctx();
+        assert_eq!(a.mprotect(c, base + 1, P, PROT_READ), Err(EINVAL));
+        assert_eq!(a.mprotect(c, base, P, 0x10), Err(EINVAL));
+        assert_eq!(a.mprotect(c, base, P, PROT_READ | PROT_GROWSDOWN), Err(EINVAL), "not a stack");
+        assert_eq!(a.mprotect(c, base, 0, PROT_READ), Ok(()));
+        assert_eq!(a.mprotect(c, base - P, 2 * P, PROT_READ), Err(ENOMEM), "hole at the start: nothing changes");
+        assert_eq!(a.vmas().next().unwrap().prot, Prot::RW);
+        assert_eq!(a.mprotect(c, base, u64::MAX - base, PROT_READ), Err(ENOMEM));
+        // A hole in the middle: Linux changes what comes before it.
+        assert_eq!(a.mprotect(c, base, 4 * P, PROT_READ), Err(ENOMEM));
+        assert_eq!(layout(&a), [(base, base + 2 * P, Prot::READ), (base + 3 * P, base + 4 * P, Prot::RW)]);
+        assert_eq!(a.mprotect(c, base, P, PROT_READ | PROT_SEM), Ok(()));
+        finish(env, a);
+    }
+
+    #[test]
+    fn brk_follows_linux() {
+        let (mut env, mut a) = setup();
+        assert_eq!(a.brk(&mut env.ctx(), 0), 0, "no heap before the loader sets one");
+        a.set_brk_base(0x60_0123);
+        let b0 = 0x60_1000;
+        assert_eq!(a.brk(&mut env.ctx(), 0), b0);
+        assert_eq!(a.brk(&mut env.ctx(), b0 - 1), b0, "below the start: refused");
+        assert_eq!(a.brk(&mut env.ctx(), b0 + 10), b0 + 10);
+        assert_eq!(layout(&a), [(b0, b0 + P, Prot::RW)]);
+        assert_eq!(a.brk(&mut env.ctx(), b0 + 3 * P), b0 + 3 * P);
+        assert_eq!(layout(&a), [(b0, b0 + 3 * P, Prot::RW)], "heap VMA extended");
+        a.user_write(&mut env.ctx(), b0, &[5; 3 * P as usize]).unwrap();
+        let used = env.used();
+        assert_eq!(a.brk(&mut env.ctx(), b0 + P + 1), b0 + P + 1);
+        assert_eq!(env.used(), used - 1, "shrinking unmaps");
+        assert_eq!(layout(&a), [(b0, b0 + 2 * P, Prot::RW)]);
+        // Growing again gives zeroed memory.
+        assert_eq!(a.brk(&mut env.ctx(), b0 + 3 * P), b0 + 3 * P);
+        assert_eq!(a.read_u64(&mut env.ctx(), b0 + 2 * P), Ok(0));
+        // A mapping in the way (a page of slack is required).
+        a.mmap(&mut env.ctx(), b0 + 5 * P, P, RW, ANON | MAP_FIXED).unwrap();
+        assert_eq!(a.brk(&mut env.ctx(), b0 + 5 * P), b0 + 3 * P);
+        assert_eq!(a.brk(&mut env.ctx(), b0 + 4 * P + 1), b0 + 3 * P);
+        assert_eq!(a.brk(&mut env.ctx(), b0 + 4 * P), b0 + 4 * P);
+        assert_eq!(a.brk(&mut env.ctx(), u64::MAX), b0 + 4 * P);
+        finish(env, a);
+    }
+
+    #[test]
+    fn map_fixed_region_widens_to_pages_and_populate_allocates() {
+        let (mut env, mut a) = setup();
+        a.map_fixed_region(&mut env.ctx(), 0x40_0100, 0x1000, Prot::READ | Prot::EXEC, VmFlags::empty()).unwrap();
+        assert_eq!(layout(&a), [(0x40_0000, 0x40_2000, Prot::READ | Prot::EXEC)]);
+        assert_eq!(a.map_fixed_region(&mut env.ctx(), TASK_SIZE - P, 2 * P, Prot::RW, VmFlags::ANONYMOUS), Err(ENOMEM));
+        assert_eq!(a.map_fixed_region(&mut env.ctx(), 0x1000_0000, 0, Prot::RW, VmFlags::ANONYMOUS), Err(EINVAL));
+        let used = env.used();
+        let x = a.mmap(&mut env.ctx(), 0, 4 * P, RW, ANON | MAP_POPULATE).unwrap();
+        assert_eq!(a.resident_pages(), 4);
+        assert!(env.used() >= used + 4);
+        assert!(a.pte(&env.mem, x).is_writable());
+        finish(env, a);
+    }
+}

@@ -1,0 +1,33 @@
+//! Memory management (Linux: mm/ and arch/x86/mm/).
+//!
+//! - [`frame`]: physical frames and their refcounts (`struct page`).
+//! - [`pagetable`]: x86_64 page tables in the hardware format.
+//! - [`vma`]: mappings (`vm_area_struct`).
+//! - [`aspace`]: the address space (`mm_struct`), with its operations in
+//!   [`mmap`](mod@mmap) (mmap/munmap/mprotect/brk), [`fault`] (demand zero,
+//!   copy-on-write), [`fork`](mod@fork) (dup_mmap) and [`uaccess`]
+//!   (copy_{from,to}_user).
+//!
+//! Every operation takes a [`MemCtx`]: the frame allocator, physical memory
+//! and, when the address space is the live one, the MMU to flush.
+
+pub mod aspace;
+pub mod consts;
+pub mod fault;
+pub mod fork;
+pub mod frame;
+pub mod mmap;
+pub mod pagetable;
+pub mod uaccess;
+pub mod vma;
+
+#[cfg(test)]
+pub mod sim;
+#[cfg(test)]
+mod model_tests;
+
+pub use aspace::{AddressSpace, MemCtx};
+pub use fault::{Access, FaultError};
+pub use frame::{FrameAllocator, FrameFlags, FrameStats};
+pub use pagetable::{PageTable, Pte, PteFlags};
+pub use vma::{Prot, Vma, VmFlags};

@@ -1,0 +1,336 @@
+//! Virtual memory areas (Linux: `struct vm_area_struct`, and the VMA tree
+//! operations of mm/mmap.c and mm/vma.c: find_vma, split_vma, vma_merge,
+//! unmapped_area{,_topdown}).
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use bitflags::bitflags;
+
+use super::consts::{PROT_EXEC, PROT_READ, PROT_WRITE, STACK_GUARD_GAP};
+
+bitflags! {
+    /// Access a mapping allows. Linux: VM_READ / VM_WRITE / VM_EXEC, which
+    /// have the PROT_* values.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct Prot: u32 {
+        const READ = PROT_READ;
+        const WRITE = PROT_WRITE;
+        const EXEC = PROT_EXEC;
+    }
+}
+
+impl Prot {
+    /// RW for data, RX for text...
+    pub const RW: Prot = Prot::READ.union(Prot::WRITE);
+
+    /// Linux: vma_is_accessible(). On x86 any access right implies read:
+    /// the hardware has no write-only or (without PKU) execute-only pages.
+    pub fn is_accessible(self) -> bool {
+        !self.is_empty()
+    }
+}
+
+bitflags! {
+    /// Mapping properties other than access. Linux: the other VM_* flags.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    pub struct VmFlags: u32 {
+        /// MAP_SHARED: writes are seen by every process mapping the pages;
+        /// fork shares rather than copies. Linux: VM_SHARED.
+        const SHARED = 1 << 0;
+        /// Not backed by a file (MAP_ANONYMOUS, brk, stack).
+        const ANONYMOUS = 1 << 1;
+        /// A stack: a fault just below it grows it. Linux: VM_GROWSDOWN.
+        const GROWSDOWN = 1 << 2;
+        /// madvise(MADV_DONTFORK): not copied into a child. Linux: VM_DONTCOPY.
+        const DONTFORK = 1 << 3;
+        /// madvise(MADV_WIPEONFORK): the child gets fresh zero pages.
+        const WIPEONFORK = 1 << 4;
+    }
+}
+
+/// One mapping `[start, end)`, page aligned. Linux: `vm_area_struct`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Vma {
+    pub start: u64,
+    pub end: u64,
+    pub prot: Prot,
+    pub flags: VmFlags,
+}
+
+impl Vma {
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    pub fn contains(&self, addr: u64) -> bool {
+        self.start <= addr && addr < self.end
+    }
+
+    pub fn is_shared(&self) -> bool {
+        self.flags.contains(VmFlags::SHARED)
+    }
+
+    /// Linux: vm_start_gap(). Nothing may be placed within the guard gap
+    /// below a stack, so that it can grow and still hit a guard.
+    pub fn start_gap(&self) -> u64 {
+        if self.flags.contains(VmFlags::GROWSDOWN) {
+            self.start.saturating_sub(STACK_GUARD_GAP)
+        } else {
+            self.start
+        }
+    }
+
+    /// Whether `next`, starting where this ends, can join it into one VMA.
+    /// Linux: can_vma_merge_after(), for anonymous memory.
+    fn can_merge(&self, next: &Vma) -> bool {
+        self.end == next.start && self.prot == next.prot && self.flags == next.flags
+    }
+}
+
+/// The VMAs of one address space, keyed by start address, never
+/// overlapping. Linux: the mm's maple tree.
+#[derive(Clone, Default, Debug)]
+pub struct VmaMap {
+    map: BTreeMap<u64, Vma>,
+}
+
+impl VmaMap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Vma> + '_ {
+        self.map.values()
+    }
+
+    /// The VMA containing `addr`.
+    pub fn find(&self, addr: u64) -> Option<&Vma> {
+        self.map.range(..=addr).next_back().map(|(_, v)| v).filter(|v| v.contains(addr))
+    }
+
+    /// The first VMA ending above `addr` (it may start above it).
+    /// Linux: find_vma().
+    pub fn find_from(&self, addr: u64) -> Option<&Vma> {
+        self.find(addr).or_else(|| self.map.range(addr..).next().map(|(_, v)| v))
+    }
+
+    /// The last VMA starting below `addr`. Linux: find_vma_prev()'s prev.
+    pub fn prev(&self, addr: u64) -> Option<&Vma> {
+        self.map.range(..addr).next_back().map(|(_, v)| v)
+    }
+
+    /// VMAs overlapping `[start, end)`, in order.
+    pub fn overlapping(&self, start: u64, end: u64) -> impl Iterator<Item = &Vma> + '_ {
+        let first = self.find(start).map_or(start, |v| v.start);
+        self.map.range(first..end).map(|(_, v)| v).filter(move |v| v.end > start)
+    }
+
+    /// Linux: find_vma_intersection().
+    pub fn intersects(&self, start: u64, end: u64) -> bool {
+        self.overlapping(start, end).next().is_some()
+    }
+
+    /// Split the VMA containing `addr` (if any, and if `addr` is inside it)
+    /// into `[start, addr)` and `[addr, end)`. Linux: split_vma().
+    pub fn split_at(&mut self, addr: u64) {
+        if let Some(v) = self.find(addr).copied() {
+            if v.start < addr {
+                self.map.get_mut(&v.start).unwrap().end = addr;
+                self.map.insert(addr, Vma { start: addr, ..v });
+            }
+        }
+    }
+
+    /// Remove and return everything in `[start, end)`, splitting VMAs that
+    /// straddle either end.
+    pub fn remove_range(&mut self, start: u64, end: u64) -> Vec<Vma> {
+        self.split_at(start);
+        self.split_at(end);
+        let keys: Vec<u64> = self.map.range(start..end).map(|(&k, _)| k).collect();
+        keys.into_iter().map(|k| self.map.remove(&k).unwrap()).collect()
+    }
+
+    /// Add a VMA over free space and merge it with compatible neighbours.
+    /// Linux: vma_merge_new_range() / vma_link().
+    pub fn insert(&mut self, vma: Vma) {
+        debug_assert!(vma.start < vma.end);
+        assert!(!self.intersects(vma.start, vma.end), "VMA {vma:?} overlaps an existing one");
+        self.map.insert(vma.start, vma);
+        self.merge_at(vma.end);
+        self.merge_at(vma.start);
+    }
+
+    /// Add a VMA without merging (fork copies an already merged layout).
+    pub fn insert_unmerged(&mut self, vma: Vma) {
+        debug_assert!(!self.intersects(vma.start, vma.end));
+        self.map.insert(vma.start, vma);
+    }
+
+    /// Apply `f` to every VMA inside `[start, end)`, after splitting at both
+    /// ends, then merge what became compatible. Linux: mprotect_fixup()'s
+    /// split/modify/merge sequence.
+    pub fn update(&mut self, start: u64, end: u64, mut f: impl FnMut(&mut Vma)) {
+        self.split_at(start);
+        self.split_at(end);
+        for (_, v) in self.map.range_mut(start..end) {
+            f(v);
+        }
+        let starts: Vec<u64> = self.map.range(start..end).map(|(&k, _)| k).collect();
+        self.merge_at(end);
+        for s in starts.into_iter().rev() {
+            self.merge_at(s);
+        }
+    }
+
+    /// Move the start of the VMA at `old_start` down to `new_start` (stack
+    /// growth). Linux: expand_downwards().
+    pub fn extend_down(&mut self, old_start: u64, new_start: u64) {
+        let mut v = self.map.remove(&old_start).expect("no VMA to extend");
+        debug_assert!(new_start < v.start && !self.intersects(new_start, v.start));
+        v.start = new_start;
+        self.map.insert(new_start, v);
+    }
+
+    /// Join the VMA ending at `addr` with the one starting there, if they
+    /// are compatible.
+    fn merge_at(&mut self, addr: u64) {
+        let Some(prev) = self.prev(addr).copied() else { return };
+        let Some(next) = self.map.get(&addr).copied() else { return };
+        if prev.can_merge(&next) {
+            self.map.remove(&addr);
+            self.map.get_mut(&prev.start).unwrap().end = next.end;
+        }
+    }
+
+    /// Whether `[addr, addr + len)` is free, guard gaps included.
+    pub fn is_free(&self, addr: u64, len: u64) -> bool {
+        let end = addr + len;
+        let below_ok = self.prev(end).map_or(true, |p| p.end <= addr);
+        let above_ok = self.find_from(addr).map_or(true, |n| end <= n.start_gap());
+        below_ok && above_ok
+    }
+
+    /// The highest `len`-byte free gap in `[low, high)`; returns its start.
+    /// Linux: unmapped_area_topdown(), as a linear scan instead of an
+    /// augmented tree.
+    pub fn gap_topdown(&self, len: u64, low: u64, high: u64) -> Option<u64> {
+        // A stack starting at or above `high` may still claim a guard gap
+        // below it.
+        let mut ceiling = self.map.range(high..).next().map_or(high, |(_, n)| high.min(n.start_gap()));
+        for v in self.map.range(..high).rev().map(|(_, v)| v) {
+            // The gap between `v` and whatever lies above it.
+            if let Some(addr) = ceiling.checked_sub(len) {
+                if addr >= v.end && addr >= low {
+                    return Some(addr);
+                }
+            }
+            ceiling = ceiling.min(v.start_gap());
+            if ceiling < low.saturating_add(len) {
+                return None;
+            }
+        }
+        ceiling.checked_sub(len).filter(|&a| a >= low)
+    }
+
+    /// The lowest `len`-byte free gap in `[low, high)`. Linux: unmapped_area().
+    pub fn gap_bottomup(&self, len: u64, low: u64, high: u64) -> Option<u64> {
+        let mut floor = low;
+        for v in self.map.values() {
+            if v.end <= floor {
+                continue;
+            }
+            if floor.checked_add(len).is_some_and(|e| e <= v.start_gap() && e <= high) {
+                return Some(floor);
+            }
+            floor = floor.max(v.end);
+            if floor >= high {
+                return None;
+            }
+        }
+        floor.checked_add(len).filter(|&e| e <= high).map(|_| floor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mm::consts::PAGE_SIZE;
+    use std::vec;
+
+    const P: u64 = PAGE_SIZE;
+
+    fn anon(start: u64, end: u64, prot: Prot) -> Vma {
+        Vma { start, end, prot, flags: VmFlags::ANONYMOUS }
+    }
+
+    fn layout(m: &VmaMap) -> Vec<(u64, u64, Prot)> {
+        m.iter().map(|v| (v.start, v.end, v.prot)).collect()
+    }
+
+    #[test]
+    fn insert_merges_compatible_neighbours_only() {
+        let mut m = VmaMap::new();
+        m.insert(anon(10 * P, 20 * P, Prot::RW));
+        m.insert(anon(30 * P, 40 * P, Prot::RW));
+        m.insert(anon(20 * P, 30 * P, Prot::RW));
+        assert_eq!(layout(&m), vec![(10 * P, 40 * P, Prot::RW)]);
+        m.insert(anon(40 * P, 41 * P, Prot::READ));
+        assert_eq!(m.len(), 2);
+        assert_eq!(m.find(40 * P).unwrap().prot, Prot::READ);
+        assert!(m.find(41 * P).is_none());
+        assert_eq!(m.find_from(41 * P), None);
+        assert_eq!(m.find_from(5 * P).unwrap().start, 10 * P);
+    }
+
+    #[test]
+    fn remove_and_update_split() {
+        let mut m = VmaMap::new();
+        m.insert(anon(10 * P, 20 * P, Prot::RW));
+        let removed = m.remove_range(12 * P, 14 * P);
+        assert_eq!(removed, vec![anon(12 * P, 14 * P, Prot::RW)]);
+        assert_eq!(layout(&m), vec![(10 * P, 12 * P, Prot::RW), (14 * P, 20 * P, Prot::RW)]);
+        m.update(15 * P, 16 * P, |v| v.prot = Prot::READ);
+        assert_eq!(
+            layout(&m),
+            vec![(10 * P, 12 * P, Prot::RW), (14 * P, 15 * P, Prot::RW), (15 * P, 16 * P, Prot::READ), (16 * P, 20 * P, Prot::RW)]
+        );
+        // Changing it back merges the three pieces again.
+        m.update(15 * P, 16 * P, |v| v.prot = Prot::RW);
+        assert_eq!(layout(&m), vec![(10 * P, 12 * P, Prot::RW), (14 * P, 20 * P, Prot::RW)]);
+        assert!(m.intersects(11 * P, 13 * P) && !m.intersects(12 * P, 14 * P));
+    }
+
+    #[test]
+    fn gap_searches() {
+        let mut m = VmaMap::new();
+        m.insert(anon(100 * P, 110 * P, Prot::RW));
+        m.insert(anon(115 * P, 120 * P, Prot::READ));
+        assert_eq!(m.gap_topdown(5 * P, 0, 130 * P), Some(125 * P));
+        assert_eq!(m.gap_topdown(5 * P, 0, 120 * P), Some(110 * P));
+        assert_eq!(m.gap_topdown(6 * P, 0, 120 * P), Some(94 * P));
+        assert_eq!(m.gap_topdown(6 * P, 95 * P, 120 * P), None);
+        assert_eq!(m.gap_bottomup(5 * P, 100 * P, 200 * P), Some(110 * P));
+        assert_eq!(m.gap_bottomup(6 * P, 100 * P, 200 * P), Some(120 * P));
+        assert_eq!(m.gap_bottomup(6 * P, 100 * P, 125 * P), None);
+        assert!(m.is_free(110 * P, 5 * P) && !m.is_free(110 * P, 6 * P));
+    }
+
+    #[test]
+    fn stack_guard_gap_is_kept_free() {
+        let mut m = VmaMap::new();
+        let top = 1000 * P;
+        m.insert(Vma { start: top - 10 * P, end: top, prot: Prot::RW, flags: VmFlags::ANONYMOUS | VmFlags::GROWSDOWN });
+        let below = top - 10 * P - STACK_GUARD_GAP;
+        assert_eq!(m.gap_topdown(P, 0, top), Some(below - P));
+        assert_eq!(m.gap_topdown(P, 0, top - 12 * P), Some(below - P), "stack above the search window");
+        assert!(!m.is_free(below, P) && m.is_free(below - P, P));
+    }
+}

@@ -1,0 +1,125 @@
+//! The first process (Linux: kernel_init() → run_init_process()).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::abi::*;
+use crate::fs::file::{Fd, FdTable, FileKind};
+use crate::fs::Lookup;
+use crate::kernel::{Kernel, Shared, StdioMode};
+use crate::mm::aspace::AddressSpace;
+use crate::proc::exec::{do_execve, ExecArgs};
+use crate::proc::kstack::{FpuState, KernelStack};
+use crate::proc::{default_rlimits, Cred, Pid, SigAction, Task, TaskState};
+
+impl Kernel {
+    /// Create PID 1 running `argv[0]` with its standard streams on the
+    /// console, and queue it to run.
+    pub fn spawn_init(&mut self, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SysResult<Pid> {
+        let path = String::from_utf8(argv.first().ok_or(EINVAL)?.clone()).map_err(|_| EINVAL)?;
+        let pid = self.alloc_pid();
+
+        let root = self.kernel_root;
+        let mut ctx = self.mem_ctx(false);
+        let empty = AddressSpace::new(&mut ctx, root)?;
+        let mm = self.alloc_obj_id();
+        self.mms.insert(mm, Shared { users: 1, obj: empty });
+
+        let mut fds = FdTable::new();
+        let root = self.fs.root();
+        let (stdin, stdout) = match self.stdio {
+            StdioMode::Tty => {
+                let ino = self.fs.lookup(root, b"/dev/console", Lookup::FOLLOW)?;
+                self.fs.ihold(ino)?;
+                let c = self.files.open(FileKind::Console, O_RDWR, Some(ino));
+                self.files.get_ref(c);
+                (c, c)
+            }
+            StdioMode::Pipe => {
+                let ino = self.fs.lookup(root, b"/dev/null", Lookup::FOLLOW)?;
+                self.fs.ihold(ino)?;
+                let null = self.files.open(FileKind::Null, O_RDONLY, Some(ino));
+                let out = self.files.open(FileKind::ConsolePipe, O_WRONLY, None);
+                (null, out)
+            }
+        };
+        for (n, f) in [stdin, stdout].into_iter().enumerate() {
+            fds.install(Fd { file: f, cloexec: false }, n, 3).expect("three free slots");
+        }
+        // stderr shares stdout's description, as after `2>&1`.
+        self.files.get_ref(stdout);
+        fds.install(Fd { file: stdout, cloexec: false }, 2, 3).expect("three free slots");
+        let files = self.alloc_obj_id();
+        self.fdtables.insert(files, Shared { users: 1, obj: fds });
+
+        let mut task = Task {
+            tid: pid,
+            tgid: pid,
+            parent: 0,
+            state: TaskState::Runnable,
+            restart_syscall: false,
+            kstack: KernelStack::new(),
+            ksp: 0,
+            fs_base: 0,
+            gs_base: 0,
+            mm,
+            files,
+            cred: Cred::default(),
+            rlimits: default_rlimits(),
+            sigactions: [SigAction::default(); 64],
+            sigmask: 0,
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+            exit_status: 0,
+            exe: String::new(),
+            comm: b"init".to_vec(),
+            sleep_deadline: None,
+            cwd: root,
+            umask: 0o022,
+        };
+        self.fs.ihold(root)?;
+        task.kstack.set_fpu(&FpuState::initial());
+        self.tasks.insert(pid, task);
+
+        let mut regs = PtRegs::default();
+        if let Err(e) = do_execve(self, pid, &mut regs, &path, ExecArgs { argv, envp }) {
+            self.log(format_args!("tine: cannot run {path} as init: {}", e.name()));
+            let t = self.tasks.remove(&pid).expect("init task");
+            self.put_mm(t.mm);
+            self.put_files(t.files);
+            self.fs.iput(t.cwd);
+            return Err(e);
+        }
+        let ret = self.ret_to_user;
+        let t = self.tasks.get_mut(&pid).expect("init task");
+        t.kstack.set_regs(&regs);
+        t.ksp = t.kstack.prepare_first_switch(ret);
+        self.runq.push_back(pid);
+        Ok(pid)
+    }
+
+    pub fn cur_cred(&self) -> Cred {
+        self.current.map(|p| self.tasks[&p].cred).unwrap_or_default()
+    }
+}
+
+impl Kernel {
+    /// Read a file of NUL-terminated strings (how `xtask` passes init's
+    /// argv and environment in the initramfs: `/tine/argv`, `/tine/envp`).
+    pub fn read_nul_list(&self, path: &[u8]) -> Option<Vec<Vec<u8>>> {
+        let ino = self.fs.lookup(self.fs.root(), path, Lookup::FOLLOW).ok()?;
+        let data = self.fs.file_data(ino).ok()?;
+        Some(data.split(|&b| b == 0).filter(|s| !s.is_empty()).map(|s| s.to_vec()).collect())
+    }
+
+    /// Unpack the initramfs and add what every program expects (/dev, /tmp).
+    pub fn load_initramfs(&mut self, image: Option<&[u8]>) -> SysResult<usize> {
+        let n = match image {
+            Some(img) => crate::fs::cpio::unpack(&mut self.fs, img)?,
+            None => 0,
+        };
+        let now = self.m.clock.boot_epoch_ns() + self.now_ns();
+        crate::fs::make_standard_nodes(&mut self.fs, now)?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,653 @@
+//! File calls (Linux: fs/open.c, fs/read_write.c, fs/stat.c, fs/namei.c,
+//! fs/fcntl.c, fs/ioctl.c, fs/readdir.c, fs/d_path.c).
+//!
+//! Paths are resolved by `fs::RamFs`; these handlers turn descriptors into
+//! open file descriptions and move bytes between them and user memory.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::abi::*;
+use crate::fs::file::{Fd, FileId, FileKind};
+use crate::fs::{FileType, Ino, Lookup, DEV_CONSOLE, DEV_NULL, DEV_TTY, DEV_ZERO};
+use crate::kernel::Kernel;
+use crate::proc::WaitReason;
+
+/// Bytes moved per copy between user memory and a file.
+const CHUNK: usize = 4096;
+/// Linux: MAX_RW_COUNT, the most one read or write moves.
+const MAX_RW: u64 = 0x7fff_f000;
+/// Linux: UIO_MAXIOV.
+const IOV_MAX: u64 = 1024;
+
+impl Kernel {
+    /// The description behind descriptor `fd` of the current task.
+    pub fn fd_file(&self, fd: i32) -> SysResult<FileId> {
+        Ok(self.fdtables[&self.cur().files].obj.get(fd)?.file)
+    }
+
+    /// Drop a descriptor's reference to an open file description; the last
+    /// one releases its inode (Linux: fput() → __fput()).
+    pub fn release_file(&mut self, id: FileId) {
+        if let Some(f) = self.files.put(id) {
+            if let Some(ino) = f.ino {
+                self.fs.iput(ino);
+            }
+        }
+    }
+
+    /// Install a new descriptor for `file` at the lowest free number.
+    fn install_fd(&mut self, file: FileId, cloexec: bool, min: usize) -> SysResult {
+        let limit = self.cur().rlimits[RLIMIT_NOFILE as usize].cur.min(1 << 20) as usize;
+        let files = self.cur().files;
+        let table = &mut self.fdtables.get_mut(&files).expect("fd table").obj;
+        match table.install(Fd { file, cloexec }, min, limit) {
+            Ok(fd) => Ok(fd as usize),
+            Err(e) => {
+                self.release_file(file);
+                Err(e)
+            }
+        }
+    }
+
+    fn now_real(&self) -> u64 {
+        self.m.clock.boot_epoch_ns() + self.now_ns()
+    }
+
+    /// The directory a `*at()` path starts from (Linux: path_init()).
+    fn start_dir(&self, dirfd: i32, path: &[u8]) -> SysResult<Ino> {
+        if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
+            return Ok(self.cur().cwd);
+        }
+        let f = self.files.get(self.fd_file(dirfd)?);
+        match f.ino {
+            Some(ino) if self.fs.inode(ino)?.is_dir() => Ok(ino),
+            _ if path.is_empty() => Ok(f.ino.unwrap_or(0)),
+            _ => Err(ENOTDIR),
+        }
+    }
+
+    fn user_path(&mut self, addr: u64) -> SysResult<Vec<u8>> {
+        self.read_cstr(addr, 4096)
+    }
+}
+
+/// Linux: do_sys_openat2().
+pub fn openat(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mode: u32) -> SysResult {
+    let path = k.user_path(path)?;
+    let start = k.start_dir(dirfd, &path)?;
+    let umask = k.cur().umask;
+    let now = k.now_real();
+    let ino = k.fs.open(start, &path, flags, mode & 0o7777 & !umask, now)?;
+    let inode = k.fs.inode(ino)?;
+    let kind = match (inode.file_type(), inode.rdev()) {
+        (FileType::CharDevice, DEV_NULL) => FileKind::Null,
+        (FileType::CharDevice, DEV_ZERO) => FileKind::Zero,
+        (FileType::CharDevice, DEV_TTY | DEV_CONSOLE) => FileKind::Console,
+        (FileType::CharDevice, _) => {
+            k.fs.iput(ino);
+            return Err(ENXIO);
+        }
+        _ => FileKind::Inode(ino),
+    };
+    let keep = O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_PATH | O_LARGEFILE;
+    let id = k.files.open(kind, flags & keep, Some(ino));
+    k.install_fd(id, flags & O_CLOEXEC != 0, 0)
+}
+
+pub fn close(k: &mut Kernel, fd: i32) -> SysResult {
+    let files = k.cur().files;
+    let entry = k.fdtables.get_mut(&files).expect("fd table").obj.remove(fd)?;
+    k.release_file(entry.file);
+    Ok(0)
+}
+
+/// Read from description `id` at `pos` into `buf`; returns the count or,
+/// for the console with nothing typed, blocks the task.
+fn read_file(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult {
+    let f = k.files.get(id).clone();
+    if !f.readable() || f.flags & O_PATH != 0 {
+        return Err(EBADF);
+    }
+    match f.kind {
+        FileKind::Null | FileKind::ConsolePipe => Ok(0),
+        FileKind::Zero => {
+            buf.fill(0);
+            Ok(buf.len())
+        }
+        FileKind::Console => match k.m.console.read(buf) {
+            0 if f.flags & O_NONBLOCK != 0 => Err(EAGAIN),
+            0 => Err(k.block_current(WaitReason::ConsoleInput)),
+            n => Ok(n),
+        },
+        FileKind::Inode(ino) => {
+            if k.fs.inode(ino)?.is_dir() {
+                return Err(EISDIR);
+            }
+            k.fs.read_at(ino, pos, buf)
+        }
+    }
+}
+
+fn write_file(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
+    let f = k.files.get(id).clone();
+    if !f.writable() || f.flags & O_PATH != 0 {
+        return Err(EBADF);
+    }
+    match f.kind {
+        FileKind::Null | FileKind::Zero => Ok(data.len()),
+        FileKind::Console | FileKind::ConsolePipe => {
+            k.m.console.write(data);
+            Ok(data.len())
+        }
+        FileKind::Inode(ino) => {
+            let now = k.now_real();
+            k.fs.write_at(ino, pos, data, now)
+        }
+    }
+}
+
+fn seekable(kind: FileKind) -> bool {
+    !matches!(kind, FileKind::Console | FileKind::ConsolePipe)
+}
+
+/// Read `len` bytes into user memory at `buf` (at `pos`, or the file
+/// offset when `None`), a chunk at a time.
+fn do_read(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> SysResult {
+    let id = k.fd_file(fd)?;
+    let len = len.min(MAX_RW) as usize;
+    let mut done = 0usize;
+    let mut chunk = vec![0u8; len.min(CHUNK)];
+    while done < len {
+        let want = (len - done).min(CHUNK);
+        let off = pos.unwrap_or(k.files.get(id).offset) + if pos.is_some() { done as u64 } else { 0 };
+        let n = match read_file(k, id, off, &mut chunk[..want]) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        if let Err(e) = k.copy_out(buf + done as u64, &chunk[..n]) {
+            return if done == 0 { Err(e) } else { Ok(done) };
+        }
+        if pos.is_none() && seekable(k.files.get(id).kind) {
+            k.files.get_mut(id).offset += n as u64;
+        }
+        done += n;
+        // A short read (end of file, or what the console had) ends the call.
+        if n < want || !seekable(k.files.get(id).kind) {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> SysResult {
+    let id = k.fd_file(fd)?;
+    let f = k.files.get(id);
+    if !f.writable() {
+        return Err(EBADF);
+    }
+    let len = len.min(MAX_RW) as usize;
+    let mut done = 0usize;
+    let mut chunk = vec![0u8; len.min(CHUNK)];
+    while done < len {
+        let n = (len - done).min(CHUNK);
+        if let Err(e) = k.copy_in(buf + done as u64, &mut chunk[..n]) {
+            return if done == 0 { Err(e) } else { Ok(done) };
+        }
+        let f = k.files.get(id).clone();
+        let off = match (pos, f.kind) {
+            (Some(p), _) => p + done as u64,
+            (None, FileKind::Inode(ino)) if f.flags & O_APPEND != 0 => k.fs.inode(ino)?.size(),
+            (None, _) => f.offset,
+        };
+        let w = write_file(k, id, off, &chunk[..n])?;
+        if pos.is_none() && seekable(f.kind) {
+            k.files.get_mut(id).offset = off + w as u64;
+        }
+        done += w;
+        if w < n {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn read(k: &mut Kernel, fd: i32, buf: u64, len: u64) -> SysResult {
+    do_read(k, fd, buf, len, None)
+}
+
+pub fn write(k: &mut Kernel, fd: i32, buf: u64, len: u64) -> SysResult {
+    do_write(k, fd, buf, len, None)
+}
+
+fn positional(k: &mut Kernel, fd: i32, off: i64) -> SysResult<u64> {
+    let id = k.fd_file(fd)?;
+    if off < 0 {
+        return Err(EINVAL);
+    }
+    if !seekable(k.files.get(id).kind) {
+        return Err(ESPIPE);
+    }
+    Ok(off as u64)
+}
+
+pub fn pread(k: &mut Kernel, fd: i32, buf: u64, len: u64, off: i64) -> SysResult {
+    let pos = positional(k, fd, off)?;
+    do_read(k, fd, buf, len, Some(pos))
+}
+
+pub fn pwrite(k: &mut Kernel, fd: i32, buf: u64, len: u64, off: i64) -> SysResult {
+    let pos = positional(k, fd, off)?;
+    do_write(k, fd, buf, len, Some(pos))
+}
+
+/// Read and check an iovec array (Linux: import_iovec()).
+fn read_iovecs(k: &mut Kernel, iov: u64, cnt: u64) -> SysResult<Vec<(u64, u64)>> {
+    if cnt > IOV_MAX {
+        return Err(EINVAL);
+    }
+    let mut out = Vec::with_capacity(cnt as usize);
+    let mut total: u64 = 0;
+    for i in 0..cnt {
+        let base = k.read_u64(iov + i * 16)?;
+        let len = k.read_u64(iov + i * 16 + 8)?;
+        if len as i64 <= -1 {
+            return Err(EINVAL);
+        }
+        total = total.checked_add(len).filter(|t| *t <= i64::MAX as u64).ok_or(EINVAL)?;
+        out.push((base, len));
+    }
+    Ok(out)
+}
+
+pub fn readv(k: &mut Kernel, fd: i32, iov: u64, cnt: u64) -> SysResult {
+    k.fd_file(fd)?;
+    let v = read_iovecs(k, iov, cnt)?;
+    let mut done = 0;
+    for (base, len) in v {
+        let n = match do_read(k, fd, base, len, None) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += n;
+        if (n as u64) < len {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn writev(k: &mut Kernel, fd: i32, iov: u64, cnt: u64) -> SysResult {
+    k.fd_file(fd)?;
+    let v = read_iovecs(k, iov, cnt)?;
+    let mut done = 0;
+    for (base, len) in v {
+        let n = match do_write(k, fd, base, len, None) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += n;
+        if (n as u64) < len {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Linux: vfs_llseek() for the ram file system and the devices.
+pub fn lseek(k: &mut Kernel, fd: i32, off: i64, whence: u32) -> SysResult {
+    let id = k.fd_file(fd)?;
+    let f = k.files.get(id).clone();
+    let size = match f.kind {
+        FileKind::Console | FileKind::ConsolePipe => return Err(ESPIPE),
+        // /dev/null and /dev/zero: every seek succeeds and lands at 0.
+        FileKind::Null | FileKind::Zero => {
+            if whence > 4 {
+                return Err(EINVAL);
+            }
+            return Ok(0);
+        }
+        FileKind::Inode(ino) => k.fs.inode(ino)?.size() as i64,
+    };
+    let new = match whence {
+        0 => Some(off),
+        1 => (f.offset as i64).checked_add(off),
+        2 => size.checked_add(off),
+        3 if off >= 0 && off < size => Some(off), // SEEK_DATA: all data
+        4 if off >= 0 && off < size => Some(size), // SEEK_HOLE: at the end
+        3 | 4 => return Err(ENXIO),
+        _ => return Err(EINVAL),
+    };
+    match new {
+        Some(n) if n >= 0 => {
+            k.files.get_mut(id).offset = n as u64;
+            Ok(n as usize)
+        }
+        _ => Err(EINVAL),
+    }
+}
+
+/// The stat of an open description: its inode's, or a pipe's for the
+/// console pipe (Linux: pipefs inodes are FIFOs owned by the caller).
+fn stat_file(k: &Kernel, id: FileId) -> SysResult<Stat> {
+    let f = k.files.get(id);
+    match f.ino {
+        Some(ino) => k.fs.stat(ino),
+        None => {
+            let cred = k.cur_cred();
+            Ok(Stat {
+                st_dev: makedev(0, 14),
+                st_ino: 1_000_000 + id as u64,
+                st_nlink: 1,
+                st_mode: S_IFIFO | 0o600,
+                st_uid: cred.euid,
+                st_gid: cred.egid,
+                st_blksize: 4096,
+                ..Default::default()
+            })
+        }
+    }
+}
+
+pub fn fstat(k: &mut Kernel, fd: i32, buf: u64) -> SysResult {
+    let st = stat_file(k, k.fd_file(fd)?)?;
+    k.copy_out(buf, &st.to_bytes())?;
+    Ok(0)
+}
+
+/// Resolve a `*at()` path with AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH.
+fn resolve_at(k: &mut Kernel, dirfd: i32, path: u64, flags: u32) -> SysResult<Result<Ino, FileId>> {
+    let path = k.user_path(path)?;
+    if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        if dirfd == AT_FDCWD {
+            return Ok(Ok(k.cur().cwd));
+        }
+        return Ok(Err(k.fd_file(dirfd)?));
+    }
+    let start = k.start_dir(dirfd, &path)?;
+    let mut lf = Lookup::empty();
+    if flags & AT_SYMLINK_NOFOLLOW == 0 {
+        lf |= Lookup::FOLLOW;
+    }
+    Ok(Ok(k.fs.lookup(start, &path, lf)?))
+}
+
+pub fn fstatat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, flags: u32) -> SysResult {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT) != 0 {
+        return Err(EINVAL);
+    }
+    let st = match resolve_at(k, dirfd, path, flags)? {
+        Ok(ino) => k.fs.stat(ino)?,
+        Err(id) => stat_file(k, id)?,
+    };
+    k.copy_out(buf, &st.to_bytes())?;
+    Ok(0)
+}
+
+/// Linux: statx(). All basic fields are always filled.
+pub fn statx(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mask: u32, buf: u64) -> SysResult {
+    const AT_STATX_SYNC_TYPE: u32 = 0x6000;
+    const STATX_RESERVED: u32 = 0x8000_0000;
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE) != 0
+        || flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE
+        || mask & STATX_RESERVED != 0
+    {
+        return Err(EINVAL);
+    }
+    let stx = match resolve_at(k, dirfd, path, flags)? {
+        Ok(ino) => k.fs.statx(ino)?,
+        Err(id) => match k.files.get(id).ino {
+            Some(ino) => k.fs.statx(ino)?,
+            None => Statx::from_stat(&stat_file(k, id)?),
+        },
+    };
+    k.copy_out(buf, &stx.to_bytes())?;
+    Ok(0)
+}
+
+/// Linux: faccessat2(). Tine's tasks run as root, who may read and write
+/// anything and execute what has an execute bit (or is a directory).
+pub fn faccessat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32, flags: u32) -> SysResult {
+    const AT_EACCESS: u32 = 0x200;
+    if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(EINVAL);
+    }
+    let ino = match resolve_at(k, dirfd, path, flags)? {
+        Ok(ino) => ino,
+        Err(id) => k.files.get(id).ino.ok_or(EACCES)?,
+    };
+    let inode = k.fs.inode(ino)?;
+    if mode & 1 != 0 && !inode.is_dir() && inode.mode() & 0o111 == 0 {
+        return Err(EACCES);
+    }
+    Ok(0)
+}
+
+/// Terminal ioctls on the console; ENOTTY on anything else (Linux: tty_ioctl()).
+pub fn ioctl(k: &mut Kernel, fd: i32, req: u64, arg: u64) -> SysResult {
+    let id = k.fd_file(fd)?;
+    if k.files.get(id).kind != FileKind::Console {
+        return Err(ENOTTY);
+    }
+    match req {
+        TCGETS => {
+            // The console's termios as Linux sets up a serial console:
+            // ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD|HUPCL, and
+            // ISIG|ICANON|ECHO|ECHOE|ECHOK|ECHOCTL|ECHOKE|IEXTEN.
+            let mut t = [0u8; 36];
+            t[0..4].copy_from_slice(&0x500u32.to_le_bytes());
+            t[4..8].copy_from_slice(&0x5u32.to_le_bytes());
+            t[8..12].copy_from_slice(&0xbfu32.to_le_bytes());
+            t[12..16].copy_from_slice(&0x8a3bu32.to_le_bytes());
+            let cc: [u8; 19] = [3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0];
+            t[17..36].copy_from_slice(&cc);
+            k.copy_out(arg, &t)?;
+            Ok(0)
+        }
+        TCSETS | TCSETSW | TCSETSF => {
+            let mut t = [0u8; 36];
+            k.copy_in(arg, &mut t)?;
+            Ok(0)
+        }
+        TIOCGWINSZ => {
+            let mut w = [0u8; 8];
+            w[0..2].copy_from_slice(&24u16.to_le_bytes());
+            w[2..4].copy_from_slice(&80u16.to_le_bytes());
+            k.copy_out(arg, &w)?;
+            Ok(0)
+        }
+        TIOCSWINSZ => Ok(0),
+        TIOCGPGRP => {
+            let pgrp = k.cur().tgid;
+            k.copy_out(arg, &pgrp.to_le_bytes())?;
+            Ok(0)
+        }
+        _ => Err(EINVAL),
+    }
+}
+
+pub fn dup(k: &mut Kernel, fd: i32) -> SysResult {
+    let id = k.fd_file(fd)?;
+    k.files.get_ref(id);
+    k.install_fd(id, false, 0)
+}
+
+pub fn dup2(k: &mut Kernel, old: i32, new: i32) -> SysResult {
+    let id = k.fd_file(old)?;
+    let limit = k.cur().rlimits[RLIMIT_NOFILE as usize].cur;
+    if new < 0 || new as u64 >= limit {
+        return Err(EBADF);
+    }
+    if old == new {
+        return Ok(new as usize);
+    }
+    k.files.get_ref(id);
+    let files = k.cur().files;
+    let prev = k.fdtables.get_mut(&files).expect("fd table").obj.replace(new as usize, Fd { file: id, cloexec: false });
+    if let Some(p) = prev {
+        k.release_file(p.file);
+    }
+    Ok(new as usize)
+}
+
+/// Linux: do_fcntl(), the descriptor and status-flag commands.
+pub fn fcntl(k: &mut Kernel, fd: i32, cmd: u32, arg: u64) -> SysResult {
+    const F_DUPFD: u32 = 0;
+    const F_GETFD: u32 = 1;
+    const F_SETFD: u32 = 2;
+    const F_GETFL: u32 = 3;
+    const F_SETFL: u32 = 4;
+    const F_DUPFD_CLOEXEC: u32 = 1030;
+    let id = k.fd_file(fd)?;
+    let files = k.cur().files;
+    match cmd {
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            let limit = k.cur().rlimits[RLIMIT_NOFILE as usize].cur;
+            if arg >= limit {
+                return Err(EINVAL);
+            }
+            k.files.get_ref(id);
+            k.install_fd(id, cmd == F_DUPFD_CLOEXEC, arg as usize)
+        }
+        F_GETFD => Ok(k.fdtables[&files].obj.get(fd)?.cloexec as usize),
+        F_SETFD => {
+            k.fdtables.get_mut(&files).expect("fd table").obj.set_cloexec(fd, arg & 1 != 0)?;
+            Ok(0)
+        }
+        F_GETFL => {
+            let f = k.files.get(id);
+            Ok((f.flags | O_LARGEFILE) as usize)
+        }
+        F_SETFL => {
+            let settable = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | FASYNC;
+            let f = k.files.get_mut(id);
+            f.flags = (f.flags & !settable) | (arg as u32 & settable);
+            Ok(0)
+        }
+        _ => Err(EINVAL),
+    }
+}
+
+pub fn fsync(k: &mut Kernel, fd: i32) -> SysResult {
+    match k.files.get(k.fd_file(fd)?).kind {
+        FileKind::Inode(_) => Ok(0),
+        _ => Err(EINVAL),
+    }
+}
+
+pub fn ftruncate(k: &mut Kernel, fd: i32, len: i64) -> SysResult {
+    let id = k.fd_file(fd)?;
+    let f = k.files.get(id).clone();
+    if len < 0 {
+        return Err(EINVAL);
+    }
+    match f.kind {
+        FileKind::Inode(ino) if f.writable() && !k.fs.inode(ino)?.is_dir() => {
+            let now = k.now_real();
+            k.fs.truncate(ino, len as u64, now)?;
+            Ok(0)
+        }
+        _ => Err(EINVAL),
+    }
+}
+
+pub fn truncate(k: &mut Kernel, path: u64, len: i64) -> SysResult {
+    let path = k.user_path(path)?;
+    if len < 0 {
+        return Err(EINVAL);
+    }
+    let cwd = k.cur().cwd;
+    let ino = k.fs.lookup(cwd, &path, Lookup::FOLLOW)?;
+    if k.fs.inode(ino)?.is_dir() {
+        return Err(EISDIR);
+    }
+    let now = k.now_real();
+    k.fs.truncate(ino, len as u64, now)?;
+    Ok(0)
+}
+
+pub fn mkdirat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32) -> SysResult {
+    let path = k.user_path(path)?;
+    let start = k.start_dir(dirfd, &path)?;
+    let umask = k.cur().umask;
+    let now = k.now_real();
+    k.fs.mkdir_at(start, &path, mode & 0o7777 & !umask, now)?;
+    Ok(0)
+}
+
+pub fn unlinkat(k: &mut Kernel, dirfd: i32, path: u64, flags: u32) -> SysResult {
+    if flags & !AT_REMOVEDIR != 0 {
+        return Err(EINVAL);
+    }
+    let path = k.user_path(path)?;
+    let start = k.start_dir(dirfd, &path)?;
+    let now = k.now_real();
+    if flags & AT_REMOVEDIR != 0 {
+        k.fs.rmdir_at(start, &path, now)?;
+    } else {
+        k.fs.unlink_at(start, &path, now)?;
+    }
+    Ok(0)
+}
+
+/// Linux: readlinkat(); `/proc/self/exe` names the running executable.
+pub fn readlinkat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, size: u64) -> SysResult {
+    let path = k.user_path(path)?;
+    if (size as i64) <= 0 {
+        return Err(EINVAL);
+    }
+    let self_exe = alloc::format!("/proc/{}/exe", k.cur().tgid);
+    let target: Vec<u8> = if path == b"/proc/self/exe" || path == self_exe.as_bytes() {
+        k.cur().exe.as_bytes().to_vec()
+    } else {
+        let start = k.start_dir(dirfd, &path)?;
+        let ino = k.fs.lookup(start, &path, Lookup::empty())?;
+        k.fs.readlink(ino)?.to_vec()
+    };
+    let n = target.len().min(size as usize);
+    k.copy_out(buf, &target[..n])?;
+    Ok(n)
+}
+
+/// Linux: getcwd(): the length including the NUL, ERANGE if it does not fit.
+pub fn getcwd(k: &mut Kernel, buf: u64, size: u64) -> SysResult {
+    let mut path = k.fs.path_of_dir(k.cur().cwd)?;
+    path.push(0);
+    if (size as usize) < path.len() {
+        return Err(ERANGE);
+    }
+    k.copy_out(buf, &path)?;
+    Ok(path.len())
+}
+
+pub fn chdir(k: &mut Kernel, path: u64) -> SysResult {
+    let path = k.user_path(path)?;
+    let cwd = k.cur().cwd;
+    let ino = k.fs.lookup(cwd, &path, Lookup::FOLLOW | Lookup::DIRECTORY)?;
+    k.fs.ihold(ino)?;
+    let old = core::mem::replace(&mut k.cur_mut().cwd, ino);
+    k.fs.iput(old);
+    Ok(0)
+}
+
+pub fn umask(k: &mut Kernel, mask: u32) -> SysResult {
+    let old = core::mem::replace(&mut k.cur_mut().umask, mask & 0o777);
+    Ok(old as usize)
+}
+
+/// Linux: getdents64(); the file offset is the directory position.
+pub fn getdents64(k: &mut Kernel, fd: i32, buf: u64, count: u64) -> SysResult {
+    let id = k.fd_file(fd)?;
+    let f = k.files.get(id).clone();
+    let FileKind::Inode(ino) = f.kind else { return Err(ENOTDIR) };
+    if !k.fs.inode(ino)?.is_dir() {
+        return Err(ENOTDIR);
+    }
+    let (bytes, next) = k.fs.getdents64(ino, f.offset, count.min(1 << 20) as usize)?;
+    k.copy_out(buf, &bytes)?;
+    k.files.get_mut(id).offset = next;
+    Ok(bytes.len())
+}

@@ -1,0 +1,123 @@
+//! System information, identity and time: uname, clocks, limits, random.
+
+use crate::abi::*;
+use crate::kernel::Kernel;
+use crate::proc::Rlimit;
+
+/// Linux: newuname(). Tine presents itself as Linux, as programs expect.
+pub fn uname(k: &mut Kernel, buf: u64) -> SysResult {
+    let fields: [&str; 6] = ["Linux", "tine", "6.1.0-tine", "#1 SMP Tine", "x86_64", "(none)"];
+    let mut out = [0u8; UTSNAME_FIELD * 6];
+    for (i, f) in fields.iter().enumerate() {
+        out[i * UTSNAME_FIELD..i * UTSNAME_FIELD + f.len()].copy_from_slice(f.as_bytes());
+    }
+    k.copy_out(buf, &out)?;
+    Ok(0)
+}
+
+fn clock_ns(k: &Kernel, clock: u64) -> SysResult<u64> {
+    let mono = k.now_ns();
+    match clock {
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE => Ok(k.m.clock.boot_epoch_ns() + mono),
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => Ok(mono),
+        // CPU-time clocks: Tine does not account CPU time yet; the time since
+        // boot is an upper bound that keeps them monotonic.
+        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Ok(mono),
+        _ => Err(EINVAL),
+    }
+}
+
+pub fn clock_gettime(k: &mut Kernel, clock: u64, tp: u64) -> SysResult {
+    let ns = clock_ns(k, clock)?;
+    k.copy_out(tp, &timespec_bytes(ns))?;
+    Ok(0)
+}
+
+pub fn clock_getres(k: &mut Kernel, clock: u64, tp: u64) -> SysResult {
+    clock_ns(k, clock)?;
+    if tp != 0 {
+        k.copy_out(tp, &timespec_bytes(1))?;
+    }
+    Ok(0)
+}
+
+pub fn gettimeofday(k: &mut Kernel, tv: u64, tz: u64) -> SysResult {
+    let ns = clock_ns(k, CLOCK_REALTIME)?;
+    if tv != 0 {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
+        b[8..].copy_from_slice(&((ns % 1_000_000_000) / 1000).to_le_bytes());
+        k.copy_out(tv, &b)?;
+    }
+    if tz != 0 {
+        k.copy_out(tz, &[0u8; 8])?;
+    }
+    Ok(0)
+}
+
+pub fn time(k: &mut Kernel, tloc: u64) -> SysResult {
+    let secs = clock_ns(k, CLOCK_REALTIME)? / 1_000_000_000;
+    if tloc != 0 {
+        k.write_u64(tloc, secs)?;
+    }
+    Ok(secs as usize)
+}
+
+/// Linux: getrandom(). GRND_NONBLOCK (1), GRND_RANDOM (2), GRND_INSECURE (4).
+pub fn getrandom(k: &mut Kernel, buf: u64, len: u64, flags: u32) -> SysResult {
+    if flags & !7 != 0 || flags & 6 == 6 {
+        return Err(EINVAL);
+    }
+    let len = len.min(33_554_431) as usize;
+    let mut done = 0;
+    while done < len {
+        let chunk = (len - done).min(256);
+        let mut b = [0u8; 256];
+        for w in b[..chunk].chunks_mut(8) {
+            let r = k.random_u64().to_le_bytes();
+            w.copy_from_slice(&r[..w.len()]);
+        }
+        k.copy_out(buf + done as u64, &b[..chunk])?;
+        done += chunk;
+    }
+    Ok(len)
+}
+
+/// Linux: prlimit64() (also getrlimit and setrlimit). Only the calling
+/// process (pid 0 or its own) for now.
+pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) -> SysResult {
+    if resource as usize >= RLIM_NLIMITS {
+        return Err(EINVAL);
+    }
+    if pid != 0 && pid as u32 != k.cur().tgid {
+        return Err(ESRCH);
+    }
+    let new_lim = if new != 0 {
+        let cur = k.read_u64(new)?;
+        let max = k.read_u64(new + 8)?;
+        if cur > max {
+            return Err(EINVAL);
+        }
+        let t = k.cur();
+        if max > t.rlimits[resource as usize].max && t.cred.euid != 0 {
+            return Err(EPERM);
+        }
+        if resource == RLIMIT_NOFILE && max > 1024 * 1024 {
+            return Err(EPERM);
+        }
+        Some(Rlimit { cur, max })
+    } else {
+        None
+    };
+    if old != 0 {
+        let r = k.cur().rlimits[resource as usize];
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&r.cur.to_le_bytes());
+        b[8..].copy_from_slice(&r.max.to_le_bytes());
+        k.copy_out(old, &b)?;
+    }
+    if let Some(r) = new_lim {
+        k.cur_mut().rlimits[resource as usize] = r;
+    }
+    Ok(0)
+}

@@ -1,0 +1,493 @@
+//! Booting Tine in QEMU: the accelerator choice, the serial plumbing and
+//! reading the outcome off the kernel log.
+//!
+//! COM1 (the first `-serial`) is the console: QEMU writes it to its stdout,
+//! which is a pipe that xtask copies or captures. COM2 (the second) is the
+//! kernel log: QEMU writes it to its stderr, a pipe that xtask reads line by
+//! line, scanning for the lines below.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::OnceLock;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::initramfs::Initramfs;
+use crate::{Result, TempDir};
+
+pub const QEMU: &str = "qemu-system-x86_64";
+/// Logged on COM2 when PID 1 ends; followed by the Linux wait status.
+const STATUS_LINE: &str = "tine: init exited status=";
+const PANIC_LINE: &str = "KERNEL PANIC";
+const PROBE_OK: &str = "tine: probe ok";
+const KVM_ERROR: &str = "KVM internal error";
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Accel {
+    Kvm,
+    Tcg,
+}
+
+impl Accel {
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            Accel::Kvm => &["-accel", "kvm", "-cpu", "host,-arch-capabilities"],
+            Accel::Tcg => &["-accel", "tcg", "-cpu", "max"],
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Accel::Kvm => "KVM",
+            Accel::Tcg => "TCG",
+        }
+    }
+}
+
+static ACCEL: OnceLock<Accel> = OnceLock::new();
+
+/// Forces an accelerator for the rest of this invocation (`test --tcg`).
+pub fn force_accel(a: Accel) {
+    let _ = ACCEL.set(a);
+}
+
+/// The accelerator to use: `TINE_ACCEL` if set, else KVM if a probe boot
+/// under KVM works, else TCG. Decided once per invocation.
+pub fn accel(kernel: &Path) -> Accel {
+    *ACCEL.get_or_init(|| match std::env::var("TINE_ACCEL").as_deref() {
+        Ok("kvm") => Accel::Kvm,
+        Ok("tcg") => Accel::Tcg,
+        Ok(other) if !other.is_empty() => {
+            eprintln!("xtask: TINE_ACCEL={other} is neither kvm nor tcg; ignoring it");
+            probe(kernel)
+        }
+        _ => probe(kernel),
+    })
+}
+
+/// Boots the kernel once under KVM with `tine.probe=1`: KVM is usable when
+/// the kernel logs `tine: probe ok`. (/dev/kvm may be kvm_pvm, which cannot
+/// run Tine.)
+fn probe(kernel: &Path) -> Accel {
+    let why = match probe_kvm(kernel) {
+        Ok(()) => return Accel::Kvm,
+        Err(why) => why,
+    };
+    eprintln!("xtask: KVM cannot run Tine here ({why}); using TCG");
+    Accel::Tcg
+}
+
+fn probe_kvm(kernel: &Path) -> Result<()> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .map_err(|e| format!("/dev/kvm: {e}"))?;
+    let tmp = TempDir::new("probe")?;
+    let initrd = tmp.path().join("empty.cpio");
+    std::fs::write(&initrd, Initramfs::new().to_bytes()).map_err(|e| e.to_string())?;
+    let boot = Boot {
+        kernel,
+        initrd: &initrd,
+        cmdline: "tine.probe=1".into(),
+        accel: Accel::Kvm,
+        timeout: Some(PROBE_TIMEOUT),
+        console: Console::Capture,
+        stream_log: false,
+        stop_on: Some(PROBE_OK),
+    };
+    let run = boot.run()?;
+    if run.stopped {
+        return Ok(());
+    }
+    Err(match run.outcome {
+        Outcome::KvmError => "KVM internal error".into(),
+        Outcome::Timeout => format!("no \"{PROBE_OK}\" within {} s", PROBE_TIMEOUT.as_secs()),
+        Outcome::Panic => "the kernel panicked".into(),
+        _ => format!("no \"{PROBE_OK}\" line; QEMU {}", describe(run.qemu_status)),
+    })
+}
+
+fn describe(s: Option<ExitStatus>) -> String {
+    match s.and_then(|s| s.code()) {
+        Some(c) => format!("exited with code {c}"),
+        None => "was killed".into(),
+    }
+}
+
+/// Where COM1 goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Console {
+    /// Copied byte for byte to xtask's stdout; QEMU's stdin is /dev/null.
+    Stream,
+    /// Kept in memory (`Run::console`).
+    Capture,
+    /// The terminal, both ways (QEMU's stdio chardev; Ctrl-A X quits).
+    Interactive,
+}
+
+pub struct Boot<'a> {
+    pub kernel: &'a Path,
+    pub initrd: &'a Path,
+    pub cmdline: String,
+    pub accel: Accel,
+    pub timeout: Option<Duration>,
+    pub console: Console,
+    /// Copy the kernel log to xtask's stderr as it comes.
+    pub stream_log: bool,
+    /// Stop QEMU as soon as a log line contains this.
+    pub stop_on: Option<&'static str>,
+}
+
+/// How a boot ended.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Outcome {
+    /// `tine: init exited status=N`: N is the Linux wait status.
+    Exited(u32),
+    /// A `KERNEL PANIC` line (wins over a status line).
+    Panic,
+    /// QEMU reported a KVM internal error (and was killed).
+    KvmError,
+    /// `timeout` elapsed (QEMU was killed).
+    Timeout,
+    /// QEMU ended without any of the above.
+    NoStatus,
+}
+
+pub struct Run {
+    pub outcome: Outcome,
+    pub qemu_status: Option<ExitStatus>,
+    /// COM1, if captured.
+    pub console: Vec<u8>,
+    /// COM2 and QEMU's own messages.
+    pub log: Vec<u8>,
+    /// The `stop_on` line was seen.
+    pub stopped: bool,
+}
+
+#[derive(Default)]
+struct LogScan {
+    status: Option<u32>,
+    panic: bool,
+    kvm_error: bool,
+    stopped: bool,
+    text: Vec<u8>,
+}
+
+enum Event {
+    KvmError,
+    Stop,
+}
+
+impl Boot<'_> {
+    fn command(&self) -> Result<Command> {
+        for p in [self.kernel, self.initrd] {
+            // -initrd is a list of multiboot modules: "path args,path args".
+            let s = p
+                .to_str()
+                .ok_or_else(|| format!("{}: path is not UTF-8", p.display()))?;
+            if s.contains([',', ' ', '\t']) {
+                return Err(format!(
+                    "{s}: QEMU cannot take a path with commas or spaces"
+                ));
+            }
+        }
+        let mut cmd = Command::new(QEMU);
+        cmd.arg("-kernel").arg(self.kernel);
+        cmd.arg("-initrd").arg(self.initrd);
+        cmd.arg("-append").arg(&self.cmdline);
+        cmd.args([
+            "-m",
+            "1G",
+            "-smp",
+            "1",
+            "-no-reboot",
+            "-display",
+            "none",
+            "-vga",
+            "none",
+        ]);
+        cmd.args(["-nic", "none", "-monitor", "none"]);
+        cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+        match self.console {
+            Console::Interactive => {
+                cmd.args(["-chardev", "stdio,id=con,mux=on,signal=off"]);
+                cmd.stdin(Stdio::inherit()).stdout(Stdio::inherit());
+            }
+            Console::Stream | Console::Capture => {
+                // A file chardev opened on QEMU's stdout, which is our pipe.
+                cmd.args(["-chardev", "file,id=con,path=/dev/stdout"]);
+                cmd.stdin(Stdio::null()).stdout(Stdio::piped());
+            }
+        }
+        cmd.args(["-serial", "chardev:con"]);
+        cmd.args([
+            "-chardev",
+            "file,id=log,path=/dev/stderr",
+            "-serial",
+            "chardev:log",
+        ]);
+        cmd.stderr(Stdio::piped());
+        cmd.args(self.accel.args());
+        Ok(cmd)
+    }
+
+    pub fn run(&self) -> Result<Run> {
+        let mut child = self
+            .command()?
+            .spawn()
+            .map_err(|e| format!("{QEMU}: {e}"))?;
+        let (tx, rx) = mpsc::channel();
+
+        let console = child.stdout.take().map(|out| {
+            let stream = self.console == Console::Stream;
+            thread::spawn(move || copy_console(out, stream))
+        });
+        let log = {
+            let err = child.stderr.take().unwrap();
+            let stream = self.stream_log;
+            let stop_on = self.stop_on;
+            thread::spawn(move || scan_log(err, stream, stop_on, tx))
+        };
+
+        let (qemu_status, killed) = self.wait(&mut child, rx)?;
+        let console = console
+            .map(|t| t.join().unwrap_or_default())
+            .unwrap_or_default();
+        let scan = log.join().unwrap_or_default();
+
+        let outcome = if scan.panic {
+            Outcome::Panic
+        } else if let Some(s) = scan.status {
+            Outcome::Exited(s)
+        } else if scan.kvm_error {
+            Outcome::KvmError
+        } else if killed == Some(Killed::Timeout) {
+            Outcome::Timeout
+        } else {
+            Outcome::NoStatus
+        };
+        Ok(Run {
+            outcome,
+            qemu_status,
+            console,
+            log: scan.text,
+            stopped: scan.stopped,
+        })
+    }
+
+    /// Waits for QEMU, killing it on timeout or on an event from the log.
+    fn wait(
+        &self,
+        child: &mut Child,
+        rx: mpsc::Receiver<Event>,
+    ) -> Result<(Option<ExitStatus>, Option<Killed>)> {
+        let start = Instant::now();
+        let mut rx = Some(rx);
+        let killed = loop {
+            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                return Ok((Some(status), None));
+            }
+            if self.timeout.is_some_and(|t| start.elapsed() >= t) {
+                break Killed::Timeout;
+            }
+            let tick = Duration::from_millis(10);
+            match rx.as_ref().map(|rx| rx.recv_timeout(tick)) {
+                Some(Ok(Event::KvmError)) => break Killed::KvmError,
+                Some(Ok(Event::Stop)) => break Killed::Stop,
+                Some(Err(mpsc::RecvTimeoutError::Timeout)) => {}
+                Some(Err(mpsc::RecvTimeoutError::Disconnected)) => rx = None,
+                None => thread::sleep(tick),
+            }
+        };
+        // QEMU's own status says nothing once we have killed it.
+        let _ = child.kill();
+        let _ = child.wait();
+        Ok((None, Some(killed)))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Killed {
+    Timeout,
+    KvmError,
+    Stop,
+}
+
+fn copy_console(mut from: impl Read, stream: bool) -> Vec<u8> {
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 8192];
+    let stdout = std::io::stdout();
+    let mut ok = true;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        if stream {
+            // Keep draining even if our stdout went away, so QEMU never blocks.
+            if ok {
+                let mut out = stdout.lock();
+                ok = out.write_all(&buf[..n]).and_then(|_| out.flush()).is_ok();
+            }
+        } else {
+            kept.extend_from_slice(&buf[..n]);
+        }
+    }
+    kept
+}
+
+fn scan_log(
+    from: impl Read,
+    stream: bool,
+    stop_on: Option<&str>,
+    tx: mpsc::Sender<Event>,
+) -> LogScan {
+    let mut scan = LogScan::default();
+    let mut from = BufReader::new(from);
+    let mut line = Vec::new();
+    let stderr = std::io::stderr();
+    loop {
+        line.clear();
+        match from.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if stream {
+            let mut err = stderr.lock();
+            // (QEMU's stdio chardev leaves OPOST on, so a terminal still
+            // turns LF into CR LF: write the bytes as they are.)
+            let _ = err.write_all(&line);
+            let _ = err.flush();
+        }
+        scan.text.extend_from_slice(&line);
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\n', '\r']);
+        if let Some(i) = text.find(STATUS_LINE) {
+            let n = &text[i + STATUS_LINE.len()..];
+            if let Ok(n) = n.trim().parse::<u32>() {
+                scan.status.get_or_insert(n);
+            }
+        }
+        if text.contains(PANIC_LINE) {
+            scan.panic = true;
+        }
+        if text.contains(KVM_ERROR) {
+            scan.kvm_error = true;
+            let _ = tx.send(Event::KvmError);
+        }
+        if stop_on.is_some_and(|s| text.contains(s)) {
+            scan.stopped = true;
+            let _ = tx.send(Event::Stop);
+        }
+    }
+    scan
+}
+
+/// How a process ended, as `wait` reports it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Status {
+    Exited(i32),
+    Signaled(i32),
+}
+
+impl Status {
+    /// Decodes a Linux wait status; `None` for a stopped/continued one.
+    pub fn from_wait(ws: u32) -> Option<Status> {
+        match ws & 0x7f {
+            0 => Some(Status::Exited(((ws >> 8) & 0xff) as i32)),
+            0x7f => None,
+            sig => Some(Status::Signaled(sig as i32)),
+        }
+    }
+
+    /// The shell convention: the exit code, or 128 + the signal number.
+    pub fn code(self) -> i32 {
+        match self {
+            Status::Exited(c) => c,
+            Status::Signaled(s) => 128 + s,
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Status::Exited(c) => write!(f, "exit status {c}"),
+            Status::Signaled(s) => write!(f, "killed by signal {s}"),
+        }
+    }
+}
+
+/// Exit codes of `exec` and `run` when there is no program status.
+pub const EXIT_PANIC: i32 = 250;
+pub const EXIT_NO_STATUS: i32 = 251;
+pub const EXIT_TIMEOUT: i32 = 252;
+
+/// Maps a boot's outcome to xtask's exit code, explaining on stderr when it
+/// is not the program's own.
+pub fn exit_code(run: &Run, timeout: Option<Duration>) -> i32 {
+    match run.outcome {
+        Outcome::Exited(ws) => match Status::from_wait(ws) {
+            Some(s) => s.code(),
+            None => {
+                eprintln!("xtask: init exited with an odd wait status {ws:#x}");
+                EXIT_NO_STATUS
+            }
+        },
+        Outcome::Panic => {
+            eprintln!("xtask: kernel panic");
+            EXIT_PANIC
+        }
+        Outcome::KvmError => {
+            eprintln!("xtask: KVM internal error (QEMU killed); try TINE_ACCEL=tcg");
+            EXIT_NO_STATUS
+        }
+        Outcome::Timeout => {
+            let t = timeout.map(|t| t.as_secs_f64()).unwrap_or(0.0);
+            eprintln!("xtask: timeout after {t} s (TINE_TIMEOUT); QEMU killed");
+            EXIT_TIMEOUT
+        }
+        Outcome::NoStatus => {
+            eprintln!(
+                "xtask: QEMU {} without a \"{STATUS_LINE}N\" line",
+                describe(run.qemu_status)
+            );
+            EXIT_NO_STATUS
+        }
+    }
+}
+
+/// Describes an outcome in a few words (for test reports).
+pub fn outcome_text(o: Outcome) -> String {
+    match o {
+        Outcome::Exited(ws) => match Status::from_wait(ws) {
+            Some(s) => s.to_string(),
+            None => format!("odd wait status {ws:#x}"),
+        },
+        Outcome::Panic => "kernel panic".into(),
+        Outcome::KvmError => "KVM internal error".into(),
+        Outcome::Timeout => "timeout".into(),
+        Outcome::NoStatus => "QEMU ended without a status line".into(),
+    }
+}
+
+/// `TINE_TIMEOUT` (seconds, default 60; 0 means none).
+pub fn timeout() -> Result<Option<Duration>> {
+    match std::env::var("TINE_TIMEOUT") {
+        Err(_) => Ok(Some(Duration::from_secs(60))),
+        Ok(s) => {
+            let secs: f64 = s
+                .trim()
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| format!("TINE_TIMEOUT={s} is not a number of seconds"))?;
+            Ok((secs > 0.0).then(|| Duration::from_secs_f64(secs)))
+        }
+    }
+}
