@@ -62,6 +62,7 @@ pub struct Kernel {
     pub mms: BTreeMap<MmId, Shared<AddressSpace>>,
     pub fdtables: BTreeMap<FilesId, Shared<FdTable>>,
     pub files: FileTable,
+    pub pipes: crate::fs::pipe::PipeTable,
     pub current: Option<Pid>,
     pub runq: VecDeque<Pid>,
     /// The idle context's saved kernel stack pointer (Linux: the swapper).
@@ -88,13 +89,14 @@ impl Kernel {
     pub fn new(m: Machine, free: &[(u64, u64)], kernel_root: u64, stdio: StdioMode, hwcap: u64, ret_to_user: u64) -> Self {
         let seed = m.clock.monotonic_ns() ^ m.clock.boot_epoch_ns() ^ 0x9e37_79b9_7f4a_7c15;
         Kernel {
-            frames: FrameAllocator::new(free),
+            frames: FrameAllocator::new(free, m.mem),
             kernel_root,
             fs: RamFs::new(),
             tasks: BTreeMap::new(),
             mms: BTreeMap::new(),
             fdtables: BTreeMap::new(),
             files: FileTable::new(),
+            pipes: Default::default(),
             current: None,
             runq: VecDeque::new(),
             idle_ksp: 0,
@@ -240,6 +242,15 @@ impl Kernel {
         }
         if self.ticks % 10 == 0 {
             self.need_resched = true;
+        }
+    }
+
+    /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).
+    pub fn wake_all(&mut self, why: WaitReason) {
+        let waiting: Vec<Pid> =
+            self.tasks.iter().filter(|(_, t)| t.state == TaskState::Blocked(why)).map(|(p, _)| *p).collect();
+        for p in waiting {
+            self.wake(p);
         }
     }
 

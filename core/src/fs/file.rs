@@ -27,6 +27,8 @@ pub enum FileKind {
     Zero,
     /// A regular file or directory of the RAM file system.
     Inode(u64),
+    /// One end of a pipe.
+    Pipe { pipe: u32, write_end: bool },
 }
 
 #[derive(Clone, Debug)]

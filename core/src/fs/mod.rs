@@ -6,6 +6,7 @@
 //! - [`file`]: open file descriptions and descriptor tables.
 pub mod cpio;
 pub mod file;
+pub mod pipe;
 pub mod ramfs;
 #[cfg(test)]
 mod tests;

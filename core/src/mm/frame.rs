@@ -75,7 +75,7 @@ impl FrameAllocator {
         let mut ranges = Vec::with_capacity(spans.len());
         let mut total = 0usize;
         for (i, &(start, end)) in spans.iter().enumerate() {
-            assert!(start % PAGE_SIZE == 0 && end % PAGE_SIZE == 0, "unaligned RAM range {start:#x}..{end:#x}");
+            assert!(start.is_multiple_of(PAGE_SIZE) && end.is_multiple_of(PAGE_SIZE), "unaligned RAM range {start:#x}..{end:#x}");
             if i > 0 {
                 assert!(spans[i - 1].1 <= start, "overlapping RAM ranges at {start:#x}");
             }
@@ -183,13 +183,13 @@ impl FrameAllocator {
     }
 
     fn meta(&self, pa: u64) -> &FrameMeta {
-        debug_assert!(pa % PAGE_SIZE == 0, "unaligned frame address {pa:#x}");
+        debug_assert!(pa.is_multiple_of(PAGE_SIZE), "unaligned frame address {pa:#x}");
         let (r, i) = self.locate(pa).unwrap_or_else(|| panic!("{pa:#x} is not a managed frame"));
         &self.ranges[r].meta[i]
     }
 
     fn meta_mut(&mut self, pa: u64) -> &mut FrameMeta {
-        debug_assert!(pa % PAGE_SIZE == 0, "unaligned frame address {pa:#x}");
+        debug_assert!(pa.is_multiple_of(PAGE_SIZE), "unaligned frame address {pa:#x}");
         let (r, i) = self.locate(pa).unwrap_or_else(|| panic!("{pa:#x} is not a managed frame"));
         &mut self.ranges[r].meta[i]
     }
@@ -225,7 +225,7 @@ mod tests {
 
         let mut got = BTreeSet::new();
         while let Some(pa) = fa.alloc() {
-            assert!(pa % PAGE_SIZE == 0);
+            assert!(pa.is_multiple_of(PAGE_SIZE));
             assert!((PAGE_SIZE..8 * PAGE_SIZE).contains(&pa) || (16 * PAGE_SIZE..64 * PAGE_SIZE).contains(&pa));
             assert_eq!(fa.refcount(pa), 1);
             assert!(got.insert(pa), "frame handed out twice");

@@ -244,7 +244,7 @@ impl PageTable {
         end: u64,
         f: &mut impl FnMut(u64, u64, Pte) -> Result<(), E>,
     ) -> Result<(), E> {
-        debug_assert!(start % PAGE_SIZE == 0 && end % PAGE_SIZE == 0 && end <= USER_HALF_END);
+        debug_assert!(start.is_multiple_of(PAGE_SIZE) && end.is_multiple_of(PAGE_SIZE) && end <= USER_HALF_END);
         visit(phys, self.root, 4, start, end, f)
     }
 

@@ -40,21 +40,21 @@ impl PhysMem for SimMem {
         self.bytes.lock().unwrap()[Self::span(pa, data.len())].copy_from_slice(data);
     }
     fn read_u64(&self, pa: u64) -> u64 {
-        assert!(pa % 8 == 0, "misaligned u64 read at {pa:#x}");
+        assert!(pa.is_multiple_of(8), "misaligned u64 read at {pa:#x}");
         let mut b = [0u8; 8];
         self.read(pa, &mut b);
         u64::from_le_bytes(b)
     }
     fn write_u64(&self, pa: u64, v: u64) {
-        assert!(pa % 8 == 0, "misaligned u64 write at {pa:#x}");
+        assert!(pa.is_multiple_of(8), "misaligned u64 write at {pa:#x}");
         self.write(pa, &v.to_le_bytes());
     }
     fn zero_frame(&self, pa: u64) {
-        assert!(pa % PAGE_SIZE == 0);
+        assert!(pa.is_multiple_of(PAGE_SIZE));
         self.bytes.lock().unwrap()[Self::span(pa, PAGE_SIZE as usize)].fill(0);
     }
     fn copy_frame(&self, dst: u64, src: u64) {
-        assert!(dst % PAGE_SIZE == 0 && src % PAGE_SIZE == 0 && dst != src);
+        assert!(dst.is_multiple_of(PAGE_SIZE) && src.is_multiple_of(PAGE_SIZE) && dst != src);
         let mut b = self.bytes.lock().unwrap();
         b.copy_within(Self::span(src, PAGE_SIZE as usize), dst as usize);
     }

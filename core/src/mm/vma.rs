@@ -58,7 +58,8 @@ pub struct Vma {
 }
 
 impl Vma {
-    pub fn len(&self) -> u64 {
+    /// Size in bytes (never 0).
+    pub fn size(&self) -> u64 {
         self.end - self.start
     }
 
@@ -213,8 +214,8 @@ impl VmaMap {
     /// Whether `[addr, addr + len)` is free, guard gaps included.
     pub fn is_free(&self, addr: u64, len: u64) -> bool {
         let end = addr + len;
-        let below_ok = self.prev(end).map_or(true, |p| p.end <= addr);
-        let above_ok = self.find_from(addr).map_or(true, |n| end <= n.start_gap());
+        let below_ok = self.prev(end).is_none_or(|p| p.end <= addr);
+        let above_ok = self.find_from(addr).is_none_or(|n| end <= n.start_gap());
         below_ok && above_ok
     }
 

@@ -17,6 +17,8 @@ pub enum WaitReason {
     Sleep { until_ns: u64 },
     /// Reading the console with nothing typed yet.
     ConsoleInput,
+    /// Reading an empty pipe, or writing a full one.
+    Pipe(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

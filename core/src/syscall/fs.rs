@@ -33,6 +33,10 @@ impl Kernel {
             if let Some(ino) = f.ino {
                 self.fs.iput(ino);
             }
+            if let FileKind::Pipe { pipe, write_end } = f.kind {
+                self.pipes.close_end(pipe, write_end);
+                self.wake_all(WaitReason::Pipe(pipe));
+            }
         }
     }
 
@@ -126,6 +130,22 @@ fn read_file(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult 
             }
             k.fs.read_at(ino, pos, buf)
         }
+        FileKind::Pipe { pipe, .. } => {
+            let p = k.pipes.get_mut(pipe);
+            if p.buf.is_empty() {
+                return match (p.writers, f.flags & O_NONBLOCK != 0) {
+                    (0, _) => Ok(0),
+                    (_, true) => Err(EAGAIN),
+                    (_, false) => Err(k.block_current(WaitReason::Pipe(pipe))),
+                };
+            }
+            let n = buf.len().min(p.buf.len());
+            for (dst, src) in buf.iter_mut().zip(p.buf.drain(..n)) {
+                *dst = src;
+            }
+            k.wake_all(WaitReason::Pipe(pipe));
+            Ok(n)
+        }
     }
 }
 
@@ -144,11 +164,60 @@ fn write_file(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
             let now = k.now_real();
             k.fs.write_at(ino, pos, data, now)
         }
+        FileKind::Pipe { pipe, .. } => {
+            let p = k.pipes.get_mut(pipe);
+            if p.readers == 0 {
+                return Err(EPIPE);
+            }
+            let room = crate::fs::pipe::PIPE_CAPACITY - p.buf.len();
+            if room == 0 {
+                return if f.flags & O_NONBLOCK != 0 { Err(EAGAIN) } else { Err(k.block_current(WaitReason::Pipe(pipe))) };
+            }
+            let n = data.len().min(room);
+            p.buf.extend(&data[..n]);
+            k.wake_all(WaitReason::Pipe(pipe));
+            Ok(n)
+        }
     }
 }
 
 fn seekable(kind: FileKind) -> bool {
-    !matches!(kind, FileKind::Console | FileKind::ConsolePipe)
+    !matches!(kind, FileKind::Console | FileKind::ConsolePipe | FileKind::Pipe { .. })
+}
+
+/// Linux: pipe2(). Both descriptors are installed or neither.
+pub fn pipe2(k: &mut Kernel, fds: u64, flags: u32) -> SysResult {
+    if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
+        return Err(EINVAL);
+    }
+    let pipe = k.pipes.create();
+    let status = flags & O_NONBLOCK;
+    let r = k.files.open(FileKind::Pipe { pipe, write_end: false }, O_RDONLY | status, None);
+    let w = k.files.open(FileKind::Pipe { pipe, write_end: true }, O_WRONLY | status, None);
+    let cloexec = flags & O_CLOEXEC != 0;
+    let rfd = match k.install_fd(r, cloexec, 0) {
+        Ok(fd) => fd,
+        Err(e) => {
+            k.release_file(w);
+            return Err(e);
+        }
+    };
+    let wfd = match k.install_fd(w, cloexec, 0) {
+        Ok(fd) => fd,
+        Err(e) => {
+            close(k, rfd as i32)?;
+            return Err(e);
+        }
+    };
+    let mut b = [0u8; 8];
+    b[..4].copy_from_slice(&(rfd as i32).to_le_bytes());
+    b[4..].copy_from_slice(&(wfd as i32).to_le_bytes());
+    if let Err(e) = k.copy_out(fds, &b) {
+        close(k, rfd as i32)?;
+        close(k, wfd as i32)?;
+        return Err(e);
+    }
+    Ok(0)
 }
 
 /// Read `len` bytes into user memory at `buf` (at `pos`, or the file
@@ -303,6 +372,7 @@ pub fn lseek(k: &mut Kernel, fd: i32, off: i64, whence: u32) -> SysResult {
     let f = k.files.get(id).clone();
     let size = match f.kind {
         FileKind::Console | FileKind::ConsolePipe => return Err(ESPIPE),
+        FileKind::Pipe { .. } => return Err(ESPIPE),
         // /dev/null and /dev/zero: every seek succeeds and lands at 0.
         FileKind::Null | FileKind::Zero => {
             if whence > 4 {

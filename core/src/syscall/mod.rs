@@ -55,6 +55,8 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::PREAD64 => fs::pread(k, a0 as i32, a1, a2, a3 as i64),
         nr::PWRITE64 => fs::pwrite(k, a0 as i32, a1, a2, a3 as i64),
         nr::READV => fs::readv(k, a0 as i32, a1, a2),
+        nr::PIPE => fs::pipe2(k, a0, 0),
+        nr::PIPE2 => fs::pipe2(k, a0, a1 as u32),
         nr::WRITEV => fs::writev(k, a0 as i32, a1, a2),
         nr::ACCESS => fs::faccessat(k, crate::abi::AT_FDCWD, a0, a1 as u32, 0),
         nr::SCHED_YIELD => process::sched_yield(k),
