@@ -84,7 +84,7 @@ impl AddressSpace {
     }
 
     pub fn set_mmap_base(&mut self, base: u64) {
-        debug_assert!(base % super::consts::PAGE_SIZE == 0 && base <= TASK_SIZE);
+        debug_assert!(base.is_multiple_of(super::consts::PAGE_SIZE) && base <= TASK_SIZE);
         self.mmap_base = base;
     }
 
