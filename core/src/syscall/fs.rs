@@ -330,12 +330,14 @@ fn read_iovecs(k: &mut Kernel, iov: u64, cnt: u64) -> SysResult<Vec<(u64, u64)>>
     Ok(out)
 }
 
-pub fn readv(k: &mut Kernel, fd: i32, iov: u64, cnt: u64) -> SysResult {
+/// The loop readv and writev share (Linux: do_iter_readv_writev()): one
+/// segment after another until one comes up short.
+fn vectored(k: &mut Kernel, fd: i32, iov: u64, cnt: u64, io: fn(&mut Kernel, i32, u64, u64, Option<u64>) -> SysResult) -> SysResult {
     k.fd_file(fd)?;
     let v = read_iovecs(k, iov, cnt)?;
     let mut done = 0;
     for (base, len) in v {
-        let n = match do_read(k, fd, base, len, None) {
+        let n = match io(k, fd, base, len, None) {
             Ok(n) => n,
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
@@ -348,22 +350,12 @@ pub fn readv(k: &mut Kernel, fd: i32, iov: u64, cnt: u64) -> SysResult {
     Ok(done)
 }
 
+pub fn readv(k: &mut Kernel, fd: i32, iov: u64, cnt: u64) -> SysResult {
+    vectored(k, fd, iov, cnt, do_read)
+}
+
 pub fn writev(k: &mut Kernel, fd: i32, iov: u64, cnt: u64) -> SysResult {
-    k.fd_file(fd)?;
-    let v = read_iovecs(k, iov, cnt)?;
-    let mut done = 0;
-    for (base, len) in v {
-        let n = match do_write(k, fd, base, len, None) {
-            Ok(n) => n,
-            Err(e) if done == 0 => return Err(e),
-            Err(_) => break,
-        };
-        done += n;
-        if (n as u64) < len {
-            break;
-        }
-    }
-    Ok(done)
+    vectored(k, fd, iov, cnt, do_write)
 }
 
 /// Linux: vfs_llseek() for the ram file system and the devices.
