@@ -15,6 +15,7 @@
 //! what it waited for. Each such call is written so that running it again
 //! is correct (it keeps any state it needs in the task, e.g. a deadline).
 
+use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -25,7 +26,9 @@ use crate::fs::ramfs::RamFs;
 use crate::machine::Machine;
 use crate::mm::aspace::{AddressSpace, MemCtx};
 use crate::mm::frame::FrameAllocator;
-use crate::proc::{FilesId, MmId, Pid, Task, TaskState, WaitReason};
+use crate::proc::pid::PidMap;
+use crate::proc::shared::SharedTable;
+use crate::proc::{FsInfo, Pid, Rlimit, SigHand, SignalStruct, Task, TaskState, WaitReason};
 
 /// How the first process's standard streams look (chosen by the command line).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,12 +41,6 @@ pub enum StdioMode {
     Pipe,
 }
 
-/// A kernel object shared by the tasks that `clone` let share it.
-pub struct Shared<T> {
-    pub users: u32,
-    pub obj: T,
-}
-
 /// What the scheduler decided: keep running the current task, or switch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resched {
@@ -52,18 +49,37 @@ pub enum Resched {
     Switch { prev: Option<Pid>, next: Option<Pid> },
 }
 
+/// Linux: MIN_THREADS and MAX_THREADS (FUTEX_TID_MASK), the bounds of
+/// /proc/sys/kernel/threads-max.
+pub const MIN_THREADS: u32 = 20;
+pub const MAX_THREADS: u32 = 0x3fff_ffff;
+
 pub struct Kernel {
     pub m: Machine,
     pub frames: FrameAllocator,
     /// The kernel's own page table; its upper half is in every address space.
     pub kernel_root: u64,
     pub fs: RamFs,
-    pub tasks: BTreeMap<Pid, Task>,
-    pub mms: BTreeMap<MmId, Shared<AddressSpace>>,
-    pub fdtables: BTreeMap<FilesId, Shared<FdTable>>,
+    /// Every task, alive or zombie (Linux: the task list and PID hash).
+    /// Boxed so that a task never moves: the context switch saves its
+    /// stack pointer straight into `Task::ksp`.
+    pub tasks: BTreeMap<Pid, Box<Task>>,
+    pub pids: PidMap,
+    /// Linux: max_threads (/proc/sys/kernel/threads-max).
+    pub max_threads: u32,
+    /// The shareable parts of tasks (see `proc::shared`).
+    pub mms: SharedTable<AddressSpace>,
+    pub fdtables: SharedTable<FdTable>,
+    pub fs_structs: SharedTable<FsInfo>,
+    pub sighands: SharedTable<SigHand>,
+    pub signals: SharedTable<SignalStruct>,
     pub files: FileTable,
     pub pipes: crate::fs::pipe::PipeTable,
     pub current: Option<Pid>,
+    /// Released tasks whose kernel stack may still be in use: freed by the
+    /// next schedule() that does not run on them (Linux: the final
+    /// put_task_struct() in finish_task_switch()).
+    pub dead: Vec<Pid>,
     pub runq: VecDeque<Pid>,
     /// The idle context's saved kernel stack pointer (Linux: the swapper).
     pub idle_ksp: u64,
@@ -71,8 +87,6 @@ pub struct Kernel {
     /// A new FS base (TLS) for the hardware layer to load before returning.
     pub load_fs: Option<u64>,
     pub ticks: u64,
-    next_pid: Pid,
-    next_obj: u32,
     /// Init's wait status once it has exited: the machine can stop.
     pub shutdown: Option<i32>,
     pub stdio: StdioMode,
@@ -88,23 +102,31 @@ pub struct Kernel {
 impl Kernel {
     pub fn new(m: Machine, free: &[(u64, u64)], kernel_root: u64, stdio: StdioMode, hwcap: u64, ret_to_user: u64) -> Self {
         let seed = m.clock.monotonic_ns() ^ m.clock.boot_epoch_ns() ^ 0x9e37_79b9_7f4a_7c15;
+        let frames = FrameAllocator::new(free, m.mem);
+        // Linux: set_max_threads(): thread structures may use at most an
+        // eighth of memory, at THREAD_SIZE (16 KiB, four pages) each.
+        let max_threads = (frames.stats().total as u64 / (8 * 4)).clamp(MIN_THREADS as u64, MAX_THREADS as u64) as u32;
         Kernel {
-            frames: FrameAllocator::new(free, m.mem),
+            frames,
             kernel_root,
             fs: RamFs::new(),
             tasks: BTreeMap::new(),
-            mms: BTreeMap::new(),
-            fdtables: BTreeMap::new(),
+            pids: PidMap::default(),
+            max_threads,
+            mms: SharedTable::default(),
+            fdtables: SharedTable::default(),
+            fs_structs: SharedTable::default(),
+            sighands: SharedTable::default(),
+            signals: SharedTable::default(),
             files: FileTable::new(),
             pipes: Default::default(),
             current: None,
+            dead: Vec::new(),
             runq: VecDeque::new(),
             idle_ksp: 0,
             need_resched: false,
             load_fs: None,
             ticks: 0,
-            next_pid: 1,
-            next_obj: 1,
             shutdown: None,
             stdio,
             hwcap,
@@ -129,16 +151,51 @@ impl Kernel {
         self.tasks.get_mut(&pid).expect("current task exists")
     }
 
-    pub fn alloc_pid(&mut self) -> Pid {
-        let p = self.next_pid;
-        self.next_pid += 1;
-        p
+    /// The running task's file-system context (cwd, root, umask).
+    #[track_caller]
+    pub fn cur_fs(&self) -> &FsInfo {
+        self.fs_structs.get(self.cur().fs)
     }
 
-    pub fn alloc_obj_id(&mut self) -> u32 {
-        let id = self.next_obj;
-        self.next_obj += 1;
-        id
+    #[track_caller]
+    pub fn cur_fs_mut(&mut self) -> &mut FsInfo {
+        let id = self.cur().fs;
+        self.fs_structs.get_mut(id)
+    }
+
+    /// The running task's process-wide state (limits, groups).
+    #[track_caller]
+    pub fn cur_signal(&self) -> &SignalStruct {
+        self.signals.get(self.cur().signal)
+    }
+
+    #[track_caller]
+    pub fn cur_signal_mut(&mut self) -> &mut SignalStruct {
+        let id = self.cur().signal;
+        self.signals.get_mut(id)
+    }
+
+    #[track_caller]
+    pub fn cur_sighand_mut(&mut self) -> &mut SigHand {
+        let id = self.cur().sighand;
+        self.sighands.get_mut(id)
+    }
+
+    #[track_caller]
+    pub fn cur_files(&self) -> &FdTable {
+        self.fdtables.get(self.cur().files)
+    }
+
+    #[track_caller]
+    pub fn cur_files_mut(&mut self) -> &mut FdTable {
+        let id = self.cur().files;
+        self.fdtables.get_mut(id)
+    }
+
+    /// One of the running process's resource limits.
+    #[track_caller]
+    pub fn rlimit(&self, resource: u32) -> Rlimit {
+        self.cur_signal().rlimits[resource as usize]
     }
 
     /// A memory context for address space `mm`, with TLB flushes only when
@@ -151,7 +208,7 @@ impl Kernel {
     pub fn with_mm<R>(&mut self, f: impl FnOnce(&mut AddressSpace, &mut MemCtx) -> R) -> R {
         let mm = self.cur().mm;
         let Kernel { mms, frames, m, .. } = self;
-        let aspace = &mut mms.get_mut(&mm).expect("task's mm exists").obj;
+        let aspace = mms.get_mut(mm);
         let mut ctx = MemCtx { frames, phys: m.mem, mmu: Some(m.mmu) };
         f(aspace, &mut ctx)
     }
@@ -222,14 +279,28 @@ impl Kernel {
     /// Put the current task to sleep; the system call returns
     /// `ERESTARTNOINTR` so it runs again when the task is woken.
     pub fn block_current(&mut self, why: WaitReason) -> Errno {
+        // A signal already waiting interrupts the sleep before it starts.
+        if self.deliverable(self.cur().tid) != 0 {
+            self.cur_mut().sleep_deadline = None;
+            return EINTR;
+        }
         self.cur_mut().state = TaskState::Blocked(why);
         ERESTARTNOINTR
     }
 
     /// The timer interrupt: wake sleepers whose time has come and end the
     /// running task's time slice every 10 ms (Linux: scheduler_tick()).
-    pub fn timer_tick(&mut self) {
+    pub fn timer_tick(&mut self, from_user: bool) {
         self.ticks += 1;
+        if let Some(pid) = self.current {
+            let tick_ns = 1_000_000;
+            let t = self.tasks.get_mut(&pid).expect("current task");
+            if from_user {
+                t.utime_ns += tick_ns;
+            } else {
+                t.stime_ns += tick_ns;
+            }
+        }
         let now = self.now_ns();
         let due: Vec<Pid> = self
             .tasks
@@ -270,6 +341,7 @@ impl Kernel {
     /// Pick what runs next (Linux: schedule(), round robin here). The
     /// caller performs the switch the answer names.
     pub fn schedule(&mut self) -> Resched {
+        self.free_dead_tasks();
         let prev = self.current;
         let prev_runnable = prev.map(|p| self.tasks[&p].state == TaskState::Runnable).unwrap_or(false);
         if prev_runnable && !self.need_resched {
@@ -300,11 +372,24 @@ impl Kernel {
         }
     }
 
+    /// Free released tasks, except the one whose stack we are on.
+    fn free_dead_tasks(&mut self) {
+        if self.dead.is_empty() {
+            return;
+        }
+        let cur = self.current;
+        let (keep, free): (Vec<Pid>, Vec<Pid>) = self.dead.iter().partition(|&&p| Some(p) == cur);
+        self.dead = keep;
+        for p in free {
+            self.free_task(p);
+        }
+    }
+
     /// Everything the hardware layer needs to run task `pid`: its saved
     /// kernel stack pointer, kernel stack top, page table root and TLS base.
     pub fn switch_info(&self, pid: Pid) -> (u64, u64, u64, u64) {
         let t = &self.tasks[&pid];
-        let root = self.mms[&t.mm].obj.root();
+        let root = self.mms.get(t.mm).root();
         (t.ksp, t.kstack.top(), root, t.fs_base)
     }
 

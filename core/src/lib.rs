@@ -15,4 +15,5 @@ pub mod machine;
 pub mod fs;
 pub mod mm;
 pub mod proc;
+pub mod signal;
 pub mod syscall;

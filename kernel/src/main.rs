@@ -142,19 +142,22 @@ fn user_trap(trap: Trap, regs: &mut PtRegs) {
             reschedule();
         }
         Trap::Irq(irq) => {
-            irq_common(irq);
+            irq_common(irq, true);
             reschedule();
         }
     }
 }
 
-fn irq_common(irq: u8) {
+fn irq_common(irq: u8, from_user: bool) {
     let mut guard = KERNEL.lock();
     let k = guard.as_mut().expect("kernel");
     match irq {
-        TIMER_IRQ => k.timer_tick(),
+        TIMER_IRQ => k.timer_tick(from_user),
         COM1_IRQ => k.console_irq(),
         _ => {}
+    }
+    if from_user {
+        k.exit_to_user_mode();
     }
 }
 
@@ -162,7 +165,7 @@ fn irq_common(irq: u8) {
 /// is a kernel bug.
 fn kernel_trap(trap: Trap, regs: &PtRegs) {
     match trap {
-        Trap::Irq(irq) => irq_common(irq),
+        Trap::Irq(irq) => irq_common(irq, false),
         Trap::Exception { vector, error, cr2 } => panic!(
             "CPU exception {vector} in kernel mode: error {error:#x}, rip {:#x}, rsp {:#x}, cr2 {cr2:#x}",
             regs.rip, regs.rsp

@@ -1,9 +1,11 @@
 //! Linux's user-visible numbers and structures for x86_64: no logic here.
+mod clone;
 mod errno;
 pub mod nr;
 mod misc;
 mod regs;
 mod stat;
+pub use clone::*;
 pub use misc::*;
 pub use errno::*;
 pub use regs::*;

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 use super::elf::{self, LoadedImage, PAGE};
 use crate::abi::*;
-use crate::kernel::{Kernel, Shared};
+use crate::kernel::Kernel;
 use crate::mm::aspace::{AddressSpace, MemCtx};
 use crate::mm::consts::{MAP_ANONYMOUS, MAP_FIXED, MAP_GROWSDOWN, MAP_PRIVATE, PROT_READ, PROT_WRITE};
 use crate::proc::kstack::FpuState;
@@ -74,7 +74,7 @@ pub fn sys_execve(k: &mut Kernel, regs: &mut PtRegs, path: u64, argv: u64, envp:
 /// Resolve `path` to an executable's bytes: ENOENT, ENOTDIR, EACCES (not
 /// a regular file or no execute bit) as Linux's do_open_execat().
 fn read_executable(k: &mut Kernel, pid: Pid, path: &str) -> SysResult<Vec<u8>> {
-    let cwd = k.tasks[&pid].cwd;
+    let cwd = k.fs_structs.get(k.tasks[&pid].fs).cwd;
     let ino = k.fs.lookup(cwd, path.as_bytes(), crate::fs::Lookup::FOLLOW)?;
     k.fs.may_exec(ino)?;
     k.fs.read_all(ino)
@@ -197,29 +197,31 @@ fn setup_stack(
 /// Replace task `pid`'s program. `regs` are its user registers (the
 /// caller's syscall frame). Linux: do_execveat_common().
 pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: ExecArgs) -> SysResult {
-    let stack_limit = k.tasks[&pid].rlimits[RLIMIT_STACK as usize].cur;
+    let stack_limit = k.signals.get(k.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
     args.check_size(stack_limit)?;
     let image = read_executable(k, pid, path)?;
     let (aspace, entry, sp) = build_mm(k, &image, path.as_bytes(), &args, stack_limit)?;
 
     // Point of no return (Linux: begin_new_exec()).
-    let new_mm = k.alloc_obj_id();
-    k.mms.insert(new_mm, Shared { users: 1, obj: aspace });
+    let new_mm = k.mms.insert(aspace);
     let old_mm = core::mem::replace(&mut k.tasks.get_mut(&pid).expect("task").mm, new_mm);
     if k.current == Some(pid) {
         // Linux: exec_mmap() → activate_mm(), before the old one goes.
-        k.m.mmu.activate(k.mms[&new_mm].obj.root());
+        k.m.mmu.activate(k.mms.get(new_mm).root());
     }
     k.put_mm(old_mm);
     k.close_on_exec(pid);
-    let t = k.tasks.get_mut(&pid).expect("task");
     // Caught signals go back to the default; ignored ones stay ignored
     // (Linux: flush_signal_handlers()).
-    for a in t.sigactions.iter_mut() {
-        if a.handler != 1 {
+    let hand = k.tasks[&pid].sighand;
+    for a in k.sighands.get_mut(hand).action.iter_mut() {
+        if a.handler != SIG_IGN {
             *a = SigAction::default();
         }
     }
+    let t = k.tasks.get_mut(&pid).expect("task");
+    t.cmdline = args.argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
+    t.did_exec = true;
     t.exe = String::from(path);
     let base = path.rsplit('/').next().unwrap_or(path).as_bytes();
     t.comm = base[..base.len().min(15)].to_vec();

@@ -1,64 +1,286 @@
-//! Ending a task and releasing what it holds (Linux: kernel/exit.c,
-//! do_exit() and the exit_mm(), exit_files() steps).
+//! Ending a task (Linux: kernel/exit.c).
+//!
+//! `do_exit` gives back what the task holds, in Linux's order (exit_mm,
+//! exit_files, exit_fs), then `exit_notify` finds new parents for its
+//! children and tells its own parent. The task stays as a zombie holding
+//! its wait status until the parent reaps it with wait4/waitid
+//! (`release_task`), or is released at once when its parent said it does
+//! not want to wait (SIGCHLD ignored or SA_NOCLDWAIT).
 
+use alloc::vec::Vec;
+
+use crate::abi::{SA_NOCLDWAIT, SIGCHLD, SIGKILL, SIG_IGN};
 use crate::kernel::Kernel;
-use crate::proc::{FilesId, MmId, Pid, TaskState};
+use crate::proc::kstack::KSTACK_BYTES;
+use crate::proc::{MmId, Pid, TaskState};
+
+/// The first process: orphans end up here when no subreaper claims them
+/// (Linux: the pid namespace's child_reaper).
+pub const INIT_PID: Pid = 1;
 
 impl Kernel {
     /// Drop one user of address space `mm`; the last one frees it
     /// (Linux: mmput()).
     pub fn put_mm(&mut self, mm: MmId) {
-        let e = self.mms.get_mut(&mm).expect("mm exists");
-        e.users -= 1;
-        if e.users == 0 {
-            let aspace = self.mms.remove(&mm).expect("mm exists").obj;
+        if let Some(aspace) = self.mms.put(mm) {
             let mut ctx = self.mem_ctx(false);
             aspace.release(&mut ctx);
         }
     }
 
-    /// Drop one user of descriptor table `files`; the last one closes every
+    /// Drop one user of a descriptor table; the last one closes every
     /// descriptor (Linux: put_files_struct()).
-    pub fn put_files(&mut self, files: FilesId) {
-        let e = self.fdtables.get_mut(&files).expect("fd table exists");
-        e.users -= 1;
-        if e.users == 0 {
-            let mut table = self.fdtables.remove(&files).expect("fd table exists").obj;
+    pub fn put_files(&mut self, files: super::FilesId) {
+        if let Some(mut table) = self.fdtables.put(files) {
             for fd in table.drain(false) {
                 self.release_file(fd.file);
             }
         }
     }
 
+    /// Drop one user of a file-system context (Linux: free_fs_struct()).
+    pub fn put_fs(&mut self, fs: super::FsId) {
+        if let Some(info) = self.fs_structs.put(fs) {
+            self.fs.iput(info.cwd);
+            self.fs.iput(info.root);
+        }
+    }
+
+    /// Drop one user of a process's shared state; the last one lets go of
+    /// its process group and session numbers (Linux: __cleanup_signal()).
+    pub fn put_signal(&mut self, signal: super::SignalId) {
+        if let Some(sig) = self.signals.put(signal) {
+            self.pids.put(sig.pgid);
+            self.pids.put(sig.sid);
+        }
+    }
+
+    /// CLONE_CHILD_CLEARTID / set_tid_address: at exit, when the address
+    /// space lives on in other threads, zero the TID word so that a
+    /// pthread_join-er sees the thread is gone (Linux: mm_release()). A
+    /// bad address is ignored, as in Linux.
+    pub fn clear_child_tid(&mut self, pid: Pid) {
+        let t = &self.tasks[&pid];
+        let (addr, mm) = (t.clear_child_tid, t.mm);
+        if addr == 0 || self.mms.users(mm) < 2 {
+            return;
+        }
+        self.tasks.get_mut(&pid).expect("task").clear_child_tid = 0;
+        let _ = self.copy_out(addr, &0u32.to_le_bytes());
+        // The futex wake of one waiter on `addr` comes with futex(2).
+    }
+
     /// Close the close-on-exec descriptors of `pid` (Linux: do_close_on_exec()).
     pub fn close_on_exec(&mut self, pid: Pid) {
         let files = self.tasks[&pid].files;
-        let closed = self.fdtables.get_mut(&files).expect("fd table exists").obj.drain(true);
+        let closed = self.fdtables.get_mut(files).drain(true);
         for fd in closed {
             self.release_file(fd.file);
         }
     }
+
+    /// Whether `tgid`'s process has asked not to keep zombie children:
+    /// SIGCHLD ignored, or SA_NOCLDWAIT (Linux: the test in do_notify_parent()).
+    fn ignores_children(&self, tgid: Pid) -> (bool, bool) {
+        match self.tasks.get(&tgid) {
+            Some(p) => {
+                let act = self.sighands.get(p.sighand).action[SIGCHLD as usize - 1];
+                (act.handler == SIG_IGN, act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0)
+            }
+            None => (false, false),
+        }
+    }
+
+    /// Tell `pid`'s parent that it has exited: its exit signal, and a wake-up
+    /// for waiters. Returns true when nobody will wait for it, so it must be
+    /// released now (Linux: do_notify_parent()).
+    pub fn notify_parent(&mut self, pid: Pid) -> bool {
+        let (parent, mut sig) = {
+            let t = &self.tasks[&pid];
+            (t.parent, t.exit_signal)
+        };
+        let Some(ptgid) = self.tasks.get(&parent).map(|p| p.tgid) else {
+            return true;
+        };
+        let mut autoreap = false;
+        if sig == SIGCHLD {
+            let (ignored, nocldwait) = self.ignores_children(ptgid);
+            autoreap = nocldwait;
+            if ignored {
+                sig = 0;
+            }
+        }
+        if sig != 0 {
+            self.send_signal_process(ptgid, sig);
+        }
+        self.wake_all(super::WaitReason::ChildExit { tgid: ptgid });
+        autoreap
+    }
+
+    /// Who adopts the children of exiting `father`: another live thread of
+    /// its process, else the nearest ancestor that is a child subreaper,
+    /// else init (Linux: find_new_reaper()).
+    fn find_new_reaper(&self, father: Pid) -> Pid {
+        let f = &self.tasks[&father];
+        if let Some(t) = self.live_thread_of(f.tgid, Some(father)) {
+            return t;
+        }
+        if self.signals.get(f.signal).has_child_subreaper {
+            let mut p = f.parent;
+            while p != 0 && p != INIT_PID {
+                let Some(anc) = self.tasks.get(&p) else { break };
+                if self.signals.get(anc.signal).is_child_subreaper {
+                    if let Some(t) = self.live_thread_of(anc.tgid, None) {
+                        return t;
+                    }
+                }
+                p = anc.parent;
+            }
+        }
+        INIT_PID
+    }
+
+    /// A thread of process `tgid` that is not exiting, other than `except`
+    /// (Linux: find_alive_thread()).
+    pub fn live_thread_of(&self, tgid: Pid, except: Option<Pid>) -> Option<Pid> {
+        self.tasks
+            .values()
+            .find(|t| t.tgid == tgid && Some(t.tid) != except && t.state != TaskState::Zombie && t.state != TaskState::Dead)
+            .map(|t| t.tid)
+    }
+
+    /// Give `father`'s children to a new parent, send each its parent-death
+    /// signal, and report zombies among them to the new parent
+    /// (Linux: forget_original_parent() → reparent_leader()).
+    fn forget_original_parent(&mut self, father: Pid) {
+        let children: Vec<Pid> = core::mem::take(&mut self.tasks.get_mut(&father).expect("task").children).into_iter().collect();
+        if children.is_empty() {
+            return;
+        }
+        let reaper = self.find_new_reaper(father);
+        let same_process = self.tasks.get(&reaper).map(|r| r.tgid) == Some(self.tasks[&father].tgid);
+        for child in children {
+            let (pdeathsig, zombie, leader) = {
+                let c = self.tasks.get_mut(&child).expect("child task");
+                c.parent = reaper;
+                (c.pdeathsig, c.is_zombie(), c.is_leader())
+            };
+            if let Some(r) = self.tasks.get_mut(&reaper) {
+                r.children.insert(child);
+            }
+            if pdeathsig != 0 {
+                self.send_signal_thread(child, pdeathsig);
+            }
+            // A zombie is reported again to its new parent, which may
+            // reap it at once (Linux: reparent_leader()).
+            if zombie && leader && !same_process && self.notify_parent(child) {
+                self.release_task(child);
+            }
+        }
+    }
+
+    /// Make the exiting task a zombie and tell its parent, or release it at
+    /// once if nobody will wait for it (Linux: exit_notify()).
+    fn exit_notify(&mut self, pid: Pid) {
+        self.forget_original_parent(pid);
+        let t = self.tasks.get_mut(&pid).expect("task");
+        t.state = TaskState::Zombie;
+        // Threads other than the leader are never waited for (Linux:
+        // exit_signal -1 for CLONE_THREAD children).
+        let autoreap = if t.is_leader() { self.notify_parent(pid) } else { true };
+        if autoreap {
+            self.release_task(pid);
+        }
+    }
+
+    /// Remove a task for good: its PID becomes free, its parent forgets it,
+    /// the process-wide objects lose a user, and its CPU time moves to the
+    /// parent's tally (Linux: release_task(), __exit_signal()). The running
+    /// task cannot free its own kernel stack; it is marked dead and freed
+    /// by the next schedule() after the switch away.
+    pub fn release_task(&mut self, pid: Pid) {
+        let (parent, signal, sighand, ns) = {
+            let t = &self.tasks[&pid];
+            (t.parent, t.signal, t.sighand, (t.utime_ns, t.stime_ns))
+        };
+        let child_times = (self.signals.get(signal).cutime_ns, self.signals.get(signal).cstime_ns);
+        if let Some(psig) = self.tasks.get(&parent).map(|p| p.signal) {
+            let ps = self.signals.get_mut(psig);
+            ps.cutime_ns += ns.0 + child_times.0;
+            ps.cstime_ns += ns.1 + child_times.1;
+        }
+        if let Some(p) = self.tasks.get_mut(&parent) {
+            p.children.remove(&pid);
+        }
+        if let Some(me) = self.tasks.get_mut(&pid) {
+            me.state = TaskState::Dead;
+        }
+        self.put_signal(signal);
+        let _ = self.sighands.put(sighand);
+        if self.current == Some(pid) {
+            self.dead.push(pid);
+        } else {
+            self.free_task(pid);
+        }
+    }
+
+    /// Free a released task's memory and PID.
+    pub fn free_task(&mut self, pid: Pid) {
+        if let Some(t) = self.tasks.remove(&pid) {
+            // Kernel stacks have no guard page: say so loudly if one came
+            // close to overflowing into the heap below it.
+            let used = t.kstack.high_water();
+            if used > KSTACK_BYTES * 3 / 4 {
+                self.log(format_args!("tine: warning: task {pid} used {used} of {KSTACK_BYTES} kernel stack bytes"));
+            }
+        }
+        self.pids.put(pid);
+    }
 }
 
-/// Linux: do_exit(). The task gives back its memory and files and becomes
-/// a zombie holding its wait status. When init (PID 1) goes, the machine
-/// has nothing left to run: the kernel records the status and stops.
+/// Linux: do_exit(). The task gives back its memory, descriptors and
+/// file-system context, re-homes its children and becomes a zombie holding
+/// its wait status (or is released at once). When init (PID 1) goes, the
+/// machine has nothing left to run: the kernel records the status and stops.
 pub fn do_exit(k: &mut Kernel, status: i32) {
     let pid = k.current.expect("exit from a task");
-    let (mm, files) = {
+    let (mm, files, fs) = {
         let t = &k.tasks[&pid];
-        (t.mm, t.files)
+        (t.mm, t.files, t.fs)
     };
-    // The page table stays live until the switch away, so park the CPU on
-    // the kernel's own table before the address space is freed.
+    // exit_mm(): the page table stays live until the switch away, so park
+    // the CPU on the kernel's own table before the address space is freed.
+    k.clear_child_tid(pid);
     k.m.mmu.activate(k.kernel_root);
     k.put_mm(mm);
     k.put_files(files);
-    let t = k.tasks.get_mut(&pid).expect("task");
-    t.state = TaskState::Zombie;
-    t.exit_status = status;
-    if pid == 1 {
+    k.put_fs(fs);
+    {
+        let t = k.tasks.get_mut(&pid).expect("task");
+        t.exit_code = status;
+        let sig = t.signal;
+        let s = k.signals.get_mut(sig);
+        s.live -= 1;
+    }
+    if pid == INIT_PID {
         k.log(format_args!("tine: init exited status={status}"));
         k.shutdown = Some(status);
     }
+    k.exit_notify(pid);
+}
+
+/// Linux: do_group_exit(): the whole process exits with `status`; every
+/// other thread gets SIGKILL and follows when it next runs.
+pub fn do_group_exit(k: &mut Kernel, status: i32) {
+    let (tgid, signal) = {
+        let t = k.cur();
+        (t.tgid, t.signal)
+    };
+    let status = *k.signals.get_mut(signal).group_exit.get_or_insert(status);
+    let me = k.cur().tid;
+    let others: Vec<Pid> = k.tasks.values().filter(|t| t.tgid == tgid && t.tid != me && !t.is_zombie()).map(|t| t.tid).collect();
+    for t in others {
+        k.send_signal_thread(t, SIGKILL);
+    }
+    do_exit(k, status);
 }

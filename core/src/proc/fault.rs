@@ -33,11 +33,19 @@ impl Kernel {
             } else {
                 Access::Read
             };
-            if self.with_mm(|a, ctx| a.handle_fault(ctx, cr2, access)).is_ok() {
-                return;
+            match self.with_mm(|a, ctx| a.handle_fault(ctx, cr2, access)) {
+                Ok(()) => return,
+                // No frame for the page: Linux's OOM path kills the task.
+                Err(crate::mm::fault::FaultError::Oom) => return self.fatal_exception(SIGKILL, vector, error, cr2, regs),
+                Err(_) => {}
             }
         }
-        let sig = signal_for_vector(vector);
+        self.fatal_exception(signal_for_vector(vector), vector, error, cr2, regs);
+    }
+
+    /// Log an exception the kernel cannot fix and force its signal on the
+    /// task (acted on before it returns to user mode).
+    fn fatal_exception(&mut self, sig: u32, vector: u8, error: u64, cr2: u64, regs: &PtRegs) {
         let t = self.cur();
         self.log(format_args!(
             "tine: pid {} ({}) killed by {}: user exception {} error {:#x} at rip {:#x}, address {:#x}",
@@ -49,6 +57,8 @@ impl Kernel {
             regs.rip,
             cr2
         ));
-        crate::proc::exit::do_exit(self, sig as i32);
+        let tid = t.tid;
+        self.force_sig(tid, sig);
+        self.exit_to_user_mode();
     }
 }

@@ -6,25 +6,111 @@ use alloc::vec::Vec;
 use crate::abi::*;
 use crate::fs::file::{Fd, FdTable, FileKind};
 use crate::fs::Lookup;
-use crate::kernel::{Kernel, Shared, StdioMode};
+use crate::kernel::{Kernel, StdioMode};
 use crate::mm::aspace::AddressSpace;
 use crate::proc::exec::{do_execve, ExecArgs};
 use crate::proc::kstack::{FpuState, KernelStack};
-use crate::proc::{default_rlimits, Cred, Pid, SigAction, Task, TaskState};
+use crate::proc::exit::INIT_PID;
+use crate::proc::{default_rlimits, Cred, FsInfo, Pid, Rlimit, SigHand, SignalStruct, Task, TaskState};
 
 impl Kernel {
     /// Create PID 1 running `argv[0]` with its standard streams on the
     /// console, and queue it to run.
     pub fn spawn_init(&mut self, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SysResult<Pid> {
         let path = String::from_utf8(argv.first().ok_or(EINVAL)?.clone()).map_err(|_| EINVAL)?;
-        let pid = self.alloc_pid();
+        let pid = self.pids.alloc()?;
+        debug_assert_eq!(pid, INIT_PID);
 
         let root = self.kernel_root;
         let mut ctx = self.mem_ctx(false);
         let empty = AddressSpace::new(&mut ctx, root)?;
-        let mm = self.alloc_obj_id();
-        self.mms.insert(mm, Shared { users: 1, obj: empty });
+        let mm = self.mms.insert(empty);
+        let files = self.init_files()?;
 
+        let root = self.fs.root();
+        self.fs.ihold(root)?;
+        self.fs.ihold(root)?;
+        let fs = self.fs_structs.insert(FsInfo { cwd: root, root, umask: 0o022 });
+        let sighand = self.sighands.insert(SigHand::default());
+        // Init leads its own process group and session (as Linux's init
+        // does once it has called setsid()).
+        let mut rlimits = default_rlimits();
+        // Linux: fork_init() sets init's RLIMIT_NPROC to max_threads / 2.
+        let nproc = (self.max_threads / 2) as u64;
+        rlimits[RLIMIT_NPROC as usize] = Rlimit { cur: nproc, max: nproc };
+        self.pids.hold(pid);
+        self.pids.hold(pid);
+        let signal = self.signals.insert(SignalStruct {
+            rlimits,
+            pgid: pid,
+            sid: pid,
+            is_child_subreaper: false,
+            has_child_subreaper: false,
+            shared_pending: 0,
+            group_exit: None,
+            live: 1,
+            cutime_ns: 0,
+            cstime_ns: 0,
+        });
+
+        let mut task = Task {
+            tid: pid,
+            tgid: pid,
+            parent: 0,
+            children: Default::default(),
+            exit_signal: SIGCHLD,
+            pdeathsig: 0,
+            state: TaskState::Runnable,
+            kstack: KernelStack::new(),
+            ksp: 0,
+            fs_base: 0,
+            gs_base: 0,
+            mm,
+            files,
+            fs,
+            sighand,
+            signal,
+            cred: Cred::default(),
+            sigmask: 0,
+            sigpending: 0,
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+            exit_code: 0,
+            exe: String::new(),
+            comm: b"init".to_vec(),
+            cmdline: Vec::new(),
+                did_exec: false,
+            restarting: false,
+            sleep_deadline: None,
+            start_ns: self.now_ns(),
+            utime_ns: 0,
+            stime_ns: 0,
+        };
+        task.kstack.set_fpu(&FpuState::initial());
+        self.tasks.insert(pid, alloc::boxed::Box::new(task));
+
+        let mut regs = PtRegs::default();
+        if let Err(e) = do_execve(self, pid, &mut regs, &path, ExecArgs { argv, envp }) {
+            self.log(format_args!("tine: cannot run {path} as init: {}", e.name()));
+            let t = self.tasks.remove(&pid).expect("init task");
+            self.put_mm(t.mm);
+            self.put_files(t.files);
+            self.put_fs(t.fs);
+            let _ = self.sighands.put(t.sighand);
+            self.put_signal(t.signal);
+            self.pids.put(pid);
+            return Err(e);
+        }
+        let ret = self.ret_to_user;
+        let t = self.tasks.get_mut(&pid).expect("init task");
+        t.kstack.set_regs(&regs);
+        t.ksp = t.kstack.prepare_first_switch(ret);
+        self.runq.push_back(pid);
+        Ok(pid)
+    }
+
+    /// Init's descriptors 0, 1 and 2 (see `StdioMode`).
+    fn init_files(&mut self) -> SysResult<crate::proc::FilesId> {
         let mut fds = FdTable::new();
         let root = self.fs.root();
         let (stdin, stdout) = match self.stdio {
@@ -49,53 +135,7 @@ impl Kernel {
         // stderr shares stdout's description, as after `2>&1`.
         self.files.get_ref(stdout);
         fds.install(Fd { file: stdout, cloexec: false }, 2, 3).expect("three free slots");
-        let files = self.alloc_obj_id();
-        self.fdtables.insert(files, Shared { users: 1, obj: fds });
-
-        let mut task = Task {
-            tid: pid,
-            tgid: pid,
-            parent: 0,
-            state: TaskState::Runnable,
-            restart_syscall: false,
-            kstack: KernelStack::new(),
-            ksp: 0,
-            fs_base: 0,
-            gs_base: 0,
-            mm,
-            files,
-            cred: Cred::default(),
-            rlimits: default_rlimits(),
-            sigactions: [SigAction::default(); 64],
-            sigmask: 0,
-            clear_child_tid: 0,
-            robust_list: (0, 0),
-            exit_status: 0,
-            exe: String::new(),
-            comm: b"init".to_vec(),
-            sleep_deadline: None,
-            cwd: root,
-            umask: 0o022,
-        };
-        self.fs.ihold(root)?;
-        task.kstack.set_fpu(&FpuState::initial());
-        self.tasks.insert(pid, task);
-
-        let mut regs = PtRegs::default();
-        if let Err(e) = do_execve(self, pid, &mut regs, &path, ExecArgs { argv, envp }) {
-            self.log(format_args!("tine: cannot run {path} as init: {}", e.name()));
-            let t = self.tasks.remove(&pid).expect("init task");
-            self.put_mm(t.mm);
-            self.put_files(t.files);
-            self.fs.iput(t.cwd);
-            return Err(e);
-        }
-        let ret = self.ret_to_user;
-        let t = self.tasks.get_mut(&pid).expect("init task");
-        t.kstack.set_regs(&regs);
-        t.ksp = t.kstack.prepare_first_switch(ret);
-        self.runq.push_back(pid);
-        Ok(pid)
+        Ok(self.fdtables.insert(fds))
     }
 
     pub fn cur_cred(&self) -> Cred {

@@ -68,6 +68,22 @@ impl KernelStack {
         KernelStack { chunks: vec![Chunk([0; 2]); WORDS / 2].into_boxed_slice() }
     }
 
+    /// A stack, or ENOMEM when the kernel heap cannot hold one
+    /// (Linux: alloc_thread_stack_node() in dup_task_struct()).
+    pub fn try_new() -> Result<Self, crate::abi::Errno> {
+        let mut v = alloc::vec::Vec::new();
+        v.try_reserve_exact(WORDS / 2).map_err(|_| crate::abi::ENOMEM)?;
+        v.resize(WORDS / 2, Chunk([0; 2]));
+        Ok(KernelStack { chunks: v.into_boxed_slice() })
+    }
+
+    /// How deep the stack has ever been used, from the first non-zero word
+    /// above the bottom (the stack starts zeroed): a high-water mark.
+    pub fn high_water(&self) -> usize {
+        let untouched = (0..WORDS).take_while(|&i| self.word(i) == 0).count();
+        KSTACK_BYTES - untouched * 8
+    }
+
     fn word(&self, i: usize) -> u64 {
         self.chunks[i / 2].0[i % 2]
     }

@@ -3,9 +3,13 @@
 pub mod elf;
 pub mod exec;
 pub mod exit;
+pub mod fork;
 pub mod fault;
 pub mod init;
 pub mod kstack;
+pub mod pid;
+pub mod shared;
 pub mod task;
+pub mod wait;
 
 pub use task::*;

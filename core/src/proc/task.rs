@@ -2,13 +2,16 @@
 //! parts that `clone` flags can share between tasks (address space, file
 //! table, ...) are separate objects named by id, each with a user count.
 
+use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::kstack::KernelStack;
 use crate::abi::RLIM_NLIMITS;
+use crate::fs::ramfs::Ino;
 
-pub type Pid = u32;
+pub use super::pid::Pid;
+pub use super::shared::ObjId;
 
 /// Why a blocked task sleeps, and what wakes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,6 +22,11 @@ pub enum WaitReason {
     ConsoleInput,
     /// Reading an empty pipe, or writing a full one.
     Pipe(u32),
+    /// wait4/waitid in process `tgid`: woken when one of its children
+    /// changes state (Linux: `signal->wait_chldexit`).
+    ChildExit { tgid: Pid },
+    /// pause(): until a signal is delivered.
+    Pause,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,6 +35,8 @@ pub enum TaskState {
     Blocked(WaitReason),
     /// Exited, holding its wait status until reaped (Linux: EXIT_ZOMBIE).
     Zombie,
+    /// Released; freed once the CPU has left its kernel stack (Linux: EXIT_DEAD).
+    Dead,
 }
 
 /// Recorded `struct k_sigaction` (handler, flags, restorer, mask).
@@ -47,6 +57,9 @@ pub struct Cred {
     pub gid: u32,
     pub egid: u32,
     pub sgid: u32,
+    /// File-system ids (setfsuid/setfsgid); follow the effective ids.
+    pub fsuid: u32,
+    pub fsgid: u32,
 }
 
 /// One resource limit, soft and hard (Linux: `struct rlimit`).
@@ -56,18 +69,78 @@ pub struct Rlimit {
     pub max: u64,
 }
 
-pub type MmId = u32;
-pub type FilesId = u32;
+pub type MmId = ObjId;
+pub type FilesId = ObjId;
+pub type FsId = ObjId;
+pub type SighandId = ObjId;
+pub type SignalId = ObjId;
 
+/// Where a task is in the file system (Linux: `struct fs_struct`). Shared
+/// with CLONE_FS, copied by fork.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FsInfo {
+    /// Current directory (holding an inode reference).
+    pub cwd: Ino,
+    /// Root directory (holding an inode reference; chroot).
+    pub root: Ino,
+    pub umask: u32,
+}
+
+/// Signal dispositions (Linux: `struct sighand_struct`). Shared with
+/// CLONE_SIGHAND, copied by fork.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SigHand {
+    /// Indexed by signal number - 1.
+    pub action: [SigAction; 64],
+}
+
+impl Default for SigHand {
+    fn default() -> Self {
+        SigHand { action: [SigAction::default(); 64] }
+    }
+}
+
+/// What the threads of one process share (Linux: `struct signal_struct`):
+/// limits, process group and session, the group's exit state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignalStruct {
+    pub rlimits: [Rlimit; RLIM_NLIMITS],
+    /// Process group id and session id (each holds its number busy).
+    pub pgid: Pid,
+    pub sid: Pid,
+    /// PR_SET_CHILD_SUBREAPER: orphaned descendants are re-parented here.
+    pub is_child_subreaper: bool,
+    /// Some ancestor is a subreaper, so re-parenting must search for it.
+    pub has_child_subreaper: bool,
+    /// Signals sent to the whole process (Linux: `shared_pending`).
+    pub shared_pending: u64,
+    /// Set once exit_group (or a fatal signal) has started: every thread
+    /// exits with this status (Linux: SIGNAL_GROUP_EXIT, group_exit_code).
+    pub group_exit: Option<i32>,
+    /// Threads still alive (Linux: `signal->live`).
+    pub live: u32,
+    /// CPU time of reaped children, for getrusage(RUSAGE_CHILDREN) and
+    /// wait4's rusage (Linux: cutime, cstime), in nanoseconds.
+    pub cutime_ns: u64,
+    pub cstime_ns: u64,
+}
+
+/// Where a task stands in its life.
 pub struct Task {
     pub tid: Pid,
     /// Thread-group id: the PID user space sees.
     pub tgid: Pid,
+    /// The task to tell when this one exits: the one that forked it, or
+    /// the reaper it was re-parented to (Linux: `real_parent`).
     pub parent: Pid,
+    /// Tasks whose `parent` is this one (Linux: `children`/`sibling`).
+    pub children: BTreeSet<Pid>,
+    /// Sent to the parent at exit; SIGCHLD for fork, 0 for threads
+    /// (Linux: `exit_signal`).
+    pub exit_signal: u32,
+    /// prctl(PR_SET_PDEATHSIG): sent to us when our parent exits.
+    pub pdeathsig: u32,
     pub state: TaskState,
-    /// Set when a blocked system call must run again from the start once
-    /// the task is woken (Tine's blocking model, see `kernel.rs`).
-    pub restart_syscall: bool,
     pub kstack: KernelStack,
     /// The kernel stack pointer saved while the task is switched out.
     pub ksp: u64,
@@ -76,24 +149,46 @@ pub struct Task {
     pub gs_base: u64,
     pub mm: MmId,
     pub files: FilesId,
+    pub fs: FsId,
+    pub sighand: SighandId,
+    pub signal: SignalId,
     pub cred: Cred,
-    pub rlimits: [Rlimit; RLIM_NLIMITS],
-    pub sigactions: [SigAction; 64],
     pub sigmask: u64,
+    /// Signals sent to this thread only (Linux: `pending`).
+    pub sigpending: u64,
     /// set_tid_address / CLONE_CHILD_CLEARTID.
     pub clear_child_tid: u64,
     pub robust_list: (u64, u64),
-    /// Wait status once a zombie.
-    pub exit_status: i32,
+    /// Wait status once a zombie (Linux: `exit_code`).
+    pub exit_code: i32,
     /// The executable's path, for /proc/self/exe and AT_EXECFN.
     pub exe: String,
     /// Linux: `comm`, the executable's base name, at most 15 bytes.
     pub comm: Vec<u8>,
+    /// The program's argv as exec built it, for /proc/<pid>/cmdline.
+    pub cmdline: Vec<u8>,
+    /// Set by a successful execve (setpgid on a child that exec'd is EACCES).
+    pub did_exec: bool,
+    /// A blocked system call will run again: if a signal woke the task,
+    /// it returns EINTR instead (see `Kernel::syscall`).
+    pub restarting: bool,
     /// A pending nanosleep's deadline, kept across the call's restarts.
     pub sleep_deadline: Option<u64>,
-    /// Current directory (holding an inode reference).
-    pub cwd: u64,
-    pub umask: u32,
+    /// Monotonic time the task was created (for /proc/<pid>/stat).
+    pub start_ns: u64,
+    /// CPU time used in user and kernel mode, in nanoseconds.
+    pub utime_ns: u64,
+    pub stime_ns: u64,
+}
+
+impl Task {
+    pub fn is_zombie(&self) -> bool {
+        self.state == TaskState::Zombie
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.tid == self.tgid
+    }
 }
 
 /// Linux's default limits for init (include/asm-generic/resource.h).

@@ -23,7 +23,7 @@ const IOV_MAX: u64 = 1024;
 impl Kernel {
     /// The description behind descriptor `fd` of the current task.
     pub fn fd_file(&self, fd: i32) -> SysResult<FileId> {
-        Ok(self.fdtables[&self.cur().files].obj.get(fd)?.file)
+        Ok(self.cur_files().get(fd)?.file)
     }
 
     /// Drop a descriptor's reference to an open file description; the last
@@ -42,9 +42,9 @@ impl Kernel {
 
     /// Install a new descriptor for `file` at the lowest free number.
     fn install_fd(&mut self, file: FileId, cloexec: bool, min: usize) -> SysResult {
-        let limit = self.cur().rlimits[RLIMIT_NOFILE as usize].cur.min(1 << 20) as usize;
+        let limit = self.rlimit(RLIMIT_NOFILE).cur.min(1 << 20) as usize;
         let files = self.cur().files;
-        let table = &mut self.fdtables.get_mut(&files).expect("fd table").obj;
+        let table = self.fdtables.get_mut(files);
         match table.install(Fd { file, cloexec }, min, limit) {
             Ok(fd) => Ok(fd as usize),
             Err(e) => {
@@ -61,7 +61,7 @@ impl Kernel {
     /// The directory a `*at()` path starts from (Linux: path_init()).
     fn start_dir(&self, dirfd: i32, path: &[u8]) -> SysResult<Ino> {
         if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
-            return Ok(self.cur().cwd);
+            return Ok(self.cur_fs().cwd);
         }
         let f = self.files.get(self.fd_file(dirfd)?);
         match f.ino {
@@ -80,7 +80,7 @@ impl Kernel {
 pub fn openat(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mode: u32) -> SysResult {
     let path = k.user_path(path)?;
     let start = k.start_dir(dirfd, &path)?;
-    let umask = k.cur().umask;
+    let umask = k.cur_fs().umask;
     let now = k.now_real();
     let ino = k.fs.open(start, &path, flags, mode & 0o7777 & !umask, now)?;
     let inode = k.fs.inode(ino)?;
@@ -101,7 +101,7 @@ pub fn openat(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mode: u32) -> S
 
 pub fn close(k: &mut Kernel, fd: i32) -> SysResult {
     let files = k.cur().files;
-    let entry = k.fdtables.get_mut(&files).expect("fd table").obj.remove(fd)?;
+    let entry = k.fdtables.get_mut(files).remove(fd)?;
     k.release_file(entry.file);
     Ok(0)
 }
@@ -425,7 +425,7 @@ fn resolve_at(k: &mut Kernel, dirfd: i32, path: u64, flags: u32) -> SysResult<Re
     let path = k.user_path(path)?;
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd == AT_FDCWD {
-            return Ok(Ok(k.cur().cwd));
+            return Ok(Ok(k.cur_fs().cwd));
         }
         return Ok(Err(k.fd_file(dirfd)?));
     }
@@ -539,7 +539,7 @@ pub fn dup(k: &mut Kernel, fd: i32) -> SysResult {
 
 pub fn dup2(k: &mut Kernel, old: i32, new: i32) -> SysResult {
     let id = k.fd_file(old)?;
-    let limit = k.cur().rlimits[RLIMIT_NOFILE as usize].cur;
+    let limit = k.rlimit(RLIMIT_NOFILE).cur;
     if new < 0 || new as u64 >= limit {
         return Err(EBADF);
     }
@@ -548,7 +548,7 @@ pub fn dup2(k: &mut Kernel, old: i32, new: i32) -> SysResult {
     }
     k.files.get_ref(id);
     let files = k.cur().files;
-    let prev = k.fdtables.get_mut(&files).expect("fd table").obj.replace(new as usize, Fd { file: id, cloexec: false });
+    let prev = k.fdtables.get_mut(files).replace(new as usize, Fd { file: id, cloexec: false });
     if let Some(p) = prev {
         k.release_file(p.file);
     }
@@ -567,16 +567,16 @@ pub fn fcntl(k: &mut Kernel, fd: i32, cmd: u32, arg: u64) -> SysResult {
     let files = k.cur().files;
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
-            let limit = k.cur().rlimits[RLIMIT_NOFILE as usize].cur;
+            let limit = k.rlimit(RLIMIT_NOFILE).cur;
             if arg >= limit {
                 return Err(EINVAL);
             }
             k.files.get_ref(id);
             k.install_fd(id, cmd == F_DUPFD_CLOEXEC, arg as usize)
         }
-        F_GETFD => Ok(k.fdtables[&files].obj.get(fd)?.cloexec as usize),
+        F_GETFD => Ok(k.fdtables.get(files).get(fd)?.cloexec as usize),
         F_SETFD => {
-            k.fdtables.get_mut(&files).expect("fd table").obj.set_cloexec(fd, arg & 1 != 0)?;
+            k.fdtables.get_mut(files).set_cloexec(fd, arg & 1 != 0)?;
             Ok(0)
         }
         F_GETFL => {
@@ -621,7 +621,7 @@ pub fn truncate(k: &mut Kernel, path: u64, len: i64) -> SysResult {
     if len < 0 {
         return Err(EINVAL);
     }
-    let cwd = k.cur().cwd;
+    let cwd = k.cur_fs().cwd;
     let ino = k.fs.lookup(cwd, &path, Lookup::FOLLOW)?;
     if k.fs.inode(ino)?.is_dir() {
         return Err(EISDIR);
@@ -634,7 +634,7 @@ pub fn truncate(k: &mut Kernel, path: u64, len: i64) -> SysResult {
 pub fn mkdirat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32) -> SysResult {
     let path = k.user_path(path)?;
     let start = k.start_dir(dirfd, &path)?;
-    let umask = k.cur().umask;
+    let umask = k.cur_fs().umask;
     let now = k.now_real();
     k.fs.mkdir_at(start, &path, mode & 0o7777 & !umask, now)?;
     Ok(0)
@@ -676,7 +676,7 @@ pub fn readlinkat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, size: u64) ->
 
 /// Linux: getcwd(): the length including the NUL, ERANGE if it does not fit.
 pub fn getcwd(k: &mut Kernel, buf: u64, size: u64) -> SysResult {
-    let mut path = k.fs.path_of_dir(k.cur().cwd)?;
+    let mut path = k.fs.path_of_dir(k.cur_fs().cwd)?;
     path.push(0);
     if (size as usize) < path.len() {
         return Err(ERANGE);
@@ -687,16 +687,16 @@ pub fn getcwd(k: &mut Kernel, buf: u64, size: u64) -> SysResult {
 
 pub fn chdir(k: &mut Kernel, path: u64) -> SysResult {
     let path = k.user_path(path)?;
-    let cwd = k.cur().cwd;
+    let cwd = k.cur_fs().cwd;
     let ino = k.fs.lookup(cwd, &path, Lookup::FOLLOW | Lookup::DIRECTORY)?;
     k.fs.ihold(ino)?;
-    let old = core::mem::replace(&mut k.cur_mut().cwd, ino);
+    let old = core::mem::replace(&mut k.cur_fs_mut().cwd, ino);
     k.fs.iput(old);
     Ok(0)
 }
 
 pub fn umask(k: &mut Kernel, mask: u32) -> SysResult {
-    let old = core::mem::replace(&mut k.cur_mut().umask, mask & 0o777);
+    let old = core::mem::replace(&mut k.cur_fs_mut().umask, mask & 0o777);
     Ok(old as usize)
 }
 

@@ -83,14 +83,25 @@ pub fn getrandom(k: &mut Kernel, buf: u64, len: u64, flags: u32) -> SysResult {
     Ok(len)
 }
 
-/// Linux: prlimit64() (also getrlimit and setrlimit). Only the calling
-/// process (pid 0 or its own) for now.
+/// Linux: prlimit64() (also getrlimit and setrlimit). Limits belong to
+/// the process (its `signal_struct`), so every thread sees a change.
 pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) -> SysResult {
     if resource as usize >= RLIM_NLIMITS {
         return Err(EINVAL);
     }
-    if pid != 0 && pid as u32 != k.cur().tgid {
-        return Err(ESRCH);
+    let target = if pid == 0 { k.cur().tid } else { pid as u32 };
+    let (signal, tcred) = match k.tasks.get(&target) {
+        Some(t) if pid >= 0 && !t.is_zombie() => (t.signal, t.cred),
+        _ => return Err(ESRCH),
+    };
+    let me = k.cur().cred;
+    // Linux: check_prlimit_permission().
+    if target != k.cur().tid && me.euid != 0 {
+        let same = me.uid == tcred.euid && me.uid == tcred.suid && me.uid == tcred.uid
+            && me.gid == tcred.egid && me.gid == tcred.sgid && me.gid == tcred.gid;
+        if !same {
+            return Err(EPERM);
+        }
     }
     let new_lim = if new != 0 {
         let cur = k.read_u64(new)?;
@@ -98,8 +109,7 @@ pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) ->
         if cur > max {
             return Err(EINVAL);
         }
-        let t = k.cur();
-        if max > t.rlimits[resource as usize].max && t.cred.euid != 0 {
+        if max > k.signals.get(signal).rlimits[resource as usize].max && me.euid != 0 {
             return Err(EPERM);
         }
         if resource == RLIMIT_NOFILE && max > 1024 * 1024 {
@@ -110,14 +120,14 @@ pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) ->
         None
     };
     if old != 0 {
-        let r = k.cur().rlimits[resource as usize];
+        let r = k.signals.get(signal).rlimits[resource as usize];
         let mut b = [0u8; 16];
         b[..8].copy_from_slice(&r.cur.to_le_bytes());
         b[8..].copy_from_slice(&r.max.to_le_bytes());
         k.copy_out(old, &b)?;
     }
     if let Some(r) = new_lim {
-        k.cur_mut().rlimits[resource as usize] = r;
+        k.signals.get_mut(signal).rlimits[resource as usize] = r;
     }
     Ok(0)
 }

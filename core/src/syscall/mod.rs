@@ -2,12 +2,13 @@
 //! subsystem. Every handler returns `SysResult`; the dispatcher turns an
 //! error into `-errno` in rax, as Linux's syscall exit does.
 
+mod cred;
 mod fs;
 mod info;
 mod mem;
 mod process;
 
-use crate::abi::{nr, PtRegs, SysResult, ENOSYS, ERESTARTNOINTR};
+use crate::abi::{nr, PtRegs, SysResult, EINTR, ENOSYS, ERESTARTNOINTR};
 use crate::kernel::Kernel;
 
 /// What became of a system call.
@@ -22,13 +23,41 @@ pub enum SyscallOutcome {
 impl Kernel {
     /// Handle the `syscall` instruction of the current task
     /// (Linux: do_syscall_64()).
+    ///
+    /// A call that blocked runs again once its task is woken; if a signal
+    /// is what woke it, the call returns EINTR instead (Linux: the
+    /// `signal_pending()` test in every interruptible sleep). Before
+    /// returning to user mode, pending signals are acted on.
     pub fn syscall(&mut self, regs: &mut PtRegs) -> SyscallOutcome {
-        match dispatch(self, regs) {
+        let tid = self.cur().tid;
+        let restarting = core::mem::replace(&mut self.cur_mut().restarting, false);
+        let result = if restarting && self.deliverable(tid) != 0 {
+            self.cur_mut().sleep_deadline = None;
+            Err(EINTR)
+        } else {
+            dispatch(self, regs)
+        };
+        match result {
             Ok(v) => regs.rax = v as u64,
-            Err(ERESTARTNOINTR) => return SyscallOutcome::Blocked,
+            Err(ERESTARTNOINTR) => {
+                self.cur_mut().restarting = true;
+                return SyscallOutcome::Blocked;
+            }
             Err(e) => regs.rax = (-(e.0 as i64)) as u64,
         }
+        self.exit_to_user_mode();
         SyscallOutcome::Done
+    }
+
+    /// The last step before any return to user mode: act on signals
+    /// (Linux: exit_to_user_mode_prepare()). A task that has exited just
+    /// waits to be switched away.
+    pub fn exit_to_user_mode(&mut self) {
+        let Some(pid) = self.current else { return };
+        if matches!(self.tasks[&pid].state, crate::proc::TaskState::Zombie | crate::proc::TaskState::Dead) {
+            return;
+        }
+        self.do_signal();
     }
 }
 
@@ -85,7 +114,35 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::GETGID => Ok(k.cur().cred.gid as usize),
         nr::GETEUID => Ok(k.cur().cred.euid as usize),
         nr::GETEGID => Ok(k.cur().cred.egid as usize),
-        nr::GETPPID => Ok(k.cur().parent as usize),
+        nr::GETPPID => process::getppid(k),
+        nr::FORK => crate::proc::fork::sys_fork(k, regs),
+        nr::CLONE => crate::proc::fork::sys_clone(k, regs, a0, a1, a2, a3, a4),
+        nr::WAIT4 => crate::proc::wait::sys_wait4(k, a0 as i32, a1, a2 as u32, a3),
+        nr::WAITID => crate::proc::wait::sys_waitid(k, a0 as u32, a1 as i32, a2, a3 as u32, a4),
+        nr::KILL => process::kill(k, a0 as i32, a1),
+        nr::TKILL => process::tgkill(k, None, a0 as i32, a1),
+        nr::TGKILL => process::tgkill(k, Some(a0 as i32), a1 as i32, a2),
+        nr::PAUSE => process::pause(k),
+        nr::PRCTL => process::prctl(k, a0, a1),
+        nr::SETPGID => process::setpgid(k, a0 as i32, a1 as i32),
+        nr::GETPGID => process::getpgid(k, a0 as i32),
+        nr::GETPGRP => process::getpgrp(k),
+        nr::SETSID => process::setsid(k),
+        nr::GETSID => process::getsid(k, a0 as i32),
+        nr::GETRUSAGE => process::getrusage(k, a0 as i32, a1),
+        nr::TIMES => process::times(k, a0),
+        nr::SETUID => cred::setid(k, cred::Ids::User, a0 as u32),
+        nr::SETGID => cred::setid(k, cred::Ids::Group, a0 as u32),
+        nr::SETREUID => cred::setreid(k, cred::Ids::User, a0 as u32, a1 as u32),
+        nr::SETREGID => cred::setreid(k, cred::Ids::Group, a0 as u32, a1 as u32),
+        nr::SETRESUID => cred::setresid(k, cred::Ids::User, a0 as u32, a1 as u32, a2 as u32),
+        nr::SETRESGID => cred::setresid(k, cred::Ids::Group, a0 as u32, a1 as u32, a2 as u32),
+        nr::GETRESUID => cred::getresid(k, cred::Ids::User, a0, a1, a2),
+        nr::GETRESGID => cred::getresid(k, cred::Ids::Group, a0, a1, a2),
+        nr::SETFSUID => cred::setfsid(k, cred::Ids::User, a0 as u32),
+        nr::SETFSGID => cred::setfsid(k, cred::Ids::Group, a0 as u32),
+        nr::GETGROUPS => cred::getgroups(k, a0 as i32, a1),
+        nr::SETGROUPS => cred::setgroups(k, a0, a1),
         nr::ARCH_PRCTL => process::arch_prctl(k, a0, a1),
         nr::GETTID => Ok(k.cur().tid as usize),
         nr::TIME => info::time(k, a0),

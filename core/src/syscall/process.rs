@@ -6,15 +6,240 @@ use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::proc::{SigAction, WaitReason};
 
+/// exit(2): this thread ends (the process, when it is the last).
 pub fn exit(k: &mut Kernel, code: i32) -> SysResult {
-    // One thread ends; with no thread groups yet, that is the process.
     crate::proc::exit::do_exit(k, (code & 0xff) << 8);
     Ok(0)
 }
 
+/// exit_group(2): every thread of the process ends.
 pub fn exit_group(k: &mut Kernel, code: i32) -> SysResult {
-    crate::proc::exit::do_exit(k, (code & 0xff) << 8);
+    crate::proc::exit::do_group_exit(k, (code & 0xff) << 8);
     Ok(0)
+}
+
+/// getppid(2): the PID of the process that will be told of our exit.
+pub fn getppid(k: &mut Kernel) -> SysResult {
+    let parent = k.cur().parent;
+    Ok(k.tasks.get(&parent).map_or(0, |p| p.tgid) as usize)
+}
+
+const PR_SET_PDEATHSIG: u64 = 1;
+const PR_GET_PDEATHSIG: u64 = 2;
+const PR_SET_NAME: u64 = 15;
+const PR_GET_NAME: u64 = 16;
+const PR_SET_CHILD_SUBREAPER: u64 = 36;
+const PR_GET_CHILD_SUBREAPER: u64 = 37;
+
+/// Linux: prctl(2), the options about the process's life and name.
+pub fn prctl(k: &mut Kernel, option: u64, arg2: u64) -> SysResult {
+    match option {
+        PR_SET_PDEATHSIG => {
+            if arg2 > NSIG as u64 {
+                return Err(EINVAL);
+            }
+            k.cur_mut().pdeathsig = arg2 as u32;
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => {
+            let v = k.cur().pdeathsig as i32;
+            k.copy_out(arg2, &v.to_le_bytes())?;
+            Ok(0)
+        }
+        PR_SET_NAME => {
+            let mut name = [0u8; 16];
+            k.copy_in(arg2, &mut name)?;
+            let len = name.iter().position(|&b| b == 0).unwrap_or(15).min(15);
+            k.cur_mut().comm = name[..len].to_vec();
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let mut name = [0u8; 16];
+            let comm = k.cur().comm.clone();
+            name[..comm.len()].copy_from_slice(&comm);
+            k.copy_out(arg2, &name)?;
+            Ok(0)
+        }
+        PR_SET_CHILD_SUBREAPER => {
+            k.cur_signal_mut().is_child_subreaper = arg2 != 0;
+            Ok(0)
+        }
+        PR_GET_CHILD_SUBREAPER => {
+            let v = k.cur_signal().is_child_subreaper as i32;
+            k.copy_out(arg2, &v.to_le_bytes())?;
+            Ok(0)
+        }
+        _ => Err(EINVAL),
+    }
+}
+
+/// kill(2): pid > 0 a process, 0 the caller's group, -1 everyone it may
+/// signal, < -1 the group -pid.
+pub fn kill(k: &mut Kernel, pid: i32, sig: u64) -> SysResult {
+    use crate::signal::KillTarget;
+    if sig > NSIG as u64 {
+        return Err(EINVAL);
+    }
+    let target = match pid {
+        i32::MIN => return Err(ESRCH),
+        -1 => KillTarget::All,
+        0 => KillTarget::Group(k.cur_signal().pgid),
+        p if p < 0 => KillTarget::Group((-p) as u32),
+        p => KillTarget::Process(p as u32),
+    };
+    k.kill(target, sig as u32)
+}
+
+/// tgkill(2) / tkill(2): one thread. `tgid` None for tkill.
+pub fn tgkill(k: &mut Kernel, tgid: Option<i32>, tid: i32, sig: u64) -> SysResult {
+    if tid <= 0 || tgid.is_some_and(|g| g <= 0) || sig > NSIG as u64 {
+        return Err(EINVAL);
+    }
+    let t = match k.tasks.get(&(tid as u32)) {
+        Some(t) if tgid.is_none_or(|g| g as u32 == t.tgid) && t.state != crate::proc::TaskState::Dead => t.tid,
+        _ => return Err(ESRCH),
+    };
+    let (me, them) = (k.cur().cred, k.tasks[&t].cred);
+    if me.euid != 0 && me.euid != them.suid && me.euid != them.uid && me.uid != them.suid && me.uid != them.uid {
+        return Err(EPERM);
+    }
+    k.send_signal_thread(t, sig as u32);
+    Ok(0)
+}
+
+/// pause(2): sleep until a signal is delivered; then EINTR.
+pub fn pause(k: &mut Kernel) -> SysResult {
+    Err(k.block_current(WaitReason::Pause))
+}
+
+/// The process `pid` names (0: the caller), for the group and session calls.
+fn process_of(k: &Kernel, pid: i32) -> SysResult<crate::proc::Pid> {
+    match pid {
+        0 => Ok(k.cur().tgid),
+        p if p < 0 => Err(EINVAL),
+        p => match k.tasks.get(&(p as u32)) {
+            Some(t) if t.is_leader() && t.state != crate::proc::TaskState::Dead => Ok(t.tgid),
+            _ => Err(ESRCH),
+        },
+    }
+}
+
+/// getpgid(2).
+pub fn getpgid(k: &mut Kernel, pid: i32) -> SysResult {
+    let p = process_of(k, pid).map_err(|_| ESRCH)?;
+    Ok(k.signals.get(k.tasks[&p].signal).pgid as usize)
+}
+
+/// getsid(2).
+pub fn getsid(k: &mut Kernel, pid: i32) -> SysResult {
+    let p = process_of(k, pid).map_err(|_| ESRCH)?;
+    Ok(k.signals.get(k.tasks[&p].signal).sid as usize)
+}
+
+/// Linux: setpgid(2). A process may move itself or a child that has not
+/// yet exec'd, within its session, to a new group named after the target
+/// or to an existing group of the same session.
+pub fn setpgid(k: &mut Kernel, pid: i32, pgid: i32) -> SysResult {
+    if pgid < 0 {
+        return Err(EINVAL);
+    }
+    let me = k.cur().tgid;
+    let target = if pid == 0 { me } else { pid as u32 };
+    let pgid = if pgid == 0 { target } else { pgid as u32 };
+    let t = match k.tasks.get(&target) {
+        Some(t) if t.is_leader() && t.state != crate::proc::TaskState::Dead => t,
+        _ => return Err(ESRCH),
+    };
+    let my_sid = k.cur_signal().sid;
+    if target != me {
+        let parent_tgid = k.tasks.get(&t.parent).map(|p| p.tgid);
+        if parent_tgid != Some(me) {
+            return Err(ESRCH);
+        }
+        if k.signals.get(t.signal).sid != my_sid {
+            return Err(EPERM);
+        }
+        if t.did_exec {
+            return Err(EACCES);
+        }
+    }
+    let tsig = t.signal;
+    if k.signals.get(tsig).sid == target {
+        return Err(EPERM); // a session leader stays in its group
+    }
+    if pgid != target {
+        let exists = k.tasks.values().any(|o| {
+            o.state != crate::proc::TaskState::Dead && {
+                let s = k.signals.get(o.signal);
+                s.pgid == pgid && s.sid == my_sid
+            }
+        });
+        if !exists {
+            return Err(EPERM);
+        }
+    }
+    let old = core::mem::replace(&mut k.signals.get_mut(tsig).pgid, pgid);
+    if old != pgid {
+        k.pids.hold(pgid);
+        k.pids.put(old);
+    }
+    Ok(0)
+}
+
+/// getpgrp(2).
+pub fn getpgrp(k: &mut Kernel) -> SysResult {
+    Ok(k.cur_signal().pgid as usize)
+}
+
+/// Linux: setsid(2): a new session and group named after the caller;
+/// EPERM if a group of that id already exists.
+pub fn setsid(k: &mut Kernel) -> SysResult {
+    let me = k.cur().tgid;
+    let taken = k.tasks.values().any(|o| o.state != crate::proc::TaskState::Dead && k.signals.get(o.signal).pgid == me);
+    if taken {
+        return Err(EPERM);
+    }
+    let sig = k.cur().signal;
+    let s = k.signals.get_mut(sig);
+    let (old_pgid, old_sid) = (s.pgid, s.sid);
+    s.pgid = me;
+    s.sid = me;
+    k.pids.hold(me);
+    k.pids.hold(me);
+    k.pids.put(old_pgid);
+    k.pids.put(old_sid);
+    Ok(me as usize)
+}
+
+/// getrusage(2): the caller (RUSAGE_SELF 0, RUSAGE_THREAD 1) or its
+/// reaped children (RUSAGE_CHILDREN -1); CPU times only.
+pub fn getrusage(k: &mut Kernel, who: i32, ru: u64) -> SysResult {
+    let (u, s) = match who {
+        0 => {
+            let tgid = k.cur().tgid;
+            k.tasks.values().filter(|t| t.tgid == tgid).fold((0, 0), |(u, s), t| (u + t.utime_ns, s + t.stime_ns))
+        }
+        1 => (k.cur().utime_ns, k.cur().stime_ns),
+        -1 => (k.cur_signal().cutime_ns, k.cur_signal().cstime_ns),
+        _ => return Err(EINVAL),
+    };
+    k.copy_out(ru, &crate::proc::wait::rusage_bytes(u, s))?;
+    Ok(0)
+}
+
+/// times(2): CPU times in clock ticks (USER_HZ 100); returns ticks since boot.
+pub fn times(k: &mut Kernel, buf: u64) -> SysResult {
+    let tgid = k.cur().tgid;
+    let (u, s) = k.tasks.values().filter(|t| t.tgid == tgid).fold((0, 0), |(u, s), t| (u + t.utime_ns, s + t.stime_ns));
+    let (cu, cs) = (k.cur_signal().cutime_ns, k.cur_signal().cstime_ns);
+    if buf != 0 {
+        let mut b = [0u8; 32];
+        for (i, ns) in [u, s, cu, cs].iter().enumerate() {
+            b[i * 8..i * 8 + 8].copy_from_slice(&(ns / 10_000_000).to_le_bytes());
+        }
+        k.copy_out(buf, &b)?;
+    }
+    Ok((k.now_ns() / 10_000_000) as usize)
 }
 
 /// Linux: do_arch_prctl_64().
@@ -75,8 +300,7 @@ pub fn get_robust_list(k: &mut Kernel, pid: i32, head_ptr: u64, len_ptr: u64) ->
 }
 
 const SIGSET_SIZE: u64 = 8;
-/// SIGKILL and SIGSTOP can be neither caught nor blocked.
-const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+use crate::signal::UNBLOCKABLE;
 
 /// Linux: rt_sigaction().
 pub fn rt_sigaction(k: &mut Kernel, sig: u64, act: u64, oact: u64, sigsetsize: u64) -> SysResult {
@@ -96,7 +320,7 @@ pub fn rt_sigaction(k: &mut Kernel, sig: u64, act: u64, oact: u64, sigsetsize: u
     };
     let idx = sig as usize - 1;
     if oact != 0 {
-        let o = k.cur().sigactions[idx];
+        let o = k.cur_sighand_mut().action[idx];
         let mut b = [0u8; 32];
         for (i, v) in [o.handler, o.flags, o.restorer, o.mask].iter().enumerate() {
             b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
@@ -104,7 +328,7 @@ pub fn rt_sigaction(k: &mut Kernel, sig: u64, act: u64, oact: u64, sigsetsize: u
         k.copy_out(oact, &b)?;
     }
     if let Some(a) = new {
-        k.cur_mut().sigactions[idx] = a;
+        k.cur_sighand_mut().action[idx] = a;
     }
     Ok(0)
 }

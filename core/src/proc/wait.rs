@@ -1,0 +1,210 @@
+//! Waiting for children (Linux: kernel/exit.c, do_wait() and
+//! wait_task_zombie()).
+//!
+//! A waiter looks at the children of every thread of its process (only its
+//! own with __WNOTHREAD). If an eligible child is a zombie, its status is
+//! reported and, unless WNOWAIT, the child is released. If eligible
+//! children exist but none is ready, the waiter sleeps on its process's
+//! "child exited" queue (or returns 0 with WNOHANG); with no eligible child
+//! at all the answer is ECHILD.
+
+use alloc::vec::Vec;
+
+use crate::abi::*;
+use crate::kernel::Kernel;
+use crate::proc::{Pid, WaitReason};
+
+pub const WNOHANG: u32 = 0x1;
+pub const WUNTRACED: u32 = 0x2;
+pub const WSTOPPED: u32 = WUNTRACED;
+pub const WEXITED: u32 = 0x4;
+pub const WCONTINUED: u32 = 0x8;
+pub const WNOWAIT: u32 = 0x0100_0000;
+pub const WNOTHREAD: u32 = 0x2000_0000;
+pub const WALL: u32 = 0x4000_0000;
+pub const WCLONE: u32 = 0x8000_0000;
+
+pub const P_ALL: u32 = 0;
+pub const P_PID: u32 = 1;
+pub const P_PGID: u32 = 2;
+
+/// Which children a wait call is about (Linux: `wo_type` and `wo_pid`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitWho {
+    Any,
+    Pid(Pid),
+    Pgid(Pid),
+}
+
+/// What a successful wait reports (Linux: `struct waitid_info` plus the
+/// wait4 status word).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaitResult {
+    pub pid: Pid,
+    pub uid: u32,
+    /// The wait4 status word (WIFEXITED/WEXITSTATUS/WTERMSIG encoding).
+    pub status: i32,
+    pub utime_ns: u64,
+    pub stime_ns: u64,
+}
+
+impl WaitResult {
+    /// waitid's si_code and si_status.
+    pub fn cause_and_status(&self) -> (i32, i32) {
+        if self.status & 0x7f == 0 {
+            (CLD_EXITED, (self.status >> 8) & 0xff)
+        } else if self.status & 0x80 != 0 {
+            (CLD_DUMPED, self.status & 0x7f)
+        } else {
+            (CLD_KILLED, self.status & 0x7f)
+        }
+    }
+}
+
+impl Kernel {
+    /// Whether child `c` matches the selector and the clone-child options
+    /// (Linux: eligible_pid() and eligible_child()).
+    fn eligible_child(&self, c: Pid, who: WaitWho, options: u32) -> bool {
+        let t = &self.tasks[&c];
+        let pid_ok = match who {
+            WaitWho::Any => true,
+            WaitWho::Pid(p) => t.tgid == p,
+            WaitWho::Pgid(g) => self.signals.get(t.signal).pgid == g,
+        };
+        // A "clone" child is one whose exit signal is not SIGCHLD: only
+        // __WCLONE waits for those, and only for those; __WALL for all.
+        pid_ok && (options & WALL != 0 || ((t.exit_signal == SIGCHLD) ^ (options & WCLONE != 0)))
+    }
+
+    /// Linux: do_wait(). `Ok(None)` means eligible children exist but none
+    /// is ready and WNOHANG was given.
+    pub fn do_wait(&mut self, who: WaitWho, options: u32) -> SysResult<Option<WaitResult>> {
+        let me = self.cur().tid;
+        let tgid = self.cur().tgid;
+        let waiters: Vec<Pid> = if options & WNOTHREAD != 0 {
+            alloc::vec![me]
+        } else {
+            self.tasks.values().filter(|t| t.tgid == tgid).map(|t| t.tid).collect()
+        };
+        let mut any = false;
+        let mut ready = None;
+        'search: for w in waiters {
+            for &c in &self.tasks[&w].children {
+                if !self.eligible_child(c, who, options) {
+                    continue;
+                }
+                any = true;
+                let t = &self.tasks[&c];
+                // A process is reported once all its threads are gone
+                // (Linux: delay_group_leader()).
+                if options & WEXITED != 0 && t.is_zombie() && !self.tasks.values().any(|o| o.tgid == t.tgid && o.tid != c && o.state != crate::proc::TaskState::Dead) {
+                    ready = Some(c);
+                    break 'search;
+                }
+            }
+        }
+        let Some(child) = ready else {
+            if !any {
+                return Err(ECHILD);
+            }
+            if options & WNOHANG != 0 {
+                return Ok(None);
+            }
+            return Err(self.block_current(WaitReason::ChildExit { tgid }));
+        };
+        Ok(Some(self.wait_task_zombie(child, options)))
+    }
+
+    /// Report zombie `child` and, unless WNOWAIT, release it
+    /// (Linux: wait_task_zombie()).
+    fn wait_task_zombie(&mut self, child: Pid, options: u32) -> WaitResult {
+        let t = &self.tasks[&child];
+        let cs = self.signals.get(t.signal);
+        let result = WaitResult {
+            pid: t.tgid,
+            uid: t.cred.uid,
+            status: t.exit_code,
+            utime_ns: t.utime_ns + cs.cutime_ns,
+            stime_ns: t.stime_ns + cs.cstime_ns,
+        };
+        if options & WNOWAIT == 0 {
+            self.release_task(child);
+        }
+        result
+    }
+}
+
+/// `struct rusage` (144 bytes) with the CPU times of a reaped child.
+pub fn rusage_bytes(utime_ns: u64, stime_ns: u64) -> [u8; 144] {
+    let mut b = [0u8; 144];
+    let tv = |ns: u64| ((ns / 1_000_000_000) as i64, ((ns % 1_000_000_000) / 1000) as i64);
+    let (us, uu) = tv(utime_ns);
+    let (ss, su) = tv(stime_ns);
+    for (i, v) in [us, uu, ss, su].iter().enumerate() {
+        b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+    }
+    b
+}
+
+/// Linux: wait4(2) (waitpid is wait4 with no rusage).
+pub fn sys_wait4(k: &mut Kernel, upid: i32, stat_addr: u64, options: u32, ru: u64) -> SysResult {
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL) != 0 {
+        return Err(EINVAL);
+    }
+    // -INT_MIN has no meaning (Linux returns ESRCH).
+    if upid == i32::MIN {
+        return Err(ESRCH);
+    }
+    let who = match upid {
+        -1 => WaitWho::Any,
+        p if p < 0 => WaitWho::Pgid((-p) as Pid),
+        0 => WaitWho::Pgid(k.cur_signal().pgid),
+        p => WaitWho::Pid(p as Pid),
+    };
+    let Some(r) = k.do_wait(who, options | WEXITED)? else {
+        return Ok(0);
+    };
+    // As in Linux, the child is already reaped when a bad pointer is found.
+    if stat_addr != 0 {
+        k.copy_out(stat_addr, &r.status.to_le_bytes())?;
+    }
+    if ru != 0 {
+        k.copy_out(ru, &rusage_bytes(r.utime_ns, r.stime_ns))?;
+    }
+    Ok(r.pid as usize)
+}
+
+/// Linux: waitid(2). The siginfo is written even when WNOHANG found
+/// nothing (all zeros then).
+pub fn sys_waitid(k: &mut Kernel, which: u32, upid: i32, infop: u64, options: u32, ru: u64) -> SysResult {
+    if options & !(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | WNOTHREAD | WCLONE | WALL) != 0 {
+        return Err(EINVAL);
+    }
+    if options & (WEXITED | WSTOPPED | WCONTINUED) == 0 {
+        return Err(EINVAL);
+    }
+    let who = match which {
+        P_ALL => WaitWho::Any,
+        P_PID if upid > 0 => WaitWho::Pid(upid as Pid),
+        P_PGID if upid > 0 => WaitWho::Pgid(upid as Pid),
+        P_PGID if upid == 0 => WaitWho::Pgid(k.cur_signal().pgid),
+        _ => return Err(EINVAL),
+    };
+    let found = k.do_wait(who, options)?;
+    if let (Some(r), true) = (found, ru != 0) {
+        k.copy_out(ru, &rusage_bytes(r.utime_ns, r.stime_ns))?;
+    }
+    if infop != 0 {
+        let mut si = [0u8; 32];
+        if let Some(r) = found {
+            let (code, status) = r.cause_and_status();
+            si[0..4].copy_from_slice(&(SIGCHLD as i32).to_le_bytes());
+            si[8..12].copy_from_slice(&code.to_le_bytes());
+            si[16..20].copy_from_slice(&(r.pid as i32).to_le_bytes());
+            si[20..24].copy_from_slice(&r.uid.to_le_bytes());
+            si[24..28].copy_from_slice(&status.to_le_bytes());
+        }
+        k.copy_out(infop, &si)?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,238 @@
+//! Signals (Linux: kernel/signal.c): sending, pending sets, and what
+//! happens when a task with a pending signal returns to user mode.
+//!
+//! A signal is pending either for one thread (`Task::sigpending`, from
+//! tgkill or a fault) or for the whole process (`SignalStruct::
+//! shared_pending`, from kill). On the way back to user mode a task takes
+//! the lowest pending signal it does not block and acts on it: ignore it,
+//! or take the default action. Running a user handler needs a signal frame
+//! on the user stack, which comes with the signals issue; until then a
+//! caught signal is logged and dropped.
+//!
+//! A signal also interrupts a blocking system call: sending wakes the
+//! target, and the call, run again, returns EINTR (see `Kernel::syscall`).
+
+use alloc::vec::Vec;
+
+use crate::abi::*;
+use crate::kernel::Kernel;
+use crate::proc::{Pid, TaskState};
+
+/// What a signal does when its handler is SIG_DFL (signal(7)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultAction {
+    Term,
+    Core,
+    Ign,
+    Stop,
+    Cont,
+}
+
+pub fn default_action(sig: u32) -> DefaultAction {
+    use DefaultAction::*;
+    match sig {
+        SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | SIGXCPU | SIGXFSZ | SIGSYS => Core,
+        SIGCHLD | SIGURG | SIGWINCH => Ign,
+        SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => Stop,
+        SIGCONT => Cont,
+        _ => Term,
+    }
+}
+
+pub fn sigbit(sig: u32) -> u64 {
+    1u64 << (sig - 1)
+}
+
+/// SIGKILL and SIGSTOP can be neither caught nor blocked.
+pub const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+
+/// Whom kill(2) addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KillTarget {
+    Process(Pid),
+    Group(Pid),
+    /// Every process the caller may signal except init and itself.
+    All,
+}
+
+impl Kernel {
+    /// Whether `sig` would be thrown away on arrival at process `tgid`: its
+    /// handler is SIG_IGN, or SIG_DFL with an "ignore" default
+    /// (Linux: sig_ignored(); blocked signals stay pending).
+    fn sig_ignored(&self, tid: Pid, sig: u32) -> bool {
+        let t = &self.tasks[&tid];
+        if t.sigmask & sigbit(sig) != 0 {
+            return false;
+        }
+        let act = self.sighands.get(t.sighand).action[sig as usize - 1];
+        match act.handler {
+            SIG_IGN => sig != SIGKILL && sig != SIGSTOP,
+            SIG_DFL => default_action(sig) == DefaultAction::Ign,
+            _ => false,
+        }
+    }
+
+    /// Queue `sig` for the whole process `tgid` and wake a thread that can
+    /// take it (Linux: __send_signal() to PIDTYPE_TGID, complete_signal()).
+    pub fn send_signal_process(&mut self, tgid: Pid, sig: u32) {
+        let Some(leader) = self.tasks.get(&tgid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead) else {
+            return;
+        };
+        if sig == 0 || self.sig_ignored(leader.tid, sig) {
+            return;
+        }
+        let signal = leader.signal;
+        self.signals.get_mut(signal).shared_pending |= sigbit(sig);
+        let taker = self
+            .tasks
+            .values()
+            .filter(|t| t.tgid == tgid && !t.is_zombie() && t.state != TaskState::Dead)
+            .find(|t| t.sigmask & sigbit(sig) == 0)
+            .map(|t| t.tid);
+        if let Some(t) = taker {
+            self.signal_wake_up(t);
+        }
+    }
+
+    /// Queue `sig` for one thread (Linux: __send_signal() to PIDTYPE_PID).
+    pub fn send_signal_thread(&mut self, tid: Pid, sig: u32) {
+        let Some(t) = self.tasks.get(&tid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead) else {
+            return;
+        };
+        if sig == 0 || self.sig_ignored(t.tid, sig) {
+            return;
+        }
+        let blocked = t.sigmask & sigbit(sig) != 0;
+        self.tasks.get_mut(&tid).expect("task").sigpending |= sigbit(sig);
+        if !blocked {
+            self.signal_wake_up(tid);
+        }
+    }
+
+    /// A signal the task cannot refuse, for a fault it caused: if it is
+    /// blocked or ignored, the handler goes back to the default and the
+    /// signal is unblocked (Linux: force_sig_info_to_task()).
+    pub fn force_sig(&mut self, tid: Pid, sig: u32) {
+        let t = &self.tasks[&tid];
+        let (hand, blocked) = (t.sighand, t.sigmask & sigbit(sig) != 0);
+        let act = &mut self.sighands.get_mut(hand).action[sig as usize - 1];
+        if blocked || act.handler == SIG_IGN {
+            act.handler = SIG_DFL;
+        }
+        let t = self.tasks.get_mut(&tid).expect("task");
+        t.sigmask &= !sigbit(sig);
+        t.sigpending |= sigbit(sig);
+    }
+
+    /// Interrupt a sleeping task so it notices its signal (Linux:
+    /// signal_wake_up()).
+    fn signal_wake_up(&mut self, tid: Pid) {
+        self.wake(tid);
+    }
+
+    /// Signals `tid` would act on now: pending and not blocked.
+    pub fn deliverable(&self, tid: Pid) -> u64 {
+        let t = &self.tasks[&tid];
+        let shared = self.signals.get(t.signal).shared_pending;
+        (t.sigpending | shared) & !(t.sigmask & !UNBLOCKABLE)
+    }
+
+    /// Take the lowest deliverable signal off the current task's pending
+    /// sets (Linux: dequeue_signal()).
+    fn dequeue_signal(&mut self) -> Option<u32> {
+        let tid = self.cur().tid;
+        let ready = self.deliverable(tid);
+        if ready == 0 {
+            return None;
+        }
+        let sig = ready.trailing_zeros() + 1;
+        let bit = sigbit(sig);
+        let t = self.tasks.get_mut(&tid).expect("task");
+        if t.sigpending & bit != 0 {
+            t.sigpending &= !bit;
+        } else {
+            let s = t.signal;
+            self.signals.get_mut(s).shared_pending &= !bit;
+        }
+        Some(sig)
+    }
+
+    /// Act on pending signals before the current task returns to user mode
+    /// (Linux: exit_to_user_mode_loop() → arch_do_signal_or_restart() →
+    /// get_signal()). A fatal one ends the process here.
+    pub fn do_signal(&mut self) {
+        if let Some(status) = self.cur_signal().group_exit {
+            crate::proc::exit::do_exit(self, status);
+            return;
+        }
+        while let Some(sig) = self.dequeue_signal() {
+            let act = self.sighands.get(self.cur().sighand).action[sig as usize - 1];
+            let handler = if sig == SIGKILL || sig == SIGSTOP { SIG_DFL } else { act.handler };
+            match handler {
+                SIG_IGN => continue,
+                SIG_DFL => match default_action(sig) {
+                    DefaultAction::Ign | DefaultAction::Cont => continue,
+                    DefaultAction::Stop => {
+                        self.log(format_args!("tine: {} stop not implemented yet; ignored", signal_name(sig)));
+                        continue;
+                    }
+                    // Tine writes no core files, so the core-dump bit (0x80)
+                    // stays clear, as on Linux with RLIMIT_CORE 0.
+                    DefaultAction::Term | DefaultAction::Core => {
+                        crate::proc::exit::do_group_exit(self, sig as i32);
+                        return;
+                    }
+                },
+                _ => {
+                    self.log(format_args!("tine: handler for {} not run yet (no signal frames); dropped", signal_name(sig)));
+                    continue;
+                }
+            }
+        }
+    }
+
+    /// May the current task signal `tid`? Root may signal anyone; others
+    /// need their real or effective uid to match the target's real or saved
+    /// uid (Linux: kill_ok_by_cred()).
+    fn may_signal(&self, tid: Pid) -> bool {
+        let me = self.cur().cred;
+        let them = self.tasks[&tid].cred;
+        me.euid == 0 || me.euid == them.suid || me.euid == them.uid || me.uid == them.suid || me.uid == them.uid
+    }
+
+    /// kill(2): send `sig` (0 only checks) to a process, a process group or
+    /// everyone. ESRCH when nothing matched, EPERM when nothing could be
+    /// signalled (Linux: kill_something_info()).
+    pub fn kill(&mut self, target: KillTarget, sig: u32) -> SysResult {
+        if sig > NSIG {
+            return Err(EINVAL);
+        }
+        let me = self.cur().tgid;
+        let procs: Vec<Pid> = self
+            .tasks
+            .values()
+            .filter(|t| t.is_leader() && t.state != TaskState::Dead)
+            .filter(|t| match target {
+                KillTarget::Process(p) => t.tgid == p,
+                KillTarget::Group(g) => self.signals.get(t.signal).pgid == g,
+                KillTarget::All => t.tgid != crate::proc::exit::INIT_PID && t.tgid != me,
+            })
+            .map(|t| t.tgid)
+            .collect();
+        if procs.is_empty() {
+            return Err(ESRCH);
+        }
+        let mut sent = false;
+        for p in procs {
+            if self.may_signal(p) {
+                sent = true;
+                self.send_signal_process(p, sig);
+            }
+        }
+        if sent {
+            Ok(0)
+        } else {
+            Err(EPERM)
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Credentials: the set*id and get*id calls (Linux: kernel/sys.c). Root
+//! (effective uid 0, Linux's CAP_SETUID / CAP_SETGID) may set any id;
+//! others may only move between the real, effective and saved ids they
+//! already have. Each call builds the new credentials and installs them
+//! only if every check passed, as Linux's prepare_creds()/commit_creds().
+
+use crate::abi::*;
+use crate::kernel::Kernel;
+use crate::proc::Cred;
+
+/// -1: "leave this id unchanged".
+const KEEP: u32 = u32::MAX;
+
+/// The user or group half of a credential, so one set of rules serves both.
+#[derive(Clone, Copy)]
+pub enum Ids {
+    User,
+    Group,
+}
+
+impl Ids {
+    /// (real, effective, saved, fs)
+    fn get(self, c: &Cred) -> (u32, u32, u32, u32) {
+        match self {
+            Ids::User => (c.uid, c.euid, c.suid, c.fsuid),
+            Ids::Group => (c.gid, c.egid, c.sgid, c.fsgid),
+        }
+    }
+
+    fn set(self, c: &mut Cred, (r, e, s, f): (u32, u32, u32, u32)) {
+        match self {
+            Ids::User => (c.uid, c.euid, c.suid, c.fsuid) = (r, e, s, f),
+            Ids::Group => (c.gid, c.egid, c.sgid, c.fsgid) = (r, e, s, f),
+        }
+    }
+}
+
+fn privileged(c: &Cred) -> bool {
+    c.euid == 0
+}
+
+/// Linux: __sys_setuid() / __sys_setgid().
+pub fn setid(k: &mut Kernel, ids: Ids, id: u32) -> SysResult {
+    if id == KEEP {
+        return Err(EINVAL);
+    }
+    let mut c = k.cur().cred;
+    let (r, _e, s, _f) = ids.get(&c);
+    let new = if privileged(&c) {
+        (id, id, id, id)
+    } else if id == r || id == s {
+        (r, id, s, id)
+    } else {
+        return Err(EPERM);
+    };
+    ids.set(&mut c, new);
+    k.cur_mut().cred = c;
+    Ok(0)
+}
+
+/// Linux: __sys_setreuid() / __sys_setregid().
+pub fn setreid(k: &mut Kernel, ids: Ids, rid: u32, eid: u32) -> SysResult {
+    let mut c = k.cur().cred;
+    let (or, oe, os, _) = ids.get(&c);
+    let root = privileged(&c);
+    let (mut r, mut e, mut s) = (or, oe, os);
+    if rid != KEEP {
+        if !(root || rid == or || rid == oe) {
+            return Err(EPERM);
+        }
+        r = rid;
+    }
+    if eid != KEEP {
+        if !(root || eid == or || eid == oe || eid == os) {
+            return Err(EPERM);
+        }
+        e = eid;
+    }
+    // The saved id follows the effective one when the real id is set or
+    // the effective id moves away from the old real id.
+    if rid != KEEP || (eid != KEEP && eid != or) {
+        s = e;
+    }
+    ids.set(&mut c, (r, e, s, e));
+    k.cur_mut().cred = c;
+    Ok(0)
+}
+
+/// Linux: __sys_setresuid() / __sys_setresgid().
+pub fn setresid(k: &mut Kernel, ids: Ids, rid: u32, eid: u32, sid: u32) -> SysResult {
+    let mut c = k.cur().cred;
+    let old = ids.get(&c);
+    if !privileged(&c) {
+        let allowed = |v: u32| v == KEEP || v == old.0 || v == old.1 || v == old.2;
+        if !(allowed(rid) && allowed(eid) && allowed(sid)) {
+            return Err(EPERM);
+        }
+    }
+    let pick = |v: u32, o: u32| if v == KEEP { o } else { v };
+    let e = pick(eid, old.1);
+    ids.set(&mut c, (pick(rid, old.0), e, pick(sid, old.2), e));
+    k.cur_mut().cred = c;
+    Ok(0)
+}
+
+/// Linux: getresuid() / getresgid(): three ids written as u32s.
+pub fn getresid(k: &mut Kernel, ids: Ids, rp: u64, ep: u64, sp: u64) -> SysResult {
+    let (r, e, s, _) = ids.get(&k.cur().cred);
+    k.copy_out(rp, &r.to_le_bytes())?;
+    k.copy_out(ep, &e.to_le_bytes())?;
+    k.copy_out(sp, &s.to_le_bytes())?;
+    Ok(0)
+}
+
+/// Linux: setfsuid() / setfsgid(): always returns the old fs id.
+pub fn setfsid(k: &mut Kernel, ids: Ids, id: u32) -> SysResult {
+    let mut c = k.cur().cred;
+    let (r, e, s, f) = ids.get(&c);
+    if id != KEEP && (privileged(&c) || id == r || id == e || id == s || id == f) {
+        ids.set(&mut c, (r, e, s, id));
+        k.cur_mut().cred = c;
+    }
+    Ok(f as usize)
+}
+
+/// Linux: getgroups(): Tine keeps no supplementary groups.
+pub fn getgroups(_k: &mut Kernel, size: i32, _list: u64) -> SysResult {
+    if size < 0 {
+        return Err(EINVAL);
+    }
+    Ok(0)
+}
+
+/// Linux: setgroups(): root may set (Tine keeps none); others EPERM.
+pub fn setgroups(k: &mut Kernel, size: u64, _list: u64) -> SysResult {
+    if !privileged(&k.cur().cred) {
+        return Err(EPERM);
+    }
+    if size > 65536 {
+        return Err(EINVAL);
+    }
+    Ok(0)
+}
