@@ -13,6 +13,8 @@ use crate::kernel::Kernel;
 use crate::mm::aspace::{AddressSpace, MemCtx};
 use crate::mm::consts::{MAP_ANONYMOUS, MAP_FIXED, MAP_GROWSDOWN, MAP_PRIVATE, PROT_READ, PROT_WRITE};
 use crate::proc::kstack::FpuState;
+use crate::fs::ramfs::Ino;
+use crate::fs::Lookup;
 use crate::proc::{Pid, SigAction};
 
 /// The top of the user stack (Linux: STACK_TOP = TASK_SIZE, without
@@ -30,13 +32,21 @@ pub struct ExecArgs {
 }
 
 impl ExecArgs {
-    /// Bytes of strings and pointers: Linux refuses more than a quarter of
-    /// the stack limit with E2BIG (bprm_stack_limits()).
-    fn check_size(&self, stack_limit: u64) -> SysResult<()> {
-        let strings: usize = self.argv.iter().chain(&self.envp).map(|s| s.len() + 1).sum();
-        let ptrs = (self.argv.len() + self.envp.len() + 2) * 8;
-        let limit = (stack_limit / 4).max(32 * 4096).min(6 * (1 << 30) / 4) as usize;
-        if strings + ptrs > limit {
+    /// Linux: bprm_stack_limits() and the checks in copy_strings(): the
+    /// strings (with the file name) and the argv/envp pointers may use a
+    /// quarter of the stack limit, at most 6 MiB and at least ARG_MAX
+    /// (128 KiB); more is E2BIG.
+    fn check_size(&self, filename: &[u8], stack_limit: u64) -> SysResult<()> {
+        const ARG_MAX: u64 = 32 * 4096;
+        const STK_LIM: u64 = 8 << 20;
+        let limit = (STK_LIM / 4 * 3).min(stack_limit / 4).max(ARG_MAX);
+        // argc counts as at least 1: Linux adds an empty argv[0] for argc 0.
+        let ptrs = (self.argv.len().max(1) + self.envp.len()) as u64 * 8;
+        if limit <= ptrs {
+            return Err(E2BIG);
+        }
+        let strings: u64 = self.argv.iter().chain(&self.envp).map(|s| s.len() as u64 + 1).sum::<u64>() + filename.len() as u64 + 1;
+        if strings > limit - ptrs {
             return Err(E2BIG);
         }
         Ok(())
@@ -65,19 +75,169 @@ fn read_strv(k: &mut Kernel, mut ptr: u64) -> SysResult<Vec<Vec<u8>>> {
 
 /// Linux: execve(2).
 pub fn sys_execve(k: &mut Kernel, regs: &mut PtRegs, path: u64, argv: u64, envp: u64) -> SysResult {
-    let path = k.read_path(path)?;
-    let args = ExecArgs { argv: read_strv(k, argv)?, envp: read_strv(k, envp)? };
-    let pid = k.current.expect("execve from a task");
-    do_execve(k, pid, regs, &path, args)
+    sys_execveat(k, regs, AT_FDCWD, path, argv, envp, 0)
 }
 
-/// Resolve `path` to an executable's bytes: ENOENT, ENOTDIR, EACCES (not
-/// a regular file or no execute bit) as Linux's do_open_execat().
-fn read_executable(k: &mut Kernel, pid: Pid, path: &str) -> SysResult<Vec<u8>> {
-    let cwd = k.fs_structs.get(k.tasks[&pid].fs).cwd;
-    let ino = k.fs.lookup(cwd, path.as_bytes(), crate::fs::Lookup::FOLLOW)?;
+/// Linux: execveat(2), in do_execveat_common()'s order: the file name,
+/// then the file is opened (ENOENT, EACCES, ... come before any fault in
+/// argv), then argv and envp are copied in.
+pub fn sys_execveat(k: &mut Kernel, regs: &mut PtRegs, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u32) -> SysResult {
+    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
+        return Err(EINVAL);
+    }
+    let name = k.read_cstr(path, 4096)?;
+    let ino = open_exec_at(k, dirfd, &name, flags)?;
+    // Linux: the name the new program sees as AT_EXECFN, /dev/fd/N/... for
+    // a path relative to a descriptor.
+    let filename = if name.first() == Some(&b'/') || dirfd == AT_FDCWD {
+        name
+    } else if name.is_empty() {
+        alloc::format!("/dev/fd/{dirfd}").into_bytes()
+    } else {
+        let mut f = alloc::format!("/dev/fd/{dirfd}/").into_bytes();
+        f.extend_from_slice(&name);
+        f
+    };
+    let mut args = ExecArgs { argv: read_strv(k, argv)?, envp: read_strv(k, envp)? };
+    if args.argv.is_empty() {
+        args.argv.push(Vec::new());
+    }
+    let pid = k.current.expect("execve from a task");
+    bprm_execve(k, pid, regs, ino, filename, args)
+}
+
+/// Open what execveat names: a path from the cwd or a directory
+/// descriptor, or with AT_EMPTY_PATH the descriptor's own file
+/// (Linux: do_open_execat()).
+fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResult<Ino> {
+    if name.is_empty() {
+        if flags & AT_EMPTY_PATH == 0 || dirfd == AT_FDCWD {
+            return Err(ENOENT);
+        }
+        let ino = k.files.get(k.fd_file(dirfd)?).ino.ok_or(EACCES)?;
+        k.fs.may_exec(ino)?;
+        return Ok(ino);
+    }
+    let start = k.start_dir(dirfd, name)?;
+    let mut lf = Lookup::empty();
+    if flags & AT_SYMLINK_NOFOLLOW == 0 {
+        lf |= Lookup::FOLLOW;
+    }
+    let ino = k.fs.lookup(start, name, lf)?;
+    if k.fs.inode(ino)?.file_type() == crate::fs::ramfs::FileType::Symlink {
+        return Err(ELOOP);
+    }
     k.fs.may_exec(ino)?;
-    k.fs.read_all(ino)
+    Ok(ino)
+}
+
+/// Linux: binfmt_script's load_script(): a file starting with `#!` names
+/// an interpreter and at most one argument on its first line (at most 255
+/// bytes are looked at). Returns them, or None if this is not a script.
+fn parse_shebang(image: &[u8]) -> Option<SysResult<(Vec<u8>, Option<Vec<u8>>)>> {
+    const BINPRM_BUF_SIZE: usize = 256;
+    if !image.starts_with(b"#!") {
+        return None;
+    }
+    let buf = &image[2..image.len().min(BINPRM_BUF_SIZE)];
+    let line = match buf.iter().position(|&b| b == b'\n') {
+        Some(n) => &buf[..n],
+        None => {
+            // A first line longer than the buffer: fine only if the
+            // interpreter name itself ends inside it (Linux 5.1+).
+            let t = buf.iter().position(|&b| b != b' ' && b != b'\t')?;
+            if !buf[t..].iter().any(|&b| b == b' ' || b == b'\t') {
+                return Some(Err(ENOEXEC));
+            }
+            buf
+        }
+    };
+    let is_space = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = line.iter().position(|b| !is_space(b));
+    let Some(start) = start else { return Some(Err(ENOEXEC)) };
+    let line = &line[start..];
+    let end = line.iter().rposition(|b| !is_space(b)).map_or(0, |e| e + 1);
+    let line = &line[..end];
+    let name_end = line.iter().position(is_space).unwrap_or(line.len());
+    let interp = line[..name_end].to_vec();
+    let rest = &line[name_end..];
+    let arg = rest.iter().position(|b| !is_space(b)).map(|s| rest[s..].to_vec());
+    Some(Ok((interp, arg)))
+}
+
+/// Replace task `pid`'s program with file `ino` (Linux: bprm_execve() →
+/// exec_binprm()): scripts hand over to their interpreter, at most five
+/// deep (ELOOP beyond), until an ELF image loads.
+fn bprm_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, mut ino: Ino, filename: Vec<u8>, mut args: ExecArgs) -> SysResult {
+    let stack_limit = k.signals.get(k.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
+    args.check_size(&filename, stack_limit)?;
+    // The name interpreters are given for the script: the path as passed.
+    let mut script_name = filename.clone();
+    let mut depth = 0;
+    loop {
+        let image = k.fs.read_all(ino)?;
+        let Some(script) = parse_shebang(&image) else {
+            let exe = absolute_path(k, pid, &script_name);
+            return exec_image(k, pid, regs, &image, exe, &filename, args);
+        };
+        depth += 1;
+        if depth > 5 {
+            return Err(ELOOP);
+        }
+        let (interp, arg) = script?;
+        // argv becomes: interpreter, its optional argument, the script,
+        // then the original arguments after argv[0].
+        let mut argv = Vec::with_capacity(args.argv.len() + 2);
+        argv.push(interp.clone());
+        argv.extend(arg);
+        argv.push(script_name);
+        argv.extend(args.argv.into_iter().skip(1));
+        args.argv = argv;
+        args.check_size(&filename, stack_limit)?;
+        let cwd = k.fs_structs.get(k.tasks[&pid].fs).cwd;
+        ino = k.fs.lookup(cwd, &interp, Lookup::FOLLOW)?;
+        k.fs.may_exec(ino)?;
+        script_name = interp;
+    }
+}
+
+/// `name` as an absolute path, with `.` and `..` resolved by name: what
+/// /proc/<pid>/exe shows for the file really run (for a script, its
+/// interpreter). Linux: d_path() of bprm->file.
+fn absolute_path(k: &Kernel, pid: Pid, name: &[u8]) -> Vec<u8> {
+    let mut full = if name.first() == Some(&b'/') {
+        Vec::new()
+    } else {
+        let cwd = k.fs_structs.get(k.tasks[&pid].fs).cwd;
+        k.fs.path_of_dir(cwd).unwrap_or_default()
+    };
+    full.push(b'/');
+    full.extend_from_slice(name);
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for c in full.split(|&b| b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut out = Vec::new();
+    for c in parts {
+        out.push(b'/');
+        out.extend_from_slice(c);
+    }
+    out
+}
+
+/// Replace task `pid`'s program with the program at `path` (relative to
+/// its cwd): how the kernel starts init.
+pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: ExecArgs) -> SysResult {
+    let cwd = k.fs_structs.get(k.tasks[&pid].fs).cwd;
+    let ino = k.fs.lookup(cwd, path.as_bytes(), Lookup::FOLLOW)?;
+    k.fs.may_exec(ino)?;
+    bprm_execve(k, pid, regs, ino, path.as_bytes().to_vec(), args)
 }
 
 /// Build a new address space for `image` with its stack (Linux:
@@ -194,13 +354,12 @@ fn setup_stack(
     Ok(sp)
 }
 
-/// Replace task `pid`'s program. `regs` are its user registers (the
-/// caller's syscall frame). Linux: do_execveat_common().
-pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: ExecArgs) -> SysResult {
+/// Load ELF `image` (file `ino`) into a new address space and switch task
+/// `pid` over to it. `regs` are its user registers (the caller's syscall
+/// frame). Linux: load_elf_binary() → begin_new_exec() → start_thread().
+fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, image: &[u8], exe_path: Vec<u8>, filename: &[u8], args: ExecArgs) -> SysResult {
     let stack_limit = k.signals.get(k.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
-    args.check_size(stack_limit)?;
-    let image = read_executable(k, pid, path)?;
-    let (aspace, entry, sp) = build_mm(k, &image, path.as_bytes(), &args, stack_limit)?;
+    let (aspace, entry, sp) = build_mm(k, image, filename, &args, stack_limit)?;
 
     // Point of no return (Linux: begin_new_exec()).
     let new_mm = k.mms.insert(aspace);
@@ -222,8 +381,8 @@ pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: 
     let t = k.tasks.get_mut(&pid).expect("task");
     t.cmdline = args.argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
     t.did_exec = true;
-    t.exe = String::from(path);
-    let base = path.rsplit('/').next().unwrap_or(path).as_bytes();
+    t.exe = String::from_utf8_lossy(&exe_path).into_owned();
+    let base = filename.rsplit(|&b| b == b'/').next().unwrap_or(filename);
     t.comm = base[..base.len().min(15)].to_vec();
     t.fs_base = 0;
     t.clear_child_tid = 0;

@@ -59,7 +59,7 @@ impl Kernel {
     }
 
     /// The directory a `*at()` path starts from (Linux: path_init()).
-    fn start_dir(&self, dirfd: i32, path: &[u8]) -> SysResult<Ino> {
+    pub(crate) fn start_dir(&self, dirfd: i32, path: &[u8]) -> SysResult<Ino> {
         if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
             return Ok(self.cur_fs().cwd);
         }

@@ -164,6 +164,7 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::GETRANDOM => info::getrandom(k, a0, a1, a2 as u32),
         nr::STATX => fs::statx(k, a0 as i32, a1, a2 as u32, a3 as u32, a4),
         nr::EXECVE => crate::proc::exec::sys_execve(k, regs, a0, a1, a2),
+        nr::EXECVEAT => crate::proc::exec::sys_execveat(k, regs, a0 as i32, a1, a2, a3, a4 as u32),
         n => {
             k.log_enosys(n);
             Err(ENOSYS)
