@@ -22,6 +22,7 @@ use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::fs::file::{FdTable, FileTable};
+use crate::fs::pagecache::PageCache;
 use crate::fs::ramfs::RamFs;
 use crate::machine::Machine;
 use crate::mm::aspace::{AddressSpace, MemCtx};
@@ -60,6 +61,8 @@ pub struct Kernel {
     /// The kernel's own page table; its upper half is in every address space.
     pub kernel_root: u64,
     pub fs: RamFs,
+    /// File pages in frames, for mappings (Linux: the page cache).
+    pub pagecache: PageCache,
     /// Every task, alive or zombie (Linux: the task list and PID hash).
     /// Boxed so that a task never moves: the context switch saves its
     /// stack pointer straight into `Task::ksp`.
@@ -84,9 +87,14 @@ pub struct Kernel {
     /// The idle context's saved kernel stack pointer (Linux: the swapper).
     pub idle_ksp: u64,
     pub need_resched: bool,
+    /// Tasks sleeping in FUTEX_WAIT (Linux: the futex hash buckets).
+    pub futexes: Vec<crate::proc::futex::FutexWaiter>,
     /// A new FS base (TLS) for the hardware layer to load before returning.
     pub load_fs: Option<u64>,
     pub ticks: u64,
+    /// Tasks created by clone/fork/vfork since boot (Linux: total_forks,
+    /// the `processes` line of /proc/stat).
+    pub forks: u64,
     /// Init's wait status once it has exited: the machine can stop.
     pub shutdown: Option<i32>,
     pub stdio: StdioMode,
@@ -110,6 +118,7 @@ impl Kernel {
             frames,
             kernel_root,
             fs: RamFs::new(),
+            pagecache: PageCache::new(),
             tasks: BTreeMap::new(),
             pids: PidMap::default(),
             max_threads,
@@ -125,8 +134,10 @@ impl Kernel {
             runq: VecDeque::new(),
             idle_ksp: 0,
             need_resched: false,
+            futexes: Vec::new(),
             load_fs: None,
             ticks: 0,
+            forks: 0,
             shutdown: None,
             stdio,
             hwcap,
@@ -201,15 +212,22 @@ impl Kernel {
     /// A memory context for address space `mm`, with TLB flushes only when
     /// it is the live one.
     pub fn mem_ctx(&mut self, live: bool) -> MemCtx<'_> {
-        MemCtx { frames: &mut self.frames, phys: self.m.mem, mmu: if live { Some(self.m.mmu) } else { None } }
+        MemCtx { frames: &mut self.frames, phys: self.m.mem, mmu: if live { Some(self.m.mmu) } else { None }, pagecache: &mut self.pagecache }
     }
 
     /// Run `f` on the current task's address space with a memory context.
     pub fn with_mm<R>(&mut self, f: impl FnOnce(&mut AddressSpace, &mut MemCtx) -> R) -> R {
         let mm = self.cur().mm;
-        let Kernel { mms, frames, m, .. } = self;
+        self.with_mm_of(mm, f)
+    }
+
+    /// Run `f` on address space `mm` (any task's); TLB flushes only when it
+    /// is the one the CPU is running on.
+    pub fn with_mm_of<R>(&mut self, mm: crate::proc::MmId, f: impl FnOnce(&mut AddressSpace, &mut MemCtx) -> R) -> R {
+        let live = self.current.is_some_and(|c| self.tasks.get(&c).is_some_and(|t| t.mm == mm));
+        let Kernel { mms, frames, m, pagecache, .. } = self;
         let aspace = mms.get_mut(mm);
-        let mut ctx = MemCtx { frames, phys: m.mem, mmu: Some(m.mmu) };
+        let mut ctx = MemCtx { frames, phys: m.mem, mmu: if live { Some(m.mmu) } else { None }, pagecache };
         f(aspace, &mut ctx)
     }
 
@@ -231,6 +249,18 @@ impl Kernel {
 
     pub fn write_u64(&mut self, addr: u64, v: u64) -> SysResult<()> {
         self.copy_out(addr, &v.to_le_bytes())
+    }
+
+    /// A `struct timespec` from user memory: EFAULT, or EINVAL when out of range.
+    pub fn read_timespec(&mut self, addr: u64) -> SysResult<(i64, i64)> {
+        let mut b = [0u8; 16];
+        self.copy_in(addr, &mut b)?;
+        let sec = i64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+        let nsec = i64::from_le_bytes(b[8..].try_into().expect("8 bytes"));
+        if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+            return Err(EINVAL);
+        }
+        Ok((sec, nsec))
     }
 
     /// A NUL-terminated string from user memory (Linux: strncpy_from_user()).
@@ -305,7 +335,7 @@ impl Kernel {
         let due: Vec<Pid> = self
             .tasks
             .iter()
-            .filter(|(_, t)| matches!(t.state, TaskState::Blocked(WaitReason::Sleep { until_ns }) if until_ns <= now))
+            .filter(|(_, t)| matches!(t.state, TaskState::Blocked(why) if why.deadline().is_some_and(|d| d <= now)))
             .map(|(p, _)| *p)
             .collect();
         for p in due {
@@ -318,6 +348,9 @@ impl Kernel {
 
     /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).
     pub fn wake_all(&mut self, why: WaitReason) {
+        if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput) {
+            self.wake_pollers();
+        }
         let waiting: Vec<Pid> =
             self.tasks.iter().filter(|(_, t)| t.state == TaskState::Blocked(why)).map(|(p, _)| *p).collect();
         for p in waiting {
@@ -327,6 +360,7 @@ impl Kernel {
 
     /// Console input arrived: wake readers.
     pub fn console_irq(&mut self) {
+        self.wake_pollers();
         let waiting: Vec<Pid> = self
             .tasks
             .iter()

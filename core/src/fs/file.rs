@@ -11,6 +11,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::abi::{Errno, EBADF, EMFILE};
+use crate::fs::procfs::Snapshot;
 
 pub type FileId = u32;
 
@@ -29,6 +30,8 @@ pub enum FileKind {
     Inode(u64),
     /// One end of a pipe.
     Pipe { pipe: u32, write_end: bool },
+    /// A file or directory of /proc (its contents: `FileTable::proc_snapshot`).
+    Proc(crate::fs::procfs::Node),
 }
 
 #[derive(Clone, Debug)]
@@ -59,11 +62,14 @@ impl OpenFile {
 pub struct FileTable {
     files: BTreeMap<FileId, OpenFile>,
     next: FileId,
+    /// What the open /proc files read: generated at open, kept with the
+    /// description (Linux: the `seq_file` buffer in `file->private_data`).
+    proc: BTreeMap<FileId, Snapshot>,
 }
 
 impl FileTable {
     pub fn new() -> Self {
-        FileTable { files: BTreeMap::new(), next: 1 }
+        FileTable { files: BTreeMap::new(), next: 1, proc: BTreeMap::new() }
     }
 
     /// A new description with one reference.
@@ -93,6 +99,7 @@ impl FileTable {
         let f = self.get_mut(id);
         f.refs -= 1;
         if f.refs == 0 {
+            self.proc.remove(&id);
             self.files.remove(&id)
         } else {
             None
@@ -104,6 +111,26 @@ impl FileTable {
         self.files.len()
     }
 
+    /// The contents of open /proc file `id`, once generated.
+    pub fn proc_snapshot(&self, id: FileId) -> Option<&Snapshot> {
+        self.proc.get(&id)
+    }
+
+    pub fn proc_snapshot_mut(&mut self, id: FileId) -> Option<&mut Snapshot> {
+        self.proc.get_mut(&id)
+    }
+
+    /// Keep freshly generated contents for open /proc file `id`.
+    pub fn set_proc_snapshot(&mut self, id: FileId, data: Vec<u8>) {
+        self.proc.insert(id, Snapshot { data, used: false });
+    }
+
+}
+
+/// The inode number `fstat` reports for a description without an inode
+/// (a pipe end), and /proc/<pid>/fd shows as `pipe:[N]`.
+pub fn anon_ino(id: FileId) -> u64 {
+    1_000_000 + id as u64
 }
 
 /// One descriptor slot.
@@ -165,6 +192,11 @@ impl FdTable {
             }
             _ => Err(EBADF),
         }
+    }
+
+    /// Slots the table has grown to (for /proc/<pid>/status FDSize).
+    pub fn slots(&self) -> usize {
+        self.fds.len()
     }
 
     /// Every open descriptor with its number.

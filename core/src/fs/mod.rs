@@ -4,9 +4,13 @@
 //!   over fs/ramfs and tmpfs).
 //! - [`cpio`]: unpacking the initramfs into it (Linux: init/initramfs.c).
 //! - [`file`]: open file descriptions and descriptor tables.
+//! - [`pagecache`]: file pages in frames, for mmap (Linux: mm/filemap.c).
+//! - [`procfs`]: /proc, made up from the kernel's state (Linux: fs/proc/).
 pub mod cpio;
 pub mod file;
+pub mod pagecache;
 pub mod pipe;
+pub mod procfs;
 pub mod ramfs;
 #[cfg(test)]
 mod tests;
@@ -23,8 +27,9 @@ pub const DEV_TTY: u64 = makedev(5, 0);
 pub const DEV_CONSOLE: u64 = makedev(5, 1);
 
 /// Create the directories and device nodes every Linux program expects:
-/// `/dev` with `null`, `zero`, `tty` and `console`, and a world-writable,
-/// sticky `/tmp`. Whatever already exists (from the initramfs) is kept.
+/// `/dev` with `null`, `zero`, `tty` and `console`, a world-writable,
+/// sticky `/tmp`, and `/proc`, where [`procfs`] answers. Whatever already
+/// exists (from the initramfs) is kept.
 /// Linux gets these from devtmpfs and the init scripts; the console node is
 /// what `init/noinitramfs.c` makes.
 pub fn make_standard_nodes(fs: &mut RamFs, now: u64) -> Result<(), Errno> {
@@ -35,6 +40,7 @@ pub fn make_standard_nodes(fs: &mut RamFs, now: u64) -> Result<(), Errno> {
     let root = fs.root();
     ok_if_exists(fs.mkdir_at(root, b"/dev", 0o755, now))?;
     ok_if_exists(fs.mkdir_at(root, b"/tmp", 0o1777, now))?;
+    ok_if_exists(fs.mkdir_at(root, b"/proc", 0o555, now))?;
     let nodes: [(&[u8], u32, u64); 4] = [
         (b"/dev/null", 0o666, DEV_NULL),
         (b"/dev/zero", 0o666, DEV_ZERO),

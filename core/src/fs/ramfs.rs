@@ -462,6 +462,37 @@ impl RamFs {
         Ok(path)
     }
 
+    /// A path naming inode `ino`, of any type, for /proc/<pid>/fd and
+    /// maps: a directory's own path, else the first name found searching
+    /// from the root (a file with several links has several). `None` once
+    /// no name leads to it. Linux: d_path() of the dentry a file was
+    /// opened through; Tine keeps no dentries, so it searches.
+    pub fn path_of(&self, ino: Ino) -> Option<Vec<u8>> {
+        let inode = self.inodes.get(&ino)?;
+        if inode.is_dir() {
+            return self.path_of_dir(ino).ok();
+        }
+        if inode.nlink == 0 {
+            return None;
+        }
+        let mut stack: Vec<(Ino, Vec<u8>)> = alloc::vec![(ROOT_INO, Vec::new())];
+        while let Some((dir, path)) = stack.pop() {
+            let Ok(d) = self.dir(dir) else { continue };
+            for (name, dentry) in &d.entries {
+                let mut p = path.clone();
+                p.push(b'/');
+                p.extend_from_slice(name);
+                if dentry.ino == ino {
+                    return Some(p);
+                }
+                if self.inodes.get(&dentry.ino).is_some_and(|i| i.is_dir()) {
+                    stack.push((dentry.ino, p));
+                }
+            }
+        }
+        None
+    }
+
     fn dir(&self, ino: Ino) -> Result<&Dir, Errno> {
         match &self.inode(ino)?.data {
             Data::Dir(d) => Ok(d),

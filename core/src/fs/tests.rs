@@ -653,6 +653,16 @@ fn standard_nodes() {
     assert_eq!(fs.inode(null).unwrap().file_type(), FileType::CharDevice);
     assert_eq!(fs.stat(look(&fs, "/dev/console").unwrap()).unwrap().st_rdev, DEV_CONSOLE);
     assert_eq!(fs.stat(look(&fs, "/tmp").unwrap()).unwrap().st_mode, S_IFDIR | 0o1777);
+    assert_eq!(fs.stat(look(&fs, "/proc").unwrap()).unwrap().st_mode, S_IFDIR | 0o555);
+    // Names found back from inodes, for /proc/<pid>/fd.
+    assert_eq!(fs.path_of(null).as_deref(), Some(&b"/dev/null"[..]));
+    assert_eq!(fs.path_of(look(&fs, "/dev").unwrap()).as_deref(), Some(&b"/dev"[..]));
+    let r = fs.root();
+    let f = fs.create(r, b"gone", 0o644, T0).unwrap();
+    fs.ihold(f).unwrap();
+    fs.unlink(r, b"gone", T0).unwrap();
+    assert_eq!(fs.path_of(f), None);
+    fs.iput(f);
 }
 
 // ---------------------------------------------------------------------------

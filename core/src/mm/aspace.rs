@@ -10,13 +10,22 @@
 //! - a PTE is writable only if its VMA is, and for private VMAs only if the
 //!   frame is mapped nowhere else (refcount 1) and is not the zero frame;
 //! - a PTE is present iff its VMA is accessible; PROT_NONE pages keep their
-//!   frame in a PROTNONE entry.
+//!   frame in a PROTNONE entry;
+//! - a page of a file-backed VMA (a file or shared anonymous memory, see
+//!   [`crate::fs::pagecache`]) maps either its page-cache frame or, in a
+//!   private VMA, a private copy made on write; a shared file page is
+//!   writable only once its cache page is marked dirty;
+//! - the address space holds one page-cache user reference on each object
+//!   some VMA of it maps (`objects`).
+
+use alloc::collections::BTreeSet;
 
 use super::consts::TASK_SIZE;
 use super::frame::FrameAllocator;
 use super::pagetable::{read_pte, write_pte, PageTable, Pte, PteFlags};
 use super::vma::{Prot, Vma, VmaMap};
 use crate::abi::Errno;
+use crate::fs::pagecache::PageCache;
 use crate::machine::{Mmu, PhysMem};
 
 pub use super::fault::{Access, FaultError};
@@ -28,9 +37,17 @@ pub struct MemCtx<'a> {
     /// Some only while this address space is the one loaded in CR3: then a
     /// PTE that loses a permission or its frame gets its TLB entry flushed.
     pub mmu: Option<&'a dyn Mmu>,
+    /// The page cache, which file-backed and shared mappings fault from.
+    pub pagecache: &'a mut PageCache,
 }
 
 impl MemCtx<'_> {
+    /// The same context for another address space: without the MMU unless
+    /// `live` says it is the loaded one.
+    pub fn reborrow(&mut self, live: bool) -> MemCtx<'_> {
+        MemCtx { frames: &mut *self.frames, phys: self.phys, mmu: if live { self.mmu } else { None }, pagecache: &mut *self.pagecache }
+    }
+
     pub(super) fn flush(&self, va: u64) {
         if let Some(mmu) = self.mmu {
             mmu.flush_page(va);
@@ -47,8 +64,12 @@ pub struct AddressSpace {
     pub(super) brk: u64,
     /// Linux: mm->mmap_base, below which top-down mmap searches start.
     pub(super) mmap_base: u64,
-    /// Mapped pages other than the zero frame. Linux: MM_ANONPAGES.
+    /// Mapped pages other than the zero frame. Linux: MM_ANONPAGES plus
+    /// MM_FILEPAGES / MM_SHMEMPAGES.
     pub(super) rss: usize,
+    /// Page-cache objects some VMA maps; this address space holds one
+    /// user reference on each. Linux: the `vm_file` references of the VMAs.
+    pub(super) objects: BTreeSet<u64>,
 }
 
 impl AddressSpace {
@@ -56,7 +77,15 @@ impl AddressSpace {
     /// Linux: mm_alloc() + mm_init() + pgd_alloc().
     pub fn new(ctx: &mut MemCtx<'_>, kernel_root: u64) -> Result<Self, Errno> {
         let pt = PageTable::new(ctx.frames, ctx.phys, kernel_root)?;
-        Ok(AddressSpace { pt, vmas: VmaMap::new(), start_brk: 0, brk: 0, mmap_base: super::consts::MMAP_BASE, rss: 0 })
+        Ok(AddressSpace {
+            pt,
+            vmas: VmaMap::new(),
+            start_brk: 0,
+            brk: 0,
+            mmap_base: super::consts::MMAP_BASE,
+            rss: 0,
+            objects: BTreeSet::new(),
+        })
     }
 
     /// Physical address of the PML4, for CR3.
@@ -116,8 +145,49 @@ impl AddressSpace {
             debug_assert!(pte.is_mapped());
             frames.put(pte.addr());
         });
+        for key in self.objects {
+            ctx.pagecache.release(ctx.frames, key);
+        }
         if let Some(mmu) = ctx.mmu {
             mmu.flush_all();
+        }
+    }
+
+    /// Unmap the pages of page-cache object `key` from index `first` on,
+    /// in every VMA mapping it, private copies included: what truncation
+    /// does to each address space. Linux: unmap_mapping_range() with
+    /// even_cows, per VMA zap_page_range_single().
+    pub fn unmap_object_pages(&mut self, ctx: &mut MemCtx<'_>, key: u64, first: u64) {
+        let ranges: alloc::vec::Vec<(u64, u64)> = self
+            .vmas
+            .iter()
+            .filter_map(|v| {
+                let f = v.file.filter(|f| f.ino == key)?;
+                let pages = v.size() / super::consts::PAGE_SIZE;
+                let skip = first.saturating_sub(f.pgoff);
+                (skip < pages).then(|| (v.start + skip * super::consts::PAGE_SIZE, v.end))
+            })
+            .collect();
+        for (lo, hi) in ranges {
+            self.zap(ctx, lo, hi);
+        }
+    }
+
+    /// Take a page-cache user reference on `key` unless this address
+    /// space already holds one.
+    pub(super) fn hold_object(&mut self, ctx: &mut MemCtx<'_>, key: u64) {
+        if self.objects.insert(key) {
+            ctx.pagecache.hold(key);
+        }
+    }
+
+    /// Drop the references on those of `keys` that no VMA maps any more.
+    pub(super) fn release_unmapped_objects(&mut self, ctx: &mut MemCtx<'_>, keys: impl IntoIterator<Item = u64>) {
+        for key in keys {
+            if self.objects.contains(&key) && !self.vmas.iter().any(|v| v.file_key() == Some(key)) {
+                self.objects.remove(&key);
+                ctx.pagecache.release(ctx.frames, key);
+            }
         }
     }
 
@@ -166,7 +236,7 @@ impl AddressSpace {
     pub(super) fn zap(&mut self, ctx: &mut MemCtx<'_>, start: u64, end: u64) {
         let zero = ctx.frames.zero_frame();
         let mut dropped = 0;
-        let MemCtx { frames, phys, mmu } = ctx;
+        let MemCtx { frames, phys, mmu, .. } = ctx;
         let _ = self.pt.for_each_leaf::<()>(*phys, start, end, &mut |va, slot, pte| {
             write_pte(*phys, slot, Pte::empty());
             if pte.is_present() {
@@ -209,11 +279,22 @@ pub(super) fn leaf_flags(vma: &Vma, writable: bool) -> PteFlags {
     f
 }
 
-/// Whether the page at `pa` in `vma` may be mapped writable: shared
-/// mappings always (when PROT_WRITE), private ones only when nobody else
-/// maps the frame. Linux: the reuse test of do_wp_page().
-pub(super) fn may_write_in_place(frames: &FrameAllocator, vma: &Vma, pa: u64) -> bool {
-    vma.prot.contains(Prot::WRITE) && (vma.is_shared() || (pa != frames.zero_frame() && frames.refcount(pa) == 1))
+/// Whether the page at `va`, holding frame `pa`, in `vma` may be mapped
+/// writable: shared mappings always (when PROT_WRITE), except that a file
+/// page must be marked dirty first (by a write fault); private ones only
+/// when nobody else maps the frame, which rules out page-cache frames.
+/// Linux: the reuse test of do_wp_page(), and vma_wants_writenotify().
+pub(super) fn may_write_in_place(ctx: &MemCtx<'_>, vma: &Vma, va: u64, pa: u64) -> bool {
+    if !vma.prot.contains(Prot::WRITE) {
+        return false;
+    }
+    if vma.is_shared() {
+        return match vma.file {
+            Some(f) if ctx.pagecache.tracks_dirty(f.ino) => ctx.pagecache.is_dirty(f.ino, vma.page_index(va).unwrap()),
+            _ => true,
+        };
+    }
+    pa != ctx.frames.zero_frame() && ctx.frames.refcount(pa) == 1
 }
 
 /// Whether a TLB entry loaded from `old` would allow something `new` does

@@ -39,6 +39,59 @@ pub const MAP_HUGETLB: u32 = 0x4_0000;
 pub const MAP_SYNC: u32 = 0x8_0000;
 pub const MAP_FIXED_NOREPLACE: u32 = 0x10_0000;
 pub const MAP_UNINITIALIZED: u32 = 0x400_0000;
+/// x86: place the mapping above 4 GiB (a hint; Linux 6.4).
+pub const MAP_ABOVE4G: u32 = 0x80;
+pub const MAP_HUGE_2MB: u32 = 21 << 26;
+pub const MAP_HUGE_1GB: u32 = 30 << 26;
+/// Linux: LEGACY_MAP_MASK (include/linux/mman.h), the flags MAP_SHARED
+/// silently accepts and MAP_SHARED_VALIDATE checks against.
+pub const LEGACY_MAP_MASK: u32 = MAP_SHARED
+    | MAP_PRIVATE
+    | MAP_FIXED
+    | MAP_ANONYMOUS
+    | MAP_DENYWRITE
+    | MAP_EXECUTABLE
+    | MAP_UNINITIALIZED
+    | MAP_GROWSDOWN
+    | MAP_LOCKED
+    | MAP_NORESERVE
+    | MAP_POPULATE
+    | MAP_NONBLOCK
+    | MAP_STACK
+    | MAP_HUGETLB
+    | MAP_32BIT
+    | MAP_ABOVE4G
+    | MAP_HUGE_2MB
+    | MAP_HUGE_1GB;
+
+// madvise `advice` (include/uapi/asm-generic/mman-common.h).
+pub const MADV_NORMAL: i32 = 0;
+pub const MADV_RANDOM: i32 = 1;
+pub const MADV_SEQUENTIAL: i32 = 2;
+pub const MADV_WILLNEED: i32 = 3;
+pub const MADV_DONTNEED: i32 = 4;
+pub const MADV_FREE: i32 = 8;
+pub const MADV_REMOVE: i32 = 9;
+pub const MADV_DONTFORK: i32 = 10;
+pub const MADV_DOFORK: i32 = 11;
+pub const MADV_MERGEABLE: i32 = 12;
+pub const MADV_UNMERGEABLE: i32 = 13;
+pub const MADV_HUGEPAGE: i32 = 14;
+pub const MADV_NOHUGEPAGE: i32 = 15;
+pub const MADV_DONTDUMP: i32 = 16;
+pub const MADV_DODUMP: i32 = 17;
+pub const MADV_WIPEONFORK: i32 = 18;
+pub const MADV_KEEPONFORK: i32 = 19;
+pub const MADV_COLD: i32 = 20;
+pub const MADV_PAGEOUT: i32 = 21;
+pub const MADV_POPULATE_READ: i32 = 22;
+pub const MADV_POPULATE_WRITE: i32 = 23;
+pub const MADV_DONTNEED_LOCKED: i32 = 24;
+pub const MADV_COLLAPSE: i32 = 25;
+pub const MADV_HWPOISON: i32 = 100;
+pub const MADV_SOFT_OFFLINE: i32 = 101;
+pub const MADV_GUARD_INSTALL: i32 = 102;
+pub const MADV_GUARD_REMOVE: i32 = 103;
 
 /// Linux: TASK_SIZE_MAX with 4-level paging, `(1 << 47) - PAGE_SIZE`. Every
 /// user mapping lies below it; the last page below 2^47 is never mapped so

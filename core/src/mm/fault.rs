@@ -1,14 +1,15 @@
 //! Page faults (Linux: arch/x86/mm/fault.c do_user_addr_fault() and
 //! mm/memory.c handle_mm_fault()): demand-zero anonymous pages, the shared
-//! zero frame, copy-on-write, stack growth. Also the software version of
+//! zero frame, copy-on-write, stack growth, and pages of the page cache
+//! for file and shared mappings. Also the software version of
 //! the hardware's access check, which user-memory access and host tests use
 //! to touch user memory exactly as a user instruction would.
 
-use super::aspace::{leaf_flags, AddressSpace, MemCtx};
+use super::aspace::{leaf_flags, may_write_in_place, AddressSpace, MemCtx};
 use super::consts::*;
 use super::pagetable::{read_pte, write_pte, Pte, PteFlags};
 use super::vma::{Prot, Vma, VmFlags};
-use crate::abi::{Errno, EFAULT, ENOMEM};
+use crate::abi::{Errno, EFAULT, ENOMEM, SIGBUS, SIGSEGV};
 
 /// The kind of access that faulted (the W and I bits of the x86 error code).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,18 +28,34 @@ pub enum FaultError {
     AccErr,
     /// No memory for the page (Linux: VM_FAULT_OOM, the OOM killer).
     Oom,
+    /// A file page at or beyond the end of the file: SIGBUS with
+    /// BUS_ADRERR (Linux: VM_FAULT_SIGBUS).
+    Bus,
 }
 
 pub const SEGV_MAPERR: i32 = 1;
 pub const SEGV_ACCERR: i32 = 2;
+pub const BUS_ADRERR: i32 = 2;
 
 impl FaultError {
     /// The `si_code` of the SIGSEGV to send; `None` for OOM, where Linux
-    /// kills the task instead.
+    /// kills the task instead, and for SIGBUS (see [`signal`](Self::signal)).
     pub fn si_code(self) -> Option<i32> {
         match self {
             FaultError::MapErr => Some(SEGV_MAPERR),
             FaultError::AccErr => Some(SEGV_ACCERR),
+            FaultError::Oom | FaultError::Bus => None,
+        }
+    }
+
+    /// The signal and `si_code` a user fault earns; `None` for OOM, where
+    /// Linux's OOM killer kills the task (with SIGKILL) instead.
+    /// Linux: mm_fault_error() → bad_area_nosemaphore() / do_sigbus().
+    pub fn signal(self) -> Option<(u32, i32)> {
+        match self {
+            FaultError::MapErr => Some((SIGSEGV, SEGV_MAPERR)),
+            FaultError::AccErr => Some((SIGSEGV, SEGV_ACCERR)),
+            FaultError::Bus => Some((SIGBUS, BUS_ADRERR)),
             FaultError::Oom => None,
         }
     }
@@ -91,7 +108,10 @@ impl AddressSpace {
         let va = page_floor(addr);
         let pte = self.pt.get(ctx.phys, va);
         if !pte.is_mapped() {
-            return self.do_anonymous_page(ctx, &vma, va, access);
+            return match vma.file {
+                Some(_) => self.do_fault(ctx, &vma, va, access),
+                None => self.do_anonymous_page(ctx, &vma, va, access),
+            };
         }
         debug_assert!(pte.is_present(), "PROT_NONE entry in accessible VMA at {va:#x}");
         if access == Access::Write && !pte.is_writable() {
@@ -129,12 +149,13 @@ impl AddressSpace {
         panic!("fault at {addr:#x} ({access:?}) resolved without fixing the PTE");
     }
 
-    /// First touch of an anonymous page. A read maps the shared zero frame
-    /// read-only; a write (or any touch of shared memory, which must not
-    /// diverge later) gets a zeroed frame of its own.
+    /// First touch of a private anonymous page. A read maps the shared
+    /// zero frame read-only; a write gets a zeroed frame of its own.
+    /// (Shared anonymous memory is a page-cache object: [`Self::do_fault`].)
     /// Linux: do_anonymous_page().
     fn do_anonymous_page(&mut self, ctx: &mut MemCtx<'_>, vma: &Vma, va: u64, access: Access) -> Result<(), FaultError> {
-        let pte = if access != Access::Write && !vma.is_shared() {
+        debug_assert!(!vma.is_shared(), "shared VMA without an object at {va:#x}");
+        let pte = if access != Access::Write {
             let zero = ctx.frames.zero_frame();
             ctx.frames.get(zero);
             Pte::new(zero, leaf_flags(vma, false))
@@ -145,11 +166,45 @@ impl AddressSpace {
         self.replace_pte(ctx, va, pte).map_err(|_| FaultError::Oom)
     }
 
+    /// First touch of a page of a file or shared-memory mapping: map the
+    /// page-cache frame, read-only unless this is a write to a shared
+    /// mapping (which marks the page dirty), or for a write to a private
+    /// mapping a copy of it. Beyond the end of the file: SIGBUS.
+    /// Linux: do_fault() → do_read_fault() / do_cow_fault() /
+    /// do_shared_fault().
+    fn do_fault(&mut self, ctx: &mut MemCtx<'_>, vma: &Vma, va: u64, access: Access) -> Result<(), FaultError> {
+        let f = vma.file.expect("file VMA");
+        let idx = vma.page_index(va).expect("file VMA");
+        let page = ctx.pagecache.get_page(ctx.frames, ctx.phys, f.ino, idx)?;
+        if access == Access::Write && !vma.is_shared() {
+            // Linux: do_cow_fault(). The cache page stays as it was.
+            let new = ctx.frames.alloc().ok_or(FaultError::Oom)?;
+            ctx.phys.copy_frame(new, page);
+            return self.replace_pte(ctx, va, Pte::new(new, leaf_flags(vma, true))).map_err(|_| FaultError::Oom);
+        }
+        if access == Access::Write {
+            // Linux: do_shared_fault() → fault_dirty_shared_page().
+            ctx.pagecache.mark_dirty(f.ino, idx);
+        }
+        // A private mapping never writes the cache page; a shared one may
+        // once the page is dirty (or if nothing tracks dirtiness).
+        let writable = vma.is_shared() && may_write_in_place(ctx, vma, va, page);
+        ctx.frames.get(page);
+        self.replace_pte(ctx, va, Pte::new(page, leaf_flags(vma, writable))).map_err(|_| FaultError::Oom)
+    }
+
     /// Write to a present read-only page in a writable VMA.
     /// Linux: do_wp_page().
     fn do_wp_page(&mut self, ctx: &mut MemCtx<'_>, vma: &Vma, va: u64, old: Pte) -> Result<(), FaultError> {
         let frame = old.addr();
         let zero = ctx.frames.zero_frame();
+        if vma.is_shared() {
+            // Linux: wp_page_shared(): the first write to a clean shared
+            // file page dirties it.
+            if let Some(f) = vma.file {
+                ctx.pagecache.mark_dirty(f.ino, vma.page_index(va).expect("file VMA"));
+            }
+        }
         if vma.is_shared() || (frame != zero && ctx.frames.refcount(frame) == 1) {
             // Nobody else sees this frame (or everybody should): just allow
             // the write. Linux: wp_page_reuse() / wp_page_shared().
@@ -176,7 +231,7 @@ impl AddressSpace {
         let stack = *self.vmas.find_from(addr).ok_or(FaultError::MapErr)?;
         let new_start = page_floor(addr);
         let too_big = stack.end - new_start > STACK_RLIMIT;
-        if !stack.flags.contains(VmFlags::GROWSDOWN) || new_start < MMAP_MIN_ADDR || too_big {
+        if !stack.flags.contains(VmFlags::GROWSDOWN) || stack.file.is_some() || new_start < MMAP_MIN_ADDR || too_big {
             return Err(FaultError::MapErr);
         }
         if let Some(prev) = self.vmas.prev(new_start) {
@@ -329,5 +384,65 @@ mod tests {
         }
         a.user_write(&mut env.ctx(), BASE + P, &[1]).unwrap();
         finish(env, a);
+    }
+
+    /// A copy-on-write fault that cannot get its frame fails with Oom and
+    /// changes nothing: both sides still read the shared page.
+    #[test]
+    fn cow_copy_out_of_memory_changes_nothing() {
+        let (mut env, mut a) = setup(RW, 1);
+        a.user_write(&mut env.ctx(), BASE, &[1]).unwrap();
+        let mut b = a.fork(&mut env.ctx()).unwrap();
+        let f = a.pte(&env.mem, BASE).addr();
+        let before = env.frames.stats();
+        env.frames.fail_after(Some(0));
+        assert_eq!(b.user_write(&mut env.ctx(), BASE, &[2]), Err(FaultError::Oom));
+        assert_eq!(b.handle_fault(&mut env.ctx(), BASE, Access::Write), Err(FaultError::Oom));
+        env.frames.fail_after(None);
+        assert_eq!(env.frames.stats(), before);
+        assert_eq!(env.frames.refcount(f), 2);
+        assert_eq!(b.pte(&env.mem, BASE).addr(), f);
+        let mut x = [0u8];
+        b.user_read(&mut env.ctx(), BASE, &mut x).unwrap();
+        assert_eq!(x, [1]);
+        b.user_write(&mut env.ctx(), BASE, &[2]).unwrap();
+        a.user_read(&mut env.ctx(), BASE, &mut x).unwrap();
+        assert_eq!(x, [1]);
+        b.release(&mut env.ctx());
+        finish(env, a);
+    }
+
+    /// A first touch that needs three page tables and a data frame fails
+    /// at each of those allocations in turn; whatever tables it did get
+    /// belong to the address space and come back with it.
+    #[test]
+    fn demand_zero_needing_page_tables_out_of_memory() {
+        let mut env = Env::new(256);
+        for n in 0.. {
+            let mut a = env.aspace();
+            a.mmap(&mut env.ctx(), 0x7f00_0000_0000, P, RW, ANON | MAP_FIXED).unwrap();
+            let before = env.used();
+            env.frames.fail_after(Some(n));
+            let r = a.user_write(&mut env.ctx(), 0x7f00_0000_0000, &[1]);
+            env.frames.fail_after(None);
+            if r.is_ok() {
+                assert_eq!(n, 4, "3 tables and the data frame");
+                assert_eq!(env.used(), before + 4);
+                a.release(&mut env.ctx());
+                env.check_baseline();
+                break;
+            }
+            assert_eq!(r, Err(FaultError::Oom));
+            // The data frame comes first and is given back; the tables it
+            // got stay in the tree.
+            assert_eq!(env.used(), before + n.saturating_sub(1), "allocation {n}");
+            assert_eq!(a.resident_pages(), 0);
+            // A read still works once memory is back.
+            let mut x = [9u8];
+            a.user_read(&mut env.ctx(), 0x7f00_0000_0000, &mut x).unwrap();
+            assert_eq!(x, [0]);
+            a.release(&mut env.ctx());
+            env.check_baseline();
+        }
     }
 }

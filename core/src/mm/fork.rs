@@ -4,13 +4,13 @@
 //! Nothing is copied eagerly. Private pages end up read-only in both
 //! parent and child with their frame's refcount raised; the first write on
 //! either side takes a copy-on-write fault. Shared mappings stay shared:
-//! the same frames, writable on both sides.
+//! the same frames, writable on both sides, and the same page-cache object
+//! behind them, so pages either side touches later are shared too.
 
-use super::aspace::{leaf_flags, AddressSpace, MemCtx};
-use super::consts::PAGE_SIZE;
+use super::aspace::{AddressSpace, MemCtx};
 use super::pagetable::{write_pte, Pte, PteFlags};
-use super::vma::{Prot, Vma, VmFlags};
-use crate::abi::{Errno, ENOMEM};
+use super::vma::{Vma, VmFlags};
+use crate::abi::Errno;
 
 impl AddressSpace {
     /// A copy-on-write duplicate of this address space for a child.
@@ -29,7 +29,7 @@ impl AddressSpace {
         match self.copy_mappings(ctx, &mut child) {
             Ok(()) => Ok(child),
             Err(e) => {
-                child.release(&mut MemCtx { frames: ctx.frames, phys: ctx.phys, mmu: None });
+                child.release(&mut ctx.reborrow(false));
                 Err(e)
             }
         }
@@ -42,11 +42,12 @@ impl AddressSpace {
                 continue;
             }
             child.vmas.insert_unmerged(vma);
+            if let Some(f) = vma.file {
+                // Linux: get_file() on the child VMA's vm_file.
+                child.hold_object(ctx, f.ino);
+            }
             if vma.flags.contains(VmFlags::WIPEONFORK) && !vma.is_shared() {
                 continue; // the child starts with fresh zero pages
-            }
-            if vma.is_shared() {
-                self.populate_shared(ctx, &vma)?;
             }
             self.copy_page_range(ctx, child, &vma)?;
         }
@@ -57,7 +58,7 @@ impl AddressSpace {
     fn copy_page_range(&mut self, ctx: &mut MemCtx<'_>, child: &mut AddressSpace, vma: &Vma) -> Result<(), Errno> {
         let zero = ctx.frames.zero_frame();
         let private = !vma.is_shared();
-        let MemCtx { frames, phys, mmu } = ctx;
+        let MemCtx { frames, phys, mmu, .. } = ctx;
         let (phys, mmu) = (*phys, *mmu);
         self.pt.for_each_leaf(phys, vma.start, vma.end, &mut |va, slot, pte: Pte| {
             // Allocate the child's table before touching anything, so that
@@ -82,28 +83,15 @@ impl AddressSpace {
             Ok(())
         })
     }
-
-    /// Give every page of a shared mapping a frame of its own before fork,
-    /// so that parent and child, faulting later, cannot end up with
-    /// different frames. (Linux backs shared anonymous memory with a shmem
-    /// file instead; Tine has no page cache yet.)
-    fn populate_shared(&mut self, ctx: &mut MemCtx<'_>, vma: &Vma) -> Result<(), Errno> {
-        for va in (vma.start..vma.end).step_by(PAGE_SIZE as usize) {
-            if self.pt.get(ctx.phys, va).is_mapped() {
-                continue;
-            }
-            let frame = ctx.frames.alloc_zeroed(ctx.phys).ok_or(ENOMEM)?;
-            self.replace_pte(ctx, va, Pte::new(frame, leaf_flags(vma, vma.prot.contains(Prot::WRITE))))?;
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::abi::ENOMEM;
     use crate::mm::consts::*;
     use crate::mm::fault::FaultError;
+    use crate::mm::vma::Prot;
     use crate::mm::sim::Env;
     use std::vec::Vec;
 
@@ -253,8 +241,8 @@ mod tests {
     fn fork_out_of_memory_undoes_everything() {
         let mut env = Env::new(512);
         let mut a = env.aspace();
-        // Pages spread over several page tables, plus shared memory that
-        // fork has to populate.
+        // Pages spread over several page tables, plus shared memory (which
+        // fork does not populate: its object shares the untouched pages).
         for (i, base) in [0x40_0000u64, 0x4000_0000, 0x80_0000_0000, 0x7f00_0000_0000].into_iter().enumerate() {
             a.mmap(&mut env.ctx(), base, 4 * P, RW, ANON | MAP_FIXED).unwrap();
             a.user_write(&mut env.ctx(), base, &[i as u8 + 1; 3 * P as usize]).unwrap();
@@ -269,15 +257,11 @@ mod tests {
                 hog.push(env.frames.alloc().unwrap());
             }
             let before = env.frames.stats();
-            let parent_rss = a.resident_pages();
             match a.fork(&mut env.ctx()) {
                 Err(e) => {
                     assert_eq!(e, ENOMEM);
                     failures += 1;
-                    // Populated shared pages stay with the parent; nothing else
-                    // is kept.
-                    let populated = a.resident_pages() - parent_rss;
-                    assert_eq!(env.frames.stats().used, before.used + populated, "spare={spare}");
+                    assert_eq!(env.frames.stats(), before, "spare={spare}");
                     for f in hog {
                         env.frames.put(f);
                     }
@@ -299,6 +283,118 @@ mod tests {
         }
         assert!(failures > 5, "the test did not exercise partial forks");
         a.release(&mut env.ctx());
+        env.check_baseline();
+    }
+}
+
+#[cfg(test)]
+mod oom_tests {
+    use super::*;
+    use crate::abi::ENOMEM;
+    use crate::fs::pagecache;
+    use crate::fs::ramfs::RamFs;
+    use crate::mm::consts::*;
+    use crate::mm::mmap::{MapFile, MapTarget};
+    use crate::mm::sim::Env;
+    use crate::mm::vma::Prot;
+    use std::vec::Vec;
+
+    const P: u64 = PAGE_SIZE;
+    const RW: u32 = PROT_READ | PROT_WRITE;
+    const ANON: u32 = MAP_PRIVATE | MAP_ANONYMOUS;
+
+    /// Fork fails at each of its frame allocations in turn: every time it
+    /// says ENOMEM, leaves no frame and no reference behind, and the
+    /// parent still reads what it wrote and can write again (its pages,
+    /// write-protected on the way, are reused, not copied).
+    #[test]
+    fn fork_fails_cleanly_at_every_allocation() {
+        let mut env = Env::new(1024);
+        let mut fs = RamFs::new();
+        let ino = fs.create(fs.root(), b"f", 0o644, 0).unwrap();
+        fs.write_at(ino, 0, &[0x11; 2 * P as usize], 0).unwrap();
+        let mut a = env.aspace();
+        // Private pages spread over several page tables, written.
+        let private = [0x40_0000u64, 0x4000_0000, 0x80_0000_0000, 0x7f00_0000_0000];
+        for &base in &private {
+            a.mmap(&mut env.ctx(), base, 4 * P, RW, ANON | MAP_FIXED).unwrap();
+        }
+        // Read-only text filled by a loader, an untouched mapping, shared
+        // anonymous memory (one page written), a shared file mapping.
+        a.map_fixed_region(&mut env.ctx(), 0x1000_0000, 2 * P, Prot::READ | Prot::EXEC, VmFlags::empty()).unwrap();
+        a.write_forced(&mut env.ctx(), 0x1000_0000, &[0xc3; 2 * P as usize]).unwrap();
+        a.mmap(&mut env.ctx(), 0x2000_0000, 8 * P, RW, ANON | MAP_FIXED).unwrap();
+        let sh = a.mmap(&mut env.ctx(), 0, 3 * P, RW, MAP_SHARED | MAP_ANONYMOUS).unwrap();
+        {
+            let Env { frames, mem, pagecache: pc, .. } = &mut env;
+            pagecache::attach(&fs, pc, frames, mem, ino).unwrap();
+        }
+        let mf = MapFile { target: MapTarget::File(ino), readable: true, writable: true, pgoff: 0 };
+        let file = a.mmap_file(&mut env.ctx(), 0, 2 * P, RW, MAP_SHARED, &mf).unwrap();
+        a.user_write(&mut env.ctx(), file, &[0x22]).unwrap();
+        let written: Vec<u64> = private.iter().flat_map(|&b| [b, b + 2 * P]).chain([sh]).collect();
+
+        let mut value = 1u8;
+        let check = |a: &mut AddressSpace, env: &mut Env, value: u8| {
+            for &va in &written {
+                let mut b = [0u8; 2];
+                a.user_read(&mut env.ctx(), va, &mut b).unwrap();
+                assert_eq!(b, [value; 2], "at {va:#x}");
+            }
+            let mut t = [0u8];
+            a.user_read(&mut env.ctx(), 0x1000_0000 + P, &mut t).unwrap();
+            assert_eq!(t, [0xc3]);
+            a.user_read(&mut env.ctx(), file, &mut t).unwrap();
+            assert_eq!(t, [0x22]);
+        };
+        for &va in &written {
+            a.user_write(&mut env.ctx(), va, &[value; 2]).unwrap();
+        }
+
+        let mut failures = 0;
+        for n in 0.. {
+            let before = env.frames.stats();
+            let refs: Vec<u32> = written.iter().map(|&va| env.frames.refcount(a.pte(&env.mem, va).addr())).collect();
+            env.frames.fail_after(Some(n));
+            let r = a.fork(&mut env.live());
+            env.frames.fail_after(None);
+            match r {
+                Err(e) => {
+                    assert_eq!(e, ENOMEM);
+                    failures += 1;
+                    assert_eq!(env.frames.stats(), before, "fork failing at allocation {n} leaked");
+                    let now: Vec<u32> = written.iter().map(|&va| env.frames.refcount(a.pte(&env.mem, va).addr())).collect();
+                    assert_eq!(now, refs, "references left behind by allocation {n}");
+                    check(&mut a, &mut env, value);
+                    // Writing again needs no new frame: the write-protected
+                    // private pages are reused in place.
+                    value += 1;
+                    let used = env.used();
+                    for &va in &written {
+                        a.user_write(&mut env.ctx(), va, &[value; 2]).unwrap();
+                    }
+                    assert_eq!(env.used(), used);
+                }
+                Ok(mut child) => {
+                    check(&mut child, &mut env, value);
+                    for &va in &written {
+                        child.user_write(&mut env.ctx(), va, &[0xee; 2]).unwrap();
+                    }
+                    // Shared memory is shared; the rest was copied.
+                    let mut b = [0u8];
+                    a.user_read(&mut env.ctx(), sh, &mut b).unwrap();
+                    assert_eq!(b, [0xee]);
+                    a.user_read(&mut env.ctx(), private[0], &mut b).unwrap();
+                    assert_eq!(b, [value]);
+                    child.release(&mut env.ctx());
+                    break;
+                }
+            }
+        }
+        assert!(failures >= 10, "only {failures} allocations: the test did not exercise partial forks");
+        a.release(&mut env.ctx());
+        let Env { frames, mem, pagecache: pc, .. } = &mut env;
+        pagecache::reclaim(&mut fs, pc, frames, mem, 0);
         env.check_baseline();
     }
 }

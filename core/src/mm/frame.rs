@@ -60,6 +60,9 @@ pub struct FrameAllocator {
     free: Vec<u32>,
     total: usize,
     zero_frame: u64,
+    /// Fault injection: `Some(n)` lets `n` more allocations succeed, then
+    /// makes every later one fail, as if memory ran out at that point.
+    fail_after: Option<usize>,
 }
 
 impl FrameAllocator {
@@ -92,7 +95,7 @@ impl FrameAllocator {
                 free_list.push((r.first_pfn + i) as u32);
             }
         }
-        let mut fa = FrameAllocator { ranges, free: free_list, total, zero_frame: 0 };
+        let mut fa = FrameAllocator { ranges, free: free_list, total, zero_frame: 0, fail_after: None };
         let zero = fa.alloc_zeroed(phys).expect("no RAM for the zero frame");
         fa.meta_mut(zero).flags |= FrameFlags::PINNED;
         fa.zero_frame = zero;
@@ -102,12 +105,28 @@ impl FrameAllocator {
     /// Take a free frame, refcount 1, contents unspecified.
     /// Linux: alloc_page(GFP_KERNEL).
     pub fn alloc(&mut self) -> Option<u64> {
+        if let Some(n) = self.fail_after {
+            if n == 0 {
+                return None;
+            }
+            self.fail_after = Some(n - 1);
+        }
         let pfn = self.free.pop()?;
         let pa = u64::from(pfn) << PAGE_SHIFT;
         let m = self.meta_mut(pa);
         debug_assert_eq!(m.refcount, 0, "free list holds a used frame {pa:#x}");
         *m = FrameMeta { refcount: 1, flags: FrameFlags::empty() };
         Some(pa)
+    }
+
+    /// Fault injection for tests of the out-of-memory paths: with `Some(n)`,
+    /// the next `n` allocations succeed and every one after them fails
+    /// (memory is "exhausted" at that point) until `fail_after(None)`.
+    /// Linux has the same facility as CONFIG_FAIL_PAGE_ALLOC; this one is
+    /// deterministic so that a test can fail every allocation of an
+    /// operation in turn.
+    pub fn fail_after(&mut self, n: Option<usize>) {
+        self.fail_after = n;
     }
 
     /// Take a free frame filled with zeros. Linux: alloc_page(__GFP_ZERO).
@@ -260,6 +279,24 @@ mod tests {
         assert_eq!(again, pa, "LIFO reuse");
         assert_eq!(fa.flags(again), FrameFlags::empty());
         fa.put(again);
+    }
+
+    #[test]
+    fn fail_after_exhausts_memory_until_cleared() {
+        let (mem, mut fa) = two_ranges();
+        let free = fa.stats().free;
+        fa.fail_after(Some(2));
+        let a = fa.alloc().unwrap();
+        let b = fa.alloc_zeroed(&mem).unwrap();
+        assert_eq!(fa.alloc(), None);
+        assert_eq!(fa.alloc_zeroed(&mem), None, "and every one after");
+        assert_eq!(fa.stats().free, free - 2);
+        fa.fail_after(None);
+        let c = fa.alloc().unwrap();
+        for f in [a, b, c] {
+            fa.put(f);
+        }
+        assert_eq!(fa.stats().free, free);
     }
 
     #[test]

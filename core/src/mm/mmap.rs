@@ -1,10 +1,11 @@
 //! mmap, munmap, mprotect and brk on an [`AddressSpace`] (Linux: mm/mmap.c,
-//! mm/vma.c, mm/mprotect.c, arch/x86/kernel/sys_x86_64.c), for anonymous
-//! memory. File mappings are the syscall layer's business: it maps
-//! anonymous memory and fills it.
+//! mm/vma.c, mm/mprotect.c, arch/x86/kernel/sys_x86_64.c).
 //!
 //! Memory is demand-zero: nothing here allocates a data frame (except
-//! MAP_POPULATE); the first touch does, in [`super::fault`].
+//! MAP_POPULATE); the first touch does, in [`super::fault`]. A file mapping
+//! names an object of the page cache ([`crate::fs::pagecache`]), which the
+//! syscall layer has attached beforehand; shared anonymous memory gets an
+//! object of its own here.
 
 use alloc::vec::Vec;
 
@@ -12,8 +13,36 @@ use super::aspace::{leaf_flags, may_write_in_place, AddressSpace, MemCtx};
 use super::consts::*;
 use super::fault::Access;
 use super::pagetable::PteFlags;
-use super::vma::{Prot, Vma, VmFlags};
-use crate::abi::{Errno, EEXIST, EINVAL, ENOMEM, EPERM};
+use super::vma::{Prot, VmFile, Vma, VmFlags};
+use crate::abi::{Errno, EACCES, EEXIST, EINVAL, ENODEV, ENOMEM, EOPNOTSUPP, EOVERFLOW, EPERM};
+use crate::fs::ramfs::MAX_FILE_SIZE;
+
+/// What the descriptor passed to mmap refers to, as the syscall layer
+/// found it: the part of Linux's `struct file` that do_mmap() looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MapFile {
+    pub target: MapTarget,
+    /// The descriptor is open for reading (FMODE_READ).
+    pub readable: bool,
+    /// The descriptor is open for writing (FMODE_WRITE).
+    pub writable: bool,
+    /// The offset in pages (the syscall's byte offset, page aligned, >> 12).
+    pub pgoff: u64,
+}
+
+/// Which kind of object a [`MapFile`] maps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapTarget {
+    /// A regular file, attached to the page cache
+    /// ([`crate::fs::pagecache::attach`]) by the caller.
+    File(u64),
+    /// /dev/zero: anonymous memory, shared or private as asked.
+    /// Linux: mmap_zero().
+    Zero,
+    /// A file without an mmap operation (pipe, terminal, directory,
+    /// /dev/null): ENODEV once the access checks pass.
+    NoMmap,
+}
 
 impl AddressSpace {
     /// Map anonymous memory; returns its address. `prot` and `flags` are
@@ -26,6 +55,22 @@ impl AddressSpace {
     /// mapping; EINVAL unless exactly one of MAP_SHARED / MAP_PRIVATE
     /// (anonymous memory does not take MAP_SHARED_VALIDATE).
     pub fn mmap(&mut self, ctx: &mut MemCtx<'_>, addr: u64, len: u64, prot: u32, flags: u32) -> Result<u64, Errno> {
+        self.do_mmap(ctx, addr, len, prot, flags, None)
+    }
+
+    /// Map `file` (the descriptor's object) at page offset `file.pgoff`.
+    /// Besides [`mmap`](Self::mmap)'s errors, after the address checks as
+    /// in Linux: EOVERFLOW when the end lies beyond the largest file;
+    /// EOPNOTSUPP for MAP_SHARED_VALIDATE with a flag it does not know;
+    /// EACCES for a shared writable mapping of a descriptor not open for
+    /// writing, or any mapping of one not open for reading; ENODEV for
+    /// something that cannot be mapped; EINVAL for MAP_GROWSDOWN.
+    /// Linux: do_mmap() with a file.
+    pub fn mmap_file(&mut self, ctx: &mut MemCtx<'_>, addr: u64, len: u64, prot: u32, flags: u32, file: &MapFile) -> Result<u64, Errno> {
+        self.do_mmap(ctx, addr, len, prot, flags, Some(file))
+    }
+
+    fn do_mmap(&mut self, ctx: &mut MemCtx<'_>, addr: u64, len: u64, prot: u32, flags: u32, file: Option<&MapFile>) -> Result<u64, Errno> {
         if len == 0 {
             return Err(EINVAL);
         }
@@ -45,20 +90,66 @@ impl AddressSpace {
             return Err(EEXIST);
         }
         let mut vm_flags = VmFlags::empty();
-        if flags & MAP_ANONYMOUS != 0 {
-            vm_flags |= VmFlags::ANONYMOUS;
-        }
         if flags & MAP_GROWSDOWN != 0 {
             vm_flags |= VmFlags::GROWSDOWN;
         }
-        match flags & MAP_TYPE {
-            MAP_SHARED if vm_flags.contains(VmFlags::GROWSDOWN) => return Err(EINVAL),
-            MAP_SHARED => vm_flags |= VmFlags::SHARED,
-            MAP_PRIVATE => {}
-            _ => return Err(EINVAL),
+        let mut backing = None;
+        match file {
+            None => {
+                if flags & MAP_ANONYMOUS != 0 {
+                    vm_flags |= VmFlags::ANONYMOUS;
+                }
+                match flags & MAP_TYPE {
+                    MAP_SHARED if vm_flags.contains(VmFlags::GROWSDOWN) => return Err(EINVAL),
+                    MAP_SHARED => vm_flags |= VmFlags::SHARED,
+                    MAP_PRIVATE => {}
+                    _ => return Err(EINVAL),
+                }
+            }
+            Some(f) => {
+                // Linux: file_mmap_ok(), with tmpfs's s_maxbytes.
+                if let MapTarget::File(_) = f.target {
+                    if len > MAX_FILE_SIZE || f.pgoff > (MAX_FILE_SIZE - len) >> PAGE_SHIFT {
+                        return Err(EOVERFLOW);
+                    }
+                }
+                match flags & MAP_TYPE {
+                    ty @ (MAP_SHARED | MAP_SHARED_VALIDATE) => {
+                        // MAP_SHARED ignores flags it does not know, for
+                        // compatibility; MAP_SHARED_VALIDATE refuses them.
+                        if ty == MAP_SHARED_VALIDATE && flags & !LEGACY_MAP_MASK != 0 {
+                            return Err(EOPNOTSUPP);
+                        }
+                        if prot & PROT_WRITE != 0 && !f.writable {
+                            return Err(EACCES);
+                        }
+                        vm_flags |= VmFlags::SHARED;
+                        if !f.writable {
+                            vm_flags |= VmFlags::NO_MAYWRITE;
+                        }
+                    }
+                    MAP_PRIVATE => {}
+                    _ => return Err(EINVAL),
+                }
+                if !f.readable {
+                    return Err(EACCES);
+                }
+                if f.target == MapTarget::NoMmap {
+                    return Err(ENODEV);
+                }
+                if vm_flags.contains(VmFlags::GROWSDOWN) {
+                    return Err(EINVAL);
+                }
+                match f.target {
+                    MapTarget::File(ino) => backing = Some(VmFile { ino, pgoff: f.pgoff }),
+                    // Linux: mmap_zero(): shmem_zero_setup() when shared,
+                    // else vma_set_anonymous().
+                    _ => vm_flags |= VmFlags::ANONYMOUS,
+                }
+            }
         }
-        let vma = Vma { start: addr, end: addr + len, prot: Prot::from_bits_truncate(prot), flags: vm_flags };
-        self.map_region(ctx, vma);
+        let vma = Vma { start: addr, end: addr + len, prot: Prot::from_bits_truncate(prot), flags: vm_flags, file: backing };
+        let vma = self.map_region(ctx, vma);
         if flags & MAP_POPULATE != 0 && flags & MAP_NONBLOCK == 0 {
             self.populate(ctx, vma);
         }
@@ -78,7 +169,7 @@ impl AddressSpace {
         if hi > TASK_SIZE {
             return Err(ENOMEM);
         }
-        self.map_region(ctx, Vma { start: lo, end: hi, prot, flags });
+        self.map_region(ctx, Vma { start: lo, end: hi, prot, flags, file: None });
         Ok(())
     }
 
@@ -101,7 +192,8 @@ impl AddressSpace {
     /// Linux: do_mprotect_pkey() → mprotect_fixup() → change_protection().
     ///
     /// Like Linux, a hole gives ENOMEM, but only after the VMAs before the
-    /// hole have been changed.
+    /// hole have been changed; so does EACCES for PROT_WRITE on a shared
+    /// mapping of a descriptor opened read-only.
     pub fn mprotect(&mut self, ctx: &mut MemCtx<'_>, start: u64, len: u64, prot: u32) -> Result<(), Errno> {
         let grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
         let prot = prot & !grows;
@@ -144,9 +236,15 @@ impl AddressSpace {
                 break;
             }
             reached = v.end.min(end);
-            pieces.push((v.start.max(start), reached));
+            pieces.push((v.start.max(start), reached, v.flags.contains(VmFlags::NO_MAYWRITE)));
         }
-        for (lo, hi) in pieces {
+        for (lo, hi, no_maywrite) in pieces {
+            // Linux: the VM_MAY* check in do_mprotect_pkey()'s loop: a
+            // shared mapping of a read-only descriptor never gets write
+            // access, and the VMAs before it keep their new protection.
+            if no_maywrite && new_prot.contains(Prot::WRITE) {
+                return Err(EACCES);
+            }
             self.change_protection(ctx, lo, hi, new_prot);
         }
         if reached < end {
@@ -187,7 +285,7 @@ impl AddressSpace {
         }
         // Linux: do_brk_flags(), which extends the existing heap VMA; the
         // merge in insert() does the same.
-        self.vmas.insert(Vma { start: oldbrk, end: newbrk, prot: Prot::RW, flags: VmFlags::ANONYMOUS });
+        self.vmas.insert(Vma { start: oldbrk, end: newbrk, prot: Prot::RW, flags: VmFlags::ANONYMOUS, file: None });
         self.brk = new;
         new
     }
@@ -245,17 +343,40 @@ impl AddressSpace {
             .ok_or(ENOMEM)
     }
 
-    /// Install `vma`, replacing any mappings (and pages) it overlaps.
-    /// Linux: mmap_region().
-    fn map_region(&mut self, ctx: &mut MemCtx<'_>, vma: Vma) {
-        self.unmap_range(ctx, vma.start, vma.end);
+    /// Install `vma`, replacing any mappings (and pages) it overlaps; a
+    /// shared anonymous mapping gets a new shared-memory object. Returns
+    /// the VMA as installed. Linux: mmap_region() (shmem_zero_setup()).
+    fn map_region(&mut self, ctx: &mut MemCtx<'_>, mut vma: Vma) -> Vma {
+        if vma.is_shared() && vma.file.is_none() {
+            let key = ctx.pagecache.create_shmem(vma.size());
+            vma.file = Some(VmFile { ino: key, pgoff: 0 });
+        }
+        let removed = self.unmap_vmas(ctx, vma.start, vma.end);
         self.vmas.insert(vma);
+        if let Some(f) = vma.file {
+            self.hold_object(ctx, f.ino);
+        }
+        // After the new VMA holds its object, so that remapping the same
+        // object never drops its last user in between.
+        self.release_unmapped_objects(ctx, removed);
+        vma
     }
 
+    /// Unmap `[start, end)`: VMAs, pages and page-cache references.
     pub(super) fn unmap_range(&mut self, ctx: &mut MemCtx<'_>, start: u64, end: u64) {
+        let removed = self.unmap_vmas(ctx, start, end);
+        self.release_unmapped_objects(ctx, removed);
+    }
+
+    /// Remove the VMAs and pages of `[start, end)`; returns the page-cache
+    /// objects the removed VMAs mapped. Linux: do_vmi_align_munmap().
+    fn unmap_vmas(&mut self, ctx: &mut MemCtx<'_>, start: u64, end: u64) -> Vec<u64> {
+        let mut objects = Vec::new();
         for v in self.vmas.remove_range(start, end) {
             self.zap(ctx, v.start, v.end);
+            objects.extend(v.file_key());
         }
+        objects
     }
 
     /// Set the protection of `[lo, hi)`, which lies inside one VMA, and of
@@ -265,7 +386,7 @@ impl AddressSpace {
         let vma = *self.vmas.find(lo).expect("VMA vanished");
         let ctx = &*ctx;
         let _ = self.pt.for_each_leaf::<()>(ctx.phys, lo, hi, &mut |va, slot, old| {
-            let mut flags = leaf_flags(&vma, may_write_in_place(ctx.frames, &vma, old.addr()));
+            let mut flags = leaf_flags(&vma, may_write_in_place(ctx, &vma, va, old.addr()));
             if flags.contains(PteFlags::PRESENT) {
                 flags |= old.flags() & (PteFlags::ACCESSED | PteFlags::DIRTY);
             }

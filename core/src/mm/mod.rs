@@ -5,17 +5,20 @@
 //! - [`vma`]: mappings (`vm_area_struct`).
 //! - [`aspace`]: the address space (`mm_struct`), with its operations in
 //!   [`mmap`](mod@mmap) (mmap/munmap/mprotect/brk), [`fault`] (demand zero,
-//!   copy-on-write), [`fork`](mod@fork) (dup_mmap) and [`uaccess`]
-//!   (copy_{from,to}_user).
+//!   copy-on-write, file pages), [`madvise`](mod@madvise), [`fork`](mod@fork)
+//!   (dup_mmap) and [`uaccess`] (copy_{from,to}_user).
 //!
-//! Every operation takes a [`MemCtx`]: the frame allocator, physical memory
-//! and, when the address space is the live one, the MMU to flush.
+//! Every operation takes a [`MemCtx`]: the frame allocator, physical memory,
+//! the page cache ([`crate::fs::pagecache`]) that file and shared mappings
+//! fault from, and, when the address space is the live one, the MMU to
+//! flush.
 
 pub mod aspace;
 pub mod consts;
 pub mod fault;
 pub mod fork;
 pub mod frame;
+pub mod madvise;
 pub mod mmap;
 pub mod pagetable;
 pub mod uaccess;
@@ -29,5 +32,6 @@ mod model_tests;
 pub use aspace::{AddressSpace, MemCtx};
 pub use fault::{Access, FaultError};
 pub use frame::{FrameAllocator, FrameFlags, FrameStats};
+pub use mmap::{MapFile, MapTarget};
 pub use pagetable::{PageTable, Pte, PteFlags};
-pub use vma::{Prot, Vma, VmFlags};
+pub use vma::{Prot, VmFile, Vma, VmFlags};

@@ -10,6 +10,7 @@ use super::aspace::{AddressSpace, MemCtx};
 use super::consts::PAGE_SIZE;
 use super::frame::{FrameAllocator, FrameStats};
 use super::pagetable::Pte;
+use crate::fs::pagecache::PageCache;
 use crate::machine::{Mmu, PhysMem};
 
 /// Byte that fresh simulated RAM is filled with, so that code relying on
@@ -117,6 +118,7 @@ pub struct Env {
     pub mem: SimMem,
     pub mmu: SimMmu,
     pub frames: FrameAllocator,
+    pub pagecache: PageCache,
     pub kernel_root: u64,
     pub baseline: FrameStats,
 }
@@ -135,17 +137,17 @@ impl Env {
             mem.write_u64(kernel_root + i * 8, KERNEL_PML4E + (i << 12));
         }
         let baseline = fa.stats();
-        Env { mem, mmu: SimMmu::default(), frames: fa, kernel_root, baseline }
+        Env { mem, mmu: SimMmu::default(), frames: fa, pagecache: PageCache::new(), kernel_root, baseline }
     }
 
     /// A context for an address space that is not the live one.
     pub fn ctx(&mut self) -> MemCtx<'_> {
-        MemCtx { frames: &mut self.frames, phys: &self.mem, mmu: None }
+        MemCtx { frames: &mut self.frames, phys: &self.mem, mmu: None, pagecache: &mut self.pagecache }
     }
 
     /// A context for the live address space: TLB flushes are recorded.
     pub fn live(&mut self) -> MemCtx<'_> {
-        MemCtx { frames: &mut self.frames, phys: &self.mem, mmu: Some(&self.mmu) }
+        MemCtx { frames: &mut self.frames, phys: &self.mem, mmu: Some(&self.mmu), pagecache: &mut self.pagecache }
     }
 
     pub fn check_accounting(&self) {
@@ -153,9 +155,11 @@ impl Env {
         assert_eq!(s.free + s.used, s.total);
     }
 
-    /// Everything handed out since construction has come back.
+    /// Everything handed out since construction has come back, and the
+    /// page cache is empty.
     pub fn check_baseline(&self) {
         self.check_accounting();
+        assert_eq!(self.pagecache.object_count(), 0, "page-cache objects left behind");
         assert_eq!(self.frames.stats(), self.baseline, "frames leaked or over-freed");
     }
 

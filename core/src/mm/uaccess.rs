@@ -133,6 +133,9 @@ impl AddressSpace {
     /// get_user_pages().
     fn own_page(&mut self, ctx: &mut MemCtx<'_>, vma: &Vma, va: u64) -> Result<u64, Errno> {
         let old = self.pt.get(ctx.phys, va);
+        if let Some(f) = vma.file {
+            return self.own_file_page(ctx, vma, va, old, f.ino);
+        }
         let zero = ctx.frames.zero_frame();
         let has_data = old.is_mapped() && old.addr() != zero;
         if has_data && (vma.is_shared() || ctx.frames.refcount(old.addr()) == 1) {
@@ -144,6 +147,39 @@ impl AddressSpace {
             ctx.frames.alloc_zeroed(ctx.phys)
         }
         .ok_or(ENOMEM)?;
+        self.replace_pte(ctx, va, Pte::new(frame, leaf_flags(vma, vma.prot.contains(Prot::WRITE))))?;
+        Ok(frame)
+    }
+
+    /// [`own_page`](Self::own_page) for a page-cache backed VMA: the cache
+    /// page itself (marked dirty) in a shared mapping, a private copy of it
+    /// in a private one. EFAULT beyond the end of the file.
+    fn own_file_page(&mut self, ctx: &mut MemCtx<'_>, vma: &Vma, va: u64, old: Pte, key: u64) -> Result<u64, Errno> {
+        let idx = vma.page_index(va).expect("file VMA");
+        if vma.is_shared() {
+            let page = if old.is_mapped() {
+                old.addr()
+            } else {
+                let page = ctx.pagecache.get_page(ctx.frames, ctx.phys, key, idx).map_err(FaultError::errno)?;
+                ctx.frames.get(page);
+                // Read-only until a write fault: the PTE's rights follow
+                // the VMA, not this forced write.
+                self.replace_pte(ctx, va, Pte::new(page, leaf_flags(vma, false)))?;
+                page
+            };
+            ctx.pagecache.mark_dirty(key, idx);
+            return Ok(page);
+        }
+        if old.is_mapped() && ctx.frames.refcount(old.addr()) == 1 {
+            return Ok(old.addr()); // already a private copy
+        }
+        let src = if old.is_mapped() {
+            old.addr()
+        } else {
+            ctx.pagecache.get_page(ctx.frames, ctx.phys, key, idx).map_err(FaultError::errno)?
+        };
+        let frame = ctx.frames.alloc().ok_or(ENOMEM)?;
+        ctx.phys.copy_frame(frame, src);
         self.replace_pte(ctx, va, Pte::new(frame, leaf_flags(vma, vma.prot.contains(Prot::WRITE))))?;
         Ok(frame)
     }
@@ -265,5 +301,44 @@ mod tests {
         assert_eq!(x, [0xff]);
         b.release(&mut env.ctx());
         finish(env, a);
+    }
+
+    /// What exec does to a new address space (mmap the segments, fill them
+    /// with forced writes, map and fill the stack), failing at each frame
+    /// allocation in turn: ENOMEM, and releasing the half-built address
+    /// space gives every frame back, as exec's error path relies on.
+    #[test]
+    fn exec_style_loading_out_of_memory_leaks_nothing() {
+        let mut env = Env::new(256);
+        let text: Vec<u8> = (0..10_000u32).map(|i| i as u8).collect();
+        let load = |a: &mut AddressSpace, c: &mut MemCtx<'_>| -> Result<(), Errno> {
+            a.mmap(c, 0x40_0000, 3 * P, PROT_READ | PROT_EXEC, ANON | MAP_FIXED)?;
+            a.write_forced(c, 0x40_0000, &text)?;
+            a.mmap(c, 0x60_3000, 3 * P, PROT_READ | PROT_WRITE, ANON | MAP_FIXED)?;
+            a.write_forced(c, 0x60_3100, &text[..5000])?;
+            a.mmap(c, STACK_TOP - 32 * P, 32 * P, PROT_READ | PROT_WRITE, ANON | MAP_FIXED | MAP_GROWSDOWN)?;
+            a.write_forced(c, STACK_TOP - 100, b"argv0\0env=1\0")?;
+            a.write_u64(c, STACK_TOP - 2 * P, 3)
+        };
+        for n in 0.. {
+            let mut a = env.aspace();
+            env.frames.fail_after(Some(n));
+            let r = load(&mut a, &mut env.ctx());
+            env.frames.fail_after(None);
+            let done = r.is_ok();
+            if !done {
+                assert_eq!(r, Err(ENOMEM), "allocation {n}");
+            } else {
+                let mut b = [0u8; 5];
+                a.copy_from_user(&mut env.ctx(), 0x40_0000 + 9000, &mut b).unwrap();
+                assert_eq!(b, text[9000..9005]);
+            }
+            a.release(&mut env.ctx());
+            env.check_baseline();
+            if done {
+                assert!(n > 8);
+                break;
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use bitflags::bitflags;
 
-use super::consts::{PROT_EXEC, PROT_READ, PROT_WRITE, STACK_GUARD_GAP};
+use super::consts::{PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_GUARD_GAP};
 
 bitflags! {
     /// Access a mapping allows. Linux: VM_READ / VM_WRITE / VM_EXEC, which
@@ -45,7 +45,24 @@ bitflags! {
         const DONTFORK = 1 << 3;
         /// madvise(MADV_WIPEONFORK): the child gets fresh zero pages.
         const WIPEONFORK = 1 << 4;
+        /// The mapping may never become writable: a MAP_SHARED mapping of
+        /// a file descriptor not open for writing. Linux: VM_MAYWRITE
+        /// clear (Tine keeps the inverse so that the usual case is empty).
+        const NO_MAYWRITE = 1 << 5;
     }
+}
+
+/// What backs a mapping that is not plain anonymous memory: an object in
+/// the page cache and the page of it the mapping starts at. Linux: the
+/// `vm_file` and `vm_pgoff` of a VMA.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VmFile {
+    /// The page-cache key: an inode number for a file, or the id of the
+    /// anonymous shared-memory object behind MAP_SHARED | MAP_ANONYMOUS
+    /// (see [`crate::fs::pagecache`]).
+    pub ino: u64,
+    /// The page of the object at the VMA's start. Linux: vm_pgoff.
+    pub pgoff: u64,
 }
 
 /// One mapping `[start, end)`, page aligned. Linux: `vm_area_struct`.
@@ -55,6 +72,8 @@ pub struct Vma {
     pub end: u64,
     pub prot: Prot,
     pub flags: VmFlags,
+    /// The object mapped, if any; `None` for private anonymous memory.
+    pub file: Option<VmFile>,
 }
 
 impl Vma {
@@ -71,6 +90,17 @@ impl Vma {
         self.flags.contains(VmFlags::SHARED)
     }
 
+    /// The page of the backing object that `va` (inside the VMA) maps.
+    /// Linux: linear_page_index().
+    pub fn page_index(&self, va: u64) -> Option<u64> {
+        self.file.map(|f| f.pgoff + (va - self.start) / PAGE_SIZE)
+    }
+
+    /// The backing object's key, if any.
+    pub fn file_key(&self) -> Option<u64> {
+        self.file.map(|f| f.ino)
+    }
+
     /// Linux: vm_start_gap(). Nothing may be placed within the guard gap
     /// below a stack, so that it can grow and still hit a guard.
     pub fn start_gap(&self) -> u64 {
@@ -81,10 +111,16 @@ impl Vma {
         }
     }
 
-    /// Whether `next`, starting where this ends, can join it into one VMA.
-    /// Linux: can_vma_merge_after(), for anonymous memory.
+    /// Whether `next`, starting where this ends, can join it into one VMA:
+    /// same rights and flags, and the same object at contiguous offsets.
+    /// Linux: can_vma_merge_after().
     fn can_merge(&self, next: &Vma) -> bool {
-        self.end == next.start && self.prot == next.prot && self.flags == next.flags
+        let file_ok = match (self.file, next.file) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.ino == b.ino && a.pgoff + self.size() / PAGE_SIZE == b.pgoff,
+            _ => false,
+        };
+        self.end == next.start && self.prot == next.prot && self.flags == next.flags && file_ok
     }
 }
 
@@ -145,7 +181,8 @@ impl VmaMap {
         if let Some(v) = self.find(addr).copied() {
             if v.start < addr {
                 self.map.get_mut(&v.start).unwrap().end = addr;
-                self.map.insert(addr, Vma { start: addr, ..v });
+                let file = v.file.map(|f| VmFile { pgoff: f.pgoff + (addr - v.start) / PAGE_SIZE, ..f });
+                self.map.insert(addr, Vma { start: addr, file, ..v });
             }
         }
     }
@@ -196,6 +233,7 @@ impl VmaMap {
     pub fn extend_down(&mut self, old_start: u64, new_start: u64) {
         let mut v = self.map.remove(&old_start).expect("no VMA to extend");
         debug_assert!(new_start < v.start && !self.intersects(new_start, v.start));
+        debug_assert!(v.file.is_none(), "only anonymous stacks grow");
         v.start = new_start;
         self.map.insert(new_start, v);
     }
@@ -263,13 +301,12 @@ impl VmaMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mm::consts::PAGE_SIZE;
     use std::vec;
 
     const P: u64 = PAGE_SIZE;
 
     fn anon(start: u64, end: u64, prot: Prot) -> Vma {
-        Vma { start, end, prot, flags: VmFlags::ANONYMOUS }
+        Vma { start, end, prot, flags: VmFlags::ANONYMOUS, file: None }
     }
 
     fn layout(m: &VmaMap) -> Vec<(u64, u64, Prot)> {
@@ -310,6 +347,31 @@ mod tests {
     }
 
     #[test]
+    fn file_vmas_split_with_offsets_and_merge_only_when_contiguous() {
+        let file = |start: u64, end: u64, pgoff: u64| Vma {
+            start,
+            end,
+            prot: Prot::READ,
+            flags: VmFlags::empty(),
+            file: Some(VmFile { ino: 7, pgoff }),
+        };
+        let mut m = VmaMap::new();
+        m.insert(file(10 * P, 20 * P, 100));
+        m.split_at(13 * P);
+        assert_eq!(m.find(15 * P).unwrap().file, Some(VmFile { ino: 7, pgoff: 103 }));
+        assert_eq!(m.find(15 * P).unwrap().page_index(15 * P), Some(105));
+        m.update(10 * P, 20 * P, |_| {});
+        assert_eq!(m.len(), 1, "contiguous pieces of one file merge back");
+        // The same file at a different offset, or another file, does not.
+        m.insert(file(20 * P, 21 * P, 0));
+        m.insert(Vma { file: Some(VmFile { ino: 8, pgoff: 111 }), ..file(21 * P, 22 * P, 0) });
+        m.insert(file(9 * P, 10 * P, 99));
+        assert_eq!(m.len(), 3);
+        assert_eq!(m.find(9 * P).unwrap().end, 20 * P);
+        assert!(!anon(22 * P, 23 * P, Prot::READ).can_merge(&file(23 * P, 24 * P, 0)));
+    }
+
+    #[test]
     fn gap_searches() {
         let mut m = VmaMap::new();
         m.insert(anon(100 * P, 110 * P, Prot::RW));
@@ -328,7 +390,7 @@ mod tests {
     fn stack_guard_gap_is_kept_free() {
         let mut m = VmaMap::new();
         let top = 1000 * P;
-        m.insert(Vma { start: top - 10 * P, end: top, prot: Prot::RW, flags: VmFlags::ANONYMOUS | VmFlags::GROWSDOWN });
+        m.insert(Vma { start: top - 10 * P, end: top, prot: Prot::RW, flags: VmFlags::ANONYMOUS | VmFlags::GROWSDOWN, file: None });
         let below = top - 10 * P - STACK_GUARD_GAP;
         assert_eq!(m.gap_topdown(P, 0, top), Some(below - P));
         assert_eq!(m.gap_topdown(P, 0, top - 12 * P), Some(below - P), "stack above the search window");

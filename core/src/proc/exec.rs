@@ -15,7 +15,7 @@ use crate::mm::consts::{MAP_ANONYMOUS, MAP_FIXED, MAP_GROWSDOWN, MAP_PRIVATE, PR
 use crate::proc::kstack::FpuState;
 use crate::fs::ramfs::Ino;
 use crate::fs::Lookup;
-use crate::proc::{Pid, SigAction};
+use crate::proc::{Pid, SigAction, TaskState};
 
 /// The top of the user stack (Linux: STACK_TOP = TASK_SIZE, without
 /// randomisation).
@@ -175,7 +175,7 @@ fn bprm_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, mut ino: Ino, filena
     let mut script_name = filename.clone();
     let mut depth = 0;
     loop {
-        let image = k.fs.read_all(ino)?;
+        let image = k.file_read_all(ino)?;
         let Some(script) = parse_shebang(&image) else {
             let exe = absolute_path(k, pid, &script_name);
             return exec_image(k, pid, regs, &image, exe, &filename, args);
@@ -330,7 +330,9 @@ fn setup_stack(
         (AT_EUID, cred.euid as u64),
         (AT_GID, cred.gid as u64),
         (AT_EGID, cred.egid as u64),
-        (AT_SECURE, 0),
+        // Linux (commoncap): a program run with effective ids other than
+        // the real ones runs in secure mode.
+        (AT_SECURE, (cred.euid != cred.uid || cred.egid != cred.gid) as u64),
         (AT_RANDOM, random_at),
         (AT_HWCAP2, 0),
         (AT_EXECFN, execfn_at),
@@ -361,7 +363,13 @@ fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, image: &[u8], exe_pat
     let stack_limit = k.signals.get(k.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
     let (aspace, entry, sp) = build_mm(k, image, filename, &args, stack_limit)?;
 
-    // Point of no return (Linux: begin_new_exec()).
+    // Point of no return (Linux: begin_new_exec()). From here on the old
+    // program is gone whatever happens.
+    let pid = de_thread(k, pid);
+    // Linux: exec_mm_release(): robust futexes and the CLEARTID word of the
+    // old program, while its memory is still ours.
+    k.exit_robust_list(pid);
+    k.clear_child_tid(pid);
     let new_mm = k.mms.insert(aspace);
     let old_mm = core::mem::replace(&mut k.tasks.get_mut(&pid).expect("task").mm, new_mm);
     if k.current == Some(pid) {
@@ -369,18 +377,38 @@ fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, image: &[u8], exe_pat
         k.m.mmu.activate(k.mms.get(new_mm).root());
     }
     k.put_mm(old_mm);
+    // The vfork parent may run again: we no longer use its memory.
+    k.complete_vfork_done(pid);
+    // A descriptor table or handler table shared with another process
+    // (CLONE_FILES, CLONE_SIGHAND without CLONE_THREAD) is copied first,
+    // so that closing and resetting here do not reach into the other
+    // (Linux: unshare_files(), and de_thread()'s sighand copy).
+    unshare_files(k, pid);
     k.close_on_exec(pid);
-    // Caught signals go back to the default; ignored ones stay ignored
-    // (Linux: flush_signal_handlers()).
+    let hand = k.tasks[&pid].sighand;
+    if k.sighands.users(hand) > 1 {
+        let copy = k.sighands.get(hand).clone();
+        let _ = k.sighands.put(hand);
+        let new = k.sighands.insert(copy);
+        k.tasks.get_mut(&pid).expect("task").sighand = new;
+    }
+    // Caught signals go back to the default; ignored ones stay ignored;
+    // flags, mask and restorer are cleared for all (Linux:
+    // flush_signal_handlers()).
     let hand = k.tasks[&pid].sighand;
     for a in k.sighands.get_mut(hand).action.iter_mut() {
-        if a.handler != SIG_IGN {
-            *a = SigAction::default();
-        }
+        let handler = if a.handler == SIG_IGN { SIG_IGN } else { SIG_DFL };
+        *a = SigAction { handler, ..SigAction::default() };
     }
     let t = k.tasks.get_mut(&pid).expect("task");
     t.cmdline = args.argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
     t.did_exec = true;
+    // Linux: the saved and fs ids follow the effective ones at exec
+    // (commit_creds() of the new program's credentials).
+    t.cred.suid = t.cred.euid;
+    t.cred.fsuid = t.cred.euid;
+    t.cred.sgid = t.cred.egid;
+    t.cred.fsgid = t.cred.egid;
     t.exe = String::from_utf8_lossy(&exe_path).into_owned();
     let base = filename.rsplit(|&b| b == b'/').next().unwrap_or(filename);
     t.comm = base[..base.len().min(15)].to_vec();
@@ -394,4 +422,58 @@ fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, image: &[u8], exe_pat
         k.load_fs = Some(0);
     }
     Ok(0)
+}
+
+/// Give task `pid` a descriptor table of its own if it shares one
+/// (Linux: unshare_files()).
+fn unshare_files(k: &mut Kernel, pid: Pid) {
+    let id = k.tasks[&pid].files;
+    if k.fdtables.users(id) < 2 {
+        return;
+    }
+    let table = k.fdtables.get(id).clone();
+    for (_, fd) in table.iter() {
+        k.files.get_ref(fd.file);
+    }
+    let new = k.fdtables.insert(table);
+    k.tasks.get_mut(&pid).expect("task").files = new;
+    k.put_files(id);
+}
+
+/// Linux: de_thread(). The exec'ing thread becomes the only thread of its
+/// process: every other thread is ended at once (none of them is running:
+/// there is one CPU), and if the caller was not the leader it takes over
+/// the leader's PID, parent and children, so the process keeps its PID.
+/// Returns the caller's TID from now on.
+fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
+    let tgid = k.tasks[&pid].tgid;
+    let others: Vec<Pid> = k.tasks.values().filter(|t| t.tgid == tgid && t.tid != pid && t.state != TaskState::Dead).map(|t| t.tid).collect();
+    if others.is_empty() {
+        return pid;
+    }
+    for &t in &others {
+        k.zap_thread(t, pid);
+    }
+    if pid == tgid {
+        return pid;
+    }
+    // Take over the leader: its PID, its parent, its place in the tree.
+    let leader = k.tasks.remove(&tgid).expect("thread-group leader");
+    let mut me = k.tasks.remove(&pid).expect("task");
+    me.tid = tgid;
+    me.parent = leader.parent;
+    me.exit_signal = SIGCHLD;
+    me.start_ns = leader.start_ns;
+    me.children.extend(leader.children.iter().copied());
+    for &c in &me.children {
+        if let Some(ct) = k.tasks.get_mut(&c) {
+            ct.parent = tgid;
+        }
+    }
+    k.tasks.insert(tgid, me);
+    k.pids.put(pid);
+    if k.current == Some(pid) {
+        k.current = Some(tgid);
+    }
+    tgid
 }

@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 
 use crate::abi::{SA_NOCLDWAIT, SIGCHLD, SIGKILL, SIG_IGN};
 use crate::kernel::Kernel;
+use crate::signal::SigInfo;
 use crate::proc::kstack::KSTACK_BYTES;
 use crate::proc::{MmId, Pid, TaskState};
 
@@ -25,6 +26,8 @@ impl Kernel {
         if let Some(aspace) = self.mms.put(mm) {
             let mut ctx = self.mem_ctx(false);
             aspace.release(&mut ctx);
+            // File pages nobody maps any more go back to the file.
+            self.reclaim_page_cache();
         }
     }
 
@@ -66,8 +69,23 @@ impl Kernel {
             return;
         }
         self.tasks.get_mut(&pid).expect("task").clear_child_tid = 0;
-        let _ = self.copy_out(addr, &0u32.to_le_bytes());
-        // The futex wake of one waiter on `addr` comes with futex(2).
+        if self.copy_out(addr, &0u32.to_le_bytes()).is_ok() {
+            self.futex_wake_addr(addr, 1);
+        }
+    }
+
+    /// Release a vfork parent: its child has exec'd or is exiting
+    /// (Linux: complete_vfork_done()).
+    pub fn complete_vfork_done(&mut self, child: Pid) {
+        let Some(parent) = self.tasks.get_mut(&child).and_then(|t| t.vfork_parent.take()) else { return };
+        if let Some(p) = self.tasks.get_mut(&parent) {
+            if let Some((c, done)) = p.vfork_wait.as_mut() {
+                if *c == child {
+                    *done = true;
+                }
+            }
+            self.wake(parent);
+        }
     }
 
     /// Close the close-on-exec descriptors of `pid` (Linux: do_close_on_exec()).
@@ -111,7 +129,12 @@ impl Kernel {
             }
         }
         if sig != 0 {
-            self.send_signal_process(ptgid, sig);
+            let t = &self.tasks[&pid];
+            let status = self.signals.get(t.signal).group_exit.unwrap_or(t.exit_code);
+            let r = crate::proc::wait::WaitResult { pid: t.tgid, uid: t.cred.uid, status, utime_ns: 0, stime_ns: 0 };
+            let (code, st) = r.cause_and_status();
+            let info = SigInfo { signo: sig, code, pid: t.tgid, uid: t.cred.uid, status: st };
+            self.send_signal_process(ptgid, info);
         }
         self.wake_all(super::WaitReason::ChildExit { tgid: ptgid });
         autoreap
@@ -169,7 +192,7 @@ impl Kernel {
                 r.children.insert(child);
             }
             if pdeathsig != 0 {
-                self.send_signal_thread(child, pdeathsig);
+                self.send_signal_thread(child, SigInfo { signo: pdeathsig, ..Default::default() });
             }
             // A zombie is reported again to its new parent, which may
             // reap it at once (Linux: reparent_leader()).
@@ -185,12 +208,25 @@ impl Kernel {
         self.forget_original_parent(pid);
         let t = self.tasks.get_mut(&pid).expect("task");
         t.state = TaskState::Zombie;
+        let (leader, tgid) = (t.is_leader(), t.tgid);
         // Threads other than the leader are never waited for (Linux:
-        // exit_signal -1 for CLONE_THREAD children).
-        let autoreap = if t.is_leader() { self.notify_parent(pid) } else { true };
+        // exit_signal -1 for CLONE_THREAD children). A leader is reported
+        // only once its whole group has gone (Linux: delay_group_leader()).
+        let autoreap = if !leader {
+            true
+        } else if self.thread_group_empty(tgid) {
+            self.notify_parent(pid)
+        } else {
+            false
+        };
         if autoreap {
             self.release_task(pid);
         }
+    }
+
+    /// No thread of process `tgid` but its leader remains.
+    fn thread_group_empty(&self, tgid: Pid) -> bool {
+        !self.tasks.values().any(|t| t.tgid == tgid && t.tid != tgid && t.state != TaskState::Dead)
     }
 
     /// Remove a task for good: its PID becomes free, its parent forgets it,
@@ -217,10 +253,48 @@ impl Kernel {
         }
         self.put_signal(signal);
         let _ = self.sighands.put(sighand);
+        let tgid = self.tasks[&pid].tgid;
         if self.current == Some(pid) {
             self.dead.push(pid);
         } else {
             self.free_task(pid);
+        }
+        // The last thread of a process whose leader already exited: now
+        // the parent hears of the process (Linux: the zap_leader step).
+        if tgid != pid && self.tasks.get(&tgid).is_some_and(|l| l.is_zombie()) && self.thread_group_empty(tgid) && self.notify_parent(tgid) {
+            self.release_task(tgid);
+        }
+    }
+
+    /// End thread `tid` at once on behalf of `heir`, a thread of the same
+    /// process that is exec'ing: its resources are dropped, its children go
+    /// to `heir`, and it is freed without telling anyone. A leader is freed
+    /// too but keeps its PID busy for `heir` to take (see exec's de_thread).
+    pub fn zap_thread(&mut self, tid: Pid, heir: Pid) {
+        let t = &self.tasks[&tid];
+        let (alive, leader) = (!t.is_zombie(), t.is_leader());
+        let (mm, files, fs, sighand, signal) = (t.mm, t.files, t.fs, t.sighand, t.signal);
+        self.futex_cancel(tid);
+        if alive {
+            self.put_mm(mm);
+            self.put_files(files);
+            self.put_fs(fs);
+            self.signals.get_mut(signal).live -= 1;
+        }
+        let _ = self.sighands.put(sighand);
+        self.put_signal(signal);
+        let children = core::mem::take(&mut self.tasks.get_mut(&tid).expect("task").children);
+        for &c in &children {
+            if let Some(ct) = self.tasks.get_mut(&c) {
+                ct.parent = heir;
+            }
+        }
+        let h = self.tasks.get_mut(&heir).expect("heir");
+        h.children.extend(children);
+        let t = self.tasks.get_mut(&tid).expect("task");
+        t.state = TaskState::Dead;
+        if !leader {
+            self.free_task(tid);
         }
     }
 
@@ -248,9 +322,14 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
         let t = &k.tasks[&pid];
         (t.mm, t.files, t.fs)
     };
-    // exit_mm(): the page table stays live until the switch away, so park
-    // the CPU on the kernel's own table before the address space is freed.
+    // exit_mm() → mm_release(): robust futexes, the CLEARTID word, and a
+    // vfork parent waiting for us. Then the page table stays live until the
+    // switch away, so park the CPU on the kernel's own table before the
+    // address space is freed.
+    k.futex_cancel(pid);
+    k.exit_robust_list(pid);
     k.clear_child_tid(pid);
+    k.complete_vfork_done(pid);
     k.m.mmu.activate(k.kernel_root);
     k.put_mm(mm);
     k.put_files(files);
@@ -280,7 +359,7 @@ pub fn do_group_exit(k: &mut Kernel, status: i32) {
     let me = k.cur().tid;
     let others: Vec<Pid> = k.tasks.values().filter(|t| t.tgid == tgid && t.tid != me && !t.is_zombie()).map(|t| t.tid).collect();
     for t in others {
-        k.send_signal_thread(t, SIGKILL);
+        k.send_signal_thread(t, SigInfo::kernel(SIGKILL));
     }
     do_exit(k, status);
 }

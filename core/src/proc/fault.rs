@@ -37,6 +37,8 @@ impl Kernel {
                 Ok(()) => return,
                 // No frame for the page: Linux's OOM path kills the task.
                 Err(crate::mm::fault::FaultError::Oom) => return self.fatal_exception(SIGKILL, vector, error, cr2, regs),
+                // A file page beyond the end of the file (Linux: VM_FAULT_SIGBUS).
+                Err(crate::mm::fault::FaultError::Bus) => return self.fatal_exception(SIGBUS, vector, error, cr2, regs),
                 Err(_) => {}
             }
         }

@@ -13,6 +13,7 @@
 //! | seed step           | Tine                                   |
 //! |---------------------|----------------------------------------|
 //! | dup_task_struct     | [`dup_task_struct`]                    |
+//! | copy_creds          | [`copy_creds`]                         |
 //! | RLIMIT_NPROC check  | [`check_nproc`]                        |
 //! | max_threads check   | inline in [`copy_process`]             |
 //! | copy_files          | [`copy_files`]                         |
@@ -20,7 +21,7 @@
 //! | copy_sighand        | [`copy_sighand`]                       |
 //! | copy_signal         | [`copy_signal`]                        |
 //! | copy_mm             | [`copy_mm`] → `AddressSpace::fork`     |
-//! | copy_namespaces     | nothing: Tine has one set of namespaces |
+//! | copy_namespaces     | [`copy_namespaces`] (one set: new ones refused) |
 //! | copy_thread         | [`copy_thread`]                        |
 //! | alloc_pid           | `PidMap::alloc`                        |
 //! | link into task list | [`link_task`]                          |
@@ -45,6 +46,10 @@ pub struct CloneArgs {
     pub parent_tid: u64,
     pub child_tid: u64,
     pub tls: u64,
+    /// Where CLONE_PIDFD stores the new pidfd.
+    pub pidfd: u64,
+    /// clone3's set_tid: the PID the child must get.
+    pub set_tid: Option<i32>,
 }
 
 impl CloneArgs {
@@ -102,12 +107,10 @@ impl Unwind {
 }
 
 /// The flag combinations clone rejects before doing anything, in Linux's
-/// order (top of copy_process()).
+/// order (the top of copy_process()).
 fn check_clone_flags(k: &Kernel, flags: u64) -> SysResult<()> {
-    if flags & (CLONE_NEWNS | CLONE_FS) == (CLONE_NEWNS | CLONE_FS) {
-        return Err(EINVAL);
-    }
-    if flags & (CLONE_NEWUSER | CLONE_FS) == (CLONE_NEWUSER | CLONE_FS) {
+    let both = |a: u64, b: u64| flags & (a | b) == (a | b);
+    if both(CLONE_NEWNS, CLONE_FS) || both(CLONE_NEWUSER, CLONE_FS) {
         return Err(EINVAL);
     }
     // Threads share signal handlers, and shared handlers need shared memory.
@@ -117,11 +120,45 @@ fn check_clone_flags(k: &Kernel, flags: u64) -> SysResult<()> {
     if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
         return Err(EINVAL);
     }
-    // Init's siblings would have no reaper.
+    // Init's siblings would have no reaper (Linux: SIGNAL_UNKILLABLE).
     if flags & CLONE_PARENT != 0 && k.cur().tgid == crate::proc::exit::INIT_PID {
         return Err(EINVAL);
     }
+    // A thread cannot live in another pid or user namespace than its group.
+    if flags & CLONE_THREAD != 0 && flags & (CLONE_NEWUSER | CLONE_NEWPID) != 0 {
+        return Err(EINVAL);
+    }
+    if flags & CLONE_PIDFD != 0 && flags & (CLONE_DETACHED | CLONE_THREAD) != 0 {
+        return Err(EINVAL);
+    }
     Ok(())
+}
+
+/// The namespace flags, none of which Tine implements yet.
+const CLONE_NEW_NAMESPACES: u64 =
+    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
+
+/// Linux: copy_creds(): a new user namespace (CLONE_NEWUSER) is EINVAL, as
+/// on a kernel built without CONFIG_USER_NS.
+fn copy_creds(flags: u64) -> SysResult<()> {
+    if flags & CLONE_NEWUSER != 0 {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// Linux: copy_namespaces(): the child shares its parent's namespaces.
+/// Asking for a new one needs CAP_SYS_ADMIN (EPERM), NEWIPC cannot go with
+/// SYSVSEM, and then Tine answers like a kernel built without that
+/// namespace: EINVAL.
+fn copy_namespaces(k: &Kernel, flags: u64) -> SysResult<()> {
+    if flags & CLONE_NEW_NAMESPACES == 0 {
+        return Ok(());
+    }
+    if k.cur().cred.euid != 0 {
+        return Err(EPERM);
+    }
+    Err(EINVAL)
 }
 
 /// Linux: dup_task_struct(): a new task that starts as a copy of the
@@ -148,9 +185,12 @@ fn dup_task_struct(k: &Kernel, kstack: KernelStack) -> Task {
         sighand: 0,
         signal: 0,
         cred: cur.cred,
+        groups: cur.groups.clone(),
         sigmask: cur.sigmask,
         // Linux: init_sigpending(&p->pending): the child starts with none.
         sigpending: 0,
+        pending_info: Default::default(),
+        sigwait: None,
         clear_child_tid: 0,
         robust_list: (0, 0),
         exit_code: 0,
@@ -158,6 +198,9 @@ fn dup_task_struct(k: &Kernel, kstack: KernelStack) -> Task {
         comm: cur.comm.clone(),
         cmdline: cur.cmdline.clone(),
         did_exec: false,
+        futex: None,
+        vfork_wait: None,
+        vfork_parent: None,
         restarting: false,
         sleep_deadline: None,
         start_ns: k.now_ns(),
@@ -250,6 +293,7 @@ fn copy_signal(k: &mut Kernel, flags: u64) -> ObjId {
         is_child_subreaper: false,
         has_child_subreaper: cur.has_child_subreaper || cur.is_child_subreaper,
         shared_pending: 0,
+        shared_info: Default::default(),
         group_exit: None,
         live: 1,
         cutime_ns: 0,
@@ -300,6 +344,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     // dup_task_struct(): the task structure and its kernel stack.
     let kstack = KernelStack::try_new()?;
     let mut child = dup_task_struct(k, kstack);
+    copy_creds(flags)?;
 
     // The per-user process limit, then the system-wide thread limit
     // (Linux: bad_fork_cleanup_count, EAGAIN both).
@@ -321,11 +366,13 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
         Ok(id) => undo.done(id, Undo::Mm),
         Err(e) => return undo.fail(k, e),
     };
-    // copy_namespaces(): Tine has a single set of namespaces.
+    if let Err(e) = copy_namespaces(k, flags) {
+        return undo.fail(k, e);
+    }
     copy_thread(k, &mut child, regs, args);
 
     // alloc_pid() (bad_fork_cleanup_thread on failure).
-    let pid = match k.pids.alloc() {
+    let pid = match alloc_pid(k, args.set_tid) {
         Ok(p) => p,
         Err(e) => return undo.fail(k, e),
     };
@@ -335,6 +382,23 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     }
     link_task(k, child, flags, args.exit_signal);
     Ok(pid)
+}
+
+/// Linux: alloc_pid(): the next free PID, or with clone3's set_tid that
+/// exact one: EINVAL out of range, EPERM without privilege
+/// (CAP_CHECKPOINT_RESTORE), EEXIST if taken.
+fn alloc_pid(k: &mut Kernel, set_tid: Option<i32>) -> SysResult<Pid> {
+    let Some(tid) = set_tid else { return k.pids.alloc() };
+    if tid < 1 || tid as u32 >= k.pids.pid_max() {
+        return Err(EINVAL);
+    }
+    if k.cur().cred.euid != 0 {
+        return Err(EPERM);
+    }
+    if !k.pids.alloc_exact(tid as u32) {
+        return Err(EEXIST);
+    }
+    Ok(tid as Pid)
 }
 
 /// Make the child part of the system: its thread group, its parent's
@@ -351,8 +415,11 @@ fn link_task(k: &mut Kernel, mut child: Task, flags: u64, exit_signal: u32) {
     }
     child.tgid = if flags & CLONE_THREAD != 0 { cur.tgid } else { child.tid };
     let (pid, parent) = (child.tid, child.parent);
-    if let Some(p) = k.tasks.get_mut(&parent) {
-        p.children.insert(pid);
+    // Only processes are children: threads hang off their leader.
+    if flags & CLONE_THREAD == 0 {
+        if let Some(p) = k.tasks.get_mut(&parent) {
+            p.children.insert(pid);
+        }
     }
     k.tasks.insert(pid, alloc::boxed::Box::new(child));
 }
@@ -365,23 +432,55 @@ pub fn wake_up_new_task(k: &mut Kernel, pid: Pid) {
 }
 
 /// Linux: kernel_clone() (the seeds' do_fork()): copy the process, then
-/// the TID bookkeeping clone asked for, then let the child run. Returns
-/// the child's TID to the parent.
+/// the TID bookkeeping clone asked for, then let the child run. A vfork
+/// parent then sleeps until the child execs or exits. Returns the child's
+/// TID to the parent.
 pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResult {
+    // Legacy clone returns the pidfd through parent_tid: both cannot use it.
+    if args.flags & CLONE_PIDFD != 0 && args.flags & CLONE_PARENT_SETTID != 0 && args.pidfd == args.parent_tid {
+        return Err(EINVAL);
+    }
     let pid = copy_process(k, regs, args)?;
+    k.forks += 1;
     // Faults on these addresses are ignored, as in Linux.
     if args.flags & CLONE_PARENT_SETTID != 0 {
         let _ = k.copy_out(args.parent_tid, &(pid as i32).to_le_bytes());
     }
     if args.flags & CLONE_CHILD_SETTID != 0 {
         let mm = k.tasks[&pid].mm;
-        let live = mm == k.cur().mm;
-        let Kernel { mms, frames, m, .. } = k;
-        let mut ctx = crate::mm::aspace::MemCtx { frames, phys: m.mem, mmu: if live { Some(m.mmu) } else { None } };
-        let _ = mms.get_mut(mm).copy_to_user(&mut ctx, args.child_tid, &(pid as i32).to_le_bytes());
+        let _ = k.with_mm_of(mm, |a, ctx| a.copy_to_user(ctx, args.child_tid, &(pid as i32).to_le_bytes()));
+    }
+    if args.flags & CLONE_VFORK != 0 {
+        k.tasks.get_mut(&pid).expect("child").vfork_parent = Some(k.cur().tid);
+        k.cur_mut().vfork_wait = Some((pid, false));
     }
     wake_up_new_task(k, pid);
+    if args.flags & CLONE_VFORK != 0 {
+        return wait_for_vfork_done(k);
+    }
     Ok(pid as usize)
+}
+
+/// Linux: wait_for_vfork_done(). The vfork parent sleeps until its child
+/// releases the shared memory (exec or exit). The clone call runs again
+/// after each wake-up (Tine's blocking model) and comes straight here; the
+/// sleep is killable but not interruptible, so only a fatal signal ends it
+/// early (the parent then dies before returning to user mode).
+fn wait_for_vfork_done(k: &mut Kernel) -> SysResult {
+    let (child, done) = k.cur().vfork_wait.expect("vfork parent");
+    let killed = k.deliverable(k.cur().tid) & crate::signal::sigbit(SIGKILL) != 0;
+    if done || killed || !k.tasks.contains_key(&child) {
+        k.cur_mut().vfork_wait = None;
+        return Ok(child as usize);
+    }
+    k.cur_mut().state = TaskState::Blocked(crate::proc::WaitReason::Vfork);
+    Err(ERESTARTNOINTR)
+}
+
+/// A clone call running again after its vfork sleep (see
+/// [`wait_for_vfork_done`]) must not fork a second time.
+fn resume_vfork(k: &mut Kernel) -> Option<SysResult> {
+    k.cur().vfork_wait.map(|_| wait_for_vfork_done(k))
 }
 
 /// fork(2).
@@ -389,11 +488,102 @@ pub fn sys_fork(k: &mut Kernel, regs: &PtRegs) -> SysResult {
     kernel_clone(k, regs, &CloneArgs::fork())
 }
 
-/// clone(2), x86_64 argument order: flags, stack, parent_tid, child_tid, tls.
+/// vfork(2): CLONE_VM | CLONE_VFORK | SIGCHLD.
+pub fn sys_vfork(k: &mut Kernel, regs: &PtRegs) -> SysResult {
+    if let Some(r) = resume_vfork(k) {
+        return r;
+    }
+    kernel_clone(k, regs, &CloneArgs { flags: CLONE_VM | CLONE_VFORK, exit_signal: SIGCHLD, ..Default::default() })
+}
+
+/// clone(2), x86_64 argument order: flags, stack, parent_tid, child_tid,
+/// tls. Only the low 32 bits are flags; the low byte is the exit signal,
+/// taken as given (Linux does not check it here). CLONE_PIDFD returns the
+/// pidfd through parent_tid.
 pub fn sys_clone(k: &mut Kernel, regs: &PtRegs, flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64) -> SysResult {
-    let args = CloneArgs { flags: flags & !CSIGNAL, exit_signal: (flags & CSIGNAL) as u32, stack, parent_tid, child_tid, tls };
-    if args.exit_signal > NSIG {
+    if let Some(r) = resume_vfork(k) {
+        return r;
+    }
+    let flags = flags & 0xffff_ffff;
+    let args = CloneArgs {
+        flags: flags & !CSIGNAL,
+        exit_signal: (flags & CSIGNAL) as u32,
+        stack,
+        parent_tid,
+        child_tid,
+        tls,
+        pidfd: parent_tid,
+        ..Default::default()
+    };
+    kernel_clone(k, regs, &args)
+}
+
+/// Sizes of `struct clone_args` as it grew (Linux: CLONE_ARGS_SIZE_VER0..2).
+const CLONE_ARGS_SIZE_VER0: u64 = 64;
+const CLONE_ARGS_SIZE_VER2: u64 = 88;
+/// Linux: MAX_PID_NS_LEVEL, the most set_tid entries.
+const MAX_PID_NS_LEVEL: u64 = 32;
+
+/// clone3(2): the arguments come in a versioned structure (Linux:
+/// copy_clone_args_from_user() then clone3_args_valid()).
+pub fn sys_clone3(k: &mut Kernel, regs: &PtRegs, uargs: u64, size: u64) -> SysResult {
+    if let Some(r) = resume_vfork(k) {
+        return r;
+    }
+    if size > 4096 {
+        return Err(E2BIG);
+    }
+    if size < CLONE_ARGS_SIZE_VER0 {
         return Err(EINVAL);
     }
+    // Linux: copy_struct_from_user(): a newer, larger structure is fine as
+    // long as the fields this kernel does not know are zero.
+    let mut raw = alloc::vec![0u8; size as usize];
+    k.copy_in(uargs, &mut raw)?;
+    let known = CLONE_ARGS_SIZE_VER2 as usize;
+    if raw.len() > known && raw[known..].iter().any(|&b| b != 0) {
+        return Err(E2BIG);
+    }
+    raw.resize(known.max(raw.len()), 0);
+    let f = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    let (flags, pidfd, child_tid, parent_tid, exit_signal) = (f(0), f(1), f(2), f(3), f(4));
+    let (stack, stack_size, tls, set_tid, set_tid_size, cgroup) = (f(5), f(6), f(7), f(8), f(9), f(10));
+    if set_tid_size > MAX_PID_NS_LEVEL || (set_tid == 0 && set_tid_size > 0) || (set_tid != 0 && set_tid_size == 0) {
+        return Err(EINVAL);
+    }
+    if exit_signal & !CSIGNAL != 0 || exit_signal > NSIG as u64 {
+        return Err(EINVAL);
+    }
+    if flags & CLONE_INTO_CGROUP != 0 && (cgroup > i32::MAX as u64 || size < CLONE_ARGS_SIZE_VER2) {
+        return Err(EINVAL);
+    }
+    let mut tids = alloc::vec![0u8; set_tid_size as usize * 4];
+    if set_tid != 0 {
+        k.copy_in(set_tid, &mut tids)?;
+    }
+    // Linux: clone3_args_valid().
+    if flags & !(0xffff_ffff | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) != 0 {
+        return Err(EINVAL);
+    }
+    if flags & (CLONE_DETACHED | (CSIGNAL & !CLONE_NEWTIME)) != 0 {
+        return Err(EINVAL);
+    }
+    if flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) == (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) {
+        return Err(EINVAL);
+    }
+    if flags & (CLONE_THREAD | CLONE_PARENT) != 0 && exit_signal != 0 {
+        return Err(EINVAL);
+    }
+    // The stack is given as its lowest address and size; it grows down.
+    let stack = match (stack, stack_size) {
+        (0, 0) => 0,
+        (0, _) | (_, 0) => return Err(EINVAL),
+        (s, n) => s.checked_add(n).filter(|&top| top <= crate::mm::consts::TASK_SIZE).ok_or(EINVAL)?,
+    };
+    if flags & CLONE_INTO_CGROUP != 0 {
+        return Err(EINVAL); // Tine has no cgroup file system to name one
+    }
+    let set_tid = tids.chunks(4).map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes"))).next();
+    let args = CloneArgs { flags, exit_signal: exit_signal as u32, stack, parent_tid, child_tid, tls, pidfd, set_tid };
     kernel_clone(k, regs, &args)
 }

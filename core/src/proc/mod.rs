@@ -4,6 +4,7 @@ pub mod elf;
 pub mod exec;
 pub mod exit;
 pub mod fork;
+pub mod futex;
 pub mod fault;
 pub mod init;
 pub mod kstack;

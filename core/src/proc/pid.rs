@@ -98,6 +98,11 @@ impl PidMap {
         self.pid_max
     }
 
+    /// The last PID handed out (the last field of /proc/loadavg).
+    pub fn last(&self) -> Pid {
+        self.last
+    }
+
     /// Writing /proc/sys/kernel/pid_max: EINVAL outside Linux's bounds.
     pub fn set_pid_max(&mut self, v: u32) -> Result<(), Errno> {
         if !(PID_MAX_MIN..=PID_MAX_LIMIT).contains(&v) {

@@ -2,13 +2,14 @@
 //! parts that `clone` flags can share between tasks (address space, file
 //! table, ...) are separate objects named by id, each with a user count.
 
-use alloc::collections::BTreeSet;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::kstack::KernelStack;
 use crate::abi::RLIM_NLIMITS;
 use crate::fs::ramfs::Ino;
+use crate::signal::SigInfo;
 
 pub use super::pid::Pid;
 pub use super::shared::ObjId;
@@ -27,6 +28,25 @@ pub enum WaitReason {
     ChildExit { tgid: Pid },
     /// pause(): until a signal is delivered.
     Pause,
+    /// FUTEX_WAIT: until FUTEX_WAKE, or the deadline (monotonic ns).
+    Futex { until_ns: Option<u64> },
+    /// A vfork parent: until the child execs or exits.
+    Vfork,
+    /// poll/ppoll: until pipe or console activity, or the deadline.
+    Poll { until_ns: Option<u64> },
+    /// rt_sigtimedwait: until one of the signals arrives, or the deadline.
+    SigWait { until_ns: Option<u64> },
+}
+
+impl WaitReason {
+    /// When the timer must wake the sleeper even if nothing else does.
+    pub fn deadline(self) -> Option<u64> {
+        match self {
+            WaitReason::Sleep { until_ns } => Some(until_ns),
+            WaitReason::Futex { until_ns } | WaitReason::Poll { until_ns } | WaitReason::SigWait { until_ns } => until_ns,
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,8 +132,10 @@ pub struct SignalStruct {
     pub is_child_subreaper: bool,
     /// Some ancestor is a subreaper, so re-parenting must search for it.
     pub has_child_subreaper: bool,
-    /// Signals sent to the whole process (Linux: `shared_pending`).
+    /// Signals sent to the whole process (Linux: `shared_pending`), and
+    /// what each carries.
     pub shared_pending: u64,
+    pub shared_info: BTreeMap<u32, SigInfo>,
     /// Set once exit_group (or a fatal signal) has started: every thread
     /// exits with this status (Linux: SIGNAL_GROUP_EXIT, group_exit_code).
     pub group_exit: Option<i32>,
@@ -153,9 +175,15 @@ pub struct Task {
     pub sighand: SighandId,
     pub signal: SignalId,
     pub cred: Cred,
+    /// Supplementary groups (Linux: `cred->group_info`), sorted.
+    pub groups: Vec<u32>,
     pub sigmask: u64,
-    /// Signals sent to this thread only (Linux: `pending`).
+    /// Signals sent to this thread only (Linux: `pending`), and what each
+    /// carries.
     pub sigpending: u64,
+    pub pending_info: BTreeMap<u32, SigInfo>,
+    /// rt_sigtimedwait in progress: the mask to restore and the deadline.
+    pub sigwait: Option<(u64, Option<u64>)>,
     /// set_tid_address / CLONE_CHILD_CLEARTID.
     pub clear_child_tid: u64,
     pub robust_list: (u64, u64),
@@ -172,6 +200,12 @@ pub struct Task {
     /// A blocked system call will run again: if a signal woke the task,
     /// it returns EINTR instead (see `Kernel::syscall`).
     pub restarting: bool,
+    /// A FUTEX_WAIT in progress (kept across restarts).
+    pub futex: Option<super::futex::FutexWait>,
+    /// A vfork parent waiting for its child: (child, released yet).
+    pub vfork_wait: Option<(Pid, bool)>,
+    /// A vfork child: the parent to release at exec or exit (Linux: vfork_done).
+    pub vfork_parent: Option<Pid>,
     /// A pending nanosleep's deadline, kept across the call's restarts.
     pub sleep_deadline: Option<u64>,
     /// Monotonic time the task was created (for /proc/<pid>/stat).

@@ -123,7 +123,9 @@ impl Kernel {
         let result = WaitResult {
             pid: t.tgid,
             uid: t.cred.uid,
-            status: t.exit_code,
+            // Linux: the group's exit code when the process ended by
+            // exit_group or a fatal signal, else the leader's own.
+            status: cs.group_exit.unwrap_or(t.exit_code),
             utime_ns: t.utime_ns + cs.cutime_ns,
             stime_ns: t.stime_ns + cs.cstime_ns,
         };

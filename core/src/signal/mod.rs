@@ -46,6 +46,43 @@ pub fn sigbit(sig: u32) -> u64 {
 /// SIGKILL and SIGSTOP can be neither caught nor blocked.
 pub const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
 
+/// si_code values (asm-generic/siginfo.h).
+pub const SI_USER: i32 = 0;
+pub const SI_KERNEL: i32 = 0x80;
+pub const SI_TKILL: i32 = -6;
+
+/// What a queued signal carries (Linux: `kernel_siginfo`), the fields
+/// Tine fills: the sender for kill/tgkill, the child for SIGCHLD.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigInfo {
+    pub signo: u32,
+    pub code: i32,
+    pub pid: u32,
+    pub uid: u32,
+    /// SIGCHLD: exit code or signal number.
+    pub status: i32,
+}
+
+impl SigInfo {
+    /// A signal from the kernel itself (faults, SIGKILL of a group).
+    pub fn kernel(signo: u32) -> Self {
+        SigInfo { signo, code: SI_KERNEL, ..Default::default() }
+    }
+
+    /// `siginfo_t` as user space sees it (128 bytes).
+    pub fn to_bytes(&self) -> [u8; 128] {
+        let mut b = [0u8; 128];
+        b[0..4].copy_from_slice(&self.signo.to_le_bytes());
+        b[8..12].copy_from_slice(&self.code.to_le_bytes());
+        b[16..20].copy_from_slice(&self.pid.to_le_bytes());
+        b[20..24].copy_from_slice(&self.uid.to_le_bytes());
+        if self.signo == SIGCHLD {
+            b[24..28].copy_from_slice(&self.status.to_le_bytes());
+        }
+        b
+    }
+}
+
 /// Whom kill(2) addresses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KillTarget {
@@ -74,7 +111,8 @@ impl Kernel {
 
     /// Queue `sig` for the whole process `tgid` and wake a thread that can
     /// take it (Linux: __send_signal() to PIDTYPE_TGID, complete_signal()).
-    pub fn send_signal_process(&mut self, tgid: Pid, sig: u32) {
+    pub fn send_signal_process(&mut self, tgid: Pid, info: SigInfo) {
+        let sig = info.signo;
         let Some(leader) = self.tasks.get(&tgid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead) else {
             return;
         };
@@ -82,7 +120,12 @@ impl Kernel {
             return;
         }
         let signal = leader.signal;
-        self.signals.get_mut(signal).shared_pending |= sigbit(sig);
+        let s = self.signals.get_mut(signal);
+        // A standard signal already pending is not queued twice.
+        if s.shared_pending & sigbit(sig) == 0 {
+            s.shared_pending |= sigbit(sig);
+            s.shared_info.insert(sig, info);
+        }
         let taker = self
             .tasks
             .values()
@@ -95,7 +138,8 @@ impl Kernel {
     }
 
     /// Queue `sig` for one thread (Linux: __send_signal() to PIDTYPE_PID).
-    pub fn send_signal_thread(&mut self, tid: Pid, sig: u32) {
+    pub fn send_signal_thread(&mut self, tid: Pid, info: SigInfo) {
+        let sig = info.signo;
         let Some(t) = self.tasks.get(&tid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead) else {
             return;
         };
@@ -103,7 +147,11 @@ impl Kernel {
             return;
         }
         let blocked = t.sigmask & sigbit(sig) != 0;
-        self.tasks.get_mut(&tid).expect("task").sigpending |= sigbit(sig);
+        let t = self.tasks.get_mut(&tid).expect("task");
+        if t.sigpending & sigbit(sig) == 0 {
+            t.sigpending |= sigbit(sig);
+            t.pending_info.insert(sig, info);
+        }
         if !blocked {
             self.signal_wake_up(tid);
         }
@@ -122,6 +170,7 @@ impl Kernel {
         let t = self.tasks.get_mut(&tid).expect("task");
         t.sigmask &= !sigbit(sig);
         t.sigpending |= sigbit(sig);
+        t.pending_info.insert(sig, SigInfo::kernel(sig));
     }
 
     /// Interrupt a sleeping task so it notices its signal (Linux:
@@ -142,19 +191,30 @@ impl Kernel {
     fn dequeue_signal(&mut self) -> Option<u32> {
         let tid = self.cur().tid;
         let ready = self.deliverable(tid);
+        self.dequeue_from(ready).map(|i| i.signo)
+    }
+
+    /// Take the lowest signal of `set` off the current task's pending sets,
+    /// its own before its process's, with what it carries.
+    pub fn dequeue_from(&mut self, set: u64) -> Option<SigInfo> {
+        let t = self.cur();
+        let shared = self.signals.get(t.signal).shared_pending;
+        let ready = (t.sigpending | shared) & set;
         if ready == 0 {
             return None;
         }
         let sig = ready.trailing_zeros() + 1;
         let bit = sigbit(sig);
-        let t = self.tasks.get_mut(&tid).expect("task");
-        if t.sigpending & bit != 0 {
+        let t = self.cur_mut();
+        let info = if t.sigpending & bit != 0 {
             t.sigpending &= !bit;
+            t.pending_info.remove(&sig)
         } else {
-            let s = t.signal;
-            self.signals.get_mut(s).shared_pending &= !bit;
-        }
-        Some(sig)
+            let s = self.cur_signal_mut();
+            s.shared_pending &= !bit;
+            s.shared_info.remove(&sig)
+        };
+        Some(info.unwrap_or(SigInfo { signo: sig, ..Default::default() }))
     }
 
     /// Act on pending signals before the current task returns to user mode
@@ -223,10 +283,11 @@ impl Kernel {
             return Err(ESRCH);
         }
         let mut sent = false;
+        let info = SigInfo { signo: sig, code: SI_USER, pid: me, uid: self.cur().cred.uid, status: 0 };
         for p in procs {
             if self.may_signal(p) {
                 sent = true;
-                self.send_signal_process(p, sig);
+                self.send_signal_process(p, info);
             }
         }
         if sent {

@@ -4,6 +4,8 @@
 //! already have. Each call builds the new credentials and installs them
 //! only if every check passed, as Linux's prepare_creds()/commit_creds().
 
+use alloc::vec::Vec;
+
 use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::proc::Cred;
@@ -123,21 +125,39 @@ pub fn setfsid(k: &mut Kernel, ids: Ids, id: u32) -> SysResult {
     Ok(f as usize)
 }
 
-/// Linux: getgroups(): Tine keeps no supplementary groups.
-pub fn getgroups(_k: &mut Kernel, size: i32, _list: u64) -> SysResult {
+/// Linux: NGROUPS_MAX.
+const NGROUPS_MAX: u64 = 65536;
+
+/// Linux: getgroups(): with size 0 just the count; EINVAL if the buffer
+/// is too small.
+pub fn getgroups(k: &mut Kernel, size: i32, list: u64) -> SysResult {
     if size < 0 {
         return Err(EINVAL);
     }
-    Ok(0)
+    let groups = k.cur().groups.clone();
+    if size == 0 {
+        return Ok(groups.len());
+    }
+    if (size as usize) < groups.len() {
+        return Err(EINVAL);
+    }
+    let bytes: Vec<u8> = groups.iter().flat_map(|g| g.to_le_bytes()).collect();
+    k.copy_out(list, &bytes)?;
+    Ok(groups.len())
 }
 
-/// Linux: setgroups(): root may set (Tine keeps none); others EPERM.
-pub fn setgroups(k: &mut Kernel, size: u64, _list: u64) -> SysResult {
+/// Linux: setgroups(): root only (CAP_SETGID); the list is kept sorted.
+pub fn setgroups(k: &mut Kernel, size: u64, list: u64) -> SysResult {
     if !privileged(&k.cur().cred) {
         return Err(EPERM);
     }
-    if size > 65536 {
+    if size as u32 as u64 > NGROUPS_MAX {
         return Err(EINVAL);
     }
+    let mut raw = alloc::vec![0u8; size as usize * 4];
+    k.copy_in(list, &mut raw)?;
+    let mut groups: Vec<u32> = raw.chunks(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect();
+    groups.sort_unstable();
+    k.cur_mut().groups = groups;
     Ok(0)
 }

@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::fs::file::{Fd, FileId, FileKind};
+use crate::fs::procfs;
 use crate::fs::{FileType, Ino, Lookup, DEV_CONSOLE, DEV_NULL, DEV_TTY, DEV_ZERO};
 use crate::kernel::Kernel;
 use crate::proc::WaitReason;
@@ -54,6 +55,14 @@ impl Kernel {
         }
     }
 
+    /// A file the caller just created belongs to its fs uid and gid
+    /// (Linux: inode_init_owner()).
+    fn own_new_inode(&mut self, ino: Ino) {
+        let c = self.cur().cred;
+        let now = self.now_real();
+        let _ = self.fs.chown(ino, Some(c.fsuid), Some(c.fsgid), now);
+    }
+
     fn now_real(&self) -> u64 {
         self.m.clock.boot_epoch_ns() + self.now_ns()
     }
@@ -79,10 +88,26 @@ impl Kernel {
 /// Linux: do_sys_openat2().
 pub fn openat(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mode: u32) -> SysResult {
     let path = k.user_path(path)?;
+    match procfs::open(k, dirfd, &path, flags)? {
+        Some(procfs::Opened::File(id)) => return k.install_fd(id, flags & O_CLOEXEC != 0, 0),
+        Some(procfs::Opened::Ino(ino)) => return open_inode(k, ino, flags),
+        None => {}
+    }
     let start = k.start_dir(dirfd, &path)?;
     let umask = k.cur_fs().umask;
     let now = k.now_real();
+    let existed = flags & O_CREAT == 0 || k.fs.lookup(start, &path, Lookup::FOLLOW).is_ok();
     let ino = k.fs.open(start, &path, flags, mode & 0o7777 & !umask, now)?;
+    if !existed {
+        k.own_new_inode(ino);
+    }
+    k.file_truncated(ino);
+    open_inode(k, ino, flags)
+}
+
+/// Give opened inode `ino` (holding its reference) an open file
+/// description and a descriptor.
+fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult {
     let inode = k.fs.inode(ino)?;
     let kind = match (inode.file_type(), inode.rdev()) {
         (FileType::CharDevice, DEV_NULL) => FileKind::Null,
@@ -128,8 +153,9 @@ fn read_file(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult 
             if k.fs.inode(ino)?.is_dir() {
                 return Err(EISDIR);
             }
-            k.fs.read_at(ino, pos, buf)
+            k.file_read(ino, pos, buf)
         }
+        FileKind::Proc(_) => procfs::read(k, id, pos, buf),
         FileKind::Pipe { pipe, .. } => {
             let p = k.pipes.get_mut(pipe);
             if p.buf.is_empty() {
@@ -162,8 +188,9 @@ fn write_file(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
         }
         FileKind::Inode(ino) => {
             let now = k.now_real();
-            k.fs.write_at(ino, pos, data, now)
+            k.file_write(ino, pos, data, now)
         }
+        FileKind::Proc(_) => procfs::write(k, id, pos, data),
         FileKind::Pipe { pipe, .. } => {
             let p = k.pipes.get_mut(pipe);
             if p.readers == 0 {
@@ -363,6 +390,7 @@ pub fn lseek(k: &mut Kernel, fd: i32, off: i64, whence: u32) -> SysResult {
     let id = k.fd_file(fd)?;
     let f = k.files.get(id).clone();
     let size = match f.kind {
+        FileKind::Proc(_) => return procfs::lseek(k, id, off, whence),
         FileKind::Console | FileKind::ConsolePipe => return Err(ESPIPE),
         FileKind::Pipe { .. } => return Err(ESPIPE),
         // /dev/null and /dev/zero: every seek succeeds and lands at 0.
@@ -396,13 +424,16 @@ pub fn lseek(k: &mut Kernel, fd: i32, off: i64, whence: u32) -> SysResult {
 /// console pipe (Linux: pipefs inodes are FIFOs owned by the caller).
 fn stat_file(k: &Kernel, id: FileId) -> SysResult<Stat> {
     let f = k.files.get(id);
+    if let FileKind::Proc(node) = f.kind {
+        return Ok(procfs::stat(k, node));
+    }
     match f.ino {
         Some(ino) => k.fs.stat(ino),
         None => {
             let cred = k.cur_cred();
             Ok(Stat {
                 st_dev: makedev(0, 14),
-                st_ino: 1_000_000 + id as u64,
+                st_ino: crate::fs::file::anon_ino(id),
                 st_nlink: 1,
                 st_mode: S_IFIFO | 0o600,
                 st_uid: cred.euid,
@@ -420,21 +451,39 @@ pub fn fstat(k: &mut Kernel, fd: i32, buf: u64) -> SysResult {
     Ok(0)
 }
 
+/// What a `*at()` path names.
+enum At {
+    Ino(Ino),
+    /// An open file description (AT_EMPTY_PATH, or /proc/<pid>/fd/N on a pipe).
+    File(FileId),
+    Proc(procfs::Node),
+}
+
 /// Resolve a `*at()` path with AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH.
-fn resolve_at(k: &mut Kernel, dirfd: i32, path: u64, flags: u32) -> SysResult<Result<Ino, FileId>> {
+fn resolve_at(k: &mut Kernel, dirfd: i32, path: u64, flags: u32) -> SysResult<At> {
     let path = k.user_path(path)?;
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd == AT_FDCWD {
-            return Ok(Ok(k.cur_fs().cwd));
+            return Ok(At::Ino(k.cur_fs().cwd));
         }
-        return Ok(Err(k.fd_file(dirfd)?));
+        let id = k.fd_file(dirfd)?;
+        if let FileKind::Proc(node) = k.files.get(id).kind {
+            return Ok(At::Proc(node));
+        }
+        return Ok(At::File(id));
+    }
+    match procfs::lookup_at(k, dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)? {
+        Some(procfs::Target::Ino(ino)) => return Ok(At::Ino(ino)),
+        Some(procfs::Target::File(id)) => return Ok(At::File(id)),
+        Some(procfs::Target::Proc(node)) => return Ok(At::Proc(node)),
+        None => {}
     }
     let start = k.start_dir(dirfd, &path)?;
     let mut lf = Lookup::empty();
     if flags & AT_SYMLINK_NOFOLLOW == 0 {
         lf |= Lookup::FOLLOW;
     }
-    Ok(Ok(k.fs.lookup(start, &path, lf)?))
+    Ok(At::Ino(k.fs.lookup(start, &path, lf)?))
 }
 
 pub fn fstatat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, flags: u32) -> SysResult {
@@ -442,8 +491,9 @@ pub fn fstatat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, flags: u32) -> S
         return Err(EINVAL);
     }
     let st = match resolve_at(k, dirfd, path, flags)? {
-        Ok(ino) => k.fs.stat(ino)?,
-        Err(id) => stat_file(k, id)?,
+        At::Ino(ino) => k.fs.stat(ino)?,
+        At::File(id) => stat_file(k, id)?,
+        At::Proc(node) => procfs::stat(k, node),
     };
     k.copy_out(buf, &st.to_bytes())?;
     Ok(0)
@@ -460,11 +510,12 @@ pub fn statx(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mask: u32, buf: 
         return Err(EINVAL);
     }
     let stx = match resolve_at(k, dirfd, path, flags)? {
-        Ok(ino) => k.fs.statx(ino)?,
-        Err(id) => match k.files.get(id).ino {
+        At::Ino(ino) => k.fs.statx(ino)?,
+        At::File(id) => match k.files.get(id).ino {
             Some(ino) => k.fs.statx(ino)?,
             None => Statx::from_stat(&stat_file(k, id)?),
         },
+        At::Proc(node) => Statx::from_stat(&procfs::stat(k, node)),
     };
     k.copy_out(buf, &stx.to_bytes())?;
     Ok(0)
@@ -478,8 +529,9 @@ pub fn faccessat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32, flags: u32) -
         return Err(EINVAL);
     }
     let ino = match resolve_at(k, dirfd, path, flags)? {
-        Ok(ino) => ino,
-        Err(id) => k.files.get(id).ino.ok_or(EACCES)?,
+        At::Ino(ino) => ino,
+        At::File(id) => k.files.get(id).ino.ok_or(EACCES)?,
+        At::Proc(node) => return procfs::access(k, node, mode),
     };
     let inode = k.fs.inode(ino)?;
     if mode & 1 != 0 && !inode.is_dir() && inode.mode() & 0o111 == 0 {
@@ -538,17 +590,28 @@ pub fn dup(k: &mut Kernel, fd: i32) -> SysResult {
 }
 
 pub fn dup2(k: &mut Kernel, old: i32, new: i32) -> SysResult {
-    let id = k.fd_file(old)?;
+    if old == new {
+        // Linux: dup2 to itself only checks that the descriptor is open.
+        k.fd_file(old)?;
+        return Ok(new as usize);
+    }
+    dup3(k, old, new, 0)
+}
+
+/// Linux: dup3(): like dup2 but EINVAL for equal descriptors or flags
+/// other than O_CLOEXEC.
+pub fn dup3(k: &mut Kernel, old: i32, new: i32, flags: u32) -> SysResult {
+    if flags & !O_CLOEXEC != 0 || old == new {
+        return Err(EINVAL);
+    }
     let limit = k.rlimit(RLIMIT_NOFILE).cur;
     if new < 0 || new as u64 >= limit {
         return Err(EBADF);
     }
-    if old == new {
-        return Ok(new as usize);
-    }
+    let id = k.fd_file(old)?;
     k.files.get_ref(id);
     let files = k.cur().files;
-    let prev = k.fdtables.get_mut(files).replace(new as usize, Fd { file: id, cloexec: false });
+    let prev = k.fdtables.get_mut(files).replace(new as usize, Fd { file: id, cloexec: flags & O_CLOEXEC != 0 });
     if let Some(p) = prev {
         k.release_file(p.file);
     }
@@ -609,7 +672,7 @@ pub fn ftruncate(k: &mut Kernel, fd: i32, len: i64) -> SysResult {
     match f.kind {
         FileKind::Inode(ino) if f.writable() && !k.fs.inode(ino)?.is_dir() => {
             let now = k.now_real();
-            k.fs.truncate(ino, len as u64, now)?;
+            k.file_truncate(ino, len as u64, now)?;
             Ok(0)
         }
         _ => Err(EINVAL),
@@ -627,16 +690,20 @@ pub fn truncate(k: &mut Kernel, path: u64, len: i64) -> SysResult {
         return Err(EISDIR);
     }
     let now = k.now_real();
-    k.fs.truncate(ino, len as u64, now)?;
+    k.file_truncate(ino, len as u64, now)?;
     Ok(0)
 }
 
 pub fn mkdirat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32) -> SysResult {
     let path = k.user_path(path)?;
+    if let Some(e) = procfs::refuse_change(k, dirfd, &path, procfs::Change::Mkdir) {
+        return Err(e);
+    }
     let start = k.start_dir(dirfd, &path)?;
     let umask = k.cur_fs().umask;
     let now = k.now_real();
-    k.fs.mkdir_at(start, &path, mode & 0o7777 & !umask, now)?;
+    let ino = k.fs.mkdir_at(start, &path, mode & 0o7777 & !umask, now)?;
+    k.own_new_inode(ino);
     Ok(0)
 }
 
@@ -645,6 +712,10 @@ pub fn unlinkat(k: &mut Kernel, dirfd: i32, path: u64, flags: u32) -> SysResult 
         return Err(EINVAL);
     }
     let path = k.user_path(path)?;
+    let change = if flags & AT_REMOVEDIR != 0 { procfs::Change::Rmdir } else { procfs::Change::Unlink };
+    if let Some(e) = procfs::refuse_change(k, dirfd, &path, change) {
+        return Err(e);
+    }
     let start = k.start_dir(dirfd, &path)?;
     let now = k.now_real();
     if flags & AT_REMOVEDIR != 0 {
@@ -661,13 +732,13 @@ pub fn readlinkat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, size: u64) ->
     if (size as i64) <= 0 {
         return Err(EINVAL);
     }
-    let self_exe = alloc::format!("/proc/{}/exe", k.cur().tgid);
-    let target: Vec<u8> = if path == b"/proc/self/exe" || path == self_exe.as_bytes() {
-        k.cur().exe.as_bytes().to_vec()
-    } else {
-        let start = k.start_dir(dirfd, &path)?;
-        let ino = k.fs.lookup(start, &path, Lookup::empty())?;
-        k.fs.readlink(ino)?.to_vec()
+    let target: Vec<u8> = match procfs::readlink(k, dirfd, &path)? {
+        Some(text) => text,
+        None => {
+            let start = k.start_dir(dirfd, &path)?;
+            let ino = k.fs.lookup(start, &path, Lookup::empty())?;
+            k.fs.readlink(ino)?.to_vec()
+        }
     };
     let n = target.len().min(size as usize);
     k.copy_out(buf, &target[..n])?;
@@ -688,7 +759,10 @@ pub fn getcwd(k: &mut Kernel, buf: u64, size: u64) -> SysResult {
 pub fn chdir(k: &mut Kernel, path: u64) -> SysResult {
     let path = k.user_path(path)?;
     let cwd = k.cur_fs().cwd;
-    let ino = k.fs.lookup(cwd, &path, Lookup::FOLLOW | Lookup::DIRECTORY)?;
+    let ino = match procfs::chdir_target(k, &path)? {
+        Some(ino) => ino,
+        None => k.fs.lookup(cwd, &path, Lookup::FOLLOW | Lookup::DIRECTORY)?,
+    };
     k.fs.ihold(ino)?;
     let old = core::mem::replace(&mut k.cur_fs_mut().cwd, ino);
     k.fs.iput(old);
@@ -704,6 +778,9 @@ pub fn umask(k: &mut Kernel, mask: u32) -> SysResult {
 pub fn getdents64(k: &mut Kernel, fd: i32, buf: u64, count: u64) -> SysResult {
     let id = k.fd_file(fd)?;
     let f = k.files.get(id).clone();
+    if let FileKind::Proc(_) = f.kind {
+        return procfs::getdents64(k, id, buf, count);
+    }
     let FileKind::Inode(ino) = f.kind else { return Err(ENOTDIR) };
     if !k.fs.inode(ino)?.is_dir() {
         return Err(ENOTDIR);

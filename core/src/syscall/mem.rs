@@ -1,26 +1,56 @@
 //! Memory calls: mmap, munmap, mprotect, brk, madvise (Linux: mm/mmap.c,
 //! mm/mprotect.c, mm/madvise.c). The rules live in `mm::aspace`; these
-//! handlers only check what Linux checks at the syscall boundary.
+//! handlers only check what Linux checks at the syscall boundary and find
+//! what a descriptor maps.
 
 use crate::abi::*;
+use crate::fs::file::FileKind;
+use crate::fs::pagecache;
+use crate::fs::FileType;
 use crate::kernel::Kernel;
-use crate::mm::consts::{MAP_ANONYMOUS, PAGE_SIZE};
+use crate::mm::consts::{MAP_ANONYMOUS, PAGE_SHIFT, PAGE_SIZE};
+use crate::mm::mmap::{MapFile, MapTarget};
 
-/// Linux: ksys_mmap_pgoff(). Only anonymous memory so far: mapping a file
-/// descriptor is ENODEV, which Linux gives for a file that cannot be mapped.
+/// Linux: sys_mmap() (arch/x86/kernel/sys_x86_64.c) → ksys_mmap_pgoff().
+/// Anonymous memory, or what descriptor `fd` refers to: a regular file
+/// through the page cache, /dev/zero as anonymous memory; anything else is
+/// ENODEV. EBADF for a bad descriptor (O_PATH ones included, which Linux's
+/// fget() does not return).
 pub fn mmap(k: &mut Kernel, addr: u64, len: u64, prot: u64, flags: u64, fd: i32, off: u64) -> SysResult {
-    if off % PAGE_SIZE != 0 {
+    if !off.is_multiple_of(PAGE_SIZE) {
         return Err(EINVAL);
     }
-    if flags as u32 & MAP_ANONYMOUS == 0 {
-        k.fd_file(fd)?;
-        return Err(ENODEV);
+    let (prot, flags) = (prot as u32, flags as u32);
+    if flags & MAP_ANONYMOUS != 0 {
+        return k.with_mm(|a, ctx| a.mmap(ctx, addr, len, prot, flags)).map(|v| v as usize);
     }
-    k.with_mm(|a, ctx| a.mmap(ctx, addr, len, prot as _, flags as _)).map(|v| v as usize)
+    let f = k.files.get(k.fd_file(fd)?).clone();
+    if f.flags & O_PATH != 0 {
+        return Err(EBADF);
+    }
+    let target = match f.kind {
+        FileKind::Inode(ino) if k.fs.inode(ino)?.file_type() == FileType::Regular => {
+            // The file's data moves into the page cache before the first
+            // mapping; if the mapping then fails, reclaim undoes that.
+            let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = k;
+            pagecache::attach(fs, pagecache, frames, m.mem, ino)?;
+            MapTarget::File(ino)
+        }
+        FileKind::Zero => MapTarget::Zero,
+        _ => MapTarget::NoMmap,
+    };
+    let file = MapFile { target, readable: f.readable(), writable: f.writable(), pgoff: off >> PAGE_SHIFT };
+    let r = k.with_mm(|a, ctx| a.mmap_file(ctx, addr, len, prot, flags, &file));
+    if r.is_err() {
+        k.reclaim_page_cache();
+    }
+    r.map(|v| v as usize)
 }
 
+/// Linux: munmap(); a file nothing maps any more leaves the page cache.
 pub fn munmap(k: &mut Kernel, addr: u64, len: u64) -> SysResult {
     k.with_mm(|a, ctx| a.munmap(ctx, addr, len))?;
+    k.reclaim_page_cache();
     Ok(0)
 }
 
@@ -34,16 +64,8 @@ pub fn brk(k: &mut Kernel, new: u64) -> SysResult {
     Ok(k.with_mm(|a, ctx| a.brk(ctx, new)) as usize)
 }
 
-/// Linux: madvise(). Advice is accepted and, for now, ignored, after the
-/// argument checks Linux makes.
-pub fn madvise(_k: &mut Kernel, addr: u64, len: u64, advice: u64) -> SysResult {
-    if addr % PAGE_SIZE != 0 {
-        return Err(EINVAL);
-    }
-    match advice {
-        0..=4 | 8..=21 | 100..=101 => {}
-        _ => return Err(EINVAL),
-    }
-    let _ = len;
+/// Linux: madvise(); `advice` is a C int.
+pub fn madvise(k: &mut Kernel, addr: u64, len: u64, advice: u64) -> SysResult {
+    k.with_mm(|a, ctx| a.madvise(ctx, addr, len, advice as i32))?;
     Ok(0)
 }

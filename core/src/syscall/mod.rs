@@ -4,8 +4,10 @@
 
 mod cred;
 mod fs;
+mod fsmeta;
 mod info;
 mod mem;
+mod poll;
 mod process;
 
 use crate::abi::{nr, PtRegs, SysResult, EINTR, ENOSYS, ERESTARTNOINTR};
@@ -31,8 +33,13 @@ impl Kernel {
     pub fn syscall(&mut self, regs: &mut PtRegs) -> SyscallOutcome {
         let tid = self.cur().tid;
         let restarting = core::mem::replace(&mut self.cur_mut().restarting, false);
-        let result = if restarting && self.deliverable(tid) != 0 {
+        // vfork and sigtimedwait sleeps decide for themselves what a
+        // signal means to them.
+        let own_wakeups = self.cur().vfork_wait.is_some() || self.cur().sigwait.is_some();
+        let result = if restarting && self.deliverable(tid) != 0 && !own_wakeups {
+            // The wait is abandoned: forget what it kept across restarts.
             self.cur_mut().sleep_deadline = None;
+            self.futex_cancel(tid);
             Err(EINTR)
         } else {
             dispatch(self, regs)
@@ -63,7 +70,6 @@ impl Kernel {
 
 fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
     let [a0, a1, a2, a3, a4, a5] = regs.syscall_args();
-    let _ = a5;
     match regs.orig_rax {
         nr::READ => fs::read(k, a0 as i32, a1, a2),
         nr::WRITE => fs::write(k, a0 as i32, a1, a2),
@@ -91,6 +97,9 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::SCHED_YIELD => process::sched_yield(k),
         nr::DUP => fs::dup(k, a0 as i32),
         nr::DUP2 => fs::dup2(k, a0 as i32, a1 as i32),
+        nr::DUP3 => fs::dup3(k, a0 as i32, a1 as i32, a2 as u32),
+        nr::RT_SIGTIMEDWAIT => process::rt_sigtimedwait(k, a0, a1, a2, a3),
+        nr::RT_SIGPENDING => process::rt_sigpending(k, a0, a1),
         nr::NANOSLEEP => process::nanosleep(k, a0, a1),
         nr::GETPID => Ok(k.cur().tgid as usize),
         nr::EXIT => process::exit(k, a0 as i32),
@@ -116,6 +125,8 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::GETEGID => Ok(k.cur().cred.egid as usize),
         nr::GETPPID => process::getppid(k),
         nr::FORK => crate::proc::fork::sys_fork(k, regs),
+        nr::VFORK => crate::proc::fork::sys_vfork(k, regs),
+        nr::CLONE3 => crate::proc::fork::sys_clone3(k, regs, a0, a1),
         nr::CLONE => crate::proc::fork::sys_clone(k, regs, a0, a1, a2, a3, a4),
         nr::WAIT4 => crate::proc::wait::sys_wait4(k, a0 as i32, a1, a2 as u32, a3),
         nr::WAITID => crate::proc::wait::sys_waitid(k, a0 as u32, a1 as i32, a2, a3 as u32, a4),
@@ -163,6 +174,19 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::PRLIMIT64 => info::prlimit64(k, a0 as i32, a1 as u32, a2, a3),
         nr::GETRANDOM => info::getrandom(k, a0, a1, a2 as u32),
         nr::STATX => fs::statx(k, a0 as i32, a1, a2 as u32, a3 as u32, a4),
+        nr::POLL => poll::poll(k, a0, a1, a2 as i32),
+        nr::PPOLL => poll::ppoll(k, a0, a1, a2, a3, a4),
+        nr::CHMOD => fsmeta::fchmodat(k, crate::abi::AT_FDCWD, a0, a1 as u32),
+        nr::FCHMOD => fsmeta::fchmod(k, a0 as i32, a1 as u32),
+        nr::FCHMODAT => fsmeta::fchmodat(k, a0 as i32, a1, a2 as u32),
+        nr::SYMLINK => fsmeta::symlinkat(k, a0, crate::abi::AT_FDCWD, a1),
+        nr::SYMLINKAT => fsmeta::symlinkat(k, a0, a1 as i32, a2),
+        nr::LINK => fsmeta::linkat(k, crate::abi::AT_FDCWD, a0, crate::abi::AT_FDCWD, a1, 0),
+        nr::LINKAT => fsmeta::linkat(k, a0 as i32, a1, a2 as i32, a3, a4 as u32),
+        nr::RENAME => fsmeta::renameat2(k, crate::abi::AT_FDCWD, a0, crate::abi::AT_FDCWD, a1, 0),
+        nr::RENAMEAT => fsmeta::renameat2(k, a0 as i32, a1, a2 as i32, a3, 0),
+        nr::RENAMEAT2 => fsmeta::renameat2(k, a0 as i32, a1, a2 as i32, a3, a4 as u32),
+        nr::FUTEX => crate::proc::futex::sys_futex(k, a0, a1 as u32, a2 as u32, a3, a4, a5 as u32),
         nr::EXECVE => crate::proc::exec::sys_execve(k, regs, a0, a1, a2),
         nr::EXECVEAT => crate::proc::exec::sys_execveat(k, regs, a0 as i32, a1, a2, a3, a4 as u32),
         n => {

@@ -103,7 +103,8 @@ pub fn tgkill(k: &mut Kernel, tgid: Option<i32>, tid: i32, sig: u64) -> SysResul
     if me.euid != 0 && me.euid != them.suid && me.euid != them.uid && me.uid != them.suid && me.uid != them.uid {
         return Err(EPERM);
     }
-    k.send_signal_thread(t, sig as u32);
+    let info = crate::signal::SigInfo { signo: sig as u32, code: crate::signal::SI_TKILL, pid: k.cur().tgid, uid: me.uid, status: 0 };
+    k.send_signal_thread(t, info);
     Ok(0)
 }
 
@@ -359,20 +360,72 @@ pub fn rt_sigprocmask(k: &mut Kernel, how: u64, set: u64, oset: u64, sigsetsize:
     Ok(0)
 }
 
-pub fn sched_yield(k: &mut Kernel) -> SysResult {
-    k.need_resched = true;
+/// Linux: rt_sigtimedwait() (sigwaitinfo, sigtimedwait): take one of the
+/// signals in `set` from the pending sets, waiting for one if none is
+/// there. While waiting, those signals are unblocked so that sending one
+/// wakes the task (Linux: `real_blocked`); the mask is restored after.
+pub fn rt_sigtimedwait(k: &mut Kernel, set: u64, info: u64, timeout: u64, sigsetsize: u64) -> SysResult {
+    if sigsetsize != SIGSET_SIZE {
+        return Err(EINVAL);
+    }
+    let want = k.read_u64(set)? & !UNBLOCKABLE;
+    let (real_blocked, deadline) = match k.cur().sigwait {
+        Some(w) => w,
+        None => {
+            let deadline = if timeout != 0 {
+                let (s, ns) = k.read_timespec(timeout)?;
+                Some(k.now_ns().saturating_add((s as u64).saturating_mul(1_000_000_000)).saturating_add(ns as u64))
+            } else {
+                None
+            };
+            (k.cur().sigmask, deadline)
+        }
+    };
+    let finish = |k: &mut Kernel| {
+        let t = k.cur_mut();
+        t.sigmask = real_blocked;
+        t.sigwait = None;
+    };
+    if let Some(si) = k.dequeue_from(want) {
+        finish(k);
+        if info != 0 {
+            k.copy_out(info, &si.to_bytes())?;
+        }
+        return Ok(si.signo as usize);
+    }
+    let tid = k.cur().tid;
+    // Another signal that is not blocked interrupts the wait.
+    let other = k.deliverable(tid) & !want;
+    if other != 0 && k.cur().sigwait.is_some() {
+        finish(k);
+        return Err(EINTR);
+    }
+    if deadline.is_some_and(|d| k.now_ns() >= d) {
+        finish(k);
+        return Err(EAGAIN);
+    }
+    let t = k.cur_mut();
+    t.sigwait = Some((real_blocked, deadline));
+    t.sigmask = real_blocked & !want;
+    t.state = crate::proc::TaskState::Blocked(WaitReason::SigWait { until_ns: deadline });
+    Err(ERESTARTNOINTR)
+}
+
+/// Linux: rt_sigpending(): signals pending for the thread or its process
+/// that are blocked (the others have been delivered).
+pub fn rt_sigpending(k: &mut Kernel, set: u64, sigsetsize: u64) -> SysResult {
+    if sigsetsize > SIGSET_SIZE {
+        return Err(EINVAL);
+    }
+    let t = k.cur();
+    let pending = (t.sigpending | k.cur_signal().shared_pending) & t.sigmask;
+    k.copy_out(set, &pending.to_le_bytes()[..sigsetsize as usize])?;
     Ok(0)
 }
 
-fn read_timespec(k: &mut Kernel, addr: u64) -> SysResult<(i64, i64)> {
-    let mut b = [0u8; 16];
-    k.copy_in(addr, &mut b)?;
-    let sec = i64::from_le_bytes(b[..8].try_into().unwrap());
-    let nsec = i64::from_le_bytes(b[8..].try_into().unwrap());
-    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-        return Err(EINVAL);
-    }
-    Ok((sec, nsec))
+pub fn sched_yield(k: &mut Kernel) -> SysResult {
+    k.need_resched = true;
+    Ok(0)
 }
 
 /// Sleep until `deadline` (monotonic ns). The first call records the
@@ -390,7 +443,7 @@ pub fn nanosleep(k: &mut Kernel, req: u64, _rem: u64) -> SysResult {
     if let Some(d) = k.cur().sleep_deadline {
         return sleep_until(k, d);
     }
-    let (s, ns) = read_timespec(k, req)?;
+    let (s, ns) = k.read_timespec(req)?;
     let deadline = k.now_ns().saturating_add((s as u64).saturating_mul(1_000_000_000)).saturating_add(ns as u64);
     sleep_until(k, deadline)
 }
@@ -400,7 +453,7 @@ pub fn clock_nanosleep(k: &mut Kernel, clock: u64, flags: u64, req: u64, _rem: u
     if let Some(d) = k.cur().sleep_deadline {
         return sleep_until(k, d);
     }
-    let (s, ns) = read_timespec(k, req)?;
+    let (s, ns) = k.read_timespec(req)?;
     let dur = (s as u64).saturating_mul(1_000_000_000).saturating_add(ns as u64);
     let now = k.now_ns();
     let deadline = match (clock, flags & 1) {

@@ -1,0 +1,916 @@
+//! The page cache: file pages in frames, so that `mmap` can map them
+//! (Linux: mm/filemap.c, and mm/shmem.c for tmpfs and shared anonymous
+//! memory).
+//!
+//! # Design
+//!
+//! The RAM file system keeps a regular file's bytes in a `Vec<u8>`, which
+//! cannot be mapped into an address space. A mapping needs the file's data
+//! in frames that every process mapping the file shares, as Linux's page
+//! cache provides. Tine keeps both, with one rule deciding which is the
+//! truth:
+//!
+//! - A file that has never been mapped lives in its `Vec` only; `read`,
+//!   `write` and `truncate` go straight to [`RamFs`] and cost nothing extra.
+//! - The first `mmap` of a file *attaches* it ([`attach`]): its data is
+//!   copied into one refcounted frame per page (all-zero pages are left as
+//!   holes and get a zeroed frame when first needed). From then on the
+//!   cached object is the authority for the file's contents **and** size:
+//!   page faults map its frames, and `read`/`write`/`truncate` of the inode
+//!   must go through [`read`], [`write()`] and [`truncate`] here, which keep
+//!   the two in step.
+//! - The `Vec` is kept as a write-through copy: [`write()`] writes both, and
+//!   [`truncate`] resizes both, so the file's size, `st_size`, `st_blocks`,
+//!   `SEEK_END` and `O_APPEND` keep working through [`RamFs`] unchanged.
+//!   Only bytes stored through a shared writable *mapping* reach the frames
+//!   alone; those pages are marked dirty when the write fault maps them
+//!   writable (Linux's write-notify: shared file pages are mapped read-only
+//!   first, so the first write faults) and are copied back into the `Vec`
+//!   when the object is dropped ([`reclaim`]) or read whole ([`read_all`]).
+//! - An object stays cached while any address space maps it (each address
+//!   space holds one *user* reference per object, whatever its number of
+//!   VMAs; see [`PageCache::hold`]). Once unmapped, [`reclaim`] writes its
+//!   dirty pages back and frees it, so that a file that is no longer mapped
+//!   costs one copy again. A file that is unlinked and closed while mapped
+//!   lives on in the cache alone, as Linux keeps the inode alive through
+//!   `vma->vm_file`, and disappears with its last mapping.
+//!
+//! Shared anonymous memory (MAP_SHARED | MAP_ANONYMOUS, and MAP_SHARED of
+//! /dev/zero) is an object here too, with a key above [`SHMEM_KEY_BASE`]
+//! and no file behind it, as Linux backs it with an unlinked shmem file
+//! (shmem_zero_setup()). That is what lets parent and child share pages
+//! touched only after fork, and lets MADV_DONTNEED drop a shared mapping's
+//! PTEs without losing its contents. Such an object is freed with its last
+//! user.
+//!
+//! Frame ownership follows the rest of `mm`: the cache holds one reference
+//! on each of its frames, and every PTE mapping one holds another. So a
+//! private mapping's PTE on a cache frame always sees a refcount of at
+//! least 2 and copies on write (Linux: do_cow_fault() / wp_page_copy()),
+//! while a shared mapping writes the cache frame itself.
+//!
+//! Truncation follows Linux's truncate_pagecache(): pages wholly beyond the
+//! new end are unmapped from every address space (private copies
+//! included) and dropped, and the tail of a partial last page is zeroed; a
+//! later access beyond the end of the file raises SIGBUS
+//! ([`FaultError::Bus`]).
+//!
+//! # Where the kernel calls in
+//!
+//! The `Kernel` methods at the end wrap these functions: `file_read`,
+//! `file_write` and `file_truncate` replace [`RamFs::read_at`],
+//! [`RamFs::write_at`] and [`RamFs::truncate`] for regular files in the
+//! file calls; `file_truncated` follows an `open` (O_TRUNC truncates inside
+//! [`RamFs::open`]); `file_read_all` replaces [`RamFs::read_all`] for exec;
+//! `reclaim_page_cache` runs after unmapping (munmap, and best after an
+//! address space is released). `mmap` of a regular file [`attach`]es it
+//! first (in the syscall layer).
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use crate::abi::{Errno, EFBIG, ENOMEM, ENOSPC};
+use crate::fs::ramfs::{Ino, RamFs, MAX_FILE_SIZE};
+use crate::machine::{Mmu, PhysMem};
+use crate::mm::aspace::{AddressSpace, MemCtx};
+use crate::mm::consts::PAGE_SIZE;
+use crate::mm::fault::FaultError;
+use crate::mm::frame::FrameAllocator;
+
+/// Keys at and above this name anonymous shared-memory objects; below it
+/// they are inode numbers of the RAM file system (which never get near it).
+pub const SHMEM_KEY_BASE: u64 = 1 << 63;
+
+const P: u64 = PAGE_SIZE;
+
+/// One cached page. Linux: a `struct folio` in `mapping->i_pages`.
+#[derive(Clone, Copy, Debug)]
+struct CachedPage {
+    frame: u64,
+    /// Written through a shared mapping since it was cached: its bytes are
+    /// newer than the file system's copy. Linux: PG_dirty.
+    dirty: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// A RAM file system inode, with its `Vec` as write-through copy.
+    File,
+    /// Anonymous shared memory: the cache is all there is.
+    Shmem,
+}
+
+/// A cached object. Linux: `struct address_space` plus `i_size`.
+#[derive(Debug)]
+struct Object {
+    kind: Kind,
+    /// Bytes; pages at or beyond `size.div_ceil(P)` do not exist.
+    size: u64,
+    /// Sparse: a missing page within the size is a hole that reads as zeros.
+    pages: BTreeMap<u64, CachedPage>,
+    /// Address spaces mapping the object.
+    users: u32,
+    /// The inode is gone: drop the object with its last user, no write-back.
+    orphan: bool,
+}
+
+impl Object {
+    fn page_count(&self) -> u64 {
+        self.size.div_ceil(P)
+    }
+}
+
+/// Every cached object, by key. Linux: the page cache of all inodes.
+#[derive(Debug)]
+pub struct PageCache {
+    objs: BTreeMap<u64, Object>,
+    next_shmem: u64,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PageCache {
+    pub fn new() -> Self {
+        PageCache { objs: BTreeMap::new(), next_shmem: SHMEM_KEY_BASE }
+    }
+
+    /// Whether `key` is cached (for an inode: whether its data lives here).
+    pub fn contains(&self, key: u64) -> bool {
+        self.objs.contains_key(&key)
+    }
+
+    /// The cached object's size in bytes.
+    pub fn size(&self, key: u64) -> Option<u64> {
+        self.objs.get(&key).map(|o| o.size)
+    }
+
+    /// Objects cached, and frames they hold (tests check these for leaks).
+    pub fn object_count(&self) -> usize {
+        self.objs.len()
+    }
+
+    pub fn frames_held(&self) -> usize {
+        self.objs.values().map(|o| o.pages.len()).sum()
+    }
+
+    /// Every frame the cache holds a reference on.
+    pub fn frames(&self) -> impl Iterator<Item = u64> + '_ {
+        self.objs.values().flat_map(|o| o.pages.values().map(|p| p.frame))
+    }
+
+    /// A new anonymous shared-memory object of `size` bytes, with no user
+    /// yet (the address space mapping it takes one with [`hold`](Self::hold)).
+    /// Linux: shmem_zero_setup() → shmem_kernel_file_setup().
+    pub fn create_shmem(&mut self, size: u64) -> u64 {
+        let key = self.next_shmem;
+        self.next_shmem += 1;
+        self.objs.insert(key, Object { kind: Kind::Shmem, size, pages: BTreeMap::new(), users: 0, orphan: false });
+        key
+    }
+
+    /// An address space starts mapping `key`. Linux: get_file() for
+    /// vma->vm_file (per VMA there; per address space here).
+    pub fn hold(&mut self, key: u64) {
+        self.objs.get_mut(&key).expect("hold of an uncached object").users += 1;
+    }
+
+    /// An address space no longer maps `key`. Shared memory and orphaned
+    /// files go with their last user; a live file's object stays until
+    /// [`reclaim`] writes it back. Linux: fput() of vm_file.
+    pub fn release(&mut self, frames: &mut FrameAllocator, key: u64) {
+        let o = self.objs.get_mut(&key).expect("release of an uncached object");
+        o.users = o.users.checked_sub(1).expect("page-cache user count underflow");
+        if o.users == 0 && (o.kind == Kind::Shmem || o.orphan) {
+            self.drop_object(frames, key);
+        }
+    }
+
+    /// The inode `key` has been freed: drop its object now if nothing maps
+    /// it, else when the last mapping goes. Linux: evict() →
+    /// truncate_inode_pages_final(), which the last iput() reaches only
+    /// after the mappings' file references are gone.
+    pub fn evict(&mut self, frames: &mut FrameAllocator, key: u64) {
+        let Some(o) = self.objs.get_mut(&key) else { return };
+        if o.users == 0 {
+            self.drop_object(frames, key);
+        } else {
+            o.orphan = true;
+        }
+    }
+
+    /// The frame holding page `idx` of `key`, creating a zeroed one for a
+    /// hole. The cache keeps its reference; a caller that maps the frame
+    /// takes its own. `Bus` for a page at or beyond the end of the object,
+    /// `Oom` when no frame is left.
+    /// Linux: filemap_fault() / shmem_fault() → shmem_get_folio().
+    pub fn get_page(&mut self, frames: &mut FrameAllocator, phys: &dyn PhysMem, key: u64, idx: u64) -> Result<u64, FaultError> {
+        let o = self.objs.get_mut(&key).expect("fault on an uncached object");
+        if idx >= o.page_count() {
+            return Err(FaultError::Bus);
+        }
+        if let Some(p) = o.pages.get(&idx) {
+            return Ok(p.frame);
+        }
+        let frame = frames.alloc_zeroed(phys).ok_or(FaultError::Oom)?;
+        o.pages.insert(idx, CachedPage { frame, dirty: false });
+        Ok(frame)
+    }
+
+    /// Whether shared mappings of `key` must map its pages read-only until
+    /// the first write, to learn which pages to write back. Only files
+    /// have somewhere to write back to. Linux: vma_wants_writenotify().
+    pub fn tracks_dirty(&self, key: u64) -> bool {
+        self.objs.get(&key).is_some_and(|o| o.kind == Kind::File)
+    }
+
+    /// Whether page `idx` of `key` has been written through a mapping.
+    pub fn is_dirty(&self, key: u64, idx: u64) -> bool {
+        self.objs.get(&key).and_then(|o| o.pages.get(&idx)).is_some_and(|p| p.dirty)
+    }
+
+    /// Page `idx` of `key` is about to be written through a mapping.
+    /// Linux: folio_mark_dirty() from fault_dirty_shared_page().
+    pub fn mark_dirty(&mut self, key: u64, idx: u64) {
+        if let Some(p) = self.objs.get_mut(&key).and_then(|o| o.pages.get_mut(&idx)) {
+            p.dirty = true;
+        }
+    }
+
+    fn drop_object(&mut self, frames: &mut FrameAllocator, key: u64) {
+        if let Some(o) = self.objs.remove(&key) {
+            for p in o.pages.into_values() {
+                frames.put(p.frame);
+            }
+        }
+    }
+
+    /// Drop pages `idx >= first` of `key`. Linux: truncate_inode_pages_range().
+    fn drop_pages_from(&mut self, frames: &mut FrameAllocator, key: u64, first: u64) {
+        let o = self.objs.get_mut(&key).expect("cached object");
+        for (_, p) in o.pages.split_off(&first) {
+            frames.put(p.frame);
+        }
+    }
+
+    /// The object's size changes from `old` to `new` bytes: the bytes of
+    /// the old last page beyond `old` (which a shared mapping may have
+    /// written; they were never part of the file) must read as zeros in
+    /// the file's new extent. Linux: pagecache_isize_extended() and the
+    /// zeroing of truncate_inode_partial_folio().
+    fn zero_partial_page(&self, phys: &dyn PhysMem, key: u64, from: u64) {
+        if from.is_multiple_of(P) {
+            return;
+        }
+        if let Some(p) = self.objs[&key].pages.get(&(from / P)) {
+            let off = from % P;
+            phys.write(p.frame + off, &ZEROS[..(P - off) as usize]);
+        }
+    }
+}
+
+static ZEROS: [u8; PAGE_SIZE as usize] = [0; PAGE_SIZE as usize];
+
+fn is_file_cached(pc: &PageCache, ino: Ino) -> bool {
+    pc.objs.get(&ino).is_some_and(|o| o.kind == Kind::File)
+}
+
+/// Bring regular file `ino` into the page cache (nothing to do if it is
+/// there already), before its first mapping: from now on the cache is the
+/// authority for its contents. All-zero pages become holes. On ENOMEM
+/// nothing is left behind. Errors of [`RamFs::file_data`] otherwise
+/// (EISDIR, EINVAL for a non-regular inode).
+/// Linux has no such step: a file's pages are always in its page cache.
+pub fn attach(fs: &RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMem, ino: Ino) -> Result<(), Errno> {
+    debug_assert!(ino < SHMEM_KEY_BASE);
+    if pc.contains(ino) {
+        return Ok(());
+    }
+    let data = fs.file_data(ino)?;
+    let mut pages = BTreeMap::new();
+    for (idx, chunk) in data.chunks(P as usize).enumerate() {
+        if chunk.iter().all(|&b| b == 0) {
+            continue;
+        }
+        let Some(frame) = frames.alloc_zeroed(phys) else {
+            for p in pages.into_values() {
+                let CachedPage { frame, .. } = p;
+                frames.put(frame);
+            }
+            return Err(ENOMEM);
+        };
+        phys.write(frame, chunk);
+        pages.insert(idx as u64, CachedPage { frame, dirty: false });
+    }
+    pc.objs.insert(ino, Object { kind: Kind::File, size: data.len() as u64, pages, users: 0, orphan: false });
+    Ok(())
+}
+
+/// read() of regular file `ino` at `offset`. Linux: filemap_read().
+pub fn read(fs: &RamFs, pc: &PageCache, phys: &dyn PhysMem, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+    if !is_file_cached(pc, ino) {
+        return fs.read_at(ino, offset, buf);
+    }
+    let o = &pc.objs[&ino];
+    if offset >= o.size {
+        return Ok(0);
+    }
+    let n = (buf.len() as u64).min(o.size - offset) as usize;
+    let mut done = 0;
+    while done < n {
+        let pos = offset + done as u64;
+        let k = ((P - pos % P) as usize).min(n - done);
+        match o.pages.get(&(pos / P)) {
+            Some(p) => phys.read(p.frame + pos % P, &mut buf[done..done + k]),
+            None => buf[done..done + k].fill(0),
+        }
+        done += k;
+    }
+    Ok(n)
+}
+
+/// write() to regular file `ino` at `offset` (the caller resolves
+/// O_APPEND as for [`RamFs::write_at`]). Errors as that function; ENOSPC
+/// also when no frame is left for a cached file's new pages.
+/// Linux: generic_perform_write() (shmem_write_begin/end).
+#[allow(clippy::too_many_arguments)]
+pub fn write(
+    fs: &mut RamFs,
+    pc: &mut PageCache,
+    frames: &mut FrameAllocator,
+    phys: &dyn PhysMem,
+    ino: Ino,
+    offset: u64,
+    data: &[u8],
+    now: u64,
+) -> Result<usize, Errno> {
+    let end = match offset.checked_add(data.len() as u64) {
+        Some(end) if end <= MAX_FILE_SIZE => end,
+        _ => return Err(EFBIG),
+    };
+    if !is_file_cached(pc, ino) || data.is_empty() {
+        return fs.write_at(ino, offset, data, now);
+    }
+    // Every page written needs a frame; get them all first so that a
+    // failure changes nothing.
+    let mut fresh = Vec::new();
+    let first = offset / P;
+    let last = (end - 1) / P;
+    for idx in first..=last {
+        if pc.objs[&ino].pages.contains_key(&idx) {
+            continue;
+        }
+        match frames.alloc_zeroed(phys) {
+            Some(f) => fresh.push((idx, f)),
+            None => {
+                fresh.into_iter().for_each(|(_, f)| {
+                    frames.put(f);
+                });
+                return Err(ENOSPC);
+            }
+        }
+    }
+    if let Err(e) = fs.write_at(ino, offset, data, now) {
+        fresh.into_iter().for_each(|(_, f)| {
+            frames.put(f);
+        });
+        return Err(e);
+    }
+    let old = pc.objs[&ino].size;
+    if end > old {
+        pc.zero_partial_page(phys, ino, old);
+    }
+    let o = pc.objs.get_mut(&ino).expect("cached");
+    for (idx, frame) in fresh {
+        o.pages.insert(idx, CachedPage { frame, dirty: false });
+    }
+    o.size = o.size.max(end);
+    let mut done = 0;
+    while done < data.len() {
+        let pos = offset + done as u64;
+        let k = ((P - pos % P) as usize).min(data.len() - done);
+        phys.write(o.pages[&(pos / P)].frame + pos % P, &data[done..done + k]);
+        done += k;
+    }
+    Ok(data.len())
+}
+
+/// truncate() / ftruncate() of regular file `ino` to `len` bytes. For a
+/// cached file, pages wholly beyond the new end are unmapped from every
+/// address space in `spaces` (each with the MMU to flush when it is the
+/// live one), private copies included, and freed; the tail of a partial
+/// last page is zeroed. Errors as [`RamFs::truncate`], before any change.
+/// Linux: do_truncate() → shmem_setattr() → truncate_setsize() +
+/// truncate_pagecache() (unmap_mapping_range(), truncate_inode_pages()).
+#[allow(clippy::too_many_arguments)]
+pub fn truncate<'a>(
+    fs: &mut RamFs,
+    pc: &mut PageCache,
+    frames: &mut FrameAllocator,
+    phys: &dyn PhysMem,
+    spaces: impl IntoIterator<Item = (&'a mut AddressSpace, Option<&'a dyn Mmu>)>,
+    ino: Ino,
+    len: u64,
+    now: u64,
+) -> Result<(), Errno> {
+    if let Some(first) = truncate_cache(fs, pc, frames, phys, ino, len, now)? {
+        for (aspace, mmu) in spaces {
+            aspace.unmap_object_pages(&mut MemCtx { frames: &mut *frames, phys, mmu, pagecache: &mut *pc }, ino, first);
+        }
+    }
+    Ok(())
+}
+
+/// The file-system half of [`truncate`], for a caller that cannot hand
+/// over all address spaces at once: resize the file and its cached pages.
+/// When it returns `Some(first)`, the caller must then call
+/// [`AddressSpace::unmap_object_pages`]`(ctx, ino, first)` on every
+/// address space before anything else runs: until then, mappings still
+/// reach the dropped pages (which their PTEs keep alive).
+pub fn truncate_cache(
+    fs: &mut RamFs,
+    pc: &mut PageCache,
+    frames: &mut FrameAllocator,
+    phys: &dyn PhysMem,
+    ino: Ino,
+    len: u64,
+    now: u64,
+) -> Result<Option<u64>, Errno> {
+    fs.truncate(ino, len, now)?;
+    Ok(resize(pc, frames, phys, ino, len))
+}
+
+/// File `ino`'s size has become `len` in the file system (truncated by
+/// [`RamFs`] itself, as `open` with O_TRUNC does): make the cached object
+/// agree. Returns what [`truncate_cache`] returns, with the same duty.
+pub fn resize(pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMem, ino: Ino, len: u64) -> Option<u64> {
+    if !is_file_cached(pc, ino) || pc.objs[&ino].size == len {
+        return None;
+    }
+    let old = pc.objs[&ino].size;
+    let unmap = if len < old {
+        let first_gone = len.div_ceil(P);
+        pc.drop_pages_from(frames, ino, first_gone);
+        pc.zero_partial_page(phys, ino, len);
+        Some(first_gone)
+    } else {
+        pc.zero_partial_page(phys, ino, old);
+        None
+    };
+    pc.objs.get_mut(&ino).expect("cached").size = len;
+    unmap
+}
+
+/// The whole contents of regular file `ino`, for in-kernel readers (exec)
+/// that must see what mappings wrote. Errors as [`RamFs::read_all`].
+pub fn read_all(fs: &RamFs, pc: &PageCache, phys: &dyn PhysMem, ino: Ino) -> Result<Vec<u8>, Errno> {
+    let mut data = fs.read_all(ino)?;
+    if let Some(o) = pc.objs.get(&ino).filter(|o| o.kind == Kind::File) {
+        debug_assert_eq!(data.len() as u64, o.size);
+        for (&idx, p) in o.pages.iter().filter(|(_, p)| p.dirty) {
+            let start = (idx * P) as usize;
+            let end = (start + P as usize).min(data.len());
+            phys.read(p.frame, &mut data[start..end]);
+        }
+    }
+    Ok(data)
+}
+
+/// Write back and free every cached file no address space maps any more,
+/// and forget orphans. Cheap when nothing is unmapped; the kernel calls it
+/// after unmapping (munmap, exit, exec). Linux: writeback plus page
+/// reclaim, which Linux leaves to memory pressure.
+pub fn reclaim(fs: &mut RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMem, now: u64) {
+    // A mapped file whose inode has been freed (unlinked and closed) goes
+    // with its last mapping.
+    for (&ino, o) in pc.objs.iter_mut() {
+        if o.kind == Kind::File && o.users > 0 && fs.inode(ino).is_err() {
+            o.orphan = true;
+        }
+    }
+    let idle: Vec<u64> = pc.objs.iter().filter(|(_, o)| o.users == 0 && o.kind == Kind::File).map(|(&k, _)| k).collect();
+    for ino in idle {
+        let o = &pc.objs[&ino];
+        // An inode freed behind the cache's back (unlinked and closed)
+        // has nothing to write back to.
+        if fs.inode(ino).is_ok() && !o.orphan {
+            let mut buf = [0u8; PAGE_SIZE as usize];
+            for (&idx, p) in o.pages.iter().filter(|(_, p)| p.dirty) {
+                let n = (o.size - idx * P).min(P) as usize;
+                phys.read(p.frame, &mut buf[..n]);
+                // Within the file's size, so the Vec does not grow and
+                // this cannot fail for want of memory.
+                let _ = fs.write_at(ino, idx * P, &buf[..n], now);
+            }
+        }
+        pc.drop_object(frames, ino);
+    }
+}
+
+/// The same operations for the kernel: the syscall layer calls these in
+/// place of the [`RamFs`] ones for regular files.
+impl crate::kernel::Kernel {
+    /// read() of regular file `ino`: [`read`].
+    pub fn file_read(&self, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        read(&self.fs, &self.pagecache, self.m.mem, ino, offset, buf)
+    }
+
+    /// write() to regular file `ino`: [`write()`].
+    pub fn file_write(&mut self, ino: Ino, offset: u64, data: &[u8], now: u64) -> Result<usize, Errno> {
+        let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = self;
+        write(fs, pagecache, frames, m.mem, ino, offset, data, now)
+    }
+
+    /// truncate()/ftruncate() of regular file `ino`: [`truncate`], over
+    /// every address space, the current one being the live one.
+    pub fn file_truncate(&mut self, ino: Ino, len: u64, now: u64) -> Result<(), Errno> {
+        let first = {
+            let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = self;
+            truncate_cache(fs, pagecache, frames, m.mem, ino, len, now)?
+        };
+        self.unmap_file_pages(ino, first);
+        Ok(())
+    }
+
+    /// The file system has changed the size of `ino` by itself (`open`
+    /// with O_TRUNC): bring the page cache and the mappings in line.
+    /// Nothing to do, and cheap, for a file that is not cached.
+    pub fn file_truncated(&mut self, ino: Ino) {
+        let Ok(size) = self.fs.inode(ino).map(|i| i.size()) else { return };
+        let crate::kernel::Kernel { pagecache, frames, m, .. } = self;
+        let first = resize(pagecache, frames, m.mem, ino, size);
+        self.unmap_file_pages(ino, first);
+    }
+
+    /// Unmap pages `first..` of `ino` from every address space.
+    fn unmap_file_pages(&mut self, ino: Ino, first: Option<u64>) {
+        let Some(first) = first else { return };
+        let live = self.current.map(|p| self.tasks[&p].mm);
+        let ids: Vec<_> = self.mms.iter().map(|(id, _)| id).collect();
+        for id in ids {
+            let crate::kernel::Kernel { mms, pagecache, frames, m, .. } = self;
+            let mmu = (Some(id) == live).then_some(m.mmu);
+            mms.get_mut(id).unmap_object_pages(&mut MemCtx { frames, phys: m.mem, mmu, pagecache }, ino, first);
+        }
+    }
+
+    /// Contents of regular file `ino` for exec: [`read_all`].
+    pub fn file_read_all(&self, ino: Ino) -> Result<Vec<u8>, Errno> {
+        read_all(&self.fs, &self.pagecache, self.m.mem, ino)
+    }
+
+    /// Write back and free page-cache objects nothing maps: [`reclaim`].
+    pub fn reclaim_page_cache(&mut self) {
+        let now = self.m.clock.boot_epoch_ns() + self.m.clock.monotonic_ns();
+        let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = self;
+        reclaim(fs, pagecache, frames, m.mem, now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::{EACCES, EINVAL, ENODEV, EOPNOTSUPP, EOVERFLOW};
+    use crate::mm::consts::*;
+    use crate::mm::mmap::{MapFile, MapTarget};
+    use crate::mm::sim::Env;
+    use crate::mm::vma::VmFlags;
+    use std::vec;
+
+    const RW: u32 = PROT_READ | PROT_WRITE;
+
+    struct T {
+        env: Env,
+        fs: RamFs,
+    }
+
+    impl T {
+        /// A RAM file system with file `/f` holding `data`.
+        fn new(data: &[u8]) -> (T, Ino) {
+            let mut fs = RamFs::new();
+            let ino = fs.create(fs.root(), b"f", 0o644, 0).unwrap();
+            fs.write_at(ino, 0, data, 0).unwrap();
+            (T { env: Env::new(512), fs }, ino)
+        }
+
+        fn map(&mut self, a: &mut AddressSpace, ino: Ino, len: u64, prot: u32, flags: u32, pgoff: u64) -> Result<u64, Errno> {
+            let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
+            attach(&self.fs, pc, frames, mem, ino)?;
+            let f = MapFile { target: MapTarget::File(ino), readable: true, writable: true, pgoff };
+            a.mmap_file(&mut self.env.ctx(), 0, len, prot, flags, &f)
+        }
+
+        fn read(&self, ino: Ino, off: u64, len: usize) -> std::vec::Vec<u8> {
+            let mut buf = vec![0u8; len];
+            let n = read(&self.fs, &self.env.pagecache, &self.env.mem, ino, off, &mut buf).unwrap();
+            buf.truncate(n);
+            buf
+        }
+
+        fn write(&mut self, ino: Ino, off: u64, data: &[u8]) -> Result<usize, Errno> {
+            let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
+            write(&mut self.fs, pc, frames, mem, ino, off, data, 7)
+        }
+
+        fn truncate(&mut self, spaces: &mut [&mut AddressSpace], ino: Ino, len: u64) -> Result<(), Errno> {
+            let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
+            truncate(&mut self.fs, pc, frames, mem, spaces.iter_mut().map(|a| (&mut **a, None)), ino, len, 8)
+        }
+
+        fn reclaim(&mut self) {
+            let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
+            reclaim(&mut self.fs, pc, frames, mem, 9);
+        }
+
+        fn byte(&mut self, a: &mut AddressSpace, va: u64) -> Result<u8, FaultError> {
+            let mut b = [0];
+            a.user_read(&mut self.env.ctx(), va, &mut b).map(|()| b[0])
+        }
+
+        fn finish(mut self, spaces: std::vec::Vec<AddressSpace>) {
+            for a in spaces {
+                a.release(&mut self.env.ctx());
+            }
+            self.reclaim();
+            self.env.check_baseline();
+        }
+    }
+
+    fn pattern(len: usize) -> std::vec::Vec<u8> {
+        (0..len).map(|i| (i % 251) as u8 + 1).collect()
+    }
+
+    #[test]
+    fn shared_file_mapping_is_seen_across_fork_and_by_read() {
+        let (mut t, ino) = T::new(&pattern(2 * P as usize));
+        let mut a = t.env.aspace();
+        let x = t.map(&mut a, ino, 2 * P, RW, MAP_SHARED, 0).unwrap();
+        assert_eq!(t.byte(&mut a, x + 5), Ok(6), "the file's data");
+        // A read fault maps the cache page read-only: the first write
+        // faults and marks it dirty (write-notify).
+        assert!(!a.pte(&t.env.mem, x).is_writable());
+        let mut b = a.fork(&mut t.env.ctx()).unwrap();
+        b.user_write(&mut t.env.ctx(), x + 1, &[0xc1]).unwrap();
+        assert_eq!(t.byte(&mut a, x + 1), Ok(0xc1), "child to parent");
+        a.user_write(&mut t.env.ctx(), x + P, &[0xa1]).unwrap();
+        assert_eq!(t.byte(&mut b, x + P), Ok(0xa1), "parent to child, on a page untouched at fork");
+        assert_eq!(a.pte(&t.env.mem, x + P).addr(), b.pte(&t.env.mem, x + P).addr());
+        assert_eq!(t.read(ino, 0, 2), [1, 0xc1], "read() sees the mapping's writes");
+        assert_eq!(t.read(ino, P, 1), [0xa1]);
+        // write() is seen through the mapping.
+        t.write(ino, 3, &[0x77]).unwrap();
+        assert_eq!(t.byte(&mut b, x + 3), Ok(0x77));
+        // The file system's own copy catches up once nothing maps the file.
+        a.munmap(&mut t.env.ctx(), x, 2 * P).unwrap();
+        b.munmap(&mut t.env.ctx(), x, 2 * P).unwrap();
+        assert!(t.env.pagecache.contains(ino));
+        t.reclaim();
+        assert!(!t.env.pagecache.contains(ino));
+        assert_eq!(&t.fs.file_data(ino).unwrap()[..4], [1, 0xc1, 3, 0x77]);
+        assert_eq!(t.fs.file_data(ino).unwrap()[P as usize], 0xa1);
+        t.finish(vec![a, b]);
+    }
+
+    #[test]
+    fn private_file_mapping_copies_on_write() {
+        let (mut t, ino) = T::new(&pattern(P as usize));
+        let mut a = t.env.aspace();
+        let x = t.map(&mut a, ino, P, RW, MAP_PRIVATE, 0).unwrap();
+        assert_eq!(t.byte(&mut a, x), Ok(1));
+        let cache = a.pte(&t.env.mem, x).addr();
+        assert_eq!(t.env.frames.refcount(cache), 2, "the cache's reference and the PTE's");
+        // Before the process writes, it sees writes to the file.
+        t.write(ino, 0, &[0x42]).unwrap();
+        assert_eq!(t.byte(&mut a, x), Ok(0x42));
+        a.user_write(&mut t.env.ctx(), x + 1, &[0x99]).unwrap();
+        assert_ne!(a.pte(&t.env.mem, x).addr(), cache, "copied");
+        assert_eq!(t.env.frames.refcount(cache), 1);
+        assert_eq!(t.read(ino, 0, 2), [0x42, 2], "the file is untouched");
+        // After, it does not.
+        t.write(ino, 0, &[0x43]).unwrap();
+        assert_eq!(t.byte(&mut a, x), Ok(0x42));
+        assert_eq!(t.byte(&mut a, x + 1), Ok(0x99));
+        // MADV_DONTNEED drops the copy: the file shows through again.
+        a.madvise(&mut t.env.ctx(), x, P, MADV_DONTNEED).unwrap();
+        assert_eq!(t.byte(&mut a, x + 1), Ok(2));
+        t.finish(vec![a]);
+    }
+
+    #[test]
+    fn fault_past_eof_is_sigbus_and_ftruncate_grow_makes_room() {
+        let (mut t, ino) = T::new(&pattern(100));
+        let mut a = t.env.aspace();
+        let x = t.map(&mut a, ino, 3 * P, RW, MAP_SHARED, 0).unwrap();
+        assert_eq!(t.byte(&mut a, x + 99), Ok(100));
+        assert_eq!(t.byte(&mut a, x + 100), Ok(0), "the rest of the last page reads as zeros");
+        assert_eq!(t.byte(&mut a, x + P), Err(FaultError::Bus));
+        assert_eq!(a.user_write(&mut t.env.ctx(), x + 2 * P, &[1]), Err(FaultError::Bus));
+        assert_eq!(a.copy_to_user(&mut t.env.ctx(), x + P, &[1]), Err(crate::abi::EFAULT));
+        assert_eq!(FaultError::Bus.signal(), Some((crate::abi::SIGBUS, crate::mm::fault::BUS_ADRERR)));
+        // A store past the end within the last page is not part of the file.
+        a.user_write(&mut t.env.ctx(), x + 200, &[0xee]).unwrap();
+        assert_eq!(t.read(ino, 0, 4096).len(), 100);
+        t.truncate(&mut [&mut a], ino, 2 * P + 1).unwrap();
+        assert_eq!(t.byte(&mut a, x + 200), Ok(0), "grown: the old tail reads as zeros");
+        a.user_write(&mut t.env.ctx(), x + 2 * P, &[0x55]).unwrap();
+        assert_eq!(t.read(ino, 2 * P, 10), [0x55]);
+        assert_eq!(t.fs.inode(ino).unwrap().size(), 2 * P + 1);
+        t.finish(vec![a]);
+    }
+
+    #[test]
+    fn truncate_unmaps_every_process_including_private_copies() {
+        let (mut t, ino) = T::new(&pattern(3 * P as usize));
+        let mut a = t.env.aspace();
+        let x = t.map(&mut a, ino, 3 * P, RW, MAP_SHARED, 0).unwrap();
+        let mut b = t.env.aspace();
+        let y = t.map(&mut b, ino, 3 * P, RW, MAP_PRIVATE, 0).unwrap();
+        a.user_write(&mut t.env.ctx(), x + 2 * P, &[1]).unwrap();
+        b.user_write(&mut t.env.ctx(), y + 2 * P, &[2]).unwrap();
+        b.user_write(&mut t.env.ctx(), y + P + 10, &[3]).unwrap();
+        let (cached, copy) = (a.pte(&t.env.mem, x + 2 * P).addr(), b.pte(&t.env.mem, y + 2 * P).addr());
+        assert_ne!(cached, copy);
+        t.truncate(&mut [&mut a, &mut b], ino, P + 10).unwrap();
+        // Page 2 went from the cache, from `a` and (a private copy) from `b`.
+        assert_eq!((t.env.frames.refcount(cached), t.env.frames.refcount(copy)), (0, 0), "both freed");
+        assert_eq!(t.env.pagecache.frames_held(), 2, "pages 0 and 1 stay");
+        assert_eq!(t.byte(&mut a, x + 2 * P), Err(FaultError::Bus));
+        assert_eq!(t.byte(&mut b, y + 2 * P), Err(FaultError::Bus));
+        // The partial page: zeroed past the end in the cache; the private
+        // copy of it is left alone, as Linux leaves it.
+        assert_eq!(t.byte(&mut a, x + P + 9), Ok(pattern(3 * P as usize)[P as usize + 9]));
+        assert_eq!(t.byte(&mut a, x + P + 10), Ok(0));
+        assert_eq!(t.byte(&mut b, y + P + 10), Ok(3));
+        // Growing again brings zeros, not the old data.
+        t.truncate(&mut [&mut a, &mut b], ino, 3 * P).unwrap();
+        assert_eq!(t.byte(&mut a, x + 2 * P), Ok(0));
+        assert_eq!(t.byte(&mut b, y + 2 * P), Ok(0));
+        t.finish(vec![a, b]);
+    }
+
+    #[test]
+    fn write_and_read_through_the_cache() {
+        let (mut t, ino) = T::new(&[]);
+        let mut a = t.env.aspace();
+        let x = t.map(&mut a, ino, 2 * P, RW, MAP_SHARED, 0).unwrap();
+        assert_eq!(t.byte(&mut a, x), Err(FaultError::Bus), "empty file");
+        assert_eq!(t.write(ino, P + 1, b"hi"), Ok(2));
+        assert_eq!(t.fs.inode(ino).unwrap().size(), P + 3);
+        assert_eq!(t.byte(&mut a, x + P + 2), Ok(b'i'));
+        assert_eq!(t.byte(&mut a, x + 5), Ok(0), "the gap is a hole");
+        assert_eq!(t.read(ino, P, 10), [0, b'h', b'i']);
+        assert_eq!(t.write(ino, u64::MAX - 1, b"xx"), Err(crate::abi::EFBIG));
+        // Memory for new pages runs out: nothing changes.
+        t.env.frames.fail_after(Some(0));
+        assert_eq!(t.write(ino, 5 * P, b"z"), Err(ENOSPC));
+        t.env.frames.fail_after(None);
+        assert_eq!(t.fs.inode(ino).unwrap().size(), P + 3);
+        let all = read_all(&t.fs, &t.env.pagecache, &t.env.mem, ino).unwrap();
+        assert_eq!(all.len() as u64, P + 3);
+        t.finish(vec![a]);
+    }
+
+    #[test]
+    fn unlinked_file_lives_while_mapped() {
+        let (mut t, ino) = T::new(&pattern(P as usize));
+        let mut a = t.env.aspace();
+        let x = t.map(&mut a, ino, P, RW, MAP_SHARED, 0).unwrap();
+        let root = t.fs.root();
+        t.fs.unlink(root, b"f", 1).unwrap();
+        assert!(t.fs.inode(ino).is_err(), "freed: no name, no open file");
+        t.reclaim();
+        a.user_write(&mut t.env.ctx(), x, &[9]).unwrap();
+        assert_eq!(t.byte(&mut a, x), Ok(9));
+        let mut b = a.fork(&mut t.env.ctx()).unwrap();
+        a.munmap(&mut t.env.ctx(), x, P).unwrap();
+        assert_eq!(t.byte(&mut b, x), Ok(9));
+        b.munmap(&mut t.env.ctx(), x, P).unwrap();
+        assert!(!t.env.pagecache.contains(ino), "gone with its last mapping");
+        t.finish(vec![a, b]);
+    }
+
+    #[test]
+    fn mmap_of_a_descriptor_checks_like_linux() {
+        let (mut t, ino) = T::new(&pattern(P as usize));
+        let mut a = t.env.aspace();
+        let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
+        attach(&t.fs, pc, frames, mem, ino).unwrap();
+        let file = |readable, writable| MapFile { target: MapTarget::File(ino), readable, writable, pgoff: 0 };
+        let c = &mut t.env.ctx();
+        assert_eq!(a.mmap_file(c, 0, P, RW, MAP_SHARED, &file(true, false)), Err(EACCES), "shared write needs a writable fd");
+        assert_eq!(a.mmap_file(c, 0, P, PROT_READ, MAP_SHARED, &file(false, true)), Err(EACCES), "every mapping needs a readable fd");
+        assert_eq!(a.mmap_file(c, 0, P, RW, MAP_SHARED_VALIDATE | MAP_SYNC, &file(true, true)), Err(EOPNOTSUPP));
+        assert!(a.mmap_file(c, 0, P, RW, MAP_SHARED | MAP_SYNC, &file(true, true)).is_ok(), "MAP_SHARED ignores it");
+        assert_eq!(a.mmap_file(c, 0, P, RW, MAP_PRIVATE | MAP_GROWSDOWN, &file(true, true)), Err(EINVAL));
+        assert_eq!(a.mmap_file(c, 0, P, RW, 0, &file(true, true)), Err(EINVAL));
+        let far = MapFile { pgoff: MAX_FILE_SIZE >> PAGE_SHIFT, ..file(true, true) };
+        assert_eq!(a.mmap_file(c, 0, P, RW, MAP_PRIVATE, &far), Err(EOVERFLOW));
+        let pipe = MapFile { target: MapTarget::NoMmap, ..file(true, true) };
+        assert_eq!(a.mmap_file(c, 0, P, PROT_READ, MAP_PRIVATE, &pipe), Err(ENODEV));
+        let wronly_pipe = MapFile { readable: false, ..pipe };
+        assert_eq!(a.mmap_file(c, 0, P, PROT_READ, MAP_PRIVATE, &wronly_pipe), Err(EACCES), "EACCES comes first");
+        // Private writable mappings of a read-only fd are fine.
+        let p = a.mmap_file(c, 0, P, RW, MAP_PRIVATE, &file(true, false)).unwrap();
+        a.user_write(c, p, &[1]).unwrap();
+        // A shared read-only mapping of a read-only fd can never be made
+        // writable.
+        let s = a.mmap_file(c, 0, 2 * P, PROT_READ, MAP_SHARED, &file(true, false)).unwrap();
+        assert!(a.find_vma(s).unwrap().flags.contains(VmFlags::NO_MAYWRITE));
+        assert_eq!(a.mprotect(c, s, P, RW), Err(EACCES));
+        assert_eq!(a.mprotect(c, s, P, PROT_READ | PROT_EXEC), Ok(()));
+        assert_eq!(a.madvise(c, s, P, MADV_REMOVE), Err(EACCES));
+        assert_eq!(a.madvise(c, s, P, MADV_WIPEONFORK), Err(EINVAL), "not anonymous");
+        assert_eq!(a.madvise(c, s, P, MADV_FREE), Err(EINVAL), "not anonymous");
+        t.finish(vec![a]);
+    }
+
+    #[test]
+    fn dev_zero_is_anonymous_memory() {
+        let mut env = Env::new(256);
+        let mut a = env.aspace();
+        let zero = |pgoff| MapFile { target: MapTarget::Zero, readable: true, writable: true, pgoff };
+        let p = a.mmap_file(&mut env.ctx(), 0, P, RW, MAP_PRIVATE, &zero(3)).unwrap();
+        assert!(a.find_vma(p).unwrap().file.is_none() && a.find_vma(p).unwrap().flags.contains(VmFlags::ANONYMOUS));
+        let s = a.mmap_file(&mut env.ctx(), 0, P, RW, MAP_SHARED, &zero(0)).unwrap();
+        a.user_write(&mut env.ctx(), s, &[4]).unwrap();
+        let mut b = a.fork(&mut env.ctx()).unwrap();
+        b.user_write(&mut env.ctx(), s + 1, &[5]).unwrap();
+        let mut x = [0u8; 2];
+        a.user_read(&mut env.ctx(), s, &mut x).unwrap();
+        assert_eq!(x, [4, 5]);
+        a.release(&mut env.ctx());
+        b.release(&mut env.ctx());
+        env.check_baseline();
+    }
+
+    #[test]
+    fn attach_copies_data_skips_zero_pages_and_undoes_on_enomem() {
+        let mut data = pattern(3 * P as usize);
+        data[P as usize..2 * P as usize].fill(0);
+        let (mut t, ino) = T::new(&data);
+        let used = t.env.used();
+        let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
+        frames.fail_after(Some(1));
+        assert_eq!(attach(&t.fs, pc, frames, mem, ino), Err(ENOMEM));
+        frames.fail_after(None);
+        assert_eq!(t.env.used(), used);
+        assert!(!t.env.pagecache.contains(ino));
+        let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
+        attach(&t.fs, pc, frames, mem, ino).unwrap();
+        assert_eq!(t.env.pagecache.frames_held(), 2, "the zero page is a hole");
+        assert_eq!(t.read(ino, 0, 3 * P as usize), data);
+        let dir = t.fs.mkdir(t.fs.root(), b"d", 0o755, 0).unwrap();
+        let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
+        assert_eq!(attach(&t.fs, pc, frames, mem, dir), Err(crate::abi::EISDIR));
+        t.finish(vec![]);
+    }
+
+    /// File faults out of memory: a hole needing a cache page, and a
+    /// private write needing a copy, fail with Oom and leave nothing.
+    #[test]
+    fn file_faults_out_of_memory() {
+        let mut data = pattern(2 * P as usize);
+        data[..P as usize].fill(0);
+        let (mut t, ino) = T::new(&data);
+        let mut a = t.env.aspace();
+        let s = t.map(&mut a, ino, 2 * P, RW, MAP_SHARED, 0).unwrap();
+        let p = t.map(&mut a, ino, 2 * P, RW, MAP_PRIVATE, 0).unwrap();
+        // Page tables for both mappings first, so that only the page
+        // itself is left to allocate.
+        t.byte(&mut a, s + P).unwrap();
+        t.byte(&mut a, p + P).unwrap();
+        let before = t.env.frames.stats();
+        t.env.frames.fail_after(Some(0));
+        assert_eq!(t.byte(&mut a, s), Err(FaultError::Oom), "page 0 is a hole: no frame for it");
+        assert_eq!(a.user_write(&mut t.env.ctx(), p + P, &[1]), Err(FaultError::Oom), "no frame for the copy");
+        t.env.frames.fail_after(None);
+        assert_eq!(t.env.frames.stats(), before);
+        assert_eq!(t.byte(&mut a, p + P), Ok(data[P as usize]));
+        a.user_write(&mut t.env.ctx(), p + P, &[1]).unwrap();
+        assert_eq!(t.byte(&mut a, s), Ok(0));
+        assert_eq!(t.read(ino, P, 1), [data[P as usize]]);
+        t.finish(vec![a]);
+    }
+
+    /// The file system truncating a file by itself (open with O_TRUNC) is
+    /// caught up with by [`resize`].
+    #[test]
+    fn resize_after_the_file_system_truncated() {
+        let (mut t, ino) = T::new(&pattern(2 * P as usize));
+        let mut a = t.env.aspace();
+        let x = t.map(&mut a, ino, 2 * P, RW, MAP_SHARED, 0).unwrap();
+        assert_eq!(t.byte(&mut a, x + P), Ok(pattern(2 * P as usize)[P as usize]));
+        let root = t.fs.root();
+        t.fs.open(root, b"f", crate::abi::O_RDWR | crate::abi::O_TRUNC, 0, 1).unwrap();
+        let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
+        assert_eq!(resize(pc, frames, mem, ino, 0), Some(0));
+        a.unmap_object_pages(&mut t.env.ctx(), ino, 0);
+        assert_eq!(t.byte(&mut a, x), Err(FaultError::Bus));
+        assert_eq!(t.read(ino, 0, 10), []);
+        t.fs.iput(ino);
+        t.finish(vec![a]);
+    }
+}
