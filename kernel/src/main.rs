@@ -146,6 +146,24 @@ fn user_trap(trap: Trap, regs: &mut PtRegs) {
             reschedule();
         }
     }
+    return_to_user();
+}
+
+/// Signals may have arrived while this task was switched out, or a stop
+/// may just have ended: act on them before user mode runs again (Linux:
+/// the loop in exit_to_user_mode_loop()).
+fn return_to_user() {
+    loop {
+        {
+            let mut guard = KERNEL.lock();
+            let k = guard.as_mut().expect("kernel");
+            if !k.signal_work_pending() {
+                return;
+            }
+            k.exit_to_user_mode();
+        }
+        reschedule();
+    }
 }
 
 fn irq_common(irq: u8, from_user: bool) {

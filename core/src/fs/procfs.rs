@@ -322,6 +322,7 @@ fn state_name(t: &Task) -> &'static str {
         // A vfork parent waits uninterruptibly (Linux: wait_for_vfork_done()).
         TaskState::Blocked(WaitReason::Vfork) => "D (disk sleep)",
         TaskState::Blocked(_) => "S (sleeping)",
+        TaskState::Stopped => "T (stopped)",
         TaskState::Zombie => "Z (zombie)",
         TaskState::Dead => "X (dead)",
     }
@@ -1665,8 +1666,9 @@ fn status(k: &Kernel, t: &Task, out: &mut Out) {
     let _ = writeln!(o, "Uid:\t{}\t{}\t{}\t{}", c.uid, c.euid, c.suid, c.fsuid);
     let _ = writeln!(o, "Gid:\t{}\t{}\t{}\t{}", c.gid, c.egid, c.sgid, c.fsgid);
     let fds = if has_resources(t) { fd_size(k.fdtables.get(t.files).slots()) } else { 0 };
-    // No supplementary groups; Linux keeps a trailing space after the list.
-    let _ = writeln!(o, "FDSize:\t{fds}\nGroups:\t ");
+    let groups: Vec<String> = t.groups.iter().map(|g| format!("{g}")).collect();
+    // Linux keeps a trailing space after the list, even an empty one.
+    let _ = writeln!(o, "FDSize:\t{fds}\nGroups:\t{} ", groups.join(" "));
     let _ = writeln!(o, "NStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{}\nNSsid:\t{}\nKthread:\t0", t.tgid, t.tid, sig.pgid, sig.sid);
     if let Some(mm) = task_mm(k, t) {
         format_vm(&mut o, &vm_stats(k, mm));

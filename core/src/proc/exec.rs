@@ -118,6 +118,12 @@ fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResul
         k.fs.may_exec(ino)?;
         return Ok(ino);
     }
+    // /proc/self/exe and /proc/<pid>/fd/N lead to the file itself.
+    if let Some(t) = crate::fs::procfs::lookup_at(k, dirfd, name, flags & AT_SYMLINK_NOFOLLOW == 0)? {
+        let crate::fs::procfs::Target::Ino(ino) = t else { return Err(EACCES) };
+        k.fs.may_exec(ino)?;
+        return Ok(ino);
+    }
     let start = k.start_dir(dirfd, name)?;
     let mut lf = Lookup::empty();
     if flags & AT_SYMLINK_NOFOLLOW == 0 {
@@ -132,36 +138,47 @@ fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResul
 }
 
 /// Linux: binfmt_script's load_script(): a file starting with `#!` names
-/// an interpreter and at most one argument on its first line (at most 255
-/// bytes are looked at). Returns them, or None if this is not a script.
+/// an interpreter and at most one argument on its first line. Like Linux,
+/// this looks at the first 256 bytes only, NUL-padded when the file is
+/// shorter, and refuses a line that might hold a truncated interpreter
+/// name. Returns them, or None if this is not a script.
 fn parse_shebang(image: &[u8]) -> Option<SysResult<(Vec<u8>, Option<Vec<u8>>)>> {
     const BINPRM_BUF_SIZE: usize = 256;
     if !image.starts_with(b"#!") {
         return None;
     }
-    let buf = &image[2..image.len().min(BINPRM_BUF_SIZE)];
-    let line = match buf.iter().position(|&b| b == b'\n') {
-        Some(n) => &buf[..n],
+    let mut buf = [0u8; BINPRM_BUF_SIZE];
+    let n = image.len().min(BINPRM_BUF_SIZE);
+    buf[..n].copy_from_slice(&image[..n]);
+    let spacetab = |b: u8| b == b' ' || b == b'\t';
+    let terminator = |b: u8| spacetab(b) || b == 0;
+    // The last byte stays out of reach, as Linux's buf_end.
+    let buf_end = BINPRM_BUF_SIZE - 1;
+    let mut i_end = match buf.iter().position(|&b| b == b'\n') {
+        Some(nl) => nl,
         None => {
-            // A first line longer than the buffer: fine only if the
-            // interpreter name itself ends inside it (Linux 5.1+).
-            let t = buf.iter().position(|&b| b != b' ' && b != b'\t')?;
-            if !buf[t..].iter().any(|&b| b == b' ' || b == b'\t') {
+            let Some(start) = (2..buf_end).find(|&i| !spacetab(buf[i])) else { return Some(Err(ENOEXEC)) };
+            if !(start..buf_end).any(|i| terminator(buf[i])) {
                 return Some(Err(ENOEXEC));
             }
-            buf
+            buf_end
         }
     };
-    let is_space = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = line.iter().position(|b| !is_space(b));
-    let Some(start) = start else { return Some(Err(ENOEXEC)) };
-    let line = &line[start..];
-    let end = line.iter().rposition(|b| !is_space(b)).map_or(0, |e| e + 1);
-    let line = &line[..end];
-    let name_end = line.iter().position(is_space).unwrap_or(line.len());
-    let interp = line[..name_end].to_vec();
-    let rest = &line[name_end..];
-    let arg = rest.iter().position(|b| !is_space(b)).map(|s| rest[s..].to_vec());
+    while i_end > 2 && spacetab(buf[i_end - 1]) {
+        i_end -= 1;
+    }
+    let Some(i_name) = (2..i_end).find(|&i| !spacetab(buf[i])) else { return Some(Err(ENOEXEC)) };
+    let i_sep = (i_name..i_end).find(|&i| terminator(buf[i])).unwrap_or(i_end);
+    let cstr = |from: usize, to: usize| {
+        let end = (from..to).find(|&i| buf[i] == 0).unwrap_or(to);
+        buf[from..end].to_vec()
+    };
+    let interp = cstr(i_name, i_sep);
+    let arg = if i_sep < i_end && buf[i_sep] != 0 {
+        (i_sep..i_end).find(|&i| !spacetab(buf[i])).map(|i| cstr(i, i_end))
+    } else {
+        None
+    };
     Some(Ok((interp, arg)))
 }
 
@@ -177,7 +194,11 @@ fn bprm_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, mut ino: Ino, filena
     loop {
         let image = k.file_read_all(ino)?;
         let Some(script) = parse_shebang(&image) else {
-            let exe = absolute_path(k, pid, &script_name);
+            let mut exe = absolute_path(k, pid, &script_name);
+            // Run through a /proc link (/proc/self/exe): the file's own name.
+            if exe.starts_with(b"/proc/") {
+                exe = k.fs.path_of(ino).unwrap_or(exe);
+            }
             return exec_image(k, pid, regs, &image, exe, &filename, args);
         };
         depth += 1;

@@ -57,6 +57,9 @@ pub enum TaskState {
     Zombie,
     /// Released; freed once the CPU has left its kernel stack (Linux: EXIT_DEAD).
     Dead,
+    /// Stopped by a job-control signal until SIGCONT or SIGKILL
+    /// (Linux: TASK_STOPPED).
+    Stopped,
 }
 
 /// Recorded `struct k_sigaction` (handler, flags, restorer, mask).
@@ -139,6 +142,14 @@ pub struct SignalStruct {
     /// Set once exit_group (or a fatal signal) has started: every thread
     /// exits with this status (Linux: SIGNAL_GROUP_EXIT, group_exit_code).
     pub group_exit: Option<i32>,
+    /// The process is stopped (Linux: SIGNAL_STOP_STOPPED).
+    pub stopped: bool,
+    /// A stop not yet reported by wait (WUNTRACED): its signal
+    /// (Linux: SIGNAL_STOP_STOPPED with `group_exit_code`).
+    pub stop_report: Option<u32>,
+    /// A continue not yet reported by wait (WCONTINUED)
+    /// (Linux: SIGNAL_STOP_CONTINUED).
+    pub continue_report: bool,
     /// Threads still alive (Linux: `signal->live`).
     pub live: u32,
     /// CPU time of reaped children, for getrusage(RUSAGE_CHILDREN) and

@@ -36,6 +36,13 @@ pub enum WaitWho {
     Pgid(Pid),
 }
 
+/// Which state change a wait found.
+enum Report {
+    Exited,
+    Stopped(u32),
+    Continued,
+}
+
 /// What a successful wait reports (Linux: `struct waitid_info` plus the
 /// wait4 status word).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +58,11 @@ pub struct WaitResult {
 impl WaitResult {
     /// waitid's si_code and si_status.
     pub fn cause_and_status(&self) -> (i32, i32) {
-        if self.status & 0x7f == 0 {
+        if self.status == 0xffff {
+            (CLD_CONTINUED, SIGCONT as i32)
+        } else if self.status & 0xff == 0x7f {
+            (CLD_STOPPED, (self.status >> 8) & 0xff)
+        } else if self.status & 0x7f == 0 {
             (CLD_EXITED, (self.status >> 8) & 0xff)
         } else if self.status & 0x80 != 0 {
             (CLD_DUMPED, self.status & 0x7f)
@@ -98,12 +109,23 @@ impl Kernel {
                 // A process is reported once all its threads are gone
                 // (Linux: delay_group_leader()).
                 if options & WEXITED != 0 && t.is_zombie() && !self.tasks.values().any(|o| o.tgid == t.tgid && o.tid != c && o.state != crate::proc::TaskState::Dead) {
-                    ready = Some(c);
+                    ready = Some((c, Report::Exited));
+                    break 'search;
+                }
+                let s = self.signals.get(t.signal);
+                if options & WSTOPPED != 0 && !t.is_zombie() {
+                    if let Some(sig) = s.stop_report {
+                        ready = Some((c, Report::Stopped(sig)));
+                        break 'search;
+                    }
+                }
+                if options & WCONTINUED != 0 && !t.is_zombie() && s.continue_report {
+                    ready = Some((c, Report::Continued));
                     break 'search;
                 }
             }
         }
-        let Some(child) = ready else {
+        let Some((child, report)) = ready else {
             if !any {
                 return Err(ECHILD);
             }
@@ -112,7 +134,32 @@ impl Kernel {
             }
             return Err(self.block_current(WaitReason::ChildExit { tgid }));
         };
-        Ok(Some(self.wait_task_zombie(child, options)))
+        Ok(Some(match report {
+            Report::Exited => self.wait_task_zombie(child, options),
+            Report::Stopped(sig) => self.wait_task_stopped(child, sig, options),
+            Report::Continued => self.wait_task_continued(child, options),
+        }))
+    }
+
+    /// Report a stop once (Linux: wait_task_stopped()): status
+    /// `sig << 8 | 0x7f`; WNOWAIT leaves it reportable.
+    fn wait_task_stopped(&mut self, child: Pid, sig: u32, options: u32) -> WaitResult {
+        let t = &self.tasks[&child];
+        let (signal, pid, uid) = (t.signal, t.tgid, t.cred.uid);
+        if options & WNOWAIT == 0 {
+            self.signals.get_mut(signal).stop_report = None;
+        }
+        WaitResult { pid, uid, status: ((sig as i32) << 8) | 0x7f, utime_ns: 0, stime_ns: 0 }
+    }
+
+    /// Report a continue once (Linux: wait_task_continued()): status 0xffff.
+    fn wait_task_continued(&mut self, child: Pid, options: u32) -> WaitResult {
+        let t = &self.tasks[&child];
+        let (signal, pid, uid) = (t.signal, t.tgid, t.cred.uid);
+        if options & WNOWAIT == 0 {
+            self.signals.get_mut(signal).continue_report = false;
+        }
+        WaitResult { pid, uid, status: 0xffff, utime_ns: 0, stime_ns: 0 }
     }
 
     /// Report zombie `child` and, unless WNOWAIT, release it

@@ -98,7 +98,10 @@ impl Kernel {
     /// (Linux: sig_ignored(); blocked signals stay pending).
     fn sig_ignored(&self, tid: Pid, sig: u32) -> bool {
         let t = &self.tasks[&tid];
-        if t.sigmask & sigbit(sig) != 0 {
+        // Blocked now, or blocked outside a sigtimedwait that waits for
+        // it (Linux: `real_blocked`): kept pending.
+        let real_blocked = t.sigwait.map_or(0, |(rb, _)| rb);
+        if (t.sigmask | real_blocked) & sigbit(sig) != 0 {
             return false;
         }
         let act = self.sighands.get(t.sighand).action[sig as usize - 1];
@@ -113,12 +116,17 @@ impl Kernel {
     /// take it (Linux: __send_signal() to PIDTYPE_TGID, complete_signal()).
     pub fn send_signal_process(&mut self, tgid: Pid, info: SigInfo) {
         let sig = info.signo;
-        let Some(leader) = self.tasks.get(&tgid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead) else {
+        let Some(leader) = self.tasks.get(&tgid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead).map(|t| t.tid) else {
             return;
         };
-        if sig == 0 || self.sig_ignored(leader.tid, sig) {
+        if sig == 0 {
             return;
         }
+        self.prepare_signal(tgid, sig);
+        if self.sig_ignored(leader, sig) {
+            return;
+        }
+        let leader = &self.tasks[&leader];
         let signal = leader.signal;
         let s = self.signals.get_mut(signal);
         // A standard signal already pending is not queued twice.
@@ -140,12 +148,17 @@ impl Kernel {
     /// Queue `sig` for one thread (Linux: __send_signal() to PIDTYPE_PID).
     pub fn send_signal_thread(&mut self, tid: Pid, info: SigInfo) {
         let sig = info.signo;
-        let Some(t) = self.tasks.get(&tid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead) else {
+        let Some(tgid) = self.tasks.get(&tid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead).map(|t| t.tgid) else {
             return;
         };
-        if sig == 0 || self.sig_ignored(t.tid, sig) {
+        if sig == 0 {
             return;
         }
+        self.prepare_signal(tgid, sig);
+        if self.sig_ignored(tid, sig) {
+            return;
+        }
+        let t = &self.tasks[&tid];
         let blocked = t.sigmask & sigbit(sig) != 0;
         let t = self.tasks.get_mut(&tid).expect("task");
         if t.sigpending & sigbit(sig) == 0 {
@@ -174,9 +187,112 @@ impl Kernel {
     }
 
     /// Interrupt a sleeping task so it notices its signal (Linux:
-    /// signal_wake_up()).
+    /// signal_wake_up()). SIGKILL also ends a stop.
     fn signal_wake_up(&mut self, tid: Pid) {
+        let killed = self.tasks.get(&tid).is_some_and(|t| (t.sigpending | self.signals.get(t.signal).shared_pending) & sigbit(SIGKILL) != 0);
+        if let Some(t) = self.tasks.get_mut(&tid) {
+            if t.state == TaskState::Stopped && killed {
+                t.state = TaskState::Runnable;
+                self.runq.push_back(tid);
+                return;
+            }
+        }
         self.wake(tid);
+    }
+
+    /// What a signal does on arrival, before it is queued (Linux:
+    /// prepare_signal()): a stop signal cancels a pending SIGCONT, and
+    /// SIGCONT cancels pending stops and resumes a stopped process,
+    /// whatever its handler.
+    fn prepare_signal(&mut self, tgid: Pid, sig: u32) {
+        const STOPS: u64 = (1 << (SIGSTOP - 1)) | (1 << (SIGTSTP - 1)) | (1 << (SIGTTIN - 1)) | (1 << (SIGTTOU - 1));
+        let drop = match sig {
+            SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => sigbit(SIGCONT),
+            SIGCONT => STOPS,
+            _ => return,
+        };
+        let threads = self.threads_of(tgid);
+        let Some(&first) = threads.first() else { return };
+        let signal = self.tasks[&first].signal;
+        self.signals.get_mut(signal).shared_pending &= !drop;
+        for &t in &threads {
+            self.tasks.get_mut(&t).expect("thread").sigpending &= !drop;
+        }
+        if sig != SIGCONT || !self.signals.get(signal).stopped {
+            return;
+        }
+        let s = self.signals.get_mut(signal);
+        s.stopped = false;
+        s.stop_report = None;
+        s.continue_report = true;
+        for &t in &threads {
+            let task = self.tasks.get_mut(&t).expect("thread");
+            if task.state == TaskState::Stopped {
+                task.state = TaskState::Runnable;
+                self.runq.push_back(t);
+            }
+        }
+        self.notify_parent_cldstop(tgid, CLD_CONTINUED, SIGCONT);
+    }
+
+    /// The live threads of process `tgid`.
+    pub fn threads_of(&self, tgid: Pid) -> Vec<Pid> {
+        self.tasks.values().filter(|t| t.tgid == tgid && !t.is_zombie() && t.state != TaskState::Dead).map(|t| t.tid).collect()
+    }
+
+    /// Tell the parent of process `tgid` it stopped or continued: SIGCHLD
+    /// unless the parent asked for none (SA_NOCLDSTOP), and a wake-up for
+    /// its waiters (Linux: do_notify_parent_cldstop()).
+    fn notify_parent_cldstop(&mut self, tgid: Pid, code: i32, status: u32) {
+        let Some(leader) = self.tasks.get(&tgid) else { return };
+        let (parent, uid) = (leader.parent, leader.cred.uid);
+        let Some(ptgid) = self.tasks.get(&parent).map(|p| p.tgid) else { return };
+        let act = self.sighands.get(self.tasks[&ptgid].sighand).action[SIGCHLD as usize - 1];
+        if act.flags & SA_NOCLDSTOP == 0 {
+            let info = SigInfo { signo: SIGCHLD, code, pid: tgid, uid, status: status as i32 };
+            self.send_signal_process(ptgid, info);
+        }
+        self.wake_all(crate::proc::WaitReason::ChildExit { tgid: ptgid });
+    }
+
+    /// A process group none of whose members has a parent in another group
+    /// of the same session: nobody there can continue it, so job-control
+    /// stops from the terminal are discarded (Linux: is_current_pgrp_orphaned()).
+    fn pgrp_orphaned(&self, pgid: Pid) -> bool {
+        !self.tasks.values().filter(|t| t.is_leader() && !t.is_zombie() && t.state != TaskState::Dead).any(|t| {
+            let s = self.signals.get(t.signal);
+            if s.pgid != pgid {
+                return false;
+            }
+            self.tasks.get(&t.parent).is_some_and(|p| {
+                let ps = self.signals.get(p.signal);
+                ps.pgid != pgid && ps.sid == s.sid
+            })
+        })
+    }
+
+    /// Linux: do_signal_stop(): the whole process stops; the parent hears
+    /// of it once.
+    fn do_signal_stop(&mut self, sig: u32) {
+        let tgid = self.cur().tgid;
+        let s = self.cur_signal_mut();
+        s.stopped = true;
+        s.stop_report = Some(sig);
+        s.continue_report = false;
+        for t in self.threads_of(tgid) {
+            self.tasks.get_mut(&t).expect("thread").state = TaskState::Stopped;
+        }
+        self.notify_parent_cldstop(tgid, CLD_STOPPED, sig);
+    }
+
+    /// Whether the current task has signal work before returning to user
+    /// mode (Linux: the _TIF_SIGPENDING test in exit_to_user_mode_loop()).
+    pub fn signal_work_pending(&self) -> bool {
+        let Some(t) = self.current.and_then(|c| self.tasks.get(&c)) else { return false };
+        if matches!(t.state, TaskState::Zombie | TaskState::Dead) {
+            return false;
+        }
+        self.deliverable(t.tid) != 0 || self.signals.get(t.signal).group_exit.is_some()
     }
 
     /// Signals `tid` would act on now: pending and not blocked.
@@ -233,8 +349,11 @@ impl Kernel {
                 SIG_DFL => match default_action(sig) {
                     DefaultAction::Ign | DefaultAction::Cont => continue,
                     DefaultAction::Stop => {
-                        self.log(format_args!("tine: {} stop not implemented yet; ignored", signal_name(sig)));
-                        continue;
+                        if sig != SIGSTOP && self.pgrp_orphaned(self.cur_signal().pgid) {
+                            continue;
+                        }
+                        self.do_signal_stop(sig);
+                        return;
                     }
                     // Tine writes no core files, so the core-dump bit (0x80)
                     // stays clear, as on Linux with RLIMIT_CORE 0.
