@@ -303,7 +303,7 @@ fn task(k: &Kernel, tid: Pid) -> SysResult<&Task> {
 /// Whether the task still holds its address space, descriptors and
 /// file-system context (a zombie has given them back).
 fn has_resources(t: &Task) -> bool {
-    matches!(t.state, TaskState::Runnable | TaskState::Blocked(_))
+    !matches!(t.state, TaskState::Zombie | TaskState::Dead)
 }
 
 fn task_mm<'k>(k: &'k Kernel, t: &Task) -> Option<&'k AddressSpace> {
@@ -398,27 +398,39 @@ pub fn route(k: &Kernel, dirfd: i32, path: &[u8]) -> Option<ProcPath> {
     if path.is_empty() || path.len() >= PATH_MAX {
         return None;
     }
+    // A path reaches /proc only by naming it, or by starting there (the
+    // RAM file system's /proc stays empty: nothing can be made in it).
+    let mentions_proc = path.windows(4).any(|w| w == b"proc");
     let base: Vec<u8> = if path[0] == b'/' {
-        Vec::new()
-    } else if dirfd == AT_FDCWD {
-        k.fs.path_of_dir(k.cur_fs().cwd).ok()?
-    } else {
-        let f = k.files.get(k.cur_files().get(dirfd).ok()?.file);
-        match f.kind {
-            FileKind::Proc(node) => node_path(k, node),
-            _ => {
-                let ino = f.ino?;
-                if !k.fs.inode(ino).ok()?.is_dir() {
-                    return None;
-                }
-                k.fs.path_of_dir(ino).ok()?
-            }
+        if !mentions_proc {
+            return None;
         }
+        Vec::new()
+    } else {
+        let dir = if dirfd == AT_FDCWD {
+            k.cur_fs().cwd
+        } else {
+            let f = k.files.get(k.cur_files().get(dirfd).ok()?.file);
+            if let FileKind::Proc(node) = f.kind {
+                return join(&node_path(k, node), path);
+            }
+            let ino = f.ino?;
+            if !k.fs.inode(ino).ok()?.is_dir() {
+                return None;
+            }
+            ino
+        };
+        if !mentions_proc && k.fs.lookup_child(k.fs.root(), b"proc").ok() != Some(dir) {
+            return None;
+        }
+        k.fs.path_of_dir(dir).ok()?
     };
-    let mentions_proc = |p: &[u8]| p.windows(4).any(|w| w == b"proc");
-    if !mentions_proc(&base) && !mentions_proc(path) {
-        return None;
-    }
+    join(&base, path)
+}
+
+/// `path` taken from directory `base` (an absolute path), if it lands in
+/// /proc.
+fn join(base: &[u8], path: &[u8]) -> Option<ProcPath> {
     let mut comps: Vec<&[u8]> = Vec::new();
     for c in base.split(|&b| b == b'/').chain(path.split(|&b| b == b'/')) {
         match c {
@@ -432,7 +444,9 @@ pub fn route(k: &Kernel, dirfd: i32, path: &[u8]) -> Option<ProcPath> {
     if comps.first() != Some(&&b"proc"[..]) {
         return None;
     }
-    let trailing_slash = path.ends_with(b"/") || path.ends_with(b"/.") || path == b"." || path.ends_with(b"/..");
+    // A final `/`, `.` or `..` asks for a directory.
+    let last = path.rsplit(|&b| b == b'/').next().unwrap_or(b"");
+    let trailing_slash = matches!(last, b"" | b"." | b"..");
     Some(ProcPath { comps: comps[1..].iter().map(|c| c.to_vec()).collect(), trailing_slash })
 }
 
@@ -1242,7 +1256,9 @@ fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
             let up = k.now_ns();
             let (user, system) = cpu_time_ns(k);
             let idle = up.saturating_sub(user + system);
-            let _ = writeln!(o, "{}.{:02} {}.{:02}", up / 1_000_000_000, up / 10_000_000 % 100, idle / 1_000_000_000, idle / 10_000_000 % 100);
+            let secs = |ns: u64| (ns / 1_000_000_000, ns / 10_000_000 % 100);
+            let ((us, uc), (is, ic)) = (secs(up), secs(idle));
+            let _ = writeln!(o, "{us}.{uc:02} {is}.{ic:02}");
         }
         Node::Global(Global::Loadavg) => {
             let running = k.tasks.values().filter(|t| t.state == TaskState::Runnable).count();
@@ -1685,7 +1701,9 @@ fn status(k: &Kernel, t: &Task, out: &mut Out) {
     }
     // Root holds every capability (CAP_LAST_CAP 40), others none.
     let caps: u64 = if c.euid == 0 { (1 << 41) - 1 } else { 0 };
-    let _ = writeln!(o, "CapInh:\t{:016x}\nCapPrm:\t{caps:016x}\nCapEff:\t{caps:016x}\nCapBnd:\t{:016x}\nCapAmb:\t{:016x}", 0, (1u64 << 41) - 1, 0);
+    let all: u64 = (1 << 41) - 1;
+    let _ = writeln!(o, "CapInh:\t{:016x}\nCapPrm:\t{caps:016x}\nCapEff:\t{caps:016x}", 0);
+    let _ = writeln!(o, "CapBnd:\t{all:016x}\nCapAmb:\t{:016x}", 0);
     let _ = writeln!(o, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0");
     let _ = writeln!(o, "Speculation_Store_Bypass:\tunknown\nSpeculationIndirectBranch:\tunsupported");
     let _ = writeln!(o, "Cpus_allowed:\t1\nCpus_allowed_list:\t0");
@@ -1703,7 +1721,17 @@ fn status(k: &Kernel, t: &Task, out: &mut Out) {
 
 /// One line of a maps file (Linux: show_map_vma()): the name, if any,
 /// starts in column 73.
-pub fn format_maps_line(out: &mut Vec<u8>, start: u64, end: u64, perms: &str, pgoff: u64, dev: (u32, u32), ino: u64, name: Option<&[u8]>) {
+#[allow(clippy::too_many_arguments)]
+pub fn format_maps_line(
+    out: &mut Vec<u8>,
+    start: u64,
+    end: u64,
+    perms: &str,
+    pgoff: u64,
+    dev: (u32, u32),
+    ino: u64,
+    name: Option<&[u8]>,
+) {
     let line_start = out.len();
     let mut o = Out(core::mem::take(out));
     let _ = write!(o, "{start:08x}-{end:08x} {perms} {pgoff:08x} {:02x}:{:02x} {ino} ", dev.0, dev.1);
@@ -1857,6 +1885,19 @@ mod tests {
         format_vm(&mut s, &VmStats { total: 3, rss: 2, ..VmStats::default() });
         assert!(s.starts_with("VmPeak:\t      12 kB\nVmSize:\t      12 kB\nVmLck:\t       0 kB\n"), "{s}");
         assert!(s.contains("VmRSS:\t       8 kB\n"));
+    }
+
+    #[test]
+    fn paths_land_in_proc_lexically() {
+        let comps = |p: Option<ProcPath>| p.map(|p| (p.comps.iter().map(|c| String::from_utf8(c.clone()).unwrap()).collect::<Vec<_>>(), p.trailing_slash));
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(comps(join(b"", b"/proc/self/stat")), Some((v(&["self", "stat"]), false)));
+        assert_eq!(comps(join(b"/", b"proc")), Some((v(&[]), false)));
+        assert_eq!(comps(join(b"/tmp/x", b"../../proc/./1/")), Some((v(&["1"]), true)));
+        assert_eq!(comps(join(b"/proc/1", b"..")), Some((v(&[]), true)));
+        assert_eq!(comps(join(b"/proc", b"../tmp")), None);
+        assert_eq!(comps(join(b"", b"/procfs/x")), None);
+        assert_eq!(comps(join(b"", b"//proc//meminfo")), Some((v(&["meminfo"]), false)));
     }
 
     #[test]

@@ -452,11 +452,7 @@ fn unshare_files(k: &mut Kernel, pid: Pid) {
     if k.fdtables.users(id) < 2 {
         return;
     }
-    let table = k.fdtables.get(id).clone();
-    for (_, fd) in table.iter() {
-        k.files.get_ref(fd.file);
-    }
-    let new = k.fdtables.insert(table);
+    let new = k.dup_fd_table(id);
     k.tasks.get_mut(&pid).expect("task").files = new;
     k.put_files(id);
 }

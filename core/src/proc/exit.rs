@@ -41,6 +41,16 @@ impl Kernel {
         }
     }
 
+    /// A copy of descriptor table `id` whose descriptors refer to the same
+    /// open file descriptions, which gain a reference each (Linux: dup_fd()).
+    pub fn dup_fd_table(&mut self, id: super::FilesId) -> super::FilesId {
+        let table = self.fdtables.get(id).clone();
+        for (_, fd) in table.iter() {
+            self.files.get_ref(fd.file);
+        }
+        self.fdtables.insert(table)
+    }
+
     /// Drop one user of a file-system context (Linux: free_fs_struct()).
     pub fn put_fs(&mut self, fs: super::FsId) {
         if let Some(info) = self.fs_structs.put(fs) {

@@ -235,11 +235,7 @@ fn copy_files(k: &mut Kernel, flags: u64) -> ObjId {
         k.fdtables.hold(id);
         return id;
     }
-    let table = k.fdtables.get(id).clone();
-    for (_, fd) in table.iter() {
-        k.files.get_ref(fd.file);
-    }
-    k.fdtables.insert(table)
+    k.dup_fd_table(id)
 }
 
 /// Linux: copy_fs(): share cwd, root and umask (CLONE_FS) or copy them.
@@ -286,22 +282,7 @@ fn copy_signal(k: &mut Kernel, flags: u64) -> ObjId {
         return id;
     }
     let cur = k.signals.get(id);
-    let sig = SignalStruct {
-        rlimits: cur.rlimits,
-        pgid: cur.pgid,
-        sid: cur.sid,
-        is_child_subreaper: false,
-        has_child_subreaper: cur.has_child_subreaper || cur.is_child_subreaper,
-        shared_pending: 0,
-        shared_info: Default::default(),
-        group_exit: None,
-        stopped: false,
-        stop_report: None,
-        continue_report: false,
-        live: 1,
-        cutime_ns: 0,
-        cstime_ns: 0,
-    };
+    let sig = SignalStruct::new(cur.rlimits, cur.pgid, cur.sid, cur.has_child_subreaper || cur.is_child_subreaper);
     k.pids.hold(sig.pgid);
     k.pids.hold(sig.sid);
     k.signals.insert(sig)

@@ -40,22 +40,7 @@ impl Kernel {
         rlimits[RLIMIT_NPROC as usize] = Rlimit { cur: nproc, max: nproc };
         self.pids.hold(pid);
         self.pids.hold(pid);
-        let signal = self.signals.insert(SignalStruct {
-            rlimits,
-            pgid: pid,
-            sid: pid,
-            is_child_subreaper: false,
-            has_child_subreaper: false,
-            shared_pending: 0,
-            shared_info: Default::default(),
-            group_exit: None,
-            stopped: false,
-            stop_report: None,
-            continue_report: false,
-            live: 1,
-            cutime_ns: 0,
-            cstime_ns: 0,
-        });
+        let signal = self.signals.insert(SignalStruct::new(rlimits, pid, pid, false));
 
         let mut task = Task {
             tid: pid,

@@ -158,6 +158,30 @@ pub struct SignalStruct {
     pub cstime_ns: u64,
 }
 
+impl SignalStruct {
+    /// A new process's shared state: inherited limits, group and session,
+    /// nothing pending, one live thread (the fields Linux's copy_signal()
+    /// sets for a new thread group).
+    pub fn new(rlimits: [Rlimit; RLIM_NLIMITS], pgid: Pid, sid: Pid, has_child_subreaper: bool) -> Self {
+        SignalStruct {
+            rlimits,
+            pgid,
+            sid,
+            is_child_subreaper: false,
+            has_child_subreaper,
+            shared_pending: 0,
+            shared_info: BTreeMap::new(),
+            group_exit: None,
+            stopped: false,
+            stop_report: None,
+            continue_report: false,
+            live: 1,
+            cutime_ns: 0,
+            cstime_ns: 0,
+        }
+    }
+}
+
 /// Where a task stands in its life.
 pub struct Task {
     pub tid: Pid,
