@@ -1887,6 +1887,56 @@ mod tests {
         assert!(s.contains("VmRSS:\t       8 kB\n"));
     }
 
+    /// A kernel with no task yet, on simulated memory.
+    fn bare_kernel(frames: usize) -> Kernel {
+        use crate::machine::{Clock, Console, Log, Machine};
+        use crate::mm::sim::{SimMem, SimMmu};
+        struct Dev;
+        impl Console for Dev {
+            fn write(&self, _: &[u8]) {}
+            fn read(&self, _: &mut [u8]) -> usize {
+                0
+            }
+        }
+        impl Clock for Dev {
+            fn monotonic_ns(&self) -> u64 {
+                12_340_000_000
+            }
+            fn boot_epoch_ns(&self) -> u64 {
+                1_700_000_000_000_000_000
+            }
+        }
+        impl Log for Dev {
+            fn log(&self, _: core::fmt::Arguments) {}
+        }
+        let mem: &'static SimMem = std::boxed::Box::leak(std::boxed::Box::new(SimMem::new(frames)));
+        let mmu: &'static SimMmu = std::boxed::Box::leak(std::boxed::Box::new(SimMmu::default()));
+        let m = Machine { mem, mmu, console: &Dev, clock: &Dev, log: &Dev };
+        Kernel::new(m, &[(4096, frames as u64 * 4096)], 0, crate::kernel::StdioMode::Pipe, 1, 0)
+    }
+
+    #[test]
+    fn global_files_from_the_kernel_state() {
+        let mut k = bare_kernel(64);
+        let text = |k: &Kernel, g| String::from_utf8(generate(k, Node::Global(g)).unwrap()).unwrap();
+        let mem = text(&k, Global::Meminfo);
+        // 63 frames managed, one of them the zero frame.
+        assert!(mem.starts_with("MemTotal:            252 kB\nMemFree:             248 kB\n"), "{mem}");
+        let f = k.frames.alloc().unwrap();
+        assert!(text(&k, Global::Meminfo).contains("MemFree:             244 kB\n"), "live");
+        k.frames.put(f);
+        assert_eq!(text(&k, Global::Meminfo), mem, "back to the same text");
+        assert_eq!(text(&k, Global::Uptime), "12.34 12.34\n");
+        assert_eq!(text(&k, Global::Loadavg), "0.00 0.00 0.00 0/0 0\n");
+        let st = text(&k, Global::Stat);
+        assert!(st.starts_with("cpu  0 0 0 1234 0 0 0 0 0 0\ncpu0 "), "{st}");
+        assert!(st.contains("\nbtime 1700000000\nprocesses 0\n"), "{st}");
+        assert!(text(&k, Global::Cpuinfo).contains("flags\t\t: fpu\n"));
+        let pid_max = generate(&k, Node::Sysctl(Sysctl::PidMax)).unwrap();
+        assert_eq!(pid_max, b"32768\n");
+        assert_eq!(stat(&k, Node::Root).st_mode, S_IFDIR | 0o555);
+    }
+
     #[test]
     fn paths_land_in_proc_lexically() {
         let comps = |p: Option<ProcPath>| p.map(|p| (p.comps.iter().map(|c| String::from_utf8(c.clone()).unwrap()).collect::<Vec<_>>(), p.trailing_slash));
