@@ -17,3 +17,4 @@ pub mod mm;
 pub mod proc;
 pub mod signal;
 pub mod syscall;
+#[cfg(test)] pub mod testkit;

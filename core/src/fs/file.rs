@@ -30,6 +30,8 @@ pub enum FileKind {
     Inode(u64),
     /// One end of a pipe.
     Pipe { pipe: u32, write_end: bool },
+    /// A process file descriptor (pidfd): the process and its start time.
+    Pidfd { pid: u32, start: u64 },
     /// A file or directory of /proc (its contents: `FileTable::proc_snapshot`).
     Proc(crate::fs::procfs::Node),
 }

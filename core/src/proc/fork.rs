@@ -365,6 +365,20 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
         child.clear_child_tid = args.child_tid;
     }
     link_task(k, child, flags, args.exit_signal);
+    // CLONE_PIDFD: a pidfd for the child, its number stored for the
+    // parent; a fault there undoes the whole fork (Linux:
+    // bad_fork_put_pidfd).
+    if flags & CLONE_PIDFD != 0 {
+        let stored = k.pidfd_create(pid, 0).and_then(|fd| {
+            k.copy_out(args.pidfd, &fd.to_le_bytes()).inspect_err(|_| {
+                let _ = crate::syscall::close_fd(k, fd);
+            })
+        });
+        if let Err(e) = stored {
+            unlink_task(k, pid);
+            return undo.fail(k, e);
+        }
+    }
     Ok(pid)
 }
 
@@ -406,6 +420,17 @@ fn link_task(k: &mut Kernel, mut child: Task, flags: u64, exit_signal: u32) {
         }
     }
     k.tasks.insert(pid, alloc::boxed::Box::new(child));
+}
+
+/// Take a child that never ran back out of the task list, freeing its PID
+/// (the reverse of [`link_task`]).
+fn unlink_task(k: &mut Kernel, pid: Pid) {
+    if let Some(t) = k.tasks.remove(&pid) {
+        if let Some(p) = k.tasks.get_mut(&t.parent) {
+            p.children.remove(&pid);
+        }
+    }
+    k.pids.put(pid);
 }
 
 /// Linux: wake_up_new_task(): the child joins the run queue. The parent

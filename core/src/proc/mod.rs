@@ -9,6 +9,7 @@ pub mod fault;
 pub mod init;
 pub mod kstack;
 pub mod pid;
+pub mod pidfd;
 pub mod shared;
 pub mod task;
 pub mod wait;

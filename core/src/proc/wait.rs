@@ -27,6 +27,7 @@ pub const WCLONE: u32 = 0x8000_0000;
 pub const P_ALL: u32 = 0;
 pub const P_PID: u32 = 1;
 pub const P_PGID: u32 = 2;
+pub const P_PIDFD: u32 = 3;
 
 /// Which children a wait call is about (Linux: `wo_type` and `wo_pid`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -237,6 +238,7 @@ pub fn sys_waitid(k: &mut Kernel, which: u32, upid: i32, infop: u64, options: u3
         P_PID if upid > 0 => WaitWho::Pid(upid as Pid),
         P_PGID if upid > 0 => WaitWho::Pgid(upid as Pid),
         P_PGID if upid == 0 => WaitWho::Pgid(k.cur_signal().pgid),
+        P_PIDFD => WaitWho::Pid(k.pidfd_pid(upid)?),
         _ => return Err(EINVAL),
     };
     let found = k.do_wait(who, options)?;

@@ -373,7 +373,7 @@ impl Kernel {
     /// May the current task signal `tid`? Root may signal anyone; others
     /// need their real or effective uid to match the target's real or saved
     /// uid (Linux: kill_ok_by_cred()).
-    fn may_signal(&self, tid: Pid) -> bool {
+    pub fn may_signal(&self, tid: Pid) -> bool {
         let me = self.cur().cred;
         let them = self.tasks[&tid].cred;
         me.euid == 0 || me.euid == them.suid || me.euid == them.uid || me.uid == them.suid || me.uid == them.uid

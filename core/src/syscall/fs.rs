@@ -42,7 +42,7 @@ impl Kernel {
     }
 
     /// Install a new descriptor for `file` at the lowest free number.
-    fn install_fd(&mut self, file: FileId, cloexec: bool, min: usize) -> SysResult {
+    pub(crate) fn install_fd(&mut self, file: FileId, cloexec: bool, min: usize) -> SysResult {
         let limit = self.rlimit(RLIMIT_NOFILE).cur.min(1 << 20) as usize;
         let files = self.cur().files;
         let table = self.fdtables.get_mut(files);
@@ -156,6 +156,7 @@ fn read_file(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult 
             k.file_read(ino, pos, buf)
         }
         FileKind::Proc(_) => procfs::read(k, id, pos, buf),
+        FileKind::Pidfd { .. } => Err(EINVAL),
         FileKind::Pipe { pipe, .. } => {
             let p = k.pipes.get_mut(pipe);
             if p.buf.is_empty() {
@@ -191,6 +192,7 @@ fn write_file(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
             k.file_write(ino, pos, data, now)
         }
         FileKind::Proc(_) => procfs::write(k, id, pos, data),
+        FileKind::Pidfd { .. } => Err(EINVAL),
         FileKind::Pipe { pipe, .. } => {
             let p = k.pipes.get_mut(pipe);
             if p.readers == 0 {
@@ -392,7 +394,7 @@ pub fn lseek(k: &mut Kernel, fd: i32, off: i64, whence: u32) -> SysResult {
     let size = match f.kind {
         FileKind::Proc(_) => return procfs::lseek(k, id, off, whence),
         FileKind::Console | FileKind::ConsolePipe => return Err(ESPIPE),
-        FileKind::Pipe { .. } => return Err(ESPIPE),
+        FileKind::Pipe { .. } | FileKind::Pidfd { .. } => return Err(ESPIPE),
         // /dev/null and /dev/zero: every seek succeeds and lands at 0.
         FileKind::Null | FileKind::Zero => {
             if whence > 4 {
@@ -435,7 +437,8 @@ fn stat_file(k: &Kernel, id: FileId) -> SysResult<Stat> {
                 st_dev: makedev(0, 14),
                 st_ino: crate::fs::file::anon_ino(id),
                 st_nlink: 1,
-                st_mode: S_IFIFO | 0o600,
+                // A pidfd is an anonymous-inode file; the rest are pipes.
+                st_mode: if matches!(f.kind, FileKind::Pidfd { .. }) { S_IFREG | 0o600 } else { S_IFIFO | 0o600 },
                 st_uid: cred.euid,
                 st_gid: cred.egid,
                 st_blksize: 4096,

@@ -4,6 +4,7 @@
 
 mod cred;
 mod fs;
+pub use fs::close as close_fd;
 mod fsmeta;
 mod info;
 mod mem;
@@ -186,6 +187,8 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::RENAME => fsmeta::renameat2(k, crate::abi::AT_FDCWD, a0, crate::abi::AT_FDCWD, a1, 0),
         nr::RENAMEAT => fsmeta::renameat2(k, a0 as i32, a1, a2 as i32, a3, 0),
         nr::RENAMEAT2 => fsmeta::renameat2(k, a0 as i32, a1, a2 as i32, a3, a4 as u32),
+        nr::PIDFD_OPEN => crate::proc::pidfd::sys_pidfd_open(k, a0 as i32, a1 as u32),
+        nr::PIDFD_SEND_SIGNAL => crate::proc::pidfd::sys_pidfd_send_signal(k, a0 as i32, a1 as u32, a2, a3 as u32),
         nr::FUTEX => crate::proc::futex::sys_futex(k, a0, a1 as u32, a2 as u32, a3, a4, a5 as u32),
         nr::EXECVE => crate::proc::exec::sys_execve(k, regs, a0, a1, a2),
         nr::EXECVEAT => crate::proc::exec::sys_execveat(k, regs, a0 as i32, a1, a2, a3, a4 as u32),

@@ -50,6 +50,11 @@ impl Kernel {
             // cannot be asked whether a read would block: it reports only
             // that writing never blocks.
             FileKind::Console => POLLOUT | POLLWRNORM,
+            // Readable once the process has exited (Linux: pidfd_poll()).
+            FileKind::Pidfd { .. } => match self.pidfd_target(id) {
+                Ok(Some(p)) if !self.tasks[&p].is_zombie() => 0,
+                _ => POLLIN | POLLRDNORM,
+            },
             _ => POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM,
         };
         if !readable {
