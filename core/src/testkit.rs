@@ -327,8 +327,8 @@ pub fn regs_of(k: &Kernel, pid: Pid) -> PtRegs {
 }
 
 /// System call `nr` with `args` as task `pid`, from the registers it has;
-/// `Ok(rax)` (negative errno on failure) or `Err(())` if it blocked.
-pub fn try_syscall(k: &mut Kernel, pid: Pid, nr: u64, args: &[u64]) -> Result<i64, ()> {
+/// `Ok(rax)` (negative errno on failure) or `Err(Blocked)` if it blocked.
+pub fn try_syscall(k: &mut Kernel, pid: Pid, nr: u64, args: &[u64]) -> Result<i64, Blocked> {
     assert!(args.len() <= 6);
     let mut regs = regs_of(k, pid);
     regs.orig_rax = nr;
@@ -337,15 +337,51 @@ pub fn try_syscall(k: &mut Kernel, pid: Pid, nr: u64, args: &[u64]) -> Result<i6
     (regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9) = (a[0], a[1], a[2], a[3], a[4], a[5]);
     match run_syscall(k, pid, &mut regs) {
         SyscallOutcome::Done => Ok(regs.rax as i64),
-        SyscallOutcome::Blocked => Err(()),
+        SyscallOutcome::Blocked => Err(Blocked),
     }
+}
+
+/// A system call went to sleep (`SyscallOutcome::Blocked`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Blocked;
+
+/// Run the system call `pid` blocked in again, with the registers it
+/// blocked with: what happens when a woken task is switched back to
+/// (Tine's restart model, see `kernel.rs`). `Err(Blocked)` if it blocks again.
+pub fn resume(k: &mut Kernel, pid: Pid) -> Result<i64, Blocked> {
+    assert!(k.tasks[&pid].restarting, "{pid} has no blocked call to resume");
+    let mut regs = regs_of(k, pid);
+    match run_syscall(k, pid, &mut regs) {
+        SyscallOutcome::Done => Ok(regs.rax as i64),
+        SyscallOutcome::Blocked => Err(Blocked),
+    }
+}
+
+/// Pretend the CPU used `pid`'s current translations of `vas` (they enter
+/// the simulated TLB), so that [`check_tlb`] later proves every PTE that
+/// lost a permission or its frame was flushed.
+pub fn touch_tlb(k: &Kernel, hw: &TestMachine, pid: Pid, vas: impl IntoIterator<Item = u64>) {
+    let a = k.mms.get(k.tasks[&pid].mm);
+    for va in vas {
+        let pte = a.pte(k.m.mem, va);
+        if pte.is_present() {
+            hw.mmu.cache(va & !(PAGE_SIZE - 1), pte);
+        }
+    }
+}
+
+/// No simulated TLB entry grants more than `pid`'s page table now does.
+#[track_caller]
+pub fn check_tlb(k: &Kernel, hw: &TestMachine, pid: Pid) {
+    let a = k.mms.get(k.tasks[&pid].mm);
+    hw.mmu.check_tlb(|va| a.pte(k.m.mem, va));
 }
 
 /// System call `nr` as task `pid`: rax, a negative errno on failure.
 /// Panics if the call blocked.
 #[track_caller]
 pub fn syscall(k: &mut Kernel, pid: Pid, nr: u64, args: &[u64]) -> i64 {
-    try_syscall(k, pid, nr, args).unwrap_or_else(|()| panic!("syscall {nr} of task {pid} blocked"))
+    try_syscall(k, pid, nr, args).unwrap_or_else(|Blocked| panic!("syscall {nr} of task {pid} blocked"))
 }
 
 /// `-errno` as a syscall returns it.
@@ -609,14 +645,14 @@ impl Rng {
         Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
     }
     /// xorshift64*.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.next_u64() % n
     }
     pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent

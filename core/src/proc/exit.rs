@@ -9,7 +9,7 @@
 
 use alloc::vec::Vec;
 
-use crate::abi::{SA_NOCLDWAIT, SIGCHLD, SIGKILL, SIG_IGN};
+use crate::abi::{SA_NOCLDWAIT, SIGCHLD, SIGCONT, SIGHUP, SIGKILL, SIG_IGN};
 use crate::kernel::Kernel;
 use crate::signal::SigInfo;
 use crate::proc::kstack::KSTACK_BYTES;
@@ -204,6 +204,9 @@ impl Kernel {
             if pdeathsig != 0 {
                 self.send_signal_thread(child, SigInfo { signo: pdeathsig, ..Default::default() });
             }
+            if leader && !zombie {
+                self.kill_orphaned_pgrp(child, Some(father));
+            }
             // A zombie is reported again to its new parent, which may
             // reap it at once (Linux: reparent_leader()).
             if zombie && leader && !same_process && self.notify_parent(child) {
@@ -216,6 +219,11 @@ impl Kernel {
     /// once if nobody will wait for it (Linux: exit_notify()).
     fn exit_notify(&mut self, pid: Pid) {
         self.forget_original_parent(pid);
+        // The process's last thread: its own group may now be orphaned.
+        let (leader, signal) = (self.tasks[&pid].tgid, self.tasks[&pid].signal);
+        if self.signals.get(signal).live == 0 && self.tasks.contains_key(&leader) {
+            self.kill_orphaned_pgrp(leader, None);
+        }
         let t = self.tasks.get_mut(&pid).expect("task");
         t.state = TaskState::Zombie;
         let (leader, tgid) = (t.is_leader(), t.tgid);
@@ -319,6 +327,59 @@ impl Kernel {
             }
         }
         self.pids.put(pid);
+    }
+}
+
+/// Job control at exit (Linux: kernel/exit.c, "orphaned process groups").
+impl Kernel {
+    /// Whether process group `pgid` has (or, ignoring `ignored`, will have)
+    /// no member whose parent is in another group of the same session.
+    /// Children of init do not count as such a link (Linux:
+    /// will_become_orphaned_pgrp()).
+    pub fn will_become_orphaned_pgrp(&self, pgid: Pid, ignored: Option<Pid>) -> bool {
+        !self.tasks.values().filter(|t| t.is_leader() && t.state != TaskState::Dead).any(|t| {
+            let s = self.signals.get(t.signal);
+            if s.pgid != pgid || Some(t.tid) == ignored || (t.is_zombie() && self.thread_group_empty(t.tgid)) || t.parent == INIT_PID {
+                return false;
+            }
+            self.tasks.get(&t.parent).is_some_and(|p| {
+                let ps = self.signals.get(p.signal);
+                ps.pgid != pgid && ps.sid == s.sid
+            })
+        })
+    }
+
+    /// Linux: has_stopped_jobs().
+    fn has_stopped_jobs(&self, pgid: Pid) -> bool {
+        self.signals.iter().any(|(_, s)| s.pgid == pgid && s.stopped)
+    }
+
+    /// A process group that an exit leaves orphaned, with stopped members,
+    /// gets SIGHUP then SIGCONT: nobody is left to continue it (POSIX;
+    /// Linux: kill_orphaned_pgrp()). `parent` is None when `tsk` itself is
+    /// exiting, else the exiting parent of `tsk`.
+    fn kill_orphaned_pgrp(&mut self, tsk: Pid, parent: Option<Pid>) {
+        let (ignored, parent) = match parent {
+            None => (Some(tsk), self.tasks[&tsk].parent),
+            Some(p) => (None, p),
+        };
+        let Some(pt) = self.tasks.get(&parent) else { return };
+        let (ps, ts) = (self.signals.get(pt.signal), self.signals.get(self.tasks[&tsk].signal));
+        let pgid = ts.pgid;
+        if ps.pgid != pgid && ps.sid == ts.sid && self.will_become_orphaned_pgrp(pgid, ignored) && self.has_stopped_jobs(pgid) {
+            let _ = self.kill_pgrp_from_kernel(pgid, SIGHUP);
+            let _ = self.kill_pgrp_from_kernel(pgid, SIGCONT);
+        }
+    }
+
+    /// Send `sig` to every process of group `pgid`, as the kernel.
+    fn kill_pgrp_from_kernel(&mut self, pgid: Pid, sig: u32) -> usize {
+        let members: Vec<Pid> =
+            self.tasks.values().filter(|t| t.is_leader() && !t.is_zombie() && t.state != TaskState::Dead && self.signals.get(t.signal).pgid == pgid).map(|t| t.tid).collect();
+        for &m in &members {
+            self.send_signal_process(m, SigInfo::kernel(sig));
+        }
+        members.len()
     }
 }
 

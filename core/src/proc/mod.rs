@@ -13,5 +13,6 @@ pub mod pidfd;
 pub mod shared;
 pub mod task;
 pub mod wait;
+#[cfg(test)] mod tests;
 
 pub use task::*;

@@ -259,16 +259,7 @@ impl Kernel {
     /// of the same session: nobody there can continue it, so job-control
     /// stops from the terminal are discarded (Linux: is_current_pgrp_orphaned()).
     fn pgrp_orphaned(&self, pgid: Pid) -> bool {
-        !self.tasks.values().filter(|t| t.is_leader() && !t.is_zombie() && t.state != TaskState::Dead).any(|t| {
-            let s = self.signals.get(t.signal);
-            if s.pgid != pgid {
-                return false;
-            }
-            self.tasks.get(&t.parent).is_some_and(|p| {
-                let ps = self.signals.get(p.signal);
-                ps.pgid != pgid && ps.sid == s.sid
-            })
-        })
+        self.will_become_orphaned_pgrp(pgid, None)
     }
 
     /// Linux: do_signal_stop(): the whole process stops; the parent hears

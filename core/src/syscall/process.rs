@@ -2,6 +2,8 @@
 //! dispositions and masks (recorded; delivery comes with the signal
 //! subsystem), yielding and sleeping.
 
+use alloc::vec::Vec;
+
 use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::proc::{SigAction, WaitReason};
@@ -62,6 +64,9 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64) -> SysResult {
         }
         PR_SET_CHILD_SUBREAPER => {
             k.cur_signal_mut().is_child_subreaper = arg2 != 0;
+            if arg2 != 0 {
+                propagate_has_child_subreaper(k);
+            }
             Ok(0)
         }
         PR_GET_CHILD_SUBREAPER => {
@@ -70,6 +75,24 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64) -> SysResult {
             Ok(0)
         }
         _ => Err(EINVAL),
+    }
+}
+
+/// Mark every existing descendant as having a subreaper above it, so that
+/// orphans find it (Linux: walk_process_tree(propagate_has_child_subreaper)).
+/// A subtree already marked is not walked again.
+fn propagate_has_child_subreaper(k: &mut Kernel) {
+    let tgid = k.cur().tgid;
+    let mut todo: Vec<crate::proc::Pid> = k.tasks.values().filter(|t| t.tgid == tgid).flat_map(|t| t.children.iter().copied()).collect();
+    while let Some(p) = todo.pop() {
+        let Some(t) = k.tasks.get(&p) else { continue };
+        let sig = t.signal;
+        if k.signals.get(sig).has_child_subreaper {
+            continue;
+        }
+        k.signals.get_mut(sig).has_child_subreaper = true;
+        let tg = t.tgid;
+        todo.extend(k.tasks.values().filter(|t| t.tgid == tg).flat_map(|t| t.children.iter().copied()));
     }
 }
 
