@@ -14,6 +14,9 @@
 //! made again from the start with the same registers, and this time finds
 //! what it waited for. Each such call is written so that running it again
 //! is correct (it keeps any state it needs in the task, e.g. a deadline).
+//! If a signal is pending when it would sleep again, `block_current`
+//! returns EINTR and `Kernel::syscall` ends the call with its restart code
+//! (`syscall::restart_policy`), which signal delivery acts on.
 
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -78,6 +81,9 @@ pub struct Kernel {
     pub signals: SharedTable<SignalStruct>,
     pub files: FileTable,
     pub pipes: crate::fs::pipe::PipeTable,
+    /// POSIX record locks and flock() locks (Linux: each inode's
+    /// `file_lock_context`).
+    pub locks: crate::fs::lock::LockTable,
     pub current: Option<Pid>,
     /// Released tasks whose kernel stack may still be in use: freed by the
     /// next schedule() that does not run on them (Linux: the final
@@ -97,7 +103,17 @@ pub struct Kernel {
     pub forks: u64,
     /// Init's wait status once it has exited: the machine can stop.
     pub shutdown: Option<i32>,
+    /// reboot(2) asked to power off, halt or restart (its LINUX_REBOOT_CMD):
+    /// nothing runs any more, and the idle loop stops the machine
+    /// (`shutdown` is set too).
+    pub reboot: Option<u32>,
+    /// Ctrl-Alt-Del reboots at once (LINUX_REBOOT_CMD_CAD_ON) rather than
+    /// signalling init (Linux: C_A_D).
+    pub ctrl_alt_del: bool,
     pub stdio: StdioMode,
+    /// The console as a terminal: line discipline, settings, controlling
+    /// session and foreground process group (see `fs::tty`).
+    pub tty: crate::fs::tty::Tty,
     /// CPUID.1:EDX, for AT_HWCAP.
     pub hwcap: u64,
     /// Where a new task's first context switch returns to: the hardware
@@ -129,6 +145,7 @@ impl Kernel {
             signals: SharedTable::default(),
             files: FileTable::new(),
             pipes: Default::default(),
+            locks: Default::default(),
             current: None,
             dead: Vec::new(),
             runq: VecDeque::new(),
@@ -139,7 +156,19 @@ impl Kernel {
             ticks: 0,
             forks: 0,
             shutdown: None,
+            reboot: None,
+            ctrl_alt_del: true,
             stdio,
+            tty: {
+                // In tty mode init's session (PID 1's) has the console as
+                // its controlling terminal from the start.
+                let mut tty = crate::fs::tty::Tty::new();
+                if stdio == StdioMode::Tty {
+                    tty.session = Some(crate::proc::exit::INIT_PID);
+                    tty.pgrp = Some(crate::proc::exit::INIT_PID);
+                }
+                tty
+            },
             hwcap,
             ret_to_user,
             enosys_logged: BTreeSet::new(),
@@ -309,9 +338,12 @@ impl Kernel {
     /// Put the current task to sleep; the system call returns
     /// `ERESTARTNOINTR` so it runs again when the task is woken.
     pub fn block_current(&mut self, why: WaitReason) -> Errno {
-        // A signal already waiting interrupts the sleep before it starts.
+        // A signal already waiting interrupts the sleep before it starts
+        // (Linux: signal_pending() in the wait loop). The call returns
+        // EINTR, which `Kernel::syscall` turns into the call's restart
+        // code; what it kept for running again (a deadline) is its to
+        // keep or drop there.
         if self.deliverable(self.cur().tid) != 0 {
-            self.cur_mut().sleep_deadline = None;
             return EINTR;
         }
         self.cur_mut().state = TaskState::Blocked(why);
@@ -341,6 +373,8 @@ impl Kernel {
         for p in due {
             self.wake(p);
         }
+        // alarm, interval and POSIX timers (see `proc::timer`).
+        self.run_timers(from_user);
         if self.ticks % 10 == 0 {
             self.need_resched = true;
         }
@@ -348,7 +382,7 @@ impl Kernel {
 
     /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).
     pub fn wake_all(&mut self, why: WaitReason) {
-        if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput) {
+        if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. }) {
             self.wake_pollers();
         }
         let waiting: Vec<Pid> =
@@ -358,17 +392,22 @@ impl Kernel {
         }
     }
 
-    /// Console input arrived: wake readers.
+    /// The console interrupt: take what the device has received into the
+    /// terminal's line discipline, which echoes, signals the foreground
+    /// process group and wakes readers and pollers (Linux: the UART's
+    /// receive interrupt, tty_flip_buffer_push(), n_tty_receive_buf()).
     pub fn console_irq(&mut self) {
-        self.wake_pollers();
-        let waiting: Vec<Pid> = self
-            .tasks
-            .iter()
-            .filter(|(_, t)| t.state == TaskState::Blocked(WaitReason::ConsoleInput))
-            .map(|(p, _)| *p)
-            .collect();
-        for p in waiting {
-            self.wake(p);
+        let mut data = Vec::new();
+        let mut chunk = [0u8; 64];
+        loop {
+            let n = self.m.console.read(&mut chunk);
+            if n == 0 {
+                break;
+            }
+            data.extend_from_slice(&chunk[..n]);
+        }
+        if !data.is_empty() {
+            self.tty_receive(&data);
         }
     }
 
@@ -377,6 +416,11 @@ impl Kernel {
     pub fn schedule(&mut self) -> Resched {
         self.free_dead_tasks();
         let prev = self.current;
+        // After reboot(2) nothing runs: the idle context stops the machine.
+        if self.reboot.is_some() && prev.is_some() {
+            self.current = None;
+            return Resched::Switch { prev, next: None };
+        }
         let prev_runnable = prev.map(|p| self.tasks[&p].state == TaskState::Runnable).unwrap_or(false);
         if prev_runnable && !self.need_resched {
             return Resched::Stay;

@@ -684,11 +684,12 @@ mod tests {
         assert_eq!(read_user(&mut k, 1, ELF_BASE + 120, 2).unwrap(), [0xb8, 60]);
         assert_eq!(syscall(&mut k, 1, nr::GETPID, &[]), 1);
         assert_eq!(getppid(&mut k, 1), 0);
-        // A write to the console through fd 1 is recorded.
+        // A write to the console through fd 1 is recorded, after the
+        // terminal's output processing (ONLCR).
         let s = scratch(&mut k, 1);
         write_user(&mut k, 1, s, b"hi\n").unwrap();
         assert_eq!(syscall(&mut k, 1, nr::WRITE, &[1, s, 3]), 3);
-        assert_eq!(hw.console.output(), b"hi\n");
+        assert_eq!(hw.console.output(), b"hi\r\n");
         // Unknown syscalls are ENOSYS and logged once.
         assert_eq!(syscall(&mut k, 1, 999, &[]), err(ENOSYS));
         assert!(hw.log.lines().iter().any(|l| l.contains("unimplemented syscall 999")));

@@ -27,6 +27,9 @@ pub enum Trap {
     Exception { vector: u8, error: u64, cr2: u64 },
     /// A hardware interrupt (already acknowledged at the PIC).
     Irq(u8),
+    /// Not a trap: a new task's first return to user mode (Linux:
+    /// ret_from_fork), for the signal work before it.
+    FirstReturn,
 }
 
 /// Called for every trap from user mode; it may switch tasks before returning.
@@ -150,9 +153,17 @@ trap_common:
     RESTORE_ALL
     iretq
 
+/* A new task's first switch returns here, rsp at its fxsave area: the
+   signal work of any return to user mode, then leave (Linux:
+   ret_from_fork). */
+    .global tine_ret_from_fork
+tine_ret_from_fork:
+    lea rdi, [rsp + {fpu_gap}]
+    call {ret_from_fork}
+    jmp tine_return_to_user
+
 /* Leave to user mode from a stack whose rsp points at the fxsave area
-   right below pt_regs: the end of every user trap, and a new task's first
-   return (Linux: ret_from_fork). */
+   right below pt_regs: the end of every user trap. */
     .global tine_return_to_user
 tine_return_to_user:
     fxrstor64 [rsp]
@@ -222,12 +233,13 @@ tine_context_switch:
     user_trap = sym user_trap,
     kernel_trap = sym kernel_trap,
     syscall = sym syscall,
+    ret_from_fork = sym ret_from_fork,
 );
 
 extern "C" {
     static trap_stub_table: [u64; STUB_COUNT];
     fn tine_syscall_entry();
-    fn tine_return_to_user();
+    fn tine_ret_from_fork();
     fn tine_context_switch(prev_rsp: *mut u64, next_rsp: u64);
 }
 
@@ -324,8 +336,20 @@ pub fn switch(prev_slot: u64, next: u64) {
     unsafe { tine_context_switch(prev_slot as *mut u64, next) }
 }
 
-/// The path a new task's first context switch returns to: restore its FPU
-/// state and `pt_regs`, enter user mode (see `KernelStack::prepare_first_switch`).
+/// The first thing a new task runs (from `tine_ret_from_fork`, its stack
+/// holding its `pt_regs` and FPU state): the kernel's work before user mode.
+extern "C" fn ret_from_fork(regs: *mut PtRegs) {
+    // SAFETY: the new task's own frame at the top of its kernel stack, laid
+    // out by `KernelStack::prepare_first_switch`; nothing else refers to it.
+    let regs = unsafe { &mut *regs };
+    // SAFETY: set once at boot, before any task ran.
+    let handler = unsafe { USER_HANDLER }.expect("trap handler");
+    handler(Trap::FirstReturn, regs);
+}
+
+/// The path a new task's first context switch returns to: the signal work
+/// of a return to user mode, then restore its FPU state and `pt_regs` and
+/// enter user mode (see `KernelStack::prepare_first_switch`).
 pub fn ret_to_user_addr() -> u64 {
-    tine_return_to_user as *const () as u64
+    tine_ret_from_fork as *const () as u64
 }

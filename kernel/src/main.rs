@@ -138,35 +138,44 @@ fn user_trap(trap: Trap, regs: &mut PtRegs) {
             }
         },
         Trap::Exception { vector, error, cr2 } => {
+            // The stub left the error code in orig_rax: no system call to
+            // restart (Linux sets orig_ax to -1 the same way).
+            regs.orig_rax = u64::MAX;
             KERNEL.lock().as_mut().expect("kernel").user_exception(vector, error, cr2, regs);
             reschedule();
         }
         Trap::Irq(irq) => {
-            irq_common(irq, true);
+            irq_common(irq, Some(&mut *regs));
             reschedule();
         }
+        // A new task about to enter user mode for the first time: only the
+        // signal work below (signals sent before it ever ran).
+        Trap::FirstReturn => {}
     }
-    return_to_user();
+    return_to_user(regs);
 }
 
 /// Signals may have arrived while this task was switched out, or a stop
 /// may just have ended: act on them before user mode runs again (Linux:
 /// the loop in exit_to_user_mode_loop()).
-fn return_to_user() {
+fn return_to_user(regs: &mut PtRegs) {
     loop {
         {
             let mut guard = KERNEL.lock();
             let k = guard.as_mut().expect("kernel");
-            if !k.signal_work_pending() {
+            if !k.signal_work_pending(regs) {
                 return;
             }
-            k.exit_to_user_mode();
+            k.exit_to_user_mode(regs);
         }
         reschedule();
     }
 }
 
-fn irq_common(irq: u8, from_user: bool) {
+/// An interrupt; `user` holds the interrupted user registers when it came
+/// from user mode, for the signal work on the way back.
+fn irq_common(irq: u8, user: Option<&mut PtRegs>) {
+    let from_user = user.is_some();
     let mut guard = KERNEL.lock();
     let k = guard.as_mut().expect("kernel");
     match irq {
@@ -174,8 +183,8 @@ fn irq_common(irq: u8, from_user: bool) {
         COM1_IRQ => k.console_irq(),
         _ => {}
     }
-    if from_user {
-        k.exit_to_user_mode();
+    if let Some(regs) = user {
+        k.exit_to_user_mode(regs);
     }
 }
 
@@ -183,12 +192,12 @@ fn irq_common(irq: u8, from_user: bool) {
 /// is a kernel bug.
 fn kernel_trap(trap: Trap, regs: &PtRegs) {
     match trap {
-        Trap::Irq(irq) => irq_common(irq, false),
+        Trap::Irq(irq) => irq_common(irq, None),
         Trap::Exception { vector, error, cr2 } => panic!(
             "CPU exception {vector} in kernel mode: error {error:#x}, rip {:#x}, rsp {:#x}, cr2 {cr2:#x}",
             regs.rip, regs.rsp
         ),
-        Trap::Syscall => unreachable!(),
+        Trap::Syscall | Trap::FirstReturn => unreachable!(),
     }
 }
 

@@ -13,7 +13,13 @@ const TOOLS: [(&str, &str); 3] = [
     ("musl-gcc", "musl-tools"),
     ("objcopy", "binutils"),
 ];
-const APT_PACKAGES: &str = "qemu-system-x86 musl-tools binutils";
+const APT_PACKAGES: [&str; 3] = ["qemu-system-x86", "musl-tools", "binutils"];
+
+/// Debian's statically linked busybox (package busybox-static): the shell
+/// of `cargo xtask run` and of the shell tests, at the same path on the
+/// host and in Tine's initramfs.
+pub const BUSYBOX: &str = "/bin/busybox";
+const BUSYBOX_PACKAGE: &str = "busybox-static";
 
 const KERNEL_RUSTFLAGS: [&str; 6] = [
     "-C",
@@ -34,12 +40,42 @@ fn on_path(tool: &str) -> bool {
     })
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .stderr(Stdio::null())
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// `what` is missing: installs `packages` with apt-get when running as
+/// root, else prints the command to run and exits.
+pub fn apt_install(what: &str, packages: &[&str]) -> Result<()> {
+    let list = packages.join(" ");
+    if !is_root() {
+        eprintln!("xtask: missing {what}. Install with:");
+        eprintln!("    sudo apt-get install -y {list}");
+        std::process::exit(1);
+    }
+    eprintln!("xtask: missing {what}; installing {list}");
+    let install: Vec<&str> = ["install", "-y"]
+        .into_iter()
+        .chain(packages.iter().copied())
+        .collect();
+    for args in [&["update"][..], &install] {
+        // apt's chatter goes to stderr: stdout may be a program's output.
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null())
+            .stdout(stderr_stdio())
+            .status()
+            .map_err(|e| format!("apt-get: {e}"))?;
+        if !status.success() {
+            return Err(format!("apt-get {} failed ({status})", args.join(" ")));
+        }
+    }
+    Ok(())
 }
 
 /// Checks for qemu-system-x86_64, musl-gcc and objcopy; installs them with
@@ -56,29 +92,7 @@ pub fn ensure_host_tools() -> Result<()> {
     if first.is_empty() {
         return Ok(());
     }
-    let list = first.join(", ");
-    if !is_root() {
-        eprintln!("xtask: missing host tools: {list}. Install them with:");
-        eprintln!("    sudo apt-get install -y {APT_PACKAGES}");
-        std::process::exit(1);
-    }
-    eprintln!("xtask: missing host tools: {list}; installing {APT_PACKAGES}");
-    for args in [
-        &["update"][..],
-        &["install", "-y", "qemu-system-x86", "musl-tools", "binutils"],
-    ] {
-        // apt's chatter goes to stderr: stdout may be a program's output.
-        let status = Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null())
-            .stdout(stderr_stdio())
-            .status()
-            .map_err(|e| format!("apt-get: {e}"))?;
-        if !status.success() {
-            return Err(format!("apt-get {} failed ({status})", args.join(" ")));
-        }
-    }
+    apt_install(&format!("host tools: {}", first.join(", ")), &APT_PACKAGES)?;
     let still = missing();
     if !still.is_empty() {
         return Err(format!(
@@ -87,6 +101,85 @@ pub fn ensure_host_tools() -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Whether `path` is an x86_64 ELF executable without a program
+/// interpreter (statically linked).
+fn is_static_elf(path: &Path) -> bool {
+    let Ok(b) = fs::read(path) else { return false };
+    if b.len() < 64 || &b[..4] != b"\x7fELF" || b[4] != 2 || b[5] != 1 {
+        return false;
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]) as usize;
+    let machine = u16_at(0x12);
+    let phoff = u64::from_le_bytes(b[0x20..0x28].try_into().unwrap()) as usize;
+    let (phentsize, phnum) = (u16_at(0x36), u16_at(0x38));
+    if machine != 62 || phentsize < 4 {
+        return false;
+    }
+    (0..phnum).all(|i| {
+        let at = phoff.saturating_add(i * phentsize);
+        // PT_INTERP (3) means dynamically linked.
+        b.get(at..at + 4)
+            .is_some_and(|t| u32::from_le_bytes(t.try_into().unwrap()) != 3)
+    })
+}
+
+/// A busybox binary and the applets it was built with.
+#[derive(Clone)]
+pub struct Busybox {
+    pub binary: PathBuf,
+    /// `busybox --list`: the names to link to it in /bin.
+    pub applets: Vec<String>,
+}
+
+/// The applets of the busybox binary at `binary` (it runs on the host).
+pub fn busybox_applets(binary: &Path) -> Result<Vec<String>> {
+    let out = Command::new(binary)
+        .arg("--list")
+        .env_clear()
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|e| format!("{} --list: {e}", binary.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} --list failed ({})",
+            binary.display(),
+            out.status
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::trim)
+        .filter(|a| !a.is_empty() && !a.contains('/') && *a != "busybox")
+        .map(str::to_string)
+        .collect())
+}
+
+/// Debian's static busybox at /bin/busybox, installed (package
+/// busybox-static) with apt-get when missing and running as root.
+pub fn busybox() -> Result<&'static Busybox> {
+    static BB: std::sync::OnceLock<Busybox> = std::sync::OnceLock::new();
+    if let Some(bb) = BB.get() {
+        return Ok(bb);
+    }
+    let binary = PathBuf::from(BUSYBOX);
+    if !is_static_elf(&binary) {
+        let what = if binary.exists() {
+            format!("a static {BUSYBOX} ({BUSYBOX} is not a static x86_64 executable)")
+        } else {
+            BUSYBOX.to_string()
+        };
+        apt_install(&what, &[BUSYBOX_PACKAGE])?;
+        if !is_static_elf(&binary) {
+            return Err(format!(
+                "{BUSYBOX} is still not a static executable after apt-get install {BUSYBOX_PACKAGE}"
+            ));
+        }
+    }
+    let applets = busybox_applets(&binary)?;
+    Ok(BB.get_or_init(|| Busybox { binary, applets }))
 }
 
 pub fn cargo() -> Command {
@@ -220,23 +313,33 @@ fn newest_header(dir: &Path) -> Option<SystemTime> {
     newest
 }
 
-/// Per-program settings from comments on the first two lines of a source:
-/// `// cc: <command>` replaces `musl-gcc -static -O2` (the command gets
-/// `-o <out> <source>` appended); `// args: a b c` adds arguments (tests).
+/// Per-program settings from comments on the first two lines of a source
+/// (`// ...` in C, `# ...` in a shell test): `// cc: <command>` replaces
+/// `musl-gcc -static -O2` (the command gets `-o <out> <source>` appended);
+/// `// args: a b c` adds arguments (tests); `// busybox` puts busybox and
+/// its applet links in /bin under Tine (shell tests always have them).
 pub struct Directives {
     pub cc: Vec<String>,
     pub args: Vec<String>,
+    pub busybox: bool,
 }
 
 pub fn directives(source: &Path) -> Directives {
     let mut d = Directives {
         cc: vec!["musl-gcc".into(), "-static".into(), "-O2".into()],
         args: vec![],
+        busybox: false,
     };
     let text = fs::read_to_string(source).unwrap_or_default();
     for line in text.lines().take(2) {
-        let Some(comment) = line.trim().strip_prefix("//") else {
-            continue;
+        let line = line.trim();
+        let comment = match line.strip_prefix("//") {
+            Some(c) => c,
+            None if !line.starts_with("#!") => match line.strip_prefix('#') {
+                Some(c) => c,
+                None => continue,
+            },
+            None => continue,
         };
         let comment = comment.trim();
         if let Some(cc) = comment.strip_prefix("cc:") {
@@ -246,6 +349,8 @@ pub fn directives(source: &Path) -> Directives {
             }
         } else if let Some(args) = comment.strip_prefix("args:") {
             d.args = args.split_whitespace().map(str::to_string).collect();
+        } else if comment == "busybox" {
+            d.busybox = true;
         }
     }
     d
@@ -259,30 +364,47 @@ pub fn user_programs() -> Result<Vec<UserProgram>> {
     let progs = user_sources()?;
     let out_dir = root.join("build/user/tests");
     fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    let headers = newest_header(&root.join("user"));
     for p in &progs {
-        let built = mtime(&p.binary);
-        if built.is_some() && built >= mtime(&p.source) && built >= headers {
-            continue;
-        }
-        let cc = directives(&p.source).cc;
-        let mut cmd = Command::new(&cc[0]);
-        cmd.args(&cc[1..]);
-        if root.join("user/include").is_dir() {
-            cmd.arg("-I").arg(root.join("user/include"));
-        }
-        cmd.arg("-o")
-            .arg(&p.binary)
-            .arg(&p.source)
-            .stdout(stderr_stdio());
-        run(&mut cmd, &format!("musl-gcc {}", p.source.display()))?;
+        compile(&p.source, &p.binary)?;
     }
     Ok(progs)
+}
+
+/// Compiles `source` into `binary` unless the binary is newer than the
+/// source and every header under user/.
+pub fn compile(source: &Path, binary: &Path) -> Result<()> {
+    let root = root();
+    let built = mtime(binary);
+    let headers = newest_header(&root.join("user"));
+    if built.is_some() && built >= mtime(source) && built >= headers {
+        return Ok(());
+    }
+    let cc = directives(source).cc;
+    let mut cmd = Command::new(&cc[0]);
+    cmd.args(&cc[1..]);
+    if root.join("user/include").is_dir() {
+        cmd.arg("-I").arg(root.join("user/include"));
+    }
+    cmd.arg("-o").arg(binary).arg(source).stdout(stderr_stdio());
+    run(&mut cmd, &format!("{} {}", cc[0], source.display()))
+}
+
+/// build/init, from user/init/init.c: the /init of `cargo xtask run`
+/// (sets up the console, runs /bin/sh, reaps orphans, powers off).
+pub fn init_program() -> Result<PathBuf> {
+    let root = root();
+    let out = root.join("build/init");
+    fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let binary = out.join("init");
+    compile(&root.join("user/init/init.c"), &binary)?;
+    Ok(binary)
 }
 
 /// A tiny static program that runs `argv[1]` with `argv[2..]` as its argv
 /// (so argv[0] can be /bin/<name>) and exactly the guest environment, in
 /// order: std's `Command` sorts environment variables, Tine does not.
+/// It closes every descriptor above 2 first, as Tine's first process has
+/// only 0, 1 and 2 (whatever ran xtask may have leaked some).
 /// Returns build/launch, compiled from a generated build/launch.c.
 pub fn native_launcher() -> Result<PathBuf> {
     let root = root();
@@ -293,12 +415,19 @@ pub fn native_launcher() -> Result<PathBuf> {
     let source = format!(
         "/* Generated by xtask: execve(argv[1], argv + 2, <the guest environment>). */\n\
          #include <stdio.h>\n\
+         #include <sys/syscall.h>\n\
          #include <unistd.h>\n\
+         #ifndef SYS_close_range\n\
+         #define SYS_close_range 436\n\
+         #endif\n\
          int main(int argc, char **argv)\n\
          {{\n\
          \tstatic char *envp[] = {{ {envp}NULL }};\n\
          \tif (argc < 3)\n\
          \t\treturn 127;\n\
+         \tif (syscall(SYS_close_range, 3, ~0u, 0) != 0)\n\
+         \t\tfor (int fd = 3; fd < 4096; fd++)\n\
+         \t\t\tclose(fd);\n\
          \texecve(argv[1], argv + 2, envp);\n\
          \tperror(argv[1]);\n\
          \treturn 127;\n\

@@ -116,6 +116,11 @@ impl Initramfs {
         )
     }
 
+    /// A symbolic link to `target`.
+    pub fn symlink(&mut self, path: &str, target: Vec<u8>) -> Result<()> {
+        self.insert(path, Node::Symlink { target })
+    }
+
     /// Copies a host file, symlink or directory tree (recursively) to `guest`,
     /// keeping permission bits and modification times.
     pub fn add_host(&mut self, host: &Path, guest: &str) -> Result<()> {
@@ -260,6 +265,17 @@ mod tests {
         assert_eq!(entries[1].1, 0o100755);
         assert_eq!(entries[1].2, [1, 2, 3, 4, 5]);
         assert_eq!(entries[5].1, 0o041777);
+    }
+
+    #[test]
+    fn symlinks() {
+        let mut fs = Initramfs::new();
+        fs.file("/bin/busybox", 0o755, vec![7]).unwrap();
+        fs.symlink("/bin/sh", b"busybox".to_vec()).unwrap();
+        let entries = parse(&fs.to_bytes());
+        assert_eq!(entries[2].0, "bin/sh");
+        assert_eq!(entries[2].1, 0o120777);
+        assert_eq!(entries[2].2, b"busybox");
     }
 
     #[test]

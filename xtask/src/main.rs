@@ -1,5 +1,6 @@
 //! `cargo xtask`: Tine's host tool. See README.md for the commands.
 
+mod bench;
 mod build;
 mod initramfs;
 mod qemu;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use build::Busybox;
 use initramfs::Initramfs;
 use qemu::{Boot, Console};
 
@@ -28,17 +30,23 @@ usage: cargo xtask <command>
   build                         build build/tine.bin, build/user/* (demos)
                                 and build/user/tests/*
   run [--add HOST:GUEST]... [PROGRAM [ARGS]...]
-                                boot Tine with the console on this terminal,
-                                running PROGRAM (default: hello) as init;
+                                boot Tine with the console on this terminal:
+                                /init starts busybox's shell (or PROGRAM runs
+                                as init); busybox and the demos are in /bin;
                                 Ctrl-A X quits
-  exec [--add HOST:GUEST]... PROGRAM [ARGS]...
+  exec [--add HOST:GUEST]... [--busybox] PROGRAM [ARGS]...
                                 run PROGRAM as Tine's first process; its output
                                 on stdout, the kernel log on stderr; exit with
                                 its status (250 kernel panic, 251 no status,
-                                252 timeout)
-  test [--tcg] [FILTER]         host unit tests, then user/tests/*.c natively
-                                and under Tine, outputs compared
-  initramfs OUT [--add HOST:GUEST]... PROGRAM [ARGS]...
+                                252 timeout). --busybox: also /bin/busybox and
+                                its applet links (automatic when PROGRAM is
+                                named busybox)
+  test [--tcg] [FILTER]         host unit tests, then user/tests/*.c and *.sh
+                                natively and under Tine, outputs compared
+  bench [--quick] [--kvm] [--profile] [FILTER]...
+                                user/bench under Tine and under Debian's Linux
+                                in identical QEMU machines, side by side
+  initramfs OUT [--add HOST:GUEST]... [--busybox] PROGRAM [ARGS]...
                                 write the initramfs exec would boot to OUT
 
 PROGRAM is a host path, or the name of a program in user/demo or user/tests
@@ -87,14 +95,34 @@ impl Drop for TempDir {
 
 /// What goes into an initramfs besides the fixed skeleton.
 pub struct Payload {
-    /// The program, put at /bin/<basename>.
-    pub program: PathBuf,
+    /// The first process, put at /bin/<basename> (its argv[0], written to
+    /// /tine/argv). `None`: no /tine/argv, so the kernel runs /init.
+    pub program: Option<PathBuf>,
     /// Its arguments after argv[0].
     pub args: Vec<OsString>,
     /// `--add HOST:GUEST` pairs.
     pub adds: Vec<(PathBuf, String)>,
     /// Other programs to put in /bin (for `run`).
     pub extra_bin: Vec<PathBuf>,
+    /// A busybox to put at /bin/busybox, with a symlink
+    /// /bin/<applet> -> busybox for each of its applets.
+    pub busybox: Option<Busybox>,
+    /// A program to put at /init (for `run`).
+    pub init: Option<PathBuf>,
+}
+
+impl Payload {
+    /// Just `program` and its arguments, as `exec` and the tests boot it.
+    pub fn program(program: PathBuf, args: Vec<OsString>) -> Payload {
+        Payload {
+            program: Some(program),
+            args,
+            adds: vec![],
+            extra_bin: vec![],
+            busybox: None,
+            init: None,
+        }
+    }
 }
 
 fn basename(p: &Path) -> Result<String> {
@@ -104,40 +132,64 @@ fn basename(p: &Path) -> Result<String> {
         .ok_or_else(|| format!("{}: no usable file name", p.display()))
 }
 
-/// Lays out the initramfs: /bin/<program>, /dev, /tmp (1777), the --add
-/// files, and /tine/argv and /tine/envp (NUL-terminated strings).
+/// Adds a host file (following symlinks: /bin/busybox may be one) at
+/// `guest`, which must be a regular file.
+fn add_program(fs: &mut Initramfs, host: &Path, guest: &str) -> Result<()> {
+    let meta = std::fs::metadata(host).map_err(|e| format!("{}: {e}", host.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{}: not a file", host.display()));
+    }
+    let host = std::fs::canonicalize(host).map_err(|e| format!("{}: {e}", host.display()))?;
+    fs.add_host(&host, guest)
+}
+
+/// Lays out the initramfs: /dev, /tmp (1777), busybox and its applet
+/// links in /bin, the other /bin programs, /init, /bin/<program>, the
+/// --add files, and /tine/argv (unless there is no program) and
+/// /tine/envp (NUL-terminated strings). Later entries replace earlier
+/// ones of the same name.
 pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
     let mut fs = Initramfs::new();
     fs.dir("/bin", 0o755)?;
     fs.dir("/dev", 0o755)?;
     fs.dir("/tmp", 0o1777)?;
     fs.dir("/tine", 0o755)?;
+    if let Some(bb) = &p.busybox {
+        for applet in &bb.applets {
+            fs.symlink(&format!("/bin/{applet}"), b"busybox".to_vec())?;
+        }
+        add_program(&mut fs, &bb.binary, "/bin/busybox")?;
+    }
     for extra in &p.extra_bin {
         fs.add_host(extra, &format!("/bin/{}", basename(extra)?))?;
     }
-    let argv0 = format!("/bin/{}", basename(&p.program)?);
-    let meta =
-        std::fs::metadata(&p.program).map_err(|e| format!("{}: {e}", p.program.display()))?;
-    if !meta.is_file() {
-        return Err(format!("{}: not a file", p.program.display()));
+    if let Some(init) = &p.init {
+        add_program(&mut fs, init, "/init")?;
     }
-    fs.add_host(&p.program, &argv0)?;
+    let mut argv = None;
+    if let Some(program) = &p.program {
+        let argv0 = format!("/bin/{}", basename(program)?);
+        add_program(&mut fs, program, &argv0)?;
+        let mut list = Vec::new();
+        for arg in std::iter::once(OsStr::new(&argv0)).chain(p.args.iter().map(|a| a.as_os_str())) {
+            if arg.as_bytes().contains(&0) {
+                return Err("an argument contains a NUL byte".into());
+            }
+            list.extend_from_slice(arg.as_bytes());
+            list.push(0);
+        }
+        argv = Some(list);
+    }
     for (host, guest) in &p.adds {
         fs.add_host(host, guest)?;
     }
-    let mut argv = Vec::new();
-    for arg in std::iter::once(OsStr::new(&argv0)).chain(p.args.iter().map(|a| a.as_os_str())) {
-        if arg.as_bytes().contains(&0) {
-            return Err("an argument contains a NUL byte".into());
-        }
-        argv.extend_from_slice(arg.as_bytes());
-        argv.push(0);
+    if let Some(argv) = argv {
+        fs.file("/tine/argv", 0o644, argv)?;
     }
     let mut envp = Vec::new();
     for (k, v) in GUEST_ENV {
         envp.extend_from_slice(format!("{k}={v}\0").as_bytes());
     }
-    fs.file("/tine/argv", 0o644, argv)?;
     fs.file("/tine/envp", 0o644, envp)?;
     Ok(fs)
 }
@@ -172,21 +224,26 @@ pub fn cmdline(stdio: GuestStdio) -> String {
     }
 }
 
-/// `[--add HOST:GUEST]... PROGRAM [ARGS]...`
+/// `[--add HOST:GUEST]... [--busybox] PROGRAM [ARGS]...`
 struct ProgramArgs {
     program: Option<OsString>,
     args: Vec<OsString>,
     adds: Vec<(PathBuf, String)>,
+    busybox: bool,
 }
 
 fn parse_program_args(args: &[OsString], program_required: bool) -> Result<ProgramArgs> {
     let mut adds = Vec::new();
+    let mut busybox = false;
     let mut i = 0;
     while i < args.len() {
         let a = args[i].to_string_lossy();
         if a == "--" {
             i += 1;
             break;
+        } else if a == "--busybox" {
+            busybox = true;
+            i += 1;
         } else if a == "--add" || a.starts_with("--add=") {
             let spec = if a == "--add" {
                 i += 1;
@@ -222,7 +279,26 @@ fn parse_program_args(args: &[OsString], program_required: bool) -> Result<Progr
         program,
         args,
         adds,
+        busybox,
     })
+}
+
+/// The busybox to install in /bin with its applet links: Debian's
+/// (/bin/busybox) with `--busybox`, or the program itself when it is
+/// named `busybox` (its applets from running `PROGRAM --list` on the host).
+fn busybox_for(program: Option<&Path>, flag: bool) -> Result<Option<Busybox>> {
+    if flag {
+        return Ok(Some(build::busybox()?.clone()));
+    }
+    match program {
+        Some(p) if basename(p)? == "busybox" => {
+            Ok(build::busybox_applets(p).ok().map(|applets| Busybox {
+                binary: p.to_path_buf(),
+                applets,
+            }))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// A host path, or the name of a user program (built if needed).
@@ -253,17 +329,18 @@ fn cmd_exec(args: &[OsString]) -> Result<i32> {
         program,
         args,
         adds,
+        busybox,
     } = parse_program_args(args, true)?;
     build::ensure_host_tools()?;
     let program = resolve_program(&program.unwrap())?;
+    let busybox = busybox_for(Some(&program), busybox)?;
     let kernel = build::kernel()?;
     let tmp = TempDir::new("exec")?;
     let initrd = write_initramfs(
         &Payload {
-            program,
-            args,
             adds,
-            extra_bin: vec![],
+            busybox,
+            ..Payload::program(program, args)
         },
         &tmp,
     )?;
@@ -292,37 +369,43 @@ fn cmd_initramfs(args: &[OsString]) -> Result<i32> {
         program,
         args,
         adds,
+        busybox,
     } = parse_program_args(rest, true)?;
     let program = resolve_program(&program.unwrap())?;
+    let busybox = busybox_for(Some(&program), busybox)?;
     let bytes = make_initramfs(&Payload {
-        program,
-        args,
         adds,
-        extra_bin: vec![],
+        busybox,
+        ..Payload::program(program, args)
     })?
     .to_bytes();
     std::fs::write(out, bytes).map_err(|e| format!("{}: {e}", out.to_string_lossy()))?;
     Ok(0)
 }
 
+/// `run`: busybox and its applets, the demos in /bin, /init (user/init);
+/// without PROGRAM the kernel runs /init, which starts /bin/sh.
 fn cmd_run(args: &[OsString]) -> Result<i32> {
     let ProgramArgs {
         program,
         args,
         adds,
+        busybox: _,
     } = parse_program_args(args, false)?;
     build::ensure_host_tools()?;
+    let busybox = build::busybox()?.clone();
     let kernel = build::kernel()?;
     let progs = build::user_programs()?;
+    let init = build::init_program()?;
     let program = match program {
-        Some(p) => resolve_program(&p)?,
-        None => root().join("build/user/hello"),
+        Some(p) => Some(resolve_program(&p)?),
+        None => None,
     };
     let extra_bin = progs
         .into_iter()
         .filter(|p| !p.is_test)
         .map(|p| p.binary)
-        .filter(|b| *b != program)
+        .filter(|b| Some(b) != program.as_ref())
         .collect();
     let tmp = TempDir::new("run")?;
     let initrd = write_initramfs(
@@ -331,6 +414,8 @@ fn cmd_run(args: &[OsString]) -> Result<i32> {
             args,
             adds,
             extra_bin,
+            busybox: Some(busybox),
+            init: Some(init),
         },
         &tmp,
     )?;
@@ -362,6 +447,7 @@ fn real_main() -> Result<i32> {
         Some("exec") => cmd_exec(rest),
         Some("run") => cmd_run(rest),
         Some("test") => test::main(rest),
+        Some("bench") => bench::main(rest),
         Some("initramfs") => cmd_initramfs(rest),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");

@@ -21,6 +21,9 @@ pub const QEMU: &str = "qemu-system-x86_64";
 /// Logged on COM2 when PID 1 ends; followed by the Linux wait status.
 const STATUS_LINE: &str = "tine: init exited status=";
 const PANIC_LINE: &str = "KERNEL PANIC";
+/// Logged by reboot(2) (power off, halt, restart), which ends the machine
+/// without a status line.
+const REBOOT_LINE: &str = "tine: reboot: ";
 const PROBE_OK: &str = "tine: probe ok";
 const KVM_ERROR: &str = "KVM internal error";
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -32,7 +35,7 @@ pub enum Accel {
 }
 
 impl Accel {
-    fn args(self) -> &'static [&'static str] {
+    pub fn args(self) -> &'static [&'static str] {
         match self {
             Accel::Kvm => &["-accel", "kvm", "-cpu", "host,-arch-capabilities"],
             Accel::Tcg => &["-accel", "tcg", "-cpu", "max"],
@@ -148,6 +151,9 @@ pub enum Outcome {
     Exited(u32),
     /// A `KERNEL PANIC` line (wins over a status line).
     Panic,
+    /// A process ended the machine with reboot(2) (`tine: reboot: ...`),
+    /// e.g. /init powering off when the shell exits.
+    Reboot,
     /// QEMU reported a KVM internal error (and was killed).
     KvmError,
     /// `timeout` elapsed (QEMU was killed).
@@ -171,6 +177,7 @@ pub struct Run {
 struct LogScan {
     status: Option<u32>,
     panic: bool,
+    reboot: bool,
     kvm_error: bool,
     stopped: bool,
     text: Vec<u8>,
@@ -262,6 +269,8 @@ impl Boot<'_> {
             Outcome::Panic
         } else if let Some(s) = scan.status {
             Outcome::Exited(s)
+        } else if scan.reboot {
+            Outcome::Reboot
         } else if scan.kvm_error {
             Outcome::KvmError
         } else if killed == Some(Killed::Timeout) {
@@ -376,6 +385,9 @@ fn scan_log(
         if text.contains(PANIC_LINE) {
             scan.panic = true;
         }
+        if text.contains(REBOOT_LINE) {
+            scan.reboot = true;
+        }
         if text.contains(KVM_ERROR) {
             scan.kvm_error = true;
             let _ = tx.send(Event::KvmError);
@@ -443,6 +455,7 @@ pub fn exit_code(run: &Run, timeout: Option<Duration>) -> i32 {
             eprintln!("xtask: kernel panic");
             EXIT_PANIC
         }
+        Outcome::Reboot => 0,
         Outcome::KvmError => {
             eprintln!("xtask: KVM internal error (QEMU killed); try TINE_ACCEL=tcg");
             EXIT_NO_STATUS
@@ -470,6 +483,7 @@ pub fn outcome_text(o: Outcome) -> String {
             None => format!("odd wait status {ws:#x}"),
         },
         Outcome::Panic => "kernel panic".into(),
+        Outcome::Reboot => "reboot(2) ended the machine".into(),
         Outcome::KvmError => "KVM internal error".into(),
         Outcome::Timeout => "timeout".into(),
         Outcome::NoStatus => "QEMU ended without a status line".into(),

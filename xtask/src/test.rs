@@ -1,5 +1,12 @@
-//! `cargo xtask test`: host unit tests, then every `user/tests/*.c` run
-//! natively (the reference) and under Tine; output bytes and status must match.
+//! `cargo xtask test`: host unit tests, then every `user/tests/*.c` and
+//! `user/tests/*.sh` run natively (the reference) and under Tine; output
+//! bytes and status must match.
+//!
+//! A C test runs as `/bin/<name> [ARGS]`. A shell test `<name>.sh` runs as
+//! `/bin/busybox sh <name>.sh [ARGS]` with the script in the cwd (a temp
+//! dir natively, `/` under Tine) and Debian's static busybox at
+//! /bin/busybox in both worlds (the very same binary), its applets linked
+//! in /bin under Tine.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -20,8 +27,35 @@ const LOG_TAIL: usize = 30;
 
 struct Case {
     name: String,
-    binary: PathBuf,
+    kind: Kind,
     args: Vec<String>,
+    /// Busybox and its applet links in /bin under Tine.
+    busybox: bool,
+}
+
+enum Kind {
+    /// A C test's binary, run as /bin/<name>.
+    C(PathBuf),
+    /// A shell test's script, run as /bin/busybox sh <name>.sh.
+    Shell(PathBuf),
+}
+
+/// Every `user/tests/*.sh`, sorted by name: (name, path).
+fn shell_tests() -> Result<Vec<(String, PathBuf)>> {
+    let dir = crate::root().join("user/tests");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return Ok(vec![]);
+    };
+    let mut v = Vec::new();
+    for e in rd {
+        let path = e.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        if path.extension().is_some_and(|x| x == "sh") {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            v.push((name, path));
+        }
+    }
+    v.sort();
+    Ok(v)
 }
 
 pub fn main(args: &[OsString]) -> Result<i32> {
@@ -58,16 +92,36 @@ pub fn main(args: &[OsString]) -> Result<i32> {
     build::ensure_host_tools()?;
     let kernel = build::kernel()?;
     let progs = build::user_programs()?;
-    let cases: Vec<Case> = progs
+    let mut cases: Vec<Case> = progs
         .into_iter()
         .filter(|p: &UserProgram| p.is_test)
-        .filter(|p| filter.as_deref().is_none_or(|f| p.name.contains(f)))
-        .map(|p| Case {
-            args: build::directives(&p.source).args,
-            name: p.name,
-            binary: p.binary,
+        .map(|p| {
+            let d = build::directives(&p.source);
+            Case {
+                args: d.args,
+                busybox: d.busybox,
+                name: p.name,
+                kind: Kind::C(p.binary),
+            }
         })
         .collect();
+    for (name, script) in shell_tests()? {
+        if cases.iter().any(|c| c.name == name) {
+            return Err(format!("user/tests has both {name}.c and {name}.sh"));
+        }
+        cases.push(Case {
+            args: build::directives(&script).args,
+            busybox: true,
+            name,
+            kind: Kind::Shell(script),
+        });
+    }
+    cases.retain(|c| filter.as_deref().is_none_or(|f| c.name.contains(f)));
+    let busybox = if cases.iter().any(|c| c.busybox) {
+        Some(build::busybox()?)
+    } else {
+        None
+    };
 
     // (3) Run the cases, two at a time.
     let launcher = build::native_launcher()?;
@@ -89,6 +143,7 @@ pub fn main(args: &[OsString]) -> Result<i32> {
         launcher: &launcher,
         accel,
         timeout,
+        busybox,
     };
     let next = AtomicUsize::new(0);
     let passed = AtomicUsize::new(0);
@@ -128,6 +183,27 @@ struct Ctx<'a> {
     launcher: &'a Path,
     accel: Accel,
     timeout: Option<Duration>,
+    busybox: Option<&'static build::Busybox>,
+}
+
+impl Case {
+    /// The program (a host path, also its path on Tine, /bin/<basename>)
+    /// and its argv after argv[0].
+    fn command(&self) -> (PathBuf, Vec<String>) {
+        match &self.kind {
+            Kind::C(binary) => (binary.clone(), self.args.clone()),
+            Kind::Shell(_) => {
+                let mut args = vec!["sh".to_string(), self.script_name()];
+                args.extend(self.args.iter().cloned());
+                (PathBuf::from(build::BUSYBOX), args)
+            }
+        }
+    }
+
+    /// `<name>.sh`, the script's path relative to the cwd.
+    fn script_name(&self) -> String {
+        format!("{}.sh", self.name)
+    }
 }
 
 /// Runs one case both ways; `Err` holds the failure report.
@@ -195,17 +271,24 @@ fn diff(native: &[u8], tine: &[u8]) -> String {
     }
 }
 
-/// The reference: the same static binary on the host, argv[0] = /bin/<name>,
-/// the guest's environment (in order, set by `launcher`), a fresh empty cwd,
+/// The reference: the same static binary on the host, argv[0] = /bin/<name>
+/// (/bin/busybox for a shell test), the guest's environment (in order, set
+/// by `launcher`), a fresh empty cwd (but for a shell test's script),
 /// stdin /dev/null, stdout and stderr on one pipe.
 fn run_native(case: &Case, ctx: &Ctx) -> Result<(Vec<u8>, Option<Status>)> {
     let cwd = TempDir::new("native")?;
+    if let Kind::Shell(script) = &case.kind {
+        let to = cwd.path().join(case.script_name());
+        std::fs::copy(script, &to).map_err(|e| format!("{}: {e}", to.display()))?;
+    }
+    let (program, args) = case.command();
     let (mut reader, writer) = std::io::pipe().map_err(|e| e.to_string())?;
     let writer2 = writer.try_clone().map_err(|e| e.to_string())?;
     let mut cmd = Command::new(ctx.launcher);
-    cmd.arg(&case.binary)
-        .arg(format!("/bin/{}", case.name))
-        .args(&case.args)
+    let argv0 = Path::new("/bin").join(program.file_name().ok_or("no program name")?);
+    cmd.arg(&program)
+        .arg(argv0)
+        .args(&args)
         .env_clear()
         .current_dir(cwd.path())
         .stdin(Stdio::null())
@@ -213,7 +296,7 @@ fn run_native(case: &Case, ctx: &Ctx) -> Result<(Vec<u8>, Option<Status>)> {
         .stderr(writer2);
     let mut child = cmd
         .spawn()
-        .map_err(|e| format!("{}: {e}", case.binary.display()))?;
+        .map_err(|e| format!("{}: {e}", program.display()))?;
     drop(cmd); // closes our copies of the pipe's write end
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
@@ -247,12 +330,16 @@ fn run_native(case: &Case, ctx: &Ctx) -> Result<(Vec<u8>, Option<Status>)> {
 /// The same binary as Tine's first process, exactly as `exec` runs it.
 fn run_tine(case: &Case, ctx: &Ctx) -> Result<qemu::Run> {
     let tmp = TempDir::new("test")?;
-    let payload = Payload {
-        program: case.binary.clone(),
-        args: case.args.iter().map(OsString::from).collect(),
-        adds: vec![],
-        extra_bin: vec![],
-    };
+    let (program, args) = case.command();
+    let mut payload = Payload::program(program, args.iter().map(OsString::from).collect());
+    if case.busybox {
+        payload.busybox = ctx.busybox.cloned();
+    }
+    if let Kind::Shell(script) = &case.kind {
+        payload
+            .adds
+            .push((script.clone(), format!("/{}", case.script_name())));
+    }
     let initrd = crate::write_initramfs(&payload, &tmp)?;
     Boot {
         kernel: ctx.kernel,

@@ -4,14 +4,19 @@
 //!   over fs/ramfs and tmpfs).
 //! - [`cpio`]: unpacking the initramfs into it (Linux: init/initramfs.c).
 //! - [`file`]: open file descriptions and descriptor tables.
+//! - [`lock`]: POSIX record locks and flock() locks (Linux: fs/locks.c).
 //! - [`pagecache`]: file pages in frames, for mmap (Linux: mm/filemap.c).
 //! - [`procfs`]: /proc, made up from the kernel's state (Linux: fs/proc/).
+//! - [`tty`]: the console as a terminal: line discipline, job control
+//!   (Linux: drivers/tty/).
 pub mod cpio;
 pub mod file;
+pub mod lock;
 pub mod pagecache;
 pub mod pipe;
 pub mod procfs;
 pub mod ramfs;
+pub mod tty;
 #[cfg(test)]
 mod tests;
 

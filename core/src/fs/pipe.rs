@@ -8,6 +8,9 @@ use alloc::collections::{BTreeMap, VecDeque};
 /// Linux: PIPE_DEF_BUFFERS * PAGE_SIZE.
 pub const PIPE_CAPACITY: usize = 65536;
 
+/// Linux: PIPE_BUF, the largest write a pipe never splits.
+pub const PIPE_BUF: usize = 4096;
+
 pub type PipeId = u32;
 
 #[derive(Default)]

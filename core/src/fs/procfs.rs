@@ -1598,10 +1598,19 @@ pub struct VmStats {
     pub stack: u64,
     pub exec: u64,
     pub pte_kb: u64,
+    /// Pages of locked mappings (mlock): VmLck.
+    pub locked: u64,
+    /// The most pages ever resident: VmHWM.
+    pub hwm: u64,
 }
 
 fn vm_stats(k: &Kernel, mm: &AddressSpace) -> VmStats {
-    let mut v = VmStats { rss: mm.resident_pages() as u64, ..VmStats::default() };
+    let mut v = VmStats {
+        rss: mm.resident_pages() as u64,
+        locked: mm.locked_pages(),
+        hwm: mm.hiwater_pages() as u64,
+        ..VmStats::default()
+    };
     for vma in mm.vmas() {
         let pages = vma.size() / 4096;
         v.total += pages;
@@ -1625,9 +1634,9 @@ pub fn format_vm(o: &mut String, v: &VmStats) {
     let rows: [(&str, u64); 16] = [
         ("VmPeak", kb(v.total)),
         ("VmSize", kb(v.total)),
-        ("VmLck", 0),
+        ("VmLck", kb(v.locked)),
         ("VmPin", 0),
-        ("VmHWM", kb(v.rss)),
+        ("VmHWM", kb(v.hwm.max(v.rss))),
         ("VmRSS", kb(v.rss)),
         ("RssAnon", kb(v.rss)),
         ("RssFile", 0),

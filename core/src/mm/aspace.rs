@@ -70,6 +70,14 @@ pub struct AddressSpace {
     /// Page-cache objects some VMA maps; this address space holds one
     /// user reference on each. Linux: the `vm_file` references of the VMAs.
     pub(super) objects: BTreeSet<u64>,
+    /// The most pages ever resident at once. Linux: hiwater_rss.
+    pub(super) hiwater: usize,
+    /// Flags every new mapping gets: VM_LOCKED after mlockall(MCL_FUTURE).
+    /// Linux: mm->def_flags.
+    pub(super) def_flags: super::vma::VmFlags,
+    /// The owner's resource limits, refreshed by the system-call layer
+    /// before each operation that checks them (see [`super::mlock`]).
+    pub limits: super::mlock::VmLimits,
 }
 
 impl AddressSpace {
@@ -85,6 +93,9 @@ impl AddressSpace {
             mmap_base: super::consts::MMAP_BASE,
             rss: 0,
             objects: BTreeSet::new(),
+            hiwater: 0,
+            def_flags: super::vma::VmFlags::empty(),
+            limits: Default::default(),
         })
     }
 
@@ -106,6 +117,11 @@ impl AddressSpace {
     /// Pages backed by a frame of their own (the zero frame not counted).
     pub fn resident_pages(&self) -> usize {
         self.rss
+    }
+
+    /// The most pages that were ever resident at once (VmHWM, ru_maxrss).
+    pub fn hiwater_pages(&self) -> usize {
+        self.hiwater.max(self.rss)
     }
 
     pub fn mmap_base(&self) -> u64 {
@@ -257,6 +273,7 @@ impl AddressSpace {
     fn account(&mut self, frames: &FrameAllocator, pte: Pte, delta: isize) {
         if pte.is_mapped() && pte.addr() != frames.zero_frame() {
             self.rss = self.rss.checked_add_signed(delta).expect("rss underflow");
+            self.hiwater = self.hiwater.max(self.rss);
         }
     }
 }

@@ -27,7 +27,11 @@ impl AddressSpace {
         child.brk = self.brk;
         child.mmap_base = self.mmap_base;
         match self.copy_mappings(ctx, &mut child) {
-            Ok(()) => Ok(child),
+            Ok(()) => {
+                // Linux: dup_mm(): hiwater_rss starts at the pages shared.
+                child.hiwater = child.rss;
+                Ok(child)
+            }
             Err(e) => {
                 child.release(&mut ctx.reborrow(false));
                 Err(e)
@@ -41,7 +45,10 @@ impl AddressSpace {
             if vma.flags.contains(VmFlags::DONTFORK) {
                 continue;
             }
-            child.vmas.insert_unmerged(vma);
+            // Linux: dup_mmap() clears VM_LOCKED: the child locks nothing.
+            let mut copy = vma;
+            copy.flags.remove(VmFlags::LOCKED | VmFlags::LOCKONFAULT);
+            child.vmas.insert_unmerged(copy);
             if let Some(f) = vma.file {
                 // Linux: get_file() on the child VMA's vm_file.
                 child.hold_object(ctx, f.ino);

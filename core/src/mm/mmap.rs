@@ -93,6 +93,19 @@ impl AddressSpace {
         if flags & MAP_GROWSDOWN != 0 {
             vm_flags |= VmFlags::GROWSDOWN;
         }
+        // Locked memory: MAP_LOCKED, or mlockall(MCL_FUTURE) before
+        // (Linux: mm->def_flags); EPERM without RLIMIT_MEMLOCK, EAGAIN
+        // beyond it (do_mmap()'s can_do_mlock() and mlock_future_ok()).
+        vm_flags |= self.def_flags & super::mlock::LOCK_MASK;
+        if flags & MAP_LOCKED != 0 {
+            if !self.limits.can_do_mlock() {
+                return Err(EPERM);
+            }
+            vm_flags |= VmFlags::LOCKED;
+        }
+        if !self.mlock_future_ok(vm_flags, len) {
+            return Err(crate::abi::EAGAIN);
+        }
         let mut backing = None;
         match file {
             None => {
@@ -149,8 +162,17 @@ impl AddressSpace {
             }
         }
         let vma = Vma { start: addr, end: addr + len, prot: Prot::from_bits_truncate(prot), flags: vm_flags, file: backing };
+        // RLIMIT_AS and RLIMIT_DATA; what MAP_FIXED replaces does not
+        // count twice (Linux: mmap_region()'s may_expand_vm()).
+        let pages = len >> PAGE_SHIFT;
+        if !self.may_expand_vm(vma.prot, vma.flags, pages)
+            && !self.may_expand_vm(vma.prot, vma.flags, pages - self.pages_in(vma.start, vma.end))
+        {
+            return Err(ENOMEM);
+        }
         let vma = self.map_region(ctx, vma);
-        if flags & MAP_POPULATE != 0 && flags & MAP_NONBLOCK == 0 {
+        let locked = vm_flags.contains(VmFlags::LOCKED) && !vm_flags.contains(VmFlags::LOCKONFAULT);
+        if (flags & MAP_POPULATE != 0 && flags & MAP_NONBLOCK == 0) || locked {
             self.populate(ctx, vma);
         }
         Ok(addr)
@@ -262,6 +284,11 @@ impl AddressSpace {
         if self.start_brk == 0 || new < self.start_brk {
             return orig;
         }
+        // Linux: check_data_rlimit() (Tine does not count the program's
+        // data segment, which Linux adds to the heap here).
+        if self.limits.data_cur != u64::MAX && new - self.start_brk > self.limits.data_cur {
+            return orig;
+        }
         let Some(newbrk) = page_ceil(new) else { return orig };
         let oldbrk = page_ceil(self.brk).expect("brk is below TASK_SIZE");
         if newbrk == oldbrk {
@@ -283,10 +310,20 @@ impl AddressSpace {
                 return orig;
             }
         }
+        // Linux: check_brk_limits() (RLIMIT_MEMLOCK after
+        // mlockall(MCL_FUTURE)) and do_brk_flags()'s may_expand_vm().
+        let flags = VmFlags::ANONYMOUS | (self.def_flags & super::mlock::LOCK_MASK);
+        if !self.mlock_future_ok(flags, newbrk - oldbrk) || !self.may_expand_vm(Prot::RW, flags, (newbrk - oldbrk) >> PAGE_SHIFT) {
+            return orig;
+        }
         // Linux: do_brk_flags(), which extends the existing heap VMA; the
         // merge in insert() does the same.
-        self.vmas.insert(Vma { start: oldbrk, end: newbrk, prot: Prot::RW, flags: VmFlags::ANONYMOUS, file: None });
+        let vma = Vma { start: oldbrk, end: newbrk, prot: Prot::RW, flags, file: None };
+        self.vmas.insert(vma);
         self.brk = new;
+        if flags.contains(VmFlags::LOCKED) && !flags.contains(VmFlags::LOCKONFAULT) {
+            self.populate(ctx, vma);
+        }
         new
     }
 
@@ -397,7 +434,7 @@ impl AddressSpace {
 
     /// Fault in every page of `vma` (MAP_POPULATE); failures are ignored,
     /// as Linux's mm_populate() ignores them.
-    fn populate(&mut self, ctx: &mut MemCtx<'_>, vma: Vma) {
+    pub(super) fn populate(&mut self, ctx: &mut MemCtx<'_>, vma: Vma) {
         if !vma.prot.is_accessible() {
             return;
         }

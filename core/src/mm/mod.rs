@@ -5,7 +5,8 @@
 //! - [`vma`]: mappings (`vm_area_struct`).
 //! - [`aspace`]: the address space (`mm_struct`), with its operations in
 //!   [`mmap`](mod@mmap) (mmap/munmap/mprotect/brk), [`fault`] (demand zero,
-//!   copy-on-write, file pages), [`madvise`](mod@madvise), [`fork`](mod@fork)
+//!   copy-on-write, file pages), [`madvise`](mod@madvise), [`mlock`](mod@mlock)
+//!   (mlock, mlockall, resource limits), [`fork`](mod@fork)
 //!   (dup_mmap) and [`uaccess`] (copy_{from,to}_user).
 //!
 //! Every operation takes a [`MemCtx`]: the frame allocator, physical memory,
@@ -19,6 +20,7 @@ pub mod fault;
 pub mod fork;
 pub mod frame;
 pub mod madvise;
+pub mod mlock;
 pub mod mmap;
 pub mod pagetable;
 pub mod uaccess;

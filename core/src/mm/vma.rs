@@ -49,6 +49,12 @@ bitflags! {
         /// a file descriptor not open for writing. Linux: VM_MAYWRITE
         /// clear (Tine keeps the inverse so that the usual case is empty).
         const NO_MAYWRITE = 1 << 5;
+        /// mlock(), mlockall() or MAP_LOCKED: the pages stay in memory
+        /// and count in VmLck. Linux: VM_LOCKED.
+        const LOCKED = 1 << 6;
+        /// mlock2(MLOCK_ONFAULT) / MCL_ONFAULT: locked as they are
+        /// faulted in, not populated up front. Linux: VM_LOCKONFAULT.
+        const LOCKONFAULT = 1 << 7;
     }
 }
 

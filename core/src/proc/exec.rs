@@ -392,6 +392,7 @@ fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, image: &[u8], exe_pat
     k.exit_robust_list(pid);
     k.clear_child_tid(pid);
     let new_mm = k.mms.insert(aspace);
+    k.note_maxrss(pid, k.tasks[&pid].mm);
     let old_mm = core::mem::replace(&mut k.tasks.get_mut(&pid).expect("task").mm, new_mm);
     if k.current == Some(pid) {
         // Linux: exec_mmap() → activate_mm(), before the old one goes.
@@ -406,6 +407,8 @@ fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, image: &[u8], exe_pat
     // (Linux: unshare_files(), and de_thread()'s sighand copy).
     unshare_files(k, pid);
     k.close_on_exec(pid);
+    // POSIX timers go; alarm and the interval timers stay.
+    k.exec_timers(pid);
     let hand = k.tasks[&pid].sighand;
     if k.sighands.users(hand) > 1 {
         let copy = k.sighands.get(hand).clone();
@@ -437,6 +440,8 @@ fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, image: &[u8], exe_pat
     t.clear_child_tid = 0;
     t.robust_list = (0, 0);
     t.sleep_deadline = None;
+    // Linux: setup_new_exec() forgets the alternate signal stack.
+    t.sigstate.exec();
     t.kstack.set_fpu(&FpuState::initial());
     *regs = PtRegs::for_new_program(entry, sp);
     if k.current == Some(pid) {

@@ -36,7 +36,7 @@ impl Kernel {
     pub fn put_files(&mut self, files: super::FilesId) {
         if let Some(mut table) = self.fdtables.put(files) {
             for fd in table.drain(false) {
-                self.release_file(fd.file);
+                self.filp_close(fd.file, files);
             }
         }
     }
@@ -103,7 +103,7 @@ impl Kernel {
         let files = self.tasks[&pid].files;
         let closed = self.fdtables.get_mut(files).drain(true);
         for fd in closed {
-            self.release_file(fd.file);
+            self.filp_close(fd.file, files);
         }
     }
 
@@ -258,10 +258,12 @@ impl Kernel {
             (t.parent, t.signal, t.sighand, (t.utime_ns, t.stime_ns))
         };
         let child_times = (self.signals.get(signal).cutime_ns, self.signals.get(signal).cstime_ns);
+        let child_maxrss = self.signals.get(signal).maxrss.max(self.signals.get(signal).cmaxrss);
         if let Some(psig) = self.tasks.get(&parent).map(|p| p.signal) {
             let ps = self.signals.get_mut(psig);
             ps.cutime_ns += ns.0 + child_times.0;
             ps.cstime_ns += ns.1 + child_times.1;
+            ps.cmaxrss = ps.cmaxrss.max(child_maxrss);
         }
         if let Some(p) = self.tasks.get_mut(&parent) {
             p.children.remove(&pid);
@@ -314,6 +316,16 @@ impl Kernel {
         if !leader {
             self.free_task(tid);
         }
+    }
+
+    /// Task `pid` lets go of address space `mm` (exit, exec): its peak
+    /// RSS is kept in the process for getrusage (Linux:
+    /// setmax_mm_hiwater_rss(&sig->maxrss, mm)).
+    pub fn note_maxrss(&mut self, pid: Pid, mm: MmId) {
+        let hw = self.mms.get(mm).hiwater_pages() as u64;
+        let sig = self.tasks[&pid].signal;
+        let s = self.signals.get_mut(sig);
+        s.maxrss = s.maxrss.max(hw);
     }
 
     /// Free a released task's memory and PID.
@@ -402,6 +414,7 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     k.clear_child_tid(pid);
     k.complete_vfork_done(pid);
     k.m.mmu.activate(k.kernel_root);
+    k.note_maxrss(pid, mm);
     k.put_mm(mm);
     k.put_files(files);
     k.put_fs(fs);
@@ -411,6 +424,15 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
         let sig = t.signal;
         let s = k.signals.get_mut(sig);
         s.live -= 1;
+        if s.live == 0 {
+            k.exit_timers(sig);
+        }
+    }
+    // A session leader's last thread: its controlling terminal hangs up
+    // (Linux: disassociate_ctty(1)).
+    if k.signals.get(k.tasks[&pid].signal).live == 0 {
+        let tgid = k.tasks[&pid].tgid;
+        k.tty_session_leader_exit(tgid);
     }
     if pid == INIT_PID {
         k.log(format_args!("tine: init exited status={status}"));

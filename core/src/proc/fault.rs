@@ -14,17 +14,53 @@ const PF_INSTR: u64 = 1 << 4;
 /// The signal Linux sends for an exception vector it does not fix up.
 pub fn signal_for_vector(vector: u8) -> u32 {
     match vector {
-        0 | 16 | 19 => SIGFPE,   // #DE, #MF, #XM
-        1 | 3 => SIGTRAP,        // #DB, #BP
-        6 | 7 => SIGILL,         // #UD, #NM
-        12 | 17 => SIGBUS,       // #SS, #AC
-        _ => SIGSEGV,            // #GP, #PF, #OF, #BR, ...
+        0 | 9 | 16 | 19 => SIGFPE, // #DE, coprocessor overrun, #MF, #XM
+        1 | 3 => SIGTRAP,          // #DB, #BP
+        6 | 7 => SIGILL,           // #UD, #NM
+        11 | 12 | 17 => SIGBUS,    // #NP, #SS, #AC
+        _ => SIGSEGV,              // #GP, #PF, #OF, #BR, #TS, ...
+    }
+}
+
+/// Linux: TASK_SIZE_MAX, the end of the user half.
+const TASK_SIZE_MAX: u64 = 0x0000_7fff_ffff_f000;
+const PF_PROT: u64 = 1 << 0;
+const PF_USER: u64 = 1 << 2;
+/// si_code of a single-step SIGTRAP (Linux: TRAP_TRACE).
+const TRAP_TRACE: i32 = 2;
+
+/// The si_code of a floating-point exception from the status the FPU
+/// recorded: x87's status word against its control word for #MF, MXCSR's
+/// flags against its masks for #XM; 0 when none is pending (Linux:
+/// fpu__exception_code()).
+fn fpe_code(fpu: &crate::proc::kstack::FpuState, vector: u8) -> i32 {
+    use crate::signal::{FPE_FLTDIV, FPE_FLTINV, FPE_FLTOVF, FPE_FLTRES, FPE_FLTUND};
+    let err = if vector == 16 {
+        let (cwd, swd) = (fpu.0[0] as u16, (fpu.0[0] >> 16) as u16);
+        swd & !cwd
+    } else {
+        let mxcsr = fpu.0[3] as u16;
+        !(mxcsr >> 7) & mxcsr
+    };
+    if err & 0x001 != 0 {
+        FPE_FLTINV
+    } else if err & 0x004 != 0 {
+        FPE_FLTDIV
+    } else if err & 0x008 != 0 {
+        FPE_FLTOVF
+    } else if err & 0x012 != 0 {
+        FPE_FLTUND
+    } else if err & 0x020 != 0 {
+        FPE_FLTRES
+    } else {
+        0
     }
 }
 
 impl Kernel {
     /// An exception in user mode.
-    pub fn user_exception(&mut self, vector: u8, error: u64, cr2: u64, regs: &PtRegs) {
+    pub fn user_exception(&mut self, vector: u8, error: u64, cr2: u64, regs: &mut PtRegs) {
+        use crate::signal::SigInfo;
         if vector == 14 {
             let access = if error & PF_INSTR != 0 {
                 Access::Exec
@@ -33,34 +69,70 @@ impl Kernel {
             } else {
                 Access::Read
             };
-            match self.with_mm(|a, ctx| a.handle_fault(ctx, cr2, access)) {
+            let e = match self.with_mm(|a, ctx| a.handle_fault(ctx, cr2, access)) {
                 Ok(()) => return,
-                // No frame for the page: Linux's OOM path kills the task.
-                Err(crate::mm::fault::FaultError::Oom) => return self.fatal_exception(SIGKILL, vector, error, cr2, regs),
-                // A file page beyond the end of the file (Linux: VM_FAULT_SIGBUS).
-                Err(crate::mm::fault::FaultError::Bus) => return self.fatal_exception(SIGBUS, vector, error, cr2, regs),
-                Err(_) => {}
-            }
+                Err(e) => e,
+            };
+            // Linux: set_signal_archinfo(): what the handler's sigcontext
+            // shows; user accesses to the kernel half look like protection
+            // faults.
+            let st = &mut self.cur_mut().sigstate;
+            st.trap_nr = 14;
+            st.error_code = error | PF_USER | if cr2 >= TASK_SIZE_MAX { PF_PROT } else { 0 };
+            st.cr2 = cr2;
+            // No frame for the page: Linux's OOM path kills the task.
+            let info = match e.signal() {
+                Some((sig, code)) => SigInfo::fault(sig, code, cr2),
+                None => SigInfo::kernel(SIGKILL),
+            };
+            return self.user_fault_signal(info, vector, error, cr2, regs);
         }
-        self.fatal_exception(signal_for_vector(vector), vector, error, cr2, regs);
+        let sig = signal_for_vector(vector);
+        // Linux: do_trap() and friends record the trap for the sigcontext;
+        // #GP and the others that push one keep the error code.
+        let st = &mut self.cur_mut().sigstate;
+        st.trap_nr = vector as u64;
+        st.error_code = error;
+        let info = match vector {
+            0 => SigInfo::fault(SIGFPE, crate::signal::FPE_INTDIV, regs.rip),
+            1 => SigInfo::fault(SIGTRAP, TRAP_TRACE, regs.rip),
+            6 => SigInfo::fault(SIGILL, crate::signal::ILL_ILLOPN, regs.rip),
+            17 => SigInfo::fault(SIGBUS, crate::signal::BUS_ADRALN, 0),
+            16 | 19 => {
+                self.cur_mut().sigstate.error_code = 0;
+                match fpe_code(&self.cur().kstack.fpu(), vector) {
+                    // A spurious exception: nothing to report (Linux:
+                    // math_error() returns).
+                    0 => return,
+                    code => SigInfo::fault(SIGFPE, code, regs.rip),
+                }
+            }
+            _ => SigInfo::kernel(sig),
+        };
+        self.user_fault_signal(info, vector, error, cr2, regs);
     }
 
     /// Log an exception the kernel cannot fix and force its signal on the
-    /// task (acted on before it returns to user mode).
-    fn fatal_exception(&mut self, sig: u32, vector: u8, error: u64, cr2: u64, regs: &PtRegs) {
+    /// task: its handler runs, or the default action ends the process,
+    /// before it returns to user mode.
+    fn user_fault_signal(&mut self, info: crate::signal::SigInfo, vector: u8, error: u64, cr2: u64, regs: &mut PtRegs) {
         let t = self.cur();
-        self.log(format_args!(
-            "tine: pid {} ({}) killed by {}: user exception {} error {:#x} at rip {:#x}, address {:#x}",
-            t.tid,
-            alloc::string::String::from_utf8_lossy(&t.comm),
-            signal_name(sig),
-            vector,
-            error,
-            regs.rip,
-            cr2
-        ));
+        let sig = info.signo;
+        let hand = self.sighands.get(t.sighand).action[sig as usize - 1].handler;
+        if hand == SIG_DFL || hand == SIG_IGN || t.sigmask & crate::signal::sigbit(sig) != 0 || sig == SIGKILL {
+            self.log(format_args!(
+                "tine: pid {} ({}) killed by {}: user exception {} error {:#x} at rip {:#x}, address {:#x}",
+                t.tid,
+                alloc::string::String::from_utf8_lossy(&t.comm),
+                signal_name(sig),
+                vector,
+                error,
+                regs.rip,
+                cr2
+            ));
+        }
         let tid = t.tid;
-        self.force_sig(tid, sig);
-        self.exit_to_user_mode();
+        self.force_sig_info(tid, info, false);
+        self.exit_to_user_mode(regs);
     }
 }

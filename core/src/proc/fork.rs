@@ -48,8 +48,10 @@ pub struct CloneArgs {
     pub tls: u64,
     /// Where CLONE_PIDFD stores the new pidfd.
     pub pidfd: u64,
-    /// clone3's set_tid: the PID the child must get.
+    /// clone3's set_tid: the PID the child must get, and how many levels
+    /// were given (Tine has one pid namespace level).
     pub set_tid: Option<i32>,
+    pub set_tid_size: u64,
 }
 
 impl CloneArgs {
@@ -128,7 +130,8 @@ fn check_clone_flags(k: &Kernel, flags: u64) -> SysResult<()> {
     if flags & CLONE_THREAD != 0 && flags & (CLONE_NEWUSER | CLONE_NEWPID) != 0 {
         return Err(EINVAL);
     }
-    if flags & CLONE_PIDFD != 0 && flags & (CLONE_DETACHED | CLONE_THREAD) != 0 {
+    // Since Linux 6.9 a thread may have a pidfd too; DETACHED stays refused.
+    if flags & CLONE_PIDFD != 0 && flags & CLONE_DETACHED != 0 {
         return Err(EINVAL);
     }
     Ok(())
@@ -186,11 +189,13 @@ fn dup_task_struct(k: &Kernel, kstack: KernelStack) -> Task {
         signal: 0,
         cred: cur.cred,
         groups: cur.groups.clone(),
+        nice: cur.nice,
         sigmask: cur.sigmask,
         // Linux: init_sigpending(&p->pending): the child starts with none.
         sigpending: 0,
         pending_info: Default::default(),
         sigwait: None,
+        sigstate: cur.sigstate.for_child(),
         clear_child_tid: 0,
         robust_list: (0, 0),
         exit_code: 0,
@@ -198,6 +203,7 @@ fn dup_task_struct(k: &Kernel, kstack: KernelStack) -> Task {
         comm: cur.comm.clone(),
         cmdline: cur.cmdline.clone(),
         did_exec: false,
+        io_done: None,
         futex: None,
         vfork_wait: None,
         vfork_parent: None,
@@ -329,6 +335,11 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     let kstack = KernelStack::try_new()?;
     let mut child = dup_task_struct(k, kstack);
     copy_creds(flags)?;
+    // A thread sharing the memory must not share the alternate signal
+    // stack (Linux: sas_ss_reset() for CLONE_VM without CLONE_VFORK).
+    if flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM {
+        child.sigstate.altstack.reset();
+    }
 
     // The per-user process limit, then the system-wide thread limit
     // (Linux: bad_fork_cleanup_count, EAGAIN both).
@@ -356,7 +367,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     copy_thread(k, &mut child, regs, args);
 
     // alloc_pid() (bad_fork_cleanup_thread on failure).
-    let pid = match alloc_pid(k, args.set_tid) {
+    let pid = match alloc_pid(k, args.set_tid, args.set_tid_size) {
         Ok(p) => p,
         Err(e) => return undo.fail(k, e),
     };
@@ -385,7 +396,11 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
 /// Linux: alloc_pid(): the next free PID, or with clone3's set_tid that
 /// exact one: EINVAL out of range, EPERM without privilege
 /// (CAP_CHECKPOINT_RESTORE), EEXIST if taken.
-fn alloc_pid(k: &mut Kernel, set_tid: Option<i32>) -> SysResult<Pid> {
+fn alloc_pid(k: &mut Kernel, set_tid: Option<i32>, set_tid_size: u64) -> SysResult<Pid> {
+    // One entry per pid namespace level, and Tine has one level.
+    if set_tid_size > 1 {
+        return Err(EINVAL);
+    }
     let Some(tid) = set_tid else { return k.pids.alloc() };
     if tid < 1 || tid as u32 >= k.pids.pid_max() {
         return Err(EINVAL);
@@ -593,6 +608,6 @@ pub fn sys_clone3(k: &mut Kernel, regs: &PtRegs, uargs: u64, size: u64) -> SysRe
         return Err(EINVAL); // Tine has no cgroup file system to name one
     }
     let set_tid = tids.chunks(4).map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes"))).next();
-    let args = CloneArgs { flags, exit_signal: exit_signal as u32, stack, parent_tid, child_tid, tls, pidfd, set_tid };
+    let args = CloneArgs { flags, exit_signal: exit_signal as u32, stack, parent_tid, child_tid, tls, pidfd, set_tid, set_tid_size };
     kernel_clone(k, regs, &args)
 }

@@ -40,7 +40,10 @@ const ROBUST_LIST_LIMIT: usize = 2048;
 /// What names a futex word (Linux: `union futex_key`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FutexKey {
-    Private { mm: MmId, addr: u64 },
+    /// A word in private memory. `mm_shared` tells a non-private futex op
+    /// on private memory from a FUTEX_PRIVATE_FLAG one: Linux keys them
+    /// apart (FUT_OFF_MMSHARED), so they never meet.
+    Private { mm: MmId, addr: u64, mm_shared: bool },
     Shared { phys: u64 },
 }
 
@@ -67,17 +70,21 @@ impl Kernel {
         if uaddr % 4 != 0 {
             return Err(EINVAL);
         }
+        if uaddr >= crate::mm::consts::TASK_SIZE {
+            return Err(EFAULT);
+        }
+        let mm = self.cur().mm;
+        // A private key is the address alone: Linux reads nothing here.
+        if private {
+            return Ok(FutexKey::Private { mm, addr: uaddr, mm_shared: false });
+        }
         let mut b = [0u8; 4];
         self.copy_in(uaddr, &mut b)?;
-        let mm = self.cur().mm;
-        if private {
-            return Ok(FutexKey::Private { mm, addr: uaddr });
-        }
         let aspace = self.mms.get(mm);
         let shared = aspace.find_vma(uaddr).is_some_and(|v| v.is_shared());
         match (shared, aspace.translate(self.m.mem, uaddr)) {
             (true, Some(pa)) => Ok(FutexKey::Shared { phys: pa }),
-            _ => Ok(FutexKey::Private { mm, addr: uaddr }),
+            _ => Ok(FutexKey::Private { mm, addr: uaddr, mm_shared: true }),
         }
     }
 
@@ -187,8 +194,8 @@ impl Kernel {
             w.key = key2;
             moved += 1;
         }
-        // FUTEX_CMP_REQUEUE counts woken plus requeued; FUTEX_REQUEUE woken.
-        Ok(if cmp.is_some() { woken + moved } else { woken })
+        // Both count the woken and the requeued (Linux: futex_requeue()).
+        Ok(woken + moved)
     }
 
     /// Linux: futex_wake_op(): change `*uaddr2` by the operation encoded
@@ -199,14 +206,13 @@ impl Kernel {
         let key2 = self.futex_key(uaddr2, private)?;
         let op = (val3 >> 28) & 7;
         let cmp = (val3 >> 24) & 15;
-        let mut oparg = (val3 >> 12) & 0xfff;
+        // Both arguments are signed 12-bit numbers (Linux: sign_extend32()).
+        let mut oparg = sign_extend_12((val3 >> 12) & 0xfff) as u32;
         let cmparg = val3 & 0xfff;
         if val3 & (8 << 28) != 0 {
-            // FUTEX_OP_OPARG_SHIFT: the argument is a shift count.
-            if oparg > 31 {
-                return Err(EINVAL);
-            }
-            oparg = 1 << oparg;
+            // FUTEX_OP_OPARG_SHIFT: the argument is a shift count; Linux
+            // masks an out-of-range one to five bits.
+            oparg = 1 << (oparg & 31);
         }
         let old = self.futex_read(uaddr2)?;
         let new = match op {
@@ -284,7 +290,9 @@ pub fn sys_futex(k: &mut Kernel, uaddr: u64, op: u32, val: u32, timeout: u64, ua
     let private = op & FUTEX_PRIVATE_FLAG != 0;
     let realtime = op & FUTEX_CLOCK_REALTIME != 0;
     let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-    if realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET {
+    // Only the bitset wait takes FUTEX_CLOCK_REALTIME (Linux: futex_cmd_has_timeout()
+    // and the check in do_futex()).
+    if realtime && cmd != FUTEX_WAIT_BITSET {
         return Err(ENOSYS);
     }
     match cmd {

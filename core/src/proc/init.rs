@@ -38,6 +38,8 @@ impl Kernel {
         // Linux: fork_init() sets init's RLIMIT_NPROC to max_threads / 2.
         let nproc = (self.max_threads / 2) as u64;
         rlimits[RLIMIT_NPROC as usize] = Rlimit { cur: nproc, max: nproc };
+        // ... and RLIMIT_SIGPENDING to the same.
+        rlimits[11] = Rlimit { cur: nproc, max: nproc };
         self.pids.hold(pid);
         self.pids.hold(pid);
         let signal = self.signals.insert(SignalStruct::new(rlimits, pid, pid, false));
@@ -61,10 +63,12 @@ impl Kernel {
             signal,
             cred: Cred::default(),
             groups: Vec::new(),
+            nice: 0,
             sigmask: 0,
             sigpending: 0,
             pending_info: Default::default(),
             sigwait: None,
+            sigstate: Default::default(),
             clear_child_tid: 0,
             robust_list: (0, 0),
             exit_code: 0,
@@ -72,6 +76,7 @@ impl Kernel {
             comm: b"init".to_vec(),
             cmdline: Vec::new(),
                 did_exec: false,
+            io_done: None,
             futex: None,
             vfork_wait: None,
             vfork_parent: None,

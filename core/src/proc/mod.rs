@@ -12,6 +12,7 @@ pub mod pid;
 pub mod pidfd;
 pub mod shared;
 pub mod task;
+pub mod timer;
 pub mod wait;
 #[cfg(test)] mod tests;
 

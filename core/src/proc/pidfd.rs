@@ -11,8 +11,10 @@ use crate::kernel::Kernel;
 use crate::proc::{Pid, TaskState};
 use crate::signal::{SigInfo, SI_USER};
 
-/// pidfd_open's flags: PIDFD_NONBLOCK is O_NONBLOCK.
+/// pidfd_open's flags: PIDFD_NONBLOCK is O_NONBLOCK, PIDFD_THREAD (6.9+)
+/// O_EXCL.
 const PIDFD_NONBLOCK: u32 = O_NONBLOCK;
+const PIDFD_THREAD: u32 = O_EXCL;
 
 impl Kernel {
     /// A new pidfd for process `pid`, installed close-on-exec
@@ -40,15 +42,38 @@ impl Kernel {
 
 /// pidfd_open(2).
 pub fn sys_pidfd_open(k: &mut Kernel, pid: i32, flags: u32) -> SysResult {
-    if flags & !PIDFD_NONBLOCK != 0 || pid <= 0 {
+    if flags & !(PIDFD_NONBLOCK | PIDFD_THREAD) != 0 || pid <= 0 {
         return Err(EINVAL);
     }
     match k.tasks.get(&(pid as Pid)) {
-        Some(t) if t.state != TaskState::Dead && t.is_leader() => {}
-        Some(t) if t.state != TaskState::Dead => return Err(EINVAL), // a thread, not a process
+        Some(t) if t.state != TaskState::Dead && (t.is_leader() || flags & PIDFD_THREAD != 0) => {}
+        // A thread needs PIDFD_THREAD (Linux 6.9: pidfd_prepare() → ENOENT).
+        Some(t) if t.state != TaskState::Dead => return Err(ENOENT),
         _ => return Err(ESRCH),
     }
-    k.pidfd_create(pid as Pid, flags).map(|fd| fd as usize)
+    k.pidfd_create(pid as Pid, flags & PIDFD_NONBLOCK).map(|fd| fd as usize)
+}
+
+/// pidfd_getfd(2): a duplicate, close-on-exec, of descriptor `targetfd`
+/// of the process behind `pidfd`. Needs the right to ptrace it: root, or
+/// the same user (Linux: __pidfd_fget() with PTRACE_MODE_ATTACH_REALCREDS).
+pub fn sys_pidfd_getfd(k: &mut Kernel, pidfd: i32, targetfd: i32, flags: u32) -> SysResult {
+    if flags != 0 {
+        return Err(EINVAL);
+    }
+    let id = k.fd_file(pidfd)?;
+    let target = k.pidfd_target(id)?.ok_or(ESRCH)?;
+    let (me, them) = (k.cur().cred, k.tasks[&target].cred);
+    if me.euid != 0 && !(me.uid == them.uid && me.uid == them.euid && me.uid == them.suid) {
+        return Err(EPERM);
+    }
+    if k.tasks[&target].is_zombie() {
+        return Err(ESRCH);
+    }
+    let files = k.tasks[&target].files;
+    let file = k.fdtables.get(files).get(targetfd).map_err(|_| EBADF)?.file;
+    k.files.get_ref(file);
+    k.install_fd(file, true, 0)
 }
 
 /// pidfd_send_signal's scope flags (Linux 6.9+).
@@ -82,7 +107,10 @@ pub fn sys_pidfd_send_signal(k: &mut Kernel, fd: i32, sig: u32, info: u64, flags
         if (code >= 0 || code == crate::signal::SI_TKILL) && target != k.cur().tgid {
             return Err(EPERM);
         }
-        si.code = code;
+        // The caller's siginfo goes through as given (Linux:
+        // copy_siginfo_from_user()): its pid, uid and value.
+        let word = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+        si = SigInfo { signo, code, pid: word(16), uid: word(20), status: word(24) as i32 };
     }
     if flags == PIDFD_SIGNAL_PROCESS_GROUP {
         let pgid = k.signals.get(k.tasks[&target].signal).pgid;

@@ -19,8 +19,10 @@ pub use super::shared::ObjId;
 pub enum WaitReason {
     /// nanosleep/clock_nanosleep: woken by the timer at this monotonic time.
     Sleep { until_ns: u64 },
-    /// Reading the console with nothing typed yet.
-    ConsoleInput,
+    /// Reading the console with nothing typed yet (or writing it while
+    /// output is stopped): until console activity, or the deadline
+    /// (VTIME).
+    ConsoleInput { until_ns: Option<u64> },
     /// Reading an empty pipe, or writing a full one.
     Pipe(u32),
     /// wait4/waitid in process `tgid`: woken when one of its children
@@ -36,6 +38,9 @@ pub enum WaitReason {
     Poll { until_ns: Option<u64> },
     /// rt_sigtimedwait: until one of the signals arrives, or the deadline.
     SigWait { until_ns: Option<u64> },
+    /// F_SETLKW or a blocking flock(): until some lock is released
+    /// (Linux: the lock's `flc_wait` queue; see `fs::lock`).
+    FileLock,
 }
 
 impl WaitReason {
@@ -43,7 +48,10 @@ impl WaitReason {
     pub fn deadline(self) -> Option<u64> {
         match self {
             WaitReason::Sleep { until_ns } => Some(until_ns),
-            WaitReason::Futex { until_ns } | WaitReason::Poll { until_ns } | WaitReason::SigWait { until_ns } => until_ns,
+            WaitReason::Futex { until_ns }
+            | WaitReason::Poll { until_ns }
+            | WaitReason::SigWait { until_ns }
+            | WaitReason::ConsoleInput { until_ns } => until_ns,
             _ => None,
         }
     }
@@ -156,6 +164,13 @@ pub struct SignalStruct {
     /// wait4's rusage (Linux: cutime, cstime), in nanoseconds.
     pub cutime_ns: u64,
     pub cstime_ns: u64,
+    /// Peak resident pages of the process's exited threads and earlier
+    /// programs, and of its reaped children (Linux: maxrss, cmaxrss).
+    pub maxrss: u64,
+    pub cmaxrss: u64,
+    /// alarm, interval timers and POSIX timers (Linux: real_timer,
+    /// it[], posix_timers); a new process starts with none.
+    pub timers: super::timer::ProcTimers,
 }
 
 impl SignalStruct {
@@ -178,6 +193,9 @@ impl SignalStruct {
             live: 1,
             cutime_ns: 0,
             cstime_ns: 0,
+            maxrss: 0,
+            cmaxrss: 0,
+            timers: Default::default(),
         }
     }
 }
@@ -210,6 +228,8 @@ pub struct Task {
     pub sighand: SighandId,
     pub signal: SignalId,
     pub cred: Cred,
+    /// Scheduling niceness, -20..19 (Linux: `static_prio - 120`).
+    pub nice: i32,
     /// Supplementary groups (Linux: `cred->group_info`), sorted.
     pub groups: Vec<u32>,
     pub sigmask: u64,
@@ -219,6 +239,9 @@ pub struct Task {
     pub pending_info: BTreeMap<u32, SigInfo>,
     /// rt_sigtimedwait in progress: the mask to restore and the deadline.
     pub sigwait: Option<(u64, Option<u64>)>,
+    /// The alternate signal stack, the mask sigsuspend will restore, the
+    /// last fault's trap number, error code and address (see `signal`).
+    pub sigstate: crate::signal::SigState,
     /// set_tid_address / CLONE_CHILD_CLEARTID.
     pub clear_child_tid: u64,
     pub robust_list: (u64, u64),
@@ -235,6 +258,9 @@ pub struct Task {
     /// A blocked system call will run again: if a signal woke the task,
     /// it returns EINTR instead (see `Kernel::syscall`).
     pub restarting: bool,
+    /// Bytes a blocking write had written when it went to sleep (kept
+    /// across restarts; a signal then ends the call with this count).
+    pub io_done: Option<usize>,
     /// A FUTEX_WAIT in progress (kept across restarts).
     pub futex: Option<super::futex::FutexWait>,
     /// A vfork parent waiting for its child: (child, released yet).

@@ -1,16 +1,25 @@
-//! Signals (Linux: kernel/signal.c): sending, pending sets, and what
-//! happens when a task with a pending signal returns to user mode.
+//! Signals (Linux: kernel/signal.c and arch/x86/kernel/signal.c): sending,
+//! pending sets, and what happens when a task with a pending signal
+//! returns to user mode.
 //!
 //! A signal is pending either for one thread (`Task::sigpending`, from
 //! tgkill or a fault) or for the whole process (`SignalStruct::
 //! shared_pending`, from kill). On the way back to user mode a task takes
-//! the lowest pending signal it does not block and acts on it: ignore it,
-//! or take the default action. Running a user handler needs a signal frame
-//! on the user stack, which comes with the signals issue; until then a
-//! caught signal is logged and dropped.
+//! the lowest pending signal it does not block (its own before its
+//! process's, synchronous fault signals first) and acts on it: ignore it,
+//! take the default action, or run the user's handler on a signal frame
+//! (`frame`: the rt_sigframe on the user stack, rt_sigreturn).
 //!
 //! A signal also interrupts a blocking system call: sending wakes the
-//! target, and the call, run again, returns EINTR (see `Kernel::syscall`).
+//! target, the call finds the signal and ends with the code Linux's
+//! handler returns (-ERESTARTSYS, -ERESTARTNOHAND, ...; see
+//! `syscall::restart_policy`); delivery then turns that code into EINTR or
+//! a restart of the call (`handle_signal`, `do_signal`).
+
+pub mod altstack;
+pub mod frame;
+#[cfg(test)]
+mod tests;
 
 use alloc::vec::Vec;
 
@@ -39,6 +48,12 @@ pub fn default_action(sig: u32) -> DefaultAction {
     }
 }
 
+/// SIG_DFL means "ignore" (Linux: sig_kernel_ignore(): SIGCONT, SIGCHLD,
+/// SIGWINCH, SIGURG; SIGCONT's resuming is done when it is sent).
+pub fn sig_default_ignored(sig: u32) -> bool {
+    matches!(default_action(sig), DefaultAction::Ign | DefaultAction::Cont)
+}
+
 pub fn sigbit(sig: u32) -> u64 {
     1u64 << (sig - 1)
 }
@@ -49,17 +64,41 @@ pub const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
 /// si_code values (asm-generic/siginfo.h).
 pub const SI_USER: i32 = 0;
 pub const SI_KERNEL: i32 = 0x80;
+pub const SI_QUEUE: i32 = -1;
 pub const SI_TKILL: i32 = -6;
+/// Fault si_codes (asm-generic/siginfo.h).
+pub const ILL_ILLOPN: i32 = 2;
+pub const FPE_INTDIV: i32 = 1;
+pub const FPE_FLTDIV: i32 = 3;
+pub const FPE_FLTOVF: i32 = 4;
+pub const FPE_FLTUND: i32 = 5;
+pub const FPE_FLTRES: i32 = 6;
+pub const FPE_FLTINV: i32 = 7;
+pub const BUS_ADRALN: i32 = 1;
 
-/// What a queued signal carries (Linux: `kernel_siginfo`), the fields
-/// Tine fills: the sender for kill/tgkill, the child for SIGCHLD.
+/// The synchronous signals: taken before any other pending signal, so
+/// that a handler sees the faulting instruction (Linux: SYNCHRONOUS_MASK).
+pub const SYNCHRONOUS_MASK: u64 = (1 << (SIGSEGV - 1))
+    | (1 << (SIGBUS - 1))
+    | (1 << (SIGILL - 1))
+    | (1 << (SIGTRAP - 1))
+    | (1 << (SIGFPE - 1))
+    | (1 << (SIGSYS - 1));
+
+/// What a queued signal carries (Linux: `kernel_siginfo`): the signal,
+/// its si_code and the first three words of the union, which the layouts
+/// share as Linux's union does: the sender's pid and uid (kill, tgkill,
+/// sigqueue), the child and its status (SIGCHLD), the fault address
+/// (si_addr = pid | uid << 32, see [`SigInfo::fault`]), a POSIX timer's
+/// id, overrun and value (si_tid, si_overrun, si_int), sigqueue's value
+/// (si_int in `status`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SigInfo {
     pub signo: u32,
     pub code: i32,
     pub pid: u32,
     pub uid: u32,
-    /// SIGCHLD: exit code or signal number.
+    /// SIGCHLD: exit code or signal number; SI_QUEUE, SI_TIMER: si_int.
     pub status: i32,
 }
 
@@ -69,17 +108,63 @@ impl SigInfo {
         SigInfo { signo, code: SI_KERNEL, ..Default::default() }
     }
 
-    /// `siginfo_t` as user space sees it (128 bytes).
+    /// A fault signal with its si_code and si_addr (Linux:
+    /// force_sig_fault()).
+    pub fn fault(signo: u32, code: i32, addr: u64) -> Self {
+        SigInfo { signo, code, pid: addr as u32, uid: (addr >> 32) as u32, status: 0 }
+    }
+
+    /// si_addr of a fault signal.
+    pub fn addr(&self) -> u64 {
+        self.pid as u64 | (self.uid as u64) << 32
+    }
+
+    /// `siginfo_t` as user space sees it (128 bytes; Linux:
+    /// copy_siginfo_to_user(), the union's unused bytes zero).
     pub fn to_bytes(&self) -> [u8; 128] {
         let mut b = [0u8; 128];
         b[0..4].copy_from_slice(&self.signo.to_le_bytes());
         b[8..12].copy_from_slice(&self.code.to_le_bytes());
         b[16..20].copy_from_slice(&self.pid.to_le_bytes());
         b[20..24].copy_from_slice(&self.uid.to_le_bytes());
-        if self.signo == SIGCHLD {
-            b[24..28].copy_from_slice(&self.status.to_le_bytes());
-        }
+        b[24..28].copy_from_slice(&self.status.to_le_bytes());
         b
+    }
+}
+
+/// Per-thread signal state besides the mask and the pending set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigState {
+    /// The alternate signal stack (Linux: sas_ss_sp, sas_ss_size,
+    /// sas_ss_flags).
+    pub altstack: altstack::AltStack,
+    /// The mask to put back once the call that changed it for its
+    /// duration (sigsuspend, ppoll, pselect) has been interrupted and a
+    /// handler has run, or the call restarts (Linux: saved_sigmask with
+    /// TIF_RESTORE_SIGMASK). A handler's frame records this mask instead
+    /// of the current one.
+    pub saved_mask: Option<u64>,
+    /// What the last user fault recorded for the signal frame's
+    /// sigcontext (Linux: thread.trap_nr, thread.error_code, thread.cr2).
+    pub trap_nr: u64,
+    pub error_code: u64,
+    pub cr2: u64,
+}
+
+impl SigState {
+    /// What a new task starts with: a copy (Linux: dup_task_struct()),
+    /// without a pending mask restore. `copy_process` resets the
+    /// alternate stack of a CLONE_VM child ([`altstack::AltStack::reset`]).
+    pub fn for_child(&self) -> Self {
+        SigState { saved_mask: None, ..*self }
+    }
+
+    /// execve: the alternate stack is forgotten, its flags kept (Linux:
+    /// setup_new_exec() zeroes sas_ss_sp and sas_ss_size only).
+    pub fn exec(&mut self) {
+        self.altstack.sp = 0;
+        self.altstack.size = 0;
+        self.saved_mask = None;
     }
 }
 
@@ -107,7 +192,7 @@ impl Kernel {
         let act = self.sighands.get(t.sighand).action[sig as usize - 1];
         match act.handler {
             SIG_IGN => sig != SIGKILL && sig != SIGSTOP,
-            SIG_DFL => default_action(sig) == DefaultAction::Ign,
+            SIG_DFL => sig_default_ignored(sig),
             _ => false,
         }
     }
@@ -170,20 +255,61 @@ impl Kernel {
         }
     }
 
+    /// SIGPIPE for the current thread, which wrote to a pipe nobody
+    /// reads: SI_USER from itself (Linux: send_sig(SIGPIPE, current, 0)).
+    pub fn send_sigpipe(&mut self) {
+        let t = self.cur();
+        let info = SigInfo { signo: SIGPIPE, code: SI_USER, pid: t.tgid, uid: t.cred.uid, status: 0 };
+        let tid = t.tid;
+        self.send_signal_thread(tid, info);
+    }
+
     /// A signal the task cannot refuse, for a fault it caused: if it is
     /// blocked or ignored, the handler goes back to the default and the
-    /// signal is unblocked (Linux: force_sig_info_to_task()).
+    /// signal is unblocked (Linux: force_sig()).
     pub fn force_sig(&mut self, tid: Pid, sig: u32) {
+        self.force_sig_info(tid, SigInfo::kernel(sig), false);
+    }
+
+    /// Linux: force_sig_info_to_task(). With `fatal` the handler goes
+    /// back to the default whatever it was (Linux: HANDLER_SIG_DFL, for
+    /// force_fatal_sig()). A signal already pending keeps what it carries.
+    pub fn force_sig_info(&mut self, tid: Pid, info: SigInfo, fatal: bool) {
+        let sig = info.signo;
         let t = &self.tasks[&tid];
         let (hand, blocked) = (t.sighand, t.sigmask & sigbit(sig) != 0);
         let act = &mut self.sighands.get_mut(hand).action[sig as usize - 1];
-        if blocked || act.handler == SIG_IGN {
+        if blocked || act.handler == SIG_IGN || fatal {
             act.handler = SIG_DFL;
         }
         let t = self.tasks.get_mut(&tid).expect("task");
         t.sigmask &= !sigbit(sig);
-        t.sigpending |= sigbit(sig);
-        t.pending_info.insert(sig, SigInfo::kernel(sig));
+        if t.sigpending & sigbit(sig) == 0 {
+            t.sigpending |= sigbit(sig);
+            t.pending_info.insert(sig, info);
+        }
+        self.signal_wake_up(tid);
+    }
+
+    /// Linux: force_sigsegv(): what a task gets when its handler's frame
+    /// cannot be written. A failing SIGSEGV handler is not tried again.
+    pub fn force_sigsegv(&mut self, tid: Pid, sig: u32) {
+        self.force_sig_info(tid, SigInfo::kernel(SIGSEGV), sig == SIGSEGV);
+    }
+
+    /// Discard a pending `sig` everywhere in the current process, blocked
+    /// or not (Linux: flush_sigqueue_mask() on the shared and every
+    /// thread's pending set, from do_sigaction()).
+    pub fn flush_signal(&mut self, sig: u32) {
+        let bit = sigbit(sig);
+        let s = self.cur_signal_mut();
+        s.shared_pending &= !bit;
+        s.shared_info.remove(&sig);
+        for t in self.threads_of(self.cur().tgid) {
+            let t = self.tasks.get_mut(&t).expect("thread");
+            t.sigpending &= !bit;
+            t.pending_info.remove(&sig);
+        }
     }
 
     /// Interrupt a sleeping task so it notices its signal (Linux:
@@ -277,13 +403,18 @@ impl Kernel {
     }
 
     /// Whether the current task has signal work before returning to user
-    /// mode (Linux: the _TIF_SIGPENDING test in exit_to_user_mode_loop()).
-    pub fn signal_work_pending(&self) -> bool {
+    /// mode (Linux: the _TIF_SIGPENDING and TIF_RESTORE_SIGMASK tests in
+    /// exit_to_user_mode_loop()), or a system call left a restart code in
+    /// `regs` that delivery has not yet acted on (a stop came in between).
+    pub fn signal_work_pending(&self, regs: &PtRegs) -> bool {
         let Some(t) = self.current.and_then(|c| self.tasks.get(&c)) else { return false };
-        if matches!(t.state, TaskState::Zombie | TaskState::Dead) {
+        if t.state != TaskState::Runnable {
             return false;
         }
-        self.deliverable(t.tid) != 0 || self.signals.get(t.signal).group_exit.is_some()
+        self.deliverable(t.tid) != 0
+            || self.signals.get(t.signal).group_exit.is_some()
+            || t.sigstate.saved_mask.is_some()
+            || restart_code(regs).is_some()
     }
 
     /// Signals `tid` would act on now: pending and not blocked.
@@ -293,47 +424,112 @@ impl Kernel {
         (t.sigpending | shared) & !(t.sigmask & !UNBLOCKABLE)
     }
 
-    /// Take the lowest deliverable signal off the current task's pending
-    /// sets (Linux: dequeue_signal()).
-    fn dequeue_signal(&mut self) -> Option<u32> {
-        let tid = self.cur().tid;
-        let ready = self.deliverable(tid);
-        self.dequeue_from(ready).map(|i| i.signo)
+    /// Take the next deliverable signal off the current task's pending
+    /// sets (Linux: dequeue_signal() with the task's blocked mask).
+    fn dequeue_signal(&mut self) -> Option<SigInfo> {
+        let blocked = self.cur().sigmask & !UNBLOCKABLE;
+        self.dequeue_from(!blocked)
     }
 
-    /// Take the lowest signal of `set` off the current task's pending sets,
-    /// its own before its process's, with what it carries.
+    /// Take a signal of `set` off the current task's pending sets, with
+    /// what it carries: its own pending set before its process's, in each
+    /// the synchronous signals first, else the lowest (Linux:
+    /// dequeue_signal() → next_signal()).
     pub fn dequeue_from(&mut self, set: u64) -> Option<SigInfo> {
-        let t = self.cur();
-        let shared = self.signals.get(t.signal).shared_pending;
-        let ready = (t.sigpending | shared) & set;
-        if ready == 0 {
-            return None;
-        }
-        let sig = ready.trailing_zeros() + 1;
-        let bit = sigbit(sig);
-        let t = self.cur_mut();
-        let info = if t.sigpending & bit != 0 {
-            t.sigpending &= !bit;
-            t.pending_info.remove(&sig)
-        } else {
-            let s = self.cur_signal_mut();
-            s.shared_pending &= !bit;
-            s.shared_info.remove(&sig)
+        let pick = |x: u64| {
+            let x = if x & SYNCHRONOUS_MASK != 0 { x & SYNCHRONOUS_MASK } else { x };
+            x.trailing_zeros() + 1
         };
-        Some(info.unwrap_or(SigInfo { signo: sig, ..Default::default() }))
+        let own = self.cur().sigpending & set;
+        let info = if own != 0 {
+            let sig = pick(own);
+            let t = self.cur_mut();
+            t.sigpending &= !sigbit(sig);
+            (sig, t.pending_info.remove(&sig))
+        } else {
+            let shared = self.cur_signal().shared_pending & set;
+            if shared == 0 {
+                return None;
+            }
+            let sig = pick(shared);
+            let s = self.cur_signal_mut();
+            s.shared_pending &= !sigbit(sig);
+            (sig, s.shared_info.remove(&sig))
+        };
+        Some(info.1.unwrap_or(SigInfo { signo: info.0, ..Default::default() }))
     }
 
-    /// Act on pending signals before the current task returns to user mode
-    /// (Linux: exit_to_user_mode_loop() → arch_do_signal_or_restart() →
-    /// get_signal()). A fatal one ends the process here.
-    pub fn do_signal(&mut self) {
+    /// Change the current task's blocked mask (SIGKILL and SIGSTOP stay
+    /// unblocked). A process-wide pending signal this thread now blocks is
+    /// handed to a thread that does not (Linux: set_current_blocked() →
+    /// retarget_shared_pending()).
+    pub fn set_current_blocked(&mut self, mask: u64) {
+        let mask = mask & !UNBLOCKABLE;
+        let t = self.cur_mut();
+        let newly = mask & !t.sigmask;
+        t.sigmask = mask;
+        let (me, tgid) = (t.tid, t.tgid);
+        let mut left = self.cur_signal().shared_pending & newly;
+        if left == 0 {
+            return;
+        }
+        for tid in self.threads_of(tgid) {
+            if tid == me || left == 0 {
+                continue;
+            }
+            let theirs = self.tasks[&tid].sigmask;
+            if left & !theirs != 0 {
+                left &= theirs;
+                self.signal_wake_up(tid);
+            }
+        }
+    }
+
+    /// Put back the mask a sigsuspend (or ppoll, pselect) replaced, when
+    /// no handler's frame took it (Linux: restore_saved_sigmask()).
+    pub fn restore_saved_sigmask(&mut self) {
+        if let Some(m) = self.cur_mut().sigstate.saved_mask.take() {
+            self.set_current_blocked(m);
+        }
+    }
+
+    /// Replace the mask for the duration of a call, to be put back by
+    /// signal delivery or [`restore_saved_sigmask`](Self::restore_saved_sigmask)
+    /// (Linux: set_user_sigmask()). A call that runs again after a wake-up
+    /// keeps the mask saved by its first run.
+    pub fn set_user_sigmask(&mut self, mask: u64) {
+        if self.cur().sigstate.saved_mask.is_none() {
+            let old = self.cur().sigmask;
+            self.cur_mut().sigstate.saved_mask = Some(old);
+        }
+        self.set_current_blocked(mask);
+    }
+
+    /// Forget what a blocking call kept for running again: its deadline
+    /// and its place on a futex queue. The call has ended (EINTR), or will
+    /// be made again from the start.
+    pub fn abandon_wait(&mut self) {
+        let tid = self.cur().tid;
+        self.cur_mut().sleep_deadline = None;
+        self.futex_cancel(tid);
+    }
+
+    /// Act on pending signals before the current task returns to user
+    /// mode, once (Linux: arch_do_signal_or_restart() → get_signal()):
+    /// ignored signals are dropped, a default action stops or ends the
+    /// process, the first signal with a handler gets a frame. If no
+    /// handler runs, a system call interrupted by the signal is made again
+    /// (`regs.rip` back on the `syscall` instruction) and the mask saved by
+    /// sigsuspend is put back.
+    pub fn do_signal(&mut self, regs: &mut PtRegs) {
         if let Some(status) = self.cur_signal().group_exit {
             crate::proc::exit::do_exit(self, status);
             return;
         }
-        while let Some(sig) = self.dequeue_signal() {
-            let act = self.sighands.get(self.cur().sighand).action[sig as usize - 1];
+        while let Some(info) = self.dequeue_signal() {
+            let sig = info.signo;
+            let hand = self.cur().sighand;
+            let act = self.sighands.get(hand).action[sig as usize - 1];
             let handler = if sig == SIGKILL || sig == SIGSTOP { SIG_DFL } else { act.handler };
             match handler {
                 SIG_IGN => continue,
@@ -343,6 +539,7 @@ impl Kernel {
                         if sig != SIGSTOP && self.pgrp_orphaned(self.cur_signal().pgid) {
                             continue;
                         }
+                        // The restart (or EINTR) waits for the continue.
                         self.do_signal_stop(sig);
                         return;
                     }
@@ -354,11 +551,62 @@ impl Kernel {
                     }
                 },
                 _ => {
-                    self.log(format_args!("tine: handler for {} not run yet (no signal frames); dropped", signal_name(sig)));
+                    // SA_RESETHAND (SA_ONESHOT): back to the default first.
+                    if act.flags & SA_RESETHAND != 0 {
+                        self.sighands.get_mut(hand).action[sig as usize - 1].handler = SIG_DFL;
+                    }
+                    if self.handle_signal(regs, &info, &act) {
+                        return;
+                    }
+                    // No frame: SIGSEGV was forced; take it now.
                     continue;
                 }
             }
         }
+        // No handler: an interrupted system call runs again.
+        match restart_code(regs) {
+            Some(ERESTARTNOHAND | ERESTARTSYS | ERESTARTNOINTR | ERESTART_RESTARTBLOCK) => restart_syscall(regs),
+            _ => {}
+        }
+        self.restore_saved_sigmask();
+    }
+
+    /// Run the handler for `info` (Linux: handle_signal()): a system call
+    /// it interrupted returns EINTR or is set to run again after the
+    /// handler (SA_RESTART); then the frame, then the handler's mask
+    /// (Linux: signal_setup_done()). False when the frame could not be
+    /// written: the task then has SIGSEGV coming.
+    fn handle_signal(&mut self, regs: &mut PtRegs, info: &SigInfo, act: &crate::proc::SigAction) -> bool {
+        if let Some(code) = restart_code(regs) {
+            match code {
+                ERESTART_RESTARTBLOCK | ERESTARTNOHAND => regs.rax = -(EINTR.0 as i64) as u64,
+                ERESTARTSYS if act.flags & SA_RESTART == 0 => regs.rax = -(EINTR.0 as i64) as u64,
+                ERESTARTSYS | ERESTARTNOINTR => restart_syscall(regs),
+                _ => {}
+            }
+            // Whether it ended or will start over, the wait is over.
+            self.abandon_wait();
+        }
+        let sig = info.signo;
+        if !self.setup_rt_frame(regs, info, act) {
+            let tid = self.cur().tid;
+            self.force_sigsegv(tid, sig);
+            return false;
+        }
+        // Linux: signal_delivered().
+        let t = self.cur_mut();
+        // The frame holds the mask sigsuspend saved; sigreturn restores it.
+        t.sigstate.saved_mask = None;
+        let mut blocked = t.sigmask | act.mask;
+        if act.flags & SA_NODEFER == 0 {
+            blocked |= sigbit(sig);
+        }
+        self.set_current_blocked(blocked);
+        let t = self.cur_mut();
+        if t.sigstate.altstack.flags & altstack::SS_AUTODISARM != 0 {
+            t.sigstate.altstack.reset();
+        }
+        true
     }
 
     /// May the current task signal `tid`? Root may signal anyone; others
@@ -374,6 +622,13 @@ impl Kernel {
     /// everyone. ESRCH when nothing matched, EPERM when nothing could be
     /// signalled (Linux: kill_something_info()).
     pub fn kill(&mut self, target: KillTarget, sig: u32) -> SysResult {
+        let info = SigInfo { signo: sig, code: SI_USER, pid: self.cur().tgid, uid: self.cur().cred.uid, status: 0 };
+        self.kill_info(target, info)
+    }
+
+    /// kill(2) with what the signal carries (rt_sigqueueinfo gives its own).
+    pub fn kill_info(&mut self, target: KillTarget, info: SigInfo) -> SysResult {
+        let sig = info.signo;
         if sig > NSIG {
             return Err(EINVAL);
         }
@@ -393,7 +648,6 @@ impl Kernel {
             return Err(ESRCH);
         }
         let mut sent = false;
-        let info = SigInfo { signo: sig, code: SI_USER, pid: me, uid: self.cur().cred.uid, status: 0 };
         for p in procs {
             if self.may_signal(p) {
                 sent = true;
@@ -406,4 +660,24 @@ impl Kernel {
             Err(EPERM)
         }
     }
+}
+
+/// The restart code a system call left in `regs` (Linux:
+/// syscall_get_error() of a task in a system call): only for a trap that
+/// was a system call (orig_rax is -1 for interrupts, exceptions and after
+/// rt_sigreturn).
+pub fn restart_code(regs: &PtRegs) -> Option<Errno> {
+    if regs.orig_rax == u64::MAX {
+        return None;
+    }
+    let e = Errno(-(regs.rax as i64) as i32);
+    matches!(e, ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND | ERESTART_RESTARTBLOCK).then_some(e)
+}
+
+/// Set the interrupted system call to run again: back onto the two-byte
+/// `syscall` instruction with its number in rax. A call that kept state
+/// for this (nanosleep's deadline: Linux's restart_block) resumes with it.
+fn restart_syscall(regs: &mut PtRegs) {
+    regs.rax = regs.orig_rax;
+    regs.rip = regs.rip.wrapping_sub(2);
 }

@@ -31,6 +31,7 @@ impl Kernel {
     /// one releases its inode (Linux: fput() → __fput()).
     pub fn release_file(&mut self, id: FileId) {
         if let Some(f) = self.files.put(id) {
+            self.locks_remove_file(id, &f);
             if let Some(ino) = f.ino {
                 self.fs.iput(ino);
             }
@@ -88,6 +89,9 @@ impl Kernel {
 /// Linux: do_sys_openat2().
 pub fn openat(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mode: u32) -> SysResult {
     let path = k.user_path(path)?;
+    // Linux: get_unused_fd_flags() comes before the file is opened (or
+    // created): EMFILE leaves the file system untouched.
+    k.check_fd_free()?;
     match procfs::open(k, dirfd, &path, flags)? {
         Some(procfs::Opened::File(id)) => return k.install_fd(id, flags & O_CLOEXEC != 0, 0),
         Some(procfs::Opened::Ino(ino)) => return open_inode(k, ino, flags),
@@ -112,6 +116,12 @@ fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult {
     let kind = match (inode.file_type(), inode.rdev()) {
         (FileType::CharDevice, DEV_NULL) => FileKind::Null,
         (FileType::CharDevice, DEV_ZERO) => FileKind::Zero,
+        // /dev/tty is the caller's controlling terminal (Linux:
+        // tty_open_current_tty()); ENXIO without one.
+        (FileType::CharDevice, DEV_TTY) if !k.has_ctty() => {
+            k.fs.iput(ino);
+            return Err(ENXIO);
+        }
         (FileType::CharDevice, DEV_TTY | DEV_CONSOLE) => FileKind::Console,
         (FileType::CharDevice, _) => {
             k.fs.iput(ino);
@@ -127,7 +137,7 @@ fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult {
 pub fn close(k: &mut Kernel, fd: i32) -> SysResult {
     let files = k.cur().files;
     let entry = k.fdtables.get_mut(files).remove(fd)?;
-    k.release_file(entry.file);
+    k.filp_close(entry.file, files);
     Ok(0)
 }
 
@@ -144,11 +154,7 @@ fn read_file(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult 
             buf.fill(0);
             Ok(buf.len())
         }
-        FileKind::Console => match k.m.console.read(buf) {
-            0 if f.flags & O_NONBLOCK != 0 => Err(EAGAIN),
-            0 => Err(k.block_current(WaitReason::ConsoleInput)),
-            n => Ok(n),
-        },
+        FileKind::Console => k.console_read(id, buf),
         FileKind::Inode(ino) => {
             if k.fs.inode(ino)?.is_dir() {
                 return Err(EISDIR);
@@ -183,7 +189,9 @@ fn write_file(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
     }
     match f.kind {
         FileKind::Null | FileKind::Zero => Ok(data.len()),
-        FileKind::Console | FileKind::ConsolePipe => {
+        FileKind::Console => k.console_write(id, data),
+        // Byte for byte, as into a pipe: no output processing.
+        FileKind::ConsolePipe => {
             k.m.console.write(data);
             Ok(data.len())
         }
@@ -196,10 +204,14 @@ fn write_file(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
         FileKind::Pipe { pipe, .. } => {
             let p = k.pipes.get_mut(pipe);
             if p.readers == 0 {
+                // Linux: pipe_write() → send_sig(SIGPIPE, current, 0).
+                k.send_sigpipe();
                 return Err(EPIPE);
             }
             let room = crate::fs::pipe::PIPE_CAPACITY - p.buf.len();
-            if room == 0 {
+            // Writes of at most PIPE_BUF bytes are never split.
+            let need = if data.len() <= crate::fs::pipe::PIPE_BUF { data.len() } else { 1 };
+            if room < need {
                 return if f.flags & O_NONBLOCK != 0 { Err(EAGAIN) } else { Err(k.block_current(WaitReason::Pipe(pipe))) };
             }
             let n = data.len().min(room);
@@ -286,7 +298,15 @@ fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sy
         return Err(EBADF);
     }
     let len = len.min(MAX_RW) as usize;
-    let mut done = 0usize;
+    // A blocking write that had written part of its data when it had to
+    // sleep runs again from where it stopped (Linux's pipe_write() keeps
+    // going until all is written).
+    let mut done = k.cur_mut().io_done.take().unwrap_or(0);
+    // A signal that ends the wait ends the call with what was written.
+    let tid = k.cur().tid;
+    if done > 0 && k.deliverable(tid) != 0 {
+        return Ok(done);
+    }
     let mut chunk = vec![0u8; len.min(CHUNK)];
     while done < len {
         let n = (len - done).min(CHUNK);
@@ -299,7 +319,22 @@ fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sy
             (None, FileKind::Inode(ino)) if f.flags & O_APPEND != 0 => k.fs.inode(ino)?.size(),
             (None, _) => f.offset,
         };
-        let w = write_file(k, id, off, &chunk[..n])?;
+        // RLIMIT_FSIZE: a short write up to the limit, EFBIG past it.
+        let n = k.fsize_limit(f.kind, off, n, done)?;
+        if n == 0 {
+            break;
+        }
+        // After some progress an error (or a wait) ends the call with the
+        // count so far: running it again would write those bytes twice.
+        let w = match write_file(k, id, off, &chunk[..n]) {
+            Ok(w) => w,
+            Err(ERESTARTNOINTR) if done > 0 => {
+                k.cur_mut().io_done = Some(done);
+                return Err(ERESTARTNOINTR);
+            }
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
         if pos.is_none() && seekable(f.kind) {
             k.files.get_mut(id).offset = off + w as u64;
         }
@@ -543,46 +578,46 @@ pub fn faccessat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32, flags: u32) -
     Ok(0)
 }
 
-/// Terminal ioctls on the console; ENOTTY on anything else (Linux: tty_ioctl()).
+/// Linux: do_vfs_ioctl(): the requests every descriptor takes, then the
+/// file's own: the terminal ioctls on the console (see `fs::tty`),
+/// FIONREAD on pipes and regular files; ENOTTY for anything else.
 pub fn ioctl(k: &mut Kernel, fd: i32, req: u64, arg: u64) -> SysResult {
     let id = k.fd_file(fd)?;
-    if k.files.get(id).kind != FileKind::Console {
-        return Err(ENOTTY);
+    // The request number is an unsigned int.
+    let cmd = req as u32;
+    let f = k.files.get(id).clone();
+    if f.flags & O_PATH != 0 {
+        return Err(EBADF);
     }
-    match req {
-        TCGETS => {
-            // The console's termios as Linux sets up a serial console:
-            // ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD|HUPCL, and
-            // ISIG|ICANON|ECHO|ECHOE|ECHOK|ECHOCTL|ECHOKE|IEXTEN.
-            let mut t = [0u8; 36];
-            t[0..4].copy_from_slice(&0x500u32.to_le_bytes());
-            t[4..8].copy_from_slice(&0x5u32.to_le_bytes());
-            t[8..12].copy_from_slice(&0xbfu32.to_le_bytes());
-            t[12..16].copy_from_slice(&0x8a3bu32.to_le_bytes());
-            let cc: [u8; 19] = [3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0];
-            t[17..36].copy_from_slice(&cc);
-            k.copy_out(arg, &t)?;
+    match cmd {
+        FIOCLEX | FIONCLEX => {
+            let files = k.cur().files;
+            k.fdtables.get_mut(files).set_cloexec(fd, cmd == FIOCLEX)?;
+            return Ok(0);
+        }
+        FIONBIO => {
+            let mut b = [0u8; 4];
+            k.copy_in(arg, &mut b)?;
+            let on = i32::from_le_bytes(b) != 0;
+            let f = k.files.get_mut(id);
+            f.flags = if on { f.flags | O_NONBLOCK } else { f.flags & !O_NONBLOCK };
+            return Ok(0);
+        }
+        _ => {}
+    }
+    match f.kind {
+        FileKind::Console => k.console_ioctl(id, cmd, arg),
+        FileKind::Pipe { pipe, .. } if cmd == FIONREAD => {
+            let n = k.pipes.get_mut(pipe).buf.len() as i32;
+            k.copy_out(arg, &n.to_le_bytes())?;
             Ok(0)
         }
-        TCSETS | TCSETSW | TCSETSF => {
-            let mut t = [0u8; 36];
-            k.copy_in(arg, &mut t)?;
+        FileKind::Inode(ino) if cmd == FIONREAD && k.fs.inode(ino)?.file_type() == FileType::Regular => {
+            let n = (k.fs.inode(ino)?.size() as i64 - f.offset as i64) as i32;
+            k.copy_out(arg, &n.to_le_bytes())?;
             Ok(0)
         }
-        TIOCGWINSZ => {
-            let mut w = [0u8; 8];
-            w[0..2].copy_from_slice(&24u16.to_le_bytes());
-            w[2..4].copy_from_slice(&80u16.to_le_bytes());
-            k.copy_out(arg, &w)?;
-            Ok(0)
-        }
-        TIOCSWINSZ => Ok(0),
-        TIOCGPGRP => {
-            let pgrp = k.cur().tgid;
-            k.copy_out(arg, &pgrp.to_le_bytes())?;
-            Ok(0)
-        }
-        _ => Err(EINVAL),
+        _ => Err(ENOTTY),
     }
 }
 
@@ -616,7 +651,7 @@ pub fn dup3(k: &mut Kernel, old: i32, new: i32, flags: u32) -> SysResult {
     let files = k.cur().files;
     let prev = k.fdtables.get_mut(files).replace(new as usize, Fd { file: id, cloexec: flags & O_CLOEXEC != 0 });
     if let Some(p) = prev {
-        k.release_file(p.file);
+        k.filp_close(p.file, files);
     }
     Ok(new as usize)
 }
@@ -629,9 +664,16 @@ pub fn fcntl(k: &mut Kernel, fd: i32, cmd: u32, arg: u64) -> SysResult {
     const F_GETFL: u32 = 3;
     const F_SETFL: u32 = 4;
     const F_DUPFD_CLOEXEC: u32 = 1030;
+    use crate::fs::lock::{F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW};
     let id = k.fd_file(fd)?;
     let files = k.cur().files;
+    // An O_PATH descriptor only takes the descriptor commands (Linux:
+    // check_fcntl_cmd()).
+    if k.files.get(id).flags & O_PATH != 0 && !matches!(cmd, F_DUPFD | F_DUPFD_CLOEXEC | F_GETFD | F_SETFD | F_GETFL) {
+        return Err(EBADF);
+    }
     match cmd {
+        F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => crate::fs::lock::fcntl_lock(k, id, cmd, arg),
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let limit = k.rlimit(RLIMIT_NOFILE).cur;
             if arg >= limit {
@@ -674,6 +716,7 @@ pub fn ftruncate(k: &mut Kernel, fd: i32, len: i64) -> SysResult {
     }
     match f.kind {
         FileKind::Inode(ino) if f.writable() && !k.fs.inode(ino)?.is_dir() => {
+            k.fsize_truncate_check(ino, len as u64)?;
             let now = k.now_real();
             k.file_truncate(ino, len as u64, now)?;
             Ok(0)
@@ -692,6 +735,7 @@ pub fn truncate(k: &mut Kernel, path: u64, len: i64) -> SysResult {
     if k.fs.inode(ino)?.is_dir() {
         return Err(EISDIR);
     }
+    k.fsize_truncate_check(ino, len as u64)?;
     let now = k.now_real();
     k.file_truncate(ino, len as u64, now)?;
     Ok(0)

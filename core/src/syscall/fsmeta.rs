@@ -80,3 +80,108 @@ pub fn renameat2(k: &mut Kernel, olddir: i32, old: u64, newdir: i32, new: u64, f
     k.fs.rename_at(os, &old, ns, &new, flags, now)?;
     Ok(0)
 }
+
+/// Linux: do_utimes(): set access and modification times. NULL times
+/// means now (needs write access or ownership); UTIME_NOW and UTIME_OMIT
+/// per field; explicit times need ownership (EPERM otherwise).
+pub fn utimensat(k: &mut Kernel, dirfd: i32, path: u64, times: u64, flags: u32) -> SysResult {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(EINVAL);
+    }
+    let now = k.m.clock.boot_epoch_ns() + k.now_ns();
+    let (atime, mtime, explicit) = if times == 0 {
+        (Some(now), Some(now), false)
+    } else {
+        let mut b = [0u8; 32];
+        k.copy_in(times, &mut b)?;
+        let field = |i: usize| -> SysResult<(Option<u64>, bool)> {
+            let sec = i64::from_le_bytes(b[i * 16..i * 16 + 8].try_into().expect("8 bytes"));
+            let nsec = i64::from_le_bytes(b[i * 16 + 8..i * 16 + 16].try_into().expect("8 bytes"));
+            match nsec {
+                UTIME_OMIT => Ok((None, false)),
+                UTIME_NOW => Ok((Some(now), false)),
+                n if (0..1_000_000_000).contains(&n) && sec >= 0 => Ok((Some(sec as u64 * 1_000_000_000 + n as u64), true)),
+                _ => Err(EINVAL),
+            }
+        };
+        let (a, ea) = field(0)?;
+        let (m, em) = field(1)?;
+        (a, m, ea || em)
+    };
+    // Linux: a NULL path means the descriptor itself (the glibc futimens case).
+    let ino = if path == 0 {
+        let id = k.fd_file(dirfd)?;
+        k.files.get(id).ino.ok_or(EINVAL)?
+    } else {
+        let p = k.read_cstr(path, 4096)?;
+        if p.is_empty() && flags & AT_EMPTY_PATH == 0 {
+            return Err(ENOENT);
+        }
+        let start = k.start_dir(dirfd, &p)?;
+        let mut lf = Lookup::empty();
+        if flags & AT_SYMLINK_NOFOLLOW == 0 {
+            lf |= Lookup::FOLLOW;
+        }
+        if p.is_empty() {
+            lf |= Lookup::EMPTY;
+        }
+        k.fs.lookup(start, &p, lf)?
+    };
+    if atime.is_none() && mtime.is_none() {
+        return Ok(0);
+    }
+    let c = k.cur().cred;
+    let inode = k.fs.inode(ino)?;
+    let owner = c.fsuid == 0 || c.fsuid == inode.uid();
+    if !owner {
+        let writable = inode.mode() & 0o222 != 0 && (inode.mode() & 0o002 != 0 || (inode.gid() == c.fsgid && inode.mode() & 0o020 != 0));
+        if explicit || !writable {
+            return Err(if explicit { EPERM } else { EACCES });
+        }
+    }
+    k.fs.set_times(ino, atime, mtime, now)?;
+    Ok(0)
+}
+
+/// Linux: chown_common(): only root changes the owner; the owner may
+/// change the group to one of its groups. -1 leaves an id alone.
+fn chown_inode(k: &mut Kernel, ino: Ino, uid: u32, gid: u32) -> SysResult {
+    let c = k.cur().cred;
+    let inode = k.fs.inode(ino)?;
+    let uid = (uid != u32::MAX).then_some(uid);
+    let gid = (gid != u32::MAX).then_some(gid);
+    if c.fsuid != 0 {
+        let uid_ok = uid.is_none_or(|u| u == inode.uid());
+        let gid_ok = gid.is_none_or(|g| c.fsuid == inode.uid() && (g == c.fsgid || k.cur().groups.contains(&g)));
+        if !uid_ok || !gid_ok {
+            return Err(EPERM);
+        }
+    }
+    let now = k.m.clock.boot_epoch_ns() + k.now_ns();
+    k.fs.chown(ino, uid, gid, now)?;
+    Ok(0)
+}
+
+/// fchownat(2) (and chown, lchown).
+pub fn fchownat(k: &mut Kernel, dirfd: i32, path: u64, uid: u32, gid: u32, flags: u32) -> SysResult {
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(EINVAL);
+    }
+    let p = k.read_cstr(path, 4096)?;
+    let ino = if p.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        let id = k.fd_file(dirfd)?;
+        k.files.get(id).ino.ok_or(EINVAL)?
+    } else {
+        let start = k.start_dir(dirfd, &p)?;
+        let lf = if flags & AT_SYMLINK_NOFOLLOW == 0 { Lookup::FOLLOW } else { Lookup::empty() };
+        k.fs.lookup(start, &p, lf)?
+    };
+    chown_inode(k, ino, uid, gid)
+}
+
+/// fchown(2).
+pub fn fchown(k: &mut Kernel, fd: i32, uid: u32, gid: u32) -> SysResult {
+    let id = k.fd_file(fd)?;
+    let ino = k.files.get(id).ino.ok_or(EINVAL)?;
+    chown_inode(k, ino, uid, gid)
+}

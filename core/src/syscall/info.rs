@@ -83,15 +83,28 @@ pub fn getrandom(k: &mut Kernel, buf: u64, len: u64, flags: u32) -> SysResult {
     Ok(len)
 }
 
-/// Linux: prlimit64() (also getrlimit and setrlimit). Limits belong to
-/// the process (its `signal_struct`), so every thread sees a change.
+/// Linux: sysctl_nr_open, the most RLIMIT_NOFILE's hard limit may be.
+pub const NR_OPEN: u64 = 1024 * 1024;
+
+/// Linux: prlimit64() (also getrlimit and setrlimit), in Linux's order:
+/// the new limit is read (EFAULT), the target found (ESRCH) and checked
+/// (EPERM), then do_prlimit() (EINVAL for an unknown resource or soft >
+/// hard, EPERM for raising a hard limit without privilege or RLIMIT_NOFILE
+/// past nr_open); the old limit is written last, after the change.
+/// Limits belong to the process (its `signal_struct`), so every thread
+/// sees a change, and fork copies them.
 pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) -> SysResult {
-    if resource as usize >= RLIM_NLIMITS {
-        return Err(EINVAL);
-    }
+    let new_lim = if new != 0 {
+        let mut b = [0u8; 16];
+        k.copy_in(new, &mut b)?;
+        let w = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+        Some(Rlimit { cur: w(0), max: w(1) })
+    } else {
+        None
+    };
     let target = if pid == 0 { k.cur().tid } else { pid as u32 };
     let (signal, tcred) = match k.tasks.get(&target) {
-        Some(t) if pid >= 0 && !t.is_zombie() => (t.signal, t.cred),
+        Some(t) if pid >= 0 && !t.is_zombie() && t.state != crate::proc::TaskState::Dead => (t.signal, t.cred),
         _ => return Err(ESRCH),
     };
     let me = k.cur().cred;
@@ -103,31 +116,49 @@ pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) ->
             return Err(EPERM);
         }
     }
-    let new_lim = if new != 0 {
-        let cur = k.read_u64(new)?;
-        let max = k.read_u64(new + 8)?;
-        if cur > max {
+    // Linux: do_prlimit().
+    if resource as usize >= RLIM_NLIMITS {
+        return Err(EINVAL);
+    }
+    let prev = k.signals.get(signal).rlimits[resource as usize];
+    if let Some(n) = new_lim {
+        if n.cur > n.max {
             return Err(EINVAL);
         }
-        if max > k.signals.get(signal).rlimits[resource as usize].max && me.euid != 0 {
+        if resource == RLIMIT_NOFILE && n.max > NR_OPEN {
             return Err(EPERM);
         }
-        if resource == RLIMIT_NOFILE && max > 1024 * 1024 {
+        if n.max > prev.max && me.euid != 0 {
             return Err(EPERM);
         }
-        Some(Rlimit { cur, max })
-    } else {
-        None
-    };
+        k.signals.get_mut(signal).rlimits[resource as usize] = n;
+    }
     if old != 0 {
-        let r = k.signals.get(signal).rlimits[resource as usize];
         let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&r.cur.to_le_bytes());
-        b[8..].copy_from_slice(&r.max.to_le_bytes());
+        b[..8].copy_from_slice(&prev.cur.to_le_bytes());
+        b[8..].copy_from_slice(&prev.max.to_le_bytes());
         k.copy_out(old, &b)?;
     }
-    if let Some(r) = new_lim {
-        k.signals.get_mut(signal).rlimits[resource as usize] = r;
-    }
     Ok(0)
+}
+
+/// getrlimit(2): EINVAL for an unknown resource, then EFAULT (a NULL
+/// pointer included).
+pub fn getrlimit(k: &mut Kernel, resource: u32, rlim: u64) -> SysResult {
+    if resource as usize >= RLIM_NLIMITS {
+        return Err(EINVAL);
+    }
+    if rlim == 0 {
+        return Err(EFAULT);
+    }
+    prlimit64(k, 0, resource, 0, rlim)
+}
+
+/// setrlimit(2): the new limit is read first (EFAULT, a NULL pointer
+/// included).
+pub fn setrlimit(k: &mut Kernel, resource: u32, rlim: u64) -> SysResult {
+    if rlim == 0 {
+        return Err(EFAULT);
+    }
+    prlimit64(k, 0, resource, rlim, 0)
 }

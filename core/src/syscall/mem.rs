@@ -21,6 +21,8 @@ pub fn mmap(k: &mut Kernel, addr: u64, len: u64, prot: u64, flags: u64, fd: i32,
         return Err(EINVAL);
     }
     let (prot, flags) = (prot as u32, flags as u32);
+    // RLIMIT_AS, RLIMIT_DATA and RLIMIT_MEMLOCK, checked by do_mmap.
+    k.refresh_vm_limits();
     if flags & MAP_ANONYMOUS != 0 {
         return k.with_mm(|a, ctx| a.mmap(ctx, addr, len, prot, flags)).map(|v| v as usize);
     }
@@ -61,6 +63,7 @@ pub fn mprotect(k: &mut Kernel, addr: u64, len: u64, prot: u64) -> SysResult {
 
 /// Linux: brk() returns the new break, or the old one when it cannot move.
 pub fn brk(k: &mut Kernel, new: u64) -> SysResult {
+    k.refresh_vm_limits();
     Ok(k.with_mm(|a, ctx| a.brk(ctx, new)) as usize)
 }
 

@@ -8,10 +8,14 @@ pub use fs::close as close_fd;
 mod fsmeta;
 mod info;
 mod mem;
+mod misc;
 mod poll;
 mod process;
+mod system;
+mod timer;
 
-use crate::abi::{nr, PtRegs, SysResult, EINTR, ENOSYS, ERESTARTNOINTR};
+use crate::abi::{nr, PtRegs, SysResult, EINTR, ENOSYS, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK};
+use crate::proc::TaskState;
 use crate::kernel::Kernel;
 
 /// What became of a system call.
@@ -23,49 +27,131 @@ pub enum SyscallOutcome {
     Blocked,
 }
 
+/// What Linux does with a blocking call a signal interrupted: the code
+/// its handler returns (Linux: -ERESTARTNOINTR, -ERESTARTSYS, ...), which
+/// signal delivery turns into EINTR or a restart (signal(7),
+/// "Interruption of system calls and library functions by signal
+/// handlers").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Restart {
+    /// -ERESTARTNOINTR: made again after the handler, whatever its flags.
+    Always,
+    /// -ERESTARTSYS: made again if the handler has SA_RESTART or no
+    /// handler runs; EINTR otherwise.
+    IfSaRestart,
+    /// -ERESTARTNOHAND: EINTR if a handler runs; made again otherwise
+    /// (a stop and continue, an ignored signal).
+    NoHandler,
+    /// -ERESTART_RESTARTBLOCK: EINTR if a handler runs; otherwise it goes
+    /// on where it was (Linux's restart_syscall with the restart_block;
+    /// Tine keeps the deadline in the task and makes the same call again).
+    Continue,
+    /// -EINTR whatever happens.
+    Never,
+}
+
+/// Linux's answer for each call that can block, with its arguments.
+pub fn restart_policy(nr: u64, args: &[u64; 6]) -> Restart {
+    use crate::proc::futex::{FUTEX_CLOCK_REALTIME, FUTEX_PRIVATE_FLAG, FUTEX_WAIT, FUTEX_WAIT_BITSET};
+    const TIMER_ABSTIME: u64 = 1;
+    match nr {
+        // pipe_read/pipe_write, n_tty_read/n_tty_write, do_wait(),
+        // fcntl(F_SETLKW) and flock(), opening a FIFO: -ERESTARTSYS.
+        nr::READ | nr::WRITE | nr::READV | nr::WRITEV | nr::PREAD64 | nr::PWRITE64 => Restart::IfSaRestart,
+        nr::WAIT4 | nr::WAITID => Restart::IfSaRestart,
+        nr::FCNTL | nr::FLOCK | nr::OPEN | nr::OPENAT => Restart::IfSaRestart,
+        // futex_wait(): -ERESTARTSYS without a timeout, a restart block
+        // (futex_wait_restart) with one.
+        nr::FUTEX => {
+            let cmd = args[1] as u32 & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+            if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && args[3] != 0 {
+                Restart::Continue
+            } else {
+                Restart::IfSaRestart
+            }
+        }
+        // hrtimer_nanosleep(): a restart block for a relative sleep,
+        // -ERESTARTNOHAND for an absolute one.
+        nr::NANOSLEEP => Restart::Continue,
+        nr::CLOCK_NANOSLEEP if args[1] & TIMER_ABSTIME != 0 => Restart::NoHandler,
+        nr::CLOCK_NANOSLEEP => Restart::Continue,
+        // poll(): do_restart_poll; ppoll, select, pselect6 write the time
+        // left back and return -ERESTARTNOHAND; sigsuspend and pause too.
+        nr::POLL => Restart::Continue,
+        nr::PPOLL | nr::SELECT | nr::PSELECT6 | nr::PAUSE | nr::RT_SIGSUSPEND => Restart::NoHandler,
+        // do_sigtimedwait() and ep_poll(): -EINTR.
+        nr::RT_SIGTIMEDWAIT | nr::EPOLL_WAIT | nr::EPOLL_PWAIT | nr::EPOLL_PWAIT2 => Restart::Never,
+        // copy_process() with a signal arriving: -ERESTARTNOINTR.
+        nr::FORK | nr::VFORK | nr::CLONE | nr::CLONE3 => Restart::Always,
+        // Linux's interruptible sleeps return -ERESTARTSYS unless said otherwise.
+        _ => Restart::IfSaRestart,
+    }
+}
+
 impl Kernel {
     /// Handle the `syscall` instruction of the current task
     /// (Linux: do_syscall_64()).
     ///
-    /// A call that blocked runs again once its task is woken; if a signal
-    /// is what woke it, the call returns EINTR instead (Linux: the
-    /// `signal_pending()` test in every interruptible sleep). Before
-    /// returning to user mode, pending signals are acted on.
+    /// A call that blocked runs again once its task is woken, and finds
+    /// what it waited for, or sleeps again. If instead a signal is pending
+    /// when it would sleep (`block_current` returns EINTR), the call ends
+    /// with its restart code (see [`restart_policy`]), which delivery
+    /// turns into EINTR or a restart. Before returning to user mode,
+    /// pending signals are acted on.
     pub fn syscall(&mut self, regs: &mut PtRegs) -> SyscallOutcome {
         let tid = self.cur().tid;
-        let restarting = core::mem::replace(&mut self.cur_mut().restarting, false);
-        // vfork and sigtimedwait sleeps decide for themselves what a
-        // signal means to them.
-        let own_wakeups = self.cur().vfork_wait.is_some() || self.cur().sigwait.is_some();
-        let result = if restarting && self.deliverable(tid) != 0 && !own_wakeups {
-            // The wait is abandoned: forget what it kept across restarts.
-            self.cur_mut().sleep_deadline = None;
-            self.futex_cancel(tid);
-            Err(EINTR)
-        } else {
-            dispatch(self, regs)
-        };
-        match result {
-            Ok(v) => regs.rax = v as u64,
+        self.cur_mut().restarting = false;
+        let result = match dispatch(self, regs) {
+            Err(EINTR) if self.deliverable(tid) != 0 => self.syscall_interrupted(regs),
+            // Asked to run again, but not asleep: a signal (a job-control
+            // stop, say) must be acted on first.
+            Err(ERESTARTNOINTR) if self.cur().state == TaskState::Runnable && self.deliverable(tid) != 0 => {
+                self.syscall_interrupted(regs)
+            }
             Err(ERESTARTNOINTR) => {
                 self.cur_mut().restarting = true;
                 return SyscallOutcome::Blocked;
             }
-            Err(e) => regs.rax = (-(e.0 as i64)) as u64,
-        }
-        self.exit_to_user_mode();
+            r => r,
+        };
+        regs.rax = match result {
+            Ok(v) => v as u64,
+            Err(e) => (-(e.0 as i64)) as u64,
+        };
+        self.exit_to_user_mode(regs);
         SyscallOutcome::Done
     }
 
-    /// The last step before any return to user mode: act on signals
-    /// (Linux: exit_to_user_mode_prepare()). A task that has exited just
-    /// waits to be switched away.
-    pub fn exit_to_user_mode(&mut self) {
-        let Some(pid) = self.current else { return };
-        if matches!(self.tasks[&pid].state, crate::proc::TaskState::Zombie | crate::proc::TaskState::Dead) {
-            return;
+    /// A blocking call found a signal pending: its result per
+    /// [`restart_policy`]. A call that starts over or ends forgets what it
+    /// kept for running again; one that may go on keeps it (the signal may
+    /// only stop the task).
+    fn syscall_interrupted(&mut self, regs: &PtRegs) -> SysResult {
+        let args = regs.syscall_args();
+        let policy = restart_policy(regs.orig_rax, &args);
+        if !matches!(policy, Restart::Continue | Restart::NoHandler) {
+            self.abandon_wait();
         }
-        self.do_signal();
+        match policy {
+            Restart::Always => Err(ERESTARTNOINTR),
+            Restart::IfSaRestart => Err(ERESTARTSYS),
+            Restart::NoHandler => Err(ERESTARTNOHAND),
+            Restart::Continue => match regs.orig_rax {
+                nr::NANOSLEEP => process::nanosleep_interrupted(self, args[1]),
+                nr::CLOCK_NANOSLEEP => process::nanosleep_interrupted(self, args[3]),
+                _ => Err(ERESTART_RESTARTBLOCK),
+            },
+            Restart::Never => Err(EINTR),
+        }
+    }
+
+    /// The last step before any return to user mode: act on signals until
+    /// none is left to act on (Linux: exit_to_user_mode_loop()). A task
+    /// that has stopped or exited just waits to be switched away.
+    pub fn exit_to_user_mode(&mut self, regs: &mut PtRegs) {
+        while self.signal_work_pending(regs) {
+            self.do_signal(regs);
+        }
     }
 }
 
@@ -87,6 +173,11 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MADVISE => mem::madvise(k, a0, a1, a2),
         nr::RT_SIGACTION => process::rt_sigaction(k, a0, a1, a2, a3),
         nr::RT_SIGPROCMASK => process::rt_sigprocmask(k, a0, a1, a2, a3),
+        nr::RT_SIGRETURN => crate::signal::frame::sys_rt_sigreturn(k, regs),
+        nr::RT_SIGSUSPEND => process::rt_sigsuspend(k, a0, a1),
+        nr::RT_SIGQUEUEINFO => process::rt_sigqueueinfo(k, a0 as i32, a1 as i32, a2),
+        nr::RT_TGSIGQUEUEINFO => process::rt_tgsigqueueinfo(k, a0 as i32, a1 as i32, a2 as i32, a3),
+        nr::SIGALTSTACK => crate::signal::altstack::sys_sigaltstack(k, regs, a0, a1),
         nr::IOCTL => fs::ioctl(k, a0 as i32, a1, a2),
         nr::PREAD64 => fs::pread(k, a0 as i32, a1, a2, a3 as i64),
         nr::PWRITE64 => fs::pwrite(k, a0 as i32, a1, a2, a3 as i64),
@@ -118,8 +209,8 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::READLINK => fs::readlinkat(k, crate::abi::AT_FDCWD, a0, a1, a2),
         nr::UMASK => fs::umask(k, a0 as u32),
         nr::GETTIMEOFDAY => info::gettimeofday(k, a0, a1),
-        nr::GETRLIMIT => info::prlimit64(k, 0, a0 as u32, 0, a1),
-        nr::SETRLIMIT => info::prlimit64(k, 0, a0 as u32, a1, 0),
+        nr::GETRLIMIT => info::getrlimit(k, a0 as u32, a1),
+        nr::SETRLIMIT => info::setrlimit(k, a0 as u32, a1),
         nr::GETUID => Ok(k.cur().cred.uid as usize),
         nr::GETGID => Ok(k.cur().cred.gid as usize),
         nr::GETEUID => Ok(k.cur().cred.euid as usize),
@@ -177,6 +268,21 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::STATX => fs::statx(k, a0 as i32, a1, a2 as u32, a3 as u32, a4),
         nr::POLL => poll::poll(k, a0, a1, a2 as i32),
         nr::PPOLL => poll::ppoll(k, a0, a1, a2, a3, a4),
+        nr::SELECT => poll::select(k, a0 as i32, a1, a2, a3, a4),
+        nr::PSELECT6 => poll::pselect6(k, a0 as i32, a1, a2, a3, a4, a5),
+        nr::SYNC | nr::SYNCFS => misc::sync(k),
+        nr::FDATASYNC => fs::fsync(k, a0 as i32),
+        nr::SCHED_GETAFFINITY => misc::sched_getaffinity(k, a0 as i32, a1, a2),
+        nr::SCHED_SETAFFINITY => misc::sched_setaffinity(k, a0 as i32, a1, a2),
+        nr::GETPRIORITY => misc::getpriority(k, a0 as i32, a1 as i32),
+        nr::SETPRIORITY => misc::setpriority(k, a0 as i32, a1 as i32, a2 as i32),
+        nr::STATFS => misc::statfs(k, a0, a1),
+        nr::FSTATFS => misc::fstatfs(k, a0 as i32, a1),
+        nr::UTIMENSAT => fsmeta::utimensat(k, a0 as i32, a1, a2, a3 as u32),
+        nr::CHOWN => fsmeta::fchownat(k, crate::abi::AT_FDCWD, a0, a1 as u32, a2 as u32, 0),
+        nr::LCHOWN => fsmeta::fchownat(k, crate::abi::AT_FDCWD, a0, a1 as u32, a2 as u32, crate::abi::AT_SYMLINK_NOFOLLOW),
+        nr::FCHOWN => fsmeta::fchown(k, a0 as i32, a1 as u32, a2 as u32),
+        nr::FCHOWNAT => fsmeta::fchownat(k, a0 as i32, a1, a2 as u32, a3 as u32, a4 as u32),
         nr::CHMOD => fsmeta::fchmodat(k, crate::abi::AT_FDCWD, a0, a1 as u32),
         nr::FCHMOD => fsmeta::fchmod(k, a0 as i32, a1 as u32),
         nr::FCHMODAT => fsmeta::fchmodat(k, a0 as i32, a1, a2 as u32),
@@ -187,11 +293,28 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::RENAME => fsmeta::renameat2(k, crate::abi::AT_FDCWD, a0, crate::abi::AT_FDCWD, a1, 0),
         nr::RENAMEAT => fsmeta::renameat2(k, a0 as i32, a1, a2 as i32, a3, 0),
         nr::RENAMEAT2 => fsmeta::renameat2(k, a0 as i32, a1, a2 as i32, a3, a4 as u32),
+        nr::PIDFD_GETFD => crate::proc::pidfd::sys_pidfd_getfd(k, a0 as i32, a1 as i32, a2 as u32),
         nr::PIDFD_OPEN => crate::proc::pidfd::sys_pidfd_open(k, a0 as i32, a1 as u32),
         nr::PIDFD_SEND_SIGNAL => crate::proc::pidfd::sys_pidfd_send_signal(k, a0 as i32, a1 as u32, a2, a3 as u32),
         nr::FUTEX => crate::proc::futex::sys_futex(k, a0, a1 as u32, a2 as u32, a3, a4, a5 as u32),
         nr::EXECVE => crate::proc::exec::sys_execve(k, regs, a0, a1, a2),
         nr::EXECVEAT => crate::proc::exec::sys_execveat(k, regs, a0 as i32, a1, a2, a3, a4 as u32),
+        nr::ALARM => timer::alarm(k, a0 as u32),
+        nr::GETITIMER => timer::getitimer(k, a0 as i32, a1),
+        nr::SETITIMER => timer::setitimer(k, a0 as i32, a1, a2),
+        nr::TIMER_CREATE => timer::timer_create(k, a0 as i32, a1, a2),
+        nr::TIMER_SETTIME => timer::timer_settime(k, a0 as i32, a1 as i32, a2, a3),
+        nr::TIMER_GETTIME => timer::timer_gettime(k, a0 as i32, a1),
+        nr::TIMER_GETOVERRUN => timer::timer_getoverrun(k, a0 as i32),
+        nr::TIMER_DELETE => timer::timer_delete(k, a0 as i32),
+        nr::FLOCK => crate::fs::lock::sys_flock(k, a0 as i32, a1 as u32),
+        nr::SYSINFO => system::sysinfo(k, a0),
+        nr::REBOOT => system::reboot(k, a0 as u32, a1 as u32, a2 as u32, a3),
+        nr::MLOCK => system::mlock(k, a0, a1),
+        nr::MUNLOCK => system::munlock(k, a0, a1),
+        nr::MLOCKALL => system::mlockall(k, a0),
+        nr::MUNLOCKALL => system::munlockall(k),
+        nr::MLOCK2 => system::mlock2(k, a0, a1, a2),
         n => {
             k.log_enosys(n);
             Err(ENOSYS)

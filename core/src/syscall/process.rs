@@ -239,22 +239,37 @@ pub fn setsid(k: &mut Kernel) -> SysResult {
 /// reaped children (RUSAGE_CHILDREN -1); CPU times only.
 pub fn getrusage(k: &mut Kernel, who: i32, ru: u64) -> SysResult {
     let (u, s) = match who {
-        0 => {
-            let tgid = k.cur().tgid;
-            k.tasks.values().filter(|t| t.tgid == tgid).fold((0, 0), |(u, s), t| (u + t.utime_ns, s + t.stime_ns))
-        }
+        0 => process_times(k),
         1 => (k.cur().utime_ns, k.cur().stime_ns),
         -1 => (k.cur_signal().cutime_ns, k.cur_signal().cstime_ns),
         _ => return Err(EINVAL),
     };
-    k.copy_out(ru, &crate::proc::wait::rusage_bytes(u, s))?;
+    // ru_maxrss, in KiB: the peak RSS of the process (its current
+    // memory and what exited threads and earlier programs reached), or
+    // of its largest reaped child (Linux: getrusage()'s maxrss).
+    let sig = k.cur_signal();
+    let pages = if who == -1 {
+        sig.cmaxrss
+    } else {
+        let mm = k.cur().mm;
+        sig.maxrss.max(k.mms.get(mm).hiwater_pages() as u64)
+    };
+    let mut b = crate::proc::wait::rusage_bytes(u, s);
+    b[32..40].copy_from_slice(&(pages * 4).to_le_bytes());
+    k.copy_out(ru, &b)?;
     Ok(0)
+}
+
+/// The CPU time of the whole process, exited threads included (Linux:
+/// thread_group_cputime()): user and system, from the ticks charged to it.
+fn process_times(k: &Kernel) -> (u64, u64) {
+    let t = &k.cur_signal().timers;
+    (t.cpu_user_ns, t.cpu_total_ns - t.cpu_user_ns)
 }
 
 /// times(2): CPU times in clock ticks (USER_HZ 100); returns ticks since boot.
 pub fn times(k: &mut Kernel, buf: u64) -> SysResult {
-    let tgid = k.cur().tgid;
-    let (u, s) = k.tasks.values().filter(|t| t.tgid == tgid).fold((0, 0), |(u, s), t| (u + t.utime_ns, s + t.stime_ns));
+    let (u, s) = process_times(k);
     let (cu, cs) = (k.cur_signal().cutime_ns, k.cur_signal().cstime_ns);
     if buf != 0 {
         let mut b = [0u8; 32];
@@ -326,59 +341,131 @@ pub fn get_robust_list(k: &mut Kernel, pid: i32, head_ptr: u64, len_ptr: u64) ->
 const SIGSET_SIZE: u64 = 8;
 use crate::signal::UNBLOCKABLE;
 
-/// Linux: rt_sigaction().
+/// The sigaction flags Linux knows; others are dropped (Linux:
+/// UAPI_SA_FLAGS, with x86's SA_RESTORER and SA_EXPOSE_TAGBITS).
+const UAPI_SA_FLAGS: u64 =
+    SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER | SA_RESETHAND | 0x800 | SA_RESTORER;
+
+/// Linux: rt_sigaction() → do_sigaction().
 pub fn rt_sigaction(k: &mut Kernel, sig: u64, act: u64, oact: u64, sigsetsize: u64) -> SysResult {
     if sigsetsize != SIGSET_SIZE {
-        return Err(EINVAL);
-    }
-    if sig == 0 || sig > NSIG as u64 || (act != 0 && (sig == SIGKILL as u64 || sig == SIGSTOP as u64)) {
         return Err(EINVAL);
     }
     let new = if act != 0 {
         let mut b = [0u8; 32];
         k.copy_in(act, &mut b)?;
         let w = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap());
-        Some(SigAction { handler: w(0), flags: w(1), restorer: w(2), mask: w(3) & !UNBLOCKABLE })
+        Some(SigAction { handler: w(0), flags: w(1) & UAPI_SA_FLAGS, restorer: w(2), mask: w(3) & !UNBLOCKABLE })
     } else {
         None
     };
+    if sig == 0 || sig > NSIG as u64 || (new.is_some() && (sig == SIGKILL as u64 || sig == SIGSTOP as u64)) {
+        return Err(EINVAL);
+    }
+    let sig = sig as u32;
     let idx = sig as usize - 1;
+    let old = k.cur_sighand_mut().action[idx];
+    if let Some(a) = new {
+        k.cur_sighand_mut().action[idx] = a;
+        // POSIX: a pending signal whose action becomes "ignore" (SIG_IGN,
+        // or SIG_DFL with an ignoring default) is discarded, blocked or not.
+        if a.handler == SIG_IGN || (a.handler == SIG_DFL && crate::signal::sig_default_ignored(sig)) {
+            k.flush_signal(sig);
+        }
+    }
     if oact != 0 {
-        let o = k.cur_sighand_mut().action[idx];
         let mut b = [0u8; 32];
-        for (i, v) in [o.handler, o.flags, o.restorer, o.mask].iter().enumerate() {
+        for (i, v) in [old.handler, old.flags, old.restorer, old.mask].iter().enumerate() {
             b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
         }
         k.copy_out(oact, &b)?;
     }
-    if let Some(a) = new {
-        k.cur_sighand_mut().action[idx] = a;
-    }
     Ok(0)
 }
 
-/// Linux: rt_sigprocmask().
+/// Linux: rt_sigprocmask(). The new mask applies even if the old one
+/// cannot be written back.
 pub fn rt_sigprocmask(k: &mut Kernel, how: u64, set: u64, oset: u64, sigsetsize: u64) -> SysResult {
     if sigsetsize != SIGSET_SIZE {
         return Err(EINVAL);
     }
     let old = k.cur().sigmask;
-    let new = if set != 0 {
-        let s = k.read_u64(set)?;
-        Some(match how {
+    if set != 0 {
+        let s = k.read_u64(set)? & !UNBLOCKABLE;
+        let new = match how {
             0 => old | s,
             1 => old & !s,
             2 => s,
             _ => return Err(EINVAL),
-        } & !UNBLOCKABLE)
-    } else {
-        None
-    };
+        };
+        k.set_current_blocked(new);
+    }
     if oset != 0 {
         k.write_u64(oset, old)?;
     }
-    if let Some(m) = new {
-        k.cur_mut().sigmask = m;
+    Ok(0)
+}
+
+/// Linux: rt_sigsuspend(): wait for a signal with `set` as the mask. The
+/// call ends with -ERESTARTNOHAND: a handler runs (with the old mask in
+/// its frame, so sigreturn puts it back) and the call returns EINTR; with
+/// no handler (an ignored signal, a stop) it waits again.
+pub fn rt_sigsuspend(k: &mut Kernel, set: u64, sigsetsize: u64) -> SysResult {
+    if sigsetsize != SIGSET_SIZE {
+        return Err(EINVAL);
+    }
+    let mask = k.read_u64(set)?;
+    k.set_user_sigmask(mask);
+    Err(k.block_current(WaitReason::Pause))
+}
+
+/// The siginfo an rt_sigqueueinfo caller gives: its code and union (the
+/// signal number is the call's), EPERM when it pretends to be the kernel
+/// or kill(2) towards another process (Linux: do_rt_sigqueueinfo()).
+fn queued_info(k: &mut Kernel, sig: i32, uinfo: u64, to_self: bool) -> SysResult<crate::signal::SigInfo> {
+    let mut b = [0u8; 48];
+    k.copy_in(uinfo, &mut b)?;
+    let w = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+    let code = w(8) as i32;
+    if (code >= 0 || code == crate::signal::SI_TKILL) && !to_self {
+        return Err(EPERM);
+    }
+    Ok(crate::signal::SigInfo { signo: sig as u32, code, pid: w(16), uid: w(20), status: w(24) as i32 })
+}
+
+/// rt_sigqueueinfo(2) (sigqueue): a signal with the caller's siginfo to
+/// the process of `pid` (Linux: do_rt_sigqueueinfo() → kill_proc_info()).
+pub fn rt_sigqueueinfo(k: &mut Kernel, pid: i32, sig: i32, uinfo: u64) -> SysResult {
+    let info = queued_info(k, sig, uinfo, pid as u32 == k.cur().tid)?;
+    let tgid = match k.tasks.get(&(pid as u32)) {
+        Some(t) if pid > 0 && t.state != crate::proc::TaskState::Dead => t.tgid,
+        _ => return Err(ESRCH),
+    };
+    k.kill_info(crate::signal::KillTarget::Process(tgid), info)
+}
+
+/// rt_tgsigqueueinfo(2): the same for thread `tid` of process `tgid`
+/// (Linux: do_rt_tgsigqueueinfo() → do_send_specific()).
+pub fn rt_tgsigqueueinfo(k: &mut Kernel, tgid: i32, tid: i32, sig: i32, uinfo: u64) -> SysResult {
+    let to_self = tid as u32 == k.cur().tid;
+    let mut b = [0u8; 48];
+    k.copy_in(uinfo, &mut b)?;
+    if tgid <= 0 || tid <= 0 {
+        return Err(EINVAL);
+    }
+    let info = queued_info(k, sig, uinfo, to_self)?;
+    let t = match k.tasks.get(&(tid as u32)) {
+        Some(t) if t.tgid == tgid as u32 && t.state != crate::proc::TaskState::Dead => t.tid,
+        _ => return Err(ESRCH),
+    };
+    if sig < 0 || sig as u32 > NSIG {
+        return Err(EINVAL);
+    }
+    if !k.may_signal(t) {
+        return Err(EPERM);
+    }
+    if sig != 0 && !k.tasks[&t].is_zombie() {
+        k.send_signal_thread(t, info);
     }
     Ok(0)
 }
@@ -460,6 +547,31 @@ fn sleep_until(k: &mut Kernel, deadline: u64) -> SysResult {
     }
     k.cur_mut().sleep_deadline = Some(deadline);
     Err(k.block_current(WaitReason::Sleep { until_ns: deadline }))
+}
+
+/// A relative nanosleep or clock_nanosleep interrupted by a signal: the
+/// time left goes to `rem` (if given) and the call ends with a restart
+/// block (EINTR once a handler runs; a stopped sleeper sleeps on to the
+/// same deadline). Already past its deadline, it simply succeeded
+/// (Linux: do_nanosleep(), nanosleep_copyout()).
+pub fn nanosleep_interrupted(k: &mut Kernel, rem: u64) -> SysResult {
+    let Some(deadline) = k.cur().sleep_deadline else { return Err(ERESTART_RESTARTBLOCK) };
+    let now = k.now_ns();
+    if now >= deadline {
+        k.cur_mut().sleep_deadline = None;
+        return Ok(0);
+    }
+    if rem != 0 {
+        let left = deadline - now;
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&(left / 1_000_000_000).to_le_bytes());
+        b[8..].copy_from_slice(&(left % 1_000_000_000).to_le_bytes());
+        if k.copy_out(rem, &b).is_err() {
+            k.cur_mut().sleep_deadline = None;
+            return Err(EFAULT);
+        }
+    }
+    Err(ERESTART_RESTARTBLOCK)
 }
 
 pub fn nanosleep(k: &mut Kernel, req: u64, _rem: u64) -> SysResult {

@@ -1,0 +1,12 @@
+//! poll(2) event bits (asm-generic/poll.h).
+
+pub const POLLIN: u16 = 0x001;
+pub const POLLPRI: u16 = 0x002;
+pub const POLLOUT: u16 = 0x004;
+pub const POLLERR: u16 = 0x008;
+pub const POLLHUP: u16 = 0x010;
+pub const POLLNVAL: u16 = 0x020;
+pub const POLLRDNORM: u16 = 0x040;
+pub const POLLRDBAND: u16 = 0x080;
+pub const POLLWRNORM: u16 = 0x100;
+pub const POLLWRBAND: u16 = 0x200;

@@ -1,0 +1,441 @@
+//! Signal frames: what a handler finds on its stack, and rt_sigreturn
+//! (Linux: arch/x86/kernel/signal.c get_sigframe(), signal_64.c
+//! x64_setup_rt_frame() and rt_sigreturn, fpu/signal.c).
+//!
+//! Below the interrupted stack pointer (less the 128-byte red zone), or at
+//! the top of the alternate stack for SA_ONSTACK, Linux puts:
+//!
+//! ```text
+//! fpstate   512 bytes, 64-aligned: the fxsave image, with the software
+//!           bytes (FP_XSTATE_MAGIC1 ...) in its last 48
+//! frame     struct rt_sigframe, with frame + 8 aligned to 16:
+//!   +0      pretcode: sa_restorer, the handler's return address
+//!   +8      struct ucontext: uc_flags, uc_link, uc_stack,
+//!           uc_mcontext (struct sigcontext, 256 bytes), uc_sigmask
+//!   +312    siginfo_t (128 bytes), written only for SA_SIGINFO
+//! ```
+//!
+//! The handler starts with rsp = frame, rdi = the signal, rsi = &info,
+//! rdx = &uc, rax = 0, a clean FPU state and DF clear. Its `ret` lands in
+//! the restorer, which calls rt_sigreturn with rsp = frame + 8: the
+//! registers, mask, FPU state and alternate-stack setting come back from
+//! the frame, as the handler may have changed them.
+//!
+//! Tine saves x87/SSE state with fxsave only (XCR0 = x87|SSE), so its
+//! frames are the ones Linux builds on a CPU without XSAVE: uc_flags
+//! without UC_FP_XSTATE, a 512-byte fpstate, no FP_XSTATE_MAGIC2.
+
+use crate::abi::*;
+use crate::kernel::Kernel;
+use crate::proc::kstack::FpuState;
+use crate::proc::SigAction;
+
+use super::altstack::{parse_stack_t, STACK_T_SIZE};
+use super::{SigInfo, UNBLOCKABLE};
+
+/// uc_flags bits (asm/ucontext.h).
+pub const UC_FP_XSTATE: u64 = 0x1;
+pub const UC_SIGCONTEXT_SS: u64 = 0x2;
+pub const UC_STRICT_RESTORE_SS: u64 = 0x4;
+
+/// The software-reserved bytes of the fxsave image (struct _fpx_sw_bytes).
+pub const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
+const FP_XSTATE_MAGIC2_SIZE: u32 = 4;
+const XFEATURE_MASK_FPSSE: u64 = 0x3;
+const SW_BYTES_AT: usize = 464;
+
+/// Sizes and offsets of struct rt_sigframe.
+pub const FPSTATE_SIZE: u64 = 512;
+pub const UCONTEXT_SIZE: u64 = 304;
+pub const SIGINFO_SIZE: u64 = 128;
+pub const RT_SIGFRAME_SIZE: u64 = 8 + UCONTEXT_SIZE + SIGINFO_SIZE;
+pub const UC_AT: u64 = 8;
+pub const INFO_AT: u64 = UC_AT + UCONTEXT_SIZE;
+const UC_STACK_AT: usize = 16;
+const UC_MCONTEXT_AT: usize = 40;
+const UC_SIGMASK_AT: usize = 296;
+
+/// RFLAGS bits.
+const X86_EFLAGS_CF: u64 = 1 << 0;
+const X86_EFLAGS_PF: u64 = 1 << 2;
+const X86_EFLAGS_AF: u64 = 1 << 4;
+const X86_EFLAGS_ZF: u64 = 1 << 6;
+const X86_EFLAGS_SF: u64 = 1 << 7;
+const X86_EFLAGS_TF: u64 = 1 << 8;
+const X86_EFLAGS_DF: u64 = 1 << 10;
+const X86_EFLAGS_OF: u64 = 1 << 11;
+const X86_EFLAGS_RF: u64 = 1 << 16;
+const X86_EFLAGS_AC: u64 = 1 << 18;
+/// The flags rt_sigreturn takes from the frame (Linux: FIX_EFLAGS).
+/// The rest (IF, IOPL, ...) stays the kernel's.
+const FIX_EFLAGS: u64 = X86_EFLAGS_AC
+    | X86_EFLAGS_OF
+    | X86_EFLAGS_DF
+    | X86_EFLAGS_TF
+    | X86_EFLAGS_SF
+    | X86_EFLAGS_ZF
+    | X86_EFLAGS_AF
+    | X86_EFLAGS_PF
+    | X86_EFLAGS_CF
+    | X86_EFLAGS_RF;
+
+/// The highest canonical user address + 1 (x86_64 4-level paging).
+const USER_CANONICAL_END: u64 = 0x0000_8000_0000_0000;
+
+/// `struct sigcontext` (x86_64, 256 bytes), in field order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigContext {
+    pub r8: u64,
+    pub r9: u64,
+    pub r10: u64,
+    pub r11: u64,
+    pub r12: u64,
+    pub r13: u64,
+    pub r14: u64,
+    pub r15: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rbp: u64,
+    pub rbx: u64,
+    pub rdx: u64,
+    pub rax: u64,
+    pub rcx: u64,
+    pub rsp: u64,
+    pub rip: u64,
+    pub eflags: u64,
+    pub cs: u16,
+    pub gs: u16,
+    pub fs: u16,
+    pub ss: u16,
+    pub err: u64,
+    pub trapno: u64,
+    pub oldmask: u64,
+    pub cr2: u64,
+    pub fpstate: u64,
+}
+
+impl SigContext {
+    pub const SIZE: usize = 256;
+
+    fn words(&self) -> [u64; 18] {
+        [
+            self.r8, self.r9, self.r10, self.r11, self.r12, self.r13, self.r14, self.r15, self.rdi, self.rsi, self.rbp,
+            self.rbx, self.rdx, self.rax, self.rcx, self.rsp, self.rip, self.eflags,
+        ]
+    }
+
+    pub fn to_bytes(&self) -> [u8; Self::SIZE] {
+        let mut b = [0u8; Self::SIZE];
+        for (i, w) in self.words().iter().enumerate() {
+            b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+        }
+        for (i, s) in [self.cs, self.gs, self.fs, self.ss].iter().enumerate() {
+            b[144 + i * 2..146 + i * 2].copy_from_slice(&s.to_le_bytes());
+        }
+        for (i, w) in [self.err, self.trapno, self.oldmask, self.cr2, self.fpstate].iter().enumerate() {
+            b[152 + i * 8..160 + i * 8].copy_from_slice(&w.to_le_bytes());
+        }
+        b
+    }
+
+    pub fn from_bytes(b: &[u8]) -> Self {
+        let w = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        let h = |i: usize| u16::from_le_bytes(b[i..i + 2].try_into().expect("2 bytes"));
+        SigContext {
+            r8: w(0),
+            r9: w(8),
+            r10: w(16),
+            r11: w(24),
+            r12: w(32),
+            r13: w(40),
+            r14: w(48),
+            r15: w(56),
+            rdi: w(64),
+            rsi: w(72),
+            rbp: w(80),
+            rbx: w(88),
+            rdx: w(96),
+            rax: w(104),
+            rcx: w(112),
+            rsp: w(120),
+            rip: w(128),
+            eflags: w(136),
+            cs: h(144),
+            gs: h(146),
+            fs: h(148),
+            ss: h(150),
+            err: w(152),
+            trapno: w(160),
+            oldmask: w(168),
+            cr2: w(176),
+            fpstate: w(184),
+        }
+    }
+}
+
+/// The fxsave image as bytes.
+fn fpu_bytes(f: &FpuState) -> [u8; FPSTATE_SIZE as usize] {
+    let mut b = [0u8; FPSTATE_SIZE as usize];
+    for (i, w) in f.0.iter().enumerate() {
+        b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+    }
+    b
+}
+
+fn fpu_from_bytes(b: &[u8; FPSTATE_SIZE as usize]) -> FpuState {
+    let mut f = FpuState::initial();
+    for (i, w) in f.0.iter_mut().enumerate() {
+        *w = u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    }
+    f
+}
+
+/// The MXCSR bits the CPU accepts (Linux: mxcsr_feature_mask, from the
+/// fxsave image's MXCSR_MASK; 0 there means the default 0xffbf).
+fn mxcsr_mask(f: &FpuState) -> u32 {
+    match (f.0[3] >> 32) as u32 {
+        0 => 0xffbf,
+        m => m,
+    }
+}
+
+impl Kernel {
+    /// Where the frame and the FPU image go (Linux: get_sigframe()):
+    /// (frame, fpstate), or None when the alternate stack would overflow,
+    /// which Linux answers with SIGSEGV.
+    fn get_sigframe(&self, regs: &PtRegs, act: &SigAction) -> Option<(u64, u64)> {
+        let alt = self.cur().sigstate.altstack;
+        let nested = alt.on_stack(regs.rsp);
+        let mut entering = false;
+        // The x86_64 ABI's red zone below rsp belongs to the interrupted code.
+        let mut sp = regs.rsp.wrapping_sub(128);
+        if act.flags & SA_ONSTACK != 0 && alt.mode(sp) == 0 {
+            sp = alt.sp.wrapping_add(alt.size);
+            entering = true;
+        }
+        // Linux: fpu__alloc_mathframe().
+        let fp = sp.wrapping_sub(FPSTATE_SIZE) & !63;
+        // Linux: align_sigframe(): rsp + 8 is 16-aligned at handler entry,
+        // as after a call.
+        let frame = (fp.wrapping_sub(RT_SIGFRAME_SIZE) & !15).wrapping_sub(8);
+        if (nested || entering) && !alt.contains(frame) {
+            return None;
+        }
+        Some((frame, fp))
+    }
+
+    /// Build the handler's frame on the user stack and point the
+    /// registers at the handler (Linux: x64_setup_rt_frame()). False if
+    /// there is no SA_RESTORER or the frame cannot be written.
+    pub(super) fn setup_rt_frame(&mut self, regs: &mut PtRegs, info: &SigInfo, act: &SigAction) -> bool {
+        // x86_64 programs always bring their own return trampoline.
+        if act.flags & SA_RESTORER == 0 {
+            return false;
+        }
+        let Some((frame, fp)) = self.get_sigframe(regs, act) else { return false };
+        let t = self.cur();
+        let fpu = t.kstack.fpu();
+        let set = t.sigstate.saved_mask.unwrap_or(t.sigmask);
+        let st = t.sigstate;
+
+        // The FPU image, with the software bytes (Linux: save_sw_bytes()).
+        let mut fx = fpu_bytes(&fpu);
+        let sw = &mut fx[SW_BYTES_AT..];
+        sw.fill(0);
+        sw[0..4].copy_from_slice(&FP_XSTATE_MAGIC1.to_le_bytes());
+        sw[4..8].copy_from_slice(&(FPSTATE_SIZE as u32 + FP_XSTATE_MAGIC2_SIZE).to_le_bytes());
+        sw[8..16].copy_from_slice(&XFEATURE_MASK_FPSSE.to_le_bytes());
+        sw[16..20].copy_from_slice(&(FPSTATE_SIZE as u32).to_le_bytes());
+        if self.copy_out(fp, &fx).is_err() {
+            return false;
+        }
+
+        let sc = SigContext {
+            r8: regs.r8,
+            r9: regs.r9,
+            r10: regs.r10,
+            r11: regs.r11,
+            r12: regs.r12,
+            r13: regs.r13,
+            r14: regs.r14,
+            r15: regs.r15,
+            rdi: regs.rdi,
+            rsi: regs.rsi,
+            rbp: regs.rbp,
+            rbx: regs.rbx,
+            rdx: regs.rdx,
+            rax: regs.rax,
+            rcx: regs.rcx,
+            rsp: regs.rsp,
+            rip: regs.rip,
+            eflags: regs.rflags,
+            cs: regs.cs as u16,
+            gs: 0,
+            fs: 0,
+            ss: regs.ss as u16,
+            err: st.error_code,
+            trapno: st.trap_nr,
+            oldmask: set,
+            cr2: st.cr2,
+            fpstate: fp,
+        };
+        // pretcode and struct ucontext.
+        let mut b = [0u8; INFO_AT as usize];
+        b[0..8].copy_from_slice(&act.restorer.to_le_bytes());
+        let uc = &mut b[UC_AT as usize..];
+        uc[0..8].copy_from_slice(&(UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS).to_le_bytes());
+        // uc_link stays 0.
+        uc[UC_STACK_AT..UC_STACK_AT + STACK_T_SIZE].copy_from_slice(&st.altstack.to_stack_t());
+        uc[UC_MCONTEXT_AT..UC_MCONTEXT_AT + SigContext::SIZE].copy_from_slice(&sc.to_bytes());
+        uc[UC_SIGMASK_AT..UC_SIGMASK_AT + 8].copy_from_slice(&set.to_le_bytes());
+        if self.copy_out(frame, &b).is_err() {
+            return false;
+        }
+        if act.flags & SA_SIGINFO != 0 && self.copy_out(frame + INFO_AT, &info.to_bytes()).is_err() {
+            return false;
+        }
+
+        regs.rdi = info.signo as u64;
+        // For handlers declared without a prototype (varargs: al = 0).
+        regs.rax = 0;
+        regs.rsi = frame + INFO_AT;
+        regs.rdx = frame + UC_AT;
+        regs.rip = act.handler;
+        regs.rsp = frame;
+        regs.cs = USER_CS;
+        regs.ss = USER_DS;
+        // Linux: handle_signal(): the ABI's clear direction flag at function
+        // entry, no single-stepping or resume flag carried into the handler.
+        regs.rflags &= !(X86_EFLAGS_DF | X86_EFLAGS_RF | X86_EFLAGS_TF);
+        // The handler starts with a clean FPU (Linux: fpu__clear_user_states()).
+        self.cur_mut().kstack.set_fpu(&FpuState::initial());
+        true
+    }
+}
+
+/// rt_sigreturn(2): back from a handler to what it interrupted, as
+/// recorded (and maybe changed) in its frame at rsp - 8 (Linux:
+/// SYSCALL_DEFINE0(rt_sigreturn)). Returns the restored rax, which the
+/// system call return leaves in place. A frame that cannot be read or
+/// restored gets the task SIGSEGV.
+pub fn sys_rt_sigreturn(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
+    let frame = regs.rsp.wrapping_sub(8);
+    match restore_frame(k, regs, frame, regs.rsp) {
+        Ok(()) => Ok(regs.rax as usize),
+        Err(()) => {
+            let t = k.cur();
+            k.log(format_args!(
+                "tine: pid {} ({}) bad frame in rt_sigreturn frame:{:#x} ip:{:#x} sp:{:#x}",
+                t.tid,
+                alloc::string::String::from_utf8_lossy(&t.comm),
+                frame,
+                regs.rip,
+                regs.rsp
+            ));
+            let tid = t.tid;
+            k.force_sig(tid, SIGSEGV);
+            Ok(0)
+        }
+    }
+}
+
+fn restore_frame(k: &mut Kernel, regs: &mut PtRegs, frame: u64, entry_sp: u64) -> Result<(), ()> {
+    if frame >= USER_CANONICAL_END || frame.checked_add(RT_SIGFRAME_SIZE).is_none_or(|e| e > USER_CANONICAL_END) {
+        return Err(());
+    }
+    let mut uc = [0u8; UCONTEXT_SIZE as usize];
+    k.copy_in(frame + UC_AT, &mut uc).map_err(|_| ())?;
+    let mask = u64::from_le_bytes(uc[UC_SIGMASK_AT..UC_SIGMASK_AT + 8].try_into().expect("8 bytes"));
+    let uc_flags = u64::from_le_bytes(uc[0..8].try_into().expect("8 bytes"));
+    k.set_current_blocked(mask & !UNBLOCKABLE);
+
+    // Linux: restore_sigcontext().
+    let sc = SigContext::from_bytes(&uc[UC_MCONTEXT_AT..UC_MCONTEXT_AT + SigContext::SIZE]);
+    regs.rbx = sc.rbx;
+    regs.rcx = sc.rcx;
+    regs.rdx = sc.rdx;
+    regs.rsi = sc.rsi;
+    regs.rdi = sc.rdi;
+    regs.rbp = sc.rbp;
+    regs.rax = sc.rax;
+    regs.rsp = sc.rsp;
+    regs.rip = sc.rip;
+    regs.r8 = sc.r8;
+    regs.r9 = sc.r9;
+    regs.r10 = sc.r10;
+    regs.r11 = sc.r11;
+    regs.r12 = sc.r12;
+    regs.r13 = sc.r13;
+    regs.r14 = sc.r14;
+    regs.r15 = sc.r15;
+    regs.rflags = (regs.rflags & !FIX_EFLAGS) | (sc.eflags & FIX_EFLAGS);
+    // No system call to restart any more.
+    regs.orig_rax = u64::MAX;
+    let cs = sc.cs as u64 | 3;
+    let mut ss = sc.ss as u64 | 3;
+    // Linux: force_valid_ss() for frames that did not record SS.
+    if uc_flags & UC_STRICT_RESTORE_SS == 0 && ss != USER_DS {
+        ss = USER_DS;
+    }
+    // Linux would return with any selector and let a bad one fault in
+    // IRET (SIGSEGV). Tine enters only its 64-bit user segments, so any
+    // other is that SIGSEGV now; the same for a non-canonical rip, which
+    // IRET refuses as well.
+    regs.cs = USER_CS;
+    regs.ss = USER_DS;
+    let non_canonical = (USER_CANONICAL_END..0xffff_8000_0000_0000).contains(&regs.rip);
+    let bad_return = cs != USER_CS || ss != USER_DS || non_canonical;
+
+    let fpu_ok = restore_fpu(k, sc.fpstate);
+    if !fpu_ok {
+        k.cur_mut().kstack.set_fpu(&FpuState::initial());
+        return Err(());
+    }
+
+    // Linux: restore_altstack(): the setting the handler found, as far as
+    // sigaltstack allows it now; only a fault is an error. "Now" is the
+    // stack pointer rt_sigreturn was called with, the handler's: Linux
+    // refuses (EPERM, ignored) to change an alternate stack the handler
+    // installed and runs on.
+    let mut st = [0u8; STACK_T_SIZE];
+    st.copy_from_slice(&uc[UC_STACK_AT..UC_STACK_AT + STACK_T_SIZE]);
+    let _ = k.do_sigaltstack(Some(parse_stack_t(&st)), entry_sp);
+
+    if bad_return {
+        // As the general-protection fault IRET would take in user mode.
+        let tid = k.cur().tid;
+        let st = &mut k.cur_mut().sigstate;
+        st.trap_nr = 13;
+        st.error_code = 0;
+        k.force_sig(tid, SIGSEGV);
+    }
+    Ok(())
+}
+
+/// Restore the FPU state from the frame's fpstate pointer (0: a clean
+/// state). False when it cannot be read, is misaligned for fxrstor, or
+/// has MXCSR bits the CPU refuses (Linux: fpu__restore_sig(), where
+/// FXRSTOR faults and the frame is bad).
+fn restore_fpu(k: &mut Kernel, fp: u64) -> bool {
+    if fp == 0 {
+        k.cur_mut().kstack.set_fpu(&FpuState::initial());
+        return true;
+    }
+    if fp % 16 != 0 {
+        return false;
+    }
+    let mut b = [0u8; FPSTATE_SIZE as usize];
+    if k.copy_in(fp, &mut b).is_err() {
+        return false;
+    }
+    let mut new = fpu_from_bytes(&b);
+    let mask = mxcsr_mask(&k.cur().kstack.fpu());
+    let mxcsr = new.0[3] as u32;
+    if mxcsr & !mask != 0 {
+        return false;
+    }
+    // FXRSTOR ignores the image's MXCSR_MASK; keep the CPU's there.
+    new.0[3] = mxcsr as u64 | (mask as u64) << 32;
+    k.cur_mut().kstack.set_fpu(&new);
+    true
+}

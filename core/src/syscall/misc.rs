@@ -1,0 +1,136 @@
+//! Small calls busybox and libc use that need little state: sync, CPU
+//! affinity, scheduling priority (nice), file system statistics.
+
+use crate::abi::*;
+use crate::kernel::Kernel;
+
+/// sync(2), syncfs(2), fdatasync(2): the RAM file system has nothing to
+/// write back.
+pub fn sync(_k: &mut Kernel) -> SysResult {
+    Ok(0)
+}
+
+/// Linux: sched_getaffinity(): one CPU. The length must hold a whole
+/// number of longs and at least the CPUs there are; the answer is the
+/// size of the kernel's mask (one long).
+pub fn sched_getaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysResult {
+    if len < 8 || len % 8 != 0 {
+        return Err(EINVAL);
+    }
+    if pid < 0 || (pid > 0 && !k.tasks.contains_key(&(pid as u32))) {
+        return Err(ESRCH);
+    }
+    k.copy_out(mask, &1u64.to_le_bytes())?;
+    Ok(8)
+}
+
+/// Linux: sched_setaffinity(): CPU 0 must be in the mask.
+pub fn sched_setaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysResult {
+    if pid < 0 || (pid > 0 && !k.tasks.contains_key(&(pid as u32))) {
+        return Err(ESRCH);
+    }
+    let mut b = [0u8; 8];
+    let n = (len as usize).min(8);
+    k.copy_in(mask, &mut b[..n])?;
+    if b[0] & 1 == 0 {
+        return Err(EINVAL);
+    }
+    Ok(0)
+}
+
+const PRIO_PROCESS: i32 = 0;
+const PRIO_PGRP: i32 = 1;
+const PRIO_USER: i32 = 2;
+
+/// The tasks getpriority/setpriority address.
+fn prio_targets(k: &Kernel, which: i32, who: i32) -> SysResult<alloc::vec::Vec<u32>> {
+    let me = k.cur();
+    let tasks = k.tasks.values().filter(|t| !t.is_zombie() && t.state != crate::proc::TaskState::Dead);
+    let v: alloc::vec::Vec<u32> = match which {
+        PRIO_PROCESS => {
+            let pid = if who == 0 { me.tid } else { who as u32 };
+            tasks.filter(|t| t.tid == pid).map(|t| t.tid).collect()
+        }
+        PRIO_PGRP => {
+            let g = if who == 0 { k.cur_signal().pgid } else { who as u32 };
+            tasks.filter(|t| k.signals.get(t.signal).pgid == g).map(|t| t.tid).collect()
+        }
+        PRIO_USER => {
+            let u = if who == 0 { me.cred.uid } else { who as u32 };
+            tasks.filter(|t| t.cred.uid == u).map(|t| t.tid).collect()
+        }
+        _ => return Err(EINVAL),
+    };
+    if v.is_empty() {
+        return Err(ESRCH);
+    }
+    Ok(v)
+}
+
+/// Linux: getpriority(): 20 - nice of the most favoured target (the
+/// raw syscall's encoding; libc turns it back into a nice value).
+pub fn getpriority(k: &mut Kernel, which: i32, who: i32) -> SysResult {
+    let targets = prio_targets(k, which, who)?;
+    let best = targets.iter().map(|t| k.tasks[t].nice).min().unwrap_or(0);
+    Ok((20 - best) as usize)
+}
+
+/// Linux: setpriority(): nice clamped to -20..19; lowering it needs root
+/// (or RLIMIT_NICE); others' tasks need a matching uid.
+pub fn setpriority(k: &mut Kernel, which: i32, who: i32, nice: i32) -> SysResult {
+    let targets = prio_targets(k, which, who)?;
+    let nice = nice.clamp(-20, 19);
+    let me = k.cur().cred;
+    let rlim_nice = 20 - k.rlimit(13).cur.min(40) as i32;
+    for t in targets {
+        let task = &k.tasks[&t];
+        if me.euid != 0 && me.euid != task.cred.uid && me.euid != task.cred.euid {
+            return Err(EPERM);
+        }
+        if nice < task.nice && me.euid != 0 && nice < rlim_nice {
+            return Err(EACCES);
+        }
+        k.tasks.get_mut(&t).expect("task").nice = nice;
+    }
+    Ok(0)
+}
+
+/// File system magic numbers (linux/magic.h).
+const RAMFS_MAGIC: u64 = 0x858458f6;
+const PROC_SUPER_MAGIC: u64 = 0x9fa0;
+
+/// `struct statfs` for the RAM file system or /proc.
+fn statfs_bytes(k: &Kernel, proc: bool) -> [u8; 120] {
+    let st = k.frames.stats();
+    let (ty, blocks, free) = if proc { (PROC_SUPER_MAGIC, 0, 0) } else { (RAMFS_MAGIC, st.total as u64, st.free as u64) };
+    let mut b = [0u8; 120];
+    let words: [u64; 7] = [ty, 4096, blocks, free, free, 0, 0];
+    for (i, w) in words.iter().enumerate() {
+        b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+    }
+    b[64..72].copy_from_slice(&255u64.to_le_bytes()); // f_namelen
+    b[72..80].copy_from_slice(&4096u64.to_le_bytes()); // f_frsize
+    b
+}
+
+/// statfs(2).
+pub fn statfs(k: &mut Kernel, path: u64, buf: u64) -> SysResult {
+    let p = k.read_cstr(path, 4096)?;
+    let start = k.start_dir(AT_FDCWD, &p)?;
+    let proc = p.starts_with(b"/proc");
+    if !proc {
+        k.fs.lookup(start, &p, crate::fs::Lookup::FOLLOW)?;
+    }
+    let b = statfs_bytes(k, proc);
+    k.copy_out(buf, &b)?;
+    Ok(0)
+}
+
+/// fstatfs(2).
+pub fn fstatfs(k: &mut Kernel, fd: i32, buf: u64) -> SysResult {
+    let id = k.fd_file(fd)?;
+    let proc = matches!(k.files.get(id).kind, crate::fs::file::FileKind::Proc(_));
+    let b = statfs_bytes(k, proc);
+    k.copy_out(buf, &b)?;
+    Ok(0)
+}

@@ -1,0 +1,145 @@
+//! Timer calls: alarm, getitimer/setitimer and the POSIX timers
+//! (Linux: kernel/time/itimer.c, posix-timers.c). The timers themselves
+//! live in `proc::timer`; these handlers move `struct itimerval`,
+//! `struct itimerspec` and `struct sigevent` in and out of user memory,
+//! with Linux's checks in Linux's order.
+
+use crate::abi::*;
+use crate::kernel::Kernel;
+use crate::proc::timer::ItimerVal;
+
+const NSEC_PER_SEC: u64 = 1_000_000_000;
+/// Linux: KTIME_MAX, where times saturate.
+const KTIME_MAX: u64 = i64::MAX as u64;
+
+fn to_ns(sec: i64, sub_ns: u64) -> u64 {
+    (sec as u64).checked_mul(NSEC_PER_SEC).and_then(|n| n.checked_add(sub_ns)).map_or(KTIME_MAX, |n| n.min(KTIME_MAX))
+}
+
+/// `struct itimerval` {it_interval, it_value} of timevals; EINVAL for a
+/// negative second or a microsecond count out of range (Linux:
+/// get_itimerval() with timeval_valid()).
+fn read_itimerval(k: &mut Kernel, addr: u64) -> SysResult<ItimerVal> {
+    let mut b = [0u8; 32];
+    k.copy_in(addr, &mut b)?;
+    let w = |i: usize| i64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    let tv = |sec: i64, usec: i64| {
+        if sec < 0 || !(0..1_000_000).contains(&usec) {
+            return Err(EINVAL);
+        }
+        Ok(to_ns(sec, usec as u64 * 1000))
+    };
+    let interval = tv(w(0), w(1));
+    let value = tv(w(2), w(3));
+    Ok(ItimerVal { value: value?, interval: interval? })
+}
+
+fn itimerval_bytes(v: ItimerVal) -> [u8; 32] {
+    let mut b = [0u8; 32];
+    for (i, ns) in [v.interval, v.value].into_iter().enumerate() {
+        b[i * 16..i * 16 + 8].copy_from_slice(&(ns / NSEC_PER_SEC).to_le_bytes());
+        b[i * 16 + 8..i * 16 + 16].copy_from_slice(&((ns % NSEC_PER_SEC) / 1000).to_le_bytes());
+    }
+    b
+}
+
+/// `struct itimerspec` {it_interval, it_value} of timespecs (Linux:
+/// get_itimerspec64()); the values are checked by the caller.
+fn read_itimerspec(k: &mut Kernel, addr: u64) -> SysResult<[(i64, i64); 2]> {
+    let mut b = [0u8; 32];
+    k.copy_in(addr, &mut b)?;
+    let w = |i: usize| i64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
+    Ok([(w(0), w(1)), (w(2), w(3))])
+}
+
+fn itimerspec_bytes(v: ItimerVal) -> [u8; 32] {
+    let mut b = [0u8; 32];
+    b[..16].copy_from_slice(&timespec_bytes(v.interval));
+    b[16..].copy_from_slice(&timespec_bytes(v.value));
+    b
+}
+
+/// alarm(2).
+pub fn alarm(k: &mut Kernel, seconds: u32) -> SysResult {
+    Ok(k.alarm(seconds) as usize)
+}
+
+/// getitimer(2): EINVAL for an unknown timer before EFAULT.
+pub fn getitimer(k: &mut Kernel, which: i32, value: u64) -> SysResult {
+    let v = k.getitimer(which as u32)?;
+    k.copy_out(value, &itimerval_bytes(v))?;
+    Ok(0)
+}
+
+/// setitimer(2). A NULL new value disarms, as Linux still allows (with a
+/// warning); the old value is written after the change.
+pub fn setitimer(k: &mut Kernel, which: i32, value: u64, ovalue: u64) -> SysResult {
+    let new = if value != 0 { read_itimerval(k, value)? } else { ItimerVal::default() };
+    let old = k.setitimer(which as u32, new)?;
+    if ovalue != 0 {
+        k.copy_out(ovalue, &itimerval_bytes(old))?;
+    }
+    Ok(0)
+}
+
+/// timer_create(2). `struct sigevent`: sigev_value (8 bytes), sigev_signo,
+/// sigev_notify, then the thread id for SIGEV_THREAD_ID.
+pub fn timer_create(k: &mut Kernel, clockid: i32, sevp: u64, timerid: u64) -> SysResult {
+    let event = if sevp != 0 {
+        let mut b = [0u8; 64];
+        k.copy_in(sevp, &mut b)?;
+        let int = |i: usize| i32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+        let value = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+        Some((int(12), int(8), value, int(16)))
+    } else {
+        None
+    };
+    if clockid < 0 {
+        // Clocks of other processes and threads (CPUCLOCK ids) and
+        // dynamic clocks: none that Tine has.
+        return Err(EINVAL);
+    }
+    let id = k.timer_create(clockid as u64, event)?;
+    if let Err(e) = k.copy_out(timerid, &id.to_le_bytes()) {
+        let _ = k.timer_delete(id);
+        return Err(e);
+    }
+    Ok(0)
+}
+
+/// timer_settime(2): EINVAL for a NULL or invalid setting (before the
+/// timer id is looked at), EFAULT, then EINVAL for an unknown timer.
+pub fn timer_settime(k: &mut Kernel, id: i32, flags: i32, new: u64, old: u64) -> SysResult {
+    if new == 0 {
+        return Err(EINVAL);
+    }
+    let spec = read_itimerspec(k, new)?;
+    if spec.iter().any(|&(s, ns)| s < 0 || !(0..NSEC_PER_SEC as i64).contains(&ns)) {
+        return Err(EINVAL);
+    }
+    let [(is, ins), (vs, vns)] = spec;
+    let setting = ItimerVal { interval: to_ns(is, ins as u64), value: to_ns(vs, vns as u64) };
+    let prev = k.timer_settime(id, flags as u32, setting)?;
+    if old != 0 {
+        k.copy_out(old, &itimerspec_bytes(prev))?;
+    }
+    Ok(0)
+}
+
+/// timer_gettime(2).
+pub fn timer_gettime(k: &mut Kernel, id: i32, setting: u64) -> SysResult {
+    let v = k.timer_gettime(id)?;
+    k.copy_out(setting, &itimerspec_bytes(v))?;
+    Ok(0)
+}
+
+/// timer_getoverrun(2).
+pub fn timer_getoverrun(k: &mut Kernel, id: i32) -> SysResult {
+    Ok(k.timer_getoverrun(id)? as usize)
+}
+
+/// timer_delete(2).
+pub fn timer_delete(k: &mut Kernel, id: i32) -> SysResult {
+    k.timer_delete(id)?;
+    Ok(0)
+}

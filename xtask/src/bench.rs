@@ -1,0 +1,1050 @@
+//! `cargo xtask bench`: the same benchmark binaries (`user/bench`) under Tine
+//! and under Debian's Linux kernel, in identical QEMU machines, side by side.
+//!
+//! One initramfs serves both kernels: `/init` is `user/bench/init.c`, which
+//! runs `/bin/bench all <the words of /bench/args>` and powers off;
+//! `/bin/bench` (user/bench/bench.c) runs each benchmark in a fresh process
+//! and prints one line per result on the console (COM1):
+//!
+//! ```text
+//! bench NAME UNIT MEDIAN_NS MIN_NS MAX_NS ITERS_PER_BATCH BATCHES
+//! ```
+//!
+//! Each kernel boots in the same machine (`-m 2G -smp 1`, the same `-cpu`
+//! and accelerator; only `-kernel` and `-append` differ). Linux boots twice:
+//! as Debian ships it (transparent huge pages `always`) and with
+//! `transparent_hugepage=never`. xtask timestamps the guest's `clock start`
+//! and `clock end` lines on arrival, to check the guest clock against the
+//! host's for the whole run. Results: a table on stdout, and
+//! build/bench/results.json, results.md and fork-memory.svg. See docs/bench.md.
+
+mod profile;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::build;
+use crate::qemu::{self, Accel};
+use crate::{root, GuestStdio, Payload, Result};
+
+const USAGE: &str = "\
+usage: cargo xtask bench [OPTIONS] [FILTER]...
+
+Runs user/bench under Tine and under Debian's Linux (linux-image-amd64,
+installed when missing) in identical QEMU machines and prints the table;
+writes build/bench/results.json, results.md and fork-memory.svg.
+A FILTER selects the benchmarks whose name contains it.
+
+  --quick        short batches (CI: checks that it completes)
+  --kvm          KVM for both kernels if both boot under it (else TCG for both);
+                 the default is TCG for both
+  --rounds N     boot each kernel N times, alternating (default 1)
+  --time MS      length of one batch in the guest (default 300)
+  --batches N    batches per benchmark (default 5)
+  --tine-only    do not boot Linux
+  --no-nothp     do not boot Linux a second time with transparent_hugepage=never
+  --profile      sample Tine's kernel with QEMU's gdbstub while the benchmarks
+                 run (default FILTER: fork_exit_wait) and print where the time
+                 goes, by function and by phase
+
+Environment: TINE_BENCH_LINUX=/boot/vmlinuz-... picks the Linux image;
+TINE_KERNEL, TINE_CMDLINE as for the other commands.";
+
+/// The machine both kernels run in.
+pub const MEMORY: &str = "2G";
+pub const SMP: &str = "1";
+
+/// Give up on a boot when the console has been silent this long.
+const SILENCE: Duration = Duration::from_secs(900);
+const SILENCE_QUICK: Duration = Duration::from_secs(300);
+const PROBE_SILENCE: Duration = Duration::from_secs(60);
+
+struct Options {
+    quick: bool,
+    kvm: bool,
+    rounds: usize,
+    time_ms: Option<f64>,
+    batches: Option<u32>,
+    linux: bool,
+    nothp: bool,
+    profile: bool,
+    filters: Vec<String>,
+}
+
+fn parse(args: &[OsString]) -> Result<Options> {
+    let mut o = Options {
+        quick: false,
+        kvm: std::env::var("TINE_ACCEL").as_deref() == Ok("kvm"),
+        rounds: 1,
+        time_ms: None,
+        batches: None,
+        linux: true,
+        nothp: true,
+        profile: false,
+        filters: vec![],
+    };
+    let mut it = args.iter().map(|a| a.to_string_lossy().into_owned());
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--quick" => o.quick = true,
+            "--kvm" => o.kvm = true,
+            "--tcg" => o.kvm = false,
+            "--tine-only" => o.linux = false,
+            "--no-nothp" => o.nothp = false,
+            "--profile" => o.profile = true,
+            "--rounds" => {
+                o.rounds = value("--rounds")?.parse().map_err(|_| "--rounds: not a number")?;
+                o.rounds = o.rounds.max(1);
+            }
+            "--time" => {
+                let v: f64 = value("--time")?.parse().map_err(|_| "--time: not a number")?;
+                o.time_ms = Some(v);
+            }
+            "--batches" => {
+                let v: u32 = value("--batches")?.parse().map_err(|_| "--batches: not a number")?;
+                o.batches = Some(v.max(1));
+            }
+            "-h" | "--help" => return Err(USAGE.into()),
+            s if s.starts_with('-') => return Err(format!("unknown option {s}\n\n{USAGE}")),
+            s => o.filters.push(s.to_string()),
+        }
+    }
+    Ok(o)
+}
+
+/// The benchmark programs, built into build/bench/.
+pub struct Programs {
+    pub init: PathBuf,
+    pub bench: PathBuf,
+    pub tiny: PathBuf,
+}
+
+pub fn programs() -> Result<Programs> {
+    let root = root();
+    let out = root.join("build/bench");
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let src = root.join("user/bench");
+    let one = |name: &str, bin: &str| -> Result<PathBuf> {
+        let b = out.join(bin);
+        build::compile(&src.join(format!("{name}.c")), &b)?;
+        Ok(b)
+    };
+    Ok(Programs {
+        init: one("init", "init")?,
+        bench: one("bench", "bench")?,
+        tiny: one("tiny", "tiny")?,
+    })
+}
+
+/// The initramfs both kernels boot: /init, /bin/bench, /bin/tiny, busybox
+/// (when there is one: the sh_c row), /bench/args.
+pub fn initramfs(p: &Programs, busybox: Option<&build::Busybox>, args: &str, out: &Path) -> Result<()> {
+    let mut payload = Payload::program(p.init.clone(), vec![]);
+    payload.program = None;
+    payload.init = Some(p.init.clone());
+    payload.extra_bin = vec![p.bench.clone(), p.tiny.clone()];
+    payload.busybox = busybox.cloned();
+    let mut fs = crate::make_initramfs(&payload)?;
+    fs.file("/bench/args", 0o644, format!("{args}\n").into_bytes())?;
+    std::fs::write(out, fs.to_bytes()).map_err(|e| format!("{}: {e}", out.display()))
+}
+
+/// Debian's Linux image: TINE_BENCH_LINUX, else the newest /boot/vmlinuz-*,
+/// installing linux-image-amd64 when there is none.
+fn linux_image() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("TINE_BENCH_LINUX").filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        return if p.is_file() { Ok(p) } else { Err(format!("TINE_BENCH_LINUX={}: no such file", p.display())) };
+    }
+    let find = || -> Option<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir("/boot")
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-")))
+            .collect();
+        v.sort_by_key(|p| version_key(&p.file_name().unwrap().to_string_lossy()));
+        v.pop()
+    };
+    let image = match find() {
+        Some(p) => p,
+        None => {
+            build::apt_install("a Linux kernel image in /boot (for the side-by-side bench)", &["linux-image-amd64"])?;
+            find().ok_or("no /boot/vmlinuz-* after apt-get install linux-image-amd64")?
+        }
+    };
+    if std::fs::File::open(&image).is_err() {
+        return Err(format!(
+            "{} is not readable; run: sudo chmod a+r {0}",
+            image.display()
+        ));
+    }
+    Ok(image)
+}
+
+/// "vmlinuz-6.1.0-56-amd64" -> [6, 1, 0, 56, ...] for sorting.
+fn version_key(name: &str) -> Vec<u64> {
+    name.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap_or(0))
+        .collect()
+}
+
+/// A kernel configuration to boot.
+#[derive(Clone)]
+pub struct Target {
+    /// "tine", "linux", "linux_nothp": the JSON keys.
+    pub id: &'static str,
+    pub label: String,
+    pub image: PathBuf,
+    pub cmdline: String,
+}
+
+pub fn tine_target(image: PathBuf) -> Target {
+    Target {
+        id: "tine",
+        label: "Tine".into(),
+        image,
+        cmdline: crate::cmdline(GuestStdio::Pipe),
+    }
+}
+
+fn linux_targets(image: &Path, nothp: bool) -> Vec<Target> {
+    // quiet: only our lines on the console; panic=-1: a failing /init
+    // reboots, which -no-reboot turns into QEMU exiting.
+    let base = "console=ttyS0 quiet panic=-1 rdinit=/init";
+    let mut v = vec![Target {
+        id: "linux",
+        label: "Linux".into(),
+        image: image.to_path_buf(),
+        cmdline: base.into(),
+    }];
+    if nothp {
+        v.push(Target {
+            id: "linux_nothp",
+            label: "Linux THP=never".into(),
+            image: image.to_path_buf(),
+            cmdline: format!("{base} transparent_hugepage=never"),
+        });
+    }
+    v
+}
+
+/// The QEMU machine: identical for every kernel but for -kernel and -append.
+pub fn qemu_command(accel: Accel, t: &Target, initrd: &Path, log: &Path, extra: &[String]) -> Command {
+    let mut cmd = Command::new(qemu::QEMU);
+    cmd.arg("-kernel").arg(&t.image);
+    cmd.arg("-initrd").arg(initrd);
+    cmd.arg("-append").arg(&t.cmdline);
+    cmd.args(["-m", MEMORY, "-smp", SMP, "-no-reboot", "-display", "none", "-vga", "none"]);
+    cmd.args(["-nic", "none", "-monitor", "none"]);
+    cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+    // COM1: the console, on QEMU's stdout (our pipe); COM2: the kernel log
+    // (Tine's; Linux leaves it unused), to a file.
+    cmd.args(["-chardev", "file,id=con,path=/dev/stdout", "-serial", "chardev:con"]);
+    let mut log_arg = OsString::from("file,id=log,path=");
+    log_arg.push(log);
+    cmd.arg("-chardev").arg(log_arg).args(["-serial", "chardev:log"]);
+    cmd.args(accel.args());
+    cmd.args(extra);
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd
+}
+
+pub fn machine_text(accel: Accel) -> String {
+    format!("-m {MEMORY} -smp {SMP} {}", accel.args().join(" "))
+}
+
+/// What one boot printed, each console line with the host time (seconds
+/// since QEMU started) it arrived at.
+pub struct Boot {
+    pub lines: Vec<(f64, String)>,
+    /// QEMU's stderr.
+    pub qemu_err: String,
+    /// Why the boot did not end with `bench-done` (None: it did).
+    pub error: Option<String>,
+    pub wall: f64,
+}
+
+/// Starts QEMU and collects its console until `bench-done` and QEMU's exit,
+/// or silence for `silence`, or QEMU's exit.
+pub fn spawn(cmd: &mut Command) -> Result<Child> {
+    cmd.spawn().map_err(|e| format!("{}: {e}", qemu::QEMU))
+}
+
+pub fn collect(child: Child, silence: Duration, echo: bool) -> Boot {
+    collect_with(child, silence, echo, &|_| {})
+}
+
+/// [`collect`], calling `on_line` with each console line as it arrives.
+pub fn collect_with(mut child: Child, silence: Duration, echo: bool, on_line: &dyn Fn(&str)) -> Boot {
+    let start = Instant::now();
+    let (tx, rx) = mpsc::channel::<(f64, String)>();
+    let out = child.stdout.take().unwrap();
+    let reader = thread::spawn(move || {
+        let mut r = BufReader::new(out);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match r.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let t = start.elapsed().as_secs_f64();
+                    let line = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_string();
+                    if tx.send((t, line)).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    let mut err = child.stderr.take().unwrap();
+    let err_reader = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let mut lines = Vec::new();
+    let mut error = None;
+    let mut done_at: Option<Instant> = None;
+    let mut last = Instant::now();
+    let status;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok((t, line)) => {
+                last = Instant::now();
+                if echo {
+                    eprintln!("  | {line}");
+                }
+                on_line(&line);
+                if line.starts_with("bench-done") {
+                    done_at = Some(Instant::now());
+                }
+                if line.contains("Kernel panic") && error.is_none() {
+                    error = Some(format!("Linux: {line}"));
+                }
+                lines.push((t, line));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                // Console closed: QEMU is ending.
+                status = child.wait().ok();
+                break;
+            }
+        }
+        if let Ok(Some(s)) = child.try_wait() {
+            status = Some(s);
+            // Drain what is left.
+            while let Ok((t, line)) = rx.recv_timeout(Duration::from_millis(200)) {
+                lines.push((t, line));
+            }
+            break;
+        }
+        if done_at.is_some_and(|d| d.elapsed() > Duration::from_secs(20)) {
+            // Done, but the kernel did not power off.
+            let _ = child.kill();
+            status = child.wait().ok();
+            break;
+        }
+        if last.elapsed() > silence {
+            error = Some(format!("no console output for {} s; QEMU killed", silence.as_secs()));
+            let _ = child.kill();
+            status = child.wait().ok();
+            break;
+        }
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let _ = reader.join();
+    let qemu_err = err_reader.join().unwrap_or_default();
+    if error.is_none() && !lines.iter().any(|(_, l)| l.starts_with("bench-done")) {
+        error = Some(format!(
+            "QEMU ended ({}) without a bench-done line",
+            status.map(|s| s.to_string()).unwrap_or_else(|| "killed".into())
+        ));
+    }
+    Boot {
+        lines,
+        qemu_err,
+        error,
+        wall,
+    }
+}
+
+/// One result line.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub unit: String,
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    pub iters: u64,
+    pub batches: u64,
+}
+
+/// A boot's parsed output.
+#[derive(Default)]
+pub struct Parsed {
+    pub rows: BTreeMap<String, Row>,
+    pub skips: Vec<(String, String)>,
+    pub fails: Vec<String>,
+    pub info: Vec<String>,
+    /// (guest seconds, host seconds) between `clock start` and `clock end`.
+    pub clock: Option<(f64, f64)>,
+}
+
+pub fn parse_boot(b: &Boot) -> Parsed {
+    let mut p = Parsed::default();
+    let mut start = None;
+    for (t, line) in &b.lines {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        match w.as_slice() {
+            ["bench", name, unit, med, min, max, iters, batches] => {
+                let f = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
+                p.rows.insert(
+                    name.to_string(),
+                    Row {
+                        unit: unit.to_string(),
+                        median: f(med),
+                        min: f(min),
+                        max: f(max),
+                        iters: iters.parse().unwrap_or(0),
+                        batches: batches.parse().unwrap_or(0),
+                    },
+                );
+            }
+            ["skip", name, rest @ ..] => p.skips.push((name.to_string(), rest.join(" "))),
+            ["fail", ..] => p.fails.push(line.clone()),
+            ["info", rest @ ..] => p.info.push(rest.join(" ")),
+            ["clock", "start", ns] => start = ns.parse::<f64>().ok().map(|ns| (ns, *t)),
+            ["clock", "end", ns] => {
+                if let (Some((g0, h0)), Ok(g1)) = (start, ns.parse::<f64>()) {
+                    p.clock = Some(((g1 - g0) / 1e9, t - h0));
+                }
+            }
+            _ => {}
+        }
+    }
+    p
+}
+
+/// A target's rounds combined: median of the medians, min of the minima,
+/// max of the maxima.
+fn combine(runs: &[Parsed], name: &str) -> Option<Row> {
+    let rows: Vec<&Row> = runs.iter().filter_map(|r| r.rows.get(name)).collect();
+    let first = rows.first()?;
+    let mut meds: Vec<f64> = rows.iter().map(|r| r.median).collect();
+    meds.sort_by(|a, b| a.total_cmp(b));
+    let n = meds.len();
+    let median = if n % 2 == 1 { meds[n / 2] } else { (meds[n / 2 - 1] + meds[n / 2]) / 2.0 };
+    Some(Row {
+        unit: first.unit.clone(),
+        median,
+        min: rows.iter().map(|r| r.min).fold(f64::INFINITY, f64::min),
+        max: rows.iter().map(|r| r.max).fold(0.0, f64::max),
+        iters: first.iters,
+        batches: rows.iter().map(|r| r.batches).sum(),
+    })
+}
+
+/// The benchmark names in order, from the bench binary itself (it is
+/// static, so it runs on the host).
+fn bench_names(bench: &Path) -> Result<Vec<String>> {
+    let out = Command::new(bench)
+        .arg("list")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{} list: {e}", bench.display()))?;
+    Ok(String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect())
+}
+
+pub fn guest_args(o_quick: bool, time_ms: Option<f64>, batches: Option<u32>, filters: &[String]) -> String {
+    let (t, b) = if o_quick { (10.0, 1) } else { (300.0, 5) };
+    let mut words = vec![
+        format!("time={}", time_ms.unwrap_or(t)),
+        format!("batches={}", batches.unwrap_or(b)),
+    ];
+    words.extend(filters.iter().cloned());
+    words.join(" ")
+}
+
+fn bench_dir() -> Result<PathBuf> {
+    let d = root().join("build/bench");
+    std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+    Ok(d)
+}
+
+/// Boots `t` once with the benchmark initramfs; saves its console and log.
+fn run_target(accel: Accel, t: &Target, initrd: &Path, silence: Duration, tag: &str) -> Result<(Boot, Parsed)> {
+    let dir = bench_dir()?;
+    let log = dir.join(format!("{}{tag}.log", t.id));
+    eprintln!("xtask: bench: booting {} ({})", t.label, t.image.display());
+    let child = spawn(&mut qemu_command(accel, t, initrd, &log, &[]))?;
+    let boot = collect(child, silence, false);
+    let console: String = boot.lines.iter().map(|(t, l)| format!("{t:9.3} {l}\n")).collect();
+    let _ = std::fs::write(dir.join(format!("{}{tag}.console", t.id)), console);
+    let parsed = parse_boot(&boot);
+    match &boot.error {
+        None => eprintln!(
+            "xtask: bench: {} done in {:.1} s, {} results",
+            t.label,
+            boot.wall,
+            parsed.rows.len()
+        ),
+        Some(e) => {
+            eprintln!("xtask: bench: {}: {e}", t.label);
+            if !boot.qemu_err.trim().is_empty() {
+                eprintln!("{}", boot.qemu_err.trim_end());
+            }
+            if t.id == "tine" {
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(20).collect();
+                for l in tail.iter().rev() {
+                    eprintln!("  log| {l}");
+                }
+            }
+        }
+    }
+    for f in &parsed.fails {
+        eprintln!("xtask: bench: {}: {f}", t.label);
+    }
+    Ok((boot, parsed))
+}
+
+/// Whether `t` boots under KVM and runs /init (Debian's Linux hangs early
+/// under some KVMs).
+fn linux_boots_under_kvm(t: &Target, p: &Programs, busybox: Option<&build::Busybox>) -> Result<bool> {
+    let dir = bench_dir()?;
+    let initrd = dir.join("probe.cpio");
+    initramfs(p, busybox, "probe", &initrd)?;
+    let child = spawn(&mut qemu_command(Accel::Kvm, t, &initrd, &dir.join("probe.log"), &[]))?;
+    let boot = collect(child, PROBE_SILENCE, false);
+    Ok(boot.error.is_none())
+}
+
+pub fn main(args: &[OsString]) -> Result<i32> {
+    let o = parse(args)?;
+    build::ensure_host_tools()?;
+    let kernel = build::kernel()?;
+    let progs = programs()?;
+    // Busybox only for the sh_c row: optional.
+    let busybox = if build::is_root() || Path::new(build::BUSYBOX).exists() {
+        build::busybox().ok().cloned()
+    } else {
+        None
+    };
+    if o.profile {
+        return profile::main(&kernel, &progs, busybox.as_ref(), &o.filters, o.quick, o.time_ms, o.batches);
+    }
+    let names = bench_names(&progs.bench)?;
+    let selected: Vec<String> = names
+        .iter()
+        .filter(|n| o.filters.is_empty() || o.filters.iter().any(|f| n.contains(f.as_str())))
+        .cloned()
+        .collect();
+    if selected.is_empty() {
+        return Err(format!("no benchmark matches {:?}; there are: {}", o.filters, names.join(" ")));
+    }
+
+    let mut targets = vec![tine_target(kernel.clone())];
+    let mut linux_release = None;
+    if o.linux {
+        let image = linux_image()?;
+        linux_release = image
+            .file_name()
+            .map(|n| n.to_string_lossy().trim_start_matches("vmlinuz-").to_string());
+        targets.extend(linux_targets(&image, o.nothp));
+    }
+
+    let mut accel = Accel::Tcg;
+    if o.kvm {
+        accel = if qemu::accel(&kernel) != Accel::Kvm {
+            eprintln!("xtask: bench: Tine cannot use KVM here; both kernels under TCG");
+            Accel::Tcg
+        } else if o.linux && !linux_boots_under_kvm(&targets[1], &progs, busybox.as_ref())? {
+            eprintln!("xtask: bench: Linux does not boot under KVM here; both kernels under TCG");
+            Accel::Tcg
+        } else {
+            Accel::Kvm
+        };
+    }
+
+    let dir = bench_dir()?;
+    let initrd = dir.join("bench.cpio");
+    let gargs = guest_args(o.quick, o.time_ms, o.batches, &o.filters);
+    initramfs(&progs, busybox.as_ref(), &gargs, &initrd)?;
+    let silence = if o.quick { SILENCE_QUICK } else { SILENCE };
+
+    let started = SystemTime::now();
+    let host_start = Instant::now();
+    let mut runs: BTreeMap<&'static str, Vec<Parsed>> = BTreeMap::new();
+    let mut boots: BTreeMap<&'static str, Vec<(f64, Option<String>)>> = BTreeMap::new();
+    for round in 0..o.rounds {
+        // Alternate the order each round, so that a drifting host load
+        // does not always favour the same kernel.
+        let mut order: Vec<&Target> = targets.iter().collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for t in order {
+            let tag = if o.rounds > 1 { format!("-{round}") } else { String::new() };
+            let (boot, parsed) = run_target(accel, t, &initrd, silence, &tag)?;
+            boots.entry(t.id).or_default().push((boot.wall, boot.error.clone()));
+            runs.entry(t.id).or_default().push(parsed);
+        }
+    }
+    let host_total = host_start.elapsed().as_secs_f64();
+
+    let report = Report {
+        date: utc_date(started),
+        accel,
+        qemu: qemu_version(),
+        linux_release,
+        targets: targets.clone(),
+        selected,
+        runs,
+        boots,
+        gargs,
+        rounds: o.rounds,
+        host_total,
+        loadavg: std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim().to_string(),
+    };
+    let table = report.table();
+    println!("{table}");
+    std::fs::write(dir.join("results.md"), report.markdown()).map_err(|e| format!("results.md: {e}"))?;
+    std::fs::write(dir.join("results.json"), report.json()).map_err(|e| format!("results.json: {e}"))?;
+    std::fs::write(dir.join("fork-memory.svg"), report.svg()).map_err(|e| format!("fork-memory.svg: {e}"))?;
+    eprintln!(
+        "xtask: bench: wrote build/bench/results.json, results.md, fork-memory.svg ({:.0} s in all)",
+        host_total
+    );
+    let failed = report.boots.values().flatten().any(|(_, e)| e.is_some())
+        || report.runs.values().flatten().any(|p| !p.fails.is_empty());
+    Ok(if failed { 1 } else { 0 })
+}
+
+struct Report {
+    date: String,
+    accel: Accel,
+    qemu: String,
+    linux_release: Option<String>,
+    targets: Vec<Target>,
+    selected: Vec<String>,
+    runs: BTreeMap<&'static str, Vec<Parsed>>,
+    boots: BTreeMap<&'static str, Vec<(f64, Option<String>)>>,
+    gargs: String,
+    rounds: usize,
+    host_total: f64,
+    loadavg: String,
+}
+
+/// "12.3 µs" etc.
+pub fn human(ns: f64) -> String {
+    if !ns.is_finite() {
+        return "-".into();
+    }
+    let (v, u) = if ns < 1e3 {
+        (ns, "ns")
+    } else if ns < 1e6 {
+        (ns / 1e3, "µs")
+    } else if ns < 1e9 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    let digits = if v < 10.0 { 2 } else if v < 100.0 { 1 } else { 0 };
+    format!("{v:.digits$} {u}")
+}
+
+impl Report {
+    fn row(&self, id: &str, name: &str) -> Option<Row> {
+        combine(self.runs.get(id)?, name)
+    }
+
+    fn ratio(&self, name: &str, linux: &str) -> Option<f64> {
+        let t = self.row("tine", name)?;
+        let l = self.row(linux, name)?;
+        (l.median > 0.0).then(|| t.median / l.median)
+    }
+
+    fn settings(&self) -> String {
+        format!(
+            "{} QEMU {} ({}), {}; guest args: {}; {} round(s)",
+            self.date,
+            self.qemu,
+            self.accel.name(),
+            machine_text(self.accel),
+            self.gargs,
+            self.rounds
+        )
+    }
+
+    fn clock_notes(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        for t in &self.targets {
+            for (i, p) in self.runs.get(t.id).into_iter().flatten().enumerate() {
+                if let Some((g, h)) = p.clock {
+                    let drift = if h > 0.0 { (g - h) / h * 100.0 } else { 0.0 };
+                    let warn = if drift.abs() > 2.0 { "  <-- clock off by more than 2%" } else { "" };
+                    v.push(format!(
+                        "{} run {}: guest clock {:.2} s, host {:.2} s ({drift:+.2}%){warn}",
+                        t.label,
+                        i + 1,
+                        g,
+                        h
+                    ));
+                }
+            }
+            for (i, (wall, err)) in self.boots.get(t.id).into_iter().flatten().enumerate() {
+                if let Some(e) = err {
+                    v.push(format!("{} run {}: FAILED after {wall:.0} s: {e}", t.label, i + 1));
+                }
+            }
+        }
+        v
+    }
+
+    fn cols(&self) -> Vec<(&str, String)> {
+        self.targets.iter().map(|t| (t.id, t.label.clone())).collect()
+    }
+
+    fn table(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "{}", self.settings());
+        if let Some(r) = &self.linux_release {
+            let _ = writeln!(s, "Linux: Debian {r}");
+        }
+        let _ = writeln!(
+            s,
+            "per operation (page for fault_*): median [min..max] of the batches; T/L = Tine / Linux (< 1: Tine faster)"
+        );
+        let _ = writeln!(s);
+        let mut head = format!("{:<22} ", "benchmark");
+        for (_, label) in self.cols() {
+            let _ = write!(head, "{:<30} ", label);
+        }
+        let linuxes: Vec<&Target> = self.targets.iter().filter(|t| t.id != "tine").collect();
+        for l in &linuxes {
+            let _ = write!(head, "{:>9} ", if l.id == "linux" { "T/L" } else { "T/L(never)" });
+        }
+        let _ = writeln!(s, "{}", head.trim_end());
+        for name in &self.selected {
+            let mut line = format!("{name:<22} ");
+            for (id, _) in self.cols() {
+                let cell = match self.row(id, name) {
+                    Some(r) => format!("{} [{}..{}]", human(r.median), human(r.min), human(r.max)),
+                    None => self.missing(id, name),
+                };
+                let _ = write!(line, "{cell:<30} ");
+            }
+            for l in &linuxes {
+                let cell = self.ratio(name, l.id).map(|r| format!("{r:.2}")).unwrap_or("-".into());
+                let _ = write!(line, "{cell:>9} ");
+            }
+            let _ = writeln!(s, "{}", line.trim_end());
+        }
+        let _ = writeln!(s);
+        for n in self.clock_notes() {
+            let _ = writeln!(s, "{n}");
+        }
+        let _ = writeln!(s, "host load average at the end: {}", self.loadavg);
+        s
+    }
+
+    fn missing(&self, id: &str, name: &str) -> String {
+        for p in self.runs.get(id).into_iter().flatten() {
+            if let Some((_, why)) = p.skips.iter().find(|(n, _)| n == name) {
+                return format!("skipped ({why})");
+            }
+            if p.fails.iter().any(|f| f.split_whitespace().nth(1) == Some(name)) {
+                return "FAILED".into();
+            }
+        }
+        "-".into()
+    }
+
+    fn markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "Settings: {}.", self.settings());
+        if let Some(r) = &self.linux_release {
+            let _ = writeln!(s, "Linux: Debian `{r}`.");
+        }
+        let _ = writeln!(s);
+        let linuxes: Vec<&Target> = self.targets.iter().filter(|t| t.id != "tine").collect();
+        let mut head = "| benchmark | unit |".to_string();
+        let mut rule = "|---|---|".to_string();
+        for (_, label) in self.cols() {
+            let _ = write!(head, " {label} |");
+            rule.push_str("---:|");
+        }
+        for l in &linuxes {
+            let _ = write!(head, " {} |", if l.id == "linux" { "Tine ÷ Linux" } else { "Tine ÷ Linux (THP never)" });
+            rule.push_str("---:|");
+        }
+        let _ = writeln!(s, "{head}\n{rule}");
+        for name in &self.selected {
+            let unit = self
+                .cols()
+                .iter()
+                .find_map(|(id, _)| self.row(id, name).map(|r| r.unit))
+                .unwrap_or_else(|| "op".into());
+            let mut line = format!("| {name} | {unit} |");
+            for (id, _) in self.cols() {
+                let cell = match self.row(id, name) {
+                    Some(r) => format!("{} ({}–{})", human(r.median), human(r.min), human(r.max)),
+                    None => self.missing(id, name),
+                };
+                let _ = write!(line, " {cell} |");
+            }
+            for l in &linuxes {
+                let cell = self.ratio(name, l.id).map(|r| format!("{r:.2}")).unwrap_or("-".into());
+                let _ = write!(line, " {cell} |");
+            }
+            let _ = writeln!(s, "{line}");
+        }
+        let _ = writeln!(s);
+        for n in self.clock_notes() {
+            let _ = writeln!(s, "- {n}");
+        }
+        let _ = writeln!(s, "- host load average at the end: {}", self.loadavg);
+        s
+    }
+
+    fn json(&self) -> String {
+        let mut s = String::from("{\n");
+        let _ = writeln!(s, "  \"date\": {},", jstr(&self.date));
+        let _ = writeln!(
+            s,
+            "  \"settings\": {{\"accel\": {}, \"qemu\": {}, \"machine\": {}, \"memory\": {}, \"smp\": {}, \"guest_args\": {}, \"rounds\": {}}},",
+            jstr(self.accel.name()),
+            jstr(&self.qemu),
+            jstr(&machine_text(self.accel)),
+            jstr(MEMORY),
+            SMP,
+            jstr(&self.gargs),
+            self.rounds
+        );
+        let _ = writeln!(s, "  \"host_seconds\": {:.1},", self.host_total);
+        let _ = writeln!(s, "  \"host_loadavg\": {},", jstr(&self.loadavg));
+        s.push_str("  \"kernels\": [\n");
+        for (i, t) in self.targets.iter().enumerate() {
+            let runs = self.runs.get(t.id).map(Vec::as_slice).unwrap_or_default();
+            let info: Vec<String> = runs.first().map(|p| p.info.iter().map(|x| jstr(x)).collect()).unwrap_or_default();
+            let clocks: Vec<String> = runs
+                .iter()
+                .filter_map(|p| p.clock)
+                .map(|(g, h)| format!("{{\"guest_s\": {g:.3}, \"host_s\": {h:.3}}}"))
+                .collect();
+            let errors: Vec<String> = self
+                .boots
+                .get(t.id)
+                .into_iter()
+                .flatten()
+                .filter_map(|(_, e)| e.as_ref().map(|e| jstr(e)))
+                .collect();
+            let _ = write!(
+                s,
+                "    {{\"id\": {}, \"label\": {}, \"image\": {}, \"cmdline\": {}, \"info\": [{}], \"clock\": [{}], \"errors\": [{}]}}",
+                jstr(t.id),
+                jstr(&t.label),
+                jstr(&t.image.display().to_string()),
+                jstr(&t.cmdline),
+                info.join(", "),
+                clocks.join(", "),
+                errors.join(", ")
+            );
+            s.push_str(if i + 1 < self.targets.len() { ",\n" } else { "\n" });
+        }
+        s.push_str("  ],\n  \"results\": [\n");
+        for (i, name) in self.selected.iter().enumerate() {
+            let mut fields = vec![format!("\"name\": {}", jstr(name))];
+            for t in &self.targets {
+                let v = match self.row(t.id, name) {
+                    Some(r) => format!(
+                        "{{\"unit\": {}, \"median_ns\": {:.1}, \"min_ns\": {:.1}, \"max_ns\": {:.1}, \"iters_per_batch\": {}, \"batches\": {}}}",
+                        jstr(&r.unit),
+                        r.median,
+                        r.min,
+                        r.max,
+                        r.iters,
+                        r.batches
+                    ),
+                    None => "null".into(),
+                };
+                fields.push(format!("{}: {v}", jstr(t.id)));
+                if t.id != "tine" {
+                    let r = self.ratio(name, t.id).map(|r| format!("{r:.4}")).unwrap_or("null".into());
+                    fields.push(format!("{}: {r}", jstr(&format!("ratio_tine_over_{}", t.id))));
+                }
+            }
+            let _ = write!(s, "    {{{}}}", fields.join(", "));
+            s.push_str(if i + 1 < self.selected.len() { ",\n" } else { "\n" });
+        }
+        s.push_str("  ]\n}\n");
+        s
+    }
+
+    /// Fork latency against the parent's touched memory, log scale.
+    fn svg(&self) -> String {
+        let sizes: [(&str, &str); 4] = [("", "~0"), ("_16m", "16 MiB"), ("_256m", "256 MiB"), ("_1g", "1 GiB")];
+        let series_kinds = [("fork_exit_wait", "fork+exit+wait", ""), ("fork_only", "fork alone", "6,4")];
+        let colors = [("tine", "#1f77b4"), ("linux", "#d62728"), ("linux_nothp", "#ff9f0e")];
+        let (w, h) = (760.0f64, 460.0f64);
+        let (left, right, top, bottom) = (80.0, 200.0, 40.0, 60.0);
+        let pw = w - left - right;
+        let ph = h - top - bottom;
+        let mut pts: Vec<Series> = Vec::new();
+        for t in &self.targets {
+            let color = colors.iter().find(|(id, _)| *id == t.id).map(|c| c.1).unwrap_or("#555");
+            for (base, label, dash) in series_kinds {
+                let v: Vec<(usize, f64)> = sizes
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, (suf, _))| self.row(t.id, &format!("{base}{suf}")).map(|r| (i, r.median)))
+                    .filter(|(_, v)| *v > 0.0 && v.is_finite())
+                    .collect();
+                if !v.is_empty() {
+                    pts.push((format!("{} {label}", t.label), color, dash, v));
+                }
+            }
+        }
+        let all: Vec<f64> = pts.iter().flat_map(|p| p.3.iter().map(|x| x.1)).collect();
+        let lo = all.iter().cloned().fold(f64::INFINITY, f64::min);
+        let hi = all.iter().cloned().fold(0.0, f64::max);
+        let (lo_e, hi_e) = if all.is_empty() {
+            (3.0, 9.0)
+        } else {
+            (lo.log10().floor(), hi.log10().ceil().max(lo.log10().floor() + 1.0))
+        };
+        let y = |v: f64| top + ph - (v.log10() - lo_e) / (hi_e - lo_e) * ph;
+        let x = |i: usize| left + pw * (i as f64 + 0.5) / sizes.len() as f64;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"12\">"
+        );
+        let _ = writeln!(s, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">Fork latency against the parent's touched memory ({}, -m {MEMORY})</text>",
+            left + pw / 2.0,
+            self.accel.name()
+        );
+        let mut e = lo_e;
+        while e <= hi_e + 0.01 {
+            let yy = y(10f64.powf(e));
+            let _ = writeln!(
+                s,
+                "<line x1=\"{left}\" x2=\"{}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+                left + pw,
+                left - 6.0,
+                yy + 4.0,
+                human(10f64.powf(e))
+            );
+            e += 1.0;
+        }
+        for (i, (_, label)) in sizes.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{label}</text>",
+                x(i),
+                top + ph + 18.0
+            );
+        }
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">anonymous memory touched by the parent</text>",
+            left + pw / 2.0,
+            top + ph + 40.0
+        );
+        let _ = writeln!(
+            s,
+            "<rect x=\"{left}\" y=\"{top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#333\"/>"
+        );
+        for (k, (label, color, dash, v)) in pts.iter().enumerate() {
+            let path: Vec<String> = v.iter().map(|(i, val)| format!("{:.1},{:.1}", x(*i), y(*val))).collect();
+            let _ = writeln!(
+                s,
+                "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"/>",
+                path.join(" ")
+            );
+            for (i, val) in v {
+                let _ = writeln!(
+                    s,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{color}\"><title>{label}: {}</title></circle>",
+                    x(*i),
+                    y(*val),
+                    human(*val)
+                );
+            }
+            let ly = top + 10.0 + 20.0 * k as f64;
+            let lx = left + pw + 12.0;
+            let _ = writeln!(
+                s,
+                "<line x1=\"{lx}\" x2=\"{}\" y1=\"{ly}\" y2=\"{ly}\" stroke=\"{color}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"/><text x=\"{}\" y=\"{}\">{label}</text>",
+                lx + 24.0,
+                lx + 30.0,
+                ly + 4.0
+            );
+        }
+        s.push_str("</svg>\n");
+        s
+    }
+}
+
+/// A plot line: label, colour, dash pattern, (x index, value) points.
+type Series<'a> = (String, &'a str, &'a str, Vec<(usize, f64)>);
+
+fn jstr(s: &str) -> String {
+    let mut o = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            '\n' => o.push_str("\\n"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(o, "\\u{:04x}", c as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+fn qemu_version() -> String {
+    Command::new(qemu::QEMU)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| {
+            let s = String::from_utf8_lossy(&o.stdout).to_string();
+            s.lines().next().map(|l| l.trim_start_matches("QEMU emulator version ").to_string())
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
+/// "2025-01-31 12:34 UTC".
+fn utc_date(t: SystemTime) -> String {
+    let secs = t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
+    let days = secs.div_euclid(86400);
+    let rem = secs.rem_euclid(86400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}
