@@ -291,15 +291,15 @@ impl Kernel {
         if self.copy_out(frame, &b).is_err() {
             return false;
         }
-        if act.flags & SA_SIGINFO != 0 && self.copy_out(frame + INFO_AT, &info.to_bytes()).is_err() {
+        if act.flags & SA_SIGINFO != 0 && self.copy_out(frame.wrapping_add(INFO_AT), &info.to_bytes()).is_err() {
             return false;
         }
 
         regs.rdi = info.signo as u64;
         // For handlers declared without a prototype (varargs: al = 0).
         regs.rax = 0;
-        regs.rsi = frame + INFO_AT;
-        regs.rdx = frame + UC_AT;
+        regs.rsi = frame.wrapping_add(INFO_AT);
+        regs.rdx = frame.wrapping_add(UC_AT);
         regs.rip = act.handler;
         regs.rsp = frame;
         regs.cs = USER_CS;
@@ -344,7 +344,7 @@ fn restore_frame(k: &mut Kernel, regs: &mut PtRegs, frame: u64, entry_sp: u64) -
         return Err(());
     }
     let mut uc = [0u8; UCONTEXT_SIZE as usize];
-    k.copy_in(frame + UC_AT, &mut uc).map_err(|_| ())?;
+    k.copy_in(frame.wrapping_add(UC_AT), &mut uc).map_err(|_| ())?;
     let mask = u64::from_le_bytes(uc[UC_SIGMASK_AT..UC_SIGMASK_AT + 8].try_into().expect("8 bytes"));
     let uc_flags = u64::from_le_bytes(uc[0..8].try_into().expect("8 bytes"));
     k.set_current_blocked(mask & !UNBLOCKABLE);
