@@ -9,7 +9,7 @@
 
 use alloc::vec::Vec;
 
-use crate::abi::{SA_NOCLDWAIT, SIGCHLD, SIGCONT, SIGHUP, SIGKILL, SIG_IGN};
+use crate::abi::{SA_NOCLDWAIT, SIGCHLD, SIGCONT, SIGHUP, SIG_IGN};
 use crate::kernel::Kernel;
 use crate::signal::SigInfo;
 use crate::proc::kstack::KSTACK_BYTES;
@@ -452,7 +452,7 @@ pub fn do_group_exit(k: &mut Kernel, status: i32) {
     let me = k.cur().tid;
     let others: Vec<Pid> = k.tasks.values().filter(|t| t.tgid == tgid && t.tid != me && !t.is_zombie()).map(|t| t.tid).collect();
     for t in others {
-        k.send_signal_thread(t, SigInfo::kernel(SIGKILL));
+        k.kill_thread_now(t);
     }
     do_exit(k, status);
 }

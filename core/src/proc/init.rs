@@ -43,6 +43,7 @@ impl Kernel {
         self.pids.hold(pid);
         self.pids.hold(pid);
         let signal = self.signals.insert(SignalStruct::new(rlimits, pid, pid, false));
+        self.signals.get_mut(signal).unkillable = true;
 
         let mut task = Task {
             tid: pid,

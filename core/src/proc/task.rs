@@ -160,6 +160,10 @@ pub struct SignalStruct {
     pub continue_report: bool,
     /// Threads still alive (Linux: `signal->live`).
     pub live: u32,
+    /// Init: signals whose action is the default are not delivered, and
+    /// SIGKILL and SIGSTOP not even sent, except what a fault forces
+    /// (Linux: SIGNAL_UNKILLABLE).
+    pub unkillable: bool,
     /// CPU time of reaped children, for getrusage(RUSAGE_CHILDREN) and
     /// wait4's rusage (Linux: cutime, cstime), in nanoseconds.
     pub cutime_ns: u64,
@@ -191,6 +195,7 @@ impl SignalStruct {
             stop_report: None,
             continue_report: false,
             live: 1,
+            unkillable: false,
             cutime_ns: 0,
             cstime_ns: 0,
             maxrss: 0,

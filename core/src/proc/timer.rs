@@ -755,6 +755,10 @@ mod tests {
     #[test]
     fn rlimit_cpu_sends_sigxcpu_then_sigkill() {
         let (mut k, hw) = boot(4096);
+        // Init ignores a SIGKILL it is sent (SIGNAL_UNKILLABLE); test the
+        // limit on an ordinary process.
+        let sig = k.tasks[&1].signal;
+        k.signals.get_mut(sig).unkillable = false;
         block(&mut k, 1, sigbit(SIGXCPU));
         assert_eq!(set_rlimit(&mut k, 1, 0, 1, 2), 0);
         tick(&mut k, &hw, 999);

@@ -190,6 +190,11 @@ impl Kernel {
             return false;
         }
         let act = self.sighands.get(t.sighand).action[sig as usize - 1];
+        // Init takes only the signals it has handlers for (Linux:
+        // sig_task_ignored() with SIGNAL_UNKILLABLE).
+        if self.signals.get(t.signal).unkillable && (sig == SIGKILL || sig == SIGSTOP || act.handler == SIG_DFL) {
+            return true;
+        }
         match act.handler {
             SIG_IGN => sig != SIGKILL && sig != SIGSTOP,
             SIG_DFL => sig_default_ignored(sig),
@@ -282,12 +287,28 @@ impl Kernel {
         if blocked || act.handler == SIG_IGN || fatal {
             act.handler = SIG_DFL;
         }
+        // A fault init cannot handle ends even init (Linux clears
+        // SIGNAL_UNKILLABLE here).
+        if act.handler == SIG_DFL {
+            let signal = t.signal;
+            self.signals.get_mut(signal).unkillable = false;
+        }
         let t = self.tasks.get_mut(&tid).expect("task");
         t.sigmask &= !sigbit(sig);
         if t.sigpending & sigbit(sig) == 0 {
             t.sigpending |= sigbit(sig);
             t.pending_info.insert(sig, info);
         }
+        self.signal_wake_up(tid);
+    }
+
+    /// SIGKILL from the kernel to one thread, past any filter: how a group
+    /// exit ends the other threads, init's included (Linux:
+    /// zap_other_threads()).
+    pub fn kill_thread_now(&mut self, tid: Pid) {
+        let Some(t) = self.tasks.get_mut(&tid) else { return };
+        t.sigpending |= sigbit(SIGKILL);
+        t.pending_info.insert(SIGKILL, SigInfo::kernel(SIGKILL));
         self.signal_wake_up(tid);
     }
 
@@ -531,6 +552,11 @@ impl Kernel {
             let hand = self.cur().sighand;
             let act = self.sighands.get(hand).action[sig as usize - 1];
             let handler = if sig == SIGKILL || sig == SIGSTOP { SIG_DFL } else { act.handler };
+            // Init ignores what it has no handler for (Linux: the
+            // SIGNAL_UNKILLABLE test in get_signal()).
+            if handler == SIG_DFL && self.cur_signal().unkillable && sig != SIGKILL && sig != SIGSTOP {
+                continue;
+            }
             match handler {
                 SIG_IGN => continue,
                 SIG_DFL => match default_action(sig) {
