@@ -898,10 +898,9 @@ impl Tty {
                     if n & 0x80 == 0 {
                         num += self.canon_column;
                     }
-                    for _ in 0..8 - (num & 7) {
-                        o.push(8);
-                        self.column = self.column.saturating_sub(1);
-                    }
+                    let back = 8 - (num & 7);
+                    o.extend(core::iter::repeat_n(8u8, back as usize));
+                    self.column = self.column.saturating_sub(back);
                 }
             }
         }
@@ -1195,6 +1194,19 @@ impl Kernel {
             self.kill_pgrp_priv(pg, SigInfo::kernel(SIGHUP));
         }
         self.tty_clear_session();
+    }
+
+    /// For /proc/<pid>/stat: the controlling terminal of process `tgid`
+    /// as `tty_nr` (Linux's new_encode_dev() of the console, 5:1) and
+    /// `tpgid` (its foreground group, 0 if none); None without one, which
+    /// Linux shows as 0 and -1 (do_task_stat()).
+    pub fn ctty_of(&self, tgid: Pid) -> Option<(u32, i32)> {
+        let t = self.tasks.get(&tgid)?;
+        let sid = self.signals.get(t.signal).sid;
+        if self.tty.session != Some(sid) || self.tty.detached.contains(&tgid) {
+            return None;
+        }
+        Some((0x501, self.tty.pgrp.map_or(0, |p| p as i32)))
     }
 
     fn tty_clear_session(&mut self) {
