@@ -904,3 +904,54 @@ fn sigtstp_is_discarded_in_a_group_of_inits_children() {
     syscall(&mut k, a, nr::GETPID, &[]);
     assert_eq!(state(&k, a), Some(TaskState::Runnable), "Linux discards the stop: the group is orphaned");
 }
+
+// ---------------------------------------------------------------------------
+// /proc/meminfo across a process tree's life (the lifecycle issue's
+// acceptance: MemFree comes back once every child has exited)
+
+/// MemFree in kB, read by `pid` through open/read of /proc/meminfo.
+fn memfree_kb(k: &mut Kernel, pid: Pid) -> u64 {
+    let s = scratch(k, pid);
+    write_user(k, pid, s, b"/proc/meminfo\0").unwrap();
+    let fd = syscall(k, pid, nr::OPEN, &[s, O_RDONLY as u64, 0]);
+    assert!(fd >= 0, "open /proc/meminfo: {fd}");
+    let buf = s + 256;
+    let n = syscall(k, pid, nr::READ, &[fd as u64, buf, 2048]);
+    assert!(n > 0, "read /proc/meminfo: {n}");
+    assert_eq!(syscall(k, pid, nr::CLOSE, &[fd as u64]), 0);
+    let text = read_user(k, pid, buf, n as usize).unwrap();
+    let text = core::str::from_utf8(&text).unwrap();
+    let line = text.lines().find(|l| l.starts_with("MemFree:")).expect("a MemFree line");
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn memfree_returns_to_its_value_before_the_first_fork() {
+    let (mut k, _) = boot(FRAMES);
+    // The parent has memory worth copying: 16 written private pages.
+    let region = mmap_anon(&mut k, 1, 0, 16 * P, RW, MAP_PRIVATE) as u64;
+    for i in 0..16 {
+        write_user(&mut k, 1, region + i * P, b"parent").unwrap();
+    }
+    let before = memfree_kb(&mut k, 1);
+    // A small tree: children that write (copy-on-write), one grandchild
+    // orphaned to init, one child that execs.
+    let mut kids = Vec::new();
+    for n in 0..4u64 {
+        let c = fork(&mut k, 1);
+        for i in 0..n * 4 {
+            write_user(&mut k, c, region + i * P, b"child").unwrap();
+        }
+        kids.push(c);
+    }
+    let g = fork(&mut k, kids[0]);
+    write_user(&mut k, g, region, b"grandchild").unwrap();
+    assert_eq!(execve(&mut k, kids[1], "/bin/init", &["init"], &[]), 0);
+    assert!(memfree_kb(&mut k, 1) < before, "children use memory");
+    for &c in &kids {
+        exit(&mut k, c, 0);
+    }
+    exit(&mut k, g, 0);
+    while wait4(&mut k, 1, -1, WNOHANG).0 > 0 {}
+    assert_eq!(memfree_kb(&mut k, 1), before, "MemFree after every child has exited and been reaped");
+}
