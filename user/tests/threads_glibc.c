@@ -1,0 +1,3 @@
+// cc: gcc -static -O2 -pthread
+/* threads built with glibc: see threads.c. */
+#include "threads.c"
