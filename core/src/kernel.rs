@@ -93,6 +93,9 @@ pub struct Kernel {
     /// The idle context's saved kernel stack pointer (Linux: the swapper).
     pub idle_ksp: u64,
     pub need_resched: bool,
+    /// Frames in use just before init was created: what must be in use
+    /// again once every process has gone.
+    pub boot_frames_used: usize,
     /// Tasks sleeping in FUTEX_WAIT (Linux: the futex hash buckets).
     pub futexes: Vec<crate::proc::futex::FutexWaiter>,
     /// A new FS base (TLS) for the hardware layer to load before returning.
@@ -151,6 +154,7 @@ impl Kernel {
             runq: VecDeque::new(),
             idle_ksp: 0,
             need_resched: false,
+            boot_frames_used: 0,
             futexes: Vec::new(),
             load_fs: None,
             ticks: 0,

@@ -228,6 +228,9 @@ fn run_case(case: &Case, ctx: &Ctx) -> std::result::Result<(), String> {
     };
     let same_status = n_status.is_some() && n_status == t_status;
     let same_output = n_out == tine.console;
+    if let Some(leak) = leak_report(&tine.log) {
+        report.push_str(&format!("  leak: {leak}\n"));
+    }
     if report.is_empty() && same_status && same_output {
         return Ok(());
     }
@@ -248,6 +251,23 @@ fn run_case(case: &Case, ctx: &Ctx) -> std::result::Result<(), String> {
         report.push_str(&format!("    {l}\n"));
     }
     Err(report)
+}
+
+/// The kernel's accounting line at init's exit: when no task is left, every
+/// frame, open file and PID must be back (issue: "no frame, PID or
+/// descriptor is leaked after a test's processes have all exited").
+fn leak_report(log: &[u8]) -> Option<String> {
+    let log = String::from_utf8_lossy(log);
+    let line = log.lines().find_map(|l| l.split_once("tine: accounting at init exit: ").map(|(_, rest)| rest))?;
+    let field = |name: &str| -> Option<u64> {
+        line.split_whitespace().find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+    };
+    let (tasks, used, boot, files, pids) =
+        (field("tasks")?, field("frames_used")?, field("boot_frames_used")?, field("open_files")?, field("pids_busy")?);
+    if tasks != 0 || (used == boot && files == 0 && pids == 0) {
+        return None;
+    }
+    Some(format!("{line} (expected frames_used=boot_frames_used, open_files=0, pids_busy=0)"))
 }
 
 /// `diff -u` of the two outputs.

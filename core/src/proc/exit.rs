@@ -342,6 +342,23 @@ impl Kernel {
     }
 }
 
+impl Kernel {
+    /// What is still allocated when init has gone: with no task left, every
+    /// frame, PID and open file must be back (`xtask test` checks this line
+    /// after every case: the no-leak rule).
+    fn log_accounting(&mut self) {
+        let live = self.tasks.values().filter(|t| t.state != TaskState::Dead).count();
+        let dead = self.tasks.len() - live;
+        let used = self.frames.stats().used;
+        self.log(format_args!(
+            "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={}",
+            self.boot_frames_used,
+            self.files.count(),
+            self.pids.in_use() - dead
+        ));
+    }
+}
+
 /// Job control at exit (Linux: kernel/exit.c, "orphaned process groups").
 impl Kernel {
     /// Whether process group `pgid` has (or, ignoring `ignored`, will have)
@@ -439,6 +456,9 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
         k.shutdown = Some(status);
     }
     k.exit_notify(pid);
+    if pid == INIT_PID {
+        k.log_accounting();
+    }
 }
 
 /// Linux: do_group_exit(): the whole process exits with `status`; every

@@ -18,6 +18,7 @@ impl Kernel {
     /// console, and queue it to run.
     pub fn spawn_init(&mut self, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SysResult<Pid> {
         let path = String::from_utf8(argv.first().ok_or(EINVAL)?.clone()).map_err(|_| EINVAL)?;
+        self.boot_frames_used = self.frames.stats().used;
         let pid = self.pids.alloc()?;
         debug_assert_eq!(pid, INIT_PID);
 
