@@ -165,3 +165,4 @@ pub const GETPRIORITY: u64 = 140;
 pub const SETPRIORITY: u64 = 141;
 pub const STATFS: u64 = 137;
 pub const FSTATFS: u64 = 138;
+pub const FCHDIR: u64 = 81;

@@ -816,6 +816,21 @@ pub fn chdir(k: &mut Kernel, path: u64) -> SysResult {
     Ok(0)
 }
 
+/// fchdir(2): the directory an open descriptor names.
+pub fn fchdir(k: &mut Kernel, fd: i32) -> SysResult {
+    let id = k.fd_file(fd)?;
+    let f = k.files.get(id);
+    let ino = match (f.kind, f.ino) {
+        (FileKind::Inode(ino), _) if k.fs.inode(ino)?.is_dir() => ino,
+        (FileKind::Proc(_), _) => return Err(EOPNOTSUPP),
+        _ => return Err(ENOTDIR),
+    };
+    k.fs.ihold(ino)?;
+    let old = core::mem::replace(&mut k.cur_fs_mut().cwd, ino);
+    k.fs.iput(old);
+    Ok(0)
+}
+
 pub fn umask(k: &mut Kernel, mask: u32) -> SysResult {
     let old = core::mem::replace(&mut k.cur_fs_mut().umask, mask & 0o777);
     Ok(old as usize)

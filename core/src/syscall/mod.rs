@@ -203,6 +203,7 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::FTRUNCATE => fs::ftruncate(k, a0 as i32, a1 as i64),
         nr::GETCWD => fs::getcwd(k, a0, a1),
         nr::CHDIR => fs::chdir(k, a0),
+        nr::FCHDIR => fs::fchdir(k, a0 as i32),
         nr::MKDIR => fs::mkdirat(k, crate::abi::AT_FDCWD, a0, a1 as u32),
         nr::RMDIR => fs::unlinkat(k, crate::abi::AT_FDCWD, a0, crate::abi::AT_REMOVEDIR),
         nr::UNLINK => fs::unlinkat(k, crate::abi::AT_FDCWD, a0, 0),
