@@ -26,6 +26,8 @@ echo "y after pipe: ${y-unset}"
 echo "== long pipelines"
 echo abc | cat | cat | cat | tr a-c x-z | cat
 seq 1 5 | sed 's/^/n/' | sort -r | head -2
+# The issue's own example.
+seq 1000 | sort -r | head
 
 echo "== large data"
 seq 1 20000 | wc -l
