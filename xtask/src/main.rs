@@ -4,6 +4,8 @@ mod bench;
 mod build;
 mod initramfs;
 mod qemu;
+mod regex;
+mod session;
 mod test;
 
 use std::io::IsTerminal;
@@ -42,7 +44,9 @@ usage: cargo xtask <command>
                                 its applet links (automatic when PROGRAM is
                                 named busybox)
   test [--tcg] [FILTER]         host unit tests, then user/tests/*.c and *.sh
-                                natively and under Tine, outputs compared
+                                natively and under Tine, outputs compared,
+                                and user/tests/*.session typed on the console
+                                of run's machine
   bench [--quick] [--kvm] [--profile] [FILTER]...
                                 user/bench under Tine and under Debian's Linux
                                 in identical QEMU machines, side by side
@@ -383,6 +387,29 @@ fn cmd_initramfs(args: &[OsString]) -> Result<i32> {
     Ok(0)
 }
 
+/// What `run` boots: busybox and its applet links, the demos in /bin,
+/// /init (user/init), the --add files; `program` (if any) runs as PID 1
+/// instead of /init. Builds what it needs.
+pub fn run_payload(program: Option<PathBuf>, args: Vec<OsString>, adds: Vec<(PathBuf, String)>) -> Result<Payload> {
+    let busybox = build::busybox()?.clone();
+    let progs = build::user_programs()?;
+    let init = build::init_program()?;
+    let extra_bin = progs
+        .into_iter()
+        .filter(|p| !p.is_test)
+        .map(|p| p.binary)
+        .filter(|b| Some(b) != program.as_ref())
+        .collect();
+    Ok(Payload {
+        program,
+        args,
+        adds,
+        extra_bin,
+        busybox: Some(busybox),
+        init: Some(init),
+    })
+}
+
 /// `run`: busybox and its applets, the demos in /bin, /init (user/init);
 /// without PROGRAM the kernel runs /init, which starts /bin/sh.
 fn cmd_run(args: &[OsString]) -> Result<i32> {
@@ -393,32 +420,13 @@ fn cmd_run(args: &[OsString]) -> Result<i32> {
         busybox: _,
     } = parse_program_args(args, false)?;
     build::ensure_host_tools()?;
-    let busybox = build::busybox()?.clone();
     let kernel = build::kernel()?;
-    let progs = build::user_programs()?;
-    let init = build::init_program()?;
     let program = match program {
         Some(p) => Some(resolve_program(&p)?),
         None => None,
     };
-    let extra_bin = progs
-        .into_iter()
-        .filter(|p| !p.is_test)
-        .map(|p| p.binary)
-        .filter(|b| Some(b) != program.as_ref())
-        .collect();
     let tmp = TempDir::new("run")?;
-    let initrd = write_initramfs(
-        &Payload {
-            program,
-            args,
-            adds,
-            extra_bin,
-            busybox: Some(busybox),
-            init: Some(init),
-        },
-        &tmp,
-    )?;
+    let initrd = write_initramfs(&run_payload(program, args, adds)?, &tmp)?;
     let accel = qemu::accel(&kernel);
     eprintln!("xtask: booting Tine ({}); Ctrl-A X quits", accel.name());
     let boot = Boot {

@@ -8,9 +8,9 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::sync::OnceLock;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -129,6 +129,8 @@ pub enum Console {
     Capture,
     /// The terminal, both ways (QEMU's stdio chardev; Ctrl-A X quits).
     Interactive,
+    /// Pipes to xtask, both ways (QEMU's stdio chardev): `run_driven`.
+    Driven,
 }
 
 pub struct Boot<'a> {
@@ -160,6 +162,8 @@ pub enum Outcome {
     Timeout,
     /// QEMU ended without any of the above.
     NoStatus,
+    /// Still running when a driven boot's driver was done (QEMU killed).
+    Running,
 }
 
 pub struct Run {
@@ -223,6 +227,12 @@ impl Boot<'_> {
                 cmd.args(["-chardev", "stdio,id=con,mux=on,signal=off"]);
                 cmd.stdin(Stdio::inherit()).stdout(Stdio::inherit());
             }
+            Console::Driven => {
+                // No mux (so no Ctrl-A escapes: every byte goes to the
+                // guest) and no signals from ^C: the bytes are the guest's.
+                cmd.args(["-chardev", "stdio,id=con,signal=off"]);
+                cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
+            }
             Console::Stream | Console::Capture => {
                 // A file chardev opened on QEMU's stdout, which is our pipe.
                 cmd.args(["-chardev", "file,id=con,path=/dev/stdout"]);
@@ -242,6 +252,7 @@ impl Boot<'_> {
     }
 
     pub fn run(&self) -> Result<Run> {
+        assert!(self.console != Console::Driven, "use run_driven");
         let mut child = self
             .command()?
             .spawn()
@@ -252,70 +263,228 @@ impl Boot<'_> {
             let stream = self.console == Console::Stream;
             thread::spawn(move || copy_console(out, stream))
         });
-        let log = {
-            let err = child.stderr.take().unwrap();
-            let stream = self.stream_log;
-            let stop_on = self.stop_on;
-            thread::spawn(move || scan_log(err, stream, stop_on, tx))
-        };
+        let log = self.spawn_log(&mut child, tx);
 
-        let (qemu_status, killed) = self.wait(&mut child, rx)?;
+        let (qemu_status, killed) = wait(&mut child, rx, self.timeout)?;
         let console = console
             .map(|t| t.join().unwrap_or_default())
             .unwrap_or_default();
         let scan = log.join().unwrap_or_default();
+        Ok(finish(scan, console, qemu_status, killed))
+    }
 
-        let outcome = if scan.panic {
-            Outcome::Panic
-        } else if let Some(s) = scan.status {
-            Outcome::Exited(s)
-        } else if scan.reboot {
-            Outcome::Reboot
-        } else if scan.kvm_error {
-            Outcome::KvmError
-        } else if killed == Some(Killed::Timeout) {
-            Outcome::Timeout
+    /// Boots with the console on pipes (`Console::Driven`) and calls
+    /// `drive`, which types on the console and watches its output through
+    /// the [`Driver`]. When `drive` returns, QEMU is given 5 s to exit if it
+    /// has already closed the console (the machine ended), and is killed
+    /// otherwise (`Outcome::Running`, unless the log says more). `timeout`
+    /// bounds the driver's waits (`Driver::wait_until`).
+    pub fn run_driven<R>(&self, drive: impl FnOnce(&mut Driver) -> R) -> Result<(Run, R)> {
+        assert!(self.console == Console::Driven);
+        let mut child = self
+            .command()?
+            .spawn()
+            .map_err(|e| format!("{QEMU}: {e}"))?;
+        let (tx, rx) = mpsc::channel();
+        let screen = Arc::new(Screen::default());
+        let console = {
+            let out = child.stdout.take().unwrap();
+            let screen = screen.clone();
+            thread::spawn(move || screen.fill(out))
+        };
+        let log = self.spawn_log(&mut child, tx);
+        let mut driver = Driver {
+            stdin: child.stdin.take(),
+            screen: screen.clone(),
+            deadline: self.timeout.map(|t| Instant::now() + t),
+        };
+        let r = drive(&mut driver);
+        drop(driver); // QEMU's stdin: EOF
+        let ended = screen.state.lock().unwrap().eof;
+        let (qemu_status, killed) = if ended {
+            // QEMU closed its stdout: it is exiting.
+            wait(&mut child, rx, Some(Duration::from_secs(5)))?
         } else {
-            Outcome::NoStatus
+            let _ = child.kill();
+            let _ = child.wait();
+            (None, Some(Killed::Done))
         };
-        Ok(Run {
-            outcome,
-            qemu_status,
-            console,
-            log: scan.text,
-            stopped: scan.stopped,
-        })
+        let _ = console.join();
+        let scan = log.join().unwrap_or_default();
+        let bytes = std::mem::take(&mut screen.state.lock().unwrap().bytes);
+        Ok((finish(scan, bytes, qemu_status, killed), r))
     }
 
-    /// Waits for QEMU, killing it on timeout or on an event from the log.
-    fn wait(
-        &self,
-        child: &mut Child,
-        rx: mpsc::Receiver<Event>,
-    ) -> Result<(Option<ExitStatus>, Option<Killed>)> {
-        let start = Instant::now();
-        let mut rx = Some(rx);
-        let killed = loop {
-            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-                return Ok((Some(status), None));
-            }
-            if self.timeout.is_some_and(|t| start.elapsed() >= t) {
-                break Killed::Timeout;
-            }
-            let tick = Duration::from_millis(10);
-            match rx.as_ref().map(|rx| rx.recv_timeout(tick)) {
-                Some(Ok(Event::KvmError)) => break Killed::KvmError,
-                Some(Ok(Event::Stop)) => break Killed::Stop,
-                Some(Err(mpsc::RecvTimeoutError::Timeout)) => {}
-                Some(Err(mpsc::RecvTimeoutError::Disconnected)) => rx = None,
-                None => thread::sleep(tick),
-            }
-        };
-        // QEMU's own status says nothing once we have killed it.
-        let _ = child.kill();
-        let _ = child.wait();
-        Ok((None, Some(killed)))
+    fn spawn_log(&self, child: &mut Child, tx: mpsc::Sender<Event>) -> thread::JoinHandle<LogScan> {
+        let err = child.stderr.take().unwrap();
+        let stream = self.stream_log;
+        let stop_on = self.stop_on;
+        thread::spawn(move || scan_log(err, stream, stop_on, tx))
     }
+}
+
+/// The outcome of a boot from what the log said and how QEMU ended.
+fn finish(scan: LogScan, console: Vec<u8>, qemu_status: Option<ExitStatus>, killed: Option<Killed>) -> Run {
+    let outcome = if scan.panic {
+        Outcome::Panic
+    } else if let Some(s) = scan.status {
+        Outcome::Exited(s)
+    } else if scan.reboot {
+        Outcome::Reboot
+    } else if scan.kvm_error {
+        Outcome::KvmError
+    } else if killed == Some(Killed::Timeout) {
+        Outcome::Timeout
+    } else if killed == Some(Killed::Done) {
+        Outcome::Running
+    } else {
+        Outcome::NoStatus
+    };
+    Run {
+        outcome,
+        qemu_status,
+        console,
+        log: scan.text,
+        stopped: scan.stopped,
+    }
+}
+
+/// The console output of a driven boot so far, filled by a reader thread.
+#[derive(Default)]
+struct Screen {
+    state: Mutex<ScreenState>,
+    grew: Condvar,
+}
+
+#[derive(Default)]
+struct ScreenState {
+    bytes: Vec<u8>,
+    /// QEMU closed its stdout (it has ended).
+    eof: bool,
+}
+
+impl Screen {
+    fn fill(&self, mut from: impl Read) {
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) => 0,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => 0,
+            };
+            let mut st = self.state.lock().unwrap();
+            if n == 0 {
+                st.eof = true;
+                self.grew.notify_all();
+                return;
+            }
+            st.bytes.extend_from_slice(&buf[..n]);
+            self.grew.notify_all();
+        }
+    }
+}
+
+/// The console of a driven boot, as `run_driven` hands it to the driver.
+pub struct Driver {
+    stdin: Option<ChildStdin>,
+    screen: Arc<Screen>,
+    /// The boot's overall time limit (`Boot::timeout`).
+    deadline: Option<Instant>,
+}
+
+/// Why [`Driver::wait_until`] gave up.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WaitEnd {
+    /// The step's own time limit.
+    Timeout,
+    /// The boot's time limit (`TINE_TIMEOUT`).
+    BootTimeout,
+}
+
+impl Driver {
+    /// Types `bytes` on the console.
+    pub fn send(&mut self, bytes: &[u8]) -> Result<()> {
+        let stdin = self.stdin.as_mut().ok_or("the console is closed")?;
+        stdin
+            .write_all(bytes)
+            .and_then(|_| stdin.flush())
+            .map_err(|e| format!("typing on the console: {e} (QEMU has ended?)"))
+    }
+
+    /// Whether QEMU has closed the console (it has ended).
+    pub fn ended(&self) -> bool {
+        self.screen.state.lock().unwrap().eof
+    }
+
+    /// How many bytes of console output there are so far.
+    pub fn output_len(&self) -> usize {
+        self.screen.state.lock().unwrap().bytes.len()
+    }
+
+    /// The console output so far.
+    pub fn output(&self) -> Vec<u8> {
+        self.screen.state.lock().unwrap().bytes.clone()
+    }
+
+    /// Waits until `done(output, ended)` says yes (`ended`: QEMU has closed
+    /// the console, no more output will come), for at most `limit` (and
+    /// never past the boot's time limit). `done` is called at once and
+    /// again whenever output arrives.
+    pub fn wait_until<T>(
+        &self,
+        limit: Duration,
+        mut done: impl FnMut(&[u8], bool) -> Option<T>,
+    ) -> std::result::Result<T, WaitEnd> {
+        let mut deadline = Instant::now() + limit;
+        let mut end = WaitEnd::Timeout;
+        if let Some(d) = self.deadline.filter(|d| *d < deadline) {
+            deadline = d;
+            end = WaitEnd::BootTimeout;
+        }
+        let mut st = self.screen.state.lock().unwrap();
+        loop {
+            if let Some(t) = done(&st.bytes, st.eof) {
+                return Ok(t);
+            }
+            let now = Instant::now();
+            if now >= deadline || st.eof {
+                return Err(end);
+            }
+            st = self.screen.grew.wait_timeout(st, deadline - now).unwrap().0;
+        }
+    }
+}
+
+/// Waits for QEMU for at most `timeout`, killing it on timeout or on an
+/// event from the log.
+fn wait(
+    child: &mut Child,
+    rx: mpsc::Receiver<Event>,
+    timeout: Option<Duration>,
+) -> Result<(Option<ExitStatus>, Option<Killed>)> {
+    let start = Instant::now();
+    let mut rx = Some(rx);
+    let killed = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            return Ok((Some(status), None));
+        }
+        if timeout.is_some_and(|t| start.elapsed() >= t) {
+            break Killed::Timeout;
+        }
+        let tick = Duration::from_millis(10);
+        match rx.as_ref().map(|rx| rx.recv_timeout(tick)) {
+            Some(Ok(Event::KvmError)) => break Killed::KvmError,
+            Some(Ok(Event::Stop)) => break Killed::Stop,
+            Some(Err(mpsc::RecvTimeoutError::Timeout)) => {}
+            Some(Err(mpsc::RecvTimeoutError::Disconnected)) => rx = None,
+            None => thread::sleep(tick),
+        }
+    };
+    // QEMU's own status says nothing once we have killed it.
+    let _ = child.kill();
+    let _ = child.wait();
+    Ok((None, Some(killed)))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -323,6 +492,8 @@ enum Killed {
     Timeout,
     KvmError,
     Stop,
+    /// A driven boot whose driver was done while the guest still ran.
+    Done,
 }
 
 fn copy_console(mut from: impl Read, stream: bool) -> Vec<u8> {
@@ -465,6 +636,10 @@ pub fn exit_code(run: &Run, timeout: Option<Duration>) -> i32 {
             eprintln!("xtask: timeout after {t} s (TINE_TIMEOUT); QEMU killed");
             EXIT_TIMEOUT
         }
+        Outcome::Running => {
+            eprintln!("xtask: QEMU killed while the guest was still running");
+            EXIT_NO_STATUS
+        }
         Outcome::NoStatus => {
             eprintln!(
                 "xtask: QEMU {} without a \"{STATUS_LINE}N\" line",
@@ -487,6 +662,7 @@ pub fn outcome_text(o: Outcome) -> String {
         Outcome::KvmError => "KVM internal error".into(),
         Outcome::Timeout => "timeout".into(),
         Outcome::NoStatus => "QEMU ended without a status line".into(),
+        Outcome::Running => "still running (QEMU killed)".into(),
     }
 }
 

@@ -7,6 +7,10 @@
 //! dir natively, `/` under Tine) and Debian's static busybox at
 //! /bin/busybox in both worlds (the very same binary), its applets linked
 //! in /bin under Tine.
+//!
+//! A session test `<name>.session` has no native run: Tine boots as `run`
+//! boots it and a script types on the console and waits for output (see
+//! `session.rs`).
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -20,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use crate::build::{self, UserProgram};
 use crate::qemu::{self, Accel, Boot, Console, Outcome, Status};
+use crate::session;
 use crate::{Payload, Result, TempDir};
 
 const PARALLEL: usize = 2;
@@ -38,10 +43,12 @@ enum Kind {
     C(PathBuf),
     /// A shell test's script, run as /bin/busybox sh <name>.sh.
     Shell(PathBuf),
+    /// A session script, played on the console of `run`'s machine.
+    Session(PathBuf),
 }
 
-/// Every `user/tests/*.sh`, sorted by name: (name, path).
-fn shell_tests() -> Result<Vec<(String, PathBuf)>> {
+/// Every `user/tests/*.<ext>`, sorted by name: (name, path).
+fn tests_with_ext(ext: &str) -> Result<Vec<(String, PathBuf)>> {
     let dir = crate::root().join("user/tests");
     let Ok(rd) = std::fs::read_dir(&dir) else {
         return Ok(vec![]);
@@ -49,7 +56,7 @@ fn shell_tests() -> Result<Vec<(String, PathBuf)>> {
     let mut v = Vec::new();
     for e in rd {
         let path = e.map_err(|e| format!("{}: {e}", dir.display()))?.path();
-        if path.extension().is_some_and(|x| x == "sh") {
+        if path.extension().is_some_and(|x| x == ext) {
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
             v.push((name, path));
         }
@@ -105,7 +112,7 @@ pub fn main(args: &[OsString]) -> Result<i32> {
             }
         })
         .collect();
-    for (name, script) in shell_tests()? {
+    for (name, script) in tests_with_ext("sh")? {
         if cases.iter().any(|c| c.name == name) {
             return Err(format!("user/tests has both {name}.c and {name}.sh"));
         }
@@ -116,7 +123,25 @@ pub fn main(args: &[OsString]) -> Result<i32> {
             kind: Kind::Shell(script),
         });
     }
+    for (name, script) in tests_with_ext("session")? {
+        if cases.iter().any(|c| c.name == name) {
+            return Err(format!("user/tests has another test named {name}"));
+        }
+        cases.push(Case {
+            args: vec![],
+            busybox: true,
+            name,
+            kind: Kind::Session(script),
+        });
+    }
     cases.retain(|c| filter.as_deref().is_none_or(|f| c.name.contains(f)));
+    // The sessions' machine: `run`'s initramfs, written once.
+    let session_dir = TempDir::new("session")?;
+    let session_initrd = if cases.iter().any(|c| matches!(c.kind, Kind::Session(_))) {
+        Some(crate::write_initramfs(&crate::run_payload(None, vec![], vec![])?, &session_dir)?)
+    } else {
+        None
+    };
     let busybox = if cases.iter().any(|c| c.busybox) {
         Some(build::busybox()?)
     } else {
@@ -144,6 +169,7 @@ pub fn main(args: &[OsString]) -> Result<i32> {
         accel,
         timeout,
         busybox,
+        session_initrd: session_initrd.as_deref(),
     };
     let next = AtomicUsize::new(0);
     let passed = AtomicUsize::new(0);
@@ -184,6 +210,8 @@ struct Ctx<'a> {
     accel: Accel,
     timeout: Option<Duration>,
     busybox: Option<&'static build::Busybox>,
+    /// The initramfs of the session tests (`run`'s).
+    session_initrd: Option<&'a Path>,
 }
 
 impl Case {
@@ -192,6 +220,7 @@ impl Case {
     fn command(&self) -> (PathBuf, Vec<String>) {
         match &self.kind {
             Kind::C(binary) => (binary.clone(), self.args.clone()),
+            Kind::Session(_) => unreachable!("a session has no program"),
             Kind::Shell(_) => {
                 let mut args = vec!["sh".to_string(), self.script_name()];
                 args.extend(self.args.iter().cloned());
@@ -208,6 +237,9 @@ impl Case {
 
 /// Runs one case both ways; `Err` holds the failure report.
 fn run_case(case: &Case, ctx: &Ctx) -> std::result::Result<(), String> {
+    if let Kind::Session(script) = &case.kind {
+        return run_session(script, ctx);
+    }
     let native = run_native(case, ctx);
     let tine = run_tine(case, ctx);
     let mut report = String::new();
@@ -244,12 +276,57 @@ fn run_case(case: &Case, ctx: &Ctx) -> std::result::Result<(), String> {
     if !same_output {
         report.push_str(&diff(&n_out, &tine.console));
     }
-    report.push_str(&format!("  kernel log (last {LOG_TAIL} lines):\n"));
-    let log = String::from_utf8_lossy(&tine.log);
+    report.push_str(&log_tail(&tine.log));
+    Err(report)
+}
+
+/// The last `LOG_TAIL` lines of the kernel log, for a report.
+fn log_tail(log: &[u8]) -> String {
+    let mut report = format!("  kernel log (last {LOG_TAIL} lines):\n");
+    let log = String::from_utf8_lossy(log);
     let lines: Vec<&str> = log.lines().collect();
     for l in &lines[lines.len().saturating_sub(LOG_TAIL)..] {
         report.push_str(&format!("    {l}\n"));
     }
+    report
+}
+
+/// Boots `run`'s machine and plays a session script on its console.
+fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
+    let script = session::Script::load(path).map_err(|e| format!("  {e}\n"))?;
+    let boot = Boot {
+        kernel: ctx.kernel,
+        initrd: ctx.session_initrd.expect("the sessions' initramfs"),
+        cmdline: crate::cmdline(crate::GuestStdio::Tty),
+        accel: ctx.accel,
+        timeout: ctx.timeout,
+        console: Console::Driven,
+        stream_log: false,
+        stop_on: None,
+    };
+    let mut typed = Vec::new();
+    let (run, played) = boot
+        .run_driven(|d| script.play(d, &mut typed))
+        .map_err(|e| format!("  tine run: {e}\n"))?;
+    let mut report = String::new();
+    match played {
+        Err(why) => report.push_str(&format!("  {why}\n")),
+        Ok(()) => {
+            if let Err(why) = session::check_outcome(&script, run.outcome) {
+                report.push_str(&format!("  {why}\n"));
+            }
+        }
+    }
+    if let Some(leak) = leak_report(&run.log) {
+        report.push_str(&format!("  leak: {leak}\n"));
+    }
+    if report.is_empty() {
+        return Ok(());
+    }
+    report.push_str(&format!("  outcome: {}\n", qemu::outcome_text(run.outcome)));
+    report.push_str("  console (what was typed in «»):\n");
+    report.push_str(&session::transcript(&run.console, &typed));
+    report.push_str(&log_tail(&run.log));
     Err(report)
 }
 
