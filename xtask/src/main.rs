@@ -163,6 +163,10 @@ pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
             fs.symlink(&format!("/bin/{applet}"), b"busybox".to_vec())?;
         }
         add_program(&mut fs, &bb.binary, "/bin/busybox")?;
+        // Names for the ids (ps's USER column, id, ls -l), as on the host.
+        fs.dir("/etc", 0o755)?;
+        fs.file("/etc/passwd", 0o644, b"root:x:0:0:root:/root:/bin/sh\n".to_vec())?;
+        fs.file("/etc/group", 0o644, b"root:x:0:\n".to_vec())?;
     }
     for extra in &p.extra_bin {
         fs.add_host(extra, &format!("/bin/{}", basename(extra)?))?;
