@@ -112,7 +112,6 @@ fn parse(args: &[OsString]) -> Result<Options> {
                 let v: u32 = value("--batches")?.parse().map_err(|_| "--batches: not a number")?;
                 o.batches = Some(v.max(1));
             }
-            "-h" | "--help" => return Err(USAGE.into()),
             s if s.starts_with('-') => return Err(format!("unknown option {s}\n\n{USAGE}")),
             s => o.filters.push(s.to_string()),
         }
@@ -530,6 +529,10 @@ fn linux_boots_under_kvm(t: &Target, p: &Programs, busybox: Option<&build::Busyb
 }
 
 pub fn main(args: &[OsString]) -> Result<i32> {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return Ok(0);
+    }
     let o = parse(args)?;
     build::ensure_host_tools()?;
     let kernel = build::kernel()?;

@@ -298,6 +298,7 @@ fn report(samples: &[&Vec<u64>], syms: &Symbols, top: usize) -> String {
     let mut selfc: HashMap<String, usize> = HashMap::new();
     let mut onstack: HashMap<String, usize> = HashMap::new();
     let mut pairs: HashMap<String, usize> = HashMap::new();
+    let mut chains: HashMap<String, usize> = HashMap::new();
     for s in samples {
         let rip = s[0];
         if rip < KERNEL_BASE {
@@ -308,6 +309,10 @@ fn report(samples: &[&Vec<u64>], syms: &Symbols, top: usize) -> String {
         *selfc.entry(names[0].to_string()).or_default() += 1;
         // The nearest return address: exact for leaf functions such as
         // memset and memcpy, which push nothing.
+        if names[0] == "memset" || names[0] == "memcpy" {
+            let chain: Vec<String> = names.iter().take(4).map(|n| short(n)).collect();
+            *chains.entry(chain.join("  <-  ")).or_default() += 1;
+        }
         let caller = names.get(1).copied().unwrap_or("?");
         *pairs.entry(format!("{}  <-  {}", short(names[0]), short(caller))).or_default() += 1;
         let mut seen: Vec<&str> = names.clone();
@@ -337,6 +342,7 @@ fn report(samples: &[&Vec<u64>], syms: &Symbols, top: usize) -> String {
         ("self (innermost function)", &selfc),
         ("self, with the nearest caller found on the stack", &pairs),
         ("on stack (inclusive, heuristic)", &onstack),
+        ("memset and memcpy with three callers found on the stack", &chains),
     ] {
         let _ = writeln!(s, "\ntop functions, {title}:");
         let mut v: Vec<_> = map.iter().collect();
