@@ -26,7 +26,18 @@ impl AddressSpace {
         child.start_brk = self.start_brk;
         child.brk = self.brk;
         child.mmap_base = self.mmap_base;
-        match self.copy_mappings(ctx, &mut child) {
+        let mut wrprotected = false;
+        let copied = self.copy_mappings(ctx, &mut child, &mut wrprotected);
+        // One TLB flush for the whole parent once its writable PTEs have
+        // been made read-only, rather than one per page (Linux:
+        // flush_tlb_mm() at the end of dup_mmap()). It must happen before
+        // the parent runs again, on failure too.
+        if wrprotected {
+            if let Some(mmu) = ctx.mmu {
+                mmu.flush_all();
+            }
+        }
+        match copied {
             Ok(()) => {
                 // Linux: dup_mm(): hiwater_rss starts at the pages shared.
                 child.hiwater = child.rss;
@@ -39,7 +50,7 @@ impl AddressSpace {
         }
     }
 
-    fn copy_mappings(&mut self, ctx: &mut MemCtx<'_>, child: &mut AddressSpace) -> Result<(), Errno> {
+    fn copy_mappings(&mut self, ctx: &mut MemCtx<'_>, child: &mut AddressSpace, wrprotected: &mut bool) -> Result<(), Errno> {
         let vmas: alloc::vec::Vec<Vma> = self.vmas.iter().copied().collect();
         for vma in vmas {
             if vma.flags.contains(VmFlags::DONTFORK) {
@@ -56,17 +67,19 @@ impl AddressSpace {
             if vma.flags.contains(VmFlags::WIPEONFORK) && !vma.is_shared() {
                 continue; // the child starts with fresh zero pages
             }
-            self.copy_page_range(ctx, child, &vma)?;
+            self.copy_page_range(ctx, child, &vma, wrprotected)?;
         }
         Ok(())
     }
 
-    /// Share every mapped page of `vma` with `child`. Linux: copy_page_range().
-    fn copy_page_range(&mut self, ctx: &mut MemCtx<'_>, child: &mut AddressSpace, vma: &Vma) -> Result<(), Errno> {
+    /// Share every mapped page of `vma` with `child`; `wrprotected` is set
+    /// when a parent PTE lost its write permission (the caller flushes).
+    /// Linux: copy_page_range().
+    fn copy_page_range(&mut self, ctx: &mut MemCtx<'_>, child: &mut AddressSpace, vma: &Vma, wrprotected: &mut bool) -> Result<(), Errno> {
         let zero = ctx.frames.zero_frame();
         let private = !vma.is_shared();
-        let MemCtx { frames, phys, mmu, .. } = ctx;
-        let (phys, mmu) = (*phys, *mmu);
+        let MemCtx { frames, phys, .. } = ctx;
+        let phys = *phys;
         self.pt.for_each_leaf(phys, vma.start, vma.end, &mut |va, slot, pte: Pte| {
             // Allocate the child's table before touching anything, so that
             // a failure leaves both sides consistent.
@@ -78,9 +91,7 @@ impl AddressSpace {
                 // gets the same read-only entry.
                 shared_pte = pte.clear(PteFlags::WRITABLE);
                 write_pte(phys, slot, shared_pte);
-                if let Some(mmu) = mmu {
-                    mmu.flush_page(va);
-                }
+                *wrprotected = true;
             }
             // Linux: pte_mkold() for the child.
             write_pte(phys, child_slot, shared_pte.clear(PteFlags::ACCESSED));
@@ -127,9 +138,10 @@ mod tests {
         let used = env.used();
 
         env.mmu.clear_log();
+        let full = *env.mmu.full_flushes.lock().unwrap();
         let mut child = parent.fork(&mut env.live()).unwrap();
         assert_eq!(env.used(), used + 4, "child root + 3 tables, no data copied");
-        assert_eq!(env.mmu.flushed_pages(), [BASE], "the live parent PTE lost write access");
+        assert_eq!(*env.mmu.full_flushes.lock().unwrap(), full + 1, "the live parent PTE lost write access: one flush");
         assert_eq!(env.frames.refcount(f0), 2);
         assert_eq!(env.frames.refcount(zero), zrefs + 1);
         for a in [&parent, &child] {
