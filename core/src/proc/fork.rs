@@ -27,7 +27,6 @@
 //! | link into task list | [`link_task`]                          |
 //! | wake_up_new_task    | [`wake_up_new_task`]                   |
 
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 
 use crate::abi::*;
@@ -169,49 +168,20 @@ fn copy_namespaces(k: &Kernel, flags: u64) -> SysResult<()> {
 /// copy_* steps decide that.
 fn dup_task_struct(k: &Kernel, kstack: KernelStack) -> Task {
     let cur = k.cur();
+    // What is not named here starts empty: no pending signals (Linux:
+    // init_sigpending()), no parent-death signal, no TID words, no times.
     Task {
-        tid: 0,
-        tgid: 0,
-        parent: 0,
-        children: BTreeSet::new(),
-        exit_signal: 0,
-        // Linux: copy_process() clears pdeath_signal for the child.
-        pdeathsig: 0,
-        state: TaskState::Runnable,
-        kstack,
-        ksp: 0,
         fs_base: cur.fs_base,
         gs_base: cur.gs_base,
-        mm: 0,
-        files: 0,
-        fs: 0,
-        sighand: 0,
-        signal: 0,
         cred: cur.cred,
         groups: cur.groups.clone(),
         nice: cur.nice,
         sigmask: cur.sigmask,
-        // Linux: init_sigpending(&p->pending): the child starts with none.
-        sigpending: 0,
-        pending_info: Default::default(),
-        sigwait: None,
         sigstate: cur.sigstate.for_child(),
-        clear_child_tid: 0,
-        robust_list: (0, 0),
-        exit_code: 0,
         exe: cur.exe.clone(),
         comm: cur.comm.clone(),
         cmdline: cur.cmdline.clone(),
-        did_exec: false,
-        io_done: None,
-        futex: None,
-        vfork_wait: None,
-        vfork_parent: None,
-        restarting: false,
-        sleep_deadline: None,
-        start_ns: k.now_ns(),
-        utime_ns: 0,
-        stime_ns: 0,
+        ..Task::new(kstack, k.now_ns())
     }
 }
 

@@ -11,7 +11,7 @@ use crate::mm::aspace::AddressSpace;
 use crate::proc::exec::{do_execve, ExecArgs};
 use crate::proc::kstack::{FpuState, KernelStack};
 use crate::proc::exit::INIT_PID;
-use crate::proc::{default_rlimits, Cred, FsInfo, Pid, Rlimit, SigHand, SignalStruct, Task, TaskState};
+use crate::proc::{default_rlimits, Cred, FsInfo, Pid, Rlimit, SigHand, SignalStruct, Task};
 
 impl Kernel {
     /// Create PID 1 running `argv[0]` with its standard streams on the
@@ -49,44 +49,14 @@ impl Kernel {
         let mut task = Task {
             tid: pid,
             tgid: pid,
-            parent: 0,
-            children: Default::default(),
             exit_signal: SIGCHLD,
-            pdeathsig: 0,
-            state: TaskState::Runnable,
-            kstack: KernelStack::new(),
-            ksp: 0,
-            fs_base: 0,
-            gs_base: 0,
             mm,
             files,
             fs,
             sighand,
             signal,
-            cred: Cred::default(),
-            groups: Vec::new(),
-            nice: 0,
-            sigmask: 0,
-            sigpending: 0,
-            pending_info: Default::default(),
-            sigwait: None,
-            sigstate: Default::default(),
-            clear_child_tid: 0,
-            robust_list: (0, 0),
-            exit_code: 0,
-            exe: String::new(),
             comm: b"init".to_vec(),
-            cmdline: Vec::new(),
-                did_exec: false,
-            io_done: None,
-            futex: None,
-            vfork_wait: None,
-            vfork_parent: None,
-            restarting: false,
-            sleep_deadline: None,
-            start_ns: self.now_ns(),
-            utime_ns: 0,
-            stime_ns: 0,
+            ..Task::new(KernelStack::new(), self.now_ns())
         };
         task.kstack.set_fpu(&FpuState::initial());
         self.tasks.insert(pid, alloc::boxed::Box::new(task));

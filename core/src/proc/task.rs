@@ -282,6 +282,55 @@ pub struct Task {
 }
 
 impl Task {
+    /// A task with nothing in it yet: no ids, no shared parts, no
+    /// credentials or signals, started at `start_ns`. fork and init fill in
+    /// what they give it (Linux's task starts as a copy instead; Tine
+    /// names every inherited field in dup_task_struct()).
+    pub fn new(kstack: KernelStack, start_ns: u64) -> Task {
+        Task {
+            tid: 0,
+            tgid: 0,
+            parent: 0,
+            children: BTreeSet::new(),
+            exit_signal: 0,
+            pdeathsig: 0,
+            state: TaskState::Runnable,
+            kstack,
+            ksp: 0,
+            fs_base: 0,
+            gs_base: 0,
+            mm: 0,
+            files: 0,
+            fs: 0,
+            sighand: 0,
+            signal: 0,
+            cred: Cred::default(),
+            groups: Vec::new(),
+            nice: 0,
+            sigmask: 0,
+            sigpending: 0,
+            pending_info: BTreeMap::new(),
+            sigwait: None,
+            sigstate: Default::default(),
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+            exit_code: 0,
+            exe: String::new(),
+            comm: Vec::new(),
+            cmdline: Vec::new(),
+            did_exec: false,
+            io_done: None,
+            futex: None,
+            vfork_wait: None,
+            vfork_parent: None,
+            restarting: false,
+            sleep_deadline: None,
+            start_ns,
+            utime_ns: 0,
+            stime_ns: 0,
+        }
+    }
+
     pub fn is_zombie(&self) -> bool {
         self.state == TaskState::Zombie
     }
