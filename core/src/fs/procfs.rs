@@ -1023,13 +1023,7 @@ pub fn lseek(k: &mut Kernel, id: FileId, off: i64, whence: u32) -> SysResult<usi
         2 if end_ok => Some(off),
         _ => return Err(EINVAL),
     };
-    match new {
-        Some(n) if n >= 0 => {
-            k.files.get_mut(id).offset = n as u64;
-            Ok(n as usize)
-        }
-        _ => Err(EINVAL),
-    }
+    crate::syscall::set_offset(k, id, new)
 }
 
 /// One directory entry of a proc directory.

@@ -448,6 +448,12 @@ pub fn lseek(k: &mut Kernel, fd: i32, off: i64, whence: u32) -> SysResult {
         3 | 4 => return Err(ENXIO),
         _ => return Err(EINVAL),
     };
+    set_offset(k, id, new)
+}
+
+/// The end of every lseek: the new offset, EINVAL if it overflowed or is
+/// negative (Linux: vfs_setpos()).
+pub(crate) fn set_offset(k: &mut Kernel, id: FileId, new: Option<i64>) -> SysResult {
     match new {
         Some(n) if n >= 0 => {
             k.files.get_mut(id).offset = n as u64;

@@ -5,6 +5,7 @@
 mod cred;
 mod fs;
 pub use fs::close as close_fd;
+pub(crate) use fs::set_offset;
 mod fsmeta;
 mod info;
 mod mem;
