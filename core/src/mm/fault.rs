@@ -249,12 +249,8 @@ impl AddressSpace {
 mod tests {
     use super::*;
     use crate::machine::PhysMem;
-    use crate::mm::sim::Env;
+    use crate::mm::sim::{Env, P, RW, ANON, BASE};
 
-    const P: u64 = PAGE_SIZE;
-    const RW: u32 = PROT_READ | PROT_WRITE;
-    const ANON: u32 = MAP_PRIVATE | MAP_ANONYMOUS;
-    const BASE: u64 = 0x4000_0000;
 
     fn setup(prot: u32, pages: u64) -> (Env, AddressSpace) {
         let mut env = Env::new(256);

@@ -110,19 +110,8 @@ mod tests {
     use crate::mm::consts::*;
     use crate::mm::fault::FaultError;
     use crate::mm::vma::Prot;
-    use crate::mm::sim::Env;
+    use crate::mm::sim::{Env, P, RW, ANON, BASE, byte};
     use std::vec::Vec;
-
-    const P: u64 = PAGE_SIZE;
-    const RW: u32 = PROT_READ | PROT_WRITE;
-    const ANON: u32 = MAP_PRIVATE | MAP_ANONYMOUS;
-    const BASE: u64 = 0x4000_0000;
-
-    fn byte(a: &mut AddressSpace, env: &mut Env, va: u64) -> u8 {
-        let mut b = [0];
-        a.user_read(&mut env.ctx(), va, &mut b).unwrap();
-        b[0]
-    }
 
     #[test]
     fn cow_after_fork_gives_independent_copies() {
@@ -314,13 +303,9 @@ mod oom_tests {
     use crate::fs::ramfs::RamFs;
     use crate::mm::consts::*;
     use crate::mm::mmap::{MapFile, MapTarget};
-    use crate::mm::sim::Env;
+    use crate::mm::sim::{Env, P, RW, ANON};
     use crate::mm::vma::Prot;
     use std::vec::Vec;
-
-    const P: u64 = PAGE_SIZE;
-    const RW: u32 = PROT_READ | PROT_WRITE;
-    const ANON: u32 = MAP_PRIVATE | MAP_ANONYMOUS;
 
     /// Fork fails at each of its frame allocations in turn: every time it
     /// says ENOMEM, leaves no frame and no reference behind, and the

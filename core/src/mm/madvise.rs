@@ -141,20 +141,9 @@ impl AddressSpace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mm::sim::Env;
+    use crate::mm::sim::{Env, P, RW, ANON, BASE, byte};
     use crate::mm::vma::VmFlags;
     use std::vec::Vec;
-
-    const P: u64 = PAGE_SIZE;
-    const RW: u32 = PROT_READ | PROT_WRITE;
-    const ANON: u32 = MAP_PRIVATE | MAP_ANONYMOUS;
-    const BASE: u64 = 0x4000_0000;
-
-    fn byte(a: &mut AddressSpace, env: &mut Env, va: u64) -> u8 {
-        let mut b = [0];
-        a.user_read(&mut env.ctx(), va, &mut b).unwrap();
-        b[0]
-    }
 
     fn flags(a: &AddressSpace) -> Vec<(u64, u64, VmFlags)> {
         a.vmas().map(|v| (v.start, v.end, v.flags)).collect()

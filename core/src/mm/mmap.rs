@@ -465,11 +465,8 @@ mod tests {
     use super::*;
     use crate::abi::EFAULT;
     use crate::mm::fault::FaultError;
-    use crate::mm::sim::Env;
+    use crate::mm::sim::{Env, P, RW, ANON};
 
-    const P: u64 = PAGE_SIZE;
-    const RW: u32 = PROT_READ | PROT_WRITE;
-    const ANON: u32 = MAP_PRIVATE | MAP_ANONYMOUS;
 
     fn setup() -> (Env, AddressSpace) {
         let mut env = Env::new(512);

@@ -17,6 +17,20 @@ use crate::machine::{Mmu, PhysMem};
 /// `alloc()` returning zeros (it does not) reads garbage and fails.
 pub const POISON: u8 = 0xa5;
 
+/// Shorthands the mm tests share: a page, read-write, private anonymous,
+/// and where their mappings go.
+pub const P: u64 = PAGE_SIZE;
+pub const RW: u32 = super::consts::PROT_READ | super::consts::PROT_WRITE;
+pub const ANON: u32 = super::consts::MAP_PRIVATE | super::consts::MAP_ANONYMOUS;
+pub const BASE: u64 = 0x4000_0000;
+
+/// One byte of user memory, read as the kernel would.
+pub fn byte(a: &mut AddressSpace, env: &mut Env, va: u64) -> u8 {
+    let mut b = [0];
+    a.user_read(&mut env.ctx(), va, &mut b).unwrap();
+    b[0]
+}
+
 /// Physical memory `[0, frames * 4 KiB)`.
 pub struct SimMem {
     bytes: Mutex<Vec<u8>>,

@@ -188,13 +188,8 @@ impl AddressSpace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mm::sim::Env;
+    use crate::mm::sim::{Env, P, RW, ANON, BASE};
     use crate::mm::vma::VmFlags;
-
-    const P: u64 = PAGE_SIZE;
-    const RW: u32 = PROT_READ | PROT_WRITE;
-    const ANON: u32 = MAP_PRIVATE | MAP_ANONYMOUS;
-    const BASE: u64 = 0x4000_0000;
 
     fn setup() -> (Env, AddressSpace) {
         let mut env = Env::new(256);
