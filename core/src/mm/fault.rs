@@ -249,19 +249,13 @@ impl AddressSpace {
 mod tests {
     use super::*;
     use crate::machine::PhysMem;
-    use crate::mm::sim::{Env, P, RW, ANON, BASE};
-
+    use crate::mm::sim::{finish, Env, P, RW, ANON, BASE};
 
     fn setup(prot: u32, pages: u64) -> (Env, AddressSpace) {
         let mut env = Env::new(256);
         let mut a = env.aspace();
         a.mmap(&mut env.ctx(), BASE, pages * P, prot, ANON | MAP_FIXED).unwrap();
         (env, a)
-    }
-
-    fn finish(mut env: Env, a: AddressSpace) {
-        a.release(&mut env.ctx());
-        env.check_baseline();
     }
 
     #[test]

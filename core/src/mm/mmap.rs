@@ -465,18 +465,12 @@ mod tests {
     use super::*;
     use crate::abi::EFAULT;
     use crate::mm::fault::FaultError;
-    use crate::mm::sim::{Env, P, RW, ANON};
-
+    use crate::mm::sim::{finish, Env, P, RW, ANON};
 
     fn setup() -> (Env, AddressSpace) {
         let mut env = Env::new(512);
         let a = env.aspace();
         (env, a)
-    }
-
-    fn finish(mut env: Env, a: AddressSpace) {
-        a.release(&mut env.ctx());
-        env.check_baseline();
     }
 
     fn layout(a: &AddressSpace) -> Vec<(u64, u64, Prot)> {

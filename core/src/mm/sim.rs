@@ -24,6 +24,13 @@ pub const RW: u32 = super::consts::PROT_READ | super::consts::PROT_WRITE;
 pub const ANON: u32 = super::consts::MAP_PRIVATE | super::consts::MAP_ANONYMOUS;
 pub const BASE: u64 = 0x4000_0000;
 
+/// The end of a test: release the address space, then every frame must be
+/// back as it was (Env::check_baseline()).
+pub fn finish(mut env: Env, a: AddressSpace) {
+    a.release(&mut env.ctx());
+    env.check_baseline();
+}
+
 /// One byte of user memory, read as the kernel would.
 pub fn byte(a: &mut AddressSpace, env: &mut Env, va: u64) -> u8 {
     let mut b = [0];

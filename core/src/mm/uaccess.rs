@@ -188,7 +188,7 @@ impl AddressSpace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mm::sim::{Env, P, RW, ANON, BASE};
+    use crate::mm::sim::{finish, Env, P, RW, ANON, BASE};
     use crate::mm::vma::VmFlags;
 
     fn setup() -> (Env, AddressSpace) {
@@ -197,11 +197,6 @@ mod tests {
         a.mmap(&mut env.ctx(), BASE, 2 * P, RW, ANON | MAP_FIXED).unwrap();
         a.mmap(&mut env.ctx(), BASE + 2 * P, P, PROT_READ, ANON | MAP_FIXED).unwrap();
         (env, a)
-    }
-
-    fn finish(mut env: Env, a: AddressSpace) {
-        a.release(&mut env.ctx());
-        env.check_baseline();
     }
 
     #[test]
