@@ -314,7 +314,8 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     // The per-user process limit, then the system-wide thread limit
     // (Linux: bad_fork_cleanup_count, EAGAIN both).
     check_nproc(k)?;
-    let nr_threads = k.tasks.values().filter(|t| t.state != TaskState::Dead).count() as u64;
+    // Released tasks waiting to be freed are exactly those on `dead`.
+    let nr_threads = (k.tasks.len() - k.dead.len()) as u64;
     if nr_threads >= k.max_threads as u64 {
         return Err(EAGAIN);
     }
