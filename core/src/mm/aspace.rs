@@ -16,7 +16,10 @@
 //!   private VMA, a private copy made on write; a shared file page is
 //!   writable only once its cache page is marked dirty;
 //! - the address space holds one page-cache user reference on each object
-//!   some VMA of it maps (`objects`).
+//!   some VMA of it maps (`objects`);
+//! - a leaf table may be shared with other address spaces after fork, and
+//!   is then read-only at the PMD: any change to its PTEs starts with
+//!   [`unshare_range`](Self::unshare_range) (see [`super::ptshare`]).
 
 use alloc::collections::BTreeSet;
 
@@ -133,12 +136,28 @@ impl AddressSpace {
         self.mmap_base = base;
     }
 
-    /// The leaf PTE for `va` (empty if none): for tests and debugging.
+    /// The leaf PTE for `va` (empty if none) as the MMU applies it: without
+    /// the write bit when the table is reached read-only (a leaf table
+    /// shared by fork). For tests and debugging.
     pub fn pte(&self, phys: &dyn PhysMem, va: u64) -> Pte {
         if va >= TASK_SIZE {
             return Pte::empty();
         }
-        self.pt.get(phys, super::consts::page_floor(va))
+        match self.pt.walk_path(phys, super::consts::page_floor(va)) {
+            Some((slot, true)) => read_pte(phys, slot),
+            Some((slot, false)) => read_pte(phys, slot).clear(PteFlags::WRITABLE),
+            None => Pte::empty(),
+        }
+    }
+
+    /// The leaf table mapping `va`, and whether this address space reaches
+    /// it read-only (as a table shared by fork): for tests and debugging.
+    pub fn leaf_table(&self, phys: &dyn PhysMem, va: u64) -> Option<u64> {
+        self.pt.leaf_table(phys, va)
+    }
+
+    pub fn leaf_table_readonly(&self, phys: &dyn PhysMem, va: u64) -> bool {
+        self.pt.leaf_table_readonly(phys, va)
     }
 
     /// Where `va` currently leads through a present PTE, without faulting.
@@ -213,6 +232,7 @@ impl AddressSpace {
     /// (also on error), dropping the reference the old entry held and
     /// flushing it. Linux: set_pte_at() after ptep_clear_flush().
     pub(super) fn replace_pte(&mut self, ctx: &mut MemCtx<'_>, va: u64, new: Pte) -> Result<(), Errno> {
+        self.unshare_range(ctx, va, va + super::consts::PAGE_SIZE);
         let slot = match self.pt.walk_alloc(ctx.frames, ctx.phys, va) {
             Ok(s) => s,
             Err(e) => {
@@ -250,6 +270,7 @@ impl AddressSpace {
     /// became empty. Linux: unmap_page_range() (zap_pte_range) followed by
     /// free_pgtables().
     pub(super) fn zap(&mut self, ctx: &mut MemCtx<'_>, start: u64, end: u64) {
+        self.unshare_for_zap(ctx, start, end);
         let zero = ctx.frames.zero_frame();
         let mut dropped = 0;
         let MemCtx { frames, phys, mmu, .. } = ctx;

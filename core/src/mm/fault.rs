@@ -106,12 +106,18 @@ impl AddressSpace {
             return Err(FaultError::AccErr);
         }
         let va = page_floor(addr);
-        let pte = self.pt.get(ctx.phys, va);
+        let Some((slot, table_writable)) = self.pt.walk_path(ctx.phys, va) else {
+            return self.do_no_page(ctx, &vma, va, access);
+        };
+        let mut pte = read_pte(ctx.phys, slot);
+        if access == Access::Write && !table_writable && pte.is_mapped() {
+            // A write into a leaf table fork left shared: take a table of
+            // our own first (ptshare); the PTE may be read-only now.
+            self.unshare_range(ctx, va, va + PAGE_SIZE);
+            pte = self.pt.get(ctx.phys, va);
+        }
         if !pte.is_mapped() {
-            return match vma.file {
-                Some(_) => self.do_fault(ctx, &vma, va, access),
-                None => self.do_anonymous_page(ctx, &vma, va, access),
-            };
+            return self.do_no_page(ctx, &vma, va, access);
         }
         debug_assert!(pte.is_present(), "PROT_NONE entry in accessible VMA at {va:#x}");
         if access == Access::Write && !pte.is_writable() {
@@ -120,6 +126,15 @@ impl AddressSpace {
         // Already allowed: a stale TLB entry faulted (the fault itself
         // dropped it). Linux: the spurious-fault path of handle_pte_fault().
         Ok(())
+    }
+
+    /// A fault on a page with no frame yet. Linux: the `pte_none()` branch
+    /// of handle_pte_fault().
+    fn do_no_page(&mut self, ctx: &mut MemCtx<'_>, vma: &Vma, va: u64, access: Access) -> Result<(), FaultError> {
+        match vma.file {
+            Some(_) => self.do_fault(ctx, vma, va, access),
+            None => self.do_anonymous_page(ctx, vma, va, access),
+        }
     }
 
     /// Perform a user-mode `access` at `addr` the way the MMU does: check
@@ -131,9 +146,9 @@ impl AddressSpace {
         }
         let va = page_floor(addr);
         for faulted in [false, true] {
-            if let Some(slot) = self.pt.walk(ctx.phys, va) {
+            if let Some((slot, table_writable)) = self.pt.walk_path(ctx.phys, va) {
                 let pte = read_pte(ctx.phys, slot);
-                if hardware_permits(pte, access) {
+                if hardware_permits(pte, access) && (table_writable || access != Access::Write) {
                     let ad = if access == Access::Write { PteFlags::ACCESSED | PteFlags::DIRTY } else { PteFlags::ACCESSED };
                     if !pte.flags().contains(ad) {
                         write_pte(ctx.phys, slot, pte.set(ad));

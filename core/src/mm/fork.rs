@@ -8,7 +8,9 @@
 //! behind them, so pages either side touches later are shared too.
 
 use super::aspace::{AddressSpace, MemCtx};
-use super::pagetable::{write_pte, Pte, PteFlags};
+use super::pagetable::{write_pte, Pte, PteFlags, PMD_SIZE};
+use super::ptshare::skipped_by_fork;
+use alloc::vec::Vec;
 use super::vma::{Vma, VmFlags};
 use crate::abi::Errno;
 
@@ -51,36 +53,59 @@ impl AddressSpace {
     }
 
     fn copy_mappings(&mut self, ctx: &mut MemCtx<'_>, child: &mut AddressSpace, wrprotected: &mut bool) -> Result<(), Errno> {
-        let vmas: alloc::vec::Vec<Vma> = self.vmas.iter().copied().collect();
-        for vma in vmas {
+        let vmas: Vec<Vma> = self.vmas.iter().copied().collect();
+        for vma in &vmas {
             if vma.flags.contains(VmFlags::DONTFORK) {
                 continue;
             }
             // Linux: dup_mmap() clears VM_LOCKED: the child locks nothing.
-            let mut copy = vma;
+            let mut copy = *vma;
             copy.flags.remove(VmFlags::LOCKED | VmFlags::LOCKONFAULT);
             child.vmas.insert_unmerged(copy);
             if let Some(f) = vma.file {
                 // Linux: get_file() on the child VMA's vm_file.
                 child.hold_object(ctx, f.ino);
             }
-            if vma.flags.contains(VmFlags::WIPEONFORK) && !vma.is_shared() {
-                continue; // the child starts with fresh zero pages
-            }
-            self.copy_page_range(ctx, child, &vma, wrprotected)?;
         }
+        // Linux: copy_page_range() for each VMA; here per 2 MiB leaf table,
+        // shared whole where every mapping in it is copied unchanged (see
+        // ptshare), entry by entry where some mapping is left out.
+        let phys = ctx.phys;
+        let mut shared_upto = 0;
+        for vma in vmas.iter().filter(|v| !skipped_by_fork(v)) {
+            let mut va = vma.start;
+            while va < vma.end {
+                let region = va & !(PMD_SIZE - 1);
+                let next = (region + PMD_SIZE).min(vma.end);
+                if region >= shared_upto && self.pt.leaf_table(phys, region).is_some() {
+                    if self.leaf_table_forkable(region) {
+                        *wrprotected |= self.pt.share_leaf_table(child.pt, ctx.frames, phys, region)?;
+                        shared_upto = region + PMD_SIZE;
+                    } else {
+                        self.copy_pte_range(ctx, child, vma, va, next, wrprotected)?;
+                    }
+                }
+                va = next;
+            }
+        }
+        // The child maps what we map, less the mappings fork leaves out.
+        let zero = ctx.frames.zero_frame();
+        let left_out: usize = vmas.iter().filter(|v| skipped_by_fork(v)).map(|v| self.mapped_pages(phys, zero, v.start, v.end)).sum();
+        child.rss = self.rss - left_out;
         Ok(())
     }
 
-    /// Share every mapped page of `vma` with `child`; `wrprotected` is set
-    /// when a parent PTE lost its write permission (the caller flushes).
-    /// Linux: copy_page_range().
-    fn copy_page_range(&mut self, ctx: &mut MemCtx<'_>, child: &mut AddressSpace, vma: &Vma, wrprotected: &mut bool) -> Result<(), Errno> {
-        let zero = ctx.frames.zero_frame();
+    /// Share every mapped page of `[start, end)` (part of `vma`) with
+    /// `child` through a leaf table of the child's own; `wrprotected` is
+    /// set when a parent PTE lost its write permission (the caller
+    /// flushes). Our table may itself be shared: clearing write bits in
+    /// it is allowed (see ptshare), and the child's table takes its own
+    /// reference on each frame. Linux: copy_pte_range().
+    fn copy_pte_range(&mut self, ctx: &mut MemCtx<'_>, child: &mut AddressSpace, vma: &Vma, start: u64, end: u64, wrprotected: &mut bool) -> Result<(), Errno> {
         let private = !vma.is_shared();
         let MemCtx { frames, phys, .. } = ctx;
         let phys = *phys;
-        self.pt.for_each_leaf(phys, vma.start, vma.end, &mut |va, slot, pte: Pte| {
+        self.pt.for_each_leaf(phys, start, end, &mut |va, slot, pte: Pte| {
             // Allocate the child's table before touching anything, so that
             // a failure leaves both sides consistent.
             let child_slot = child.pt.walk_alloc(frames, phys, va)?;
@@ -95,11 +120,18 @@ impl AddressSpace {
             }
             // Linux: pte_mkold() for the child.
             write_pte(phys, child_slot, shared_pte.clear(PteFlags::ACCESSED));
-            if pte.addr() != zero {
-                child.rss += 1;
-            }
             Ok(())
         })
+    }
+
+    /// Mapped pages in `[start, end)` other than the zero frame.
+    fn mapped_pages(&self, phys: &dyn crate::machine::PhysMem, zero: u64, start: u64, end: u64) -> usize {
+        let mut n = 0;
+        let _ = self.pt.for_each_leaf::<()>(phys, start, end, &mut |_, _, pte| {
+            n += usize::from(pte.addr() != zero);
+            Ok(())
+        });
+        n
     }
 }
 
@@ -129,10 +161,14 @@ mod tests {
         env.mmu.clear_log();
         let full = *env.mmu.full_flushes.lock().unwrap();
         let mut child = parent.fork(&mut env.live()).unwrap();
-        assert_eq!(env.used(), used + 4, "child root + 3 tables, no data copied");
-        assert_eq!(*env.mmu.full_flushes.lock().unwrap(), full + 1, "the live parent PTE lost write access: one flush");
-        assert_eq!(env.frames.refcount(f0), 2);
-        assert_eq!(env.frames.refcount(zero), zrefs + 1);
+        assert_eq!(env.used(), used + 4, "child root, PDPT and PD, and one frame reserved to unshare the leaf table: no data copied");
+        assert_eq!(*env.mmu.full_flushes.lock().unwrap(), full + 1, "the live parent's PMD lost write access: one flush");
+        let table = parent.leaf_table(&env.mem, BASE).unwrap();
+        assert_eq!(child.leaf_table(&env.mem, BASE), Some(table), "one leaf table for both");
+        assert!(parent.leaf_table_readonly(&env.mem, BASE) && child.leaf_table_readonly(&env.mem, BASE));
+        assert_eq!(env.frames.refcount(table), 2);
+        assert_eq!(env.frames.refcount(f0), 1, "frames count tables, not address spaces");
+        assert_eq!(env.frames.refcount(zero), zrefs);
         for a in [&parent, &child] {
             let p = a.pte(&env.mem, BASE);
             assert_eq!(p.addr(), f0);
@@ -143,17 +179,25 @@ mod tests {
         assert_eq!(child.resident_pages(), 1);
         assert_eq!(child.vmas().collect::<Vec<_>>(), parent.vmas().collect::<Vec<_>>());
 
-        // Child writes: copy. Parent keeps the original.
+        // Child writes: it gets its own leaf table (every frame in it now
+        // has two references), then its own copy of the page. Parent keeps
+        // the original.
         child.user_write(&mut env.ctx(), BASE, &[2]).unwrap();
+        assert_ne!(child.leaf_table(&env.mem, BASE), Some(table));
+        assert_eq!(env.frames.refcount(table), 1);
+        assert_eq!(env.frames.refcount(zero), zrefs + 1);
         let c0 = child.pte(&env.mem, BASE).addr();
         assert_ne!(c0, f0);
         assert_eq!(env.frames.refcount(f0), 1);
         assert_eq!(byte(&mut parent, &mut env, BASE), 1);
         assert_eq!(byte(&mut child, &mut env, BASE), 2);
 
-        // Parent writes: refcount is 1 now, so the frame is reused in place.
+        // Parent writes: its table is its own again (the PMD just becomes
+        // writable) and the frame's refcount is 1, so it is reused in place.
         let before = env.used();
         parent.user_write(&mut env.ctx(), BASE, &[3]).unwrap();
+        assert_eq!(parent.leaf_table(&env.mem, BASE), Some(table));
+        assert!(!parent.leaf_table_readonly(&env.mem, BASE));
         assert_eq!(parent.pte(&env.mem, BASE).addr(), f0, "reuse, no copy");
         assert_eq!(env.used(), before);
         assert_eq!(byte(&mut child, &mut env, BASE), 2);
@@ -181,11 +225,15 @@ mod tests {
         let f = a.pte(&env.mem, BASE).addr();
         let mut b = a.fork(&mut env.ctx()).unwrap();
         let mut c = b.fork(&mut env.ctx()).unwrap();
-        assert_eq!(env.frames.refcount(f), 3);
-        b.user_write(&mut env.ctx(), BASE, &[2]).unwrap();
-        assert_eq!(env.frames.refcount(f), 2);
-        a.user_write(&mut env.ctx(), BASE, &[3]).unwrap();
+        let table = a.leaf_table(&env.mem, BASE).unwrap();
+        assert_eq!(env.frames.refcount(table), 3);
         assert_eq!(env.frames.refcount(f), 1);
+        // b unshares (f gains the reference of b's table) and copies.
+        b.user_write(&mut env.ctx(), BASE, &[2]).unwrap();
+        assert_eq!([env.frames.refcount(table), env.frames.refcount(f)], [2, 1]);
+        // a unshares too, then copies: c's (the old) table still maps f.
+        a.user_write(&mut env.ctx(), BASE, &[3]).unwrap();
+        assert_eq!([env.frames.refcount(table), env.frames.refcount(f)], [1, 1]);
         assert_ne!(a.pte(&env.mem, BASE).addr(), f, "a copied: c still mapped it");
         let before = env.used();
         c.user_write(&mut env.ctx(), BASE, &[4]).unwrap();
@@ -212,7 +260,14 @@ mod tests {
 
         let mut b = a.fork(&mut env.live()).unwrap();
         assert_eq!(b.pte(&env.mem, 0x40_0000).addr(), text);
-        assert_eq!(env.frames.refcount(text), 2);
+        assert_eq!(env.frames.refcount(text), 1, "one shared leaf table maps it");
+        assert!(!b.pte(&env.mem, sh).is_writable(), "the shared leaf table is read-only until unshared");
+        // Unsharing keeps shared memory writable on both sides.
+        a.user_write(&mut env.ctx(), sh, &[1]).unwrap();
+        assert_ne!(a.leaf_table(&env.mem, sh), b.leaf_table(&env.mem, sh), "a has a table of its own");
+        assert_eq!(env.frames.refcount(text), 1, "text is 2 MiB away from there: its table is still shared");
+        assert!(a.pte(&env.mem, sh).is_writable());
+        b.user_write(&mut env.ctx(), sh, &[1]).unwrap();
         assert!(a.pte(&env.mem, sh).is_writable() && b.pte(&env.mem, sh).is_writable(), "shared stays writable");
         // Writes through shared memory are seen on both sides, also on the
         // page that was untouched at fork time.

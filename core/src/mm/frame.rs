@@ -8,8 +8,13 @@
 //!
 //! The ownership rule the rest of `mm` follows: every present (or PROT_NONE)
 //! user PTE owns one reference on its frame, and every page-table page is
-//! owned by the single entry pointing to it. So a frame's refcount is the
+//! owned by the entries pointing to it. So a frame's refcount is the
 //! number of PTEs mapping it, and a refcount of 1 means "mapped only here".
+//! A leaf table that fork shared between address spaces (see
+//! [`super::ptshare`]) is one set of PTEs, so its frames carry one
+//! reference for all the sharers; the table itself carries one per sharer,
+//! and for every sharer beyond the first one frame is *reserved*, so that
+//! giving that sharer its own copy later can never fail.
 
 use alloc::vec::Vec;
 use bitflags::bitflags;
@@ -60,6 +65,9 @@ pub struct FrameAllocator {
     free: Vec<u32>,
     total: usize,
     zero_frame: u64,
+    /// Free frames promised to [`alloc_reserved`](Self::alloc_reserved):
+    /// ordinary allocations leave this many on the free list.
+    reserved: usize,
     /// Fault injection: `Some(n)` lets `n` more allocations succeed, then
     /// makes every later one fail, as if memory ran out at that point.
     fail_after: Option<usize>,
@@ -95,7 +103,7 @@ impl FrameAllocator {
                 free_list.push((r.first_pfn + i) as u32);
             }
         }
-        let mut fa = FrameAllocator { ranges, free: free_list, total, zero_frame: 0, fail_after: None };
+        let mut fa = FrameAllocator { ranges, free: free_list, total, zero_frame: 0, reserved: 0, fail_after: None };
         let zero = fa.alloc_zeroed(phys).expect("no RAM for the zero frame");
         fa.meta_mut(zero).flags |= FrameFlags::PINNED;
         fa.zero_frame = zero;
@@ -105,12 +113,48 @@ impl FrameAllocator {
     /// Take a free frame, refcount 1, contents unspecified.
     /// Linux: alloc_page(GFP_KERNEL).
     pub fn alloc(&mut self) -> Option<u64> {
+        if !self.may_allocate() {
+            return None;
+        }
+        self.take()
+    }
+
+    /// Whether one more frame may leave the free list (counting the fault
+    /// injection budget down).
+    fn may_allocate(&mut self) -> bool {
         if let Some(n) = self.fail_after {
             if n == 0 {
-                return None;
+                return false;
             }
             self.fail_after = Some(n - 1);
         }
+        self.free.len() > self.reserved
+    }
+
+    /// Promise one free frame to a later [`alloc_reserved`](Self::alloc_reserved);
+    /// false when there is none to promise. Counts as an allocation for
+    /// fault injection. Linux has no equivalent: its page-table copies are
+    /// made eagerly at fork, when failing is still allowed.
+    pub fn reserve(&mut self) -> bool {
+        let ok = self.may_allocate();
+        if ok {
+            self.reserved += 1;
+        }
+        ok
+    }
+
+    /// Give back a promise that will not be used.
+    pub fn unreserve(&mut self) {
+        self.reserved = self.reserved.checked_sub(1).expect("unreserve without a reservation");
+    }
+
+    /// Take a frame promised by [`reserve`](Self::reserve): cannot fail.
+    pub fn alloc_reserved(&mut self) -> u64 {
+        self.unreserve();
+        self.take().expect("reserved frame missing from the free list")
+    }
+
+    fn take(&mut self) -> Option<u64> {
         let pfn = self.free.pop()?;
         let pa = u64::from(pfn) << PAGE_SHIFT;
         let m = self.meta_mut(pa);
@@ -182,8 +226,9 @@ impl FrameAllocator {
         self.zero_frame
     }
 
+    /// Reserved frames count as used: they are spoken for.
     pub fn stats(&self) -> FrameStats {
-        let free = self.free.len();
+        let free = self.free.len() - self.reserved;
         FrameStats { total: self.total, free, used: self.total - free }
     }
 

@@ -421,6 +421,7 @@ impl AddressSpace {
     fn change_protection(&mut self, ctx: &mut MemCtx<'_>, lo: u64, hi: u64, prot: Prot) {
         self.vmas.update(lo, hi, |v| v.prot = prot);
         let vma = *self.vmas.find(lo).expect("VMA vanished");
+        self.unshare_range(ctx, lo, hi);
         let ctx = &*ctx;
         let _ = self.pt.for_each_leaf::<()>(ctx.phys, lo, hi, &mut |va, slot, old| {
             let mut flags = leaf_flags(&vma, may_write_in_place(ctx, &vma, va, old.addr()));

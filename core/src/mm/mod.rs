@@ -7,7 +7,7 @@
 //!   [`mmap`](mod@mmap) (mmap/munmap/mprotect/brk), [`fault`] (demand zero,
 //!   copy-on-write, file pages), [`madvise`](mod@madvise), [`mlock`](mod@mlock)
 //!   (mlock, mlockall, resource limits), [`fork`](mod@fork)
-//!   (dup_mmap) and [`uaccess`] (copy_{from,to}_user).
+//!   (dup_mmap), [`ptshare`] (leaf page tables shared across fork) and [`uaccess`] (copy_{from,to}_user).
 //!
 //! Every operation takes a [`MemCtx`]: the frame allocator, physical memory,
 //! the page cache ([`crate::fs::pagecache`]) that file and shared mappings
@@ -23,6 +23,7 @@ pub mod madvise;
 pub mod mlock;
 pub mod mmap;
 pub mod pagetable;
+pub mod ptshare;
 pub mod uaccess;
 pub mod vma;
 

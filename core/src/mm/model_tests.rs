@@ -666,6 +666,29 @@ impl World {
             *refs.entry(f).or_default() += 1;
         }
         let pc = &self.env.pagecache;
+        // A leaf table fork left shared is one set of PTEs: its frames have
+        // one reference for it, the table one per address space using it,
+        // reached read-only from each (ptshare).
+        let mut seen_ptes: std::collections::HashSet<(u64, u64)> = Default::default();
+        let mut table_users: HashMap<u64, (u32, bool)> = HashMap::new();
+        for proc in &self.procs {
+            let tables: std::collections::HashSet<u64> = proc.pages.keys().filter_map(|&va| proc.a.leaf_table(&self.env.mem, va)).collect();
+            for t in tables {
+                let e = table_users.entry(t).or_default();
+                e.0 += 1;
+                let va = *proc.pages.keys().find(|&&va| proc.a.leaf_table(&self.env.mem, va) == Some(t)).unwrap();
+                e.1 |= !proc.a.leaf_table_readonly(&self.env.mem, va);
+            }
+        }
+        let mut reserved = 0;
+        for (&t, &(users, writable)) in &table_users {
+            if users > 1 {
+                assert!(!writable, "shared leaf table {t:#x} reached through a writable PMD");
+                assert_eq!(self.env.frames.refcount(t), users, "users of leaf table {t:#x}");
+                reserved += users as usize - 1;
+            }
+        }
+        let _ = reserved; // checked through the frame baseline at the end of the run
         for proc in &self.procs {
             let mut rss = 0;
             for (&va, p) in &proc.pages {
@@ -673,7 +696,10 @@ impl World {
                 if !pte.is_mapped() {
                     continue;
                 }
-                *refs.entry(pte.addr()).or_default() += 1;
+                let table = proc.a.leaf_table(&self.env.mem, va).expect("mapped without a table");
+                if seen_ptes.insert((table, va)) {
+                    *refs.entry(pte.addr()).or_default() += 1;
+                }
                 rss += usize::from(pte.addr() != zero);
                 assert!(!pte.is_writable() || pte.addr() != zero, "zero frame mapped writable");
                 match p.backing {

@@ -133,7 +133,9 @@ impl fmt::Debug for Pte {
 pub const USER_PML4_ENTRIES: usize = 256;
 /// The end of the user half: 2^47.
 pub const USER_HALF_END: u64 = 1 << 47;
-const ENTRIES: u64 = 512;
+pub(super) const ENTRIES: u64 = 512;
+/// The address space one leaf table maps. Linux: PMD_SIZE.
+pub const PMD_SIZE: u64 = 1 << 21;
 
 /// The VA bits that select an entry at `level` (4 = PML4 .. 1 = PT).
 const fn level_shift(level: u32) -> u32 {
@@ -170,36 +172,53 @@ impl PageTable {
     /// Physical address of the leaf PTE slot for `va`, if every table on
     /// the way exists. Linux: the pgd/p4d/pud/pmd/pte_offset_map() walk.
     pub fn walk(self, phys: &dyn PhysMem, va: u64) -> Option<u64> {
+        self.walk_path(phys, va).map(|(slot, _)| slot)
+    }
+
+    /// [`walk`](Self::walk), also saying whether the entries on the way
+    /// allow writes, as the MMU combines them: a leaf table shared after
+    /// fork is reached through a read-only PMD (see [`super::ptshare`]).
+    pub fn walk_path(self, phys: &dyn PhysMem, va: u64) -> Option<(u64, bool)> {
+        let pmd = Pte(phys.read_u64(self.pmd_slot(phys, va)?));
+        if !pmd.is_present() {
+            return None;
+        }
+        debug_assert!(!pmd.flags().contains(PteFlags::HUGE), "huge page in user half at {va:#x}");
+        Some((slot(pmd.addr(), va, 1), pmd.is_writable()))
+    }
+
+    /// The PMD slot for `va`, the entry that points at its leaf table, if
+    /// the tables above it exist. Linux: pmd_offset().
+    pub fn pmd_slot(self, phys: &dyn PhysMem, va: u64) -> Option<u64> {
         debug_assert!(va < USER_HALF_END);
         let mut table = self.root;
-        for level in (2..=4).rev() {
+        for level in [4, 3] {
             let e = Pte(phys.read_u64(slot(table, va, level)));
             if !e.is_present() {
                 return None;
             }
-            debug_assert!(!e.flags().contains(PteFlags::HUGE), "huge page in user half at {va:#x}");
             table = e.addr();
         }
-        Some(slot(table, va, 1))
+        Some(slot(table, va, 2))
+    }
+
+    /// Like [`pmd_slot`](Self::pmd_slot), allocating the missing tables
+    /// above it. Linux: pmd_alloc().
+    pub(super) fn pmd_slot_alloc(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, va: u64) -> Result<u64, Errno> {
+        debug_assert!(va < USER_HALF_END);
+        let mut table = self.root;
+        for level in [4, 3] {
+            table = lower_table_alloc(frames, phys, slot(table, va, level))?;
+        }
+        Ok(slot(table, va, 2))
     }
 
     /// Like [`walk`](Self::walk), allocating missing tables.
     /// Linux: pte_alloc_map() and its __p*d_alloc() helpers.
     pub fn walk_alloc(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, va: u64) -> Result<u64, Errno> {
-        debug_assert!(va < USER_HALF_END);
-        let mut table = self.root;
-        for level in (2..=4).rev() {
-            let s = slot(table, va, level);
-            let e = Pte(phys.read_u64(s));
-            table = if e.is_present() {
-                e.addr()
-            } else {
-                let t = alloc_table(frames, phys)?;
-                phys.write_u64(s, Pte::new(t, PteFlags::TABLE).bits());
-                t
-            };
-        }
-        Ok(slot(table, va, 1))
+        let pmd = self.pmd_slot_alloc(frames, phys, va)?;
+        debug_assert!(Pte(phys.read_u64(pmd)).is_writable() || !Pte(phys.read_u64(pmd)).is_present(), "leaf table at {va:#x} is still shared");
+        Ok(slot(lower_table_alloc(frames, phys, pmd)?, va, 1))
     }
 
     /// The leaf PTE for `va`, empty if there is none.
@@ -292,18 +311,36 @@ pub fn write_pte(phys: &dyn PhysMem, slot: u64, pte: Pte) {
     phys.write_u64(slot, pte.bits());
 }
 
-fn slot(table: u64, va: u64, level: u32) -> u64 {
+pub(super) fn slot(table: u64, va: u64, level: u32) -> u64 {
     table + index(va, level) * 8
 }
 
-fn alloc_table(frames: &mut FrameAllocator, phys: &dyn PhysMem) -> Result<u64, Errno> {
+/// The table the entry at `slot` points to, allocating it if missing.
+fn lower_table_alloc(frames: &mut FrameAllocator, phys: &dyn PhysMem, slot: u64) -> Result<u64, Errno> {
+    let e = Pte(phys.read_u64(slot));
+    if e.is_present() {
+        return Ok(e.addr());
+    }
+    let t = alloc_table(frames, phys)?;
+    phys.write_u64(slot, Pte::new(t, PteFlags::TABLE).bits());
+    Ok(t)
+}
+
+pub(super) fn alloc_table(frames: &mut FrameAllocator, phys: &dyn PhysMem) -> Result<u64, Errno> {
     let t = frames.alloc_zeroed(phys).ok_or(ENOMEM)?;
     frames.set_flags(t, FrameFlags::PAGE_TABLE);
     Ok(t)
 }
 
-fn free_table(frames: &mut FrameAllocator, table: u64) {
+/// Drop one reference to a table: free it, or for a leaf table shared
+/// after fork drop this sharer's reference and the frame reserved for it.
+pub(super) fn free_table(frames: &mut FrameAllocator, table: u64) {
     debug_assert!(frames.flags(table).contains(FrameFlags::PAGE_TABLE));
+    if frames.refcount(table) > 1 {
+        frames.put(table);
+        frames.unreserve();
+        return;
+    }
     let freed = frames.put(table);
     debug_assert!(freed, "page table {table:#x} had extra references");
 }
@@ -377,7 +414,11 @@ fn destroy(
                 on_leaf(frames, e);
             }
         } else if e.is_present() {
-            destroy(frames, phys, e.addr(), level - 1, on_leaf);
+            // Another address space still uses a shared leaf table, and
+            // with it the references on its frames: only ours goes.
+            if !(level == 2 && frames.refcount(e.addr()) > 1) {
+                destroy(frames, phys, e.addr(), level - 1, on_leaf);
+            }
             free_table(frames, e.addr());
         }
     }

@@ -132,6 +132,9 @@ impl AddressSpace {
     /// Linux: the FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE path of a forced
     /// get_user_pages().
     fn own_page(&mut self, ctx: &mut MemCtx<'_>, vma: &Vma, va: u64) -> Result<u64, Errno> {
+        // The refcount test below means "mapped only here" only in a leaf
+        // table of our own.
+        self.unshare_range(ctx, va, va + PAGE_SIZE);
         let old = self.pt.get(ctx.phys, va);
         if let Some(f) = vma.file {
             return self.own_file_page(ctx, vma, va, old, f.ino);

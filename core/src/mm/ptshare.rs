@@ -1,0 +1,214 @@
+//! Leaf page tables shared across fork: Tine's faster fork.
+//!
+//! Linux's fork visits every PTE of the parent (copy_page_range()): it
+//! takes a reference on each frame and write-protects each private page.
+//! With transparent huge pages it copies one PMD entry per 2 MiB instead,
+//! which is why Debian's Linux forks a 1 GiB parent quickly. Tine goes one
+//! level up without huge pages: a 2 MiB region whose leaf table the child
+//! would copy unchanged gets the *same* leaf table, reached from both
+//! address spaces through a PMD entry whose write bit is clear. The MMU
+//! then refuses every write in those 2 MiB on both sides, so neither can
+//! change a page behind the other's back. The first change to a PTE there
+//! (a write fault, a new page, munmap, mprotect) first gives the address
+//! space a table of its own: *unsharing* does the per-PTE work Linux does
+//! at fork, later, and only for the tables that need it. Fork becomes
+//! O(leaf tables) instead of O(pages); a child that execs or exits soon
+//! copies nothing at all. The idea is Zhao, Gong and Fonseca's
+//! "On-demand-fork" (EuroSys 2021).
+//!
+//! The rules, on top of [`super::frame`]'s and [`super::aspace`]'s:
+//! - a leaf table with more than one reference is reached only through
+//!   read-only PMD entries;
+//! - its frames carry one reference for the table, whatever the number
+//!   of sharers: a frame's refcount counts tables, not address spaces, so
+//!   "refcount 1" means "mapped only here" only in a table of one's own;
+//! - for each sharer beyond the first one frame is reserved
+//!   ([`FrameAllocator::reserve`]), so unsharing never fails: munmap and
+//!   truncation cannot return ENOMEM on Linux, and here they need not;
+//! - a read-only PMD entry whose table has a single reference is a table
+//!   the other sharers have left: unsharing just makes the entry writable.
+
+use super::aspace::{AddressSpace, MemCtx};
+use super::frame::{FrameAllocator, FrameFlags};
+use super::pagetable::{read_pte, write_pte, PageTable, Pte, PteFlags, ENTRIES, PMD_SIZE};
+use super::vma::{Vma, VmFlags};
+use crate::abi::{Errno, ENOMEM};
+use crate::machine::PhysMem;
+use alloc::vec::Vec;
+
+/// What [`PageTable::unshare_leaf_table`] had to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unshared {
+    /// The table was already this address space's alone (or missing).
+    Already,
+    /// The other sharers had gone: the PMD entry became writable.
+    Reclaimed,
+    /// The table was copied; the old one stays with the other sharers.
+    /// The caller flushes the TLB, which may hold the old table's entries.
+    Copied,
+}
+
+impl PageTable {
+    /// The leaf table mapping `va`, if there is one.
+    pub fn leaf_table(self, phys: &dyn PhysMem, va: u64) -> Option<u64> {
+        let pmd = read_pte(phys, self.pmd_slot(phys, va)?);
+        pmd.is_present().then(|| pmd.addr())
+    }
+
+    /// Whether `va`'s leaf table is reached through a read-only PMD entry,
+    /// as a table shared by fork is.
+    pub fn leaf_table_readonly(self, phys: &dyn PhysMem, va: u64) -> bool {
+        self.pmd_slot(phys, va).map(|s| read_pte(phys, s)).is_some_and(|pmd| pmd.is_present() && !pmd.is_writable())
+    }
+
+    /// The leaf table mapping `va` if other address spaces use it too.
+    pub fn shared_leaf_table(self, frames: &FrameAllocator, phys: &dyn PhysMem, va: u64) -> Option<u64> {
+        self.leaf_table(phys, va).filter(|&t| frames.refcount(t) > 1)
+    }
+
+    /// Give `child` this tree's leaf table for the 2 MiB around `va`,
+    /// read-only on both sides. Returns whether our PMD entry lost its
+    /// write bit (then the caller flushes our TLB). Fails, changing
+    /// nothing, when the child's upper tables or the reserved frame cannot
+    /// be had. Linux: what copy_pmd_range() does for a huge PMD
+    /// (copy_huge_pmd()), done here for a table of 4 KiB pages.
+    pub fn share_leaf_table(self, child: PageTable, frames: &mut FrameAllocator, phys: &dyn PhysMem, va: u64) -> Result<bool, Errno> {
+        let ours = self.pmd_slot(phys, va).expect("sharing a missing table");
+        let pmd = read_pte(phys, ours);
+        debug_assert!(pmd.is_present());
+        let theirs = child.pmd_slot_alloc(frames, phys, va)?;
+        if !frames.reserve() {
+            return Err(ENOMEM);
+        }
+        frames.get(pmd.addr());
+        let shared = pmd.clear(PteFlags::WRITABLE);
+        write_pte(phys, theirs, shared.clear(PteFlags::ACCESSED));
+        if pmd.is_writable() {
+            write_pte(phys, ours, shared);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Make the leaf table for `va` this tree's alone before a PTE in it
+    /// changes. A shared table is copied: every frame it maps gets a
+    /// reference for the copy, and `cow(va)` says which writable pages
+    /// must from now on be copied on write, so those lose their write bit
+    /// in both tables (the other sharers reach the old table read-only,
+    /// so they need no flush). Linux: copy_pte_range() and
+    /// copy_present_pte(), deferred from fork to here.
+    pub fn unshare_leaf_table(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, va: u64, cow: &mut impl FnMut(u64) -> bool) -> Unshared {
+        let Some(pmd_slot) = self.pmd_slot(phys, va) else { return Unshared::Already };
+        let pmd = read_pte(phys, pmd_slot);
+        if !pmd.is_present() || pmd.is_writable() {
+            return Unshared::Already;
+        }
+        let old = pmd.addr();
+        if frames.refcount(old) == 1 {
+            write_pte(phys, pmd_slot, pmd.set(PteFlags::WRITABLE));
+            return Unshared::Reclaimed;
+        }
+        let new = frames.alloc_reserved();
+        frames.set_flags(new, FrameFlags::PAGE_TABLE);
+        let base = va & !(PMD_SIZE - 1);
+        for i in 0..ENTRIES {
+            let mut pte = read_pte(phys, old + i * 8);
+            if !pte.is_none() {
+                frames.get(pte.addr());
+                if pte.is_writable() && cow(base + (i << 12)) {
+                    pte = pte.clear(PteFlags::WRITABLE);
+                    write_pte(phys, old + i * 8, pte);
+                }
+            }
+            write_pte(phys, new + i * 8, pte);
+        }
+        write_pte(phys, pmd_slot, Pte::new(new, PteFlags::TABLE));
+        // Our reference on the old table goes; the reservation that came
+        // with it paid for the copy.
+        frames.put(old);
+        Unshared::Copied
+    }
+
+    /// Leave a shared leaf table to its other sharers: clear our PMD
+    /// entry, drop our reference, and hand back the reserved frame.
+    /// Returns the pages other than the zero frame we stop mapping.
+    pub fn drop_shared_leaf_table(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, va: u64) -> usize {
+        let pmd_slot = self.pmd_slot(phys, va).expect("dropping a missing table");
+        let table = read_pte(phys, pmd_slot).addr();
+        debug_assert!(frames.refcount(table) > 1);
+        let zero = frames.zero_frame();
+        let pages = (0..ENTRIES).map(|i| read_pte(phys, table + i * 8)).filter(|p| !p.is_none() && p.addr() != zero).count();
+        write_pte(phys, pmd_slot, Pte::empty());
+        super::pagetable::free_table(frames, table);
+        pages
+    }
+}
+
+impl AddressSpace {
+    /// Make every leaf table covering `[start, end)` this address space's
+    /// own, so that its PTEs may change. Flushes when a table was copied.
+    pub(super) fn unshare_range(&mut self, ctx: &mut MemCtx<'_>, start: u64, end: u64) {
+        let mut copied = false;
+        let mut va = start & !(PMD_SIZE - 1);
+        while va < end {
+            // A writable PMD entry (the usual case) says there is nothing
+            // to do; the VMA scan is only for tables that may be shared.
+            if self.pt.leaf_table_readonly(ctx.phys, va) {
+                let private = private_ranges(self.vmas.overlapping(va, va + PMD_SIZE));
+                let mut cow = |a: u64| private.iter().any(|&(lo, hi)| lo <= a && a < hi);
+                copied |= self.pt.unshare_leaf_table(ctx.frames, ctx.phys, va, &mut cow) == Unshared::Copied;
+            }
+            va += PMD_SIZE;
+        }
+        if copied {
+            if let Some(mmu) = ctx.mmu {
+                mmu.flush_all();
+            }
+        }
+    }
+
+    /// Get `[start, end)` ready to be unmapped: shared leaf tables that lie
+    /// wholly inside it are left to their other sharers (Linux frees a
+    /// whole PMD's worth in free_pgtables() the same way), and the ones it
+    /// cuts through are unshared.
+    pub(super) fn unshare_for_zap(&mut self, ctx: &mut MemCtx<'_>, start: u64, end: u64) {
+        let mut dropped = false;
+        let mut va = start;
+        while va < end {
+            let region = va & !(PMD_SIZE - 1);
+            let next = (region + PMD_SIZE).min(end);
+            if va == region && next == region + PMD_SIZE && self.pt.shared_leaf_table(ctx.frames, ctx.phys, region).is_some() {
+                self.rss -= self.pt.drop_shared_leaf_table(ctx.frames, ctx.phys, region);
+                dropped = true;
+            } else {
+                self.unshare_range(ctx, va, next);
+            }
+            va = next;
+        }
+        if dropped {
+            if let Some(mmu) = ctx.mmu {
+                mmu.flush_all();
+            }
+        }
+    }
+
+    /// Whether fork may hand the child the parent's leaf table for the
+    /// 2 MiB at `va` as it is: only when every mapping there is copied to
+    /// the child unchanged.
+    pub(super) fn leaf_table_forkable(&self, va: u64) -> bool {
+        self.vmas.overlapping(va, va + PMD_SIZE).all(|v| !skipped_by_fork(v))
+    }
+}
+
+/// Whether fork leaves `vma`'s pages out of the child: MADV_DONTFORK
+/// mappings are not in the child at all, and private MADV_WIPEONFORK ones
+/// start empty there.
+pub(super) fn skipped_by_fork(vma: &Vma) -> bool {
+    vma.flags.contains(VmFlags::DONTFORK) || (vma.flags.contains(VmFlags::WIPEONFORK) && !vma.is_shared())
+}
+
+/// The address ranges of the private mappings among `vmas`: the pages a
+/// shared table hands out copy-on-write once it is unshared.
+fn private_ranges<'a>(vmas: impl Iterator<Item = &'a Vma>) -> Vec<(u64, u64)> {
+    vmas.filter(|v| !v.is_shared()).map(|v| (v.start, v.end)).collect()
+}
