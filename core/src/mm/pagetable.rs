@@ -7,7 +7,9 @@
 //! the same code drives the real MMU and the host tests. User memory is
 //! always mapped with 4 KiB leaves; the upper half of every root (PML4
 //! entries 256..512) is the kernel's, copied from the kernel root and never
-//! modified or freed here.
+//! modified or freed here. A leaf table may be shared by several trees
+//! after fork, reached read-only from each ([`super::ptshare`]); freeing
+//! such a table ([`free_table`]) only drops one tree's reference.
 
 use bitflags::bitflags;
 use core::fmt;

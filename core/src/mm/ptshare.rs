@@ -212,3 +212,165 @@ pub(super) fn skipped_by_fork(vma: &Vma) -> bool {
 fn private_ranges<'a>(vmas: impl Iterator<Item = &'a Vma>) -> Vec<(u64, u64)> {
     vmas.filter(|v| !v.is_shared()).map(|v| (v.start, v.end)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mm::consts::*;
+    use crate::mm::fault::FaultError;
+    use crate::mm::sim::{byte, Env, ANON, BASE, P, RW};
+    use std::vec::Vec;
+
+    /// Two leaf tables' worth of private memory, a few pages written in
+    /// each, and a child forked from it.
+    fn forked(env: &mut Env) -> (AddressSpace, AddressSpace) {
+        let mut parent = env.aspace();
+        parent.mmap(&mut env.ctx(), BASE, 2 * PMD_SIZE, RW, ANON | MAP_FIXED).unwrap();
+        for i in 0..4 {
+            parent.user_write(&mut env.ctx(), BASE + i * PMD_SIZE / 2, &[i as u8 + 1]).unwrap();
+        }
+        let child = parent.fork(&mut env.live()).unwrap();
+        (parent, child)
+    }
+
+    fn tables(a: &AddressSpace, env: &Env) -> [Option<u64>; 2] {
+        [a.leaf_table(&env.mem, BASE), a.leaf_table(&env.mem, BASE + PMD_SIZE)]
+    }
+
+    #[test]
+    fn fork_shares_each_leaf_table_once() {
+        let mut env = Env::new(512);
+        let (parent, child) = forked(&mut env);
+        assert_eq!(tables(&parent, &env), tables(&child, &env));
+        for t in tables(&parent, &env) {
+            assert_eq!(env.frames.refcount(t.unwrap()), 2);
+        }
+        assert_eq!(child.resident_pages(), 4);
+        assert_eq!(child.resident_pages(), parent.resident_pages());
+        parent.release(&mut env.ctx());
+        // The child is the tables' only user now: its exit frees them.
+        child.release(&mut env.ctx());
+        env.check_baseline();
+    }
+
+    #[test]
+    fn munmap_of_a_whole_shared_table_copies_nothing() {
+        let mut env = Env::new(512);
+        let (mut parent, mut child) = forked(&mut env);
+        let [t0, t1] = tables(&parent, &env);
+        let used = env.used();
+        child.munmap(&mut env.ctx(), BASE, PMD_SIZE).unwrap();
+        assert_eq!(child.leaf_table(&env.mem, BASE), None);
+        assert_eq!(env.frames.refcount(t0.unwrap()), 1, "the parent's alone again");
+        assert_eq!(env.used(), used - 1, "only the reserved frame came back");
+        assert_eq!(child.resident_pages(), 2);
+        assert_eq!(tables(&child, &env)[1], t1, "the other table is still shared");
+        assert_eq!(byte(&mut parent, &mut env, BASE + PMD_SIZE / 2), 2);
+        // The parent's first write there takes the table back: no copy.
+        parent.user_write(&mut env.ctx(), BASE, &[9]).unwrap();
+        assert_eq!(parent.leaf_table(&env.mem, BASE), t0);
+        assert_eq!(env.used(), used - 1);
+        parent.release(&mut env.ctx());
+        child.release(&mut env.ctx());
+        env.check_baseline();
+    }
+
+    #[test]
+    fn a_partial_change_unshares_only_the_table_it_touches() {
+        let mut env = Env::new(512);
+        let (mut parent, mut child) = forked(&mut env);
+        let [t0, t1] = tables(&parent, &env);
+        let f = parent.pte(&env.mem, BASE + PMD_SIZE / 2).addr();
+        let used = env.used();
+        // munmap of one page: the child gets a copy of the first table.
+        child.munmap(&mut env.ctx(), BASE, P).unwrap();
+        let [c0, c1] = tables(&child, &env);
+        assert!(c0.is_some() && c0 != t0);
+        assert_eq!(c1, t1);
+        assert_eq!(env.used(), used, "the copy used the reserved frame; the unmapped page is still the parent's");
+        assert_eq!(env.frames.refcount(f), 2, "mapped by the parent's and the child's table");
+        assert!(!parent.pte(&env.mem, BASE + PMD_SIZE / 2).is_writable(), "copy-on-write now");
+        // mprotect in the second table: that one is unshared too.
+        child.mprotect(&mut env.ctx(), BASE + PMD_SIZE, P, PROT_READ).unwrap();
+        assert_ne!(child.leaf_table(&env.mem, BASE + PMD_SIZE), t1);
+        assert_eq!(child.user_write(&mut env.ctx(), BASE + PMD_SIZE, &[0]), Err(FaultError::AccErr));
+        parent.user_write(&mut env.ctx(), BASE + PMD_SIZE, &[7]).unwrap();
+        assert_eq!(byte(&mut child, &mut env, BASE + PMD_SIZE), 3);
+        assert_eq!(byte(&mut parent, &mut env, BASE + PMD_SIZE), 7);
+        assert_eq!(byte(&mut parent, &mut env, BASE), 1, "the parent keeps what the child unmapped");
+        parent.release(&mut env.ctx());
+        child.release(&mut env.ctx());
+        env.check_baseline();
+    }
+
+    #[test]
+    fn a_mapping_fork_leaves_out_makes_its_table_copied() {
+        let mut env = Env::new(512);
+        let mut parent = env.aspace();
+        parent.mmap(&mut env.ctx(), BASE, 4 * P, RW, ANON | MAP_FIXED).unwrap();
+        parent.user_write(&mut env.ctx(), BASE, &[1; 4 * P as usize]).unwrap();
+        parent.madvise(&mut env.ctx(), BASE + 2 * P, P, MADV_DONTFORK).unwrap();
+        parent.madvise(&mut env.ctx(), BASE + 3 * P, P, MADV_WIPEONFORK).unwrap();
+        let mut child = parent.fork(&mut env.ctx()).unwrap();
+        assert_ne!(child.leaf_table(&env.mem, BASE), parent.leaf_table(&env.mem, BASE));
+        assert_eq!(child.resident_pages(), 2, "neither the DONTFORK nor the WIPEONFORK page");
+        assert_eq!(child.user_write(&mut env.ctx(), BASE + 2 * P, &[0]), Err(FaultError::MapErr));
+        assert_eq!(byte(&mut child, &mut env, BASE + 3 * P), 0);
+        assert_eq!(byte(&mut child, &mut env, BASE + P), 1);
+        parent.release(&mut env.ctx());
+        child.release(&mut env.ctx());
+        env.check_baseline();
+    }
+
+    #[test]
+    fn unsharing_works_with_memory_exhausted() {
+        let mut env = Env::new(512);
+        let (mut parent, mut child) = forked(&mut env);
+        let mut hog = Vec::new();
+        while let Some(f) = env.frames.alloc() {
+            hog.push(f);
+        }
+        // Both tables become the child's own without a free frame...
+        child.munmap(&mut env.ctx(), BASE, P).unwrap();
+        child.mprotect(&mut env.ctx(), BASE + PMD_SIZE, P, PROT_READ).unwrap();
+        // ...and the parent has them back to itself.
+        for t in tables(&parent, &env) {
+            assert_eq!(env.frames.refcount(t.unwrap()), 1);
+        }
+        // A copy-on-write copy still needs memory, as on Linux.
+        assert_eq!(child.user_write(&mut env.ctx(), BASE + PMD_SIZE / 2, &[0]), Err(FaultError::Oom));
+        for f in hog {
+            env.frames.put(f);
+        }
+        assert_eq!(byte(&mut parent, &mut env, BASE + PMD_SIZE / 2), 2);
+        parent.release(&mut env.ctx());
+        child.release(&mut env.ctx());
+        env.check_baseline();
+    }
+
+    #[test]
+    fn a_failed_fork_leaves_no_reservation_behind() {
+        let mut env = Env::new(512);
+        let mut parent = env.aspace();
+        parent.mmap(&mut env.ctx(), BASE, 2 * PMD_SIZE, RW, ANON | MAP_FIXED).unwrap();
+        parent.user_write(&mut env.ctx(), BASE, &[1]).unwrap();
+        parent.user_write(&mut env.ctx(), BASE + PMD_SIZE, &[2]).unwrap();
+        let before = env.frames.stats();
+        for n in 0.. {
+            env.frames.fail_after(Some(n));
+            let r = parent.fork(&mut env.ctx());
+            env.frames.fail_after(None);
+            match r {
+                Ok(child) => {
+                    assert!(n >= 5, "root, PDPT, PD and two reservations: {n}");
+                    child.release(&mut env.ctx());
+                    break;
+                }
+                Err(e) => assert_eq!(e, ENOMEM),
+            }
+            assert_eq!(env.frames.stats(), before, "fork failing at allocation {n}");
+        }
+        assert_eq!(env.frames.stats(), before);
+        crate::mm::sim::finish(env, parent);
+    }
+}
