@@ -36,14 +36,12 @@ impl PhysMem for DirectMap {
 
     fn zero_frame(&self, pa: u64) {
         // SAFETY: a whole frame of RAM owned by the caller.
-        unsafe { core::ptr::write_bytes(phys_to_virt(pa) as *mut u8, 0, 4096) }
+        unsafe { crate::mem::clear_page(phys_to_virt(pa) as *mut u8) }
     }
 
     fn copy_frame(&self, dst: u64, src: u64) {
         // SAFETY: two distinct whole frames of RAM.
-        unsafe {
-            core::ptr::copy_nonoverlapping(phys_to_virt(src) as *const u8, phys_to_virt(dst) as *mut u8, 4096)
-        }
+        unsafe { crate::mem::copy_page(phys_to_virt(dst) as *mut u8, phys_to_virt(src) as *const u8) }
     }
 }
 
