@@ -562,6 +562,13 @@ impl crate::kernel::Kernel {
         read_all(&self.fs, &self.pagecache, self.m.mem, ino)
     }
 
+    /// Bring regular file `ino` into the page cache before it is mapped:
+    /// [`attach`].
+    pub fn attach_file(&mut self, ino: Ino) -> Result<(), Errno> {
+        let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = self;
+        attach(fs, pagecache, frames, m.mem, ino)
+    }
+
     /// Write back and free page-cache objects nothing maps: [`reclaim`].
     pub fn reclaim_page_cache(&mut self) {
         let now = self.m.clock.boot_epoch_ns() + self.m.clock.monotonic_ns();
