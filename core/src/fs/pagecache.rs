@@ -26,7 +26,7 @@
 //!   alone; those pages are marked dirty when the write fault maps them
 //!   writable (Linux's write-notify: shared file pages are mapped read-only
 //!   first, so the first write faults) and are copied back into the `Vec`
-//!   when the object is dropped ([`reclaim`]) or read whole ([`read_all`]).
+//!   when the object is dropped ([`reclaim`]).
 //! - An object stays cached while any address space maps it (each address
 //!   space holds one *user* reference per object, whatever its number of
 //!   VMAs; see [`PageCache::hold`]). Once unmapped, [`reclaim`] writes its
@@ -68,12 +68,13 @@
 //! The `Kernel` methods at the end wrap these functions: `file_read`,
 //! `file_write` and `file_truncate` replace [`RamFs::read_at`],
 //! [`RamFs::write_at`] and [`RamFs::truncate`] for regular files in the
-//! file calls; `file_truncated` follows an `open` (O_TRUNC truncates inside
-//! [`RamFs::open`]); `file_read_all` replaces [`RamFs::read_all`] for exec;
-//! `reclaim_page_cache` runs after unmapping (munmap, and best after an
-//! address space is released). `mmap` of a regular file [`attach`]es it
-//! first (in the syscall layer). `drop_page_caches` empties the cache of
-//! everything unmapped, kept objects included.
+//! file calls, and exec reads a program's headers with `file_read`;
+//! `file_truncated` follows an `open` (O_TRUNC truncates inside
+//! [`RamFs::open`]); `reclaim_page_cache` runs after unmapping (munmap, and
+//! best after an address space is released). `mmap` of a regular file, and
+//! exec of a program, [`attach`] it first (`attach_file`); exec then
+//! [`keep`](PageCache::keep)s it. `drop_page_caches` empties the cache of
+//! everything unmapped.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -491,21 +492,6 @@ pub fn resize(pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMe
     unmap
 }
 
-/// The whole contents of regular file `ino`, for in-kernel readers (exec)
-/// that must see what mappings wrote. Errors as [`RamFs::read_all`].
-pub fn read_all(fs: &RamFs, pc: &PageCache, phys: &dyn PhysMem, ino: Ino) -> Result<Vec<u8>, Errno> {
-    let mut data = fs.read_all(ino)?;
-    if let Some(o) = pc.objs.get(&ino).filter(|o| o.kind == Kind::File) {
-        debug_assert_eq!(data.len() as u64, o.size);
-        for (&idx, p) in o.pages.iter().filter(|(_, p)| p.dirty) {
-            let start = (idx * P) as usize;
-            let end = (start + P as usize).min(data.len());
-            phys.read(p.frame, &mut data[start..end]);
-        }
-    }
-    Ok(data)
-}
-
 /// Below one free frame in this many, [`reclaim`] drops the executables it
 /// otherwise keeps cached. Linux: the zone's low watermark, below which
 /// kswapd reclaims page cache.
@@ -611,13 +597,8 @@ impl crate::kernel::Kernel {
         }
     }
 
-    /// Contents of regular file `ino` for exec: [`read_all`].
-    pub fn file_read_all(&self, ino: Ino) -> Result<Vec<u8>, Errno> {
-        read_all(&self.fs, &self.pagecache, self.m.mem, ino)
-    }
-
-    /// Bring regular file `ino` into the page cache before it is mapped:
-    /// [`attach`].
+    /// Bring regular file `ino` into the page cache before it is mapped
+    /// (by mmap or exec): [`attach`].
     pub fn attach_file(&mut self, ino: Ino) -> Result<(), Errno> {
         let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = self;
         attach(fs, pagecache, frames, m.mem, ino)
@@ -837,8 +818,7 @@ mod tests {
         assert_eq!(t.write(ino, 5 * P, b"z"), Err(ENOSPC));
         t.env.frames.fail_after(None);
         assert_eq!(t.fs.inode(ino).unwrap().size(), P + 3);
-        let all = read_all(&t.fs, &t.env.pagecache, &t.env.mem, ino).unwrap();
-        assert_eq!(all.len() as u64, P + 3);
+        assert_eq!(t.read(ino, 0, 2 * P as usize).len() as u64, P + 3);
         t.finish(vec![a]);
     }
 
