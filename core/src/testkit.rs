@@ -224,8 +224,10 @@ pub fn install_file(k: &mut Kernel, path: &str, data: &[u8], mode: u32) {
         Ok(i) => i,
         Err(_) => k.fs.create(dir, name.as_bytes(), mode, now).expect("create"),
     };
-    k.fs.truncate(ino, 0, now).expect("truncate");
-    k.fs.write_at(ino, 0, data, now).expect("write");
+    // Through the page cache, which holds the file if a program has been
+    // run from it (exec keeps executables cached).
+    k.file_truncate(ino, 0, now).expect("truncate");
+    k.file_write(ino, 0, data, now).expect("write");
 }
 
 /// A kernel with `frames` frames of RAM (4096 = 16 MiB), the standard

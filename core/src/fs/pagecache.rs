@@ -26,7 +26,7 @@
 //!   alone; those pages are marked dirty when the write fault maps them
 //!   writable (Linux's write-notify: shared file pages are mapped read-only
 //!   first, so the first write faults) and are copied back into the `Vec`
-//!   when the object is dropped ([`reclaim`]) or read whole ([`read_all`]).
+//!   when the object is dropped ([`reclaim`]).
 //! - An object stays cached while any address space maps it (each address
 //!   space holds one *user* reference per object, whatever its number of
 //!   VMAs; see [`PageCache::hold`]). Once unmapped, [`reclaim`] writes its
@@ -34,6 +34,14 @@
 //!   costs one copy again. A file that is unlinked and closed while mapped
 //!   lives on in the cache alone, as Linux keeps the inode alive through
 //!   `vma->vm_file`, and disappears with its last mapping.
+//! - Executables are the exception ([`PageCache::keep`]): exec maps a
+//!   program's segments from here, and the next exec of the same program
+//!   (a shell running `ls` again and again) should find its pages cached
+//!   rather than copy the file in again. So an object an exec has mapped
+//!   stays cached when idle, as every file's pages stay in Linux's page
+//!   cache until memory pressure. [`reclaim`] drops it only when free
+//!   frames run low ([`LOW_WATERMARK_DIV`]), and [`drop_caches`] drops it
+//!   on request (the kernel does so before its no-leak accounting).
 //!
 //! Shared anonymous memory (MAP_SHARED | MAP_ANONYMOUS, and MAP_SHARED of
 //! /dev/zero) is an object here too, with a key above [`SHMEM_KEY_BASE`]
@@ -60,11 +68,13 @@
 //! The `Kernel` methods at the end wrap these functions: `file_read`,
 //! `file_write` and `file_truncate` replace [`RamFs::read_at`],
 //! [`RamFs::write_at`] and [`RamFs::truncate`] for regular files in the
-//! file calls; `file_truncated` follows an `open` (O_TRUNC truncates inside
-//! [`RamFs::open`]); `file_read_all` replaces [`RamFs::read_all`] for exec;
-//! `reclaim_page_cache` runs after unmapping (munmap, and best after an
-//! address space is released). `mmap` of a regular file [`attach`]es it
-//! first (in the syscall layer).
+//! file calls, and exec reads a program's headers with `file_read`;
+//! `file_truncated` follows an `open` (O_TRUNC truncates inside
+//! [`RamFs::open`]); `reclaim_page_cache` runs after unmapping (munmap, and
+//! best after an address space is released). `mmap` of a regular file, and
+//! exec of a program, [`attach`] it first (`attach_file`); exec then
+//! [`keep`](PageCache::keep)s it. `drop_page_caches` empties the cache of
+//! everything unmapped.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -112,6 +122,9 @@ struct Object {
     users: u32,
     /// The inode is gone: drop the object with its last user, no write-back.
     orphan: bool,
+    /// An exec has mapped it: it stays cached when idle, until memory runs
+    /// low or [`drop_caches`]. Linux keeps every file's pages so.
+    keep: bool,
 }
 
 impl Object {
@@ -168,7 +181,7 @@ impl PageCache {
     pub fn create_shmem(&mut self, size: u64) -> u64 {
         let key = self.next_shmem;
         self.next_shmem += 1;
-        self.objs.insert(key, Object { kind: Kind::Shmem, size, pages: BTreeMap::new(), users: 0, orphan: false });
+        self.objs.insert(key, Object { kind: Kind::Shmem, size, pages: BTreeMap::new(), users: 0, orphan: false, keep: false });
         key
     }
 
@@ -176,6 +189,21 @@ impl PageCache {
     /// vma->vm_file (per VMA there; per address space here).
     pub fn hold(&mut self, key: u64) {
         self.objs.get_mut(&key).expect("hold of an uncached object").users += 1;
+    }
+
+    /// Keep file `key` cached when nothing maps it any more: an exec has
+    /// mapped it, and the next exec of the same program will map the same
+    /// pages instead of copying the file in again. Linux needs no such
+    /// mark: a file's pages stay in its page cache until memory pressure.
+    pub fn keep(&mut self, key: u64) {
+        if let Some(o) = self.objs.get_mut(&key).filter(|o| o.kind == Kind::File) {
+            o.keep = true;
+        }
+    }
+
+    /// Whether `key` is cached and kept when idle ([`keep`](Self::keep)).
+    pub fn is_kept(&self, key: u64) -> bool {
+        self.objs.get(&key).is_some_and(|o| o.keep)
     }
 
     /// An address space no longer maps `key`. Shared memory and orphaned
@@ -305,7 +333,7 @@ pub fn attach(fs: &RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys:
         phys.write(frame, chunk);
         pages.insert(idx as u64, CachedPage { frame, dirty: false });
     }
-    pc.objs.insert(ino, Object { kind: Kind::File, size: data.len() as u64, pages, users: 0, orphan: false });
+    pc.objs.insert(ino, Object { kind: Kind::File, size: data.len() as u64, pages, users: 0, orphan: false, keep: false });
     Ok(())
 }
 
@@ -464,26 +492,32 @@ pub fn resize(pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMe
     unmap
 }
 
-/// The whole contents of regular file `ino`, for in-kernel readers (exec)
-/// that must see what mappings wrote. Errors as [`RamFs::read_all`].
-pub fn read_all(fs: &RamFs, pc: &PageCache, phys: &dyn PhysMem, ino: Ino) -> Result<Vec<u8>, Errno> {
-    let mut data = fs.read_all(ino)?;
-    if let Some(o) = pc.objs.get(&ino).filter(|o| o.kind == Kind::File) {
-        debug_assert_eq!(data.len() as u64, o.size);
-        for (&idx, p) in o.pages.iter().filter(|(_, p)| p.dirty) {
-            let start = (idx * P) as usize;
-            let end = (start + P as usize).min(data.len());
-            phys.read(p.frame, &mut data[start..end]);
-        }
-    }
-    Ok(data)
-}
+/// Below one free frame in this many, [`reclaim`] drops the executables it
+/// otherwise keeps cached. Linux: the zone's low watermark, below which
+/// kswapd reclaims page cache.
+pub const LOW_WATERMARK_DIV: usize = 16;
 
 /// Write back and free every cached file no address space maps any more,
-/// and forget orphans. Cheap when nothing is unmapped; the kernel calls it
-/// after unmapping (munmap, exit, exec). Linux: writeback plus page
-/// reclaim, which Linux leaves to memory pressure.
+/// and forget orphans; executables ([`PageCache::keep`]) stay unless free
+/// frames are below the low watermark. Cheap when nothing is unmapped; the
+/// kernel calls it after unmapping (munmap, exit, exec). Linux: writeback
+/// plus page reclaim, which Linux leaves to memory pressure.
 pub fn reclaim(fs: &mut RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMem, now: u64) {
+    let st = frames.stats();
+    let low = st.free < st.total / LOW_WATERMARK_DIV;
+    shrink(fs, pc, frames, phys, now, low);
+}
+
+/// Write back and free every cached file nothing maps, executables
+/// included: what is left cached is mapped somewhere. The kernel does this
+/// before its no-leak accounting, where a kept executable is not a leak.
+/// Linux: `echo 1 > /proc/sys/vm/drop_caches` (drop_pagecache_sb()).
+pub fn drop_caches(fs: &mut RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMem, now: u64) {
+    shrink(fs, pc, frames, phys, now, true);
+}
+
+/// [`reclaim`], dropping kept objects too when `all`.
+fn shrink(fs: &mut RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMem, now: u64, all: bool) {
     // A mapped file whose inode has been freed (unlinked and closed) goes
     // with its last mapping.
     for (&ino, o) in pc.objs.iter_mut() {
@@ -491,7 +525,13 @@ pub fn reclaim(fs: &mut RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, 
             o.orphan = true;
         }
     }
-    let idle: Vec<u64> = pc.objs.iter().filter(|(_, o)| o.users == 0 && o.kind == Kind::File).map(|(&k, _)| k).collect();
+    // A kept executable whose file is gone has no next exec to serve.
+    let idle: Vec<u64> = pc
+        .objs
+        .iter()
+        .filter(|&(&ino, o)| o.users == 0 && o.kind == Kind::File && (all || !o.keep || fs.inode(ino).is_err()))
+        .map(|(&k, _)| k)
+        .collect();
     for ino in idle {
         let o = &pc.objs[&ino];
         // An inode freed behind the cache's back (unlinked and closed)
@@ -557,9 +597,11 @@ impl crate::kernel::Kernel {
         }
     }
 
-    /// Contents of regular file `ino` for exec: [`read_all`].
-    pub fn file_read_all(&self, ino: Ino) -> Result<Vec<u8>, Errno> {
-        read_all(&self.fs, &self.pagecache, self.m.mem, ino)
+    /// Bring regular file `ino` into the page cache before it is mapped
+    /// (by mmap or exec): [`attach`].
+    pub fn attach_file(&mut self, ino: Ino) -> Result<(), Errno> {
+        let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = self;
+        attach(fs, pagecache, frames, m.mem, ino)
     }
 
     /// Write back and free page-cache objects nothing maps: [`reclaim`].
@@ -567,6 +609,14 @@ impl crate::kernel::Kernel {
         let now = self.m.clock.boot_epoch_ns() + self.m.clock.monotonic_ns();
         let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = self;
         reclaim(fs, pagecache, frames, m.mem, now);
+    }
+
+    /// Write back and free every page-cache object nothing maps,
+    /// executables included: [`drop_caches`].
+    pub fn drop_page_caches(&mut self) {
+        let now = self.m.clock.boot_epoch_ns() + self.m.clock.monotonic_ns();
+        let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = self;
+        drop_caches(fs, pagecache, frames, m.mem, now);
     }
 }
 
@@ -768,8 +818,7 @@ mod tests {
         assert_eq!(t.write(ino, 5 * P, b"z"), Err(ENOSPC));
         t.env.frames.fail_after(None);
         assert_eq!(t.fs.inode(ino).unwrap().size(), P + 3);
-        let all = read_all(&t.fs, &t.env.pagecache, &t.env.mem, ino).unwrap();
-        assert_eq!(all.len() as u64, P + 3);
+        assert_eq!(t.read(ino, 0, 2 * P as usize).len() as u64, P + 3);
         t.finish(vec![a]);
     }
 

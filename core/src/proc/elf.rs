@@ -1,20 +1,40 @@
 //! Loading a static ELF64 executable into a new address space
 //! (Linux: fs/binfmt_elf.c, load_elf_binary(), for programs without an
 //! interpreter: ET_EXEC, and static-pie ET_DYN).
+//!
+//! As in Linux, exec reads only the first bytes of the file (where the ELF
+//! header is) and the program headers ([`parse`]); each PT_LOAD segment is
+//! then mapped privately from the page cache ([`load`]), so that every
+//! process running a program shares its pages until one writes to them,
+//! and an exec costs page-table work rather than a copy of the program.
 
+use alloc::vec;
 use alloc::vec::Vec;
-
-use xmas_elf::header::{Class, Machine, Type as ElfType};
-use xmas_elf::program::{ProgramHeader, Type as PhType};
-use xmas_elf::ElfFile;
 
 use crate::abi::*;
 use crate::mm::aspace::{AddressSpace, MemCtx};
-use crate::mm::consts::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE};
+use crate::mm::consts::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE};
+use crate::mm::mmap::{MapFile, MapTarget};
 
 pub const PAGE: u64 = 4096;
+const ELFCLASS64: u8 = 2;
+const ET_EXEC: u16 = 2;
+const ET_DYN: u16 = 3;
+const EM_X86_64: u16 = 62;
+const PT_LOAD: u32 = 1;
+const PT_INTERP: u32 = 3;
+const PT_PHDR: u32 = 6;
 /// Linux: PT_GNU_STACK, whose flags say whether the stack is executable.
 const PT_GNU_STACK: u32 = 0x6474_e551;
+const PF_X: u32 = 1;
+const PF_W: u32 = 2;
+const PF_R: u32 = 4;
+/// Linux: sizeof(struct elf64_hdr) and sizeof(struct elf64_phdr).
+const EHDR_SIZE: usize = 64;
+const PHDR_SIZE: usize = 56;
+/// Linux: ELF_MIN_ALIGN, the most program-header bytes load_elf_phdrs()
+/// accepts.
+const MAX_PHDRS_SIZE: usize = 4096;
 /// Where a static-pie program is placed (Linux: ELF_ET_DYN_BASE, 2/3 of
 /// TASK_SIZE, page aligned, without randomisation).
 const ET_DYN_BASE: u64 = 0x5555_5555_4000;
@@ -32,6 +52,29 @@ pub struct LoadedImage {
     pub exec_stack: bool,
 }
 
+/// One program header (Linux: struct elf64_phdr, without p_paddr and
+/// p_align, which a static program's loader does not use).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Phdr {
+    pub p_type: u32,
+    pub flags: u32,
+    pub offset: u64,
+    pub vaddr: u64,
+    pub filesz: u64,
+    pub memsz: u64,
+}
+
+/// A checked executable: its header fields and program headers, all that
+/// [`load`] needs besides the file itself.
+#[derive(Clone, Debug)]
+pub struct Elf {
+    /// Static-pie (ET_DYN): loaded at [`ET_DYN_BASE`].
+    pie: bool,
+    entry: u64,
+    phoff: u64,
+    phdrs: Vec<Phdr>,
+}
+
 fn page_down(x: u64) -> u64 {
     x & !(PAGE - 1)
 }
@@ -40,110 +83,190 @@ fn page_up(x: u64) -> u64 {
     (x + PAGE - 1) & !(PAGE - 1)
 }
 
-/// Check the headers without touching memory: ENOEXEC for anything that is
-/// not a 64-bit little-endian x86_64 static executable we can run.
-pub fn check(image: &[u8]) -> SysResult<ElfFile<'_>> {
-    if image.len() < 64 || &image[..4] != b"\x7fELF" {
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// Check the ELF header at the start of `head` (the file's first bytes as
+/// exec read them; missing bytes count as zeros, as in Linux's zeroed
+/// bprm->buf), read the program headers with `read_at(offset, buf)` and
+/// check the segments, without touching memory. ENOEXEC for anything that
+/// is not a 64-bit x86_64 static executable Tine can run, including a
+/// program-header table the file does not hold in full.
+/// Linux: the checks of load_elf_binary() and load_elf_phdrs().
+///
+/// The fields are decoded by hand rather than with xmas-elf: its
+/// zero-copy reads assert alignment, and a table at an odd e_phoff would
+/// panic the kernel instead of failing the exec.
+pub fn parse(head: &[u8], file_size: u64, mut read_at: impl FnMut(u64, &mut [u8]) -> SysResult<usize>) -> SysResult<Elf> {
+    let mut h = [0u8; EHDR_SIZE];
+    let n = head.len().min(EHDR_SIZE);
+    h[..n].copy_from_slice(&head[..n]);
+    if h[..4] != *b"\x7fELF" {
         return Err(ENOEXEC);
     }
-    let elf = ElfFile::new(image).map_err(|_| ENOEXEC)?;
-    let h = &elf.header;
-    if h.pt1.class() != Class::SixtyFour || h.pt2.machine().as_machine() != Machine::X86_64 {
+    let e_type = u16_at(&h, 16);
+    if e_type != ET_EXEC && e_type != ET_DYN {
         return Err(ENOEXEC);
     }
-    match h.pt2.type_().as_type() {
-        ElfType::Executable | ElfType::SharedObject => {}
-        _ => return Err(ENOEXEC),
-    }
-    // Linux rejects a program header table that does not fit (and xmas-elf
-    // would index past the end on one).
-    let phoff = h.pt2.ph_offset();
-    let phent = h.pt2.ph_entry_size() as u64;
-    let phnum = h.pt2.ph_count() as u64;
-    if phent != 56 || phnum == 0 || phnum > 65536 / 56 || phoff.checked_add(phent * phnum).is_none_or(|e| e > image.len() as u64) {
+    // Linux's x86_64 elf_check_arch() looks at e_machine; the class
+    // decides how the rest of the header reads.
+    if u16_at(&h, 18) != EM_X86_64 || h[4] != ELFCLASS64 {
         return Err(ENOEXEC);
     }
-    for ph in elf.program_iter() {
-        if let ProgramHeader::Ph64(p) = ph {
-            if p.get_type() == Ok(PhType::Interp) {
-                // A dynamically linked program: Tine has no dynamic loader.
-                return Err(ENOEXEC);
+    let entry = u64_at(&h, 24);
+    let phoff = u64_at(&h, 32);
+    let phentsize = u16_at(&h, 54) as usize;
+    let phnum = u16_at(&h, 56) as usize;
+    let size = phnum * PHDR_SIZE;
+    if phentsize != PHDR_SIZE || size == 0 || size > MAX_PHDRS_SIZE {
+        return Err(ENOEXEC);
+    }
+    // Linux: elf_read() of the table; a short read fails the exec.
+    let mut raw = vec![0u8; size];
+    if read_at(phoff, &mut raw) != Ok(size) {
+        return Err(ENOEXEC);
+    }
+    let phdrs: Vec<Phdr> = raw
+        .chunks_exact(PHDR_SIZE)
+        .map(|p| Phdr {
+            p_type: u32_at(p, 0),
+            flags: u32_at(p, 4),
+            offset: u64_at(p, 8),
+            vaddr: u64_at(p, 16),
+            filesz: u64_at(p, 32),
+            memsz: u64_at(p, 40),
+        })
+        .collect();
+    let elf = Elf { pie: e_type == ET_DYN, entry, phoff, phdrs };
+    let bias = elf.bias();
+    let mut loads = 0;
+    for p in &elf.phdrs {
+        match p.p_type {
+            // A dynamically linked program: Tine has no dynamic loader.
+            PT_INTERP => return Err(ENOEXEC),
+            PT_LOAD if p.memsz > 0 => {
+                // Linux maps what lies beyond the end of the file and lets
+                // the access raise SIGBUS; Tine refuses such a file here.
+                if p.offset.checked_add(p.filesz).is_none_or(|e| e > file_size) || p.filesz > p.memsz {
+                    return Err(ENOEXEC);
+                }
+                // elf_map() maps the file from page_down(p_offset) at
+                // page_down(p_vaddr), which only works when the two agree
+                // within the page. Linux finds out in vm_mmap() (EINVAL
+                // for an unaligned offset), after the point of no return,
+                // and the caller dies of SIGSEGV; Tine refuses before it.
+                if p.vaddr % PAGE != p.offset % PAGE {
+                    return Err(ENOEXEC);
+                }
+                // Linux: the TASK_SIZE checks of load_elf_binary() (there
+                // EINVAL after the point of no return, too).
+                if p.vaddr.checked_add(bias).and_then(|v| v.checked_add(p.memsz)).is_none_or(|e| page_up(e) > TASK_SIZE) {
+                    return Err(ENOEXEC);
+                }
+                loads += 1;
             }
-            if p.get_type() == Ok(PhType::Load)
-                && (p.offset.checked_add(p.file_size).is_none_or(|e| e > image.len() as u64)
-                    || p.file_size > p.mem_size
-                    || (p.virtual_addr % PAGE) != (p.offset % PAGE))
-            {
-                return Err(ENOEXEC);
-            }
+            _ => {}
         }
+    }
+    if loads == 0 {
+        return Err(ENOEXEC);
     }
     Ok(elf)
 }
 
-/// Map every PT_LOAD segment of `image` into `aspace` (Linux:
-/// elf_load()/elf_map() and padzero for the .bss).
-pub fn load(aspace: &mut AddressSpace, ctx: &mut MemCtx, image: &[u8]) -> SysResult<LoadedImage> {
-    let elf = check(image)?;
-    let h = &elf.header;
-    let bias = if h.pt2.type_().as_type() == ElfType::SharedObject { ET_DYN_BASE } else { 0 };
-    let mut phdr = None;
-    let mut first_load: Option<(u64, u64)> = None; // (vaddr, offset) of the lowest segment
-    let mut brk = 0;
-    let mut exec_stack = false;
+impl Elf {
+    /// Linux: load_bias, without randomisation.
+    fn bias(&self) -> u64 {
+        if self.pie {
+            ET_DYN_BASE
+        } else {
+            0
+        }
+    }
 
-    let mut segs: Vec<(u64, u64, u64, u64, u64)> = Vec::new(); // vaddr, memsz, offset, filesz, prot
-    for ph in elf.program_iter() {
-        let ProgramHeader::Ph64(p) = ph else { return Err(ENOEXEC) };
-        match p.get_type() {
-            Ok(PhType::Load) if p.mem_size > 0 => {
-                let mut prot = 0;
-                if p.flags.is_read() {
-                    prot |= PROT_READ;
-                }
-                if p.flags.is_write() {
-                    prot |= PROT_WRITE;
-                }
-                if p.flags.is_execute() {
-                    prot |= PROT_EXEC;
-                }
-                segs.push((p.virtual_addr + bias, p.mem_size, p.offset, p.file_size, prot as u64));
-                if first_load.is_none_or(|(v, _)| p.virtual_addr + bias < v) {
-                    first_load = Some((p.virtual_addr + bias, p.offset));
-                }
-            }
-            Ok(PhType::Phdr) => phdr = Some(p.virtual_addr + bias),
-            Ok(PhType::OsSpecific(PT_GNU_STACK)) => exec_stack = p.flags.is_execute(),
-            _ => {}
+    fn loads(&self) -> impl Iterator<Item = &Phdr> {
+        self.phdrs.iter().filter(|p| p.p_type == PT_LOAD && p.memsz > 0)
+    }
+}
+
+/// Map every PT_LOAD segment of `elf`, the contents of regular file `ino`,
+/// into `aspace`. The caller has attached the file to the page cache
+/// ([`crate::fs::pagecache::attach`]); the segments map its pages
+/// privately, and the address space holds the object until it is released.
+/// Linux: the PT_LOAD loop of load_elf_binary().
+pub fn load(aspace: &mut AddressSpace, ctx: &mut MemCtx, elf: &Elf, ino: u64) -> SysResult<LoadedImage> {
+    let bias = elf.bias();
+    let mut brk = 0;
+    for p in elf.loads() {
+        let mut prot = 0;
+        if p.flags & PF_R != 0 {
+            prot |= PROT_READ;
+        }
+        if p.flags & PF_W != 0 {
+            prot |= PROT_WRITE;
+        }
+        if p.flags & PF_X != 0 {
+            prot |= PROT_EXEC;
+        }
+        let vaddr = p.vaddr + bias;
+        elf_load(aspace, ctx, ino, p, vaddr, prot)?;
+        brk = brk.max(vaddr + p.memsz);
+    }
+    let phdr = match elf.phdrs.iter().find(|p| p.p_type == PT_PHDR) {
+        Some(p) => p.vaddr + bias,
+        None => {
+            // The table as the lowest segment maps it.
+            let lo = elf.loads().min_by_key(|p| p.vaddr).expect("parse() found a PT_LOAD segment");
+            (lo.vaddr + bias).wrapping_sub(lo.offset).wrapping_add(elf.phoff)
+        }
+    };
+    let exec_stack = elf.phdrs.iter().find(|p| p.p_type == PT_GNU_STACK).is_some_and(|p| p.flags & PF_X != 0);
+    Ok(LoadedImage { entry: elf.entry + bias, phdr, phent: PHDR_SIZE as u64, phnum: elf.phdrs.len() as u64, brk, exec_stack })
+}
+
+/// Map segment `p` at `vaddr`: its file bytes privately from the page
+/// cache, the rest (.bss) as anonymous memory.
+/// Linux: elf_load() → elf_map(), padzero(), vm_brk_flags().
+fn elf_load(aspace: &mut AddressSpace, ctx: &mut MemCtx, ino: u64, p: &Phdr, vaddr: u64, prot: u32) -> SysResult<()> {
+    let start = page_down(vaddr);
+    let file_end = vaddr + p.filesz;
+    let mut zero_start = start;
+    if p.filesz > 0 {
+        // Like any file mapping, the first page also shows the file's bytes
+        // before the segment, and the last those after it.
+        // parse() checked that p_offset and p_vaddr agree within the page.
+        let pgoff = (p.offset - (vaddr - start)) / PAGE;
+        let file = MapFile { target: MapTarget::File(ino), readable: true, writable: false, pgoff };
+        aspace.mmap_file(ctx, start, page_up(file_end) - start, prot, MAP_PRIVATE | MAP_FIXED, &file)?;
+        zero_start = file_end;
+        // Linux: padzero(). The bytes after p_filesz in the last file page
+        // belong to the .bss and must read as zeros: a forced write gives
+        // this one page a private copy; the others stay the cache's. Linux
+        // zeroes with clear_user(), which fails on a segment without write
+        // permission, and ignores that: the file's bytes then stay.
+        if p.memsz > p.filesz && prot & PROT_WRITE != 0 && !file_end.is_multiple_of(PAGE) {
+            static ZEROS: [u8; PAGE as usize] = [0; PAGE as usize];
+            aspace.write_forced(ctx, file_end, &ZEROS[..(PAGE - file_end % PAGE) as usize])?;
         }
     }
-    if segs.is_empty() {
-        return Err(ENOEXEC);
-    }
-    for &(vaddr, memsz, offset, filesz, prot) in &segs {
-        let start = page_down(vaddr);
-        let end = page_up(vaddr.checked_add(memsz).ok_or(ENOEXEC)?);
-        if end > crate::mm::consts::TASK_SIZE {
-            return Err(ENOEXEC);
+    if p.memsz > p.filesz {
+        // The rest of the .bss, from the page after the file's bytes: what
+        // vm_brk_flags() maps, read-write (executable if the segment is)
+        // whatever the segment's own protection.
+        let (lo, hi) = (page_up(zero_start), page_up(vaddr + p.memsz));
+        if hi > lo {
+            let prot = PROT_READ | PROT_WRITE | (prot & PROT_EXEC);
+            aspace.mmap(ctx, lo, hi - lo, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)?;
         }
-        aspace.mmap(ctx, start, end - start, prot as u32, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)?;
-        // Like a file mapping, the first page also shows the file's bytes
-        // before the segment's start; the .bss part stays zero.
-        let file_start = offset - (vaddr - start);
-        let file_end = offset + filesz;
-        if file_end > file_start {
-            aspace.write_forced(ctx, start, &image[file_start as usize..file_end as usize])?;
-        }
-        brk = brk.max(vaddr + memsz);
     }
-    let (lo_vaddr, lo_off) = first_load.expect("a PT_LOAD segment");
-    let phdr = phdr.unwrap_or(lo_vaddr - lo_off + h.pt2.ph_offset());
-    Ok(LoadedImage {
-        entry: h.pt2.entry_point() + bias,
-        phdr,
-        phent: 56,
-        phnum: h.pt2.ph_count() as u64,
-        brk,
-        exec_stack,
-    })
+    Ok(())
 }

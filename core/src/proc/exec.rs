@@ -24,6 +24,9 @@ pub const STACK_TOP: u64 = 0x7fff_ffff_f000;
 const MAX_ARG_STRLEN: usize = 32 * 4096;
 /// Linux: MAX_ARG_STRINGS.
 const MAX_ARG_STRINGS: usize = 0x7fff_ffff;
+/// Linux: BINPRM_BUF_SIZE, how much of the file exec reads to recognise
+/// its format (and all of a `#!` line it looks at).
+const BINPRM_BUF_SIZE: usize = 256;
 
 /// The program arguments as the new program will see them.
 pub struct ExecArgs {
@@ -143,7 +146,6 @@ fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResul
 /// shorter, and refuses a line that might hold a truncated interpreter
 /// name. Returns them, or None if this is not a script.
 fn parse_shebang(image: &[u8]) -> Option<SysResult<(Vec<u8>, Option<Vec<u8>>)>> {
-    const BINPRM_BUF_SIZE: usize = 256;
     if !image.starts_with(b"#!") {
         return None;
     }
@@ -192,14 +194,19 @@ fn bprm_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, mut ino: Ino, filena
     let mut script_name = filename.clone();
     let mut depth = 0;
     loop {
-        let image = k.file_read_all(ino)?;
-        let Some(script) = parse_shebang(&image) else {
+        // Only the first bytes: enough for a `#!` line or the ELF header;
+        // the loader reads the program headers and maps the rest.
+        // Linux: prepare_binprm() → kernel_read() into bprm->buf.
+        let mut head = [0u8; BINPRM_BUF_SIZE];
+        let n = k.file_read(ino, 0, &mut head)?;
+        let head = &head[..n];
+        let Some(script) = parse_shebang(head) else {
             let mut exe = absolute_path(k, pid, &script_name);
             // Run through a /proc link (/proc/self/exe): the file's own name.
             if exe.starts_with(b"/proc/") {
                 exe = k.fs.path_of(ino).unwrap_or(exe);
             }
-            return exec_image(k, pid, regs, &image, exe, &filename, args);
+            return exec_image(k, pid, regs, ino, head, exe, &filename, args);
         };
         depth += 1;
         if depth > 5 {
@@ -261,29 +268,47 @@ pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: 
     bprm_execve(k, pid, regs, ino, path.as_bytes().to_vec(), args)
 }
 
-/// Build a new address space for `image` with its stack (Linux:
-/// load_elf_binary() up to start_thread()). Returns it, the entry point and
-/// the initial stack pointer; on failure nothing is left allocated.
-fn build_mm(k: &mut Kernel, image: &[u8], execfn: &[u8], args: &ExecArgs, stack_limit: u64) -> SysResult<(AddressSpace, u64, u64)> {
+/// Build a new address space for the program in file `ino`, whose first
+/// bytes are `head`, with its stack (Linux: load_elf_binary() up to
+/// start_thread()). Returns it, the entry point and the initial stack
+/// pointer; on failure nothing is left allocated, and the file is cached
+/// only if it was before.
+fn build_mm(k: &mut Kernel, ino: Ino, head: &[u8], execfn: &[u8], args: &ExecArgs, stack_limit: u64) -> SysResult<(AddressSpace, u64, u64)> {
+    let size = k.fs.inode(ino)?.size();
+    let elf = {
+        let k = &*k;
+        elf::parse(head, size, |off, buf| k.file_read(ino, off, buf))?
+    };
+    // The segments map the file from the page cache, as mmap does.
+    k.attach_file(ino)?;
     let root = k.kernel_root;
     let random: [u64; 2] = [k.random_u64(), k.random_u64()];
     let cred = k.cur_cred();
     let hwcap = k.hwcap;
     let mut ctx = k.mem_ctx(false);
-    let mut aspace = AddressSpace::new(&mut ctx, root)?;
-    let result = (|| {
-        let img = elf::load(&mut aspace, &mut ctx, image)?;
-        aspace.set_brk_base(page_up(img.brk));
-        let sp = setup_stack(&mut aspace, &mut ctx, &img, execfn, args, random, cred, hwcap, stack_limit)?;
-        Ok((img.entry, sp))
-    })();
-    match result {
-        Ok((entry, sp)) => Ok((aspace, entry, sp)),
-        Err(e) => {
-            aspace.release(&mut ctx);
-            Err(e)
+    let result = AddressSpace::new(&mut ctx, root).and_then(|mut aspace| {
+        let r = (|| {
+            let img = elf::load(&mut aspace, &mut ctx, &elf, ino)?;
+            aspace.set_brk_base(page_up(img.brk));
+            let sp = setup_stack(&mut aspace, &mut ctx, &img, execfn, args, random, cred, hwcap, stack_limit)?;
+            Ok((img.entry, sp))
+        })();
+        match r {
+            Ok((entry, sp)) => Ok((aspace, entry, sp)),
+            Err(e) => {
+                aspace.release(&mut ctx);
+                Err(e)
+            }
         }
+    });
+    if result.is_ok() {
+        // The next exec of this program maps the same pages.
+        k.pagecache.keep(ino);
+    } else {
+        // A file attached for this exec alone leaves the cache again.
+        k.reclaim_page_cache();
     }
+    result
 }
 
 fn page_up(x: u64) -> u64 {
@@ -377,12 +402,14 @@ fn setup_stack(
     Ok(sp)
 }
 
-/// Load ELF `image` (file `ino`) into a new address space and switch task
-/// `pid` over to it. `regs` are its user registers (the caller's syscall
-/// frame). Linux: load_elf_binary() → begin_new_exec() → start_thread().
-fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, image: &[u8], exe_path: Vec<u8>, filename: &[u8], args: ExecArgs) -> SysResult {
+/// Load the ELF program in file `ino` (whose first bytes are `head`) into a
+/// new address space and switch task `pid` over to it. `regs` are its user
+/// registers (the caller's syscall frame). Linux: load_elf_binary() →
+/// begin_new_exec() → start_thread().
+#[allow(clippy::too_many_arguments)]
+fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, ino: Ino, head: &[u8], exe_path: Vec<u8>, filename: &[u8], args: ExecArgs) -> SysResult {
     let stack_limit = k.signals.get(k.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
-    let (aspace, entry, sp) = build_mm(k, image, filename, &args, stack_limit)?;
+    let (aspace, entry, sp) = build_mm(k, ino, head, filename, &args, stack_limit)?;
 
     // Point of no return (Linux: begin_new_exec()). From here on the old
     // program is gone whatever happens.

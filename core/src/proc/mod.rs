@@ -15,5 +15,6 @@ pub mod task;
 pub mod timer;
 pub mod wait;
 #[cfg(test)] mod tests;
+#[cfg(test)] mod exec_tests;
 
 pub use task::*;

@@ -946,6 +946,9 @@ fn memfree_returns_to_its_value_before_the_first_fork() {
     }
     let g = fork(&mut k, kids[0]);
     write_user(&mut k, g, region, b"grandchild").unwrap();
+    // Exec maps the program from the page cache, where it stays after the
+    // child is gone; /bin/init is there already (init runs it), so the
+    // exec adds no cached page and MemFree must come all the way back.
     assert_eq!(execve(&mut k, kids[1], "/bin/init", &["init"], &[]), 0);
     assert!(memfree_kb(&mut k, 1) < before, "children use memory");
     for &c in &kids {

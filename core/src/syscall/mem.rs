@@ -5,7 +5,6 @@
 
 use crate::abi::*;
 use crate::fs::file::FileKind;
-use crate::fs::pagecache;
 use crate::fs::FileType;
 use crate::kernel::Kernel;
 use crate::mm::consts::{MAP_ANONYMOUS, PAGE_SHIFT, PAGE_SIZE};
@@ -34,8 +33,7 @@ pub fn mmap(k: &mut Kernel, addr: u64, len: u64, prot: u64, flags: u64, fd: i32,
         FileKind::Inode(ino) if k.fs.inode(ino)?.file_type() == FileType::Regular => {
             // The file's data moves into the page cache before the first
             // mapping; if the mapping then fails, reclaim undoes that.
-            let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = k;
-            pagecache::attach(fs, pagecache, frames, m.mem, ino)?;
+            k.attach_file(ino)?;
             MapTarget::File(ino)
         }
         FileKind::Zero => MapTarget::Zero,
