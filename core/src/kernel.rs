@@ -195,6 +195,13 @@ impl Kernel {
         self.tasks.get_mut(&pid).expect("current task exists")
     }
 
+    /// The running task's user FPU state, completed from the CPU first
+    /// (a trap saves only part of it: see `proc::kstack`).
+    pub fn cur_fpu(&self) -> crate::proc::kstack::FpuState {
+        self.m.fpu.sync();
+        self.cur().kstack.fpu()
+    }
+
     /// The running task's file-system context (cwd, root, umask).
     #[track_caller]
     pub fn cur_fs(&self) -> &FsInfo {

@@ -43,6 +43,7 @@ fn main(info: BootInfo) -> ! {
         console: &phys::CONSOLE,
         clock: &timer::CLOCK,
         log: &phys::LOG,
+        fpu: &tine_hal::trap::FPU,
     };
     let free: Vec<(u64, u64)> = info.free.iter().map(|r| (r.start, r.end)).collect();
     let mut k = Kernel::new(machine, &free, info.kernel_pml4, stdio, cpu::hwcap(), tine_hal::trap::ret_to_user_addr());
@@ -87,6 +88,11 @@ fn idle_loop() -> ! {
 /// Switch from `prev` (None: idle) to the task `next`, releasing the lock.
 /// Returns when `prev` is switched back to.
 fn switch(mut guard: spin::MutexGuard<'_, Option<Kernel>>, prev: Option<u32>, next: u32) {
+    if prev.is_some() {
+        // The next task's registers replace prev's user FPU state, which
+        // must be whole in its kernel stack first.
+        tine_hal::trap::fpu_sync();
+    }
     let k = guard.as_mut().expect("kernel");
     let prev_slot = k.ksp_slot(prev);
     let (next_ksp, kstack_top, root, fs_base) = k.switch_info(next);
@@ -99,6 +105,9 @@ fn switch(mut guard: spin::MutexGuard<'_, Option<Kernel>>, prev: Option<u32>, ne
 
 /// Switch to the idle context (nothing runnable), releasing the lock.
 fn switch_to_idle(mut guard: spin::MutexGuard<'_, Option<Kernel>>, prev: u32) {
+    // Whatever task runs next replaces prev's user FPU registers, which
+    // must be whole in its kernel stack first.
+    tine_hal::trap::fpu_sync();
     let k = guard.as_mut().expect("kernel");
     let prev_slot = k.ksp_slot(Some(prev));
     let idle = k.idle_ksp;

@@ -291,7 +291,7 @@ fn copy_thread(k: &Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs) {
         child.fs_base = args.tls;
     }
     child.kstack.set_regs(&r);
-    child.kstack.set_fpu(&k.cur().kstack.fpu());
+    child.kstack.set_fpu(&k.cur_fpu());
     child.ksp = child.kstack.prepare_first_switch(k.ret_to_user);
 }
 

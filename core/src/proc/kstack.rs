@@ -2,9 +2,21 @@
 //!
 //! As in Linux, entering the kernel from user mode pushes the user registers
 //! (`struct pt_regs`) at the very top of the running task's kernel stack;
-//! Tine saves the user's FPU/SSE state (the 512-byte `fxsave` area) right
-//! below them, because Rust code in the kernel may use SSE registers. The
-//! kernel's own call frames grow down from there. A new task's stack gets a
+//! right below them is the user's FPU/SSE state in the 512-byte `fxsave`
+//! format. The kernel's own call frames grow down from there.
+//!
+//! Rust code in the kernel may use the SSE registers (xmm0-15), but never
+//! the x87 registers or MXCSR (it does no floating-point arithmetic). So a
+//! trap saves only the xmm registers into the area and marks it *partial*
+//! (the word between the area and `pt_regs`); the rest of the user's FPU
+//! state stays live in the CPU, and the return restores only the xmm
+//! registers. This is Linux's rule that the user FPU registers stay live
+//! across a system call that does not switch tasks (TIF_NEED_FPU_LOAD
+//! clear). Whoever needs the whole image first completes it: the
+//! context switch, and core through `Machine::fpu` (Linux:
+//! fpu_sync_fpstate()) before reading the running task's state. Writing
+//! the area ([`KernelStack::set_fpu`]) makes it complete, so the return
+//! loads all of it with `fxrstor`. A new task's stack gets a
 //! copy of its parent's frame (Linux: `copy_thread()`), so returning from
 //! the kernel on it lands in user mode as the child.
 //!
@@ -12,7 +24,7 @@
 //! wants for `rsp0`):
 //!
 //! ```text
-//! [ kernel call frames ... | fxsave area (512) | pad (8) | pt_regs (168) ] top
+//! [ kernel call frames ... | fxsave area (512) | partial (8) | pt_regs (168) ] top
 //! ```
 
 use alloc::boxed::Box;
@@ -25,10 +37,16 @@ pub const KSTACK_BYTES: usize = 16 * 1024;
 const WORDS: usize = KSTACK_BYTES / 8;
 /// Words from the top of the stack to the start of `pt_regs`.
 const REGS_AT: usize = WORDS - PT_REGS_WORDS;
-/// Words from the top to the start of the fxsave area (8 bytes of padding
-/// keep it 16-byte aligned).
+/// Words from the top to the start of the fxsave area (the 8-byte
+/// partial flag keeps it 16-byte aligned).
 const FPU_AT: usize = REGS_AT - 1 - FPU_WORDS;
 const FPU_WORDS: usize = 512 / 8;
+/// The word after the fxsave area: nonzero when the area holds only the
+/// xmm registers and the rest of the user's FPU state is in the CPU.
+const FPU_PARTIAL_AT: usize = FPU_AT + FPU_WORDS;
+/// Byte offset of the partial flag from the start of the fxsave area: the
+/// entry code and `tine-hal` agree on this number.
+pub const FPU_PARTIAL_OFFSET: usize = FPU_WORDS * 8;
 
 /// Bytes from the stack's top down to the fxsave area: the entry code and
 /// `tine-hal` agree on this number.
@@ -112,6 +130,8 @@ impl KernelStack {
         }
     }
 
+    /// The saved FPU image. For the running task, only complete after
+    /// `Machine::fpu.sync()` (see `Kernel::cur_fpu`).
     pub fn fpu(&self) -> FpuState {
         let mut f = FpuState([0; FPU_WORDS]);
         for (i, x) in f.0.iter_mut().enumerate() {
@@ -120,10 +140,19 @@ impl KernelStack {
         f
     }
 
+    /// Replace the saved FPU image; the return to user mode loads all of
+    /// it (the area is no longer partial).
     pub fn set_fpu(&mut self, f: &FpuState) {
         for (i, x) in f.0.iter().enumerate() {
             self.set_word(FPU_AT + i, *x);
         }
+        self.set_word(FPU_PARTIAL_AT, 0);
+    }
+
+    /// Whether the area holds only the xmm registers (a trap saved them and
+    /// nothing has completed it since).
+    pub fn fpu_partial(&self) -> bool {
+        self.word(FPU_PARTIAL_AT) != 0
     }
 
     /// Lay out the frame the context switch expects on a stack it has never
