@@ -468,7 +468,7 @@ fn wait_for_vfork_done(k: &mut Kernel) -> SysResult {
         k.cur_mut().vfork_wait = None;
         return Ok(child as usize);
     }
-    k.cur_mut().state = TaskState::Blocked(crate::proc::WaitReason::Vfork);
+    k.sleep_current(crate::proc::WaitReason::Vfork);
     Err(ERESTARTNOINTR)
 }
 
