@@ -89,6 +89,8 @@ pub struct Kernel {
     /// next schedule() that does not run on them (Linux: the final
     /// put_task_struct() in finish_task_switch()).
     pub dead: Vec<Pid>,
+    /// Kernel stacks of freed tasks, for the next fork.
+    pub kstacks: crate::proc::kstack::StackCache,
     pub runq: VecDeque<Pid>,
     /// Every task in `TaskState::Blocked`, and perhaps some that no longer
     /// are: wake-ups and the timer tick look through these instead of
@@ -159,6 +161,7 @@ impl Kernel {
             locks: Default::default(),
             current: None,
             dead: Vec::new(),
+            kstacks: Default::default(),
             runq: VecDeque::new(),
             sleepers: Vec::new(),
             idle_ksp: 0,

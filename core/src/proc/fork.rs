@@ -302,7 +302,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     let flags = args.flags;
 
     // dup_task_struct(): the task structure and its kernel stack.
-    let kstack = KernelStack::try_new()?;
+    let kstack = k.kstacks.get()?;
     let mut child = dup_task_struct(k, kstack);
     copy_creds(flags)?;
     // A thread sharing the memory must not share the alternate signal

@@ -96,10 +96,18 @@ impl KernelStack {
     }
 
     /// How deep the stack has ever been used, from the first non-zero word
-    /// above the bottom (the stack starts zeroed): a high-water mark.
+    /// above the bottom (the stack starts zeroed): a high-water mark. For a
+    /// stack reused through [`StackCache`], the deepest of its users.
     pub fn high_water(&self) -> usize {
         let untouched = (0..WORDS).take_while(|&i| self.word(i) == 0).count();
         KSTACK_BYTES - untouched * 8
+    }
+
+    /// Whether the high-water mark is above `bytes`: a look at the words
+    /// below that depth only, not the whole stack.
+    pub fn deeper_than(&self, bytes: usize) -> bool {
+        let below = WORDS.saturating_sub(bytes / 8);
+        self.chunks[..below / 2].iter().any(|c| c.0 != [0, 0]) || (below % 2 == 1 && self.word(below - 1) != 0)
     }
 
     fn word(&self, i: usize) -> u64 {
@@ -170,8 +178,90 @@ impl KernelStack {
     }
 }
 
+/// Freed kernel stacks kept for the next fork, which then needs neither a
+/// 16 KiB heap allocation nor zeroing it (Linux: the per-CPU
+/// `cached_stacks` of kernel/fork.c, NR_CACHED_STACKS of them, in
+/// alloc_thread_stack_node() and free_thread_stack()).
+///
+/// A cached stack is not zeroed again: nothing reads a stack before
+/// writing it (a new task's `pt_regs`, FPU image and first-switch frame
+/// are all set by fork). Only stacks whose users stayed above the depth
+/// `free_task` warns at are kept, so that a reused stack going past that
+/// depth can only be its new user's doing, and the warning stays right.
+#[derive(Default)]
+pub struct StackCache {
+    stacks: alloc::vec::Vec<KernelStack>,
+}
+
+impl StackCache {
+    /// Linux: NR_CACHED_STACKS.
+    pub const MAX: usize = 2;
+
+    /// A cached stack, else a new one (ENOMEM when the heap cannot hold it).
+    pub fn get(&mut self) -> Result<KernelStack, crate::abi::Errno> {
+        match self.stacks.pop() {
+            Some(s) => Ok(s),
+            None => KernelStack::try_new(),
+        }
+    }
+
+    /// Keep a freed stack for reuse if there is room; else it is freed.
+    pub fn put(&mut self, stack: KernelStack) {
+        if self.stacks.len() < Self::MAX {
+            self.stacks.push(stack);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.stacks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.stacks.is_empty()
+    }
+}
+
 impl Default for KernelStack {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deeper_than_agrees_with_high_water() {
+        let mut s = KernelStack::new();
+        assert_eq!(s.high_water(), 0);
+        assert!(!s.deeper_than(0));
+        for depth_words in [1, 2, 3, 64, 511, 512, 513, 1536, 1537, WORDS] {
+            let mut s2 = KernelStack::new();
+            s2.set_word(WORDS - depth_words, 0xdead);
+            let hw = s2.high_water();
+            assert_eq!(hw, depth_words * 8);
+            for bytes in [0, 8, 16, hw - 8, hw, hw + 8, KSTACK_BYTES * 3 / 4, KSTACK_BYTES] {
+                assert_eq!(s2.deeper_than(bytes), hw > bytes, "depth {hw}, asked {bytes}");
+            }
+        }
+        s.set_fpu(&FpuState::initial());
+        assert!(!s.fpu_partial());
+    }
+
+    #[test]
+    fn stack_cache_keeps_at_most_max() {
+        let mut c = StackCache::default();
+        let stacks: alloc::vec::Vec<_> = (0..StackCache::MAX + 1).map(|_| KernelStack::new()).collect();
+        let tops: alloc::vec::Vec<u64> = stacks.iter().map(|s| s.top()).collect();
+        for s in stacks {
+            c.put(s);
+        }
+        assert_eq!(c.len(), StackCache::MAX);
+        // The most recently freed comes back first (still warm in cache).
+        assert_eq!(c.get().unwrap().top(), tops[StackCache::MAX - 1]);
+        c.get().unwrap();
+        assert!(c.is_empty());
+        assert!(c.get().is_ok(), "an empty cache allocates");
     }
 }
