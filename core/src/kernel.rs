@@ -89,7 +89,17 @@ pub struct Kernel {
     /// next schedule() that does not run on them (Linux: the final
     /// put_task_struct() in finish_task_switch()).
     pub dead: Vec<Pid>,
+    /// Kernel stacks of freed tasks, for the next fork.
+    pub kstacks: crate::proc::kstack::StackCache,
     pub runq: VecDeque<Pid>,
+    /// Every task in `TaskState::Blocked`, and perhaps some that no longer
+    /// are: wake-ups and the timer tick look through these instead of
+    /// every task, and drop the ones they find awake or gone (Linux: the
+    /// wait queues, here one for all reasons). Tasks go to sleep only
+    /// through [`Kernel::sleep_current`]. Sorted by TID, so that wake-ups
+    /// go in TID order; a Vec, since it is short and scanned far more often
+    /// than changed.
+    pub sleepers: Vec<Pid>,
     /// The idle context's saved kernel stack pointer (Linux: the swapper).
     pub idle_ksp: u64,
     pub need_resched: bool,
@@ -151,7 +161,9 @@ impl Kernel {
             locks: Default::default(),
             current: None,
             dead: Vec::new(),
+            kstacks: Default::default(),
             runq: VecDeque::new(),
+            sleepers: Vec::new(),
             idle_ksp: 0,
             need_resched: false,
             boot_frames_used: 0,
@@ -193,6 +205,13 @@ impl Kernel {
     pub fn cur_mut(&mut self) -> &mut Task {
         let pid = self.current.expect("no current task");
         self.tasks.get_mut(&pid).expect("current task exists")
+    }
+
+    /// The running task's user FPU state, completed from the CPU first
+    /// (a trap saves only part of it: see `proc::kstack`).
+    pub fn cur_fpu(&self) -> crate::proc::kstack::FpuState {
+        self.m.fpu.sync();
+        self.cur().kstack.fpu()
     }
 
     /// The running task's file-system context (cwd, root, umask).
@@ -350,8 +369,47 @@ impl Kernel {
         if self.deliverable(self.cur().tid) != 0 {
             return EINTR;
         }
-        self.cur_mut().state = TaskState::Blocked(why);
+        self.sleep_current(why);
         ERESTARTNOINTR
+    }
+
+    /// Mark the current task asleep for `why`, where wake-ups will find it
+    /// (Linux: set_current_state() after joining a wait queue).
+    pub fn sleep_current(&mut self, why: WaitReason) {
+        let tid = self.current.expect("a running task goes to sleep");
+        self.cur_mut().state = TaskState::Blocked(why);
+        if let Err(at) = self.sleepers.binary_search(&tid) {
+            self.sleepers.insert(at, tid);
+        }
+    }
+
+    /// Wake every sleeper whose reason `wanted` accepts, in TID order, and
+    /// forget those found no longer asleep.
+    pub(crate) fn wake_sleepers(&mut self, wanted: impl Fn(WaitReason) -> bool) {
+        let Kernel { sleepers, tasks, runq, .. } = self;
+        // A plain loop rather than Vec::retain: the list is short and
+        // mostly left as it is, and this runs on every pipe read and write.
+        let mut i = 0;
+        while i < sleepers.len() {
+            let pid = sleepers[i];
+            let keep = match tasks.get_mut(&pid) {
+                Some(t) => match t.state {
+                    TaskState::Blocked(why) if wanted(why) => {
+                        t.state = TaskState::Runnable;
+                        runq.push_back(pid);
+                        false
+                    }
+                    TaskState::Blocked(_) => true,
+                    _ => false,
+                },
+                None => false,
+            };
+            if keep {
+                i += 1;
+            } else {
+                sleepers.remove(i);
+            }
+        }
     }
 
     /// The timer interrupt: wake sleepers whose time has come and end the
@@ -368,14 +426,8 @@ impl Kernel {
             }
         }
         let now = self.now_ns();
-        let due: Vec<Pid> = self
-            .tasks
-            .iter()
-            .filter(|(_, t)| matches!(t.state, TaskState::Blocked(why) if why.deadline().is_some_and(|d| d <= now)))
-            .map(|(p, _)| *p)
-            .collect();
-        for p in due {
-            self.wake(p);
+        if !self.sleepers.is_empty() {
+            self.wake_sleepers(|why| why.deadline().is_some_and(|d| d <= now));
         }
         // alarm, interval and POSIX timers (see `proc::timer`).
         self.run_timers(from_user);
@@ -389,11 +441,7 @@ impl Kernel {
         if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. }) {
             self.wake_pollers();
         }
-        let waiting: Vec<Pid> =
-            self.tasks.iter().filter(|(_, t)| t.state == TaskState::Blocked(why)).map(|(p, _)| *p).collect();
-        for p in waiting {
-            self.wake(p);
-        }
+        self.wake_sleepers(|w| w == why);
     }
 
     /// The console interrupt: take what the device has received into the

@@ -46,6 +46,23 @@ pub trait Log: Sync {
     fn log(&self, args: core::fmt::Arguments);
 }
 
+/// The running task's user FPU state, which traps save only in part (see
+/// `proc::kstack`).
+pub trait Fpu: Sync {
+    /// Complete the running task's saved FPU image on its kernel stack
+    /// from the CPU's registers, so that `KernelStack::fpu` reads all of
+    /// it (Linux: fpu_sync_fpstate()). Only called while a task runs.
+    fn sync(&self);
+}
+
+/// For machines whose trap saves the whole FPU image (the host tests):
+/// nothing to complete.
+pub struct FpuSaved;
+
+impl Fpu for FpuSaved {
+    fn sync(&self) {}
+}
+
 /// Everything `core` reaches the machine through.
 #[derive(Clone, Copy)]
 pub struct Machine {
@@ -54,4 +71,5 @@ pub struct Machine {
     pub console: &'static dyn Console,
     pub clock: &'static dyn Clock,
     pub log: &'static dyn Log,
+    pub fpu: &'static dyn Fpu,
 }

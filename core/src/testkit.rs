@@ -157,7 +157,7 @@ impl TestMachine {
     }
 
     pub fn machine(&self) -> Machine {
-        Machine { mem: self.mem, mmu: self.mmu, console: self.console, clock: self.clock, log: self.log }
+        Machine { mem: self.mem, mmu: self.mmu, console: self.console, clock: self.clock, log: self.log, fpu: &crate::machine::FpuSaved }
     }
 }
 

@@ -2,19 +2,24 @@
 //!
 //! Every way into the kernel from user mode (an exception, an interrupt, the
 //! `syscall` instruction) builds the same `struct pt_regs` at the top of the
-//! running task's kernel stack, saves the user's FPU/SSE state just below
-//! it, and calls Rust with a pointer to the frame. Leaving is the reverse,
-//! by `sysretq` when the frame allows it (as Linux's fast path) and
-//! `iretq` otherwise. Traps taken in kernel mode (only the idle loop runs
-//! with interrupts on; anything else is a kernel bug) get a frame on the
-//! current stack and no FPU save.
+//! running task's kernel stack, saves the user's xmm registers into the
+//! fxsave area just below it (marking the area partial: the x87 state and
+//! MXCSR stay live in the CPU, since kernel code never touches them; see
+//! `tine_core::proc::kstack`), and calls Rust with a pointer to the frame.
+//! Leaving is the reverse, by `sysretq` when the frame allows it (as Linux's
+//! fast path) and `iretq` otherwise; it reloads only the xmm registers from
+//! a partial area, and everything (`fxrstor`) from one that was completed
+//! ([`FPU`], the context switch) or replaced (execve, signals) meanwhile.
+//! Traps taken in kernel mode (only the idle loop runs with interrupts on;
+//! anything else is a kernel bug) get a frame on the current stack and no
+//! FPU save.
 //!
 //! The layout constants come from `tine_core::proc::kstack`.
 
 use core::arch::global_asm;
 
 use tine_core::abi::PtRegs;
-use tine_core::proc::kstack::{FPU_AREA_FROM_TOP, REGS_FROM_TOP};
+use tine_core::proc::kstack::{FPU_AREA_FROM_TOP, FPU_PARTIAL_OFFSET, REGS_FROM_TOP};
 
 use crate::cpu;
 
@@ -47,10 +52,6 @@ static mut KERNEL_HANDLER: Option<KernelTrapHandler> = None;
 static mut SYSCALL_USER_RSP: u64 = 0;
 #[no_mangle]
 static mut SYSCALL_KERNEL_RSP: u64 = 0;
-
-const MXCSR_DEFAULT: u32 = 0x1f80;
-#[no_mangle]
-static KERNEL_MXCSR: u32 = MXCSR_DEFAULT;
 
 /// Vectors that push an error code.
 const HAS_ERROR_CODE: [u8; 10] = [8, 10, 11, 12, 13, 14, 17, 21, 29, 30];
@@ -115,6 +116,58 @@ trap_stub_table:
     push r14
     push r15
 .endm
+/* Save the user's xmm registers into the fxsave area at rsp (16-byte
+   aligned) and mark it partial. Kernel code may use xmm0-15 but does no
+   floating-point arithmetic, so the x87 registers and MXCSR (with the
+   user's rounding and exception masks) stay as they are: the kernel never
+   looks at them, and they survive until the return (Linux keeps user FPU
+   registers live across a system call the same way). One fxsave and one
+   fxrstor per trap cost several times more under emulation. */
+.macro SAVE_XMM
+    movaps [rsp + 160 + 0 * 16], xmm0
+    movaps [rsp + 160 + 1 * 16], xmm1
+    movaps [rsp + 160 + 2 * 16], xmm2
+    movaps [rsp + 160 + 3 * 16], xmm3
+    movaps [rsp + 160 + 4 * 16], xmm4
+    movaps [rsp + 160 + 5 * 16], xmm5
+    movaps [rsp + 160 + 6 * 16], xmm6
+    movaps [rsp + 160 + 7 * 16], xmm7
+    movaps [rsp + 160 + 8 * 16], xmm8
+    movaps [rsp + 160 + 9 * 16], xmm9
+    movaps [rsp + 160 + 10 * 16], xmm10
+    movaps [rsp + 160 + 11 * 16], xmm11
+    movaps [rsp + 160 + 12 * 16], xmm12
+    movaps [rsp + 160 + 13 * 16], xmm13
+    movaps [rsp + 160 + 14 * 16], xmm14
+    movaps [rsp + 160 + 15 * 16], xmm15
+    mov qword ptr [rsp + {fpu_partial}], 1
+.endm
+/* Load the user's FPU state from the area at rsp: the xmm registers when
+   it is still partial, else all of it. */
+.macro RESTORE_FPU
+    cmp qword ptr [rsp + {fpu_partial}], 0
+    je 81f
+    movaps xmm0, [rsp + 160 + 0 * 16]
+    movaps xmm1, [rsp + 160 + 1 * 16]
+    movaps xmm2, [rsp + 160 + 2 * 16]
+    movaps xmm3, [rsp + 160 + 3 * 16]
+    movaps xmm4, [rsp + 160 + 4 * 16]
+    movaps xmm5, [rsp + 160 + 5 * 16]
+    movaps xmm6, [rsp + 160 + 6 * 16]
+    movaps xmm7, [rsp + 160 + 7 * 16]
+    movaps xmm8, [rsp + 160 + 8 * 16]
+    movaps xmm9, [rsp + 160 + 9 * 16]
+    movaps xmm10, [rsp + 160 + 10 * 16]
+    movaps xmm11, [rsp + 160 + 11 * 16]
+    movaps xmm12, [rsp + 160 + 12 * 16]
+    movaps xmm13, [rsp + 160 + 13 * 16]
+    movaps xmm14, [rsp + 160 + 14 * 16]
+    movaps xmm15, [rsp + 160 + 15 * 16]
+    jmp 82f
+81:
+    fxrstor64 [rsp]
+82:
+.endm
 .macro RESTORE_ALL
     pop r15
     pop r14
@@ -139,8 +192,7 @@ trap_common:
     test byte ptr [rsp + 17 * 8], 3   /* pt_regs.cs: from user mode? */
     jz 1f
     sub rsp, {fpu_gap}
-    fxsave64 [rsp]
-    ldmxcsr [rip + KERNEL_MXCSR]
+    SAVE_XMM
     lea rsi, [rsp + {fpu_gap}]
     call {user_trap}
     jmp tine_return_to_user
@@ -166,7 +218,7 @@ tine_ret_from_fork:
    right below pt_regs: the end of every user trap. */
     .global tine_return_to_user
 tine_return_to_user:
-    fxrstor64 [rsp]
+    RESTORE_FPU
     add rsp, {fpu_gap}
     RESTORE_ALL
     iretq
@@ -197,13 +249,12 @@ tine_syscall_entry:
     push r14
     push r15
     sub rsp, {fpu_gap}
-    fxsave64 [rsp]
-    ldmxcsr [rip + KERNEL_MXCSR]
+    SAVE_XMM
     lea rdi, [rsp + {fpu_gap}]
     call {syscall}
     test al, al
     jz tine_return_to_user      /* the frame needs iretq */
-    fxrstor64 [rsp]
+    RESTORE_FPU
     add rsp, {fpu_gap}
     RESTORE_ALL                 /* rcx = rip, r11 = rflags, checked by Rust */
     mov rsp, [rsp + 24]         /* user rsp */
@@ -230,6 +281,7 @@ tine_context_switch:
     ret
 "#,
     fpu_gap = const FPU_AREA_FROM_TOP - REGS_FROM_TOP,
+    fpu_partial = const FPU_PARTIAL_OFFSET,
     user_trap = sym user_trap,
     kernel_trap = sym kernel_trap,
     syscall = sym syscall,
@@ -262,6 +314,66 @@ pub fn init(user: UserTrapHandler, kernel: KernelTrapHandler) {
     let _ = HAS_ERROR_CODE;
     cpu::load_idt();
     cpu::init_syscall(tine_syscall_entry as *const () as u64);
+}
+
+/// The running task's FPU state, as core sees it (`Machine::fpu`).
+pub struct LazyFpu;
+
+/// Completes the running task's fxsave area (see [`LazyFpu`]).
+pub static FPU: LazyFpu = LazyFpu;
+
+impl tine_core::machine::Fpu for LazyFpu {
+    fn sync(&self) {
+        fpu_sync();
+    }
+}
+
+/// Complete the running task's fxsave area if a trap saved only its xmm
+/// registers: reload those (the kernel may have used them since), then
+/// `fxsave` the whole state, x87 and MXCSR still being the user's (Linux:
+/// fpu_sync_fpstate(), and save_fpregs_to_fpstate() in switch_fpu_prepare()).
+/// The area is then complete, and the return to user mode `fxrstor`s it.
+/// Must run before switching away from a task, while its kernel stack is
+/// still the one `SYSCALL_KERNEL_RSP` names.
+pub fn fpu_sync() {
+    // SAFETY: single CPU, interrupts off in the kernel. SYSCALL_KERNEL_RSP
+    // is the running task's kernel stack top (set by `set_kernel_stack`
+    // when it was switched to), so the fxsave area and its flag word lie
+    // inside that live stack, 16-byte aligned. The asm clobbers only the
+    // xmm registers, which it declares.
+    unsafe {
+        let area = (SYSCALL_KERNEL_RSP - FPU_AREA_FROM_TOP as u64) as *mut u8;
+        let partial = area.add(FPU_PARTIAL_OFFSET) as *mut u64;
+        if core::ptr::read_volatile(partial) == 0 {
+            return;
+        }
+        core::arch::asm!(
+            "movaps xmm0, [{a} + 160 + 0 * 16]",
+            "movaps xmm1, [{a} + 160 + 1 * 16]",
+            "movaps xmm2, [{a} + 160 + 2 * 16]",
+            "movaps xmm3, [{a} + 160 + 3 * 16]",
+            "movaps xmm4, [{a} + 160 + 4 * 16]",
+            "movaps xmm5, [{a} + 160 + 5 * 16]",
+            "movaps xmm6, [{a} + 160 + 6 * 16]",
+            "movaps xmm7, [{a} + 160 + 7 * 16]",
+            "movaps xmm8, [{a} + 160 + 8 * 16]",
+            "movaps xmm9, [{a} + 160 + 9 * 16]",
+            "movaps xmm10, [{a} + 160 + 10 * 16]",
+            "movaps xmm11, [{a} + 160 + 11 * 16]",
+            "movaps xmm12, [{a} + 160 + 12 * 16]",
+            "movaps xmm13, [{a} + 160 + 13 * 16]",
+            "movaps xmm14, [{a} + 160 + 14 * 16]",
+            "movaps xmm15, [{a} + 160 + 15 * 16]",
+            "fxsave64 [{a}]",
+            a = in(reg) area,
+            out("xmm0") _, out("xmm1") _, out("xmm2") _, out("xmm3") _,
+            out("xmm4") _, out("xmm5") _, out("xmm6") _, out("xmm7") _,
+            out("xmm8") _, out("xmm9") _, out("xmm10") _, out("xmm11") _,
+            out("xmm12") _, out("xmm13") _, out("xmm14") _, out("xmm15") _,
+            options(nostack, preserves_flags),
+        );
+        core::ptr::write_volatile(partial, 0);
+    }
 }
 
 pub(crate) fn set_syscall_stack(top: u64) {

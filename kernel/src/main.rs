@@ -43,6 +43,7 @@ fn main(info: BootInfo) -> ! {
         console: &phys::CONSOLE,
         clock: &timer::CLOCK,
         log: &phys::LOG,
+        fpu: &tine_hal::trap::FPU,
     };
     let free: Vec<(u64, u64)> = info.free.iter().map(|r| (r.start, r.end)).collect();
     let mut k = Kernel::new(machine, &free, info.kernel_pml4, stdio, cpu::hwcap(), tine_hal::trap::ret_to_user_addr());
@@ -87,6 +88,11 @@ fn idle_loop() -> ! {
 /// Switch from `prev` (None: idle) to the task `next`, releasing the lock.
 /// Returns when `prev` is switched back to.
 fn switch(mut guard: spin::MutexGuard<'_, Option<Kernel>>, prev: Option<u32>, next: u32) {
+    if prev.is_some() {
+        // The next task's registers replace prev's user FPU state, which
+        // must be whole in its kernel stack first.
+        tine_hal::trap::fpu_sync();
+    }
     let k = guard.as_mut().expect("kernel");
     let prev_slot = k.ksp_slot(prev);
     let (next_ksp, kstack_top, root, fs_base) = k.switch_info(next);
@@ -99,6 +105,9 @@ fn switch(mut guard: spin::MutexGuard<'_, Option<Kernel>>, prev: Option<u32>, ne
 
 /// Switch to the idle context (nothing runnable), releasing the lock.
 fn switch_to_idle(mut guard: spin::MutexGuard<'_, Option<Kernel>>, prev: u32) {
+    // Whatever task runs next replaces prev's user FPU registers, which
+    // must be whole in its kernel stack first.
+    tine_hal::trap::fpu_sync();
     let k = guard.as_mut().expect("kernel");
     let prev_slot = k.ksp_slot(Some(prev));
     let idle = k.idle_ksp;
@@ -106,53 +115,64 @@ fn switch_to_idle(mut guard: spin::MutexGuard<'_, Option<Kernel>>, prev: u32) {
     tine_hal::trap::switch(prev_slot, idle);
 }
 
-/// Give the CPU away if the scheduler says so; returns once this task runs again.
-fn reschedule() {
-    let mut guard = KERNEL.lock();
+/// Give the CPU away if the scheduler says so, releasing the lock; returns
+/// once this task runs again, and whether it was switched out meanwhile.
+fn reschedule(mut guard: spin::MutexGuard<'_, Option<Kernel>>) -> bool {
     let k = guard.as_mut().expect("kernel");
     match k.schedule() {
-        Resched::Stay => {}
-        Resched::Switch { prev: Some(p), next: Some(n) } => switch(guard, Some(p), n),
-        Resched::Switch { prev: Some(p), next: None } => switch_to_idle(guard, p),
+        Resched::Stay => false,
+        Resched::Switch { prev: Some(p), next: Some(n) } => {
+            switch(guard, Some(p), n);
+            true
+        }
+        Resched::Switch { prev: Some(p), next: None } => {
+            switch_to_idle(guard, p);
+            true
+        }
         Resched::Switch { prev: None, .. } => unreachable!("a trap from user mode has a current task"),
     }
 }
 
 /// Every trap from user mode.
 fn user_trap(trap: Trap, regs: &mut PtRegs) {
-    match trap {
+    // Whether the signal work before user mode is done: it is when the
+    // kernel did it (Kernel::syscall and irq_common end with it) and the
+    // task then ran on without being switched out, since nothing that
+    // could post a signal ran in between.
+    let signal_work_done = match trap {
         Trap::Syscall => loop {
-            let outcome = {
-                let mut guard = KERNEL.lock();
-                let k = guard.as_mut().expect("kernel");
-                let out = k.syscall(regs);
-                if let Some(fs) = k.load_fs.take() {
-                    cpu::set_fs_base(fs);
-                }
-                out
-            };
-            reschedule();
+            let mut guard = KERNEL.lock();
+            let k = guard.as_mut().expect("kernel");
+            let outcome = k.syscall(regs);
+            if let Some(fs) = k.load_fs.take() {
+                cpu::set_fs_base(fs);
+            }
+            let switched = reschedule(guard);
             // A blocked call runs again now that the task was woken.
             if outcome == SyscallOutcome::Done {
-                break;
+                break !switched;
             }
         },
         Trap::Exception { vector, error, cr2 } => {
             // The stub left the error code in orig_rax: no system call to
             // restart (Linux sets orig_ax to -1 the same way).
             regs.orig_rax = u64::MAX;
-            KERNEL.lock().as_mut().expect("kernel").user_exception(vector, error, cr2, regs);
-            reschedule();
+            let mut guard = KERNEL.lock();
+            guard.as_mut().expect("kernel").user_exception(vector, error, cr2, regs);
+            reschedule(guard);
+            false
         }
         Trap::Irq(irq) => {
-            irq_common(irq, Some(&mut *regs));
-            reschedule();
+            let guard = irq_common(irq, Some(&mut *regs));
+            !reschedule(guard)
         }
         // A new task about to enter user mode for the first time: only the
         // signal work below (signals sent before it ever ran).
-        Trap::FirstReturn => {}
+        Trap::FirstReturn => false,
+    };
+    if !signal_work_done {
+        return_to_user(regs);
     }
-    return_to_user(regs);
 }
 
 /// Signals may have arrived while this task was switched out, or a stop
@@ -160,21 +180,20 @@ fn user_trap(trap: Trap, regs: &mut PtRegs) {
 /// the loop in exit_to_user_mode_loop()).
 fn return_to_user(regs: &mut PtRegs) {
     loop {
-        {
-            let mut guard = KERNEL.lock();
-            let k = guard.as_mut().expect("kernel");
-            if !k.signal_work_pending(regs) {
-                return;
-            }
-            k.exit_to_user_mode(regs);
+        let mut guard = KERNEL.lock();
+        let k = guard.as_mut().expect("kernel");
+        if !k.signal_work_pending(regs) {
+            return;
         }
-        reschedule();
+        k.exit_to_user_mode(regs);
+        reschedule(guard);
     }
 }
 
 /// An interrupt; `user` holds the interrupted user registers when it came
-/// from user mode, for the signal work on the way back.
-fn irq_common(irq: u8, user: Option<&mut PtRegs>) {
+/// from user mode, for the signal work on the way back. Returns the lock,
+/// still held.
+fn irq_common(irq: u8, user: Option<&mut PtRegs>) -> spin::MutexGuard<'static, Option<Kernel>> {
     let from_user = user.is_some();
     let mut guard = KERNEL.lock();
     let k = guard.as_mut().expect("kernel");
@@ -186,13 +205,14 @@ fn irq_common(irq: u8, user: Option<&mut PtRegs>) {
     if let Some(regs) = user {
         k.exit_to_user_mode(regs);
     }
+    guard
 }
 
 /// Traps from kernel mode: interrupts while idle are normal; an exception
 /// is a kernel bug.
 fn kernel_trap(trap: Trap, regs: &PtRegs) {
     match trap {
-        Trap::Irq(irq) => irq_common(irq, None),
+        Trap::Irq(irq) => drop(irq_common(irq, None)),
         Trap::Exception { vector, error, cr2 } => panic!(
             "CPU exception {vector} in kernel mode: error {error:#x}, rip {:#x}, rsp {:#x}, cr2 {cr2:#x}",
             regs.rip, regs.rsp

@@ -240,6 +240,7 @@ pub fn kernel() -> Result<PathBuf> {
     let bin = root.join("build/tine.bin");
     fs::create_dir_all(root.join("build")).map_err(|e| format!("build/: {e}"))?;
     if mtime(&bin).is_none() || mtime(&bin) < mtime(&elf) {
+        check_user_fpu_untouched(&elf)?;
         run(
             Command::new("objcopy")
                 .arg("-O")
@@ -251,6 +252,92 @@ pub fn kernel() -> Result<PathBuf> {
         )?;
     }
     Ok(bin)
+}
+
+/// The kernel leaves the user's x87 registers and MXCSR live across a
+/// trap and saves only xmm0-15 (see hal/src/trap.rs and
+/// core/src/proc/kstack.rs), which is right only while no kernel code
+/// touches them: no x87 or MMX instruction, no floating-point SSE
+/// arithmetic or conversion (their results depend on the user's MXCSR),
+/// and no MXCSR access. Rust code with no `f32`/`f64` compiles to none of
+/// these, but a float slipped in (or a dependency's) would corrupt user
+/// state only now and then; refuse such an image instead. `objdump` comes
+/// with objcopy (binutils).
+fn check_user_fpu_untouched(elf: &Path) -> Result<()> {
+    let out = Command::new("objdump")
+        .args(["-d", "--no-show-raw-insn", "-M", "intel"])
+        .arg(elf)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("objdump: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("objdump -d {} failed ({})", elf.display(), out.status));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut func = "";
+    let mut bad = Vec::new();
+    for line in text.lines() {
+        if let Some(name) = line.strip_suffix(">:").and_then(|l| l.split_once(" <")).map(|(_, n)| n) {
+            func = name;
+            continue;
+        }
+        let Some((_, insn)) = line.split_once(":\t") else { continue };
+        let mut words = insn.split_whitespace();
+        let mut mnemonic = words.next().unwrap_or("");
+        while matches!(mnemonic, "rep" | "repz" | "repnz" | "repe" | "repne" | "lock" | "data16" | "addr32" | "cs" | "ds" | "notrack" | "bnd") {
+            mnemonic = words.next().unwrap_or("");
+        }
+        let operands: String = words.collect::<Vec<_>>().join(" ");
+        if touches_user_fpu(mnemonic, &operands) {
+            bad.push(format!("  {func}: {}", insn.trim()));
+        }
+    }
+    if bad.is_empty() {
+        return Ok(());
+    }
+    bad.truncate(20);
+    Err(format!(
+        "the kernel uses x87, MMX, MXCSR or floating-point SSE instructions, which would clobber the \
+         user FPU state the trap path leaves live (see hal/src/trap.rs):\n{}",
+        bad.join("\n")
+    ))
+}
+
+/// Whether an instruction reads or changes FPU state that the trap path
+/// does not save (everything but the xmm registers' contents).
+fn touches_user_fpu(mnemonic: &str, operands: &str) -> bool {
+    let m = mnemonic.strip_prefix('v').unwrap_or(mnemonic);
+    // The trap path's and fpu_sync's own saves and restores.
+    if matches!(mnemonic, "fxsave64" | "fxrstor64") {
+        return false;
+    }
+    // x87 (every mnemonic starting with f, fwait included), and EMMS.
+    if mnemonic.starts_with('f') || mnemonic == "wait" || mnemonic == "emms" {
+        return true;
+    }
+    if matches!(m, "ldmxcsr" | "stmxcsr" | "xrstor" | "xrstor64" | "xsave" | "xsave64" | "fxrstor" | "fxsave") {
+        return true;
+    }
+    // Floating-point arithmetic, comparisons, rounding and conversions.
+    if m.starts_with("cvt") || m.starts_with("comis") || m.starts_with("ucomis") {
+        return true;
+    }
+    // cmpss and the like print with their predicate: cmpltsd, cmpunordps.
+    let float_type = |ty: &str| ty.ends_with("ss") || ty.ends_with("sd") || ty.ends_with("ps") || ty.ends_with("pd");
+    if m.starts_with("cmp") && m != "cmps" && float_type(m) {
+        return true;
+    }
+    for op in ["add", "sub", "mul", "div", "sqrt", "min", "max", "round", "rcp", "rsqrt", "hadd", "hsub", "dp", "addsub"] {
+        if let Some(ty) = m.strip_prefix(op) {
+            if matches!(ty, "ss" | "sd" | "ps" | "pd") {
+                return true;
+            }
+        }
+    }
+    // MMX registers (mm0-mm7 alias the x87 stack).
+    operands
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w.len() == 3 && w.starts_with("mm") && w.as_bytes()[2].is_ascii_digit())
 }
 
 /// A C program under user/demo or user/tests.

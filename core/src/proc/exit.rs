@@ -331,11 +331,15 @@ impl Kernel {
     /// Free a released task's memory and PID.
     pub fn free_task(&mut self, pid: Pid) {
         if let Some(t) = self.tasks.remove(&pid) {
+            let kstack = t.kstack;
             // Kernel stacks have no guard page: say so loudly if one came
-            // close to overflowing into the heap below it.
-            let used = t.kstack.high_water();
-            if used > KSTACK_BYTES * 3 / 4 {
+            // close to overflowing into the heap below it (and do not
+            // reuse it: see `StackCache`).
+            if kstack.deeper_than(KSTACK_BYTES * 3 / 4) {
+                let used = kstack.high_water();
                 self.log(format_args!("tine: warning: task {pid} used {used} of {KSTACK_BYTES} kernel stack bytes"));
+            } else {
+                self.kstacks.put(kstack);
             }
         }
         self.pids.put(pid);

@@ -100,7 +100,7 @@ impl Kernel {
             17 => SigInfo::fault(SIGBUS, crate::signal::BUS_ADRALN, 0),
             16 | 19 => {
                 self.cur_mut().sigstate.error_code = 0;
-                match fpe_code(&self.cur().kstack.fpu(), vector) {
+                match fpe_code(&self.cur_fpu(), vector) {
                     // A spurious exception: nothing to report (Linux:
                     // math_error() returns).
                     0 => return,

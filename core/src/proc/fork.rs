@@ -291,7 +291,7 @@ fn copy_thread(k: &Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs) {
         child.fs_base = args.tls;
     }
     child.kstack.set_regs(&r);
-    child.kstack.set_fpu(&k.cur().kstack.fpu());
+    child.kstack.set_fpu(&k.cur_fpu());
     child.ksp = child.kstack.prepare_first_switch(k.ret_to_user);
 }
 
@@ -302,7 +302,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     let flags = args.flags;
 
     // dup_task_struct(): the task structure and its kernel stack.
-    let kstack = KernelStack::try_new()?;
+    let kstack = k.kstacks.get()?;
     let mut child = dup_task_struct(k, kstack);
     copy_creds(flags)?;
     // A thread sharing the memory must not share the alternate signal
@@ -468,7 +468,7 @@ fn wait_for_vfork_done(k: &mut Kernel) -> SysResult {
         k.cur_mut().vfork_wait = None;
         return Ok(child as usize);
     }
-    k.cur_mut().state = TaskState::Blocked(crate::proc::WaitReason::Vfork);
+    k.sleep_current(crate::proc::WaitReason::Vfork);
     Err(ERESTARTNOINTR)
 }
 

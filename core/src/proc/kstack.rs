@@ -2,9 +2,21 @@
 //!
 //! As in Linux, entering the kernel from user mode pushes the user registers
 //! (`struct pt_regs`) at the very top of the running task's kernel stack;
-//! Tine saves the user's FPU/SSE state (the 512-byte `fxsave` area) right
-//! below them, because Rust code in the kernel may use SSE registers. The
-//! kernel's own call frames grow down from there. A new task's stack gets a
+//! right below them is the user's FPU/SSE state in the 512-byte `fxsave`
+//! format. The kernel's own call frames grow down from there.
+//!
+//! Rust code in the kernel may use the SSE registers (xmm0-15), but never
+//! the x87 registers or MXCSR (it does no floating-point arithmetic). So a
+//! trap saves only the xmm registers into the area and marks it *partial*
+//! (the word between the area and `pt_regs`); the rest of the user's FPU
+//! state stays live in the CPU, and the return restores only the xmm
+//! registers. This is Linux's rule that the user FPU registers stay live
+//! across a system call that does not switch tasks (TIF_NEED_FPU_LOAD
+//! clear). Whoever needs the whole image first completes it: the
+//! context switch, and core through `Machine::fpu` (Linux:
+//! fpu_sync_fpstate()) before reading the running task's state. Writing
+//! the area ([`KernelStack::set_fpu`]) makes it complete, so the return
+//! loads all of it with `fxrstor`. A new task's stack gets a
 //! copy of its parent's frame (Linux: `copy_thread()`), so returning from
 //! the kernel on it lands in user mode as the child.
 //!
@@ -12,7 +24,7 @@
 //! wants for `rsp0`):
 //!
 //! ```text
-//! [ kernel call frames ... | fxsave area (512) | pad (8) | pt_regs (168) ] top
+//! [ kernel call frames ... | fxsave area (512) | partial (8) | pt_regs (168) ] top
 //! ```
 
 use alloc::boxed::Box;
@@ -25,10 +37,16 @@ pub const KSTACK_BYTES: usize = 16 * 1024;
 const WORDS: usize = KSTACK_BYTES / 8;
 /// Words from the top of the stack to the start of `pt_regs`.
 const REGS_AT: usize = WORDS - PT_REGS_WORDS;
-/// Words from the top to the start of the fxsave area (8 bytes of padding
-/// keep it 16-byte aligned).
+/// Words from the top to the start of the fxsave area (the 8-byte
+/// partial flag keeps it 16-byte aligned).
 const FPU_AT: usize = REGS_AT - 1 - FPU_WORDS;
 const FPU_WORDS: usize = 512 / 8;
+/// The word after the fxsave area: nonzero when the area holds only the
+/// xmm registers and the rest of the user's FPU state is in the CPU.
+const FPU_PARTIAL_AT: usize = FPU_AT + FPU_WORDS;
+/// Byte offset of the partial flag from the start of the fxsave area: the
+/// entry code and `tine-hal` agree on this number.
+pub const FPU_PARTIAL_OFFSET: usize = FPU_WORDS * 8;
 
 /// Bytes from the stack's top down to the fxsave area: the entry code and
 /// `tine-hal` agree on this number.
@@ -78,10 +96,18 @@ impl KernelStack {
     }
 
     /// How deep the stack has ever been used, from the first non-zero word
-    /// above the bottom (the stack starts zeroed): a high-water mark.
+    /// above the bottom (the stack starts zeroed): a high-water mark. For a
+    /// stack reused through [`StackCache`], the deepest of its users.
     pub fn high_water(&self) -> usize {
         let untouched = (0..WORDS).take_while(|&i| self.word(i) == 0).count();
         KSTACK_BYTES - untouched * 8
+    }
+
+    /// Whether the high-water mark is above `bytes`: a look at the words
+    /// below that depth only, not the whole stack.
+    pub fn deeper_than(&self, bytes: usize) -> bool {
+        let below = WORDS.saturating_sub(bytes / 8);
+        self.chunks[..below / 2].iter().any(|c| c.0 != [0, 0]) || (below % 2 == 1 && self.word(below - 1) != 0)
     }
 
     fn word(&self, i: usize) -> u64 {
@@ -112,6 +138,8 @@ impl KernelStack {
         }
     }
 
+    /// The saved FPU image. For the running task, only complete after
+    /// `Machine::fpu.sync()` (see `Kernel::cur_fpu`).
     pub fn fpu(&self) -> FpuState {
         let mut f = FpuState([0; FPU_WORDS]);
         for (i, x) in f.0.iter_mut().enumerate() {
@@ -120,10 +148,19 @@ impl KernelStack {
         f
     }
 
+    /// Replace the saved FPU image; the return to user mode loads all of
+    /// it (the area is no longer partial).
     pub fn set_fpu(&mut self, f: &FpuState) {
         for (i, x) in f.0.iter().enumerate() {
             self.set_word(FPU_AT + i, *x);
         }
+        self.set_word(FPU_PARTIAL_AT, 0);
+    }
+
+    /// Whether the area holds only the xmm registers (a trap saved them and
+    /// nothing has completed it since).
+    pub fn fpu_partial(&self) -> bool {
+        self.word(FPU_PARTIAL_AT) != 0
     }
 
     /// Lay out the frame the context switch expects on a stack it has never
@@ -141,8 +178,90 @@ impl KernelStack {
     }
 }
 
+/// Freed kernel stacks kept for the next fork, which then needs neither a
+/// 16 KiB heap allocation nor zeroing it (Linux: the per-CPU
+/// `cached_stacks` of kernel/fork.c, NR_CACHED_STACKS of them, in
+/// alloc_thread_stack_node() and free_thread_stack()).
+///
+/// A cached stack is not zeroed again: nothing reads a stack before
+/// writing it (a new task's `pt_regs`, FPU image and first-switch frame
+/// are all set by fork). Only stacks whose users stayed above the depth
+/// `free_task` warns at are kept, so that a reused stack going past that
+/// depth can only be its new user's doing, and the warning stays right.
+#[derive(Default)]
+pub struct StackCache {
+    stacks: alloc::vec::Vec<KernelStack>,
+}
+
+impl StackCache {
+    /// Linux: NR_CACHED_STACKS.
+    pub const MAX: usize = 2;
+
+    /// A cached stack, else a new one (ENOMEM when the heap cannot hold it).
+    pub fn get(&mut self) -> Result<KernelStack, crate::abi::Errno> {
+        match self.stacks.pop() {
+            Some(s) => Ok(s),
+            None => KernelStack::try_new(),
+        }
+    }
+
+    /// Keep a freed stack for reuse if there is room; else it is freed.
+    pub fn put(&mut self, stack: KernelStack) {
+        if self.stacks.len() < Self::MAX {
+            self.stacks.push(stack);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.stacks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.stacks.is_empty()
+    }
+}
+
 impl Default for KernelStack {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deeper_than_agrees_with_high_water() {
+        let mut s = KernelStack::new();
+        assert_eq!(s.high_water(), 0);
+        assert!(!s.deeper_than(0));
+        for depth_words in [1, 2, 3, 64, 511, 512, 513, 1536, 1537, WORDS] {
+            let mut s2 = KernelStack::new();
+            s2.set_word(WORDS - depth_words, 0xdead);
+            let hw = s2.high_water();
+            assert_eq!(hw, depth_words * 8);
+            for bytes in [0, 8, 16, hw - 8, hw, hw + 8, KSTACK_BYTES * 3 / 4, KSTACK_BYTES] {
+                assert_eq!(s2.deeper_than(bytes), hw > bytes, "depth {hw}, asked {bytes}");
+            }
+        }
+        s.set_fpu(&FpuState::initial());
+        assert!(!s.fpu_partial());
+    }
+
+    #[test]
+    fn stack_cache_keeps_at_most_max() {
+        let mut c = StackCache::default();
+        let stacks: alloc::vec::Vec<_> = (0..StackCache::MAX + 1).map(|_| KernelStack::new()).collect();
+        let tops: alloc::vec::Vec<u64> = stacks.iter().map(|s| s.top()).collect();
+        for s in stacks {
+            c.put(s);
+        }
+        assert_eq!(c.len(), StackCache::MAX);
+        // The most recently freed comes back first (still warm in cache).
+        assert_eq!(c.get().unwrap().top(), tops[StackCache::MAX - 1]);
+        c.get().unwrap();
+        assert!(c.is_empty());
+        assert!(c.get().is_ok(), "an empty cache allocates");
     }
 }

@@ -233,8 +233,8 @@ impl Kernel {
             return false;
         }
         let Some((frame, fp)) = self.get_sigframe(regs, act) else { return false };
+        let fpu = self.cur_fpu();
         let t = self.cur();
-        let fpu = t.kstack.fpu();
         let set = t.sigstate.saved_mask.unwrap_or(t.sigmask);
         let st = t.sigstate;
 
@@ -429,7 +429,7 @@ fn restore_fpu(k: &mut Kernel, fp: u64) -> bool {
         return false;
     }
     let mut new = fpu_from_bytes(&b);
-    let mask = mxcsr_mask(&k.cur().kstack.fpu());
+    let mask = mxcsr_mask(&k.cur_fpu());
     let mxcsr = new.0[3] as u32;
     if mxcsr & !mask != 0 {
         return false;

@@ -432,10 +432,13 @@ impl Kernel {
         if t.state != TaskState::Runnable {
             return false;
         }
-        self.deliverable(t.tid) != 0
-            || self.signals.get(t.signal).group_exit.is_some()
-            || t.sigstate.saved_mask.is_some()
-            || restart_code(regs).is_some()
+        if t.sigstate.saved_mask.is_some() || restart_code(regs).is_some() {
+            return true;
+        }
+        // `deliverable` and the group exit test, with one lookup of each
+        // (this runs on every return to user mode).
+        let s = self.signals.get(t.signal);
+        (t.sigpending | s.shared_pending) & !(t.sigmask & !UNBLOCKABLE) != 0 || s.group_exit.is_some()
     }
 
     /// Signals `tid` would act on now: pending and not blocked.

@@ -100,7 +100,8 @@ impl Kernel {
     /// turns into EINTR or a restart. Before returning to user mode,
     /// pending signals are acted on.
     pub fn syscall(&mut self, regs: &mut PtRegs) -> SyscallOutcome {
-        let tid = self.cur().tid;
+        // Tasks are keyed by TID: no lookup needed for it.
+        let tid = self.current.expect("a system call has a current task");
         self.cur_mut().restarting = false;
         let result = match dispatch(self, regs) {
             Err(EINTR) if self.deliverable(tid) != 0 => self.syscall_interrupted(regs),

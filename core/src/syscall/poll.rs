@@ -79,11 +79,7 @@ impl Kernel {
     /// Wake every task sleeping in poll or select: something it may wait
     /// for changed.
     pub fn wake_pollers(&mut self) {
-        let sleeping: Vec<_> =
-            self.tasks.values().filter(|t| matches!(t.state, crate::proc::TaskState::Blocked(WaitReason::Poll { .. }))).map(|t| t.tid).collect();
-        for t in sleeping {
-            self.wake(t);
-        }
+        self.wake_sleepers(|why| matches!(why, WaitReason::Poll { .. }));
     }
 }
 

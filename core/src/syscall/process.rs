@@ -517,7 +517,7 @@ pub fn rt_sigtimedwait(k: &mut Kernel, set: u64, info: u64, timeout: u64, sigset
     let t = k.cur_mut();
     t.sigwait = Some((real_blocked, deadline));
     t.sigmask = real_blocked & !want;
-    t.state = crate::proc::TaskState::Blocked(WaitReason::SigWait { until_ns: deadline });
+    k.sleep_current(WaitReason::SigWait { until_ns: deadline });
     Err(ERESTARTNOINTR)
 }
 
