@@ -176,7 +176,8 @@ impl AddressSpace {
     /// Free every user frame and page-table page. Linux: exit_mmap() +
     /// mmdrop(). Dropping an address space without this leaks its frames.
     pub fn release(self, ctx: &mut MemCtx<'_>) {
-        self.pt.destroy(ctx.frames, ctx.phys, &mut |frames, pte| {
+        let ranges: alloc::vec::Vec<(u64, u64)> = self.vmas.iter().map(|v| (v.start, v.end)).collect();
+        self.pt.destroy(ctx.frames, ctx.phys, &ranges, &mut |frames, pte| {
             debug_assert!(pte.is_mapped());
             frames.put(pte.addr());
         });

@@ -138,6 +138,8 @@ pub const USER_HALF_END: u64 = 1 << 47;
 pub(super) const ENTRIES: u64 = 512;
 /// The address space one leaf table maps. Linux: PMD_SIZE.
 pub const PMD_SIZE: u64 = 1 << 21;
+/// The whole user half, for [`PageTable::destroy`].
+pub const ALL_USER: &[(u64, u64)] = &[(0, USER_HALF_END)];
 
 /// The VA bits that select an entry at `level` (4 = PML4 .. 1 = PT).
 const fn level_shift(level: u32) -> u32 {
@@ -281,9 +283,21 @@ impl PageTable {
 
     /// Tear down the user half: hand every leaf to `on_leaf` (which owns its
     /// frame reference from then on), free every user table and the root.
-    /// Linux: free_pgtables() over the whole mm, then pgd_free().
-    pub fn destroy(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, on_leaf: &mut impl FnMut(&mut FrameAllocator, Pte)) {
-        destroy(frames, phys, self.root, 4, on_leaf);
+    /// Only `ranges` (disjoint, page aligned) are walked, so they must
+    /// cover every table: an address space passes its VMAs, since tables
+    /// are only made for addresses inside a VMA and pruned when it goes.
+    /// That keeps an exit from reading the 256 root slots and 512 slots of
+    /// every table below. [`ALL_USER`] walks everything.
+    /// Linux: unmap_vmas(), then free_pgtables() over the VMAs, then
+    /// pgd_free().
+    pub fn destroy(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, ranges: &[(u64, u64)], on_leaf: &mut impl FnMut(&mut FrameAllocator, Pte)) {
+        let mut tables = alloc::collections::BTreeSet::new();
+        for &(start, end) in ranges {
+            teardown(frames, phys, self.root, 4, start, end, &mut tables, on_leaf);
+        }
+        for t in tables {
+            free_table(frames, t);
+        }
         free_table(frames, self.root);
     }
 
@@ -401,27 +415,33 @@ fn prune(frames: &mut FrameAllocator, phys: &dyn PhysMem, table: u64, level: u32
     (0..n).all(|i| phys.read_u64(table + i * 8) == 0)
 }
 
-fn destroy(
+/// The walk of [`PageTable::destroy`] over `[start, end)`: leaves to
+/// `on_leaf`, every table met into `tables` (a table under two ranges is
+/// met twice, and freed once).
+#[allow(clippy::too_many_arguments)]
+fn teardown(
     frames: &mut FrameAllocator,
     phys: &dyn PhysMem,
     table: u64,
     level: u32,
+    start: u64,
+    end: u64,
+    tables: &mut alloc::collections::BTreeSet<u64>,
     on_leaf: &mut impl FnMut(&mut FrameAllocator, Pte),
 ) {
-    let n = if level == 4 { USER_PML4_ENTRIES as u64 } else { ENTRIES };
-    for i in 0..n {
-        let e = Pte(phys.read_u64(table + i * 8));
+    for (lo, hi) in chunks(start, end, level) {
+        let e = Pte(phys.read_u64(slot(table, lo, level)));
         if level == 1 {
             if !e.is_none() {
                 on_leaf(frames, e);
             }
         } else if e.is_present() {
+            tables.insert(e.addr());
             // Another address space still uses a shared leaf table, and
             // with it the references on its frames: only ours goes.
             if !(level == 2 && frames.refcount(e.addr()) > 1) {
-                destroy(frames, phys, e.addr(), level - 1, on_leaf);
+                teardown(frames, phys, e.addr(), level - 1, lo, hi, tables, on_leaf);
             }
-            free_table(frames, e.addr());
         }
     }
 }
@@ -457,7 +477,7 @@ mod tests {
                 assert_eq!(e, KERNEL_PML4E + (i << 12));
             }
         }
-        pt.destroy(&mut env.frames, &env.mem, &mut |_, _| panic!("no leaves"));
+        pt.destroy(&mut env.frames, &env.mem, ALL_USER, &mut |_, _| panic!("no leaves"));
         env.check_baseline();
     }
 
@@ -507,7 +527,7 @@ mod tests {
         assert_eq!(pt.table_frames(&env.mem), 1);
         assert_eq!(env.used(), used0);
 
-        pt.destroy(&mut env.frames, &env.mem, &mut |_, _| panic!("no leaves"));
+        pt.destroy(&mut env.frames, &env.mem, ALL_USER, &mut |_, _| panic!("no leaves"));
         env.check_baseline();
     }
 
@@ -533,7 +553,7 @@ mod tests {
             env.frames.put(f);
         }
         let mut n = 0;
-        pt.destroy(&mut env.frames, &env.mem, &mut |fa, pte| {
+        pt.destroy(&mut env.frames, &env.mem, ALL_USER, &mut |fa, pte| {
             n += 1;
             assert!(fa.put(pte.addr()));
         });
