@@ -192,11 +192,22 @@ impl AddressSpace {
         }
     }
 
-    /// Whether fork may hand the child the parent's leaf table for the
-    /// 2 MiB at `va` as it is: only when every mapping there is copied to
-    /// the child unchanged.
+    /// Whether fork should hand the child the parent's leaf table for the
+    /// 2 MiB at `va` as it is. It may only when every mapping there is
+    /// copied to the child unchanged; it pays when the table belongs to a
+    /// mapping of 2 MiB or more, which can fill it. A table holding only
+    /// small mappings is a small process's stack, data or text: few
+    /// entries, cheap to copy now, and written by parent and child right
+    /// after fork, when unsharing would copy all 512 slots twice.
     pub(super) fn leaf_table_forkable(&self, va: u64) -> bool {
-        self.vmas.overlapping(va, va + PMD_SIZE).all(|v| !skipped_by_fork(v))
+        let mut large = false;
+        for v in self.vmas.overlapping(va, va + PMD_SIZE) {
+            if skipped_by_fork(v) {
+                return false;
+            }
+            large |= v.size() >= PMD_SIZE;
+        }
+        large
     }
 }
 
