@@ -78,6 +78,9 @@ pub struct AddressSpace {
     /// Flags every new mapping gets: VM_LOCKED after mlockall(MCL_FUTURE).
     /// Linux: mm->def_flags.
     pub(super) def_flags: super::vma::VmFlags,
+    /// Fork shares a leaf table only under a mapping at least this long
+    /// (see [`super::ptshare`]); tests lower it to share every table.
+    pub(super) share_min: u64,
     /// The owner's resource limits, refreshed by the system-call layer
     /// before each operation that checks them (see [`super::mlock`]).
     pub limits: super::mlock::VmLimits,
@@ -98,6 +101,7 @@ impl AddressSpace {
             objects: BTreeSet::new(),
             hiwater: 0,
             def_flags: super::vma::VmFlags::empty(),
+            share_min: super::pagetable::PMD_SIZE,
             limits: Default::default(),
         })
     }
@@ -148,6 +152,13 @@ impl AddressSpace {
             Some((slot, false)) => read_pte(phys, slot).clear(PteFlags::WRITABLE),
             None => Pte::empty(),
         }
+    }
+
+    /// Make fork share every leaf table it may, whatever the size of the
+    /// mappings in it: for tests of the sharing itself.
+    #[cfg(test)]
+    pub fn share_small_tables(&mut self) {
+        self.share_min = super::consts::PAGE_SIZE;
     }
 
     /// The leaf table mapping `va`, and whether this address space reaches

@@ -28,6 +28,7 @@ impl AddressSpace {
         child.start_brk = self.start_brk;
         child.brk = self.brk;
         child.mmap_base = self.mmap_base;
+        child.share_min = self.share_min;
         let mut wrprotected = false;
         let copied = self.copy_mappings(ctx, &mut child, &mut wrprotected);
         // One TLB flush for the whole parent once its writable PTEs have

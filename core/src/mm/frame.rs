@@ -143,6 +143,11 @@ impl FrameAllocator {
         ok
     }
 
+    /// Frames promised and not yet taken.
+    pub fn reserved(&self) -> usize {
+        self.reserved
+    }
+
     /// Give back a promise that will not be used.
     pub fn unreserve(&mut self) {
         self.reserved = self.reserved.checked_sub(1).expect("unreserve without a reservation");

@@ -133,6 +133,8 @@ struct World {
     procs: Vec<Proc>,
     live: usize,
     rng: Rng,
+    /// Every address space shares all the leaf tables fork may share.
+    share_all: bool,
 }
 
 fn random_prot(rng: &mut Rng) -> (u32, Prot) {
@@ -147,8 +149,17 @@ fn zeros() -> Rc<RefCell<Vec<u8>>> {
 impl World {
     fn new(seed: u64) -> World {
         let mut env = Env::new(4096);
-        let a = env.aspace();
+        // Half the seeds (bit 1) make fork share every leaf table it may (ptshare), so
+        // that the random operations run into shared tables everywhere;
+        // even seeds keep the kernel's policy (only tables of large
+        // mappings, which these small mappings never are).
+        let share_all = seed & 2 != 0;
+        let mut a = env.aspace();
+        if share_all {
+            a.share_small_tables();
+        }
         let mut w = World {
+            share_all,
             env,
             fs: RamFs::new(),
             files: Vec::new(),
@@ -516,7 +527,10 @@ impl World {
 
     /// execve: the old address space goes, a new empty one takes its place.
     fn op_exec(&mut self, i: usize) {
-        let fresh = self.env.aspace();
+        let mut fresh = self.env.aspace();
+        if self.share_all {
+            fresh.share_small_tables();
+        }
         let old = std::mem::replace(&mut self.procs[i].a, fresh);
         old.release(&mut self.env.ctx());
         self.procs[i].pages.clear();
@@ -689,7 +703,7 @@ impl World {
                 reserved += users as usize - 1;
             }
         }
-        let _ = reserved; // checked through the frame baseline at the end of the run
+        assert_eq!(self.env.frames.reserved(), reserved, "one reserved frame per extra sharer of a leaf table");
         for proc in &self.procs {
             let mut rss = 0;
             for (&va, p) in &proc.pages {

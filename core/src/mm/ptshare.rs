@@ -205,7 +205,7 @@ impl AddressSpace {
             if skipped_by_fork(v) {
                 return false;
             }
-            large |= v.size() >= PMD_SIZE;
+            large |= v.size() >= self.share_min;
         }
         large
     }
