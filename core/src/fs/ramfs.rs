@@ -104,6 +104,9 @@ pub struct Inode {
     nlink: u32,
     /// Holders other than names. Linux: `i_count`.
     refs: u32,
+    /// Open file descriptions that may write it (> 0), or address spaces
+    /// running it as their program (< 0); never both. Linux: `i_writecount`.
+    writecount: i32,
     /// The device a device node stands for (`st_rdev`).
     rdev: u64,
     atime: u64,
@@ -287,6 +290,55 @@ impl RamFs {
     /// (an open file, a cwd). Linux: `ihold()`.
     pub fn ihold(&mut self, ino: Ino) -> Result<(), Errno> {
         self.inode_mut(ino)?.refs += 1;
+        Ok(())
+    }
+
+    /// One more description that may write `ino`; ETXTBSY while a
+    /// process runs it. Linux: get_write_access().
+    pub fn get_write_access(&mut self, ino: Ino) -> Result<(), Errno> {
+        let inode = self.inode_mut(ino)?;
+        if inode.writecount < 0 {
+            return Err(ETXTBSY);
+        }
+        inode.writecount += 1;
+        Ok(())
+    }
+
+    /// Linux: put_write_access().
+    pub fn put_write_access(&mut self, ino: Ino) {
+        if let Ok(inode) = self.inode_mut(ino) {
+            debug_assert!(inode.writecount > 0, "put_write_access without a writer on inode {ino}");
+            inode.writecount -= 1;
+        }
+    }
+
+    /// One more address space runs `ino`: nobody may open it for writing
+    /// until it stops; ETXTBSY if a description may write it now.
+    /// Linux: exe_file_deny_write_access() (deny_write_access()).
+    pub fn deny_write_access(&mut self, ino: Ino) -> Result<(), Errno> {
+        let inode = self.inode_mut(ino)?;
+        if inode.writecount > 0 {
+            return Err(ETXTBSY);
+        }
+        inode.writecount -= 1;
+        Ok(())
+    }
+
+    /// Linux: exe_file_allow_write_access() (allow_write_access()).
+    pub fn allow_write_access(&mut self, ino: Ino) {
+        if let Ok(inode) = self.inode_mut(ino) {
+            debug_assert!(inode.writecount < 0, "allow_write_access without a denial on inode {ino}");
+            inode.writecount += 1;
+        }
+    }
+
+    /// Whether a running program makes writes to `ino` fail with ETXTBSY
+    /// (and, as Linux, whether a writer makes exec of it fail).
+    pub fn write_access_error(&self, ino: Ino, writing: bool) -> Result<(), Errno> {
+        let w = self.inode(ino)?.writecount;
+        if (writing && w < 0) || (!writing && w > 0) {
+            return Err(ETXTBSY);
+        }
         Ok(())
     }
 
@@ -748,6 +800,7 @@ impl RamFs {
             gid: 0,
             nlink,
             refs: 0,
+            writecount: 0,
             rdev,
             atime: now,
             mtime: now,
@@ -836,6 +889,10 @@ impl RamFs {
         match inode.file_type() {
             FileType::Symlink => return Err(ELOOP),
             FileType::Directory if wants_write => return Err(EISDIR),
+            // A running program's file: Linux's do_dentry_open() fails
+            // get_write_access(), or handle_truncate() does, before any
+            // truncation.
+            FileType::Regular if wants_write && inode.writecount < 0 => return Err(ETXTBSY),
             FileType::Regular if flags & O_TRUNC != 0 && !created => self.truncate(ino, 0, now)?,
             _ => {}
         }

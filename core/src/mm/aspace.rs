@@ -78,6 +78,10 @@ pub struct AddressSpace {
     /// Flags every new mapping gets: VM_LOCKED after mlockall(MCL_FUTURE).
     /// Linux: mm->def_flags.
     pub(super) def_flags: super::vma::VmFlags,
+    /// The program this address space runs, whose writes it denies while
+    /// it lives (the system-call layer keeps the inode's count). Linux:
+    /// `mm->exe_file`.
+    pub exe: Option<u64>,
     /// Fork shares a leaf table only under a mapping at least this long
     /// (see [`super::ptshare`]); tests lower it to share every table.
     pub(super) share_min: u64,
@@ -101,6 +105,7 @@ impl AddressSpace {
             objects: BTreeSet::new(),
             hiwater: 0,
             def_flags: super::vma::VmFlags::empty(),
+            exe: None,
             share_min: super::pagetable::PMD_SIZE,
             limits: Default::default(),
         })

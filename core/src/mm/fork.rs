@@ -29,6 +29,7 @@ impl AddressSpace {
         child.brk = self.brk;
         child.mmap_base = self.mmap_base;
         child.share_min = self.share_min;
+        child.exe = self.exe;
         let mut wrprotected = false;
         let copied = self.copy_mappings(ctx, &mut child, &mut wrprotected);
         // One TLB flush for the whole parent once its writable PTEs have

@@ -118,13 +118,13 @@ fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResul
             return Err(ENOENT);
         }
         let ino = k.files.get(k.fd_file(dirfd)?).ino.ok_or(EACCES)?;
-        k.fs.may_exec(ino)?;
+        may_open_exec(k, ino)?;
         return Ok(ino);
     }
     // /proc/self/exe and /proc/<pid>/fd/N lead to the file itself.
     if let Some(t) = crate::fs::procfs::lookup_at(k, dirfd, name, flags & AT_SYMLINK_NOFOLLOW == 0)? {
         let crate::fs::procfs::Target::Ino(ino) = t else { return Err(EACCES) };
-        k.fs.may_exec(ino)?;
+        may_open_exec(k, ino)?;
         return Ok(ino);
     }
     let start = k.start_dir(dirfd, name)?;
@@ -136,8 +136,17 @@ fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResul
     if k.fs.inode(ino)?.file_type() == crate::fs::ramfs::FileType::Symlink {
         return Err(ELOOP);
     }
-    k.fs.may_exec(ino)?;
+    may_open_exec(k, ino)?;
     Ok(ino)
+}
+
+/// What opening a file to execute it checks: execute permission, then
+/// that no description may write it (ETXTBSY). Linux: do_open_execat(),
+/// may_open() then exe_file_deny_write_access(); the denial itself is
+/// taken when the program's address space is installed (`exec_image`).
+fn may_open_exec(k: &Kernel, ino: Ino) -> SysResult<()> {
+    k.fs.may_exec(ino)?;
+    k.fs.write_access_error(ino, false)
 }
 
 /// Linux: binfmt_script's load_script(): a file starting with `#!` names
@@ -224,7 +233,7 @@ fn bprm_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, mut ino: Ino, filena
         args.check_size(&filename, stack_limit)?;
         let cwd = k.fs_structs.get(k.tasks[&pid].fs).cwd;
         ino = k.fs.lookup(cwd, &interp, Lookup::FOLLOW)?;
-        k.fs.may_exec(ino)?;
+        may_open_exec(k, ino)?;
         script_name = interp;
     }
 }
@@ -264,7 +273,7 @@ fn absolute_path(k: &Kernel, pid: Pid, name: &[u8]) -> Vec<u8> {
 pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: ExecArgs) -> SysResult {
     let cwd = k.fs_structs.get(k.tasks[&pid].fs).cwd;
     let ino = k.fs.lookup(cwd, path.as_bytes(), Lookup::FOLLOW)?;
-    k.fs.may_exec(ino)?;
+    may_open_exec(k, ino)?;
     bprm_execve(k, pid, regs, ino, path.as_bytes().to_vec(), args)
 }
 
@@ -409,7 +418,7 @@ fn setup_stack(
 #[allow(clippy::too_many_arguments)]
 fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, ino: Ino, head: &[u8], exe_path: Vec<u8>, filename: &[u8], args: ExecArgs) -> SysResult {
     let stack_limit = k.signals.get(k.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
-    let (aspace, entry, sp) = build_mm(k, ino, head, filename, &args, stack_limit)?;
+    let (mut aspace, entry, sp) = build_mm(k, ino, head, filename, &args, stack_limit)?;
 
     // Point of no return (Linux: begin_new_exec()). From here on the old
     // program is gone whatever happens.
@@ -418,6 +427,10 @@ fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, ino: Ino, head: &[u8]
     // old program, while its memory is still ours.
     k.exit_robust_list(pid);
     k.clear_child_tid(pid);
+    // The new mm runs this file: no writer until it goes (put_mm allows
+    // again). may_open_exec() saw no writer, and nothing opened one since.
+    aspace.exe = Some(ino);
+    let _ = k.fs.deny_write_access(ino);
     let new_mm = k.mms.insert(aspace);
     k.note_maxrss(pid, k.tasks[&pid].mm);
     let old_mm = core::mem::replace(&mut k.tasks.get_mut(&pid).expect("task").mm, new_mm);

@@ -24,6 +24,9 @@ impl Kernel {
     /// (Linux: mmput()).
     pub fn put_mm(&mut self, mm: MmId) {
         if let Some(aspace) = self.mms.put(mm) {
+            if let Some(ino) = aspace.exe {
+                self.fs.allow_write_access(ino);
+            }
             let mut ctx = self.mem_ctx(false);
             aspace.release(&mut ctx);
             // File pages nobody maps any more go back to the file.

@@ -273,6 +273,11 @@ fn copy_mm(k: &mut Kernel, flags: u64) -> SysResult<ObjId> {
         return Ok(id);
     }
     let child = k.with_mm(|parent, ctx| parent.fork(ctx))?;
+    // Linux: dup_mm_exe_file(): the child's mm runs the same program and
+    // denies writes to it too (cannot fail: the parent already does).
+    if let Some(ino) = child.exe {
+        let _ = k.fs.deny_write_access(ino);
+    }
     Ok(k.mms.insert(child))
 }
 

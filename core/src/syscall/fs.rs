@@ -32,6 +32,9 @@ impl Kernel {
     pub fn release_file(&mut self, id: FileId) {
         if let Some(f) = self.files.put(id) {
             self.locks_remove_file(id, &f);
+            if let Some(ino) = self.holds_write_access(&f) {
+                self.fs.put_write_access(ino);
+            }
             if let Some(ino) = f.ino {
                 self.fs.iput(ino);
             }
@@ -39,6 +42,15 @@ impl Kernel {
                 self.pipes.close_end(pipe, write_end);
                 self.wake_all(WaitReason::Pipe(pipe));
             }
+        }
+    }
+
+    /// The regular file whose write count description `f` holds: one
+    /// opened for writing (not O_PATH). Linux: FMODE_WRITER.
+    fn holds_write_access(&self, f: &crate::fs::file::OpenFile) -> Option<Ino> {
+        match f.kind {
+            FileKind::Inode(ino) if f.writable() && f.flags & O_PATH == 0 && self.fs.inode(ino).is_ok_and(|i| i.file_type() == FileType::Regular) => Some(ino),
+            _ => None,
         }
     }
 
@@ -131,6 +143,14 @@ fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult {
     };
     let keep = O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_PATH | O_LARGEFILE;
     let id = k.files.open(kind, flags & keep, Some(ino));
+    if let Some(ino) = k.holds_write_access(k.files.get(id)) {
+        // Also reached from /proc/self/exe, which ramfs::open never saw.
+        if let Err(e) = k.fs.get_write_access(ino) {
+            let _ = k.files.put(id);
+            k.fs.iput(ino);
+            return Err(e);
+        }
+    }
     k.install_fd(id, flags & O_CLOEXEC != 0, 0)
 }
 
@@ -741,6 +761,8 @@ pub fn truncate(k: &mut Kernel, path: u64, len: i64) -> SysResult {
     if k.fs.inode(ino)?.is_dir() {
         return Err(EISDIR);
     }
+    // Linux: vfs_truncate() → get_write_access().
+    k.fs.write_access_error(ino, true)?;
     k.fsize_truncate_check(ino, len as u64)?;
     let now = k.now_real();
     k.file_truncate(ino, len as u64, now)?;
