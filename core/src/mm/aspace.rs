@@ -56,6 +56,13 @@ impl MemCtx<'_> {
             mmu.flush_page(va);
         }
     }
+
+    /// Flush the whole TLB when this is the live address space.
+    pub(super) fn flush_all(&self) {
+        if let Some(mmu) = self.mmu {
+            mmu.flush_all();
+        }
+    }
 }
 
 /// Linux: `struct mm_struct`.
@@ -200,9 +207,7 @@ impl AddressSpace {
         for key in self.objects {
             ctx.pagecache.release(ctx.frames, key);
         }
-        if let Some(mmu) = ctx.mmu {
-            mmu.flush_all();
-        }
+        ctx.flush_all();
     }
 
     /// Unmap the pages of page-cache object `key` from index `first` on,

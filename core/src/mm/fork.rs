@@ -37,9 +37,7 @@ impl AddressSpace {
         // flush_tlb_mm() at the end of dup_mmap()). It must happen before
         // the parent runs again, on failure too.
         if wrprotected {
-            if let Some(mmu) = ctx.mmu {
-                mmu.flush_all();
-            }
+            ctx.flush_all();
         }
         match copied {
             Ok(()) => {

@@ -161,9 +161,7 @@ impl AddressSpace {
             va += PMD_SIZE;
         }
         if copied {
-            if let Some(mmu) = ctx.mmu {
-                mmu.flush_all();
-            }
+            ctx.flush_all();
         }
     }
 
@@ -186,9 +184,7 @@ impl AddressSpace {
             va = next;
         }
         if dropped {
-            if let Some(mmu) = ctx.mmu {
-                mmu.flush_all();
-            }
+            ctx.flush_all();
         }
     }
 
