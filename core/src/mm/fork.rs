@@ -90,7 +90,7 @@ impl AddressSpace {
         }
         // The child maps what we map, less the mappings fork leaves out.
         let zero = ctx.frames.zero_frame();
-        let left_out: usize = vmas.iter().filter(|v| skipped_by_fork(v)).map(|v| self.mapped_pages(phys, zero, v.start, v.end)).sum();
+        let left_out: usize = vmas.iter().filter(|v| skipped_by_fork(v)).map(|v| self.pt.mapped_pages(phys, v.start, v.end, zero)).sum();
         child.rss = self.rss - left_out;
         Ok(())
     }
@@ -134,16 +134,6 @@ impl AddressSpace {
             write_pte(phys, child_slot, shared_pte.clear(PteFlags::ACCESSED));
             Ok(())
         })
-    }
-
-    /// Mapped pages in `[start, end)` other than the zero frame.
-    fn mapped_pages(&self, phys: &dyn crate::machine::PhysMem, zero: u64, start: u64, end: u64) -> usize {
-        let mut n = 0;
-        let _ = self.pt.for_each_leaf::<()>(phys, start, end, &mut |_, _, pte| {
-            n += usize::from(pte.addr() != zero);
-            Ok(())
-        });
-        n
     }
 }
 

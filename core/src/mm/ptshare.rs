@@ -136,8 +136,8 @@ impl PageTable {
         let pmd_slot = self.pmd_slot(phys, va).expect("dropping a missing table");
         let table = read_pte(phys, pmd_slot).addr();
         debug_assert!(frames.refcount(table) > 1);
-        let zero = frames.zero_frame();
-        let pages = (0..ENTRIES).map(|i| read_pte(phys, table + i * 8)).filter(|p| !p.is_none() && p.addr() != zero).count();
+        let base = va & !(PMD_SIZE - 1);
+        let pages = self.mapped_pages(phys, base, base + PMD_SIZE, frames.zero_frame());
         write_pte(phys, pmd_slot, Pte::empty());
         super::pagetable::free_table(frames, table);
         pages
