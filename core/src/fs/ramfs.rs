@@ -892,8 +892,12 @@ impl RamFs {
             // A running program's file: Linux's do_dentry_open() fails
             // get_write_access(), or handle_truncate() does, before any
             // truncation.
-            FileType::Regular if wants_write && inode.writecount < 0 => return Err(ETXTBSY),
-            FileType::Regular if flags & O_TRUNC != 0 && !created => self.truncate(ino, 0, now)?,
+            FileType::Regular if wants_write => {
+                self.write_access_error(ino, true)?;
+                if flags & O_TRUNC != 0 && !created {
+                    self.truncate(ino, 0, now)?;
+                }
+            }
             _ => {}
         }
         self.ihold(ino)?;
