@@ -57,6 +57,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #ifndef __WCLONE
 #define __WCLONE 0x80000000
 #endif
@@ -121,20 +123,6 @@ static const char *en(int e)
 	case EAGAIN: return "EAGAIN";
 	default: return "other";
 	}
-}
-
-static const char *st_str(int st)
-{
-	static char b[4][40];
-	static int n;
-	char *s = b[n++ & 3];
-	if (WIFEXITED(st))
-		snprintf(s, 40, "exited %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(s, 40, "killed by signal %d", WTERMSIG(st));
-	else
-		snprintf(s, 40, "status 0x%x", st);
-	return s;
 }
 
 static pid_t me;

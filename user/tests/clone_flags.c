@@ -74,6 +74,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
@@ -121,20 +123,6 @@ static const char *en(int e)
 	case ETIMEDOUT: return "ETIMEDOUT";
 	default: return "other";
 	}
-}
-
-static const char *st_str(int st)
-{
-	static char b[4][40];
-	static int n;
-	char *s = b[n++ & 3];
-	if (WIFEXITED(st))
-		snprintf(s, 40, "exited %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(s, 40, "killed by signal %d", WTERMSIG(st));
-	else
-		snprintf(s, 40, "status 0x%x", st);
-	return s;
 }
 
 static char *new_stack(void)

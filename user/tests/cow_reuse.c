@@ -32,6 +32,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #define PG 4096UL
 #define NPG 16
 #define WPP (PG / 8)
@@ -56,20 +58,6 @@ static int check(uint64_t tag, volatile uint64_t *stack_word)
 	bad += data_word != tag;
 	bad += *stack_word != ~tag;
 	return bad > 200 ? 200 : bad;
-}
-
-static const char *st_str(int st)
-{
-	static char bufs[4][32];
-	static int next;
-	char *s = bufs[next++ & 3];
-	if (WIFEXITED(st))
-		snprintf(s, 32, "exit %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(s, 32, "signal %d", WTERMSIG(st));
-	else
-		snprintf(s, 32, "status 0x%x", st);
-	return s;
 }
 
 static void line(const char *what, int parent_bad, const char *child)

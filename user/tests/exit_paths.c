@@ -26,19 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *st_str(int st)
-{
-	static char b[4][40];
-	static int n;
-	char *s = b[n++ & 3];
-	if (WIFEXITED(st))
-		snprintf(s, 40, "exited %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(s, 40, "killed by signal %d", WTERMSIG(st));
-	else
-		snprintf(s, 40, "status 0x%x", st);
-	return s;
-}
+#include "testlib.h"
 
 static void h1(void) { printf("[child] atexit handler 1 (registered first)\n"); }
 static void h2(void) { printf("[child] atexit handler 2 (registered second)\n"); }

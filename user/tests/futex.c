@@ -64,6 +64,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 #define FUTEX_FD 2
@@ -131,13 +133,6 @@ static long long now_ns(clockid_t c)
 	struct timespec t;
 	clock_gettime(c, &t);
 	return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) != 0 && errno == EINTR)
-		;
 }
 
 static pid_t gettid_(void)

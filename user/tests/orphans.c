@@ -37,6 +37,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 static const char *en(int e)
 {
 	switch (e) {
@@ -47,20 +49,6 @@ static const char *en(int e)
 	case EPERM: return "EPERM";
 	default: return "other";
 	}
-}
-
-static const char *st_str(int st)
-{
-	static char b[4][40];
-	static int n;
-	char *s = b[n++ & 3];
-	if (WIFEXITED(st))
-		snprintf(s, 40, "exited %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(s, 40, "killed by %s", WTERMSIG(st) == SIGKILL ? "SIGKILL" : "other signal");
-	else
-		snprintf(s, 40, "status 0x%x", st);
-	return s;
 }
 
 static const char *rc(long r)

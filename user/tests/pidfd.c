@@ -45,6 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #define NR_pidfd_send_signal 424
 #define NR_pidfd_open 434
 #define NR_clone3 435
@@ -77,20 +79,6 @@ static const char *en(int e)
 	}
 }
 
-static const char *st_str(int st)
-{
-	static char b[4][40];
-	static int n;
-	char *s = b[n++ & 3];
-	if (WIFEXITED(st))
-		snprintf(s, 40, "exited %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(s, 40, "killed by %s", WTERMSIG(st) == SIGKILL ? "SIGKILL" : "another signal");
-	else
-		snprintf(s, 40, "status 0x%x", st);
-	return s;
-}
-
 /* "0"/"fd" for success, the errno name otherwise */
 static const char *res(long r)
 {
@@ -105,13 +93,6 @@ static int pidfd_open(pid_t pid, unsigned flags)
 static int pidfd_send_signal(int fd, int sig, siginfo_t *info, unsigned flags)
 {
 	return (int)syscall(NR_pidfd_send_signal, fd, sig, info, flags);
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) != 0 && errno == EINTR)
-		;
 }
 
 static int gate[2];

@@ -38,6 +38,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #define PG 4096UL
 
 #ifndef MADV_WIPEONFORK
@@ -65,20 +67,6 @@ static const char *rc(long r)
 		snprintf(s, 24, "-1 %s", en(errno));
 	else
 		snprintf(s, 24, "%ld", r);
-	return s;
-}
-
-static const char *st_str(int st)
-{
-	static char b[4][40];
-	static int n;
-	char *s = b[n++ & 3];
-	if (WIFEXITED(st))
-		snprintf(s, 40, "exited %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(s, 40, "killed by %s", WTERMSIG(st) == SIGSEGV ? "SIGSEGV" : "other signal");
-	else
-		snprintf(s, 40, "status 0x%x", st);
 	return s;
 }
 

@@ -60,6 +60,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #ifndef __WALL
 #define __WALL 0x40000000
 #endif
@@ -80,22 +82,6 @@ static const char *en(int e)
 	}
 }
 
-static const char *st_str(int st)
-{
-	static char b[4][40];
-	static int n;
-	char *s = b[n++ & 3];
-	if (WIFEXITED(st))
-		snprintf(s, 40, "exited %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(s, 40, "killed by %s", WTERMSIG(st) == SIGKILL   ? "SIGKILL"
-						: WTERMSIG(st) == SIGTERM ? "SIGTERM"
-									  : "another signal");
-	else
-		snprintf(s, 40, "status 0x%x", st);
-	return s;
-}
-
 static pid_t gettid_(void)
 {
 	return (pid_t)syscall(SYS_gettid);
@@ -104,13 +90,6 @@ static pid_t gettid_(void)
 static int tgkill_(pid_t tgid, pid_t tid, int sig)
 {
 	return (int)syscall(SYS_tgkill, tgid, tid, sig);
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) != 0 && errno == EINTR)
-		;
 }
 
 /* "Threads:" from /proc/self/status, -1 if unreadable */

@@ -53,6 +53,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 #define FUTEX_PRIVATE_FLAG 128
@@ -87,27 +89,6 @@ static const char *en(int e)
 	case EBUSY: return "EBUSY";
 	default: return "other";
 	}
-}
-
-static const char *st_str(int st)
-{
-	static char b[4][40];
-	static int n;
-	char *s = b[n++ & 3];
-	if (WIFEXITED(st))
-		snprintf(s, 40, "exited %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(s, 40, "killed by %s", WTERMSIG(st) == SIGKILL ? "SIGKILL" : "another signal");
-	else
-		snprintf(s, 40, "status 0x%x", st);
-	return s;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) != 0 && errno == EINTR)
-		;
 }
 
 /* wait until /proc says the task sleeps (bounded; falls back to a pause) */

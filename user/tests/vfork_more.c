@@ -47,6 +47,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 extern char **environ;
 
 static const char *en(int e)
@@ -61,34 +63,11 @@ static const char *en(int e)
 	}
 }
 
-static const char *st_str(int st)
-{
-	static char b[4][40];
-	static int n;
-	char *s = b[n++ & 3];
-	if (WIFEXITED(st))
-		snprintf(s, 40, "exited %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(s, 40, "killed by %s", WTERMSIG(st) == SIGKILL   ? "SIGKILL"
-						: WTERMSIG(st) == SIGSEGV ? "SIGSEGV"
-									  : "another signal");
-	else
-		snprintf(s, 40, "status 0x%x", st);
-	return s;
-}
-
 static long long now_ns(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&t, &t) != 0 && errno == EINTR)
-		;
 }
 
 static int image(int argc, char **argv)

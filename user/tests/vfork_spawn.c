@@ -34,6 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 extern char **environ;
 
 static const char *en(int e)
@@ -47,20 +49,6 @@ static const char *en(int e)
 	case EINVAL: return "EINVAL";
 	default: return "other";
 	}
-}
-
-static const char *st_str(int st)
-{
-	static char b[4][40];
-	static int n;
-	char *s = b[n++ & 3];
-	if (WIFEXITED(st))
-		snprintf(s, 40, "exited %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(s, 40, "killed by signal %d", WTERMSIG(st));
-	else
-		snprintf(s, 40, "status 0x%x", st);
-	return s;
 }
 
 static volatile int shared_global;
