@@ -11,6 +11,67 @@
 #include <sys/wait.h>
 #include <time.h>
 
+/* The name of errno value `e` ("OK" for 0), or its number for one not
+ * listed here. */
+__attribute__((unused)) static const char *en(int e)
+{
+	static char b[4][16];
+	static int n;
+	switch (e) {
+	case 0: return "OK";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case ESRCH: return "ESRCH";
+	case EINTR: return "EINTR";
+	case EIO: return "EIO";
+	case ENXIO: return "ENXIO";
+	case E2BIG: return "E2BIG";
+	case ENOEXEC: return "ENOEXEC";
+	case EBADF: return "EBADF";
+	case ECHILD: return "ECHILD";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	case EFAULT: return "EFAULT";
+	case EBUSY: return "EBUSY";
+	case EEXIST: return "EEXIST";
+	case EXDEV: return "EXDEV";
+	case ENODEV: return "ENODEV";
+	case ENOTDIR: return "ENOTDIR";
+	case EISDIR: return "EISDIR";
+	case EINVAL: return "EINVAL";
+	case ENFILE: return "ENFILE";
+	case EMFILE: return "EMFILE";
+	case ENOTTY: return "ENOTTY";
+	case ETXTBSY: return "ETXTBSY";
+	case EFBIG: return "EFBIG";
+	case ENOSPC: return "ENOSPC";
+	case ESPIPE: return "ESPIPE";
+	case EROFS: return "EROFS";
+	case EMLINK: return "EMLINK";
+	case EPIPE: return "EPIPE";
+	case EDOM: return "EDOM";
+	case ERANGE: return "ERANGE";
+	case EDEADLK: return "EDEADLK";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
+	case ENOLCK: return "ENOLCK";
+	case ENOSYS: return "ENOSYS";
+	case ENOTEMPTY: return "ENOTEMPTY";
+	case ELOOP: return "ELOOP";
+	case EOVERFLOW: return "EOVERFLOW";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case ECANCELED: return "ECANCELED";
+	case EOWNERDEAD: return "EOWNERDEAD";
+	case ENOTRECOVERABLE: return "ENOTRECOVERABLE";
+	default: {
+		char *s = b[n++ & 3];
+		snprintf(s, 16, "errno %d", e);
+		return s;
+	}
+	}
+}
+
 /* A wait status in words: "exited N", "killed by signal N" or the raw
  * value. Four rotating buffers, so that one printf may show several. */
 __attribute__((unused)) static const char *st_str(int st)

@@ -108,23 +108,6 @@ static inline long rsys(long n, long a, long b)
 	return ret;
 }
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EINVAL: return "EINVAL";
-	case E2BIG: return "E2BIG";
-	case EFAULT: return "EFAULT";
-	case EPERM: return "EPERM";
-	case EEXIST: return "EEXIST";
-	case ECHILD: return "ECHILD";
-	case ENOSYS: return "ENOSYS";
-	case ESRCH: return "ESRCH";
-	case EAGAIN: return "EAGAIN";
-	default: return "other";
-	}
-}
-
 static pid_t me;
 
 static char *new_stack(void)

@@ -109,22 +109,6 @@ static long rclone(unsigned long flags, int *ptid, int *ctid, unsigned long tls)
 	return syscall(SYS_clone, flags, 0, ptid, ctid, tls);
 }
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EINVAL: return "EINVAL";
-	case EPERM: return "EPERM";
-	case ECHILD: return "ECHILD";
-	case EAGAIN: return "EAGAIN";
-	case ENOSYS: return "ENOSYS";
-	case EBADF: return "EBADF";
-	case ENOENT: return "ENOENT";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	default: return "other";
-	}
-}
-
 static char *new_stack(void)
 {
 	char *s = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

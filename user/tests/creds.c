@@ -39,18 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EPERM: return "EPERM";
-	case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT";
-	case ESRCH: return "ESRCH";
-	case EACCES: return "EACCES";
-	default: return "other";
-	}
-}
+#include "testlib.h"
 
 static void rc(const char *what, long r)
 {

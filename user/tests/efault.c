@@ -20,21 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #define BAD  ((long)0x10)
 #define KERN ((long)0xffffffff81000000UL)
-
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case EBADF: return "EBADF";
-	case ENOENT: return "ENOENT";
-	case ENOSYS: return "ENOSYS";
-	default: return "other";
-	}
-}
 
 static void show(const char *what, long r)
 {

@@ -45,6 +45,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #define FD_OCLOEXEC 20 /* opened with O_CLOEXEC */
 #define FD_PLAIN 21    /* no close-on-exec */
 #define FD_SETFD 22    /* FD_CLOEXEC set with F_SETFD */
@@ -55,20 +57,6 @@
 #endif
 
 static int marker = 1;
-
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case ENOENT: return "ENOENT";
-	case EACCES: return "EACCES";
-	case EBADF: return "EBADF";
-	case EFAULT: return "EFAULT";
-	case ENOEXEC: return "ENOEXEC";
-	case ECHILD: return "ECHILD";
-	default: return "other";
-	}
-}
 
 static const char *base(const char *p)
 {

@@ -38,27 +38,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BAD ((void *)0x10)
+#include "testlib.h"
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case ENOENT: return "ENOENT";
-	case EACCES: return "EACCES";
-	case ENOEXEC: return "ENOEXEC";
-	case ENOTDIR: return "ENOTDIR";
-	case EFAULT: return "EFAULT";
-	case E2BIG: return "E2BIG";
-	case ENAMETOOLONG: return "ENAMETOOLONG";
-	case ELOOP: return "ELOOP";
-	case EISDIR: return "EISDIR";
-	case ETXTBSY: return "ETXTBSY";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	default: return "other";
-	}
-}
+#define BAD ((void *)0x10)
 
 static char self[4096], dir[64];
 static char *env_ok[] = {"PATH=/bin", NULL};

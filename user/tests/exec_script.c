@@ -33,20 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case ENOENT: return "ENOENT";
-	case EACCES: return "EACCES";
-	case ENOEXEC: return "ENOEXEC";
-	case ELOOP: return "ELOOP";
-	case ENOTDIR: return "ENOTDIR";
-	case E2BIG: return "E2BIG";
-	case EINVAL: return "EINVAL";
-	default: return "other";
-	}
-}
+#include "testlib.h"
 
 static char self[4096], dir[64];
 

@@ -92,21 +92,6 @@
 	(((op & 0xf) << 28) | ((cmp & 0xf) << 24) | ((oparg & 0xfff) << 12) | (cmparg & 0xfff))
 #define P FUTEX_PRIVATE_FLAG
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EAGAIN: return "EAGAIN";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT";
-	case ENOSYS: return "ENOSYS";
-	case EINTR: return "EINTR";
-	case EPERM: return "EPERM";
-	default: return "other";
-	}
-}
-
 static long fx(volatile void *uaddr, int op, int val, const void *timeout_or_val2, volatile void *uaddr2,
 	       int val3)
 {

@@ -39,24 +39,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char path[64];
+#include "testlib.h"
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EINVAL: return "EINVAL";
-	case EPERM: return "EPERM";
-	case ESRCH: return "ESRCH";
-	case EFAULT: return "EFAULT";
-	case EMFILE: return "EMFILE";
-	case EBADF: return "EBADF";
-	case EFBIG: return "EFBIG";
-	case ENOMEM: return "ENOMEM";
-	case ENOENT: return "ENOENT";
-	default: return "other";
-	}
-}
+static char path[64];
 
 static void rc(const char *what, long r)
 {

@@ -47,23 +47,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static char path[64];
+#include "testlib.h"
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EAGAIN: return "EAGAIN";
-	case EACCES: return "EACCES";
-	case EINVAL: return "EINVAL";
-	case EBADF: return "EBADF";
-	case EFAULT: return "EFAULT";
-	case EDEADLK: return "EDEADLK";
-	case EINTR: return "EINTR";
-	case EOVERFLOW: return "EOVERFLOW";
-	default: return "other";
-	}
-}
+static char path[64];
 
 static void rc(const char *what, long r)
 {

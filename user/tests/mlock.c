@@ -35,19 +35,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define P 4096L
+#include "testlib.h"
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case EPERM: return "EPERM";
-	case EAGAIN: return "EAGAIN";
-	default: return "other";
-	}
-}
+#define P 4096L
 
 static void rc(const char *what, long r)
 {

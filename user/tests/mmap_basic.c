@@ -22,19 +22,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define PG 4096UL
+#include "testlib.h"
 
-static const char *en(int e)
-{
-	switch (e) {
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case EBADF: return "EBADF";
-	case EFAULT: return "EFAULT";
-	case EACCES: return "EACCES";
-	default: return "other";
-	}
-}
+#define PG 4096UL
 
 /* print "-1 ERR" or "ok" for calls returning 0/-1 */
 static void rc(const char *what, long r)

@@ -29,20 +29,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #define N 5
 #define UID 54321
-
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EAGAIN: return "EAGAIN";
-	case EPERM: return "EPERM";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	default: return "other";
-	}
-}
 
 static void rc(const char *what, long r)
 {

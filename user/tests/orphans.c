@@ -39,18 +39,6 @@
 
 #include "testlib.h"
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case ECHILD: return "ECHILD";
-	case ESRCH: return "ESRCH";
-	case EINVAL: return "EINVAL";
-	case EPERM: return "EPERM";
-	default: return "other";
-	}
-}
-
 static const char *rc(long r)
 {
 	static char b[4][24];

@@ -22,17 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EPERM: return "EPERM";
-	case ESRCH: return "ESRCH";
-	case EINVAL: return "EINVAL";
-	case EACCES: return "EACCES";
-	default: return "other";
-	}
-}
+#include "testlib.h"
 
 static void show(const char *what, int r)
 {

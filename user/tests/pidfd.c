@@ -63,22 +63,6 @@ struct clone_args_ {
 	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
 };
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "0";
-	case EINVAL: return "EINVAL";
-	case ESRCH: return "ESRCH";
-	case EBADF: return "EBADF";
-	case ECHILD: return "ECHILD";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case ENOSYS: return "ENOSYS";
-	case EAGAIN: return "EAGAIN";
-	default: return "other";
-	}
-}
-
 /* "0"/"fd" for success, the errno name otherwise */
 static const char *res(long r)
 {

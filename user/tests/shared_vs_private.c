@@ -47,17 +47,6 @@
 #define MADV_KEEPONFORK 19
 #endif
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case EBADF: return "EBADF";
-	default: return "other";
-	}
-}
-
 static const char *rc(long r)
 {
 	static char b[4][24];

@@ -49,19 +49,9 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-static const char *yesno(int b) { return b ? "yes" : "no"; }
+#include "testlib.h"
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case EPERM: return "EPERM";
-	case EFAULT: return "EFAULT";
-	default: return "other";
-	}
-}
+static const char *yesno(int b) { return b ? "yes" : "no"; }
 
 /* Run `fn` in a child and report how it ended. */
 static void run(const char *name, void (*fn)(void))

@@ -42,18 +42,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *yesno(int b) { return b ? "yes" : "no"; }
+#include "testlib.h"
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EINTR: return "EINTR";
-	case EAGAIN: return "EAGAIN";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	default: return "other";
-	}
-}
+static const char *yesno(int b) { return b ? "yes" : "no"; }
 
 /* The state letter of process `pid` in /proc/<pid>/stat. */
 static char proc_state(pid_t pid)

@@ -23,14 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EPIPE: return "EPIPE";
-	default: return "other";
-	}
-}
+#include "testlib.h"
 
 static void run(const char *name, void (*fn)(void))
 {

@@ -31,15 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK"; case ENOTTY: return "ENOTTY";
-	case ENOSYS: return "ENOSYS"; case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT"; case ENOENT: return "ENOENT";
-	case EBADF: return "EBADF"; default: return "other";
-	}
-}
+#include "testlib.h"
+
 static const char *YN(int c) { return c ? "yes" : "no"; }
 static void on_usr1(int s) { (void)s; }
 static int tid_word;

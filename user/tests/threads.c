@@ -69,19 +69,6 @@
 
 extern char **environ;
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case ECHILD: return "ECHILD";
-	case ESRCH: return "ESRCH";
-	case EINVAL: return "EINVAL";
-	case EAGAIN: return "EAGAIN";
-	case EPERM: return "EPERM";
-	default: return "other";
-	}
-}
-
 static pid_t gettid_(void)
 {
 	return (pid_t)syscall(SYS_gettid);

@@ -74,23 +74,6 @@ static inline long rsys(long n, long a, long b, long c)
 	return ret;
 }
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "0";
-	case EINVAL: return "EINVAL";
-	case ESRCH: return "ESRCH";
-	case EAGAIN: return "EAGAIN";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EFAULT: return "EFAULT";
-	case EOWNERDEAD: return "EOWNERDEAD";
-	case ENOTRECOVERABLE: return "ENOTRECOVERABLE";
-	case EPERM: return "EPERM";
-	case EBUSY: return "EBUSY";
-	default: return "other";
-	}
-}
-
 /* wait until /proc says the task sleeps (bounded; falls back to a pause) */
 static void until_sleeping(const char *statpath)
 {

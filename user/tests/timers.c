@@ -41,18 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT";
-	case EAGAIN: return "EAGAIN";
-	case EINTR: return "EINTR";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	default: return "other";
-	}
-}
+#include "testlib.h"
 
 static void rc(const char *what, long r)
 {

@@ -21,6 +21,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 struct kstatx_ts { int64_t sec; uint32_t nsec; int32_t pad; };
 struct kstatx {
 	uint32_t mask, blksize; uint64_t attributes;
@@ -30,17 +32,6 @@ struct kstatx {
 	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
 	uint64_t spare[14];
 };
-
-static const char *en(int e)
-{
-	switch (e) {
-	case EEXIST: return "EEXIST"; case ENOENT: return "ENOENT";
-	case ENOTDIR: return "ENOTDIR"; case EISDIR: return "EISDIR";
-	case EBADF: return "EBADF"; case EINVAL: return "EINVAL";
-	case ENOTEMPTY: return "ENOTEMPTY"; case EFAULT: return "EFAULT";
-	case ENOSYS: return "ENOSYS"; default: return "other";
-	}
-}
 
 static long show(const char *what, long r)
 {

@@ -51,18 +51,6 @@
 
 extern char **environ;
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case ENOENT: return "ENOENT";
-	case EACCES: return "EACCES";
-	case ECHILD: return "ECHILD";
-	case EINVAL: return "EINVAL";
-	default: return "other";
-	}
-}
-
 static long long now_ns(void)
 {
 	struct timespec t;

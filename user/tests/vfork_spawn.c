@@ -38,19 +38,6 @@
 
 extern char **environ;
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case ENOENT: return "ENOENT";
-	case EACCES: return "EACCES";
-	case EBADF: return "EBADF";
-	case ECHILD: return "ECHILD";
-	case EINVAL: return "EINVAL";
-	default: return "other";
-	}
-}
-
 static volatile int shared_global;
 
 static int spawned(int argc, char **argv)

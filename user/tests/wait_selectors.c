@@ -46,22 +46,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BAD ((void *)0x10)
+#include "testlib.h"
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case ECHILD: return "ECHILD";
-	case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT";
-	case ESRCH: return "ESRCH";
-	case EPERM: return "EPERM";
-	case EINTR: return "EINTR";
-	case EACCES: return "EACCES";
-	default: return "other";
-	}
-}
+#define BAD ((void *)0x10)
 
 static pid_t me;
 

@@ -32,16 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *en(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case ECHILD: return "ECHILD";
-	case EAGAIN: return "EAGAIN";
-	case EINVAL: return "EINVAL";
-	default: return "other";
-	}
-}
+#include "testlib.h"
 
 static void decode(int st);
 
