@@ -7,9 +7,12 @@
 #define TESTLIB_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The name of errno value `e` ("OK" for 0), or its number for one not
  * listed here. */
@@ -94,6 +97,44 @@ __attribute__((unused)) static void sleep_ms(int ms)
 	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
 	while (nanosleep(&t, &t) != 0 && errno == EINTR)
 		;
+}
+
+/* A system call's result in words: its value, or "-1 ENAME" from errno.
+ * Four rotating buffers, as st_str(). */
+__attribute__((unused)) static const char *rc_str(long r)
+{
+	static char b[4][24];
+	static int n;
+	char *s = b[n++ & 3];
+	if (r < 0)
+		snprintf(s, 24, "-1 %s", en(errno));
+	else
+		snprintf(s, 24, "%ld", r);
+	return s;
+}
+
+/* Wait until /proc/<pid>/stat (or task/<tid>/stat) at `statpath` says the
+ * task sleeps ('S'), at most about 2 s; without /proc, pause 100 ms. */
+__attribute__((unused)) static void until_sleeping(const char *statpath)
+{
+	for (int i = 0; i < 2000; i++) {
+		char buf[512];
+		int fd = open(statpath, O_RDONLY);
+		if (fd < 0)
+			break;
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			break;
+		buf[n] = 0;
+		char *rp = strrchr(buf, ')');
+		if (rp && rp[1] == ' ' && rp[2] == 'S') {
+			sleep_ms(2);
+			return;
+		}
+		sleep_ms(1);
+	}
+	sleep_ms(100);
 }
 
 #endif

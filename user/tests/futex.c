@@ -125,29 +125,6 @@ static pid_t gettid_(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
-/* wait until the task's /proc state is 'S' (sleeping), at most ~2 s */
-static void until_sleeping(const char *statpath)
-{
-	for (int i = 0; i < 2000; i++) {
-		char buf[512];
-		int fd = open(statpath, O_RDONLY);
-		if (fd < 0)
-			break;
-		ssize_t n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n <= 0)
-			break;
-		buf[n] = 0;
-		char *rp = strrchr(buf, ')');
-		if (rp && rp[1] == ' ' && rp[2] == 'S') {
-			sleep_ms(2);
-			return;
-		}
-		sleep_ms(1);
-	}
-	sleep_ms(100); /* no /proc: give it time */
-}
-
 static void thread_sleeping(pid_t tid)
 {
 	char path[64];

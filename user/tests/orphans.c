@@ -39,18 +39,6 @@
 
 #include "testlib.h"
 
-static const char *rc(long r)
-{
-	static char b[4][24];
-	static int n;
-	char *s = b[n++ & 3];
-	if (r < 0)
-		snprintf(s, 24, "-1 %s", en(errno));
-	else
-		snprintf(s, 24, "%ld", r);
-	return s;
-}
-
 static pid_t me;
 
 static void subreaper_flag(void)
@@ -58,12 +46,12 @@ static void subreaper_flag(void)
 	int v = -1;
 	printf("-- subreaper attribute\n");
 	long r = prctl(PR_GET_CHILD_SUBREAPER, &v);
-	printf("PR_GET_CHILD_SUBREAPER initially: %s value %d\n", rc(r), v);
+	printf("PR_GET_CHILD_SUBREAPER initially: %s value %d\n", rc_str(r), v);
 	r = prctl(PR_SET_CHILD_SUBREAPER, 1);
-	printf("PR_SET_CHILD_SUBREAPER(1): %s\n", rc(r));
+	printf("PR_SET_CHILD_SUBREAPER(1): %s\n", rc_str(r));
 	v = -1;
 	r = prctl(PR_GET_CHILD_SUBREAPER, &v);
-	printf("PR_GET_CHILD_SUBREAPER: %s value %d\n", rc(r), v);
+	printf("PR_GET_CHILD_SUBREAPER: %s value %d\n", rc_str(r), v);
 	int p[2], cv = -1, st;
 	pipe(p);
 	pid_t pid = fork();
@@ -136,7 +124,7 @@ static void live_orphans(void)
 	}
 	printf("test reaped %d grandchildren by pid, exit codes sum %d\n", reaped, codes);
 	r = waitpid(-1, &st, WNOHANG);
-	printf("waitpid(-1, WNOHANG) afterwards: %s\n", rc(r));
+	printf("waitpid(-1, WNOHANG) afterwards: %s\n", rc_str(r));
 }
 
 static void zombie_orphan(void)
@@ -161,7 +149,7 @@ static void zombie_orphan(void)
 	pid_t r = waitpid(c, &st, 0);
 	printf("child reaped: %s, %s\n", r == c ? "yes" : "no", st_str(st));
 	r = waitpid(g, &st, 0);
-	printf("zombie grandchild reaped by the test: %s, %s\n", r == g ? "yes" : rc(r), st_str(st));
+	printf("zombie grandchild reaped by the test: %s, %s\n", r == g ? "yes" : rc_str(r), st_str(st));
 }
 
 static void zombie(void)
@@ -173,11 +161,11 @@ static void zombie(void)
 	if (pid == 0)
 		_exit(7);
 	waitid(P_PID, pid, &si, WEXITED | WNOWAIT);
-	printf("kill(zombie, 0): %s\n", rc(kill(pid, 0)));
-	printf("kill(zombie, SIGKILL): %s\n", rc(kill(pid, SIGKILL)));
+	printf("kill(zombie, 0): %s\n", rc_str(kill(pid, 0)));
+	printf("kill(zombie, SIGKILL): %s\n", rc_str(kill(pid, SIGKILL)));
 	pid_t r = waitpid(pid, &st, WNOHANG);
-	printf("waitpid(zombie, WNOHANG): %s, %s\n", r == pid ? "the child" : rc(r), st_str(st));
-	printf("kill(reaped pid, 0): %s\n", rc(kill(pid, 0)));
+	printf("waitpid(zombie, WNOHANG): %s, %s\n", r == pid ? "the child" : rc_str(r), st_str(st));
+	printf("kill(reaped pid, 0): %s\n", rc_str(kill(pid, 0)));
 }
 
 static void pdeathsig(void)
@@ -232,7 +220,7 @@ static void pdeathsig(void)
 	pid_t r = waitpid(c, &st, 0);
 	printf("child reaped: %s, %s\n", r == c ? "yes" : "no", st_str(st));
 	r = waitpid(m.pid, &st, 0);
-	printf("grandchild reaped by the test: %s, %s\n", r == m.pid ? "yes" : rc(r), st_str(st));
+	printf("grandchild reaped by the test: %s, %s\n", r == m.pid ? "yes" : rc_str(r), st_str(st));
 }
 
 static void sigchld(void)
@@ -249,11 +237,11 @@ static void sigchld(void)
 		_exit(42);
 	int s = sigwaitinfo(&set, &si);
 	printf("sigwaitinfo: %s si_code %s si_pid %s si_status %d\n",
-	       s == SIGCHLD ? "SIGCHLD" : rc(s),
+	       s == SIGCHLD ? "SIGCHLD" : rc_str(s),
 	       si.si_code == CLD_EXITED ? "CLD_EXITED" : "other",
 	       si.si_pid == pid ? "child" : "other", si.si_status);
 	pid_t r = waitpid(pid, &st, 0);
-	printf("waitpid: %s, %s\n", r == pid ? "the child" : rc(r), st_str(st));
+	printf("waitpid: %s, %s\n", r == pid ? "the child" : rc_str(r), st_str(st));
 	pid = fork();
 	if (pid == 0) {
 		kill(getpid(), SIGKILL);
@@ -261,12 +249,12 @@ static void sigchld(void)
 	}
 	s = sigwaitinfo(&set, &si);
 	printf("sigwaitinfo: %s si_code %s si_pid %s si_status %s\n",
-	       s == SIGCHLD ? "SIGCHLD" : rc(s),
+	       s == SIGCHLD ? "SIGCHLD" : rc_str(s),
 	       si.si_code == CLD_KILLED ? "CLD_KILLED" : "other",
 	       si.si_pid == pid ? "child" : "other",
 	       si.si_status == SIGKILL ? "SIGKILL" : "other");
 	r = waitpid(pid, &st, 0);
-	printf("waitpid: %s, %s\n", r == pid ? "the child" : rc(r), st_str(st));
+	printf("waitpid: %s, %s\n", r == pid ? "the child" : rc_str(r), st_str(st));
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
 	/* SIG_IGN */
@@ -276,12 +264,12 @@ static void sigchld(void)
 	waitid(P_PID, z, &si, WEXITED | WNOWAIT);
 	signal(SIGCHLD, SIG_IGN);
 	r = waitpid(z, &st, 0);
-	printf("zombie from before SIGCHLD=SIG_IGN: %s, %s\n", r == z ? "the child" : rc(r), st_str(st));
+	printf("zombie from before SIGCHLD=SIG_IGN: %s, %s\n", r == z ? "the child" : rc_str(r), st_str(st));
 	pid = fork();
 	if (pid == 0)
 		_exit(6);
 	r = waitpid(pid, &st, 0);
-	printf("child exiting under SIGCHLD=SIG_IGN: waitpid %s\n", rc(r));
+	printf("child exiting under SIGCHLD=SIG_IGN: waitpid %s\n", rc_str(r));
 	signal(SIGCHLD, SIG_DFL);
 }
 
@@ -296,6 +284,6 @@ int main(void)
 	pdeathsig();
 	sigchld();
 	pid_t r = wait(NULL);
-	printf("final wait: %s\n", rc(r));
+	printf("final wait: %s\n", rc_str(r));
 	return 0;
 }

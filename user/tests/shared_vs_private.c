@@ -47,18 +47,6 @@
 #define MADV_KEEPONFORK 19
 #endif
 
-static const char *rc(long r)
-{
-	static char b[4][24];
-	static int n;
-	char *s = b[n++ & 3];
-	if (r < 0)
-		snprintf(s, 24, "-1 %s", en(errno));
-	else
-		snprintf(s, 24, "%ld", r);
-	return s;
-}
-
 static int all(const volatile unsigned char *p, size_t n, unsigned char v)
 {
 	for (size_t i = 0; i < n; i++)
@@ -120,7 +108,7 @@ static void file(void)
 	printf("-- MAP_SHARED / MAP_PRIVATE file\n");
 	snprintf(path, sizeof path, "/tmp/tine_svp_%d", getpid());
 	int fd = open(path, O_CREAT | O_EXCL | O_RDWR, 0600);
-	printf("ftruncate(3 pages): %s\n", rc(ftruncate(fd, 3 * PG)));
+	printf("ftruncate(3 pages): %s\n", rc_str(ftruncate(fd, 3 * PG)));
 	char *m = map(PROT_READ | PROT_WRITE, MAP_SHARED, fd, 3 * PG);
 	char *pm = map(PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 3 * PG);
 	pid_t pid = fork();
@@ -132,10 +120,10 @@ static void file(void)
 	waitpid(pid, &st, 0);
 	printf("child %s; parent's mapping: \"%.16s\", last byte '%c'\n", st_str(st), m + PG + 10,
 	       m[3 * PG - 1]);
-	printf("pread: %s \"%.16s\"\n", rc(pread(fd, b, 16, PG + 10)), b);
+	printf("pread: %s \"%.16s\"\n", rc_str(pread(fd, b, 16, PG + 10)), b);
 	printf("parent's MAP_PRIVATE view of the same page sees it too: %s\n",
 	       yesno(memcmp(pm + PG + 10, "hello from child", 16) == 0));
-	printf("pwrite at 2 pages: %s\n", rc(pwrite(fd, "via pwrite", 10, 2 * PG)));
+	printf("pwrite at 2 pages: %s\n", rc_str(pwrite(fd, "via pwrite", 10, 2 * PG)));
 	pid = fork();
 	if (pid == 0)
 		_exit(memcmp(m + 2 * PG, "via pwrite", 10) == 0 ? 0 : 1);
@@ -167,7 +155,7 @@ static void dontfork(void)
 	printf("-- MADV_DONTFORK\n");
 	unsigned char *r = map(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 2 * PG);
 	memset(r, 'D', 2 * PG);
-	printf("madvise(MADV_DONTFORK): %s\n", rc(madvise(r, 2 * PG, MADV_DONTFORK)));
+	printf("madvise(MADV_DONTFORK): %s\n", rc_str(madvise(r, 2 * PG, MADV_DONTFORK)));
 	pid_t pid = fork();
 	if (pid == 0) {
 		volatile unsigned char x = r[PG];
@@ -177,7 +165,7 @@ static void dontfork(void)
 	waitpid(pid, &st, 0);
 	printf("child reading it: %s; parent still has its data: %s\n", st_str(st),
 	       yesno(all(r, 2 * PG, 'D')));
-	printf("madvise(MADV_DOFORK): %s\n", rc(madvise(r, 2 * PG, MADV_DOFORK)));
+	printf("madvise(MADV_DOFORK): %s\n", rc_str(madvise(r, 2 * PG, MADV_DOFORK)));
 	pid = fork();
 	if (pid == 0)
 		_exit(all(r, 2 * PG, 'D') ? 0 : 1);
@@ -193,7 +181,7 @@ static void wipeonfork(void)
 	printf("-- MADV_WIPEONFORK\n");
 	unsigned char *r = map(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 3 * PG);
 	memset(r, 'W', 3 * PG);
-	printf("madvise(MADV_WIPEONFORK): %s\n", rc(madvise(r, 3 * PG, MADV_WIPEONFORK)));
+	printf("madvise(MADV_WIPEONFORK): %s\n", rc_str(madvise(r, 3 * PG, MADV_WIPEONFORK)));
 	pid_t pid = fork();
 	if (pid == 0) {
 		int zero = all(r, 3 * PG, 0);
@@ -203,7 +191,7 @@ static void wipeonfork(void)
 	waitpid(pid, &st, 0);
 	printf("child reads zeros and can write: %s; parent keeps its data: %s\n",
 	       WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "yes" : st_str(st), yesno(all(r, 3 * PG, 'W')));
-	printf("madvise(MADV_KEEPONFORK): %s\n", rc(madvise(r, 3 * PG, MADV_KEEPONFORK)));
+	printf("madvise(MADV_KEEPONFORK): %s\n", rc_str(madvise(r, 3 * PG, MADV_KEEPONFORK)));
 	pid = fork();
 	if (pid == 0)
 		_exit(all(r, 3 * PG, 'W') ? 0 : 1);
@@ -211,7 +199,7 @@ static void wipeonfork(void)
 	printf("child after MADV_KEEPONFORK reads the data: %s\n",
 	       WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "yes" : st_str(st));
 	void *s = map(PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, PG);
-	printf("madvise(shared mapping, MADV_WIPEONFORK): %s\n", rc(madvise(s, PG, MADV_WIPEONFORK)));
+	printf("madvise(shared mapping, MADV_WIPEONFORK): %s\n", rc_str(madvise(s, PG, MADV_WIPEONFORK)));
 	munmap(s, PG);
 	munmap(r, 3 * PG);
 }

@@ -74,29 +74,6 @@ static inline long rsys(long n, long a, long b, long c)
 	return ret;
 }
 
-/* wait until /proc says the task sleeps (bounded; falls back to a pause) */
-static void until_sleeping(const char *statpath)
-{
-	for (int i = 0; i < 2000; i++) {
-		char buf[512];
-		int fd = open(statpath, O_RDONLY);
-		if (fd < 0)
-			break;
-		ssize_t n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n <= 0)
-			break;
-		buf[n] = 0;
-		char *rp = strrchr(buf, ')');
-		if (rp && rp[1] == ' ' && rp[2] == 'S') {
-			sleep_ms(2);
-			return;
-		}
-		sleep_ms(1);
-	}
-	sleep_ms(100);
-}
-
 static char *new_stack(void)
 {
 	char *s = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
