@@ -43,7 +43,7 @@ usage: cargo xtask <command>
                                 252 timeout). --busybox: also /bin/busybox and
                                 its applet links (automatic when PROGRAM is
                                 named busybox)
-  test [--tcg] [FILTER]         host unit tests, then user/tests/*.c and *.sh
+  test [--tcg] [-j N] [FILTER]  host unit tests, then user/tests/*.c and *.sh
                                 natively and under Tine, outputs compared,
                                 and user/tests/*.session typed on the console
                                 of run's machine

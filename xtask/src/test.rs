@@ -67,13 +67,22 @@ fn tests_with_ext(ext: &str) -> Result<Vec<(String, PathBuf)>> {
 
 pub fn main(args: &[OsString]) -> Result<i32> {
     let mut filter = None;
-    for a in args {
+    let mut jobs = PARALLEL;
+    let mut args = args.iter();
+    while let Some(a) = args.next() {
         match a.to_str() {
             Some("--tcg") => qemu::force_accel(Accel::Tcg),
+            Some("-j") => {
+                jobs = args
+                    .next()
+                    .and_then(|n| n.to_str()?.parse().ok())
+                    .filter(|&n: &usize| n > 0)
+                    .ok_or("usage: cargo xtask test -j N: N is how many QEMUs run at once (1 or more)")?;
+            }
             Some(f) if !f.starts_with('-') && filter.is_none() => filter = Some(f.to_string()),
             _ => {
                 return Err(format!(
-                    "usage: cargo xtask test [--tcg] [FILTER] (got {a:?})"
+                    "usage: cargo xtask test [--tcg] [-j N] [FILTER] (got {a:?})"
                 ))
             }
         }
@@ -148,7 +157,7 @@ pub fn main(args: &[OsString]) -> Result<i32> {
         None
     };
 
-    // (3) Run the cases, two at a time.
+    // (3) Run the cases, `jobs` at a time (two by default).
     let launcher = build::native_launcher()?;
     let timeout = qemu::timeout()?;
     let accel = if cases.is_empty() {
@@ -176,7 +185,7 @@ pub fn main(args: &[OsString]) -> Result<i32> {
     let failed = AtomicUsize::new(0);
     let print = Mutex::new(());
     thread::scope(|s| {
-        for _ in 0..PARALLEL.min(cases.len()) {
+        for _ in 0..jobs.min(cases.len()) {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(case) = cases.get(i) else { break };
