@@ -121,12 +121,17 @@ static mut IDT: [IdtEntry; 256] = [IdtEntry {
 }; 256];
 
 /// Point IDT vector `v` at `handler`, with an IST slot (0 for none).
+/// `int3` (#BP) and `into` (#OF) may be raised by user code with `int n`,
+/// so their gates have DPL 3, as Linux's system gates: a debugger's
+/// breakpoint is SIGTRAP, not the #GP that a DPL 0 gate gives. Every
+/// other `int n` from user mode is a #GP (SIGSEGV).
 pub fn set_idt_entry(v: usize, handler: u64, ist: u8) {
+    let dpl: u8 = if v == 3 || v == 4 { 3 } else { 0 };
     let e = IdtEntry {
         offset_low: handler as u16,
         selector: KERNEL_CS,
         ist,
-        flags: 0x8e, // present, DPL 0, 64-bit interrupt gate (IF cleared)
+        flags: 0x8e | dpl << 5, // present, DPL, 64-bit interrupt gate (IF cleared)
         offset_mid: (handler >> 16) as u16,
         offset_high: (handler >> 32) as u32,
         zero: 0,
@@ -141,14 +146,60 @@ pub fn load_idt() {
     unsafe { asm!("lidt [{}]", in(reg) &ptr, options(nostack)) }
 }
 
+/// Linux's SYSCALL_MASK: the RFLAGS bits `syscall` clears on entry. Beyond
+/// IF (the kernel runs with interrupts off), DF and AC (the ABI and SMAP
+/// want them clear) and TF (no single-step into the kernel), NT must go:
+/// an `iretq` with NT set faults in ring 0, and user code may set it.
+const SYSCALL_MASK: u64 = 0x0001 // CF
+    | 0x0004 // PF
+    | 0x0010 // AF
+    | 0x0040 // ZF
+    | 0x0080 // SF
+    | 0x0100 // TF
+    | 0x0200 // IF
+    | 0x0400 // DF
+    | 0x0800 // OF
+    | 0x3000 // IOPL
+    | 0x4000 // NT
+    | 0x1_0000 // RF
+    | 0x4_0000 // AC
+    | 0x20_0000; // ID
+
 /// SYSCALL/SYSRET: STAR selectors as Linux (kernel CS 0x10, user base 0x23),
-/// LSTAR = the entry point, FMASK clears IF, DF, TF and AC on entry.
-pub fn init_syscall(entry: u64) {
-    // SAFETY: these MSRs only configure the syscall instruction.
+/// LSTAR = the entry point, FMASK = [`SYSCALL_MASK`]. Tine runs no 32-bit
+/// programs: `syscall` from compatibility mode (CSTAR) answers -ENOSYS
+/// at once, and `sysenter` is disabled by a null SYSENTER_CS, as Linux
+/// without IA32 emulation (its `ignore_sysret`). An unset CSTAR would
+/// enter ring 0 at address 0.
+pub fn init_syscall(entry: u64, compat_entry: u64) {
+    // SAFETY: these MSRs only configure the syscall and sysenter
+    // instructions; both entry points are code of this kernel.
     unsafe {
         Msr::new(0xC000_0081).write((0x23u64 << 48) | ((KERNEL_CS as u64) << 32));
         Msr::new(0xC000_0082).write(entry);
-        Msr::new(0xC000_0084).write(0x4_0700);
+        Msr::new(0xC000_0083).write(compat_entry);
+        Msr::new(0xC000_0084).write(SYSCALL_MASK);
+        Msr::new(0x174).write(0); // IA32_SYSENTER_CS: a null selector, #GP
+        Msr::new(0x175).write(0);
+        Msr::new(0x176).write(0);
+    }
+}
+
+/// Set CR4.UMIP where the CPU has it (CPUID 7.0:ECX bit 2), so that user
+/// code cannot read the GDT, IDT, LDT or TR addresses with sgdt/sidt/sldt/
+/// str/smsw (a #GP instead), as Linux does.
+pub fn enable_umip() {
+    let leaf7 = if core::arch::x86_64::__cpuid(0).eax >= 7 {
+        core::arch::x86_64::__cpuid_count(7, 0).ecx
+    } else {
+        0
+    };
+    if leaf7 & (1 << 2) != 0 {
+        // SAFETY: setting CR4.UMIP only makes those instructions fault in
+        // user mode; the kernel never uses them from ring 3.
+        unsafe {
+            asm!("mov {0}, cr4", "or {0}, {1}", "mov cr4, {0}", out(reg) _, in(reg) 1u64 << 11, options(nostack));
+        }
     }
 }
 
@@ -162,6 +213,20 @@ pub fn fs_base() -> u64 {
 pub fn set_fs_base(v: u64) {
     // SAFETY: FS base only affects user-mode %fs accesses; the kernel never uses %fs.
     unsafe { Msr::new(0xC000_0100).write(v) }
+}
+
+/// DR6's status bits (B0-B3, BD, BS, BT) as positive bits, and DR6 reset
+/// for the next debug exception, which the CPU never clears by itself
+/// (Linux: debug_read_clear_dr6()).
+pub fn read_clear_dr6() -> u64 {
+    const DR6_RESERVED: u64 = 0xffff_0ff0;
+    let v: u64;
+    // SAFETY: DR6 only reports debug-exception status; writing its reset
+    // value has no other effect.
+    unsafe {
+        asm!("mov {0}, dr6", "mov dr6, {1}", out(reg) v, in(reg) DR6_RESERVED, options(nomem, nostack, preserves_flags));
+    }
+    v ^ DR6_RESERVED
 }
 
 pub fn cr2() -> u64 {

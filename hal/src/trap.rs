@@ -28,8 +28,10 @@ use crate::cpu;
 pub enum Trap {
     /// The `syscall` instruction.
     Syscall,
-    /// A CPU exception: vector, error code (0 if none), CR2 for page faults.
-    Exception { vector: u8, error: u64, cr2: u64 },
+    /// A CPU exception: vector, error code (0 if none), and `info`: CR2
+    /// for a page fault, DR6 for a debug exception (its status bits, read
+    /// and cleared as Linux's debug_read_clear_dr6()), else 0.
+    Exception { vector: u8, error: u64, info: u64 },
     /// A hardware interrupt (already acknowledged at the PIC).
     Irq(u8),
     /// Not a trap: a new task's first return to user mode (Linux:
@@ -260,6 +262,14 @@ tine_syscall_entry:
     mov rsp, [rsp + 24]         /* user rsp */
     sysretq
 
+/* `syscall` from 32-bit compatibility mode (CSTAR): still on the user's
+   stack with interrupts off, touch nothing and return -ENOSYS to the
+   32-bit caller with a 32-bit sysret (Linux: ignore_sysret). */
+    .global tine_ignore_sysret
+tine_ignore_sysret:
+    mov eax, -38
+    .byte 0x0f, 0x07            /* sysretl */
+
 /* Switch kernel stacks: save the callee-saved registers on this stack,
    store rsp to *rdi, load rsi as the new rsp, pop and return there. */
     .global tine_context_switch
@@ -291,6 +301,7 @@ tine_context_switch:
 extern "C" {
     static trap_stub_table: [u64; STUB_COUNT];
     fn tine_syscall_entry();
+    fn tine_ignore_sysret();
     fn tine_ret_from_fork();
     fn tine_context_switch(prev_rsp: *mut u64, next_rsp: u64);
 }
@@ -313,7 +324,8 @@ pub fn init(user: UserTrapHandler, kernel: KernelTrapHandler) {
     }
     let _ = HAS_ERROR_CODE;
     cpu::load_idt();
-    cpu::init_syscall(tine_syscall_entry as *const () as u64);
+    cpu::init_syscall(tine_syscall_entry as *const () as u64, tine_ignore_sysret as *const () as u64);
+    cpu::enable_umip();
 }
 
 /// The running task's FPU state, as core sees it (`Machine::fpu`).
@@ -388,7 +400,11 @@ fn classify(vector: u64, regs: &PtRegs) -> Trap {
         0..=31 => Trap::Exception {
             vector,
             error: if regs.orig_rax == u64::MAX { 0 } else { regs.orig_rax },
-            cr2: if vector == 14 { cpu::cr2() } else { 0 },
+            info: match vector {
+                14 => cpu::cr2(),
+                1 => cpu::read_clear_dr6(),
+                _ => 0,
+            },
         },
         _ => {
             let irq = vector - 32;

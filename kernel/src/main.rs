@@ -153,12 +153,12 @@ fn user_trap(trap: Trap, regs: &mut PtRegs) {
                 break !switched;
             }
         },
-        Trap::Exception { vector, error, cr2 } => {
+        Trap::Exception { vector, error, info } => {
             // The stub left the error code in orig_rax: no system call to
             // restart (Linux sets orig_ax to -1 the same way).
             regs.orig_rax = u64::MAX;
             let mut guard = KERNEL.lock();
-            guard.as_mut().expect("kernel").user_exception(vector, error, cr2, regs);
+            guard.as_mut().expect("kernel").user_exception(vector, error, info, regs);
             reschedule(guard);
             false
         }
@@ -182,7 +182,7 @@ fn return_to_user(regs: &mut PtRegs) {
     loop {
         let mut guard = KERNEL.lock();
         let k = guard.as_mut().expect("kernel");
-        if !k.signal_work_pending(regs) {
+        if !k.exit_work_pending(regs) {
             return;
         }
         k.exit_to_user_mode(regs);
@@ -213,8 +213,8 @@ fn irq_common(irq: u8, user: Option<&mut PtRegs>) -> spin::MutexGuard<'static, O
 fn kernel_trap(trap: Trap, regs: &PtRegs) {
     match trap {
         Trap::Irq(irq) => drop(irq_common(irq, None)),
-        Trap::Exception { vector, error, cr2 } => panic!(
-            "CPU exception {vector} in kernel mode: error {error:#x}, rip {:#x}, rsp {:#x}, cr2 {cr2:#x}",
+        Trap::Exception { vector, error, info } => panic!(
+            "CPU exception {vector} in kernel mode: error {error:#x}, rip {:#x}, rsp {:#x}, cr2/dr6 {info:#x}",
             regs.rip, regs.rsp
         ),
         Trap::Syscall | Trap::FirstReturn => unreachable!(),

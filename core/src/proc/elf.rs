@@ -230,7 +230,7 @@ pub fn load(aspace: &mut AddressSpace, ctx: &mut MemCtx, elf: &Elf, ino: u64) ->
         }
     };
     let exec_stack = elf.phdrs.iter().find(|p| p.p_type == PT_GNU_STACK).is_some_and(|p| p.flags & PF_X != 0);
-    Ok(LoadedImage { entry: elf.entry + bias, phdr, phent: PHDR_SIZE as u64, phnum: elf.phdrs.len() as u64, brk, exec_stack })
+    Ok(LoadedImage { entry: elf.entry.wrapping_add(bias), phdr, phent: PHDR_SIZE as u64, phnum: elf.phdrs.len() as u64, brk, exec_stack })
 }
 
 /// Map segment `p` at `vaddr`: its file bytes privately from the page

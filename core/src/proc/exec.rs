@@ -487,6 +487,13 @@ fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, ino: Ino, head: &[u8]
     if k.current == Some(pid) {
         k.load_fs = Some(0);
     }
+    // An entry point outside user space: the old program is gone, so the
+    // process dies of SIGSEGV before its first instruction (Linux:
+    // load_elf_binary()'s BAD_ADDR(elf_entry) test, after the point of no
+    // return, then bprm_execve()'s force_fatal_sig()).
+    if entry >= crate::mm::consts::TASK_SIZE {
+        k.force_sig_info(pid, crate::signal::SigInfo::kernel(SIGSEGV), true);
+    }
     Ok(0)
 }
 

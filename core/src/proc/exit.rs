@@ -9,7 +9,7 @@
 
 use alloc::vec::Vec;
 
-use crate::abi::{SA_NOCLDWAIT, SIGCHLD, SIGCONT, SIGHUP, SIG_IGN};
+use crate::abi::{NSIG, SA_NOCLDWAIT, SIGCHLD, SIGCONT, SIGHUP, SIG_IGN};
 use crate::kernel::Kernel;
 use crate::signal::SigInfo;
 use crate::proc::kstack::KSTACK_BYTES;
@@ -141,7 +141,9 @@ impl Kernel {
                 sig = 0;
             }
         }
-        if sig != 0 {
+        // clone(2) takes any exit signal in its low byte without checking
+        // it; one above NSIG is simply never sent (Linux: valid_signal()).
+        if sig != 0 && sig <= NSIG {
             let t = &self.tasks[&pid];
             let status = self.signals.get(t.signal).group_exit.unwrap_or(t.exit_code);
             let r = crate::proc::wait::WaitResult { pid: t.tgid, uid: t.cred.uid, status, utime_ns: 0, stime_ns: 0 };

@@ -6,6 +6,7 @@
 use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::mm::fault::Access;
+use crate::proc::umip;
 
 /// The x86 page-fault error code bits.
 const PF_WRITE: u64 = 1 << 1;
@@ -57,10 +58,30 @@ fn fpe_code(fpu: &crate::proc::kstack::FpuState, vector: u8) -> i32 {
     }
 }
 
+/// si_codes of SIGTRAP (Linux: TRAP_BRKPT, TRAP_HWBKPT).
+const TRAP_BRKPT: i32 = 1;
+const TRAP_HWBKPT: i32 = 4;
+/// DR6 status bits: B0-B3 (a hardware breakpoint hit) and BS (single step).
+const DR6_TRAP_BITS: u64 = 0xf;
+const DR6_STEP: u64 = 1 << 14;
+
 impl Kernel {
-    /// An exception in user mode.
-    pub fn user_exception(&mut self, vector: u8, error: u64, cr2: u64, regs: &mut PtRegs) {
+    /// An exception in user mode. `info` is CR2 for a page fault, DR6 for
+    /// a debug exception, else 0.
+    pub fn user_exception(&mut self, vector: u8, error: u64, info: u64, regs: &mut PtRegs) {
         use crate::signal::SigInfo;
+        let cr2 = if vector == 14 { info } else { 0 };
+        // `icebp` (int1, 0xf1) is a debug trap on every x86 CPU, but some
+        // emulators (QEMU's TCG) raise #UD for it: take it for what the
+        // hardware does, a #DB after the instruction.
+        if vector == 6 && self.user_insn(regs.rip).first() == Some(&0xf1) {
+            regs.rip += 1;
+            return self.user_exception(1, 0, 0, regs);
+        }
+        // #GP from an instruction UMIP forbids: Linux's spoofed answer.
+        if vector == 13 && error == 0 && self.fixup_umip(regs) {
+            return;
+        }
         if vector == 14 {
             let access = if error & PF_INSTR != 0 {
                 Access::Exec
@@ -95,7 +116,21 @@ impl Kernel {
         st.error_code = error;
         let info = match vector {
             0 => SigInfo::fault(SIGFPE, crate::signal::FPE_INTDIV, regs.rip),
-            1 => SigInfo::fault(SIGTRAP, TRAP_TRACE, regs.rip),
+            // Linux: exc_debug_user(): a signal for a single step, a
+            // hardware breakpoint, or no reason at all (icebp); nothing
+            // for other DR6 bits.
+            1 => {
+                let code = if info & DR6_STEP != 0 {
+                    TRAP_TRACE
+                } else if info & DR6_TRAP_BITS != 0 {
+                    TRAP_HWBKPT
+                } else if info == 0 {
+                    TRAP_BRKPT
+                } else {
+                    return;
+                };
+                SigInfo::fault(SIGTRAP, code, regs.rip)
+            }
             6 => SigInfo::fault(SIGILL, crate::signal::ILL_ILLOPN, regs.rip),
             17 => SigInfo::fault(SIGBUS, crate::signal::BUS_ADRALN, 0),
             16 | 19 => {
@@ -110,6 +145,51 @@ impl Kernel {
             _ => SigInfo::kernel(sig),
         };
         self.user_fault_signal(info, vector, error, cr2, regs);
+    }
+
+    /// Up to [`umip::MAX_INSN`] bytes of the current task's code at
+    /// `rip`: fewer where the page after it is not readable, none when
+    /// rip's own page is not.
+    fn user_insn(&mut self, rip: u64) -> alloc::vec::Vec<u8> {
+        let mut buf = [0u8; umip::MAX_INSN];
+        let to_page_end = (crate::mm::consts::PAGE_SIZE - (rip & (crate::mm::consts::PAGE_SIZE - 1))) as usize;
+        for len in [umip::MAX_INSN, to_page_end.min(umip::MAX_INSN)] {
+            if self.copy_in(rip, &mut buf[..len]).is_ok() {
+                return buf[..len].to_vec();
+            }
+        }
+        alloc::vec::Vec::new()
+    }
+
+    /// Emulate an instruction that UMIP made fault, as Linux does; true
+    /// when it was one (rip moves on, or SIGSEGV when the result cannot
+    /// be stored). Linux: fixup_umip_exception().
+    fn fixup_umip(&mut self, regs: &mut PtRegs) -> bool {
+        let code = self.user_insn(regs.rip);
+        let (fs, gs) = (self.cur().fs_base, self.cur().gs_base);
+        let Some(e) = umip::emulate(&code, regs, fs, gs) else { return false };
+        match e.dest {
+            umip::Dest::Reg(n) => {
+                let slot = umip::reg_slot(regs, n);
+                let mut bytes = slot.to_le_bytes();
+                bytes[..e.size].copy_from_slice(&e.data[..e.size]);
+                *slot = u64::from_le_bytes(bytes);
+            }
+            umip::Dest::Mem(addr) => {
+                if self.copy_out(addr, &e.data[..e.size]).is_err() {
+                    // Linux: force_sig_info_umip_fault(), as a user write fault.
+                    let st = &mut self.cur_mut().sigstate;
+                    st.trap_nr = 14;
+                    st.error_code = PF_USER | PF_WRITE;
+                    st.cr2 = addr;
+                    let info = crate::signal::SigInfo::fault(SIGSEGV, crate::mm::fault::SEGV_MAPERR, addr);
+                    self.user_fault_signal(info, 14, PF_USER | PF_WRITE, addr, regs);
+                    return true;
+                }
+            }
+        }
+        regs.rip += e.len;
+        true
     }
 
     /// Log an exception the kernel cannot fix and force its signal on the

@@ -285,19 +285,21 @@ fn copy_mm(k: &mut Kernel, flags: u64) -> SysResult<ObjId> {
 /// the system call, except that the call returns 0 in the child; a new
 /// stack pointer and TLS base when asked. Its kernel stack is laid out so
 /// that the first switch to it returns straight to user mode (Linux:
-/// ret_from_fork).
-fn copy_thread(k: &Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs) {
+/// ret_from_fork). A TLS base outside user space is EPERM, as
+/// arch_prctl(ARCH_SET_FS) says: the hardware would fault loading it.
+fn copy_thread(k: &Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs) -> SysResult<()> {
     let mut r = *regs;
     r.rax = 0;
     if args.stack != 0 {
         r.rsp = args.stack;
     }
     if args.flags & CLONE_SETTLS != 0 {
-        child.fs_base = args.tls;
+        child.fs_base = crate::proc::check_user_base(args.tls)?;
     }
     child.kstack.set_regs(&r);
     child.kstack.set_fpu(&k.cur_fpu());
     child.ksp = child.kstack.prepare_first_switch(k.ret_to_user);
+    Ok(())
 }
 
 /// Linux: copy_process(). Builds the child in the seeds' order; returns
@@ -340,7 +342,9 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     if let Err(e) = copy_namespaces(k, flags) {
         return undo.fail(k, e);
     }
-    copy_thread(k, &mut child, regs, args);
+    if let Err(e) = copy_thread(k, &mut child, regs, args) {
+        return undo.fail(k, e);
+    }
 
     // alloc_pid() (bad_fork_cleanup_thread on failure).
     let pid = match alloc_pid(k, args.set_tid, args.set_tid_size) {

@@ -13,8 +13,20 @@ pub mod pidfd;
 pub mod shared;
 pub mod task;
 pub mod timer;
+pub mod umip;
 pub mod wait;
 #[cfg(test)] mod tests;
 #[cfg(test)] mod exec_tests;
 
 pub use task::*;
+
+/// A user-supplied FS or GS base: it must lie below the top of user space,
+/// or loading it into the MSR (a non-canonical value faults in ring 0)
+/// could hand the process a kernel address. EPERM otherwise (Linux:
+/// do_arch_prctl_64(), which copy_thread() uses for CLONE_SETTLS too).
+pub fn check_user_base(addr: u64) -> Result<u64, crate::abi::Errno> {
+    if addr >= crate::mm::consts::TASK_SIZE {
+        return Err(crate::abi::EPERM);
+    }
+    Ok(addr)
+}

@@ -150,10 +150,32 @@ impl Kernel {
     /// The last step before any return to user mode: act on signals until
     /// none is left to act on (Linux: exit_to_user_mode_loop()). A task
     /// that has stopped or exited just waits to be switched away.
+    ///
+    /// The user can point the return address anywhere (a signal handler,
+    /// rt_sigreturn's frame, an exec's entry point). A non-canonical one
+    /// would make `iretq` fault in ring 0, so it is taken here for what the
+    /// hardware makes of it on Linux: a general-protection fault in user
+    /// mode, SIGSEGV (Linux: fixup_bad_iret()). A kernel-half address is
+    /// canonical and faults in user mode by itself.
     pub fn exit_to_user_mode(&mut self, regs: &mut PtRegs) {
         while self.signal_work_pending(regs) {
             self.do_signal(regs);
         }
+        if self.bad_return_rip(regs) {
+            const GP: u8 = 13;
+            self.user_exception(GP, 0, 0, regs);
+        }
+    }
+
+    /// Whether [`Kernel::exit_to_user_mode`] has anything to do.
+    pub fn exit_work_pending(&self, regs: &PtRegs) -> bool {
+        self.signal_work_pending(regs) || self.bad_return_rip(regs)
+    }
+
+    /// The current task would return to a non-canonical address.
+    fn bad_return_rip(&self, regs: &PtRegs) -> bool {
+        let canonical = (regs.rip as i64) << 16 >> 16 == regs.rip as i64;
+        !canonical && self.current.is_some() && self.cur().state == TaskState::Runnable
     }
 }
 

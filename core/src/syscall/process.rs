@@ -283,12 +283,9 @@ pub fn times(k: &mut Kernel, buf: u64) -> SysResult {
 
 /// Linux: do_arch_prctl_64().
 pub fn arch_prctl(k: &mut Kernel, code: u64, addr: u64) -> SysResult {
-    const TASK_SIZE_MAX: u64 = 0x0000_7fff_ffff_f000;
     match code {
         ARCH_SET_FS | ARCH_SET_GS => {
-            if addr >= TASK_SIZE_MAX {
-                return Err(EPERM);
-            }
+            crate::proc::check_user_base(addr)?;
             if code == ARCH_SET_FS {
                 k.cur_mut().fs_base = addr;
                 k.load_fs = Some(addr);
