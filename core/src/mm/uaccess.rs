@@ -18,10 +18,12 @@ use super::vma::{Prot, Vma};
 use crate::abi::{Errno, EFAULT, ENAMETOOLONG, ENOMEM};
 
 /// Linux: access_ok(). The whole range must lie below TASK_SIZE, which
-/// also rules out kernel addresses and wrap-around.
-fn access_ok(addr: u64, len: usize) -> Result<(), Errno> {
+/// also rules out kernel addresses and wrap-around; even an empty range
+/// must start there. It says nothing of what is mapped: system calls that
+/// take a buffer check it first, so that a kernel address is EFAULT
+/// before any work is done (vfs_read(), vfs_write(), import_iovec()).
+pub fn access_ok(addr: u64, len: usize) -> Result<(), Errno> {
     match addr.checked_add(len as u64) {
-        _ if len == 0 => Ok(()),
         Some(end) if end <= TASK_SIZE => Ok(()),
         _ => Err(EFAULT),
     }
@@ -64,13 +66,21 @@ impl AddressSpace {
     }
 
     /// Linux: copy_from_user().
+    /// Copying nothing succeeds at any address, as on Linux (whose
+    /// access_ok() refuses it, and the "not copied" count is then 0).
     pub fn copy_from_user(&mut self, ctx: &mut MemCtx<'_>, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        if buf.is_empty() {
+            return Ok(());
+        }
         access_ok(addr, buf.len())?;
         self.user_read(ctx, addr, buf).map_err(FaultError::errno)
     }
 
-    /// Linux: copy_to_user().
+    /// Linux: copy_to_user(); nothing copied is success, as above.
     pub fn copy_to_user(&mut self, ctx: &mut MemCtx<'_>, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        if data.is_empty() {
+            return Ok(());
+        }
         access_ok(addr, data.len())?;
         self.user_write(ctx, addr, data).map_err(FaultError::errno)
     }

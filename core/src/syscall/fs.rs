@@ -192,11 +192,11 @@ fn read_file(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult 
                     (_, false) => Err(k.block_current(WaitReason::Pipe(pipe))),
                 };
             }
+            // A look only: do_read() takes the bytes once they are copied.
             let n = buf.len().min(p.buf.len());
-            for (dst, src) in buf.iter_mut().zip(p.buf.drain(..n)) {
-                *dst = src;
+            for (dst, src) in buf.iter_mut().zip(p.buf.iter()) {
+                *dst = *src;
             }
-            k.wake_all(WaitReason::Pipe(pipe));
             Ok(n)
         }
     }
@@ -285,6 +285,12 @@ pub fn pipe2(k: &mut Kernel, fds: u64, flags: u32) -> SysResult {
 /// offset when `None`), a chunk at a time.
 fn do_read(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> SysResult {
     let id = k.fd_file(fd)?;
+    // Linux: vfs_read(): EBADF, then EFAULT, before anything is read.
+    let f = k.files.get(id);
+    if !f.readable() || f.flags & O_PATH != 0 {
+        return Err(EBADF);
+    }
+    crate::mm::uaccess::access_ok(buf, len as usize)?;
     let len = len.min(MAX_RW) as usize;
     let mut done = 0usize;
     let mut chunk = vec![0u8; len.min(CHUNK)];
@@ -302,6 +308,13 @@ fn do_read(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sys
         if pos.is_none() && seekable(k.files.get(id).kind) {
             k.files.get_mut(id).offset += n as u64;
         }
+        // Only what reached the user leaves a pipe: a buffer that faults
+        // leaves the data for the next read (Linux: pipe_read() moves a
+        // buffer's offset after the copy succeeds).
+        if let FileKind::Pipe { pipe, .. } = k.files.get(id).kind {
+            k.pipes.get_mut(pipe).buf.drain(..n);
+            k.wake_all(WaitReason::Pipe(pipe));
+        }
         done += n;
         // A short read (end of file, or what the console had) ends the call.
         if n < want || !seekable(k.files.get(id).kind) {
@@ -317,6 +330,7 @@ fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sy
     if !f.writable() {
         return Err(EBADF);
     }
+    crate::mm::uaccess::access_ok(buf, len as usize)?;
     let len = len.min(MAX_RW) as usize;
     // A blocking write that had written part of its data when it had to
     // sleep runs again from where it stopped (Linux's pipe_write() keeps
@@ -409,6 +423,7 @@ fn read_iovecs(k: &mut Kernel, iov: u64, cnt: u64) -> SysResult<Vec<(u64, u64)>>
             return Err(EINVAL);
         }
         total = total.checked_add(len).filter(|t| *t <= i64::MAX as u64).ok_or(EINVAL)?;
+        crate::mm::uaccess::access_ok(base, len as usize)?;
         out.push((base, len));
     }
     Ok(out)
