@@ -166,3 +166,12 @@ pub const SETPRIORITY: u64 = 141;
 pub const STATFS: u64 = 137;
 pub const FSTATFS: u64 = 138;
 pub const FCHDIR: u64 = 81;
+
+// Filled in with issue 11's conformance list.
+pub const CREAT: u64 = 85;
+pub const MSYNC: u64 = 26;
+pub const PERSONALITY: u64 = 135;
+pub const FALLOCATE: u64 = 285;
+pub const KCMP: u64 = 312;
+pub const CLOSE_RANGE: u64 = 436;
+

@@ -499,7 +499,7 @@ fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, ino: Ino, head: &[u8]
 
 /// Give task `pid` a descriptor table of its own if it shares one
 /// (Linux: unshare_files()).
-fn unshare_files(k: &mut Kernel, pid: Pid) {
+pub fn unshare_files(k: &mut Kernel, pid: Pid) {
     let id = k.tasks[&pid].files;
     if k.fdtables.users(id) < 2 {
         return;

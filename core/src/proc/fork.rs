@@ -176,6 +176,7 @@ fn dup_task_struct(k: &Kernel, kstack: KernelStack) -> Task {
         cred: cur.cred,
         groups: cur.groups.clone(),
         nice: cur.nice,
+        personality: cur.personality,
         sigmask: cur.sigmask,
         sigstate: cur.sigstate.for_child(),
         exe: cur.exe.clone(),

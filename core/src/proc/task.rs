@@ -235,6 +235,9 @@ pub struct Task {
     pub cred: Cred,
     /// Scheduling niceness, -20..19 (Linux: `static_prio - 120`).
     pub nice: i32,
+    /// The execution domain and its quirk bits (ADDR_NO_RANDOMIZE, ...),
+    /// inherited by fork and kept by exec. Linux: task->personality.
+    pub personality: u32,
     /// Supplementary groups (Linux: `cred->group_info`), sorted.
     pub groups: Vec<u32>,
     pub sigmask: u64,
@@ -307,6 +310,7 @@ impl Task {
             cred: Cred::default(),
             groups: Vec::new(),
             nice: 0,
+            personality: 0,
             sigmask: 0,
             sigpending: 0,
             pending_info: BTreeMap::new(),

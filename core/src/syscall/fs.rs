@@ -161,6 +161,103 @@ pub fn close(k: &mut Kernel, fd: i32) -> SysResult {
     Ok(0)
 }
 
+/// close_range(2): close descriptors `first..=last` (as far as the table
+/// goes), or mark them close-on-exec with CLOSE_RANGE_CLOEXEC; with
+/// CLOSE_RANGE_UNSHARE a table shared by CLONE_FILES is copied first, so
+/// that the other sharers keep theirs. Linux: __close_range().
+pub fn close_range(k: &mut Kernel, first: u32, last: u32, flags: u32) -> SysResult {
+    const CLOSE_RANGE_UNSHARE: u32 = 1 << 1;
+    const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
+        return Err(EINVAL);
+    }
+    if flags & CLOSE_RANGE_UNSHARE != 0 {
+        let tid = k.cur().tid;
+        crate::proc::exec::unshare_files(k, tid);
+    }
+    let files = k.cur().files;
+    let end = (last as usize).min(k.fdtables.get(files).slots().saturating_sub(1));
+    for fd in first as usize..=end {
+        let fd = fd as i32;
+        if flags & CLOSE_RANGE_CLOEXEC != 0 {
+            let _ = k.fdtables.get_mut(files).set_cloexec(fd, true);
+        } else if let Ok(entry) = k.fdtables.get_mut(files).remove(fd) {
+            k.filp_close(entry.file, files);
+        }
+    }
+    Ok(0)
+}
+
+/// fallocate(2) on the RAM file system, as tmpfs's shmem_fallocate():
+/// mode 0 makes the file at least `off + len` long, KEEP_SIZE reserves
+/// nothing it would not anyway, PUNCH_HOLE (with KEEP_SIZE) zeroes the
+/// range inside the file; the other modes are EOPNOTSUPP. The checks come
+/// in vfs_fallocate()'s order.
+pub fn fallocate(k: &mut Kernel, fd: i32, mode: u32, off: i64, len: i64) -> SysResult {
+    const KEEP_SIZE: u32 = 0x01;
+    const PUNCH_HOLE: u32 = 0x02;
+    const COLLAPSE_RANGE: u32 = 0x08;
+    const ZERO_RANGE: u32 = 0x10;
+    const INSERT_RANGE: u32 = 0x20;
+    const UNSHARE_RANGE: u32 = 0x40;
+    const SUPPORTED: u32 = KEEP_SIZE | PUNCH_HOLE | COLLAPSE_RANGE | ZERO_RANGE | INSERT_RANGE | UNSHARE_RANGE;
+    let id = k.fd_file(fd)?;
+    if off < 0 || len <= 0 {
+        return Err(EINVAL);
+    }
+    if mode & !SUPPORTED != 0
+        || mode & (PUNCH_HOLE | ZERO_RANGE) == PUNCH_HOLE | ZERO_RANGE
+        || (mode & PUNCH_HOLE != 0 && mode & KEEP_SIZE == 0)
+    {
+        return Err(EOPNOTSUPP);
+    }
+    if mode & (COLLAPSE_RANGE | INSERT_RANGE) != 0 && mode != COLLAPSE_RANGE && mode != INSERT_RANGE {
+        return Err(EINVAL);
+    }
+    let f = k.files.get(id).clone();
+    if !f.writable() || f.flags & O_PATH != 0 {
+        return Err(EBADF);
+    }
+    let ino = match f.kind {
+        FileKind::Pipe { .. } => return Err(ESPIPE),
+        FileKind::Inode(ino) => ino,
+        _ => return Err(ENODEV),
+    };
+    match k.fs.inode(ino)?.file_type() {
+        FileType::Regular => {}
+        FileType::Directory => return Err(EISDIR),
+        FileType::Fifo => return Err(ESPIPE),
+        _ => return Err(ENODEV),
+    }
+    let end = off.checked_add(len).ok_or(EFBIG)?;
+    if end as u64 > crate::fs::ramfs::MAX_FILE_SIZE {
+        return Err(EFBIG);
+    }
+    // shmem_fallocate() knows only these.
+    if mode & !(KEEP_SIZE | PUNCH_HOLE) != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    let size = k.fs.inode(ino)?.size();
+    let now = k.now_real();
+    if mode & PUNCH_HOLE != 0 {
+        // Zeroes where the file has data; never past its end.
+        let (lo, hi) = (off as u64, (end as u64).min(size));
+        if lo < hi {
+            let zeros = vec![0u8; (hi - lo).min(CHUNK as u64) as usize];
+            let mut at = lo;
+            while at < hi {
+                let n = ((hi - at) as usize).min(zeros.len());
+                k.file_write(ino, at, &zeros[..n], now)?;
+                at += n as u64;
+            }
+        }
+    } else if mode & KEEP_SIZE == 0 && end as u64 > size {
+        k.fsize_truncate_check(ino, end as u64)?;
+        k.file_truncate(ino, end as u64, now)?;
+    }
+    Ok(0)
+}
+
 /// Read from description `id` at `pos` into `buf`; returns the count or,
 /// for the console with nothing typed, blocks the task.
 fn read_file(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult {

@@ -70,3 +70,43 @@ pub fn madvise(k: &mut Kernel, addr: u64, len: u64, advice: u64) -> SysResult {
     k.with_mm(|a, ctx| a.madvise(ctx, addr, len, advice as i32))?;
     Ok(0)
 }
+
+/// msync(2). The RAM file system reads and writes through the page cache,
+/// so a shared mapping's data is already what read(2) sees: what is left
+/// is Linux's checking (sys_msync()): EINVAL for bad flags or an unaligned
+/// start, EBUSY for MS_INVALIDATE over locked pages, and ENOMEM when part
+/// of the range is not mapped (after going over the rest).
+pub fn msync(k: &mut Kernel, start: u64, len: u64, flags: u64) -> SysResult {
+    const MS_ASYNC: u64 = 1;
+    const MS_INVALIDATE: u64 = 2;
+    const MS_SYNC: u64 = 4;
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || !start.is_multiple_of(PAGE_SIZE)
+        || flags & (MS_ASYNC | MS_SYNC) == MS_ASYNC | MS_SYNC
+    {
+        return Err(EINVAL);
+    }
+    let len = len.checked_add(PAGE_SIZE - 1).ok_or(ENOMEM)? & !(PAGE_SIZE - 1);
+    let end = start.checked_add(len).ok_or(ENOMEM)?;
+    if end == start {
+        return Ok(0);
+    }
+    k.with_mm(|a, _| {
+        let mut at = start;
+        let mut unmapped = false;
+        for v in a.vmas().filter(|v| v.end > start && v.start < end) {
+            if v.start > at {
+                unmapped = true;
+            }
+            if flags & MS_INVALIDATE != 0 && v.flags.contains(crate::mm::vma::VmFlags::LOCKED) {
+                return Err(EBUSY);
+            }
+            at = v.end;
+        }
+        if unmapped || at < end {
+            return Err(ENOMEM);
+        }
+        Ok(0)
+    })
+}
+

@@ -340,6 +340,12 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MLOCKALL => system::mlockall(k, a0),
         nr::MUNLOCKALL => system::munlockall(k),
         nr::MLOCK2 => system::mlock2(k, a0, a1, a2),
+        nr::CREAT => fs::openat(k, crate::abi::AT_FDCWD, a0, crate::abi::O_CREAT | crate::abi::O_WRONLY | crate::abi::O_TRUNC, a1 as u32),
+        nr::CLOSE_RANGE => fs::close_range(k, a0 as u32, a1 as u32, a2 as u32),
+        nr::FALLOCATE => fs::fallocate(k, a0 as i32, a1 as u32, a2 as i64, a3 as i64),
+        nr::MSYNC => mem::msync(k, a0, a1, a2),
+        nr::PERSONALITY => process::personality(k, a0 as u32),
+        nr::KCMP => process::kcmp(k, a0 as i32, a1 as i32, a2 as u32, a3, a4),
         n => {
             k.log_enosys(n);
             Err(ENOSYS)

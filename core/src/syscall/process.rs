@@ -597,3 +597,68 @@ pub fn clock_nanosleep(k: &mut Kernel, clock: u64, flags: u64, req: u64, _rem: u
     };
     sleep_until(k, deadline)
 }
+
+/// personality(2): set the execution domain unless asked only to read it
+/// (0xffffffff); returns the old one. Linux: sys_personality().
+pub fn personality(k: &mut Kernel, persona: u32) -> SysResult {
+    let old = k.cur().personality;
+    if persona != 0xffff_ffff {
+        k.cur_mut().personality = persona;
+    }
+    Ok(old as usize)
+}
+
+/// kcmp(2): whether two tasks share a resource. 0 means the same object;
+/// different objects are ordered 1 (first below) or 2, as Linux orders
+/// its obfuscated pointers. The caller must be allowed to inspect both
+/// (Linux: ptrace_may_access(PTRACE_MODE_READ_REALCREDS)); KCMP_IO and
+/// KCMP_SYSVSEM compare objects Tine does not have, which are absent
+/// (equal) for every task. Linux: kernel/kcmp.c.
+pub fn kcmp(k: &mut Kernel, pid1: i32, pid2: i32, kind: u32, idx1: u64, idx2: u64) -> SysResult {
+    const KCMP_FILE: u32 = 0;
+    const KCMP_VM: u32 = 1;
+    const KCMP_FILES: u32 = 2;
+    const KCMP_FS: u32 = 3;
+    const KCMP_SIGHAND: u32 = 4;
+    const KCMP_IO: u32 = 5;
+    const KCMP_SYSVSEM: u32 = 6;
+    const KCMP_EPOLL_TFD: u32 = 7;
+    let find = |pid: i32| -> SysResult<crate::proc::Pid> {
+        let pid = u32::try_from(pid).map_err(|_| ESRCH)?;
+        k.tasks.get(&pid).filter(|t| t.state != crate::proc::TaskState::Dead).map(|t| t.tid).ok_or(ESRCH)
+    };
+    let (t1, t2) = (find(pid1)?, find(pid2)?);
+    if !may_inspect(k, t1) || !may_inspect(k, t2) {
+        return Err(EPERM);
+    }
+    let order = |a: u64, b: u64| Ok(if a == b { 0 } else if a < b { 1 } else { 2 });
+    let (a, b) = (&k.tasks[&t1], &k.tasks[&t2]);
+    match kind {
+        KCMP_FILE => {
+            let file = |t: &crate::proc::Task, fd: u64| -> SysResult<u64> {
+                let fd = i32::try_from(fd).map_err(|_| EBADF)?;
+                Ok(k.fdtables.get(t.files).get(fd)?.file as u64)
+            };
+            order(file(a, idx1)?, file(b, idx2)?)
+        }
+        KCMP_VM => order(a.mm.into(), b.mm.into()),
+        KCMP_FILES => order(a.files.into(), b.files.into()),
+        KCMP_FS => order(a.fs.into(), b.fs.into()),
+        KCMP_SIGHAND => order(a.sighand.into(), b.sighand.into()),
+        KCMP_IO | KCMP_SYSVSEM => Ok(0),
+        KCMP_EPOLL_TFD => Err(EBADF),
+        _ => Err(EINVAL),
+    }
+}
+
+/// Whether the current task may look at `target`'s resources: the same
+/// user in all of its ids, or root (Linux: __ptrace_may_access() without
+/// YAMA, with CAP_SYS_PTRACE for root).
+fn may_inspect(k: &Kernel, target: crate::proc::Pid) -> bool {
+    let (me, t) = (k.cur().cred, k.tasks[&target].cred);
+    if k.cur().tgid == k.tasks[&target].tgid || me.euid == 0 {
+        return true;
+    }
+    me.uid == t.uid && me.uid == t.euid && me.uid == t.suid && me.gid == t.gid && me.gid == t.egid && me.gid == t.sgid
+}
+
