@@ -126,6 +126,9 @@ impl Kernel {
     /// for waiters. Returns true when nobody will wait for it, so it must be
     /// released now (Linux: do_notify_parent()).
     pub fn notify_parent(&mut self, pid: Pid) -> bool {
+        // Pollers of the process's pidfds see it readable now (Linux:
+        // do_notify_pidfd()).
+        self.wake_pollers();
         let (parent, mut sig) = {
             let t = &self.tasks[&pid];
             (t.parent, t.exit_signal)

@@ -76,6 +76,19 @@ pub fn sys_pidfd_getfd(k: &mut Kernel, pidfd: i32, targetfd: i32, flags: u32) ->
     k.install_fd(file, true, 0)
 }
 
+/// The process that pidfd_send_signal() aims at through description
+/// `id`: a pidfd's, or the one whose /proc/<pid> directory is open there
+/// (Linux: pidfd_to_pid() → tgid_pidfd_to_pid(); a thread's
+/// /proc/<pid>/task/<tid> directory does not count). None once it is gone.
+fn signal_target(k: &Kernel, id: FileId) -> SysResult<Option<Pid>> {
+    match k.files.get(id).kind {
+        FileKind::Proc(crate::fs::procfs::Node::PidDir { tid, whole: true }) => {
+            Ok(k.tasks.get(&tid).filter(|t| t.state != TaskState::Dead && t.tgid == tid).map(|_| tid))
+        }
+        _ => k.pidfd_target(id),
+    }
+}
+
 /// pidfd_send_signal's scope flags (Linux 6.9+).
 const PIDFD_SIGNAL_THREAD: u32 = 1;
 const PIDFD_SIGNAL_THREAD_GROUP: u32 = 2;
@@ -92,7 +105,7 @@ pub fn sys_pidfd_send_signal(k: &mut Kernel, fd: i32, sig: u32, info: u64, flags
         return Err(EINVAL);
     }
     let id = k.fd_file(fd)?;
-    let target = k.pidfd_target(id)?.ok_or(ESRCH)?;
+    let target = signal_target(k, id)?.ok_or(ESRCH)?;
     let mut si = SigInfo { signo: sig, code: SI_USER, pid: k.cur().tgid, uid: k.cur().cred.uid, status: 0 };
     if info != 0 {
         let mut b = [0u8; 128];

@@ -241,7 +241,15 @@ pub fn sys_waitid(k: &mut Kernel, which: u32, upid: i32, infop: u64, options: u3
         P_PIDFD => WaitWho::Pid(k.pidfd_pid(upid)?),
         _ => return Err(EINVAL),
     };
+    // A non-blocking pidfd makes the wait non-blocking, and finding
+    // nothing then is EAGAIN unless WNOHANG was asked for (Linux:
+    // kernel_waitid()).
+    let nonblock_pidfd = which == P_PIDFD && options & WNOHANG == 0 && k.fd_file(upid).is_ok_and(|id| k.files.get(id).flags & O_NONBLOCK != 0);
+    let options = if nonblock_pidfd { options | WNOHANG } else { options };
     let found = k.do_wait(who, options)?;
+    if nonblock_pidfd && found.is_none() {
+        return Err(EAGAIN);
+    }
     if let (Some(r), true) = (found, ru != 0) {
         k.copy_out(ru, &rusage_bytes(r.utime_ns, r.stime_ns))?;
     }
