@@ -235,8 +235,10 @@ pub struct Task {
     pub cred: Cred,
     /// Scheduling niceness, -20..19 (Linux: `static_prio - 120`).
     pub nice: i32,
-    /// Supplementary groups (Linux: `cred->group_info`), sorted.
-    pub groups: Vec<u32>,
+    /// Supplementary groups (Linux: `cred->group_info`), sorted; shared,
+    /// as Linux shares its group_info, so that fork does not copy up to
+    /// NGROUPS_MAX of them.
+    pub groups: alloc::sync::Arc<Vec<u32>>,
     pub sigmask: u64,
     /// Signals sent to this thread only (Linux: `pending`), and what each
     /// carries.
@@ -305,7 +307,7 @@ impl Task {
             sighand: 0,
             signal: 0,
             cred: Cred::default(),
-            groups: Vec::new(),
+            groups: Default::default(),
             nice: 0,
             sigmask: 0,
             sigpending: 0,
