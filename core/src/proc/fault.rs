@@ -5,7 +5,7 @@
 
 use crate::abi::*;
 use crate::kernel::Kernel;
-use crate::mm::fault::Access;
+use crate::mm::fault::{Access, FaultError};
 
 /// The x86 page-fault error code bits.
 const PF_WRITE: u64 = 1 << 1;
@@ -58,6 +58,25 @@ fn fpe_code(fpu: &crate::proc::kstack::FpuState, vector: u8) -> i32 {
 }
 
 impl Kernel {
+    /// A fault found no frame (Linux: __alloc_pages_slowpath() then
+    /// VM_FAULT_OOM): drop the page cache and try again; failing that,
+    /// the OOM killer. Ok when the task should go back to user mode (the
+    /// fault was resolved, or another process dies to make room and the
+    /// fault will be taken again); Err(Oom) when the task itself must die.
+    fn fault_out_of_memory(&mut self, cr2: u64, access: Access) -> Result<(), FaultError> {
+        self.drop_page_caches();
+        match self.with_mm(|a, ctx| a.handle_fault(ctx, cr2, access)) {
+            Err(FaultError::Oom) => {}
+            r => return r,
+        }
+        let me = self.cur().tgid;
+        match self.out_of_memory() {
+            super::oom::OomOutcome::Killed(v) if v != me => Ok(()),
+            super::oom::OomOutcome::Waiting if self.oom_victim != Some(me) => Ok(()),
+            _ => Err(FaultError::Oom),
+        }
+    }
+
     /// An exception in user mode.
     pub fn user_exception(&mut self, vector: u8, error: u64, cr2: u64, regs: &mut PtRegs) {
         use crate::signal::SigInfo;
@@ -71,6 +90,10 @@ impl Kernel {
             };
             let e = match self.with_mm(|a, ctx| a.handle_fault(ctx, cr2, access)) {
                 Ok(()) => return,
+                Err(FaultError::Oom) => match self.fault_out_of_memory(cr2, access) {
+                    Ok(()) => return,
+                    Err(e) => e,
+                },
                 Err(e) => e,
             };
             // Linux: set_signal_archinfo(): what the handler's sigcontext
