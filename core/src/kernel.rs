@@ -133,6 +133,8 @@ pub struct Kernel {
     /// layer's path back to user mode.
     pub ret_to_user: u64,
     enosys_logged: BTreeSet<u64>,
+    /// The process the OOM killer last chose, while it exits.
+    pub oom_victim: Option<crate::proc::Pid>,
     rng: u64,
 }
 
@@ -188,6 +190,7 @@ impl Kernel {
             hwcap,
             ret_to_user,
             enosys_logged: BTreeSet::new(),
+            oom_victim: None,
             rng: seed | 1,
             m,
         }
@@ -284,13 +287,28 @@ impl Kernel {
     }
 
     /// Copy from the current task's memory (Linux: copy_from_user()).
+    /// A fault that found no frame is tried again once the page cache is
+    /// dropped, as a user-mode fault is.
     pub fn copy_in(&mut self, addr: u64, buf: &mut [u8]) -> SysResult<()> {
-        self.with_mm(|a, ctx| a.copy_from_user(ctx, addr, buf))
+        match self.with_mm(|a, ctx| a.copy_from_user(ctx, addr, buf)) {
+            Err(crate::abi::ENOMEM) => {
+                self.drop_page_caches();
+                self.with_mm(|a, ctx| a.copy_from_user(ctx, addr, buf))
+            }
+            r => r,
+        }
     }
 
     /// Copy to the current task's memory (Linux: copy_to_user()).
+    /// Retried once after dropping the page cache, as [`copy_in`](Self::copy_in).
     pub fn copy_out(&mut self, addr: u64, data: &[u8]) -> SysResult<()> {
-        self.with_mm(|a, ctx| a.copy_to_user(ctx, addr, data))
+        match self.with_mm(|a, ctx| a.copy_to_user(ctx, addr, data)) {
+            Err(crate::abi::ENOMEM) => {
+                self.drop_page_caches();
+                self.with_mm(|a, ctx| a.copy_to_user(ctx, addr, data))
+            }
+            r => r,
+        }
     }
 
     pub fn read_u64(&mut self, addr: u64) -> SysResult<u64> {

@@ -14,6 +14,7 @@ use spin::Mutex;
 use tine_core::abi::PtRegs;
 use tine_core::kernel::{Kernel, Resched, StdioMode};
 use tine_core::machine::Machine;
+use tine_core::mm::kheap::FailMode;
 use tine_core::syscall::SyscallOutcome;
 use tine_hal::trap::Trap;
 use tine_hal::{cpu, klog, phys, qemu, timer, BootInfo};
@@ -60,9 +61,32 @@ fn main(info: BootInfo) -> ! {
         klog!("tine: init exited status=32512");
         qemu::exit(qemu::EXIT_OK);
     }
+    fault_injection(&mut k, &info.cmdline);
     *KERNEL.lock() = Some(k);
     tine_hal::trap::init(user_trap, kernel_trap);
     idle_loop()
+}
+
+/// `tine.fail_page_alloc=MODE` and `tine.failslab=MODE` (the text of
+/// `FailMode`: `off`, `nth:N`, `after:N`, `random:PCT:SEED`): fault
+/// injection armed once init is set up, so that it counts the allocations
+/// of user programs only, never the boot's.
+fn fault_injection(k: &mut Kernel, cmdline: &str) {
+    for w in cmdline.split_whitespace() {
+        let Some((key, value)) = w.split_once('=') else { continue };
+        let Some(mode) = FailMode::parse(value.as_bytes()) else {
+            if key == "tine.fail_page_alloc" || key == "tine.failslab" {
+                klog!("tine: {key}: cannot parse \"{value}\"; ignored");
+            }
+            continue;
+        };
+        match key {
+            "tine.fail_page_alloc" => k.frames.set_injection(mode),
+            "tine.failslab" => *tine_core::mm::kheap::FAILSLAB.lock() = mode,
+            _ => continue,
+        }
+        klog!("tine: {key}={}", mode.describe());
+    }
 }
 
 /// The idle context (Linux: the swapper, PID 0): runs whenever no task is

@@ -404,11 +404,15 @@ fn newest_header(dir: &Path) -> Option<SystemTime> {
 /// (`// ...` in C, `# ...` in a shell test): `// cc: <command>` replaces
 /// `musl-gcc -static -O2` (the command gets `-o <out> <source>` appended);
 /// `// args: a b c` adds arguments (tests); `// busybox` puts busybox and
-/// its applet links in /bin under Tine (shell tests always have them).
+/// its applet links in /bin under Tine (shell tests always have them);
+/// `// tine-only` runs a test under Tine alone, against the fixed output
+/// in `user/tests/<name>.expected` and exit status 0 (for what Linux can
+/// not be asked to do the same way: fault injection, running out of memory).
 pub struct Directives {
     pub cc: Vec<String>,
     pub args: Vec<String>,
     pub busybox: bool,
+    pub tine_only: bool,
 }
 
 pub fn directives(source: &Path) -> Directives {
@@ -416,6 +420,7 @@ pub fn directives(source: &Path) -> Directives {
         cc: vec!["musl-gcc".into(), "-static".into(), "-O2".into()],
         args: vec![],
         busybox: false,
+        tine_only: false,
     };
     let text = fs::read_to_string(source).unwrap_or_default();
     for line in text.lines().take(2) {
@@ -438,6 +443,8 @@ pub fn directives(source: &Path) -> Directives {
             d.args = args.split_whitespace().map(str::to_string).collect();
         } else if comment == "busybox" {
             d.busybox = true;
+        } else if comment == "tine-only" {
+            d.tine_only = true;
         }
     }
     d

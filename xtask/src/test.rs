@@ -36,6 +36,9 @@ struct Case {
     args: Vec<String>,
     /// Busybox and its applet links in /bin under Tine.
     busybox: bool,
+    /// `// tine-only`: no native run; the output must be this file's
+    /// contents and the exit status 0.
+    expected: Option<PathBuf>,
 }
 
 enum Kind {
@@ -116,6 +119,7 @@ pub fn main(args: &[OsString]) -> Result<i32> {
             Case {
                 args: d.args,
                 busybox: d.busybox,
+                expected: d.tine_only.then(|| p.source.with_extension("expected")),
                 name: p.name,
                 kind: Kind::C(p.binary),
             }
@@ -128,6 +132,7 @@ pub fn main(args: &[OsString]) -> Result<i32> {
         cases.push(Case {
             args: build::directives(&script).args,
             busybox: true,
+            expected: None,
             name,
             kind: Kind::Shell(script),
         });
@@ -139,6 +144,7 @@ pub fn main(args: &[OsString]) -> Result<i32> {
         cases.push(Case {
             args: vec![],
             busybox: true,
+            expected: None,
             name,
             kind: Kind::Session(script),
         });
@@ -249,7 +255,12 @@ fn run_case(case: &Case, ctx: &Ctx) -> std::result::Result<(), String> {
     if let Kind::Session(script) = &case.kind {
         return run_session(script, ctx);
     }
-    let native = run_native(case, ctx);
+    let native = match &case.expected {
+        Some(path) => std::fs::read(path)
+            .map(|out| (out, Some(Status::Exited(0))))
+            .map_err(|e| format!("{}: {e}", path.display())),
+        None => run_native(case, ctx),
+    };
     let tine = run_tine(case, ctx);
     let mut report = String::new();
     let (n_out, n_status) = match native {

@@ -99,6 +99,11 @@ pub enum Sysctl {
     ThreadsMax,
     Osrelease,
     Ostype,
+    /// Tine's fault injection into frame allocations (Linux keeps its
+    /// fail_page_alloc in debugfs); the text of [`FailMode`](crate::mm::kheap::FailMode).
+    FailPageAlloc,
+    /// The same for the fallible heap allocations (Linux: failslab).
+    Failslab,
 }
 
 /// Entries of a process (or thread) directory (Linux: tgid_base_stuff,
@@ -168,11 +173,13 @@ const ROOT_ENTRIES: [(&[u8], Node); 11] = [
     (b"version", Node::Global(Global::Version)),
 ];
 
-const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 4] = [
+const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 6] = [
     (b"osrelease", Sysctl::Osrelease),
     (b"ostype", Sysctl::Ostype),
     (b"pid_max", Sysctl::PidMax),
     (b"threads-max", Sysctl::ThreadsMax),
+    (b"tine_fail_page_alloc", Sysctl::FailPageAlloc),
+    (b"tine_failslab", Sysctl::Failslab),
 ];
 
 /// The entries of a process directory, in Linux's order; `task` only in
@@ -605,7 +612,7 @@ fn owner(k: &Kernel, node: Node) -> (u32, u32) {
 /// `st_mode` of a node (Linux: the modes in fs/proc/base.c and root.c).
 fn mode(k: &Kernel, node: Node) -> u32 {
     match node {
-        Node::Sysctl(Sysctl::PidMax | Sysctl::ThreadsMax) => S_IFREG | 0o644,
+        Node::Sysctl(Sysctl::PidMax | Sysctl::ThreadsMax | Sysctl::FailPageAlloc | Sysctl::Failslab) => S_IFREG | 0o644,
         Node::Pid { entry: PidEntry::Comm, .. } => S_IFREG | 0o644,
         Node::Pid { entry: PidEntry::Fd, .. } => S_IFDIR | 0o500,
         // Linux: proc_fd_link inodes carry the descriptor's access mode.
@@ -876,6 +883,17 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
     let node = node_of(k, id)?;
     let n = match node {
         Node::Sysctl(s @ (Sysctl::PidMax | Sysctl::ThreadsMax)) => sysctl_write(k, s, pos, data)?,
+        Node::Sysctl(s @ (Sysctl::FailPageAlloc | Sysctl::Failslab)) => {
+            if pos == 0 && !data.is_empty() {
+                let mode = crate::mm::kheap::FailMode::parse(data).ok_or(EINVAL)?;
+                if s == Sysctl::Failslab {
+                    *crate::mm::kheap::FAILSLAB.lock() = mode;
+                } else {
+                    k.frames.set_injection(mode);
+                }
+            }
+            data.len()
+        }
         Node::Pid { tid, entry: PidEntry::Comm, .. } => {
             let me = k.cur().tgid;
             let t = k.tasks.get_mut(&tid).filter(|t| t.state != TaskState::Dead).ok_or(ESRCH)?;
@@ -1271,6 +1289,8 @@ fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                 Sysctl::ThreadsMax => writeln!(o, "{}", k.max_threads),
                 Sysctl::Osrelease => writeln!(o, "{OSRELEASE}"),
                 Sysctl::Ostype => writeln!(o, "{OSTYPE}"),
+                Sysctl::FailPageAlloc => writeln!(o, "{}", k.frames.injection().describe()),
+                Sysctl::Failslab => writeln!(o, "{}", crate::mm::kheap::FAILSLAB.lock().describe()),
             };
         }
         Node::Pid { tid, whole, entry } => {

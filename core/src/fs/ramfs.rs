@@ -609,7 +609,8 @@ impl RamFs {
             return Err(ENAMETOOLONG);
         }
         self.check_new_entry(parent, name)?;
-        let ino = self.new_inode(S_IFLNK | 0o777, 0, Data::Symlink(target.to_vec()), now);
+        let target = crate::mm::kheap::try_copy(target).map_err(|_| ENOSPC)?;
+        let ino = self.new_inode(S_IFLNK | 0o777, 0, Data::Symlink(target), now);
         self.link_entry(parent, name, ino, now)?;
         Ok(ino)
     }
@@ -783,6 +784,11 @@ impl RamFs {
         }
         if dir.entries.contains_key(name) {
             return Err(EEXIST);
+        }
+        // An inode, a name and a directory entry: tmpfs is full when the
+        // kernel heap is down to its reserve (Linux: nr_inodes, size).
+        if !crate::mm::kheap::may_alloc(INODE_COST + 2 * name.len()) {
+            return Err(ENOSPC);
         }
         Ok(())
     }
@@ -1359,6 +1365,9 @@ fn check_mknod_type(mode: u32) -> Result<(), Errno> {
     }
 }
 
+/// About what one inode with its directory entry takes of the heap.
+const INODE_COST: usize = 256;
+
 fn is_dot_or_dotdot(name: &[u8]) -> bool {
     name == b"." || name == b".."
 }
@@ -1376,7 +1385,7 @@ fn file_vec(inode: &mut Inode) -> Result<&mut Vec<u8>, Errno> {
 /// than aborting when the allocator cannot deliver (tmpfs reports a full
 /// file system the same way).
 fn grow(file: &mut Vec<u8>, len: usize) -> Result<(), Errno> {
-    file.try_reserve(len - file.len()).map_err(|_| ENOSPC)?;
+    crate::mm::kheap::try_reserve(file, len - file.len()).map_err(|_| ENOSPC)?;
     file.resize(len, 0);
     Ok(())
 }

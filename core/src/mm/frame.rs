@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 use bitflags::bitflags;
 
 use super::consts::{PAGE_SHIFT, PAGE_SIZE};
+use super::kheap::FailMode;
 use crate::machine::PhysMem;
 
 bitflags! {
@@ -68,9 +69,8 @@ pub struct FrameAllocator {
     /// Free frames promised to [`alloc_reserved`](Self::alloc_reserved):
     /// ordinary allocations leave this many on the free list.
     reserved: usize,
-    /// Fault injection: `Some(n)` lets `n` more allocations succeed, then
-    /// makes every later one fail, as if memory ran out at that point.
-    fail_after: Option<usize>,
+    /// Fault injection (Linux: fail_page_alloc), see [`FailMode`].
+    inject: FailMode,
 }
 
 impl FrameAllocator {
@@ -103,7 +103,7 @@ impl FrameAllocator {
                 free_list.push((r.first_pfn + i) as u32);
             }
         }
-        let mut fa = FrameAllocator { ranges, free: free_list, total, zero_frame: 0, reserved: 0, fail_after: None };
+        let mut fa = FrameAllocator { ranges, free: free_list, total, zero_frame: 0, reserved: 0, inject: FailMode::Off };
         let zero = fa.alloc_zeroed(phys).expect("no RAM for the zero frame");
         fa.meta_mut(zero).flags |= FrameFlags::PINNED;
         fa.zero_frame = zero;
@@ -122,11 +122,8 @@ impl FrameAllocator {
     /// Whether one more frame may leave the free list (counting the fault
     /// injection budget down).
     fn may_allocate(&mut self) -> bool {
-        if let Some(n) = self.fail_after {
-            if n == 0 {
-                return false;
-            }
-            self.fail_after = Some(n - 1);
+        if self.inject.should_fail() {
+            return false;
         }
         self.free.len() > self.reserved
     }
@@ -175,7 +172,18 @@ impl FrameAllocator {
     /// deterministic so that a test can fail every allocation of an
     /// operation in turn.
     pub fn fail_after(&mut self, n: Option<usize>) {
-        self.fail_after = n;
+        self.inject = n.map_or(FailMode::Off, |n| FailMode::After(n as u64));
+    }
+
+    /// Set the fault injection (`tine.fail_page_alloc=`,
+    /// `/proc/sys/tine/fail_page_alloc`).
+    pub fn set_injection(&mut self, mode: FailMode) {
+        self.inject = mode;
+    }
+
+    /// The fault injection as it stands (an `nth:` counts down).
+    pub fn injection(&self) -> FailMode {
+        self.inject
     }
 
     /// Take a free frame filled with zeros. Linux: alloc_page(__GFP_ZERO).

@@ -19,6 +19,7 @@ pub mod consts;
 pub mod fault;
 pub mod fork;
 pub mod frame;
+pub mod kheap;
 pub mod madvise;
 pub mod mlock;
 pub mod mmap;

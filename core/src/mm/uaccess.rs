@@ -111,6 +111,7 @@ impl AddressSpace {
             let n = ((PAGE_SIZE - (va & (PAGE_SIZE - 1))) as usize).min(max_len - out.len());
             let pa = self.simulate_access(ctx, va, Access::Read).map_err(FaultError::errno)?;
             let old = out.len();
+            super::kheap::try_reserve(&mut out, n)?;
             out.resize(old + n, 0);
             ctx.phys.read(pa, &mut out[old..]);
             if let Some(nul) = out[old..].iter().position(|&b| b == 0) {

@@ -40,40 +40,64 @@ impl ExecArgs {
     /// quarter of the stack limit, at most 6 MiB and at least ARG_MAX
     /// (128 KiB); more is E2BIG.
     fn check_size(&self, filename: &[u8], stack_limit: u64) -> SysResult<()> {
-        const ARG_MAX: u64 = 32 * 4096;
-        const STK_LIM: u64 = 8 << 20;
-        let limit = (STK_LIM / 4 * 3).min(stack_limit / 4).max(ARG_MAX);
-        // argc counts as at least 1: Linux adds an empty argv[0] for argc 0.
-        let ptrs = (self.argv.len().max(1) + self.envp.len()) as u64 * 8;
-        if limit <= ptrs {
-            return Err(E2BIG);
-        }
-        let strings: u64 = self.argv.iter().chain(&self.envp).map(|s| s.len() as u64 + 1).sum::<u64>() + filename.len() as u64 + 1;
-        if strings > limit - ptrs {
-            return Err(E2BIG);
+        let mut budget = string_budget(self.argv.len(), self.envp.len(), stack_limit)?;
+        for s in self.argv.iter().chain(&self.envp).map(|s| s.as_slice()).chain([filename]) {
+            take_budget(&mut budget, s.len() as u64 + 1)?;
         }
         Ok(())
     }
 }
 
-/// Read a NULL-terminated array of string pointers (argv or envp).
-fn read_strv(k: &mut Kernel, mut ptr: u64) -> SysResult<Vec<Vec<u8>>> {
-    let mut out = Vec::new();
+/// Linux: bprm_stack_limits(): what the strings may use once the argv and
+/// envp pointers are counted, E2BIG when the pointers alone do not fit.
+fn string_budget(argc: usize, envc: usize, stack_limit: u64) -> SysResult<u64> {
+    const ARG_MAX: u64 = 32 * 4096;
+    const STK_LIM: u64 = 8 << 20;
+    let limit = (STK_LIM / 4 * 3).min(stack_limit / 4).max(ARG_MAX);
+    // argc counts as at least 1: Linux adds an empty argv[0] for argc 0.
+    let ptrs = (argc.max(1) as u64 + envc as u64) * 8;
+    limit.checked_sub(ptrs).filter(|&b| b > 0).ok_or(E2BIG)
+}
+
+/// One string of `len` bytes (its NUL included) out of the budget, or E2BIG.
+fn take_budget(budget: &mut u64, len: u64) -> SysResult<()> {
+    *budget = budget.checked_sub(len).ok_or(E2BIG)?;
+    Ok(())
+}
+
+/// Count a NULL-terminated array of string pointers (argv or envp)
+/// without copying anything (Linux: count()): EFAULT for a bad pointer,
+/// E2BIG past MAX_ARG_STRINGS.
+fn count_strv(k: &mut Kernel, ptr: u64) -> SysResult<usize> {
     if ptr == 0 {
-        return Ok(out); // Linux treats a NULL argv/envp as empty.
+        return Ok(0); // Linux treats a NULL argv/envp as empty.
     }
+    let mut n = 0;
     loop {
-        let p = k.read_u64(ptr)?;
-        if p == 0 {
-            return Ok(out);
+        let at = ptr.checked_add(n as u64 * 8).ok_or(EFAULT)?;
+        if k.read_u64(at)? == 0 {
+            return Ok(n);
         }
-        if out.len() >= MAX_ARG_STRINGS {
+        n += 1;
+        if n >= MAX_ARG_STRINGS {
             return Err(E2BIG);
         }
-        let s = k.read_cstr(p, MAX_ARG_STRLEN).map_err(|e| if e == ENAMETOOLONG { E2BIG } else { e })?;
-        out.push(s);
-        ptr += 8;
     }
+}
+
+/// Copy the `n` strings `ptr` points to, the last first as Linux's
+/// copy_strings() does (so the same error wins), each taken from the
+/// budget as it is copied: nothing beyond the limit is ever allocated.
+fn copy_strv(k: &mut Kernel, ptr: u64, n: usize, budget: &mut u64) -> SysResult<Vec<Vec<u8>>> {
+    let mut out = crate::mm::kheap::try_vec(n)?;
+    for i in (0..n).rev() {
+        let p = k.read_u64(ptr + i as u64 * 8)?;
+        let s = k.read_cstr(p, MAX_ARG_STRLEN).map_err(|e| if e == ENAMETOOLONG { E2BIG } else { e })?;
+        take_budget(budget, s.len() as u64 + 1)?;
+        out.push(s);
+    }
+    out.reverse();
+    Ok(out)
 }
 
 /// Linux: execve(2).
@@ -101,7 +125,16 @@ pub fn sys_execveat(k: &mut Kernel, regs: &mut PtRegs, dirfd: i32, path: u64, ar
         f.extend_from_slice(&name);
         f
     };
-    let mut args = ExecArgs { argv: read_strv(k, argv)?, envp: read_strv(k, envp)? };
+    // Linux's order: count both arrays, check the pointers fit, then copy
+    // the file name, the environment and the arguments against the limit.
+    let argc = count_strv(k, argv)?;
+    let envc = count_strv(k, envp)?;
+    let stack_limit = k.signals.get(k.cur().signal).rlimits[RLIMIT_STACK as usize].cur;
+    let mut budget = string_budget(argc, envc, stack_limit)?;
+    take_budget(&mut budget, filename.len() as u64 + 1)?;
+    let envp = copy_strv(k, envp, envc, &mut budget)?;
+    let argv = copy_strv(k, argv, argc, &mut budget)?;
+    let mut args = ExecArgs { argv, envp };
     if args.argv.is_empty() {
         args.argv.push(Vec::new());
     }

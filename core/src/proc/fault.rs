@@ -5,7 +5,7 @@
 
 use crate::abi::*;
 use crate::kernel::Kernel;
-use crate::mm::fault::Access;
+use crate::mm::fault::{Access, FaultError};
 use crate::proc::umip;
 
 /// The x86 page-fault error code bits.
@@ -66,6 +66,25 @@ const DR6_TRAP_BITS: u64 = 0xf;
 const DR6_STEP: u64 = 1 << 14;
 
 impl Kernel {
+    /// A fault found no frame (Linux: __alloc_pages_slowpath() then
+    /// VM_FAULT_OOM): drop the page cache and try again; failing that,
+    /// the OOM killer. Ok when the task should go back to user mode (the
+    /// fault was resolved, or another process dies to make room and the
+    /// fault will be taken again); Err(Oom) when the task itself must die.
+    fn fault_out_of_memory(&mut self, cr2: u64, access: Access) -> Result<(), FaultError> {
+        self.drop_page_caches();
+        match self.with_mm(|a, ctx| a.handle_fault(ctx, cr2, access)) {
+            Err(FaultError::Oom) => {}
+            r => return r,
+        }
+        let me = self.cur().tgid;
+        match self.out_of_memory() {
+            super::oom::OomOutcome::Killed(v) if v != me => Ok(()),
+            super::oom::OomOutcome::Waiting if self.oom_victim != Some(me) => Ok(()),
+            _ => Err(FaultError::Oom),
+        }
+    }
+
     /// An exception in user mode. `info` is CR2 for a page fault, DR6 for
     /// a debug exception, else 0.
     pub fn user_exception(&mut self, vector: u8, error: u64, info: u64, regs: &mut PtRegs) {
@@ -92,6 +111,10 @@ impl Kernel {
             };
             let e = match self.with_mm(|a, ctx| a.handle_fault(ctx, cr2, access)) {
                 Ok(()) => return,
+                Err(FaultError::Oom) => match self.fault_out_of_memory(cr2, access) {
+                    Ok(()) => return,
+                    Err(e) => e,
+                },
                 Err(e) => e,
             };
             // Linux: set_signal_archinfo(): what the handler's sigcontext

@@ -8,6 +8,7 @@ pub mod futex;
 pub mod fault;
 pub mod init;
 pub mod kstack;
+pub mod oom;
 pub mod pid;
 pub mod pidfd;
 pub mod shared;

@@ -238,8 +238,10 @@ pub struct Task {
     /// The execution domain and its quirk bits (ADDR_NO_RANDOMIZE, ...),
     /// inherited by fork and kept by exec. Linux: task->personality.
     pub personality: u32,
-    /// Supplementary groups (Linux: `cred->group_info`), sorted.
-    pub groups: Vec<u32>,
+    /// Supplementary groups (Linux: `cred->group_info`), sorted; shared,
+    /// as Linux shares its group_info, so that fork does not copy up to
+    /// NGROUPS_MAX of them.
+    pub groups: alloc::sync::Arc<Vec<u32>>,
     pub sigmask: u64,
     /// Signals sent to this thread only (Linux: `pending`), and what each
     /// carries.
@@ -308,7 +310,7 @@ impl Task {
             sighand: 0,
             signal: 0,
             cred: Cred::default(),
-            groups: Vec::new(),
+            groups: Default::default(),
             nice: 0,
             personality: 0,
             sigmask: 0,

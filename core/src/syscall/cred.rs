@@ -147,17 +147,22 @@ pub fn getgroups(k: &mut Kernel, size: i32, list: u64) -> SysResult {
 }
 
 /// Linux: setgroups(): root only (CAP_SETGID); the list is kept sorted.
+/// The count is an `int`: only the register's low 32 bits count, and as
+/// an unsigned number it may not pass NGROUPS_MAX (EINVAL).
 pub fn setgroups(k: &mut Kernel, size: u64, list: u64) -> SysResult {
     if !privileged(&k.cur().cred) {
         return Err(EPERM);
     }
-    if size as u32 as u64 > NGROUPS_MAX {
+    let size = size as u32;
+    if u64::from(size) > NGROUPS_MAX {
         return Err(EINVAL);
     }
-    let mut raw = alloc::vec![0u8; size as usize * 4];
+    let mut raw = crate::mm::kheap::try_zeroed(size as usize * 4)?;
     k.copy_in(list, &mut raw)?;
-    let mut groups: Vec<u32> = raw.chunks(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect();
+    let mut groups: Vec<u32> = crate::mm::kheap::try_vec(size as usize)?;
+    groups.extend(raw.chunks(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))));
+    drop(raw);
     groups.sort_unstable();
-    k.cur_mut().groups = groups;
+    k.cur_mut().groups = alloc::sync::Arc::new(groups);
     Ok(0)
 }

@@ -39,7 +39,7 @@ impl Kernel {
                 self.fs.iput(ino);
             }
             if let FileKind::Pipe { pipe, write_end } = f.kind {
-                self.pipes.close_end(pipe, write_end);
+                self.pipes.close_end(pipe, write_end, &mut self.frames);
                 self.wake_all(WaitReason::Pipe(pipe));
             }
         }
@@ -282,7 +282,7 @@ fn read_file(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult 
         FileKind::Pidfd { .. } => Err(EINVAL),
         FileKind::Pipe { pipe, .. } => {
             let p = k.pipes.get_mut(pipe);
-            if p.buf.is_empty() {
+            if p.is_empty() {
                 return match (p.writers, f.flags & O_NONBLOCK != 0) {
                     (0, _) => Ok(0),
                     (_, true) => Err(EAGAIN),
@@ -290,10 +290,7 @@ fn read_file(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult 
                 };
             }
             // A look only: do_read() takes the bytes once they are copied.
-            let n = buf.len().min(p.buf.len());
-            for (dst, src) in buf.iter_mut().zip(p.buf.iter()) {
-                *dst = *src;
-            }
+            let n = p.peek(k.m.mem, buf);
             Ok(n)
         }
     }
@@ -325,14 +322,13 @@ fn write_file(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
                 k.send_sigpipe();
                 return Err(EPIPE);
             }
-            let room = crate::fs::pipe::PIPE_CAPACITY - p.buf.len();
+            let room = p.room();
             // Writes of at most PIPE_BUF bytes are never split.
             let need = if data.len() <= crate::fs::pipe::PIPE_BUF { data.len() } else { 1 };
             if room < need {
                 return if f.flags & O_NONBLOCK != 0 { Err(EAGAIN) } else { Err(k.block_current(WaitReason::Pipe(pipe))) };
             }
-            let n = data.len().min(room);
-            p.buf.extend(&data[..n]);
+            let n = p.write(&mut k.frames, k.m.mem, &data[..data.len().min(room)])?;
             k.wake_all(WaitReason::Pipe(pipe));
             Ok(n)
         }
@@ -409,12 +405,17 @@ fn do_read(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sys
         // leaves the data for the next read (Linux: pipe_read() moves a
         // buffer's offset after the copy succeeds).
         if let FileKind::Pipe { pipe, .. } = k.files.get(id).kind {
-            k.pipes.get_mut(pipe).buf.drain(..n);
+            k.pipes.get_mut(pipe).consume(&mut k.frames, n);
             k.wake_all(WaitReason::Pipe(pipe));
         }
         done += n;
-        // A short read (end of file, or what the console had) ends the call.
-        if n < want || !seekable(k.files.get(id).kind) {
+        // A short read (end of file, or what the console had) ends the
+        // call; a pipe gives all it holds (Linux: pipe_read()).
+        let more = match k.files.get(id).kind {
+            FileKind::Pipe { pipe, .. } => !k.pipes.get_mut(pipe).is_empty(),
+            kind => seekable(kind),
+        };
+        if n < want || !more {
             break;
         }
     }
@@ -746,7 +747,7 @@ pub fn ioctl(k: &mut Kernel, fd: i32, req: u64, arg: u64) -> SysResult {
     match f.kind {
         FileKind::Console => k.console_ioctl(id, cmd, arg),
         FileKind::Pipe { pipe, .. } if cmd == FIONREAD => {
-            let n = k.pipes.get_mut(pipe).buf.len() as i32;
+            let n = k.pipes.get_mut(pipe).len() as i32;
             k.copy_out(arg, &n.to_le_bytes())?;
             Ok(0)
         }

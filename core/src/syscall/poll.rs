@@ -14,7 +14,6 @@ use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::fs::file::{FileId, FileKind};
-use crate::fs::pipe::PIPE_CAPACITY;
 use crate::kernel::Kernel;
 use crate::proc::WaitReason;
 
@@ -47,7 +46,7 @@ impl Kernel {
                 let p = self.pipes.get_mut(pipe);
                 let mut m = 0;
                 if readable {
-                    if !p.buf.is_empty() {
+                    if !p.is_empty() {
                         m |= POLLIN | POLLRDNORM;
                     }
                     if p.writers == 0 {
@@ -55,7 +54,7 @@ impl Kernel {
                     }
                 }
                 if writable {
-                    if PIPE_CAPACITY - p.buf.len() >= 4096 {
+                    if p.room() >= 4096 {
                         m |= POLLOUT | POLLWRNORM;
                     }
                     if p.readers == 0 {
