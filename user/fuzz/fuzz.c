@@ -535,7 +535,35 @@ static void say(const char *fmt, ...)
 	fz_put(buf);
 }
 
-/* After a failure: every other process as /proc shows it. */
+/* After a failure: one task as /proc shows it. */
+static void dump_task(const char *dir)
+{
+	char path[300], buf[4096];
+	snprintf(path, sizeof path, "%s/status", dir);
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	long n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	char line[600] = "";
+	for (char *l = strtok(buf, "\n"); l; l = strtok(0, "\n"))
+		if (!strncmp(l, "State", 5) || !strncmp(l, "Tgid", 4) || !strncmp(l, "Pid", 3) ||
+		    !strncmp(l, "PPid", 4) || !strncmp(l, "SigBlk", 6) || !strncmp(l, "SigPnd", 6) ||
+		    !strncmp(l, "ShdPnd", 6) || !strncmp(l, "Threads", 7))
+			snprintf(line + strlen(line), sizeof line - strlen(line), " %s;", l);
+	snprintf(path, sizeof path, "%s/wchan", dir);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		n = read(fd, buf, 100);
+		close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		snprintf(line + strlen(line), sizeof line - strlen(line), " wchan %s", buf);
+	}
+	say("%s:%s", dir, line);
+}
+
+/* After a failure: every other process and its threads. */
 static void dump_processes(void)
 {
 	DIR *d = opendir("/proc");
@@ -543,29 +571,21 @@ static void dump_processes(void)
 	while (d && (e = readdir(d))) {
 		if (e->d_name[0] < '1' || e->d_name[0] > '9' || !strcmp(e->d_name, "1"))
 			continue;
-		char path[300], buf[4096];
-		snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
-		int fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		long n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		buf[n > 0 ? n : 0] = 0;
-		char line[600] = "";
-		for (char *l = strtok(buf, "\n"); l; l = strtok(0, "\n"))
-			if (!strncmp(l, "State", 5) || !strncmp(l, "Tgid", 4) || !strncmp(l, "PPid", 4) ||
-			    !strncmp(l, "SigBlk", 6) || !strncmp(l, "SigPnd", 6) || !strncmp(l, "ShdPnd", 6) ||
-			    !strncmp(l, "Threads", 7) || !strncmp(l, "Uid", 3))
-				snprintf(line + strlen(line), sizeof line - strlen(line), " %s;", l);
-		say("process %s:%s", e->d_name, line);
-		snprintf(path, sizeof path, "/proc/%s/wchan", e->d_name);
-		fd = open(path, O_RDONLY);
-		if (fd >= 0) {
-			n = read(fd, buf, 100);
-			close(fd);
-			buf[n > 0 ? n : 0] = 0;
-			say("  wchan %s", buf);
+		char dir[300];
+		snprintf(dir, sizeof dir, "/proc/%s", e->d_name);
+		dump_task(dir);
+		snprintf(dir, sizeof dir, "/proc/%s/task", e->d_name);
+		DIR *t = opendir(dir);
+		struct dirent *te;
+		while (t && (te = readdir(t))) {
+			if (te->d_name[0] < '1' || !strcmp(te->d_name, e->d_name))
+				continue;
+			char tdir[600];
+			snprintf(tdir, sizeof tdir, "%s/%s", dir, te->d_name);
+			dump_task(tdir);
 		}
+		if (t)
+			closedir(t);
 	}
 	if (d)
 		closedir(d);
