@@ -2,6 +2,7 @@
 
 mod bench;
 mod build;
+mod fuzz;
 mod initramfs;
 mod qemu;
 mod regex;
@@ -50,6 +51,10 @@ usage: cargo xtask <command>
   bench [--quick] [--kvm] [--profile] [FILTER]...
                                 user/bench under Tine and under Debian's Linux
                                 in identical QEMU machines, side by side
+  fuzz [--calls N] [--seed S] [--procs P] [...]
+                                random system calls from a seed (user/fuzz);
+                                fails on a kernel panic, hang or leak and then
+                                writes a reproducer (fuzz --help)
   initramfs OUT [--add HOST:GUEST]... [--busybox] PROGRAM [ARGS]...
                                 write the initramfs exec would boot to OUT
 
@@ -460,6 +465,7 @@ fn real_main() -> Result<i32> {
         Some("run") => cmd_run(rest),
         Some("test") => test::main(rest),
         Some("bench") => bench::main(rest),
+        Some("fuzz") => fuzz::main(rest),
         Some("initramfs") => cmd_initramfs(rest),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");

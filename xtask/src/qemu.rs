@@ -127,6 +127,10 @@ pub enum Console {
     Stream,
     /// Kept in memory (`Run::console`).
     Capture,
+    /// Kept in memory, and each line containing this marker copied to
+    /// xtask's stdout from the marker on, as it comes (`fuzz`'s progress
+    /// amid its workers' noise).
+    Lines(&'static str),
     /// The terminal, both ways (QEMU's stdio chardev; Ctrl-A X quits).
     Interactive,
     /// Pipes to xtask, both ways (QEMU's stdio chardev): `run_driven`.
@@ -233,7 +237,7 @@ impl Boot<'_> {
                 cmd.args(["-chardev", "stdio,id=con,signal=off"]);
                 cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
             }
-            Console::Stream | Console::Capture => {
+            Console::Stream | Console::Capture | Console::Lines(_) => {
                 // A file chardev opened on QEMU's stdout, which is our pipe.
                 cmd.args(["-chardev", "file,id=con,path=/dev/stdout"]);
                 cmd.stdin(Stdio::null()).stdout(Stdio::piped());
@@ -260,8 +264,8 @@ impl Boot<'_> {
         let (tx, rx) = mpsc::channel();
 
         let console = child.stdout.take().map(|out| {
-            let stream = self.console == Console::Stream;
-            thread::spawn(move || copy_console(out, stream))
+            let mode = self.console;
+            thread::spawn(move || copy_console(out, mode))
         });
         let log = self.spawn_log(&mut child, tx);
 
@@ -496,7 +500,8 @@ enum Killed {
     Done,
 }
 
-fn copy_console(mut from: impl Read, stream: bool) -> Vec<u8> {
+fn copy_console(mut from: impl Read, mode: Console) -> Vec<u8> {
+    let stream = mode == Console::Stream;
     let mut kept = Vec::new();
     let mut buf = [0u8; 8192];
     let stdout = std::io::stdout();
@@ -515,10 +520,29 @@ fn copy_console(mut from: impl Read, stream: bool) -> Vec<u8> {
                 ok = out.write_all(&buf[..n]).and_then(|_| out.flush()).is_ok();
             }
         } else {
+            let start = kept.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
             kept.extend_from_slice(&buf[..n]);
+            if let Console::Lines(marker) = mode {
+                show_lines(&kept[start..], marker);
+            }
         }
     }
     kept
+}
+
+/// Copies to stdout the complete lines of `text` that contain `marker`,
+/// from the marker on.
+fn show_lines(text: &[u8], marker: &str) {
+    let mut out = std::io::stdout().lock();
+    let mut lines = text.split(|&b| b == b'\n');
+    lines.next_back(); // what follows the last newline: not a line yet
+    for line in lines {
+        let line = String::from_utf8_lossy(line);
+        if let Some(i) = line.find(marker) {
+            let _ = writeln!(out, "{}", &line[i..]);
+        }
+    }
+    let _ = out.flush();
 }
 
 fn scan_log(

@@ -353,7 +353,7 @@ fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
 /// The kernel's accounting line at init's exit: when no task is left, every
 /// frame, open file and PID must be back (issue: "no frame, PID or
 /// descriptor is leaked after a test's processes have all exited").
-fn leak_report(log: &[u8]) -> Option<String> {
+pub fn leak_report(log: &[u8]) -> Option<String> {
     let log = String::from_utf8_lossy(log);
     let line = log.lines().find_map(|l| l.split_once("tine: accounting at init exit: ").map(|(_, rest)| rest))?;
     let field = |name: &str| -> Option<u64> {

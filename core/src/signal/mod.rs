@@ -206,7 +206,16 @@ impl Kernel {
     /// take it (Linux: __send_signal() to PIDTYPE_TGID, complete_signal()).
     pub fn send_signal_process(&mut self, tgid: Pid, info: SigInfo) {
         let sig = info.signo;
-        let Some(leader) = self.tasks.get(&tgid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead).map(|t| t.tid) else {
+        // A leader that has ended with exit(2) leaves the process to its
+        // other threads, which still take its signals (Linux: the thread
+        // group lives until its last thread; complete_signal() picks one).
+        let Some(leader) = self
+            .tasks
+            .values()
+            .filter(|t| t.tgid == tgid && !t.is_zombie() && t.state != TaskState::Dead)
+            .map(|t| t.tid)
+            .min_by_key(|&tid| tid != tgid)
+        else {
             return;
         };
         if sig == 0 {
