@@ -699,6 +699,7 @@ impl RamFs {
     /// replacing what is there if the types allow. `flags` may hold
     /// `RENAME_NOREPLACE`; `RENAME_EXCHANGE` and `RENAME_WHITEOUT` are not
     /// supported (`EINVAL`). Linux: `vfs_rename()` + `simple_rename()`.
+    #[allow(clippy::too_many_arguments)]
     pub fn rename(
         &mut self,
         cred: &FsCred,
@@ -1075,6 +1076,7 @@ impl RamFs {
     /// file may be linked only if it is a plain regular file (not
     /// set-user-ID, not set-group-ID and group-executable) that the caller
     /// may read and write; else `EPERM`. Linux: `may_linkat()`.
+    #[allow(clippy::too_many_arguments)]
     pub fn link_at(
         &mut self,
         cred: &FsCred,
@@ -1124,6 +1126,7 @@ impl RamFs {
     }
 
     /// Linux: `do_renameat2()`.
+    #[allow(clippy::too_many_arguments)]
     pub fn rename_at(
         &mut self,
         cred: &FsCred,

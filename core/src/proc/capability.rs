@@ -140,8 +140,9 @@ pub fn fix_setuid(new: &mut Cred, old: &Cred, how: SetId) {
     }
 }
 
-/// The credentials a program starts with. `old` are the caller's;
-/// `file_uid`, `file_gid` and `file_mode` describe the program file.
+/// The credentials a program starts with. `old` are the caller's and
+/// `groups` its supplementary groups; `file_uid`, `file_gid` and
+/// `file_mode` describe the program file.
 /// Returns them and whether the program runs in secure mode (AT_SECURE).
 ///
 /// Linux: bprm_fill_uid() (set-user-ID and set-group-ID bits) then
@@ -151,7 +152,7 @@ pub fn fix_setuid(new: &mut Cred, old: &Cred, how: SetId) {
 /// anyone else keeps only the ambient set. The saved and fs ids follow
 /// the effective ones. `no_new_privs` and ptrace, which may refuse the
 /// id change, do not exist in Tine.
-pub fn bprm_creds(old: &Cred, file_uid: u32, file_gid: u32, file_mode: u32) -> (Cred, bool) {
+pub fn bprm_creds(old: &Cred, groups: &[u32], file_uid: u32, file_gid: u32, file_mode: u32) -> (Cred, bool) {
     use crate::abi::{S_ISGID, S_ISUID, S_IXGRP};
     let mut new = *old;
     if file_mode & S_ISUID != 0 {
@@ -186,10 +187,14 @@ pub fn bprm_creds(old: &Cred, file_uid: u32, file_gid: u32, file_mode: u32) -> (
     new.fsuid = new.euid;
     new.sgid = new.egid;
     new.fsgid = new.egid;
-    // Secure mode when the ids change, or when a caller that is not real
-    // root gains capabilities beyond the ambient ones.
+    // Secure mode when the ids change (from the real ones, or the
+    // effective uid at all, or to a group the caller is not in), or when a
+    // caller that is not real root gains capabilities beyond the ambient
+    // ones; so even root with effective uid 1000 running a set-user-ID
+    // root program.
+    let id_changed = new.euid != old.euid || !old.in_group(new.egid, groups);
     let grew = caps.permitted & !caps.ambient != 0;
-    (new, setid || (new.uid != 0 && (effective || grew)))
+    (new, id_changed || setid || (new.uid != 0 && (effective || grew)))
 }
 
 /// May a task with credentials `me` look inside one with `them` (its
@@ -265,7 +270,7 @@ mod tests {
 
     #[test]
     fn exec_of_setuid_root_gives_full_caps_and_secure() {
-        let (new, secure) = bprm_creds(&user(1000), 0, 0, crate::abi::S_ISUID | 0o755);
+        let (new, secure) = bprm_creds(&user(1000), &[], 0, 0, crate::abi::S_ISUID | 0o755);
         assert_eq!((new.uid, new.euid, new.suid, new.fsuid), (1000, 0, 0, 0));
         assert_eq!(new.caps.effective, CAP_FULL_SET);
         assert!(secure);
@@ -273,10 +278,10 @@ mod tests {
 
     #[test]
     fn exec_by_non_root_has_no_caps_and_setuid_other_changes_ids() {
-        let (new, secure) = bprm_creds(&user(1000), 1234, 0, crate::abi::S_ISUID | 0o755);
+        let (new, secure) = bprm_creds(&user(1000), &[], 1234, 0, crate::abi::S_ISUID | 0o755);
         assert_eq!((new.euid, new.suid, new.caps.permitted), (1234, 1234, 0));
         assert!(secure);
-        let (plain, secure) = bprm_creds(&user(1000), 0, 0, 0o755);
+        let (plain, secure) = bprm_creds(&user(1000), &[], 0, 0, 0o755);
         assert_eq!((plain.euid, secure), (1000, false));
     }
 
@@ -300,7 +305,7 @@ mod tests {
         let mut c = Cred::default();
         c.euid = 1000;
         c.caps.effective = 0;
-        let (new, _) = bprm_creds(&c, 0, 0, 0o755);
+        let (new, _) = bprm_creds(&c, &[], 0, 0, 0o755);
         assert_eq!((new.caps.permitted, new.caps.effective), (CAP_FULL_SET, 0));
     }
 }

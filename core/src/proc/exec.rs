@@ -428,7 +428,7 @@ fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, ino: Ino, head: &[u8]
     // its interpreter: Linux ignores set-id bits on scripts). Linux:
     // bprm_creds_from_file(), applied in begin_new_exec().
     let inode = k.fs.inode(ino)?;
-    let (new_cred, secure) = crate::proc::capability::bprm_creds(&k.tasks[&pid].cred, inode.uid(), inode.gid(), inode.mode());
+    let (new_cred, secure) = crate::proc::capability::bprm_creds(&k.tasks[&pid].cred, &k.tasks[&pid].groups, inode.uid(), inode.gid(), inode.mode());
     let (mut aspace, entry, sp) = build_mm(k, ino, head, filename, &args, stack_limit, (new_cred, secure))?;
 
     // Point of no return (Linux: begin_new_exec()). From here on the old
