@@ -217,12 +217,12 @@ pub fn install_file(k: &mut Kernel, path: &str, data: &[u8], mode: u32) {
     for d in dirs {
         dir = match k.fs.lookup_child(dir, d.as_bytes()) {
             Ok(i) => i,
-            Err(_) => k.fs.mkdir(dir, d.as_bytes(), 0o755, now).expect("mkdir"),
+            Err(_) => k.fs.mkdir(&crate::fs::FsCred::ROOT, dir, d.as_bytes(), 0o755, now).expect("mkdir"),
         };
     }
     let ino = match k.fs.lookup_child(dir, name.as_bytes()) {
         Ok(i) => i,
-        Err(_) => k.fs.create(dir, name.as_bytes(), mode, now).expect("create"),
+        Err(_) => k.fs.create(&crate::fs::FsCred::ROOT, dir, name.as_bytes(), mode, now).expect("create"),
     };
     // Through the page cache, which holds the file if a program has been
     // run from it (exec keeps executables cached).

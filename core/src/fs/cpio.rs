@@ -14,6 +14,7 @@ use alloc::vec::Vec;
 
 use cpio_reader::Entry;
 
+use super::perm::FsCred;
 use super::ramfs::{Ino, Lookup, RamFs};
 use crate::abi::*;
 
@@ -135,10 +136,10 @@ impl Unpacker<'_> {
                 let ino = match self.fs.lookup_child(dir, last) {
                     Ok(ino) if self.fs.inode(ino)?.is_dir() => ino,
                     Ok(_) => {
-                        self.fs.unlink(dir, last, time)?;
-                        self.fs.mkdir(dir, last, mode, time)?
+                        self.fs.unlink(&FsCred::ROOT, dir, last, time)?;
+                        self.fs.mkdir(&FsCred::ROOT, dir, last, mode, time)?
                     }
-                    Err(ENOENT) => self.fs.mkdir(dir, last, mode, time)?,
+                    Err(ENOENT) => self.fs.mkdir(&FsCred::ROOT, dir, last, mode, time)?,
                     Err(e) => return Err(e),
                 };
                 self.dir_times.push((ino, time));
@@ -153,10 +154,10 @@ impl Unpacker<'_> {
                 self.remove_existing(dir, last, time)?;
                 let ino = match linked {
                     Some(first) => {
-                        self.fs.link(first, dir, last, time)?;
+                        self.fs.link(&FsCred::ROOT, first, dir, last, time)?;
                         first
                     }
-                    None => self.fs.create(dir, last, mode, time)?,
+                    None => self.fs.create(&FsCred::ROOT, dir, last, mode, time)?,
                 };
                 if entry.nlink() >= 2 {
                     self.hard_links.entry(key).or_insert(ino);
@@ -170,12 +171,12 @@ impl Unpacker<'_> {
             }
             S_IFLNK => {
                 self.remove_existing(dir, last, time)?;
-                self.fs.symlink(dir, last, entry.file(), time)?
+                self.fs.symlink(&FsCred::ROOT, dir, last, entry.file(), time)?
             }
             S_IFCHR | S_IFBLK | S_IFIFO | S_IFSOCK => {
                 let rdev = makedev(entry.rdevmajor().unwrap_or(0), entry.rdevminor().unwrap_or(0));
                 self.remove_existing(dir, last, time)?;
-                self.fs.mknod(dir, last, mode, rdev, time)?
+                self.fs.mknod(&FsCred::ROOT, dir, last, mode, rdev, time)?
             }
             _ => return Err(EINVAL),
         };
@@ -197,9 +198,9 @@ impl Unpacker<'_> {
             if names.peek().is_none() {
                 return Ok((dir, name));
             }
-            dir = match self.fs.lookup(dir, name, Lookup::FOLLOW | Lookup::DIRECTORY) {
+            dir = match self.fs.lookup(&FsCred::ROOT, dir, name, Lookup::FOLLOW | Lookup::DIRECTORY) {
                 Ok(ino) => ino,
-                Err(ENOENT) => self.fs.mkdir(dir, name, 0o755, time)?,
+                Err(ENOENT) => self.fs.mkdir(&FsCred::ROOT, dir, name, 0o755, time)?,
                 Err(e) => return Err(e),
             };
         }
@@ -209,8 +210,8 @@ impl Unpacker<'_> {
     /// Make room for a new non-directory `name`. Linux: `clean_path()`.
     fn remove_existing(&mut self, dir: Ino, name: &[u8], time: u64) -> Result<(), Errno> {
         match self.fs.lookup_child(dir, name) {
-            Ok(ino) if self.fs.inode(ino)?.is_dir() => self.fs.rmdir(dir, name, time),
-            Ok(_) => self.fs.unlink(dir, name, time),
+            Ok(ino) if self.fs.inode(ino)?.is_dir() => self.fs.rmdir(&FsCred::ROOT, dir, name, time),
+            Ok(_) => self.fs.unlink(&FsCred::ROOT, dir, name, time),
             Err(ENOENT) => Ok(()),
             Err(e) => Err(e),
         }

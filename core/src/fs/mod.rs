@@ -5,6 +5,8 @@
 //! - [`cpio`]: unpacking the initramfs into it (Linux: init/initramfs.c).
 //! - [`file`]: open file descriptions and descriptor tables.
 //! - [`lock`]: POSIX record locks and flock() locks (Linux: fs/locks.c).
+//! - [`perm`]: who may read, write, search, create and delete (Linux:
+//!   generic_permission(), may_create(), may_delete() in fs/namei.c).
 //! - [`pagecache`]: file pages in frames, for mmap (Linux: mm/filemap.c).
 //! - [`procfs`]: /proc, made up from the kernel's state (Linux: fs/proc/).
 //! - [`tty`]: the console as a terminal: line discipline, job control
@@ -13,6 +15,7 @@ pub mod cpio;
 pub mod file;
 pub mod lock;
 pub mod pagecache;
+pub mod perm;
 pub mod pipe;
 pub mod procfs;
 pub mod ramfs;
@@ -20,6 +23,7 @@ pub mod tty;
 #[cfg(test)]
 mod tests;
 
+pub use perm::FsCred;
 pub use ramfs::{DirEntry, FileType, Ino, Inode, Last, Lookup, Parent, RamFs, ROOT_INO};
 
 use crate::abi::{makedev, Errno, EEXIST, S_IFCHR};
@@ -43,9 +47,9 @@ pub fn make_standard_nodes(fs: &mut RamFs, now: u64) -> Result<(), Errno> {
         Err(e) => Err(e),
     };
     let root = fs.root();
-    ok_if_exists(fs.mkdir_at(root, b"/dev", 0o755, now))?;
-    ok_if_exists(fs.mkdir_at(root, b"/tmp", 0o1777, now))?;
-    ok_if_exists(fs.mkdir_at(root, b"/proc", 0o555, now))?;
+    ok_if_exists(fs.mkdir_at(&FsCred::ROOT, root, b"/dev", 0o755, now))?;
+    ok_if_exists(fs.mkdir_at(&FsCred::ROOT, root, b"/tmp", 0o1777, now))?;
+    ok_if_exists(fs.mkdir_at(&FsCred::ROOT, root, b"/proc", 0o555, now))?;
     let nodes: [(&[u8], u32, u64); 4] = [
         (b"/dev/null", 0o666, DEV_NULL),
         (b"/dev/zero", 0o666, DEV_ZERO),
@@ -53,7 +57,7 @@ pub fn make_standard_nodes(fs: &mut RamFs, now: u64) -> Result<(), Errno> {
         (b"/dev/console", 0o600, DEV_CONSOLE),
     ];
     for (path, perm, rdev) in nodes {
-        ok_if_exists(fs.mknod_at(root, path, S_IFCHR | perm, rdev, now))?;
+        ok_if_exists(fs.mknod_at(&FsCred::ROOT, root, path, S_IFCHR | perm, rdev, now))?;
     }
     Ok(())
 }

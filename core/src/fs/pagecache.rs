@@ -641,7 +641,7 @@ mod tests {
         /// A RAM file system with file `/f` holding `data`.
         fn new(data: &[u8]) -> (T, Ino) {
             let mut fs = RamFs::new();
-            let ino = fs.create(fs.root(), b"f", 0o644, 0).unwrap();
+            let ino = fs.create(&crate::fs::FsCred::ROOT, fs.root(), b"f", 0o644, 0).unwrap();
             fs.write_at(ino, 0, data, 0).unwrap();
             (T { env: Env::new(512), fs }, ino)
         }
@@ -828,7 +828,7 @@ mod tests {
         let mut a = t.env.aspace();
         let x = t.map(&mut a, ino, P, RW, MAP_SHARED, 0).unwrap();
         let root = t.fs.root();
-        t.fs.unlink(root, b"f", 1).unwrap();
+        t.fs.unlink(&crate::fs::FsCred::ROOT, root, b"f", 1).unwrap();
         assert!(t.fs.inode(ino).is_err(), "freed: no name, no open file");
         t.reclaim();
         a.user_write(&mut t.env.ctx(), x, &[9]).unwrap();
@@ -911,7 +911,7 @@ mod tests {
         attach(&t.fs, pc, frames, mem, ino).unwrap();
         assert_eq!(t.env.pagecache.frames_held(), 2, "the zero page is a hole");
         assert_eq!(t.read(ino, 0, 3 * P as usize), data);
-        let dir = t.fs.mkdir(t.fs.root(), b"d", 0o755, 0).unwrap();
+        let dir = t.fs.mkdir(&crate::fs::FsCred::ROOT, t.fs.root(), b"d", 0o755, 0).unwrap();
         let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
         assert_eq!(attach(&t.fs, pc, frames, mem, dir), Err(crate::abi::EISDIR));
         t.finish(vec![]);
@@ -953,7 +953,7 @@ mod tests {
         let x = t.map(&mut a, ino, 2 * P, RW, MAP_SHARED, 0).unwrap();
         assert_eq!(t.byte(&mut a, x + P), Ok(pattern(2 * P as usize)[P as usize]));
         let root = t.fs.root();
-        t.fs.open(root, b"f", crate::abi::O_RDWR | crate::abi::O_TRUNC, 0, 1).unwrap();
+        t.fs.open(&crate::fs::FsCred::ROOT, root, b"f", crate::abi::O_RDWR | crate::abi::O_TRUNC, 0, 1).unwrap();
         let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
         assert_eq!(resize(pc, frames, mem, ino, 0), Some(0));
         a.unmap_object_pages(&mut t.env.ctx(), ino, 0);

@@ -340,11 +340,13 @@ fn ppid_of(k: &Kernel, t: &Task) -> Pid {
     k.tasks.get(&t.parent).map_or(0, |p| p.tgid)
 }
 
-/// Whether the caller may look behind a task's links (exe, cwd, fd/):
-/// root, or the same user (Linux: ptrace_may_access(), simplified).
+/// Whether the caller may look behind a task's links (exe, cwd, fd/) or
+/// into its memory map: a thread of the same process always, another
+/// only as `ptrace_may_access()` allows. EACCES otherwise, as Linux's
+/// proc_fd_access_allowed() and mm_access() give.
 fn may_inspect(k: &Kernel, t: &Task) -> SysResult<()> {
-    let me = k.cur().cred;
-    if me.fsuid == 0 || (me.uid == t.cred.uid && me.uid == t.cred.euid) {
+    let me = k.cur();
+    if me.tgid == t.tgid || crate::proc::capability::ptrace_may_access(&me.cred, &t.cred) {
         Ok(())
     } else {
         Err(EACCES)
@@ -522,7 +524,7 @@ fn follow(k: &Kernel, link: Node) -> SysResult<Target> {
                 PidEntry::Cwd => Ok(Target::Ino(fs.cwd)),
                 PidEntry::Root => Ok(Target::Ino(fs.root)),
                 PidEntry::Exe if !t.exe.is_empty() => {
-                    Ok(Target::Ino(k.fs.lookup(k.fs.root(), t.exe.as_bytes(), Lookup::FOLLOW)?))
+                    Ok(Target::Ino(k.fs.lookup(&crate::fs::FsCred::ROOT, k.fs.root(), t.exe.as_bytes(), Lookup::FOLLOW)?))
                 }
                 _ => Err(ENOENT),
             }
@@ -573,7 +575,7 @@ pub fn walk(k: &Kernel, p: &ProcPath, follow_last: bool) -> SysResult<Target> {
                     path.push(b'/');
                 }
                 let flags = if follow_last { Lookup::FOLLOW } else { Lookup::empty() };
-                return k.fs.lookup(ino, &path, flags).map(Target::Ino);
+                return k.fs.lookup(&k.fs_cred(), ino, &path, flags).map(Target::Ino);
             }
             Target::File(id) => {
                 if !last || p.trailing_slash {
@@ -602,6 +604,10 @@ pub fn lookup_at(k: &Kernel, dirfd: i32, path: &[u8], follow_last: bool) -> SysR
 
 fn owner(k: &Kernel, node: Node) -> (u32, u32) {
     match node {
+        // Linux: task_dump_owner(): the files of a process that may not be
+        // inspected by its user (after a set-id exec or a change of ids)
+        // belong to root; its directory keeps its effective owner.
+        Node::Pid { tid, .. } | Node::Fd { tid, .. } if k.tasks.get(&tid).is_some_and(|t| !t.cred.dumpable) => (0, 0),
         Node::PidDir { tid, .. } | Node::Pid { tid, .. } | Node::Fd { tid, .. } => {
             k.tasks.get(&tid).map_or((0, 0), |t| (t.cred.euid, t.cred.egid))
         }
@@ -686,32 +692,24 @@ pub fn stat(k: &Kernel, node: Node) -> Stat {
 }
 
 /// May the caller access `node` as `want` (R_OK 4, W_OK 2, X_OK 1)?
-/// Root passes read and write checks except on sysctl files, which Linux
-/// checks against their owner bits even for root (proc_sys_permission());
-/// execute needs an execute bit.
+/// The ordinary rules (`perm::mode_permission`), except for sysctl
+/// files: Linux's proc_sys_permission() compares the effective uid with
+/// 0 and the file's bits, whatever the capabilities, and never executes.
 fn permission(k: &Kernel, node: Node, want: u32) -> SysResult<()> {
     let m = mode(k, node);
-    let cred = k.cur().cred;
-    let (uid, gid) = owner(k, node);
-    let bits = if cred.fsuid == uid {
-        m >> 6
-    } else if cred.fsgid == gid {
-        m >> 3
-    } else {
-        m
-    } & 7;
-    let root = cred.fsuid == 0;
-    let ok = match (root, node) {
-        (true, Node::Sysctl(_)) => (m >> 6) & want == want,
-        (true, n) if want & 1 != 0 && !n.is_dir() => m & 0o111 != 0,
-        (true, _) => true,
-        (false, _) => bits & want == want,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(EACCES)
+    if let Node::Sysctl(_) = node {
+        let c = k.cur().cred;
+        let bits = if c.euid == 0 {
+            m >> 6
+        } else if c.egid == 0 || k.cur().groups.binary_search(&0).is_ok() {
+            m >> 3
+        } else {
+            m
+        };
+        return if want & 1 == 0 && want & !bits & 7 == 0 { Ok(()) } else { Err(EACCES) };
     }
+    let (uid, gid) = owner(k, node);
+    crate::fs::perm::mode_permission(&k.fs_cred(), m, uid, gid, want)
 }
 
 /// faccessat() of a node.
@@ -772,6 +770,19 @@ fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult<Ino> {
         match inode.file_type() {
             FileType::Symlink => return Err(ELOOP),
             FileType::Directory if wants_write => return Err(EISDIR),
+            _ => {}
+        }
+        // Linux: may_open(): the file's own permission, whatever the link.
+        let mut want = match flags & O_ACCMODE {
+            O_RDONLY => crate::fs::perm::MAY_READ,
+            O_WRONLY => crate::fs::perm::MAY_WRITE,
+            _ => crate::fs::perm::MAY_READ | crate::fs::perm::MAY_WRITE,
+        };
+        if flags & O_TRUNC != 0 {
+            want |= crate::fs::perm::MAY_WRITE;
+        }
+        crate::fs::perm::inode_permission(&k.fs_cred(), inode, want)?;
+        match inode.file_type() {
             FileType::Regular if flags & O_TRUNC != 0 => {
                 let now = k.m.clock.boot_epoch_ns() + k.now_ns();
                 k.file_truncate(ino, 0, now)?;
@@ -828,6 +839,10 @@ fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<FileId> {
         _ => 6,
     };
     permission(k, node, want)?;
+    // Linux: proc_maps_open() → proc_mem_open() → mm_access().
+    if let Node::Pid { tid, entry: PidEntry::Maps, .. } = node {
+        may_inspect(k, task(k, tid)?)?;
+    }
     let snapshot = if kind == Kind::File && acc != O_WRONLY { Some(generate(k, node)?) } else { None };
     let id = k.files.open(FileKind::Proc(node), keep, None);
     if let Some(data) = snapshot {
@@ -1225,7 +1240,7 @@ pub fn chdir_target(k: &Kernel, path: &[u8]) -> SysResult<Option<Ino>> {
     let Some(p) = route(k, AT_FDCWD, path) else { return Ok(None) };
     match walk(k, &p, true)? {
         Target::Ino(ino) if k.fs.inode(ino)?.is_dir() => Ok(Some(ino)),
-        Target::Proc(Node::Root) => Ok(Some(k.fs.lookup(k.fs.root(), b"/proc", Lookup::FOLLOW | Lookup::DIRECTORY)?)),
+        Target::Proc(Node::Root) => Ok(Some(k.fs.lookup(&crate::fs::FsCred::ROOT, k.fs.root(), b"/proc", Lookup::FOLLOW | Lookup::DIRECTORY)?)),
         Target::Proc(n) if n.is_dir() => Err(EOPNOTSUPP),
         _ => Err(ENOTDIR),
     }
@@ -1722,11 +1737,9 @@ fn status(k: &Kernel, t: &Task, out: &mut Out) {
     {
         let _ = writeln!(o, "{name}:\t{set:016x}");
     }
-    // Root holds every capability (CAP_LAST_CAP 40), others none.
-    let caps: u64 = if c.euid == 0 { (1 << 41) - 1 } else { 0 };
-    let all: u64 = (1 << 41) - 1;
-    let _ = writeln!(o, "CapInh:\t{:016x}\nCapPrm:\t{caps:016x}\nCapEff:\t{caps:016x}", 0);
-    let _ = writeln!(o, "CapBnd:\t{all:016x}\nCapAmb:\t{:016x}", 0);
+    let caps = c.caps;
+    let _ = writeln!(o, "CapInh:\t{:016x}\nCapPrm:\t{:016x}\nCapEff:\t{:016x}", caps.inheritable, caps.permitted, caps.effective);
+    let _ = writeln!(o, "CapBnd:\t{:016x}\nCapAmb:\t{:016x}", caps.bset, caps.ambient);
     let _ = writeln!(o, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0");
     let _ = writeln!(o, "Speculation_Store_Bypass:\tunknown\nSpeculationIndirectBranch:\tunsupported");
     let _ = writeln!(o, "Cpus_allowed:\t1\nCpus_allowed_list:\t0");

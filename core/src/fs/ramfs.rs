@@ -16,15 +16,18 @@
 //!
 //! Timestamps are nanoseconds since the epoch, passed in by the caller as
 //! `now` (Linux: `current_time()`). Reads do not update `atime`, as with the
-//! `noatime` mount option. There are no permission checks: every task runs
-//! with root's capabilities, except that [`RamFs::may_exec`] still asks for
-//! an execute bit, as Linux does even for root.
+//! `noatime` mount option. Every operation a task asks for carries its
+//! credentials ([`FsCred`]) and is checked as Linux checks it: search
+//! permission on each directory walked, write permission where names are
+//! added or removed, the access mode at open (rules in [`super::perm`]).
+//! The kernel's own work (the initramfs) passes [`FsCred::ROOT`].
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use bitflags::bitflags;
 
+use super::perm::{self, FsCred, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::abi::*;
 
 /// An inode number, unique within one [`RamFs`] and never reused.
@@ -259,7 +262,7 @@ impl RamFs {
     /// its times at the epoch (boot code may [`set_times`](Self::set_times)).
     pub fn new() -> Self {
         let mut fs = RamFs { inodes: BTreeMap::new(), next_ino: ROOT_INO };
-        let root = fs.new_inode(S_IFDIR | 0o755, 0, Data::Dir(Dir::new(ROOT_INO)), 0);
+        let root = fs.new_inode((0, 0), S_IFDIR | 0o755, 0, Data::Dir(Dir::new(ROOT_INO)), 0);
         debug_assert_eq!(root, ROOT_INO);
         fs
     }
@@ -377,7 +380,8 @@ impl RamFs {
     /// through or a trailing `/` or [`Lookup::DIRECTORY`] is not met,
     /// `ENAMETOOLONG` for a component over 255 bytes or a path over 4095,
     /// `ELOOP` past 40 symbolic links.
-    pub fn lookup(&self, cwd: Ino, path: &[u8], flags: Lookup) -> Result<Ino, Errno> {
+    /// `EACCES` when `cred` may not search a directory on the way.
+    pub fn lookup(&self, cred: &FsCred, cwd: Ino, path: &[u8], flags: Lookup) -> Result<Ino, Errno> {
         check_path_len(path)?;
         if path.is_empty() {
             if !flags.contains(Lookup::EMPTY) {
@@ -390,7 +394,7 @@ impl RamFs {
             return Ok(cwd);
         }
         let mut links = 0;
-        self.walk(cwd, path, flags, &mut links)
+        self.walk(cred, cwd, path, flags, &mut links)
     }
 
     /// The walk itself. A symbolic link's target is walked by a recursive
@@ -398,7 +402,7 @@ impl RamFs {
     /// total over all nesting levels is bounded by `MAXSYMLINKS` and so is
     /// the recursion. Linux: `link_path_walk()` + `walk_component()` +
     /// `pick_link()`.
-    fn walk(&self, start: Ino, path: &[u8], flags: Lookup, links: &mut u32) -> Result<Ino, Errno> {
+    fn walk(&self, cred: &FsCred, start: Ino, path: &[u8], flags: Lookup, links: &mut u32) -> Result<Ino, Errno> {
         if path.is_empty() {
             // Only a symlink body can get here empty; Linux refuses those too.
             return Err(ENOENT);
@@ -411,6 +415,7 @@ impl RamFs {
         let mut names = components(path).peekable();
         while let Some(name) = names.next() {
             let is_last = names.peek().is_none();
+            self.may_lookup(cred, cur)?;
             let next = self.lookup_child(cur, name)?;
             match &self.inode(next)?.data {
                 Data::Symlink(target) if !is_last || follow_last => {
@@ -418,7 +423,7 @@ impl RamFs {
                     if *links > MAXSYMLINKS {
                         return Err(ELOOP);
                     }
-                    cur = self.walk(cur, target, Lookup::FOLLOW, links)?;
+                    cur = self.walk(cred, cur, target, Lookup::FOLLOW, links)?;
                 }
                 _ => cur = next,
             }
@@ -444,17 +449,28 @@ impl RamFs {
         }
     }
 
+    /// May `cred` look a name up in `dir`? `ENOTDIR` first, as a walk
+    /// through a file fails before any permission is asked; then search
+    /// permission. Linux: the `may_lookup()` at each step of
+    /// `link_path_walk()`.
+    fn may_lookup(&self, cred: &FsCred, dir: Ino) -> Result<(), Errno> {
+        self.dir(dir)?;
+        perm::may_lookup(cred, self.inode(dir)?)
+    }
+
     /// Walk all but the last component of `path` and classify the last.
     /// The directory part must exist and be a directory; the last component
     /// need not exist. Trailing slashes are stripped and reported.
     /// Linux: `filename_parentat()`.
-    pub fn lookup_parent<'p>(&self, cwd: Ino, path: &'p [u8]) -> Result<Parent<'p>, Errno> {
+    /// The parent must be searchable by `cred` (`EACCES`), as Linux's walk
+    /// checks the directory holding every component, the last included.
+    pub fn lookup_parent<'p>(&self, cred: &FsCred, cwd: Ino, path: &'p [u8]) -> Result<Parent<'p>, Errno> {
         check_path_len(path)?;
         let mut links = 0;
-        self.walk_parent(cwd, path, &mut links)
+        self.walk_parent(cred, cwd, path, &mut links)
     }
 
-    fn walk_parent<'p>(&self, cwd: Ino, path: &'p [u8], links: &mut u32) -> Result<Parent<'p>, Errno> {
+    fn walk_parent<'p>(&self, cred: &FsCred, cwd: Ino, path: &'p [u8], links: &mut u32) -> Result<Parent<'p>, Errno> {
         if path.is_empty() {
             return Err(ENOENT);
         }
@@ -465,15 +481,13 @@ impl RamFs {
             return Ok(Parent { dir: ROOT_INO, last: Last::Root, trailing_slash: false });
         }
         let (dir, last) = match trimmed.iter().rposition(|&c| c == b'/') {
-            None => {
-                self.dir(cwd)?;
-                (cwd, trimmed)
-            }
+            None => (cwd, trimmed),
             Some(slash) => {
                 let (prefix, last) = (&trimmed[..=slash], &trimmed[slash + 1..]);
-                (self.walk(cwd, prefix, Lookup::FOLLOW | Lookup::DIRECTORY, links)?, last)
+                (self.walk(cred, cwd, prefix, Lookup::FOLLOW | Lookup::DIRECTORY, links)?, last)
             }
         };
+        self.may_lookup(cred, dir)?;
         let last = match last {
             b"." => Last::Dot,
             b".." => Last::DotDot,
@@ -564,16 +578,18 @@ impl RamFs {
 
     /// Create an empty regular file `name` in `parent`. `EEXIST` if the
     /// name is taken, by anything. `mode`'s permission bits are used as
-    /// given: the caller has applied the umask. Linux: `vfs_create()`.
-    pub fn create(&mut self, parent: Ino, name: &[u8], mode: u32, now: u64) -> Result<Ino, Errno> {
-        self.mknod(parent, name, S_IFREG | (mode & S_IALLUGO), 0, now)
+    /// given: the caller has applied the umask. The new inode belongs to
+    /// `cred` ([`perm::inode_init_owner`]), which must be allowed to write
+    /// in `parent`. Linux: `vfs_create()`.
+    pub fn create(&mut self, cred: &FsCred, parent: Ino, name: &[u8], mode: u32, now: u64) -> Result<Ino, Errno> {
+        self.mknod(cred, parent, name, S_IFREG | (mode & S_IALLUGO), 0, now)
     }
 
     /// Create directory `name` in `parent`. Linux: `vfs_mkdir()`.
-    pub fn mkdir(&mut self, parent: Ino, name: &[u8], mode: u32, now: u64) -> Result<Ino, Errno> {
-        self.check_new_entry(parent, name)?;
-        let mode = S_IFDIR | (mode & S_IALLUGO);
-        let ino = self.new_inode(mode, 0, Data::Dir(Dir::new(parent)), now);
+    pub fn mkdir(&mut self, cred: &FsCred, parent: Ino, name: &[u8], mode: u32, now: u64) -> Result<Ino, Errno> {
+        self.check_new_entry(cred, parent, name)?;
+        let (owner, mode) = self.init_owner(cred, parent, S_IFDIR | (mode & S_IALLUGO))?;
+        let ino = self.new_inode(owner, mode, 0, Data::Dir(Dir::new(parent)), now);
         self.link_entry(parent, name, ino, now)?;
         // The new directory's `..` links its parent.
         self.inode_mut(parent)?.nlink += 1;
@@ -584,7 +600,7 @@ impl RamFs {
     /// `S_IFREG` (or 0), `S_IFCHR`, `S_IFBLK`, `S_IFIFO` or `S_IFSOCK`;
     /// `rdev` is the device number for the device types.
     /// Linux: `vfs_mknod()` (`EPERM` for directories, as `may_mknod()`).
-    pub fn mknod(&mut self, parent: Ino, name: &[u8], mode: u32, rdev: u64, now: u64) -> Result<Ino, Errno> {
+    pub fn mknod(&mut self, cred: &FsCred, parent: Ino, name: &[u8], mode: u32, rdev: u64, now: u64) -> Result<Ino, Errno> {
         check_mknod_type(mode)?;
         let perm = mode & S_IALLUGO;
         let (mode, data, rdev) = match mode & S_IFMT {
@@ -592,8 +608,9 @@ impl RamFs {
             ty @ (S_IFCHR | S_IFBLK) => (ty | perm, Data::Special, rdev),
             ty => (ty | perm, Data::Special, 0),
         };
-        self.check_new_entry(parent, name)?;
-        let ino = self.new_inode(mode, rdev, data, now);
+        self.check_new_entry(cred, parent, name)?;
+        let (owner, mode) = self.init_owner(cred, parent, mode)?;
+        let ino = self.new_inode(owner, mode, rdev, data, now);
         self.link_entry(parent, name, ino, now)?;
         Ok(ino)
     }
@@ -601,23 +618,25 @@ impl RamFs {
     /// Create symbolic link `name` in `parent` pointing at `target`.
     /// Linux: `vfs_symlink()`; `ENOENT` for an empty target, as
     /// `getname()` gives.
-    pub fn symlink(&mut self, parent: Ino, name: &[u8], target: &[u8], now: u64) -> Result<Ino, Errno> {
+    pub fn symlink(&mut self, cred: &FsCred, parent: Ino, name: &[u8], target: &[u8], now: u64) -> Result<Ino, Errno> {
         if target.is_empty() {
             return Err(ENOENT);
         }
         if target.len() >= PATH_MAX {
             return Err(ENAMETOOLONG);
         }
-        self.check_new_entry(parent, name)?;
+        self.check_new_entry(cred, parent, name)?;
+        let (owner, mode) = self.init_owner(cred, parent, S_IFLNK | 0o777)?;
         let target = crate::mm::kheap::try_copy(target).map_err(|_| ENOSPC)?;
-        let ino = self.new_inode(S_IFLNK | 0o777, 0, Data::Symlink(target), now);
+        let ino = self.new_inode(owner, mode, 0, Data::Symlink(target), now);
         self.link_entry(parent, name, ino, now)?;
         Ok(ino)
     }
 
     /// Give inode `ino` another name. `EPERM` for a directory, `ENOENT` if
     /// it has no name left. Linux: `vfs_link()`.
-    pub fn link(&mut self, ino: Ino, parent: Ino, name: &[u8], now: u64) -> Result<(), Errno> {
+    pub fn link(&mut self, cred: &FsCred, ino: Ino, parent: Ino, name: &[u8], now: u64) -> Result<(), Errno> {
+        self.check_new_entry(cred, parent, name)?;
         let inode = self.inode(ino)?;
         if inode.is_dir() {
             return Err(EPERM);
@@ -625,7 +644,6 @@ impl RamFs {
         if inode.nlink == 0 {
             return Err(ENOENT);
         }
-        self.check_new_entry(parent, name)?;
         self.link_entry(parent, name, ino, now)?;
         let inode = self.inode_mut(ino)?;
         inode.nlink += 1;
@@ -634,12 +652,14 @@ impl RamFs {
     }
 
     /// Remove the non-directory entry `name` from `parent`. The inode lives
-    /// on while referenced. Linux: `vfs_unlink()`.
-    pub fn unlink(&mut self, parent: Ino, name: &[u8], now: u64) -> Result<(), Errno> {
+    /// on while referenced. Linux: `vfs_unlink()`, whose `may_delete()`
+    /// refuses before it looks at the type.
+    pub fn unlink(&mut self, cred: &FsCred, parent: Ino, name: &[u8], now: u64) -> Result<(), Errno> {
         if is_dot_or_dotdot(name) {
             return Err(EISDIR);
         }
         let ino = self.lookup_child(parent, name)?;
+        perm::may_delete(cred, self.inode(parent)?, self.inode(ino)?)?;
         if self.inode(ino)?.is_dir() {
             return Err(EISDIR);
         }
@@ -653,13 +673,14 @@ impl RamFs {
 
     /// Remove the empty directory `name` from `parent`. Linux:
     /// `vfs_rmdir()`, with `do_rmdir()`'s errnos for `.` and `..`.
-    pub fn rmdir(&mut self, parent: Ino, name: &[u8], now: u64) -> Result<(), Errno> {
+    pub fn rmdir(&mut self, cred: &FsCred, parent: Ino, name: &[u8], now: u64) -> Result<(), Errno> {
         match name {
             b"." => return Err(EINVAL),
             b".." => return Err(ENOTEMPTY),
             _ => {}
         }
         let ino = self.lookup_child(parent, name)?;
+        perm::may_delete(cred, self.inode(parent)?, self.inode(ino)?)?;
         if ino == ROOT_INO {
             return Err(EBUSY);
         }
@@ -679,8 +700,10 @@ impl RamFs {
     /// replacing what is there if the types allow. `flags` may hold
     /// `RENAME_NOREPLACE`; `RENAME_EXCHANGE` and `RENAME_WHITEOUT` are not
     /// supported (`EINVAL`). Linux: `vfs_rename()` + `simple_rename()`.
+    #[allow(clippy::too_many_arguments)]
     pub fn rename(
         &mut self,
+        cred: &FsCred,
         old_parent: Ino,
         old_name: &[u8],
         new_parent: Ino,
@@ -714,6 +737,17 @@ impl RamFs {
         if src_is_dir && self.is_ancestor(src, new_parent)? {
             // Moving a directory under itself would cut it off from `/`.
             return Err(EINVAL);
+        }
+        // Linux: vfs_rename(): the name may go from the old directory and
+        // come to (or replace one in) the new; a directory that changes
+        // parent must itself be writable, for its `..`.
+        perm::may_delete(cred, self.inode(old_parent)?, self.inode(src)?)?;
+        match dst {
+            Some(dst) => perm::may_delete(cred, self.inode(new_parent)?, self.inode(dst)?)?,
+            None => perm::may_create(cred, self.inode(new_parent)?)?,
+        }
+        if src_is_dir && old_parent != new_parent {
+            perm::inode_permission(cred, self.inode(src)?, MAY_WRITE)?;
         }
         if let Some(dst) = dst {
             match (src_is_dir, self.inode(dst)?.is_dir()) {
@@ -764,7 +798,7 @@ impl RamFs {
     /// The checks every new name goes through, made before anything is
     /// allocated so that no error path has to undo work. Linux:
     /// `may_create()` and the lookup in `filename_create()`.
-    fn check_new_entry(&self, parent: Ino, name: &[u8]) -> Result<(), Errno> {
+    fn check_new_entry(&self, cred: &FsCred, parent: Ino, name: &[u8]) -> Result<(), Errno> {
         let dir = self.dir(parent)?;
         if self.inode(parent)?.nlink == 0 {
             // Creating in a removed directory (a cwd that was rmdir'ed).
@@ -785,6 +819,9 @@ impl RamFs {
         if dir.entries.contains_key(name) {
             return Err(EEXIST);
         }
+        // Permission next: Linux's lookup finds an existing name (EEXIST)
+        // before may_create() asks for write and search permission.
+        perm::may_create(cred, self.inode(parent)?)?;
         // An inode, a name and a directory entry: tmpfs is full when the
         // kernel heap is down to its reserve (Linux: nr_inodes, size).
         if !crate::mm::kheap::may_alloc(INODE_COST + 2 * name.len()) {
@@ -793,17 +830,24 @@ impl RamFs {
         Ok(())
     }
 
-    /// A new inode with the link count of one name (plus, for a directory,
-    /// its own `.`): callers link it into a directory at once.
-    fn new_inode(&mut self, mode: u32, rdev: u64, data: Data, now: u64) -> Ino {
+    /// Owner and mode of a new inode `cred` makes in `parent`.
+    fn init_owner(&self, cred: &FsCred, parent: Ino, mode: u32) -> Result<((u32, u32), u32), Errno> {
+        let (uid, gid, mode) = perm::inode_init_owner(cred, self.inode(parent)?, mode);
+        Ok(((uid, gid), mode))
+    }
+
+    /// A new inode owned by `(uid, gid)` with the link count of one name
+    /// (plus, for a directory, its own `.`): callers link it into a
+    /// directory at once.
+    fn new_inode(&mut self, (uid, gid): (u32, u32), mode: u32, rdev: u64, data: Data, now: u64) -> Ino {
         let ino = self.next_ino;
         self.next_ino += 1;
         let nlink = if matches!(data, Data::Dir(_)) { 2 } else { 1 };
         let inode = Inode {
             ino,
             mode,
-            uid: 0,
-            gid: 0,
+            uid,
+            gid,
             nlink,
             refs: 0,
             writecount: 0,
@@ -849,17 +893,17 @@ impl RamFs {
     /// Access-mode and status flags are the caller's to keep.
     /// Linux: `do_filp_open()` → `path_openat()`, `open_last_lookups()`,
     /// `do_open()`, `may_open()`.
-    pub fn open(&mut self, cwd: Ino, path: &[u8], flags: u32, mode: u32, now: u64) -> Result<Ino, Errno> {
+    pub fn open(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], flags: u32, mode: u32, now: u64) -> Result<Ino, Errno> {
         check_path_len(path)?;
         if flags & O_TMPFILE == O_TMPFILE {
-            return self.open_tmpfile(cwd, path, flags, mode, now);
+            return self.open_tmpfile(cred, cwd, path, flags, mode, now);
         }
         let mut follow = if flags & O_NOFOLLOW == 0 { Lookup::FOLLOW } else { Lookup::empty() };
         let dir_flag = if flags & O_DIRECTORY != 0 { Lookup::DIRECTORY } else { Lookup::empty() };
         if flags & O_PATH != 0 {
             // O_PATH ignores everything but O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC
             // and opens even a symlink itself.
-            let ino = self.lookup(cwd, path, follow | dir_flag)?;
+            let ino = self.lookup(cred, cwd, path, follow | dir_flag)?;
             self.ihold(ino)?;
             return Ok(ino);
         }
@@ -873,9 +917,9 @@ impl RamFs {
                 follow = Lookup::empty();
             }
             let mut links = 0;
-            self.open_create(cwd, path, flags, follow, mode, now, &mut links)?
+            self.open_create(cred, cwd, path, flags, follow, mode, now, &mut links)?
         } else {
-            (self.lookup(cwd, path, follow | dir_flag)?, false)
+            (self.lookup(cred, cwd, path, follow | dir_flag)?, false)
         };
 
         let inode = self.inode(ino)?;
@@ -895,6 +939,26 @@ impl RamFs {
         match inode.file_type() {
             FileType::Symlink => return Err(ELOOP),
             FileType::Directory if wants_write => return Err(EISDIR),
+            _ => {}
+        }
+        // Linux: may_open(). A file this call created is opened without a
+        // check: its mode may deny its creator what it asked for.
+        if !created {
+            let mut want = match flags & O_ACCMODE {
+                O_RDONLY => MAY_READ,
+                O_WRONLY => MAY_WRITE,
+                _ => MAY_READ | MAY_WRITE,
+            };
+            if flags & O_TRUNC != 0 {
+                want |= MAY_WRITE;
+            }
+            perm::inode_permission(cred, inode, want)?;
+        }
+        // Not updating the access time is for the owner to ask.
+        if flags & O_NOATIME != 0 && !cred.owner_or_capable(inode) {
+            return Err(EPERM);
+        }
+        match inode.file_type() {
             // A running program's file: Linux's do_dentry_open() fails
             // get_write_access(), or handle_truncate() does, before any
             // truncation.
@@ -918,6 +982,7 @@ impl RamFs {
     #[allow(clippy::too_many_arguments)]
     fn open_create(
         &mut self,
+        cred: &FsCred,
         cwd: Ino,
         path: &[u8],
         flags: u32,
@@ -926,7 +991,7 @@ impl RamFs {
         now: u64,
         links: &mut u32,
     ) -> Result<(Ino, bool), Errno> {
-        let parent = self.walk_parent(cwd, path, links)?;
+        let parent = self.walk_parent(cred, cwd, path, links)?;
         let name = match parent.last {
             Last::Name(name) => name,
             // `/`, `.`, `..` name directories that exist.
@@ -938,7 +1003,7 @@ impl RamFs {
         }
         let existing = match self.lookup_child(parent.dir, name) {
             Ok(ino) => ino,
-            Err(ENOENT) => return Ok((self.create(parent.dir, name, mode, now)?, true)),
+            Err(ENOENT) => return Ok((self.create(cred, parent.dir, name, mode, now)?, true)),
             Err(e) => return Err(e),
         };
         if let Data::Symlink(target) = &self.inode(existing)?.data {
@@ -948,7 +1013,7 @@ impl RamFs {
                     return Err(ELOOP);
                 }
                 let target = target.clone();
-                return self.open_create(parent.dir, &target, flags, follow, mode, now, links);
+                return self.open_create(cred, parent.dir, &target, flags, follow, mode, now, links);
             }
         }
         Ok((existing, false))
@@ -956,14 +1021,17 @@ impl RamFs {
 
     /// `O_TMPFILE`: an unnamed regular file in directory `path`, alive only
     /// while open. Linux: `do_tmpfile()`.
-    fn open_tmpfile(&mut self, cwd: Ino, path: &[u8], flags: u32, mode: u32, now: u64) -> Result<Ino, Errno> {
+    fn open_tmpfile(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], flags: u32, mode: u32, now: u64) -> Result<Ino, Errno> {
         let follow = if flags & O_NOFOLLOW == 0 { Lookup::FOLLOW } else { Lookup::empty() };
-        // The directory only has to exist: the file gets no name in it.
-        self.lookup(cwd, path, follow | Lookup::DIRECTORY)?;
+        // The file gets no name in the directory, but making it there takes
+        // the permission a name would. Linux: vfs_tmpfile().
+        let dir = self.lookup(cred, cwd, path, follow | Lookup::DIRECTORY)?;
         if flags & O_ACCMODE == O_RDONLY {
             return Err(EINVAL);
         }
-        let ino = self.new_inode(S_IFREG | (mode & S_IALLUGO), 0, Data::File(Vec::new()), now);
+        perm::may_create(cred, self.inode(dir)?)?;
+        let (owner, mode) = self.init_owner(cred, dir, S_IFREG | (mode & S_IALLUGO))?;
+        let ino = self.new_inode(owner, mode, 0, Data::File(Vec::new()), now);
         self.inode_mut(ino)?.nlink = 0;
         self.ihold(ino)?;
         Ok(ino)
@@ -972,8 +1040,8 @@ impl RamFs {
     /// Linux: `filename_create()`: where a new name `path` goes. `EEXIST`
     /// if it exists (even as a dangling symlink) or is `/`, `.` or `..`;
     /// `ENOENT` for a trailing slash unless a directory is being made.
-    fn create_target<'p>(&self, cwd: Ino, path: &'p [u8], want_dir: bool) -> Result<(Ino, &'p [u8]), Errno> {
-        let parent = self.lookup_parent(cwd, path)?;
+    fn create_target<'p>(&self, cred: &FsCred, cwd: Ino, path: &'p [u8], want_dir: bool) -> Result<(Ino, &'p [u8]), Errno> {
+        let parent = self.lookup_parent(cred, cwd, path)?;
         let Last::Name(name) = parent.last else {
             return Err(EEXIST);
         };
@@ -986,32 +1054,39 @@ impl RamFs {
     }
 
     /// Linux: `do_mkdirat()`.
-    pub fn mkdir_at(&mut self, cwd: Ino, path: &[u8], mode: u32, now: u64) -> Result<Ino, Errno> {
-        let (dir, name) = self.create_target(cwd, path, true)?;
-        self.mkdir(dir, name, mode, now)
+    pub fn mkdir_at(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], mode: u32, now: u64) -> Result<Ino, Errno> {
+        let (dir, name) = self.create_target(cred, cwd, path, true)?;
+        self.mkdir(cred, dir, name, mode, now)
     }
 
     /// Linux: `do_mknodat()`.
-    pub fn mknod_at(&mut self, cwd: Ino, path: &[u8], mode: u32, rdev: u64, now: u64) -> Result<Ino, Errno> {
+    pub fn mknod_at(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], mode: u32, rdev: u64, now: u64) -> Result<Ino, Errno> {
         // The type is checked before the path is looked at, as Linux does.
         check_mknod_type(mode)?;
-        let (dir, name) = self.create_target(cwd, path, false)?;
-        self.mknod(dir, name, mode, rdev, now)
+        let (dir, name) = self.create_target(cred, cwd, path, false)?;
+        self.mknod(cred, dir, name, mode, rdev, now)
     }
 
     /// Linux: `do_symlinkat()`.
-    pub fn symlink_at(&mut self, target: &[u8], cwd: Ino, path: &[u8], now: u64) -> Result<Ino, Errno> {
+    pub fn symlink_at(&mut self, cred: &FsCred, target: &[u8], cwd: Ino, path: &[u8], now: u64) -> Result<Ino, Errno> {
         if target.is_empty() {
             return Err(ENOENT);
         }
-        let (dir, name) = self.create_target(cwd, path, false)?;
-        self.symlink(dir, name, target, now)
+        let (dir, name) = self.create_target(cred, cwd, path, false)?;
+        self.symlink(cred, dir, name, target, now)
     }
 
     /// Linux: `do_linkat()`. `old_flags` may hold [`Lookup::FOLLOW`]
     /// (`AT_SYMLINK_FOLLOW`) and [`Lookup::EMPTY`] (`AT_EMPTY_PATH`).
+    ///
+    /// With Linux's default `fs.protected_hardlinks = 1`, someone else's
+    /// file may be linked only if it is a plain regular file (not
+    /// set-user-ID, not set-group-ID and group-executable) that the caller
+    /// may read and write; else `EPERM`. Linux: `may_linkat()`.
+    #[allow(clippy::too_many_arguments)]
     pub fn link_at(
         &mut self,
+        cred: &FsCred,
         old_cwd: Ino,
         old_path: &[u8],
         old_flags: Lookup,
@@ -1019,14 +1094,22 @@ impl RamFs {
         new_path: &[u8],
         now: u64,
     ) -> Result<(), Errno> {
-        let ino = self.lookup(old_cwd, old_path, old_flags)?;
-        let (dir, name) = self.create_target(new_cwd, new_path, false)?;
-        self.link(ino, dir, name, now)
+        let ino = self.lookup(cred, old_cwd, old_path, old_flags)?;
+        let (dir, name) = self.create_target(cred, new_cwd, new_path, false)?;
+        let inode = self.inode(ino)?;
+        let safe = inode.file_type() == FileType::Regular
+            && inode.mode & S_ISUID == 0
+            && inode.mode & (S_ISGID | S_IXGRP) != S_ISGID | S_IXGRP
+            && perm::inode_permission(cred, inode, MAY_READ | MAY_WRITE).is_ok();
+        if !safe && !cred.owner_or_capable(inode) {
+            return Err(EPERM);
+        }
+        self.link(cred, ino, dir, name, now)
     }
 
     /// Linux: `do_unlinkat()`.
-    pub fn unlink_at(&mut self, cwd: Ino, path: &[u8], now: u64) -> Result<(), Errno> {
-        let parent = self.lookup_parent(cwd, path)?;
+    pub fn unlink_at(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], now: u64) -> Result<(), Errno> {
+        let parent = self.lookup_parent(cred, cwd, path)?;
         let Last::Name(name) = parent.last else {
             return Err(EISDIR);
         };
@@ -1035,14 +1118,14 @@ impl RamFs {
             // "file/" names a directory that is not there.
             return Err(if self.inode(ino)?.is_dir() { EISDIR } else { ENOTDIR });
         }
-        self.unlink(parent.dir, name, now)
+        self.unlink(cred, parent.dir, name, now)
     }
 
     /// Linux: `do_rmdir()`.
-    pub fn rmdir_at(&mut self, cwd: Ino, path: &[u8], now: u64) -> Result<(), Errno> {
-        let parent = self.lookup_parent(cwd, path)?;
+    pub fn rmdir_at(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], now: u64) -> Result<(), Errno> {
+        let parent = self.lookup_parent(cred, cwd, path)?;
         match parent.last {
-            Last::Name(name) => self.rmdir(parent.dir, name, now),
+            Last::Name(name) => self.rmdir(cred, parent.dir, name, now),
             Last::Dot => Err(EINVAL),
             Last::DotDot => Err(ENOTEMPTY),
             Last::Root => Err(EBUSY),
@@ -1050,8 +1133,10 @@ impl RamFs {
     }
 
     /// Linux: `do_renameat2()`.
+    #[allow(clippy::too_many_arguments)]
     pub fn rename_at(
         &mut self,
+        cred: &FsCred,
         old_cwd: Ino,
         old_path: &[u8],
         new_cwd: Ino,
@@ -1064,8 +1149,8 @@ impl RamFs {
         {
             return Err(EINVAL);
         }
-        let old = self.lookup_parent(old_cwd, old_path)?;
-        let new = self.lookup_parent(new_cwd, new_path)?;
+        let old = self.lookup_parent(cred, old_cwd, old_path)?;
+        let new = self.lookup_parent(cred, new_cwd, new_path)?;
         let Last::Name(old_name) = old.last else {
             return Err(EBUSY);
         };
@@ -1076,7 +1161,7 @@ impl RamFs {
         if (old.trailing_slash || new.trailing_slash) && !self.inode(src)?.is_dir() {
             return Err(ENOTDIR);
         }
-        self.rename(old.dir, old_name, new.dir, new_name, flags, now)
+        self.rename(cred, old.dir, old_name, new.dir, new_name, flags, now)
     }
 
     // -----------------------------------------------------------------------
@@ -1173,15 +1258,15 @@ impl RamFs {
         }
     }
 
-    /// May `ino` be executed? A regular file with at least one execute bit
-    /// (root needs one too); `EACCES` otherwise. Linux: `do_open_execat()`
-    /// and `may_open(MAY_EXEC)`.
-    pub fn may_exec(&self, ino: Ino) -> Result<(), Errno> {
+    /// May `cred` execute `ino`? A regular file it has execute permission
+    /// on (root needs at least one execute bit); `EACCES` otherwise.
+    /// Linux: `do_open_execat()` and `may_open(MAY_EXEC)`.
+    pub fn may_exec(&self, cred: &FsCred, ino: Ino) -> Result<(), Errno> {
         let inode = self.inode(ino)?;
-        if inode.file_type() != FileType::Regular || inode.mode & S_IXUGO == 0 {
+        if inode.file_type() != FileType::Regular {
             return Err(EACCES);
         }
-        Ok(())
+        perm::inode_permission(cred, inode, MAY_EXEC)
     }
 
     // -----------------------------------------------------------------------

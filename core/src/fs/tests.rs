@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 
 use super::cpio::unpack;
 use super::ramfs::*;
+use super::perm::FsCred;
 use super::{make_standard_nodes, DEV_CONSOLE, DEV_NULL};
 use crate::abi::*;
 
@@ -28,19 +29,19 @@ fn follow() -> Lookup {
 fn sample() -> RamFs {
     let mut fs = fs();
     let r = fs.root();
-    let a = fs.mkdir(r, b"a", 0o755, T0).unwrap();
-    let b = fs.mkdir(a, b"b", 0o755, T0).unwrap();
-    fs.mkdir(b, b"c", 0o700, T0).unwrap();
-    let f = fs.create(a, b"file", 0o644, T0).unwrap();
+    let a = fs.mkdir(&FsCred::ROOT, r, b"a", 0o755, T0).unwrap();
+    let b = fs.mkdir(&FsCred::ROOT, a, b"b", 0o755, T0).unwrap();
+    fs.mkdir(&FsCred::ROOT, b, b"c", 0o700, T0).unwrap();
+    let f = fs.create(&FsCred::ROOT, a, b"file", 0o644, T0).unwrap();
     fs.write_at(f, 0, b"hello", T0).unwrap();
-    fs.symlink(a, b"link", b"b", T0).unwrap();
-    fs.symlink(r, b"abs", b"/a/b/c", T0).unwrap();
-    fs.symlink(r, b"dangling", b"nowhere", T0).unwrap();
+    fs.symlink(&FsCred::ROOT, a, b"link", b"b", T0).unwrap();
+    fs.symlink(&FsCred::ROOT, r, b"abs", b"/a/b/c", T0).unwrap();
+    fs.symlink(&FsCred::ROOT, r, b"dangling", b"nowhere", T0).unwrap();
     fs
 }
 
 fn look(fs: &RamFs, path: &str) -> Result<Ino, Errno> {
-    fs.lookup(fs.root(), path.as_bytes(), follow())
+    fs.lookup(&FsCred::ROOT, fs.root(), path.as_bytes(), follow())
 }
 
 fn read_all(fs: &RamFs, ino: Ino) -> Vec<u8> {
@@ -57,12 +58,12 @@ fn root_and_dots() {
     for p in ["/", "//", "///.", "/.", "/..", "/../..", ".", "./", "a/..", "/a/b/../.."] {
         assert_eq!(look(&fs, p), Ok(r), "{p}");
     }
-    assert_eq!(fs.lookup(r, b"", follow()), Err(ENOENT));
+    assert_eq!(fs.lookup(&FsCred::ROOT, r, b"", follow()), Err(ENOENT));
     let a = look(&fs, "a").unwrap();
-    assert_eq!(fs.lookup(a, b"", Lookup::EMPTY), Ok(a));
+    assert_eq!(fs.lookup(&FsCred::ROOT, a, b"", Lookup::EMPTY), Ok(a));
     let file = look(&fs, "/a/file").unwrap();
-    assert_eq!(fs.lookup(file, b"", Lookup::EMPTY), Ok(file), "AT_EMPTY_PATH on a file");
-    assert_eq!(fs.lookup(file, b"", Lookup::EMPTY | Lookup::DIRECTORY), Err(ENOTDIR));
+    assert_eq!(fs.lookup(&FsCred::ROOT, file, b"", Lookup::EMPTY), Ok(file), "AT_EMPTY_PATH on a file");
+    assert_eq!(fs.lookup(&FsCred::ROOT, file, b"", Lookup::EMPTY | Lookup::DIRECTORY), Err(ENOTDIR));
 }
 
 #[test]
@@ -72,9 +73,9 @@ fn relative_absolute_and_repeated_slashes() {
     let a = look(&fs, "/a").unwrap();
     assert_eq!(look(&fs, "a//b///c"), Ok(c));
     assert_eq!(look(&fs, "./a/./b/../b/c/"), Ok(c));
-    assert_eq!(fs.lookup(a, b"b/c", follow()), Ok(c));
-    assert_eq!(fs.lookup(a, b"/a/b/c", follow()), Ok(c), "absolute ignores cwd");
-    assert_eq!(fs.lookup(c, b"../../file", follow()), look(&fs, "/a/file"));
+    assert_eq!(fs.lookup(&FsCred::ROOT, a, b"b/c", follow()), Ok(c));
+    assert_eq!(fs.lookup(&FsCred::ROOT, a, b"/a/b/c", follow()), Ok(c), "absolute ignores cwd");
+    assert_eq!(fs.lookup(&FsCred::ROOT, c, b"../../file", follow()), look(&fs, "/a/file"));
 }
 
 #[test]
@@ -90,8 +91,8 @@ fn walk_errors() {
     assert!(look(&fs, "/a/b/").is_ok());
     assert_eq!(look(&fs, "/a/missing/"), Err(ENOENT));
     let file = look(&fs, "/a/file").unwrap();
-    assert_eq!(fs.lookup(file, b"x", follow()), Err(ENOTDIR), "cwd not a directory");
-    assert_eq!(fs.lookup(fs.root(), b"/a/file", Lookup::DIRECTORY), Err(ENOTDIR));
+    assert_eq!(fs.lookup(&FsCred::ROOT, file, b"x", follow()), Err(ENOTDIR), "cwd not a directory");
+    assert_eq!(fs.lookup(&FsCred::ROOT, fs.root(), b"/a/file", Lookup::DIRECTORY), Err(ENOTDIR));
 }
 
 #[test]
@@ -111,7 +112,7 @@ fn name_and_path_length_limits() {
     assert_eq!(look(&fs, &p), Ok(fs.root()));
     p.push('/');
     assert_eq!(look(&fs, &p), Err(ENAMETOOLONG));
-    assert_eq!(fs.lookup_parent(fs.root(), p.as_bytes()), Err(ENAMETOOLONG));
+    assert_eq!(fs.lookup_parent(&FsCred::ROOT, fs.root(), p.as_bytes()), Err(ENAMETOOLONG));
 }
 
 #[test]
@@ -119,22 +120,22 @@ fn symlinks_are_followed_where_linux_follows_them() {
     let fs = sample();
     let b = look(&fs, "/a/b").unwrap();
     let c = look(&fs, "/a/b/c").unwrap();
-    let link = fs.lookup(fs.root(), b"/a/link", Lookup::empty()).unwrap();
+    let link = fs.lookup(&FsCred::ROOT, fs.root(), b"/a/link", Lookup::empty()).unwrap();
     assert_eq!(fs.inode(link).unwrap().file_type(), FileType::Symlink);
     assert_eq!(fs.readlink(link), Ok(&b"b"[..]));
     assert_eq!(look(&fs, "/a/link"), Ok(b), "relative target, from the link's directory");
     assert_eq!(look(&fs, "/a/link/c"), Ok(c), "intermediate links always followed");
-    assert_eq!(fs.lookup(fs.root(), b"/a/link/c", Lookup::empty()), Ok(c));
+    assert_eq!(fs.lookup(&FsCred::ROOT, fs.root(), b"/a/link/c", Lookup::empty()), Ok(c));
     assert_eq!(look(&fs, "/abs"), Ok(c), "absolute target");
     assert_eq!(look(&fs, "/abs/../.."), look(&fs, "/a"), ".. after a link is physical");
     // A trailing slash follows even under NOFOLLOW (lstat("link/")).
-    assert_eq!(fs.lookup(fs.root(), b"/a/link/", Lookup::empty()), Ok(b));
+    assert_eq!(fs.lookup(&FsCred::ROOT, fs.root(), b"/a/link/", Lookup::empty()), Ok(b));
     assert_eq!(look(&fs, "/dangling"), Err(ENOENT));
-    assert!(fs.lookup(fs.root(), b"/dangling", Lookup::empty()).is_ok());
+    assert!(fs.lookup(&FsCred::ROOT, fs.root(), b"/dangling", Lookup::empty()).is_ok());
     assert_eq!(fs.readlink(b), Err(EINVAL));
     // A link to a file, then used as a directory.
     let mut fs = fs;
-    fs.symlink(fs.root(), b"tofile", b"a/file", T0).unwrap();
+    fs.symlink(&FsCred::ROOT, fs.root(), b"tofile", b"a/file", T0).unwrap();
     assert_eq!(look(&fs, "/tofile/x"), Err(ENOTDIR));
     assert_eq!(look(&fs, "/tofile/"), Err(ENOTDIR));
     assert_eq!(look(&fs, "/tofile"), look(&fs, "/a/file"));
@@ -144,23 +145,23 @@ fn symlinks_are_followed_where_linux_follows_them() {
 fn symlink_loops_and_the_limit_of_forty() {
     let mut fs = fs();
     let r = fs.root();
-    fs.symlink(r, b"self", b"self", T0).unwrap();
-    fs.symlink(r, b"ping", b"pong", T0).unwrap();
-    fs.symlink(r, b"pong", b"ping", T0).unwrap();
+    fs.symlink(&FsCred::ROOT, r, b"self", b"self", T0).unwrap();
+    fs.symlink(&FsCred::ROOT, r, b"ping", b"pong", T0).unwrap();
+    fs.symlink(&FsCred::ROOT, r, b"pong", b"ping", T0).unwrap();
     assert_eq!(look(&fs, "/self"), Err(ELOOP));
     assert_eq!(look(&fs, "/ping/x"), Err(ELOOP));
-    assert!(fs.lookup(r, b"/self", Lookup::empty()).is_ok(), "not followed, no loop");
+    assert!(fs.lookup(&FsCred::ROOT, r, b"/self", Lookup::empty()).is_ok(), "not followed, no loop");
     // A chain l1 -> l2 -> ... -> l40 -> target: 40 links is allowed, 41 not.
-    let target = fs.create(r, b"target", 0o644, T0).unwrap();
+    let target = fs.create(&FsCred::ROOT, r, b"target", 0o644, T0).unwrap();
     for i in 1..=41 {
         let to = if i == 41 { String::from("target") } else { alloc::format!("l{}", i + 1) };
-        fs.symlink(r, alloc::format!("l{i}").as_bytes(), to.as_bytes(), T0).unwrap();
+        fs.symlink(&FsCred::ROOT, r, alloc::format!("l{i}").as_bytes(), to.as_bytes(), T0).unwrap();
     }
     assert_eq!(look(&fs, "/l2"), Ok(target), "40 links");
     assert_eq!(look(&fs, "/l1"), Err(ELOOP), "41 links");
     // Nested: a link whose target goes through other links counts them all.
-    let d = fs.mkdir(r, b"d", 0o755, T0).unwrap();
-    fs.symlink(d, b"up", b"../l2", T0).unwrap();
+    let d = fs.mkdir(&FsCred::ROOT, r, b"d", 0o755, T0).unwrap();
+    fs.symlink(&FsCred::ROOT, d, b"up", b"../l2", T0).unwrap();
     assert_eq!(look(&fs, "/d/up"), Err(ELOOP), "41 in total over two levels");
 }
 
@@ -170,7 +171,7 @@ fn lookup_parent_classifies_the_last_component() {
     let r = fs.root();
     let a = look(&fs, "/a").unwrap();
     let b = look(&fs, "/a/b").unwrap();
-    let p = |path: &'static str| fs.lookup_parent(r, path.as_bytes());
+    let p = |path: &'static str| fs.lookup_parent(&FsCred::ROOT, r, path.as_bytes());
     assert_eq!(p("/"), Ok(Parent { dir: r, last: Last::Root, trailing_slash: false }));
     assert_eq!(p("//"), Ok(Parent { dir: r, last: Last::Root, trailing_slash: false }));
     assert_eq!(p("/a/new"), Ok(Parent { dir: a, last: Last::Name(b"new"), trailing_slash: false }));
@@ -183,7 +184,7 @@ fn lookup_parent_classifies_the_last_component() {
     assert_eq!(p("/a/file/x"), Err(ENOTDIR));
     assert_eq!(p(""), Err(ENOENT));
     let file = look(&fs, "/a/file").unwrap();
-    assert_eq!(fs.lookup_parent(file, b"x"), Err(ENOTDIR));
+    assert_eq!(fs.lookup_parent(&FsCred::ROOT, file, b"x"), Err(ENOTDIR));
 }
 
 // ---------------------------------------------------------------------------
@@ -194,30 +195,30 @@ fn create_and_mkdir_refuse_existing_names() {
     let mut fs = sample();
     let r = fs.root();
     let a = look(&fs, "/a").unwrap();
-    assert_eq!(fs.create(a, b"file", 0o644, T0), Err(EEXIST));
-    assert_eq!(fs.create(a, b"b", 0o644, T0), Err(EEXIST));
-    assert_eq!(fs.mkdir(a, b"file", 0o755, T0), Err(EEXIST));
-    assert_eq!(fs.mkdir(a, b".", 0o755, T0), Err(EEXIST));
-    assert_eq!(fs.create(a, "x".repeat(256).as_bytes(), 0o644, T0), Err(ENAMETOOLONG));
-    assert!(fs.create(a, "x".repeat(255).as_bytes(), 0o644, T0).is_ok());
+    assert_eq!(fs.create(&FsCred::ROOT, a, b"file", 0o644, T0), Err(EEXIST));
+    assert_eq!(fs.create(&FsCred::ROOT, a, b"b", 0o644, T0), Err(EEXIST));
+    assert_eq!(fs.mkdir(&FsCred::ROOT, a, b"file", 0o755, T0), Err(EEXIST));
+    assert_eq!(fs.mkdir(&FsCred::ROOT, a, b".", 0o755, T0), Err(EEXIST));
+    assert_eq!(fs.create(&FsCred::ROOT, a, "x".repeat(256).as_bytes(), 0o644, T0), Err(ENAMETOOLONG));
+    assert!(fs.create(&FsCred::ROOT, a, "x".repeat(255).as_bytes(), 0o644, T0).is_ok());
     let file = look(&fs, "/a/file").unwrap();
-    assert_eq!(fs.create(file, b"x", 0o644, T0), Err(ENOTDIR));
+    assert_eq!(fs.create(&FsCred::ROOT, file, b"x", 0o644, T0), Err(ENOTDIR));
     // Path level, with Linux's answers for odd last components.
-    assert_eq!(fs.mkdir_at(r, b"/", 0o755, T0), Err(EEXIST));
-    assert_eq!(fs.mkdir_at(r, b"/a/.", 0o755, T0), Err(EEXIST));
-    assert_eq!(fs.mkdir_at(r, b"/a/..", 0o755, T0), Err(EEXIST));
-    assert_eq!(fs.mkdir_at(r, b"/dangling", 0o755, T0), Err(EEXIST), "even a dangling link");
-    assert_eq!(fs.mkdir_at(r, b"/x/y", 0o755, T0), Err(ENOENT));
-    let d = fs.mkdir_at(r, b"/a/new/", 0o750, T0).unwrap();
+    assert_eq!(fs.mkdir_at(&FsCred::ROOT, r, b"/", 0o755, T0), Err(EEXIST));
+    assert_eq!(fs.mkdir_at(&FsCred::ROOT, r, b"/a/.", 0o755, T0), Err(EEXIST));
+    assert_eq!(fs.mkdir_at(&FsCred::ROOT, r, b"/a/..", 0o755, T0), Err(EEXIST));
+    assert_eq!(fs.mkdir_at(&FsCred::ROOT, r, b"/dangling", 0o755, T0), Err(EEXIST), "even a dangling link");
+    assert_eq!(fs.mkdir_at(&FsCred::ROOT, r, b"/x/y", 0o755, T0), Err(ENOENT));
+    let d = fs.mkdir_at(&FsCred::ROOT, r, b"/a/new/", 0o750, T0).unwrap();
     assert_eq!(fs.stat(d).unwrap().st_mode, S_IFDIR | 0o750);
-    assert_eq!(fs.symlink_at(b"t", r, b"/a/sl/", T0), Err(ENOENT), "trailing slash, not a dir");
-    assert_eq!(fs.symlink_at(b"t", r, b"/a/file/", T0), Err(EEXIST));
-    assert_eq!(fs.symlink_at(b"", r, b"/a/sl", T0), Err(ENOENT));
-    assert_eq!(fs.mknod_at(r, b"/a/d", S_IFDIR | 0o755, 0, T0), Err(EPERM));
-    assert_eq!(fs.mknod_at(r, b"/a/d", S_IFLNK | 0o755, 0, T0), Err(EINVAL));
-    let n = fs.mknod_at(r, b"/a/reg", 0o600, 0, T0).unwrap();
+    assert_eq!(fs.symlink_at(&FsCred::ROOT, b"t", r, b"/a/sl/", T0), Err(ENOENT), "trailing slash, not a dir");
+    assert_eq!(fs.symlink_at(&FsCred::ROOT, b"t", r, b"/a/file/", T0), Err(EEXIST));
+    assert_eq!(fs.symlink_at(&FsCred::ROOT, b"", r, b"/a/sl", T0), Err(ENOENT));
+    assert_eq!(fs.mknod_at(&FsCred::ROOT, r, b"/a/d", S_IFDIR | 0o755, 0, T0), Err(EPERM));
+    assert_eq!(fs.mknod_at(&FsCred::ROOT, r, b"/a/d", S_IFLNK | 0o755, 0, T0), Err(EINVAL));
+    let n = fs.mknod_at(&FsCred::ROOT, r, b"/a/reg", 0o600, 0, T0).unwrap();
     assert_eq!(fs.stat(n).unwrap().st_mode, S_IFREG | 0o600, "type 0 is a regular file");
-    let p = fs.mknod_at(r, b"/a/fifo", S_IFIFO | 0o640 | 0o1_000_000, 99, T0).unwrap();
+    let p = fs.mknod_at(&FsCred::ROOT, r, b"/a/fifo", S_IFIFO | 0o640 | 0o1_000_000, 99, T0).unwrap();
     let st = fs.stat(p).unwrap();
     assert_eq!((st.st_mode, st.st_rdev), (S_IFIFO | 0o640, 0), "stray bits dropped");
     assert_eq!(fs.inode(p).unwrap().file_type(), FileType::Fifo);
@@ -228,13 +229,13 @@ fn directory_link_counts() {
     let mut fs = fs();
     let r = fs.root();
     assert_eq!(fs.stat(r).unwrap().st_nlink, 2);
-    let a = fs.mkdir(r, b"a", 0o755, T0).unwrap();
-    fs.mkdir(a, b"x", 0o755, T0).unwrap();
-    fs.mkdir(a, b"y", 0o755, T0).unwrap();
-    fs.create(a, b"f", 0o644, T0).unwrap();
+    let a = fs.mkdir(&FsCred::ROOT, r, b"a", 0o755, T0).unwrap();
+    fs.mkdir(&FsCred::ROOT, a, b"x", 0o755, T0).unwrap();
+    fs.mkdir(&FsCred::ROOT, a, b"y", 0o755, T0).unwrap();
+    fs.create(&FsCred::ROOT, a, b"f", 0o644, T0).unwrap();
     assert_eq!(fs.stat(r).unwrap().st_nlink, 3);
     assert_eq!(fs.stat(a).unwrap().st_nlink, 4, "2 + two subdirectories");
-    fs.rmdir(a, b"x", T0).unwrap();
+    fs.rmdir(&FsCred::ROOT, a, b"x", T0).unwrap();
     assert_eq!(fs.stat(a).unwrap().st_nlink, 3);
     // tmpfs's nominal directory size: 20 bytes per entry with . and ..
     assert_eq!(fs.stat(a).unwrap().st_size, 20 * 4);
@@ -244,29 +245,29 @@ fn directory_link_counts() {
 fn unlink_and_rmdir_errnos() {
     let mut fs = sample();
     let r = fs.root();
-    assert_eq!(fs.unlink_at(r, b"/a/b", T0), Err(EISDIR));
-    assert_eq!(fs.unlink_at(r, b"/a/b/", T0), Err(EISDIR));
-    assert_eq!(fs.unlink_at(r, b"/a/file/", T0), Err(ENOTDIR));
-    assert_eq!(fs.unlink_at(r, b"/a/missing/", T0), Err(ENOENT));
-    assert_eq!(fs.unlink_at(r, b"/", T0), Err(EISDIR));
-    assert_eq!(fs.unlink_at(r, b"/a/.", T0), Err(EISDIR));
-    assert_eq!(fs.unlink_at(r, b"/a/missing", T0), Err(ENOENT));
-    assert_eq!(fs.rmdir_at(r, b"/", T0), Err(EBUSY));
-    assert_eq!(fs.rmdir_at(r, b"/a/.", T0), Err(EINVAL));
-    assert_eq!(fs.rmdir_at(r, b"/a/..", T0), Err(ENOTEMPTY));
-    assert_eq!(fs.rmdir_at(r, b"/a", T0), Err(ENOTEMPTY));
-    assert_eq!(fs.rmdir_at(r, b"/a/file", T0), Err(ENOTDIR));
-    assert_eq!(fs.rmdir_at(r, b"/a/link", T0), Err(ENOTDIR), "rmdir does not follow");
-    assert_eq!(fs.rmdir_at(r, b"/a/missing", T0), Err(ENOENT));
+    assert_eq!(fs.unlink_at(&FsCred::ROOT, r, b"/a/b", T0), Err(EISDIR));
+    assert_eq!(fs.unlink_at(&FsCred::ROOT, r, b"/a/b/", T0), Err(EISDIR));
+    assert_eq!(fs.unlink_at(&FsCred::ROOT, r, b"/a/file/", T0), Err(ENOTDIR));
+    assert_eq!(fs.unlink_at(&FsCred::ROOT, r, b"/a/missing/", T0), Err(ENOENT));
+    assert_eq!(fs.unlink_at(&FsCred::ROOT, r, b"/", T0), Err(EISDIR));
+    assert_eq!(fs.unlink_at(&FsCred::ROOT, r, b"/a/.", T0), Err(EISDIR));
+    assert_eq!(fs.unlink_at(&FsCred::ROOT, r, b"/a/missing", T0), Err(ENOENT));
+    assert_eq!(fs.rmdir_at(&FsCred::ROOT, r, b"/", T0), Err(EBUSY));
+    assert_eq!(fs.rmdir_at(&FsCred::ROOT, r, b"/a/.", T0), Err(EINVAL));
+    assert_eq!(fs.rmdir_at(&FsCred::ROOT, r, b"/a/..", T0), Err(ENOTEMPTY));
+    assert_eq!(fs.rmdir_at(&FsCred::ROOT, r, b"/a", T0), Err(ENOTEMPTY));
+    assert_eq!(fs.rmdir_at(&FsCred::ROOT, r, b"/a/file", T0), Err(ENOTDIR));
+    assert_eq!(fs.rmdir_at(&FsCred::ROOT, r, b"/a/link", T0), Err(ENOTDIR), "rmdir does not follow");
+    assert_eq!(fs.rmdir_at(&FsCred::ROOT, r, b"/a/missing", T0), Err(ENOENT));
     // Unlinking a symlink removes the link, not its target.
-    fs.unlink_at(r, b"/a/link", T0).unwrap();
+    fs.unlink_at(&FsCred::ROOT, r, b"/a/link", T0).unwrap();
     assert!(look(&fs, "/a/b").is_ok());
-    fs.rmdir_at(r, b"/a/b/c/", T0).unwrap();
-    fs.rmdir_at(r, b"/a/b", T0).unwrap();
-    fs.unlink_at(r, b"a/file", T0).unwrap();
-    fs.rmdir_at(r, b"a", T0).unwrap();
-    fs.unlink_at(r, b"abs", T0).unwrap();
-    fs.unlink_at(r, b"dangling", T0).unwrap();
+    fs.rmdir_at(&FsCred::ROOT, r, b"/a/b/c/", T0).unwrap();
+    fs.rmdir_at(&FsCred::ROOT, r, b"/a/b", T0).unwrap();
+    fs.unlink_at(&FsCred::ROOT, r, b"a/file", T0).unwrap();
+    fs.rmdir_at(&FsCred::ROOT, r, b"a", T0).unwrap();
+    fs.unlink_at(&FsCred::ROOT, r, b"abs", T0).unwrap();
+    fs.unlink_at(&FsCred::ROOT, r, b"dangling", T0).unwrap();
     assert_eq!(fs.inode_count(), 1, "only the root is left");
     assert_eq!(fs.stat(r).unwrap().st_nlink, 2);
 }
@@ -276,13 +277,13 @@ fn unlinked_file_lives_while_referenced() {
     let mut fs = sample();
     let r = fs.root();
     let before = fs.inode_count();
-    let ino = fs.open(r, b"/a/file", O_RDWR, 0, T0).unwrap();
-    fs.unlink_at(r, b"/a/file", T0).unwrap();
+    let ino = fs.open(&FsCred::ROOT, r, b"/a/file", O_RDWR, 0, T0).unwrap();
+    fs.unlink_at(&FsCred::ROOT, r, b"/a/file", T0).unwrap();
     assert_eq!(look(&fs, "/a/file"), Err(ENOENT));
     assert_eq!(fs.stat(ino).unwrap().st_nlink, 0);
     assert_eq!(fs.write_at(ino, 5, b" world", T0), Ok(6));
     assert_eq!(read_all(&fs, ino), b"hello world");
-    assert_eq!(fs.link(ino, r, b"again", T0), Err(ENOENT), "no resurrection");
+    assert_eq!(fs.link(&FsCred::ROOT, ino, r, b"again", T0), Err(ENOENT), "no resurrection");
     fs.iput(ino);
     assert_eq!(fs.inode(ino).err(), Some(ESTALE));
     assert_eq!(fs.inode_count(), before - 1);
@@ -292,13 +293,13 @@ fn unlinked_file_lives_while_referenced() {
 fn removed_directory_as_cwd() {
     let mut fs = sample();
     let r = fs.root();
-    let d = fs.mkdir(r, b"gone", 0o755, T0).unwrap();
+    let d = fs.mkdir(&FsCred::ROOT, r, b"gone", 0o755, T0).unwrap();
     fs.ihold(d).unwrap();
     assert_eq!(fs.path_of_dir(d), Ok(b"/gone".to_vec()));
-    fs.rmdir(r, b"gone", T0).unwrap();
-    assert_eq!(fs.create(d, b"f", 0o644, T0), Err(ENOENT));
-    assert_eq!(fs.mkdir_at(d, b"sub", 0o755, T0), Err(ENOENT));
-    assert_eq!(fs.lookup(d, b".", follow()), Ok(d));
+    fs.rmdir(&FsCred::ROOT, r, b"gone", T0).unwrap();
+    assert_eq!(fs.create(&FsCred::ROOT, d, b"f", 0o644, T0), Err(ENOENT));
+    assert_eq!(fs.mkdir_at(&FsCred::ROOT, d, b"sub", 0o755, T0), Err(ENOENT));
+    assert_eq!(fs.lookup(&FsCred::ROOT, d, b".", follow()), Ok(d));
     assert_eq!(fs.getdents64(d, 0, 4096), Err(ENOENT));
     assert_eq!(fs.path_of_dir(d), Err(ENOENT));
     fs.iput(d);
@@ -317,18 +318,18 @@ fn hard_links() {
     let mut fs = sample();
     let r = fs.root();
     let f = look(&fs, "/a/file").unwrap();
-    fs.link_at(r, b"/a/file", Lookup::empty(), r, b"/hard", T0 + 1).unwrap();
+    fs.link_at(&FsCred::ROOT, r, b"/a/file", Lookup::empty(), r, b"/hard", T0 + 1).unwrap();
     assert_eq!(look(&fs, "/hard"), Ok(f));
     assert_eq!(fs.stat(f).unwrap().st_nlink, 2);
     assert_eq!(fs.stat(f).unwrap().st_ctime, 1, "ctime changes on link");
-    fs.unlink_at(r, b"/a/file", T0).unwrap();
+    fs.unlink_at(&FsCred::ROOT, r, b"/a/file", T0).unwrap();
     assert_eq!(read_all(&fs, f), b"hello");
-    assert_eq!(fs.link_at(r, b"/a", Lookup::empty(), r, b"/dirlink", T0), Err(EPERM));
-    assert_eq!(fs.link_at(r, b"/hard", Lookup::empty(), r, b"/a/b", T0), Err(EEXIST));
+    assert_eq!(fs.link_at(&FsCred::ROOT, r, b"/a", Lookup::empty(), r, b"/dirlink", T0), Err(EPERM));
+    assert_eq!(fs.link_at(&FsCred::ROOT, r, b"/hard", Lookup::empty(), r, b"/a/b", T0), Err(EEXIST));
     // linkat without AT_SYMLINK_FOLLOW links the symlink itself.
-    fs.link_at(r, b"/abs", Lookup::empty(), r, b"/abs2", T0).unwrap();
-    assert_eq!(fs.readlink(fs.lookup(r, b"/abs2", Lookup::empty()).unwrap()), Ok(&b"/a/b/c"[..]));
-    assert_eq!(fs.link_at(r, b"/abs", Lookup::FOLLOW, r, b"/a/cc", T0), Err(EPERM), "/a/b/c is a dir");
+    fs.link_at(&FsCred::ROOT, r, b"/abs", Lookup::empty(), r, b"/abs2", T0).unwrap();
+    assert_eq!(fs.readlink(fs.lookup(&FsCred::ROOT, r, b"/abs2", Lookup::empty()).unwrap()), Ok(&b"/a/b/c"[..]));
+    assert_eq!(fs.link_at(&FsCred::ROOT, r, b"/abs", Lookup::FOLLOW, r, b"/a/cc", T0), Err(EPERM), "/a/b/c is a dir");
 }
 
 #[test]
@@ -336,22 +337,22 @@ fn rename_moves_and_replaces() {
     let mut fs = sample();
     let r = fs.root();
     let f = look(&fs, "/a/file").unwrap();
-    fs.rename_at(r, b"/a/file", r, b"/moved", 0, T0).unwrap();
+    fs.rename_at(&FsCred::ROOT, r, b"/a/file", r, b"/moved", 0, T0).unwrap();
     assert_eq!(look(&fs, "/a/file"), Err(ENOENT));
     assert_eq!(look(&fs, "/moved"), Ok(f));
     // Replace an existing file: the old one is gone.
     let count = fs.inode_count();
-    let g = fs.create(r, b"g", 0o644, T0).unwrap();
-    fs.rename_at(r, b"/g", r, b"/moved", 0, T0).unwrap();
+    let g = fs.create(&FsCred::ROOT, r, b"g", 0o644, T0).unwrap();
+    fs.rename_at(&FsCred::ROOT, r, b"/g", r, b"/moved", 0, T0).unwrap();
     assert_eq!(look(&fs, "/moved"), Ok(g));
     assert_eq!(fs.inode_count(), count, "replaced inode freed");
     // NOREPLACE.
-    fs.create(r, b"h", 0o644, T0).unwrap();
-    assert_eq!(fs.rename_at(r, b"/h", r, b"/moved", RENAME_NOREPLACE, T0), Err(EEXIST));
-    assert_eq!(fs.rename_at(r, b"/h", r, b"/moved", RENAME_EXCHANGE, T0), Err(EINVAL));
+    fs.create(&FsCred::ROOT, r, b"h", 0o644, T0).unwrap();
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/h", r, b"/moved", RENAME_NOREPLACE, T0), Err(EEXIST));
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/h", r, b"/moved", RENAME_EXCHANGE, T0), Err(EINVAL));
     // Renaming onto another name of the same inode does nothing.
-    fs.link_at(r, b"/h", Lookup::empty(), r, b"/h2", T0).unwrap();
-    fs.rename_at(r, b"/h", r, b"/h2", 0, T0).unwrap();
+    fs.link_at(&FsCred::ROOT, r, b"/h", Lookup::empty(), r, b"/h2", T0).unwrap();
+    fs.rename_at(&FsCred::ROOT, r, b"/h", r, b"/h2", 0, T0).unwrap();
     assert!(look(&fs, "/h").is_ok() && look(&fs, "/h2").is_ok());
 }
 
@@ -361,24 +362,24 @@ fn rename_directories() {
     let r = fs.root();
     let a = look(&fs, "/a").unwrap();
     let b = look(&fs, "/a/b").unwrap();
-    fs.mkdir(r, b"empty", 0o755, T0).unwrap();
-    fs.mkdir(r, b"full", 0o755, T0).unwrap();
-    fs.create(look(&fs, "/full").unwrap(), b"x", 0o644, T0).unwrap();
-    assert_eq!(fs.rename_at(r, b"/a/b", r, b"/full", 0, T0), Err(ENOTEMPTY));
-    assert_eq!(fs.rename_at(r, b"/a/b", r, b"/a/file", 0, T0), Err(ENOTDIR));
-    assert_eq!(fs.rename_at(r, b"/a/file", r, b"/empty", 0, T0), Err(EISDIR));
-    assert_eq!(fs.rename_at(r, b"/a", r, b"/a/b/c/a", 0, T0), Err(EINVAL), "into itself");
-    assert_eq!(fs.rename_at(r, b"/a", r, b"/a/new", 0, T0), Err(EINVAL));
-    assert_eq!(fs.rename_at(r, b"/a/b/c", r, b"/a", 0, T0), Err(ENOTEMPTY), "onto an ancestor");
-    assert_eq!(fs.rename_at(r, b"/", r, b"/x", 0, T0), Err(EBUSY));
-    assert_eq!(fs.rename_at(r, b"/a/.", r, b"/x", 0, T0), Err(EBUSY));
-    assert_eq!(fs.rename_at(r, b"/a/b", r, b"/a/..", 0, T0), Err(EBUSY));
-    assert_eq!(fs.rename_at(r, b"/a/file", r, b"/x/", 0, T0), Err(ENOTDIR));
-    assert_eq!(fs.rename_at(r, b"/a/file/", r, b"/x", 0, T0), Err(ENOTDIR));
-    assert_eq!(fs.rename_at(r, b"/nope", r, b"/x", 0, T0), Err(ENOENT));
+    fs.mkdir(&FsCred::ROOT, r, b"empty", 0o755, T0).unwrap();
+    fs.mkdir(&FsCred::ROOT, r, b"full", 0o755, T0).unwrap();
+    fs.create(&FsCred::ROOT, look(&fs, "/full").unwrap(), b"x", 0o644, T0).unwrap();
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/a/b", r, b"/full", 0, T0), Err(ENOTEMPTY));
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/a/b", r, b"/a/file", 0, T0), Err(ENOTDIR));
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/a/file", r, b"/empty", 0, T0), Err(EISDIR));
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/a", r, b"/a/b/c/a", 0, T0), Err(EINVAL), "into itself");
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/a", r, b"/a/new", 0, T0), Err(EINVAL));
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/a/b/c", r, b"/a", 0, T0), Err(ENOTEMPTY), "onto an ancestor");
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/", r, b"/x", 0, T0), Err(EBUSY));
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/a/.", r, b"/x", 0, T0), Err(EBUSY));
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/a/b", r, b"/a/..", 0, T0), Err(EBUSY));
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/a/file", r, b"/x/", 0, T0), Err(ENOTDIR));
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/a/file/", r, b"/x", 0, T0), Err(ENOTDIR));
+    assert_eq!(fs.rename_at(&FsCred::ROOT, r, b"/nope", r, b"/x", 0, T0), Err(ENOENT));
     // Move /a/b over the empty /empty: link counts and `..` follow.
     let root_links = fs.stat(r).unwrap().st_nlink;
-    fs.rename_at(r, b"/a/b/", r, b"/empty/", 0, 5 * T0).unwrap();
+    fs.rename_at(&FsCred::ROOT, r, b"/a/b/", r, b"/empty/", 0, 5 * T0).unwrap();
     assert_eq!(look(&fs, "/empty"), Ok(b));
     assert_eq!(look(&fs, "/empty/c/../.."), Ok(r));
     assert_eq!(fs.stat(a).unwrap().st_nlink, 2);
@@ -387,7 +388,7 @@ fn rename_directories() {
     assert_eq!(fs.stat(a).unwrap().st_mtime, 5, "both parents' mtime");
     assert_eq!(fs.stat(r).unwrap().st_mtime, 5);
     // Rename within one directory keeps its link count.
-    fs.rename_at(r, b"/empty", r, b"/renamed", 0, T0).unwrap();
+    fs.rename_at(&FsCred::ROOT, r, b"/empty", r, b"/renamed", 0, T0).unwrap();
     assert_eq!(fs.stat(r).unwrap().st_nlink, root_links);
 }
 
@@ -398,7 +399,7 @@ fn rename_directories() {
 fn read_write_truncate() {
     let mut fs = fs();
     let r = fs.root();
-    let f = fs.create(r, b"f", 0o644, T0).unwrap();
+    let f = fs.create(&FsCred::ROOT, r, b"f", 0o644, T0).unwrap();
     let mut buf = [0xffu8; 16];
     assert_eq!(fs.read_at(f, 0, &mut buf), Ok(0));
     assert_eq!(fs.write_at(f, 4, b"abc", 2 * T0), Ok(3));
@@ -428,7 +429,7 @@ fn read_write_truncate() {
     assert_eq!(fs.read_at(r, 0, &mut buf), Err(EISDIR));
     assert_eq!(fs.write_at(r, 0, b"x", T0), Err(EISDIR));
     assert_eq!(fs.truncate(r, 0, T0), Err(EISDIR));
-    let l = fs.symlink(r, b"l", b"f", T0).unwrap();
+    let l = fs.symlink(&FsCred::ROOT, r, b"l", b"f", T0).unwrap();
     assert_eq!(fs.read_at(l, 0, &mut buf), Err(EINVAL));
     assert_eq!(fs.stat(l).unwrap().st_size, 1);
 }
@@ -436,7 +437,7 @@ fn read_write_truncate() {
 #[test]
 fn large_file_round_trip() {
     let mut fs = fs();
-    let f = fs.create(fs.root(), b"big", 0o755, T0).unwrap();
+    let f = fs.create(&FsCred::ROOT, fs.root(), b"big", 0o755, T0).unwrap();
     let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 + i / 256) as u8).collect();
     for (i, chunk) in data.chunks(4096 + 13).enumerate() {
         fs.write_at(f, (i * (4096 + 13)) as u64, chunk, T0).unwrap();
@@ -467,10 +468,10 @@ fn attributes() {
     assert_eq!(st.st_ino, f);
     let x = fs.statx(f).unwrap();
     assert_eq!((x.stx_size, x.stx_uid, x.stx_mode as u32), (5, 1000, S_IFREG | 0o755));
-    assert_eq!(fs.may_exec(f), Ok(()));
+    assert_eq!(fs.may_exec(&FsCred::ROOT, f), Ok(()));
     fs.chmod(f, 0o644, T0).unwrap();
-    assert_eq!(fs.may_exec(f), Err(EACCES), "root needs an x bit too");
-    assert_eq!(fs.may_exec(look(&fs, "/a").unwrap()), Err(EACCES));
+    assert_eq!(fs.may_exec(&FsCred::ROOT, f), Err(EACCES), "root needs an x bit too");
+    assert_eq!(fs.may_exec(&FsCred::ROOT, look(&fs, "/a").unwrap()), Err(EACCES));
 }
 
 // ---------------------------------------------------------------------------
@@ -481,38 +482,38 @@ fn open_flags() {
     let mut fs = sample();
     let r = fs.root();
     let before = fs.inode_count();
-    let f = fs.open(r, b"/new", O_WRONLY | O_CREAT, 0o640, T0).unwrap();
+    let f = fs.open(&FsCred::ROOT, r, b"/new", O_WRONLY | O_CREAT, 0o640, T0).unwrap();
     assert_eq!(fs.stat(f).unwrap().st_mode, S_IFREG | 0o640);
-    assert_eq!(fs.open(r, b"/new", O_WRONLY | O_CREAT | O_EXCL, 0o640, T0), Err(EEXIST));
-    assert_eq!(fs.open(r, b"/new", O_RDONLY | O_CREAT, 0o640, T0), Ok(f), "O_CREAT alone opens");
-    assert_eq!(fs.open(r, b"/missing", O_RDONLY, 0, T0), Err(ENOENT));
-    assert_eq!(fs.open(r, b"/new/", O_RDONLY | O_CREAT, 0o640, T0), Err(EISDIR));
-    assert_eq!(fs.open(r, b"/newer/", O_RDONLY | O_CREAT, 0o640, T0), Err(EISDIR));
-    assert_eq!(fs.open(r, b"/a", O_RDONLY | O_CREAT, 0o640, T0), Err(EISDIR));
-    assert_eq!(fs.open(r, b"/", O_RDONLY | O_CREAT, 0o640, T0), Err(EISDIR));
-    assert_eq!(fs.open(r, b"/", O_RDONLY | O_CREAT | O_EXCL, 0o640, T0), Err(EEXIST));
-    assert_eq!(fs.open(r, b"/a", O_WRONLY, 0, T0), Err(EISDIR));
-    assert_eq!(fs.open(r, b"/a", O_RDONLY | O_TRUNC, 0, T0), Err(EISDIR));
-    assert_eq!(fs.open(r, b"/a/file", O_RDONLY | O_DIRECTORY, 0, T0), Err(ENOTDIR));
-    assert_eq!(fs.open(r, b"/x", O_CREAT | O_DIRECTORY, 0o644, T0), Err(EINVAL));
-    let d = fs.open(r, b"/a/link", O_RDONLY | O_DIRECTORY, 0, T0).unwrap();
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/new", O_WRONLY | O_CREAT | O_EXCL, 0o640, T0), Err(EEXIST));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/new", O_RDONLY | O_CREAT, 0o640, T0), Ok(f), "O_CREAT alone opens");
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/missing", O_RDONLY, 0, T0), Err(ENOENT));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/new/", O_RDONLY | O_CREAT, 0o640, T0), Err(EISDIR));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/newer/", O_RDONLY | O_CREAT, 0o640, T0), Err(EISDIR));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/a", O_RDONLY | O_CREAT, 0o640, T0), Err(EISDIR));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/", O_RDONLY | O_CREAT, 0o640, T0), Err(EISDIR));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/", O_RDONLY | O_CREAT | O_EXCL, 0o640, T0), Err(EEXIST));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/a", O_WRONLY, 0, T0), Err(EISDIR));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/a", O_RDONLY | O_TRUNC, 0, T0), Err(EISDIR));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/a/file", O_RDONLY | O_DIRECTORY, 0, T0), Err(ENOTDIR));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/x", O_CREAT | O_DIRECTORY, 0o644, T0), Err(EINVAL));
+    let d = fs.open(&FsCred::ROOT, r, b"/a/link", O_RDONLY | O_DIRECTORY, 0, T0).unwrap();
     assert_eq!(Ok(d), look(&fs, "/a/b"));
     // Symlinks and O_NOFOLLOW / O_PATH.
-    assert_eq!(fs.open(r, b"/a/link", O_RDONLY | O_NOFOLLOW, 0, T0), Err(ELOOP));
-    assert_eq!(fs.open(r, b"/a/link", O_RDONLY | O_NOFOLLOW | O_DIRECTORY, 0, T0), Err(ENOTDIR));
-    let l = fs.open(r, b"/a/link", O_PATH | O_NOFOLLOW, 0, T0).unwrap();
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/a/link", O_RDONLY | O_NOFOLLOW, 0, T0), Err(ELOOP));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/a/link", O_RDONLY | O_NOFOLLOW | O_DIRECTORY, 0, T0), Err(ENOTDIR));
+    let l = fs.open(&FsCred::ROOT, r, b"/a/link", O_PATH | O_NOFOLLOW, 0, T0).unwrap();
     assert_eq!(fs.inode(l).unwrap().file_type(), FileType::Symlink);
-    assert_eq!(fs.open(r, b"/a/link/c", O_RDONLY | O_NOFOLLOW, 0, T0), look(&fs, "/a/b/c"));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/a/link/c", O_RDONLY | O_NOFOLLOW, 0, T0), look(&fs, "/a/b/c"));
     // O_CREAT through a dangling symlink creates its target...
-    let t = fs.open(r, b"/dangling", O_WRONLY | O_CREAT, 0o600, T0).unwrap();
+    let t = fs.open(&FsCred::ROOT, r, b"/dangling", O_WRONLY | O_CREAT, 0o600, T0).unwrap();
     assert_eq!(look(&fs, "/nowhere"), Ok(t));
     // ...but O_EXCL does not follow it.
-    fs.symlink(r, b"dangling2", b"nowhere2", T0).unwrap();
-    assert_eq!(fs.open(r, b"/dangling2", O_WRONLY | O_CREAT | O_EXCL, 0o600, T0), Err(EEXIST));
+    fs.symlink(&FsCred::ROOT, r, b"dangling2", b"nowhere2", T0).unwrap();
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/dangling2", O_WRONLY | O_CREAT | O_EXCL, 0o600, T0), Err(EEXIST));
     assert_eq!(look(&fs, "/nowhere2"), Err(ENOENT));
     // O_TRUNC empties a regular file, even opened read-only (as Linux).
     let file = look(&fs, "/a/file").unwrap();
-    assert_eq!(fs.open(r, b"/a/file", O_RDONLY | O_TRUNC, 0, 7 * T0), Ok(file));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/a/file", O_RDONLY | O_TRUNC, 0, 7 * T0), Ok(file));
     assert_eq!(fs.stat(file).unwrap().st_size, 0);
     assert_eq!(fs.stat(file).unwrap().st_mtime, 7);
     // Every successful open took a reference; dropping them frees nothing
@@ -528,9 +529,9 @@ fn open_tmpfile() {
     let mut fs = sample();
     let r = fs.root();
     let before = fs.inode_count();
-    assert_eq!(fs.open(r, b"/a", O_TMPFILE | O_RDONLY, 0o600, T0), Err(EINVAL));
-    assert_eq!(fs.open(r, b"/a/file", O_TMPFILE | O_RDWR, 0o600, T0), Err(ENOTDIR));
-    let t = fs.open(r, b"/a", O_TMPFILE | O_RDWR, 0o600, T0).unwrap();
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/a", O_TMPFILE | O_RDONLY, 0o600, T0), Err(EINVAL));
+    assert_eq!(fs.open(&FsCred::ROOT, r, b"/a/file", O_TMPFILE | O_RDWR, 0o600, T0), Err(ENOTDIR));
+    let t = fs.open(&FsCred::ROOT, r, b"/a", O_TMPFILE | O_RDWR, 0o600, T0).unwrap();
     fs.write_at(t, 0, b"scratch", T0).unwrap();
     assert_eq!(fs.stat(t).unwrap().st_nlink, 0);
     assert_eq!(fs.inode_count(), before + 1);
@@ -610,9 +611,9 @@ fn getdents_lists_dot_dotdot_and_entries_with_types() {
 fn getdents_survives_changes_between_calls() {
     let mut fs = fs();
     let r = fs.root();
-    let d = fs.mkdir(r, b"d", 0o755, T0).unwrap();
+    let d = fs.mkdir(&FsCred::ROOT, r, b"d", 0o755, T0).unwrap();
     for i in 0..100 {
-        fs.create(d, alloc::format!("f{i:03}").as_bytes(), 0o644, T0).unwrap();
+        fs.create(&FsCred::ROOT, d, alloc::format!("f{i:03}").as_bytes(), 0o644, T0).unwrap();
     }
     // Read part of the listing, delete everything seen and some unseen,
     // then go on: nothing is repeated and every survivor is seen once.
@@ -620,10 +621,10 @@ fn getdents_survives_changes_between_calls() {
     let first = parse_dirents(&buf);
     assert!(first.len() > 5 && first.len() < 50);
     for e in first.iter().skip(2) {
-        fs.unlink(d, &e.3, T0).unwrap();
+        fs.unlink(&FsCred::ROOT, d, &e.3, T0).unwrap();
     }
-    fs.unlink(d, b"f099", T0).unwrap();
-    fs.create(d, b"late", 0o644, T0).unwrap();
+    fs.unlink(&FsCred::ROOT, d, b"f099", T0).unwrap();
+    fs.create(&FsCred::ROOT, d, b"late", 0o644, T0).unwrap();
     let mut rest = Vec::new();
     let mut pos = pos;
     loop {
@@ -658,9 +659,9 @@ fn standard_nodes() {
     assert_eq!(fs.path_of(null).as_deref(), Some(&b"/dev/null"[..]));
     assert_eq!(fs.path_of(look(&fs, "/dev").unwrap()).as_deref(), Some(&b"/dev"[..]));
     let r = fs.root();
-    let f = fs.create(r, b"gone", 0o644, T0).unwrap();
+    let f = fs.create(&FsCred::ROOT, r, b"gone", 0o644, T0).unwrap();
     fs.ihold(f).unwrap();
-    fs.unlink(r, b"gone", T0).unwrap();
+    fs.unlink(&FsCred::ROOT, r, b"gone", T0).unwrap();
     assert_eq!(fs.path_of(f), None);
     fs.iput(f);
 }
@@ -748,9 +749,9 @@ fn cpio_unpacks_files_dirs_links_and_devices() {
     let st = fs.stat(bb).unwrap();
     assert_eq!(st.st_mode, S_IFREG | 0o755);
     assert_eq!((st.st_mtime, st.st_atime), (1_600_000_000, 1_600_000_000));
-    assert_eq!(fs.may_exec(bb), Ok(()));
+    assert_eq!(fs.may_exec(&FsCred::ROOT, bb), Ok(()));
     assert_eq!(look(&fs, "/bin/sh"), Ok(bb));
-    let sh = fs.lookup(r, b"/bin/sh", Lookup::empty()).unwrap();
+    let sh = fs.lookup(&FsCred::ROOT, r, b"/bin/sh", Lookup::empty()).unwrap();
     assert_eq!(fs.readlink(sh), Ok(&b"busybox"[..]));
     assert_eq!(fs.read_at(look(&fs, "/etc/passwd").unwrap(), 0, &mut [0; 64]), Ok(26));
     assert_eq!(fs.stat(look(&fs, "/etc").unwrap()).unwrap().st_mode, S_IFDIR | 0o755);
@@ -782,7 +783,7 @@ fn cpio_over_existing_tree_and_concatenated_archives() {
     let mut fs = fs();
     make_standard_nodes(&mut fs, T0).unwrap();
     let r = fs.root();
-    let old = fs.create(r, b"replace-me", 0o644, T0).unwrap();
+    let old = fs.create(&FsCred::ROOT, r, b"replace-me", 0o644, T0).unwrap();
     fs.write_at(old, 0, b"old contents, longer", T0).unwrap();
     let mut image = newc(&[
         e("dev", S_IFDIR | 0o755, b""),

@@ -1262,7 +1262,7 @@ impl Kernel {
         if !leader || self.has_ctty() {
             return Err(EPERM);
         }
-        let root = self.cur().cred.euid == 0;
+        let root = self.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN);
         if self.tty.session.is_some() {
             if arg == 1 && root {
                 self.tty_clear_session();
@@ -1459,7 +1459,7 @@ impl Kernel {
             }
             TIOCSTI => {
                 let c = self.cur().cred;
-                if c.euid != 0 && !self.has_ctty() {
+                if !c.capable(crate::proc::capability::CAP_SYS_ADMIN) && !self.has_ctty() {
                     return Err(EPERM);
                 }
                 let mut b = [0u8; 1];

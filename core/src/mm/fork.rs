@@ -369,7 +369,7 @@ mod oom_tests {
     fn fork_fails_cleanly_at_every_allocation() {
         let mut env = Env::new(1024);
         let mut fs = RamFs::new();
-        let ino = fs.create(fs.root(), b"f", 0o644, 0).unwrap();
+        let ino = fs.create(&crate::fs::FsCred::ROOT, fs.root(), b"f", 0o644, 0).unwrap();
         fs.write_at(ino, 0, &[0x11; 2 * P as usize], 0).unwrap();
         let mut a = env.aspace();
         // Private pages spread over several page tables, written.

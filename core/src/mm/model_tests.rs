@@ -169,7 +169,7 @@ impl World {
         };
         for n in 0..FILES {
             let root = w.fs.root();
-            let ino = w.fs.create(root, std::format!("f{n}").as_bytes(), 0o644, 0).unwrap();
+            let ino = w.fs.create(&crate::fs::FsCred::ROOT, root, std::format!("f{n}").as_bytes(), 0o644, 0).unwrap();
             // Some all-zero pages, so that holes are exercised.
             let size = w.rng.below(5 * P);
             let data: Vec<u8> = (0..size).map(|i| if (i / P) % 2 == 1 { 0 } else { w.rng.next() as u8 }).collect();
@@ -631,7 +631,7 @@ impl World {
     fn op_unlink(&mut self) {
         let Some(file) = self.pick_file() else { return };
         let root = self.fs.root();
-        self.fs.unlink(root, std::format!("f{file}").as_bytes(), 4).unwrap();
+        self.fs.unlink(&crate::fs::FsCred::ROOT, root, std::format!("f{file}").as_bytes(), 4).unwrap();
         self.files[file].unlinked = true;
     }
 

@@ -151,13 +151,13 @@ fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResul
             return Err(ENOENT);
         }
         let ino = k.files.get(k.fd_file(dirfd)?).ino.ok_or(EACCES)?;
-        may_open_exec(k, ino)?;
+        may_open_exec(k, &k.fs_cred(), ino)?;
         return Ok(ino);
     }
     // /proc/self/exe and /proc/<pid>/fd/N lead to the file itself.
     if let Some(t) = crate::fs::procfs::lookup_at(k, dirfd, name, flags & AT_SYMLINK_NOFOLLOW == 0)? {
         let crate::fs::procfs::Target::Ino(ino) = t else { return Err(EACCES) };
-        may_open_exec(k, ino)?;
+        may_open_exec(k, &k.fs_cred(), ino)?;
         return Ok(ino);
     }
     let start = k.start_dir(dirfd, name)?;
@@ -165,20 +165,22 @@ fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResul
     if flags & AT_SYMLINK_NOFOLLOW == 0 {
         lf |= Lookup::FOLLOW;
     }
-    let ino = k.fs.lookup(start, name, lf)?;
+    let cred = k.fs_cred();
+    let ino = k.fs.lookup(&cred, start, name, lf)?;
     if k.fs.inode(ino)?.file_type() == crate::fs::ramfs::FileType::Symlink {
         return Err(ELOOP);
     }
-    may_open_exec(k, ino)?;
+    may_open_exec(k, &cred, ino)?;
     Ok(ino)
 }
 
-/// What opening a file to execute it checks: execute permission, then
-/// that no description may write it (ETXTBSY). Linux: do_open_execat(),
-/// may_open() then exe_file_deny_write_access(); the denial itself is
-/// taken when the program's address space is installed (`exec_image`).
-fn may_open_exec(k: &Kernel, ino: Ino) -> SysResult<()> {
-    k.fs.may_exec(ino)?;
+/// What opening a file to execute it checks: execute permission for
+/// `cred`, then that no description may write it (ETXTBSY). Linux:
+/// do_open_execat(), may_open() then exe_file_deny_write_access(); the
+/// denial itself is taken when the program's address space is installed
+/// (`exec_image`).
+fn may_open_exec(k: &Kernel, cred: &crate::fs::FsCred, ino: Ino) -> SysResult<()> {
+    k.fs.may_exec(cred, ino)?;
     k.fs.write_access_error(ino, false)
 }
 
@@ -265,8 +267,9 @@ fn bprm_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, mut ino: Ino, filena
         args.argv = argv;
         args.check_size(&filename, stack_limit)?;
         let cwd = k.fs_structs.get(k.tasks[&pid].fs).cwd;
-        ino = k.fs.lookup(cwd, &interp, Lookup::FOLLOW)?;
-        may_open_exec(k, ino)?;
+        let cred = k.fs_cred_of(pid);
+        ino = k.fs.lookup(&cred, cwd, &interp, Lookup::FOLLOW)?;
+        may_open_exec(k, &cred, ino)?;
         script_name = interp;
     }
 }
@@ -305,8 +308,9 @@ fn absolute_path(k: &Kernel, pid: Pid, name: &[u8]) -> Vec<u8> {
 /// its cwd): how the kernel starts init.
 pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: ExecArgs) -> SysResult {
     let cwd = k.fs_structs.get(k.tasks[&pid].fs).cwd;
-    let ino = k.fs.lookup(cwd, path.as_bytes(), Lookup::FOLLOW)?;
-    may_open_exec(k, ino)?;
+    let cred = k.fs_cred_of(pid);
+    let ino = k.fs.lookup(&cred, cwd, path.as_bytes(), Lookup::FOLLOW)?;
+    may_open_exec(k, &cred, ino)?;
     bprm_execve(k, pid, regs, ino, path.as_bytes().to_vec(), args)
 }
 
@@ -314,8 +318,10 @@ pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: 
 /// bytes are `head`, with its stack (Linux: load_elf_binary() up to
 /// start_thread()). Returns it, the entry point and the initial stack
 /// pointer; on failure nothing is left allocated, and the file is cached
-/// only if it was before.
-fn build_mm(k: &mut Kernel, ino: Ino, head: &[u8], execfn: &[u8], args: &ExecArgs, stack_limit: u64) -> SysResult<(AddressSpace, u64, u64)> {
+/// only if it was before. `creds` are the credentials the program will
+/// run with and whether it runs in secure mode, for the auxiliary vector.
+#[allow(clippy::too_many_arguments)]
+fn build_mm(k: &mut Kernel, ino: Ino, head: &[u8], execfn: &[u8], args: &ExecArgs, stack_limit: u64, creds: (crate::proc::Cred, bool)) -> SysResult<(AddressSpace, u64, u64)> {
     let size = k.fs.inode(ino)?.size();
     let elf = {
         let k = &*k;
@@ -325,14 +331,13 @@ fn build_mm(k: &mut Kernel, ino: Ino, head: &[u8], execfn: &[u8], args: &ExecArg
     k.attach_file(ino)?;
     let root = k.kernel_root;
     let random: [u64; 2] = [k.random_u64(), k.random_u64()];
-    let cred = k.cur_cred();
     let hwcap = k.hwcap;
     let mut ctx = k.mem_ctx(false);
     let result = AddressSpace::new(&mut ctx, root).and_then(|mut aspace| {
         let r = (|| {
             let img = elf::load(&mut aspace, &mut ctx, &elf, ino)?;
             aspace.set_brk_base(page_up(img.brk));
-            let sp = setup_stack(&mut aspace, &mut ctx, &img, execfn, args, random, cred, hwcap, stack_limit)?;
+            let sp = setup_stack(&mut aspace, &mut ctx, &img, execfn, args, random, creds, hwcap, stack_limit)?;
             Ok((img.entry, sp))
         })();
         match r {
@@ -367,7 +372,7 @@ fn setup_stack(
     execfn: &[u8],
     args: &ExecArgs,
     random: [u64; 2],
-    cred: crate::proc::Cred,
+    (cred, secure): (crate::proc::Cred, bool),
     hwcap: u64,
     stack_limit: u64,
 ) -> SysResult<u64> {
@@ -419,8 +424,9 @@ fn setup_stack(
         (AT_GID, cred.gid as u64),
         (AT_EGID, cred.egid as u64),
         // Linux (commoncap): a program run with effective ids other than
-        // the real ones runs in secure mode.
-        (AT_SECURE, (cred.euid != cred.uid || cred.egid != cred.gid) as u64),
+        // the real ones, or with capabilities its caller lacked, runs in
+        // secure mode (the libc then ignores LD_* and the like).
+        (AT_SECURE, secure as u64),
         (AT_RANDOM, random_at),
         (AT_HWCAP2, 0),
         (AT_EXECFN, execfn_at),
@@ -451,7 +457,12 @@ fn setup_stack(
 #[allow(clippy::too_many_arguments)]
 fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, ino: Ino, head: &[u8], exe_path: Vec<u8>, filename: &[u8], args: ExecArgs) -> SysResult {
     let stack_limit = k.signals.get(k.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
-    let (mut aspace, entry, sp) = build_mm(k, ino, head, filename, &args, stack_limit)?;
+    // The new credentials come from the file finally run (for a script,
+    // its interpreter: Linux ignores set-id bits on scripts). Linux:
+    // bprm_creds_from_file(), applied in begin_new_exec().
+    let inode = k.fs.inode(ino)?;
+    let (new_cred, secure) = crate::proc::capability::bprm_creds(&k.tasks[&pid].cred, &k.tasks[&pid].groups, inode.uid(), inode.gid(), inode.mode());
+    let (mut aspace, entry, sp) = build_mm(k, ino, head, filename, &args, stack_limit, (new_cred, secure))?;
 
     // Point of no return (Linux: begin_new_exec()). From here on the old
     // program is gone whatever happens.
@@ -500,12 +511,12 @@ fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, ino: Ino, head: &[u8]
     let t = k.tasks.get_mut(&pid).expect("task");
     t.cmdline = args.argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
     t.did_exec = true;
-    // Linux: the saved and fs ids follow the effective ones at exec
-    // (commit_creds() of the new program's credentials).
-    t.cred.suid = t.cred.euid;
-    t.cred.fsuid = t.cred.euid;
-    t.cred.sgid = t.cred.egid;
-    t.cred.fsgid = t.cred.egid;
+    // Linux: commit_creds() of the new program's credentials; a program
+    // whose effective ids differ from the real ones may not be inspected
+    // by its user (begin_new_exec()'s set_dumpable(suid_dumpable), 0 by
+    // default); any other starts dumpable again.
+    t.cred = new_cred;
+    t.cred.dumpable = new_cred.euid == new_cred.uid && new_cred.egid == new_cred.gid;
     t.exe = String::from_utf8_lossy(&exe_path).into_owned();
     let base = filename.rsplit(|&b| b == b'/').next().unwrap_or(filename);
     t.comm = base[..base.len().min(15)].to_vec();

@@ -82,7 +82,7 @@ fn program() -> Vec<u8> {
 }
 
 fn ino_of(k: &Kernel, path: &str) -> Ino {
-    k.fs.lookup(k.fs.root(), path.as_bytes(), Lookup::FOLLOW).unwrap()
+    k.fs.lookup(&crate::fs::FsCred::ROOT, k.fs.root(), path.as_bytes(), Lookup::FOLLOW).unwrap()
 }
 
 /// The frame mapped at `va` in `pid` after a read of it.
@@ -179,7 +179,7 @@ fn a_removed_program_leaves_the_cache_with_its_last_process() {
     let ino = ino_of(&k, PROG);
     let a = spawn(&mut k, PROG);
     let bin = ino_of(&k, "/bin");
-    k.fs.unlink(bin, b"prog", 1).unwrap();
+    k.fs.unlink(&crate::fs::FsCred::ROOT, bin, b"prog", 1).unwrap();
     assert_eq!(read_user(&mut k, a, TEXT + 0x100, 1).unwrap(), [filler(0x100)], "still runs");
     finish(&mut k, a);
     assert!(!k.pagecache.contains(ino), "kept for no one");

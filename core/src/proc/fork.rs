@@ -157,7 +157,7 @@ fn copy_namespaces(k: &Kernel, flags: u64) -> SysResult<()> {
     if flags & CLONE_NEW_NAMESPACES == 0 {
         return Ok(());
     }
-    if k.cur().cred.euid != 0 {
+    if !k.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN) {
         return Err(EPERM);
     }
     Err(EINVAL)
@@ -191,8 +191,9 @@ fn dup_task_struct(k: &Kernel, kstack: KernelStack) -> Task {
 /// `is_rlimit_overlimit(..., UCOUNT_RLIMIT_NPROC, ...)` test with its
 /// INIT_USER / CAP_SYS_RESOURCE / CAP_SYS_ADMIN exemption).
 fn check_nproc(k: &Kernel) -> SysResult<()> {
+    use crate::proc::capability::{CAP_SYS_ADMIN, CAP_SYS_RESOURCE};
     let cred = k.cur().cred;
-    if cred.uid == 0 || cred.euid == 0 {
+    if cred.uid == 0 || cred.capable(CAP_SYS_RESOURCE) || cred.capable(CAP_SYS_ADMIN) {
         return Ok(());
     }
     let limit = k.rlimit(RLIMIT_NPROC).cur;
@@ -386,7 +387,9 @@ fn alloc_pid(k: &mut Kernel, set_tid: Option<i32>, set_tid_size: u64) -> SysResu
     if tid < 1 || tid as u32 >= k.pids.pid_max() {
         return Err(EINVAL);
     }
-    if k.cur().cred.euid != 0 {
+    // Linux: checkpoint_restore_ns_capable().
+    let c = k.cur().cred;
+    if !c.capable(crate::proc::capability::CAP_SYS_ADMIN) && !c.capable(crate::proc::capability::CAP_CHECKPOINT_RESTORE) {
         return Err(EPERM);
     }
     if !k.pids.alloc_exact(tid as u32) {

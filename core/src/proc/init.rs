@@ -87,14 +87,14 @@ impl Kernel {
         let root = self.fs.root();
         let (stdin, stdout) = match self.stdio {
             StdioMode::Tty => {
-                let ino = self.fs.lookup(root, b"/dev/console", Lookup::FOLLOW)?;
+                let ino = self.fs.lookup(&crate::fs::FsCred::ROOT, root, b"/dev/console", Lookup::FOLLOW)?;
                 self.fs.ihold(ino)?;
                 let c = self.files.open(FileKind::Console, O_RDWR, Some(ino));
                 self.files.get_ref(c);
                 (c, c)
             }
             StdioMode::Pipe => {
-                let ino = self.fs.lookup(root, b"/dev/null", Lookup::FOLLOW)?;
+                let ino = self.fs.lookup(&crate::fs::FsCred::ROOT, root, b"/dev/null", Lookup::FOLLOW)?;
                 self.fs.ihold(ino)?;
                 let null = self.files.open(FileKind::Null, O_RDONLY, Some(ino));
                 let out = self.files.open(FileKind::ConsolePipe, O_WRONLY, None);
@@ -119,7 +119,7 @@ impl Kernel {
     /// Read a file of NUL-terminated strings (how `xtask` passes init's
     /// argv and environment in the initramfs: `/tine/argv`, `/tine/envp`).
     pub fn read_nul_list(&self, path: &[u8]) -> Option<Vec<Vec<u8>>> {
-        let ino = self.fs.lookup(self.fs.root(), path, Lookup::FOLLOW).ok()?;
+        let ino = self.fs.lookup(&crate::fs::FsCred::ROOT, self.fs.root(), path, Lookup::FOLLOW).ok()?;
         let data = self.fs.file_data(ino).ok()?;
         Some(data.split(|&b| b == 0).filter(|s| !s.is_empty()).map(|s| s.to_vec()).collect())
     }

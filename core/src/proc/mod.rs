@@ -1,5 +1,6 @@
 //! Processes and threads (Linux: `struct task_struct` and kernel/fork.c,
 //! kernel/exit.c, fs/exec.c).
+pub mod capability;
 pub mod elf;
 pub mod exec;
 pub mod exit;

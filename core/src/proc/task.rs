@@ -79,8 +79,9 @@ pub struct SigAction {
     pub mask: u64,
 }
 
-/// Credentials (Linux: `struct cred`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Credentials (Linux: `struct cred`). The default is init's: root with
+/// every capability.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cred {
     pub uid: u32,
     pub euid: u32,
@@ -91,6 +92,29 @@ pub struct Cred {
     /// File-system ids (setfsuid/setfsgid); follow the effective ids.
     pub fsuid: u32,
     pub fsgid: u32,
+    /// Capability sets and securebits (`proc::capability`).
+    pub caps: super::capability::Caps,
+    /// PR_SET_DUMPABLE: cleared by an exec that changes ids, so that other
+    /// processes of the old user may not look inside (ptrace_may_access).
+    /// Linux keeps it in `mm_struct`; here it travels with the credentials.
+    pub dumpable: bool,
+}
+
+impl Default for Cred {
+    fn default() -> Self {
+        Cred {
+            uid: 0,
+            euid: 0,
+            suid: 0,
+            gid: 0,
+            egid: 0,
+            sgid: 0,
+            fsuid: 0,
+            fsgid: 0,
+            caps: super::capability::Caps::ROOT,
+            dumpable: true,
+        }
+    }
 }
 
 /// One resource limit, soft and hard (Linux: `struct rlimit`).

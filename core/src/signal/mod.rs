@@ -653,7 +653,7 @@ impl Kernel {
     pub fn may_signal(&self, tid: Pid) -> bool {
         let me = self.cur().cred;
         let them = self.tasks[&tid].cred;
-        me.euid == 0 || me.euid == them.suid || me.euid == them.uid || me.uid == them.suid || me.uid == them.uid
+        me.capable(crate::proc::capability::CAP_KILL) || me.euid == them.suid || me.euid == them.uid || me.uid == them.suid || me.uid == them.uid
     }
 
     /// kill(2): send `sig` (0 only checks) to a process, a process group or

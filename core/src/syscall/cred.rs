@@ -1,13 +1,15 @@
-//! Credentials: the set*id and get*id calls (Linux: kernel/sys.c). Root
-//! (effective uid 0, Linux's CAP_SETUID / CAP_SETGID) may set any id;
-//! others may only move between the real, effective and saved ids they
-//! already have. Each call builds the new credentials and installs them
-//! only if every check passed, as Linux's prepare_creds()/commit_creds().
+//! Credentials: the set*id and get*id calls (Linux: kernel/sys.c). A
+//! task with CAP_SETUID (CAP_SETGID for groups) may set any id; others
+//! may only move between the real, effective and saved ids they already
+//! have. Each call builds the new credentials and installs them only if
+//! every check passed, as Linux's prepare_creds()/commit_creds(); user id
+//! changes carry the capabilities along (`capability::fix_setuid`).
 
 use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::kernel::Kernel;
+use crate::proc::capability::{fix_setuid, SetId, CAP_SETGID, CAP_SETUID};
 use crate::proc::Cred;
 
 /// -1: "leave this id unchanged".
@@ -37,8 +39,36 @@ impl Ids {
     }
 }
 
-fn privileged(c: &Cred) -> bool {
-    c.euid == 0
+impl Ids {
+    /// The capability that lets this half set any id.
+    fn privileged(self, c: &Cred) -> bool {
+        c.capable(match self {
+            Ids::User => CAP_SETUID,
+            Ids::Group => CAP_SETGID,
+        })
+    }
+}
+
+/// Install `new` as the current task's credentials after a set*id call
+/// changed `how`: user id changes adjust capabilities, and a change of
+/// effective or fs ids, or a loss of capabilities, makes the process
+/// non-dumpable (the default `fs.suid_dumpable = 0`), so that the user it
+/// became cannot look into what it held as the old one.
+/// Linux: security_task_fix_setuid() then commit_creds().
+fn commit_creds(k: &mut Kernel, ids: Ids, mut new: Cred, how: SetId) {
+    let old = k.cur().cred;
+    if let Ids::User = ids {
+        fix_setuid(&mut new, &old, how);
+    }
+    if old.euid != new.euid
+        || old.egid != new.egid
+        || old.fsuid != new.fsuid
+        || old.fsgid != new.fsgid
+        || old.caps.permitted & !new.caps.permitted != 0
+    {
+        new.dumpable = false;
+    }
+    k.cur_mut().cred = new;
 }
 
 /// Linux: __sys_setuid() / __sys_setgid().
@@ -48,7 +78,7 @@ pub fn setid(k: &mut Kernel, ids: Ids, id: u32) -> SysResult {
     }
     let mut c = k.cur().cred;
     let (r, _e, s, _f) = ids.get(&c);
-    let new = if privileged(&c) {
+    let new = if ids.privileged(&c) {
         (id, id, id, id)
     } else if id == r || id == s {
         (r, id, s, id)
@@ -56,7 +86,7 @@ pub fn setid(k: &mut Kernel, ids: Ids, id: u32) -> SysResult {
         return Err(EPERM);
     };
     ids.set(&mut c, new);
-    k.cur_mut().cred = c;
+    commit_creds(k, ids, c, SetId::Res);
     Ok(0)
 }
 
@@ -64,7 +94,7 @@ pub fn setid(k: &mut Kernel, ids: Ids, id: u32) -> SysResult {
 pub fn setreid(k: &mut Kernel, ids: Ids, rid: u32, eid: u32) -> SysResult {
     let mut c = k.cur().cred;
     let (or, oe, os, _) = ids.get(&c);
-    let root = privileged(&c);
+    let root = ids.privileged(&c);
     let (mut r, mut e, mut s) = (or, oe, os);
     if rid != KEEP {
         if !(root || rid == or || rid == oe) {
@@ -84,7 +114,7 @@ pub fn setreid(k: &mut Kernel, ids: Ids, rid: u32, eid: u32) -> SysResult {
         s = e;
     }
     ids.set(&mut c, (r, e, s, e));
-    k.cur_mut().cred = c;
+    commit_creds(k, ids, c, SetId::Res);
     Ok(0)
 }
 
@@ -92,7 +122,7 @@ pub fn setreid(k: &mut Kernel, ids: Ids, rid: u32, eid: u32) -> SysResult {
 pub fn setresid(k: &mut Kernel, ids: Ids, rid: u32, eid: u32, sid: u32) -> SysResult {
     let mut c = k.cur().cred;
     let old = ids.get(&c);
-    if !privileged(&c) {
+    if !ids.privileged(&c) {
         let allowed = |v: u32| v == KEEP || v == old.0 || v == old.1 || v == old.2;
         if !(allowed(rid) && allowed(eid) && allowed(sid)) {
             return Err(EPERM);
@@ -101,7 +131,7 @@ pub fn setresid(k: &mut Kernel, ids: Ids, rid: u32, eid: u32, sid: u32) -> SysRe
     let pick = |v: u32, o: u32| if v == KEEP { o } else { v };
     let e = pick(eid, old.1);
     ids.set(&mut c, (pick(rid, old.0), e, pick(sid, old.2), e));
-    k.cur_mut().cred = c;
+    commit_creds(k, ids, c, SetId::Res);
     Ok(0)
 }
 
@@ -118,9 +148,9 @@ pub fn getresid(k: &mut Kernel, ids: Ids, rp: u64, ep: u64, sp: u64) -> SysResul
 pub fn setfsid(k: &mut Kernel, ids: Ids, id: u32) -> SysResult {
     let mut c = k.cur().cred;
     let (r, e, s, f) = ids.get(&c);
-    if id != KEEP && (privileged(&c) || id == r || id == e || id == s || id == f) {
+    if id != KEEP && id != f && (ids.privileged(&c) || id == r || id == e || id == s) {
         ids.set(&mut c, (r, e, s, id));
-        k.cur_mut().cred = c;
+        commit_creds(k, ids, c, SetId::Fs);
     }
     Ok(f as usize)
 }
@@ -146,11 +176,11 @@ pub fn getgroups(k: &mut Kernel, size: i32, list: u64) -> SysResult {
     Ok(groups.len())
 }
 
-/// Linux: setgroups(): root only (CAP_SETGID); the list is kept sorted.
+/// Linux: setgroups(): CAP_SETGID only; the list is kept sorted.
 /// The count is an `int`: only the register's low 32 bits count, and as
 /// an unsigned number it may not pass NGROUPS_MAX (EINVAL).
 pub fn setgroups(k: &mut Kernel, size: u64, list: u64) -> SysResult {
-    if !privileged(&k.cur().cred) {
+    if !k.cur().cred.capable(CAP_SETGID) {
         return Err(EPERM);
     }
     let size = size as u32;
@@ -164,5 +194,102 @@ pub fn setgroups(k: &mut Kernel, size: u64, list: u64) -> SysResult {
     drop(raw);
     groups.sort_unstable();
     k.cur_mut().groups = alloc::sync::Arc::new(groups);
+    Ok(0)
+}
+
+/// Capability header versions (Linux: include/uapi/linux/capability.h):
+/// version 1 has one 32-bit word per set, versions 2 and 3 two.
+const CAP_V1: u32 = 0x1998_0330;
+const CAP_V2: u32 = 0x2007_1026;
+const CAP_V3: u32 = 0x2008_0522;
+
+/// The number of `__user_cap_data_struct`s the header's version uses;
+/// for an unknown version, the preferred one is written back and EINVAL.
+/// Linux: cap_validate_magic().
+fn cap_words(k: &mut Kernel, header: u64) -> SysResult<usize> {
+    let mut v = [0u8; 4];
+    k.copy_in(header, &mut v)?;
+    match u32::from_le_bytes(v) {
+        CAP_V1 => Ok(1),
+        CAP_V2 | CAP_V3 => Ok(2),
+        _ => {
+            k.copy_out(header, &CAP_V3.to_le_bytes())?;
+            Err(EINVAL)
+        }
+    }
+}
+
+fn cap_pid(k: &mut Kernel, header: u64) -> SysResult<i32> {
+    let mut p = [0u8; 4];
+    k.copy_in(header + 4, &mut p)?;
+    Ok(i32::from_le_bytes(p))
+}
+
+/// Linux: capget(2). A NULL data pointer probes the version: 0 even for
+/// an unknown one (which is written back). pid 0 is the caller.
+pub fn capget(k: &mut Kernel, header: u64, data: u64) -> SysResult {
+    let words = match cap_words(k, header) {
+        Err(EINVAL) if data == 0 => return Ok(0),
+        r => r?,
+    };
+    if data == 0 {
+        return Ok(0);
+    }
+    let pid = cap_pid(k, header)?;
+    if pid < 0 {
+        return Err(EINVAL);
+    }
+    let caps = if pid == 0 {
+        k.cur().cred.caps
+    } else {
+        k.tasks.get(&(pid as crate::proc::Pid)).filter(|t| t.state != crate::proc::TaskState::Dead).ok_or(ESRCH)?.cred.caps
+    };
+    let mut out = Vec::with_capacity(words * 12);
+    for w in 0..words {
+        for set in [caps.effective, caps.permitted, caps.inheritable] {
+            out.extend_from_slice(&((set >> (32 * w)) as u32).to_le_bytes());
+        }
+    }
+    k.copy_out(data, &out)?;
+    Ok(0)
+}
+
+/// Linux: capset(2) with cap_capset()'s rules: only the caller (EPERM
+/// for another pid); the new permitted set within the old, effective
+/// within the new permitted, inheritable within old inheritable plus
+/// bounding set, and without CAP_SETPCAP within old inheritable plus
+/// permitted. Ambient capabilities no longer permitted and inheritable go.
+pub fn capset(k: &mut Kernel, header: u64, data: u64) -> SysResult {
+    use crate::proc::capability::{CAP_FULL_SET, CAP_SETPCAP};
+    let words = cap_words(k, header)?;
+    let pid = cap_pid(k, header)?;
+    if pid != 0 && pid as u32 != k.cur().tid {
+        return Err(EPERM);
+    }
+    let mut raw = alloc::vec![0u8; words * 12];
+    k.copy_in(data, &mut raw)?;
+    let word = |w: usize, i: usize| u32::from_le_bytes(raw[w * 12 + i * 4..w * 12 + i * 4 + 4].try_into().expect("4 bytes")) as u64;
+    let set = |i: usize| (0..words).fold(0u64, |acc, w| acc | word(w, i) << (32 * w)) & CAP_FULL_SET;
+    let (effective, permitted, inheritable) = (set(0), set(1), set(2));
+    let old = k.cur().cred;
+    let subset = |a: u64, b: u64| a & !b == 0;
+    if !old.capable(CAP_SETPCAP) && !subset(inheritable, old.caps.inheritable | old.caps.permitted) {
+        return Err(EPERM);
+    }
+    if !subset(inheritable, old.caps.inheritable | old.caps.bset)
+        || !subset(permitted, old.caps.permitted)
+        || !subset(effective, permitted)
+    {
+        return Err(EPERM);
+    }
+    let mut new = old;
+    new.caps.effective = effective;
+    new.caps.permitted = permitted;
+    new.caps.inheritable = inheritable;
+    new.caps.ambient &= permitted & inheritable;
+    if !subset(old.caps.permitted, permitted) {
+        new.dumpable = false;
+    }
+    k.cur_mut().cred = new;
     Ok(0)
 }

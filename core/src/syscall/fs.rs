@@ -10,7 +10,8 @@ use alloc::vec::Vec;
 use crate::abi::*;
 use crate::fs::file::{Fd, FileId, FileKind};
 use crate::fs::procfs;
-use crate::fs::{FileType, Ino, Lookup, DEV_CONSOLE, DEV_NULL, DEV_TTY, DEV_ZERO};
+use crate::fs::perm::{self, MAY_EXEC, MAY_READ, MAY_WRITE};
+use crate::fs::{FileType, FsCred, Ino, Lookup, DEV_CONSOLE, DEV_NULL, DEV_TTY, DEV_ZERO};
 use crate::kernel::Kernel;
 use crate::proc::WaitReason;
 
@@ -68,12 +69,16 @@ impl Kernel {
         }
     }
 
-    /// A file the caller just created belongs to its fs uid and gid
-    /// (Linux: inode_init_owner()).
-    fn own_new_inode(&mut self, ino: Ino) {
-        let c = self.cur().cred;
-        let now = self.now_real();
-        let _ = self.fs.chown(ino, Some(c.fsuid), Some(c.fsgid), now);
+    /// What the current task's file accesses are checked against: its fs
+    /// ids, groups and effective capabilities (Linux: current_cred()).
+    pub fn fs_cred(&self) -> FsCred {
+        self.fs_cred_of(self.current.expect("a current task"))
+    }
+
+    /// [`fs_cred`](Self::fs_cred) of task `pid`.
+    pub fn fs_cred_of(&self, pid: crate::proc::Pid) -> FsCred {
+        let t = &self.tasks[&pid];
+        FsCred { uid: t.cred.fsuid, gid: t.cred.fsgid, groups: Some(t.groups.clone()), caps: t.cred.caps.effective }
     }
 
     fn now_real(&self) -> u64 {
@@ -112,11 +117,8 @@ pub fn openat(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mode: u32) -> S
     let start = k.start_dir(dirfd, &path)?;
     let umask = k.cur_fs().umask;
     let now = k.now_real();
-    let existed = flags & O_CREAT == 0 || k.fs.lookup(start, &path, Lookup::FOLLOW).is_ok();
-    let ino = k.fs.open(start, &path, flags, mode & 0o7777 & !umask, now)?;
-    if !existed {
-        k.own_new_inode(ino);
-    }
+    let cred = k.fs_cred();
+    let ino = k.fs.open(&cred, start, &path, flags, mode & 0o7777 & !umask, now)?;
     k.file_truncated(ino);
     open_inode(k, ino, flags)
 }
@@ -638,6 +640,12 @@ enum At {
 
 /// Resolve a `*at()` path with AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH.
 fn resolve_at(k: &mut Kernel, dirfd: i32, path: u64, flags: u32) -> SysResult<At> {
+    let cred = k.fs_cred();
+    resolve_at_as(k, &cred, dirfd, path, flags)
+}
+
+/// [`resolve_at`] with the directories searched as `cred`.
+fn resolve_at_as(k: &mut Kernel, cred: &FsCred, dirfd: i32, path: u64, flags: u32) -> SysResult<At> {
     let path = k.user_path(path)?;
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd == AT_FDCWD {
@@ -660,7 +668,7 @@ fn resolve_at(k: &mut Kernel, dirfd: i32, path: u64, flags: u32) -> SysResult<At
     if flags & AT_SYMLINK_NOFOLLOW == 0 {
         lf |= Lookup::FOLLOW;
     }
-    Ok(At::Ino(k.fs.lookup(start, &path, lf)?))
+    Ok(At::Ino(k.fs.lookup(cred, start, &path, lf)?))
 }
 
 pub fn fstatat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, flags: u32) -> SysResult {
@@ -698,23 +706,41 @@ pub fn statx(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mask: u32, buf: 
     Ok(0)
 }
 
-/// Linux: faccessat2(). Tine's tasks run as root, who may read and write
-/// anything and execute what has an execute bit (or is a directory).
+/// Linux: faccessat2(). The question is asked for the real ids, as a
+/// set-user-ID program wants to know what its user may do, unless
+/// AT_EACCESS asks for the effective ones; the path is walked with the
+/// same ids.
 pub fn faccessat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32, flags: u32) -> SysResult {
     const AT_EACCESS: u32 = 0x200;
     if mode & !7 != 0 || flags & !(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(EINVAL);
     }
-    let ino = match resolve_at(k, dirfd, path, flags)? {
+    let mut cred = k.fs_cred();
+    if flags & AT_EACCESS == 0 {
+        cred = access_cred(k);
+    }
+    let ino = match resolve_at_as(k, &cred, dirfd, path, flags)? {
         At::Ino(ino) => ino,
         At::File(id) => k.files.get(id).ino.ok_or(EACCES)?,
         At::Proc(node) => return procfs::access(k, node, mode),
     };
-    let inode = k.fs.inode(ino)?;
-    if mode & 1 != 0 && !inode.is_dir() && inode.mode() & 0o111 == 0 {
-        return Err(EACCES);
-    }
+    perm::inode_permission(&cred, k.fs.inode(ino)?, mode & (MAY_READ | MAY_WRITE | MAY_EXEC))?;
     Ok(0)
+}
+
+/// The credentials access(2) checks with: the real uid and gid as fs ids,
+/// and root's capabilities only for a real uid of 0 (its permitted set),
+/// none for anyone else. Linux: access_override_creds().
+fn access_cred(k: &Kernel) -> FsCred {
+    use crate::proc::capability::SECBIT_NO_SETUID_FIXUP;
+    let c = k.cur().cred;
+    let mut cred = k.fs_cred();
+    cred.uid = c.uid;
+    cred.gid = c.gid;
+    if c.caps.securebits & SECBIT_NO_SETUID_FIXUP == 0 {
+        cred.caps = if c.uid == 0 { c.caps.permitted } else { 0 };
+    }
+    cred
 }
 
 /// Linux: do_vfs_ioctl(): the requests every descriptor takes, then the
@@ -870,10 +896,12 @@ pub fn truncate(k: &mut Kernel, path: u64, len: i64) -> SysResult {
         return Err(EINVAL);
     }
     let cwd = k.cur_fs().cwd;
-    let ino = k.fs.lookup(cwd, &path, Lookup::FOLLOW)?;
+    let ino = k.fs.lookup(&k.fs_cred(), cwd, &path, Lookup::FOLLOW)?;
     if k.fs.inode(ino)?.is_dir() {
         return Err(EISDIR);
     }
+    // Linux: vfs_truncate() → inode_permission(MAY_WRITE).
+    perm::inode_permission(&k.fs_cred(), k.fs.inode(ino)?, MAY_WRITE)?;
     // Linux: vfs_truncate() → get_write_access().
     k.fs.write_access_error(ino, true)?;
     k.fsize_truncate_check(ino, len as u64)?;
@@ -890,8 +918,7 @@ pub fn mkdirat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32) -> SysResult {
     let start = k.start_dir(dirfd, &path)?;
     let umask = k.cur_fs().umask;
     let now = k.now_real();
-    let ino = k.fs.mkdir_at(start, &path, mode & 0o7777 & !umask, now)?;
-    k.own_new_inode(ino);
+    k.fs.mkdir_at(&k.fs_cred(), start, &path, mode & 0o7777 & !umask, now)?;
     Ok(0)
 }
 
@@ -907,9 +934,9 @@ pub fn unlinkat(k: &mut Kernel, dirfd: i32, path: u64, flags: u32) -> SysResult 
     let start = k.start_dir(dirfd, &path)?;
     let now = k.now_real();
     if flags & AT_REMOVEDIR != 0 {
-        k.fs.rmdir_at(start, &path, now)?;
+        k.fs.rmdir_at(&k.fs_cred(), start, &path, now)?;
     } else {
-        k.fs.unlink_at(start, &path, now)?;
+        k.fs.unlink_at(&k.fs_cred(), start, &path, now)?;
     }
     Ok(0)
 }
@@ -924,7 +951,7 @@ pub fn readlinkat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, size: u64) ->
         Some(text) => text,
         None => {
             let start = k.start_dir(dirfd, &path)?;
-            let ino = k.fs.lookup(start, &path, Lookup::empty())?;
+            let ino = k.fs.lookup(&k.fs_cred(), start, &path, Lookup::empty())?;
             k.fs.readlink(ino)?.to_vec()
         }
     };
@@ -949,7 +976,12 @@ pub fn chdir(k: &mut Kernel, path: u64) -> SysResult {
     let cwd = k.cur_fs().cwd;
     let ino = match procfs::chdir_target(k, &path)? {
         Some(ino) => ino,
-        None => k.fs.lookup(cwd, &path, Lookup::FOLLOW | Lookup::DIRECTORY)?,
+        None => {
+            let ino = k.fs.lookup(&k.fs_cred(), cwd, &path, Lookup::FOLLOW | Lookup::DIRECTORY)?;
+            // Linux: path_permission(MAY_EXEC | MAY_CHDIR).
+            perm::inode_permission(&k.fs_cred(), k.fs.inode(ino)?, MAY_EXEC)?;
+            ino
+        }
     };
     k.fs.ihold(ino)?;
     let old = core::mem::replace(&mut k.cur_fs_mut().cwd, ino);
@@ -966,6 +998,9 @@ pub fn fchdir(k: &mut Kernel, fd: i32) -> SysResult {
         (FileKind::Proc(_), _) => return Err(EOPNOTSUPP),
         _ => return Err(ENOTDIR),
     };
+    // Linux: file_permission(MAY_EXEC | MAY_CHDIR): the descriptor does
+    // not carry the right to search, even one opened with O_PATH.
+    perm::inode_permission(&k.fs_cred(), k.fs.inode(ino)?, MAY_EXEC)?;
     k.fs.ihold(ino)?;
     let old = core::mem::replace(&mut k.cur_fs_mut().cwd, ino);
     k.fs.iput(old);

@@ -2,20 +2,22 @@
 //! symlink, link, rename (Linux: fs/namei.c, fs/open.c).
 
 use crate::abi::*;
+use crate::fs::perm::{self, MAY_WRITE};
 use crate::fs::{Ino, Lookup};
 use crate::kernel::Kernel;
+use crate::proc::capability::CAP_CHOWN;
 
-/// Linux: chmod_common() with inode_change_ok()'s rules: only the owner
-/// or root may change the mode; a non-root owner outside the file's group
-/// loses S_ISGID.
+/// Linux: chmod_common() with setattr_prepare()'s rules: only the owner
+/// or CAP_FOWNER may change the mode; a caller outside the file's group
+/// without CAP_FSETID cannot set S_ISGID (it is cleared, not refused).
 fn chmod_inode(k: &mut Kernel, ino: Ino, mode: u32) -> SysResult {
-    let c = k.cur().cred;
+    let cred = k.fs_cred();
     let inode = k.fs.inode(ino)?;
-    if c.fsuid != 0 && c.fsuid != inode.uid() {
+    if !cred.owner_or_capable(inode) {
         return Err(EPERM);
     }
     let mut mode = mode & 0o7777;
-    if c.fsuid != 0 && c.fsgid != inode.gid() && !k.cur().groups.contains(&inode.gid()) {
+    if !cred.in_group_or_capable(inode.gid()) {
         mode &= !S_ISGID;
     }
     let now = k.m.clock.boot_epoch_ns() + k.now_ns();
@@ -27,7 +29,7 @@ fn chmod_inode(k: &mut Kernel, ino: Ino, mode: u32) -> SysResult {
 pub fn fchmodat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32) -> SysResult {
     let path = k.read_cstr(path, 4096)?;
     let start = k.start_dir(dirfd, &path)?;
-    let ino = k.fs.lookup(start, &path, Lookup::FOLLOW)?;
+    let ino = k.fs.lookup(&k.fs_cred(), start, &path, Lookup::FOLLOW)?;
     chmod_inode(k, ino, mode)
 }
 
@@ -44,9 +46,7 @@ pub fn symlinkat(k: &mut Kernel, target: u64, dirfd: i32, path: u64) -> SysResul
     let path = k.read_cstr(path, 4096)?;
     let start = k.start_dir(dirfd, &path)?;
     let now = k.m.clock.boot_epoch_ns() + k.now_ns();
-    let ino = k.fs.symlink_at(&target, start, &path, now)?;
-    let c = k.cur().cred;
-    k.fs.chown(ino, Some(c.fsuid), Some(c.fsgid), now)?;
+    k.fs.symlink_at(&k.fs_cred(), &target, start, &path, now)?;
     Ok(0)
 }
 
@@ -67,7 +67,7 @@ pub fn linkat(k: &mut Kernel, olddir: i32, old: u64, newdir: i32, new: u64, flag
     }
     let (os, ns) = (k.start_dir(olddir, &old)?, k.start_dir(newdir, &new)?);
     let now = k.m.clock.boot_epoch_ns() + k.now_ns();
-    k.fs.link_at(os, &old, lf, ns, &new, now)?;
+    k.fs.link_at(&k.fs_cred(), os, &old, lf, ns, &new, now)?;
     Ok(0)
 }
 
@@ -77,13 +77,14 @@ pub fn renameat2(k: &mut Kernel, olddir: i32, old: u64, newdir: i32, new: u64, f
     let new = k.read_cstr(new, 4096)?;
     let (os, ns) = (k.start_dir(olddir, &old)?, k.start_dir(newdir, &new)?);
     let now = k.m.clock.boot_epoch_ns() + k.now_ns();
-    k.fs.rename_at(os, &old, ns, &new, flags, now)?;
+    k.fs.rename_at(&k.fs_cred(), os, &old, ns, &new, flags, now)?;
     Ok(0)
 }
 
-/// Linux: do_utimes(): set access and modification times. NULL times
-/// means now (needs write access or ownership); UTIME_NOW and UTIME_OMIT
-/// per field; explicit times need ownership (EPERM otherwise).
+/// Linux: do_utimes(): set access and modification times. NULL times (or
+/// both UTIME_NOW) means now, which needs ownership, CAP_FOWNER or write
+/// permission (EACCES); any other times need ownership or CAP_FOWNER
+/// (EPERM), even UTIME_NOW for one of them (Linux: ATTR_TIMES_SET).
 pub fn utimensat(k: &mut Kernel, dirfd: i32, path: u64, times: u64, flags: u32) -> SysResult {
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(EINVAL);
@@ -104,9 +105,10 @@ pub fn utimensat(k: &mut Kernel, dirfd: i32, path: u64, times: u64, flags: u32) 
                 _ => Err(EINVAL),
             }
         };
-        let (a, ea) = field(0)?;
-        let (m, em) = field(1)?;
-        (a, m, ea || em)
+        let (a, _) = field(0)?;
+        let (m, _) = field(1)?;
+        let both_now = [0, 1].iter().all(|&i| i64::from_le_bytes(b[i * 16 + 8..i * 16 + 16].try_into().expect("8 bytes")) == UTIME_NOW);
+        (a, m, !both_now)
     };
     // Linux: a NULL path means the descriptor itself (the glibc futimens case).
     let ino = if path == 0 {
@@ -125,40 +127,50 @@ pub fn utimensat(k: &mut Kernel, dirfd: i32, path: u64, times: u64, flags: u32) 
         if p.is_empty() {
             lf |= Lookup::EMPTY;
         }
-        k.fs.lookup(start, &p, lf)?
+        k.fs.lookup(&k.fs_cred(), start, &p, lf)?
     };
     if atime.is_none() && mtime.is_none() {
         return Ok(0);
     }
-    let c = k.cur().cred;
+    let cred = k.fs_cred();
     let inode = k.fs.inode(ino)?;
-    let owner = c.fsuid == 0 || c.fsuid == inode.uid();
-    if !owner {
-        let writable = inode.mode() & 0o222 != 0 && (inode.mode() & 0o002 != 0 || (inode.gid() == c.fsgid && inode.mode() & 0o020 != 0));
-        if explicit || !writable {
-            return Err(if explicit { EPERM } else { EACCES });
+    if !cred.owner_or_capable(inode) {
+        if explicit {
+            return Err(EPERM);
         }
+        perm::inode_permission(&cred, inode, MAY_WRITE)?;
     }
     k.fs.set_times(ino, atime, mtime, now)?;
     Ok(0)
 }
 
-/// Linux: chown_common(): only root changes the owner; the owner may
-/// change the group to one of its groups. -1 leaves an id alone.
+/// Linux: chown_common() with setattr_prepare()'s chown_ok() and
+/// chgrp_ok(): only CAP_CHOWN gives a file away (the owner may "change"
+/// it to itself); the owner may change the group to one of its own
+/// groups. -1 leaves an id alone. On a non-directory the set-user-ID bit
+/// goes, and the set-group-ID bit when it is group-executable or the
+/// caller could not have set it (not in the old group, no CAP_FSETID):
+/// setattr_should_drop_sgid().
 fn chown_inode(k: &mut Kernel, ino: Ino, uid: u32, gid: u32) -> SysResult {
-    let c = k.cur().cred;
+    let cred = k.fs_cred();
     let inode = k.fs.inode(ino)?;
     let uid = (uid != u32::MAX).then_some(uid);
     let gid = (gid != u32::MAX).then_some(gid);
-    if c.fsuid != 0 {
-        let uid_ok = uid.is_none_or(|u| u == inode.uid());
-        let gid_ok = gid.is_none_or(|g| c.fsuid == inode.uid() && (g == c.fsgid || k.cur().groups.contains(&g)));
-        if !uid_ok || !gid_ok {
-            return Err(EPERM);
-        }
+    let owner = cred.uid == inode.uid();
+    let uid_ok = uid.is_none_or(|u| (owner && u == inode.uid()) || cred.capable(CAP_CHOWN));
+    let gid_ok = gid.is_none_or(|g| (owner && (g == inode.gid() || cred.in_group(g))) || cred.capable(CAP_CHOWN));
+    if !uid_ok || !gid_ok {
+        return Err(EPERM);
     }
+    let mode = inode.mode();
+    let drop_sgid = mode & S_ISGID != 0 && (mode & S_IXGRP != 0 || !cred.in_group_or_capable(inode.gid()));
     let now = k.m.clock.boot_epoch_ns() + k.now_ns();
     k.fs.chown(ino, uid, gid, now)?;
+    let after = k.fs.inode(ino)?;
+    if drop_sgid && !after.is_dir() {
+        let m = after.mode();
+        k.fs.chmod(ino, m & !S_ISGID & S_IALLUGO, now)?;
+    }
     Ok(0)
 }
 
@@ -174,7 +186,7 @@ pub fn fchownat(k: &mut Kernel, dirfd: i32, path: u64, uid: u32, gid: u32, flags
     } else {
         let start = k.start_dir(dirfd, &p)?;
         let lf = if flags & AT_SYMLINK_NOFOLLOW == 0 { Lookup::FOLLOW } else { Lookup::empty() };
-        k.fs.lookup(start, &p, lf)?
+        k.fs.lookup(&k.fs_cred(), start, &p, lf)?
     };
     chown_inode(k, ino, uid, gid)
 }

@@ -109,7 +109,7 @@ pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) ->
     };
     let me = k.cur().cred;
     // Linux: check_prlimit_permission().
-    if target != k.cur().tid && me.euid != 0 {
+    if target != k.cur().tid && !me.capable(crate::proc::capability::CAP_SYS_RESOURCE) {
         let same = me.uid == tcred.euid && me.uid == tcred.suid && me.uid == tcred.uid
             && me.gid == tcred.egid && me.gid == tcred.sgid && me.gid == tcred.gid;
         if !same {
@@ -128,7 +128,7 @@ pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) ->
         if resource == RLIMIT_NOFILE && n.max > NR_OPEN {
             return Err(EPERM);
         }
-        if n.max > prev.max && me.euid != 0 {
+        if n.max > prev.max && !me.capable(crate::proc::capability::CAP_SYS_RESOURCE) {
             return Err(EPERM);
         }
         k.signals.get_mut(signal).rlimits[resource as usize] = n;

@@ -24,14 +24,22 @@ pub fn sched_getaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysRe
     Ok(8)
 }
 
-/// Linux: sched_setaffinity(): CPU 0 must be in the mask.
+/// Linux: sched_setaffinity(): the mask is read first (EFAULT), then the
+/// target found (ESRCH); another user's process needs CAP_SYS_NICE
+/// (check_same_owner(): the caller's effective uid is its real or
+/// effective uid); CPU 0 must be in the mask.
 pub fn sched_setaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysResult {
-    if pid < 0 || (pid > 0 && !k.tasks.contains_key(&(pid as u32))) {
-        return Err(ESRCH);
-    }
     let mut b = [0u8; 8];
     let n = (len as usize).min(8);
     k.copy_in(mask, &mut b[..n])?;
+    if pid < 0 || (pid > 0 && !k.tasks.contains_key(&(pid as u32))) {
+        return Err(ESRCH);
+    }
+    let me = k.cur().cred;
+    let them = if pid == 0 { me } else { k.tasks[&(pid as u32)].cred };
+    if me.euid != them.euid && me.euid != them.uid && !me.capable(crate::proc::capability::CAP_SYS_NICE) {
+        return Err(EPERM);
+    }
     if b[0] & 1 == 0 {
         return Err(EINVAL);
     }
@@ -84,10 +92,11 @@ pub fn setpriority(k: &mut Kernel, which: i32, who: i32, nice: i32) -> SysResult
     let rlim_nice = 20 - k.rlimit(13).cur.min(40) as i32;
     for t in targets {
         let task = &k.tasks[&t];
-        if me.euid != 0 && me.euid != task.cred.uid && me.euid != task.cred.euid {
+        // Linux: set_one_prio_perm().
+        if !me.capable(crate::proc::capability::CAP_SYS_NICE) && me.euid != task.cred.uid && me.euid != task.cred.euid {
             return Err(EPERM);
         }
-        if nice < task.nice && me.euid != 0 && nice < rlim_nice {
+        if nice < task.nice && !me.capable(crate::proc::capability::CAP_SYS_NICE) && nice < rlim_nice {
             return Err(EACCES);
         }
         k.tasks.get_mut(&t).expect("task").nice = nice;
@@ -119,7 +128,7 @@ pub fn statfs(k: &mut Kernel, path: u64, buf: u64) -> SysResult {
     let start = k.start_dir(AT_FDCWD, &p)?;
     let proc = p.starts_with(b"/proc");
     if !proc {
-        k.fs.lookup(start, &p, crate::fs::Lookup::FOLLOW)?;
+        k.fs.lookup(&k.fs_cred(), start, &p, crate::fs::Lookup::FOLLOW)?;
     }
     let b = statfs_bytes(k, proc);
     k.copy_out(buf, &b)?;

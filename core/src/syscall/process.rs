@@ -32,10 +32,92 @@ const PR_SET_NAME: u64 = 15;
 const PR_GET_NAME: u64 = 16;
 const PR_SET_CHILD_SUBREAPER: u64 = 36;
 const PR_GET_CHILD_SUBREAPER: u64 = 37;
+const PR_GET_DUMPABLE: u64 = 3;
+const PR_SET_DUMPABLE: u64 = 4;
+const PR_GET_KEEPCAPS: u64 = 7;
+const PR_SET_KEEPCAPS: u64 = 8;
+const PR_CAPBSET_READ: u64 = 23;
+const PR_CAPBSET_DROP: u64 = 24;
+const PR_GET_SECUREBITS: u64 = 27;
+const PR_CAP_AMBIENT: u64 = 47;
 
-/// Linux: prctl(2), the options about the process's life and name.
-pub fn prctl(k: &mut Kernel, option: u64, arg2: u64) -> SysResult {
+/// Linux: prctl(2), the options about the process's life and name, and
+/// the capability ones of security/commoncap.c (cap_task_prctl()).
+pub fn prctl(k: &mut Kernel, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5: u64) -> SysResult {
+    use crate::proc::capability::{has, CAP_LAST_CAP, CAP_SETPCAP, SECBIT_KEEP_CAPS, SECBIT_KEEP_CAPS_LOCKED};
+    let cap_valid = |c: u64| c <= CAP_LAST_CAP as u64;
     match option {
+        PR_GET_DUMPABLE => Ok(k.cur().cred.dumpable as usize),
+        PR_SET_DUMPABLE => {
+            if arg2 > 1 {
+                return Err(EINVAL);
+            }
+            k.cur_mut().cred.dumpable = arg2 == 1;
+            Ok(0)
+        }
+        PR_GET_KEEPCAPS => Ok((k.cur().cred.caps.securebits & SECBIT_KEEP_CAPS != 0) as usize),
+        PR_SET_KEEPCAPS => {
+            if arg2 > 1 {
+                return Err(EINVAL);
+            }
+            let caps = &mut k.cur_mut().cred.caps;
+            if caps.securebits & SECBIT_KEEP_CAPS_LOCKED != 0 {
+                return Err(EPERM);
+            }
+            caps.securebits = if arg2 == 1 { caps.securebits | SECBIT_KEEP_CAPS } else { caps.securebits & !SECBIT_KEEP_CAPS };
+            Ok(0)
+        }
+        PR_GET_SECUREBITS => Ok(k.cur().cred.caps.securebits as usize),
+        PR_CAPBSET_READ => {
+            if !cap_valid(arg2) {
+                return Err(EINVAL);
+            }
+            Ok(has(k.cur().cred.caps.bset, arg2 as u32) as usize)
+        }
+        PR_CAPBSET_DROP => {
+            if !k.cur().cred.capable(CAP_SETPCAP) {
+                return Err(EPERM);
+            }
+            if !cap_valid(arg2) {
+                return Err(EINVAL);
+            }
+            k.cur_mut().cred.caps.bset &= !(1 << arg2);
+            Ok(0)
+        }
+        PR_CAP_AMBIENT => {
+            const IS_SET: u64 = 1;
+            const RAISE: u64 = 2;
+            const LOWER: u64 = 3;
+            const CLEAR_ALL: u64 = 4;
+            let caps = &mut k.cur_mut().cred.caps;
+            if arg2 == CLEAR_ALL {
+                if arg3 | arg4 | arg5 != 0 {
+                    return Err(EINVAL);
+                }
+                caps.ambient = 0;
+                return Ok(0);
+            }
+            if !cap_valid(arg3) || arg4 | arg5 != 0 {
+                return Err(EINVAL);
+            }
+            let bit = 1u64 << arg3;
+            match arg2 {
+                IS_SET => Ok((caps.ambient & bit != 0) as usize),
+                RAISE => {
+                    // Only what is both permitted and inheritable.
+                    if caps.permitted & bit == 0 || caps.inheritable & bit == 0 {
+                        return Err(EPERM);
+                    }
+                    caps.ambient |= bit;
+                    Ok(0)
+                }
+                LOWER => {
+                    caps.ambient &= !bit;
+                    Ok(0)
+                }
+                _ => Err(EINVAL),
+            }
+        }
         PR_SET_PDEATHSIG => {
             if arg2 > NSIG as u64 {
                 return Err(EINVAL);

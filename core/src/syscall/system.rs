@@ -23,7 +23,7 @@ impl Kernel {
             data_cur: r[RLIMIT_DATA].cur,
             data_max: r[RLIMIT_DATA].max,
             memlock: r[RLIMIT_MEMLOCK].cur,
-            ipc_lock: self.cur().cred.euid == 0,
+            ipc_lock: self.cur().cred.capable(crate::proc::capability::CAP_IPC_LOCK),
         }
     }
 
@@ -129,7 +129,7 @@ pub const LINUX_REBOOT_CMD_RESTART2: u32 = 0xa1b2_c3d4;
 /// exits QEMU too: Tine does not reboot itself). Ctrl-Alt-Del on/off is
 /// recorded. Linux: SYSCALL_DEFINE4(reboot).
 pub fn reboot(k: &mut Kernel, magic1: u32, magic2: u32, cmd: u32, arg: u64) -> SysResult {
-    if k.cur().cred.euid != 0 {
+    if !k.cur().cred.capable(crate::proc::capability::CAP_SYS_BOOT) {
         return Err(EPERM);
     }
     if magic1 != LINUX_REBOOT_MAGIC1

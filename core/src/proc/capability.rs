@@ -1,0 +1,311 @@
+//! Capabilities: root's powers split into bits, held per task in five
+//! sets, and the rules by which set*id calls and execve change them
+//! (Linux: kernel/capability.c, security/commoncap.c, capabilities(7)).
+//!
+//! Tine has one user namespace and no file capabilities (no xattrs), so
+//! `capable(CAP_X)` is simply "is bit X in the effective set", and an
+//! exec grants capabilities only through root's special case: running
+//! as (or set-user-ID to) uid 0.
+
+use super::Cred;
+
+pub const CAP_CHOWN: u32 = 0;
+pub const CAP_DAC_OVERRIDE: u32 = 1;
+pub const CAP_DAC_READ_SEARCH: u32 = 2;
+pub const CAP_FOWNER: u32 = 3;
+pub const CAP_FSETID: u32 = 4;
+pub const CAP_KILL: u32 = 5;
+pub const CAP_SETGID: u32 = 6;
+pub const CAP_SETUID: u32 = 7;
+pub const CAP_SETPCAP: u32 = 8;
+pub const CAP_LINUX_IMMUTABLE: u32 = 9;
+pub const CAP_IPC_LOCK: u32 = 14;
+pub const CAP_SYS_PTRACE: u32 = 19;
+pub const CAP_SYS_ADMIN: u32 = 21;
+pub const CAP_SYS_BOOT: u32 = 22;
+pub const CAP_SYS_NICE: u32 = 23;
+pub const CAP_SYS_RESOURCE: u32 = 24;
+pub const CAP_SYS_TTY_CONFIG: u32 = 26;
+pub const CAP_MKNOD: u32 = 27;
+pub const CAP_LEASE: u32 = 28;
+pub const CAP_SETFCAP: u32 = 31;
+pub const CAP_CHECKPOINT_RESTORE: u32 = 40;
+/// The highest capability number (Linux 5.9 on: CAP_CHECKPOINT_RESTORE).
+pub const CAP_LAST_CAP: u32 = 40;
+/// Every capability. Linux: `CAP_FULL_SET`.
+pub const CAP_FULL_SET: u64 = (1 << (CAP_LAST_CAP + 1)) - 1;
+
+/// The capabilities a change of the fs uid between 0 and non-zero adds or
+/// takes away. Linux: `CAP_FS_MASK` (include/linux/capability.h).
+pub const CAP_FS_MASK: u64 = 1 << CAP_CHOWN
+    | 1 << CAP_DAC_OVERRIDE
+    | 1 << CAP_DAC_READ_SEARCH
+    | 1 << CAP_FOWNER
+    | 1 << CAP_FSETID
+    | 1 << CAP_LINUX_IMMUTABLE
+    | 1 << CAP_MKNOD;
+
+/// securebits (prctl PR_SET_SECUREBITS); only KEEP_CAPS is used, through
+/// PR_SET_KEEPCAPS. Linux: include/uapi/linux/securebits.h.
+pub const SECBIT_KEEP_CAPS: u32 = 1 << 4;
+pub const SECBIT_KEEP_CAPS_LOCKED: u32 = 1 << 5;
+pub const SECBIT_NO_SETUID_FIXUP: u32 = 1 << 2;
+
+/// The capability sets of a task. Linux: the `cap_*` fields of `struct cred`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caps {
+    pub inheritable: u64,
+    pub permitted: u64,
+    pub effective: u64,
+    pub bset: u64,
+    pub ambient: u64,
+    pub securebits: u32,
+}
+
+impl Caps {
+    /// init's: everything permitted and effective. Linux: `init_cred`.
+    pub const ROOT: Caps =
+        Caps { inheritable: 0, permitted: CAP_FULL_SET, effective: CAP_FULL_SET, bset: CAP_FULL_SET, ambient: 0, securebits: 0 };
+}
+
+/// Does a capability set hold `cap`?
+pub fn has(set: u64, cap: u32) -> bool {
+    set & (1 << cap) != 0
+}
+
+impl Cred {
+    /// Linux: `capable()` (and `ns_capable()` in the one namespace): the
+    /// effective set decides, not the uid.
+    pub fn capable(&self, cap: u32) -> bool {
+        has(self.caps.effective, cap)
+    }
+
+    /// Is `gid` the fs group or a supplementary one? Linux: `in_group_p()`
+    /// takes the groups from `current_cred()`; Tine keeps them in the task.
+    pub fn in_group(&self, gid: u32, groups: &[u32]) -> bool {
+        self.fsgid == gid || groups.binary_search(&gid).is_ok()
+    }
+}
+
+/// Which ids a set*id call changed, for [`fix_setuid`]. Linux: the
+/// `LSM_SETID_*` flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetId {
+    /// setuid, setreuid, setresuid: real, effective and saved ids.
+    Res,
+    /// setfsuid.
+    Fs,
+}
+
+/// Capabilities follow uid changes, so that a root process that becomes an
+/// ordinary user stops being root in every sense. Linux:
+/// cap_task_fix_setuid() with cap_emulate_setxuid(), called on the new
+/// credentials after the ids are in place.
+pub fn fix_setuid(new: &mut Cred, old: &Cred, how: SetId) {
+    if new.caps.securebits & SECBIT_NO_SETUID_FIXUP != 0 {
+        return;
+    }
+    match how {
+        SetId::Res => {
+            let had_root = old.uid == 0 || old.euid == 0 || old.suid == 0;
+            let has_root = new.uid == 0 || new.euid == 0 || new.suid == 0;
+            // Losing uid 0 in all three drops permitted and effective
+            // capabilities (and ambient), unless KEEP_CAPS asks to keep
+            // the permitted ones.
+            if had_root && !has_root {
+                if new.caps.securebits & SECBIT_KEEP_CAPS == 0 {
+                    new.caps.permitted = 0;
+                    new.caps.effective = 0;
+                }
+                new.caps.ambient = 0;
+            }
+            // An effective uid leaving 0 clears the effective set even
+            // with KEEP_CAPS; coming back to 0 restores it from permitted.
+            if old.euid == 0 && new.euid != 0 {
+                new.caps.effective = 0;
+            }
+            if old.euid != 0 && new.euid == 0 {
+                new.caps.effective = new.caps.permitted;
+            }
+        }
+        SetId::Fs => {
+            // Only the file-system capabilities follow the fs uid.
+            if old.fsuid == 0 && new.fsuid != 0 {
+                new.caps.effective &= !CAP_FS_MASK;
+            }
+            if old.fsuid != 0 && new.fsuid == 0 {
+                new.caps.effective |= new.caps.permitted & CAP_FS_MASK;
+            }
+        }
+    }
+}
+
+/// The credentials a program starts with. `old` are the caller's and
+/// `groups` its supplementary groups; `file_uid`, `file_gid` and
+/// `file_mode` describe the program file.
+/// Returns them and whether the program runs in secure mode (AT_SECURE).
+///
+/// Linux: bprm_fill_uid() (set-user-ID and set-group-ID bits) then
+/// cap_bprm_creds_from_file() without file capabilities: uid 0 (real, or
+/// effective after the set-user-ID bit) gets every capability in the
+/// bounding set permitted, effective when the effective uid is 0;
+/// anyone else keeps only the ambient set. The saved and fs ids follow
+/// the effective ones. `no_new_privs` and ptrace, which may refuse the
+/// id change, do not exist in Tine.
+pub fn bprm_creds(old: &Cred, groups: &[u32], file_uid: u32, file_gid: u32, file_mode: u32) -> (Cred, bool) {
+    use crate::abi::{S_ISGID, S_ISUID, S_IXGRP};
+    let mut new = *old;
+    if file_mode & S_ISUID != 0 {
+        new.euid = file_uid;
+    }
+    // Set-group-ID without group execute marks mandatory locking, not a
+    // set-group-ID program.
+    if file_mode & (S_ISGID | S_IXGRP) == S_ISGID | S_IXGRP {
+        new.egid = file_gid;
+    }
+    // Without file capabilities the file grants nothing, except to root.
+    let mut caps = new.caps;
+    caps.permitted = 0;
+    let mut effective = false;
+    if new.uid == 0 || new.euid == 0 {
+        // Root runs every program as if it had every capability, up to
+        // the bounding set. Linux: handle_privileged_root().
+        caps.permitted = caps.bset | caps.inheritable;
+        effective = new.euid == 0;
+    }
+    let setid = new.euid != old.uid || new.egid != old.gid;
+    // A set-id program starts without ambient capabilities.
+    if setid {
+        caps.ambient = 0;
+    }
+    caps.permitted |= caps.ambient;
+    caps.effective = if effective { caps.permitted } else { caps.ambient };
+    // PR_SET_KEEPCAPS lasts until the next exec.
+    caps.securebits &= !SECBIT_KEEP_CAPS;
+    new.caps = caps;
+    new.suid = new.euid;
+    new.fsuid = new.euid;
+    new.sgid = new.egid;
+    new.fsgid = new.egid;
+    // Secure mode when the ids change (from the real ones, or the
+    // effective uid at all, or to a group the caller is not in), or when a
+    // caller that is not real root gains capabilities beyond the ambient
+    // ones; so even root with effective uid 1000 running a set-user-ID
+    // root program.
+    let id_changed = new.euid != old.euid || !old.in_group(new.egid, groups);
+    let grew = caps.permitted & !caps.ambient != 0;
+    (new, id_changed || setid || (new.uid != 0 && (effective || grew)))
+}
+
+/// May a task with credentials `me` look inside one with `them` (its
+/// memory map, environment, descriptors), when they are not threads of
+/// one process? The same user in all of real, effective and saved ids
+/// (compared with the caller's fs ids), a target that is dumpable, and a
+/// target holding no capability the caller lacks; or CAP_SYS_PTRACE.
+/// Linux: __ptrace_may_access() with PTRACE_MODE_READ_FSCREDS, and
+/// cap_ptrace_access_check().
+pub fn ptrace_may_access(me: &Cred, them: &Cred) -> bool {
+    if me.capable(CAP_SYS_PTRACE) {
+        return true;
+    }
+    let same_user = [them.uid, them.euid, them.suid].iter().all(|&u| u == me.fsuid)
+        && [them.gid, them.egid, them.sgid].iter().all(|&g| g == me.fsgid);
+    same_user && them.dumpable && them.caps.permitted & !me.caps.effective == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(uid: u32) -> Cred {
+        let mut c = Cred::default();
+        (c.uid, c.euid, c.suid, c.fsuid) = (uid, uid, uid, uid);
+        (c.gid, c.egid, c.sgid, c.fsgid) = (uid, uid, uid, uid);
+        c.caps.permitted = 0;
+        c.caps.effective = 0;
+        c
+    }
+
+    #[test]
+    fn dropping_root_clears_caps_unless_keepcaps() {
+        let old = Cred::default();
+        let mut new = user(1000);
+        new.caps = old.caps;
+        fix_setuid(&mut new, &old, SetId::Res);
+        assert_eq!((new.caps.permitted, new.caps.effective), (0, 0));
+
+        let mut old = Cred::default();
+        old.caps.securebits = SECBIT_KEEP_CAPS;
+        let mut new = user(1000);
+        new.caps = old.caps;
+        fix_setuid(&mut new, &old, SetId::Res);
+        assert_eq!((new.caps.permitted, new.caps.effective), (CAP_FULL_SET, 0));
+    }
+
+    #[test]
+    fn seteuid_round_trip_restores_effective() {
+        let old = Cred::default();
+        let mut mid = old;
+        mid.euid = 1000;
+        mid.fsuid = 1000;
+        fix_setuid(&mut mid, &old, SetId::Res);
+        assert_eq!(mid.caps.effective, 0);
+        assert_eq!(mid.caps.permitted, CAP_FULL_SET, "real uid 0 keeps permitted");
+        let mut back = mid;
+        back.euid = 0;
+        back.fsuid = 0;
+        fix_setuid(&mut back, &mid, SetId::Res);
+        assert_eq!(back.caps.effective, CAP_FULL_SET);
+    }
+
+    #[test]
+    fn setfsuid_moves_only_fs_caps() {
+        let old = Cred::default();
+        let mut new = old;
+        new.fsuid = 1000;
+        fix_setuid(&mut new, &old, SetId::Fs);
+        assert_eq!(new.caps.effective, CAP_FULL_SET & !CAP_FS_MASK);
+        assert!(!new.capable(CAP_DAC_OVERRIDE) && new.capable(CAP_KILL));
+    }
+
+    #[test]
+    fn exec_of_setuid_root_gives_full_caps_and_secure() {
+        let (new, secure) = bprm_creds(&user(1000), &[], 0, 0, crate::abi::S_ISUID | 0o755);
+        assert_eq!((new.uid, new.euid, new.suid, new.fsuid), (1000, 0, 0, 0));
+        assert_eq!(new.caps.effective, CAP_FULL_SET);
+        assert!(secure);
+    }
+
+    #[test]
+    fn exec_by_non_root_has_no_caps_and_setuid_other_changes_ids() {
+        let (new, secure) = bprm_creds(&user(1000), &[], 1234, 0, crate::abi::S_ISUID | 0o755);
+        assert_eq!((new.euid, new.suid, new.caps.permitted), (1234, 1234, 0));
+        assert!(secure);
+        let (plain, secure) = bprm_creds(&user(1000), &[], 0, 0, 0o755);
+        assert_eq!((plain.euid, secure), (1000, false));
+    }
+
+    #[test]
+    fn ptrace_access_needs_same_user_or_cap() {
+        let root = Cred::default();
+        let u = user(1000);
+        assert!(!ptrace_may_access(&u, &root));
+        assert!(ptrace_may_access(&root, &u));
+        assert!(ptrace_may_access(&u, &u));
+        let mut nondump = u;
+        nondump.dumpable = false;
+        assert!(!ptrace_may_access(&u, &nondump));
+        let mut other = u;
+        other.suid = 2000;
+        assert!(!ptrace_may_access(&u, &other), "saved uid differs");
+    }
+
+    #[test]
+    fn exec_by_root_with_nonroot_euid_keeps_permitted_not_effective() {
+        let mut c = Cred::default();
+        c.euid = 1000;
+        c.caps.effective = 0;
+        let (new, _) = bprm_creds(&c, &[], 0, 0, 0o755);
+        assert_eq!((new.caps.permitted, new.caps.effective), (CAP_FULL_SET, 0));
+    }
+}
