@@ -2,7 +2,7 @@
  * fuzz: Tine's system call fuzzer, run as PID 1 by `cargo xtask fuzz`.
  *
  *   fuzz [--seed S] [--calls N] [--procs P] [--per-worker K] [--threads T]
- *        [--trace] [--no-skip-known]
+ *        [--trace]
  *
  * The supervisor (this process, PID 1) runs no random call itself. In
  * batches, it forks P workers; each sets itself up (fuzz_common.h: its own
@@ -35,10 +35,6 @@
  *  - exit and exit_group are fine: only workers make calls. So are setuid
  *    and friends, and munmap/mprotect/mremap/brk/madvise of the worker's
  *    own code or stack: a worker killed by a signal is expected.
- *  - Known kernel bugs being fixed elsewhere (--no-skip-known makes these
- *    calls too): rt_sigreturn (a random frame: NT flag in RFLAGS, 32-bit
- *    code segments), clone/clone3 with an exit signal above 64, setgroups
- *    with a size above NGROUPS_MAX (heap exhaustion).
  * A system call number is judged by its low 32 bits without the x32 bit,
  * so that a kernel which ignores the upper bits is not fooled into
  * rebooting.
@@ -64,7 +60,6 @@ static int procs = 4;
 static int per_worker = 200;
 static int max_threads = 2;
 static int trace;
-static int skip_known = 1;
 static long only_batch = -1, only_worker = -1;
 
 /* Argument kinds per system call (x86_64 numbers):
@@ -440,24 +435,6 @@ static const char *fz_skip(const uint64_t c[7])
 	case SYS_close_range:
 		return (uint32_t)c[1] <= FZ_TRACE_FD && (uint32_t)c[2] >= FZ_TRACE_FD ? "the trace descriptor" : 0;
 	}
-	if (!skip_known)
-		return 0;
-	switch (nr) {
-	case SYS_rt_sigreturn:
-		return "known: rt_sigreturn of a random frame (NT flag, 32-bit code)";
-	case SYS_clone:
-		return (c[1] & 0xff) > 64 ? "known: clone exit signal > 64" : 0;
-	case SYS_clone3: {
-		uint64_t p = c[1];
-		if (p >= FZ_A && p + 40 <= FZ_A + FZ_A_LEN && ((uint64_t *)p)[4] > 64)
-			return "known: clone3 exit signal > 64";
-		if (p >= FZ_B && p + 40 <= FZ_B + 4096 && ((uint64_t *)p)[4] > 64)
-			return "known: clone3 exit signal > 64";
-		return 0;
-	}
-	case SYS_setgroups:
-		return c[1] > 65536 ? "known: huge setgroups" : 0;
-	}
 	return 0;
 }
 
@@ -608,7 +585,7 @@ static int check_alive(void)
 
 static const char usage[] =
 	"usage: fuzz [--seed S] [--calls N] [--procs P] [--per-worker K] [--threads T]\n"
-	"            [--trace] [--no-skip-known] [--batch B [--worker W]]\n"
+	"            [--trace] [--batch B [--worker W]]\n"
 	"--batch B: only batch B (and only its worker W), whatever --calls says\n";
 
 int main(int argc, char **argv)
@@ -617,8 +594,6 @@ int main(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
 		if (!strcmp(a, "--trace"))
 			trace = 1;
-		else if (!strcmp(a, "--no-skip-known"))
-			skip_known = 0;
 		else if (v && !strcmp(a, "--seed"))
 			seed = strtoull(v, 0, 0), i++;
 		else if (v && !strcmp(a, "--calls"))
@@ -646,9 +621,9 @@ int main(int argc, char **argv)
 		say("FAIL: mmap of the shared page: %s", strerror(errno));
 		return 1;
 	}
-	say("seed %llu, %ld calls, %d workers of %d calls, up to %d threads each%s%s",
+	say("seed %llu, %ld calls, %d workers of %d calls, up to %d threads each%s",
 	    (unsigned long long)seed, total_calls, procs, per_worker, max_threads,
-	    trace ? ", traced" : "", skip_known ? "" : ", known bugs not skipped");
+	    trace ? ", traced" : "");
 	mkdir("/tmp/fz", 0777);
 	long died_total = 0;
 	uint64_t b = only_batch >= 0 ? (uint64_t)only_batch : 0;

@@ -24,8 +24,7 @@ use crate::{Payload, Result, TempDir};
 
 const USAGE: &str = "\
 usage: cargo xtask fuzz [--calls N] [--seed S] [--procs P] [--threads T]
-                        [--per-worker K] [--trace] [--no-skip-known]
-                        [--no-minimize]
+                        [--per-worker K] [--trace] [--no-minimize]
 
 Boots Tine with user/fuzz/fuzz.c as init, which makes N random system calls
 (default 10000) from the seed S (default: from the clock) in P forked
@@ -34,9 +33,8 @@ K calls per worker per batch (default 200). Fails on a kernel panic, a hang,
 a failed liveness check or a leak at init's exit; then runs the seed again
 traced, prints the last calls, and writes a minimal reproducer to
 build/fuzz/repro-SEED.c (and its binary: cargo xtask exec build/fuzz/repro-SEED).
---trace: trace every call from the start. --no-skip-known: also make the
-calls that hit known kernel bugs (see user/fuzz/fuzz.c). --no-minimize: stop
-after the traced run. TINE_TIMEOUT overrides the time limit (default
+--trace: trace every call from the start. --no-minimize: stop after the
+traced run. TINE_TIMEOUT overrides the time limit (default
 120 s + 20 ms per call).";
 
 /// Every line of the fuzzer's own starts with this.
@@ -55,7 +53,6 @@ struct Opts {
     threads: u32,
     per_worker: u32,
     trace: bool,
-    skip_known: bool,
     minimize: bool,
 }
 
@@ -76,9 +73,6 @@ impl Opts {
         if trace {
             v.push("--trace".into());
         }
-        if !self.skip_known {
-            v.push("--no-skip-known".into());
-        }
         v.into_iter().map(OsString::from).collect()
     }
 
@@ -89,9 +83,6 @@ impl Opts {
         }
         if self.per_worker != 200 {
             let _ = write!(s, " --per-worker {}", self.per_worker);
-        }
-        if !self.skip_known {
-            s.push_str(" --no-skip-known");
         }
         s
     }
@@ -109,7 +100,6 @@ fn parse(args: &[OsString]) -> Result<Option<Opts>> {
         threads: 2,
         per_worker: 200,
         trace: false,
-        skip_known: true,
         minimize: true,
     };
     let mut it = args.iter();
@@ -132,7 +122,6 @@ fn parse(args: &[OsString]) -> Result<Option<Opts>> {
             "--threads" => o.threads = num(a)?.min(2) as u32,
             "--per-worker" => o.per_worker = num(a)?.clamp(1, 100_000) as u32,
             "--trace" => o.trace = true,
-            "--no-skip-known" => o.skip_known = false,
             "--no-minimize" => o.minimize = false,
             _ => return Err(format!("unknown argument {a}\n\n{USAGE}")),
         }
@@ -495,7 +484,6 @@ const DUMMY: Opts = Opts {
     threads: 0,
     per_worker: 0,
     trace: false,
-    skip_known: true,
     minimize: false,
 };
 
