@@ -114,6 +114,8 @@ pub struct Kernel {
     /// Tasks created by clone/fork/vfork since boot (Linux: total_forks,
     /// the `processes` line of /proc/stat).
     pub forks: u64,
+    /// Per-user counts for the limits that bound them (Linux: ucounts).
+    pub ucounts: crate::proc::ucounts::UCounts,
     /// Init's wait status once it has exited: the machine can stop.
     pub shutdown: Option<i32>,
     /// reboot(2) asked to power off, halt or restart (its LINUX_REBOOT_CMD):
@@ -173,6 +175,7 @@ impl Kernel {
             load_fs: None,
             ticks: 0,
             forks: 0,
+            ucounts: Default::default(),
             shutdown: None,
             reboot: None,
             ctrl_alt_del: true,

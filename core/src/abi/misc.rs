@@ -53,6 +53,9 @@ pub const CLD_STOPPED: i32 = 5;
 pub const CLD_CONTINUED: i32 = 6;
 /// Signals are 1..=64 on Linux.
 pub const NSIG: u32 = 64;
+/// The first real-time signal as the kernel numbers them (libc reserves a
+/// few and shows SIGRTMIN higher).
+pub const SIGRTMIN: u32 = 32;
 
 pub fn signal_name(sig: u32) -> &'static str {
     match sig {
@@ -95,6 +98,7 @@ pub const RLIMIT_CPU: u32 = 0;
 pub const RLIMIT_STACK: u32 = 3;
 pub const RLIMIT_CORE: u32 = 4;
 pub const RLIMIT_NPROC: u32 = 6;
+pub const RLIMIT_SIGPENDING: u32 = 11;
 pub const RLIMIT_NOFILE: u32 = 7;
 pub const RLIM_NLIMITS: usize = 16;
 pub const RLIM_INFINITY: u64 = u64::MAX;

@@ -1041,7 +1041,7 @@ impl Kernel {
             .map(|t| t.tgid)
             .collect();
         for p in members {
-            self.send_signal_process(p, info);
+            let _ = self.send_signal_process(p, info);
         }
     }
 
@@ -1289,7 +1289,7 @@ impl Kernel {
         let me = self.cur().tgid;
         if self.cur_signal().sid == me {
             if let Some(pg) = self.tty.pgrp {
-                let info = |sig| SigInfo { signo: sig, code: SI_USER, pid: me, uid: self.cur().cred.uid, status: 0 };
+                let info = |sig| SigInfo { signo: sig, code: SI_USER, pid: me, uid: self.cur().cred.uid, ..Default::default() };
                 let (hup, cont) = (info(SIGHUP), info(SIGCONT));
                 self.kill_pgrp_priv(pg, hup);
                 self.kill_pgrp_priv(pg, cont);

@@ -68,6 +68,7 @@ impl Kernel {
         if let Some(sig) = self.signals.put(signal) {
             self.pids.put(sig.pgid);
             self.pids.put(sig.sid);
+            self.drop_sigqueue(sig.shared_info);
         }
     }
 
@@ -151,8 +152,8 @@ impl Kernel {
             let status = self.signals.get(t.signal).group_exit.unwrap_or(t.exit_code);
             let r = crate::proc::wait::WaitResult { pid: t.tgid, uid: t.cred.uid, status, utime_ns: 0, stime_ns: 0 };
             let (code, st) = r.cause_and_status();
-            let info = SigInfo { signo: sig, code, pid: t.tgid, uid: t.cred.uid, status: st };
-            self.send_signal_process(ptgid, info);
+            let info = SigInfo { signo: sig, code, pid: t.tgid, uid: t.cred.uid, status: st, ..Default::default() };
+            let _ = self.send_signal_process(ptgid, info);
         }
         self.wake_all(super::WaitReason::ChildExit { tgid: ptgid });
         autoreap
@@ -210,7 +211,7 @@ impl Kernel {
                 r.children.insert(child);
             }
             if pdeathsig != 0 {
-                self.send_signal_thread(child, SigInfo { signo: pdeathsig, ..Default::default() });
+                let _ = self.send_signal_thread(child, SigInfo { signo: pdeathsig, ..Default::default() });
             }
             if leader && !zombie {
                 self.kill_orphaned_pgrp(child, Some(father));
@@ -278,6 +279,8 @@ impl Kernel {
         }
         if let Some(me) = self.tasks.get_mut(&pid) {
             me.state = TaskState::Dead;
+            let queue = core::mem::take(&mut me.pending_info);
+            self.drop_sigqueue(queue);
         }
         self.put_signal(signal);
         let _ = self.sighands.put(sighand);
@@ -367,10 +370,11 @@ impl Kernel {
         let dead = self.tasks.len() - live;
         let used = self.frames.stats().used;
         self.log(format_args!(
-            "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={}",
+            "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={} sigqueued={}",
             self.boot_frames_used,
             self.files.count(),
-            self.pids.in_use() - dead
+            self.pids.in_use() - dead,
+            self.ucounts.sigpending_total()
         ));
     }
 }
@@ -422,7 +426,7 @@ impl Kernel {
         let members: Vec<Pid> =
             self.tasks.values().filter(|t| t.is_leader() && !t.is_zombie() && t.state != TaskState::Dead && self.signals.get(t.signal).pgid == pgid).map(|t| t.tid).collect();
         for &m in &members {
-            self.send_signal_process(m, SigInfo::kernel(sig));
+            let _ = self.send_signal_process(m, SigInfo::kernel(sig));
         }
         members.len()
     }

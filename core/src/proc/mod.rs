@@ -15,6 +15,7 @@ pub mod pidfd;
 pub mod shared;
 pub mod task;
 pub mod timer;
+pub mod ucounts;
 pub mod umip;
 pub mod wait;
 #[cfg(test)] mod tests;

@@ -78,7 +78,7 @@ impl Kernel {
             rss * 4,
             pgtables * 4
         ));
-        self.send_signal_process(victim, SigInfo::kernel(SIGKILL));
+        let _ = self.send_signal_process(victim, SigInfo::kernel(SIGKILL));
         self.oom_victim = Some(victim);
         OomOutcome::Killed(victim)
     }

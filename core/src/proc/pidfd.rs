@@ -106,7 +106,7 @@ pub fn sys_pidfd_send_signal(k: &mut Kernel, fd: i32, sig: u32, info: u64, flags
     }
     let id = k.fd_file(fd)?;
     let target = signal_target(k, id)?.ok_or(ESRCH)?;
-    let mut si = SigInfo { signo: sig, code: SI_USER, pid: k.cur().tgid, uid: k.cur().cred.uid, status: 0 };
+    let mut si = SigInfo { signo: sig, code: SI_USER, pid: k.cur().tgid, uid: k.cur().cred.uid, ..Default::default() };
     if info != 0 {
         let mut b = [0u8; 128];
         k.copy_in(info, &mut b)?;
@@ -123,7 +123,7 @@ pub fn sys_pidfd_send_signal(k: &mut Kernel, fd: i32, sig: u32, info: u64, flags
         // The caller's siginfo goes through as given (Linux:
         // copy_siginfo_from_user()): its pid, uid and value.
         let word = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
-        si = SigInfo { signo, code, pid: word(16), uid: word(20), status: word(24) as i32 };
+        si = SigInfo { signo, code, pid: word(16), uid: word(20), status: word(24) as i32, value_hi: word(28) };
     }
     if flags == PIDFD_SIGNAL_PROCESS_GROUP {
         let pgid = k.signals.get(k.tasks[&target].signal).pgid;
@@ -134,9 +134,9 @@ pub fn sys_pidfd_send_signal(k: &mut Kernel, fd: i32, sig: u32, info: u64, flags
     }
     if sig != 0 && !k.tasks[&target].is_zombie() {
         if flags == PIDFD_SIGNAL_THREAD {
-            k.send_signal_thread(target, si);
+            k.send_signal_thread(target, si)?;
         } else {
-            k.send_signal_process(target, si);
+            k.send_signal_process(target, si)?;
         }
     }
     Ok(0)

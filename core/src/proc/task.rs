@@ -2,14 +2,13 @@
 //! parts that `clone` flags can share between tasks (address space, file
 //! table, ...) are separate objects named by id, each with a user count.
 
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::kstack::KernelStack;
 use crate::abi::RLIM_NLIMITS;
 use crate::fs::ramfs::Ino;
-use crate::signal::SigInfo;
 
 pub use super::pid::Pid;
 pub use super::shared::ObjId;
@@ -170,7 +169,7 @@ pub struct SignalStruct {
     /// Signals sent to the whole process (Linux: `shared_pending`), and
     /// what each carries.
     pub shared_pending: u64,
-    pub shared_info: BTreeMap<u32, SigInfo>,
+    pub shared_info: crate::signal::queue::SigQueue,
     /// Set once exit_group (or a fatal signal) has started: every thread
     /// exits with this status (Linux: SIGNAL_GROUP_EXIT, group_exit_code).
     pub group_exit: Option<i32>,
@@ -213,7 +212,7 @@ impl SignalStruct {
             is_child_subreaper: false,
             has_child_subreaper,
             shared_pending: 0,
-            shared_info: BTreeMap::new(),
+            shared_info: Default::default(),
             group_exit: None,
             stopped: false,
             stop_report: None,
@@ -270,7 +269,7 @@ pub struct Task {
     /// Signals sent to this thread only (Linux: `pending`), and what each
     /// carries.
     pub sigpending: u64,
-    pub pending_info: BTreeMap<u32, SigInfo>,
+    pub pending_info: crate::signal::queue::SigQueue,
     /// rt_sigtimedwait in progress: the mask to restore and the deadline.
     pub sigwait: Option<(u64, Option<u64>)>,
     /// The alternate signal stack, the mask sigsuspend will restore, the
@@ -339,7 +338,7 @@ impl Task {
             personality: 0,
             sigmask: 0,
             sigpending: 0,
-            pending_info: BTreeMap::new(),
+            pending_info: Default::default(),
             sigwait: None,
             sigstate: Default::default(),
             clear_child_tid: 0,

@@ -151,7 +151,7 @@ enum Fire {
 /// at offset 16 is `pid`, si_overrun at 20 is `uid`, si_value at 24 is
 /// `status`, of which only the low 32 bits, sival_int, are carried).
 pub fn timer_siginfo(signo: u32, id: i32, overrun: u32, value: u64) -> SigInfo {
-    SigInfo { signo, code: SI_TIMER, pid: id as u32, uid: overrun, status: value as i32 }
+    SigInfo { signo, code: SI_TIMER, pid: id as u32, uid: overrun, status: value as i32, value_hi: (value >> 32) as u32 }
 }
 
 fn timer_id_of(info: &SigInfo) -> Option<i32> {
@@ -227,8 +227,14 @@ impl Kernel {
         }
         for f in fire {
             match f {
-                Fire::Process(tgid, info) => self.send_signal_process(tgid, info),
-                Fire::Thread(tid, info) => self.send_signal_thread(tid, info),
+                // A full RLIMIT_SIGPENDING loses the expiry (Linux refuses
+                // the timer at timer_create() instead).
+                Fire::Process(tgid, info) => {
+                    let _ = self.send_signal_process(tgid, info);
+                }
+                Fire::Thread(tid, info) => {
+                    let _ = self.send_signal_thread(tid, info);
+                }
             }
         }
         // A periodic ITIMER_REAL whose SIGALRM was thrown away (ignored)
@@ -323,7 +329,7 @@ impl Kernel {
         if pending & sigbit(signo) == 0 {
             return None;
         }
-        infos.get_mut(&signo).filter(|i| timer_id_of(i) == Some(id)).map(|i| &mut i.uid)
+        infos.find_mut(signo, |i| timer_id_of(i) == Some(id)).map(|i| &mut i.uid)
     }
 
     /// Take timer `id`'s signal back off the pending sets, if it is still
@@ -333,22 +339,22 @@ impl Kernel {
         let Some(t) = self.signals.get(signal).timers.posix.get(&id).copied() else { return };
         let Notify::Signal { signo, thread, .. } = t.notify else { return };
         let bit = sigbit(signo);
-        match thread {
+        let (bits, queue) = match thread {
             Some(tid) => {
-                if let Some(task) = self.tasks.get_mut(&tid) {
-                    if task.pending_info.get(&signo).and_then(timer_id_of) == Some(id) {
-                        task.pending_info.remove(&signo);
-                        task.sigpending &= !bit;
-                    }
-                }
+                let Some(task) = self.tasks.get_mut(&tid) else { return };
+                (&mut task.sigpending, &mut task.pending_info)
             }
             None => {
                 let s = self.signals.get_mut(signal);
-                if s.shared_info.get(&signo).and_then(timer_id_of) == Some(id) {
-                    s.shared_info.remove(&signo);
-                    s.shared_pending &= !bit;
-                }
+                (&mut s.shared_pending, &mut s.shared_info)
             }
+        };
+        let Some(gone) = queue.remove_first(signo, |i| timer_id_of(i) == Some(id)) else { return };
+        if !queue.has(signo) {
+            *bits &= !bit;
+        }
+        if let Some(uid) = gone.charged {
+            self.ucounts.uncharge_sigpending(uid);
         }
     }
 
@@ -728,10 +734,10 @@ mod tests {
         assert_eq!(syscall(&mut k, 1, 223, &[0, 0, s + 128, 0]), 0);
         tick(&mut k, &hw, 3);
         let sig = k.tasks[&1].signal;
-        let info = k.signals.get(sig).shared_info[&SIGUSR1];
+        let info = k.signals.get(sig).shared_info.first(SIGUSR1).copied().unwrap();
         assert_eq!((info.code, info.pid, info.status), (SI_TIMER, 0, 77));
         tick(&mut k, &hw, 7);
-        assert_eq!(k.signals.get(sig).shared_info[&SIGUSR1].uid, 3, "three periods missed while pending");
+        assert_eq!(k.signals.get(sig).shared_info.first(SIGUSR1).copied().unwrap().uid, 3, "three periods missed while pending");
         assert_eq!(syscall(&mut k, 1, 225, &[0]), 0);
         k.signals.get_mut(sig).shared_pending = 0;
         assert_eq!(syscall(&mut k, 1, 225, &[0]), 3);

@@ -18,6 +18,7 @@
 
 pub mod altstack;
 pub mod frame;
+pub mod queue;
 #[cfg(test)]
 mod tests;
 
@@ -100,6 +101,9 @@ pub struct SigInfo {
     pub uid: u32,
     /// SIGCHLD: exit code or signal number; SI_QUEUE, SI_TIMER: si_int.
     pub status: i32,
+    /// SI_QUEUE, SI_TIMER: the high half of si_value (a sival_ptr), the
+    /// bytes after si_int.
+    pub value_hi: u32,
 }
 
 impl SigInfo {
@@ -111,7 +115,7 @@ impl SigInfo {
     /// A fault signal with its si_code and si_addr (Linux:
     /// force_sig_fault()).
     pub fn fault(signo: u32, code: i32, addr: u64) -> Self {
-        SigInfo { signo, code, pid: addr as u32, uid: (addr >> 32) as u32, status: 0 }
+        SigInfo { signo, code, pid: addr as u32, uid: (addr >> 32) as u32, ..Default::default() }
     }
 
     /// si_addr of a fault signal.
@@ -128,6 +132,7 @@ impl SigInfo {
         b[16..20].copy_from_slice(&self.pid.to_le_bytes());
         b[20..24].copy_from_slice(&self.uid.to_le_bytes());
         b[24..28].copy_from_slice(&self.status.to_le_bytes());
+        b[28..32].copy_from_slice(&self.value_hi.to_le_bytes());
         b
     }
 }
@@ -204,7 +209,9 @@ impl Kernel {
 
     /// Queue `sig` for the whole process `tgid` and wake a thread that can
     /// take it (Linux: __send_signal() to PIDTYPE_TGID, complete_signal()).
-    pub fn send_signal_process(&mut self, tgid: Pid, info: SigInfo) {
+    /// EAGAIN when a real-time signal with a siginfo of its own finds the
+    /// receiver's RLIMIT_SIGPENDING used up.
+    pub fn send_signal_process(&mut self, tgid: Pid, info: SigInfo) -> Result<(), Errno> {
         let sig = info.signo;
         // A leader that has ended with exit(2) leaves the process to its
         // other threads, which still take its signals (Linux: the thread
@@ -216,23 +223,16 @@ impl Kernel {
             .map(|t| t.tid)
             .min_by_key(|&tid| tid != tgid)
         else {
-            return;
+            return Ok(());
         };
         if sig == 0 {
-            return;
+            return Ok(());
         }
         self.prepare_signal(tgid, sig);
         if self.sig_ignored(leader, sig) {
-            return;
+            return Ok(());
         }
-        let leader = &self.tasks[&leader];
-        let signal = leader.signal;
-        let s = self.signals.get_mut(signal);
-        // A standard signal already pending is not queued twice.
-        if s.shared_pending & sigbit(sig) == 0 {
-            s.shared_pending |= sigbit(sig);
-            s.shared_info.insert(sig, info);
-        }
+        self.enqueue(leader, true, info)?;
         let taker = self
             .tasks
             .values()
@@ -242,30 +242,103 @@ impl Kernel {
         if let Some(t) = taker {
             self.signal_wake_up(t);
         }
+        Ok(())
     }
 
-    /// Queue `sig` for one thread (Linux: __send_signal() to PIDTYPE_PID).
-    pub fn send_signal_thread(&mut self, tid: Pid, info: SigInfo) {
+    /// Queue `sig` for one thread (Linux: __send_signal() to PIDTYPE_PID);
+    /// EAGAIN as for [`Kernel::send_signal_process`].
+    pub fn send_signal_thread(&mut self, tid: Pid, info: SigInfo) -> Result<(), Errno> {
         let sig = info.signo;
         let Some(tgid) = self.tasks.get(&tid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead).map(|t| t.tgid) else {
-            return;
+            return Ok(());
         };
         if sig == 0 {
-            return;
+            return Ok(());
         }
         self.prepare_signal(tgid, sig);
         if self.sig_ignored(tid, sig) {
-            return;
+            return Ok(());
         }
-        let t = &self.tasks[&tid];
-        let blocked = t.sigmask & sigbit(sig) != 0;
-        let t = self.tasks.get_mut(&tid).expect("task");
-        if t.sigpending & sigbit(sig) == 0 {
-            t.sigpending |= sigbit(sig);
-            t.pending_info.insert(sig, info);
-        }
+        let blocked = self.tasks[&tid].sigmask & sigbit(sig) != 0;
+        self.enqueue(tid, false, info)?;
         if !blocked {
             self.signal_wake_up(tid);
+        }
+        Ok(())
+    }
+
+    /// Make `info.signo` pending for thread `tid`, or with `shared` for its
+    /// whole process, with what it carries (Linux: __send_signal_locked()).
+    /// A standard signal already pending is not queued again
+    /// (legacy_queue()); each real-time one is, while the receiver's user
+    /// has RLIMIT_SIGPENDING left. Past it, a real-time signal with a
+    /// siginfo of its own (sigqueue, tgkill) is EAGAIN, and one from
+    /// kill(2) is pending without its details, as are standard signals
+    /// from user space; the kernel's own and kill(2)'s standard signals
+    /// are never refused (`override_rlimit`).
+    fn enqueue(&mut self, tid: Pid, shared: bool, info: SigInfo) -> Result<(), Errno> {
+        let sig = info.signo;
+        let bit = sigbit(sig);
+        let t = &self.tasks[&tid];
+        let (signal, uid) = (t.signal, t.cred.uid);
+        let pending = if shared { self.signals.get(signal).shared_pending } else { t.sigpending };
+        if sig < SIGRTMIN && pending & bit != 0 {
+            return Ok(());
+        }
+        let force = sig < SIGRTMIN && info.code >= 0;
+        let limit = self.signals.get(signal).rlimits[RLIMIT_SIGPENDING as usize].cur;
+        let charged = self.ucounts.charge_sigpending(uid, limit, force);
+        if !charged && sig >= SIGRTMIN && info.code != SI_USER {
+            return Err(EAGAIN);
+        }
+        let (bits, queue) = if shared {
+            let s = self.signals.get_mut(signal);
+            (&mut s.shared_pending, &mut s.shared_info)
+        } else {
+            let t = self.tasks.get_mut(&tid).expect("task");
+            (&mut t.sigpending, &mut t.pending_info)
+        };
+        *bits |= bit;
+        if charged {
+            queue.push(info, Some(uid));
+        }
+        Ok(())
+    }
+
+    /// Discard the pending signals of `mask` for the threads of `tgid`
+    /// and their process, with what they carry (Linux:
+    /// flush_sigqueue_mask()).
+    fn flush_pending(&mut self, tgid: Pid, mask: u64) {
+        let threads = self.threads_of(tgid);
+        let Some(&first) = threads.first() else { return };
+        let signal = self.tasks[&first].signal;
+        let mut gone = Vec::new();
+        for sig in (1..=NSIG).filter(|&s| mask & sigbit(s) != 0) {
+            let s = self.signals.get_mut(signal);
+            if s.shared_pending & sigbit(sig) != 0 {
+                s.shared_pending &= !sigbit(sig);
+                gone.extend(s.shared_info.remove_all(sig).filter_map(|q| q.charged));
+            }
+            for &t in &threads {
+                let t = self.tasks.get_mut(&t).expect("thread");
+                if t.sigpending & sigbit(sig) != 0 {
+                    t.sigpending &= !sigbit(sig);
+                    gone.extend(t.pending_info.remove_all(sig).filter_map(|q| q.charged));
+                }
+            }
+        }
+        for uid in gone {
+            self.ucounts.uncharge_sigpending(uid);
+        }
+    }
+
+    /// Give back the RLIMIT_SIGPENDING charges of a queue that is going
+    /// away (a released task's, or its process's with the last thread).
+    pub fn drop_sigqueue(&mut self, mut queue: queue::SigQueue) {
+        for q in queue.drain() {
+            if let Some(uid) = q.charged {
+                self.ucounts.uncharge_sigpending(uid);
+            }
         }
     }
 
@@ -273,9 +346,9 @@ impl Kernel {
     /// reads: SI_USER from itself (Linux: send_sig(SIGPIPE, current, 0)).
     pub fn send_sigpipe(&mut self) {
         let t = self.cur();
-        let info = SigInfo { signo: SIGPIPE, code: SI_USER, pid: t.tgid, uid: t.cred.uid, status: 0 };
+        let info = SigInfo { signo: SIGPIPE, code: SI_USER, pid: t.tgid, uid: t.cred.uid, ..Default::default() };
         let tid = t.tid;
-        self.send_signal_thread(tid, info);
+        let _ = self.send_signal_thread(tid, info);
     }
 
     /// A signal the task cannot refuse, for a fault it caused: if it is
@@ -302,12 +375,9 @@ impl Kernel {
             let signal = t.signal;
             self.signals.get_mut(signal).unkillable = false;
         }
-        let t = self.tasks.get_mut(&tid).expect("task");
-        t.sigmask &= !sigbit(sig);
-        if t.sigpending & sigbit(sig) == 0 {
-            t.sigpending |= sigbit(sig);
-            t.pending_info.insert(sig, info);
-        }
+        self.tasks.get_mut(&tid).expect("task").sigmask &= !sigbit(sig);
+        // The kernel's own signals are never refused.
+        let _ = self.enqueue(tid, false, info);
         self.signal_wake_up(tid);
     }
 
@@ -315,9 +385,10 @@ impl Kernel {
     /// exit ends the other threads, init's included (Linux:
     /// zap_other_threads()).
     pub fn kill_thread_now(&mut self, tid: Pid) {
-        let Some(t) = self.tasks.get_mut(&tid) else { return };
-        t.sigpending |= sigbit(SIGKILL);
-        t.pending_info.insert(SIGKILL, SigInfo::kernel(SIGKILL));
+        if !self.tasks.contains_key(&tid) {
+            return;
+        }
+        let _ = self.enqueue(tid, false, SigInfo::kernel(SIGKILL));
         self.signal_wake_up(tid);
     }
 
@@ -331,15 +402,7 @@ impl Kernel {
     /// or not (Linux: flush_sigqueue_mask() on the shared and every
     /// thread's pending set, from do_sigaction()).
     pub fn flush_signal(&mut self, sig: u32) {
-        let bit = sigbit(sig);
-        let s = self.cur_signal_mut();
-        s.shared_pending &= !bit;
-        s.shared_info.remove(&sig);
-        for t in self.threads_of(self.cur().tgid) {
-            let t = self.tasks.get_mut(&t).expect("thread");
-            t.sigpending &= !bit;
-            t.pending_info.remove(&sig);
-        }
+        self.flush_pending(self.cur().tgid, sigbit(sig));
     }
 
     /// Interrupt a sleeping task so it notices its signal (Linux:
@@ -367,13 +430,10 @@ impl Kernel {
             SIGCONT => STOPS,
             _ => return,
         };
+        self.flush_pending(tgid, drop);
         let threads = self.threads_of(tgid);
         let Some(&first) = threads.first() else { return };
         let signal = self.tasks[&first].signal;
-        self.signals.get_mut(signal).shared_pending &= !drop;
-        for &t in &threads {
-            self.tasks.get_mut(&t).expect("thread").sigpending &= !drop;
-        }
         if sig != SIGCONT || !self.signals.get(signal).stopped {
             return;
         }
@@ -405,8 +465,8 @@ impl Kernel {
         let Some(ptgid) = self.tasks.get(&parent).map(|p| p.tgid) else { return };
         let act = self.sighands.get(self.tasks[&ptgid].sighand).action[SIGCHLD as usize - 1];
         if act.flags & SA_NOCLDSTOP == 0 {
-            let info = SigInfo { signo: SIGCHLD, code, pid: tgid, uid, status: status as i32 };
-            self.send_signal_process(ptgid, info);
+            let info = SigInfo { signo: SIGCHLD, code, pid: tgid, uid, status: status as i32, ..Default::default() };
+            let _ = self.send_signal_process(ptgid, info);
         }
         self.wake_all(crate::proc::WaitReason::ChildExit { tgid: ptgid });
     }
@@ -474,22 +534,31 @@ impl Kernel {
             x.trailing_zeros() + 1
         };
         let own = self.cur().sigpending & set;
-        let info = if own != 0 {
+        let (sig, (entry, more)) = if own != 0 {
             let sig = pick(own);
-            let t = self.cur_mut();
-            t.sigpending &= !sigbit(sig);
-            (sig, t.pending_info.remove(&sig))
+            (sig, self.cur_mut().pending_info.take(sig))
         } else {
             let shared = self.cur_signal().shared_pending & set;
             if shared == 0 {
                 return None;
             }
             let sig = pick(shared);
-            let s = self.cur_signal_mut();
-            s.shared_pending &= !sigbit(sig);
-            (sig, s.shared_info.remove(&sig))
+            (sig, self.cur_signal_mut().shared_info.take(sig))
         };
-        Some(info.1.unwrap_or(SigInfo { signo: info.0, ..Default::default() }))
+        // The bit stays while another of the same real-time signal waits.
+        if !more {
+            if own != 0 {
+                self.cur_mut().sigpending &= !sigbit(sig);
+            } else {
+                self.cur_signal_mut().shared_pending &= !sigbit(sig);
+            }
+        }
+        if let Some(uid) = entry.and_then(|q| q.charged) {
+            self.ucounts.uncharge_sigpending(uid);
+        }
+        // None queued: a signal sent when the queue was full, or without
+        // details (Linux: collect_signal() zeroes the info).
+        Some(entry.map_or(SigInfo { signo: sig, ..Default::default() }, |q| q.info))
     }
 
     /// Change the current task's blocked mask (SIGKILL and SIGSTOP stay
@@ -660,7 +729,7 @@ impl Kernel {
     /// everyone. ESRCH when nothing matched, EPERM when nothing could be
     /// signalled (Linux: kill_something_info()).
     pub fn kill(&mut self, target: KillTarget, sig: u32) -> SysResult {
-        let info = SigInfo { signo: sig, code: SI_USER, pid: self.cur().tgid, uid: self.cur().cred.uid, status: 0 };
+        let info = SigInfo { signo: sig, code: SI_USER, pid: self.cur().tgid, uid: self.cur().cred.uid, ..Default::default() };
         self.kill_info(target, info)
     }
 
@@ -685,17 +754,23 @@ impl Kernel {
         if procs.is_empty() {
             return Err(ESRCH);
         }
-        let mut sent = false;
+        // Success if any process took it; else the last error (Linux:
+        // __kill_pgrp_info()).
+        let (mut sent, mut err) = (false, EPERM);
         for p in procs {
-            if self.may_signal(p) {
-                sent = true;
-                self.send_signal_process(p, info);
+            if !self.may_signal(p) {
+                err = EPERM;
+                continue;
+            }
+            match self.send_signal_process(p, info) {
+                Ok(()) => sent = true,
+                Err(e) => err = e,
             }
         }
         if sent {
             Ok(0)
         } else {
-            Err(EPERM)
+            Err(err)
         }
     }
 }

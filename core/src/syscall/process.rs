@@ -208,8 +208,8 @@ pub fn tgkill(k: &mut Kernel, tgid: Option<i32>, tid: i32, sig: u64) -> SysResul
     if me.euid != 0 && me.euid != them.suid && me.euid != them.uid && me.uid != them.suid && me.uid != them.uid {
         return Err(EPERM);
     }
-    let info = crate::signal::SigInfo { signo: sig as u32, code: crate::signal::SI_TKILL, pid: k.cur().tgid, uid: me.uid, status: 0 };
-    k.send_signal_thread(t, info);
+    let info = crate::signal::SigInfo { signo: sig as u32, code: crate::signal::SI_TKILL, pid: k.cur().tgid, uid: me.uid, ..Default::default() };
+    k.send_signal_thread(t, info)?;
     Ok(0)
 }
 
@@ -509,7 +509,7 @@ fn queued_info(k: &mut Kernel, sig: i32, uinfo: u64, to_self: bool) -> SysResult
     if (code >= 0 || code == crate::signal::SI_TKILL) && !to_self {
         return Err(EPERM);
     }
-    Ok(crate::signal::SigInfo { signo: sig as u32, code, pid: w(16), uid: w(20), status: w(24) as i32 })
+    Ok(crate::signal::SigInfo { signo: sig as u32, code, pid: w(16), uid: w(20), status: w(24) as i32, value_hi: w(28) })
 }
 
 /// rt_sigqueueinfo(2) (sigqueue): a signal with the caller's siginfo to
@@ -544,7 +544,7 @@ pub fn rt_tgsigqueueinfo(k: &mut Kernel, tgid: i32, tid: i32, sig: i32, uinfo: u
         return Err(EPERM);
     }
     if sig != 0 && !k.tasks[&t].is_zombie() {
-        k.send_signal_thread(t, info);
+        k.send_signal_thread(t, info)?;
     }
     Ok(0)
 }

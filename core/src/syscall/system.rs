@@ -62,9 +62,9 @@ impl Kernel {
     /// Linux: send_sig(SIGXFSZ, current, 0): to the thread, as from itself.
     fn send_sigxfsz(&mut self) {
         let t = self.cur();
-        let info = crate::signal::SigInfo { signo: SIGXFSZ, code: crate::signal::SI_USER, pid: t.tgid, uid: t.cred.uid, status: 0 };
+        let info = crate::signal::SigInfo { signo: SIGXFSZ, code: crate::signal::SI_USER, pid: t.tgid, uid: t.cred.uid, ..Default::default() };
         let tid = t.tid;
-        self.send_signal_thread(tid, info);
+        let _ = self.send_signal_thread(tid, info);
     }
 
     /// EMFILE if the running process has no descriptor free below
