@@ -114,6 +114,8 @@ pub struct Kernel {
     /// Tasks created by clone/fork/vfork since boot (Linux: total_forks,
     /// the `processes` line of /proc/stat).
     pub forks: u64,
+    /// What a core dump is called (/proc/sys/kernel/core_pattern, ...).
+    pub core: crate::proc::coredump::CoreSettings,
     /// Per-user counts for the limits that bound them (Linux: ucounts).
     pub ucounts: crate::proc::ucounts::UCounts,
     /// Init's wait status once it has exited: the machine can stop.
@@ -175,6 +177,7 @@ impl Kernel {
             load_fs: None,
             ticks: 0,
             forks: 0,
+            core: Default::default(),
             ucounts: Default::default(),
             shutdown: None,
             reboot: None,

@@ -104,6 +104,11 @@ pub enum Sysctl {
     FailPageAlloc,
     /// The same for the fallible heap allocations (Linux: failslab).
     Failslab,
+    /// What core files are called, and whether ".PID" is added.
+    CorePattern,
+    CoreUsesPid,
+    /// Why the kernel is not pristine: a bit mask, 0 here.
+    Tainted,
 }
 
 /// Entries of a process (or thread) directory (Linux: tgid_base_stuff,
@@ -173,10 +178,13 @@ const ROOT_ENTRIES: [(&[u8], Node); 11] = [
     (b"version", Node::Global(Global::Version)),
 ];
 
-const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 6] = [
+const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 9] = [
+    (b"core_pattern", Sysctl::CorePattern),
+    (b"core_uses_pid", Sysctl::CoreUsesPid),
     (b"osrelease", Sysctl::Osrelease),
     (b"ostype", Sysctl::Ostype),
     (b"pid_max", Sysctl::PidMax),
+    (b"tainted", Sysctl::Tainted),
     (b"threads-max", Sysctl::ThreadsMax),
     (b"tine_fail_page_alloc", Sysctl::FailPageAlloc),
     (b"tine_failslab", Sysctl::Failslab),
@@ -618,7 +626,15 @@ fn owner(k: &Kernel, node: Node) -> (u32, u32) {
 /// `st_mode` of a node (Linux: the modes in fs/proc/base.c and root.c).
 fn mode(k: &Kernel, node: Node) -> u32 {
     match node {
-        Node::Sysctl(Sysctl::PidMax | Sysctl::ThreadsMax | Sysctl::FailPageAlloc | Sysctl::Failslab) => S_IFREG | 0o644,
+        Node::Sysctl(
+            Sysctl::PidMax
+            | Sysctl::ThreadsMax
+            | Sysctl::FailPageAlloc
+            | Sysctl::Failslab
+            | Sysctl::CorePattern
+            | Sysctl::CoreUsesPid
+            | Sysctl::Tainted,
+        ) => S_IFREG | 0o644,
         Node::Pid { entry: PidEntry::Comm, .. } => S_IFREG | 0o644,
         Node::Pid { entry: PidEntry::Fd, .. } => S_IFDIR | 0o500,
         // Linux: proc_fd_link inodes carry the descriptor's access mode.
@@ -897,7 +913,20 @@ pub fn read(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult<u
 pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usize> {
     let node = node_of(k, id)?;
     let n = match node {
-        Node::Sysctl(s @ (Sysctl::PidMax | Sysctl::ThreadsMax)) => sysctl_write(k, s, pos, data)?,
+        Node::Sysctl(s @ (Sysctl::PidMax | Sysctl::ThreadsMax | Sysctl::CoreUsesPid)) => sysctl_write(k, s, pos, data)?,
+        // Linux: proc_dostring_coredump(): the text up to a newline or NUL,
+        // at most CORENAME_MAX_SIZE - 1 bytes; root only.
+        Node::Sysctl(Sysctl::CorePattern) => {
+            if k.cur().cred.euid != 0 {
+                return Err(EPERM);
+            }
+            if pos == 0 {
+                let end = data.iter().position(|&c| c == b'\n' || c == 0).unwrap_or(data.len());
+                let max = crate::proc::coredump::CORENAME_MAX_SIZE - 1;
+                k.core.pattern = data[..end.min(max)].to_vec();
+            }
+            data.len()
+        }
         Node::Sysctl(s @ (Sysctl::FailPageAlloc | Sysctl::Failslab)) => {
             if pos == 0 && !data.is_empty() {
                 let mode = crate::mm::kheap::FailMode::parse(data).ok_or(EINVAL)?;
@@ -946,6 +975,7 @@ fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> SysResult<u
             let v = u32::try_from(v).map_err(|_| EINVAL)?;
             k.pids.set_pid_max(v)?;
         }
+        Sysctl::CoreUsesPid => k.core.uses_pid = v != 0,
         Sysctl::ThreadsMax => {
             // Linux: sysctl_max_threads() accepts 1..=MAX_THREADS (since
             // 5.4 the boot-time MIN_THREADS floor no longer applies).
@@ -1306,6 +1336,12 @@ fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                 Sysctl::Ostype => writeln!(o, "{OSTYPE}"),
                 Sysctl::FailPageAlloc => writeln!(o, "{}", k.frames.injection().describe()),
                 Sysctl::Failslab => writeln!(o, "{}", crate::mm::kheap::FAILSLAB.lock().describe()),
+                Sysctl::CorePattern => {
+                    o.0.extend_from_slice(&k.core.pattern);
+                    writeln!(o)
+                }
+                Sysctl::CoreUsesPid => writeln!(o, "{}", k.core.uses_pid as u8),
+                Sysctl::Tainted => writeln!(o, "0"),
             };
         }
         Node::Pid { tid, whole, entry } => {

@@ -92,6 +92,10 @@ pub struct AddressSpace {
     /// Fork shares a leaf table only under a mapping at least this long
     /// (see [`super::ptshare`]); tests lower it to share every table.
     pub(super) share_min: u64,
+    /// The auxiliary vector exec gave the program, as key, value words
+    /// ending with AT_NULL: for /proc/<pid>/auxv and core dumps (Linux:
+    /// mm->saved_auxv).
+    pub saved_auxv: alloc::vec::Vec<u64>,
     /// The owner's resource limits, refreshed by the system-call layer
     /// before each operation that checks them (see [`super::mlock`]).
     pub limits: super::mlock::VmLimits,
@@ -114,6 +118,7 @@ impl AddressSpace {
             def_flags: super::vma::VmFlags::empty(),
             exe: None,
             share_min: super::pagetable::PMD_SIZE,
+            saved_auxv: alloc::vec::Vec::new(),
             limits: Default::default(),
         })
     }

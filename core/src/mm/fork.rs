@@ -30,6 +30,7 @@ impl AddressSpace {
         child.mmap_base = self.mmap_base;
         child.share_min = self.share_min;
         child.exe = self.exe;
+        child.saved_auxv = self.saved_auxv.clone();
         let mut wrprotected = false;
         let copied = self.copy_mappings(ctx, &mut child, &mut wrprotected);
         // One TLB flush for the whole parent once its writable PTEs have

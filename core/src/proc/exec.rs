@@ -447,6 +447,7 @@ fn setup_stack(
         push(val);
     }
     aspace.write_forced(ctx, sp, &table)?;
+    aspace.saved_auxv = auxv.iter().flat_map(|&(k, v)| [k, v]).collect();
     Ok(sp)
 }
 

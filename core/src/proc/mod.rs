@@ -1,6 +1,7 @@
 //! Processes and threads (Linux: `struct task_struct` and kernel/fork.c,
 //! kernel/exit.c, fs/exec.c).
 pub mod capability;
+pub mod coredump;
 pub mod elf;
 pub mod exec;
 pub mod exit;

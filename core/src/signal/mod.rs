@@ -650,10 +650,16 @@ impl Kernel {
                         self.do_signal_stop(sig);
                         return;
                     }
-                    // Tine writes no core files, so the core-dump bit (0x80)
-                    // stays clear, as on Linux with RLIMIT_CORE 0.
-                    DefaultAction::Term | DefaultAction::Core => {
+                    DefaultAction::Term => {
                         crate::proc::exit::do_group_exit(self, sig as i32);
+                        return;
+                    }
+                    // A core file when RLIMIT_CORE allows, and then the
+                    // core-dump bit in the wait status (Linux: do_coredump(),
+                    // coredump_finish()).
+                    DefaultAction::Core => {
+                        let dumped = crate::proc::coredump::do_coredump(self, &info, regs);
+                        crate::proc::exit::do_group_exit(self, sig as i32 | if dumped { 0x80 } else { 0 });
                         return;
                     }
                 },

@@ -81,7 +81,7 @@ impl Kernel {
         FsCred { uid: t.cred.fsuid, gid: t.cred.fsgid, groups: Some(t.groups.clone()), caps: t.cred.caps.effective }
     }
 
-    fn now_real(&self) -> u64 {
+    pub fn now_real(&self) -> u64 {
         self.m.clock.boot_epoch_ns() + self.now_ns()
     }
 

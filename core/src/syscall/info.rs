@@ -5,8 +5,11 @@ use crate::kernel::Kernel;
 use crate::proc::Rlimit;
 
 /// Linux: newuname(). Tine presents itself as Linux, as programs expect.
+/// The host name uname(2) reports (until UTS namespaces give each its own).
+pub const NODENAME: &str = "tine";
+
 pub fn uname(k: &mut Kernel, buf: u64) -> SysResult {
-    let fields: [&str; 6] = ["Linux", "tine", "6.1.0-tine", "#1 SMP Tine", "x86_64", "(none)"];
+    let fields: [&str; 6] = ["Linux", NODENAME, "6.1.0-tine", "#1 SMP Tine", "x86_64", "(none)"];
     let mut out = [0u8; UTSNAME_FIELD * 6];
     for (i, f) in fields.iter().enumerate() {
         out[i * UTSNAME_FIELD..i * UTSNAME_FIELD + f.len()].copy_from_slice(f.as_bytes());

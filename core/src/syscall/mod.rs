@@ -7,7 +7,7 @@ mod fs;
 pub use fs::close as close_fd;
 pub(crate) use fs::set_offset;
 mod fsmeta;
-mod info;
+pub mod info;
 mod mem;
 mod misc;
 mod poll;

@@ -1,0 +1,373 @@
+//! Core dumps (Linux: fs/coredump.c, fs/binfmt_elf.c elf_core_dump()).
+//!
+//! A process killed by a signal whose default action is "core" (SIGQUIT,
+//! SIGSEGV, SIGABRT, ...) leaves an ELF core file in its working
+//! directory, named by `/proc/sys/kernel/core_pattern` (default `core`),
+//! when RLIMIT_CORE allows a page and the process is dumpable; its wait
+//! status then has the core-dump bit (0x80, WCOREDUMP). The file is what
+//! gdb reads: an ELF header of type ET_CORE, a PT_NOTE segment with each
+//! thread's registers (NT_PRSTATUS, NT_PRFPREG), the process's
+//! description (NT_PRPSINFO), the fatal siginfo (NT_SIGINFO), the
+//! auxiliary vector (NT_AUXV) and the mapped files (NT_FILE), then a
+//! PT_LOAD segment per mapping with the memory that Linux's default
+//! coredump_filter keeps: anonymous memory and written private file
+//! pages whole, the first page of a file mapping that holds an ELF
+//! header, nothing of other file mappings (gdb reads those from the
+//! files).
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::abi::*;
+use crate::kernel::Kernel;
+use crate::mm::consts::PAGE_SIZE;
+use crate::mm::vma::{Prot, Vma, VmFlags};
+use crate::proc::{Pid, Task};
+use crate::signal::SigInfo;
+
+const ET_CORE: u16 = 4;
+const EM_X86_64: u16 = 62;
+const PT_LOAD: u32 = 1;
+const PT_NOTE: u32 = 4;
+const NT_PRSTATUS: u32 = 1;
+const NT_PRFPREG: u32 = 2;
+const NT_PRPSINFO: u32 = 3;
+const NT_AUXV: u32 = 6;
+const NT_SIGINFO: u32 = 0x5349_4749;
+const NT_FILE: u32 = 0x4649_4c45;
+/// Linux: CORENAME_MAX_SIZE, the longest core_pattern.
+pub const CORENAME_MAX_SIZE: usize = 128;
+/// Linux: ELF_PRARGSZ, the command line kept in NT_PRPSINFO.
+const ELF_PRARGSZ: usize = 80;
+
+/// `/proc/sys/kernel/core_pattern` and `core_uses_pid`.
+#[derive(Clone, Debug)]
+pub struct CoreSettings {
+    pub pattern: Vec<u8>,
+    pub uses_pid: bool,
+}
+
+impl Default for CoreSettings {
+    fn default() -> Self {
+        CoreSettings { pattern: b"core".to_vec(), uses_pid: false }
+    }
+}
+
+/// One segment of memory to dump.
+struct Segment {
+    vma: Vma,
+    /// Bytes of it written to the file (0, a page, or all).
+    dump: u64,
+}
+
+/// Write a core file for the current process, killed by `info`; true when
+/// one was started, so that the wait status gets WCOREDUMP (Linux:
+/// do_coredump() → binfmt->core_dump(), coredump_finish()). As on Linux,
+/// a dump cut short by RLIMIT_CORE still counts.
+pub fn do_coredump(k: &mut Kernel, info: &SigInfo, regs: &PtRegs) -> bool {
+    let limit = k.rlimit(RLIMIT_CORE).cur;
+    // Linux: binfmt_elf's min_coredump, one page.
+    if limit < PAGE_SIZE || !k.cur().cred.dumpable {
+        return false;
+    }
+    let name = core_name(k, info.signo);
+    if name.is_empty() || name[0] == b'|' {
+        return false; // a pipe to a helper: there is none to run
+    }
+    let Some(image) = CoreImage::build(k, info, regs) else { return false };
+    image.write(k, &name, limit)
+}
+
+/// The file name core_pattern gives (Linux: format_corename()): %p pid,
+/// %P the same, %i/%I tid, %u uid, %g gid, %s signal, %t seconds since
+/// the epoch, %h host name, %e command name, %E executable path with /
+/// as !, %c RLIMIT_CORE, %% a %. With core_uses_pid and no %p, ".PID".
+fn core_name(k: &Kernel, sig: u32) -> Vec<u8> {
+    let t = k.cur();
+    let settings = &k.core;
+    let mut out = Vec::new();
+    let mut has_pid = false;
+    let mut it = settings.pattern.iter().copied();
+    while let Some(c) = it.next() {
+        if c != b'%' {
+            out.push(c);
+            continue;
+        }
+        let s: Vec<u8> = match it.next() {
+            Some(b'%') => b"%".to_vec(),
+            Some(b'p') | Some(b'P') => {
+                has_pid = true;
+                alloc::format!("{}", t.tgid).into_bytes()
+            }
+            Some(b'i') | Some(b'I') => alloc::format!("{}", t.tid).into_bytes(),
+            Some(b'u') => alloc::format!("{}", t.cred.uid).into_bytes(),
+            Some(b'g') => alloc::format!("{}", t.cred.gid).into_bytes(),
+            Some(b's') => alloc::format!("{sig}").into_bytes(),
+            Some(b't') => alloc::format!("{}", k.now_real() / 1_000_000_000).into_bytes(),
+            Some(b'h') => crate::syscall::info::NODENAME.as_bytes().to_vec(),
+            Some(b'e') => t.comm.iter().map(|&c| if c == b'/' { b'!' } else { c }).collect(),
+            Some(b'E') => t.exe.bytes().map(|c| if c == b'/' { b'!' } else { c }).collect(),
+            Some(b'c') => alloc::format!("{}", k.rlimit(RLIMIT_CORE).cur).into_bytes(),
+            _ => Vec::new(),
+        };
+        out.extend_from_slice(&s);
+    }
+    if settings.uses_pid && !has_pid {
+        out.extend_from_slice(alloc::format!(".{}", t.tgid).as_bytes());
+    }
+    out
+}
+
+/// The headers and notes of a core file, with the segments to copy.
+struct CoreImage {
+    head: Vec<u8>,
+    segments: Vec<Segment>,
+    /// File offset of the first segment's data (page aligned).
+    data_at: u64,
+}
+
+impl CoreImage {
+    fn build(k: &mut Kernel, info: &SigInfo, regs: &PtRegs) -> Option<Self> {
+        let me = k.cur().tid;
+        let tgid = k.cur().tgid;
+        let mm = k.cur().mm;
+        // The dumping thread first, then the others (Linux:
+        // fill_note_info()).
+        let mut threads: Vec<Pid> = k.threads_of(tgid);
+        threads.retain(|&t| t != me);
+        threads.insert(0, me);
+        let fpu = k.cur_fpu();
+
+        let mut notes = Vec::new();
+        for (n, &tid) in threads.iter().enumerate() {
+            let t = &k.tasks[&tid];
+            let (r, f) = if tid == me { (*regs, fpu.clone()) } else { (t.kstack.regs(), t.kstack.fpu()) };
+            note(&mut notes, b"CORE", NT_PRSTATUS, &prstatus(k, t, &r, info));
+            if n == 0 {
+                note(&mut notes, b"CORE", NT_PRPSINFO, &prpsinfo(k, t));
+                note(&mut notes, b"CORE", NT_SIGINFO, &info.to_bytes());
+                let auxv: Vec<u8> = k.mms.get(mm).saved_auxv.iter().flat_map(|w| w.to_le_bytes()).collect();
+                note(&mut notes, b"CORE", NT_AUXV, &auxv);
+                note(&mut notes, b"CORE", NT_FILE, &file_note(k, mm));
+            }
+            let fx: Vec<u8> = f.0.iter().flat_map(|w| w.to_le_bytes()).collect();
+            note(&mut notes, b"CORE", NT_PRFPREG, &fx[..512.min(fx.len())]);
+        }
+
+        let vmas: Vec<Vma> = k.mms.get(mm).vmas().copied().collect();
+        let mut segments = Vec::with_capacity(vmas.len());
+        for vma in vmas {
+            let dump = dump_size(k, mm, &vma);
+            segments.push(Segment { vma, dump });
+        }
+        let phnum = 1 + segments.len();
+        let notes_at = 64 + 56 * phnum as u64;
+        let data_at = (notes_at + notes.len() as u64).next_multiple_of(PAGE_SIZE);
+
+        let mut head = Vec::with_capacity(notes_at as usize + notes.len());
+        // The ELF header (Linux: fill_elf_header()).
+        head.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        head.extend_from_slice(&ET_CORE.to_le_bytes());
+        head.extend_from_slice(&EM_X86_64.to_le_bytes());
+        head.extend_from_slice(&1u32.to_le_bytes()); // e_version
+        head.extend_from_slice(&0u64.to_le_bytes()); // e_entry
+        head.extend_from_slice(&64u64.to_le_bytes()); // e_phoff
+        head.extend_from_slice(&0u64.to_le_bytes()); // e_shoff
+        head.extend_from_slice(&0u32.to_le_bytes()); // e_flags
+        head.extend_from_slice(&64u16.to_le_bytes()); // e_ehsize
+        head.extend_from_slice(&56u16.to_le_bytes()); // e_phentsize
+        head.extend_from_slice(&(phnum as u16).to_le_bytes());
+        head.extend_from_slice(&64u16.to_le_bytes()); // e_shentsize
+        head.extend_from_slice(&[0; 4]); // e_shnum, e_shstrndx
+        // PT_NOTE, then a PT_LOAD per mapping.
+        phdr(&mut head, PT_NOTE, 0, notes_at, 0, notes.len() as u64, 0, 4);
+        let mut at = data_at;
+        for s in &segments {
+            let v = &s.vma;
+            let flags = (v.prot.contains(Prot::READ) as u32) << 2 | (v.prot.contains(Prot::WRITE) as u32) << 1 | v.prot.contains(Prot::EXEC) as u32;
+            phdr(&mut head, PT_LOAD, flags, at, v.start, s.dump, v.end - v.start, PAGE_SIZE);
+            at += s.dump;
+        }
+        head.extend_from_slice(&notes);
+        Some(CoreImage { head, segments, data_at })
+    }
+
+    /// Create the file (an old one of the name goes first) and fill it,
+    /// stopping before the first piece that would pass `limit` bytes
+    /// (Linux: dump_emit()). False when the file cannot be made.
+    fn write(&self, k: &mut Kernel, name: &[u8], limit: u64) -> bool {
+        let cred = k.fs_cred();
+        let cwd = k.cur_fs().cwd;
+        let now = k.now_real();
+        let _ = k.fs.unlink_at(&cred, cwd, name, now);
+        let Ok(ino) = k.fs.open(&cred, cwd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o600, now) else {
+            return false;
+        };
+        let _ = self.fill(k, ino, limit);
+        k.fs.iput(ino);
+        true
+    }
+
+    fn fill(&self, k: &mut Kernel, ino: crate::fs::Ino, limit: u64) -> SysResult<()> {
+        let now = k.now_real();
+        let emit = |k: &mut Kernel, at: u64, data: &[u8]| -> SysResult<()> {
+            if at + data.len() as u64 > limit {
+                return Err(EFBIG);
+            }
+            k.file_write(ino, at, data, now).map(|_| ())
+        };
+        emit(k, 0, &self.head)?;
+        let pad = vec![0u8; (self.data_at as usize).saturating_sub(self.head.len())];
+        emit(k, self.head.len() as u64, &pad)?;
+        let mut at = self.data_at;
+        let mm = k.cur().mm;
+        let mut page = vec![0u8; PAGE_SIZE as usize];
+        for s in &self.segments {
+            let mut va = s.vma.start;
+            while va < s.vma.start + s.dump {
+                // A page never touched reads as zeros, without faulting
+                // one in (Linux: get_dump_page() skips it).
+                let present = k.with_mm_of(mm, |a, ctx| a.translate(ctx.phys, va).map(|pa| ctx.phys.read(pa, &mut page)));
+                if present.is_none() {
+                    page.fill(0);
+                }
+                emit(k, at, &page)?;
+                at += PAGE_SIZE;
+                va += PAGE_SIZE;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How much of `vma` Linux's default coredump_filter (0x33) keeps
+/// (Linux: vma_dump_size()).
+fn dump_size(k: &mut Kernel, mm: crate::proc::MmId, vma: &Vma) -> u64 {
+    let whole = vma.end - vma.start;
+    if !vma.prot.contains(Prot::READ) {
+        return 0;
+    }
+    let Some(f) = vma.file else { return whole };
+    if vma.flags.contains(VmFlags::ANONYMOUS) || (vma.is_shared() && f.ino >= crate::fs::pagecache::SHMEM_KEY_BASE) {
+        return whole; // shared anonymous memory
+    }
+    // A private file mapping that has been written holds anonymous pages.
+    if !vma.is_shared() && vma.prot.contains(Prot::WRITE) {
+        return whole;
+    }
+    // The ELF header page, for the build id (MMF_DUMP_ELF_HEADERS).
+    if f.pgoff == 0 {
+        let mut magic = [0u8; 4];
+        let head = k.with_mm_of(mm, |a, ctx| a.translate(ctx.phys, vma.start).map(|pa| ctx.phys.read(pa, &mut magic)));
+        if head.is_some() && magic == *b"\x7fELF" {
+            return PAGE_SIZE;
+        }
+    }
+    0
+}
+
+/// Append an ELF note: name and descriptor, each padded to 4 bytes.
+fn note(out: &mut Vec<u8>, name: &[u8], kind: u32, desc: &[u8]) {
+    out.extend_from_slice(&(name.len() as u32 + 1).to_le_bytes());
+    out.extend_from_slice(&(desc.len() as u32).to_le_bytes());
+    out.extend_from_slice(&kind.to_le_bytes());
+    out.extend_from_slice(name);
+    out.push(0);
+    out.resize(out.len().next_multiple_of(4), 0);
+    out.extend_from_slice(desc);
+    out.resize(out.len().next_multiple_of(4), 0);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn phdr(out: &mut Vec<u8>, kind: u32, flags: u32, offset: u64, vaddr: u64, filesz: u64, memsz: u64, align: u64) {
+    out.extend_from_slice(&kind.to_le_bytes());
+    out.extend_from_slice(&flags.to_le_bytes());
+    for v in [offset, vaddr, 0, filesz, memsz, align] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// `struct elf_prstatus` (336 bytes on x86_64) for thread `t`.
+fn prstatus(k: &Kernel, t: &Task, r: &PtRegs, info: &SigInfo) -> Vec<u8> {
+    let mut b = vec![0u8; 336];
+    let put32 = |b: &mut [u8], at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    let put64 = |b: &mut [u8], at: usize, v: u64| b[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    put32(&mut b, 0, info.signo);
+    put32(&mut b, 4, info.code as u32);
+    b[12..14].copy_from_slice(&(info.signo as u16).to_le_bytes()); // pr_cursig
+    let s = k.signals.get(t.signal);
+    put64(&mut b, 16, t.sigpending | s.shared_pending);
+    put64(&mut b, 24, t.sigmask);
+    put32(&mut b, 32, t.tid);
+    put32(&mut b, 36, k.tasks.get(&t.parent).map_or(0, |p| p.tgid));
+    put32(&mut b, 40, s.pgid);
+    put32(&mut b, 44, s.sid);
+    let tv = |ns: u64| [ns / 1_000_000_000, ns % 1_000_000_000 / 1000];
+    for (i, ns) in [t.utime_ns, t.stime_ns, s.cutime_ns, s.cstime_ns].into_iter().enumerate() {
+        let [sec, usec] = tv(ns);
+        put64(&mut b, 48 + i * 16, sec);
+        put64(&mut b, 56 + i * 16, usec);
+    }
+    // pr_reg: struct user_regs_struct.
+    let regs = [
+        r.r15, r.r14, r.r13, r.r12, r.rbp, r.rbx, r.r11, r.r10, r.r9, r.r8, r.rax, r.rcx, r.rdx, r.rsi, r.rdi, r.orig_rax, r.rip,
+        r.cs, r.rflags, r.rsp, r.ss, t.fs_base, t.gs_base, USER_DS, USER_DS, 0, 0,
+    ];
+    for (i, v) in regs.into_iter().enumerate() {
+        put64(&mut b, 112 + i * 8, v);
+    }
+    put32(&mut b, 328, 1); // pr_fpvalid
+    b
+}
+
+/// `struct elf_prpsinfo` (136 bytes) of the process.
+fn prpsinfo(k: &Kernel, t: &Task) -> Vec<u8> {
+    let mut b = vec![0u8; 136];
+    b[1] = b'R'; // pr_state 0, pr_sname: the dumping task runs
+    b[3] = t.nice as i8 as u8;
+    b[16..20].copy_from_slice(&t.cred.uid.to_le_bytes());
+    b[20..24].copy_from_slice(&t.cred.gid.to_le_bytes());
+    let s = k.signals.get(t.signal);
+    let ppid = k.tasks.get(&t.parent).map_or(0, |p| p.tgid);
+    for (i, v) in [t.tgid, ppid, s.pgid, s.sid].into_iter().enumerate() {
+        b[24 + i * 4..28 + i * 4].copy_from_slice(&v.to_le_bytes());
+    }
+    let n = t.comm.len().min(15);
+    b[40..40 + n].copy_from_slice(&t.comm[..n]);
+    let n = t.cmdline.len().min(ELF_PRARGSZ - 1);
+    for (i, &c) in t.cmdline[..n].iter().enumerate() {
+        b[56 + i] = if c == 0 { b' ' } else { c };
+    }
+    // The command line ends without the space its last NUL became.
+    if n > 0 && b[56 + n - 1] == b' ' {
+        b[56 + n - 1] = 0;
+    }
+    b
+}
+
+/// NT_FILE: the file mappings (start, end, offset in pages) and names.
+fn file_note(k: &Kernel, mm: crate::proc::MmId) -> Vec<u8> {
+    let files: Vec<(u64, u64, u64, Vec<u8>)> = k
+        .mms
+        .get(mm)
+        .vmas()
+        .filter_map(|v| {
+            let f = v.file?;
+            let path = k.fs.path_of(f.ino)?;
+            Some((v.start, v.end, f.pgoff, path))
+        })
+        .collect();
+    let mut b = Vec::new();
+    b.extend_from_slice(&(files.len() as u64).to_le_bytes());
+    b.extend_from_slice(&PAGE_SIZE.to_le_bytes());
+    for (start, end, pgoff, _) in &files {
+        for v in [*start, *end, *pgoff] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    for (_, _, _, name) in &files {
+        b.extend_from_slice(name);
+        b.push(0);
+    }
+    b
+}
