@@ -45,6 +45,18 @@ pub enum StdioMode {
     Pipe,
 }
 
+/// What the hardware layer loads to run a task: its saved kernel stack
+/// pointer, the top of its kernel stack (TSS.rsp0), its page table, its
+/// FS base, and whether `rdtsc` is denied it (CR4.TSD).
+#[derive(Clone, Copy, Debug)]
+pub struct SwitchTo {
+    pub ksp: u64,
+    pub kstack_top: u64,
+    pub root: u64,
+    pub fs_base: u64,
+    pub tsc_disabled: bool,
+}
+
 /// What the scheduler decided: keep running the current task, or switch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resched {
@@ -110,6 +122,8 @@ pub struct Kernel {
     pub futexes: Vec<crate::proc::futex::FutexWaiter>,
     /// A new FS base (TLS) for the hardware layer to load before returning.
     pub load_fs: Option<u64>,
+    /// A new CR4.TSD setting for the running thread (PR_SET_TSC).
+    pub load_tsd: Option<bool>,
     pub ticks: u64,
     /// Tasks created by clone/fork/vfork since boot (Linux: total_forks,
     /// the `processes` line of /proc/stat).
@@ -175,6 +189,7 @@ impl Kernel {
             boot_frames_used: 0,
             futexes: Vec::new(),
             load_fs: None,
+            load_tsd: None,
             ticks: 0,
             forks: 0,
             core: Default::default(),
@@ -541,10 +556,15 @@ impl Kernel {
 
     /// Everything the hardware layer needs to run task `pid`: its saved
     /// kernel stack pointer, kernel stack top, page table root and TLS base.
-    pub fn switch_info(&self, pid: Pid) -> (u64, u64, u64, u64) {
+    pub fn switch_info(&self, pid: Pid) -> SwitchTo {
         let t = &self.tasks[&pid];
-        let root = self.mms.get(t.mm).root();
-        (t.ksp, t.kstack.top(), root, t.fs_base)
+        SwitchTo {
+            ksp: t.ksp,
+            kstack_top: t.kstack.top(),
+            root: self.mms.get(t.mm).root(),
+            fs_base: t.fs_base,
+            tsc_disabled: t.tsc_disabled,
+        }
     }
 
     /// Address of the slot where a switched-out context's stack pointer is

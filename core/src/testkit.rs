@@ -276,7 +276,7 @@ pub fn switch_to(k: &mut Kernel, pid: Pid) {
         "task {pid} cannot run: {st:?}"
     );
     if k.current != Some(pid) {
-        let (_, _, root, _) = k.switch_info(pid);
+        let root = k.switch_info(pid).root;
         k.m.mmu.activate(root);
     }
     k.current = Some(pid);

@@ -229,6 +229,20 @@ pub fn read_clear_dr6() -> u64 {
     v ^ DR6_RESERVED
 }
 
+/// CR4.TSD: with it set, `rdtsc` in user mode is a #GP (PR_SET_TSC).
+/// Written only when it changes: a CR4 write is slow.
+pub fn set_tsc_disabled(off: bool) {
+    const TSD: u64 = 1 << 2;
+    let cr4: u64;
+    // SAFETY: reading CR4 has no side effects.
+    unsafe { asm!("mov {}, cr4", out(reg) cr4, options(nomem, nostack, preserves_flags)) };
+    let new = if off { cr4 | TSD } else { cr4 & !TSD };
+    if new != cr4 {
+        // SAFETY: TSD only decides whether user mode may read the TSC.
+        unsafe { asm!("mov cr4, {}", in(reg) new, options(nostack, preserves_flags)) };
+    }
+}
+
 pub fn cr2() -> u64 {
     let v: u64;
     // SAFETY: reading CR2 has no side effects.

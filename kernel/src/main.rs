@@ -119,12 +119,13 @@ fn switch(mut guard: spin::MutexGuard<'_, Option<Kernel>>, prev: Option<u32>, ne
     }
     let k = guard.as_mut().expect("kernel");
     let prev_slot = k.ksp_slot(prev);
-    let (next_ksp, kstack_top, root, fs_base) = k.switch_info(next);
-    cpu::set_kernel_stack(kstack_top);
-    cpu::load_cr3(root);
-    cpu::set_fs_base(fs_base);
+    let to = k.switch_info(next);
+    cpu::set_kernel_stack(to.kstack_top);
+    cpu::load_cr3(to.root);
+    cpu::set_fs_base(to.fs_base);
+    cpu::set_tsc_disabled(to.tsc_disabled);
     drop(guard);
-    tine_hal::trap::switch(prev_slot, next_ksp);
+    tine_hal::trap::switch(prev_slot, to.ksp);
 }
 
 /// Switch to the idle context (nothing runnable), releasing the lock.
@@ -170,6 +171,9 @@ fn user_trap(trap: Trap, regs: &mut PtRegs) {
             let outcome = k.syscall(regs);
             if let Some(fs) = k.load_fs.take() {
                 cpu::set_fs_base(fs);
+            }
+            if let Some(off) = k.load_tsd.take() {
+                cpu::set_tsc_disabled(off);
             }
             let switched = reschedule(guard);
             // A blocked call runs again now that the task was woken.

@@ -177,6 +177,10 @@ fn dup_task_struct(k: &Kernel, kstack: KernelStack) -> Task {
         groups: cur.groups.clone(),
         nice: cur.nice,
         personality: cur.personality,
+        // Linux: copy_process() makes the parent's slack the child's default.
+        timer_slack_ns: cur.timer_slack_ns,
+        default_timer_slack_ns: cur.timer_slack_ns,
+        tsc_disabled: cur.tsc_disabled,
         sigmask: cur.sigmask,
         sigstate: cur.sigstate.for_child(),
         exe: cur.exe.clone(),

@@ -11,6 +11,9 @@ use crate::abi::RLIM_NLIMITS;
 use crate::fs::ramfs::Ino;
 
 pub use super::pid::Pid;
+
+/// Linux: the 50 µs timer slack every thread starts with (init_task).
+pub const DEFAULT_TIMER_SLACK_NS: u64 = 50_000;
 pub use super::shared::ObjId;
 
 /// Why a blocked task sleeps, and what wakes it.
@@ -243,6 +246,14 @@ pub struct Task {
     pub exit_signal: u32,
     /// prctl(PR_SET_PDEATHSIG): sent to us when our parent exits.
     pub pdeathsig: u32,
+    /// PR_SET_TIMERSLACK: how late a timer of this thread may fire, and
+    /// what setting 0 goes back to (the parent's slack at fork). Linux:
+    /// timer_slack_ns, default_timer_slack_ns.
+    pub timer_slack_ns: u64,
+    pub default_timer_slack_ns: u64,
+    /// PR_SET_TSC(PR_TSC_SIGSEGV): `rdtsc` faults in this thread (CR4.TSD
+    /// while it runs). Linux: TIF_NOTSC; kept by fork and exec.
+    pub tsc_disabled: bool,
     pub state: TaskState,
     pub kstack: KernelStack,
     /// The kernel stack pointer saved while the task is switched out.
@@ -322,6 +333,9 @@ impl Task {
             children: BTreeSet::new(),
             exit_signal: 0,
             pdeathsig: 0,
+            timer_slack_ns: DEFAULT_TIMER_SLACK_NS,
+            default_timer_slack_ns: DEFAULT_TIMER_SLACK_NS,
+            tsc_disabled: false,
             state: TaskState::Runnable,
             kstack,
             ksp: 0,

@@ -40,6 +40,12 @@ const PR_CAPBSET_READ: u64 = 23;
 const PR_CAPBSET_DROP: u64 = 24;
 const PR_GET_SECUREBITS: u64 = 27;
 const PR_CAP_AMBIENT: u64 = 47;
+const PR_GET_TSC: u64 = 25;
+const PR_SET_TSC: u64 = 26;
+const PR_TSC_ENABLE: u64 = 1;
+const PR_TSC_SIGSEGV: u64 = 2;
+const PR_GET_TIMERSLACK: u64 = 30;
+const PR_SET_TIMERSLACK: u64 = 29;
 
 /// Linux: prctl(2), the options about the process's life and name, and
 /// the capability ones of security/commoncap.c (cap_task_prctl()).
@@ -117,6 +123,29 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5:
                 }
                 _ => Err(EINVAL),
             }
+        }
+        PR_GET_TIMERSLACK => Ok(k.cur().timer_slack_ns as usize),
+        PR_SET_TIMERSLACK => {
+            let t = k.cur_mut();
+            t.timer_slack_ns = if arg2 == 0 { t.default_timer_slack_ns } else { arg2 };
+            Ok(0)
+        }
+        // Linux: get_tscr_mode() / set_tsc_mode(); the hardware layer sets
+        // CR4.TSD while the thread runs, and `rdtsc` is then a #GP, SIGSEGV.
+        PR_GET_TSC => {
+            let mode = if k.cur().tsc_disabled { PR_TSC_SIGSEGV } else { PR_TSC_ENABLE } as i32;
+            k.copy_out(arg2, &mode.to_le_bytes())?;
+            Ok(0)
+        }
+        PR_SET_TSC => {
+            let off = match arg2 {
+                PR_TSC_ENABLE => false,
+                PR_TSC_SIGSEGV => true,
+                _ => return Err(EINVAL),
+            };
+            k.cur_mut().tsc_disabled = off;
+            k.load_tsd = Some(off);
+            Ok(0)
         }
         PR_SET_PDEATHSIG => {
             if arg2 > NSIG as u64 {
