@@ -244,6 +244,9 @@ pub fn kernel(frames: usize) -> (Kernel, TestMachine) {
     }
     let free = [(2 * PAGE_SIZE, frames as u64 * PAGE_SIZE)];
     let mut k = Kernel::new(hw.machine(), &free, kernel_root, StdioMode::Tty, 0, 0xffff_ffff_8000_1000);
+    // A test machine's few hundred frames are less than an 8 MiB stack:
+    // overcommit stays open, as in mm::sim.
+    k.frames.commit.mode = crate::mm::commit::Overcommit::Always;
     k.load_initramfs(None).expect("standard nodes");
     install_file(&mut k, INIT_PATH, &tiny_elf(), 0o755);
     (k, hw)

@@ -362,10 +362,11 @@ pub fn leak_report(log: &[u8]) -> Option<String> {
     let (tasks, used, boot, files, pids) =
         (field("tasks")?, field("frames_used")?, field("boot_frames_used")?, field("open_files")?, field("pids_busy")?);
     let sigqueued = field("sigqueued").unwrap_or(0);
-    if tasks != 0 || (used == boot && files == 0 && pids == 0 && sigqueued == 0) {
+    let committed = field("committed").unwrap_or(0);
+    if tasks != 0 || (used == boot && files == 0 && pids == 0 && sigqueued == 0 && committed == 0) {
         return None;
     }
-    Some(format!("{line} (expected frames_used=boot_frames_used, open_files=0, pids_busy=0, sigqueued=0)"))
+    Some(format!("{line} (expected frames_used=boot_frames_used, open_files=0, pids_busy=0, sigqueued=0, committed=0)"))
 }
 
 /// `diff -u` of the two outputs.

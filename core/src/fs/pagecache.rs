@@ -106,8 +106,10 @@ struct CachedPage {
 enum Kind {
     /// A RAM file system inode, with its `Vec` as write-through copy.
     File,
-    /// Anonymous shared memory: the cache is all there is.
-    Shmem,
+    /// Anonymous shared memory: the cache is all there is. `accounted`:
+    /// its size is committed under the overcommit policy until it goes
+    /// (Linux: shmem_acct_size() unless VM_NORESERVE).
+    Shmem { accounted: bool },
 }
 
 /// A cached object. Linux: `struct address_space` plus `i_size`.
@@ -178,10 +180,11 @@ impl PageCache {
     /// A new anonymous shared-memory object of `size` bytes, with no user
     /// yet (the address space mapping it takes one with [`hold`](Self::hold)).
     /// Linux: shmem_zero_setup() → shmem_kernel_file_setup().
-    pub fn create_shmem(&mut self, size: u64) -> u64 {
+    pub fn create_shmem(&mut self, size: u64, accounted: bool) -> u64 {
         let key = self.next_shmem;
         self.next_shmem += 1;
-        self.objs.insert(key, Object { kind: Kind::Shmem, size, pages: BTreeMap::new(), users: 0, orphan: false, keep: false });
+        let kind = Kind::Shmem { accounted };
+        self.objs.insert(key, Object { kind, size, pages: BTreeMap::new(), users: 0, orphan: false, keep: false });
         key
     }
 
@@ -212,7 +215,7 @@ impl PageCache {
     pub fn release(&mut self, frames: &mut FrameAllocator, key: u64) {
         let o = self.objs.get_mut(&key).expect("release of an uncached object");
         o.users = o.users.checked_sub(1).expect("page-cache user count underflow");
-        if o.users == 0 && (o.kind == Kind::Shmem || o.orphan) {
+        if o.users == 0 && (matches!(o.kind, Kind::Shmem { .. }) || o.orphan) {
             self.drop_object(frames, key);
         }
     }
@@ -272,6 +275,9 @@ impl PageCache {
         if let Some(o) = self.objs.remove(&key) {
             for p in o.pages.into_values() {
                 frames.put(p.frame);
+            }
+            if o.kind == (Kind::Shmem { accounted: true }) {
+                frames.commit.uncharge(o.size.div_ceil(P));
             }
         }
     }

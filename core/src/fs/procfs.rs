@@ -109,6 +109,20 @@ pub enum Sysctl {
     CoreUsesPid,
     /// Why the kernel is not pristine: a bit mask, 0 here.
     Tainted,
+    // /proc/sys/vm (Linux: mm/util.c, fs/drop_caches.c).
+    AdminReserveKbytes,
+    DropCaches,
+    OvercommitKbytes,
+    OvercommitMemory,
+    OvercommitRatio,
+    UserReserveKbytes,
+}
+
+impl Sysctl {
+    /// Whether it lives in /proc/sys/vm rather than /proc/sys/kernel.
+    fn is_vm(self) -> bool {
+        SYS_VM_ENTRIES.iter().any(|&(_, s)| s == self)
+    }
 }
 
 /// Entries of a process (or thread) directory (Linux: tgid_base_stuff,
@@ -147,6 +161,7 @@ pub enum Node {
     /// /proc/sys and /proc/sys/kernel.
     SysDir,
     SysKernel,
+    SysVm,
     Sysctl(Sysctl),
     /// /proc/<tid> (`whole`: what the process shows, Linux's tgid entries)
     /// or /proc/<tgid>/task/<tid> (not `whole`: one thread's view).
@@ -190,6 +205,15 @@ const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 9] = [
     (b"tine_failslab", Sysctl::Failslab),
 ];
 
+const SYS_VM_ENTRIES: [(&[u8], Sysctl); 6] = [
+    (b"admin_reserve_kbytes", Sysctl::AdminReserveKbytes),
+    (b"drop_caches", Sysctl::DropCaches),
+    (b"overcommit_kbytes", Sysctl::OvercommitKbytes),
+    (b"overcommit_memory", Sysctl::OvercommitMemory),
+    (b"overcommit_ratio", Sysctl::OvercommitRatio),
+    (b"user_reserve_kbytes", Sysctl::UserReserveKbytes),
+];
+
 /// The entries of a process directory, in Linux's order; `task` only in
 /// a process's directory, not in a thread's.
 const PID_ENTRIES: [(&[u8], PidEntry); 13] = [
@@ -211,7 +235,7 @@ const PID_ENTRIES: [(&[u8], PidEntry); 13] = [
 impl Node {
     fn kind(self) -> Kind {
         match self {
-            Node::Root | Node::SysDir | Node::SysKernel | Node::PidDir { .. } => Kind::Dir,
+            Node::Root | Node::SysDir | Node::SysKernel | Node::SysVm | Node::PidDir { .. } => Kind::Dir,
             Node::Pid { entry: PidEntry::Task | PidEntry::Fd, .. } => Kind::Dir,
             Node::SelfLink | Node::ThreadSelf | Node::MountsLink | Node::Fd { .. } => Kind::Link,
             Node::Pid { entry: PidEntry::Cwd | PidEntry::Root | PidEntry::Exe, .. } => Kind::Link,
@@ -233,7 +257,8 @@ impl Node {
             | Node::Global(_)
             | Node::SysDir
             | Node::PidDir { whole: true, .. } => Node::Root,
-            Node::SysKernel => Node::SysDir,
+            Node::SysKernel | Node::SysVm => Node::SysDir,
+            Node::Sysctl(s) if s.is_vm() => Node::SysVm,
             Node::Sysctl(_) => Node::SysKernel,
             Node::PidDir { tid, whole: false } => {
                 Node::Pid { tid: tgid_of(k, tid), whole: true, entry: PidEntry::Task }
@@ -257,6 +282,7 @@ impl Node {
             Node::SysDir => fixed(2),
             Node::SysKernel => fixed(3),
             Node::MountsLink => fixed(4),
+            Node::SysVm => fixed(5),
             Node::Global(g) => fixed(8 + g as usize),
             Node::Sysctl(s) => fixed(32 + s as usize),
             Node::PidDir { tid, whole } => per_pid(tid, whole, 0),
@@ -281,6 +307,7 @@ pub fn node_path(k: &Kernel, node: Node) -> Vec<u8> {
         Node::MountsLink => return b"/proc/mounts".to_vec(),
         Node::SysDir => return b"/proc/sys".to_vec(),
         Node::SysKernel => return b"/proc/sys/kernel".to_vec(),
+        Node::SysVm => return b"/proc/sys/vm".to_vec(),
         Node::PidDir { tid, whole: true } => return format!("/proc/{tid}").into_bytes(),
         Node::PidDir { tid, whole: false } => return format!("/proc/{}/task/{tid}", tgid_of(k, tid)).into_bytes(),
         _ => node_path(k, node.parent(k)),
@@ -288,9 +315,9 @@ pub fn node_path(k: &Kernel, node: Node) -> Vec<u8> {
     p.push(b'/');
     match node {
         Node::Global(g) => p.extend_from_slice(name_in(&ROOT_ENTRIES, Node::Global(g))),
-        Node::Sysctl(s) => {
-            p.extend_from_slice(SYS_KERNEL_ENTRIES.iter().find(|(_, x)| *x == s).map_or(&b""[..], |(n, _)| n))
-        }
+        Node::Sysctl(s) => p.extend_from_slice(
+            SYS_KERNEL_ENTRIES.iter().chain(SYS_VM_ENTRIES.iter()).find(|(_, x)| *x == s).map_or(&b""[..], |(n, _)| n),
+        ),
         Node::Pid { entry, .. } => {
             p.extend_from_slice(PID_ENTRIES.iter().find(|(_, x)| *x == entry).map_or(&b""[..], |(n, _)| n))
         }
@@ -482,6 +509,8 @@ fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
             Ok(Node::PidDir { tid, whole: true })
         }
         Node::SysDir if name == b"kernel" => Ok(Node::SysKernel),
+        Node::SysDir if name == b"vm" => Ok(Node::SysVm),
+        Node::SysVm => SYS_VM_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT),
         Node::SysKernel => SYS_KERNEL_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT),
         Node::PidDir { tid, whole } => {
             task(k, tid)?;
@@ -633,8 +662,14 @@ fn mode(k: &Kernel, node: Node) -> u32 {
             | Sysctl::Failslab
             | Sysctl::CorePattern
             | Sysctl::CoreUsesPid
-            | Sysctl::Tainted,
+            | Sysctl::Tainted
+            | Sysctl::AdminReserveKbytes
+            | Sysctl::OvercommitKbytes
+            | Sysctl::OvercommitMemory
+            | Sysctl::OvercommitRatio
+            | Sysctl::UserReserveKbytes,
         ) => S_IFREG | 0o644,
+        Node::Sysctl(Sysctl::DropCaches) => S_IFREG | 0o200,
         Node::Pid { entry: PidEntry::Comm, .. } => S_IFREG | 0o644,
         Node::Pid { entry: PidEntry::Fd, .. } => S_IFDIR | 0o500,
         // Linux: proc_fd_link inodes carry the descriptor's access mode.
@@ -676,7 +711,7 @@ pub fn stat(k: &Kernel, node: Node) -> Stat {
     let live_task = |tid: Pid| k.tasks.get(&tid).filter(|t| has_resources(t));
     let (nlink, size) = match node {
         Node::Root => (3 + k.tasks.values().filter(|t| t.is_leader() && t.state != TaskState::Dead).count() as u64, 0),
-        Node::SysDir => (3, 0),
+        Node::SysDir => (4, 0),
         Node::PidDir { whole, .. } => (if whole { 4 } else { 3 }, 0),
         Node::Pid { tid, entry: PidEntry::Task, .. } => (2 + threads_of(k, tgid_of(k, tid)).count() as u64, 0),
         // Linux 6.2+: the size of fd/ is the number of open descriptors.
@@ -913,7 +948,17 @@ pub fn read(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult<u
 pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usize> {
     let node = node_of(k, id)?;
     let n = match node {
-        Node::Sysctl(s @ (Sysctl::PidMax | Sysctl::ThreadsMax | Sysctl::CoreUsesPid)) => sysctl_write(k, s, pos, data)?,
+        Node::Sysctl(
+            s @ (Sysctl::PidMax
+            | Sysctl::ThreadsMax
+            | Sysctl::CoreUsesPid
+            | Sysctl::AdminReserveKbytes
+            | Sysctl::DropCaches
+            | Sysctl::OvercommitKbytes
+            | Sysctl::OvercommitMemory
+            | Sysctl::OvercommitRatio
+            | Sysctl::UserReserveKbytes),
+        ) => sysctl_write(k, s, pos, data)?,
         // Linux: proc_dostring_coredump(): the text up to a newline or NUL,
         // at most CORENAME_MAX_SIZE - 1 bytes; root only.
         Node::Sysctl(Sysctl::CorePattern) => {
@@ -976,6 +1021,38 @@ fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> SysResult<u
             k.pids.set_pid_max(v)?;
         }
         Sysctl::CoreUsesPid => k.core.uses_pid = v != 0,
+        // Linux: overcommit_policy_handler(), proc_dointvec_minmax 0..=2.
+        Sysctl::OvercommitMemory => {
+            use crate::mm::commit::Overcommit;
+            k.frames.commit.mode = match v {
+                0 => Overcommit::Guess,
+                1 => Overcommit::Always,
+                2 => Overcommit::Never,
+                _ => return Err(EINVAL),
+            };
+        }
+        // Setting one of ratio and kbytes clears the other (Linux:
+        // overcommit_ratio_handler(), overcommit_kbytes_handler()).
+        Sysctl::OvercommitRatio => {
+            k.frames.commit.ratio = u64::try_from(v).map_err(|_| EINVAL)?;
+            k.frames.commit.kbytes = 0;
+        }
+        Sysctl::OvercommitKbytes => {
+            k.frames.commit.kbytes = u64::try_from(v).map_err(|_| EINVAL)?;
+            k.frames.commit.ratio = 0;
+        }
+        Sysctl::AdminReserveKbytes => k.frames.commit.admin_reserve_kbytes = u64::try_from(v).map_err(|_| EINVAL)?,
+        Sysctl::UserReserveKbytes => k.frames.commit.user_reserve_kbytes = u64::try_from(v).map_err(|_| EINVAL)?,
+        // Linux: drop_caches_sysctl_handler(), 1..=4; 1 and 3 drop the
+        // page cache (Tine has no slab caches to drop for 2).
+        Sysctl::DropCaches => {
+            if !(1..=4).contains(&v) {
+                return Err(EINVAL);
+            }
+            if v & 1 != 0 {
+                k.drop_page_caches();
+            }
+        }
         Sysctl::ThreadsMax => {
             // Linux: sysctl_max_threads() accepts 1..=MAX_THREADS (since
             // 5.4 the boot-time MIN_THREADS floor no longer applies).
@@ -1126,7 +1203,15 @@ fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
                 add(PID_POS_BASE + t.tid as u64, node, format!("{}", t.tid).as_bytes());
             }
         }
-        Node::SysDir => add(2, Node::SysKernel, b"kernel"),
+        Node::SysDir => {
+            add(2, Node::SysKernel, b"kernel");
+            add(3, Node::SysVm, b"vm");
+        }
+        Node::SysVm => {
+            for (i, (name, s)) in SYS_VM_ENTRIES.iter().enumerate() {
+                add(2 + i as u64, Node::Sysctl(*s), name);
+            }
+        }
         Node::SysKernel => {
             for (i, (name, s)) in SYS_KERNEL_ENTRIES.iter().enumerate() {
                 add(2 + i as u64, Node::Sysctl(*s), name);
@@ -1342,6 +1427,13 @@ fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                 }
                 Sysctl::CoreUsesPid => writeln!(o, "{}", k.core.uses_pid as u8),
                 Sysctl::Tainted => writeln!(o, "0"),
+                Sysctl::AdminReserveKbytes => writeln!(o, "{}", k.frames.commit.admin_reserve_kbytes),
+                Sysctl::OvercommitKbytes => writeln!(o, "{}", k.frames.commit.kbytes),
+                Sysctl::OvercommitMemory => writeln!(o, "{}", k.frames.commit.mode as u8),
+                Sysctl::OvercommitRatio => writeln!(o, "{}", k.frames.commit.ratio),
+                Sysctl::UserReserveKbytes => writeln!(o, "{}", k.frames.commit.user_reserve_kbytes),
+                // Write-only (mode 0200): reading it is EACCES at open.
+                Sysctl::DropCaches => Ok(()),
             };
         }
         Node::Pid { tid, whole, entry } => {
@@ -1447,6 +1539,7 @@ pub struct MemInfo {
     pub kernel_stack: u64,
     pub page_tables: u64,
     pub committed: u64,
+    pub commit_limit: u64,
 }
 
 /// Memory accounting from the frame allocator (Linux: si_meminfo() and
@@ -1459,13 +1552,8 @@ fn mem_info(k: &Kernel) -> MemInfo {
     let cached = k.pagecache.frames_held() as u64;
     let used = st.total.saturating_sub(st.free) as u64;
     let anon = used.saturating_sub(page_tables + cached + 1);
-    let committed: u64 = k
-        .mms
-        .iter()
-        .flat_map(|(_, mm)| mm.vmas())
-        .filter(|v| v.prot.contains(Prot::WRITE) && !v.is_shared())
-        .map(|v| v.size() / 4096)
-        .sum();
+    let committed = k.frames.commit.committed();
+    let commit_limit = k.frames.commit.limit(st.total as u64);
     let tasks = k.tasks.values().filter(|t| t.state != TaskState::Dead).count() as u64;
     MemInfo {
         total: kb(st.total as u64),
@@ -1476,6 +1564,7 @@ fn mem_info(k: &Kernel) -> MemInfo {
         kernel_stack: tasks * (crate::proc::kstack::KSTACK_BYTES as u64 / 1024),
         page_tables: kb(page_tables),
         committed: kb(committed),
+        commit_limit: kb(commit_limit),
     }
 }
 
@@ -1515,7 +1604,7 @@ pub fn format_meminfo(m: &MemInfo) -> String {
         ("Bounce:", 0),
         ("WritebackTmp:", 0),
         // Linux: vm_commit_limit() with overcommit_ratio 50 and no swap.
-        ("CommitLimit:", m.total / 2),
+        ("CommitLimit:", m.commit_limit),
         ("Committed_AS:", m.committed),
         ("VmallocTotal:", 34_359_738_367),
         ("VmallocUsed:", 0),

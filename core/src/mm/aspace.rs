@@ -26,7 +26,7 @@ use alloc::collections::BTreeSet;
 use super::consts::TASK_SIZE;
 use super::frame::FrameAllocator;
 use super::pagetable::{read_pte, write_pte, PageTable, Pte, PteFlags};
-use super::vma::{Prot, Vma, VmaMap};
+use super::vma::{Prot, Vma, VmFlags, VmaMap};
 use crate::abi::Errno;
 use crate::fs::pagecache::PageCache;
 use crate::machine::{Mmu, PhysMem};
@@ -204,6 +204,7 @@ impl AddressSpace {
     /// Free every user frame and page-table page. Linux: exit_mmap() +
     /// mmdrop(). Dropping an address space without this leaks its frames.
     pub fn release(self, ctx: &mut MemCtx<'_>) {
+        Self::vm_unaccount(ctx, self.vmas.iter());
         let ranges: alloc::vec::Vec<(u64, u64)> = self.vmas.iter().map(|v| (v.start, v.end)).collect();
         self.pt.destroy(ctx.frames, ctx.phys, &ranges, &mut |frames, pte| {
             debug_assert!(pte.is_mapped());
@@ -232,6 +233,24 @@ impl AddressSpace {
             .collect();
         for (lo, hi) in ranges {
             self.zap(ctx, lo, hi);
+        }
+    }
+
+    /// Commit `pages` of private writable memory to this address space
+    /// under the overcommit policy (Linux: security_vm_enough_memory_mm()).
+    pub(super) fn vm_account(&self, ctx: &mut MemCtx<'_>, pages: u64) -> Result<(), Errno> {
+        let strict = ctx.frames.commit.mode == super::commit::Overcommit::Never;
+        let total_vm = if strict { self.total_pages() } else { 0 };
+        let ram = ctx.frames.stats().total as u64;
+        ctx.frames.commit.charge(pages, ram, self.limits.sys_admin, total_vm)
+    }
+
+    /// Give back what the accounted pieces of `vmas` committed (Linux:
+    /// vm_unacct_memory() from unmapping or exit_mmap()).
+    pub(super) fn vm_unaccount<'v>(ctx: &mut MemCtx<'_>, vmas: impl IntoIterator<Item = &'v Vma>) {
+        let pages: u64 = vmas.into_iter().filter(|v| v.flags.contains(VmFlags::ACCOUNT)).map(|v| v.size() >> super::consts::PAGE_SHIFT).sum();
+        if pages > 0 {
+            ctx.frames.commit.uncharge(pages);
         }
     }
 

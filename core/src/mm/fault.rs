@@ -100,7 +100,7 @@ impl AddressSpace {
         }
         let vma = match self.vmas.find(addr) {
             Some(v) => *v,
-            None => self.expand_stack(addr)?,
+            None => self.expand_stack(ctx, addr)?,
         };
         if !vma_permits(&vma, access) {
             return Err(FaultError::AccErr);
@@ -242,7 +242,7 @@ impl AddressSpace {
     /// A fault below a stack grows it down to the faulting page, within the
     /// stack rlimit and keeping the guard gap to the mapping below.
     /// Linux: expand_stack() → expand_downwards() / acct_stack_growth().
-    fn expand_stack(&mut self, addr: u64) -> Result<Vma, FaultError> {
+    fn expand_stack(&mut self, ctx: &mut MemCtx<'_>, addr: u64) -> Result<Vma, FaultError> {
         let stack = *self.vmas.find_from(addr).ok_or(FaultError::MapErr)?;
         let new_start = page_floor(addr);
         let too_big = stack.end - new_start > STACK_RLIMIT;
@@ -254,6 +254,10 @@ impl AddressSpace {
             if guarded && new_start - prev.end < STACK_GUARD_GAP {
                 return Err(FaultError::MapErr);
             }
+        }
+        // Linux: acct_stack_growth() commits the new pages.
+        if stack.flags.contains(VmFlags::ACCOUNT) {
+            self.vm_account(ctx, (stack.start - new_start) >> PAGE_SHIFT).map_err(|_| FaultError::MapErr)?;
         }
         self.vmas.extend_down(stack.start, new_start);
         Ok(Vma { start: new_start, ..stack })

@@ -62,6 +62,11 @@ impl AddressSpace {
             // Linux: dup_mmap() clears VM_LOCKED: the child locks nothing.
             let mut copy = *vma;
             copy.flags.remove(VmFlags::LOCKED | VmFlags::LOCKONFAULT);
+            // Linux: dup_mmap() commits each accounted mapping again for
+            // the child; a refusal fails the fork with ENOMEM.
+            if copy.flags.contains(VmFlags::ACCOUNT) {
+                self.vm_account(ctx, copy.size() >> super::consts::PAGE_SHIFT)?;
+            }
             child.vmas.insert_unmerged(copy);
             if let Some(f) = vma.file {
                 // Linux: get_file() on the child VMA's vm_file.

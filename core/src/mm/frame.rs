@@ -71,6 +71,10 @@ pub struct FrameAllocator {
     reserved: usize,
     /// Fault injection (Linux: fail_page_alloc), see [`FailMode`].
     inject: FailMode,
+    /// What private writable mappings have promised (overcommit). Kept
+    /// here, beside the frames it is measured against, so that every
+    /// address-space operation reaches it through its `MemCtx`.
+    pub commit: super::commit::VmCommit,
 }
 
 impl FrameAllocator {
@@ -103,7 +107,8 @@ impl FrameAllocator {
                 free_list.push((r.first_pfn + i) as u32);
             }
         }
-        let mut fa = FrameAllocator { ranges, free: free_list, total, zero_frame: 0, reserved: 0, inject: FailMode::Off };
+        let commit = super::commit::VmCommit::new(total as u64);
+        let mut fa = FrameAllocator { ranges, free: free_list, total, zero_frame: 0, reserved: 0, inject: FailMode::Off, commit };
         let zero = fa.alloc_zeroed(phys).expect("no RAM for the zero frame");
         fa.meta_mut(zero).flags |= FrameFlags::PINNED;
         fa.zero_frame = zero;

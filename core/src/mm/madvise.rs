@@ -181,7 +181,7 @@ mod tests {
         a.mmap(&mut env.ctx(), BASE, 4 * P, RW, ANON | MAP_FIXED).unwrap();
         a.user_write(&mut env.ctx(), BASE, &[1; 4 * P as usize]).unwrap();
         a.madvise(&mut env.ctx(), BASE + P, 2 * P - 100, MADV_DONTFORK).unwrap();
-        let anon = VmFlags::ANONYMOUS;
+        let anon = VmFlags::ANONYMOUS | VmFlags::ACCOUNT;
         assert_eq!(flags(&a), [(BASE, BASE + P, anon), (BASE + P, BASE + 3 * P, anon | VmFlags::DONTFORK), (BASE + 3 * P, BASE + 4 * P, anon)]);
         let mut b = a.fork(&mut env.ctx()).unwrap();
         assert_eq!(byte(&mut b, &mut env, BASE), 1);

@@ -32,11 +32,13 @@ pub struct VmLimits {
     pub data_max: u64,
     pub memlock: u64,
     pub ipc_lock: bool,
+    /// CAP_SYS_ADMIN: strict overcommit lets it use the admin reserve.
+    pub sys_admin: bool,
 }
 
 impl Default for VmLimits {
     fn default() -> Self {
-        VmLimits { as_bytes: u64::MAX, data_cur: u64::MAX, data_max: u64::MAX, memlock: u64::MAX, ipc_lock: true }
+        VmLimits { as_bytes: u64::MAX, data_cur: u64::MAX, data_max: u64::MAX, memlock: u64::MAX, ipc_lock: true, sys_admin: true }
     }
 }
 

@@ -170,6 +170,7 @@ impl AddressSpace {
         {
             return Err(ENOMEM);
         }
+        let vma = self.account_new(ctx, vma, flags & MAP_NORESERVE != 0)?;
         let vma = self.map_region(ctx, vma);
         let locked = vm_flags.contains(VmFlags::LOCKED) && !vm_flags.contains(VmFlags::LOCKONFAULT);
         if (flags & MAP_POPULATE != 0 && flags & MAP_NONBLOCK == 0) || locked {
@@ -191,8 +192,30 @@ impl AddressSpace {
         if hi > TASK_SIZE {
             return Err(ENOMEM);
         }
-        self.map_region(ctx, Vma { start: lo, end: hi, prot, flags, file: None });
+        let vma = self.account_new(ctx, Vma { start: lo, end: hi, prot, flags, file: None }, false)?;
+        self.map_region(ctx, vma);
         Ok(())
+    }
+
+    /// Commit a new private writable mapping (Linux: mmap_region()'s
+    /// accountable_mapping() test): marked VM_ACCOUNT once counted, or
+    /// VM_NORESERVE for MAP_NORESERVE unless overcommit is strict. ENOMEM
+    /// when the policy refuses.
+    fn account_new(&self, ctx: &mut MemCtx<'_>, mut vma: Vma, noreserve: bool) -> Result<Vma, Errno> {
+        if noreserve && ctx.frames.commit.mode != super::commit::Overcommit::Never {
+            vma.flags |= VmFlags::NORESERVE;
+            return Ok(vma);
+        }
+        // Shared anonymous memory is committed whole whatever its
+        // protection (its object takes the charge); other shared mappings
+        // and read-only private ones are not.
+        let shmem = vma.is_shared() && vma.file.is_none();
+        if !shmem && (vma.is_shared() || !vma.prot.contains(Prot::WRITE)) {
+            return Ok(vma);
+        }
+        self.vm_account(ctx, vma.size() >> PAGE_SHIFT)?;
+        vma.flags |= VmFlags::ACCOUNT;
+        Ok(vma)
     }
 
     /// Remove the mappings in `[addr, addr + len)`; unmapped parts are
@@ -258,14 +281,22 @@ impl AddressSpace {
                 break;
             }
             reached = v.end.min(end);
-            pieces.push((v.start.max(start), reached, v.flags.contains(VmFlags::NO_MAYWRITE)));
+            pieces.push((v.start.max(start), reached, *v));
         }
-        for (lo, hi, no_maywrite) in pieces {
+        for (lo, hi, v) in pieces {
             // Linux: the VM_MAY* check in do_mprotect_pkey()'s loop: a
             // shared mapping of a read-only descriptor never gets write
             // access, and the VMAs before it keep their new protection.
-            if no_maywrite && new_prot.contains(Prot::WRITE) {
+            if v.flags.contains(VmFlags::NO_MAYWRITE) && new_prot.contains(Prot::WRITE) {
                 return Err(EACCES);
+            }
+            // Private memory that becomes writable for the first time is
+            // committed now (Linux: mprotect_fixup()).
+            let quiet = VmFlags::ACCOUNT | VmFlags::SHARED | VmFlags::NORESERVE;
+            let commit = new_prot.contains(Prot::WRITE) && !v.prot.contains(Prot::WRITE) && !v.flags.intersects(quiet);
+            if commit {
+                self.vm_account(ctx, (hi - lo) >> PAGE_SHIFT)?;
+                self.vmas.update(lo, hi, |v| v.flags |= VmFlags::ACCOUNT);
             }
             self.change_protection(ctx, lo, hi, new_prot);
         }
@@ -312,8 +343,12 @@ impl AddressSpace {
         }
         // Linux: check_brk_limits() (RLIMIT_MEMLOCK after
         // mlockall(MCL_FUTURE)) and do_brk_flags()'s may_expand_vm().
-        let flags = VmFlags::ANONYMOUS | (self.def_flags & super::mlock::LOCK_MASK);
+        let flags = VmFlags::ANONYMOUS | VmFlags::ACCOUNT | (self.def_flags & super::mlock::LOCK_MASK);
         if !self.mlock_future_ok(flags, newbrk - oldbrk) || !self.may_expand_vm(Prot::RW, flags, (newbrk - oldbrk) >> PAGE_SHIFT) {
+            return orig;
+        }
+        // Linux: do_brk_flags() commits the growth.
+        if self.vm_account(ctx, (newbrk - oldbrk) >> PAGE_SHIFT).is_err() {
             return orig;
         }
         // Linux: do_brk_flags(), which extends the existing heap VMA; the
@@ -385,7 +420,11 @@ impl AddressSpace {
     /// the VMA as installed. Linux: mmap_region() (shmem_zero_setup()).
     fn map_region(&mut self, ctx: &mut MemCtx<'_>, mut vma: Vma) -> Vma {
         if vma.is_shared() && vma.file.is_none() {
-            let key = ctx.pagecache.create_shmem(vma.size());
+            let accounted = vma.flags.contains(VmFlags::ACCOUNT);
+            // The object holds the charge from here on, not the VMA (fork
+            // and munmap must not count it again or give it back).
+            vma.flags.remove(VmFlags::ACCOUNT);
+            let key = ctx.pagecache.create_shmem(vma.size(), accounted);
             vma.file = Some(VmFile { ino: key, pgoff: 0 });
         }
         let removed = self.unmap_vmas(ctx, vma.start, vma.end);
@@ -409,7 +448,9 @@ impl AddressSpace {
     /// objects the removed VMAs mapped. Linux: do_vmi_align_munmap().
     fn unmap_vmas(&mut self, ctx: &mut MemCtx<'_>, start: u64, end: u64) -> Vec<u64> {
         let mut objects = Vec::new();
-        for v in self.vmas.remove_range(start, end) {
+        let removed = self.vmas.remove_range(start, end);
+        Self::vm_unaccount(ctx, &removed);
+        for v in removed {
             self.zap(ctx, v.start, v.end);
             objects.extend(v.file_key());
         }

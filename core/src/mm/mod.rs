@@ -15,6 +15,7 @@
 //! flush.
 
 pub mod aspace;
+pub mod commit;
 pub mod consts;
 pub mod fault;
 pub mod fork;

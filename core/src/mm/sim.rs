@@ -153,6 +153,9 @@ impl Env {
     pub fn new(frames: usize) -> Env {
         let mem = SimMem::new(frames);
         let mut fa = FrameAllocator::new(&[(PAGE_SIZE, frames as u64 * PAGE_SIZE)], &mem);
+        // Tests map far more than their few hundred frames: overcommit is
+        // left open unless a test is about it (mm::commit's own tests).
+        fa.commit.mode = crate::mm::commit::Overcommit::Always;
         let kernel_root = fa.alloc_zeroed(&mem).unwrap();
         for i in 256..512u64 {
             mem.write_u64(kernel_root + i * 8, KERNEL_PML4E + (i << 12));
@@ -182,6 +185,7 @@ impl Env {
         self.check_accounting();
         assert_eq!(self.pagecache.object_count(), 0, "page-cache objects left behind");
         assert_eq!(self.frames.stats(), self.baseline, "frames leaked or over-freed");
+        assert_eq!(self.frames.commit.committed(), 0, "overcommit charges left behind");
     }
 
     /// A fresh address space sharing the fake kernel half.

@@ -55,6 +55,12 @@ bitflags! {
         /// mlock2(MLOCK_ONFAULT) / MCL_ONFAULT: locked as they are
         /// faulted in, not populated up front. Linux: VM_LOCKONFAULT.
         const LOCKONFAULT = 1 << 7;
+        /// Private writable memory counted in the overcommit total
+        /// (`mm::commit`); given back when the pages go. Linux: VM_ACCOUNT.
+        const ACCOUNT = 1 << 8;
+        /// MAP_NORESERVE under a lenient overcommit policy: never
+        /// counted, even when made writable later. Linux: VM_NORESERVE.
+        const NORESERVE = 1 << 9;
     }
 }
 

@@ -370,11 +370,12 @@ impl Kernel {
         let dead = self.tasks.len() - live;
         let used = self.frames.stats().used;
         self.log(format_args!(
-            "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={} sigqueued={}",
+            "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={} sigqueued={} committed={}",
             self.boot_frames_used,
             self.files.count(),
             self.pids.in_use() - dead,
-            self.ucounts.sigpending_total()
+            self.ucounts.sigpending_total(),
+            self.frames.commit.committed()
         ));
     }
 }

@@ -24,6 +24,7 @@ impl Kernel {
             data_max: r[RLIMIT_DATA].max,
             memlock: r[RLIMIT_MEMLOCK].cur,
             ipc_lock: self.cur().cred.capable(crate::proc::capability::CAP_IPC_LOCK),
+            sys_admin: self.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN),
         }
     }
 
