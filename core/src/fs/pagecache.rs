@@ -251,6 +251,11 @@ impl PageCache {
         Ok(frame)
     }
 
+    /// The frame caching page `idx` of `key`, if it is in the cache.
+    pub fn cached_frame(&self, key: u64, idx: u64) -> Option<u64> {
+        self.objs.get(&key)?.pages.get(&idx).map(|p| p.frame)
+    }
+
     /// Whether shared mappings of `key` must map its pages read-only until
     /// the first write, to learn which pages to write back. Only files
     /// have somewhere to write back to. Linux: vma_wants_writenotify().

@@ -144,6 +144,13 @@ pub enum PidEntry {
     Root,
     Exe,
     Mounts,
+    /// The auxiliary vector exec gave the program (0400).
+    Auxv,
+    /// The execution domain, `%08x` (0400).
+    Personality,
+    /// One 64-bit word per virtual page: present, frame, file, shared
+    /// (0400). Linux: pagemap_read().
+    Pagemap,
 }
 
 /// One name in /proc.
@@ -216,10 +223,12 @@ const SYS_VM_ENTRIES: [(&[u8], Sysctl); 6] = [
 
 /// The entries of a process directory, in Linux's order; `task` only in
 /// a process's directory, not in a thread's.
-const PID_ENTRIES: [(&[u8], PidEntry); 13] = [
+const PID_ENTRIES: [(&[u8], PidEntry); 16] = [
     (b"task", PidEntry::Task),
     (b"fd", PidEntry::Fd),
+    (b"auxv", PidEntry::Auxv),
     (b"status", PidEntry::Status),
+    (b"personality", PidEntry::Personality),
     (b"limits", PidEntry::Limits),
     (b"comm", PidEntry::Comm),
     (b"cmdline", PidEntry::Cmdline),
@@ -230,6 +239,7 @@ const PID_ENTRIES: [(&[u8], PidEntry); 13] = [
     (b"root", PidEntry::Root),
     (b"exe", PidEntry::Exe),
     (b"mounts", PidEntry::Mounts),
+    (b"pagemap", PidEntry::Pagemap),
 ];
 
 impl Node {
@@ -671,6 +681,7 @@ fn mode(k: &Kernel, node: Node) -> u32 {
         ) => S_IFREG | 0o644,
         Node::Sysctl(Sysctl::DropCaches) => S_IFREG | 0o200,
         Node::Pid { entry: PidEntry::Comm, .. } => S_IFREG | 0o644,
+        Node::Pid { entry: PidEntry::Auxv | PidEntry::Personality | PidEntry::Pagemap, .. } => S_IFREG | 0o400,
         Node::Pid { entry: PidEntry::Fd, .. } => S_IFDIR | 0o500,
         // Linux: proc_fd_link inodes carry the descriptor's access mode.
         Node::Fd { tid, fd, .. } => {
@@ -890,11 +901,15 @@ fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<FileId> {
         _ => 6,
     };
     permission(k, node, want)?;
-    // Linux: proc_maps_open() → proc_mem_open() → mm_access().
-    if let Node::Pid { tid, entry: PidEntry::Maps, .. } = node {
+    // Linux: proc_maps_open() → proc_mem_open() → mm_access(), and
+    // proc_pid_personality()'s lock_trace().
+    if let Node::Pid { tid, entry: PidEntry::Maps | PidEntry::Auxv | PidEntry::Personality | PidEntry::Pagemap, .. } = node {
         may_inspect(k, task(k, tid)?)?;
     }
-    let snapshot = if kind == Kind::File && acc != O_WRONLY { Some(generate(k, node)?) } else { None };
+    // pagemap is read where asked, not made up at open: it is as long as
+    // the address space (2^47 / 4096 words).
+    let pagemap = matches!(node, Node::Pid { entry: PidEntry::Pagemap, .. });
+    let snapshot = if kind == Kind::File && acc != O_WRONLY && !pagemap { Some(generate(k, node)?) } else { None };
     let id = k.files.open(FileKind::Proc(node), keep, None);
     if let Some(data) = snapshot {
         k.files.set_proc_snapshot(id, data);
@@ -925,6 +940,9 @@ pub fn read(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult<u
         Kind::Link => return Err(EINVAL),
         Kind::File => {}
     }
+    if let Node::Pid { tid, entry: PidEntry::Pagemap, .. } = node {
+        return pagemap_read(k, tid, pos, buf);
+    }
     let fresh = k.files.proc_snapshot(id).is_some_and(|s| !s.used);
     if pos == 0 && !fresh {
         // The process may be gone by now (Linux: ESRCH from proc_single_show()).
@@ -940,6 +958,27 @@ pub fn read(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult<u
     let n = buf.len().min(snap.data.len() - start);
     buf[..n].copy_from_slice(&snap.data[start..start + n]);
     Ok(n)
+}
+
+/// /proc/<pid>/pagemap at `pos`: a word per page from page `pos / 8`,
+/// to the end of user space (Linux: pagemap_read(): EINVAL unless the
+/// offset and the length are whole words; frames only for CAP_SYS_ADMIN).
+fn pagemap_read(k: &mut Kernel, tid: Pid, pos: u64, buf: &mut [u8]) -> SysResult<usize> {
+    if !pos.is_multiple_of(8) || !buf.len().is_multiple_of(8) {
+        return Err(EINVAL);
+    }
+    let show_pfn = k.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN);
+    let Some(mm) = task(k, tid).ok().filter(|t| has_resources(t)).map(|t| t.mm) else { return Ok(0) };
+    let first = pos / 8;
+    let pages = crate::mm::consts::TASK_SIZE >> crate::mm::consts::PAGE_SHIFT;
+    let n = (buf.len() as u64 / 8).min(pages.saturating_sub(first)) as usize;
+    k.with_mm_of(mm, |a, ctx| {
+        for i in 0..n {
+            let va = (first + i as u64) << crate::mm::consts::PAGE_SHIFT;
+            buf[i * 8..i * 8 + 8].copy_from_slice(&a.pagemap_entry(ctx, va, show_pfn).to_le_bytes());
+        }
+    });
+    Ok(n * 8)
 }
 
 /// write()/pwrite() of an open proc file (Linux: proc_sys_write(),
@@ -1461,6 +1500,15 @@ fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                 }
                 PidEntry::Limits => limits(k, t, &mut o),
                 PidEntry::Mounts => o.0 = b"rootfs / rootfs rw 0 0\nproc /proc proc rw,relatime 0 0\n".to_vec(),
+                PidEntry::Auxv => {
+                    if let Some(mm) = task_mm(k, t) {
+                        o.0 = mm.saved_auxv.iter().flat_map(|w| w.to_le_bytes()).collect();
+                    }
+                }
+                PidEntry::Personality => {
+                    let _ = writeln!(o, "{:08x}", t.personality);
+                }
+                PidEntry::Pagemap => {}
                 _ => return Err(EISDIR),
             }
         }

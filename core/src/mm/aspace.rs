@@ -391,3 +391,50 @@ fn loses_access(old: Pte, new: Pte) -> bool {
             || (old.is_executable() && !new.is_executable())
             || (old.is_user() && !new.is_user()))
 }
+
+/// /proc/<pid>/pagemap's bits (Linux: fs/proc/task_mmu.c, PM_*).
+pub mod pagemap {
+    pub const PFN_MASK: u64 = (1 << 55) - 1;
+    pub const MMAP_EXCLUSIVE: u64 = 1 << 56;
+    pub const FILE: u64 = 1 << 61;
+    pub const PRESENT: u64 = 1 << 63;
+}
+
+impl AddressSpace {
+    /// The /proc/<pid>/pagemap entry of the page at `va` (Linux:
+    /// pte_to_pagemap_entry()): present with its frame number (shown only
+    /// to CAP_SYS_ADMIN: `show_pfn`); "exclusively mapped" when no other
+    /// mapping shares the frame — not a page that fork left shared for
+    /// copy-on-write, nor one reached through a leaf table fork shares;
+    /// "file" for a page-cache page (files and shared memory, not a
+    /// private copy). The zero page is present and nothing else, as
+    /// Linux's vm_normal_page() leaves it out. Soft-dirty (bit 55) is not
+    /// tracked: Tine has no clear_refs to start a new round.
+    pub fn pagemap_entry(&self, ctx: &MemCtx<'_>, va: u64, show_pfn: bool) -> u64 {
+        use pagemap::*;
+        let Some(vma) = self.vmas.find(va) else { return 0 };
+        let pte = self.pte(ctx.phys, va);
+        if !pte.is_mapped() {
+            return 0;
+        }
+        let pa = pte.addr();
+        let mut e = PRESENT;
+        if show_pfn {
+            e |= (pa >> super::consts::PAGE_SHIFT) & PFN_MASK;
+        }
+        if pa == ctx.frames.zero_frame() {
+            return e;
+        }
+        let cache_page = vma.file.and_then(|f| ctx.pagecache.cached_frame(f.ino, vma.page_index(va)?));
+        let is_file = cache_page == Some(pa);
+        if is_file {
+            e |= FILE;
+        }
+        // The page cache holds a reference of its own on its pages.
+        let maps = ctx.frames.refcount(pa) - is_file as u32;
+        if maps == 1 && !self.leaf_table_readonly(ctx.phys, va) {
+            e |= MMAP_EXCLUSIVE;
+        }
+        e
+    }
+}
