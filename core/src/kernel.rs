@@ -470,7 +470,7 @@ impl Kernel {
         }
         // alarm, interval and POSIX timers (see `proc::timer`).
         self.run_timers(from_user);
-        if self.ticks % 10 == 0 {
+        if self.ticks.is_multiple_of(10) {
             self.need_resched = true;
         }
     }

@@ -52,9 +52,9 @@ pub fn init_gdt() {
     // TSS or IST stacks; afterwards only `set_kernel_stack` writes the TSS.
     unsafe {
         let tss = &mut *core::ptr::addr_of_mut!(TSS);
-        for i in 0..3 {
-            let stack = addr_of!(IST_STACKS[i]) as u64;
-            tss.interrupt_stack_table[i] = x86_64::VirtAddr::new(stack + IST_SIZE as u64);
+        let stacks = &*addr_of!(IST_STACKS);
+        for (i, stack) in stacks.iter().enumerate() {
+            tss.interrupt_stack_table[i] = x86_64::VirtAddr::new(stack as *const IstStack as u64 + IST_SIZE as u64);
         }
         tss.iomap_base = core::mem::size_of::<TaskStateSegment>() as u16;
         let base = addr_of!(TSS) as u64;

@@ -302,8 +302,7 @@ mod tests {
 
     #[test]
     fn exec_by_root_with_nonroot_euid_keeps_permitted_not_effective() {
-        let mut c = Cred::default();
-        c.euid = 1000;
+        let mut c = Cred { euid: 1000, ..Cred::default() };
         c.caps.effective = 0;
         let (new, _) = bprm_creds(&c, &[], 0, 0, 0o755);
         assert_eq!((new.caps.permitted, new.caps.effective), (CAP_FULL_SET, 0));

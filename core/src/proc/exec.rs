@@ -184,12 +184,15 @@ fn may_open_exec(k: &Kernel, cred: &crate::fs::FsCred, ino: Ino) -> SysResult<()
     k.fs.write_access_error(ino, false)
 }
 
+/// A script's interpreter and its optional argument.
+type Shebang = (Vec<u8>, Option<Vec<u8>>);
+
 /// Linux: binfmt_script's load_script(): a file starting with `#!` names
 /// an interpreter and at most one argument on its first line. Like Linux,
 /// this looks at the first 256 bytes only, NUL-padded when the file is
 /// shorter, and refuses a line that might hold a truncated interpreter
 /// name. Returns them, or None if this is not a script.
-fn parse_shebang(image: &[u8]) -> Option<SysResult<(Vec<u8>, Option<Vec<u8>>)>> {
+fn parse_shebang(image: &[u8]) -> Option<SysResult<Shebang>> {
     if !image.starts_with(b"#!") {
         return None;
     }

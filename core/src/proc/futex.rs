@@ -67,7 +67,7 @@ impl Kernel {
     /// The key of the word at `uaddr` of the current task: EFAULT if it
     /// cannot be read, EINVAL if misaligned (Linux: get_futex_key()).
     fn futex_key(&mut self, uaddr: u64, private: bool) -> SysResult<FutexKey> {
-        if uaddr % 4 != 0 {
+        if !uaddr.is_multiple_of(4) {
             return Err(EINVAL);
         }
         if uaddr >= crate::mm::consts::TASK_SIZE {

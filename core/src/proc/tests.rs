@@ -853,7 +853,7 @@ fn children_of_a_parent_ignoring_sigchld_are_reaped_at_exit() {
     assert_eq!(state(&k, g), None, "an adopted child is auto-reaped too");
     assert_eq!(wait4(&mut k, 1, -1, WNOHANG).0, err(ECHILD));
     // SA_NOCLDWAIT with a default SIGCHLD disposition does the same.
-    assert_eq!(set_handler(&mut k, 1, SIGCHLD, SIG_DFL, SA_NOCLDWAIT as u64), 0);
+    assert_eq!(set_handler(&mut k, 1, SIGCHLD, SIG_DFL, SA_NOCLDWAIT), 0);
     let c = fork(&mut k, 1);
     exit(&mut k, c, 0);
     assert_eq!(state(&k, c), None);

@@ -421,7 +421,7 @@ fn restore_fpu(k: &mut Kernel, fp: u64) -> bool {
         k.cur_mut().kstack.set_fpu(&FpuState::initial());
         return true;
     }
-    if fp % 16 != 0 {
+    if !fp.is_multiple_of(16) {
         return false;
     }
     let mut b = [0u8; FPSTATE_SIZE as usize];

@@ -677,9 +677,8 @@ impl Kernel {
             }
         }
         // No handler: an interrupted system call runs again.
-        match restart_code(regs) {
-            Some(ERESTARTNOHAND | ERESTARTSYS | ERESTARTNOINTR | ERESTART_RESTARTBLOCK) => restart_syscall(regs),
-            _ => {}
+        if let Some(ERESTARTNOHAND | ERESTARTSYS | ERESTARTNOINTR | ERESTART_RESTARTBLOCK) = restart_code(regs) {
+            restart_syscall(regs);
         }
         self.restore_saved_sigmask();
     }

@@ -14,7 +14,7 @@ pub fn sync(_k: &mut Kernel) -> SysResult {
 /// number of longs and at least the CPUs there are; the answer is the
 /// size of the kernel's mask (one long).
 pub fn sched_getaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysResult {
-    if len < 8 || len % 8 != 0 {
+    if len < 8 || !len.is_multiple_of(8) {
         return Err(EINVAL);
     }
     if pid < 0 || (pid > 0 && !k.tasks.contains_key(&(pid as u32))) {
