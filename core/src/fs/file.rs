@@ -28,8 +28,13 @@ pub enum FileKind {
     Zero,
     /// A regular file or directory of the RAM file system.
     Inode(u64),
-    /// One end of a pipe.
-    Pipe { pipe: u32, write_end: bool },
+    /// A pipe or FIFO, read, written or both as the access mode says.
+    /// `version`: the FIFO's `w_counter` when a non-blocking reader
+    /// opened it with no writer, which keeps poll from reporting POLLHUP
+    /// until a writer has come (Linux: `f_version` in fifo_open()).
+    Pipe { pipe: u32, version: u32 },
+    /// A signalfd: the signals it reads (Linux: `signalfd_ctx.sigmask`).
+    Signalfd { mask: u64 },
     /// A process file descriptor (pidfd): the process and its start time.
     Pidfd { pid: u32, start: u64 },
     /// A file or directory of /proc (its contents: `FileTable::proc_snapshot`).

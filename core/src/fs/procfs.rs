@@ -547,6 +547,8 @@ fn follow(k: &Kernel, link: Node) -> SysResult<Target> {
             let f = k.files.get(id);
             Ok(match (f.kind, f.ino) {
                 (FileKind::Proc(node), _) => Target::Proc(node),
+                // A FIFO is reached through its name, as any file.
+                (FileKind::Pipe { .. }, Some(ino)) => Target::Ino(ino),
                 (FileKind::Pipe { .. } | FileKind::ConsolePipe, _) | (_, None) => Target::File(id),
                 (_, Some(ino)) => Target::Ino(ino),
             })
@@ -820,14 +822,19 @@ fn reopen(k: &mut Kernel, id: FileId, flags: u32) -> SysResult<FileId> {
     let keep = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE | O_PATH);
     match k.files.get(id).kind {
         FileKind::Pipe { pipe, .. } => {
-            let write_end = flags & O_ACCMODE == O_WRONLY;
+            // Linux: fifo_open() on a pipe counts each side the access
+            // mode asks for and never waits.
+            let acc = flags & O_ACCMODE;
             let p = k.pipes.get_mut(pipe);
-            if write_end {
-                p.writers += 1;
-            } else {
+            if acc != O_WRONLY {
                 p.readers += 1;
+                p.r_counter += 1;
             }
-            Ok(k.files.open(FileKind::Pipe { pipe, write_end }, keep, None))
+            if acc != O_RDONLY {
+                p.writers += 1;
+                p.w_counter += 1;
+            }
+            Ok(k.files.open(FileKind::Pipe { pipe, version: 0 }, keep, None))
         }
         FileKind::ConsolePipe => Ok(k.files.open(FileKind::ConsolePipe, keep, None)),
         _ => Err(ENXIO),
@@ -1236,6 +1243,9 @@ pub fn file_path(k: &Kernel, id: FileId) -> Vec<u8> {
     let f = k.files.get(id);
     match (f.kind, f.ino) {
         (FileKind::Proc(node), _) => node_path(k, node),
+        (FileKind::Pipe { .. }, Some(ino)) => inode_path(k, ino),
+        // Linux: anon_inode_getfd("[signalfd]").
+        (FileKind::Signalfd { .. }, _) => b"anon_inode:[signalfd]".to_vec(),
         (FileKind::Pipe { .. } | FileKind::ConsolePipe, _) | (_, None) => {
             format!("pipe:[{}]", crate::fs::file::anon_ino(id)).into_bytes()
         }
