@@ -109,6 +109,17 @@ pub enum Sysctl {
     CoreUsesPid,
     /// Why the kernel is not pristine: a bit mask, 0 here.
     Tainted,
+    /// /proc/sys/fs: the pipe limits (Linux: fs/pipe.c's fs_pipe_sysctls).
+    PipeMaxSize,
+    PipeUserPagesHard,
+    PipeUserPagesSoft,
+}
+
+impl Sysctl {
+    /// In /proc/sys/fs rather than /proc/sys/kernel.
+    fn in_fs(self) -> bool {
+        matches!(self, Sysctl::PipeMaxSize | Sysctl::PipeUserPagesHard | Sysctl::PipeUserPagesSoft)
+    }
 }
 
 /// Entries of a process (or thread) directory (Linux: tgid_base_stuff,
@@ -144,8 +155,9 @@ pub enum Node {
     /// /proc/mounts → self/mounts.
     MountsLink,
     Global(Global),
-    /// /proc/sys and /proc/sys/kernel.
+    /// /proc/sys, /proc/sys/fs and /proc/sys/kernel.
     SysDir,
+    SysFs,
     SysKernel,
     Sysctl(Sysctl),
     /// /proc/<tid> (`whole`: what the process shows, Linux's tgid entries)
@@ -190,6 +202,12 @@ const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 9] = [
     (b"tine_failslab", Sysctl::Failslab),
 ];
 
+const SYS_FS_ENTRIES: [(&[u8], Sysctl); 3] = [
+    (b"pipe-max-size", Sysctl::PipeMaxSize),
+    (b"pipe-user-pages-hard", Sysctl::PipeUserPagesHard),
+    (b"pipe-user-pages-soft", Sysctl::PipeUserPagesSoft),
+];
+
 /// The entries of a process directory, in Linux's order; `task` only in
 /// a process's directory, not in a thread's.
 const PID_ENTRIES: [(&[u8], PidEntry); 13] = [
@@ -211,7 +229,7 @@ const PID_ENTRIES: [(&[u8], PidEntry); 13] = [
 impl Node {
     fn kind(self) -> Kind {
         match self {
-            Node::Root | Node::SysDir | Node::SysKernel | Node::PidDir { .. } => Kind::Dir,
+            Node::Root | Node::SysDir | Node::SysFs | Node::SysKernel | Node::PidDir { .. } => Kind::Dir,
             Node::Pid { entry: PidEntry::Task | PidEntry::Fd, .. } => Kind::Dir,
             Node::SelfLink | Node::ThreadSelf | Node::MountsLink | Node::Fd { .. } => Kind::Link,
             Node::Pid { entry: PidEntry::Cwd | PidEntry::Root | PidEntry::Exe, .. } => Kind::Link,
@@ -233,7 +251,8 @@ impl Node {
             | Node::Global(_)
             | Node::SysDir
             | Node::PidDir { whole: true, .. } => Node::Root,
-            Node::SysKernel => Node::SysDir,
+            Node::SysKernel | Node::SysFs => Node::SysDir,
+            Node::Sysctl(s) if s.in_fs() => Node::SysFs,
             Node::Sysctl(_) => Node::SysKernel,
             Node::PidDir { tid, whole: false } => {
                 Node::Pid { tid: tgid_of(k, tid), whole: true, entry: PidEntry::Task }
@@ -256,6 +275,7 @@ impl Node {
             Node::ThreadSelf => fixed(1),
             Node::SysDir => fixed(2),
             Node::SysKernel => fixed(3),
+            Node::SysFs => fixed(5),
             Node::MountsLink => fixed(4),
             Node::Global(g) => fixed(8 + g as usize),
             Node::Sysctl(s) => fixed(32 + s as usize),
@@ -281,6 +301,7 @@ pub fn node_path(k: &Kernel, node: Node) -> Vec<u8> {
         Node::MountsLink => return b"/proc/mounts".to_vec(),
         Node::SysDir => return b"/proc/sys".to_vec(),
         Node::SysKernel => return b"/proc/sys/kernel".to_vec(),
+        Node::SysFs => return b"/proc/sys/fs".to_vec(),
         Node::PidDir { tid, whole: true } => return format!("/proc/{tid}").into_bytes(),
         Node::PidDir { tid, whole: false } => return format!("/proc/{}/task/{tid}", tgid_of(k, tid)).into_bytes(),
         _ => node_path(k, node.parent(k)),
@@ -289,7 +310,8 @@ pub fn node_path(k: &Kernel, node: Node) -> Vec<u8> {
     match node {
         Node::Global(g) => p.extend_from_slice(name_in(&ROOT_ENTRIES, Node::Global(g))),
         Node::Sysctl(s) => {
-            p.extend_from_slice(SYS_KERNEL_ENTRIES.iter().find(|(_, x)| *x == s).map_or(&b""[..], |(n, _)| n))
+            let mut all = SYS_KERNEL_ENTRIES.iter().chain(SYS_FS_ENTRIES.iter());
+            p.extend_from_slice(all.find(|(_, x)| *x == s).map_or(&b""[..], |(n, _)| n))
         }
         Node::Pid { entry, .. } => {
             p.extend_from_slice(PID_ENTRIES.iter().find(|(_, x)| *x == entry).map_or(&b""[..], |(n, _)| n))
@@ -482,6 +504,8 @@ fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
             Ok(Node::PidDir { tid, whole: true })
         }
         Node::SysDir if name == b"kernel" => Ok(Node::SysKernel),
+        Node::SysDir if name == b"fs" => Ok(Node::SysFs),
+        Node::SysFs => SYS_FS_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT),
         Node::SysKernel => SYS_KERNEL_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT),
         Node::PidDir { tid, whole } => {
             task(k, tid)?;
@@ -635,7 +659,10 @@ fn mode(k: &Kernel, node: Node) -> u32 {
             | Sysctl::Failslab
             | Sysctl::CorePattern
             | Sysctl::CoreUsesPid
-            | Sysctl::Tainted,
+            | Sysctl::Tainted
+            | Sysctl::PipeMaxSize
+            | Sysctl::PipeUserPagesHard
+            | Sysctl::PipeUserPagesSoft,
         ) => S_IFREG | 0o644,
         Node::Pid { entry: PidEntry::Comm, .. } => S_IFREG | 0o644,
         Node::Pid { entry: PidEntry::Fd, .. } => S_IFDIR | 0o500,
@@ -678,7 +705,7 @@ pub fn stat(k: &Kernel, node: Node) -> Stat {
     let live_task = |tid: Pid| k.tasks.get(&tid).filter(|t| has_resources(t));
     let (nlink, size) = match node {
         Node::Root => (3 + k.tasks.values().filter(|t| t.is_leader() && t.state != TaskState::Dead).count() as u64, 0),
-        Node::SysDir => (3, 0),
+        Node::SysDir => (4, 0),
         Node::PidDir { whole, .. } => (if whole { 4 } else { 3 }, 0),
         Node::Pid { tid, entry: PidEntry::Task, .. } => (2 + threads_of(k, tgid_of(k, tid)).count() as u64, 0),
         // Linux 6.2+: the size of fd/ is the number of open descriptors.
@@ -920,7 +947,14 @@ pub fn read(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult<u
 pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usize> {
     let node = node_of(k, id)?;
     let n = match node {
-        Node::Sysctl(s @ (Sysctl::PidMax | Sysctl::ThreadsMax | Sysctl::CoreUsesPid)) => sysctl_write(k, s, pos, data)?,
+        Node::Sysctl(
+            s @ (Sysctl::PidMax
+            | Sysctl::ThreadsMax
+            | Sysctl::CoreUsesPid
+            | Sysctl::PipeMaxSize
+            | Sysctl::PipeUserPagesHard
+            | Sysctl::PipeUserPagesSoft),
+        ) => sysctl_write(k, s, pos, data)?,
         // Linux: proc_dostring_coredump(): the text up to a newline or NUL,
         // at most CORENAME_MAX_SIZE - 1 bytes; root only.
         Node::Sysctl(Sysctl::CorePattern) => {
@@ -992,6 +1026,17 @@ fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> SysResult<u
             }
             k.max_threads = v;
         }
+        // Linux: proc_dopipe_max_size(): rounded as F_SETPIPE_SZ rounds,
+        // EINVAL for what does not round (negative, above 2 GiB).
+        Sysctl::PipeMaxSize => {
+            let v = u32::try_from(v).map_err(|_| EINVAL)?;
+            match crate::syscall::round_pipe_size(v as u64) {
+                0 => return Err(EINVAL),
+                size => k.pipes.limits.max_size = size,
+            }
+        }
+        Sysctl::PipeUserPagesHard => k.pipes.limits.user_pages_hard = u64::try_from(v).map_err(|_| EINVAL)?,
+        Sysctl::PipeUserPagesSoft => k.pipes.limits.user_pages_soft = u64::try_from(v).map_err(|_| EINVAL)?,
         _ => return Err(EIO),
     }
     Ok(consumed)
@@ -1133,7 +1178,15 @@ fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
                 add(PID_POS_BASE + t.tid as u64, node, format!("{}", t.tid).as_bytes());
             }
         }
-        Node::SysDir => add(2, Node::SysKernel, b"kernel"),
+        Node::SysDir => {
+            add(2, Node::SysFs, b"fs");
+            add(3, Node::SysKernel, b"kernel");
+        }
+        Node::SysFs => {
+            for (i, (name, s)) in SYS_FS_ENTRIES.iter().enumerate() {
+                add(2 + i as u64, Node::Sysctl(*s), name);
+            }
+        }
         Node::SysKernel => {
             for (i, (name, s)) in SYS_KERNEL_ENTRIES.iter().enumerate() {
                 add(2 + i as u64, Node::Sysctl(*s), name);
@@ -1352,6 +1405,9 @@ fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                 }
                 Sysctl::CoreUsesPid => writeln!(o, "{}", k.core.uses_pid as u8),
                 Sysctl::Tainted => writeln!(o, "0"),
+                Sysctl::PipeMaxSize => writeln!(o, "{}", k.pipes.limits.max_size),
+                Sysctl::PipeUserPagesHard => writeln!(o, "{}", k.pipes.limits.user_pages_hard),
+                Sysctl::PipeUserPagesSoft => writeln!(o, "{}", k.pipes.limits.user_pages_soft),
             };
         }
         Node::Pid { tid, whole, entry } => {

@@ -11,6 +11,7 @@ pub mod info;
 mod mem;
 mod misc;
 mod pipe;
+pub use pipe::round_pipe_size;
 mod poll;
 mod signalfd;
 mod process;
