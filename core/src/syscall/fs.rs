@@ -813,6 +813,14 @@ pub fn fcntl(k: &mut Kernel, fd: i32, cmd: u32, arg: u64) -> SysResult {
     match cmd {
         F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => crate::fs::lock::fcntl_lock(k, id, cmd, arg),
         super::pipe::F_SETPIPE_SZ | super::pipe::F_GETPIPE_SZ => super::pipe::pipe_fcntl(k, id, cmd, arg),
+        super::fcntl::F_SETOWN
+        | super::fcntl::F_GETOWN
+        | super::fcntl::F_SETSIG
+        | super::fcntl::F_GETSIG
+        | super::fcntl::F_SETOWN_EX
+        | super::fcntl::F_GETOWN_EX
+        | super::fcntl::F_SETLEASE
+        | super::fcntl::F_GETLEASE => super::fcntl::fcntl_owner(k, id, cmd, arg),
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let limit = k.rlimit(RLIMIT_NOFILE).cur;
             if arg >= limit {

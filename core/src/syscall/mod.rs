@@ -3,6 +3,7 @@
 //! error into `-errno` in rax, as Linux's syscall exit does.
 
 mod cred;
+mod fcntl;
 mod fs;
 pub use fs::close as close_fd;
 pub(crate) use fs::set_offset;
