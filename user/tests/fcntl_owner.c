@@ -51,8 +51,11 @@ static void show_owner(int fd)
 {
 	struct f_owner_ex ex = {-1, -1};
 	long r = syscall(SYS_fcntl, fd, F_GETOWN_EX, &ex);
-	long o = syscall(SYS_fcntl, fd, F_GETOWN);
-	printf("    GETOWN_EX %s type %d pid %s; GETOWN %s\n", rc_str(r), ex.type, who(ex.pid), who(o));
+	/* musl's F_GETOWN asks F_GETOWN_EX: the raw call's negative
+	 * process group would read as an error for a small pgid. */
+	long o = fcntl(fd, F_GETOWN);
+	long raw = ex.type == F_OWNER_PGRP ? o : syscall(SYS_fcntl, fd, F_GETOWN);
+	printf("    GETOWN_EX %s type %d pid %s; GETOWN %s raw %s\n", rc_str(r), ex.type, who(ex.pid), who(o), who(raw));
 }
 
 static const char *lease_name(int l)
