@@ -177,3 +177,7 @@ pub const FALLOCATE: u64 = 285;
 pub const KCMP: u64 = 312;
 pub const CLOSE_RANGE: u64 = 436;
 
+pub const MKNOD: u64 = 133;
+pub const MKNODAT: u64 = 259;
+pub const SIGNALFD: u64 = 282;
+pub const SIGNALFD4: u64 = 289;

@@ -28,8 +28,13 @@ pub enum FileKind {
     Zero,
     /// A regular file or directory of the RAM file system.
     Inode(u64),
-    /// One end of a pipe.
-    Pipe { pipe: u32, write_end: bool },
+    /// A pipe or FIFO, read, written or both as the access mode says.
+    /// `version`: the FIFO's `w_counter` when a non-blocking reader
+    /// opened it with no writer, which keeps poll from reporting POLLHUP
+    /// until a writer has come (Linux: `f_version` in fifo_open()).
+    Pipe { pipe: u32, version: u32 },
+    /// A signalfd: the signals it reads (Linux: `signalfd_ctx.sigmask`).
+    Signalfd { mask: u64 },
     /// A process file descriptor (pidfd): the process and its start time.
     Pidfd { pid: u32, start: u64 },
     /// A file or directory of /proc (its contents: `FileTable::proc_snapshot`).
@@ -47,6 +52,32 @@ pub struct OpenFile {
     /// The inode it was opened through (devices included), holding a
     /// reference; `None` for the console pipe, which has no name.
     pub ino: Option<u64>,
+    /// Who gets SIGIO and lease-break signals: F_SETOWN(_EX)'s pid and
+    /// its type (Linux: `f_owner.pid`, `pid_type`).
+    pub owner: Owner,
+    /// F_SETSIG's signal, 0 for SIGIO (Linux: `f_owner.signum`).
+    pub signum: u32,
+    /// The lease this description holds: F_RDLCK, F_WRLCK or F_UNLCK
+    /// (Linux: its `file_lease` on the inode's `flc_lease` list).
+    pub lease: u32,
+}
+
+/// Linux: `enum pid_type` as F_SETOWN_EX names it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OwnerType {
+    /// F_OWNER_TID (PIDTYPE_PID), what a description starts with.
+    #[default]
+    Tid,
+    /// F_OWNER_PID (PIDTYPE_TGID), what F_SETOWN with a positive pid sets.
+    Pid,
+    /// F_OWNER_PGRP (PIDTYPE_PGID), F_SETOWN with a negative one.
+    Pgrp,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Owner {
+    pub pid: u32,
+    pub kind: OwnerType,
 }
 
 impl OpenFile {
@@ -78,7 +109,8 @@ impl FileTable {
     pub fn open(&mut self, kind: FileKind, flags: u32, ino: Option<u64>) -> FileId {
         let id = self.next;
         self.next += 1;
-        self.files.insert(id, OpenFile { kind, flags, offset: 0, refs: 1, ino });
+        let (owner, signum, lease) = (Owner::default(), 0, 2);
+        self.files.insert(id, OpenFile { kind, flags, offset: 0, refs: 1, ino, owner, signum, lease });
         id
     }
 
@@ -106,6 +138,11 @@ impl FileTable {
         } else {
             None
         }
+    }
+
+    /// Every open description with its id.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &OpenFile)> + '_ {
+        self.files.iter().map(|(&id, f)| (id, f))
     }
 
     /// How many descriptions are open (tests check nothing leaks).

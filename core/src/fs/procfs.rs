@@ -116,12 +116,21 @@ pub enum Sysctl {
     OvercommitMemory,
     OvercommitRatio,
     UserReserveKbytes,
+    /// /proc/sys/fs: the pipe limits (Linux: fs/pipe.c's fs_pipe_sysctls).
+    PipeMaxSize,
+    PipeUserPagesHard,
+    PipeUserPagesSoft,
 }
 
 impl Sysctl {
     /// Whether it lives in /proc/sys/vm rather than /proc/sys/kernel.
     fn is_vm(self) -> bool {
         SYS_VM_ENTRIES.iter().any(|&(_, s)| s == self)
+    }
+
+    /// In /proc/sys/fs rather than /proc/sys/kernel.
+    fn in_fs(self) -> bool {
+        matches!(self, Sysctl::PipeMaxSize | Sysctl::PipeUserPagesHard | Sysctl::PipeUserPagesSoft)
     }
 }
 
@@ -165,8 +174,9 @@ pub enum Node {
     /// /proc/mounts → self/mounts.
     MountsLink,
     Global(Global),
-    /// /proc/sys and /proc/sys/kernel.
+    /// /proc/sys, /proc/sys/fs and /proc/sys/kernel.
     SysDir,
+    SysFs,
     SysKernel,
     SysVm,
     Sysctl(Sysctl),
@@ -221,6 +231,12 @@ const SYS_VM_ENTRIES: [(&[u8], Sysctl); 6] = [
     (b"user_reserve_kbytes", Sysctl::UserReserveKbytes),
 ];
 
+const SYS_FS_ENTRIES: [(&[u8], Sysctl); 3] = [
+    (b"pipe-max-size", Sysctl::PipeMaxSize),
+    (b"pipe-user-pages-hard", Sysctl::PipeUserPagesHard),
+    (b"pipe-user-pages-soft", Sysctl::PipeUserPagesSoft),
+];
+
 /// The entries of a process directory, in Linux's order; `task` only in
 /// a process's directory, not in a thread's.
 const PID_ENTRIES: [(&[u8], PidEntry); 16] = [
@@ -245,7 +261,7 @@ const PID_ENTRIES: [(&[u8], PidEntry); 16] = [
 impl Node {
     fn kind(self) -> Kind {
         match self {
-            Node::Root | Node::SysDir | Node::SysKernel | Node::SysVm | Node::PidDir { .. } => Kind::Dir,
+            Node::Root | Node::SysDir | Node::SysFs | Node::SysKernel | Node::SysVm | Node::PidDir { .. } => Kind::Dir,
             Node::Pid { entry: PidEntry::Task | PidEntry::Fd, .. } => Kind::Dir,
             Node::SelfLink | Node::ThreadSelf | Node::MountsLink | Node::Fd { .. } => Kind::Link,
             Node::Pid { entry: PidEntry::Cwd | PidEntry::Root | PidEntry::Exe, .. } => Kind::Link,
@@ -267,8 +283,9 @@ impl Node {
             | Node::Global(_)
             | Node::SysDir
             | Node::PidDir { whole: true, .. } => Node::Root,
-            Node::SysKernel | Node::SysVm => Node::SysDir,
+            Node::SysKernel | Node::SysFs | Node::SysVm => Node::SysDir,
             Node::Sysctl(s) if s.is_vm() => Node::SysVm,
+            Node::Sysctl(s) if s.in_fs() => Node::SysFs,
             Node::Sysctl(_) => Node::SysKernel,
             Node::PidDir { tid, whole: false } => {
                 Node::Pid { tid: tgid_of(k, tid), whole: true, entry: PidEntry::Task }
@@ -291,8 +308,9 @@ impl Node {
             Node::ThreadSelf => fixed(1),
             Node::SysDir => fixed(2),
             Node::SysKernel => fixed(3),
+            Node::SysFs => fixed(5),
             Node::MountsLink => fixed(4),
-            Node::SysVm => fixed(5),
+            Node::SysVm => fixed(6),
             Node::Global(g) => fixed(8 + g as usize),
             Node::Sysctl(s) => fixed(32 + s as usize),
             Node::PidDir { tid, whole } => per_pid(tid, whole, 0),
@@ -318,6 +336,7 @@ pub fn node_path(k: &Kernel, node: Node) -> Vec<u8> {
         Node::SysDir => return b"/proc/sys".to_vec(),
         Node::SysKernel => return b"/proc/sys/kernel".to_vec(),
         Node::SysVm => return b"/proc/sys/vm".to_vec(),
+        Node::SysFs => return b"/proc/sys/fs".to_vec(),
         Node::PidDir { tid, whole: true } => return format!("/proc/{tid}").into_bytes(),
         Node::PidDir { tid, whole: false } => return format!("/proc/{}/task/{tid}", tgid_of(k, tid)).into_bytes(),
         _ => node_path(k, node.parent(k)),
@@ -325,9 +344,10 @@ pub fn node_path(k: &Kernel, node: Node) -> Vec<u8> {
     p.push(b'/');
     match node {
         Node::Global(g) => p.extend_from_slice(name_in(&ROOT_ENTRIES, Node::Global(g))),
-        Node::Sysctl(s) => p.extend_from_slice(
-            SYS_KERNEL_ENTRIES.iter().chain(SYS_VM_ENTRIES.iter()).find(|(_, x)| *x == s).map_or(&b""[..], |(n, _)| n),
-        ),
+        Node::Sysctl(s) => {
+            let mut all = SYS_KERNEL_ENTRIES.iter().chain(SYS_FS_ENTRIES.iter()).chain(SYS_VM_ENTRIES.iter());
+            p.extend_from_slice(all.find(|(_, x)| *x == s).map_or(&b""[..], |(n, _)| n))
+        }
         Node::Pid { entry, .. } => {
             p.extend_from_slice(PID_ENTRIES.iter().find(|(_, x)| *x == entry).map_or(&b""[..], |(n, _)| n))
         }
@@ -521,6 +541,8 @@ fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
         Node::SysDir if name == b"kernel" => Ok(Node::SysKernel),
         Node::SysDir if name == b"vm" => Ok(Node::SysVm),
         Node::SysVm => SYS_VM_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT),
+        Node::SysDir if name == b"fs" => Ok(Node::SysFs),
+        Node::SysFs => SYS_FS_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT),
         Node::SysKernel => SYS_KERNEL_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT),
         Node::PidDir { tid, whole } => {
             task(k, tid)?;
@@ -586,6 +608,8 @@ fn follow(k: &Kernel, link: Node) -> SysResult<Target> {
             let f = k.files.get(id);
             Ok(match (f.kind, f.ino) {
                 (FileKind::Proc(node), _) => Target::Proc(node),
+                // A FIFO is reached through its name, as any file.
+                (FileKind::Pipe { .. }, Some(ino)) => Target::Ino(ino),
                 (FileKind::Pipe { .. } | FileKind::ConsolePipe, _) | (_, None) => Target::File(id),
                 (_, Some(ino)) => Target::Ino(ino),
             })
@@ -677,7 +701,10 @@ fn mode(k: &Kernel, node: Node) -> u32 {
             | Sysctl::OvercommitKbytes
             | Sysctl::OvercommitMemory
             | Sysctl::OvercommitRatio
-            | Sysctl::UserReserveKbytes,
+            | Sysctl::UserReserveKbytes
+            | Sysctl::PipeMaxSize
+            | Sysctl::PipeUserPagesHard
+            | Sysctl::PipeUserPagesSoft,
         ) => S_IFREG | 0o644,
         Node::Sysctl(Sysctl::DropCaches) => S_IFREG | 0o200,
         Node::Pid { entry: PidEntry::Comm, .. } => S_IFREG | 0o644,
@@ -722,7 +749,7 @@ pub fn stat(k: &Kernel, node: Node) -> Stat {
     let live_task = |tid: Pid| k.tasks.get(&tid).filter(|t| has_resources(t));
     let (nlink, size) = match node {
         Node::Root => (3 + k.tasks.values().filter(|t| t.is_leader() && t.state != TaskState::Dead).count() as u64, 0),
-        Node::SysDir => (4, 0),
+        Node::SysDir => (5, 0),
         Node::PidDir { whole, .. } => (if whole { 4 } else { 3 }, 0),
         Node::Pid { tid, entry: PidEntry::Task, .. } => (2 + threads_of(k, tgid_of(k, tid)).count() as u64, 0),
         // Linux 6.2+: the size of fd/ is the number of open descriptors.
@@ -866,14 +893,19 @@ fn reopen(k: &mut Kernel, id: FileId, flags: u32) -> SysResult<FileId> {
     let keep = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE | O_PATH);
     match k.files.get(id).kind {
         FileKind::Pipe { pipe, .. } => {
-            let write_end = flags & O_ACCMODE == O_WRONLY;
+            // Linux: fifo_open() on a pipe counts each side the access
+            // mode asks for and never waits.
+            let acc = flags & O_ACCMODE;
             let p = k.pipes.get_mut(pipe);
-            if write_end {
-                p.writers += 1;
-            } else {
+            if acc != O_WRONLY {
                 p.readers += 1;
+                p.r_counter += 1;
             }
-            Ok(k.files.open(FileKind::Pipe { pipe, write_end }, keep, None))
+            if acc != O_RDONLY {
+                p.writers += 1;
+                p.w_counter += 1;
+            }
+            Ok(k.files.open(FileKind::Pipe { pipe, version: 0 }, keep, None))
         }
         FileKind::ConsolePipe => Ok(k.files.open(FileKind::ConsolePipe, keep, None)),
         _ => Err(ENXIO),
@@ -996,7 +1028,10 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
             | Sysctl::OvercommitKbytes
             | Sysctl::OvercommitMemory
             | Sysctl::OvercommitRatio
-            | Sysctl::UserReserveKbytes),
+            | Sysctl::UserReserveKbytes
+            | Sysctl::PipeMaxSize
+            | Sysctl::PipeUserPagesHard
+            | Sysctl::PipeUserPagesSoft),
         ) => sysctl_write(k, s, pos, data)?,
         // Linux: proc_dostring_coredump(): the text up to a newline or NUL,
         // at most CORENAME_MAX_SIZE - 1 bytes; root only.
@@ -1101,6 +1136,17 @@ fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> SysResult<u
             }
             k.max_threads = v;
         }
+        // Linux: proc_dopipe_max_size(): rounded as F_SETPIPE_SZ rounds,
+        // EINVAL for what does not round (negative, above 2 GiB).
+        Sysctl::PipeMaxSize => {
+            let v = u32::try_from(v).map_err(|_| EINVAL)?;
+            match crate::syscall::round_pipe_size(v as u64) {
+                0 => return Err(EINVAL),
+                size => k.pipes.limits.max_size = size,
+            }
+        }
+        Sysctl::PipeUserPagesHard => k.pipes.limits.user_pages_hard = u64::try_from(v).map_err(|_| EINVAL)?,
+        Sysctl::PipeUserPagesSoft => k.pipes.limits.user_pages_soft = u64::try_from(v).map_err(|_| EINVAL)?,
         _ => return Err(EIO),
     }
     Ok(consumed)
@@ -1243,8 +1289,14 @@ fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
             }
         }
         Node::SysDir => {
-            add(2, Node::SysKernel, b"kernel");
-            add(3, Node::SysVm, b"vm");
+            add(2, Node::SysFs, b"fs");
+            add(3, Node::SysKernel, b"kernel");
+            add(4, Node::SysVm, b"vm");
+        }
+        Node::SysFs => {
+            for (i, (name, s)) in SYS_FS_ENTRIES.iter().enumerate() {
+                add(2 + i as u64, Node::Sysctl(*s), name);
+            }
         }
         Node::SysVm => {
             for (i, (name, s)) in SYS_VM_ENTRIES.iter().enumerate() {
@@ -1360,6 +1412,9 @@ pub fn file_path(k: &Kernel, id: FileId) -> Vec<u8> {
     let f = k.files.get(id);
     match (f.kind, f.ino) {
         (FileKind::Proc(node), _) => node_path(k, node),
+        (FileKind::Pipe { .. }, Some(ino)) => inode_path(k, ino),
+        // Linux: anon_inode_getfd("[signalfd]").
+        (FileKind::Signalfd { .. }, _) => b"anon_inode:[signalfd]".to_vec(),
         (FileKind::Pipe { .. } | FileKind::ConsolePipe, _) | (_, None) => {
             format!("pipe:[{}]", crate::fs::file::anon_ino(id)).into_bytes()
         }
@@ -1473,6 +1528,9 @@ fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                 Sysctl::UserReserveKbytes => writeln!(o, "{}", k.frames.commit.user_reserve_kbytes),
                 // Write-only (mode 0200): reading it is EACCES at open.
                 Sysctl::DropCaches => Ok(()),
+                Sysctl::PipeMaxSize => writeln!(o, "{}", k.pipes.limits.max_size),
+                Sysctl::PipeUserPagesHard => writeln!(o, "{}", k.pipes.limits.user_pages_hard),
+                Sysctl::PipeUserPagesSoft => writeln!(o, "{}", k.pipes.limits.user_pages_soft),
             };
         }
         Node::Pid { tid, whole, entry } => {

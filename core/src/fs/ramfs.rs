@@ -609,6 +609,12 @@ impl RamFs {
             ty => (ty | perm, Data::Special, 0),
         };
         self.check_new_entry(cred, parent, name)?;
+        // Linux: vfs_mknod(): a device node needs CAP_MKNOD, except a
+        // whiteout (character device 0:0).
+        let whiteout = mode & S_IFMT == S_IFCHR && rdev == 0;
+        if matches!(mode & S_IFMT, S_IFCHR | S_IFBLK) && !whiteout && !cred.capable(crate::proc::capability::CAP_MKNOD) {
+            return Err(EPERM);
+        }
         let (owner, mode) = self.init_owner(cred, parent, mode)?;
         let ino = self.new_inode(owner, mode, rdev, data, now);
         self.link_entry(parent, name, ino, now)?;

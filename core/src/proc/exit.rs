@@ -306,6 +306,7 @@ impl Kernel {
         let (alive, leader) = (!t.is_zombie(), t.is_leader());
         let (mm, files, fs, sighand, signal) = (t.mm, t.files, t.fs, t.sighand, t.signal);
         self.futex_cancel(tid);
+        self.fifo_wait_cancel_of(tid);
         if alive {
             self.put_mm(mm);
             self.put_files(files);
@@ -448,6 +449,7 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     // switch away, so park the CPU on the kernel's own table before the
     // address space is freed.
     k.futex_cancel(pid);
+    k.fifo_wait_cancel_of(pid);
     k.exit_robust_list(pid);
     k.clear_child_tid(pid);
     k.complete_vfork_done(pid);

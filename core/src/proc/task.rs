@@ -43,6 +43,9 @@ pub enum WaitReason {
     /// F_SETLKW or a blocking flock(): until some lock is released
     /// (Linux: the lock's `flc_wait` queue; see `fs::lock`).
     FileLock,
+    /// Reading a signalfd with none of its signals pending: until a
+    /// signal is queued (Linux: `sighand->signalfd_wqh`).
+    Signalfd,
 }
 
 impl WaitReason {
@@ -305,6 +308,8 @@ pub struct Task {
     /// Bytes a blocking write had written when it went to sleep (kept
     /// across restarts; a signal then ends the call with this count).
     pub io_done: Option<usize>,
+    /// A FIFO open waiting for its partner (kept across restarts).
+    pub fifo_wait: Option<crate::fs::pipe::FifoWait>,
     /// A FUTEX_WAIT in progress (kept across restarts).
     pub futex: Option<super::futex::FutexWait>,
     /// A vfork parent waiting for its child: (child, released yet).
@@ -363,6 +368,7 @@ impl Task {
             cmdline: Vec::new(),
             did_exec: false,
             io_done: None,
+            fifo_wait: None,
             futex: None,
             vfork_wait: None,
             vfork_parent: None,

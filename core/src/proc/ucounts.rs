@@ -9,6 +9,9 @@ use alloc::collections::BTreeMap;
 pub struct UCounts {
     /// Queued signals waiting for delivery (RLIMIT_SIGPENDING).
     sigpending: BTreeMap<u32, u64>,
+    /// Pipe pages (slots) of the user's pipes (Linux:
+    /// `user_struct.pipe_bufs`), by real uid.
+    pipe_bufs: BTreeMap<u32, u64>,
 }
 
 impl UCounts {
@@ -32,6 +35,23 @@ impl UCounts {
                 self.sigpending.remove(&uid);
             }
         }
+    }
+
+    /// Replace `old` pipe pages charged to `uid` by `new`; returns what
+    /// `uid` has now (Linux: account_pipe_buffers()).
+    pub fn account_pipe_buffers(&mut self, uid: u32, old: u64, new: u64) -> u64 {
+        let n = self.pipe_bufs.entry(uid).or_insert(0);
+        *n = (*n + new).saturating_sub(old);
+        let now = *n;
+        if now == 0 {
+            self.pipe_bufs.remove(&uid);
+        }
+        now
+    }
+
+    /// Pipe pages charged to anyone (every pipe gone: none).
+    pub fn pipe_bufs_total(&self) -> u64 {
+        self.pipe_bufs.values().sum()
     }
 
     /// Signals queued for `uid`'s processes (SigQ in /proc/<pid>/status).

@@ -302,6 +302,7 @@ impl Kernel {
         if charged {
             queue.push(info, Some(uid));
         }
+        self.signalfd_notify();
         Ok(())
     }
 
@@ -614,6 +615,7 @@ impl Kernel {
         let tid = self.cur().tid;
         self.cur_mut().sleep_deadline = None;
         self.futex_cancel(tid);
+        self.fifo_wait_cancel();
     }
 
     /// Act on pending signals before the current task returns to user

@@ -39,9 +39,8 @@ impl Kernel {
             if let Some(ino) = f.ino {
                 self.fs.iput(ino);
             }
-            if let FileKind::Pipe { pipe, write_end } = f.kind {
-                self.pipes.close_end(pipe, write_end, &mut self.frames);
-                self.wake_all(WaitReason::Pipe(pipe));
+            if let FileKind::Pipe { pipe, .. } = f.kind {
+                self.pipe_release(pipe, f.readable(), f.writable());
             }
         }
     }
@@ -140,6 +139,10 @@ fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult {
         (FileType::CharDevice, _) => {
             k.fs.iput(ino);
             return Err(ENXIO);
+        }
+        (FileType::Fifo, _) if flags & O_PATH == 0 => {
+            let id = super::pipe::fifo_open(k, ino, flags)?;
+            return k.install_fd(id, flags & O_CLOEXEC != 0, 0);
         }
         _ => FileKind::Inode(ino),
     };
@@ -281,7 +284,7 @@ fn read_file(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult 
             k.file_read(ino, pos, buf)
         }
         FileKind::Proc(_) => procfs::read(k, id, pos, buf),
-        FileKind::Pidfd { .. } => Err(EINVAL),
+        FileKind::Pidfd { .. } | FileKind::Signalfd { .. } => Err(EINVAL),
         FileKind::Pipe { pipe, .. } => {
             let p = k.pipes.get_mut(pipe);
             if p.is_empty() {
@@ -316,7 +319,7 @@ fn write_file(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
             k.file_write(ino, pos, data, now)
         }
         FileKind::Proc(_) => procfs::write(k, id, pos, data),
-        FileKind::Pidfd { .. } => Err(EINVAL),
+        FileKind::Pidfd { .. } | FileKind::Signalfd { .. } => Err(EINVAL),
         FileKind::Pipe { pipe, .. } => {
             let p = k.pipes.get_mut(pipe);
             if p.readers == 0 {
@@ -338,42 +341,7 @@ fn write_file(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
 }
 
 fn seekable(kind: FileKind) -> bool {
-    !matches!(kind, FileKind::Console | FileKind::ConsolePipe | FileKind::Pipe { .. })
-}
-
-/// Linux: pipe2(). Both descriptors are installed or neither.
-pub fn pipe2(k: &mut Kernel, fds: u64, flags: u32) -> SysResult {
-    if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
-        return Err(EINVAL);
-    }
-    let pipe = k.pipes.create();
-    let status = flags & O_NONBLOCK;
-    let r = k.files.open(FileKind::Pipe { pipe, write_end: false }, O_RDONLY | status, None);
-    let w = k.files.open(FileKind::Pipe { pipe, write_end: true }, O_WRONLY | status, None);
-    let cloexec = flags & O_CLOEXEC != 0;
-    let rfd = match k.install_fd(r, cloexec, 0) {
-        Ok(fd) => fd,
-        Err(e) => {
-            k.release_file(w);
-            return Err(e);
-        }
-    };
-    let wfd = match k.install_fd(w, cloexec, 0) {
-        Ok(fd) => fd,
-        Err(e) => {
-            close(k, rfd as i32)?;
-            return Err(e);
-        }
-    };
-    let mut b = [0u8; 8];
-    b[..4].copy_from_slice(&(rfd as i32).to_le_bytes());
-    b[4..].copy_from_slice(&(wfd as i32).to_le_bytes());
-    if let Err(e) = k.copy_out(fds, &b) {
-        close(k, rfd as i32)?;
-        close(k, wfd as i32)?;
-        return Err(e);
-    }
-    Ok(0)
+    !matches!(kind, FileKind::Console | FileKind::ConsolePipe | FileKind::Pipe { .. } | FileKind::Signalfd { .. })
 }
 
 /// Read `len` bytes into user memory at `buf` (at `pos`, or the file
@@ -387,6 +355,9 @@ fn do_read(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sys
     }
     crate::mm::uaccess::access_ok(buf, len as usize)?;
     let len = len.min(MAX_RW) as usize;
+    if let FileKind::Signalfd { .. } = f.kind {
+        return super::signalfd::read(k, id, buf, len);
+    }
     let mut done = 0usize;
     let mut chunk = vec![0u8; len.min(CHUNK)];
     while done < len {
@@ -565,6 +536,8 @@ pub fn lseek(k: &mut Kernel, fd: i32, off: i64, whence: u32) -> SysResult {
         FileKind::Proc(_) => return procfs::lseek(k, id, off, whence),
         FileKind::Console | FileKind::ConsolePipe => return Err(ESPIPE),
         FileKind::Pipe { .. } | FileKind::Pidfd { .. } => return Err(ESPIPE),
+        // Linux: signalfd_fops' noop_llseek() leaves the offset alone.
+        FileKind::Signalfd { .. } => return Ok(f.offset as usize),
         // /dev/null and /dev/zero: every seek succeeds and lands at 0.
         FileKind::Null | FileKind::Zero => {
             if whence > 4 {
@@ -839,6 +812,15 @@ pub fn fcntl(k: &mut Kernel, fd: i32, cmd: u32, arg: u64) -> SysResult {
     }
     match cmd {
         F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => crate::fs::lock::fcntl_lock(k, id, cmd, arg),
+        super::pipe::F_SETPIPE_SZ | super::pipe::F_GETPIPE_SZ => super::pipe::pipe_fcntl(k, id, cmd, arg),
+        super::fcntl::F_SETOWN
+        | super::fcntl::F_GETOWN
+        | super::fcntl::F_SETSIG
+        | super::fcntl::F_GETSIG
+        | super::fcntl::F_SETOWN_EX
+        | super::fcntl::F_GETOWN_EX
+        | super::fcntl::F_SETLEASE
+        | super::fcntl::F_GETLEASE => super::fcntl::fcntl_owner(k, id, cmd, arg),
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let limit = k.rlimit(RLIMIT_NOFILE).cur;
             if arg >= limit {
@@ -919,6 +901,29 @@ pub fn mkdirat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32) -> SysResult {
     let umask = k.cur_fs().umask;
     let now = k.now_real();
     k.fs.mkdir_at(&k.fs_cred(), start, &path, mode & 0o7777 & !umask, now)?;
+    Ok(0)
+}
+
+/// Linux: do_mknodat(): the type is checked first (EPERM for a
+/// directory, EINVAL for an unknown type), then the name is created with
+/// the umask applied; devices need CAP_MKNOD (ramfs checks that).
+pub fn mknodat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32, dev: u64) -> SysResult {
+    // The mode is a umode_t, the device an unsigned int.
+    let mode = mode & 0xffff;
+    match mode & S_IFMT {
+        0 | S_IFREG | S_IFCHR | S_IFBLK | S_IFIFO | S_IFSOCK => {}
+        S_IFDIR => return Err(EPERM),
+        _ => return Err(EINVAL),
+    }
+    let path = k.user_path(path)?;
+    if let Some(e) = procfs::refuse_change(k, dirfd, &path, procfs::Change::Mkdir) {
+        return Err(e);
+    }
+    let start = k.start_dir(dirfd, &path)?;
+    let umask = k.cur_fs().umask;
+    let now = k.now_real();
+    let mode = mode & !(umask & 0o777);
+    k.fs.mknod_at(&k.fs_cred(), start, &path, mode, dev as u32 as u64, now)?;
     Ok(0)
 }
 

@@ -3,6 +3,7 @@
 //! error into `-errno` in rax, as Linux's syscall exit does.
 
 mod cred;
+mod fcntl;
 mod fs;
 pub use fs::close as close_fd;
 pub(crate) use fs::set_offset;
@@ -10,7 +11,10 @@ mod fsmeta;
 pub mod info;
 mod mem;
 mod misc;
+mod pipe;
+pub use pipe::round_pipe_size;
 mod poll;
+mod signalfd;
 mod process;
 mod system;
 mod timer;
@@ -206,8 +210,8 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::PREAD64 => fs::pread(k, a0 as i32, a1, a2, a3 as i64),
         nr::PWRITE64 => fs::pwrite(k, a0 as i32, a1, a2, a3 as i64),
         nr::READV => fs::readv(k, a0 as i32, a1, a2),
-        nr::PIPE => fs::pipe2(k, a0, 0),
-        nr::PIPE2 => fs::pipe2(k, a0, a1 as u32),
+        nr::PIPE => pipe::pipe2(k, a0, 0),
+        nr::PIPE2 => pipe::pipe2(k, a0, a1 as u32),
         nr::WRITEV => fs::writev(k, a0 as i32, a1, a2),
         nr::ACCESS => fs::faccessat(k, crate::abi::AT_FDCWD, a0, a1 as u32, 0),
         nr::SCHED_YIELD => process::sched_yield(k),
@@ -347,6 +351,10 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::FALLOCATE => fs::fallocate(k, a0 as i32, a1 as u32, a2 as i64, a3 as i64),
         nr::MSYNC => mem::msync(k, a0, a1, a2),
         nr::PERSONALITY => process::personality(k, a0 as u32),
+        nr::SIGNALFD => signalfd::signalfd4(k, a0 as i32, a1, a2, 0),
+        nr::SIGNALFD4 => signalfd::signalfd4(k, a0 as i32, a1, a2, a3 as u32),
+        nr::MKNOD => fs::mknodat(k, crate::abi::AT_FDCWD, a0, a1 as u32, a2),
+        nr::MKNODAT => fs::mknodat(k, a0 as i32, a1, a2 as u32, a3),
         nr::KCMP => process::kcmp(k, a0 as i32, a1 as i32, a2 as u32, a3, a4),
         n => {
             k.log_enosys(n);

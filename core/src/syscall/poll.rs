@@ -42,19 +42,21 @@ impl Kernel {
         let (readable, writable) = (f.readable(), f.writable());
         match f.kind {
             // Linux: pipe_poll().
-            FileKind::Pipe { pipe, .. } => {
+            FileKind::Pipe { pipe, version } => {
                 let p = self.pipes.get_mut(pipe);
                 let mut m = 0;
                 if readable {
                     if !p.is_empty() {
                         m |= POLLIN | POLLRDNORM;
                     }
-                    if p.writers == 0 {
+                    // A FIFO opened without a writer hangs up only once
+                    // a writer has come and gone.
+                    if p.writers == 0 && version != p.w_counter {
                         m |= POLLHUP;
                     }
                 }
                 if writable {
-                    if p.room() >= 4096 {
+                    if p.has_free_slot() {
                         m |= POLLOUT | POLLWRNORM;
                     }
                     if p.readers == 0 {
@@ -64,6 +66,7 @@ impl Kernel {
                 m
             }
             FileKind::Console => self.console_poll(),
+            FileKind::Signalfd { mask } => self.signalfd_poll(mask),
             // The write end of a pipe whose reader stays.
             FileKind::ConsolePipe => POLLOUT | POLLWRNORM,
             // Readable once the process has exited (Linux: pidfd_poll()).

@@ -1,0 +1,160 @@
+//! fcntl's owner, signal and lease commands (Linux: fs/fcntl.c f_setown(),
+//! f_setown_ex(), f_getown_ex(), F_SETSIG; fs/locks.c fcntl_setlease(),
+//! fcntl_getlease()).
+//!
+//! Tine sends no SIGIO, so the owner and signal are only kept and read
+//! back. Leases are granted and refused as generic_setlease() does, and
+//! dropped with their description, but never broken: an open that
+//! conflicts with a lease neither signals the holder nor waits
+//! (Linux: break_lease()).
+
+use crate::abi::*;
+use crate::fs::file::{FileId, FileKind, Owner, OwnerType};
+use crate::fs::FileType;
+use crate::kernel::Kernel;
+use crate::proc::capability::CAP_LEASE;
+
+pub const F_SETOWN: u32 = 8;
+pub const F_GETOWN: u32 = 9;
+pub const F_SETSIG: u32 = 10;
+pub const F_GETSIG: u32 = 11;
+pub const F_SETOWN_EX: u32 = 15;
+pub const F_GETOWN_EX: u32 = 16;
+pub const F_SETLEASE: u32 = 1024;
+pub const F_GETLEASE: u32 = 1025;
+
+const F_OWNER_TID: i32 = 0;
+const F_OWNER_PID: i32 = 1;
+const F_OWNER_PGRP: i32 = 2;
+
+const F_RDLCK: u32 = 0;
+const F_WRLCK: u32 = 1;
+const F_UNLCK: u32 = 2;
+
+/// The owner, signal and lease commands of fcntl.
+pub fn fcntl_owner(k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult {
+    match cmd {
+        // Linux: f_getown(): a process group is negative.
+        F_GETOWN => {
+            let o = k.files.get(id).owner;
+            Ok(if o.kind == OwnerType::Pgrp { (o.pid as i32).wrapping_neg() as isize as usize } else { o.pid as usize })
+        }
+        // Linux: f_setown(): negative for a process group, INT_MIN
+        // EINVAL, ESRCH for a number nobody uses.
+        F_SETOWN => {
+            let who = arg as i32;
+            if who == i32::MIN {
+                return Err(EINVAL);
+            }
+            let kind = if who < 0 { OwnerType::Pgrp } else { OwnerType::Pid };
+            let pid = who.unsigned_abs();
+            if pid != 0 && !k.pids.is_busy(pid) {
+                return Err(ESRCH);
+            }
+            k.files.get_mut(id).owner = Owner { pid, kind };
+            Ok(0)
+        }
+        F_GETOWN_EX => {
+            let o = k.files.get(id).owner;
+            let kind = match o.kind {
+                OwnerType::Tid => F_OWNER_TID,
+                OwnerType::Pid => F_OWNER_PID,
+                OwnerType::Pgrp => F_OWNER_PGRP,
+            };
+            let mut b = [0u8; 8];
+            b[..4].copy_from_slice(&kind.to_le_bytes());
+            b[4..].copy_from_slice(&o.pid.to_le_bytes());
+            k.copy_out(arg, &b)?;
+            Ok(0)
+        }
+        // Linux: f_setown_ex(): EFAULT, EINVAL for an unknown type, ESRCH.
+        F_SETOWN_EX => {
+            let mut b = [0u8; 8];
+            k.copy_in(arg, &mut b)?;
+            let kind = match i32::from_le_bytes(b[..4].try_into().expect("4 bytes")) {
+                F_OWNER_TID => OwnerType::Tid,
+                F_OWNER_PID => OwnerType::Pid,
+                F_OWNER_PGRP => OwnerType::Pgrp,
+                _ => return Err(EINVAL),
+            };
+            let pid = i32::from_le_bytes(b[4..].try_into().expect("4 bytes"));
+            if pid != 0 && (pid < 0 || !k.pids.is_busy(pid as u32)) {
+                return Err(ESRCH);
+            }
+            k.files.get_mut(id).owner = Owner { pid: pid as u32, kind };
+            Ok(0)
+        }
+        F_GETSIG => Ok(k.files.get(id).signum as usize),
+        // Linux: valid_signal(): 0 (SIGIO) to _NSIG.
+        F_SETSIG => {
+            let sig = arg as i32 as i64 as u64;
+            if sig > 64 {
+                return Err(EINVAL);
+            }
+            k.files.get_mut(id).signum = sig as u32;
+            Ok(0)
+        }
+        F_GETLEASE => Ok(k.files.get(id).lease as usize),
+        F_SETLEASE => setlease(k, id, arg as u32),
+        _ => Err(EINVAL),
+    }
+}
+
+/// Linux: fcntl_setlease() → vfs_setlease() → generic_setlease(): the
+/// owner (or CAP_LEASE) of a regular file; F_RDLCK is EAGAIN while anyone
+/// has the file open for writing, F_WRLCK while anyone but this
+/// description has it open at all or holds a lease; F_UNLCK without a
+/// lease is EAGAIN.
+fn setlease(k: &mut Kernel, id: FileId, arg: u32) -> SysResult {
+    let f = k.files.get(id).clone();
+    let ino = match (f.kind, f.ino) {
+        (FileKind::Inode(ino), _) | (_, Some(ino)) => ino,
+        _ => return Err(EINVAL),
+    };
+    let inode = k.fs.inode(ino)?;
+    let cred = k.fs_cred();
+    if inode.uid() != cred.uid && !cred.capable(CAP_LEASE) {
+        return Err(EACCES);
+    }
+    if inode.file_type() != FileType::Regular || !matches!(f.kind, FileKind::Inode(_)) {
+        return Err(EINVAL);
+    }
+    match arg {
+        F_UNLCK => {
+            if f.lease == F_UNLCK {
+                return Err(EAGAIN);
+            }
+        }
+        F_RDLCK | F_WRLCK => {
+            // Linux: check_conflicting_open() with i_writecount and
+            // i_readcount, and the leases of other descriptions. Tine
+            // counts the descriptions of the inode (a rare call).
+            let (mut writers, mut readers, mut leases) = (0, 0, 0);
+            for (other, o) in k.files.iter() {
+                if o.kind != FileKind::Inode(ino) || o.flags & O_PATH != 0 {
+                    continue;
+                }
+                if o.writable() {
+                    writers += 1;
+                } else {
+                    readers += 1;
+                }
+                if other != id && o.lease != F_UNLCK {
+                    leases += 1;
+                }
+            }
+            let conflict = if arg == F_RDLCK {
+                writers > 0
+            } else {
+                let (self_w, self_r) = if f.writable() { (1, 0) } else { (0, 1) };
+                writers != self_w || readers != self_r || leases > 0
+            };
+            if conflict {
+                return Err(EAGAIN);
+            }
+        }
+        _ => return Err(EINVAL),
+    }
+    k.files.get_mut(id).lease = arg;
+    Ok(0)
+}
