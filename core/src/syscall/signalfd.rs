@@ -159,7 +159,7 @@ mod tests {
         let b = siginfo_bytes(&kill);
         assert_eq!(u32::from_le_bytes(b[12..16].try_into().unwrap()), 3);
         assert_eq!(&b[40..56], &[0u8; 16], "kill carries no value");
-        let segv = SigInfo::fault(SIGSEGV, 1, 0xdead_beef_000);
-        assert_eq!(u64::from_le_bytes(siginfo_bytes(&segv)[72..80].try_into().unwrap()), 0xdead_beef_000);
+        let segv = SigInfo::fault(SIGSEGV, 1, 0xdea_dbee_f000);
+        assert_eq!(u64::from_le_bytes(siginfo_bytes(&segv)[72..80].try_into().unwrap()), 0xdea_dbee_f000);
     }
 }
