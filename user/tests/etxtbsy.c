@@ -7,6 +7,9 @@
  *   (and while a child it forked, sharing nothing but the file, still
  *   lives after it exited) opening, truncating or O_TRUNC-opening the
  *   copy fails; after the last of them exits, writing works again.
+ *   A mapping of the copy made through a descriptor open for writing
+ *   (shared or private, writable or not) keeps it unexecutable after the
+ *   descriptor is closed, until it is unmapped.
  * Mirrors: execve(2) ETXTBSY ("The specified executable was open for
  *   writing by one or more processes"), open(2) ETXTBSY ("pathname refers
  *   to an executable image which is currently being executed and write
@@ -16,6 +19,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +41,9 @@ static void try_open(const char *what, const char *path, int flags)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
+	/* The copy run only to see whether it runs. */
+	if (argc > 1 && strcmp(argv[1], "nothing") == 0)
+		return 0;
 	if (argc > 1 && strcmp(argv[1], "runner") == 0) {
 		/* The copy, running: fork a child that outlives us, holding the
 		 * program through its own copy of the address space. */
@@ -106,6 +113,36 @@ int main(int argc, char **argv)
 		usleep(10000);
 	}
 	try_open("open copy O_WRONLY after its last process", COPY, O_WRONLY);
+
+	/* A mapping made through a descriptor open for writing keeps the
+	 * write access after the descriptor is closed, whatever the mapping's
+	 * type or protection; one made read-only does not. */
+	struct {
+		const char *what;
+		int oflags, prot, flags;
+	} maps[] = {
+		{"MAP_SHARED rw of an O_RDWR fd", O_RDWR, PROT_READ | PROT_WRITE, MAP_SHARED},
+		{"MAP_PRIVATE read-only of an O_RDWR fd", O_RDWR, PROT_READ, MAP_PRIVATE},
+		{"MAP_SHARED read-only of an O_RDONLY fd", O_RDONLY, PROT_READ, MAP_SHARED},
+	};
+	for (unsigned i = 0; i < sizeof maps / sizeof *maps; i++) {
+		int fd = open(COPY, maps[i].oflags);
+		void *m = mmap(NULL, 4096, maps[i].prot, maps[i].flags, fd, 0);
+		close(fd);
+		for (int round = 0; round < 2; round++) {
+			pid = fork();
+			if (pid == 0) {
+				execl(COPY, COPY, "nothing", NULL);
+				_exit(errno == ETXTBSY ? 26 : 1);
+			}
+			waitpid(pid, &status, 0);
+			printf("exec with %s %s: %s\n", round ? "after unmapping" : "mapped", maps[i].what,
+			       WEXITSTATUS(status) == 26 ? "ETXTBSY" : "ran");
+			if (m != MAP_FAILED)
+				munmap(m, 4096);
+			m = MAP_FAILED;
+		}
+	}
 	unlink(COPY);
 	return 0;
 }

@@ -122,6 +122,9 @@ struct Object {
     pages: BTreeMap<u64, CachedPage>,
     /// Address spaces mapping the object.
     users: u32,
+    /// Those of them that map it through a descriptor open for writing,
+    /// holding the file's write access (see VmFlags::WRITER).
+    writers: u32,
     /// The inode is gone: drop the object with its last user, no write-back.
     orphan: bool,
     /// An exec has mapped it: it stays cached when idle, until memory runs
@@ -184,14 +187,35 @@ impl PageCache {
         let key = self.next_shmem;
         self.next_shmem += 1;
         let kind = Kind::Shmem { accounted };
-        self.objs.insert(key, Object { kind, size, pages: BTreeMap::new(), users: 0, orphan: false, keep: false });
+        self.objs.insert(key, Object { kind, size, pages: BTreeMap::new(), users: 0, writers: 0, orphan: false, keep: false });
         key
     }
 
     /// An address space starts mapping `key`. Linux: get_file() for
     /// vma->vm_file (per VMA there; per address space here).
-    pub fn hold(&mut self, key: u64) {
-        self.objs.get_mut(&key).expect("hold of an uncached object").users += 1;
+    /// With `writer`, the address space also holds the write access.
+    pub fn hold(&mut self, key: u64, writer: bool) {
+        let o = self.objs.get_mut(&key).expect("hold of an uncached object");
+        o.users += 1;
+        o.writers += writer as u32;
+    }
+
+    /// An address space that maps `key` now holds its write access too.
+    pub fn hold_writer(&mut self, key: u64) {
+        self.objs.get_mut(&key).expect("hold of an uncached object").writers += 1;
+    }
+
+    /// An address space that maps `key` no longer holds its write access.
+    pub fn release_writer(&mut self, key: u64) {
+        let o = self.objs.get_mut(&key).expect("release of an uncached object");
+        o.writers = o.writers.checked_sub(1).expect("page-cache writer count underflow");
+    }
+
+    /// Whether some mapping holds `key`'s write access: exec refuses the
+    /// file then (ETXTBSY), as Linux's i_writecount counts the struct file
+    /// a mapping keeps.
+    pub fn mapped_for_write(&self, key: u64) -> bool {
+        self.objs.get(&key).is_some_and(|o| o.writers > 0)
     }
 
     /// Keep file `key` cached when nothing maps it any more: an exec has
@@ -212,9 +236,10 @@ impl PageCache {
     /// An address space no longer maps `key`. Shared memory and orphaned
     /// files go with their last user; a live file's object stays until
     /// [`reclaim`] writes it back. Linux: fput() of vm_file.
-    pub fn release(&mut self, frames: &mut FrameAllocator, key: u64) {
+    pub fn release(&mut self, frames: &mut FrameAllocator, key: u64, writer: bool) {
         let o = self.objs.get_mut(&key).expect("release of an uncached object");
         o.users = o.users.checked_sub(1).expect("page-cache user count underflow");
+        o.writers = o.writers.checked_sub(writer as u32).expect("page-cache writer count underflow");
         if o.users == 0 && (matches!(o.kind, Kind::Shmem { .. }) || o.orphan) {
             self.drop_object(frames, key);
         }
@@ -344,7 +369,7 @@ pub fn attach(fs: &RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys:
         phys.write(frame, chunk);
         pages.insert(idx as u64, CachedPage { frame, dirty: false });
     }
-    pc.objs.insert(ino, Object { kind: Kind::File, size: data.len() as u64, pages, users: 0, orphan: false, keep: false });
+    pc.objs.insert(ino, Object { kind: Kind::File, size: data.len() as u64, pages, users: 0, writers: 0, orphan: false, keep: false });
     Ok(())
 }
 

@@ -21,7 +21,7 @@
 //!   is then read-only at the PMD: any change to its PTEs starts with
 //!   [`unshare_range`](Self::unshare_range) (see [`super::ptshare`]).
 
-use alloc::collections::BTreeSet;
+use alloc::collections::BTreeMap;
 
 use super::consts::TASK_SIZE;
 use super::frame::FrameAllocator;
@@ -79,7 +79,9 @@ pub struct AddressSpace {
     pub(super) rss: usize,
     /// Page-cache objects some VMA maps; this address space holds one
     /// user reference on each. Linux: the `vm_file` references of the VMAs.
-    pub(super) objects: BTreeSet<u64>,
+    /// The value: whether some VMA of it holds the file's write access
+    /// (VmFlags::WRITER), counted in the page cache's writers.
+    pub(super) objects: BTreeMap<u64, bool>,
     /// The most pages ever resident at once. Linux: hiwater_rss.
     pub(super) hiwater: usize,
     /// Flags every new mapping gets: VM_LOCKED after mlockall(MCL_FUTURE).
@@ -113,7 +115,7 @@ impl AddressSpace {
             brk: 0,
             mmap_base: super::consts::MMAP_BASE,
             rss: 0,
-            objects: BTreeSet::new(),
+            objects: BTreeMap::new(),
             hiwater: 0,
             def_flags: super::vma::VmFlags::empty(),
             exe: None,
@@ -210,8 +212,8 @@ impl AddressSpace {
             debug_assert!(pte.is_mapped());
             frames.put(pte.addr());
         });
-        for key in self.objects {
-            ctx.pagecache.release(ctx.frames, key);
+        for (key, writer) in self.objects {
+            ctx.pagecache.release(ctx.frames, key, writer);
         }
         ctx.flush_all();
     }
@@ -256,18 +258,33 @@ impl AddressSpace {
 
     /// Take a page-cache user reference on `key` unless this address
     /// space already holds one.
-    pub(super) fn hold_object(&mut self, ctx: &mut MemCtx<'_>, key: u64) {
-        if self.objects.insert(key) {
-            ctx.pagecache.hold(key);
+    /// With `writer`, also take the object's write access (once).
+    pub(super) fn hold_object(&mut self, ctx: &mut MemCtx<'_>, key: u64, writer: bool) {
+        match self.objects.get_mut(&key) {
+            None => {
+                self.objects.insert(key, writer);
+                ctx.pagecache.hold(key, writer);
+            }
+            Some(held) if writer && !*held => {
+                *held = true;
+                ctx.pagecache.hold_writer(key);
+            }
+            Some(_) => {}
         }
     }
 
     /// Drop the references on those of `keys` that no VMA maps any more.
     pub(super) fn release_unmapped_objects(&mut self, ctx: &mut MemCtx<'_>, keys: impl IntoIterator<Item = u64>) {
         for key in keys {
-            if self.objects.contains(&key) && !self.vmas.iter().any(|v| v.file_key() == Some(key)) {
+            let Some(&held) = self.objects.get(&key) else { continue };
+            let maps = self.vmas.iter().filter(|v| v.file_key() == Some(key));
+            let (mapped, writer) = maps.fold((false, false), |(_, w), v| (true, w || v.flags.contains(VmFlags::WRITER)));
+            if !mapped {
                 self.objects.remove(&key);
-                ctx.pagecache.release(ctx.frames, key);
+                ctx.pagecache.release(ctx.frames, key, held);
+            } else if held && !writer {
+                self.objects.insert(key, false);
+                ctx.pagecache.release_writer(key);
             }
         }
     }

@@ -70,7 +70,7 @@ impl AddressSpace {
             child.vmas.insert_unmerged(copy);
             if let Some(f) = vma.file {
                 // Linux: get_file() on the child VMA's vm_file.
-                child.hold_object(ctx, f.ino);
+                child.hold_object(ctx, f.ino, copy.flags.contains(VmFlags::WRITER));
             }
         }
         // Linux: copy_page_range() for each VMA; here per 2 MiB leaf table,

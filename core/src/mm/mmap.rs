@@ -154,7 +154,12 @@ impl AddressSpace {
                     return Err(EINVAL);
                 }
                 match f.target {
-                    MapTarget::File(ino) => backing = Some(VmFile { ino, pgoff: f.pgoff }),
+                    MapTarget::File(ino) => {
+                        backing = Some(VmFile { ino, pgoff: f.pgoff });
+                        if f.writable {
+                            vm_flags |= VmFlags::WRITER;
+                        }
+                    }
                     // Linux: mmap_zero(): shmem_zero_setup() when shared,
                     // else vma_set_anonymous().
                     _ => vm_flags |= VmFlags::ANONYMOUS,
@@ -430,7 +435,7 @@ impl AddressSpace {
         let removed = self.unmap_vmas(ctx, vma.start, vma.end);
         self.vmas.insert(vma);
         if let Some(f) = vma.file {
-            self.hold_object(ctx, f.ino);
+            self.hold_object(ctx, f.ino, vma.flags.contains(VmFlags::WRITER));
         }
         // After the new VMA holds its object, so that remapping the same
         // object never drops its last user in between.

@@ -61,6 +61,11 @@ bitflags! {
         /// MAP_NORESERVE under a lenient overcommit policy: never
         /// counted, even when made writable later. Linux: VM_NORESERVE.
         const NORESERVE = 1 << 9;
+        /// Mapped through a descriptor open for writing: like Linux's
+        /// vm_file of such a descriptor, the mapping keeps the file's
+        /// write access, so that it cannot be executed (ETXTBSY) while
+        /// the mapping lasts, whatever the mapping's own protection.
+        const WRITER = 1 << 10;
     }
 }
 

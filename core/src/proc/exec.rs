@@ -181,7 +181,13 @@ fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResul
 /// (`exec_image`).
 fn may_open_exec(k: &Kernel, cred: &crate::fs::FsCred, ino: Ino) -> SysResult<()> {
     k.fs.may_exec(cred, ino)?;
-    k.fs.write_access_error(ino, false)
+    k.fs.write_access_error(ino, false)?;
+    // A mapping made through a descriptor open for writing keeps that
+    // write access after the descriptor is closed.
+    if k.pagecache.mapped_for_write(ino) {
+        return Err(ETXTBSY);
+    }
+    Ok(())
 }
 
 /// A script's interpreter and its optional argument.
