@@ -34,28 +34,54 @@ use crate::build;
 use crate::qemu::{self, Accel};
 use crate::{root, GuestStdio, Payload, Result};
 
-const USAGE: &str = "\
-usage: cargo xtask bench [OPTIONS] [FILTER]...
+/// Shown after `bench --help`.
+pub const AFTER_HELP: &str = "\
+A FILTER selects the benchmarks whose name contains it. Linux is Debian's
+linux-image-amd64 (installed when missing). See docs/bench.md.
 
-Runs user/bench under Tine and under Debian's Linux (linux-image-amd64,
-installed when missing) in identical QEMU machines and prints the table;
-writes build/bench/results.json, results.md and fork-memory.svg.
-A FILTER selects the benchmarks whose name contains it.
+Environment:
+  TINE_BENCH_LINUX=IMAGE  the Linux image (default: the newest /boot/vmlinuz-*)
+  TINE_ACCEL=kvm          as --kvm
+  TINE_KERNEL, TINE_CMDLINE as for the other commands";
 
-  --quick        short batches (CI: checks that it completes)
-  --kvm          KVM for both kernels if both boot under it (else TCG for both);
-                 the default is TCG for both
-  --rounds N     boot each kernel N times, alternating (default 1)
-  --time MS      length of one batch in the guest (default 300)
-  --batches N    batches per benchmark (default 5)
-  --tine-only    do not boot Linux
-  --no-nothp     do not boot Linux a second time with transparent_hugepage=never
-  --profile      sample Tine's kernel with QEMU's gdbstub while the benchmarks
-                 run (default FILTER: fork_exit_wait) and print where the time
-                 goes, by function and by phase
-
-Environment: TINE_BENCH_LINUX=/boot/vmlinuz-... picks the Linux image;
-TINE_KERNEL, TINE_CMDLINE as for the other commands.";
+/// `cargo xtask bench`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Short batches: a one-minute check that it all works (CI)
+    #[arg(long)]
+    quick: bool,
+    /// KVM for both kernels if both boot under it (else TCG for both); the
+    /// default is TCG for both
+    #[arg(long, overrides_with = "tcg")]
+    kvm: bool,
+    /// TCG for both kernels (the default; overrides TINE_ACCEL=kvm)
+    #[arg(long, overrides_with = "kvm")]
+    tcg: bool,
+    /// Boot each kernel N times, alternating
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    rounds: usize,
+    /// Length of one batch in the guest, in milliseconds [default: 300, 10
+    /// with --quick]
+    #[arg(long = "time", value_name = "MS")]
+    time_ms: Option<f64>,
+    /// Batches per benchmark [default: 5, 1 with --quick]
+    #[arg(long, value_name = "N")]
+    batches: Option<u32>,
+    /// Do not boot Linux
+    #[arg(long)]
+    tine_only: bool,
+    /// Do not boot Linux a second time with transparent_hugepage=never
+    #[arg(long)]
+    no_nothp: bool,
+    /// Sample Tine's kernel with QEMU's gdbstub while the benchmarks run
+    /// (default FILTER: fork_exit_wait) and print where the time goes, by
+    /// function and by phase
+    #[arg(long)]
+    profile: bool,
+    /// Run only the benchmarks whose name contains one of these
+    #[arg(value_name = "FILTER")]
+    filters: Vec<String>,
+}
 
 /// The machine both kernels run in.
 pub const MEMORY: &str = "2G";
@@ -78,45 +104,20 @@ struct Options {
     filters: Vec<String>,
 }
 
-fn parse(args: &[OsString]) -> Result<Options> {
-    let mut o = Options {
-        quick: false,
-        kvm: std::env::var("TINE_ACCEL").as_deref() == Ok("kvm"),
-        rounds: 1,
-        time_ms: None,
-        batches: None,
-        linux: true,
-        nothp: true,
-        profile: false,
-        filters: vec![],
-    };
-    let mut it = args.iter().map(|a| a.to_string_lossy().into_owned());
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
-        match a.as_str() {
-            "--quick" => o.quick = true,
-            "--kvm" => o.kvm = true,
-            "--tcg" => o.kvm = false,
-            "--tine-only" => o.linux = false,
-            "--no-nothp" => o.nothp = false,
-            "--profile" => o.profile = true,
-            "--rounds" => {
-                o.rounds = value("--rounds")?.parse().map_err(|_| "--rounds: not a number")?;
-                o.rounds = o.rounds.max(1);
-            }
-            "--time" => {
-                let v: f64 = value("--time")?.parse().map_err(|_| "--time: not a number")?;
-                o.time_ms = Some(v);
-            }
-            "--batches" => {
-                let v: u32 = value("--batches")?.parse().map_err(|_| "--batches: not a number")?;
-                o.batches = Some(v.max(1));
-            }
-            s if s.starts_with('-') => return Err(format!("unknown option {s}\n\n{USAGE}")),
-            s => o.filters.push(s.to_string()),
+impl From<Args> for Options {
+    fn from(a: Args) -> Options {
+        Options {
+            quick: a.quick,
+            kvm: a.kvm || (!a.tcg && std::env::var("TINE_ACCEL").as_deref() == Ok("kvm")),
+            rounds: a.rounds.max(1),
+            time_ms: a.time_ms,
+            batches: a.batches.map(|b| b.max(1)),
+            linux: !a.tine_only,
+            nothp: !a.no_nothp,
+            profile: a.profile,
+            filters: a.filters,
         }
     }
-    Ok(o)
 }
 
 /// The benchmark programs, built into build/bench/.
@@ -528,12 +529,8 @@ fn linux_boots_under_kvm(t: &Target, p: &Programs, busybox: Option<&build::Busyb
     Ok(boot.error.is_none())
 }
 
-pub fn main(args: &[OsString]) -> Result<i32> {
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
-        return Ok(0);
-    }
-    let o = parse(args)?;
+pub fn main(args: Args) -> Result<i32> {
+    let o = Options::from(args);
     build::ensure_host_tools()?;
     let kernel = build::kernel()?;
     let progs = programs()?;

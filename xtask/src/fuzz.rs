@@ -22,20 +22,44 @@ use crate::build;
 use crate::qemu::{self, Boot, Console, Outcome, Status};
 use crate::{Payload, Result, TempDir};
 
-const USAGE: &str = "\
-usage: cargo xtask fuzz [--calls N] [--seed S] [--procs P] [--threads T]
-                        [--per-worker K] [--trace] [--no-minimize]
-
+/// Shown after `fuzz --help`.
+pub const AFTER_HELP: &str = "\
 Boots Tine with user/fuzz/fuzz.c as init, which makes N random system calls
-(default 10000) from the seed S (default: from the clock) in P forked
-workers at a time (default 4), each with up to T threads (default 2),
-K calls per worker per batch (default 200). Fails on a kernel panic, a hang,
-a failed liveness check or a leak at init's exit; then runs the seed again
-traced, prints the last calls, and writes a minimal reproducer to
+from the seed S in P forked workers at a time, each with up to T threads, K
+calls per worker per batch. Fails on a kernel panic, a hang, a failed
+liveness check or a leak at init's exit; then runs the seed again traced,
+prints the last calls, and writes a minimal reproducer to
 build/fuzz/repro-SEED.c (and its binary: cargo xtask exec build/fuzz/repro-SEED).
---trace: trace every call from the start. --no-minimize: stop after the
-traced run. TINE_TIMEOUT overrides the time limit (default
-120 s + 20 ms per call).";
+
+Environment: TINE_TIMEOUT=SECONDS overrides the time limit (default 120 s +
+20 ms per call); TINE_ACCEL, TINE_CMDLINE, TINE_KERNEL as for the other
+commands.";
+
+/// `cargo xtask fuzz`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// How many system calls in all
+    #[arg(long, value_name = "N", default_value_t = 10000)]
+    calls: u64,
+    /// The seed [default: from the clock, printed]
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Forked workers at a time (1 to 64)
+    #[arg(long, value_name = "P", default_value_t = 4)]
+    procs: u64,
+    /// Threads per worker, at most (0 to 2)
+    #[arg(long, value_name = "T", default_value_t = 2)]
+    threads: u64,
+    /// Calls per worker per batch (1 to 100000)
+    #[arg(long, value_name = "K", default_value_t = 200)]
+    per_worker: u64,
+    /// Trace every call on the console from the start
+    #[arg(long)]
+    trace: bool,
+    /// Stop after the traced run of a failure (no reproducer)
+    #[arg(long)]
+    no_minimize: bool,
+}
 
 /// Every line of the fuzzer's own starts with this.
 const MARK: &str = "FUZZ| ";
@@ -88,45 +112,22 @@ impl Opts {
     }
 }
 
-fn parse(args: &[OsString]) -> Result<Option<Opts>> {
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() ^ (d.subsec_nanos() as u64) << 20)
-        .unwrap_or(1);
-    let mut o = Opts {
-        calls: 10000,
-        seed: seed % 1_000_000_007,
-        procs: 4,
-        threads: 2,
-        per_worker: 200,
-        trace: false,
-        minimize: true,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let a = a.to_str().ok_or("arguments must be UTF-8")?;
-        let mut num = |name: &str| -> Result<u64> {
-            it.next()
-                .and_then(|v| v.to_str())
-                .and_then(|v| v.parse().ok())
-                .ok_or(format!("{name} needs a number\n\n{USAGE}"))
-        };
-        match a {
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(None);
-            }
-            "--calls" => o.calls = num(a)?,
-            "--seed" => o.seed = num(a)?,
-            "--procs" => o.procs = num(a)?.clamp(1, 64) as u32,
-            "--threads" => o.threads = num(a)?.min(2) as u32,
-            "--per-worker" => o.per_worker = num(a)?.clamp(1, 100_000) as u32,
-            "--trace" => o.trace = true,
-            "--no-minimize" => o.minimize = false,
-            _ => return Err(format!("unknown argument {a}\n\n{USAGE}")),
+impl From<Args> for Opts {
+    fn from(a: Args) -> Opts {
+        let clock = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() ^ (d.subsec_nanos() as u64) << 20)
+            .unwrap_or(1);
+        Opts {
+            calls: a.calls,
+            seed: a.seed.unwrap_or(clock % 1_000_000_007),
+            procs: a.procs.clamp(1, 64) as u32,
+            threads: a.threads.min(2) as u32,
+            per_worker: a.per_worker.clamp(1, 100_000) as u32,
+            trace: a.trace,
+            minimize: !a.no_minimize,
         }
     }
-    Ok(Some(o))
 }
 
 /// What went wrong in a run.
@@ -283,8 +284,8 @@ fn log_tail(log: &[u8], n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].iter().map(|l| format!("    {l}\n")).collect()
 }
 
-pub fn main(args: &[OsString]) -> Result<i32> {
-    let Some(o) = parse(args)? else { return Ok(0) };
+pub fn main(args: Args) -> Result<i32> {
+    let o = Opts::from(args);
     build::ensure_host_tools()?;
     let kernel = build::kernel()?;
     let program = fuzz_program()?;

@@ -68,27 +68,34 @@ fn tests_with_ext(ext: &str) -> Result<Vec<(String, PathBuf)>> {
     Ok(v)
 }
 
-pub fn main(args: &[OsString]) -> Result<i32> {
-    let mut filter = None;
-    let mut jobs = PARALLEL;
-    let mut args = args.iter();
-    while let Some(a) = args.next() {
-        match a.to_str() {
-            Some("--tcg") => qemu::force_accel(Accel::Tcg),
-            Some("-j") => {
-                jobs = args
-                    .next()
-                    .and_then(|n| n.to_str()?.parse().ok())
-                    .filter(|&n: &usize| n > 0)
-                    .ok_or("usage: cargo xtask test -j N: N is how many QEMUs run at once (1 or more)")?;
-            }
-            Some(f) if !f.starts_with('-') && filter.is_none() => filter = Some(f.to_string()),
-            _ => {
-                return Err(format!(
-                    "usage: cargo xtask test [--tcg] [-j N] [FILTER] (got {a:?})"
-                ))
-            }
-        }
+/// `cargo xtask test`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Use TCG, without probing KVM
+    #[arg(long)]
+    tcg: bool,
+    /// How many QEMUs (tests) run at once
+    #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = PARALLEL,
+          value_parser = jobs)]
+    jobs: usize,
+    /// Run only the tests whose name contains FILTER (and skip the host
+    /// unit tests)
+    #[arg(value_name = "FILTER")]
+    filter: Option<String>,
+}
+
+/// `-j N`: 1 or more.
+fn jobs(s: &str) -> std::result::Result<usize, String> {
+    match s.parse() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("N is how many QEMUs run at once: 1 or more".into()),
+    }
+}
+
+pub fn main(a: Args) -> Result<i32> {
+    let Args { tcg, jobs, filter } = a;
+    if tcg {
+        qemu::force_accel(Accel::Tcg);
     }
 
     // (1) Host unit tests (skipped when a filter picks cases).
