@@ -21,17 +21,17 @@
 mod profile;
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::build;
-use crate::qemu::{self, Accel};
+use crate::child::{read_all, Child, Wait};
+use crate::qemu::{self, Accel, Com1, Com2, Qemu};
 use crate::{root, GuestStdio, Payload, Result};
 
 /// Shown after `bench --help`.
@@ -85,7 +85,7 @@ pub struct Args {
 
 /// The machine both kernels run in.
 pub const MEMORY: &str = "2G";
-pub const SMP: &str = "1";
+pub const SMP: u32 = 1;
 
 /// Give up on a boot when the console has been silent this long.
 const SILENCE: Duration = Duration::from_secs(900);
@@ -239,24 +239,14 @@ fn linux_targets(image: &Path, nothp: bool) -> Vec<Target> {
 }
 
 /// The QEMU machine: identical for every kernel but for -kernel and -append.
-pub fn qemu_command(accel: Accel, t: &Target, initrd: &Path, log: &Path, extra: &[String]) -> Command {
-    let mut cmd = Command::new(qemu::QEMU);
-    cmd.arg("-kernel").arg(&t.image);
-    cmd.arg("-initrd").arg(initrd);
-    cmd.arg("-append").arg(&t.cmdline);
-    cmd.args(["-m", MEMORY, "-smp", SMP, "-no-reboot", "-display", "none", "-vga", "none"]);
-    cmd.args(["-nic", "none", "-monitor", "none"]);
-    cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
-    // COM1: the console, on QEMU's stdout (our pipe); COM2: the kernel log
-    // (Tine's; Linux leaves it unused), to a file.
-    cmd.args(["-chardev", "file,id=con,path=/dev/stdout", "-serial", "chardev:con"]);
-    let mut log_arg = OsString::from("file,id=log,path=");
-    log_arg.push(log);
-    cmd.arg("-chardev").arg(log_arg).args(["-serial", "chardev:log"]);
-    cmd.args(accel.args());
-    cmd.args(extra);
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    cmd
+/// COM1 (the console) is on QEMU's stdout, our pipe; COM2 (the kernel log:
+/// Tine's; Linux leaves it unused) goes to the file `log`.
+pub fn qemu_machine(accel: Accel, t: &Target, initrd: &Path, log: &Path) -> Qemu {
+    Qemu::new(&t.image, initrd, &t.cmdline, accel)
+        .memory(MEMORY)
+        .smp(SMP)
+        .com1(Com1::Stdout)
+        .com2(Com2::File(log.to_path_buf()))
 }
 
 pub fn machine_text(accel: Accel) -> String {
@@ -274,21 +264,25 @@ pub struct Boot {
     pub wall: f64,
 }
 
-/// Starts QEMU and collects its console until `bench-done` and QEMU's exit,
-/// or silence for `silence`, or QEMU's exit.
-pub fn spawn(cmd: &mut Command) -> Result<Child> {
-    cmd.spawn().map_err(|e| format!("{}: {e}", qemu::QEMU))
-}
-
+/// Collects a boot's console until `bench-done` and QEMU's exit, or
+/// silence for `silence`, or QEMU's exit.
 pub fn collect(child: Child, silence: Duration, echo: bool) -> Boot {
     collect_with(child, silence, echo, &|_| {})
+}
+
+/// Why [`collect_with`] killed QEMU.
+enum Stop {
+    /// `bench-done`, but the kernel did not power off.
+    Lingered,
+    /// No console output for the limit.
+    Silent,
 }
 
 /// [`collect`], calling `on_line` with each console line as it arrives.
 pub fn collect_with(mut child: Child, silence: Duration, echo: bool, on_line: &dyn Fn(&str)) -> Boot {
     let start = Instant::now();
     let (tx, rx) = mpsc::channel::<(f64, String)>();
-    let out = child.stdout.take().unwrap();
+    let out = child.inner.stdout.take().unwrap();
     let reader = thread::spawn(move || {
         let mut r = BufReader::new(out);
         let mut buf = Vec::new();
@@ -306,64 +300,52 @@ pub fn collect_with(mut child: Child, silence: Duration, echo: bool, on_line: &d
             }
         }
     });
-    let mut err = child.stderr.take().unwrap();
-    let err_reader = thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
+    let err_reader = read_all(child.inner.stderr.take().unwrap());
     let mut lines = Vec::new();
     let mut error = None;
     let mut done_at: Option<Instant> = None;
     let mut last = Instant::now();
-    let status;
-    loop {
-        match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok((t, line)) => {
-                last = Instant::now();
-                if echo {
-                    eprintln!("  | {line}");
-                }
-                on_line(&line);
-                if line.starts_with("bench-done") {
-                    done_at = Some(Instant::now());
-                }
-                if line.contains("Kernel panic") && error.is_none() {
-                    error = Some(format!("Linux: {line}"));
-                }
-                lines.push((t, line));
+    let waited = child.wait_or_kill(Some(&rx), |event| {
+        if let Some((t, line)) = event {
+            last = Instant::now();
+            if echo {
+                eprintln!("  | {line}");
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                // Console closed: QEMU is ending.
-                status = child.wait().ok();
-                break;
+            on_line(&line);
+            if line.starts_with("bench-done") {
+                done_at = Some(Instant::now());
             }
-        }
-        if let Ok(Some(s)) = child.try_wait() {
-            status = Some(s);
-            // Drain what is left.
-            while let Ok((t, line)) = rx.recv_timeout(Duration::from_millis(200)) {
-                lines.push((t, line));
+            if line.contains("Kernel panic") && error.is_none() {
+                error = Some(format!("Linux: {line}"));
             }
-            break;
+            lines.push((t, line));
         }
         if done_at.is_some_and(|d| d.elapsed() > Duration::from_secs(20)) {
-            // Done, but the kernel did not power off.
-            let _ = child.kill();
-            status = child.wait().ok();
-            break;
+            Some(Stop::Lingered)
+        } else if last.elapsed() > silence {
+            Some(Stop::Silent)
+        } else {
+            None
         }
-        if last.elapsed() > silence {
+    });
+    let status = match waited {
+        Ok(Wait::Exited(s)) => Some(s),
+        Ok(Wait::Killed(Stop::Lingered)) | Err(_) => None,
+        Ok(Wait::Killed(Stop::Silent)) => {
             error = Some(format!("no console output for {} s; QEMU killed", silence.as_secs()));
-            let _ = child.kill();
-            status = child.wait().ok();
-            break;
+            None
         }
+    };
+    // Drain what is left.
+    while let Ok((t, line)) = rx.recv_timeout(Duration::from_millis(200)) {
+        lines.push((t, line));
     }
     let wall = start.elapsed().as_secs_f64();
     let _ = reader.join();
-    let qemu_err = err_reader.join().unwrap_or_default();
+    let qemu_err = err_reader
+        .recv()
+        .map(|e| String::from_utf8_lossy(&e).into_owned())
+        .unwrap_or_default();
     if error.is_none() && !lines.iter().any(|(_, l)| l.starts_with("bench-done")) {
         error = Some(format!(
             "QEMU ended ({}) without a bench-done line",
@@ -486,7 +468,7 @@ fn run_target(accel: Accel, t: &Target, initrd: &Path, silence: Duration, tag: &
     let dir = bench_dir()?;
     let log = dir.join(format!("{}{tag}.log", t.id));
     eprintln!("xtask: bench: booting {} ({})", t.label, t.image.display());
-    let child = spawn(&mut qemu_command(accel, t, initrd, &log, &[]))?;
+    let child = qemu_machine(accel, t, initrd, &log).spawn()?;
     let boot = collect(child, silence, false);
     let console: String = boot.lines.iter().map(|(t, l)| format!("{t:9.3} {l}\n")).collect();
     let _ = std::fs::write(dir.join(format!("{}{tag}.console", t.id)), console);
@@ -524,7 +506,7 @@ fn linux_boots_under_kvm(t: &Target, p: &Programs, busybox: Option<&build::Busyb
     let dir = bench_dir()?;
     let initrd = dir.join("probe.cpio");
     initramfs(p, busybox, "probe", &initrd)?;
-    let child = spawn(&mut qemu_command(Accel::Kvm, t, &initrd, &dir.join("probe.log"), &[]))?;
+    let child = qemu_machine(Accel::Kvm, t, &initrd, &dir.join("probe.log")).spawn()?;
     let boot = collect(child, PROBE_SILENCE, false);
     Ok(boot.error.is_none())
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod build;
+mod child;
 mod fuzz;
 mod initramfs;
 mod qemu;

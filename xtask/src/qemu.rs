@@ -6,14 +6,16 @@
 //! kernel log: QEMU writes it to its stderr, a pipe that xtask reads line by
 //! line, scanning for the lines below.
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::child::{Child, Wait};
 use crate::initramfs::Initramfs;
 use crate::{Result, TempDir};
 
@@ -196,80 +198,179 @@ enum Event {
     Stop,
 }
 
-impl Boot<'_> {
-    fn command(&self) -> Result<Command> {
-        for p in [self.kernel, self.initrd] {
-            // -initrd is a list of multiboot modules: "path args,path args".
+/// Where COM1 (the console) goes, as QEMU sees it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Com1 {
+    /// A file chardev on QEMU's stdout, which is a pipe to xtask; stdin is
+    /// /dev/null.
+    Stdout,
+    /// QEMU's stdio chardev on pipes to xtask, both ways, with no mux (so no
+    /// Ctrl-A escapes: every byte goes to the guest) and no signals from ^C.
+    Pipes,
+    /// QEMU's stdio chardev on xtask's terminal, muxed (Ctrl-A X quits).
+    Terminal,
+}
+
+/// Where COM2 (Tine's kernel log; Linux leaves it unused) goes.
+#[derive(Clone, Debug)]
+pub enum Com2 {
+    /// QEMU's stderr, a pipe to xtask (with QEMU's own messages).
+    Stderr,
+    /// A file.
+    File(PathBuf),
+}
+
+/// The one qemu-system-x86_64 command line of xtask: the machine every
+/// command boots (Tine's, and Debian's Linux for `bench`). Only the
+/// kernel, initrd, command line, memory, CPUs, accelerator, the serial
+/// ports and extra arguments (`bench --profile`'s gdbstub) vary.
+#[derive(Clone, Debug)]
+pub struct Qemu {
+    kernel: PathBuf,
+    initrd: PathBuf,
+    append: String,
+    memory: String,
+    smp: u32,
+    accel: Accel,
+    com1: Com1,
+    com2: Com2,
+    extra: Vec<OsString>,
+}
+
+impl Qemu {
+    /// `-m 1G -smp 1`, COM1 on stdout, COM2 on stderr.
+    pub fn new(kernel: &Path, initrd: &Path, append: &str, accel: Accel) -> Qemu {
+        Qemu {
+            kernel: kernel.to_path_buf(),
+            initrd: initrd.to_path_buf(),
+            append: append.to_string(),
+            memory: "1G".into(),
+            smp: 1,
+            accel,
+            com1: Com1::Stdout,
+            com2: Com2::Stderr,
+            extra: vec![],
+        }
+    }
+
+    /// `-m`: "1G", "2G", ...
+    pub fn memory(mut self, m: &str) -> Qemu {
+        self.memory = m.to_string();
+        self
+    }
+
+    pub fn smp(mut self, n: u32) -> Qemu {
+        self.smp = n;
+        self
+    }
+
+    pub fn com1(mut self, c: Com1) -> Qemu {
+        self.com1 = c;
+        self
+    }
+
+    pub fn com2(mut self, c: Com2) -> Qemu {
+        self.com2 = c;
+        self
+    }
+
+    /// More arguments at the end.
+    pub fn arg(mut self, a: impl Into<OsString>) -> Qemu {
+        self.extra.push(a.into());
+        self
+    }
+
+    /// Whether QEMU needs xtask's terminal (and so must stay in its
+    /// process group).
+    pub fn on_terminal(&self) -> bool {
+        self.com1 == Com1::Terminal
+    }
+
+    /// The command, with its stdin, stdout and stderr set up (stderr is
+    /// always a pipe).
+    pub fn command(&self) -> Result<Command> {
+        let mut paths = vec![self.kernel.as_path(), self.initrd.as_path()];
+        if let Com2::File(f) = &self.com2 {
+            paths.push(f);
+        }
+        for p in paths {
+            // -initrd is a list of multiboot modules ("path args,path
+            // args"), and chardev options are comma-separated.
             let s = p
                 .to_str()
                 .ok_or_else(|| format!("{}: path is not UTF-8", p.display()))?;
             if s.contains([',', ' ', '\t']) {
-                return Err(format!(
-                    "{s}: QEMU cannot take a path with commas or spaces"
-                ));
+                return Err(format!("{s}: QEMU cannot take a path with commas or spaces"));
             }
         }
         let mut cmd = Command::new(QEMU);
-        cmd.arg("-kernel").arg(self.kernel);
-        cmd.arg("-initrd").arg(self.initrd);
-        cmd.arg("-append").arg(&self.cmdline);
-        cmd.args([
-            "-m",
-            "1G",
-            "-smp",
-            "1",
-            "-no-reboot",
-            "-display",
-            "none",
-            "-vga",
-            "none",
-        ]);
+        cmd.arg("-kernel").arg(&self.kernel);
+        cmd.arg("-initrd").arg(&self.initrd);
+        cmd.arg("-append").arg(&self.append);
+        cmd.arg("-m").arg(&self.memory);
+        cmd.arg("-smp").arg(self.smp.to_string());
+        cmd.args(["-no-reboot", "-display", "none", "-vga", "none"]);
         cmd.args(["-nic", "none", "-monitor", "none"]);
         cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
-        match self.console {
-            Console::Interactive => {
+        match self.com1 {
+            Com1::Terminal => {
                 cmd.args(["-chardev", "stdio,id=con,mux=on,signal=off"]);
                 cmd.stdin(Stdio::inherit()).stdout(Stdio::inherit());
             }
-            Console::Driven => {
-                // No mux (so no Ctrl-A escapes: every byte goes to the
-                // guest) and no signals from ^C: the bytes are the guest's.
+            Com1::Pipes => {
                 cmd.args(["-chardev", "stdio,id=con,signal=off"]);
                 cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
             }
-            Console::Stream | Console::Capture | Console::Lines(_) => {
+            Com1::Stdout => {
                 // A file chardev opened on QEMU's stdout, which is our pipe.
                 cmd.args(["-chardev", "file,id=con,path=/dev/stdout"]);
                 cmd.stdin(Stdio::null()).stdout(Stdio::piped());
             }
         }
         cmd.args(["-serial", "chardev:con"]);
-        cmd.args([
-            "-chardev",
-            "file,id=log,path=/dev/stderr",
-            "-serial",
-            "chardev:log",
-        ]);
+        let log = match &self.com2 {
+            Com2::Stderr => OsString::from("file,id=log,path=/dev/stderr"),
+            Com2::File(f) => {
+                let mut a = OsString::from("file,id=log,path=");
+                a.push(f);
+                a
+            }
+        };
+        cmd.arg("-chardev").arg(log).args(["-serial", "chardev:log"]);
         cmd.stderr(Stdio::piped());
         cmd.args(self.accel.args());
+        cmd.args(&self.extra);
         Ok(cmd)
+    }
+
+    /// Starts QEMU (in a process group of its own unless it is on the
+    /// terminal).
+    pub fn spawn(&self) -> Result<Child> {
+        Child::spawn_with(&mut self.command()?, QEMU, !self.on_terminal())
+    }
+}
+
+impl Boot<'_> {
+    fn qemu(&self) -> Qemu {
+        Qemu::new(self.kernel, self.initrd, &self.cmdline, self.accel).com1(match self.console {
+            Console::Interactive => Com1::Terminal,
+            Console::Driven => Com1::Pipes,
+            Console::Stream | Console::Capture | Console::Lines(_) => Com1::Stdout,
+        })
     }
 
     pub fn run(&self) -> Result<Run> {
         assert!(self.console != Console::Driven, "use run_driven");
-        let mut child = self
-            .command()?
-            .spawn()
-            .map_err(|e| format!("{QEMU}: {e}"))?;
+        let mut child = self.qemu().spawn()?;
         let (tx, rx) = mpsc::channel();
 
-        let console = child.stdout.take().map(|out| {
+        let console = child.inner.stdout.take().map(|out| {
             let mode = self.console;
             thread::spawn(move || copy_console(out, mode))
         });
         let log = self.spawn_log(&mut child, tx);
 
-        let (qemu_status, killed) = wait(&mut child, rx, self.timeout)?;
+        let (qemu_status, killed) = wait(&mut child, &rx, self.timeout)?;
         let console = console
             .map(|t| t.join().unwrap_or_default())
             .unwrap_or_default();
@@ -285,20 +386,17 @@ impl Boot<'_> {
     /// bounds the driver's waits (`Driver::wait_until`).
     pub fn run_driven<R>(&self, drive: impl FnOnce(&mut Driver) -> R) -> Result<(Run, R)> {
         assert!(self.console == Console::Driven);
-        let mut child = self
-            .command()?
-            .spawn()
-            .map_err(|e| format!("{QEMU}: {e}"))?;
+        let mut child = self.qemu().spawn()?;
         let (tx, rx) = mpsc::channel();
         let screen = Arc::new(Screen::default());
         let console = {
-            let out = child.stdout.take().unwrap();
+            let out = child.inner.stdout.take().unwrap();
             let screen = screen.clone();
             thread::spawn(move || screen.fill(out))
         };
         let log = self.spawn_log(&mut child, tx);
         let mut driver = Driver {
-            stdin: child.stdin.take(),
+            stdin: child.inner.stdin.take(),
             screen: screen.clone(),
             deadline: self.timeout.map(|t| Instant::now() + t),
         };
@@ -307,10 +405,9 @@ impl Boot<'_> {
         let ended = screen.state.lock().unwrap().eof;
         let (qemu_status, killed) = if ended {
             // QEMU closed its stdout: it is exiting.
-            wait(&mut child, rx, Some(Duration::from_secs(5)))?
+            wait(&mut child, &rx, Some(Duration::from_secs(5)))?
         } else {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.kill();
             (None, Some(Killed::Done))
         };
         let _ = console.join();
@@ -320,7 +417,7 @@ impl Boot<'_> {
     }
 
     fn spawn_log(&self, child: &mut Child, tx: mpsc::Sender<Event>) -> thread::JoinHandle<LogScan> {
-        let err = child.stderr.take().unwrap();
+        let err = child.inner.stderr.take().unwrap();
         let stream = self.stream_log;
         let stop_on = self.stop_on;
         thread::spawn(move || scan_log(err, stream, stop_on, tx))
@@ -464,31 +561,22 @@ impl Driver {
 /// event from the log.
 fn wait(
     child: &mut Child,
-    rx: mpsc::Receiver<Event>,
+    events: &mpsc::Receiver<Event>,
     timeout: Option<Duration>,
 ) -> Result<(Option<ExitStatus>, Option<Killed>)> {
-    let start = Instant::now();
-    let mut rx = Some(rx);
-    let killed = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            return Ok((Some(status), None));
-        }
-        if timeout.is_some_and(|t| start.elapsed() >= t) {
-            break Killed::Timeout;
-        }
-        let tick = Duration::from_millis(10);
-        match rx.as_ref().map(|rx| rx.recv_timeout(tick)) {
-            Some(Ok(Event::KvmError)) => break Killed::KvmError,
-            Some(Ok(Event::Stop)) => break Killed::Stop,
-            Some(Err(mpsc::RecvTimeoutError::Timeout)) => {}
-            Some(Err(mpsc::RecvTimeoutError::Disconnected)) => rx = None,
-            None => thread::sleep(tick),
-        }
-    };
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let waited = child.wait_or_kill(Some(events), |event| match event {
+        Some(Event::KvmError) => Some(Killed::KvmError),
+        Some(Event::Stop) => Some(Killed::Stop),
+        None => deadline
+            .filter(|d| Instant::now() >= *d)
+            .map(|_| Killed::Timeout),
+    })?;
     // QEMU's own status says nothing once we have killed it.
-    let _ = child.kill();
-    let _ = child.wait();
-    Ok((None, Some(killed)))
+    Ok(match waited {
+        Wait::Exited(status) => (Some(status), None),
+        Wait::Killed(why) => (None, Some(why)),
+    })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

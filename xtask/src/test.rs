@@ -13,16 +13,17 @@
 //! `session.rs`).
 
 use std::ffi::OsString;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::Mutex;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::build::{self, UserProgram};
+use crate::child;
 use crate::qemu::{self, Accel, Boot, Console, Outcome, Status};
 use crate::session;
 use crate::{Payload, Result, TempDir};
@@ -407,43 +408,17 @@ fn run_native(case: &Case, ctx: &Ctx) -> Result<(Vec<u8>, Option<Status>)> {
         std::fs::copy(script, &to).map_err(|e| format!("{}: {e}", to.display()))?;
     }
     let (program, args) = case.command();
-    let (mut reader, writer) = std::io::pipe().map_err(|e| e.to_string())?;
-    let writer2 = writer.try_clone().map_err(|e| e.to_string())?;
     let mut cmd = Command::new(ctx.launcher);
     let argv0 = Path::new("/bin").join(program.file_name().ok_or("no program name")?);
     cmd.arg(&program)
         .arg(argv0)
         .args(&args)
         .env_clear()
-        .current_dir(cwd.path())
-        .stdin(Stdio::null())
-        .stdout(writer)
-        .stderr(writer2);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("{}: {e}", program.display()))?;
-    drop(cmd); // closes our copies of the pipe's write end
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = reader.read_to_end(&mut out);
-        let _ = tx.send(out);
-    });
-    let start = Instant::now();
-    let status: ExitStatus = loop {
-        if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
-            break s;
-        }
-        if ctx.timeout.is_some_and(|t| start.elapsed() >= t) {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err("timeout (TINE_TIMEOUT)".into());
-        }
-        thread::sleep(Duration::from_millis(5));
+        .current_dir(cwd.path());
+    let run = child::output_merged(&mut cmd, &program.display().to_string(), ctx.timeout)?;
+    let (Some(status), out) = (run.status, run.out) else {
+        return Err("timeout (TINE_TIMEOUT)".into());
     };
-    let out = rx
-        .recv_timeout(Duration::from_secs(5))
-        .map_err(|_| "output pipe still open 5 s after exit (a background process?)")?;
     let status = match (status.code(), status.signal()) {
         (Some(c), _) => Status::Exited(c),
         (None, Some(s)) => Status::Signaled(s),

@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use super::{collect_with, guest_args, initramfs, parse_boot, qemu_command, spawn, tine_target, Programs};
+use super::{collect_with, guest_args, initramfs, parse_boot, qemu_machine, tine_target, Programs};
 use crate::build::Busybox;
 use crate::qemu::Accel;
 use crate::{root, Result};
@@ -378,9 +378,12 @@ pub fn main(
         .map_err(|e| format!("no free TCP port: {e}"))?
         .port();
     let t = tine_target(kernel.to_path_buf());
-    let extra = vec!["-gdb".to_string(), format!("tcp:127.0.0.1:{port}")];
+
     eprintln!("xtask: bench --profile: Tine (TCG) with {gargs}, sampling through the gdbstub");
-    let child = spawn(&mut qemu_command(Accel::Tcg, &t, &initrd, &dir.join("profile.log"), &extra))?;
+    let child = qemu_machine(Accel::Tcg, &t, &initrd, &dir.join("profile.log"))
+        .arg("-gdb")
+        .arg(format!("tcp:127.0.0.1:{port}"))
+        .spawn()?;
     let stop = Arc::new(AtomicBool::new(false));
     let label = Arc::new(Mutex::new(SETUP.to_string()));
     let sampler = {
