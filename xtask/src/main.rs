@@ -6,7 +6,6 @@ mod child;
 mod fuzz;
 mod initramfs;
 mod qemu;
-mod regex;
 mod session;
 mod test;
 
