@@ -30,6 +30,8 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::build;
+use serde::Serialize;
+
 use crate::child::{read_all, Child, Wait};
 use crate::qemu::{self, Accel, Com1, Com2, Qemu};
 use crate::{root, GuestStdio, Payload, Result};
@@ -800,76 +802,76 @@ impl Report {
     }
 
     fn json(&self) -> String {
-        let mut s = String::from("{\n");
-        let _ = writeln!(s, "  \"date\": {},", jstr(&self.date));
-        let _ = writeln!(
-            s,
-            "  \"settings\": {{\"accel\": {}, \"qemu\": {}, \"machine\": {}, \"memory\": {}, \"smp\": {}, \"guest_args\": {}, \"rounds\": {}}},",
-            jstr(self.accel.name()),
-            jstr(&self.qemu),
-            jstr(&machine_text(self.accel)),
-            jstr(MEMORY),
-            SMP,
-            jstr(&self.gargs),
-            self.rounds
-        );
-        let _ = writeln!(s, "  \"host_seconds\": {:.1},", self.host_total);
-        let _ = writeln!(s, "  \"host_loadavg\": {},", jstr(&self.loadavg));
-        s.push_str("  \"kernels\": [\n");
-        for (i, t) in self.targets.iter().enumerate() {
-            let runs = self.runs.get(t.id).map(Vec::as_slice).unwrap_or_default();
-            let info: Vec<String> = runs.first().map(|p| p.info.iter().map(|x| jstr(x)).collect()).unwrap_or_default();
-            let clocks: Vec<String> = runs
-                .iter()
-                .filter_map(|p| p.clock)
-                .map(|(g, h)| format!("{{\"guest_s\": {g:.3}, \"host_s\": {h:.3}}}"))
-                .collect();
-            let errors: Vec<String> = self
-                .boots
-                .get(t.id)
-                .into_iter()
-                .flatten()
-                .filter_map(|(_, e)| e.as_ref().map(|e| jstr(e)))
-                .collect();
-            let _ = write!(
-                s,
-                "    {{\"id\": {}, \"label\": {}, \"image\": {}, \"cmdline\": {}, \"info\": [{}], \"clock\": [{}], \"errors\": [{}]}}",
-                jstr(t.id),
-                jstr(&t.label),
-                jstr(&t.image.display().to_string()),
-                jstr(&t.cmdline),
-                info.join(", "),
-                clocks.join(", "),
-                errors.join(", ")
-            );
-            s.push_str(if i + 1 < self.targets.len() { ",\n" } else { "\n" });
-        }
-        s.push_str("  ],\n  \"results\": [\n");
-        for (i, name) in self.selected.iter().enumerate() {
-            let mut fields = vec![format!("\"name\": {}", jstr(name))];
-            for t in &self.targets {
-                let v = match self.row(t.id, name) {
-                    Some(r) => format!(
-                        "{{\"unit\": {}, \"median_ns\": {:.1}, \"min_ns\": {:.1}, \"max_ns\": {:.1}, \"iters_per_batch\": {}, \"batches\": {}}}",
-                        jstr(&r.unit),
-                        r.median,
-                        r.min,
-                        r.max,
-                        r.iters,
-                        r.batches
-                    ),
-                    None => "null".into(),
-                };
-                fields.push(format!("{}: {v}", jstr(t.id)));
-                if t.id != "tine" {
-                    let r = self.ratio(name, t.id).map(|r| format!("{r:.4}")).unwrap_or("null".into());
-                    fields.push(format!("{}: {r}", jstr(&format!("ratio_tine_over_{}", t.id))));
+        let kernels = self
+            .targets
+            .iter()
+            .map(|t| {
+                let runs = self.runs.get(t.id).map(Vec::as_slice).unwrap_or_default();
+                KernelJson {
+                    id: t.id,
+                    label: &t.label,
+                    image: t.image.display().to_string(),
+                    cmdline: &t.cmdline,
+                    info: runs.first().map(|p| p.info.as_slice()).unwrap_or_default(),
+                    clock: runs
+                        .iter()
+                        .filter_map(|p| p.clock)
+                        .map(|(g, h)| ClockJson {
+                            guest_s: round(g, 3),
+                            host_s: round(h, 3),
+                        })
+                        .collect(),
+                    errors: self
+                        .boots
+                        .get(t.id)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|(_, e)| e.as_deref())
+                        .collect(),
                 }
-            }
-            let _ = write!(s, "    {{{}}}", fields.join(", "));
-            s.push_str(if i + 1 < self.selected.len() { ",\n" } else { "\n" });
-        }
-        s.push_str("  ]\n}\n");
+            })
+            .collect();
+        let results = self
+            .selected
+            .iter()
+            .map(|name| {
+                let mut by_kernel = BTreeMap::new();
+                for t in &self.targets {
+                    let row = self.row(t.id, name).map(|r| RowJson {
+                        unit: r.unit,
+                        median_ns: round(r.median, 1),
+                        min_ns: round(r.min, 1),
+                        max_ns: round(r.max, 1),
+                        iters_per_batch: r.iters,
+                        batches: r.batches,
+                    });
+                    by_kernel.insert(t.id.to_string(), serde_json::json!(row));
+                    if t.id != "tine" {
+                        let ratio = self.ratio(name, t.id).map(|r| round(r, 4));
+                        by_kernel.insert(format!("ratio_tine_over_{}", t.id), serde_json::json!(ratio));
+                    }
+                }
+                ResultJson { name, by_kernel }
+            })
+            .collect();
+        let json = ResultsJson {
+            date: &self.date,
+            settings: SettingsJson {
+                accel: self.accel.name(),
+                qemu: &self.qemu,
+                machine: machine_text(self.accel),
+                memory: MEMORY,
+                smp: SMP,
+                guest_args: &self.gargs,
+                rounds: self.rounds,
+            },
+            host_seconds: round(self.host_total, 1),
+            host_loadavg: &self.loadavg,
+            kernels,
+            results,
+        };
+        let mut s = serde_json::to_string_pretty(&json).expect("plain data serializes");
+        s.push('\n');
         s
     }
 
@@ -984,21 +986,68 @@ impl Report {
 /// A plot line: label, colour, dash pattern, (x index, value) points.
 type Series<'a> = (String, &'a str, &'a str, Vec<(usize, f64)>);
 
-fn jstr(s: &str) -> String {
-    let mut o = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            '\n' => o.push_str("\\n"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(o, "\\u{:04x}", c as u32);
-            }
-            c => o.push(c),
-        }
-    }
-    o.push('"');
-    o
+/// `v` rounded to `digits` decimals, for the JSON file.
+fn round(v: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (v * scale).round() / scale
+}
+
+/// build/bench/results.json.
+#[derive(Serialize)]
+struct ResultsJson<'a> {
+    date: &'a str,
+    settings: SettingsJson<'a>,
+    host_seconds: f64,
+    host_loadavg: &'a str,
+    kernels: Vec<KernelJson<'a>>,
+    results: Vec<ResultJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct SettingsJson<'a> {
+    accel: &'a str,
+    qemu: &'a str,
+    machine: String,
+    memory: &'a str,
+    smp: u32,
+    guest_args: &'a str,
+    rounds: usize,
+}
+
+#[derive(Serialize)]
+struct KernelJson<'a> {
+    id: &'a str,
+    label: &'a str,
+    image: String,
+    cmdline: &'a str,
+    info: &'a [String],
+    clock: Vec<ClockJson>,
+    errors: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ClockJson {
+    guest_s: f64,
+    host_s: f64,
+}
+
+/// One benchmark: `name`, then for each kernel id its row (or null) and,
+/// for each Linux, `ratio_tine_over_<id>` (or null).
+#[derive(Serialize)]
+struct ResultJson<'a> {
+    name: &'a str,
+    #[serde(flatten)]
+    by_kernel: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct RowJson {
+    unit: String,
+    median_ns: f64,
+    min_ns: f64,
+    max_ns: f64,
+    iters_per_batch: u64,
+    batches: u64,
 }
 
 fn qemu_version() -> String {
@@ -1029,4 +1078,50 @@ fn utc_date(t: SystemTime) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_json() {
+        let mut p = Parsed::default();
+        p.rows.insert(
+            "getppid".into(),
+            Row { unit: "op".into(), median: 692.04, min: 600.0, max: 700.0, iters: 1000, batches: 5 },
+        );
+        p.info.push("a \"quoted\"\nline".into());
+        p.clock = Some((1.23456, 1.2));
+        let l = Parsed { rows: p.rows.clone(), ..Default::default() };
+        let targets = vec![
+            tine_target("build/tine.bin".into()),
+            Target { id: "linux", label: "Linux".into(), image: "/boot/vmlinuz".into(), cmdline: "quiet".into() },
+        ];
+        let report = Report {
+            date: "2026-01-01 00:00 UTC".into(),
+            accel: Accel::Tcg,
+            qemu: "7.2".into(),
+            linux_release: None,
+            targets,
+            selected: vec!["getppid".into(), "fork_only".into()],
+            runs: BTreeMap::from([("tine", vec![p]), ("linux", vec![l])]),
+            boots: BTreeMap::from([("tine", vec![(1.0, None)]), ("linux", vec![(2.0, Some("boom".into()))])]),
+            gargs: "time=10".into(),
+            rounds: 1,
+            host_total: 12.345,
+            loadavg: "0.1".into(),
+        };
+        let v: serde_json::Value = serde_json::from_str(&report.json()).unwrap();
+        assert_eq!(v["settings"]["smp"], 1);
+        assert_eq!(v["host_seconds"], 12.3);
+        assert_eq!(v["kernels"][0]["info"][0], "a \"quoted\"\nline");
+        assert_eq!(v["kernels"][0]["clock"][0]["guest_s"], 1.235);
+        assert_eq!(v["kernels"][1]["errors"][0], "boom");
+        let r = &v["results"][0];
+        assert_eq!(r["name"], "getppid");
+        assert_eq!(r["tine"]["median_ns"], 692.0);
+        assert_eq!(r["ratio_tine_over_linux"], 1.0);
+        assert!(v["results"][1]["tine"].is_null());
+    }
 }
