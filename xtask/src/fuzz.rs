@@ -439,8 +439,7 @@ impl Minimizer<'_> {
         let c = self.tmp.path().join("repro.c");
         let bin = self.tmp.path().join("repro");
         std::fs::write(&c, repro_source(calls, &DUMMY, self.target, true)?).map_err(|e| e.to_string())?;
-        let _ = std::fs::remove_file(&bin);
-        build::compile(&c, &bin)?;
+        build::compile_now(&c, &bin)?;
         let run = boot(self.kernel, &bin, vec![], Some(REPRO_TIMEOUT), false)?;
         Ok(judge(&run).is_some_and(|f| f.same_kind(self.target)))
     }
