@@ -57,7 +57,9 @@ pub fn apt_install(what: &str, packages: &[&str]) -> Result<()> {
         eprintln!("    sudo apt-get install -y {list}");
         std::process::exit(1);
     }
-    eprintln!("xtask: missing {what}; installing {list} (apt-get update, apt-get install -y {list})");
+    eprintln!(
+        "xtask: missing {what}; installing {list} (apt-get update, apt-get install -y {list})"
+    );
     let install: Vec<&str> = ["install", "-y"]
         .into_iter()
         .chain(packages.iter().copied())
@@ -277,20 +279,44 @@ fn check_user_fpu_untouched(elf: &Path) -> Result<()> {
         .output()
         .map_err(|e| format!("objdump: {e}"))?;
     if !out.status.success() {
-        return Err(format!("objdump -d {} failed ({})", elf.display(), out.status));
+        return Err(format!(
+            "objdump -d {} failed ({})",
+            elf.display(),
+            out.status
+        ));
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let mut func = "";
     let mut bad = Vec::new();
     for line in text.lines() {
-        if let Some(name) = line.strip_suffix(">:").and_then(|l| l.split_once(" <")).map(|(_, n)| n) {
+        if let Some(name) = line
+            .strip_suffix(">:")
+            .and_then(|l| l.split_once(" <"))
+            .map(|(_, n)| n)
+        {
             func = name;
             continue;
         }
-        let Some((_, insn)) = line.split_once(":\t") else { continue };
+        let Some((_, insn)) = line.split_once(":\t") else {
+            continue;
+        };
         let mut words = insn.split_whitespace();
         let mut mnemonic = words.next().unwrap_or("");
-        while matches!(mnemonic, "rep" | "repz" | "repnz" | "repe" | "repne" | "lock" | "data16" | "addr32" | "cs" | "ds" | "notrack" | "bnd") {
+        while matches!(
+            mnemonic,
+            "rep"
+                | "repz"
+                | "repnz"
+                | "repe"
+                | "repne"
+                | "lock"
+                | "data16"
+                | "addr32"
+                | "cs"
+                | "ds"
+                | "notrack"
+                | "bnd"
+        ) {
             mnemonic = words.next().unwrap_or("");
         }
         let operands: String = words.collect::<Vec<_>>().join(" ");
@@ -321,7 +347,10 @@ fn touches_user_fpu(mnemonic: &str, operands: &str) -> bool {
     if mnemonic.starts_with('f') || mnemonic == "wait" || mnemonic == "emms" {
         return true;
     }
-    if matches!(m, "ldmxcsr" | "stmxcsr" | "xrstor" | "xrstor64" | "xsave" | "xsave64" | "fxrstor" | "fxsave") {
+    if matches!(
+        m,
+        "ldmxcsr" | "stmxcsr" | "xrstor" | "xrstor64" | "xsave" | "xsave64" | "fxrstor" | "fxsave"
+    ) {
         return true;
     }
     // Floating-point arithmetic, comparisons, rounding and conversions.
@@ -329,11 +358,16 @@ fn touches_user_fpu(mnemonic: &str, operands: &str) -> bool {
         return true;
     }
     // cmpss and the like print with their predicate: cmpltsd, cmpunordps.
-    let float_type = |ty: &str| ty.ends_with("ss") || ty.ends_with("sd") || ty.ends_with("ps") || ty.ends_with("pd");
+    let float_type = |ty: &str| {
+        ty.ends_with("ss") || ty.ends_with("sd") || ty.ends_with("ps") || ty.ends_with("pd")
+    };
     if m.starts_with("cmp") && m != "cmps" && float_type(m) {
         return true;
     }
-    for op in ["add", "sub", "mul", "div", "sqrt", "min", "max", "round", "rcp", "rsqrt", "hadd", "hsub", "dp", "addsub"] {
+    for op in [
+        "add", "sub", "mul", "div", "sqrt", "min", "max", "round", "rcp", "rsqrt", "hadd", "hsub",
+        "dp", "addsub",
+    ] {
         if let Some(ty) = m.strip_prefix(op) {
             if matches!(ty, "ss" | "sd" | "ps" | "pd") {
                 return true;
@@ -464,7 +498,10 @@ pub fn user_programs() -> Result<Vec<UserProgram>> {
     let progs = user_sources()?;
     let out_dir = root.join("build/user/tests");
     fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    let stale: Vec<&UserProgram> = progs.iter().filter(|p| is_stale(&p.source, &p.binary)).collect();
+    let stale: Vec<&UserProgram> = progs
+        .iter()
+        .filter(|p| is_stale(&p.source, &p.binary))
+        .collect();
     if !stale.is_empty() {
         eprintln!(
             "xtask: building {} user program(s) with musl-gcc (user/demo, user/tests -> build/user)",
@@ -487,7 +524,10 @@ fn is_stale(source: &Path, binary: &Path) -> bool {
 /// `path` relative to the workspace root, for messages.
 fn shown(path: &Path) -> String {
     let root = root();
-    path.strip_prefix(&root).unwrap_or(path).display().to_string()
+    path.strip_prefix(&root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// Compiles `source` into `binary` (saying so) unless the binary is newer
@@ -569,7 +609,9 @@ pub fn native_launcher() -> Result<PathBuf> {
         fs::write(&c, &source).map_err(|e| format!("{}: {e}", c.display()))?;
     }
     if mtime(&bin).is_none() || mtime(&bin) < mtime(&c) {
-        eprintln!("xtask: building build/launch (musl-gcc build/launch.c), the native tests' launcher");
+        eprintln!(
+            "xtask: building build/launch (musl-gcc build/launch.c), the native tests' launcher"
+        );
         let mut cmd = Command::new("musl-gcc");
         cmd.args(["-static", "-O2", "-o"])
             .arg(&bin)

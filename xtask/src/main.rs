@@ -9,8 +9,8 @@ mod qemu;
 mod session;
 mod test;
 
-use std::io::IsTerminal;
 use std::ffi::{OsStr, OsString};
+use std::io::IsTerminal;
 use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -94,7 +94,9 @@ fn parse_add(spec: &str) -> std::result::Result<(PathBuf, String), String> {
     let (host, guest) = spec
         .split_once(':')
         .filter(|(h, g)| !h.is_empty() && !g.is_empty())
-        .ok_or_else(|| format!("{spec:?} is not HOST:GUEST (e.g. --add notes.txt:/tmp/notes.txt)"))?;
+        .ok_or_else(|| {
+            format!("{spec:?} is not HOST:GUEST (e.g. --add notes.txt:/tmp/notes.txt)")
+        })?;
     initramfs::normalize(guest)?;
     Ok((PathBuf::from(host), guest.to_string()))
 }
@@ -267,7 +269,11 @@ pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
         add_program(&mut fs, &bb.binary, "/bin/busybox")?;
         // Names for the ids (ps's USER column, id, ls -l), as on the host.
         fs.dir("/etc", 0o755)?;
-        fs.file("/etc/passwd", 0o644, b"root:x:0:0:root:/root:/bin/sh\n".to_vec())?;
+        fs.file(
+            "/etc/passwd",
+            0o644,
+            b"root:x:0:0:root:/root:/bin/sh\n".to_vec(),
+        )?;
         fs.file("/etc/group", 0o644, b"root:x:0:\n".to_vec())?;
     }
     for extra in &p.extra_bin {
@@ -399,7 +405,11 @@ fn cmd_exec(a: ExecArgs) -> Result<i32> {
     let boot = Boot {
         kernel: &kernel,
         initrd: &initrd,
-        cmdline: cmdline(if std::io::stdout().is_terminal() { GuestStdio::Tty } else { GuestStdio::Pipe }),
+        cmdline: cmdline(if std::io::stdout().is_terminal() {
+            GuestStdio::Tty
+        } else {
+            GuestStdio::Pipe
+        }),
         accel: qemu::accel(&kernel),
         timeout,
         console: Console::Stream,
@@ -435,7 +445,11 @@ fn cmd_initramfs(a: InitramfsArgs) -> Result<i32> {
 /// What `run` boots: busybox and its applet links, the demos in /bin,
 /// /init (user/init), the --add files; `program` (if any) runs as PID 1
 /// instead of /init. Builds what it needs.
-pub fn run_payload(program: Option<PathBuf>, args: Vec<OsString>, adds: Vec<(PathBuf, String)>) -> Result<Payload> {
+pub fn run_payload(
+    program: Option<PathBuf>,
+    args: Vec<OsString>,
+    adds: Vec<(PathBuf, String)>,
+) -> Result<Payload> {
     let busybox = build::busybox()?.clone();
     let progs = build::user_programs()?;
     let init = build::init_program()?;

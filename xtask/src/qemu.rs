@@ -90,9 +90,12 @@ fn probe(kernel: &Path) -> Accel {
         return tcg(&format!("/dev/kvm: {e}"));
     }
     let cache = probe_cache(kernel);
-    let shown = cache
-        .as_deref()
-        .map(|c| c.strip_prefix(crate::root()).unwrap_or(c).display().to_string());
+    let shown = cache.as_deref().map(|c| {
+        c.strip_prefix(crate::root())
+            .unwrap_or(c)
+            .display()
+            .to_string()
+    });
     let forget = |file: &str| {
         format!("answer cached in {file}: delete it to probe again, or set TINE_ACCEL=kvm or tcg")
     };
@@ -381,7 +384,9 @@ impl Qemu {
                 .to_str()
                 .ok_or_else(|| format!("{}: path is not UTF-8", p.display()))?;
             if s.contains([',', ' ', '\t']) {
-                return Err(format!("{s}: QEMU cannot take a path with commas or spaces"));
+                return Err(format!(
+                    "{s}: QEMU cannot take a path with commas or spaces"
+                ));
             }
         }
         let mut cmd = Command::new(QEMU);
@@ -417,7 +422,9 @@ impl Qemu {
                 a
             }
         };
-        cmd.arg("-chardev").arg(log).args(["-serial", "chardev:log"]);
+        cmd.arg("-chardev")
+            .arg(log)
+            .args(["-serial", "chardev:log"]);
         cmd.stderr(Stdio::piped());
         cmd.args(self.accel.args());
         cmd.args(&self.extra);
@@ -506,7 +513,12 @@ impl Boot<'_> {
 }
 
 /// The outcome of a boot from what the log said and how QEMU ended.
-fn finish(scan: LogScan, console: Vec<u8>, qemu_status: Option<ExitStatus>, killed: Option<Killed>) -> Run {
+fn finish(
+    scan: LogScan,
+    console: Vec<u8>,
+    qemu_status: Option<ExitStatus>,
+    killed: Option<Killed>,
+) -> Run {
     let outcome = if scan.panic {
         Outcome::Panic
     } else if let Some(s) = scan.status {

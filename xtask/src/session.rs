@@ -36,8 +36,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::qemu::{self, Driver, Outcome, Status, WaitEnd};
-use regex::bytes::Regex;
 use crate::Result;
+use regex::bytes::Regex;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -390,14 +390,20 @@ mod tests {
         assert_eq!(find("\\e\\[K", "a\x1b[K"), Some((1, 4)));
         assert_eq!(find("\\\\e", "\\e"), Some((0, 2)));
         assert_eq!(find("\\/ #", "/ # "), Some((0, 3)));
-        assert_eq!(find("\\{ps\\} \\(tty input\\)", "{ps} (tty input)"), Some((0, 16)));
+        assert_eq!(
+            find("\\{ps\\} \\(tty input\\)", "{ps} (tty input)"),
+            Some((0, 16))
+        );
         assert_eq!(find("(a*)*b", "aaab"), Some((0, 4)));
         assert_eq!(find("x()*y", "xy"), Some((0, 2)));
         assert_eq!(find("[]a]", "]"), Some((0, 1)));
         assert_eq!(find("[a-]", "-"), Some((0, 1)));
         assert_eq!(find("a{2}", "a aa"), Some((2, 4)));
         assert_eq!(find("a\\ b\\:", "a b:"), Some((0, 4)));
-        assert_eq!(find("\\n(Terminated\\n)?143\\n", "x\nTerminated\n143\n"), Some((1, 17)));
+        assert_eq!(
+            find("\\n(Terminated\\n)?143\\n", "x\nTerminated\n143\n"),
+            Some((1, 17))
+        );
         for bad in ["(a", "a)", "*a", "[a"] {
             assert!(regex(bad).is_err(), "{bad}");
         }

@@ -161,7 +161,10 @@ pub fn main(a: Args) -> Result<i32> {
     // The sessions' machine: `run`'s initramfs, written once.
     let session_dir = TempDir::new("session")?;
     let session_initrd = if cases.iter().any(|c| matches!(c.kind, Kind::Session(_))) {
-        Some(crate::write_initramfs(&crate::run_payload(None, vec![], vec![])?, &session_dir)?)
+        Some(crate::write_initramfs(
+            &crate::run_payload(None, vec![], vec![])?,
+            &session_dir,
+        )?)
     } else {
         None
     };
@@ -363,17 +366,28 @@ fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
 /// descriptor is leaked after a test's processes have all exited").
 pub fn leak_report(log: &[u8]) -> Option<String> {
     let log = String::from_utf8_lossy(log);
-    let line = log.lines().find_map(|l| l.split_once("tine: accounting at init exit: ").map(|(_, rest)| rest))?;
+    let line = log.lines().find_map(|l| {
+        l.split_once("tine: accounting at init exit: ")
+            .map(|(_, rest)| rest)
+    })?;
     let field = |name: &str| -> Option<u64> {
-        line.split_whitespace().find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
     };
-    let (tasks, used, boot, files, pids) =
-        (field("tasks")?, field("frames_used")?, field("boot_frames_used")?, field("open_files")?, field("pids_busy")?);
+    let (tasks, used, boot, files, pids) = (
+        field("tasks")?,
+        field("frames_used")?,
+        field("boot_frames_used")?,
+        field("open_files")?,
+        field("pids_busy")?,
+    );
     let sigqueued = field("sigqueued").unwrap_or(0);
     if tasks != 0 || (used == boot && files == 0 && pids == 0 && sigqueued == 0) {
         return None;
     }
-    Some(format!("{line} (expected frames_used=boot_frames_used, open_files=0, pids_busy=0, sigqueued=0)"))
+    Some(format!(
+        "{line} (expected frames_used=boot_frames_used, open_files=0, pids_busy=0, sigqueued=0)"
+    ))
 }
 
 /// `diff -u` of the two outputs.
