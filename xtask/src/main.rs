@@ -45,8 +45,7 @@ Environment:
     bin_name = "cargo xtask",
     about = "Tine's host tool: build, boot, run and test Tine in QEMU",
     after_help = ENV_HELP,
-    arg_required_else_help = true,
-    disable_help_subcommand = false
+    arg_required_else_help = true
 )]
 struct Cli {
     #[command(subcommand)]
@@ -116,7 +115,8 @@ struct ProgramArgs {
     busybox: bool,
     /// PROGRAM: a host path, or the name of a program in user/demo or
     /// user/tests (a demo wins when both have it; built when needed), put at
-    /// /bin/<basename>; then its arguments
+    /// /bin/<basename>; then its arguments (everything after PROGRAM,
+    /// options included, is the program's)
     #[arg(
         value_names = ["PROGRAM", "ARGS"],
         required = true,
@@ -148,7 +148,8 @@ struct RunArgs {
     #[arg(long = "add", value_name = "HOST:GUEST", value_parser = parse_add)]
     adds: Vec<(PathBuf, String)>,
     /// PROGRAM runs as PID 1 instead of /init (a host path, or the name of
-    /// a program in user/demo or user/tests); then its arguments
+    /// a program in user/demo or user/tests); then its arguments (everything
+    /// after PROGRAM, options included, is the program's)
     #[arg(value_names = ["PROGRAM", "ARGS"], num_args = 1.., trailing_var_arg = true)]
     command: Vec<OsString>,
 }
