@@ -963,13 +963,10 @@ impl Report {
                         iters_per_batch: r.iters,
                         batches: r.batches,
                     });
-                    by_kernel.insert(t.id.to_string(), serde_json::json!(row));
+                    by_kernel.insert(t.id.to_string(), Cell::Row(row));
                     if t.id != "tine" {
                         let ratio = self.ratio(name, t.id).map(|r| round(r, 4));
-                        by_kernel.insert(
-                            format!("ratio_tine_over_{}", t.id),
-                            serde_json::json!(ratio),
-                        );
+                        by_kernel.insert(format!("ratio_tine_over_{}", t.id), Cell::Ratio(ratio));
                     }
                 }
                 ResultJson { name, by_kernel }
@@ -1183,7 +1180,15 @@ struct ClockJson {
 struct ResultJson<'a> {
     name: &'a str,
     #[serde(flatten)]
-    by_kernel: BTreeMap<String, serde_json::Value>,
+    by_kernel: BTreeMap<String, Cell>,
+}
+
+/// A kernel's row, or a ratio; `null` when missing.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Cell {
+    Row(Option<RowJson>),
+    Ratio(Option<f64>),
 }
 
 #[derive(Serialize)]
@@ -1285,7 +1290,10 @@ mod tests {
             host_total: 12.345,
             loadavg: "0.1".into(),
         };
-        let v: serde_json::Value = serde_json::from_str(&report.json()).unwrap();
+        let text = report.json();
+        // A row's fields in their order, not sorted.
+        assert!(text.find("\"unit\"").unwrap() < text.find("\"median_ns\"").unwrap());
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["settings"]["smp"], 1);
         assert_eq!(v["host_seconds"], 12.3);
         assert_eq!(v["kernels"][0]["info"][0], "a \"quoted\"\nline");
