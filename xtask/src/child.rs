@@ -185,3 +185,34 @@ pub fn output_merged(cmd: &mut Command, what: &str, timeout: Option<Duration>) -
     };
     Ok(Output { status, out })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_and_timeout() {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "echo out; echo err >&2; exit 3"]);
+        let o = output_merged(&mut cmd, "sh", Some(Duration::from_secs(10))).unwrap();
+        assert_eq!(o.status.and_then(|s| s.code()), Some(3));
+        assert_eq!(o.out, b"out\nerr\n");
+
+        // The time limit kills the whole group: the pipe closes at once.
+        let start = Instant::now();
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "sleep 30 & sleep 30"]);
+        let o = output_merged(&mut cmd, "sh", Some(Duration::from_millis(200))).unwrap();
+        assert!(o.status.is_none());
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn wait_or_kill_on_event() {
+        let mut child = Child::spawn(Command::new("sleep").arg("30"), "sleep").unwrap();
+        let (tx, rx) = mpsc::channel();
+        tx.send("stop").unwrap();
+        let w = child.wait_or_kill(Some(&rx), |e| e).unwrap();
+        assert!(matches!(w, Wait::Killed("stop")));
+    }
+}
