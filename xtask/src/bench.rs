@@ -21,45 +21,73 @@
 mod profile;
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::build;
-use crate::qemu::{self, Accel};
+use serde::Serialize;
+
+use crate::child::{read_all, Child, Wait};
+use crate::qemu::{self, Accel, Com1, Com2, Qemu};
 use crate::{root, GuestStdio, Payload, Result};
 
-const USAGE: &str = "\
-usage: cargo xtask bench [OPTIONS] [FILTER]...
+/// Shown after `bench --help`.
+pub const AFTER_HELP: &str = "\
+A FILTER selects the benchmarks whose name contains it. Linux is Debian's
+linux-image-amd64 (installed when missing). See docs/bench.md.
 
-Runs user/bench under Tine and under Debian's Linux (linux-image-amd64,
-installed when missing) in identical QEMU machines and prints the table;
-writes build/bench/results.json, results.md and fork-memory.svg.
-A FILTER selects the benchmarks whose name contains it.
+Environment:
+  TINE_BENCH_LINUX=IMAGE  the Linux image (default: the newest /boot/vmlinuz-*)
+  TINE_ACCEL=kvm          as --kvm
+  TINE_KERNEL, TINE_CMDLINE as for the other commands";
 
-  --quick        short batches (CI: checks that it completes)
-  --kvm          KVM for both kernels if both boot under it (else TCG for both);
-                 the default is TCG for both
-  --rounds N     boot each kernel N times, alternating (default 1)
-  --time MS      length of one batch in the guest (default 300)
-  --batches N    batches per benchmark (default 5)
-  --tine-only    do not boot Linux
-  --no-nothp     do not boot Linux a second time with transparent_hugepage=never
-  --profile      sample Tine's kernel with QEMU's gdbstub while the benchmarks
-                 run (default FILTER: fork_exit_wait) and print where the time
-                 goes, by function and by phase
-
-Environment: TINE_BENCH_LINUX=/boot/vmlinuz-... picks the Linux image;
-TINE_KERNEL, TINE_CMDLINE as for the other commands.";
+/// `cargo xtask bench`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Short batches: a one-minute check that it all works (CI)
+    #[arg(long)]
+    quick: bool,
+    /// KVM for both kernels if both boot under it (else TCG for both); the
+    /// default is TCG for both
+    #[arg(long, overrides_with = "tcg")]
+    kvm: bool,
+    /// TCG for both kernels (the default; overrides TINE_ACCEL=kvm)
+    #[arg(long, overrides_with = "kvm")]
+    tcg: bool,
+    /// Boot each kernel N times, alternating
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    rounds: usize,
+    /// Length of one batch in the guest, in milliseconds [default: 300, 10
+    /// with --quick]
+    #[arg(long = "time", value_name = "MS")]
+    time_ms: Option<f64>,
+    /// Batches per benchmark [default: 5, 1 with --quick]
+    #[arg(long, value_name = "N")]
+    batches: Option<u32>,
+    /// Do not boot Linux
+    #[arg(long)]
+    tine_only: bool,
+    /// Do not boot Linux a second time with transparent_hugepage=never
+    #[arg(long)]
+    no_nothp: bool,
+    /// Sample Tine's kernel with QEMU's gdbstub while the benchmarks run
+    /// (default FILTER: fork_exit_wait) and print where the time goes, by
+    /// function and by phase
+    #[arg(long)]
+    profile: bool,
+    /// Run only the benchmarks whose name contains one of these
+    #[arg(value_name = "FILTER")]
+    filters: Vec<String>,
+}
 
 /// The machine both kernels run in.
 pub const MEMORY: &str = "2G";
-pub const SMP: &str = "1";
+pub const SMP: u32 = 1;
 
 /// Give up on a boot when the console has been silent this long.
 const SILENCE: Duration = Duration::from_secs(900);
@@ -78,45 +106,20 @@ struct Options {
     filters: Vec<String>,
 }
 
-fn parse(args: &[OsString]) -> Result<Options> {
-    let mut o = Options {
-        quick: false,
-        kvm: std::env::var("TINE_ACCEL").as_deref() == Ok("kvm"),
-        rounds: 1,
-        time_ms: None,
-        batches: None,
-        linux: true,
-        nothp: true,
-        profile: false,
-        filters: vec![],
-    };
-    let mut it = args.iter().map(|a| a.to_string_lossy().into_owned());
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
-        match a.as_str() {
-            "--quick" => o.quick = true,
-            "--kvm" => o.kvm = true,
-            "--tcg" => o.kvm = false,
-            "--tine-only" => o.linux = false,
-            "--no-nothp" => o.nothp = false,
-            "--profile" => o.profile = true,
-            "--rounds" => {
-                o.rounds = value("--rounds")?.parse().map_err(|_| "--rounds: not a number")?;
-                o.rounds = o.rounds.max(1);
-            }
-            "--time" => {
-                let v: f64 = value("--time")?.parse().map_err(|_| "--time: not a number")?;
-                o.time_ms = Some(v);
-            }
-            "--batches" => {
-                let v: u32 = value("--batches")?.parse().map_err(|_| "--batches: not a number")?;
-                o.batches = Some(v.max(1));
-            }
-            s if s.starts_with('-') => return Err(format!("unknown option {s}\n\n{USAGE}")),
-            s => o.filters.push(s.to_string()),
+impl From<Args> for Options {
+    fn from(a: Args) -> Options {
+        Options {
+            quick: a.quick,
+            kvm: a.kvm || (!a.tcg && std::env::var("TINE_ACCEL").as_deref() == Ok("kvm")),
+            rounds: a.rounds.max(1),
+            time_ms: a.time_ms,
+            batches: a.batches.map(|b| b.max(1)),
+            linux: !a.tine_only,
+            nothp: !a.no_nothp,
+            profile: a.profile,
+            filters: a.filters,
         }
     }
-    Ok(o)
 }
 
 /// The benchmark programs, built into build/bench/.
@@ -145,7 +148,12 @@ pub fn programs() -> Result<Programs> {
 
 /// The initramfs both kernels boot: /init, /bin/bench, /bin/tiny, busybox
 /// (when there is one: the sh_c row), /bench/args.
-pub fn initramfs(p: &Programs, busybox: Option<&build::Busybox>, args: &str, out: &Path) -> Result<()> {
+pub fn initramfs(
+    p: &Programs,
+    busybox: Option<&build::Busybox>,
+    args: &str,
+    out: &Path,
+) -> Result<()> {
     let mut payload = Payload::program(p.init.clone(), vec![]);
     payload.program = None;
     payload.init = Some(p.init.clone());
@@ -161,14 +169,21 @@ pub fn initramfs(p: &Programs, busybox: Option<&build::Busybox>, args: &str, out
 fn linux_image() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("TINE_BENCH_LINUX").filter(|p| !p.is_empty()) {
         let p = PathBuf::from(p);
-        return if p.is_file() { Ok(p) } else { Err(format!("TINE_BENCH_LINUX={}: no such file", p.display())) };
+        return if p.is_file() {
+            Ok(p)
+        } else {
+            Err(format!("TINE_BENCH_LINUX={}: no such file", p.display()))
+        };
     }
     let find = || -> Option<PathBuf> {
         let mut v: Vec<PathBuf> = std::fs::read_dir("/boot")
             .ok()?
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-")))
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-"))
+            })
             .collect();
         v.sort_by_key(|p| version_key(&p.file_name().unwrap().to_string_lossy()));
         v.pop()
@@ -176,7 +191,10 @@ fn linux_image() -> Result<PathBuf> {
     let image = match find() {
         Some(p) => p,
         None => {
-            build::apt_install("a Linux kernel image in /boot (for the side-by-side bench)", &["linux-image-amd64"])?;
+            build::apt_install(
+                "a Linux kernel image in /boot (for the side-by-side bench)",
+                &["linux-image-amd64"],
+            )?;
             find().ok_or("no /boot/vmlinuz-* after apt-get install linux-image-amd64")?
         }
     };
@@ -238,24 +256,14 @@ fn linux_targets(image: &Path, nothp: bool) -> Vec<Target> {
 }
 
 /// The QEMU machine: identical for every kernel but for -kernel and -append.
-pub fn qemu_command(accel: Accel, t: &Target, initrd: &Path, log: &Path, extra: &[String]) -> Command {
-    let mut cmd = Command::new(qemu::QEMU);
-    cmd.arg("-kernel").arg(&t.image);
-    cmd.arg("-initrd").arg(initrd);
-    cmd.arg("-append").arg(&t.cmdline);
-    cmd.args(["-m", MEMORY, "-smp", SMP, "-no-reboot", "-display", "none", "-vga", "none"]);
-    cmd.args(["-nic", "none", "-monitor", "none"]);
-    cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
-    // COM1: the console, on QEMU's stdout (our pipe); COM2: the kernel log
-    // (Tine's; Linux leaves it unused), to a file.
-    cmd.args(["-chardev", "file,id=con,path=/dev/stdout", "-serial", "chardev:con"]);
-    let mut log_arg = OsString::from("file,id=log,path=");
-    log_arg.push(log);
-    cmd.arg("-chardev").arg(log_arg).args(["-serial", "chardev:log"]);
-    cmd.args(accel.args());
-    cmd.args(extra);
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    cmd
+/// COM1 (the console) is on QEMU's stdout, our pipe; COM2 (the kernel log:
+/// Tine's; Linux leaves it unused) goes to the file `log`.
+pub fn qemu_machine(accel: Accel, t: &Target, initrd: &Path, log: &Path) -> Qemu {
+    Qemu::new(&t.image, initrd, &t.cmdline, accel)
+        .memory(MEMORY)
+        .smp(SMP)
+        .com1(Com1::Stdout)
+        .com2(Com2::File(log.to_path_buf()))
 }
 
 pub fn machine_text(accel: Accel) -> String {
@@ -273,21 +281,30 @@ pub struct Boot {
     pub wall: f64,
 }
 
-/// Starts QEMU and collects its console until `bench-done` and QEMU's exit,
-/// or silence for `silence`, or QEMU's exit.
-pub fn spawn(cmd: &mut Command) -> Result<Child> {
-    cmd.spawn().map_err(|e| format!("{}: {e}", qemu::QEMU))
-}
-
+/// Collects a boot's console until `bench-done` and QEMU's exit, or
+/// silence for `silence`, or QEMU's exit.
 pub fn collect(child: Child, silence: Duration, echo: bool) -> Boot {
     collect_with(child, silence, echo, &|_| {})
 }
 
+/// Why [`collect_with`] killed QEMU.
+enum Stop {
+    /// `bench-done`, but the kernel did not power off.
+    Lingered,
+    /// No console output for the limit.
+    Silent,
+}
+
 /// [`collect`], calling `on_line` with each console line as it arrives.
-pub fn collect_with(mut child: Child, silence: Duration, echo: bool, on_line: &dyn Fn(&str)) -> Boot {
+pub fn collect_with(
+    mut child: Child,
+    silence: Duration,
+    echo: bool,
+    on_line: &dyn Fn(&str),
+) -> Boot {
     let start = Instant::now();
     let (tx, rx) = mpsc::channel::<(f64, String)>();
-    let out = child.stdout.take().unwrap();
+    let out = child.inner.stdout.take().unwrap();
     let reader = thread::spawn(move || {
         let mut r = BufReader::new(out);
         let mut buf = Vec::new();
@@ -297,7 +314,9 @@ pub fn collect_with(mut child: Child, silence: Duration, echo: bool, on_line: &d
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
                     let t = start.elapsed().as_secs_f64();
-                    let line = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_string();
+                    let line = String::from_utf8_lossy(&buf)
+                        .trim_end_matches(['\n', '\r'])
+                        .to_string();
                     if tx.send((t, line)).is_err() {
                         break;
                     }
@@ -305,68 +324,61 @@ pub fn collect_with(mut child: Child, silence: Duration, echo: bool, on_line: &d
             }
         }
     });
-    let mut err = child.stderr.take().unwrap();
-    let err_reader = thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
+    let err_reader = read_all(child.inner.stderr.take().unwrap());
     let mut lines = Vec::new();
     let mut error = None;
     let mut done_at: Option<Instant> = None;
     let mut last = Instant::now();
-    let status;
-    loop {
-        match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok((t, line)) => {
-                last = Instant::now();
-                if echo {
-                    eprintln!("  | {line}");
-                }
-                on_line(&line);
-                if line.starts_with("bench-done") {
-                    done_at = Some(Instant::now());
-                }
-                if line.contains("Kernel panic") && error.is_none() {
-                    error = Some(format!("Linux: {line}"));
-                }
-                lines.push((t, line));
+    let waited = child.wait_or_kill(Some(&rx), |event| {
+        if let Some((t, line)) = event {
+            last = Instant::now();
+            if echo {
+                eprintln!("  | {line}");
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                // Console closed: QEMU is ending.
-                status = child.wait().ok();
-                break;
+            on_line(&line);
+            if line.starts_with("bench-done") {
+                done_at = Some(Instant::now());
             }
-        }
-        if let Ok(Some(s)) = child.try_wait() {
-            status = Some(s);
-            // Drain what is left.
-            while let Ok((t, line)) = rx.recv_timeout(Duration::from_millis(200)) {
-                lines.push((t, line));
+            if line.contains("Kernel panic") && error.is_none() {
+                error = Some(format!("Linux: {line}"));
             }
-            break;
+            lines.push((t, line));
         }
         if done_at.is_some_and(|d| d.elapsed() > Duration::from_secs(20)) {
-            // Done, but the kernel did not power off.
-            let _ = child.kill();
-            status = child.wait().ok();
-            break;
+            Some(Stop::Lingered)
+        } else if last.elapsed() > silence {
+            Some(Stop::Silent)
+        } else {
+            None
         }
-        if last.elapsed() > silence {
-            error = Some(format!("no console output for {} s; QEMU killed", silence.as_secs()));
-            let _ = child.kill();
-            status = child.wait().ok();
-            break;
+    });
+    let status = match waited {
+        Ok(Wait::Exited(s)) => Some(s),
+        Ok(Wait::Killed(Stop::Lingered)) | Err(_) => None,
+        Ok(Wait::Killed(Stop::Silent)) => {
+            error = Some(format!(
+                "no console output for {} s; QEMU killed",
+                silence.as_secs()
+            ));
+            None
         }
+    };
+    // Drain what is left.
+    while let Ok((t, line)) = rx.recv_timeout(Duration::from_millis(200)) {
+        lines.push((t, line));
     }
     let wall = start.elapsed().as_secs_f64();
     let _ = reader.join();
-    let qemu_err = err_reader.join().unwrap_or_default();
+    let qemu_err = err_reader
+        .recv()
+        .map(|e| String::from_utf8_lossy(&e).into_owned())
+        .unwrap_or_default();
     if error.is_none() && !lines.iter().any(|(_, l)| l.starts_with("bench-done")) {
         error = Some(format!(
             "QEMU ended ({}) without a bench-done line",
-            status.map(|s| s.to_string()).unwrap_or_else(|| "killed".into())
+            status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "killed".into())
         ));
     }
     Boot {
@@ -442,7 +454,11 @@ fn combine(runs: &[Parsed], name: &str) -> Option<Row> {
     let mut meds: Vec<f64> = rows.iter().map(|r| r.median).collect();
     meds.sort_by(|a, b| a.total_cmp(b));
     let n = meds.len();
-    let median = if n % 2 == 1 { meds[n / 2] } else { (meds[n / 2 - 1] + meds[n / 2]) / 2.0 };
+    let median = if n % 2 == 1 {
+        meds[n / 2]
+    } else {
+        (meds[n / 2 - 1] + meds[n / 2]) / 2.0
+    };
     Some(Row {
         unit: first.unit.clone(),
         median,
@@ -461,10 +477,18 @@ fn bench_names(bench: &Path) -> Result<Vec<String>> {
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("{} list: {e}", bench.display()))?;
-    Ok(String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect())
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect())
 }
 
-pub fn guest_args(o_quick: bool, time_ms: Option<f64>, batches: Option<u32>, filters: &[String]) -> String {
+pub fn guest_args(
+    o_quick: bool,
+    time_ms: Option<f64>,
+    batches: Option<u32>,
+    filters: &[String],
+) -> String {
     let (t, b) = if o_quick { (10.0, 1) } else { (300.0, 5) };
     let mut words = vec![
         format!("time={}", time_ms.unwrap_or(t)),
@@ -481,13 +505,23 @@ fn bench_dir() -> Result<PathBuf> {
 }
 
 /// Boots `t` once with the benchmark initramfs; saves its console and log.
-fn run_target(accel: Accel, t: &Target, initrd: &Path, silence: Duration, tag: &str) -> Result<(Boot, Parsed)> {
+fn run_target(
+    accel: Accel,
+    t: &Target,
+    initrd: &Path,
+    silence: Duration,
+    tag: &str,
+) -> Result<(Boot, Parsed)> {
     let dir = bench_dir()?;
     let log = dir.join(format!("{}{tag}.log", t.id));
     eprintln!("xtask: bench: booting {} ({})", t.label, t.image.display());
-    let child = spawn(&mut qemu_command(accel, t, initrd, &log, &[]))?;
+    let child = qemu_machine(accel, t, initrd, &log).spawn()?;
     let boot = collect(child, silence, false);
-    let console: String = boot.lines.iter().map(|(t, l)| format!("{t:9.3} {l}\n")).collect();
+    let console: String = boot
+        .lines
+        .iter()
+        .map(|(t, l)| format!("{t:9.3} {l}\n"))
+        .collect();
     let _ = std::fs::write(dir.join(format!("{}{tag}.console", t.id)), console);
     let parsed = parse_boot(&boot);
     match &boot.error {
@@ -519,21 +553,21 @@ fn run_target(accel: Accel, t: &Target, initrd: &Path, silence: Duration, tag: &
 
 /// Whether `t` boots under KVM and runs /init (Debian's Linux hangs early
 /// under some KVMs).
-fn linux_boots_under_kvm(t: &Target, p: &Programs, busybox: Option<&build::Busybox>) -> Result<bool> {
+fn linux_boots_under_kvm(
+    t: &Target,
+    p: &Programs,
+    busybox: Option<&build::Busybox>,
+) -> Result<bool> {
     let dir = bench_dir()?;
     let initrd = dir.join("probe.cpio");
     initramfs(p, busybox, "probe", &initrd)?;
-    let child = spawn(&mut qemu_command(Accel::Kvm, t, &initrd, &dir.join("probe.log"), &[]))?;
+    let child = qemu_machine(Accel::Kvm, t, &initrd, &dir.join("probe.log")).spawn()?;
     let boot = collect(child, PROBE_SILENCE, false);
     Ok(boot.error.is_none())
 }
 
-pub fn main(args: &[OsString]) -> Result<i32> {
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
-        return Ok(0);
-    }
-    let o = parse(args)?;
+pub fn main(args: Args) -> Result<i32> {
+    let o = Options::from(args);
     build::ensure_host_tools()?;
     let kernel = build::kernel()?;
     let progs = programs()?;
@@ -544,7 +578,15 @@ pub fn main(args: &[OsString]) -> Result<i32> {
         None
     };
     if o.profile {
-        return profile::main(&kernel, &progs, busybox.as_ref(), &o.filters, o.quick, o.time_ms, o.batches);
+        return profile::main(
+            &kernel,
+            &progs,
+            busybox.as_ref(),
+            &o.filters,
+            o.quick,
+            o.time_ms,
+            o.batches,
+        );
     }
     let names = bench_names(&progs.bench)?;
     let selected: Vec<String> = names
@@ -553,16 +595,22 @@ pub fn main(args: &[OsString]) -> Result<i32> {
         .cloned()
         .collect();
     if selected.is_empty() {
-        return Err(format!("no benchmark matches {:?}; there are: {}", o.filters, names.join(" ")));
+        return Err(format!(
+            "no benchmark matches {:?}; there are: {}",
+            o.filters,
+            names.join(" ")
+        ));
     }
 
     let mut targets = vec![tine_target(kernel.clone())];
     let mut linux_release = None;
     if o.linux {
         let image = linux_image()?;
-        linux_release = image
-            .file_name()
-            .map(|n| n.to_string_lossy().trim_start_matches("vmlinuz-").to_string());
+        linux_release = image.file_name().map(|n| {
+            n.to_string_lossy()
+                .trim_start_matches("vmlinuz-")
+                .to_string()
+        });
         targets.extend(linux_targets(&image, o.nothp));
     }
 
@@ -597,9 +645,16 @@ pub fn main(args: &[OsString]) -> Result<i32> {
             order.reverse();
         }
         for t in order {
-            let tag = if o.rounds > 1 { format!("-{round}") } else { String::new() };
+            let tag = if o.rounds > 1 {
+                format!("-{round}")
+            } else {
+                String::new()
+            };
             let (boot, parsed) = run_target(accel, t, &initrd, silence, &tag)?;
-            boots.entry(t.id).or_default().push((boot.wall, boot.error.clone()));
+            boots
+                .entry(t.id)
+                .or_default()
+                .push((boot.wall, boot.error.clone()));
             runs.entry(t.id).or_default().push(parsed);
         }
     }
@@ -617,13 +672,19 @@ pub fn main(args: &[OsString]) -> Result<i32> {
         gargs,
         rounds: o.rounds,
         host_total,
-        loadavg: std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim().to_string(),
+        loadavg: std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     };
     let table = report.table();
     println!("{table}");
-    std::fs::write(dir.join("results.md"), report.markdown()).map_err(|e| format!("results.md: {e}"))?;
-    std::fs::write(dir.join("results.json"), report.json()).map_err(|e| format!("results.json: {e}"))?;
-    std::fs::write(dir.join("fork-memory.svg"), report.svg()).map_err(|e| format!("fork-memory.svg: {e}"))?;
+    std::fs::write(dir.join("results.md"), report.markdown())
+        .map_err(|e| format!("results.md: {e}"))?;
+    std::fs::write(dir.join("results.json"), report.json())
+        .map_err(|e| format!("results.json: {e}"))?;
+    std::fs::write(dir.join("fork-memory.svg"), report.svg())
+        .map_err(|e| format!("fork-memory.svg: {e}"))?;
     eprintln!(
         "xtask: bench: wrote build/bench/results.json, results.md, fork-memory.svg ({:.0} s in all)",
         host_total
@@ -662,7 +723,13 @@ pub fn human(ns: f64) -> String {
     } else {
         (ns / 1e9, "s")
     };
-    let digits = if v < 10.0 { 2 } else if v < 100.0 { 1 } else { 0 };
+    let digits = if v < 10.0 {
+        2
+    } else if v < 100.0 {
+        1
+    } else {
+        0
+    };
     format!("{v:.digits$} {u}")
 }
 
@@ -695,7 +762,11 @@ impl Report {
             for (i, p) in self.runs.get(t.id).into_iter().flatten().enumerate() {
                 if let Some((g, h)) = p.clock {
                     let drift = if h > 0.0 { (g - h) / h * 100.0 } else { 0.0 };
-                    let warn = if drift.abs() > 2.0 { "  <-- clock off by more than 2%" } else { "" };
+                    let warn = if drift.abs() > 2.0 {
+                        "  <-- clock off by more than 2%"
+                    } else {
+                        ""
+                    };
                     v.push(format!(
                         "{} run {}: guest clock {:.2} s, host {:.2} s ({drift:+.2}%){warn}",
                         t.label,
@@ -707,7 +778,11 @@ impl Report {
             }
             for (i, (wall, err)) in self.boots.get(t.id).into_iter().flatten().enumerate() {
                 if let Some(e) = err {
-                    v.push(format!("{} run {}: FAILED after {wall:.0} s: {e}", t.label, i + 1));
+                    v.push(format!(
+                        "{} run {}: FAILED after {wall:.0} s: {e}",
+                        t.label,
+                        i + 1
+                    ));
                 }
             }
         }
@@ -715,7 +790,10 @@ impl Report {
     }
 
     fn cols(&self) -> Vec<(&str, String)> {
-        self.targets.iter().map(|t| (t.id, t.label.clone())).collect()
+        self.targets
+            .iter()
+            .map(|t| (t.id, t.label.clone()))
+            .collect()
     }
 
     fn table(&self) -> String {
@@ -735,7 +813,11 @@ impl Report {
         }
         let linuxes: Vec<&Target> = self.targets.iter().filter(|t| t.id != "tine").collect();
         for l in &linuxes {
-            let _ = write!(head, "{:>9} ", if l.id == "linux" { "T/L" } else { "T/L(never)" });
+            let _ = write!(
+                head,
+                "{:>9} ",
+                if l.id == "linux" { "T/L" } else { "T/L(never)" }
+            );
         }
         let _ = writeln!(s, "{}", head.trim_end());
         for name in &self.selected {
@@ -748,7 +830,10 @@ impl Report {
                 let _ = write!(line, "{cell:<30} ");
             }
             for l in &linuxes {
-                let cell = self.ratio(name, l.id).map(|r| format!("{r:.2}")).unwrap_or("-".into());
+                let cell = self
+                    .ratio(name, l.id)
+                    .map(|r| format!("{r:.2}"))
+                    .unwrap_or("-".into());
                 let _ = write!(line, "{cell:>9} ");
             }
             let _ = writeln!(s, "{}", line.trim_end());
@@ -766,7 +851,10 @@ impl Report {
             if let Some((_, why)) = p.skips.iter().find(|(n, _)| n == name) {
                 return format!("skipped ({why})");
             }
-            if p.fails.iter().any(|f| f.split_whitespace().nth(1) == Some(name)) {
+            if p.fails
+                .iter()
+                .any(|f| f.split_whitespace().nth(1) == Some(name))
+            {
                 return "FAILED".into();
             }
         }
@@ -788,7 +876,15 @@ impl Report {
             rule.push_str("---:|");
         }
         for l in &linuxes {
-            let _ = write!(head, " {} |", if l.id == "linux" { "Tine ÷ Linux" } else { "Tine ÷ Linux (THP never)" });
+            let _ = write!(
+                head,
+                " {} |",
+                if l.id == "linux" {
+                    "Tine ÷ Linux"
+                } else {
+                    "Tine ÷ Linux (THP never)"
+                }
+            );
             rule.push_str("---:|");
         }
         let _ = writeln!(s, "{head}\n{rule}");
@@ -807,7 +903,10 @@ impl Report {
                 let _ = write!(line, " {cell} |");
             }
             for l in &linuxes {
-                let cell = self.ratio(name, l.id).map(|r| format!("{r:.2}")).unwrap_or("-".into());
+                let cell = self
+                    .ratio(name, l.id)
+                    .map(|r| format!("{r:.2}"))
+                    .unwrap_or("-".into());
                 let _ = write!(line, " {cell} |");
             }
             let _ = writeln!(s, "{line}");
@@ -821,96 +920,115 @@ impl Report {
     }
 
     fn json(&self) -> String {
-        let mut s = String::from("{\n");
-        let _ = writeln!(s, "  \"date\": {},", jstr(&self.date));
-        let _ = writeln!(
-            s,
-            "  \"settings\": {{\"accel\": {}, \"qemu\": {}, \"machine\": {}, \"memory\": {}, \"smp\": {}, \"guest_args\": {}, \"rounds\": {}}},",
-            jstr(self.accel.name()),
-            jstr(&self.qemu),
-            jstr(&machine_text(self.accel)),
-            jstr(MEMORY),
-            SMP,
-            jstr(&self.gargs),
-            self.rounds
-        );
-        let _ = writeln!(s, "  \"host_seconds\": {:.1},", self.host_total);
-        let _ = writeln!(s, "  \"host_loadavg\": {},", jstr(&self.loadavg));
-        s.push_str("  \"kernels\": [\n");
-        for (i, t) in self.targets.iter().enumerate() {
-            let runs = self.runs.get(t.id).map(Vec::as_slice).unwrap_or_default();
-            let info: Vec<String> = runs.first().map(|p| p.info.iter().map(|x| jstr(x)).collect()).unwrap_or_default();
-            let clocks: Vec<String> = runs
-                .iter()
-                .filter_map(|p| p.clock)
-                .map(|(g, h)| format!("{{\"guest_s\": {g:.3}, \"host_s\": {h:.3}}}"))
-                .collect();
-            let errors: Vec<String> = self
-                .boots
-                .get(t.id)
-                .into_iter()
-                .flatten()
-                .filter_map(|(_, e)| e.as_ref().map(|e| jstr(e)))
-                .collect();
-            let _ = write!(
-                s,
-                "    {{\"id\": {}, \"label\": {}, \"image\": {}, \"cmdline\": {}, \"info\": [{}], \"clock\": [{}], \"errors\": [{}]}}",
-                jstr(t.id),
-                jstr(&t.label),
-                jstr(&t.image.display().to_string()),
-                jstr(&t.cmdline),
-                info.join(", "),
-                clocks.join(", "),
-                errors.join(", ")
-            );
-            s.push_str(if i + 1 < self.targets.len() { ",\n" } else { "\n" });
-        }
-        s.push_str("  ],\n  \"results\": [\n");
-        for (i, name) in self.selected.iter().enumerate() {
-            let mut fields = vec![format!("\"name\": {}", jstr(name))];
-            for t in &self.targets {
-                let v = match self.row(t.id, name) {
-                    Some(r) => format!(
-                        "{{\"unit\": {}, \"median_ns\": {:.1}, \"min_ns\": {:.1}, \"max_ns\": {:.1}, \"iters_per_batch\": {}, \"batches\": {}}}",
-                        jstr(&r.unit),
-                        r.median,
-                        r.min,
-                        r.max,
-                        r.iters,
-                        r.batches
-                    ),
-                    None => "null".into(),
-                };
-                fields.push(format!("{}: {v}", jstr(t.id)));
-                if t.id != "tine" {
-                    let r = self.ratio(name, t.id).map(|r| format!("{r:.4}")).unwrap_or("null".into());
-                    fields.push(format!("{}: {r}", jstr(&format!("ratio_tine_over_{}", t.id))));
+        let kernels = self
+            .targets
+            .iter()
+            .map(|t| {
+                let runs = self.runs.get(t.id).map(Vec::as_slice).unwrap_or_default();
+                KernelJson {
+                    id: t.id,
+                    label: &t.label,
+                    image: t.image.display().to_string(),
+                    cmdline: &t.cmdline,
+                    info: runs.first().map(|p| p.info.as_slice()).unwrap_or_default(),
+                    clock: runs
+                        .iter()
+                        .filter_map(|p| p.clock)
+                        .map(|(g, h)| ClockJson {
+                            guest_s: round(g, 3),
+                            host_s: round(h, 3),
+                        })
+                        .collect(),
+                    errors: self
+                        .boots
+                        .get(t.id)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|(_, e)| e.as_deref())
+                        .collect(),
                 }
-            }
-            let _ = write!(s, "    {{{}}}", fields.join(", "));
-            s.push_str(if i + 1 < self.selected.len() { ",\n" } else { "\n" });
-        }
-        s.push_str("  ]\n}\n");
+            })
+            .collect();
+        let results = self
+            .selected
+            .iter()
+            .map(|name| {
+                let mut by_kernel = BTreeMap::new();
+                for t in &self.targets {
+                    let row = self.row(t.id, name).map(|r| RowJson {
+                        unit: r.unit,
+                        median_ns: round(r.median, 1),
+                        min_ns: round(r.min, 1),
+                        max_ns: round(r.max, 1),
+                        iters_per_batch: r.iters,
+                        batches: r.batches,
+                    });
+                    by_kernel.insert(t.id.to_string(), Cell::Row(row));
+                    if t.id != "tine" {
+                        let ratio = self.ratio(name, t.id).map(|r| round(r, 4));
+                        by_kernel.insert(format!("ratio_tine_over_{}", t.id), Cell::Ratio(ratio));
+                    }
+                }
+                ResultJson { name, by_kernel }
+            })
+            .collect();
+        let json = ResultsJson {
+            date: &self.date,
+            settings: SettingsJson {
+                accel: self.accel.name(),
+                qemu: &self.qemu,
+                machine: machine_text(self.accel),
+                memory: MEMORY,
+                smp: SMP,
+                guest_args: &self.gargs,
+                rounds: self.rounds,
+            },
+            host_seconds: round(self.host_total, 1),
+            host_loadavg: &self.loadavg,
+            kernels,
+            results,
+        };
+        let mut s = serde_json::to_string_pretty(&json).expect("plain data serializes");
+        s.push('\n');
         s
     }
 
     /// Fork latency against the parent's touched memory, log scale.
     fn svg(&self) -> String {
-        let sizes: [(&str, &str); 4] = [("", "~0"), ("_16m", "16 MiB"), ("_256m", "256 MiB"), ("_1g", "1 GiB")];
-        let series_kinds = [("fork_exit_wait", "fork+exit+wait", ""), ("fork_only", "fork alone", "6,4")];
-        let colors = [("tine", "#1f77b4"), ("linux", "#d62728"), ("linux_nothp", "#ff9f0e")];
+        let sizes: [(&str, &str); 4] = [
+            ("", "~0"),
+            ("_16m", "16 MiB"),
+            ("_256m", "256 MiB"),
+            ("_1g", "1 GiB"),
+        ];
+        let series_kinds = [
+            ("fork_exit_wait", "fork+exit+wait", ""),
+            ("fork_only", "fork alone", "6,4"),
+        ];
+        let colors = [
+            ("tine", "#1f77b4"),
+            ("linux", "#d62728"),
+            ("linux_nothp", "#ff9f0e"),
+        ];
         let (w, h) = (760.0f64, 460.0f64);
         let (left, right, top, bottom) = (80.0, 200.0, 40.0, 60.0);
         let pw = w - left - right;
         let ph = h - top - bottom;
         let mut pts: Vec<Series> = Vec::new();
         for t in &self.targets {
-            let color = colors.iter().find(|(id, _)| *id == t.id).map(|c| c.1).unwrap_or("#555");
+            let color = colors
+                .iter()
+                .find(|(id, _)| *id == t.id)
+                .map(|c| c.1)
+                .unwrap_or("#555");
             for (base, label, dash) in series_kinds {
                 let v: Vec<(usize, f64)> = sizes
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, (suf, _))| self.row(t.id, &format!("{base}{suf}")).map(|r| (i, r.median)))
+                    .filter_map(|(i, (suf, _))| {
+                        self.row(t.id, &format!("{base}{suf}"))
+                            .map(|r| (i, r.median))
+                    })
                     .filter(|(_, v)| *v > 0.0 && v.is_finite())
                     .collect();
                 if !v.is_empty() {
@@ -924,7 +1042,10 @@ impl Report {
         let (lo_e, hi_e) = if all.is_empty() {
             (3.0, 9.0)
         } else {
-            (lo.log10().floor(), hi.log10().ceil().max(lo.log10().floor() + 1.0))
+            (
+                lo.log10().floor(),
+                hi.log10().ceil().max(lo.log10().floor() + 1.0),
+            )
         };
         let y = |v: f64| top + ph - (v.log10() - lo_e) / (hi_e - lo_e) * ph;
         let x = |i: usize| left + pw * (i as f64 + 0.5) / sizes.len() as f64;
@@ -972,7 +1093,10 @@ impl Report {
             "<rect x=\"{left}\" y=\"{top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#333\"/>"
         );
         for (k, (label, color, dash, v)) in pts.iter().enumerate() {
-            let path: Vec<String> = v.iter().map(|(i, val)| format!("{:.1},{:.1}", x(*i), y(*val))).collect();
+            let path: Vec<String> = v
+                .iter()
+                .map(|(i, val)| format!("{:.1},{:.1}", x(*i), y(*val)))
+                .collect();
             let _ = writeln!(
                 s,
                 "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"/>",
@@ -1005,21 +1129,76 @@ impl Report {
 /// A plot line: label, colour, dash pattern, (x index, value) points.
 type Series<'a> = (String, &'a str, &'a str, Vec<(usize, f64)>);
 
-fn jstr(s: &str) -> String {
-    let mut o = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            '\n' => o.push_str("\\n"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(o, "\\u{:04x}", c as u32);
-            }
-            c => o.push(c),
-        }
-    }
-    o.push('"');
-    o
+/// `v` rounded to `digits` decimals, for the JSON file.
+fn round(v: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (v * scale).round() / scale
+}
+
+/// build/bench/results.json.
+#[derive(Serialize)]
+struct ResultsJson<'a> {
+    date: &'a str,
+    settings: SettingsJson<'a>,
+    host_seconds: f64,
+    host_loadavg: &'a str,
+    kernels: Vec<KernelJson<'a>>,
+    results: Vec<ResultJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct SettingsJson<'a> {
+    accel: &'a str,
+    qemu: &'a str,
+    machine: String,
+    memory: &'a str,
+    smp: u32,
+    guest_args: &'a str,
+    rounds: usize,
+}
+
+#[derive(Serialize)]
+struct KernelJson<'a> {
+    id: &'a str,
+    label: &'a str,
+    image: String,
+    cmdline: &'a str,
+    info: &'a [String],
+    clock: Vec<ClockJson>,
+    errors: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ClockJson {
+    guest_s: f64,
+    host_s: f64,
+}
+
+/// One benchmark: `name`, then for each kernel id its row (or null) and,
+/// for each Linux, `ratio_tine_over_<id>` (or null).
+#[derive(Serialize)]
+struct ResultJson<'a> {
+    name: &'a str,
+    #[serde(flatten)]
+    by_kernel: BTreeMap<String, Cell>,
+}
+
+/// A kernel's row, or a ratio; `null` when missing.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Cell {
+    Row(Option<RowJson>),
+    Ratio(Option<f64>),
+}
+
+#[derive(Serialize)]
+struct RowJson {
+    unit: String,
+    median_ns: f64,
+    min_ns: f64,
+    max_ns: f64,
+    iters_per_batch: u64,
+    batches: u64,
 }
 
 fn qemu_version() -> String {
@@ -1029,14 +1208,19 @@ fn qemu_version() -> String {
         .ok()
         .and_then(|o| {
             let s = String::from_utf8_lossy(&o.stdout).to_string();
-            s.lines().next().map(|l| l.trim_start_matches("QEMU emulator version ").to_string())
+            s.lines()
+                .next()
+                .map(|l| l.trim_start_matches("QEMU emulator version ").to_string())
         })
         .unwrap_or_else(|| "?".into())
 }
 
 /// "2025-01-31 12:34 UTC".
 fn utc_date(t: SystemTime) -> String {
-    let secs = t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
     let days = secs.div_euclid(86400);
     let rem = secs.rem_euclid(86400);
     // Howard Hinnant's civil_from_days.
@@ -1049,5 +1233,76 @@ fn utc_date(t: SystemTime) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_json() {
+        let mut p = Parsed::default();
+        p.rows.insert(
+            "getppid".into(),
+            Row {
+                unit: "op".into(),
+                median: 692.04,
+                min: 600.0,
+                max: 700.0,
+                iters: 1000,
+                batches: 5,
+            },
+        );
+        p.info.push("a \"quoted\"\nline".into());
+        p.clock = Some((1.23456, 1.2));
+        let l = Parsed {
+            rows: p.rows.clone(),
+            ..Default::default()
+        };
+        let targets = vec![
+            tine_target("build/tine.bin".into()),
+            Target {
+                id: "linux",
+                label: "Linux".into(),
+                image: "/boot/vmlinuz".into(),
+                cmdline: "quiet".into(),
+            },
+        ];
+        let report = Report {
+            date: "2026-01-01 00:00 UTC".into(),
+            accel: Accel::Tcg,
+            qemu: "7.2".into(),
+            linux_release: None,
+            targets,
+            selected: vec!["getppid".into(), "fork_only".into()],
+            runs: BTreeMap::from([("tine", vec![p]), ("linux", vec![l])]),
+            boots: BTreeMap::from([
+                ("tine", vec![(1.0, None)]),
+                ("linux", vec![(2.0, Some("boom".into()))]),
+            ]),
+            gargs: "time=10".into(),
+            rounds: 1,
+            host_total: 12.345,
+            loadavg: "0.1".into(),
+        };
+        let text = report.json();
+        // A row's fields in their order, not sorted.
+        assert!(text.find("\"unit\"").unwrap() < text.find("\"median_ns\"").unwrap());
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["settings"]["smp"], 1);
+        assert_eq!(v["host_seconds"], 12.3);
+        assert_eq!(v["kernels"][0]["info"][0], "a \"quoted\"\nline");
+        assert_eq!(v["kernels"][0]["clock"][0]["guest_s"], 1.235);
+        assert_eq!(v["kernels"][1]["errors"][0], "boom");
+        let r = &v["results"][0];
+        assert_eq!(r["name"], "getppid");
+        assert_eq!(r["tine"]["median_ns"], 692.0);
+        assert_eq!(r["ratio_tine_over_linux"], 1.0);
+        assert!(v["results"][1]["tine"].is_null());
+    }
 }

@@ -57,7 +57,9 @@ pub fn apt_install(what: &str, packages: &[&str]) -> Result<()> {
         eprintln!("    sudo apt-get install -y {list}");
         std::process::exit(1);
     }
-    eprintln!("xtask: missing {what}; installing {list}");
+    eprintln!(
+        "xtask: missing {what}; installing {list} (apt-get update, apt-get install -y {list})"
+    );
     let install: Vec<&str> = ["install", "-y"]
         .into_iter()
         .chain(packages.iter().copied())
@@ -212,16 +214,21 @@ pub fn kernel() -> Result<PathBuf> {
     }
     let root = root();
     let mut cmd = cargo();
+    let args = [
+        "build",
+        "--quiet",
+        "--release",
+        "-p",
+        "tine-kernel",
+        "--target",
+        KERNEL_TARGET,
+    ];
+    eprintln!(
+        "xtask: building the kernel (cargo {} --target-dir target/kernel)",
+        args.join(" ")
+    );
     cmd.current_dir(&root)
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "-p",
-            "tine-kernel",
-            "--target",
-            KERNEL_TARGET,
-        ])
+        .args(args)
         .arg("--target-dir")
         .arg(root.join("target/kernel"))
         // Our flags, and only ours, for the kernel crates (the explicit
@@ -240,6 +247,7 @@ pub fn kernel() -> Result<PathBuf> {
     let bin = root.join("build/tine.bin");
     fs::create_dir_all(root.join("build")).map_err(|e| format!("build/: {e}"))?;
     if mtime(&bin).is_none() || mtime(&bin) < mtime(&elf) {
+        eprintln!("xtask: checking the kernel for FPU instructions (objdump) and writing build/tine.bin (objcopy)");
         check_user_fpu_untouched(&elf)?;
         run(
             Command::new("objcopy")
@@ -271,20 +279,44 @@ fn check_user_fpu_untouched(elf: &Path) -> Result<()> {
         .output()
         .map_err(|e| format!("objdump: {e}"))?;
     if !out.status.success() {
-        return Err(format!("objdump -d {} failed ({})", elf.display(), out.status));
+        return Err(format!(
+            "objdump -d {} failed ({})",
+            elf.display(),
+            out.status
+        ));
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let mut func = "";
     let mut bad = Vec::new();
     for line in text.lines() {
-        if let Some(name) = line.strip_suffix(">:").and_then(|l| l.split_once(" <")).map(|(_, n)| n) {
+        if let Some(name) = line
+            .strip_suffix(">:")
+            .and_then(|l| l.split_once(" <"))
+            .map(|(_, n)| n)
+        {
             func = name;
             continue;
         }
-        let Some((_, insn)) = line.split_once(":\t") else { continue };
+        let Some((_, insn)) = line.split_once(":\t") else {
+            continue;
+        };
         let mut words = insn.split_whitespace();
         let mut mnemonic = words.next().unwrap_or("");
-        while matches!(mnemonic, "rep" | "repz" | "repnz" | "repe" | "repne" | "lock" | "data16" | "addr32" | "cs" | "ds" | "notrack" | "bnd") {
+        while matches!(
+            mnemonic,
+            "rep"
+                | "repz"
+                | "repnz"
+                | "repe"
+                | "repne"
+                | "lock"
+                | "data16"
+                | "addr32"
+                | "cs"
+                | "ds"
+                | "notrack"
+                | "bnd"
+        ) {
             mnemonic = words.next().unwrap_or("");
         }
         let operands: String = words.collect::<Vec<_>>().join(" ");
@@ -315,7 +347,10 @@ fn touches_user_fpu(mnemonic: &str, operands: &str) -> bool {
     if mnemonic.starts_with('f') || mnemonic == "wait" || mnemonic == "emms" {
         return true;
     }
-    if matches!(m, "ldmxcsr" | "stmxcsr" | "xrstor" | "xrstor64" | "xsave" | "xsave64" | "fxrstor" | "fxsave") {
+    if matches!(
+        m,
+        "ldmxcsr" | "stmxcsr" | "xrstor" | "xrstor64" | "xsave" | "xsave64" | "fxrstor" | "fxsave"
+    ) {
         return true;
     }
     // Floating-point arithmetic, comparisons, rounding and conversions.
@@ -323,11 +358,16 @@ fn touches_user_fpu(mnemonic: &str, operands: &str) -> bool {
         return true;
     }
     // cmpss and the like print with their predicate: cmpltsd, cmpunordps.
-    let float_type = |ty: &str| ty.ends_with("ss") || ty.ends_with("sd") || ty.ends_with("ps") || ty.ends_with("pd");
+    let float_type = |ty: &str| {
+        ty.ends_with("ss") || ty.ends_with("sd") || ty.ends_with("ps") || ty.ends_with("pd")
+    };
     if m.starts_with("cmp") && m != "cmps" && float_type(m) {
         return true;
     }
-    for op in ["add", "sub", "mul", "div", "sqrt", "min", "max", "round", "rcp", "rsqrt", "hadd", "hsub", "dp", "addsub"] {
+    for op in [
+        "add", "sub", "mul", "div", "sqrt", "min", "max", "round", "rcp", "rsqrt", "hadd", "hsub",
+        "dp", "addsub",
+    ] {
         if let Some(ty) = m.strip_prefix(op) {
             if matches!(ty, "ss" | "sd" | "ps" | "pd") {
                 return true;
@@ -458,21 +498,56 @@ pub fn user_programs() -> Result<Vec<UserProgram>> {
     let progs = user_sources()?;
     let out_dir = root.join("build/user/tests");
     fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    for p in &progs {
-        compile(&p.source, &p.binary)?;
+    let stale: Vec<&UserProgram> = progs
+        .iter()
+        .filter(|p| is_stale(&p.source, &p.binary))
+        .collect();
+    if !stale.is_empty() {
+        eprintln!(
+            "xtask: building {} user program(s) with musl-gcc (user/demo, user/tests -> build/user)",
+            stale.len()
+        );
+    }
+    for p in stale {
+        compile_now(&p.source, &p.binary)?;
     }
     Ok(progs)
 }
 
-/// Compiles `source` into `binary` unless the binary is newer than the
-/// source and every header under user/.
-pub fn compile(source: &Path, binary: &Path) -> Result<()> {
-    let root = root();
+/// Whether `binary` is missing, or older than `source` or a header under
+/// user/.
+fn is_stale(source: &Path, binary: &Path) -> bool {
     let built = mtime(binary);
-    let headers = newest_header(&root.join("user"));
-    if built.is_some() && built >= mtime(source) && built >= headers {
-        return Ok(());
+    built.is_none() || built < mtime(source) || built < newest_header(&root().join("user"))
+}
+
+/// `path` relative to the workspace root, for messages.
+fn shown(path: &Path) -> String {
+    let root = root();
+    path.strip_prefix(&root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Compiles `source` into `binary` (saying so) unless the binary is newer
+/// than the source and every header under user/.
+pub fn compile(source: &Path, binary: &Path) -> Result<()> {
+    if is_stale(source, binary) {
+        eprintln!(
+            "xtask: building {} ({} {})",
+            shown(binary),
+            directives(source).cc[0],
+            shown(source)
+        );
+        compile_now(source, binary)?;
     }
+    Ok(())
+}
+
+/// Compiles `source` into `binary`, silently.
+pub fn compile_now(source: &Path, binary: &Path) -> Result<()> {
+    let root = root();
     let cc = directives(source).cc;
     let mut cmd = Command::new(&cc[0]);
     cmd.args(&cc[1..]);
@@ -534,6 +609,9 @@ pub fn native_launcher() -> Result<PathBuf> {
         fs::write(&c, &source).map_err(|e| format!("{}: {e}", c.display()))?;
     }
     if mtime(&bin).is_none() || mtime(&bin) < mtime(&c) {
+        eprintln!(
+            "xtask: building build/launch (musl-gcc build/launch.c), the native tests' launcher"
+        );
         let mut cmd = Command::new("musl-gcc");
         cmd.args(["-static", "-O2", "-o"])
             .arg(&bin)

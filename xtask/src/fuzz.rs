@@ -22,20 +22,44 @@ use crate::build;
 use crate::qemu::{self, Boot, Console, Outcome, Status};
 use crate::{Payload, Result, TempDir};
 
-const USAGE: &str = "\
-usage: cargo xtask fuzz [--calls N] [--seed S] [--procs P] [--threads T]
-                        [--per-worker K] [--trace] [--no-minimize]
-
+/// Shown after `fuzz --help`.
+pub const AFTER_HELP: &str = "\
 Boots Tine with user/fuzz/fuzz.c as init, which makes N random system calls
-(default 10000) from the seed S (default: from the clock) in P forked
-workers at a time (default 4), each with up to T threads (default 2),
-K calls per worker per batch (default 200). Fails on a kernel panic, a hang,
-a failed liveness check or a leak at init's exit; then runs the seed again
-traced, prints the last calls, and writes a minimal reproducer to
+from the seed S in P forked workers at a time, each with up to T threads, K
+calls per worker per batch. Fails on a kernel panic, a hang, a failed
+liveness check or a leak at init's exit; then runs the seed again traced,
+prints the last calls, and writes a minimal reproducer to
 build/fuzz/repro-SEED.c (and its binary: cargo xtask exec build/fuzz/repro-SEED).
---trace: trace every call from the start. --no-minimize: stop after the
-traced run. TINE_TIMEOUT overrides the time limit (default
-120 s + 20 ms per call).";
+
+Environment: TINE_TIMEOUT=SECONDS overrides the time limit (default 120 s +
+20 ms per call); TINE_ACCEL, TINE_CMDLINE, TINE_KERNEL as for the other
+commands.";
+
+/// `cargo xtask fuzz`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// How many system calls in all
+    #[arg(long, value_name = "N", default_value_t = 10000)]
+    calls: u64,
+    /// The seed [default: from the clock, printed]
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Forked workers at a time (1 to 64)
+    #[arg(long, value_name = "P", default_value_t = 4)]
+    procs: u64,
+    /// Threads per worker, at most (0 to 2)
+    #[arg(long, value_name = "T", default_value_t = 2)]
+    threads: u64,
+    /// Calls per worker per batch (1 to 100000)
+    #[arg(long, value_name = "K", default_value_t = 200)]
+    per_worker: u64,
+    /// Trace every call on the console from the start
+    #[arg(long)]
+    trace: bool,
+    /// Stop after the traced run of a failure (no reproducer)
+    #[arg(long)]
+    no_minimize: bool,
+}
 
 /// Every line of the fuzzer's own starts with this.
 const MARK: &str = "FUZZ| ";
@@ -77,7 +101,10 @@ impl Opts {
     }
 
     fn command(&self) -> String {
-        let mut s = format!("cargo xtask fuzz --seed {} --calls {} --procs {}", self.seed, self.calls, self.procs);
+        let mut s = format!(
+            "cargo xtask fuzz --seed {} --calls {} --procs {}",
+            self.seed, self.calls, self.procs
+        );
         if self.threads != 2 {
             let _ = write!(s, " --threads {}", self.threads);
         }
@@ -88,45 +115,22 @@ impl Opts {
     }
 }
 
-fn parse(args: &[OsString]) -> Result<Option<Opts>> {
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() ^ (d.subsec_nanos() as u64) << 20)
-        .unwrap_or(1);
-    let mut o = Opts {
-        calls: 10000,
-        seed: seed % 1_000_000_007,
-        procs: 4,
-        threads: 2,
-        per_worker: 200,
-        trace: false,
-        minimize: true,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let a = a.to_str().ok_or("arguments must be UTF-8")?;
-        let mut num = |name: &str| -> Result<u64> {
-            it.next()
-                .and_then(|v| v.to_str())
-                .and_then(|v| v.parse().ok())
-                .ok_or(format!("{name} needs a number\n\n{USAGE}"))
-        };
-        match a {
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(None);
-            }
-            "--calls" => o.calls = num(a)?,
-            "--seed" => o.seed = num(a)?,
-            "--procs" => o.procs = num(a)?.clamp(1, 64) as u32,
-            "--threads" => o.threads = num(a)?.min(2) as u32,
-            "--per-worker" => o.per_worker = num(a)?.clamp(1, 100_000) as u32,
-            "--trace" => o.trace = true,
-            "--no-minimize" => o.minimize = false,
-            _ => return Err(format!("unknown argument {a}\n\n{USAGE}")),
+impl From<Args> for Opts {
+    fn from(a: Args) -> Opts {
+        let clock = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() ^ (d.subsec_nanos() as u64) << 20)
+            .unwrap_or(1);
+        Opts {
+            calls: a.calls,
+            seed: a.seed.unwrap_or(clock % 1_000_000_007),
+            procs: a.procs.clamp(1, 64) as u32,
+            threads: a.threads.min(2) as u32,
+            per_worker: a.per_worker.clamp(1, 100_000) as u32,
+            trace: a.trace,
+            minimize: !a.no_minimize,
         }
     }
-    Ok(Some(o))
 }
 
 /// What went wrong in a run.
@@ -171,7 +175,10 @@ fn judge(run: &qemu::Run) -> Option<Failure> {
     if run.outcome == Outcome::Panic {
         let first = log
             .lines()
-            .find_map(|l| l.split_once("KERNEL PANIC: ").map(|(_, m)| m.trim().to_string()))
+            .find_map(|l| {
+                l.split_once("KERNEL PANIC: ")
+                    .map(|(_, m)| m.trim().to_string())
+            })
             .unwrap_or_default();
         return Some(Failure::Panic(first));
     }
@@ -184,12 +191,18 @@ fn judge(run: &qemu::Run) -> Option<Failure> {
     if let Some(leak) = crate::test::leak_report(&run.log) {
         return Some(Failure::Leak(leak));
     }
-    if let Some(l) = console.lines().find_map(|l| l.find(&format!("{MARK}FAIL")).map(|i| &l[i..])) {
+    if let Some(l) = console
+        .lines()
+        .find_map(|l| l.find(&format!("{MARK}FAIL")).map(|i| &l[i..]))
+    {
         return Some(Failure::Other(l.trim().to_string()));
     }
     match run.outcome {
         Outcome::Exited(ws) if Status::from_wait(ws) == Some(Status::Exited(0)) => None,
-        o => Some(Failure::Other(format!("init ended: {}", qemu::outcome_text(o)))),
+        o => Some(Failure::Other(format!(
+            "init ended: {}",
+            qemu::outcome_text(o)
+        ))),
     }
 }
 
@@ -224,10 +237,22 @@ fn parse_trace(console: &[u8]) -> Vec<Call> {
         let Some(i) = line.find(TRACE) else { continue };
         let mut words = line[i + TRACE.len()..].split_whitespace();
         let Some(id) = words.next() else { continue };
-        let parts: Vec<u64> = id.split('.').filter_map(|w| u64::from_str_radix(w, 16).ok()).collect();
-        let v: Vec<u64> = words.take(7).filter_map(|w| u64::from_str_radix(w, 16).ok()).collect();
+        let parts: Vec<u64> = id
+            .split('.')
+            .filter_map(|w| u64::from_str_radix(w, 16).ok())
+            .collect();
+        let v: Vec<u64> = words
+            .take(7)
+            .filter_map(|w| u64::from_str_radix(w, 16).ok())
+            .collect();
         if let (Ok(v), &[batch, worker, thread, _]) = (<[u64; 7]>::try_from(v), &parts[..]) {
-            calls.push(Call { id: id.to_string(), batch, worker, thread: thread.min(2), v });
+            calls.push(Call {
+                id: id.to_string(),
+                batch,
+                worker,
+                thread: thread.min(2),
+                v,
+            });
         }
     }
     calls
@@ -235,7 +260,8 @@ fn parse_trace(console: &[u8]) -> Vec<Call> {
 
 /// Syscall names from core's table (Tine's own calls; others by number).
 fn names() -> std::collections::HashMap<u64, String> {
-    let text = std::fs::read_to_string(crate::root().join("core/src/abi/nr.rs")).unwrap_or_default();
+    let text =
+        std::fs::read_to_string(crate::root().join("core/src/abi/nr.rs")).unwrap_or_default();
     text.lines()
         .filter_map(|l| {
             let rest = l.trim().strip_prefix("pub const ")?;
@@ -247,7 +273,10 @@ fn names() -> std::collections::HashMap<u64, String> {
 }
 
 fn describe(c: &[u64], names: &std::collections::HashMap<u64, String>) -> String {
-    let name = names.get(&c[0]).cloned().unwrap_or_else(|| format!("syscall_{}", c[0]));
+    let name = names
+        .get(&c[0])
+        .cloned()
+        .unwrap_or_else(|| format!("syscall_{}", c[0]));
     let args: Vec<String> = c[1..].iter().map(|a| format!("{a:#x}")).collect();
     format!("{name}({})", args.join(", "))
 }
@@ -261,7 +290,13 @@ fn fuzz_program() -> Result<PathBuf> {
     Ok(bin)
 }
 
-fn boot(kernel: &Path, program: &Path, args: Vec<OsString>, timeout: Option<Duration>, show: bool) -> Result<qemu::Run> {
+fn boot(
+    kernel: &Path,
+    program: &Path,
+    args: Vec<OsString>,
+    timeout: Option<Duration>,
+    show: bool,
+) -> Result<qemu::Run> {
     let tmp = TempDir::new("fuzz")?;
     let initrd = crate::write_initramfs(&Payload::program(program.to_path_buf(), args), &tmp)?;
     Boot {
@@ -270,7 +305,11 @@ fn boot(kernel: &Path, program: &Path, args: Vec<OsString>, timeout: Option<Dura
         cmdline: crate::cmdline(crate::GuestStdio::Pipe),
         accel: qemu::accel(kernel),
         timeout,
-        console: if show { Console::Lines(MARK) } else { Console::Capture },
+        console: if show {
+            Console::Lines(MARK)
+        } else {
+            Console::Capture
+        },
         stream_log: false,
         stop_on: None,
     }
@@ -279,12 +318,18 @@ fn boot(kernel: &Path, program: &Path, args: Vec<OsString>, timeout: Option<Dura
 
 fn log_tail(log: &[u8], n: usize) -> String {
     let log = String::from_utf8_lossy(log);
-    let lines: Vec<&str> = log.lines().filter(|l| !l.contains("unimplemented syscall")).collect();
-    lines[lines.len().saturating_sub(n)..].iter().map(|l| format!("    {l}\n")).collect()
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| !l.contains("unimplemented syscall"))
+        .collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| format!("    {l}\n"))
+        .collect()
 }
 
-pub fn main(args: &[OsString]) -> Result<i32> {
-    let Some(o) = parse(args)? else { return Ok(0) };
+pub fn main(args: Args) -> Result<i32> {
+    let o = Opts::from(args);
     build::ensure_host_tools()?;
     let kernel = build::kernel()?;
     let program = fuzz_program()?;
@@ -316,7 +361,10 @@ pub fn main(args: &[OsString]) -> Result<i32> {
     let traced = if o.trace {
         run
     } else {
-        eprintln!("xtask: running seed {} again with every call traced", o.seed);
+        eprintln!(
+            "xtask: running seed {} again with every call traced",
+            o.seed
+        );
         let again = boot(&kernel, &program, o.guest_args(true), timeout, false)?;
         match judge(&again) {
             Some(f) if f.same_kind(&failure) => again,
@@ -329,7 +377,10 @@ pub fn main(args: &[OsString]) -> Result<i32> {
     };
     let calls = parse_trace(&traced.console);
     let names = names();
-    println!("fuzz: the last calls of the traced run (of {}), oldest first:", calls.len());
+    println!(
+        "fuzz: the last calls of the traced run (of {}), oldest first:",
+        calls.len()
+    );
     for c in &calls[calls.len().saturating_sub(20)..] {
         println!("    {} {}", c.id, describe(&c.v, &names));
     }
@@ -340,24 +391,39 @@ pub fn main(args: &[OsString]) -> Result<i32> {
     // Narrow down: the failing batch alone, then one worker of it, all
     // traced; then the traced calls replayed by a reproducer, fewer and
     // fewer of them.
-    let mut m = Minimizer { kernel: &kernel, target: &failure, trials: 0, tmp: TempDir::new("repro")? };
+    let mut m = Minimizer {
+        kernel: &kernel,
+        target: &failure,
+        trials: 0,
+        tmp: TempDir::new("repro")?,
+    };
     let last = calls.last().unwrap();
     let console = String::from_utf8_lossy(&traced.console);
     let batch = console
         .lines()
-        .find_map(|l| l.split_once("FAIL: batch ").and_then(|(_, r)| r.split(':').next()?.parse().ok()))
+        .find_map(|l| {
+            l.split_once("FAIL: batch ")
+                .and_then(|(_, r)| r.split(':').next()?.parse().ok())
+        })
         .unwrap_or(last.batch);
     let mut rows: Vec<Row> = Vec::new();
     let mut narrowed = String::from("the calls of the whole run");
-    let single = |extra: Vec<String>, what: String, m: &mut Minimizer| -> Result<Option<Vec<Call>>> {
-        let mut args = o.guest_args(true);
-        args.extend(extra.into_iter().map(OsString::from));
-        eprintln!("xtask: does {what} alone fail the same way?");
-        m.trials += 1;
-        let run = boot(&kernel, &program, args, Some(REPRO_TIMEOUT * 2), false)?;
-        Ok(judge(&run).filter(|f| f.same_kind(&failure)).map(|_| parse_trace(&run.console)))
-    };
-    if let Some(batch_calls) = single(vec!["--batch".into(), batch.to_string()], format!("batch {batch}"), &mut m)? {
+    let single =
+        |extra: Vec<String>, what: String, m: &mut Minimizer| -> Result<Option<Vec<Call>>> {
+            let mut args = o.guest_args(true);
+            args.extend(extra.into_iter().map(OsString::from));
+            eprintln!("xtask: does {what} alone fail the same way?");
+            m.trials += 1;
+            let run = boot(&kernel, &program, args, Some(REPRO_TIMEOUT * 2), false)?;
+            Ok(judge(&run)
+                .filter(|f| f.same_kind(&failure))
+                .map(|_| parse_trace(&run.console)))
+        };
+    if let Some(batch_calls) = single(
+        vec!["--batch".into(), batch.to_string()],
+        format!("batch {batch}"),
+        &mut m,
+    )? {
         narrowed = format!("batch {batch}");
         let mut workers: Vec<u64> = batch_calls.iter().rev().map(|c| c.worker).collect();
         workers.dedup();
@@ -368,7 +434,12 @@ pub fn main(args: &[OsString]) -> Result<i32> {
                 continue;
             }
             tried.push(w);
-            let extra = vec!["--batch".into(), batch.to_string(), "--worker".into(), w.to_string()];
+            let extra = vec![
+                "--batch".into(),
+                batch.to_string(),
+                "--worker".into(),
+                w.to_string(),
+            ];
             if let Some(c) = single(extra, format!("worker {w} of batch {batch}"), &mut m)? {
                 narrowed = format!("worker {w} of batch {batch}");
                 rows = c.iter().map(Call::row).collect();
@@ -381,7 +452,10 @@ pub fn main(args: &[OsString]) -> Result<i32> {
     }
     let mut found = None;
     if !rows.is_empty() {
-        eprintln!("xtask: does replaying the {} calls of {narrowed} fail the same way?", rows.len());
+        eprintln!(
+            "xtask: does replaying the {} calls of {narrowed} fail the same way?",
+            rows.len()
+        );
         if m.fails(&rows)? {
             found = Some(rows.clone());
         }
@@ -413,14 +487,27 @@ pub fn main(args: &[OsString]) -> Result<i32> {
     };
     let c_path = crate::root().join(format!("build/fuzz/repro-{}.c", o.seed));
     let bin = crate::root().join(format!("build/fuzz/repro-{}", o.seed));
-    std::fs::write(&c_path, repro_source(&list, &o, &failure, reproduces)?).map_err(|e| format!("{}: {e}", c_path.display()))?;
+    std::fs::write(&c_path, repro_source(&list, &o, &failure, reproduces)?)
+        .map_err(|e| format!("{}: {e}", c_path.display()))?;
     build::compile(&c_path, &bin)?;
-    println!("fuzz: reproducer ({} calls, {}; {} trial boots):", list.len(), if reproduces { "fails the same way" } else { "did NOT fail the same way when replayed" }, m.trials);
+    println!(
+        "fuzz: reproducer ({} calls, {}; {} trial boots):",
+        list.len(),
+        if reproduces {
+            "fails the same way"
+        } else {
+            "did NOT fail the same way when replayed"
+        },
+        m.trials
+    );
     for c in &list {
         println!("    [thread {}] {}", c[0], describe(&c[1..], &names));
     }
     println!("fuzz: wrote {}", c_path.display());
-    println!("fuzz: run it with: cargo xtask exec build/fuzz/repro-{}", o.seed);
+    println!(
+        "fuzz: run it with: cargo xtask exec build/fuzz/repro-{}",
+        o.seed
+    );
     Ok(1)
 }
 
@@ -437,9 +524,9 @@ impl Minimizer<'_> {
         self.trials += 1;
         let c = self.tmp.path().join("repro.c");
         let bin = self.tmp.path().join("repro");
-        std::fs::write(&c, repro_source(calls, &DUMMY, self.target, true)?).map_err(|e| e.to_string())?;
-        let _ = std::fs::remove_file(&bin);
-        build::compile(&c, &bin)?;
+        std::fs::write(&c, repro_source(calls, &DUMMY, self.target, true)?)
+            .map_err(|e| e.to_string())?;
+        build::compile_now(&c, &bin)?;
         let run = boot(self.kernel, &bin, vec![], Some(REPRO_TIMEOUT), false)?;
         Ok(judge(&run).is_some_and(|f| f.same_kind(self.target)))
     }
@@ -457,7 +544,12 @@ impl Minimizer<'_> {
                     continue;
                 }
                 let complement: Vec<_> = list[..lo].iter().chain(&list[hi..]).copied().collect();
-                eprintln!("xtask: minimising: {} calls, trying {} ({} trials)", list.len(), complement.len(), self.trials);
+                eprintln!(
+                    "xtask: minimising: {} calls, trying {} ({} trials)",
+                    list.len(),
+                    complement.len(),
+                    self.trials
+                );
                 if self.fails(&complement)? {
                     list = complement;
                     reduced = true;
@@ -490,28 +582,56 @@ const DUMMY: Opts = Opts {
 /// A standalone C program: fuzz_common.h, the calls, a main.
 fn repro_source(calls: &[Row], o: &Opts, failure: &Failure, reproduces: bool) -> Result<String> {
     let common_path = crate::root().join("user/fuzz/fuzz_common.h");
-    let common = std::fs::read_to_string(&common_path).map_err(|e| format!("{}: {e}", common_path.display()))?;
+    let common = std::fs::read_to_string(&common_path)
+        .map_err(|e| format!("{}: {e}", common_path.display()))?;
     let names = names();
     let mut s = String::new();
     let _ = writeln!(s, "/*");
-    let _ = writeln!(s, " * Reproducer written by `cargo xtask fuzz` ({}).", o.command());
-    let _ = writeln!(s, " * The fuzzing run failed with: {}", failure.to_string().replace("*/", "* /"));
+    let _ = writeln!(
+        s,
+        " * Reproducer written by `cargo xtask fuzz` ({}).",
+        o.command()
+    );
+    let _ = writeln!(
+        s,
+        " * The fuzzing run failed with: {}",
+        failure.to_string().replace("*/", "* /")
+    );
     if !reproduces {
-        let _ = writeln!(s, " * (These calls alone did not fail the same way when tried.)");
+        let _ = writeln!(
+            s,
+            " * (These calls alone did not fail the same way when tried.)"
+        );
     }
-    let _ = writeln!(s, " * Build and run: cargo xtask exec build/fuzz/repro-{}", o.seed);
+    let _ = writeln!(
+        s,
+        " * Build and run: cargo xtask exec build/fuzz/repro-{}",
+        o.seed
+    );
     let _ = writeln!(s, " * (xtask compiles it: musl-gcc -static -O2 -o build/fuzz/repro-{0} build/fuzz/repro-{0}.c)", o.seed);
     let _ = writeln!(s, " */\n");
     let clone_path = crate::root().join("user/include/raw_clone.h");
-    let clone = std::fs::read_to_string(&clone_path).map_err(|e| format!("{}: {e}", clone_path.display()))?;
+    let clone = std::fs::read_to_string(&clone_path)
+        .map_err(|e| format!("{}: {e}", clone_path.display()))?;
     s.push_str(&common.replace("#include \"raw_clone.h\"\n", &clone));
-    let _ = writeln!(s, "\n/* {{ thread, number, arguments }}: thread 0 is the worker's first thread. */");
+    let _ = writeln!(
+        s,
+        "\n/* {{ thread, number, arguments }}: thread 0 is the worker's first thread. */"
+    );
     let _ = writeln!(s, "static const uint64_t calls[][8] = {{");
     for c in calls {
         let vals: Vec<String> = c.iter().map(|v| format!("{v:#x}")).collect();
-        let _ = writeln!(s, "\t{{ {} }}, /* {} */", vals.join(", "), describe(&c[1..], &names).replace("*/", "* /"));
+        let _ = writeln!(
+            s,
+            "\t{{ {} }}, /* {} */",
+            vals.join(", "),
+            describe(&c[1..], &names).replace("*/", "* /")
+        );
     }
     let _ = writeln!(s, "}};\n");
-    let _ = writeln!(s, "int main(void)\n{{\n\treturn fz_replay(calls, sizeof calls / sizeof calls[0]);\n}}");
+    let _ = writeln!(
+        s,
+        "int main(void)\n{{\n\treturn fz_replay(calls, sizeof calls / sizeof calls[0]);\n}}"
+    );
     Ok(s)
 }

@@ -2,20 +2,22 @@
 
 mod bench;
 mod build;
+mod child;
 mod fuzz;
 mod initramfs;
 mod qemu;
-mod regex;
 mod session;
 mod test;
 
-use std::io::IsTerminal;
 use std::ffi::{OsStr, OsString};
+use std::io::IsTerminal;
 use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use clap::{Parser, Subcommand};
 
 use build::Busybox;
 use initramfs::Initramfs;
@@ -27,41 +29,139 @@ pub type Result<T> = std::result::Result<T, String>;
 /// reference runs in `test`).
 pub const GUEST_ENV: [(&str, &str); 3] = [("PATH", "/bin"), ("HOME", "/"), ("TERM", "linux")];
 
-const USAGE: &str = "\
-usage: cargo xtask <command>
+/// The environment variables, shown after every command's help.
+pub const ENV_HELP: &str = "\
+Environment:
+  TINE_ACCEL=kvm|tcg    force QEMU's accelerator (default: KVM if a probe boot
+                        works, else TCG; the answer is cached in build/kvm-probe-*)
+  TINE_TIMEOUT=SECONDS  limit of exec and of each test run (default 60, 0: none)
+  TINE_CMDLINE=TEXT     more kernel command line (e.g. tine.fail_page_alloc=...)
+  TINE_KERNEL=IMAGE     boot this prebuilt kernel image instead of building one";
 
-  build                         build build/tine.bin, build/user/* (demos)
-                                and build/user/tests/*
-  run [--add HOST:GUEST]... [PROGRAM [ARGS]...]
-                                boot Tine with the console on this terminal:
-                                /init starts busybox's shell (or PROGRAM runs
-                                as init); busybox and the demos are in /bin;
-                                Ctrl-A X quits
-  exec [--add HOST:GUEST]... [--busybox] PROGRAM [ARGS]...
-                                run PROGRAM as Tine's first process; its output
-                                on stdout, the kernel log on stderr; exit with
-                                its status (250 kernel panic, 251 no status,
-                                252 timeout). --busybox: also /bin/busybox and
-                                its applet links (automatic when PROGRAM is
-                                named busybox)
-  test [--tcg] [-j N] [FILTER]  host unit tests, then user/tests/*.c and *.sh
-                                natively and under Tine, outputs compared,
-                                and user/tests/*.session typed on the console
-                                of run's machine
-  bench [--quick] [--kvm] [--profile] [FILTER]...
-                                user/bench under Tine and under Debian's Linux
-                                in identical QEMU machines, side by side
-  fuzz [--calls N] [--seed S] [--procs P] [...]
-                                random system calls from a seed (user/fuzz);
-                                fails on a kernel panic, hang or leak and then
-                                writes a reproducer (fuzz --help)
-  initramfs OUT [--add HOST:GUEST]... [--busybox] PROGRAM [ARGS]...
-                                write the initramfs exec would boot to OUT
+/// `cargo xtask`: Tine's host tool (README.md, "Use", has the details).
+#[derive(Parser)]
+#[command(
+    name = "xtask",
+    bin_name = "cargo xtask",
+    about = "Tine's host tool: build, boot, run and test Tine in QEMU",
+    after_help = ENV_HELP,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
 
-PROGRAM is a host path, or the name of a program in user/demo or user/tests
-(a demo wins when both have it).
-Environment: TINE_ACCEL=kvm|tcg, TINE_TIMEOUT=seconds (default 60, 0 = none),
-TINE_CMDLINE=kernel command line, TINE_KERNEL=prebuilt image to boot instead.";
+#[derive(Subcommand)]
+enum Cmd {
+    /// Build build/tine.bin, the demos (build/user/*) and the tests
+    /// (build/user/tests/*)
+    #[command(after_help = ENV_HELP)]
+    Build,
+    /// Boot Tine with the console on this terminal: /init starts busybox's
+    /// shell, or PROGRAM runs as init; busybox and the demos are in /bin;
+    /// Ctrl-A X quits
+    #[command(after_help = ENV_HELP)]
+    Run(RunArgs),
+    /// Run PROGRAM as Tine's first process: its output on stdout, the
+    /// kernel log on stderr; exits with its status (128+N: killed by signal
+    /// N; 250: kernel panic, 251: no status, 252: timeout)
+    #[command(after_help = ENV_HELP)]
+    Exec(ExecArgs),
+    /// Host unit tests, then user/tests/*.c and *.sh natively and under
+    /// Tine with their outputs compared, and user/tests/*.session typed on
+    /// the console of run's machine
+    #[command(after_help = ENV_HELP)]
+    Test(test::Args),
+    /// user/bench under Tine and under Debian's Linux in identical QEMU
+    /// machines, side by side; writes build/bench/results.{json,md} and
+    /// fork-memory.svg
+    #[command(after_help = bench::AFTER_HELP)]
+    Bench(bench::Args),
+    /// Random system calls from a seed (user/fuzz/fuzz.c as init); fails on
+    /// a kernel panic, hang or leak and then writes a reproducer
+    #[command(after_help = fuzz::AFTER_HELP)]
+    Fuzz(fuzz::Args),
+    /// Write the initramfs that exec would boot to OUT (inspect it with
+    /// `cpio -itv < OUT`)
+    #[command(after_help = ENV_HELP)]
+    Initramfs(InitramfsArgs),
+}
+
+/// `--add HOST:GUEST`: a host file or directory tree and where it goes.
+fn parse_add(spec: &str) -> std::result::Result<(PathBuf, String), String> {
+    let (host, guest) = spec
+        .split_once(':')
+        .filter(|(h, g)| !h.is_empty() && !g.is_empty())
+        .ok_or_else(|| {
+            format!("{spec:?} is not HOST:GUEST (e.g. --add notes.txt:/tmp/notes.txt)")
+        })?;
+    initramfs::normalize(guest)?;
+    Ok((PathBuf::from(host), guest.to_string()))
+}
+
+/// The options of `exec` and `initramfs`, and the program with its
+/// arguments. Options go before PROGRAM: everything after it, options
+/// included (`-c`, `--help`), is the program's.
+#[derive(clap::Args)]
+struct ProgramArgs {
+    /// Copy a host file, or a directory tree, to GUEST in the initramfs
+    /// (repeatable)
+    #[arg(long = "add", value_name = "HOST:GUEST", value_parser = parse_add)]
+    adds: Vec<(PathBuf, String)>,
+    /// Also /bin/busybox and a /bin/<applet> link for each of its applets
+    /// (automatic when PROGRAM is named busybox)
+    #[arg(long)]
+    busybox: bool,
+    /// PROGRAM: a host path, or the name of a program in user/demo or
+    /// user/tests (a demo wins when both have it; built when needed), put at
+    /// /bin/<basename>; then its arguments (everything after PROGRAM,
+    /// options included, is the program's)
+    #[arg(
+        value_names = ["PROGRAM", "ARGS"],
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true
+    )]
+    command: Vec<OsString>,
+}
+
+#[derive(clap::Args)]
+struct ExecArgs {
+    #[command(flatten)]
+    program: ProgramArgs,
+}
+
+#[derive(clap::Args)]
+struct InitramfsArgs {
+    /// Where to write the cpio archive
+    #[arg(value_name = "OUT")]
+    out: PathBuf,
+    #[command(flatten)]
+    program: ProgramArgs,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Copy a host file, or a directory tree, to GUEST in the initramfs
+    /// (repeatable)
+    #[arg(long = "add", value_name = "HOST:GUEST", value_parser = parse_add)]
+    adds: Vec<(PathBuf, String)>,
+    /// PROGRAM runs as PID 1 instead of /init (a host path, or the name of
+    /// a program in user/demo or user/tests); then its arguments (everything
+    /// after PROGRAM, options included, is the program's)
+    #[arg(value_names = ["PROGRAM", "ARGS"], num_args = 1.., trailing_var_arg = true)]
+    command: Vec<OsString>,
+}
+
+/// Splits `PROGRAM [ARGS]...`.
+fn split_command(mut command: Vec<OsString>) -> (Option<OsString>, Vec<OsString>) {
+    if command.is_empty() {
+        return (None, command);
+    }
+    let program = command.remove(0);
+    (Some(program), command)
+}
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -170,7 +270,11 @@ pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
         add_program(&mut fs, &bb.binary, "/bin/busybox")?;
         // Names for the ids (ps's USER column, id, ls -l), as on the host.
         fs.dir("/etc", 0o755)?;
-        fs.file("/etc/passwd", 0o644, b"root:x:0:0:root:/root:/bin/sh\n".to_vec())?;
+        fs.file(
+            "/etc/passwd",
+            0o644,
+            b"root:x:0:0:root:/root:/bin/sh\n".to_vec(),
+        )?;
         fs.file("/etc/group", 0o644, b"root:x:0:\n".to_vec())?;
     }
     for extra in &p.extra_bin {
@@ -237,65 +341,6 @@ pub fn cmdline(stdio: GuestStdio) -> String {
     }
 }
 
-/// `[--add HOST:GUEST]... [--busybox] PROGRAM [ARGS]...`
-struct ProgramArgs {
-    program: Option<OsString>,
-    args: Vec<OsString>,
-    adds: Vec<(PathBuf, String)>,
-    busybox: bool,
-}
-
-fn parse_program_args(args: &[OsString], program_required: bool) -> Result<ProgramArgs> {
-    let mut adds = Vec::new();
-    let mut busybox = false;
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].to_string_lossy();
-        if a == "--" {
-            i += 1;
-            break;
-        } else if a == "--busybox" {
-            busybox = true;
-            i += 1;
-        } else if a == "--add" || a.starts_with("--add=") {
-            let spec = if a == "--add" {
-                i += 1;
-                args.get(i)
-                    .ok_or("--add needs HOST:GUEST")?
-                    .to_str()
-                    .ok_or("--add: not UTF-8")?
-                    .to_string()
-            } else {
-                a["--add=".len()..].to_string()
-            };
-            let (host, guest) = spec
-                .split_once(':')
-                .ok_or_else(|| format!("--add {spec}: expected HOST:GUEST"))?;
-            if host.is_empty() || guest.is_empty() {
-                return Err(format!("--add {spec}: expected HOST:GUEST"));
-            }
-            initramfs::normalize(guest)?;
-            adds.push((PathBuf::from(host), guest.to_string()));
-            i += 1;
-        } else if a.starts_with('-') && a.len() > 1 {
-            return Err(format!("unknown option {a}\n\n{USAGE}"));
-        } else {
-            break;
-        }
-    }
-    let program = args.get(i).cloned();
-    if program.is_none() && program_required {
-        return Err(format!("missing PROGRAM\n\n{USAGE}"));
-    }
-    let args = args.get(i + 1..).unwrap_or_default().to_vec();
-    Ok(ProgramArgs {
-        program,
-        args,
-        adds,
-        busybox,
-    })
-}
-
 /// The busybox to install in /bin with its applet links: Debian's
 /// (/bin/busybox) with `--busybox`, or the program itself when it is
 /// named `busybox` (its applets from running `PROGRAM --list` on the host).
@@ -337,15 +382,15 @@ fn cmd_build() -> Result<i32> {
     Ok(0)
 }
 
-fn cmd_exec(args: &[OsString]) -> Result<i32> {
+fn cmd_exec(a: ExecArgs) -> Result<i32> {
     let ProgramArgs {
-        program,
-        args,
         adds,
         busybox,
-    } = parse_program_args(args, true)?;
+        command,
+    } = a.program;
+    let (program, args) = split_command(command);
     build::ensure_host_tools()?;
-    let program = resolve_program(&program.unwrap())?;
+    let program = resolve_program(&program.expect("clap requires PROGRAM"))?;
     let busybox = busybox_for(Some(&program), busybox)?;
     let kernel = build::kernel()?;
     let tmp = TempDir::new("exec")?;
@@ -361,7 +406,11 @@ fn cmd_exec(args: &[OsString]) -> Result<i32> {
     let boot = Boot {
         kernel: &kernel,
         initrd: &initrd,
-        cmdline: cmdline(if std::io::stdout().is_terminal() { GuestStdio::Tty } else { GuestStdio::Pipe }),
+        cmdline: cmdline(if std::io::stdout().is_terminal() {
+            GuestStdio::Tty
+        } else {
+            GuestStdio::Pipe
+        }),
         accel: qemu::accel(&kernel),
         timeout,
         console: Console::Stream,
@@ -374,17 +423,15 @@ fn cmd_exec(args: &[OsString]) -> Result<i32> {
 
 /// `initramfs OUT [--add HOST:GUEST]... PROGRAM [ARGS]...`: writes the
 /// archive `exec` would boot, for inspection (`cpio -itv < OUT`).
-fn cmd_initramfs(args: &[OsString]) -> Result<i32> {
-    let (out, rest) = args
-        .split_first()
-        .ok_or(format!("missing OUT\n\n{USAGE}"))?;
+fn cmd_initramfs(a: InitramfsArgs) -> Result<i32> {
+    let out = a.out;
     let ProgramArgs {
-        program,
-        args,
         adds,
         busybox,
-    } = parse_program_args(rest, true)?;
-    let program = resolve_program(&program.unwrap())?;
+        command,
+    } = a.program;
+    let (program, args) = split_command(command);
+    let program = resolve_program(&program.expect("clap requires PROGRAM"))?;
     let busybox = busybox_for(Some(&program), busybox)?;
     let bytes = make_initramfs(&Payload {
         adds,
@@ -392,14 +439,18 @@ fn cmd_initramfs(args: &[OsString]) -> Result<i32> {
         ..Payload::program(program, args)
     })?
     .to_bytes();
-    std::fs::write(out, bytes).map_err(|e| format!("{}: {e}", out.to_string_lossy()))?;
+    std::fs::write(&out, bytes).map_err(|e| format!("{}: {e}", out.display()))?;
     Ok(0)
 }
 
 /// What `run` boots: busybox and its applet links, the demos in /bin,
 /// /init (user/init), the --add files; `program` (if any) runs as PID 1
 /// instead of /init. Builds what it needs.
-pub fn run_payload(program: Option<PathBuf>, args: Vec<OsString>, adds: Vec<(PathBuf, String)>) -> Result<Payload> {
+pub fn run_payload(
+    program: Option<PathBuf>,
+    args: Vec<OsString>,
+    adds: Vec<(PathBuf, String)>,
+) -> Result<Payload> {
     let busybox = build::busybox()?.clone();
     let progs = build::user_programs()?;
     let init = build::init_program()?;
@@ -421,13 +472,9 @@ pub fn run_payload(program: Option<PathBuf>, args: Vec<OsString>, adds: Vec<(Pat
 
 /// `run`: busybox and its applets, the demos in /bin, /init (user/init);
 /// without PROGRAM the kernel runs /init, which starts /bin/sh.
-fn cmd_run(args: &[OsString]) -> Result<i32> {
-    let ProgramArgs {
-        program,
-        args,
-        adds,
-        busybox: _,
-    } = parse_program_args(args, false)?;
+fn cmd_run(a: RunArgs) -> Result<i32> {
+    let adds = a.adds;
+    let (program, args) = split_command(a.command);
     build::ensure_host_tools()?;
     let kernel = build::kernel()?;
     let program = match program {
@@ -453,28 +500,14 @@ fn cmd_run(args: &[OsString]) -> Result<i32> {
 }
 
 fn real_main() -> Result<i32> {
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    let Some(cmd) = args.first() else {
-        eprintln!("{USAGE}");
-        return Ok(2);
-    };
-    let rest = &args[1..];
-    match cmd.to_str() {
-        Some("build") if rest.is_empty() => cmd_build(),
-        Some("exec") => cmd_exec(rest),
-        Some("run") => cmd_run(rest),
-        Some("test") => test::main(rest),
-        Some("bench") => bench::main(rest),
-        Some("fuzz") => fuzz::main(rest),
-        Some("initramfs") => cmd_initramfs(rest),
-        Some("help" | "-h" | "--help") => {
-            println!("{USAGE}");
-            Ok(0)
-        }
-        _ => {
-            eprintln!("xtask: unknown command {cmd:?}\n\n{USAGE}");
-            Ok(2)
-        }
+    match Cli::parse().command {
+        Cmd::Build => cmd_build(),
+        Cmd::Run(a) => cmd_run(a),
+        Cmd::Exec(a) => cmd_exec(a),
+        Cmd::Test(a) => test::main(a),
+        Cmd::Bench(a) => bench::main(a),
+        Cmd::Fuzz(a) => fuzz::main(a),
+        Cmd::Initramfs(a) => cmd_initramfs(a),
     }
 }
 

@@ -6,14 +6,16 @@
 //! kernel log: QEMU writes it to its stderr, a pipe that xtask reads line by
 //! line, scanning for the lines below.
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::child::{Child, Wait};
 use crate::initramfs::Initramfs;
 use crate::{Result, TempDir};
 
@@ -72,22 +74,106 @@ pub fn accel(kernel: &Path) -> Accel {
 
 /// Boots the kernel once under KVM with `tine.probe=1`: KVM is usable when
 /// the kernel logs `tine: probe ok`. (/dev/kvm may be kvm_pvm, which cannot
-/// run Tine.)
+/// run Tine.) The answer of a probe boot is kept in `build/kvm-probe-<key>`
+/// (see [`probe_cache`]), so that it costs the boot once per kernel image
+/// and host, not on every command.
 fn probe(kernel: &Path) -> Accel {
-    let why = match probe_kvm(kernel) {
-        Ok(()) => return Accel::Kvm,
-        Err(why) => why,
+    let tcg = |why: &str| {
+        eprintln!("xtask: KVM cannot run Tine here ({why}); using TCG");
+        Accel::Tcg
     };
-    eprintln!("xtask: KVM cannot run Tine here ({why}); using TCG");
-    Accel::Tcg
-}
-
-fn probe_kvm(kernel: &Path) -> Result<()> {
-    std::fs::OpenOptions::new()
+    if let Err(e) = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open("/dev/kvm")
-        .map_err(|e| format!("/dev/kvm: {e}"))?;
+    {
+        return tcg(&format!("/dev/kvm: {e}"));
+    }
+    let cache = probe_cache(kernel);
+    let shown = cache.as_deref().map(|c| {
+        c.strip_prefix(crate::root())
+            .unwrap_or(c)
+            .display()
+            .to_string()
+    });
+    let forget = |file: &str| {
+        format!("answer cached in {file}: delete it to probe again, or set TINE_ACCEL=kvm or tcg")
+    };
+    if let (Some(path), Some(file)) = (&cache, &shown) {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            let (answer, why) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+            match answer {
+                "kvm" => return Accel::Kvm,
+                "tcg" => return tcg(&format!("{}; {}", why.trim(), forget(file))),
+                _ => {}
+            }
+        }
+    }
+    eprintln!(
+        "xtask: probing whether KVM can run Tine (one boot, at most {} s)",
+        PROBE_TIMEOUT.as_secs()
+    );
+    let failed = probe_kvm(kernel).err();
+    let mut note = String::new();
+    if let (Some(path), Some(file)) = (&cache, &shown) {
+        let text = match &failed {
+            None => "kvm\n".to_string(),
+            Some(why) => format!("tcg\n{why}\n"),
+        };
+        if write_probe_cache(path, &text).is_ok() {
+            note = format!("; {}", forget(file));
+        }
+    }
+    match failed {
+        None => Accel::Kvm,
+        Some(why) => tcg(&format!("{why}{note}")),
+    }
+}
+
+/// `build/kvm-probe-<key>`: the key hashes what the probe's answer
+/// depends on: the kernel image, the host CPU's model, the host kernel
+/// release and QEMU's version. `None` if the image cannot be read.
+fn probe_cache(kernel: &Path) -> Option<PathBuf> {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut h = DefaultHasher::new();
+    h.write(&std::fs::read(kernel).ok()?);
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .unwrap_or_default();
+    h.write(model.as_bytes());
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    h.write(release.as_bytes());
+    let version = Command::new(QEMU)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    h.write(&version);
+    Some(crate::root().join(format!("build/kvm-probe-{:016x}", h.finish())))
+}
+
+/// Writes the probe's answer (atomically: other xtasks may read it), and
+/// removes the answers for other kernel images.
+fn write_probe_cache(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().expect("build/");
+    std::fs::create_dir_all(dir)?;
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.file_name().to_string_lossy().starts_with("kvm-probe-") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn probe_kvm(kernel: &Path) -> Result<()> {
     let tmp = TempDir::new("probe")?;
     let initrd = tmp.path().join("empty.cpio");
     std::fs::write(&initrd, Initramfs::new().to_bytes()).map_err(|e| e.to_string())?;
@@ -196,10 +282,104 @@ enum Event {
     Stop,
 }
 
-impl Boot<'_> {
-    fn command(&self) -> Result<Command> {
-        for p in [self.kernel, self.initrd] {
-            // -initrd is a list of multiboot modules: "path args,path args".
+/// Where COM1 (the console) goes, as QEMU sees it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Com1 {
+    /// A file chardev on QEMU's stdout, which is a pipe to xtask; stdin is
+    /// /dev/null.
+    Stdout,
+    /// QEMU's stdio chardev on pipes to xtask, both ways, with no mux (so no
+    /// Ctrl-A escapes: every byte goes to the guest) and no signals from ^C.
+    Pipes,
+    /// QEMU's stdio chardev on xtask's terminal, muxed (Ctrl-A X quits).
+    Terminal,
+}
+
+/// Where COM2 (Tine's kernel log; Linux leaves it unused) goes.
+#[derive(Clone, Debug)]
+pub enum Com2 {
+    /// QEMU's stderr, a pipe to xtask (with QEMU's own messages).
+    Stderr,
+    /// A file.
+    File(PathBuf),
+}
+
+/// The one qemu-system-x86_64 command line of xtask: the machine every
+/// command boots (Tine's, and Debian's Linux for `bench`). Only the
+/// kernel, initrd, command line, memory, CPUs, accelerator, the serial
+/// ports and extra arguments (`bench --profile`'s gdbstub) vary.
+#[derive(Clone, Debug)]
+pub struct Qemu {
+    kernel: PathBuf,
+    initrd: PathBuf,
+    append: String,
+    memory: String,
+    smp: u32,
+    accel: Accel,
+    com1: Com1,
+    com2: Com2,
+    extra: Vec<OsString>,
+}
+
+impl Qemu {
+    /// `-m 1G -smp 1`, COM1 on stdout, COM2 on stderr.
+    pub fn new(kernel: &Path, initrd: &Path, append: &str, accel: Accel) -> Qemu {
+        Qemu {
+            kernel: kernel.to_path_buf(),
+            initrd: initrd.to_path_buf(),
+            append: append.to_string(),
+            memory: "1G".into(),
+            smp: 1,
+            accel,
+            com1: Com1::Stdout,
+            com2: Com2::Stderr,
+            extra: vec![],
+        }
+    }
+
+    /// `-m`: "1G", "2G", ...
+    pub fn memory(mut self, m: &str) -> Qemu {
+        self.memory = m.to_string();
+        self
+    }
+
+    pub fn smp(mut self, n: u32) -> Qemu {
+        self.smp = n;
+        self
+    }
+
+    pub fn com1(mut self, c: Com1) -> Qemu {
+        self.com1 = c;
+        self
+    }
+
+    pub fn com2(mut self, c: Com2) -> Qemu {
+        self.com2 = c;
+        self
+    }
+
+    /// More arguments at the end.
+    pub fn arg(mut self, a: impl Into<OsString>) -> Qemu {
+        self.extra.push(a.into());
+        self
+    }
+
+    /// Whether QEMU needs xtask's terminal (and so must stay in its
+    /// process group).
+    pub fn on_terminal(&self) -> bool {
+        self.com1 == Com1::Terminal
+    }
+
+    /// The command, with its stdin, stdout and stderr set up (stderr is
+    /// always a pipe).
+    pub fn command(&self) -> Result<Command> {
+        let mut paths = vec![self.kernel.as_path(), self.initrd.as_path()];
+        if let Com2::File(f) = &self.com2 {
+            paths.push(f);
+        }
+        for p in paths {
+            // -initrd is a list of multiboot modules ("path args,path
+            // args"), and chardev options are comma-separated.
             let s = p
                 .to_str()
                 .ok_or_else(|| format!("{}: path is not UTF-8", p.display()))?;
@@ -210,66 +390,75 @@ impl Boot<'_> {
             }
         }
         let mut cmd = Command::new(QEMU);
-        cmd.arg("-kernel").arg(self.kernel);
-        cmd.arg("-initrd").arg(self.initrd);
-        cmd.arg("-append").arg(&self.cmdline);
-        cmd.args([
-            "-m",
-            "1G",
-            "-smp",
-            "1",
-            "-no-reboot",
-            "-display",
-            "none",
-            "-vga",
-            "none",
-        ]);
+        cmd.arg("-kernel").arg(&self.kernel);
+        cmd.arg("-initrd").arg(&self.initrd);
+        cmd.arg("-append").arg(&self.append);
+        cmd.arg("-m").arg(&self.memory);
+        cmd.arg("-smp").arg(self.smp.to_string());
+        cmd.args(["-no-reboot", "-display", "none", "-vga", "none"]);
         cmd.args(["-nic", "none", "-monitor", "none"]);
         cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
-        match self.console {
-            Console::Interactive => {
+        match self.com1 {
+            Com1::Terminal => {
                 cmd.args(["-chardev", "stdio,id=con,mux=on,signal=off"]);
                 cmd.stdin(Stdio::inherit()).stdout(Stdio::inherit());
             }
-            Console::Driven => {
-                // No mux (so no Ctrl-A escapes: every byte goes to the
-                // guest) and no signals from ^C: the bytes are the guest's.
+            Com1::Pipes => {
                 cmd.args(["-chardev", "stdio,id=con,signal=off"]);
                 cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
             }
-            Console::Stream | Console::Capture | Console::Lines(_) => {
+            Com1::Stdout => {
                 // A file chardev opened on QEMU's stdout, which is our pipe.
                 cmd.args(["-chardev", "file,id=con,path=/dev/stdout"]);
                 cmd.stdin(Stdio::null()).stdout(Stdio::piped());
             }
         }
         cmd.args(["-serial", "chardev:con"]);
-        cmd.args([
-            "-chardev",
-            "file,id=log,path=/dev/stderr",
-            "-serial",
-            "chardev:log",
-        ]);
+        let log = match &self.com2 {
+            Com2::Stderr => OsString::from("file,id=log,path=/dev/stderr"),
+            Com2::File(f) => {
+                let mut a = OsString::from("file,id=log,path=");
+                a.push(f);
+                a
+            }
+        };
+        cmd.arg("-chardev")
+            .arg(log)
+            .args(["-serial", "chardev:log"]);
         cmd.stderr(Stdio::piped());
         cmd.args(self.accel.args());
+        cmd.args(&self.extra);
         Ok(cmd)
+    }
+
+    /// Starts QEMU (in a process group of its own unless it is on the
+    /// terminal).
+    pub fn spawn(&self) -> Result<Child> {
+        Child::spawn_with(&mut self.command()?, QEMU, !self.on_terminal())
+    }
+}
+
+impl Boot<'_> {
+    fn qemu(&self) -> Qemu {
+        Qemu::new(self.kernel, self.initrd, &self.cmdline, self.accel).com1(match self.console {
+            Console::Interactive => Com1::Terminal,
+            Console::Driven => Com1::Pipes,
+            Console::Stream | Console::Capture | Console::Lines(_) => Com1::Stdout,
+        })
     }
 
     pub fn run(&self) -> Result<Run> {
         assert!(self.console != Console::Driven, "use run_driven");
-        let mut child = self
-            .command()?
-            .spawn()
-            .map_err(|e| format!("{QEMU}: {e}"))?;
+        let mut child = self.qemu().spawn()?;
         let (tx, rx) = mpsc::channel();
 
-        let console = child.stdout.take().map(|out| {
+        let console = child.inner.stdout.take().map(|out| {
             let mode = self.console;
             thread::spawn(move || copy_console(out, mode))
         });
         let log = self.spawn_log(&mut child, tx);
 
-        let (qemu_status, killed) = wait(&mut child, rx, self.timeout)?;
+        let (qemu_status, killed) = wait(&mut child, &rx, self.timeout)?;
         let console = console
             .map(|t| t.join().unwrap_or_default())
             .unwrap_or_default();
@@ -285,20 +474,17 @@ impl Boot<'_> {
     /// bounds the driver's waits (`Driver::wait_until`).
     pub fn run_driven<R>(&self, drive: impl FnOnce(&mut Driver) -> R) -> Result<(Run, R)> {
         assert!(self.console == Console::Driven);
-        let mut child = self
-            .command()?
-            .spawn()
-            .map_err(|e| format!("{QEMU}: {e}"))?;
+        let mut child = self.qemu().spawn()?;
         let (tx, rx) = mpsc::channel();
         let screen = Arc::new(Screen::default());
         let console = {
-            let out = child.stdout.take().unwrap();
+            let out = child.inner.stdout.take().unwrap();
             let screen = screen.clone();
             thread::spawn(move || screen.fill(out))
         };
         let log = self.spawn_log(&mut child, tx);
         let mut driver = Driver {
-            stdin: child.stdin.take(),
+            stdin: child.inner.stdin.take(),
             screen: screen.clone(),
             deadline: self.timeout.map(|t| Instant::now() + t),
         };
@@ -307,10 +493,9 @@ impl Boot<'_> {
         let ended = screen.state.lock().unwrap().eof;
         let (qemu_status, killed) = if ended {
             // QEMU closed its stdout: it is exiting.
-            wait(&mut child, rx, Some(Duration::from_secs(5)))?
+            wait(&mut child, &rx, Some(Duration::from_secs(5)))?
         } else {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.kill();
             (None, Some(Killed::Done))
         };
         let _ = console.join();
@@ -320,7 +505,7 @@ impl Boot<'_> {
     }
 
     fn spawn_log(&self, child: &mut Child, tx: mpsc::Sender<Event>) -> thread::JoinHandle<LogScan> {
-        let err = child.stderr.take().unwrap();
+        let err = child.inner.stderr.take().unwrap();
         let stream = self.stream_log;
         let stop_on = self.stop_on;
         thread::spawn(move || scan_log(err, stream, stop_on, tx))
@@ -328,7 +513,12 @@ impl Boot<'_> {
 }
 
 /// The outcome of a boot from what the log said and how QEMU ended.
-fn finish(scan: LogScan, console: Vec<u8>, qemu_status: Option<ExitStatus>, killed: Option<Killed>) -> Run {
+fn finish(
+    scan: LogScan,
+    console: Vec<u8>,
+    qemu_status: Option<ExitStatus>,
+    killed: Option<Killed>,
+) -> Run {
     let outcome = if scan.panic {
         Outcome::Panic
     } else if let Some(s) = scan.status {
@@ -464,31 +654,22 @@ impl Driver {
 /// event from the log.
 fn wait(
     child: &mut Child,
-    rx: mpsc::Receiver<Event>,
+    events: &mpsc::Receiver<Event>,
     timeout: Option<Duration>,
 ) -> Result<(Option<ExitStatus>, Option<Killed>)> {
-    let start = Instant::now();
-    let mut rx = Some(rx);
-    let killed = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            return Ok((Some(status), None));
-        }
-        if timeout.is_some_and(|t| start.elapsed() >= t) {
-            break Killed::Timeout;
-        }
-        let tick = Duration::from_millis(10);
-        match rx.as_ref().map(|rx| rx.recv_timeout(tick)) {
-            Some(Ok(Event::KvmError)) => break Killed::KvmError,
-            Some(Ok(Event::Stop)) => break Killed::Stop,
-            Some(Err(mpsc::RecvTimeoutError::Timeout)) => {}
-            Some(Err(mpsc::RecvTimeoutError::Disconnected)) => rx = None,
-            None => thread::sleep(tick),
-        }
-    };
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let waited = child.wait_or_kill(Some(events), |event| match event {
+        Some(Event::KvmError) => Some(Killed::KvmError),
+        Some(Event::Stop) => Some(Killed::Stop),
+        None => deadline
+            .filter(|d| Instant::now() >= *d)
+            .map(|_| Killed::Timeout),
+    })?;
     // QEMU's own status says nothing once we have killed it.
-    let _ = child.kill();
-    let _ = child.wait();
-    Ok((None, Some(killed)))
+    Ok(match waited {
+        Wait::Exited(status) => (Some(status), None),
+        Wait::Killed(why) => (None, Some(why)),
+    })
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -12,7 +12,7 @@
 //! | `send TEXT`      | type TEXT, then Enter (a carriage return, as a terminal sends) |
 //! | `type TEXT`      | type TEXT (no Enter) |
 //! | `expect TEXT`    | wait until the output since the last match contains TEXT |
-//! | `expect /REGEX/` | the same with a regular expression (see `regex.rs`) |
+//! | `expect /REGEX/` | the same with a regular expression ([`regex`], below) |
 //! | `sleep MS`       | wait MS milliseconds |
 //! | `timeout SECS`   | the limit of the `expect` and `end` steps that follow (default 10) |
 //! | `end`            | wait until the machine ends; it must power off (reboot(2)) or init exit 0 |
@@ -26,13 +26,18 @@
 //! too: `/^x/` means x comes right after the previous match). A session that does not `end`
 //! must leave the machine running (the shell survived); QEMU is then
 //! killed.
+//!
+//! A REGEX has the syntax of the `regex` crate, matched on bytes (not
+//! Unicode: `.` is any byte but a newline, `\d \s \w` are ASCII) in
+//! multi-line mode (`^` and `$` match at line starts and ends too), plus
+//! the escape `\e` for ESC.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::qemu::{self, Driver, Outcome, Status, WaitEnd};
-use crate::regex::Regex;
 use crate::Result;
+use regex::bytes::Regex;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -56,7 +61,7 @@ impl Pattern {
                 .windows(l.len().max(1))
                 .position(|w| w == &l[..])
                 .map(|i| (i, i + l.len())),
-            Pattern::Regex(r) => r.find(text),
+            Pattern::Regex(r) => r.find(text).map(|m| (m.start(), m.end())),
         }
     }
 }
@@ -105,6 +110,29 @@ fn unescape(s: &str) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// An `expect /REGEX/` pattern: bytes, multi-line, and `\e` for ESC
+/// (which the `regex` crate lacks; a `\` before it must not be escaped
+/// itself).
+fn regex(pattern: &str) -> Result<Regex> {
+    let mut p = String::from("(?m-u)");
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            p.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('e') => p.push_str("\\x1b"),
+            Some(n) => {
+                p.push(c);
+                p.push(n);
+            }
+            None => p.push(c),
+        }
+    }
+    Regex::new(&p).map_err(|e| format!("regex /{pattern}/: {e}"))
+}
+
 impl Script {
     pub fn parse(text: &str) -> Result<Script> {
         let mut lines = Vec::new();
@@ -134,9 +162,7 @@ impl Script {
                 }
                 "type" => Step::Type(unescape(arg).map_err(at)?),
                 "expect" if arg.len() >= 2 && arg.starts_with('/') && arg.ends_with('/') => {
-                    Step::Expect(Pattern::Regex(
-                        Regex::new(&arg[1..arg.len() - 1]).map_err(at)?,
-                    ))
+                    Step::Expect(Pattern::Regex(regex(&arg[1..arg.len() - 1]).map_err(at)?))
                 }
                 "expect" if !arg.is_empty() => {
                     Step::Expect(Pattern::Literal(unescape(arg).map_err(at)?))
@@ -335,5 +361,51 @@ mod tests {
         assert_eq!(normalize(b"a\r\nb\r", false), b"a\nb");
         assert_eq!(normalize(b"a\r\nb\r", true), b"a\nb\r");
         assert_eq!(escape(b"a\r\nb\x1b[K\x03", true), "a\nb\\e[K\\x03");
+    }
+
+    fn find(p: &str, t: &str) -> Option<(usize, usize)> {
+        Pattern::Regex(regex(p).unwrap()).find(t.as_bytes())
+    }
+
+    /// The dialect the session scripts were written for (xtask's own
+    /// matcher before the `regex` crate).
+    #[test]
+    fn regex_dialect() {
+        assert_eq!(find("abc", "xxabcx"), Some((2, 5)));
+        assert_eq!(find("a.c", "abc"), Some((0, 3)));
+        assert_eq!(find("a.c", "a\nc"), None);
+        assert_eq!(find("a.c", "a\u{e9}c"), None); // é is two bytes
+        assert_eq!(find("ab*c", "ac abbbc"), Some((0, 2)));
+        assert_eq!(find("ab+c", "ac abbbc"), Some((3, 8)));
+        assert_eq!(find("colou?r", "color"), Some((0, 5)));
+        assert_eq!(find("[0-9]+", "pid 123 x"), Some((4, 7)));
+        assert_eq!(find("[^ ]+$", "a bc"), Some((2, 4)));
+        assert_eq!(find("\\d{3}", "12 345"), Some((3, 6)));
+        assert_eq!(find("\\d{2,}", "1 22 333"), Some((2, 4)));
+        assert_eq!(find("(ab|cd)+e", "xabcdabe"), Some((1, 8)));
+        assert_eq!(find("^b", "ab\nb"), Some((3, 4)));
+        assert_eq!(find("a$", "ba\nc"), Some((1, 2)));
+        assert_eq!(find("\\[1\\]\\+", "[1]+ Stopped"), Some((0, 4)));
+        assert_eq!(find("\\x41\\s", "A B"), Some((0, 2)));
+        assert_eq!(find("\\e\\[K", "a\x1b[K"), Some((1, 4)));
+        assert_eq!(find("\\\\e", "\\e"), Some((0, 2)));
+        assert_eq!(find("\\/ #", "/ # "), Some((0, 3)));
+        assert_eq!(
+            find("\\{ps\\} \\(tty input\\)", "{ps} (tty input)"),
+            Some((0, 16))
+        );
+        assert_eq!(find("(a*)*b", "aaab"), Some((0, 4)));
+        assert_eq!(find("x()*y", "xy"), Some((0, 2)));
+        assert_eq!(find("[]a]", "]"), Some((0, 1)));
+        assert_eq!(find("[a-]", "-"), Some((0, 1)));
+        assert_eq!(find("a{2}", "a aa"), Some((2, 4)));
+        assert_eq!(find("a\\ b\\:", "a b:"), Some((0, 4)));
+        assert_eq!(
+            find("\\n(Terminated\\n)?143\\n", "x\nTerminated\n143\n"),
+            Some((1, 17))
+        );
+        for bad in ["(a", "a)", "*a", "[a"] {
+            assert!(regex(bad).is_err(), "{bad}");
+        }
     }
 }

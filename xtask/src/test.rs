@@ -13,16 +13,17 @@
 //! `session.rs`).
 
 use std::ffi::OsString;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::Mutex;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::build::{self, UserProgram};
+use crate::child;
 use crate::qemu::{self, Accel, Boot, Console, Outcome, Status};
 use crate::session;
 use crate::{Payload, Result, TempDir};
@@ -68,27 +69,34 @@ fn tests_with_ext(ext: &str) -> Result<Vec<(String, PathBuf)>> {
     Ok(v)
 }
 
-pub fn main(args: &[OsString]) -> Result<i32> {
-    let mut filter = None;
-    let mut jobs = PARALLEL;
-    let mut args = args.iter();
-    while let Some(a) = args.next() {
-        match a.to_str() {
-            Some("--tcg") => qemu::force_accel(Accel::Tcg),
-            Some("-j") => {
-                jobs = args
-                    .next()
-                    .and_then(|n| n.to_str()?.parse().ok())
-                    .filter(|&n: &usize| n > 0)
-                    .ok_or("usage: cargo xtask test -j N: N is how many QEMUs run at once (1 or more)")?;
-            }
-            Some(f) if !f.starts_with('-') && filter.is_none() => filter = Some(f.to_string()),
-            _ => {
-                return Err(format!(
-                    "usage: cargo xtask test [--tcg] [-j N] [FILTER] (got {a:?})"
-                ))
-            }
-        }
+/// `cargo xtask test`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Use TCG, without probing KVM
+    #[arg(long)]
+    tcg: bool,
+    /// How many QEMUs (tests) run at once
+    #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = PARALLEL,
+          value_parser = jobs)]
+    jobs: usize,
+    /// Run only the tests whose name contains FILTER (and skip the host
+    /// unit tests)
+    #[arg(value_name = "FILTER")]
+    filter: Option<String>,
+}
+
+/// `-j N`: 1 or more.
+fn jobs(s: &str) -> std::result::Result<usize, String> {
+    match s.parse() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("N is how many QEMUs run at once: 1 or more".into()),
+    }
+}
+
+pub fn main(a: Args) -> Result<i32> {
+    let Args { tcg, jobs, filter } = a;
+    if tcg {
+        qemu::force_accel(Accel::Tcg);
     }
 
     // (1) Host unit tests (skipped when a filter picks cases).
@@ -153,7 +161,10 @@ pub fn main(args: &[OsString]) -> Result<i32> {
     // The sessions' machine: `run`'s initramfs, written once.
     let session_dir = TempDir::new("session")?;
     let session_initrd = if cases.iter().any(|c| matches!(c.kind, Kind::Session(_))) {
-        Some(crate::write_initramfs(&crate::run_payload(None, vec![], vec![])?, &session_dir)?)
+        Some(crate::write_initramfs(
+            &crate::run_payload(None, vec![], vec![])?,
+            &session_dir,
+        )?)
     } else {
         None
     };
@@ -355,18 +366,29 @@ fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
 /// descriptor is leaked after a test's processes have all exited").
 pub fn leak_report(log: &[u8]) -> Option<String> {
     let log = String::from_utf8_lossy(log);
-    let line = log.lines().find_map(|l| l.split_once("tine: accounting at init exit: ").map(|(_, rest)| rest))?;
+    let line = log.lines().find_map(|l| {
+        l.split_once("tine: accounting at init exit: ")
+            .map(|(_, rest)| rest)
+    })?;
     let field = |name: &str| -> Option<u64> {
-        line.split_whitespace().find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
     };
-    let (tasks, used, boot, files, pids) =
-        (field("tasks")?, field("frames_used")?, field("boot_frames_used")?, field("open_files")?, field("pids_busy")?);
+    let (tasks, used, boot, files, pids) = (
+        field("tasks")?,
+        field("frames_used")?,
+        field("boot_frames_used")?,
+        field("open_files")?,
+        field("pids_busy")?,
+    );
     let sigqueued = field("sigqueued").unwrap_or(0);
     let committed = field("committed").unwrap_or(0);
     if tasks != 0 || (used == boot && files == 0 && pids == 0 && sigqueued == 0 && committed == 0) {
         return None;
     }
-    Some(format!("{line} (expected frames_used=boot_frames_used, open_files=0, pids_busy=0, sigqueued=0, committed=0)"))
+    Some(format!(
+        "{line} (expected frames_used=boot_frames_used, open_files=0, pids_busy=0, sigqueued=0, committed=0)"
+    ))
 }
 
 /// `diff -u` of the two outputs.
@@ -401,43 +423,17 @@ fn run_native(case: &Case, ctx: &Ctx) -> Result<(Vec<u8>, Option<Status>)> {
         std::fs::copy(script, &to).map_err(|e| format!("{}: {e}", to.display()))?;
     }
     let (program, args) = case.command();
-    let (mut reader, writer) = std::io::pipe().map_err(|e| e.to_string())?;
-    let writer2 = writer.try_clone().map_err(|e| e.to_string())?;
     let mut cmd = Command::new(ctx.launcher);
     let argv0 = Path::new("/bin").join(program.file_name().ok_or("no program name")?);
     cmd.arg(&program)
         .arg(argv0)
         .args(&args)
         .env_clear()
-        .current_dir(cwd.path())
-        .stdin(Stdio::null())
-        .stdout(writer)
-        .stderr(writer2);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("{}: {e}", program.display()))?;
-    drop(cmd); // closes our copies of the pipe's write end
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = reader.read_to_end(&mut out);
-        let _ = tx.send(out);
-    });
-    let start = Instant::now();
-    let status: ExitStatus = loop {
-        if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
-            break s;
-        }
-        if ctx.timeout.is_some_and(|t| start.elapsed() >= t) {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err("timeout (TINE_TIMEOUT)".into());
-        }
-        thread::sleep(Duration::from_millis(5));
+        .current_dir(cwd.path());
+    let run = child::output_merged(&mut cmd, &program.display().to_string(), ctx.timeout)?;
+    let (Some(status), out) = (run.status, run.out) else {
+        return Err("timeout (TINE_TIMEOUT)".into());
     };
-    let out = rx
-        .recv_timeout(Duration::from_secs(5))
-        .map_err(|_| "output pipe still open 5 s after exit (a background process?)")?;
     let status = match (status.code(), status.signal()) {
         (Some(c), _) => Status::Exited(c),
         (None, Some(s)) => Status::Signaled(s),
