@@ -97,7 +97,7 @@ pub fn timer_create(k: &mut Kernel, clockid: i32, sevp: u64, timerid: u64) -> Sy
     // CPUCLOCK ids (clock_getcpuclockid, pthread_getcpuclockid) of the
     // caller's own process or threads: timers on the process's CPU time
     // or a thread's (Linux: posix_cpu_timer_create()). Those of other
-    // processes and the VIRT/PROF ids are not supported; dynamic clocks
+    // processes and the VIRT ids are not supported; dynamic clocks
     // (fd-based) do not exist here.
     let clockid = if clockid < 0 { cpu_timer_clock(k, clockid)? } else { clockid as u64 };
     let id = k.timer_create(clockid, event)?;
@@ -112,7 +112,9 @@ pub fn timer_create(k: &mut Kernel, clockid: i32, sevp: u64, timerid: u64) -> Sy
 /// or EINVAL.
 fn cpu_timer_clock(k: &mut Kernel, clockid: i32) -> SysResult<u64> {
     let (which, thread, pid) = (clockid & 3, clockid & 4 != 0, !(clockid >> 3));
-    if which != 2 && !(which == 0 && !thread) {
+    // SCHED and PROF count user and system time, as Tine's CPU timers
+    // do; VIRT (user time only) has no timer here.
+    if which != 0 && which != 2 {
         return Err(EINVAL);
     }
     let me = k.cur();
