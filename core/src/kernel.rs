@@ -190,7 +190,7 @@ impl Kernel {
             hrtimers: Default::default(),
             next_tick: m.clock.monotonic_ns() + crate::time::TICK_NS,
             programmed: u64::MAX,
-            acct: crate::time::cputime::CpuAcct { stamp: m.clock.monotonic_ns(), in_user: false },
+            acct: crate::time::cputime::CpuAcct { stamp: m.clock.monotonic_ns(), ..Default::default() },
             forks: 0,
             core: Default::default(),
             ucounts: Default::default(),

@@ -262,6 +262,10 @@ impl Kernel {
     /// task cannot free its own kernel stack; it is marked dead and freed
     /// by the next schedule() after the switch away.
     pub fn release_task(&mut self, pid: Pid) {
+        // A task releasing itself (autoreaped) is charged its time so far.
+        if self.current == Some(pid) {
+            self.account_flush();
+        }
         let (parent, signal, sighand, leader) = {
             let t = &self.tasks[&pid];
             (t.parent, t.signal, t.sighand, t.is_leader())

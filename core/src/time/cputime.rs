@@ -12,12 +12,17 @@
 use crate::kernel::Kernel;
 use crate::proc::{Pid, TaskState};
 
-/// The CPU's accounting state: when the clock was last read, and whether
-/// the running task has been in user mode since.
+/// The CPU's accounting state: when the clock was last read, whether
+/// the running task has been in user mode since, and the user and system
+/// time it has used since it was last charged (Linux: the vtime fields of
+/// the task). Entry and exit only add here, with no lookup of the task or
+/// its process: a switch or the tick charges them (`account_flush`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CpuAcct {
     pub stamp: u64,
     pub in_user: bool,
+    pub user: u64,
+    pub sys: u64,
 }
 
 impl CpuAcct {
@@ -33,13 +38,30 @@ impl CpuAcct {
         (delta, was_user)
     }
 
-    /// The stretch in progress at `now`, not yet charged: (user, system).
+    /// Close the stretch at `now` into the running task's uncharged
+    /// time, and start one in user mode or kernel mode.
+    pub fn add(&mut self, now: u64, to_user: bool) {
+        let (d, user) = self.switch_mode(now, to_user);
+        if user {
+            self.user += d;
+        } else {
+            self.sys += d;
+        }
+    }
+
+    /// The uncharged time, emptied: (user, system).
+    pub fn take(&mut self) -> (u64, u64) {
+        (core::mem::take(&mut self.user), core::mem::take(&mut self.sys))
+    }
+
+    /// The running task's time not yet charged at `now`, the stretch in
+    /// progress included: (user, system).
     pub fn pending(&self, now: u64) -> (u64, u64) {
         let d = now.saturating_sub(self.stamp);
         if self.in_user {
-            (d, 0)
+            (self.user + d, self.sys)
         } else {
-            (0, d)
+            (self.user, self.sys + d)
         }
     }
 }
@@ -50,11 +72,10 @@ pub fn ns_to_clock_t(ns: u64) -> u64 {
 }
 
 impl Kernel {
-    /// Charge `delta` ns to the running task and its process, as user
-    /// time or system time (Linux: account_user_time(),
-    /// account_system_index_time()).
-    fn charge(&mut self, delta: u64, user: bool) {
-        if delta == 0 {
+    /// Charge user and system time to the running task and its process
+    /// (Linux: account_user_time(), account_system_index_time()).
+    fn charge(&mut self, user: u64, sys: u64) {
+        if user + sys == 0 {
             return;
         }
         let Some(pid) = self.current else { return };
@@ -63,26 +84,20 @@ impl Kernel {
         if t.state == TaskState::Dead {
             return;
         }
-        if user {
-            t.utime_ns += delta;
-        } else {
-            t.stime_ns += delta;
-        }
+        t.utime_ns += user;
+        t.stime_ns += sys;
         let sig = t.signal;
         let tm = &mut self.signals.get_mut(sig).timers;
-        if user {
-            tm.cpu_user_ns += delta;
-        }
-        tm.cpu_total_ns += delta;
+        tm.cpu_user_ns += user;
+        tm.cpu_total_ns += user + sys;
     }
 
     /// The CPU entered the kernel from user mode (Linux: vtime_user_exit()
     /// from enter_from_user_mode()): the time since the exit to user mode
-    /// is user time.
+    /// is user time. A clock read and two additions.
     pub fn account_enter(&mut self) {
         let now = self.now_ns();
-        let (d, user) = self.acct.switch_mode(now, false);
-        self.charge(d, user);
+        self.acct.add(now, false);
     }
 
     /// The CPU is about to return to user mode (Linux: vtime_user_enter()
@@ -90,19 +105,20 @@ impl Kernel {
     /// task was switched in, is system time.
     pub fn account_exit(&mut self) {
         let now = self.now_ns();
-        let (d, user) = self.acct.switch_mode(now, true);
-        self.charge(d, user);
+        self.acct.add(now, true);
     }
 
-    /// The running task is being switched out (or the tick wants the sums
-    /// up to date): charge it up to now, staying in the same mode (Linux:
-    /// vtime_task_switch(), vtime_account_kernel()). The next task starts
-    /// in kernel mode.
+    /// Charge the running task (and its process) with its time up to
+    /// now, staying in the same mode: before it is switched out, released,
+    /// or its CPU timers are checked at the tick (Linux:
+    /// vtime_task_switch(), vtime_account_kernel()). Time in the idle
+    /// context is charged to nobody.
     pub fn account_flush(&mut self) {
         let now = self.now_ns();
         let in_user = self.acct.in_user;
-        let (d, user) = self.acct.switch_mode(now, in_user);
-        self.charge(d, user);
+        self.acct.add(now, in_user);
+        let (u, s) = self.acct.take();
+        self.charge(u, s);
     }
 
     /// Thread `tid`'s CPU time (user, system) up to now, including the
@@ -142,7 +158,7 @@ mod tests {
 
     #[test]
     fn stretches_alternate_between_user_and_system() {
-        let mut a = CpuAcct { stamp: 1_000, in_user: false };
+        let mut a = CpuAcct { stamp: 1_000, in_user: false, user: 0, sys: 0 };
         // Kernel until 1_500, then user.
         assert_eq!(a.switch_mode(1_500, true), (500, false));
         assert_eq!(a.pending(1_700), (200, 0));
@@ -154,6 +170,17 @@ mod tests {
         // The clock never runs backwards for accounting.
         assert_eq!(a.switch_mode(10, true), (0, false));
         assert_eq!(a.stamp, 4_020);
+    }
+
+    #[test]
+    fn uncharged_time_adds_up_until_taken() {
+        let mut a = CpuAcct { stamp: 0, in_user: false, user: 0, sys: 0 };
+        a.add(100, true);
+        a.add(350, false);
+        a.add(400, true);
+        assert_eq!(a.pending(410), (260, 150));
+        assert_eq!(a.take(), (250, 150));
+        assert_eq!(a.pending(410), (10, 0));
     }
 
     #[test]
