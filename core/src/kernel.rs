@@ -33,6 +33,7 @@ use crate::mm::frame::FrameAllocator;
 use crate::proc::pid::PidMap;
 use crate::proc::shared::SharedTable;
 use crate::proc::{FsInfo, Pid, Rlimit, SigHand, SignalStruct, Task, TaskState, WaitReason};
+use crate::time::hrtimer::HrTimer;
 
 /// How the first process's standard streams look (chosen by the command line).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,7 +125,17 @@ pub struct Kernel {
     pub load_fs: Option<u64>,
     /// A new CR4.TSD setting for the running thread (PR_SET_TSC).
     pub load_tsd: Option<bool>,
+    /// Scheduler ticks since boot (Linux: jiffies).
     pub ticks: u64,
+    /// Every deadline: sleepers' timeouts, ITIMER_REAL, POSIX timers
+    /// (Linux: the CPU's hrtimer bases).
+    pub hrtimers: crate::time::hrtimer::TimerQueue,
+    /// When the next scheduler tick is due (Linux: the tick_sched hrtimer).
+    pub next_tick: u64,
+    /// The timer interrupt asked of the hardware (u64::MAX: none pending).
+    pub programmed: u64,
+    /// CPU-time accounting: when the clock was last read, in which mode.
+    pub acct: crate::time::cputime::CpuAcct,
     /// Tasks created by clone/fork/vfork since boot (Linux: total_forks,
     /// the `processes` line of /proc/stat).
     pub forks: u64,
@@ -191,6 +202,10 @@ impl Kernel {
             load_fs: None,
             load_tsd: None,
             ticks: 0,
+            hrtimers: Default::default(),
+            next_tick: m.clock.monotonic_ns() + crate::time::TICK_NS,
+            programmed: u64::MAX,
+            acct: crate::time::cputime::CpuAcct { stamp: m.clock.monotonic_ns(), ..Default::default() },
             forks: 0,
             core: Default::default(),
             ucounts: Default::default(),
@@ -420,6 +435,66 @@ impl Kernel {
         if let Err(at) = self.sleepers.binary_search(&tid) {
             self.sleepers.insert(at, tid);
         }
+        if let Some(d) = why.deadline() {
+            self.arm_sleeper(tid, d);
+        }
+    }
+
+    /// Queue task `tid`'s timeout at `deadline`, replacing the one it had
+    /// (Linux: hrtimer_sleeper_start_expires()).
+    fn arm_sleeper(&mut self, tid: Pid, deadline: u64) {
+        let t = self.tasks.get_mut(&tid).expect("sleeping task");
+        if t.hrtimer == Some(deadline) {
+            return;
+        }
+        let old = t.hrtimer.replace(deadline);
+        if let Some(old) = old {
+            self.hrtimers.remove(old, HrTimer::Sleeper(tid));
+        }
+        self.hrtimer_start(deadline, HrTimer::Sleeper(tid));
+    }
+
+    /// Queue a deadline, reprogramming the timer interrupt if it is now
+    /// the first (Linux: hrtimer_start_range_ns() → hrtimer_reprogram()).
+    pub fn hrtimer_start(&mut self, at: u64, t: HrTimer) {
+        self.hrtimers.insert(at, t);
+        if at < self.programmed {
+            self.programmed = at;
+            self.m.clock.set_next_event(at);
+        }
+    }
+
+    /// Ask for the timer interrupt at the next deadline or tick (Linux:
+    /// hrtimer_interrupt()'s final tick_program_event()).
+    fn program_next_event(&mut self) {
+        let at = crate::time::hrtimer::next_event(&self.hrtimers, self.next_tick);
+        if at != self.programmed {
+            self.programmed = at;
+            self.m.clock.set_next_event(at);
+        }
+    }
+
+    /// Run every deadline that has passed (Linux: __hrtimer_run_queues()).
+    fn run_hrtimers(&mut self, now: u64) {
+        while let Some((at, t)) = self.hrtimers.pop_expired(now) {
+            match t {
+                HrTimer::Sleeper(tid) => {
+                    let Some(task) = self.tasks.get_mut(&tid) else { continue };
+                    if task.hrtimer == Some(at) {
+                        task.hrtimer = None;
+                    }
+                    // Still asleep for a deadline that has come (Linux:
+                    // hrtimer_wakeup()); else a wake-up came first.
+                    if let TaskState::Blocked(why) = task.state {
+                        if why.deadline().is_some_and(|d| d <= now) {
+                            self.wake(tid);
+                        }
+                    }
+                }
+                HrTimer::Real(signal) => self.real_timer_expired(signal, at),
+                HrTimer::Posix(signal, id) => self.posix_timer_expired(signal, id, at),
+            }
+        }
     }
 
     /// Wake every sleeper whose reason `wanted` accepts, in TID order, and
@@ -451,28 +526,33 @@ impl Kernel {
         }
     }
 
-    /// The timer interrupt: wake sleepers whose time has come and end the
-    /// running task's time slice every 10 ms (Linux: scheduler_tick()).
-    pub fn timer_tick(&mut self, from_user: bool) {
-        self.ticks += 1;
-        if let Some(pid) = self.current {
-            let tick_ns = 1_000_000;
-            let t = self.tasks.get_mut(&pid).expect("current task");
-            if from_user {
-                t.utime_ns += tick_ns;
-            } else {
-                t.stime_ns += tick_ns;
+    /// The timer interrupt (Linux: hrtimer_interrupt()): run the deadlines
+    /// that have come, then, when the scheduler tick is due, check the
+    /// running process's CPU-time timers and end its time slice every
+    /// `SLICE_TICKS` ticks (Linux: tick_sched_timer() →
+    /// update_process_times() → scheduler_tick(), run_posix_cpu_timers()),
+    /// and program the interrupt for whatever comes next. An interrupt
+    /// with nothing due (an early or stale one) only reprograms.
+    pub fn timer_tick(&mut self) {
+        use crate::time::{hrtimer::forward_tick, SLICE_TICKS, TICK_NS};
+        let now = self.now_ns();
+        // The event that raised this interrupt is spent.
+        self.programmed = u64::MAX;
+        self.run_hrtimers(now);
+        if now >= self.next_tick {
+            let (next, n) = forward_tick(self.next_tick, now, TICK_NS);
+            self.next_tick = next;
+            let before = self.ticks;
+            self.ticks += n;
+            if self.current.is_some() {
+                self.account_flush();
+                self.run_cpu_timers();
+            }
+            if self.ticks / SLICE_TICKS != before / SLICE_TICKS {
+                self.need_resched = true;
             }
         }
-        let now = self.now_ns();
-        if !self.sleepers.is_empty() {
-            self.wake_sleepers(|why| why.deadline().is_some_and(|d| d <= now));
-        }
-        // alarm, interval and POSIX timers (see `proc::timer`).
-        self.run_timers(from_user);
-        if self.ticks.is_multiple_of(10) {
-            self.need_resched = true;
-        }
+        self.program_next_event();
     }
 
     /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).
@@ -509,6 +589,7 @@ impl Kernel {
         let prev = self.current;
         // After reboot(2) nothing runs: the idle context stops the machine.
         if self.reboot.is_some() && prev.is_some() {
+            self.account_flush();
             self.current = None;
             return Resched::Switch { prev, next: None };
         }
@@ -529,12 +610,18 @@ impl Kernel {
                 if let (Some(p), true) = (prev, prev_runnable) {
                     self.runq.push_back(p);
                 }
+                // prev's time up to the switch is its own; from here on
+                // it is n's, which resumes in the kernel.
+                self.account_flush();
+                self.acct.in_user = false;
                 self.current = Some(n);
                 Resched::Switch { prev, next: Some(n) }
             }
             None if prev_runnable => Resched::Stay,
             None if prev.is_none() => Resched::Stay,
             None => {
+                self.account_flush();
+                self.acct.in_user = false;
                 self.current = None;
                 Resched::Switch { prev, next: None }
             }

@@ -17,4 +17,5 @@ pub mod mm;
 pub mod proc;
 pub mod signal;
 pub mod syscall;
+pub mod time;
 #[cfg(test)] pub mod testkit;

@@ -38,6 +38,10 @@ pub trait Clock: Sync {
     /// Nanoseconds since the Unix epoch at boot (added to the monotonic clock
     /// to give CLOCK_REALTIME).
     fn boot_epoch_ns(&self) -> u64;
+    /// Raise the timer interrupt at monotonic time `at_ns` (at once if it
+    /// has passed), replacing the previous request: the one-shot clock
+    /// event device (Linux: clockevents_program_event()).
+    fn set_next_event(&self, _at_ns: u64) {}
 }
 
 /// The kernel log: lines for the person running Tine, never mixed into a

@@ -1,6 +1,8 @@
-//! Time: the PIT gives the periodic tick that preempts user mode; the TSC,
-//! calibrated against the PIT at boot, gives the nanosecond clock; the CMOS
-//! real-time clock gives the wall time at boot.
+//! Time: the TSC, calibrated against the PIT at boot, gives the nanosecond
+//! clock; the PIT's channel 0, in one-shot mode, raises the timer
+//! interrupt at the deadline core asks for (its next hrtimer or its next
+//! scheduler tick, whichever is first: Linux's clock event device in
+//! oneshot mode); the CMOS real-time clock gives the wall time at boot.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -8,13 +10,17 @@ use x86_64::instructions::port::Port;
 
 use tine_core::machine::Clock;
 
-/// Timer interrupts per second (Linux's CONFIG_HZ=1000).
-pub const HZ: u32 = 1000;
 const PIT_HZ: u64 = 1_193_182;
+/// The longest one-shot the 16-bit PIT counter holds (~54.9 ms).
+const PIT_MAX_COUNT: u64 = 0xffff;
 
 static TSC_AT_BOOT: AtomicU64 = AtomicU64::new(0);
 /// TSC ticks per microsecond, times 1024 (fixed point).
 static TSC_PER_US_X1024: AtomicU64 = AtomicU64::new(0);
+/// Nanoseconds per TSC tick, times 2^32: the clock is one multiplication
+/// and a shift (Linux: clocksource `mult`/`shift`), cheap enough to read
+/// at every kernel entry and exit for CPU-time accounting.
+static TSC_MULT: AtomicU64 = AtomicU64::new(0);
 static BOOT_EPOCH_NS: AtomicU64 = AtomicU64::new(0);
 
 pub fn rdtsc() -> u64 {
@@ -33,7 +39,8 @@ fn inb(port: u16) -> u8 {
 }
 
 /// Measure the TSC against 50 ms of PIT channel 2 (gated through port 0x61,
-/// the classic method), then start channel 0 at `HZ`.
+/// the classic method), then start channel 0 with a first one-shot of 1 ms;
+/// core reprograms it from then on ([`set_next_event`]).
 pub fn init() {
     let ms = 50u64;
     let count = PIT_HZ * ms / 1000;
@@ -53,14 +60,28 @@ pub fn init() {
     let end = rdtsc();
     let per_us_x1024 = ((end - start) * 1024) / (ms * 1000);
     TSC_PER_US_X1024.store(per_us_x1024.max(1), Ordering::Relaxed);
+    // ns per tick << 32 = 1000 * 1024 / per_us_x1024 << 32.
+    let mult = ((1000u128 * 1024) << 32) / per_us_x1024.max(1) as u128;
+    TSC_MULT.store(mult.min(u64::MAX as u128) as u64, Ordering::Relaxed);
     TSC_AT_BOOT.store(rdtsc(), Ordering::Relaxed);
     BOOT_EPOCH_NS.store(read_rtc_epoch_secs() * 1_000_000_000, Ordering::Relaxed);
 
-    // Channel 0: rate generator at HZ.
-    let div = (PIT_HZ / HZ as u64) as u16;
-    outb(0x43, 0b0011_0100);
-    outb(0x40, div as u8);
-    outb(0x40, (div >> 8) as u8);
+    set_next_event(monotonic_ns() + 1_000_000);
+}
+
+/// Raise the timer interrupt at monotonic time `at_ns` (at once if it has
+/// passed; at most ~55 ms ahead, the counter's range, after which core
+/// simply programs the next stretch). PIT channel 0 in mode 0 ("interrupt
+/// on terminal count"): writing the count restarts it, so the last call
+/// wins (Linux: the PIT clock event device's set_next_event in oneshot
+/// mode). Three port writes.
+pub fn set_next_event(at_ns: u64) {
+    let delta = at_ns.saturating_sub(monotonic_ns());
+    let count = ((delta as u128 * PIT_HZ as u128) / 1_000_000_000).clamp(1, PIT_MAX_COUNT as u128) as u16;
+    // Channel 0, lobyte/hibyte, mode 0, binary.
+    outb(0x43, 0b0011_0000);
+    outb(0x40, count as u8);
+    outb(0x40, (count >> 8) as u8);
 }
 
 /// TSC frequency in kHz, for the boot log.
@@ -70,9 +91,8 @@ pub fn tsc_khz() -> u64 {
 
 pub fn monotonic_ns() -> u64 {
     let ticks = rdtsc().wrapping_sub(TSC_AT_BOOT.load(Ordering::Relaxed));
-    let per = TSC_PER_US_X1024.load(Ordering::Relaxed).max(1);
-    // ns = ticks * 1000 / (per/1024), in 128 bits to avoid overflow.
-    ((ticks as u128 * 1000 * 1024) / per as u128) as u64
+    // One 64x64->128 multiplication, no division.
+    ((ticks as u128 * TSC_MULT.load(Ordering::Relaxed) as u128) >> 32) as u64
 }
 
 fn cmos(reg: u8) -> u8 {
@@ -116,6 +136,10 @@ impl Clock for TscClock {
 
     fn boot_epoch_ns(&self) -> u64 {
         BOOT_EPOCH_NS.load(Ordering::Relaxed)
+    }
+
+    fn set_next_event(&self, at_ns: u64) {
+        set_next_event(at_ns)
     }
 }
 

@@ -142,10 +142,17 @@ fn switch_to_idle(mut guard: spin::MutexGuard<'_, Option<Kernel>>, prev: u32) {
 
 /// Give the CPU away if the scheduler says so, releasing the lock; returns
 /// once this task runs again, and whether it was switched out meanwhile.
-fn reschedule(mut guard: spin::MutexGuard<'_, Option<Kernel>>) -> bool {
+/// `leaving`: the task returns to user mode next if it stays, so the CPU
+/// time from here on is its user time.
+fn reschedule(mut guard: spin::MutexGuard<'_, Option<Kernel>>, leaving: bool) -> bool {
     let k = guard.as_mut().expect("kernel");
     match k.schedule() {
-        Resched::Stay => false,
+        Resched::Stay => {
+            if leaving {
+                k.account_exit();
+            }
+            false
+        }
         Resched::Switch { prev: Some(p), next: Some(n) } => {
             switch(guard, Some(p), n);
             true
@@ -158,41 +165,55 @@ fn reschedule(mut guard: spin::MutexGuard<'_, Option<Kernel>>) -> bool {
     }
 }
 
-/// Every trap from user mode.
+/// Every trap from user mode. CPU time is accounted on the way in (the
+/// first time the kernel is locked: `account_enter`) and on the way out
+/// (the last: `account_exit`, in `reschedule` or `return_to_user`), from
+/// the TSC (Linux: enter_from_user_mode() and exit_to_user_mode() with
+/// VIRT_CPU_ACCOUNTING_GEN).
 fn user_trap(trap: Trap, regs: &mut PtRegs) {
     // Whether the signal work before user mode is done: it is when the
     // kernel did it (Kernel::syscall and irq_common end with it) and the
     // task then ran on without being switched out, since nothing that
     // could post a signal ran in between.
     let signal_work_done = match trap {
-        Trap::Syscall => loop {
-            let mut guard = KERNEL.lock();
-            let k = guard.as_mut().expect("kernel");
-            let outcome = k.syscall(regs);
-            if let Some(fs) = k.load_fs.take() {
-                cpu::set_fs_base(fs);
+        Trap::Syscall => {
+            let mut entered = false;
+            loop {
+                let mut guard = KERNEL.lock();
+                let k = guard.as_mut().expect("kernel");
+                if !entered {
+                    k.account_enter();
+                    entered = true;
+                }
+                let outcome = k.syscall(regs);
+                if let Some(fs) = k.load_fs.take() {
+                    cpu::set_fs_base(fs);
+                }
+                if let Some(off) = k.load_tsd.take() {
+                    cpu::set_tsc_disabled(off);
+                }
+                let done = outcome == SyscallOutcome::Done;
+                let switched = reschedule(guard, done);
+                // A blocked call runs again now that the task was woken.
+                if done {
+                    break !switched;
+                }
             }
-            if let Some(off) = k.load_tsd.take() {
-                cpu::set_tsc_disabled(off);
-            }
-            let switched = reschedule(guard);
-            // A blocked call runs again now that the task was woken.
-            if outcome == SyscallOutcome::Done {
-                break !switched;
-            }
-        },
+        }
         Trap::Exception { vector, error, info } => {
             // The stub left the error code in orig_rax: no system call to
             // restart (Linux sets orig_ax to -1 the same way).
             regs.orig_rax = u64::MAX;
             let mut guard = KERNEL.lock();
-            guard.as_mut().expect("kernel").user_exception(vector, error, info, regs);
-            reschedule(guard);
+            let k = guard.as_mut().expect("kernel");
+            k.account_enter();
+            k.user_exception(vector, error, info, regs);
+            reschedule(guard, false);
             false
         }
         Trap::Irq(irq) => {
             let guard = irq_common(irq, Some(&mut *regs));
-            !reschedule(guard)
+            !reschedule(guard, true)
         }
         // A new task about to enter user mode for the first time: only the
         // signal work below (signals sent before it ever ran).
@@ -211,10 +232,11 @@ fn return_to_user(regs: &mut PtRegs) {
         let mut guard = KERNEL.lock();
         let k = guard.as_mut().expect("kernel");
         if !k.exit_work_pending(regs) {
+            k.account_exit();
             return;
         }
         k.exit_to_user_mode(regs);
-        reschedule(guard);
+        reschedule(guard, false);
     }
 }
 
@@ -222,11 +244,13 @@ fn return_to_user(regs: &mut PtRegs) {
 /// from user mode, for the signal work on the way back. Returns the lock,
 /// still held.
 fn irq_common(irq: u8, user: Option<&mut PtRegs>) -> spin::MutexGuard<'static, Option<Kernel>> {
-    let from_user = user.is_some();
     let mut guard = KERNEL.lock();
     let k = guard.as_mut().expect("kernel");
+    if user.is_some() {
+        k.account_enter();
+    }
     match irq {
-        TIMER_IRQ => k.timer_tick(from_user),
+        TIMER_IRQ => k.timer_tick(),
         COM1_IRQ => k.console_irq(),
         _ => {}
     }

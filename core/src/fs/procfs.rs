@@ -1767,9 +1767,11 @@ fn task_stat(k: &Kernel, t: &Task, whole: bool) -> TaskStat {
     let hand = k.sighands.get(t.sighand);
     let (ign, catch) = ign_catch(&hand.action);
     let (utime, stime) = if whole {
-        threads_of(k, t.tgid).fold((0, 0), |(u, s), th| (u + th.utime_ns, s + th.stime_ns))
+        // Every thread's, exited ones included (Linux: do_task_stat()
+        // with thread_group_cputime_adjusted()).
+        k.process_cputime(t.signal)
     } else {
-        (t.utime_ns, t.stime_ns)
+        k.thread_cputime(t.tid)
     };
     let mm = task_mm(k, t);
     let exec = mm.and_then(|mm| mm.vmas().find(|v| v.prot.contains(Prot::EXEC)).copied());

@@ -262,17 +262,30 @@ impl Kernel {
     /// task cannot free its own kernel stack; it is marked dead and freed
     /// by the next schedule() after the switch away.
     pub fn release_task(&mut self, pid: Pid) {
-        let (parent, signal, sighand, ns) = {
+        // A task releasing itself (autoreaped) is charged its time so far.
+        if self.current == Some(pid) {
+            self.account_flush();
+        }
+        let (parent, signal, sighand, leader) = {
             let t = &self.tasks[&pid];
-            (t.parent, t.signal, t.sighand, (t.utime_ns, t.stime_ns))
+            (t.parent, t.signal, t.sighand, t.is_leader())
         };
-        let child_times = (self.signals.get(signal).cutime_ns, self.signals.get(signal).cstime_ns);
-        let child_maxrss = self.signals.get(signal).maxrss.max(self.signals.get(signal).cmaxrss);
-        if let Some(psig) = self.tasks.get(&parent).map(|p| p.signal) {
-            let ps = self.signals.get_mut(psig);
-            ps.cutime_ns += ns.0 + child_times.0;
-            ps.cstime_ns += ns.1 + child_times.1;
-            ps.cmaxrss = ps.cmaxrss.max(child_maxrss);
+        // The process's CPU time (every thread's, kept in its
+        // signal_struct as they run) and its children's go to the parent
+        // when the process is reaped; a thread's own release moves
+        // nothing (Linux: __exit_signal() adds it to sig->utime, and
+        // wait_task_zombie() adds the group's to the parent's cutime).
+        if leader {
+            let cs = self.signals.get(signal);
+            let (u, s) = (cs.timers.cpu_user_ns, cs.timers.cpu_total_ns - cs.timers.cpu_user_ns);
+            let child_times = (cs.cutime_ns, cs.cstime_ns);
+            let child_maxrss = cs.maxrss.max(cs.cmaxrss);
+            if let Some(psig) = self.tasks.get(&parent).map(|p| p.signal) {
+                let ps = self.signals.get_mut(psig);
+                ps.cutime_ns += u + child_times.0;
+                ps.cstime_ns += s + child_times.1;
+                ps.cmaxrss = ps.cmaxrss.max(child_maxrss);
+            }
         }
         if let Some(p) = self.tasks.get_mut(&parent) {
             p.children.remove(&pid);
@@ -343,6 +356,9 @@ impl Kernel {
     /// Free a released task's memory and PID.
     pub fn free_task(&mut self, pid: Pid) {
         if let Some(t) = self.tasks.remove(&pid) {
+            if let Some(at) = t.hrtimer {
+                self.hrtimers.remove(at, crate::time::hrtimer::HrTimer::Sleeper(pid));
+            }
             let kstack = t.kstack;
             // Kernel stacks have no guard page: say so loudly if one came
             // close to overflowing into the heap below it (and do not

@@ -54,6 +54,12 @@ impl<T> SharedTable<T> {
         &mut self.objs.get_mut(&id).expect("live shared object").obj
     }
 
+    /// The object, if it is still alive (for references that may outlive
+    /// it, such as a deadline queued for a process that has gone).
+    pub fn try_get(&self, id: ObjId) -> Option<&T> {
+        self.objs.get(&id).map(|e| &e.obj)
+    }
+
     /// One more task uses the object (Linux: e.g. `refcount_inc(&fs->users)`).
     #[track_caller]
     pub fn hold(&mut self, id: ObjId) {

@@ -320,9 +320,13 @@ pub struct Task {
     pub sleep_deadline: Option<u64>,
     /// Monotonic time the task was created (for /proc/<pid>/stat).
     pub start_ns: u64,
-    /// CPU time used in user and kernel mode, in nanoseconds.
+    /// CPU time used in user and kernel mode, in nanoseconds, accounted
+    /// at every kernel entry and exit (see `time::cputime`).
     pub utime_ns: u64,
     pub stime_ns: u64,
+    /// The timeout this task has in the deadline queue, if any (Linux:
+    /// its on-stack hrtimer_sleeper).
+    pub hrtimer: Option<u64>,
 }
 
 impl Task {
@@ -377,6 +381,7 @@ impl Task {
             start_ns,
             utime_ns: 0,
             stime_ns: 0,
+            hrtimer: None,
         }
     }
 

@@ -8,26 +8,32 @@
 //! timers (begin_new_exec() → exit_itimers()), and they die with the
 //! process's last thread.
 //!
-//! Expiry is checked by the 1 ms timer tick ([`Kernel::run_timers`]),
-//! which also charges the tick to the running process's CPU clocks
-//! (ITIMER_VIRTUAL counts user time, ITIMER_PROF user and system time).
+//! ITIMER_REAL and the POSIX timers on the wall and monotonic clocks
+//! have an entry in the deadline queue (`time::hrtimer`) and fire from
+//! the timer interrupt at their time. The timers on CPU clocks
+//! (ITIMER_VIRTUAL counts user time, ITIMER_PROF user and system time,
+//! POSIX timers on CPU clocks, RLIMIT_CPU) are checked at the scheduler
+//! tick for the running process only, against the CPU time accounted at
+//! kernel entry and exit (`time::cputime`), so they never fire early
+//! (Linux: run_posix_cpu_timers() from the tick).
 //!
 //! Like Linux, a periodic ITIMER_REAL or POSIX timer is not re-armed when
-//! it fires, but when its signal has been taken from the pending set
-//! (Linux: the re-arm in dequeue_signal() and posixtimer_deliver_signal()):
-//! until then it counts the periods it missed as overruns. Tine notices
-//! the dequeue at the next tick.
+//! it fires, but when its signal is taken from the pending set (Linux:
+//! the re-arm in dequeue_signal() and posixtimer_deliver_signal()), which
+//! also fills in the periods it missed meanwhile as si_overrun
+//! ([`Kernel::timer_signal_dequeued`]).
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::proc::{Pid, SignalId, TaskState};
 use crate::signal::{sigbit, SigInfo};
+use crate::time::hrtimer::HrTimer;
 
-/// Linux: TICK_NSEC at HZ=1000, the granularity of CPU-time accounting.
-pub const TICK_NS: u64 = 1_000_000;
+/// Linux: TICK_NSEC: what set_cpu_itimer() adds to a new CPU itimer.
+pub use crate::time::TICK_NS;
 
 pub const ITIMER_REAL: u32 = 0;
 pub const ITIMER_VIRTUAL: u32 = 1;
@@ -57,6 +63,8 @@ pub struct RealTimer {
     pub interval: u64,
     /// Fired, periodic, and its SIGALRM not yet taken: re-armed once it is.
     pub requeue: bool,
+    /// The deadline it has in the kernel's queue.
+    pub queued: Option<u64>,
 }
 
 /// ITIMER_VIRTUAL or ITIMER_PROF (Linux: `struct cpu_itimer`): expiry on
@@ -106,6 +114,8 @@ pub struct PosixTimer {
     /// The si_overrun its queued signal carries: the periods missed so
     /// far (becomes `overrun_last` once the signal is taken).
     pub queued_overrun: u32,
+    /// The deadline (monotonic) it has in the kernel's queue.
+    pub queued: Option<u64>,
 }
 
 /// A process's timers (the timer parts of Linux's `signal_struct`).
@@ -116,20 +126,18 @@ pub struct ProcTimers {
     pub real: RealTimer,
     pub virt: CpuTimer,
     pub prof: CpuTimer,
-    /// CPU time the process has used, in user mode and in all (the
-    /// clocks ITIMER_VIRTUAL and ITIMER_PROF count), by timer ticks.
+    /// CPU time the process has used, every thread's, in user mode and
+    /// in all (the clocks ITIMER_VIRTUAL and ITIMER_PROF count), as
+    /// accounted at kernel entry and exit (Linux: the task_cputime sums
+    /// of `signal->cputimer` and sig->utime/stime together).
     pub cpu_user_ns: u64,
     pub cpu_total_ns: u64,
     pub posix: BTreeMap<i32, PosixTimer>,
+    /// POSIX timers armed on CPU clocks, which the tick looks at (Linux:
+    /// `signal->posix_cputimers`); some may have been disarmed since.
+    pub cpu_posix: BTreeSet<i32>,
     /// Linux: next_posix_timer_id.
     pub next_id: i32,
-}
-
-impl ProcTimers {
-    /// Whether the tick has anything to look at besides the CPU clocks.
-    fn busy(&self) -> bool {
-        self.real.expires.is_some() || self.posix.values().any(|t| t.expires.is_some() && t.notify != Notify::None)
-    }
 }
 
 /// One itimer setting: value (time to the next expiry) and interval, in ns.
@@ -137,12 +145,6 @@ impl ProcTimers {
 pub struct ItimerVal {
     pub value: u64,
     pub interval: u64,
-}
-
-/// What a tick decided to send.
-enum Fire {
-    Process(Pid, SigInfo),
-    Thread(Pid, SigInfo),
 }
 
 /// The siginfo of a POSIX timer's signal: si_code SI_TIMER, si_timerid,
@@ -177,140 +179,202 @@ impl Kernel {
         match clock {
             TimerClock::Realtime => self.m.clock.boot_epoch_ns() + self.now_ns(),
             TimerClock::Monotonic => self.now_ns(),
-            TimerClock::ProcessCpu => self.signals.get(signal).timers.cpu_total_ns,
-            TimerClock::ThreadCpu(tid) => self.tasks.get(&tid).map_or(0, |t| t.utime_ns + t.stime_ns),
-        }
-    }
-
-    /// The timer interrupt's part: charge the tick to the running
-    /// process's CPU clocks, then fire what has expired (Linux:
-    /// run_posix_cpu_timers() and the hrtimer interrupt).
-    pub fn run_timers(&mut self, from_user: bool) {
-        let mut fire = Vec::new();
-        if let Some(t) = self.current.and_then(|p| self.tasks.get(&p)) {
-            if !matches!(t.state, TaskState::Zombie | TaskState::Dead) {
-                let (signal, tgid) = (t.signal, t.tgid);
-                let tm = self.timers_mut(signal);
-                tm.cpu_total_ns += TICK_NS;
-                if from_user {
-                    tm.cpu_user_ns += TICK_NS;
-                }
-                // Linux: check_cpu_itimer().
-                let checks = [(&mut tm.virt, tm.cpu_user_ns, SIGVTALRM), (&mut tm.prof, tm.cpu_total_ns, SIGPROF)];
-                for (it, now, sig) in checks {
-                    if it.expires != 0 && now >= it.expires {
-                        it.expires = if it.incr != 0 { it.expires + it.incr } else { 0 };
-                        fire.push(Fire::Process(tgid, SigInfo::kernel(sig)));
-                    }
-                }
-                // RLIMIT_CPU: SIGKILL at the hard limit, SIGXCPU at the soft
-                // one and every second after it (Linux: check_process_timers()).
-                let ptime = tm.cpu_total_ns;
-                let s = self.signals.get_mut(signal);
-                let rl = s.rlimits[0];
-                if rl.cur != RLIM_INFINITY {
-                    if rl.max != RLIM_INFINITY && ptime >= rl.max.saturating_mul(1_000_000_000) {
-                        fire.push(Fire::Process(tgid, SigInfo::kernel(SIGKILL)));
-                    } else if ptime >= rl.cur.saturating_mul(1_000_000_000) {
-                        fire.push(Fire::Process(tgid, SigInfo::kernel(SIGXCPU)));
-                        s.rlimits[0].cur = rl.cur + 1;
-                    }
-                }
+            TimerClock::ProcessCpu => {
+                let (u, s) = self.process_cputime(signal);
+                u + s
             }
-        }
-        let busy: Vec<SignalId> = self.signals.iter().filter(|(_, s)| s.timers.busy()).map(|(id, _)| id).collect();
-        let mut real_fired = Vec::new();
-        for id in busy {
-            if self.process_timers(id, &mut fire) {
-                real_fired.push(id);
-            }
-        }
-        for f in fire {
-            match f {
-                // A full RLIMIT_SIGPENDING loses the expiry (Linux refuses
-                // the timer at timer_create() instead).
-                Fire::Process(tgid, info) => {
-                    let _ = self.send_signal_process(tgid, info);
-                }
-                Fire::Thread(tid, info) => {
-                    let _ = self.send_signal_thread(tid, info);
-                }
-            }
-        }
-        // A periodic ITIMER_REAL whose SIGALRM was thrown away (ignored)
-        // is never re-armed: nobody will dequeue it (Linux behaves so).
-        for id in real_fired {
-            if self.signals.get(id).shared_pending & sigbit(SIGALRM) == 0 {
-                let real = &mut self.timers_mut(id).real;
-                real.expires = None;
-                real.requeue = false;
+            TimerClock::ThreadCpu(tid) => {
+                let (u, s) = self.thread_cputime(tid);
+                u + s
             }
         }
     }
 
-    /// Expire the timers of process `signal`; returns whether a periodic
-    /// ITIMER_REAL fired (see the end of `run_timers`).
-    fn process_timers(&mut self, signal: SignalId, fire: &mut Vec<Fire>) -> bool {
-        let mono = self.now_ns();
-        let s = self.signals.get(signal);
-        let tgid = s.timers.tgid;
-        let alrm_pending = s.shared_pending & sigbit(SIGALRM) != 0;
-        let mut real_periodic_fired = false;
-        let r = s.timers.real;
-        if let Some(e) = r.expires {
-            if r.requeue {
-                if !alrm_pending {
-                    // Linux: dequeue_signal() re-arms it_real on SIGALRM.
-                    let (next, _) = forward(e, mono, r.interval);
-                    self.timers_mut(signal).real = RealTimer { expires: Some(next), interval: r.interval, requeue: false };
-                }
-            } else if mono >= e {
-                fire.push(Fire::Process(tgid, SigInfo::kernel(SIGALRM)));
-                let real = &mut self.timers_mut(signal).real;
-                if r.interval != 0 {
-                    real.requeue = true;
-                    real_periodic_fired = true;
-                } else {
-                    real.expires = None;
-                }
+    /// Set the process's ITIMER_REAL, keeping its entry in the deadline
+    /// queue in step: queued while armed and not waiting for its signal.
+    fn set_real(&mut self, signal: SignalId, r: RealTimer) {
+        let want = if r.requeue { None } else { r.expires };
+        let tm = self.timers_mut(signal);
+        let old = tm.real.queued;
+        tm.real = RealTimer { queued: want, ..r };
+        if old != want {
+            if let Some(o) = old {
+                self.hrtimers.remove(o, HrTimer::Real(signal));
+            }
+            if let Some(w) = want {
+                self.hrtimer_start(w, HrTimer::Real(signal));
             }
         }
-        let ids: Vec<i32> = self.signals.get(signal).timers.posix.keys().copied().collect();
-        for id in ids {
-            let t = self.signals.get(signal).timers.posix[&id];
-            let (Some(e), Notify::Signal { signo, value, thread }) = (t.expires, t.notify) else { continue };
+    }
+
+    /// Bring POSIX timer `id`'s place in the deadline queue (wall and
+    /// monotonic clocks) or in the tick's list (CPU clocks) in line with
+    /// its state: there while armed with a signal to send and not waiting
+    /// for the last one to be taken.
+    fn posix_sync(&mut self, signal: SignalId, id: i32) {
+        let epoch = self.m.clock.boot_epoch_ns();
+        let tm = self.timers_mut(signal);
+        let Some(t) = tm.posix.get_mut(&id) else { return };
+        let active = !t.requeue && matches!(t.notify, Notify::Signal { .. });
+        let want = match (t.expires, t.clock) {
+            (Some(e), TimerClock::Realtime) if active => Some(e.saturating_sub(epoch)),
+            (Some(e), TimerClock::Monotonic) if active => Some(e),
+            _ => None,
+        };
+        if t.expires.is_some() && matches!(t.clock, TimerClock::ProcessCpu | TimerClock::ThreadCpu(_)) {
+            tm.cpu_posix.insert(id);
+        }
+        if t.queued == want {
+            return;
+        }
+        let old = core::mem::replace(&mut t.queued, want);
+        if let Some(o) = old {
+            self.hrtimers.remove(o, HrTimer::Posix(signal, id));
+        }
+        if let Some(w) = want {
+            self.hrtimer_start(w, HrTimer::Posix(signal, id));
+        }
+    }
+
+    /// ITIMER_REAL's deadline `at` has come (Linux: it_real_fn()).
+    pub(crate) fn real_timer_expired(&mut self, signal: SignalId, at: u64) {
+        let Some(s) = self.signals.try_get(signal) else { return };
+        let (r, tgid) = (s.timers.real, s.timers.tgid);
+        if r.queued != Some(at) {
+            return;
+        }
+        self.timers_mut(signal).real.queued = None;
+        let _ = self.send_signal_process(tgid, SigInfo::kernel(SIGALRM));
+        // A periodic timer waits for its SIGALRM to be taken; one whose
+        // SIGALRM was thrown away (ignored) is never re-armed: nobody
+        // will dequeue it (Linux behaves so).
+        let pending = self.signals.get(signal).shared_pending & sigbit(SIGALRM) != 0;
+        let next = if r.interval != 0 && pending { RealTimer { expires: Some(at), interval: r.interval, requeue: true, queued: None } } else { RealTimer::default() };
+        self.set_real(signal, next);
+    }
+
+    /// POSIX timer `id`'s deadline `at` has come (Linux: posix_timer_fn()).
+    pub(crate) fn posix_timer_expired(&mut self, signal: SignalId, id: i32, at: u64) {
+        let Some(s) = self.signals.try_get(signal) else { return };
+        if s.timers.posix.get(&id).map(|t| t.queued) != Some(Some(at)) {
+            return;
+        }
+        self.timers_mut(signal).posix.get_mut(&id).expect("timer").queued = None;
+        self.posix_fire(signal, id);
+    }
+
+    /// Send POSIX timer `id`'s signal; a periodic timer then waits for it
+    /// to be taken (Linux: posix_timer_queue_signal()).
+    fn posix_fire(&mut self, signal: SignalId, id: i32) {
+        let tgid = self.signals.get(signal).timers.tgid;
+        let t = self.signals.get(signal).timers.posix[&id];
+        let (Some(e), Notify::Signal { signo, value, thread }) = (t.expires, t.notify) else { return };
+        let info = timer_siginfo(signo, id, 0, value);
+        // A full RLIMIT_SIGPENDING loses the expiry (Linux refuses the
+        // timer at timer_create() instead).
+        let _ = match thread {
+            Some(tid) => self.send_signal_thread(tid, info),
+            None => self.send_signal_process(tgid, info),
+        };
+        let p = self.timers_mut(signal).posix.get_mut(&id).expect("timer");
+        p.queued_overrun = 0;
+        if t.interval == 0 {
+            p.expires = None;
+        } else {
+            p.requeue = true;
+            // An ignored signal is never taken: the timer runs on, at
+            // least a tick apart (Linux: posix_timer_fn() for SIG_IGN).
+            if self.queued_overrun(signal, id, signo, thread).is_none() {
+                let now = self.clock_now(signal, t.clock).max(e);
+                self.rearm_timer(signal, id, now + if t.interval < TICK_NS { TICK_NS } else { 0 });
+            }
+        }
+        self.posix_sync(signal, id);
+    }
+
+    /// A signal was just taken off the current task's pending sets: a
+    /// periodic timer waiting for it runs on from its next period, and a
+    /// POSIX timer's signal carries the periods missed meanwhile as
+    /// si_overrun (Linux: dequeue_signal() re-arming it_real, and
+    /// posixtimer_deliver_signal() → posix_timer_rearm()).
+    pub fn timer_signal_dequeued(&mut self, info: &mut SigInfo, shared: bool) {
+        let signal = self.cur().signal;
+        if let Some(id) = timer_id_of(info) {
+            let Some(t) = self.signals.get(signal).timers.posix.get(&id).copied() else { return };
+            let (true, Some(e), Notify::Signal { signo, .. }) = (t.requeue, t.expires, t.notify) else { return };
+            if signo != info.signo || t.interval == 0 {
+                return;
+            }
             let now = self.clock_now(signal, t.clock);
-            if t.requeue {
-                match self.queued_overrun(signal, id, signo, thread) {
-                    // Still pending: count the periods it misses.
-                    Some(slot) => {
-                        let missed = ((now.saturating_sub(e)) / t.interval).min(i32::MAX as u64) as u32;
-                        *slot = missed;
-                        self.timers_mut(signal).posix.get_mut(&id).expect("timer").queued_overrun = missed;
-                    }
-                    // Taken: re-arm after the periods missed meanwhile
-                    // (Linux: posixtimer_deliver_signal() → timer_rearm).
-                    None => self.rearm_timer(signal, id, now),
-                }
-                continue;
-            }
-            if now < e {
-                continue;
-            }
-            let info = timer_siginfo(signo, id, 0, value);
-            fire.push(match thread {
-                Some(tid) => Fire::Thread(tid, info),
-                None => Fire::Process(tgid, info),
-            });
-            let p = self.timers_mut(signal).posix.get_mut(&id).expect("timer");
-            p.queued_overrun = 0;
-            if t.interval != 0 {
-                p.requeue = true;
-            } else {
-                p.expires = None;
+            let missed = ((now.saturating_sub(e)) / t.interval).min(i32::MAX as u64) as u32;
+            self.timers_mut(signal).posix.get_mut(&id).expect("timer").queued_overrun = missed;
+            info.uid = missed;
+            self.rearm_timer(signal, id, now);
+        } else if info.signo == SIGALRM && shared {
+            let r = self.signals.get(signal).timers.real;
+            if let (true, Some(e)) = (r.requeue, r.expires) {
+                let (next, _) = forward(e, self.now_ns(), r.interval);
+                self.set_real(signal, RealTimer { expires: Some(next), interval: r.interval, requeue: false, queued: None });
             }
         }
-        real_periodic_fired
+    }
+
+    /// The scheduler tick's check of the running process's CPU-time
+    /// timers, on the CPU time accounted so far (Linux:
+    /// run_posix_cpu_timers() → check_thread_timers(),
+    /// check_process_timers()).
+    pub(crate) fn run_cpu_timers(&mut self) {
+        let Some(t) = self.current.and_then(|p| self.tasks.get(&p)) else { return };
+        if matches!(t.state, TaskState::Zombie | TaskState::Dead) {
+            return;
+        }
+        let (signal, tgid) = (t.signal, t.tgid);
+        let (user, sys) = self.process_cputime(signal);
+        let total = user + sys;
+        let mut fire = Vec::new();
+        let tm = self.timers_mut(signal);
+        // Linux: check_cpu_itimer().
+        for (it, now, sig) in [(&mut tm.virt, user, SIGVTALRM), (&mut tm.prof, total, SIGPROF)] {
+            if it.expires != 0 && now >= it.expires {
+                it.expires = if it.incr != 0 { it.expires + it.incr } else { 0 };
+                fire.push(sig);
+            }
+        }
+        // RLIMIT_CPU: SIGKILL at the hard limit, SIGXCPU at the soft one
+        // and every second after it (Linux: check_process_timers()).
+        let s = self.signals.get_mut(signal);
+        let rl = s.rlimits[0];
+        if rl.cur != RLIM_INFINITY {
+            if rl.max != RLIM_INFINITY && total >= rl.max.saturating_mul(1_000_000_000) {
+                fire.push(SIGKILL);
+            } else if total >= rl.cur.saturating_mul(1_000_000_000) {
+                fire.push(SIGXCPU);
+                s.rlimits[0].cur = rl.cur + 1;
+            }
+        }
+        for sig in fire {
+            let _ = self.send_signal_process(tgid, SigInfo::kernel(sig));
+        }
+        if self.signals.get(signal).timers.cpu_posix.is_empty() {
+            return;
+        }
+        let ids: Vec<i32> = self.signals.get(signal).timers.cpu_posix.iter().copied().collect();
+        for id in ids {
+            let Some(t) = self.signals.get(signal).timers.posix.get(&id).copied() else {
+                self.timers_mut(signal).cpu_posix.remove(&id);
+                continue;
+            };
+            let Some(e) = t.expires else {
+                self.timers_mut(signal).cpu_posix.remove(&id);
+                continue;
+            };
+            if t.requeue || t.notify == Notify::None {
+                continue;
+            }
+            if self.clock_now(signal, t.clock) >= e {
+                self.posix_fire(signal, id);
+            }
+        }
     }
 
     /// The si_overrun slot of timer `id`'s signal while it is still
@@ -358,8 +422,9 @@ impl Kernel {
         }
     }
 
-    /// Settle a periodic POSIX timer whose signal has been taken since
-    /// the last tick, so that timer_getoverrun/gettime see it re-armed.
+    /// Settle a periodic POSIX timer whose signal has gone without being
+    /// taken (flushed by SIG_IGN, say), so that it runs on and
+    /// timer_getoverrun/gettime see it re-armed.
     fn settle_timer(&mut self, signal: SignalId, id: i32) {
         let t = self.signals.get(signal).timers.posix[&id];
         let (true, Some(_), Notify::Signal { signo, thread, .. }) = (t.requeue, t.expires, t.notify) else { return };
@@ -381,6 +446,7 @@ impl Kernel {
         p.requeue = false;
         p.overrun_last = p.queued_overrun;
         p.queued_overrun = 0;
+        self.posix_sync(signal, id);
     }
 
     // ---- alarm and the interval timers ------------------------------------
@@ -399,7 +465,8 @@ impl Kernel {
     /// Linux: get_cpu_itimer().
     fn cpu_itimer(&self, signal: SignalId, which: u32) -> ItimerVal {
         let tm = &self.signals.get(signal).timers;
-        let (it, now) = if which == ITIMER_VIRTUAL { (tm.virt, tm.cpu_user_ns) } else { (tm.prof, tm.cpu_total_ns) };
+        let (user, sys) = self.process_cputime(signal);
+        let (it, now) = if which == ITIMER_VIRTUAL { (tm.virt, user) } else { (tm.prof, user + sys) };
         let value = match it.expires {
             0 => 0,
             e if e < now => TICK_NS,
@@ -424,15 +491,17 @@ impl Kernel {
         let (signal, tgid) = (self.cur().signal, self.cur().tgid);
         let old = self.getitimer(which)?;
         let now = self.now_ns();
+        let (user, sys) = self.process_cputime(signal);
         let tm = self.timers_mut(signal);
         tm.tgid = tgid;
         match which {
             ITIMER_REAL => {
-                tm.real = if new.value != 0 {
-                    RealTimer { expires: Some(now.saturating_add(new.value)), interval: new.interval, requeue: false }
+                let real = if new.value != 0 {
+                    RealTimer { expires: Some(now.saturating_add(new.value)), interval: new.interval, requeue: false, queued: None }
                 } else {
                     RealTimer::default()
                 };
+                self.set_real(signal, real);
                 Ok(old)
             }
             _ => {
@@ -440,7 +509,7 @@ impl Kernel {
                 // the time left (a tick if about to fire), the new one
                 // gets a tick added, and the interval is kept even when
                 // the timer is switched off.
-                let (it, clock) = if which == ITIMER_VIRTUAL { (&mut tm.virt, tm.cpu_user_ns) } else { (&mut tm.prof, tm.cpu_total_ns) };
+                let (it, clock) = if which == ITIMER_VIRTUAL { (&mut tm.virt, user) } else { (&mut tm.prof, user + sys) };
                 let oval = match it.expires {
                     0 => 0,
                     e if e <= clock => TICK_NS,
@@ -513,7 +582,7 @@ impl Kernel {
         };
         let tm = self.timers_mut(signal);
         tm.tgid = tgid;
-        tm.posix.insert(id, PosixTimer { clockid, clock, notify, expires: None, interval: 0, requeue: false, overrun_last: 0, queued_overrun: 0 });
+        tm.posix.insert(id, PosixTimer { clockid, clock, notify, expires: None, interval: 0, requeue: false, overrun_last: 0, queued_overrun: 0, queued: None });
         Ok(id)
     }
 
@@ -559,7 +628,6 @@ impl Kernel {
         self.unqueue_timer_signal(signal, id);
         let clock = self.posix_timer(id)?.clock;
         let now = self.clock_now(signal, clock);
-        let mono = self.now_ns();
         let tm = self.timers_mut(signal);
         tm.tgid = tgid;
         let t = tm.posix.get_mut(&id).expect("timer");
@@ -572,15 +640,9 @@ impl Kernel {
         } else {
             t.interval = new.interval;
             let abs = flags & TIMER_ABSTIME != 0;
-            t.expires = Some(match clock {
-                TimerClock::Realtime | TimerClock::Monotonic if abs => new.value,
-                // clock_gettime() reports the CPU clocks as the time since
-                // boot (see `syscall::info`): an absolute CPU time is taken
-                // relative to that, so both agree on how far away it is.
-                TimerClock::ProcessCpu | TimerClock::ThreadCpu(_) if abs => now.saturating_add(new.value.saturating_sub(mono)),
-                _ => now.saturating_add(new.value),
-            });
+            t.expires = Some(if abs { new.value } else { now.saturating_add(new.value) });
         }
+        self.posix_sync(signal, id);
         Ok(old)
     }
 
@@ -597,8 +659,20 @@ impl Kernel {
         self.posix_timer(id)?;
         let signal = self.cur().signal;
         self.unqueue_timer_signal(signal, id);
-        self.timers_mut(signal).posix.remove(&id);
+        self.posix_disarm(signal, id);
+        let tm = self.timers_mut(signal);
+        tm.posix.remove(&id);
+        tm.cpu_posix.remove(&id);
         Ok(())
+    }
+
+    /// Take POSIX timer `id` out of the deadline queue for good.
+    fn posix_disarm(&mut self, signal: SignalId, id: i32) {
+        if let Some(t) = self.timers_mut(signal).posix.get_mut(&id) {
+            t.expires = None;
+            t.requeue = false;
+        }
+        self.posix_sync(signal, id);
     }
 
     /// execve: the POSIX timers and their queued signals go; alarm and
@@ -608,18 +682,26 @@ impl Kernel {
         let ids: Vec<i32> = self.signals.get(signal).timers.posix.keys().copied().collect();
         for id in ids {
             self.unqueue_timer_signal(signal, id);
+            self.posix_disarm(signal, id);
         }
-        self.timers_mut(signal).posix.clear();
+        let tm = self.timers_mut(signal);
+        tm.posix.clear();
+        tm.cpu_posix.clear();
     }
 
     /// The process's last thread is exiting: every timer stops (Linux:
     /// do_exit() → hrtimer_cancel(&sig->real_timer), exit_itimers()).
     pub fn exit_timers(&mut self, signal: SignalId) {
+        self.set_real(signal, RealTimer::default());
+        let ids: Vec<i32> = self.signals.get(signal).timers.posix.keys().copied().collect();
+        for id in ids {
+            self.posix_disarm(signal, id);
+        }
         let tm = self.timers_mut(signal);
-        tm.real = RealTimer::default();
         tm.virt = CpuTimer::default();
         tm.prof = CpuTimer::default();
         tm.posix.clear();
+        tm.cpu_posix.clear();
     }
 }
 
@@ -630,10 +712,15 @@ mod tests {
 
     const MS: u64 = 1_000_000;
 
+    /// `n` ms of the current task running in user mode, with the timer
+    /// interrupt after each (as the kernel accounts them: exit to user,
+    /// entry from user).
     fn tick(k: &mut Kernel, hw: &TestMachine, n: u64) {
         for _ in 0..n {
+            k.account_exit();
             hw.clock.advance(MS);
-            k.timer_tick(true);
+            k.account_enter();
+            k.timer_tick();
         }
     }
 
@@ -702,9 +789,8 @@ mod tests {
         let v = read_user(&mut k, 1, s + 64, 32).unwrap();
         assert_eq!(&v[16..32], &[0u8; 16]);
         // Take it: re-armed at the next period.
-        let t = k.tasks.get_mut(&1).unwrap();
-        let sig = t.signal;
-        k.signals.get_mut(sig).shared_pending = 0;
+        let sig = k.tasks[&1].signal;
+        assert_eq!(k.dequeue_from(sigbit(SIGALRM)).map(|i| i.signo), Some(SIGALRM));
         tick(&mut k, &hw, 1);
         assert!(k.signals.get(sig).timers.real.expires.is_some());
         tick(&mut k, &hw, 10);
@@ -737,9 +823,10 @@ mod tests {
         let info = k.signals.get(sig).shared_info.first(SIGUSR1).copied().unwrap();
         assert_eq!((info.code, info.pid, info.status), (SI_TIMER, 0, 77));
         tick(&mut k, &hw, 7);
-        assert_eq!(k.signals.get(sig).shared_info.first(SIGUSR1).copied().unwrap().uid, 3, "three periods missed while pending");
         assert_eq!(syscall(&mut k, 1, 225, &[0]), 0);
-        k.signals.get_mut(sig).shared_pending = 0;
+        // Taken: it carries the three periods missed while pending.
+        let info = k.dequeue_from(sigbit(SIGUSR1)).unwrap();
+        assert_eq!(info.uid, 3, "three periods missed while pending");
         assert_eq!(syscall(&mut k, 1, 225, &[0]), 3);
         // timer_gettime: time to the next period.
         assert_eq!(syscall(&mut k, 1, 224, &[0, s + 192]), 0);
@@ -769,7 +856,8 @@ mod tests {
         assert_eq!(set_rlimit(&mut k, 1, 0, 1, 2), 0);
         tick(&mut k, &hw, 999);
         assert_eq!(pending(&k, 1) & sigbit(SIGXCPU), 0);
-        tick(&mut k, &hw, 1);
+        // Checked at the next scheduler tick after the second is used.
+        tick(&mut k, &hw, TICK_NS / MS);
         assert_ne!(pending(&k, 1) & sigbit(SIGXCPU), 0);
         // The soft limit moves on a second (Linux does so too).
         let sig = k.tasks[&1].signal;
@@ -788,13 +876,93 @@ mod tests {
         write_user(&mut k, 1, s, &b).unwrap();
         assert_eq!(syscall(&mut k, 1, 38, &[ITIMER_VIRTUAL as u64, s, 0]), 0);
         assert_eq!(syscall(&mut k, 1, 38, &[ITIMER_PROF as u64, s, 0]), 0);
+        // 20 ms in the kernel: system time only.
+        k.account_enter();
         for _ in 0..20 {
             hw.clock.advance(MS);
-            k.timer_tick(false);
+            k.timer_tick();
         }
         assert_eq!(pending(&k, 1) & sigbit(SIGVTALRM), 0);
         assert_ne!(pending(&k, 1) & sigbit(SIGPROF), 0);
         tick(&mut k, &hw, 11);
+        assert_eq!(pending(&k, 1) & sigbit(SIGVTALRM), 0, "10 ms and a tick of user time not used yet");
+        tick(&mut k, &hw, 2 * TICK_NS / MS);
         assert_ne!(pending(&k, 1) & sigbit(SIGVTALRM), 0);
+        let sig = k.tasks[&1].signal;
+        assert!(k.process_cputime(sig).0 >= 10 * MS + TICK_NS, "never early");
+    }
+
+    #[test]
+    fn cpu_time_is_accounted_at_entry_and_exit() {
+        let (mut k, hw) = boot(4096);
+        syscall(&mut k, 1, 39, &[]);
+        let sig = k.tasks[&1].signal;
+        let (u0, s0) = k.process_cputime(sig);
+        // 3 ms in user mode, 2 ms in the kernel, 5 ms switched out.
+        k.account_exit();
+        hw.clock.advance(3 * MS);
+        k.account_enter();
+        hw.clock.advance(2 * MS);
+        k.account_flush();
+        let cur = k.current.take();
+        hw.clock.advance(5 * MS);
+        k.account_flush();
+        k.current = cur;
+        let (u, s) = k.process_cputime(sig);
+        assert_eq!((u - u0, s - s0), (3 * MS, 2 * MS));
+        assert_eq!(k.thread_cputime(1), (k.tasks[&1].utime_ns, k.tasks[&1].stime_ns));
+        // The stretch in progress counts for the running thread.
+        hw.clock.advance(MS);
+        assert_eq!(k.thread_cputime(1).1, k.tasks[&1].stime_ns + MS);
+        // CLOCK_PROCESS_CPUTIME_ID reads the same.
+        let buf = scratch(&mut k, 1);
+        assert_eq!(syscall(&mut k, 1, 228, &[CLOCK_PROCESS_CPUTIME_ID, buf]), 0);
+        let ts = read_user(&mut k, 1, buf, 16).unwrap();
+        let ns = u64::from_le_bytes(ts[..8].try_into().unwrap()) * 1_000_000_000 + u64::from_le_bytes(ts[8..].try_into().unwrap());
+        let (u, s) = k.process_cputime(sig);
+        assert!(ns <= u + s && ns >= u - u0 + s - s0);
+    }
+
+    #[test]
+    fn cpu_clock_ids_decode_as_linux() {
+        let (mut k, _hw) = boot(4096);
+        let buf = scratch(&mut k, 1);
+        let clk = |pid: i64, which: i64| ((!pid) << 3 | which) as u64;
+        // Own process (pid 0 and our pid), own thread: SCHED 1 ns, PROF/VIRT a tick.
+        for (c, res) in [(clk(0, 2), 1), (clk(1, 2), 1), (clk(0, 6), 1), (clk(1, 6), 1), (clk(0, 0), TICK_NS), (clk(0, 5), TICK_NS)] {
+            assert_eq!(syscall(&mut k, 1, 229, &[c, buf]), 0, "clock {c:#x}");
+            let ts = read_user(&mut k, 1, buf, 16).unwrap();
+            assert_eq!(u64::from_le_bytes(ts[8..].try_into().unwrap()), res);
+        }
+        // Which 3, no such process, a thread of another process: EINVAL.
+        assert_eq!(syscall(&mut k, 1, 229, &[clk(0, 3), buf]), err(EINVAL));
+        assert_eq!(syscall(&mut k, 1, 229, &[clk(999, 2), buf]), err(EINVAL));
+        let child = fork(&mut k, 1);
+        assert_eq!(syscall(&mut k, 1, 229, &[clk(child as i64, 2), buf]), 0);
+        assert_eq!(syscall(&mut k, 1, 229, &[clk(child as i64, 6), buf]), err(EINVAL));
+        assert_eq!(syscall(&mut k, 1, 229, &[5, buf]), 0);
+        let ts = read_user(&mut k, 1, buf, 16).unwrap();
+        assert_eq!(u64::from_le_bytes(ts[8..].try_into().unwrap()), TICK_NS);
+        assert_eq!(syscall(&mut k, 1, 229, &[8, buf]), err(EINVAL));
+    }
+
+    #[test]
+    fn sleeper_wakes_from_the_deadline_queue() {
+        let (mut k, hw) = boot(4096);
+        let buf = scratch(&mut k, 1);
+        // nanosleep 1.5 ms.
+        write_user(&mut k, 1, buf, &[0u64.to_le_bytes(), 1_500_000u64.to_le_bytes()].concat()).unwrap();
+        assert_eq!(try_syscall(&mut k, 1, 35, &[buf, 0]), Err(Blocked));
+        assert_eq!(k.hrtimers.len(), 1);
+        hw.clock.advance(1_499_999);
+        k.timer_tick();
+        assert!(matches!(k.tasks[&1].state, TaskState::Blocked(_)));
+        // The interrupt is asked for at the deadline, not at a tick.
+        assert_eq!(k.programmed, k.hrtimers.first().unwrap());
+        hw.clock.advance(1);
+        k.timer_tick();
+        assert_eq!(k.tasks[&1].state, TaskState::Runnable);
+        assert!(k.hrtimers.is_empty());
+        assert_eq!(resume(&mut k, 1), Ok(0));
     }
 }

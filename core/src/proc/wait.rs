@@ -174,8 +174,10 @@ impl Kernel {
             // Linux: the group's exit code when the process ended by
             // exit_group or a fatal signal, else the leader's own.
             status: cs.group_exit.unwrap_or(t.exit_code),
-            utime_ns: t.utime_ns + cs.cutime_ns,
-            stime_ns: t.stime_ns + cs.cstime_ns,
+            // The whole process's times and its reaped children's (Linux:
+            // wait_task_zombie(): thread_group_cputime_adjusted() + cutime).
+            utime_ns: cs.timers.cpu_user_ns + cs.cutime_ns,
+            stime_ns: cs.timers.cpu_total_ns - cs.timers.cpu_user_ns + cs.cstime_ns,
         };
         if options & WNOWAIT == 0 {
             self.release_task(child);

@@ -559,7 +559,10 @@ impl Kernel {
         }
         // None queued: a signal sent when the queue was full, or without
         // details (Linux: collect_signal() zeroes the info).
-        Some(entry.map_or(SigInfo { signo: sig, ..Default::default() }, |q| q.info))
+        let mut info = entry.map_or(SigInfo { signo: sig, ..Default::default() }, |q| q.info);
+        // A periodic timer waiting for this signal runs on.
+        self.timer_signal_dequeued(&mut info, own == 0);
+        Some(info)
     }
 
     /// Change the current task's blocked mask (SIGKILL and SIGSTOP stay

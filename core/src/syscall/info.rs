@@ -18,15 +18,80 @@ pub fn uname(k: &mut Kernel, buf: u64) -> SysResult {
     Ok(0)
 }
 
+/// Linux: CPUCLOCK_* in a CPU-time clock id: bits 0-1 which clock, bit
+/// 2 a thread's rather than a process's, the rest ~pid << 3
+/// (MAKE_PROCESS_CPUCLOCK(), MAKE_THREAD_CPUCLOCK()); which is PROF (0),
+/// VIRT (1) or SCHED (2).
+const CPUCLOCK_VIRT: u64 = 1;
+const CPUCLOCK_SCHED: u64 = 2;
+const CPUCLOCK_PERTHREAD: u64 = 4;
+const CLOCK_TAI: u64 = 11;
+
+/// A CPU-time clock: whose (a thread or a process) and which.
+enum CpuClock {
+    Thread(crate::proc::Pid, u64),
+    Process(crate::proc::SignalId, u64),
+}
+
+/// Decode a CPU-time clock id, CLOCK_PROCESS_CPUTIME_ID and
+/// CLOCK_THREAD_CPUTIME_ID included; EINVAL for a bad one or one whose
+/// task does not exist (Linux: pid_for_clock(): a thread clock only for
+/// a thread of the caller's process; a process clock for a process, or
+/// for the caller's own TID when reading it).
+fn cpu_clock(k: &Kernel, clock: u64, gettime: bool) -> SysResult<CpuClock> {
+    let me = k.cur();
+    match clock {
+        CLOCK_PROCESS_CPUTIME_ID => return Ok(CpuClock::Process(me.signal, CPUCLOCK_SCHED)),
+        CLOCK_THREAD_CPUTIME_ID => return Ok(CpuClock::Thread(me.tid, CPUCLOCK_SCHED)),
+        _ => {}
+    }
+    let id = clock as i32;
+    let which = (id & 3) as u64;
+    if id >= 0 || which == 3 {
+        return Err(EINVAL);
+    }
+    let thread = id as u64 & CPUCLOCK_PERTHREAD != 0;
+    let pid = !(id >> 3);
+    let alive = |t: &crate::proc::Task| !matches!(t.state, crate::proc::TaskState::Dead);
+    if pid == 0 {
+        return Ok(if thread { CpuClock::Thread(me.tid, which) } else { CpuClock::Process(me.signal, which) });
+    }
+    let t = k.tasks.get(&(pid as u32)).filter(|t| alive(t)).ok_or(EINVAL)?;
+    if thread {
+        return if t.tgid == me.tgid { Ok(CpuClock::Thread(t.tid, which)) } else { Err(EINVAL) };
+    }
+    if t.tid == t.tgid || (gettime && t.tid == me.tid) {
+        Ok(CpuClock::Process(t.signal, which))
+    } else {
+        Err(EINVAL)
+    }
+}
+
+/// A CPU clock's reading: user time for CPUCLOCK_VIRT, user and system
+/// for PROF and SCHED (Linux: cpu_clock_sample(); Tine has no separate
+/// scheduler runtime, its accounting is exact).
+fn cpu_clock_ns(k: &Kernel, c: CpuClock) -> u64 {
+    let ((u, s), which) = match c {
+        CpuClock::Thread(tid, which) => (k.thread_cputime(tid), which),
+        CpuClock::Process(sig, which) => (k.process_cputime(sig), which),
+    };
+    if which == CPUCLOCK_VIRT {
+        u
+    } else {
+        u + s
+    }
+}
+
 fn clock_ns(k: &Kernel, clock: u64) -> SysResult<u64> {
     let mono = k.now_ns();
     match clock {
-        CLOCK_REALTIME | CLOCK_REALTIME_COARSE => Ok(k.m.clock.boot_epoch_ns() + mono),
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => Ok(mono),
-        // CPU-time clocks: Tine does not account CPU time yet; the time since
-        // boot is an upper bound that keeps them monotonic.
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Ok(mono),
-        _ => Err(EINVAL),
+        // TAI: the wall clock plus a TAI offset, 0 until adjtimex sets one.
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_TAI => Ok(k.m.clock.boot_epoch_ns() + mono),
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_BOOTTIME => Ok(mono),
+        // The coarse clock is the time of the last tick (Linux:
+        // ktime_get_coarse(), updated by the tick).
+        CLOCK_MONOTONIC_COARSE => Ok(mono - (mono % crate::time::TICK_NS)),
+        _ => Ok(cpu_clock_ns(k, cpu_clock(k, clock, true)?)),
     }
 }
 
@@ -36,10 +101,24 @@ pub fn clock_gettime(k: &mut Kernel, clock: u64, tp: u64) -> SysResult {
     Ok(0)
 }
 
+/// clock_getres(2) as Linux reports it: 1 ns for the high-resolution
+/// clocks (hrtimer_resolution) and the CPU clocks that count scheduler
+/// runtime, a tick for the _COARSE clocks and the VIRT/PROF CPU clocks
+/// (Linux: posix_get_hrtimer_res(), posix_get_coarse_res(),
+/// posix_cpu_clock_getres()); EINVAL for an unknown clock, a clock of a
+/// task that does not exist, and the alarm clocks (no RTC wake-up here).
 pub fn clock_getres(k: &mut Kernel, clock: u64, tp: u64) -> SysResult {
-    clock_ns(k, clock)?;
+    let tick = crate::time::TICK_NS;
+    let res = match clock {
+        CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_BOOTTIME | CLOCK_TAI => 1,
+        CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE => tick,
+        _ => match cpu_clock(k, clock, false)? {
+            CpuClock::Thread(_, CPUCLOCK_SCHED) | CpuClock::Process(_, CPUCLOCK_SCHED) => 1,
+            _ => tick,
+        },
+    };
     if tp != 0 {
-        k.copy_out(tp, &timespec_bytes(1))?;
+        k.copy_out(tp, &timespec_bytes(res))?;
     }
     Ok(0)
 }

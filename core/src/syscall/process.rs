@@ -351,7 +351,7 @@ pub fn setsid(k: &mut Kernel) -> SysResult {
 pub fn getrusage(k: &mut Kernel, who: i32, ru: u64) -> SysResult {
     let (u, s) = match who {
         0 => process_times(k),
-        1 => (k.cur().utime_ns, k.cur().stime_ns),
+        1 => k.thread_cputime(k.cur().tid),
         -1 => (k.cur_signal().cutime_ns, k.cur_signal().cstime_ns),
         _ => return Err(EINVAL),
     };
@@ -372,10 +372,10 @@ pub fn getrusage(k: &mut Kernel, who: i32, ru: u64) -> SysResult {
 }
 
 /// The CPU time of the whole process, exited threads included (Linux:
-/// thread_group_cputime()): user and system, from the ticks charged to it.
+/// thread_group_cputime()): user and system, as accounted at kernel
+/// entry and exit.
 fn process_times(k: &Kernel) -> (u64, u64) {
-    let t = &k.cur_signal().timers;
-    (t.cpu_user_ns, t.cpu_total_ns - t.cpu_user_ns)
+    k.process_cputime(k.cur().signal)
 }
 
 /// times(2): CPU times in clock ticks (USER_HZ 100); returns ticks since boot.

@@ -503,10 +503,10 @@ fn raw_reads_follow_vmin_and_vtime() {
     assert_eq!(tcsetattr(&mut k, 1, &t), 0);
     assert_eq!(try_read(&mut k, 1, 0, 10), Err(Blocked));
     hw.clock.advance(150_000_000);
-    k.timer_tick(true);
+    k.timer_tick();
     assert_eq!(state(&k, 1), Some(TaskState::Blocked(WaitReason::ConsoleInput { until_ns: Some(1_000_000 + 200_000_000) })));
     hw.clock.advance(50_000_000);
-    k.timer_tick(true);
+    k.timer_tick();
     assert_eq!(resume_read(&mut k, 1), Ok((0, vec![])), "timed out");
     assert_eq!(k.tasks[&1].sleep_deadline, None);
     // VMIN 3, VTIME 1: the timer starts with the first byte.
@@ -515,12 +515,12 @@ fn raw_reads_follow_vmin_and_vtime() {
     assert_eq!(tcsetattr(&mut k, 1, &t), 0);
     assert_eq!(try_read(&mut k, 1, 0, 10), Err(Blocked));
     hw.clock.advance(500_000_000);
-    k.timer_tick(true);
+    k.timer_tick();
     assert!(matches!(state(&k, 1), Some(TaskState::Blocked(_))), "no timer before a byte");
     type_in(&mut k, &hw, b"m");
     assert_eq!(resume_read(&mut k, 1), Err(Blocked));
     hw.clock.advance(100_000_000);
-    k.timer_tick(true);
+    k.timer_tick();
     assert_eq!(resume_read(&mut k, 1), Ok((1, b"m".to_vec())));
 }
 
@@ -583,7 +583,7 @@ fn select_checks_descriptors_and_writes_back_the_time_left() {
     type_in(&mut k, &hw, b"a");
     assert_eq!(resume(&mut k, 1), Err(Blocked));
     hw.clock.advance(150_000_000);
-    k.timer_tick(true);
+    k.timer_tick();
     assert_eq!(resume(&mut k, 1), Ok(0));
     assert_eq!(read_user(&mut k, 1, tv, 16).unwrap(), [0u8; 16]);
     // Ready at once with time to spare: the rest is written back.
