@@ -63,7 +63,10 @@ pub struct SwitchTo {
 pub enum Resched {
     Stay,
     /// Switch to `next` (or to the idle context when `None`).
-    Switch { prev: Option<Pid>, next: Option<Pid> },
+    Switch {
+        prev: Option<Pid>,
+        next: Option<Pid>,
+    },
 }
 
 /// Linux: MIN_THREADS and MAX_THREADS (FUTEX_TID_MASK), the bounds of
@@ -168,7 +171,14 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    pub fn new(m: Machine, free: &[(u64, u64)], kernel_root: u64, stdio: StdioMode, hwcap: u64, ret_to_user: u64) -> Self {
+    pub fn new(
+        m: Machine,
+        free: &[(u64, u64)],
+        kernel_root: u64,
+        stdio: StdioMode,
+        hwcap: u64,
+        ret_to_user: u64,
+    ) -> Self {
         let seed = m.clock.monotonic_ns() ^ m.clock.boot_epoch_ns() ^ 0x9e37_79b9_7f4a_7c15;
         let frames = FrameAllocator::new(free, m.mem);
         // Linux: set_max_threads(): thread structures may use at most an
@@ -303,7 +313,12 @@ impl Kernel {
     /// A memory context for address space `mm`, with TLB flushes only when
     /// it is the live one.
     pub fn mem_ctx(&mut self, live: bool) -> MemCtx<'_> {
-        MemCtx { frames: &mut self.frames, phys: self.m.mem, mmu: if live { Some(self.m.mmu) } else { None }, pagecache: &mut self.pagecache }
+        MemCtx {
+            frames: &mut self.frames,
+            phys: self.m.mem,
+            mmu: if live { Some(self.m.mmu) } else { None },
+            pagecache: &mut self.pagecache,
+        }
     }
 
     /// Run `f` on the current task's address space with a memory context.

@@ -10,12 +10,13 @@ extern crate alloc;
 extern crate std;
 
 pub mod abi;
+pub mod fs;
 pub mod kernel;
 pub mod machine;
-pub mod fs;
 pub mod mm;
 pub mod proc;
 pub mod signal;
 pub mod syscall;
+#[cfg(test)]
+pub mod testkit;
 pub mod time;
-#[cfg(test)] pub mod testkit;

@@ -150,14 +150,24 @@ impl TestMachine {
             mem: Box::leak(Box::new(SimMem::new(frames))),
             mmu: Box::leak(Box::default()),
             console: Box::leak(Box::default()),
-            clock: Box::leak(Box::new(TestClock { ns: AtomicU64::new(1_000_000), epoch_ns: 1_700_000_000_000_000_000 })),
+            clock: Box::leak(Box::new(TestClock {
+                ns: AtomicU64::new(1_000_000),
+                epoch_ns: 1_700_000_000_000_000_000,
+            })),
             log: Box::leak(Box::default()),
             frames,
         }
     }
 
     pub fn machine(&self) -> Machine {
-        Machine { mem: self.mem, mmu: self.mmu, console: self.console, clock: self.clock, log: self.log, fpu: &crate::machine::FpuSaved }
+        Machine {
+            mem: self.mem,
+            mmu: self.mmu,
+            console: self.console,
+            clock: self.clock,
+            log: self.log,
+            fpu: &crate::machine::FpuSaved,
+        }
     }
 }
 
@@ -274,10 +284,7 @@ pub fn boot(frames: usize) -> (Kernel, TestMachine) {
 /// its page table becomes the live one.
 pub fn switch_to(k: &mut Kernel, pid: Pid) {
     let st = k.tasks.get(&pid).map(|t| t.state);
-    assert!(
-        matches!(st, Some(TaskState::Runnable) | Some(TaskState::Blocked(_))),
-        "task {pid} cannot run: {st:?}"
-    );
+    assert!(matches!(st, Some(TaskState::Runnable) | Some(TaskState::Blocked(_))), "task {pid} cannot run: {st:?}");
     if k.current != Some(pid) {
         let root = k.switch_info(pid).root;
         k.m.mmu.activate(root);

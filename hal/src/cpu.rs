@@ -60,10 +60,7 @@ pub fn init_gdt() {
         let base = addr_of!(TSS) as u64;
         let limit = (core::mem::size_of::<TaskStateSegment>() - 1) as u64;
         let gdt = &mut *core::ptr::addr_of_mut!(GDT);
-        gdt[8] = limit
-            | ((base & 0xff_ffff) << 16)
-            | (0x89 << 40)
-            | (((base >> 24) & 0xff) << 56);
+        gdt[8] = limit | ((base & 0xff_ffff) << 16) | (0x89 << 40) | (((base >> 24) & 0xff) << 56);
         gdt[9] = base >> 32;
 
         let ptr = DescriptorPointer { limit: (8 * 10 - 1) as u16, base: addr_of!(GDT) as u64 };
@@ -110,15 +107,8 @@ struct IdtEntry {
     zero: u32,
 }
 
-static mut IDT: [IdtEntry; 256] = [IdtEntry {
-    offset_low: 0,
-    selector: 0,
-    ist: 0,
-    flags: 0,
-    offset_mid: 0,
-    offset_high: 0,
-    zero: 0,
-}; 256];
+static mut IDT: [IdtEntry; 256] =
+    [IdtEntry { offset_low: 0, selector: 0, ist: 0, flags: 0, offset_mid: 0, offset_high: 0, zero: 0 }; 256];
 
 /// Point IDT vector `v` at `handler`, with an IST slot (0 for none).
 /// `int3` (#BP) and `into` (#OF) may be raised by user code with `int n`,
@@ -189,11 +179,7 @@ pub fn init_syscall(entry: u64, compat_entry: u64) {
 /// code cannot read the GDT, IDT, LDT or TR addresses with sgdt/sidt/sldt/
 /// str/smsw (a #GP instead), as Linux does.
 pub fn enable_umip() {
-    let leaf7 = if core::arch::x86_64::__cpuid(0).eax >= 7 {
-        core::arch::x86_64::__cpuid_count(7, 0).ecx
-    } else {
-        0
-    };
+    let leaf7 = if core::arch::x86_64::__cpuid(0).eax >= 7 { core::arch::x86_64::__cpuid_count(7, 0).ecx } else { 0 };
     if leaf7 & (1 << 2) != 0 {
         // SAFETY: setting CR4.UMIP only makes those instructions fault in
         // user mode; the kernel never uses them from ring 3.

@@ -14,9 +14,7 @@ impl PhysMem for DirectMap {
     fn read(&self, pa: u64, buf: &mut [u8]) {
         // SAFETY: `core` only names physical addresses of RAM frames it owns,
         // all of which lie in the direct map.
-        unsafe {
-            core::ptr::copy_nonoverlapping(phys_to_virt(pa) as *const u8, buf.as_mut_ptr(), buf.len())
-        }
+        unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(pa) as *const u8, buf.as_mut_ptr(), buf.len()) }
     }
 
     fn write(&self, pa: u64, data: &[u8]) {

@@ -117,10 +117,8 @@ fn page_up(x: u64) -> u64 {
 fn subtract(ram: &[Region], holes: &[Region]) -> Vec<Region> {
     let mut out: Vec<Region> = Vec::new();
     for r in ram {
-        let mut pieces = alloc::vec![Region {
-            start: page_up(r.start),
-            end: r.end.min(boot::BOOT_DIRECT_MAP_BYTES) & !0xfff
-        }];
+        let mut pieces =
+            alloc::vec![Region { start: page_up(r.start), end: r.end.min(boot::BOOT_DIRECT_MAP_BYTES) & !0xfff }];
         for h in holes {
             let mut next = Vec::new();
             for p in pieces {

@@ -33,11 +33,8 @@ fn main(info: BootInfo) -> ! {
         klog!("tine: probe ok");
         qemu::exit(qemu::EXIT_OK);
     }
-    let stdio = if info.cmdline.split_whitespace().any(|w| w == "tine.stdio=pipe") {
-        StdioMode::Pipe
-    } else {
-        StdioMode::Tty
-    };
+    let stdio =
+        if info.cmdline.split_whitespace().any(|w| w == "tine.stdio=pipe") { StdioMode::Pipe } else { StdioMode::Tty };
     let machine = Machine {
         mem: &phys::DIRECT_MAP,
         mmu: &phys::TLB,

@@ -139,21 +139,12 @@ pub fn programs() -> Result<Programs> {
         build::compile(&src.join(format!("{name}.c")), &b)?;
         Ok(b)
     };
-    Ok(Programs {
-        init: one("init", "init")?,
-        bench: one("bench", "bench")?,
-        tiny: one("tiny", "tiny")?,
-    })
+    Ok(Programs { init: one("init", "init")?, bench: one("bench", "bench")?, tiny: one("tiny", "tiny")? })
 }
 
 /// The initramfs both kernels boot: /init, /bin/bench, /bin/tiny, busybox
 /// (when there is one: the sh_c row), /bench/args.
-pub fn initramfs(
-    p: &Programs,
-    busybox: Option<&build::Busybox>,
-    args: &str,
-    out: &Path,
-) -> Result<()> {
+pub fn initramfs(p: &Programs, busybox: Option<&build::Busybox>, args: &str, out: &Path) -> Result<()> {
     let mut payload = Payload::program(p.init.clone(), vec![]);
     payload.program = None;
     payload.init = Some(p.init.clone());
@@ -169,21 +160,14 @@ pub fn initramfs(
 fn linux_image() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("TINE_BENCH_LINUX").filter(|p| !p.is_empty()) {
         let p = PathBuf::from(p);
-        return if p.is_file() {
-            Ok(p)
-        } else {
-            Err(format!("TINE_BENCH_LINUX={}: no such file", p.display()))
-        };
+        return if p.is_file() { Ok(p) } else { Err(format!("TINE_BENCH_LINUX={}: no such file", p.display())) };
     }
     let find = || -> Option<PathBuf> {
         let mut v: Vec<PathBuf> = std::fs::read_dir("/boot")
             .ok()?
             .flatten()
             .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-"))
-            })
+            .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("vmlinuz-")))
             .collect();
         v.sort_by_key(|p| version_key(&p.file_name().unwrap().to_string_lossy()));
         v.pop()
@@ -191,28 +175,19 @@ fn linux_image() -> Result<PathBuf> {
     let image = match find() {
         Some(p) => p,
         None => {
-            build::apt_install(
-                "a Linux kernel image in /boot (for the side-by-side bench)",
-                &["linux-image-amd64"],
-            )?;
+            build::apt_install("a Linux kernel image in /boot (for the side-by-side bench)", &["linux-image-amd64"])?;
             find().ok_or("no /boot/vmlinuz-* after apt-get install linux-image-amd64")?
         }
     };
     if std::fs::File::open(&image).is_err() {
-        return Err(format!(
-            "{} is not readable; run: sudo chmod a+r {0}",
-            image.display()
-        ));
+        return Err(format!("{} is not readable; run: sudo chmod a+r {0}", image.display()));
     }
     Ok(image)
 }
 
 /// "vmlinuz-6.1.0-56-amd64" -> [6, 1, 0, 56, ...] for sorting.
 fn version_key(name: &str) -> Vec<u64> {
-    name.split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().unwrap_or(0))
-        .collect()
+    name.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap_or(0)).collect()
 }
 
 /// A kernel configuration to boot.
@@ -226,24 +201,14 @@ pub struct Target {
 }
 
 pub fn tine_target(image: PathBuf) -> Target {
-    Target {
-        id: "tine",
-        label: "Tine".into(),
-        image,
-        cmdline: crate::cmdline(GuestStdio::Pipe),
-    }
+    Target { id: "tine", label: "Tine".into(), image, cmdline: crate::cmdline(GuestStdio::Pipe) }
 }
 
 fn linux_targets(image: &Path, nothp: bool) -> Vec<Target> {
     // quiet: only our lines on the console; panic=-1: a failing /init
     // reboots, which -no-reboot turns into QEMU exiting.
     let base = "console=ttyS0 quiet panic=-1 rdinit=/init";
-    let mut v = vec![Target {
-        id: "linux",
-        label: "Linux".into(),
-        image: image.to_path_buf(),
-        cmdline: base.into(),
-    }];
+    let mut v = vec![Target { id: "linux", label: "Linux".into(), image: image.to_path_buf(), cmdline: base.into() }];
     if nothp {
         v.push(Target {
             id: "linux_nothp",
@@ -296,12 +261,7 @@ enum Stop {
 }
 
 /// [`collect`], calling `on_line` with each console line as it arrives.
-pub fn collect_with(
-    mut child: Child,
-    silence: Duration,
-    echo: bool,
-    on_line: &dyn Fn(&str),
-) -> Boot {
+pub fn collect_with(mut child: Child, silence: Duration, echo: bool, on_line: &dyn Fn(&str)) -> Boot {
     let start = Instant::now();
     let (tx, rx) = mpsc::channel::<(f64, String)>();
     let out = child.inner.stdout.take().unwrap();
@@ -314,9 +274,7 @@ pub fn collect_with(
                 Ok(0) | Err(_) => break,
                 Ok(_) => {
                     let t = start.elapsed().as_secs_f64();
-                    let line = String::from_utf8_lossy(&buf)
-                        .trim_end_matches(['\n', '\r'])
-                        .to_string();
+                    let line = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_string();
                     if tx.send((t, line)).is_err() {
                         break;
                     }
@@ -356,10 +314,7 @@ pub fn collect_with(
         Ok(Wait::Exited(s)) => Some(s),
         Ok(Wait::Killed(Stop::Lingered)) | Err(_) => None,
         Ok(Wait::Killed(Stop::Silent)) => {
-            error = Some(format!(
-                "no console output for {} s; QEMU killed",
-                silence.as_secs()
-            ));
+            error = Some(format!("no console output for {} s; QEMU killed", silence.as_secs()));
             None
         }
     };
@@ -369,24 +324,14 @@ pub fn collect_with(
     }
     let wall = start.elapsed().as_secs_f64();
     let _ = reader.join();
-    let qemu_err = err_reader
-        .recv()
-        .map(|e| String::from_utf8_lossy(&e).into_owned())
-        .unwrap_or_default();
+    let qemu_err = err_reader.recv().map(|e| String::from_utf8_lossy(&e).into_owned()).unwrap_or_default();
     if error.is_none() && !lines.iter().any(|(_, l)| l.starts_with("bench-done")) {
         error = Some(format!(
             "QEMU ended ({}) without a bench-done line",
-            status
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "killed".into())
+            status.map(|s| s.to_string()).unwrap_or_else(|| "killed".into())
         ));
     }
-    Boot {
-        lines,
-        qemu_err,
-        error,
-        wall,
-    }
+    Boot { lines, qemu_err, error, wall }
 }
 
 /// One result line.
@@ -454,11 +399,7 @@ fn combine(runs: &[Parsed], name: &str) -> Option<Row> {
     let mut meds: Vec<f64> = rows.iter().map(|r| r.median).collect();
     meds.sort_by(|a, b| a.total_cmp(b));
     let n = meds.len();
-    let median = if n % 2 == 1 {
-        meds[n / 2]
-    } else {
-        (meds[n / 2 - 1] + meds[n / 2]) / 2.0
-    };
+    let median = if n % 2 == 1 { meds[n / 2] } else { (meds[n / 2 - 1] + meds[n / 2]) / 2.0 };
     Some(Row {
         unit: first.unit.clone(),
         median,
@@ -477,23 +418,12 @@ fn bench_names(bench: &Path) -> Result<Vec<String>> {
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("{} list: {e}", bench.display()))?;
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect())
+    Ok(String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect())
 }
 
-pub fn guest_args(
-    o_quick: bool,
-    time_ms: Option<f64>,
-    batches: Option<u32>,
-    filters: &[String],
-) -> String {
+pub fn guest_args(o_quick: bool, time_ms: Option<f64>, batches: Option<u32>, filters: &[String]) -> String {
     let (t, b) = if o_quick { (10.0, 1) } else { (300.0, 5) };
-    let mut words = vec![
-        format!("time={}", time_ms.unwrap_or(t)),
-        format!("batches={}", batches.unwrap_or(b)),
-    ];
+    let mut words = vec![format!("time={}", time_ms.unwrap_or(t)), format!("batches={}", batches.unwrap_or(b))];
     words.extend(filters.iter().cloned());
     words.join(" ")
 }
@@ -505,32 +435,17 @@ fn bench_dir() -> Result<PathBuf> {
 }
 
 /// Boots `t` once with the benchmark initramfs; saves its console and log.
-fn run_target(
-    accel: Accel,
-    t: &Target,
-    initrd: &Path,
-    silence: Duration,
-    tag: &str,
-) -> Result<(Boot, Parsed)> {
+fn run_target(accel: Accel, t: &Target, initrd: &Path, silence: Duration, tag: &str) -> Result<(Boot, Parsed)> {
     let dir = bench_dir()?;
     let log = dir.join(format!("{}{tag}.log", t.id));
     eprintln!("xtask: bench: booting {} ({})", t.label, t.image.display());
     let child = qemu_machine(accel, t, initrd, &log).spawn()?;
     let boot = collect(child, silence, false);
-    let console: String = boot
-        .lines
-        .iter()
-        .map(|(t, l)| format!("{t:9.3} {l}\n"))
-        .collect();
+    let console: String = boot.lines.iter().map(|(t, l)| format!("{t:9.3} {l}\n")).collect();
     let _ = std::fs::write(dir.join(format!("{}{tag}.console", t.id)), console);
     let parsed = parse_boot(&boot);
     match &boot.error {
-        None => eprintln!(
-            "xtask: bench: {} done in {:.1} s, {} results",
-            t.label,
-            boot.wall,
-            parsed.rows.len()
-        ),
+        None => eprintln!("xtask: bench: {} done in {:.1} s, {} results", t.label, boot.wall, parsed.rows.len()),
         Some(e) => {
             eprintln!("xtask: bench: {}: {e}", t.label);
             if !boot.qemu_err.trim().is_empty() {
@@ -553,11 +468,7 @@ fn run_target(
 
 /// Whether `t` boots under KVM and runs /init (Debian's Linux hangs early
 /// under some KVMs).
-fn linux_boots_under_kvm(
-    t: &Target,
-    p: &Programs,
-    busybox: Option<&build::Busybox>,
-) -> Result<bool> {
+fn linux_boots_under_kvm(t: &Target, p: &Programs, busybox: Option<&build::Busybox>) -> Result<bool> {
     let dir = bench_dir()?;
     let initrd = dir.join("probe.cpio");
     initramfs(p, busybox, "probe", &initrd)?;
@@ -572,21 +483,10 @@ pub fn main(args: Args) -> Result<i32> {
     let kernel = build::kernel()?;
     let progs = programs()?;
     // Busybox only for the sh_c row: optional.
-    let busybox = if build::is_root() || Path::new(build::BUSYBOX).exists() {
-        build::busybox().ok().cloned()
-    } else {
-        None
-    };
+    let busybox =
+        if build::is_root() || Path::new(build::BUSYBOX).exists() { build::busybox().ok().cloned() } else { None };
     if o.profile {
-        return profile::main(
-            &kernel,
-            &progs,
-            busybox.as_ref(),
-            &o.filters,
-            o.quick,
-            o.time_ms,
-            o.batches,
-        );
+        return profile::main(&kernel, &progs, busybox.as_ref(), &o.filters, o.quick, o.time_ms, o.batches);
     }
     let names = bench_names(&progs.bench)?;
     let selected: Vec<String> = names
@@ -595,22 +495,14 @@ pub fn main(args: Args) -> Result<i32> {
         .cloned()
         .collect();
     if selected.is_empty() {
-        return Err(format!(
-            "no benchmark matches {:?}; there are: {}",
-            o.filters,
-            names.join(" ")
-        ));
+        return Err(format!("no benchmark matches {:?}; there are: {}", o.filters, names.join(" ")));
     }
 
     let mut targets = vec![tine_target(kernel.clone())];
     let mut linux_release = None;
     if o.linux {
         let image = linux_image()?;
-        linux_release = image.file_name().map(|n| {
-            n.to_string_lossy()
-                .trim_start_matches("vmlinuz-")
-                .to_string()
-        });
+        linux_release = image.file_name().map(|n| n.to_string_lossy().trim_start_matches("vmlinuz-").to_string());
         targets.extend(linux_targets(&image, o.nothp));
     }
 
@@ -645,16 +537,9 @@ pub fn main(args: Args) -> Result<i32> {
             order.reverse();
         }
         for t in order {
-            let tag = if o.rounds > 1 {
-                format!("-{round}")
-            } else {
-                String::new()
-            };
+            let tag = if o.rounds > 1 { format!("-{round}") } else { String::new() };
             let (boot, parsed) = run_target(accel, t, &initrd, silence, &tag)?;
-            boots
-                .entry(t.id)
-                .or_default()
-                .push((boot.wall, boot.error.clone()));
+            boots.entry(t.id).or_default().push((boot.wall, boot.error.clone()));
             runs.entry(t.id).or_default().push(parsed);
         }
     }
@@ -672,23 +557,14 @@ pub fn main(args: Args) -> Result<i32> {
         gargs,
         rounds: o.rounds,
         host_total,
-        loadavg: std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
+        loadavg: std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim().to_string(),
     };
     let table = report.table();
     println!("{table}");
-    std::fs::write(dir.join("results.md"), report.markdown())
-        .map_err(|e| format!("results.md: {e}"))?;
-    std::fs::write(dir.join("results.json"), report.json())
-        .map_err(|e| format!("results.json: {e}"))?;
-    std::fs::write(dir.join("fork-memory.svg"), report.svg())
-        .map_err(|e| format!("fork-memory.svg: {e}"))?;
-    eprintln!(
-        "xtask: bench: wrote build/bench/results.json, results.md, fork-memory.svg ({:.0} s in all)",
-        host_total
-    );
+    std::fs::write(dir.join("results.md"), report.markdown()).map_err(|e| format!("results.md: {e}"))?;
+    std::fs::write(dir.join("results.json"), report.json()).map_err(|e| format!("results.json: {e}"))?;
+    std::fs::write(dir.join("fork-memory.svg"), report.svg()).map_err(|e| format!("fork-memory.svg: {e}"))?;
+    eprintln!("xtask: bench: wrote build/bench/results.json, results.md, fork-memory.svg ({:.0} s in all)", host_total);
     let failed = report.boots.values().flatten().any(|(_, e)| e.is_some())
         || report.runs.values().flatten().any(|p| !p.fails.is_empty());
     Ok(if failed { 1 } else { 0 })
@@ -762,11 +638,7 @@ impl Report {
             for (i, p) in self.runs.get(t.id).into_iter().flatten().enumerate() {
                 if let Some((g, h)) = p.clock {
                     let drift = if h > 0.0 { (g - h) / h * 100.0 } else { 0.0 };
-                    let warn = if drift.abs() > 2.0 {
-                        "  <-- clock off by more than 2%"
-                    } else {
-                        ""
-                    };
+                    let warn = if drift.abs() > 2.0 { "  <-- clock off by more than 2%" } else { "" };
                     v.push(format!(
                         "{} run {}: guest clock {:.2} s, host {:.2} s ({drift:+.2}%){warn}",
                         t.label,
@@ -778,11 +650,7 @@ impl Report {
             }
             for (i, (wall, err)) in self.boots.get(t.id).into_iter().flatten().enumerate() {
                 if let Some(e) = err {
-                    v.push(format!(
-                        "{} run {}: FAILED after {wall:.0} s: {e}",
-                        t.label,
-                        i + 1
-                    ));
+                    v.push(format!("{} run {}: FAILED after {wall:.0} s: {e}", t.label, i + 1));
                 }
             }
         }
@@ -790,10 +658,7 @@ impl Report {
     }
 
     fn cols(&self) -> Vec<(&str, String)> {
-        self.targets
-            .iter()
-            .map(|t| (t.id, t.label.clone()))
-            .collect()
+        self.targets.iter().map(|t| (t.id, t.label.clone())).collect()
     }
 
     fn table(&self) -> String {
@@ -813,11 +678,7 @@ impl Report {
         }
         let linuxes: Vec<&Target> = self.targets.iter().filter(|t| t.id != "tine").collect();
         for l in &linuxes {
-            let _ = write!(
-                head,
-                "{:>9} ",
-                if l.id == "linux" { "T/L" } else { "T/L(never)" }
-            );
+            let _ = write!(head, "{:>9} ", if l.id == "linux" { "T/L" } else { "T/L(never)" });
         }
         let _ = writeln!(s, "{}", head.trim_end());
         for name in &self.selected {
@@ -830,10 +691,7 @@ impl Report {
                 let _ = write!(line, "{cell:<30} ");
             }
             for l in &linuxes {
-                let cell = self
-                    .ratio(name, l.id)
-                    .map(|r| format!("{r:.2}"))
-                    .unwrap_or("-".into());
+                let cell = self.ratio(name, l.id).map(|r| format!("{r:.2}")).unwrap_or("-".into());
                 let _ = write!(line, "{cell:>9} ");
             }
             let _ = writeln!(s, "{}", line.trim_end());
@@ -851,10 +709,7 @@ impl Report {
             if let Some((_, why)) = p.skips.iter().find(|(n, _)| n == name) {
                 return format!("skipped ({why})");
             }
-            if p.fails
-                .iter()
-                .any(|f| f.split_whitespace().nth(1) == Some(name))
-            {
+            if p.fails.iter().any(|f| f.split_whitespace().nth(1) == Some(name)) {
                 return "FAILED".into();
             }
         }
@@ -876,15 +731,7 @@ impl Report {
             rule.push_str("---:|");
         }
         for l in &linuxes {
-            let _ = write!(
-                head,
-                " {} |",
-                if l.id == "linux" {
-                    "Tine ÷ Linux"
-                } else {
-                    "Tine ÷ Linux (THP never)"
-                }
-            );
+            let _ = write!(head, " {} |", if l.id == "linux" { "Tine ÷ Linux" } else { "Tine ÷ Linux (THP never)" });
             rule.push_str("---:|");
         }
         let _ = writeln!(s, "{head}\n{rule}");
@@ -903,10 +750,7 @@ impl Report {
                 let _ = write!(line, " {cell} |");
             }
             for l in &linuxes {
-                let cell = self
-                    .ratio(name, l.id)
-                    .map(|r| format!("{r:.2}"))
-                    .unwrap_or("-".into());
+                let cell = self.ratio(name, l.id).map(|r| format!("{r:.2}")).unwrap_or("-".into());
                 let _ = write!(line, " {cell} |");
             }
             let _ = writeln!(s, "{line}");
@@ -934,18 +778,9 @@ impl Report {
                     clock: runs
                         .iter()
                         .filter_map(|p| p.clock)
-                        .map(|(g, h)| ClockJson {
-                            guest_s: round(g, 3),
-                            host_s: round(h, 3),
-                        })
+                        .map(|(g, h)| ClockJson { guest_s: round(g, 3), host_s: round(h, 3) })
                         .collect(),
-                    errors: self
-                        .boots
-                        .get(t.id)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|(_, e)| e.as_deref())
-                        .collect(),
+                    errors: self.boots.get(t.id).into_iter().flatten().filter_map(|(_, e)| e.as_deref()).collect(),
                 }
             })
             .collect();
@@ -995,40 +830,21 @@ impl Report {
 
     /// Fork latency against the parent's touched memory, log scale.
     fn svg(&self) -> String {
-        let sizes: [(&str, &str); 4] = [
-            ("", "~0"),
-            ("_16m", "16 MiB"),
-            ("_256m", "256 MiB"),
-            ("_1g", "1 GiB"),
-        ];
-        let series_kinds = [
-            ("fork_exit_wait", "fork+exit+wait", ""),
-            ("fork_only", "fork alone", "6,4"),
-        ];
-        let colors = [
-            ("tine", "#1f77b4"),
-            ("linux", "#d62728"),
-            ("linux_nothp", "#ff9f0e"),
-        ];
+        let sizes: [(&str, &str); 4] = [("", "~0"), ("_16m", "16 MiB"), ("_256m", "256 MiB"), ("_1g", "1 GiB")];
+        let series_kinds = [("fork_exit_wait", "fork+exit+wait", ""), ("fork_only", "fork alone", "6,4")];
+        let colors = [("tine", "#1f77b4"), ("linux", "#d62728"), ("linux_nothp", "#ff9f0e")];
         let (w, h) = (760.0f64, 460.0f64);
         let (left, right, top, bottom) = (80.0, 200.0, 40.0, 60.0);
         let pw = w - left - right;
         let ph = h - top - bottom;
         let mut pts: Vec<Series> = Vec::new();
         for t in &self.targets {
-            let color = colors
-                .iter()
-                .find(|(id, _)| *id == t.id)
-                .map(|c| c.1)
-                .unwrap_or("#555");
+            let color = colors.iter().find(|(id, _)| *id == t.id).map(|c| c.1).unwrap_or("#555");
             for (base, label, dash) in series_kinds {
                 let v: Vec<(usize, f64)> = sizes
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, (suf, _))| {
-                        self.row(t.id, &format!("{base}{suf}"))
-                            .map(|r| (i, r.median))
-                    })
+                    .filter_map(|(i, (suf, _))| self.row(t.id, &format!("{base}{suf}")).map(|r| (i, r.median)))
                     .filter(|(_, v)| *v > 0.0 && v.is_finite())
                     .collect();
                 if !v.is_empty() {
@@ -1042,10 +858,7 @@ impl Report {
         let (lo_e, hi_e) = if all.is_empty() {
             (3.0, 9.0)
         } else {
-            (
-                lo.log10().floor(),
-                hi.log10().ceil().max(lo.log10().floor() + 1.0),
-            )
+            (lo.log10().floor(), hi.log10().ceil().max(lo.log10().floor() + 1.0))
         };
         let y = |v: f64| top + ph - (v.log10() - lo_e) / (hi_e - lo_e) * ph;
         let x = |i: usize| left + pw * (i as f64 + 0.5) / sizes.len() as f64;
@@ -1075,12 +888,8 @@ impl Report {
             e += 1.0;
         }
         for (i, (_, label)) in sizes.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{label}</text>",
-                x(i),
-                top + ph + 18.0
-            );
+            let _ =
+                writeln!(s, "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{label}</text>", x(i), top + ph + 18.0);
         }
         let _ = writeln!(
             s,
@@ -1093,10 +902,7 @@ impl Report {
             "<rect x=\"{left}\" y=\"{top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#333\"/>"
         );
         for (k, (label, color, dash, v)) in pts.iter().enumerate() {
-            let path: Vec<String> = v
-                .iter()
-                .map(|(i, val)| format!("{:.1},{:.1}", x(*i), y(*val)))
-                .collect();
+            let path: Vec<String> = v.iter().map(|(i, val)| format!("{:.1},{:.1}", x(*i), y(*val))).collect();
             let _ = writeln!(
                 s,
                 "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"/>",
@@ -1208,19 +1014,14 @@ fn qemu_version() -> String {
         .ok()
         .and_then(|o| {
             let s = String::from_utf8_lossy(&o.stdout).to_string();
-            s.lines()
-                .next()
-                .map(|l| l.trim_start_matches("QEMU emulator version ").to_string())
+            s.lines().next().map(|l| l.trim_start_matches("QEMU emulator version ").to_string())
         })
         .unwrap_or_else(|| "?".into())
 }
 
 /// "2025-01-31 12:34 UTC".
 fn utc_date(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0) as i64;
+    let secs = t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
     let days = secs.div_euclid(86400);
     let rem = secs.rem_euclid(86400);
     // Howard Hinnant's civil_from_days.
@@ -1233,11 +1034,7 @@ fn utc_date(t: SystemTime) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
 }
 
 #[cfg(test)]
@@ -1249,29 +1046,14 @@ mod tests {
         let mut p = Parsed::default();
         p.rows.insert(
             "getppid".into(),
-            Row {
-                unit: "op".into(),
-                median: 692.04,
-                min: 600.0,
-                max: 700.0,
-                iters: 1000,
-                batches: 5,
-            },
+            Row { unit: "op".into(), median: 692.04, min: 600.0, max: 700.0, iters: 1000, batches: 5 },
         );
         p.info.push("a \"quoted\"\nline".into());
         p.clock = Some((1.23456, 1.2));
-        let l = Parsed {
-            rows: p.rows.clone(),
-            ..Default::default()
-        };
+        let l = Parsed { rows: p.rows.clone(), ..Default::default() };
         let targets = vec![
             tine_target("build/tine.bin".into()),
-            Target {
-                id: "linux",
-                label: "Linux".into(),
-                image: "/boot/vmlinuz".into(),
-                cmdline: "quiet".into(),
-            },
+            Target { id: "linux", label: "Linux".into(), image: "/boot/vmlinuz".into(), cmdline: "quiet".into() },
         ];
         let report = Report {
             date: "2026-01-01 00:00 UTC".into(),
@@ -1281,10 +1063,7 @@ mod tests {
             targets,
             selected: vec!["getppid".into(), "fork_only".into()],
             runs: BTreeMap::from([("tine", vec![p]), ("linux", vec![l])]),
-            boots: BTreeMap::from([
-                ("tine", vec![(1.0, None)]),
-                ("linux", vec![(2.0, Some("boom".into()))]),
-            ]),
+            boots: BTreeMap::from([("tine", vec![(1.0, None)]), ("linux", vec![(2.0, Some("boom".into()))])]),
             gargs: "time=10".into(),
             rounds: 1,
             host_total: 12.345,

@@ -8,11 +8,8 @@ use std::time::SystemTime;
 use crate::{root, stderr_stdio, Result};
 
 /// Host tools and the Debian packages that provide them.
-const TOOLS: [(&str, &str); 3] = [
-    ("qemu-system-x86_64", "qemu-system-x86"),
-    ("musl-gcc", "musl-tools"),
-    ("objcopy", "binutils"),
-];
+const TOOLS: [(&str, &str); 3] =
+    [("qemu-system-x86_64", "qemu-system-x86"), ("musl-gcc", "musl-tools"), ("objcopy", "binutils")];
 const APT_PACKAGES: [&str; 3] = ["qemu-system-x86", "musl-tools", "binutils"];
 
 /// Debian's statically linked busybox (package busybox-static): the shell
@@ -21,23 +18,15 @@ const APT_PACKAGES: [&str; 3] = ["qemu-system-x86", "musl-tools", "binutils"];
 pub const BUSYBOX: &str = "/bin/busybox";
 const BUSYBOX_PACKAGE: &str = "busybox-static";
 
-const KERNEL_RUSTFLAGS: [&str; 6] = [
-    "-C",
-    "code-model=kernel",
-    "-C",
-    "relocation-model=static",
-    "-C",
-    "no-redzone=yes",
-];
+const KERNEL_RUSTFLAGS: [&str; 6] =
+    ["-C", "code-model=kernel", "-C", "relocation-model=static", "-C", "no-redzone=yes"];
 const KERNEL_TARGET: &str = "x86_64-unknown-linux-gnu";
 
 fn on_path(tool: &str) -> bool {
     use std::os::unix::fs::PermissionsExt;
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path).any(|dir| {
-        fs::metadata(dir.join(tool))
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    })
+    std::env::split_paths(&path)
+        .any(|dir| fs::metadata(dir.join(tool)).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
 }
 
 pub fn is_root() -> bool {
@@ -57,13 +46,8 @@ pub fn apt_install(what: &str, packages: &[&str]) -> Result<()> {
         eprintln!("    sudo apt-get install -y {list}");
         std::process::exit(1);
     }
-    eprintln!(
-        "xtask: missing {what}; installing {list} (apt-get update, apt-get install -y {list})"
-    );
-    let install: Vec<&str> = ["install", "-y"]
-        .into_iter()
-        .chain(packages.iter().copied())
-        .collect();
+    eprintln!("xtask: missing {what}; installing {list} (apt-get update, apt-get install -y {list})");
+    let install: Vec<&str> = ["install", "-y"].into_iter().chain(packages.iter().copied()).collect();
     for args in [&["update"][..], &install] {
         // apt's chatter goes to stderr: stdout may be a program's output.
         let status = Command::new("apt-get")
@@ -83,13 +67,7 @@ pub fn apt_install(what: &str, packages: &[&str]) -> Result<()> {
 /// Checks for qemu-system-x86_64, musl-gcc and objcopy; installs them with
 /// apt-get when running as root, else says which command to run.
 pub fn ensure_host_tools() -> Result<()> {
-    let missing = || -> Vec<&str> {
-        TOOLS
-            .iter()
-            .filter(|(t, _)| !on_path(t))
-            .map(|(t, _)| *t)
-            .collect()
-    };
+    let missing = || -> Vec<&str> { TOOLS.iter().filter(|(t, _)| !on_path(t)).map(|(t, _)| *t).collect() };
     let first = missing();
     if first.is_empty() {
         return Ok(());
@@ -97,10 +75,7 @@ pub fn ensure_host_tools() -> Result<()> {
     apt_install(&format!("host tools: {}", first.join(", ")), &APT_PACKAGES)?;
     let still = missing();
     if !still.is_empty() {
-        return Err(format!(
-            "still missing after apt-get install: {}",
-            still.join(", ")
-        ));
+        return Err(format!("still missing after apt-get install: {}", still.join(", ")));
     }
     Ok(())
 }
@@ -122,8 +97,7 @@ fn is_static_elf(path: &Path) -> bool {
     (0..phnum).all(|i| {
         let at = phoff.saturating_add(i * phentsize);
         // PT_INTERP (3) means dynamically linked.
-        b.get(at..at + 4)
-            .is_some_and(|t| u32::from_le_bytes(t.try_into().unwrap()) != 3)
+        b.get(at..at + 4).is_some_and(|t| u32::from_le_bytes(t.try_into().unwrap()) != 3)
     })
 }
 
@@ -145,11 +119,7 @@ pub fn busybox_applets(binary: &Path) -> Result<Vec<String>> {
         .output()
         .map_err(|e| format!("{} --list: {e}", binary.display()))?;
     if !out.status.success() {
-        return Err(format!(
-            "{} --list failed ({})",
-            binary.display(),
-            out.status
-        ));
+        return Err(format!("{} --list failed ({})", binary.display(), out.status));
     }
     Ok(String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -175,9 +145,7 @@ pub fn busybox() -> Result<&'static Busybox> {
         };
         apt_install(&what, &[BUSYBOX_PACKAGE])?;
         if !is_static_elf(&binary) {
-            return Err(format!(
-                "{BUSYBOX} is still not a static executable after apt-get install {BUSYBOX_PACKAGE}"
-            ));
+            return Err(format!("{BUSYBOX} is still not a static executable after apt-get install {BUSYBOX_PACKAGE}"));
         }
     }
     let applets = busybox_applets(&binary)?;
@@ -206,27 +174,12 @@ fn run(cmd: &mut Command, what: &str) -> Result<()> {
 pub fn kernel() -> Result<PathBuf> {
     if let Some(k) = std::env::var_os("TINE_KERNEL").filter(|k| !k.is_empty()) {
         let k = std::path::absolute(PathBuf::from(k)).map_err(|e| format!("TINE_KERNEL: {e}"))?;
-        return if k.is_file() {
-            Ok(k)
-        } else {
-            Err(format!("TINE_KERNEL={}: no such file", k.display()))
-        };
+        return if k.is_file() { Ok(k) } else { Err(format!("TINE_KERNEL={}: no such file", k.display())) };
     }
     let root = root();
     let mut cmd = cargo();
-    let args = [
-        "build",
-        "--quiet",
-        "--release",
-        "-p",
-        "tine-kernel",
-        "--target",
-        KERNEL_TARGET,
-    ];
-    eprintln!(
-        "xtask: building the kernel (cargo {} --target-dir target/kernel)",
-        args.join(" ")
-    );
+    let args = ["build", "--quiet", "--release", "-p", "tine-kernel", "--target", KERNEL_TARGET];
+    eprintln!("xtask: building the kernel (cargo {} --target-dir target/kernel)", args.join(" "));
     cmd.current_dir(&root)
         .args(args)
         .arg("--target-dir")
@@ -240,24 +193,13 @@ pub fn kernel() -> Result<PathBuf> {
         .stdout(stderr_stdio());
     run(&mut cmd, "cargo build -p tine-kernel")?;
 
-    let elf = root
-        .join("target/kernel")
-        .join(KERNEL_TARGET)
-        .join("release/tine");
+    let elf = root.join("target/kernel").join(KERNEL_TARGET).join("release/tine");
     let bin = root.join("build/tine.bin");
     fs::create_dir_all(root.join("build")).map_err(|e| format!("build/: {e}"))?;
     if mtime(&bin).is_none() || mtime(&bin) < mtime(&elf) {
         eprintln!("xtask: checking the kernel for FPU instructions (objdump) and writing build/tine.bin (objcopy)");
         check_user_fpu_untouched(&elf)?;
-        run(
-            Command::new("objcopy")
-                .arg("-O")
-                .arg("binary")
-                .arg(&elf)
-                .arg(&bin)
-                .stdout(stderr_stdio()),
-            "objcopy",
-        )?;
+        run(Command::new("objcopy").arg("-O").arg("binary").arg(&elf).arg(&bin).stdout(stderr_stdio()), "objcopy")?;
     }
     Ok(bin)
 }
@@ -279,21 +221,13 @@ fn check_user_fpu_untouched(elf: &Path) -> Result<()> {
         .output()
         .map_err(|e| format!("objdump: {e}"))?;
     if !out.status.success() {
-        return Err(format!(
-            "objdump -d {} failed ({})",
-            elf.display(),
-            out.status
-        ));
+        return Err(format!("objdump -d {} failed ({})", elf.display(), out.status));
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let mut func = "";
     let mut bad = Vec::new();
     for line in text.lines() {
-        if let Some(name) = line
-            .strip_suffix(">:")
-            .and_then(|l| l.split_once(" <"))
-            .map(|(_, n)| n)
-        {
+        if let Some(name) = line.strip_suffix(">:").and_then(|l| l.split_once(" <")).map(|(_, n)| n) {
             func = name;
             continue;
         }
@@ -347,10 +281,7 @@ fn touches_user_fpu(mnemonic: &str, operands: &str) -> bool {
     if mnemonic.starts_with('f') || mnemonic == "wait" || mnemonic == "emms" {
         return true;
     }
-    if matches!(
-        m,
-        "ldmxcsr" | "stmxcsr" | "xrstor" | "xrstor64" | "xsave" | "xsave64" | "fxrstor" | "fxsave"
-    ) {
+    if matches!(m, "ldmxcsr" | "stmxcsr" | "xrstor" | "xrstor64" | "xsave" | "xsave64" | "fxrstor" | "fxsave") {
         return true;
     }
     // Floating-point arithmetic, comparisons, rounding and conversions.
@@ -358,16 +289,13 @@ fn touches_user_fpu(mnemonic: &str, operands: &str) -> bool {
         return true;
     }
     // cmpss and the like print with their predicate: cmpltsd, cmpunordps.
-    let float_type = |ty: &str| {
-        ty.ends_with("ss") || ty.ends_with("sd") || ty.ends_with("ps") || ty.ends_with("pd")
-    };
+    let float_type = |ty: &str| ty.ends_with("ss") || ty.ends_with("sd") || ty.ends_with("ps") || ty.ends_with("pd");
     if m.starts_with("cmp") && m != "cmps" && float_type(m) {
         return true;
     }
-    for op in [
-        "add", "sub", "mul", "div", "sqrt", "min", "max", "round", "rcp", "rsqrt", "hadd", "hsub",
-        "dp", "addsub",
-    ] {
+    for op in
+        ["add", "sub", "mul", "div", "sqrt", "min", "max", "round", "rcp", "rsqrt", "hadd", "hsub", "dp", "addsub"]
+    {
         if let Some(ty) = m.strip_prefix(op) {
             if matches!(ty, "ss" | "sd" | "ps" | "pd") {
                 return true;
@@ -395,10 +323,7 @@ pub struct UserProgram {
 pub fn user_sources() -> Result<Vec<UserProgram>> {
     let root = root();
     let mut progs: Vec<UserProgram> = Vec::new();
-    for (dir, out, is_test) in [
-        ("user/demo", "build/user", false),
-        ("user/tests", "build/user/tests", true),
-    ] {
+    for (dir, out, is_test) in [("user/demo", "build/user", false), ("user/tests", "build/user/tests", true)] {
         let Ok(rd) = fs::read_dir(root.join(dir)) else {
             continue;
         };
@@ -410,12 +335,7 @@ pub fn user_sources() -> Result<Vec<UserProgram>> {
             }
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
             let binary = root.join(out).join(&name);
-            these.push(UserProgram {
-                name,
-                is_test,
-                source: path,
-                binary,
-            });
+            these.push(UserProgram { name, is_test, source: path, binary });
         }
         these.sort_by(|a, b| a.name.cmp(&b.name));
         progs.extend(these);
@@ -498,10 +418,7 @@ pub fn user_programs() -> Result<Vec<UserProgram>> {
     let progs = user_sources()?;
     let out_dir = root.join("build/user/tests");
     fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    let stale: Vec<&UserProgram> = progs
-        .iter()
-        .filter(|p| is_stale(&p.source, &p.binary))
-        .collect();
+    let stale: Vec<&UserProgram> = progs.iter().filter(|p| is_stale(&p.source, &p.binary)).collect();
     if !stale.is_empty() {
         eprintln!(
             "xtask: building {} user program(s) with musl-gcc (user/demo, user/tests -> build/user)",
@@ -524,22 +441,14 @@ fn is_stale(source: &Path, binary: &Path) -> bool {
 /// `path` relative to the workspace root, for messages.
 fn shown(path: &Path) -> String {
     let root = root();
-    path.strip_prefix(&root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    path.strip_prefix(&root).unwrap_or(path).display().to_string()
 }
 
 /// Compiles `source` into `binary` (saying so) unless the binary is newer
 /// than the source and every header under user/.
 pub fn compile(source: &Path, binary: &Path) -> Result<()> {
     if is_stale(source, binary) {
-        eprintln!(
-            "xtask: building {} ({} {})",
-            shown(binary),
-            directives(source).cc[0],
-            shown(source)
-        );
+        eprintln!("xtask: building {} ({} {})", shown(binary), directives(source).cc[0], shown(source));
         compile_now(source, binary)?;
     }
     Ok(())
@@ -577,10 +486,7 @@ pub fn init_program() -> Result<PathBuf> {
 /// Returns build/launch, compiled from a generated build/launch.c.
 pub fn native_launcher() -> Result<PathBuf> {
     let root = root();
-    let envp: String = crate::GUEST_ENV
-        .iter()
-        .map(|(k, v)| format!("\"{k}={v}\", "))
-        .collect();
+    let envp: String = crate::GUEST_ENV.iter().map(|(k, v)| format!("\"{k}={v}\", ")).collect();
     let source = format!(
         "/* Generated by xtask: execve(argv[1], argv + 2, <the guest environment>). */\n\
          #include <stdio.h>\n\
@@ -609,14 +515,9 @@ pub fn native_launcher() -> Result<PathBuf> {
         fs::write(&c, &source).map_err(|e| format!("{}: {e}", c.display()))?;
     }
     if mtime(&bin).is_none() || mtime(&bin) < mtime(&c) {
-        eprintln!(
-            "xtask: building build/launch (musl-gcc build/launch.c), the native tests' launcher"
-        );
+        eprintln!("xtask: building build/launch (musl-gcc build/launch.c), the native tests' launcher");
         let mut cmd = Command::new("musl-gcc");
-        cmd.args(["-static", "-O2", "-o"])
-            .arg(&bin)
-            .arg(&c)
-            .stdout(stderr_stdio());
+        cmd.args(["-static", "-O2", "-o"]).arg(&bin).arg(&c).stdout(stderr_stdio());
         run(&mut cmd, "musl-gcc build/launch.c")?;
     }
     Ok(bin)

@@ -59,11 +59,7 @@ impl Child {
             });
         }
         let inner = cmd.spawn().map_err(|e| format!("{what}: {e}"))?;
-        Ok(Child {
-            inner,
-            group,
-            what: what.to_string(),
-        })
+        Ok(Child { inner, group, what: what.to_string() })
     }
 
     /// Kills the child (its whole process group if it has one) and reaps it.
@@ -101,11 +97,7 @@ impl Child {
     ) -> Result<Wait<R>> {
         let mut events = events;
         loop {
-            if let Some(status) = self
-                .inner
-                .try_wait()
-                .map_err(|e| format!("{}: {e}", self.what))?
-            {
+            if let Some(status) = self.inner.try_wait().map_err(|e| format!("{}: {e}", self.what))? {
                 return Ok(Wait::Exited(status));
             }
             let event = match events.map(|rx| rx.recv_timeout(TICK)) {
@@ -131,9 +123,8 @@ impl Child {
     /// child was killed for taking longer.
     pub fn wait_timeout(&mut self, timeout: Option<Duration>) -> Result<Option<ExitStatus>> {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let waited = self.wait_or_kill(None::<&Receiver<()>>, |_| {
-            deadline.filter(|d| Instant::now() >= *d).map(|_| ())
-        })?;
+        let waited =
+            self.wait_or_kill(None::<&Receiver<()>>, |_| deadline.filter(|d| Instant::now() >= *d).map(|_| ()))?;
         Ok(match waited {
             Wait::Exited(s) => Some(s),
             Wait::Killed(()) => None,
@@ -167,13 +158,10 @@ pub struct Output {
 pub fn output_merged(cmd: &mut Command, what: &str, timeout: Option<Duration>) -> Result<Output> {
     let (reader, writer) = std::io::pipe().map_err(|e| e.to_string())?;
     let writer2 = writer.try_clone().map_err(|e| e.to_string())?;
-    cmd.stdin(std::process::Stdio::null())
-        .stdout(writer)
-        .stderr(writer2);
+    cmd.stdin(std::process::Stdio::null()).stdout(writer).stderr(writer2);
     let mut child = Child::spawn(cmd, what)?;
     // Close our copies of the pipe's write end.
-    cmd.stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
     let out = read_all(reader);
     let status = child.wait_timeout(timeout)?;
     let out = match out.recv_timeout(Duration::from_secs(5)) {

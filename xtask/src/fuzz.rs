@@ -101,10 +101,7 @@ impl Opts {
     }
 
     fn command(&self) -> String {
-        let mut s = format!(
-            "cargo xtask fuzz --seed {} --calls {} --procs {}",
-            self.seed, self.calls, self.procs
-        );
+        let mut s = format!("cargo xtask fuzz --seed {} --calls {} --procs {}", self.seed, self.calls, self.procs);
         if self.threads != 2 {
             let _ = write!(s, " --threads {}", self.threads);
         }
@@ -175,10 +172,7 @@ fn judge(run: &qemu::Run) -> Option<Failure> {
     if run.outcome == Outcome::Panic {
         let first = log
             .lines()
-            .find_map(|l| {
-                l.split_once("KERNEL PANIC: ")
-                    .map(|(_, m)| m.trim().to_string())
-            })
+            .find_map(|l| l.split_once("KERNEL PANIC: ").map(|(_, m)| m.trim().to_string()))
             .unwrap_or_default();
         return Some(Failure::Panic(first));
     }
@@ -191,18 +185,12 @@ fn judge(run: &qemu::Run) -> Option<Failure> {
     if let Some(leak) = crate::test::leak_report(&run.log) {
         return Some(Failure::Leak(leak));
     }
-    if let Some(l) = console
-        .lines()
-        .find_map(|l| l.find(&format!("{MARK}FAIL")).map(|i| &l[i..]))
-    {
+    if let Some(l) = console.lines().find_map(|l| l.find(&format!("{MARK}FAIL")).map(|i| &l[i..])) {
         return Some(Failure::Other(l.trim().to_string()));
     }
     match run.outcome {
         Outcome::Exited(ws) if Status::from_wait(ws) == Some(Status::Exited(0)) => None,
-        o => Some(Failure::Other(format!(
-            "init ended: {}",
-            qemu::outcome_text(o)
-        ))),
+        o => Some(Failure::Other(format!("init ended: {}", qemu::outcome_text(o)))),
     }
 }
 
@@ -237,22 +225,10 @@ fn parse_trace(console: &[u8]) -> Vec<Call> {
         let Some(i) = line.find(TRACE) else { continue };
         let mut words = line[i + TRACE.len()..].split_whitespace();
         let Some(id) = words.next() else { continue };
-        let parts: Vec<u64> = id
-            .split('.')
-            .filter_map(|w| u64::from_str_radix(w, 16).ok())
-            .collect();
-        let v: Vec<u64> = words
-            .take(7)
-            .filter_map(|w| u64::from_str_radix(w, 16).ok())
-            .collect();
+        let parts: Vec<u64> = id.split('.').filter_map(|w| u64::from_str_radix(w, 16).ok()).collect();
+        let v: Vec<u64> = words.take(7).filter_map(|w| u64::from_str_radix(w, 16).ok()).collect();
         if let (Ok(v), &[batch, worker, thread, _]) = (<[u64; 7]>::try_from(v), &parts[..]) {
-            calls.push(Call {
-                id: id.to_string(),
-                batch,
-                worker,
-                thread: thread.min(2),
-                v,
-            });
+            calls.push(Call { id: id.to_string(), batch, worker, thread: thread.min(2), v });
         }
     }
     calls
@@ -260,8 +236,7 @@ fn parse_trace(console: &[u8]) -> Vec<Call> {
 
 /// Syscall names from core's table (Tine's own calls; others by number).
 fn names() -> std::collections::HashMap<u64, String> {
-    let text =
-        std::fs::read_to_string(crate::root().join("core/src/abi/nr.rs")).unwrap_or_default();
+    let text = std::fs::read_to_string(crate::root().join("core/src/abi/nr.rs")).unwrap_or_default();
     text.lines()
         .filter_map(|l| {
             let rest = l.trim().strip_prefix("pub const ")?;
@@ -273,10 +248,7 @@ fn names() -> std::collections::HashMap<u64, String> {
 }
 
 fn describe(c: &[u64], names: &std::collections::HashMap<u64, String>) -> String {
-    let name = names
-        .get(&c[0])
-        .cloned()
-        .unwrap_or_else(|| format!("syscall_{}", c[0]));
+    let name = names.get(&c[0]).cloned().unwrap_or_else(|| format!("syscall_{}", c[0]));
     let args: Vec<String> = c[1..].iter().map(|a| format!("{a:#x}")).collect();
     format!("{name}({})", args.join(", "))
 }
@@ -305,11 +277,7 @@ fn boot(
         cmdline: crate::cmdline(crate::GuestStdio::Pipe),
         accel: qemu::accel(kernel),
         timeout,
-        console: if show {
-            Console::Lines(MARK)
-        } else {
-            Console::Capture
-        },
+        console: if show { Console::Lines(MARK) } else { Console::Capture },
         stream_log: false,
         stop_on: None,
     }
@@ -318,14 +286,8 @@ fn boot(
 
 fn log_tail(log: &[u8], n: usize) -> String {
     let log = String::from_utf8_lossy(log);
-    let lines: Vec<&str> = log
-        .lines()
-        .filter(|l| !l.contains("unimplemented syscall"))
-        .collect();
-    lines[lines.len().saturating_sub(n)..]
-        .iter()
-        .map(|l| format!("    {l}\n"))
-        .collect()
+    let lines: Vec<&str> = log.lines().filter(|l| !l.contains("unimplemented syscall")).collect();
+    lines[lines.len().saturating_sub(n)..].iter().map(|l| format!("    {l}\n")).collect()
 }
 
 pub fn main(args: Args) -> Result<i32> {
@@ -350,7 +312,10 @@ pub fn main(args: Args) -> Result<i32> {
     let run = boot(&kernel, &program, o.guest_args(o.trace), timeout, true)?;
     let secs = start.elapsed().as_secs_f64();
     let Some(failure) = judge(&run) else {
-        println!("fuzz: passed: seed {}, {} calls, {} workers, {secs:.0} s; kernel accounting back to its baseline", o.seed, o.calls, o.procs);
+        println!(
+            "fuzz: passed: seed {}, {} calls, {} workers, {secs:.0} s; kernel accounting back to its baseline",
+            o.seed, o.calls, o.procs
+        );
         return Ok(0);
     };
     println!("fuzz: FAILED after {secs:.0} s: {failure}");
@@ -361,10 +326,7 @@ pub fn main(args: Args) -> Result<i32> {
     let traced = if o.trace {
         run
     } else {
-        eprintln!(
-            "xtask: running seed {} again with every call traced",
-            o.seed
-        );
+        eprintln!("xtask: running seed {} again with every call traced", o.seed);
         let again = boot(&kernel, &program, o.guest_args(true), timeout, false)?;
         match judge(&again) {
             Some(f) if f.same_kind(&failure) => again,
@@ -377,10 +339,7 @@ pub fn main(args: Args) -> Result<i32> {
     };
     let calls = parse_trace(&traced.console);
     let names = names();
-    println!(
-        "fuzz: the last calls of the traced run (of {}), oldest first:",
-        calls.len()
-    );
+    println!("fuzz: the last calls of the traced run (of {}), oldest first:", calls.len());
     for c in &calls[calls.len().saturating_sub(20)..] {
         println!("    {} {}", c.id, describe(&c.v, &names));
     }
@@ -391,39 +350,24 @@ pub fn main(args: Args) -> Result<i32> {
     // Narrow down: the failing batch alone, then one worker of it, all
     // traced; then the traced calls replayed by a reproducer, fewer and
     // fewer of them.
-    let mut m = Minimizer {
-        kernel: &kernel,
-        target: &failure,
-        trials: 0,
-        tmp: TempDir::new("repro")?,
-    };
+    let mut m = Minimizer { kernel: &kernel, target: &failure, trials: 0, tmp: TempDir::new("repro")? };
     let last = calls.last().unwrap();
     let console = String::from_utf8_lossy(&traced.console);
     let batch = console
         .lines()
-        .find_map(|l| {
-            l.split_once("FAIL: batch ")
-                .and_then(|(_, r)| r.split(':').next()?.parse().ok())
-        })
+        .find_map(|l| l.split_once("FAIL: batch ").and_then(|(_, r)| r.split(':').next()?.parse().ok()))
         .unwrap_or(last.batch);
     let mut rows: Vec<Row> = Vec::new();
     let mut narrowed = String::from("the calls of the whole run");
-    let single =
-        |extra: Vec<String>, what: String, m: &mut Minimizer| -> Result<Option<Vec<Call>>> {
-            let mut args = o.guest_args(true);
-            args.extend(extra.into_iter().map(OsString::from));
-            eprintln!("xtask: does {what} alone fail the same way?");
-            m.trials += 1;
-            let run = boot(&kernel, &program, args, Some(REPRO_TIMEOUT * 2), false)?;
-            Ok(judge(&run)
-                .filter(|f| f.same_kind(&failure))
-                .map(|_| parse_trace(&run.console)))
-        };
-    if let Some(batch_calls) = single(
-        vec!["--batch".into(), batch.to_string()],
-        format!("batch {batch}"),
-        &mut m,
-    )? {
+    let single = |extra: Vec<String>, what: String, m: &mut Minimizer| -> Result<Option<Vec<Call>>> {
+        let mut args = o.guest_args(true);
+        args.extend(extra.into_iter().map(OsString::from));
+        eprintln!("xtask: does {what} alone fail the same way?");
+        m.trials += 1;
+        let run = boot(&kernel, &program, args, Some(REPRO_TIMEOUT * 2), false)?;
+        Ok(judge(&run).filter(|f| f.same_kind(&failure)).map(|_| parse_trace(&run.console)))
+    };
+    if let Some(batch_calls) = single(vec!["--batch".into(), batch.to_string()], format!("batch {batch}"), &mut m)? {
         narrowed = format!("batch {batch}");
         let mut workers: Vec<u64> = batch_calls.iter().rev().map(|c| c.worker).collect();
         workers.dedup();
@@ -434,12 +378,7 @@ pub fn main(args: Args) -> Result<i32> {
                 continue;
             }
             tried.push(w);
-            let extra = vec![
-                "--batch".into(),
-                batch.to_string(),
-                "--worker".into(),
-                w.to_string(),
-            ];
+            let extra = vec!["--batch".into(), batch.to_string(), "--worker".into(), w.to_string()];
             if let Some(c) = single(extra, format!("worker {w} of batch {batch}"), &mut m)? {
                 narrowed = format!("worker {w} of batch {batch}");
                 rows = c.iter().map(Call::row).collect();
@@ -452,10 +391,7 @@ pub fn main(args: Args) -> Result<i32> {
     }
     let mut found = None;
     if !rows.is_empty() {
-        eprintln!(
-            "xtask: does replaying the {} calls of {narrowed} fail the same way?",
-            rows.len()
-        );
+        eprintln!("xtask: does replaying the {} calls of {narrowed} fail the same way?", rows.len());
         if m.fails(&rows)? {
             found = Some(rows.clone());
         }
@@ -493,21 +429,14 @@ pub fn main(args: Args) -> Result<i32> {
     println!(
         "fuzz: reproducer ({} calls, {}; {} trial boots):",
         list.len(),
-        if reproduces {
-            "fails the same way"
-        } else {
-            "did NOT fail the same way when replayed"
-        },
+        if reproduces { "fails the same way" } else { "did NOT fail the same way when replayed" },
         m.trials
     );
     for c in &list {
         println!("    [thread {}] {}", c[0], describe(&c[1..], &names));
     }
     println!("fuzz: wrote {}", c_path.display());
-    println!(
-        "fuzz: run it with: cargo xtask exec build/fuzz/repro-{}",
-        o.seed
-    );
+    println!("fuzz: run it with: cargo xtask exec build/fuzz/repro-{}", o.seed);
     Ok(1)
 }
 
@@ -524,8 +453,7 @@ impl Minimizer<'_> {
         self.trials += 1;
         let c = self.tmp.path().join("repro.c");
         let bin = self.tmp.path().join("repro");
-        std::fs::write(&c, repro_source(calls, &DUMMY, self.target, true)?)
-            .map_err(|e| e.to_string())?;
+        std::fs::write(&c, repro_source(calls, &DUMMY, self.target, true)?).map_err(|e| e.to_string())?;
         build::compile_now(&c, &bin)?;
         let run = boot(self.kernel, &bin, vec![], Some(REPRO_TIMEOUT), false)?;
         Ok(judge(&run).is_some_and(|f| f.same_kind(self.target)))
@@ -569,69 +497,37 @@ impl Minimizer<'_> {
     }
 }
 
-const DUMMY: Opts = Opts {
-    calls: 0,
-    seed: 0,
-    procs: 0,
-    threads: 0,
-    per_worker: 0,
-    trace: false,
-    minimize: false,
-};
+const DUMMY: Opts = Opts { calls: 0, seed: 0, procs: 0, threads: 0, per_worker: 0, trace: false, minimize: false };
 
 /// A standalone C program: fuzz_common.h, the calls, a main.
 fn repro_source(calls: &[Row], o: &Opts, failure: &Failure, reproduces: bool) -> Result<String> {
     let common_path = crate::root().join("user/fuzz/fuzz_common.h");
-    let common = std::fs::read_to_string(&common_path)
-        .map_err(|e| format!("{}: {e}", common_path.display()))?;
+    let common = std::fs::read_to_string(&common_path).map_err(|e| format!("{}: {e}", common_path.display()))?;
     let names = names();
     let mut s = String::new();
     let _ = writeln!(s, "/*");
-    let _ = writeln!(
-        s,
-        " * Reproducer written by `cargo xtask fuzz` ({}).",
-        o.command()
-    );
-    let _ = writeln!(
-        s,
-        " * The fuzzing run failed with: {}",
-        failure.to_string().replace("*/", "* /")
-    );
+    let _ = writeln!(s, " * Reproducer written by `cargo xtask fuzz` ({}).", o.command());
+    let _ = writeln!(s, " * The fuzzing run failed with: {}", failure.to_string().replace("*/", "* /"));
     if !reproduces {
-        let _ = writeln!(
-            s,
-            " * (These calls alone did not fail the same way when tried.)"
-        );
+        let _ = writeln!(s, " * (These calls alone did not fail the same way when tried.)");
     }
+    let _ = writeln!(s, " * Build and run: cargo xtask exec build/fuzz/repro-{}", o.seed);
     let _ = writeln!(
         s,
-        " * Build and run: cargo xtask exec build/fuzz/repro-{}",
+        " * (xtask compiles it: musl-gcc -static -O2 -o build/fuzz/repro-{0} build/fuzz/repro-{0}.c)",
         o.seed
     );
-    let _ = writeln!(s, " * (xtask compiles it: musl-gcc -static -O2 -o build/fuzz/repro-{0} build/fuzz/repro-{0}.c)", o.seed);
     let _ = writeln!(s, " */\n");
     let clone_path = crate::root().join("user/include/raw_clone.h");
-    let clone = std::fs::read_to_string(&clone_path)
-        .map_err(|e| format!("{}: {e}", clone_path.display()))?;
+    let clone = std::fs::read_to_string(&clone_path).map_err(|e| format!("{}: {e}", clone_path.display()))?;
     s.push_str(&common.replace("#include \"raw_clone.h\"\n", &clone));
-    let _ = writeln!(
-        s,
-        "\n/* {{ thread, number, arguments }}: thread 0 is the worker's first thread. */"
-    );
+    let _ = writeln!(s, "\n/* {{ thread, number, arguments }}: thread 0 is the worker's first thread. */");
     let _ = writeln!(s, "static const uint64_t calls[][8] = {{");
     for c in calls {
         let vals: Vec<String> = c.iter().map(|v| format!("{v:#x}")).collect();
-        let _ = writeln!(
-            s,
-            "\t{{ {} }}, /* {} */",
-            vals.join(", "),
-            describe(&c[1..], &names).replace("*/", "* /")
-        );
+        let _ = writeln!(s, "\t{{ {} }}, /* {} */", vals.join(", "), describe(&c[1..], &names).replace("*/", "* /"));
     }
     let _ = writeln!(s, "}};\n");
-    let _ = writeln!(
-        s,
-        "int main(void)\n{{\n\treturn fz_replay(calls, sizeof calls / sizeof calls[0]);\n}}"
-    );
+    let _ = writeln!(s, "int main(void)\n{{\n\treturn fz_replay(calls, sizeof calls / sizeof calls[0]);\n}}");
     Ok(s)
 }

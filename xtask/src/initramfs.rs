@@ -18,17 +18,9 @@ const S_IFREG: u32 = 0o100000;
 const S_IFLNK: u32 = 0o120000;
 
 enum Node {
-    Dir {
-        mode: u32,
-    },
-    File {
-        mode: u32,
-        mtime: u32,
-        data: Vec<u8>,
-    },
-    Symlink {
-        target: Vec<u8>,
-    },
+    Dir { mode: u32 },
+    File { mode: u32, mtime: u32, data: Vec<u8> },
+    Symlink { target: Vec<u8> },
 }
 
 /// A file tree to be written as a cpio newc archive.
@@ -68,8 +60,7 @@ impl Initramfs {
             let dir = &path[..end];
             match self.nodes.get(dir) {
                 None => {
-                    self.nodes
-                        .insert(dir.to_string(), Node::Dir { mode: 0o755 });
+                    self.nodes.insert(dir.to_string(), Node::Dir { mode: 0o755 });
                 }
                 Some(Node::Dir { .. }) => {}
                 Some(_) => return Err(format!("initramfs: /{dir} is not a directory")),
@@ -85,9 +76,7 @@ impl Initramfs {
         let is_dir = matches!(node, Node::Dir { .. });
         if let Some(old) = self.nodes.get(&path) {
             if matches!(old, Node::Dir { .. }) != is_dir {
-                return Err(format!(
-                    "initramfs: /{path} added both as a directory and not"
-                ));
+                return Err(format!("initramfs: /{path} added both as a directory and not"));
             }
         }
         self.nodes.insert(path, node);
@@ -96,24 +85,12 @@ impl Initramfs {
 
     /// A directory with the given permission bits (e.g. 0o1777).
     pub fn dir(&mut self, path: &str, mode: u32) -> Result<()> {
-        self.insert(
-            path,
-            Node::Dir {
-                mode: mode & 0o7777,
-            },
-        )
+        self.insert(path, Node::Dir { mode: mode & 0o7777 })
     }
 
     /// A regular file with the given permission bits.
     pub fn file(&mut self, path: &str, mode: u32, data: Vec<u8>) -> Result<()> {
-        self.insert(
-            path,
-            Node::File {
-                mode: mode & 0o7777,
-                mtime: 0,
-                data,
-            },
-        )
+        self.insert(path, Node::File { mode: mode & 0o7777, mtime: 0, data })
     }
 
     /// A symbolic link to `target`.
@@ -129,12 +106,7 @@ impl Initramfs {
         let ft = meta.file_type();
         if ft.is_symlink() {
             let target = fs::read_link(host).map_err(|e| format!("{}: {e}", host.display()))?;
-            self.insert(
-                guest,
-                Node::Symlink {
-                    target: target.as_os_str().as_bytes().to_vec(),
-                },
-            )
+            self.insert(guest, Node::Symlink { target: target.as_os_str().as_bytes().to_vec() })
         } else if ft.is_dir() {
             self.dir(guest, mode)?;
             let mut children: Vec<_> = fs::read_dir(host)
@@ -144,28 +116,17 @@ impl Initramfs {
             children.sort_by_key(|e| e.file_name());
             for child in children {
                 let name = child.file_name();
-                let name = name
-                    .to_str()
-                    .ok_or_else(|| format!("{}: file name is not UTF-8", child.path().display()))?;
+                let name =
+                    name.to_str().ok_or_else(|| format!("{}: file name is not UTF-8", child.path().display()))?;
                 self.add_host(&child.path(), &format!("{guest}/{name}"))?;
             }
             Ok(())
         } else if ft.is_file() {
             let data = fs::read(host).map_err(|e| format!("{}: {e}", host.display()))?;
             let mtime = meta.mtime().clamp(0, u32::MAX as i64) as u32;
-            self.insert(
-                guest,
-                Node::File {
-                    mode: mode & 0o7777,
-                    mtime,
-                    data,
-                },
-            )
+            self.insert(guest, Node::File { mode: mode & 0o7777, mtime, data })
         } else {
-            Err(format!(
-                "{}: only files, directories and symlinks can be added",
-                host.display()
-            ))
+            Err(format!("{}: only files, directories and symlinks can be added", host.display()))
         }
     }
 
@@ -231,10 +192,8 @@ mod tests {
         let mut v = Vec::new();
         loop {
             assert_eq!(&b[..6], b"070701");
-            let field = |i: usize| {
-                u32::from_str_radix(std::str::from_utf8(&b[6 + 8 * i..14 + 8 * i]).unwrap(), 16)
-                    .unwrap()
-            };
+            let field =
+                |i: usize| u32::from_str_radix(std::str::from_utf8(&b[6 + 8 * i..14 + 8 * i]).unwrap(), 16).unwrap();
             let (mode, size, namesize) = (field(1), field(6) as usize, field(11) as usize);
             let name = String::from_utf8(b[110..110 + namesize - 1].to_vec()).unwrap();
             assert_eq!(b[110 + namesize - 1], 0);

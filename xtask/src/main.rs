@@ -93,9 +93,7 @@ fn parse_add(spec: &str) -> std::result::Result<(PathBuf, String), String> {
     let (host, guest) = spec
         .split_once(':')
         .filter(|(h, g)| !h.is_empty() && !g.is_empty())
-        .ok_or_else(|| {
-            format!("{spec:?} is not HOST:GUEST (e.g. --add notes.txt:/tmp/notes.txt)")
-        })?;
+        .ok_or_else(|| format!("{spec:?} is not HOST:GUEST (e.g. --add notes.txt:/tmp/notes.txt)"))?;
     initramfs::normalize(guest)?;
     Ok((PathBuf::from(host), guest.to_string()))
 }
@@ -165,10 +163,7 @@ fn split_command(mut command: Vec<OsString>) -> (Option<OsString>, Vec<OsString>
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 /// A `Stdio` writing to our stderr (for tools whose stdout would otherwise
@@ -223,14 +218,7 @@ pub struct Payload {
 impl Payload {
     /// Just `program` and its arguments, as `exec` and the tests boot it.
     pub fn program(program: PathBuf, args: Vec<OsString>) -> Payload {
-        Payload {
-            program: Some(program),
-            args,
-            adds: vec![],
-            extra_bin: vec![],
-            busybox: None,
-            init: None,
-        }
+        Payload { program: Some(program), args, adds: vec![], extra_bin: vec![], busybox: None, init: None }
     }
 }
 
@@ -270,11 +258,7 @@ pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
         add_program(&mut fs, &bb.binary, "/bin/busybox")?;
         // Names for the ids (ps's USER column, id, ls -l), as on the host.
         fs.dir("/etc", 0o755)?;
-        fs.file(
-            "/etc/passwd",
-            0o644,
-            b"root:x:0:0:root:/root:/bin/sh\n".to_vec(),
-        )?;
+        fs.file("/etc/passwd", 0o644, b"root:x:0:0:root:/root:/bin/sh\n".to_vec())?;
         fs.file("/etc/group", 0o644, b"root:x:0:\n".to_vec())?;
     }
     for extra in &p.extra_bin {
@@ -314,8 +298,7 @@ pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
 /// Writes the initramfs for `p` into `dir` and returns its path.
 pub fn write_initramfs(p: &Payload, dir: &TempDir) -> Result<PathBuf> {
     let path = dir.path().join("initramfs.cpio");
-    std::fs::write(&path, make_initramfs(p)?.to_bytes())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&path, make_initramfs(p)?.to_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path)
 }
 
@@ -350,10 +333,7 @@ fn busybox_for(program: Option<&Path>, flag: bool) -> Result<Option<Busybox>> {
     }
     match program {
         Some(p) if basename(p)? == "busybox" => {
-            Ok(build::busybox_applets(p).ok().map(|applets| Busybox {
-                binary: p.to_path_buf(),
-                applets,
-            }))
+            Ok(build::busybox_applets(p).ok().map(|applets| Busybox { binary: p.to_path_buf(), applets }))
         }
         _ => Ok(None),
     }
@@ -370,9 +350,7 @@ fn resolve_program(name: &OsStr) -> Result<PathBuf> {
         let progs = build::user_programs()?;
         return Ok(progs.into_iter().find(|p| p.name == s).unwrap().binary);
     }
-    Err(format!(
-        "{s}: no such file, and no user/demo/{s}.c or user/tests/{s}.c"
-    ))
+    Err(format!("{s}: no such file, and no user/demo/{s}.c or user/tests/{s}.c"))
 }
 
 fn cmd_build() -> Result<i32> {
@@ -383,34 +361,19 @@ fn cmd_build() -> Result<i32> {
 }
 
 fn cmd_exec(a: ExecArgs) -> Result<i32> {
-    let ProgramArgs {
-        adds,
-        busybox,
-        command,
-    } = a.program;
+    let ProgramArgs { adds, busybox, command } = a.program;
     let (program, args) = split_command(command);
     build::ensure_host_tools()?;
     let program = resolve_program(&program.expect("clap requires PROGRAM"))?;
     let busybox = busybox_for(Some(&program), busybox)?;
     let kernel = build::kernel()?;
     let tmp = TempDir::new("exec")?;
-    let initrd = write_initramfs(
-        &Payload {
-            adds,
-            busybox,
-            ..Payload::program(program, args)
-        },
-        &tmp,
-    )?;
+    let initrd = write_initramfs(&Payload { adds, busybox, ..Payload::program(program, args) }, &tmp)?;
     let timeout = qemu::timeout()?;
     let boot = Boot {
         kernel: &kernel,
         initrd: &initrd,
-        cmdline: cmdline(if std::io::stdout().is_terminal() {
-            GuestStdio::Tty
-        } else {
-            GuestStdio::Pipe
-        }),
+        cmdline: cmdline(if std::io::stdout().is_terminal() { GuestStdio::Tty } else { GuestStdio::Pipe }),
         accel: qemu::accel(&kernel),
         timeout,
         console: Console::Stream,
@@ -425,20 +388,11 @@ fn cmd_exec(a: ExecArgs) -> Result<i32> {
 /// archive `exec` would boot, for inspection (`cpio -itv < OUT`).
 fn cmd_initramfs(a: InitramfsArgs) -> Result<i32> {
     let out = a.out;
-    let ProgramArgs {
-        adds,
-        busybox,
-        command,
-    } = a.program;
+    let ProgramArgs { adds, busybox, command } = a.program;
     let (program, args) = split_command(command);
     let program = resolve_program(&program.expect("clap requires PROGRAM"))?;
     let busybox = busybox_for(Some(&program), busybox)?;
-    let bytes = make_initramfs(&Payload {
-        adds,
-        busybox,
-        ..Payload::program(program, args)
-    })?
-    .to_bytes();
+    let bytes = make_initramfs(&Payload { adds, busybox, ..Payload::program(program, args) })?.to_bytes();
     std::fs::write(&out, bytes).map_err(|e| format!("{}: {e}", out.display()))?;
     Ok(0)
 }
@@ -446,28 +400,13 @@ fn cmd_initramfs(a: InitramfsArgs) -> Result<i32> {
 /// What `run` boots: busybox and its applet links, the demos in /bin,
 /// /init (user/init), the --add files; `program` (if any) runs as PID 1
 /// instead of /init. Builds what it needs.
-pub fn run_payload(
-    program: Option<PathBuf>,
-    args: Vec<OsString>,
-    adds: Vec<(PathBuf, String)>,
-) -> Result<Payload> {
+pub fn run_payload(program: Option<PathBuf>, args: Vec<OsString>, adds: Vec<(PathBuf, String)>) -> Result<Payload> {
     let busybox = build::busybox()?.clone();
     let progs = build::user_programs()?;
     let init = build::init_program()?;
-    let extra_bin = progs
-        .into_iter()
-        .filter(|p| !p.is_test)
-        .map(|p| p.binary)
-        .filter(|b| Some(b) != program.as_ref())
-        .collect();
-    Ok(Payload {
-        program,
-        args,
-        adds,
-        extra_bin,
-        busybox: Some(busybox),
-        init: Some(init),
-    })
+    let extra_bin =
+        progs.into_iter().filter(|p| !p.is_test).map(|p| p.binary).filter(|b| Some(b) != program.as_ref()).collect();
+    Ok(Payload { program, args, adds, extra_bin, busybox: Some(busybox), init: Some(init) })
 }
 
 /// `run`: busybox and its applets, the demos in /bin, /init (user/init);

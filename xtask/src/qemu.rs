@@ -82,23 +82,13 @@ fn probe(kernel: &Path) -> Accel {
         eprintln!("xtask: KVM cannot run Tine here ({why}); using TCG");
         Accel::Tcg
     };
-    if let Err(e) = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/kvm")
-    {
+    if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/kvm") {
         return tcg(&format!("/dev/kvm: {e}"));
     }
     let cache = probe_cache(kernel);
-    let shown = cache.as_deref().map(|c| {
-        c.strip_prefix(crate::root())
-            .unwrap_or(c)
-            .display()
-            .to_string()
-    });
-    let forget = |file: &str| {
-        format!("answer cached in {file}: delete it to probe again, or set TINE_ACCEL=kvm or tcg")
-    };
+    let shown = cache.as_deref().map(|c| c.strip_prefix(crate::root()).unwrap_or(c).display().to_string());
+    let forget =
+        |file: &str| format!("answer cached in {file}: delete it to probe again, or set TINE_ACCEL=kvm or tcg");
     if let (Some(path), Some(file)) = (&cache, &shown) {
         if let Ok(text) = std::fs::read_to_string(path) {
             let (answer, why) = text.split_once('\n').unwrap_or((text.as_str(), ""));
@@ -109,10 +99,7 @@ fn probe(kernel: &Path) -> Accel {
             }
         }
     }
-    eprintln!(
-        "xtask: probing whether KVM can run Tine (one boot, at most {} s)",
-        PROBE_TIMEOUT.as_secs()
-    );
+    eprintln!("xtask: probing whether KVM can run Tine (one boot, at most {} s)", PROBE_TIMEOUT.as_secs());
     let failed = probe_kvm(kernel).err();
     let mut note = String::new();
     if let (Some(path), Some(file)) = (&cache, &shown) {
@@ -138,10 +125,7 @@ fn probe_cache(kernel: &Path) -> Option<PathBuf> {
     let mut h = DefaultHasher::new();
     h.write(&std::fs::read(kernel).ok()?);
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .unwrap_or_default();
+    let model = cpuinfo.lines().find(|l| l.starts_with("model name")).unwrap_or_default();
     h.write(model.as_bytes());
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     h.write(release.as_bytes());
@@ -380,13 +364,9 @@ impl Qemu {
         for p in paths {
             // -initrd is a list of multiboot modules ("path args,path
             // args"), and chardev options are comma-separated.
-            let s = p
-                .to_str()
-                .ok_or_else(|| format!("{}: path is not UTF-8", p.display()))?;
+            let s = p.to_str().ok_or_else(|| format!("{}: path is not UTF-8", p.display()))?;
             if s.contains([',', ' ', '\t']) {
-                return Err(format!(
-                    "{s}: QEMU cannot take a path with commas or spaces"
-                ));
+                return Err(format!("{s}: QEMU cannot take a path with commas or spaces"));
             }
         }
         let mut cmd = Command::new(QEMU);
@@ -422,9 +402,7 @@ impl Qemu {
                 a
             }
         };
-        cmd.arg("-chardev")
-            .arg(log)
-            .args(["-serial", "chardev:log"]);
+        cmd.arg("-chardev").arg(log).args(["-serial", "chardev:log"]);
         cmd.stderr(Stdio::piped());
         cmd.args(self.accel.args());
         cmd.args(&self.extra);
@@ -459,9 +437,7 @@ impl Boot<'_> {
         let log = self.spawn_log(&mut child, tx);
 
         let (qemu_status, killed) = wait(&mut child, &rx, self.timeout)?;
-        let console = console
-            .map(|t| t.join().unwrap_or_default())
-            .unwrap_or_default();
+        let console = console.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
         let scan = log.join().unwrap_or_default();
         Ok(finish(scan, console, qemu_status, killed))
     }
@@ -513,12 +489,7 @@ impl Boot<'_> {
 }
 
 /// The outcome of a boot from what the log said and how QEMU ended.
-fn finish(
-    scan: LogScan,
-    console: Vec<u8>,
-    qemu_status: Option<ExitStatus>,
-    killed: Option<Killed>,
-) -> Run {
+fn finish(scan: LogScan, console: Vec<u8>, qemu_status: Option<ExitStatus>, killed: Option<Killed>) -> Run {
     let outcome = if scan.panic {
         Outcome::Panic
     } else if let Some(s) = scan.status {
@@ -534,13 +505,7 @@ fn finish(
     } else {
         Outcome::NoStatus
     };
-    Run {
-        outcome,
-        qemu_status,
-        console,
-        log: scan.text,
-        stopped: scan.stopped,
-    }
+    Run { outcome, qemu_status, console, log: scan.text, stopped: scan.stopped }
 }
 
 /// The console output of a driven boot so far, filled by a reader thread.
@@ -661,9 +626,7 @@ fn wait(
     let waited = child.wait_or_kill(Some(events), |event| match event {
         Some(Event::KvmError) => Some(Killed::KvmError),
         Some(Event::Stop) => Some(Killed::Stop),
-        None => deadline
-            .filter(|d| Instant::now() >= *d)
-            .map(|_| Killed::Timeout),
+        None => deadline.filter(|d| Instant::now() >= *d).map(|_| Killed::Timeout),
     })?;
     // QEMU's own status says nothing once we have killed it.
     Ok(match waited {
@@ -726,12 +689,7 @@ fn show_lines(text: &[u8], marker: &str) {
     let _ = out.flush();
 }
 
-fn scan_log(
-    from: impl Read,
-    stream: bool,
-    stop_on: Option<&str>,
-    tx: mpsc::Sender<Event>,
-) -> LogScan {
+fn scan_log(from: impl Read, stream: bool, stop_on: Option<&str>, tx: mpsc::Sender<Event>) -> LogScan {
     let mut scan = LogScan::default();
     let mut from = BufReader::new(from);
     let mut line = Vec::new();
@@ -846,10 +804,7 @@ pub fn exit_code(run: &Run, timeout: Option<Duration>) -> i32 {
             EXIT_NO_STATUS
         }
         Outcome::NoStatus => {
-            eprintln!(
-                "xtask: QEMU {} without a \"{STATUS_LINE}N\" line",
-                describe(run.qemu_status)
-            );
+            eprintln!("xtask: QEMU {} without a \"{STATUS_LINE}N\" line", describe(run.qemu_status));
             EXIT_NO_STATUS
         }
     }

@@ -57,10 +57,7 @@ enum Pattern {
 impl Pattern {
     fn find(&self, text: &[u8]) -> Option<(usize, usize)> {
         match self {
-            Pattern::Literal(l) => text
-                .windows(l.len().max(1))
-                .position(|w| w == &l[..])
-                .map(|i| (i, i + l.len())),
+            Pattern::Literal(l) => text.windows(l.len().max(1)).position(|w| w == &l[..]).map(|i| (i, i + l.len())),
             Pattern::Regex(r) => r.find(text).map(|m| (m.start(), m.end())),
         }
     }
@@ -164,19 +161,13 @@ impl Script {
                 "expect" if arg.len() >= 2 && arg.starts_with('/') && arg.ends_with('/') => {
                     Step::Expect(Pattern::Regex(regex(&arg[1..arg.len() - 1]).map_err(at)?))
                 }
-                "expect" if !arg.is_empty() => {
-                    Step::Expect(Pattern::Literal(unescape(arg).map_err(at)?))
-                }
+                "expect" if !arg.is_empty() => Step::Expect(Pattern::Literal(unescape(arg).map_err(at)?)),
                 "sleep" => Step::Sleep(Duration::from_secs_f64(number_arg()? / 1000.0)),
                 "timeout" => Step::Timeout(Duration::from_secs_f64(number_arg()?)),
                 "end" if arg.trim().is_empty() => Step::End,
                 _ => return Err(at(format!("cannot parse {trimmed:?}"))),
             };
-            lines.push(Line {
-                number,
-                text: trimmed.to_string(),
-                step,
-            });
+            lines.push(Line { number, text: trimmed.to_string(), step });
         }
         Ok(Script { lines })
     }
@@ -192,11 +183,7 @@ impl Script {
     }
 
     /// Plays the script on `d`. `Err`: the step that failed, and why.
-    pub fn play(
-        &self,
-        d: &mut Driver,
-        typed: &mut Vec<(usize, Vec<u8>)>,
-    ) -> std::result::Result<(), String> {
+    pub fn play(&self, d: &mut Driver, typed: &mut Vec<(usize, Vec<u8>)>) -> std::result::Result<(), String> {
         let mut limit = DEFAULT_TIMEOUT;
         // How much of the (normalized) output earlier matches consumed.
         let mut pos = 0;
@@ -213,8 +200,7 @@ impl Script {
                     let start = Instant::now();
                     let found = d.wait_until(limit, |raw, ended| {
                         let view = normalize(raw, ended);
-                        p.find(&view[pos.min(view.len())..])
-                            .map(|(_, end)| pos + end)
+                        p.find(&view[pos.min(view.len())..]).map(|(_, end)| pos + end)
                     });
                     match found {
                         Ok(end) => pos = end,
@@ -224,8 +210,7 @@ impl Script {
                             return Err(fail(format!(
                                 "{} after {:.1} s; the output since the last match was\n      \"{}\"",
                                 match why {
-                                    WaitEnd::Timeout if d.ended() =>
-                                        "the console closed (QEMU ended)",
+                                    WaitEnd::Timeout if d.ended() => "the console closed (QEMU ended)",
                                     WaitEnd::Timeout => "not seen",
                                     WaitEnd::BootTimeout => "not seen before TINE_TIMEOUT",
                                 },
@@ -240,11 +225,7 @@ impl Script {
                         return Err(fail(format!(
                             "the machine was still running after {} s{}",
                             limit.as_secs_f64(),
-                            if why == WaitEnd::BootTimeout {
-                                " (TINE_TIMEOUT)"
-                            } else {
-                                ""
-                            }
+                            if why == WaitEnd::BootTimeout { " (TINE_TIMEOUT)" } else { "" }
                         )));
                     }
                 }
@@ -335,11 +316,7 @@ pub fn check_outcome(script: &Script, outcome: Outcome) -> std::result::Result<(
     } else {
         Err(format!(
             "the machine {}: {}",
-            if script.ends() {
-                "should have powered off"
-            } else {
-                "should still have been running"
-            },
+            if script.ends() { "should have powered off" } else { "should still have been running" },
             qemu::outcome_text(outcome)
         ))
     }
@@ -351,7 +328,9 @@ mod tests {
 
     #[test]
     fn parse_and_match() {
-        let s = Script::parse("# c\n\nsend echo a\\x03\ntype \\x7f\nexpect /^A+$/\nexpect x y\ntimeout 2\nsleep 10\nend\n").unwrap();
+        let s =
+            Script::parse("# c\n\nsend echo a\\x03\ntype \\x7f\nexpect /^A+$/\nexpect x y\ntimeout 2\nsleep 10\nend\n")
+                .unwrap();
         assert_eq!(s.lines.len(), 7);
         assert!(matches!(&s.lines[0].step, Step::Type(b) if b == b"echo a\x03\r"));
         assert!(matches!(&s.lines[1].step, Step::Type(b) if b == b"\x7f"));
@@ -390,20 +369,14 @@ mod tests {
         assert_eq!(find("\\e\\[K", "a\x1b[K"), Some((1, 4)));
         assert_eq!(find("\\\\e", "\\e"), Some((0, 2)));
         assert_eq!(find("\\/ #", "/ # "), Some((0, 3)));
-        assert_eq!(
-            find("\\{ps\\} \\(tty input\\)", "{ps} (tty input)"),
-            Some((0, 16))
-        );
+        assert_eq!(find("\\{ps\\} \\(tty input\\)", "{ps} (tty input)"), Some((0, 16)));
         assert_eq!(find("(a*)*b", "aaab"), Some((0, 4)));
         assert_eq!(find("x()*y", "xy"), Some((0, 2)));
         assert_eq!(find("[]a]", "]"), Some((0, 1)));
         assert_eq!(find("[a-]", "-"), Some((0, 1)));
         assert_eq!(find("a{2}", "a aa"), Some((2, 4)));
         assert_eq!(find("a\\ b\\:", "a b:"), Some((0, 4)));
-        assert_eq!(
-            find("\\n(Terminated\\n)?143\\n", "x\nTerminated\n143\n"),
-            Some((1, 17))
-        );
+        assert_eq!(find("\\n(Terminated\\n)?143\\n", "x\nTerminated\n143\n"), Some((1, 17)));
         for bad in ["(a", "a)", "*a", "[a"] {
             assert!(regex(bad).is_err(), "{bad}");
         }

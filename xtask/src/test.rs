@@ -149,45 +149,24 @@ pub fn main(a: Args) -> Result<i32> {
         if cases.iter().any(|c| c.name == name) {
             return Err(format!("user/tests has another test named {name}"));
         }
-        cases.push(Case {
-            args: vec![],
-            busybox: true,
-            expected: None,
-            name,
-            kind: Kind::Session(script),
-        });
+        cases.push(Case { args: vec![], busybox: true, expected: None, name, kind: Kind::Session(script) });
     }
     cases.retain(|c| filter.as_deref().is_none_or(|f| c.name.contains(f)));
     // The sessions' machine: `run`'s initramfs, written once.
     let session_dir = TempDir::new("session")?;
     let session_initrd = if cases.iter().any(|c| matches!(c.kind, Kind::Session(_))) {
-        Some(crate::write_initramfs(
-            &crate::run_payload(None, vec![], vec![])?,
-            &session_dir,
-        )?)
+        Some(crate::write_initramfs(&crate::run_payload(None, vec![], vec![])?, &session_dir)?)
     } else {
         None
     };
-    let busybox = if cases.iter().any(|c| c.busybox) {
-        Some(build::busybox()?)
-    } else {
-        None
-    };
+    let busybox = if cases.iter().any(|c| c.busybox) { Some(build::busybox()?) } else { None };
 
     // (3) Run the cases, `jobs` at a time (two by default).
     let launcher = build::native_launcher()?;
     let timeout = qemu::timeout()?;
-    let accel = if cases.is_empty() {
-        Accel::Tcg
-    } else {
-        qemu::accel(&kernel)
-    };
+    let accel = if cases.is_empty() { Accel::Tcg } else { qemu::accel(&kernel) };
     if !cases.is_empty() {
-        eprintln!(
-            "xtask: {} case(s) under Tine ({})",
-            cases.len(),
-            accel.name()
-        );
+        eprintln!("xtask: {} case(s) under Tine ({})", cases.len(), accel.name());
     }
     let ctx = Ctx {
         kernel: &kernel,
@@ -299,10 +278,7 @@ fn run_case(case: &Case, ctx: &Ctx) -> std::result::Result<(), String> {
     }
     if !same_status {
         let native = n_status.map_or("no status".to_string(), |s| s.to_string());
-        report.push_str(&format!(
-            "  status: native {native}, tine {}\n",
-            qemu::outcome_text(tine.outcome)
-        ));
+        report.push_str(&format!("  status: native {native}, tine {}\n", qemu::outcome_text(tine.outcome)));
     }
     if !same_output {
         report.push_str(&diff(&n_out, &tine.console));
@@ -336,9 +312,7 @@ fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
         stop_on: None,
     };
     let mut typed = Vec::new();
-    let (run, played) = boot
-        .run_driven(|d| script.play(d, &mut typed))
-        .map_err(|e| format!("  tine run: {e}\n"))?;
+    let (run, played) = boot.run_driven(|d| script.play(d, &mut typed)).map_err(|e| format!("  tine run: {e}\n"))?;
     let mut report = String::new();
     match played {
         Err(why) => report.push_str(&format!("  {why}\n")),
@@ -366,29 +340,18 @@ fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
 /// descriptor is leaked after a test's processes have all exited").
 pub fn leak_report(log: &[u8]) -> Option<String> {
     let log = String::from_utf8_lossy(log);
-    let line = log.lines().find_map(|l| {
-        l.split_once("tine: accounting at init exit: ")
-            .map(|(_, rest)| rest)
-    })?;
+    let line = log.lines().find_map(|l| l.split_once("tine: accounting at init exit: ").map(|(_, rest)| rest))?;
     let field = |name: &str| -> Option<u64> {
-        line.split_whitespace()
-            .find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+        line.split_whitespace().find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
     };
-    let (tasks, used, boot, files, pids) = (
-        field("tasks")?,
-        field("frames_used")?,
-        field("boot_frames_used")?,
-        field("open_files")?,
-        field("pids_busy")?,
-    );
+    let (tasks, used, boot, files, pids) =
+        (field("tasks")?, field("frames_used")?, field("boot_frames_used")?, field("open_files")?, field("pids_busy")?);
     let sigqueued = field("sigqueued").unwrap_or(0);
     let committed = field("committed").unwrap_or(0);
     if tasks != 0 || (used == boot && files == 0 && pids == 0 && sigqueued == 0 && committed == 0) {
         return None;
     }
-    Some(format!(
-        "{line} (expected frames_used=boot_frames_used, open_files=0, pids_busy=0, sigqueued=0, committed=0)"
-    ))
+    Some(format!("{line} (expected frames_used=boot_frames_used, open_files=0, pids_busy=0, sigqueued=0, committed=0)"))
 }
 
 /// `diff -u` of the two outputs.
@@ -425,11 +388,7 @@ fn run_native(case: &Case, ctx: &Ctx) -> Result<(Vec<u8>, Option<Status>)> {
     let (program, args) = case.command();
     let mut cmd = Command::new(ctx.launcher);
     let argv0 = Path::new("/bin").join(program.file_name().ok_or("no program name")?);
-    cmd.arg(&program)
-        .arg(argv0)
-        .args(&args)
-        .env_clear()
-        .current_dir(cwd.path());
+    cmd.arg(&program).arg(argv0).args(&args).env_clear().current_dir(cwd.path());
     let run = child::output_merged(&mut cmd, &program.display().to_string(), ctx.timeout)?;
     let (Some(status), out) = (run.status, run.out) else {
         return Err("timeout (TINE_TIMEOUT)".into());
@@ -451,9 +410,7 @@ fn run_tine(case: &Case, ctx: &Ctx) -> Result<qemu::Run> {
         payload.busybox = ctx.busybox.cloned();
     }
     if let Kind::Shell(script) = &case.kind {
-        payload
-            .adds
-            .push((script.clone(), format!("/{}", case.script_name())));
+        payload.adds.push((script.clone(), format!("/{}", case.script_name())));
     }
     let initrd = crate::write_initramfs(&payload, &tmp)?;
     Boot {

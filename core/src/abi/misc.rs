@@ -59,10 +59,22 @@ pub const SIGRTMIN: u32 = 32;
 
 pub fn signal_name(sig: u32) -> &'static str {
     match sig {
-        SIGHUP => "SIGHUP", SIGINT => "SIGINT", SIGQUIT => "SIGQUIT", SIGILL => "SIGILL",
-        SIGTRAP => "SIGTRAP", SIGABRT => "SIGABRT", SIGBUS => "SIGBUS", SIGFPE => "SIGFPE",
-        SIGKILL => "SIGKILL", SIGUSR1 => "SIGUSR1", SIGSEGV => "SIGSEGV", SIGUSR2 => "SIGUSR2",
-        SIGPIPE => "SIGPIPE", SIGALRM => "SIGALRM", SIGTERM => "SIGTERM", SIGCHLD => "SIGCHLD",
+        SIGHUP => "SIGHUP",
+        SIGINT => "SIGINT",
+        SIGQUIT => "SIGQUIT",
+        SIGILL => "SIGILL",
+        SIGTRAP => "SIGTRAP",
+        SIGABRT => "SIGABRT",
+        SIGBUS => "SIGBUS",
+        SIGFPE => "SIGFPE",
+        SIGKILL => "SIGKILL",
+        SIGUSR1 => "SIGUSR1",
+        SIGSEGV => "SIGSEGV",
+        SIGUSR2 => "SIGUSR2",
+        SIGPIPE => "SIGPIPE",
+        SIGALRM => "SIGALRM",
+        SIGTERM => "SIGTERM",
+        SIGCHLD => "SIGCHLD",
         _ => "SIG?",
     }
 }

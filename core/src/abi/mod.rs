@@ -1,16 +1,16 @@
 //! Linux's user-visible numbers and structures for x86_64: no logic here.
 mod clone;
 mod errno;
-pub mod nr;
 mod misc;
+pub mod nr;
 mod poll;
 mod regs;
 mod stat;
 mod termios;
 pub use clone::*;
+pub use errno::*;
 pub use misc::*;
 pub use poll::*;
-pub use errno::*;
 pub use regs::*;
 pub use stat::*;
 pub use termios::*;

@@ -53,17 +53,52 @@ impl PtRegs {
 
     pub fn to_words(&self) -> [u64; PT_REGS_WORDS] {
         [
-            self.r15, self.r14, self.r13, self.r12, self.rbp, self.rbx, self.r11, self.r10,
-            self.r9, self.r8, self.rax, self.rcx, self.rdx, self.rsi, self.rdi, self.orig_rax,
-            self.rip, self.cs, self.rflags, self.rsp, self.ss,
+            self.r15,
+            self.r14,
+            self.r13,
+            self.r12,
+            self.rbp,
+            self.rbx,
+            self.r11,
+            self.r10,
+            self.r9,
+            self.r8,
+            self.rax,
+            self.rcx,
+            self.rdx,
+            self.rsi,
+            self.rdi,
+            self.orig_rax,
+            self.rip,
+            self.cs,
+            self.rflags,
+            self.rsp,
+            self.ss,
         ]
     }
 
     pub fn from_words(w: &[u64; PT_REGS_WORDS]) -> Self {
         PtRegs {
-            r15: w[0], r14: w[1], r13: w[2], r12: w[3], rbp: w[4], rbx: w[5], r11: w[6],
-            r10: w[7], r9: w[8], r8: w[9], rax: w[10], rcx: w[11], rdx: w[12], rsi: w[13],
-            rdi: w[14], orig_rax: w[15], rip: w[16], cs: w[17], rflags: w[18], rsp: w[19],
+            r15: w[0],
+            r14: w[1],
+            r13: w[2],
+            r12: w[3],
+            rbp: w[4],
+            rbx: w[5],
+            r11: w[6],
+            r10: w[7],
+            r9: w[8],
+            r8: w[9],
+            rax: w[10],
+            rcx: w[11],
+            rdx: w[12],
+            rsi: w[13],
+            rdi: w[14],
+            orig_rax: w[15],
+            rip: w[16],
+            cs: w[17],
+            rflags: w[18],
+            rsp: w[19],
             ss: w[20],
         }
     }

@@ -212,11 +212,7 @@ pub struct StatxTimestamp {
 impl StatxTimestamp {
     /// From nanoseconds since the epoch.
     pub const fn from_ns(ns: u64) -> Self {
-        StatxTimestamp {
-            tv_sec: (ns / 1_000_000_000) as i64,
-            tv_nsec: (ns % 1_000_000_000) as u32,
-            __reserved: 0,
-        }
+        StatxTimestamp { tv_sec: (ns / 1_000_000_000) as i64, tv_nsec: (ns % 1_000_000_000) as u32, __reserved: 0 }
     }
     fn to_bytes(self) -> [u8; 16] {
         let mut b = Image::<16>::new();
@@ -284,11 +280,7 @@ impl Statx {
     /// `STATX_BASIC_STATS`. Linux fills both from one `struct kstat`; here
     /// `Stat` plays that role.
     pub fn from_stat(st: &Stat) -> Self {
-        let ts = |sec: i64, nsec: i64| StatxTimestamp {
-            tv_sec: sec,
-            tv_nsec: nsec as u32,
-            __reserved: 0,
-        };
+        let ts = |sec: i64, nsec: i64| StatxTimestamp { tv_sec: sec, tv_nsec: nsec as u32, __reserved: 0 };
         Statx {
             stx_mask: STATX_BASIC_STATS,
             stx_blksize: st.st_blksize as u32,
@@ -414,10 +406,7 @@ mod tests {
 
     /// Where `bytes` first occurs in `image`, for finding a marker value.
     fn find(image: &[u8], bytes: &[u8]) -> usize {
-        image
-            .windows(bytes.len())
-            .position(|w| w == bytes)
-            .expect("marker not found")
+        image.windows(bytes.len()).position(|w| w == bytes).expect("marker not found")
     }
 
     #[test]

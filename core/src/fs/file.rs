@@ -163,7 +163,6 @@ impl FileTable {
     pub fn set_proc_snapshot(&mut self, id: FileId, data: Vec<u8>) {
         self.proc.insert(id, Snapshot { data, used: false });
     }
-
 }
 
 /// The inode number `fstat` reports for a description without an inode

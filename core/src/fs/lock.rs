@@ -181,7 +181,9 @@ impl LockTable {
     /// whether a recorded waiter is really still asleep on a lock.
     pub fn would_deadlock(&self, me: Owner, mut blocker: Owner, sleeping: impl Fn(Pid) -> bool) -> bool {
         for _ in 0..=MAX_DEADLK_ITERATIONS {
-            let Some(&(_, next)) = self.waiters.iter().find(|(tid, (who, _))| *who == blocker && sleeping(**tid)).map(|(_, w)| w) else {
+            let Some(&(_, next)) =
+                self.waiters.iter().find(|(tid, (who, _))| *who == blocker && sleeping(**tid)).map(|(_, w)| w)
+            else {
                 return false;
             };
             if next == me {

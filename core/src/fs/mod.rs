@@ -19,9 +19,9 @@ pub mod perm;
 pub mod pipe;
 pub mod procfs;
 pub mod ramfs;
-pub mod tty;
 #[cfg(test)]
 mod tests;
+pub mod tty;
 
 pub use perm::FsCred;
 pub use ramfs::{DirEntry, FileType, Ino, Inode, Last, Lookup, Parent, RamFs, ROOT_INO};

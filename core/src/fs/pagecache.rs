@@ -187,7 +187,10 @@ impl PageCache {
         let key = self.next_shmem;
         self.next_shmem += 1;
         let kind = Kind::Shmem { accounted };
-        self.objs.insert(key, Object { kind, size, pages: BTreeMap::new(), users: 0, writers: 0, orphan: false, keep: false });
+        self.objs.insert(
+            key,
+            Object { kind, size, pages: BTreeMap::new(), users: 0, writers: 0, orphan: false, keep: false },
+        );
         key
     }
 
@@ -263,7 +266,13 @@ impl PageCache {
     /// takes its own. `Bus` for a page at or beyond the end of the object,
     /// `Oom` when no frame is left.
     /// Linux: filemap_fault() / shmem_fault() → shmem_get_folio().
-    pub fn get_page(&mut self, frames: &mut FrameAllocator, phys: &dyn PhysMem, key: u64, idx: u64) -> Result<u64, FaultError> {
+    pub fn get_page(
+        &mut self,
+        frames: &mut FrameAllocator,
+        phys: &dyn PhysMem,
+        key: u64,
+        idx: u64,
+    ) -> Result<u64, FaultError> {
         let o = self.objs.get_mut(&key).expect("fault on an uncached object");
         if idx >= o.page_count() {
             return Err(FaultError::Bus);
@@ -348,7 +357,13 @@ fn is_file_cached(pc: &PageCache, ino: Ino) -> bool {
 /// nothing is left behind. Errors of [`RamFs::file_data`] otherwise
 /// (EISDIR, EINVAL for a non-regular inode).
 /// Linux has no such step: a file's pages are always in its page cache.
-pub fn attach(fs: &RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMem, ino: Ino) -> Result<(), Errno> {
+pub fn attach(
+    fs: &RamFs,
+    pc: &mut PageCache,
+    frames: &mut FrameAllocator,
+    phys: &dyn PhysMem,
+    ino: Ino,
+) -> Result<(), Errno> {
     debug_assert!(ino < SHMEM_KEY_BASE);
     if pc.contains(ino) {
         return Ok(());
@@ -369,12 +384,22 @@ pub fn attach(fs: &RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys:
         phys.write(frame, chunk);
         pages.insert(idx as u64, CachedPage { frame, dirty: false });
     }
-    pc.objs.insert(ino, Object { kind: Kind::File, size: data.len() as u64, pages, users: 0, writers: 0, orphan: false, keep: false });
+    pc.objs.insert(
+        ino,
+        Object { kind: Kind::File, size: data.len() as u64, pages, users: 0, writers: 0, orphan: false, keep: false },
+    );
     Ok(())
 }
 
 /// read() of regular file `ino` at `offset`. Linux: filemap_read().
-pub fn read(fs: &RamFs, pc: &PageCache, phys: &dyn PhysMem, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+pub fn read(
+    fs: &RamFs,
+    pc: &PageCache,
+    phys: &dyn PhysMem,
+    ino: Ino,
+    offset: u64,
+    buf: &mut [u8],
+) -> Result<usize, Errno> {
     if !is_file_cached(pc, ino) {
         return fs.read_at(ino, offset, buf);
     }
@@ -682,7 +707,15 @@ mod tests {
             (T { env: Env::new(512), fs }, ino)
         }
 
-        fn map(&mut self, a: &mut AddressSpace, ino: Ino, len: u64, prot: u32, flags: u32, pgoff: u64) -> Result<u64, Errno> {
+        fn map(
+            &mut self,
+            a: &mut AddressSpace,
+            ino: Ino,
+            len: u64,
+            prot: u32,
+            flags: u32,
+            pgoff: u64,
+        ) -> Result<u64, Errno> {
             let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
             attach(&self.fs, pc, frames, mem, ino)?;
             let f = MapFile { target: MapTarget::File(ino), readable: true, writable: true, pgoff };
@@ -885,8 +918,16 @@ mod tests {
         attach(&t.fs, pc, frames, mem, ino).unwrap();
         let file = |readable, writable| MapFile { target: MapTarget::File(ino), readable, writable, pgoff: 0 };
         let c = &mut t.env.ctx();
-        assert_eq!(a.mmap_file(c, 0, P, RW, MAP_SHARED, &file(true, false)), Err(EACCES), "shared write needs a writable fd");
-        assert_eq!(a.mmap_file(c, 0, P, PROT_READ, MAP_SHARED, &file(false, true)), Err(EACCES), "every mapping needs a readable fd");
+        assert_eq!(
+            a.mmap_file(c, 0, P, RW, MAP_SHARED, &file(true, false)),
+            Err(EACCES),
+            "shared write needs a writable fd"
+        );
+        assert_eq!(
+            a.mmap_file(c, 0, P, PROT_READ, MAP_SHARED, &file(false, true)),
+            Err(EACCES),
+            "every mapping needs a readable fd"
+        );
         assert_eq!(a.mmap_file(c, 0, P, RW, MAP_SHARED_VALIDATE | MAP_SYNC, &file(true, true)), Err(EOPNOTSUPP));
         assert!(a.mmap_file(c, 0, P, RW, MAP_SHARED | MAP_SYNC, &file(true, true)).is_ok(), "MAP_SHARED ignores it");
         assert_eq!(a.mmap_file(c, 0, P, RW, MAP_PRIVATE | MAP_GROWSDOWN, &file(true, true)), Err(EINVAL));

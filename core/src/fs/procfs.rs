@@ -182,11 +182,22 @@ pub enum Node {
     Sysctl(Sysctl),
     /// /proc/<tid> (`whole`: what the process shows, Linux's tgid entries)
     /// or /proc/<tgid>/task/<tid> (not `whole`: one thread's view).
-    PidDir { tid: Pid, whole: bool },
+    PidDir {
+        tid: Pid,
+        whole: bool,
+    },
     /// An entry of such a directory.
-    Pid { tid: Pid, whole: bool, entry: PidEntry },
+    Pid {
+        tid: Pid,
+        whole: bool,
+        entry: PidEntry,
+    },
     /// fd/<fd> in such a directory.
-    Fd { tid: Pid, whole: bool, fd: i32 },
+    Fd {
+        tid: Pid,
+        whole: bool,
+        fd: i32,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -298,9 +309,8 @@ impl Node {
     /// The inode number `stat` and `getdents64` report.
     fn ino(self) -> u64 {
         let fixed = |i: usize| FIXED_INO_BASE + i as u64;
-        let per_pid = |tid: Pid, whole: bool, code: u64| {
-            PID_INO_BASE | (tid as u64) << 22 | (whole as u64) << 21 | code
-        };
+        let per_pid =
+            |tid: Pid, whole: bool, code: u64| PID_INO_BASE | (tid as u64) << 22 | (whole as u64) << 21 | code;
         let entry_code = |e: PidEntry| 1 + PID_ENTRIES.iter().position(|(_, x)| *x == e).unwrap_or(0) as u64;
         match self {
             Node::Root => PROC_ROOT_INO,
@@ -543,7 +553,9 @@ fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
         Node::SysVm => SYS_VM_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT),
         Node::SysDir if name == b"fs" => Ok(Node::SysFs),
         Node::SysFs => SYS_FS_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT),
-        Node::SysKernel => SYS_KERNEL_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT),
+        Node::SysKernel => {
+            SYS_KERNEL_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT)
+        }
         Node::PidDir { tid, whole } => {
             task(k, tid)?;
             PID_ENTRIES
@@ -592,9 +604,12 @@ fn follow(k: &Kernel, link: Node) -> SysResult<Target> {
             match entry {
                 PidEntry::Cwd => Ok(Target::Ino(fs.cwd)),
                 PidEntry::Root => Ok(Target::Ino(fs.root)),
-                PidEntry::Exe if !t.exe.is_empty() => {
-                    Ok(Target::Ino(k.fs.lookup(&crate::fs::FsCred::ROOT, k.fs.root(), t.exe.as_bytes(), Lookup::FOLLOW)?))
-                }
+                PidEntry::Exe if !t.exe.is_empty() => Ok(Target::Ino(k.fs.lookup(
+                    &crate::fs::FsCred::ROOT,
+                    k.fs.root(),
+                    t.exe.as_bytes(),
+                    Lookup::FOLLOW,
+                )?)),
                 _ => Err(ENOENT),
             }
         }
@@ -935,7 +950,10 @@ fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<FileId> {
     permission(k, node, want)?;
     // Linux: proc_maps_open() → proc_mem_open() → mm_access(), and
     // proc_pid_personality()'s lock_trace().
-    if let Node::Pid { tid, entry: PidEntry::Maps | PidEntry::Auxv | PidEntry::Personality | PidEntry::Pagemap, .. } = node {
+    if let Node::Pid {
+        tid, entry: PidEntry::Maps | PidEntry::Auxv | PidEntry::Personality | PidEntry::Pagemap, ..
+    } = node
+    {
         may_inspect(k, task(k, tid)?)?;
     }
     // pagemap is read where asked, not made up at open: it is as long as
@@ -1449,7 +1467,12 @@ pub fn chdir_target(k: &Kernel, path: &[u8]) -> SysResult<Option<Ino>> {
     let Some(p) = route(k, AT_FDCWD, path) else { return Ok(None) };
     match walk(k, &p, true)? {
         Target::Ino(ino) if k.fs.inode(ino)?.is_dir() => Ok(Some(ino)),
-        Target::Proc(Node::Root) => Ok(Some(k.fs.lookup(&crate::fs::FsCred::ROOT, k.fs.root(), b"/proc", Lookup::FOLLOW | Lookup::DIRECTORY)?)),
+        Target::Proc(Node::Root) => Ok(Some(k.fs.lookup(
+            &crate::fs::FsCred::ROOT,
+            k.fs.root(),
+            b"/proc",
+            Lookup::FOLLOW | Lookup::DIRECTORY,
+        )?)),
         Target::Proc(n) if n.is_dir() => Err(EOPNOTSUPP),
         _ => Err(ENOTDIR),
     }
@@ -1622,7 +1645,8 @@ fn proc_stat(k: &Kernel, o: &mut Out) {
 fn cpuinfo(k: &Kernel, o: &mut Out) {
     const EDX: [&str; 32] = [
         "fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "", "sep", "mtrr", "pge", "mca", "cmov",
-        "pat", "pse36", "pn", "clflush", "", "dts", "acpi", "mmx", "fxsr", "sse", "sse2", "ss", "ht", "tm", "ia64", "pbe",
+        "pat", "pse36", "pn", "clflush", "", "dts", "acpi", "mmx", "fxsr", "sse", "sse2", "ss", "ht", "tm", "ia64",
+        "pbe",
     ];
     let flags: Vec<&str> = (0..32).filter(|b| k.hwcap & (1 << b) != 0 && !EDX[*b].is_empty()).map(|b| EDX[b]).collect();
     let _ = write!(
@@ -1956,7 +1980,8 @@ fn status(k: &Kernel, t: &Task, out: &mut Out) {
     let groups: Vec<String> = t.groups.iter().map(|g| format!("{g}")).collect();
     // Linux keeps a trailing space after the list, even an empty one.
     let _ = writeln!(o, "FDSize:\t{fds}\nGroups:\t{} ", groups.join(" "));
-    let _ = writeln!(o, "NStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{}\nNSsid:\t{}\nKthread:\t0", t.tgid, t.tid, sig.pgid, sig.sid);
+    let _ =
+        writeln!(o, "NStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{}\nNSsid:\t{}\nKthread:\t0", t.tgid, t.tid, sig.pgid, sig.sid);
     if let Some(mm) = task_mm(k, t) {
         format_vm(&mut o, &vm_stats(k, mm));
         let _ = writeln!(o, "CoreDumping:\t0\nTHP_enabled:\t0\nuntag_mask:\t{:#x}", u64::MAX);
@@ -1965,13 +1990,21 @@ fn status(k: &Kernel, t: &Task, out: &mut Out) {
     let queued = (t.sigpending.count_ones() + sig.shared_pending.count_ones()) as u64;
     let _ = writeln!(o, "Threads:\t{threads}\nSigQ:\t{queued}/{}", sig.rlimits[11].cur);
     let (ign, catch) = ign_catch(&k.sighands.get(t.sighand).action);
-    for (name, set) in
-        [("SigPnd", t.sigpending), ("ShdPnd", sig.shared_pending), ("SigBlk", t.sigmask), ("SigIgn", ign), ("SigCgt", catch)]
-    {
+    for (name, set) in [
+        ("SigPnd", t.sigpending),
+        ("ShdPnd", sig.shared_pending),
+        ("SigBlk", t.sigmask),
+        ("SigIgn", ign),
+        ("SigCgt", catch),
+    ] {
         let _ = writeln!(o, "{name}:\t{set:016x}");
     }
     let caps = c.caps;
-    let _ = writeln!(o, "CapInh:\t{:016x}\nCapPrm:\t{:016x}\nCapEff:\t{:016x}", caps.inheritable, caps.permitted, caps.effective);
+    let _ = writeln!(
+        o,
+        "CapInh:\t{:016x}\nCapPrm:\t{:016x}\nCapEff:\t{:016x}",
+        caps.inheritable, caps.permitted, caps.effective
+    );
     let _ = writeln!(o, "CapBnd:\t{:016x}\nCapAmb:\t{:016x}", caps.bset, caps.ambient);
     let _ = writeln!(o, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0");
     let _ = writeln!(o, "Speculation_Store_Bypass:\tunknown\nSpeculationIndirectBranch:\tunsupported");
@@ -2082,7 +2115,8 @@ mod tests {
 
     #[test]
     fn stat_line_has_52_fields() {
-        let s = TaskStat { pid: 7, comm: b"a b) c".to_vec(), state: b'R', ppid: 1, exit_signal: 17, ..TaskStat::default() };
+        let s =
+            TaskStat { pid: 7, comm: b"a b) c".to_vec(), state: b'R', ppid: 1, exit_signal: 17, ..TaskStat::default() };
         let line = format_stat(&s);
         assert!(line.ends_with('\n'));
         assert!(line.starts_with("7 (a b) c) R 1 "));
@@ -2208,7 +2242,11 @@ mod tests {
 
     #[test]
     fn paths_land_in_proc_lexically() {
-        let comps = |p: Option<ProcPath>| p.map(|p| (p.comps.iter().map(|c| String::from_utf8(c.clone()).unwrap()).collect::<Vec<_>>(), p.trailing_slash));
+        let comps = |p: Option<ProcPath>| {
+            p.map(|p| {
+                (p.comps.iter().map(|c| String::from_utf8(c.clone()).unwrap()).collect::<Vec<_>>(), p.trailing_slash)
+            })
+        };
         let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         assert_eq!(comps(join(b"", b"/proc/self/stat")), Some((v(&["self", "stat"]), false)));
         assert_eq!(comps(join(b"/", b"proc")), Some((v(&[]), false)));

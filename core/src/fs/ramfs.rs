@@ -600,7 +600,15 @@ impl RamFs {
     /// `S_IFREG` (or 0), `S_IFCHR`, `S_IFBLK`, `S_IFIFO` or `S_IFSOCK`;
     /// `rdev` is the device number for the device types.
     /// Linux: `vfs_mknod()` (`EPERM` for directories, as `may_mknod()`).
-    pub fn mknod(&mut self, cred: &FsCred, parent: Ino, name: &[u8], mode: u32, rdev: u64, now: u64) -> Result<Ino, Errno> {
+    pub fn mknod(
+        &mut self,
+        cred: &FsCred,
+        parent: Ino,
+        name: &[u8],
+        mode: u32,
+        rdev: u64,
+        now: u64,
+    ) -> Result<Ino, Errno> {
         check_mknod_type(mode)?;
         let perm = mode & S_IALLUGO;
         let (mode, data, rdev) = match mode & S_IFMT {
@@ -612,7 +620,8 @@ impl RamFs {
         // Linux: vfs_mknod(): a device node needs CAP_MKNOD, except a
         // whiteout (character device 0:0).
         let whiteout = mode & S_IFMT == S_IFCHR && rdev == 0;
-        if matches!(mode & S_IFMT, S_IFCHR | S_IFBLK) && !whiteout && !cred.capable(crate::proc::capability::CAP_MKNOD) {
+        if matches!(mode & S_IFMT, S_IFCHR | S_IFBLK) && !whiteout && !cred.capable(crate::proc::capability::CAP_MKNOD)
+        {
             return Err(EPERM);
         }
         let (owner, mode) = self.init_owner(cred, parent, mode)?;
@@ -899,7 +908,15 @@ impl RamFs {
     /// Access-mode and status flags are the caller's to keep.
     /// Linux: `do_filp_open()` → `path_openat()`, `open_last_lookups()`,
     /// `do_open()`, `may_open()`.
-    pub fn open(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], flags: u32, mode: u32, now: u64) -> Result<Ino, Errno> {
+    pub fn open(
+        &mut self,
+        cred: &FsCred,
+        cwd: Ino,
+        path: &[u8],
+        flags: u32,
+        mode: u32,
+        now: u64,
+    ) -> Result<Ino, Errno> {
         check_path_len(path)?;
         if flags & O_TMPFILE == O_TMPFILE {
             return self.open_tmpfile(cred, cwd, path, flags, mode, now);
@@ -1027,7 +1044,15 @@ impl RamFs {
 
     /// `O_TMPFILE`: an unnamed regular file in directory `path`, alive only
     /// while open. Linux: `do_tmpfile()`.
-    fn open_tmpfile(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], flags: u32, mode: u32, now: u64) -> Result<Ino, Errno> {
+    fn open_tmpfile(
+        &mut self,
+        cred: &FsCred,
+        cwd: Ino,
+        path: &[u8],
+        flags: u32,
+        mode: u32,
+        now: u64,
+    ) -> Result<Ino, Errno> {
         let follow = if flags & O_NOFOLLOW == 0 { Lookup::FOLLOW } else { Lookup::empty() };
         // The file gets no name in the directory, but making it there takes
         // the permission a name would. Linux: vfs_tmpfile().
@@ -1046,7 +1071,13 @@ impl RamFs {
     /// Linux: `filename_create()`: where a new name `path` goes. `EEXIST`
     /// if it exists (even as a dangling symlink) or is `/`, `.` or `..`;
     /// `ENOENT` for a trailing slash unless a directory is being made.
-    fn create_target<'p>(&self, cred: &FsCred, cwd: Ino, path: &'p [u8], want_dir: bool) -> Result<(Ino, &'p [u8]), Errno> {
+    fn create_target<'p>(
+        &self,
+        cred: &FsCred,
+        cwd: Ino,
+        path: &'p [u8],
+        want_dir: bool,
+    ) -> Result<(Ino, &'p [u8]), Errno> {
         let parent = self.lookup_parent(cred, cwd, path)?;
         let Last::Name(name) = parent.last else {
             return Err(EEXIST);
@@ -1066,7 +1097,15 @@ impl RamFs {
     }
 
     /// Linux: `do_mknodat()`.
-    pub fn mknod_at(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], mode: u32, rdev: u64, now: u64) -> Result<Ino, Errno> {
+    pub fn mknod_at(
+        &mut self,
+        cred: &FsCred,
+        cwd: Ino,
+        path: &[u8],
+        mode: u32,
+        rdev: u64,
+        now: u64,
+    ) -> Result<Ino, Errno> {
         // The type is checked before the path is looked at, as Linux does.
         check_mknod_type(mode)?;
         let (dir, name) = self.create_target(cred, cwd, path, false)?;
@@ -1284,12 +1323,7 @@ impl RamFs {
     /// Returns the position to resume from. `ENOTDIR` for a non-directory,
     /// `ENOENT` for a removed one. Linux: `iterate_dir()` with a
     /// `dir_context` whose actor is `emit`.
-    pub fn readdir(
-        &self,
-        dir: Ino,
-        pos: u64,
-        mut emit: impl FnMut(DirEntry<'_>) -> bool,
-    ) -> Result<u64, Errno> {
+    pub fn readdir(&self, dir: Ino, pos: u64, mut emit: impl FnMut(DirEntry<'_>) -> bool) -> Result<u64, Errno> {
         let d = self.dir(dir)?;
         if self.inode(dir)?.nlink == 0 {
             return Err(ENOENT);
@@ -1414,13 +1448,7 @@ impl RamFs {
     /// Set access and/or modification time (`None` leaves one alone); the
     /// change time becomes `now`. `UTIME_NOW` and `UTIME_OMIT` are the
     /// caller's to translate. Linux: `vfs_utimes()`.
-    pub fn set_times(
-        &mut self,
-        ino: Ino,
-        atime: Option<u64>,
-        mtime: Option<u64>,
-        now: u64,
-    ) -> Result<(), Errno> {
+    pub fn set_times(&mut self, ino: Ino, atime: Option<u64>, mtime: Option<u64>, now: u64) -> Result<(), Errno> {
         let i = self.inode_mut(ino)?;
         if let Some(t) = atime {
             i.atime = t;

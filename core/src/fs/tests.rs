@@ -7,8 +7,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::cpio::unpack;
-use super::ramfs::*;
 use super::perm::FsCred;
+use super::ramfs::*;
 use super::{make_standard_nodes, DEV_CONSOLE, DEV_NULL};
 use crate::abi::*;
 
@@ -582,10 +582,7 @@ fn getdents_lists_dot_dotdot_and_entries_with_types() {
     let a = look(&fs, "/a").unwrap();
     let entries = list_all(&fs, a, 4096);
     let names: Vec<(&[u8], u8)> = entries.iter().map(|e| (e.3.as_slice(), e.2)).collect();
-    assert_eq!(
-        names,
-        [(&b"."[..], DT_DIR), (b"..", DT_DIR), (b"b", DT_DIR), (b"file", DT_REG), (b"link", DT_LNK)]
-    );
+    assert_eq!(names, [(&b"."[..], DT_DIR), (b"..", DT_DIR), (b"b", DT_DIR), (b"file", DT_REG), (b"link", DT_LNK)]);
     assert_eq!(entries[0].0, a);
     assert_eq!(entries[1].0, r);
     assert_eq!(entries[3].0, look(&fs, "/a/file").unwrap());
@@ -785,10 +782,7 @@ fn cpio_over_existing_tree_and_concatenated_archives() {
     let r = fs.root();
     let old = fs.create(&FsCred::ROOT, r, b"replace-me", 0o644, T0).unwrap();
     fs.write_at(old, 0, b"old contents, longer", T0).unwrap();
-    let mut image = newc(&[
-        e("dev", S_IFDIR | 0o755, b""),
-        e("replace-me", S_IFREG | 0o600, b"new"),
-    ]);
+    let mut image = newc(&[e("dev", S_IFDIR | 0o755, b""), e("replace-me", S_IFREG | 0o600, b"new")]);
     image.extend(newc(&[e("second/file", S_IFREG | 0o644, b"2")]));
     assert_eq!(unpack(&mut fs, &image), Ok(3));
     assert!(look(&fs, "/dev/null").is_ok(), "existing directory keeps its contents");

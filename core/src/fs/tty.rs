@@ -1076,7 +1076,8 @@ impl Kernel {
             return Ok(());
         }
         let t = self.cur();
-        let ignored = t.sigmask & sigbit(sig) != 0 || self.sighands.get(t.sighand).action[sig as usize - 1].handler == SIG_IGN;
+        let ignored =
+            t.sigmask & sigbit(sig) != 0 || self.sighands.get(t.sighand).action[sig as usize - 1].handler == SIG_IGN;
         if ignored {
             return if sig == SIGTTIN { Err(EIO) } else { Ok(()) };
         }
@@ -1289,14 +1290,21 @@ impl Kernel {
         let me = self.cur().tgid;
         if self.cur_signal().sid == me {
             if let Some(pg) = self.tty.pgrp {
-                let info = |sig| SigInfo { signo: sig, code: SI_USER, pid: me, uid: self.cur().cred.uid, ..Default::default() };
+                let info = |sig| SigInfo {
+                    signo: sig,
+                    code: SI_USER,
+                    pid: me,
+                    uid: self.cur().cred.uid,
+                    ..Default::default()
+                };
                 let (hup, cont) = (info(SIGHUP), info(SIGCONT));
                 self.kill_pgrp_priv(pg, hup);
                 self.kill_pgrp_priv(pg, cont);
             }
             self.tty_clear_session();
         } else {
-            let alive: BTreeSet<Pid> = self.tasks.values().filter(|t| t.is_leader() && !t.is_zombie()).map(|t| t.tgid).collect();
+            let alive: BTreeSet<Pid> =
+                self.tasks.values().filter(|t| t.is_leader() && !t.is_zombie()).map(|t| t.tgid).collect();
             self.tty.detached.retain(|p| alive.contains(p));
             self.tty.detached.insert(me);
         }

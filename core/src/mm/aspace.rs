@@ -26,7 +26,7 @@ use alloc::collections::BTreeMap;
 use super::consts::TASK_SIZE;
 use super::frame::FrameAllocator;
 use super::pagetable::{read_pte, write_pte, PageTable, Pte, PteFlags};
-use super::vma::{Prot, Vma, VmFlags, VmaMap};
+use super::vma::{Prot, VmFlags, Vma, VmaMap};
 use crate::abi::Errno;
 use crate::fs::pagecache::PageCache;
 use crate::machine::{Mmu, PhysMem};
@@ -48,7 +48,12 @@ impl MemCtx<'_> {
     /// The same context for another address space: without the MMU unless
     /// `live` says it is the loaded one.
     pub fn reborrow(&mut self, live: bool) -> MemCtx<'_> {
-        MemCtx { frames: &mut *self.frames, phys: self.phys, mmu: if live { self.mmu } else { None }, pagecache: &mut *self.pagecache }
+        MemCtx {
+            frames: &mut *self.frames,
+            phys: self.phys,
+            mmu: if live { self.mmu } else { None },
+            pagecache: &mut *self.pagecache,
+        }
     }
 
     pub(super) fn flush(&self, va: u64) {
@@ -250,7 +255,11 @@ impl AddressSpace {
     /// Give back what the accounted pieces of `vmas` committed (Linux:
     /// vm_unacct_memory() from unmapping or exit_mmap()).
     pub(super) fn vm_unaccount<'v>(ctx: &mut MemCtx<'_>, vmas: impl IntoIterator<Item = &'v Vma>) {
-        let pages: u64 = vmas.into_iter().filter(|v| v.flags.contains(VmFlags::ACCOUNT)).map(|v| v.size() >> super::consts::PAGE_SHIFT).sum();
+        let pages: u64 = vmas
+            .into_iter()
+            .filter(|v| v.flags.contains(VmFlags::ACCOUNT))
+            .map(|v| v.size() >> super::consts::PAGE_SHIFT)
+            .sum();
         if pages > 0 {
             ctx.frames.commit.uncharge(pages);
         }
@@ -278,7 +287,8 @@ impl AddressSpace {
         for key in keys {
             let Some(&held) = self.objects.get(&key) else { continue };
             let maps = self.vmas.iter().filter(|v| v.file_key() == Some(key));
-            let (mapped, writer) = maps.fold((false, false), |(_, w), v| (true, w || v.flags.contains(VmFlags::WRITER)));
+            let (mapped, writer) =
+                maps.fold((false, false), |(_, w), v| (true, w || v.flags.contains(VmFlags::WRITER)));
             if !mapped {
                 self.objects.remove(&key);
                 ctx.pagecache.release(ctx.frames, key, held);

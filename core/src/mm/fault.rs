@@ -8,7 +8,7 @@
 use super::aspace::{leaf_flags, may_write_in_place, AddressSpace, MemCtx};
 use super::consts::*;
 use super::pagetable::{read_pte, write_pte, Pte, PteFlags};
-use super::vma::{Prot, Vma, VmFlags};
+use super::vma::{Prot, VmFlags, Vma};
 use crate::abi::{Errno, EFAULT, ENOMEM, SIGBUS, SIGSEGV};
 
 /// The kind of access that faulted (the W and I bits of the x86 error code).
@@ -149,7 +149,8 @@ impl AddressSpace {
             if let Some((slot, table_writable)) = self.pt.walk_path(ctx.phys, va) {
                 let pte = read_pte(ctx.phys, slot);
                 if hardware_permits(pte, access) && (table_writable || access != Access::Write) {
-                    let ad = if access == Access::Write { PteFlags::ACCESSED | PteFlags::DIRTY } else { PteFlags::ACCESSED };
+                    let ad =
+                        if access == Access::Write { PteFlags::ACCESSED | PteFlags::DIRTY } else { PteFlags::ACCESSED };
                     if !pte.flags().contains(ad) {
                         write_pte(ctx.phys, slot, pte.set(ad));
                     }
@@ -168,7 +169,13 @@ impl AddressSpace {
     /// zero frame read-only; a write gets a zeroed frame of its own.
     /// (Shared anonymous memory is a page-cache object: [`Self::do_fault`].)
     /// Linux: do_anonymous_page().
-    fn do_anonymous_page(&mut self, ctx: &mut MemCtx<'_>, vma: &Vma, va: u64, access: Access) -> Result<(), FaultError> {
+    fn do_anonymous_page(
+        &mut self,
+        ctx: &mut MemCtx<'_>,
+        vma: &Vma,
+        va: u64,
+        access: Access,
+    ) -> Result<(), FaultError> {
         debug_assert!(!vma.is_shared(), "shared VMA without an object at {va:#x}");
         let pte = if access != Access::Write {
             let zero = ctx.frames.zero_frame();
@@ -268,7 +275,7 @@ impl AddressSpace {
 mod tests {
     use super::*;
     use crate::machine::PhysMem;
-    use crate::mm::sim::{finish, Env, P, RW, ANON, BASE};
+    use crate::mm::sim::{finish, Env, ANON, BASE, P, RW};
 
     fn setup(prot: u32, pages: u64) -> (Env, AddressSpace) {
         let mut env = Env::new(256);
@@ -358,7 +365,8 @@ mod tests {
         let mut env = Env::new(256);
         let mut a = env.aspace();
         let top = STACK_TOP;
-        a.map_fixed_region(&mut env.ctx(), top - 4 * P, 4 * P, Prot::RW, VmFlags::ANONYMOUS | VmFlags::GROWSDOWN).unwrap();
+        a.map_fixed_region(&mut env.ctx(), top - 4 * P, 4 * P, Prot::RW, VmFlags::ANONYMOUS | VmFlags::GROWSDOWN)
+            .unwrap();
         // A push well below the current bottom grows the VMA.
         a.user_write(&mut env.ctx(), top - 100 * P + 8, &[1]).unwrap();
         let v = *a.find_vma(top - 1).unwrap();

@@ -10,9 +10,9 @@
 use super::aspace::{AddressSpace, MemCtx};
 use super::pagetable::{write_pte, Pte, PteFlags, PMD_SIZE};
 use super::ptshare::skipped_by_fork;
-use alloc::vec::Vec;
-use super::vma::{Vma, VmFlags};
+use super::vma::{VmFlags, Vma};
 use crate::abi::Errno;
+use alloc::vec::Vec;
 
 impl AddressSpace {
     /// A copy-on-write duplicate of this address space for a child.
@@ -53,7 +53,12 @@ impl AddressSpace {
         }
     }
 
-    fn copy_mappings(&mut self, ctx: &mut MemCtx<'_>, child: &mut AddressSpace, wrprotected: &mut bool) -> Result<(), Errno> {
+    fn copy_mappings(
+        &mut self,
+        ctx: &mut MemCtx<'_>,
+        child: &mut AddressSpace,
+        wrprotected: &mut bool,
+    ) -> Result<(), Errno> {
         let vmas: Vec<Vma> = self.vmas.iter().copied().collect();
         for vma in &vmas {
             if vma.flags.contains(VmFlags::DONTFORK) {
@@ -96,7 +101,8 @@ impl AddressSpace {
         }
         // The child maps what we map, less the mappings fork leaves out.
         let zero = ctx.frames.zero_frame();
-        let left_out: usize = vmas.iter().filter(|v| skipped_by_fork(v)).map(|v| self.pt.mapped_pages(phys, v.start, v.end, zero)).sum();
+        let left_out: usize =
+            vmas.iter().filter(|v| skipped_by_fork(v)).map(|v| self.pt.mapped_pages(phys, v.start, v.end, zero)).sum();
         child.rss = self.rss - left_out;
         Ok(())
     }
@@ -107,7 +113,15 @@ impl AddressSpace {
     /// flushes). Our table may itself be shared: clearing write bits in
     /// it is allowed (see ptshare), and the child's table takes its own
     /// reference on each frame. Linux: copy_pte_range().
-    fn copy_pte_range(&mut self, ctx: &mut MemCtx<'_>, child: &mut AddressSpace, vma: &Vma, start: u64, end: u64, wrprotected: &mut bool) -> Result<(), Errno> {
+    fn copy_pte_range(
+        &mut self,
+        ctx: &mut MemCtx<'_>,
+        child: &mut AddressSpace,
+        vma: &Vma,
+        start: u64,
+        end: u64,
+        wrprotected: &mut bool,
+    ) -> Result<(), Errno> {
         let private = !vma.is_shared();
         let MemCtx { frames, phys, .. } = ctx;
         let phys = *phys;
@@ -149,8 +163,8 @@ mod tests {
     use crate::abi::ENOMEM;
     use crate::mm::consts::*;
     use crate::mm::fault::FaultError;
+    use crate::mm::sim::{byte, Env, ANON, BASE, P, RW};
     use crate::mm::vma::Prot;
-    use crate::mm::sim::{Env, P, RW, ANON, BASE, byte};
     use std::vec::Vec;
 
     #[test]
@@ -162,7 +176,7 @@ mod tests {
         parent.mmap(&mut env.ctx(), BASE, PMD_SIZE, RW, ANON | MAP_FIXED).unwrap();
         parent.user_write(&mut env.ctx(), BASE, &[1]).unwrap(); // page 0: private frame
         parent.user_read(&mut env.ctx(), BASE + P, &mut [0]).unwrap(); // page 1: zero frame
-        // page 2: untouched
+                                                                       // page 2: untouched
         let f0 = parent.pte(&env.mem, BASE).addr();
         let zero = env.frames.zero_frame();
         let zrefs = env.frames.refcount(zero);
@@ -171,8 +185,16 @@ mod tests {
         env.mmu.clear_log();
         let full = *env.mmu.full_flushes.lock().unwrap();
         let mut child = parent.fork(&mut env.live()).unwrap();
-        assert_eq!(env.used(), used + 4, "child root, PDPT and PD, and one frame reserved to unshare the leaf table: no data copied");
-        assert_eq!(*env.mmu.full_flushes.lock().unwrap(), full + 1, "the live parent's PMD lost write access: one flush");
+        assert_eq!(
+            env.used(),
+            used + 4,
+            "child root, PDPT and PD, and one frame reserved to unshare the leaf table: no data copied"
+        );
+        assert_eq!(
+            *env.mmu.full_flushes.lock().unwrap(),
+            full + 1,
+            "the live parent's PMD lost write access: one flush"
+        );
         let table = parent.leaf_table(&env.mem, BASE).unwrap();
         assert_eq!(child.leaf_table(&env.mem, BASE), Some(table), "one leaf table for both");
         assert!(parent.leaf_table_readonly(&env.mem, BASE) && child.leaf_table_readonly(&env.mem, BASE));
@@ -249,7 +271,10 @@ mod tests {
         c.user_write(&mut env.ctx(), BASE, &[4]).unwrap();
         assert_eq!(c.pte(&env.mem, BASE).addr(), f, "last one reuses");
         assert_eq!(env.used(), before);
-        assert_eq!([byte(&mut a, &mut env, BASE), byte(&mut b, &mut env, BASE), byte(&mut c, &mut env, BASE)], [3, 2, 4]);
+        assert_eq!(
+            [byte(&mut a, &mut env, BASE), byte(&mut b, &mut env, BASE), byte(&mut c, &mut env, BASE)],
+            [3, 2, 4]
+        );
         for x in [a, b, c] {
             x.release(&mut env.ctx());
         }
@@ -363,7 +388,7 @@ mod oom_tests {
     use crate::fs::ramfs::RamFs;
     use crate::mm::consts::*;
     use crate::mm::mmap::{MapFile, MapTarget};
-    use crate::mm::sim::{Env, P, RW, ANON};
+    use crate::mm::sim::{Env, ANON, P, RW};
     use crate::mm::vma::Prot;
     use std::vec::Vec;
 
@@ -427,7 +452,8 @@ mod oom_tests {
                     assert_eq!(e, ENOMEM);
                     failures += 1;
                     assert_eq!(env.frames.stats(), before, "fork failing at allocation {n} leaked");
-                    let now: Vec<u32> = written.iter().map(|&va| env.frames.refcount(a.pte(&env.mem, va).addr())).collect();
+                    let now: Vec<u32> =
+                        written.iter().map(|&va| env.frames.refcount(a.pte(&env.mem, va).addr())).collect();
                     assert_eq!(now, refs, "references left behind by allocation {n}");
                     check(&mut a, &mut env, value);
                     // Writing again needs no new frame: the write-protected

@@ -90,7 +90,10 @@ impl FrameAllocator {
         let mut ranges = Vec::with_capacity(spans.len());
         let mut total = 0usize;
         for (i, &(start, end)) in spans.iter().enumerate() {
-            assert!(start.is_multiple_of(PAGE_SIZE) && end.is_multiple_of(PAGE_SIZE), "unaligned RAM range {start:#x}..{end:#x}");
+            assert!(
+                start.is_multiple_of(PAGE_SIZE) && end.is_multiple_of(PAGE_SIZE),
+                "unaligned RAM range {start:#x}..{end:#x}"
+            );
             if i > 0 {
                 assert!(spans[i - 1].1 <= start, "overlapping RAM ranges at {start:#x}");
             }
@@ -108,7 +111,15 @@ impl FrameAllocator {
             }
         }
         let commit = super::commit::VmCommit::new(total as u64);
-        let mut fa = FrameAllocator { ranges, free: free_list, total, zero_frame: 0, reserved: 0, inject: FailMode::Off, commit };
+        let mut fa = FrameAllocator {
+            ranges,
+            free: free_list,
+            total,
+            zero_frame: 0,
+            reserved: 0,
+            inject: FailMode::Off,
+            commit,
+        };
         let zero = fa.alloc_zeroed(phys).expect("no RAM for the zero frame");
         fa.meta_mut(zero).flags |= FrameFlags::PINNED;
         fa.zero_frame = zero;

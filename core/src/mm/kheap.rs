@@ -108,7 +108,10 @@ pub enum FailMode {
     Off,
     Nth(u64),
     After(u64),
-    Random { percent: u8, state: u64 },
+    Random {
+        percent: u8,
+        state: u64,
+    },
 }
 
 impl FailMode {

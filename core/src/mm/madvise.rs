@@ -11,7 +11,7 @@
 use super::aspace::{AddressSpace, MemCtx};
 use super::consts::*;
 use super::fault::{Access, FaultError};
-use super::vma::{Prot, Vma, VmFlags};
+use super::vma::{Prot, VmFlags, Vma};
 use crate::abi::{Errno, EACCES, EFAULT, EINVAL, ENOMEM, EOPNOTSUPP};
 
 /// Linux: madvise_behavior_valid(), for a kernel with KSM and transparent
@@ -141,7 +141,7 @@ impl AddressSpace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mm::sim::{Env, P, RW, ANON, BASE, byte};
+    use crate::mm::sim::{byte, Env, ANON, BASE, P, RW};
     use crate::mm::vma::VmFlags;
     use std::vec::Vec;
 
@@ -165,7 +165,19 @@ mod tests {
         assert_eq!(a.madvise(c, BASE + 1, 0, MADV_NORMAL), Err(EINVAL), "alignment is checked before the length");
         assert_eq!(a.madvise(c, 0x1000, 0, MADV_DONTNEED), Ok(()), "empty range: nothing to do, not even ENOMEM");
         assert_eq!(a.madvise(c, BASE, 1, MADV_WILLNEED), Ok(()), "length rounds up to a page");
-        for advice in [MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_FREE, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_MERGEABLE, MADV_COLD, MADV_PAGEOUT, MADV_DODUMP, MADV_COLLAPSE] {
+        for advice in [
+            MADV_NORMAL,
+            MADV_RANDOM,
+            MADV_SEQUENTIAL,
+            MADV_FREE,
+            MADV_HUGEPAGE,
+            MADV_NOHUGEPAGE,
+            MADV_MERGEABLE,
+            MADV_COLD,
+            MADV_PAGEOUT,
+            MADV_DODUMP,
+            MADV_COLLAPSE,
+        ] {
             assert_eq!(a.madvise(c, BASE, 2 * P, advice), Ok(()), "advice {advice}");
         }
         assert_eq!(a.madvise(c, BASE, P, MADV_REMOVE), Err(EINVAL), "private anonymous memory has no backing store");
@@ -182,7 +194,14 @@ mod tests {
         a.user_write(&mut env.ctx(), BASE, &[1; 4 * P as usize]).unwrap();
         a.madvise(&mut env.ctx(), BASE + P, 2 * P - 100, MADV_DONTFORK).unwrap();
         let anon = VmFlags::ANONYMOUS | VmFlags::ACCOUNT;
-        assert_eq!(flags(&a), [(BASE, BASE + P, anon), (BASE + P, BASE + 3 * P, anon | VmFlags::DONTFORK), (BASE + 3 * P, BASE + 4 * P, anon)]);
+        assert_eq!(
+            flags(&a),
+            [
+                (BASE, BASE + P, anon),
+                (BASE + P, BASE + 3 * P, anon | VmFlags::DONTFORK),
+                (BASE + 3 * P, BASE + 4 * P, anon)
+            ]
+        );
         let mut b = a.fork(&mut env.ctx()).unwrap();
         assert_eq!(byte(&mut b, &mut env, BASE), 1);
         assert_eq!(b.user_read(&mut env.ctx(), BASE + P, &mut [0]), Err(FaultError::MapErr));
@@ -212,7 +231,10 @@ mod tests {
         assert!(a.find_vma(BASE + P).unwrap().flags.contains(VmFlags::WIPEONFORK));
         assert!(!a.find_vma(BASE).unwrap().flags.contains(VmFlags::WIPEONFORK));
         let mut b = a.fork(&mut env.ctx()).unwrap();
-        assert_eq!([byte(&mut b, &mut env, BASE), byte(&mut b, &mut env, BASE + P), byte(&mut b, &mut env, BASE + 2 * P)], [7, 0, 7]);
+        assert_eq!(
+            [byte(&mut b, &mut env, BASE), byte(&mut b, &mut env, BASE + P), byte(&mut b, &mut env, BASE + 2 * P)],
+            [7, 0, 7]
+        );
         assert_eq!(byte(&mut a, &mut env, BASE + P), 7, "the parent keeps its data");
         // The child inherits the setting; KEEPONFORK clears it.
         assert!(b.find_vma(BASE + P).unwrap().flags.contains(VmFlags::WIPEONFORK));

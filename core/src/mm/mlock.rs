@@ -9,7 +9,7 @@
 
 use super::aspace::{AddressSpace, MemCtx};
 use super::consts::{PAGE_SHIFT, PAGE_SIZE, TASK_SIZE};
-use super::vma::{Prot, Vma, VmFlags};
+use super::vma::{Prot, VmFlags, Vma};
 use crate::abi::{Errno, EINVAL, ENOMEM, EPERM};
 
 /// mlockall() flags.
@@ -38,7 +38,14 @@ pub struct VmLimits {
 
 impl Default for VmLimits {
     fn default() -> Self {
-        VmLimits { as_bytes: u64::MAX, data_cur: u64::MAX, data_max: u64::MAX, memlock: u64::MAX, ipc_lock: true, sys_admin: true }
+        VmLimits {
+            as_bytes: u64::MAX,
+            data_cur: u64::MAX,
+            data_max: u64::MAX,
+            memlock: u64::MAX,
+            ipc_lock: true,
+            sys_admin: true,
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use super::aspace::{leaf_flags, may_write_in_place, AddressSpace, MemCtx};
 use super::consts::*;
 use super::fault::Access;
 use super::pagetable::PteFlags;
-use super::vma::{Prot, VmFile, Vma, VmFlags};
+use super::vma::{Prot, VmFile, VmFlags, Vma};
 use crate::abi::{Errno, EACCES, EEXIST, EINVAL, ENODEV, ENOMEM, EOPNOTSUPP, EOVERFLOW, EPERM};
 use crate::fs::ramfs::MAX_FILE_SIZE;
 
@@ -66,11 +66,27 @@ impl AddressSpace {
     /// writing, or any mapping of one not open for reading; ENODEV for
     /// something that cannot be mapped; EINVAL for MAP_GROWSDOWN.
     /// Linux: do_mmap() with a file.
-    pub fn mmap_file(&mut self, ctx: &mut MemCtx<'_>, addr: u64, len: u64, prot: u32, flags: u32, file: &MapFile) -> Result<u64, Errno> {
+    pub fn mmap_file(
+        &mut self,
+        ctx: &mut MemCtx<'_>,
+        addr: u64,
+        len: u64,
+        prot: u32,
+        flags: u32,
+        file: &MapFile,
+    ) -> Result<u64, Errno> {
         self.do_mmap(ctx, addr, len, prot, flags, Some(file))
     }
 
-    fn do_mmap(&mut self, ctx: &mut MemCtx<'_>, addr: u64, len: u64, prot: u32, flags: u32, file: Option<&MapFile>) -> Result<u64, Errno> {
+    fn do_mmap(
+        &mut self,
+        ctx: &mut MemCtx<'_>,
+        addr: u64,
+        len: u64,
+        prot: u32,
+        flags: u32,
+        file: Option<&MapFile>,
+    ) -> Result<u64, Errno> {
         if len == 0 {
             return Err(EINVAL);
         }
@@ -166,7 +182,8 @@ impl AddressSpace {
                 }
             }
         }
-        let vma = Vma { start: addr, end: addr + len, prot: Prot::from_bits_truncate(prot), flags: vm_flags, file: backing };
+        let vma =
+            Vma { start: addr, end: addr + len, prot: Prot::from_bits_truncate(prot), flags: vm_flags, file: backing };
         // RLIMIT_AS and RLIMIT_DATA; what MAP_FIXED replaces does not
         // count twice (Linux: mmap_region()'s may_expand_vm()).
         let pages = len >> PAGE_SHIFT;
@@ -188,7 +205,14 @@ impl AddressSpace {
     /// was there: the ELF loader's segments and the initial stack (with
     /// [`VmFlags::GROWSDOWN`]). Linux: vm_mmap(MAP_FIXED) from
     /// load_elf_binary() / setup_arg_pages().
-    pub fn map_fixed_region(&mut self, ctx: &mut MemCtx<'_>, start: u64, len: u64, prot: Prot, flags: VmFlags) -> Result<(), Errno> {
+    pub fn map_fixed_region(
+        &mut self,
+        ctx: &mut MemCtx<'_>,
+        start: u64,
+        len: u64,
+        prot: Prot,
+        flags: VmFlags,
+    ) -> Result<(), Errno> {
         let lo = page_floor(start);
         let hi = start.checked_add(len).and_then(page_ceil).ok_or(ENOMEM)?;
         if len == 0 {
@@ -349,7 +373,9 @@ impl AddressSpace {
         // Linux: check_brk_limits() (RLIMIT_MEMLOCK after
         // mlockall(MCL_FUTURE)) and do_brk_flags()'s may_expand_vm().
         let flags = VmFlags::ANONYMOUS | VmFlags::ACCOUNT | (self.def_flags & super::mlock::LOCK_MASK);
-        if !self.mlock_future_ok(flags, newbrk - oldbrk) || !self.may_expand_vm(Prot::RW, flags, (newbrk - oldbrk) >> PAGE_SHIFT) {
+        if !self.mlock_future_ok(flags, newbrk - oldbrk)
+            || !self.may_expand_vm(Prot::RW, flags, (newbrk - oldbrk) >> PAGE_SHIFT)
+        {
             return orig;
         }
         // Linux: do_brk_flags() commits the growth.
@@ -512,7 +538,7 @@ mod tests {
     use super::*;
     use crate::abi::EFAULT;
     use crate::mm::fault::FaultError;
-    use crate::mm::sim::{finish, Env, P, RW, ANON};
+    use crate::mm::sim::{finish, Env, ANON, P, RW};
 
     fn setup() -> (Env, AddressSpace) {
         let mut env = Env::new(512);
@@ -583,14 +609,23 @@ mod tests {
         a.user_write(&mut env.ctx(), base, &[1; 4 * P as usize]).unwrap();
         let used = env.used();
         assert_eq!(a.mmap(&mut env.ctx(), base + P, P, RW, ANON | MAP_FIXED_NOREPLACE), Err(EEXIST));
-        assert_eq!(a.mmap(&mut env.ctx(), base + 3 * P, 2 * P, RW, ANON | MAP_FIXED_NOREPLACE), Err(EEXIST), "partial overlap");
+        assert_eq!(
+            a.mmap(&mut env.ctx(), base + 3 * P, 2 * P, RW, ANON | MAP_FIXED_NOREPLACE),
+            Err(EEXIST),
+            "partial overlap"
+        );
         assert_eq!(a.mmap(&mut env.ctx(), base + 4 * P, P, PROT_READ, ANON | MAP_FIXED_NOREPLACE), Ok(base + 4 * P));
         // MAP_FIXED over the middle: old pages freed, new memory reads 0.
         assert_eq!(a.mmap(&mut env.ctx(), base + P, 2 * P, PROT_READ, ANON | MAP_FIXED), Ok(base + P));
         assert_eq!(env.used(), used - 2);
         assert_eq!(
             layout(&a),
-            [(base, base + P, Prot::RW), (base + P, base + 3 * P, Prot::READ), (base + 3 * P, base + 4 * P, Prot::RW), (base + 4 * P, base + 5 * P, Prot::READ)]
+            [
+                (base, base + P, Prot::RW),
+                (base + P, base + 3 * P, Prot::READ),
+                (base + 3 * P, base + 4 * P, Prot::RW),
+                (base + 4 * P, base + 5 * P, Prot::READ)
+            ]
         );
         let mut b = [9u8; 3];
         a.copy_from_user(&mut env.ctx(), base + P - 1, &mut b).unwrap();
@@ -661,7 +696,10 @@ mod tests {
         a.mprotect(&mut env.live(), base + P, P, PROT_READ).unwrap();
         assert_eq!(env.mmu.flushed_pages(), [base + P], "write permission dropped: flush");
         assert!(!a.pte(&env.mem, base + P).is_writable());
-        assert_eq!(layout(&a), [(base, base + P, Prot::RW), (base + P, base + 2 * P, Prot::READ), (base + 2 * P, base + 4 * P, Prot::RW)]);
+        assert_eq!(
+            layout(&a),
+            [(base, base + P, Prot::RW), (base + P, base + 2 * P, Prot::READ), (base + 2 * P, base + 4 * P, Prot::RW)]
+        );
         assert_eq!(a.user_write(&mut env.live(), base + P, &[1]), Err(FaultError::AccErr));
         assert_eq!(a.copy_to_user(&mut env.live(), base + P, &[1]), Err(EFAULT));
 

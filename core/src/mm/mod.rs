@@ -30,13 +30,13 @@ pub mod uaccess;
 pub mod vma;
 
 #[cfg(test)]
-pub mod sim;
-#[cfg(test)]
 mod model_tests;
+#[cfg(test)]
+pub mod sim;
 
 pub use aspace::{AddressSpace, MemCtx};
 pub use fault::{Access, FaultError};
 pub use frame::{FrameAllocator, FrameFlags, FrameStats};
 pub use mmap::{MapFile, MapTarget};
 pub use pagetable::{PageTable, Pte, PteFlags};
-pub use vma::{Prot, VmFile, Vma, VmFlags};
+pub use vma::{Prot, VmFile, VmFlags, Vma};

@@ -138,7 +138,9 @@ struct World {
 }
 
 fn random_prot(rng: &mut Rng) -> (u32, Prot) {
-    let bits = [PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC, PROT_WRITE][rng.below(6) as usize];
+    let bits =
+        [PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC, PROT_WRITE]
+            [rng.below(6) as usize];
     (bits, Prot::from_bits_truncate(bits))
 }
 
@@ -294,7 +296,8 @@ impl World {
         assert_eq!(r, Ok(addr));
         for k in 0..n {
             let idx = pgoff + k;
-            let backing = if shared { Backing::FileShared { file, idx } } else { Backing::FilePrivate { file, idx, own: None } };
+            let backing =
+                if shared { Backing::FileShared { file, idx } } else { Backing::FilePrivate { file, idx, own: None } };
             self.procs[i].pages.insert(addr + k * P, ModelPage { prot, shared, dontfork: false, wipe: false, backing });
         }
     }
@@ -330,7 +333,8 @@ impl World {
     fn op_madvise(&mut self, i: usize) {
         let addr = self.pick_addr(i);
         let n = 1 + self.rng.below(5);
-        let advice = [MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_DONTNEED, MADV_DONTNEED][self.rng.below(6) as usize];
+        let advice = [MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_DONTNEED, MADV_DONTNEED]
+            [self.rng.below(6) as usize];
         // A length a little short of whole pages: madvise rounds it up.
         let len = n * P - self.rng.below(3) * 7;
         let r = self.with(i, |a, c| a.madvise(c, addr, len, advice));
@@ -383,7 +387,9 @@ impl World {
     /// of the file (a private copy cannot be, truncation took those).
     fn is_beyond_eof(&self, p: &ModelPage) -> bool {
         match p.backing {
-            Backing::FileShared { file, idx } | Backing::FilePrivate { file, idx, own: None } => idx >= self.files[file].pages(),
+            Backing::FileShared { file, idx } | Backing::FilePrivate { file, idx, own: None } => {
+                idx >= self.files[file].pages()
+            }
             _ => false,
         }
     }
@@ -394,7 +400,8 @@ impl World {
         let off = self.rng.below(P);
         let addr = self.pick_addr(i) + off;
         // Mostly within the page, sometimes across two or three.
-        let len = if self.rng.chance(60) { 1 + self.rng.below(P - off) } else { 1 + self.rng.below(2 * P + 100) } as usize;
+        let len =
+            if self.rng.chance(60) { 1 + self.rng.below(P - off) } else { 1 + self.rng.below(2 * P + 100) } as usize;
         let mut ok = 0usize;
         let mut va = addr;
         let end = addr + len as u64;
@@ -432,7 +439,8 @@ impl World {
                         f.data[(idx * P) as usize..((idx + 1) * P) as usize].to_vec()
                     });
                     own[off..off + k].copy_from_slice(bytes);
-                    self.procs[i].pages.get_mut(&page).unwrap().backing = Backing::FilePrivate { file, idx, own: Some(own) };
+                    self.procs[i].pages.get_mut(&page).unwrap().backing =
+                        Backing::FilePrivate { file, idx, own: Some(own) };
                 }
             }
             done += k;
@@ -576,7 +584,8 @@ impl World {
         let len = self.rng.below(2 * P) as usize;
         let mut buf = std::vec![0u8; len];
         let n = pagecache::read(&self.fs, &self.env.pagecache, &self.env.mem, f.ino, off, &mut buf).unwrap();
-        let expect = if off >= f.size { &[][..] } else { &f.data[off as usize..(off + len as u64).min(f.size) as usize] };
+        let expect =
+            if off >= f.size { &[][..] } else { &f.data[off as usize..(off + len as u64).min(f.size) as usize] };
         assert_eq!(&buf[..n], expect, "read() of file {file} at {off}");
         if self.rng.chance(20) {
             let mut all = std::vec![0u8; f.size as usize];
@@ -613,7 +622,8 @@ impl World {
         let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
         pagecache::reclaim(&mut self.fs, pc, frames, mem, 3);
         for (n, f) in self.files.iter_mut().enumerate() {
-            let mapped = self.procs.iter().any(|p| p.pages.values().any(|pg| pg.file_page().is_some_and(|(file, _)| file == n)));
+            let mapped =
+                self.procs.iter().any(|p| p.pages.values().any(|pg| pg.file_page().is_some_and(|(file, _)| file == n)));
             if !mapped {
                 // Written back and dropped: what lay past the end is gone,
                 // and the file system's copy is the whole truth again.
@@ -650,7 +660,11 @@ impl World {
                     assert_eq!(p.dontfork, v.flags.contains(super::vma::VmFlags::DONTFORK), "at {va:#x}");
                     assert_eq!(p.wipe, v.flags.contains(super::vma::VmFlags::WIPEONFORK), "at {va:#x}");
                     if let Some((file, idx)) = p.file_page() {
-                        assert_eq!((v.file_key(), v.page_index(va)), (Some(self.files[file].ino), Some(idx)), "at {va:#x}");
+                        assert_eq!(
+                            (v.file_key(), v.page_index(va)),
+                            (Some(self.files[file].ino), Some(idx)),
+                            "at {va:#x}"
+                        );
                     }
                     covered += 1;
                 }
@@ -687,7 +701,8 @@ impl World {
         let mut seen_ptes: std::collections::HashSet<(u64, u64)> = Default::default();
         let mut table_users: HashMap<u64, (u32, bool)> = HashMap::new();
         for proc in &self.procs {
-            let tables: std::collections::HashSet<u64> = proc.pages.keys().filter_map(|&va| proc.a.leaf_table(&self.env.mem, va)).collect();
+            let tables: std::collections::HashSet<u64> =
+                proc.pages.keys().filter_map(|&va| proc.a.leaf_table(&self.env.mem, va)).collect();
             for t in tables {
                 let e = table_users.entry(t).or_default();
                 e.0 += 1;
@@ -720,9 +735,15 @@ impl World {
                 match p.backing {
                     Backing::FileShared { file, idx } => {
                         assert!(cached.contains(&pte.addr()), "shared file page at {va:#x} is not the cache's");
-                        assert!(!pte.is_writable() || pc.is_dirty(self.files[file].ino, idx), "clean shared file page writable at {va:#x}");
+                        assert!(
+                            !pte.is_writable() || pc.is_dirty(self.files[file].ino, idx),
+                            "clean shared file page writable at {va:#x}"
+                        );
                     }
-                    _ if !p.shared => assert!(!pte.is_writable() || !cached.contains(&pte.addr()), "cache frame writable in a private mapping"),
+                    _ if !p.shared => assert!(
+                        !pte.is_writable() || !cached.contains(&pte.addr()),
+                        "cache frame writable in a private mapping"
+                    ),
                     _ => {}
                 }
             }

@@ -221,7 +221,10 @@ impl PageTable {
     /// Linux: pte_alloc_map() and its __p*d_alloc() helpers.
     pub fn walk_alloc(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, va: u64) -> Result<u64, Errno> {
         let pmd = self.pmd_slot_alloc(frames, phys, va)?;
-        debug_assert!(Pte(phys.read_u64(pmd)).is_writable() || !Pte(phys.read_u64(pmd)).is_present(), "leaf table at {va:#x} is still shared");
+        debug_assert!(
+            Pte(phys.read_u64(pmd)).is_writable() || !Pte(phys.read_u64(pmd)).is_present(),
+            "leaf table at {va:#x} is still shared"
+        );
         Ok(slot(lower_table_alloc(frames, phys, pmd)?, va, 1))
     }
 
@@ -232,7 +235,14 @@ impl PageTable {
 
     /// Install a leaf for `va` in an empty slot. The PTE takes over the
     /// caller's reference on `pa`.
-    pub fn map(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, va: u64, pa: u64, flags: PteFlags) -> Result<(), Errno> {
+    pub fn map(
+        self,
+        frames: &mut FrameAllocator,
+        phys: &dyn PhysMem,
+        va: u64,
+        pa: u64,
+        flags: PteFlags,
+    ) -> Result<(), Errno> {
         let s = self.walk_alloc(frames, phys, va)?;
         debug_assert!(read_pte(phys, s).is_none(), "map over a live PTE at {va:#x}");
         write_pte(phys, s, Pte::new(pa, flags));
@@ -301,7 +311,13 @@ impl PageTable {
     /// every table below. [`ALL_USER`] walks everything.
     /// Linux: unmap_vmas(), then free_pgtables() over the VMAs, then
     /// pgd_free().
-    pub fn destroy(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, ranges: &[(u64, u64)], on_leaf: &mut impl FnMut(&mut FrameAllocator, Pte)) {
+    pub fn destroy(
+        self,
+        frames: &mut FrameAllocator,
+        phys: &dyn PhysMem,
+        ranges: &[(u64, u64)],
+        on_leaf: &mut impl FnMut(&mut FrameAllocator, Pte),
+    ) {
         let mut tables = alloc::collections::BTreeSet::new();
         for &(start, end) in ranges {
             teardown(frames, phys, self.root, 4, start, end, &mut tables, on_leaf);

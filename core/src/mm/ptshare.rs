@@ -31,7 +31,7 @@
 use super::aspace::{AddressSpace, MemCtx};
 use super::frame::{FrameAllocator, FrameFlags};
 use super::pagetable::{read_pte, write_pte, PageTable, Pte, PteFlags, ENTRIES, PMD_SIZE};
-use super::vma::{Vma, VmFlags};
+use super::vma::{VmFlags, Vma};
 use crate::abi::{Errno, ENOMEM};
 use crate::machine::PhysMem;
 use alloc::vec::Vec;
@@ -72,7 +72,13 @@ impl PageTable {
     /// nothing, when the child's upper tables or the reserved frame cannot
     /// be had. Linux: what copy_pmd_range() does for a huge PMD
     /// (copy_huge_pmd()), done here for a table of 4 KiB pages.
-    pub fn share_leaf_table(self, child: PageTable, frames: &mut FrameAllocator, phys: &dyn PhysMem, va: u64) -> Result<bool, Errno> {
+    pub fn share_leaf_table(
+        self,
+        child: PageTable,
+        frames: &mut FrameAllocator,
+        phys: &dyn PhysMem,
+        va: u64,
+    ) -> Result<bool, Errno> {
         let ours = self.pmd_slot(phys, va).expect("sharing a missing table");
         let pmd = read_pte(phys, ours);
         debug_assert!(pmd.is_present());
@@ -97,7 +103,13 @@ impl PageTable {
     /// in both tables (the other sharers reach the old table read-only,
     /// so they need no flush). Linux: copy_pte_range() and
     /// copy_present_pte(), deferred from fork to here.
-    pub fn unshare_leaf_table(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, va: u64, cow: &mut impl FnMut(u64) -> bool) -> Unshared {
+    pub fn unshare_leaf_table(
+        self,
+        frames: &mut FrameAllocator,
+        phys: &dyn PhysMem,
+        va: u64,
+        cow: &mut impl FnMut(u64) -> bool,
+    ) -> Unshared {
         let Some(pmd_slot) = self.pmd_slot(phys, va) else { return Unshared::Already };
         let pmd = read_pte(phys, pmd_slot);
         if !pmd.is_present() || pmd.is_writable() {
@@ -175,7 +187,10 @@ impl AddressSpace {
         while va < end {
             let region = va & !(PMD_SIZE - 1);
             let next = (region + PMD_SIZE).min(end);
-            if va == region && next == region + PMD_SIZE && self.pt.shared_leaf_table(ctx.frames, ctx.phys, region).is_some() {
+            if va == region
+                && next == region + PMD_SIZE
+                && self.pt.shared_leaf_table(ctx.frames, ctx.phys, region).is_some()
+            {
                 self.rss -= self.pt.drop_shared_leaf_table(ctx.frames, ctx.phys, region);
                 dropped = true;
             } else {

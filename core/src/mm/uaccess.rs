@@ -202,7 +202,7 @@ impl AddressSpace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mm::sim::{finish, Env, P, RW, ANON, BASE};
+    use crate::mm::sim::{finish, Env, ANON, BASE, P, RW};
     use crate::mm::vma::VmFlags;
 
     fn setup() -> (Env, AddressSpace) {

@@ -355,7 +355,12 @@ mod tests {
         m.update(15 * P, 16 * P, |v| v.prot = Prot::READ);
         assert_eq!(
             layout(&m),
-            vec![(10 * P, 12 * P, Prot::RW), (14 * P, 15 * P, Prot::RW), (15 * P, 16 * P, Prot::READ), (16 * P, 20 * P, Prot::RW)]
+            vec![
+                (10 * P, 12 * P, Prot::RW),
+                (14 * P, 15 * P, Prot::RW),
+                (15 * P, 16 * P, Prot::READ),
+                (16 * P, 20 * P, Prot::RW)
+            ]
         );
         // Changing it back merges the three pieces again.
         m.update(15 * P, 16 * P, |v| v.prot = Prot::RW);
@@ -407,7 +412,13 @@ mod tests {
     fn stack_guard_gap_is_kept_free() {
         let mut m = VmaMap::new();
         let top = 1000 * P;
-        m.insert(Vma { start: top - 10 * P, end: top, prot: Prot::RW, flags: VmFlags::ANONYMOUS | VmFlags::GROWSDOWN, file: None });
+        m.insert(Vma {
+            start: top - 10 * P,
+            end: top,
+            prot: Prot::RW,
+            flags: VmFlags::ANONYMOUS | VmFlags::GROWSDOWN,
+            file: None,
+        });
         let below = top - 10 * P - STACK_GUARD_GAP;
         assert_eq!(m.gap_topdown(P, 0, top), Some(below - P));
         assert_eq!(m.gap_topdown(P, 0, top - 12 * P), Some(below - P), "stack above the search window");

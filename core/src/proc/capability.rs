@@ -64,8 +64,14 @@ pub struct Caps {
 
 impl Caps {
     /// init's: everything permitted and effective. Linux: `init_cred`.
-    pub const ROOT: Caps =
-        Caps { inheritable: 0, permitted: CAP_FULL_SET, effective: CAP_FULL_SET, bset: CAP_FULL_SET, ambient: 0, securebits: 0 };
+    pub const ROOT: Caps = Caps {
+        inheritable: 0,
+        permitted: CAP_FULL_SET,
+        effective: CAP_FULL_SET,
+        bset: CAP_FULL_SET,
+        ambient: 0,
+        securebits: 0,
+    };
 }
 
 /// Does a capability set hold `cap`?

@@ -21,7 +21,7 @@ use alloc::vec::Vec;
 use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::mm::consts::PAGE_SIZE;
-use crate::mm::vma::{Prot, Vma, VmFlags};
+use crate::mm::vma::{Prot, VmFlags, Vma};
 use crate::proc::{Pid, Task};
 use crate::signal::SigInfo;
 
@@ -179,12 +179,14 @@ impl CoreImage {
         head.extend_from_slice(&(phnum as u16).to_le_bytes());
         head.extend_from_slice(&64u16.to_le_bytes()); // e_shentsize
         head.extend_from_slice(&[0; 4]); // e_shnum, e_shstrndx
-        // PT_NOTE, then a PT_LOAD per mapping.
+                                         // PT_NOTE, then a PT_LOAD per mapping.
         phdr(&mut head, PT_NOTE, 0, notes_at, 0, notes.len() as u64, 0, 4);
         let mut at = data_at;
         for s in &segments {
             let v = &s.vma;
-            let flags = (v.prot.contains(Prot::READ) as u32) << 2 | (v.prot.contains(Prot::WRITE) as u32) << 1 | v.prot.contains(Prot::EXEC) as u32;
+            let flags = (v.prot.contains(Prot::READ) as u32) << 2
+                | (v.prot.contains(Prot::WRITE) as u32) << 1
+                | v.prot.contains(Prot::EXEC) as u32;
             phdr(&mut head, PT_LOAD, flags, at, v.start, s.dump, v.end - v.start, PAGE_SIZE);
             at += s.dump;
         }
@@ -227,7 +229,8 @@ impl CoreImage {
             while va < s.vma.start + s.dump {
                 // A page never touched reads as zeros, without faulting
                 // one in (Linux: get_dump_page() skips it).
-                let present = k.with_mm_of(mm, |a, ctx| a.translate(ctx.phys, va).map(|pa| ctx.phys.read(pa, &mut page)));
+                let present =
+                    k.with_mm_of(mm, |a, ctx| a.translate(ctx.phys, va).map(|pa| ctx.phys.read(pa, &mut page)));
                 if present.is_none() {
                     page.fill(0);
                 }
@@ -310,8 +313,8 @@ fn prstatus(k: &Kernel, t: &Task, r: &PtRegs, info: &SigInfo) -> Vec<u8> {
     }
     // pr_reg: struct user_regs_struct.
     let regs = [
-        r.r15, r.r14, r.r13, r.r12, r.rbp, r.rbx, r.r11, r.r10, r.r9, r.r8, r.rax, r.rcx, r.rdx, r.rsi, r.rdi, r.orig_rax, r.rip,
-        r.cs, r.rflags, r.rsp, r.ss, t.fs_base, t.gs_base, USER_DS, USER_DS, 0, 0,
+        r.r15, r.r14, r.r13, r.r12, r.rbp, r.rbx, r.r11, r.r10, r.r9, r.r8, r.rax, r.rcx, r.rdx, r.rsi, r.rdi,
+        r.orig_rax, r.rip, r.cs, r.rflags, r.rsp, r.ss, t.fs_base, t.gs_base, USER_DS, USER_DS, 0, 0,
     ];
     for (i, v) in regs.into_iter().enumerate() {
         put64(&mut b, 112 + i * 8, v);

@@ -106,7 +106,11 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 /// The fields are decoded by hand rather than with xmas-elf: its
 /// zero-copy reads assert alignment, and a table at an odd e_phoff would
 /// panic the kernel instead of failing the exec.
-pub fn parse(head: &[u8], file_size: u64, mut read_at: impl FnMut(u64, &mut [u8]) -> SysResult<usize>) -> SysResult<Elf> {
+pub fn parse(
+    head: &[u8],
+    file_size: u64,
+    mut read_at: impl FnMut(u64, &mut [u8]) -> SysResult<usize>,
+) -> SysResult<Elf> {
     let mut h = [0u8; EHDR_SIZE];
     let n = head.len().min(EHDR_SIZE);
     h[..n].copy_from_slice(&head[..n]);
@@ -169,7 +173,8 @@ pub fn parse(head: &[u8], file_size: u64, mut read_at: impl FnMut(u64, &mut [u8]
                 }
                 // Linux: the TASK_SIZE checks of load_elf_binary() (there
                 // EINVAL after the point of no return, too).
-                if p.vaddr.checked_add(bias).and_then(|v| v.checked_add(p.memsz)).is_none_or(|e| page_up(e) > TASK_SIZE) {
+                if p.vaddr.checked_add(bias).and_then(|v| v.checked_add(p.memsz)).is_none_or(|e| page_up(e) > TASK_SIZE)
+                {
                     return Err(ENOEXEC);
                 }
                 loads += 1;
@@ -230,7 +235,14 @@ pub fn load(aspace: &mut AddressSpace, ctx: &mut MemCtx, elf: &Elf, ino: u64) ->
         }
     };
     let exec_stack = elf.phdrs.iter().find(|p| p.p_type == PT_GNU_STACK).is_some_and(|p| p.flags & PF_X != 0);
-    Ok(LoadedImage { entry: elf.entry.wrapping_add(bias), phdr, phent: PHDR_SIZE as u64, phnum: elf.phdrs.len() as u64, brk, exec_stack })
+    Ok(LoadedImage {
+        entry: elf.entry.wrapping_add(bias),
+        phdr,
+        phent: PHDR_SIZE as u64,
+        phnum: elf.phdrs.len() as u64,
+        brk,
+        exec_stack,
+    })
 }
 
 /// Map segment `p` at `vaddr`: its file bytes privately from the page

@@ -9,12 +9,12 @@ use alloc::vec::Vec;
 
 use super::elf::{self, LoadedImage, PAGE};
 use crate::abi::*;
+use crate::fs::ramfs::Ino;
+use crate::fs::Lookup;
 use crate::kernel::Kernel;
 use crate::mm::aspace::{AddressSpace, MemCtx};
 use crate::mm::consts::{MAP_ANONYMOUS, MAP_FIXED, MAP_GROWSDOWN, MAP_PRIVATE, PROT_READ, PROT_WRITE};
 use crate::proc::kstack::FpuState;
-use crate::fs::ramfs::Ino;
-use crate::fs::Lookup;
 use crate::proc::{Pid, SigAction, TaskState};
 
 /// The top of the user stack (Linux: STACK_TOP = TASK_SIZE, without
@@ -108,7 +108,15 @@ pub fn sys_execve(k: &mut Kernel, regs: &mut PtRegs, path: u64, argv: u64, envp:
 /// Linux: execveat(2), in do_execveat_common()'s order: the file name,
 /// then the file is opened (ENOENT, EACCES, ... come before any fault in
 /// argv), then argv and envp are copied in.
-pub fn sys_execveat(k: &mut Kernel, regs: &mut PtRegs, dirfd: i32, path: u64, argv: u64, envp: u64, flags: u32) -> SysResult {
+pub fn sys_execveat(
+    k: &mut Kernel,
+    regs: &mut PtRegs,
+    dirfd: i32,
+    path: u64,
+    argv: u64,
+    envp: u64,
+    flags: u32,
+) -> SysResult {
     if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
         return Err(EINVAL);
     }
@@ -240,7 +248,14 @@ fn parse_shebang(image: &[u8]) -> Option<SysResult<Shebang>> {
 /// Replace task `pid`'s program with file `ino` (Linux: bprm_execve() →
 /// exec_binprm()): scripts hand over to their interpreter, at most five
 /// deep (ELOOP beyond), until an ELF image loads.
-fn bprm_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, mut ino: Ino, filename: Vec<u8>, mut args: ExecArgs) -> SysResult {
+fn bprm_execve(
+    k: &mut Kernel,
+    pid: Pid,
+    regs: &mut PtRegs,
+    mut ino: Ino,
+    filename: Vec<u8>,
+    mut args: ExecArgs,
+) -> SysResult {
     let stack_limit = k.signals.get(k.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
     args.check_size(&filename, stack_limit)?;
     // The name interpreters are given for the script: the path as passed.
@@ -330,7 +345,15 @@ pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: 
 /// only if it was before. `creds` are the credentials the program will
 /// run with and whether it runs in secure mode, for the auxiliary vector.
 #[allow(clippy::too_many_arguments)]
-fn build_mm(k: &mut Kernel, ino: Ino, head: &[u8], execfn: &[u8], args: &ExecArgs, stack_limit: u64, creds: (crate::proc::Cred, bool)) -> SysResult<(AddressSpace, u64, u64)> {
+fn build_mm(
+    k: &mut Kernel,
+    ino: Ino,
+    head: &[u8],
+    execfn: &[u8],
+    args: &ExecArgs,
+    stack_limit: u64,
+    creds: (crate::proc::Cred, bool),
+) -> SysResult<(AddressSpace, u64, u64)> {
     let size = k.fs.inode(ino)?.size();
     let elf = {
         let k = &*k;
@@ -465,13 +488,28 @@ fn setup_stack(
 /// registers (the caller's syscall frame). Linux: load_elf_binary() →
 /// begin_new_exec() → start_thread().
 #[allow(clippy::too_many_arguments)]
-fn exec_image(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, ino: Ino, head: &[u8], exe_path: Vec<u8>, filename: &[u8], args: ExecArgs) -> SysResult {
+fn exec_image(
+    k: &mut Kernel,
+    pid: Pid,
+    regs: &mut PtRegs,
+    ino: Ino,
+    head: &[u8],
+    exe_path: Vec<u8>,
+    filename: &[u8],
+    args: ExecArgs,
+) -> SysResult {
     let stack_limit = k.signals.get(k.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
     // The new credentials come from the file finally run (for a script,
     // its interpreter: Linux ignores set-id bits on scripts). Linux:
     // bprm_creds_from_file(), applied in begin_new_exec().
     let inode = k.fs.inode(ino)?;
-    let (new_cred, secure) = crate::proc::capability::bprm_creds(&k.tasks[&pid].cred, &k.tasks[&pid].groups, inode.uid(), inode.gid(), inode.mode());
+    let (new_cred, secure) = crate::proc::capability::bprm_creds(
+        &k.tasks[&pid].cred,
+        &k.tasks[&pid].groups,
+        inode.uid(),
+        inode.gid(),
+        inode.mode(),
+    );
     let (mut aspace, entry, sp) = build_mm(k, ino, head, filename, &args, stack_limit, (new_cred, secure))?;
 
     // Point of no return (Linux: begin_new_exec()). From here on the old
@@ -570,7 +608,12 @@ pub fn unshare_files(k: &mut Kernel, pid: Pid) {
 /// Returns the caller's TID from now on.
 fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
     let tgid = k.tasks[&pid].tgid;
-    let others: Vec<Pid> = k.tasks.values().filter(|t| t.tgid == tgid && t.tid != pid && t.state != TaskState::Dead).map(|t| t.tid).collect();
+    let others: Vec<Pid> = k
+        .tasks
+        .values()
+        .filter(|t| t.tgid == tgid && t.tid != pid && t.state != TaskState::Dead)
+        .map(|t| t.tid)
+        .collect();
     if others.is_empty() {
         return pid;
     }

@@ -193,8 +193,15 @@ fn bss_tail_is_zeroed_in_a_private_copy_of_the_last_file_page() {
     let ino = ino_of(&k, PROG);
     let a = spawn(&mut k, PROG);
     let end = DATA + P + 0x100; // p_vaddr + p_filesz
-    assert_eq!(read_user(&mut k, a, end - 2, 2).unwrap(), [2 * P + 0xfe, 2 * P + 0xff].map(filler), "the file's last bytes");
-    assert!(read_user(&mut k, a, end, (DATA + 3 * P - end) as usize).unwrap().iter().all(|&b| b == 0), ".bss reads zeros");
+    assert_eq!(
+        read_user(&mut k, a, end - 2, 2).unwrap(),
+        [2 * P + 0xfe, 2 * P + 0xff].map(filler),
+        "the file's last bytes"
+    );
+    assert!(
+        read_user(&mut k, a, end, (DATA + 3 * P - end) as usize).unwrap().iter().all(|&b| b == 0),
+        ".bss reads zeros"
+    );
     // padzero gave that page a copy of its own: the cache keeps the file's
     // bytes, the other data page is still the cache's.
     assert_ne!(frame_at(&mut k, a, DATA + P), cache_frame(&mut k, ino, 2));
@@ -235,10 +242,20 @@ fn malformed_images_fail_with_enoexec_and_leave_nothing_behind() {
         ("header only: the program headers are missing", good[..64].to_vec()),
         ("program headers cut short", good[..64 + 56 + 20].to_vec()),
         ("file shorter than a segment", good[..2 * P as usize].to_vec()),
-        ("vaddr and offset disagree within the page", image(&[load(PF_R | PF_X, 0, TEXT + 0x10, 0x800, 0x800)], P as usize, 64)),
+        (
+            "vaddr and offset disagree within the page",
+            image(&[load(PF_R | PF_X, 0, TEXT + 0x10, 0x800, 0x800)], P as usize, 64),
+        ),
         ("filesz > memsz", image(&[load(PF_R, 0, TEXT, 0x800, 0x400)], P as usize, 64)),
         ("no PT_LOAD", image(&[Seg { p_type: 4, ..load(PF_R, 0, TEXT, 0x10, 0x10) }], P as usize, 64)),
-        ("PT_INTERP", image(&[Seg { p_type: 3, ..load(PF_R, 0, TEXT, 0x10, 0x10) }, load(PF_R, 0, TEXT, 0x800, 0x800)], P as usize, 64)),
+        (
+            "PT_INTERP",
+            image(
+                &[Seg { p_type: 3, ..load(PF_R, 0, TEXT, 0x10, 0x10) }, load(PF_R, 0, TEXT, 0x800, 0x800)],
+                P as usize,
+                64,
+            ),
+        ),
         ("beyond TASK_SIZE", image(&[load(PF_R, 0, 0x7fff_ffff_f000, 0x800, 0x2000)], P as usize, 64)),
     ];
     let mut bad_phent = good.clone();

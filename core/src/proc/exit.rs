@@ -11,9 +11,9 @@ use alloc::vec::Vec;
 
 use crate::abi::{NSIG, SA_NOCLDWAIT, SIGCHLD, SIGCONT, SIGHUP, SIG_IGN};
 use crate::kernel::Kernel;
-use crate::signal::SigInfo;
 use crate::proc::kstack::KSTACK_BYTES;
 use crate::proc::{MmId, Pid, TaskState};
+use crate::signal::SigInfo;
 
 /// The first process: orphans end up here when no subreaper claims them
 /// (Linux: the pid namespace's child_reaper).
@@ -187,7 +187,9 @@ impl Kernel {
     pub fn live_thread_of(&self, tgid: Pid, except: Option<Pid>) -> Option<Pid> {
         self.tasks
             .values()
-            .find(|t| t.tgid == tgid && Some(t.tid) != except && t.state != TaskState::Zombie && t.state != TaskState::Dead)
+            .find(|t| {
+                t.tgid == tgid && Some(t.tid) != except && t.state != TaskState::Zombie && t.state != TaskState::Dead
+            })
             .map(|t| t.tid)
     }
 
@@ -195,7 +197,8 @@ impl Kernel {
     /// signal, and report zombies among them to the new parent
     /// (Linux: forget_original_parent() → reparent_leader()).
     fn forget_original_parent(&mut self, father: Pid) {
-        let children: Vec<Pid> = core::mem::take(&mut self.tasks.get_mut(&father).expect("task").children).into_iter().collect();
+        let children: Vec<Pid> =
+            core::mem::take(&mut self.tasks.get_mut(&father).expect("task").children).into_iter().collect();
         if children.is_empty() {
             return;
         }
@@ -305,7 +308,11 @@ impl Kernel {
         }
         // The last thread of a process whose leader already exited: now
         // the parent hears of the process (Linux: the zap_leader step).
-        if tgid != pid && self.tasks.get(&tgid).is_some_and(|l| l.is_zombie()) && self.thread_group_empty(tgid) && self.notify_parent(tgid) {
+        if tgid != pid
+            && self.tasks.get(&tgid).is_some_and(|l| l.is_zombie())
+            && self.thread_group_empty(tgid)
+            && self.notify_parent(tgid)
+        {
             self.release_task(tgid);
         }
     }
@@ -406,7 +413,11 @@ impl Kernel {
     pub fn will_become_orphaned_pgrp(&self, pgid: Pid, ignored: Option<Pid>) -> bool {
         !self.tasks.values().filter(|t| t.is_leader() && t.state != TaskState::Dead).any(|t| {
             let s = self.signals.get(t.signal);
-            if s.pgid != pgid || Some(t.tid) == ignored || (t.is_zombie() && self.thread_group_empty(t.tgid)) || t.parent == INIT_PID {
+            if s.pgid != pgid
+                || Some(t.tid) == ignored
+                || (t.is_zombie() && self.thread_group_empty(t.tgid))
+                || t.parent == INIT_PID
+            {
                 return false;
             }
             self.tasks.get(&t.parent).is_some_and(|p| {
@@ -433,7 +444,11 @@ impl Kernel {
         let Some(pt) = self.tasks.get(&parent) else { return };
         let (ps, ts) = (self.signals.get(pt.signal), self.signals.get(self.tasks[&tsk].signal));
         let pgid = ts.pgid;
-        if ps.pgid != pgid && ps.sid == ts.sid && self.will_become_orphaned_pgrp(pgid, ignored) && self.has_stopped_jobs(pgid) {
+        if ps.pgid != pgid
+            && ps.sid == ts.sid
+            && self.will_become_orphaned_pgrp(pgid, ignored)
+            && self.has_stopped_jobs(pgid)
+        {
             let _ = self.kill_pgrp_from_kernel(pgid, SIGHUP);
             let _ = self.kill_pgrp_from_kernel(pgid, SIGCONT);
         }
@@ -441,8 +456,14 @@ impl Kernel {
 
     /// Send `sig` to every process of group `pgid`, as the kernel.
     fn kill_pgrp_from_kernel(&mut self, pgid: Pid, sig: u32) -> usize {
-        let members: Vec<Pid> =
-            self.tasks.values().filter(|t| t.is_leader() && !t.is_zombie() && t.state != TaskState::Dead && self.signals.get(t.signal).pgid == pgid).map(|t| t.tid).collect();
+        let members: Vec<Pid> = self
+            .tasks
+            .values()
+            .filter(|t| {
+                t.is_leader() && !t.is_zombie() && t.state != TaskState::Dead && self.signals.get(t.signal).pgid == pgid
+            })
+            .map(|t| t.tid)
+            .collect();
         for &m in &members {
             let _ = self.send_signal_process(m, SigInfo::kernel(sig));
         }
@@ -509,7 +530,8 @@ pub fn do_group_exit(k: &mut Kernel, status: i32) {
     };
     let status = *k.signals.get_mut(signal).group_exit.get_or_insert(status);
     let me = k.cur().tid;
-    let others: Vec<Pid> = k.tasks.values().filter(|t| t.tgid == tgid && t.tid != me && !t.is_zombie()).map(|t| t.tid).collect();
+    let others: Vec<Pid> =
+        k.tasks.values().filter(|t| t.tgid == tgid && t.tid != me && !t.is_zombie()).map(|t| t.tid).collect();
     for t in others {
         k.kill_thread_now(t);
     }

@@ -393,7 +393,8 @@ fn alloc_pid(k: &mut Kernel, set_tid: Option<i32>, set_tid_size: u64) -> SysResu
     }
     // Linux: checkpoint_restore_ns_capable().
     let c = k.cur().cred;
-    if !c.capable(crate::proc::capability::CAP_SYS_ADMIN) && !c.capable(crate::proc::capability::CAP_CHECKPOINT_RESTORE) {
+    if !c.capable(crate::proc::capability::CAP_SYS_ADMIN) && !c.capable(crate::proc::capability::CAP_CHECKPOINT_RESTORE)
+    {
         return Err(EPERM);
     }
     if !k.pids.alloc_exact(tid as u32) {
@@ -512,7 +513,15 @@ pub fn sys_vfork(k: &mut Kernel, regs: &PtRegs) -> SysResult {
 /// tls. Only the low 32 bits are flags; the low byte is the exit signal,
 /// taken as given (Linux does not check it here). CLONE_PIDFD returns the
 /// pidfd through parent_tid.
-pub fn sys_clone(k: &mut Kernel, regs: &PtRegs, flags: u64, stack: u64, parent_tid: u64, child_tid: u64, tls: u64) -> SysResult {
+pub fn sys_clone(
+    k: &mut Kernel,
+    regs: &PtRegs,
+    flags: u64,
+    stack: u64,
+    parent_tid: u64,
+    child_tid: u64,
+    tls: u64,
+) -> SysResult {
     if let Some(r) = resume_vfork(k) {
         return r;
     }
@@ -596,6 +605,16 @@ pub fn sys_clone3(k: &mut Kernel, regs: &PtRegs, uargs: u64, size: u64) -> SysRe
         return Err(EINVAL); // Tine has no cgroup file system to name one
     }
     let set_tid = tids.chunks(4).map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes"))).next();
-    let args = CloneArgs { flags, exit_signal: exit_signal as u32, stack, parent_tid, child_tid, tls, pidfd, set_tid, set_tid_size };
+    let args = CloneArgs {
+        flags,
+        exit_signal: exit_signal as u32,
+        stack,
+        parent_tid,
+        child_tid,
+        tls,
+        pidfd,
+        set_tid,
+        set_tid_size,
+    };
     kernel_clone(k, regs, &args)
 }

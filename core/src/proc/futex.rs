@@ -43,8 +43,14 @@ pub enum FutexKey {
     /// A word in private memory. `mm_shared` tells a non-private futex op
     /// on private memory from a FUTEX_PRIVATE_FLAG one: Linux keys them
     /// apart (FUT_OFF_MMSHARED), so they never meet.
-    Private { mm: MmId, addr: u64, mm_shared: bool },
-    Shared { phys: u64 },
+    Private {
+        mm: MmId,
+        addr: u64,
+        mm_shared: bool,
+    },
+    Shared {
+        phys: u64,
+    },
 }
 
 /// A task sleeping on a futex (Linux: `struct futex_q`).
@@ -174,7 +180,15 @@ impl Kernel {
 
     /// Linux: futex_requeue(): wake `nr_wake` waiters on `uaddr`, move up to
     /// `nr_requeue` more to `uaddr2`; with `cmp`, only if `*uaddr == cmp`.
-    fn futex_requeue(&mut self, uaddr: u64, uaddr2: u64, private: bool, nr_wake: u32, nr_requeue: u32, cmp: Option<u32>) -> SysResult {
+    fn futex_requeue(
+        &mut self,
+        uaddr: u64,
+        uaddr2: u64,
+        private: bool,
+        nr_wake: u32,
+        nr_requeue: u32,
+        cmp: Option<u32>,
+    ) -> SysResult {
         if (nr_wake as i32) < 0 || (nr_requeue as i32) < 0 {
             return Err(EINVAL);
         }
@@ -201,7 +215,15 @@ impl Kernel {
     /// Linux: futex_wake_op(): change `*uaddr2` by the operation encoded
     /// in `val3`, wake `nr_wake` on `uaddr`, and `nr_wake2` on `uaddr2` if
     /// the old value of `*uaddr2` passes the encoded comparison.
-    fn futex_wake_op(&mut self, uaddr: u64, uaddr2: u64, private: bool, nr_wake: u32, nr_wake2: u32, val3: u32) -> SysResult {
+    fn futex_wake_op(
+        &mut self,
+        uaddr: u64,
+        uaddr2: u64,
+        private: bool,
+        nr_wake: u32,
+        nr_wake2: u32,
+        val3: u32,
+    ) -> SysResult {
         let key1 = self.futex_key(uaddr, private)?;
         let key2 = self.futex_key(uaddr2, private)?;
         let op = (val3 >> 28) & 7;
@@ -216,11 +238,11 @@ impl Kernel {
         }
         let old = self.futex_read(uaddr2)?;
         let new = match op {
-            0 => oparg,          // FUTEX_OP_SET
+            0 => oparg,                   // FUTEX_OP_SET
             1 => old.wrapping_add(oparg), // FUTEX_OP_ADD
-            2 => old | oparg,    // FUTEX_OP_OR
-            3 => old & !oparg,   // FUTEX_OP_ANDN
-            4 => old ^ oparg,    // FUTEX_OP_XOR
+            2 => old | oparg,             // FUTEX_OP_OR
+            3 => old & !oparg,            // FUTEX_OP_ANDN
+            4 => old ^ oparg,             // FUTEX_OP_XOR
             _ => return Err(ENOSYS),
         };
         self.copy_out(uaddr2, &new.to_le_bytes())?;

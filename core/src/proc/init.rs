@@ -9,8 +9,8 @@ use crate::fs::Lookup;
 use crate::kernel::{Kernel, StdioMode};
 use crate::mm::aspace::AddressSpace;
 use crate::proc::exec::{do_execve, ExecArgs};
-use crate::proc::kstack::{FpuState, KernelStack};
 use crate::proc::exit::INIT_PID;
+use crate::proc::kstack::{FpuState, KernelStack};
 use crate::proc::{default_rlimits, Cred, FsInfo, Pid, Rlimit, SigHand, SignalStruct, Task};
 
 impl Kernel {

@@ -4,10 +4,12 @@ pub mod capability;
 pub mod coredump;
 pub mod elf;
 pub mod exec;
+#[cfg(test)]
+mod exec_tests;
 pub mod exit;
+pub mod fault;
 pub mod fork;
 pub mod futex;
-pub mod fault;
 pub mod init;
 pub mod kstack;
 pub mod oom;
@@ -15,12 +17,12 @@ pub mod pid;
 pub mod pidfd;
 pub mod shared;
 pub mod task;
+#[cfg(test)]
+mod tests;
 pub mod timer;
 pub mod ucounts;
 pub mod umip;
 pub mod wait;
-#[cfg(test)] mod tests;
-#[cfg(test)] mod exec_tests;
 
 pub use task::*;
 

@@ -132,7 +132,10 @@ impl Mem {
     #[track_caller]
     fn check(&self, k: &mut Kernel, pid: Pid, what: &str) {
         for (addr, data) in &self.0 {
-            assert!(read_user(k, pid, *addr, data.len()).unwrap() == *data, "{what}: {pid}'s memory at {addr:#x} differs");
+            assert!(
+                read_user(k, pid, *addr, data.len()).unwrap() == *data,
+                "{what}: {pid}'s memory at {addr:#x} differs"
+            );
         }
     }
     fn fill(&mut self, seed: u8) {
@@ -169,7 +172,8 @@ fn fork_fails_cleanly_at_every_frame_allocation() {
         assert!(attempt < 1000, "fork never succeeds");
         // The parent's writable translations are in the TLB: a fork that
         // write-protects them (even one that then fails) must flush them.
-        let pages = private.0.iter().chain(&shared.0).flat_map(|(a, d)| (0..d.len() / PU).map(move |i| a + (i * PU) as u64));
+        let pages =
+            private.0.iter().chain(&shared.0).flat_map(|(a, d)| (0..d.len() / PU).map(move |i| a + (i * PU) as u64));
         touch_tlb(&k, &hw, 1, pages);
         k.frames.fail_after(Some(attempt));
         let r = try_fork(&mut k, 1);
@@ -349,9 +353,15 @@ fn run_model(o: ModelOpts) {
     let base = Baseline::take(&k);
     let mut rng = Rng::new(o.seed);
     let mut m = Model { procs: BTreeMap::new(), shared: Vec::new() };
-    m.procs.insert(1, MProc { parent: 0, alive: true, status: 0, regions: Vec::new(), subreaper: false, has_subreaper: false });
+    m.procs.insert(
+        1,
+        MProc { parent: 0, alive: true, status: 0, regions: Vec::new(), subreaper: false, has_subreaper: false },
+    );
     let root = fork(&mut k, 1);
-    m.procs.insert(root, MProc { parent: 1, alive: true, status: 0, regions: Vec::new(), subreaper: false, has_subreaper: false });
+    m.procs.insert(
+        root,
+        MProc { parent: 1, alive: true, status: 0, regions: Vec::new(), subreaper: false, has_subreaper: false },
+    );
     if o.root_subreaper {
         assert_eq!(prctl(&mut k, root, PR_SET_CHILD_SUBREAPER, 1), 0);
         m.set_subreaper(root);
@@ -418,10 +428,13 @@ fn run_model(o: ModelOpts) {
                 let off = rng.below((len - n.min(len) + 1) as u64) as usize;
                 let n = n.min(len - off);
                 let data: Vec<u8> = (0..n).map(|_| rng.next_u64() as u8).collect();
-                write_user(&mut k, p, r.addr + off as u64, &data).unwrap_or_else(|e| panic!("step {step}: write in {p}: {e:?}"));
+                write_user(&mut k, p, r.addr + off as u64, &data)
+                    .unwrap_or_else(|e| panic!("step {step}: write in {p}: {e:?}"));
                 match &r.kind {
                     Kind::Private(_) => {
-                        let Kind::Private(v) = &mut m.procs.get_mut(&p).unwrap().regions[ri].kind else { unreachable!() };
+                        let Kind::Private(v) = &mut m.procs.get_mut(&p).unwrap().regions[ri].kind else {
+                            unreachable!()
+                        };
                         v[off..off + n].copy_from_slice(&data);
                     }
                     Kind::Shared(i) => m.shared[*i][off..off + n].copy_from_slice(&data),
@@ -444,7 +457,11 @@ fn run_model(o: ModelOpts) {
                     (off, (1 + rng.below(256) as usize).min(want.len() - off))
                 };
                 let got = read_user(&mut k, p, r.addr + off as u64, n).unwrap();
-                assert!(got == want[off..off + n], "step {step}: {p} reads {n} bytes at {:#x}+{off:#x}: differs from the model", r.addr);
+                assert!(
+                    got == want[off..off + n],
+                    "step {step}: {p} reads {n} bytes at {:#x}+{off:#x}: differs from the model",
+                    r.addr
+                );
                 counts[3] += 1;
             }
             // exit
@@ -535,7 +552,11 @@ fn run_model(o: ModelOpts) {
                 let len = (r.pages * PU) as u64;
                 assert_eq!(syscall(&mut k, p, nr::MPROTECT, &[r.addr, len, PROT_READ as u64]), 0);
                 let off = rng.below(len);
-                assert_eq!(write_user(&mut k, p, r.addr + off, &[1]), Err(EFAULT), "step {step}: write to read-only memory");
+                assert_eq!(
+                    write_user(&mut k, p, r.addr + off, &[1]),
+                    Err(EFAULT),
+                    "step {step}: write to read-only memory"
+                );
                 let got = read_user(&mut k, p, r.addr, len as usize).unwrap();
                 assert!(got == m.bytes(&r), "step {step}: read-only region of {p} differs");
                 assert_eq!(syscall(&mut k, p, nr::MPROTECT, &[r.addr, len, RW as u64]), 0);

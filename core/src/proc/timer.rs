@@ -153,7 +153,14 @@ pub struct ItimerVal {
 /// at offset 16 is `pid`, si_overrun at 20 is `uid`, si_value at 24 is
 /// `status`, of which only the low 32 bits, sival_int, are carried).
 pub fn timer_siginfo(signo: u32, id: i32, overrun: u32, value: u64) -> SigInfo {
-    SigInfo { signo, code: SI_TIMER, pid: id as u32, uid: overrun, status: value as i32, value_hi: (value >> 32) as u32 }
+    SigInfo {
+        signo,
+        code: SI_TIMER,
+        pid: id as u32,
+        uid: overrun,
+        status: value as i32,
+        value_hi: (value >> 32) as u32,
+    }
 }
 
 fn timer_id_of(info: &SigInfo) -> Option<i32> {
@@ -249,7 +256,11 @@ impl Kernel {
         // SIGALRM was thrown away (ignored) is never re-armed: nobody
         // will dequeue it (Linux behaves so).
         let pending = self.signals.get(signal).shared_pending & sigbit(SIGALRM) != 0;
-        let next = if r.interval != 0 && pending { RealTimer { expires: Some(at), interval: r.interval, requeue: true, queued: None } } else { RealTimer::default() };
+        let next = if r.interval != 0 && pending {
+            RealTimer { expires: Some(at), interval: r.interval, requeue: true, queued: None }
+        } else {
+            RealTimer::default()
+        };
         self.set_real(signal, next);
     }
 
@@ -314,7 +325,10 @@ impl Kernel {
             let r = self.signals.get(signal).timers.real;
             if let (true, Some(e)) = (r.requeue, r.expires) {
                 let (next, _) = forward(e, self.now_ns(), r.interval);
-                self.set_real(signal, RealTimer { expires: Some(next), interval: r.interval, requeue: false, queued: None });
+                self.set_real(
+                    signal,
+                    RealTimer { expires: Some(next), interval: r.interval, requeue: false, queued: None },
+                );
             }
         }
     }
@@ -479,7 +493,10 @@ impl Kernel {
     pub fn getitimer(&self, which: u32) -> SysResult<ItimerVal> {
         let signal = self.cur().signal;
         match which {
-            ITIMER_REAL => Ok(ItimerVal { value: self.real_remaining(signal), interval: self.signals.get(signal).timers.real.interval }),
+            ITIMER_REAL => Ok(ItimerVal {
+                value: self.real_remaining(signal),
+                interval: self.signals.get(signal).timers.real.interval,
+            }),
             ITIMER_VIRTUAL | ITIMER_PROF => Ok(self.cpu_itimer(signal, which)),
             _ => Err(EINVAL),
         }
@@ -497,7 +514,12 @@ impl Kernel {
         match which {
             ITIMER_REAL => {
                 let real = if new.value != 0 {
-                    RealTimer { expires: Some(now.saturating_add(new.value)), interval: new.interval, requeue: false, queued: None }
+                    RealTimer {
+                        expires: Some(now.saturating_add(new.value)),
+                        interval: new.interval,
+                        requeue: false,
+                        queued: None,
+                    }
                 } else {
                     RealTimer::default()
                 };
@@ -509,7 +531,8 @@ impl Kernel {
                 // the time left (a tick if about to fire), the new one
                 // gets a tick added, and the interval is kept even when
                 // the timer is switched off.
-                let (it, clock) = if which == ITIMER_VIRTUAL { (&mut tm.virt, user) } else { (&mut tm.prof, user + sys) };
+                let (it, clock) =
+                    if which == ITIMER_VIRTUAL { (&mut tm.virt, user) } else { (&mut tm.prof, user + sys) };
                 let oval = match it.expires {
                     0 => 0,
                     e if e <= clock => TICK_NS,
@@ -526,7 +549,9 @@ impl Kernel {
     /// that were left, rounded to nearest and never 0 for a pending
     /// alarm (Linux: alarm_setitimer()).
     pub fn alarm(&mut self, seconds: u32) -> u64 {
-        let old = self.setitimer(ITIMER_REAL, ItimerVal { value: seconds as u64 * 1_000_000_000, interval: 0 }).expect("ITIMER_REAL");
+        let old = self
+            .setitimer(ITIMER_REAL, ItimerVal { value: seconds as u64 * 1_000_000_000, interval: 0 })
+            .expect("ITIMER_REAL");
         let (mut secs, nsec) = (old.value / 1_000_000_000, old.value % 1_000_000_000);
         if (secs == 0 && nsec != 0) || nsec >= 500_000_000 {
             secs += 1;
@@ -565,7 +590,9 @@ impl Kernel {
                 // Linux: good_sigevent().
                 let thread = if notify == SIGEV_SIGNAL | SIGEV_THREAD_ID {
                     match self.tasks.get(&(thread_id as u32)) {
-                        Some(t) if thread_id > 0 && t.tgid == tgid && !matches!(t.state, TaskState::Dead) => Some(t.tid),
+                        Some(t) if thread_id > 0 && t.tgid == tgid && !matches!(t.state, TaskState::Dead) => {
+                            Some(t.tid)
+                        }
                         _ => return Err(EINVAL),
                     }
                 } else {
@@ -582,7 +609,20 @@ impl Kernel {
         };
         let tm = self.timers_mut(signal);
         tm.tgid = tgid;
-        tm.posix.insert(id, PosixTimer { clockid, clock, notify, expires: None, interval: 0, requeue: false, overrun_last: 0, queued_overrun: 0, queued: None });
+        tm.posix.insert(
+            id,
+            PosixTimer {
+                clockid,
+                clock,
+                notify,
+                expires: None,
+                interval: 0,
+                requeue: false,
+                overrun_last: 0,
+                queued_overrun: 0,
+                queued: None,
+            },
+        );
         Ok(id)
     }
 
@@ -918,7 +958,8 @@ mod tests {
         let buf = scratch(&mut k, 1);
         assert_eq!(syscall(&mut k, 1, 228, &[CLOCK_PROCESS_CPUTIME_ID, buf]), 0);
         let ts = read_user(&mut k, 1, buf, 16).unwrap();
-        let ns = u64::from_le_bytes(ts[..8].try_into().unwrap()) * 1_000_000_000 + u64::from_le_bytes(ts[8..].try_into().unwrap());
+        let ns = u64::from_le_bytes(ts[..8].try_into().unwrap()) * 1_000_000_000
+            + u64::from_le_bytes(ts[8..].try_into().unwrap());
         let (u, s) = k.process_cputime(sig);
         assert!(ns <= u + s && ns >= u - u0 + s - s0);
     }
@@ -929,7 +970,9 @@ mod tests {
         let buf = scratch(&mut k, 1);
         let clk = |pid: i64, which: i64| ((!pid) << 3 | which) as u64;
         // Own process (pid 0 and our pid), own thread: SCHED 1 ns, PROF/VIRT a tick.
-        for (c, res) in [(clk(0, 2), 1), (clk(1, 2), 1), (clk(0, 6), 1), (clk(1, 6), 1), (clk(0, 0), TICK_NS), (clk(0, 5), TICK_NS)] {
+        for (c, res) in
+            [(clk(0, 2), 1), (clk(1, 2), 1), (clk(0, 6), 1), (clk(1, 6), 1), (clk(0, 0), TICK_NS), (clk(0, 5), TICK_NS)]
+        {
             assert_eq!(syscall(&mut k, 1, 229, &[c, buf]), 0, "clock {c:#x}");
             let ts = read_user(&mut k, 1, buf, 16).unwrap();
             assert_eq!(u64::from_le_bytes(ts[8..].try_into().unwrap()), res);

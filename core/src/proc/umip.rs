@@ -246,7 +246,7 @@ mod tests {
         assert_eq!(emulate(&[0x0f, 0x01, 0x50, 0], &regs(), 0, 0), None); // lgdt
         assert_eq!(emulate(&[0x0f, 0x0b], &regs(), 0, 0), None); // ud2
         assert_eq!(emulate(&[0x0f, 0x01], &regs(), 0, 0), None); // cut short
-        // sib with no index, base rbp + disp8: 0f 01 44 25 08 -> rbp + 8
+                                                                 // sib with no index, base rbp + disp8: 0f 01 44 25 08 -> rbp + 8
         let e = emulate(&[0x0f, 0x01, 0x44, 0x25, 0x08], &regs(), 0, 0).unwrap();
         assert_eq!(e.dest, Dest::Mem(8));
     }

@@ -109,7 +109,13 @@ impl Kernel {
                 let t = &self.tasks[&c];
                 // A process is reported once all its threads are gone
                 // (Linux: delay_group_leader()).
-                if options & WEXITED != 0 && t.is_zombie() && !self.tasks.values().any(|o| o.tgid == t.tgid && o.tid != c && o.state != crate::proc::TaskState::Dead) {
+                if options & WEXITED != 0
+                    && t.is_zombie()
+                    && !self
+                        .tasks
+                        .values()
+                        .any(|o| o.tgid == t.tgid && o.tid != c && o.state != crate::proc::TaskState::Dead)
+                {
                     ready = Some((c, Report::Exited));
                     break 'search;
                 }
@@ -246,7 +252,9 @@ pub fn sys_waitid(k: &mut Kernel, which: u32, upid: i32, infop: u64, options: u3
     // A non-blocking pidfd makes the wait non-blocking, and finding
     // nothing then is EAGAIN unless WNOHANG was asked for (Linux:
     // kernel_waitid()).
-    let nonblock_pidfd = which == P_PIDFD && options & WNOHANG == 0 && k.fd_file(upid).is_ok_and(|id| k.files.get(id).flags & O_NONBLOCK != 0);
+    let nonblock_pidfd = which == P_PIDFD
+        && options & WNOHANG == 0
+        && k.fd_file(upid).is_ok_and(|id| k.files.get(id).flags & O_NONBLOCK != 0);
     let options = if nonblock_pidfd { options | WNOHANG } else { options };
     let found = k.do_wait(who, options)?;
     if nonblock_pidfd && found.is_none() {

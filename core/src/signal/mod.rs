@@ -249,7 +249,8 @@ impl Kernel {
     /// EAGAIN as for [`Kernel::send_signal_process`].
     pub fn send_signal_thread(&mut self, tid: Pid, info: SigInfo) -> Result<(), Errno> {
         let sig = info.signo;
-        let Some(tgid) = self.tasks.get(&tid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead).map(|t| t.tgid) else {
+        let Some(tgid) = self.tasks.get(&tid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead).map(|t| t.tgid)
+        else {
             return Ok(());
         };
         if sig == 0 {
@@ -409,7 +410,10 @@ impl Kernel {
     /// Interrupt a sleeping task so it notices its signal (Linux:
     /// signal_wake_up()). SIGKILL also ends a stop.
     fn signal_wake_up(&mut self, tid: Pid) {
-        let killed = self.tasks.get(&tid).is_some_and(|t| (t.sigpending | self.signals.get(t.signal).shared_pending) & sigbit(SIGKILL) != 0);
+        let killed = self
+            .tasks
+            .get(&tid)
+            .is_some_and(|t| (t.sigpending | self.signals.get(t.signal).shared_pending) & sigbit(SIGKILL) != 0);
         if let Some(t) = self.tasks.get_mut(&tid) {
             if t.state == TaskState::Stopped && killed {
                 t.state = TaskState::Runnable;
@@ -454,7 +458,11 @@ impl Kernel {
 
     /// The live threads of process `tgid`.
     pub fn threads_of(&self, tgid: Pid) -> Vec<Pid> {
-        self.tasks.values().filter(|t| t.tgid == tgid && !t.is_zombie() && t.state != TaskState::Dead).map(|t| t.tid).collect()
+        self.tasks
+            .values()
+            .filter(|t| t.tgid == tgid && !t.is_zombie() && t.state != TaskState::Dead)
+            .map(|t| t.tid)
+            .collect()
     }
 
     /// Tell the parent of process `tgid` it stopped or continued: SIGCHLD
@@ -732,14 +740,19 @@ impl Kernel {
     pub fn may_signal(&self, tid: Pid) -> bool {
         let me = self.cur().cred;
         let them = self.tasks[&tid].cred;
-        me.capable(crate::proc::capability::CAP_KILL) || me.euid == them.suid || me.euid == them.uid || me.uid == them.suid || me.uid == them.uid
+        me.capable(crate::proc::capability::CAP_KILL)
+            || me.euid == them.suid
+            || me.euid == them.uid
+            || me.uid == them.suid
+            || me.uid == them.uid
     }
 
     /// kill(2): send `sig` (0 only checks) to a process, a process group or
     /// everyone. ESRCH when nothing matched, EPERM when nothing could be
     /// signalled (Linux: kill_something_info()).
     pub fn kill(&mut self, target: KillTarget, sig: u32) -> SysResult {
-        let info = SigInfo { signo: sig, code: SI_USER, pid: self.cur().tgid, uid: self.cur().cred.uid, ..Default::default() };
+        let info =
+            SigInfo { signo: sig, code: SI_USER, pid: self.cur().tgid, uid: self.cur().cred.uid, ..Default::default() };
         self.kill_info(target, info)
     }
 

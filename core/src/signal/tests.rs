@@ -295,7 +295,10 @@ fn sigaltstack_rules_and_sa_onstack_frames() {
     assert!(h.rsp > stk && h.rsp < stk + 0x4000);
     assert_eq!(k.tasks[&1].sigstate.altstack.size, 0);
     sigreturn(&mut k, 1, &h);
-    assert_eq!(k.tasks[&1].sigstate.altstack, altstack::AltStack { sp: stk, size: 0x4000, flags: altstack::SS_AUTODISARM });
+    assert_eq!(
+        k.tasks[&1].sigstate.altstack,
+        altstack::AltStack { sp: stk, size: 0x4000, flags: altstack::SS_AUTODISARM }
+    );
 
     // A thread sharing the memory starts without one; a fork child keeps it.
     let c = fork(&mut k, 1);

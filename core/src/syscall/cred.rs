@@ -242,7 +242,12 @@ pub fn capget(k: &mut Kernel, header: u64, data: u64) -> SysResult {
     let caps = if pid == 0 {
         k.cur().cred.caps
     } else {
-        k.tasks.get(&(pid as crate::proc::Pid)).filter(|t| t.state != crate::proc::TaskState::Dead).ok_or(ESRCH)?.cred.caps
+        k.tasks
+            .get(&(pid as crate::proc::Pid))
+            .filter(|t| t.state != crate::proc::TaskState::Dead)
+            .ok_or(ESRCH)?
+            .cred
+            .caps
     };
     let mut out = Vec::with_capacity(words * 12);
     for w in 0..words {
@@ -268,7 +273,9 @@ pub fn capset(k: &mut Kernel, header: u64, data: u64) -> SysResult {
     }
     let mut raw = alloc::vec![0u8; words * 12];
     k.copy_in(data, &mut raw)?;
-    let word = |w: usize, i: usize| u32::from_le_bytes(raw[w * 12 + i * 4..w * 12 + i * 4 + 4].try_into().expect("4 bytes")) as u64;
+    let word = |w: usize, i: usize| {
+        u32::from_le_bytes(raw[w * 12 + i * 4..w * 12 + i * 4 + 4].try_into().expect("4 bytes")) as u64
+    };
     let set = |i: usize| (0..words).fold(0u64, |acc, w| acc | word(w, i) << (32 * w)) & CAP_FULL_SET;
     let (effective, permitted, inheritable) = (set(0), set(1), set(2));
     let old = k.cur().cred;

@@ -9,8 +9,8 @@ use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::fs::file::{Fd, FileId, FileKind};
-use crate::fs::procfs;
 use crate::fs::perm::{self, MAY_EXEC, MAY_READ, MAY_WRITE};
+use crate::fs::procfs;
 use crate::fs::{FileType, FsCred, Ino, Lookup, DEV_CONSOLE, DEV_NULL, DEV_TTY, DEV_ZERO};
 use crate::kernel::Kernel;
 use crate::proc::WaitReason;
@@ -49,7 +49,13 @@ impl Kernel {
     /// opened for writing (not O_PATH). Linux: FMODE_WRITER.
     fn holds_write_access(&self, f: &crate::fs::file::OpenFile) -> Option<Ino> {
         match f.kind {
-            FileKind::Inode(ino) if f.writable() && f.flags & O_PATH == 0 && self.fs.inode(ino).is_ok_and(|i| i.file_type() == FileType::Regular) => Some(ino),
+            FileKind::Inode(ino)
+                if f.writable()
+                    && f.flags & O_PATH == 0
+                    && self.fs.inode(ino).is_ok_and(|i| i.file_type() == FileType::Regular) =>
+            {
+                Some(ino)
+            }
             _ => None,
         }
     }
@@ -331,7 +337,11 @@ fn write_file(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
             // Writes of at most PIPE_BUF bytes are never split.
             let need = if data.len() <= crate::fs::pipe::PIPE_BUF { data.len() } else { 1 };
             if room < need {
-                return if f.flags & O_NONBLOCK != 0 { Err(EAGAIN) } else { Err(k.block_current(WaitReason::Pipe(pipe))) };
+                return if f.flags & O_NONBLOCK != 0 {
+                    Err(EAGAIN)
+                } else {
+                    Err(k.block_current(WaitReason::Pipe(pipe)))
+                };
             }
             let n = p.write(&mut k.frames, k.m.mem, &data[..data.len().min(room)])?;
             k.wake_all(WaitReason::Pipe(pipe));
@@ -502,7 +512,13 @@ fn read_iovecs(k: &mut Kernel, iov: u64, cnt: u64) -> SysResult<Vec<(u64, u64)>>
 
 /// The loop readv and writev share (Linux: do_iter_readv_writev()): one
 /// segment after another until one comes up short.
-fn vectored(k: &mut Kernel, fd: i32, iov: u64, cnt: u64, io: fn(&mut Kernel, i32, u64, u64, Option<u64>) -> SysResult) -> SysResult {
+fn vectored(
+    k: &mut Kernel,
+    fd: i32,
+    iov: u64,
+    cnt: u64,
+    io: fn(&mut Kernel, i32, u64, u64, Option<u64>) -> SysResult,
+) -> SysResult {
     k.fd_file(fd)?;
     let v = read_iovecs(k, iov, cnt)?;
     let mut done = 0;
@@ -551,7 +567,7 @@ pub fn lseek(k: &mut Kernel, fd: i32, off: i64, whence: u32) -> SysResult {
         0 => Some(off),
         1 => (f.offset as i64).checked_add(off),
         2 => size.checked_add(off),
-        3 if off >= 0 && off < size => Some(off), // SEEK_DATA: all data
+        3 if off >= 0 && off < size => Some(off),  // SEEK_DATA: all data
         4 if off >= 0 && off < size => Some(size), // SEEK_HOLE: at the end
         3 | 4 => return Err(ENXIO),
         _ => return Err(EINVAL),
@@ -811,7 +827,9 @@ pub fn fcntl(k: &mut Kernel, fd: i32, cmd: u32, arg: u64) -> SysResult {
         return Err(EBADF);
     }
     match cmd {
-        F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => crate::fs::lock::fcntl_lock(k, id, cmd, arg),
+        F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => {
+            crate::fs::lock::fcntl_lock(k, id, cmd, arg)
+        }
         super::pipe::F_SETPIPE_SZ | super::pipe::F_GETPIPE_SZ => super::pipe::pipe_fcntl(k, id, cmd, arg),
         super::fcntl::F_SETOWN
         | super::fcntl::F_GETOWN

@@ -101,13 +101,17 @@ pub fn utimensat(k: &mut Kernel, dirfd: i32, path: u64, times: u64, flags: u32) 
             match nsec {
                 UTIME_OMIT => Ok((None, false)),
                 UTIME_NOW => Ok((Some(now), false)),
-                n if (0..1_000_000_000).contains(&n) && sec >= 0 => Ok((Some(sec as u64 * 1_000_000_000 + n as u64), true)),
+                n if (0..1_000_000_000).contains(&n) && sec >= 0 => {
+                    Ok((Some(sec as u64 * 1_000_000_000 + n as u64), true))
+                }
                 _ => Err(EINVAL),
             }
         };
         let (a, _) = field(0)?;
         let (m, _) = field(1)?;
-        let both_now = [0, 1].iter().all(|&i| i64::from_le_bytes(b[i * 16 + 8..i * 16 + 16].try_into().expect("8 bytes")) == UTIME_NOW);
+        let both_now = [0, 1]
+            .iter()
+            .all(|&i| i64::from_le_bytes(b[i * 16 + 8..i * 16 + 16].try_into().expect("8 bytes")) == UTIME_NOW);
         (a, m, !both_now)
     };
     // Linux: a NULL path means the descriptor itself (the glibc futimens case).

@@ -192,8 +192,12 @@ pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) ->
     let me = k.cur().cred;
     // Linux: check_prlimit_permission().
     if target != k.cur().tid && !me.capable(crate::proc::capability::CAP_SYS_RESOURCE) {
-        let same = me.uid == tcred.euid && me.uid == tcred.suid && me.uid == tcred.uid
-            && me.gid == tcred.egid && me.gid == tcred.sgid && me.gid == tcred.gid;
+        let same = me.uid == tcred.euid
+            && me.uid == tcred.suid
+            && me.uid == tcred.uid
+            && me.gid == tcred.egid
+            && me.gid == tcred.sgid
+            && me.gid == tcred.gid;
         if !same {
             return Err(EPERM);
         }

@@ -109,4 +109,3 @@ pub fn msync(k: &mut Kernel, start: u64, len: u64, flags: u64) -> SysResult {
         Ok(0)
     })
 }
-

@@ -111,7 +111,8 @@ const PROC_SUPER_MAGIC: u64 = 0x9fa0;
 /// `struct statfs` for the RAM file system or /proc.
 fn statfs_bytes(k: &Kernel, proc: bool) -> [u8; 120] {
     let st = k.frames.stats();
-    let (ty, blocks, free) = if proc { (PROC_SUPER_MAGIC, 0, 0) } else { (RAMFS_MAGIC, st.total as u64, st.free as u64) };
+    let (ty, blocks, free) =
+        if proc { (PROC_SUPER_MAGIC, 0, 0) } else { (RAMFS_MAGIC, st.total as u64, st.free as u64) };
     let mut b = [0u8; 120];
     let words: [u64; 7] = [ty, 4096, blocks, free, free, 0, 0];
     for (i, w) in words.iter().enumerate() {

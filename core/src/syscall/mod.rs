@@ -14,14 +14,16 @@ mod misc;
 mod pipe;
 pub use pipe::round_pipe_size;
 mod poll;
-mod signalfd;
 mod process;
+mod signalfd;
 mod system;
 mod timer;
 
-use crate::abi::{nr, PtRegs, SysResult, EINTR, ENOSYS, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK};
-use crate::proc::TaskState;
+use crate::abi::{
+    nr, PtRegs, SysResult, EINTR, ENOSYS, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK,
+};
 use crate::kernel::Kernel;
+use crate::proc::TaskState;
 
 /// What became of a system call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -311,7 +313,9 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::FSTATFS => misc::fstatfs(k, a0 as i32, a1),
         nr::UTIMENSAT => fsmeta::utimensat(k, a0 as i32, a1, a2, a3 as u32),
         nr::CHOWN => fsmeta::fchownat(k, crate::abi::AT_FDCWD, a0, a1 as u32, a2 as u32, 0),
-        nr::LCHOWN => fsmeta::fchownat(k, crate::abi::AT_FDCWD, a0, a1 as u32, a2 as u32, crate::abi::AT_SYMLINK_NOFOLLOW),
+        nr::LCHOWN => {
+            fsmeta::fchownat(k, crate::abi::AT_FDCWD, a0, a1 as u32, a2 as u32, crate::abi::AT_SYMLINK_NOFOLLOW)
+        }
         nr::FCHOWN => fsmeta::fchown(k, a0 as i32, a1 as u32, a2 as u32),
         nr::FCHOWNAT => fsmeta::fchownat(k, a0 as i32, a1, a2 as u32, a3 as u32, a4 as u32),
         nr::CHMOD => fsmeta::fchmodat(k, crate::abi::AT_FDCWD, a0, a1 as u32),
@@ -346,7 +350,13 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MLOCKALL => system::mlockall(k, a0),
         nr::MUNLOCKALL => system::munlockall(k),
         nr::MLOCK2 => system::mlock2(k, a0, a1, a2),
-        nr::CREAT => fs::openat(k, crate::abi::AT_FDCWD, a0, crate::abi::O_CREAT | crate::abi::O_WRONLY | crate::abi::O_TRUNC, a1 as u32),
+        nr::CREAT => fs::openat(
+            k,
+            crate::abi::AT_FDCWD,
+            a0,
+            crate::abi::O_CREAT | crate::abi::O_WRONLY | crate::abi::O_TRUNC,
+            a1 as u32,
+        ),
         nr::CLOSE_RANGE => fs::close_range(k, a0 as u32, a1 as u32, a2 as u32),
         nr::FALLOCATE => fs::fallocate(k, a0 as i32, a1 as u32, a2 as i64, a3 as i64),
         nr::MSYNC => mem::msync(k, a0, a1, a2),

@@ -98,7 +98,10 @@ fn finish(k: &mut Kernel, r: SysResult) -> SysResult {
 /// The deadline of a call that may run several times: the one it chose
 /// on its first run, else `first()` (None: no timeout). `first` also says
 /// whether the timeout was zero.
-fn deadline(k: &mut Kernel, first: impl FnOnce(&mut Kernel) -> SysResult<Option<(u64, u64)>>) -> SysResult<(Option<u64>, bool)> {
+fn deadline(
+    k: &mut Kernel,
+    first: impl FnOnce(&mut Kernel) -> SysResult<Option<(u64, u64)>>,
+) -> SysResult<(Option<u64>, bool)> {
     if let Some(d) = k.cur().sleep_deadline {
         return Ok((Some(d), false));
     }
@@ -184,7 +187,8 @@ fn do_poll(k: &mut Kernel, fds: u64, nfds: u32, deadline: Option<u64>) -> SysRes
 
 /// poll(2): `timeout` in milliseconds, negative for none.
 pub fn poll(k: &mut Kernel, fds: u64, nfds: u64, timeout: i32) -> SysResult {
-    let (d, _) = deadline(k, |_| Ok((timeout >= 0).then(|| (timeout as u64 / 1000, (timeout as u64 % 1000) * 1_000_000))))?;
+    let (d, _) =
+        deadline(k, |_| Ok((timeout >= 0).then(|| (timeout as u64 / 1000, (timeout as u64 % 1000) * 1_000_000))))?;
     let r = do_poll(k, fds, nfds as u32, d);
     finish(k, r)
 }
@@ -192,7 +196,11 @@ pub fn poll(k: &mut Kernel, fds: u64, nfds: u64, timeout: i32) -> SysResult {
 /// ppoll(2): a timespec timeout (NULL for none), written back with the
 /// time left, and a signal mask to hold while waiting.
 pub fn ppoll(k: &mut Kernel, fds: u64, nfds: u64, tsp: u64, sigmask: u64, sigsetsize: u64) -> SysResult {
-    let (d, zero) = deadline(k, |k| if tsp == 0 { Ok(None) } else { k.read_timespec(tsp).map(|(s, ns)| Some((s as u64, ns as u64))) })?;
+    let (d, zero) =
+        deadline(
+            k,
+            |k| if tsp == 0 { Ok(None) } else { k.read_timespec(tsp).map(|(s, ns)| Some((s as u64, ns as u64))) },
+        )?;
     let r = check_sigmask(k, sigmask, sigsetsize).and_then(|()| do_poll(k, fds, nfds as u32, d));
     let r = finish(k, r);
     let r = restore_sigmask(k, r);
@@ -303,7 +311,11 @@ pub fn select(k: &mut Kernel, n: i32, inp: u64, outp: u64, exp: u64, tvp: u64) -
 /// for the signal mask to hold while waiting.
 pub fn pselect6(k: &mut Kernel, n: i32, inp: u64, outp: u64, exp: u64, tsp: u64, sig: u64) -> SysResult {
     let (mask, masksize) = if sig == 0 { (0, 0) } else { (k.read_u64(sig)?, k.read_u64(sig + 8)?) };
-    let (d, zero) = deadline(k, |k| if tsp == 0 { Ok(None) } else { k.read_timespec(tsp).map(|(s, ns)| Some((s as u64, ns as u64))) })?;
+    let (d, zero) =
+        deadline(
+            k,
+            |k| if tsp == 0 { Ok(None) } else { k.read_timespec(tsp).map(|(s, ns)| Some((s as u64, ns as u64))) },
+        )?;
     let r = check_sigmask(k, mask, masksize).and_then(|()| do_select(k, n, [inp, outp, exp], d));
     let r = finish(k, r);
     let r = restore_sigmask(k, r);

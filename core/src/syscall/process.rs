@@ -70,7 +70,8 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5:
             if caps.securebits & SECBIT_KEEP_CAPS_LOCKED != 0 {
                 return Err(EPERM);
             }
-            caps.securebits = if arg2 == 1 { caps.securebits | SECBIT_KEEP_CAPS } else { caps.securebits & !SECBIT_KEEP_CAPS };
+            caps.securebits =
+                if arg2 == 1 { caps.securebits | SECBIT_KEEP_CAPS } else { caps.securebits & !SECBIT_KEEP_CAPS };
             Ok(0)
         }
         PR_GET_SECUREBITS => Ok(k.cur().cred.caps.securebits as usize),
@@ -194,7 +195,8 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5:
 /// A subtree already marked is not walked again.
 fn propagate_has_child_subreaper(k: &mut Kernel) {
     let tgid = k.cur().tgid;
-    let mut todo: Vec<crate::proc::Pid> = k.tasks.values().filter(|t| t.tgid == tgid).flat_map(|t| t.children.iter().copied()).collect();
+    let mut todo: Vec<crate::proc::Pid> =
+        k.tasks.values().filter(|t| t.tgid == tgid).flat_map(|t| t.children.iter().copied()).collect();
     while let Some(p) = todo.pop() {
         let Some(t) = k.tasks.get(&p) else { continue };
         let sig = t.signal;
@@ -237,7 +239,13 @@ pub fn tgkill(k: &mut Kernel, tgid: Option<i32>, tid: i32, sig: u64) -> SysResul
     if me.euid != 0 && me.euid != them.suid && me.euid != them.uid && me.uid != them.suid && me.uid != them.uid {
         return Err(EPERM);
     }
-    let info = crate::signal::SigInfo { signo: sig as u32, code: crate::signal::SI_TKILL, pid: k.cur().tgid, uid: me.uid, ..Default::default() };
+    let info = crate::signal::SigInfo {
+        signo: sig as u32,
+        code: crate::signal::SI_TKILL,
+        pid: k.cur().tgid,
+        uid: me.uid,
+        ..Default::default()
+    };
     k.send_signal_thread(t, info)?;
     Ok(0)
 }
@@ -451,8 +459,15 @@ use crate::signal::UNBLOCKABLE;
 
 /// The sigaction flags Linux knows; others are dropped (Linux:
 /// UAPI_SA_FLAGS, with x86's SA_RESTORER and SA_EXPOSE_TAGBITS).
-const UAPI_SA_FLAGS: u64 =
-    SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER | SA_RESETHAND | 0x800 | SA_RESTORER;
+const UAPI_SA_FLAGS: u64 = SA_NOCLDSTOP
+    | SA_NOCLDWAIT
+    | SA_SIGINFO
+    | SA_ONSTACK
+    | SA_RESTART
+    | SA_NODEFER
+    | SA_RESETHAND
+    | 0x800
+    | SA_RESTORER;
 
 /// Linux: rt_sigaction() → do_sigaction().
 pub fn rt_sigaction(k: &mut Kernel, sig: u64, act: u64, oact: u64, sigsetsize: u64) -> SysResult {
@@ -538,7 +553,14 @@ fn queued_info(k: &mut Kernel, sig: i32, uinfo: u64, to_self: bool) -> SysResult
     if (code >= 0 || code == crate::signal::SI_TKILL) && !to_self {
         return Err(EPERM);
     }
-    Ok(crate::signal::SigInfo { signo: sig as u32, code, pid: w(16), uid: w(20), status: w(24) as i32, value_hi: w(28) })
+    Ok(crate::signal::SigInfo {
+        signo: sig as u32,
+        code,
+        pid: w(16),
+        uid: w(20),
+        status: w(24) as i32,
+        value_hi: w(28),
+    })
 }
 
 /// rt_sigqueueinfo(2) (sigqueue): a signal with the caller's siginfo to
@@ -742,7 +764,15 @@ pub fn kcmp(k: &mut Kernel, pid1: i32, pid2: i32, kind: u32, idx1: u64, idx2: u6
     if !may_inspect(k, t1) || !may_inspect(k, t2) {
         return Err(EPERM);
     }
-    let order = |a: u64, b: u64| Ok(if a == b { 0 } else if a < b { 1 } else { 2 });
+    let order = |a: u64, b: u64| {
+        Ok(if a == b {
+            0
+        } else if a < b {
+            1
+        } else {
+            2
+        })
+    };
     let (a, b) = (&k.tasks[&t1], &k.tasks[&t2]);
     match kind {
         KCMP_FILE => {
@@ -772,4 +802,3 @@ fn may_inspect(k: &Kernel, target: crate::proc::Pid) -> bool {
     }
     me.uid == t.uid && me.uid == t.euid && me.uid == t.suid && me.gid == t.gid && me.gid == t.egid && me.gid == t.sgid
 }
-

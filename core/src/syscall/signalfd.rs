@@ -104,7 +104,8 @@ pub fn read(k: &mut Kernel, id: FileId, buf: u64, len: usize) -> SysResult {
 /// siginfo layout has (Linux: signalfd_copyinfo() by siginfo_layout()).
 pub fn siginfo_bytes(info: &SigInfo) -> [u8; SIGNALFD_SIGINFO_SIZE] {
     let mut b = [0u8; SIGNALFD_SIGINFO_SIZE];
-    let put32 = |b: &mut [u8; SIGNALFD_SIGINFO_SIZE], at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    let put32 =
+        |b: &mut [u8; SIGNALFD_SIGINFO_SIZE], at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
     put32(&mut b, 0, info.signo);
     put32(&mut b, 8, info.code as u32);
     let ptr = info.status as u32 as u64 | (info.value_hi as u64) << 32;

@@ -33,7 +33,13 @@ impl Kernel {
     /// call fails with EFBIG and the thread gets SIGXFSZ, unless `done`
     /// bytes of it were already written (a short write then). Only
     /// regular files have the limit. Linux: generic_write_check_limits().
-    pub fn fsize_limit(&mut self, kind: crate::fs::file::FileKind, off: u64, n: usize, done: usize) -> SysResult<usize> {
+    pub fn fsize_limit(
+        &mut self,
+        kind: crate::fs::file::FileKind,
+        off: u64,
+        n: usize,
+        done: usize,
+    ) -> SysResult<usize> {
         let crate::fs::file::FileKind::Inode(_) = kind else { return Ok(n) };
         let limit = self.rlimit(RLIMIT_FSIZE).cur;
         if limit == RLIM_INFINITY {
@@ -63,7 +69,13 @@ impl Kernel {
     /// Linux: send_sig(SIGXFSZ, current, 0): to the thread, as from itself.
     fn send_sigxfsz(&mut self) {
         let t = self.cur();
-        let info = crate::signal::SigInfo { signo: SIGXFSZ, code: crate::signal::SI_USER, pid: t.tgid, uid: t.cred.uid, ..Default::default() };
+        let info = crate::signal::SigInfo {
+            signo: SIGXFSZ,
+            code: crate::signal::SI_USER,
+            pid: t.tgid,
+            uid: t.cred.uid,
+            ..Default::default()
+        };
         let tid = t.tid;
         let _ = self.send_signal_thread(tid, info);
     }

@@ -71,11 +71,7 @@ impl Symbols {
         let segs = load_segments(&bytes);
         // The higher-half text: from the first kernel symbol to the end of
         // the segment holding the last one.
-        let lo = syms
-            .iter()
-            .map(|s| s.0)
-            .find(|&a| a >= KERNEL_BASE)
-            .unwrap_or(u64::MAX);
+        let lo = syms.iter().map(|s| s.0).find(|&a| a >= KERNEL_BASE).unwrap_or(u64::MAX);
         let last = syms.last().map(|s| s.0).unwrap_or(0);
         let hi = segs
             .iter()
@@ -83,11 +79,7 @@ impl Symbols {
             .map(|(a, b)| a + b.len() as u64)
             .max()
             .unwrap_or(last);
-        Ok(Symbols {
-            syms,
-            segs,
-            text: (lo, hi),
-        })
+        Ok(Symbols { syms, segs, text: (lo, hi) })
     }
 
     fn name(&self, addr: u64) -> Option<&str> {
@@ -96,10 +88,7 @@ impl Symbols {
     }
 
     fn byte(&self, addr: u64) -> Option<u8> {
-        self.segs
-            .iter()
-            .find(|(a, b)| addr >= *a && addr < a + b.len() as u64)
-            .map(|(a, b)| b[(addr - a) as usize])
+        self.segs.iter().find(|(a, b)| addr >= *a && addr < a + b.len() as u64).map(|(a, b)| b[(addr - a) as usize])
     }
 
     /// Whether `addr` directly follows a call instruction in kernel text.
@@ -112,8 +101,7 @@ impl Symbols {
         }
         // call r/m64: FF /2, 2 to 7 bytes long.
         (2..=7).any(|len| {
-            self.byte(addr - len) == Some(0xff)
-                && self.byte(addr - len + 1).is_some_and(|m| (m >> 3) & 7 == 2)
+            self.byte(addr - len) == Some(0xff) && self.byte(addr - len + 1).is_some_and(|m| (m >> 3) & 7 == 2)
         })
     }
 }
@@ -131,11 +119,7 @@ fn load_segments(b: &[u8]) -> Vec<(u64, Vec<u8>)> {
         if p + 56 > b.len() || u32::from_le_bytes(b[p..p + 4].try_into().unwrap()) != 1 {
             continue;
         }
-        let (off, vaddr, filesz) = (
-            u64_at(p + 8) as usize,
-            u64_at(p + 16),
-            u64_at(p + 32) as usize,
-        );
+        let (off, vaddr, filesz) = (u64_at(p + 8) as usize, u64_at(p + 16), u64_at(p + 32) as usize);
         if let Some(data) = b.get(off..off + filesz) {
             v.push((vaddr, data.to_vec()));
         }
@@ -168,9 +152,7 @@ impl Gdb {
     fn send(&mut self, data: &str) -> Result<()> {
         let sum = data.bytes().fold(0u8, |a, c| a.wrapping_add(c));
         let pkt = format!("${data}#{sum:02x}");
-        self.s
-            .write_all(pkt.as_bytes())
-            .map_err(|e| format!("gdbstub: {e}"))
+        self.s.write_all(pkt.as_bytes()).map_err(|e| format!("gdbstub: {e}"))
     }
 
     fn reply(&mut self) -> Result<String> {
@@ -195,9 +177,7 @@ impl Gdb {
     }
 
     fn interrupt(&mut self) -> Result<String> {
-        self.s
-            .write_all(&[3])
-            .map_err(|e| format!("gdbstub: {e}"))?;
+        self.s.write_all(&[3]).map_err(|e| format!("gdbstub: {e}"))?;
         self.reply()
     }
 
@@ -208,9 +188,7 @@ impl Gdb {
 }
 
 fn hex_bytes(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
-        .collect()
+    (0..s.len() / 2).filter_map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()).collect()
 }
 
 fn le64(b: &[u8]) -> u64 {
@@ -223,12 +201,7 @@ type Sample = (String, Vec<u64>);
 
 const SETUP: &str = "(setup, between benchmarks)";
 
-fn sampler(
-    port: u16,
-    syms: Arc<Symbols>,
-    stop: Arc<AtomicBool>,
-    label: Arc<Mutex<String>>,
-) -> Result<Vec<Sample>> {
+fn sampler(port: u16, syms: Arc<Symbols>, stop: Arc<AtomicBool>, label: Arc<Mutex<String>>) -> Result<Vec<Sample>> {
     let mut g = Gdb::connect(port)?;
     let mut samples = Vec::new();
     while !stop.load(Ordering::Relaxed) {
@@ -272,61 +245,21 @@ fn sampler(
 /// Lifecycle phases, matched against the functions on the stack (the
 /// first phase whose pattern appears wins).
 const PHASES: &[(&str, &[&str])] = &[
-    (
-        "fork: page-table copy (AddressSpace::fork)",
-        &["mm::fork::"],
-    ),
-    (
-        "fork: kernel stack",
-        &["KernelStack::new", "KernelStack::try_new"],
-    ),
-    (
-        "fork: rest of copy_process",
-        &[
-            "copy_process",
-            "kernel_clone",
-            "sys_clone",
-            "sys_fork",
-            "sys_vfork",
-        ],
-    ),
-    (
-        "exit: mm teardown (put_mm)",
-        &["put_mm", "exit_mm", "exit_mmap"],
-    ),
-    (
-        "exit: rest of do_exit/release",
-        &["do_exit", "do_group_exit", "release_task", "exit_notify"],
-    ),
+    ("fork: page-table copy (AddressSpace::fork)", &["mm::fork::"]),
+    ("fork: kernel stack", &["KernelStack::new", "KernelStack::try_new"]),
+    ("fork: rest of copy_process", &["copy_process", "kernel_clone", "sys_clone", "sys_fork", "sys_vfork"]),
+    ("exit: mm teardown (put_mm)", &["put_mm", "exit_mm", "exit_mmap"]),
+    ("exit: rest of do_exit/release", &["do_exit", "do_group_exit", "release_task", "exit_notify"]),
     ("wait", &["do_wait", "sys_wait4", "sys_waitid"]),
     ("execve", &["do_execve", "bprm_execve", "sys_execve"]),
-    (
-        "page fault",
-        &["handle_fault", "user_exception", "page_fault"],
-    ),
-    (
-        "scheduler, context switch",
-        &["schedule", "reschedule", "switch", "context_switch"],
-    ),
-    (
-        "other syscalls, entry/exit",
-        &["syscall", "exit_to_user_mode"],
-    ),
+    ("page fault", &["handle_fault", "user_exception", "page_fault"]),
+    ("scheduler, context switch", &["schedule", "reschedule", "switch", "context_switch"]),
+    ("other syscalls, entry/exit", &["syscall", "exit_to_user_mode"]),
 ];
 
 /// What the innermost function is doing.
 const KINDS: &[(&str, &[&str])] = &[
-    (
-        "zero/copy frame",
-        &[
-            "zero_frame",
-            "copy_frame",
-            "memset",
-            "memcpy",
-            "memmove",
-            "compiler_builtins::mem",
-        ],
-    ),
+    ("zero/copy frame", &["zero_frame", "copy_frame", "memset", "memcpy", "memmove", "compiler_builtins::mem"]),
     ("frame allocator", &["FrameAllocator", "mm::frame::"]),
     ("page-table walk", &["pagetable::", "PageTable"]),
     ("TLB/CR3", &["flush_page", "flush_all", "activate", "Tlb"]),
@@ -363,10 +296,7 @@ fn short(name: &str) -> String {
         .replace("tine_hal::", "hal::")
         .replace("<impl tine_core::kernel::Kernel>", "Kernel");
     if n.len() > 90 {
-        format!(
-            "{}…",
-            &n[..n.char_indices().nth(89).map(|c| c.0).unwrap_or(n.len())]
-        )
+        format!("{}…", &n[..n.char_indices().nth(89).map(|c| c.0).unwrap_or(n.len())])
     } else {
         n
     }
@@ -397,9 +327,7 @@ fn report(samples: &[&Vec<u64>], syms: &Symbols, top: usize) -> String {
             *chains.entry(chain.join("  <-  ")).or_default() += 1;
         }
         let caller = names.get(1).copied().unwrap_or("?");
-        *pairs
-            .entry(format!("{}  <-  {}", short(names[0]), short(caller)))
-            .or_default() += 1;
+        *pairs.entry(format!("{}  <-  {}", short(names[0]), short(caller))).or_default() += 1;
         let mut seen: Vec<&str> = names.clone();
         seen.sort();
         seen.dedup();
@@ -413,36 +341,21 @@ fn report(samples: &[&Vec<u64>], syms: &Symbols, top: usize) -> String {
         *e.1.entry(k).or_default() += 1;
     }
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{} samples; user mode {:.1}%, kernel {:.1}%",
-        samples.len(),
-        pct(user),
-        100.0 - pct(user)
-    );
-    let _ = writeln!(
-        s,
-        "kernel time by phase (share of all samples), split by what the innermost function does:"
-    );
+    let _ = writeln!(s, "{} samples; user mode {:.1}%, kernel {:.1}%", samples.len(), pct(user), 100.0 - pct(user));
+    let _ = writeln!(s, "kernel time by phase (share of all samples), split by what the innermost function does:");
     let mut ph: Vec<_> = phase.iter().collect();
     ph.sort_by_key(|p| std::cmp::Reverse(p.1 .0));
     for (p, (n, kinds)) in ph {
         let mut ks: Vec<_> = kinds.iter().collect();
         ks.sort_by(|a, b| b.1.cmp(a.1));
-        let split: Vec<String> = ks
-            .iter()
-            .map(|(k, c)| format!("{k} {:.1}%", pct(**c)))
-            .collect();
+        let split: Vec<String> = ks.iter().map(|(k, c)| format!("{k} {:.1}%", pct(**c))).collect();
         let _ = writeln!(s, "  {:>5.1}%  {p:<44} [{}]", pct(*n), split.join(", "));
     }
     for (title, map) in [
         ("self (innermost function)", &selfc),
         ("self, with the nearest caller found on the stack", &pairs),
         ("on stack (inclusive, heuristic)", &onstack),
-        (
-            "memset and memcpy with three callers found on the stack",
-            &chains,
-        ),
+        ("memset and memcpy with three callers found on the stack", &chains),
     ] {
         let _ = writeln!(s, "\ntop functions, {title}:");
         let mut v: Vec<_> = map.iter().collect();
@@ -464,17 +377,11 @@ pub fn main(
     batches: Option<u32>,
 ) -> Result<i32> {
     if std::env::var_os("TINE_KERNEL").is_some_and(|k| !k.is_empty()) {
-        return Err(
-            "--profile needs the kernel built here (its ELF symbols), not TINE_KERNEL".into(),
-        );
+        return Err("--profile needs the kernel built here (its ELF symbols), not TINE_KERNEL".into());
     }
     let elf: PathBuf = root().join("target/kernel/x86_64-unknown-linux-gnu/release/tine");
     let syms = Arc::new(Symbols::load(&elf)?);
-    let filters: Vec<String> = if filters.is_empty() {
-        vec!["fork_exit_wait".into()]
-    } else {
-        filters.to_vec()
-    };
+    let filters: Vec<String> = if filters.is_empty() { vec!["fork_exit_wait".into()] } else { filters.to_vec() };
     let dir = root().join("build/bench");
     let initrd = dir.join("profile.cpio");
     let gargs = guest_args(quick, time_ms, batches, &filters);

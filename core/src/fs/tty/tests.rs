@@ -48,7 +48,11 @@ fn defaults_are_linux_tty_std_termios() {
     assert_eq!(u32::from_le_bytes(t[0..4].try_into().unwrap()), 0o2400, "icrnl ixon");
     assert_eq!(u32::from_le_bytes(t[4..8].try_into().unwrap()), 0o5, "opost onlcr");
     assert_eq!(u32::from_le_bytes(t[8..12].try_into().unwrap()), 0o2277, "b38400 cs8 cread hupcl");
-    assert_eq!(u32::from_le_bytes(t[12..16].try_into().unwrap()), 0o105073, "isig icanon echo echoe echok echoctl echoke iexten");
+    assert_eq!(
+        u32::from_le_bytes(t[12..16].try_into().unwrap()),
+        0o105073,
+        "isig icanon echo echoe echok echoctl echoke iexten"
+    );
     assert_eq!(t[16], 0, "N_TTY");
     assert_eq!(&t[17..36], &[3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0]);
     assert_eq!(Termios::standard().to_user2()[36..44], [0x00, 0x96, 0, 0, 0x00, 0x96, 0, 0], "38400 both ways");
@@ -98,7 +102,10 @@ fn erase_kill_and_word_erase() {
     // ^? erases one character: "\b \b".
     assert_eq!(typed(&mut t, b"abx\x7fc").out, b"abx\x08 \x08c");
     // ^W erases a word (letters, digits, '_') and the blanks after it.
-    assert_eq!(typed(&mut t, b" foo_1  \x17").out, b" foo_1  \x08 \x08\x08 \x08\x08 \x08\x08 \x08\x08 \x08\x08 \x08\x08 \x08");
+    assert_eq!(
+        typed(&mut t, b" foo_1  \x17").out,
+        b" foo_1  \x08 \x08\x08 \x08\x08 \x08\x08 \x08\x08 \x08\x08 \x08\x08 \x08"
+    );
     // ^U erases the line, one "\b \b" per character under ECHOKE.
     assert_eq!(typed(&mut t, b"\x15").out, b"\x08 \x08\x08 \x08\x08 \x08\x08 \x08");
     typed(&mut t, b"ok\r");
@@ -504,7 +511,10 @@ fn raw_reads_follow_vmin_and_vtime() {
     assert_eq!(try_read(&mut k, 1, 0, 10), Err(Blocked));
     hw.clock.advance(150_000_000);
     k.timer_tick();
-    assert_eq!(state(&k, 1), Some(TaskState::Blocked(WaitReason::ConsoleInput { until_ns: Some(1_000_000 + 200_000_000) })));
+    assert_eq!(
+        state(&k, 1),
+        Some(TaskState::Blocked(WaitReason::ConsoleInput { until_ns: Some(1_000_000 + 200_000_000) }))
+    );
     hw.clock.advance(50_000_000);
     k.timer_tick();
     assert_eq!(resume_read(&mut k, 1), Ok((0, vec![])), "timed out");
