@@ -181,3 +181,4 @@ pub const MKNOD: u64 = 133;
 pub const MKNODAT: u64 = 259;
 pub const SIGNALFD: u64 = 282;
 pub const SIGNALFD4: u64 = 289;
+pub const FUTEX_WAITV: u64 = 449;

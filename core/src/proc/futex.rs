@@ -59,6 +59,9 @@ pub struct FutexWaiter {
     pub key: FutexKey,
     pub tid: Pid,
     pub bitset: u32,
+    /// Which of a futex_waitv call's words this entry waits on (0 for
+    /// FUTEX_WAIT): the call returns the index that woke it.
+    pub index: u32,
 }
 
 /// A task's FUTEX_WAIT in progress, kept across the call's restarts.
@@ -67,6 +70,8 @@ pub struct FutexWait {
     pub deadline: Option<u64>,
     /// Set by a waker when it takes the task off the queue.
     pub woken: bool,
+    /// The index of the futex_waitv word that woke it.
+    pub woken_index: u32,
 }
 
 impl Kernel {
@@ -103,19 +108,28 @@ impl Kernel {
     /// Wake up to `n` waiters on `key` whose bitset meets `bitset`
     /// (Linux: futex_wake()). Returns how many.
     fn futex_wake_key(&mut self, key: FutexKey, n: u32, bitset: u32) -> usize {
-        let mut woken = Vec::new();
+        let mut woken: Vec<(Pid, u32)> = Vec::new();
         self.futexes.retain(|w| {
-            if woken.len() < n as usize && w.key == key && w.bitset & bitset != 0 {
-                woken.push(w.tid);
+            if woken.len() < n as usize
+                && w.key == key
+                && w.bitset & bitset != 0
+                && !woken.iter().any(|&(t, _)| t == w.tid)
+            {
+                woken.push((w.tid, w.index));
                 false
             } else {
                 true
             }
         });
-        for &tid in &woken {
+        // A futex_waitv sleeper is woken once: its other words let go too.
+        if !woken.is_empty() {
+            self.futexes.retain(|w| !woken.iter().any(|&(t, _)| t == w.tid));
+        }
+        for &(tid, index) in &woken {
             if let Some(t) = self.tasks.get_mut(&tid) {
                 if let Some(f) = t.futex.as_mut() {
                     f.woken = true;
+                    f.woken_index = index;
                 }
             }
             self.wake(tid);
@@ -165,8 +179,8 @@ impl Kernel {
         if deadline.is_some_and(|d| self.now_ns() >= d) {
             return Err(ETIMEDOUT);
         }
-        self.futexes.push(FutexWaiter { key, tid, bitset });
-        self.cur_mut().futex = Some(FutexWait { deadline, woken: false });
+        self.futexes.push(FutexWaiter { key, tid, bitset, index: 0 });
+        self.cur_mut().futex = Some(FutexWait { deadline, woken: false, woken_index: 0 });
         let e = self.block_futex(deadline);
         if e != ERESTARTNOINTR {
             self.futex_cancel(tid); // a signal was already pending
@@ -351,4 +365,77 @@ pub fn sys_futex(k: &mut Kernel, uaddr: u64, op: u32, val: u32, timeout: u64, ua
         FUTEX_WAKE_OP => k.futex_wake_op(uaddr, uaddr2, private, val, timeout as u32, val3),
         _ => Err(ENOSYS),
     }
+}
+
+/// futex_waitv(2) (Linux 5.16: kernel/futex/syscalls.c and waitwake.c
+/// futex_wait_multiple()): sleep on up to 128 32-bit words at once, each
+/// given as `struct futex_waitv { u64 val; u64 uaddr; u32 flags; u32
+/// __reserved; }`, until one is woken; the call returns that word's
+/// index. EAGAIN when a word no longer holds its value, ETIMEDOUT at the
+/// absolute `timeout` on `clockid` (MONOTONIC or REALTIME).
+pub fn sys_futex_waitv(k: &mut Kernel, waiters: u64, nr: u32, flags: u32, timeout: u64, clockid: u64) -> SysResult {
+    const FUTEX_WAITV_MAX: u32 = 128;
+    const FUTEX2_SIZE_U32: u32 = 2;
+    const FUTEX2_PRIVATE: u32 = FUTEX_PRIVATE_FLAG;
+    let tid = k.cur().tid;
+    if let Some(w) = k.cur().futex {
+        // Running again after a wake-up, as futex_wait().
+        if w.woken {
+            k.futex_cancel(tid);
+            return Ok(w.woken_index as usize);
+        }
+        if w.deadline.is_some_and(|d| k.now_ns() >= d) {
+            k.futex_cancel(tid);
+            return Err(ETIMEDOUT);
+        }
+        return Err(k.block_futex(w.deadline));
+    }
+    if flags != 0 || nr == 0 || nr > FUTEX_WAITV_MAX || waiters == 0 {
+        return Err(EINVAL);
+    }
+    let deadline = if timeout != 0 {
+        if clockid != CLOCK_REALTIME && clockid != CLOCK_MONOTONIC {
+            return Err(EINVAL);
+        }
+        let (sec, nsec) = k.read_timespec(timeout)?;
+        let ns = (sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64);
+        Some(if clockid == CLOCK_REALTIME { ns.saturating_sub(k.m.clock.boot_epoch_ns()) } else { ns })
+    } else {
+        None
+    };
+    // futex_parse_waitv(): every entry is read and checked first.
+    let mut words = Vec::with_capacity(nr as usize);
+    for i in 0..nr as u64 {
+        let mut b = [0u8; 24];
+        k.copy_in(waiters + i * 24, &mut b)?;
+        let val = u64::from_le_bytes(b[0..8].try_into().expect("8 bytes"));
+        let uaddr = u64::from_le_bytes(b[8..16].try_into().expect("8 bytes"));
+        let wflags = u32::from_le_bytes(b[16..20].try_into().expect("4 bytes"));
+        let reserved = u32::from_le_bytes(b[20..24].try_into().expect("4 bytes"));
+        if wflags & !(FUTEX2_SIZE_U32 | FUTEX2_PRIVATE) != 0 || reserved != 0 || wflags & FUTEX2_SIZE_U32 == 0 {
+            return Err(EINVAL);
+        }
+        words.push((uaddr, val, wflags & FUTEX2_PRIVATE != 0));
+    }
+    // futex_wait_multiple_setup(): the keys, then each value compared.
+    let mut keys = Vec::with_capacity(words.len());
+    for &(uaddr, val, private) in &words {
+        let key = k.futex_key(uaddr, private)?;
+        if u64::from(k.futex_read(uaddr)?) != val {
+            return Err(EAGAIN);
+        }
+        keys.push(key);
+    }
+    if deadline.is_some_and(|d| k.now_ns() >= d) {
+        return Err(ETIMEDOUT);
+    }
+    for (i, key) in keys.into_iter().enumerate() {
+        k.futexes.push(FutexWaiter { key, tid, bitset: FUTEX_BITSET_MATCH_ANY, index: i as u32 });
+    }
+    k.cur_mut().futex = Some(FutexWait { deadline, woken: false, woken_index: 0 });
+    let e = k.block_futex(deadline);
+    if e != ERESTARTNOINTR {
+        k.futex_cancel(tid);
+    }
+    Err(e)
 }
