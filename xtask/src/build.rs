@@ -373,6 +373,9 @@ pub struct Directives {
     pub args: Vec<String>,
     pub busybox: bool,
     pub tine_only: bool,
+    /// `// gdb-core: FUNCTION`: the program prints a core file Tine wrote,
+    /// in hex; gdb's backtrace of it must name FUNCTION.
+    pub gdb_core: Option<String>,
 }
 
 pub fn directives(source: &Path) -> Directives {
@@ -381,6 +384,7 @@ pub fn directives(source: &Path) -> Directives {
         args: vec![],
         busybox: false,
         tine_only: false,
+        gdb_core: None,
     };
     let text = fs::read_to_string(source).unwrap_or_default();
     for line in text.lines().take(2) {
@@ -405,6 +409,8 @@ pub fn directives(source: &Path) -> Directives {
             d.busybox = true;
         } else if comment == "tine-only" {
             d.tine_only = true;
+        } else if let Some(f) = comment.strip_prefix("gdb-core:") {
+            d.gdb_core = Some(f.trim().to_string());
         }
     }
     d

@@ -40,6 +40,9 @@ struct Case {
     /// `// tine-only`: no native run; the output must be this file's
     /// contents and the exit status 0.
     expected: Option<PathBuf>,
+    /// `// gdb-core: FUNCTION`: no native run; the output is a core file
+    /// in hex, and `gdb -batch -ex bt` on it must show FUNCTION.
+    gdb_core: Option<String>,
 }
 
 enum Kind {
@@ -128,6 +131,7 @@ pub fn main(a: Args) -> Result<i32> {
                 args: d.args,
                 busybox: d.busybox,
                 expected: d.tine_only.then(|| p.source.with_extension("expected")),
+                gdb_core: d.gdb_core,
                 name: p.name,
                 kind: Kind::C(p.binary),
             }
@@ -141,6 +145,7 @@ pub fn main(a: Args) -> Result<i32> {
             args: build::directives(&script).args,
             busybox: true,
             expected: None,
+            gdb_core: None,
             name,
             kind: Kind::Shell(script),
         });
@@ -149,7 +154,14 @@ pub fn main(a: Args) -> Result<i32> {
         if cases.iter().any(|c| c.name == name) {
             return Err(format!("user/tests has another test named {name}"));
         }
-        cases.push(Case { args: vec![], busybox: true, expected: None, name, kind: Kind::Session(script) });
+        cases.push(Case {
+            args: vec![],
+            busybox: true,
+            expected: None,
+            gdb_core: None,
+            name,
+            kind: Kind::Session(script),
+        });
     }
     cases.retain(|c| filter.as_deref().is_none_or(|f| c.name.contains(f)));
     // The sessions' machine: `run`'s initramfs, written once.
@@ -244,6 +256,9 @@ impl Case {
 fn run_case(case: &Case, ctx: &Ctx) -> std::result::Result<(), String> {
     if let Kind::Session(script) = &case.kind {
         return run_session(script, ctx);
+    }
+    if let (Some(function), Kind::C(binary)) = (&case.gdb_core, &case.kind) {
+        return run_gdb_core(case, binary, function, ctx);
     }
     let native = match &case.expected {
         Some(path) => std::fs::read(path)
@@ -352,6 +367,42 @@ pub fn leak_report(log: &[u8]) -> Option<String> {
         return None;
     }
     Some(format!("{line} (expected frames_used=boot_frames_used, open_files=0, pids_busy=0, sigqueued=0, committed=0)"))
+}
+
+/// A `// gdb-core:` case: the program, run on Tine, prints the core file
+/// a crash of its own left, in hex; the host's gdb must read it and show
+/// `function` in the backtrace, with the program's own binary as symbols.
+/// Without gdb on the host the case fails, saying how to install it.
+fn run_gdb_core(case: &Case, binary: &Path, function: &str, ctx: &Ctx) -> std::result::Result<(), String> {
+    let tine = run_tine(case, ctx).map_err(|e| format!("  tine run: {e}\n"))?;
+    if let Some(leak) = leak_report(&tine.log) {
+        return Err(format!("  leak: {leak}\n"));
+    }
+    let hex: Vec<u8> = tine.console.iter().copied().filter(u8::is_ascii_hexdigit).collect();
+    let core: Vec<u8> = hex
+        .chunks_exact(2)
+        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap_or("00"), 16).unwrap_or(0))
+        .collect();
+    if !core.starts_with(b"\x7fELF") {
+        let head = String::from_utf8_lossy(&tine.console[..tine.console.len().min(200)]).into_owned();
+        return Err(format!("  no core file in the output (it began {head:?})\n"));
+    }
+    let tmp = TempDir::new("gdbcore").map_err(|e| format!("  {e}\n"))?;
+    let path = tmp.path().join("core");
+    std::fs::write(&path, &core).map_err(|e| format!("  {}: {e}\n", path.display()))?;
+    let out = Command::new("gdb")
+        .args(["-nx", "-batch", "-ex", "bt"])
+        .arg(binary)
+        .arg(&path)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("  gdb: {e} (install it: apt-get install gdb)\n"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let frame0 = text.lines().find(|l| l.starts_with("#0"));
+    match frame0 {
+        Some(l) if l.contains(function) => Ok(()),
+        _ => Err(format!("  gdb's backtrace of Tine's core does not start in {function}:\n{text}\n")),
+    }
 }
 
 /// `diff -u` of the two outputs.
