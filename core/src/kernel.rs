@@ -142,6 +142,8 @@ pub struct Kernel {
     /// Tasks created by clone/fork/vfork since boot (Linux: total_forks,
     /// the `processes` line of /proc/stat).
     pub forks: u64,
+    /// System V shared memory segments (one IPC namespace).
+    pub shm: crate::ipc::shm::ShmTable,
     /// What a core dump is called (/proc/sys/kernel/core_pattern, ...).
     pub core: crate::proc::coredump::CoreSettings,
     /// Per-user counts for the limits that bound them (Linux: ucounts).
@@ -217,6 +219,7 @@ impl Kernel {
             programmed: u64::MAX,
             acct: crate::time::cputime::CpuAcct { stamp: m.clock.monotonic_ns(), ..Default::default() },
             forks: 0,
+            shm: Default::default(),
             core: Default::default(),
             ucounts: Default::default(),
             shutdown: None,

@@ -11,6 +11,7 @@ extern crate std;
 
 pub mod abi;
 pub mod fs;
+pub mod ipc;
 pub mod kernel;
 pub mod machine;
 pub mod mm;

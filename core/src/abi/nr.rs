@@ -182,3 +182,7 @@ pub const MKNODAT: u64 = 259;
 pub const SIGNALFD: u64 = 282;
 pub const SIGNALFD4: u64 = 289;
 pub const FUTEX_WAITV: u64 = 449;
+pub const SHMGET: u64 = 29;
+pub const SHMAT: u64 = 30;
+pub const SHMCTL: u64 = 31;
+pub const SHMDT: u64 = 67;

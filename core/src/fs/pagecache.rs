@@ -285,6 +285,11 @@ impl PageCache {
         Ok(frame)
     }
 
+    /// Address spaces (and other holders) of `key`.
+    pub fn users(&self, key: u64) -> u32 {
+        self.objs.get(&key).map_or(0, |o| o.users)
+    }
+
     /// The frame caching page `idx` of `key`, if it is in the cache.
     pub fn cached_frame(&self, key: u64, idx: u64) -> Option<u64> {
         self.objs.get(&key)?.pages.get(&idx).map(|p| p.frame)

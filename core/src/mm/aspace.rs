@@ -243,6 +243,11 @@ impl AddressSpace {
         }
     }
 
+    /// The page-cache objects some mapping here maps.
+    pub fn mapped_objects(&self) -> impl Iterator<Item = u64> + '_ {
+        self.objects.keys().copied()
+    }
+
     /// Commit `pages` of private writable memory to this address space
     /// under the overcommit policy (Linux: security_vm_enough_memory_mm()).
     pub(super) fn vm_account(&self, ctx: &mut MemCtx<'_>, pages: u64) -> Result<(), Errno> {

@@ -27,6 +27,9 @@ impl Kernel {
             if let Some(ino) = aspace.exe {
                 self.fs.allow_write_access(ino);
             }
+            // Segments it had attached note the last detach (Linux:
+            // shm_close() from exit_mmap()).
+            self.shm_note_detach(aspace.mapped_objects());
             let mut ctx = self.mem_ctx(false);
             aspace.release(&mut ctx);
             // File pages nobody maps any more go back to the file.
@@ -389,6 +392,10 @@ impl Kernel {
         // Programs stay in the page cache after their last exec for the
         // next one; that is no leak. Dropping every page nothing maps (as
         // `echo 1 > /proc/sys/vm/drop_caches`) leaves what is.
+        // With its last process gone the IPC namespace goes too, and its
+        // shared memory segments with it (Linux: free_ipc_ns() →
+        // shm_exit_ns()); those are no leak either.
+        self.shm_exit_ns();
         self.drop_page_caches();
         let live = self.tasks.values().filter(|t| t.state != TaskState::Dead).count();
         let dead = self.tasks.len() - live;

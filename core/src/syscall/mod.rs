@@ -350,6 +350,10 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MLOCKALL => system::mlockall(k, a0),
         nr::MUNLOCKALL => system::munlockall(k),
         nr::MLOCK2 => system::mlock2(k, a0, a1, a2),
+        nr::SHMGET => crate::ipc::shm::sys_shmget(k, a0 as i32, a1, a2 as u32),
+        nr::SHMAT => crate::ipc::shm::sys_shmat(k, a0 as i32, a1, a2 as u32),
+        nr::SHMDT => crate::ipc::shm::sys_shmdt(k, a0),
+        nr::SHMCTL => crate::ipc::shm::sys_shmctl(k, a0 as i32, a1 as i32, a2),
         nr::FUTEX_WAITV => crate::proc::futex::sys_futex_waitv(k, a0, a1 as u32, a2 as u32, a3, a4),
         nr::CREAT => fs::openat(
             k,
