@@ -624,7 +624,8 @@ fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
         return pid;
     }
     // Take over the leader: its PID, its parent, its place in the tree.
-    let leader = k.tasks.remove(&tgid).expect("thread-group leader");
+    let mut leader = k.tasks.remove(&tgid).expect("thread-group leader");
+    k.drop_sigqueue(core::mem::take(&mut leader.pending_info));
     let mut me = k.tasks.remove(&pid).expect("task");
     me.tid = tgid;
     me.parent = leader.parent;

@@ -348,6 +348,10 @@ impl Kernel {
         h.children.extend(children);
         let t = self.tasks.get_mut(&tid).expect("task");
         t.state = TaskState::Dead;
+        // Its own pending signals go with it (Linux: __exit_signal()'s
+        // flush_sigqueue()).
+        let queue = core::mem::take(&mut t.pending_info);
+        self.drop_sigqueue(queue);
         if !leader {
             self.free_task(tid);
         }
@@ -365,7 +369,9 @@ impl Kernel {
 
     /// Free a released task's memory and PID.
     pub fn free_task(&mut self, pid: Pid) {
-        if let Some(t) = self.tasks.remove(&pid) {
+        if let Some(mut t) = self.tasks.remove(&pid) {
+            // Normally drained at release already; never leave a charge.
+            self.drop_sigqueue(core::mem::take(&mut t.pending_info));
             if let Some(at) = t.hrtimer {
                 self.hrtimers.remove(at, crate::time::hrtimer::HrTimer::Sleeper(pid));
             }
