@@ -68,31 +68,32 @@ static void run(const char *name, void (*fn)(void))
 
 /* ---- NT across syscall and fork ---- */
 
-static void nt_syscall(void)
+/* System call `nr` with NT set in RFLAGS; NT cleared again after it.
+ * Returns the call's result and, in *fl, the flags it came back with. */
+static long syscall_with_nt(long nr, unsigned long *fl)
 {
 	long r;
-	unsigned long fl;
 	__asm__ volatile("pushfq; orq %3, (%%rsp); popfq\n\t"
 			 "syscall\n\t"
 			 "pushfq; popq %1\n\t"
 			 "pushfq; andq %4, (%%rsp); popfq"
-			 : "=a"(r), "=&r"(fl)
-			 : "a"((long)SYS_getpid), "i"(NT), "i"(~NT)
+			 : "=a"(r), "=&r"(*fl)
+			 : "a"(nr), "i"(NT), "i"(~NT)
 			 : "rcx", "r11", "memory", "cc");
+	return r;
+}
+
+static void nt_syscall(void)
+{
+	unsigned long fl;
+	long r = syscall_with_nt(SYS_getpid, &fl);
 	printf("  getpid with NT: %s, NT after: %d\n", r == getpid() ? "right pid" : "wrong", !!(fl & NT));
 }
 
 static void nt_fork(void)
 {
-	long r;
 	unsigned long fl;
-	__asm__ volatile("pushfq; orq %3, (%%rsp); popfq\n\t"
-			 "syscall\n\t"
-			 "pushfq; popq %1\n\t"
-			 "pushfq; andq %4, (%%rsp); popfq"
-			 : "=a"(r), "=&r"(fl)
-			 : "a"((long)SYS_fork), "i"(NT), "i"(~NT)
-			 : "rcx", "r11", "memory", "cc");
+	long r = syscall_with_nt(SYS_fork, &fl);
 	if (r == 0) {
 		printf("  fork child with NT: NT %d\n", !!(fl & NT));
 		fflush(stdout);
