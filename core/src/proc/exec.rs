@@ -637,6 +637,9 @@ fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
             ct.parent = tgid;
         }
     }
+    let threads = &mut k.signals.get_mut(me.signal).threads;
+    threads.remove(&pid);
+    threads.insert(tgid);
     k.tasks.insert(tgid, me);
     k.pids.put(pid);
     if k.current == Some(pid) {

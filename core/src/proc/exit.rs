@@ -259,7 +259,8 @@ impl Kernel {
 
     /// No thread of process `tgid` but its leader remains.
     fn thread_group_empty(&self, tgid: Pid) -> bool {
-        !self.tasks.values().any(|t| t.tgid == tgid && t.tid != tgid && t.state != TaskState::Dead)
+        let Some(l) = self.tasks.get(&tgid) else { return true };
+        self.signals.get(l.signal).threads.iter().all(|&t| t == tgid)
     }
 
     /// Remove a task for good: its PID becomes free, its parent forgets it,
@@ -296,6 +297,7 @@ impl Kernel {
         if let Some(p) = self.tasks.get_mut(&parent) {
             p.children.remove(&pid);
         }
+        self.signals.get_mut(signal).threads.remove(&pid);
         if let Some(me) = self.tasks.get_mut(&pid) {
             me.state = TaskState::Dead;
             let queue = core::mem::take(&mut me.pending_info);
@@ -337,6 +339,7 @@ impl Kernel {
             self.signals.get_mut(signal).live -= 1;
         }
         let _ = self.sighands.put(sighand);
+        self.signals.get_mut(signal).threads.remove(&tid);
         self.put_signal(signal);
         let children = core::mem::take(&mut self.tasks.get_mut(&tid).expect("task").children);
         for &c in &children {

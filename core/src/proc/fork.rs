@@ -417,6 +417,7 @@ fn link_task(k: &mut Kernel, mut child: Task, flags: u64, exit_signal: u32) {
     }
     child.tgid = if flags & CLONE_THREAD != 0 { cur.tgid } else { child.tid };
     let (pid, parent) = (child.tid, child.parent);
+    k.signals.get_mut(child.signal).threads.insert(pid);
     // Only processes are children: threads hang off their leader.
     if flags & CLONE_THREAD == 0 {
         if let Some(p) = k.tasks.get_mut(&parent) {
@@ -433,6 +434,7 @@ fn unlink_task(k: &mut Kernel, pid: Pid) {
         if let Some(p) = k.tasks.get_mut(&t.parent) {
             p.children.remove(&pid);
         }
+        k.signals.get_mut(t.signal).threads.remove(&pid);
     }
     k.pids.put(pid);
 }

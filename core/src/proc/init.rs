@@ -45,6 +45,7 @@ impl Kernel {
         self.pids.hold(pid);
         let signal = self.signals.insert(SignalStruct::new(rlimits, pid, pid, false));
         self.signals.get_mut(signal).unkillable = true;
+        self.signals.get_mut(signal).threads.insert(pid);
 
         let mut task = Task {
             tid: pid,

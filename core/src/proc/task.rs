@@ -165,6 +165,10 @@ impl Default for SigHand {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignalStruct {
     pub rlimits: [Rlimit; RLIM_NLIMITS],
+    /// The process's threads not yet released, zombies included (Linux:
+    /// signal->thread_head): what signalling, exit and /proc walk instead
+    /// of every task.
+    pub threads: BTreeSet<Pid>,
     /// Process group id and session id (each holds its number busy).
     pub pgid: Pid,
     pub sid: Pid,
@@ -213,6 +217,7 @@ impl SignalStruct {
     pub fn new(rlimits: [Rlimit; RLIM_NLIMITS], pgid: Pid, sid: Pid, has_child_subreaper: bool) -> Self {
         SignalStruct {
             rlimits,
+            threads: BTreeSet::new(),
             pgid,
             sid,
             is_child_subreaper: false,

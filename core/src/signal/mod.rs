@@ -216,13 +216,8 @@ impl Kernel {
         // A leader that has ended with exit(2) leaves the process to its
         // other threads, which still take its signals (Linux: the thread
         // group lives until its last thread; complete_signal() picks one).
-        let Some(leader) = self
-            .tasks
-            .values()
-            .filter(|t| t.tgid == tgid && !t.is_zombie() && t.state != TaskState::Dead)
-            .map(|t| t.tid)
-            .min_by_key(|&tid| tid != tgid)
-        else {
+        let threads = self.threads_of(tgid);
+        let Some(leader) = threads.iter().copied().min_by_key(|&tid| tid != tgid) else {
             return Ok(());
         };
         if sig == 0 {
@@ -233,12 +228,7 @@ impl Kernel {
             return Ok(());
         }
         self.enqueue(leader, true, info)?;
-        let taker = self
-            .tasks
-            .values()
-            .filter(|t| t.tgid == tgid && !t.is_zombie() && t.state != TaskState::Dead)
-            .find(|t| t.sigmask & sigbit(sig) == 0)
-            .map(|t| t.tid);
+        let taker = threads.iter().copied().find(|t| self.tasks[t].sigmask & sigbit(sig) == 0);
         if let Some(t) = taker {
             self.signal_wake_up(t);
         }
@@ -458,11 +448,9 @@ impl Kernel {
 
     /// The live threads of process `tgid`.
     pub fn threads_of(&self, tgid: Pid) -> Vec<Pid> {
-        self.tasks
-            .values()
-            .filter(|t| t.tgid == tgid && !t.is_zombie() && t.state != TaskState::Dead)
-            .map(|t| t.tid)
-            .collect()
+        let Some(l) = self.tasks.get(&tgid) else { return Vec::new() };
+        let live = |tid: &&Pid| self.tasks.get(tid).is_some_and(|t| !t.is_zombie() && t.state != TaskState::Dead);
+        self.signals.get(l.signal).threads.iter().filter(live).copied().collect()
     }
 
     /// Tell the parent of process `tgid` it stopped or continued: SIGCHLD
@@ -763,17 +751,24 @@ impl Kernel {
             return Err(EINVAL);
         }
         let me = self.cur().tgid;
-        let procs: Vec<Pid> = self
-            .tasks
-            .values()
-            .filter(|t| t.is_leader() && t.state != TaskState::Dead)
-            .filter(|t| match target {
-                KillTarget::Process(p) => t.tgid == p,
-                KillTarget::Group(g) => self.signals.get(t.signal).pgid == g,
-                KillTarget::All => t.tgid != crate::proc::exit::INIT_PID && t.tgid != me,
-            })
-            .map(|t| t.tgid)
-            .collect();
+        // One process is looked up, not searched for among all tasks; any
+        // of its threads' ids names it (Linux: kill_pid_info() finds the
+        // task by PIDTYPE_PID, then signals its thread group).
+        let procs: Vec<Pid> = match target {
+            KillTarget::Process(p) => {
+                self.tasks.get(&p).filter(|t| t.state != TaskState::Dead).map(|t| t.tgid).into_iter().collect()
+            }
+            _ => self
+                .tasks
+                .values()
+                .filter(|t| t.is_leader() && t.state != TaskState::Dead)
+                .filter(|t| match target {
+                    KillTarget::Group(g) => self.signals.get(t.signal).pgid == g,
+                    _ => t.tgid != crate::proc::exit::INIT_PID && t.tgid != me,
+                })
+                .map(|t| t.tgid)
+                .collect(),
+        };
         if procs.is_empty() {
             return Err(ESRCH);
         }
