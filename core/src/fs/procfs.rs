@@ -1761,6 +1761,8 @@ pub struct TaskStat {
     pub pgrp: Pid,
     pub session: Pid,
     pub flags: u64,
+    pub minflt: u64,
+    pub cminflt: u64,
     pub utime: u64,
     pub stime: u64,
     pub cutime: u64,
@@ -1814,6 +1816,8 @@ fn task_stat(k: &Kernel, t: &Task, whole: bool) -> TaskStat {
         pgrp: sig.pgid,
         session: sig.sid,
         flags,
+        minflt: if whole { sig.min_flt } else { t.min_flt },
+        cminflt: sig.cmin_flt,
         utime: utime / NS_PER_TICK,
         stime: stime / NS_PER_TICK,
         cutime: sig.cutime_ns / NS_PER_TICK,
@@ -1855,8 +1859,9 @@ pub fn format_stat(s: &TaskStat) -> String {
     let _ = write!(o, "{} (", s.pid);
     o.push_str(&String::from_utf8_lossy(&s.comm));
     let _ = write!(o, ") {} {} {} {}", s.state as char, s.ppid, s.pgrp, s.session);
-    // tty_nr, tpgid (no controlling terminal), flags, fault counts.
-    let _ = write!(o, " 0 -1 {} 0 0 0 0", s.flags);
+    // tty_nr, tpgid (no controlling terminal), flags, minflt, cminflt,
+    // majflt, cmajflt (no fault here waits for a disk).
+    let _ = write!(o, " 0 -1 {} {} {} 0 0", s.flags, s.minflt, s.cminflt);
     let _ = write!(o, " {} {} {} {}", s.utime, s.stime, s.cutime, s.cstime);
     // priority, nice (Linux: task_prio() of a SCHED_NORMAL nice-0 task is 20).
     let _ = write!(o, " 20 0 {} 0 {} {} {} {}", s.num_threads, s.starttime, s.vsize, s.rss, s.rsslim);

@@ -153,7 +153,14 @@ impl Kernel {
         if sig != 0 && sig <= NSIG {
             let t = &self.tasks[&pid];
             let status = self.signals.get(t.signal).group_exit.unwrap_or(t.exit_code);
-            let r = crate::proc::wait::WaitResult { pid: t.tgid, uid: t.cred.uid, status, utime_ns: 0, stime_ns: 0 };
+            let r = crate::proc::wait::WaitResult {
+                pid: t.tgid,
+                uid: t.cred.uid,
+                status,
+                utime_ns: 0,
+                stime_ns: 0,
+                min_flt: 0,
+            };
             let (code, st) = r.cause_and_status();
             let info = SigInfo { signo: sig, code, pid: t.tgid, uid: t.cred.uid, status: st, ..Default::default() };
             let _ = self.send_signal_process(ptgid, info);
@@ -287,8 +294,10 @@ impl Kernel {
             let (u, s) = (cs.timers.cpu_user_ns, cs.timers.cpu_total_ns - cs.timers.cpu_user_ns);
             let child_times = (cs.cutime_ns, cs.cstime_ns);
             let child_maxrss = cs.maxrss.max(cs.cmaxrss);
+            let child_flt = cs.min_flt + cs.cmin_flt;
             if let Some(psig) = self.tasks.get(&parent).map(|p| p.signal) {
                 let ps = self.signals.get_mut(psig);
+                ps.cmin_flt += child_flt;
                 ps.cutime_ns += u + child_times.0;
                 ps.cstime_ns += s + child_times.1;
                 ps.cmaxrss = ps.cmaxrss.max(child_maxrss);

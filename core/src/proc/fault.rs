@@ -110,9 +110,9 @@ impl Kernel {
                 Access::Read
             };
             let e = match self.with_mm(|a, ctx| a.handle_fault(ctx, cr2, access)) {
-                Ok(()) => return,
+                Ok(()) => return self.count_minor_fault(),
                 Err(FaultError::Oom) => match self.fault_out_of_memory(cr2, access) {
-                    Ok(()) => return,
+                    Ok(()) => return self.count_minor_fault(),
                     Err(e) => e,
                 },
                 Err(e) => e,
@@ -168,6 +168,16 @@ impl Kernel {
             _ => SigInfo::kernel(sig),
         };
         self.user_fault_signal(info, vector, error, cr2, regs);
+    }
+
+    /// A fault the address space resolved: a minor fault of the thread
+    /// and its process, for getrusage, wait4 and /proc (Linux:
+    /// mm_account_fault()).
+    fn count_minor_fault(&mut self) {
+        let t = self.cur_mut();
+        t.min_flt += 1;
+        let signal = t.signal;
+        self.signals.get_mut(signal).min_flt += 1;
     }
 
     /// Up to [`umip::MAX_INSN`] bytes of the current task's code at

@@ -205,6 +205,12 @@ pub struct SignalStruct {
     /// programs, and of its reaped children (Linux: maxrss, cmaxrss).
     pub maxrss: u64,
     pub cmaxrss: u64,
+    /// Minor page faults of every thread of the process, and of its reaped
+    /// children (Linux: the task's min_flt summed with signal->min_flt,
+    /// and signal->cmin_flt). No fault here is major: nothing waits for
+    /// a disk.
+    pub min_flt: u64,
+    pub cmin_flt: u64,
     /// alarm, interval timers and POSIX timers (Linux: real_timer,
     /// it[], posix_timers); a new process starts with none.
     pub timers: super::timer::ProcTimers,
@@ -234,6 +240,8 @@ impl SignalStruct {
             cstime_ns: 0,
             maxrss: 0,
             cmaxrss: 0,
+            min_flt: 0,
+            cmin_flt: 0,
             timers: Default::default(),
         }
     }
@@ -327,6 +335,8 @@ pub struct Task {
     pub start_ns: u64,
     /// CPU time used in user and kernel mode, in nanoseconds, accounted
     /// at every kernel entry and exit (see `time::cputime`).
+    /// Minor page faults this thread took (Linux: task->min_flt).
+    pub min_flt: u64,
     pub utime_ns: u64,
     pub stime_ns: u64,
     /// The timeout this task has in the deadline queue, if any (Linux:
@@ -384,6 +394,7 @@ impl Task {
             restarting: false,
             sleep_deadline: None,
             start_ns,
+            min_flt: 0,
             utime_ns: 0,
             stime_ns: 0,
             hrtimer: None,

@@ -54,6 +54,8 @@ pub struct WaitResult {
     pub status: i32,
     pub utime_ns: u64,
     pub stime_ns: u64,
+    /// Minor faults of the process and its reaped children.
+    pub min_flt: u64,
 }
 
 impl WaitResult {
@@ -156,7 +158,7 @@ impl Kernel {
         if options & WNOWAIT == 0 {
             self.signals.get_mut(signal).stop_report = None;
         }
-        WaitResult { pid, uid, status: ((sig as i32) << 8) | 0x7f, utime_ns: 0, stime_ns: 0 }
+        WaitResult { pid, uid, status: ((sig as i32) << 8) | 0x7f, utime_ns: 0, stime_ns: 0, min_flt: 0 }
     }
 
     /// Report a continue once (Linux: wait_task_continued()): status 0xffff.
@@ -166,7 +168,7 @@ impl Kernel {
         if options & WNOWAIT == 0 {
             self.signals.get_mut(signal).continue_report = false;
         }
-        WaitResult { pid, uid, status: 0xffff, utime_ns: 0, stime_ns: 0 }
+        WaitResult { pid, uid, status: 0xffff, utime_ns: 0, stime_ns: 0, min_flt: 0 }
     }
 
     /// Report zombie `child` and, unless WNOWAIT, release it
@@ -184,6 +186,7 @@ impl Kernel {
             // wait_task_zombie(): thread_group_cputime_adjusted() + cutime).
             utime_ns: cs.timers.cpu_user_ns + cs.cutime_ns,
             stime_ns: cs.timers.cpu_total_ns - cs.timers.cpu_user_ns + cs.cstime_ns,
+            min_flt: cs.min_flt + cs.cmin_flt,
         };
         if options & WNOWAIT == 0 {
             self.release_task(child);
@@ -193,7 +196,7 @@ impl Kernel {
 }
 
 /// `struct rusage` (144 bytes) with the CPU times of a reaped child.
-pub fn rusage_bytes(utime_ns: u64, stime_ns: u64) -> [u8; 144] {
+pub fn rusage_bytes(utime_ns: u64, stime_ns: u64, min_flt: u64) -> [u8; 144] {
     let mut b = [0u8; 144];
     let tv = |ns: u64| ((ns / 1_000_000_000) as i64, ((ns % 1_000_000_000) / 1000) as i64);
     let (us, uu) = tv(utime_ns);
@@ -201,6 +204,7 @@ pub fn rusage_bytes(utime_ns: u64, stime_ns: u64) -> [u8; 144] {
     for (i, v) in [us, uu, ss, su].iter().enumerate() {
         b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
     }
+    b[64..72].copy_from_slice(&min_flt.to_le_bytes()); // ru_minflt
     b
 }
 
@@ -227,7 +231,7 @@ pub fn sys_wait4(k: &mut Kernel, upid: i32, stat_addr: u64, options: u32, ru: u6
         k.copy_out(stat_addr, &r.status.to_le_bytes())?;
     }
     if ru != 0 {
-        k.copy_out(ru, &rusage_bytes(r.utime_ns, r.stime_ns))?;
+        k.copy_out(ru, &rusage_bytes(r.utime_ns, r.stime_ns, r.min_flt))?;
     }
     Ok(r.pid as usize)
 }
@@ -261,7 +265,7 @@ pub fn sys_waitid(k: &mut Kernel, which: u32, upid: i32, infop: u64, options: u3
         return Err(EAGAIN);
     }
     if let (Some(r), true) = (found, ru != 0) {
-        k.copy_out(ru, &rusage_bytes(r.utime_ns, r.stime_ns))?;
+        k.copy_out(ru, &rusage_bytes(r.utime_ns, r.stime_ns, r.min_flt))?;
     }
     if infop != 0 {
         let mut si = [0u8; 32];

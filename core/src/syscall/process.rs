@@ -373,7 +373,12 @@ pub fn getrusage(k: &mut Kernel, who: i32, ru: u64) -> SysResult {
         let mm = k.cur().mm;
         sig.maxrss.max(k.mms.get(mm).hiwater_pages() as u64)
     };
-    let mut b = crate::proc::wait::rusage_bytes(u, s);
+    let min_flt = match who {
+        0 => k.cur_signal().min_flt,
+        1 => k.cur().min_flt,
+        _ => k.cur_signal().cmin_flt,
+    };
+    let mut b = crate::proc::wait::rusage_bytes(u, s, min_flt);
     b[32..40].copy_from_slice(&(pages * 4).to_le_bytes());
     k.copy_out(ru, &b)?;
     Ok(0)
