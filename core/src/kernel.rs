@@ -602,6 +602,22 @@ impl Kernel {
 
     /// Pick what runs next (Linux: schedule(), round robin here). The
     /// caller performs the switch the answer names.
+    /// `prev` leaves the CPU: a voluntary switch when it sleeps or ends,
+    /// an involuntary one when it could have run on (Linux: __schedule()'s
+    /// switch_count).
+    /// A released task (its process state already let go) counts nothing.
+    fn count_switch(&mut self, prev: Pid, preempted: bool) {
+        let Some(t) = self.tasks.get_mut(&prev).filter(|t| t.state != TaskState::Dead) else { return };
+        let signal = t.signal;
+        if preempted {
+            t.nivcsw += 1;
+            self.signals.get_mut(signal).nivcsw += 1;
+        } else {
+            t.nvcsw += 1;
+            self.signals.get_mut(signal).nvcsw += 1;
+        }
+    }
+
     pub fn schedule(&mut self) -> Resched {
         self.free_dead_tasks();
         let prev = self.current;
@@ -623,6 +639,9 @@ impl Kernel {
                 None => break None,
             }
         };
+        if let Some(p) = prev {
+            self.count_switch(p, prev_runnable);
+        }
         match next {
             Some(n) => {
                 if let (Some(p), true) = (prev, prev_runnable) {

@@ -2020,7 +2020,7 @@ fn status(k: &Kernel, t: &Task, out: &mut Out) {
         o.push_str("00000000,");
     }
     let _ = writeln!(o, "00000001\nMems_allowed_list:\t0");
-    let _ = writeln!(o, "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0");
+    let _ = writeln!(o, "voluntary_ctxt_switches:\t{}\nnonvoluntary_ctxt_switches:\t{}", t.nvcsw, t.nivcsw);
     out.0 = o.into_bytes();
 }
 

@@ -160,6 +160,8 @@ impl Kernel {
                 utime_ns: 0,
                 stime_ns: 0,
                 min_flt: 0,
+                nvcsw: 0,
+                nivcsw: 0,
             };
             let (code, st) = r.cause_and_status();
             let info = SigInfo { signo: sig, code, pid: t.tgid, uid: t.cred.uid, status: st, ..Default::default() };
@@ -295,9 +297,12 @@ impl Kernel {
             let child_times = (cs.cutime_ns, cs.cstime_ns);
             let child_maxrss = cs.maxrss.max(cs.cmaxrss);
             let child_flt = cs.min_flt + cs.cmin_flt;
+            let child_csw = (cs.nvcsw + cs.cnvcsw, cs.nivcsw + cs.cnivcsw);
             if let Some(psig) = self.tasks.get(&parent).map(|p| p.signal) {
                 let ps = self.signals.get_mut(psig);
                 ps.cmin_flt += child_flt;
+                ps.cnvcsw += child_csw.0;
+                ps.cnivcsw += child_csw.1;
                 ps.cutime_ns += u + child_times.0;
                 ps.cstime_ns += s + child_times.1;
                 ps.cmaxrss = ps.cmaxrss.max(child_maxrss);

@@ -211,6 +211,13 @@ pub struct SignalStruct {
     /// a disk.
     pub min_flt: u64,
     pub cmin_flt: u64,
+    /// Context switches of every thread of the process, voluntary (it
+    /// slept) and not (it was preempted), and of its reaped children
+    /// (Linux: nvcsw/nivcsw summed, signal->cnvcsw/cnivcsw).
+    pub nvcsw: u64,
+    pub nivcsw: u64,
+    pub cnvcsw: u64,
+    pub cnivcsw: u64,
     /// alarm, interval timers and POSIX timers (Linux: real_timer,
     /// it[], posix_timers); a new process starts with none.
     pub timers: super::timer::ProcTimers,
@@ -242,6 +249,10 @@ impl SignalStruct {
             cmaxrss: 0,
             min_flt: 0,
             cmin_flt: 0,
+            nvcsw: 0,
+            nivcsw: 0,
+            cnvcsw: 0,
+            cnivcsw: 0,
             timers: Default::default(),
         }
     }
@@ -337,6 +348,10 @@ pub struct Task {
     /// at every kernel entry and exit (see `time::cputime`).
     /// Minor page faults this thread took (Linux: task->min_flt).
     pub min_flt: u64,
+    /// Times it gave up the CPU to sleep, and was made to (Linux:
+    /// task->nvcsw, task->nivcsw).
+    pub nvcsw: u64,
+    pub nivcsw: u64,
     pub utime_ns: u64,
     pub stime_ns: u64,
     /// The timeout this task has in the deadline queue, if any (Linux:
@@ -395,6 +410,8 @@ impl Task {
             sleep_deadline: None,
             start_ns,
             min_flt: 0,
+            nvcsw: 0,
+            nivcsw: 0,
             utime_ns: 0,
             stime_ns: 0,
             hrtimer: None,

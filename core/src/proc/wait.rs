@@ -56,6 +56,9 @@ pub struct WaitResult {
     pub stime_ns: u64,
     /// Minor faults of the process and its reaped children.
     pub min_flt: u64,
+    /// Its context switches and its reaped children's.
+    pub nvcsw: u64,
+    pub nivcsw: u64,
 }
 
 impl WaitResult {
@@ -158,7 +161,16 @@ impl Kernel {
         if options & WNOWAIT == 0 {
             self.signals.get_mut(signal).stop_report = None;
         }
-        WaitResult { pid, uid, status: ((sig as i32) << 8) | 0x7f, utime_ns: 0, stime_ns: 0, min_flt: 0 }
+        WaitResult {
+            pid,
+            uid,
+            status: ((sig as i32) << 8) | 0x7f,
+            utime_ns: 0,
+            stime_ns: 0,
+            min_flt: 0,
+            nvcsw: 0,
+            nivcsw: 0,
+        }
     }
 
     /// Report a continue once (Linux: wait_task_continued()): status 0xffff.
@@ -168,7 +180,7 @@ impl Kernel {
         if options & WNOWAIT == 0 {
             self.signals.get_mut(signal).continue_report = false;
         }
-        WaitResult { pid, uid, status: 0xffff, utime_ns: 0, stime_ns: 0, min_flt: 0 }
+        WaitResult { pid, uid, status: 0xffff, utime_ns: 0, stime_ns: 0, min_flt: 0, nvcsw: 0, nivcsw: 0 }
     }
 
     /// Report zombie `child` and, unless WNOWAIT, release it
@@ -187,6 +199,8 @@ impl Kernel {
             utime_ns: cs.timers.cpu_user_ns + cs.cutime_ns,
             stime_ns: cs.timers.cpu_total_ns - cs.timers.cpu_user_ns + cs.cstime_ns,
             min_flt: cs.min_flt + cs.cmin_flt,
+            nvcsw: cs.nvcsw + cs.cnvcsw,
+            nivcsw: cs.nivcsw + cs.cnivcsw,
         };
         if options & WNOWAIT == 0 {
             self.release_task(child);
@@ -196,7 +210,7 @@ impl Kernel {
 }
 
 /// `struct rusage` (144 bytes) with the CPU times of a reaped child.
-pub fn rusage_bytes(utime_ns: u64, stime_ns: u64, min_flt: u64) -> [u8; 144] {
+pub fn rusage_bytes(utime_ns: u64, stime_ns: u64, min_flt: u64, csw: (u64, u64)) -> [u8; 144] {
     let mut b = [0u8; 144];
     let tv = |ns: u64| ((ns / 1_000_000_000) as i64, ((ns % 1_000_000_000) / 1000) as i64);
     let (us, uu) = tv(utime_ns);
@@ -205,6 +219,8 @@ pub fn rusage_bytes(utime_ns: u64, stime_ns: u64, min_flt: u64) -> [u8; 144] {
         b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
     }
     b[64..72].copy_from_slice(&min_flt.to_le_bytes()); // ru_minflt
+    b[128..136].copy_from_slice(&csw.0.to_le_bytes()); // ru_nvcsw
+    b[136..144].copy_from_slice(&csw.1.to_le_bytes()); // ru_nivcsw
     b
 }
 
@@ -231,7 +247,7 @@ pub fn sys_wait4(k: &mut Kernel, upid: i32, stat_addr: u64, options: u32, ru: u6
         k.copy_out(stat_addr, &r.status.to_le_bytes())?;
     }
     if ru != 0 {
-        k.copy_out(ru, &rusage_bytes(r.utime_ns, r.stime_ns, r.min_flt))?;
+        k.copy_out(ru, &rusage_bytes(r.utime_ns, r.stime_ns, r.min_flt, (r.nvcsw, r.nivcsw)))?;
     }
     Ok(r.pid as usize)
 }
@@ -265,7 +281,7 @@ pub fn sys_waitid(k: &mut Kernel, which: u32, upid: i32, infop: u64, options: u3
         return Err(EAGAIN);
     }
     if let (Some(r), true) = (found, ru != 0) {
-        k.copy_out(ru, &rusage_bytes(r.utime_ns, r.stime_ns, r.min_flt))?;
+        k.copy_out(ru, &rusage_bytes(r.utime_ns, r.stime_ns, r.min_flt, (r.nvcsw, r.nivcsw)))?;
     }
     if infop != 0 {
         let mut si = [0u8; 32];

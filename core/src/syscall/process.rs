@@ -373,12 +373,21 @@ pub fn getrusage(k: &mut Kernel, who: i32, ru: u64) -> SysResult {
         let mm = k.cur().mm;
         sig.maxrss.max(k.mms.get(mm).hiwater_pages() as u64)
     };
-    let min_flt = match who {
-        0 => k.cur_signal().min_flt,
-        1 => k.cur().min_flt,
-        _ => k.cur_signal().cmin_flt,
+    let (min_flt, csw) = match who {
+        0 => {
+            let s = k.cur_signal();
+            (s.min_flt, (s.nvcsw, s.nivcsw))
+        }
+        1 => {
+            let t = k.cur();
+            (t.min_flt, (t.nvcsw, t.nivcsw))
+        }
+        _ => {
+            let s = k.cur_signal();
+            (s.cmin_flt, (s.cnvcsw, s.cnivcsw))
+        }
     };
-    let mut b = crate::proc::wait::rusage_bytes(u, s, min_flt);
+    let mut b = crate::proc::wait::rusage_bytes(u, s, min_flt, csw);
     b[32..40].copy_from_slice(&(pages * 4).to_le_bytes());
     k.copy_out(ru, &b)?;
     Ok(0)
