@@ -123,14 +123,12 @@ pub enum Sysctl {
 }
 
 impl Sysctl {
-    /// Whether it lives in /proc/sys/vm rather than /proc/sys/kernel.
-    fn is_vm(self) -> bool {
-        SYS_VM_ENTRIES.iter().any(|&(_, s)| s == self)
-    }
-
-    /// In /proc/sys/fs rather than /proc/sys/kernel.
-    fn in_fs(self) -> bool {
-        matches!(self, Sysctl::PipeMaxSize | Sysctl::PipeUserPagesHard | Sysctl::PipeUserPagesSoft)
+    /// The /proc/sys directory it lives in, and its name there.
+    fn place(self) -> (Node, &'static [u8]) {
+        SYS_DIRS
+            .iter()
+            .find_map(|&(_, dir, table)| table.iter().find(|&&(_, s)| s == self).map(|&(name, _)| (dir, name)))
+            .expect("every sysctl has a directory")
     }
 }
 
@@ -248,6 +246,19 @@ const SYS_FS_ENTRIES: [(&[u8], Sysctl); 3] = [
     (b"pipe-user-pages-soft", Sysctl::PipeUserPagesSoft),
 ];
 
+/// The directories of /proc/sys, in readdir order, with their sysctls.
+type SysTable = &'static [(&'static [u8], Sysctl)];
+const SYS_DIRS: [(&[u8], Node, SysTable); 3] = [
+    (b"fs", Node::SysFs, &SYS_FS_ENTRIES),
+    (b"kernel", Node::SysKernel, &SYS_KERNEL_ENTRIES),
+    (b"vm", Node::SysVm, &SYS_VM_ENTRIES),
+];
+
+/// The sysctls of /proc/sys directory `dir` (None for other nodes).
+fn sys_table(dir: Node) -> Option<SysTable> {
+    SYS_DIRS.iter().find(|&&(_, d, _)| d == dir).map(|&(_, _, t)| t)
+}
+
 /// The entries of a process directory, in Linux's order; `task` only in
 /// a process's directory, not in a thread's.
 const PID_ENTRIES: [(&[u8], PidEntry); 16] = [
@@ -295,9 +306,7 @@ impl Node {
             | Node::SysDir
             | Node::PidDir { whole: true, .. } => Node::Root,
             Node::SysKernel | Node::SysFs | Node::SysVm => Node::SysDir,
-            Node::Sysctl(s) if s.is_vm() => Node::SysVm,
-            Node::Sysctl(s) if s.in_fs() => Node::SysFs,
-            Node::Sysctl(_) => Node::SysKernel,
+            Node::Sysctl(s) => s.place().0,
             Node::PidDir { tid, whole: false } => {
                 Node::Pid { tid: tgid_of(k, tid), whole: true, entry: PidEntry::Task }
             }
@@ -354,10 +363,7 @@ pub fn node_path(k: &Kernel, node: Node) -> Vec<u8> {
     p.push(b'/');
     match node {
         Node::Global(g) => p.extend_from_slice(name_in(&ROOT_ENTRIES, Node::Global(g))),
-        Node::Sysctl(s) => {
-            let mut all = SYS_KERNEL_ENTRIES.iter().chain(SYS_FS_ENTRIES.iter()).chain(SYS_VM_ENTRIES.iter());
-            p.extend_from_slice(all.find(|(_, x)| *x == s).map_or(&b""[..], |(n, _)| n))
-        }
+        Node::Sysctl(s) => p.extend_from_slice(s.place().1),
         Node::Pid { entry, .. } => {
             p.extend_from_slice(PID_ENTRIES.iter().find(|(_, x)| *x == entry).map_or(&b""[..], |(n, _)| n))
         }
@@ -548,13 +554,10 @@ fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
             task(k, tid)?;
             Ok(Node::PidDir { tid, whole: true })
         }
-        Node::SysDir if name == b"kernel" => Ok(Node::SysKernel),
-        Node::SysDir if name == b"vm" => Ok(Node::SysVm),
-        Node::SysVm => SYS_VM_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT),
-        Node::SysDir if name == b"fs" => Ok(Node::SysFs),
-        Node::SysFs => SYS_FS_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT),
-        Node::SysKernel => {
-            SYS_KERNEL_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT)
+        Node::SysDir => SYS_DIRS.iter().find(|&&(n, _, _)| n == name).map(|&(_, d, _)| d).ok_or(ENOENT),
+        Node::SysFs | Node::SysKernel | Node::SysVm => {
+            let table = sys_table(dir).expect("a sysctl directory");
+            table.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT)
         }
         Node::PidDir { tid, whole } => {
             task(k, tid)?;
@@ -1307,22 +1310,12 @@ fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
             }
         }
         Node::SysDir => {
-            add(2, Node::SysFs, b"fs");
-            add(3, Node::SysKernel, b"kernel");
-            add(4, Node::SysVm, b"vm");
-        }
-        Node::SysFs => {
-            for (i, (name, s)) in SYS_FS_ENTRIES.iter().enumerate() {
-                add(2 + i as u64, Node::Sysctl(*s), name);
+            for (i, (name, d, _)) in SYS_DIRS.iter().enumerate() {
+                add(2 + i as u64, *d, name);
             }
         }
-        Node::SysVm => {
-            for (i, (name, s)) in SYS_VM_ENTRIES.iter().enumerate() {
-                add(2 + i as u64, Node::Sysctl(*s), name);
-            }
-        }
-        Node::SysKernel => {
-            for (i, (name, s)) in SYS_KERNEL_ENTRIES.iter().enumerate() {
+        Node::SysFs | Node::SysKernel | Node::SysVm => {
+            for (i, (name, s)) in sys_table(dir).expect("a sysctl directory").iter().enumerate() {
                 add(2 + i as u64, Node::Sysctl(*s), name);
             }
         }
