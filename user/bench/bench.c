@@ -10,7 +10,16 @@
  *                                    this binary with "run NAME")
  *
  * OPTIONs: time=MS (the length of one batch, default 300 ms), batches=N
- * (default 5).
+ * (default 5), maxprocs=N (skip the rows that need more processes alive
+ * than N: `bench --quick` keeps to 1,000).
+ *
+ * Scale rows: NAME+1k and NAME+10k run NAME while 1,000 or 10,000 other
+ * processes sleep in pause(). They are the children of one "nursery"
+ * process, not of the benchmark's, so that waitpid(-1) in the benchmark
+ * sees the same children at every count (Linux's wait looks through the
+ * caller's children, and that cost is meant to stay out of these rows).
+ * Linux's cost for these operations does not depend on how many processes
+ * exist; the rows show whether Tine's does.
  *
  * Method: each benchmark is a loop of `iters` iterations that returns the
  * nanoseconds it measured (CLOCK_MONOTONIC) and the operations it did
@@ -56,6 +65,7 @@ static const char *self_path = "/bin/bench";
 static const char *cur_name = "?";
 static double batch_ns = 300e6;
 static int nbatches = 5;
+static long maxprocs = -1; /* maxprocs=N; -1: no limit */
 
 /* Parent memory of the current benchmark (touched before measuring). */
 static char *mem;
@@ -399,13 +409,227 @@ static uint64_t b_fault_cow_reuse(long iters, long *ops)
 	return sum;
 }
 
+
+/* ---- scale: processes alive while a benchmark runs ---- */
+
+/* The nursery (see the header): forks `n` children that sleep in pause(),
+ * says so on `ready`, waits for the benchmark to close `nursery_pipe`, then
+ * kills and reaps them. */
+static pid_t nursery_pid;
+static int nursery_pipe[2] = { -1, -1 };
+
+static void nursery(long n, int in, int ready)
+{
+	pid_t *kids = mmap(NULL, n * sizeof(pid_t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (kids == MAP_FAILED)
+		fail("nursery mmap");
+	long made = 0;
+	for (; made < n; made++) {
+		pid_t p = fork();
+		if (p < 0)
+			break;
+		if (p == 0) {
+			close(in);
+			close(ready);
+			for (;;)
+				pause();
+		}
+		kids[made] = p;
+	}
+	if (made < n)
+		say("fail %s fork of sleeper %ld: %s\n", cur_name, made + 1, strerror(errno));
+	else if (write(ready, "r", 1) == 1) {
+		char c;
+		while (read(in, &c, 1) < 0 && errno == EINTR)
+			;
+	}
+	for (long i = 0; i < made; i++)
+		kill(kids[i], SIGKILL);
+	for (long i = 0; i < made; i++)
+		while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
+			;
+	_exit(made < n);
+}
+
+static void start_sleepers(long n)
+{
+	int ready[2];
+	if (pipe(nursery_pipe) < 0 || pipe(ready) < 0)
+		fail("pipe");
+	nursery_pid = fork();
+	if (nursery_pid < 0)
+		fail("fork");
+	if (nursery_pid == 0) {
+		close(nursery_pipe[1]);
+		close(ready[0]);
+		nursery(n, nursery_pipe[0], ready[1]);
+	}
+	close(nursery_pipe[0]);
+	close(ready[1]);
+	char c;
+	if (read(ready[0], &c, 1) != 1) {
+		errno = 0;
+		wait_ok(nursery_pid);
+		fail("sleepers");
+	}
+	close(ready[0]);
+}
+
+static void stop_sleepers(void)
+{
+	close(nursery_pipe[1]);
+	wait_ok(nursery_pid);
+	nursery_pid = 0;
+}
+
+/* kill(2) of one sleeping process that blocks the signal: after the first
+ * one the signal is already pending, so what is measured is finding the
+ * process and checking permission (Linux: kill_proc_info() -> the PID
+ * hash, check_kill_permission(), legacy_queue()). */
+static pid_t kill_target;
+
+static uint64_t b_kill(long iters, long *ops)
+{
+	if (!kill_target) {
+		sigset_t usr1, old;
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		/* Blocked before fork, so the child never runs with it open. */
+		sigprocmask(SIG_BLOCK, &usr1, &old);
+		kill_target = fork();
+		if (kill_target < 0)
+			fail("fork");
+		if (kill_target == 0)
+			for (;;)
+				pause();
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	uint64_t t0 = now_ns();
+	for (long i = 0; i < iters; i++)
+		if (kill(kill_target, SIGUSR1) < 0)
+			fail("kill");
+	*ops = iters;
+	return now_ns() - t0;
+}
+
+/* fork_exit_wait, reaped with waitpid(-1): any child. */
+static uint64_t b_fork_exit_waitany(long iters, long *ops)
+{
+	uint64_t t0 = now_ns();
+	for (long i = 0; i < iters; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			fail("fork");
+		if (pid == 0)
+			_exit(0);
+		int st;
+		pid_t w;
+		while ((w = waitpid(-1, &st, 0)) < 0 && errno == EINTR)
+			;
+		if (w != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			errno = 0;
+			fail("waitpid(-1) returned another child or status");
+		}
+	}
+	*ops = iters;
+	return now_ns() - t0;
+}
+
+/* Creating SPAWN_N processes that stay alive (each reads a pipe), then
+ * reaping them all once the pipe closes: per process. */
+#define SPAWN_N 10000
+
+static uint64_t b_spawn_reap(long iters, long *ops)
+{
+	uint64_t t0 = now_ns();
+	for (long it = 0; it < iters; it++) {
+		int p[2];
+		if (pipe(p) < 0)
+			fail("pipe");
+		for (long i = 0; i < SPAWN_N; i++) {
+			pid_t pid = fork();
+			if (pid < 0)
+				fail("fork");
+			if (pid == 0) {
+				char c;
+				close(p[1]);
+				while (read(p[0], &c, 1) < 0 && errno == EINTR)
+					;
+				_exit(0);
+			}
+		}
+		close(p[0]);
+		close(p[1]);
+		for (long i = 0; i < SPAWN_N; i++) {
+			int st;
+			while (wait(&st) < 0)
+				if (errno != EINTR)
+					fail("wait");
+		}
+	}
+	*ops = iters * SPAWN_N;
+	return now_ns() - t0;
+}
+
+/* A fork bomb to exhaustion: fork sleeping children until fork fails,
+ * then kill them all and reap them. Two lines: the time to fill and the
+ * time to recover (kill and reap), plus `info` with how many and why. It
+ * runs in a child of its own, in its own process group. */
+#define FORKBOMB_PROCS 1000000
+
+static void forkbomb(void)
+{
+	pid_t leader = fork();
+	if (leader < 0)
+		fail("fork");
+	if (leader) {
+		wait_ok(leader);
+		return;
+	}
+	setpgid(0, 0);
+	long n = 0;
+	int err = 0;
+	uint64_t t0 = now_ns();
+	for (;;) {
+		pid_t p = fork();
+		if (p < 0) {
+			err = errno;
+			break;
+		}
+		if (p == 0)
+			for (;;)
+				pause();
+		n++;
+	}
+	uint64_t t1 = now_ns();
+	signal(SIGTERM, SIG_IGN);
+	/* Everyone in the group but this process (which ignores SIGTERM). */
+	if (kill(0, SIGTERM) < 0)
+		fail("kill");
+	long reaped = 0;
+	while (wait(NULL) > 0 || errno == EINTR)
+		reaped++;
+	uint64_t t2 = now_ns();
+	say("info forkbomb: %ld processes until fork failed with %s; %ld reaped\n", n,
+	    err == EAGAIN ? "EAGAIN" : err == ENOMEM ? "ENOMEM" : strerror(err), reaped);
+	say("bench forkbomb_fill total %llu %llu %llu %ld 1\n", (unsigned long long)(t1 - t0), (unsigned long long)(t1 - t0), (unsigned long long)(t1 - t0), n);
+	say("bench forkbomb_recover total %llu %llu %llu %ld 1\n", (unsigned long long)(t2 - t1), (unsigned long long)(t2 - t1), (unsigned long long)(t2 - t1), reaped);
+	_exit(reaped == n && (err == EAGAIN || err == ENOMEM) ? 0 : 1);
+}
+
 struct bench {
 	const char *name;
 	run_fn run;
 	size_t mem; /* touched anonymous memory in the parent */
 	const char *unit;
 	const char *needs; /* a file that must exist, or NULL */
+	long procs; /* other processes sleeping while it runs */
+	/* Runs once, unmeasured by run_one, and prints its own lines. */
+	void (*once)(void);
 };
+
+/* The two scale rows of a benchmark: with 1,000 and 10,000 sleepers. */
+#define SCALE(name, fn) { name "+1k", fn, 0, "op", NULL, 1000 }, { name "+10k", fn, 0, "op", NULL, 10000 }
 
 static const struct bench benches[] = {
 	{ "getppid", b_getppid, 0, "op", NULL },
@@ -430,6 +654,16 @@ static const struct bench benches[] = {
 	{ "fault_zero", b_fault_zero, 0, "page", NULL },
 	{ "fault_cow", b_fault_cow, 0, "page", NULL },
 	{ "fault_cow_reuse", b_fault_cow_reuse, 0, "page", NULL },
+	{ "kill", b_kill, 0, "op", NULL },
+	{ "fork_exit_waitany", b_fork_exit_waitany, 0, "op", NULL },
+	SCALE("getppid", b_getppid),
+	SCALE("pipe_pingpong", b_pipe_pingpong),
+	SCALE("fork_exit_wait", b_fork_exit_wait),
+	SCALE("fork_exec_wait", b_fork_exec_wait),
+	SCALE("kill", b_kill),
+	SCALE("fork_exit_waitany", b_fork_exit_waitany),
+	{ "spawn_reap_10k", b_spawn_reap, 0, "op", NULL, SPAWN_N },
+	{ "forkbomb", NULL, 0, "total", NULL, FORKBOMB_PROCS, forkbomb },
 };
 #define NBENCH (sizeof benches / sizeof benches[0])
 
@@ -451,6 +685,16 @@ static int run_one(const struct bench *b)
 		say("skip %s no %s\n", b->name, b->needs);
 		return 0;
 	}
+	if (maxprocs >= 0 && b->procs > maxprocs) {
+		say("skip %s needs %ld processes (maxprocs=%ld)\n", b->name, b->procs, maxprocs);
+		return 0;
+	}
+	if (b->once) {
+		b->once();
+		return 0;
+	}
+	if (b->procs && b->run != b_spawn_reap)
+		start_sleepers(b->procs);
 	if (b->mem) {
 		mem = map_anon(b->mem);
 		mem_size = b->mem;
@@ -493,6 +737,12 @@ static int run_one(const struct bench *b)
 		close(pong[0]);
 		wait_ok(echo_pid);
 	}
+	if (kill_target) {
+		kill(kill_target, SIGKILL);
+		waitpid(kill_target, NULL, 0);
+	}
+	if (nursery_pid)
+		stop_sleepers();
 	return 0;
 }
 
@@ -503,6 +753,10 @@ static int option(const char *arg)
 		double ms = atof(arg + 5);
 		if (ms > 0)
 			batch_ns = ms * 1e6;
+		return 1;
+	}
+	if (strncmp(arg, "maxprocs=", 9) == 0) {
+		maxprocs = atol(arg + 9);
 		return 1;
 	}
 	if (strncmp(arg, "batches=", 8) == 0) {
@@ -595,6 +849,6 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "all") == 0)
 		return run_all(argc - 2, argv + 2);
-	say("usage: bench list | run NAME [time=MS] [batches=N] | all [time=MS] [batches=N] [FILTER]...\n");
+	say("usage: bench list | run NAME [OPTION]... | all [OPTION|FILTER]...  (OPTION: time=MS batches=N maxprocs=N)\n");
 	return 2;
 }

@@ -59,6 +59,12 @@ pub struct Args {
     /// TCG for both kernels (the default; overrides TINE_ACCEL=kvm)
     #[arg(long, overrides_with = "kvm")]
     tcg: bool,
+    /// Count instructions instead of time: both kernels under TCG with
+    /// `-icount shift=0,sleep=off`, where one guest nanosecond is one
+    /// executed instruction, so that the numbers are the same on every run
+    /// whatever the host's load
+    #[arg(long, conflicts_with_all = ["kvm", "profile"])]
+    icount: bool,
     /// Boot each kernel N times, alternating
     #[arg(long, value_name = "N", default_value_t = 1)]
     rounds: usize,
@@ -87,6 +93,8 @@ pub struct Args {
 
 /// The machine both kernels run in.
 pub const MEMORY: &str = "2G";
+/// `--quick` skips the rows that need more processes alive than this.
+const QUICK_MAXPROCS: u32 = 1000;
 pub const SMP: u32 = 1;
 
 /// Give up on a boot when the console has been silent this long.
@@ -97,6 +105,7 @@ const PROBE_SILENCE: Duration = Duration::from_secs(60);
 struct Options {
     quick: bool,
     kvm: bool,
+    icount: bool,
     rounds: usize,
     time_ms: Option<f64>,
     batches: Option<u32>,
@@ -110,7 +119,8 @@ impl From<Args> for Options {
     fn from(a: Args) -> Options {
         Options {
             quick: a.quick,
-            kvm: a.kvm || (!a.tcg && std::env::var("TINE_ACCEL").as_deref() == Ok("kvm")),
+            kvm: !a.icount && (a.kvm || (!a.tcg && std::env::var("TINE_ACCEL").as_deref() == Ok("kvm"))),
+            icount: a.icount,
             rounds: a.rounds.max(1),
             time_ms: a.time_ms,
             batches: a.batches.map(|b| b.max(1)),
@@ -220,19 +230,64 @@ fn linux_targets(image: &Path, nothp: bool) -> Vec<Target> {
     v
 }
 
+/// What a benchmark's nanoseconds are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// Time, as the guest's clock shows it.
+    Wall,
+    /// Executed instructions: QEMU's `-icount shift=0` makes the guest's
+    /// clock advance one nanosecond per instruction, and `sleep=off` lets
+    /// an idle guest skip to its next timer at once instead of waiting in
+    /// real time, so that nothing of the host shows in the numbers.
+    Icount,
+}
+
+impl Measure {
+    const ICOUNT_ARGS: [&'static str; 2] = ["-icount", "shift=0,sleep=off"];
+
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            Measure::Wall => &[],
+            Measure::Icount => &Self::ICOUNT_ARGS,
+        }
+    }
+
+    /// The key of this measure's section in results.json.
+    fn key(self) -> &'static str {
+        match self {
+            Measure::Wall => "wall",
+            Measure::Icount => "icount",
+        }
+    }
+
+    /// A value of this measure: "12.3 µs" or "12.3 k" (instructions).
+    pub fn show(self, v: f64) -> String {
+        match self {
+            Measure::Wall => human(v),
+            Measure::Icount => count(v),
+        }
+    }
+}
+
 /// The QEMU machine: identical for every kernel but for -kernel and -append.
 /// COM1 (the console) is on QEMU's stdout, our pipe; COM2 (the kernel log:
 /// Tine's; Linux leaves it unused) goes to the file `log`.
-pub fn qemu_machine(accel: Accel, t: &Target, initrd: &Path, log: &Path) -> Qemu {
-    Qemu::new(&t.image, initrd, &t.cmdline, accel)
+pub fn qemu_machine(accel: Accel, measure: Measure, t: &Target, initrd: &Path, log: &Path) -> Qemu {
+    let mut q = Qemu::new(&t.image, initrd, &t.cmdline, accel)
         .memory(MEMORY)
         .smp(SMP)
         .com1(Com1::Stdout)
-        .com2(Com2::File(log.to_path_buf()))
+        .com2(Com2::File(log.to_path_buf()));
+    for a in measure.args() {
+        q = q.arg(*a);
+    }
+    q
 }
 
-pub fn machine_text(accel: Accel) -> String {
-    format!("-m {MEMORY} -smp {SMP} {}", accel.args().join(" "))
+pub fn machine_text(accel: Accel, measure: Measure) -> String {
+    let mut words: Vec<&str> = accel.args().to_vec();
+    words.extend(measure.args());
+    format!("-m {MEMORY} -smp {SMP} {}", words.join(" "))
 }
 
 /// What one boot printed, each console line with the host time (seconds
@@ -424,6 +479,11 @@ fn bench_names(bench: &Path) -> Result<Vec<String>> {
 pub fn guest_args(o_quick: bool, time_ms: Option<f64>, batches: Option<u32>, filters: &[String]) -> String {
     let (t, b) = if o_quick { (10.0, 1) } else { (300.0, 5) };
     let mut words = vec![format!("time={}", time_ms.unwrap_or(t)), format!("batches={}", batches.unwrap_or(b))];
+    if o_quick {
+        // The +10k rows, 10,000-process creation and the fork bomb take
+        // minutes under TCG: not for a one-minute check.
+        words.push(format!("maxprocs={QUICK_MAXPROCS}"));
+    }
     words.extend(filters.iter().cloned());
     words.join(" ")
 }
@@ -435,11 +495,19 @@ fn bench_dir() -> Result<PathBuf> {
 }
 
 /// Boots `t` once with the benchmark initramfs; saves its console and log.
-fn run_target(accel: Accel, t: &Target, initrd: &Path, silence: Duration, tag: &str) -> Result<(Boot, Parsed)> {
+fn run_target(
+    accel: Accel,
+    measure: Measure,
+    t: &Target,
+    initrd: &Path,
+    silence: Duration,
+    tag: &str,
+) -> Result<(Boot, Parsed)> {
     let dir = bench_dir()?;
     let log = dir.join(format!("{}{tag}.log", t.id));
-    eprintln!("xtask: bench: booting {} ({})", t.label, t.image.display());
-    let child = qemu_machine(accel, t, initrd, &log).spawn()?;
+    let how = if measure == Measure::Icount { ", counting instructions" } else { "" };
+    eprintln!("xtask: bench: booting {} ({}{how})", t.label, t.image.display());
+    let child = qemu_machine(accel, measure, t, initrd, &log).spawn()?;
     let boot = collect(child, silence, false);
     let console: String = boot.lines.iter().map(|(t, l)| format!("{t:9.3} {l}\n")).collect();
     let _ = std::fs::write(dir.join(format!("{}{tag}.console", t.id)), console);
@@ -472,7 +540,7 @@ fn linux_boots_under_kvm(t: &Target, p: &Programs, busybox: Option<&build::Busyb
     let dir = bench_dir()?;
     let initrd = dir.join("probe.cpio");
     initramfs(p, busybox, "probe", &initrd)?;
-    let child = qemu_machine(Accel::Kvm, t, &initrd, &dir.join("probe.log")).spawn()?;
+    let child = qemu_machine(Accel::Kvm, Measure::Wall, t, &initrd, &dir.join("probe.log")).spawn()?;
     let boot = collect(child, PROBE_SILENCE, false);
     Ok(boot.error.is_none())
 }
@@ -519,6 +587,7 @@ pub fn main(args: Args) -> Result<i32> {
         };
     }
 
+    let measure = if o.icount { Measure::Icount } else { Measure::Wall };
     let dir = bench_dir()?;
     let initrd = dir.join("bench.cpio");
     let gargs = guest_args(o.quick, o.time_ms, o.batches, &o.filters);
@@ -538,7 +607,7 @@ pub fn main(args: Args) -> Result<i32> {
         }
         for t in order {
             let tag = if o.rounds > 1 { format!("-{round}") } else { String::new() };
-            let (boot, parsed) = run_target(accel, t, &initrd, silence, &tag)?;
+            let (boot, parsed) = run_target(accel, measure, t, &initrd, silence, &tag)?;
             boots.entry(t.id).or_default().push((boot.wall, boot.error.clone()));
             runs.entry(t.id).or_default().push(parsed);
         }
@@ -548,6 +617,7 @@ pub fn main(args: Args) -> Result<i32> {
     let report = Report {
         date: utc_date(started),
         accel,
+        measure,
         qemu: qemu_version(),
         linux_release,
         targets: targets.clone(),
@@ -561,10 +631,23 @@ pub fn main(args: Args) -> Result<i32> {
     };
     let table = report.table();
     println!("{table}");
-    std::fs::write(dir.join("results.md"), report.markdown()).map_err(|e| format!("results.md: {e}"))?;
-    std::fs::write(dir.join("results.json"), report.json()).map_err(|e| format!("results.json: {e}"))?;
-    std::fs::write(dir.join("fork-memory.svg"), report.svg()).map_err(|e| format!("fork-memory.svg: {e}"))?;
-    eprintln!("xtask: bench: wrote build/bench/results.json, results.md, fork-memory.svg ({:.0} s in all)", host_total);
+    let write = |name: &str, text: String| std::fs::write(dir.join(name), text).map_err(|e| format!("{name}: {e}"));
+    // results.json keeps the other measure's section from its last run.
+    let json_path = dir.join("results.json");
+    let previous = std::fs::read_to_string(&json_path).ok();
+    write("results.json", merge_json(previous.as_deref(), measure, &report.json()))?;
+    let written = match measure {
+        Measure::Wall => {
+            write("results.md", report.markdown())?;
+            write("fork-memory.svg", report.svg())?;
+            "results.json, results.md, fork-memory.svg"
+        }
+        Measure::Icount => {
+            write("results-icount.md", report.markdown())?;
+            "results.json (its \"icount\" section), results-icount.md"
+        }
+    };
+    eprintln!("xtask: bench: wrote build/bench/{written} ({host_total:.0} s in all)");
     let failed = report.boots.values().flatten().any(|(_, e)| e.is_some())
         || report.runs.values().flatten().any(|p| !p.fails.is_empty());
     Ok(if failed { 1 } else { 0 })
@@ -573,6 +656,7 @@ pub fn main(args: Args) -> Result<i32> {
 struct Report {
     date: String,
     accel: Accel,
+    measure: Measure,
     qemu: String,
     linux_release: Option<String>,
     targets: Vec<Target>,
@@ -583,6 +667,45 @@ struct Report {
     rounds: usize,
     host_total: f64,
     loadavg: String,
+}
+
+/// Instructions: "563", "12.3 k", "4.56 M".
+pub fn count(n: f64) -> String {
+    if !n.is_finite() {
+        return "-".into();
+    }
+    let (v, u) = if n < 1e3 {
+        return format!("{n:.0}");
+    } else if n < 1e6 {
+        (n / 1e3, "k")
+    } else if n < 1e9 {
+        (n / 1e6, "M")
+    } else {
+        (n / 1e9, "G")
+    };
+    let digits = if v < 10.0 {
+        2
+    } else if v < 100.0 {
+        1
+    } else {
+        0
+    };
+    format!("{v:.digits$} {u}")
+}
+
+/// results.json: `{"wall": RUN, "icount": RUN}`, this run's `text` in its
+/// measure's section and the other section as `previous` had it (null
+/// when there is none).
+fn merge_json(previous: Option<&str>, measure: Measure, text: &str) -> String {
+    let this: serde_json::Value = serde_json::from_str(text).expect("our own JSON parses");
+    let mut all = previous
+        .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+        .filter(|v| v.get("wall").is_some() || v.get("icount").is_some())
+        .unwrap_or_else(|| serde_json::json!({"wall": null, "icount": null}));
+    all[measure.key()] = this;
+    let mut s = serde_json::to_string_pretty(&all).expect("plain data serializes");
+    s.push('\n');
+    s
 }
 
 /// "12.3 µs" etc.
@@ -622,11 +745,12 @@ impl Report {
 
     fn settings(&self) -> String {
         format!(
-            "{} QEMU {} ({}), {}; guest args: {}; {} round(s)",
+            "{} QEMU {} ({}{}), {}; guest args: {}; {} round(s)",
             self.date,
             self.qemu,
             self.accel.name(),
-            machine_text(self.accel),
+            if self.measure == Measure::Icount { ", instruction counts" } else { "" },
+            machine_text(self.accel, self.measure),
             self.gargs,
             self.rounds
         )
@@ -636,7 +760,8 @@ impl Report {
         let mut v = Vec::new();
         for t in &self.targets {
             for (i, p) in self.runs.get(t.id).into_iter().flatten().enumerate() {
-                if let Some((g, h)) = p.clock {
+                // Under icount the guest's clock counts instructions.
+                if let Some((g, h)) = p.clock.filter(|_| self.measure == Measure::Wall) {
                     let drift = if h > 0.0 { (g - h) / h * 100.0 } else { 0.0 };
                     let warn = if drift.abs() > 2.0 { "  <-- clock off by more than 2%" } else { "" };
                     v.push(format!(
@@ -667,9 +792,13 @@ impl Report {
         if let Some(r) = &self.linux_release {
             let _ = writeln!(s, "Linux: Debian {r}");
         }
+        let what = match self.measure {
+            Measure::Wall => "time",
+            Measure::Icount => "instructions",
+        };
         let _ = writeln!(
             s,
-            "per operation (page for fault_*): median [min..max] of the batches; T/L = Tine / Linux (< 1: Tine faster)"
+            "{what} per operation (page for fault_*; the whole run for forkbomb_*): median [min..max] of the batches; T/L = Tine / Linux (< 1: Tine faster)"
         );
         let _ = writeln!(s);
         let mut head = format!("{:<22} ", "benchmark");
@@ -685,7 +814,10 @@ impl Report {
             let mut line = format!("{name:<22} ");
             for (id, _) in self.cols() {
                 let cell = match self.row(id, name) {
-                    Some(r) => format!("{} [{}..{}]", human(r.median), human(r.min), human(r.max)),
+                    Some(r) => {
+                        let m = self.measure;
+                        format!("{} [{}..{}]", m.show(r.median), m.show(r.min), m.show(r.max))
+                    }
                     None => self.missing(id, name),
                 };
                 let _ = write!(line, "{cell:<30} ");
@@ -744,7 +876,10 @@ impl Report {
             let mut line = format!("| {name} | {unit} |");
             for (id, _) in self.cols() {
                 let cell = match self.row(id, name) {
-                    Some(r) => format!("{} ({}–{})", human(r.median), human(r.min), human(r.max)),
+                    Some(r) => {
+                        let m = self.measure;
+                        format!("{} ({}–{})", m.show(r.median), m.show(r.min), m.show(r.max))
+                    }
                     None => self.missing(id, name),
                 };
                 let _ = write!(line, " {cell} |");
@@ -812,7 +947,8 @@ impl Report {
             settings: SettingsJson {
                 accel: self.accel.name(),
                 qemu: &self.qemu,
-                machine: machine_text(self.accel),
+                machine: machine_text(self.accel, self.measure),
+                measure: self.measure.key(),
                 memory: MEMORY,
                 smp: SMP,
                 guest_args: &self.gargs,
@@ -955,6 +1091,9 @@ struct ResultsJson<'a> {
 #[derive(Serialize)]
 struct SettingsJson<'a> {
     accel: &'a str,
+    /// "wall": nanoseconds; "icount": instructions (the `_ns` fields hold
+    /// them: one guest nanosecond is one instruction).
+    measure: &'a str,
     qemu: &'a str,
     machine: String,
     memory: &'a str,
@@ -1058,6 +1197,7 @@ mod tests {
         let report = Report {
             date: "2026-01-01 00:00 UTC".into(),
             accel: Accel::Tcg,
+            measure: Measure::Wall,
             qemu: "7.2".into(),
             linux_release: None,
             targets,
@@ -1069,7 +1209,10 @@ mod tests {
             host_total: 12.345,
             loadavg: "0.1".into(),
         };
-        let text = report.json();
+        let text = merge_json(Some("{\"wall\": 1, \"icount\": {\"kept\": true}}"), Measure::Wall, &report.json());
+        let all: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(all["icount"]["kept"], true);
+        let text = serde_json::to_string_pretty(&all["wall"]).unwrap();
         // A row's fields in their order, not sorted.
         assert!(text.find("\"unit\"").unwrap() < text.find("\"median_ns\"").unwrap());
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();

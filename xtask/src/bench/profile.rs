@@ -393,7 +393,7 @@ pub fn main(
     let t = tine_target(kernel.to_path_buf());
 
     eprintln!("xtask: bench --profile: Tine (TCG) with {gargs}, sampling through the gdbstub");
-    let child = qemu_machine(Accel::Tcg, &t, &initrd, &dir.join("profile.log"))
+    let child = qemu_machine(Accel::Tcg, super::Measure::Wall, &t, &initrd, &dir.join("profile.log"))
         .arg("-gdb")
         .arg(format!("tcp:127.0.0.1:{port}"))
         .spawn()?;
