@@ -18,8 +18,7 @@
 //! returns EINTR and `Kernel::syscall` ends the call with its restart code
 //! (`syscall::restart_policy`), which signal delivery acts on.
 
-use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BTreeSet, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -82,10 +81,8 @@ pub struct Kernel {
     pub fs: RamFs,
     /// File pages in frames, for mappings (Linux: the page cache).
     pub pagecache: PageCache,
-    /// Every task, alive or zombie (Linux: the task list and PID hash).
-    /// Boxed so that a task never moves: the context switch saves its
-    /// stack pointer straight into `Task::ksp`.
-    pub tasks: BTreeMap<Pid, Box<Task>>,
+    /// Every task, alive or zombie, by TID (see `proc::table`).
+    pub tasks: crate::proc::table::TaskTable,
     pub pids: PidMap,
     /// Linux: max_threads (/proc/sys/kernel/threads-max).
     pub max_threads: u32,
@@ -108,14 +105,10 @@ pub struct Kernel {
     /// Kernel stacks of freed tasks, for the next fork.
     pub kstacks: crate::proc::kstack::StackCache,
     pub runq: VecDeque<Pid>,
-    /// Every task in `TaskState::Blocked`, and perhaps some that no longer
-    /// are: wake-ups and the timer tick look through these instead of
-    /// every task, and drop the ones they find awake or gone (Linux: the
-    /// wait queues, here one for all reasons). Tasks go to sleep only
-    /// through [`Kernel::sleep_current`]. Sorted by TID, so that wake-ups
-    /// go in TID order; a Vec, since it is short and scanned far more often
-    /// than changed.
-    pub sleepers: Vec<Pid>,
+    /// The sleepers of each thing that can be waited for (see
+    /// `proc::waitqueue`). Tasks go to sleep only through
+    /// [`Kernel::sleep_current`], which queues them.
+    pub waitqueues: crate::proc::waitqueue::WaitQueues,
     /// The idle context's saved kernel stack pointer (Linux: the swapper).
     pub idle_ksp: u64,
     pub need_resched: bool,
@@ -191,7 +184,7 @@ impl Kernel {
             kernel_root,
             fs: RamFs::new(),
             pagecache: PageCache::new(),
-            tasks: BTreeMap::new(),
+            tasks: crate::proc::table::TaskTable::new(),
             pids: PidMap::default(),
             max_threads,
             mms: SharedTable::default(),
@@ -206,7 +199,7 @@ impl Kernel {
             dead: Vec::new(),
             kstacks: Default::default(),
             runq: VecDeque::new(),
-            sleepers: Vec::new(),
+            waitqueues: Default::default(),
             idle_ksp: 0,
             need_resched: false,
             boot_frames_used: 0,
@@ -423,9 +416,22 @@ impl Kernel {
     /// Make a task runnable and queue it (Linux: try_to_wake_up()).
     pub fn wake(&mut self, pid: Pid) {
         if let Some(t) = self.tasks.get_mut(&pid) {
-            if let TaskState::Blocked(_) = t.state {
+            if let TaskState::Blocked(why) = t.state {
                 t.state = TaskState::Runnable;
                 self.runq.push_back(pid);
+                if let Some(key) = why.queue() {
+                    self.waitqueues.remove(key, pid);
+                }
+            }
+        }
+    }
+
+    /// Take a sleeping task off its wait queue, before something other
+    /// than a wake-up ends its sleep (a stop, its death).
+    pub(crate) fn unqueue_sleeper(&mut self, pid: Pid) {
+        if let Some(TaskState::Blocked(why)) = self.tasks.get(&pid).map(|t| t.state) {
+            if let Some(key) = why.queue() {
+                self.waitqueues.remove(key, pid);
             }
         }
     }
@@ -450,8 +456,8 @@ impl Kernel {
     pub fn sleep_current(&mut self, why: WaitReason) {
         let tid = self.current.expect("a running task goes to sleep");
         self.cur_mut().state = TaskState::Blocked(why);
-        if let Err(at) = self.sleepers.binary_search(&tid) {
-            self.sleepers.insert(at, tid);
+        if let Some(key) = why.queue() {
+            self.waitqueues.add(key, tid);
         }
         if let Some(d) = why.deadline() {
             self.arm_sleeper(tid, d);
@@ -515,31 +521,16 @@ impl Kernel {
         }
     }
 
-    /// Wake every sleeper whose reason `wanted` accepts, in TID order, and
-    /// forget those found no longer asleep.
-    pub(crate) fn wake_sleepers(&mut self, wanted: impl Fn(WaitReason) -> bool) {
-        let Kernel { sleepers, tasks, runq, .. } = self;
-        // A plain loop rather than Vec::retain: the list is short and
-        // mostly left as it is, and this runs on every pipe read and write.
-        let mut i = 0;
-        while i < sleepers.len() {
-            let pid = sleepers[i];
-            let keep = match tasks.get_mut(&pid) {
-                Some(t) => match t.state {
-                    TaskState::Blocked(why) if wanted(why) => {
-                        t.state = TaskState::Runnable;
-                        runq.push_back(pid);
-                        false
-                    }
-                    TaskState::Blocked(_) => true,
-                    _ => false,
-                },
-                None => false,
-            };
-            if keep {
-                i += 1;
-            } else {
-                sleepers.remove(i);
+    /// Wake every sleeper on `key`'s wait queue, in TID order (Linux:
+    /// wake_up_all()).
+    pub(crate) fn wake_queue(&mut self, key: crate::proc::waitqueue::WaitKey) {
+        for pid in self.waitqueues.take(key) {
+            if let Some(t) = self.tasks.get_mut(&pid) {
+                // Every task on the queue sleeps for it: whatever else
+                // ended a sleep took the task off first.
+                debug_assert!(matches!(t.state, TaskState::Blocked(why) if why.queue() == Some(key)));
+                t.state = TaskState::Runnable;
+                self.runq.push_back(pid);
             }
         }
     }
@@ -578,7 +569,9 @@ impl Kernel {
         if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. }) {
             self.wake_pollers();
         }
-        self.wake_sleepers(|w| w == why);
+        if let Some(key) = why.queue() {
+            self.wake_queue(key);
+        }
     }
 
     /// The console interrupt: take what the device has received into the

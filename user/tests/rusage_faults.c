@@ -4,7 +4,9 @@
  * fork, a child that writes N pages it shares takes N copy-on-write
  * faults (at least N, at most 2N plus a few of its own code and stack);
  * the parent sees them in wait4's rusage and getrusage(RUSAGE_CHILDREN),
- * and /proc/<pid>/stat's minflt field follows getrusage. No major faults.
+ * and /proc/<pid>/stat's minflt field follows getrusage. Next to no major
+ * faults (Tine has none; a loaded host may have to read a page of the
+ * binary back in, so the native reference is allowed a few).
  * Mirrors: getrusage(2) (ru_minflt, ru_majflt), wait4(2), proc(5)
  *   (/proc/pid/stat fields 10-13).
  */
@@ -57,7 +59,7 @@ int main(void)
 	printf("first touches: %s (between %d and %d)\n", within(after - before, N, 2 * N + 20), N, 2 * N + 20);
 	struct rusage r;
 	getrusage(RUSAGE_SELF, &r);
-	printf("major faults: %ld\n", r.ru_majflt);
+	printf("major faults: under 10: %s\n", r.ru_majflt < 10 ? "yes" : "no");
 	long st = stat_field(10);
 	printf("/proc/self/stat minflt close to getrusage: %s\n", within(st - r.ru_minflt, 0, 10));
 	printf("thread's own count the same here: %s\n", within(minflt(RUSAGE_THREAD) - r.ru_minflt, -10, 10));

@@ -363,10 +363,14 @@ pub fn leak_report(log: &[u8]) -> Option<String> {
         (field("tasks")?, field("frames_used")?, field("boot_frames_used")?, field("open_files")?, field("pids_busy")?);
     let sigqueued = field("sigqueued").unwrap_or(0);
     let committed = field("committed").unwrap_or(0);
-    if tasks != 0 || (used == boot && files == 0 && pids == 0 && sigqueued == 0 && committed == 0) {
+    // Counts kept on the side of the tasks: nothing left once they are gone.
+    let counts = ["nproc", "waitqueued"].iter().all(|f| field(f).unwrap_or(0) == 0);
+    if tasks != 0 || (used == boot && files == 0 && pids == 0 && sigqueued == 0 && committed == 0 && counts) {
         return None;
     }
-    Some(format!("{line} (expected frames_used=boot_frames_used, open_files=0, pids_busy=0, sigqueued=0, committed=0)"))
+    Some(format!(
+        "{line} (expected frames_used=boot_frames_used and open_files, pids_busy, sigqueued, committed, nproc, waitqueued 0)"
+    ))
 }
 
 /// A `// gdb-core:` case: the program, run on Tine, prints the core file

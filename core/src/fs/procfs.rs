@@ -400,7 +400,7 @@ fn task_mm<'k>(k: &'k Kernel, t: &Task) -> Option<&'k AddressSpace> {
 
 /// Threads of process `tgid` not yet released (Linux: get_nr_threads()).
 fn threads_of(k: &Kernel, tgid: Pid) -> impl Iterator<Item = &Task> + '_ {
-    k.tasks.values().map(|t| &**t).filter(move |t| t.tgid == tgid && t.state != TaskState::Dead)
+    k.tasks.values().filter(move |t| t.tgid == tgid && t.state != TaskState::Dead)
 }
 
 /// Linux: the task_state_array entry of a task.

@@ -1048,15 +1048,7 @@ impl Kernel {
     /// Wake readers, writers and pollers of the console: its state changed.
     pub fn wake_console(&mut self) {
         self.wake_pollers();
-        let waiting: Vec<Pid> = self
-            .tasks
-            .iter()
-            .filter(|(_, t)| matches!(t.state, TaskState::Blocked(WaitReason::ConsoleInput { .. })))
-            .map(|(p, _)| *p)
-            .collect();
-        for p in waiting {
-            self.wake(p);
-        }
+        self.wake_queue(crate::proc::waitqueue::WaitKey::Console);
     }
 
     /// A background process touching its controlling terminal: SIGTTIN
@@ -1315,7 +1307,7 @@ impl Kernel {
     /// number is in use but names neither (Linux: find_vpid() then
     /// session_of_pgrp()).
     fn session_of_pgrp(&self, n: Pid) -> SysResult<Option<Pid>> {
-        let live = |t: &&alloc::boxed::Box<crate::proc::Task>| t.state != TaskState::Dead;
+        let live = |t: &&crate::proc::Task| t.state != TaskState::Dead;
         if let Some(t) = self.tasks.values().filter(live).find(|t| self.signals.get(t.signal).pgid == n) {
             return Ok(Some(self.signals.get(t.signal).sid));
         }

@@ -556,6 +556,7 @@ fn exec_image(
         let handler = if a.handler == SIG_IGN { SIG_IGN } else { SIG_DFL };
         *a = SigAction { handler, ..SigAction::default() };
     }
+    k.ucounts.move_nproc(k.tasks[&pid].cred.uid, new_cred.uid);
     let t = k.tasks.get_mut(&pid).expect("task");
     t.cmdline = args.argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
     t.did_exec = true;
@@ -607,12 +608,14 @@ pub fn unshare_files(k: &mut Kernel, pid: Pid) {
 /// the leader's PID, parent and children, so the process keeps its PID.
 /// Returns the caller's TID from now on.
 fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
-    let tgid = k.tasks[&pid].tgid;
+    let (tgid, signal) = (k.tasks[&pid].tgid, k.tasks[&pid].signal);
     let others: Vec<Pid> = k
-        .tasks
-        .values()
-        .filter(|t| t.tgid == tgid && t.tid != pid && t.state != TaskState::Dead)
-        .map(|t| t.tid)
+        .signals
+        .get(signal)
+        .threads
+        .iter()
+        .copied()
+        .filter(|&t| t != pid && k.tasks.get(&t).is_some_and(|t| t.state != TaskState::Dead))
         .collect();
     if others.is_empty() {
         return pid;

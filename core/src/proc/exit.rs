@@ -314,6 +314,7 @@ impl Kernel {
         self.signals.get_mut(signal).threads.remove(&pid);
         if let Some(me) = self.tasks.get_mut(&pid) {
             me.state = TaskState::Dead;
+            self.ucounts.dec_nproc(me.cred.uid);
             let queue = core::mem::take(&mut me.pending_info);
             self.drop_sigqueue(queue);
         }
@@ -363,8 +364,10 @@ impl Kernel {
         }
         let h = self.tasks.get_mut(&heir).expect("heir");
         h.children.extend(children);
+        self.unqueue_sleeper(tid);
         let t = self.tasks.get_mut(&tid).expect("task");
         t.state = TaskState::Dead;
+        self.ucounts.dec_nproc(t.cred.uid);
         // Its own pending signals go with it (Linux: __exit_signal()'s
         // flush_sigqueue()).
         let queue = core::mem::take(&mut t.pending_info);
@@ -424,12 +427,14 @@ impl Kernel {
         let dead = self.tasks.len() - live;
         let used = self.frames.stats().used;
         self.log(format_args!(
-            "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={} sigqueued={} committed={}",
+            "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={} sigqueued={} committed={} nproc={} waitqueued={}",
             self.boot_frames_used,
             self.files.count(),
             self.pids.in_use() - dead,
             self.ucounts.sigpending_total(),
-            self.frames.commit.committed()
+            self.frames.commit.committed(),
+            self.ucounts.nproc_total(),
+            self.waitqueues.len()
         ));
     }
 }
@@ -554,14 +559,17 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
 /// Linux: do_group_exit(): the whole process exits with `status`; every
 /// other thread gets SIGKILL and follows when it next runs.
 pub fn do_group_exit(k: &mut Kernel, status: i32) {
-    let (tgid, signal) = {
-        let t = k.cur();
-        (t.tgid, t.signal)
-    };
+    let signal = k.cur().signal;
     let status = *k.signals.get_mut(signal).group_exit.get_or_insert(status);
     let me = k.cur().tid;
-    let others: Vec<Pid> =
-        k.tasks.values().filter(|t| t.tgid == tgid && t.tid != me && !t.is_zombie()).map(|t| t.tid).collect();
+    let others: Vec<Pid> = k
+        .signals
+        .get(signal)
+        .threads
+        .iter()
+        .copied()
+        .filter(|&t| t != me && k.tasks.get(&t).is_some_and(|t| !t.is_zombie()))
+        .collect();
     for t in others {
         k.kill_thread_now(t);
     }

@@ -201,8 +201,7 @@ fn check_nproc(k: &Kernel) -> SysResult<()> {
         return Ok(());
     }
     let limit = k.rlimit(RLIMIT_NPROC).cur;
-    let count = k.tasks.values().filter(|t| t.cred.uid == cred.uid && t.state != TaskState::Dead).count() as u64;
-    if count + 1 > limit {
+    if k.ucounts.nproc(cred.uid) + 1 > limit {
         return Err(EAGAIN);
     }
     Ok(())
@@ -418,6 +417,7 @@ fn link_task(k: &mut Kernel, mut child: Task, flags: u64, exit_signal: u32) {
     child.tgid = if flags & CLONE_THREAD != 0 { cur.tgid } else { child.tid };
     let (pid, parent) = (child.tid, child.parent);
     k.signals.get_mut(child.signal).threads.insert(pid);
+    k.ucounts.inc_nproc(child.cred.uid);
     // Only processes are children: threads hang off their leader.
     if flags & CLONE_THREAD == 0 {
         if let Some(p) = k.tasks.get_mut(&parent) {
@@ -435,6 +435,7 @@ fn unlink_task(k: &mut Kernel, pid: Pid) {
             p.children.remove(&pid);
         }
         k.signals.get_mut(t.signal).threads.remove(&pid);
+        k.ucounts.dec_nproc(t.cred.uid);
     }
     k.pids.put(pid);
 }

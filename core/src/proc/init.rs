@@ -60,6 +60,7 @@ impl Kernel {
             ..Task::new(KernelStack::new(), self.now_ns())
         };
         task.kstack.set_fpu(&FpuState::initial());
+        self.ucounts.inc_nproc(task.cred.uid);
         self.tasks.insert(pid, alloc::boxed::Box::new(task));
 
         let mut regs = PtRegs::default();

@@ -16,12 +16,14 @@ pub mod oom;
 pub mod pid;
 pub mod pidfd;
 pub mod shared;
+pub mod table;
 pub mod task;
 #[cfg(test)]
 mod tests;
 pub mod timer;
 pub mod ucounts;
 pub mod umip;
+pub mod waitqueue;
 pub mod wait;
 
 pub use task::*;

@@ -53,7 +53,8 @@ impl Kernel {
             self.oom_victim = None;
         }
         let mut chosen: Option<(Pid, u64)> = None;
-        for (&pid, t) in &self.tasks {
+        for t in self.tasks.values() {
+            let pid = t.tid;
             if t.tid != t.tgid || t.tgid == 1 || !self.oom_candidate(pid) {
                 continue;
             }

@@ -310,7 +310,7 @@ struct ModelOpts {
 
 /// Compare the kernel's process tree with the model's.
 fn check_tree(k: &Kernel, m: &Model, step: usize) {
-    let kp: BTreeSet<Pid> = k.tasks.keys().copied().collect();
+    let kp: BTreeSet<Pid> = k.tasks.keys().collect();
     let mp: BTreeSet<Pid> = m.procs.keys().copied().collect();
     assert_eq!(kp, mp, "step {step}: task list");
     for (&p, mp) in &m.procs {

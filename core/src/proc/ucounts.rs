@@ -12,6 +12,10 @@ pub struct UCounts {
     /// Pipe pages (slots) of the user's pipes (Linux:
     /// `user_struct.pipe_bufs`), by real uid.
     pipe_bufs: BTreeMap<u32, u64>,
+    /// Tasks, zombies included, by real uid (RLIMIT_NPROC; Linux:
+    /// UCOUNT_RLIMIT_NPROC, raised in copy_creds(), moved by
+    /// commit_creds(), lowered in release_task()).
+    nproc: BTreeMap<u32, u64>,
 }
 
 impl UCounts {
@@ -47,6 +51,39 @@ impl UCounts {
             self.pipe_bufs.remove(&uid);
         }
         now
+    }
+
+    /// A task of `uid` was created.
+    pub fn inc_nproc(&mut self, uid: u32) {
+        *self.nproc.entry(uid).or_insert(0) += 1;
+    }
+
+    /// A task of `uid` was released.
+    pub fn dec_nproc(&mut self, uid: u32) {
+        if let Some(n) = self.nproc.get_mut(&uid) {
+            *n -= 1;
+            if *n == 0 {
+                self.nproc.remove(&uid);
+            }
+        }
+    }
+
+    /// A task's real uid changed from `old` to `new`.
+    pub fn move_nproc(&mut self, old: u32, new: u32) {
+        if old != new {
+            self.dec_nproc(old);
+            self.inc_nproc(new);
+        }
+    }
+
+    /// Tasks of `uid`, zombies included.
+    pub fn nproc(&self, uid: u32) -> u64 {
+        self.nproc.get(&uid).copied().unwrap_or(0)
+    }
+
+    /// Tasks counted for anyone (every task released: none).
+    pub fn nproc_total(&self) -> u64 {
+        self.nproc.values().sum()
     }
 
     /// Pipe pages charged to anyone (every pipe gone: none).

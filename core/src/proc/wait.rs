@@ -101,7 +101,7 @@ impl Kernel {
         let waiters: Vec<Pid> = if options & WNOTHREAD != 0 {
             alloc::vec![me]
         } else {
-            self.tasks.values().filter(|t| t.tgid == tgid).map(|t| t.tid).collect()
+            self.signals.get(self.cur().signal).threads.iter().copied().collect()
         };
         let mut any = false;
         let mut ready = None;

@@ -484,6 +484,7 @@ impl Kernel {
         s.stop_report = Some(sig);
         s.continue_report = false;
         for t in self.threads_of(tgid) {
+            self.unqueue_sleeper(t);
             self.tasks.get_mut(&t).expect("thread").state = TaskState::Stopped;
         }
         self.notify_parent_cldstop(tgid, CLD_STOPPED, sig);

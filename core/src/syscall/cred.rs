@@ -68,6 +68,7 @@ fn commit_creds(k: &mut Kernel, ids: Ids, mut new: Cred, how: SetId) {
     {
         new.dumpable = false;
     }
+    k.ucounts.move_nproc(old.uid, new.uid);
     k.cur_mut().cred = new;
 }
 

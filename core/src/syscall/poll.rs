@@ -81,7 +81,7 @@ impl Kernel {
     /// Wake every task sleeping in poll or select: something it may wait
     /// for changed.
     pub fn wake_pollers(&mut self) {
-        self.wake_sleepers(|why| matches!(why, WaitReason::Poll { .. }));
+        self.wake_queue(crate::proc::waitqueue::WaitKey::Poll);
     }
 }
 

@@ -194,9 +194,11 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5:
 /// orphans find it (Linux: walk_process_tree(propagate_has_child_subreaper)).
 /// A subtree already marked is not walked again.
 fn propagate_has_child_subreaper(k: &mut Kernel) {
-    let tgid = k.cur().tgid;
-    let mut todo: Vec<crate::proc::Pid> =
-        k.tasks.values().filter(|t| t.tgid == tgid).flat_map(|t| t.children.iter().copied()).collect();
+    let children_of = |k: &Kernel, signal| -> Vec<crate::proc::Pid> {
+        let threads = &k.signals.get(signal).threads;
+        threads.iter().filter_map(|t| k.tasks.get(t)).flat_map(|t| t.children.iter().copied()).collect()
+    };
+    let mut todo = children_of(k, k.cur().signal);
     while let Some(p) = todo.pop() {
         let Some(t) = k.tasks.get(&p) else { continue };
         let sig = t.signal;
@@ -204,8 +206,7 @@ fn propagate_has_child_subreaper(k: &mut Kernel) {
             continue;
         }
         k.signals.get_mut(sig).has_child_subreaper = true;
-        let tg = t.tgid;
-        todo.extend(k.tasks.values().filter(|t| t.tgid == tg).flat_map(|t| t.children.iter().copied()));
+        todo.extend(children_of(k, sig));
     }
 }
 

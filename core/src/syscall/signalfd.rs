@@ -55,7 +55,7 @@ impl Kernel {
     /// A signal was queued, or a mask changed: signalfd readers and
     /// pollers look again (Linux: signalfd_notify()).
     pub fn signalfd_notify(&mut self) {
-        self.wake_sleepers(|w| w == WaitReason::Signalfd);
+        self.wake_queue(crate::proc::waitqueue::WaitKey::Signalfd);
         self.wake_pollers();
     }
 

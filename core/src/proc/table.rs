@@ -1,0 +1,142 @@
+//! Every task by TID, found in constant time.
+//!
+//! Linux finds a task from a number through the PID's IDR (a radix tree)
+//! and keeps `current` as a pointer, so neither `getppid` nor `kill` gets
+//! slower as processes are added. This is the same idea in its simplest
+//! form: a two-level radix table indexed by the TID's bits, 1,024 slots a
+//! chunk, a chunk allocated when its first TID is used and freed when its
+//! last goes. A lookup is two array indexings; a walk over every task
+//! (`/proc`'s listing) visits the chunks in use in TID order.
+//!
+//! Tasks are boxed so that a task never moves: the context switch saves
+//! its stack pointer straight into `Task::ksp`.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use super::{Pid, Task};
+
+const CHUNK_BITS: u32 = 10;
+const CHUNK: usize = 1 << CHUNK_BITS;
+
+struct Chunk {
+    slots: [Option<Box<Task>>; CHUNK],
+    used: usize,
+}
+
+/// Every task, alive or zombie (Linux: the task list and the PID hash).
+#[derive(Default)]
+pub struct TaskTable {
+    chunks: Vec<Option<Box<Chunk>>>,
+    len: usize,
+}
+
+fn split(tid: Pid) -> (usize, usize) {
+    ((tid >> CHUNK_BITS) as usize, tid as usize & (CHUNK - 1))
+}
+
+impl TaskTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, tid: &Pid) -> Option<&Task> {
+        let (c, s) = split(*tid);
+        self.chunks.get(c)?.as_ref()?.slots[s].as_deref()
+    }
+
+    pub fn get_mut(&mut self, tid: &Pid) -> Option<&mut Task> {
+        let (c, s) = split(*tid);
+        self.chunks.get_mut(c)?.as_mut()?.slots[s].as_deref_mut()
+    }
+
+    pub fn contains_key(&self, tid: &Pid) -> bool {
+        self.get(tid).is_some()
+    }
+
+    /// Add `task` as `tid`, returning the task that had the number.
+    pub fn insert(&mut self, tid: Pid, task: Box<Task>) -> Option<Box<Task>> {
+        let (c, s) = split(tid);
+        if self.chunks.len() <= c {
+            self.chunks.resize_with(c + 1, || None);
+        }
+        let chunk = self.chunks[c].get_or_insert_with(|| Box::new(Chunk { slots: [const { None }; CHUNK], used: 0 }));
+        let old = chunk.slots[s].replace(task);
+        if old.is_none() {
+            chunk.used += 1;
+            self.len += 1;
+        }
+        old
+    }
+
+    pub fn remove(&mut self, tid: &Pid) -> Option<Box<Task>> {
+        let (c, s) = split(*tid);
+        let chunk = self.chunks.get_mut(c)?.as_mut()?;
+        let old = chunk.slots[s].take()?;
+        chunk.used -= 1;
+        self.len -= 1;
+        if chunk.used == 0 {
+            self.chunks[c] = None;
+        }
+        Some(old)
+    }
+
+    /// Every task, in TID order.
+    pub fn values(&self) -> impl Iterator<Item = &Task> + '_ {
+        self.chunks.iter().flatten().flat_map(|c| c.slots.iter().flatten().map(|t| &**t))
+    }
+
+    /// Every TID in use, in order.
+    pub fn keys(&self) -> impl Iterator<Item = Pid> + '_ {
+        self.values().map(|t| t.tid)
+    }
+}
+
+impl core::ops::Index<&Pid> for TaskTable {
+    type Output = Task;
+
+    #[track_caller]
+    fn index(&self, tid: &Pid) -> &Task {
+        self.get(tid).expect("no task with this TID")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(tid: Pid) -> Box<Task> {
+        let mut t = Box::new(Task::new(crate::proc::kstack::KernelStack::new(), 0));
+        t.tid = tid;
+        t
+    }
+
+    #[test]
+    fn insert_find_remove_in_tid_order() {
+        let mut t = TaskTable::new();
+        for tid in [4_000_000, 1, 1025, 300, 1024] {
+            assert!(t.insert(tid, task(tid)).is_none());
+        }
+        assert_eq!(t.len(), 5);
+        assert_eq!(t.keys().collect::<Vec<_>>(), [1, 300, 1024, 1025, 4_000_000]);
+        assert_eq!(t[&1025].tid, 1025);
+        assert!(t.get(&2).is_none() && t.get(&5_000_000).is_none());
+        t.get_mut(&300).unwrap().tgid = 7;
+        assert_eq!(t[&300].tgid, 7);
+        assert_eq!(t.remove(&1024).map(|x| x.tid), Some(1024));
+        assert!(t.remove(&1024).is_none());
+        // The chunk of 1024..2047 is still there for 1025, then goes.
+        assert_eq!(t.remove(&1025).map(|x| x.tid), Some(1025));
+        assert!(t.chunks[1].is_none());
+        assert_eq!(t.keys().collect::<Vec<_>>(), [1, 300, 4_000_000]);
+        assert_eq!(t.len(), 3);
+    }
+}

@@ -1,0 +1,120 @@
+//! Wait queues: who sleeps on what, so that a wake-up visits only the
+//! tasks waiting for that thing.
+//!
+//! Linux gives every object that can be waited for its own
+//! `wait_queue_head` (a pipe's `rd_wait`/`wr_wait`, a process's
+//! `signal->wait_chldexit`, the tty's `read_wait`, ...), and `wake_up()`
+//! walks that list only. Tine names the object by a [`WaitKey`] and keeps
+//! one queue per key, each in TID order (the order wake-ups have always
+//! gone in here). A task is on at most one queue: the one of the reason it
+//! sleeps for; it leaves it when woken, by this queue or by anything else
+//! (a signal, its deadline), and when it stops or dies asleep.
+//!
+//! Some sleeps have no queue: `nanosleep` and `pause` end only by their
+//! deadline or a signal, a futex waiter is on the futex's own list, and a
+//! vfork parent is woken by its child directly.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use super::{Pid, WaitReason};
+
+/// The thing a sleeper waits for (Linux: which `wait_queue_head`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WaitKey {
+    /// The console: input to read, or output to resume (Linux: the tty's
+    /// `read_wait` and `write_wait`).
+    Console,
+    /// A pipe or FIFO, to read or write (Linux: `pipe->rd_wait`, `wr_wait`).
+    Pipe(u32),
+    /// A child of process `tgid` changing state (Linux:
+    /// `signal->wait_chldexit`).
+    ChildExit(Pid),
+    /// Any poll/ppoll/select (Linux: each polled file's queues).
+    Poll,
+    /// Some file lock released (Linux: the lock's `flc_wait`).
+    FileLock,
+    /// A signal queued for a signalfd reader (Linux: `sighand->signalfd_wqh`).
+    Signalfd,
+}
+
+impl WaitReason {
+    /// The queue a task sleeping for this waits on, if any.
+    pub fn queue(self) -> Option<WaitKey> {
+        match self {
+            WaitReason::ConsoleInput { .. } => Some(WaitKey::Console),
+            WaitReason::Pipe(p) => Some(WaitKey::Pipe(p)),
+            WaitReason::ChildExit { tgid } => Some(WaitKey::ChildExit(tgid)),
+            WaitReason::Poll { .. } => Some(WaitKey::Poll),
+            WaitReason::FileLock => Some(WaitKey::FileLock),
+            WaitReason::Signalfd => Some(WaitKey::Signalfd),
+            WaitReason::Sleep { .. }
+            | WaitReason::Pause
+            | WaitReason::Futex { .. }
+            | WaitReason::Vfork
+            | WaitReason::SigWait { .. } => None,
+        }
+    }
+}
+
+/// Every non-empty wait queue.
+#[derive(Debug, Default)]
+pub struct WaitQueues {
+    queues: BTreeMap<WaitKey, Vec<Pid>>,
+}
+
+impl WaitQueues {
+    /// Put `tid` on `key`'s queue (Linux: add_wait_queue()).
+    pub fn add(&mut self, key: WaitKey, tid: Pid) {
+        let q = self.queues.entry(key).or_default();
+        if let Err(at) = q.binary_search(&tid) {
+            q.insert(at, tid);
+        }
+    }
+
+    /// Take `tid` off `key`'s queue (Linux: remove_wait_queue()).
+    pub fn remove(&mut self, key: WaitKey, tid: Pid) {
+        if let Some(q) = self.queues.get_mut(&key) {
+            if let Ok(at) = q.binary_search(&tid) {
+                q.remove(at);
+            }
+            if q.is_empty() {
+                self.queues.remove(&key);
+            }
+        }
+    }
+
+    /// Empty `key`'s queue, returning its sleepers in TID order.
+    pub fn take(&mut self, key: WaitKey) -> Vec<Pid> {
+        self.queues.remove(&key).unwrap_or_default()
+    }
+
+    /// Tasks on any queue (none once every task is gone).
+    pub fn len(&self) -> usize {
+        self.queues.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.queues.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queues_keep_tid_order_and_vanish_when_empty() {
+        let mut w = WaitQueues::default();
+        w.add(WaitKey::Pipe(3), 9);
+        w.add(WaitKey::Pipe(3), 2);
+        w.add(WaitKey::Pipe(3), 9);
+        w.add(WaitKey::ChildExit(1), 5);
+        assert_eq!(w.len(), 3);
+        w.remove(WaitKey::ChildExit(1), 5);
+        assert_eq!(w.len(), 2);
+        assert_eq!(w.take(WaitKey::Pipe(3)), [2, 9]);
+        assert!(w.take(WaitKey::Pipe(3)).is_empty());
+        assert!(w.is_empty());
+    }
+}
