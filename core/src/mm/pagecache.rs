@@ -80,10 +80,10 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::abi::{Errno, EFBIG, ENOMEM, ENOSPC};
-use crate::fs::ramfs::{Ino, RamFs, MAX_FILE_SIZE};
+use crate::fs::ramfs::{Ino, RamFs};
 use crate::machine::{Mmu, PhysMem};
 use crate::mm::aspace::{AddressSpace, MemCtx};
-use crate::mm::consts::PAGE_SIZE;
+use crate::mm::consts::{MAX_FILE_SIZE, PAGE_SIZE};
 use crate::mm::fault::FaultError;
 use crate::mm::frame::FrameAllocator;
 
