@@ -204,7 +204,7 @@ impl Kernel {
             locks: Default::default(),
             current: None,
             dead: Vec::new(),
-            kstacks: Default::default(),
+            kstacks: crate::proc::kstack::StackCache::new(&m),
             runq: VecDeque::new(),
             sleepers: Vec::new(),
             idle_ksp: 0,

@@ -91,6 +91,11 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
     // SAFETY: the kernel runs entirely in the higher half by now.
     unsafe { core::ptr::write_volatile(crate::mem::phys_to_virt(pml4) as *mut u64, 0) };
     cpu::reload_cr3();
+    // Before the kernel makes any address space from this table.
+    crate::kstack::init(pml4);
+    if info.cmdline.split_whitespace().any(|w| w == "tine.test=kstack_overflow") {
+        crate::kstack::arm_test_overflow();
+    }
 
     cpu::init_gdt();
     cpu::set_kernel_stack(0);

@@ -427,6 +427,12 @@ extern "C" fn user_trap(vector: u64, regs: *mut PtRegs) {
 extern "C" fn kernel_trap(vector: u64, regs: *const PtRegs) {
     // SAFETY: a frame the entry code just pushed on the current stack.
     let regs = unsafe { &*regs };
+    // A kernel stack overflow faults in its guard page; the fault cannot
+    // be delivered on that stack, so it arrives here as a double fault on
+    // its IST stack (or, had it been, as a page fault).
+    if vector == 8 || vector == 14 {
+        crate::kstack::check_overflow(cpu::cr2());
+    }
     let trap = classify(vector, regs);
     // SAFETY: set once at boot.
     match unsafe { KERNEL_HANDLER } {
@@ -442,6 +448,7 @@ extern "C" fn kernel_trap(vector: u64, regs: *const PtRegs) {
 extern "C" fn syscall(regs: *mut PtRegs) -> bool {
     // SAFETY: as in `user_trap`.
     let regs = unsafe { &mut *regs };
+    crate::kstack::maybe_test_overflow();
     // SAFETY: set once at boot.
     let handler = unsafe { USER_HANDLER }.expect("trap handler");
     handler(Trap::Syscall, regs);

@@ -2212,7 +2212,16 @@ mod tests {
         }
         let mem: &'static SimMem = std::boxed::Box::leak(std::boxed::Box::new(SimMem::new(frames)));
         let mmu: &'static SimMmu = std::boxed::Box::leak(std::boxed::Box::new(SimMmu::default()));
-        let m = Machine { mem, mmu, console: &Dev, clock: &Dev, log: &Dev, fpu: &crate::machine::FpuSaved };
+        static STACKS: crate::machine::SimStacks = crate::machine::SimStacks::new();
+        let m = Machine {
+            mem,
+            mmu,
+            console: &Dev,
+            clock: &Dev,
+            log: &Dev,
+            fpu: &crate::machine::FpuSaved,
+            kstacks: &STACKS,
+        };
         Kernel::new(m, &[(4096, frames as u64 * 4096)], 0, crate::kernel::StdioMode::Pipe, 1, 0)
     }
 

@@ -315,7 +315,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     let flags = args.flags;
 
     // dup_task_struct(): the task structure and its kernel stack.
-    let kstack = k.kstacks.get()?;
+    let kstack = k.kstacks.get(&mut k.frames)?;
     let mut child = dup_task_struct(k, kstack);
     copy_creds(flags)?;
     // A thread sharing the memory must not share the alternate signal
@@ -358,6 +358,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
         Err(e) => return undo.fail(k, e),
     };
     child.tid = pid;
+    child.kstack.set_owner(pid, &child.comm);
     if flags & CLONE_CHILD_CLEARTID != 0 {
         child.clear_child_tid = args.child_tid;
     }
