@@ -44,9 +44,12 @@ unsafe impl GlobalAlloc for CountingHeap {
 static HEAP: CountingHeap = CountingHeap(LockedHeap::empty());
 
 /// Hand the allocator `size` bytes at virtual address `start`.
-pub fn init(start: u64, size: usize) {
-    // SAFETY: the caller (boot) gives a direct-map range of RAM that nothing
-    // else uses, and this runs once before the first allocation.
+///
+/// # Safety
+/// `start..start + size` is a direct-map range of RAM that nothing else
+/// uses, ever; called once, before the first allocation.
+pub unsafe fn init(start: u64, size: usize) {
+    // SAFETY: the caller's contract is the allocator's.
     unsafe { HEAP.0.lock().init(start as *mut u8, size) }
     kheap::note_size(size);
 }

@@ -37,7 +37,7 @@ use crate::mem::phys_to_virt;
 /// Start of the stack area: PML4 slot 402, Linux's VMALLOC_START with
 /// 4-level paging.
 pub const AREA_BASE: u64 = 0xFFFF_C900_0000_0000;
-const AREA_PML4_INDEX: usize = ((AREA_BASE >> 39) & 511) as usize;
+pub(crate) const AREA_PML4_INDEX: usize = ((AREA_BASE >> 39) & 511) as usize;
 /// One stack and its guard: 16 KiB of guard below 16 KiB of stack, so that
 /// a frame larger than a page still lands in the guard.
 pub const SLOT_BYTES: u64 = 2 * KSTACK_BYTES as u64;
@@ -81,12 +81,15 @@ static READY: AtomicBool = AtomicBool::new(false);
 /// Install the area's PML4 entry in the kernel's page table `kernel_pml4`
 /// (physical). Must run before any address space is made from it, since
 /// they copy the kernel half once.
-pub fn init(kernel_pml4: u64) {
+///
+/// # Safety
+/// `kernel_pml4` is the kernel's live PML4; called once.
+pub(crate) unsafe fn init(kernel_pml4: u64) {
     let pdpt = core::ptr::addr_of!(PDPT) as u64 - KERNEL_VMA;
     let entry = phys_to_virt(kernel_pml4) as *mut u64;
-    // SAFETY: `kernel_pml4` is the live boot PML4 (a frame of the kernel
-    // image, in the direct map); slot 402 is unused by the boot mappings
-    // (0, 256, 511), so writing it changes no translation in use.
+    // SAFETY: per the contract, the live PML4 (a frame of the kernel image,
+    // in the direct map); slot 402 is unused by the boot mappings (0, 256,
+    // 511), so writing it changes no translation in use.
     unsafe { core::ptr::write_volatile(entry.add(AREA_PML4_INDEX), pdpt | PRESENT | WRITABLE) };
     READY.store(true, Ordering::Release);
 }
@@ -137,6 +140,11 @@ unsafe fn pte(va: u64) -> Option<*mut u64> {
 
 fn slot_base(slot: u64) -> u64 {
     AREA_BASE + slot * SLOT_BYTES
+}
+
+/// Whether `top` is the top of a mapped kernel stack.
+pub fn is_stack_top(top: u64) -> bool {
+    mapped_slot(&AREA.lock(), top).is_some()
 }
 
 /// The slot of a stack top this module handed out, if it is mapped.
