@@ -4,6 +4,7 @@
 //!   over fs/ramfs and tmpfs).
 //! - [`cpio`]: unpacking the initramfs into it (Linux: init/initramfs.c).
 //! - [`file`]: open file descriptions and descriptor tables.
+//! - [`file_cache`]: regular files' data through mm's page cache.
 //! - [`lock`]: POSIX record locks and flock() locks (Linux: fs/locks.c).
 //! - [`perm`]: who may read, write, search, create and delete (Linux:
 //!   generic_permission(), may_create(), may_delete() in fs/namei.c).
@@ -12,6 +13,7 @@
 //!   (Linux: drivers/tty/).
 pub mod cpio;
 pub mod file;
+pub mod file_cache;
 pub mod lock;
 pub mod perm;
 pub mod pipe;

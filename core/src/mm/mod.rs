@@ -34,6 +34,8 @@ pub mod vma;
 #[cfg(test)]
 mod model_tests;
 #[cfg(test)]
+mod pagecache_tests;
+#[cfg(test)]
 pub mod sim;
 
 pub use aspace::{AddressSpace, MemCtx};
