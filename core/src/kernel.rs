@@ -24,11 +24,11 @@ use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::fs::file::{FdTable, FileTable};
-use crate::fs::pagecache::PageCache;
 use crate::fs::ramfs::RamFs;
 use crate::machine::Machine;
 use crate::mm::aspace::{AddressSpace, MemCtx};
 use crate::mm::frame::FrameAllocator;
+use crate::mm::pagecache::PageCache;
 use crate::proc::pid::PidMap;
 use crate::proc::shared::SharedTable;
 use crate::proc::{FsInfo, Pid, Rlimit, SigHand, SignalStruct, Task, TaskState, WaitReason};
@@ -197,7 +197,7 @@ impl Kernel {
             locks: Default::default(),
             current: None,
             dead: Vec::new(),
-            kstacks: Default::default(),
+            kstacks: crate::proc::kstack::StackCache::new(&m),
             runq: VecDeque::new(),
             waitqueues: Default::default(),
             idle_ksp: 0,

@@ -67,6 +67,54 @@ impl Fpu for FpuSaved {
     fn sync(&self) {}
 }
 
+/// Where kernel stacks live (see `proc::kstack`): the machine maps the
+/// frames core gives it into a kernel virtual area that every address
+/// space shares, with unmapped guard pages below each stack, so that an
+/// overflow faults (and the machine panics naming the stack's task)
+/// instead of overwriting the memory below. Linux: CONFIG_VMAP_STACK.
+pub trait KernelStacks: Sync {
+    /// Map `frames` (bottom first; `proc::kstack::KSTACK_PAGES` of them,
+    /// owned by the caller until [`unmap`](Self::unmap)) as one stack.
+    /// Returns its top, one past its highest byte, or `None` when the
+    /// area has no room (Linux: vmalloc failing).
+    fn map(&self, frames: &[u64]) -> Option<u64>;
+    /// Unmap the stack whose top is `top` and drop every TLB entry for it,
+    /// so that its frames can be reused. Only for a stack nothing runs
+    /// on, nor will again.
+    fn unmap(&self, top: u64);
+    /// Record the task that owns the stack at `top`, for the panic message
+    /// if it overflows.
+    fn set_owner(&self, top: u64, pid: u32, comm: &[u8]);
+}
+
+/// Kernel stacks for machines where nothing runs on them (the host
+/// tests): distinct made-up addresses in Linux's vmalloc area, never
+/// dereferenced.
+pub struct SimStacks(core::sync::atomic::AtomicU64);
+
+impl SimStacks {
+    pub const fn new() -> Self {
+        SimStacks(core::sync::atomic::AtomicU64::new(0))
+    }
+}
+
+impl Default for SimStacks {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl KernelStacks for SimStacks {
+    fn map(&self, _frames: &[u64]) -> Option<u64> {
+        let n = self.0.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        Some(0xffff_c900_0000_0000 + (n + 1) * 0x8000)
+    }
+
+    fn unmap(&self, _top: u64) {}
+
+    fn set_owner(&self, _top: u64, _pid: u32, _comm: &[u8]) {}
+}
+
 /// Everything `core` reaches the machine through.
 #[derive(Clone, Copy)]
 pub struct Machine {
@@ -76,4 +124,5 @@ pub struct Machine {
     pub clock: &'static dyn Clock,
     pub log: &'static dyn Log,
     pub fpu: &'static dyn Fpu,
+    pub kstacks: &'static dyn KernelStacks,
 }

@@ -48,8 +48,11 @@ struct DescriptorPointer {
 }
 
 pub fn init_gdt() {
-    // SAFETY: runs once on the boot CPU before anything else reads the GDT,
-    // TSS or IST stacks; afterwards only `set_kernel_stack` writes the TSS.
+    static DONE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+    assert!(!DONE.swap(true, core::sync::atomic::Ordering::Relaxed), "init_gdt runs once");
+    // SAFETY: runs once (checked above) on the boot CPU before anything else
+    // reads the GDT, TSS or IST stacks; afterwards only `set_kernel_stack`
+    // writes the TSS.
     unsafe {
         let tss = &mut *core::ptr::addr_of_mut!(TSS);
         let stacks = &*addr_of!(IST_STACKS);
@@ -85,8 +88,10 @@ pub fn init_gdt() {
 }
 
 /// The stack the CPU switches to when user mode traps: the top of the
-/// running task's kernel stack.
+/// running task's kernel stack (a mapped one: anything else would have the
+/// next trap write wherever it points), or 0 before any task runs.
 pub fn set_kernel_stack(top: u64) {
+    assert!(top == 0 || crate::kstack::is_stack_top(top), "not a kernel stack top: {top:#x}");
     // SAFETY: single CPU, interrupts off in the kernel: nothing else
     // touches the TSS while this runs.
     unsafe {
@@ -111,11 +116,16 @@ static mut IDT: [IdtEntry; 256] =
     [IdtEntry { offset_low: 0, selector: 0, ist: 0, flags: 0, offset_mid: 0, offset_high: 0, zero: 0 }; 256];
 
 /// Point IDT vector `v` at `handler`, with an IST slot (0 for none).
+///
+/// # Safety
+/// `handler` is an entry stub of this kernel that handles vector `v` (with
+/// or without an error code as the CPU pushes one), and `ist` is 0 or one
+/// of the IST slots set up by [`init_gdt`]; boot only, before [`load_idt`].
 /// `int3` (#BP) and `into` (#OF) may be raised by user code with `int n`,
 /// so their gates have DPL 3, as Linux's system gates: a debugger's
 /// breakpoint is SIGTRAP, not the #GP that a DPL 0 gate gives. Every
 /// other `int n` from user mode is a #GP (SIGSEGV).
-pub fn set_idt_entry(v: usize, handler: u64, ist: u8) {
+pub unsafe fn set_idt_entry(v: usize, handler: u64, ist: u8) {
     let dpl: u8 = if v == 3 || v == 4 { 3 } else { 0 };
     let e = IdtEntry {
         offset_low: handler as u16,
@@ -126,7 +136,8 @@ pub fn set_idt_entry(v: usize, handler: u64, ist: u8) {
         offset_high: (handler >> 32) as u32,
         zero: 0,
     };
-    // SAFETY: boot-time only, single CPU, before `lidt` makes it live.
+    // SAFETY: per the contract, boot-time only, single CPU, before `lidt`
+    // makes it live.
     unsafe { (*core::ptr::addr_of_mut!(IDT))[v] = e }
 }
 
@@ -161,9 +172,14 @@ const SYSCALL_MASK: u64 = 0x0001 // CF
 /// at once, and `sysenter` is disabled by a null SYSENTER_CS, as Linux
 /// without IA32 emulation (its `ignore_sysret`). An unset CSTAR would
 /// enter ring 0 at address 0.
-pub fn init_syscall(entry: u64, compat_entry: u64) {
+///
+/// # Safety
+/// `entry` and `compat_entry` are this kernel's `syscall` entry points
+/// for 64-bit and compatibility mode, written for the state `syscall`
+/// leaves (user stack, user GS, interrupts masked by [`SYSCALL_MASK`]).
+pub unsafe fn init_syscall(entry: u64, compat_entry: u64) {
     // SAFETY: these MSRs only configure the syscall and sysenter
-    // instructions; both entry points are code of this kernel.
+    // instructions; both entry points are code of this kernel (contract).
     unsafe {
         Msr::new(0xC000_0081).write((0x23u64 << 48) | ((KERNEL_CS as u64) << 32));
         Msr::new(0xC000_0082).write(entry);
@@ -247,10 +263,31 @@ pub fn cr3() -> u64 {
 /// kernel half is the shared kernel mapping).
 pub fn load_cr3(root: u64) {
     if cr3() != root {
+        assert!(maps_the_kernel(root), "not an address space of this kernel: {root:#x}");
         // SAFETY: `root` is a page table whose upper half maps the kernel
-        // exactly as the current one does, so execution continues.
+        // (its code, the direct map and the kernel stacks) exactly as the
+        // current one does (checked above), so execution continues.
         unsafe { asm!("mov cr3, {}", in(reg) root, options(nostack, preserves_flags)) }
     }
+}
+
+/// Whether the PML4 at physical `root` (a page of RAM) has the kernel
+/// half's entries of the live one: the direct map, the kernel stacks and
+/// the image. User halves differ, and the kernel reaches user memory only
+/// through the direct map, so those three are what it runs on.
+fn maps_the_kernel(root: u64) -> bool {
+    if !root.is_multiple_of(4096) || root >= crate::boot::BOOT_DIRECT_MAP_BYTES {
+        return false;
+    }
+    let (new, cur) =
+        (crate::mem::phys_to_virt(root) as *const u64, crate::mem::phys_to_virt(cr3() & !0xfff) as *const u64);
+    [256, crate::kstack::AREA_PML4_INDEX, 511].iter().all(|&i| {
+        // The CPU sets the accessed bit (5) in each copy on its own.
+        // SAFETY: both are page-aligned pages of RAM in the direct map
+        // (the live root, and `root` checked above); index below 512.
+        let (a, b) = unsafe { (core::ptr::read_volatile(new.add(i)), core::ptr::read_volatile(cur.add(i))) };
+        (a ^ b) & !(1 << 5) == 0 && a & 1 != 0
+    })
 }
 
 pub fn reload_cr3() {

@@ -47,9 +47,12 @@ unsafe impl GlobalAlloc for CountingHeap {
 static HEAP: CountingHeap = CountingHeap(Talc::new(ErrOnOom).lock());
 
 /// Hand the allocator `size` bytes at virtual address `start`.
-pub fn init(start: u64, size: usize) {
-    // SAFETY: the caller (boot) gives a direct-map range of RAM that nothing
-    // else uses, and this runs once before the first allocation.
+///
+/// # Safety
+/// `start..start + size` is a direct-map range of RAM that nothing else
+/// uses, ever; called once, before the first allocation.
+pub unsafe fn init(start: u64, size: usize) {
+    // SAFETY: the caller's contract is the allocator's.
     let claimed = unsafe { HEAP.0.lock().claim(Span::from_base_size(start as *mut u8, size)) };
     claimed.expect("the kernel heap's region is large enough for talc's metadata");
     kheap::note_size(size);

@@ -7,14 +7,17 @@
 //! - traps ([`trap`]): exception, interrupt and `syscall` entry and exit,
 //!   with the user frame on the task's kernel stack, and context switch;
 //! - memory ([`mem`], [`phys`]): the direct map, `core`'s `PhysMem` and `Mmu`;
+//! - kernel stacks ([`kstack`]): mapped with guard pages below, overflow caught;
 //! - devices: [`serial`] ports, the [`timer`] (PIT ticks, TSC clock), [`qemu`] exit.
 #![no_std]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 extern crate alloc;
 
 pub mod boot;
 pub mod cpu;
 pub mod heap;
+pub mod kstack;
 pub mod mem;
 pub mod multiboot;
 pub mod phys;

@@ -48,6 +48,10 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
         panic!("not started by a multiboot loader (magic {magic:#x})");
     }
 
+    // SAFETY: `_start64` passes the address the loader left in ebx, before
+    // anything could have overwritten the loader's structures (they lie
+    // below the kernel or among the modules, which the heap avoids).
+    let mb_info = unsafe { multiboot::MbInfo::from_phys(mb_info) };
     // Taking the address of a linker symbol reads nothing.
     let kernel_end = core::ptr::addr_of!(__bss_end_phys) as u64;
     let mut busy_end = page_up(kernel_end);
@@ -65,7 +69,10 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
         }
     });
     let heap_at = heap_at.expect("no RAM for the kernel heap");
-    heap::init(crate::mem::phys_to_virt(heap_at), heap_size as usize);
+    // SAFETY: RAM above the kernel image and the modules, which nothing
+    // else uses (it is reserved from the frame allocator below); first
+    // and only call.
+    unsafe { heap::init(crate::mem::phys_to_virt(heap_at), heap_size as usize) };
 
     let info = multiboot::parse(mb_info);
     let mut reserved = info.reserved.clone();
@@ -91,6 +98,12 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
     // SAFETY: the kernel runs entirely in the higher half by now.
     unsafe { core::ptr::write_volatile(crate::mem::phys_to_virt(pml4) as *mut u64, 0) };
     cpu::reload_cr3();
+    // SAFETY: the live kernel PML4, before the kernel makes any address
+    // space from it; first and only call.
+    unsafe { crate::kstack::init(pml4) };
+    if info.cmdline.split_whitespace().any(|w| w == "tine.test=kstack_overflow") {
+        crate::kstack::arm_test_overflow();
+    }
 
     cpu::init_gdt();
     cpu::set_kernel_stack(0);

@@ -307,7 +307,10 @@ extern "C" {
 }
 
 pub fn init(user: UserTrapHandler, kernel: KernelTrapHandler) {
-    // SAFETY: boot-time, single CPU, before interrupts or user mode exist.
+    // SAFETY: boot-time, single CPU, before interrupts or user mode exist;
+    // every stub of the table handles its own vector (with the error
+    // code the CPU pushes or not), with the IST slots `cpu` set up for
+    // NMI, double fault and machine check.
     unsafe {
         USER_HANDLER = Some(user);
         KERNEL_HANDLER = Some(kernel);
@@ -324,7 +327,9 @@ pub fn init(user: UserTrapHandler, kernel: KernelTrapHandler) {
     }
     let _ = HAS_ERROR_CODE;
     cpu::load_idt();
-    cpu::init_syscall(tine_syscall_entry as *const () as u64, tine_ignore_sysret as *const () as u64);
+    // SAFETY: the two entry points below are written for the state
+    // `syscall` leaves, in 64-bit and compatibility mode.
+    unsafe { cpu::init_syscall(tine_syscall_entry as *const () as u64, tine_ignore_sysret as *const () as u64) };
     cpu::enable_umip();
 }
 
@@ -348,13 +353,18 @@ impl tine_core::machine::Fpu for LazyFpu {
 /// Must run before switching away from a task, while its kernel stack is
 /// still the one `SYSCALL_KERNEL_RSP` names.
 pub fn fpu_sync() {
-    // SAFETY: single CPU, interrupts off in the kernel. SYSCALL_KERNEL_RSP
-    // is the running task's kernel stack top (set by `set_kernel_stack`
-    // when it was switched to), so the fxsave area and its flag word lie
-    // inside that live stack, 16-byte aligned. The asm clobbers only the
-    // xmm registers, which it declares.
+    // SAFETY: single CPU, interrupts off in the kernel: nothing writes it.
+    let top = unsafe { SYSCALL_KERNEL_RSP };
+    if top == 0 {
+        return; // no task has run yet
+    }
+    // SAFETY: `top` is the running task's kernel stack top (set by
+    // `set_kernel_stack`, which accepts only mapped stacks, when it was
+    // switched to), so the fxsave area and its flag word lie inside that
+    // stack, 16-byte aligned. The asm clobbers only the xmm registers,
+    // which it declares.
     unsafe {
-        let area = (SYSCALL_KERNEL_RSP - FPU_AREA_FROM_TOP as u64) as *mut u8;
+        let area = (top - FPU_AREA_FROM_TOP as u64) as *mut u8;
         let partial = area.add(FPU_PARTIAL_OFFSET) as *mut u64;
         if core::ptr::read_volatile(partial) == 0 {
             return;
@@ -427,6 +437,12 @@ extern "C" fn user_trap(vector: u64, regs: *mut PtRegs) {
 extern "C" fn kernel_trap(vector: u64, regs: *const PtRegs) {
     // SAFETY: a frame the entry code just pushed on the current stack.
     let regs = unsafe { &*regs };
+    // A kernel stack overflow faults in its guard page; the fault cannot
+    // be delivered on that stack, so it arrives here as a double fault on
+    // its IST stack (or, had it been, as a page fault).
+    if vector == 8 || vector == 14 {
+        crate::kstack::check_overflow(cpu::cr2());
+    }
     let trap = classify(vector, regs);
     // SAFETY: set once at boot.
     match unsafe { KERNEL_HANDLER } {
@@ -442,6 +458,7 @@ extern "C" fn kernel_trap(vector: u64, regs: *const PtRegs) {
 extern "C" fn syscall(regs: *mut PtRegs) -> bool {
     // SAFETY: as in `user_trap`.
     let regs = unsafe { &mut *regs };
+    crate::kstack::maybe_test_overflow();
     // SAFETY: set once at boot.
     let handler = unsafe { USER_HANDLER }.expect("trap handler");
     handler(Trap::Syscall, regs);
@@ -458,6 +475,12 @@ extern "C" fn syscall(regs: *mut PtRegs) -> bool {
 /// `next` must come from `KernelStack::prepare_first_switch` or an earlier `switch`,
 /// and its stack must still be alive; the caller (the scheduler) keeps a
 /// task's stack until the task has switched away for the last time.
+///
+/// Not yet sound for any safe caller: both arguments are raw addresses
+/// that only the scheduler's bookkeeping vouches for. The fix is for hal
+/// to keep each stack's saved pointer itself (per stack slot, see
+/// `kstack`) so that the caller names stacks, not addresses; that moves
+/// `Task::ksp` out of core, with the trap loop's move into core.
 pub fn switch(prev_slot: u64, next: u64) {
     // SAFETY: per the contract above, `next` is a valid saved context and
     // `prev_slot` the address of a live u64 owned by the scheduler.

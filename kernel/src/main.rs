@@ -42,6 +42,7 @@ fn main(info: BootInfo) -> ! {
         clock: &timer::CLOCK,
         log: &phys::LOG,
         fpu: &tine_hal::trap::FPU,
+        kstacks: &tine_hal::kstack::STACKS,
     };
     let free: Vec<(u64, u64)> = info.free.iter().map(|r| (r.start, r.end)).collect();
     let mut k = Kernel::new(machine, &free, info.kernel_pml4, stdio, cpu::hwcap(), tine_hal::trap::ret_to_user_addr());

@@ -376,6 +376,12 @@ pub struct Directives {
     /// `// gdb-core: FUNCTION`: the program prints a core file Tine wrote,
     /// in hex; gdb's backtrace of it must name FUNCTION.
     pub gdb_core: Option<String>,
+    /// `// kernel-args: WORD...`: appended to Tine's kernel command line
+    /// (test-only options such as `tine.test=kstack_overflow`).
+    pub kernel_args: Vec<String>,
+    /// `// expect-panic: REGEX`: no native run; Tine must panic (and exit
+    /// QEMU, not hang) with a `KERNEL PANIC:` line matching REGEX.
+    pub expect_panic: Option<String>,
 }
 
 pub fn directives(source: &Path) -> Directives {
@@ -385,6 +391,8 @@ pub fn directives(source: &Path) -> Directives {
         busybox: false,
         tine_only: false,
         gdb_core: None,
+        kernel_args: vec![],
+        expect_panic: None,
     };
     let text = fs::read_to_string(source).unwrap_or_default();
     for line in text.lines().take(2) {
@@ -411,6 +419,10 @@ pub fn directives(source: &Path) -> Directives {
             d.tine_only = true;
         } else if let Some(f) = comment.strip_prefix("gdb-core:") {
             d.gdb_core = Some(f.trim().to_string());
+        } else if let Some(args) = comment.strip_prefix("kernel-args:") {
+            d.kernel_args = args.split_whitespace().map(str::to_string).collect();
+        } else if let Some(re) = comment.strip_prefix("expect-panic:") {
+            d.expect_panic = Some(re.trim().to_string());
         }
     }
     d

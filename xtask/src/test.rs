@@ -43,6 +43,11 @@ struct Case {
     /// `// gdb-core: FUNCTION`: no native run; the output is a core file
     /// in hex, and `gdb -batch -ex bt` on it must show FUNCTION.
     gdb_core: Option<String>,
+    /// `// kernel-args: WORD...`: more words on Tine's command line.
+    kernel_args: Vec<String>,
+    /// `// expect-panic: REGEX`: no native run; Tine must panic with a
+    /// `KERNEL PANIC:` log line matching REGEX.
+    expect_panic: Option<String>,
 }
 
 enum Kind {
@@ -132,6 +137,8 @@ pub fn main(a: Args) -> Result<i32> {
                 busybox: d.busybox,
                 expected: d.tine_only.then(|| p.source.with_extension("expected")),
                 gdb_core: d.gdb_core,
+                kernel_args: d.kernel_args,
+                expect_panic: d.expect_panic,
                 name: p.name,
                 kind: Kind::C(p.binary),
             }
@@ -146,6 +153,8 @@ pub fn main(a: Args) -> Result<i32> {
             busybox: true,
             expected: None,
             gdb_core: None,
+            kernel_args: vec![],
+            expect_panic: None,
             name,
             kind: Kind::Shell(script),
         });
@@ -159,6 +168,8 @@ pub fn main(a: Args) -> Result<i32> {
             busybox: true,
             expected: None,
             gdb_core: None,
+            kernel_args: vec![],
+            expect_panic: None,
             name,
             kind: Kind::Session(script),
         });
@@ -260,6 +271,9 @@ fn run_case(case: &Case, ctx: &Ctx) -> std::result::Result<(), String> {
     if let (Some(function), Kind::C(binary)) = (&case.gdb_core, &case.kind) {
         return run_gdb_core(case, binary, function, ctx);
     }
+    if let Some(re) = &case.expect_panic {
+        return run_expect_panic(case, re, ctx);
+    }
     let native = match &case.expected {
         Some(path) => std::fs::read(path)
             .map(|out| (out, Some(Status::Exited(0))))
@@ -297,6 +311,32 @@ fn run_case(case: &Case, ctx: &Ctx) -> std::result::Result<(), String> {
     }
     if !same_output {
         report.push_str(&diff(&n_out, &tine.console));
+    }
+    report.push_str(&log_tail(&tine.log));
+    Err(report)
+}
+
+/// An `expect-panic` case: Tine alone; it must end in a kernel panic (QEMU
+/// exited by the panic handler, not killed at the timeout) whose
+/// panic's lines (from the first `KERNEL PANIC:` on) include one matching
+/// `re`.
+fn run_expect_panic(case: &Case, re: &str, ctx: &Ctx) -> std::result::Result<(), String> {
+    let re = regex::Regex::new(re).map_err(|e| format!("  expect-panic: bad regex: {e}\n"))?;
+    let tine = run_tine(case, ctx).map_err(|e| format!("  tine run: {e}\n"))?;
+    let log = String::from_utf8_lossy(&tine.log);
+    // The panic's lines: from the first `KERNEL PANIC:` on (the message
+    // of a Rust panic starts on the line after its location).
+    let panics: Vec<&str> = log
+        .lines()
+        .skip_while(|l| !l.starts_with("KERNEL PANIC: "))
+        .map(|l| l.strip_prefix("KERNEL PANIC: ").unwrap_or(l))
+        .collect();
+    if matches!(tine.outcome, Outcome::Panic) && panics.iter().any(|m| re.is_match(m)) {
+        return Ok(());
+    }
+    let mut report = format!("  expected a kernel panic matching /{re}/; {}\n", qemu::outcome_text(tine.outcome));
+    for m in &panics {
+        report.push_str(&format!("  panic: {m}\n"));
     }
     report.push_str(&log_tail(&tine.log));
     Err(report)
@@ -471,7 +511,11 @@ fn run_tine(case: &Case, ctx: &Ctx) -> Result<qemu::Run> {
     Boot {
         kernel: ctx.kernel,
         initrd: &initrd,
-        cmdline: crate::cmdline(crate::GuestStdio::Pipe),
+        cmdline: [crate::cmdline(crate::GuestStdio::Pipe)]
+            .into_iter()
+            .chain(case.kernel_args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" "),
         accel: ctx.accel,
         timeout: ctx.timeout,
         console: Console::Capture,

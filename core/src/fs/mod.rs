@@ -4,17 +4,17 @@
 //!   over fs/ramfs and tmpfs).
 //! - [`cpio`]: unpacking the initramfs into it (Linux: init/initramfs.c).
 //! - [`file`]: open file descriptions and descriptor tables.
+//! - [`file_cache`]: regular files' data through mm's page cache.
 //! - [`lock`]: POSIX record locks and flock() locks (Linux: fs/locks.c).
 //! - [`perm`]: who may read, write, search, create and delete (Linux:
 //!   generic_permission(), may_create(), may_delete() in fs/namei.c).
-//! - [`pagecache`]: file pages in frames, for mmap (Linux: mm/filemap.c).
 //! - [`procfs`]: /proc, made up from the kernel's state (Linux: fs/proc/).
 //! - [`tty`]: the console as a terminal: line discipline, job control
 //!   (Linux: drivers/tty/).
 pub mod cpio;
 pub mod file;
+pub mod file_cache;
 pub mod lock;
-pub mod pagecache;
 pub mod perm;
 pub mod pipe;
 pub mod procfs;

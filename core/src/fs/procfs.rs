@@ -2058,10 +2058,10 @@ fn maps(k: &Kernel, mm: &AddressSpace, out: &mut Vec<u8>) {
         .iter()
         .collect();
         let (pgoff, dev, ino, name): (u64, (u32, u32), u64, Option<Vec<u8>>) = match v.file {
-            Some(f) if f.ino >= crate::fs::pagecache::SHMEM_KEY_BASE => {
+            Some(f) if f.ino >= crate::mm::pagecache::SHMEM_KEY_BASE => {
                 // Linux backs shared anonymous memory with an unlinked
                 // shmem file named /dev/zero.
-                (f.pgoff, (0, 1), f.ino - crate::fs::pagecache::SHMEM_KEY_BASE, Some(b"/dev/zero (deleted)".to_vec()))
+                (f.pgoff, (0, 1), f.ino - crate::mm::pagecache::SHMEM_KEY_BASE, Some(b"/dev/zero (deleted)".to_vec()))
             }
             Some(f) => (f.pgoff, (dev_major(RAMFS_DEV), dev_minor(RAMFS_DEV)), f.ino, Some(inode_path(k, f.ino))),
             None if v.flags.contains(VmFlags::GROWSDOWN) => (0, (0, 0), 0, Some(b"[stack]".to_vec())),
@@ -2212,7 +2212,16 @@ mod tests {
         }
         let mem: &'static SimMem = std::boxed::Box::leak(std::boxed::Box::new(SimMem::new(frames)));
         let mmu: &'static SimMmu = std::boxed::Box::leak(std::boxed::Box::new(SimMmu::default()));
-        let m = Machine { mem, mmu, console: &Dev, clock: &Dev, log: &Dev, fpu: &crate::machine::FpuSaved };
+        static STACKS: crate::machine::SimStacks = crate::machine::SimStacks::new();
+        let m = Machine {
+            mem,
+            mmu,
+            console: &Dev,
+            clock: &Dev,
+            log: &Dev,
+            fpu: &crate::machine::FpuSaved,
+            kstacks: &STACKS,
+        };
         Kernel::new(m, &[(4096, frames as u64 * 4096)], 0, crate::kernel::StdioMode::Pipe, 1, 0)
     }
 

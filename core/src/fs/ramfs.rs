@@ -40,8 +40,7 @@ pub const ROOT_INO: Ino = 1;
 /// anonymous device (major 0), as Linux gives tmpfs.
 pub const RAMFS_DEV: u64 = makedev(0, 1);
 
-/// Largest file size. Linux: `MAX_LFS_FILESIZE`, tmpfs's `s_maxbytes`.
-pub const MAX_FILE_SIZE: u64 = i64::MAX as u64;
+pub use crate::mm::consts::MAX_FILE_SIZE;
 
 /// A directory's `st_size` grows by this much per entry, `.` and `..`
 /// included. Linux: `BOGO_DIRENT_SIZE` in mm/shmem.c.

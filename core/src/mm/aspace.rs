@@ -12,7 +12,7 @@
 //! - a PTE is present iff its VMA is accessible; PROT_NONE pages keep their
 //!   frame in a PROTNONE entry;
 //! - a page of a file-backed VMA (a file or shared anonymous memory, see
-//!   [`crate::fs::pagecache`]) maps either its page-cache frame or, in a
+//!   [`crate::mm::pagecache`]) maps either its page-cache frame or, in a
 //!   private VMA, a private copy made on write; a shared file page is
 //!   writable only once its cache page is marked dirty;
 //! - the address space holds one page-cache user reference on each object
@@ -28,8 +28,8 @@ use super::frame::FrameAllocator;
 use super::pagetable::{read_pte, write_pte, PageTable, Pte, PteFlags};
 use super::vma::{Prot, VmFlags, Vma, VmaMap};
 use crate::abi::Errno;
-use crate::fs::pagecache::PageCache;
 use crate::machine::{Mmu, PhysMem};
+use crate::mm::pagecache::PageCache;
 
 pub use super::fault::{Access, FaultError};
 

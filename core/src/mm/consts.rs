@@ -8,6 +8,10 @@
 pub const PAGE_SHIFT: u32 = 12;
 pub const PAGE_SIZE: u64 = 1 << PAGE_SHIFT;
 
+/// Largest file size, which bounds a file mapping's offset too. Linux:
+/// `MAX_LFS_FILESIZE`, tmpfs's `s_maxbytes`.
+pub const MAX_FILE_SIZE: u64 = i64::MAX as u64;
+
 // mmap/mprotect `prot`.
 pub const PROT_NONE: u32 = 0x0;
 pub const PROT_READ: u32 = 0x1;

@@ -384,10 +384,10 @@ mod tests {
 mod oom_tests {
     use super::*;
     use crate::abi::ENOMEM;
-    use crate::fs::pagecache;
     use crate::fs::ramfs::RamFs;
     use crate::mm::consts::*;
     use crate::mm::mmap::{MapFile, MapTarget};
+    use crate::mm::pagecache;
     use crate::mm::sim::{Env, ANON, P, RW};
     use crate::mm::vma::Prot;
     use std::vec::Vec;

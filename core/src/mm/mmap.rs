@@ -3,7 +3,7 @@
 //!
 //! Memory is demand-zero: nothing here allocates a data frame (except
 //! MAP_POPULATE); the first touch does, in [`super::fault`]. A file mapping
-//! names an object of the page cache ([`crate::fs::pagecache`]), which the
+//! names an object of the page cache ([`crate::mm::pagecache`]), which the
 //! syscall layer has attached beforehand; shared anonymous memory gets an
 //! object of its own here.
 
@@ -15,7 +15,7 @@ use super::fault::Access;
 use super::pagetable::PteFlags;
 use super::vma::{Prot, VmFile, VmFlags, Vma};
 use crate::abi::{Errno, EACCES, EEXIST, EINVAL, ENODEV, ENOMEM, EOPNOTSUPP, EOVERFLOW, EPERM};
-use crate::fs::ramfs::MAX_FILE_SIZE;
+use crate::mm::consts::MAX_FILE_SIZE;
 
 /// What the descriptor passed to mmap refers to, as the syscall layer
 /// found it: the part of Linux's `struct file` that do_mmap() looks at.
@@ -34,7 +34,7 @@ pub struct MapFile {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MapTarget {
     /// A regular file, attached to the page cache
-    /// ([`crate::fs::pagecache::attach`]) by the caller.
+    /// ([`crate::mm::pagecache::attach`]) by the caller.
     File(u64),
     /// /dev/zero: anonymous memory, shared or private as asked.
     /// Linux: mmap_zero().

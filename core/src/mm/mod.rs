@@ -8,9 +8,10 @@
 //!   copy-on-write, file pages), [`madvise`](mod@madvise), [`mlock`](mod@mlock)
 //!   (mlock, mlockall, resource limits), [`fork`](mod@fork)
 //!   (dup_mmap), [`ptshare`] (leaf page tables shared across fork) and [`uaccess`] (copy_{from,to}_user).
+//! - [`pagecache`]: file pages in frames, for mmap (Linux: mm/filemap.c).
 //!
 //! Every operation takes a [`MemCtx`]: the frame allocator, physical memory,
-//! the page cache ([`crate::fs::pagecache`]) that file and shared mappings
+//! the page cache ([`crate::mm::pagecache`]) that file and shared mappings
 //! fault from, and, when the address space is the live one, the MMU to
 //! flush.
 
@@ -24,6 +25,7 @@ pub mod kheap;
 pub mod madvise;
 pub mod mlock;
 pub mod mmap;
+pub mod pagecache;
 pub mod pagetable;
 pub mod ptshare;
 pub mod uaccess;
@@ -31,6 +33,8 @@ pub mod vma;
 
 #[cfg(test)]
 mod model_tests;
+#[cfg(test)]
+mod pagecache_tests;
 #[cfg(test)]
 pub mod sim;
 

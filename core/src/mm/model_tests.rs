@@ -30,9 +30,9 @@ use super::mmap::{MapFile, MapTarget};
 use super::sim::Env;
 use super::vma::Prot;
 use crate::abi::{Errno, EFAULT, EINVAL, ENOMEM};
-use crate::fs::pagecache;
 use crate::fs::ramfs::RamFs;
 use crate::machine::Mmu;
+use crate::mm::pagecache;
 
 const P: u64 = PAGE_SIZE;
 const PU: usize = P as usize;

@@ -10,8 +10,8 @@ use super::aspace::{AddressSpace, MemCtx};
 use super::consts::PAGE_SIZE;
 use super::frame::{FrameAllocator, FrameStats};
 use super::pagetable::Pte;
-use crate::fs::pagecache::PageCache;
 use crate::machine::{Mmu, PhysMem};
+use crate::mm::pagecache::PageCache;
 
 /// Byte that fresh simulated RAM is filled with, so that code relying on
 /// `alloc()` returning zeros (it does not) reads garbage and fails.

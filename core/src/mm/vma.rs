@@ -76,7 +76,7 @@ bitflags! {
 pub struct VmFile {
     /// The page-cache key: an inode number for a file, or the id of the
     /// anonymous shared-memory object behind MAP_SHARED | MAP_ANONYMOUS
-    /// (see [`crate::fs::pagecache`]).
+    /// (see [`crate::mm::pagecache`]).
     pub ino: u64,
     /// The page of the object at the VMA's start. Linux: vm_pgoff.
     pub pgoff: u64,

@@ -251,7 +251,7 @@ fn dump_size(k: &mut Kernel, mm: crate::proc::MmId, vma: &Vma) -> u64 {
         return 0;
     }
     let Some(f) = vma.file else { return whole };
-    if vma.flags.contains(VmFlags::ANONYMOUS) || (vma.is_shared() && f.ino >= crate::fs::pagecache::SHMEM_KEY_BASE) {
+    if vma.flags.contains(VmFlags::ANONYMOUS) || (vma.is_shared() && f.ino >= crate::mm::pagecache::SHMEM_KEY_BASE) {
         return whole; // shared anonymous memory
     }
     // A private file mapping that has been written holds anonymous pages.

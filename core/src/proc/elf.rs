@@ -205,7 +205,7 @@ impl Elf {
 
 /// Map every PT_LOAD segment of `elf`, the contents of regular file `ino`,
 /// into `aspace`. The caller has attached the file to the page cache
-/// ([`crate::fs::pagecache::attach`]); the segments map its pages
+/// ([`crate::mm::pagecache::attach`]); the segments map its pages
 /// privately, and the address space holds the object until it is released.
 /// Linux: the PT_LOAD loop of load_elf_binary().
 pub fn load(aspace: &mut AddressSpace, ctx: &mut MemCtx, elf: &Elf, ino: u64) -> SysResult<LoadedImage> {

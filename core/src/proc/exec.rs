@@ -569,6 +569,7 @@ fn exec_image(
     t.exe = String::from_utf8_lossy(&exe_path).into_owned();
     let base = filename.rsplit(|&b| b == b'/').next().unwrap_or(filename);
     t.comm = base[..base.len().min(15)].to_vec();
+    t.kstack.set_owner(t.tid, &t.comm);
     t.fs_base = 0;
     t.clear_child_tid = 0;
     t.robust_list = (0, 0);

@@ -395,16 +395,16 @@ impl Kernel {
             if let Some(at) = t.hrtimer {
                 self.hrtimers.remove(at, crate::time::hrtimer::HrTimer::Sleeper(pid));
             }
-            let kstack = t.kstack;
-            // Kernel stacks have no guard page: say so loudly if one came
-            // close to overflowing into the heap below it (and do not
-            // reuse it: see `StackCache`).
-            if kstack.deeper_than(KSTACK_BYTES * 3 / 4) {
-                let used = kstack.high_water();
+            // A stack that came close to its guard page: say so, and do
+            // not reuse it (see `StackCache`).
+            if t.kstack.deeper_than(KSTACK_BYTES * 3 / 4) {
+                let used = t.kstack.high_water();
                 self.log(format_args!("tine: warning: task {pid} used {used} of {KSTACK_BYTES} kernel stack bytes"));
+                self.kstacks.discard(t.kstack, &mut self.frames);
             } else {
-                self.kstacks.put(kstack);
+                drop(t);
             }
+            self.kstacks.trim(&mut self.frames);
         }
         self.pids.put(pid);
     }
@@ -423,6 +423,7 @@ impl Kernel {
         // shm_exit_ns()); those are no leak either.
         self.shm_exit_ns();
         self.drop_page_caches();
+        self.kstacks.drain(&mut self.frames);
         let live = self.tasks.values().filter(|t| t.state != TaskState::Dead).count();
         let dead = self.tasks.len() - live;
         let used = self.frames.stats().used;

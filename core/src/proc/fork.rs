@@ -308,9 +308,9 @@ fn copy_thread(k: &Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs) ->
 }
 
 /// A generous bound on the kernel heap one new task takes: the task and
-/// its kernel stack, and the shareable parts fork may copy (a sighand is
-/// 2 KiB; a descriptor table grows with the parent's).
-const FORK_HEAP_BYTES: usize = 64 * 1024;
+/// the shareable parts fork may copy (a sighand is 2 KiB; a descriptor
+/// table grows with the parent's). Its kernel stack is frames.
+const FORK_HEAP_BYTES: usize = 48 * 1024;
 
 /// Linux: copy_process(). Builds the child in the seeds' order; returns
 /// its TID with the child linked in but not yet runnable.
@@ -318,14 +318,14 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     check_clone_flags(k, args.flags)?;
     let flags = args.flags;
 
-    // dup_task_struct(): the task structure and its kernel stack. Their
-    // heap, and what the copies below take, is refused with ENOMEM while
+    // dup_task_struct(): the task structure and its kernel stack. The
+    // heap the task and the copies below take is refused with ENOMEM while
     // the heap's reserve for the kernel's own needs would be touched
     // (Linux: kmem_cache_alloc_node() failing in dup_task_struct()).
     if !crate::mm::kheap::may_alloc(FORK_HEAP_BYTES) {
         return Err(ENOMEM);
     }
-    let kstack = k.kstacks.get()?;
+    let kstack = k.kstacks.get(&mut k.frames)?;
     let mut child = dup_task_struct(k, kstack);
     copy_creds(flags)?;
     // A thread sharing the memory must not share the alternate signal
@@ -368,6 +368,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
         Err(e) => return undo.fail(k, e),
     };
     child.tid = pid;
+    child.kstack.set_owner(pid, &child.comm);
     if flags & CLONE_CHILD_CLEARTID != 0 {
         child.clear_child_tid = args.child_tid;
     }

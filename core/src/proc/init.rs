@@ -10,7 +10,7 @@ use crate::kernel::{Kernel, StdioMode};
 use crate::mm::aspace::AddressSpace;
 use crate::proc::exec::{do_execve, ExecArgs};
 use crate::proc::exit::INIT_PID;
-use crate::proc::kstack::{FpuState, KernelStack};
+use crate::proc::kstack::FpuState;
 use crate::proc::{default_rlimits, Cred, FsInfo, Pid, Rlimit, SigHand, SignalStruct, Task};
 
 impl Kernel {
@@ -18,6 +18,10 @@ impl Kernel {
     /// console, and queue it to run.
     pub fn spawn_init(&mut self, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SysResult<Pid> {
         let path = String::from_utf8(argv.first().ok_or(EINVAL)?.clone()).map_err(|_| EINVAL)?;
+        // Init's kernel stack is still in use when the accounting at its
+        // exit compares with this baseline, so it belongs in it.
+        let kstack = self.kstacks.get(&mut self.frames)?;
+        kstack.set_owner(INIT_PID, b"init");
         self.boot_frames_used = self.frames.stats().used;
         let pid = self.pids.alloc()?;
         debug_assert_eq!(pid, INIT_PID);
@@ -57,7 +61,7 @@ impl Kernel {
             sighand,
             signal,
             comm: b"init".to_vec(),
-            ..Task::new(KernelStack::new(), self.now_ns())
+            ..Task::new(kstack, self.now_ns())
         };
         task.kstack.set_fpu(&FpuState::initial());
         self.ucounts.inc_nproc(task.cred.uid);

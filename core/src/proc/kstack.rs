@@ -26,15 +26,41 @@
 //! ```text
 //! [ kernel call frames ... | fxsave area (512) | partial (8) | pt_regs (168) ] top
 //! ```
+//!
+//! # Where the memory is
+//!
+//! A stack is [`KSTACK_PAGES`] frames from the frame allocator, so that
+//! it counts as used memory like any other kernel allocation, which the
+//! machine maps ([`KernelStacks`]) into a kernel virtual area that every
+//! address space shares, with unmapped guard pages below it: a kernel
+//! stack overflow faults there and the machine panics naming the task,
+//! instead of overwriting whatever lies below (Linux:
+//! CONFIG_VMAP_STACK, alloc_thread_stack_node() with vmalloc). The CPU
+//! uses the stack through that mapping; core reads and writes the saved
+//! state on it through [`PhysMem`], by the frames, and never
+//! dereferences the mapped address.
+//!
+//! A stack is returned by dropping it: it goes back to its [`StackCache`]
+//! (so a fork that fails half-way cannot leak one), which keeps a few
+//! for the next fork and gives the rest back to the machine and the frame
+//! allocator at its next [`StackCache::trim`].
 
-use alloc::boxed::Box;
-use alloc::vec;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
 
-use crate::abi::{PtRegs, PT_REGS_WORDS};
+use spin::Mutex;
+
+use crate::abi::{Errno, PtRegs, ENOMEM, PT_REGS_WORDS};
+use crate::machine::{KernelStacks, Machine, PhysMem};
+use crate::mm::consts::PAGE_SIZE;
+use crate::mm::frame::FrameAllocator;
 
 /// Total size of a kernel stack (Linux's THREAD_SIZE is 16 KiB too).
 pub const KSTACK_BYTES: usize = 16 * 1024;
+/// Frames per kernel stack.
+pub const KSTACK_PAGES: usize = KSTACK_BYTES / PAGE_SIZE as usize;
 const WORDS: usize = KSTACK_BYTES / 8;
+const WORDS_PER_PAGE: usize = PAGE_SIZE as usize / 8;
 /// Words from the top of the stack to the start of `pt_regs`.
 const REGS_AT: usize = WORDS - PT_REGS_WORDS;
 /// Words from the top to the start of the fxsave area (the 8-byte
@@ -56,14 +82,28 @@ pub const SWITCH_FRAME_WORDS: usize = 7;
 /// Bytes from the stack's top down to `pt_regs`.
 pub const REGS_FROM_TOP: usize = PT_REGS_WORDS * 8;
 
+/// A mapped stack: its frames, bottom first, and the top of its mapping.
 #[derive(Clone, Copy)]
-#[repr(C, align(16))]
-struct Chunk([u64; 2]);
+struct Mapped {
+    frames: [u64; KSTACK_PAGES],
+    top: u64,
+}
 
-/// One task's kernel stack. Owned by the task; never moved while in use
-/// (it lives in its own heap allocation).
+/// What a stack and its cache share: the machine, and the stacks dropped
+/// since the cache last looked.
+struct Shared {
+    phys: &'static dyn PhysMem,
+    map: &'static dyn KernelStacks,
+    freed: Mutex<Vec<Mapped>>,
+}
+
+/// One task's kernel stack. Owned by the task; dropping it returns it to
+/// the [`StackCache`] it came from.
 pub struct KernelStack {
-    chunks: Box<[Chunk]>,
+    s: Mapped,
+    shared: Arc<Shared>,
+    /// False once [`StackCache::discard`] has taken it apart.
+    recycle: bool,
 }
 
 /// The user FPU/SSE state in `fxsave` format.
@@ -82,78 +122,112 @@ impl FpuState {
 }
 
 impl KernelStack {
-    pub fn new() -> Self {
-        KernelStack { chunks: vec![Chunk([0; 2]); WORDS / 2].into_boxed_slice() }
+    /// Physical address of word `i` (0 = the bottom).
+    fn word_pa(&self, i: usize) -> u64 {
+        self.s.frames[i / WORDS_PER_PAGE] + (i % WORDS_PER_PAGE) as u64 * 8
     }
 
-    /// A stack, or ENOMEM when the kernel heap cannot hold one
-    /// (Linux: alloc_thread_stack_node() in dup_task_struct()).
-    pub fn try_new() -> Result<Self, crate::abi::Errno> {
-        let mut v = alloc::vec::Vec::new();
-        v.try_reserve_exact(WORDS / 2).map_err(|_| crate::abi::ENOMEM)?;
-        v.resize(WORDS / 2, Chunk([0; 2]));
-        Ok(KernelStack { chunks: v.into_boxed_slice() })
+    fn word(&self, i: usize) -> u64 {
+        self.shared.phys.read_u64(self.word_pa(i))
+    }
+
+    fn set_word(&mut self, i: usize, v: u64) {
+        self.shared.phys.write_u64(self.word_pa(i), v);
+    }
+
+    /// Words `first..first + out.len()`, read a frame's part at a time.
+    fn read_words(&self, first: usize, out: &mut [u64]) {
+        let mut buf = [0u8; 512];
+        let mut i = 0;
+        while i < out.len() {
+            let w = first + i;
+            let n = (out.len() - i).min(WORDS_PER_PAGE - w % WORDS_PER_PAGE).min(buf.len() / 8);
+            self.shared.phys.read(self.word_pa(w), &mut buf[..n * 8]);
+            for (o, b) in out[i..i + n].iter_mut().zip(buf.chunks_exact(8)) {
+                *o = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+            }
+            i += n;
+        }
+    }
+
+    /// Words `first..` from `words`, written a frame's part at a time.
+    fn write_words(&mut self, first: usize, words: &[u64]) {
+        let mut buf = [0u8; 512];
+        let mut i = 0;
+        while i < words.len() {
+            let w = first + i;
+            let n = (words.len() - i).min(WORDS_PER_PAGE - w % WORDS_PER_PAGE).min(buf.len() / 8);
+            for (b, x) in buf.chunks_exact_mut(8).zip(&words[i..i + n]) {
+                b.copy_from_slice(&x.to_le_bytes());
+            }
+            self.shared.phys.write(self.word_pa(w), &buf[..n * 8]);
+            i += n;
+        }
+    }
+
+    /// The lowest non-zero word below word `limit`, if any.
+    fn first_used_below(&self, limit: usize) -> Option<usize> {
+        let mut chunk = [0u64; 32];
+        let mut i = 0;
+        while i < limit {
+            let n = (limit - i).min(chunk.len());
+            self.read_words(i, &mut chunk[..n]);
+            if let Some(j) = chunk[..n].iter().position(|&w| w != 0) {
+                return Some(i + j);
+            }
+            i += n;
+        }
+        None
     }
 
     /// How deep the stack has ever been used, from the first non-zero word
     /// above the bottom (the stack starts zeroed): a high-water mark. For a
     /// stack reused through [`StackCache`], the deepest of its users.
     pub fn high_water(&self) -> usize {
-        let untouched = (0..WORDS).take_while(|&i| self.word(i) == 0).count();
+        let untouched = self.first_used_below(WORDS).unwrap_or(WORDS);
         KSTACK_BYTES - untouched * 8
     }
 
     /// Whether the high-water mark is above `bytes`: a look at the words
     /// below that depth only, not the whole stack.
     pub fn deeper_than(&self, bytes: usize) -> bool {
-        let below = WORDS.saturating_sub(bytes / 8);
-        self.chunks[..below / 2].iter().any(|c| c.0 != [0, 0]) || (below % 2 == 1 && self.word(below - 1) != 0)
-    }
-
-    fn word(&self, i: usize) -> u64 {
-        self.chunks[i / 2].0[i % 2]
-    }
-
-    fn set_word(&mut self, i: usize, v: u64) {
-        self.chunks[i / 2].0[i % 2] = v;
+        self.first_used_below(WORDS.saturating_sub(bytes / 8)).is_some()
     }
 
     /// The address one past the top: what `rsp0` is set to while the task runs.
     pub fn top(&self) -> u64 {
-        self.chunks.as_ptr() as u64 + KSTACK_BYTES as u64
+        self.s.top
+    }
+
+    /// Tell the machine whose stack this is, for its message if the stack
+    /// overflows into its guard page.
+    pub fn set_owner(&self, pid: u32, comm: &[u8]) {
+        self.shared.map.set_owner(self.s.top, pid, comm);
     }
 
     /// The user registers saved on this (not running) task's stack.
     pub fn regs(&self) -> PtRegs {
         let mut w = [0u64; PT_REGS_WORDS];
-        for (i, x) in w.iter_mut().enumerate() {
-            *x = self.word(REGS_AT + i);
-        }
+        self.read_words(REGS_AT, &mut w);
         PtRegs::from_words(&w)
     }
 
     pub fn set_regs(&mut self, regs: &PtRegs) {
-        for (i, x) in regs.to_words().iter().enumerate() {
-            self.set_word(REGS_AT + i, *x);
-        }
+        self.write_words(REGS_AT, &regs.to_words());
     }
 
     /// The saved FPU image. For the running task, only complete after
     /// `Machine::fpu.sync()` (see `Kernel::cur_fpu`).
     pub fn fpu(&self) -> FpuState {
         let mut f = FpuState([0; FPU_WORDS]);
-        for (i, x) in f.0.iter_mut().enumerate() {
-            *x = self.word(FPU_AT + i);
-        }
+        self.read_words(FPU_AT, &mut f.0);
         f
     }
 
     /// Replace the saved FPU image; the return to user mode loads all of
     /// it (the area is no longer partial).
     pub fn set_fpu(&mut self, f: &FpuState) {
-        for (i, x) in f.0.iter().enumerate() {
-            self.set_word(FPU_AT + i, *x);
-        }
+        self.write_words(FPU_AT, &f.0);
         self.set_word(FPU_PARTIAL_AT, 0);
     }
 
@@ -170,98 +244,234 @@ impl KernelStack {
     /// copy_thread() pointing the child at ret_from_fork). Returns the
     /// stack pointer to switch to.
     pub fn prepare_first_switch(&mut self, ret_to_user: u64) -> u64 {
-        for depth in 2..=SWITCH_FRAME_WORDS {
-            self.set_word(FPU_AT - depth, 0);
-        }
-        self.set_word(FPU_AT - 1, ret_to_user);
-        self.chunks.as_ptr() as u64 + ((FPU_AT - SWITCH_FRAME_WORDS) * 8) as u64
+        let mut frame = [0u64; SWITCH_FRAME_WORDS];
+        frame[SWITCH_FRAME_WORDS - 1] = ret_to_user;
+        self.write_words(FPU_AT - SWITCH_FRAME_WORDS, &frame);
+        self.s.top - ((WORDS - (FPU_AT - SWITCH_FRAME_WORDS)) * 8) as u64
     }
 }
 
-/// Freed kernel stacks kept for the next fork, which then needs neither a
-/// 16 KiB heap allocation nor zeroing it (Linux: the per-CPU
-/// `cached_stacks` of kernel/fork.c, NR_CACHED_STACKS of them, in
-/// alloc_thread_stack_node() and free_thread_stack()).
+impl Drop for KernelStack {
+    fn drop(&mut self) {
+        if self.recycle {
+            self.shared.freed.lock().push(self.s);
+        }
+    }
+}
+
+/// Every kernel stack comes from here and returns here when dropped. Freed
+/// stacks are kept for the next fork, which then needs neither frames, a
+/// mapping nor zeroing (Linux: the per-CPU `cached_stacks` of
+/// kernel/fork.c, NR_CACHED_STACKS of them, in alloc_thread_stack_node()
+/// and free_thread_stack()); the others are unmapped and their frames
+/// freed by [`trim`](Self::trim).
 ///
 /// A cached stack is not zeroed again: nothing reads a stack before
 /// writing it (a new task's `pt_regs`, FPU image and first-switch frame
 /// are all set by fork). Only stacks whose users stayed above the depth
-/// `free_task` warns at are kept, so that a reused stack going past that
-/// depth can only be its new user's doing, and the warning stays right.
-#[derive(Default)]
+/// `free_task` warns at are kept ([`discard`](Self::discard) the others),
+/// so that a reused stack going past that depth can only be its new
+/// user's doing, and the warning stays right.
 pub struct StackCache {
-    stacks: alloc::vec::Vec<KernelStack>,
+    shared: Arc<Shared>,
+    /// Stacks mapped, in use or cached.
+    mapped: usize,
 }
 
 impl StackCache {
     /// Linux: NR_CACHED_STACKS.
     pub const MAX: usize = 2;
 
-    /// A cached stack, else a new one (ENOMEM when the heap cannot hold it).
-    pub fn get(&mut self) -> Result<KernelStack, crate::abi::Errno> {
-        match self.stacks.pop() {
-            Some(s) => Ok(s),
-            None => KernelStack::try_new(),
+    pub fn new(m: &Machine) -> Self {
+        StackCache {
+            shared: Arc::new(Shared { phys: m.mem, map: m.kstacks, freed: Mutex::new(Vec::new()) }),
+            mapped: 0,
         }
     }
 
-    /// Keep a freed stack for reuse if there is room; else it is freed.
-    pub fn put(&mut self, stack: KernelStack) {
-        if self.stacks.len() < Self::MAX {
-            self.stacks.push(stack);
+    /// A cached stack, else a new one: zeroed frames, mapped. ENOMEM when
+    /// frames or the machine's stack area run out (Linux:
+    /// alloc_thread_stack_node() failing in dup_task_struct()).
+    pub fn get(&mut self, frames: &mut FrameAllocator) -> Result<KernelStack, Errno> {
+        let cached = self.shared.freed.lock().pop();
+        let s = match cached {
+            Some(s) => s,
+            None => self.map_new(frames)?,
+        };
+        Ok(KernelStack { s, shared: self.shared.clone(), recycle: true })
+    }
+
+    fn map_new(&mut self, frames: &mut FrameAllocator) -> Result<Mapped, Errno> {
+        let mut s = Mapped { frames: [0; KSTACK_PAGES], top: 0 };
+        for i in 0..KSTACK_PAGES {
+            match frames.alloc_zeroed(self.shared.phys) {
+                Some(pa) => s.frames[i] = pa,
+                None => {
+                    for &pa in &s.frames[..i] {
+                        frames.put(pa);
+                    }
+                    return Err(ENOMEM);
+                }
+            }
+        }
+        match self.shared.map.map(&s.frames) {
+            Some(top) => s.top = top,
+            None => {
+                for pa in s.frames {
+                    frames.put(pa);
+                }
+                return Err(ENOMEM);
+            }
+        }
+        self.mapped += 1;
+        Ok(s)
+    }
+
+    fn unmap(&mut self, s: Mapped, frames: &mut FrameAllocator) {
+        self.shared.map.unmap(s.top);
+        for pa in s.frames {
+            frames.put(pa);
+        }
+        self.mapped -= 1;
+    }
+
+    /// Give back to the machine and the frame allocator every freed stack
+    /// beyond the [`MAX`](Self::MAX) kept for reuse, oldest first.
+    pub fn trim(&mut self, frames: &mut FrameAllocator) {
+        self.trim_to(Self::MAX, frames);
+    }
+
+    /// Give back every freed stack (before the no-leak accounting, as
+    /// dropping the page cache).
+    pub fn drain(&mut self, frames: &mut FrameAllocator) {
+        self.trim_to(0, frames);
+    }
+
+    fn trim_to(&mut self, keep: usize, frames: &mut FrameAllocator) {
+        loop {
+            let s = {
+                let mut freed = self.shared.freed.lock();
+                if freed.len() <= keep {
+                    return;
+                }
+                freed.remove(0)
+            };
+            self.unmap(s, frames);
         }
     }
 
+    /// Free `stack` at once instead of keeping it for reuse.
+    pub fn discard(&mut self, mut stack: KernelStack, frames: &mut FrameAllocator) {
+        stack.recycle = false;
+        self.unmap(stack.s, frames);
+    }
+
+    /// Freed stacks waiting for reuse (or for [`trim`](Self::trim)).
     pub fn len(&self) -> usize {
-        self.stacks.len()
+        self.shared.freed.lock().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.stacks.is_empty()
+        self.len() == 0
     }
-}
 
-impl Default for KernelStack {
-    fn default() -> Self {
-        Self::new()
+    /// Frames held by freed stacks: memory that is not in use.
+    pub fn cached_frames(&self) -> usize {
+        self.len() * KSTACK_PAGES
+    }
+
+    /// Stacks in use by tasks (/proc/meminfo's KernelStack, in stacks).
+    pub fn in_use(&self) -> usize {
+        self.mapped - self.len()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testkit::TestMachine;
+
+    fn setup() -> (StackCache, FrameAllocator) {
+        let tm = TestMachine::new(256);
+        let m = tm.machine();
+        let frames = FrameAllocator::new(&[(2 * PAGE_SIZE, 256 * PAGE_SIZE)], m.mem);
+        (StackCache::new(&m), frames)
+    }
 
     #[test]
     fn deeper_than_agrees_with_high_water() {
-        let mut s = KernelStack::new();
+        let (mut c, mut fa) = setup();
+        let mut s = c.get(&mut fa).unwrap();
         assert_eq!(s.high_water(), 0);
         assert!(!s.deeper_than(0));
         for depth_words in [1, 2, 3, 64, 511, 512, 513, 1536, 1537, WORDS] {
-            let mut s2 = KernelStack::new();
+            let mut s2 = c.get(&mut fa).unwrap();
             s2.set_word(WORDS - depth_words, 0xdead);
             let hw = s2.high_water();
             assert_eq!(hw, depth_words * 8);
             for bytes in [0, 8, 16, hw - 8, hw, hw + 8, KSTACK_BYTES * 3 / 4, KSTACK_BYTES] {
                 assert_eq!(s2.deeper_than(bytes), hw > bytes, "depth {hw}, asked {bytes}");
             }
+            c.discard(s2, &mut fa);
         }
         s.set_fpu(&FpuState::initial());
         assert!(!s.fpu_partial());
     }
 
     #[test]
-    fn stack_cache_keeps_at_most_max() {
-        let mut c = StackCache::default();
-        let stacks: alloc::vec::Vec<_> = (0..StackCache::MAX + 1).map(|_| KernelStack::new()).collect();
-        let tops: alloc::vec::Vec<u64> = stacks.iter().map(|s| s.top()).collect();
-        for s in stacks {
-            c.put(s);
+    fn saved_state_round_trips_through_the_frames() {
+        let (mut c, mut fa) = setup();
+        let mut s = c.get(&mut fa).unwrap();
+        let mut w = [0u64; PT_REGS_WORDS];
+        for (i, x) in w.iter_mut().enumerate() {
+            *x = 0x1000 + i as u64;
         }
+        let regs = PtRegs::from_words(&w);
+        s.set_regs(&regs);
+        assert_eq!(s.regs().to_words(), w);
+        let mut f = FpuState::initial();
+        f.0[FPU_WORDS - 1] = 0xfeed;
+        s.set_fpu(&f);
+        assert!(s.fpu() == f);
+        // The first-switch frame lies right below the fxsave area, and the
+        // stack pointer returned is where it starts.
+        let sp = s.prepare_first_switch(0xabcd);
+        assert_eq!(sp, s.top() - FPU_AREA_FROM_TOP as u64 - SWITCH_FRAME_WORDS as u64 * 8);
+        assert_eq!(s.word(FPU_AT - 1), 0xabcd);
+        assert_eq!(s.regs().to_words(), w, "untouched by the switch frame");
+    }
+
+    #[test]
+    fn stack_cache_keeps_at_most_max_and_frames_balance() {
+        let (mut c, mut fa) = setup();
+        let used = fa.stats().used;
+        let stacks: Vec<_> = (0..StackCache::MAX + 1).map(|_| c.get(&mut fa).unwrap()).collect();
+        assert_eq!(fa.stats().used, used + (StackCache::MAX + 1) * KSTACK_PAGES);
+        assert_eq!(c.in_use(), StackCache::MAX + 1);
+        let tops: Vec<u64> = stacks.iter().map(|s| s.top()).collect();
+        drop(stacks);
+        assert_eq!(c.len(), StackCache::MAX + 1, "dropping returns a stack to its cache");
+        c.trim(&mut fa);
         assert_eq!(c.len(), StackCache::MAX);
+        assert_eq!(c.in_use(), 0);
+        assert_eq!(fa.stats().used, used + StackCache::MAX * KSTACK_PAGES);
         // The most recently freed comes back first (still warm in cache).
-        assert_eq!(c.get().unwrap().top(), tops[StackCache::MAX - 1]);
-        c.get().unwrap();
+        let again = c.get(&mut fa).unwrap();
+        assert_eq!(again.top(), tops[StackCache::MAX]);
+        drop(again);
+        c.drain(&mut fa);
         assert!(c.is_empty());
-        assert!(c.get().is_ok(), "an empty cache allocates");
+        assert_eq!(fa.stats().used, used, "every frame back");
+    }
+
+    #[test]
+    fn out_of_frames_is_enomem_without_a_leak() {
+        let (mut c, mut fa) = setup();
+        let used = fa.stats().used;
+        fa.fail_after(Some(KSTACK_PAGES - 1));
+        assert!(matches!(c.get(&mut fa), Err(ENOMEM)));
+        assert_eq!(fa.stats().used, used);
+        fa.fail_after(None);
+        assert!(c.get(&mut fa).is_ok());
     }
 }

@@ -23,8 +23,8 @@ mod tests;
 pub mod timer;
 pub mod ucounts;
 pub mod umip;
-pub mod waitqueue;
 pub mod wait;
+pub mod waitqueue;
 
 pub use task::*;
 

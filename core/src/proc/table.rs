@@ -19,23 +19,31 @@ use super::{Pid, Task};
 const CHUNK_BITS: u32 = 10;
 const CHUNK: usize = 1 << CHUNK_BITS;
 
-struct Chunk {
-    slots: [Option<Box<Task>>; CHUNK],
+struct Chunk<T> {
+    slots: [Option<Box<T>>; CHUNK],
     used: usize,
 }
 
 /// Every task, alive or zombie (Linux: the task list and the PID hash).
-#[derive(Default)]
-pub struct TaskTable {
-    chunks: Vec<Option<Box<Chunk>>>,
+pub type TaskTable = TidTable<Task>;
+
+/// Boxed values by TID.
+pub struct TidTable<T> {
+    chunks: Vec<Option<Box<Chunk<T>>>>,
     len: usize,
+}
+
+impl<T> Default for TidTable<T> {
+    fn default() -> Self {
+        TidTable { chunks: Vec::new(), len: 0 }
+    }
 }
 
 fn split(tid: Pid) -> (usize, usize) {
     ((tid >> CHUNK_BITS) as usize, tid as usize & (CHUNK - 1))
 }
 
-impl TaskTable {
+impl<T> TidTable<T> {
     pub fn new() -> Self {
         Self::default()
     }
@@ -48,12 +56,12 @@ impl TaskTable {
         self.len == 0
     }
 
-    pub fn get(&self, tid: &Pid) -> Option<&Task> {
+    pub fn get(&self, tid: &Pid) -> Option<&T> {
         let (c, s) = split(*tid);
         self.chunks.get(c)?.as_ref()?.slots[s].as_deref()
     }
 
-    pub fn get_mut(&mut self, tid: &Pid) -> Option<&mut Task> {
+    pub fn get_mut(&mut self, tid: &Pid) -> Option<&mut T> {
         let (c, s) = split(*tid);
         self.chunks.get_mut(c)?.as_mut()?.slots[s].as_deref_mut()
     }
@@ -63,7 +71,7 @@ impl TaskTable {
     }
 
     /// Add `task` as `tid`, returning the task that had the number.
-    pub fn insert(&mut self, tid: Pid, task: Box<Task>) -> Option<Box<Task>> {
+    pub fn insert(&mut self, tid: Pid, task: Box<T>) -> Option<Box<T>> {
         let (c, s) = split(tid);
         if self.chunks.len() <= c {
             self.chunks.resize_with(c + 1, || None);
@@ -77,7 +85,7 @@ impl TaskTable {
         old
     }
 
-    pub fn remove(&mut self, tid: &Pid) -> Option<Box<Task>> {
+    pub fn remove(&mut self, tid: &Pid) -> Option<Box<T>> {
         let (c, s) = split(*tid);
         let chunk = self.chunks.get_mut(c)?.as_mut()?;
         let old = chunk.slots[s].take()?;
@@ -89,22 +97,30 @@ impl TaskTable {
         Some(old)
     }
 
-    /// Every task, in TID order.
-    pub fn values(&self) -> impl Iterator<Item = &Task> + '_ {
-        self.chunks.iter().flatten().flat_map(|c| c.slots.iter().flatten().map(|t| &**t))
+    /// Every TID in use and its value, in TID order.
+    pub fn iter(&self) -> impl Iterator<Item = (Pid, &T)> + '_ {
+        self.chunks.iter().enumerate().filter_map(|(c, chunk)| Some((c, chunk.as_ref()?))).flat_map(|(c, chunk)| {
+            let base = (c << CHUNK_BITS) as Pid;
+            chunk.slots.iter().enumerate().filter_map(move |(s, v)| Some((base + s as Pid, &**v.as_ref()?)))
+        })
+    }
+
+    /// Every value, in TID order.
+    pub fn values(&self) -> impl Iterator<Item = &T> + '_ {
+        self.iter().map(|(_, v)| v)
     }
 
     /// Every TID in use, in order.
     pub fn keys(&self) -> impl Iterator<Item = Pid> + '_ {
-        self.values().map(|t| t.tid)
+        self.iter().map(|(tid, _)| tid)
     }
 }
 
-impl core::ops::Index<&Pid> for TaskTable {
-    type Output = Task;
+impl<T> core::ops::Index<&Pid> for TidTable<T> {
+    type Output = T;
 
     #[track_caller]
-    fn index(&self, tid: &Pid) -> &Task {
+    fn index(&self, tid: &Pid) -> &T {
         self.get(tid).expect("no task with this TID")
     }
 }
@@ -113,28 +129,26 @@ impl core::ops::Index<&Pid> for TaskTable {
 mod tests {
     use super::*;
 
-    fn task(tid: Pid) -> Box<Task> {
-        let mut t = Box::new(Task::new(crate::proc::kstack::KernelStack::new(), 0));
-        t.tid = tid;
-        t
+    fn task(tid: Pid) -> Box<u64> {
+        Box::new(tid as u64 * 10)
     }
 
     #[test]
     fn insert_find_remove_in_tid_order() {
-        let mut t = TaskTable::new();
+        let mut t = TidTable::new();
         for tid in [4_000_000, 1, 1025, 300, 1024] {
             assert!(t.insert(tid, task(tid)).is_none());
         }
         assert_eq!(t.len(), 5);
         assert_eq!(t.keys().collect::<Vec<_>>(), [1, 300, 1024, 1025, 4_000_000]);
-        assert_eq!(t[&1025].tid, 1025);
+        assert_eq!(t[&1025], 10250);
         assert!(t.get(&2).is_none() && t.get(&5_000_000).is_none());
-        t.get_mut(&300).unwrap().tgid = 7;
-        assert_eq!(t[&300].tgid, 7);
-        assert_eq!(t.remove(&1024).map(|x| x.tid), Some(1024));
+        *t.get_mut(&300).unwrap() = 7;
+        assert_eq!(t[&300], 7);
+        assert_eq!(t.remove(&1024).map(|x| *x), Some(10240));
         assert!(t.remove(&1024).is_none());
         // The chunk of 1024..2047 is still there for 1025, then goes.
-        assert_eq!(t.remove(&1025).map(|x| x.tid), Some(1025));
+        assert_eq!(t.remove(&1025).map(|x| *x), Some(10250));
         assert!(t.chunks[1].is_none());
         assert_eq!(t.keys().collect::<Vec<_>>(), [1, 300, 4_000_000]);
         assert_eq!(t.len(), 3);

@@ -116,9 +116,12 @@ impl Kernel {
                 // (Linux: delay_group_leader()).
                 if options & WEXITED != 0
                     && t.is_zombie()
-                    && !self.signals.get(t.signal).threads.iter().any(|&o| {
-                        o != c && self.tasks.get(&o).is_some_and(|o| o.state != crate::proc::TaskState::Dead)
-                    })
+                    && !self
+                        .signals
+                        .get(t.signal)
+                        .threads
+                        .iter()
+                        .any(|&o| o != c && self.tasks.get(&o).is_some_and(|o| o.state != crate::proc::TaskState::Dead))
                 {
                     ready = Some((c, Report::Exited));
                     break 'search;

@@ -164,7 +164,9 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5:
             let mut name = [0u8; 16];
             k.copy_in(arg2, &mut name)?;
             let len = name.iter().position(|&b| b == 0).unwrap_or(15).min(15);
-            k.cur_mut().comm = name[..len].to_vec();
+            let t = k.cur_mut();
+            t.comm = name[..len].to_vec();
+            t.kstack.set_owner(t.tid, &t.comm);
             Ok(0)
         }
         PR_GET_NAME => {

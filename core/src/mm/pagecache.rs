@@ -11,7 +11,7 @@
 //! truth:
 //!
 //! - A file that has never been mapped lives in its `Vec` only; `read`,
-//!   `write` and `truncate` go straight to [`RamFs`] and cost nothing extra.
+//!   `write` and `truncate` go straight to [`Backing`] and cost nothing extra.
 //! - The first `mmap` of a file *attaches* it ([`attach`]): its data is
 //!   copied into one refcounted frame per page (all-zero pages are left as
 //!   holes and get a zeroed frame when first needed). From then on the
@@ -21,7 +21,7 @@
 //!   the two in step.
 //! - The `Vec` is kept as a write-through copy: [`write()`] writes both, and
 //!   [`truncate`] resizes both, so the file's size, `st_size`, `st_blocks`,
-//!   `SEEK_END` and `O_APPEND` keep working through [`RamFs`] unchanged.
+//!   `SEEK_END` and `O_APPEND` keep working through [`Backing`] unchanged.
 //!   Only bytes stored through a shared writable *mapping* reach the frames
 //!   alone; those pages are marked dirty when the write fault maps them
 //!   writable (Linux's write-notify: shared file pages are mapped read-only
@@ -65,12 +65,15 @@
 //!
 //! # Where the kernel calls in
 //!
-//! The `Kernel` methods at the end wrap these functions: `file_read`,
-//! `file_write` and `file_truncate` replace [`RamFs::read_at`],
-//! [`RamFs::write_at`] and [`RamFs::truncate`] for regular files in the
+//! The file system is behind the [`Backing`] trait (Linux: the inode's
+//! `address_space_operations` and `i_size`), which the RAM file system
+//! implements, so that mm needs nothing from fs/. The `Kernel` methods in
+//! `fs::file_cache` wrap these functions: `file_read`,
+//! `file_write` and `file_truncate` replace `RamFs::read_at`,
+//! `RamFs::write_at` and `RamFs::truncate` for regular files in the
 //! file calls, and exec reads a program's headers with `file_read`;
 //! `file_truncated` follows an `open` (O_TRUNC truncates inside
-//! [`RamFs::open`]); `reclaim_page_cache` runs after unmapping (munmap, and
+//! `RamFs::open`); `reclaim_page_cache` runs after unmapping (munmap, and
 //! best after an address space is released). `mmap` of a regular file, and
 //! exec of a program, [`attach`] it first (`attach_file`); exec then
 //! [`keep`](PageCache::keep)s it. `drop_page_caches` empties the cache of
@@ -80,12 +83,35 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::abi::{Errno, EFBIG, ENOMEM, ENOSPC};
-use crate::fs::ramfs::{Ino, RamFs, MAX_FILE_SIZE};
 use crate::machine::{Mmu, PhysMem};
 use crate::mm::aspace::{AddressSpace, MemCtx};
-use crate::mm::consts::PAGE_SIZE;
+use crate::mm::consts::{MAX_FILE_SIZE, PAGE_SIZE};
 use crate::mm::fault::FaultError;
 use crate::mm::frame::FrameAllocator;
+
+/// A page-cache key: an inode number, or a shared-memory object's id
+/// (from [`SHMEM_KEY_BASE`] up).
+pub type Ino = u64;
+
+/// The file system that holds a regular file's bytes besides the cache
+/// (the write-through copy, see the module's documentation). Linux: the
+/// inode's `address_space_operations` and `i_size`; Tine's RAM file
+/// system implements it (`fs::file_cache`).
+pub trait Backing {
+    /// Regular file `ino`'s bytes: its size is their length. EISDIR or
+    /// EINVAL for an inode that is not a regular file, ESTALE for a freed one.
+    fn file_data(&self, ino: Ino) -> Result<&[u8], Errno>;
+    /// read() of an uncached file.
+    fn read_at(&self, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize, Errno>;
+    /// write() at `offset`, growing the file as needed (EFBIG beyond the
+    /// maximum file size, ENOSPC when memory runs out).
+    fn write_at(&mut self, ino: Ino, offset: u64, data: &[u8], now: u64) -> Result<usize, Errno>;
+    /// Set the file's size to `len`.
+    fn truncate(&mut self, ino: Ino, len: u64, now: u64) -> Result<(), Errno>;
+    /// Whether inode `ino` still exists (it is freed when unlinked and
+    /// closed, behind the cache's back).
+    fn exists(&self, ino: Ino) -> bool;
+}
 
 /// Keys at and above this name anonymous shared-memory objects; below it
 /// they are inode numbers of the RAM file system (which never get near it).
@@ -359,11 +385,11 @@ fn is_file_cached(pc: &PageCache, ino: Ino) -> bool {
 /// Bring regular file `ino` into the page cache (nothing to do if it is
 /// there already), before its first mapping: from now on the cache is the
 /// authority for its contents. All-zero pages become holes. On ENOMEM
-/// nothing is left behind. Errors of [`RamFs::file_data`] otherwise
+/// nothing is left behind. Errors of [`Backing::file_data`] otherwise
 /// (EISDIR, EINVAL for a non-regular inode).
 /// Linux has no such step: a file's pages are always in its page cache.
 pub fn attach(
-    fs: &RamFs,
+    fs: &dyn Backing,
     pc: &mut PageCache,
     frames: &mut FrameAllocator,
     phys: &dyn PhysMem,
@@ -398,7 +424,7 @@ pub fn attach(
 
 /// read() of regular file `ino` at `offset`. Linux: filemap_read().
 pub fn read(
-    fs: &RamFs,
+    fs: &dyn Backing,
     pc: &PageCache,
     phys: &dyn PhysMem,
     ino: Ino,
@@ -432,7 +458,7 @@ pub fn read(
 /// Linux: generic_perform_write() (shmem_write_begin/end).
 #[allow(clippy::too_many_arguments)]
 pub fn write(
-    fs: &mut RamFs,
+    fs: &mut dyn Backing,
     pc: &mut PageCache,
     frames: &mut FrameAllocator,
     phys: &dyn PhysMem,
@@ -496,12 +522,12 @@ pub fn write(
 /// cached file, pages wholly beyond the new end are unmapped from every
 /// address space in `spaces` (each with the MMU to flush when it is the
 /// live one), private copies included, and freed; the tail of a partial
-/// last page is zeroed. Errors as [`RamFs::truncate`], before any change.
+/// last page is zeroed. Errors as [`Backing::truncate`], before any change.
 /// Linux: do_truncate() → shmem_setattr() → truncate_setsize() +
 /// truncate_pagecache() (unmap_mapping_range(), truncate_inode_pages()).
 #[allow(clippy::too_many_arguments)]
 pub fn truncate<'a>(
-    fs: &mut RamFs,
+    fs: &mut dyn Backing,
     pc: &mut PageCache,
     frames: &mut FrameAllocator,
     phys: &dyn PhysMem,
@@ -525,7 +551,7 @@ pub fn truncate<'a>(
 /// address space before anything else runs: until then, mappings still
 /// reach the dropped pages (which their PTEs keep alive).
 pub fn truncate_cache(
-    fs: &mut RamFs,
+    fs: &mut dyn Backing,
     pc: &mut PageCache,
     frames: &mut FrameAllocator,
     phys: &dyn PhysMem,
@@ -538,7 +564,7 @@ pub fn truncate_cache(
 }
 
 /// File `ino`'s size has become `len` in the file system (truncated by
-/// [`RamFs`] itself, as `open` with O_TRUNC does): make the cached object
+/// [`Backing`] itself, as `open` with O_TRUNC does): make the cached object
 /// agree. Returns what [`truncate_cache`] returns, with the same duty.
 pub fn resize(pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMem, ino: Ino, len: u64) -> Option<u64> {
     if !is_file_cached(pc, ino) || pc.objs[&ino].size == len {
@@ -568,7 +594,7 @@ pub const LOW_WATERMARK_DIV: usize = 16;
 /// frames are below the low watermark. Cheap when nothing is unmapped; the
 /// kernel calls it after unmapping (munmap, exit, exec). Linux: writeback
 /// plus page reclaim, which Linux leaves to memory pressure.
-pub fn reclaim(fs: &mut RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMem, now: u64) {
+pub fn reclaim(fs: &mut dyn Backing, pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMem, now: u64) {
     let st = frames.stats();
     let low = st.free < st.total / LOW_WATERMARK_DIV;
     shrink(fs, pc, frames, phys, now, low);
@@ -578,16 +604,29 @@ pub fn reclaim(fs: &mut RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, 
 /// included: what is left cached is mapped somewhere. The kernel does this
 /// before its no-leak accounting, where a kept executable is not a leak.
 /// Linux: `echo 1 > /proc/sys/vm/drop_caches` (drop_pagecache_sb()).
-pub fn drop_caches(fs: &mut RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMem, now: u64) {
+pub fn drop_caches(
+    fs: &mut dyn Backing,
+    pc: &mut PageCache,
+    frames: &mut FrameAllocator,
+    phys: &dyn PhysMem,
+    now: u64,
+) {
     shrink(fs, pc, frames, phys, now, true);
 }
 
 /// [`reclaim`], dropping kept objects too when `all`.
-fn shrink(fs: &mut RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys: &dyn PhysMem, now: u64, all: bool) {
+fn shrink(
+    fs: &mut dyn Backing,
+    pc: &mut PageCache,
+    frames: &mut FrameAllocator,
+    phys: &dyn PhysMem,
+    now: u64,
+    all: bool,
+) {
     // A mapped file whose inode has been freed (unlinked and closed) goes
     // with its last mapping.
     for (&ino, o) in pc.objs.iter_mut() {
-        if o.kind == Kind::File && o.users > 0 && fs.inode(ino).is_err() {
+        if o.kind == Kind::File && o.users > 0 && !fs.exists(ino) {
             o.orphan = true;
         }
     }
@@ -595,14 +634,14 @@ fn shrink(fs: &mut RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys:
     let idle: Vec<u64> = pc
         .objs
         .iter()
-        .filter(|&(&ino, o)| o.users == 0 && o.kind == Kind::File && (all || !o.keep || fs.inode(ino).is_err()))
+        .filter(|&(&ino, o)| o.users == 0 && o.kind == Kind::File && (all || !o.keep || !fs.exists(ino)))
         .map(|(&k, _)| k)
         .collect();
     for ino in idle {
         let o = &pc.objs[&ino];
         // An inode freed behind the cache's back (unlinked and closed)
         // has nothing to write back to.
-        if fs.inode(ino).is_ok() && !o.orphan {
+        if fs.exists(ino) && !o.orphan {
             let mut buf = [0u8; PAGE_SIZE as usize];
             for (&idx, p) in o.pages.iter().filter(|(_, p)| p.dirty) {
                 let n = (o.size - idx * P).min(P) as usize;
@@ -613,435 +652,5 @@ fn shrink(fs: &mut RamFs, pc: &mut PageCache, frames: &mut FrameAllocator, phys:
             }
         }
         pc.drop_object(frames, ino);
-    }
-}
-
-/// The same operations for the kernel: the syscall layer calls these in
-/// place of the [`RamFs`] ones for regular files.
-impl crate::kernel::Kernel {
-    /// read() of regular file `ino`: [`read`].
-    pub fn file_read(&self, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-        read(&self.fs, &self.pagecache, self.m.mem, ino, offset, buf)
-    }
-
-    /// write() to regular file `ino`: [`write()`].
-    pub fn file_write(&mut self, ino: Ino, offset: u64, data: &[u8], now: u64) -> Result<usize, Errno> {
-        let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = self;
-        write(fs, pagecache, frames, m.mem, ino, offset, data, now)
-    }
-
-    /// truncate()/ftruncate() of regular file `ino`: [`truncate`], over
-    /// every address space, the current one being the live one.
-    pub fn file_truncate(&mut self, ino: Ino, len: u64, now: u64) -> Result<(), Errno> {
-        let first = {
-            let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = self;
-            truncate_cache(fs, pagecache, frames, m.mem, ino, len, now)?
-        };
-        self.unmap_file_pages(ino, first);
-        Ok(())
-    }
-
-    /// The file system has changed the size of `ino` by itself (`open`
-    /// with O_TRUNC): bring the page cache and the mappings in line.
-    /// Nothing to do, and cheap, for a file that is not cached.
-    pub fn file_truncated(&mut self, ino: Ino) {
-        let Ok(size) = self.fs.inode(ino).map(|i| i.size()) else { return };
-        let crate::kernel::Kernel { pagecache, frames, m, .. } = self;
-        let first = resize(pagecache, frames, m.mem, ino, size);
-        self.unmap_file_pages(ino, first);
-    }
-
-    /// Unmap pages `first..` of `ino` from every address space.
-    fn unmap_file_pages(&mut self, ino: Ino, first: Option<u64>) {
-        let Some(first) = first else { return };
-        let live = self.current.map(|p| self.tasks[&p].mm);
-        let ids: Vec<_> = self.mms.iter().map(|(id, _)| id).collect();
-        for id in ids {
-            let crate::kernel::Kernel { mms, pagecache, frames, m, .. } = self;
-            let mmu = (Some(id) == live).then_some(m.mmu);
-            mms.get_mut(id).unmap_object_pages(&mut MemCtx { frames, phys: m.mem, mmu, pagecache }, ino, first);
-        }
-    }
-
-    /// Bring regular file `ino` into the page cache before it is mapped
-    /// (by mmap or exec): [`attach`].
-    pub fn attach_file(&mut self, ino: Ino) -> Result<(), Errno> {
-        let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = self;
-        attach(fs, pagecache, frames, m.mem, ino)
-    }
-
-    /// Write back and free page-cache objects nothing maps: [`reclaim`].
-    pub fn reclaim_page_cache(&mut self) {
-        let now = self.m.clock.boot_epoch_ns() + self.m.clock.monotonic_ns();
-        let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = self;
-        reclaim(fs, pagecache, frames, m.mem, now);
-    }
-
-    /// Write back and free every page-cache object nothing maps,
-    /// executables included: [`drop_caches`].
-    pub fn drop_page_caches(&mut self) {
-        let now = self.m.clock.boot_epoch_ns() + self.m.clock.monotonic_ns();
-        let crate::kernel::Kernel { fs, pagecache, frames, m, .. } = self;
-        drop_caches(fs, pagecache, frames, m.mem, now);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::abi::{EACCES, EINVAL, ENODEV, EOPNOTSUPP, EOVERFLOW};
-    use crate::mm::consts::*;
-    use crate::mm::mmap::{MapFile, MapTarget};
-    use crate::mm::sim::Env;
-    use crate::mm::vma::VmFlags;
-    use std::vec;
-
-    const RW: u32 = PROT_READ | PROT_WRITE;
-
-    struct T {
-        env: Env,
-        fs: RamFs,
-    }
-
-    impl T {
-        /// A RAM file system with file `/f` holding `data`.
-        fn new(data: &[u8]) -> (T, Ino) {
-            let mut fs = RamFs::new();
-            let ino = fs.create(&crate::fs::FsCred::ROOT, fs.root(), b"f", 0o644, 0).unwrap();
-            fs.write_at(ino, 0, data, 0).unwrap();
-            (T { env: Env::new(512), fs }, ino)
-        }
-
-        fn map(
-            &mut self,
-            a: &mut AddressSpace,
-            ino: Ino,
-            len: u64,
-            prot: u32,
-            flags: u32,
-            pgoff: u64,
-        ) -> Result<u64, Errno> {
-            let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
-            attach(&self.fs, pc, frames, mem, ino)?;
-            let f = MapFile { target: MapTarget::File(ino), readable: true, writable: true, pgoff };
-            a.mmap_file(&mut self.env.ctx(), 0, len, prot, flags, &f)
-        }
-
-        fn read(&self, ino: Ino, off: u64, len: usize) -> std::vec::Vec<u8> {
-            let mut buf = vec![0u8; len];
-            let n = read(&self.fs, &self.env.pagecache, &self.env.mem, ino, off, &mut buf).unwrap();
-            buf.truncate(n);
-            buf
-        }
-
-        fn write(&mut self, ino: Ino, off: u64, data: &[u8]) -> Result<usize, Errno> {
-            let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
-            write(&mut self.fs, pc, frames, mem, ino, off, data, 7)
-        }
-
-        fn truncate(&mut self, spaces: &mut [&mut AddressSpace], ino: Ino, len: u64) -> Result<(), Errno> {
-            let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
-            truncate(&mut self.fs, pc, frames, mem, spaces.iter_mut().map(|a| (&mut **a, None)), ino, len, 8)
-        }
-
-        fn reclaim(&mut self) {
-            let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
-            reclaim(&mut self.fs, pc, frames, mem, 9);
-        }
-
-        fn byte(&mut self, a: &mut AddressSpace, va: u64) -> Result<u8, FaultError> {
-            let mut b = [0];
-            a.user_read(&mut self.env.ctx(), va, &mut b).map(|()| b[0])
-        }
-
-        fn finish(mut self, spaces: std::vec::Vec<AddressSpace>) {
-            for a in spaces {
-                a.release(&mut self.env.ctx());
-            }
-            self.reclaim();
-            self.env.check_baseline();
-        }
-    }
-
-    fn pattern(len: usize) -> std::vec::Vec<u8> {
-        (0..len).map(|i| (i % 251) as u8 + 1).collect()
-    }
-
-    #[test]
-    fn shared_file_mapping_is_seen_across_fork_and_by_read() {
-        let (mut t, ino) = T::new(&pattern(2 * P as usize));
-        let mut a = t.env.aspace();
-        let x = t.map(&mut a, ino, 2 * P, RW, MAP_SHARED, 0).unwrap();
-        assert_eq!(t.byte(&mut a, x + 5), Ok(6), "the file's data");
-        // A read fault maps the cache page read-only: the first write
-        // faults and marks it dirty (write-notify).
-        assert!(!a.pte(&t.env.mem, x).is_writable());
-        let mut b = a.fork(&mut t.env.ctx()).unwrap();
-        b.user_write(&mut t.env.ctx(), x + 1, &[0xc1]).unwrap();
-        assert_eq!(t.byte(&mut a, x + 1), Ok(0xc1), "child to parent");
-        a.user_write(&mut t.env.ctx(), x + P, &[0xa1]).unwrap();
-        assert_eq!(t.byte(&mut b, x + P), Ok(0xa1), "parent to child, on a page untouched at fork");
-        assert_eq!(a.pte(&t.env.mem, x + P).addr(), b.pte(&t.env.mem, x + P).addr());
-        assert_eq!(t.read(ino, 0, 2), [1, 0xc1], "read() sees the mapping's writes");
-        assert_eq!(t.read(ino, P, 1), [0xa1]);
-        // write() is seen through the mapping.
-        t.write(ino, 3, &[0x77]).unwrap();
-        assert_eq!(t.byte(&mut b, x + 3), Ok(0x77));
-        // The file system's own copy catches up once nothing maps the file.
-        a.munmap(&mut t.env.ctx(), x, 2 * P).unwrap();
-        b.munmap(&mut t.env.ctx(), x, 2 * P).unwrap();
-        assert!(t.env.pagecache.contains(ino));
-        t.reclaim();
-        assert!(!t.env.pagecache.contains(ino));
-        assert_eq!(&t.fs.file_data(ino).unwrap()[..4], [1, 0xc1, 3, 0x77]);
-        assert_eq!(t.fs.file_data(ino).unwrap()[P as usize], 0xa1);
-        t.finish(vec![a, b]);
-    }
-
-    #[test]
-    fn private_file_mapping_copies_on_write() {
-        let (mut t, ino) = T::new(&pattern(P as usize));
-        let mut a = t.env.aspace();
-        let x = t.map(&mut a, ino, P, RW, MAP_PRIVATE, 0).unwrap();
-        assert_eq!(t.byte(&mut a, x), Ok(1));
-        let cache = a.pte(&t.env.mem, x).addr();
-        assert_eq!(t.env.frames.refcount(cache), 2, "the cache's reference and the PTE's");
-        // Before the process writes, it sees writes to the file.
-        t.write(ino, 0, &[0x42]).unwrap();
-        assert_eq!(t.byte(&mut a, x), Ok(0x42));
-        a.user_write(&mut t.env.ctx(), x + 1, &[0x99]).unwrap();
-        assert_ne!(a.pte(&t.env.mem, x).addr(), cache, "copied");
-        assert_eq!(t.env.frames.refcount(cache), 1);
-        assert_eq!(t.read(ino, 0, 2), [0x42, 2], "the file is untouched");
-        // After, it does not.
-        t.write(ino, 0, &[0x43]).unwrap();
-        assert_eq!(t.byte(&mut a, x), Ok(0x42));
-        assert_eq!(t.byte(&mut a, x + 1), Ok(0x99));
-        // MADV_DONTNEED drops the copy: the file shows through again.
-        a.madvise(&mut t.env.ctx(), x, P, MADV_DONTNEED).unwrap();
-        assert_eq!(t.byte(&mut a, x + 1), Ok(2));
-        t.finish(vec![a]);
-    }
-
-    #[test]
-    fn fault_past_eof_is_sigbus_and_ftruncate_grow_makes_room() {
-        let (mut t, ino) = T::new(&pattern(100));
-        let mut a = t.env.aspace();
-        let x = t.map(&mut a, ino, 3 * P, RW, MAP_SHARED, 0).unwrap();
-        assert_eq!(t.byte(&mut a, x + 99), Ok(100));
-        assert_eq!(t.byte(&mut a, x + 100), Ok(0), "the rest of the last page reads as zeros");
-        assert_eq!(t.byte(&mut a, x + P), Err(FaultError::Bus));
-        assert_eq!(a.user_write(&mut t.env.ctx(), x + 2 * P, &[1]), Err(FaultError::Bus));
-        assert_eq!(a.copy_to_user(&mut t.env.ctx(), x + P, &[1]), Err(crate::abi::EFAULT));
-        assert_eq!(FaultError::Bus.signal(), Some((crate::abi::SIGBUS, crate::mm::fault::BUS_ADRERR)));
-        // A store past the end within the last page is not part of the file.
-        a.user_write(&mut t.env.ctx(), x + 200, &[0xee]).unwrap();
-        assert_eq!(t.read(ino, 0, 4096).len(), 100);
-        t.truncate(&mut [&mut a], ino, 2 * P + 1).unwrap();
-        assert_eq!(t.byte(&mut a, x + 200), Ok(0), "grown: the old tail reads as zeros");
-        a.user_write(&mut t.env.ctx(), x + 2 * P, &[0x55]).unwrap();
-        assert_eq!(t.read(ino, 2 * P, 10), [0x55]);
-        assert_eq!(t.fs.inode(ino).unwrap().size(), 2 * P + 1);
-        t.finish(vec![a]);
-    }
-
-    #[test]
-    fn truncate_unmaps_every_process_including_private_copies() {
-        let (mut t, ino) = T::new(&pattern(3 * P as usize));
-        let mut a = t.env.aspace();
-        let x = t.map(&mut a, ino, 3 * P, RW, MAP_SHARED, 0).unwrap();
-        let mut b = t.env.aspace();
-        let y = t.map(&mut b, ino, 3 * P, RW, MAP_PRIVATE, 0).unwrap();
-        a.user_write(&mut t.env.ctx(), x + 2 * P, &[1]).unwrap();
-        b.user_write(&mut t.env.ctx(), y + 2 * P, &[2]).unwrap();
-        b.user_write(&mut t.env.ctx(), y + P + 10, &[3]).unwrap();
-        let (cached, copy) = (a.pte(&t.env.mem, x + 2 * P).addr(), b.pte(&t.env.mem, y + 2 * P).addr());
-        assert_ne!(cached, copy);
-        t.truncate(&mut [&mut a, &mut b], ino, P + 10).unwrap();
-        // Page 2 went from the cache, from `a` and (a private copy) from `b`.
-        assert_eq!((t.env.frames.refcount(cached), t.env.frames.refcount(copy)), (0, 0), "both freed");
-        assert_eq!(t.env.pagecache.frames_held(), 2, "pages 0 and 1 stay");
-        assert_eq!(t.byte(&mut a, x + 2 * P), Err(FaultError::Bus));
-        assert_eq!(t.byte(&mut b, y + 2 * P), Err(FaultError::Bus));
-        // The partial page: zeroed past the end in the cache; the private
-        // copy of it is left alone, as Linux leaves it.
-        assert_eq!(t.byte(&mut a, x + P + 9), Ok(pattern(3 * P as usize)[P as usize + 9]));
-        assert_eq!(t.byte(&mut a, x + P + 10), Ok(0));
-        assert_eq!(t.byte(&mut b, y + P + 10), Ok(3));
-        // Growing again brings zeros, not the old data.
-        t.truncate(&mut [&mut a, &mut b], ino, 3 * P).unwrap();
-        assert_eq!(t.byte(&mut a, x + 2 * P), Ok(0));
-        assert_eq!(t.byte(&mut b, y + 2 * P), Ok(0));
-        t.finish(vec![a, b]);
-    }
-
-    #[test]
-    fn write_and_read_through_the_cache() {
-        let (mut t, ino) = T::new(&[]);
-        let mut a = t.env.aspace();
-        let x = t.map(&mut a, ino, 2 * P, RW, MAP_SHARED, 0).unwrap();
-        assert_eq!(t.byte(&mut a, x), Err(FaultError::Bus), "empty file");
-        assert_eq!(t.write(ino, P + 1, b"hi"), Ok(2));
-        assert_eq!(t.fs.inode(ino).unwrap().size(), P + 3);
-        assert_eq!(t.byte(&mut a, x + P + 2), Ok(b'i'));
-        assert_eq!(t.byte(&mut a, x + 5), Ok(0), "the gap is a hole");
-        assert_eq!(t.read(ino, P, 10), [0, b'h', b'i']);
-        assert_eq!(t.write(ino, u64::MAX - 1, b"xx"), Err(crate::abi::EFBIG));
-        // Memory for new pages runs out: nothing changes.
-        t.env.frames.fail_after(Some(0));
-        assert_eq!(t.write(ino, 5 * P, b"z"), Err(ENOSPC));
-        t.env.frames.fail_after(None);
-        assert_eq!(t.fs.inode(ino).unwrap().size(), P + 3);
-        assert_eq!(t.read(ino, 0, 2 * P as usize).len() as u64, P + 3);
-        t.finish(vec![a]);
-    }
-
-    #[test]
-    fn unlinked_file_lives_while_mapped() {
-        let (mut t, ino) = T::new(&pattern(P as usize));
-        let mut a = t.env.aspace();
-        let x = t.map(&mut a, ino, P, RW, MAP_SHARED, 0).unwrap();
-        let root = t.fs.root();
-        t.fs.unlink(&crate::fs::FsCred::ROOT, root, b"f", 1).unwrap();
-        assert!(t.fs.inode(ino).is_err(), "freed: no name, no open file");
-        t.reclaim();
-        a.user_write(&mut t.env.ctx(), x, &[9]).unwrap();
-        assert_eq!(t.byte(&mut a, x), Ok(9));
-        let mut b = a.fork(&mut t.env.ctx()).unwrap();
-        a.munmap(&mut t.env.ctx(), x, P).unwrap();
-        assert_eq!(t.byte(&mut b, x), Ok(9));
-        b.munmap(&mut t.env.ctx(), x, P).unwrap();
-        assert!(!t.env.pagecache.contains(ino), "gone with its last mapping");
-        t.finish(vec![a, b]);
-    }
-
-    #[test]
-    fn mmap_of_a_descriptor_checks_like_linux() {
-        let (mut t, ino) = T::new(&pattern(P as usize));
-        let mut a = t.env.aspace();
-        let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
-        attach(&t.fs, pc, frames, mem, ino).unwrap();
-        let file = |readable, writable| MapFile { target: MapTarget::File(ino), readable, writable, pgoff: 0 };
-        let c = &mut t.env.ctx();
-        assert_eq!(
-            a.mmap_file(c, 0, P, RW, MAP_SHARED, &file(true, false)),
-            Err(EACCES),
-            "shared write needs a writable fd"
-        );
-        assert_eq!(
-            a.mmap_file(c, 0, P, PROT_READ, MAP_SHARED, &file(false, true)),
-            Err(EACCES),
-            "every mapping needs a readable fd"
-        );
-        assert_eq!(a.mmap_file(c, 0, P, RW, MAP_SHARED_VALIDATE | MAP_SYNC, &file(true, true)), Err(EOPNOTSUPP));
-        assert!(a.mmap_file(c, 0, P, RW, MAP_SHARED | MAP_SYNC, &file(true, true)).is_ok(), "MAP_SHARED ignores it");
-        assert_eq!(a.mmap_file(c, 0, P, RW, MAP_PRIVATE | MAP_GROWSDOWN, &file(true, true)), Err(EINVAL));
-        assert_eq!(a.mmap_file(c, 0, P, RW, 0, &file(true, true)), Err(EINVAL));
-        let far = MapFile { pgoff: MAX_FILE_SIZE >> PAGE_SHIFT, ..file(true, true) };
-        assert_eq!(a.mmap_file(c, 0, P, RW, MAP_PRIVATE, &far), Err(EOVERFLOW));
-        let pipe = MapFile { target: MapTarget::NoMmap, ..file(true, true) };
-        assert_eq!(a.mmap_file(c, 0, P, PROT_READ, MAP_PRIVATE, &pipe), Err(ENODEV));
-        let wronly_pipe = MapFile { readable: false, ..pipe };
-        assert_eq!(a.mmap_file(c, 0, P, PROT_READ, MAP_PRIVATE, &wronly_pipe), Err(EACCES), "EACCES comes first");
-        // Private writable mappings of a read-only fd are fine.
-        let p = a.mmap_file(c, 0, P, RW, MAP_PRIVATE, &file(true, false)).unwrap();
-        a.user_write(c, p, &[1]).unwrap();
-        // A shared read-only mapping of a read-only fd can never be made
-        // writable.
-        let s = a.mmap_file(c, 0, 2 * P, PROT_READ, MAP_SHARED, &file(true, false)).unwrap();
-        assert!(a.find_vma(s).unwrap().flags.contains(VmFlags::NO_MAYWRITE));
-        assert_eq!(a.mprotect(c, s, P, RW), Err(EACCES));
-        assert_eq!(a.mprotect(c, s, P, PROT_READ | PROT_EXEC), Ok(()));
-        assert_eq!(a.madvise(c, s, P, MADV_REMOVE), Err(EACCES));
-        assert_eq!(a.madvise(c, s, P, MADV_WIPEONFORK), Err(EINVAL), "not anonymous");
-        assert_eq!(a.madvise(c, s, P, MADV_FREE), Err(EINVAL), "not anonymous");
-        t.finish(vec![a]);
-    }
-
-    #[test]
-    fn dev_zero_is_anonymous_memory() {
-        let mut env = Env::new(256);
-        let mut a = env.aspace();
-        let zero = |pgoff| MapFile { target: MapTarget::Zero, readable: true, writable: true, pgoff };
-        let p = a.mmap_file(&mut env.ctx(), 0, P, RW, MAP_PRIVATE, &zero(3)).unwrap();
-        assert!(a.find_vma(p).unwrap().file.is_none() && a.find_vma(p).unwrap().flags.contains(VmFlags::ANONYMOUS));
-        let s = a.mmap_file(&mut env.ctx(), 0, P, RW, MAP_SHARED, &zero(0)).unwrap();
-        a.user_write(&mut env.ctx(), s, &[4]).unwrap();
-        let mut b = a.fork(&mut env.ctx()).unwrap();
-        b.user_write(&mut env.ctx(), s + 1, &[5]).unwrap();
-        let mut x = [0u8; 2];
-        a.user_read(&mut env.ctx(), s, &mut x).unwrap();
-        assert_eq!(x, [4, 5]);
-        a.release(&mut env.ctx());
-        b.release(&mut env.ctx());
-        env.check_baseline();
-    }
-
-    #[test]
-    fn attach_copies_data_skips_zero_pages_and_undoes_on_enomem() {
-        let mut data = pattern(3 * P as usize);
-        data[P as usize..2 * P as usize].fill(0);
-        let (mut t, ino) = T::new(&data);
-        let used = t.env.used();
-        let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
-        frames.fail_after(Some(1));
-        assert_eq!(attach(&t.fs, pc, frames, mem, ino), Err(ENOMEM));
-        frames.fail_after(None);
-        assert_eq!(t.env.used(), used);
-        assert!(!t.env.pagecache.contains(ino));
-        let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
-        attach(&t.fs, pc, frames, mem, ino).unwrap();
-        assert_eq!(t.env.pagecache.frames_held(), 2, "the zero page is a hole");
-        assert_eq!(t.read(ino, 0, 3 * P as usize), data);
-        let dir = t.fs.mkdir(&crate::fs::FsCred::ROOT, t.fs.root(), b"d", 0o755, 0).unwrap();
-        let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
-        assert_eq!(attach(&t.fs, pc, frames, mem, dir), Err(crate::abi::EISDIR));
-        t.finish(vec![]);
-    }
-
-    /// File faults out of memory: a hole needing a cache page, and a
-    /// private write needing a copy, fail with Oom and leave nothing.
-    #[test]
-    fn file_faults_out_of_memory() {
-        let mut data = pattern(2 * P as usize);
-        data[..P as usize].fill(0);
-        let (mut t, ino) = T::new(&data);
-        let mut a = t.env.aspace();
-        let s = t.map(&mut a, ino, 2 * P, RW, MAP_SHARED, 0).unwrap();
-        let p = t.map(&mut a, ino, 2 * P, RW, MAP_PRIVATE, 0).unwrap();
-        // Page tables for both mappings first, so that only the page
-        // itself is left to allocate.
-        t.byte(&mut a, s + P).unwrap();
-        t.byte(&mut a, p + P).unwrap();
-        let before = t.env.frames.stats();
-        t.env.frames.fail_after(Some(0));
-        assert_eq!(t.byte(&mut a, s), Err(FaultError::Oom), "page 0 is a hole: no frame for it");
-        assert_eq!(a.user_write(&mut t.env.ctx(), p + P, &[1]), Err(FaultError::Oom), "no frame for the copy");
-        t.env.frames.fail_after(None);
-        assert_eq!(t.env.frames.stats(), before);
-        assert_eq!(t.byte(&mut a, p + P), Ok(data[P as usize]));
-        a.user_write(&mut t.env.ctx(), p + P, &[1]).unwrap();
-        assert_eq!(t.byte(&mut a, s), Ok(0));
-        assert_eq!(t.read(ino, P, 1), [data[P as usize]]);
-        t.finish(vec![a]);
-    }
-
-    /// The file system truncating a file by itself (open with O_TRUNC) is
-    /// caught up with by [`resize`].
-    #[test]
-    fn resize_after_the_file_system_truncated() {
-        let (mut t, ino) = T::new(&pattern(2 * P as usize));
-        let mut a = t.env.aspace();
-        let x = t.map(&mut a, ino, 2 * P, RW, MAP_SHARED, 0).unwrap();
-        assert_eq!(t.byte(&mut a, x + P), Ok(pattern(2 * P as usize)[P as usize]));
-        let root = t.fs.root();
-        t.fs.open(&crate::fs::FsCred::ROOT, root, b"f", crate::abi::O_RDWR | crate::abi::O_TRUNC, 0, 1).unwrap();
-        let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
-        assert_eq!(resize(pc, frames, mem, ino, 0), Some(0));
-        a.unmap_object_pages(&mut t.env.ctx(), ino, 0);
-        assert_eq!(t.byte(&mut a, x), Err(FaultError::Bus));
-        assert_eq!(t.read(ino, 0, 10), []);
-        t.fs.iput(ino);
-        t.finish(vec![a]);
     }
 }

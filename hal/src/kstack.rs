@@ -1,0 +1,308 @@
+//! Kernel stacks with guard pages (Linux: CONFIG_VMAP_STACK, stacks from
+//! vmalloc in alloc_thread_stack_node()).
+//!
+//! `core` allocates a stack's frames and asks here for a mapping
+//! ([`tine_core::machine::KernelStacks`]). Every stack gets a slot of
+//! [`SLOT_BYTES`] in one PML4 slot of the kernel half reserved for them
+//! ([`AREA_BASE`], where Linux's vmalloc area starts): the top
+//! [`KSTACK_BYTES`] of the slot map the frames, the rest below stays
+//! unmapped as a guard. The PML4 entry is installed at boot ([`init`])
+//! before any address space copies the kernel half, so every address space
+//! sees every stack through the page tables below it, which only grow.
+//!
+//! A stack overflowing runs into its guard: the page fault cannot be
+//! delivered on the overflowed stack either, so the CPU raises a double
+//! fault, which runs on its own IST stack (see `cpu`), and
+//! [`check_overflow`] turns it into a panic naming the guard page and the
+//! task (recorded with [`KernelStacks::set_owner`]).
+//!
+//! TLB: a slot's translations are dropped with `invlpg` when it is
+//! unmapped, before `core` frees its frames, so a slot reused later can
+//! never reach the old frames. That is enough on one CPU, with the area's
+//! entries not global (a CR3 load flushes them for every other address
+//! space anyway); several CPUs would need a shootdown here (Linux batches
+//! them lazily in vfree()).
+
+use alloc::vec::Vec;
+use core::arch::asm;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use spin::Mutex;
+use tine_core::machine::KernelStacks;
+use tine_core::proc::kstack::{KSTACK_BYTES, KSTACK_PAGES};
+
+use crate::boot::{BOOT_DIRECT_MAP_BYTES, KERNEL_VMA};
+use crate::mem::phys_to_virt;
+
+/// Start of the stack area: PML4 slot 402, Linux's VMALLOC_START with
+/// 4-level paging.
+pub const AREA_BASE: u64 = 0xFFFF_C900_0000_0000;
+pub(crate) const AREA_PML4_INDEX: usize = ((AREA_BASE >> 39) & 511) as usize;
+/// One stack and its guard: 16 KiB of guard below 16 KiB of stack, so that
+/// a frame larger than a page still lands in the guard.
+pub const SLOT_BYTES: u64 = 2 * KSTACK_BYTES as u64;
+/// Slots in the area's 512 GiB.
+const SLOTS: u64 = (1 << 39) / SLOT_BYTES;
+const GUARD_PAGES: usize = (SLOT_BYTES as usize - KSTACK_BYTES) / 4096;
+
+const PRESENT: u64 = 1;
+const WRITABLE: u64 = 1 << 1;
+const NO_EXECUTE: u64 = 1 << 63;
+const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
+
+#[repr(C, align(4096))]
+struct Table([u64; 512]);
+
+/// The area's PDPT, in the kernel image; its page directories and page
+/// tables come from the heap (which lies in the direct map) as slots are
+/// first used, and stay.
+static mut PDPT: Table = Table([0; 512]);
+
+/// Who owns a slot, for the overflow message.
+#[derive(Clone, Copy)]
+struct Owner {
+    pid: u32,
+    comm: [u8; 16],
+    comm_len: u8,
+}
+
+struct Area {
+    /// Slots never used yet start here.
+    next: u64,
+    /// Slots given back, reused first.
+    free: Vec<u64>,
+    /// Per slot ever used: `Some` while mapped.
+    owners: Vec<Option<Owner>>,
+}
+
+static AREA: Mutex<Area> = Mutex::new(Area { next: 0, free: Vec::new(), owners: Vec::new() });
+static READY: AtomicBool = AtomicBool::new(false);
+
+/// Install the area's PML4 entry in the kernel's page table `kernel_pml4`
+/// (physical). Must run before any address space is made from it, since
+/// they copy the kernel half once.
+///
+/// # Safety
+/// `kernel_pml4` is the kernel's live PML4; called once.
+pub(crate) unsafe fn init(kernel_pml4: u64) {
+    let pdpt = core::ptr::addr_of!(PDPT) as u64 - KERNEL_VMA;
+    let entry = phys_to_virt(kernel_pml4) as *mut u64;
+    // SAFETY: per the contract, the live PML4 (a frame of the kernel image,
+    // in the direct map); slot 402 is unused by the boot mappings (0, 256,
+    // 511), so writing it changes no translation in use.
+    unsafe { core::ptr::write_volatile(entry.add(AREA_PML4_INDEX), pdpt | PRESENT | WRITABLE) };
+    READY.store(true, Ordering::Release);
+}
+
+/// The table the present entry `e` points to, or a new zeroed one from the
+/// heap installed there. None when the heap cannot give one.
+///
+/// # Safety
+/// `e` points to a page-table entry of the stack area (the PDPT or a page
+/// directory below it), and the caller holds [`AREA`]'s lock.
+unsafe fn next_level(e: *mut u64) -> Option<*mut u64> {
+    // SAFETY: per the contract, `e` is a valid entry only this thread writes.
+    let v = unsafe { core::ptr::read_volatile(e) };
+    if v & PRESENT != 0 {
+        return Some(phys_to_virt(v & ADDR_MASK) as *mut u64);
+    }
+    let layout = core::alloc::Layout::new::<Table>();
+    // SAFETY: `Table` has a non-zero size.
+    let t = unsafe { alloc::alloc::alloc_zeroed(layout) };
+    if t.is_null() {
+        return None;
+    }
+    // The heap is in the direct map, so the table's physical address is
+    // its offset there. It is never freed: page tables of the area stay.
+    let pa = t as u64 - crate::boot::DIRECT_MAP_BASE;
+    // SAFETY: as above; the table is zeroed before it becomes reachable.
+    unsafe { core::ptr::write_volatile(e, pa | PRESENT | WRITABLE) };
+    Some(t as *mut u64)
+}
+
+/// The page-table entry that maps virtual address `va` of the area,
+/// creating the tables above it; None when the heap is out.
+///
+/// # Safety
+/// `va` is inside the area, [`init`] has run, and the caller holds
+/// [`AREA`]'s lock.
+unsafe fn pte(va: u64) -> Option<*mut u64> {
+    let i = |shift: u32| ((va >> shift) & 511) as usize;
+    let pdpt = core::ptr::addr_of_mut!(PDPT) as *mut u64;
+    // SAFETY: the PDPT is the area's; each `next_level` returns a table of
+    // 512 entries, so indexes below 512 stay inside it; the lock is held.
+    unsafe {
+        let pd = next_level(pdpt.add(i(30)))?;
+        let pt = next_level(pd.add(i(21)))?;
+        Some(pt.add(i(12)))
+    }
+}
+
+fn slot_base(slot: u64) -> u64 {
+    AREA_BASE + slot * SLOT_BYTES
+}
+
+/// Whether `top` is the top of a mapped kernel stack.
+pub fn is_stack_top(top: u64) -> bool {
+    mapped_slot(&AREA.lock(), top).is_some()
+}
+
+/// The slot of a stack top this module handed out, if it is mapped.
+fn mapped_slot(area: &Area, top: u64) -> Option<u64> {
+    if top <= AREA_BASE || !(top - AREA_BASE).is_multiple_of(SLOT_BYTES) {
+        return None;
+    }
+    let slot = (top - AREA_BASE) / SLOT_BYTES - 1;
+    matches!(area.owners.get(slot as usize), Some(Some(_))).then_some(slot)
+}
+
+/// The machine's kernel stacks (`Machine::kstacks`).
+pub struct GuardedStacks;
+
+pub static STACKS: GuardedStacks = GuardedStacks;
+
+impl KernelStacks for GuardedStacks {
+    fn map(&self, frames: &[u64]) -> Option<u64> {
+        // Only whole frames of RAM below the direct map's end: never MMIO
+        // or an address the kernel cannot reach otherwise.
+        if !READY.load(Ordering::Acquire)
+            || frames.len() != KSTACK_PAGES
+            || frames.iter().any(|&pa| !pa.is_multiple_of(4096) || pa == 0 || pa >= BOOT_DIRECT_MAP_BYTES)
+        {
+            return None;
+        }
+        let mut area = AREA.lock();
+        let slot = match area.free.pop() {
+            Some(s) => s,
+            None if area.next < SLOTS => {
+                area.next += 1;
+                area.owners.push(None);
+                area.next - 1
+            }
+            None => return None,
+        };
+        let stack = slot_base(slot) + (GUARD_PAGES * 4096) as u64;
+        for (i, &pa) in frames.iter().enumerate() {
+            // SAFETY: the address is in this slot of the area, `init` ran
+            // (READY), and the lock is held.
+            match unsafe { pte(stack + i as u64 * 4096) } {
+                // SAFETY: `e` is the entry for an unmapped page of a free
+                // slot: nothing translates through it yet.
+                Some(e) => unsafe { core::ptr::write_volatile(e, pa | PRESENT | WRITABLE | NO_EXECUTE) },
+                None => {
+                    // Out of heap for a table: undo the pages mapped so far.
+                    for j in 0..i {
+                        // SAFETY: as above; these entries exist (mapped
+                        // just now) and nothing runs on this stack yet.
+                        unsafe { unmap_page(stack + j as u64 * 4096) };
+                    }
+                    area.free.push(slot);
+                    return None;
+                }
+            }
+        }
+        area.owners[slot as usize] = Some(Owner { pid: 0, comm: [0; 16], comm_len: 0 });
+        Some(slot_base(slot) + SLOT_BYTES)
+    }
+
+    fn unmap(&self, top: u64) {
+        let mut area = AREA.lock();
+        let slot = mapped_slot(&area, top).unwrap_or_else(|| panic!("unmap of a kernel stack never mapped: {top:#x}"));
+        // Unmapping the stack we run on would fault on the next push: a
+        // clean double fault, but a bug in the caller worth naming.
+        let rsp: u64;
+        // SAFETY: reads the stack pointer only.
+        unsafe { asm!("mov {}, rsp", out(reg) rsp, options(nomem, nostack, preserves_flags)) };
+        assert!(!(slot_base(slot)..top).contains(&rsp), "unmap of the running kernel stack {top:#x}");
+        let stack = top - KSTACK_BYTES as u64;
+        for i in 0..KSTACK_PAGES {
+            // SAFETY: the slot is mapped (checked above), so these entries
+            // exist; the lock is held; nothing runs on the stack.
+            unsafe { unmap_page(stack + i as u64 * 4096) };
+        }
+        area.owners[slot as usize] = None;
+        area.free.push(slot);
+    }
+
+    fn set_owner(&self, top: u64, pid: u32, comm: &[u8]) {
+        let mut area = AREA.lock();
+        if let Some(slot) = mapped_slot(&area, top) {
+            let mut o = Owner { pid, comm: [0; 16], comm_len: comm.len().min(16) as u8 };
+            o.comm[..o.comm_len as usize].copy_from_slice(&comm[..o.comm_len as usize]);
+            area.owners[slot as usize] = Some(o);
+        }
+    }
+}
+
+/// Clear the entry for `va` and drop its TLB entry.
+///
+/// # Safety
+/// `va` is a mapped page of the area, nothing will use it again, and the
+/// caller holds [`AREA`]'s lock.
+unsafe fn unmap_page(va: u64) {
+    // SAFETY: per the contract the tables exist, so `pte` allocates nothing
+    // and returns the entry; clearing it and `invlpg` make the page fault
+    // from now on.
+    unsafe {
+        let e = pte(va).expect("mapped page has its tables");
+        core::ptr::write_volatile(e, 0);
+        asm!("invlpg [{}]", in(reg) va, options(nostack, preserves_flags));
+    }
+}
+
+/// If `addr` (a fault address) lies in a stack's guard, panic naming the
+/// guard page and the stack's task: called for a double fault and a
+/// kernel-mode page fault, before anything else.
+pub fn check_overflow(addr: u64) {
+    if !(AREA_BASE..AREA_BASE + SLOTS * SLOT_BYTES).contains(&addr) {
+        return;
+    }
+    let slot = (addr - AREA_BASE) / SLOT_BYTES;
+    let guard_end = slot_base(slot) + (GUARD_PAGES * 4096) as u64;
+    if addr >= guard_end {
+        return;
+    }
+    // Never wait for the lock here: the fault may have hit while it was held.
+    let owner = AREA.try_lock().and_then(|a| a.owners.get(slot as usize).copied().flatten());
+    let page = addr & !0xfff;
+    match owner {
+        Some(o) if o.pid != 0 => panic!(
+            "kernel stack overflow: hit the guard page {page:#x} below the kernel stack of task pid {} ({}) (stack {:#x}..{:#x})",
+            o.pid,
+            core::str::from_utf8(&o.comm[..o.comm_len as usize]).unwrap_or("?"),
+            guard_end,
+            guard_end + KSTACK_BYTES as u64
+        ),
+        _ => panic!(
+            "kernel stack overflow: hit the guard page {page:#x} below kernel stack {:#x}..{:#x} (task unknown)",
+            guard_end,
+            guard_end + KSTACK_BYTES as u64
+        ),
+    }
+}
+
+static OVERFLOW_ON_SYSCALL: AtomicBool = AtomicBool::new(false);
+
+/// `tine.test=kstack_overflow`: the next system call recurses without end
+/// on its task's kernel stack, to check that the guard page catches it
+/// (Linux: lkdtm's EXHAUST_STACK).
+pub fn arm_test_overflow() {
+    OVERFLOW_ON_SYSCALL.store(true, Ordering::Relaxed);
+}
+
+/// Called at every system call entry: the test overflow, if armed.
+pub(crate) fn maybe_test_overflow() {
+    if OVERFLOW_ON_SYSCALL.load(Ordering::Relaxed) && OVERFLOW_ON_SYSCALL.swap(false, Ordering::Relaxed) {
+        recurse(0);
+    }
+}
+
+#[inline(never)]
+#[allow(unconditional_recursion)]
+fn recurse(depth: u64) -> u64 {
+    // A frame of 256 bytes that the compiler can neither drop nor turn
+    // into a loop.
+    let mut pad = [depth; 32];
+    core::hint::black_box(&mut pad);
+    recurse(core::hint::black_box(depth + 1)).wrapping_add(pad[(depth % 32) as usize])
+}
