@@ -1,7 +1,7 @@
 //! Files: the RAM file system, initramfs, open files (Linux: fs/).
 //!
-//! - [`ramfs`]: inodes, directories and the path walk (Linux: fs/namei.c
-//!   over fs/ramfs and tmpfs).
+//! - [`ramfs`]: the inode store (Linux: fs/ramfs and tmpfs), with the
+//!   path walk over it in `ramfs::namei` (Linux: fs/namei.c).
 //! - [`cpio`]: unpacking the initramfs into it (Linux: init/initramfs.c).
 //! - [`file`]: open file descriptions and descriptor tables.
 //! - [`lock`]: POSIX record locks and flock() locks (Linux: fs/locks.c).
