@@ -8,12 +8,15 @@
 //! - [`perm`]: who may read, write, search, create and delete (Linux:
 //!   generic_permission(), may_create(), may_delete() in fs/namei.c).
 //! - [`pagecache`]: file pages in frames, for mmap (Linux: mm/filemap.c).
+//! - [`mount`]: the mount table and file system instances (Linux:
+//!   fs/namespace.c, fs/super.c).
 //! - [`procfs`]: /proc, made up from the kernel's state (Linux: fs/proc/).
 //! - [`tty`]: the console as a terminal: line discipline, job control
 //!   (Linux: drivers/tty/).
 pub mod cpio;
 pub mod file;
 pub mod lock;
+pub mod mount;
 pub mod pagecache;
 pub mod perm;
 pub mod pipe;
@@ -37,7 +40,7 @@ pub const DEV_CONSOLE: u64 = makedev(5, 1);
 
 /// Create the directories and device nodes every Linux program expects:
 /// `/dev` with `null`, `zero`, `tty` and `console`, a world-writable,
-/// sticky `/tmp`, and `/proc`, where [`procfs`] answers. Whatever already
+/// sticky `/tmp`, and `/proc`, with [`procfs`] mounted on it. Whatever already
 /// exists (from the initramfs) is kept.
 /// Linux gets these from devtmpfs and the init scripts; the console node is
 /// what `init/noinitramfs.c` makes.
@@ -58,6 +61,11 @@ pub fn make_standard_nodes(fs: &mut RamFs, now: u64) -> Result<(), Errno> {
     ];
     for (path, perm, rdev) in nodes {
         ok_if_exists(fs.mknod_at(&FsCred::ROOT, root, path, S_IFCHR | perm, rdev, now))?;
+    }
+    // /proc is mounted at boot, as init scripts do on Linux.
+    let (parent, proc_dir) = fs.lookup_mnt(&FsCred::ROOT, root, b"/proc", Lookup::FOLLOW | Lookup::DIRECTORY)?;
+    if fs.mounts.child_on(parent, proc_dir).is_none() {
+        mount::mount_proc(fs, parent, proc_dir, b"proc", mount::MntFlags::RELATIME, Some(procfs::PROC_DEV))?;
     }
     Ok(())
 }

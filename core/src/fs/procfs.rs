@@ -3,16 +3,18 @@
 //!
 //! # How /proc is reached
 //!
-//! Tine has one file system and no mount table, so `/proc` is a mount point
-//! in spirit only: the RAM file system holds an empty `/proc` directory (so
-//! that `ls /` shows it), and the path calls of the syscall layer first ask
+//! proc is mounted like any file system (at boot on `/proc`, and wherever
+//! mount(2) puts another instance), but it stores nothing: a proc mount's
+//! root in the mount table ([`super::mount`]) is the RAM file system
+//! directory it covers, and the path calls of the syscall layer first ask
 //! [`route`] whether a path, taken from its starting directory, lies below
-//! `/proc`. If it does, this module resolves it (`open`, the `stat` family,
-//! `access`, `readlink`, `chdir`) instead of the RAM file system. The test is
-//! lexical: the starting directory's path and the path are joined and `.`
-//! and `..` are folded before anything is looked up. (Linux walks `..` after
-//! following symbolic links; the two differ only for paths such as
-//! `/proc/self/cwd/..`, which this reads as `/proc/self`.)
+//! a proc mount. If it does, this module resolves it (`open`, the `stat`
+//! family, `access`, `readlink`, `chdir`) instead of the RAM file system.
+//! The test is lexical: the starting directory's path and the path are
+//! joined and `.` and `..` folded before they are compared with the paths
+//! of the proc mounts. (Linux walks `..` after following symbolic links;
+//! the two differ only for paths such as `/proc/self/cwd/..`, which this
+//! reads as `/proc/self`.)
 //!
 //! # Nodes
 //!
@@ -47,6 +49,7 @@ use core::fmt::Write as _;
 
 use crate::abi::*;
 use crate::fs::file::{FileId, FileKind};
+use crate::fs::mount::{FsType, MntFlags, MountId};
 use crate::fs::ramfs::{FileType, Ino, Lookup, RAMFS_DEV};
 use crate::kernel::Kernel;
 use crate::mm::aspace::AddressSpace;
@@ -151,6 +154,8 @@ pub enum PidEntry {
     Root,
     Exe,
     Mounts,
+    /// The mounts with ids, parents and roots (Linux: show_mountinfo()).
+    Mountinfo,
     /// The auxiliary vector exec gave the program (0400).
     Auxv,
     /// The execution domain, `%08x` (0400).
@@ -261,7 +266,7 @@ fn sys_table(dir: Node) -> Option<SysTable> {
 
 /// The entries of a process directory, in Linux's order; `task` only in
 /// a process's directory, not in a thread's.
-const PID_ENTRIES: [(&[u8], PidEntry); 16] = [
+const PID_ENTRIES: [(&[u8], PidEntry); 17] = [
     (b"task", PidEntry::Task),
     (b"fd", PidEntry::Fd),
     (b"auxv", PidEntry::Auxv),
@@ -277,6 +282,7 @@ const PID_ENTRIES: [(&[u8], PidEntry); 16] = [
     (b"root", PidEntry::Root),
     (b"exe", PidEntry::Exe),
     (b"mounts", PidEntry::Mounts),
+    (b"mountinfo", PidEntry::Mountinfo),
     (b"pagemap", PidEntry::Pagemap),
 ];
 
@@ -345,20 +351,34 @@ fn tgid_of(k: &Kernel, tid: Pid) -> Pid {
 }
 
 /// The absolute path of a node, for `readlink` of a descriptor open on it
-/// and for resolving paths relative to a directory descriptor.
+/// and for resolving paths relative to a directory descriptor: below the
+/// first proc mount (Linux: d_path() through the mount it was opened by).
 pub fn node_path(k: &Kernel, node: Node) -> Vec<u8> {
+    let mut p = proc_mounts(k).into_iter().map(|(_, p)| p).next().unwrap_or_default();
+    if p == b"/" {
+        p.clear();
+    }
+    p.extend_from_slice(&node_rel_path(k, node));
+    if p.is_empty() {
+        p.push(b'/');
+    }
+    p
+}
+
+/// A node's path below its proc mount's root: empty for the root.
+fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
     let mut p = match node {
-        Node::Root => return b"/proc".to_vec(),
-        Node::SelfLink => return b"/proc/self".to_vec(),
-        Node::ThreadSelf => return b"/proc/thread-self".to_vec(),
-        Node::MountsLink => return b"/proc/mounts".to_vec(),
-        Node::SysDir => return b"/proc/sys".to_vec(),
-        Node::SysKernel => return b"/proc/sys/kernel".to_vec(),
-        Node::SysVm => return b"/proc/sys/vm".to_vec(),
-        Node::SysFs => return b"/proc/sys/fs".to_vec(),
-        Node::PidDir { tid, whole: true } => return format!("/proc/{tid}").into_bytes(),
-        Node::PidDir { tid, whole: false } => return format!("/proc/{}/task/{tid}", tgid_of(k, tid)).into_bytes(),
-        _ => node_path(k, node.parent(k)),
+        Node::Root => return Vec::new(),
+        Node::SelfLink => return b"/self".to_vec(),
+        Node::ThreadSelf => return b"/thread-self".to_vec(),
+        Node::MountsLink => return b"/mounts".to_vec(),
+        Node::SysDir => return b"/sys".to_vec(),
+        Node::SysKernel => return b"/sys/kernel".to_vec(),
+        Node::SysVm => return b"/sys/vm".to_vec(),
+        Node::SysFs => return b"/sys/fs".to_vec(),
+        Node::PidDir { tid, whole: true } => return format!("/{tid}").into_bytes(),
+        Node::PidDir { tid, whole: false } => return format!("/{}/task/{tid}", tgid_of(k, tid)).into_bytes(),
+        _ => node_rel_path(k, node.parent(k)),
     };
     p.push(b'/');
     match node {
@@ -457,6 +477,8 @@ fn parse_num(name: &[u8]) -> Option<u32> {
 /// folded away.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProcPath {
+    /// The proc mount it lies in.
+    pub mount: MountId,
     comps: Vec<Vec<u8>>,
     trailing_slash: bool,
 }
@@ -481,18 +503,38 @@ pub enum Target {
     File(FileId),
 }
 
-/// Does `path`, from `dirfd` as the `*at()` calls read it, lie in /proc?
-/// `None` sends the caller on to the RAM file system, which also reports
-/// a bad `dirfd` or an empty path.
+/// The proc mounts of the mount table with the path each is seen at,
+/// in mount order (Linux walks into them; Tine's cwd and open files are
+/// RAM file system inodes, so a path is matched against these).
+fn proc_mounts(k: &Kernel) -> Vec<(MountId, Vec<u8>)> {
+    k.fs.mounts
+        .iter()
+        .filter(|m| k.fs.supers.get(m.sb).is_some_and(|sb| sb.fstype == FsType::Proc))
+        .filter_map(|m| Some((m.id, k.fs.path_in_mount(m.id, m.root).ok()?)))
+        .collect()
+}
+
+/// Does `path`, from `dirfd` as the `*at()` calls read it, lie in a
+/// mounted proc? `None` sends the caller on to the RAM file system, which
+/// also reports a bad `dirfd` or an empty path.
+///
+/// The test is lexical: the starting directory's path and the path are
+/// joined, `.` and `..` folded, and the result compared with the paths
+/// proc is mounted at; then the mount point is looked up to check that
+/// the proc mount is what that path shows (nothing mounted over it).
 pub fn route(k: &Kernel, dirfd: i32, path: &[u8]) -> Option<ProcPath> {
     if path.is_empty() || path.len() >= PATH_MAX {
         return None;
     }
-    // A path reaches /proc only by naming it, or by starting there (the
-    // RAM file system's /proc stays empty: nothing can be made in it).
-    let mentions_proc = path.windows(4).any(|w| w == b"proc");
+    let mounts = proc_mounts(k);
+    // A path reaches a proc mount only by naming its mount point, or by
+    // starting there (nothing can be made in a proc mount's directory).
+    let mentions = mounts.iter().any(|(_, mp)| {
+        let name = mp.rsplit(|&c| c == b'/').next().unwrap_or(b"");
+        !name.is_empty() && path.windows(name.len()).any(|w| w == name)
+    });
     let base: Vec<u8> = if path[0] == b'/' {
-        if !mentions_proc {
+        if !mentions {
             return None;
         }
         Vec::new()
@@ -502,7 +544,7 @@ pub fn route(k: &Kernel, dirfd: i32, path: &[u8]) -> Option<ProcPath> {
         } else {
             let f = k.files.get(k.cur_files().get(dirfd).ok()?.file);
             if let FileKind::Proc(node) = f.kind {
-                return join(&node_path(k, node), path);
+                return join(&mounts, &node_path(k, node), path).filter(|p| visible(k, p));
             }
             let ino = f.ino?;
             if !k.fs.inode(ino).ok()?.is_dir() {
@@ -510,34 +552,53 @@ pub fn route(k: &Kernel, dirfd: i32, path: &[u8]) -> Option<ProcPath> {
             }
             ino
         };
-        if !mentions_proc && k.fs.lookup_child(k.fs.root(), b"proc").ok() != Some(dir) {
+        let starts_in_proc = k.fs.mounts.iter().any(|m| m.root == dir && mounts.iter().any(|(id, _)| *id == m.id));
+        if !mentions && !starts_in_proc {
             return None;
         }
         k.fs.path_of_dir(dir).ok()?
     };
-    join(&base, path)
+    join(&mounts, &base, path).filter(|p| visible(k, p))
+}
+
+/// Whether the proc mount a path was matched to is what its mount point
+/// shows, not hidden by a later mount over it or over a directory above.
+fn visible(k: &Kernel, p: &ProcPath) -> bool {
+    let Some(m) = k.fs.mounts.get(p.mount) else { return false };
+    let Ok(at) = k.fs.path_in_mount(m.id, m.root) else { return false };
+    k.fs.lookup_mnt(&crate::fs::FsCred::ROOT, k.fs.root(), &at, Lookup::FOLLOW) == Ok((m.id, m.root))
 }
 
 /// `path` taken from directory `base` (an absolute path), if it lands in
-/// /proc.
-fn join(base: &[u8], path: &[u8]) -> Option<ProcPath> {
-    let mut comps: Vec<&[u8]> = Vec::new();
-    for c in base.split(|&b| b == b'/').chain(path.split(|&b| b == b'/')) {
-        match c {
-            b"" | b"." => {}
-            b".." => {
-                comps.pop();
+/// one of `mounts` (the deepest mount point that is a prefix).
+fn join(mounts: &[(MountId, Vec<u8>)], base: &[u8], path: &[u8]) -> Option<ProcPath> {
+    let split = |p: &[u8]| -> Vec<Vec<u8>> {
+        let mut comps: Vec<Vec<u8>> = Vec::new();
+        for c in p.split(|&b| b == b'/') {
+            match c {
+                b"" | b"." => {}
+                b".." => {
+                    comps.pop();
+                }
+                c => comps.push(c.to_vec()),
             }
-            c => comps.push(c),
         }
-    }
-    if comps.first() != Some(&&b"proc"[..]) {
-        return None;
-    }
+        comps
+    };
+    let mut joined = base.to_vec();
+    joined.push(b'/');
+    joined.extend_from_slice(path);
+    let comps = split(&joined);
+    let (mount, depth) = mounts
+        .iter()
+        .map(|(id, mp)| (*id, split(mp)))
+        .filter(|(_, mp)| comps.starts_with(mp))
+        .max_by_key(|(_, mp)| mp.len())
+        .map(|(id, mp)| (id, mp.len()))?;
     // A final `/`, `.` or `..` asks for a directory.
     let last = path.rsplit(|&b| b == b'/').next().unwrap_or(b"");
     let trailing_slash = matches!(last, b"" | b"." | b"..");
-    Some(ProcPath { comps: comps[1..].iter().map(|c| c.to_vec()).collect(), trailing_slash })
+    Some(ProcPath { mount, comps: comps[depth..].to_vec(), trailing_slash })
 }
 
 /// The entry `name` of directory `dir`.
@@ -1460,12 +1521,8 @@ pub fn chdir_target(k: &Kernel, path: &[u8]) -> SysResult<Option<Ino>> {
     let Some(p) = route(k, AT_FDCWD, path) else { return Ok(None) };
     match walk(k, &p, true)? {
         Target::Ino(ino) if k.fs.inode(ino)?.is_dir() => Ok(Some(ino)),
-        Target::Proc(Node::Root) => Ok(Some(k.fs.lookup(
-            &crate::fs::FsCred::ROOT,
-            k.fs.root(),
-            b"/proc",
-            Lookup::FOLLOW | Lookup::DIRECTORY,
-        )?)),
+        // The directory proc is mounted on: its root in the mount table.
+        Target::Proc(Node::Root) => Ok(Some(k.fs.mounts.get(p.mount).ok_or(ENOENT)?.root)),
         Target::Proc(n) if n.is_dir() => Err(EOPNOTSUPP),
         _ => Err(ENOTDIR),
     }
@@ -1498,6 +1555,65 @@ pub enum Change {
 
 // ---------------------------------------------------------------------------
 // Contents
+
+/// /proc/<pid>/mounts (`info` false) or mountinfo (`info` true) from the
+/// mount table. Linux: show_vfsmnt(), show_mountinfo() in
+/// fs/proc_namespace.c. Mounts no path leads to are left out, as Linux
+/// leaves out what lies outside the reader's root.
+fn mounts_text(k: &Kernel, info: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for m in k.fs.mounts.iter() {
+        let Some(sb) = k.fs.supers.get(m.sb) else { continue };
+        let Ok(at) = k.fs.path_in_mount(m.id, m.root) else { continue };
+        let ro = if m.flags.contains(MntFlags::RDONLY) || sb.readonly { "ro" } else { "rw" };
+        if info {
+            let mnt_ro = if m.flags.contains(MntFlags::RDONLY) { "ro" } else { "rw" };
+            let sb_ro = if sb.readonly { "ro" } else { "rw" };
+            // The root of the mount within its file system (a bind mount
+            // of a directory shows that directory).
+            let root = if sb.fstype.in_ram() { k.fs.path_below(sb.root, m.root) } else { b"/".to_vec() };
+            let ids = format!("{} {} {}:{} ", m.id, m.parent, dev_major(sb.dev), dev_minor(sb.dev));
+            out.extend_from_slice(ids.as_bytes());
+            mangle(&mut out, &root);
+            out.push(b' ');
+            mangle(&mut out, &at);
+            out.extend_from_slice(b" ");
+            out.extend_from_slice(mnt_ro.as_bytes());
+            m.flags.show(&mut out);
+            out.extend_from_slice(b" - ");
+            out.extend_from_slice(sb.fstype.name().as_bytes());
+            out.push(b' ');
+            mangle(&mut out, &m.source);
+            out.push(b' ');
+            out.extend_from_slice(sb_ro.as_bytes());
+            sb.show_options(&mut out);
+        } else {
+            mangle(&mut out, &m.source);
+            out.push(b' ');
+            mangle(&mut out, &at);
+            out.push(b' ');
+            out.extend_from_slice(sb.fstype.name().as_bytes());
+            out.push(b' ');
+            out.extend_from_slice(ro.as_bytes());
+            m.flags.show(&mut out);
+            sb.show_options(&mut out);
+            out.extend_from_slice(b" 0 0");
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Linux: mangle(): space, tab, newline and backslash as octal escapes.
+fn mangle(out: &mut Vec<u8>, s: &[u8]) {
+    for &c in s {
+        if matches!(c, b' ' | b'\t' | b'\n' | b'\\') {
+            out.extend_from_slice(format!("\\{c:03o}").as_bytes());
+        } else {
+            out.push(c);
+        }
+    }
+}
 
 /// Generate a proc file's text.
 fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
@@ -1573,7 +1689,8 @@ fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                     }
                 }
                 PidEntry::Limits => limits(k, t, &mut o),
-                PidEntry::Mounts => o.0 = b"rootfs / rootfs rw 0 0\nproc /proc proc rw,relatime 0 0\n".to_vec(),
+                PidEntry::Mounts => o.0 = mounts_text(k, false),
+                PidEntry::Mountinfo => o.0 = mounts_text(k, true),
                 PidEntry::Auxv => {
                     if let Some(mm) = task_mm(k, t) {
                         o.0 = mm.saved_auxv.iter().flat_map(|w| w.to_le_bytes()).collect();
@@ -2240,19 +2357,24 @@ mod tests {
 
     #[test]
     fn paths_land_in_proc_lexically() {
+        let mounts = [(2, b"/proc".to_vec()), (5, b"/tmp/p".to_vec())];
         let comps = |p: Option<ProcPath>| {
             p.map(|p| {
-                (p.comps.iter().map(|c| String::from_utf8(c.clone()).unwrap()).collect::<Vec<_>>(), p.trailing_slash)
+                let names = p.comps.iter().map(|c| String::from_utf8(c.clone()).unwrap()).collect::<Vec<_>>();
+                (p.mount, names, p.trailing_slash)
             })
         };
         let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(comps(join(b"", b"/proc/self/stat")), Some((v(&["self", "stat"]), false)));
-        assert_eq!(comps(join(b"/", b"proc")), Some((v(&[]), false)));
-        assert_eq!(comps(join(b"/tmp/x", b"../../proc/./1/")), Some((v(&["1"]), true)));
-        assert_eq!(comps(join(b"/proc/1", b"..")), Some((v(&[]), true)));
-        assert_eq!(comps(join(b"/proc", b"../tmp")), None);
-        assert_eq!(comps(join(b"", b"/procfs/x")), None);
-        assert_eq!(comps(join(b"", b"//proc//meminfo")), Some((v(&["meminfo"]), false)));
+        let join = |base: &[u8], path: &[u8]| comps(join(&mounts, base, path));
+        assert_eq!(join(b"", b"/proc/self/stat"), Some((2, v(&["self", "stat"]), false)));
+        assert_eq!(join(b"/", b"proc"), Some((2, v(&[]), false)));
+        assert_eq!(join(b"/tmp/x", b"../../proc/./1/"), Some((2, v(&["1"]), true)));
+        assert_eq!(join(b"/proc/1", b".."), Some((2, v(&[]), true)));
+        assert_eq!(join(b"/proc", b"../tmp"), None);
+        assert_eq!(join(b"", b"/procfs/x"), None);
+        assert_eq!(join(b"", b"//proc//meminfo"), Some((2, v(&["meminfo"]), false)));
+        assert_eq!(join(b"/tmp", b"p/self"), Some((5, v(&["self"]), false)));
+        assert_eq!(join(b"/tmp", b"px/self"), None);
     }
 
     #[test]

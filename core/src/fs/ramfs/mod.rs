@@ -29,6 +29,7 @@ use bitflags::bitflags;
 
 mod namei;
 
+use super::mount::{FsType, MountId, MountTable, SbId, SuperBlocks, ROOT_MOUNT, ROOT_SB};
 use super::perm::{self, FsCred, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::abi::*;
 
@@ -100,6 +101,8 @@ impl FileType {
 #[derive(Debug)]
 pub struct Inode {
     ino: Ino,
+    /// The file system instance it belongs to ([`super::mount`]).
+    sb: SbId,
     /// Type and permission bits, as `st_mode`.
     mode: u32,
     uid: u32,
@@ -180,6 +183,10 @@ impl Inode {
     pub fn ino(&self) -> Ino {
         self.ino
     }
+    /// The file system instance it belongs to.
+    pub fn sb(&self) -> SbId {
+        self.sb
+    }
     pub fn mode(&self) -> u32 {
         self.mode
     }
@@ -191,6 +198,10 @@ impl Inode {
     }
     pub fn nlink(&self) -> u32 {
         self.nlink
+    }
+    /// Holders other than names (open files, working directories, mounts).
+    pub fn refs(&self) -> u32 {
+        self.refs
     }
     pub fn uid(&self) -> u32 {
         self.uid
@@ -251,6 +262,11 @@ pub struct DirEntry<'a> {
 pub struct RamFs {
     inodes: BTreeMap<Ino, Inode>,
     next_ino: Ino,
+    /// The file system instances whose inodes live here, and proc's.
+    pub supers: SuperBlocks,
+    /// What is mounted where: the path walk crosses these. One table for
+    /// now; mount namespaces will each hold a copy.
+    pub mounts: MountTable,
 }
 
 impl Default for RamFs {
@@ -263,8 +279,13 @@ impl RamFs {
     /// An empty file system: a root directory, mode 0755, owned by root,
     /// its times at the epoch (boot code may [`set_times`](Self::set_times)).
     pub fn new() -> Self {
-        let mut fs = RamFs { inodes: BTreeMap::new(), next_ino: ROOT_INO };
-        let root = fs.new_inode((0, 0), S_IFDIR | 0o755, 0, Data::Dir(Dir::new(ROOT_INO)), 0);
+        let mut fs = RamFs {
+            inodes: BTreeMap::new(),
+            next_ino: ROOT_INO,
+            supers: SuperBlocks::new(RAMFS_DEV, ROOT_INO),
+            mounts: MountTable::new(ROOT_INO),
+        };
+        let root = fs.new_inode(ROOT_SB, (0, 0), S_IFDIR | 0o755, 0, Data::Dir(Dir::new(ROOT_INO)), 0);
         debug_assert_eq!(root, ROOT_INO);
         fs
     }
@@ -401,7 +422,7 @@ impl RamFs {
     pub fn mkdir(&mut self, cred: &FsCred, parent: Ino, name: &[u8], mode: u32, now: u64) -> Result<Ino, Errno> {
         self.check_new_entry(cred, parent, name)?;
         let (owner, mode) = self.init_owner(cred, parent, S_IFDIR | (mode & S_IALLUGO))?;
-        let ino = self.new_inode(owner, mode, 0, Data::Dir(Dir::new(parent)), now);
+        let ino = self.new_inode(self.inode(parent)?.sb, owner, mode, 0, Data::Dir(Dir::new(parent)), now);
         self.link_entry(parent, name, ino, now)?;
         // The new directory's `..` links its parent.
         self.inode_mut(parent)?.nlink += 1;
@@ -437,7 +458,7 @@ impl RamFs {
             return Err(EPERM);
         }
         let (owner, mode) = self.init_owner(cred, parent, mode)?;
-        let ino = self.new_inode(owner, mode, rdev, data, now);
+        let ino = self.new_inode(self.inode(parent)?.sb, owner, mode, rdev, data, now);
         self.link_entry(parent, name, ino, now)?;
         Ok(ino)
     }
@@ -455,7 +476,8 @@ impl RamFs {
         self.check_new_entry(cred, parent, name)?;
         let (owner, mode) = self.init_owner(cred, parent, S_IFLNK | 0o777)?;
         let target = crate::mm::kheap::try_copy(target).map_err(|_| ENOSPC)?;
-        let ino = self.new_inode(owner, mode, 0, Data::Symlink(target), now);
+        let sb = self.inode(parent)?.sb;
+        let ino = self.new_inode(sb, owner, mode, 0, Data::Symlink(target), now);
         self.link_entry(parent, name, ino, now)?;
         Ok(ino)
     }
@@ -465,6 +487,10 @@ impl RamFs {
     pub fn link(&mut self, cred: &FsCred, ino: Ino, parent: Ino, name: &[u8], now: u64) -> Result<(), Errno> {
         self.check_new_entry(cred, parent, name)?;
         let inode = self.inode(ino)?;
+        // Linux: do_linkat() compares mounts; instances are close enough.
+        if inode.sb != self.inode(parent)?.sb {
+            return Err(EXDEV);
+        }
         if inode.is_dir() {
             return Err(EPERM);
         }
@@ -485,10 +511,14 @@ impl RamFs {
         if is_dot_or_dotdot(name) {
             return Err(EISDIR);
         }
+        self.check_writable(parent)?;
         let ino = self.lookup_child(parent, name)?;
         perm::may_delete(cred, self.inode(parent)?, self.inode(ino)?)?;
         if self.inode(ino)?.is_dir() {
             return Err(EISDIR);
+        }
+        if self.mounts.is_mountpoint(ino) {
+            return Err(EBUSY);
         }
         self.unlink_entry(parent, name, now)?;
         let inode = self.inode_mut(ino)?;
@@ -506,9 +536,11 @@ impl RamFs {
             b".." => return Err(ENOTEMPTY),
             _ => {}
         }
+        self.check_writable(parent)?;
         let ino = self.lookup_child(parent, name)?;
         perm::may_delete(cred, self.inode(parent)?, self.inode(ino)?)?;
-        if ino == ROOT_INO {
+        self.dir(ino)?;
+        if ino == ROOT_INO || self.mounts.is_mountpoint(ino) {
             return Err(EBUSY);
         }
         if !self.dir(ino)?.entries.is_empty() {
@@ -541,9 +573,14 @@ impl RamFs {
         if flags & !RENAME_NOREPLACE != 0 {
             return Err(EINVAL);
         }
+        // Linux: do_renameat2() refuses two mounts before any name.
+        if self.inode(old_parent)?.sb != self.inode(new_parent)?.sb {
+            return Err(EXDEV);
+        }
         if is_dot_or_dotdot(old_name) || is_dot_or_dotdot(new_name) {
             return Err(EBUSY);
         }
+        self.check_writable(old_parent)?;
         let src = self.lookup_child(old_parent, old_name)?;
         if new_name.len() > NAME_MAX {
             return Err(ENAMETOOLONG);
@@ -575,6 +612,9 @@ impl RamFs {
         }
         if src_is_dir && old_parent != new_parent {
             perm::inode_permission(cred, self.inode(src)?, MAY_WRITE)?;
+        }
+        if self.mounts.is_mountpoint(src) || dst.is_some_and(|d| self.mounts.is_mountpoint(d)) {
+            return Err(EBUSY);
         }
         if let Some(dst) = dst {
             match (src_is_dir, self.inode(dst)?.is_dir()) {
@@ -615,10 +655,12 @@ impl RamFs {
             if dir == ino {
                 return Ok(true);
             }
-            if dir == ROOT_INO {
+            let parent = self.dir(dir)?.parent;
+            // The root of an instance is its own parent.
+            if parent == dir {
                 return Ok(false);
             }
-            dir = self.dir(dir)?.parent;
+            dir = parent;
         }
     }
 
@@ -646,6 +688,9 @@ impl RamFs {
         if dir.entries.contains_key(name) {
             return Err(EEXIST);
         }
+        // Linux: filename_create() reports mnt_want_write()'s EROFS only
+        // for a name that does not exist.
+        self.check_writable(parent)?;
         // Permission next: Linux's lookup finds an existing name (EEXIST)
         // before may_create() asks for write and search permission.
         perm::may_create(cred, self.inode(parent)?)?;
@@ -657,6 +702,61 @@ impl RamFs {
         Ok(())
     }
 
+    /// `EROFS` if `ino`'s file system instance is read-only (Linux:
+    /// mnt_want_write(), IS_RDONLY()).
+    pub fn check_writable(&self, ino: Ino) -> Result<(), Errno> {
+        let sb = self.inode(ino)?.sb;
+        if self.supers.get(sb).is_some_and(|s| s.readonly) {
+            return Err(EROFS);
+        }
+        Ok(())
+    }
+
+    /// A new, empty instance of a RAM-backed file system: its root
+    /// directory, owned by `owner` with `mode`, which is its own parent.
+    /// The caller mounts it. Linux: shmem_fill_super(), sysfs_fill_super().
+    pub fn new_instance(&mut self, fstype: FsType, owner: (u32, u32), mode: u32, now: u64) -> (SbId, Ino) {
+        let ino = self.next_ino;
+        let sb = self.supers.add(fstype, None, ino);
+        let root = self.new_inode(sb, owner, S_IFDIR | (mode & 0o7777), 0, Data::Dir(Dir::new(ino)), now);
+        debug_assert_eq!(root, ino);
+        (sb, root)
+    }
+
+    /// Free every inode of instance `sb` once nothing holds any of them
+    /// (after its last mount is gone); else keep them, as a lazily
+    /// unmounted file system lives on while its files are open.
+    /// Linux: deactivate_super() → kill_litter_super().
+    pub fn free_instance(&mut self, sb: SbId) -> bool {
+        if self.inodes.values().any(|i| i.sb == sb && i.refs > 0) {
+            return false;
+        }
+        self.inodes.retain(|_, i| i.sb != sb);
+        self.supers.remove(sb);
+        true
+    }
+
+    /// Whether anything but names holds an inode of the tree below
+    /// directory `top` (not crossing into other instances): an open file,
+    /// a cwd. `own` references on `top` itself are not counted.
+    pub fn tree_in_use(&self, top: Ino, own: u32) -> bool {
+        let mut stack = alloc::vec![top];
+        let mut seen = alloc::collections::BTreeSet::new();
+        while let Some(ino) = stack.pop() {
+            if !seen.insert(ino) {
+                continue;
+            }
+            let Ok(i) = self.inode(ino) else { continue };
+            if i.refs > if ino == top { own } else { 0 } {
+                return true;
+            }
+            if let Data::Dir(d) = &i.data {
+                stack.extend(d.entries.values().map(|d| d.ino));
+            }
+        }
+        false
+    }
+
     /// Owner and mode of a new inode `cred` makes in `parent`.
     fn init_owner(&self, cred: &FsCred, parent: Ino, mode: u32) -> Result<((u32, u32), u32), Errno> {
         let (uid, gid, mode) = perm::inode_init_owner(cred, self.inode(parent)?, mode);
@@ -666,12 +766,13 @@ impl RamFs {
     /// A new inode owned by `(uid, gid)` with the link count of one name
     /// (plus, for a directory, its own `.`): callers link it into a
     /// directory at once.
-    fn new_inode(&mut self, (uid, gid): (u32, u32), mode: u32, rdev: u64, data: Data, now: u64) -> Ino {
+    fn new_inode(&mut self, sb: SbId, (uid, gid): (u32, u32), mode: u32, rdev: u64, data: Data, now: u64) -> Ino {
         let ino = self.next_ino;
         self.next_ino += 1;
         let nlink = if matches!(data, Data::Dir(_)) { 2 } else { 1 };
         let inode = Inode {
             ino,
+            sb,
             mode,
             uid,
             gid,
@@ -887,7 +988,7 @@ impl RamFs {
         let sec = |ns: u64| (ns / 1_000_000_000) as i64;
         let nsec = |ns: u64| (ns % 1_000_000_000) as i64;
         Ok(Stat {
-            st_dev: RAMFS_DEV,
+            st_dev: self.supers.get(i.sb).map_or(RAMFS_DEV, |sb| sb.dev),
             st_ino: i.ino,
             st_nlink: i.nlink as u64,
             st_mode: i.mode,

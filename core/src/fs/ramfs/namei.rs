@@ -21,6 +21,12 @@ impl RamFs {
     /// `ELOOP` past 40 symbolic links.
     /// `EACCES` when `cred` may not search a directory on the way.
     pub fn lookup(&self, cred: &FsCred, cwd: Ino, path: &[u8], flags: Lookup) -> Result<Ino, Errno> {
+        self.lookup_mnt(cred, cwd, path, flags).map(|(_, ino)| ino)
+    }
+
+    /// [`lookup`](Self::lookup), also naming the mount the result was
+    /// reached through (for mount(2), umount2(2) and /proc's routing).
+    pub fn lookup_mnt(&self, cred: &FsCred, cwd: Ino, path: &[u8], flags: Lookup) -> Result<(MountId, Ino), Errno> {
         check_path_len(path)?;
         if path.is_empty() {
             if !flags.contains(Lookup::EMPTY) {
@@ -30,23 +36,41 @@ impl RamFs {
             if flags.contains(Lookup::DIRECTORY) && !dir.is_dir() {
                 return Err(ENOTDIR);
             }
-            return Ok(cwd);
+            return Ok((self.mount_at(cwd), cwd));
         }
         let mut links = 0;
-        self.walk(cred, cwd, path, flags, &mut links)
+        self.walk_at(cred, (self.mount_at(cwd), cwd), path, flags, &mut links)
     }
 
-    /// The walk itself. A symbolic link's target is walked by a recursive
-    /// call from the directory holding the link, sharing `links`, so the
-    /// total over all nesting levels is bounded by `MAXSYMLINKS` and so is
-    /// the recursion. Linux: `link_path_walk()` + `walk_component()` +
-    /// `pick_link()`.
+    /// The mount a walk starting at `ino` (a cwd, a directory descriptor)
+    /// is in: see [`MountTable::mount_of`].
+    pub fn mount_at(&self, ino: Ino) -> MountId {
+        let sb = self.inode(ino).map_or(ROOT_SB, |i| i.sb);
+        self.mounts.mount_of(sb, ino)
+    }
+
     fn walk(&self, cred: &FsCred, start: Ino, path: &[u8], flags: Lookup, links: &mut u32) -> Result<Ino, Errno> {
+        self.walk_at(cred, (self.mount_at(start), start), path, flags, links).map(|(_, ino)| ino)
+    }
+
+    /// The walk itself, over (mount, inode) positions. A symbolic link's
+    /// target is walked by a recursive call from the directory holding the
+    /// link, sharing `links`, so the total over all nesting levels is
+    /// bounded by `MAXSYMLINKS` and so is the recursion. Linux:
+    /// `link_path_walk()` + `walk_component()` + `pick_link()`.
+    fn walk_at(
+        &self,
+        cred: &FsCred,
+        start: (MountId, Ino),
+        path: &[u8],
+        flags: Lookup,
+        links: &mut u32,
+    ) -> Result<(MountId, Ino), Errno> {
         if path.is_empty() {
             // Only a symlink body can get here empty; Linux refuses those too.
             return Err(ENOENT);
         }
-        let mut cur = if path[0] == b'/' { ROOT_INO } else { start };
+        let (mut mnt, mut cur) = if path[0] == b'/' { self.cross_down(ROOT_MOUNT, ROOT_INO) } else { start };
         // A trailing slash asks for a directory, and so follows a final
         // symlink even without FOLLOW: `lstat("link-to-dir/")` stats the dir.
         let trailing_slash = path.ends_with(b"/");
@@ -55,23 +79,50 @@ impl RamFs {
         while let Some(name) = names.next() {
             let is_last = names.peek().is_none();
             self.may_lookup(cred, cur)?;
-            let next = self.lookup_child(cur, name)?;
-            match &self.inode(next)?.data {
+            let next = self.step(mnt, cur, name)?;
+            match &self.inode(next.1)?.data {
                 Data::Symlink(target) if !is_last || follow_last => {
                     *links += 1;
                     if *links > MAXSYMLINKS {
                         return Err(ELOOP);
                     }
-                    cur = self.walk(cred, cur, target, Lookup::FOLLOW, links)?;
+                    (mnt, cur) = self.walk_at(cred, (mnt, cur), target, Lookup::FOLLOW, links)?;
                 }
-                _ => cur = next,
+                _ => (mnt, cur) = next,
             }
         }
         let want_dir = trailing_slash || flags.contains(Lookup::DIRECTORY);
         if want_dir && !self.inode(cur)?.is_dir() {
             return Err(ENOTDIR);
         }
-        Ok(cur)
+        Ok((mnt, cur))
+    }
+
+    /// One component from directory `dir` of mount `mnt`: down into what
+    /// is mounted on the entry found, or, for `..` at a mount's root, up
+    /// to the directory it is mounted on first. `..` at `/` stays.
+    /// Linux: `walk_component()` → `handle_mounts()`, `follow_dotdot()`.
+    fn step(&self, mut mnt: MountId, mut dir: Ino, name: &[u8]) -> Result<(MountId, Ino), Errno> {
+        match name {
+            b"." => Ok((mnt, dir)),
+            b".." => {
+                while let Some(m) = self.mounts.get(mnt).filter(|m| m.root == dir && m.parent != m.id) {
+                    (mnt, dir) = (m.parent, m.mountpoint);
+                }
+                let up = self.lookup_child(dir, b"..")?;
+                Ok(self.cross_down(mnt, up))
+            }
+            _ => Ok(self.cross_down(mnt, self.lookup_child(dir, name)?)),
+        }
+    }
+
+    /// What is seen at `ino` of mount `mnt`: the root of the mount on top
+    /// there, if any. Linux: `__follow_mount_rcu()`.
+    pub fn cross_down(&self, mut mnt: MountId, mut ino: Ino) -> (MountId, Ino) {
+        while let Some(m) = self.mounts.child_on(mnt, ino) {
+            (mnt, ino) = (m.id, m.root);
+        }
+        (mnt, ino)
     }
 
     /// One name in one directory, `.` and `..` included, symlinks not
@@ -138,14 +189,34 @@ impl RamFs {
     /// The absolute path of directory `dir`, for `getcwd`. `ENOENT` if it
     /// has been removed, as Linux. Linux: `d_path()`.
     pub fn path_of_dir(&self, dir: Ino) -> Result<Vec<u8>, Errno> {
+        self.path_in_mount(self.mount_at(dir), dir)
+    }
+
+    /// The absolute path of directory `dir` seen through mount `mnt`:
+    /// up the directories, and from a mount's root to the directory it is
+    /// mounted on. `ENOENT` for a removed directory or one no mount shows
+    /// (a lazily unmounted file system). Linux: `d_path()` → `prepend_path()`.
+    pub fn path_in_mount(&self, mut mnt: MountId, dir: Ino) -> Result<Vec<u8>, Errno> {
         let mut parts: Vec<&[u8]> = Vec::new();
         let mut cur = dir;
-        while cur != ROOT_INO {
+        loop {
+            let m = self.mounts.get(mnt).ok_or(ENOENT)?;
+            if cur == m.root {
+                if m.parent == m.id {
+                    break;
+                }
+                (mnt, cur) = (m.parent, m.mountpoint);
+                continue;
+            }
             let inode = self.inode(cur)?;
             if inode.nlink == 0 {
                 return Err(ENOENT);
             }
             let parent = self.dir(cur)?.parent;
+            if parent == cur {
+                // An instance's root that this mount does not show.
+                return Err(ENOENT);
+            }
             let name = self
                 .dir(parent)?
                 .entries
@@ -167,11 +238,36 @@ impl RamFs {
         Ok(path)
     }
 
+    /// The path of directory `dir` below directory `top` of the same
+    /// instance, `/` for `top` itself (mountinfo's root field; Linux:
+    /// the dentry path within the super block).
+    pub fn path_below(&self, top: Ino, dir: Ino) -> Vec<u8> {
+        let mut parts: Vec<&[u8]> = Vec::new();
+        let mut cur = dir;
+        while cur != top {
+            let Ok(parent) = self.dir(cur).map(|d| d.parent) else { break };
+            let name = self.dir(parent).ok().and_then(|d| d.entries.iter().find(|(_, e)| e.ino == cur));
+            let Some((name, _)) = name.filter(|_| parent != cur) else { break };
+            parts.push(name);
+            cur = parent;
+        }
+        let mut path = Vec::new();
+        for name in parts.iter().rev() {
+            path.push(b'/');
+            path.extend_from_slice(name);
+        }
+        if path.is_empty() {
+            path.push(b'/');
+        }
+        path
+    }
+
     /// A path naming inode `ino`, of any type, for /proc/<pid>/fd and
     /// maps: a directory's own path, else the first name found searching
-    /// from the root (a file with several links has several). `None` once
-    /// no name leads to it. Linux: d_path() of the dentry a file was
-    /// opened through; Tine keeps no dentries, so it searches.
+    /// from the root, through mounts (a file with several links has
+    /// several). `None` once no name leads to it. Linux: d_path() of the
+    /// dentry a file was opened through; Tine keeps no dentries, so it
+    /// searches.
     pub fn path_of(&self, ino: Ino) -> Option<Vec<u8>> {
         let inode = self.inodes.get(&ino)?;
         if inode.is_dir() {
@@ -180,18 +276,25 @@ impl RamFs {
         if inode.nlink == 0 {
             return None;
         }
-        let mut stack: Vec<(Ino, Vec<u8>)> = alloc::vec![(ROOT_INO, Vec::new())];
-        while let Some((dir, path)) = stack.pop() {
+        let (m0, d0) = self.cross_down(ROOT_MOUNT, ROOT_INO);
+        let mut stack: Vec<(MountId, Ino, Vec<u8>)> = alloc::vec![(m0, d0, Vec::new())];
+        // A directory bound below itself would be listed forever.
+        let mut seen = alloc::collections::BTreeSet::new();
+        while let Some((mnt, dir, path)) = stack.pop() {
+            if !seen.insert(dir) {
+                continue;
+            }
             let Ok(d) = self.dir(dir) else { continue };
             for (name, dentry) in &d.entries {
                 let mut p = path.clone();
                 p.push(b'/');
                 p.extend_from_slice(name);
-                if dentry.ino == ino {
+                let (m, seen_ino) = self.cross_down(mnt, dentry.ino);
+                if seen_ino == ino {
                     return Some(p);
                 }
-                if self.inodes.get(&dentry.ino).is_some_and(|i| i.is_dir()) {
-                    stack.push((dentry.ino, p));
+                if self.inodes.get(&seen_ino).is_some_and(|i| i.is_dir()) {
+                    stack.push((m, seen_ino, p));
                 }
             }
         }
@@ -279,6 +382,10 @@ impl RamFs {
             if flags & O_TRUNC != 0 {
                 want |= MAY_WRITE;
             }
+            // Linux: inode_permission(): a read-only file system first.
+            if want & MAY_WRITE != 0 && matches!(inode.file_type(), FileType::Regular | FileType::Directory) {
+                self.check_writable(ino)?;
+            }
             perm::inode_permission(cred, inode, want)?;
         }
         // Not updating the access time is for the owner to ask.
@@ -329,7 +436,7 @@ impl RamFs {
             return Err(EISDIR);
         }
         let existing = match self.lookup_child(parent.dir, name) {
-            Ok(ino) => ino,
+            Ok(ino) => self.cross_down(self.mount_at(parent.dir), ino).1,
             Err(ENOENT) => return Ok((self.create(cred, parent.dir, name, mode, now)?, true)),
             Err(e) => return Err(e),
         };
@@ -366,7 +473,7 @@ impl RamFs {
         }
         perm::may_create(cred, self.inode(dir)?)?;
         let (owner, mode) = self.init_owner(cred, dir, S_IFREG | (mode & S_IALLUGO))?;
-        let ino = self.new_inode(owner, mode, 0, Data::File(Vec::new()), now);
+        let ino = self.new_inode(self.inode(dir)?.sb, owner, mode, 0, Data::File(Vec::new()), now);
         self.inode_mut(ino)?.nlink = 0;
         self.ihold(ino)?;
         Ok(ino)
