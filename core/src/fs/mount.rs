@@ -335,3 +335,99 @@ pub fn mount_proc(
     let sb = fs.supers.add(FsType::Proc, dev, dir);
     Ok(fs.mounts.add(parent, dir, dir, sb, source, flags))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::*;
+    use crate::fs::perm::FsCred;
+    use crate::fs::ramfs::{Lookup, RamFs, ROOT_INO};
+
+    const C: &FsCred = &FsCred::ROOT;
+
+    /// `/mnt` with a file `under`, then a tmpfs on `/mnt` holding `/mnt/d`
+    /// with a file `f`.
+    fn mounted() -> (RamFs, Ino, Ino, MountId) {
+        let mut fs = RamFs::new();
+        let mnt = fs.mkdir(C, ROOT_INO, b"mnt", 0o755, 0).unwrap();
+        fs.create(C, mnt, b"under", 0o644, 0).unwrap();
+        let (sb, root) = fs.new_instance(FsType::Tmpfs, (0, 0), 0o1777, 0);
+        let id = fs.mounts.add(ROOT_MOUNT, mnt, root, sb, b"none", MntFlags::RELATIME);
+        let d = fs.mkdir_at(C, ROOT_INO, b"/mnt/d", 0o755, 0).unwrap();
+        fs.create(C, d, b"f", 0o644, 0).unwrap();
+        (fs, mnt, root, id)
+    }
+
+    #[test]
+    fn the_walk_crosses_mount_points_both_ways() {
+        let (fs, mnt, root, id) = mounted();
+        assert_eq!(fs.lookup(C, ROOT_INO, b"/mnt", Lookup::FOLLOW), Ok(root));
+        assert_eq!(fs.lookup(C, ROOT_INO, b"/mnt/under", Lookup::FOLLOW), Err(ENOENT));
+        assert_eq!(fs.lookup_mnt(C, ROOT_INO, b"/mnt/d/f", Lookup::FOLLOW).map(|(m, _)| m), Ok(id));
+        assert_eq!(fs.lookup(C, ROOT_INO, b"/mnt/..", Lookup::FOLLOW), Ok(ROOT_INO));
+        assert_eq!(fs.lookup(C, root, b"../mnt/d/../..", Lookup::FOLLOW), Ok(ROOT_INO));
+        assert_eq!(fs.lookup(C, ROOT_INO, b"/..", Lookup::FOLLOW), Ok(ROOT_INO));
+        let d = fs.lookup(C, ROOT_INO, b"/mnt/d", Lookup::FOLLOW).unwrap();
+        assert_eq!(fs.path_of_dir(d).unwrap(), b"/mnt/d");
+        assert_eq!(fs.path_of_dir(root).unwrap(), b"/mnt");
+        let f = fs.lookup(C, ROOT_INO, b"/mnt/d/f", Lookup::FOLLOW).unwrap();
+        assert_eq!(fs.path_of(f).unwrap(), b"/mnt/d/f");
+        assert_ne!(fs.stat(f).unwrap().st_dev, fs.stat(mnt).unwrap().st_dev);
+    }
+
+    #[test]
+    fn mount_points_and_instances_limit_changes() {
+        let (mut fs, _, _, _) = mounted();
+        assert_eq!(fs.rmdir_at(C, ROOT_INO, b"/mnt", 0), Err(EBUSY));
+        assert_eq!(fs.rename_at(C, ROOT_INO, b"/mnt/d/f", ROOT_INO, b"/f", 0, 0), Err(EXDEV));
+        let f = fs.lookup(C, ROOT_INO, b"/mnt/d/f", Lookup::FOLLOW).unwrap();
+        assert_eq!(fs.link(C, f, ROOT_INO, b"f", 0), Err(EXDEV));
+    }
+
+    #[test]
+    fn umount_uncovers_and_frees() {
+        let (mut fs, mnt, _, id) = mounted();
+        let before = fs.inode_count();
+        let f = fs.lookup(C, ROOT_INO, b"/mnt/d/f", Lookup::FOLLOW).unwrap();
+        fs.ihold(f).unwrap();
+        assert!(fs.tree_in_use(fs.mounts.get(id).unwrap().root, 0));
+        let gone = fs.mounts.remove_tree(id);
+        assert_eq!(gone.len(), 1);
+        assert!(!fs.free_instance(gone[0].sb), "an open file keeps it");
+        fs.iput(f);
+        assert!(fs.free_instance(gone[0].sb));
+        assert_eq!(fs.inode_count(), before - 3);
+        let under = fs.lookup(C, ROOT_INO, b"/mnt/under", Lookup::FOLLOW).unwrap();
+        assert_eq!(fs.lookup(C, ROOT_INO, b"/mnt", Lookup::FOLLOW), Ok(mnt));
+        assert!(fs.inode(under).is_ok());
+    }
+
+    #[test]
+    fn a_read_only_instance_refuses_changes() {
+        let (mut fs, _, root, _) = mounted();
+        fs.supers.get_mut(fs.inode(root).unwrap().sb()).unwrap().readonly = true;
+        assert_eq!(fs.mkdir_at(C, ROOT_INO, b"/mnt/e", 0o755, 0), Err(EROFS));
+        assert_eq!(fs.mkdir_at(C, ROOT_INO, b"/mnt/d", 0o755, 0), Err(EEXIST));
+        assert_eq!(fs.unlink_at(C, ROOT_INO, b"/mnt/d/f", 0), Err(EROFS));
+        assert_eq!(fs.open(C, ROOT_INO, b"/mnt/d/f", O_WRONLY, 0, 0), Err(EROFS));
+        assert!(fs.open(C, ROOT_INO, b"/mnt/d/f", O_RDONLY, 0, 0).is_ok());
+    }
+
+    #[test]
+    fn options_are_shown_as_linux_shows_them() {
+        let mut sb = SuperBlock::new(FsType::Tmpfs, makedev(0, 40), 2);
+        sb.mode = Some(0o1777);
+        sb.uid = Some(0);
+        let mut out = Vec::new();
+        sb.show_options(&mut out);
+        assert_eq!(out, b"");
+        sb.size = Some(1 << 20);
+        sb.mode = Some(0o700);
+        sb.gid = Some(5);
+        sb.show_options(&mut out);
+        assert_eq!(out, b",size=1024k,mode=700,gid=5");
+        let mut f = Vec::new();
+        (MntFlags::NOSUID | MntFlags::RELATIME).show(&mut f);
+        assert_eq!(f, b",nosuid,relatime");
+    }
+}
