@@ -1,7 +1,8 @@
 //! Files: the RAM file system, initramfs, open files (Linux: fs/).
 //!
 //! - [`ramfs`]: the inode store (Linux: fs/ramfs and tmpfs), with the
-//!   path walk over it in `ramfs::namei` (Linux: fs/namei.c).
+//!   path walk over it, across mounts, in `ramfs::namei` (Linux:
+//!   fs/namei.c) and file contents and attributes in `ramfs::data`.
 //! - [`cpio`]: unpacking the initramfs into it (Linux: init/initramfs.c).
 //! - [`file`]: open file descriptions and descriptor tables.
 //! - [`lock`]: POSIX record locks and flock() locks (Linux: fs/locks.c).
