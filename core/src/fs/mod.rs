@@ -1,13 +1,16 @@
 //! Files: the RAM file system, initramfs, open files (Linux: fs/).
 //!
-//! - [`ramfs`]: inodes, directories and the path walk (Linux: fs/namei.c
-//!   over fs/ramfs and tmpfs).
+//! - [`ramfs`]: the inode store (Linux: fs/ramfs and tmpfs), with the
+//!   path walk over it, across mounts, in `ramfs::namei` (Linux:
+//!   fs/namei.c) and file contents and attributes in `ramfs::data`.
 //! - [`cpio`]: unpacking the initramfs into it (Linux: init/initramfs.c).
 //! - [`file`]: open file descriptions and descriptor tables.
 //! - [`file_cache`]: regular files' data through mm's page cache.
 //! - [`lock`]: POSIX record locks and flock() locks (Linux: fs/locks.c).
 //! - [`perm`]: who may read, write, search, create and delete (Linux:
 //!   generic_permission(), may_create(), may_delete() in fs/namei.c).
+//! - [`mount`]: the mount table and file system instances (Linux:
+//!   fs/namespace.c, fs/super.c).
 //! - [`procfs`]: /proc, made up from the kernel's state (Linux: fs/proc/).
 //! - [`tty`]: the console as a terminal: line discipline, job control
 //!   (Linux: drivers/tty/).
@@ -15,6 +18,7 @@ pub mod cpio;
 pub mod file;
 pub mod file_cache;
 pub mod lock;
+pub mod mount;
 pub mod perm;
 pub mod pipe;
 pub mod procfs;
@@ -37,7 +41,7 @@ pub const DEV_CONSOLE: u64 = makedev(5, 1);
 
 /// Create the directories and device nodes every Linux program expects:
 /// `/dev` with `null`, `zero`, `tty` and `console`, a world-writable,
-/// sticky `/tmp`, and `/proc`, where [`procfs`] answers. Whatever already
+/// sticky `/tmp`, and `/proc`, with [`procfs`] mounted on it. Whatever already
 /// exists (from the initramfs) is kept.
 /// Linux gets these from devtmpfs and the init scripts; the console node is
 /// what `init/noinitramfs.c` makes.
@@ -58,6 +62,11 @@ pub fn make_standard_nodes(fs: &mut RamFs, now: u64) -> Result<(), Errno> {
     ];
     for (path, perm, rdev) in nodes {
         ok_if_exists(fs.mknod_at(&FsCred::ROOT, root, path, S_IFCHR | perm, rdev, now))?;
+    }
+    // /proc is mounted at boot, as init scripts do on Linux.
+    let (parent, proc_dir) = fs.lookup_mnt(&FsCred::ROOT, root, b"/proc", Lookup::FOLLOW | Lookup::DIRECTORY)?;
+    if fs.mounts.child_on(parent, proc_dir).is_none() {
+        mount::mount_proc(fs, parent, proc_dir, b"proc", mount::MntFlags::RELATIME, Some(procfs::PROC_DEV))?;
     }
     Ok(())
 }

@@ -127,7 +127,7 @@ fn statfs_bytes(k: &Kernel, proc: bool) -> [u8; 120] {
 pub fn statfs(k: &mut Kernel, path: u64, buf: u64) -> SysResult {
     let p = k.read_cstr(path, 4096)?;
     let start = k.start_dir(AT_FDCWD, &p)?;
-    let proc = p.starts_with(b"/proc");
+    let proc = crate::fs::procfs::route(k, AT_FDCWD, &p).is_some();
     if !proc {
         k.fs.lookup(&k.fs_cred(), start, &p, crate::fs::Lookup::FOLLOW)?;
     }

@@ -11,6 +11,7 @@ mod fsmeta;
 pub mod info;
 mod mem;
 mod misc;
+mod mount;
 mod pipe;
 pub use pipe::round_pipe_size;
 mod poll;
@@ -304,6 +305,8 @@ fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::SELECT => poll::select(k, a0 as i32, a1, a2, a3, a4),
         nr::PSELECT6 => poll::pselect6(k, a0 as i32, a1, a2, a3, a4, a5),
         nr::SYNC | nr::SYNCFS => misc::sync(k),
+        nr::MOUNT => mount::mount(k, a0, a1, a2, a3, a4),
+        nr::UMOUNT2 => mount::umount2(k, a0, a1 as u32),
         nr::FDATASYNC => fs::fsync(k, a0 as i32),
         nr::SCHED_GETAFFINITY => misc::sched_getaffinity(k, a0 as i32, a1, a2),
         nr::SCHED_SETAFFINITY => misc::sched_setaffinity(k, a0 as i32, a1, a2),

@@ -1,0 +1,422 @@
+//! The lookup side of /proc: routing a path to a proc mount, walking it
+//! through nodes and links, and the attributes (owner, mode, `stat`,
+//! `access`) of what it finds (Linux: fs/proc/base.c, fs/proc/root.c).
+
+#[allow(unused_imports)]
+use super::*;
+
+// ---------------------------------------------------------------------------
+// Path resolution
+
+/// A path that lies in /proc: its components below /proc, `.` and `..`
+/// folded away.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcPath {
+    /// The proc mount it lies in.
+    pub mount: MountId,
+    pub(super) comps: Vec<Vec<u8>>,
+    pub(super) trailing_slash: bool,
+}
+
+impl ProcPath {
+    /// Whether the path names /proc itself.
+    pub fn is_root(&self) -> bool {
+        self.comps.is_empty()
+    }
+}
+
+/// What a path in /proc leads to once links are followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A node of /proc.
+    Proc(Node),
+    /// An inode of the RAM file system (through `exe`, `cwd`, `root`, or
+    /// an `fd/N` open on a file), not held.
+    Ino(Ino),
+    /// An open file description with no name to open again by (an `fd/N`
+    /// open on a pipe).
+    File(FileId),
+}
+
+/// The proc mounts of the mount table with the path each is seen at,
+/// in mount order (Linux walks into them; Tine's cwd and open files are
+/// RAM file system inodes, so a path is matched against these).
+pub(super) fn proc_mounts(k: &Kernel) -> Vec<(MountId, Vec<u8>)> {
+    k.fs.mounts
+        .iter()
+        .filter(|m| k.fs.supers.get(m.sb).is_some_and(|sb| sb.fstype == FsType::Proc))
+        .filter_map(|m| Some((m.id, k.fs.path_in_mount(m.id, m.root).ok()?)))
+        .collect()
+}
+
+/// Does `path`, from `dirfd` as the `*at()` calls read it, lie in a
+/// mounted proc? `None` sends the caller on to the RAM file system, which
+/// also reports a bad `dirfd` or an empty path.
+///
+/// The test is lexical: the starting directory's path and the path are
+/// joined, `.` and `..` folded, and the result compared with the paths
+/// proc is mounted at; then the mount point is looked up to check that
+/// the proc mount is what that path shows (nothing mounted over it).
+pub fn route(k: &Kernel, dirfd: i32, path: &[u8]) -> Option<ProcPath> {
+    if path.is_empty() || path.len() >= PATH_MAX {
+        return None;
+    }
+    let mounts = proc_mounts(k);
+    // A path reaches a proc mount only by naming its mount point, or by
+    // starting there (nothing can be made in a proc mount's directory).
+    let mentions = mounts.iter().any(|(_, mp)| {
+        let name = mp.rsplit(|&c| c == b'/').next().unwrap_or(b"");
+        !name.is_empty() && path.windows(name.len()).any(|w| w == name)
+    });
+    let base: Vec<u8> = if path[0] == b'/' {
+        if !mentions {
+            return None;
+        }
+        Vec::new()
+    } else {
+        let dir = if dirfd == AT_FDCWD {
+            k.cur_fs().cwd
+        } else {
+            let f = k.files.get(k.cur_files().get(dirfd).ok()?.file);
+            if let FileKind::Proc(node) = f.kind {
+                return join(&mounts, &node_path(k, node), path).filter(|p| visible(k, p));
+            }
+            let ino = f.ino?;
+            if !k.fs.inode(ino).ok()?.is_dir() {
+                return None;
+            }
+            ino
+        };
+        let starts_in_proc = k.fs.mounts.iter().any(|m| m.root == dir && mounts.iter().any(|(id, _)| *id == m.id));
+        if !mentions && !starts_in_proc {
+            return None;
+        }
+        k.fs.path_of_dir(dir).ok()?
+    };
+    join(&mounts, &base, path).filter(|p| visible(k, p))
+}
+
+/// Whether the proc mount a path was matched to is what its mount point
+/// shows, not hidden by a later mount over it or over a directory above.
+pub(super) fn visible(k: &Kernel, p: &ProcPath) -> bool {
+    let Some(m) = k.fs.mounts.get(p.mount) else { return false };
+    let Ok(at) = k.fs.path_in_mount(m.id, m.root) else { return false };
+    k.fs.lookup_mnt(&crate::fs::FsCred::ROOT, k.fs.root(), &at, Lookup::FOLLOW) == Ok((m.id, m.root))
+}
+
+/// `path` taken from directory `base` (an absolute path), if it lands in
+/// one of `mounts` (the deepest mount point that is a prefix).
+pub(super) fn join(mounts: &[(MountId, Vec<u8>)], base: &[u8], path: &[u8]) -> Option<ProcPath> {
+    let split = |p: &[u8]| -> Vec<Vec<u8>> {
+        let mut comps: Vec<Vec<u8>> = Vec::new();
+        for c in p.split(|&b| b == b'/') {
+            match c {
+                b"" | b"." => {}
+                b".." => {
+                    comps.pop();
+                }
+                c => comps.push(c.to_vec()),
+            }
+        }
+        comps
+    };
+    let mut joined = base.to_vec();
+    joined.push(b'/');
+    joined.extend_from_slice(path);
+    let comps = split(&joined);
+    let (mount, depth) = mounts
+        .iter()
+        .map(|(id, mp)| (*id, split(mp)))
+        .filter(|(_, mp)| comps.starts_with(mp))
+        .max_by_key(|(_, mp)| mp.len())
+        .map(|(id, mp)| (id, mp.len()))?;
+    // A final `/`, `.` or `..` asks for a directory.
+    let last = path.rsplit(|&b| b == b'/').next().unwrap_or(b"");
+    let trailing_slash = matches!(last, b"" | b"." | b"..");
+    Some(ProcPath { mount, comps: comps[depth..].to_vec(), trailing_slash })
+}
+
+/// The entry `name` of directory `dir`.
+pub(super) fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
+    if name.len() > NAME_MAX {
+        return Err(ENAMETOOLONG);
+    }
+    match dir {
+        Node::Root => {
+            if let Some(&(_, n)) = ROOT_ENTRIES.iter().find(|(n, _)| *n == name) {
+                return Ok(n);
+            }
+            let tid = parse_num(name).ok_or(ENOENT)?;
+            task(k, tid)?;
+            Ok(Node::PidDir { tid, whole: true })
+        }
+        Node::SysDir => SYS_DIRS.iter().find(|&&(n, _, _)| n == name).map(|&(_, d, _)| d).ok_or(ENOENT),
+        Node::SysFs | Node::SysKernel | Node::SysVm => {
+            let table = sys_table(dir).expect("a sysctl directory");
+            table.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT)
+        }
+        Node::PidDir { tid, whole } => {
+            task(k, tid)?;
+            PID_ENTRIES
+                .iter()
+                .filter(|(_, e)| whole || *e != PidEntry::Task)
+                .find(|(n, _)| *n == name)
+                .map(|&(_, entry)| Node::Pid { tid, whole, entry })
+                .ok_or(ENOENT)
+        }
+        Node::Pid { tid, whole, entry: PidEntry::Fd } => {
+            let t = task(k, tid)?;
+            may_inspect(k, t)?;
+            let fd = parse_num(name).ok_or(ENOENT)? as i32;
+            if !has_resources(t) || k.fdtables.get(t.files).get(fd).is_err() {
+                return Err(ENOENT);
+            }
+            Ok(Node::Fd { tid, whole, fd })
+        }
+        Node::Pid { tid, entry: PidEntry::Task, .. } => {
+            let leader = task(k, tid)?;
+            let th = parse_num(name).ok_or(ENOENT)?;
+            if task(k, th)?.tgid != leader.tgid {
+                return Err(ENOENT);
+            }
+            Ok(Node::PidDir { tid: th, whole: false })
+        }
+        d if d.is_dir() => Err(ENOENT),
+        _ => Err(ENOTDIR),
+    }
+}
+
+/// Where a link node leads.
+pub(super) fn follow(k: &Kernel, link: Node) -> SysResult<Target> {
+    let cur = k.cur();
+    match link {
+        Node::SelfLink => Ok(Target::Proc(Node::PidDir { tid: cur.tgid, whole: true })),
+        Node::ThreadSelf => Ok(Target::Proc(Node::PidDir { tid: cur.tid, whole: false })),
+        Node::MountsLink => Ok(Target::Proc(Node::Pid { tid: cur.tgid, whole: true, entry: PidEntry::Mounts })),
+        Node::Pid { tid, entry, .. } => {
+            let t = task(k, tid)?;
+            may_inspect(k, t)?;
+            if !has_resources(t) {
+                return Err(ENOENT);
+            }
+            let fs = k.fs_structs.get(t.fs);
+            match entry {
+                PidEntry::Cwd => Ok(Target::Ino(fs.cwd)),
+                PidEntry::Root => Ok(Target::Ino(fs.root)),
+                PidEntry::Exe if !t.exe.is_empty() => Ok(Target::Ino(k.fs.lookup(
+                    &crate::fs::FsCred::ROOT,
+                    k.fs.root(),
+                    t.exe.as_bytes(),
+                    Lookup::FOLLOW,
+                )?)),
+                _ => Err(ENOENT),
+            }
+        }
+        Node::Fd { tid, fd, .. } => {
+            let t = task(k, tid)?;
+            may_inspect(k, t)?;
+            if !has_resources(t) {
+                return Err(ENOENT);
+            }
+            let id = k.fdtables.get(t.files).get(fd).map_err(|_| ENOENT)?.file;
+            let f = k.files.get(id);
+            Ok(match (f.kind, f.ino) {
+                (FileKind::Proc(node), _) => Target::Proc(node),
+                // A FIFO is reached through its name, as any file.
+                (FileKind::Pipe { .. }, Some(ino)) => Target::Ino(ino),
+                (FileKind::Pipe { .. } | FileKind::ConsolePipe, _) | (_, None) => Target::File(id),
+                (_, Some(ino)) => Target::Ino(ino),
+            })
+        }
+        _ => Err(EINVAL),
+    }
+}
+
+/// Resolve a path in /proc, following links on the way and the last one
+/// too when `follow_last`. Linux: the path walk through proc_root_lookup(),
+/// proc_pident_lookup() and proc_pid_get_link().
+pub fn walk(k: &Kernel, p: &ProcPath, follow_last: bool) -> SysResult<Target> {
+    let mut cur = Node::Root;
+    let n = p.comps.len();
+    for (i, name) in p.comps.iter().enumerate() {
+        let last = i + 1 == n;
+        let next = child(k, cur, name)?;
+        if next.kind() != Kind::Link || (last && !follow_last && !p.trailing_slash) {
+            cur = next;
+            continue;
+        }
+        match follow(k, next)? {
+            Target::Proc(node) => cur = node,
+            Target::Ino(ino) => {
+                let rest = &p.comps[i + 1..];
+                if rest.is_empty() {
+                    if p.trailing_slash && !k.fs.inode(ino)?.is_dir() {
+                        return Err(ENOTDIR);
+                    }
+                    return Ok(Target::Ino(ino));
+                }
+                let mut path = rest.join(&b'/');
+                if p.trailing_slash {
+                    path.push(b'/');
+                }
+                let flags = if follow_last { Lookup::FOLLOW } else { Lookup::empty() };
+                return k.fs.lookup(&k.fs_cred(), ino, &path, flags).map(Target::Ino);
+            }
+            Target::File(id) => {
+                if !last || p.trailing_slash {
+                    return Err(ENOTDIR);
+                }
+                return Ok(Target::File(id));
+            }
+        }
+    }
+    if p.trailing_slash && !cur.is_dir() {
+        return Err(ENOTDIR);
+    }
+    Ok(Target::Proc(cur))
+}
+
+/// Resolve `path` from `dirfd` if it lies in /proc: `None` if it does not.
+pub fn lookup_at(k: &Kernel, dirfd: i32, path: &[u8], follow_last: bool) -> SysResult<Option<Target>> {
+    match route(k, dirfd, path) {
+        Some(p) => walk(k, &p, follow_last).map(Some),
+        None => Ok(None),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Attributes
+
+pub(super) fn owner(k: &Kernel, node: Node) -> (u32, u32) {
+    match node {
+        // Linux: task_dump_owner(): the files of a process that may not be
+        // inspected by its user (after a set-id exec or a change of ids)
+        // belong to root; its directory keeps its effective owner.
+        Node::Pid { tid, .. } | Node::Fd { tid, .. } if k.tasks.get(&tid).is_some_and(|t| !t.cred.dumpable) => (0, 0),
+        Node::PidDir { tid, .. } | Node::Pid { tid, .. } | Node::Fd { tid, .. } => {
+            k.tasks.get(&tid).map_or((0, 0), |t| (t.cred.euid, t.cred.egid))
+        }
+        _ => (0, 0),
+    }
+}
+
+/// `st_mode` of a node (Linux: the modes in fs/proc/base.c and root.c).
+pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
+    match node {
+        Node::Sysctl(
+            Sysctl::PidMax
+            | Sysctl::ThreadsMax
+            | Sysctl::FailPageAlloc
+            | Sysctl::Failslab
+            | Sysctl::CorePattern
+            | Sysctl::CoreUsesPid
+            | Sysctl::Tainted
+            | Sysctl::AdminReserveKbytes
+            | Sysctl::OvercommitKbytes
+            | Sysctl::OvercommitMemory
+            | Sysctl::OvercommitRatio
+            | Sysctl::UserReserveKbytes
+            | Sysctl::PipeMaxSize
+            | Sysctl::PipeUserPagesHard
+            | Sysctl::PipeUserPagesSoft,
+        ) => S_IFREG | 0o644,
+        Node::Sysctl(Sysctl::DropCaches) => S_IFREG | 0o200,
+        Node::Pid { entry: PidEntry::Comm, .. } => S_IFREG | 0o644,
+        Node::Pid { entry: PidEntry::Auxv | PidEntry::Personality | PidEntry::Pagemap, .. } => S_IFREG | 0o400,
+        Node::Pid { entry: PidEntry::Fd, .. } => S_IFDIR | 0o500,
+        // Linux: proc_fd_link inodes carry the descriptor's access mode.
+        Node::Fd { tid, fd, .. } => {
+            let f = k
+                .tasks
+                .get(&tid)
+                .filter(|t| has_resources(t))
+                .and_then(|t| k.fdtables.get(t.files).get(fd).ok())
+                .map(|d| k.files.get(d.file).flags & O_ACCMODE);
+            let mut m = S_IFLNK;
+            if matches!(f, Some(O_RDONLY | O_RDWR)) {
+                m |= 0o500;
+            }
+            if matches!(f, Some(O_WRONLY | O_RDWR)) {
+                m |= 0o300;
+            }
+            m
+        }
+        n => match n.kind() {
+            Kind::Dir => S_IFDIR | 0o555,
+            Kind::Link => S_IFLNK | 0o777,
+            Kind::File => S_IFREG | 0o444,
+        },
+    }
+}
+
+/// `stat` of a node (Linux: proc_getattr(), pid_getattr()). Never fails:
+/// a descriptor may outlive the process its file showed.
+pub fn stat(k: &Kernel, node: Node) -> Stat {
+    let (uid, gid) = owner(k, node);
+    let boot = k.m.clock.boot_epoch_ns();
+    let time = match node {
+        Node::PidDir { tid, .. } | Node::Pid { tid, .. } | Node::Fd { tid, .. } => {
+            boot + k.tasks.get(&tid).map_or(0, |t| t.start_ns)
+        }
+        _ => boot,
+    };
+    let live_task = |tid: Pid| k.tasks.get(&tid).filter(|t| has_resources(t));
+    let (nlink, size) = match node {
+        Node::Root => (3 + k.tasks.values().filter(|t| t.is_leader() && t.state != TaskState::Dead).count() as u64, 0),
+        Node::SysDir => (5, 0),
+        Node::PidDir { whole, .. } => (if whole { 4 } else { 3 }, 0),
+        Node::Pid { tid, entry: PidEntry::Task, .. } => (2 + threads_of(k, tgid_of(k, tid)).count() as u64, 0),
+        // Linux 6.2+: the size of fd/ is the number of open descriptors.
+        Node::Pid { tid, entry: PidEntry::Fd, .. } => {
+            (2, live_task(tid).map_or(0, |t| k.fdtables.get(t.files).iter().count() as i64))
+        }
+        Node::Fd { .. } => (1, 64),
+        n if n.is_dir() => (2, 0),
+        _ => (1, 0),
+    };
+    let (sec, nsec) = ((time / 1_000_000_000) as i64, (time % 1_000_000_000) as i64);
+    Stat {
+        st_dev: PROC_DEV,
+        st_ino: node.ino(),
+        st_nlink: nlink,
+        st_mode: mode(k, node),
+        st_uid: uid,
+        st_gid: gid,
+        st_size: size,
+        st_blksize: 1024,
+        st_atime: sec,
+        st_atime_nsec: nsec,
+        st_mtime: sec,
+        st_mtime_nsec: nsec,
+        st_ctime: sec,
+        st_ctime_nsec: nsec,
+        ..Stat::default()
+    }
+}
+
+/// May the caller access `node` as `want` (R_OK 4, W_OK 2, X_OK 1)?
+/// The ordinary rules (`perm::mode_permission`), except for sysctl
+/// files: Linux's proc_sys_permission() compares the effective uid with
+/// 0 and the file's bits, whatever the capabilities, and never executes.
+pub(super) fn permission(k: &Kernel, node: Node, want: u32) -> SysResult<()> {
+    let m = mode(k, node);
+    if let Node::Sysctl(_) = node {
+        let c = k.cur().cred;
+        let bits = if c.euid == 0 {
+            m >> 6
+        } else if c.egid == 0 || k.cur().groups.binary_search(&0).is_ok() {
+            m >> 3
+        } else {
+            m
+        };
+        return if want & 1 == 0 && want & !bits & 7 == 0 { Ok(()) } else { Err(EACCES) };
+    }
+    let (uid, gid) = owner(k, node);
+    crate::fs::perm::mode_permission(&k.fs_cred(), m, uid, gid, want)
+}
+
+/// faccessat() of a node.
+pub fn access(k: &Kernel, node: Node, mode: u32) -> SysResult<usize> {
+    permission(k, node, mode & 7)?;
+    Ok(0)
+}

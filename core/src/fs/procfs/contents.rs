@@ -1,0 +1,219 @@
+//! What the files of /proc say: the dispatch over nodes, /proc/mounts and
+//! mountinfo from the mount table, /proc/stat and cpuinfo (Linux:
+//! fs/proc/proc_namespace.c, fs/proc/stat.c, arch/x86/kernel/cpu/proc.c).
+
+#[allow(unused_imports)]
+use super::*;
+
+// ---------------------------------------------------------------------------
+// Contents
+
+/// /proc/<pid>/mounts (`info` false) or mountinfo (`info` true) from the
+/// mount table. Linux: show_vfsmnt(), show_mountinfo() in
+/// fs/proc_namespace.c. Mounts no path leads to are left out, as Linux
+/// leaves out what lies outside the reader's root.
+pub(super) fn mounts_text(k: &Kernel, info: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for m in k.fs.mounts.iter() {
+        let Some(sb) = k.fs.supers.get(m.sb) else { continue };
+        let Ok(at) = k.fs.path_in_mount(m.id, m.root) else { continue };
+        let ro = if m.flags.contains(MntFlags::RDONLY) || sb.readonly { "ro" } else { "rw" };
+        if info {
+            let mnt_ro = if m.flags.contains(MntFlags::RDONLY) { "ro" } else { "rw" };
+            let sb_ro = if sb.readonly { "ro" } else { "rw" };
+            // The root of the mount within its file system (a bind mount
+            // of a directory shows that directory).
+            let root = if sb.fstype.in_ram() { k.fs.path_below(sb.root, m.root) } else { b"/".to_vec() };
+            let ids = format!("{} {} {}:{} ", m.id, m.parent, dev_major(sb.dev), dev_minor(sb.dev));
+            out.extend_from_slice(ids.as_bytes());
+            mangle(&mut out, &root);
+            out.push(b' ');
+            mangle(&mut out, &at);
+            out.extend_from_slice(b" ");
+            out.extend_from_slice(mnt_ro.as_bytes());
+            m.flags.show(&mut out);
+            out.extend_from_slice(b" - ");
+            out.extend_from_slice(sb.fstype.name().as_bytes());
+            out.push(b' ');
+            mangle(&mut out, &m.source);
+            out.push(b' ');
+            out.extend_from_slice(sb_ro.as_bytes());
+            sb.show_options(&mut out);
+        } else {
+            mangle(&mut out, &m.source);
+            out.push(b' ');
+            mangle(&mut out, &at);
+            out.push(b' ');
+            out.extend_from_slice(sb.fstype.name().as_bytes());
+            out.push(b' ');
+            out.extend_from_slice(ro.as_bytes());
+            m.flags.show(&mut out);
+            sb.show_options(&mut out);
+            out.extend_from_slice(b" 0 0");
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Linux: mangle(): space, tab, newline and backslash as octal escapes.
+pub(super) fn mangle(out: &mut Vec<u8>, s: &[u8]) {
+    for &c in s {
+        if matches!(c, b' ' | b'\t' | b'\n' | b'\\') {
+            out.extend_from_slice(format!("\\{c:03o}").as_bytes());
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// Generate a proc file's text.
+pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
+    let mut o = Out(Vec::new());
+    match node {
+        Node::Global(Global::Meminfo) => o.0 = format_meminfo(&mem_info(k)).into_bytes(),
+        Node::Global(Global::Uptime) => {
+            let up = k.now_ns();
+            let (user, system) = cpu_time_ns(k);
+            let idle = up.saturating_sub(user + system);
+            let secs = |ns: u64| (ns / 1_000_000_000, ns / 10_000_000 % 100);
+            let ((us, uc), (is, ic)) = (secs(up), secs(idle));
+            let _ = writeln!(o, "{us}.{uc:02} {is}.{ic:02}");
+        }
+        Node::Global(Global::Loadavg) => {
+            let running = k.tasks.values().filter(|t| t.state == TaskState::Runnable).count();
+            let total = k.tasks.values().filter(|t| t.state != TaskState::Dead).count();
+            let _ = writeln!(o, "0.00 0.00 0.00 {running}/{total} {}", k.pids.last());
+        }
+        Node::Global(Global::Stat) => proc_stat(k, &mut o),
+        Node::Global(Global::Filesystems) => o.0 = b"nodev\trootfs\nnodev\tramfs\nnodev\tproc\n".to_vec(),
+        Node::Global(Global::Cpuinfo) => cpuinfo(k, &mut o),
+        Node::Global(Global::Version) => {
+            let _ = writeln!(o, "{OSTYPE} version {OSRELEASE} (tine@tine) (rustc) {UTS_VERSION}");
+        }
+        Node::Sysctl(s) => {
+            let _ = match s {
+                Sysctl::PidMax => writeln!(o, "{}", k.pids.pid_max()),
+                Sysctl::ThreadsMax => writeln!(o, "{}", k.max_threads),
+                Sysctl::Osrelease => writeln!(o, "{OSRELEASE}"),
+                Sysctl::Ostype => writeln!(o, "{OSTYPE}"),
+                Sysctl::FailPageAlloc => writeln!(o, "{}", k.frames.injection().describe()),
+                Sysctl::Failslab => writeln!(o, "{}", crate::mm::kheap::FAILSLAB.lock().describe()),
+                Sysctl::CorePattern => {
+                    o.0.extend_from_slice(&k.core.pattern);
+                    writeln!(o)
+                }
+                Sysctl::CoreUsesPid => writeln!(o, "{}", k.core.uses_pid as u8),
+                Sysctl::Tainted => writeln!(o, "0"),
+                Sysctl::AdminReserveKbytes => writeln!(o, "{}", k.frames.commit.admin_reserve_kbytes),
+                Sysctl::OvercommitKbytes => writeln!(o, "{}", k.frames.commit.kbytes),
+                Sysctl::OvercommitMemory => writeln!(o, "{}", k.frames.commit.mode as u8),
+                Sysctl::OvercommitRatio => writeln!(o, "{}", k.frames.commit.ratio),
+                Sysctl::UserReserveKbytes => writeln!(o, "{}", k.frames.commit.user_reserve_kbytes),
+                // Write-only (mode 0200): reading it is EACCES at open.
+                Sysctl::DropCaches => Ok(()),
+                Sysctl::PipeMaxSize => writeln!(o, "{}", k.pipes.limits.max_size),
+                Sysctl::PipeUserPagesHard => writeln!(o, "{}", k.pipes.limits.user_pages_hard),
+                Sysctl::PipeUserPagesSoft => writeln!(o, "{}", k.pipes.limits.user_pages_soft),
+            };
+        }
+        Node::Pid { tid, whole, entry } => {
+            let t = task(k, tid)?;
+            match entry {
+                PidEntry::Stat => o.0 = format_stat(&task_stat(k, t, whole)).into_bytes(),
+                PidEntry::Status => status(k, t, &mut o),
+                PidEntry::Statm => {
+                    let v = task_mm(k, t).map(|mm| vm_stats(k, mm)).unwrap_or_default();
+                    let _ = writeln!(o, "{} {} 0 {} 0 {} 0", v.total, v.rss, v.exec, v.data + v.stack);
+                }
+                PidEntry::Cmdline => {
+                    if has_resources(t) {
+                        o.0 = t.cmdline.clone();
+                    }
+                }
+                PidEntry::Comm => {
+                    o.0 = t.comm.clone();
+                    o.0.push(b'\n');
+                }
+                PidEntry::Maps => {
+                    if let Some(mm) = task_mm(k, t) {
+                        maps(k, mm, &mut o.0);
+                    }
+                }
+                PidEntry::Limits => limits(k, t, &mut o),
+                PidEntry::Mounts => o.0 = mounts_text(k, false),
+                PidEntry::Mountinfo => o.0 = mounts_text(k, true),
+                PidEntry::Auxv => {
+                    if let Some(mm) = task_mm(k, t) {
+                        o.0 = mm.saved_auxv.iter().flat_map(|w| w.to_le_bytes()).collect();
+                    }
+                }
+                PidEntry::Personality => {
+                    let _ = writeln!(o, "{:08x}", t.personality);
+                }
+                PidEntry::Pagemap => {}
+                _ => return Err(EISDIR),
+            }
+        }
+        _ => return Err(EISDIR),
+    }
+    Ok(o.0)
+}
+
+/// A byte buffer `write!` can format into.
+pub(super) struct Out(pub(super) Vec<u8>);
+
+impl core::fmt::Write for Out {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// CPU time used by every process so far, user and system, in ns: the
+/// tasks not yet released, and what their processes were credited for
+/// children reaped (Linux sums the per-CPU kernel_cpustat instead).
+pub(super) fn cpu_time_ns(k: &Kernel) -> (u64, u64) {
+    let mut user: u64 = k.tasks.values().filter(|t| t.state != TaskState::Dead).map(|t| t.utime_ns).sum();
+    let mut system: u64 = k.tasks.values().filter(|t| t.state != TaskState::Dead).map(|t| t.stime_ns).sum();
+    for (_, s) in k.signals.iter() {
+        user += s.cutime_ns;
+        system += s.cstime_ns;
+    }
+    (user, system)
+}
+
+/// /proc/stat (Linux: fs/proc/stat.c show_stat()), for one CPU.
+pub(super) fn proc_stat(k: &Kernel, o: &mut Out) {
+    let up = k.now_ns();
+    let (user, system) = cpu_time_ns(k);
+    let idle = up.saturating_sub(user + system);
+    let (u, s, i) = (user / NS_PER_TICK, system / NS_PER_TICK, idle / NS_PER_TICK);
+    let _ = writeln!(o, "cpu  {u} 0 {s} {i} 0 0 0 0 0 0");
+    let _ = writeln!(o, "cpu0 {u} 0 {s} {i} 0 0 0 0 0 0");
+    // The timer is IRQ 0, the only interrupt Tine counts.
+    let _ = writeln!(o, "intr {} {}", k.ticks, k.ticks);
+    let _ = writeln!(o, "ctxt 0");
+    let _ = writeln!(o, "btime {}", k.m.clock.boot_epoch_ns() / 1_000_000_000);
+    let _ = writeln!(o, "processes {}", k.forks);
+    let running = k.tasks.values().filter(|t| t.state == TaskState::Runnable).count();
+    let _ = writeln!(o, "procs_running {running}");
+    let _ = writeln!(o, "procs_blocked 0");
+    let _ = writeln!(o, "softirq 0 0 0 0 0 0 0 0 0 0 0");
+}
+
+/// /proc/cpuinfo, from what CPUID leaf 1 EDX said (Linux: show_cpuinfo(),
+/// the x86_cap_flags names of word 0).
+pub(super) fn cpuinfo(k: &Kernel, o: &mut Out) {
+    const EDX: [&str; 32] = [
+        "fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "", "sep", "mtrr", "pge", "mca", "cmov",
+        "pat", "pse36", "pn", "clflush", "", "dts", "acpi", "mmx", "fxsr", "sse", "sse2", "ss", "ht", "tm", "ia64",
+        "pbe",
+    ];
+    let flags: Vec<&str> = (0..32).filter(|b| k.hwcap & (1 << b) != 0 && !EDX[*b].is_empty()).map(|b| EDX[b]).collect();
+    let _ = write!(
+        o,
+        "processor\t: 0\nphysical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\nflags\t\t: {}\n\n",
+        flags.join(" ")
+    );
+}

@@ -1,0 +1,495 @@
+//! The proc file system (Linux: fs/proc/): directories and files whose
+//! contents the kernel makes up from its own state when they are read.
+//!
+//! # How /proc is reached
+//!
+//! proc is mounted like any file system (at boot on `/proc`, and wherever
+//! mount(2) puts another instance), but it stores nothing: a proc mount's
+//! root in the mount table ([`super::mount`]) is the RAM file system
+//! directory it covers, and the path calls of the syscall layer first ask
+//! [`route`] whether a path, taken from its starting directory, lies below
+//! a proc mount. If it does, this module resolves it (`open`, the `stat`
+//! family, `access`, `readlink`, `chdir`) instead of the RAM file system.
+//! The test is lexical: the starting directory's path and the path are
+//! joined and `.` and `..` folded before they are compared with the paths
+//! of the proc mounts. (Linux walks `..` after following symbolic links;
+//! the two differ only for paths such as `/proc/self/cwd/..`, which this
+//! reads as `/proc/self`.)
+//!
+//! # Files
+//!
+//! This file names the nodes and the tasks as /proc sees them; `base`
+//! routes and walks paths and gives attributes; `inode` opens, reads,
+//! writes and lists; `contents` generates texts, with `meminfo`, `array`
+//! (stat, status) and `task_mmu` (maps, limits) for the larger ones.
+//!
+//! # Nodes
+//!
+//! Every name in /proc is a [`Node`], a small `Copy` value naming what it
+//! shows (a process and an entry of its directory, a global file...). Nodes
+//! are made up again on every lookup, as Linux makes up proc inodes: a
+//! directory's entries are listed when `getdents64` asks, from the kernel's
+//! state at that moment.
+//!
+//! # Files
+//!
+//! An open proc file is an open file description of kind
+//! [`FileKind::Proc`]; its contents are generated into a snapshot when it is
+//! opened, and `read`, `pread` and `lseek` work on the snapshot, so that a
+//! program reading in small pieces sees one consistent text. A read from
+//! offset 0 after the first read generates it again (Linux's `seq_file`
+//! starts over the same way), which is what `top` and `free` rely on when
+//! they `lseek(fd, 0, SEEK_SET)` and read an open file again.
+//!
+//! # Symbolic links
+//!
+//! `/proc/self`, `/proc/thread-self` and `/proc/mounts` point elsewhere in
+//! /proc. `exe`, `cwd`, `root` and `fd/N` are Linux's "magic" links: their
+//! text (what `readlink` returns) is for people, and following one leads to
+//! the object itself (an inode of the RAM file system, a pipe, another proc
+//! file), not to whatever its text names ([`Target`]).
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write as _;
+
+use crate::abi::*;
+use crate::fs::file::{FileId, FileKind};
+use crate::fs::mount::{FsType, MntFlags, MountId};
+use crate::fs::ramfs::{FileType, Ino, Lookup, RAMFS_DEV};
+use crate::kernel::Kernel;
+use crate::mm::aspace::AddressSpace;
+use crate::mm::vma::{Prot, VmFlags};
+use crate::proc::{Pid, Task, TaskState, WaitReason};
+
+mod array;
+mod base;
+mod contents;
+mod inode;
+mod meminfo;
+mod task_mmu;
+#[cfg(test)]
+mod tests;
+
+pub use array::*;
+pub use base::*;
+use contents::*;
+pub use inode::*;
+pub use meminfo::*;
+pub use task_mmu::*;
+
+/// The device number `stat` reports for proc files (an anonymous device,
+/// as Linux gives procfs).
+pub const PROC_DEV: u64 = makedev(0, 21);
+/// The inode number of the /proc directory (Linux: PROC_ROOT_INO).
+pub const PROC_ROOT_INO: u64 = 1;
+/// Entries that exist once, in /proc and below /proc/sys, get inode
+/// numbers from here on (Linux: proc_alloc_inum()'s range).
+const FIXED_INO_BASE: u64 = 0xF000_0000;
+/// Per-process entries get inode numbers from here on.
+const PID_INO_BASE: u64 = 1 << 48;
+/// Readdir positions of the process directories in /proc: this plus the
+/// PID (Linux: TGID_OFFSET), so that a listing resumed later neither
+/// repeats nor skips a process when others come and go.
+const PID_POS_BASE: u64 = 0x1000;
+/// Clock ticks per second for user space (Linux: USER_HZ).
+pub const USER_HZ: u64 = 100;
+const NS_PER_TICK: u64 = 1_000_000_000 / USER_HZ;
+/// Linux: the `TASK_COMM_LEN` - 1 bytes a comm holds.
+const COMM_MAX: usize = 15;
+/// The release and OS name `uname` reports (syscall/info.rs).
+const OSRELEASE: &str = "6.1.0-tine";
+const OSTYPE: &str = "Linux";
+const UTS_VERSION: &str = "#1 SMP Tine";
+
+// ---------------------------------------------------------------------------
+// Nodes
+
+/// Files directly in /proc.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Global {
+    Meminfo,
+    Uptime,
+    Loadavg,
+    Stat,
+    Filesystems,
+    Cpuinfo,
+    Version,
+}
+
+/// Files in /proc/sys/kernel (Linux: kernel/sysctl.c's kern_table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sysctl {
+    PidMax,
+    ThreadsMax,
+    Osrelease,
+    Ostype,
+    /// Tine's fault injection into frame allocations (Linux keeps its
+    /// fail_page_alloc in debugfs); the text of [`FailMode`](crate::mm::kheap::FailMode).
+    FailPageAlloc,
+    /// The same for the fallible heap allocations (Linux: failslab).
+    Failslab,
+    /// What core files are called, and whether ".PID" is added.
+    CorePattern,
+    CoreUsesPid,
+    /// Why the kernel is not pristine: a bit mask, 0 here.
+    Tainted,
+    // /proc/sys/vm (Linux: mm/util.c, fs/drop_caches.c).
+    AdminReserveKbytes,
+    DropCaches,
+    OvercommitKbytes,
+    OvercommitMemory,
+    OvercommitRatio,
+    UserReserveKbytes,
+    /// /proc/sys/fs: the pipe limits (Linux: fs/pipe.c's fs_pipe_sysctls).
+    PipeMaxSize,
+    PipeUserPagesHard,
+    PipeUserPagesSoft,
+}
+
+impl Sysctl {
+    /// The /proc/sys directory it lives in, and its name there.
+    fn place(self) -> (Node, &'static [u8]) {
+        SYS_DIRS
+            .iter()
+            .find_map(|&(_, dir, table)| table.iter().find(|&&(_, s)| s == self).map(|&(name, _)| (dir, name)))
+            .expect("every sysctl has a directory")
+    }
+}
+
+/// Entries of a process (or thread) directory (Linux: tgid_base_stuff,
+/// tid_base_stuff in fs/proc/base.c).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PidEntry {
+    /// `task/`: one directory per thread (process directories only).
+    Task,
+    /// `fd/`: one link per open descriptor.
+    Fd,
+    Status,
+    Limits,
+    Comm,
+    Cmdline,
+    Stat,
+    Statm,
+    Maps,
+    Cwd,
+    Root,
+    Exe,
+    Mounts,
+    /// The mounts with ids, parents and roots (Linux: show_mountinfo()).
+    Mountinfo,
+    /// The auxiliary vector exec gave the program (0400).
+    Auxv,
+    /// The execution domain, `%08x` (0400).
+    Personality,
+    /// One 64-bit word per virtual page: present, frame, file, shared
+    /// (0400). Linux: pagemap_read().
+    Pagemap,
+}
+
+/// One name in /proc.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Node {
+    /// /proc itself.
+    Root,
+    /// /proc/self → the caller's process directory.
+    SelfLink,
+    /// /proc/thread-self → the caller's thread directory.
+    ThreadSelf,
+    /// /proc/mounts → self/mounts.
+    MountsLink,
+    Global(Global),
+    /// /proc/sys, /proc/sys/fs and /proc/sys/kernel.
+    SysDir,
+    SysFs,
+    SysKernel,
+    SysVm,
+    Sysctl(Sysctl),
+    /// /proc/<tid> (`whole`: what the process shows, Linux's tgid entries)
+    /// or /proc/<tgid>/task/<tid> (not `whole`: one thread's view).
+    PidDir {
+        tid: Pid,
+        whole: bool,
+    },
+    /// An entry of such a directory.
+    Pid {
+        tid: Pid,
+        whole: bool,
+        entry: PidEntry,
+    },
+    /// fd/<fd> in such a directory.
+    Fd {
+        tid: Pid,
+        whole: bool,
+        fd: i32,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Dir,
+    File,
+    Link,
+}
+
+const ROOT_ENTRIES: [(&[u8], Node); 11] = [
+    (b"self", Node::SelfLink),
+    (b"thread-self", Node::ThreadSelf),
+    (b"sys", Node::SysDir),
+    (b"meminfo", Node::Global(Global::Meminfo)),
+    (b"uptime", Node::Global(Global::Uptime)),
+    (b"loadavg", Node::Global(Global::Loadavg)),
+    (b"stat", Node::Global(Global::Stat)),
+    (b"filesystems", Node::Global(Global::Filesystems)),
+    (b"mounts", Node::MountsLink),
+    (b"cpuinfo", Node::Global(Global::Cpuinfo)),
+    (b"version", Node::Global(Global::Version)),
+];
+
+const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 9] = [
+    (b"core_pattern", Sysctl::CorePattern),
+    (b"core_uses_pid", Sysctl::CoreUsesPid),
+    (b"osrelease", Sysctl::Osrelease),
+    (b"ostype", Sysctl::Ostype),
+    (b"pid_max", Sysctl::PidMax),
+    (b"tainted", Sysctl::Tainted),
+    (b"threads-max", Sysctl::ThreadsMax),
+    (b"tine_fail_page_alloc", Sysctl::FailPageAlloc),
+    (b"tine_failslab", Sysctl::Failslab),
+];
+
+const SYS_VM_ENTRIES: [(&[u8], Sysctl); 6] = [
+    (b"admin_reserve_kbytes", Sysctl::AdminReserveKbytes),
+    (b"drop_caches", Sysctl::DropCaches),
+    (b"overcommit_kbytes", Sysctl::OvercommitKbytes),
+    (b"overcommit_memory", Sysctl::OvercommitMemory),
+    (b"overcommit_ratio", Sysctl::OvercommitRatio),
+    (b"user_reserve_kbytes", Sysctl::UserReserveKbytes),
+];
+
+const SYS_FS_ENTRIES: [(&[u8], Sysctl); 3] = [
+    (b"pipe-max-size", Sysctl::PipeMaxSize),
+    (b"pipe-user-pages-hard", Sysctl::PipeUserPagesHard),
+    (b"pipe-user-pages-soft", Sysctl::PipeUserPagesSoft),
+];
+
+/// The directories of /proc/sys, in readdir order, with their sysctls.
+type SysTable = &'static [(&'static [u8], Sysctl)];
+const SYS_DIRS: [(&[u8], Node, SysTable); 3] = [
+    (b"fs", Node::SysFs, &SYS_FS_ENTRIES),
+    (b"kernel", Node::SysKernel, &SYS_KERNEL_ENTRIES),
+    (b"vm", Node::SysVm, &SYS_VM_ENTRIES),
+];
+
+/// The sysctls of /proc/sys directory `dir` (None for other nodes).
+fn sys_table(dir: Node) -> Option<SysTable> {
+    SYS_DIRS.iter().find(|&&(_, d, _)| d == dir).map(|&(_, _, t)| t)
+}
+
+/// The entries of a process directory, in Linux's order; `task` only in
+/// a process's directory, not in a thread's.
+const PID_ENTRIES: [(&[u8], PidEntry); 17] = [
+    (b"task", PidEntry::Task),
+    (b"fd", PidEntry::Fd),
+    (b"auxv", PidEntry::Auxv),
+    (b"status", PidEntry::Status),
+    (b"personality", PidEntry::Personality),
+    (b"limits", PidEntry::Limits),
+    (b"comm", PidEntry::Comm),
+    (b"cmdline", PidEntry::Cmdline),
+    (b"stat", PidEntry::Stat),
+    (b"statm", PidEntry::Statm),
+    (b"maps", PidEntry::Maps),
+    (b"cwd", PidEntry::Cwd),
+    (b"root", PidEntry::Root),
+    (b"exe", PidEntry::Exe),
+    (b"mounts", PidEntry::Mounts),
+    (b"mountinfo", PidEntry::Mountinfo),
+    (b"pagemap", PidEntry::Pagemap),
+];
+
+impl Node {
+    fn kind(self) -> Kind {
+        match self {
+            Node::Root | Node::SysDir | Node::SysFs | Node::SysKernel | Node::SysVm | Node::PidDir { .. } => Kind::Dir,
+            Node::Pid { entry: PidEntry::Task | PidEntry::Fd, .. } => Kind::Dir,
+            Node::SelfLink | Node::ThreadSelf | Node::MountsLink | Node::Fd { .. } => Kind::Link,
+            Node::Pid { entry: PidEntry::Cwd | PidEntry::Root | PidEntry::Exe, .. } => Kind::Link,
+            Node::Global(_) | Node::Sysctl(_) | Node::Pid { .. } => Kind::File,
+        }
+    }
+
+    pub fn is_dir(self) -> bool {
+        self.kind() == Kind::Dir
+    }
+
+    /// The directory holding this node.
+    fn parent(self, k: &Kernel) -> Node {
+        match self {
+            Node::Root
+            | Node::SelfLink
+            | Node::ThreadSelf
+            | Node::MountsLink
+            | Node::Global(_)
+            | Node::SysDir
+            | Node::PidDir { whole: true, .. } => Node::Root,
+            Node::SysKernel | Node::SysFs | Node::SysVm => Node::SysDir,
+            Node::Sysctl(s) => s.place().0,
+            Node::PidDir { tid, whole: false } => {
+                Node::Pid { tid: tgid_of(k, tid), whole: true, entry: PidEntry::Task }
+            }
+            Node::Pid { tid, whole, .. } => Node::PidDir { tid, whole },
+            Node::Fd { tid, whole, .. } => Node::Pid { tid, whole, entry: PidEntry::Fd },
+        }
+    }
+
+    /// The inode number `stat` and `getdents64` report.
+    fn ino(self) -> u64 {
+        let fixed = |i: usize| FIXED_INO_BASE + i as u64;
+        let per_pid =
+            |tid: Pid, whole: bool, code: u64| PID_INO_BASE | (tid as u64) << 22 | (whole as u64) << 21 | code;
+        let entry_code = |e: PidEntry| 1 + PID_ENTRIES.iter().position(|(_, x)| *x == e).unwrap_or(0) as u64;
+        match self {
+            Node::Root => PROC_ROOT_INO,
+            Node::SelfLink => fixed(0),
+            Node::ThreadSelf => fixed(1),
+            Node::SysDir => fixed(2),
+            Node::SysKernel => fixed(3),
+            Node::SysFs => fixed(5),
+            Node::MountsLink => fixed(4),
+            Node::SysVm => fixed(6),
+            Node::Global(g) => fixed(8 + g as usize),
+            Node::Sysctl(s) => fixed(32 + s as usize),
+            Node::PidDir { tid, whole } => per_pid(tid, whole, 0),
+            Node::Pid { tid, whole, entry } => per_pid(tid, whole, entry_code(entry)),
+            Node::Fd { tid, whole, fd } => per_pid(tid, whole, 64 + fd as u64),
+        }
+    }
+}
+
+/// The TGID of task `tid` (itself if it is gone).
+fn tgid_of(k: &Kernel, tid: Pid) -> Pid {
+    k.tasks.get(&tid).map_or(tid, |t| t.tgid)
+}
+
+/// The absolute path of a node, for `readlink` of a descriptor open on it
+/// and for resolving paths relative to a directory descriptor: below the
+/// first proc mount (Linux: d_path() through the mount it was opened by).
+pub fn node_path(k: &Kernel, node: Node) -> Vec<u8> {
+    let mut p = proc_mounts(k).into_iter().map(|(_, p)| p).next().unwrap_or_default();
+    if p == b"/" {
+        p.clear();
+    }
+    p.extend_from_slice(&node_rel_path(k, node));
+    if p.is_empty() {
+        p.push(b'/');
+    }
+    p
+}
+
+/// A node's path below its proc mount's root: empty for the root.
+fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
+    let mut p = match node {
+        Node::Root => return Vec::new(),
+        Node::SelfLink => return b"/self".to_vec(),
+        Node::ThreadSelf => return b"/thread-self".to_vec(),
+        Node::MountsLink => return b"/mounts".to_vec(),
+        Node::SysDir => return b"/sys".to_vec(),
+        Node::SysKernel => return b"/sys/kernel".to_vec(),
+        Node::SysVm => return b"/sys/vm".to_vec(),
+        Node::SysFs => return b"/sys/fs".to_vec(),
+        Node::PidDir { tid, whole: true } => return format!("/{tid}").into_bytes(),
+        Node::PidDir { tid, whole: false } => return format!("/{}/task/{tid}", tgid_of(k, tid)).into_bytes(),
+        _ => node_rel_path(k, node.parent(k)),
+    };
+    p.push(b'/');
+    match node {
+        Node::Global(g) => p.extend_from_slice(name_in(&ROOT_ENTRIES, Node::Global(g))),
+        Node::Sysctl(s) => p.extend_from_slice(s.place().1),
+        Node::Pid { entry, .. } => {
+            p.extend_from_slice(PID_ENTRIES.iter().find(|(_, x)| *x == entry).map_or(&b""[..], |(n, _)| n))
+        }
+        Node::Fd { fd, .. } => p.extend_from_slice(format!("{fd}").as_bytes()),
+        _ => {}
+    }
+    p
+}
+
+fn name_in<'a>(table: &'a [(&'a [u8], Node)], node: Node) -> &'a [u8] {
+    table.iter().find(|(_, n)| *n == node).map_or(&b""[..], |(name, _)| name)
+}
+
+// ---------------------------------------------------------------------------
+// Tasks as /proc sees them
+
+/// A task that a /proc name may refer to: alive or zombie, not released.
+fn task(k: &Kernel, tid: Pid) -> SysResult<&Task> {
+    match k.tasks.get(&tid) {
+        Some(t) if t.state != TaskState::Dead => Ok(t),
+        _ => Err(ENOENT),
+    }
+}
+
+/// Whether the task still holds its address space, descriptors and
+/// file-system context (a zombie has given them back).
+fn has_resources(t: &Task) -> bool {
+    !matches!(t.state, TaskState::Zombie | TaskState::Dead)
+}
+
+fn task_mm<'k>(k: &'k Kernel, t: &Task) -> Option<&'k AddressSpace> {
+    has_resources(t).then(|| k.mms.get(t.mm))
+}
+
+/// Threads of process `tgid` not yet released (Linux: get_nr_threads()).
+fn threads_of(k: &Kernel, tgid: Pid) -> impl Iterator<Item = &Task> + '_ {
+    let threads = k.tasks.get(&tgid).map(|l| &k.signals.get(l.signal).threads);
+    threads.into_iter().flatten().filter_map(|t| k.tasks.get(t)).filter(|t| t.state != TaskState::Dead)
+}
+
+/// Linux: the task_state_array entry of a task.
+fn state_name(t: &Task) -> &'static str {
+    match t.state {
+        TaskState::Runnable => "R (running)",
+        // A vfork parent waits uninterruptibly (Linux: wait_for_vfork_done()).
+        TaskState::Blocked(WaitReason::Vfork) => "D (disk sleep)",
+        TaskState::Blocked(_) => "S (sleeping)",
+        TaskState::Stopped => "T (stopped)",
+        TaskState::Zombie => "Z (zombie)",
+        TaskState::Dead => "X (dead)",
+    }
+}
+
+/// The TGID of a task's parent, 0 for init (Linux: task->real_parent).
+fn ppid_of(k: &Kernel, t: &Task) -> Pid {
+    k.tasks.get(&t.parent).map_or(0, |p| p.tgid)
+}
+
+/// Whether the caller may look behind a task's links (exe, cwd, fd/) or
+/// into its memory map: a thread of the same process always, another
+/// only as `ptrace_may_access()` allows. EACCES otherwise, as Linux's
+/// proc_fd_access_allowed() and mm_access() give.
+fn may_inspect(k: &Kernel, t: &Task) -> SysResult<()> {
+    let me = k.cur();
+    if me.tgid == t.tgid || crate::proc::capability::ptrace_may_access(&me.cred, &t.cred) {
+        Ok(())
+    } else {
+        Err(EACCES)
+    }
+}
+
+/// Parse a PID or descriptor number as Linux's name_to_int(): digits only,
+/// no leading zero.
+fn parse_num(name: &[u8]) -> Option<u32> {
+    if name.is_empty() || name.len() > 10 || (name.len() > 1 && name[0] == b'0') {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in name {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (c - b'0') as u64;
+    }
+    u32::try_from(v).ok().filter(|&v| v <= i32::MAX as u32)
+}

@@ -1,0 +1,171 @@
+//! Host tests for /proc.
+
+use super::*;
+use std::string::ToString;
+use std::vec;
+
+#[test]
+fn stat_line_has_52_fields() {
+    let s = TaskStat { pid: 7, comm: b"a b) c".to_vec(), state: b'R', ppid: 1, exit_signal: 17, ..TaskStat::default() };
+    let line = format_stat(&s);
+    assert!(line.ends_with('\n'));
+    assert!(line.starts_with("7 (a b) c) R 1 "));
+    // After the last ')', 50 fields follow pid and comm.
+    let rest = &line[line.rfind(')').unwrap() + 2..line.len() - 1];
+    assert_eq!(rest.split(' ').count(), 50, "{line}");
+    let fields: Vec<&str> = rest.split(' ').collect();
+    assert_eq!(fields[0], "R");
+    assert_eq!(fields[5], "-1", "tpgid");
+    assert_eq!(fields[35], "17", "exit_signal is field 38");
+}
+
+#[test]
+fn meminfo_lines_follow_linux_format() {
+    let m = MemInfo { total: 1_234_567, free: 1000, available: 1000, ..MemInfo::default() };
+    let text = format_meminfo(&m);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "MemTotal:        1234567 kB");
+    assert_eq!(lines[1], "MemFree:            1000 kB");
+    assert_eq!(lines[2], "MemAvailable:       1000 kB");
+    assert!(lines.contains(&"SwapTotal:             0 kB"));
+    assert!(lines.contains(&"VmallocTotal:   34359738367 kB"));
+    for l in lines {
+        assert!(l.ends_with(" kB") && l.find(':').unwrap() < 16, "{l}");
+    }
+}
+
+#[test]
+fn maps_lines_pad_names_to_column_73() {
+    let mut out = Vec::new();
+    format_maps_line(&mut out, 0x400000, 0x401000, "r-xp", 0, (0, 0), 0, None);
+    format_maps_line(&mut out, 0x5579830c4000, 0x5579830e5000, "rw-p", 0, (0, 0), 0, Some(b"[heap]"));
+    format_maps_line(&mut out, 0x5579564eb000, 0x5579564ed000, "r--p", 0, (0xfe, 0), 247030, Some(b"/usr/bin/cat"));
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    assert_eq!(lines[0], "00400000-00401000 r-xp 00000000 00:00 0 \n");
+    assert_eq!(lines[1], "5579830c4000-5579830e5000 rw-p 00000000 00:00 0                          [heap]\n");
+    assert_eq!(lines[2], "5579564eb000-5579564ed000 r--p 00000000 fe:00 247030                     /usr/bin/cat\n");
+}
+
+#[test]
+fn dointvec_parses_like_linux() {
+    assert_eq!(parse_dointvec(b"12345\n"), Ok((12345, 6)));
+    assert_eq!(parse_dointvec(b"  42"), Ok((42, 4)));
+    assert_eq!(parse_dointvec(b"0x8000"), Ok((32768, 6)));
+    assert_eq!(parse_dointvec(b"010"), Ok((8, 3)));
+    assert_eq!(parse_dointvec(b"-5\n"), Ok((-5, 3)));
+    // A second value is left unconsumed.
+    assert_eq!(parse_dointvec(b"32768 1"), Ok((32768, 6)));
+    for bad in [&b""[..], b" ", b"\n", b"abc", b"12345x", b"-", b"2147483648", b"99999999999999999999999", b"0x"] {
+        assert_eq!(parse_dointvec(bad), Err(EINVAL), "{:?}", core::str::from_utf8(bad));
+    }
+    assert_eq!(parse_dointvec(b"-2147483648"), Ok((i32::MIN, 11)));
+}
+
+#[test]
+fn fd_size_grows_like_linux() {
+    assert_eq!(fd_size(0), 64);
+    assert_eq!(fd_size(64), 64);
+    assert_eq!(fd_size(65), 128);
+    assert_eq!(fd_size(128), 128);
+    assert_eq!(fd_size(256), 256);
+    assert_eq!(fd_size(257), 512);
+}
+
+#[test]
+fn vm_lines_are_right_aligned() {
+    let mut s = String::new();
+    format_vm(&mut s, &VmStats { total: 3, rss: 2, ..VmStats::default() });
+    assert!(s.starts_with("VmPeak:\t      12 kB\nVmSize:\t      12 kB\nVmLck:\t       0 kB\n"), "{s}");
+    assert!(s.contains("VmRSS:\t       8 kB\n"));
+}
+
+/// A kernel with no task yet, on simulated memory.
+fn bare_kernel(frames: usize) -> Kernel {
+    use crate::machine::{Clock, Console, Log, Machine};
+    use crate::mm::sim::{SimMem, SimMmu};
+    struct Dev;
+    impl Console for Dev {
+        fn write(&self, _: &[u8]) {}
+        fn read(&self, _: &mut [u8]) -> usize {
+            0
+        }
+    }
+    impl Clock for Dev {
+        fn monotonic_ns(&self) -> u64 {
+            12_340_000_000
+        }
+        fn boot_epoch_ns(&self) -> u64 {
+            1_700_000_000_000_000_000
+        }
+    }
+    impl Log for Dev {
+        fn log(&self, _: core::fmt::Arguments) {}
+    }
+    let mem: &'static SimMem = std::boxed::Box::leak(std::boxed::Box::new(SimMem::new(frames)));
+    let mmu: &'static SimMmu = std::boxed::Box::leak(std::boxed::Box::new(SimMmu::default()));
+    static STACKS: crate::machine::SimStacks = crate::machine::SimStacks::new();
+    let m =
+        Machine { mem, mmu, console: &Dev, clock: &Dev, log: &Dev, fpu: &crate::machine::FpuSaved, kstacks: &STACKS };
+    Kernel::new(m, &[(4096, frames as u64 * 4096)], 0, crate::kernel::StdioMode::Pipe, 1, 0)
+}
+
+#[test]
+fn global_files_from_the_kernel_state() {
+    let mut k = bare_kernel(64);
+    let text = |k: &Kernel, g| String::from_utf8(generate(k, Node::Global(g)).unwrap()).unwrap();
+    let mem = text(&k, Global::Meminfo);
+    // 63 frames managed, one of them the zero frame.
+    assert!(mem.starts_with("MemTotal:            252 kB\nMemFree:             248 kB\n"), "{mem}");
+    let f = k.frames.alloc().unwrap();
+    assert!(text(&k, Global::Meminfo).contains("MemFree:             244 kB\n"), "live");
+    k.frames.put(f);
+    assert_eq!(text(&k, Global::Meminfo), mem, "back to the same text");
+    assert_eq!(text(&k, Global::Uptime), "12.34 12.34\n");
+    assert_eq!(text(&k, Global::Loadavg), "0.00 0.00 0.00 0/0 0\n");
+    let st = text(&k, Global::Stat);
+    assert!(st.starts_with("cpu  0 0 0 1234 0 0 0 0 0 0\ncpu0 "), "{st}");
+    assert!(st.contains("\nbtime 1700000000\nprocesses 0\n"), "{st}");
+    assert!(text(&k, Global::Cpuinfo).contains("flags\t\t: fpu\n"));
+    let pid_max = generate(&k, Node::Sysctl(Sysctl::PidMax)).unwrap();
+    assert_eq!(pid_max, b"32768\n");
+    assert_eq!(stat(&k, Node::Root).st_mode, S_IFDIR | 0o555);
+}
+
+#[test]
+fn paths_land_in_proc_lexically() {
+    let mounts = [(2, b"/proc".to_vec()), (5, b"/tmp/p".to_vec())];
+    let comps = |p: Option<ProcPath>| {
+        p.map(|p| {
+            let names = p.comps.iter().map(|c| String::from_utf8(c.clone()).unwrap()).collect::<Vec<_>>();
+            (p.mount, names, p.trailing_slash)
+        })
+    };
+    let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let join = |base: &[u8], path: &[u8]| comps(join(&mounts, base, path));
+    assert_eq!(join(b"", b"/proc/self/stat"), Some((2, v(&["self", "stat"]), false)));
+    assert_eq!(join(b"/", b"proc"), Some((2, v(&[]), false)));
+    assert_eq!(join(b"/tmp/x", b"../../proc/./1/"), Some((2, v(&["1"]), true)));
+    assert_eq!(join(b"/proc/1", b".."), Some((2, v(&[]), true)));
+    assert_eq!(join(b"/proc", b"../tmp"), None);
+    assert_eq!(join(b"", b"/procfs/x"), None);
+    assert_eq!(join(b"", b"//proc//meminfo"), Some((2, v(&["meminfo"]), false)));
+    assert_eq!(join(b"/tmp", b"p/self"), Some((5, v(&["self"]), false)));
+    assert_eq!(join(b"/tmp", b"px/self"), None);
+}
+
+#[test]
+fn pid_names_as_linux_reads_them() {
+    assert_eq!(parse_num(b"1"), Some(1));
+    assert_eq!(parse_num(b"32768"), Some(32768));
+    assert_eq!(parse_num(b"01"), None);
+    assert_eq!(parse_num(b"1a"), None);
+    assert_eq!(parse_num(b""), None);
+    assert_eq!(parse_num(b"99999999999"), None);
+}
+
+#[test]
+fn names_are_escaped_in_status() {
+    assert_eq!(escaped_name(b"a\nb\\c"), "a\\nb\\\\c".to_string());
+    assert_eq!(vec![escaped_name(b"sh")], vec!["sh".to_string()]);
+}

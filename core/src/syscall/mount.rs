@@ -1,0 +1,349 @@
+//! mount(2) and umount2(2) (Linux: fs/namespace.c): new instances of
+//! tmpfs, proc and a sysfs placeholder, bind mounts of directories,
+//! remounts that change flags, and unmounting with Linux's EBUSY rules.
+
+use alloc::vec::Vec;
+
+use crate::abi::*;
+use crate::fs::mount::{FsType, MntFlags, MountId, SbId, ROOT_MOUNT};
+use crate::fs::procfs::{self, Node, Target};
+use crate::fs::{Ino, Lookup};
+use crate::kernel::Kernel;
+use crate::proc::capability::CAP_SYS_ADMIN;
+
+// mount(2) flags (include/uapi/linux/mount.h).
+const MS_RDONLY: u64 = 1;
+const MS_NOSUID: u64 = 2;
+const MS_NODEV: u64 = 4;
+const MS_NOEXEC: u64 = 8;
+const MS_REMOUNT: u64 = 32;
+const MS_NOATIME: u64 = 1024;
+const MS_NODIRATIME: u64 = 2048;
+const MS_BIND: u64 = 4096;
+const MS_MOVE: u64 = 8192;
+const MS_UNBINDABLE: u64 = 1 << 17;
+const MS_PRIVATE: u64 = 1 << 18;
+const MS_SLAVE: u64 = 1 << 19;
+const MS_SHARED: u64 = 1 << 20;
+const MS_RELATIME: u64 = 1 << 21;
+const MS_NOUSER: u64 = 1 << 31;
+const MS_STRICTATIME: u64 = 1 << 24;
+const MS_MGC_MSK: u64 = 0xffff_0000;
+const MS_MGC_VAL: u64 = 0xC0ED_0000;
+const MS_PROPAGATION: u64 = MS_UNBINDABLE | MS_PRIVATE | MS_SLAVE | MS_SHARED;
+
+// umount2(2) flags.
+const MNT_FORCE: u32 = 1;
+const MNT_DETACH: u32 = 2;
+const MNT_EXPIRE: u32 = 4;
+const UMOUNT_NOFOLLOW: u32 = 8;
+
+/// A place in the tree: a mount and a directory (or file) it shows.
+type At = (MountId, Ino);
+
+/// Resolve a mount(2)/umount2(2) path. A path into a proc mount names the
+/// mount's root only when it is that root; proc's other directories
+/// cannot be mounted on here (EINVAL; Linux allows it).
+fn resolve(k: &mut Kernel, addr: u64, follow: bool) -> SysResult<At> {
+    let path = k.read_cstr(addr, PATH_MAX)?;
+    if let Some(p) = procfs::route(k, AT_FDCWD, &path) {
+        let mount = p.mount;
+        return match procfs::walk(k, &p, follow)? {
+            Target::Proc(Node::Root) => Ok((mount, k.fs.mounts.get(mount).ok_or(ENOENT)?.root)),
+            Target::Ino(ino) => Ok((k.fs.mount_at(ino), ino)),
+            _ => Err(EINVAL),
+        };
+    }
+    let start = k.start_dir(AT_FDCWD, &path)?;
+    let flags = if follow { Lookup::FOLLOW } else { Lookup::empty() };
+    k.fs.lookup_mnt(&k.fs_cred(), start, &path, flags)
+}
+
+/// An optional user string (the source, the type), `None` for NULL.
+fn opt_string(k: &mut Kernel, addr: u64) -> SysResult<Option<Vec<u8>>> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    k.read_cstr(addr, 4096).map(Some)
+}
+
+/// Whether `at` is the root of its mount (Linux: path_mounted()).
+fn is_mount_root(k: &Kernel, (mnt, ino): At) -> bool {
+    k.fs.mounts.get(mnt).is_some_and(|m| m.root == ino)
+}
+
+/// Linux: do_mount() → path_mount().
+pub fn mount(k: &mut Kernel, source: u64, target: u64, fstype: u64, flags: u64, data: u64) -> SysResult {
+    let fstype = opt_string(k, fstype)?;
+    let source = opt_string(k, source)?;
+    let data = opt_string(k, data)?.unwrap_or_default();
+    let at = resolve(k, target, true)?;
+    let mut flags = flags;
+    if flags & MS_MGC_MSK == MS_MGC_VAL {
+        flags &= !MS_MGC_MSK;
+    }
+    if flags & MS_NOUSER != 0 {
+        return Err(EINVAL);
+    }
+    if !k.cur().cred.capable(CAP_SYS_ADMIN) {
+        return Err(EPERM);
+    }
+    let mnt_flags = mnt_flags_of(flags);
+    if flags & MS_REMOUNT != 0 {
+        return remount(k, at, flags, mnt_flags);
+    }
+    if flags & MS_BIND != 0 {
+        return bind(k, at, source.as_deref().unwrap_or(b""));
+    }
+    if flags & MS_PROPAGATION != 0 {
+        // One mount table, no peers: propagation has nothing to change.
+        return if is_mount_root(k, at) { Ok(0) } else { Err(EINVAL) };
+    }
+    if flags & MS_MOVE != 0 {
+        // Linux: do_move_mount_old(); not supported yet.
+        return Err(EINVAL);
+    }
+    let fstype = fstype.ok_or(EINVAL)?;
+    let fstype = FsType::by_name(&fstype).ok_or(ENODEV)?;
+    new_mount(k, at, fstype, source.as_deref().unwrap_or(b"none"), flags, mnt_flags, &data)
+}
+
+/// The per-mount flags a mount(2) asks for; `relatime` unless the caller
+/// chose another atime rule. Linux: the MS_* → MNT_* part of path_mount().
+fn mnt_flags_of(flags: u64) -> MntFlags {
+    let mut f = MntFlags::empty();
+    for (ms, mnt) in [
+        (MS_RDONLY, MntFlags::RDONLY),
+        (MS_NOSUID, MntFlags::NOSUID),
+        (MS_NODEV, MntFlags::NODEV),
+        (MS_NOEXEC, MntFlags::NOEXEC),
+        (MS_NOATIME, MntFlags::NOATIME),
+        (MS_NODIRATIME, MntFlags::NODIRATIME),
+    ] {
+        if flags & ms != 0 {
+            f |= mnt;
+        }
+    }
+    if flags & (MS_NOATIME | MS_STRICTATIME) == 0 || flags & MS_RELATIME != 0 {
+        f |= MntFlags::RELATIME;
+    }
+    f
+}
+
+/// Options a file system accepts in mount(2)'s data, parsed. Unknown
+/// ones are refused with EINVAL, as Linux's fs_context parsers do.
+#[derive(Default)]
+struct Options {
+    readonly: bool,
+    size: Option<u64>,
+    mode: Option<u32>,
+    uid: Option<u32>,
+    gid: Option<u32>,
+}
+
+fn parse_options(fstype: FsType, data: &[u8]) -> SysResult<Options> {
+    let mut o = Options::default();
+    for opt in data.split(|&c| c == b',').filter(|o| !o.is_empty()) {
+        let (key, val) = match opt.iter().position(|&c| c == b'=') {
+            Some(i) => (&opt[..i], Some(&opt[i + 1..])),
+            None => (opt, None),
+        };
+        let num = |base: u32| -> SysResult<u64> {
+            let s = core::str::from_utf8(val.ok_or(EINVAL)?).map_err(|_| EINVAL)?;
+            u64::from_str_radix(s, base).map_err(|_| EINVAL)
+        };
+        // Linux: vfs_parse_sb_flag(), for every file system.
+        match key {
+            b"ro" => o.readonly = true,
+            b"rw" => o.readonly = false,
+            b"sync" | b"async" | b"dirsync" | b"lazytime" | b"nolazytime" | b"mand" | b"nomand" | b"silent" => {}
+            _ => match fstype {
+                // Linux: shmem_fs_parameters.
+                FsType::Tmpfs => match key {
+                    b"size" => o.size = Some(parse_size(val.ok_or(EINVAL)?)?),
+                    b"mode" => o.mode = Some(num(8)? as u32 & 0o7777),
+                    b"uid" => o.uid = Some(u32::try_from(num(10)?).map_err(|_| EINVAL)?),
+                    b"gid" => o.gid = Some(u32::try_from(num(10)?).map_err(|_| EINVAL)?),
+                    b"nr_inodes" | b"nr_blocks" | b"huge" | b"inode32" | b"inode64" | b"noswap" | b"mpol" => {}
+                    _ => return Err(EINVAL),
+                },
+                // Linux: proc_fs_parameters.
+                FsType::Proc => match key {
+                    b"hidepid" | b"gid" | b"subset" => {}
+                    _ => return Err(EINVAL),
+                },
+                _ => {}
+            },
+        }
+    }
+    Ok(o)
+}
+
+/// tmpfs `size=`: bytes with an optional k, m, g suffix (Linux:
+/// memparse(); the `%` form is not supported).
+fn parse_size(v: &[u8]) -> SysResult<u64> {
+    let (digits, shift) = match v.last() {
+        Some(b'k' | b'K') => (&v[..v.len() - 1], 10),
+        Some(b'm' | b'M') => (&v[..v.len() - 1], 20),
+        Some(b'g' | b'G') => (&v[..v.len() - 1], 30),
+        _ => (v, 0),
+    };
+    let s = core::str::from_utf8(digits).map_err(|_| EINVAL)?;
+    let n: u64 = s.parse().map_err(|_| EINVAL)?;
+    n.checked_shl(shift).filter(|&b| b >> shift == n).ok_or(EINVAL)
+}
+
+/// A new instance of `fstype` mounted at `at`. Linux: do_new_mount() →
+/// vfs_get_tree() → do_add_mount() → graft_tree().
+fn new_mount(
+    k: &mut Kernel,
+    (parent, dir): At,
+    fstype: FsType,
+    source: &[u8],
+    flags: u64,
+    mnt_flags: MntFlags,
+    data: &[u8],
+) -> SysResult {
+    let opts = parse_options(fstype, data)?;
+    // Linux: graft_tree(): a directory goes only on a directory.
+    if !k.fs.inode(dir)?.is_dir() {
+        return Err(ENOTDIR);
+    }
+    let readonly = flags & MS_RDONLY != 0 || opts.readonly;
+    let mnt_flags = if readonly { mnt_flags | MntFlags::RDONLY } else { mnt_flags };
+    let now = k.now_real();
+    let (sb, root) = match fstype {
+        FsType::Proc => {
+            let id = crate::fs::mount::mount_proc(&mut k.fs, parent, dir, source, mnt_flags, None)?;
+            let sb = k.fs.mounts.get(id).map(|m| m.sb).ok_or(EINVAL)?;
+            set_readonly(k, sb, readonly);
+            return Ok(0);
+        }
+        FsType::Tmpfs => {
+            let cred = k.fs_cred();
+            let owner = (opts.uid.unwrap_or(cred.uid), opts.gid.unwrap_or(cred.gid));
+            let mode = opts.mode.unwrap_or(0o1777);
+            let (sb, root) = k.fs.new_instance(FsType::Tmpfs, owner, mode, now);
+            if let Some(s) = k.fs.supers.get_mut(sb) {
+                s.size = opts.size;
+                s.mode = Some(mode);
+                s.uid = Some(owner.0);
+                s.gid = Some(owner.1);
+            }
+            (sb, root)
+        }
+        // The placeholder has nothing in it, and nothing can be made in it.
+        FsType::Sysfs | FsType::Rootfs => {
+            let (sb, root) = k.fs.new_instance(fstype, (0, 0), 0o555, now);
+            if let Some(s) = k.fs.supers.get_mut(sb) {
+                s.readonly = true;
+            }
+            (sb, root)
+        }
+    };
+    set_readonly(k, sb, readonly || fstype == FsType::Sysfs);
+    k.fs.ihold(root)?;
+    k.fs.mounts.add(parent, dir, root, sb, source, mnt_flags);
+    Ok(0)
+}
+
+fn set_readonly(k: &mut Kernel, sb: SbId, readonly: bool) {
+    if let Some(s) = k.fs.supers.get_mut(sb) {
+        s.readonly = readonly;
+    }
+}
+
+/// MS_REMOUNT: new per-mount flags, and with them (unless MS_BIND) the
+/// instance's read-only state. Linux: do_reconfigure_mnt(), do_remount().
+fn remount(k: &mut Kernel, at: At, flags: u64, mnt_flags: MntFlags) -> SysResult {
+    if !is_mount_root(k, at) {
+        return Err(EINVAL);
+    }
+    let m = k.fs.mounts.get_mut(at.0).ok_or(EINVAL)?;
+    m.flags = mnt_flags;
+    let sb = m.sb;
+    if flags & MS_BIND == 0 {
+        let fixed_ro = k.fs.supers.get(sb).is_some_and(|s| s.fstype == FsType::Sysfs);
+        set_readonly(k, sb, flags & MS_RDONLY != 0 || fixed_ro);
+    }
+    Ok(0)
+}
+
+/// MS_BIND: show directory (or file) `source` at `at` too. Submounts
+/// below the source are not copied (MS_REC is taken as a plain bind).
+/// Linux: do_loopback() → clone_mnt().
+fn bind(k: &mut Kernel, (parent, dir): At, source: &[u8]) -> SysResult {
+    let start = k.start_dir(AT_FDCWD, source)?;
+    if procfs::route(k, AT_FDCWD, source).is_some() {
+        // proc keeps no inodes to show elsewhere.
+        return Err(EINVAL);
+    }
+    let (smnt, sino) = k.fs.lookup_mnt(&k.fs_cred(), start, source, Lookup::FOLLOW)?;
+    if k.fs.inode(dir)?.is_dir() != k.fs.inode(sino)?.is_dir() {
+        return Err(ENOTDIR);
+    }
+    let old = k.fs.mounts.get(smnt).ok_or(EINVAL)?.clone();
+    k.fs.ihold(sino)?;
+    k.fs.mounts.add(parent, dir, sino, old.sb, &old.source, old.flags);
+    Ok(0)
+}
+
+/// Linux: ksys_umount() → path_umount() → do_umount().
+pub fn umount2(k: &mut Kernel, target: u64, flags: u32) -> SysResult {
+    if flags & !(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW) != 0 {
+        return Err(EINVAL);
+    }
+    if flags & MNT_EXPIRE != 0 && flags & (MNT_FORCE | MNT_DETACH) != 0 {
+        return Err(EINVAL);
+    }
+    let at = resolve(k, target, flags & UMOUNT_NOFOLLOW == 0)?;
+    // Linux: can_umount(): permission, then whether it is a mount.
+    if !k.cur().cred.capable(CAP_SYS_ADMIN) {
+        return Err(EPERM);
+    }
+    if !is_mount_root(k, at) {
+        return Err(EINVAL);
+    }
+    let id = at.0;
+    if id == ROOT_MOUNT {
+        return Err(EBUSY);
+    }
+    if flags & MNT_EXPIRE != 0 {
+        // Linux marks the mount and asks to be called again.
+        return Err(EAGAIN);
+    }
+    if flags & MNT_DETACH == 0 && busy(k, id) {
+        return Err(EBUSY);
+    }
+    for m in k.fs.mounts.remove_tree(id) {
+        k.fs.iput(m.root);
+        if k.fs.mounts.iter().any(|o| o.sb == m.sb) {
+            continue;
+        }
+        let in_ram = k.fs.supers.get(m.sb).is_some_and(|s| s.fstype.in_ram());
+        if in_ram {
+            // Kept while a lazily detached file system's files are open.
+            k.fs.free_instance(m.sb);
+        } else {
+            k.fs.supers.remove(m.sb);
+        }
+    }
+    Ok(0)
+}
+
+/// Whether mount `id` may not go: mounts below it, or open files and
+/// working directories in what it shows. Linux: propagate_mount_busy()
+/// counts references to the mount; Tine counts them on the inodes, so a
+/// bind mount is busy when the tree it shows is in use through any path.
+fn busy(k: &Kernel, id: MountId) -> bool {
+    if k.fs.mounts.has_children(id) {
+        return true;
+    }
+    let Some(m) = k.fs.mounts.get(id) else { return false };
+    let own = k.fs.mounts.iter().filter(|o| o.root == m.root).count() as u32;
+    if !k.fs.supers.get(m.sb).is_some_and(|s| s.fstype.in_ram()) {
+        // proc: only a working directory at its root holds it.
+        return k.fs.inode(m.root).is_ok_and(|i| i.refs() > own);
+    }
+    k.fs.tree_in_use(m.root, own)
+}
