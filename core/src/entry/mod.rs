@@ -338,3 +338,6 @@ pub fn idle<C: Cpu>(cpu: &C) -> ! {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
