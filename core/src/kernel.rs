@@ -604,8 +604,6 @@ impl Kernel {
         }
     }
 
-    /// Pick what runs next (Linux: schedule(), round robin here). The
-    /// caller performs the switch the answer names.
     /// `prev` leaves the CPU: a voluntary switch when it sleeps or ends,
     /// an involuntary one when it could have run on (Linux: __schedule()'s
     /// switch_count).
@@ -622,6 +620,9 @@ impl Kernel {
         }
     }
 
+    /// Pick what runs next (Linux: schedule(), round robin here). The
+    /// trap loop (`entry`) performs the switch the answer names, with
+    /// [`Kernel::switch_info`] and [`Kernel::ksp_slot`].
     pub fn schedule(&mut self) -> Resched {
         self.free_dead_tasks();
         let prev = self.current;
