@@ -21,10 +21,11 @@
 //!    (`Kernel::exit_to_user_mode`).
 //! 3. Load what the call asked of the CPU (a new FS base, CR4.TSD).
 //! 4. Ask the scheduler (`Kernel::schedule`); switch away if it says so,
-//!    releasing the lock. A call that blocked always switches (its task
-//!    is asleep); when the task is woken and switched back, go to 2: the
-//!    same call runs again from the same registers (see `proc::task::Resume`
-//!    for what it keeps meanwhile).
+//!    releasing the lock. A call that blocked has put its task to sleep,
+//!    so it switches; when the task is woken and switched back, go to 2:
+//!    the same call runs again from the same registers (see
+//!    `proc::task::Resume` for what it keeps meanwhile). A call that asked
+//!    to run again without sleeping (fork after a signal) does so at once.
 //! 5. If the task was switched out after its call ended, signals may have
 //!    come meanwhile, or a stop ended: [`exit_to_user_mode_loop`] acts on
 //!    them (rescheduling in between) until nothing is left. If it was not,
