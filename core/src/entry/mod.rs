@@ -25,7 +25,7 @@
 //!    so it switches; when the task is woken and switched back, go to 2:
 //!    the same call runs again from the same registers (see
 //!    `proc::task::Resume` for what it keeps meanwhile). A call that asked
-//!    to run again without sleeping (fork after a signal) does so at once.
+//!    to run again while its task stayed runnable runs again at once.
 //! 5. If the task was switched out after its call ended, signals may have
 //!    come meanwhile, or a stop ended: [`exit_to_user_mode_loop`] acts on
 //!    them (rescheduling in between) until nothing is left. If it was not,
