@@ -128,9 +128,11 @@ pub struct Kernel {
     pub boot_frames_used: usize,
     /// Tasks sleeping in FUTEX_WAIT (Linux: the futex hash buckets).
     pub futexes: Vec<crate::proc::futex::FutexWaiter>,
-    /// A new FS base (TLS) for the hardware layer to load before returning.
+    /// A new FS base (TLS) for the trap loop to load before the return to
+    /// user mode (`entry::Cpu::load_fs_base`).
     pub load_fs: Option<u64>,
-    /// A new CR4.TSD setting for the running thread (PR_SET_TSC).
+    /// A new CR4.TSD setting for the running thread (PR_SET_TSC), loaded
+    /// the same way (`entry::Cpu::load_tsc_disabled`).
     pub load_tsd: Option<bool>,
     /// Scheduler ticks since boot (Linux: jiffies).
     pub ticks: u64,
