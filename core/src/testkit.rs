@@ -418,6 +418,9 @@ pub fn run_syscall(k: &mut Kernel, pid: Pid, regs: &mut PtRegs) -> SyscallOutcom
     regs.rax = regs.orig_rax;
     regs.rcx = regs.rip;
     regs.r11 = regs.rflags;
+    // A new call: whatever call the test left blocked is abandoned, as
+    // user code never could.
+    k.tasks.get_mut(&pid).expect("task").restarting = false;
     let exit = entry::syscall(&SimCpu::new(k), regs);
     after_trap(k, pid, regs, exit)
 }

@@ -162,22 +162,27 @@ pub fn syscall<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
     let mut k = cpu.lock();
     // Linux: enter_from_user_mode(), with VIRT_CPU_ACCOUNTING_GEN.
     k.account_enter();
-    run_syscall(cpu, k, regs)
+    run_syscall(cpu, k, regs, false)
 }
 
 /// Continue a task that [`Cpu::switch`] parked, once it is switched back
 /// to (the host test kit; on the machine the loop simply goes on).
 pub fn resume<C: Cpu>(cpu: &C, regs: &mut PtRegs, step: Step) -> Exit {
     match step {
-        Step::Syscall => run_syscall(cpu, cpu.lock(), regs),
+        Step::Syscall => run_syscall(cpu, cpu.lock(), regs, true),
         Step::ExitWork => exit_to_user_mode_loop(cpu, regs),
     }
 }
 
 /// Steps 2 to 5 of a system call (see the module's description), the
-/// kernel locked.
-fn run_syscall<'c, C: Cpu>(cpu: &'c C, mut k: C::Locked<'c>, regs: &mut PtRegs) -> Exit {
+/// kernel locked. `rerun`: the call blocked before and runs again.
+fn run_syscall<'c, C: Cpu>(cpu: &'c C, mut k: C::Locked<'c>, regs: &mut PtRegs, mut rerun: bool) -> Exit {
     loop {
+        if rerun {
+            // Only here, so that a call that never blocks pays nothing
+            // for the flag.
+            k.cur_mut().restarting = false;
+        }
         let outcome = k.syscall(regs);
         load_requested(cpu, &mut k);
         let done = outcome == SyscallOutcome::Done;
@@ -192,6 +197,7 @@ fn run_syscall<'c, C: Cpu>(cpu: &'c C, mut k: C::Locked<'c>, regs: &mut PtRegs) 
             // the same call runs again.
             (Switched::No | Switched::Back, false) => {}
         }
+        rerun = true;
         k = cpu.lock();
     }
 }

@@ -34,7 +34,6 @@ impl Kernel {
     pub fn syscall(&mut self, regs: &mut PtRegs) -> SyscallOutcome {
         // Tasks are keyed by TID: no lookup needed for it.
         let tid = self.current.expect("a system call has a current task");
-        self.cur_mut().restarting = false;
         let result = match dispatch(self, regs) {
             Err(EINTR) if self.deliverable(tid) != 0 => interrupted(self, regs),
             // Asked to run again, but not asleep: a signal (a job-control
