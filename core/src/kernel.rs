@@ -1,22 +1,26 @@
-//! The kernel's state and its entry points from the hardware layer.
+//! The kernel's state, the scheduler and wake-ups.
 //!
-//! `tine-kernel` owns one [`Kernel`] and calls into it on every trap:
-//! [`Kernel::syscall`] for the `syscall` instruction,
-//! [`Kernel::user_exception`] for a CPU exception in user mode,
-//! [`Kernel::timer_tick`] and [`Kernel::console_irq`] for interrupts. After
-//! each, it asks [`Kernel::schedule`] whether to switch tasks.
+//! `tine-kernel` owns one [`Kernel`] and hands every trap to the trap loop
+//! in `entry`, which calls into it: [`Kernel::syscall`] for the `syscall`
+//! instruction, [`Kernel::user_exception`] for a CPU exception in user
+//! mode, [`Kernel::timer_tick`] and [`Kernel::console_irq`] for
+//! interrupts, and after each [`Kernel::schedule`], to know whether to
+//! switch tasks ([`Kernel::switch_info`] and [`Kernel::ksp_slot`] say what
+//! to switch to).
 //!
 //! Blocking: the kernel runs with interrupts off and never switches stacks
 //! in the middle of a system call. A call that must wait (nanosleep, wait4,
 //! a read with no data) records what it waits for in the task's state and
-//! returns `ERESTARTNOINTR`, as Linux's handlers return `-ERESTARTSYS`. The
-//! task is switched out; when it is woken and runs again, the same call is
-//! made again from the start with the same registers, and this time finds
-//! what it waited for. Each such call is written so that running it again
-//! is correct (it keeps any state it needs in the task, e.g. a deadline).
-//! If a signal is pending when it would sleep again, `block_current`
-//! returns EINTR and `Kernel::syscall` ends the call with its restart code
-//! (`syscall::restart_policy`), which signal delivery acts on.
+//! returns `ERESTARTNOINTR` ([`Kernel::block_current`]), as Linux's
+//! handlers return `-ERESTARTSYS`. The task is switched out; when it is
+//! woken and runs again, the trap loop makes the same call again from the
+//! start with the same registers, and this time it finds what it waited
+//! for. Each such call is written so that running it again is correct: it
+//! keeps what it needs in the task (`proc::task::Resume`, e.g. a
+//! deadline). If a signal is pending when it would sleep again,
+//! `block_current` returns EINTR and `Kernel::syscall` ends the call with
+//! its restart code (`syscall::restart_policy`), which signal delivery
+//! acts on.
 
 use alloc::collections::{BTreeSet, VecDeque};
 use alloc::string::String;
@@ -117,9 +121,11 @@ pub struct Kernel {
     pub boot_frames_used: usize,
     /// Tasks sleeping in FUTEX_WAIT (Linux: the futex hash buckets).
     pub futexes: Vec<crate::proc::futex::FutexWaiter>,
-    /// A new FS base (TLS) for the hardware layer to load before returning.
+    /// A new FS base (TLS) for the trap loop to load before the return to
+    /// user mode (`entry::Cpu::load_fs_base`).
     pub load_fs: Option<u64>,
-    /// A new CR4.TSD setting for the running thread (PR_SET_TSC).
+    /// A new CR4.TSD setting for the running thread (PR_SET_TSC), loaded
+    /// the same way (`entry::Cpu::load_tsc_disabled`).
     pub load_tsd: Option<bool>,
     /// Scheduler ticks since boot (Linux: jiffies).
     pub ticks: u64,
@@ -593,8 +599,6 @@ impl Kernel {
         }
     }
 
-    /// Pick what runs next (Linux: schedule(), round robin here). The
-    /// caller performs the switch the answer names.
     /// `prev` leaves the CPU: a voluntary switch when it sleeps or ends,
     /// an involuntary one when it could have run on (Linux: __schedule()'s
     /// switch_count).
@@ -611,6 +615,9 @@ impl Kernel {
         }
     }
 
+    /// Pick what runs next (Linux: schedule(), round robin here). The
+    /// trap loop (`entry`) performs the switch the answer names, with
+    /// [`Kernel::switch_info`] and [`Kernel::ksp_slot`].
     pub fn schedule(&mut self) -> Resched {
         self.free_dead_tasks();
         let prev = self.current;
@@ -659,7 +666,7 @@ impl Kernel {
     }
 
     /// Free released tasks, except the one whose stack we are on.
-    fn free_dead_tasks(&mut self) {
+    pub(crate) fn free_dead_tasks(&mut self) {
         if self.dead.is_empty() {
             return;
         }

@@ -10,6 +10,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod abi;
+pub mod entry;
 pub mod fs;
 pub mod ipc;
 pub mod kernel;

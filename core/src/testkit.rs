@@ -9,13 +9,16 @@
 //!
 //! "Running" a task means what the hardware layer does on a `syscall`
 //! instruction: make it current, fill a `pt_regs` with the syscall number
-//! and arguments, call [`Kernel::syscall`], and store the registers back
-//! on the task's kernel stack (where fork copies them from). User memory
-//! is read and written through the task's own address space, by the same
-//! software page walk the kernel uses (demand-zero and copy-on-write
-//! faults included). A call that must sleep comes back
-//! [`SyscallOutcome::Blocked`]; the helpers that cannot handle that panic,
-//! so tests use WNOHANG waits and the like.
+//! and arguments, and hand them to the kernel's own trap loop
+//! (`entry::syscall`) on a simulated CPU ([`SimCpu`]); the registers it
+//! leaves are stored back on the task's kernel stack (where fork copies
+//! them from). User memory is read and written through the task's own
+//! address space, by the same software page walk the kernel uses
+//! (demand-zero and copy-on-write faults included). A call that must
+//! sleep is parked by the simulated CPU and comes back
+//! [`SyscallOutcome::Blocked`]; [`resume`] switches back to it and the
+//! loop runs it again. The helpers that cannot handle a blocked call
+//! panic, so tests use WNOHANG waits and the like.
 //!
 //! [`Baseline`] snapshots every counter a leak would show in (frames,
 //! PIDs, tasks, open files, pipes, shared objects, inodes, page cache) and
@@ -26,12 +29,15 @@ use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::{RefCell, RefMut};
+use core::ops::{Deref, DerefMut};
 use core::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use crate::abi::*;
-use crate::kernel::{Kernel, StdioMode};
-use crate::machine::{Clock, Console, Log, Machine, PhysMem};
+use crate::entry;
+use crate::kernel::{Kernel, StdioMode, SwitchTo};
+use crate::machine::{Clock, Console, Log, Machine, Mmu, PhysMem};
 use crate::mm::consts::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PAGE_SIZE, PROT_READ, PROT_WRITE};
 use crate::mm::sim::{SimMem, SimMmu, KERNEL_PML4E};
 use crate::proc::{Pid, TaskState};
@@ -282,9 +288,10 @@ pub fn boot(frames: usize) -> (Kernel, TestMachine) {
 // ---------------------------------------------------------------------------
 // Running tasks
 
-/// Make `pid` the running task, as a context switch would: released tasks
-/// whose stacks we leave are freed (by the kernel's own `schedule`), and
-/// its page table becomes the live one.
+/// Make `pid` the running task, as a context switch would: the test is
+/// the scheduler, so `pid` leaves the run queue if it was on it, released
+/// tasks whose stacks we leave are freed (as the kernel's `schedule`
+/// does), and its page table becomes the live one.
 pub fn switch_to(k: &mut Kernel, pid: Pid) {
     let st = k.tasks.get(&pid).map(|t| t.state);
     assert!(matches!(st, Some(TaskState::Runnable) | Some(TaskState::Blocked(_))), "task {pid} cannot run: {st:?}");
@@ -293,30 +300,120 @@ pub fn switch_to(k: &mut Kernel, pid: Pid) {
         k.m.mmu.activate(root);
     }
     k.current = Some(pid);
-    // schedule() frees the dead tasks other than the current one; with the
-    // current task runnable and no resched pending it stays put.
-    if !k.dead.is_empty() && st == Some(TaskState::Runnable) {
-        k.need_resched = false;
-        let r = k.schedule();
-        assert_eq!(r, crate::kernel::Resched::Stay);
+    k.runq.retain(|&p| p != pid);
+    k.free_dead_tasks();
+}
+
+/// The CPU of the simulated machine, for the trap loop (`entry::Cpu`).
+///
+/// A test has one thread, so a context switch cannot run another task and
+/// come back: when the loop switches away from a task that can no longer
+/// run (it blocked, stopped or exited), [`SimCpu::switch`] parks it, and
+/// the loop returns to the test, which continues it later with
+/// [`resume`] (the blocked call runs again). A task switched out while
+/// still runnable (its time slice ended) is switched back at once, as if
+/// the others had run and yielded: the test makes every step of theirs.
+pub struct SimCpu<'k> {
+    k: RefCell<&'k mut Kernel>,
+    mmu: &'static dyn Mmu,
+}
+
+impl<'k> SimCpu<'k> {
+    pub fn new(k: &'k mut Kernel) -> Self {
+        let mmu = k.m.mmu;
+        SimCpu { k: RefCell::new(k), mmu }
     }
 }
 
-/// After a call that ended the current task: switch away from it (the
-/// trap path's schedule()), freeing it if it was released.
-fn leave_if_gone(k: &mut Kernel, pid: Pid) {
-    let gone = k.tasks.get(&pid).is_none_or(|t| matches!(t.state, TaskState::Zombie | TaskState::Dead));
-    if gone && k.current == Some(pid) {
-        k.current = None;
-        k.need_resched = false;
-        let _ = k.schedule();
-        k.current = None;
+/// The kernel as [`SimCpu`] lends it: a `RefCell` borrow, which panics if
+/// the loop ever locked it twice.
+pub struct SimLocked<'a, 'k>(RefMut<'a, &'k mut Kernel>);
+
+impl Deref for SimLocked<'_, '_> {
+    type Target = Kernel;
+    fn deref(&self) -> &Kernel {
+        &self.0
+    }
+}
+
+impl DerefMut for SimLocked<'_, '_> {
+    fn deref_mut(&mut self) -> &mut Kernel {
+        &mut self.0
+    }
+}
+
+impl<'k> entry::Cpu for SimCpu<'k> {
+    type Locked<'a>
+        = SimLocked<'a, 'k>
+    where
+        Self: 'a;
+
+    fn lock(&self) -> SimLocked<'_, 'k> {
+        SimLocked(self.k.borrow_mut())
+    }
+
+    /// A simulated trap saves the whole FPU image (`FpuSaved`).
+    fn fpu_sync(&self) {}
+
+    fn load_task(&self, to: &SwitchTo) {
+        self.mmu.activate(to.root);
+    }
+
+    /// No segment or control registers to load.
+    fn load_fs_base(&self, _base: u64) {}
+    fn load_tsc_disabled(&self, _disabled: bool) {}
+
+    fn switch(&self, mut k: SimLocked<'_, 'k>, sw: entry::Switch) -> entry::Resumed {
+        let prev = sw.prev.expect("the test kit has no idle context");
+        if k.tasks.get(&prev).is_some_and(|t| t.state == TaskState::Runnable) {
+            // Preempted: the others' turn passes, and prev is picked again.
+            if let Some(next) = sw.next {
+                k.runq.push_front(next);
+            }
+            k.runq.retain(|&p| p != prev);
+            k.current = Some(prev);
+            let root = k.switch_info(prev).root;
+            self.mmu.activate(root);
+            return entry::Resumed::Here;
+        }
+        entry::Resumed::Parked
+    }
+
+    fn wait_for_interrupt(&self) {
+        unreachable!("the test kit has no idle context")
+    }
+
+    fn power_off(&self) -> ! {
+        unreachable!("the test kit has no idle context")
+    }
+}
+
+/// Store what a trap of `pid` left in `regs` on its kernel stack (where
+/// fork copies them from and [`resume`] takes them), unless it has ended;
+/// free it if it was released. The outcome of the call.
+fn after_trap(k: &mut Kernel, pid: Pid, regs: &PtRegs, exit: entry::Exit) -> SyscallOutcome {
+    if let Some(t) = k.tasks.get_mut(&pid) {
+        if !matches!(t.state, TaskState::Zombie | TaskState::Dead) {
+            t.kstack.set_regs(regs);
+        }
+    }
+    // The kernel's next schedule() would free it: the CPU has left its
+    // stack.
+    if k.current != Some(pid) {
+        k.free_dead_tasks();
+    }
+    match exit {
+        entry::Exit::Parked(entry::Step::Syscall) => SyscallOutcome::Blocked,
+        // A stopped task's work after the stop (a restart) is not done:
+        // the next call the test makes as it stands for its user code.
+        entry::Exit::ToUser | entry::Exit::Parked(entry::Step::ExitWork) => SyscallOutcome::Done,
     }
 }
 
 /// Run the system call in `regs` (orig_rax and the argument registers) as
-/// task `pid`, as the hardware layer does. The registers the kernel leaves
-/// are stored back on the task's kernel stack and returned in `regs`.
+/// task `pid`, through the kernel's trap loop (`entry::syscall`), as the
+/// hardware layer does. The registers the kernel leaves are stored back
+/// on the task's kernel stack and returned in `regs`.
 pub fn run_syscall(k: &mut Kernel, pid: Pid, regs: &mut PtRegs) -> SyscallOutcome {
     switch_to(k, pid);
     // The `syscall` instruction: rax = number, rcx = return address,
@@ -324,16 +421,11 @@ pub fn run_syscall(k: &mut Kernel, pid: Pid, regs: &mut PtRegs) -> SyscallOutcom
     regs.rax = regs.orig_rax;
     regs.rcx = regs.rip;
     regs.r11 = regs.rflags;
-    let out = k.syscall(regs);
-    if let Some(cur) = k.current {
-        if let Some(t) = k.tasks.get_mut(&cur) {
-            if !matches!(t.state, TaskState::Zombie | TaskState::Dead) {
-                t.kstack.set_regs(regs);
-            }
-        }
-    }
-    leave_if_gone(k, pid);
-    out
+    // A new call: whatever call the test left blocked is abandoned, as
+    // user code never could.
+    k.tasks.get_mut(&pid).expect("task").restarting = false;
+    let exit = entry::syscall(&SimCpu::new(k), regs);
+    after_trap(k, pid, regs, exit)
 }
 
 /// The user registers saved on `pid`'s kernel stack.
@@ -360,13 +452,16 @@ pub fn try_syscall(k: &mut Kernel, pid: Pid, nr: u64, args: &[u64]) -> Result<i6
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Blocked;
 
-/// Run the system call `pid` blocked in again, with the registers it
-/// blocked with: what happens when a woken task is switched back to
-/// (Tine's restart model, see `kernel.rs`). `Err(Blocked)` if it blocks again.
+/// Switch back to `pid`, blocked in a system call: the trap loop runs the
+/// call again with the registers it blocked with (`entry::resume`), as
+/// when a woken task is switched back to (Tine's restart model, see
+/// `entry`). `Err(Blocked)` if it blocks again.
 pub fn resume(k: &mut Kernel, pid: Pid) -> Result<i64, Blocked> {
     assert!(k.tasks[&pid].restarting, "{pid} has no blocked call to resume");
+    switch_to(k, pid);
     let mut regs = regs_of(k, pid);
-    match run_syscall(k, pid, &mut regs) {
+    let exit = entry::resume(&SimCpu::new(k), &mut regs, entry::Step::Syscall);
+    match after_trap(k, pid, &regs, exit) {
         SyscallOutcome::Done => Ok(regs.rax as i64),
         SyscallOutcome::Blocked => Err(Blocked),
     }

@@ -1088,7 +1088,7 @@ impl Kernel {
     /// Block the current task until console activity (or `until_ns`).
     fn console_wait(&mut self, nonblock: bool, until_ns: Option<u64>) -> Errno {
         if nonblock {
-            self.cur_mut().sleep_deadline = None;
+            self.cur_mut().resume.clear_deadline();
             return EAGAIN;
         }
         self.block_current(WaitReason::ConsoleInput { until_ns })
@@ -1102,7 +1102,7 @@ impl Kernel {
     pub fn console_read(&mut self, id: FileId, dst: &mut [u8]) -> SysResult {
         let nonblock = self.files.get(id).flags & O_NONBLOCK != 0;
         if let Err(e) = self.tty_check_change(SIGTTIN) {
-            self.cur_mut().sleep_deadline = None;
+            self.cur_mut().resume.clear_deadline();
             return Err(e);
         }
         let now = self.now_ns();
@@ -1117,7 +1117,7 @@ impl Kernel {
             let avail = self.tty.raw_available();
             if vmin == 0 {
                 if avail == 0 && vtime > 0 {
-                    let d = *self.cur_mut().sleep_deadline.get_or_insert(now + vtime_ns);
+                    let d = self.cur_mut().resume.deadline_or_insert(now + vtime_ns);
                     if now < d {
                         return Err(self.console_wait(nonblock, Some(d)));
                     }
@@ -1128,7 +1128,7 @@ impl Kernel {
                 }
                 // The inter-byte timer runs from the read's start or the
                 // last byte's arrival, whichever is later.
-                let start = *self.cur_mut().sleep_deadline.get_or_insert(now + vtime_ns);
+                let start = self.cur_mut().resume.deadline_or_insert(now + vtime_ns);
                 let d = start.max(self.tty.last_rx_ns + vtime_ns);
                 if now < d {
                     return Err(self.console_wait(false, Some(d)));
@@ -1136,7 +1136,7 @@ impl Kernel {
             }
             self.tty.read_raw(dst)
         };
-        self.cur_mut().sleep_deadline = None;
+        self.cur_mut().resume.clear_deadline();
         // Room was made: input waiting for it comes in now.
         let fx = self.tty.process_input(now);
         self.tty_apply(fx);

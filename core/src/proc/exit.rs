@@ -96,7 +96,7 @@ impl Kernel {
     pub fn complete_vfork_done(&mut self, child: Pid) {
         let Some(parent) = self.tasks.get_mut(&child).and_then(|t| t.vfork_parent.take()) else { return };
         if let Some(p) = self.tasks.get_mut(&parent) {
-            if let Some((c, done)) = p.vfork_wait.as_mut() {
+            if let crate::proc::Resume::Vfork { child: c, released: done } = &mut p.resume {
                 if *c == child {
                     *done = true;
                 }

@@ -480,7 +480,7 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     }
     if args.flags & CLONE_VFORK != 0 {
         k.tasks.get_mut(&pid).expect("child").vfork_parent = Some(k.cur().tid);
-        k.cur_mut().vfork_wait = Some((pid, false));
+        k.cur_mut().resume = crate::proc::Resume::Vfork { child: pid, released: false };
     }
     wake_up_new_task(k, pid);
     if args.flags & CLONE_VFORK != 0 {
@@ -495,10 +495,10 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
 /// sleep is killable but not interruptible, so only a fatal signal ends it
 /// early (the parent then dies before returning to user mode).
 fn wait_for_vfork_done(k: &mut Kernel) -> SysResult {
-    let (child, done) = k.cur().vfork_wait.expect("vfork parent");
+    let (child, done) = k.cur().resume.vfork().expect("vfork parent");
     let killed = k.deliverable(k.cur().tid) & crate::signal::sigbit(SIGKILL) != 0;
     if done || killed || !k.tasks.contains_key(&child) {
-        k.cur_mut().vfork_wait = None;
+        k.cur_mut().resume.clear_vfork();
         return Ok(child as usize);
     }
     k.sleep_current(crate::proc::WaitReason::Vfork);
@@ -508,7 +508,7 @@ fn wait_for_vfork_done(k: &mut Kernel) -> SysResult {
 /// A clone call running again after its vfork sleep (see
 /// [`wait_for_vfork_done`]) must not fork a second time.
 fn resume_vfork(k: &mut Kernel) -> Option<SysResult> {
-    k.cur().vfork_wait.map(|_| wait_for_vfork_done(k))
+    k.cur().resume.vfork().map(|_| wait_for_vfork_done(k))
 }
 
 /// fork(2).

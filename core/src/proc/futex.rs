@@ -127,7 +127,7 @@ impl Kernel {
         }
         for &(tid, index) in &woken {
             if let Some(t) = self.tasks.get_mut(&tid) {
-                if let Some(f) = t.futex.as_mut() {
+                if let Some(f) = t.resume.futex_mut() {
                     f.woken = true;
                     f.woken_index = index;
                 }
@@ -150,14 +150,14 @@ impl Kernel {
     pub fn futex_cancel(&mut self, tid: Pid) {
         self.futexes.retain(|w| w.tid != tid);
         if let Some(t) = self.tasks.get_mut(&tid) {
-            t.futex = None;
+            t.resume.clear_futex();
         }
     }
 
     /// Linux: futex_wait(). `deadline` is an absolute monotonic time.
     fn futex_wait(&mut self, uaddr: u64, private: bool, val: u32, deadline: Option<u64>, bitset: u32) -> SysResult {
         let tid = self.cur().tid;
-        if let Some(w) = self.cur().futex {
+        if let Some(w) = self.cur().resume.futex() {
             // Running again after a wake-up.
             if w.woken {
                 self.futex_cancel(tid);
@@ -180,7 +180,7 @@ impl Kernel {
             return Err(ETIMEDOUT);
         }
         self.futexes.push(FutexWaiter { key, tid, bitset, index: 0 });
-        self.cur_mut().futex = Some(FutexWait { deadline, woken: false, woken_index: 0 });
+        self.cur_mut().resume = crate::proc::Resume::Futex(FutexWait { deadline, woken: false, woken_index: 0 });
         let e = self.block_futex(deadline);
         if e != ERESTARTNOINTR {
             self.futex_cancel(tid); // a signal was already pending
@@ -336,7 +336,7 @@ pub fn sys_futex(k: &mut Kernel, uaddr: u64, op: u32, val: u32, timeout: u64, ua
             let bitset = if cmd == FUTEX_WAIT { FUTEX_BITSET_MATCH_ANY } else { val3 };
             // Only the first run reads the timeout; restarts use the
             // deadline kept in the task.
-            let deadline = if k.cur().futex.is_none() && timeout != 0 {
+            let deadline = if k.cur().resume.futex().is_none() && timeout != 0 {
                 let (sec, nsec) = k.read_timespec(timeout)?;
                 let ns = (sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64);
                 Some(if cmd == FUTEX_WAIT {
@@ -378,7 +378,7 @@ pub fn sys_futex_waitv(k: &mut Kernel, waiters: u64, nr: u32, flags: u32, timeou
     const FUTEX2_SIZE_U32: u32 = 2;
     const FUTEX2_PRIVATE: u32 = FUTEX_PRIVATE_FLAG;
     let tid = k.cur().tid;
-    if let Some(w) = k.cur().futex {
+    if let Some(w) = k.cur().resume.futex() {
         // Running again after a wake-up, as futex_wait().
         if w.woken {
             k.futex_cancel(tid);
@@ -432,7 +432,7 @@ pub fn sys_futex_waitv(k: &mut Kernel, waiters: u64, nr: u32, flags: u32, timeou
     for (i, key) in keys.into_iter().enumerate() {
         k.futexes.push(FutexWaiter { key, tid, bitset: FUTEX_BITSET_MATCH_ANY, index: i as u32 });
     }
-    k.cur_mut().futex = Some(FutexWait { deadline, woken: false, woken_index: 0 });
+    k.cur_mut().resume = crate::proc::Resume::Futex(FutexWait { deadline, woken: false, woken_index: 0 });
     let e = k.block_futex(deadline);
     if e != ERESTARTNOINTR {
         k.futex_cancel(tid);

@@ -62,6 +62,161 @@ impl WaitReason {
     }
 }
 
+/// What a system call keeps across its runs while it blocks (Linux keeps
+/// it in the sleeping function's locals, and for a restart after a
+/// signal in `current->restart_block`).
+///
+/// A Tine call that must wait sleeps and returns `ERESTARTNOINTR`; once
+/// woken, the trap loop (`entry`) makes the same call again from the top
+/// with the same registers. What the call must neither redo nor forget
+/// between those runs lives here: a deadline fixed on the first run, the
+/// bytes already written, a place counted in a FIFO, ... A task makes one
+/// call at a time, so it keeps one of these at a time.
+///
+/// While the task sleeps, *what wakes it* is its
+/// `TaskState::Blocked(WaitReason)`, which ends at the wake-up; this
+/// stays until the call ends (it clears it) or a signal ends or restarts
+/// it (`Kernel::abandon_wait` forgets the deadline, the futex and FIFO
+/// waits; the restart-block calls keep their deadline to go on with).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Resume {
+    /// Nothing kept: no call is blocked, or it keeps nothing (wait4, a
+    /// read, pause, sigsuspend, a lock wait find it all afresh).
+    #[default]
+    None,
+    /// nanosleep and clock_nanosleep (`WaitReason::Sleep`), poll, ppoll,
+    /// select and pselect6 (`Poll`), a console read with VTIME
+    /// (`ConsoleInput`): the monotonic deadline chosen on the first run,
+    /// so that a wake-up does not move it (Linux: restart_block.nanosleep
+    /// and .poll's expiry).
+    Deadline(u64),
+    /// A blocking write to a pipe or the console (`Pipe`,
+    /// `ConsoleInput`) that had written this many bytes when it slept: it
+    /// goes on from there, and a signal ends it with this count (Linux:
+    /// pipe_write()'s `ret`).
+    Written(usize),
+    /// Opening a FIFO, waiting for the other side (`Pipe`): the open is
+    /// already counted as a reader or writer (Linux: fifo_open() in
+    /// wait_for_partner()).
+    FifoOpen(crate::fs::pipe::FifoWait),
+    /// FUTEX_WAIT or futex_waitv (`Futex`): its deadline, and whether and
+    /// by which word a FUTEX_WAKE woke it (Linux: the futex_q, and
+    /// restart_block.futex).
+    Futex(super::futex::FutexWait),
+    /// A vfork parent (`Vfork`): the child, and whether it has released
+    /// the memory by exec or exit (Linux: the vfork_done completion).
+    Vfork { child: Pid, released: bool },
+    /// rt_sigtimedwait (`SigWait`): the mask to restore and the deadline
+    /// (Linux: `real_blocked`, and the timeout's expiry).
+    SigWait { real_blocked: u64, deadline: Option<u64> },
+}
+
+impl Resume {
+    /// The deadline a sleep, poll or VTIME read kept.
+    pub fn deadline(&self) -> Option<u64> {
+        match *self {
+            Resume::Deadline(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The kept deadline, or `d`, now kept.
+    pub fn deadline_or_insert(&mut self, d: u64) -> u64 {
+        match *self {
+            Resume::Deadline(kept) => kept,
+            _ => {
+                *self = Resume::Deadline(d);
+                d
+            }
+        }
+    }
+
+    /// Forget a kept deadline (and nothing else).
+    pub fn clear_deadline(&mut self) {
+        if let Resume::Deadline(_) = self {
+            *self = Resume::None;
+        }
+    }
+
+    /// Take the count a blocked write kept: 0 if none.
+    pub fn take_written(&mut self) -> usize {
+        match *self {
+            Resume::Written(n) => {
+                *self = Resume::None;
+                n
+            }
+            _ => 0,
+        }
+    }
+
+    pub fn fifo_open(&self) -> Option<crate::fs::pipe::FifoWait> {
+        match *self {
+            Resume::FifoOpen(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// Take a FIFO open's wait, to uncount it or finish it.
+    pub fn take_fifo_open(&mut self) -> Option<crate::fs::pipe::FifoWait> {
+        let w = self.fifo_open();
+        if w.is_some() {
+            *self = Resume::None;
+        }
+        w
+    }
+
+    pub fn futex(&self) -> Option<super::futex::FutexWait> {
+        match *self {
+            Resume::Futex(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    pub fn futex_mut(&mut self) -> Option<&mut super::futex::FutexWait> {
+        match self {
+            Resume::Futex(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// Forget a futex wait (and nothing else).
+    pub fn clear_futex(&mut self) {
+        if let Resume::Futex(_) = self {
+            *self = Resume::None;
+        }
+    }
+
+    /// A vfork parent's (child, released).
+    pub fn vfork(&self) -> Option<(Pid, bool)> {
+        match *self {
+            Resume::Vfork { child, released } => Some((child, released)),
+            _ => None,
+        }
+    }
+
+    /// Forget a vfork wait (and nothing else).
+    pub fn clear_vfork(&mut self) {
+        if let Resume::Vfork { .. } = self {
+            *self = Resume::None;
+        }
+    }
+
+    /// rt_sigtimedwait's (real_blocked, deadline).
+    pub fn sigwait(&self) -> Option<(u64, Option<u64>)> {
+        match *self {
+            Resume::SigWait { real_blocked, deadline } => Some((real_blocked, deadline)),
+            _ => None,
+        }
+    }
+
+    /// Forget a sigtimedwait (and nothing else).
+    pub fn clear_sigwait(&mut self) {
+        if let Resume::SigWait { .. } = self {
+            *self = Resume::None;
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskState {
     Runnable,
@@ -308,8 +463,6 @@ pub struct Task {
     /// carries.
     pub sigpending: u64,
     pub pending_info: crate::signal::queue::SigQueue,
-    /// rt_sigtimedwait in progress: the mask to restore and the deadline.
-    pub sigwait: Option<(u64, Option<u64>)>,
     /// The alternate signal stack, the mask sigsuspend will restore, the
     /// last fault's trap number, error code and address (see `signal`).
     pub sigstate: crate::signal::SigState,
@@ -326,22 +479,14 @@ pub struct Task {
     pub cmdline: Vec<u8>,
     /// Set by a successful execve (setpgid on a child that exec'd is EACCES).
     pub did_exec: bool,
-    /// A blocked system call will run again: if a signal woke the task,
-    /// it returns EINTR instead (see `Kernel::syscall`).
+    /// Its last system call blocked and will run again once the task is
+    /// woken (set by `Kernel::syscall`, cleared by the trap loop when it
+    /// runs the call again).
     pub restarting: bool,
-    /// Bytes a blocking write had written when it went to sleep (kept
-    /// across restarts; a signal then ends the call with this count).
-    pub io_done: Option<usize>,
-    /// A FIFO open waiting for its partner (kept across restarts).
-    pub fifo_wait: Option<crate::fs::pipe::FifoWait>,
-    /// A FUTEX_WAIT in progress (kept across restarts).
-    pub futex: Option<super::futex::FutexWait>,
-    /// A vfork parent waiting for its child: (child, released yet).
-    pub vfork_wait: Option<(Pid, bool)>,
+    /// What that call keeps for its next run (see [`Resume`]).
+    pub resume: Resume,
     /// A vfork child: the parent to release at exec or exit (Linux: vfork_done).
     pub vfork_parent: Option<Pid>,
-    /// A pending nanosleep's deadline, kept across the call's restarts.
-    pub sleep_deadline: Option<u64>,
     /// Monotonic time the task was created (for /proc/<pid>/stat).
     pub start_ns: u64,
     /// CPU time used in user and kernel mode, in nanoseconds, accounted
@@ -392,7 +537,6 @@ impl Task {
             sigmask: 0,
             sigpending: 0,
             pending_info: Default::default(),
-            sigwait: None,
             sigstate: Default::default(),
             clear_child_tid: 0,
             robust_list: (0, 0),
@@ -401,13 +545,9 @@ impl Task {
             comm: Vec::new(),
             cmdline: Vec::new(),
             did_exec: false,
-            io_done: None,
-            fifo_wait: None,
-            futex: None,
-            vfork_wait: None,
             vfork_parent: None,
             restarting: false,
-            sleep_deadline: None,
+            resume: Resume::None,
             start_ns,
             min_flt: 0,
             nvcsw: 0,

@@ -190,7 +190,7 @@ impl Kernel {
         let t = &self.tasks[&tid];
         // Blocked now, or blocked outside a sigtimedwait that waits for
         // it (Linux: `real_blocked`): kept pending.
-        let real_blocked = t.sigwait.map_or(0, |(rb, _)| rb);
+        let real_blocked = t.resume.sigwait().map_or(0, |(rb, _)| rb);
         if (t.sigmask | real_blocked) & sigbit(sig) != 0 {
             return false;
         }
@@ -613,7 +613,7 @@ impl Kernel {
     /// be made again from the start.
     pub fn abandon_wait(&mut self) {
         let tid = self.cur().tid;
-        self.cur_mut().sleep_deadline = None;
+        self.cur_mut().resume.clear_deadline();
         self.futex_cancel(tid);
         self.fifo_wait_cancel();
     }

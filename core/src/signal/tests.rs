@@ -234,7 +234,7 @@ fn nanosleep_interrupted_by_a_handler_writes_the_time_left() {
     let sc = frame_context(&mut k, 1, &h);
     assert_eq!((sc.rip, sc.rax as i64), (before.rip, err(EINTR)), "EINTR even with SA_RESTART");
     assert_eq!(u64_at(&mut k, 1, s + 16), 3, "3 s left");
-    assert_eq!(k.tasks[&1].sleep_deadline, None);
+    assert_eq!(k.tasks[&1].resume.deadline(), None);
 }
 
 #[test]

@@ -416,7 +416,7 @@ fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sy
     // A blocking write that had written part of its data when it had to
     // sleep runs again from where it stopped (Linux's pipe_write() keeps
     // going until all is written).
-    let mut done = k.cur_mut().io_done.take().unwrap_or(0);
+    let mut done = k.cur_mut().resume.take_written();
     // A signal that ends the wait ends the call with what was written.
     let tid = k.cur().tid;
     if done > 0 && k.deliverable(tid) != 0 {
@@ -444,7 +444,7 @@ fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sy
         let w = match write_file(k, id, off, &chunk[..n]) {
             Ok(w) => w,
             Err(ERESTARTNOINTR) if done > 0 => {
-                k.cur_mut().io_done = Some(done);
+                k.cur_mut().resume = crate::proc::Resume::Written(done);
                 return Err(ERESTARTNOINTR);
             }
             Err(e) if done == 0 => return Err(e),

@@ -24,16 +24,8 @@ use crate::abi::{
     nr, PtRegs, SysResult, EINTR, ENOSYS, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK,
 };
 use crate::kernel::Kernel;
-use crate::proc::TaskState;
 
-/// What became of a system call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SyscallOutcome {
-    /// rax holds the result; return to user mode.
-    Done,
-    /// The task went to sleep; run the same call again once it is woken.
-    Blocked,
-}
+pub use crate::entry::SyscallOutcome;
 
 /// What Linux does with a blocking call a signal interrupted: the code
 /// its handler returns (Linux: -ERESTARTNOINTR, -ERESTARTSYS, ...), which
@@ -96,97 +88,31 @@ pub fn restart_policy(nr: u64, args: &[u64; 6]) -> Restart {
     }
 }
 
-impl Kernel {
-    /// Handle the `syscall` instruction of the current task
-    /// (Linux: do_syscall_64()).
-    ///
-    /// A call that blocked runs again once its task is woken, and finds
-    /// what it waited for, or sleeps again. If instead a signal is pending
-    /// when it would sleep (`block_current` returns EINTR), the call ends
-    /// with its restart code (see [`restart_policy`]), which delivery
-    /// turns into EINTR or a restart. Before returning to user mode,
-    /// pending signals are acted on.
-    pub fn syscall(&mut self, regs: &mut PtRegs) -> SyscallOutcome {
-        // Tasks are keyed by TID: no lookup needed for it.
-        let tid = self.current.expect("a system call has a current task");
-        self.cur_mut().restarting = false;
-        let result = match dispatch(self, regs) {
-            Err(EINTR) if self.deliverable(tid) != 0 => self.syscall_interrupted(regs),
-            // Asked to run again, but not asleep: a signal (a job-control
-            // stop, say) must be acted on first.
-            Err(ERESTARTNOINTR) if self.cur().state == TaskState::Runnable && self.deliverable(tid) != 0 => {
-                self.syscall_interrupted(regs)
-            }
-            Err(ERESTARTNOINTR) => {
-                self.cur_mut().restarting = true;
-                return SyscallOutcome::Blocked;
-            }
-            r => r,
-        };
-        regs.rax = match result {
-            Ok(v) => v as u64,
-            Err(e) => (-(e.0 as i64)) as u64,
-        };
-        self.exit_to_user_mode(regs);
-        SyscallOutcome::Done
+/// A blocking call found a signal pending (`Kernel::syscall`): its result per
+/// [`restart_policy`]. A call that starts over or ends forgets what it
+/// kept for running again; one that may go on keeps it (the signal may
+/// only stop the task).
+pub(crate) fn interrupted(k: &mut Kernel, regs: &PtRegs) -> SysResult {
+    let args = regs.syscall_args();
+    let policy = restart_policy(regs.orig_rax, &args);
+    if !matches!(policy, Restart::Continue | Restart::NoHandler) {
+        k.abandon_wait();
     }
-
-    /// A blocking call found a signal pending: its result per
-    /// [`restart_policy`]. A call that starts over or ends forgets what it
-    /// kept for running again; one that may go on keeps it (the signal may
-    /// only stop the task).
-    fn syscall_interrupted(&mut self, regs: &PtRegs) -> SysResult {
-        let args = regs.syscall_args();
-        let policy = restart_policy(regs.orig_rax, &args);
-        if !matches!(policy, Restart::Continue | Restart::NoHandler) {
-            self.abandon_wait();
-        }
-        match policy {
-            Restart::Always => Err(ERESTARTNOINTR),
-            Restart::IfSaRestart => Err(ERESTARTSYS),
-            Restart::NoHandler => Err(ERESTARTNOHAND),
-            Restart::Continue => match regs.orig_rax {
-                nr::NANOSLEEP => process::nanosleep_interrupted(self, args[1]),
-                nr::CLOCK_NANOSLEEP => process::nanosleep_interrupted(self, args[3]),
-                _ => Err(ERESTART_RESTARTBLOCK),
-            },
-            Restart::Never => Err(EINTR),
-        }
-    }
-
-    /// The last step before any return to user mode: act on signals until
-    /// none is left to act on (Linux: exit_to_user_mode_loop()). A task
-    /// that has stopped or exited just waits to be switched away.
-    ///
-    /// The user can point the return address anywhere (a signal handler,
-    /// rt_sigreturn's frame, an exec's entry point). A non-canonical one
-    /// would make `iretq` fault in ring 0, so it is taken here for what the
-    /// hardware makes of it on Linux: a general-protection fault in user
-    /// mode, SIGSEGV (Linux: fixup_bad_iret()). A kernel-half address is
-    /// canonical and faults in user mode by itself.
-    pub fn exit_to_user_mode(&mut self, regs: &mut PtRegs) {
-        while self.signal_work_pending(regs) {
-            self.do_signal(regs);
-        }
-        if self.bad_return_rip(regs) {
-            const GP: u8 = 13;
-            self.user_exception(GP, 0, 0, regs);
-        }
-    }
-
-    /// Whether [`Kernel::exit_to_user_mode`] has anything to do.
-    pub fn exit_work_pending(&self, regs: &PtRegs) -> bool {
-        self.signal_work_pending(regs) || self.bad_return_rip(regs)
-    }
-
-    /// The current task would return to a non-canonical address.
-    fn bad_return_rip(&self, regs: &PtRegs) -> bool {
-        let canonical = (regs.rip as i64) << 16 >> 16 == regs.rip as i64;
-        !canonical && self.current.is_some() && self.cur().state == TaskState::Runnable
+    match policy {
+        Restart::Always => Err(ERESTARTNOINTR),
+        Restart::IfSaRestart => Err(ERESTARTSYS),
+        Restart::NoHandler => Err(ERESTARTNOHAND),
+        Restart::Continue => match regs.orig_rax {
+            nr::NANOSLEEP => process::nanosleep_interrupted(k, args[1]),
+            nr::CLOCK_NANOSLEEP => process::nanosleep_interrupted(k, args[3]),
+            _ => Err(ERESTART_RESTARTBLOCK),
+        },
+        Restart::Never => Err(EINTR),
     }
 }
 
-fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
+/// The system call table (Linux: x64_sys_call()).
+pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
     let [a0, a1, a2, a3, a4, a5] = regs.syscall_args();
     match regs.orig_rax {
         nr::READ => fs::read(k, a0 as i32, a1, a2),

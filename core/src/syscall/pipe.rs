@@ -82,7 +82,7 @@ impl Kernel {
     /// exits, or is zapped by an exec).
     pub fn fifo_wait_cancel_of(&mut self, tid: crate::proc::Pid) {
         let Some(t) = self.tasks.get_mut(&tid) else { return };
-        if let Some(w) = t.fifo_wait.take() {
+        if let Some(w) = t.resume.take_fifo_open() {
             self.pipe_release(w.pipe, !w.write, w.write);
             self.fs.iput(w.ino);
         }
@@ -156,7 +156,7 @@ pub fn fifo_open(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult<FileId> {
     let nonblock = flags & O_NONBLOCK != 0;
     let mut version = 0;
     // A wait for this inode that a wake-up brought back here.
-    let waiting = match k.cur().fifo_wait {
+    let waiting = match k.cur().resume.fifo_open() {
         Some(w) if w.ino == ino => {
             k.fs.iput(ino);
             Some(w)
@@ -174,7 +174,7 @@ pub fn fifo_open(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult<FileId> {
             if now == w.counter {
                 return Err(k.block_current(WaitReason::Pipe(w.pipe)));
             }
-            k.cur_mut().fifo_wait = None;
+            k.cur_mut().resume.take_fifo_open();
             w.pipe
         }
         None => {
@@ -233,7 +233,7 @@ pub fn fifo_open(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult<FileId> {
             // The partner waiting for this side to open.
             k.wake_all(WaitReason::Pipe(pipe));
             if let Some(w) = wait {
-                k.cur_mut().fifo_wait = Some(w);
+                k.cur_mut().resume = crate::proc::Resume::FifoOpen(w);
                 // A signal: the syscall layer's abandon_wait() uncounts it.
                 return Err(k.block_current(WaitReason::Pipe(pipe)));
             }

@@ -90,7 +90,7 @@ impl Kernel {
 /// the syscall layer's to keep, for a call that goes on, or to drop.
 fn finish(k: &mut Kernel, r: SysResult) -> SysResult {
     if r != Err(ERESTARTNOINTR) && r != Err(EINTR) {
-        k.cur_mut().sleep_deadline = None;
+        k.cur_mut().resume.clear_deadline();
     }
     r
 }
@@ -102,13 +102,13 @@ fn deadline(
     k: &mut Kernel,
     first: impl FnOnce(&mut Kernel) -> SysResult<Option<(u64, u64)>>,
 ) -> SysResult<(Option<u64>, bool)> {
-    if let Some(d) = k.cur().sleep_deadline {
+    if let Some(d) = k.cur().resume.deadline() {
         return Ok((Some(d), false));
     }
     Ok(match first(k)? {
         Some((sec, nsec)) => {
             let d = k.now_ns().saturating_add(sec.saturating_mul(1_000_000_000)).saturating_add(nsec);
-            k.cur_mut().sleep_deadline = Some(d);
+            k.cur_mut().resume = crate::proc::Resume::Deadline(d);
             (Some(d), sec == 0 && nsec == 0)
         }
         None => (None, false),

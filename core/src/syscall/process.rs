@@ -626,7 +626,7 @@ pub fn rt_sigtimedwait(k: &mut Kernel, set: u64, info: u64, timeout: u64, sigset
         return Err(EINVAL);
     }
     let want = k.read_u64(set)? & !UNBLOCKABLE;
-    let (real_blocked, deadline) = match k.cur().sigwait {
+    let (real_blocked, deadline) = match k.cur().resume.sigwait() {
         Some(w) => w,
         None => {
             let deadline = if timeout != 0 {
@@ -641,7 +641,7 @@ pub fn rt_sigtimedwait(k: &mut Kernel, set: u64, info: u64, timeout: u64, sigset
     let finish = |k: &mut Kernel| {
         let t = k.cur_mut();
         t.sigmask = real_blocked;
-        t.sigwait = None;
+        t.resume.clear_sigwait();
     };
     if let Some(si) = k.dequeue_from(want) {
         finish(k);
@@ -653,7 +653,7 @@ pub fn rt_sigtimedwait(k: &mut Kernel, set: u64, info: u64, timeout: u64, sigset
     let tid = k.cur().tid;
     // Another signal that is not blocked interrupts the wait.
     let other = k.deliverable(tid) & !want;
-    if other != 0 && k.cur().sigwait.is_some() {
+    if other != 0 && k.cur().resume.sigwait().is_some() {
         finish(k);
         return Err(EINTR);
     }
@@ -662,7 +662,7 @@ pub fn rt_sigtimedwait(k: &mut Kernel, set: u64, info: u64, timeout: u64, sigset
         return Err(EAGAIN);
     }
     let t = k.cur_mut();
-    t.sigwait = Some((real_blocked, deadline));
+    t.resume = crate::proc::Resume::SigWait { real_blocked, deadline };
     t.sigmask = real_blocked & !want;
     k.sleep_current(WaitReason::SigWait { until_ns: deadline });
     Err(ERESTARTNOINTR)
@@ -689,10 +689,10 @@ pub fn sched_yield(k: &mut Kernel) -> SysResult {
 /// deadline in the task; the restarted call after wake-up finds it passed.
 fn sleep_until(k: &mut Kernel, deadline: u64) -> SysResult {
     if k.now_ns() >= deadline {
-        k.cur_mut().sleep_deadline = None;
+        k.cur_mut().resume.clear_deadline();
         return Ok(0);
     }
-    k.cur_mut().sleep_deadline = Some(deadline);
+    k.cur_mut().resume = crate::proc::Resume::Deadline(deadline);
     Err(k.block_current(WaitReason::Sleep { until_ns: deadline }))
 }
 
@@ -702,10 +702,10 @@ fn sleep_until(k: &mut Kernel, deadline: u64) -> SysResult {
 /// same deadline). Already past its deadline, it simply succeeded
 /// (Linux: do_nanosleep(), nanosleep_copyout()).
 pub fn nanosleep_interrupted(k: &mut Kernel, rem: u64) -> SysResult {
-    let Some(deadline) = k.cur().sleep_deadline else { return Err(ERESTART_RESTARTBLOCK) };
+    let Some(deadline) = k.cur().resume.deadline() else { return Err(ERESTART_RESTARTBLOCK) };
     let now = k.now_ns();
     if now >= deadline {
-        k.cur_mut().sleep_deadline = None;
+        k.cur_mut().resume.clear_deadline();
         return Ok(0);
     }
     if rem != 0 {
@@ -714,7 +714,7 @@ pub fn nanosleep_interrupted(k: &mut Kernel, rem: u64) -> SysResult {
         b[..8].copy_from_slice(&(left / 1_000_000_000).to_le_bytes());
         b[8..].copy_from_slice(&(left % 1_000_000_000).to_le_bytes());
         if k.copy_out(rem, &b).is_err() {
-            k.cur_mut().sleep_deadline = None;
+            k.cur_mut().resume.clear_deadline();
             return Err(EFAULT);
         }
     }
@@ -722,7 +722,7 @@ pub fn nanosleep_interrupted(k: &mut Kernel, rem: u64) -> SysResult {
 }
 
 pub fn nanosleep(k: &mut Kernel, req: u64, _rem: u64) -> SysResult {
-    if let Some(d) = k.cur().sleep_deadline {
+    if let Some(d) = k.cur().resume.deadline() {
         return sleep_until(k, d);
     }
     let (s, ns) = k.read_timespec(req)?;
@@ -732,7 +732,7 @@ pub fn nanosleep(k: &mut Kernel, req: u64, _rem: u64) -> SysResult {
 
 /// Linux: clock_nanosleep(); TIMER_ABSTIME is flag 1.
 pub fn clock_nanosleep(k: &mut Kernel, clock: u64, flags: u64, req: u64, _rem: u64) -> SysResult {
-    if let Some(d) = k.cur().sleep_deadline {
+    if let Some(d) = k.cur().resume.deadline() {
         return sleep_until(k, d);
     }
     let (s, ns) = k.read_timespec(req)?;

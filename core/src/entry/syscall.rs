@@ -1,0 +1,90 @@
+//! One run of a system call, and the signal work before user mode (Linux:
+//! do_syscall_64()'s body and syscall_exit_to_user_mode_work()). The trap
+//! loop in `entry` calls these, again after each wake-up of a call that
+//! blocked.
+
+use crate::abi::{PtRegs, EINTR, ERESTARTNOINTR};
+use crate::kernel::Kernel;
+use crate::proc::TaskState;
+use crate::syscall::{dispatch, interrupted};
+
+/// What became of one run of a system call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyscallOutcome {
+    /// rax holds the result, and the signal work is done: return to user
+    /// mode (after switching away, if the scheduler says so).
+    Done,
+    /// The task went to sleep (`Kernel::block_current`); run the same call
+    /// again once it is woken.
+    Blocked,
+}
+
+impl Kernel {
+    /// Run the system call in `regs` for the current task, once.
+    ///
+    /// A call that must wait puts its task to sleep and returns
+    /// `ERESTARTNOINTR`: the outcome is [`SyscallOutcome::Blocked`], and
+    /// the trap loop runs the call again once the task is woken, when it
+    /// finds what it waited for, or sleeps again. If instead a signal is
+    /// pending when it would sleep (`block_current` returns EINTR), the
+    /// call ends with its restart code (`syscall::interrupted`, after
+    /// `syscall::restart_policy`), which delivery turns into EINTR or a
+    /// restart. Before a finished call returns, pending signals are acted
+    /// on.
+    pub fn syscall(&mut self, regs: &mut PtRegs) -> SyscallOutcome {
+        // Tasks are keyed by TID: no lookup needed for it.
+        let tid = self.current.expect("a system call has a current task");
+        let result = match dispatch(self, regs) {
+            Err(EINTR) if self.deliverable(tid) != 0 => interrupted(self, regs),
+            // Asked to run again, but not asleep: a signal (a job-control
+            // stop, say) must be acted on first.
+            Err(ERESTARTNOINTR) if self.cur().state == TaskState::Runnable && self.deliverable(tid) != 0 => {
+                interrupted(self, regs)
+            }
+            Err(ERESTARTNOINTR) => {
+                self.cur_mut().restarting = true;
+                return SyscallOutcome::Blocked;
+            }
+            r => r,
+        };
+        regs.rax = match result {
+            Ok(v) => v as u64,
+            Err(e) => (-(e.0 as i64)) as u64,
+        };
+        self.exit_to_user_mode(regs);
+        SyscallOutcome::Done
+    }
+
+    /// The last step before any return to user mode: act on signals until
+    /// none is left to act on (Linux: the body of
+    /// exit_to_user_mode_loop(); the loop around it, with rescheduling, is
+    /// `entry::exit_to_user_mode_loop`). A task that has stopped or exited
+    /// just waits to be switched away.
+    ///
+    /// The user can point the return address anywhere (a signal handler,
+    /// rt_sigreturn's frame, an exec's entry point). A non-canonical one
+    /// would make `iretq` fault in ring 0, so it is taken here for what the
+    /// hardware makes of it on Linux: a general-protection fault in user
+    /// mode, SIGSEGV (Linux: fixup_bad_iret()). A kernel-half address is
+    /// canonical and faults in user mode by itself.
+    pub fn exit_to_user_mode(&mut self, regs: &mut PtRegs) {
+        while self.signal_work_pending(regs) {
+            self.do_signal(regs);
+        }
+        if self.bad_return_rip(regs) {
+            const GP: u8 = 13;
+            self.user_exception(GP, 0, 0, regs);
+        }
+    }
+
+    /// Whether [`Kernel::exit_to_user_mode`] has anything to do.
+    pub fn exit_work_pending(&self, regs: &PtRegs) -> bool {
+        self.signal_work_pending(regs) || self.bad_return_rip(regs)
+    }
+
+    /// The current task would return to a non-canonical address.
+    fn bad_return_rip(&self, regs: &PtRegs) -> bool {
+        let canonical = (regs.rip as i64) << 16 >> 16 == regs.rip as i64;
+        !canonical && self.current.is_some() && self.cur().state == TaskState::Runnable
+    }
+}
