@@ -544,7 +544,7 @@ fn exec_image(
     let hand = k.tasks[&pid].sighand;
     if k.sighands.users(hand) > 1 {
         let copy = k.sighands.get(hand).clone();
-        let _ = k.sighands.put(hand);
+        k.put(hand);
         let new = k.sighands.insert(copy);
         k.tasks.get_mut(&pid).expect("task").sighand = new;
     }

@@ -27,12 +27,11 @@
 //! | link into task list | [`link_task`]                          |
 //! | wake_up_new_task    | [`wake_up_new_task`]                   |
 
-use alloc::vec::Vec;
-
 use crate::abi::*;
 use crate::kernel::Kernel;
+use crate::proc::exit::SharedPart;
 use crate::proc::kstack::KernelStack;
-use crate::proc::{FilesId, FsId, MmId, ObjId, Pid, SighandId, SignalId, SignalStruct, Task, TaskState};
+use crate::proc::{FilesId, FsId, Handle, MmId, Pid, SighandId, SignalId, SignalStruct, Task, TaskState};
 
 /// What the caller of clone asked for (Linux: `struct kernel_clone_args`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,53 +56,6 @@ impl CloneArgs {
     /// fork(2): a copy of everything, SIGCHLD at exit.
     pub fn fork() -> Self {
         CloneArgs { exit_signal: SIGCHLD, ..Default::default() }
-    }
-}
-
-/// A step of copy_process that has been done and must be undone if a
-/// later one fails. Each names the Linux label that undoes it.
-enum Undo {
-    /// bad_fork_cleanup_files
-    Files(FilesId),
-    /// bad_fork_cleanup_fs
-    Fs(FsId),
-    /// bad_fork_cleanup_sighand
-    Sighand(SighandId),
-    /// bad_fork_cleanup_signal
-    Signal(SignalId),
-    /// bad_fork_cleanup_mm
-    Mm(MmId),
-}
-
-impl Undo {
-    fn run(self, k: &mut Kernel) {
-        match self {
-            Undo::Files(id) => k.put_files(id),
-            Undo::Fs(id) => k.put_fs(id),
-            Undo::Sighand(id) => drop(k.sighands.put(id)),
-            Undo::Signal(id) => k.put_signal(id),
-            Undo::Mm(id) => k.put_mm(id),
-        }
-    }
-}
-
-/// The undo log of one copy_process call.
-#[derive(Default)]
-struct Unwind(Vec<Undo>);
-
-impl Unwind {
-    /// Record a finished step; return its object for the child.
-    fn done(&mut self, id: ObjId, undo: fn(ObjId) -> Undo) -> ObjId {
-        self.0.push(undo(id));
-        id
-    }
-
-    /// Undo every finished step, last first, and pass the error on.
-    fn fail<T>(self, k: &mut Kernel, e: Errno) -> SysResult<T> {
-        for step in self.0.into_iter().rev() {
-            step.run(k);
-        }
-        Err(e)
     }
 }
 
@@ -211,7 +163,7 @@ fn check_nproc(k: &Kernel) -> SysResult<()> {
 /// Linux: copy_files(): share the descriptor table (CLONE_FILES) or copy
 /// it; a copied table points at the same open file descriptions, so
 /// parent and child share offsets and status flags.
-fn copy_files(k: &mut Kernel, flags: u64) -> ObjId {
+fn copy_files(k: &mut Kernel, flags: u64) -> FilesId {
     let id = k.cur().files;
     if flags & CLONE_FILES != 0 {
         k.fdtables.hold(id);
@@ -221,7 +173,7 @@ fn copy_files(k: &mut Kernel, flags: u64) -> ObjId {
 }
 
 /// Linux: copy_fs(): share cwd, root and umask (CLONE_FS) or copy them.
-fn copy_fs(k: &mut Kernel, flags: u64) -> SysResult<ObjId> {
+fn copy_fs(k: &mut Kernel, flags: u64) -> SysResult<FsId> {
     let id = k.cur().fs;
     if flags & CLONE_FS != 0 {
         k.fs_structs.hold(id);
@@ -237,7 +189,7 @@ fn copy_fs(k: &mut Kernel, flags: u64) -> SysResult<ObjId> {
 }
 
 /// Linux: copy_sighand(): share the handlers (CLONE_SIGHAND) or copy them.
-fn copy_sighand(k: &mut Kernel, flags: u64) -> ObjId {
+fn copy_sighand(k: &mut Kernel, flags: u64) -> SighandId {
     let id = k.cur().sighand;
     if flags & CLONE_SIGHAND != 0 {
         k.sighands.hold(id);
@@ -255,12 +207,13 @@ fn copy_sighand(k: &mut Kernel, flags: u64) -> ObjId {
 
 /// Linux: copy_signal(): a thread joins its process's shared state; a new
 /// process gets its own, inheriting the limits, process group and session
-/// but no pending signals and no subreaper role.
-fn copy_signal(k: &mut Kernel, flags: u64) -> ObjId {
+/// but no pending signals and no subreaper role. A thread counts as live
+/// only once it is linked in (`link_task`), so that a fork failing after
+/// this step leaves `live` as it was.
+fn copy_signal(k: &mut Kernel, flags: u64) -> SignalId {
     let id = k.cur().signal;
     if flags & CLONE_THREAD != 0 {
         k.signals.hold(id);
-        k.signals.get_mut(id).live += 1;
         return id;
     }
     let cur = k.signals.get(id);
@@ -272,7 +225,7 @@ fn copy_signal(k: &mut Kernel, flags: u64) -> ObjId {
 
 /// Linux: copy_mm(): share the address space (CLONE_VM) or duplicate it
 /// copy-on-write (dup_mm() → dup_mmap(), see `mm::fork`).
-fn copy_mm(k: &mut Kernel, flags: u64) -> SysResult<ObjId> {
+fn copy_mm(k: &mut Kernel, flags: u64) -> SysResult<MmId> {
     let id = k.cur().mm;
     if flags & CLONE_VM != 0 {
         k.mms.hold(id);
@@ -333,34 +286,15 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
         return Err(EAGAIN);
     }
 
-    let mut undo = Unwind::default();
-    child.files = undo.done(copy_files(k, flags), Undo::Files);
-    child.fs = match copy_fs(k, flags) {
-        Ok(id) => undo.done(id, Undo::Fs),
-        Err(e) => return undo.fail(k, e),
+    // From here each step gives the child one more shared part; a failure
+    // gives back what the child holds (Linux: the bad_fork_cleanup_* labels).
+    let pid = match copy_parts(k, &mut child, regs, args) {
+        Ok(pid) => pid,
+        Err(e) => {
+            put_parts(k, &child);
+            return Err(e);
+        }
     };
-    child.sighand = undo.done(copy_sighand(k, flags), Undo::Sighand);
-    child.signal = undo.done(copy_signal(k, flags), Undo::Signal);
-    child.mm = match copy_mm(k, flags) {
-        Ok(id) => undo.done(id, Undo::Mm),
-        Err(e) => return undo.fail(k, e),
-    };
-    if let Err(e) = copy_namespaces(k, flags) {
-        return undo.fail(k, e);
-    }
-    if let Err(e) = copy_thread(k, &mut child, regs, args) {
-        return undo.fail(k, e);
-    }
-
-    // alloc_pid() (bad_fork_cleanup_thread on failure).
-    let pid = match alloc_pid(k, args.set_tid, args.set_tid_size) {
-        Ok(p) => p,
-        Err(e) => return undo.fail(k, e),
-    };
-    child.tid = pid;
-    if flags & CLONE_CHILD_CLEARTID != 0 {
-        child.clear_child_tid = args.child_tid;
-    }
     link_task(k, child, flags, args.exit_signal);
     // CLONE_PIDFD: a pidfd for the child, its number stored for the
     // parent; a fault there undoes the whole fork (Linux:
@@ -372,11 +306,50 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
             })
         });
         if let Err(e) = stored {
-            unlink_task(k, pid);
-            return undo.fail(k, e);
+            let child = unlink_task(k, pid, flags);
+            put_parts(k, &child);
+            return Err(e);
         }
     }
     Ok(pid)
+}
+
+/// The middle of copy_process(), in Linux's order: the shared parts, the
+/// namespaces, the registers, then the PID. Each part is stored in the
+/// child as soon as it exists, so that [`put_parts`] finds what to give
+/// back if a later step fails.
+fn copy_parts(k: &mut Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs) -> SysResult<Pid> {
+    let flags = args.flags;
+    child.files = copy_files(k, flags);
+    child.fs = copy_fs(k, flags)?;
+    child.sighand = copy_sighand(k, flags);
+    child.signal = copy_signal(k, flags);
+    child.mm = copy_mm(k, flags)?;
+    copy_namespaces(k, flags)?;
+    copy_thread(k, child, regs, args)?;
+    // alloc_pid() (bad_fork_cleanup_thread on failure).
+    let pid = alloc_pid(k, args.set_tid, args.set_tid_size)?;
+    child.tid = pid;
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        child.clear_child_tid = args.child_tid;
+    }
+    Ok(pid)
+}
+
+/// Give back the shared parts a child that never ran holds, last taken
+/// first (Linux: bad_fork_cleanup_mm down to bad_fork_cleanup_files).
+/// Parts not yet taken are still unset.
+fn put_parts(k: &mut Kernel, child: &Task) {
+    fn put<T: SharedPart>(k: &mut Kernel, h: Handle<T>) {
+        if !h.is_unset() {
+            k.put(h);
+        }
+    }
+    put(k, child.mm);
+    put(k, child.signal);
+    put(k, child.sighand);
+    put(k, child.fs);
+    put(k, child.files);
 }
 
 /// Linux: alloc_pid(): the next free PID, or with clone3's set_tid that
@@ -417,7 +390,13 @@ fn link_task(k: &mut Kernel, mut child: Task, flags: u64, exit_signal: u32) {
     }
     child.tgid = if flags & CLONE_THREAD != 0 { cur.tgid } else { child.tid };
     let (pid, parent) = (child.tid, child.parent);
-    k.signals.get_mut(child.signal).threads.insert(pid);
+    let sig = k.signals.get_mut(child.signal);
+    sig.threads.insert(pid);
+    // Linux: atomic_inc(&signal->live), past copy_process()'s last step
+    // that can fail for a thread (a new process starts with live = 1).
+    if flags & CLONE_THREAD != 0 {
+        sig.live += 1;
+    }
     // Only processes are children: threads hang off their leader.
     if flags & CLONE_THREAD == 0 {
         if let Some(p) = k.tasks.get_mut(&parent) {
@@ -428,15 +407,19 @@ fn link_task(k: &mut Kernel, mut child: Task, flags: u64, exit_signal: u32) {
 }
 
 /// Take a child that never ran back out of the task list, freeing its PID
-/// (the reverse of [`link_task`]).
-fn unlink_task(k: &mut Kernel, pid: Pid) {
-    if let Some(t) = k.tasks.remove(&pid) {
-        if let Some(p) = k.tasks.get_mut(&t.parent) {
-            p.children.remove(&pid);
-        }
-        k.signals.get_mut(t.signal).threads.remove(&pid);
+/// (the reverse of [`link_task`]); it still holds its shared parts.
+fn unlink_task(k: &mut Kernel, pid: Pid, flags: u64) -> alloc::boxed::Box<Task> {
+    let t = k.tasks.remove(&pid).expect("child just linked");
+    if let Some(p) = k.tasks.get_mut(&t.parent) {
+        p.children.remove(&pid);
+    }
+    let sig = k.signals.get_mut(t.signal);
+    sig.threads.remove(&pid);
+    if flags & CLONE_THREAD != 0 {
+        sig.live -= 1;
     }
     k.pids.put(pid);
+    t
 }
 
 /// Linux: wake_up_new_task(): the child joins the run queue. The parent

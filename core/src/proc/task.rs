@@ -14,7 +14,7 @@ pub use super::pid::Pid;
 
 /// Linux: the 50 µs timer slack every thread starts with (init_task).
 pub const DEFAULT_TIMER_SLACK_NS: u64 = 50_000;
-pub use super::shared::ObjId;
+pub use super::shared::Handle;
 
 /// Why a blocked task sleeps, and what wakes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,11 +129,12 @@ pub struct Rlimit {
     pub max: u64,
 }
 
-pub type MmId = ObjId;
-pub type FilesId = ObjId;
-pub type FsId = ObjId;
-pub type SighandId = ObjId;
-pub type SignalId = ObjId;
+/// The typed handles of a task's shareable parts (see `proc::shared`).
+pub type MmId = Handle<crate::mm::aspace::AddressSpace>;
+pub type FilesId = Handle<crate::fs::file::FdTable>;
+pub type FsId = Handle<FsInfo>;
+pub type SighandId = Handle<SigHand>;
+pub type SignalId = Handle<SignalStruct>;
 
 /// Where a task is in the file system (Linux: `struct fs_struct`). Shared
 /// with CLONE_FS, copied by fork.
@@ -380,11 +381,11 @@ impl Task {
             ksp: 0,
             fs_base: 0,
             gs_base: 0,
-            mm: 0,
-            files: 0,
-            fs: 0,
-            sighand: 0,
-            signal: 0,
+            mm: Handle::UNSET,
+            files: Handle::UNSET,
+            fs: Handle::UNSET,
+            sighand: Handle::UNSET,
+            signal: Handle::UNSET,
             cred: Cred::default(),
             groups: Default::default(),
             nice: 0,

@@ -796,10 +796,10 @@ pub fn kcmp(k: &mut Kernel, pid1: i32, pid2: i32, kind: u32, idx1: u64, idx2: u6
             };
             order(file(a, idx1)?, file(b, idx2)?)
         }
-        KCMP_VM => order(a.mm.into(), b.mm.into()),
-        KCMP_FILES => order(a.files.into(), b.files.into()),
-        KCMP_FS => order(a.fs.into(), b.fs.into()),
-        KCMP_SIGHAND => order(a.sighand.into(), b.sighand.into()),
+        KCMP_VM => order(a.mm.raw().into(), b.mm.raw().into()),
+        KCMP_FILES => order(a.files.raw().into(), b.files.raw().into()),
+        KCMP_FS => order(a.fs.raw().into(), b.fs.raw().into()),
+        KCMP_SIGHAND => order(a.sighand.raw().into(), b.sighand.raw().into()),
         KCMP_IO | KCMP_SYSVSEM => Ok(0),
         KCMP_EPOLL_TFD => Err(EBADF),
         _ => Err(EINVAL),
