@@ -36,7 +36,7 @@ use crate::proc::{FilesId, FsId, Handle, MmId, Pid, SighandId, SignalId, SignalS
 /// What the caller of clone asked for (Linux: `struct kernel_clone_args`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CloneArgs {
-    pub flags: u64,
+    pub flags: CloneFlags,
     /// Sent to the parent when the child exits (SIGCHLD for fork).
     pub exit_signal: u32,
     /// The child's stack pointer; 0 keeps the parent's.
@@ -61,41 +61,37 @@ impl CloneArgs {
 
 /// The flag combinations clone rejects before doing anything, in Linux's
 /// order (the top of copy_process()).
-fn check_clone_flags(k: &Kernel, flags: u64) -> SysResult<()> {
-    let both = |a: u64, b: u64| flags & (a | b) == (a | b);
-    if both(CLONE_NEWNS, CLONE_FS) || both(CLONE_NEWUSER, CLONE_FS) {
+fn check_clone_flags(k: &Kernel, flags: CloneFlags) -> SysResult<()> {
+    use CloneFlags as F;
+    if flags.contains(F::NEWNS | F::FS) || flags.contains(F::NEWUSER | F::FS) {
         return Err(EINVAL);
     }
     // Threads share signal handlers, and shared handlers need shared memory.
-    if flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0 {
+    if flags.contains(CloneFlags::THREAD) && !flags.contains(CloneFlags::SIGHAND) {
         return Err(EINVAL);
     }
-    if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
+    if flags.contains(CloneFlags::SIGHAND) && !flags.contains(CloneFlags::VM) {
         return Err(EINVAL);
     }
     // Init's siblings would have no reaper (Linux: SIGNAL_UNKILLABLE).
-    if flags & CLONE_PARENT != 0 && k.cur().tgid == crate::proc::exit::INIT_PID {
+    if flags.contains(CloneFlags::PARENT) && k.cur().tgid == crate::proc::exit::INIT_PID {
         return Err(EINVAL);
     }
     // A thread cannot live in another pid or user namespace than its group.
-    if flags & CLONE_THREAD != 0 && flags & (CLONE_NEWUSER | CLONE_NEWPID) != 0 {
+    if flags.contains(CloneFlags::THREAD) && flags.intersects(CloneFlags::NEWUSER | CloneFlags::NEWPID) {
         return Err(EINVAL);
     }
     // Since Linux 6.9 a thread may have a pidfd too; DETACHED stays refused.
-    if flags & CLONE_PIDFD != 0 && flags & CLONE_DETACHED != 0 {
+    if flags.contains(CloneFlags::PIDFD) && flags.contains(CloneFlags::DETACHED) {
         return Err(EINVAL);
     }
     Ok(())
 }
 
-/// The namespace flags, none of which Tine implements yet.
-const CLONE_NEW_NAMESPACES: u64 =
-    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
-
 /// Linux: copy_creds(): a new user namespace (CLONE_NEWUSER) is EINVAL, as
 /// on a kernel built without CONFIG_USER_NS.
-fn copy_creds(flags: u64) -> SysResult<()> {
-    if flags & CLONE_NEWUSER != 0 {
+fn copy_creds(flags: CloneFlags) -> SysResult<()> {
+    if flags.contains(CloneFlags::NEWUSER) {
         return Err(EINVAL);
     }
     Ok(())
@@ -105,8 +101,8 @@ fn copy_creds(flags: u64) -> SysResult<()> {
 /// Asking for a new one needs CAP_SYS_ADMIN (EPERM), NEWIPC cannot go with
 /// SYSVSEM, and then Tine answers like a kernel built without that
 /// namespace: EINVAL.
-fn copy_namespaces(k: &Kernel, flags: u64) -> SysResult<()> {
-    if flags & CLONE_NEW_NAMESPACES == 0 {
+fn copy_namespaces(k: &Kernel, flags: CloneFlags) -> SysResult<()> {
+    if !flags.intersects(CloneFlags::NEW_NAMESPACES) {
         return Ok(());
     }
     if !k.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN) {
@@ -163,9 +159,9 @@ fn check_nproc(k: &Kernel) -> SysResult<()> {
 /// Linux: copy_files(): share the descriptor table (CLONE_FILES) or copy
 /// it; a copied table points at the same open file descriptions, so
 /// parent and child share offsets and status flags.
-fn copy_files(k: &mut Kernel, flags: u64) -> FilesId {
+fn copy_files(k: &mut Kernel, flags: CloneFlags) -> FilesId {
     let id = k.cur().files;
-    if flags & CLONE_FILES != 0 {
+    if flags.contains(CloneFlags::FILES) {
         k.fdtables.hold(id);
         return id;
     }
@@ -173,9 +169,9 @@ fn copy_files(k: &mut Kernel, flags: u64) -> FilesId {
 }
 
 /// Linux: copy_fs(): share cwd, root and umask (CLONE_FS) or copy them.
-fn copy_fs(k: &mut Kernel, flags: u64) -> SysResult<FsId> {
+fn copy_fs(k: &mut Kernel, flags: CloneFlags) -> SysResult<FsId> {
     let id = k.cur().fs;
-    if flags & CLONE_FS != 0 {
+    if flags.contains(CloneFlags::FS) {
         k.fs_structs.hold(id);
         return Ok(id);
     }
@@ -189,14 +185,14 @@ fn copy_fs(k: &mut Kernel, flags: u64) -> SysResult<FsId> {
 }
 
 /// Linux: copy_sighand(): share the handlers (CLONE_SIGHAND) or copy them.
-fn copy_sighand(k: &mut Kernel, flags: u64) -> SighandId {
+fn copy_sighand(k: &mut Kernel, flags: CloneFlags) -> SighandId {
     let id = k.cur().sighand;
-    if flags & CLONE_SIGHAND != 0 {
+    if flags.contains(CloneFlags::SIGHAND) {
         k.sighands.hold(id);
         return id;
     }
     let mut hand = k.sighands.get(id).clone();
-    if flags & CLONE_CLEAR_SIGHAND != 0 {
+    if flags.contains(CloneFlags::CLEAR_SIGHAND) {
         // clone3: caught signals back to default, ignored stay ignored.
         for a in hand.action.iter_mut().filter(|a| a.handler != SIG_IGN) {
             *a = Default::default();
@@ -210,9 +206,9 @@ fn copy_sighand(k: &mut Kernel, flags: u64) -> SighandId {
 /// but no pending signals and no subreaper role. A thread counts as live
 /// only once it is linked in (`link_task`), so that a fork failing after
 /// this step leaves `live` as it was.
-fn copy_signal(k: &mut Kernel, flags: u64) -> SignalId {
+fn copy_signal(k: &mut Kernel, flags: CloneFlags) -> SignalId {
     let id = k.cur().signal;
-    if flags & CLONE_THREAD != 0 {
+    if flags.contains(CloneFlags::THREAD) {
         k.signals.hold(id);
         return id;
     }
@@ -225,9 +221,9 @@ fn copy_signal(k: &mut Kernel, flags: u64) -> SignalId {
 
 /// Linux: copy_mm(): share the address space (CLONE_VM) or duplicate it
 /// copy-on-write (dup_mm() → dup_mmap(), see `mm::fork`).
-fn copy_mm(k: &mut Kernel, flags: u64) -> SysResult<MmId> {
+fn copy_mm(k: &mut Kernel, flags: CloneFlags) -> SysResult<MmId> {
     let id = k.cur().mm;
-    if flags & CLONE_VM != 0 {
+    if flags.contains(CloneFlags::VM) {
         k.mms.hold(id);
         return Ok(id);
     }
@@ -252,7 +248,7 @@ fn copy_thread(k: &Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs) ->
     if args.stack != 0 {
         r.rsp = args.stack;
     }
-    if args.flags & CLONE_SETTLS != 0 {
+    if args.flags.contains(CloneFlags::SETTLS) {
         child.fs_base = crate::proc::check_user_base(args.tls)?;
     }
     child.kstack.set_regs(&r);
@@ -273,7 +269,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     copy_creds(flags)?;
     // A thread sharing the memory must not share the alternate signal
     // stack (Linux: sas_ss_reset() for CLONE_VM without CLONE_VFORK).
-    if flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM {
+    if flags & (CloneFlags::VM | CloneFlags::VFORK) == CloneFlags::VM {
         child.sigstate.altstack.reset();
     }
 
@@ -299,7 +295,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     // CLONE_PIDFD: a pidfd for the child, its number stored for the
     // parent; a fault there undoes the whole fork (Linux:
     // bad_fork_put_pidfd).
-    if flags & CLONE_PIDFD != 0 {
+    if flags.contains(CloneFlags::PIDFD) {
         let stored = k.pidfd_create(pid, 0).and_then(|fd| {
             k.copy_out(args.pidfd, &fd.to_le_bytes()).inspect_err(|_| {
                 let _ = crate::syscall::close_fd(k, fd);
@@ -330,7 +326,7 @@ fn copy_parts(k: &mut Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs)
     // alloc_pid() (bad_fork_cleanup_thread on failure).
     let pid = alloc_pid(k, args.set_tid, args.set_tid_size)?;
     child.tid = pid;
-    if flags & CLONE_CHILD_CLEARTID != 0 {
+    if flags.contains(CloneFlags::CHILD_CLEARTID) {
         child.clear_child_tid = args.child_tid;
     }
     Ok(pid)
@@ -379,26 +375,26 @@ fn alloc_pid(k: &mut Kernel, set_tid: Option<i32>, set_tid_size: u64) -> SysResu
 /// Make the child part of the system: its thread group, its parent's
 /// children, the task list (Linux: the tail of copy_process(), under
 /// tasklist_lock).
-fn link_task(k: &mut Kernel, mut child: Task, flags: u64, exit_signal: u32) {
+fn link_task(k: &mut Kernel, mut child: Task, flags: CloneFlags, exit_signal: u32) {
     let cur = k.cur();
-    if flags & (CLONE_PARENT | CLONE_THREAD) != 0 {
+    if flags.intersects(CloneFlags::PARENT | CloneFlags::THREAD) {
         child.parent = cur.parent;
-        child.exit_signal = if flags & CLONE_THREAD != 0 { 0 } else { k.tasks[&cur.tgid].exit_signal };
+        child.exit_signal = if flags.contains(CloneFlags::THREAD) { 0 } else { k.tasks[&cur.tgid].exit_signal };
     } else {
         child.parent = cur.tid;
         child.exit_signal = exit_signal;
     }
-    child.tgid = if flags & CLONE_THREAD != 0 { cur.tgid } else { child.tid };
+    child.tgid = if flags.contains(CloneFlags::THREAD) { cur.tgid } else { child.tid };
     let (pid, parent) = (child.tid, child.parent);
     let sig = k.signals.get_mut(child.signal);
     sig.threads.insert(pid);
     // Linux: atomic_inc(&signal->live), past copy_process()'s last step
     // that can fail for a thread (a new process starts with live = 1).
-    if flags & CLONE_THREAD != 0 {
+    if flags.contains(CloneFlags::THREAD) {
         sig.live += 1;
     }
     // Only processes are children: threads hang off their leader.
-    if flags & CLONE_THREAD == 0 {
+    if !flags.contains(CloneFlags::THREAD) {
         if let Some(p) = k.tasks.get_mut(&parent) {
             p.children.insert(pid);
         }
@@ -408,14 +404,14 @@ fn link_task(k: &mut Kernel, mut child: Task, flags: u64, exit_signal: u32) {
 
 /// Take a child that never ran back out of the task list, freeing its PID
 /// (the reverse of [`link_task`]); it still holds its shared parts.
-fn unlink_task(k: &mut Kernel, pid: Pid, flags: u64) -> alloc::boxed::Box<Task> {
+fn unlink_task(k: &mut Kernel, pid: Pid, flags: CloneFlags) -> alloc::boxed::Box<Task> {
     let t = k.tasks.remove(&pid).expect("child just linked");
     if let Some(p) = k.tasks.get_mut(&t.parent) {
         p.children.remove(&pid);
     }
     let sig = k.signals.get_mut(t.signal);
     sig.threads.remove(&pid);
-    if flags & CLONE_THREAD != 0 {
+    if flags.contains(CloneFlags::THREAD) {
         sig.live -= 1;
     }
     k.pids.put(pid);
@@ -435,25 +431,28 @@ pub fn wake_up_new_task(k: &mut Kernel, pid: Pid) {
 /// TID to the parent.
 pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResult {
     // Legacy clone returns the pidfd through parent_tid: both cannot use it.
-    if args.flags & CLONE_PIDFD != 0 && args.flags & CLONE_PARENT_SETTID != 0 && args.pidfd == args.parent_tid {
+    if args.flags.contains(CloneFlags::PIDFD)
+        && args.flags.contains(CloneFlags::PARENT_SETTID)
+        && args.pidfd == args.parent_tid
+    {
         return Err(EINVAL);
     }
     let pid = copy_process(k, regs, args)?;
     k.forks += 1;
     // Faults on these addresses are ignored, as in Linux.
-    if args.flags & CLONE_PARENT_SETTID != 0 {
+    if args.flags.contains(CloneFlags::PARENT_SETTID) {
         let _ = k.copy_out(args.parent_tid, &(pid as i32).to_le_bytes());
     }
-    if args.flags & CLONE_CHILD_SETTID != 0 {
+    if args.flags.contains(CloneFlags::CHILD_SETTID) {
         let mm = k.tasks[&pid].mm;
         let _ = k.with_mm_of(mm, |a, ctx| a.copy_to_user(ctx, args.child_tid, &(pid as i32).to_le_bytes()));
     }
-    if args.flags & CLONE_VFORK != 0 {
+    if args.flags.contains(CloneFlags::VFORK) {
         k.tasks.get_mut(&pid).expect("child").vfork_parent = Some(k.cur().tid);
         k.cur_mut().vfork_wait = Some((pid, false));
     }
     wake_up_new_task(k, pid);
-    if args.flags & CLONE_VFORK != 0 {
+    if args.flags.contains(CloneFlags::VFORK) {
         return wait_for_vfork_done(k);
     }
     Ok(pid as usize)
@@ -491,7 +490,11 @@ pub fn sys_vfork(k: &mut Kernel, regs: &PtRegs) -> SysResult {
     if let Some(r) = resume_vfork(k) {
         return r;
     }
-    kernel_clone(k, regs, &CloneArgs { flags: CLONE_VM | CLONE_VFORK, exit_signal: SIGCHLD, ..Default::default() })
+    kernel_clone(
+        k,
+        regs,
+        &CloneArgs { flags: CloneFlags::VM | CloneFlags::VFORK, exit_signal: SIGCHLD, ..Default::default() },
+    )
 }
 
 /// clone(2), x86_64 argument order: flags, stack, parent_tid, child_tid,
@@ -512,7 +515,8 @@ pub fn sys_clone(
     }
     let flags = flags & 0xffff_ffff;
     let args = CloneArgs {
-        flags: flags & !CSIGNAL,
+        // Bits 8..31 are all known flags: nothing to refuse.
+        flags: CloneFlags::from_bits_retain(flags & !CSIGNAL),
         exit_signal: (flags & CSIGNAL) as u32,
         stack,
         parent_tid,
@@ -552,7 +556,8 @@ pub fn sys_clone3(k: &mut Kernel, regs: &PtRegs, uargs: u64, size: u64) -> SysRe
     }
     raw.resize(known.max(raw.len()), 0);
     let f = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-    let (flags, pidfd, child_tid, parent_tid, exit_signal) = (f(0), f(1), f(2), f(3), f(4));
+    let (raw_flags, pidfd, child_tid, parent_tid, exit_signal) = (f(0), f(1), f(2), f(3), f(4));
+    let flags = CloneFlags::from_bits_retain(raw_flags);
     let (stack, stack_size, tls, set_tid, set_tid_size, cgroup) = (f(5), f(6), f(7), f(8), f(9), f(10));
     if set_tid_size > MAX_PID_NS_LEVEL || (set_tid == 0 && set_tid_size > 0) || (set_tid != 0 && set_tid_size == 0) {
         return Err(EINVAL);
@@ -560,7 +565,7 @@ pub fn sys_clone3(k: &mut Kernel, regs: &PtRegs, uargs: u64, size: u64) -> SysRe
     if exit_signal & !CSIGNAL != 0 || exit_signal > NSIG as u64 {
         return Err(EINVAL);
     }
-    if flags & CLONE_INTO_CGROUP != 0 && (cgroup > i32::MAX as u64 || size < CLONE_ARGS_SIZE_VER2) {
+    if flags.contains(CloneFlags::INTO_CGROUP) && (cgroup > i32::MAX as u64 || size < CLONE_ARGS_SIZE_VER2) {
         return Err(EINVAL);
     }
     let mut tids = alloc::vec![0u8; set_tid_size as usize * 4];
@@ -568,16 +573,18 @@ pub fn sys_clone3(k: &mut Kernel, regs: &PtRegs, uargs: u64, size: u64) -> SysRe
         k.copy_in(set_tid, &mut tids)?;
     }
     // Linux: clone3_args_valid().
-    if flags & !(0xffff_ffff | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) != 0 {
+    // Unknown bits, and CSIGNAL's bits (the exit signal has its own
+    // field), which are not flags except CLONE_NEWTIME.
+    if CloneFlags::from_bits(raw_flags).is_none() {
         return Err(EINVAL);
     }
-    if flags & (CLONE_DETACHED | (CSIGNAL & !CLONE_NEWTIME)) != 0 {
+    if flags.contains(CloneFlags::DETACHED) {
         return Err(EINVAL);
     }
-    if flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) == (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) {
+    if flags.contains(CloneFlags::SIGHAND | CloneFlags::CLEAR_SIGHAND) {
         return Err(EINVAL);
     }
-    if flags & (CLONE_THREAD | CLONE_PARENT) != 0 && exit_signal != 0 {
+    if flags.intersects(CloneFlags::THREAD | CloneFlags::PARENT) && exit_signal != 0 {
         return Err(EINVAL);
     }
     // The stack is given as its lowest address and size; it grows down.
@@ -586,7 +593,7 @@ pub fn sys_clone3(k: &mut Kernel, regs: &PtRegs, uargs: u64, size: u64) -> SysRe
         (0, _) | (_, 0) => return Err(EINVAL),
         (s, n) => s.checked_add(n).filter(|&top| top <= crate::mm::consts::TASK_SIZE).ok_or(EINVAL)?,
     };
-    if flags & CLONE_INTO_CGROUP != 0 {
+    if flags.contains(CloneFlags::INTO_CGROUP) {
         return Err(EINVAL); // Tine has no cgroup file system to name one
     }
     let set_tid = tids.chunks(4).map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes"))).next();

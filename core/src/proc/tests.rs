@@ -987,8 +987,8 @@ fn a_thread_clone_failing_late_leaves_the_process_as_it_was() {
     let base = Baseline::take(&k);
     // A TLS base in kernel space: copy_thread() refuses it, after
     // copy_signal() has joined the child to the process.
-    let flags = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_SETTLS;
-    assert_eq!(syscall(&mut k, c, nr::CLONE, &[flags, 0, 0, 0, 0xffff_8000_0000_0000]), err(EPERM));
+    let flags = CloneFlags::VM | CloneFlags::SIGHAND | CloneFlags::THREAD | CloneFlags::SETTLS;
+    assert_eq!(syscall(&mut k, c, nr::CLONE, &[flags.bits(), 0, 0, 0, 0xffff_8000_0000_0000]), err(EPERM));
     base.check(&k, "after the failed clone");
     assert_eq!(k.signals.get(k.tasks[&c].signal).live, 1, "still one live thread");
     // So its only thread's exit ends the process, which the parent reaps.

@@ -330,8 +330,9 @@ fn fault_signals_carry_code_and_address() {
 #[test]
 fn queued_signal_charges_come_back_on_dequeue_and_on_exec_from_another_thread() {
     let (mut k, _hw) = boot(FRAMES);
-    let flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
-    let t = syscall(&mut k, 1, nr::CLONE, &[flags, 0, 0, 0, 0]);
+    use CloneFlags as F;
+    let flags = F::VM | F::FS | F::FILES | F::SIGHAND | F::THREAD;
+    let t = syscall(&mut k, 1, nr::CLONE, &[flags.bits(), 0, 0, 0, 0]);
     assert!(t > 1, "clone: {t}");
     let t = t as Pid;
     let rt = SIGRTMIN + 8;
