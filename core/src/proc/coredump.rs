@@ -299,8 +299,8 @@ fn prstatus(k: &Kernel, t: &Task, r: &PtRegs, info: &SigInfo) -> Vec<u8> {
     put32(&mut b, 4, info.code as u32);
     b[12..14].copy_from_slice(&(info.signo as u16).to_le_bytes()); // pr_cursig
     let s = k.signals.get(t.signal);
-    put64(&mut b, 16, t.sigpending | s.shared_pending);
-    put64(&mut b, 24, t.sigmask);
+    put64(&mut b, 16, (t.sigpending | s.shared_pending).bits());
+    put64(&mut b, 24, t.sigmask.bits());
     put32(&mut b, 32, t.tid);
     put32(&mut b, 36, k.tasks.get(&t.parent).map_or(0, |p| p.tgid));
     put32(&mut b, 40, s.pgid);

@@ -465,7 +465,7 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
 /// early (the parent then dies before returning to user mode).
 fn wait_for_vfork_done(k: &mut Kernel) -> SysResult {
     let (child, done) = k.cur().vfork_wait.expect("vfork parent");
-    let killed = k.deliverable(k.cur().tid) & crate::signal::sigbit(SIGKILL) != 0;
+    let killed = k.deliverable_set(k.cur().tid).has(SIGKILL);
     if done || killed || !k.tasks.contains_key(&child) {
         k.cur_mut().vfork_wait = None;
         return Ok(child as usize);

@@ -81,7 +81,7 @@ pub struct SigAction {
     pub handler: u64,
     pub flags: u64,
     pub restorer: u64,
-    pub mask: u64,
+    pub mask: crate::abi::SigSet,
 }
 
 /// Credentials (Linux: `struct cred`). The default is init's: root with
@@ -179,7 +179,7 @@ pub struct SignalStruct {
     pub has_child_subreaper: bool,
     /// Signals sent to the whole process (Linux: `shared_pending`), and
     /// what each carries.
-    pub shared_pending: u64,
+    pub shared_pending: crate::abi::SigSet,
     pub shared_info: crate::signal::queue::SigQueue,
     /// Set once exit_group (or a fatal signal) has started: every thread
     /// exits with this status (Linux: SIGNAL_GROUP_EXIT, group_exit_code).
@@ -236,7 +236,7 @@ impl SignalStruct {
             sid,
             is_child_subreaper: false,
             has_child_subreaper,
-            shared_pending: 0,
+            shared_pending: crate::abi::SigSet::empty(),
             shared_info: Default::default(),
             group_exit: None,
             stopped: false,
@@ -304,13 +304,13 @@ pub struct Task {
     /// as Linux shares its group_info, so that fork does not copy up to
     /// NGROUPS_MAX of them.
     pub groups: alloc::sync::Arc<Vec<u32>>,
-    pub sigmask: u64,
+    pub sigmask: crate::abi::SigSet,
     /// Signals sent to this thread only (Linux: `pending`), and what each
     /// carries.
-    pub sigpending: u64,
+    pub sigpending: crate::abi::SigSet,
     pub pending_info: crate::signal::queue::SigQueue,
     /// rt_sigtimedwait in progress: the mask to restore and the deadline.
-    pub sigwait: Option<(u64, Option<u64>)>,
+    pub sigwait: Option<(crate::abi::SigSet, Option<u64>)>,
     /// The alternate signal stack, the mask sigsuspend will restore, the
     /// last fault's trap number, error code and address (see `signal`).
     pub sigstate: crate::signal::SigState,
@@ -390,8 +390,8 @@ impl Task {
             groups: Default::default(),
             nice: 0,
             personality: 0,
-            sigmask: 0,
-            sigpending: 0,
+            sigmask: crate::abi::SigSet::empty(),
+            sigpending: crate::abi::SigSet::empty(),
             pending_info: Default::default(),
             sigwait: None,
             sigstate: Default::default(),

@@ -255,7 +255,7 @@ impl Kernel {
         // A periodic timer waits for its SIGALRM to be taken; one whose
         // SIGALRM was thrown away (ignored) is never re-armed: nobody
         // will dequeue it (Linux behaves so).
-        let pending = self.signals.get(signal).shared_pending & sigbit(SIGALRM) != 0;
+        let pending = self.signals.get(signal).shared_pending.has(SIGALRM);
         let next = if r.interval != 0 && pending {
             RealTimer { expires: Some(at), interval: r.interval, requeue: true, queued: None }
         } else {
@@ -404,7 +404,7 @@ impl Kernel {
                 (s.shared_pending, &mut s.shared_info)
             }
         };
-        if pending & sigbit(signo) == 0 {
+        if !pending.has(signo) {
             return None;
         }
         infos.find_mut(signo, |i| timer_id_of(i) == Some(id)).map(|i| &mut i.uid)
@@ -764,12 +764,12 @@ mod tests {
         }
     }
 
-    fn pending(k: &Kernel, pid: Pid) -> u64 {
+    fn pending(k: &Kernel, pid: Pid) -> SigSet {
         let t = &k.tasks[&pid];
         t.sigpending | k.signals.get(t.signal).shared_pending
     }
 
-    fn block(k: &mut Kernel, pid: Pid, sigs: u64) {
+    fn block(k: &mut Kernel, pid: Pid, sigs: SigSet) {
         k.tasks.get_mut(&pid).unwrap().sigmask |= sigs;
     }
 
@@ -782,9 +782,9 @@ mod tests {
         // 3.6 s left: rounded to 4.
         assert_eq!(syscall(&mut k, 1, 37, &[2]), 4);
         tick(&mut k, &hw, 1999);
-        assert_eq!(pending(&k, 1) & sigbit(SIGALRM), 0);
+        assert!(!pending(&k, 1).has(SIGALRM));
         tick(&mut k, &hw, 1);
-        assert_ne!(pending(&k, 1) & sigbit(SIGALRM), 0);
+        assert!(pending(&k, 1).has(SIGALRM));
         // Fired: nothing left.
         assert_eq!(syscall(&mut k, 1, 37, &[0]), 0);
         // A pending alarm never reports 0.
@@ -822,7 +822,7 @@ mod tests {
         write_user(&mut k, 1, s, &b).unwrap();
         assert_eq!(syscall(&mut k, 1, 38, &[0, s, 0]), 0);
         tick(&mut k, &hw, 5);
-        assert_ne!(pending(&k, 1) & sigbit(SIGALRM), 0);
+        assert!(pending(&k, 1).has(SIGALRM));
         tick(&mut k, &hw, 50);
         // Waiting for its signal: not armed.
         assert_eq!(syscall(&mut k, 1, 36, &[0, s + 64]), 0);
@@ -834,7 +834,7 @@ mod tests {
         tick(&mut k, &hw, 1);
         assert!(k.signals.get(sig).timers.real.expires.is_some());
         tick(&mut k, &hw, 10);
-        assert_ne!(pending(&k, 1) & sigbit(SIGALRM), 0);
+        assert!(pending(&k, 1).has(SIGALRM));
     }
 
     #[test]
@@ -895,15 +895,15 @@ mod tests {
         block(&mut k, 1, sigbit(SIGXCPU));
         assert_eq!(set_rlimit(&mut k, 1, 0, 1, 2), 0);
         tick(&mut k, &hw, 999);
-        assert_eq!(pending(&k, 1) & sigbit(SIGXCPU), 0);
+        assert!(!pending(&k, 1).has(SIGXCPU));
         // Checked at the next scheduler tick after the second is used.
         tick(&mut k, &hw, TICK_NS / MS);
-        assert_ne!(pending(&k, 1) & sigbit(SIGXCPU), 0);
+        assert!(pending(&k, 1).has(SIGXCPU));
         // The soft limit moves on a second (Linux does so too).
         let sig = k.tasks[&1].signal;
         assert_eq!(k.signals.get(sig).rlimits[0].cur, 2);
         tick(&mut k, &hw, 1000);
-        assert_ne!(pending(&k, 1) & sigbit(SIGKILL), 0);
+        assert!(pending(&k, 1).has(SIGKILL));
     }
 
     #[test]
@@ -922,12 +922,12 @@ mod tests {
             hw.clock.advance(MS);
             k.timer_tick();
         }
-        assert_eq!(pending(&k, 1) & sigbit(SIGVTALRM), 0);
-        assert_ne!(pending(&k, 1) & sigbit(SIGPROF), 0);
+        assert!(!pending(&k, 1).has(SIGVTALRM));
+        assert!(pending(&k, 1).has(SIGPROF));
         tick(&mut k, &hw, 11);
-        assert_eq!(pending(&k, 1) & sigbit(SIGVTALRM), 0, "10 ms and a tick of user time not used yet");
+        assert!(!pending(&k, 1).has(SIGVTALRM), "10 ms and a tick of user time not used yet");
         tick(&mut k, &hw, 2 * TICK_NS / MS);
-        assert_ne!(pending(&k, 1) & sigbit(SIGVTALRM), 0);
+        assert!(pending(&k, 1).has(SIGVTALRM));
         let sig = k.tasks[&1].signal;
         assert!(k.process_cputime(sig).0 >= 10 * MS + TICK_NS, "never early");
     }

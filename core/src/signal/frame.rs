@@ -291,7 +291,7 @@ impl Kernel {
             ss: regs.ss as u16,
             err: st.error_code,
             trapno: st.trap_nr,
-            oldmask: set,
+            oldmask: set.bits(),
             cr2: st.cr2,
             fpstate: fp,
         };
@@ -303,7 +303,7 @@ impl Kernel {
         // uc_link stays 0.
         uc[UC_STACK_AT..UC_STACK_AT + STACK_T_SIZE].copy_from_slice(&st.altstack.to_stack_t());
         uc[UC_MCONTEXT_AT..UC_MCONTEXT_AT + SigContext::SIZE].copy_from_slice(&sc.to_bytes());
-        uc[UC_SIGMASK_AT..UC_SIGMASK_AT + 8].copy_from_slice(&set.to_le_bytes());
+        uc[UC_SIGMASK_AT..UC_SIGMASK_AT + 8].copy_from_slice(&set.bits().to_le_bytes());
         if self.copy_out(frame, &b).is_err() {
             return false;
         }
@@ -363,7 +363,7 @@ fn restore_frame(k: &mut Kernel, regs: &mut PtRegs, frame: u64, entry_sp: u64) -
     k.copy_in(frame.wrapping_add(UC_AT), &mut uc).map_err(|_| ())?;
     let mask = u64::from_le_bytes(uc[UC_SIGMASK_AT..UC_SIGMASK_AT + 8].try_into().expect("8 bytes"));
     let uc_flags = u64::from_le_bytes(uc[0..8].try_into().expect("8 bytes"));
-    k.set_current_blocked(mask & !UNBLOCKABLE);
+    k.set_current_blocked(SigSet::from_bits_retain(mask) - UNBLOCKABLE);
 
     // Linux: restore_sigcontext().
     let sc = SigContext::from_bytes(&uc[UC_MCONTEXT_AT..UC_MCONTEXT_AT + SigContext::SIZE]);

@@ -492,7 +492,12 @@ pub fn rt_sigaction(k: &mut Kernel, sig: u64, act: u64, oact: u64, sigsetsize: u
         let mut b = [0u8; 32];
         k.copy_in(act, &mut b)?;
         let w = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap());
-        Some(SigAction { handler: w(0), flags: w(1) & UAPI_SA_FLAGS, restorer: w(2), mask: w(3) & !UNBLOCKABLE })
+        Some(SigAction {
+            handler: w(0),
+            flags: w(1) & UAPI_SA_FLAGS,
+            restorer: w(2),
+            mask: SigSet::from_bits_retain(w(3)) - UNBLOCKABLE,
+        })
     } else {
         None
     };
@@ -512,7 +517,7 @@ pub fn rt_sigaction(k: &mut Kernel, sig: u64, act: u64, oact: u64, sigsetsize: u
     }
     if oact != 0 {
         let mut b = [0u8; 32];
-        for (i, v) in [old.handler, old.flags, old.restorer, old.mask].iter().enumerate() {
+        for (i, v) in [old.handler, old.flags, old.restorer, old.mask.bits()].iter().enumerate() {
             b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
         }
         k.copy_out(oact, &b)?;
@@ -528,17 +533,17 @@ pub fn rt_sigprocmask(k: &mut Kernel, how: u64, set: u64, oset: u64, sigsetsize:
     }
     let old = k.cur().sigmask;
     if set != 0 {
-        let s = k.read_u64(set)? & !UNBLOCKABLE;
+        let s = SigSet::from_bits_retain(k.read_u64(set)?) - UNBLOCKABLE;
         let new = match how {
             0 => old | s,
-            1 => old & !s,
+            1 => old - s,
             2 => s,
             _ => return Err(EINVAL),
         };
         k.set_current_blocked(new);
     }
     if oset != 0 {
-        k.write_u64(oset, old)?;
+        k.write_u64(oset, old.bits())?;
     }
     Ok(0)
 }
@@ -551,7 +556,7 @@ pub fn rt_sigsuspend(k: &mut Kernel, set: u64, sigsetsize: u64) -> SysResult {
     if sigsetsize != SIGSET_SIZE {
         return Err(EINVAL);
     }
-    let mask = k.read_u64(set)?;
+    let mask = SigSet::from_bits_retain(k.read_u64(set)?);
     k.set_user_sigmask(mask);
     Err(k.block_current(WaitReason::Pause))
 }
@@ -622,7 +627,7 @@ pub fn rt_sigtimedwait(k: &mut Kernel, set: u64, info: u64, timeout: u64, sigset
     if sigsetsize != SIGSET_SIZE {
         return Err(EINVAL);
     }
-    let want = k.read_u64(set)? & !UNBLOCKABLE;
+    let want = SigSet::from_bits_retain(k.read_u64(set)?) - UNBLOCKABLE;
     let (real_blocked, deadline) = match k.cur().sigwait {
         Some(w) => w,
         None => {
@@ -649,8 +654,8 @@ pub fn rt_sigtimedwait(k: &mut Kernel, set: u64, info: u64, timeout: u64, sigset
     }
     let tid = k.cur().tid;
     // Another signal that is not blocked interrupts the wait.
-    let other = k.deliverable(tid) & !want;
-    if other != 0 && k.cur().sigwait.is_some() {
+    let other = k.deliverable_set(tid) - want;
+    if !other.is_empty() && k.cur().sigwait.is_some() {
         finish(k);
         return Err(EINTR);
     }
@@ -660,7 +665,7 @@ pub fn rt_sigtimedwait(k: &mut Kernel, set: u64, info: u64, timeout: u64, sigset
     }
     let t = k.cur_mut();
     t.sigwait = Some((real_blocked, deadline));
-    t.sigmask = real_blocked & !want;
+    t.sigmask = real_blocked - want;
     k.sleep_current(WaitReason::SigWait { until_ns: deadline });
     Err(ERESTARTNOINTR)
 }
@@ -673,7 +678,7 @@ pub fn rt_sigpending(k: &mut Kernel, set: u64, sigsetsize: u64) -> SysResult {
     }
     let t = k.cur();
     let pending = (t.sigpending | k.cur_signal().shared_pending) & t.sigmask;
-    k.copy_out(set, &pending.to_le_bytes()[..sigsetsize as usize])?;
+    k.copy_out(set, &pending.bits().to_le_bytes()[..sigsetsize as usize])?;
     Ok(0)
 }
 

@@ -33,11 +33,12 @@ pub fn signalfd4(k: &mut Kernel, ufd: i32, user_mask: u64, sizemask: u64, flags:
     if sizemask != 8 {
         return Err(EINVAL);
     }
-    let mask = k.read_u64(user_mask)?;
+    let mask = SigSet::from_bits_retain(k.read_u64(user_mask)?);
     if flags & !(SFD_CLOEXEC | SFD_NONBLOCK) != 0 {
         return Err(EINVAL);
     }
-    let mask = mask & !UNBLOCKABLE;
+    // The file keeps the bits (`FileKind::Signalfd`).
+    let mask = (mask - UNBLOCKABLE).bits();
     if ufd == -1 {
         let id = k.files.open(FileKind::Signalfd { mask }, O_RDWR | (flags & SFD_NONBLOCK), None);
         return k.install_fd(id, flags & SFD_CLOEXEC != 0, 0);
@@ -64,7 +65,7 @@ impl Kernel {
     pub fn signalfd_poll(&self, mask: u64) -> u16 {
         let t = self.cur();
         let pending = t.sigpending | self.signals.get(t.signal).shared_pending;
-        if pending & mask != 0 {
+        if pending.intersects(SigSet::from_bits_retain(mask)) {
             POLLIN | POLLRDNORM
         } else {
             0
@@ -85,7 +86,7 @@ pub fn read(k: &mut Kernel, id: FileId, buf: u64, len: usize) -> SysResult {
     }
     let mut total = 0;
     for i in 0..count {
-        let Some(info) = k.dequeue_from(mask) else {
+        let Some(info) = k.dequeue_from(SigSet::from_bits_retain(mask)) else {
             if total > 0 {
                 break;
             }
