@@ -136,13 +136,5 @@ pub const AT_RANDOM: u64 = 25;
 pub const AT_HWCAP2: u64 = 26;
 pub const AT_EXECFN: u64 = 31;
 
-/// Write a `struct timespec` (tv_sec, tv_nsec) as bytes.
-pub fn timespec_bytes(ns: u64) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
-    b[8..].copy_from_slice(&(ns % 1_000_000_000).to_le_bytes());
-    b
-}
-
 /// `struct new_utsname`: six fields of 65 bytes.
 pub const UTSNAME_FIELD: usize = 65;

@@ -2,14 +2,19 @@
 //! signal `n`).
 
 use bitflags::bitflags;
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use super::misc::{SIGKILL, SIGSTOP};
 
+/// A set of signals 1..=64, as `sigset_t` carries it across the ABI:
+/// masks, pending sets, sa_mask. Its own struct (bitflags' `impl` form)
+/// so that it can be read and written whole with `read_val`/`write_val`.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(transparent)]
+pub struct SigSet(u64);
+
 bitflags! {
-    /// A set of signals 1..=64, as `sigset_t` carries it across the ABI:
-    /// masks, pending sets, sa_mask.
-    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-    pub struct SigSet: u64 {
+    impl SigSet: u64 {
         /// Every bit is a signal: a set read from user space keeps all.
         const _ = !0;
     }

@@ -145,7 +145,7 @@ impl CoreImage {
             note(&mut notes, b"CORE", NT_PRSTATUS, &prstatus(k, t, &r, info));
             if n == 0 {
                 note(&mut notes, b"CORE", NT_PRPSINFO, &prpsinfo(k, t));
-                note(&mut notes, b"CORE", NT_SIGINFO, &info.to_bytes());
+                note(&mut notes, b"CORE", NT_SIGINFO, zerocopy::IntoBytes::as_bytes(&info.to_user()));
                 let auxv: Vec<u8> = k.mms.get(mm).saved_auxv.iter().flat_map(|w| w.to_le_bytes()).collect();
                 note(&mut notes, b"CORE", NT_AUXV, &auxv);
                 note(&mut notes, b"CORE", NT_FILE, &file_note(k, mm));

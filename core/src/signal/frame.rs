@@ -307,7 +307,7 @@ impl Kernel {
         if self.copy_out(frame, &b).is_err() {
             return false;
         }
-        if act.flags & SA_SIGINFO != 0 && self.copy_out(frame.wrapping_add(INFO_AT), &info.to_bytes()).is_err() {
+        if act.flags & SA_SIGINFO != 0 && self.write_val(frame.wrapping_add(INFO_AT), &info.to_user()).is_err() {
             return false;
         }
 

@@ -126,15 +126,16 @@ impl SigInfo {
 
     /// `siginfo_t` as user space sees it (128 bytes; Linux:
     /// copy_siginfo_to_user(), the union's unused bytes zero).
-    pub fn to_bytes(&self) -> [u8; 128] {
-        let mut b = [0u8; 128];
-        b[0..4].copy_from_slice(&self.signo.to_le_bytes());
-        b[8..12].copy_from_slice(&self.code.to_le_bytes());
-        b[16..20].copy_from_slice(&self.pid.to_le_bytes());
-        b[20..24].copy_from_slice(&self.uid.to_le_bytes());
-        b[24..28].copy_from_slice(&self.status.to_le_bytes());
-        b[28..32].copy_from_slice(&self.value_hi.to_le_bytes());
-        b
+    pub fn to_user(&self) -> Siginfo {
+        Siginfo {
+            si_signo: self.signo,
+            si_code: self.code,
+            si_pid: self.pid,
+            si_uid: self.uid,
+            si_status: self.status,
+            si_value_hi: self.value_hi,
+            ..Default::default()
+        }
     }
 }
 

@@ -142,7 +142,7 @@ fn check_sigmask(k: &mut Kernel, sigmask: u64, sigsetsize: u64) -> SysResult<()>
     if sigsetsize != 8 {
         return Err(EINVAL);
     }
-    let m = SigSet::from_bits_retain(k.read_u64(sigmask)?);
+    let m: SigSet = k.read_val(sigmask)?;
     k.set_user_sigmask(m);
     Ok(())
 }
