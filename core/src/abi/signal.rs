@@ -72,6 +72,72 @@ pub struct StackT {
     pub ss_size: u64,
 }
 
+/// `struct sigcontext` (x86_64, 256 bytes), in field order.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct SigContext {
+    pub r8: u64,
+    pub r9: u64,
+    pub r10: u64,
+    pub r11: u64,
+    pub r12: u64,
+    pub r13: u64,
+    pub r14: u64,
+    pub r15: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rbp: u64,
+    pub rbx: u64,
+    pub rdx: u64,
+    pub rax: u64,
+    pub rcx: u64,
+    pub rsp: u64,
+    pub rip: u64,
+    pub eflags: u64,
+    pub cs: u16,
+    pub gs: u16,
+    pub fs: u16,
+    pub ss: u16,
+    pub err: u64,
+    pub trapno: u64,
+    pub oldmask: u64,
+    pub cr2: u64,
+    pub fpstate: u64,
+    pub reserved1: [u64; 8],
+}
+
+/// `struct ucontext` (asm-generic/ucontext.h, x86_64: 304 bytes).
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct UContext {
+    pub uc_flags: u64,
+    pub uc_link: u64,
+    pub uc_stack: StackT,
+    pub uc_mcontext: SigContext,
+    pub uc_sigmask: super::SigSet,
+}
+
+/// The head of `struct rt_sigframe`: the handler's return address, then
+/// the ucontext; the siginfo follows (written only for SA_SIGINFO).
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct RtSigframeHead {
+    pub pretcode: u64,
+    pub uc: UContext,
+}
+
+/// The software-reserved bytes at the end of a signal frame's fxsave
+/// image (`struct _fpx_sw_bytes`, 48 bytes).
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct FpxSwBytes {
+    pub magic1: u32,
+    pub extended_size: u32,
+    pub xfeatures: u64,
+    pub xstate_size: u32,
+    pub padding: [u32; 7],
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +154,14 @@ mod tests {
         assert_eq!(offset_of!(SignalfdSiginfo, ssi_arch), 96);
         assert_eq!(size_of::<KSigaction>(), 32);
         assert_eq!(size_of::<StackT>(), 24);
+        assert_eq!(size_of::<SigContext>(), 256);
+        assert_eq!(offset_of!(SigContext, cs), 144);
+        assert_eq!(offset_of!(SigContext, fpstate), 184);
+        assert_eq!(size_of::<UContext>(), 304);
+        assert_eq!(offset_of!(UContext, uc_stack), 16);
+        assert_eq!(offset_of!(UContext, uc_mcontext), 40);
+        assert_eq!(offset_of!(UContext, uc_sigmask), 296);
+        assert_eq!(size_of::<RtSigframeHead>(), 312);
+        assert_eq!(size_of::<FpxSwBytes>(), 48);
     }
 }

@@ -3,11 +3,12 @@
 //! test: it makes system calls as a task and reads its memory; a handler
 //! "runs" by making calls with the registers delivery left.
 
-use super::frame::{SigContext, FP_XSTATE_MAGIC1, INFO_AT, UC_AT};
+use super::frame::{FP_XSTATE_MAGIC1, INFO_AT, UC_AT};
 use super::*;
 use crate::proc::kstack::FpuState;
 use crate::syscall::SyscallOutcome;
 use crate::testkit::*;
+use zerocopy::{FromBytes, IntoBytes};
 
 const FRAMES: usize = 4096;
 const HANDLER: u64 = 0x40_1000;
@@ -51,7 +52,7 @@ fn u64_at(k: &mut Kernel, pid: Pid, addr: u64) -> u64 {
 
 /// The sigcontext of the frame a handler entered with `regs`.
 fn frame_context(k: &mut Kernel, pid: Pid, regs: &PtRegs) -> SigContext {
-    SigContext::from_bytes(&read_user(k, pid, regs.rsp + UC_AT + 40, SigContext::SIZE).unwrap())
+    SigContext::read_from_bytes(&read_user(k, pid, regs.rsp + UC_AT + 40, 256).unwrap()).unwrap()
 }
 
 fn frame_mask(k: &mut Kernel, pid: Pid, regs: &PtRegs) -> u64 {
@@ -112,7 +113,7 @@ fn a_handler_gets_a_frame_and_sigreturn_restores_everything() {
     // The handler changes a register in its context; sigreturn takes it.
     let mut sc2 = sc;
     sc2.rbx = 0xbeef;
-    write_user(&mut k, 1, h.rsp + UC_AT + 40, &sc2.to_bytes()).unwrap();
+    write_user(&mut k, 1, h.rsp + UC_AT + 40, sc2.as_bytes()).unwrap();
     k.tasks.get_mut(&1).unwrap().kstack.set_fpu(&fpu_with_marker(0x9999));
     let r = sigreturn(&mut k, 1, &h);
     assert_eq!((r.rip, r.rsp, r.rax, r.rbx, r.r12), (before.rip, before.rsp, 0, 0xbeef, 0xc0c));
@@ -264,12 +265,12 @@ fn sigaltstack_rules_and_sa_onstack_frames() {
     let s = scratch(&mut k, 1);
     let stk = mmap_anon(&mut k, 1, 0, 0x4000, 3, 2) as u64;
     let set = |k: &mut Kernel, sp: u64, flags: u32, size: u64| {
-        write_user(k, 1, s, &altstack::stack_t(sp, flags, size)).unwrap();
+        write_user(k, 1, s, altstack::stack_t(sp, flags, size).as_bytes()).unwrap();
         syscall(k, 1, nr::SIGALTSTACK, &[s, s + 32])
     };
     let old = |k: &mut Kernel| {
-        let b: [u8; 24] = read_user(k, 1, s + 32, 24).unwrap().try_into().unwrap();
-        altstack::parse_stack_t(&b)
+        let st = StackT::read_from_bytes(&read_user(k, 1, s + 32, 24).unwrap()).unwrap();
+        (st.ss_sp, st.ss_flags as u32, st.ss_size)
     };
     assert_eq!(set(&mut k, stk, 0, 2047), err(ENOMEM));
     assert_eq!(set(&mut k, stk, 4, 0x4000), err(EINVAL));
