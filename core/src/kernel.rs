@@ -376,7 +376,23 @@ impl Kernel {
     /// One typed ABI value to the current task's memory (see
     /// `AddressSpace::write_val`), retried as [`copy_out`](Self::copy_out).
     pub fn write_val<T: zerocopy::IntoBytes + zerocopy::Immutable>(&mut self, addr: u64, v: &T) -> SysResult<()> {
-        self.copy_out(addr, v.as_bytes())
+        self.copy_out(addr, zerocopy::IntoBytes::as_bytes(v))
+    }
+
+    /// An array of `n` typed ABI values from the current task's memory.
+    pub fn read_vals<T: zerocopy::FromBytes + zerocopy::IntoBytes + Clone>(
+        &mut self,
+        addr: u64,
+        n: usize,
+    ) -> SysResult<Vec<T>> {
+        let mut v = alloc::vec![T::new_zeroed(); n];
+        self.copy_in(addr, zerocopy::IntoBytes::as_mut_bytes(v.as_mut_slice()))?;
+        Ok(v)
+    }
+
+    /// An array of typed ABI values to the current task's memory.
+    pub fn write_vals<T: zerocopy::IntoBytes + zerocopy::Immutable>(&mut self, addr: u64, v: &[T]) -> SysResult<()> {
+        self.copy_out(addr, zerocopy::IntoBytes::as_bytes(v))
     }
 
     pub fn read_u64(&mut self, addr: u64) -> SysResult<u64> {

@@ -1,6 +1,7 @@
 //! clone(2) flags (linux/sched.h).
 
 use bitflags::bitflags;
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 /// The low byte of clone's flags is the child's exit signal, not flags
 /// (clone3 takes the signal in its own field and refuses these bits,
@@ -53,4 +54,22 @@ impl CloneFlags {
         .union(Self::NEWNET)
         .union(Self::NEWCGROUP)
         .union(Self::NEWTIME);
+}
+
+/// `struct clone_args` as clone3 reads it, up to CLONE_ARGS_SIZE_VER2
+/// (88 bytes): every field a u64.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct CloneArgsAbi {
+    pub flags: u64,
+    pub pidfd: u64,
+    pub child_tid: u64,
+    pub parent_tid: u64,
+    pub exit_signal: u64,
+    pub stack: u64,
+    pub stack_size: u64,
+    pub tls: u64,
+    pub set_tid: u64,
+    pub set_tid_size: u64,
+    pub cgroup: u64,
 }

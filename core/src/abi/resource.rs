@@ -29,6 +29,14 @@ pub struct Rusage {
     pub ru_nivcsw: i64,
 }
 
+/// `struct rlimit64` (getrlimit, setrlimit and prlimit64 on x86_64).
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Rlimit64 {
+    pub rlim_cur: u64,
+    pub rlim_max: u64,
+}
+
 /// `struct tms`, in clock ticks.
 #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]

@@ -75,11 +75,6 @@ pub struct Sigevent {
     pub pad: [i32; 11],
 }
 
-/// Write a `struct timespec` (tv_sec, tv_nsec) as bytes.
-pub fn timespec_bytes(ns: u64) -> [u8; 16] {
-    zerocopy::transmute!(Timespec::from_ns(ns))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,9 +85,7 @@ mod tests {
         assert_eq!(core::mem::size_of::<Itimerval>(), 32);
         assert_eq!(core::mem::size_of::<Itimerspec>(), 32);
         assert_eq!(core::mem::size_of::<Sigevent>(), 64);
-        let b = timespec_bytes(3_000_000_007);
-        assert_eq!(b[..8], 3i64.to_le_bytes());
-        assert_eq!(b[8..], 7i64.to_le_bytes());
+        assert_eq!(Timespec::from_ns(3_000_000_007), Timespec { tv_sec: 3, tv_nsec: 7 });
         assert_eq!(Timeval::from_ns(1_234_567_890), Timeval { tv_sec: 1, tv_usec: 234_567 });
     }
 }

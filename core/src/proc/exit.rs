@@ -128,7 +128,7 @@ impl Kernel {
             return;
         }
         self.tasks.get_mut(&pid).expect("task").clear_child_tid = 0;
-        if self.copy_out(addr, &0u32.to_le_bytes()).is_ok() {
+        if self.write_val(addr, &0u32).is_ok() {
             self.futex_wake_addr(addr, 1);
         }
     }

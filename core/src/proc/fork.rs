@@ -27,6 +27,8 @@
 //! | link into task list | [`link_task`]                          |
 //! | wake_up_new_task    | [`wake_up_new_task`]                   |
 
+use zerocopy::FromBytes;
+
 use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::proc::exit::SharedPart;
@@ -297,7 +299,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     // bad_fork_put_pidfd).
     if flags.contains(CloneFlags::PIDFD) {
         let stored = k.pidfd_create(pid, 0).and_then(|fd| {
-            k.copy_out(args.pidfd, &fd.to_le_bytes()).inspect_err(|_| {
+            k.write_val(args.pidfd, &fd).inspect_err(|_| {
                 let _ = crate::syscall::close_fd(k, fd);
             })
         });
@@ -441,11 +443,11 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     k.forks += 1;
     // Faults on these addresses are ignored, as in Linux.
     if args.flags.contains(CloneFlags::PARENT_SETTID) {
-        let _ = k.copy_out(args.parent_tid, &(pid as i32).to_le_bytes());
+        let _ = k.write_val(args.parent_tid, &(pid as i32));
     }
     if args.flags.contains(CloneFlags::CHILD_SETTID) {
         let mm = k.tasks[&pid].mm;
-        let _ = k.with_mm_of(mm, |a, ctx| a.copy_to_user(ctx, args.child_tid, &(pid as i32).to_le_bytes()));
+        let _ = k.with_mm_of(mm, |a, ctx| a.write_val(ctx, args.child_tid, &(pid as i32)));
     }
     if args.flags.contains(CloneFlags::VFORK) {
         k.tasks.get_mut(&pid).expect("child").vfork_parent = Some(k.cur().tid);
@@ -530,7 +532,7 @@ pub fn sys_clone(
 
 /// Sizes of `struct clone_args` as it grew (Linux: CLONE_ARGS_SIZE_VER0..2).
 const CLONE_ARGS_SIZE_VER0: u64 = 64;
-const CLONE_ARGS_SIZE_VER2: u64 = 88;
+const CLONE_ARGS_SIZE_VER2: u64 = core::mem::size_of::<CloneArgsAbi>() as u64;
 /// Linux: MAX_PID_NS_LEVEL, the most set_tid entries.
 const MAX_PID_NS_LEVEL: u64 = 32;
 
@@ -554,11 +556,12 @@ pub fn sys_clone3(k: &mut Kernel, regs: &PtRegs, uargs: u64, size: u64) -> SysRe
     if raw.len() > known && raw[known..].iter().any(|&b| b != 0) {
         return Err(E2BIG);
     }
+    // An older, smaller structure: the fields it lacks are zero.
     raw.resize(known.max(raw.len()), 0);
-    let f = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-    let (raw_flags, pidfd, child_tid, parent_tid, exit_signal) = (f(0), f(1), f(2), f(3), f(4));
+    let (a, _) = CloneArgsAbi::read_from_prefix(&raw).map_err(|_| EINVAL)?;
+    let CloneArgsAbi { flags: raw_flags, pidfd, child_tid, parent_tid, exit_signal, .. } = a;
     let flags = CloneFlags::from_bits_retain(raw_flags);
-    let (stack, stack_size, tls, set_tid, set_tid_size, cgroup) = (f(5), f(6), f(7), f(8), f(9), f(10));
+    let CloneArgsAbi { stack, stack_size, tls, set_tid, set_tid_size, cgroup, .. } = a;
     if set_tid_size > MAX_PID_NS_LEVEL || (set_tid == 0 && set_tid_size > 0) || (set_tid != 0 && set_tid_size == 0) {
         return Err(EINVAL);
     }
@@ -596,7 +599,7 @@ pub fn sys_clone3(k: &mut Kernel, regs: &PtRegs, uargs: u64, size: u64) -> SysRe
     if flags.contains(CloneFlags::INTO_CGROUP) {
         return Err(EINVAL); // Tine has no cgroup file system to name one
     }
-    let set_tid = tids.chunks(4).map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes"))).next();
+    let set_tid = i32::read_from_prefix(&tids).ok().map(|(tid, _)| tid);
     let args = CloneArgs {
         flags,
         exit_signal: exit_signal as u32,
