@@ -1,5 +1,6 @@
 //! Linux's user-visible numbers and structures for x86_64: no logic here.
 mod clone;
+mod elf;
 mod errno;
 mod misc;
 pub mod nr;
@@ -12,6 +13,7 @@ mod stat;
 mod termios;
 mod time;
 pub use clone::*;
+pub use elf::*;
 pub use errno::*;
 pub use misc::*;
 pub use poll::*;

@@ -105,14 +105,12 @@ impl AddressSpace {
 
     /// Linux: get_user() of a u64.
     pub fn read_u64(&mut self, ctx: &mut MemCtx<'_>, addr: u64) -> Result<u64, Errno> {
-        let mut b = [0u8; 8];
-        self.copy_from_user(ctx, addr, &mut b)?;
-        Ok(u64::from_le_bytes(b))
+        self.read_val(ctx, addr)
     }
 
     /// Linux: put_user() of a u64.
     pub fn write_u64(&mut self, ctx: &mut MemCtx<'_>, addr: u64, v: u64) -> Result<(), Errno> {
-        self.copy_to_user(ctx, addr, &v.to_le_bytes())
+        self.write_val(ctx, addr, &v)
     }
 
     /// A NUL-terminated string of at most `max_len` bytes including the
