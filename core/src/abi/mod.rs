@@ -2,6 +2,7 @@
 mod clone;
 mod elf;
 mod errno;
+mod ipc;
 mod misc;
 pub mod nr;
 mod poll;
@@ -15,6 +16,7 @@ mod time;
 pub use clone::*;
 pub use elf::*;
 pub use errno::*;
+pub use ipc::*;
 pub use misc::*;
 pub use poll::*;
 pub use regs::*;
