@@ -749,6 +749,7 @@ impl Kernel {
 mod tests {
     use super::*;
     use crate::testkit::*;
+    use zerocopy::{FromBytes, IntoBytes};
 
     const MS: u64 = 1_000_000;
 
@@ -816,18 +817,16 @@ mod tests {
         block(&mut k, 1, sigbit(SIGALRM));
         let s = scratch(&mut k, 1);
         // it_interval 10 ms, it_value 5 ms.
-        let mut b = [0u8; 32];
-        b[8..16].copy_from_slice(&10_000u64.to_le_bytes());
-        b[24..32].copy_from_slice(&5_000u64.to_le_bytes());
-        write_user(&mut k, 1, s, &b).unwrap();
+        let tv = |usec| Timeval { tv_sec: 0, tv_usec: usec };
+        write_user(&mut k, 1, s, Itimerval { it_interval: tv(10_000), it_value: tv(5_000) }.as_bytes()).unwrap();
         assert_eq!(syscall(&mut k, 1, 38, &[0, s, 0]), 0);
         tick(&mut k, &hw, 5);
         assert!(pending(&k, 1).has(SIGALRM));
         tick(&mut k, &hw, 50);
         // Waiting for its signal: not armed.
         assert_eq!(syscall(&mut k, 1, 36, &[0, s + 64]), 0);
-        let v = read_user(&mut k, 1, s + 64, 32).unwrap();
-        assert_eq!(&v[16..32], &[0u8; 16]);
+        let v = Itimerval::read_from_bytes(&read_user(&mut k, 1, s + 64, 32).unwrap()).unwrap();
+        assert_eq!(v.it_value, Timeval::default());
         // Take it: re-armed at the next period.
         let sig = k.tasks[&1].signal;
         assert_eq!(k.dequeue_from(sigbit(SIGALRM)).map(|i| i.signo), Some(SIGALRM));
@@ -843,18 +842,14 @@ mod tests {
         block(&mut k, 1, sigbit(SIGUSR1));
         let s = scratch(&mut k, 1);
         // sigevent: value 77, SIGUSR1, SIGEV_SIGNAL.
-        let mut ev = [0u8; 64];
-        ev[0..8].copy_from_slice(&77u64.to_le_bytes());
-        ev[8..12].copy_from_slice(&(SIGUSR1 as i32).to_le_bytes());
-        write_user(&mut k, 1, s, &ev).unwrap();
+        let mut ev = Sigevent { sigev_value: 77, sigev_signo: SIGUSR1 as i32, ..Default::default() };
+        write_user(&mut k, 1, s, ev.as_bytes()).unwrap();
         assert_eq!(syscall(&mut k, 1, 222, &[CLOCK_MONOTONIC, s, s + 64]), 0);
         assert_eq!(read_u32(&mut k, 1, s + 64).unwrap(), 0);
         // Periodic 2 ms, first in 3 ms.
         let spec = |k: &mut Kernel, iv: u64, v: u64| {
-            let mut b = [0u8; 32];
-            b[8..16].copy_from_slice(&iv.to_le_bytes());
-            b[24..32].copy_from_slice(&v.to_le_bytes());
-            write_user(k, 1, s + 128, &b).unwrap();
+            let ts = |ns: u64| Timespec { tv_sec: 0, tv_nsec: ns as i64 };
+            write_user(k, 1, s + 128, Itimerspec { it_interval: ts(iv), it_value: ts(v) }.as_bytes()).unwrap();
         };
         spec(&mut k, 2 * MS, 3 * MS);
         assert_eq!(syscall(&mut k, 1, 223, &[0, 0, s + 128, 0]), 0);
@@ -870,14 +865,13 @@ mod tests {
         assert_eq!(syscall(&mut k, 1, 225, &[0]), 3);
         // timer_gettime: time to the next period.
         assert_eq!(syscall(&mut k, 1, 224, &[0, s + 192]), 0);
-        let v = read_user(&mut k, 1, s + 192, 32).unwrap();
-        assert_eq!(u64::from_le_bytes(v[8..16].try_into().unwrap()), 2 * MS);
-        assert_eq!(u64::from_le_bytes(v[24..32].try_into().unwrap()), MS);
+        let v = Itimerspec::read_from_bytes(&read_user(&mut k, 1, s + 192, 32).unwrap()).unwrap();
+        assert_eq!((v.it_interval.tv_nsec as u64, v.it_value.tv_nsec as u64), (2 * MS, MS));
         assert_eq!(syscall(&mut k, 1, 226, &[0]), 0);
         assert_eq!(syscall(&mut k, 1, 225, &[0]), err(EINVAL));
         // Bad sigevent: EINVAL, and the id is used up.
-        ev[12..16].copy_from_slice(&9i32.to_le_bytes());
-        write_user(&mut k, 1, s, &ev).unwrap();
+        ev.sigev_notify = 9;
+        write_user(&mut k, 1, s, ev.as_bytes()).unwrap();
         assert_eq!(syscall(&mut k, 1, 222, &[CLOCK_MONOTONIC, s, s + 64]), err(EINVAL));
         assert_eq!(syscall(&mut k, 1, 222, &[CLOCK_MONOTONIC, 0, s + 64]), 0);
         assert_eq!(read_u32(&mut k, 1, s + 64).unwrap(), 2);
@@ -911,9 +905,8 @@ mod tests {
         let (mut k, hw) = boot(4096);
         block(&mut k, 1, sigbit(SIGVTALRM) | sigbit(SIGPROF));
         let s = scratch(&mut k, 1);
-        let mut b = [0u8; 32];
-        b[24..32].copy_from_slice(&10_000u64.to_le_bytes());
-        write_user(&mut k, 1, s, &b).unwrap();
+        let value = Timeval { tv_sec: 0, tv_usec: 10_000 };
+        write_user(&mut k, 1, s, Itimerval { it_value: value, ..Default::default() }.as_bytes()).unwrap();
         assert_eq!(syscall(&mut k, 1, 38, &[ITIMER_VIRTUAL as u64, s, 0]), 0);
         assert_eq!(syscall(&mut k, 1, 38, &[ITIMER_PROF as u64, s, 0]), 0);
         // 20 ms in the kernel: system time only.
@@ -957,9 +950,8 @@ mod tests {
         // CLOCK_PROCESS_CPUTIME_ID reads the same.
         let buf = scratch(&mut k, 1);
         assert_eq!(syscall(&mut k, 1, 228, &[CLOCK_PROCESS_CPUTIME_ID, buf]), 0);
-        let ts = read_user(&mut k, 1, buf, 16).unwrap();
-        let ns = u64::from_le_bytes(ts[..8].try_into().unwrap()) * 1_000_000_000
-            + u64::from_le_bytes(ts[8..].try_into().unwrap());
+        let ts = Timespec::read_from_bytes(&read_user(&mut k, 1, buf, 16).unwrap()).unwrap();
+        let ns = ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64;
         let (u, s) = k.process_cputime(sig);
         assert!(ns <= u + s && ns >= u - u0 + s - s0);
     }
@@ -974,8 +966,8 @@ mod tests {
             [(clk(0, 2), 1), (clk(1, 2), 1), (clk(0, 6), 1), (clk(1, 6), 1), (clk(0, 0), TICK_NS), (clk(0, 5), TICK_NS)]
         {
             assert_eq!(syscall(&mut k, 1, 229, &[c, buf]), 0, "clock {c:#x}");
-            let ts = read_user(&mut k, 1, buf, 16).unwrap();
-            assert_eq!(u64::from_le_bytes(ts[8..].try_into().unwrap()), res);
+            let ts = Timespec::read_from_bytes(&read_user(&mut k, 1, buf, 16).unwrap()).unwrap();
+            assert_eq!(ts.tv_nsec as u64, res);
         }
         // Which 3, no such process, a thread of another process: EINVAL.
         assert_eq!(syscall(&mut k, 1, 229, &[clk(0, 3), buf]), err(EINVAL));
@@ -984,8 +976,8 @@ mod tests {
         assert_eq!(syscall(&mut k, 1, 229, &[clk(child as i64, 2), buf]), 0);
         assert_eq!(syscall(&mut k, 1, 229, &[clk(child as i64, 6), buf]), err(EINVAL));
         assert_eq!(syscall(&mut k, 1, 229, &[5, buf]), 0);
-        let ts = read_user(&mut k, 1, buf, 16).unwrap();
-        assert_eq!(u64::from_le_bytes(ts[8..].try_into().unwrap()), TICK_NS);
+        let ts = Timespec::read_from_bytes(&read_user(&mut k, 1, buf, 16).unwrap()).unwrap();
+        assert_eq!(ts.tv_nsec as u64, TICK_NS);
         assert_eq!(syscall(&mut k, 1, 229, &[8, buf]), err(EINVAL));
     }
 
@@ -994,7 +986,7 @@ mod tests {
         let (mut k, hw) = boot(4096);
         let buf = scratch(&mut k, 1);
         // nanosleep 1.5 ms.
-        write_user(&mut k, 1, buf, &[0u64.to_le_bytes(), 1_500_000u64.to_le_bytes()].concat()).unwrap();
+        write_user(&mut k, 1, buf, Timespec::from_ns(1_500_000).as_bytes()).unwrap();
         assert_eq!(try_syscall(&mut k, 1, 35, &[buf, 0]), Err(Blocked));
         assert_eq!(k.hrtimers.len(), 1);
         hw.clock.advance(1_499_999);

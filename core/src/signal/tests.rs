@@ -17,11 +17,8 @@ const RESTORER: u64 = 0x40_2000;
 /// rt_sigaction(sig, {handler, flags, restorer, mask}) as `pid`.
 fn sigaction(k: &mut Kernel, pid: Pid, sig: u32, handler: u64, flags: u64, mask: u64) -> i64 {
     let s = scratch(k, pid) + 0x200;
-    let mut act = [0u8; 32];
-    for (i, v) in [handler, flags, RESTORER, mask].iter().enumerate() {
-        act[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
-    }
-    write_user(k, pid, s, &act).unwrap();
+    let act = KSigaction { sa_handler: handler, sa_flags: flags, sa_restorer: RESTORER, sa_mask: mask };
+    write_user(k, pid, s, act.as_bytes()).unwrap();
     syscall(k, pid, nr::RT_SIGACTION, &[sig as u64, s, 0, 8])
 }
 
@@ -159,7 +156,7 @@ fn sa_resethand_and_sa_nodefer() {
 fn setting_sig_ign_discards_a_pending_signal() {
     let (mut k, _) = boot(FRAMES);
     let s = scratch(&mut k, 1);
-    write_user(&mut k, 1, s, &sigbit(SIGUSR1).bits().to_le_bytes()).unwrap();
+    write_user(&mut k, 1, s, sigbit(SIGUSR1).as_bytes()).unwrap();
     assert_eq!(syscall(&mut k, 1, nr::RT_SIGPROCMASK, &[0, s, 0, 8]), 0);
     syscall(&mut k, 1, nr::KILL, &[1, SIGUSR1 as u64]);
     assert!(k.cur_signal().shared_pending.has(SIGUSR1));
@@ -223,9 +220,7 @@ fn nanosleep_interrupted_by_a_handler_writes_the_time_left() {
     assert_eq!(sigaction(&mut k, 1, SIGUSR1, HANDLER, SA_RESTORER | SA_RESTART, 0), 0);
     let c = fork(&mut k, 1);
     let s = scratch(&mut k, 1);
-    let mut ts = [0u8; 16];
-    ts[..8].copy_from_slice(&5u64.to_le_bytes());
-    write_user(&mut k, 1, s, &ts).unwrap();
+    write_user(&mut k, 1, s, Timespec { tv_sec: 5, tv_nsec: 0 }.as_bytes()).unwrap();
     let before = regs_of(&k, 1);
     assert_eq!(try_syscall(&mut k, 1, nr::NANOSLEEP, &[s, s + 16]), Err(Blocked));
     hw.clock.advance(2_000_000_000);
@@ -243,10 +238,10 @@ fn sigsuspend_returns_eintr_with_the_old_mask_in_the_frame() {
     let (mut k, _) = boot(FRAMES);
     assert_eq!(sigaction(&mut k, 1, SIGUSR1, HANDLER, SA_RESTORER, 0), 0);
     let s = scratch(&mut k, 1);
-    write_user(&mut k, 1, s, &(sigbit(SIGUSR1) | sigbit(SIGUSR2)).bits().to_le_bytes()).unwrap();
+    write_user(&mut k, 1, s, (sigbit(SIGUSR1) | sigbit(SIGUSR2)).as_bytes()).unwrap();
     assert_eq!(syscall(&mut k, 1, nr::RT_SIGPROCMASK, &[0, s, 0, 8]), 0);
     syscall(&mut k, 1, nr::KILL, &[1, SIGUSR1 as u64]);
-    write_user(&mut k, 1, s, &sigbit(SIGUSR2).bits().to_le_bytes()).unwrap();
+    write_user(&mut k, 1, s, sigbit(SIGUSR2).as_bytes()).unwrap();
     let before = regs_of(&k, 1);
     let h = call(&mut k, 1, nr::RT_SIGSUSPEND, &[s, 8]);
     assert_eq!(h.rip, HANDLER);
