@@ -108,7 +108,7 @@ pub fn sys_pidfd_send_signal(k: &mut Kernel, fd: i32, sig: u32, info: u64, flags
     let target = signal_target(k, id)?.ok_or(ESRCH)?;
     let mut si = SigInfo { signo: sig, code: SI_USER, pid: k.cur().tgid, uid: k.cur().cred.uid, ..Default::default() };
     if info != 0 {
-        let u: Siginfo = k.read_val(info)?;
+        let u = k.copy_siginfo_from_user(info)?;
         let (signo, code) = (u.si_signo, u.si_code);
         if signo != sig {
             return Err(EINVAL);

@@ -185,6 +185,17 @@ pub enum KillTarget {
 }
 
 impl Kernel {
+    /// A caller's `siginfo_t` (rt_sigqueueinfo, pidfd_send_signal). Linux:
+    /// copy_siginfo_from_user() reads only `struct kernel_siginfo`, the
+    /// header and the union's first 32 bytes (48 in all), so the rest of
+    /// the 128 need not be readable.
+    pub fn copy_siginfo_from_user(&mut self, addr: u64) -> SysResult<Siginfo> {
+        const KERNEL_SIGINFO_SIZE: usize = 48;
+        let mut si = Siginfo::default();
+        self.copy_in(addr, &mut zerocopy::IntoBytes::as_mut_bytes(&mut si)[..KERNEL_SIGINFO_SIZE])?;
+        Ok(si)
+    }
+
     /// Whether `sig` would be thrown away on arrival at process `tgid`: its
     /// handler is SIG_IGN, or SIG_DFL with an "ignore" default
     /// (Linux: sig_ignored(); blocked signals stay pending).

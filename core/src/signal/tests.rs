@@ -352,3 +352,21 @@ fn queued_signal_charges_come_back_on_dequeue_and_on_exec_from_another_thread() 
     assert!(k.tasks.get(&t).is_none_or(|x| x.state == TaskState::Dead));
     assert_eq!(k.ucounts.sigpending_total(), 0);
 }
+
+#[test]
+fn sigqueueinfo_reads_only_the_kernel_part_of_siginfo() {
+    let (mut k, _) = boot(FRAMES);
+    let m = mmap_anon(&mut k, 1, 0, 0x2000, 3, 2) as u64;
+    assert_eq!(syscall(&mut k, 1, nr::MUNMAP, &[m + 0x1000, 0x1000]), 0);
+    // The siginfo's last 80 bytes would lie in the unmapped page: Linux
+    // reads only struct kernel_siginfo (48 bytes), so this works.
+    let at = m + 0x1000 - 48;
+    let si = Siginfo { si_signo: SIGUSR1, si_code: SI_QUEUE, si_pid: 1, si_status: 5, ..Default::default() };
+    write_user(&mut k, 1, at, &si.as_bytes()[..48]).unwrap();
+    k.tasks.get_mut(&1).unwrap().sigmask = sigbit(SIGUSR1);
+    assert_eq!(syscall(&mut k, 1, nr::RT_SIGQUEUEINFO, &[1, SIGUSR1 as u64, at]), 0);
+    let info = k.dequeue_from(sigbit(SIGUSR1)).unwrap();
+    assert_eq!((info.code, info.status), (SI_QUEUE, 5));
+    // One byte less: EFAULT.
+    assert_eq!(syscall(&mut k, 1, nr::RT_SIGQUEUEINFO, &[1, SIGUSR1 as u64, at + 1]), err(EFAULT));
+}

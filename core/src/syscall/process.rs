@@ -564,8 +564,7 @@ pub fn rt_sigsuspend(k: &mut Kernel, set: u64, sigsetsize: u64) -> SysResult {
 /// signal number is the call's), EPERM when it pretends to be the kernel
 /// or kill(2) towards another process (Linux: do_rt_sigqueueinfo()).
 fn queued_info(k: &mut Kernel, sig: i32, uinfo: u64, to_self: bool) -> SysResult<crate::signal::SigInfo> {
-    // Linux: copy_siginfo_from_user(), the whole siginfo_t.
-    let si: Siginfo = k.read_val(uinfo)?;
+    let si = k.copy_siginfo_from_user(uinfo)?;
     let code = si.si_code;
     if (code >= 0 || code == crate::signal::SI_TKILL) && !to_self {
         return Err(EPERM);
