@@ -364,26 +364,51 @@ impl Kernel {
         }
     }
 
+    /// One typed ABI value from the current task's memory (see
+    /// `AddressSpace::read_val`), retried as [`copy_in`](Self::copy_in).
+    pub fn read_val<T: zerocopy::FromBytes + zerocopy::IntoBytes>(&mut self, addr: u64) -> SysResult<T> {
+        let mut v = T::new_zeroed();
+        self.copy_in(addr, v.as_mut_bytes())?;
+        Ok(v)
+    }
+
+    /// One typed ABI value to the current task's memory (see
+    /// `AddressSpace::write_val`), retried as [`copy_out`](Self::copy_out).
+    pub fn write_val<T: zerocopy::IntoBytes + zerocopy::Immutable>(&mut self, addr: u64, v: &T) -> SysResult<()> {
+        self.copy_out(addr, zerocopy::IntoBytes::as_bytes(v))
+    }
+
+    /// An array of `n` typed ABI values from the current task's memory.
+    pub fn read_vals<T: zerocopy::FromBytes + zerocopy::IntoBytes + Clone>(
+        &mut self,
+        addr: u64,
+        n: usize,
+    ) -> SysResult<Vec<T>> {
+        let mut v = alloc::vec![T::new_zeroed(); n];
+        self.copy_in(addr, zerocopy::IntoBytes::as_mut_bytes(v.as_mut_slice()))?;
+        Ok(v)
+    }
+
+    /// An array of typed ABI values to the current task's memory.
+    pub fn write_vals<T: zerocopy::IntoBytes + zerocopy::Immutable>(&mut self, addr: u64, v: &[T]) -> SysResult<()> {
+        self.copy_out(addr, zerocopy::IntoBytes::as_bytes(v))
+    }
+
     pub fn read_u64(&mut self, addr: u64) -> SysResult<u64> {
-        let mut b = [0u8; 8];
-        self.copy_in(addr, &mut b)?;
-        Ok(u64::from_le_bytes(b))
+        self.read_val(addr)
     }
 
     pub fn write_u64(&mut self, addr: u64, v: u64) -> SysResult<()> {
-        self.copy_out(addr, &v.to_le_bytes())
+        self.write_val(addr, &v)
     }
 
     /// A `struct timespec` from user memory: EFAULT, or EINVAL when out of range.
     pub fn read_timespec(&mut self, addr: u64) -> SysResult<(i64, i64)> {
-        let mut b = [0u8; 16];
-        self.copy_in(addr, &mut b)?;
-        let sec = i64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
-        let nsec = i64::from_le_bytes(b[8..].try_into().expect("8 bytes"));
-        if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+        let ts: Timespec = self.read_val(addr)?;
+        if !ts.is_valid() {
             return Err(EINVAL);
         }
-        Ok((sec, nsec))
+        Ok((ts.tv_sec, ts.tv_nsec))
     }
 
     /// A NUL-terminated string from user memory (Linux: strncpy_from_user()).

@@ -52,6 +52,10 @@
  *       the test, C cannot wait for it (ECHILD), the test can, and without
  *       __WCLONE although CLONE_PARENT was given SIGUSR1 -- the new
  *       process takes C's exit signal (SIGCHLD).
+ *   a thread clone that fails late (CLONE_THREAD|SIGHAND|VM|SETTLS with
+ *     a kernel-space TLS base -> EPERM from copy_thread) leaves its process
+ *     with one live thread: a forked child doing it, then _exit(7), is
+ *     reaped with status 7 (not left running as a group with a ghost).
  * Not tested: CLONE_PARENT from the test itself (the test is init under
  *   Tine, where it is EINVAL; natively it would succeed).
  * Mirrors: clone(2) (ERRORS, CLONE_* descriptions, NOTES on the raw
@@ -696,6 +700,35 @@ static void parent_tests(void)
 		waitpid(res[0], &st, __WALL);
 }
 
+/* ---- a thread clone that fails after joining the process ---- */
+
+static void failed_thread_tests(void)
+{
+	printf("-- failed thread clone\n");
+	pid_t c = fork();
+	if (c == 0) {
+		char *stk = new_stack();
+		long r = raw_clone_fn(CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_SETTLS, stk + STACK_SIZE,
+				      NULL, NULL, 0xffff800000000000UL, child_exit0, NULL);
+		printf("clone(THREAD|SIGHAND|VM|SETTLS, kernel tls): %s\n", r < 0 ? en((int)-r) : "succeeded");
+		_exit(7);
+	}
+	int st = 0;
+	pid_t w = 0;
+	for (int i = 0; i < 200 && w == 0; i++) {
+		w = waitpid(c, &st, WNOHANG);
+		if (w == 0)
+			usleep(10000);
+	}
+	if (w != c) {
+		printf("its process did not end after _exit(7)\n");
+		kill(c, SIGKILL);
+		waitpid(c, &st, 0);
+		return;
+	}
+	printf("then _exit(7): reaped, %s\n", st_str(st));
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -712,6 +745,7 @@ int main(void)
 	thread_tests();
 	exit_signal_tests();
 	parent_tests();
+	failed_thread_tests();
 	int st;
 	pid_t w = waitpid(-1, &st, __WALL | WNOHANG);
 	printf("-- children left: %s\n", w < 0 ? en(errno) : "some");

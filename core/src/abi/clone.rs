@@ -1,32 +1,75 @@
 //! clone(2) flags (linux/sched.h).
 
-/// The low byte of clone's flags is the child's exit signal.
+use bitflags::bitflags;
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+/// The low byte of clone's flags is the child's exit signal, not flags
+/// (clone3 takes the signal in its own field and refuses these bits,
+/// except CLONE_NEWTIME, which reuses one of them).
 pub const CSIGNAL: u64 = 0xff;
-pub const CLONE_NEWTIME: u64 = 0x80;
-pub const CLONE_VM: u64 = 0x100;
-pub const CLONE_FS: u64 = 0x200;
-pub const CLONE_FILES: u64 = 0x400;
-pub const CLONE_SIGHAND: u64 = 0x800;
-pub const CLONE_PIDFD: u64 = 0x1000;
-pub const CLONE_PTRACE: u64 = 0x2000;
-pub const CLONE_VFORK: u64 = 0x4000;
-pub const CLONE_PARENT: u64 = 0x8000;
-pub const CLONE_THREAD: u64 = 0x10000;
-pub const CLONE_NEWNS: u64 = 0x20000;
-pub const CLONE_SYSVSEM: u64 = 0x40000;
-pub const CLONE_SETTLS: u64 = 0x80000;
-pub const CLONE_PARENT_SETTID: u64 = 0x100000;
-pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
-pub const CLONE_DETACHED: u64 = 0x400000;
-pub const CLONE_UNTRACED: u64 = 0x800000;
-pub const CLONE_CHILD_SETTID: u64 = 0x1000000;
-pub const CLONE_NEWCGROUP: u64 = 0x2000000;
-pub const CLONE_NEWUTS: u64 = 0x4000000;
-pub const CLONE_NEWIPC: u64 = 0x8000000;
-pub const CLONE_NEWUSER: u64 = 0x10000000;
-pub const CLONE_NEWPID: u64 = 0x20000000;
-pub const CLONE_NEWNET: u64 = 0x40000000;
-pub const CLONE_IO: u64 = 0x80000000;
-/// clone3 only.
-pub const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
-pub const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+bitflags! {
+    /// What clone/clone3 share or set up (Linux: the `CLONE_*` bits of
+    /// `kernel_clone_args.flags`, with their ABI values).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+    pub struct CloneFlags: u64 {
+        const NEWTIME = 0x80;
+        const VM = 0x100;
+        const FS = 0x200;
+        const FILES = 0x400;
+        const SIGHAND = 0x800;
+        const PIDFD = 0x1000;
+        const PTRACE = 0x2000;
+        const VFORK = 0x4000;
+        const PARENT = 0x8000;
+        const THREAD = 0x10000;
+        const NEWNS = 0x20000;
+        const SYSVSEM = 0x40000;
+        const SETTLS = 0x80000;
+        const PARENT_SETTID = 0x100000;
+        const CHILD_CLEARTID = 0x200000;
+        const DETACHED = 0x400000;
+        const UNTRACED = 0x800000;
+        const CHILD_SETTID = 0x1000000;
+        const NEWCGROUP = 0x2000000;
+        const NEWUTS = 0x4000000;
+        const NEWIPC = 0x8000000;
+        const NEWUSER = 0x10000000;
+        const NEWPID = 0x20000000;
+        const NEWNET = 0x40000000;
+        const IO = 0x80000000;
+        /// clone3 only.
+        const CLEAR_SIGHAND = 0x1_0000_0000;
+        /// clone3 only.
+        const INTO_CGROUP = 0x2_0000_0000;
+    }
+}
+
+impl CloneFlags {
+    /// The namespace flags, none of which Tine implements yet.
+    pub const NEW_NAMESPACES: Self = Self::NEWNS
+        .union(Self::NEWUTS)
+        .union(Self::NEWIPC)
+        .union(Self::NEWPID)
+        .union(Self::NEWNET)
+        .union(Self::NEWCGROUP)
+        .union(Self::NEWTIME);
+}
+
+/// `struct clone_args` as clone3 reads it, up to CLONE_ARGS_SIZE_VER2
+/// (88 bytes): every field a u64.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct CloneArgsAbi {
+    pub flags: u64,
+    pub pidfd: u64,
+    pub child_tid: u64,
+    pub parent_tid: u64,
+    pub exit_signal: u64,
+    pub stack: u64,
+    pub stack_size: u64,
+    pub tls: u64,
+    pub set_tid: u64,
+    pub set_tid_size: u64,
+    pub cgroup: u64,
+}

@@ -136,13 +136,38 @@ pub const AT_RANDOM: u64 = 25;
 pub const AT_HWCAP2: u64 = 26;
 pub const AT_EXECFN: u64 = 31;
 
-/// Write a `struct timespec` (tv_sec, tv_nsec) as bytes.
-pub fn timespec_bytes(ns: u64) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
-    b[8..].copy_from_slice(&(ns % 1_000_000_000).to_le_bytes());
-    b
-}
-
 /// `struct new_utsname`: six fields of 65 bytes.
 pub const UTSNAME_FIELD: usize = 65;
+
+/// `struct __user_cap_data_struct`: one 32-bit word of each set.
+#[derive(
+    zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::Immutable, zerocopy::KnownLayout, Clone, Copy, Debug, Default,
+)]
+#[repr(C)]
+pub struct CapUserData {
+    pub effective: u32,
+    pub permitted: u32,
+    pub inheritable: u32,
+}
+
+/// `struct f_owner_ex` (F_GETOWN_EX, F_SETOWN_EX).
+#[derive(
+    zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::Immutable, zerocopy::KnownLayout, Clone, Copy, Debug, Default,
+)]
+#[repr(C)]
+pub struct FOwnerEx {
+    pub kind: i32,
+    pub pid: i32,
+}
+
+/// `struct futex_waitv`.
+#[derive(
+    zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::Immutable, zerocopy::KnownLayout, Clone, Copy, Debug, Default,
+)]
+#[repr(C)]
+pub struct FutexWaitv {
+    pub val: u64,
+    pub uaddr: u64,
+    pub flags: u32,
+    pub reserved: u32,
+}

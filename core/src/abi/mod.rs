@@ -1,16 +1,28 @@
 //! Linux's user-visible numbers and structures for x86_64: no logic here.
 mod clone;
+mod elf;
 mod errno;
+mod ipc;
 mod misc;
 pub mod nr;
 mod poll;
 mod regs;
+mod resource;
+mod signal;
+mod sigset;
 mod stat;
 mod termios;
+mod time;
 pub use clone::*;
+pub use elf::*;
 pub use errno::*;
+pub use ipc::*;
 pub use misc::*;
 pub use poll::*;
 pub use regs::*;
+pub use resource::*;
+pub use signal::*;
+pub use sigset::*;
 pub use stat::*;
 pub use termios::*;
+pub use time::*;

@@ -446,8 +446,8 @@ pub fn sys_flock(k: &mut Kernel, fd: i32, cmd: u32) -> SysResult {
 mod tests {
     use super::*;
 
-    const A: Owner = Owner::Files(1);
-    const B: Owner = Owner::Files(2);
+    const A: Owner = Owner::Files(crate::proc::Handle::test(1));
+    const B: Owner = Owner::Files(crate::proc::Handle::test(2));
 
     fn ranges(t: &LockTable) -> Vec<(Owner, bool, u64, u64)> {
         t.record_locks(7).iter().map(|l| (l.owner, l.write, l.start, l.end)).collect()
@@ -540,6 +540,6 @@ mod tests {
         t.waiters.insert(10, (A, B));
         assert!(t.would_deadlock(B, A, |_| true));
         assert!(!t.would_deadlock(B, A, |_| false), "a waiter that woke up does not count");
-        assert!(!t.would_deadlock(Owner::Files(3), A, |_| true));
+        assert!(!t.would_deadlock(Owner::Files(crate::proc::Handle::test(3)), A, |_| true));
     }
 }

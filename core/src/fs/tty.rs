@@ -33,7 +33,7 @@ use crate::abi::*;
 use crate::fs::file::FileId;
 use crate::kernel::Kernel;
 use crate::proc::{Pid, TaskState, WaitReason};
-use crate::signal::{sigbit, SigInfo, SI_USER};
+use crate::signal::{SigInfo, SI_USER};
 
 #[cfg(test)]
 mod tests;
@@ -1068,8 +1068,7 @@ impl Kernel {
             return Ok(());
         }
         let t = self.cur();
-        let ignored =
-            t.sigmask & sigbit(sig) != 0 || self.sighands.get(t.sighand).action[sig as usize - 1].handler == SIG_IGN;
+        let ignored = t.sigmask.has(sig) || self.sighands.get(t.sighand).action[sig as usize - 1].handler == SIG_IGN;
         if ignored {
             return if sig == SIGTTIN { Err(EIO) } else { Ok(()) };
         }

@@ -295,12 +295,15 @@ pub fn sys_shmdt(k: &mut Kernel, addr: u64) -> SysResult {
 pub fn sys_shmctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
     let cmd = cmd & !IPC_64;
     if cmd == IPC_INFO {
-        // struct shminfo: shmmax, shmmin, shmmni, shmseg, shmall.
-        let mut b = [0u8; 72];
-        for (i, v) in [SHMMAX, SHMMIN, SHMMNI as u64, SHMMNI as u64, SHMALL].into_iter().enumerate() {
-            b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
-        }
-        k.copy_out(buf, &b)?;
+        let info = Shminfo64 {
+            shmmax: SHMMAX,
+            shmmin: SHMMIN,
+            shmmni: SHMMNI as u64,
+            shmseg: SHMMNI as u64,
+            shmall: SHMALL,
+            unused: [0; 4],
+        };
+        k.write_val(buf, &info)?;
         return Ok(k.shm.by_slot.keys().next_back().copied().unwrap_or(0));
     }
     if !matches!(cmd, IPC_STAT | IPC_SET | IPC_RMID) {
@@ -312,24 +315,27 @@ pub fn sys_shmctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
             k.shm_perms(slot, 4)?;
             let nattch = k.shm_nattch(slot);
             let s = &k.shm.by_slot[&slot];
-            let mut b = [0u8; 112];
-            let put32 = |b: &mut [u8], at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
-            let put64 = |b: &mut [u8], at: usize, v: u64| b[at..at + 8].copy_from_slice(&v.to_le_bytes());
-            put32(&mut b, 0, s.key as u32);
-            put32(&mut b, 4, s.uid);
-            put32(&mut b, 8, s.gid);
-            put32(&mut b, 12, s.cuid);
-            put32(&mut b, 16, s.cgid);
-            put32(&mut b, 20, s.mode);
-            b[24..26].copy_from_slice(&s.seq.to_le_bytes());
-            put64(&mut b, 48, s.size);
-            put64(&mut b, 56, s.atime);
-            put64(&mut b, 64, s.dtime);
-            put64(&mut b, 72, s.ctime);
-            put32(&mut b, 80, s.cpid);
-            put32(&mut b, 84, s.lpid);
-            put64(&mut b, 88, nattch);
-            k.copy_out(buf, &b)?;
+            let ds = ShmidDs {
+                shm_perm: Ipc64Perm {
+                    key: s.key,
+                    uid: s.uid,
+                    gid: s.gid,
+                    cuid: s.cuid,
+                    cgid: s.cgid,
+                    mode: s.mode,
+                    seq: s.seq,
+                    ..Default::default()
+                },
+                shm_segsz: s.size,
+                shm_atime: s.atime as i64,
+                shm_dtime: s.dtime as i64,
+                shm_ctime: s.ctime as i64,
+                shm_cpid: s.cpid as i32,
+                shm_lpid: s.lpid as i32,
+                shm_nattch: nattch,
+                ..Default::default()
+            };
+            k.write_val(buf, &ds)?;
             Ok(0)
         }
         IPC_SET | IPC_RMID => {
@@ -341,14 +347,13 @@ pub fn sys_shmctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
                 return Err(EPERM);
             }
             if cmd == IPC_SET {
-                let mut b = [0u8; 24];
-                k.copy_in(buf, &mut b)?;
-                let w = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+                // Linux: copy_shmid_from_user(), the whole shmid64_ds.
+                let ds: ShmidDs = k.read_val(buf)?;
                 let now = k.now_real() / 1_000_000_000;
                 let s = k.shm.by_slot.get_mut(&slot).expect("segment");
-                s.uid = w(4);
-                s.gid = w(8);
-                s.mode = (s.mode & !0o777) | (w(20) & 0o777);
+                s.uid = ds.shm_perm.uid;
+                s.gid = ds.shm_perm.gid;
+                s.mode = (s.mode & !0o777) | (ds.shm_perm.mode & 0o777);
                 s.ctime = now;
                 return Ok(0);
             }

@@ -10,6 +10,8 @@
 
 use alloc::vec::Vec;
 
+use zerocopy::{FromBytes, Immutable, IntoBytes};
+
 use super::aspace::{leaf_flags, AddressSpace, MemCtx};
 use super::consts::*;
 use super::fault::{Access, FaultError};
@@ -85,16 +87,30 @@ impl AddressSpace {
         self.user_write(ctx, addr, data).map_err(FaultError::errno)
     }
 
+    /// One `#[repr(C)]` ABI value from user memory (Linux:
+    /// copy_from_user() into a struct). Its bytes are taken as they are:
+    /// `FromBytes` says every pattern is a valid `T`, so nothing is decoded
+    /// by hand.
+    pub fn read_val<T: FromBytes + IntoBytes>(&mut self, ctx: &mut MemCtx<'_>, addr: u64) -> Result<T, Errno> {
+        let mut v = T::new_zeroed();
+        self.copy_from_user(ctx, addr, v.as_mut_bytes())?;
+        Ok(v)
+    }
+
+    /// One `#[repr(C)]` ABI value to user memory (Linux: copy_to_user() of
+    /// a struct). `IntoBytes` rules out padding, so no kernel bytes leak.
+    pub fn write_val<T: IntoBytes + Immutable>(&mut self, ctx: &mut MemCtx<'_>, addr: u64, v: &T) -> Result<(), Errno> {
+        self.copy_to_user(ctx, addr, v.as_bytes())
+    }
+
     /// Linux: get_user() of a u64.
     pub fn read_u64(&mut self, ctx: &mut MemCtx<'_>, addr: u64) -> Result<u64, Errno> {
-        let mut b = [0u8; 8];
-        self.copy_from_user(ctx, addr, &mut b)?;
-        Ok(u64::from_le_bytes(b))
+        self.read_val(ctx, addr)
     }
 
     /// Linux: put_user() of a u64.
     pub fn write_u64(&mut self, ctx: &mut MemCtx<'_>, addr: u64, v: u64) -> Result<(), Errno> {
-        self.copy_to_user(ctx, addr, &v.to_le_bytes())
+        self.write_val(ctx, addr, &v)
     }
 
     /// A NUL-terminated string of at most `max_len` bytes including the

@@ -18,6 +18,10 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use core::mem::size_of;
+
+use zerocopy::IntoBytes;
+
 use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::mm::consts::PAGE_SIZE;
@@ -142,15 +146,14 @@ impl CoreImage {
         for (n, &tid) in threads.iter().enumerate() {
             let t = &k.tasks[&tid];
             let (r, f) = if tid == me { (*regs, fpu.clone()) } else { (t.kstack.regs(), t.kstack.fpu()) };
-            note(&mut notes, b"CORE", NT_PRSTATUS, &prstatus(k, t, &r, info));
+            note(&mut notes, b"CORE", NT_PRSTATUS, prstatus(k, t, &r, info).as_bytes());
             if n == 0 {
-                note(&mut notes, b"CORE", NT_PRPSINFO, &prpsinfo(k, t));
-                note(&mut notes, b"CORE", NT_SIGINFO, &info.to_bytes());
-                let auxv: Vec<u8> = k.mms.get(mm).saved_auxv.iter().flat_map(|w| w.to_le_bytes()).collect();
-                note(&mut notes, b"CORE", NT_AUXV, &auxv);
+                note(&mut notes, b"CORE", NT_PRPSINFO, prpsinfo(k, t).as_bytes());
+                note(&mut notes, b"CORE", NT_SIGINFO, info.to_user().as_bytes());
+                note(&mut notes, b"CORE", NT_AUXV, k.mms.get(mm).saved_auxv.as_bytes());
                 note(&mut notes, b"CORE", NT_FILE, &file_note(k, mm));
             }
-            let fx: Vec<u8> = f.0.iter().flat_map(|w| w.to_le_bytes()).collect();
+            let fx = f.0.as_bytes();
             note(&mut notes, b"CORE", NT_PRFPREG, &fx[..512.min(fx.len())]);
         }
 
@@ -166,20 +169,20 @@ impl CoreImage {
 
         let mut head = Vec::with_capacity(notes_at as usize + notes.len());
         // The ELF header (Linux: fill_elf_header()).
-        head.extend_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        head.extend_from_slice(&ET_CORE.to_le_bytes());
-        head.extend_from_slice(&EM_X86_64.to_le_bytes());
-        head.extend_from_slice(&1u32.to_le_bytes()); // e_version
-        head.extend_from_slice(&0u64.to_le_bytes()); // e_entry
-        head.extend_from_slice(&64u64.to_le_bytes()); // e_phoff
-        head.extend_from_slice(&0u64.to_le_bytes()); // e_shoff
-        head.extend_from_slice(&0u32.to_le_bytes()); // e_flags
-        head.extend_from_slice(&64u16.to_le_bytes()); // e_ehsize
-        head.extend_from_slice(&56u16.to_le_bytes()); // e_phentsize
-        head.extend_from_slice(&(phnum as u16).to_le_bytes());
-        head.extend_from_slice(&64u16.to_le_bytes()); // e_shentsize
-        head.extend_from_slice(&[0; 4]); // e_shnum, e_shstrndx
-                                         // PT_NOTE, then a PT_LOAD per mapping.
+        let ehdr = Elf64Ehdr {
+            e_ident: [0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            e_type: ET_CORE,
+            e_machine: EM_X86_64,
+            e_version: 1,
+            e_phoff: size_of::<Elf64Ehdr>() as u64,
+            e_ehsize: size_of::<Elf64Ehdr>() as u16,
+            e_phentsize: size_of::<Elf64Phdr>() as u16,
+            e_phnum: phnum as u16,
+            e_shentsize: 64,
+            ..Default::default()
+        };
+        head.extend_from_slice(ehdr.as_bytes());
+        // PT_NOTE, then a PT_LOAD per mapping.
         phdr(&mut head, PT_NOTE, 0, notes_at, 0, notes.len() as u64, 0, 4);
         let mut at = data_at;
         for s in &segments {
@@ -271,9 +274,8 @@ fn dump_size(k: &mut Kernel, mm: crate::proc::MmId, vma: &Vma) -> u64 {
 
 /// Append an ELF note: name and descriptor, each padded to 4 bytes.
 fn note(out: &mut Vec<u8>, name: &[u8], kind: u32, desc: &[u8]) {
-    out.extend_from_slice(&(name.len() as u32 + 1).to_le_bytes());
-    out.extend_from_slice(&(desc.len() as u32).to_le_bytes());
-    out.extend_from_slice(&kind.to_le_bytes());
+    let nhdr = Elf64Nhdr { n_namesz: name.len() as u32 + 1, n_descsz: desc.len() as u32, n_type: kind };
+    out.extend_from_slice(nhdr.as_bytes());
     out.extend_from_slice(name);
     out.push(0);
     out.resize(out.len().next_multiple_of(4), 0);
@@ -283,69 +285,100 @@ fn note(out: &mut Vec<u8>, name: &[u8], kind: u32, desc: &[u8]) {
 
 #[allow(clippy::too_many_arguments)]
 fn phdr(out: &mut Vec<u8>, kind: u32, flags: u32, offset: u64, vaddr: u64, filesz: u64, memsz: u64, align: u64) {
-    out.extend_from_slice(&kind.to_le_bytes());
-    out.extend_from_slice(&flags.to_le_bytes());
-    for v in [offset, vaddr, 0, filesz, memsz, align] {
-        out.extend_from_slice(&v.to_le_bytes());
+    let p = Elf64Phdr {
+        p_type: kind,
+        p_flags: flags,
+        p_offset: offset,
+        p_vaddr: vaddr,
+        p_paddr: 0,
+        p_filesz: filesz,
+        p_memsz: memsz,
+        p_align: align,
+    };
+    out.extend_from_slice(p.as_bytes());
+}
+
+/// `struct elf_prstatus` for thread `t`.
+fn prstatus(k: &Kernel, t: &Task, r: &PtRegs, info: &SigInfo) -> ElfPrstatus {
+    let s = k.signals.get(t.signal);
+    ElfPrstatus {
+        si_signo: info.signo as i32,
+        si_code: info.code,
+        pr_cursig: info.signo as u16,
+        pr_sigpend: (t.sigpending | s.shared_pending).bits(),
+        pr_sighold: t.sigmask.bits(),
+        pr_pid: t.tid as i32,
+        pr_ppid: k.tasks.get(&t.parent).map_or(0, |p| p.tgid) as i32,
+        pr_pgrp: s.pgid as i32,
+        pr_sid: s.sid as i32,
+        pr_utime: Timeval::from_ns(t.utime_ns),
+        pr_stime: Timeval::from_ns(t.stime_ns),
+        pr_cutime: Timeval::from_ns(s.cutime_ns),
+        pr_cstime: Timeval::from_ns(s.cstime_ns),
+        pr_reg: UserRegs {
+            r15: r.r15,
+            r14: r.r14,
+            r13: r.r13,
+            r12: r.r12,
+            rbp: r.rbp,
+            rbx: r.rbx,
+            r11: r.r11,
+            r10: r.r10,
+            r9: r.r9,
+            r8: r.r8,
+            rax: r.rax,
+            rcx: r.rcx,
+            rdx: r.rdx,
+            rsi: r.rsi,
+            rdi: r.rdi,
+            orig_rax: r.orig_rax,
+            rip: r.rip,
+            cs: r.cs,
+            eflags: r.rflags,
+            rsp: r.rsp,
+            ss: r.ss,
+            fs_base: t.fs_base,
+            gs_base: t.gs_base,
+            ds: USER_DS,
+            es: USER_DS,
+            fs: 0,
+            gs: 0,
+        },
+        pr_fpvalid: 1,
+        ..Default::default()
     }
 }
 
-/// `struct elf_prstatus` (336 bytes on x86_64) for thread `t`.
-fn prstatus(k: &Kernel, t: &Task, r: &PtRegs, info: &SigInfo) -> Vec<u8> {
-    let mut b = vec![0u8; 336];
-    let put32 = |b: &mut [u8], at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
-    let put64 = |b: &mut [u8], at: usize, v: u64| b[at..at + 8].copy_from_slice(&v.to_le_bytes());
-    put32(&mut b, 0, info.signo);
-    put32(&mut b, 4, info.code as u32);
-    b[12..14].copy_from_slice(&(info.signo as u16).to_le_bytes()); // pr_cursig
+/// `struct elf_prpsinfo` of the process.
+fn prpsinfo(k: &Kernel, t: &Task) -> ElfPrpsinfo {
     let s = k.signals.get(t.signal);
-    put64(&mut b, 16, t.sigpending | s.shared_pending);
-    put64(&mut b, 24, t.sigmask);
-    put32(&mut b, 32, t.tid);
-    put32(&mut b, 36, k.tasks.get(&t.parent).map_or(0, |p| p.tgid));
-    put32(&mut b, 40, s.pgid);
-    put32(&mut b, 44, s.sid);
-    let tv = |ns: u64| [ns / 1_000_000_000, ns % 1_000_000_000 / 1000];
-    for (i, ns) in [t.utime_ns, t.stime_ns, s.cutime_ns, s.cstime_ns].into_iter().enumerate() {
-        let [sec, usec] = tv(ns);
-        put64(&mut b, 48 + i * 16, sec);
-        put64(&mut b, 56 + i * 16, usec);
-    }
-    // pr_reg: struct user_regs_struct.
-    let regs = [
-        r.r15, r.r14, r.r13, r.r12, r.rbp, r.rbx, r.r11, r.r10, r.r9, r.r8, r.rax, r.rcx, r.rdx, r.rsi, r.rdi,
-        r.orig_rax, r.rip, r.cs, r.rflags, r.rsp, r.ss, t.fs_base, t.gs_base, USER_DS, USER_DS, 0, 0,
-    ];
-    for (i, v) in regs.into_iter().enumerate() {
-        put64(&mut b, 112 + i * 8, v);
-    }
-    put32(&mut b, 328, 1); // pr_fpvalid
-    b
-}
-
-/// `struct elf_prpsinfo` (136 bytes) of the process.
-fn prpsinfo(k: &Kernel, t: &Task) -> Vec<u8> {
-    let mut b = vec![0u8; 136];
-    b[1] = b'R'; // pr_state 0, pr_sname: the dumping task runs
-    b[3] = t.nice as i8 as u8;
-    b[16..20].copy_from_slice(&t.cred.uid.to_le_bytes());
-    b[20..24].copy_from_slice(&t.cred.gid.to_le_bytes());
-    let s = k.signals.get(t.signal);
-    let ppid = k.tasks.get(&t.parent).map_or(0, |p| p.tgid);
-    for (i, v) in [t.tgid, ppid, s.pgid, s.sid].into_iter().enumerate() {
-        b[24 + i * 4..28 + i * 4].copy_from_slice(&v.to_le_bytes());
-    }
+    let mut p = ElfPrpsinfo {
+        pr_state: 0,
+        pr_sname: b'R', // the dumping task runs
+        pr_zomb: 0,
+        pr_nice: t.nice as i8,
+        pad0: 0,
+        pr_flag: 0,
+        pr_uid: t.cred.uid,
+        pr_gid: t.cred.gid,
+        pr_pid: t.tgid as i32,
+        pr_ppid: k.tasks.get(&t.parent).map_or(0, |p| p.tgid) as i32,
+        pr_pgrp: s.pgid as i32,
+        pr_sid: s.sid as i32,
+        pr_fname: [0; 16],
+        pr_psargs: [0; ELF_PRARGSZ],
+    };
     let n = t.comm.len().min(15);
-    b[40..40 + n].copy_from_slice(&t.comm[..n]);
+    p.pr_fname[..n].copy_from_slice(&t.comm[..n]);
     let n = t.cmdline.len().min(ELF_PRARGSZ - 1);
-    for (i, &c) in t.cmdline[..n].iter().enumerate() {
-        b[56 + i] = if c == 0 { b' ' } else { c };
+    for (d, &c) in p.pr_psargs.iter_mut().zip(&t.cmdline[..n]) {
+        *d = if c == 0 { b' ' } else { c };
     }
     // The command line ends without the space its last NUL became.
-    if n > 0 && b[56 + n - 1] == b' ' {
-        b[56 + n - 1] = 0;
+    if n > 0 && p.pr_psargs[n - 1] == b' ' {
+        p.pr_psargs[n - 1] = 0;
     }
-    b
+    p
 }
 
 /// NT_FILE: the file mappings (start, end, offset in pages) and names.
@@ -360,14 +393,10 @@ fn file_note(k: &Kernel, mm: crate::proc::MmId) -> Vec<u8> {
             Some((v.start, v.end, f.pgoff, path))
         })
         .collect();
-    let mut b = Vec::new();
-    b.extend_from_slice(&(files.len() as u64).to_le_bytes());
-    b.extend_from_slice(&PAGE_SIZE.to_le_bytes());
-    for (start, end, pgoff, _) in &files {
-        for v in [*start, *end, *pgoff] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
-    }
+    // A count and the page size, then (start, end, pgoff) per mapping.
+    let mut words = alloc::vec![files.len() as u64, PAGE_SIZE];
+    words.extend(files.iter().flat_map(|&(start, end, pgoff, _)| [start, end, pgoff]));
+    let mut b = words.as_bytes().to_vec();
     for (_, _, _, name) in &files {
         b.extend_from_slice(name);
         b.push(0);

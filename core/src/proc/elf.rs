@@ -11,6 +11,8 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use zerocopy::FromBytes;
+
 use crate::abi::*;
 use crate::mm::aspace::{AddressSpace, MemCtx};
 use crate::mm::consts::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE};
@@ -30,8 +32,8 @@ const PF_X: u32 = 1;
 const PF_W: u32 = 2;
 const PF_R: u32 = 4;
 /// Linux: sizeof(struct elf64_hdr) and sizeof(struct elf64_phdr).
-const EHDR_SIZE: usize = 64;
-const PHDR_SIZE: usize = 56;
+const EHDR_SIZE: usize = core::mem::size_of::<Elf64Ehdr>();
+const PHDR_SIZE: usize = core::mem::size_of::<Elf64Phdr>();
 /// Linux: ELF_MIN_ALIGN, the most program-header bytes load_elf_phdrs()
 /// accepts.
 const MAX_PHDRS_SIZE: usize = 4096;
@@ -83,18 +85,6 @@ fn page_up(x: u64) -> u64 {
     (x + PAGE - 1) & !(PAGE - 1)
 }
 
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
-}
-
 /// Check the ELF header at the start of `head` (the file's first bytes as
 /// exec read them; missing bytes count as zeros, as in Linux's zeroed
 /// bprm->buf), read the program headers with `read_at(offset, buf)` and
@@ -103,9 +93,10 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 /// program-header table the file does not hold in full.
 /// Linux: the checks of load_elf_binary() and load_elf_phdrs().
 ///
-/// The fields are decoded by hand rather than with xmas-elf: its
-/// zero-copy reads assert alignment, and a table at an odd e_phoff would
-/// panic the kernel instead of failing the exec.
+/// The headers are copied out of the bytes (zerocopy's `read_from_bytes`)
+/// rather than referenced in place, so that a table at an odd e_phoff
+/// needs no alignment (xmas-elf's zero-copy reads assert it and would
+/// panic the kernel instead of failing the exec).
 pub fn parse(
     head: &[u8],
     file_size: u64,
@@ -117,19 +108,18 @@ pub fn parse(
     if h[..4] != *b"\x7fELF" {
         return Err(ENOEXEC);
     }
-    let e_type = u16_at(&h, 16);
+    let eh = Elf64Ehdr::read_from_bytes(&h).map_err(|_| ENOEXEC)?;
+    let e_type = eh.e_type;
     if e_type != ET_EXEC && e_type != ET_DYN {
         return Err(ENOEXEC);
     }
     // Linux's x86_64 elf_check_arch() looks at e_machine; the class
     // decides how the rest of the header reads.
-    if u16_at(&h, 18) != EM_X86_64 || h[4] != ELFCLASS64 {
+    if eh.e_machine != EM_X86_64 || h[4] != ELFCLASS64 {
         return Err(ENOEXEC);
     }
-    let entry = u64_at(&h, 24);
-    let phoff = u64_at(&h, 32);
-    let phentsize = u16_at(&h, 54) as usize;
-    let phnum = u16_at(&h, 56) as usize;
+    let (entry, phoff) = (eh.e_entry, eh.e_phoff);
+    let (phentsize, phnum) = (eh.e_phentsize as usize, eh.e_phnum as usize);
     let size = phnum * PHDR_SIZE;
     if phentsize != PHDR_SIZE || size == 0 || size > MAX_PHDRS_SIZE {
         return Err(ENOEXEC);
@@ -141,13 +131,16 @@ pub fn parse(
     }
     let phdrs: Vec<Phdr> = raw
         .chunks_exact(PHDR_SIZE)
-        .map(|p| Phdr {
-            p_type: u32_at(p, 0),
-            flags: u32_at(p, 4),
-            offset: u64_at(p, 8),
-            vaddr: u64_at(p, 16),
-            filesz: u64_at(p, 32),
-            memsz: u64_at(p, 40),
+        .map(|p| {
+            let p = Elf64Phdr::read_from_bytes(p).expect("PHDR_SIZE bytes");
+            Phdr {
+                p_type: p.p_type,
+                flags: p.p_flags,
+                offset: p.p_offset,
+                vaddr: p.p_vaddr,
+                filesz: p.p_filesz,
+                memsz: p.p_memsz,
+            }
         })
         .collect();
     let elf = Elf { pie: e_type == ET_DYN, entry, phoff, phdrs };

@@ -7,6 +7,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use zerocopy::IntoBytes;
+
 use super::elf::{self, LoadedImage, PAGE};
 use crate::abi::*;
 use crate::fs::ramfs::Ino;
@@ -436,10 +438,7 @@ fn setup_stack(
     let mut p = platform_at & !15;
     p -= 16;
     let random_at = p;
-    let mut rb = [0u8; 16];
-    rb[..8].copy_from_slice(&random[0].to_le_bytes());
-    rb[8..].copy_from_slice(&random[1].to_le_bytes());
-    aspace.write_forced(ctx, random_at, &rb)?;
+    aspace.write_forced(ctx, random_at, random.as_bytes())?;
 
     let auxv: [(u64, u64); 19] = [
         (AT_HWCAP, hwcap),
@@ -467,8 +466,9 @@ fn setup_stack(
     ];
     let words = 1 + arg_at.len() + 1 + env_at.len() + 1 + auxv.len() * 2;
     let sp = (p - words as u64 * 8) & !15;
-    let mut table: Vec<u8> = Vec::with_capacity(words * 8);
-    let mut push = |v: u64| table.extend_from_slice(&v.to_le_bytes());
+    // argc, argv[], NULL, envp[], NULL, auxv pairs: one u64 each.
+    let mut table: Vec<u64> = Vec::with_capacity(words);
+    let mut push = |v: u64| table.push(v);
     push(arg_at.len() as u64);
     arg_at.iter().for_each(|&a| push(a));
     push(0);
@@ -478,7 +478,7 @@ fn setup_stack(
         push(key);
         push(val);
     }
-    aspace.write_forced(ctx, sp, &table)?;
+    aspace.write_forced(ctx, sp, table.as_bytes())?;
     aspace.saved_auxv = auxv.iter().flat_map(|&(k, v)| [k, v]).collect();
     Ok(sp)
 }
@@ -544,7 +544,7 @@ fn exec_image(
     let hand = k.tasks[&pid].sighand;
     if k.sighands.users(hand) > 1 {
         let copy = k.sighands.get(hand).clone();
-        let _ = k.sighands.put(hand);
+        k.put(hand);
         let new = k.sighands.insert(copy);
         k.tasks.get_mut(&pid).expect("task").sighand = new;
     }

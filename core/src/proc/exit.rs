@@ -10,16 +10,58 @@
 use alloc::vec::Vec;
 
 use crate::abi::{NSIG, SA_NOCLDWAIT, SIGCHLD, SIGCONT, SIGHUP, SIG_IGN};
+use crate::fs::file::FdTable;
 use crate::kernel::Kernel;
+use crate::mm::aspace::AddressSpace;
 use crate::proc::kstack::KSTACK_BYTES;
-use crate::proc::{MmId, Pid, TaskState};
+use crate::proc::{FsInfo, Handle, MmId, Pid, SigHand, SignalStruct, TaskState};
 use crate::signal::SigInfo;
 
 /// The first process: orphans end up here when no subreaper claims them
 /// (Linux: the pid namespace's child_reaper).
 pub const INIT_PID: Pid = 1;
 
+/// A kind of object tasks share (see `proc::shared`), and what its last
+/// user must tear down. [`Kernel::put`] is the one call that drops a user
+/// of any of them.
+pub trait SharedPart: Sized {
+    fn put(k: &mut Kernel, h: Handle<Self>);
+}
+
+impl SharedPart for AddressSpace {
+    fn put(k: &mut Kernel, h: Handle<Self>) {
+        k.put_mm(h)
+    }
+}
+impl SharedPart for FdTable {
+    fn put(k: &mut Kernel, h: Handle<Self>) {
+        k.put_files(h)
+    }
+}
+impl SharedPart for FsInfo {
+    fn put(k: &mut Kernel, h: Handle<Self>) {
+        k.put_fs(h)
+    }
+}
+impl SharedPart for SigHand {
+    /// Handlers hold nothing else (Linux: __cleanup_sighand()).
+    fn put(k: &mut Kernel, h: Handle<Self>) {
+        let _ = k.sighands.put(h);
+    }
+}
+impl SharedPart for SignalStruct {
+    fn put(k: &mut Kernel, h: Handle<Self>) {
+        k.put_signal(h)
+    }
+}
+
 impl Kernel {
+    /// Drop one user of a shared part of a task (mm, files, fs, sighand,
+    /// signal); the last one tears it down.
+    pub fn put<T: SharedPart>(&mut self, h: Handle<T>) {
+        T::put(self, h)
+    }
+
     /// Drop one user of address space `mm`; the last one frees it
     /// (Linux: mmput()).
     pub fn put_mm(&mut self, mm: MmId) {
@@ -86,7 +128,7 @@ impl Kernel {
             return;
         }
         self.tasks.get_mut(&pid).expect("task").clear_child_tid = 0;
-        if self.copy_out(addr, &0u32.to_le_bytes()).is_ok() {
+        if self.write_val(addr, &0u32).is_ok() {
             self.futex_wake_addr(addr, 1);
         }
     }
@@ -319,7 +361,7 @@ impl Kernel {
             self.drop_sigqueue(queue);
         }
         self.put_signal(signal);
-        let _ = self.sighands.put(sighand);
+        self.put(sighand);
         let tgid = self.tasks[&pid].tgid;
         if self.current == Some(pid) {
             self.dead.push(pid);
@@ -353,7 +395,7 @@ impl Kernel {
             self.put_fs(fs);
             self.signals.get_mut(signal).live -= 1;
         }
-        let _ = self.sighands.put(sighand);
+        self.put(sighand);
         self.signals.get_mut(signal).threads.remove(&tid);
         self.put_signal(signal);
         let children = core::mem::take(&mut self.tasks.get_mut(&tid).expect("task").children);

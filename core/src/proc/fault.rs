@@ -232,7 +232,7 @@ impl Kernel {
         let t = self.cur();
         let sig = info.signo;
         let hand = self.sighands.get(t.sighand).action[sig as usize - 1].handler;
-        if hand == SIG_DFL || hand == SIG_IGN || t.sigmask & crate::signal::sigbit(sig) != 0 || sig == SIGKILL {
+        if hand == SIG_DFL || hand == SIG_IGN || t.sigmask.has(sig) || sig == SIGKILL {
             self.log(format_args!(
                 "tine: pid {} ({}) killed by {}: user exception {} error {:#x} at rip {:#x}, address {:#x}",
                 t.tid,

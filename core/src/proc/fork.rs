@@ -27,17 +27,18 @@
 //! | link into task list | [`link_task`]                          |
 //! | wake_up_new_task    | [`wake_up_new_task`]                   |
 
-use alloc::vec::Vec;
+use zerocopy::FromBytes;
 
 use crate::abi::*;
 use crate::kernel::Kernel;
+use crate::proc::exit::SharedPart;
 use crate::proc::kstack::KernelStack;
-use crate::proc::{FilesId, FsId, MmId, ObjId, Pid, SighandId, SignalId, SignalStruct, Task, TaskState};
+use crate::proc::{FilesId, FsId, Handle, MmId, Pid, SighandId, SignalId, SignalStruct, Task, TaskState};
 
 /// What the caller of clone asked for (Linux: `struct kernel_clone_args`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CloneArgs {
-    pub flags: u64,
+    pub flags: CloneFlags,
     /// Sent to the parent when the child exits (SIGCHLD for fork).
     pub exit_signal: u32,
     /// The child's stack pointer; 0 keeps the parent's.
@@ -60,90 +61,39 @@ impl CloneArgs {
     }
 }
 
-/// A step of copy_process that has been done and must be undone if a
-/// later one fails. Each names the Linux label that undoes it.
-enum Undo {
-    /// bad_fork_cleanup_files
-    Files(FilesId),
-    /// bad_fork_cleanup_fs
-    Fs(FsId),
-    /// bad_fork_cleanup_sighand
-    Sighand(SighandId),
-    /// bad_fork_cleanup_signal
-    Signal(SignalId),
-    /// bad_fork_cleanup_mm
-    Mm(MmId),
-}
-
-impl Undo {
-    fn run(self, k: &mut Kernel) {
-        match self {
-            Undo::Files(id) => k.put_files(id),
-            Undo::Fs(id) => k.put_fs(id),
-            Undo::Sighand(id) => drop(k.sighands.put(id)),
-            Undo::Signal(id) => k.put_signal(id),
-            Undo::Mm(id) => k.put_mm(id),
-        }
-    }
-}
-
-/// The undo log of one copy_process call.
-#[derive(Default)]
-struct Unwind(Vec<Undo>);
-
-impl Unwind {
-    /// Record a finished step; return its object for the child.
-    fn done(&mut self, id: ObjId, undo: fn(ObjId) -> Undo) -> ObjId {
-        self.0.push(undo(id));
-        id
-    }
-
-    /// Undo every finished step, last first, and pass the error on.
-    fn fail<T>(self, k: &mut Kernel, e: Errno) -> SysResult<T> {
-        for step in self.0.into_iter().rev() {
-            step.run(k);
-        }
-        Err(e)
-    }
-}
-
 /// The flag combinations clone rejects before doing anything, in Linux's
 /// order (the top of copy_process()).
-fn check_clone_flags(k: &Kernel, flags: u64) -> SysResult<()> {
-    let both = |a: u64, b: u64| flags & (a | b) == (a | b);
-    if both(CLONE_NEWNS, CLONE_FS) || both(CLONE_NEWUSER, CLONE_FS) {
+fn check_clone_flags(k: &Kernel, flags: CloneFlags) -> SysResult<()> {
+    use CloneFlags as F;
+    if flags.contains(F::NEWNS | F::FS) || flags.contains(F::NEWUSER | F::FS) {
         return Err(EINVAL);
     }
     // Threads share signal handlers, and shared handlers need shared memory.
-    if flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0 {
+    if flags.contains(CloneFlags::THREAD) && !flags.contains(CloneFlags::SIGHAND) {
         return Err(EINVAL);
     }
-    if flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0 {
+    if flags.contains(CloneFlags::SIGHAND) && !flags.contains(CloneFlags::VM) {
         return Err(EINVAL);
     }
     // Init's siblings would have no reaper (Linux: SIGNAL_UNKILLABLE).
-    if flags & CLONE_PARENT != 0 && k.cur().tgid == crate::proc::exit::INIT_PID {
+    if flags.contains(CloneFlags::PARENT) && k.cur().tgid == crate::proc::exit::INIT_PID {
         return Err(EINVAL);
     }
     // A thread cannot live in another pid or user namespace than its group.
-    if flags & CLONE_THREAD != 0 && flags & (CLONE_NEWUSER | CLONE_NEWPID) != 0 {
+    if flags.contains(CloneFlags::THREAD) && flags.intersects(CloneFlags::NEWUSER | CloneFlags::NEWPID) {
         return Err(EINVAL);
     }
     // Since Linux 6.9 a thread may have a pidfd too; DETACHED stays refused.
-    if flags & CLONE_PIDFD != 0 && flags & CLONE_DETACHED != 0 {
+    if flags.contains(CloneFlags::PIDFD) && flags.contains(CloneFlags::DETACHED) {
         return Err(EINVAL);
     }
     Ok(())
 }
 
-/// The namespace flags, none of which Tine implements yet.
-const CLONE_NEW_NAMESPACES: u64 =
-    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
-
 /// Linux: copy_creds(): a new user namespace (CLONE_NEWUSER) is EINVAL, as
 /// on a kernel built without CONFIG_USER_NS.
-fn copy_creds(flags: u64) -> SysResult<()> {
-    if flags & CLONE_NEWUSER != 0 {
+fn copy_creds(flags: CloneFlags) -> SysResult<()> {
+    if flags.contains(CloneFlags::NEWUSER) {
         return Err(EINVAL);
     }
     Ok(())
@@ -153,8 +103,8 @@ fn copy_creds(flags: u64) -> SysResult<()> {
 /// Asking for a new one needs CAP_SYS_ADMIN (EPERM), NEWIPC cannot go with
 /// SYSVSEM, and then Tine answers like a kernel built without that
 /// namespace: EINVAL.
-fn copy_namespaces(k: &Kernel, flags: u64) -> SysResult<()> {
-    if flags & CLONE_NEW_NAMESPACES == 0 {
+fn copy_namespaces(k: &Kernel, flags: CloneFlags) -> SysResult<()> {
+    if !flags.intersects(CloneFlags::NEW_NAMESPACES) {
         return Ok(());
     }
     if !k.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN) {
@@ -210,9 +160,9 @@ fn check_nproc(k: &Kernel) -> SysResult<()> {
 /// Linux: copy_files(): share the descriptor table (CLONE_FILES) or copy
 /// it; a copied table points at the same open file descriptions, so
 /// parent and child share offsets and status flags.
-fn copy_files(k: &mut Kernel, flags: u64) -> ObjId {
+fn copy_files(k: &mut Kernel, flags: CloneFlags) -> FilesId {
     let id = k.cur().files;
-    if flags & CLONE_FILES != 0 {
+    if flags.contains(CloneFlags::FILES) {
         k.fdtables.hold(id);
         return id;
     }
@@ -220,9 +170,9 @@ fn copy_files(k: &mut Kernel, flags: u64) -> ObjId {
 }
 
 /// Linux: copy_fs(): share cwd, root and umask (CLONE_FS) or copy them.
-fn copy_fs(k: &mut Kernel, flags: u64) -> SysResult<ObjId> {
+fn copy_fs(k: &mut Kernel, flags: CloneFlags) -> SysResult<FsId> {
     let id = k.cur().fs;
-    if flags & CLONE_FS != 0 {
+    if flags.contains(CloneFlags::FS) {
         k.fs_structs.hold(id);
         return Ok(id);
     }
@@ -236,14 +186,14 @@ fn copy_fs(k: &mut Kernel, flags: u64) -> SysResult<ObjId> {
 }
 
 /// Linux: copy_sighand(): share the handlers (CLONE_SIGHAND) or copy them.
-fn copy_sighand(k: &mut Kernel, flags: u64) -> ObjId {
+fn copy_sighand(k: &mut Kernel, flags: CloneFlags) -> SighandId {
     let id = k.cur().sighand;
-    if flags & CLONE_SIGHAND != 0 {
+    if flags.contains(CloneFlags::SIGHAND) {
         k.sighands.hold(id);
         return id;
     }
     let mut hand = k.sighands.get(id).clone();
-    if flags & CLONE_CLEAR_SIGHAND != 0 {
+    if flags.contains(CloneFlags::CLEAR_SIGHAND) {
         // clone3: caught signals back to default, ignored stay ignored.
         for a in hand.action.iter_mut().filter(|a| a.handler != SIG_IGN) {
             *a = Default::default();
@@ -254,12 +204,13 @@ fn copy_sighand(k: &mut Kernel, flags: u64) -> ObjId {
 
 /// Linux: copy_signal(): a thread joins its process's shared state; a new
 /// process gets its own, inheriting the limits, process group and session
-/// but no pending signals and no subreaper role.
-fn copy_signal(k: &mut Kernel, flags: u64) -> ObjId {
+/// but no pending signals and no subreaper role. A thread counts as live
+/// only once it is linked in (`link_task`), so that a fork failing after
+/// this step leaves `live` as it was.
+fn copy_signal(k: &mut Kernel, flags: CloneFlags) -> SignalId {
     let id = k.cur().signal;
-    if flags & CLONE_THREAD != 0 {
+    if flags.contains(CloneFlags::THREAD) {
         k.signals.hold(id);
-        k.signals.get_mut(id).live += 1;
         return id;
     }
     let cur = k.signals.get(id);
@@ -271,9 +222,9 @@ fn copy_signal(k: &mut Kernel, flags: u64) -> ObjId {
 
 /// Linux: copy_mm(): share the address space (CLONE_VM) or duplicate it
 /// copy-on-write (dup_mm() → dup_mmap(), see `mm::fork`).
-fn copy_mm(k: &mut Kernel, flags: u64) -> SysResult<ObjId> {
+fn copy_mm(k: &mut Kernel, flags: CloneFlags) -> SysResult<MmId> {
     let id = k.cur().mm;
-    if flags & CLONE_VM != 0 {
+    if flags.contains(CloneFlags::VM) {
         k.mms.hold(id);
         return Ok(id);
     }
@@ -298,7 +249,7 @@ fn copy_thread(k: &Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs) ->
     if args.stack != 0 {
         r.rsp = args.stack;
     }
-    if args.flags & CLONE_SETTLS != 0 {
+    if args.flags.contains(CloneFlags::SETTLS) {
         child.fs_base = crate::proc::check_user_base(args.tls)?;
     }
     child.kstack.set_regs(&r);
@@ -330,7 +281,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     copy_creds(flags)?;
     // A thread sharing the memory must not share the alternate signal
     // stack (Linux: sas_ss_reset() for CLONE_VM without CLONE_VFORK).
-    if flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM {
+    if flags & (CloneFlags::VM | CloneFlags::VFORK) == CloneFlags::VM {
         child.sigstate.altstack.reset();
     }
 
@@ -343,51 +294,71 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
         return Err(EAGAIN);
     }
 
-    let mut undo = Unwind::default();
-    child.files = undo.done(copy_files(k, flags), Undo::Files);
-    child.fs = match copy_fs(k, flags) {
-        Ok(id) => undo.done(id, Undo::Fs),
-        Err(e) => return undo.fail(k, e),
+    // From here each step gives the child one more shared part; a failure
+    // gives back what the child holds (Linux: the bad_fork_cleanup_* labels).
+    let pid = match copy_parts(k, &mut child, regs, args) {
+        Ok(pid) => pid,
+        Err(e) => {
+            put_parts(k, &child);
+            return Err(e);
+        }
     };
-    child.sighand = undo.done(copy_sighand(k, flags), Undo::Sighand);
-    child.signal = undo.done(copy_signal(k, flags), Undo::Signal);
-    child.mm = match copy_mm(k, flags) {
-        Ok(id) => undo.done(id, Undo::Mm),
-        Err(e) => return undo.fail(k, e),
-    };
-    if let Err(e) = copy_namespaces(k, flags) {
-        return undo.fail(k, e);
-    }
-    if let Err(e) = copy_thread(k, &mut child, regs, args) {
-        return undo.fail(k, e);
-    }
-
-    // alloc_pid() (bad_fork_cleanup_thread on failure).
-    let pid = match alloc_pid(k, args.set_tid, args.set_tid_size) {
-        Ok(p) => p,
-        Err(e) => return undo.fail(k, e),
-    };
-    child.tid = pid;
-    child.kstack.set_owner(pid, &child.comm);
-    if flags & CLONE_CHILD_CLEARTID != 0 {
-        child.clear_child_tid = args.child_tid;
-    }
     link_task(k, child, flags, args.exit_signal);
     // CLONE_PIDFD: a pidfd for the child, its number stored for the
     // parent; a fault there undoes the whole fork (Linux:
     // bad_fork_put_pidfd).
-    if flags & CLONE_PIDFD != 0 {
+    if flags.contains(CloneFlags::PIDFD) {
         let stored = k.pidfd_create(pid, 0).and_then(|fd| {
-            k.copy_out(args.pidfd, &fd.to_le_bytes()).inspect_err(|_| {
+            k.write_val(args.pidfd, &fd).inspect_err(|_| {
                 let _ = crate::syscall::close_fd(k, fd);
             })
         });
         if let Err(e) = stored {
-            unlink_task(k, pid);
-            return undo.fail(k, e);
+            let child = unlink_task(k, pid, flags);
+            put_parts(k, &child);
+            return Err(e);
         }
     }
     Ok(pid)
+}
+
+/// The middle of copy_process(), in Linux's order: the shared parts, the
+/// namespaces, the registers, then the PID. Each part is stored in the
+/// child as soon as it exists, so that [`put_parts`] finds what to give
+/// back if a later step fails.
+fn copy_parts(k: &mut Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs) -> SysResult<Pid> {
+    let flags = args.flags;
+    child.files = copy_files(k, flags);
+    child.fs = copy_fs(k, flags)?;
+    child.sighand = copy_sighand(k, flags);
+    child.signal = copy_signal(k, flags);
+    child.mm = copy_mm(k, flags)?;
+    copy_namespaces(k, flags)?;
+    copy_thread(k, child, regs, args)?;
+    // alloc_pid() (bad_fork_cleanup_thread on failure).
+    let pid = alloc_pid(k, args.set_tid, args.set_tid_size)?;
+    child.tid = pid;
+    child.kstack.set_owner(pid, &child.comm);
+    if flags.contains(CloneFlags::CHILD_CLEARTID) {
+        child.clear_child_tid = args.child_tid;
+    }
+    Ok(pid)
+}
+
+/// Give back the shared parts a child that never ran holds, last taken
+/// first (Linux: bad_fork_cleanup_mm down to bad_fork_cleanup_files).
+/// Parts not yet taken are still unset.
+fn put_parts(k: &mut Kernel, child: &Task) {
+    fn put<T: SharedPart>(k: &mut Kernel, h: Handle<T>) {
+        if !h.is_unset() {
+            k.put(h);
+        }
+    }
+    put(k, child.mm);
+    put(k, child.signal);
+    put(k, child.sighand);
+    put(k, child.fs);
+    put(k, child.files);
 }
 
 /// Linux: alloc_pid(): the next free PID, or with clone3's set_tid that
@@ -417,21 +388,27 @@ fn alloc_pid(k: &mut Kernel, set_tid: Option<i32>, set_tid_size: u64) -> SysResu
 /// Make the child part of the system: its thread group, its parent's
 /// children, the task list (Linux: the tail of copy_process(), under
 /// tasklist_lock).
-fn link_task(k: &mut Kernel, mut child: Task, flags: u64, exit_signal: u32) {
+fn link_task(k: &mut Kernel, mut child: Task, flags: CloneFlags, exit_signal: u32) {
     let cur = k.cur();
-    if flags & (CLONE_PARENT | CLONE_THREAD) != 0 {
+    if flags.intersects(CloneFlags::PARENT | CloneFlags::THREAD) {
         child.parent = cur.parent;
-        child.exit_signal = if flags & CLONE_THREAD != 0 { 0 } else { k.tasks[&cur.tgid].exit_signal };
+        child.exit_signal = if flags.contains(CloneFlags::THREAD) { 0 } else { k.tasks[&cur.tgid].exit_signal };
     } else {
         child.parent = cur.tid;
         child.exit_signal = exit_signal;
     }
-    child.tgid = if flags & CLONE_THREAD != 0 { cur.tgid } else { child.tid };
+    child.tgid = if flags.contains(CloneFlags::THREAD) { cur.tgid } else { child.tid };
     let (pid, parent) = (child.tid, child.parent);
-    k.signals.get_mut(child.signal).threads.insert(pid);
+    let sig = k.signals.get_mut(child.signal);
+    sig.threads.insert(pid);
+    // Linux: atomic_inc(&signal->live), past copy_process()'s last step
+    // that can fail for a thread (a new process starts with live = 1).
+    if flags.contains(CloneFlags::THREAD) {
+        sig.live += 1;
+    }
     k.ucounts.inc_nproc(child.cred.uid);
     // Only processes are children: threads hang off their leader.
-    if flags & CLONE_THREAD == 0 {
+    if !flags.contains(CloneFlags::THREAD) {
         if let Some(p) = k.tasks.get_mut(&parent) {
             p.children.insert(pid);
         }
@@ -440,16 +417,20 @@ fn link_task(k: &mut Kernel, mut child: Task, flags: u64, exit_signal: u32) {
 }
 
 /// Take a child that never ran back out of the task list, freeing its PID
-/// (the reverse of [`link_task`]).
-fn unlink_task(k: &mut Kernel, pid: Pid) {
-    if let Some(t) = k.tasks.remove(&pid) {
-        if let Some(p) = k.tasks.get_mut(&t.parent) {
-            p.children.remove(&pid);
-        }
-        k.signals.get_mut(t.signal).threads.remove(&pid);
-        k.ucounts.dec_nproc(t.cred.uid);
+/// (the reverse of [`link_task`]); it still holds its shared parts.
+fn unlink_task(k: &mut Kernel, pid: Pid, flags: CloneFlags) -> alloc::boxed::Box<Task> {
+    let t = k.tasks.remove(&pid).expect("child just linked");
+    if let Some(p) = k.tasks.get_mut(&t.parent) {
+        p.children.remove(&pid);
     }
+    let sig = k.signals.get_mut(t.signal);
+    sig.threads.remove(&pid);
+    if flags.contains(CloneFlags::THREAD) {
+        sig.live -= 1;
+    }
+    k.ucounts.dec_nproc(t.cred.uid);
     k.pids.put(pid);
+    t
 }
 
 /// Linux: wake_up_new_task(): the child joins the run queue. The parent
@@ -465,25 +446,28 @@ pub fn wake_up_new_task(k: &mut Kernel, pid: Pid) {
 /// TID to the parent.
 pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResult {
     // Legacy clone returns the pidfd through parent_tid: both cannot use it.
-    if args.flags & CLONE_PIDFD != 0 && args.flags & CLONE_PARENT_SETTID != 0 && args.pidfd == args.parent_tid {
+    if args.flags.contains(CloneFlags::PIDFD)
+        && args.flags.contains(CloneFlags::PARENT_SETTID)
+        && args.pidfd == args.parent_tid
+    {
         return Err(EINVAL);
     }
     let pid = copy_process(k, regs, args)?;
     k.forks += 1;
     // Faults on these addresses are ignored, as in Linux.
-    if args.flags & CLONE_PARENT_SETTID != 0 {
-        let _ = k.copy_out(args.parent_tid, &(pid as i32).to_le_bytes());
+    if args.flags.contains(CloneFlags::PARENT_SETTID) {
+        let _ = k.write_val(args.parent_tid, &(pid as i32));
     }
-    if args.flags & CLONE_CHILD_SETTID != 0 {
+    if args.flags.contains(CloneFlags::CHILD_SETTID) {
         let mm = k.tasks[&pid].mm;
-        let _ = k.with_mm_of(mm, |a, ctx| a.copy_to_user(ctx, args.child_tid, &(pid as i32).to_le_bytes()));
+        let _ = k.with_mm_of(mm, |a, ctx| a.write_val(ctx, args.child_tid, &(pid as i32)));
     }
-    if args.flags & CLONE_VFORK != 0 {
+    if args.flags.contains(CloneFlags::VFORK) {
         k.tasks.get_mut(&pid).expect("child").vfork_parent = Some(k.cur().tid);
         k.cur_mut().resume = crate::proc::Resume::Vfork { child: pid, released: false };
     }
     wake_up_new_task(k, pid);
-    if args.flags & CLONE_VFORK != 0 {
+    if args.flags.contains(CloneFlags::VFORK) {
         return wait_for_vfork_done(k);
     }
     Ok(pid as usize)
@@ -496,7 +480,7 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
 /// early (the parent then dies before returning to user mode).
 fn wait_for_vfork_done(k: &mut Kernel) -> SysResult {
     let (child, done) = k.cur().resume.vfork().expect("vfork parent");
-    let killed = k.deliverable(k.cur().tid) & crate::signal::sigbit(SIGKILL) != 0;
+    let killed = k.deliverable_set(k.cur().tid).has(SIGKILL);
     if done || killed || !k.tasks.contains_key(&child) {
         k.cur_mut().resume.clear_vfork();
         return Ok(child as usize);
@@ -521,7 +505,11 @@ pub fn sys_vfork(k: &mut Kernel, regs: &PtRegs) -> SysResult {
     if let Some(r) = resume_vfork(k) {
         return r;
     }
-    kernel_clone(k, regs, &CloneArgs { flags: CLONE_VM | CLONE_VFORK, exit_signal: SIGCHLD, ..Default::default() })
+    kernel_clone(
+        k,
+        regs,
+        &CloneArgs { flags: CloneFlags::VM | CloneFlags::VFORK, exit_signal: SIGCHLD, ..Default::default() },
+    )
 }
 
 /// clone(2), x86_64 argument order: flags, stack, parent_tid, child_tid,
@@ -542,7 +530,8 @@ pub fn sys_clone(
     }
     let flags = flags & 0xffff_ffff;
     let args = CloneArgs {
-        flags: flags & !CSIGNAL,
+        // Bits 8..31 are all known flags: nothing to refuse.
+        flags: CloneFlags::from_bits_retain(flags & !CSIGNAL),
         exit_signal: (flags & CSIGNAL) as u32,
         stack,
         parent_tid,
@@ -556,7 +545,7 @@ pub fn sys_clone(
 
 /// Sizes of `struct clone_args` as it grew (Linux: CLONE_ARGS_SIZE_VER0..2).
 const CLONE_ARGS_SIZE_VER0: u64 = 64;
-const CLONE_ARGS_SIZE_VER2: u64 = 88;
+const CLONE_ARGS_SIZE_VER2: u64 = core::mem::size_of::<CloneArgsAbi>() as u64;
 /// Linux: MAX_PID_NS_LEVEL, the most set_tid entries.
 const MAX_PID_NS_LEVEL: u64 = 32;
 
@@ -580,17 +569,19 @@ pub fn sys_clone3(k: &mut Kernel, regs: &PtRegs, uargs: u64, size: u64) -> SysRe
     if raw.len() > known && raw[known..].iter().any(|&b| b != 0) {
         return Err(E2BIG);
     }
+    // An older, smaller structure: the fields it lacks are zero.
     raw.resize(known.max(raw.len()), 0);
-    let f = |i: usize| u64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-    let (flags, pidfd, child_tid, parent_tid, exit_signal) = (f(0), f(1), f(2), f(3), f(4));
-    let (stack, stack_size, tls, set_tid, set_tid_size, cgroup) = (f(5), f(6), f(7), f(8), f(9), f(10));
+    let (a, _) = CloneArgsAbi::read_from_prefix(&raw).map_err(|_| EINVAL)?;
+    let CloneArgsAbi { flags: raw_flags, pidfd, child_tid, parent_tid, exit_signal, .. } = a;
+    let flags = CloneFlags::from_bits_retain(raw_flags);
+    let CloneArgsAbi { stack, stack_size, tls, set_tid, set_tid_size, cgroup, .. } = a;
     if set_tid_size > MAX_PID_NS_LEVEL || (set_tid == 0 && set_tid_size > 0) || (set_tid != 0 && set_tid_size == 0) {
         return Err(EINVAL);
     }
     if exit_signal & !CSIGNAL != 0 || exit_signal > NSIG as u64 {
         return Err(EINVAL);
     }
-    if flags & CLONE_INTO_CGROUP != 0 && (cgroup > i32::MAX as u64 || size < CLONE_ARGS_SIZE_VER2) {
+    if flags.contains(CloneFlags::INTO_CGROUP) && (cgroup > i32::MAX as u64 || size < CLONE_ARGS_SIZE_VER2) {
         return Err(EINVAL);
     }
     let mut tids = alloc::vec![0u8; set_tid_size as usize * 4];
@@ -598,16 +589,18 @@ pub fn sys_clone3(k: &mut Kernel, regs: &PtRegs, uargs: u64, size: u64) -> SysRe
         k.copy_in(set_tid, &mut tids)?;
     }
     // Linux: clone3_args_valid().
-    if flags & !(0xffff_ffff | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) != 0 {
+    // Unknown bits, and CSIGNAL's bits (the exit signal has its own
+    // field), which are not flags except CLONE_NEWTIME.
+    if CloneFlags::from_bits(raw_flags).is_none() {
         return Err(EINVAL);
     }
-    if flags & (CLONE_DETACHED | (CSIGNAL & !CLONE_NEWTIME)) != 0 {
+    if flags.contains(CloneFlags::DETACHED) {
         return Err(EINVAL);
     }
-    if flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) == (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) {
+    if flags.contains(CloneFlags::SIGHAND | CloneFlags::CLEAR_SIGHAND) {
         return Err(EINVAL);
     }
-    if flags & (CLONE_THREAD | CLONE_PARENT) != 0 && exit_signal != 0 {
+    if flags.intersects(CloneFlags::THREAD | CloneFlags::PARENT) && exit_signal != 0 {
         return Err(EINVAL);
     }
     // The stack is given as its lowest address and size; it grows down.
@@ -616,10 +609,10 @@ pub fn sys_clone3(k: &mut Kernel, regs: &PtRegs, uargs: u64, size: u64) -> SysRe
         (0, _) | (_, 0) => return Err(EINVAL),
         (s, n) => s.checked_add(n).filter(|&top| top <= crate::mm::consts::TASK_SIZE).ok_or(EINVAL)?,
     };
-    if flags & CLONE_INTO_CGROUP != 0 {
+    if flags.contains(CloneFlags::INTO_CGROUP) {
         return Err(EINVAL); // Tine has no cgroup file system to name one
     }
-    let set_tid = tids.chunks(4).map(|c| i32::from_le_bytes(c.try_into().expect("4 bytes"))).next();
+    let set_tid = i32::read_from_prefix(&tids).ok().map(|(tid, _)| tid);
     let args = CloneArgs {
         flags,
         exit_signal: exit_signal as u32,

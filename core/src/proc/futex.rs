@@ -100,9 +100,7 @@ impl Kernel {
     }
 
     fn futex_read(&mut self, uaddr: u64) -> SysResult<u32> {
-        let mut b = [0u8; 4];
-        self.copy_in(uaddr, &mut b)?;
-        Ok(u32::from_le_bytes(b))
+        self.read_val(uaddr)
     }
 
     /// Wake up to `n` waiters on `key` whose bitset meets `bitset`
@@ -259,7 +257,7 @@ impl Kernel {
             4 => old ^ oparg,             // FUTEX_OP_XOR
             _ => return Err(ENOSYS),
         };
-        self.copy_out(uaddr2, &new.to_le_bytes())?;
+        self.write_val(uaddr2, &new)?;
         let (o, c) = (old as i32, sign_extend_12(cmparg));
         let pass = match cmp {
             0 => o == c,
@@ -311,7 +309,7 @@ impl Kernel {
             return;
         }
         let new = (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-        if self.copy_out(uaddr, &new.to_le_bytes()).is_ok() && word & FUTEX_WAITERS != 0 {
+        if self.write_val(uaddr, &new).is_ok() && word & FUTEX_WAITERS != 0 {
             self.futex_wake_addr(uaddr, 1);
         }
     }
@@ -406,12 +404,8 @@ pub fn sys_futex_waitv(k: &mut Kernel, waiters: u64, nr: u32, flags: u32, timeou
     // futex_parse_waitv(): every entry is read and checked first.
     let mut words = Vec::with_capacity(nr as usize);
     for i in 0..nr as u64 {
-        let mut b = [0u8; 24];
-        k.copy_in(waiters + i * 24, &mut b)?;
-        let val = u64::from_le_bytes(b[0..8].try_into().expect("8 bytes"));
-        let uaddr = u64::from_le_bytes(b[8..16].try_into().expect("8 bytes"));
-        let wflags = u32::from_le_bytes(b[16..20].try_into().expect("4 bytes"));
-        let reserved = u32::from_le_bytes(b[20..24].try_into().expect("4 bytes"));
+        let w: FutexWaitv = k.read_val(waiters + i * core::mem::size_of::<FutexWaitv>() as u64)?;
+        let FutexWaitv { val, uaddr, flags: wflags, reserved } = w;
         if wflags & !(FUTEX2_SIZE_U32 | FUTEX2_PRIVATE) != 0 || reserved != 0 || wflags & FUTEX2_SIZE_U32 == 0 {
             return Err(EINVAL);
         }

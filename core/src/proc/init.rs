@@ -74,7 +74,7 @@ impl Kernel {
             self.put_mm(t.mm);
             self.put_files(t.files);
             self.put_fs(t.fs);
-            let _ = self.sighands.put(t.sighand);
+            self.put(t.sighand);
             self.put_signal(t.signal);
             self.pids.put(pid);
             return Err(e);

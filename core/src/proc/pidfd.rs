@@ -108,10 +108,8 @@ pub fn sys_pidfd_send_signal(k: &mut Kernel, fd: i32, sig: u32, info: u64, flags
     let target = signal_target(k, id)?.ok_or(ESRCH)?;
     let mut si = SigInfo { signo: sig, code: SI_USER, pid: k.cur().tgid, uid: k.cur().cred.uid, ..Default::default() };
     if info != 0 {
-        let mut b = [0u8; 128];
-        k.copy_in(info, &mut b)?;
-        let signo = u32::from_le_bytes(b[0..4].try_into().expect("4 bytes"));
-        let code = i32::from_le_bytes(b[8..12].try_into().expect("4 bytes"));
+        let u = k.copy_siginfo_from_user(info)?;
+        let (signo, code) = (u.si_signo, u.si_code);
         if signo != sig {
             return Err(EINVAL);
         }
@@ -122,8 +120,7 @@ pub fn sys_pidfd_send_signal(k: &mut Kernel, fd: i32, sig: u32, info: u64, flags
         }
         // The caller's siginfo goes through as given (Linux:
         // copy_siginfo_from_user()): its pid, uid and value.
-        let word = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
-        si = SigInfo { signo, code, pid: word(16), uid: word(20), status: word(24) as i32, value_hi: word(28) };
+        si = SigInfo { signo, code, pid: u.si_pid, uid: u.si_uid, status: u.si_status, value_hi: u.si_value_hi };
     }
     if flags == PIDFD_SIGNAL_PROCESS_GROUP {
         let pgid = k.signals.get(k.tasks[&target].signal).pgid;

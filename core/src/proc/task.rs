@@ -14,7 +14,7 @@ pub use super::pid::Pid;
 
 /// Linux: the 50 µs timer slack every thread starts with (init_task).
 pub const DEFAULT_TIMER_SLACK_NS: u64 = 50_000;
-pub use super::shared::ObjId;
+pub use super::shared::Handle;
 
 /// Why a blocked task sleeps, and what wakes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,7 +108,7 @@ pub enum Resume {
     Vfork { child: Pid, released: bool },
     /// rt_sigtimedwait (`SigWait`): the mask to restore and the deadline
     /// (Linux: `real_blocked`, and the timeout's expiry).
-    SigWait { real_blocked: u64, deadline: Option<u64> },
+    SigWait { real_blocked: crate::abi::SigSet, deadline: Option<u64> },
 }
 
 impl Resume {
@@ -202,7 +202,7 @@ impl Resume {
     }
 
     /// rt_sigtimedwait's (real_blocked, deadline).
-    pub fn sigwait(&self) -> Option<(u64, Option<u64>)> {
+    pub fn sigwait(&self) -> Option<(crate::abi::SigSet, Option<u64>)> {
         match *self {
             Resume::SigWait { real_blocked, deadline } => Some((real_blocked, deadline)),
             _ => None,
@@ -236,7 +236,7 @@ pub struct SigAction {
     pub handler: u64,
     pub flags: u64,
     pub restorer: u64,
-    pub mask: u64,
+    pub mask: crate::abi::SigSet,
 }
 
 /// Credentials (Linux: `struct cred`). The default is init's: root with
@@ -284,11 +284,12 @@ pub struct Rlimit {
     pub max: u64,
 }
 
-pub type MmId = ObjId;
-pub type FilesId = ObjId;
-pub type FsId = ObjId;
-pub type SighandId = ObjId;
-pub type SignalId = ObjId;
+/// The typed handles of a task's shareable parts (see `proc::shared`).
+pub type MmId = Handle<crate::mm::aspace::AddressSpace>;
+pub type FilesId = Handle<crate::fs::file::FdTable>;
+pub type FsId = Handle<FsInfo>;
+pub type SighandId = Handle<SigHand>;
+pub type SignalId = Handle<SignalStruct>;
 
 /// Where a task is in the file system (Linux: `struct fs_struct`). Shared
 /// with CLONE_FS, copied by fork.
@@ -333,7 +334,7 @@ pub struct SignalStruct {
     pub has_child_subreaper: bool,
     /// Signals sent to the whole process (Linux: `shared_pending`), and
     /// what each carries.
-    pub shared_pending: u64,
+    pub shared_pending: crate::abi::SigSet,
     pub shared_info: crate::signal::queue::SigQueue,
     /// Set once exit_group (or a fatal signal) has started: every thread
     /// exits with this status (Linux: SIGNAL_GROUP_EXIT, group_exit_code).
@@ -390,7 +391,7 @@ impl SignalStruct {
             sid,
             is_child_subreaper: false,
             has_child_subreaper,
-            shared_pending: 0,
+            shared_pending: crate::abi::SigSet::empty(),
             shared_info: Default::default(),
             group_exit: None,
             stopped: false,
@@ -458,10 +459,10 @@ pub struct Task {
     /// as Linux shares its group_info, so that fork does not copy up to
     /// NGROUPS_MAX of them.
     pub groups: alloc::sync::Arc<Vec<u32>>,
-    pub sigmask: u64,
+    pub sigmask: crate::abi::SigSet,
     /// Signals sent to this thread only (Linux: `pending`), and what each
     /// carries.
-    pub sigpending: u64,
+    pub sigpending: crate::abi::SigSet,
     pub pending_info: crate::signal::queue::SigQueue,
     /// The alternate signal stack, the mask sigsuspend will restore, the
     /// last fault's trap number, error code and address (see `signal`).
@@ -525,17 +526,17 @@ impl Task {
             ksp: 0,
             fs_base: 0,
             gs_base: 0,
-            mm: 0,
-            files: 0,
-            fs: 0,
-            sighand: 0,
-            signal: 0,
+            mm: Handle::UNSET,
+            files: Handle::UNSET,
+            fs: Handle::UNSET,
+            sighand: Handle::UNSET,
+            signal: Handle::UNSET,
             cred: Cred::default(),
             groups: Default::default(),
             nice: 0,
             personality: 0,
-            sigmask: 0,
-            sigpending: 0,
+            sigmask: crate::abi::SigSet::empty(),
+            sigpending: crate::abi::SigSet::empty(),
             pending_info: Default::default(),
             sigstate: Default::default(),
             clear_child_tid: 0,

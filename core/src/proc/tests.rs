@@ -989,3 +989,19 @@ fn memfree_returns_to_its_value_before_the_first_fork() {
     while wait4(&mut k, 1, -1, WNOHANG).0 > 0 {}
     assert_eq!(free_kb(&mut k), before, "MemFree after every child has exited and been reaped");
 }
+
+#[test]
+fn a_thread_clone_failing_late_leaves_the_process_as_it_was() {
+    let (mut k, _) = boot(FRAMES);
+    let c = fork(&mut k, 1);
+    let base = Baseline::take(&k);
+    // A TLS base in kernel space: copy_thread() refuses it, after
+    // copy_signal() has joined the child to the process.
+    let flags = CloneFlags::VM | CloneFlags::SIGHAND | CloneFlags::THREAD | CloneFlags::SETTLS;
+    assert_eq!(syscall(&mut k, c, nr::CLONE, &[flags.bits(), 0, 0, 0, 0xffff_8000_0000_0000]), err(EPERM));
+    base.check(&k, "after the failed clone");
+    assert_eq!(k.signals.get(k.tasks[&c].signal).live, 1, "still one live thread");
+    // So its only thread's exit ends the process, which the parent reaps.
+    exit(&mut k, c, 3);
+    assert_eq!(reap(&mut k, 1, c), 0x300);
+}

@@ -211,19 +211,17 @@ impl Kernel {
     }
 }
 
-/// `struct rusage` (144 bytes) with the CPU times of a reaped child.
-pub fn rusage_bytes(utime_ns: u64, stime_ns: u64, min_flt: u64, csw: (u64, u64)) -> [u8; 144] {
-    let mut b = [0u8; 144];
-    let tv = |ns: u64| ((ns / 1_000_000_000) as i64, ((ns % 1_000_000_000) / 1000) as i64);
-    let (us, uu) = tv(utime_ns);
-    let (ss, su) = tv(stime_ns);
-    for (i, v) in [us, uu, ss, su].iter().enumerate() {
-        b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+/// `struct rusage` with CPU times, minor faults and context switches
+/// (the caller adds ru_maxrss where it has one).
+pub fn rusage(utime_ns: u64, stime_ns: u64, min_flt: u64, csw: (u64, u64)) -> Rusage {
+    Rusage {
+        ru_utime: Timeval::from_ns(utime_ns),
+        ru_stime: Timeval::from_ns(stime_ns),
+        ru_minflt: min_flt as i64,
+        ru_nvcsw: csw.0 as i64,
+        ru_nivcsw: csw.1 as i64,
+        ..Default::default()
     }
-    b[64..72].copy_from_slice(&min_flt.to_le_bytes()); // ru_minflt
-    b[128..136].copy_from_slice(&csw.0.to_le_bytes()); // ru_nvcsw
-    b[136..144].copy_from_slice(&csw.1.to_le_bytes()); // ru_nivcsw
-    b
 }
 
 /// Linux: wait4(2) (waitpid is wait4 with no rusage).
@@ -246,10 +244,10 @@ pub fn sys_wait4(k: &mut Kernel, upid: i32, stat_addr: u64, options: u32, ru: u6
     };
     // As in Linux, the child is already reaped when a bad pointer is found.
     if stat_addr != 0 {
-        k.copy_out(stat_addr, &r.status.to_le_bytes())?;
+        k.write_val(stat_addr, &r.status)?;
     }
     if ru != 0 {
-        k.copy_out(ru, &rusage_bytes(r.utime_ns, r.stime_ns, r.min_flt, (r.nvcsw, r.nivcsw)))?;
+        k.write_val(ru, &rusage(r.utime_ns, r.stime_ns, r.min_flt, (r.nvcsw, r.nivcsw)))?;
     }
     Ok(r.pid as usize)
 }
@@ -283,19 +281,18 @@ pub fn sys_waitid(k: &mut Kernel, which: u32, upid: i32, infop: u64, options: u3
         return Err(EAGAIN);
     }
     if let (Some(r), true) = (found, ru != 0) {
-        k.copy_out(ru, &rusage_bytes(r.utime_ns, r.stime_ns, r.min_flt, (r.nvcsw, r.nivcsw)))?;
+        k.write_val(ru, &rusage(r.utime_ns, r.stime_ns, r.min_flt, (r.nvcsw, r.nivcsw)))?;
     }
     if infop != 0 {
-        let mut si = [0u8; 32];
+        let mut si = Siginfo::default();
         if let Some(r) = found {
             let (code, status) = r.cause_and_status();
-            si[0..4].copy_from_slice(&(SIGCHLD as i32).to_le_bytes());
-            si[8..12].copy_from_slice(&code.to_le_bytes());
-            si[16..20].copy_from_slice(&(r.pid as i32).to_le_bytes());
-            si[20..24].copy_from_slice(&r.uid.to_le_bytes());
-            si[24..28].copy_from_slice(&status.to_le_bytes());
+            (si.si_signo, si.si_code, si.si_status) = (SIGCHLD, code, status);
+            (si.si_pid, si.si_uid) = (r.pid, r.uid);
         }
-        k.copy_out(infop, &si)?;
+        // Linux writes only the header and the SIGCHLD fields (its
+        // unsafe_put_user()s), not the whole 128 bytes.
+        k.copy_out(infop, &zerocopy::IntoBytes::as_bytes(&si)[..32])?;
     }
     Ok(0)
 }

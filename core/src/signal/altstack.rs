@@ -19,9 +19,6 @@ pub const SS_FLAG_BITS: u32 = SS_AUTODISARM;
 /// The smallest stack sigaltstack accepts (uapi asm/signal.h).
 pub const MINSIGSTKSZ: u64 = 2048;
 
-/// `stack_t`: ss_sp, ss_flags (int, then padding), ss_size.
-pub const STACK_T_SIZE: usize = 24;
-
 /// A thread's alternate stack: `flags` as the thread set them (0 in a
 /// process that never called sigaltstack, SS_DISABLE after a reset).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -64,26 +61,14 @@ impl AltStack {
 
     /// The `stack_t` a signal frame records (Linux: __save_altstack():
     /// the flags as set, not the mode).
-    pub fn to_stack_t(&self) -> [u8; STACK_T_SIZE] {
+    pub fn to_stack_t(&self) -> StackT {
         stack_t(self.sp, self.flags, self.size)
     }
 }
 
-/// A `stack_t` in user memory layout.
-pub fn stack_t(sp: u64, flags: u32, size: u64) -> [u8; STACK_T_SIZE] {
-    let mut b = [0u8; STACK_T_SIZE];
-    b[0..8].copy_from_slice(&sp.to_le_bytes());
-    b[8..12].copy_from_slice(&flags.to_le_bytes());
-    b[16..24].copy_from_slice(&size.to_le_bytes());
-    b
-}
-
-/// A `stack_t` from user memory: (ss_sp, ss_flags, ss_size).
-pub fn parse_stack_t(b: &[u8; STACK_T_SIZE]) -> (u64, u32, u64) {
-    let sp = u64::from_le_bytes(b[0..8].try_into().expect("8 bytes"));
-    let flags = u32::from_le_bytes(b[8..12].try_into().expect("4 bytes"));
-    let size = u64::from_le_bytes(b[16..24].try_into().expect("8 bytes"));
-    (sp, flags, size)
+/// A `stack_t` as user space sees it.
+pub fn stack_t(sp: u64, flags: u32, size: u64) -> StackT {
+    StackT { ss_sp: sp, ss_flags: flags as i32, pad: 0, ss_size: size }
 }
 
 impl Kernel {
@@ -119,15 +104,14 @@ impl Kernel {
 /// in `uoss` (either may be NULL).
 pub fn sys_sigaltstack(k: &mut Kernel, regs: &PtRegs, uss: u64, uoss: u64) -> SysResult {
     let new = if uss != 0 {
-        let mut b = [0u8; STACK_T_SIZE];
-        k.copy_in(uss, &mut b)?;
-        Some(parse_stack_t(&b))
+        let st: StackT = k.read_val(uss)?;
+        Some((st.ss_sp, st.ss_flags as u32, st.ss_size))
     } else {
         None
     };
     let (sp, flags, size) = k.do_sigaltstack(new, regs.rsp)?;
     if uoss != 0 {
-        k.copy_out(uoss, &stack_t(sp, flags, size))?;
+        k.write_val(uoss, &stack_t(sp, flags, size))?;
     }
     Ok(0)
 }

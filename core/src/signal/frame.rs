@@ -30,7 +30,6 @@ use crate::kernel::Kernel;
 use crate::proc::kstack::FpuState;
 use crate::proc::SigAction;
 
-use super::altstack::{parse_stack_t, STACK_T_SIZE};
 use super::{SigInfo, UNBLOCKABLE};
 
 /// uc_flags bits (asm/ucontext.h).
@@ -46,14 +45,11 @@ const SW_BYTES_AT: usize = 464;
 
 /// Sizes and offsets of struct rt_sigframe.
 pub const FPSTATE_SIZE: u64 = 512;
-pub const UCONTEXT_SIZE: u64 = 304;
-pub const SIGINFO_SIZE: u64 = 128;
+pub const UCONTEXT_SIZE: u64 = core::mem::size_of::<UContext>() as u64;
+pub const SIGINFO_SIZE: u64 = core::mem::size_of::<Siginfo>() as u64;
 pub const RT_SIGFRAME_SIZE: u64 = 8 + UCONTEXT_SIZE + SIGINFO_SIZE;
 pub const UC_AT: u64 = 8;
 pub const INFO_AT: u64 = UC_AT + UCONTEXT_SIZE;
-const UC_STACK_AT: usize = 16;
-const UC_MCONTEXT_AT: usize = 40;
-const UC_SIGMASK_AT: usize = 296;
 
 /// RFLAGS bits.
 const X86_EFLAGS_CF: u64 = 1 << 0;
@@ -82,129 +78,8 @@ const FIX_EFLAGS: u64 = X86_EFLAGS_AC
 /// The highest canonical user address + 1 (x86_64 4-level paging).
 const USER_CANONICAL_END: u64 = 0x0000_8000_0000_0000;
 
-/// `struct sigcontext` (x86_64, 256 bytes), in field order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SigContext {
-    pub r8: u64,
-    pub r9: u64,
-    pub r10: u64,
-    pub r11: u64,
-    pub r12: u64,
-    pub r13: u64,
-    pub r14: u64,
-    pub r15: u64,
-    pub rdi: u64,
-    pub rsi: u64,
-    pub rbp: u64,
-    pub rbx: u64,
-    pub rdx: u64,
-    pub rax: u64,
-    pub rcx: u64,
-    pub rsp: u64,
-    pub rip: u64,
-    pub eflags: u64,
-    pub cs: u16,
-    pub gs: u16,
-    pub fs: u16,
-    pub ss: u16,
-    pub err: u64,
-    pub trapno: u64,
-    pub oldmask: u64,
-    pub cr2: u64,
-    pub fpstate: u64,
-}
-
-impl SigContext {
-    pub const SIZE: usize = 256;
-
-    fn words(&self) -> [u64; 18] {
-        [
-            self.r8,
-            self.r9,
-            self.r10,
-            self.r11,
-            self.r12,
-            self.r13,
-            self.r14,
-            self.r15,
-            self.rdi,
-            self.rsi,
-            self.rbp,
-            self.rbx,
-            self.rdx,
-            self.rax,
-            self.rcx,
-            self.rsp,
-            self.rip,
-            self.eflags,
-        ]
-    }
-
-    pub fn to_bytes(&self) -> [u8; Self::SIZE] {
-        let mut b = [0u8; Self::SIZE];
-        for (i, w) in self.words().iter().enumerate() {
-            b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
-        }
-        for (i, s) in [self.cs, self.gs, self.fs, self.ss].iter().enumerate() {
-            b[144 + i * 2..146 + i * 2].copy_from_slice(&s.to_le_bytes());
-        }
-        for (i, w) in [self.err, self.trapno, self.oldmask, self.cr2, self.fpstate].iter().enumerate() {
-            b[152 + i * 8..160 + i * 8].copy_from_slice(&w.to_le_bytes());
-        }
-        b
-    }
-
-    pub fn from_bytes(b: &[u8]) -> Self {
-        let w = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
-        let h = |i: usize| u16::from_le_bytes(b[i..i + 2].try_into().expect("2 bytes"));
-        SigContext {
-            r8: w(0),
-            r9: w(8),
-            r10: w(16),
-            r11: w(24),
-            r12: w(32),
-            r13: w(40),
-            r14: w(48),
-            r15: w(56),
-            rdi: w(64),
-            rsi: w(72),
-            rbp: w(80),
-            rbx: w(88),
-            rdx: w(96),
-            rax: w(104),
-            rcx: w(112),
-            rsp: w(120),
-            rip: w(128),
-            eflags: w(136),
-            cs: h(144),
-            gs: h(146),
-            fs: h(148),
-            ss: h(150),
-            err: w(152),
-            trapno: w(160),
-            oldmask: w(168),
-            cr2: w(176),
-            fpstate: w(184),
-        }
-    }
-}
-
-/// The fxsave image as bytes.
-fn fpu_bytes(f: &FpuState) -> [u8; FPSTATE_SIZE as usize] {
-    let mut b = [0u8; FPSTATE_SIZE as usize];
-    for (i, w) in f.0.iter().enumerate() {
-        b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
-    }
-    b
-}
-
-fn fpu_from_bytes(b: &[u8; FPSTATE_SIZE as usize]) -> FpuState {
-    let mut f = FpuState::initial();
-    for (i, w) in f.0.iter_mut().enumerate() {
-        *w = u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-    }
-    f
-}
+/// The fxsave image as it lies in user memory.
+type FpuImage = [u64; FPSTATE_SIZE as usize / 8];
 
 /// The MXCSR bits the CPU accepts (Linux: mxcsr_feature_mask, from the
 /// fxsave image's MXCSR_MASK; 0 there means the default 0xffbf).
@@ -255,14 +130,17 @@ impl Kernel {
         let st = t.sigstate;
 
         // The FPU image, with the software bytes (Linux: save_sw_bytes()).
-        let mut fx = fpu_bytes(&fpu);
-        let sw = &mut fx[SW_BYTES_AT..];
-        sw.fill(0);
-        sw[0..4].copy_from_slice(&FP_XSTATE_MAGIC1.to_le_bytes());
-        sw[4..8].copy_from_slice(&(FPSTATE_SIZE as u32 + FP_XSTATE_MAGIC2_SIZE).to_le_bytes());
-        sw[8..16].copy_from_slice(&XFEATURE_MASK_FPSSE.to_le_bytes());
-        sw[16..20].copy_from_slice(&(FPSTATE_SIZE as u32).to_le_bytes());
-        if self.copy_out(fp, &fx).is_err() {
+        let mut fx: FpuImage = fpu.0;
+        let sw = FpxSwBytes {
+            magic1: FP_XSTATE_MAGIC1,
+            extended_size: FPSTATE_SIZE as u32 + FP_XSTATE_MAGIC2_SIZE,
+            xfeatures: XFEATURE_MASK_FPSSE,
+            xstate_size: FPSTATE_SIZE as u32,
+            padding: [0; 7],
+        };
+        let sw: [u64; 6] = zerocopy::transmute!(sw);
+        fx[SW_BYTES_AT / 8..].copy_from_slice(&sw);
+        if self.write_val(fp, &fx).is_err() {
             return false;
         }
 
@@ -291,23 +169,26 @@ impl Kernel {
             ss: regs.ss as u16,
             err: st.error_code,
             trapno: st.trap_nr,
-            oldmask: set,
+            oldmask: set.bits(),
             cr2: st.cr2,
             fpstate: fp,
+            reserved1: [0; 8],
         };
-        // pretcode and struct ucontext.
-        let mut b = [0u8; INFO_AT as usize];
-        b[0..8].copy_from_slice(&act.restorer.to_le_bytes());
-        let uc = &mut b[UC_AT as usize..];
-        uc[0..8].copy_from_slice(&(UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS).to_le_bytes());
-        // uc_link stays 0.
-        uc[UC_STACK_AT..UC_STACK_AT + STACK_T_SIZE].copy_from_slice(&st.altstack.to_stack_t());
-        uc[UC_MCONTEXT_AT..UC_MCONTEXT_AT + SigContext::SIZE].copy_from_slice(&sc.to_bytes());
-        uc[UC_SIGMASK_AT..UC_SIGMASK_AT + 8].copy_from_slice(&set.to_le_bytes());
-        if self.copy_out(frame, &b).is_err() {
+        // pretcode and struct ucontext (uc_link stays 0).
+        let head = RtSigframeHead {
+            pretcode: act.restorer,
+            uc: UContext {
+                uc_flags: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
+                uc_link: 0,
+                uc_stack: st.altstack.to_stack_t(),
+                uc_mcontext: sc,
+                uc_sigmask: set,
+            },
+        };
+        if self.write_val(frame, &head).is_err() {
             return false;
         }
-        if act.flags & SA_SIGINFO != 0 && self.copy_out(frame.wrapping_add(INFO_AT), &info.to_bytes()).is_err() {
+        if act.flags & SA_SIGINFO != 0 && self.write_val(frame.wrapping_add(INFO_AT), &info.to_user()).is_err() {
             return false;
         }
 
@@ -359,14 +240,12 @@ fn restore_frame(k: &mut Kernel, regs: &mut PtRegs, frame: u64, entry_sp: u64) -
     if frame >= USER_CANONICAL_END || frame.checked_add(RT_SIGFRAME_SIZE).is_none_or(|e| e > USER_CANONICAL_END) {
         return Err(());
     }
-    let mut uc = [0u8; UCONTEXT_SIZE as usize];
-    k.copy_in(frame.wrapping_add(UC_AT), &mut uc).map_err(|_| ())?;
-    let mask = u64::from_le_bytes(uc[UC_SIGMASK_AT..UC_SIGMASK_AT + 8].try_into().expect("8 bytes"));
-    let uc_flags = u64::from_le_bytes(uc[0..8].try_into().expect("8 bytes"));
-    k.set_current_blocked(mask & !UNBLOCKABLE);
+    let uc: UContext = k.read_val(frame.wrapping_add(UC_AT)).map_err(|_| ())?;
+    let uc_flags = uc.uc_flags;
+    k.set_current_blocked(uc.uc_sigmask - UNBLOCKABLE);
 
     // Linux: restore_sigcontext().
-    let sc = SigContext::from_bytes(&uc[UC_MCONTEXT_AT..UC_MCONTEXT_AT + SigContext::SIZE]);
+    let sc = uc.uc_mcontext;
     regs.rbx = sc.rbx;
     regs.rcx = sc.rcx;
     regs.rdx = sc.rdx;
@@ -413,9 +292,8 @@ fn restore_frame(k: &mut Kernel, regs: &mut PtRegs, frame: u64, entry_sp: u64) -
     // stack pointer rt_sigreturn was called with, the handler's: Linux
     // refuses (EPERM, ignored) to change an alternate stack the handler
     // installed and runs on.
-    let mut st = [0u8; STACK_T_SIZE];
-    st.copy_from_slice(&uc[UC_STACK_AT..UC_STACK_AT + STACK_T_SIZE]);
-    let _ = k.do_sigaltstack(Some(parse_stack_t(&st)), entry_sp);
+    let st = uc.uc_stack;
+    let _ = k.do_sigaltstack(Some((st.ss_sp, st.ss_flags as u32, st.ss_size)), entry_sp);
 
     if bad_return {
         // As the general-protection fault IRET would take in user mode.
@@ -440,11 +318,8 @@ fn restore_fpu(k: &mut Kernel, fp: u64) -> bool {
     if !fp.is_multiple_of(16) {
         return false;
     }
-    let mut b = [0u8; FPSTATE_SIZE as usize];
-    if k.copy_in(fp, &mut b).is_err() {
-        return false;
-    }
-    let mut new = fpu_from_bytes(&b);
+    let Ok(image) = k.read_val::<FpuImage>(fp) else { return false };
+    let mut new = FpuState(image);
     let mask = mxcsr_mask(&k.cur_fpu());
     let mxcsr = new.0[3] as u32;
     if mxcsr & !mask != 0 {

@@ -55,12 +55,13 @@ pub fn sig_default_ignored(sig: u32) -> bool {
     matches!(default_action(sig), DefaultAction::Ign | DefaultAction::Cont)
 }
 
-pub fn sigbit(sig: u32) -> u64 {
-    1u64 << (sig - 1)
+/// The set of one signal (Linux: sigmask()).
+pub const fn sigbit(sig: u32) -> SigSet {
+    SigSet::of(sig)
 }
 
 /// SIGKILL and SIGSTOP can be neither caught nor blocked.
-pub const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+pub const UNBLOCKABLE: SigSet = SigSet::UNBLOCKABLE;
 
 /// si_code values (asm-generic/siginfo.h).
 pub const SI_USER: i32 = 0;
@@ -79,12 +80,12 @@ pub const BUS_ADRALN: i32 = 1;
 
 /// The synchronous signals: taken before any other pending signal, so
 /// that a handler sees the faulting instruction (Linux: SYNCHRONOUS_MASK).
-pub const SYNCHRONOUS_MASK: u64 = (1 << (SIGSEGV - 1))
-    | (1 << (SIGBUS - 1))
-    | (1 << (SIGILL - 1))
-    | (1 << (SIGTRAP - 1))
-    | (1 << (SIGFPE - 1))
-    | (1 << (SIGSYS - 1));
+pub const SYNCHRONOUS_MASK: SigSet = SigSet::of(SIGSEGV)
+    .union(SigSet::of(SIGBUS))
+    .union(SigSet::of(SIGILL))
+    .union(SigSet::of(SIGTRAP))
+    .union(SigSet::of(SIGFPE))
+    .union(SigSet::of(SIGSYS));
 
 /// What a queued signal carries (Linux: `kernel_siginfo`): the signal,
 /// its si_code and the first three words of the union, which the layouts
@@ -125,15 +126,16 @@ impl SigInfo {
 
     /// `siginfo_t` as user space sees it (128 bytes; Linux:
     /// copy_siginfo_to_user(), the union's unused bytes zero).
-    pub fn to_bytes(&self) -> [u8; 128] {
-        let mut b = [0u8; 128];
-        b[0..4].copy_from_slice(&self.signo.to_le_bytes());
-        b[8..12].copy_from_slice(&self.code.to_le_bytes());
-        b[16..20].copy_from_slice(&self.pid.to_le_bytes());
-        b[20..24].copy_from_slice(&self.uid.to_le_bytes());
-        b[24..28].copy_from_slice(&self.status.to_le_bytes());
-        b[28..32].copy_from_slice(&self.value_hi.to_le_bytes());
-        b
+    pub fn to_user(&self) -> Siginfo {
+        Siginfo {
+            si_signo: self.signo,
+            si_code: self.code,
+            si_pid: self.pid,
+            si_uid: self.uid,
+            si_status: self.status,
+            si_value_hi: self.value_hi,
+            ..Default::default()
+        }
     }
 }
 
@@ -148,7 +150,7 @@ pub struct SigState {
     /// handler has run, or the call restarts (Linux: saved_sigmask with
     /// TIF_RESTORE_SIGMASK). A handler's frame records this mask instead
     /// of the current one.
-    pub saved_mask: Option<u64>,
+    pub saved_mask: Option<SigSet>,
     /// What the last user fault recorded for the signal frame's
     /// sigcontext (Linux: thread.trap_nr, thread.error_code, thread.cr2).
     pub trap_nr: u64,
@@ -183,6 +185,17 @@ pub enum KillTarget {
 }
 
 impl Kernel {
+    /// A caller's `siginfo_t` (rt_sigqueueinfo, pidfd_send_signal). Linux:
+    /// copy_siginfo_from_user() reads only `struct kernel_siginfo`, the
+    /// header and the union's first 32 bytes (48 in all), so the rest of
+    /// the 128 need not be readable.
+    pub fn copy_siginfo_from_user(&mut self, addr: u64) -> SysResult<Siginfo> {
+        const KERNEL_SIGINFO_SIZE: usize = 48;
+        let mut si = Siginfo::default();
+        self.copy_in(addr, &mut zerocopy::IntoBytes::as_mut_bytes(&mut si)[..KERNEL_SIGINFO_SIZE])?;
+        Ok(si)
+    }
+
     /// Whether `sig` would be thrown away on arrival at process `tgid`: its
     /// handler is SIG_IGN, or SIG_DFL with an "ignore" default
     /// (Linux: sig_ignored(); blocked signals stay pending).
@@ -190,8 +203,8 @@ impl Kernel {
         let t = &self.tasks[&tid];
         // Blocked now, or blocked outside a sigtimedwait that waits for
         // it (Linux: `real_blocked`): kept pending.
-        let real_blocked = t.resume.sigwait().map_or(0, |(rb, _)| rb);
-        if (t.sigmask | real_blocked) & sigbit(sig) != 0 {
+        let real_blocked = t.resume.sigwait().map_or(SigSet::empty(), |(rb, _)| rb);
+        if (t.sigmask | real_blocked).has(sig) {
             return false;
         }
         let act = self.sighands.get(t.sighand).action[sig as usize - 1];
@@ -228,7 +241,7 @@ impl Kernel {
             return Ok(());
         }
         self.enqueue(leader, true, info)?;
-        let taker = threads.iter().copied().find(|t| self.tasks[t].sigmask & sigbit(sig) == 0);
+        let taker = threads.iter().copied().find(|t| !self.tasks[t].sigmask.has(sig));
         if let Some(t) = taker {
             self.signal_wake_up(t);
         }
@@ -250,7 +263,7 @@ impl Kernel {
         if self.sig_ignored(tid, sig) {
             return Ok(());
         }
-        let blocked = self.tasks[&tid].sigmask & sigbit(sig) != 0;
+        let blocked = self.tasks[&tid].sigmask.has(sig);
         self.enqueue(tid, false, info)?;
         if !blocked {
             self.signal_wake_up(tid);
@@ -273,7 +286,7 @@ impl Kernel {
         let t = &self.tasks[&tid];
         let (signal, uid) = (t.signal, t.cred.uid);
         let pending = if shared { self.signals.get(signal).shared_pending } else { t.sigpending };
-        if sig < SIGRTMIN && pending & bit != 0 {
+        if sig < SIGRTMIN && pending.intersects(bit) {
             return Ok(());
         }
         let force = sig < SIGRTMIN && info.code >= 0;
@@ -300,21 +313,21 @@ impl Kernel {
     /// Discard the pending signals of `mask` for the threads of `tgid`
     /// and their process, with what they carry (Linux:
     /// flush_sigqueue_mask()).
-    fn flush_pending(&mut self, tgid: Pid, mask: u64) {
+    fn flush_pending(&mut self, tgid: Pid, mask: SigSet) {
         let threads = self.threads_of(tgid);
         let Some(&first) = threads.first() else { return };
         let signal = self.tasks[&first].signal;
         let mut gone = Vec::new();
-        for sig in (1..=NSIG).filter(|&s| mask & sigbit(s) != 0) {
+        for sig in mask.signals() {
             let s = self.signals.get_mut(signal);
-            if s.shared_pending & sigbit(sig) != 0 {
-                s.shared_pending &= !sigbit(sig);
+            if s.shared_pending.has(sig) {
+                s.shared_pending -= sigbit(sig);
                 gone.extend(s.shared_info.remove_all(sig).filter_map(|q| q.charged));
             }
             for &t in &threads {
                 let t = self.tasks.get_mut(&t).expect("thread");
-                if t.sigpending & sigbit(sig) != 0 {
-                    t.sigpending &= !sigbit(sig);
+                if t.sigpending.has(sig) {
+                    t.sigpending -= sigbit(sig);
                     gone.extend(t.pending_info.remove_all(sig).filter_map(|q| q.charged));
                 }
             }
@@ -356,7 +369,7 @@ impl Kernel {
     pub fn force_sig_info(&mut self, tid: Pid, info: SigInfo, fatal: bool) {
         let sig = info.signo;
         let t = &self.tasks[&tid];
-        let (hand, blocked) = (t.sighand, t.sigmask & sigbit(sig) != 0);
+        let (hand, blocked) = (t.sighand, t.sigmask.has(sig));
         let act = &mut self.sighands.get_mut(hand).action[sig as usize - 1];
         if blocked || act.handler == SIG_IGN || fatal {
             act.handler = SIG_DFL;
@@ -367,7 +380,7 @@ impl Kernel {
             let signal = t.signal;
             self.signals.get_mut(signal).unkillable = false;
         }
-        self.tasks.get_mut(&tid).expect("task").sigmask &= !sigbit(sig);
+        self.tasks.get_mut(&tid).expect("task").sigmask -= sigbit(sig);
         // The kernel's own signals are never refused.
         let _ = self.enqueue(tid, false, info);
         self.signal_wake_up(tid);
@@ -403,7 +416,7 @@ impl Kernel {
         let killed = self
             .tasks
             .get(&tid)
-            .is_some_and(|t| (t.sigpending | self.signals.get(t.signal).shared_pending) & sigbit(SIGKILL) != 0);
+            .is_some_and(|t| (t.sigpending | self.signals.get(t.signal).shared_pending).has(SIGKILL));
         if let Some(t) = self.tasks.get_mut(&tid) {
             if t.state == TaskState::Stopped && killed {
                 t.state = TaskState::Runnable;
@@ -419,7 +432,7 @@ impl Kernel {
     /// SIGCONT cancels pending stops and resumes a stopped process,
     /// whatever its handler.
     fn prepare_signal(&mut self, tgid: Pid, sig: u32) {
-        const STOPS: u64 = (1 << (SIGSTOP - 1)) | (1 << (SIGTSTP - 1)) | (1 << (SIGTTIN - 1)) | (1 << (SIGTTOU - 1));
+        const STOPS: SigSet = sigbit(SIGSTOP).union(sigbit(SIGTSTP)).union(sigbit(SIGTTIN)).union(sigbit(SIGTTOU));
         let drop = match sig {
             SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => sigbit(SIGCONT),
             SIGCONT => STOPS,
@@ -505,20 +518,27 @@ impl Kernel {
         // `deliverable` and the group exit test, with one lookup of each
         // (this runs on every return to user mode).
         let s = self.signals.get(t.signal);
-        (t.sigpending | s.shared_pending) & !(t.sigmask & !UNBLOCKABLE) != 0 || s.group_exit.is_some()
+        !((t.sigpending | s.shared_pending) - (t.sigmask - UNBLOCKABLE)).is_empty() || s.group_exit.is_some()
+    }
+
+    /// Whether `tid` has signals it would act on now, as the bits of
+    /// [`deliverable_set`](Self::deliverable_set) (the syscall entry and the
+    /// trap loop test it against 0).
+    pub fn deliverable(&self, tid: Pid) -> u64 {
+        self.deliverable_set(tid).bits()
     }
 
     /// Signals `tid` would act on now: pending and not blocked.
-    pub fn deliverable(&self, tid: Pid) -> u64 {
+    pub fn deliverable_set(&self, tid: Pid) -> SigSet {
         let t = &self.tasks[&tid];
         let shared = self.signals.get(t.signal).shared_pending;
-        (t.sigpending | shared) & !(t.sigmask & !UNBLOCKABLE)
+        (t.sigpending | shared) - (t.sigmask - UNBLOCKABLE)
     }
 
     /// Take the next deliverable signal off the current task's pending
     /// sets (Linux: dequeue_signal() with the task's blocked mask).
     fn dequeue_signal(&mut self) -> Option<SigInfo> {
-        let blocked = self.cur().sigmask & !UNBLOCKABLE;
+        let blocked = self.cur().sigmask - UNBLOCKABLE;
         self.dequeue_from(!blocked)
     }
 
@@ -526,29 +546,25 @@ impl Kernel {
     /// what it carries: its own pending set before its process's, in each
     /// the synchronous signals first, else the lowest (Linux:
     /// dequeue_signal() → next_signal()).
-    pub fn dequeue_from(&mut self, set: u64) -> Option<SigInfo> {
-        let pick = |x: u64| {
-            let x = if x & SYNCHRONOUS_MASK != 0 { x & SYNCHRONOUS_MASK } else { x };
-            x.trailing_zeros() + 1
+    pub fn dequeue_from(&mut self, set: SigSet) -> Option<SigInfo> {
+        let pick = |x: SigSet| {
+            let sync = x & SYNCHRONOUS_MASK;
+            sync.first().or(x.first())
         };
         let own = self.cur().sigpending & set;
-        let (sig, (entry, more)) = if own != 0 {
-            let sig = pick(own);
+        let (sig, (entry, more)) = if let Some(sig) = pick(own) {
             (sig, self.cur_mut().pending_info.take(sig))
         } else {
             let shared = self.cur_signal().shared_pending & set;
-            if shared == 0 {
-                return None;
-            }
-            let sig = pick(shared);
+            let sig = pick(shared)?;
             (sig, self.cur_signal_mut().shared_info.take(sig))
         };
         // The bit stays while another of the same real-time signal waits.
         if !more {
-            if own != 0 {
-                self.cur_mut().sigpending &= !sigbit(sig);
+            if !own.is_empty() {
+                self.cur_mut().sigpending -= sigbit(sig);
             } else {
-                self.cur_signal_mut().shared_pending &= !sigbit(sig);
+                self.cur_signal_mut().shared_pending -= sigbit(sig);
             }
         }
         if let Some(uid) = entry.and_then(|q| q.charged) {
@@ -558,7 +574,7 @@ impl Kernel {
         // details (Linux: collect_signal() zeroes the info).
         let mut info = entry.map_or(SigInfo { signo: sig, ..Default::default() }, |q| q.info);
         // A periodic timer waiting for this signal runs on.
-        self.timer_signal_dequeued(&mut info, own == 0);
+        self.timer_signal_dequeued(&mut info, own.is_empty());
         Some(info)
     }
 
@@ -566,22 +582,22 @@ impl Kernel {
     /// unblocked). A process-wide pending signal this thread now blocks is
     /// handed to a thread that does not (Linux: set_current_blocked() →
     /// retarget_shared_pending()).
-    pub fn set_current_blocked(&mut self, mask: u64) {
-        let mask = mask & !UNBLOCKABLE;
+    pub fn set_current_blocked(&mut self, mask: SigSet) {
+        let mask = mask - UNBLOCKABLE;
         let t = self.cur_mut();
-        let newly = mask & !t.sigmask;
+        let newly = mask - t.sigmask;
         t.sigmask = mask;
         let (me, tgid) = (t.tid, t.tgid);
         let mut left = self.cur_signal().shared_pending & newly;
-        if left == 0 {
+        if left.is_empty() {
             return;
         }
         for tid in self.threads_of(tgid) {
-            if tid == me || left == 0 {
+            if tid == me || left.is_empty() {
                 continue;
             }
             let theirs = self.tasks[&tid].sigmask;
-            if left & !theirs != 0 {
+            if !(left - theirs).is_empty() {
                 left &= theirs;
                 self.signal_wake_up(tid);
             }
@@ -600,7 +616,7 @@ impl Kernel {
     /// signal delivery or [`restore_saved_sigmask`](Self::restore_saved_sigmask)
     /// (Linux: set_user_sigmask()). A call that runs again after a wake-up
     /// keeps the mask saved by its first run.
-    pub fn set_user_sigmask(&mut self, mask: u64) {
+    pub fn set_user_sigmask(&mut self, mask: SigSet) {
         if self.cur().sigstate.saved_mask.is_none() {
             let old = self.cur().sigmask;
             self.cur_mut().sigstate.saved_mask = Some(old);

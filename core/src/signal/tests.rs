@@ -3,11 +3,12 @@
 //! test: it makes system calls as a task and reads its memory; a handler
 //! "runs" by making calls with the registers delivery left.
 
-use super::frame::{SigContext, FP_XSTATE_MAGIC1, INFO_AT, UC_AT};
+use super::frame::{FP_XSTATE_MAGIC1, INFO_AT, UC_AT};
 use super::*;
 use crate::proc::kstack::FpuState;
 use crate::syscall::SyscallOutcome;
 use crate::testkit::*;
+use zerocopy::{FromBytes, IntoBytes};
 
 const FRAMES: usize = 4096;
 const HANDLER: u64 = 0x40_1000;
@@ -16,11 +17,8 @@ const RESTORER: u64 = 0x40_2000;
 /// rt_sigaction(sig, {handler, flags, restorer, mask}) as `pid`.
 fn sigaction(k: &mut Kernel, pid: Pid, sig: u32, handler: u64, flags: u64, mask: u64) -> i64 {
     let s = scratch(k, pid) + 0x200;
-    let mut act = [0u8; 32];
-    for (i, v) in [handler, flags, RESTORER, mask].iter().enumerate() {
-        act[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
-    }
-    write_user(k, pid, s, &act).unwrap();
+    let act = KSigaction { sa_handler: handler, sa_flags: flags, sa_restorer: RESTORER, sa_mask: mask };
+    write_user(k, pid, s, act.as_bytes()).unwrap();
     syscall(k, pid, nr::RT_SIGACTION, &[sig as u64, s, 0, 8])
 }
 
@@ -51,7 +49,7 @@ fn u64_at(k: &mut Kernel, pid: Pid, addr: u64) -> u64 {
 
 /// The sigcontext of the frame a handler entered with `regs`.
 fn frame_context(k: &mut Kernel, pid: Pid, regs: &PtRegs) -> SigContext {
-    SigContext::from_bytes(&read_user(k, pid, regs.rsp + UC_AT + 40, SigContext::SIZE).unwrap())
+    SigContext::read_from_bytes(&read_user(k, pid, regs.rsp + UC_AT + 40, 256).unwrap()).unwrap()
 }
 
 fn frame_mask(k: &mut Kernel, pid: Pid, regs: &PtRegs) -> u64 {
@@ -78,7 +76,7 @@ fn fpu_with_marker(marker: u64) -> FpuState {
 #[test]
 fn a_handler_gets_a_frame_and_sigreturn_restores_everything() {
     let (mut k, _) = boot(FRAMES);
-    assert_eq!(sigaction(&mut k, 1, SIGUSR1, HANDLER, SA_SIGINFO | SA_RESTORER, sigbit(SIGUSR2)), 0);
+    assert_eq!(sigaction(&mut k, 1, SIGUSR1, HANDLER, SA_SIGINFO | SA_RESTORER, sigbit(SIGUSR2).bits()), 0);
     k.tasks.get_mut(&1).unwrap().kstack.set_fpu(&fpu_with_marker(0x1234_5678));
     let before = regs_of(&k, 1);
     let mut regs = before;
@@ -112,13 +110,13 @@ fn a_handler_gets_a_frame_and_sigreturn_restores_everything() {
     // The handler changes a register in its context; sigreturn takes it.
     let mut sc2 = sc;
     sc2.rbx = 0xbeef;
-    write_user(&mut k, 1, h.rsp + UC_AT + 40, &sc2.to_bytes()).unwrap();
+    write_user(&mut k, 1, h.rsp + UC_AT + 40, sc2.as_bytes()).unwrap();
     k.tasks.get_mut(&1).unwrap().kstack.set_fpu(&fpu_with_marker(0x9999));
     let r = sigreturn(&mut k, 1, &h);
     assert_eq!((r.rip, r.rsp, r.rax, r.rbx, r.r12), (before.rip, before.rsp, 0, 0xbeef, 0xc0c));
     assert_eq!(r.rflags & 0x400, 0x400, "DF back");
     assert_eq!(r.orig_rax, u64::MAX);
-    assert_eq!(k.tasks[&1].sigmask, 0);
+    assert!(k.tasks[&1].sigmask.is_empty());
     assert_eq!(k.tasks[&1].kstack.fpu().0[20], 0x1234_5678, "the interrupted FPU state is back");
 }
 
@@ -150,7 +148,7 @@ fn sa_resethand_and_sa_nodefer() {
     assert_eq!(sigaction(&mut k, 1, SIGUSR1, HANDLER, SA_RESTORER | SA_RESETHAND | SA_NODEFER, 0), 0);
     let h = call(&mut k, 1, nr::KILL, &[1, SIGUSR1 as u64]);
     assert_eq!(h.rip, HANDLER);
-    assert_eq!(k.tasks[&1].sigmask, 0, "SA_NODEFER: not blocked in its handler");
+    assert!(k.tasks[&1].sigmask.is_empty(), "SA_NODEFER: not blocked in its handler");
     assert_eq!(k.sighands.get(k.tasks[&1].sighand).action[SIGUSR1 as usize - 1].handler, SIG_DFL);
 }
 
@@ -158,12 +156,12 @@ fn sa_resethand_and_sa_nodefer() {
 fn setting_sig_ign_discards_a_pending_signal() {
     let (mut k, _) = boot(FRAMES);
     let s = scratch(&mut k, 1);
-    write_user(&mut k, 1, s, &sigbit(SIGUSR1).to_le_bytes()).unwrap();
+    write_user(&mut k, 1, s, sigbit(SIGUSR1).as_bytes()).unwrap();
     assert_eq!(syscall(&mut k, 1, nr::RT_SIGPROCMASK, &[0, s, 0, 8]), 0);
     syscall(&mut k, 1, nr::KILL, &[1, SIGUSR1 as u64]);
-    assert_ne!(k.cur_signal().shared_pending & sigbit(SIGUSR1), 0);
+    assert!(k.cur_signal().shared_pending.has(SIGUSR1));
     assert_eq!(sigaction(&mut k, 1, SIGUSR1, SIG_IGN, SA_RESTORER, 0), 0);
-    assert_eq!(k.cur_signal().shared_pending & sigbit(SIGUSR1), 0);
+    assert!(!k.cur_signal().shared_pending.has(SIGUSR1));
 }
 
 /// A read on an empty pipe, interrupted by a handled signal: EINTR
@@ -222,9 +220,7 @@ fn nanosleep_interrupted_by_a_handler_writes_the_time_left() {
     assert_eq!(sigaction(&mut k, 1, SIGUSR1, HANDLER, SA_RESTORER | SA_RESTART, 0), 0);
     let c = fork(&mut k, 1);
     let s = scratch(&mut k, 1);
-    let mut ts = [0u8; 16];
-    ts[..8].copy_from_slice(&5u64.to_le_bytes());
-    write_user(&mut k, 1, s, &ts).unwrap();
+    write_user(&mut k, 1, s, Timespec { tv_sec: 5, tv_nsec: 0 }.as_bytes()).unwrap();
     let before = regs_of(&k, 1);
     assert_eq!(try_syscall(&mut k, 1, nr::NANOSLEEP, &[s, s + 16]), Err(Blocked));
     hw.clock.advance(2_000_000_000);
@@ -242,14 +238,14 @@ fn sigsuspend_returns_eintr_with_the_old_mask_in_the_frame() {
     let (mut k, _) = boot(FRAMES);
     assert_eq!(sigaction(&mut k, 1, SIGUSR1, HANDLER, SA_RESTORER, 0), 0);
     let s = scratch(&mut k, 1);
-    write_user(&mut k, 1, s, &(sigbit(SIGUSR1) | sigbit(SIGUSR2)).to_le_bytes()).unwrap();
+    write_user(&mut k, 1, s, (sigbit(SIGUSR1) | sigbit(SIGUSR2)).as_bytes()).unwrap();
     assert_eq!(syscall(&mut k, 1, nr::RT_SIGPROCMASK, &[0, s, 0, 8]), 0);
     syscall(&mut k, 1, nr::KILL, &[1, SIGUSR1 as u64]);
-    write_user(&mut k, 1, s, &sigbit(SIGUSR2).to_le_bytes()).unwrap();
+    write_user(&mut k, 1, s, sigbit(SIGUSR2).as_bytes()).unwrap();
     let before = regs_of(&k, 1);
     let h = call(&mut k, 1, nr::RT_SIGSUSPEND, &[s, 8]);
     assert_eq!(h.rip, HANDLER);
-    assert_eq!(frame_mask(&mut k, 1, &h), sigbit(SIGUSR1) | sigbit(SIGUSR2), "the mask before sigsuspend");
+    assert_eq!(frame_mask(&mut k, 1, &h), (sigbit(SIGUSR1) | sigbit(SIGUSR2)).bits(), "the mask before sigsuspend");
     assert_eq!(k.tasks[&1].sigmask, sigbit(SIGUSR1) | sigbit(SIGUSR2), "sigsuspend's mask plus the signal");
     let sc = frame_context(&mut k, 1, &h);
     assert_eq!((sc.rip, sc.rax as i64), (before.rip, err(EINTR)));
@@ -264,12 +260,12 @@ fn sigaltstack_rules_and_sa_onstack_frames() {
     let s = scratch(&mut k, 1);
     let stk = mmap_anon(&mut k, 1, 0, 0x4000, 3, 2) as u64;
     let set = |k: &mut Kernel, sp: u64, flags: u32, size: u64| {
-        write_user(k, 1, s, &altstack::stack_t(sp, flags, size)).unwrap();
+        write_user(k, 1, s, altstack::stack_t(sp, flags, size).as_bytes()).unwrap();
         syscall(k, 1, nr::SIGALTSTACK, &[s, s + 32])
     };
     let old = |k: &mut Kernel| {
-        let b: [u8; 24] = read_user(k, 1, s + 32, 24).unwrap().try_into().unwrap();
-        altstack::parse_stack_t(&b)
+        let st = StackT::read_from_bytes(&read_user(k, 1, s + 32, 24).unwrap()).unwrap();
+        (st.ss_sp, st.ss_flags as u32, st.ss_size)
     };
     assert_eq!(set(&mut k, stk, 0, 2047), err(ENOMEM));
     assert_eq!(set(&mut k, stk, 4, 0x4000), err(EINVAL));
@@ -330,8 +326,9 @@ fn fault_signals_carry_code_and_address() {
 #[test]
 fn queued_signal_charges_come_back_on_dequeue_and_on_exec_from_another_thread() {
     let (mut k, _hw) = boot(FRAMES);
-    let flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
-    let t = syscall(&mut k, 1, nr::CLONE, &[flags, 0, 0, 0, 0]);
+    use CloneFlags as F;
+    let flags = F::VM | F::FS | F::FILES | F::SIGHAND | F::THREAD;
+    let t = syscall(&mut k, 1, nr::CLONE, &[flags.bits(), 0, 0, 0, 0]);
     assert!(t > 1, "clone: {t}");
     let t = t as Pid;
     let rt = SIGRTMIN + 8;
@@ -347,11 +344,29 @@ fn queued_signal_charges_come_back_on_dequeue_and_on_exec_from_another_thread() 
     switch_to(&mut k, 1);
     for left in [2, 1, 0] {
         assert_eq!(k.dequeue_from(sigbit(rt)).map(|i| i.signo), Some(rt));
-        assert_eq!(k.cur().sigpending & sigbit(rt) != 0, left > 0);
+        assert_eq!(k.cur().sigpending.has(rt), left > 0);
     }
     assert_eq!(k.ucounts.sigpending_total(), 3);
     // exec from PID 1 ends the other thread, and its queue with it.
     assert_eq!(execve(&mut k, 1, INIT_PATH, &["init"], &[]), 0);
     assert!(k.tasks.get(&t).is_none_or(|x| x.state == TaskState::Dead));
     assert_eq!(k.ucounts.sigpending_total(), 0);
+}
+
+#[test]
+fn sigqueueinfo_reads_only_the_kernel_part_of_siginfo() {
+    let (mut k, _) = boot(FRAMES);
+    let m = mmap_anon(&mut k, 1, 0, 0x2000, 3, 2) as u64;
+    assert_eq!(syscall(&mut k, 1, nr::MUNMAP, &[m + 0x1000, 0x1000]), 0);
+    // The siginfo's last 80 bytes would lie in the unmapped page: Linux
+    // reads only struct kernel_siginfo (48 bytes), so this works.
+    let at = m + 0x1000 - 48;
+    let si = Siginfo { si_signo: SIGUSR1, si_code: SI_QUEUE, si_pid: 1, si_status: 5, ..Default::default() };
+    write_user(&mut k, 1, at, &si.as_bytes()[..48]).unwrap();
+    k.tasks.get_mut(&1).unwrap().sigmask = sigbit(SIGUSR1);
+    assert_eq!(syscall(&mut k, 1, nr::RT_SIGQUEUEINFO, &[1, SIGUSR1 as u64, at]), 0);
+    let info = k.dequeue_from(sigbit(SIGUSR1)).unwrap();
+    assert_eq!((info.code, info.status), (SI_QUEUE, 5));
+    // One byte less: EFAULT.
+    assert_eq!(syscall(&mut k, 1, nr::RT_SIGQUEUEINFO, &[1, SIGUSR1 as u64, at + 1]), err(EFAULT));
 }

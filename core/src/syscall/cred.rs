@@ -139,9 +139,9 @@ pub fn setresid(k: &mut Kernel, ids: Ids, rid: u32, eid: u32, sid: u32) -> SysRe
 /// Linux: getresuid() / getresgid(): three ids written as u32s.
 pub fn getresid(k: &mut Kernel, ids: Ids, rp: u64, ep: u64, sp: u64) -> SysResult {
     let (r, e, s, _) = ids.get(&k.cur().cred);
-    k.copy_out(rp, &r.to_le_bytes())?;
-    k.copy_out(ep, &e.to_le_bytes())?;
-    k.copy_out(sp, &s.to_le_bytes())?;
+    k.write_val(rp, &r)?;
+    k.write_val(ep, &e)?;
+    k.write_val(sp, &s)?;
     Ok(0)
 }
 
@@ -172,8 +172,7 @@ pub fn getgroups(k: &mut Kernel, size: i32, list: u64) -> SysResult {
     if (size as usize) < groups.len() {
         return Err(EINVAL);
     }
-    let bytes: Vec<u8> = groups.iter().flat_map(|g| g.to_le_bytes()).collect();
-    k.copy_out(list, &bytes)?;
+    k.write_vals(list, &groups)?;
     Ok(groups.len())
 }
 
@@ -188,11 +187,9 @@ pub fn setgroups(k: &mut Kernel, size: u64, list: u64) -> SysResult {
     if u64::from(size) > NGROUPS_MAX {
         return Err(EINVAL);
     }
-    let mut raw = crate::mm::kheap::try_zeroed(size as usize * 4)?;
-    k.copy_in(list, &mut raw)?;
     let mut groups: Vec<u32> = crate::mm::kheap::try_vec(size as usize)?;
-    groups.extend(raw.chunks(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))));
-    drop(raw);
+    groups.resize(size as usize, 0);
+    k.copy_in(list, zerocopy::IntoBytes::as_mut_bytes(groups.as_mut_slice()))?;
     groups.sort_unstable();
     k.cur_mut().groups = alloc::sync::Arc::new(groups);
     Ok(0)
@@ -208,22 +205,19 @@ const CAP_V3: u32 = 0x2008_0522;
 /// for an unknown version, the preferred one is written back and EINVAL.
 /// Linux: cap_validate_magic().
 fn cap_words(k: &mut Kernel, header: u64) -> SysResult<usize> {
-    let mut v = [0u8; 4];
-    k.copy_in(header, &mut v)?;
-    match u32::from_le_bytes(v) {
+    // Linux: get_user(version, &header->version), the pid later.
+    match k.read_val::<u32>(header)? {
         CAP_V1 => Ok(1),
         CAP_V2 | CAP_V3 => Ok(2),
         _ => {
-            k.copy_out(header, &CAP_V3.to_le_bytes())?;
+            k.write_val(header, &CAP_V3)?;
             Err(EINVAL)
         }
     }
 }
 
 fn cap_pid(k: &mut Kernel, header: u64) -> SysResult<i32> {
-    let mut p = [0u8; 4];
-    k.copy_in(header + 4, &mut p)?;
-    Ok(i32::from_le_bytes(p))
+    k.read_val(header + 4)
 }
 
 /// Linux: capget(2). A NULL data pointer probes the version: 0 even for
@@ -250,13 +244,15 @@ pub fn capget(k: &mut Kernel, header: u64, data: u64) -> SysResult {
             .cred
             .caps
     };
-    let mut out = Vec::with_capacity(words * 12);
-    for w in 0..words {
-        for set in [caps.effective, caps.permitted, caps.inheritable] {
-            out.extend_from_slice(&((set >> (32 * w)) as u32).to_le_bytes());
-        }
-    }
-    k.copy_out(data, &out)?;
+    let word = |set: u64, w: usize| (set >> (32 * w)) as u32;
+    let out: Vec<CapUserData> = (0..words)
+        .map(|w| CapUserData {
+            effective: word(caps.effective, w),
+            permitted: word(caps.permitted, w),
+            inheritable: word(caps.inheritable, w),
+        })
+        .collect();
+    k.write_vals(data, &out)?;
     Ok(0)
 }
 
@@ -272,13 +268,11 @@ pub fn capset(k: &mut Kernel, header: u64, data: u64) -> SysResult {
     if pid != 0 && pid as u32 != k.cur().tid {
         return Err(EPERM);
     }
-    let mut raw = alloc::vec![0u8; words * 12];
-    k.copy_in(data, &mut raw)?;
-    let word = |w: usize, i: usize| {
-        u32::from_le_bytes(raw[w * 12 + i * 4..w * 12 + i * 4 + 4].try_into().expect("4 bytes")) as u64
+    let raw: Vec<CapUserData> = k.read_vals(data, words)?;
+    let set = |f: fn(&CapUserData) -> u32| {
+        raw.iter().enumerate().fold(0u64, |acc, (w, d)| acc | (f(d) as u64) << (32 * w)) & CAP_FULL_SET
     };
-    let set = |i: usize| (0..words).fold(0u64, |acc, w| acc | word(w, i) << (32 * w)) & CAP_FULL_SET;
-    let (effective, permitted, inheritable) = (set(0), set(1), set(2));
+    let (effective, permitted, inheritable) = (set(|d| d.effective), set(|d| d.permitted), set(|d| d.inheritable));
     let old = k.cur().cred;
     let subset = |a: u64, b: u64| a & !b == 0;
     if !old.capable(CAP_SETPCAP) && !subset(inheritable, old.caps.inheritable | old.caps.permitted) {

@@ -61,23 +61,18 @@ pub fn fcntl_owner(k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult 
                 OwnerType::Pid => F_OWNER_PID,
                 OwnerType::Pgrp => F_OWNER_PGRP,
             };
-            let mut b = [0u8; 8];
-            b[..4].copy_from_slice(&kind.to_le_bytes());
-            b[4..].copy_from_slice(&o.pid.to_le_bytes());
-            k.copy_out(arg, &b)?;
+            k.write_val(arg, &FOwnerEx { kind, pid: o.pid as i32 })?;
             Ok(0)
         }
         // Linux: f_setown_ex(): EFAULT, EINVAL for an unknown type, ESRCH.
         F_SETOWN_EX => {
-            let mut b = [0u8; 8];
-            k.copy_in(arg, &mut b)?;
-            let kind = match i32::from_le_bytes(b[..4].try_into().expect("4 bytes")) {
+            let FOwnerEx { kind, pid } = k.read_val(arg)?;
+            let kind = match kind {
                 F_OWNER_TID => OwnerType::Tid,
                 F_OWNER_PID => OwnerType::Pid,
                 F_OWNER_PGRP => OwnerType::Pgrp,
                 _ => return Err(EINVAL),
             };
-            let pid = i32::from_le_bytes(b[4..].try_into().expect("4 bytes"));
             if pid != 0 && (pid < 0 || !k.pids.is_busy(pid as u32)) {
                 return Err(ESRCH);
             }

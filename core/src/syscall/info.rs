@@ -97,7 +97,7 @@ fn clock_ns(k: &Kernel, clock: u64) -> SysResult<u64> {
 
 pub fn clock_gettime(k: &mut Kernel, clock: u64, tp: u64) -> SysResult {
     let ns = clock_ns(k, clock)?;
-    k.copy_out(tp, &timespec_bytes(ns))?;
+    k.write_val(tp, &Timespec::from_ns(ns))?;
     Ok(0)
 }
 
@@ -118,7 +118,7 @@ pub fn clock_getres(k: &mut Kernel, clock: u64, tp: u64) -> SysResult {
         },
     };
     if tp != 0 {
-        k.copy_out(tp, &timespec_bytes(res))?;
+        k.write_val(tp, &Timespec::from_ns(res))?;
     }
     Ok(0)
 }
@@ -126,10 +126,7 @@ pub fn clock_getres(k: &mut Kernel, clock: u64, tp: u64) -> SysResult {
 pub fn gettimeofday(k: &mut Kernel, tv: u64, tz: u64) -> SysResult {
     let ns = clock_ns(k, CLOCK_REALTIME)?;
     if tv != 0 {
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
-        b[8..].copy_from_slice(&((ns % 1_000_000_000) / 1000).to_le_bytes());
-        k.copy_out(tv, &b)?;
+        k.write_val(tv, &Timeval::from_ns(ns))?;
     }
     if tz != 0 {
         k.copy_out(tz, &[0u8; 8])?;
@@ -177,10 +174,8 @@ pub const NR_OPEN: u64 = 1024 * 1024;
 /// sees a change, and fork copies them.
 pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) -> SysResult {
     let new_lim = if new != 0 {
-        let mut b = [0u8; 16];
-        k.copy_in(new, &mut b)?;
-        let w = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-        Some(Rlimit { cur: w(0), max: w(1) })
+        let r: Rlimit64 = k.read_val(new)?;
+        Some(Rlimit { cur: r.rlim_cur, max: r.rlim_max })
     } else {
         None
     };
@@ -220,10 +215,7 @@ pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) ->
         k.signals.get_mut(signal).rlimits[resource as usize] = n;
     }
     if old != 0 {
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&prev.cur.to_le_bytes());
-        b[8..].copy_from_slice(&prev.max.to_le_bytes());
-        k.copy_out(old, &b)?;
+        k.write_val(old, &Rlimit64 { rlim_cur: prev.cur, rlim_max: prev.max })?;
     }
     Ok(0)
 }

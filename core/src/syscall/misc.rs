@@ -20,7 +20,7 @@ pub fn sched_getaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysRe
     if pid < 0 || (pid > 0 && !k.tasks.contains_key(&(pid as u32))) {
         return Err(ESRCH);
     }
-    k.copy_out(mask, &1u64.to_le_bytes())?;
+    k.write_val(mask, &1u64)?;
     Ok(8)
 }
 
@@ -109,18 +109,20 @@ const RAMFS_MAGIC: u64 = 0x858458f6;
 const PROC_SUPER_MAGIC: u64 = 0x9fa0;
 
 /// `struct statfs` for the RAM file system or /proc.
-fn statfs_bytes(k: &Kernel, proc: bool) -> [u8; 120] {
+fn statfs_of(k: &Kernel, proc: bool) -> Statfs {
     let st = k.frames.stats();
     let (ty, blocks, free) =
         if proc { (PROC_SUPER_MAGIC, 0, 0) } else { (RAMFS_MAGIC, st.total as u64, st.free as u64) };
-    let mut b = [0u8; 120];
-    let words: [u64; 7] = [ty, 4096, blocks, free, free, 0, 0];
-    for (i, w) in words.iter().enumerate() {
-        b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+    Statfs {
+        f_type: ty,
+        f_bsize: 4096,
+        f_blocks: blocks,
+        f_bfree: free,
+        f_bavail: free,
+        f_namelen: 255,
+        f_frsize: 4096,
+        ..Default::default()
     }
-    b[64..72].copy_from_slice(&255u64.to_le_bytes()); // f_namelen
-    b[72..80].copy_from_slice(&4096u64.to_le_bytes()); // f_frsize
-    b
 }
 
 /// statfs(2).
@@ -131,8 +133,8 @@ pub fn statfs(k: &mut Kernel, path: u64, buf: u64) -> SysResult {
     if !proc {
         k.fs.lookup(&k.fs_cred(), start, &p, crate::fs::Lookup::FOLLOW)?;
     }
-    let b = statfs_bytes(k, proc);
-    k.copy_out(buf, &b)?;
+    let st = statfs_of(k, proc);
+    k.write_val(buf, &st)?;
     Ok(0)
 }
 
@@ -140,7 +142,7 @@ pub fn statfs(k: &mut Kernel, path: u64, buf: u64) -> SysResult {
 pub fn fstatfs(k: &mut Kernel, fd: i32, buf: u64) -> SysResult {
     let id = k.fd_file(fd)?;
     let proc = matches!(k.files.get(id).kind, crate::fs::file::FileKind::Proc(_));
-    let b = statfs_bytes(k, proc);
-    k.copy_out(buf, &b)?;
+    let st = statfs_of(k, proc);
+    k.write_val(buf, &st)?;
     Ok(0)
 }

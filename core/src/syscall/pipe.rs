@@ -132,10 +132,7 @@ pub fn pipe2(k: &mut Kernel, fds: u64, flags: u32) -> SysResult {
             return Err(e);
         }
     };
-    let mut b = [0u8; 8];
-    b[..4].copy_from_slice(&(rfd as i32).to_le_bytes());
-    b[4..].copy_from_slice(&(wfd as i32).to_le_bytes());
-    if let Err(e) = k.copy_out(fds, &b) {
+    if let Err(e) = k.write_val(fds, &[rfd as i32, wfd as i32]) {
         super::close_fd(k, rfd as i32)?;
         super::close_fd(k, wfd as i32)?;
         return Err(e);

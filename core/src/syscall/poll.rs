@@ -124,12 +124,7 @@ fn write_back_remaining(k: &mut Kernel, addr: u64, deadline: Option<u64>, zero: 
         return;
     }
     let left = d.saturating_sub(k.now_ns());
-    let (sec, ns) = (left / 1_000_000_000, left % 1_000_000_000);
-    let sub = if usec { ns / 1000 } else { ns };
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&sec.to_le_bytes());
-    b[8..].copy_from_slice(&sub.to_le_bytes());
-    let _ = k.copy_out(addr, &b);
+    let _ = if usec { k.write_val(addr, &Timeval::from_ns(left)) } else { k.write_val(addr, &Timespec::from_ns(left)) };
 }
 
 /// A signal mask argument: EINVAL for a size other than a sigset_t's,
@@ -142,7 +137,7 @@ fn check_sigmask(k: &mut Kernel, sigmask: u64, sigsetsize: u64) -> SysResult<()>
     if sigsetsize != 8 {
         return Err(EINVAL);
     }
-    let m = k.read_u64(sigmask)?;
+    let m: SigSet = k.read_val(sigmask)?;
     k.set_user_sigmask(m);
     Ok(())
 }
@@ -165,21 +160,18 @@ fn do_poll(k: &mut Kernel, fds: u64, nfds: u32, deadline: Option<u64>) -> SysRes
     if nfds as u64 > k.rlimit(RLIMIT_NOFILE).cur {
         return Err(EINVAL);
     }
-    let mut raw = vec![0u8; nfds as usize * 8];
-    k.copy_in(fds, &mut raw)?;
+    let mut raw: Vec<Pollfd> = k.read_vals(fds, nfds as usize)?;
     let mut count = 0;
-    for e in raw.chunks_mut(8) {
-        let fd = i32::from_le_bytes(e[0..4].try_into().expect("4 bytes"));
-        let events = u16::from_le_bytes(e[4..6].try_into().expect("2 bytes"));
-        let revents = if fd < 0 { 0 } else { k.poll_fd(fd) & (events | POLLERR | POLLHUP | POLLNVAL) };
-        e[6..8].copy_from_slice(&revents.to_le_bytes());
+    for e in raw.iter_mut() {
+        let revents = if e.fd < 0 { 0 } else { k.poll_fd(e.fd) & (e.events | POLLERR | POLLHUP | POLLNVAL) };
+        e.revents = revents;
         if revents != 0 {
             count += 1;
         }
     }
     let expired = deadline.is_some_and(|d| k.now_ns() >= d);
     if count > 0 || expired {
-        k.copy_out(fds, &raw)?;
+        k.write_vals(fds, &raw)?;
         return Ok(count);
     }
     Err(k.block_current(WaitReason::Poll { until_ns: deadline }))
@@ -233,11 +225,7 @@ fn do_select(k: &mut Kernel, n: i32, ptrs: [u64; 3], deadline: Option<u64>) -> S
         if p == 0 {
             continue;
         }
-        let mut b = vec![0u8; words * 8];
-        k.copy_in(p, &mut b)?;
-        for (w, c) in set.iter_mut().zip(b.chunks(8)) {
-            *w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        }
+        *set = k.read_vals(p, words)?;
     }
     let bit = |s: &[u64], fd: usize| s[fd / 64] >> (fd % 64) & 1 != 0;
     // Linux: max_select_fd(): every named descriptor must be open.
@@ -274,8 +262,7 @@ fn do_select(k: &mut Kernel, n: i32, ptrs: [u64; 3], deadline: Option<u64>) -> S
         if p == 0 {
             continue;
         }
-        let b: Vec<u8> = set.iter().flat_map(|w| w.to_le_bytes()).collect();
-        k.copy_out(p, &b)?;
+        k.write_vals(p, set)?;
     }
     Ok(count)
 }
@@ -287,10 +274,7 @@ pub fn select(k: &mut Kernel, n: i32, inp: u64, outp: u64, exp: u64, tvp: u64) -
         if tvp == 0 {
             return Ok(None);
         }
-        let mut b = [0u8; 16];
-        k.copy_in(tvp, &mut b)?;
-        let sec = i64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
-        let usec = i64::from_le_bytes(b[8..].try_into().expect("8 bytes"));
+        let Timeval { tv_sec: sec, tv_usec: usec } = k.read_val(tvp)?;
         // Microseconds past a second carry into the seconds.
         let s = sec.checked_add(usec / 1_000_000).ok_or(EINVAL)?;
         let ns = (usec % 1_000_000) * 1000;

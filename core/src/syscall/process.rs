@@ -135,7 +135,7 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5:
         // CR4.TSD while the thread runs, and `rdtsc` is then a #GP, SIGSEGV.
         PR_GET_TSC => {
             let mode = if k.cur().tsc_disabled { PR_TSC_SIGSEGV } else { PR_TSC_ENABLE } as i32;
-            k.copy_out(arg2, &mode.to_le_bytes())?;
+            k.write_val(arg2, &mode)?;
             Ok(0)
         }
         PR_SET_TSC => {
@@ -157,7 +157,7 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5:
         }
         PR_GET_PDEATHSIG => {
             let v = k.cur().pdeathsig as i32;
-            k.copy_out(arg2, &v.to_le_bytes())?;
+            k.write_val(arg2, &v)?;
             Ok(0)
         }
         PR_SET_NAME => {
@@ -185,7 +185,7 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5:
         }
         PR_GET_CHILD_SUBREAPER => {
             let v = k.cur_signal().is_child_subreaper as i32;
-            k.copy_out(arg2, &v.to_le_bytes())?;
+            k.write_val(arg2, &v)?;
             Ok(0)
         }
         _ => Err(EINVAL),
@@ -390,9 +390,8 @@ pub fn getrusage(k: &mut Kernel, who: i32, ru: u64) -> SysResult {
             (s.cmin_flt, (s.cnvcsw, s.cnivcsw))
         }
     };
-    let mut b = crate::proc::wait::rusage_bytes(u, s, min_flt, csw);
-    b[32..40].copy_from_slice(&(pages * 4).to_le_bytes());
-    k.copy_out(ru, &b)?;
+    let r = Rusage { ru_maxrss: (pages * 4) as i64, ..crate::proc::wait::rusage(u, s, min_flt, csw) };
+    k.write_val(ru, &r)?;
     Ok(0)
 }
 
@@ -408,11 +407,11 @@ pub fn times(k: &mut Kernel, buf: u64) -> SysResult {
     let (u, s) = process_times(k);
     let (cu, cs) = (k.cur_signal().cutime_ns, k.cur_signal().cstime_ns);
     if buf != 0 {
-        let mut b = [0u8; 32];
-        for (i, ns) in [u, s, cu, cs].iter().enumerate() {
-            b[i * 8..i * 8 + 8].copy_from_slice(&(ns / 10_000_000).to_le_bytes());
-        }
-        k.copy_out(buf, &b)?;
+        let ticks = |ns: u64| (ns / 10_000_000) as i64;
+        k.write_val(
+            buf,
+            &Tms { tms_utime: ticks(u), tms_stime: ticks(s), tms_cutime: ticks(cu), tms_cstime: ticks(cs) },
+        )?;
     }
     Ok((k.now_ns() / 10_000_000) as usize)
 }
@@ -492,10 +491,13 @@ pub fn rt_sigaction(k: &mut Kernel, sig: u64, act: u64, oact: u64, sigsetsize: u
         return Err(EINVAL);
     }
     let new = if act != 0 {
-        let mut b = [0u8; 32];
-        k.copy_in(act, &mut b)?;
-        let w = |i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap());
-        Some(SigAction { handler: w(0), flags: w(1) & UAPI_SA_FLAGS, restorer: w(2), mask: w(3) & !UNBLOCKABLE })
+        let a: KSigaction = k.read_val(act)?;
+        Some(SigAction {
+            handler: a.sa_handler,
+            flags: a.sa_flags & UAPI_SA_FLAGS,
+            restorer: a.sa_restorer,
+            mask: SigSet::from_bits_retain(a.sa_mask) - UNBLOCKABLE,
+        })
     } else {
         None
     };
@@ -514,11 +516,13 @@ pub fn rt_sigaction(k: &mut Kernel, sig: u64, act: u64, oact: u64, sigsetsize: u
         }
     }
     if oact != 0 {
-        let mut b = [0u8; 32];
-        for (i, v) in [old.handler, old.flags, old.restorer, old.mask].iter().enumerate() {
-            b[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
-        }
-        k.copy_out(oact, &b)?;
+        let a = KSigaction {
+            sa_handler: old.handler,
+            sa_flags: old.flags,
+            sa_restorer: old.restorer,
+            sa_mask: old.mask.bits(),
+        };
+        k.write_val(oact, &a)?;
     }
     Ok(0)
 }
@@ -531,17 +535,17 @@ pub fn rt_sigprocmask(k: &mut Kernel, how: u64, set: u64, oset: u64, sigsetsize:
     }
     let old = k.cur().sigmask;
     if set != 0 {
-        let s = k.read_u64(set)? & !UNBLOCKABLE;
+        let s = k.read_val::<SigSet>(set)? - UNBLOCKABLE;
         let new = match how {
             0 => old | s,
-            1 => old & !s,
+            1 => old - s,
             2 => s,
             _ => return Err(EINVAL),
         };
         k.set_current_blocked(new);
     }
     if oset != 0 {
-        k.write_u64(oset, old)?;
+        k.write_val(oset, &old)?;
     }
     Ok(0)
 }
@@ -554,7 +558,7 @@ pub fn rt_sigsuspend(k: &mut Kernel, set: u64, sigsetsize: u64) -> SysResult {
     if sigsetsize != SIGSET_SIZE {
         return Err(EINVAL);
     }
-    let mask = k.read_u64(set)?;
+    let mask: SigSet = k.read_val(set)?;
     k.set_user_sigmask(mask);
     Err(k.block_current(WaitReason::Pause))
 }
@@ -563,20 +567,18 @@ pub fn rt_sigsuspend(k: &mut Kernel, set: u64, sigsetsize: u64) -> SysResult {
 /// signal number is the call's), EPERM when it pretends to be the kernel
 /// or kill(2) towards another process (Linux: do_rt_sigqueueinfo()).
 fn queued_info(k: &mut Kernel, sig: i32, uinfo: u64, to_self: bool) -> SysResult<crate::signal::SigInfo> {
-    let mut b = [0u8; 48];
-    k.copy_in(uinfo, &mut b)?;
-    let w = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
-    let code = w(8) as i32;
+    let si = k.copy_siginfo_from_user(uinfo)?;
+    let code = si.si_code;
     if (code >= 0 || code == crate::signal::SI_TKILL) && !to_self {
         return Err(EPERM);
     }
     Ok(crate::signal::SigInfo {
         signo: sig as u32,
         code,
-        pid: w(16),
-        uid: w(20),
-        status: w(24) as i32,
-        value_hi: w(28),
+        pid: si.si_pid,
+        uid: si.si_uid,
+        status: si.si_status,
+        value_hi: si.si_value_hi,
     })
 }
 
@@ -625,7 +627,7 @@ pub fn rt_sigtimedwait(k: &mut Kernel, set: u64, info: u64, timeout: u64, sigset
     if sigsetsize != SIGSET_SIZE {
         return Err(EINVAL);
     }
-    let want = k.read_u64(set)? & !UNBLOCKABLE;
+    let want = k.read_val::<SigSet>(set)? - UNBLOCKABLE;
     let (real_blocked, deadline) = match k.cur().resume.sigwait() {
         Some(w) => w,
         None => {
@@ -646,14 +648,14 @@ pub fn rt_sigtimedwait(k: &mut Kernel, set: u64, info: u64, timeout: u64, sigset
     if let Some(si) = k.dequeue_from(want) {
         finish(k);
         if info != 0 {
-            k.copy_out(info, &si.to_bytes())?;
+            k.write_val(info, &si.to_user())?;
         }
         return Ok(si.signo as usize);
     }
     let tid = k.cur().tid;
     // Another signal that is not blocked interrupts the wait.
-    let other = k.deliverable(tid) & !want;
-    if other != 0 && k.cur().resume.sigwait().is_some() {
+    let other = k.deliverable_set(tid) - want;
+    if !other.is_empty() && k.cur().resume.sigwait().is_some() {
         finish(k);
         return Err(EINTR);
     }
@@ -663,7 +665,7 @@ pub fn rt_sigtimedwait(k: &mut Kernel, set: u64, info: u64, timeout: u64, sigset
     }
     let t = k.cur_mut();
     t.resume = crate::proc::Resume::SigWait { real_blocked, deadline };
-    t.sigmask = real_blocked & !want;
+    t.sigmask = real_blocked - want;
     k.sleep_current(WaitReason::SigWait { until_ns: deadline });
     Err(ERESTARTNOINTR)
 }
@@ -676,7 +678,7 @@ pub fn rt_sigpending(k: &mut Kernel, set: u64, sigsetsize: u64) -> SysResult {
     }
     let t = k.cur();
     let pending = (t.sigpending | k.cur_signal().shared_pending) & t.sigmask;
-    k.copy_out(set, &pending.to_le_bytes()[..sigsetsize as usize])?;
+    k.copy_out(set, &zerocopy::IntoBytes::as_bytes(&pending)[..sigsetsize as usize])?;
     Ok(0)
 }
 
@@ -708,15 +710,9 @@ pub fn nanosleep_interrupted(k: &mut Kernel, rem: u64) -> SysResult {
         k.cur_mut().resume.clear_deadline();
         return Ok(0);
     }
-    if rem != 0 {
-        let left = deadline - now;
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&(left / 1_000_000_000).to_le_bytes());
-        b[8..].copy_from_slice(&(left % 1_000_000_000).to_le_bytes());
-        if k.copy_out(rem, &b).is_err() {
-            k.cur_mut().resume.clear_deadline();
-            return Err(EFAULT);
-        }
+    if rem != 0 && k.write_val(rem, &Timespec::from_ns(deadline - now)).is_err() {
+        k.cur_mut().resume.clear_deadline();
+        return Err(EFAULT);
     }
     Err(ERESTART_RESTARTBLOCK)
 }
@@ -799,10 +795,10 @@ pub fn kcmp(k: &mut Kernel, pid1: i32, pid2: i32, kind: u32, idx1: u64, idx2: u6
             };
             order(file(a, idx1)?, file(b, idx2)?)
         }
-        KCMP_VM => order(a.mm.into(), b.mm.into()),
-        KCMP_FILES => order(a.files.into(), b.files.into()),
-        KCMP_FS => order(a.fs.into(), b.fs.into()),
-        KCMP_SIGHAND => order(a.sighand.into(), b.sighand.into()),
+        KCMP_VM => order(a.mm.raw().into(), b.mm.raw().into()),
+        KCMP_FILES => order(a.files.raw().into(), b.files.raw().into()),
+        KCMP_FS => order(a.fs.raw().into(), b.fs.raw().into()),
+        KCMP_SIGHAND => order(a.sighand.raw().into(), b.sighand.raw().into()),
         KCMP_IO | KCMP_SYSVSEM => Ok(0),
         KCMP_EPOLL_TFD => Err(EBADF),
         _ => Err(EINVAL),

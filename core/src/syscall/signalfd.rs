@@ -19,7 +19,7 @@ const SFD_CLOEXEC: u32 = O_CLOEXEC;
 const SFD_NONBLOCK: u32 = O_NONBLOCK;
 
 /// Linux: sizeof(struct signalfd_siginfo).
-pub const SIGNALFD_SIGINFO_SIZE: usize = 128;
+pub const SIGNALFD_SIGINFO_SIZE: usize = core::mem::size_of::<SignalfdSiginfo>();
 
 const SI_TIMER: i32 = -2;
 const SI_SIGIO: i32 = -5;
@@ -33,11 +33,12 @@ pub fn signalfd4(k: &mut Kernel, ufd: i32, user_mask: u64, sizemask: u64, flags:
     if sizemask != 8 {
         return Err(EINVAL);
     }
-    let mask = k.read_u64(user_mask)?;
+    let mask: SigSet = k.read_val(user_mask)?;
     if flags & !(SFD_CLOEXEC | SFD_NONBLOCK) != 0 {
         return Err(EINVAL);
     }
-    let mask = mask & !UNBLOCKABLE;
+    // The file keeps the bits (`FileKind::Signalfd`).
+    let mask = (mask - UNBLOCKABLE).bits();
     if ufd == -1 {
         let id = k.files.open(FileKind::Signalfd { mask }, O_RDWR | (flags & SFD_NONBLOCK), None);
         return k.install_fd(id, flags & SFD_CLOEXEC != 0, 0);
@@ -64,7 +65,7 @@ impl Kernel {
     pub fn signalfd_poll(&self, mask: u64) -> u16 {
         let t = self.cur();
         let pending = t.sigpending | self.signals.get(t.signal).shared_pending;
-        if pending & mask != 0 {
+        if pending.intersects(SigSet::from_bits_retain(mask)) {
             POLLIN | POLLRDNORM
         } else {
             0
@@ -85,13 +86,13 @@ pub fn read(k: &mut Kernel, id: FileId, buf: u64, len: usize) -> SysResult {
     }
     let mut total = 0;
     for i in 0..count {
-        let Some(info) = k.dequeue_from(mask) else {
+        let Some(info) = k.dequeue_from(SigSet::from_bits_retain(mask)) else {
             if total > 0 {
                 break;
             }
             return Err(if nonblock { EAGAIN } else { k.block_current(WaitReason::Signalfd) });
         };
-        if let Err(e) = k.copy_out(buf + (i * SIGNALFD_SIGINFO_SIZE) as u64, &siginfo_bytes(&info)) {
+        if let Err(e) = k.write_val(buf + (i * SIGNALFD_SIGINFO_SIZE) as u64, &signalfd_siginfo(&info)) {
             return if total > 0 { Ok(total) } else { Err(e) };
         }
         total += SIGNALFD_SIGINFO_SIZE;
@@ -102,41 +103,30 @@ pub fn read(k: &mut Kernel, id: FileId, buf: u64, len: usize) -> SysResult {
 
 /// `struct signalfd_siginfo` for a dequeued signal: the fields its
 /// siginfo layout has (Linux: signalfd_copyinfo() by siginfo_layout()).
-pub fn siginfo_bytes(info: &SigInfo) -> [u8; SIGNALFD_SIGINFO_SIZE] {
-    let mut b = [0u8; SIGNALFD_SIGINFO_SIZE];
-    let put32 =
-        |b: &mut [u8; SIGNALFD_SIGINFO_SIZE], at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
-    put32(&mut b, 0, info.signo);
-    put32(&mut b, 8, info.code as u32);
+pub fn signalfd_siginfo(info: &SigInfo) -> SignalfdSiginfo {
+    let mut b = SignalfdSiginfo { ssi_signo: info.signo, ssi_code: info.code, ..Default::default() };
     let ptr = info.status as u32 as u64 | (info.value_hi as u64) << 32;
     let code = info.code;
     let fault = matches!(info.signo, SIGILL | SIGFPE | SIGSEGV | SIGBUS | SIGTRAP);
     if code > SI_USER && code < SI_KERNEL {
         if info.signo == SIGCHLD && code <= 6 {
-            put32(&mut b, 12, info.pid);
-            put32(&mut b, 16, info.uid);
-            put32(&mut b, 40, info.status as u32);
+            (b.ssi_pid, b.ssi_uid, b.ssi_status) = (info.pid, info.uid, info.status);
         } else if fault {
-            b[72..80].copy_from_slice(&info.addr().to_le_bytes());
+            b.ssi_addr = info.addr();
         }
     } else if code == SI_TIMER {
         // si_tid, si_overrun, si_value.
-        put32(&mut b, 24, info.pid);
-        put32(&mut b, 32, info.uid);
-        put32(&mut b, 44, info.status as u32);
-        b[48..56].copy_from_slice(&ptr.to_le_bytes());
+        (b.ssi_tid, b.ssi_overrun) = (info.pid, info.uid);
+        (b.ssi_int, b.ssi_ptr) = (info.status, ptr);
     } else if code == SI_SIGIO {
         // Tine sends no SIGIO with a band and descriptor.
     } else if code < 0 {
         // SIL_RT: sigqueue, tkill and the like.
-        put32(&mut b, 12, info.pid);
-        put32(&mut b, 16, info.uid);
-        put32(&mut b, 44, info.status as u32);
-        b[48..56].copy_from_slice(&ptr.to_le_bytes());
+        (b.ssi_pid, b.ssi_uid) = (info.pid, info.uid);
+        (b.ssi_int, b.ssi_ptr) = (info.status, ptr);
     } else {
         // SIL_KILL: kill(2), SI_KERNEL.
-        put32(&mut b, 12, info.pid);
-        put32(&mut b, 16, info.uid);
+        (b.ssi_pid, b.ssi_uid) = (info.pid, info.uid);
     }
     b
 }
@@ -149,18 +139,14 @@ mod tests {
     #[test]
     fn layouts_put_each_field_where_linux_does() {
         let q = SigInfo { signo: 40, code: SI_QUEUE, pid: 7, uid: 1000, status: 42, value_hi: 1 };
-        let b = siginfo_bytes(&q);
-        assert_eq!(u32::from_le_bytes(b[0..4].try_into().unwrap()), 40);
-        assert_eq!(i32::from_le_bytes(b[8..12].try_into().unwrap()), SI_QUEUE);
-        assert_eq!(u32::from_le_bytes(b[12..16].try_into().unwrap()), 7);
-        assert_eq!(u32::from_le_bytes(b[16..20].try_into().unwrap()), 1000);
-        assert_eq!(i32::from_le_bytes(b[44..48].try_into().unwrap()), 42);
-        assert_eq!(u64::from_le_bytes(b[48..56].try_into().unwrap()), 42 | 1 << 32);
+        let b = signalfd_siginfo(&q);
+        assert_eq!((b.ssi_signo, b.ssi_code, b.ssi_pid, b.ssi_uid), (40, SI_QUEUE, 7, 1000));
+        assert_eq!((b.ssi_int, b.ssi_ptr), (42, 42 | 1 << 32));
         let kill = SigInfo { signo: SIGUSR1, code: SI_USER, pid: 3, uid: 0, status: 9, value_hi: 0 };
-        let b = siginfo_bytes(&kill);
-        assert_eq!(u32::from_le_bytes(b[12..16].try_into().unwrap()), 3);
-        assert_eq!(&b[40..56], &[0u8; 16], "kill carries no value");
+        let b = signalfd_siginfo(&kill);
+        assert_eq!(b.ssi_pid, 3);
+        assert_eq!((b.ssi_status, b.ssi_int, b.ssi_ptr), (0, 0, 0), "kill carries no value");
         let segv = SigInfo::fault(SIGSEGV, 1, 0xdea_dbee_f000);
-        assert_eq!(u64::from_le_bytes(siginfo_bytes(&segv)[72..80].try_into().unwrap()), 0xdea_dbee_f000);
+        assert_eq!(signalfd_siginfo(&segv).ssi_addr, 0xdea_dbee_f000);
     }
 }

@@ -108,17 +108,16 @@ pub fn sysinfo(k: &mut Kernel, info: u64) -> SysResult {
     let ns = k.now_ns();
     let uptime = ns.div_ceil(1_000_000_000);
     let procs = k.tasks.values().filter(|t| t.state != TaskState::Dead).count().min(u16::MAX as usize) as u16;
-    let mut b = [0u8; 112];
-    let mut put = |off: usize, v: u64| b[off..off + 8].copy_from_slice(&v.to_le_bytes());
-    put(0, uptime);
-    // loads[3] at 8..32: 0.
-    put(32, st.total as u64 * 4096);
-    put(40, st.free as u64 * 4096);
-    // sharedram, bufferram, totalswap, freeswap: 0.
-    b[80..82].copy_from_slice(&procs.to_le_bytes());
-    // totalhigh, freehigh: 0.
-    b[104..108].copy_from_slice(&1u32.to_le_bytes());
-    k.copy_out(info, &b)?;
+    // Loads, shared and buffer memory, swap and high memory: 0.
+    let si = Sysinfo {
+        uptime: uptime as i64,
+        totalram: st.total as u64 * 4096,
+        freeram: st.free as u64 * 4096,
+        procs,
+        mem_unit: 1,
+        ..Default::default()
+    };
+    k.write_val(info, &si)?;
     Ok(0)
 }
 

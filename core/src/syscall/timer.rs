@@ -20,43 +20,19 @@ fn to_ns(sec: i64, sub_ns: u64) -> u64 {
 /// negative second or a microsecond count out of range (Linux:
 /// get_itimerval() with timeval_valid()).
 fn read_itimerval(k: &mut Kernel, addr: u64) -> SysResult<ItimerVal> {
-    let mut b = [0u8; 32];
-    k.copy_in(addr, &mut b)?;
-    let w = |i: usize| i64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-    let tv = |sec: i64, usec: i64| {
-        if sec < 0 || !(0..1_000_000).contains(&usec) {
-            return Err(EINVAL);
-        }
-        Ok(to_ns(sec, usec as u64 * 1000))
-    };
-    let interval = tv(w(0), w(1));
-    let value = tv(w(2), w(3));
+    let v: Itimerval = k.read_val(addr)?;
+    let tv = |t: Timeval| if t.is_valid() { Ok(to_ns(t.tv_sec, t.tv_usec as u64 * 1000)) } else { Err(EINVAL) };
+    let interval = tv(v.it_interval);
+    let value = tv(v.it_value);
     Ok(ItimerVal { value: value?, interval: interval? })
 }
 
-fn itimerval_bytes(v: ItimerVal) -> [u8; 32] {
-    let mut b = [0u8; 32];
-    for (i, ns) in [v.interval, v.value].into_iter().enumerate() {
-        b[i * 16..i * 16 + 8].copy_from_slice(&(ns / NSEC_PER_SEC).to_le_bytes());
-        b[i * 16 + 8..i * 16 + 16].copy_from_slice(&((ns % NSEC_PER_SEC) / 1000).to_le_bytes());
-    }
-    b
+fn to_itimerval(v: ItimerVal) -> Itimerval {
+    Itimerval { it_interval: Timeval::from_ns(v.interval), it_value: Timeval::from_ns(v.value) }
 }
 
-/// `struct itimerspec` {it_interval, it_value} of timespecs (Linux:
-/// get_itimerspec64()); the values are checked by the caller.
-fn read_itimerspec(k: &mut Kernel, addr: u64) -> SysResult<[(i64, i64); 2]> {
-    let mut b = [0u8; 32];
-    k.copy_in(addr, &mut b)?;
-    let w = |i: usize| i64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-    Ok([(w(0), w(1)), (w(2), w(3))])
-}
-
-fn itimerspec_bytes(v: ItimerVal) -> [u8; 32] {
-    let mut b = [0u8; 32];
-    b[..16].copy_from_slice(&timespec_bytes(v.interval));
-    b[16..].copy_from_slice(&timespec_bytes(v.value));
-    b
+fn to_itimerspec(v: ItimerVal) -> Itimerspec {
+    Itimerspec { it_interval: Timespec::from_ns(v.interval), it_value: Timespec::from_ns(v.value) }
 }
 
 /// alarm(2).
@@ -67,7 +43,7 @@ pub fn alarm(k: &mut Kernel, seconds: u32) -> SysResult {
 /// getitimer(2): EINVAL for an unknown timer before EFAULT.
 pub fn getitimer(k: &mut Kernel, which: i32, value: u64) -> SysResult {
     let v = k.getitimer(which as u32)?;
-    k.copy_out(value, &itimerval_bytes(v))?;
+    k.write_val(value, &to_itimerval(v))?;
     Ok(0)
 }
 
@@ -77,7 +53,7 @@ pub fn setitimer(k: &mut Kernel, which: i32, value: u64, ovalue: u64) -> SysResu
     let new = if value != 0 { read_itimerval(k, value)? } else { ItimerVal::default() };
     let old = k.setitimer(which as u32, new)?;
     if ovalue != 0 {
-        k.copy_out(ovalue, &itimerval_bytes(old))?;
+        k.write_val(ovalue, &to_itimerval(old))?;
     }
     Ok(0)
 }
@@ -86,11 +62,8 @@ pub fn setitimer(k: &mut Kernel, which: i32, value: u64, ovalue: u64) -> SysResu
 /// sigev_notify, then the thread id for SIGEV_THREAD_ID.
 pub fn timer_create(k: &mut Kernel, clockid: i32, sevp: u64, timerid: u64) -> SysResult {
     let event = if sevp != 0 {
-        let mut b = [0u8; 64];
-        k.copy_in(sevp, &mut b)?;
-        let int = |i: usize| i32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
-        let value = u64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
-        Some((int(12), int(8), value, int(16)))
+        let e: Sigevent = k.read_val(sevp)?;
+        Some((e.sigev_notify, e.sigev_signo, e.sigev_value, e.sigev_tid))
     } else {
         None
     };
@@ -101,7 +74,7 @@ pub fn timer_create(k: &mut Kernel, clockid: i32, sevp: u64, timerid: u64) -> Sy
     // (fd-based) do not exist here.
     let clockid = if clockid < 0 { cpu_timer_clock(k, clockid)? } else { clockid as u64 };
     let id = k.timer_create(clockid, event)?;
-    if let Err(e) = k.copy_out(timerid, &id.to_le_bytes()) {
+    if let Err(e) = k.write_val(timerid, &id) {
         let _ = k.timer_delete(id);
         return Err(e);
     }
@@ -137,15 +110,16 @@ pub fn timer_settime(k: &mut Kernel, id: i32, flags: i32, new: u64, old: u64) ->
     if new == 0 {
         return Err(EINVAL);
     }
-    let spec = read_itimerspec(k, new)?;
-    if spec.iter().any(|&(s, ns)| s < 0 || !(0..NSEC_PER_SEC as i64).contains(&ns)) {
+    // Linux: get_itimerspec64(), then the caller's itimerspec64_valid().
+    let spec: Itimerspec = k.read_val(new)?;
+    let (i, v) = (spec.it_interval, spec.it_value);
+    if !i.is_valid() || !v.is_valid() {
         return Err(EINVAL);
     }
-    let [(is, ins), (vs, vns)] = spec;
-    let setting = ItimerVal { interval: to_ns(is, ins as u64), value: to_ns(vs, vns as u64) };
+    let setting = ItimerVal { interval: to_ns(i.tv_sec, i.tv_nsec as u64), value: to_ns(v.tv_sec, v.tv_nsec as u64) };
     let prev = k.timer_settime(id, flags as u32, setting)?;
     if old != 0 {
-        k.copy_out(old, &itimerspec_bytes(prev))?;
+        k.write_val(old, &to_itimerspec(prev))?;
     }
     Ok(0)
 }
@@ -153,7 +127,7 @@ pub fn timer_settime(k: &mut Kernel, id: i32, flags: i32, new: u64, old: u64) ->
 /// timer_gettime(2).
 pub fn timer_gettime(k: &mut Kernel, id: i32, setting: u64) -> SysResult {
     let v = k.timer_gettime(id)?;
-    k.copy_out(setting, &itimerspec_bytes(v))?;
+    k.write_val(setting, &to_itimerspec(v))?;
     Ok(0)
 }
 

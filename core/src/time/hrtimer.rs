@@ -91,21 +91,22 @@ pub fn forward_tick(tick: u64, now: u64, period: u64) -> (u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proc::Handle;
 
     #[test]
     fn earliest_first_and_only_when_due() {
         let mut q = TimerQueue::default();
         assert!(q.insert(300, HrTimer::Sleeper(3)));
-        assert!(q.insert(100, HrTimer::Real(1)));
-        assert!(!q.insert(200, HrTimer::Posix(1, 0)));
+        assert!(q.insert(100, HrTimer::Real(Handle::test(1))));
+        assert!(!q.insert(200, HrTimer::Posix(Handle::test(1), 0)));
         // Same time, other owner: both kept.
         assert!(!q.insert(200, HrTimer::Sleeper(2)));
         assert_eq!(q.len(), 4);
         assert_eq!(q.first(), Some(100));
         assert_eq!(q.pop_expired(99), None);
-        assert_eq!(q.pop_expired(250), Some((100, HrTimer::Real(1))));
+        assert_eq!(q.pop_expired(250), Some((100, HrTimer::Real(Handle::test(1)))));
         assert_eq!(q.pop_expired(250), Some((200, HrTimer::Sleeper(2))));
-        assert_eq!(q.pop_expired(250), Some((200, HrTimer::Posix(1, 0))));
+        assert_eq!(q.pop_expired(250), Some((200, HrTimer::Posix(Handle::test(1), 0))));
         assert_eq!(q.pop_expired(250), None);
         q.remove(300, HrTimer::Sleeper(3));
         q.remove(300, HrTimer::Sleeper(3));

@@ -84,8 +84,8 @@ pub(super) fn task_stat(k: &Kernel, t: &Task, whole: bool) -> TaskStat {
         rsslim: sig.rlimits[5].cur,
         start_code: exec.map_or(0, |v| v.start),
         end_code: exec.map_or(0, |v| v.end),
-        signal: t.sigpending & 0x7fff_ffff,
-        blocked: t.sigmask & 0x7fff_ffff,
+        signal: t.sigpending.bits() & 0x7fff_ffff,
+        blocked: t.sigmask.bits() & 0x7fff_ffff,
         sigignore: ign & 0x7fff_ffff,
         sigcatch: catch & 0x7fff_ffff,
         wchan: (t.state != TaskState::Runnable) as u64,
@@ -247,13 +247,13 @@ pub(super) fn status(k: &Kernel, t: &Task, out: &mut Out) {
         let _ = writeln!(o, "CoreDumping:\t0\nTHP_enabled:\t0\nuntag_mask:\t{:#x}", u64::MAX);
     }
     let threads = threads_of(k, t.tgid).count();
-    let queued = (t.sigpending.count_ones() + sig.shared_pending.count_ones()) as u64;
+    let queued = (t.sigpending.bits().count_ones() + sig.shared_pending.bits().count_ones()) as u64;
     let _ = writeln!(o, "Threads:\t{threads}\nSigQ:\t{queued}/{}", sig.rlimits[11].cur);
     let (ign, catch) = ign_catch(&k.sighands.get(t.sighand).action);
     for (name, set) in [
-        ("SigPnd", t.sigpending),
-        ("ShdPnd", sig.shared_pending),
-        ("SigBlk", t.sigmask),
+        ("SigPnd", t.sigpending.bits()),
+        ("ShdPnd", sig.shared_pending.bits()),
+        ("SigBlk", t.sigmask.bits()),
         ("SigIgn", ign),
         ("SigCgt", catch),
     ] {

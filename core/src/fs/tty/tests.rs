@@ -437,7 +437,7 @@ fn block_signal(k: &mut Kernel, pid: Pid, sig: u32) -> i64 {
 }
 
 fn pending(k: &Kernel, pid: Pid) -> u64 {
-    k.signals.get(k.tasks[&pid].signal).shared_pending
+    k.signals.get(k.tasks[&pid].signal).shared_pending.bits()
 }
 
 fn bit(sig: u32) -> u64 {
