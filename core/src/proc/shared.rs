@@ -13,7 +13,6 @@
 //! its own handles.
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use core::fmt;
 use core::marker::PhantomData;
 
@@ -97,28 +96,34 @@ pub struct Shared<T> {
     pub obj: T,
 }
 
-/// All the live objects of one kind.
+/// Handles are numbers below this, handed out in increasing order and
+/// then again from 1 (skipping live ones), so that a stale handle is not
+/// soon mistaken for a new object and the radix table stays small.
+const ID_LIMIT: u32 = 1 << 24;
+
+/// All the live objects of one kind, found in constant time: a radix
+/// table by handle number, as the task table (`proc::table`), so that a
+/// lookup costs the same with ten thousand processes as with three.
+/// Objects are boxed: a large one (a sighand is 2 KiB) never moves.
 pub struct SharedTable<T> {
-    /// Boxed, so that large objects (a sighand is 2 KiB) are not moved
-    /// around on the 16 KiB kernel stack when the map rebalances.
-    objs: BTreeMap<u32, Box<Shared<T>>>,
+    objs: super::table::TidTable<Shared<T>>,
     next: u32,
 }
 
 impl<T> Default for SharedTable<T> {
     fn default() -> Self {
-        SharedTable { objs: BTreeMap::new(), next: 1 }
+        SharedTable { objs: Default::default(), next: 1 }
     }
 }
 
 impl<T> SharedTable<T> {
     /// Add a new object with one user.
     pub fn insert(&mut self, obj: T) -> Handle<T> {
-        while self.objs.contains_key(&self.next) || self.next == 0 {
-            self.next = self.next.wrapping_add(1);
+        while self.next == 0 || self.next >= ID_LIMIT || self.objs.contains_key(&self.next) {
+            self.next = if self.next >= ID_LIMIT { 1 } else { self.next + 1 };
         }
         let id = self.next;
-        self.next = self.next.wrapping_add(1);
+        self.next += 1;
         self.objs.insert(id, Box::new(Shared { users: 1, obj }));
         Handle::from_raw(id)
     }
@@ -173,7 +178,7 @@ impl<T> SharedTable<T> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (Handle<T>, &T)> {
-        self.objs.iter().map(|(id, e)| (Handle::from_raw(*id), &e.obj))
+        self.objs.iter().map(|(id, e)| (Handle::from_raw(id), &e.obj))
     }
 }
 
@@ -194,7 +199,7 @@ mod tests {
 
     #[test]
     fn unset_is_never_handed_out() {
-        let mut t = SharedTable { next: u32::MAX, ..Default::default() };
+        let mut t = SharedTable { next: ID_LIMIT - 1, ..Default::default() };
         let a = t.insert(1u8);
         let b = t.insert(2u8);
         assert!(!a.is_unset() && !b.is_unset());

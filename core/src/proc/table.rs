@@ -1,4 +1,5 @@
-//! Every task by TID, found in constant time.
+//! Every task by TID, found in constant time (and, with the same table,
+//! every shared part of a task by its handle: `proc::shared`).
 //!
 //! Linux finds a task from a number through the PID's IDR (a radix tree)
 //! and keeps `current` as a pointer, so neither `getppid` nor `kill` gets
@@ -27,7 +28,7 @@ struct Chunk<T> {
 /// Every task, alive or zombie (Linux: the task list and the PID hash).
 pub type TaskTable = TidTable<Task>;
 
-/// Boxed values by TID.
+/// Boxed values by a small number (a TID, a handle).
 pub struct TidTable<T> {
     chunks: Vec<Option<Box<Chunk<T>>>>,
     len: usize,
@@ -121,7 +122,7 @@ impl<T> core::ops::Index<&Pid> for TidTable<T> {
 
     #[track_caller]
     fn index(&self, tid: &Pid) -> &T {
-        self.get(tid).expect("no task with this TID")
+        self.get(tid).expect("nothing with this number in the table")
     }
 }
 
