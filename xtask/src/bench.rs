@@ -404,6 +404,8 @@ pub struct Row {
 #[derive(Default)]
 pub struct Parsed {
     pub rows: BTreeMap<String, Row>,
+    /// The rows' names in the order they came.
+    pub order: Vec<String>,
     pub skips: Vec<(String, String)>,
     pub fails: Vec<String>,
     pub info: Vec<String>,
@@ -419,6 +421,7 @@ pub fn parse_boot(b: &Boot) -> Parsed {
         match w.as_slice() {
             ["bench", name, unit, med, min, max, iters, batches] => {
                 let f = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
+                p.order.push(name.to_string());
                 p.rows.insert(
                     name.to_string(),
                     Row {
@@ -613,6 +616,7 @@ pub fn main(args: Args) -> Result<i32> {
         }
     }
     let host_total = host_start.elapsed().as_secs_f64();
+    let selected = with_sub_rows(selected, &runs);
 
     let report = Report {
         date: utc_date(started),
@@ -667,6 +671,28 @@ struct Report {
     rounds: usize,
     host_total: f64,
     loadavg: String,
+}
+
+/// The rows to show: each selected benchmark, or in its place the rows it
+/// printed under longer names (`forkbomb` prints `forkbomb_fill` and
+/// `forkbomb_recover`), in the order they came.
+fn with_sub_rows(selected: Vec<String>, runs: &BTreeMap<&'static str, Vec<Parsed>>) -> Vec<String> {
+    let mut out = Vec::new();
+    for name in &selected {
+        let prefix = format!("{name}_");
+        let mut subs: Vec<String> = Vec::new();
+        for row in runs.values().flatten().flat_map(|p| p.order.iter()) {
+            if row.starts_with(&prefix) && !selected.contains(row) && !subs.contains(row) {
+                subs.push(row.clone());
+            }
+        }
+        if subs.is_empty() {
+            out.push(name.clone());
+        } else {
+            out.extend(subs);
+        }
+    }
+    out
 }
 
 /// Instructions: "563", "12.3 k", "4.56 M".
