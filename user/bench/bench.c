@@ -571,6 +571,37 @@ static uint64_t b_spawn_reap(long iters, long *ops)
 	return now_ns() - t0;
 }
 
+/* Kernel memory per sleeping process: MemFree before and after 1,000
+ * sleepers are created, per sleeper, in bytes (their user memory is a
+ * few copied-on-write pages each, part of the count as on Linux). */
+static long memfree_kb(void)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+	while (f && fgets(line, sizeof line, f))
+		if (strncmp(line, "MemFree:", 8) == 0)
+			v = atol(line + 8);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static void mem_per_proc(void)
+{
+	const long n = 1000;
+	long before = memfree_kb();
+	start_sleepers(n);
+	long after = memfree_kb();
+	stop_sleepers();
+	if (before < 0 || after < 0) {
+		say("skip mem_per_proc no MemFree in /proc/meminfo\n");
+		return;
+	}
+	long per = (before - after) * 1024 / n;
+	say("bench mem_per_proc byte %ld %ld %ld %ld 1\n", per, per, per, n);
+}
+
 /* A fork bomb to exhaustion: fork sleeping children until fork fails,
  * then kill them all and reap them. Two lines: the time to fill and the
  * time to recover (kill and reap), plus `info` with how many and why. It
@@ -663,6 +694,7 @@ static const struct bench benches[] = {
 	SCALE("kill", b_kill),
 	SCALE("fork_exit_waitany", b_fork_exit_waitany),
 	{ "spawn_reap_10k", b_spawn_reap, 0, "op", NULL, SPAWN_N },
+	{ "mem_per_proc", NULL, 0, "byte", NULL, 1000, mem_per_proc },
 	{ "forkbomb", NULL, 0, "total", NULL, FORKBOMB_PROCS, forkbomb },
 };
 #define NBENCH (sizeof benches / sizeof benches[0])

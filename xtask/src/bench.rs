@@ -260,11 +260,13 @@ impl Measure {
         }
     }
 
-    /// A value of this measure: "12.3 µs" or "12.3 k" (instructions).
-    pub fn show(self, v: f64) -> String {
-        match self {
-            Measure::Wall => human(v),
-            Measure::Icount => count(v),
+    /// A value of this measure: "12.3 µs" or "12.3 k" (instructions);
+    /// a row in bytes (`mem_per_proc`) is shown in KiB whatever the measure.
+    pub fn show(self, v: f64, unit: &str) -> String {
+        match (self, unit) {
+            (_, "byte") if v.is_finite() => format!("{:.1} KiB", v / 1024.0),
+            (Measure::Wall, _) => human(v),
+            (Measure::Icount, _) => count(v),
         }
     }
 }
@@ -842,7 +844,8 @@ impl Report {
                 let cell = match self.row(id, name) {
                     Some(r) => {
                         let m = self.measure;
-                        format!("{} [{}..{}]", m.show(r.median), m.show(r.min), m.show(r.max))
+                        let u = r.unit.as_str();
+                        format!("{} [{}..{}]", m.show(r.median, u), m.show(r.min, u), m.show(r.max, u))
                     }
                     None => self.missing(id, name),
                 };
@@ -904,7 +907,8 @@ impl Report {
                 let cell = match self.row(id, name) {
                     Some(r) => {
                         let m = self.measure;
-                        format!("{} ({}–{})", m.show(r.median), m.show(r.min), m.show(r.max))
+                        let u = r.unit.as_str();
+                        format!("{} ({}–{})", m.show(r.median, u), m.show(r.min, u), m.show(r.max, u))
                     }
                     None => self.missing(id, name),
                 };
