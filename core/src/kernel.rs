@@ -113,6 +113,8 @@ pub struct Kernel {
     /// `proc::waitqueue`). Tasks go to sleep only through
     /// [`Kernel::sleep_current`], which queues them.
     pub waitqueues: crate::proc::waitqueue::WaitQueues,
+    /// The members of each process group (see `proc::pgrp`).
+    pub pgrps: crate::proc::pgrp::ProcessGroups,
     /// The idle context's saved kernel stack pointer (Linux: the swapper).
     pub idle_ksp: u64,
     pub need_resched: bool,
@@ -206,6 +208,7 @@ impl Kernel {
             kstacks: crate::proc::kstack::StackCache::new(&m),
             runq: VecDeque::new(),
             waitqueues: Default::default(),
+            pgrps: Default::default(),
             idle_ksp: 0,
             need_resched: false,
             boot_frames_used: 0,

@@ -404,12 +404,12 @@ pub fn leak_report(log: &[u8]) -> Option<String> {
     let sigqueued = field("sigqueued").unwrap_or(0);
     let committed = field("committed").unwrap_or(0);
     // Counts kept on the side of the tasks: nothing left once they are gone.
-    let counts = ["nproc", "waitqueued"].iter().all(|f| field(f).unwrap_or(0) == 0);
+    let counts = ["nproc", "waitqueued", "pgrp_members"].iter().all(|f| field(f).unwrap_or(0) == 0);
     if tasks != 0 || (used == boot && files == 0 && pids == 0 && sigqueued == 0 && committed == 0 && counts) {
         return None;
     }
     Some(format!(
-        "{line} (expected frames_used=boot_frames_used and open_files, pids_busy, sigqueued, committed, nproc, waitqueued 0)"
+        "{line} (expected frames_used=boot_frames_used and open_files, pids_busy, sigqueued, committed, nproc, waitqueued, pgrp_members 0)"
     ))
 }
 

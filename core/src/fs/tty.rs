@@ -1307,7 +1307,7 @@ impl Kernel {
     /// session_of_pgrp()).
     fn session_of_pgrp(&self, n: Pid) -> SysResult<Option<Pid>> {
         let live = |t: &&crate::proc::Task| t.state != TaskState::Dead;
-        if let Some(t) = self.tasks.values().filter(live).find(|t| self.signals.get(t.signal).pgid == n) {
+        if let Some(t) = self.pgrps.members(n).filter_map(|p| self.tasks.get(&p)).find(live) {
             return Ok(Some(self.signals.get(t.signal).sid));
         }
         if let Some(t) = self.tasks.get(&n).filter(live) {

@@ -354,6 +354,11 @@ impl Kernel {
             p.children.remove(&pid);
         }
         self.signals.get_mut(signal).threads.remove(&pid);
+        // The process is reaped: it leaves its group (Linux:
+        // __unhash_process() → detach_pid(PIDTYPE_PGID)).
+        if leader {
+            self.pgrps.leave(self.signals.get(signal).pgid, pid);
+        }
         if let Some(me) = self.tasks.get_mut(&pid) {
             me.state = TaskState::Dead;
             self.ucounts.dec_nproc(me.cred.uid);
@@ -470,14 +475,15 @@ impl Kernel {
         let dead = self.tasks.len() - live;
         let used = self.frames.stats().used;
         self.log(format_args!(
-            "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={} sigqueued={} committed={} nproc={} waitqueued={}",
+            "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={} sigqueued={} committed={} nproc={} waitqueued={} pgrp_members={}",
             self.boot_frames_used,
             self.files.count(),
             self.pids.in_use() - dead,
             self.ucounts.sigpending_total(),
             self.frames.commit.committed(),
             self.ucounts.nproc_total(),
-            self.waitqueues.len()
+            self.waitqueues.len(),
+            self.pgrps.len()
         ));
     }
 }
@@ -489,7 +495,8 @@ impl Kernel {
     /// Children of init do not count as such a link (Linux:
     /// will_become_orphaned_pgrp()).
     pub fn will_become_orphaned_pgrp(&self, pgid: Pid, ignored: Option<Pid>) -> bool {
-        !self.tasks.values().filter(|t| t.is_leader() && t.state != TaskState::Dead).any(|t| {
+        let members = self.pgrps.members(pgid).filter_map(|p| self.tasks.get(&p));
+        !members.filter(|t| t.state != TaskState::Dead).any(|t| {
             let s = self.signals.get(t.signal);
             if s.pgid != pgid
                 || Some(t.tid) == ignored
@@ -534,14 +541,8 @@ impl Kernel {
 
     /// Send `sig` to every process of group `pgid`, as the kernel.
     fn kill_pgrp_from_kernel(&mut self, pgid: Pid, sig: u32) -> usize {
-        let members: Vec<Pid> = self
-            .tasks
-            .values()
-            .filter(|t| {
-                t.is_leader() && !t.is_zombie() && t.state != TaskState::Dead && self.signals.get(t.signal).pgid == pgid
-            })
-            .map(|t| t.tid)
-            .collect();
+        let live = |p: &Pid| self.tasks.get(p).is_some_and(|t| !t.is_zombie() && t.state != TaskState::Dead);
+        let members: Vec<Pid> = self.pgrps.members(pgid).filter(live).collect();
         for &m in &members {
             let _ = self.send_signal_process(m, SigInfo::kernel(sig));
         }

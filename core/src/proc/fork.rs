@@ -409,6 +409,7 @@ fn link_task(k: &mut Kernel, mut child: Task, flags: CloneFlags, exit_signal: u3
     k.ucounts.inc_nproc(child.cred.uid);
     // Only processes are children: threads hang off their leader.
     if !flags.contains(CloneFlags::THREAD) {
+        k.pgrps.join(k.signals.get(child.signal).pgid, pid);
         if let Some(p) = k.tasks.get_mut(&parent) {
             p.children.insert(pid);
         }
@@ -429,6 +430,9 @@ fn unlink_task(k: &mut Kernel, pid: Pid, flags: CloneFlags) -> alloc::boxed::Box
         sig.live -= 1;
     }
     k.ucounts.dec_nproc(t.cred.uid);
+    if !flags.contains(CloneFlags::THREAD) {
+        k.pgrps.leave(k.signals.get(t.signal).pgid, pid);
+    }
     k.pids.put(pid);
     t
 }

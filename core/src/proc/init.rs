@@ -66,6 +66,7 @@ impl Kernel {
         task.kstack.set_fpu(&FpuState::initial());
         self.ucounts.inc_nproc(task.cred.uid);
         self.tasks.insert(pid, alloc::boxed::Box::new(task));
+        self.pgrps.join(pid, pid);
 
         let mut regs = PtRegs::default();
         if let Err(e) = do_execve(self, pid, &mut regs, &path, ExecArgs { argv, envp }) {

@@ -14,6 +14,7 @@ pub mod init;
 pub mod kstack;
 pub mod oom;
 pub mod pid;
+pub mod pgrp;
 pub mod pidfd;
 pub mod shared;
 pub mod table;

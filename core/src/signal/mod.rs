@@ -775,14 +775,18 @@ impl Kernel {
             KillTarget::Process(p) => {
                 self.tasks.get(&p).filter(|t| t.state != TaskState::Dead).map(|t| t.tgid).into_iter().collect()
             }
+            // A group: its members (Linux: __kill_pgrp_info()).
+            KillTarget::Group(g) => self
+                .pgrps
+                .members(g)
+                .filter(|p| self.tasks.get(p).is_some_and(|t| t.state != TaskState::Dead))
+                .collect(),
+            // Everyone: every process, as Linux's kill(-1) walks them all.
             _ => self
                 .tasks
                 .values()
                 .filter(|t| t.is_leader() && t.state != TaskState::Dead)
-                .filter(|t| match target {
-                    KillTarget::Group(g) => self.signals.get(t.signal).pgid == g,
-                    _ => t.tgid != crate::proc::exit::INIT_PID && t.tgid != me,
-                })
+                .filter(|t| t.tgid != crate::proc::exit::INIT_PID && t.tgid != me)
                 .map(|t| t.tgid)
                 .collect(),
         };

@@ -61,7 +61,9 @@ fn prio_targets(k: &Kernel, which: i32, who: i32) -> SysResult<alloc::vec::Vec<u
         }
         PRIO_PGRP => {
             let g = if who == 0 { k.cur_signal().pgid } else { who as u32 };
-            tasks.filter(|t| k.signals.get(t.signal).pgid == g).map(|t| t.tid).collect()
+            let procs = k.pgrps.members(g).filter_map(|p| k.tasks.get(&p));
+            let threads = procs.flat_map(|l| k.signals.get(l.signal).threads.iter().filter_map(|t| k.tasks.get(t)));
+            threads.filter(|t| !t.is_zombie() && t.state != crate::proc::TaskState::Dead).map(|t| t.tid).collect()
         }
         PRIO_USER => {
             let u = if who == 0 { me.cred.uid } else { who as u32 };

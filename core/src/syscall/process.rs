@@ -314,18 +314,16 @@ pub fn setpgid(k: &mut Kernel, pid: i32, pgid: i32) -> SysResult {
         return Err(EPERM); // a session leader stays in its group
     }
     if pgid != target {
-        let exists = k.tasks.values().any(|o| {
-            o.state != crate::proc::TaskState::Dead && {
-                let s = k.signals.get(o.signal);
-                s.pgid == pgid && s.sid == my_sid
-            }
-        });
+        // Linux: a group of that id in the caller's session.
+        let exists = k.pgrps.members(pgid).any(|p| k.tasks.get(&p).is_some_and(|o| k.signals.get(o.signal).sid == my_sid));
         if !exists {
             return Err(EPERM);
         }
     }
     let old = core::mem::replace(&mut k.signals.get_mut(tsig).pgid, pgid);
     if old != pgid {
+        k.pgrps.leave(old, target);
+        k.pgrps.join(pgid, target);
         k.pids.hold(pgid);
         k.pids.put(old);
     }
@@ -341,8 +339,8 @@ pub fn getpgrp(k: &mut Kernel) -> SysResult {
 /// EPERM if a group of that id already exists.
 pub fn setsid(k: &mut Kernel) -> SysResult {
     let me = k.cur().tgid;
-    let taken = k.tasks.values().any(|o| o.state != crate::proc::TaskState::Dead && k.signals.get(o.signal).pgid == me);
-    if taken {
+    // Linux: pid_task(find_vpid(me), PIDTYPE_PGID): a group of that id.
+    if k.pgrps.members(me).next().is_some() {
         return Err(EPERM);
     }
     let sig = k.cur().signal;
@@ -350,6 +348,8 @@ pub fn setsid(k: &mut Kernel) -> SysResult {
     let (old_pgid, old_sid) = (s.pgid, s.sid);
     s.pgid = me;
     s.sid = me;
+    k.pgrps.leave(old_pgid, me);
+    k.pgrps.join(me, me);
     k.pids.hold(me);
     k.pids.hold(me);
     k.pids.put(old_pgid);
