@@ -165,6 +165,11 @@ pub(super) fn node_of(k: &Kernel, id: FileId) -> SysResult<Node> {
     }
 }
 
+/// The /proc node open file description `id` is, if it is one.
+pub fn node_of_file(k: &Kernel, id: FileId) -> Option<Node> {
+    node_of(k, id).ok()
+}
+
 /// read()/pread() of an open proc file at `pos` (Linux: seq_read_iter()).
 pub fn read(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult<usize> {
     let node = node_of(k, id)?;
