@@ -21,6 +21,11 @@ impl FileOps for Signalfd {
         false
     }
 
+    /// Linux: anon_inode_getfd("[signalfd]").
+    fn d_path(&self, _k: &Kernel, _id: FileId) -> alloc::vec::Vec<u8> {
+        b"anon_inode:[signalfd]".to_vec()
+    }
+
     /// Linux: signalfd_fops' noop_llseek() leaves the offset alone.
     fn llseek(&self, k: &mut Kernel, id: FileId, _off: i64, _whence: u32) -> SysResult {
         Ok(k.files.get(id).offset as usize)

@@ -19,7 +19,9 @@ pub mod pipe;
 pub mod proc;
 pub mod regular;
 
+use alloc::format;
 use alloc::vec;
+use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::fs::file::{FileId, FileKind, OpenFile};
@@ -113,6 +115,16 @@ pub trait FileOps: Sync {
     /// the access checks pass).
     fn mmap(&self, _k: &mut Kernel, _id: FileId) -> SysResult<MapTarget> {
         Ok(MapTarget::NoMmap)
+    }
+
+    /// What /proc/<pid>/fd/N says the file is (Linux: d_path(), or the
+    /// dentry's `->d_dname` for a file without a name). Default: the path
+    /// of the inode it was opened through, else "pipe:[N]" (pipefs).
+    fn d_path(&self, k: &Kernel, id: FileId) -> Vec<u8> {
+        match k.files.get(id).ino {
+            Some(ino) => crate::fs::procfs::inode_path(k, ino),
+            None => format!("pipe:[{}]", crate::fs::file::anon_ino(id)).into_bytes(),
+        }
     }
 
     /// The last reference to description `f` is gone (Linux: `->release`).

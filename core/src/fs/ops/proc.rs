@@ -29,6 +29,13 @@ impl FileOps for Proc {
         }
     }
 
+    fn d_path(&self, k: &Kernel, id: FileId) -> alloc::vec::Vec<u8> {
+        match k.files.get(id).kind {
+            FileKind::Proc(node) => procfs::node_path(k, node),
+            other => unreachable!("proc ops on {other:?}"),
+        }
+    }
+
     fn getdents(&self, k: &mut Kernel, id: FileId, buf: u64, count: u64) -> SysResult {
         procfs::getdents64(k, id, buf, count)
     }

@@ -605,21 +605,11 @@ pub(super) fn dir_path(k: &Kernel, ino: Ino) -> Vec<u8> {
 /// What /proc/<pid>/fd/N says about an open file (Linux: d_path() of the
 /// file, "pipe:[ino]" for a pipe, pipefs's d_dname()).
 pub fn file_path(k: &Kernel, id: FileId) -> Vec<u8> {
-    let f = k.files.get(id);
-    match (f.kind, f.ino) {
-        (FileKind::Proc(node), _) => node_path(k, node),
-        (FileKind::Pipe { .. }, Some(ino)) => inode_path(k, ino),
-        // Linux: anon_inode_getfd("[signalfd]").
-        (FileKind::Signalfd { .. }, _) => b"anon_inode:[signalfd]".to_vec(),
-        (FileKind::Pipe { .. } | FileKind::ConsolePipe, _) | (_, None) => {
-            format!("pipe:[{}]", crate::fs::file::anon_ino(id)).into_bytes()
-        }
-        (_, Some(ino)) => inode_path(k, ino),
-    }
+    k.files.get(id).kind.ops().d_path(k, id)
 }
 
 /// A RAM file system inode's path, " (deleted)" once it has no name left.
-pub(super) fn inode_path(k: &Kernel, ino: Ino) -> Vec<u8> {
+pub fn inode_path(k: &Kernel, ino: Ino) -> Vec<u8> {
     k.fs.path_of(ino).unwrap_or_else(|| b"/ (deleted)".to_vec())
 }
 
