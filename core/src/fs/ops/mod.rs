@@ -18,6 +18,8 @@ pub mod dev;
 pub mod pipe;
 pub mod proc;
 pub mod regular;
+#[cfg(test)]
+mod tests;
 
 use alloc::format;
 use alloc::vec;
