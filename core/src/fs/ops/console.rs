@@ -49,6 +49,10 @@ impl FileOps for ConsolePipe {
         false
     }
 
+    fn reopen(&self, k: &mut Kernel, _id: FileId, flags: u32) -> SysResult<FileId> {
+        Ok(k.files.open(crate::fs::file::FileKind::ConsolePipe, flags, None))
+    }
+
     /// The write end of a pipe whose reader stays.
     fn poll(&self, _k: &mut Kernel, _id: FileId) -> u16 {
         POLLOUT | POLLWRNORM

@@ -129,6 +129,13 @@ pub trait FileOps: Sync {
         }
     }
 
+    /// A new description of the same nameless file, with status flags
+    /// `flags`, for an open of its /proc/<pid>/fd/N link. Default: ENXIO,
+    /// as for a file that cannot be opened that way.
+    fn reopen(&self, _k: &mut Kernel, _id: FileId, _flags: u32) -> SysResult<FileId> {
+        Err(ENXIO)
+    }
+
     /// The last reference to description `f` is gone (Linux: `->release`).
     fn release(&self, _k: &mut Kernel, _f: &OpenFile) {}
 }

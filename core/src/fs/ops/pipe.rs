@@ -112,6 +112,23 @@ impl FileOps for Pipe {
         Ok(0)
     }
 
+    /// Linux: fifo_open() on the pipe's inode counts each side the
+    /// access mode asks for and never waits.
+    fn reopen(&self, k: &mut Kernel, id: FileId, flags: u32) -> SysResult<FileId> {
+        let (pipe, _) = pipe_of(k, id);
+        let acc = flags & O_ACCMODE;
+        let p = k.pipes.get_mut(pipe);
+        if acc != O_WRONLY {
+            p.readers += 1;
+            p.r_counter += 1;
+        }
+        if acc != O_RDONLY {
+            p.writers += 1;
+            p.w_counter += 1;
+        }
+        Ok(k.files.open(FileKind::Pipe { pipe, version: 0 }, flags, None))
+    }
+
     /// Linux: pipe_release().
     fn release(&self, k: &mut Kernel, f: &OpenFile) {
         if let FileKind::Pipe { pipe, .. } = f.kind {

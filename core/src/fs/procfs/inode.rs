@@ -89,25 +89,7 @@ pub(super) fn reopen(k: &mut Kernel, id: FileId, flags: u32) -> SysResult<FileId
         return Err(ENOTDIR);
     }
     let keep = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE | O_PATH);
-    match k.files.get(id).kind {
-        FileKind::Pipe { pipe, .. } => {
-            // Linux: fifo_open() on a pipe counts each side the access
-            // mode asks for and never waits.
-            let acc = flags & O_ACCMODE;
-            let p = k.pipes.get_mut(pipe);
-            if acc != O_WRONLY {
-                p.readers += 1;
-                p.r_counter += 1;
-            }
-            if acc != O_RDONLY {
-                p.writers += 1;
-                p.w_counter += 1;
-            }
-            Ok(k.files.open(FileKind::Pipe { pipe, version: 0 }, keep, None))
-        }
-        FileKind::ConsolePipe => Ok(k.files.open(FileKind::ConsolePipe, keep, None)),
-        _ => Err(ENXIO),
-    }
+    k.files.get(id).kind.ops().reopen(k, id, keep)
 }
 
 pub(super) fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<FileId> {
