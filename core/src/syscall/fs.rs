@@ -2,20 +2,20 @@
 //! fs/fcntl.c, fs/ioctl.c, fs/readdir.c, fs/d_path.c).
 //!
 //! Paths are resolved by `fs::RamFs`; these handlers turn descriptors into
-//! open file descriptions and move bytes between them and user memory.
+//! open file descriptions, check what every file shares (access mode,
+//! O_PATH, user buffers), and leave the rest to the file's `fs::ops::FileOps`.
 
 use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::fs::file::{Fd, FileId, FileKind};
+use crate::fs::ops::CHUNK;
 use crate::fs::perm::{self, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::fs::procfs;
 use crate::fs::{FileType, FsCred, Ino, Lookup, DEV_CONSOLE, DEV_NULL, DEV_TTY, DEV_ZERO};
 use crate::kernel::Kernel;
 
-/// Bytes moved per copy between user memory and a file.
-const CHUNK: usize = 4096;
 /// Linux: MAX_RW_COUNT, the most one read or write moves.
 const MAX_RW: u64 = 0x7fff_f000;
 /// Linux: UIO_MAXIOV.
