@@ -41,6 +41,26 @@ pub enum FileKind {
     Proc(crate::fs::procfs::Node),
 }
 
+impl FileKind {
+    /// The ramfs inode whose data and entries this description reads and
+    /// writes: a regular file or directory (Linux: a file whose `f_op` is
+    /// tmpfs's), not a device or FIFO opened through an inode.
+    pub fn data_ino(&self) -> Option<u64> {
+        match *self {
+            FileKind::Inode(ino) => Some(ino),
+            _ => None,
+        }
+    }
+
+    /// The pipe behind a pipe or FIFO end (Linux: get_pipe_info()).
+    pub fn pipe(&self) -> Option<crate::fs::pipe::PipeId> {
+        match *self {
+            FileKind::Pipe { pipe, .. } => Some(pipe),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct OpenFile {
     pub kind: FileKind,

@@ -22,7 +22,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::abi::*;
-use crate::fs::file::{FileId, FileKind, OpenFile};
+use crate::fs::file::{FileId, OpenFile};
 use crate::kernel::Kernel;
 use crate::proc::{FilesId, Pid, TaskState, WaitReason};
 
@@ -220,10 +220,10 @@ impl LockTable {
 
 /// The file an open description's locks are on.
 fn lock_key(f: &OpenFile, id: FileId) -> LockKey {
-    match (f.ino, f.kind) {
+    match (f.ino, f.kind.pipe()) {
         (Some(ino), _) => ino,
-        (None, FileKind::Pipe { pipe, .. }) => (1 << 62) | pipe as u64,
-        (None, _) => (1 << 63) | id as u64,
+        (None, Some(pipe)) => (1 << 62) | pipe as u64,
+        (None, None) => (1 << 63) | id as u64,
     }
 }
 
@@ -272,9 +272,9 @@ impl Kernel {
         let base: i64 = match fl.l_whence() {
             0 => 0,
             1 => f.offset as i64,
-            2 => match f.kind {
-                FileKind::Inode(ino) => self.fs.inode(ino)?.size() as i64,
-                _ => 0,
+            2 => match f.kind.data_ino() {
+                Some(ino) => self.fs.inode(ino)?.size() as i64,
+                None => 0,
             },
             _ => return Err(EINVAL),
         };

@@ -5,6 +5,7 @@
 //!   fs/namei.c) and file contents and attributes in `ramfs::data`.
 //! - [`cpio`]: unpacking the initramfs into it (Linux: init/initramfs.c).
 //! - [`file`]: open file descriptions and descriptor tables.
+//! - [`ops`]: what each kind of open file does (Linux: `file_operations`).
 //! - [`file_cache`]: regular files' data through mm's page cache.
 //! - [`lock`]: POSIX record locks and flock() locks (Linux: fs/locks.c).
 //! - [`perm`]: who may read, write, search, create and delete (Linux:
@@ -19,6 +20,7 @@ pub mod file;
 pub mod file_cache;
 pub mod lock;
 pub mod mount;
+pub mod ops;
 pub mod perm;
 pub mod pipe;
 pub mod procfs;

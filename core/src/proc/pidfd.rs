@@ -81,8 +81,8 @@ pub fn sys_pidfd_getfd(k: &mut Kernel, pidfd: i32, targetfd: i32, flags: u32) ->
 /// (Linux: pidfd_to_pid() → tgid_pidfd_to_pid(); a thread's
 /// /proc/<pid>/task/<tid> directory does not count). None once it is gone.
 fn signal_target(k: &Kernel, id: FileId) -> SysResult<Option<Pid>> {
-    match k.files.get(id).kind {
-        FileKind::Proc(crate::fs::procfs::Node::PidDir { tid, whole: true }) => {
+    match crate::fs::procfs::node_of_file(k, id) {
+        Some(crate::fs::procfs::Node::PidDir { tid, whole: true }) => {
             Ok(k.tasks.get(&tid).filter(|t| t.state != TaskState::Dead && t.tgid == tid).map(|_| tid))
         }
         _ => k.pidfd_target(id),

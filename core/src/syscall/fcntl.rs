@@ -9,7 +9,7 @@
 //! (Linux: break_lease()).
 
 use crate::abi::*;
-use crate::fs::file::{FileId, FileKind, Owner, OwnerType};
+use crate::fs::file::{FileId, Owner, OwnerType};
 use crate::fs::FileType;
 use crate::kernel::Kernel;
 use crate::proc::capability::CAP_LEASE;
@@ -102,16 +102,13 @@ pub fn fcntl_owner(k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult 
 /// lease is EAGAIN.
 fn setlease(k: &mut Kernel, id: FileId, arg: u32) -> SysResult {
     let f = k.files.get(id).clone();
-    let ino = match (f.kind, f.ino) {
-        (FileKind::Inode(ino), _) | (_, Some(ino)) => ino,
-        _ => return Err(EINVAL),
-    };
+    let ino = f.kind.data_ino().or(f.ino).ok_or(EINVAL)?;
     let inode = k.fs.inode(ino)?;
     let cred = k.fs_cred();
     if inode.uid() != cred.uid && !cred.capable(CAP_LEASE) {
         return Err(EACCES);
     }
-    if inode.file_type() != FileType::Regular || !matches!(f.kind, FileKind::Inode(_)) {
+    if inode.file_type() != FileType::Regular || f.kind.data_ino().is_none() {
         return Err(EINVAL);
     }
     match arg {
@@ -126,7 +123,7 @@ fn setlease(k: &mut Kernel, id: FileId, arg: u32) -> SysResult {
             // counts the descriptions of the inode (a rare call).
             let (mut writers, mut readers, mut leases) = (0, 0, 0);
             for (other, o) in k.files.iter() {
-                if o.kind != FileKind::Inode(ino) || o.flags & O_PATH != 0 {
+                if o.kind.data_ino() != Some(ino) || o.flags & O_PATH != 0 {
                     continue;
                 }
                 if o.writable() {

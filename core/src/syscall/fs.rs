@@ -2,21 +2,20 @@
 //! fs/fcntl.c, fs/ioctl.c, fs/readdir.c, fs/d_path.c).
 //!
 //! Paths are resolved by `fs::RamFs`; these handlers turn descriptors into
-//! open file descriptions and move bytes between them and user memory.
+//! open file descriptions, check what every file shares (access mode,
+//! O_PATH, user buffers), and leave the rest to the file's `fs::ops::FileOps`.
 
 use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::fs::file::{Fd, FileId, FileKind};
+use crate::fs::ops::CHUNK;
 use crate::fs::perm::{self, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::fs::procfs;
 use crate::fs::{FileType, FsCred, Ino, Lookup, DEV_CONSOLE, DEV_NULL, DEV_TTY, DEV_ZERO};
 use crate::kernel::Kernel;
-use crate::proc::WaitReason;
 
-/// Bytes moved per copy between user memory and a file.
-const CHUNK: usize = 4096;
 /// Linux: MAX_RW_COUNT, the most one read or write moves.
 const MAX_RW: u64 = 0x7fff_f000;
 /// Linux: UIO_MAXIOV.
@@ -39,25 +38,18 @@ impl Kernel {
             if let Some(ino) = f.ino {
                 self.fs.iput(ino);
             }
-            if let FileKind::Pipe { pipe, .. } = f.kind {
-                self.pipe_release(pipe, f.readable(), f.writable());
-            }
+            f.kind.ops().release(self, &f);
         }
     }
 
     /// The regular file whose write count description `f` holds: one
     /// opened for writing (not O_PATH). Linux: FMODE_WRITER.
     fn holds_write_access(&self, f: &crate::fs::file::OpenFile) -> Option<Ino> {
-        match f.kind {
-            FileKind::Inode(ino)
-                if f.writable()
-                    && f.flags & O_PATH == 0
-                    && self.fs.inode(ino).is_ok_and(|i| i.file_type() == FileType::Regular) =>
-            {
-                Some(ino)
-            }
-            _ => None,
-        }
+        f.kind.data_ino().filter(|&ino| {
+            f.writable()
+                && f.flags & O_PATH == 0
+                && self.fs.inode(ino).is_ok_and(|i| i.file_type() == FileType::Regular)
+        })
     }
 
     /// Install a new descriptor for `file` at the lowest free number.
@@ -229,9 +221,9 @@ pub fn fallocate(k: &mut Kernel, fd: i32, mode: u32, off: i64, len: i64) -> SysR
     if !f.writable() || f.flags & O_PATH != 0 {
         return Err(EBADF);
     }
-    let ino = match f.kind {
-        FileKind::Pipe { .. } => return Err(ESPIPE),
-        FileKind::Inode(ino) => ino,
+    let ino = match (f.kind.data_ino(), f.kind.pipe()) {
+        (_, Some(_)) => return Err(ESPIPE),
+        (Some(ino), _) => ino,
         _ => return Err(ENODEV),
     };
     match k.fs.inode(ino)?.file_type() {
@@ -269,93 +261,8 @@ pub fn fallocate(k: &mut Kernel, fd: i32, mode: u32, off: i64, len: i64) -> SysR
     Ok(0)
 }
 
-/// Read from description `id` at `pos` into `buf`; returns the count or,
-/// for the console with nothing typed, blocks the task.
-fn read_file(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult {
-    let f = k.files.get(id).clone();
-    if !f.readable() || f.flags & O_PATH != 0 {
-        return Err(EBADF);
-    }
-    match f.kind {
-        FileKind::Null | FileKind::ConsolePipe => Ok(0),
-        FileKind::Zero => {
-            buf.fill(0);
-            Ok(buf.len())
-        }
-        FileKind::Console => k.console_read(id, buf),
-        FileKind::Inode(ino) => {
-            if k.fs.inode(ino)?.is_dir() {
-                return Err(EISDIR);
-            }
-            k.file_read(ino, pos, buf)
-        }
-        FileKind::Proc(_) => procfs::read(k, id, pos, buf),
-        FileKind::Pidfd { .. } | FileKind::Signalfd { .. } => Err(EINVAL),
-        FileKind::Pipe { pipe, .. } => {
-            let p = k.pipes.get_mut(pipe);
-            if p.is_empty() {
-                return match (p.writers, f.flags & O_NONBLOCK != 0) {
-                    (0, _) => Ok(0),
-                    (_, true) => Err(EAGAIN),
-                    (_, false) => Err(k.block_current(WaitReason::Pipe(pipe))),
-                };
-            }
-            // A look only: do_read() takes the bytes once they are copied.
-            let n = p.peek(k.m.mem, buf);
-            Ok(n)
-        }
-    }
-}
-
-fn write_file(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
-    let f = k.files.get(id).clone();
-    if !f.writable() || f.flags & O_PATH != 0 {
-        return Err(EBADF);
-    }
-    match f.kind {
-        FileKind::Null | FileKind::Zero => Ok(data.len()),
-        FileKind::Console => k.console_write(id, data),
-        // Byte for byte, as into a pipe: no output processing.
-        FileKind::ConsolePipe => {
-            k.m.console.write(data);
-            Ok(data.len())
-        }
-        FileKind::Inode(ino) => {
-            let now = k.now_real();
-            k.file_write(ino, pos, data, now)
-        }
-        FileKind::Proc(_) => procfs::write(k, id, pos, data),
-        FileKind::Pidfd { .. } | FileKind::Signalfd { .. } => Err(EINVAL),
-        FileKind::Pipe { pipe, .. } => {
-            let p = k.pipes.get_mut(pipe);
-            if p.readers == 0 {
-                // Linux: pipe_write() → send_sig(SIGPIPE, current, 0).
-                k.send_sigpipe();
-                return Err(EPIPE);
-            }
-            let room = p.room();
-            // Writes of at most PIPE_BUF bytes are never split.
-            let need = if data.len() <= crate::fs::pipe::PIPE_BUF { data.len() } else { 1 };
-            if room < need {
-                return if f.flags & O_NONBLOCK != 0 {
-                    Err(EAGAIN)
-                } else {
-                    Err(k.block_current(WaitReason::Pipe(pipe)))
-                };
-            }
-            let n = p.write(&mut k.frames, k.m.mem, &data[..data.len().min(room)])?;
-            k.wake_all(WaitReason::Pipe(pipe));
-            Ok(n)
-        }
-    }
-}
-
-fn seekable(kind: FileKind) -> bool {
-    !matches!(kind, FileKind::Console | FileKind::ConsolePipe | FileKind::Pipe { .. } | FileKind::Signalfd { .. })
-}
-
 /// Read `len` bytes into user memory at `buf` (at `pos`, or the file
-/// offset when `None`), a chunk at a time.
+/// offset when `None`) through the file's `read_iter` (Linux: vfs_read()).
 fn do_read(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> SysResult {
     let id = k.fd_file(fd)?;
     // Linux: vfs_read(): EBADF, then EFAULT, before anything is read.
@@ -365,44 +272,7 @@ fn do_read(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sys
     }
     crate::mm::uaccess::access_ok(buf, len as usize)?;
     let len = len.min(MAX_RW) as usize;
-    if let FileKind::Signalfd { .. } = f.kind {
-        return super::signalfd::read(k, id, buf, len);
-    }
-    let mut done = 0usize;
-    let mut chunk = vec![0u8; len.min(CHUNK)];
-    while done < len {
-        let want = (len - done).min(CHUNK);
-        let off = pos.unwrap_or(k.files.get(id).offset) + if pos.is_some() { done as u64 } else { 0 };
-        let n = match read_file(k, id, off, &mut chunk[..want]) {
-            Ok(n) => n,
-            Err(e) if done == 0 => return Err(e),
-            Err(_) => break,
-        };
-        if let Err(e) = k.copy_out(buf + done as u64, &chunk[..n]) {
-            return if done == 0 { Err(e) } else { Ok(done) };
-        }
-        if pos.is_none() && seekable(k.files.get(id).kind) {
-            k.files.get_mut(id).offset += n as u64;
-        }
-        // Only what reached the user leaves a pipe: a buffer that faults
-        // leaves the data for the next read (Linux: pipe_read() moves a
-        // buffer's offset after the copy succeeds).
-        if let FileKind::Pipe { pipe, .. } = k.files.get(id).kind {
-            k.pipes.get_mut(pipe).consume(&mut k.frames, n);
-            k.wake_all(WaitReason::Pipe(pipe));
-        }
-        done += n;
-        // A short read (end of file, or what the console had) ends the
-        // call; a pipe gives all it holds (Linux: pipe_read()).
-        let more = match k.files.get(id).kind {
-            FileKind::Pipe { pipe, .. } => !k.pipes.get_mut(pipe).is_empty(),
-            kind => seekable(kind),
-        };
-        if n < want || !more {
-            break;
-        }
-    }
-    Ok(done)
+    f.kind.ops().read_iter(k, id, buf, len, pos)
 }
 
 fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> SysResult {
@@ -429,9 +299,10 @@ fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sy
             return if done == 0 { Err(e) } else { Ok(done) };
         }
         let f = k.files.get(id).clone();
-        let off = match (pos, f.kind) {
+        let ops = f.kind.ops();
+        let off = match (pos, f.kind.data_ino()) {
             (Some(p), _) => p + done as u64,
-            (None, FileKind::Inode(ino)) if f.flags & O_APPEND != 0 => k.fs.inode(ino)?.size(),
+            (None, Some(ino)) if f.flags & O_APPEND != 0 => k.fs.inode(ino)?.size(),
             (None, _) => f.offset,
         };
         // RLIMIT_FSIZE: a short write up to the limit, EFBIG past it.
@@ -441,7 +312,10 @@ fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sy
         }
         // After some progress an error (or a wait) ends the call with the
         // count so far: running it again would write those bytes twice.
-        let w = match write_file(k, id, off, &chunk[..n]) {
+        if f.flags & O_PATH != 0 {
+            return Err(EBADF);
+        }
+        let w = match ops.write(k, id, off, &chunk[..n]) {
             Ok(w) => w,
             Err(ERESTARTNOINTR) if done > 0 => {
                 k.cur_mut().resume = crate::proc::Resume::Written(done);
@@ -450,7 +324,7 @@ fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sy
             Err(e) if done == 0 => return Err(e),
             Err(_) => break,
         };
-        if pos.is_none() && seekable(f.kind) {
+        if pos.is_none() && ops.seekable() {
             k.files.get_mut(id).offset = off + w as u64;
         }
         done += w;
@@ -474,7 +348,7 @@ fn positional(k: &mut Kernel, fd: i32, off: i64) -> SysResult<u64> {
     if off < 0 {
         return Err(EINVAL);
     }
-    if !seekable(k.files.get(id).kind) {
+    if !k.files.get(id).kind.ops().seekable() {
         return Err(ESPIPE);
     }
     Ok(off as u64)
@@ -544,35 +418,10 @@ pub fn writev(k: &mut Kernel, fd: i32, iov: u64, cnt: u64) -> SysResult {
     vectored(k, fd, iov, cnt, do_write)
 }
 
-/// Linux: vfs_llseek() for the ram file system and the devices.
+/// Linux: vfs_llseek(): the file's own llseek.
 pub fn lseek(k: &mut Kernel, fd: i32, off: i64, whence: u32) -> SysResult {
     let id = k.fd_file(fd)?;
-    let f = k.files.get(id).clone();
-    let size = match f.kind {
-        FileKind::Proc(_) => return procfs::lseek(k, id, off, whence),
-        FileKind::Console | FileKind::ConsolePipe => return Err(ESPIPE),
-        FileKind::Pipe { .. } | FileKind::Pidfd { .. } => return Err(ESPIPE),
-        // Linux: signalfd_fops' noop_llseek() leaves the offset alone.
-        FileKind::Signalfd { .. } => return Ok(f.offset as usize),
-        // /dev/null and /dev/zero: every seek succeeds and lands at 0.
-        FileKind::Null | FileKind::Zero => {
-            if whence > 4 {
-                return Err(EINVAL);
-            }
-            return Ok(0);
-        }
-        FileKind::Inode(ino) => k.fs.inode(ino)?.size() as i64,
-    };
-    let new = match whence {
-        0 => Some(off),
-        1 => (f.offset as i64).checked_add(off),
-        2 => size.checked_add(off),
-        3 if off >= 0 && off < size => Some(off),  // SEEK_DATA: all data
-        4 if off >= 0 && off < size => Some(size), // SEEK_HOLE: at the end
-        3 | 4 => return Err(ENXIO),
-        _ => return Err(EINVAL),
-    };
-    set_offset(k, id, new)
+    k.files.get(id).kind.ops().llseek(k, id, off, whence)
 }
 
 /// The end of every lseek: the new offset, EINVAL if it overflowed or is
@@ -587,30 +436,9 @@ pub(crate) fn set_offset(k: &mut Kernel, id: FileId, new: Option<i64>) -> SysRes
     }
 }
 
-/// The stat of an open description: its inode's, or a pipe's for the
-/// console pipe (Linux: pipefs inodes are FIFOs owned by the caller).
+/// The stat of an open description (Linux: vfs_getattr()).
 fn stat_file(k: &Kernel, id: FileId) -> SysResult<Stat> {
-    let f = k.files.get(id);
-    if let FileKind::Proc(node) = f.kind {
-        return Ok(procfs::stat(k, node));
-    }
-    match f.ino {
-        Some(ino) => k.fs.stat(ino),
-        None => {
-            let cred = k.cur_cred();
-            Ok(Stat {
-                st_dev: makedev(0, 14),
-                st_ino: crate::fs::file::anon_ino(id),
-                st_nlink: 1,
-                // A pidfd is an anonymous-inode file; the rest are pipes.
-                st_mode: if matches!(f.kind, FileKind::Pidfd { .. }) { S_IFREG | 0o600 } else { S_IFIFO | 0o600 },
-                st_uid: cred.euid,
-                st_gid: cred.egid,
-                st_blksize: 4096,
-                ..Default::default()
-            })
-        }
-    }
+    k.files.get(id).kind.ops().stat(k, id)
 }
 
 pub fn fstat(k: &mut Kernel, fd: i32, buf: u64) -> SysResult {
@@ -641,7 +469,7 @@ fn resolve_at_as(k: &mut Kernel, cred: &FsCred, dirfd: i32, path: u64, flags: u3
             return Ok(At::Ino(k.cur_fs().cwd));
         }
         let id = k.fd_file(dirfd)?;
-        if let FileKind::Proc(node) = k.files.get(id).kind {
+        if let Some(node) = procfs::node_of_file(k, id) {
             return Ok(At::Proc(node));
         }
         return Ok(At::File(id));
@@ -759,20 +587,7 @@ pub fn ioctl(k: &mut Kernel, fd: i32, req: u64, arg: u64) -> SysResult {
         }
         _ => {}
     }
-    match f.kind {
-        FileKind::Console => k.console_ioctl(id, cmd, arg),
-        FileKind::Pipe { pipe, .. } if cmd == FIONREAD => {
-            let n = k.pipes.get_mut(pipe).len() as i32;
-            k.copy_out(arg, &n.to_le_bytes())?;
-            Ok(0)
-        }
-        FileKind::Inode(ino) if cmd == FIONREAD && k.fs.inode(ino)?.file_type() == FileType::Regular => {
-            let n = (k.fs.inode(ino)?.size() as i64 - f.offset as i64) as i32;
-            k.copy_out(arg, &n.to_le_bytes())?;
-            Ok(0)
-        }
-        _ => Err(ENOTTY),
-    }
+    f.kind.ops().ioctl(k, id, cmd, arg)
 }
 
 pub fn dup(k: &mut Kernel, fd: i32) -> SysResult {
@@ -867,10 +682,8 @@ pub fn fcntl(k: &mut Kernel, fd: i32, cmd: u32, arg: u64) -> SysResult {
 }
 
 pub fn fsync(k: &mut Kernel, fd: i32) -> SysResult {
-    match k.files.get(k.fd_file(fd)?).kind {
-        FileKind::Inode(_) => Ok(0),
-        _ => Err(EINVAL),
-    }
+    let id = k.fd_file(fd)?;
+    k.files.get(id).kind.ops().fsync(k, id)
 }
 
 pub fn ftruncate(k: &mut Kernel, fd: i32, len: i64) -> SysResult {
@@ -879,8 +692,8 @@ pub fn ftruncate(k: &mut Kernel, fd: i32, len: i64) -> SysResult {
     if len < 0 {
         return Err(EINVAL);
     }
-    match f.kind {
-        FileKind::Inode(ino) if f.writable() && !k.fs.inode(ino)?.is_dir() => {
+    match f.kind.data_ino() {
+        Some(ino) if f.writable() && !k.fs.inode(ino)?.is_dir() => {
             k.fsize_truncate_check(ino, len as u64)?;
             let now = k.now_real();
             k.file_truncate(ino, len as u64, now)?;
@@ -1016,9 +829,10 @@ pub fn chdir(k: &mut Kernel, path: u64) -> SysResult {
 pub fn fchdir(k: &mut Kernel, fd: i32) -> SysResult {
     let id = k.fd_file(fd)?;
     let f = k.files.get(id);
-    let ino = match (f.kind, f.ino) {
-        (FileKind::Inode(ino), _) if k.fs.inode(ino)?.is_dir() => ino,
-        (FileKind::Proc(_), _) => return Err(EOPNOTSUPP),
+    let ino = match f.kind.data_ino() {
+        Some(ino) if k.fs.inode(ino)?.is_dir() => ino,
+        // Tine cannot make a /proc directory the cwd.
+        _ if procfs::node_of_file(k, id).is_some() => return Err(EOPNOTSUPP),
         _ => return Err(ENOTDIR),
     };
     // Linux: file_permission(MAY_EXEC | MAY_CHDIR): the descriptor does
@@ -1038,16 +852,5 @@ pub fn umask(k: &mut Kernel, mask: u32) -> SysResult {
 /// Linux: getdents64(); the file offset is the directory position.
 pub fn getdents64(k: &mut Kernel, fd: i32, buf: u64, count: u64) -> SysResult {
     let id = k.fd_file(fd)?;
-    let f = k.files.get(id).clone();
-    if let FileKind::Proc(_) = f.kind {
-        return procfs::getdents64(k, id, buf, count);
-    }
-    let FileKind::Inode(ino) = f.kind else { return Err(ENOTDIR) };
-    if !k.fs.inode(ino)?.is_dir() {
-        return Err(ENOTDIR);
-    }
-    let (bytes, next) = k.fs.getdents64(ino, f.offset, count.min(1 << 20) as usize)?;
-    k.copy_out(buf, &bytes)?;
-    k.files.get_mut(id).offset = next;
-    Ok(bytes.len())
+    k.files.get(id).kind.ops().getdents(k, id, buf, count)
 }

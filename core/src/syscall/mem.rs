@@ -4,11 +4,9 @@
 //! what a descriptor maps.
 
 use crate::abi::*;
-use crate::fs::file::FileKind;
-use crate::fs::FileType;
 use crate::kernel::Kernel;
 use crate::mm::consts::{MAP_ANONYMOUS, PAGE_SHIFT, PAGE_SIZE};
-use crate::mm::mmap::{MapFile, MapTarget};
+use crate::mm::mmap::MapFile;
 
 /// Linux: sys_mmap() (arch/x86/kernel/sys_x86_64.c) → ksys_mmap_pgoff().
 /// Anonymous memory, or what descriptor `fd` refers to: a regular file
@@ -25,20 +23,14 @@ pub fn mmap(k: &mut Kernel, addr: u64, len: u64, prot: u64, flags: u64, fd: i32,
     if flags & MAP_ANONYMOUS != 0 {
         return k.with_mm(|a, ctx| a.mmap(ctx, addr, len, prot, flags)).map(|v| v as usize);
     }
-    let f = k.files.get(k.fd_file(fd)?).clone();
+    let id = k.fd_file(fd)?;
+    let f = k.files.get(id).clone();
     if f.flags & O_PATH != 0 {
         return Err(EBADF);
     }
-    let target = match f.kind {
-        FileKind::Inode(ino) if k.fs.inode(ino)?.file_type() == FileType::Regular => {
-            // The file's data moves into the page cache before the first
-            // mapping; if the mapping then fails, reclaim undoes that.
-            k.attach_file(ino)?;
-            MapTarget::File(ino)
-        }
-        FileKind::Zero => MapTarget::Zero,
-        _ => MapTarget::NoMmap,
-    };
+    // What the file maps (Linux: `->mmap`): a regular file's data through
+    // the page cache, /dev/zero's anonymous memory, else nothing.
+    let target = f.kind.ops().mmap(k, id)?;
     let file = MapFile { target, readable: f.readable(), writable: f.writable(), pgoff: off >> PAGE_SHIFT };
     let r = k.with_mm(|a, ctx| a.mmap_file(ctx, addr, len, prot, flags, &file));
     if r.is_err() {

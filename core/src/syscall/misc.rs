@@ -143,7 +143,7 @@ pub fn statfs(k: &mut Kernel, path: u64, buf: u64) -> SysResult {
 /// fstatfs(2).
 pub fn fstatfs(k: &mut Kernel, fd: i32, buf: u64) -> SysResult {
     let id = k.fd_file(fd)?;
-    let proc = matches!(k.files.get(id).kind, crate::fs::file::FileKind::Proc(_));
+    let proc = crate::fs::procfs::node_of_file(k, id).is_some();
     let st = statfs_of(k, proc);
     k.write_val(buf, &st)?;
     Ok(0)

@@ -7,6 +7,7 @@ mod fcntl;
 mod fs;
 pub use fs::close as close_fd;
 pub(crate) use fs::set_offset;
+pub(crate) use signalfd::read as signalfd_read;
 mod fsmeta;
 pub mod info;
 mod mem;

@@ -90,10 +90,7 @@ impl Kernel {
 
     /// Linux: get_pipe_info(): the pipe behind description `id`.
     pub fn pipe_of(&self, id: FileId) -> Option<PipeId> {
-        match self.files.get(id).kind {
-            FileKind::Pipe { pipe, .. } => Some(pipe),
-            _ => None,
-        }
+        self.files.get(id).kind.pipe()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Waiting for descriptors to become ready: poll, ppoll, select and
 //! pselect6 (Linux: fs/select.c).
 //!
-//! Readiness is asked of each file kind (Linux: each file's `->poll`):
+//! Readiness is asked of each file's `FileOps::poll` (Linux: `->poll`):
 //! pipes, the console (a line or bytes typed, see `fs::tty`), pidfds;
 //! files without a poll of their own (regular files, /dev/null, /proc)
 //! are always ready both ways. select is poll over bitmaps. A caller with
@@ -13,7 +13,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::abi::*;
-use crate::fs::file::{FileId, FileKind};
+use crate::fs::file::FileId;
 use crate::kernel::Kernel;
 use crate::proc::WaitReason;
 
@@ -22,8 +22,6 @@ use crate::proc::WaitReason;
 const POLLIN_SET: u16 = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
 const POLLOUT_SET: u16 = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR;
 const POLLEX_SET: u16 = POLLPRI;
-/// A file without a poll method of its own (Linux: DEFAULT_POLLMASK).
-const DEFAULT_POLLMASK: u16 = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 
 impl Kernel {
     /// What descriptor `fd` is ready for now; POLLNVAL when it is not
@@ -38,44 +36,7 @@ impl Kernel {
 
     /// What open file description `id` is ready for.
     pub fn poll_file(&mut self, id: FileId) -> u16 {
-        let f = self.files.get(id);
-        let (readable, writable) = (f.readable(), f.writable());
-        match f.kind {
-            // Linux: pipe_poll().
-            FileKind::Pipe { pipe, version } => {
-                let p = self.pipes.get_mut(pipe);
-                let mut m = 0;
-                if readable {
-                    if !p.is_empty() {
-                        m |= POLLIN | POLLRDNORM;
-                    }
-                    // A FIFO opened without a writer hangs up only once
-                    // a writer has come and gone.
-                    if p.writers == 0 && version != p.w_counter {
-                        m |= POLLHUP;
-                    }
-                }
-                if writable {
-                    if p.has_free_slot() {
-                        m |= POLLOUT | POLLWRNORM;
-                    }
-                    if p.readers == 0 {
-                        m |= POLLERR;
-                    }
-                }
-                m
-            }
-            FileKind::Console => self.console_poll(),
-            FileKind::Signalfd { mask } => self.signalfd_poll(mask),
-            // The write end of a pipe whose reader stays.
-            FileKind::ConsolePipe => POLLOUT | POLLWRNORM,
-            // Readable once the process has exited (Linux: pidfd_poll()).
-            FileKind::Pidfd { .. } => match self.pidfd_target(id) {
-                Ok(Some(p)) if !self.tasks[&p].is_zombie() => 0,
-                _ => POLLIN | POLLRDNORM,
-            },
-            _ => DEFAULT_POLLMASK,
-        }
+        self.files.get(id).kind.ops().poll(self, id)
     }
 
     /// Wake every task sleeping in poll or select: something it may wait

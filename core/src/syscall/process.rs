@@ -315,7 +315,8 @@ pub fn setpgid(k: &mut Kernel, pid: i32, pgid: i32) -> SysResult {
     }
     if pgid != target {
         // Linux: a group of that id in the caller's session.
-        let exists = k.pgrps.members(pgid).any(|p| k.tasks.get(&p).is_some_and(|o| k.signals.get(o.signal).sid == my_sid));
+        let exists =
+            k.pgrps.members(pgid).any(|p| k.tasks.get(&p).is_some_and(|o| k.signals.get(o.signal).sid == my_sid));
         if !exists {
             return Err(EPERM);
         }

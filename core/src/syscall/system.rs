@@ -40,7 +40,9 @@ impl Kernel {
         n: usize,
         done: usize,
     ) -> SysResult<usize> {
-        let crate::fs::file::FileKind::Inode(_) = kind else { return Ok(n) };
+        if kind.data_ino().is_none() {
+            return Ok(n);
+        }
         let limit = self.rlimit(RLIMIT_FSIZE).cur;
         if limit == RLIM_INFINITY {
             return Ok(n);

@@ -77,10 +77,11 @@ pub fn route(k: &Kernel, dirfd: i32, path: &[u8]) -> Option<ProcPath> {
         let dir = if dirfd == AT_FDCWD {
             k.cur_fs().cwd
         } else {
-            let f = k.files.get(k.cur_files().get(dirfd).ok()?.file);
-            if let FileKind::Proc(node) = f.kind {
+            let id = k.cur_files().get(dirfd).ok()?.file;
+            if let Some(node) = node_of_file(k, id) {
                 return join(&mounts, &node_path(k, node), path).filter(|p| visible(k, p));
             }
+            let f = k.files.get(id);
             let ino = f.ino?;
             if !k.fs.inode(ino).ok()?.is_dir() {
                 return None;
@@ -219,13 +220,14 @@ pub(super) fn follow(k: &Kernel, link: Node) -> SysResult<Target> {
                 return Err(ENOENT);
             }
             let id = k.fdtables.get(t.files).get(fd).map_err(|_| ENOENT)?.file;
-            let f = k.files.get(id);
-            Ok(match (f.kind, f.ino) {
-                (FileKind::Proc(node), _) => Target::Proc(node),
-                // A FIFO is reached through its name, as any file.
-                (FileKind::Pipe { .. }, Some(ino)) => Target::Ino(ino),
-                (FileKind::Pipe { .. } | FileKind::ConsolePipe, _) | (_, None) => Target::File(id),
-                (_, Some(ino)) => Target::Ino(ino),
+            if let Some(node) = node_of_file(k, id) {
+                return Ok(Target::Proc(node));
+            }
+            // A file with a name (a FIFO too) is reached through it; a
+            // pipe or the console pipe is the description itself.
+            Ok(match k.files.get(id).ino {
+                Some(ino) => Target::Ino(ino),
+                None => Target::File(id),
             })
         }
         _ => Err(EINVAL),

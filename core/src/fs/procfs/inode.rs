@@ -89,25 +89,7 @@ pub(super) fn reopen(k: &mut Kernel, id: FileId, flags: u32) -> SysResult<FileId
         return Err(ENOTDIR);
     }
     let keep = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE | O_PATH);
-    match k.files.get(id).kind {
-        FileKind::Pipe { pipe, .. } => {
-            // Linux: fifo_open() on a pipe counts each side the access
-            // mode asks for and never waits.
-            let acc = flags & O_ACCMODE;
-            let p = k.pipes.get_mut(pipe);
-            if acc != O_WRONLY {
-                p.readers += 1;
-                p.r_counter += 1;
-            }
-            if acc != O_RDONLY {
-                p.writers += 1;
-                p.w_counter += 1;
-            }
-            Ok(k.files.open(FileKind::Pipe { pipe, version: 0 }, keep, None))
-        }
-        FileKind::ConsolePipe => Ok(k.files.open(FileKind::ConsolePipe, keep, None)),
-        _ => Err(ENXIO),
-    }
+    k.files.get(id).kind.ops().reopen(k, id, keep)
 }
 
 pub(super) fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<FileId> {
@@ -163,6 +145,11 @@ pub(super) fn node_of(k: &Kernel, id: FileId) -> SysResult<Node> {
         FileKind::Proc(node) => Ok(node),
         _ => Err(EBADF),
     }
+}
+
+/// The /proc node open file description `id` is, if it is one.
+pub fn node_of_file(k: &Kernel, id: FileId) -> Option<Node> {
+    node_of(k, id).ok()
 }
 
 /// read()/pread() of an open proc file at `pos` (Linux: seq_read_iter()).
@@ -600,21 +587,11 @@ pub(super) fn dir_path(k: &Kernel, ino: Ino) -> Vec<u8> {
 /// What /proc/<pid>/fd/N says about an open file (Linux: d_path() of the
 /// file, "pipe:[ino]" for a pipe, pipefs's d_dname()).
 pub fn file_path(k: &Kernel, id: FileId) -> Vec<u8> {
-    let f = k.files.get(id);
-    match (f.kind, f.ino) {
-        (FileKind::Proc(node), _) => node_path(k, node),
-        (FileKind::Pipe { .. }, Some(ino)) => inode_path(k, ino),
-        // Linux: anon_inode_getfd("[signalfd]").
-        (FileKind::Signalfd { .. }, _) => b"anon_inode:[signalfd]".to_vec(),
-        (FileKind::Pipe { .. } | FileKind::ConsolePipe, _) | (_, None) => {
-            format!("pipe:[{}]", crate::fs::file::anon_ino(id)).into_bytes()
-        }
-        (_, Some(ino)) => inode_path(k, ino),
-    }
+    k.files.get(id).kind.ops().d_path(k, id)
 }
 
 /// A RAM file system inode's path, " (deleted)" once it has no name left.
-pub(super) fn inode_path(k: &Kernel, ino: Ino) -> Vec<u8> {
+pub fn inode_path(k: &Kernel, ino: Ino) -> Vec<u8> {
     k.fs.path_of(ino).unwrap_or_else(|| b"/ (deleted)".to_vec())
 }
 
