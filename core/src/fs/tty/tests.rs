@@ -8,6 +8,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::*;
+use crate::kernel::Kernel;
 use crate::proc::{Pid, TaskState, WaitReason};
 use crate::testkit::*;
 
