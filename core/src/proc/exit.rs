@@ -603,17 +603,9 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
 /// Linux: do_group_exit(): the whole process exits with `status`; every
 /// other thread gets SIGKILL and follows when it next runs.
 pub fn do_group_exit(k: &mut Kernel, status: i32) {
-    let signal = k.cur().signal;
+    let (signal, me, tgid) = (k.cur().signal, k.cur().tid, k.cur().tgid);
     let status = *k.signals.get_mut(signal).group_exit.get_or_insert(status);
-    let me = k.cur().tid;
-    let others: Vec<Pid> = k
-        .signals
-        .get(signal)
-        .threads
-        .iter()
-        .copied()
-        .filter(|&t| t != me && k.tasks.get(&t).is_some_and(|t| !t.is_zombie()))
-        .collect();
+    let others: Vec<Pid> = k.threads_of(tgid).into_iter().filter(|&t| t != me).collect();
     for t in others {
         k.kill_thread_now(t);
     }
