@@ -52,7 +52,7 @@ impl ExecArgs {
 
 /// Linux: bprm_stack_limits(): what the strings may use once the argv and
 /// envp pointers are counted, E2BIG when the pointers alone do not fit.
-fn string_budget(argc: usize, envc: usize, stack_limit: u64) -> SysResult<u64> {
+pub(crate) fn string_budget(argc: usize, envc: usize, stack_limit: u64) -> SysResult<u64> {
     const ARG_MAX: u64 = 32 * 4096;
     const STK_LIM: u64 = 8 << 20;
     let limit = (STK_LIM / 4 * 3).min(stack_limit / 4).max(ARG_MAX);
@@ -62,7 +62,7 @@ fn string_budget(argc: usize, envc: usize, stack_limit: u64) -> SysResult<u64> {
 }
 
 /// One string of `len` bytes (its NUL included) out of the budget, or E2BIG.
-fn take_budget(budget: &mut u64, len: u64) -> SysResult<()> {
+pub(crate) fn take_budget(budget: &mut u64, len: u64) -> SysResult<()> {
     *budget = budget.checked_sub(len).ok_or(E2BIG)?;
     Ok(())
 }
@@ -70,7 +70,7 @@ fn take_budget(budget: &mut u64, len: u64) -> SysResult<()> {
 /// Count a NULL-terminated array of string pointers (argv or envp)
 /// without copying anything (Linux: count()): EFAULT for a bad pointer,
 /// E2BIG past MAX_ARG_STRINGS.
-fn count_strv(k: &mut Kernel, ptr: u64) -> SysResult<usize> {
+pub(crate) fn count_strv(k: &mut Kernel, ptr: u64) -> SysResult<usize> {
     if ptr == 0 {
         return Ok(0); // Linux treats a NULL argv/envp as empty.
     }
@@ -90,7 +90,7 @@ fn count_strv(k: &mut Kernel, ptr: u64) -> SysResult<usize> {
 /// Copy the `n` strings `ptr` points to, the last first as Linux's
 /// copy_strings() does (so the same error wins), each taken from the
 /// budget as it is copied: nothing beyond the limit is ever allocated.
-fn copy_strv(k: &mut Kernel, ptr: u64, n: usize, budget: &mut u64) -> SysResult<Vec<Vec<u8>>> {
+pub(crate) fn copy_strv(k: &mut Kernel, ptr: u64, n: usize, budget: &mut u64) -> SysResult<Vec<Vec<u8>>> {
     let mut out = crate::mm::kheap::try_vec(n)?;
     for i in (0..n).rev() {
         let p = k.read_u64(ptr + i as u64 * 8)?;
@@ -102,60 +102,10 @@ fn copy_strv(k: &mut Kernel, ptr: u64, n: usize, budget: &mut u64) -> SysResult<
     Ok(out)
 }
 
-/// Linux: execve(2).
-pub fn sys_execve(k: &mut Kernel, regs: &mut PtRegs, path: u64, argv: u64, envp: u64) -> SysResult {
-    sys_execveat(k, regs, AT_FDCWD, path, argv, envp, 0)
-}
-
-/// Linux: execveat(2), in do_execveat_common()'s order: the file name,
-/// then the file is opened (ENOENT, EACCES, ... come before any fault in
-/// argv), then argv and envp are copied in.
-pub fn sys_execveat(
-    k: &mut Kernel,
-    regs: &mut PtRegs,
-    dirfd: i32,
-    path: u64,
-    argv: u64,
-    envp: u64,
-    flags: u32,
-) -> SysResult {
-    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
-        return Err(EINVAL);
-    }
-    let name = k.read_cstr(path, 4096)?;
-    let ino = open_exec_at(k, dirfd, &name, flags)?;
-    // Linux: the name the new program sees as AT_EXECFN, /dev/fd/N/... for
-    // a path relative to a descriptor.
-    let filename = if name.first() == Some(&b'/') || dirfd == AT_FDCWD {
-        name
-    } else if name.is_empty() {
-        alloc::format!("/dev/fd/{dirfd}").into_bytes()
-    } else {
-        let mut f = alloc::format!("/dev/fd/{dirfd}/").into_bytes();
-        f.extend_from_slice(&name);
-        f
-    };
-    // Linux's order: count both arrays, check the pointers fit, then copy
-    // the file name, the environment and the arguments against the limit.
-    let argc = count_strv(k, argv)?;
-    let envc = count_strv(k, envp)?;
-    let stack_limit = k.signals.get(k.cur().signal).rlimits[RLIMIT_STACK as usize].cur;
-    let mut budget = string_budget(argc, envc, stack_limit)?;
-    take_budget(&mut budget, filename.len() as u64 + 1)?;
-    let envp = copy_strv(k, envp, envc, &mut budget)?;
-    let argv = copy_strv(k, argv, argc, &mut budget)?;
-    let mut args = ExecArgs { argv, envp };
-    if args.argv.is_empty() {
-        args.argv.push(Vec::new());
-    }
-    let pid = k.current.expect("execve from a task");
-    bprm_execve(k, pid, regs, ino, filename, args)
-}
-
 /// Open what execveat names: a path from the cwd or a directory
 /// descriptor, or with AT_EMPTY_PATH the descriptor's own file
 /// (Linux: do_open_execat()).
-fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResult<Ino> {
+pub(crate) fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResult<Ino> {
     if name.is_empty() {
         if flags & AT_EMPTY_PATH == 0 || dirfd == AT_FDCWD {
             return Err(ENOENT);
@@ -250,7 +200,7 @@ fn parse_shebang(image: &[u8]) -> Option<SysResult<Shebang>> {
 /// Replace task `pid`'s program with file `ino` (Linux: bprm_execve() →
 /// exec_binprm()): scripts hand over to their interpreter, at most five
 /// deep (ELOOP beyond), until an ELF image loads.
-fn bprm_execve(
+pub(crate) fn bprm_execve(
     k: &mut Kernel,
     pid: Pid,
     regs: &mut PtRegs,

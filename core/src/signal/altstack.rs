@@ -99,19 +99,3 @@ impl Kernel {
         Ok(old)
     }
 }
-
-/// sigaltstack(2): set the alternate stack from `uss`, report the old one
-/// in `uoss` (either may be NULL).
-pub fn sys_sigaltstack(k: &mut Kernel, regs: &PtRegs, uss: u64, uoss: u64) -> SysResult {
-    let new = if uss != 0 {
-        let st: StackT = k.read_val(uss)?;
-        Some((st.ss_sp, st.ss_flags as u32, st.ss_size))
-    } else {
-        None
-    };
-    let (sp, flags, size) = k.do_sigaltstack(new, regs.rsp)?;
-    if uoss != 0 {
-        k.write_val(uoss, &stack_t(sp, flags, size))?;
-    }
-    Ok(0)
-}

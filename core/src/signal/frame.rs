@@ -210,33 +210,7 @@ impl Kernel {
     }
 }
 
-/// rt_sigreturn(2): back from a handler to what it interrupted, as
-/// recorded (and maybe changed) in its frame at rsp - 8 (Linux:
-/// SYSCALL_DEFINE0(rt_sigreturn)). Returns the restored rax, which the
-/// system call return leaves in place. A frame that cannot be read or
-/// restored gets the task SIGSEGV.
-pub fn sys_rt_sigreturn(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
-    let frame = regs.rsp.wrapping_sub(8);
-    match restore_frame(k, regs, frame, regs.rsp) {
-        Ok(()) => Ok(regs.rax as usize),
-        Err(()) => {
-            let t = k.cur();
-            k.log(format_args!(
-                "tine: pid {} ({}) bad frame in rt_sigreturn frame:{:#x} ip:{:#x} sp:{:#x}",
-                t.tid,
-                alloc::string::String::from_utf8_lossy(&t.comm),
-                frame,
-                regs.rip,
-                regs.rsp
-            ));
-            let tid = t.tid;
-            k.force_sig(tid, SIGSEGV);
-            Ok(0)
-        }
-    }
-}
-
-fn restore_frame(k: &mut Kernel, regs: &mut PtRegs, frame: u64, entry_sp: u64) -> Result<(), ()> {
+pub(crate) fn restore_frame(k: &mut Kernel, regs: &mut PtRegs, frame: u64, entry_sp: u64) -> Result<(), ()> {
     if frame >= USER_CANONICAL_END || frame.checked_add(RT_SIGFRAME_SIZE).is_none_or(|e| e > USER_CANONICAL_END) {
         return Err(());
     }

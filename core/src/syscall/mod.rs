@@ -2,24 +2,30 @@
 //! subsystem. Every handler returns `SysResult`; the dispatcher turns an
 //! error into `-errno` in rax, as Linux's syscall exit does.
 
+mod clone;
 mod cred;
+mod execve;
 mod fcntl;
 mod fs;
 pub use fs::close as close_fd;
 pub(crate) use fs::set_offset;
 pub(crate) use signalfd::read as signalfd_read;
 mod fsmeta;
+mod futex;
 pub mod info;
 mod mem;
 mod misc;
 mod mount;
+mod pidfd;
 mod pipe;
 pub use pipe::round_pipe_size;
 mod poll;
 mod process;
+mod sigframe;
 mod signalfd;
 mod system;
 mod timer;
+mod wait;
 
 use crate::abi::{
     nr, PtRegs, SysResult, EINTR, ENOSYS, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK,
@@ -131,11 +137,11 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MADVISE => mem::madvise(k, a0, a1, a2),
         nr::RT_SIGACTION => process::rt_sigaction(k, a0, a1, a2, a3),
         nr::RT_SIGPROCMASK => process::rt_sigprocmask(k, a0, a1, a2, a3),
-        nr::RT_SIGRETURN => crate::signal::frame::sys_rt_sigreturn(k, regs),
+        nr::RT_SIGRETURN => sigframe::sys_rt_sigreturn(k, regs),
         nr::RT_SIGSUSPEND => process::rt_sigsuspend(k, a0, a1),
         nr::RT_SIGQUEUEINFO => process::rt_sigqueueinfo(k, a0 as i32, a1 as i32, a2),
         nr::RT_TGSIGQUEUEINFO => process::rt_tgsigqueueinfo(k, a0 as i32, a1 as i32, a2 as i32, a3),
-        nr::SIGALTSTACK => crate::signal::altstack::sys_sigaltstack(k, regs, a0, a1),
+        nr::SIGALTSTACK => sigframe::sys_sigaltstack(k, regs, a0, a1),
         nr::IOCTL => fs::ioctl(k, a0 as i32, a1, a2),
         nr::PREAD64 => fs::pread(k, a0 as i32, a1, a2, a3 as i64),
         nr::PWRITE64 => fs::pwrite(k, a0 as i32, a1, a2, a3 as i64),
@@ -175,12 +181,12 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::GETEUID => Ok(k.cur().cred.euid as usize),
         nr::GETEGID => Ok(k.cur().cred.egid as usize),
         nr::GETPPID => process::getppid(k),
-        nr::FORK => crate::proc::fork::sys_fork(k, regs),
-        nr::VFORK => crate::proc::fork::sys_vfork(k, regs),
-        nr::CLONE3 => crate::proc::fork::sys_clone3(k, regs, a0, a1),
-        nr::CLONE => crate::proc::fork::sys_clone(k, regs, a0, a1, a2, a3, a4),
-        nr::WAIT4 => crate::proc::wait::sys_wait4(k, a0 as i32, a1, a2 as u32, a3),
-        nr::WAITID => crate::proc::wait::sys_waitid(k, a0 as u32, a1 as i32, a2, a3 as u32, a4),
+        nr::FORK => clone::sys_fork(k, regs),
+        nr::VFORK => clone::sys_vfork(k, regs),
+        nr::CLONE3 => clone::sys_clone3(k, regs, a0, a1),
+        nr::CLONE => clone::sys_clone(k, regs, a0, a1, a2, a3, a4),
+        nr::WAIT4 => wait::sys_wait4(k, a0 as i32, a1, a2 as u32, a3),
+        nr::WAITID => wait::sys_waitid(k, a0 as u32, a1 as i32, a2, a3 as u32, a4),
         nr::KILL => process::kill(k, a0 as i32, a1),
         nr::TKILL => process::tgkill(k, None, a0 as i32, a1),
         nr::TGKILL => process::tgkill(k, Some(a0 as i32), a1 as i32, a2),
@@ -258,12 +264,12 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::RENAME => fsmeta::renameat2(k, crate::abi::AT_FDCWD, a0, crate::abi::AT_FDCWD, a1, 0),
         nr::RENAMEAT => fsmeta::renameat2(k, a0 as i32, a1, a2 as i32, a3, 0),
         nr::RENAMEAT2 => fsmeta::renameat2(k, a0 as i32, a1, a2 as i32, a3, a4 as u32),
-        nr::PIDFD_GETFD => crate::proc::pidfd::sys_pidfd_getfd(k, a0 as i32, a1 as i32, a2 as u32),
-        nr::PIDFD_OPEN => crate::proc::pidfd::sys_pidfd_open(k, a0 as i32, a1 as u32),
-        nr::PIDFD_SEND_SIGNAL => crate::proc::pidfd::sys_pidfd_send_signal(k, a0 as i32, a1 as u32, a2, a3 as u32),
-        nr::FUTEX => crate::proc::futex::sys_futex(k, a0, a1 as u32, a2 as u32, a3, a4, a5 as u32),
-        nr::EXECVE => crate::proc::exec::sys_execve(k, regs, a0, a1, a2),
-        nr::EXECVEAT => crate::proc::exec::sys_execveat(k, regs, a0 as i32, a1, a2, a3, a4 as u32),
+        nr::PIDFD_GETFD => pidfd::sys_pidfd_getfd(k, a0 as i32, a1 as i32, a2 as u32),
+        nr::PIDFD_OPEN => pidfd::sys_pidfd_open(k, a0 as i32, a1 as u32),
+        nr::PIDFD_SEND_SIGNAL => pidfd::sys_pidfd_send_signal(k, a0 as i32, a1 as u32, a2, a3 as u32),
+        nr::FUTEX => futex::sys_futex(k, a0, a1 as u32, a2 as u32, a3, a4, a5 as u32),
+        nr::EXECVE => execve::sys_execve(k, regs, a0, a1, a2),
+        nr::EXECVEAT => execve::sys_execveat(k, regs, a0 as i32, a1, a2, a3, a4 as u32),
         nr::ALARM => timer::alarm(k, a0 as u32),
         nr::GETITIMER => timer::getitimer(k, a0 as i32, a1),
         nr::SETITIMER => timer::setitimer(k, a0 as i32, a1, a2),
@@ -284,7 +290,7 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::SHMAT => crate::ipc::shm::sys_shmat(k, a0 as i32, a1, a2 as u32),
         nr::SHMDT => crate::ipc::shm::sys_shmdt(k, a0),
         nr::SHMCTL => crate::ipc::shm::sys_shmctl(k, a0 as i32, a1 as i32, a2),
-        nr::FUTEX_WAITV => crate::proc::futex::sys_futex_waitv(k, a0, a1 as u32, a2 as u32, a3, a4),
+        nr::FUTEX_WAITV => futex::sys_futex_waitv(k, a0, a1 as u32, a2 as u32, a3, a4),
         nr::CREAT => fs::openat(
             k,
             crate::abi::AT_FDCWD,
