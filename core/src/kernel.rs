@@ -160,6 +160,9 @@ pub struct Kernel {
     /// layer's path back to user mode.
     pub ret_to_user: u64,
     enosys_logged: BTreeSet<u64>,
+    /// The kernel log (see `log`): a cell, since the kernel logs from
+    /// places that hold it shared.
+    pub klog: core::cell::RefCell<crate::log::LogBuf>,
     /// The process the OOM killer last chose, while it exits.
     pub oom_victim: Option<crate::proc::Pid>,
     rng: u64,
@@ -179,7 +182,7 @@ impl Kernel {
         // Linux: set_max_threads(): thread structures may use at most an
         // eighth of memory, at THREAD_SIZE (16 KiB, four pages) each.
         let max_threads = (frames.stats().total as u64 / (8 * 4)).clamp(MIN_THREADS as u64, MAX_THREADS as u64) as u32;
-        Kernel {
+        let k = Kernel {
             frames,
             kernel_root,
             fs: RamFs::new(),
@@ -232,14 +235,46 @@ impl Kernel {
             hwcap,
             ret_to_user,
             enosys_logged: BTreeSet::new(),
+            klog: Default::default(),
             oom_victim: None,
             rng: seed | 1,
             m,
-        }
+        };
+        k.log_boot();
+        k
     }
 
+    /// The first lines of the kernel log, those Linux's start_kernel()
+    /// logs that Tine has an answer for.
+    fn log_boot(&self) {
+        self.log_level(crate::log::KERN_NOTICE, format_args!("{}", crate::fs::procfs::banner()));
+        let st = self.frames.stats();
+        self.log(format_args!("Memory: {}K/{}K available", st.free * 4, st.total * 4));
+        self.log(format_args!("pid_max: default: {} minimum: 301", self.pids.pid_max()));
+    }
+
+    /// Log a line at KERN_INFO: into the kernel log, which syslog(2) and
+    /// /dev/kmsg read, and to the host's log (Linux: printk()).
     pub fn log(&self, args: core::fmt::Arguments) {
+        self.log_level(crate::log::KERN_INFO, args);
+    }
+
+    /// Log a line at `level` (KERN_ERR ... KERN_DEBUG; Linux: printk()
+    /// with a KERN_* prefix).
+    pub fn log_level(&self, level: u8, args: core::fmt::Arguments) {
+        let text = alloc::fmt::format(args);
+        let ts = self.m.clock.monotonic_ns() / 1000;
+        self.klog.borrow_mut().push(ts, 0, level, text.as_bytes());
         self.m.log.log(args);
+    }
+
+    /// Wake what waits for new log records: syslog and /dev/kmsg readers
+    /// and pollers (Linux: wake_up_klogd()).
+    pub fn wake_log_readers(&mut self) {
+        if core::mem::take(&mut self.klog.get_mut().wake_pending) {
+            self.wake_queue(crate::proc::waitqueue::WaitKey::Syslog);
+            self.wake_pollers();
+        }
     }
 
     /// The running task. Only called while one runs.
@@ -409,7 +444,12 @@ impl Kernel {
     pub fn log_enosys(&mut self, nr: u64) {
         if self.enosys_logged.insert(nr) {
             let comm = String::from_utf8_lossy(&self.cur().comm).into_owned();
-            self.log(format_args!("tine: unimplemented syscall {nr} (first called by {comm}), returning ENOSYS"));
+            // Linux has no such message; a debugging aid, so at KERN_DEBUG,
+            // below the console's level.
+            self.log_level(
+                crate::log::KERN_DEBUG,
+                format_args!("tine: unimplemented syscall {nr} (first called by {comm}), returning ENOSYS"),
+            );
         }
     }
 
@@ -547,6 +587,9 @@ impl Kernel {
         let now = self.now_ns();
         // The event that raised this interrupt is spent.
         self.programmed = u64::MAX;
+        // Records logged where tasks could not be woken (Linux: the
+        // deferred wake_up_klogd_work).
+        self.wake_log_readers();
         self.run_hrtimers(now);
         if now >= self.next_tick {
             let (next, n) = forward_tick(self.next_tick, now, TICK_NS);

@@ -13,6 +13,7 @@ pub mod abi;
 pub mod fs;
 pub mod ipc;
 pub mod kernel;
+pub mod log;
 pub mod machine;
 pub mod mm;
 pub mod proc;

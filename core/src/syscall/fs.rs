@@ -135,6 +135,13 @@ fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult {
     let kind = match (inode.file_type(), inode.rdev()) {
         (FileType::CharDevice, DEV_NULL) => FileKind::Null,
         (FileType::CharDevice, DEV_ZERO) => FileKind::Zero,
+        (FileType::CharDevice, crate::log::kmsg::DEV_KMSG) => match crate::log::kmsg::open(k, flags) {
+            Ok(_) => FileKind::Kmsg,
+            Err(e) => {
+                k.fs.iput(ino);
+                return Err(e);
+            }
+        },
         // /dev/tty is the caller's controlling terminal (Linux:
         // tty_open_current_tty()); ENXIO without one.
         (FileType::CharDevice, DEV_TTY) if !k.has_ctty() => {
@@ -290,6 +297,7 @@ fn read_file(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult 
             k.file_read(ino, pos, buf)
         }
         FileKind::Proc(_) => procfs::read(k, id, pos, buf),
+        FileKind::Kmsg => crate::log::kmsg::read(k, id, buf),
         FileKind::Pidfd { .. } | FileKind::Signalfd { .. } => Err(EINVAL),
         FileKind::Pipe { pipe, .. } => {
             let p = k.pipes.get_mut(pipe);
@@ -325,6 +333,7 @@ fn write_file(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
             k.file_write(ino, pos, data, now)
         }
         FileKind::Proc(_) => procfs::write(k, id, pos, data),
+        FileKind::Kmsg => crate::log::kmsg::write(k, data),
         FileKind::Pidfd { .. } | FileKind::Signalfd { .. } => Err(EINVAL),
         FileKind::Pipe { pipe, .. } => {
             let p = k.pipes.get_mut(pipe);
@@ -350,8 +359,13 @@ fn write_file(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
     }
 }
 
+/// Does a read or write move the offset by its byte count? (/dev/kmsg's
+/// offset is its reader's record number, which its read moves.)
 fn seekable(kind: FileKind) -> bool {
-    !matches!(kind, FileKind::Console | FileKind::ConsolePipe | FileKind::Pipe { .. } | FileKind::Signalfd { .. })
+    !matches!(
+        kind,
+        FileKind::Console | FileKind::ConsolePipe | FileKind::Pipe { .. } | FileKind::Signalfd { .. } | FileKind::Kmsg
+    )
 }
 
 /// Read `len` bytes into user memory at `buf` (at `pos`, or the file
@@ -550,6 +564,7 @@ pub fn lseek(k: &mut Kernel, fd: i32, off: i64, whence: u32) -> SysResult {
     let f = k.files.get(id).clone();
     let size = match f.kind {
         FileKind::Proc(_) => return procfs::lseek(k, id, off, whence),
+        FileKind::Kmsg => return crate::log::kmsg::lseek(k, id, off, whence),
         FileKind::Console | FileKind::ConsolePipe => return Err(ESPIPE),
         FileKind::Pipe { .. } | FileKind::Pidfd { .. } => return Err(ESPIPE),
         // Linux: signalfd_fops' noop_llseek() leaves the offset alone.

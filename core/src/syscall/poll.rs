@@ -66,6 +66,7 @@ impl Kernel {
                 m
             }
             FileKind::Console => self.console_poll(),
+            FileKind::Kmsg => crate::log::kmsg::poll(self, id),
             FileKind::Signalfd { mask } => self.signalfd_poll(mask),
             // The write end of a pipe whose reader stays.
             FileKind::ConsolePipe => POLLOUT | POLLWRNORM,

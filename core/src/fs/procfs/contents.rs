@@ -89,7 +89,7 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         Node::Global(Global::Filesystems) => o.0 = b"nodev\trootfs\nnodev\tramfs\nnodev\tproc\n".to_vec(),
         Node::Global(Global::Cpuinfo) => cpuinfo(k, &mut o),
         Node::Global(Global::Version) => {
-            let _ = writeln!(o, "{OSTYPE} version {OSRELEASE} (tine@tine) (rustc) {UTS_VERSION}");
+            let _ = writeln!(o, "{}", super::banner());
         }
         Node::Sysctl(s) => {
             let _ = match s {

@@ -103,6 +103,12 @@ const OSRELEASE: &str = "6.1.0-tine";
 const OSTYPE: &str = "Linux";
 const UTS_VERSION: &str = "#1 SMP Tine";
 
+/// /proc/version, and the first line of the kernel log (Linux:
+/// `linux_proc_banner` and `linux_banner`).
+pub fn banner() -> alloc::string::String {
+    alloc::format!("{OSTYPE} version {OSRELEASE} (tine@tine) (rustc) {UTS_VERSION}")
+}
+
 // ---------------------------------------------------------------------------
 // Nodes
 
