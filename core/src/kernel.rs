@@ -163,6 +163,11 @@ pub struct Kernel {
     /// The kernel log (see `log`): a cell, since the kernel logs from
     /// places that hold it shared.
     pub klog: core::cell::RefCell<crate::log::LogBuf>,
+    /// /proc/loadavg's averages (Linux: avenrun[]).
+    pub loadavg: crate::time::loadavg::LoadAvg,
+    /// Tasks asleep in an uninterruptible (killable) wait, the vfork
+    /// parents: they count in the load (Linux: nr_uninterruptible).
+    pub nr_uninterruptible: u64,
     /// The process the OOM killer last chose, while it exits.
     pub oom_victim: Option<crate::proc::Pid>,
     rng: u64,
@@ -236,6 +241,8 @@ impl Kernel {
             ret_to_user,
             enosys_logged: BTreeSet::new(),
             klog: Default::default(),
+            loadavg: crate::time::loadavg::LoadAvg::new(m.clock.monotonic_ns()),
+            nr_uninterruptible: 0,
             oom_victim: None,
             rng: seed | 1,
             m,
@@ -458,6 +465,9 @@ impl Kernel {
         if let Some(t) = self.tasks.get_mut(&pid) {
             if let TaskState::Blocked(why) = t.state {
                 t.state = TaskState::Runnable;
+                if why == WaitReason::Vfork {
+                    self.nr_uninterruptible = self.nr_uninterruptible.saturating_sub(1);
+                }
                 self.runq.push_back(pid);
                 if let Some(key) = why.queue() {
                     self.waitqueues.remove(key, pid);
@@ -470,6 +480,9 @@ impl Kernel {
     /// than a wake-up ends its sleep (a stop, its death).
     pub(crate) fn unqueue_sleeper(&mut self, pid: Pid) {
         if let Some(TaskState::Blocked(why)) = self.tasks.get(&pid).map(|t| t.state) {
+            if why == WaitReason::Vfork {
+                self.nr_uninterruptible = self.nr_uninterruptible.saturating_sub(1);
+            }
             if let Some(key) = why.queue() {
                 self.waitqueues.remove(key, pid);
             }
@@ -496,6 +509,9 @@ impl Kernel {
     pub fn sleep_current(&mut self, why: WaitReason) {
         let tid = self.current.expect("a running task goes to sleep");
         self.cur_mut().state = TaskState::Blocked(why);
+        if why == WaitReason::Vfork {
+            self.nr_uninterruptible += 1;
+        }
         if let Some(key) = why.queue() {
             self.waitqueues.add(key, tid);
         }
@@ -591,6 +607,10 @@ impl Kernel {
         // deferred wake_up_klogd_work).
         self.wake_log_readers();
         self.run_hrtimers(now);
+        if self.loadavg.due(now) {
+            let active = self.nr_running() + self.nr_uninterruptible;
+            self.loadavg.update(now, active);
+        }
         if now >= self.next_tick {
             let (next, n) = forward_tick(self.next_tick, now, TICK_NS);
             self.next_tick = next;
@@ -605,6 +625,23 @@ impl Kernel {
             }
         }
         self.program_next_event();
+    }
+
+    /// Runnable tasks, the running one included (Linux: nr_running()):
+    /// those queued, counted once each, and the current one. The queue
+    /// may hold tasks that stopped or died since they were queued, and one
+    /// queued twice; it is short next to the task table.
+    pub fn nr_running(&self) -> u64 {
+        let mut seen = BTreeSet::new();
+        let queued = self
+            .runq
+            .iter()
+            .filter(|&&p| Some(p) != self.current)
+            .filter(|p| self.tasks.get(p).is_some_and(|t| t.state == TaskState::Runnable))
+            .filter(|&&p| seen.insert(p))
+            .count() as u64;
+        let cur = self.current.is_some_and(|p| self.tasks.get(&p).is_some_and(|t| t.state == TaskState::Runnable));
+        queued + cur as u64
     }
 
     /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).

@@ -81,9 +81,10 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
             let _ = writeln!(o, "{us}.{uc:02} {is}.{ic:02}");
         }
         Node::Global(Global::Loadavg) => {
-            let running = k.tasks.values().filter(|t| t.state == TaskState::Runnable).count();
+            // Linux: loadavg_proc_show(): the averages, nr_running(),
+            // nr_threads and the last PID handed out.
             let total = k.tasks.values().filter(|t| t.state != TaskState::Dead).count();
-            let _ = writeln!(o, "0.00 0.00 0.00 {running}/{total} {}", k.pids.last());
+            let _ = writeln!(o, "{} {}/{total} {}", k.loadavg.show(), k.nr_running(), k.pids.last());
         }
         Node::Global(Global::Stat) => proc_stat(k, &mut o),
         Node::Global(Global::Filesystems) => o.0 = b"nodev\trootfs\nnodev\tramfs\nnodev\tproc\n".to_vec(),
