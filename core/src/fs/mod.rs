@@ -38,6 +38,10 @@ pub const DEV_NULL: u64 = makedev(1, 3);
 pub const DEV_ZERO: u64 = makedev(1, 5);
 pub const DEV_TTY: u64 = makedev(5, 0);
 pub const DEV_CONSOLE: u64 = makedev(5, 1);
+/// The terminal behind /dev/console: the first serial port, as for Linux
+/// booted with console=ttyS0 (the device a session's controlling
+/// terminal is, `tty_devnum()`, and what ps shows).
+pub const DEV_TTYS0: u64 = makedev(4, 64);
 
 /// Create the directories and device nodes every Linux program expects:
 /// `/dev` with `null`, `zero`, `tty`, `console` and `kmsg`, a world-writable,
