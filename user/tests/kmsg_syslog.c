@@ -9,7 +9,8 @@
  *     EFAULT, 0 for length 0; READ's EINVAL; CONSOLE_LEVEL out of 1..8
  *     and an unknown action EINVAL; SIZE_UNREAD not negative;
  *   without CAP_SYSLOG (uid 1000) every action is EPERM, READ_ALL and
- *     SIZE_BUFFER too under dmesg_restrict (Debian's default, on both);
+ *     SIZE_BUFFER too under dmesg_restrict (Debian's default, on both;
+ *     /proc/sys/kernel/dmesg_restrict says 1);
  *     /dev/kmsg: EPERM to read, EACCES to write (mode 0644);
  *   /dev/kmsg: character device 1:11; one record `prio,seq,usecs,flags;
  *     text\n` per read, with consecutive sequence numbers; EINVAL for a
@@ -136,6 +137,11 @@ static void unprivileged(void)
 int main(void)
 {
 	static char big[1 << 20];
+	FILE *dr = fopen("/proc/sys/kernel/dmesg_restrict", "r");
+	int restrict_ = -1;
+	if (dr && fscanf(dr, "%d", &restrict_) == 1)
+		fclose(dr);
+	printf("dmesg_restrict: %d\n", restrict_);
 	long size = sl(10, NULL, 0);
 	printf("SIZE_BUFFER: %s\n", rs(size));
 	long n = sl(3, big, sizeof big);

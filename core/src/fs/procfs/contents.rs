@@ -105,6 +105,7 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                     writeln!(o)
                 }
                 Sysctl::CoreUsesPid => writeln!(o, "{}", k.core.uses_pid as u8),
+                Sysctl::DmesgRestrict => writeln!(o, "{}", k.klog.borrow().dmesg_restrict as u8),
                 Sysctl::Tainted => writeln!(o, "0"),
                 Sysctl::AdminReserveKbytes => writeln!(o, "{}", k.frames.commit.admin_reserve_kbytes),
                 Sysctl::OvercommitKbytes => writeln!(o, "{}", k.frames.commit.kbytes),
