@@ -168,6 +168,14 @@ pub struct Kernel {
     /// layer's path back to user mode.
     pub ret_to_user: u64,
     enosys_logged: BTreeSet<u64>,
+    /// The kernel log (see `log`): a cell, since the kernel logs from
+    /// places that hold it shared.
+    pub klog: core::cell::RefCell<crate::log::LogBuf>,
+    /// /proc/loadavg's averages (Linux: avenrun[]).
+    pub loadavg: crate::time::loadavg::LoadAvg,
+    /// Tasks asleep in an uninterruptible (killable) wait, the vfork
+    /// parents: they count in the load (Linux: nr_uninterruptible).
+    pub nr_uninterruptible: u64,
     /// The process the OOM killer last chose, while it exits.
     pub oom_victim: Option<crate::proc::Pid>,
     rng: u64,
@@ -187,7 +195,7 @@ impl Kernel {
         // Linux: set_max_threads(): thread structures may use at most an
         // eighth of memory, at THREAD_SIZE (16 KiB, four pages) each.
         let max_threads = (frames.stats().total as u64 / (8 * 4)).clamp(MIN_THREADS as u64, MAX_THREADS as u64) as u32;
-        Kernel {
+        let k = Kernel {
             frames,
             kernel_root,
             fs: RamFs::new(),
@@ -241,14 +249,48 @@ impl Kernel {
             hwcap,
             ret_to_user,
             enosys_logged: BTreeSet::new(),
+            klog: Default::default(),
+            loadavg: crate::time::loadavg::LoadAvg::new(m.clock.monotonic_ns()),
+            nr_uninterruptible: 0,
             oom_victim: None,
             rng: seed | 1,
             m,
-        }
+        };
+        k.log_boot();
+        k
     }
 
+    /// The first lines of the kernel log, those Linux's start_kernel()
+    /// logs that Tine has an answer for.
+    fn log_boot(&self) {
+        self.log_level(crate::log::KERN_NOTICE, format_args!("{}", crate::fs::procfs::banner()));
+        let st = self.frames.stats();
+        self.log(format_args!("Memory: {}K/{}K available", st.free * 4, st.total * 4));
+        self.log(format_args!("pid_max: default: {} minimum: 301", self.pids.pid_max()));
+    }
+
+    /// Log a line at KERN_INFO: into the kernel log, which syslog(2) and
+    /// /dev/kmsg read, and to the host's log (Linux: printk()).
     pub fn log(&self, args: core::fmt::Arguments) {
+        self.log_level(crate::log::KERN_INFO, args);
+    }
+
+    /// Log a line at `level` (KERN_ERR ... KERN_DEBUG; Linux: printk()
+    /// with a KERN_* prefix).
+    pub fn log_level(&self, level: u8, args: core::fmt::Arguments) {
+        let text = alloc::fmt::format(args);
+        let ts = self.m.clock.monotonic_ns() / 1000;
+        self.klog.borrow_mut().push(ts, 0, level, text.as_bytes());
         self.m.log.log(args);
+    }
+
+    /// Wake what waits for new log records: syslog and /dev/kmsg readers
+    /// and pollers (Linux: wake_up_klogd()).
+    pub fn wake_log_readers(&mut self) {
+        if core::mem::take(&mut self.klog.get_mut().wake_pending) {
+            self.wake_queue(crate::proc::waitqueue::WaitKey::Syslog);
+            self.wake_pollers();
+        }
     }
 
     /// The running task. Only called while one runs.
@@ -443,7 +485,12 @@ impl Kernel {
     pub fn log_enosys(&mut self, nr: u64) {
         if self.enosys_logged.insert(nr) {
             let comm = String::from_utf8_lossy(&self.cur().comm).into_owned();
-            self.log(format_args!("tine: unimplemented syscall {nr} (first called by {comm}), returning ENOSYS"));
+            // Linux has no such message; a debugging aid, so at KERN_DEBUG,
+            // below the console's level.
+            self.log_level(
+                crate::log::KERN_DEBUG,
+                format_args!("tine: unimplemented syscall {nr} (first called by {comm}), returning ENOSYS"),
+            );
         }
     }
 
@@ -452,6 +499,9 @@ impl Kernel {
         if let Some(t) = self.tasks.get_mut(&pid) {
             if let TaskState::Blocked(why) = t.state {
                 t.state = TaskState::Runnable;
+                if why == WaitReason::Vfork {
+                    self.nr_uninterruptible = self.nr_uninterruptible.saturating_sub(1);
+                }
                 self.runq.push_back(pid);
                 if let Some(key) = why.queue() {
                     self.waitqueues.remove(key, pid);
@@ -464,6 +514,9 @@ impl Kernel {
     /// than a wake-up ends its sleep (a stop, its death).
     pub(crate) fn unqueue_sleeper(&mut self, pid: Pid) {
         if let Some(TaskState::Blocked(why)) = self.tasks.get(&pid).map(|t| t.state) {
+            if why == WaitReason::Vfork {
+                self.nr_uninterruptible = self.nr_uninterruptible.saturating_sub(1);
+            }
             if let Some(key) = why.queue() {
                 self.waitqueues.remove(key, pid);
             }
@@ -490,6 +543,9 @@ impl Kernel {
     pub fn sleep_current(&mut self, why: WaitReason) {
         let tid = self.current.expect("a running task goes to sleep");
         self.cur_mut().state = TaskState::Blocked(why);
+        if why == WaitReason::Vfork {
+            self.nr_uninterruptible += 1;
+        }
         if let Some(key) = why.queue() {
             self.waitqueues.add(key, tid);
         }
@@ -581,7 +637,14 @@ impl Kernel {
         let now = self.now_ns();
         // The event that raised this interrupt is spent.
         self.programmed = u64::MAX;
+        // Records logged where tasks could not be woken (Linux: the
+        // deferred wake_up_klogd_work).
+        self.wake_log_readers();
         self.run_hrtimers(now);
+        if self.loadavg.due(now) {
+            let active = self.nr_running() + self.nr_uninterruptible;
+            self.loadavg.update(now, active);
+        }
         if now >= self.next_tick {
             let (next, n) = forward_tick(self.next_tick, now, TICK_NS);
             self.next_tick = next;
@@ -596,6 +659,23 @@ impl Kernel {
             }
         }
         self.program_next_event();
+    }
+
+    /// Runnable tasks, the running one included (Linux: nr_running()):
+    /// those queued, counted once each, and the current one. The queue
+    /// may hold tasks that stopped or died since they were queued, and one
+    /// queued twice; it is short next to the task table.
+    pub fn nr_running(&self) -> u64 {
+        let mut seen = BTreeSet::new();
+        let queued = self
+            .runq
+            .iter()
+            .filter(|&&p| Some(p) != self.current)
+            .filter(|p| self.tasks.get(p).is_some_and(|t| t.state == TaskState::Runnable))
+            .filter(|&&p| seen.insert(p))
+            .count() as u64;
+        let cur = self.current.is_some_and(|p| self.tasks.get(&p).is_some_and(|t| t.state == TaskState::Runnable));
+        queued + cur as u64
     }
 
     /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).

@@ -14,6 +14,7 @@ pub mod entry;
 pub mod fs;
 pub mod ipc;
 pub mod kernel;
+pub mod log;
 pub mod machine;
 pub mod mm;
 pub mod proc;

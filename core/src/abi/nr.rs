@@ -141,6 +141,7 @@ pub const ALARM: u64 = 37;
 pub const SETITIMER: u64 = 38;
 pub const FLOCK: u64 = 73;
 pub const SYSINFO: u64 = 99;
+pub const SYSLOG: u64 = 103;
 pub const MLOCK: u64 = 149;
 pub const MUNLOCK: u64 = 150;
 pub const MLOCKALL: u64 = 151;

@@ -39,6 +39,8 @@ pub enum FileKind {
     Pidfd { pid: u32, start: u64 },
     /// A file or directory of /proc (its contents: `FileTable::proc_snapshot`).
     Proc(crate::fs::procfs::Node),
+    /// /dev/kmsg; its reader's next record is the offset (see `log::kmsg`).
+    Kmsg,
 }
 
 impl FileKind {

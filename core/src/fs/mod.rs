@@ -40,9 +40,13 @@ pub const DEV_NULL: u64 = makedev(1, 3);
 pub const DEV_ZERO: u64 = makedev(1, 5);
 pub const DEV_TTY: u64 = makedev(5, 0);
 pub const DEV_CONSOLE: u64 = makedev(5, 1);
+/// The terminal behind /dev/console: the first serial port, as for Linux
+/// booted with console=ttyS0 (the device a session's controlling
+/// terminal is, `tty_devnum()`, and what ps shows).
+pub const DEV_TTYS0: u64 = makedev(4, 64);
 
 /// Create the directories and device nodes every Linux program expects:
-/// `/dev` with `null`, `zero`, `tty` and `console`, a world-writable,
+/// `/dev` with `null`, `zero`, `tty`, `console` and `kmsg`, a world-writable,
 /// sticky `/tmp`, and `/proc`, with [`procfs`] mounted on it. Whatever already
 /// exists (from the initramfs) is kept.
 /// Linux gets these from devtmpfs and the init scripts; the console node is
@@ -56,11 +60,12 @@ pub fn make_standard_nodes(fs: &mut RamFs, now: u64) -> Result<(), Errno> {
     ok_if_exists(fs.mkdir_at(&FsCred::ROOT, root, b"/dev", 0o755, now))?;
     ok_if_exists(fs.mkdir_at(&FsCred::ROOT, root, b"/tmp", 0o1777, now))?;
     ok_if_exists(fs.mkdir_at(&FsCred::ROOT, root, b"/proc", 0o555, now))?;
-    let nodes: [(&[u8], u32, u64); 4] = [
+    let nodes: [(&[u8], u32, u64); 5] = [
         (b"/dev/null", 0o666, DEV_NULL),
         (b"/dev/zero", 0o666, DEV_ZERO),
         (b"/dev/tty", 0o666, DEV_TTY),
         (b"/dev/console", 0o600, DEV_CONSOLE),
+        (b"/dev/kmsg", 0o644, crate::log::kmsg::DEV_KMSG),
     ];
     for (path, perm, rdev) in nodes {
         ok_if_exists(fs.mknod_at(&FsCred::ROOT, root, path, S_IFCHR | perm, rdev, now))?;

@@ -30,6 +30,7 @@ pub const CAP_SYS_TTY_CONFIG: u32 = 26;
 pub const CAP_MKNOD: u32 = 27;
 pub const CAP_LEASE: u32 = 28;
 pub const CAP_SETFCAP: u32 = 31;
+pub const CAP_SYSLOG: u32 = 34;
 pub const CAP_CHECKPOINT_RESTORE: u32 = 40;
 /// The highest capability number (Linux 5.9 on: CAP_CHECKPOINT_RESTORE).
 pub const CAP_LAST_CAP: u32 = 40;

@@ -46,6 +46,9 @@ pub enum WaitReason {
     /// Reading a signalfd with none of its signals pending: until a
     /// signal is queued (Linux: `sighand->signalfd_wqh`).
     Signalfd,
+    /// syslog(SYSLOG_ACTION_READ) or a read of /dev/kmsg at the end of
+    /// the kernel log: until a record is logged (Linux: `log_wait`).
+    Syslog,
 }
 
 impl WaitReason {

@@ -36,6 +36,8 @@ pub enum WaitKey {
     FileLock,
     /// A signal queued for a signalfd reader (Linux: `sighand->signalfd_wqh`).
     Signalfd,
+    /// A record logged, for syslog and /dev/kmsg readers (Linux: `log_wait`).
+    Syslog,
 }
 
 impl WaitReason {
@@ -48,6 +50,7 @@ impl WaitReason {
             WaitReason::Poll { .. } => Some(WaitKey::Poll),
             WaitReason::FileLock => Some(WaitKey::FileLock),
             WaitReason::Signalfd => Some(WaitKey::Signalfd),
+            WaitReason::Syslog => Some(WaitKey::Syslog),
             WaitReason::Sleep { .. }
             | WaitReason::Pause
             | WaitReason::Futex { .. }

@@ -127,6 +127,13 @@ fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult {
     let kind = match (inode.file_type(), inode.rdev()) {
         (FileType::CharDevice, DEV_NULL) => FileKind::Null,
         (FileType::CharDevice, DEV_ZERO) => FileKind::Zero,
+        (FileType::CharDevice, crate::log::kmsg::DEV_KMSG) => match crate::log::kmsg::open(k, flags) {
+            Ok(_) => FileKind::Kmsg,
+            Err(e) => {
+                k.fs.iput(ino);
+                return Err(e);
+            }
+        },
         // /dev/tty is the caller's controlling terminal (Linux:
         // tty_open_current_tty()); ENXIO without one.
         (FileType::CharDevice, DEV_TTY) if !k.has_ctty() => {

@@ -23,6 +23,7 @@ mod poll;
 mod process;
 mod sigframe;
 mod signalfd;
+pub mod syslog;
 mod system;
 mod timer;
 mod wait;
@@ -280,6 +281,7 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::TIMER_DELETE => timer::timer_delete(k, a0 as i32),
         nr::FLOCK => crate::fs::lock::sys_flock(k, a0 as i32, a1 as u32),
         nr::SYSINFO => system::sysinfo(k, a0),
+        nr::SYSLOG => syslog::syslog(k, a0 as u32, a1, a2 as i32),
         nr::REBOOT => system::reboot(k, a0 as u32, a1 as u32, a2 as u32, a3),
         nr::MLOCK => system::mlock(k, a0, a1),
         nr::MUNLOCK => system::munlock(k, a0, a1),

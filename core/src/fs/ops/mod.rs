@@ -15,6 +15,7 @@
 pub mod anon;
 pub mod console;
 pub mod dev;
+pub mod kmsg;
 pub mod pipe;
 pub mod proc;
 pub mod regular;
@@ -153,6 +154,7 @@ impl FileKind {
             FileKind::Signalfd { .. } => &anon::SIGNALFD,
             FileKind::Pidfd { .. } => &anon::PIDFD,
             FileKind::Proc(_) => &proc::PROC,
+            FileKind::Kmsg => &kmsg::KMSG,
         }
     }
 }

@@ -15,6 +15,9 @@ pub struct TaskStat {
     pub ppid: Pid,
     pub pgrp: Pid,
     pub session: Pid,
+    /// The controlling terminal's device number (new_encode_dev()) and
+    /// foreground process group, if the session has one.
+    pub ctty: Option<(u64, Pid)>,
     pub flags: u64,
     pub minflt: u64,
     pub cminflt: u64,
@@ -37,6 +40,13 @@ pub struct TaskStat {
     pub exit_signal: i64,
     pub start_brk: u64,
     pub exit_code: i64,
+}
+
+/// The device number of process `tgid`'s controlling terminal (session
+/// `sid`): the console's, for its session unless the process gave it up
+/// (Linux: `signal->tty`, tty_devnum()).
+fn ctty_of(k: &Kernel, tgid: Pid, sid: Pid) -> Option<u64> {
+    (k.tty.session == Some(sid) && !k.tty.detached.contains(&tgid)).then_some(crate::fs::DEV_TTYS0)
 }
 
 /// Linux: PF_EXITING and PF_FORKNOEXEC.
@@ -70,6 +80,7 @@ pub(super) fn task_stat(k: &Kernel, t: &Task, whole: bool) -> TaskStat {
         ppid: ppid_of(k, t),
         pgrp: sig.pgid,
         session: sig.sid,
+        ctty: ctty_of(k, t.tgid, sig.sid).map(|dev| (dev, k.tty.pgrp.unwrap_or(0))),
         flags,
         minflt: if whole { sig.min_flt } else { t.min_flt },
         cminflt: sig.cmin_flt,
@@ -114,9 +125,17 @@ pub fn format_stat(s: &TaskStat) -> String {
     let _ = write!(o, "{} (", s.pid);
     o.push_str(&String::from_utf8_lossy(&s.comm));
     let _ = write!(o, ") {} {} {} {}", s.state as char, s.ppid, s.pgrp, s.session);
-    // tty_nr, tpgid (no controlling terminal), flags, minflt, cminflt,
-    // majflt, cmajflt (no fault here waits for a disk).
-    let _ = write!(o, " 0 -1 {} {} {} 0 0", s.flags, s.minflt, s.cminflt);
+    // tty_nr and tpgid (0 and -1 without a controlling terminal; the
+    // terminal's foreground group, 0 if it has none: Linux's
+    // do_task_stat()).
+    match s.ctty {
+        Some((dev, tpgid)) => write!(o, " {dev} {tpgid}"),
+        None => write!(o, " 0 -1"),
+    }
+    .expect("a String takes any write");
+    // flags, minflt, cminflt, majflt, cmajflt (no fault here waits for a
+    // disk).
+    let _ = write!(o, " {} {} {} 0 0", s.flags, s.minflt, s.cminflt);
     let _ = write!(o, " {} {} {} {}", s.utime, s.stime, s.cutime, s.cstime);
     // priority, nice (Linux: task_prio() of a SCHED_NORMAL nice-0 task is 20).
     let _ = write!(o, " 20 0 {} 0 {} {} {} {}", s.num_threads, s.starttime, s.vsize, s.rss, s.rsslim);

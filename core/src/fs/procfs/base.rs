@@ -312,6 +312,7 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
             | Sysctl::Failslab
             | Sysctl::CorePattern
             | Sysctl::CoreUsesPid
+            | Sysctl::DmesgRestrict
             | Sysctl::Tainted
             | Sysctl::AdminReserveKbytes
             | Sysctl::OvercommitKbytes

@@ -81,15 +81,16 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
             let _ = writeln!(o, "{us}.{uc:02} {is}.{ic:02}");
         }
         Node::Global(Global::Loadavg) => {
-            let running = k.tasks.values().filter(|t| t.state == TaskState::Runnable).count();
+            // Linux: loadavg_proc_show(): the averages, nr_running(),
+            // nr_threads and the last PID handed out.
             let total = k.tasks.values().filter(|t| t.state != TaskState::Dead).count();
-            let _ = writeln!(o, "0.00 0.00 0.00 {running}/{total} {}", k.pids.last());
+            let _ = writeln!(o, "{} {}/{total} {}", k.loadavg.show(), k.nr_running(), k.pids.last());
         }
         Node::Global(Global::Stat) => proc_stat(k, &mut o),
         Node::Global(Global::Filesystems) => o.0 = b"nodev\trootfs\nnodev\tramfs\nnodev\tproc\n".to_vec(),
         Node::Global(Global::Cpuinfo) => cpuinfo(k, &mut o),
         Node::Global(Global::Version) => {
-            let _ = writeln!(o, "{OSTYPE} version {OSRELEASE} (tine@tine) (rustc) {UTS_VERSION}");
+            let _ = writeln!(o, "{}", super::banner());
         }
         Node::Sysctl(s) => {
             let _ = match s {
@@ -104,6 +105,7 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                     writeln!(o)
                 }
                 Sysctl::CoreUsesPid => writeln!(o, "{}", k.core.uses_pid as u8),
+                Sysctl::DmesgRestrict => writeln!(o, "{}", k.klog.borrow().dmesg_restrict as u8),
                 Sysctl::Tainted => writeln!(o, "0"),
                 Sysctl::AdminReserveKbytes => writeln!(o, "{}", k.frames.commit.admin_reserve_kbytes),
                 Sysctl::OvercommitKbytes => writeln!(o, "{}", k.frames.commit.kbytes),

@@ -211,6 +211,7 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
             s @ (Sysctl::PidMax
             | Sysctl::ThreadsMax
             | Sysctl::CoreUsesPid
+            | Sysctl::DmesgRestrict
             | Sysctl::AdminReserveKbytes
             | Sysctl::DropCaches
             | Sysctl::OvercommitKbytes
@@ -283,6 +284,16 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
             k.pids.set_pid_max(v)?;
         }
         Sysctl::CoreUsesPid => k.core.uses_pid = v != 0,
+        // Linux: proc_dointvec_minmax_sysadmin(), 0..=1.
+        Sysctl::DmesgRestrict => {
+            if !k.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN) {
+                return Err(EPERM);
+            }
+            if !(0..=1).contains(&v) {
+                return Err(EINVAL);
+            }
+            k.klog.get_mut().dmesg_restrict = v == 1;
+        }
         // Linux: overcommit_policy_handler(), proc_dointvec_minmax 0..=2.
         Sysctl::OvercommitMemory => {
             use crate::mm::commit::Overcommit;

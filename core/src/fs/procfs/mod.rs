@@ -103,6 +103,12 @@ const OSRELEASE: &str = "6.1.0-tine";
 const OSTYPE: &str = "Linux";
 const UTS_VERSION: &str = "#1 SMP Tine";
 
+/// /proc/version, and the first line of the kernel log (Linux:
+/// `linux_proc_banner` and `linux_banner`).
+pub fn banner() -> alloc::string::String {
+    alloc::format!("{OSTYPE} version {OSRELEASE} (tine@tine) (rustc) {UTS_VERSION}")
+}
+
 // ---------------------------------------------------------------------------
 // Nodes
 
@@ -133,6 +139,8 @@ pub enum Sysctl {
     /// What core files are called, and whether ".PID" is added.
     CorePattern,
     CoreUsesPid,
+    /// Whether reading the kernel log needs CAP_SYSLOG (see `log`).
+    DmesgRestrict,
     /// Why the kernel is not pristine: a bit mask, 0 here.
     Tainted,
     // /proc/sys/vm (Linux: mm/util.c, fs/drop_caches.c).
@@ -247,9 +255,10 @@ const ROOT_ENTRIES: [(&[u8], Node); 11] = [
     (b"version", Node::Global(Global::Version)),
 ];
 
-const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 9] = [
+const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 10] = [
     (b"core_pattern", Sysctl::CorePattern),
     (b"core_uses_pid", Sysctl::CoreUsesPid),
+    (b"dmesg_restrict", Sysctl::DmesgRestrict),
     (b"osrelease", Sysctl::Osrelease),
     (b"ostype", Sysctl::Ostype),
     (b"pid_max", Sysctl::PidMax),

@@ -169,3 +169,18 @@ fn names_are_escaped_in_status() {
     assert_eq!(escaped_name(b"a\nb\\c"), "a\\nb\\\\c".to_string());
     assert_eq!(vec![escaped_name(b"sh")], vec!["sh".to_string()]);
 }
+
+#[test]
+fn stat_names_the_console_as_controlling_terminal() {
+    // In tty mode init's session has the console (ttyS0, 4:64) as its
+    // controlling terminal, init's group in the foreground.
+    let (mut k, _hw) = crate::testkit::boot(256);
+    let s = super::array::task_stat(&k, &k.tasks[&1], true);
+    assert_eq!(s.ctty, Some((1088, 1)));
+    let line = format_stat(&s);
+    let fields: Vec<&str> = line[line.rfind(')').unwrap() + 2..].split(' ').collect();
+    assert_eq!((fields[4], fields[5]), ("1088", "1"), "tty_nr, tpgid");
+    // A process that gives it up has none.
+    k.tty.detached.insert(1);
+    assert_eq!(super::array::task_stat(&k, &k.tasks[&1], true).ctty, None);
+}
