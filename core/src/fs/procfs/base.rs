@@ -195,11 +195,7 @@ pub(super) fn follow(k: &Kernel, link: Node) -> SysResult<Target> {
         Node::ThreadSelf => Ok(Target::Proc(Node::PidDir { tid: cur.tid, whole: false })),
         Node::MountsLink => Ok(Target::Proc(Node::Pid { tid: cur.tgid, whole: true, entry: PidEntry::Mounts })),
         Node::Pid { tid, entry, .. } => {
-            let t = task(k, tid)?;
-            may_inspect(k, t)?;
-            if !has_resources(t) {
-                return Err(ENOENT);
-            }
+            let t = link_task(k, tid)?;
             let fs = k.fs_structs.get(t.fs);
             match entry {
                 PidEntry::Cwd => Ok(Target::Ino(fs.cwd)),

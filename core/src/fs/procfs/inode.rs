@@ -564,11 +564,7 @@ pub fn link_text(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         Node::ThreadSelf => Ok(format!("{}/task/{}", cur.tgid, cur.tid).into_bytes()),
         Node::MountsLink => Ok(b"self/mounts".to_vec()),
         Node::Pid { tid, entry: entry @ (PidEntry::Exe | PidEntry::Cwd | PidEntry::Root), .. } => {
-            let t = task(k, tid)?;
-            may_inspect(k, t)?;
-            if !has_resources(t) {
-                return Err(ENOENT);
-            }
+            let t = link_task(k, tid)?;
             let fs = k.fs_structs.get(t.fs);
             match entry {
                 PidEntry::Exe if t.exe.is_empty() => Err(ENOENT),

@@ -487,6 +487,18 @@ fn may_inspect(k: &Kernel, t: &Task) -> SysResult<()> {
     }
 }
 
+/// The task behind a /proc/<pid> link (cwd, root, exe): it must be
+/// inspectable by the caller and still hold its resources, else ENOENT
+/// (Linux: proc_pid_get_link()'s ptrace check and get_task_*()).
+fn link_task(k: &Kernel, tid: Pid) -> SysResult<&Task> {
+    let t = task(k, tid)?;
+    may_inspect(k, t)?;
+    if !has_resources(t) {
+        return Err(ENOENT);
+    }
+    Ok(t)
+}
+
 /// Parse a PID or descriptor number as Linux's name_to_int(): digits only,
 /// no leading zero.
 fn parse_num(name: &[u8]) -> Option<u32> {
