@@ -118,6 +118,14 @@ pub struct Kernel {
     /// The idle context's saved kernel stack pointer (Linux: the swapper).
     pub idle_ksp: u64,
     pub need_resched: bool,
+    /// The task that last returned to user mode with nothing left to do
+    /// (no signal to act on, no restart, no reschedule), as long as
+    /// nothing has happened since that could give it work: every trap
+    /// from user mode takes it (`enter_from_user_mode`), a context switch
+    /// and every signal queued clear it. A system call that can leave no
+    /// work (`syscall::quick`) made by that task may then return at once
+    /// (Linux: a task whose thread-info work flags are all clear).
+    pub user_clean: Option<Pid>,
     /// Frames in use just before init was created: what must be in use
     /// again once every process has gone.
     pub boot_frames_used: usize,
@@ -219,6 +227,7 @@ impl Kernel {
             pgrps: Default::default(),
             idle_ksp: 0,
             need_resched: false,
+            user_clean: None,
             boot_frames_used: 0,
             futexes: Vec::new(),
             load_fs: None,
@@ -227,7 +236,7 @@ impl Kernel {
             hrtimers: Default::default(),
             next_tick: m.clock.monotonic_ns() + crate::time::TICK_NS,
             programmed: u64::MAX,
-            acct: crate::time::cputime::CpuAcct { stamp: m.clock.monotonic_ns(), ..Default::default() },
+            acct: crate::time::cputime::CpuAcct { stamp: m.clock.cycles(), ..Default::default() },
             forks: 0,
             shm: Default::default(),
             core: Default::default(),
@@ -726,7 +735,26 @@ impl Kernel {
     /// Pick what runs next (Linux: schedule(), round robin here). The
     /// trap loop (`entry`) performs the switch the answer names, with
     /// [`Kernel::switch_info`] and [`Kernel::ksp_slot`].
+    #[inline]
     pub fn schedule(&mut self) -> Resched {
+        // Nearly every trap returns to the task that made it: say so with
+        // a few tests (the same ones the full pass below would make first),
+        // so that a system call pays for no more.
+        if !self.need_resched && self.dead.is_empty() && self.reboot.is_none() {
+            if let Some(p) = self.current {
+                if self.tasks.get(&p).is_some_and(|t| t.state == TaskState::Runnable) {
+                    return Resched::Stay;
+                }
+            }
+        }
+        self.pick_next()
+    }
+
+    /// The scheduler's full pass (Linux: __schedule()): free released
+    /// tasks, then keep the current task or pick the next runnable one.
+    #[inline(never)]
+    fn pick_next(&mut self) -> Resched {
+        self.user_clean = None;
         self.free_dead_tasks();
         let prev = self.current;
         // After reboot(2) nothing runs: the idle context stops the machine.

@@ -38,6 +38,17 @@ pub trait Clock: Sync {
     /// Nanoseconds since the Unix epoch at boot (added to the monotonic clock
     /// to give CLOCK_REALTIME).
     fn boot_epoch_ns(&self) -> u64;
+    /// A raw count that grows with time and is cheap to read (the TSC),
+    /// for the CPU-time accounting at every kernel entry and exit, which
+    /// keeps differences of readings and converts them only when it
+    /// charges a task ([`Clock::cycles_to_ns`]). By default, nanoseconds.
+    fn cycles(&self) -> u64 {
+        self.monotonic_ns()
+    }
+    /// Nanoseconds in `cycles` units of [`Clock::cycles`].
+    fn cycles_to_ns(&self, cycles: u64) -> u64 {
+        cycles
+    }
     /// Raise the timer interrupt at monotonic time `at_ns` (at once if it
     /// has passed), replacing the previous request: the one-shot clock
     /// event device (Linux: clockevents_program_event()).

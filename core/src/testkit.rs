@@ -298,6 +298,8 @@ pub fn switch_to(k: &mut Kernel, pid: Pid) {
     if k.current != Some(pid) {
         let root = k.switch_info(pid).root;
         k.m.mmu.activate(root);
+        // As the scheduler's switch does.
+        k.user_clean = None;
     }
     k.current = Some(pid);
     k.runq.retain(|&p| p != pid);

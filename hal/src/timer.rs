@@ -138,6 +138,14 @@ impl Clock for TscClock {
         BOOT_EPOCH_NS.load(Ordering::Relaxed)
     }
 
+    fn cycles(&self) -> u64 {
+        rdtsc()
+    }
+
+    fn cycles_to_ns(&self, cycles: u64) -> u64 {
+        ((cycles as u128 * TSC_MULT.load(Ordering::Relaxed) as u128) >> 32) as u64
+    }
+
     fn set_next_event(&self, at_ns: u64) {
         set_next_event(at_ns)
     }

@@ -26,8 +26,6 @@ use crate::cpu;
 /// Why the kernel was entered.
 #[derive(Clone, Copy, Debug)]
 pub enum Trap {
-    /// The `syscall` instruction.
-    Syscall,
     /// A CPU exception: vector, error code (0 if none), and `info`: CR2
     /// for a page fault, DR6 for a debug exception (its status bits, read
     /// and cleared as Linux's debug_read_clear_dr6()), else 0.
@@ -39,13 +37,24 @@ pub enum Trap {
     FirstReturn,
 }
 
-/// Called for every trap from user mode; it may switch tasks before returning.
+/// Called for every trap from user mode but `syscall`; it may switch
+/// tasks before returning.
 pub type UserTrapHandler = fn(Trap, &mut PtRegs);
+/// Called for the `syscall` instruction (the hottest path of all: its own
+/// handler, called without a test or a match on the way); it may switch
+/// tasks before returning.
+pub type SyscallHandler = fn(&mut PtRegs);
 /// Called for traps from kernel mode: interrupts in the idle loop, and
 /// exceptions, which are kernel bugs and must not return.
 pub type KernelTrapHandler = fn(Trap, &PtRegs);
 
 static mut USER_HANDLER: Option<UserTrapHandler> = None;
+static mut SYSCALL_HANDLER: SyscallHandler = syscall_before_init;
+
+/// `SYSCALL_HANDLER` until `init`: user mode cannot exist before it.
+fn syscall_before_init(_: &mut PtRegs) {
+    panic!("system call before the trap handlers were set");
+}
 static mut KERNEL_HANDLER: Option<KernelTrapHandler> = None;
 
 /// Scratch for the user stack pointer during `syscall` entry, and the
@@ -306,13 +315,14 @@ extern "C" {
     fn tine_context_switch(prev_rsp: *mut u64, next_rsp: u64);
 }
 
-pub fn init(user: UserTrapHandler, kernel: KernelTrapHandler) {
+pub fn init(user: UserTrapHandler, syscall: SyscallHandler, kernel: KernelTrapHandler) {
     // SAFETY: boot-time, single CPU, before interrupts or user mode exist;
     // every stub of the table handles its own vector (with the error
     // code the CPU pushes or not), with the IST slots `cpu` set up for
     // NMI, double fault and machine check.
     unsafe {
         USER_HANDLER = Some(user);
+        SYSCALL_HANDLER = syscall;
         KERNEL_HANDLER = Some(kernel);
         let stubs = &*core::ptr::addr_of!(trap_stub_table);
         for (v, &addr) in stubs.iter().enumerate() {
@@ -460,8 +470,8 @@ extern "C" fn syscall(regs: *mut PtRegs) -> bool {
     let regs = unsafe { &mut *regs };
     crate::kstack::maybe_test_overflow();
     // SAFETY: set once at boot.
-    let handler = unsafe { USER_HANDLER }.expect("trap handler");
-    handler(Trap::Syscall, regs);
+    let handler = unsafe { SYSCALL_HANDLER };
+    handler(regs);
     regs.rcx == regs.rip
         && regs.r11 == regs.rflags
         && regs.rip < 0x0000_7fff_ffff_f000

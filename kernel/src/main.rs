@@ -13,7 +13,7 @@ extern crate alloc;
 use alloc::vec::Vec;
 use core::ops::{Deref, DerefMut};
 
-use spin::{Mutex, MutexGuard};
+use spin::{Mutex, MutexGuard, Once};
 use tine_core::abi::PtRegs;
 use tine_core::entry;
 use tine_core::kernel::{Kernel, StdioMode, SwitchTo};
@@ -24,9 +24,11 @@ use tine_hal::{cpu, klog, phys, qemu, timer, BootInfo};
 
 tine_hal::kernel_main!(main);
 
-/// The kernel. Interrupts are off whenever it is locked, and the lock is
-/// dropped before every context switch.
-static KERNEL: Mutex<Option<Kernel>> = Mutex::new(None);
+/// The kernel, set once at boot. Interrupts are off whenever it is locked,
+/// and the lock is dropped before every context switch. (A `Once` around
+/// the lock rather than an `Option` inside it: every trap then pays one
+/// check when it locks, not one at each use of the guard.)
+static KERNEL: Once<Mutex<Kernel>> = Once::new();
 
 const TIMER_IRQ: u8 = 0;
 const COM1_IRQ: u8 = 4;
@@ -63,8 +65,8 @@ fn main(info: BootInfo) -> ! {
         qemu::exit(qemu::EXIT_OK);
     }
     fault_injection(&mut k, &info.cmdline);
-    *KERNEL.lock() = Some(k);
-    tine_hal::trap::init(user_trap, kernel_trap);
+    KERNEL.call_once(|| Mutex::new(k));
+    tine_hal::trap::init(user_trap, syscall_trap, kernel_trap);
     entry::idle(&Hal)
 }
 
@@ -91,18 +93,18 @@ fn fault_injection(k: &mut Kernel, cmdline: &str) {
 }
 
 /// The kernel, locked (`entry::Cpu::Locked`).
-struct Locked(MutexGuard<'static, Option<Kernel>>);
+struct Locked(MutexGuard<'static, Kernel>);
 
 impl Deref for Locked {
     type Target = Kernel;
     fn deref(&self) -> &Kernel {
-        self.0.as_ref().expect("kernel")
+        &self.0
     }
 }
 
 impl DerefMut for Locked {
     fn deref_mut(&mut self) -> &mut Kernel {
-        self.0.as_mut().expect("kernel")
+        &mut self.0
     }
 }
 
@@ -113,7 +115,8 @@ impl entry::Cpu for Hal {
     type Locked<'a> = Locked;
 
     fn lock(&self) -> Locked {
-        Locked(KERNEL.lock())
+        // Traps are enabled only after the kernel is set (`main`).
+        Locked(KERNEL.get().expect("trap before the kernel was set up").lock())
     }
 
     fn fpu_sync(&self) {
@@ -159,10 +162,16 @@ fn irq_of(line: u8) -> entry::Irq {
     }
 }
 
-/// Every trap from user mode, into the trap loop.
+/// The `syscall` instruction, into the trap loop.
+fn syscall_trap(regs: &mut PtRegs) {
+    let exit = entry::syscall(&Hal, regs);
+    // `Hal::switch` always comes back.
+    debug_assert_eq!(exit, entry::Exit::ToUser);
+}
+
+/// Every other trap from user mode, into the trap loop.
 fn user_trap(trap: Trap, regs: &mut PtRegs) {
     let exit = match trap {
-        Trap::Syscall => entry::syscall(&Hal, regs),
         Trap::Exception { vector, error, info } => entry::exception(&Hal, vector, error, info, regs),
         Trap::Irq(line) => entry::irq(&Hal, irq_of(line), regs),
         Trap::FirstReturn => entry::first_return(&Hal, regs),
@@ -180,7 +189,7 @@ fn kernel_trap(trap: Trap, regs: &PtRegs) {
             "CPU exception {vector} in kernel mode: error {error:#x}, rip {:#x}, rsp {:#x}, cr2/dr6 {info:#x}",
             regs.rip, regs.rsp
         ),
-        Trap::Syscall | Trap::FirstReturn => unreachable!(),
+        Trap::FirstReturn => unreachable!(),
     }
 }
 
@@ -188,17 +197,15 @@ fn kernel_trap(trap: Trap, regs: &PtRegs) {
 fn panic(info: &core::panic::PanicInfo) -> ! {
     klog!("KERNEL PANIC: {info}");
     // The lock may be held by the code that panicked; never wait for it.
-    if let Some(guard) = KERNEL.try_lock() {
-        if let Some(k) = guard.as_ref() {
-            match k.current {
-                Some(pid) => {
-                    let t = &k.tasks[&pid];
-                    klog!("KERNEL PANIC: current task pid {pid} ({})", alloc::string::String::from_utf8_lossy(&t.comm));
-                }
-                None => klog!("KERNEL PANIC: in the idle context"),
+    if let Some(k) = KERNEL.get().and_then(|m| m.try_lock()) {
+        match k.current {
+            Some(pid) => {
+                let t = &k.tasks[&pid];
+                klog!("KERNEL PANIC: current task pid {pid} ({})", alloc::string::String::from_utf8_lossy(&t.comm));
             }
+            None => klog!("KERNEL PANIC: in the idle context"),
         }
-    } else {
+    } else if KERNEL.get().is_some() {
         klog!("KERNEL PANIC: (kernel state locked; current task unknown)");
     }
     qemu::exit(qemu::EXIT_PANIC)

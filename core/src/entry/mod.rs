@@ -18,7 +18,10 @@
 //!    (`Kernel::account_enter`).
 //! 2. Run the call once ([`Kernel::syscall`], `syscall.rs`): dispatch,
 //!    the restart protocol, and the signal work at its end
-//!    (`Kernel::exit_to_user_mode`).
+//!    (`Kernel::exit_to_user_mode`). Before that, a call that can leave
+//!    no work behind (getpid and the other plain reads of the task,
+//!    `syscall::quick`), made by a task that had none when it entered
+//!    (`Kernel::user_clean`), is answered and returns at once.
 //! 3. Load what the call asked of the CPU (a new FS base, CR4.TSD).
 //! 4. Ask the scheduler (`Kernel::schedule`); switch away if it says so,
 //!    releasing the lock. A call that blocked has put its task to sleep,
@@ -161,7 +164,17 @@ enum Switched {
 pub fn syscall<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
     let mut k = cpu.lock();
     // Linux: enter_from_user_mode(), with VIRT_CPU_ACCOUNTING_GEN.
-    k.account_enter();
+    let clean = k.enter_from_user_mode();
+    // A call that can leave no work, made by a task that has none: the
+    // answer, and back to user mode with nothing to load, schedule or
+    // deliver (Linux: syscall_exit_to_user_mode() finding no work flag).
+    if clean && !k.need_resched {
+        if let Some(rax) = crate::syscall::quick(&mut k, regs) {
+            regs.rax = rax;
+            k.exit_to_user_clean();
+            return Exit::ToUser;
+        }
+    }
     run_syscall(cpu, k, regs, false)
 }
 
@@ -210,7 +223,7 @@ pub fn exception<C: Cpu>(cpu: &C, vector: u8, error: u64, info: u64, regs: &mut 
     // restart (Linux sets orig_ax to -1 the same way).
     regs.orig_rax = u64::MAX;
     let mut k = cpu.lock();
-    k.account_enter();
+    k.enter_from_user_mode();
     k.user_exception(vector, error, info, regs);
     match reschedule(cpu, k, false) {
         Switched::Parked => Exit::Parked(Step::ExitWork),
@@ -223,7 +236,7 @@ pub fn exception<C: Cpu>(cpu: &C, vector: u8, error: u64, info: u64, regs: &mut 
 /// end here (need_resched).
 pub fn irq<C: Cpu>(cpu: &C, irq: Irq, regs: &mut PtRegs) -> Exit {
     let mut k = cpu.lock();
-    k.account_enter();
+    k.enter_from_user_mode();
     handle_irq(&mut k, irq);
     k.exit_to_user_mode(regs);
     match reschedule(cpu, k, true) {
@@ -263,7 +276,7 @@ pub fn exit_to_user_mode_loop<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
         let mut k = cpu.lock();
         if !k.exit_work_pending(regs) {
             // Linux: exit_to_user_mode() → vtime_user_enter().
-            k.account_exit();
+            k.exit_to_user_clean();
             return Exit::ToUser;
         }
         k.exit_to_user_mode(regs);
@@ -291,7 +304,7 @@ fn reschedule<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, leaving: bool) -> Switched 
     match k.schedule() {
         Resched::Stay => {
             if leaving {
-                k.account_exit();
+                k.exit_to_user_clean();
             }
             Switched::No
         }

@@ -6,7 +6,7 @@
 use crate::abi::{PtRegs, EINTR, ERESTARTNOINTR};
 use crate::kernel::Kernel;
 use crate::proc::TaskState;
-use crate::syscall::{dispatch, interrupted};
+use crate::syscall::{dispatch, interrupted, quick, to_rax};
 
 /// What became of one run of a system call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +32,13 @@ impl Kernel {
     /// restart. Before a finished call returns, pending signals are acted
     /// on.
     pub fn syscall(&mut self, regs: &mut PtRegs) -> SyscallOutcome {
+        if let Some(rax) = quick(self, regs) {
+            // Made by a task that is not clean (`entry::syscall` returns
+            // at once for the others): the signal work as for any call.
+            regs.rax = rax;
+            self.exit_to_user_mode(regs);
+            return SyscallOutcome::Done;
+        }
         // Tasks are keyed by TID: no lookup needed for it.
         let tid = self.current.expect("a system call has a current task");
         let result = match dispatch(self, regs) {
@@ -47,10 +54,7 @@ impl Kernel {
             }
             r => r,
         };
-        regs.rax = match result {
-            Ok(v) => v as u64,
-            Err(e) => (-(e.0 as i64)) as u64,
-        };
+        regs.rax = to_rax(result);
         self.exit_to_user_mode(regs);
         SyscallOutcome::Done
     }

@@ -193,3 +193,31 @@ fn an_exiting_task_is_parked_for_good() {
     assert_eq!(k.current, None, "nothing else is runnable: to the idle context");
     assert_eq!(reap(&mut k, 1, c), 3 << 8);
 }
+
+#[test]
+fn a_call_that_leaves_no_work_returns_at_once_only_while_its_task_is_clean() {
+    let (mut k, _hw) = boot(1024);
+    const HANDLER: u64 = 0x40_1000;
+    let s = scratch(&mut k, 1) + 0x200;
+    let mut act = [0u8; 32];
+    for (i, v) in [HANDLER, SA_RESTORER, 0x40_2000, 0].iter().enumerate() {
+        act[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+    }
+    write_user(&mut k, 1, s, &act).unwrap();
+    assert_eq!(testkit::syscall(&mut k, 1, nr::RT_SIGACTION, &[SIGUSR1 as u64, s, 0, 8]), 0);
+    // A full return to user mode leaves the task clean; the quick call
+    // keeps it so, and answers.
+    assert_eq!(k.user_clean, Some(1));
+    let mut regs = regs_for(&mut k, 1, nr::GETTID, &[]);
+    assert_eq!(super::syscall(&SimCpu::new(&mut k), &mut regs), Exit::ToUser);
+    assert_eq!((regs.rax, k.user_clean), (1, Some(1)));
+    // A signal queued while it runs in user mode (an interrupt's, say)
+    // makes it unclean: the next quick call takes the whole way out, and
+    // the handler runs.
+    k.send_signal_thread(1, SigInfo::kernel(SIGUSR1)).unwrap();
+    assert_eq!(k.user_clean, None);
+    let mut regs = regs_for(&mut k, 1, nr::GETTID, &[]);
+    assert_eq!(super::syscall(&SimCpu::new(&mut k), &mut regs), Exit::ToUser);
+    assert_eq!(regs.rip, HANDLER, "the signal work ran");
+    assert_eq!(regs.rdi, SIGUSR1 as u64);
+}

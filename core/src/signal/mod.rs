@@ -281,6 +281,9 @@ impl Kernel {
     /// from user space; the kernel's own and kill(2)'s standard signals
     /// are never refused (`override_rlimit`).
     fn enqueue(&mut self, tid: Pid, shared: bool, info: SigInfo) -> Result<(), Errno> {
+        // Whoever returned to user mode with nothing to do may have
+        // something now (Linux: signal_wake_up() setting TIF_SIGPENDING).
+        self.user_clean = None;
         let sig = info.signo;
         let bit = sigbit(sig);
         let t = &self.tasks[&tid];

@@ -120,6 +120,49 @@ pub(crate) fn interrupted(k: &mut Kernel, regs: &PtRegs) -> SysResult {
 }
 
 /// The system call table (Linux: x64_sys_call()).
+/// Run the call in `regs` if it is one that can leave no work for the
+/// return to user mode, and return what goes in rax; `None` for every
+/// other call, which [`dispatch`] runs. (These calls are only here.)
+///
+/// These calls read a field of the calling task and touch nothing else,
+/// not even user memory (whose faults could allocate, and so choose an
+/// OOM victim). The caller had no pending work when it entered the kernel
+/// (every return to user mode made sure), and nothing else ran since, so
+/// after one of these there is still none: no signal, no reschedule, no
+/// state change, the same return address. The trap loop then returns at
+/// once (Linux gets the same effect by testing the task's work flags,
+/// which no such call sets: exit_to_user_mode_prepare() finding no
+/// _TIF_WORK bits).
+///
+/// Anything that must see every call (a tracer's syscall stops, a
+/// tracepoint) has to run before the trap loop looks at this.
+#[inline]
+pub(crate) fn quick(k: &mut Kernel, regs: &PtRegs) -> Option<u64> {
+    let result = match regs.orig_rax {
+        nr::GETPID => Ok(k.cur().tgid as usize),
+        nr::GETPPID => process::getppid(k),
+        nr::GETTID => Ok(k.cur().tid as usize),
+        nr::GETUID => Ok(k.cur().cred.uid as usize),
+        nr::GETGID => Ok(k.cur().cred.gid as usize),
+        nr::GETEUID => Ok(k.cur().cred.euid as usize),
+        nr::GETEGID => Ok(k.cur().cred.egid as usize),
+        nr::GETPGRP => process::getpgrp(k),
+        nr::GETPGID => process::getpgid(k, regs.rdi as i32),
+        nr::GETSID => process::getsid(k, regs.rdi as i32),
+        _ => return None,
+    };
+    Some(to_rax(result))
+}
+
+/// A handler's result as the user sees it in rax: the value, or -errno.
+#[inline]
+pub(crate) fn to_rax(result: SysResult) -> u64 {
+    match result {
+        Ok(v) => v as u64,
+        Err(e) => (-(e.0 as i64)) as u64,
+    }
+}
+
 pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
     let [a0, a1, a2, a3, a4, a5] = regs.syscall_args();
     match regs.orig_rax {
@@ -158,7 +201,6 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::RT_SIGTIMEDWAIT => process::rt_sigtimedwait(k, a0, a1, a2, a3),
         nr::RT_SIGPENDING => process::rt_sigpending(k, a0, a1),
         nr::NANOSLEEP => process::nanosleep(k, a0, a1),
-        nr::GETPID => Ok(k.cur().tgid as usize),
         nr::EXIT => process::exit(k, a0 as i32),
         nr::EXIT_GROUP => process::exit_group(k, a0 as i32),
         nr::UNAME => info::uname(k, a0),
@@ -177,11 +219,6 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::GETTIMEOFDAY => info::gettimeofday(k, a0, a1),
         nr::GETRLIMIT => info::getrlimit(k, a0 as u32, a1),
         nr::SETRLIMIT => info::setrlimit(k, a0 as u32, a1),
-        nr::GETUID => Ok(k.cur().cred.uid as usize),
-        nr::GETGID => Ok(k.cur().cred.gid as usize),
-        nr::GETEUID => Ok(k.cur().cred.euid as usize),
-        nr::GETEGID => Ok(k.cur().cred.egid as usize),
-        nr::GETPPID => process::getppid(k),
         nr::FORK => clone::sys_fork(k, regs),
         nr::VFORK => clone::sys_vfork(k, regs),
         nr::CLONE3 => clone::sys_clone3(k, regs, a0, a1),
@@ -196,10 +233,7 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::CAPGET => cred::capget(k, a0, a1),
         nr::CAPSET => cred::capset(k, a0, a1),
         nr::SETPGID => process::setpgid(k, a0 as i32, a1 as i32),
-        nr::GETPGID => process::getpgid(k, a0 as i32),
-        nr::GETPGRP => process::getpgrp(k),
         nr::SETSID => process::setsid(k),
-        nr::GETSID => process::getsid(k, a0 as i32),
         nr::GETRUSAGE => process::getrusage(k, a0 as i32, a1),
         nr::TIMES => process::times(k, a0),
         nr::SETUID => cred::setid(k, cred::Ids::User, a0 as u32),
@@ -215,7 +249,6 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::GETGROUPS => cred::getgroups(k, a0 as i32, a1),
         nr::SETGROUPS => cred::setgroups(k, a0, a1),
         nr::ARCH_PRCTL => process::arch_prctl(k, a0, a1),
-        nr::GETTID => Ok(k.cur().tid as usize),
         nr::TIME => info::time(k, a0),
         nr::GETDENTS64 => fs::getdents64(k, a0 as i32, a1, a2),
         nr::SET_TID_ADDRESS => process::set_tid_address(k, a0),

@@ -21,6 +21,7 @@ pub fn exit_group(k: &mut Kernel, code: i32) -> SysResult {
 }
 
 /// getppid(2): the PID of the process that will be told of our exit.
+#[inline]
 pub fn getppid(k: &mut Kernel) -> SysResult {
     let parent = k.cur().parent;
     Ok(k.tasks.get(&parent).map_or(0, |p| p.tgid) as usize)

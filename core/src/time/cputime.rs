@@ -17,6 +17,10 @@ use crate::proc::{Pid, TaskState};
 /// time it has used since it was last charged (Linux: the vtime fields of
 /// the task). Entry and exit only add here, with no lookup of the task or
 /// its process: a switch or the tick charges them (`account_flush`).
+/// Times are in the clock's raw units (`Clock::cycles`, the TSC on the
+/// machine), converted to nanoseconds only when charged or read, so that
+/// entry and exit pay for a subtraction and an addition, not a
+/// multiplication.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CpuAcct {
     pub stamp: u64,
@@ -30,6 +34,7 @@ impl CpuAcct {
     /// user mode (`to_user`) or kernel mode. Returns its length and
     /// whether it was user time. A clock that went backwards (it does
     /// not, but a stamp from before a test's clock reset could) gives 0.
+    #[inline]
     pub fn switch_mode(&mut self, now: u64, to_user: bool) -> (u64, bool) {
         let delta = now.saturating_sub(self.stamp);
         let was_user = self.in_user;
@@ -40,6 +45,7 @@ impl CpuAcct {
 
     /// Close the stretch at `now` into the running task's uncharged
     /// time, and start one in user mode or kernel mode.
+    #[inline]
     pub fn add(&mut self, now: u64, to_user: bool) {
         let (d, user) = self.switch_mode(now, to_user);
         if user {
@@ -95,16 +101,38 @@ impl Kernel {
     /// The CPU entered the kernel from user mode (Linux: vtime_user_exit()
     /// from enter_from_user_mode()): the time since the exit to user mode
     /// is user time. A clock read and two additions.
+    /// A trap from user mode begins (Linux: enter_from_user_mode()):
+    /// account the user time, and say whether the task came from a return
+    /// to user mode that left it nothing to do, with nothing since
+    /// (`Kernel::user_clean`, which the trap takes).
+    #[inline]
+    pub fn enter_from_user_mode(&mut self) -> bool {
+        let clean = self.user_clean.take();
+        self.account_enter();
+        clean.is_some() && clean == self.current
+    }
+
+    /// The trap loop returns to user mode with nothing left to do for the
+    /// task (Linux: exit_to_user_mode()): account the system time, and
+    /// remember that the task is clean until something happens.
+    #[inline]
+    pub fn exit_to_user_clean(&mut self) {
+        self.account_exit();
+        self.user_clean = self.current;
+    }
+
+    #[inline]
     pub fn account_enter(&mut self) {
-        let now = self.now_ns();
+        let now = self.m.clock.cycles();
         self.acct.add(now, false);
     }
 
     /// The CPU is about to return to user mode (Linux: vtime_user_enter()
     /// from exit_to_user_mode()): the time since the entry, or since this
     /// task was switched in, is system time.
+    #[inline]
     pub fn account_exit(&mut self) {
-        let now = self.now_ns();
+        let now = self.m.clock.cycles();
         self.acct.add(now, true);
     }
 
@@ -114,11 +142,19 @@ impl Kernel {
     /// vtime_task_switch(), vtime_account_kernel()). Time in the idle
     /// context is charged to nobody.
     pub fn account_flush(&mut self) {
-        let now = self.now_ns();
+        let now = self.m.clock.cycles();
         let in_user = self.acct.in_user;
         self.acct.add(now, in_user);
         let (u, s) = self.acct.take();
-        self.charge(u, s);
+        let clock = self.m.clock;
+        self.charge(clock.cycles_to_ns(u), clock.cycles_to_ns(s));
+    }
+
+    /// The running task's time not yet charged, in nanoseconds: (user,
+    /// system).
+    fn uncharged_ns(&self) -> (u64, u64) {
+        let (u, s) = self.acct.pending(self.m.clock.cycles());
+        (self.m.clock.cycles_to_ns(u), self.m.clock.cycles_to_ns(s))
     }
 
     /// Thread `tid`'s CPU time (user, system) up to now, including the
@@ -128,7 +164,7 @@ impl Kernel {
         let Some(t) = self.tasks.get(&tid) else { return (0, 0) };
         let (mut u, mut s) = (t.utime_ns, t.stime_ns);
         if self.current == Some(tid) {
-            let (pu, ps) = self.acct.pending(self.now_ns());
+            let (pu, ps) = self.uncharged_ns();
             u += pu;
             s += ps;
         }
@@ -143,7 +179,7 @@ impl Kernel {
         let (mut u, mut s) = (tm.cpu_user_ns, tm.cpu_total_ns - tm.cpu_user_ns);
         if let Some(t) = self.current.and_then(|c| self.tasks.get(&c)) {
             if t.signal == signal && t.state != TaskState::Dead {
-                let (pu, ps) = self.acct.pending(self.now_ns());
+                let (pu, ps) = self.uncharged_ns();
                 u += pu;
                 s += ps;
             }
