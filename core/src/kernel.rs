@@ -94,6 +94,8 @@ pub struct Kernel {
     pub mms: SharedTable<AddressSpace>,
     pub fdtables: SharedTable<FdTable>,
     pub fs_structs: SharedTable<FsInfo>,
+    /// Namespaces and the tasks' nsproxies (`ns`).
+    pub ns: crate::ns::Namespaces,
     pub sighands: SharedTable<SigHand>,
     pub signals: SharedTable<SignalStruct>,
     pub files: FileTable,
@@ -214,6 +216,7 @@ impl Kernel {
             mms: SharedTable::default(),
             fdtables: SharedTable::default(),
             fs_structs: SharedTable::default(),
+            ns: crate::ns::Namespaces::new(),
             sighands: SharedTable::default(),
             signals: SharedTable::default(),
             files: FileTable::new(),

@@ -46,7 +46,8 @@ bitflags! {
 }
 
 impl CloneFlags {
-    /// The namespace flags, none of which Tine implements yet.
+    /// The namespace flags copy_namespaces() acts on (Linux: the
+    /// CLONE_NEW* bits but CLONE_NEWUSER, which copy_creds() handles).
     pub const NEW_NAMESPACES: Self = Self::NEWNS
         .union(Self::NEWUTS)
         .union(Self::NEWIPC)

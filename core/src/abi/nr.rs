@@ -189,3 +189,6 @@ pub const SHMGET: u64 = 29;
 pub const SHMAT: u64 = 30;
 pub const SHMCTL: u64 = 31;
 pub const SHMDT: u64 = 67;
+pub const SETHOSTNAME: u64 = 170;
+pub const SETDOMAINNAME: u64 = 171;
+pub const UNSHARE: u64 = 272;

@@ -108,7 +108,7 @@ fn core_name(k: &Kernel, sig: u32) -> Vec<u8> {
             Some(b'g') => alloc::format!("{}", t.cred.gid).into_bytes(),
             Some(b's') => alloc::format!("{sig}").into_bytes(),
             Some(b't') => alloc::format!("{}", k.now_real() / 1_000_000_000).into_bytes(),
-            Some(b'h') => crate::syscall::info::NODENAME.as_bytes().to_vec(),
+            Some(b'h') => k.ns.uts(t.nsproxy).nodename().to_vec(),
             Some(b'e') => t.comm.iter().map(|&c| if c == b'/' { b'!' } else { c }).collect(),
             Some(b'E') => t.exe.bytes().map(|c| if c == b'/' { b'!' } else { c }).collect(),
             Some(b'c') => alloc::format!("{}", k.rlimit(RLIMIT_CORE).cur).into_bytes(),

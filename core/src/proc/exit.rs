@@ -49,6 +49,11 @@ impl SharedPart for SigHand {
         let _ = k.sighands.put(h);
     }
 }
+impl SharedPart for crate::ns::NsProxy {
+    fn put(k: &mut Kernel, h: Handle<Self>) {
+        k.ns.put(h)
+    }
+}
 impl SharedPart for SignalStruct {
     fn put(k: &mut Kernel, h: Handle<Self>) {
         k.put_signal(h)
@@ -391,13 +396,14 @@ impl Kernel {
     pub fn zap_thread(&mut self, tid: Pid, heir: Pid) {
         let t = &self.tasks[&tid];
         let (alive, leader) = (!t.is_zombie(), t.is_leader());
-        let (mm, files, fs, sighand, signal) = (t.mm, t.files, t.fs, t.sighand, t.signal);
+        let (mm, files, fs, sighand, signal, nsproxy) = (t.mm, t.files, t.fs, t.sighand, t.signal, t.nsproxy);
         self.futex_cancel(tid);
         self.fifo_wait_cancel_of(tid);
         if alive {
             self.put_mm(mm);
             self.put_files(files);
             self.put_fs(fs);
+            self.ns.put(nsproxy);
             self.signals.get_mut(signal).live -= 1;
         }
         self.put(sighand);
@@ -556,9 +562,9 @@ impl Kernel {
 /// machine has nothing left to run: the kernel records the status and stops.
 pub fn do_exit(k: &mut Kernel, status: i32) {
     let pid = k.current.expect("exit from a task");
-    let (mm, files, fs) = {
-        let t = &k.tasks[&pid];
-        (t.mm, t.files, t.fs)
+    let (mm, files, fs, nsproxy) = {
+        let t = k.tasks.get_mut(&pid).expect("task");
+        (t.mm, t.files, t.fs, core::mem::take(&mut t.nsproxy))
     };
     // exit_mm() → mm_release(): robust futexes, the CLEARTID word, and a
     // vfork parent waiting for us. Then the page table stays live until the
@@ -574,6 +580,8 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     k.put_mm(mm);
     k.put_files(files);
     k.put_fs(fs);
+    // Linux: exit_task_namespaces(); the zombie has none.
+    k.ns.put(nsproxy);
     {
         let t = k.tasks.get_mut(&pid).expect("task");
         t.exit_code = status;

@@ -97,18 +97,31 @@ fn copy_creds(flags: CloneFlags) -> SysResult<()> {
     Ok(())
 }
 
-/// Linux: copy_namespaces(): the child shares its parent's namespaces.
-/// Asking for a new one needs CAP_SYS_ADMIN (EPERM), NEWIPC cannot go with
-/// SYSVSEM, and then Tine answers like a kernel built without that
-/// namespace: EINVAL.
-fn copy_namespaces(k: &Kernel, flags: CloneFlags) -> SysResult<()> {
+/// Linux: copy_namespaces(): the child shares its parent's nsproxy, or
+/// gets a new one with a fresh copy of each namespace a CLONE_NEW* flag
+/// names. A new namespace needs CAP_SYS_ADMIN (EPERM). The ones Tine does
+/// not have yet (PID, mount, IPC, network, cgroup, time) are EINVAL, as
+/// on a kernel built without them.
+pub(crate) fn copy_namespaces(k: &mut Kernel, flags: CloneFlags) -> SysResult<crate::ns::NsProxyId> {
+    let old = k.cur().nsproxy;
     if !flags.intersects(CloneFlags::NEW_NAMESPACES) {
-        return Ok(());
+        k.ns.hold(old);
+        return Ok(old);
     }
+    let new = new_namespaces(k, flags)?;
+    Ok(k.ns.copy(old, new))
+}
+
+/// The namespaces `flags` asks for, checked as Linux's copy_namespaces()
+/// and unshare_nsproxy_namespaces() check them.
+pub(crate) fn new_namespaces(k: &Kernel, flags: CloneFlags) -> SysResult<crate::ns::NewNamespaces> {
     if !k.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN) {
         return Err(EPERM);
     }
-    Err(EINVAL)
+    if flags.intersects(CloneFlags::NEW_NAMESPACES - CloneFlags::NEWUTS) {
+        return Err(EINVAL);
+    }
+    Ok(crate::ns::NewNamespaces { uts: flags.contains(CloneFlags::NEWUTS) })
 }
 
 /// Linux: dup_task_struct(): a new task that starts as a copy of the
@@ -168,7 +181,7 @@ fn copy_files(k: &mut Kernel, flags: CloneFlags) -> FilesId {
 }
 
 /// Linux: copy_fs(): share cwd, root and umask (CLONE_FS) or copy them.
-fn copy_fs(k: &mut Kernel, flags: CloneFlags) -> SysResult<FsId> {
+pub(crate) fn copy_fs(k: &mut Kernel, flags: CloneFlags) -> SysResult<FsId> {
     let id = k.cur().fs;
     if flags.contains(CloneFlags::FS) {
         k.fs_structs.hold(id);
@@ -331,7 +344,7 @@ fn copy_parts(k: &mut Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs)
     child.sighand = copy_sighand(k, flags);
     child.signal = copy_signal(k, flags);
     child.mm = copy_mm(k, flags)?;
-    copy_namespaces(k, flags)?;
+    child.nsproxy = copy_namespaces(k, flags)?;
     copy_thread(k, child, regs, args)?;
     // alloc_pid() (bad_fork_cleanup_thread on failure).
     let pid = alloc_pid(k, args.set_tid, args.set_tid_size)?;
@@ -352,6 +365,7 @@ fn put_parts(k: &mut Kernel, child: &Task) {
             k.put(h);
         }
     }
+    put(k, child.nsproxy);
     put(k, child.mm);
     put(k, child.signal);
     put(k, child.sighand);

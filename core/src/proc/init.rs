@@ -60,6 +60,7 @@ impl Kernel {
             fs,
             sighand,
             signal,
+            nsproxy: self.ns.get_init(),
             comm: b"init".to_vec(),
             ..Task::new(kstack, self.now_ns())
         };
@@ -75,6 +76,7 @@ impl Kernel {
             self.put_mm(t.mm);
             self.put_files(t.files);
             self.put_fs(t.fs);
+            self.ns.put(t.nsproxy);
             self.put(t.sighand);
             self.put_signal(t.signal);
             self.pids.put(pid);

@@ -452,6 +452,8 @@ pub struct Task {
     pub fs: FsId,
     pub sighand: SighandId,
     pub signal: SignalId,
+    /// The task's namespaces (Linux: task->nsproxy).
+    pub nsproxy: crate::ns::NsProxyId,
     pub cred: Cred,
     /// Scheduling niceness, -20..19 (Linux: `static_prio - 120`).
     pub nice: i32,
@@ -534,6 +536,7 @@ impl Task {
             fs: Handle::UNSET,
             sighand: Handle::UNSET,
             signal: Handle::UNSET,
+            nsproxy: Handle::UNSET,
             cred: Cred::default(),
             groups: Default::default(),
             nice: 0,

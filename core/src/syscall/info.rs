@@ -4,15 +4,14 @@ use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::proc::Rlimit;
 
-/// Linux: newuname(). Tine presents itself as Linux, as programs expect.
-/// The host name uname(2) reports (until UTS namespaces give each its own).
-pub const NODENAME: &str = "tine";
-
+/// Linux: newuname(). Tine presents itself as Linux, as programs expect;
+/// the host and domain names are the caller's UTS namespace's.
 pub fn uname(k: &mut Kernel, buf: u64) -> SysResult {
-    let fields: [&str; 6] = ["Linux", NODENAME, "6.1.0-tine", "#1 SMP Tine", "x86_64", "(none)"];
+    let uts = k.ns.uts(k.cur().nsproxy);
+    let fields: [&[u8]; 6] = [b"Linux", uts.nodename(), b"6.1.0-tine", b"#1 SMP Tine", b"x86_64", uts.domainname()];
     let mut out = [0u8; UTSNAME_FIELD * 6];
     for (i, f) in fields.iter().enumerate() {
-        out[i * UTSNAME_FIELD..i * UTSNAME_FIELD + f.len()].copy_from_slice(f.as_bytes());
+        out[i * UTSNAME_FIELD..i * UTSNAME_FIELD + f.len()].copy_from_slice(f);
     }
     k.copy_out(buf, &out)?;
     Ok(0)

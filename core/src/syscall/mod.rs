@@ -16,6 +16,7 @@ pub mod info;
 mod mem;
 mod misc;
 mod mount;
+mod ns;
 mod pidfd;
 mod pipe;
 pub use pipe::round_pipe_size;
@@ -204,6 +205,9 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::EXIT => process::exit(k, a0 as i32),
         nr::EXIT_GROUP => process::exit_group(k, a0 as i32),
         nr::UNAME => info::uname(k, a0),
+        nr::SETHOSTNAME => ns::set_uts_name(k, false, a0, a1),
+        nr::SETDOMAINNAME => ns::set_uts_name(k, true, a0, a1),
+        nr::UNSHARE => ns::unshare(k, a0),
         nr::FCNTL => fs::fcntl(k, a0 as i32, a1 as u32, a2),
         nr::FSYNC => fs::fsync(k, a0 as i32),
         nr::TRUNCATE => fs::truncate(k, a0, a1 as i64),

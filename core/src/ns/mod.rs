@@ -1,0 +1,187 @@
+//! Namespaces (Linux: kernel/nsproxy.c, kernel/utsname.c,
+//! kernel/utsname_sysctl.c, fs/nsfs.c).
+//!
+//! A task's namespaces are gathered in one shared object, its *nsproxy*:
+//! tasks that share all their namespaces share one nsproxy (a fork without
+//! CLONE_NEW* flags takes another reference to its parent's), and a task
+//! that gets a new namespace (clone with a CLONE_NEW* flag, unshare, setns)
+//! gets a new nsproxy naming the new namespace and the old other ones.
+//! Each namespace is itself counted by the nsproxies that name it, and
+//! has the inode number /proc/PID/ns/* shows (Linux's ns_common.inum).
+//!
+//! Built so far: the UTS namespace (host and domain name). The PID, mount
+//! and IPC namespaces are still the one system-wide instance each, and a
+//! request for a new one is EINVAL, as on a kernel built without them.
+
+#[cfg(test)]
+mod tests;
+
+use crate::abi::UTSNAME_FIELD;
+use crate::proc::shared::{Handle, SharedTable};
+
+/// Linux: __NEW_UTS_LEN, the longest host or domain name.
+pub const UTS_LEN: usize = UTSNAME_FIELD - 1;
+
+/// Linux: PROC_UTS_INIT_INO, the initial UTS namespace's inode number.
+const UTS_INIT_INO: u32 = 0xEFFF_FFFE;
+/// The first inode number handed to a new namespace (Linux: the ida of
+/// proc_alloc_inum() starts at PROC_DYNAMIC_FIRST).
+const DYNAMIC_FIRST_INO: u32 = 0xF000_0000;
+
+/// Tine's initial host name, as `uname -n` shows it (Linux: "(none)"
+/// until init sets one; Tine names itself, as a booted system would).
+pub const INIT_NODENAME: &[u8] = b"tine";
+/// Linux: UTS_DOMAINNAME's default.
+pub const INIT_DOMAINNAME: &[u8] = b"(none)";
+
+/// One UTS namespace: the host and NIS domain names uname(2) reports
+/// (Linux: struct uts_namespace; the rest of utsname is the kernel's and
+/// the same in every namespace).
+#[derive(Clone, Debug)]
+pub struct UtsNamespace {
+    nodename: [u8; UTS_LEN],
+    nodename_len: usize,
+    domainname: [u8; UTS_LEN],
+    domainname_len: usize,
+    inum: u32,
+}
+
+impl UtsNamespace {
+    fn new(nodename: &[u8], domainname: &[u8], inum: u32) -> Self {
+        let mut u =
+            UtsNamespace { nodename: [0; UTS_LEN], nodename_len: 0, domainname: [0; UTS_LEN], domainname_len: 0, inum };
+        u.set_nodename(nodename);
+        u.set_domainname(domainname);
+        u
+    }
+
+    pub fn nodename(&self) -> &[u8] {
+        &self.nodename[..self.nodename_len]
+    }
+
+    pub fn domainname(&self) -> &[u8] {
+        &self.domainname[..self.domainname_len]
+    }
+
+    /// The caller checked the length against [`UTS_LEN`].
+    fn set_nodename(&mut self, name: &[u8]) {
+        self.nodename = [0; UTS_LEN];
+        self.nodename[..name.len()].copy_from_slice(name);
+        self.nodename_len = name.len();
+    }
+
+    fn set_domainname(&mut self, name: &[u8]) {
+        self.domainname = [0; UTS_LEN];
+        self.domainname[..name.len()].copy_from_slice(name);
+        self.domainname_len = name.len();
+    }
+
+    /// The inode number of /proc/PID/ns/uts.
+    pub fn inum(&self) -> u32 {
+        self.inum
+    }
+}
+
+pub type UtsId = Handle<UtsNamespace>;
+
+/// The namespaces of one or more tasks (Linux: struct nsproxy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NsProxy {
+    uts: UtsId,
+}
+
+pub type NsProxyId = Handle<NsProxy>;
+
+/// Which namespaces a new nsproxy gets fresh (Linux: the CLONE_NEW* bits
+/// that create_new_namespaces() acts on).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NewNamespaces {
+    pub uts: bool,
+}
+
+/// Every namespace and nsproxy (the namespace subsystem's state: only its
+/// methods change it).
+#[derive(Default)]
+pub struct Namespaces {
+    proxies: SharedTable<NsProxy>,
+    /// The initial nsproxy, whose first reference is the kernel's own, so
+    /// that it outlives every task (Linux: the static init_nsproxy).
+    init: NsProxyId,
+    uts: SharedTable<UtsNamespace>,
+    /// The next inode number for a new namespace; numbers are not reused
+    /// (Linux reuses freed ones; a difference no program can rely on).
+    next_inum: u32,
+}
+
+impl Namespaces {
+    /// The initial namespaces (Linux: init_nsproxy and init_uts_ns).
+    pub fn new() -> Self {
+        let mut ns = Namespaces { next_inum: DYNAMIC_FIRST_INO, ..Default::default() };
+        let uts = ns.uts.insert(UtsNamespace::new(INIT_NODENAME, INIT_DOMAINNAME, UTS_INIT_INO));
+        ns.init = ns.proxies.insert(NsProxy { uts });
+        ns
+    }
+
+    /// The initial nsproxy, with a reference for the caller (init).
+    pub fn get_init(&mut self) -> NsProxyId {
+        self.proxies.hold(self.init);
+        self.init
+    }
+
+    /// Another user of nsproxy `p` (Linux: get_nsproxy()).
+    pub fn hold(&mut self, p: NsProxyId) {
+        self.proxies.hold(p);
+    }
+
+    /// Drop one user of nsproxy `p`; the last one drops its namespaces
+    /// (Linux: put_nsproxy() → free_nsproxy()).
+    pub fn put(&mut self, p: NsProxyId) {
+        if let Some(proxy) = self.proxies.put(p) {
+            let _ = self.uts.put(proxy.uts);
+        }
+    }
+
+    /// A new nsproxy with fresh copies of the namespaces `new` names and
+    /// `from`'s others (Linux: create_new_namespaces()). A new UTS
+    /// namespace starts with its creator's names (copy_utsname()).
+    pub fn copy(&mut self, from: NsProxyId, new: NewNamespaces) -> NsProxyId {
+        let mut proxy = *self.proxies.get(from);
+        if new.uts {
+            let mut u = self.uts.get(proxy.uts).clone();
+            u.inum = self.alloc_inum();
+            proxy.uts = self.uts.insert(u);
+        } else {
+            self.uts.hold(proxy.uts);
+        }
+        self.proxies.insert(proxy)
+    }
+
+    fn alloc_inum(&mut self) -> u32 {
+        let n = self.next_inum;
+        self.next_inum = self.next_inum.wrapping_add(1).max(DYNAMIC_FIRST_INO);
+        n
+    }
+
+    /// The UTS namespace of nsproxy `p`.
+    pub fn uts(&self, p: NsProxyId) -> &UtsNamespace {
+        self.uts.get(self.proxies.get(p).uts)
+    }
+
+    /// sethostname(2) in `p`'s UTS namespace; `name` at most [`UTS_LEN`]
+    /// bytes (the caller answers EINVAL otherwise).
+    pub fn set_nodename(&mut self, p: NsProxyId, name: &[u8]) {
+        let u = self.proxies.get(p).uts;
+        self.uts.get_mut(u).set_nodename(name);
+    }
+
+    /// setdomainname(2), as [`Namespaces::set_nodename`].
+    pub fn set_domainname(&mut self, p: NsProxyId, name: &[u8]) {
+        let u = self.proxies.get(p).uts;
+        self.uts.get_mut(u).set_domainname(name);
+    }
+
+    /// Live nsproxies and UTS namespaces, for the leak checks.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.proxies.len(), self.uts.len())
+    }
+}
