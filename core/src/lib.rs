@@ -23,3 +23,4 @@ pub mod syscall;
 #[cfg(test)]
 pub mod testkit;
 pub mod time;
+pub mod trace;
