@@ -162,6 +162,9 @@ pub fn syscall<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
     let mut k = cpu.lock();
     // Linux: enter_from_user_mode(), with VIRT_CPU_ACCOUNTING_GEN.
     k.account_enter();
+    // Linux: syscall_trace_enter(); once, not when the call runs again
+    // after a sleep.
+    crate::trace!(k, SysEnter, crate::trace::Payload::SysEnter { id: regs.orig_rax as i64, args: regs.syscall_args() });
     run_syscall(cpu, k, regs, false)
 }
 

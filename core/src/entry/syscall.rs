@@ -51,6 +51,8 @@ impl Kernel {
             Ok(v) => v as u64,
             Err(e) => (-(e.0 as i64)) as u64,
         };
+        // Linux: syscall_exit_work() → trace_sys_exit().
+        crate::trace!(self, SysExit, crate::trace::Payload::SysExit { id: regs.orig_rax as i64, ret: regs.rax as i64 });
         self.exit_to_user_mode(regs);
         SyscallOutcome::Done
     }

@@ -49,6 +49,9 @@ pub enum WaitReason {
     /// syslog(SYSLOG_ACTION_READ) or a read of /dev/kmsg at the end of
     /// the kernel log: until a record is logged (Linux: `log_wait`).
     Syslog,
+    /// A read of trace_pipe with nothing recorded: until something is
+    /// (Linux: tracing_wait_pipe()).
+    TracePipe,
 }
 
 impl WaitReason {

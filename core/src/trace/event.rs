@@ -258,29 +258,109 @@ fn comm_str(c: &Comm) -> &str {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Payload {
     /// sched_process_exit/free/wait (Linux: sched_process_template).
-    Process { comm: Comm, pid: i32, prio: i32 },
-    Fork { parent_comm: Comm, parent_pid: i32, child_comm: Comm, child_pid: i32 },
-    Exec { filename: Vec<u8>, pid: i32, old_pid: i32 },
+    Process {
+        comm: Comm,
+        pid: i32,
+        prio: i32,
+    },
+    Fork {
+        parent_comm: Comm,
+        parent_pid: i32,
+        child_comm: Comm,
+        child_pid: i32,
+    },
+    Exec {
+        filename: Vec<u8>,
+        pid: i32,
+        old_pid: i32,
+    },
     /// sched_wakeup, sched_wakeup_new (Linux: sched_wakeup_template).
-    Wakeup { comm: Comm, pid: i32, prio: i32, target_cpu: i32 },
-    Switch { prev_comm: Comm, prev_pid: i32, prev_prio: i32, prev_state: i64, next_comm: Comm, next_pid: i32, next_prio: i32 },
-    NewTask { pid: i32, comm: Comm, clone_flags: u64, oom_score_adj: i16 },
-    Rename { pid: i32, oldcomm: Comm, newcomm: Comm, oom_score_adj: i16 },
-    SignalGenerate { sig: i32, errno: i32, code: i32, comm: Comm, pid: i32, group: i32, result: i32 },
-    SignalDeliver { sig: i32, errno: i32, code: i32, sa_handler: u64, sa_flags: u64 },
-    SysEnter { id: i64, args: [u64; 6] },
-    SysExit { id: i64, ret: i64 },
-    PageFault { address: u64, ip: u64, error_code: u64 },
+    Wakeup {
+        comm: Comm,
+        pid: i32,
+        prio: i32,
+        target_cpu: i32,
+    },
+    Switch {
+        prev_comm: Comm,
+        prev_pid: i32,
+        prev_prio: i32,
+        prev_state: i64,
+        next_comm: Comm,
+        next_pid: i32,
+        next_prio: i32,
+    },
+    NewTask {
+        pid: i32,
+        comm: Comm,
+        clone_flags: u64,
+        oom_score_adj: i16,
+    },
+    Rename {
+        pid: i32,
+        oldcomm: Comm,
+        newcomm: Comm,
+        oom_score_adj: i16,
+    },
+    SignalGenerate {
+        sig: i32,
+        errno: i32,
+        code: i32,
+        comm: Comm,
+        pid: i32,
+        group: i32,
+        result: i32,
+    },
+    SignalDeliver {
+        sig: i32,
+        errno: i32,
+        code: i32,
+        sa_handler: u64,
+        sa_flags: u64,
+    },
+    SysEnter {
+        id: i64,
+        args: [u64; 6],
+    },
+    SysExit {
+        id: i64,
+        ret: i64,
+    },
+    PageFault {
+        address: u64,
+        ip: u64,
+        error_code: u64,
+    },
     /// copy_process_step, exec_step.
-    Step { step: &'static str, ret: i32, ns: u64 },
+    Step {
+        step: &'static str,
+        ret: i32,
+        ns: u64,
+    },
     /// cow_copy, cow_reuse, pt_unshare: an address and the frame before and after.
-    Frames { address: u64, old_pfn: u64, new_pfn: u64 },
+    Frames {
+        address: u64,
+        old_pfn: u64,
+        new_pfn: u64,
+    },
     /// zero_page, pt_share: an address and its frame.
-    Frame { address: u64, pfn: u64 },
-    Vfork { parent_pid: i32, child_pid: i32 },
-    Reparent { pid: i32, old_parent: i32, new_parent: i32 },
+    Frame {
+        address: u64,
+        pfn: u64,
+    },
+    Vfork {
+        parent_pid: i32,
+        child_pid: i32,
+    },
+    Reparent {
+        pid: i32,
+        old_parent: i32,
+        new_parent: i32,
+    },
     /// A trace_marker write (Linux: TRACE_PRINT, `struct print_entry`).
-    Print { text: Vec<u8> },
+    Print {
+        text: Vec<u8>,
+    },
 }
 
 /// sched_switch's prev_state values (Linux: the TASK_REPORT bits).
@@ -323,15 +403,17 @@ impl Payload {
                 write!(s, "comm={} pid={pid} prio={prio} target_cpu={target_cpu:03}", comm_str(comm))
             }
             Payload::Switch { prev_comm, prev_pid, prev_prio, prev_state, next_comm, next_pid, next_prio } => {
-                let _ = write!(s, "prev_comm={} prev_pid={prev_pid} prev_prio={prev_prio} prev_state=", comm_str(prev_comm));
+                let _ = write!(
+                    s,
+                    "prev_comm={} prev_pid={prev_pid} prev_prio={prev_prio} prev_state=",
+                    comm_str(prev_comm)
+                );
                 write_state(s, *prev_state);
                 write!(s, " ==> next_comm={} next_pid={next_pid} next_prio={next_prio}", comm_str(next_comm))
             }
-            Payload::NewTask { pid, comm, clone_flags, oom_score_adj } => write!(
-                s,
-                "pid={pid} comm={} clone_flags={clone_flags:x} oom_score_adj={oom_score_adj}",
-                comm_str(comm)
-            ),
+            Payload::NewTask { pid, comm, clone_flags, oom_score_adj } => {
+                write!(s, "pid={pid} comm={} clone_flags={clone_flags:x} oom_score_adj={oom_score_adj}", comm_str(comm))
+            }
             Payload::Rename { pid, oldcomm, newcomm, oom_score_adj } => write!(
                 s,
                 "pid={pid} oldcomm={} newcomm={} oom_score_adj={oom_score_adj}",
@@ -346,11 +428,9 @@ impl Payload {
             Payload::SignalDeliver { sig, errno, code, sa_handler, sa_flags } => {
                 write!(s, "sig={sig} errno={errno} code={code} sa_handler={sa_handler:x} sa_flags={sa_flags:x}")
             }
-            Payload::SysEnter { id, args: a } => write!(
-                s,
-                "NR {id} ({:x}, {:x}, {:x}, {:x}, {:x}, {:x})",
-                a[0], a[1], a[2], a[3], a[4], a[5]
-            ),
+            Payload::SysEnter { id, args: a } => {
+                write!(s, "NR {id} ({:x}, {:x}, {:x}, {:x}, {:x}, {:x})", a[0], a[1], a[2], a[3], a[4], a[5])
+            }
             Payload::SysExit { id, ret } => write!(s, "NR {id} = {ret}"),
             // %ps of a user address: no symbol, so its value in hex.
             Payload::PageFault { address, ip, error_code } => {

@@ -34,7 +34,8 @@ pub const NR_CPUS: usize = 1;
 
 /// The clocks `trace_clock` offers (Linux: trace_clocks[]); all but
 /// `counter` and `uptime` read Tine's one monotonic nanosecond clock.
-pub const CLOCKS: [&str; 10] = ["local", "global", "counter", "uptime", "perf", "mono", "mono_raw", "boot", "tai", "x86-tsc"];
+pub const CLOCKS: [&str; 10] =
+    ["local", "global", "counter", "uptime", "perf", "mono", "mono_raw", "boot", "tai", "x86-tsc"];
 
 /// The tracing state: which events are on, the buffers, the filters.
 pub struct Tracer {
@@ -138,7 +139,16 @@ impl Tracer {
     #[cold]
     #[inline(never)]
     #[allow(clippy::too_many_arguments)]
-    pub fn record(&mut self, ns: u64, cpu: usize, pid: u32, comm: &[u8], ev: Option<Event>, also: Option<u32>, payload: Payload) {
+    pub fn record(
+        &mut self,
+        ns: u64,
+        cpu: usize,
+        pid: u32,
+        comm: &[u8],
+        ev: Option<Event>,
+        also: Option<u32>,
+        payload: Payload,
+    ) {
         if !self.on {
             return;
         }
@@ -268,8 +278,11 @@ impl Tracer {
 }
 
 /// The bits of the events the memory manager fires.
-pub const MM_EVENTS: u64 =
-    Event::CowCopy.bit() | Event::CowReuse.bit() | Event::ZeroPage.bit() | Event::PtShare.bit() | Event::PtUnshare.bit();
+pub const MM_EVENTS: u64 = Event::CowCopy.bit()
+    | Event::CowReuse.bit()
+    | Event::ZeroPage.bit()
+    | Event::PtShare.bit()
+    | Event::PtUnshare.bit();
 
 /// What the memory manager needs to record an event: the tracer, the
 /// clock, and the task it works for. A `MemCtx` carries one only while
@@ -281,7 +294,26 @@ pub struct Probe<'a> {
     pub comm: &'a [u8],
 }
 
-impl Probe<'_> {
+impl<'a> Probe<'a> {
+    /// A probe for the task `who` (PID, comm; `None`: the idle context),
+    /// or none while no memory-manager event is enabled.
+    #[inline]
+    pub fn new(
+        tracer: &'a mut Tracer,
+        clock: &'a dyn crate::machine::Clock,
+        who: Option<(u32, &'a [u8])>,
+    ) -> Option<Self> {
+        if !tracer.any_enabled(MM_EVENTS) {
+            return None;
+        }
+        let (pid, comm) = who.unwrap_or((0, b"swapper/0"));
+        Some(Probe { tracer, clock, pid, comm })
+    }
+
+    pub fn reborrow(&mut self) -> Probe<'_> {
+        Probe { tracer: &mut *self.tracer, clock: self.clock, pid: self.pid, comm: self.comm }
+    }
+
     pub fn emit(&mut self, ev: Event, payload: impl FnOnce() -> Payload) {
         if self.tracer.enabled(ev) {
             let ns = self.clock.monotonic_ns();

@@ -112,5 +112,8 @@ fn switch_states_print_as_linux() {
         next_prio: 120,
     };
     p.write_fields(&mut s);
-    assert_eq!(s, "prev_comm=a prev_pid=1 prev_prio=120 prev_state=R+ ==> next_comm=swapper/0 next_pid=0 next_prio=120");
+    assert_eq!(
+        s,
+        "prev_comm=a prev_pid=1 prev_prio=120 prev_state=R+ ==> next_comm=swapper/0 next_pid=0 next_prio=120"
+    );
 }
