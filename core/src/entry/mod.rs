@@ -181,14 +181,17 @@ pub fn resume<C: Cpu>(cpu: &C, regs: &mut PtRegs, step: Step) -> Exit {
 /// kernel locked. `rerun`: the call blocked before and runs again.
 fn run_syscall<'c, C: Cpu>(cpu: &'c C, mut k: C::Locked<'c>, regs: &mut PtRegs, mut rerun: bool) -> Exit {
     loop {
-        if rerun {
-            // Only here, so that a call that never blocks pays nothing
-            // for the flag.
-            k.cur_mut().restarting = false;
-        }
         let outcome = k.syscall(regs);
-        load_requested(cpu, &mut k);
         let done = outcome == SyscallOutcome::Done;
+        if rerun && done {
+            // Only here, so that a call that never blocks pays nothing
+            // for the flag. It stays set while the call runs again, so
+            // that the call can tell (sched_process_wait fires once).
+            if let Some(t) = k.current.and_then(|c| k.tasks.get_mut(&c)) {
+                t.restarting = false;
+            }
+        }
+        load_requested(cpu, &mut k);
         match (reschedule(cpu, k, done), done) {
             // The signal work at the end of the call stands: nothing that
             // could post a signal ran since.

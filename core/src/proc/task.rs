@@ -487,8 +487,8 @@ pub struct Task {
     /// Set by a successful execve (setpgid on a child that exec'd is EACCES).
     pub did_exec: bool,
     /// Its last system call blocked and will run again once the task is
-    /// woken (set by `Kernel::syscall`, cleared by the trap loop when it
-    /// runs the call again).
+    /// woken (set by `Kernel::syscall`, cleared by the trap loop once the
+    /// call it runs again has finished).
     pub restarting: bool,
     /// What that call keeps for its next run (see [`Resume`]).
     pub resume: Resume,

@@ -56,13 +56,14 @@ fn text(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
             }
         }
         Node::TracingOn => s = format!("{}\n", t.on as u8),
-        // Linux: tracing_entries_read().
+        // Linux: tracing_entries_read(): the size asked for; before the
+        // buffer's first use, the minimal buffer's whole pages and the
+        // size it will take.
         Node::BufferSizeKb => {
-            let kb = t.cpus[0].size() >> 10;
             s = if t.expanded {
-                format!("{kb}\n")
+                format!("{}\n", t.size >> 10)
             } else {
-                format!("{kb} (expanded: {})\n", TRACE_BUF_SIZE_DEFAULT >> 10)
+                format!("{} (expanded: {})\n", t.cpus[0].size() >> 10, TRACE_BUF_SIZE_DEFAULT >> 10)
             };
         }
         Node::TraceClock => {
