@@ -220,7 +220,7 @@ impl Tracer {
     /// `system:*` or `system:`, `*:event`, a bare system or event name,
     /// `*`, with `!` in front to turn off. EINVAL if nothing matches.
     /// Linux: ftrace_set_clr_event().
-    pub fn set_event(&mut self, word: &str) -> Result<(), ()> {
+    pub fn set_event(&mut self, word: &str) -> Result<(), crate::abi::Errno> {
         let (set, word) = match word.strip_prefix('!') {
             Some(w) => (false, w),
             None => (true, word),
@@ -239,7 +239,7 @@ impl Tracer {
                 .collect(),
         };
         if matches.is_empty() {
-            return Err(());
+            return Err(crate::abi::EINVAL);
         }
         for e in matches {
             self.set_enabled(e, set);

@@ -27,7 +27,7 @@ fn set_event_words_follow_linux() {
     assert!(t.enabled(Event::TaskRename));
     t.set_event("*:sys_exit").unwrap();
     assert!(t.enabled(Event::SysExit) && !t.enabled(Event::SysEnter));
-    assert_eq!(t.set_event("sched:nonesuch"), Err(()));
+    assert_eq!(t.set_event("sched:nonesuch"), Err(crate::abi::EINVAL));
     assert_eq!(t.enable_state(Event::ALL.iter()), "X\n");
     t.clear_events();
     assert_eq!(t.enable_state(Event::ALL.iter()), "0\n");

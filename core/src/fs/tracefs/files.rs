@@ -160,7 +160,7 @@ pub fn write(k: &mut Kernel, node: Node, data: &[u8]) -> SysResult {
         Node::TraceMarker => return write_marker(k, data),
         Node::SetEvent => {
             for w in words(data)? {
-                k.trace.set_event(w).map_err(|_| EINVAL)?;
+                k.trace.set_event(w)?;
             }
         }
         Node::SetEventPid => {
