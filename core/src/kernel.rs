@@ -188,6 +188,10 @@ pub struct Kernel {
     pub nr_uninterruptible: u64,
     /// The process the OOM killer last chose, while it exits.
     pub oom_victim: Option<crate::proc::Pid>,
+    /// Trace events and their ring buffer (see `trace`).
+    pub trace: crate::trace::Tracer,
+    /// tracefs's instance and open files (see `fs::tracefs`).
+    pub tracefs: crate::fs::tracefs::TraceFs,
     rng: u64,
 }
 
@@ -265,6 +269,8 @@ impl Kernel {
             loadavg: crate::time::loadavg::LoadAvg::new(m.clock.monotonic_ns()),
             nr_uninterruptible: 0,
             oom_victim: None,
+            trace: Default::default(),
+            tracefs: Default::default(),
             rng: seed | 1,
             m,
         };
@@ -372,11 +378,17 @@ impl Kernel {
     /// A memory context for address space `mm`, with TLB flushes only when
     /// it is the live one.
     pub fn mem_ctx(&mut self, live: bool) -> MemCtx<'_> {
+        let Kernel { frames, m, pagecache, trace, tasks, current, .. } = self;
         MemCtx {
-            frames: &mut self.frames,
-            phys: self.m.mem,
-            mmu: if live { Some(self.m.mmu) } else { None },
-            pagecache: &mut self.pagecache,
+            frames,
+            phys: m.mem,
+            mmu: if live { Some(m.mmu) } else { None },
+            pagecache,
+            trace: crate::trace::Probe::new(
+                trace,
+                m.clock,
+                current.and_then(|c| tasks.get(&c)).map(|t| (t.tid, &t.comm[..])),
+            ),
         }
     }
 
@@ -390,9 +402,11 @@ impl Kernel {
     /// is the one the CPU is running on.
     pub fn with_mm_of<R>(&mut self, mm: crate::proc::MmId, f: impl FnOnce(&mut AddressSpace, &mut MemCtx) -> R) -> R {
         let live = self.current.is_some_and(|c| self.tasks.get(&c).is_some_and(|t| t.mm == mm));
-        let Kernel { mms, frames, m, pagecache, .. } = self;
+        let Kernel { mms, frames, m, pagecache, trace, tasks, current, .. } = self;
         let aspace = mms.get_mut(mm);
-        let mut ctx = MemCtx { frames, phys: m.mem, mmu: if live { Some(m.mmu) } else { None }, pagecache };
+        let trace =
+            crate::trace::Probe::new(trace, m.clock, current.and_then(|c| tasks.get(&c)).map(|t| (t.tid, &t.comm[..])));
+        let mut ctx = MemCtx { frames, phys: m.mem, mmu: if live { Some(m.mmu) } else { None }, pagecache, trace };
         f(aspace, &mut ctx)
     }
 
@@ -518,6 +532,7 @@ impl Kernel {
                 if let Some(key) = why.queue() {
                     self.waitqueues.remove(key, pid);
                 }
+                self.trace_wakeup(crate::trace::Event::SchedWakeup, pid);
             }
         }
     }
@@ -652,6 +667,7 @@ impl Kernel {
         // Records logged where tasks could not be woken (Linux: the
         // deferred wake_up_klogd_work).
         self.wake_log_readers();
+        self.wake_trace_readers();
         self.run_hrtimers(now);
         if self.loadavg.due(now) {
             let active = self.nr_running() + self.nr_uninterruptible;
@@ -786,6 +802,9 @@ impl Kernel {
                 if let (Some(p), true) = (prev, prev_runnable) {
                     self.runq.push_back(p);
                 }
+                if self.trace.enabled(crate::trace::Event::SchedSwitch) {
+                    self.trace_switch(prev, next);
+                }
                 // prev's time up to the switch is its own; from here on
                 // it is n's, which resumes in the kernel.
                 self.account_flush();
@@ -796,6 +815,9 @@ impl Kernel {
             None if prev_runnable => Resched::Stay,
             None if prev.is_none() => Resched::Stay,
             None => {
+                if self.trace.enabled(crate::trace::Event::SchedSwitch) {
+                    self.trace_switch(prev, None);
+                }
                 self.account_flush();
                 self.acct.in_user = false;
                 self.current = None;

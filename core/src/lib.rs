@@ -24,3 +24,4 @@ pub mod syscall;
 #[cfg(test)]
 pub mod testkit;
 pub mod time;
+pub mod trace;

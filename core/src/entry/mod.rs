@@ -165,9 +165,14 @@ pub fn syscall<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
     let mut k = cpu.lock();
     // Linux: enter_from_user_mode(), with VIRT_CPU_ACCOUNTING_GEN.
     let clean = k.enter_from_user_mode();
+    // Linux: syscall_trace_enter(); once, not when the call runs again
+    // after a sleep.
+    crate::trace!(k, SysEnter, crate::trace::Payload::SysEnter { id: regs.orig_rax as i64, args: regs.syscall_args() });
     // A call that can leave no work, made by a task that has none: the
     // answer, and back to user mode with nothing to load, schedule or
     // deliver (Linux: syscall_exit_to_user_mode() finding no work flag).
+    // No task is clean while something watches every call's exit
+    // (`Kernel::syscall_work`).
     if clean && !k.need_resched {
         if let Some(rax) = crate::syscall::quick(&mut k, regs) {
             regs.rax = rax;
@@ -191,14 +196,17 @@ pub fn resume<C: Cpu>(cpu: &C, regs: &mut PtRegs, step: Step) -> Exit {
 /// kernel locked. `rerun`: the call blocked before and runs again.
 fn run_syscall<'c, C: Cpu>(cpu: &'c C, mut k: C::Locked<'c>, regs: &mut PtRegs, mut rerun: bool) -> Exit {
     loop {
-        if rerun {
-            // Only here, so that a call that never blocks pays nothing
-            // for the flag.
-            k.cur_mut().restarting = false;
-        }
         let outcome = k.syscall(regs);
-        load_requested(cpu, &mut k);
         let done = outcome == SyscallOutcome::Done;
+        if rerun && done {
+            // Only here, so that a call that never blocks pays nothing
+            // for the flag. It stays set while the call runs again, so
+            // that the call can tell (sched_process_wait fires once).
+            if let Some(t) = k.current.and_then(|c| k.tasks.get_mut(&c)) {
+                t.restarting = false;
+            }
+        }
+        load_requested(cpu, &mut k);
         match (reschedule(cpu, k, done), done) {
             // The signal work at the end of the call stands: nothing that
             // could post a signal ran since.

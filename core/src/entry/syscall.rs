@@ -36,6 +36,11 @@ impl Kernel {
             // Made by a task that is not clean (`entry::syscall` returns
             // at once for the others): the signal work as for any call.
             regs.rax = rax;
+            crate::trace!(
+                self,
+                SysExit,
+                crate::trace::Payload::SysExit { id: regs.orig_rax as i64, ret: regs.rax as i64 }
+            );
             self.exit_to_user_mode(regs);
             return SyscallOutcome::Done;
         }
@@ -55,6 +60,8 @@ impl Kernel {
             r => r,
         };
         regs.rax = to_rax(result);
+        // Linux: syscall_exit_work() → trace_sys_exit().
+        crate::trace!(self, SysExit, crate::trace::Payload::SysExit { id: regs.orig_rax as i64, ret: regs.rax as i64 });
         self.exit_to_user_mode(regs);
         SyscallOutcome::Done
     }

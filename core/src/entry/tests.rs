@@ -221,3 +221,18 @@ fn a_call_that_leaves_no_work_returns_at_once_only_while_its_task_is_clean() {
     assert_eq!(regs.rip, HANDLER, "the signal work ran");
     assert_eq!(regs.rdi, SIGUSR1 as u64);
 }
+
+#[test]
+fn while_sys_exit_is_traced_no_call_takes_the_quick_way_out() {
+    let (mut k, _hw) = boot(1024);
+    assert_eq!(testkit::syscall(&mut k, 1, nr::GETPID, &[]), 1);
+    assert_eq!(k.user_clean, Some(1));
+    // Enabled by some task's write to tracefs: that task is the one that
+    // returns to user mode next, and it is not marked clean.
+    k.trace.set_enabled(crate::trace::Event::SysExit, true);
+    assert_eq!(testkit::syscall(&mut k, 1, nr::GETPPID, &[]), 0);
+    assert_eq!(k.user_clean, None, "every exit must be seen");
+    let before = k.trace.totals();
+    assert_eq!(testkit::syscall(&mut k, 1, nr::GETPID, &[]), 1);
+    assert!(k.trace.totals().1 > before.1, "getpid's sys_exit was recorded: {before:?} -> {:?}", k.trace.totals());
+}

@@ -41,6 +41,8 @@ pub enum FileKind {
     Proc(crate::fs::procfs::Node),
     /// /dev/kmsg; its reader's next record is the offset (see `log::kmsg`).
     Kmsg,
+    /// A tracefs control file (see `fs::tracefs`).
+    Trace(crate::fs::tracefs::Node),
 }
 
 impl FileKind {

@@ -79,7 +79,11 @@ impl Kernel {
         for id in ids {
             let Kernel { mms, pagecache, frames, m, .. } = self;
             let mmu = (Some(id) == live).then_some(m.mmu);
-            mms.get_mut(id).unmap_object_pages(&mut MemCtx { frames, phys: m.mem, mmu, pagecache }, ino, first);
+            mms.get_mut(id).unmap_object_pages(
+                &mut MemCtx { frames, phys: m.mem, mmu, pagecache, trace: None },
+                ino,
+                first,
+            );
         }
     }
 

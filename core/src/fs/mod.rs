@@ -13,6 +13,7 @@
 //! - [`mount`]: the mount table and file system instances (Linux:
 //!   fs/namespace.c, fs/super.c).
 //! - [`procfs`]: /proc, made up from the kernel's state (Linux: fs/proc/).
+//! - [`tracefs`]: the trace control files (Linux: fs/tracefs/).
 //! - [`tty`]: the console as a terminal: line discipline, job control
 //!   (Linux: drivers/tty/).
 pub mod cpio;
@@ -27,6 +28,7 @@ pub mod procfs;
 pub mod ramfs;
 #[cfg(test)]
 mod tests;
+pub mod tracefs;
 pub mod tty;
 
 pub use perm::FsCred;

@@ -48,6 +48,9 @@ pub enum FsType {
     Proc,
     /// A placeholder for /sys: an empty, read-only directory.
     Sysfs,
+    /// The trace control files, one instance however often mounted
+    /// (Linux: fs/tracefs/; see `fs::tracefs`).
+    Tracefs,
 }
 
 impl FsType {
@@ -57,6 +60,7 @@ impl FsType {
             FsType::Tmpfs => "tmpfs",
             FsType::Proc => "proc",
             FsType::Sysfs => "sysfs",
+            FsType::Tracefs => "tracefs",
         }
     }
 
@@ -66,6 +70,7 @@ impl FsType {
             b"tmpfs" => Some(FsType::Tmpfs),
             b"proc" => Some(FsType::Proc),
             b"sysfs" => Some(FsType::Sysfs),
+            b"tracefs" => Some(FsType::Tracefs),
             _ => None,
         }
     }

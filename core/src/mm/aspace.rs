@@ -42,6 +42,9 @@ pub struct MemCtx<'a> {
     pub mmu: Option<&'a dyn Mmu>,
     /// The page cache, which file-backed and shared mappings fault from.
     pub pagecache: &'a mut PageCache,
+    /// Where the memory manager's trace events go, while one of them is
+    /// enabled (`tine:cow_copy` and the like; see `trace`).
+    pub trace: Option<crate::trace::Probe<'a>>,
 }
 
 impl MemCtx<'_> {
@@ -53,6 +56,16 @@ impl MemCtx<'_> {
             phys: self.phys,
             mmu: if live { self.mmu } else { None },
             pagecache: &mut *self.pagecache,
+            trace: self.trace.as_mut().map(|p| p.reborrow()),
+        }
+    }
+
+    /// Record a memory-manager event; `payload` is built only when it is
+    /// enabled. Costs one test of an `Option` while no such event is.
+    #[inline]
+    pub fn trace(&mut self, ev: crate::trace::Event, payload: impl FnOnce() -> crate::trace::Payload) {
+        if let Some(p) = &mut self.trace {
+            p.emit(ev, payload);
         }
     }
 

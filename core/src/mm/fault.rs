@@ -10,6 +10,7 @@ use super::consts::*;
 use super::pagetable::{read_pte, write_pte, Pte, PteFlags};
 use super::vma::{Prot, VmFlags, Vma};
 use crate::abi::{Errno, EFAULT, ENOMEM, SIGBUS, SIGSEGV};
+use crate::trace::{Event, Payload};
 
 /// The kind of access that faulted (the W and I bits of the x86 error code).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,6 +184,7 @@ impl AddressSpace {
             Pte::new(zero, leaf_flags(vma, false))
         } else {
             let frame = ctx.frames.alloc_zeroed(ctx.phys).ok_or(FaultError::Oom)?;
+            ctx.trace(Event::ZeroPage, || Payload::Frame { address: va, pfn: frame >> PAGE_SHIFT });
             Pte::new(frame, leaf_flags(vma, vma.prot.contains(Prot::WRITE)))
         };
         self.replace_pte(ctx, va, pte).map_err(|_| FaultError::Oom)
@@ -232,6 +234,10 @@ impl AddressSpace {
             // the write. Linux: wp_page_reuse() / wp_page_shared().
             let slot = self.pt.walk(ctx.phys, va).expect("PTE vanished");
             write_pte(ctx.phys, slot, old.set(PteFlags::WRITABLE));
+            if !vma.is_shared() {
+                let pfn = frame >> PAGE_SHIFT;
+                ctx.trace(Event::CowReuse, || Payload::Frames { address: va, old_pfn: pfn, new_pfn: pfn });
+            }
             return Ok(());
         }
         // Shared with another mapping, or the zero frame: copy.
@@ -243,6 +249,12 @@ impl AddressSpace {
             ctx.frames.alloc().inspect(|&n| ctx.phys.copy_frame(n, frame))
         }
         .ok_or(FaultError::Oom)?;
+        let (old_pfn, new_pfn) = (frame >> PAGE_SHIFT, new >> PAGE_SHIFT);
+        if frame == zero {
+            ctx.trace(Event::ZeroPage, || Payload::Frame { address: va, pfn: new_pfn });
+        } else {
+            ctx.trace(Event::CowCopy, || Payload::Frames { address: va, old_pfn, new_pfn });
+        }
         self.replace_pte(ctx, va, Pte::new(new, leaf_flags(vma, true))).map_err(|_| FaultError::Oom)
     }
 

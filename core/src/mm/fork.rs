@@ -92,6 +92,10 @@ impl AddressSpace {
                     if self.leaf_table_forkable(region) {
                         *wrprotected |= self.pt.share_leaf_table(child.pt, ctx.frames, phys, region)?;
                         shared_upto = region + PMD_SIZE;
+                        ctx.trace(crate::trace::Event::PtShare, || {
+                            let pfn = self.pt.leaf_table(phys, region).unwrap_or(0) >> 12;
+                            crate::trace::Payload::Frame { address: region, pfn }
+                        });
                     } else {
                         self.copy_pte_range(ctx, child, vma, va, next, wrprotected)?;
                     }

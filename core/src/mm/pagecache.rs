@@ -538,7 +538,11 @@ pub fn truncate<'a>(
 ) -> Result<(), Errno> {
     if let Some(first) = truncate_cache(fs, pc, frames, phys, ino, len, now)? {
         for (aspace, mmu) in spaces {
-            aspace.unmap_object_pages(&mut MemCtx { frames: &mut *frames, phys, mmu, pagecache: &mut *pc }, ino, first);
+            aspace.unmap_object_pages(
+                &mut MemCtx { frames: &mut *frames, phys, mmu, pagecache: &mut *pc, trace: None },
+                ino,
+                first,
+            );
         }
     }
     Ok(())

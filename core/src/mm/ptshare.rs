@@ -168,7 +168,17 @@ impl AddressSpace {
             if self.pt.leaf_table_readonly(ctx.phys, va) {
                 let private = private_ranges(self.vmas.overlapping(va, va + PMD_SIZE));
                 let mut cow = |a: u64| private.iter().any(|&(lo, hi)| lo <= a && a < hi);
-                copied |= self.pt.unshare_leaf_table(ctx.frames, ctx.phys, va, &mut cow) == Unshared::Copied;
+                // Looked up only for the event: a walk per table otherwise.
+                let old = if ctx.trace.is_some() { self.pt.leaf_table(ctx.phys, va).unwrap_or(0) } else { 0 };
+                if self.pt.unshare_leaf_table(ctx.frames, ctx.phys, va, &mut cow) == Unshared::Copied {
+                    copied = true;
+                    let new = self.pt.leaf_table(ctx.phys, va).unwrap_or(0);
+                    ctx.trace(crate::trace::Event::PtUnshare, || crate::trace::Payload::Frames {
+                        address: va,
+                        old_pfn: old >> 12,
+                        new_pfn: new >> 12,
+                    });
+                }
             }
             va += PMD_SIZE;
         }

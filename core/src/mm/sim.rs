@@ -166,12 +166,18 @@ impl Env {
 
     /// A context for an address space that is not the live one.
     pub fn ctx(&mut self) -> MemCtx<'_> {
-        MemCtx { frames: &mut self.frames, phys: &self.mem, mmu: None, pagecache: &mut self.pagecache }
+        MemCtx { frames: &mut self.frames, phys: &self.mem, mmu: None, pagecache: &mut self.pagecache, trace: None }
     }
 
     /// A context for the live address space: TLB flushes are recorded.
     pub fn live(&mut self) -> MemCtx<'_> {
-        MemCtx { frames: &mut self.frames, phys: &self.mem, mmu: Some(&self.mmu), pagecache: &mut self.pagecache }
+        MemCtx {
+            frames: &mut self.frames,
+            phys: &self.mem,
+            mmu: Some(&self.mmu),
+            pagecache: &mut self.pagecache,
+            trace: None,
+        }
     }
 
     pub fn check_accounting(&self) {

@@ -4,6 +4,7 @@
 //! Everything that can fail happens before the point of no return, on a
 //! new address space, so a failed exec leaves the caller exactly as it was.
 
+use crate::trace::{Event, Payload};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -460,11 +461,13 @@ fn exec_image(
         inode.gid(),
         inode.mode(),
     );
-    let (mut aspace, entry, sp) = build_mm(k, ino, head, filename, &args, stack_limit, (new_cred, secure))?;
+    let (mut aspace, entry, sp) =
+        step(k, "build_mm", |k| build_mm(k, ino, head, filename, &args, stack_limit, (new_cred, secure)))?;
 
     // Point of no return (Linux: begin_new_exec()). From here on the old
     // program is gone whatever happens.
-    let pid = de_thread(k, pid);
+    let old_pid = pid;
+    let pid = step(k, "de_thread", |k| Ok(de_thread(k, pid)))?;
     // Linux: exec_mm_release(): robust futexes and the CLEARTID word of the
     // old program, while its memory is still ours.
     k.exit_robust_list(pid);
@@ -480,7 +483,10 @@ fn exec_image(
         // Linux: exec_mmap() → activate_mm(), before the old one goes.
         k.m.mmu.activate(k.mms.get(new_mm).root());
     }
-    k.put_mm(old_mm);
+    let _ = step(k, "exec_mmap", |k| {
+        k.put_mm(old_mm);
+        Ok(())
+    });
     // The vfork parent may run again: we no longer use its memory.
     k.complete_vfork_done(pid);
     // A descriptor table or handler table shared with another process
@@ -488,7 +494,10 @@ fn exec_image(
     // so that closing and resetting here do not reach into the other
     // (Linux: unshare_files(), and de_thread()'s sighand copy).
     unshare_files(k, pid);
-    k.close_on_exec(pid);
+    let _ = step(k, "close_on_exec", |k| {
+        k.close_on_exec(pid);
+        Ok(())
+    });
     // POSIX timers go; alarm and the interval timers stay.
     k.exec_timers(pid);
     let hand = k.tasks[&pid].sighand;
@@ -518,7 +527,7 @@ fn exec_image(
     t.cred.dumpable = new_cred.euid == new_cred.uid && new_cred.egid == new_cred.gid;
     t.exe = String::from_utf8_lossy(&exe_path).into_owned();
     let base = filename.rsplit(|&b| b == b'/').next().unwrap_or(filename);
-    t.comm = base[..base.len().min(15)].to_vec();
+    let old_comm = core::mem::replace(&mut t.comm, base[..base.len().min(15)].to_vec());
     t.kstack.set_owner(t.tid, &t.comm);
     t.fs_base = 0;
     t.clear_child_tid = 0;
@@ -528,6 +537,22 @@ fn exec_image(
     t.sigstate.exec();
     t.kstack.set_fpu(&FpuState::initial());
     *regs = PtRegs::for_new_program(entry, sp);
+    // Linux: __set_task_comm() in begin_new_exec(), then exec_binprm().
+    crate::trace!(
+        k,
+        TaskRename,
+        Payload::Rename {
+            pid: pid as i32,
+            oldcomm: crate::trace::event::comm(&old_comm),
+            newcomm: k.trace_comm(pid),
+            oom_score_adj: 0,
+        }
+    );
+    crate::trace!(
+        k,
+        SchedProcessExec,
+        Payload::Exec { filename: filename.to_vec(), pid: pid as i32, old_pid: old_pid as i32 }
+    );
     if k.current == Some(pid) {
         k.load_fs = Some(0);
     }
@@ -539,6 +564,11 @@ fn exec_image(
         k.force_sig_info(pid, crate::signal::SigInfo::kernel(SIGSEGV), true);
     }
     Ok(0)
+}
+
+/// Run one step of the exec, seen by `tine:exec_step`.
+fn step<T>(k: &mut Kernel, name: &'static str, f: impl FnOnce(&mut Kernel) -> SysResult<T>) -> SysResult<T> {
+    crate::proc::tracepoint::step(k, Event::ExecStep, name, f)
 }
 
 /// Give task `pid` a descriptor table of its own if it shares one

@@ -148,6 +148,11 @@ impl Kernel {
                     *done = true;
                 }
             }
+            crate::trace!(
+                self,
+                VforkDone,
+                crate::trace::Payload::Vfork { parent_pid: parent as i32, child_pid: child as i32 }
+            );
             self.wake(parent);
         }
     }
@@ -269,6 +274,15 @@ impl Kernel {
                 c.parent = reaper;
                 (c.pdeathsig, c.is_zombie(), c.is_leader())
             };
+            crate::trace!(
+                self,
+                Reparent,
+                crate::trace::Payload::Reparent {
+                    pid: child as i32,
+                    old_parent: father as i32,
+                    new_parent: reaper as i32
+                }
+            );
             if let Some(r) = self.tasks.get_mut(&reaper) {
                 r.children.insert(child);
             }
@@ -442,6 +456,7 @@ impl Kernel {
 
     /// Free a released task's memory and PID.
     pub fn free_task(&mut self, pid: Pid) {
+        crate::trace!(self, SchedProcessFree, self.trace_process(pid));
         if let Some(mut t) = self.tasks.remove(&pid) {
             // Normally drained at release already; never leave a charge.
             self.drop_sigqueue(core::mem::take(&mut t.pending_info));
@@ -578,6 +593,7 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     k.m.mmu.activate(k.kernel_root);
     k.note_maxrss(pid, mm);
     k.put_mm(mm);
+    crate::trace!(k, SchedProcessExit, k.trace_process(pid));
     k.put_files(files);
     k.put_fs(fs);
     // Linux: exit_task_namespaces(); the zombie has none.

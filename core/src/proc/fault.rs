@@ -102,6 +102,12 @@ impl Kernel {
             return;
         }
         if vector == 14 {
+            // Linux: trace_page_fault_entries() in handle_page_fault().
+            crate::trace!(
+                self,
+                PageFaultUser,
+                crate::trace::Payload::PageFault { address: cr2, ip: regs.rip, error_code: error }
+            );
             let access = if error & PF_INSTR != 0 {
                 Access::Exec
             } else if error & PF_WRITE != 0 {

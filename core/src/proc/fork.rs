@@ -32,6 +32,7 @@ use crate::kernel::Kernel;
 use crate::proc::exit::SharedPart;
 use crate::proc::kstack::KernelStack;
 use crate::proc::{FilesId, FsId, Handle, MmId, Pid, SighandId, SignalId, SignalStruct, Task, TaskState};
+use crate::trace::{Event, Payload};
 
 /// What the caller of clone asked for (Linux: `struct kernel_clone_args`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -287,9 +288,9 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     if !crate::mm::kheap::may_alloc(FORK_HEAP_BYTES) {
         return Err(ENOMEM);
     }
-    let kstack = k.kstacks.get(&mut k.frames)?;
+    let kstack = step(k, "dup_task_struct", |k| k.kstacks.get(&mut k.frames))?;
     let mut child = dup_task_struct(k, kstack);
-    copy_creds(flags)?;
+    step(k, "copy_creds", |_| copy_creds(flags))?;
     // A thread sharing the memory must not share the alternate signal
     // stack (Linux: sas_ss_reset() for CLONE_VM without CLONE_VFORK).
     if flags & (CloneFlags::VM | CloneFlags::VFORK) == CloneFlags::VM {
@@ -298,7 +299,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
 
     // The per-user process limit, then the system-wide thread limit
     // (Linux: bad_fork_cleanup_count, EAGAIN both).
-    check_nproc(k)?;
+    step(k, "check_nproc", |k| check_nproc(k))?;
     // Released tasks waiting to be freed are exactly those on `dead`.
     let nr_threads = (k.tasks.len() - k.dead.len()) as u64;
     if nr_threads >= k.max_threads as u64 {
@@ -330,7 +331,16 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
             return Err(e);
         }
     }
+    crate::trace!(k, TaskNewtask, {
+        // Tine has no oom_score_adj: always Linux's default, 0.
+        Payload::NewTask { pid: pid as i32, comm: k.trace_comm(pid), clone_flags: flags.bits(), oom_score_adj: 0 }
+    });
     Ok(pid)
+}
+
+/// Run one step of copy_process(), seen by `tine:copy_process_step`.
+fn step<T>(k: &mut Kernel, name: &'static str, f: impl FnOnce(&mut Kernel) -> SysResult<T>) -> SysResult<T> {
+    crate::proc::tracepoint::step(k, Event::CopyProcessStep, name, f)
 }
 
 /// The middle of copy_process(), in Linux's order: the shared parts, the
@@ -339,15 +349,15 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
 /// back if a later step fails.
 fn copy_parts(k: &mut Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs) -> SysResult<Pid> {
     let flags = args.flags;
-    child.files = copy_files(k, flags);
-    child.fs = copy_fs(k, flags)?;
-    child.sighand = copy_sighand(k, flags);
-    child.signal = copy_signal(k, flags);
-    child.mm = copy_mm(k, flags)?;
-    child.nsproxy = copy_namespaces(k, flags)?;
-    copy_thread(k, child, regs, args)?;
+    child.files = step(k, "copy_files", |k| Ok(copy_files(k, flags)))?;
+    child.fs = step(k, "copy_fs", |k| copy_fs(k, flags))?;
+    child.sighand = step(k, "copy_sighand", |k| Ok(copy_sighand(k, flags)))?;
+    child.signal = step(k, "copy_signal", |k| Ok(copy_signal(k, flags)))?;
+    child.mm = step(k, "copy_mm", |k| copy_mm(k, flags))?;
+    child.nsproxy = step(k, "copy_namespaces", |k| copy_namespaces(k, flags))?;
+    step(k, "copy_thread", |k| copy_thread(k, child, regs, args))?;
     // alloc_pid() (bad_fork_cleanup_thread on failure).
-    let pid = alloc_pid(k, args.set_tid, args.set_tid_size)?;
+    let pid = step(k, "alloc_pid", |k| alloc_pid(k, args.set_tid, args.set_tid_size))?;
     child.tid = pid;
     child.kstack.set_owner(pid, &child.comm);
     if flags.contains(CloneFlags::CHILD_CLEARTID) {
@@ -454,6 +464,7 @@ fn unlink_task(k: &mut Kernel, pid: Pid, flags: CloneFlags) -> alloc::boxed::Box
 pub fn wake_up_new_task(k: &mut Kernel, pid: Pid) {
     k.tasks.get_mut(&pid).expect("new task").state = TaskState::Runnable;
     k.runq.push_back(pid);
+    k.trace_wakeup(Event::SchedWakeupNew, pid);
 }
 
 /// Linux: kernel_clone() (the seeds' do_fork()): copy the process, then
@@ -470,6 +481,15 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     }
     let pid = copy_process(k, regs, args)?;
     k.forks += 1;
+    crate::trace!(k, SchedProcessFork, {
+        let parent = k.cur().tid;
+        Payload::Fork {
+            parent_comm: k.trace_comm(parent),
+            parent_pid: parent as i32,
+            child_comm: k.trace_comm(pid),
+            child_pid: pid as i32,
+        }
+    });
     // Faults on these addresses are ignored, as in Linux.
     if args.flags.contains(CloneFlags::PARENT_SETTID) {
         let _ = k.write_val(args.parent_tid, &(pid as i32));
@@ -484,6 +504,7 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     }
     wake_up_new_task(k, pid);
     if args.flags.contains(CloneFlags::VFORK) {
+        crate::trace!(k, VforkWait, Payload::Vfork { parent_pid: k.cur().tid as i32, child_pid: pid as i32 });
         return wait_for_vfork_done(k);
     }
     Ok(pid as usize)

@@ -133,7 +133,8 @@ impl Kernel {
         Some(data.split(|&b| b == 0).filter(|s| !s.is_empty()).map(|s| s.to_vec()).collect())
     }
 
-    /// Unpack the initramfs and add what every program expects (/dev, /tmp).
+    /// Unpack the initramfs and add what every program expects (/dev,
+    /// /tmp, /proc, tracefs on /sys/kernel/tracing).
     pub fn load_initramfs(&mut self, image: Option<&[u8]>) -> SysResult<usize> {
         let n = match image {
             Some(img) => crate::fs::cpio::unpack(&mut self.fs, img)?,
@@ -141,6 +142,7 @@ impl Kernel {
         };
         let now = self.m.clock.boot_epoch_ns() + self.now_ns();
         crate::fs::make_standard_nodes(&mut self.fs, now)?;
+        crate::fs::tracefs::mount_at_boot(&mut self.tracefs, &mut self.fs, now)?;
         Ok(n)
     }
 }

@@ -22,6 +22,7 @@ pub mod task;
 #[cfg(test)]
 mod tests;
 pub mod timer;
+pub mod tracepoint;
 pub mod ucounts;
 pub mod umip;
 pub mod wait;

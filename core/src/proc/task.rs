@@ -49,6 +49,9 @@ pub enum WaitReason {
     /// syslog(SYSLOG_ACTION_READ) or a read of /dev/kmsg at the end of
     /// the kernel log: until a record is logged (Linux: `log_wait`).
     Syslog,
+    /// A read of trace_pipe with nothing recorded: until something is
+    /// (Linux: tracing_wait_pipe()).
+    TracePipe,
 }
 
 impl WaitReason {
@@ -486,8 +489,8 @@ pub struct Task {
     /// Set by a successful execve (setpgid on a child that exec'd is EACCES).
     pub did_exec: bool,
     /// Its last system call blocked and will run again once the task is
-    /// woken (set by `Kernel::syscall`, cleared by the trap loop when it
-    /// runs the call again).
+    /// woken (set by `Kernel::syscall`, cleared by the trap loop once the
+    /// call it runs again has finished).
     pub restarting: bool,
     /// What that call keeps for its next run (see [`Resume`]).
     pub resume: Resume,

@@ -96,6 +96,18 @@ impl Kernel {
     /// Linux: do_wait(). `Ok(None)` means eligible children exist but none
     /// is ready and WNOHANG was given.
     pub fn do_wait(&mut self, who: WaitWho, options: u32) -> SysResult<Option<WaitResult>> {
+        // Once per call: not again when the call runs again after a sleep
+        // (Linux fires it before do_wait()'s own retry loop).
+        if !self.cur().restarting {
+            crate::trace!(self, SchedProcessWait, {
+                let me = self.cur().tid;
+                let pid = match who {
+                    WaitWho::Any => 0,
+                    WaitWho::Pid(p) | WaitWho::Pgid(p) => p as i32,
+                };
+                crate::trace::Payload::Process { comm: self.trace_comm(me), pid, prio: self.trace_prio(me) }
+            });
+        }
         let me = self.cur().tid;
         let tgid = self.cur().tgid;
         let waiters: Vec<Pid> = if options & WNOTHREAD != 0 {

@@ -38,6 +38,9 @@ pub enum WaitKey {
     Signalfd,
     /// A record logged, for syslog and /dev/kmsg readers (Linux: `log_wait`).
     Syslog,
+    /// A trace record, for trace_pipe readers (Linux: the ring buffer's
+    /// `rb_irq_work` wait queue).
+    TracePipe,
 }
 
 impl WaitReason {
@@ -51,6 +54,7 @@ impl WaitReason {
             WaitReason::FileLock => Some(WaitKey::FileLock),
             WaitReason::Signalfd => Some(WaitKey::Signalfd),
             WaitReason::Syslog => Some(WaitKey::Syslog),
+            WaitReason::TracePipe => Some(WaitKey::TracePipe),
             WaitReason::Sleep { .. }
             | WaitReason::Pause
             | WaitReason::Futex { .. }

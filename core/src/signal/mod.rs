@@ -28,6 +28,12 @@ use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::proc::{Pid, TaskState};
 
+/// signal_generate's `res` (Linux: enum trace_signal_result).
+const TRACE_SIGNAL_DELIVERED: i32 = 0;
+const TRACE_SIGNAL_IGNORED: i32 = 1;
+const TRACE_SIGNAL_ALREADY_PENDING: i32 = 2;
+const TRACE_SIGNAL_OVERFLOW_FAIL: i32 = 3;
+const TRACE_SIGNAL_LOSE_INFO: i32 = 4;
 /// What a signal does when its handler is SIG_DFL (signal(7)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DefaultAction {
@@ -238,6 +244,7 @@ impl Kernel {
         }
         self.prepare_signal(tgid, sig);
         if self.sig_ignored(leader, sig) {
+            self.trace_signal_generate(leader, true, &info, TRACE_SIGNAL_IGNORED);
             return Ok(());
         }
         self.enqueue(leader, true, info)?;
@@ -261,6 +268,7 @@ impl Kernel {
         }
         self.prepare_signal(tgid, sig);
         if self.sig_ignored(tid, sig) {
+            self.trace_signal_generate(tid, false, &info, TRACE_SIGNAL_IGNORED);
             return Ok(());
         }
         let blocked = self.tasks[&tid].sigmask.has(sig);
@@ -290,14 +298,18 @@ impl Kernel {
         let (signal, uid) = (t.signal, t.cred.uid);
         let pending = if shared { self.signals.get(signal).shared_pending } else { t.sigpending };
         if sig < SIGRTMIN && pending.intersects(bit) {
+            self.trace_signal_generate(tid, shared, &info, TRACE_SIGNAL_ALREADY_PENDING);
             return Ok(());
         }
         let force = sig < SIGRTMIN && info.code >= 0;
         let limit = self.signals.get(signal).rlimits[RLIMIT_SIGPENDING as usize].cur;
         let charged = self.ucounts.charge_sigpending(uid, limit, force);
         if !charged && sig >= SIGRTMIN && info.code != SI_USER {
+            self.trace_signal_generate(tid, shared, &info, TRACE_SIGNAL_OVERFLOW_FAIL);
             return Err(EAGAIN);
         }
+        let result = if charged { TRACE_SIGNAL_DELIVERED } else { TRACE_SIGNAL_LOSE_INFO };
+        self.trace_signal_generate(tid, shared, &info, result);
         let (bits, queue) = if shared {
             let s = self.signals.get_mut(signal);
             (&mut s.shared_pending, &mut s.shared_info)
@@ -311,6 +323,25 @@ impl Kernel {
         }
         self.signalfd_notify();
         Ok(())
+    }
+
+    /// Linux: trace_signal_generate() in __send_signal_locked(), with
+    /// what became of the signal.
+    #[inline]
+    fn trace_signal_generate(&mut self, tid: Pid, shared: bool, info: &SigInfo, result: i32) {
+        crate::trace!(
+            self,
+            SignalGenerate,
+            crate::trace::Payload::SignalGenerate {
+                sig: info.signo as i32,
+                errno: 0,
+                code: info.code,
+                comm: self.trace_comm(tid),
+                pid: tid as i32,
+                group: shared as i32,
+                result,
+            }
+        );
     }
 
     /// Discard the pending signals of `mask` for the threads of `tgid`
@@ -653,6 +684,19 @@ impl Kernel {
             let sig = info.signo;
             let hand = self.cur().sighand;
             let act = self.sighands.get(hand).action[sig as usize - 1];
+            // Linux: trace_signal_deliver() in get_signal(), for every
+            // signal dequeued, whatever its handler.
+            crate::trace!(
+                self,
+                SignalDeliver,
+                crate::trace::Payload::SignalDeliver {
+                    sig: sig as i32,
+                    errno: 0,
+                    code: info.code,
+                    sa_handler: act.handler,
+                    sa_flags: act.flags,
+                }
+            );
             let handler = if sig == SIGKILL || sig == SIGSTOP { SIG_DFL } else { act.handler };
             // Init ignores what it has no handler for (Linux: the
             // SIGNAL_UNKILLABLE test in get_signal()).

@@ -38,7 +38,7 @@ impl Kernel {
             if let Some(ino) = f.ino {
                 self.fs.iput(ino);
             }
-            f.kind.ops().release(self, &f);
+            f.kind.ops().release(self, id, &f);
         }
     }
 
@@ -148,6 +148,11 @@ fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult {
         (FileType::Fifo, _) if flags & O_PATH == 0 => {
             let id = super::pipe::fifo_open(k, ino, flags)?;
             return k.install_fd(id, flags & O_CLOEXEC != 0, 0);
+        }
+        (FileType::Regular, _) if flags & O_PATH == 0 && k.tracefs.node(ino).is_some() => {
+            let node = k.tracefs.node(ino).expect("checked");
+            crate::fs::tracefs::files::open(k, node, flags);
+            FileKind::Trace(node)
         }
         _ => FileKind::Inode(ino),
     };

@@ -232,6 +232,12 @@ fn new_mount(
             }
             (sb, root)
         }
+        FsType::Tracefs => {
+            let now = k.now_real();
+            let Kernel { tracefs, fs, .. } = k;
+            crate::fs::tracefs::mount(tracefs, fs, (parent, dir), source, mnt_flags, now)?;
+            return Ok(0);
+        }
         // The placeholder has nothing in it, and nothing can be made in it.
         FsType::Sysfs | FsType::Rootfs => {
             let (sb, root) = k.fs.new_instance(fstype, (0, 0), 0o555, now);
@@ -320,8 +326,12 @@ pub fn umount2(k: &mut Kernel, target: u64, flags: u32) -> SysResult {
         if k.fs.mounts.iter().any(|o| o.sb == m.sb) {
             continue;
         }
-        let in_ram = k.fs.supers.get(m.sb).is_some_and(|s| s.fstype.in_ram());
-        if in_ram {
+        let fstype = k.fs.supers.get(m.sb).map(|s| s.fstype);
+        if fstype == Some(FsType::Tracefs) {
+            // One instance for good, shown again by the next mount.
+            continue;
+        }
+        if fstype.is_some_and(|t| t.in_ram()) {
             // Kept while a lazily detached file system's files are open.
             k.fs.free_instance(m.sb);
         } else {

@@ -165,6 +165,16 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5:
             let mut name = [0u8; 16];
             k.copy_in(arg2, &mut name)?;
             let len = name.iter().position(|&b| b == 0).unwrap_or(15).min(15);
+            // Linux: __set_task_comm().
+            crate::trace!(k, TaskRename, {
+                let pid = k.cur().tid;
+                crate::trace::Payload::Rename {
+                    pid: pid as i32,
+                    oldcomm: k.trace_comm(pid),
+                    newcomm: crate::trace::event::comm(&name[..len]),
+                    oom_score_adj: 0,
+                }
+            });
             let t = k.cur_mut();
             t.comm = name[..len].to_vec();
             t.kstack.set_owner(t.tid, &t.comm);

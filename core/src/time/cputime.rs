@@ -114,11 +114,20 @@ impl Kernel {
 
     /// The trap loop returns to user mode with nothing left to do for the
     /// task (Linux: exit_to_user_mode()): account the system time, and
-    /// remember that the task is clean until something happens.
+    /// remember that the task is clean until something happens, unless
+    /// every call's exit must be seen (`syscall_work`).
     #[inline]
     pub fn exit_to_user_clean(&mut self) {
         self.account_exit();
-        self.user_clean = self.current;
+        self.user_clean = if self.syscall_work() { None } else { self.current };
+    }
+
+    /// Something must see the exit of every system call, so that none may
+    /// take the quick way out (Linux: the SYSCALL_WORK_* flags, here the
+    /// raw_syscalls:sys_exit event).
+    #[inline]
+    fn syscall_work(&self) -> bool {
+        self.trace.enabled(crate::trace::Event::SysExit)
     }
 
     #[inline]

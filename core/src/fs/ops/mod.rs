@@ -10,7 +10,8 @@
 //! Who implements it: [`regular`] (ramfs files and directories),
 //! [`pipe`] (pipes and FIFOs), [`dev`] (/dev/null, /dev/zero),
 //! [`console`] (the console as a terminal, and as a pipe),
-//! [`proc`] (/proc files), [`anon`] (signalfd, pidfd).
+//! [`proc`] (/proc files), [`anon`] (signalfd, pidfd), [`kmsg`]
+//! (/dev/kmsg), [`trace`] (tracefs files).
 
 pub mod anon;
 pub mod console;
@@ -21,6 +22,7 @@ pub mod proc;
 pub mod regular;
 #[cfg(test)]
 mod tests;
+pub mod trace;
 
 use alloc::format;
 use alloc::vec;
@@ -137,8 +139,9 @@ pub trait FileOps: Sync {
         Err(ENXIO)
     }
 
-    /// The last reference to description `f` is gone (Linux: `->release`).
-    fn release(&self, _k: &mut Kernel, _f: &OpenFile) {}
+    /// The last reference to description `id`, `f`, is gone (Linux:
+    /// `->release`).
+    fn release(&self, _k: &mut Kernel, _id: FileId, _f: &OpenFile) {}
 }
 
 impl FileKind {
@@ -155,6 +158,7 @@ impl FileKind {
             FileKind::Pidfd { .. } => &anon::PIDFD,
             FileKind::Proc(_) => &proc::PROC,
             FileKind::Kmsg => &kmsg::KMSG,
+            FileKind::Trace(_) => &trace::TRACE,
         }
     }
 }

@@ -130,7 +130,7 @@ impl FileOps for Pipe {
     }
 
     /// Linux: pipe_release().
-    fn release(&self, k: &mut Kernel, f: &OpenFile) {
+    fn release(&self, k: &mut Kernel, _id: FileId, f: &OpenFile) {
         if let FileKind::Pipe { pipe, .. } = f.kind {
             k.pipe_release(pipe, f.readable(), f.writable());
         }

@@ -87,7 +87,9 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
             let _ = writeln!(o, "{} {}/{total} {}", k.loadavg.show(), k.nr_running(), k.pids.last());
         }
         Node::Global(Global::Stat) => proc_stat(k, &mut o),
-        Node::Global(Global::Filesystems) => o.0 = b"nodev\trootfs\nnodev\tramfs\nnodev\tproc\n".to_vec(),
+        Node::Global(Global::Filesystems) => {
+            o.0 = b"nodev\trootfs\nnodev\tramfs\nnodev\tproc\nnodev\ttracefs\n".to_vec()
+        }
         Node::Global(Global::Cpuinfo) => cpuinfo(k, &mut o),
         Node::Global(Global::Version) => {
             let _ = writeln!(o, "{}", super::banner());

@@ -1,0 +1,80 @@
+//! Host tests for tracefs: the files at /sys/kernel/tracing, used through
+//! system calls as a program would.
+
+use std::format;
+use std::string::String;
+use std::vec::Vec;
+
+use crate::abi::*;
+use crate::kernel::Kernel;
+use crate::testkit::*;
+
+const BUF: u64 = SCRATCH + 2048;
+
+fn open(k: &mut Kernel, path: &str, flags: u32) -> i64 {
+    let mut p = path.as_bytes().to_vec();
+    p.push(0);
+    write_user(k, 1, SCRATCH, &p).unwrap();
+    syscall(k, 1, nr::OPENAT, &[AT_FDCWD as u64, SCRATCH, flags as u64, 0])
+}
+
+fn write_file(k: &mut Kernel, path: &str, flags: u32, data: &str) -> i64 {
+    let fd = open(k, path, O_WRONLY | flags);
+    assert!(fd >= 0, "open {path}: {fd}");
+    write_user(k, 1, BUF, data.as_bytes()).unwrap();
+    let r = syscall(k, 1, nr::WRITE, &[fd as u64, BUF, data.len() as u64]);
+    syscall(k, 1, nr::CLOSE, &[fd as u64]);
+    r
+}
+
+fn read_file(k: &mut Kernel, path: &str) -> String {
+    let fd = open(k, path, O_RDONLY | O_NONBLOCK);
+    assert!(fd >= 0, "open {path}: {fd}");
+    let mut out = Vec::new();
+    loop {
+        let n = syscall(k, 1, nr::READ, &[fd as u64, BUF, 1024]);
+        if n <= 0 {
+            break;
+        }
+        out.extend(read_user(k, 1, BUF, n as usize).unwrap());
+    }
+    syscall(k, 1, nr::CLOSE, &[fd as u64]);
+    String::from_utf8(out).unwrap()
+}
+
+const T: &str = "/sys/kernel/tracing";
+
+#[test]
+fn tracefs_is_mounted_at_boot_with_linuxs_files() {
+    let (mut k, _hw) = boot(512);
+    assert!(read_file(&mut k, &format!("{T}/available_events")).contains("sched:sched_process_fork\n"));
+    assert_eq!(read_file(&mut k, &format!("{T}/tracing_on")), "1\n");
+    assert_eq!(read_file(&mut k, &format!("{T}/buffer_size_kb")), "7 (expanded: 1408)\n");
+    assert_eq!(
+        read_file(&mut k, &format!("{T}/trace_clock")),
+        "[local] global counter uptime perf mono mono_raw boot tai x86-tsc\n"
+    );
+    let st = k.fs.stat(k.fs.lookup(&crate::fs::FsCred::ROOT, 2, T.as_bytes(), crate::fs::Lookup::FOLLOW).unwrap());
+    assert_eq!(st.unwrap().st_mode & 0o7777, 0o700);
+}
+
+#[test]
+fn enabling_through_files_records_forks() {
+    let (mut k, _hw) = boot(512);
+    assert_eq!(write_file(&mut k, &format!("{T}/events/sched/sched_process_fork/enable"), O_TRUNC, "1\n"), 2);
+    assert_eq!(read_file(&mut k, &format!("{T}/events/sched/enable")), "X\n");
+    assert_eq!(read_file(&mut k, &format!("{T}/set_event")), "sched:sched_process_fork\n");
+    let child = fork(&mut k, 1);
+    let trace = read_file(&mut k, &format!("{T}/trace"));
+    assert!(trace.contains("# entries-in-buffer/entries-written: 1/1   #P:1\n"), "{trace}");
+    assert!(
+        trace.contains(&format!(": sched_process_fork: comm=init pid=1 child_comm=init child_pid={child}\n")),
+        "{trace}"
+    );
+    // O_TRUNC empties it; set_event opened with O_TRUNC clears the events.
+    write_file(&mut k, &format!("{T}/trace"), O_TRUNC, "");
+    assert!(read_file(&mut k, &format!("{T}/trace")).contains("entries-written: 0/0"));
+    write_file(&mut k, &format!("{T}/set_event"), O_TRUNC, "");
+    assert_eq!(read_file(&mut k, &format!("{T}/events/enable")), "0\n");
+    assert_eq!(write_file(&mut k, &format!("{T}/set_event"), O_APPEND, "nonesuch"), err(EINVAL));
+}

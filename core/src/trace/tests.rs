@@ -1,0 +1,119 @@
+use super::event::comm;
+use super::*;
+
+fn fork(t: &mut Tracer, ns: u64, child: i32) {
+    let p = Payload::Fork { parent_comm: comm(b"sh"), parent_pid: 1, child_comm: comm(b"sh"), child_pid: child };
+    t.record(ns, 0, 1, b"sh", Some(Event::SchedProcessFork), None, p);
+}
+
+#[test]
+fn a_disabled_event_is_one_bit() {
+    let mut t = Tracer::new();
+    assert!(!t.enabled(Event::SchedProcessFork));
+    t.set_event("sched:sched_process_fork").unwrap();
+    assert!(t.enabled(Event::SchedProcessFork));
+    assert!(!t.enabled(Event::SchedSwitch));
+    assert!(t.expanded, "enabling an event gives the buffer its size");
+}
+
+#[test]
+fn set_event_words_follow_linux() {
+    let mut t = Tracer::new();
+    t.set_event("sched:*").unwrap();
+    assert!(t.enabled(Event::SchedSwitch) && !t.enabled(Event::TaskNewtask));
+    t.set_event("!sched:sched_switch").unwrap();
+    assert!(!t.enabled(Event::SchedSwitch) && t.enabled(Event::SchedWakeup));
+    t.set_event("task").unwrap();
+    assert!(t.enabled(Event::TaskRename));
+    t.set_event("*:sys_exit").unwrap();
+    assert!(t.enabled(Event::SysExit) && !t.enabled(Event::SysEnter));
+    assert_eq!(t.set_event("sched:nonesuch"), Err(crate::abi::EINVAL));
+    assert_eq!(t.enable_state(Event::ALL.iter()), "X\n");
+    t.clear_events();
+    assert_eq!(t.enable_state(Event::ALL.iter()), "0\n");
+}
+
+#[test]
+fn lines_look_like_linuxs() {
+    let mut t = Tracer::new();
+    fork(&mut t, 1_234_567_890, 42);
+    let text = output::trace_text(&t);
+    assert!(text.starts_with("# tracer: nop\n#\n# entries-in-buffer/entries-written: 1/1   #P:1\n#\n"));
+    assert!(
+        text.ends_with(
+            "              sh-1       [000] .....     1.234568: sched_process_fork: comm=sh pid=1 child_comm=sh child_pid=42\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_full_buffer_drops_its_oldest_page_and_says_so() {
+    let mut t = Tracer::new();
+    t.resize(4096); // two pages of 4080 bytes
+    for i in 0..1000 {
+        fork(&mut t, i, i as i32);
+    }
+    let (entries, written) = t.totals();
+    assert_eq!(written, 1000);
+    // A fork record charges 4 + 48 bytes: 78 to a page.
+    assert!(entries <= 2 * 78 && entries > 78, "{entries}");
+    let first = output::consume_line(&mut t).unwrap();
+    assert!(first.starts_with(&alloc::format!("CPU:0 [LOST {} EVENTS]\n", 1000 - entries)), "{first}");
+    let second = output::consume_line(&mut t).unwrap();
+    assert!(!second.contains("LOST"));
+}
+
+#[test]
+fn tracing_off_and_pid_filter_drop_records() {
+    let mut t = Tracer::new();
+    t.on = false;
+    fork(&mut t, 1, 2);
+    assert_eq!(t.totals(), (0, 0));
+    t.on = true;
+    t.pids.insert(7);
+    fork(&mut t, 1, 2);
+    assert_eq!(t.totals(), (0, 0));
+    t.pids.insert(1);
+    fork(&mut t, 1, 2);
+    assert_eq!(t.totals(), (1, 1));
+}
+
+#[test]
+fn format_files_match_linuxs_layout() {
+    let f = Event::SchedProcessFork.format();
+    let want = "name: sched_process_fork\nID: 300\nformat:\n\
+\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\
+\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n\
+\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n\
+\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\
+\n\
+\tfield:char parent_comm[16];\toffset:8;\tsize:16;\tsigned:1;\n\
+\tfield:pid_t parent_pid;\toffset:24;\tsize:4;\tsigned:1;\n\
+\tfield:char child_comm[16];\toffset:28;\tsize:16;\tsigned:1;\n\
+\tfield:pid_t child_pid;\toffset:44;\tsize:4;\tsigned:1;\n\
+\n\
+print fmt: \"comm=%s pid=%d child_comm=%s child_pid=%d\", REC->parent_comm, REC->parent_pid, REC->child_comm, REC->child_pid\n";
+    assert_eq!(f, want);
+    assert!(Event::SchedProcessExec.format().contains("\tfield:__data_loc char[] filename;\toffset:8;\tsize:4;"));
+    assert!(Event::SysEnter.format().contains("\tfield:unsigned long args[6];\toffset:16;\tsize:48;\tsigned:0;\n"));
+}
+
+#[test]
+fn switch_states_print_as_linux() {
+    let mut s = alloc::string::String::new();
+    let p = Payload::Switch {
+        prev_comm: comm(b"a"),
+        prev_pid: 1,
+        prev_prio: 120,
+        prev_state: event::state::PREEMPTED,
+        next_comm: comm(b"swapper/0"),
+        next_pid: 0,
+        next_prio: 120,
+    };
+    p.write_fields(&mut s);
+    assert_eq!(
+        s,
+        "prev_comm=a prev_pid=1 prev_prio=120 prev_state=R+ ==> next_comm=swapper/0 next_pid=0 next_prio=120"
+    );
+}
