@@ -17,7 +17,10 @@
  *     task_rename from the old comm to `true`;
  *   sched_process_exit in each child, sched_process_wait with its PID;
  *   tine:vfork_wait and tine:vfork_done around the vfork;
- *   tracing_on 0 then stops recording: a fork afterwards is not seen.
+ *   tracing_on 0 then stops recording: a fork afterwards is not seen;
+ *   the files' modes (root only), EACCES for another user;
+ *   `umount`, then `mount -t tracefs nodev` on /sys/kernel/tracing and on
+ *     a second directory show the same files, listed in /proc/mounts.
  * Mirrors: Documentation/trace/events.rst, include/trace/events/sched.h.
  */
 #define _GNU_SOURCE
@@ -115,5 +118,25 @@ int main(void)
 	printf("child C (after tracing_on 0):\n");
 	lines("sched_process_fork", "child_pid", c, "C");
 	system("echo 1 > " T "tracing_on && echo > " T "set_event");
+
+	printf("modes:\n");
+	fflush(stdout);
+	system("cd " T " && stat -c '  %a %n' . trace trace_pipe trace_marker set_event available_events events"
+	       " events/sched/enable events/sched/sched_process_fork/format");
+	pid_t u = fork();
+	if (u == 0) {
+		if (setuid(65534) != 0)
+			_exit(1);
+		int fd = open(T "trace", O_RDONLY);
+		printf("another user opens trace: %s\n", fd < 0 ? en(errno) : "OK");
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(u, NULL, 0);
+	fflush(stdout);
+	system("umount /sys/kernel/tracing && echo unmounted: $(ls /sys/kernel/tracing | wc -l) entries"
+	       " && mount -t tracefs nodev /sys/kernel/tracing && echo mounted: $(ls /sys/kernel/tracing | wc -l) entries"
+	       " && mkdir /tmp/t && mount -t tracefs nodev /tmp/t && cat /tmp/t/tracing_on"
+	       " && grep tracefs /proc/mounts && umount /tmp/t");
 	return 0;
 }
