@@ -189,3 +189,6 @@ pub const SHMGET: u64 = 29;
 pub const SHMAT: u64 = 30;
 pub const SHMCTL: u64 = 31;
 pub const SHMDT: u64 = 67;
+pub const PTRACE: u64 = 101;
+pub const PROCESS_VM_READV: u64 = 310;
+pub const PROCESS_VM_WRITEV: u64 = 311;

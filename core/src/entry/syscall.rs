@@ -5,6 +5,7 @@
 
 use crate::abi::{PtRegs, EINTR, ERESTARTNOINTR};
 use crate::kernel::Kernel;
+use crate::proc::ptrace::Entry;
 use crate::proc::TaskState;
 use crate::syscall::{dispatch, interrupted};
 
@@ -34,6 +35,24 @@ impl Kernel {
     pub fn syscall(&mut self, regs: &mut PtRegs) -> SyscallOutcome {
         // Tasks are keyed by TID: no lookup needed for it.
         let tid = self.current.expect("a system call has a current task");
+        // A task with ptrace state (one pointer test for all others):
+        // the syscall-entry stop, or the end of a stop it was let out of.
+        let traced = self.cur().ptrace.tracee.is_some();
+        if traced {
+            match self.ptrace_syscall_enter(regs) {
+                Entry::Run => {}
+                Entry::Stopped => {
+                    self.cur_mut().restarting = true;
+                    return SyscallOutcome::Blocked;
+                }
+                Entry::Skip { exit_stop } => {
+                    if !self.ptrace_syscall_skipped(regs, exit_stop) {
+                        self.exit_to_user_mode(regs);
+                    }
+                    return SyscallOutcome::Done;
+                }
+            }
+        }
         let result = match dispatch(self, regs) {
             Err(EINTR) if self.deliverable(tid) != 0 => interrupted(self, regs),
             // Asked to run again, but not asleep: a signal (a job-control
@@ -43,6 +62,11 @@ impl Kernel {
             }
             Err(ERESTARTNOINTR) => {
                 self.cur_mut().restarting = true;
+                if traced {
+                    // An event stop the call asked for before it slept
+                    // (a vfork parent's): the sleep waits for it.
+                    self.ptrace_syscall_done(regs, false);
+                }
                 return SyscallOutcome::Blocked;
             }
             r => r,
@@ -51,6 +75,11 @@ impl Kernel {
             Ok(v) => v as u64,
             Err(e) => (-(e.0 as i64)) as u64,
         };
+        // The call's event stop, then its syscall-exit stop; the signal
+        // work comes once the tracer lets it go.
+        if traced && self.ptrace_syscall_done(regs, true) {
+            return SyscallOutcome::Done;
+        }
         self.exit_to_user_mode(regs);
         SyscallOutcome::Done
     }
@@ -68,6 +97,9 @@ impl Kernel {
     /// mode, SIGSEGV (Linux: fixup_bad_iret()). A kernel-half address is
     /// canonical and faults in user mode by itself.
     pub fn exit_to_user_mode(&mut self, regs: &mut PtRegs) {
+        // Let out of a ptrace stop: registers back from the tracer's copy,
+        // and what follows the stop.
+        self.ptrace_finish_stop(regs);
         while self.signal_work_pending(regs) {
             self.do_signal(regs);
         }
@@ -79,7 +111,7 @@ impl Kernel {
 
     /// Whether [`Kernel::exit_to_user_mode`] has anything to do.
     pub fn exit_work_pending(&self, regs: &PtRegs) -> bool {
-        self.signal_work_pending(regs) || self.bad_return_rip(regs)
+        self.signal_work_pending(regs) || self.bad_return_rip(regs) || self.ptrace_work_pending()
     }
 
     /// The current task would return to a non-canonical address.

@@ -464,6 +464,7 @@ fn exec_image(
 
     // Point of no return (Linux: begin_new_exec()). From here on the old
     // program is gone whatever happens.
+    let old_tid = pid;
     let pid = de_thread(k, pid);
     // Linux: exec_mm_release(): robust futexes and the CLEARTID word of the
     // old program, while its memory is still ours.
@@ -538,6 +539,11 @@ fn exec_image(
     if entry >= crate::mm::consts::TASK_SIZE {
         k.force_sig_info(pid, crate::signal::SigInfo::kernel(SIGSEGV), true);
     }
+    // Linux: exec_binprm()'s ptrace_event(PTRACE_EVENT_EXEC, old_vpid):
+    // the id the thread had before de_thread() gave it the leader's.
+    if k.current == Some(pid) {
+        k.ptrace_event(PTRACE_EVENT_EXEC, old_tid as u64);
+    }
     Ok(0)
 }
 
@@ -595,6 +601,7 @@ fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
     threads.remove(&pid);
     threads.insert(tgid);
     k.tasks.insert(tgid, me);
+    k.ptrace_rename(pid, tgid);
     k.pids.put(pid);
     if k.current == Some(pid) {
         k.current = Some(tgid);

@@ -464,6 +464,7 @@ fn state_name(t: &Task) -> &'static str {
         TaskState::Blocked(WaitReason::Vfork) => "D (disk sleep)",
         TaskState::Blocked(_) => "S (sleeping)",
         TaskState::Stopped => "T (stopped)",
+        TaskState::Traced => "t (tracing stop)",
         TaskState::Zombie => "Z (zombie)",
         TaskState::Dead => "X (dead)",
     }
