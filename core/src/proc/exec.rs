@@ -528,7 +528,9 @@ fn exec_image(
     // Linux: setup_new_exec() forgets the alternate signal stack.
     t.sigstate.exec();
     t.kstack.set_fpu(&FpuState::initial());
-    *regs = PtRegs::for_new_program(entry, sp);
+    // Linux: start_thread() leaves orig_ax, which a tracer reads as the
+    // call that made this program (execve).
+    *regs = PtRegs { orig_rax: regs.orig_rax, ..PtRegs::for_new_program(entry, sp) };
     if k.current == Some(pid) {
         k.load_fs = Some(0);
     }
