@@ -163,7 +163,8 @@ impl Kernel {
             // waiting process (Linux: do_wait_thread(), ptrace_do_wait()).
             let task = &self.tasks[&w];
             let tracees = task.ptrace.tracees.iter().filter(|&&c| {
-                self.tasks.get(&self.tasks[&c].parent).map(|p| p.tgid) != Some(tgid)
+                let t = &self.tasks[&c];
+                !t.is_leader() || self.tasks.get(&t.parent).map(|p| p.tgid) != Some(tgid)
             });
             let candidates = task.children.iter().map(|&c| (c, false)).chain(tracees.map(|&c| (c, true)));
             for (c, ptrace) in candidates {
