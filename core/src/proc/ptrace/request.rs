@@ -63,7 +63,9 @@ fn traceme(k: &mut Kernel) -> SysResult {
 /// group-stop traps again so that the tracer hears of it.
 fn attach(k: &mut Kernel, tid: Pid, seize: bool, addr: u64, data: u64) -> SysResult {
     let options = if seize {
-        if addr != 0 {
+        // Unknown options are EIO here, EINVAL for SETOPTIONS (Linux keeps
+        // both answers).
+        if addr != 0 || data & !(PTRACE_O_MASK as u64) != 0 {
             return Err(EIO);
         }
         check_options(data)?
