@@ -577,7 +577,8 @@ fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
         .filter(|&t| t != pid && k.tasks.get(&t).is_some_and(|t| t.state != TaskState::Dead))
         // A traced zombie stays for its tracer to reap (Linux: de_thread()
         // waits for the other threads to exit, not to be released).
-        .filter(|t| !(k.tasks[t].is_zombie() && k.tracer_of(*t).is_some()))
+        // The leader goes whatever: its id is the exec'ing thread's now.
+        .filter(|t| t == &tgid || !(k.tasks[t].is_zombie() && k.tracer_of(*t).is_some()))
         .collect();
     if others.is_empty() {
         return pid;
