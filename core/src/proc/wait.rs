@@ -40,7 +40,9 @@ pub enum WaitWho {
 /// Which state change a wait found.
 enum Report {
     /// `ptrace`: the waiter reaps it as its tracer.
-    Exited { ptrace: bool },
+    Exited {
+        ptrace: bool,
+    },
     Stopped(u32),
     Continued,
     /// A ptrace stop, with its code (the status's bits 8..24).

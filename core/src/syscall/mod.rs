@@ -310,8 +310,8 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MKNODAT => fs::mknodat(k, a0 as i32, a1, a2 as u32, a3),
         nr::KCMP => process::kcmp(k, a0 as i32, a1 as i32, a2 as u32, a3, a4),
         nr::PTRACE => crate::proc::ptrace::sys_ptrace(k, a0, a1, a2, a3),
-        nr::PROCESS_VM_READV => crate::proc::ptrace::process_vm_rw(k, a0, a1, a2, a3, a4, a5, false),
-        nr::PROCESS_VM_WRITEV => crate::proc::ptrace::process_vm_rw(k, a0, a1, a2, a3, a4, a5, true),
+        nr::PROCESS_VM_READV => crate::proc::ptrace::process_vm_rw(k, [a0, a1, a2, a3, a4, a5], false),
+        nr::PROCESS_VM_WRITEV => crate::proc::ptrace::process_vm_rw(k, [a0, a1, a2, a3, a4, a5], true),
         n => {
             k.log_enosys(n);
             Err(ENOSYS)

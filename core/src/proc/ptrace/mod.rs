@@ -25,8 +25,8 @@ mod stop;
 mod uarea;
 
 pub use request::sys_ptrace;
-pub use stop::Entry;
 pub use request::{process_vm_rw, tracer_may_access_mem};
+pub use stop::Entry;
 
 use crate::abi::PtRegs;
 
@@ -321,7 +321,13 @@ impl Kernel {
             p.pending_event = Some((event, message));
         } else if event == PTRACE_EVENT_EXEC && !p.seized {
             let t = self.cur();
-            let info = SigInfo { signo: SIGTRAP, code: crate::signal::SI_USER, pid: t.tgid, uid: t.cred.uid, ..Default::default() };
+            let info = SigInfo {
+                signo: SIGTRAP,
+                code: crate::signal::SI_USER,
+                pid: t.tgid,
+                uid: t.cred.uid,
+                ..Default::default()
+            };
             let _ = self.send_signal_thread(tid, info);
         }
     }

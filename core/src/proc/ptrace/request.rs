@@ -291,7 +291,7 @@ fn regset(k: &mut Kernel, tid: Pid, set: bool, note: u64, iov: u64) -> SysResult
         NT_X86_XSTATE => k.tracee_xstate(tid),
         _ => return Err(EINVAL),
     };
-    if v.len % 8 != 0 {
+    if !v.len.is_multiple_of(8) {
         return Err(EINVAL);
     }
     let n = (v.len as usize).min(full.len());
@@ -396,7 +396,10 @@ fn local_copy(k: &mut Kernel, local: &[IoVec], mut at: u64, buf: &mut [u8], to_u
 /// process_vm_readv(2) / process_vm_writev(2): copy between the caller's
 /// iovecs and another process's, a page at a time, until either side
 /// ends or faults. The bytes moved, or EFAULT when none were.
-pub fn process_vm_rw(k: &mut Kernel, pid: u64, lvec: u64, lcnt: u64, rvec: u64, rcnt: u64, flags: u64, write: bool) -> SysResult {
+/// The arguments: pid, local iovecs and their count, remote iovecs and
+/// their count, flags.
+pub fn process_vm_rw(k: &mut Kernel, args: [u64; 6], write: bool) -> SysResult {
+    let [pid, lvec, lcnt, rvec, rcnt, flags] = args;
     if flags != 0 {
         return Err(EINVAL);
     }
@@ -427,9 +430,8 @@ pub fn process_vm_rw(k: &mut Kernel, pid: u64, lvec: u64, lcnt: u64, rvec: u64, 
             let n = page_left.min(r.len - off).min(total_local - done) as usize;
             let mut buf = vec![0u8; n];
             let res = if write {
-                local_copy(k, &local, done, &mut buf, false).and_then(|_| {
-                    k.with_mm_of(mm, |a, ctx| a.copy_to_user(ctx, addr, &buf)).map_err(|_| EFAULT)
-                })
+                local_copy(k, &local, done, &mut buf, false)
+                    .and_then(|_| k.with_mm_of(mm, |a, ctx| a.copy_to_user(ctx, addr, &buf)).map_err(|_| EFAULT))
             } else {
                 k.with_mm_of(mm, |a, ctx| a.copy_from_user(ctx, addr, &mut buf))
                     .map_err(|_| EFAULT)

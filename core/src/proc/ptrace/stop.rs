@@ -89,7 +89,14 @@ impl Kernel {
         let t = &self.tasks[&tid];
         let p = t.ptrace.traced().expect("traced");
         let status = p.report & 0x7f;
-        let info = SigInfo { signo: SIGCHLD, code: why, pid: t.tid, uid: t.cred.uid, status: status as i32, ..Default::default() };
+        let info = SigInfo {
+            signo: SIGCHLD,
+            code: why,
+            pid: t.tid,
+            uid: t.cred.uid,
+            status: status as i32,
+            ..Default::default()
+        };
         let act = self.sighands.get(self.tasks[&ttgid].sighand).action[SIGCHLD as usize - 1];
         if act.handler != SIG_IGN && act.flags & SA_NOCLDSTOP == 0 {
             let _ = self.send_signal_process(ttgid, info);
