@@ -45,8 +45,8 @@ impl Kernel {
                     self.cur_mut().restarting = true;
                     return SyscallOutcome::Blocked;
                 }
-                Entry::Skip { exit_stop } => {
-                    if !self.ptrace_syscall_skipped(regs, exit_stop) {
+                Entry::Skip => {
+                    if !self.ptrace_syscall_skipped(regs) {
                         self.exit_to_user_mode(regs);
                     }
                     return SyscallOutcome::Done;

@@ -69,8 +69,10 @@ impl Mode {
 /// Which stop a tracee is in (or was let out of and has not finished).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop {
-    /// Syscall-entry-stop: the call runs (or is skipped) on resume.
-    SyscallEntry,
+    /// Syscall-entry-stop: the call runs (or is skipped) on resume;
+    /// `emulate`: it was made under PTRACE_SYSEMU, so it never runs
+    /// (Linux decides from the flags at entry, before the stop).
+    SyscallEntry { emulate: bool },
     /// Syscall-exit-stop.
     SyscallExit,
     /// A PTRACE_EVENT_* stop in a system call (fork, exec, vfork-done);

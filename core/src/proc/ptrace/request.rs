@@ -324,7 +324,7 @@ fn get_syscall_info(k: &mut Kernel, tid: Pid, size: u64, data: u64) -> SysResult
     let r = p.regs;
     let sysgood = p.siginfo.is_some_and(|si| si.code == (SIGTRAP | 0x80) as i32);
     let op = match (sysgood, p.stop, p.message) {
-        (true, Some(Stop::SyscallEntry), PTRACE_EVENTMSG_SYSCALL_ENTRY) => PTRACE_SYSCALL_INFO_ENTRY,
+        (true, Some(Stop::SyscallEntry { .. }), PTRACE_EVENTMSG_SYSCALL_ENTRY) => PTRACE_SYSCALL_INFO_ENTRY,
         (true, Some(Stop::SyscallExit), PTRACE_EVENTMSG_SYSCALL_EXIT) => PTRACE_SYSCALL_INFO_EXIT,
         _ => PTRACE_SYSCALL_INFO_NONE,
     };

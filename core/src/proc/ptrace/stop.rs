@@ -25,9 +25,8 @@ pub enum Entry {
     /// Run it.
     Run,
     /// Do not run it: rax holds its result already (the tracer set
-    /// orig_rax to -1, PTRACE_SYSEMU, a SIGKILL). `exit_stop`: whether the
-    /// syscall-exit stop still comes.
-    Skip { exit_stop: bool },
+    /// orig_rax to -1, PTRACE_SYSEMU, a SIGKILL).
+    Skip,
     /// The task is in its syscall-entry stop.
     Stopped,
 }
@@ -116,28 +115,29 @@ impl Kernel {
     pub(crate) fn ptrace_syscall_enter(&mut self, regs: &mut PtRegs) -> Entry {
         let tid = self.cur().tid;
         if let Some(stop) = self.resumed_stop() {
-            if stop != Stop::SyscallEntry {
+            let Stop::SyscallEntry { emulate } = stop else {
                 // Let out of a stop made while the call slept (a vfork
                 // parent's event): the call goes on.
                 self.ptrace_finish_stop(regs);
                 return Entry::Run;
-            }
+            };
             let p = self.cur_mut().ptrace.tracee.as_deref_mut().expect("stopped tracee");
             p.stop = None;
             *regs = p.regs;
             p.in_syscall = true;
-            let (mode, sig, traced) = (p.mode, core::mem::take(&mut p.resume_sig), p.tracer.is_some());
+            let sig = core::mem::take(&mut p.resume_sig);
             self.drop_detached();
             // Linux: ptrace_report_syscall() sends what the tracer
             // resumed with as a new signal.
             if sig != 0 && sig <= NSIG {
                 self.send_sig_priv(tid, sig);
             }
-            if traced && mode.emulates() {
-                return Entry::Skip { exit_stop: false };
-            }
-            if regs.orig_rax == u64::MAX || self.fatal_pending(tid) {
-                return Entry::Skip { exit_stop: true };
+            // Not run: emulated, or the tracer set orig_rax to -1, or a
+            // SIGKILL came. The syscall-exit stop still comes if the
+            // tracer now asks for syscall stops (Linux: the exit work
+            // reads the flags again).
+            if emulate || regs.orig_rax == u64::MAX || self.fatal_pending(tid) {
+                return Entry::Skip;
             }
             return Entry::Run;
         }
@@ -149,7 +149,8 @@ impl Kernel {
         regs.rax = ENOSYS_RAX;
         let code = self.syscall_stop_code();
         let info = self.notify_info(SIGTRAP, code);
-        if self.ptrace_stop(code, CLD_TRAPPED, PTRACE_EVENTMSG_SYSCALL_ENTRY, Stop::SyscallEntry, regs, Some(info)) {
+        let stop = Stop::SyscallEntry { emulate: p.mode.emulates() };
+        if self.ptrace_stop(code, CLD_TRAPPED, PTRACE_EVENTMSG_SYSCALL_ENTRY, stop, regs, Some(info)) {
             return Entry::Stopped;
         }
         self.tracee_mut(tid).expect("traced").in_syscall = true;
@@ -157,16 +158,13 @@ impl Kernel {
     }
 
     /// A traced system call was not run (see [`Entry::Skip`]): rax stands
-    /// as the tracer left it; the syscall-exit stop if it comes. True when
-    /// the task stopped.
-    pub(crate) fn ptrace_syscall_skipped(&mut self, regs: &PtRegs, exit_stop: bool) -> bool {
-        if exit_stop {
-            return self.ptrace_report_syscall_exit(regs);
-        }
+    /// as the tracer left it; the syscall-exit stop if the tracer asks for
+    /// syscall stops. True when the task stopped.
+    pub(crate) fn ptrace_syscall_skipped(&mut self, regs: &PtRegs) -> bool {
         if let Some(p) = self.cur_mut().ptrace.tracee.as_deref_mut() {
             p.in_syscall = false;
         }
-        false
+        self.ptrace_report_syscall_exit(regs)
     }
 
     /// A traced task's system call has run (`done`) or gone to sleep:
@@ -267,7 +265,7 @@ impl Kernel {
                     self.ptrace_report_syscall_exit(regs);
                 }
             }
-            Stop::SyscallEntry | Stop::SyscallExit => {
+            Stop::SyscallEntry { .. } | Stop::SyscallExit => {
                 self.drop_detached();
                 if sig != 0 && sig <= NSIG {
                     self.send_sig_priv(tid, sig);
