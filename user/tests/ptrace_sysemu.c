@@ -74,9 +74,12 @@ int main(void)
 		done = !entry && nr == -1;
 	}
 	ptrace(PTRACE_SYSEMU, pid, 0, 0);
-	stop(pid, &st);
+	/* This one through waitid: CLD_TRAPPED with the whole stop code. */
+	siginfo_t wi;
+	waitid(P_PID, pid, &wi, WEXITED);
+	printf("waitid: code=%d status=%#x pid ok=%d\n", wi.si_code, wi.si_status, wi.si_pid == pid);
 	long nr = ptrace(PTRACE_PEEKUSER, pid, OFF(orig_rax), 0);
-	printf("sysemu stop: sig=%#x exit_group=%d status arg=%ld\n", WSTOPSIG(st), nr == SYS_exit_group,
+	printf("sysemu stop: exit_group=%d status arg=%ld\n", nr == SYS_exit_group,
 	       ptrace(PTRACE_PEEKUSER, pid, OFF(rdi), 0));
 	ptrace(PTRACE_POKEUSER, pid, OFF(rax), 1234);
 	ptrace(PTRACE_CONT, pid, 0, 0);

@@ -215,6 +215,7 @@ impl Kernel {
                 min_flt: 0,
                 nvcsw: 0,
                 nivcsw: 0,
+                traced: false,
             };
             let (code, st) = r.cause_and_status();
             let info = SigInfo { signo: sig, code, pid: t.tgid, uid: t.cred.uid, status: st, ..Default::default() };

@@ -64,12 +64,16 @@ pub struct WaitResult {
     /// Its context switches and its reaped children's.
     pub nvcsw: u64,
     pub nivcsw: u64,
+    /// A ptrace stop (waitid: CLD_TRAPPED, and the whole stop code).
+    pub traced: bool,
 }
 
 impl WaitResult {
     /// waitid's si_code and si_status.
     pub fn cause_and_status(&self) -> (i32, i32) {
-        if self.status == 0xffff {
+        if self.traced {
+            (CLD_TRAPPED, self.status >> 8)
+        } else if self.status == 0xffff {
             (CLD_CONTINUED, SIGCONT as i32)
         } else if self.status & 0xff == 0x7f {
             (CLD_STOPPED, (self.status >> 8) & 0xff)
@@ -217,6 +221,7 @@ impl Kernel {
             min_flt: 0,
             nvcsw: 0,
             nivcsw: 0,
+            traced: true,
         }
     }
 
@@ -237,6 +242,7 @@ impl Kernel {
             min_flt: 0,
             nvcsw: 0,
             nivcsw: 0,
+            traced: false,
         }
     }
 
@@ -247,7 +253,17 @@ impl Kernel {
         if options & WNOWAIT == 0 {
             self.signals.get_mut(signal).continue_report = false;
         }
-        WaitResult { pid, uid, status: 0xffff, utime_ns: 0, stime_ns: 0, min_flt: 0, nvcsw: 0, nivcsw: 0 }
+        WaitResult {
+            pid,
+            uid,
+            status: 0xffff,
+            utime_ns: 0,
+            stime_ns: 0,
+            min_flt: 0,
+            nvcsw: 0,
+            nivcsw: 0,
+            traced: false,
+        }
     }
 
     /// Report zombie `child` and, unless WNOWAIT, release it
@@ -271,6 +287,7 @@ impl Kernel {
             min_flt: cs.min_flt + cs.cmin_flt,
             nvcsw: cs.nvcsw + cs.cnvcsw,
             nivcsw: cs.nivcsw + cs.cnivcsw,
+            traced: false,
         };
         if options & WNOWAIT == 0 {
             let hand_on = ptrace && self.tasks[&child].is_leader() && self.ptrace_reparented(child);

@@ -24,6 +24,9 @@ mod request;
 mod stop;
 mod uarea;
 
+#[cfg(test)]
+mod tests;
+
 pub use request::sys_ptrace;
 pub use request::{process_vm_rw, tracer_may_access_mem};
 pub use stop::Entry;
