@@ -510,6 +510,11 @@ fn exec_image(
     k.ucounts.move_nproc(k.tasks[&pid].cred.uid, new_cred.uid);
     let t = k.tasks.get_mut(&pid).expect("task");
     t.cmdline = args.argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
+    // Linux: flush_thread() → flush_ptrace_hw_breakpoint(): the new
+    // program starts without the old one's hardware breakpoints.
+    if let Some(p) = t.ptrace.tracee.as_deref_mut() {
+        p.debugreg = [0; 8];
+    }
     t.did_exec = true;
     // Linux: commit_creds() of the new program's credentials; a program
     // whose effective ids differ from the real ones may not be inspected

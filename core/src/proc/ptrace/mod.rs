@@ -167,6 +167,22 @@ impl Tracee {
         }
     }
 
+    /// DR0-DR3 and DR7 as the CPU must hold them while the tracee runs:
+    /// only the enable bits (L0-3, G0-3) and each breakpoint's type and
+    /// length are taken from what POKEUSER wrote (never GD, which would
+    /// make the kernel's own DR6 read fault); nothing when none is
+    /// enabled (Linux: the perf events ptrace_write_dr7() registers).
+    pub fn hw_breakpoints(&self) -> [u64; 5] {
+        const DR7_ENABLES: u64 = 0xff;
+        const DR7_RW_LEN: u64 = 0xffff_0000;
+        let dr7 = self.debugreg[7] & (DR7_ENABLES | DR7_RW_LEN);
+        if dr7 & DR7_ENABLES == 0 {
+            return [0; 5];
+        }
+        let d = &self.debugreg;
+        [d[0], d[1], d[2], d[3], dr7]
+    }
+
     /// Whether the tracer asked to hear of `event` (Linux: ptrace_event_enabled()).
     pub fn wants(&self, event: u32) -> bool {
         self.tracer.is_some() && self.options & (1 << event) != 0

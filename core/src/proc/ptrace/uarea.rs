@@ -16,6 +16,11 @@ const FLAG_MASK: u64 = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | X86_EFLAGS_TF | 0x400 | 
 const USER32_CS: u64 = 0x23;
 /// The end of user space (Linux: TASK_SIZE_MAX).
 const TASK_SIZE_MAX: u64 = 0x0000_7fff_ffff_f000;
+/// RFLAGS.RF: the next instruction's breakpoint does not trap.
+const X86_EFLAGS_RF: u64 = 1 << 16;
+/// DR6's bits that read as 1 (Linux: DR6_RESERVED): the virtual DR6 is
+/// kept with them flipped to 0, as Linux keeps it.
+const DR6_RESERVED: u64 = 0xffff_0ff0;
 
 /// Linux: invalid_selector(): a null selector or one of ring 3.
 fn valid_selector(v: u64) -> bool {
@@ -156,16 +161,17 @@ impl Kernel {
         }
         if off >= USER_DEBUGREG_OFFSET {
             let n = ((off - USER_DEBUGREG_OFFSET) / 8) as usize;
-            return Ok(self.tracee(tid).expect("stopped tracee").debugreg[n]);
+            let v = self.tracee(tid).expect("stopped tracee").debugreg[n];
+            return Ok(if n == 6 { v ^ DR6_RESERVED } else { v });
         }
         Ok(0)
     }
 
     /// POKEUSER: the registers, and the debug registers (Linux:
     /// ptrace_set_debugreg(): DR0-3 below TASK_SIZE, DR4/DR5 EIO, DR7's
-    /// reserved lengths and types EIO). EIO elsewhere. The debug
-    /// registers are kept for PEEKUSER; Tine does not load them into the
-    /// CPU.
+    /// reserved types and lengths EINVAL). EIO elsewhere. DR0-DR3 and
+    /// DR7 go into the CPU while the tracee runs (`hw_breakpoints`); DR6
+    /// is the virtual one, in Linux's polarity.
     pub(super) fn poke_user(&mut self, tid: Pid, off: u64, value: u64) -> SysResult<()> {
         if off & 7 != 0 || off >= USER_SIZE {
             return Err(EIO);
@@ -193,8 +199,24 @@ impl Kernel {
             }
             _ => {}
         }
+        let value = if n == 6 { value ^ DR6_RESERVED } else { value };
         self.tracee_mut(tid).expect("stopped tracee").debugreg[n] = value;
         Ok(())
+    }
+
+    /// A debug exception in user mode with DR6's breakpoint bits `hit`
+    /// (Linux: exc_debug_user() resetting the virtual DR6, then
+    /// ptrace_triggered() and hw_breakpoint_handler()): a tracee's
+    /// virtual DR6 (what PEEKUSER reads) shows which breakpoints hit, and
+    /// an instruction breakpoint returns with RF so that the instruction
+    /// runs instead of trapping again.
+    pub(crate) fn ptrace_debug_trap(&mut self, hit: u64, regs: &mut PtRegs) {
+        let Some(p) = self.cur_mut().ptrace.tracee.as_deref_mut() else { return };
+        p.debugreg[6] = hit;
+        let dr7 = p.debugreg[7];
+        if (0..4).any(|i| hit & 1 << i != 0 && (dr7 >> (16 + 4 * i)) & 3 == 0) {
+            regs.rflags |= X86_EFLAGS_RF;
+        }
     }
 
     /// The tracee's fxsave image (complete: it is switched out).
