@@ -151,6 +151,30 @@ static void seize_part(void)
 	show("sleeper", p, 0);
 }
 
+/* Two queued real-time signals for the process, seen with
+ * PTRACE_PEEKSIGINFO (its shared queue; its own is empty). */
+static void peek_queued(pid_t p)
+{
+	union sigval v1 = { .sival_int = 7 }, v2 = { .sival_int = 8 };
+	sigqueue(p, SIGRTMIN + 1, v1);
+	sigqueue(p, SIGRTMIN + 2, v2);
+	siginfo_t si[4];
+	struct __ptrace_peeksiginfo_args a = { 0, 1, 4 };
+	long n = ptrace(PTRACE_PEEKSIGINFO, p, &a, si);
+	printf("peeksiginfo shared: %ld", n);
+	for (int i = 0; i < n; i++)
+		printf(" [sig=RTMIN+%d code=%d value=%d]", si[i].si_signo - SIGRTMIN, si[i].si_code, si[i].si_value.sival_int);
+	a.off = 1;
+	printf("; from the second: %ld", ptrace(PTRACE_PEEKSIGINFO, p, &a, si));
+	a.flags = 0;
+	a.off = 0;
+	printf("; own: %ld", ptrace(PTRACE_PEEKSIGINFO, p, &a, si));
+	a.flags = 2;
+	errno = 0;
+	long r = ptrace(PTRACE_PEEKSIGINFO, p, &a, si);
+	printf("; bad flags: %ld %s\n", r, en(errno));
+}
+
 static void attach_part(void)
 {
 	pid_t p = sleeper();
@@ -163,6 +187,7 @@ static void attach_part(void)
 	siginfo(p);
 	errno = 0;
 	req("attach again", ptrace(PTRACE_ATTACH, p, 0, 0));
+	peek_queued(p);
 	errno = 0;
 	req("listen, not seized", ptrace(PTRACE_LISTEN, p, 0, 0));
 	errno = 0;

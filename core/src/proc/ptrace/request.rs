@@ -201,6 +201,7 @@ fn request(k: &mut Kernel, tid: Pid, req: u64, addr: u64, data: u64) -> SysResul
             Ok(0)
         }
         PTRACE_GET_SYSCALL_INFO => get_syscall_info(k, tid, addr, data),
+        PTRACE_PEEKSIGINFO => peek_siginfo(k, tid, addr, data),
         PTRACE_CONT => resume(k, tid, Mode::Cont, data),
         PTRACE_SYSCALL => resume(k, tid, Mode::Syscall, data),
         PTRACE_SINGLESTEP => resume(k, tid, Mode::Step, data),
@@ -313,6 +314,28 @@ fn regset(k: &mut Kernel, tid: Pid, set: bool, note: u64, iov: u64) -> SysResult
     }
     k.write_val(iov, &IoVec { base: v.base, len: n as u64 })?;
     Ok(0)
+}
+
+/// Linux: ptrace_peek_siginfo(): up to `nr` queued siginfos from entry
+/// `off` of the tracee's own queue, or with PTRACE_PEEKSIGINFO_SHARED its
+/// process's; how many were copied (an error only when none was).
+fn peek_siginfo(k: &mut Kernel, tid: Pid, args: u64, data: u64) -> SysResult {
+    const PTRACE_PEEKSIGINFO_SHARED: u32 = 1;
+    let a: PeekSiginfoArgs = k.read_val(args)?;
+    if a.flags & !PTRACE_PEEKSIGINFO_SHARED != 0 || a.nr < 0 {
+        return Err(EINVAL);
+    }
+    let t = &k.tasks[&tid];
+    let queue =
+        if a.flags & PTRACE_PEEKSIGINFO_SHARED != 0 { &k.signals.get(t.signal).shared_info } else { &t.pending_info };
+    let found: Vec<Siginfo> =
+        queue.iter().skip(a.off.min(usize::MAX as u64) as usize).take(a.nr as usize).map(|i| i.to_user()).collect();
+    for (i, si) in found.iter().enumerate() {
+        if let Err(e) = k.write_val(data + i as u64 * 128, si) {
+            return if i > 0 { Ok(i) } else { Err(e) };
+        }
+    }
+    Ok(found.len())
 }
 
 /// Linux: ptrace_get_syscall_info(): at a syscall stop under
