@@ -43,6 +43,7 @@ int main(void)
 		raise(SIGSTOP);
 		long a = syscall(SYS_getpid);
 		long b = syscall(SYS_kill, -12345, SIGKILL);
+		syscall(SYS_getppid);
 		long c = syscall(SYS_exit_group, 99);
 		exit((a == getppid()) | (b == 77) << 1 | (c == 1234) << 2);
 	}
@@ -73,6 +74,21 @@ int main(void)
 		}
 		done = !entry && nr == -1;
 	}
+	/* Single-stepping over getppid's syscall instruction: the SIGTRAP
+	 * comes as the call returns, before any other instruction. */
+	ptrace(PTRACE_SYSCALL, pid, 0, 0);
+	stop(pid, &st);
+	struct user_regs_struct r;
+	ptrace(PTRACE_GETREGS, pid, 0, &r);
+	unsigned long at = r.rip;
+	printf("entry stop: getppid=%d\n", r.orig_rax == SYS_getppid);
+	ptrace(PTRACE_SINGLESTEP, pid, 0, 0);
+	stop(pid, &st);
+	ptrace(PTRACE_GETREGS, pid, 0, &r);
+	siginfo_t si;
+	ptrace(PTRACE_GETSIGINFO, pid, 0, &si);
+	printf("stepped over the call: sig=%d code=%d rip unchanged=%d rax is us=%d\n", WSTOPSIG(st), si.si_code,
+	       r.rip == at, (long)r.rax == getpid());
 	ptrace(PTRACE_SYSEMU, pid, 0, 0);
 	/* This one through waitid: CLD_TRAPPED with the whole stop code. */
 	siginfo_t wi;

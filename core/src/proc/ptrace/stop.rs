@@ -198,11 +198,19 @@ impl Kernel {
     }
 
     /// The syscall-exit stop, if the tracer asked for syscall stops
-    /// (Linux: syscall_exit_work() → ptrace_report_syscall_exit()).
+    /// (Linux: syscall_exit_work() → ptrace_report_syscall_exit()). A
+    /// tracee single-stepped over the `syscall` instruction gets its
+    /// SIGTRAP now, not after the next instruction (Linux:
+    /// user_single_step_report()).
     fn ptrace_report_syscall_exit(&mut self, regs: &PtRegs) -> bool {
+        const TRAP_BRKPT: i32 = 1;
         let tid = self.cur().tid;
         let Some(p) = self.tracee_mut(tid) else { return false };
         p.in_syscall = false;
+        if p.mode == Mode::Step {
+            self.force_sig_info(tid, SigInfo::fault(SIGTRAP, TRAP_BRKPT, regs.rip), false);
+            return false;
+        }
         if p.mode != Mode::Syscall {
             return false;
         }
