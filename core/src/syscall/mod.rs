@@ -21,6 +21,7 @@ mod pipe;
 pub use pipe::round_pipe_size;
 mod poll;
 mod process;
+pub mod ptrace;
 mod sigframe;
 mod signalfd;
 pub mod syslog;
@@ -309,9 +310,9 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MKNOD => fs::mknodat(k, crate::abi::AT_FDCWD, a0, a1 as u32, a2),
         nr::MKNODAT => fs::mknodat(k, a0 as i32, a1, a2 as u32, a3),
         nr::KCMP => process::kcmp(k, a0 as i32, a1 as i32, a2 as u32, a3, a4),
-        nr::PTRACE => crate::proc::ptrace::sys_ptrace(k, a0, a1, a2, a3),
-        nr::PROCESS_VM_READV => crate::proc::ptrace::process_vm_rw(k, [a0, a1, a2, a3, a4, a5], false),
-        nr::PROCESS_VM_WRITEV => crate::proc::ptrace::process_vm_rw(k, [a0, a1, a2, a3, a4, a5], true),
+        nr::PTRACE => ptrace::sys_ptrace(k, a0, a1, a2, a3),
+        nr::PROCESS_VM_READV => ptrace::process_vm_rw(k, [a0, a1, a2, a3, a4, a5], false),
+        nr::PROCESS_VM_WRITEV => ptrace::process_vm_rw(k, [a0, a1, a2, a3, a4, a5], true),
         n => {
             k.log_enosys(n);
             Err(ENOSYS)

@@ -124,7 +124,7 @@ pub(super) fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<Fil
     // Linux: mem_open() → proc_mem_open(PTRACE_MODE_ATTACH).
     if let Node::Pid { tid, entry: PidEntry::Mem, .. } = node {
         task(k, tid)?;
-        if !crate::proc::ptrace::tracer_may_access_mem(k, tid) {
+        if !crate::syscall::ptrace::tracer_may_access_mem(k, tid) {
             return Err(EACCES);
         }
     }

@@ -16,22 +16,21 @@
 //! first trap-loop step it runs (the system call it was in, or the work
 //! before user mode) takes its registers back from that copy and does
 //! what Linux does after that `ptrace_stop()` returns (`stop.rs`,
-//! [`Kernel::ptrace_finish_stop`]). A stop inside a system call shows the
+//! [`Kernel::ptrace_finish_stop`]).
+//!
+//! The requests of ptrace(2), and process_vm_readv/writev, are decoded
+//! in `syscall::ptrace`; the registers as a tracer sees them are in
+//! `uarea.rs`. A stop inside a system call shows the
 //! tracer `rax = -ENOSYS`, as Linux's pt_regs holds until the call
 //! returns; the result is kept aside in [`Tracee::ret`].
 
-mod request;
 mod stop;
 mod uarea;
 
 #[cfg(test)]
 mod tests;
 
-pub use request::sys_ptrace;
-pub use request::{process_vm_rw, tracer_may_access_mem};
 pub use stop::Entry;
-
-use crate::abi::PtRegs;
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
@@ -64,7 +63,7 @@ impl Mode {
     fn emulates(self) -> bool {
         matches!(self, Mode::Sysemu | Mode::SysemuStep)
     }
-    fn steps(self) -> bool {
+    pub fn steps(self) -> bool {
         matches!(self, Mode::Step | Mode::SysemuStep)
     }
 }
@@ -234,7 +233,7 @@ impl Kernel {
 
     /// Linux: __ptrace_link(). A detached tracee still finishing its
     /// stop keeps that stop.
-    fn ptrace_link(&mut self, tracee: Pid, tracer: Pid, seized: bool, options: u32) {
+    pub(crate) fn ptrace_link(&mut self, tracee: Pid, tracer: Pid, seized: bool, options: u32) {
         let t = self.tasks.get_mut(&tracee).expect("tracee");
         match t.ptrace.tracee.as_deref_mut() {
             Some(old) => {

@@ -29,7 +29,7 @@ fn valid_selector(v: u64) -> bool {
 
 impl Kernel {
     /// The tracee's registers as GETREGS shows them.
-    pub(super) fn user_regs(&self, tid: Pid) -> UserRegs {
+    pub(crate) fn user_regs(&self, tid: Pid) -> UserRegs {
         let t = &self.tasks[&tid];
         let p = t.ptrace.traced().expect("stopped tracee");
         let r = &p.regs;
@@ -66,7 +66,7 @@ impl Kernel {
     }
 
     /// Linux: getreg(): one word of `user_regs_struct` at byte `off`.
-    pub(super) fn getreg(&self, tid: Pid, off: u64) -> u64 {
+    pub(crate) fn getreg(&self, tid: Pid, off: u64) -> u64 {
         let regs = self.user_regs(tid);
         let words: &[u64] = zerocopy::FromBytes::ref_from_bytes(zerocopy::IntoBytes::as_bytes(&regs)).expect("words");
         words[(off / 8) as usize]
@@ -75,7 +75,7 @@ impl Kernel {
     /// Linux: putreg(): one word at byte `off`, checked as Linux checks
     /// it. The segment selectors other than cs and ss are not kept (a
     /// 64-bit task's are 0). EIO for a value Linux refuses.
-    pub(super) fn putreg(&mut self, tid: Pid, off: u64, value: u64) -> SysResult<()> {
+    pub(crate) fn putreg(&mut self, tid: Pid, off: u64, value: u64) -> SysResult<()> {
         const FS_BASE: u64 = 21 * 8;
         const GS_BASE: u64 = 22 * 8;
         const CS: u64 = 17 * 8;
@@ -139,7 +139,7 @@ impl Kernel {
 
     /// Linux: genregs_set(): SETREGS and NT_PRSTATUS, word by word,
     /// stopping at the first refused.
-    pub(super) fn set_user_regs(&mut self, tid: Pid, regs: &UserRegs) -> SysResult<()> {
+    pub(crate) fn set_user_regs(&mut self, tid: Pid, regs: &UserRegs) -> SysResult<()> {
         let words: &[u64] = zerocopy::FromBytes::ref_from_bytes(zerocopy::IntoBytes::as_bytes(regs)).expect("words");
         for (i, &w) in words.iter().enumerate() {
             let off = i as u64 * 8;
@@ -152,7 +152,7 @@ impl Kernel {
 
     /// PEEKUSER: a word of `struct user` (EIO when unaligned or past it;
     /// the a.out fields read as 0).
-    pub(super) fn peek_user(&self, tid: Pid, off: u64) -> SysResult<u64> {
+    pub(crate) fn peek_user(&self, tid: Pid, off: u64) -> SysResult<u64> {
         if off & 7 != 0 || off >= USER_SIZE {
             return Err(EIO);
         }
@@ -172,7 +172,7 @@ impl Kernel {
     /// reserved types and lengths EINVAL). EIO elsewhere. DR0-DR3 and
     /// DR7 go into the CPU while the tracee runs (`hw_breakpoints`); DR6
     /// is the virtual one, in Linux's polarity.
-    pub(super) fn poke_user(&mut self, tid: Pid, off: u64, value: u64) -> SysResult<()> {
+    pub(crate) fn poke_user(&mut self, tid: Pid, off: u64, value: u64) -> SysResult<()> {
         if off & 7 != 0 || off >= USER_SIZE {
             return Err(EIO);
         }
@@ -220,13 +220,13 @@ impl Kernel {
     }
 
     /// The tracee's fxsave image (complete: it is switched out).
-    pub(super) fn tracee_fpu(&self, tid: Pid) -> FpuState {
+    pub(crate) fn tracee_fpu(&self, tid: Pid) -> FpuState {
         self.tasks[&tid].kstack.fpu()
     }
 
     /// SETFPREGS: an image with MXCSR bits the CPU refuses is EINVAL
     /// (Linux: xfpregs_set()), so that fxrstor cannot fault.
-    pub(super) fn set_tracee_fpu(&mut self, tid: Pid, mut f: FpuState) -> SysResult<()> {
+    pub(crate) fn set_tracee_fpu(&mut self, tid: Pid, mut f: FpuState) -> SysResult<()> {
         let old = self.tracee_fpu(tid);
         let mask = match (old.0[3] >> 32) as u32 {
             0 => 0xffbf,
@@ -243,7 +243,7 @@ impl Kernel {
 
     /// NT_X86_XSTATE: the fxsave image, then an XSAVE header whose
     /// XSTATE_BV says x87 and SSE (the state Tine keeps).
-    pub(super) fn tracee_xstate(&self, tid: Pid) -> alloc::vec::Vec<u8> {
+    pub(crate) fn tracee_xstate(&self, tid: Pid) -> alloc::vec::Vec<u8> {
         let f = self.tracee_fpu(tid);
         let mut v = zerocopy::IntoBytes::as_bytes(&f.0).to_vec();
         let mut header = [0u8; 64];

@@ -1,4 +1,5 @@
-//! ptrace(2)'s requests, and process_vm_readv/writev (Linux:
+//! ptrace(2)'s requests, and process_vm_readv/writev, over the tracee
+//! state of `proc::ptrace` (Linux:
 //! kernel/ptrace.c ptrace_attach(), ptrace_traceme(), ptrace_check_attach(),
 //! ptrace_request(), ptrace_resume(), arch/x86/kernel/ptrace.c
 //! arch_ptrace(); mm/process_vm_access.c).
@@ -6,11 +7,11 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
-use super::{Mode, Stop, X86_EFLAGS_TF};
 use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::proc::capability::ptrace_may_attach;
 use crate::proc::kstack::FpuState;
+use crate::proc::ptrace::{Mode, Stop, X86_EFLAGS_TF};
 use crate::proc::{Pid, TaskState};
 use crate::signal::{SigInfo, UNBLOCKABLE};
 
