@@ -59,6 +59,9 @@ pub struct SwitchTo {
     pub root: u64,
     pub fs_base: u64,
     pub tsc_disabled: bool,
+    /// The hardware breakpoints its tracer set: DR0-DR3 (user addresses)
+    /// and DR7 (0: none; `proc::ptrace::Tracee::hw_breakpoints`).
+    pub debugreg: [u64; 5],
 }
 
 /// What the scheduler decided: keep running the current task, or switch.
@@ -849,6 +852,7 @@ impl Kernel {
             root: self.mms.get(t.mm).root(),
             fs_base: t.fs_base,
             tsc_disabled: t.tsc_disabled,
+            debugreg: t.ptrace.tracee.as_deref().map_or([0; 5], |p| p.hw_breakpoints()),
         }
     }
 

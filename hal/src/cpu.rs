@@ -231,6 +231,40 @@ pub fn read_clear_dr6() -> u64 {
     v ^ DR6_RESERVED
 }
 
+/// DR7 as last loaded: tasks without hardware breakpoints (all but a
+/// debugger's tracees) cost no debug-register write at a switch.
+static LOADED_DR7: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The hardware breakpoints of the task about to run (Linux: the ptrace
+/// perf events, installed by arch_install_hw_breakpoint()): DR0-DR3 and
+/// DR7 in `d[4]`, 0 for none. core hands over only user addresses and
+/// DR7's enable, type and length bits (never GD).
+pub fn set_debug_registers(d: &[u64; 5]) {
+    use core::sync::atomic::Ordering::Relaxed;
+    if d[4] == 0 && LOADED_DR7.load(Relaxed) == 0 {
+        return;
+    }
+    // SAFETY: DR7 = 0 disables every breakpoint while the addresses change.
+    unsafe { asm!("mov dr7, {}", in(reg) 0u64, options(nomem, nostack, preserves_flags)) };
+    if d[4] != 0 {
+        // SAFETY: DR0-DR3 only hold breakpoint addresses. They are user
+        // addresses, which the kernel never uses as such (it reaches user
+        // memory through the direct map), so no breakpoint fires in
+        // kernel mode.
+        unsafe {
+            asm!(
+                "mov dr0, {}", "mov dr1, {}", "mov dr2, {}", "mov dr3, {}",
+                in(reg) d[0], in(reg) d[1], in(reg) d[2], in(reg) d[3],
+                options(nomem, nostack, preserves_flags)
+            )
+        };
+        // SAFETY: enable, type and length bits for the addresses above,
+        // without GD; bit 10 is reserved as 1.
+        unsafe { asm!("mov dr7, {}", in(reg) d[4] | 1 << 10, options(nomem, nostack, preserves_flags)) };
+    }
+    LOADED_DR7.store(d[4], Relaxed);
+}
+
 /// CR4.TSD: with it set, `rdtsc` in user mode is a #GP (PR_SET_TSC).
 /// Written only when it changes: a CR4 write is slow.
 pub fn set_tsc_disabled(off: bool) {

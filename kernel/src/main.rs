@@ -128,6 +128,7 @@ impl entry::Cpu for Hal {
         cpu::load_cr3(to.root);
         cpu::set_fs_base(to.fs_base);
         cpu::set_tsc_disabled(to.tsc_disabled);
+        cpu::set_debug_registers(&to.debugreg);
     }
 
     fn load_fs_base(&self, base: u64) {

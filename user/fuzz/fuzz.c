@@ -66,7 +66,7 @@ static long only_batch = -1, only_worker = -1;
  * f descriptor, p pointer, s path, l length, i small int, F flags,
  * P pid, S signal, m mode, o offset, a address, t timespec pointer,
  * v iovec pointer, u uid, c clock, w command, I ioctl request,
- * C fcntl command, x anything. Unlisted calls: six x. */
+ * C fcntl command, R ptrace request, x anything. Unlisted calls: six x. */
 static const char *const sigs[] = {
 	[0] = "fpl", [1] = "fpl", [2] = "sFm", [3] = "f", [4] = "sp", [5] = "fp", [6] = "sp",
 	[7] = "pli", [8] = "foi", [9] = "alFFfo", [10] = "alF", [11] = "al", [12] = "a",
@@ -84,7 +84,7 @@ static const char *const sigs[] = {
 	[81] = "f", [82] = "ss", [83] = "sm", [84] = "s", [85] = "sm", [86] = "ss", [87] = "s",
 	[88] = "ss", [89] = "spl", [90] = "sm", [91] = "fm", [92] = "suu", [93] = "fuu",
 	[94] = "suu", [95] = "m", [96] = "pp", [97] = "ip", [98] = "ip", [99] = "p", [100] = "p",
-	[101] = "iPpp", [103] = "ipl", [105] = "u", [106] = "u", [109] = "PP", [113] = "uu",
+	[101] = "RPpp", [103] = "ipl", [105] = "u", [106] = "u", [109] = "PP", [113] = "uu",
 	[114] = "uu", [115] = "lp", [116] = "lp", [117] = "uuu", [118] = "ppp", [119] = "uuu",
 	[120] = "ppp", [121] = "P", [122] = "u", [123] = "u", [124] = "P", [125] = "pp",
 	[126] = "pp", [127] = "pl", [128] = "pptl", [129] = "PSp", [130] = "pl", [131] = "pp",
@@ -359,6 +359,15 @@ static uint64_t arg(struct rng *r, char kind)
 			0x40045431, 0x80086601, 0xc0045877,
 		};
 		return below(r, 5) ? PICK(r, io) : next(r);
+	}
+	case 'R': {
+		/* Every request Tine knows, the seize-era ones included. */
+		static const uint64_t req[] = { 0,      1,      2,      3,      4,      5,      6,
+						7,      8,      9,      12,     13,     14,     15,
+						16,     17,     24,     31,     32,     0x4200, 0x4201,
+						0x4202, 0x4203, 0x4204, 0x4205, 0x4206, 0x4207, 0x4208,
+						0x4209, 0x420a, 0x420b, 0x420e };
+		return below(r, 6) ? PICK(r, req) : anything(r);
 	}
 	case 'C': {
 		static const uint64_t c[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 15, 16,

@@ -49,6 +49,7 @@ pub const SA_RESETHAND: u64 = 0x8000_0000;
 pub const CLD_EXITED: i32 = 1;
 pub const CLD_KILLED: i32 = 2;
 pub const CLD_DUMPED: i32 = 3;
+pub const CLD_TRAPPED: i32 = 4;
 pub const CLD_STOPPED: i32 = 5;
 pub const CLD_CONTINUED: i32 = 6;
 /// Signals are 1..=64 on Linux.

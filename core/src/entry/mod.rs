@@ -171,12 +171,15 @@ pub fn syscall<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
     // A call that can leave no work, made by a task that has none: the
     // answer, and back to user mode with nothing to load, schedule or
     // deliver (Linux: syscall_exit_to_user_mode() finding no work flag).
-    // No task is clean while something watches every call's exit
-    // (`Kernel::syscall_work`).
-    if clean && !k.need_resched {
-        if let Some(rax) = crate::syscall::quick(&mut k, regs) {
-            regs.rax = rax;
-            k.exit_to_user_clean();
+    // No task is made clean while something watches every call
+    // (`Kernel::syscall_work`: a tracer, sys_exit); the event is tested
+    // here too, as it can be turned on while a task is clean.
+    if clean && !k.need_resched && !k.trace.enabled(crate::trace::Event::SysExit) {
+        if let Some(r) = crate::syscall::quick(&mut k, regs) {
+            regs.rax = crate::syscall::to_rax(r);
+            // Still clean: nothing happened.
+            k.account_exit();
+            k.user_clean = k.current;
             return Exit::ToUser;
         }
     }

@@ -5,8 +5,9 @@
 
 use crate::abi::{PtRegs, EINTR, ERESTARTNOINTR};
 use crate::kernel::Kernel;
+use crate::proc::ptrace::Entry;
 use crate::proc::TaskState;
-use crate::syscall::{dispatch, interrupted, quick, to_rax};
+use crate::syscall::{dispatch, interrupted, to_rax};
 
 /// What became of one run of a system call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,20 +33,26 @@ impl Kernel {
     /// restart. Before a finished call returns, pending signals are acted
     /// on.
     pub fn syscall(&mut self, regs: &mut PtRegs) -> SyscallOutcome {
-        if let Some(rax) = quick(self, regs) {
-            // Made by a task that is not clean (`entry::syscall` returns
-            // at once for the others): the signal work as for any call.
-            regs.rax = rax;
-            crate::trace!(
-                self,
-                SysExit,
-                crate::trace::Payload::SysExit { id: regs.orig_rax as i64, ret: regs.rax as i64 }
-            );
-            self.exit_to_user_mode(regs);
-            return SyscallOutcome::Done;
-        }
         // Tasks are keyed by TID: no lookup needed for it.
         let tid = self.current.expect("a system call has a current task");
+        // A task with ptrace state (one pointer test for all others):
+        // the syscall-entry stop, or the end of a stop it was let out of.
+        let traced = self.cur().ptrace.tracee.is_some();
+        if traced {
+            match self.ptrace_syscall_enter(regs) {
+                Entry::Run => {}
+                Entry::Stopped => {
+                    self.cur_mut().restarting = true;
+                    return SyscallOutcome::Blocked;
+                }
+                Entry::Skip => {
+                    if !self.ptrace_syscall_skipped(regs) {
+                        self.exit_to_user_mode(regs);
+                    }
+                    return SyscallOutcome::Done;
+                }
+            }
+        }
         let result = match dispatch(self, regs) {
             Err(EINTR) if self.deliverable(tid) != 0 => interrupted(self, regs),
             // Asked to run again, but not asleep: a signal (a job-control
@@ -55,6 +62,11 @@ impl Kernel {
             }
             Err(ERESTARTNOINTR) => {
                 self.cur_mut().restarting = true;
+                if traced {
+                    // An event stop the call asked for before it slept
+                    // (a vfork parent's): the sleep waits for it.
+                    self.ptrace_syscall_done(regs, false);
+                }
                 return SyscallOutcome::Blocked;
             }
             r => r,
@@ -62,6 +74,11 @@ impl Kernel {
         regs.rax = to_rax(result);
         // Linux: syscall_exit_work() → trace_sys_exit().
         crate::trace!(self, SysExit, crate::trace::Payload::SysExit { id: regs.orig_rax as i64, ret: regs.rax as i64 });
+        // The call's event stop, then its syscall-exit stop; the signal
+        // work comes once the tracer lets it go.
+        if traced && self.ptrace_syscall_done(regs, true) {
+            return SyscallOutcome::Done;
+        }
         self.exit_to_user_mode(regs);
         SyscallOutcome::Done
     }
@@ -79,6 +96,9 @@ impl Kernel {
     /// mode, SIGSEGV (Linux: fixup_bad_iret()). A kernel-half address is
     /// canonical and faults in user mode by itself.
     pub fn exit_to_user_mode(&mut self, regs: &mut PtRegs) {
+        // Let out of a ptrace stop: registers back from the tracer's copy,
+        // and what follows the stop.
+        self.ptrace_finish_stop(regs);
         while self.signal_work_pending(regs) {
             self.do_signal(regs);
         }
@@ -90,7 +110,7 @@ impl Kernel {
 
     /// Whether [`Kernel::exit_to_user_mode`] has anything to do.
     pub fn exit_work_pending(&self, regs: &PtRegs) -> bool {
-        self.signal_work_pending(regs) || self.bad_return_rip(regs)
+        self.signal_work_pending(regs) || self.bad_return_rip(regs) || self.ptrace_work_pending()
     }
 
     /// The current task would return to a non-canonical address.

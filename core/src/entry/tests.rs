@@ -227,10 +227,12 @@ fn while_sys_exit_is_traced_no_call_takes_the_quick_way_out() {
     let (mut k, _hw) = boot(1024);
     assert_eq!(testkit::syscall(&mut k, 1, nr::GETPID, &[]), 1);
     assert_eq!(k.user_clean, Some(1));
-    // Enabled by some task's write to tracefs: that task is the one that
-    // returns to user mode next, and it is not marked clean.
+    // Turned on while the task is clean: its next quick call is seen.
     k.trace.set_enabled(crate::trace::Event::SysExit, true);
+    let before = k.trace.totals();
     assert_eq!(testkit::syscall(&mut k, 1, nr::GETPPID, &[]), 0);
+    assert!(k.trace.totals().1 > before.1, "getppid's sys_exit was recorded: {before:?} -> {:?}", k.trace.totals());
+    // And after it the task is not marked clean.
     assert_eq!(k.user_clean, None, "every exit must be seen");
     let before = k.trace.totals();
     assert_eq!(testkit::syscall(&mut k, 1, nr::GETPID, &[]), 1);

@@ -221,6 +221,19 @@ pub fn ptrace_may_access(me: &Cred, them: &Cred) -> bool {
     same_user && them.dumpable && them.caps.permitted & !me.caps.effective == 0
 }
 
+/// Linux: __ptrace_may_access() with PTRACE_MODE_ATTACH_REALCREDS and
+/// cap_ptrace_access_check() (no YAMA): the caller's real ids are all of
+/// the target's, the target is dumpable and holds no capability the
+/// caller lacks; or the caller has CAP_SYS_PTRACE.
+pub fn ptrace_may_attach(me: &Cred, them: &Cred) -> bool {
+    if me.capable(CAP_SYS_PTRACE) {
+        return true;
+    }
+    let same_user = [them.uid, them.euid, them.suid].iter().all(|&u| u == me.uid)
+        && [them.gid, them.egid, them.sgid].iter().all(|&g| g == me.gid);
+    same_user && them.dumpable && them.caps.permitted & !me.caps.permitted == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -466,7 +466,7 @@ fn exec_image(
 
     // Point of no return (Linux: begin_new_exec()). From here on the old
     // program is gone whatever happens.
-    let old_pid = pid;
+    let old_tid = pid;
     let pid = step(k, "de_thread", |k| Ok(de_thread(k, pid)))?;
     // Linux: exec_mm_release(): robust futexes and the CLEARTID word of the
     // old program, while its memory is still ours.
@@ -518,6 +518,11 @@ fn exec_image(
     k.ucounts.move_nproc(k.tasks[&pid].cred.uid, new_cred.uid);
     let t = k.tasks.get_mut(&pid).expect("task");
     t.cmdline = args.argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
+    // Linux: flush_thread() → flush_ptrace_hw_breakpoint(): the new
+    // program starts without the old one's hardware breakpoints.
+    if let Some(p) = t.ptrace.tracee.as_deref_mut() {
+        p.debugreg = [0; 8];
+    }
     t.did_exec = true;
     // Linux: commit_creds() of the new program's credentials; a program
     // whose effective ids differ from the real ones may not be inspected
@@ -536,7 +541,9 @@ fn exec_image(
     // Linux: setup_new_exec() forgets the alternate signal stack.
     t.sigstate.exec();
     t.kstack.set_fpu(&FpuState::initial());
-    *regs = PtRegs::for_new_program(entry, sp);
+    // Linux: start_thread() leaves orig_ax, which a tracer reads as the
+    // call that made this program (execve).
+    *regs = PtRegs { orig_rax: regs.orig_rax, ..PtRegs::for_new_program(entry, sp) };
     // Linux: __set_task_comm() in begin_new_exec(), then exec_binprm().
     crate::trace!(
         k,
@@ -551,7 +558,7 @@ fn exec_image(
     crate::trace!(
         k,
         SchedProcessExec,
-        Payload::Exec { filename: filename.to_vec(), pid: pid as i32, old_pid: old_pid as i32 }
+        Payload::Exec { filename: filename.to_vec(), pid: pid as i32, old_pid: old_tid as i32 }
     );
     if k.current == Some(pid) {
         k.load_fs = Some(0);
@@ -562,6 +569,11 @@ fn exec_image(
     // return, then bprm_execve()'s force_fatal_sig()).
     if entry >= crate::mm::consts::TASK_SIZE {
         k.force_sig_info(pid, crate::signal::SigInfo::kernel(SIGSEGV), true);
+    }
+    // Linux: exec_binprm()'s ptrace_event(PTRACE_EVENT_EXEC, old_vpid):
+    // the id the thread had before de_thread() gave it the leader's.
+    if k.current == Some(pid) {
+        k.ptrace_event(PTRACE_EVENT_EXEC, old_tid as u64);
     }
     Ok(0)
 }
@@ -597,6 +609,10 @@ fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
         .iter()
         .copied()
         .filter(|&t| t != pid && k.tasks.get(&t).is_some_and(|t| t.state != TaskState::Dead))
+        // A traced zombie stays for its tracer to reap (Linux: de_thread()
+        // waits for the other threads to exit, not to be released).
+        // The leader goes whatever: its id is the exec'ing thread's now.
+        .filter(|t| t == &tgid || !(k.tasks[t].is_zombie() && k.tracer_of(*t).is_some()))
         .collect();
     if others.is_empty() {
         return pid;
@@ -625,6 +641,7 @@ fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
     threads.remove(&pid);
     threads.insert(tgid);
     k.tasks.insert(tgid, me);
+    k.ptrace_rename(pid, tgid);
     k.pids.put(pid);
     if k.current == Some(pid) {
         k.current = Some(tgid);

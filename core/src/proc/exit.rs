@@ -185,15 +185,26 @@ impl Kernel {
         // Pollers of the process's pidfds see it readable now (Linux:
         // do_notify_pidfd()).
         self.wake_pollers();
+        // A traced task tells its tracer, with its exit signal only when
+        // the tracer is its real parent and the process is done, else
+        // SIGCHLD; and a tracer always waits for it (Linux: exit_notify()
+        // and do_notify_parent() with `tsk->parent` the tracer).
+        let tracer = self.tracer_of(pid);
         let (parent, mut sig) = {
             let t = &self.tasks[&pid];
-            (t.parent, t.exit_signal)
+            match tracer {
+                Some(tr) => {
+                    let own = t.is_leader() && self.thread_group_empty(t.tgid) && !self.ptrace_reparented(pid);
+                    (tr, if own { t.exit_signal } else { SIGCHLD })
+                }
+                None => (t.parent, t.exit_signal),
+            }
         };
         let Some(ptgid) = self.tasks.get(&parent).map(|p| p.tgid) else {
             return true;
         };
         let mut autoreap = false;
-        if sig == SIGCHLD {
+        if sig == SIGCHLD && tracer.is_none() {
             let (ignored, nocldwait) = self.ignores_children(ptgid);
             autoreap = nocldwait;
             if ignored {
@@ -214,6 +225,7 @@ impl Kernel {
                 min_flt: 0,
                 nvcsw: 0,
                 nivcsw: 0,
+                traced: false,
             };
             let (code, st) = r.cause_and_status();
             let info = SigInfo { signo: sig, code, pid: t.tgid, uid: t.cred.uid, status: st, ..Default::default() };
@@ -261,6 +273,8 @@ impl Kernel {
     /// signal, and report zombies among them to the new parent
     /// (Linux: forget_original_parent() → reparent_leader()).
     fn forget_original_parent(&mut self, father: Pid) {
+        // Linux: exit_ptrace(), before the children find a new parent.
+        self.exit_ptrace(father);
         let children: Vec<Pid> =
             core::mem::take(&mut self.tasks.get_mut(&father).expect("task").children).into_iter().collect();
         if children.is_empty() {
@@ -315,7 +329,10 @@ impl Kernel {
         // Threads other than the leader are never waited for (Linux:
         // exit_signal -1 for CLONE_THREAD children). A leader is reported
         // only once its whole group has gone (Linux: delay_group_leader()).
-        let autoreap = if !leader {
+        let autoreap = if self.tracer_of(pid).is_some() {
+            // Traced: the tracer hears of it and reaps it first.
+            self.notify_parent(pid)
+        } else if !leader {
             true
         } else if self.thread_group_empty(tgid) {
             self.notify_parent(pid)
@@ -328,7 +345,7 @@ impl Kernel {
     }
 
     /// No thread of process `tgid` but its leader remains.
-    fn thread_group_empty(&self, tgid: Pid) -> bool {
+    pub(crate) fn thread_group_empty(&self, tgid: Pid) -> bool {
         let Some(l) = self.tasks.get(&tgid) else { return true };
         self.signals.get(l.signal).threads.iter().all(|&t| t == tgid)
     }
@@ -372,6 +389,12 @@ impl Kernel {
         if let Some(p) = self.tasks.get_mut(&parent) {
             p.children.remove(&pid);
         }
+        // Linux: release_task() → ptrace_release_task(): off its tracer's
+        // list; it traces nobody any more (exit_ptrace() ran at its exit).
+        self.ptrace_unlink(pid, 0);
+        if let Some(me) = self.tasks.get_mut(&pid) {
+            me.ptrace.tracee = None;
+        }
         self.signals.get_mut(signal).threads.remove(&pid);
         // The process is reaped: it leaves its group (Linux:
         // __unhash_process() → detach_pid(PIDTYPE_PGID)).
@@ -408,6 +431,11 @@ impl Kernel {
     /// to `heir`, and it is freed without telling anyone. A leader is freed
     /// too but keeps its PID busy for `heir` to take (see exec's de_thread).
     pub fn zap_thread(&mut self, tid: Pid, heir: Pid) {
+        // It neither traces nor is traced any more (Linux: its exit's
+        // exit_ptrace(), then release_task()).
+        self.exit_ptrace(tid);
+        self.ptrace_unlink(tid, 0);
+        self.tasks.get_mut(&tid).expect("task").ptrace.tracee = None;
         let t = &self.tasks[&tid];
         let (alive, leader) = (!t.is_zombie(), t.is_leader());
         let (mm, files, fs, sighand, signal, nsproxy) = (t.mm, t.files, t.fs, t.sighand, t.signal, t.nsproxy);
@@ -577,6 +605,11 @@ impl Kernel {
 /// machine has nothing left to run: the kernel records the status and stops.
 pub fn do_exit(k: &mut Kernel, status: i32) {
     let pid = k.current.expect("exit from a task");
+    // PTRACE_EVENT_EXIT: the tracer sees the task before anything is
+    // given back; do_exit runs again once it is let go.
+    if k.cur().ptrace.tracee.is_some() && k.ptrace_exit_stop(status) {
+        return;
+    }
     let (mm, files, fs, nsproxy) = {
         let t = k.tasks.get_mut(&pid).expect("task");
         (t.mm, t.files, t.fs, core::mem::take(&mut t.nsproxy))

@@ -149,6 +149,7 @@ impl Kernel {
             // hardware breakpoint, or no reason at all (icebp); nothing
             // for other DR6 bits.
             1 => {
+                self.ptrace_debug_trap(info & DR6_TRAP_BITS, regs);
                 let code = if info & DR6_STEP != 0 {
                     TRAP_TRACE
                 } else if info & DR6_TRAP_BITS != 0 {

@@ -316,6 +316,10 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
         }
     };
     link_task(k, child, flags, args.exit_signal);
+    // Linux: ptrace_init_task(): traced like its parent when the clone
+    // reports an event to the tracer, or with CLONE_PTRACE.
+    let event = k.ptrace_clone_event(flags, args.exit_signal);
+    k.ptrace_init_task(pid, flags, event);
     // CLONE_PIDFD: a pidfd for the child, its number stored for the
     // parent; a fault there undoes the whole fork (Linux:
     // bad_fork_put_pidfd).
@@ -479,6 +483,8 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     {
         return Err(EINVAL);
     }
+    // Linux: the event a tracer hears of is chosen before copy_process().
+    let event = k.ptrace_clone_event(args.flags, args.exit_signal);
     let pid = copy_process(k, regs, args)?;
     k.forks += 1;
     crate::trace!(k, SchedProcessFork, {
@@ -503,6 +509,11 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
         k.cur_mut().resume = crate::proc::Resume::Vfork { child: pid, released: false };
     }
     wake_up_new_task(k, pid);
+    // Linux: ptrace_event_pid(): the parent stops with the child's id for
+    // GETEVENTMSG (here once the call returns, or before its vfork sleep).
+    if event != 0 {
+        k.ptrace_event(event, pid as u64);
+    }
     if args.flags.contains(CloneFlags::VFORK) {
         crate::trace!(k, VforkWait, Payload::Vfork { parent_pid: k.cur().tid as i32, child_pid: pid as i32 });
         return wait_for_vfork_done(k);
@@ -520,6 +531,10 @@ fn wait_for_vfork_done(k: &mut Kernel) -> SysResult {
     let killed = k.deliverable_set(k.cur().tid).has(SIGKILL);
     if done || killed || !k.tasks.contains_key(&child) {
         k.cur_mut().resume.clear_vfork();
+        // Linux: PTRACE_EVENT_VFORK_DONE unless the wait was killed.
+        if !killed {
+            k.ptrace_event(PTRACE_EVENT_VFORK_DONE, child as u64);
+        }
         return Ok(child as usize);
     }
     k.sleep_current(crate::proc::WaitReason::Vfork);

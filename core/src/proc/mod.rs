@@ -16,6 +16,7 @@ pub mod oom;
 pub mod pgrp;
 pub mod pid;
 pub mod pidfd;
+pub mod ptrace;
 pub mod shared;
 pub mod table;
 pub mod task;

@@ -234,6 +234,9 @@ pub enum TaskState {
     /// Stopped by a job-control signal until SIGCONT or SIGKILL
     /// (Linux: TASK_STOPPED).
     Stopped,
+    /// In a ptrace stop until its tracer resumes it, detaches, or SIGKILL
+    /// (Linux: TASK_TRACED; see `proc::ptrace`).
+    Traced,
 }
 
 /// Recorded `struct k_sigaction` (handler, flags, restorer, mask).
@@ -511,6 +514,8 @@ pub struct Task {
     /// The timeout this task has in the deadline queue, if any (Linux:
     /// its on-stack hrtimer_sleeper).
     pub hrtimer: Option<u64>,
+    /// Its tracer's hold on it, if traced, and the tasks it traces.
+    pub ptrace: super::ptrace::PtraceLinks,
 }
 
 impl Task {
@@ -565,6 +570,7 @@ impl Task {
             utime_ns: 0,
             stime_ns: 0,
             hrtimer: None,
+            ptrace: Default::default(),
         }
     }
 

@@ -140,6 +140,7 @@ impl Kernel {
             Some(TaskState::Blocked(WaitReason::Vfork)) => state::UNINTERRUPTIBLE,
             Some(TaskState::Blocked(_)) => state::INTERRUPTIBLE,
             Some(TaskState::Stopped) => state::STOPPED,
+            Some(TaskState::Traced) => state::TRACED,
             Some(TaskState::Zombie) => state::ZOMBIE,
             Some(TaskState::Dead) => state::DEAD,
         };

@@ -39,9 +39,14 @@ pub enum WaitWho {
 
 /// Which state change a wait found.
 enum Report {
-    Exited,
+    /// `ptrace`: the waiter reaps it as its tracer.
+    Exited {
+        ptrace: bool,
+    },
     Stopped(u32),
     Continued,
+    /// A ptrace stop, with its code (the status's bits 8..24).
+    Traced(u32),
 }
 
 /// What a successful wait reports (Linux: `struct waitid_info` plus the
@@ -59,12 +64,16 @@ pub struct WaitResult {
     /// Its context switches and its reaped children's.
     pub nvcsw: u64,
     pub nivcsw: u64,
+    /// A ptrace stop (waitid: CLD_TRAPPED, and the whole stop code).
+    pub traced: bool,
 }
 
 impl WaitResult {
     /// waitid's si_code and si_status.
     pub fn cause_and_status(&self) -> (i32, i32) {
-        if self.status == 0xffff {
+        if self.traced {
+            (CLD_TRAPPED, self.status >> 8)
+        } else if self.status == 0xffff {
             (CLD_CONTINUED, SIGCONT as i32)
         } else if self.status & 0xff == 0x7f {
             (CLD_STOPPED, (self.status >> 8) & 0xff)
@@ -81,16 +90,66 @@ impl WaitResult {
 impl Kernel {
     /// Whether child `c` matches the selector and the clone-child options
     /// (Linux: eligible_pid() and eligible_child()).
-    fn eligible_child(&self, c: Pid, who: WaitWho, options: u32) -> bool {
+    /// A tracee is named by its own id and waited for whatever its exit
+    /// signal (Linux 4.7 on: __WALL assumed for a traced child).
+    fn eligible_child(&self, c: Pid, who: WaitWho, options: u32, ptrace: bool) -> bool {
         let t = &self.tasks[&c];
         let pid_ok = match who {
             WaitWho::Any => true,
-            WaitWho::Pid(p) => t.tgid == p,
+            WaitWho::Pid(p) => t.tid == p || (!ptrace && t.tgid == p),
             WaitWho::Pgid(g) => self.signals.get(t.signal).pgid == g,
         };
         // A "clone" child is one whose exit signal is not SIGCHLD: only
         // __WCLONE waits for those, and only for those; __WALL for all.
-        pid_ok && (options & WALL != 0 || ((t.exit_signal == SIGCHLD) ^ (options & WCLONE != 0)))
+        pid_ok && (ptrace || options & WALL != 0 || ((t.exit_signal == SIGCHLD) ^ (options & WCLONE != 0)))
+    }
+
+    /// Whether a thread of process `tgid` traces task `c`.
+    fn traced_by_process(&self, c: Pid, tgid: Pid) -> bool {
+        let tracer = self.tasks[&c].ptrace.tracer();
+        tracer.and_then(|tr| self.tasks.get(&tr)).is_some_and(|tr| tr.tgid == tgid)
+    }
+
+    /// Whether zombie `c` may be reported: a leader only once its other
+    /// threads are gone (Linux: delay_group_leader()).
+    fn zombie_ready(&self, c: Pid) -> bool {
+        let t = &self.tasks[&c];
+        t.is_zombie()
+            && (!t.is_leader()
+                || !self
+                    .signals
+                    .get(t.signal)
+                    .threads
+                    .iter()
+                    .any(|&o| o != c && self.tasks.get(&o).is_some_and(|o| o.state != crate::proc::TaskState::Dead)))
+    }
+
+    /// What child or tracee `c` has to report to its waiter (Linux:
+    /// wait_consider_task()). `ptrace`: seen as a tracee, by its tracer's
+    /// process (a child that process traces too): ptrace stops instead of
+    /// group-stops, and the zombie is the tracer's to reap first. A
+    /// zombie traced by another process is not the real parent's to see
+    /// yet.
+    fn consider(&self, c: Pid, options: u32, ptrace: bool) -> Option<Report> {
+        let t = &self.tasks[&c];
+        let tracer_tgid = t.ptrace.tracer().and_then(|tr| self.tasks.get(&tr)).map(|tr| tr.tgid);
+        if t.is_zombie() {
+            let visible = ptrace || tracer_tgid.is_none();
+            return (options & WEXITED != 0 && visible && self.zombie_ready(c)).then_some(Report::Exited { ptrace });
+        }
+        if ptrace {
+            let p = t.ptrace.traced().expect("traced");
+            if t.state == crate::proc::TaskState::Traced && p.report != 0 && !p.listening {
+                return Some(Report::Traced(p.report));
+            }
+        }
+        let s = self.signals.get(t.signal);
+        if options & WSTOPPED != 0 && !ptrace {
+            if let Some(sig) = s.stop_report {
+                return Some(Report::Stopped(sig));
+            }
+        }
+        (options & WCONTINUED != 0 && s.continue_report).then_some(Report::Continued)
     }
 
     /// Linux: do_wait(). `Ok(None)` means eligible children exist but none
@@ -118,35 +177,22 @@ impl Kernel {
         let mut any = false;
         let mut ready = None;
         'search: for w in waiters {
-            for &c in &self.tasks[&w].children {
-                if !self.eligible_child(c, who, options) {
+            // Its children, then its tracees that are not children of the
+            // waiting process (Linux: do_wait_thread(), ptrace_do_wait()).
+            let task = &self.tasks[&w];
+            let tracees = task.ptrace.tracees.iter().filter(|&&c| {
+                let t = &self.tasks[&c];
+                !t.is_leader() || self.tasks.get(&t.parent).map(|p| p.tgid) != Some(tgid)
+            });
+            let candidates = task.children.iter().map(|&c| (c, false)).chain(tracees.map(|&c| (c, true)));
+            for (c, ptrace) in candidates {
+                let ptrace = ptrace || self.traced_by_process(c, tgid);
+                if !self.eligible_child(c, who, options, ptrace) {
                     continue;
                 }
                 any = true;
-                let t = &self.tasks[&c];
-                // A process is reported once all its threads are gone
-                // (Linux: delay_group_leader()).
-                if options & WEXITED != 0
-                    && t.is_zombie()
-                    && !self
-                        .signals
-                        .get(t.signal)
-                        .threads
-                        .iter()
-                        .any(|&o| o != c && self.tasks.get(&o).is_some_and(|o| o.state != crate::proc::TaskState::Dead))
-                {
-                    ready = Some((c, Report::Exited));
-                    break 'search;
-                }
-                let s = self.signals.get(t.signal);
-                if options & WSTOPPED != 0 && !t.is_zombie() {
-                    if let Some(sig) = s.stop_report {
-                        ready = Some((c, Report::Stopped(sig)));
-                        break 'search;
-                    }
-                }
-                if options & WCONTINUED != 0 && !t.is_zombie() && s.continue_report {
-                    ready = Some((c, Report::Continued));
+                if let Some(r) = self.consider(c, options, ptrace) {
+                    ready = Some((c, r));
                     break 'search;
                 }
             }
@@ -161,10 +207,34 @@ impl Kernel {
             return Err(self.block_current(WaitReason::ChildExit { tgid }));
         };
         Ok(Some(match report {
-            Report::Exited => self.wait_task_zombie(child, options),
+            Report::Exited { ptrace } => self.wait_task_zombie(child, options, ptrace),
             Report::Stopped(sig) => self.wait_task_stopped(child, sig, options),
             Report::Continued => self.wait_task_continued(child, options),
+            Report::Traced(code) => self.wait_task_traced(child, code, options),
         }))
+    }
+
+    /// Report a ptrace stop once (Linux: wait_task_stopped() with
+    /// ptrace): status `code << 8 | 0x7f`, the tracee's own id.
+    fn wait_task_traced(&mut self, child: Pid, code: u32, options: u32) -> WaitResult {
+        let t = &self.tasks[&child];
+        let (pid, uid) = (t.tid, t.cred.uid);
+        if options & WNOWAIT == 0 {
+            if let Some(p) = self.tracee_mut(child) {
+                p.report = 0;
+            }
+        }
+        WaitResult {
+            pid,
+            uid,
+            status: ((code as i32) << 8) | 0x7f,
+            utime_ns: 0,
+            stime_ns: 0,
+            min_flt: 0,
+            nvcsw: 0,
+            nivcsw: 0,
+            traced: true,
+        }
     }
 
     /// Report a stop once (Linux: wait_task_stopped()): status
@@ -184,6 +254,7 @@ impl Kernel {
             min_flt: 0,
             nvcsw: 0,
             nivcsw: 0,
+            traced: false,
         }
     }
 
@@ -194,16 +265,29 @@ impl Kernel {
         if options & WNOWAIT == 0 {
             self.signals.get_mut(signal).continue_report = false;
         }
-        WaitResult { pid, uid, status: 0xffff, utime_ns: 0, stime_ns: 0, min_flt: 0, nvcsw: 0, nivcsw: 0 }
+        WaitResult {
+            pid,
+            uid,
+            status: 0xffff,
+            utime_ns: 0,
+            stime_ns: 0,
+            min_flt: 0,
+            nvcsw: 0,
+            nivcsw: 0,
+            traced: false,
+        }
     }
 
     /// Report zombie `child` and, unless WNOWAIT, release it
     /// (Linux: wait_task_zombie()).
-    fn wait_task_zombie(&mut self, child: Pid, options: u32) -> WaitResult {
+    /// Reaped by a tracer that is not its real parent, a process's leader
+    /// is handed on to that parent, which may reap it next (Linux: the
+    /// EXIT_TRACE step of wait_task_zombie()).
+    fn wait_task_zombie(&mut self, child: Pid, options: u32, ptrace: bool) -> WaitResult {
         let t = &self.tasks[&child];
         let cs = self.signals.get(t.signal);
         let result = WaitResult {
-            pid: t.tgid,
+            pid: if ptrace { t.tid } else { t.tgid },
             uid: t.cred.uid,
             // Linux: the group's exit code when the process ended by
             // exit_group or a fatal signal, else the leader's own.
@@ -215,9 +299,18 @@ impl Kernel {
             min_flt: cs.min_flt + cs.cmin_flt,
             nvcsw: cs.nvcsw + cs.cnvcsw,
             nivcsw: cs.nivcsw + cs.cnivcsw,
+            traced: false,
         };
         if options & WNOWAIT == 0 {
-            self.release_task(child);
+            let hand_on = ptrace && self.tasks[&child].is_leader() && self.ptrace_reparented(child);
+            if hand_on {
+                self.ptrace_unlink(child, 0);
+                if self.notify_parent(child) {
+                    self.release_task(child);
+                }
+            } else {
+                self.release_task(child);
+            }
         }
         result
     }

@@ -213,6 +213,11 @@ impl Kernel {
         if (t.sigmask | real_blocked).has(sig) {
             return false;
         }
+        // A tracer sees even the signals its tracee ignores (Linux:
+        // sig_ignored()'s ptrace test); SIGKILL is never ignored anyway.
+        if t.ptrace.traced().is_some() && sig != SIGKILL {
+            return false;
+        }
         let act = self.sighands.get(t.sighand).action[sig as usize - 1];
         // Init takes only the signals it has handlers for (Linux:
         // sig_task_ignored() with SIGNAL_UNKILLABLE).
@@ -446,13 +451,13 @@ impl Kernel {
 
     /// Interrupt a sleeping task so it notices its signal (Linux:
     /// signal_wake_up()). SIGKILL also ends a stop.
-    fn signal_wake_up(&mut self, tid: Pid) {
+    pub(crate) fn signal_wake_up(&mut self, tid: Pid) {
         let killed = self
             .tasks
             .get(&tid)
             .is_some_and(|t| (t.sigpending | self.signals.get(t.signal).shared_pending).has(SIGKILL));
         if let Some(t) = self.tasks.get_mut(&tid) {
-            if t.state == TaskState::Stopped && killed {
+            if matches!(t.state, TaskState::Stopped | TaskState::Traced) && killed {
                 t.state = TaskState::Runnable;
                 self.runq.push_back(tid);
                 return;
@@ -489,6 +494,7 @@ impl Kernel {
                 task.state = TaskState::Runnable;
                 self.runq.push_back(t);
             }
+            self.ptrace_trap_notify(t);
         }
         self.notify_parent_cldstop(tgid, CLD_CONTINUED, SIGCONT);
     }
@@ -524,17 +530,26 @@ impl Kernel {
 
     /// Linux: do_signal_stop(): the whole process stops; the parent hears
     /// of it once.
-    fn do_signal_stop(&mut self, sig: u32) {
-        let tgid = self.cur().tgid;
+    ///
+    /// A traced thread stops for its tracer instead (`ptrace_group_stop`);
+    /// the real parent hears of the stop unless it is that tracer (Linux:
+    /// the ptrace_reparented() test in ptrace_stop()).
+    fn do_signal_stop(&mut self, sig: u32, regs: &PtRegs) {
+        let (me, tgid) = (self.cur().tid, self.cur().tgid);
         let s = self.cur_signal_mut();
         s.stopped = true;
         s.stop_report = Some(sig);
         s.continue_report = false;
         for t in self.threads_of(tgid) {
+            if t == me && self.ptrace_group_stop(sig, regs) {
+                continue;
+            }
             self.unqueue_sleeper(t);
             self.tasks.get_mut(&t).expect("thread").state = TaskState::Stopped;
         }
-        self.notify_parent_cldstop(tgid, CLD_STOPPED, sig);
+        if self.tracer_of(me).is_none() || self.ptrace_reparented(me) {
+            self.notify_parent_cldstop(tgid, CLD_STOPPED, sig);
+        }
     }
 
     /// Whether the current task has signal work before returning to user
@@ -549,6 +564,10 @@ impl Kernel {
         if t.sigstate.saved_mask.is_some() || restart_code(regs).is_some() {
             return true;
         }
+        // A signal the tracer gave, or a PTRACE_EVENT_STOP to make.
+        if t.ptrace.tracee.as_deref().is_some_and(|p| p.inject.is_some() || p.trap_stop) {
+            return true;
+        }
         // `deliverable` and the group exit test, with one lookup of each
         // (this runs on every return to user mode).
         let s = self.signals.get(t.signal);
@@ -557,9 +576,18 @@ impl Kernel {
 
     /// Whether `tid` has signals it would act on now, as the bits of
     /// [`deliverable_set`](Self::deliverable_set) (the syscall entry and the
-    /// trap loop test it against 0).
+    /// trap loop test it against 0). A PTRACE_EVENT_STOP the tracer asked
+    /// for (PTRACE_INTERRUPT) interrupts a sleep as a signal does (Linux:
+    /// signal_wake_up() with JOBCTL_TRAP_STOP), and counts as bit 0 when
+    /// nothing else is pending.
     pub fn deliverable(&self, tid: Pid) -> u64 {
-        self.deliverable_set(tid).bits()
+        let bits = self.deliverable_set(tid).bits();
+        let trap = || self.tasks[&tid].ptrace.traced().is_some_and(|p| p.trap_stop);
+        if bits == 0 && trap() {
+            1
+        } else {
+            bits
+        }
     }
 
     /// Signals `tid` would act on now: pending and not blocked.
@@ -680,7 +708,23 @@ impl Kernel {
             crate::proc::exit::do_exit(self, status);
             return;
         }
-        while let Some(info) = self.dequeue_signal() {
+        loop {
+            // The tracer's choice at a signal-delivery stop comes first;
+            // then a PTRACE_EVENT_STOP it asked for; then the pending
+            // signals, each shown to a tracer before it is acted on.
+            let info = match self.ptrace_take_inject() {
+                Some(info) => info,
+                None => {
+                    if self.ptrace_jobctl_trap(regs) {
+                        return;
+                    }
+                    let Some(info) = self.dequeue_signal() else { break };
+                    if self.ptrace_signal_stop(&info, regs) {
+                        return;
+                    }
+                    info
+                }
+            };
             let sig = info.signo;
             let hand = self.cur().sighand;
             let act = self.sighands.get(hand).action[sig as usize - 1];
@@ -712,7 +756,7 @@ impl Kernel {
                             continue;
                         }
                         // The restart (or EINTR) waits for the continue.
-                        self.do_signal_stop(sig);
+                        self.do_signal_stop(sig, regs);
                         return;
                     }
                     DefaultAction::Term => {

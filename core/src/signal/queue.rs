@@ -72,6 +72,11 @@ impl SigQueue {
         self.list.drain(..)
     }
 
+    /// The entries, oldest first (PTRACE_PEEKSIGINFO).
+    pub fn iter(&self) -> impl Iterator<Item = &SigInfo> {
+        self.list.iter().map(|q| &q.info)
+    }
+
     /// How many entries wait (SigQ in /proc/<pid>/status counts them).
     pub fn len(&self) -> usize {
         self.list.len()

@@ -22,6 +22,7 @@ mod pipe;
 pub use pipe::round_pipe_size;
 mod poll;
 mod process;
+pub mod ptrace;
 mod sigframe;
 mod signalfd;
 pub mod syslog;
@@ -122,8 +123,9 @@ pub(crate) fn interrupted(k: &mut Kernel, regs: &PtRegs) -> SysResult {
 
 /// The system call table (Linux: x64_sys_call()).
 /// Run the call in `regs` if it is one that can leave no work for the
-/// return to user mode, and return what goes in rax; `None` for every
-/// other call, which [`dispatch`] runs. (These calls are only here.)
+/// return to user mode, and return its result; `None` for every other
+/// call. [`dispatch`] runs these first, and so does the trap loop's quick
+/// return (`entry::syscall`). (These calls are only here.)
 ///
 /// These calls read a field of the calling task and touch nothing else,
 /// not even user memory (whose faults could allocate, and so choose an
@@ -138,7 +140,7 @@ pub(crate) fn interrupted(k: &mut Kernel, regs: &PtRegs) -> SysResult {
 /// Anything that must see every call (a tracer's syscall stops, a
 /// tracepoint) has to run before the trap loop looks at this.
 #[inline]
-pub(crate) fn quick(k: &mut Kernel, regs: &PtRegs) -> Option<u64> {
+pub(crate) fn quick(k: &mut Kernel, regs: &PtRegs) -> Option<SysResult> {
     let result = match regs.orig_rax {
         nr::GETPID => Ok(k.cur().tgid as usize),
         nr::GETPPID => process::getppid(k),
@@ -152,7 +154,7 @@ pub(crate) fn quick(k: &mut Kernel, regs: &PtRegs) -> Option<u64> {
         nr::GETSID => process::getsid(k, regs.rdi as i32),
         _ => return None,
     };
-    Some(to_rax(result))
+    Some(result)
 }
 
 /// A handler's result as the user sees it in rax: the value, or -errno.
@@ -165,6 +167,9 @@ pub(crate) fn to_rax(result: SysResult) -> u64 {
 }
 
 pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
+    if let Some(r) = quick(k, regs) {
+        return r;
+    }
     let [a0, a1, a2, a3, a4, a5] = regs.syscall_args();
     match regs.orig_rax {
         nr::READ => fs::read(k, a0 as i32, a1, a2),
@@ -346,6 +351,9 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MKNOD => fs::mknodat(k, crate::abi::AT_FDCWD, a0, a1 as u32, a2),
         nr::MKNODAT => fs::mknodat(k, a0 as i32, a1, a2 as u32, a3),
         nr::KCMP => process::kcmp(k, a0 as i32, a1 as i32, a2 as u32, a3, a4),
+        nr::PTRACE => ptrace::sys_ptrace(k, a0, a1, a2, a3),
+        nr::PROCESS_VM_READV => ptrace::process_vm_rw(k, [a0, a1, a2, a3, a4, a5], false),
+        nr::PROCESS_VM_WRITEV => ptrace::process_vm_rw(k, [a0, a1, a2, a3, a4, a5], true),
         n => {
             k.log_enosys(n);
             Err(ENOSYS)

@@ -122,12 +122,13 @@ impl Kernel {
         self.user_clean = if self.syscall_work() { None } else { self.current };
     }
 
-    /// Something must see the exit of every system call, so that none may
-    /// take the quick way out (Linux: the SYSCALL_WORK_* flags, here the
-    /// raw_syscalls:sys_exit event).
-    #[inline]
+    /// Something must see every system call of the current task, so that
+    /// none may take the quick way out (Linux: the SYSCALL_WORK_* flags):
+    /// the raw_syscalls:sys_exit event, or a tracer (its syscall stops,
+    /// its event stops).
     fn syscall_work(&self) -> bool {
         self.trace.enabled(crate::trace::Event::SysExit)
+            || self.current.and_then(|c| self.tasks.get(&c)).is_some_and(|t| t.ptrace.tracee.is_some())
     }
 
     #[inline]

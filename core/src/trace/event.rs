@@ -369,6 +369,8 @@ pub mod state {
     pub const INTERRUPTIBLE: i64 = 0x1;
     pub const UNINTERRUPTIBLE: i64 = 0x2;
     pub const STOPPED: i64 = 0x4;
+    /// In a ptrace stop (Linux: __TASK_TRACED): "t".
+    pub const TRACED: i64 = 0x8;
     pub const DEAD: i64 = 0x10;
     pub const ZOMBIE: i64 = 0x20;
     /// Preempted while runnable (Linux: TASK_REPORT_MAX): "R+".

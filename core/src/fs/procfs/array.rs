@@ -252,7 +252,9 @@ pub(super) fn status(k: &Kernel, t: &Task, out: &mut Out) {
         let _ = writeln!(o, "Umask:\t{:04o}", k.fs_structs.get(t.fs).umask);
     }
     let _ = writeln!(o, "State:\t{}", state_name(t));
-    let _ = writeln!(o, "Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t0", t.tgid, t.tid, ppid_of(k, t));
+    // Linux: the tracer's process id, 0 when not traced.
+    let tracer = t.ptrace.tracer().and_then(|tr| k.tasks.get(&tr)).map_or(0, |tr| tr.tgid);
+    let _ = writeln!(o, "Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t{tracer}", t.tgid, t.tid, ppid_of(k, t));
     let _ = writeln!(o, "Uid:\t{}\t{}\t{}\t{}", c.uid, c.euid, c.suid, c.fsuid);
     let _ = writeln!(o, "Gid:\t{}\t{}\t{}\t{}", c.gid, c.egid, c.sgid, c.fsgid);
     let fds = if has_resources(t) { fd_size(k.fdtables.get(t.files).slots()) } else { 0 };

@@ -321,6 +321,7 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
         ) => S_IFREG | 0o644,
         Node::Sysctl(Sysctl::DropCaches) => S_IFREG | 0o200,
         Node::Pid { entry: PidEntry::Comm, .. } => S_IFREG | 0o644,
+        Node::Pid { entry: PidEntry::Mem, .. } => S_IFREG | 0o600,
         Node::Pid { entry: PidEntry::Auxv | PidEntry::Personality | PidEntry::Pagemap, .. } => S_IFREG | 0o400,
         Node::Pid { entry: PidEntry::Fd, .. } => S_IFDIR | 0o500,
         // Linux: proc_fd_link inodes carry the descriptor's access mode.

@@ -155,7 +155,7 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                 PidEntry::Personality => {
                     let _ = writeln!(o, "{:08x}", t.personality);
                 }
-                PidEntry::Pagemap => {}
+                PidEntry::Pagemap | PidEntry::Mem => {}
                 _ => return Err(EISDIR),
             }
         }

@@ -121,9 +121,16 @@ pub(super) fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<Fil
     {
         may_inspect(k, task(k, tid)?)?;
     }
-    // pagemap is read where asked, not made up at open: it is as long as
-    // the address space (2^47 / 4096 words).
-    let pagemap = matches!(node, Node::Pid { entry: PidEntry::Pagemap, .. });
+    // Linux: mem_open() → proc_mem_open(PTRACE_MODE_ATTACH).
+    if let Node::Pid { tid, entry: PidEntry::Mem, .. } = node {
+        task(k, tid)?;
+        if !crate::syscall::ptrace::tracer_may_access_mem(k, tid) {
+            return Err(EACCES);
+        }
+    }
+    // pagemap and mem are read where asked, not made up at open: they
+    // are as long as the address space.
+    let pagemap = matches!(node, Node::Pid { entry: PidEntry::Pagemap | PidEntry::Mem, .. });
     let snapshot = if kind == Kind::File && acc != O_WRONLY && !pagemap { Some(generate(k, node)?) } else { None };
     let id = k.files.open(FileKind::Proc(node), keep, None);
     if let Some(data) = snapshot {
@@ -163,6 +170,9 @@ pub fn read(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult<u
     if let Node::Pid { tid, entry: PidEntry::Pagemap, .. } = node {
         return pagemap_read(k, tid, pos, buf);
     }
+    if let Node::Pid { tid, entry: PidEntry::Mem, .. } = node {
+        return mem_rw(k, tid, pos, MemIo::Read(buf));
+    }
     let fresh = k.files.proc_snapshot(id).is_some_and(|s| !s.used);
     if pos == 0 && !fresh {
         // The process may be gone by now (Linux: ESRCH from proc_single_show()).
@@ -178,6 +188,43 @@ pub fn read(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult<u
     let n = buf.len().min(snap.data.len() - start);
     buf[..n].copy_from_slice(&snap.data[start..start + n]);
     Ok(n)
+}
+
+/// Which way /proc/<pid>/mem moves bytes.
+pub(super) enum MemIo<'a> {
+    Read(&'a mut [u8]),
+    Write(&'a [u8]),
+}
+
+/// /proc/<pid>/mem at address `pos`, a page at a time, as a debugger's
+/// access (writes to read-only text get a private copy of the page):
+/// the bytes moved, EIO when none could be; nothing for a process that
+/// has given back its memory (Linux: mem_rw() → access_remote_vm()
+/// with FOLL_FORCE).
+pub(super) fn mem_rw(k: &mut Kernel, tid: Pid, pos: u64, io: MemIo) -> SysResult<usize> {
+    let Some(mm) = task(k, tid).ok().filter(|t| has_resources(t)).map(|t| t.mm) else { return Ok(0) };
+    let len = match &io {
+        MemIo::Read(b) => b.len(),
+        MemIo::Write(d) => d.len(),
+    };
+    let mut done = 0usize;
+    let mut io = io;
+    while done < len {
+        let addr = pos.wrapping_add(done as u64);
+        let n = ((crate::mm::consts::PAGE_SIZE - (addr & (crate::mm::consts::PAGE_SIZE - 1))) as usize).min(len - done);
+        let ok = k.with_mm_of(mm, |a, ctx| match &mut io {
+            MemIo::Read(b) => a.user_read(ctx, addr, &mut b[done..done + n]).is_ok(),
+            MemIo::Write(d) => a.write_forced(ctx, addr, &d[done..done + n]).is_ok(),
+        });
+        if !ok {
+            break;
+        }
+        done += n;
+    }
+    if done == 0 && len > 0 {
+        return Err(EIO);
+    }
+    Ok(done)
 }
 
 /// /proc/<pid>/pagemap at `pos`: a word per page from page `pos / 8`,
@@ -246,6 +293,7 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
             }
             data.len()
         }
+        Node::Pid { tid, entry: PidEntry::Mem, .. } => mem_rw(k, tid, pos, MemIo::Write(data))?,
         Node::Pid { tid, entry: PidEntry::Comm, .. } => {
             let me = k.cur().tgid;
             let t = k.tasks.get_mut(&tid).filter(|t| t.state != TaskState::Dead).ok_or(ESRCH)?;

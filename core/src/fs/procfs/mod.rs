@@ -194,6 +194,10 @@ pub enum PidEntry {
     /// One 64-bit word per virtual page: present, frame, file, shared
     /// (0400). Linux: pagemap_read().
     Pagemap,
+    /// The process's memory at the file offset, read and written as a
+    /// debugger does (0600; opened only with the right to ptrace it).
+    /// Linux: mem_rw().
+    Mem,
 }
 
 /// One name in /proc.
@@ -298,7 +302,7 @@ fn sys_table(dir: Node) -> Option<SysTable> {
 
 /// The entries of a process directory, in Linux's order; `task` only in
 /// a process's directory, not in a thread's.
-const PID_ENTRIES: [(&[u8], PidEntry); 17] = [
+const PID_ENTRIES: [(&[u8], PidEntry); 18] = [
     (b"task", PidEntry::Task),
     (b"fd", PidEntry::Fd),
     (b"auxv", PidEntry::Auxv),
@@ -310,6 +314,7 @@ const PID_ENTRIES: [(&[u8], PidEntry); 17] = [
     (b"stat", PidEntry::Stat),
     (b"statm", PidEntry::Statm),
     (b"maps", PidEntry::Maps),
+    (b"mem", PidEntry::Mem),
     (b"cwd", PidEntry::Cwd),
     (b"root", PidEntry::Root),
     (b"exe", PidEntry::Exe),
@@ -464,6 +469,7 @@ fn state_name(t: &Task) -> &'static str {
         TaskState::Blocked(WaitReason::Vfork) => "D (disk sleep)",
         TaskState::Blocked(_) => "S (sleeping)",
         TaskState::Stopped => "T (stopped)",
+        TaskState::Traced => "t (tracing stop)",
         TaskState::Zombie => "Z (zombie)",
         TaskState::Dead => "X (dead)",
     }

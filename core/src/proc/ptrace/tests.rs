@@ -1,0 +1,132 @@
+//! ptrace at the kernel level, driven through `Kernel::syscall` on the
+//! simulated machine (see `crate::testkit`): stops, what the tracer's
+//! wait reports, resuming, detaching and the tracer's exit. Expected
+//! results are Linux's (kernel/ptrace.c, kernel/signal.c).
+
+use crate::abi::*;
+use crate::entry;
+use crate::kernel::Kernel;
+use crate::proc::wait::{WALL, WNOHANG};
+use crate::proc::{Pid, TaskState};
+use crate::testkit::*;
+
+const FRAMES: usize = 2048;
+
+fn ptrace(k: &mut Kernel, tracer: Pid, req: u64, pid: Pid, addr: u64, data: u64) -> i64 {
+    syscall(k, tracer, nr::PTRACE, &[req, pid as u64, addr, data])
+}
+
+/// Let `pid`, just resumed from a stop made on its way to user mode, do
+/// that work (the machine's trap loop does it when it switches back).
+fn run_exit_work(k: &mut Kernel, pid: Pid) {
+    switch_to(k, pid);
+    let mut regs = regs_of(k, pid);
+    let _ = entry::resume(&SimCpu::new(k), &mut regs, entry::Step::ExitWork);
+    if let Some(t) = k.tasks.get_mut(&pid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead) {
+        t.kstack.set_regs(&regs);
+    }
+}
+
+/// A child of init that asked to be traced and stopped for a SIGSTOP.
+fn traced_child(k: &mut Kernel) -> Pid {
+    let c = fork(k, 1);
+    assert_eq!(syscall(k, c, nr::PTRACE, &[PTRACE_TRACEME]), 0);
+    assert_eq!(syscall(k, c, nr::PTRACE, &[PTRACE_TRACEME]), err(EPERM), "already traced");
+    assert_eq!(ptrace(k, 1, PTRACE_CONT, c, 0, 0), err(ESRCH), "not stopped");
+    assert_eq!(syscall(k, 1, nr::KILL, &[c as u64, SIGSTOP as u64]), 0);
+    // Its next return to user mode shows the signal to the tracer.
+    syscall(k, c, nr::GETPID, &[]);
+    assert_eq!(state(k, c), Some(TaskState::Traced));
+    c
+}
+
+#[test]
+fn signal_delivery_stop_is_reported_and_suppressed() {
+    let (mut k, _) = boot(FRAMES);
+    let base = Baseline::take(&k);
+    let c = traced_child(&mut k);
+    assert_eq!(wait4(&mut k, 1, c as i32, 0), (c as i64, Some((SIGSTOP as i32) << 8 | 0x7f)));
+    assert_eq!(wait4(&mut k, 1, c as i32, WNOHANG), (0, None), "reported once");
+    // Continued without the signal: it runs on, not stopped.
+    assert_eq!(ptrace(&mut k, 1, PTRACE_CONT, c, 0, 0), 0);
+    run_exit_work(&mut k, c);
+    assert_eq!(state(&k, c), Some(TaskState::Runnable));
+    assert!(!k.cur_signal().stopped);
+    exit(&mut k, c, 4);
+    assert_eq!(reap(&mut k, 1, c), 0x400);
+    base.check(&k, "after a traced child");
+}
+
+#[test]
+fn syscall_stops_show_orig_rax_and_let_the_tracer_change_the_result() {
+    let (mut k, _) = boot(FRAMES);
+    let base = Baseline::take(&k);
+    let c = traced_child(&mut k);
+    wait4(&mut k, 1, c as i32, 0);
+    assert_eq!(ptrace(&mut k, 1, PTRACE_SETOPTIONS, c, 0, PTRACE_O_TRACESYSGOOD as u64), 0);
+    assert_eq!(ptrace(&mut k, 1, PTRACE_SYSCALL, c, 0, 0), 0);
+    run_exit_work(&mut k, c);
+    // The entry stop: the call waits, rax shows -ENOSYS.
+    assert_eq!(try_syscall(&mut k, c, nr::GETPPID, &[]), Err(Blocked));
+    assert_eq!(wait4(&mut k, 1, c as i32, 0).1, Some(0x857f));
+    let s = scratch(&mut k, 1);
+    assert_eq!(ptrace(&mut k, 1, PTRACE_PEEKUSR, c, 15 * 8, s), 0);
+    assert_eq!(read_user(&mut k, 1, s, 8).unwrap(), nr::GETPPID.to_le_bytes());
+    assert_eq!(ptrace(&mut k, 1, PTRACE_PEEKUSR, c, 10 * 8, s), 0);
+    assert_eq!(read_user(&mut k, 1, s, 8).unwrap(), (-38i64).to_le_bytes());
+    // Then the exit stop, with the result, which the tracer replaces.
+    assert_eq!(ptrace(&mut k, 1, PTRACE_SYSCALL, c, 0, 0), 0);
+    assert_eq!(resume(&mut k, c), Ok(1), "the exit stop holds getppid's result");
+    assert_eq!(state(&k, c), Some(TaskState::Traced));
+    assert_eq!(wait4(&mut k, 1, c as i32, 0).1, Some(0x857f));
+    assert_eq!(ptrace(&mut k, 1, PTRACE_POKEUSR, c, 10 * 8, 4242), 0);
+    assert_eq!(ptrace(&mut k, 1, PTRACE_POKEUSR, c, 10 * 8 + 1, 0), err(EIO), "unaligned");
+    assert_eq!(ptrace(&mut k, 1, PTRACE_CONT, c, 0, 0), 0);
+    run_exit_work(&mut k, c);
+    assert_eq!(regs_of(&k, c).rax, 4242);
+    exit(&mut k, c, 0);
+    reap(&mut k, 1, c);
+    base.check(&k, "after syscall stops");
+}
+
+#[test]
+fn a_tracer_that_is_not_the_parent_reaps_first_and_its_exit_detaches() {
+    let (mut k, _) = boot(FRAMES);
+    let base = Baseline::take(&k);
+    let tracer = fork(&mut k, 1);
+    let victim = fork(&mut k, 1);
+    assert_eq!(ptrace(&mut k, tracer, PTRACE_SEIZE, victim, 0, 0), 0);
+    assert_eq!(ptrace(&mut k, tracer, PTRACE_SEIZE, victim, 0, 0), err(EPERM), "already traced");
+    assert_eq!(ptrace(&mut k, victim, PTRACE_SEIZE, victim, 0, 0), err(EPERM), "itself");
+    // The victim exits: only its tracer sees it at first.
+    exit(&mut k, victim, 2);
+    assert_eq!(wait4(&mut k, 1, victim as i32, WNOHANG), (0, None), "the real parent waits for the tracer");
+    assert_eq!(wait4(&mut k, tracer, victim as i32, WALL), (victim as i64, Some(0x200)));
+    assert_eq!(reap(&mut k, 1, victim), 0x200, "then the real parent reaps it");
+    exit(&mut k, tracer, 0);
+    reap(&mut k, 1, tracer);
+
+    // A stopped tracee runs on when its tracer exits; with EXITKILL it dies.
+    for (options, alive) in [(0u32, true), (PTRACE_O_EXITKILL, false)] {
+        let tracer = fork(&mut k, 1);
+        let victim = fork(&mut k, 1);
+        assert_eq!(ptrace(&mut k, tracer, PTRACE_SEIZE, victim, 0, options as u64), 0);
+        assert_eq!(ptrace(&mut k, tracer, PTRACE_INTERRUPT, victim, 0, 0), 0);
+        syscall(&mut k, victim, nr::GETPID, &[]);
+        assert_eq!(state(&k, victim), Some(TaskState::Traced));
+        let status = (SIGTRAP as i32 | (PTRACE_EVENT_STOP as i32) << 8) << 8 | 0x7f;
+        assert_eq!(wait4(&mut k, tracer, victim as i32, 0), (victim as i64, Some(status)));
+        exit(&mut k, tracer, 0);
+        reap(&mut k, 1, tracer);
+        assert!(k.tasks[&victim].ptrace.tracee.is_none() || k.tracer_of(victim).is_none());
+        run_exit_work(&mut k, victim);
+        if alive {
+            assert_eq!(state(&k, victim), Some(TaskState::Runnable));
+            exit(&mut k, victim, 0);
+            assert_eq!(reap(&mut k, 1, victim), 0);
+        } else {
+            assert_eq!(reap(&mut k, 1, victim), SIGKILL as i32);
+        }
+    }
+    base.check(&k, "after tracers came and went");
+}
