@@ -263,9 +263,12 @@ fn read_interp_name(
     if p.offset.checked_add(p.filesz).is_none_or(|e| e > file_size) || read_at(p.offset, &mut name)? != name.len() {
         return Err(EIO);
     }
-    if name.pop() != Some(0) {
+    if name.last() != Some(&0) {
         return Err(ENOEXEC);
     }
+    // Linux opens it as a C string: up to the first NUL.
+    let end = name.iter().position(|&b| b == 0).expect("ends in a NUL");
+    name.truncate(end);
     Ok(name)
 }
 

@@ -430,6 +430,9 @@ fn a_missing_or_bad_interpreter_fails_the_exec_as_in_linux() {
     two[second + 8..second + 16].copy_from_slice(&0x720u64.to_le_bytes());
     install_file(&mut k, "/bin/two", &two, 0o755);
     assert_eq!(execve(&mut k, c, "/bin/two", &["two"], &[]), 0);
+    // The name ends at its first NUL, whatever PT_INTERP's size.
+    install_file(&mut k, "/bin/nuls", &dynamic_program(b"/lib/ld.so\0\0\0\0"), 0o755);
+    assert_eq!(execve(&mut k, c, "/bin/nuls", &["nuls"], &[]), 0);
     assert!(auxv(&k, c, AT_BASE).unwrap() > 0);
     finish(&mut k, c);
 }
