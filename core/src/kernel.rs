@@ -164,6 +164,9 @@ pub struct Kernel {
     pub tty: crate::fs::tty::Tty,
     /// CPUID.1:EDX, for AT_HWCAP.
     pub hwcap: u64,
+    /// The vDSO and [vvar] objects every exec maps (made before init's
+    /// first exec, see [`Kernel::vdso_setup`]).
+    pub vdso: Option<crate::mm::vdso::Vdso>,
     /// Where a new task's first context switch returns to: the hardware
     /// layer's path back to user mode.
     pub ret_to_user: u64,
@@ -220,6 +223,7 @@ impl Kernel {
             idle_ksp: 0,
             need_resched: false,
             boot_frames_used: 0,
+            vdso: None,
             futexes: Vec::new(),
             load_fs: None,
             load_tsd: None,
@@ -479,6 +483,31 @@ impl Kernel {
 
     pub fn now_ns(&self) -> u64 {
         self.m.clock.monotonic_ns()
+    }
+
+    /// Make the vDSO's objects if they do not exist yet, publishing the
+    /// clock's parameters in [vvar]. Linux: init_vdso_image() and the
+    /// timekeeper's first update_vsyscall().
+    pub fn vdso_setup(&mut self) -> Result<crate::mm::vdso::Vdso, crate::abi::Errno> {
+        use crate::mm::vdso::{Vdso, VdsoData, CLOCK_NONE, CLOCK_TSC};
+        if let Some(v) = self.vdso {
+            return Ok(v);
+        }
+        let (clock_mode, tsc_base, mult) = match self.m.clock.tsc_params() {
+            Some((base, mult)) => (CLOCK_TSC, base, mult),
+            None => (CLOCK_NONE, 0, 0),
+        };
+        let data = VdsoData {
+            seq: 0,
+            clock_mode,
+            tsc_base,
+            mult,
+            epoch_ns: self.m.clock.boot_epoch_ns(),
+            tick_ns: crate::time::TICK_NS,
+        };
+        let v = Vdso::new(&mut self.pagecache, &mut self.frames, self.m.mem, &data)?;
+        self.vdso = Some(v);
+        Ok(v)
     }
 
     /// Log an unimplemented system call once per number.

@@ -138,6 +138,10 @@ impl Clock for TscClock {
         BOOT_EPOCH_NS.load(Ordering::Relaxed)
     }
 
+    fn tsc_params(&self) -> Option<(u64, u64)> {
+        Some((TSC_AT_BOOT.load(Ordering::Relaxed), TSC_MULT.load(Ordering::Relaxed)))
+    }
+
     fn set_next_event(&self, at_ns: u64) {
         set_next_event(at_ns)
     }

@@ -166,6 +166,7 @@ pub const UMOUNT2: u64 = 166;
 pub const FDATASYNC: u64 = 75;
 pub const SCHED_GETAFFINITY: u64 = 204;
 pub const SCHED_SETAFFINITY: u64 = 203;
+pub const GETCPU: u64 = 309;
 pub const GETPRIORITY: u64 = 140;
 pub const SETPRIORITY: u64 = 141;
 pub const STATFS: u64 = 137;

@@ -29,6 +29,7 @@ pub mod pagecache;
 pub mod pagetable;
 pub mod ptshare;
 pub mod uaccess;
+pub mod vdso;
 pub mod vma;
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ struct AuxInfo {
     img: LoadedImage,
     /// Where the interpreter was loaded (AT_BASE), 0 without one.
     base: u64,
+    /// Where the vDSO is (AT_SYSINFO_EHDR).
+    sysinfo_ehdr: u64,
 }
 
 /// Open and check the interpreter `name` (from PT_INTERP) for task `pid`:
@@ -78,6 +80,13 @@ pub(super) fn build_mm(
             return Err(e);
         }
     }
+    let vdso = match k.vdso_setup() {
+        Ok(v) => v,
+        Err(e) => {
+            k.reclaim_page_cache();
+            return Err(e);
+        }
+    };
     let root = k.kernel_root;
     let random: [u64; 2] = [k.random_u64(), k.random_u64()];
     let hwcap = k.hwcap;
@@ -92,7 +101,9 @@ pub(super) fn build_mm(
                 Some((interp_ino, interp_elf)) => elf::load_interp(&mut aspace, &mut ctx, interp_elf, *interp_ino)?,
                 None => (0, img.entry),
             };
-            let aux = AuxInfo { img, base };
+            // Linux: arch_setup_additional_pages(), after the interpreter.
+            let sysinfo_ehdr = vdso.map(&mut aspace, &mut ctx)?;
+            let aux = AuxInfo { img, base, sysinfo_ehdr };
             let sp = setup_stack(&mut aspace, &mut ctx, &aux, execfn, args, random, creds, hwcap, stack_limit)?;
             Ok((entry, sp))
         })();
@@ -166,7 +177,9 @@ fn setup_stack(
     let random_at = p;
     aspace.write_forced(ctx, random_at, random.as_bytes())?;
 
-    let auxv: [(u64, u64); 19] = [
+    let auxv: [(u64, u64); 20] = [
+        // Linux: ARCH_DLINFO first.
+        (AT_SYSINFO_EHDR, aux.sysinfo_ehdr),
         (AT_HWCAP, hwcap),
         (AT_PAGESZ, PAGE),
         (AT_CLKTCK, 100),

@@ -436,3 +436,30 @@ fn a_missing_or_bad_interpreter_fails_the_exec_as_in_linux() {
     assert!(auxv(&k, c, AT_BASE).unwrap() > 0);
     finish(&mut k, c);
 }
+
+#[test]
+fn every_program_gets_the_vdso_with_vvar_below_it() {
+    let (mut k, _) = boot(FRAMES);
+    install_file(&mut k, PROG, &program(), 0o755);
+    let a = spawn(&mut k, PROG);
+    let ehdr = auxv(&k, a, AT_SYSINFO_EHDR).expect("AT_SYSINFO_EHDR");
+    assert_eq!(read_user(&mut k, a, ehdr, 4).unwrap(), b"\x7fELF", "the image is mapped there");
+    let vvar = ehdr - crate::mm::vdso::VVAR_PAGES * P;
+    let m = maps(&mut k, a);
+    assert!(m.contains(&std::format!("{vvar:x}-{ehdr:x} r--p 00000000 00:00 0")), "{m}");
+    assert!(m.contains("[vvar]") && m.contains("[vdso]"), "{m}");
+    // [vvar] can never become writable; the vDSO can (copied on write).
+    assert_eq!(syscall(&mut k, a, nr::MPROTECT, &[vvar, P, 3]), err(EACCES));
+    assert_eq!(syscall(&mut k, a, nr::MPROTECT, &[ehdr, P, 7]), 0);
+    // fork keeps both where they are.
+    let b = fork(&mut k, a);
+    assert_eq!(auxv(&k, b, AT_SYSINFO_EHDR), Some(ehdr));
+    assert_eq!(read_user(&mut k, b, ehdr, 4).unwrap(), b"\x7fELF");
+    assert!(maps(&mut k, b).contains("[vdso]"));
+    exit(&mut k, b, 0);
+    assert_eq!(reap(&mut k, a, b), 0);
+    // munmap takes it away as any mapping.
+    assert_eq!(syscall(&mut k, a, nr::MUNMAP, &[vvar, (crate::mm::vdso::VVAR_PAGES + 1) * P]), 0);
+    assert!(!maps(&mut k, a).contains("[vdso]"));
+    finish(&mut k, a);
+}

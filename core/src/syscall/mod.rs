@@ -243,6 +243,7 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::UMOUNT2 => mount::umount2(k, a0, a1 as u32),
         nr::FDATASYNC => fs::fsync(k, a0 as i32),
         nr::SCHED_GETAFFINITY => misc::sched_getaffinity(k, a0 as i32, a1, a2),
+        nr::GETCPU => misc::getcpu(k, a0, a1),
         nr::SCHED_SETAFFINITY => misc::sched_setaffinity(k, a0 as i32, a1, a2),
         nr::GETPRIORITY => misc::getpriority(k, a0 as i32, a1 as i32),
         nr::SETPRIORITY => misc::setpriority(k, a0 as i32, a1 as i32, a2 as i32),
