@@ -13,7 +13,7 @@
 //! the vDSO reads the page RIP-relative, so the two move only together.
 //! fork copies the mappings with the rest; munmap removes them as any
 //! other; mprotect may make the vDSO writable (debuggers' breakpoints,
-//! copied on write) but never [vvar].
+//! copied on write) but never [vvar]; mlock leaves both alone.
 
 use zerocopy::{Immutable, IntoBytes};
 
@@ -126,10 +126,12 @@ impl Vdso {
         aspace.mmap_file(ctx, at, vvar_len, PROT_READ, fixed, &vvar)?;
         // Linux's vvar mapping lacks VM_MAYWRITE: mprotect cannot make it
         // writable, so no process can copy it and miss the kernel's updates.
-        aspace.vmas.update(at, at + vvar_len, |v| v.flags |= VmFlags::NO_MAYWRITE);
+        aspace.vmas.update(at, at + vvar_len, |v| v.flags |= VmFlags::NO_MAYWRITE | VmFlags::SPECIAL);
         let image = MapFile { target: MapTarget::File(self.image), readable: true, writable: false, pgoff: 0 };
         let base = at + vvar_len;
-        aspace.mmap_file(ctx, base, self.image_pages * PAGE_SIZE, PROT_READ | PROT_EXEC, fixed, &image)?;
+        let end = base + self.image_pages * PAGE_SIZE;
+        aspace.mmap_file(ctx, base, end - base, PROT_READ | PROT_EXEC, fixed, &image)?;
+        aspace.vmas.update(base, end, |v| v.flags |= VmFlags::SPECIAL);
         Ok(base)
     }
 
