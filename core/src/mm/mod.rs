@@ -25,6 +25,7 @@ pub mod kheap;
 pub mod madvise;
 pub mod mlock;
 pub mod mmap;
+pub mod mremap;
 pub mod pagecache;
 pub mod pagetable;
 pub mod ptshare;
@@ -34,6 +35,8 @@ pub mod vma;
 
 #[cfg(test)]
 mod model_tests;
+#[cfg(test)]
+mod mremap_tests;
 #[cfg(test)]
 mod pagecache_tests;
 #[cfg(test)]

@@ -134,6 +134,7 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MMAP => mem::mmap(k, a0, a1, a2, a3, a4 as i32, a5),
         nr::MPROTECT => mem::mprotect(k, a0, a1, a2),
         nr::MUNMAP => mem::munmap(k, a0, a1),
+        nr::MREMAP => mem::mremap(k, a0, a1, a2, a3, a4),
         nr::BRK => mem::brk(k, a0),
         nr::MADVISE => mem::madvise(k, a0, a1, a2),
         nr::RT_SIGACTION => process::rt_sigaction(k, a0, a1, a2, a3),
