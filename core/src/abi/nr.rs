@@ -32,6 +32,7 @@ pub const DUP: u64 = 32;
 pub const DUP2: u64 = 33;
 pub const NANOSLEEP: u64 = 35;
 pub const GETPID: u64 = 39;
+pub const SENDFILE: u64 = 40;
 pub const CLONE: u64 = 56;
 pub const FORK: u64 = 57;
 pub const VFORK: u64 = 58;

@@ -21,6 +21,7 @@ mod pipe;
 pub use pipe::round_pipe_size;
 mod poll;
 mod process;
+mod sendfile;
 mod sigframe;
 mod signalfd;
 pub mod syslog;
@@ -134,6 +135,7 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MMAP => mem::mmap(k, a0, a1, a2, a3, a4 as i32, a5),
         nr::MPROTECT => mem::mprotect(k, a0, a1, a2),
         nr::MUNMAP => mem::munmap(k, a0, a1),
+        nr::SENDFILE => sendfile::sendfile(k, a0 as i32, a1 as i32, a2, a3),
         nr::MREMAP => mem::mremap(k, a0, a1, a2, a3, a4),
         nr::BRK => mem::brk(k, a0),
         nr::MADVISE => mem::madvise(k, a0, a1, a2),
