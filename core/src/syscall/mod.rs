@@ -28,6 +28,7 @@ pub mod syslog;
 mod system;
 mod timer;
 mod wait;
+mod xattr;
 
 use crate::abi::{
     nr, PtRegs, SysResult, EINTR, ENOSYS, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK,
@@ -135,6 +136,13 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MMAP => mem::mmap(k, a0, a1, a2, a3, a4 as i32, a5),
         nr::MPROTECT => mem::mprotect(k, a0, a1, a2),
         nr::MUNMAP => mem::munmap(k, a0, a1),
+        nr::GETXATTR => xattr::getxattr(k, a0, a1, true),
+        nr::LGETXATTR => xattr::getxattr(k, a0, a1, false),
+        nr::FGETXATTR => xattr::fgetxattr(k, a0 as i32, a1),
+        nr::LISTXATTR => xattr::listxattr(k, a0, true),
+        nr::LLISTXATTR => xattr::listxattr(k, a0, false),
+        nr::FLISTXATTR => xattr::flistxattr(k, a0 as i32),
+        nr::FADVISE64 => fs::fadvise64(k, a0 as i32, a1 as i64, a2 as i64, a3 as i32),
         nr::SENDFILE => sendfile::sendfile(k, a0 as i32, a1 as i32, a2, a3),
         nr::MREMAP => mem::mremap(k, a0, a1, a2, a3, a4),
         nr::BRK => mem::brk(k, a0),
