@@ -296,6 +296,11 @@ pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
     }
     for (host, guest) in &p.adds {
         fs.add_host(host, guest)?;
+        // A dynamically linked program added next to the first one (for
+        // it to run) brings its libraries too.
+        if std::fs::metadata(host).is_ok_and(|m| m.is_file()) {
+            add_shared_libraries(&mut fs, host, &[])?;
+        }
     }
     if let Some(argv) = argv {
         fs.file("/tine/argv", 0o644, argv)?;
