@@ -293,3 +293,40 @@ pub fn loader_files(interp_is_musl: bool) -> Vec<PathBuf> {
 pub fn interp_is_musl(interp: &Path) -> bool {
     is_musl(&interp.to_string_lossy())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn musl_answers_its_own_libraries() {
+        assert!(musl_builtin("libc.so"));
+        assert!(musl_builtin("libpthread.so.0"));
+        assert!(musl_builtin("libm.so.6"));
+        assert!(!musl_builtin("libcrypt.so.1"));
+        assert!(!musl_builtin("libmagic.so.1"));
+    }
+
+    #[test]
+    fn origin_is_the_directory_of_the_object() {
+        let o = Path::new("/opt/app/bin/prog");
+        assert_eq!(expand_origin("$ORIGIN/../lib", o), "/opt/app/bin/../lib");
+        assert_eq!(expand_origin("${ORIGIN}", o), "/opt/app/bin");
+        assert_eq!(expand_origin("/usr/lib", o), "/usr/lib");
+    }
+
+    /// The test binary itself is a dynamically linked host program.
+    #[test]
+    fn the_host_loader_finds_what_this_test_needs() {
+        let exe = std::env::current_exe().unwrap();
+        let info = parse(&std::fs::read(&exe).unwrap()).expect("an x86_64 ELF file");
+        let interp = info.interp.expect("dynamically linked");
+        let files = closure(&exe, &[]).unwrap();
+        assert_eq!(files[0], PathBuf::from(&interp), "the interpreter first");
+        assert!(
+            files.iter().any(|f| f.file_name().is_some_and(|n| n.to_string_lossy().starts_with("libc.so"))),
+            "{files:?}"
+        );
+        assert!(parse(b"#!/bin/sh\n").is_none());
+    }
+}

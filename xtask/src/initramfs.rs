@@ -293,6 +293,27 @@ mod tests {
     }
 
     #[test]
+    fn host_paths_keep_their_symbolic_links() {
+        let dir = std::env::temp_dir().join(format!("tine-initramfs-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("real/lib")).unwrap();
+        fs::write(dir.join("real/lib/libx.so"), b"x").unwrap();
+        std::os::unix::fs::symlink("real", dir.join("alias")).unwrap();
+        std::os::unix::fs::symlink("libx.so", dir.join("real/lib/libx.so.1")).unwrap();
+        let mut ifs = Initramfs::new();
+        ifs.add_host_path(&dir.join("alias/lib/libx.so.1")).unwrap();
+        let entries = parse(&ifs.to_bytes());
+        let find = |p: &Path| {
+            let name = normalize(&p.to_string_lossy()).unwrap();
+            entries.iter().find(|e| e.0 == name).map(|e| (e.1, e.2.clone()))
+        };
+        assert_eq!(find(&dir.join("alias")), Some((0o120777, b"real".to_vec())));
+        assert_eq!(find(&dir.join("real/lib/libx.so.1")), Some((0o120777, b"libx.so".to_vec())));
+        assert_eq!(find(&dir.join("real/lib/libx.so")).map(|e| e.1), Some(b"x".to_vec()));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn empty_archive_is_just_the_trailer() {
         assert!(parse(&Initramfs::new().to_bytes()).is_empty());
     }
