@@ -98,6 +98,8 @@ pub struct Kernel {
     pub signals: SharedTable<SignalStruct>,
     pub files: FileTable,
     pub pipes: crate::fs::pipe::PipeTable,
+    /// The counters of the eventfds (see `fs::ops::eventfd`).
+    pub eventfds: crate::fs::ops::eventfd::EventfdTable,
     /// POSIX record locks and flock() locks (Linux: each inode's
     /// `file_lock_context`).
     pub locks: crate::fs::lock::LockTable,
@@ -213,6 +215,7 @@ impl Kernel {
             signals: SharedTable::default(),
             files: FileTable::new(),
             pipes: Default::default(),
+            eventfds: Default::default(),
             locks: Default::default(),
             current: None,
             dead: Vec::new(),
@@ -709,7 +712,7 @@ impl Kernel {
 
     /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).
     pub fn wake_all(&mut self, why: WaitReason) {
-        if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. }) {
+        if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. } | WaitReason::Eventfd(_)) {
             self.wake_pollers();
         }
         if let Some(key) = why.queue() {

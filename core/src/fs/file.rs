@@ -41,6 +41,8 @@ pub enum FileKind {
     Proc(crate::fs::procfs::Node),
     /// /dev/kmsg; its reader's next record is the offset (see `log::kmsg`).
     Kmsg,
+    /// An eventfd: its counter in `Kernel::eventfds`.
+    Eventfd { counter: u32 },
 }
 
 impl FileKind {

@@ -49,6 +49,9 @@ pub enum WaitReason {
     /// syslog(SYSLOG_ACTION_READ) or a read of /dev/kmsg at the end of
     /// the kernel log: until a record is logged (Linux: `log_wait`).
     Syslog,
+    /// Reading eventfd N at 0, or writing it past its maximum (Linux: the
+    /// `eventfd_ctx`'s `wqh`).
+    Eventfd(u32),
 }
 
 impl WaitReason {

@@ -38,6 +38,8 @@ pub enum WaitKey {
     Signalfd,
     /// A record logged, for syslog and /dev/kmsg readers (Linux: `log_wait`).
     Syslog,
+    /// Eventfd N's counter changed (Linux: `eventfd_ctx->wqh`).
+    Eventfd(u32),
 }
 
 impl WaitReason {
@@ -51,6 +53,7 @@ impl WaitReason {
             WaitReason::FileLock => Some(WaitKey::FileLock),
             WaitReason::Signalfd => Some(WaitKey::Signalfd),
             WaitReason::Syslog => Some(WaitKey::Syslog),
+            WaitReason::Eventfd(n) => Some(WaitKey::Eventfd(n)),
             WaitReason::Sleep { .. }
             | WaitReason::Pause
             | WaitReason::Futex { .. }

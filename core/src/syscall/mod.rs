@@ -4,6 +4,7 @@
 
 mod clone;
 mod cred;
+mod eventfd;
 mod execve;
 mod fcntl;
 mod fs;
@@ -143,6 +144,8 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::LLISTXATTR => xattr::listxattr(k, a0, false),
         nr::FLISTXATTR => xattr::flistxattr(k, a0 as i32),
         nr::FADVISE64 => fs::fadvise64(k, a0 as i32, a1 as i64, a2 as i64, a3 as i32),
+        nr::EVENTFD => eventfd::eventfd2(k, a0 as u32, 0),
+        nr::EVENTFD2 => eventfd::eventfd2(k, a0 as u32, a1 as u32),
         nr::SENDFILE => sendfile::sendfile(k, a0 as i32, a1 as i32, a2, a3),
         nr::MREMAP => mem::mremap(k, a0, a1, a2, a3, a4),
         nr::BRK => mem::brk(k, a0),

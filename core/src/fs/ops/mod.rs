@@ -15,6 +15,7 @@
 pub mod anon;
 pub mod console;
 pub mod dev;
+pub mod eventfd;
 pub mod kmsg;
 pub mod pipe;
 pub mod proc;
@@ -155,6 +156,7 @@ impl FileKind {
             FileKind::Pidfd { .. } => &anon::PIDFD,
             FileKind::Proc(_) => &proc::PROC,
             FileKind::Kmsg => &kmsg::KMSG,
+            FileKind::Eventfd { .. } => &eventfd::EVENTFD,
         }
     }
 }
