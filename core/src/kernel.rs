@@ -103,6 +103,8 @@ pub struct Kernel {
     pub signals: SharedTable<SignalStruct>,
     pub files: FileTable,
     pub pipes: crate::fs::pipe::PipeTable,
+    /// The counters of the eventfds (see `fs::ops::eventfd`).
+    pub eventfds: crate::fs::ops::eventfd::EventfdTable,
     /// POSIX record locks and flock() locks (Linux: each inode's
     /// `file_lock_context`).
     pub locks: crate::fs::lock::LockTable,
@@ -177,6 +179,9 @@ pub struct Kernel {
     pub tty: crate::fs::tty::Tty,
     /// CPUID.1:EDX, for AT_HWCAP.
     pub hwcap: u64,
+    /// The vDSO and [vvar] objects every exec maps (made before init's
+    /// first exec, see [`Kernel::vdso_setup`]).
+    pub vdso: Option<crate::mm::vdso::Vdso>,
     /// Where a new task's first context switch returns to: the hardware
     /// layer's path back to user mode.
     pub ret_to_user: u64,
@@ -228,6 +233,7 @@ impl Kernel {
             signals: SharedTable::default(),
             files: FileTable::new(),
             pipes: Default::default(),
+            eventfds: Default::default(),
             locks: Default::default(),
             current: None,
             dead: Vec::new(),
@@ -239,6 +245,7 @@ impl Kernel {
             need_resched: false,
             user_clean: None,
             boot_frames_used: 0,
+            vdso: None,
             futexes: Vec::new(),
             load_fs: None,
             load_tsd: None,
@@ -510,6 +517,31 @@ impl Kernel {
         self.m.clock.monotonic_ns()
     }
 
+    /// Make the vDSO's objects if they do not exist yet, publishing the
+    /// clock's parameters in [vvar]. Linux: init_vdso_image() and the
+    /// timekeeper's first update_vsyscall().
+    pub fn vdso_setup(&mut self) -> Result<crate::mm::vdso::Vdso, crate::abi::Errno> {
+        use crate::mm::vdso::{Vdso, VdsoData, CLOCK_NONE, CLOCK_TSC};
+        if let Some(v) = self.vdso {
+            return Ok(v);
+        }
+        let (clock_mode, tsc_base, mult) = match self.m.clock.tsc_params() {
+            Some((base, mult)) => (CLOCK_TSC, base, mult),
+            None => (CLOCK_NONE, 0, 0),
+        };
+        let data = VdsoData {
+            seq: 0,
+            clock_mode,
+            tsc_base,
+            mult,
+            epoch_ns: self.m.clock.boot_epoch_ns(),
+            tick_ns: crate::time::TICK_NS,
+        };
+        let v = Vdso::new(&mut self.pagecache, &mut self.frames, self.m.mem, &data)?;
+        self.vdso = Some(v);
+        Ok(v)
+    }
+
     /// Log an unimplemented system call once per number.
     pub fn log_enosys(&mut self, nr: u64) {
         if self.enosys_logged.insert(nr) {
@@ -711,7 +743,7 @@ impl Kernel {
 
     /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).
     pub fn wake_all(&mut self, why: WaitReason) {
-        if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. }) {
+        if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. } | WaitReason::Eventfd(_)) {
             self.wake_pollers();
         }
         if let Some(key) = why.queue() {

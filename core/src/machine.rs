@@ -53,6 +53,12 @@ pub trait Clock: Sync {
     /// has passed), replacing the previous request: the one-shot clock
     /// event device (Linux: clockevents_program_event()).
     fn set_next_event(&self, _at_ns: u64) {}
+    /// How user mode may read the monotonic clock as this one does: the
+    /// TSC at boot and the multiplier of `((rdtsc - base) * mult) >> 32`,
+    /// for the vDSO; None where user mode cannot (it makes the system call).
+    fn tsc_params(&self) -> Option<(u64, u64)> {
+        None
+    }
 }
 
 /// The kernel log: lines for the person running Tine, never mixed into a

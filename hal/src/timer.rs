@@ -146,6 +146,10 @@ impl Clock for TscClock {
         ((cycles as u128 * TSC_MULT.load(Ordering::Relaxed) as u128) >> 32) as u64
     }
 
+    fn tsc_params(&self) -> Option<(u64, u64)> {
+        Some((TSC_AT_BOOT.load(Ordering::Relaxed), TSC_MULT.load(Ordering::Relaxed)))
+    }
+
     fn set_next_event(&self, at_ns: u64) {
         set_next_event(at_ns)
     }

@@ -368,6 +368,9 @@ fn newest_header(dir: &Path) -> Option<SystemTime> {
 /// `// tine-only` runs a test under Tine alone, against the fixed output
 /// in `user/tests/<name>.expected` and exit status 0 (for what Linux can
 /// not be asked to do the same way: fault injection, running out of memory).
+/// A test built without `-static` (`// cc: gcc -O2`) is dynamically
+/// linked: Tine's initramfs gets its interpreter and libraries, and those
+/// of `// dlopen: LIB...`, from the host.
 pub struct Directives {
     pub cc: Vec<String>,
     pub args: Vec<String>,
@@ -382,6 +385,9 @@ pub struct Directives {
     /// `// expect-panic: REGEX`: no native run; Tine must panic (and exit
     /// QEMU, not hang) with a `KERNEL PANIC:` line matching REGEX.
     pub expect_panic: Option<String>,
+    /// `// dlopen: LIB...`: libraries a dynamically linked test opens at
+    /// run time, put in Tine's initramfs where the loader finds them.
+    pub dlopen: Vec<String>,
 }
 
 pub fn directives(source: &Path) -> Directives {
@@ -393,6 +399,7 @@ pub fn directives(source: &Path) -> Directives {
         gdb_core: None,
         kernel_args: vec![],
         expect_panic: None,
+        dlopen: vec![],
     };
     let text = fs::read_to_string(source).unwrap_or_default();
     for line in text.lines().take(2) {
@@ -423,6 +430,8 @@ pub fn directives(source: &Path) -> Directives {
             d.kernel_args = args.split_whitespace().map(str::to_string).collect();
         } else if let Some(re) = comment.strip_prefix("expect-panic:") {
             d.expect_panic = Some(re.trim().to_string());
+        } else if let Some(libs) = comment.strip_prefix("dlopen:") {
+            d.dlopen = libs.split_whitespace().map(str::to_string).collect();
         }
     }
     d

@@ -130,6 +130,50 @@ impl Initramfs {
         }
     }
 
+    /// Copies the host file at absolute `path` to the same path, with the
+    /// host's symbolic links on the way as links too (/lib64 -> usr/lib64
+    /// and so on), so that a program opens it by the same names and finds
+    /// the same file as on the host. Where a link would replace a
+    /// directory already in the archive, the file is copied through it.
+    pub fn add_host_path(&mut self, path: &Path) -> Result<()> {
+        self.add_host_path_depth(path, path, 0)
+    }
+
+    fn add_host_path_depth(&mut self, original: &Path, path: &Path, depth: usize) -> Result<()> {
+        if depth > 40 {
+            return Err(format!("{}: too many levels of symbolic links", original.display()));
+        }
+        let parts: Vec<_> = path.components().skip(1).map(|c| c.as_os_str().to_owned()).collect();
+        let mut cur = std::path::PathBuf::from("/");
+        for (i, part) in parts.iter().enumerate() {
+            let next = cur.join(part);
+            let meta = fs::symlink_metadata(&next).map_err(|e| format!("{}: {e}", next.display()))?;
+            if meta.file_type().is_symlink() {
+                let guest = normalize(&next.to_string_lossy())?;
+                if matches!(self.nodes.get(&guest), Some(Node::Dir { .. })) {
+                    return self.add_host(original, &original.to_string_lossy());
+                }
+                let target = fs::read_link(&next).map_err(|e| format!("{}: {e}", next.display()))?;
+                self.insert(&guest, Node::Symlink { target: target.as_os_str().as_bytes().to_vec() })?;
+                // `cur` holds no links, so ".." in the target is lexical.
+                let mut resolved = cur.clone();
+                for c in target.components().chain(parts[i + 1..].iter().map(|p| std::path::Component::Normal(p))) {
+                    match c {
+                        std::path::Component::RootDir => resolved = std::path::PathBuf::from("/"),
+                        std::path::Component::ParentDir => {
+                            resolved.pop();
+                        }
+                        std::path::Component::CurDir | std::path::Component::Prefix(_) => {}
+                        std::path::Component::Normal(n) => resolved.push(n),
+                    }
+                }
+                return self.add_host_path_depth(original, &resolved, depth + 1);
+            }
+            cur = next;
+        }
+        self.add_host(&cur, &cur.to_string_lossy())
+    }
+
     /// The archive bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
@@ -246,6 +290,27 @@ mod tests {
         fs.file("a", 0o644, vec![]).unwrap();
         assert!(fs.file("a/b", 0o644, vec![]).is_err());
         assert!(fs.dir("a", 0o755).is_err());
+    }
+
+    #[test]
+    fn host_paths_keep_their_symbolic_links() {
+        let dir = std::env::temp_dir().join(format!("tine-initramfs-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("real/lib")).unwrap();
+        fs::write(dir.join("real/lib/libx.so"), b"x").unwrap();
+        std::os::unix::fs::symlink("real", dir.join("alias")).unwrap();
+        std::os::unix::fs::symlink("libx.so", dir.join("real/lib/libx.so.1")).unwrap();
+        let mut ifs = Initramfs::new();
+        ifs.add_host_path(&dir.join("alias/lib/libx.so.1")).unwrap();
+        let entries = parse(&ifs.to_bytes());
+        let find = |p: &Path| {
+            let name = normalize(&p.to_string_lossy()).unwrap();
+            entries.iter().find(|e| e.0 == name).map(|e| (e.1, e.2.clone()))
+        };
+        assert_eq!(find(&dir.join("alias")), Some((0o120777, b"real".to_vec())));
+        assert_eq!(find(&dir.join("real/lib/libx.so.1")), Some((0o120777, b"libx.so".to_vec())));
+        assert_eq!(find(&dir.join("real/lib/libx.so")).map(|e| e.1), Some(b"x".to_vec()));
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

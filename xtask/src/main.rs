@@ -3,6 +3,7 @@
 mod bench;
 mod build;
 mod child;
+mod dynlink;
 mod fuzz;
 mod initramfs;
 mod qemu;
@@ -213,12 +214,23 @@ pub struct Payload {
     pub busybox: Option<Busybox>,
     /// A program to put at /init (for `run`).
     pub init: Option<PathBuf>,
+    /// Libraries a dynamically linked program will dlopen (names, found
+    /// as its loader would): added with their own libraries.
+    pub dlopen: Vec<String>,
 }
 
 impl Payload {
     /// Just `program` and its arguments, as `exec` and the tests boot it.
     pub fn program(program: PathBuf, args: Vec<OsString>) -> Payload {
-        Payload { program: Some(program), args, adds: vec![], extra_bin: vec![], busybox: None, init: None }
+        Payload {
+            program: Some(program),
+            args,
+            adds: vec![],
+            extra_bin: vec![],
+            busybox: None,
+            init: None,
+            dlopen: vec![],
+        }
     }
 }
 
@@ -271,6 +283,7 @@ pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
     if let Some(program) = &p.program {
         let argv0 = format!("/bin/{}", basename(program)?);
         add_program(&mut fs, program, &argv0)?;
+        add_shared_libraries(&mut fs, program, &p.dlopen)?;
         let mut list = Vec::new();
         for arg in std::iter::once(OsStr::new(&argv0)).chain(p.args.iter().map(|a| a.as_os_str())) {
             if arg.as_bytes().contains(&0) {
@@ -283,6 +296,11 @@ pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
     }
     for (host, guest) in &p.adds {
         fs.add_host(host, guest)?;
+        // A dynamically linked program added next to the first one (for
+        // it to run) brings its libraries too.
+        if std::fs::metadata(host).is_ok_and(|m| m.is_file()) {
+            add_shared_libraries(&mut fs, host, &[])?;
+        }
     }
     if let Some(argv) = argv {
         fs.file("/tine/argv", 0o644, argv)?;
@@ -293,6 +311,18 @@ pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
     }
     fs.file("/tine/envp", 0o644, envp)?;
     Ok(fs)
+}
+
+/// A dynamically linked `program`'s interpreter and libraries (and those
+/// of the `dlopen` names), at their host paths, with the file its loader
+/// reads to find them (/etc/ld.so.cache). Nothing for a static program.
+fn add_shared_libraries(fs: &mut Initramfs, program: &Path, dlopen: &[String]) -> Result<()> {
+    let files = dynlink::closure(program, dlopen)?;
+    let Some(interp) = files.first() else { return Ok(()) };
+    for f in dynlink::loader_files(dynlink::interp_is_musl(interp)).iter().chain(&files) {
+        fs.add_host_path(f)?;
+    }
+    Ok(())
 }
 
 /// Writes the initramfs for `p` into `dir` and returns its path.
@@ -406,7 +436,7 @@ pub fn run_payload(program: Option<PathBuf>, args: Vec<OsString>, adds: Vec<(Pat
     let init = build::init_program()?;
     let extra_bin =
         progs.into_iter().filter(|p| !p.is_test).map(|p| p.binary).filter(|b| Some(b) != program.as_ref()).collect();
-    Ok(Payload { program, args, adds, extra_bin, busybox: Some(busybox), init: Some(init) })
+    Ok(Payload { program, args, adds, extra_bin, busybox: Some(busybox), init: Some(init), dlopen: vec![] })
 }
 
 /// `run`: busybox and its applets, the demos in /bin, /init (user/init);

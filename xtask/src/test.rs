@@ -48,6 +48,8 @@ struct Case {
     /// `// expect-panic: REGEX`: no native run; Tine must panic with a
     /// `KERNEL PANIC:` log line matching REGEX.
     expect_panic: Option<String>,
+    /// `// dlopen: LIB...`: libraries the (dynamically linked) test opens.
+    dlopen: Vec<String>,
 }
 
 enum Kind {
@@ -139,6 +141,7 @@ pub fn main(a: Args) -> Result<i32> {
                 gdb_core: d.gdb_core,
                 kernel_args: d.kernel_args,
                 expect_panic: d.expect_panic,
+                dlopen: d.dlopen,
                 name: p.name,
                 kind: Kind::C(p.binary),
             }
@@ -155,6 +158,7 @@ pub fn main(a: Args) -> Result<i32> {
             gdb_core: None,
             kernel_args: vec![],
             expect_panic: None,
+            dlopen: vec![],
             name,
             kind: Kind::Shell(script),
         });
@@ -170,6 +174,7 @@ pub fn main(a: Args) -> Result<i32> {
             gdb_core: None,
             kernel_args: vec![],
             expect_panic: None,
+            dlopen: vec![],
             name,
             kind: Kind::Session(script),
         });
@@ -504,6 +509,7 @@ fn run_tine(case: &Case, ctx: &Ctx) -> Result<qemu::Run> {
     if case.busybox {
         payload.busybox = ctx.busybox.cloned();
     }
+    payload.dlopen = case.dlopen.clone();
     if let Kind::Shell(script) = &case.kind {
         payload.adds.push((script.clone(), format!("/{}", case.script_name())));
     }

@@ -136,6 +136,7 @@ pub const AT_SECURE: u64 = 23;
 pub const AT_RANDOM: u64 = 25;
 pub const AT_HWCAP2: u64 = 26;
 pub const AT_EXECFN: u64 = 31;
+pub const AT_SYSINFO_EHDR: u64 = 33;
 
 /// `struct new_utsname`: six fields of 65 bytes.
 pub const UTSNAME_FIELD: usize = 65;

@@ -43,6 +43,8 @@ pub enum FileKind {
     Kmsg,
     /// A tracefs control file (see `fs::tracefs`).
     Trace(crate::fs::tracefs::Node),
+    /// An eventfd: its counter in `Kernel::eventfds`.
+    Eventfd { counter: u32 },
 }
 
 impl FileKind {

@@ -122,8 +122,12 @@ impl AddressSpace {
     }
 
     /// Give `[lo, hi)`, inside one VMA, the lock flags `lock` (Linux:
-    /// mlock_fixup(); the VMA is split and merged as needed).
+    /// mlock_fixup(); the VMA is split and merged as needed). The kernel's
+    /// special mappings are left alone, without an error, as in Linux.
     fn lock_fixup(&mut self, lo: u64, hi: u64, lock: VmFlags) {
+        if self.vmas.find(lo).is_some_and(|v| v.flags.contains(VmFlags::SPECIAL)) {
+            return;
+        }
         self.vmas.update(lo, hi, |v| v.flags = (v.flags - LOCK_MASK) | lock);
     }
 

@@ -412,7 +412,7 @@ impl AddressSpace {
     }
 
     /// Linux: __get_unmapped_area() with x86's arch_get_unmapped_area_topdown().
-    fn get_unmapped_area(&self, addr: u64, len: u64, flags: u32) -> Result<u64, Errno> {
+    pub(super) fn get_unmapped_area(&self, addr: u64, len: u64, flags: u32) -> Result<u64, Errno> {
         if len > TASK_SIZE {
             return Err(ENOMEM);
         }

@@ -25,14 +25,18 @@ pub mod kheap;
 pub mod madvise;
 pub mod mlock;
 pub mod mmap;
+pub mod mremap;
 pub mod pagecache;
 pub mod pagetable;
 pub mod ptshare;
 pub mod uaccess;
+pub mod vdso;
 pub mod vma;
 
 #[cfg(test)]
 mod model_tests;
+#[cfg(test)]
+mod mremap_tests;
 #[cfg(test)]
 mod pagecache_tests;
 #[cfg(test)]

@@ -66,6 +66,10 @@ bitflags! {
         /// write access, so that it cannot be executed (ETXTBSY) while
         /// the mapping lasts, whatever the mapping's own protection.
         const WRITER = 1 << 10;
+        /// A mapping the kernel installs itself ([vdso], [vvar]): never
+        /// locked, never grown by mremap. Linux: VM_SPECIAL
+        /// (VM_DONTEXPAND of install_special_mapping()).
+        const SPECIAL = 1 << 11;
     }
 }
 

@@ -1,12 +1,19 @@
-//! Loading a static ELF64 executable into a new address space
-//! (Linux: fs/binfmt_elf.c, load_elf_binary(), for programs without an
-//! interpreter: ET_EXEC, and static-pie ET_DYN).
+//! Loading an ELF64 executable, and the interpreter (dynamic loader) it
+//! names, into a new address space (Linux: fs/binfmt_elf.c,
+//! load_elf_binary() and load_elf_interp()).
 //!
 //! As in Linux, exec reads only the first bytes of the file (where the ELF
 //! header is) and the program headers ([`parse`]); each PT_LOAD segment is
 //! then mapped privately from the page cache ([`load`]), so that every
 //! process running a program shares its pages until one writes to them,
 //! and an exec costs page-table work rather than a copy of the program.
+//!
+//! A dynamically linked program names its interpreter in PT_INTERP
+//! ([`Elf::interp`]); exec opens that file, checks it with
+//! [`parse_interp`] and maps it with [`load_interp`] where mmap would put
+//! a mapping of its size (below the mmap base, top down), and starts the
+//! new program there; the auxiliary vector tells the interpreter where
+//! the program is (AT_PHDR, AT_ENTRY) and where it is itself (AT_BASE).
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -37,9 +44,13 @@ const PHDR_SIZE: usize = core::mem::size_of::<Elf64Phdr>();
 /// Linux: ELF_MIN_ALIGN, the most program-header bytes load_elf_phdrs()
 /// accepts.
 const MAX_PHDRS_SIZE: usize = 4096;
-/// Where a static-pie program is placed (Linux: ELF_ET_DYN_BASE, 2/3 of
-/// TASK_SIZE, page aligned, without randomisation).
+/// Where a position-independent program is placed (Linux: ELF_ET_DYN_BASE,
+/// 2/3 of TASK_SIZE, page aligned, without randomisation: what Linux does
+/// under `setarch -R`, as Tine does not randomise its layout).
 const ET_DYN_BASE: u64 = 0x5555_5555_4000;
+/// Linux: PATH_MAX, the longest interpreter name PT_INTERP may hold
+/// (its NUL included).
+const PATH_MAX: u64 = 4096;
 
 /// What the stack builder needs to know about a loaded image.
 #[derive(Clone, Copy, Debug)]
@@ -70,11 +81,22 @@ pub struct Phdr {
 /// [`load`] needs besides the file itself.
 #[derive(Clone, Debug)]
 pub struct Elf {
-    /// Static-pie (ET_DYN): loaded at [`ET_DYN_BASE`].
+    /// Position independent (ET_DYN): loaded at [`ET_DYN_BASE`], or where
+    /// mmap finds room for an interpreter.
     pie: bool,
     entry: u64,
     phoff: u64,
     phdrs: Vec<Phdr>,
+    /// The interpreter named by the first PT_INTERP, without its NUL.
+    pub interp: Option<Vec<u8>>,
+}
+
+/// Which file [`parse_with`] checks: the program exec was asked to run, or
+/// the interpreter it names, for which Linux answers differently.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Program,
+    Interp,
 }
 
 fn page_down(x: u64) -> u64 {
@@ -89,45 +111,78 @@ fn page_up(x: u64) -> u64 {
 /// exec read them; missing bytes count as zeros, as in Linux's zeroed
 /// bprm->buf), read the program headers with `read_at(offset, buf)` and
 /// check the segments, without touching memory. ENOEXEC for anything that
-/// is not a 64-bit x86_64 static executable Tine can run, including a
-/// program-header table the file does not hold in full.
+/// is not a 64-bit x86_64 executable Tine can run, including a
+/// program-header table the file does not hold in full; for a PT_INTERP
+/// too short, too long or not NUL-terminated; EIO when the file does not
+/// hold the interpreter's name.
 /// Linux: the checks of load_elf_binary() and load_elf_phdrs().
 ///
 /// The headers are copied out of the bytes (zerocopy's `read_from_bytes`)
 /// rather than referenced in place, so that a table at an odd e_phoff
 /// needs no alignment (xmas-elf's zero-copy reads assert it and would
 /// panic the kernel instead of failing the exec).
-pub fn parse(
+pub fn parse(head: &[u8], file_size: u64, read_at: impl FnMut(u64, &mut [u8]) -> SysResult<usize>) -> SysResult<Elf> {
+    parse_with(Role::Program, head, file_size, read_at)
+}
+
+/// Check the interpreter a program names, as [`parse`] checks a program
+/// but with Linux's answers for an interpreter: ELIBBAD when it is not an
+/// x86_64 ELF64 file or its program headers cannot be read (Linux:
+/// load_elf_binary()'s checks of interp_elf_ex), EINVAL when it is neither
+/// ET_EXEC nor ET_DYN or maps nothing, ENOMEM for a segment that does not
+/// fit below TASK_SIZE (Linux: load_elf_interp(), where these come after
+/// the point of no return: Tine refuses before it). `head` is the file's
+/// first bytes, at least the ELF header: the caller answers EIO for a file
+/// shorter than that, as Linux's elf_read().
+pub fn parse_interp(
+    head: &[u8],
+    file_size: u64,
+    read_at: impl FnMut(u64, &mut [u8]) -> SysResult<usize>,
+) -> SysResult<Elf> {
+    parse_with(Role::Interp, head, file_size, read_at)
+}
+
+fn parse_with(
+    role: Role,
     head: &[u8],
     file_size: u64,
     mut read_at: impl FnMut(u64, &mut [u8]) -> SysResult<usize>,
 ) -> SysResult<Elf> {
+    let interp = role == Role::Interp;
+    // Errors that depend on which file this is.
+    let (not_elf, bad_type, bad_segment, too_big) =
+        if interp { (ELIBBAD, EINVAL, EINVAL, ENOMEM) } else { (ENOEXEC, ENOEXEC, ENOEXEC, ENOEXEC) };
     let mut h = [0u8; EHDR_SIZE];
     let n = head.len().min(EHDR_SIZE);
     h[..n].copy_from_slice(&head[..n]);
     if h[..4] != *b"\x7fELF" {
-        return Err(ENOEXEC);
+        return Err(not_elf);
     }
-    let eh = Elf64Ehdr::read_from_bytes(&h).map_err(|_| ENOEXEC)?;
+    let eh = Elf64Ehdr::read_from_bytes(&h).map_err(|_| not_elf)?;
     let e_type = eh.e_type;
-    if e_type != ET_EXEC && e_type != ET_DYN {
-        return Err(ENOEXEC);
+    // Linux checks a program's type first, an interpreter's architecture
+    // first (the type only in load_elf_interp()).
+    if !interp && e_type != ET_EXEC && e_type != ET_DYN {
+        return Err(bad_type);
     }
     // Linux's x86_64 elf_check_arch() looks at e_machine; the class
     // decides how the rest of the header reads.
     if eh.e_machine != EM_X86_64 || h[4] != ELFCLASS64 {
-        return Err(ENOEXEC);
+        return Err(not_elf);
     }
     let (entry, phoff) = (eh.e_entry, eh.e_phoff);
     let (phentsize, phnum) = (eh.e_phentsize as usize, eh.e_phnum as usize);
     let size = phnum * PHDR_SIZE;
     if phentsize != PHDR_SIZE || size == 0 || size > MAX_PHDRS_SIZE {
-        return Err(ENOEXEC);
+        return Err(not_elf);
     }
     // Linux: elf_read() of the table; a short read fails the exec.
     let mut raw = vec![0u8; size];
     if read_at(phoff, &mut raw) != Ok(size) {
-        return Err(ENOEXEC);
+        return Err(not_elf);
+    }
+    if interp && e_type != ET_EXEC && e_type != ET_DYN {
+        return Err(bad_type);
     }
     let phdrs: Vec<Phdr> = raw
         .chunks_exact(PHDR_SIZE)
@@ -143,52 +198,99 @@ pub fn parse(
             }
         })
         .collect();
-    let elf = Elf { pie: e_type == ET_DYN, entry, phoff, phdrs };
+    // Linux: the PT_INTERP loop of load_elf_binary(), which stops at the
+    // first one (an interpreter's own PT_INTERP means nothing).
+    let interp_name = match phdrs.iter().find(|p| p.p_type == PT_INTERP) {
+        Some(p) if !interp => Some(read_interp_name(p, file_size, &mut read_at)?),
+        _ => None,
+    };
+    let mut elf = Elf { pie: e_type == ET_DYN, entry, phoff, phdrs, interp: interp_name };
+    if interp && elf.pie {
+        // Where mmap puts it is known only at load time: check the
+        // segments against the lowest possible bias, 0.
+        elf.pie = false;
+    }
     let bias = elf.bias();
     let mut loads = 0;
     for p in &elf.phdrs {
-        match p.p_type {
-            // A dynamically linked program: Tine has no dynamic loader.
-            PT_INTERP => return Err(ENOEXEC),
-            PT_LOAD if p.memsz > 0 => {
-                // Linux maps what lies beyond the end of the file and lets
-                // the access raise SIGBUS; Tine refuses such a file here.
-                if p.offset.checked_add(p.filesz).is_none_or(|e| e > file_size) || p.filesz > p.memsz {
-                    return Err(ENOEXEC);
-                }
-                // elf_map() maps the file from page_down(p_offset) at
-                // page_down(p_vaddr), which only works when the two agree
-                // within the page. Linux finds out in vm_mmap() (EINVAL
-                // for an unaligned offset), after the point of no return,
-                // and the caller dies of SIGSEGV; Tine refuses before it.
-                if p.vaddr % PAGE != p.offset % PAGE {
-                    return Err(ENOEXEC);
-                }
-                // Linux: the TASK_SIZE checks of load_elf_binary() (there
-                // EINVAL after the point of no return, too).
-                if p.vaddr.checked_add(bias).and_then(|v| v.checked_add(p.memsz)).is_none_or(|e| page_up(e) > TASK_SIZE)
-                {
-                    return Err(ENOEXEC);
-                }
-                loads += 1;
-            }
-            _ => {}
+        if p.p_type != PT_LOAD || p.memsz == 0 {
+            continue;
         }
+        // Linux maps what lies beyond the end of the file and lets
+        // the access raise SIGBUS; Tine refuses such a file here.
+        if p.offset.checked_add(p.filesz).is_none_or(|e| e > file_size) {
+            return Err(bad_segment);
+        }
+        if p.filesz > p.memsz {
+            return Err(too_big);
+        }
+        // elf_map() maps the file from page_down(p_offset) at
+        // page_down(p_vaddr), which only works when the two agree
+        // within the page. Linux finds out in vm_mmap() (EINVAL
+        // for an unaligned offset), after the point of no return,
+        // and the caller dies of SIGSEGV; Tine refuses before it.
+        if p.vaddr % PAGE != p.offset % PAGE {
+            return Err(bad_segment);
+        }
+        // Linux: the TASK_SIZE checks of load_elf_binary() (there
+        // EINVAL after the point of no return, too) and load_elf_interp().
+        if p.vaddr.checked_add(bias).and_then(|v| v.checked_add(p.memsz)).is_none_or(|e| page_up(e) > TASK_SIZE) {
+            return Err(too_big);
+        }
+        loads += 1;
     }
     if loads == 0 {
-        return Err(ENOEXEC);
+        return Err(bad_type);
+    }
+    if interp {
+        elf.pie = e_type == ET_DYN;
     }
     Ok(elf)
 }
 
+/// The interpreter's name from PT_INTERP `p`: ENOEXEC unless it is 2 to
+/// PATH_MAX bytes ending in a NUL, EIO when the file does not hold it all.
+/// Linux: the PT_INTERP loop of load_elf_binary().
+fn read_interp_name(
+    p: &Phdr,
+    file_size: u64,
+    read_at: &mut impl FnMut(u64, &mut [u8]) -> SysResult<usize>,
+) -> SysResult<Vec<u8>> {
+    if p.filesz > PATH_MAX || p.filesz < 2 {
+        return Err(ENOEXEC);
+    }
+    let mut name = vec![0u8; p.filesz as usize];
+    if p.offset.checked_add(p.filesz).is_none_or(|e| e > file_size) || read_at(p.offset, &mut name)? != name.len() {
+        return Err(EIO);
+    }
+    if name.last() != Some(&0) {
+        return Err(ENOEXEC);
+    }
+    // Linux opens it as a C string: up to the first NUL.
+    let end = name.iter().position(|&b| b == 0).expect("ends in a NUL");
+    name.truncate(end);
+    Ok(name)
+}
+
 impl Elf {
-    /// Linux: load_bias, without randomisation.
+    /// Linux: load_bias, without randomisation: a position-independent
+    /// program goes to ELF_ET_DYN_BASE, less its first segment's page.
     fn bias(&self) -> u64 {
         if self.pie {
-            ET_DYN_BASE
+            let first = self.loads().next().map_or(0, |p| page_down(p.vaddr));
+            ET_DYN_BASE.wrapping_sub(first)
         } else {
             0
         }
+    }
+
+    /// Linux: total_mapping_size(): from the first PT_LOAD's page to the
+    /// end of the last one, the room an interpreter needs in one piece.
+    fn total_size(&self) -> u64 {
+        let mut loads = self.loads();
+        let first = loads.next().map_or(0, |p| page_down(p.vaddr));
+        let last = self.loads().last().map_or(0, |p| p.vaddr + p.memsz);
+        page_up(last).saturating_sub(first)
     }
 
     fn loads(&self) -> impl Iterator<Item = &Phdr> {
@@ -203,22 +305,7 @@ impl Elf {
 /// Linux: the PT_LOAD loop of load_elf_binary().
 pub fn load(aspace: &mut AddressSpace, ctx: &mut MemCtx, elf: &Elf, ino: u64) -> SysResult<LoadedImage> {
     let bias = elf.bias();
-    let mut brk = 0;
-    for p in elf.loads() {
-        let mut prot = 0;
-        if p.flags & PF_R != 0 {
-            prot |= PROT_READ;
-        }
-        if p.flags & PF_W != 0 {
-            prot |= PROT_WRITE;
-        }
-        if p.flags & PF_X != 0 {
-            prot |= PROT_EXEC;
-        }
-        let vaddr = p.vaddr + bias;
-        elf_load(aspace, ctx, ino, p, vaddr, prot)?;
-        brk = brk.max(vaddr + p.memsz);
-    }
+    let brk = map_segments(aspace, ctx, elf, ino, bias)?;
     let phdr = match elf.phdrs.iter().find(|p| p.p_type == PT_PHDR) {
         Some(p) => p.vaddr + bias,
         None => {
@@ -236,6 +323,52 @@ pub fn load(aspace: &mut AddressSpace, ctx: &mut MemCtx, elf: &Elf, ino: u64) ->
         brk,
         exec_stack,
     })
+}
+
+/// Map the interpreter `elf` (checked by [`parse_interp`]), file `ino`,
+/// attached to the page cache by the caller. A position-independent one
+/// goes where mmap would put a mapping of its whole size (top down from
+/// the mmap base, as Linux's first elf_map() with total_size); an ET_EXEC
+/// one at its own addresses. Returns its load address, AT_BASE (0 for
+/// ET_EXEC, as in Linux), and its entry point.
+/// Linux: load_elf_interp().
+pub fn load_interp(aspace: &mut AddressSpace, ctx: &mut MemCtx, elf: &Elf, ino: u64) -> SysResult<(u64, u64)> {
+    let bias = if elf.pie {
+        let first = elf.loads().next().map_or(0, |p| page_down(p.vaddr));
+        // Find the room as mmap would, then give it back for the
+        // segments to take with MAP_FIXED: the holes between them stay
+        // unmapped, as after Linux's vm_munmap() of the rest.
+        let size = elf.total_size();
+        let at = aspace.mmap(ctx, 0, size, 0, MAP_PRIVATE | MAP_ANONYMOUS)?;
+        aspace.munmap(ctx, at, size)?;
+        at.wrapping_sub(first)
+    } else {
+        0
+    };
+    map_segments(aspace, ctx, elf, ino, bias)?;
+    Ok((bias, elf.entry.wrapping_add(bias)))
+}
+
+/// Map each PT_LOAD segment of `elf` at its address plus `bias`; returns
+/// the end of the highest one.
+fn map_segments(aspace: &mut AddressSpace, ctx: &mut MemCtx, elf: &Elf, ino: u64, bias: u64) -> SysResult<u64> {
+    let mut end = 0;
+    for p in elf.loads() {
+        let mut prot = 0;
+        if p.flags & PF_R != 0 {
+            prot |= PROT_READ;
+        }
+        if p.flags & PF_W != 0 {
+            prot |= PROT_WRITE;
+        }
+        if p.flags & PF_X != 0 {
+            prot |= PROT_EXEC;
+        }
+        let vaddr = p.vaddr.wrapping_add(bias);
+        elf_load(aspace, ctx, ino, p, vaddr, prot)?;
+        end = end.max(vaddr + p.memsz);
+    }
+    Ok(end)
 }
 
 /// Map segment `p` at `vaddr`: its file bytes privately from the page

@@ -8,15 +8,10 @@ use crate::trace::{Event, Payload};
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use zerocopy::IntoBytes;
-
-use super::elf::{self, LoadedImage, PAGE};
 use crate::abi::*;
 use crate::fs::ramfs::Ino;
 use crate::fs::Lookup;
 use crate::kernel::Kernel;
-use crate::mm::aspace::{AddressSpace, MemCtx};
-use crate::mm::consts::{MAP_ANONYMOUS, MAP_FIXED, MAP_GROWSDOWN, MAP_PRIVATE, PROT_READ, PROT_WRITE};
 use crate::proc::kstack::FpuState;
 use crate::proc::{Pid, SigAction, TaskState};
 
@@ -140,7 +135,7 @@ pub(crate) fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) 
 /// do_open_execat(), may_open() then exe_file_deny_write_access(); the
 /// denial itself is taken when the program's address space is installed
 /// (`exec_image`).
-fn may_open_exec(k: &Kernel, cred: &crate::fs::FsCred, ino: Ino) -> SysResult<()> {
+pub(super) fn may_open_exec(k: &Kernel, cred: &crate::fs::FsCred, ino: Ino) -> SysResult<()> {
     k.fs.may_exec(cred, ino)?;
     k.fs.write_access_error(ino, false)?;
     // A mapping made through a descriptor open for writing keeps that
@@ -291,149 +286,6 @@ pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: 
     bprm_execve(k, pid, regs, ino, path.as_bytes().to_vec(), args)
 }
 
-/// Build a new address space for the program in file `ino`, whose first
-/// bytes are `head`, with its stack (Linux: load_elf_binary() up to
-/// start_thread()). Returns it, the entry point and the initial stack
-/// pointer; on failure nothing is left allocated, and the file is cached
-/// only if it was before. `creds` are the credentials the program will
-/// run with and whether it runs in secure mode, for the auxiliary vector.
-#[allow(clippy::too_many_arguments)]
-fn build_mm(
-    k: &mut Kernel,
-    ino: Ino,
-    head: &[u8],
-    execfn: &[u8],
-    args: &ExecArgs,
-    stack_limit: u64,
-    creds: (crate::proc::Cred, bool),
-) -> SysResult<(AddressSpace, u64, u64)> {
-    let size = k.fs.inode(ino)?.size();
-    let elf = {
-        let k = &*k;
-        elf::parse(head, size, |off, buf| k.file_read(ino, off, buf))?
-    };
-    // The segments map the file from the page cache, as mmap does.
-    k.attach_file(ino)?;
-    let root = k.kernel_root;
-    let random: [u64; 2] = [k.random_u64(), k.random_u64()];
-    let hwcap = k.hwcap;
-    let mut ctx = k.mem_ctx(false);
-    let result = AddressSpace::new(&mut ctx, root).and_then(|mut aspace| {
-        let r = (|| {
-            let img = elf::load(&mut aspace, &mut ctx, &elf, ino)?;
-            aspace.set_brk_base(page_up(img.brk));
-            let sp = setup_stack(&mut aspace, &mut ctx, &img, execfn, args, random, creds, hwcap, stack_limit)?;
-            Ok((img.entry, sp))
-        })();
-        match r {
-            Ok((entry, sp)) => Ok((aspace, entry, sp)),
-            Err(e) => {
-                aspace.release(&mut ctx);
-                Err(e)
-            }
-        }
-    });
-    if result.is_ok() {
-        // The next exec of this program maps the same pages.
-        k.pagecache.keep(ino);
-    } else {
-        // A file attached for this exec alone leaves the cache again.
-        k.reclaim_page_cache();
-    }
-    result
-}
-
-fn page_up(x: u64) -> u64 {
-    (x + PAGE - 1) & !(PAGE - 1)
-}
-
-/// Lay out argc, argv, envp, the auxiliary vector and the strings at the
-/// top of a new stack, exactly as Linux's create_elf_tables() does.
-#[allow(clippy::too_many_arguments)]
-fn setup_stack(
-    aspace: &mut AddressSpace,
-    ctx: &mut MemCtx,
-    img: &LoadedImage,
-    execfn: &[u8],
-    args: &ExecArgs,
-    random: [u64; 2],
-    (cred, secure): (crate::proc::Cred, bool),
-    hwcap: u64,
-    stack_limit: u64,
-) -> SysResult<u64> {
-    let size = stack_limit.clamp(128 * 1024, 8 << 20) & !(PAGE - 1);
-    let prot = PROT_READ | PROT_WRITE | if img.exec_stack { crate::mm::consts::PROT_EXEC } else { 0 };
-    aspace.mmap(ctx, STACK_TOP - size, size, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN)?;
-
-    // Strings, highest first: an 8-byte NUL end marker, the file name,
-    // then envp and argv strings (so argv[0] ends up lowest).
-    let mut p = STACK_TOP - 8;
-    let mut put = |aspace: &mut AddressSpace, ctx: &mut MemCtx, bytes: &[u8]| -> SysResult<u64> {
-        p -= bytes.len() as u64 + 1;
-        aspace.write_forced(ctx, p, bytes)?;
-        aspace.write_forced(ctx, p + bytes.len() as u64, &[0])?;
-        Ok(p)
-    };
-    let execfn_at = put(aspace, ctx, execfn)?;
-    let mut env_at = Vec::with_capacity(args.envp.len());
-    for s in args.envp.iter().rev() {
-        env_at.push(put(aspace, ctx, s)?);
-    }
-    env_at.reverse();
-    let mut arg_at = Vec::with_capacity(args.argv.len());
-    for s in args.argv.iter().rev() {
-        arg_at.push(put(aspace, ctx, s)?);
-    }
-    arg_at.reverse();
-    let platform_at = put(aspace, ctx, b"x86_64")?;
-    let mut p = platform_at & !15;
-    p -= 16;
-    let random_at = p;
-    aspace.write_forced(ctx, random_at, random.as_bytes())?;
-
-    let auxv: [(u64, u64); 19] = [
-        (AT_HWCAP, hwcap),
-        (AT_PAGESZ, PAGE),
-        (AT_CLKTCK, 100),
-        (AT_PHDR, img.phdr),
-        (AT_PHENT, img.phent),
-        (AT_PHNUM, img.phnum),
-        (AT_BASE, 0),
-        (AT_FLAGS, 0),
-        (AT_ENTRY, img.entry),
-        (AT_UID, cred.uid as u64),
-        (AT_EUID, cred.euid as u64),
-        (AT_GID, cred.gid as u64),
-        (AT_EGID, cred.egid as u64),
-        // Linux (commoncap): a program run with effective ids other than
-        // the real ones, or with capabilities its caller lacked, runs in
-        // secure mode (the libc then ignores LD_* and the like).
-        (AT_SECURE, secure as u64),
-        (AT_RANDOM, random_at),
-        (AT_HWCAP2, 0),
-        (AT_EXECFN, execfn_at),
-        (AT_PLATFORM, platform_at),
-        (AT_NULL, 0),
-    ];
-    let words = 1 + arg_at.len() + 1 + env_at.len() + 1 + auxv.len() * 2;
-    let sp = (p - words as u64 * 8) & !15;
-    // argc, argv[], NULL, envp[], NULL, auxv pairs: one u64 each.
-    let mut table: Vec<u64> = Vec::with_capacity(words);
-    let mut push = |v: u64| table.push(v);
-    push(arg_at.len() as u64);
-    arg_at.iter().for_each(|&a| push(a));
-    push(0);
-    env_at.iter().for_each(|&e| push(e));
-    push(0);
-    for (key, val) in auxv {
-        push(key);
-        push(val);
-    }
-    aspace.write_forced(ctx, sp, table.as_bytes())?;
-    aspace.saved_auxv = auxv.iter().flat_map(|&(k, v)| [k, v]).collect();
-    Ok(sp)
-}
-
 /// Load the ELF program in file `ino` (whose first bytes are `head`) into a
 /// new address space and switch task `pid` over to it. `regs` are its user
 /// registers (the caller's syscall frame). Linux: load_elf_binary() →
@@ -461,8 +313,9 @@ fn exec_image(
         inode.gid(),
         inode.mode(),
     );
-    let (mut aspace, entry, sp) =
-        step(k, "build_mm", |k| build_mm(k, ino, head, filename, &args, stack_limit, (new_cred, secure)))?;
+    let (mut aspace, entry, sp) = step(k, "build_mm", |k| {
+        super::exec_mm::build_mm(k, pid, ino, head, filename, &args, stack_limit, (new_cred, secure))
+    })?;
 
     // Point of no return (Linux: begin_new_exec()). From here on the old
     // program is gone whatever happens.

@@ -1,7 +1,8 @@
 //! execve's loader on simulated hardware: segments mapped privately from
 //! the page cache (Linux: fs/binfmt_elf.c elf_load()/elf_map()/padzero()),
-//! the program kept cached for the next exec, and malformed images refused
-//! with ENOEXEC without a leak.
+//! the program kept cached for the next exec, malformed images refused
+//! with ENOEXEC without a leak, and the interpreter of a dynamically
+//! linked program loaded below the mmap base (load_elf_interp()).
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -249,9 +250,9 @@ fn malformed_images_fail_with_enoexec_and_leave_nothing_behind() {
         ("filesz > memsz", image(&[load(PF_R, 0, TEXT, 0x800, 0x400)], P as usize, 64)),
         ("no PT_LOAD", image(&[Seg { p_type: 4, ..load(PF_R, 0, TEXT, 0x10, 0x10) }], P as usize, 64)),
         (
-            "PT_INTERP",
+            "PT_INTERP without a NUL",
             image(
-                &[Seg { p_type: 3, ..load(PF_R, 0, TEXT, 0x10, 0x10) }, load(PF_R, 0, TEXT, 0x800, 0x800)],
+                &[Seg { p_type: 3, ..load(PF_R, 0x100, TEXT, 0x10, 0x10) }, load(PF_R, 0, TEXT, 0x800, 0x800)],
                 P as usize,
                 64,
             ),
@@ -315,4 +316,150 @@ fn exec_fails_cleanly_at_every_frame_allocation() {
     finish(&mut k, c);
     k.drop_page_caches();
     before.check(&k, "after the exec'd child is gone and the cache dropped");
+}
+
+const LDSO: &str = "/lib/ld.so";
+const PT_INTERP: u32 = 3;
+
+/// An ET_DYN interpreter: text at 0 (entry 0x200), data at 0x1000 with a
+/// .bss page after it.
+fn interpreter() -> Vec<u8> {
+    let mut e =
+        image(&[load(PF_R | PF_X, 0, 0, 0x800, 0x800), load(PF_R | PF_W, P, P, 0x100, 2 * P)], 2 * P as usize, 64);
+    e[16] = 3; // ET_DYN
+    e[24..32].copy_from_slice(&0x200u64.to_le_bytes());
+    e
+}
+
+/// [`program`] with a PT_INTERP naming `interp` (NUL-terminated), the
+/// name stored at file offset 0x700.
+fn dynamic_program(interp: &[u8]) -> Vec<u8> {
+    let name_at = 0x700;
+    let seg =
+        Seg { p_type: PT_INTERP, ..load(PF_R, name_at, TEXT + name_at, interp.len() as u64, interp.len() as u64) };
+    let mut e = image(
+        &[seg, load(PF_R | PF_X, 0, TEXT, 0x800, 0x800), load(PF_R | PF_W, P, DATA, P + 0x100, 3 * P)],
+        3 * P as usize,
+        64,
+    );
+    e[name_at as usize..name_at as usize + interp.len()].copy_from_slice(interp);
+    e
+}
+
+/// The auxiliary vector value for `key` of `pid`'s program.
+fn auxv(k: &Kernel, pid: Pid, key: u64) -> Option<u64> {
+    let v = &k.mms.get(k.tasks[&pid].mm).saved_auxv;
+    v.chunks(2).find(|p| p[0] == key).map(|p| p[1])
+}
+
+#[test]
+fn a_dynamic_program_starts_in_its_interpreter_below_the_mmap_base() {
+    let (mut k, _) = boot(FRAMES);
+    install_file(&mut k, LDSO, &interpreter(), 0o755);
+    install_file(&mut k, PROG, &dynamic_program(b"/lib/ld.so\0"), 0o755);
+    let a = spawn(&mut k, PROG);
+    let base = auxv(&k, a, AT_BASE).expect("AT_BASE");
+    // The interpreter's two pages of file and one of .bss, top down from
+    // the mmap base (Linux without randomisation: ld.so ends there).
+    assert_eq!(base, crate::mm::consts::MMAP_BASE - 3 * P, "AT_BASE {base:#x}");
+    assert_eq!(regs_of(&k, a).rip, base + 0x200, "entry: the interpreter's");
+    assert_eq!(auxv(&k, a, AT_ENTRY), Some(TEXT + 0x200), "AT_ENTRY: the program's");
+    assert_eq!(auxv(&k, a, AT_PHDR), Some(TEXT + 64));
+    assert_eq!(auxv(&k, a, AT_PHNUM), Some(3));
+    // The interpreter's pages are the cache's, its .bss is zeros.
+    let ld = ino_of(&k, LDSO);
+    assert_eq!(frame_at(&mut k, a, base), cache_frame(&mut k, ld, 0));
+    assert_eq!(read_user(&mut k, a, base + P + 0x100, 16).unwrap(), [0u8; 16]);
+    let m = maps(&mut k, a);
+    assert!(m.contains("/lib/ld.so"), "{m}");
+    finish(&mut k, a);
+}
+
+#[test]
+fn a_missing_or_bad_interpreter_fails_the_exec_as_in_linux() {
+    let (mut k, _) = boot(FRAMES);
+    let c = fork(&mut k, 1);
+    let s = scratch(&mut k, c);
+    write_user(&mut k, c, s, b"c").unwrap();
+    install_file(&mut k, LDSO, &interpreter(), 0o755);
+    install_file(&mut k, "/lib/script", &[b"#!/bin/sh\n".as_slice(), &[b'#'; 100]].concat(), 0o755);
+    install_file(&mut k, "/lib/short", b"\x7fELF", 0o755);
+    let mut rel = interpreter();
+    rel[16] = 1;
+    install_file(&mut k, "/lib/rel", &rel, 0o755);
+    let mut arm = interpreter();
+    arm[18] = 40;
+    install_file(&mut k, "/lib/arm", &arm, 0o755);
+    install_file(&mut k, "/lib/noexec", &interpreter(), 0o644);
+    let long = [b'a'; 5000];
+    let cases: Vec<(&str, Vec<u8>, Errno)> = vec![
+        ("missing", dynamic_program(b"/lib/nothere\0"), ENOENT),
+        ("not ELF", dynamic_program(b"/lib/script\0"), ELIBBAD),
+        ("shorter than an ELF header", dynamic_program(b"/lib/short\0"), EIO),
+        ("another machine", dynamic_program(b"/lib/arm\0"), ELIBBAD),
+        ("ET_REL", dynamic_program(b"/lib/rel\0"), EINVAL),
+        ("not executable", dynamic_program(b"/lib/noexec\0"), EACCES),
+        ("a directory", dynamic_program(b"/lib\0"), EACCES),
+        ("a one-byte name", dynamic_program(b"\0"), ENOEXEC),
+        ("no NUL", dynamic_program(b"/lib/ld.so"), ENOEXEC),
+    ];
+    for (i, (what, data, e)) in cases.iter().enumerate() {
+        let path = std::format!("/bin/dyn{i}");
+        install_file(&mut k, &path, data, 0o755);
+        let base = Baseline::take(&k);
+        assert_eq!(execve(&mut k, c, &path, &["dyn"], &[]), err(*e), "{what}");
+        base.check(&k, what);
+    }
+    // Longer than PATH_MAX: ENOEXEC before anything is read.
+    let mut e = image(
+        &[
+            Seg { p_type: PT_INTERP, ..load(PF_R, 0x100, 0, long.len() as u64, long.len() as u64) },
+            load(PF_R | PF_X, 0, TEXT, 0x800, 0x800),
+        ],
+        2 * P as usize,
+        64,
+    );
+    e[0x100..0x100 + long.len()].copy_from_slice(&long);
+    install_file(&mut k, "/bin/long", &e, 0o755);
+    assert_eq!(execve(&mut k, c, "/bin/long", &["long"], &[]), err(ENOEXEC));
+    // Two PT_INTERP: the first one counts, as in Linux.
+    let mut two = dynamic_program(b"/lib/ld.so\0");
+    let second = 64 + 3 * 56;
+    two[56..58].copy_from_slice(&4u16.to_le_bytes());
+    two.copy_within(64..64 + 56, second);
+    two[second + 8..second + 16].copy_from_slice(&0x720u64.to_le_bytes());
+    install_file(&mut k, "/bin/two", &two, 0o755);
+    assert_eq!(execve(&mut k, c, "/bin/two", &["two"], &[]), 0);
+    // The name ends at its first NUL, whatever PT_INTERP's size.
+    install_file(&mut k, "/bin/nuls", &dynamic_program(b"/lib/ld.so\0\0\0\0"), 0o755);
+    assert_eq!(execve(&mut k, c, "/bin/nuls", &["nuls"], &[]), 0);
+    assert!(auxv(&k, c, AT_BASE).unwrap() > 0);
+    finish(&mut k, c);
+}
+
+#[test]
+fn every_program_gets_the_vdso_with_vvar_below_it() {
+    let (mut k, _) = boot(FRAMES);
+    install_file(&mut k, PROG, &program(), 0o755);
+    let a = spawn(&mut k, PROG);
+    let ehdr = auxv(&k, a, AT_SYSINFO_EHDR).expect("AT_SYSINFO_EHDR");
+    assert_eq!(read_user(&mut k, a, ehdr, 4).unwrap(), b"\x7fELF", "the image is mapped there");
+    let vvar = ehdr - crate::mm::vdso::VVAR_PAGES * P;
+    let m = maps(&mut k, a);
+    assert!(m.contains(&std::format!("{vvar:x}-{ehdr:x} r--p 00000000 00:00 0")), "{m}");
+    assert!(m.contains("[vvar]") && m.contains("[vdso]"), "{m}");
+    // [vvar] can never become writable; the vDSO can (copied on write).
+    assert_eq!(syscall(&mut k, a, nr::MPROTECT, &[vvar, P, 3]), err(EACCES));
+    assert_eq!(syscall(&mut k, a, nr::MPROTECT, &[ehdr, P, 7]), 0);
+    // fork keeps both where they are.
+    let b = fork(&mut k, a);
+    assert_eq!(auxv(&k, b, AT_SYSINFO_EHDR), Some(ehdr));
+    assert_eq!(read_user(&mut k, b, ehdr, 4).unwrap(), b"\x7fELF");
+    assert!(maps(&mut k, b).contains("[vdso]"));
+    exit(&mut k, b, 0);
+    assert_eq!(reap(&mut k, a, b), 0);
+    // munmap takes it away as any mapping.
+    assert_eq!(syscall(&mut k, a, nr::MUNMAP, &[vvar, (crate::mm::vdso::VVAR_PAGES + 1) * P]), 0);
+    assert!(!maps(&mut k, a).contains("[vdso]"));
+    finish(&mut k, a);
 }

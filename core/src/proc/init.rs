@@ -22,6 +22,8 @@ impl Kernel {
         // exit compares with this baseline, so it belongs in it.
         let kstack = self.kstacks.get(&mut self.frames)?;
         kstack.set_owner(INIT_PID, b"init");
+        // The vDSO's pages are the kernel's for as long as it runs.
+        self.vdso_setup()?;
         self.boot_frames_used = self.frames.stats().used;
         let pid = self.pids.alloc()?;
         debug_assert_eq!(pid, INIT_PID);

@@ -4,6 +4,7 @@ pub mod capability;
 pub mod coredump;
 pub mod elf;
 pub mod exec;
+mod exec_mm;
 #[cfg(test)]
 mod exec_tests;
 pub mod exit;

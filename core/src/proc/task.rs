@@ -52,6 +52,9 @@ pub enum WaitReason {
     /// A read of trace_pipe with nothing recorded: until something is
     /// (Linux: tracing_wait_pipe()).
     TracePipe,
+    /// Reading eventfd N at 0, or writing it past its maximum (Linux: the
+    /// `eventfd_ctx`'s `wqh`).
+    Eventfd(u32),
 }
 
 impl WaitReason {

@@ -41,6 +41,8 @@ pub enum WaitKey {
     /// A trace record, for trace_pipe readers (Linux: the ring buffer's
     /// `rb_irq_work` wait queue).
     TracePipe,
+    /// Eventfd N's counter changed (Linux: `eventfd_ctx->wqh`).
+    Eventfd(u32),
 }
 
 impl WaitReason {
@@ -55,6 +57,7 @@ impl WaitReason {
             WaitReason::Signalfd => Some(WaitKey::Signalfd),
             WaitReason::Syslog => Some(WaitKey::Syslog),
             WaitReason::TracePipe => Some(WaitKey::TracePipe),
+            WaitReason::Eventfd(n) => Some(WaitKey::Eventfd(n)),
             WaitReason::Sleep { .. }
             | WaitReason::Pause
             | WaitReason::Futex { .. }

@@ -208,6 +208,26 @@ pub fn close_range(k: &mut Kernel, first: u32, last: u32, flags: u32) -> SysResu
 /// nothing it would not anyway, PUNCH_HOLE (with KEEP_SIZE) zeroes the
 /// range inside the file; the other modes are EOPNOTSUPP. The checks come
 /// in vfs_fallocate()'s order.
+/// Linux: fadvise64() on tmpfs-like files (generic_fadvise() with a
+/// backing device that does no I/O): the advice is checked and otherwise
+/// ignored. ESPIPE for a pipe, EINVAL for a negative length or unknown
+/// advice.
+pub fn fadvise64(k: &mut Kernel, fd: i32, _off: i64, len: i64, advice: i32) -> SysResult {
+    const POSIX_FADV_NOREUSE: i32 = 5;
+    let id = k.fd_file(fd)?;
+    let f = k.files.get(id);
+    if f.flags & O_PATH != 0 {
+        return Err(EBADF);
+    }
+    if matches!(f.kind, FileKind::Pipe { .. } | FileKind::ConsolePipe) {
+        return Err(ESPIPE);
+    }
+    if len < 0 || !(0..=POSIX_FADV_NOREUSE).contains(&advice) {
+        return Err(EINVAL);
+    }
+    Ok(0)
+}
+
 pub fn fallocate(k: &mut Kernel, fd: i32, mode: u32, off: i64, len: i64) -> SysResult {
     const KEEP_SIZE: u32 = 0x01;
     const PUNCH_HOLE: u32 = 0x02;
@@ -460,7 +480,7 @@ pub fn fstat(k: &mut Kernel, fd: i32, buf: u64) -> SysResult {
 }
 
 /// What a `*at()` path names.
-enum At {
+pub(super) enum At {
     Ino(Ino),
     /// An open file description (AT_EMPTY_PATH, or /proc/<pid>/fd/N on a pipe).
     File(FileId),
@@ -468,7 +488,7 @@ enum At {
 }
 
 /// Resolve a `*at()` path with AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH.
-fn resolve_at(k: &mut Kernel, dirfd: i32, path: u64, flags: u32) -> SysResult<At> {
+pub(super) fn resolve_at(k: &mut Kernel, dirfd: i32, path: u64, flags: u32) -> SysResult<At> {
     let cred = k.fs_cred();
     resolve_at_as(k, &cred, dirfd, path, flags)
 }

@@ -46,6 +46,16 @@ pub fn munmap(k: &mut Kernel, addr: u64, len: u64) -> SysResult {
     Ok(0)
 }
 
+/// Linux: mremap(); `flags` is a C unsigned long, of which only the
+/// MREMAP_* bits may be set.
+pub fn mremap(k: &mut Kernel, addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) -> SysResult {
+    let flags = u32::try_from(flags).map_err(|_| crate::abi::EINVAL)?;
+    k.refresh_vm_limits();
+    let at = k.with_mm(|a, ctx| a.mremap(ctx, addr, old_len, new_len, flags, new_addr))?;
+    k.reclaim_page_cache();
+    Ok(at as usize)
+}
+
 pub fn mprotect(k: &mut Kernel, addr: u64, len: u64, prot: u64) -> SysResult {
     k.with_mm(|a, ctx| a.mprotect(ctx, addr, len, prot as _))?;
     Ok(0)

@@ -24,6 +24,18 @@ pub fn sched_getaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysRe
     Ok(8)
 }
 
+/// Linux: getcpu(): CPU 0 of node 0, each written only if asked for (the
+/// third argument, a cache, has been ignored since 2.6.24).
+pub fn getcpu(k: &mut Kernel, cpu: u64, node: u64) -> SysResult {
+    if cpu != 0 {
+        k.write_val(cpu, &0u32)?;
+    }
+    if node != 0 {
+        k.write_val(node, &0u32)?;
+    }
+    Ok(0)
+}
+
 /// Linux: sched_setaffinity(): the mask is read first (EFAULT), then the
 /// target found (ESRCH); another user's process needs CAP_SYS_NICE
 /// (check_same_owner(): the caller's effective uid is its real or

@@ -4,6 +4,7 @@
 
 mod clone;
 mod cred;
+mod eventfd;
 mod execve;
 mod fcntl;
 mod fs;
@@ -23,12 +24,14 @@ pub use pipe::round_pipe_size;
 mod poll;
 mod process;
 pub mod ptrace;
+mod sendfile;
 mod sigframe;
 mod signalfd;
 pub mod syslog;
 mod system;
 mod timer;
 mod wait;
+mod xattr;
 
 use crate::abi::{
     nr, PtRegs, SysResult, EINTR, ENOSYS, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK,
@@ -183,6 +186,17 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MMAP => mem::mmap(k, a0, a1, a2, a3, a4 as i32, a5),
         nr::MPROTECT => mem::mprotect(k, a0, a1, a2),
         nr::MUNMAP => mem::munmap(k, a0, a1),
+        nr::GETXATTR => xattr::getxattr(k, a0, a1, true),
+        nr::LGETXATTR => xattr::getxattr(k, a0, a1, false),
+        nr::FGETXATTR => xattr::fgetxattr(k, a0 as i32, a1),
+        nr::LISTXATTR => xattr::listxattr(k, a0, true),
+        nr::LLISTXATTR => xattr::listxattr(k, a0, false),
+        nr::FLISTXATTR => xattr::flistxattr(k, a0 as i32),
+        nr::FADVISE64 => fs::fadvise64(k, a0 as i32, a1 as i64, a2 as i64, a3 as i32),
+        nr::EVENTFD => eventfd::eventfd2(k, a0 as u32, 0),
+        nr::EVENTFD2 => eventfd::eventfd2(k, a0 as u32, a1 as u32),
+        nr::SENDFILE => sendfile::sendfile(k, a0 as i32, a1 as i32, a2, a3),
+        nr::MREMAP => mem::mremap(k, a0, a1, a2, a3, a4),
         nr::BRK => mem::brk(k, a0),
         nr::MADVISE => mem::madvise(k, a0, a1, a2),
         nr::RT_SIGACTION => process::rt_sigaction(k, a0, a1, a2, a3),
@@ -285,6 +299,7 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::UMOUNT2 => mount::umount2(k, a0, a1 as u32),
         nr::FDATASYNC => fs::fsync(k, a0 as i32),
         nr::SCHED_GETAFFINITY => misc::sched_getaffinity(k, a0 as i32, a1, a2),
+        nr::GETCPU => misc::getcpu(k, a0, a1),
         nr::SCHED_SETAFFINITY => misc::sched_setaffinity(k, a0 as i32, a1, a2),
         nr::GETPRIORITY => misc::getpriority(k, a0 as i32, a1 as i32),
         nr::SETPRIORITY => misc::setpriority(k, a0 as i32, a1 as i32, a2 as i32),

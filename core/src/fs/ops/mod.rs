@@ -16,6 +16,7 @@
 pub mod anon;
 pub mod console;
 pub mod dev;
+pub mod eventfd;
 pub mod kmsg;
 pub mod pipe;
 pub mod proc;
@@ -159,6 +160,7 @@ impl FileKind {
             FileKind::Proc(_) => &proc::PROC,
             FileKind::Kmsg => &kmsg::KMSG,
             FileKind::Trace(_) => &trace::TRACE,
+            FileKind::Eventfd { .. } => &eventfd::EVENTFD,
         }
     }
 }

@@ -44,7 +44,10 @@ pub(super) fn maps(k: &Kernel, mm: &AddressSpace, out: &mut Vec<u8>) {
         ]
         .iter()
         .collect();
+        let special = v.file.and_then(|f| k.vdso.and_then(|d| d.name(f.ino)));
         let (pgoff, dev, ino, name): (u64, (u32, u32), u64, Option<Vec<u8>>) = match v.file {
+            // Linux's special mappings: no file, offset 0.
+            Some(_) if special.is_some() => (0, (0, 0), 0, special.map(<[u8]>::to_vec)),
             Some(f) if f.ino >= crate::mm::pagecache::SHMEM_KEY_BASE => {
                 // Linux backs shared anonymous memory with an unlinked
                 // shmem file named /dev/zero.
