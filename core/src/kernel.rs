@@ -143,6 +143,9 @@ pub struct Kernel {
     /// Tasks created by clone/fork/vfork since boot (Linux: total_forks,
     /// the `processes` line of /proc/stat).
     pub forks: u64,
+    /// /proc/stat's counters: CPU time by kind, interrupts, context
+    /// switches (`time::kstat`).
+    pub kstat: crate::time::kstat::KernelStat,
     /// System V shared memory segments (one IPC namespace).
     pub shm: crate::ipc::shm::ShmTable,
     /// What a core dump is called (/proc/sys/kernel/core_pattern, ...).
@@ -229,6 +232,7 @@ impl Kernel {
             programmed: u64::MAX,
             acct: crate::time::cputime::CpuAcct { stamp: m.clock.monotonic_ns(), ..Default::default() },
             forks: 0,
+            kstat: Default::default(),
             shm: Default::default(),
             core: Default::default(),
             ucounts: Default::default(),
@@ -760,6 +764,7 @@ impl Kernel {
                 self.account_flush();
                 self.acct.in_user = false;
                 self.current = Some(n);
+                self.kstat.ctxt += 1;
                 Resched::Switch { prev, next: Some(n) }
             }
             None if prev_runnable => Resched::Stay,
@@ -768,6 +773,7 @@ impl Kernel {
                 self.account_flush();
                 self.acct.in_user = false;
                 self.current = None;
+                self.kstat.ctxt += 1;
                 Resched::Switch { prev, next: None }
             }
         }

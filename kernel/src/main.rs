@@ -155,7 +155,7 @@ fn irq_of(line: u8) -> entry::Irq {
     match line {
         TIMER_IRQ => entry::Irq::Timer,
         COM1_IRQ => entry::Irq::Console,
-        _ => entry::Irq::Other,
+        other => entry::Irq::Other(other),
     }
 }
 

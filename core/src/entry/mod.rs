@@ -140,8 +140,19 @@ pub enum Irq {
     Timer,
     /// The console's receiver (`Kernel::console_irq`).
     Console,
-    /// Anything else: acknowledged by `hal`, nothing to do.
-    Other,
+    /// Anything else, by line: acknowledged by `hal`, only counted.
+    Other(u8),
+}
+
+impl Irq {
+    /// The PIC line it came on: the PC's timer is IRQ 0, COM1 IRQ 4.
+    pub fn line(self) -> u8 {
+        match self {
+            Irq::Timer => 0,
+            Irq::Console => 4,
+            Irq::Other(line) => line,
+        }
+    }
 }
 
 /// The scheduler's answer, once acted on.
@@ -241,10 +252,11 @@ pub fn irq_in_kernel<C: Cpu>(cpu: &C, irq: Irq) {
 }
 
 fn handle_irq(k: &mut Kernel, irq: Irq) {
+    k.kstat.count_irq(irq.line());
     match irq {
         Irq::Timer => k.timer_tick(),
         Irq::Console => k.console_irq(),
-        Irq::Other => {}
+        Irq::Other(_) => {}
     }
 }
 

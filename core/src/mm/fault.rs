@@ -9,6 +9,7 @@ use super::aspace::{leaf_flags, may_write_in_place, AddressSpace, MemCtx};
 use super::consts::*;
 use super::pagetable::{read_pte, write_pte, Pte, PteFlags};
 use super::vma::{Prot, VmFlags, Vma};
+use super::vmstat::VmEvent;
 use crate::abi::{Errno, EFAULT, ENOMEM, SIGBUS, SIGSEGV};
 
 /// The kind of access that faulted (the W and I bits of the x86 error code).
@@ -95,6 +96,7 @@ impl AddressSpace {
     /// Resolve a user page fault at `addr`, or say which signal it earns.
     /// Linux: do_user_addr_fault() → handle_mm_fault() → handle_pte_fault().
     pub fn handle_fault(&mut self, ctx: &mut MemCtx<'_>, addr: u64, access: Access) -> Result<(), FaultError> {
+        ctx.frames.events.count(VmEvent::PgFault);
         if addr >= TASK_SIZE {
             return Err(FaultError::MapErr);
         }
@@ -180,6 +182,7 @@ impl AddressSpace {
         let pte = if access != Access::Write {
             let zero = ctx.frames.zero_frame();
             ctx.frames.get(zero);
+            ctx.frames.events.count(VmEvent::ZeroPage);
             Pte::new(zero, leaf_flags(vma, false))
         } else {
             let frame = ctx.frames.alloc_zeroed(ctx.phys).ok_or(FaultError::Oom)?;
@@ -202,6 +205,7 @@ impl AddressSpace {
             // Linux: do_cow_fault(). The cache page stays as it was.
             let new = ctx.frames.alloc().ok_or(FaultError::Oom)?;
             ctx.phys.copy_frame(new, page);
+            ctx.frames.events.count(VmEvent::CowCopy);
             return self.replace_pte(ctx, va, Pte::new(new, leaf_flags(vma, true))).map_err(|_| FaultError::Oom);
         }
         if access == Access::Write {
@@ -232,6 +236,9 @@ impl AddressSpace {
             // the write. Linux: wp_page_reuse() / wp_page_shared().
             let slot = self.pt.walk(ctx.phys, va).expect("PTE vanished");
             write_pte(ctx.phys, slot, old.set(PteFlags::WRITABLE));
+            if !vma.is_shared() {
+                ctx.frames.events.count(VmEvent::CowReuse);
+            }
             return Ok(());
         }
         // Shared with another mapping, or the zero frame: copy.
@@ -243,6 +250,7 @@ impl AddressSpace {
             ctx.frames.alloc().inspect(|&n| ctx.phys.copy_frame(n, frame))
         }
         .ok_or(FaultError::Oom)?;
+        ctx.frames.events.count(VmEvent::CowCopy);
         self.replace_pte(ctx, va, Pte::new(new, leaf_flags(vma, true))).map_err(|_| FaultError::Oom)
     }
 
@@ -301,6 +309,8 @@ mod tests {
         assert!(!pte.is_writable() && !pte.is_executable());
         assert_eq!(env.frames.refcount(zero), z_refs + 2);
         assert_eq!(a.resident_pages(), 0);
+        let ev = |env: &Env, e| env.frames.events.get(e);
+        assert_eq!((ev(&env, VmEvent::ZeroPage), ev(&env, VmEvent::PgFault)), (2, 2), "two read faults");
         // Only a page table was needed (PDPT, PD, PT).
         assert_eq!(env.used(), used + 3);
 
@@ -312,6 +322,8 @@ mod tests {
         assert_eq!(env.frames.refcount(pte.addr()), 1);
         assert_eq!(env.frames.refcount(zero), z_refs + 1);
         assert_eq!(a.resident_pages(), 1);
+        assert_eq!(ev(&env, VmEvent::CowCopy), 1, "the zero page copied");
+        assert_eq!(ev(&env, VmEvent::CowReuse), 0);
         a.user_read(&mut env.ctx(), BASE, &mut b).unwrap();
         assert_eq!(b, [0, 0, 0, 42, 0, 0, 0, 0]);
         // The zero frame itself is untouched.

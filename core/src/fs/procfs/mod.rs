@@ -119,6 +119,7 @@ pub enum Global {
     Uptime,
     Loadavg,
     Stat,
+    Vmstat,
     Filesystems,
     Cpuinfo,
     Version,
@@ -241,7 +242,7 @@ enum Kind {
     Link,
 }
 
-const ROOT_ENTRIES: [(&[u8], Node); 11] = [
+const ROOT_ENTRIES: [(&[u8], Node); 12] = [
     (b"self", Node::SelfLink),
     (b"thread-self", Node::ThreadSelf),
     (b"sys", Node::SysDir),
@@ -253,6 +254,7 @@ const ROOT_ENTRIES: [(&[u8], Node); 11] = [
     (b"mounts", Node::MountsLink),
     (b"cpuinfo", Node::Global(Global::Cpuinfo)),
     (b"version", Node::Global(Global::Version)),
+    (b"vmstat", Node::Global(Global::Vmstat)),
 ];
 
 const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 10] = [
