@@ -163,6 +163,7 @@ fn irq_of(line: u8) -> entry::Irq {
 fn user_trap(trap: Trap, regs: &mut PtRegs) {
     let exit = match trap {
         Trap::Syscall => entry::syscall(&Hal, regs),
+        Trap::Int80 => entry::int80(&Hal, regs),
         Trap::Exception { vector, error, info } => entry::exception(&Hal, vector, error, info, regs),
         Trap::Irq(line) => entry::irq(&Hal, irq_of(line), regs),
         Trap::FirstReturn => entry::first_return(&Hal, regs),
@@ -180,7 +181,7 @@ fn kernel_trap(trap: Trap, regs: &PtRegs) {
             "CPU exception {vector} in kernel mode: error {error:#x}, rip {:#x}, rsp {:#x}, cr2/dr6 {info:#x}",
             regs.rip, regs.rsp
         ),
-        Trap::Syscall | Trap::FirstReturn => unreachable!(),
+        Trap::Syscall | Trap::Int80 | Trap::FirstReturn => unreachable!(),
     }
 }
 

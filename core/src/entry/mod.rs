@@ -173,6 +173,19 @@ pub fn syscall<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
     let mut k = cpu.lock();
     // Linux: enter_from_user_mode(), with VIRT_CPU_ACCOUNTING_GEN.
     k.account_enter();
+    k.cur_mut().compat_syscall = false;
+    run_syscall(cpu, k, regs, false)
+}
+
+/// `int $0x80` (Linux with IA32 emulation: do_int80_emulation()): an
+/// i386 system call from a 64-bit program (`syscall::ia32`). The entry
+/// stub left no number in orig_rax: it is eax, as a 32-bit value.
+pub fn int80<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
+    regs.orig_rax = regs.rax & 0xffff_ffff;
+    regs.rax = (-(crate::abi::ENOSYS.0 as i64)) as u64;
+    let mut k = cpu.lock();
+    k.account_enter();
+    k.cur_mut().compat_syscall = true;
     run_syscall(cpu, k, regs, false)
 }
 

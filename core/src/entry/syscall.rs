@@ -3,7 +3,7 @@
 //! loop in `entry` calls these, again after each wake-up of a call that
 //! blocked.
 
-use crate::abi::{PtRegs, EINTR, ERESTARTNOINTR};
+use crate::abi::{PtRegs, EINTR, ENOSYS, ERESTARTNOINTR};
 use crate::kernel::Kernel;
 use crate::proc::TaskState;
 use crate::syscall::{dispatch, interrupted};
@@ -34,12 +34,30 @@ impl Kernel {
     pub fn syscall(&mut self, regs: &mut PtRegs) -> SyscallOutcome {
         // Tasks are keyed by TID: no lookup needed for it.
         let tid = self.current.expect("a system call has a current task");
-        let result = match dispatch(self, regs) {
-            Err(EINTR) if self.deliverable(tid) != 0 => interrupted(self, regs),
+        // An `int $0x80` call runs on a copy of its frame in the x86_64
+        // layout; restarts still see the i386 number in regs.orig_rax.
+        let mut native;
+        let call = if self.cur().compat_syscall {
+            match crate::syscall::ia32::native_frame(regs) {
+                Some(f) => {
+                    native = f;
+                    &mut native
+                }
+                None => {
+                    regs.rax = (-(ENOSYS.0 as i64)) as u64;
+                    self.exit_to_user_mode(regs);
+                    return SyscallOutcome::Done;
+                }
+            }
+        } else {
+            &mut *regs
+        };
+        let result = match dispatch(self, call) {
+            Err(EINTR) if self.deliverable(tid) != 0 => interrupted(self, call),
             // Asked to run again, but not asleep: a signal (a job-control
             // stop, say) must be acted on first.
             Err(ERESTARTNOINTR) if self.cur().state == TaskState::Runnable && self.deliverable(tid) != 0 => {
-                interrupted(self, regs)
+                interrupted(self, call)
             }
             Err(ERESTARTNOINTR) => {
                 self.cur_mut().restarting = true;

@@ -487,6 +487,9 @@ pub struct Task {
     /// woken (set by `Kernel::syscall`, cleared by the trap loop when it
     /// runs the call again).
     pub restarting: bool,
+    /// The call in progress came through `int $0x80`: i386 numbers and
+    /// registers (`syscall::ia32`; Linux: TS_COMPAT).
+    pub compat_syscall: bool,
     /// What that call keeps for its next run (see [`Resume`]).
     pub resume: Resume,
     /// A vfork child: the parent to release at exec or exit (Linux: vfork_done).
@@ -551,6 +554,7 @@ impl Task {
             did_exec: false,
             vfork_parent: None,
             restarting: false,
+            compat_syscall: false,
             resume: Resume::None,
             start_ns,
             min_flt: 0,

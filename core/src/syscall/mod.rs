@@ -12,6 +12,7 @@ pub(crate) use fs::set_offset;
 pub(crate) use signalfd::read as signalfd_read;
 mod fsmeta;
 mod futex;
+pub mod ia32;
 pub mod info;
 mod mem;
 mod misc;
