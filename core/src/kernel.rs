@@ -260,14 +260,18 @@ impl Kernel {
             rng: seed | 1,
             m,
         };
-        k.log_boot();
         k
     }
 
-    /// The first lines of the kernel log, those Linux's start_kernel()
-    /// logs that Tine has an answer for.
-    fn log_boot(&self) {
+    /// Start the kernel log: the console level from the command line
+    /// (`quiet`, `loglevel=`), then the first lines Linux's start_kernel()
+    /// logs that Tine has an answer for, with the hardware layer's own
+    /// boot lines (`early`) after the banner, where Linux logs its
+    /// command line and memory map.
+    pub fn start_log(&mut self, cmdline: &str, early: &[u8]) {
+        self.klog.get_mut().apply_cmdline(cmdline);
         self.log_level(crate::log::KERN_NOTICE, format_args!("{}", crate::fs::procfs::banner()));
+        self.adopt_boot_log(early);
         let st = self.frames.stats();
         self.log(format_args!("Memory: {}K/{}K available", st.free * 4, st.total * 4));
         self.log(format_args!("pid_max: default: {} minimum: 301", self.pids.pid_max()));
@@ -281,11 +285,50 @@ impl Kernel {
 
     /// Log a line at `level` (KERN_ERR ... KERN_DEBUG; Linux: printk()
     /// with a KERN_* prefix).
+    /// Every record goes to the log device (COM2, the whole log); those
+    /// below console_loglevel are also shown on the console, with their
+    /// time, as Linux's console=ttyS0 shows them (console_emit_next_record()).
     pub fn log_level(&self, level: u8, args: core::fmt::Arguments) {
         let text = alloc::fmt::format(args);
         let ts = self.m.clock.monotonic_ns() / 1000;
-        self.klog.borrow_mut().push(ts, 0, level, text.as_bytes());
+        self.log_record(ts, 0, level, text.as_bytes());
         self.m.log.log(args);
+    }
+
+    /// Keep a record and show it on the console if its level passes
+    /// (with its time unless `printk.time=0`).
+    pub(crate) fn log_record(&self, ts_us: u64, facility: u8, level: u8, text: &[u8]) {
+        let mut log = self.klog.borrow_mut();
+        log.push(ts_us, facility, level, text);
+        if log.on_console(level) {
+            let mut line = Vec::with_capacity(text.len() + 16);
+            if log.console_time {
+                line.extend_from_slice(
+                    alloc::format!("[{:5}.{:06}] ", ts_us / 1_000_000, ts_us % 1_000_000).as_bytes(),
+                );
+            }
+            // The serial console driver turns each newline into CR LF
+            // (Linux: uart_console_write()).
+            for &c in text.strip_suffix(b"\n").unwrap_or(text) {
+                if c == b'\n' {
+                    line.push(b'\r');
+                }
+                line.push(c);
+            }
+            line.extend_from_slice(b"\r\n");
+            self.m.console.write(&line);
+        }
+    }
+
+    /// The lines the hardware layer logged before this kernel existed
+    /// (one per line of `early`), into the ring and, past the level, onto
+    /// the console; they already went to the log device. Linux keeps
+    /// early printk output in its buffer from the start and replays it to
+    /// a console when that registers.
+    pub fn adopt_boot_log(&self, early: &[u8]) {
+        for line in early.split(|&c| c == b'\n').filter(|l| !l.is_empty()) {
+            self.log_record(0, 0, crate::log::KERN_INFO, line);
+        }
     }
 
     /// Wake what waits for new log records: syslog and /dev/kmsg readers

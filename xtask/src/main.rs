@@ -314,9 +314,12 @@ pub enum GuestStdio {
 
 /// The kernel command line for a normal boot, plus `TINE_CMDLINE`.
 pub fn cmdline(stdio: GuestStdio) -> String {
+    // `quiet` (console_loglevel 4, as Debian boots): the console is the
+    // program's output, which only an error-level kernel message may
+    // join, as on Linux; `run` drops it.
     let mode = match stdio {
-        GuestStdio::Tty => "tine.stdio=tty",
-        GuestStdio::Pipe => "tine.stdio=pipe",
+        GuestStdio::Tty => "tine.stdio=tty quiet",
+        GuestStdio::Pipe => "tine.stdio=pipe quiet",
     };
     match std::env::var("TINE_CMDLINE") {
         Ok(extra) if !extra.is_empty() => format!("{mode} {extra}"),
@@ -378,6 +381,7 @@ fn cmd_exec(a: ExecArgs) -> Result<i32> {
         timeout,
         console: Console::Stream,
         stream_log: true,
+        log_file: None,
         stop_on: None,
     };
     let run = boot.run()?;
@@ -423,18 +427,27 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     let tmp = TempDir::new("run")?;
     let initrd = write_initramfs(&run_payload(program, args, adds)?, &tmp)?;
     let accel = qemu::accel(&kernel);
-    eprintln!("xtask: booting Tine ({}); Ctrl-A X quits", accel.name());
+    // The console shows what passes console_loglevel (7: all but debug
+    // messages), as Linux's; the whole log goes to a file.
+    let log_file = root().join("build/run-kernel.log");
+    eprintln!(
+        "xtask: booting Tine ({}); Ctrl-A X quits; the kernel log goes to {}",
+        accel.name(),
+        log_file.display()
+    );
     let boot = Boot {
         kernel: &kernel,
         initrd: &initrd,
-        cmdline: cmdline(GuestStdio::Tty),
+        cmdline: cmdline(GuestStdio::Tty).replace(" quiet", ""),
         accel,
         timeout: None,
         console: Console::Interactive,
-        stream_log: true,
+        stream_log: false,
+        log_file: Some(log_file.clone()),
         stop_on: None,
     };
     let run = boot.run()?;
+    eprintln!("xtask: the kernel log is in {}", log_file.display());
     Ok(qemu::exit_code(&run, None))
 }
 

@@ -317,7 +317,8 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
             | Sysctl::UserReserveKbytes
             | Sysctl::PipeMaxSize
             | Sysctl::PipeUserPagesHard
-            | Sysctl::PipeUserPagesSoft,
+            | Sysctl::PipeUserPagesSoft
+            | Sysctl::Printk,
         ) => S_IFREG | 0o644,
         Node::Sysctl(Sysctl::DropCaches) => S_IFREG | 0o200,
         Node::Pid { entry: PidEntry::Comm, .. } => S_IFREG | 0o644,

@@ -106,6 +106,7 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                 }
                 Sysctl::CoreUsesPid => writeln!(o, "{}", k.core.uses_pid as u8),
                 Sysctl::DmesgRestrict => writeln!(o, "{}", k.klog.borrow().dmesg_restrict as u8),
+                Sysctl::Printk => write!(o, "{}", k.klog.borrow().printk_text()),
                 Sysctl::Tainted => writeln!(o, "0"),
                 Sysctl::AdminReserveKbytes => writeln!(o, "{}", k.frames.commit.admin_reserve_kbytes),
                 Sysctl::OvercommitKbytes => writeln!(o, "{}", k.frames.commit.kbytes),

@@ -235,6 +235,14 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
             }
             data.len()
         }
+        // Linux: proc_dointvec on console_printk[4]; root only by its mode.
+        Node::Sysctl(Sysctl::Printk) => {
+            if pos == 0 && !data.is_empty() {
+                let (vals, _) = parse_dointvec_array(data, 4)?;
+                k.klog.get_mut().set_printk(&vals);
+            }
+            data.len()
+        }
         Node::Sysctl(s @ (Sysctl::FailPageAlloc | Sysctl::Failslab)) => {
             if pos == 0 && !data.is_empty() {
                 let mode = crate::mm::kheap::FailMode::parse(data).ok_or(EINVAL)?;
@@ -406,6 +414,23 @@ pub fn parse_dointvec(buf: &[u8]) -> SysResult<(i32, usize)> {
         i += 1;
     }
     Ok((v, buf.len() - (total - i)))
+}
+
+/// Up to `max` integers written to a vector sysctl, as
+/// __do_proc_dointvec() parses them for an array: the values and the
+/// bytes used. EINVAL when there is none or one is malformed.
+pub(super) fn parse_dointvec_array(buf: &[u8], max: usize) -> SysResult<(Vec<i32>, usize)> {
+    let mut vals = Vec::new();
+    let mut used = 0;
+    while vals.len() < max && buf[used..].iter().any(|&c| !is_space(c)) {
+        let (v, n) = parse_dointvec(&buf[used..])?;
+        vals.push(v);
+        used += n;
+    }
+    if vals.is_empty() {
+        return Err(EINVAL);
+    }
+    Ok((vals, used))
 }
 
 /// Linux's strtoul with base 0 (_parse_integer_fixup_radix() and

@@ -144,6 +144,9 @@ pub enum Sysctl {
     DmesgRestrict,
     /// Why the kernel is not pristine: a bit mask, 0 here.
     Tainted,
+    /// The console's log level and the three others (Linux:
+    /// console_printk[4], see `log`).
+    Printk,
     // /proc/sys/vm (Linux: mm/util.c, fs/drop_caches.c).
     AdminReserveKbytes,
     DropCaches,
@@ -257,13 +260,14 @@ const ROOT_ENTRIES: [(&[u8], Node); 12] = [
     (b"vmstat", Node::Global(Global::Vmstat)),
 ];
 
-const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 10] = [
+const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 11] = [
     (b"core_pattern", Sysctl::CorePattern),
     (b"core_uses_pid", Sysctl::CoreUsesPid),
     (b"dmesg_restrict", Sysctl::DmesgRestrict),
     (b"osrelease", Sysctl::Osrelease),
     (b"ostype", Sysctl::Ostype),
     (b"pid_max", Sysctl::PidMax),
+    (b"printk", Sysctl::Printk),
     (b"tainted", Sysctl::Tainted),
     (b"threads-max", Sysctl::ThreadsMax),
     (b"tine_fail_page_alloc", Sysctl::FailPageAlloc),
