@@ -146,6 +146,9 @@ pub struct Kernel {
     /// /proc/stat's counters: CPU time by kind, interrupts, context
     /// switches (`time::kstat`).
     pub kstat: crate::time::kstat::KernelStat,
+    /// `tine.strace=COMM`: the comm whose programs' system calls are
+    /// logged (`syscall::strace`).
+    pub strace_comm: Option<Vec<u8>>,
     /// System V shared memory segments (one IPC namespace).
     pub shm: crate::ipc::shm::ShmTable,
     /// What a core dump is called (/proc/sys/kernel/core_pattern, ...).
@@ -233,6 +236,7 @@ impl Kernel {
             acct: crate::time::cputime::CpuAcct { stamp: m.clock.monotonic_ns(), ..Default::default() },
             forks: 0,
             kstat: Default::default(),
+            strace_comm: None,
             shm: Default::default(),
             core: Default::default(),
             ucounts: Default::default(),

@@ -50,6 +50,7 @@ fn main(info: BootInfo) -> ! {
     let free: Vec<(u64, u64)> = info.free.iter().map(|r| (r.start, r.end)).collect();
     let mut k = Kernel::new(machine, &free, info.kernel_pml4, stdio, cpu::hwcap(), tine_hal::trap::ret_to_user_addr());
     k.start_log(&info.cmdline, &tine_hal::serial::take_early_log());
+    k.set_strace(&info.cmdline);
     let stats = k.frames.stats();
     k.log(format_args!("tine: {} frames free of {}", stats.free, stats.total));
 

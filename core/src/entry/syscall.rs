@@ -52,6 +52,7 @@ impl Kernel {
         } else {
             &mut *regs
         };
+        let trace = self.cur().straced.then(|| crate::syscall::strace::enter(self, call));
         let result = match dispatch(self, call) {
             Err(EINTR) if self.deliverable(tid) != 0 => interrupted(self, call),
             // Asked to run again, but not asleep: a signal (a job-control
@@ -65,6 +66,9 @@ impl Kernel {
             }
             r => r,
         };
+        if let Some(t) = trace {
+            crate::syscall::strace::exit(self, t, &result);
+        }
         regs.rax = match result {
             Ok(v) => v as u64,
             Err(e) => (-(e.0 as i64)) as u64,

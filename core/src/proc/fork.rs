@@ -134,6 +134,7 @@ fn dup_task_struct(k: &Kernel, kstack: KernelStack) -> Task {
         exe: cur.exe.clone(),
         comm: cur.comm.clone(),
         cmdline: cur.cmdline.clone(),
+        straced: cur.straced,
         ..Task::new(kstack, k.now_ns())
     }
 }

@@ -490,6 +490,9 @@ pub struct Task {
     /// The call in progress came through `int $0x80`: i386 numbers and
     /// registers (`syscall::ia32`; Linux: TS_COMPAT).
     pub compat_syscall: bool,
+    /// Its system calls go to the kernel log (`tine.strace=`; inherited
+    /// by children).
+    pub straced: bool,
     /// What that call keeps for its next run (see [`Resume`]).
     pub resume: Resume,
     /// A vfork child: the parent to release at exec or exit (Linux: vfork_done).
@@ -555,6 +558,7 @@ impl Task {
             vfork_parent: None,
             restarting: false,
             compat_syscall: false,
+            straced: false,
             resume: Resume::None,
             start_ns,
             min_flt: 0,

@@ -24,6 +24,7 @@ mod poll;
 mod process;
 mod sigframe;
 mod signalfd;
+pub mod strace;
 pub mod syslog;
 mod system;
 mod timer;
