@@ -151,6 +151,10 @@ pub struct Kernel {
     pub strace_comm: Option<Vec<u8>>,
     /// System V shared memory segments (one IPC namespace).
     pub shm: crate::ipc::shm::ShmTable,
+    /// System V semaphore sets and undo lists (`ipc::sem`).
+    pub sem: crate::ipc::sem::SemTable,
+    /// System V message queues (`ipc::msg`).
+    pub msg: crate::ipc::msg::MsgTable,
     /// What a core dump is called (/proc/sys/kernel/core_pattern, ...).
     pub core: crate::proc::coredump::CoreSettings,
     /// Per-user counts for the limits that bound them (Linux: ucounts).
@@ -238,6 +242,8 @@ impl Kernel {
             kstat: Default::default(),
             strace_comm: None,
             shm: Default::default(),
+            sem: Default::default(),
+            msg: Default::default(),
             core: Default::default(),
             ucounts: Default::default(),
             shutdown: None,

@@ -341,6 +341,11 @@ fn copy_parts(k: &mut Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs)
     if flags.contains(CloneFlags::CHILD_CLEARTID) {
         child.clear_child_tid = args.child_tid;
     }
+    // Linux: copy_semundo(), taken last here since it cannot fail: a
+    // child made without CLONE_SYSVSEM starts with no undo list.
+    if flags.contains(CloneFlags::SYSVSEM) {
+        child.sem_undo = k.sem_share_undo(k.cur().sem_undo);
+    }
     Ok(pid)
 }
 

@@ -49,6 +49,13 @@ pub enum WaitReason {
     /// syslog(SYSLOG_ACTION_READ) or a read of /dev/kmsg at the end of
     /// the kernel log: until a record is logged (Linux: `log_wait`).
     Syslog,
+    /// semop on set `id`, blocked by operation on semaphore `num` (waiting
+    /// for it to reach zero, or to grow): until the set changes, or the
+    /// semtimedop deadline (GETNCNT and GETZCNT count these).
+    Sem { id: i32, num: u16, zero: bool, until_ns: Option<u64> },
+    /// msgsnd on a full queue or msgrcv with no matching message, on
+    /// queue `id`: until the queue changes.
+    Msg { id: i32 },
 }
 
 impl WaitReason {
@@ -57,6 +64,7 @@ impl WaitReason {
         match self {
             WaitReason::Sleep { until_ns } => Some(until_ns),
             WaitReason::Futex { until_ns }
+            | WaitReason::Sem { until_ns, .. }
             | WaitReason::Poll { until_ns }
             | WaitReason::SigWait { until_ns }
             | WaitReason::ConsoleInput { until_ns } => until_ns,
@@ -112,6 +120,10 @@ pub enum Resume {
     /// rt_sigtimedwait (`SigWait`): the mask to restore and the deadline
     /// (Linux: `real_blocked`, and the timeout's expiry).
     SigWait { real_blocked: crate::abi::SigSet, deadline: Option<u64> },
+    /// semtimedop, msgsnd, msgrcv (`Sem`, `Msg`): semtimedop's deadline,
+    /// and whether the set or queue was removed while it slept (EIDRM;
+    /// Linux: the queue entry's status).
+    Ipc { deadline: Option<u64>, removed: bool },
 }
 
 impl Resume {
@@ -493,6 +505,9 @@ pub struct Task {
     /// Its system calls go to the kernel log (`tine.strace=`; inherited
     /// by children).
     pub straced: bool,
+    /// Its System V semaphore undo list (`ipc::sem`), shared with the
+    /// tasks created with CLONE_SYSVSEM (Linux: `sysvsem.undo_list`).
+    pub sem_undo: Option<u32>,
     /// What that call keeps for its next run (see [`Resume`]).
     pub resume: Resume,
     /// A vfork child: the parent to release at exec or exit (Linux: vfork_done).
@@ -559,6 +574,7 @@ impl Task {
             restarting: false,
             compat_syscall: false,
             straced: false,
+            sem_undo: None,
             resume: Resume::None,
             start_ns,
             min_flt: 0,

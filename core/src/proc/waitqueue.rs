@@ -38,6 +38,12 @@ pub enum WaitKey {
     Signalfd,
     /// A record logged, for syslog and /dev/kmsg readers (Linux: `log_wait`).
     Syslog,
+    /// A System V semaphore set changed (Linux: the set's pending_alter
+    /// and pending_const lists).
+    Sem(i32),
+    /// A System V message queue gained a message or room (Linux: the
+    /// queue's q_receivers and q_senders).
+    Msg(i32),
 }
 
 impl WaitReason {
@@ -51,6 +57,8 @@ impl WaitReason {
             WaitReason::FileLock => Some(WaitKey::FileLock),
             WaitReason::Signalfd => Some(WaitKey::Signalfd),
             WaitReason::Syslog => Some(WaitKey::Syslog),
+            WaitReason::Sem { id, .. } => Some(WaitKey::Sem(id)),
+            WaitReason::Msg { id } => Some(WaitKey::Msg(id)),
             WaitReason::Sleep { .. }
             | WaitReason::Pause
             | WaitReason::Futex { .. }
@@ -88,6 +96,11 @@ impl WaitQueues {
     }
 
     /// Empty `key`'s queue, returning its sleepers in TID order.
+    /// The sleepers on `key`'s queue, in TID order, left there.
+    pub fn sleepers(&self, key: WaitKey) -> &[Pid] {
+        self.queues.get(&key).map_or(&[], |q| q.as_slice())
+    }
+
     pub fn take(&mut self, key: WaitKey) -> Vec<Pid> {
         self.queues.remove(&key).unwrap_or_default()
     }

@@ -318,7 +318,11 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
             | Sysctl::PipeMaxSize
             | Sysctl::PipeUserPagesHard
             | Sysctl::PipeUserPagesSoft
-            | Sysctl::Printk,
+            | Sysctl::Printk
+            | Sysctl::Sem
+            | Sysctl::Msgmax
+            | Sysctl::Msgmnb
+            | Sysctl::Msgmni,
         ) => S_IFREG | 0o644,
         Node::Sysctl(Sysctl::DropCaches) => S_IFREG | 0o200,
         Node::Pid { entry: PidEntry::Comm, .. } => S_IFREG | 0o644,

@@ -107,6 +107,13 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                 Sysctl::CoreUsesPid => writeln!(o, "{}", k.core.uses_pid as u8),
                 Sysctl::DmesgRestrict => writeln!(o, "{}", k.klog.borrow().dmesg_restrict as u8),
                 Sysctl::Printk => write!(o, "{}", k.klog.borrow().printk_text()),
+                Sysctl::Sem => {
+                    let l = k.sem.limits;
+                    writeln!(o, "{}\t{}\t{}\t{}", l.msl, l.mns, l.opm, l.mni)
+                }
+                Sysctl::Msgmax => writeln!(o, "{}", k.msg.limits.max),
+                Sysctl::Msgmnb => writeln!(o, "{}", k.msg.limits.mnb),
+                Sysctl::Msgmni => writeln!(o, "{}", k.msg.limits.mni),
                 Sysctl::Tainted => writeln!(o, "0"),
                 Sysctl::AdminReserveKbytes => writeln!(o, "{}", k.frames.commit.admin_reserve_kbytes),
                 Sysctl::OvercommitKbytes => writeln!(o, "{}", k.frames.commit.kbytes),

@@ -220,8 +220,27 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
             | Sysctl::UserReserveKbytes
             | Sysctl::PipeMaxSize
             | Sysctl::PipeUserPagesHard
-            | Sysctl::PipeUserPagesSoft),
+            | Sysctl::PipeUserPagesSoft
+            | Sysctl::Msgmax
+            | Sysctl::Msgmnb
+            | Sysctl::Msgmni),
         ) => sysctl_write(k, s, pos, data)?,
+        // Linux: proc_ipc_sem_dointvec(): four ints, semmni at most
+        // IPCMNI, none negative.
+        Node::Sysctl(Sysctl::Sem) => {
+            if pos == 0 && !data.is_empty() {
+                let (v, _) = parse_dointvec_array(data, 4)?;
+                let mut l = k.sem.limits;
+                for (f, &x) in [&mut l.msl, &mut l.mns, &mut l.opm, &mut l.mni].into_iter().zip(&v) {
+                    *f = x;
+                }
+                if l.msl < 0 || l.mns < 0 || l.opm < 0 || !(0..=crate::ipc::util::IPCMNI as i32).contains(&l.mni) {
+                    return Err(EINVAL);
+                }
+                k.sem.limits = l;
+            }
+            data.len()
+        }
         // Linux: proc_dostring_coredump(): the text up to a newline or NUL,
         // at most CORENAME_MAX_SIZE - 1 bytes; root only.
         Node::Sysctl(Sysctl::CorePattern) => {
@@ -354,6 +373,15 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
         }
         Sysctl::PipeUserPagesHard => k.pipes.limits.user_pages_hard = u64::try_from(v).map_err(|_| EINVAL)?,
         Sysctl::PipeUserPagesSoft => k.pipes.limits.user_pages_soft = u64::try_from(v).map_err(|_| EINVAL)?,
+        // Linux: proc_dointvec_minmax with 0..=INT_MAX; msgmni at most IPCMNI.
+        Sysctl::Msgmax => k.msg.limits.max = if v < 0 { return Err(EINVAL) } else { v },
+        Sysctl::Msgmnb => k.msg.limits.mnb = if v < 0 { return Err(EINVAL) } else { v },
+        Sysctl::Msgmni => {
+            if !(0..=crate::ipc::util::IPCMNI as i32).contains(&v) {
+                return Err(EINVAL);
+            }
+            k.msg.limits.mni = v;
+        }
         _ => return Err(EIO),
     }
     Ok(consumed)

@@ -147,6 +147,12 @@ pub enum Sysctl {
     /// The console's log level and the three others (Linux:
     /// console_printk[4], see `log`).
     Printk,
+    /// System V IPC limits (Linux: ipc/ipc_sysctl.c): the four semaphore
+    /// limits, and the message queues' (`ipc::sem`, `ipc::msg`).
+    Sem,
+    Msgmax,
+    Msgmnb,
+    Msgmni,
     // /proc/sys/vm (Linux: mm/util.c, fs/drop_caches.c).
     AdminReserveKbytes,
     DropCaches,
@@ -260,14 +266,18 @@ const ROOT_ENTRIES: [(&[u8], Node); 12] = [
     (b"vmstat", Node::Global(Global::Vmstat)),
 ];
 
-const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 11] = [
+const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 15] = [
     (b"core_pattern", Sysctl::CorePattern),
     (b"core_uses_pid", Sysctl::CoreUsesPid),
     (b"dmesg_restrict", Sysctl::DmesgRestrict),
+    (b"msgmax", Sysctl::Msgmax),
+    (b"msgmnb", Sysctl::Msgmnb),
+    (b"msgmni", Sysctl::Msgmni),
     (b"osrelease", Sysctl::Osrelease),
     (b"ostype", Sysctl::Ostype),
     (b"pid_max", Sysctl::PidMax),
     (b"printk", Sysctl::Printk),
+    (b"sem", Sysctl::Sem),
     (b"tainted", Sysctl::Tainted),
     (b"threads-max", Sysctl::ThreadsMax),
     (b"tine_fail_page_alloc", Sysctl::FailPageAlloc),
