@@ -149,6 +149,11 @@ pub struct Kernel {
     /// `tine.strace=COMM`: the comm whose programs' system calls are
     /// logged (`syscall::strace`).
     pub strace_comm: Option<Vec<u8>>,
+    /// /proc/sys/fs/lease-break-time, in seconds (`fs::lease`).
+    pub lease_break_time: i32,
+    /// Descriptions holding a lease: opens look for leases to break only
+    /// while there is one.
+    pub lease_holders: usize,
     /// System V shared memory segments (one IPC namespace).
     pub shm: crate::ipc::shm::ShmTable,
     /// System V semaphore sets and undo lists (`ipc::sem`).
@@ -241,6 +246,8 @@ impl Kernel {
             forks: 0,
             kstat: Default::default(),
             strace_comm: None,
+            lease_break_time: crate::fs::lease::LEASE_BREAK_TIME,
+            lease_holders: 0,
             shm: Default::default(),
             sem: Default::default(),
             msg: Default::default(),

@@ -56,13 +56,16 @@ pub enum WaitReason {
     /// msgsnd on a full queue or msgrcv with no matching message, on
     /// queue `id`: until the queue changes.
     Msg { id: i32 },
+    /// An open or truncate waiting for a lease to be given up, until the
+    /// lease-break time runs out (on the file-lock queue).
+    LeaseBreak { until_ns: u64 },
 }
 
 impl WaitReason {
     /// When the timer must wake the sleeper even if nothing else does.
     pub fn deadline(self) -> Option<u64> {
         match self {
-            WaitReason::Sleep { until_ns } => Some(until_ns),
+            WaitReason::Sleep { until_ns } | WaitReason::LeaseBreak { until_ns } => Some(until_ns),
             WaitReason::Futex { until_ns }
             | WaitReason::Sem { until_ns, .. }
             | WaitReason::Poll { until_ns }

@@ -54,7 +54,7 @@ impl WaitReason {
             WaitReason::Pipe(p) => Some(WaitKey::Pipe(p)),
             WaitReason::ChildExit { tgid } => Some(WaitKey::ChildExit(tgid)),
             WaitReason::Poll { .. } => Some(WaitKey::Poll),
-            WaitReason::FileLock => Some(WaitKey::FileLock),
+            WaitReason::FileLock | WaitReason::LeaseBreak { .. } => Some(WaitKey::FileLock),
             WaitReason::Signalfd => Some(WaitKey::Signalfd),
             WaitReason::Syslog => Some(WaitKey::Syslog),
             WaitReason::Sem { id, .. } => Some(WaitKey::Sem(id)),

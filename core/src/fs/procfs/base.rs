@@ -319,6 +319,7 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
             | Sysctl::PipeUserPagesHard
             | Sysctl::PipeUserPagesSoft
             | Sysctl::Printk
+            | Sysctl::LeaseBreakTime
             | Sysctl::Sem
             | Sysctl::Msgmax
             | Sysctl::Msgmnb

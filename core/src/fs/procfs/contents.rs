@@ -112,6 +112,7 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                     writeln!(o, "{}\t{}\t{}\t{}", l.msl, l.mns, l.opm, l.mni)
                 }
                 Sysctl::Msgmax => writeln!(o, "{}", k.msg.limits.max),
+                Sysctl::LeaseBreakTime => writeln!(o, "{}", k.lease_break_time),
                 Sysctl::Msgmnb => writeln!(o, "{}", k.msg.limits.mnb),
                 Sysctl::Msgmni => writeln!(o, "{}", k.msg.limits.mni),
                 Sysctl::Tainted => writeln!(o, "0"),

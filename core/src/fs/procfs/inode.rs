@@ -223,7 +223,8 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
             | Sysctl::PipeUserPagesSoft
             | Sysctl::Msgmax
             | Sysctl::Msgmnb
-            | Sysctl::Msgmni),
+            | Sysctl::Msgmni
+            | Sysctl::LeaseBreakTime),
         ) => sysctl_write(k, s, pos, data)?,
         // Linux: proc_ipc_sem_dointvec(): four ints, semmni at most
         // IPCMNI, none negative.
@@ -374,6 +375,8 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
         Sysctl::PipeUserPagesHard => k.pipes.limits.user_pages_hard = u64::try_from(v).map_err(|_| EINVAL)?,
         Sysctl::PipeUserPagesSoft => k.pipes.limits.user_pages_soft = u64::try_from(v).map_err(|_| EINVAL)?,
         // Linux: proc_dointvec_minmax with 0..=INT_MAX; msgmni at most IPCMNI.
+        // Linux: proc_dointvec, no bounds.
+        Sysctl::LeaseBreakTime => k.lease_break_time = v,
         Sysctl::Msgmax => k.msg.limits.max = if v < 0 { return Err(EINVAL) } else { v },
         Sysctl::Msgmnb => k.msg.limits.mnb = if v < 0 { return Err(EINVAL) } else { v },
         Sysctl::Msgmni => {

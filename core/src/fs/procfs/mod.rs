@@ -164,6 +164,8 @@ pub enum Sysctl {
     PipeMaxSize,
     PipeUserPagesHard,
     PipeUserPagesSoft,
+    /// /proc/sys/fs/lease-break-time (`fs::lease`).
+    LeaseBreakTime,
 }
 
 impl Sysctl {
@@ -293,7 +295,8 @@ const SYS_VM_ENTRIES: [(&[u8], Sysctl); 6] = [
     (b"user_reserve_kbytes", Sysctl::UserReserveKbytes),
 ];
 
-const SYS_FS_ENTRIES: [(&[u8], Sysctl); 3] = [
+const SYS_FS_ENTRIES: [(&[u8], Sysctl); 4] = [
+    (b"lease-break-time", Sysctl::LeaseBreakTime),
     (b"pipe-max-size", Sysctl::PipeMaxSize),
     (b"pipe-user-pages-hard", Sysctl::PipeUserPagesHard),
     (b"pipe-user-pages-soft", Sysctl::PipeUserPagesSoft),
