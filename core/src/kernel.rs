@@ -210,7 +210,7 @@ impl Kernel {
         // Linux: set_max_threads(): thread structures may use at most an
         // eighth of memory, at THREAD_SIZE (16 KiB, four pages) each.
         let max_threads = (frames.stats().total as u64 / (8 * 4)).clamp(MIN_THREADS as u64, MAX_THREADS as u64) as u32;
-        let k = Kernel {
+        Kernel {
             frames,
             kernel_root,
             fs: RamFs::new(),
@@ -276,8 +276,7 @@ impl Kernel {
             oom_victim: None,
             rng: seed | 1,
             m,
-        };
-        k
+        }
     }
 
     /// Start the kernel log: the console level from the command line

@@ -430,11 +430,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     // The console shows what passes console_loglevel (7: all but debug
     // messages), as Linux's; the whole log goes to a file.
     let log_file = root().join("build/run-kernel.log");
-    eprintln!(
-        "xtask: booting Tine ({}); Ctrl-A X quits; the kernel log goes to {}",
-        accel.name(),
-        log_file.display()
-    );
+    eprintln!("xtask: booting Tine ({}); Ctrl-A X quits; the kernel log goes to {}", accel.name(), log_file.display());
     let boot = Boot {
         kernel: &kernel,
         initrd: &initrd,

@@ -250,7 +250,11 @@ pub fn sys_semget(k: &mut Kernel, key: i32, nsems: i32, flags: u32) -> SysResult
 enum Stop {
     /// Operation on semaphore `num` must wait (for zero when `zero`);
     /// `nowait`: that operation has IPC_NOWAIT.
-    Block { num: u16, zero: bool, nowait: bool },
+    Block {
+        num: u16,
+        zero: bool,
+        nowait: bool,
+    },
     Err(Errno),
 }
 

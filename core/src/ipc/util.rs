@@ -63,9 +63,7 @@ impl IpcPerm {
         let c = t.cred;
         let bits = if c.euid == self.cuid || c.euid == self.uid {
             self.mode >> 6
-        } else if c.egid == self.cgid
-            || c.egid == self.gid
-            || t.groups.iter().any(|&g| g == self.gid || g == self.cgid)
+        } else if c.egid == self.cgid || c.egid == self.gid || t.groups.iter().any(|&g| g == self.gid || g == self.cgid)
         {
             self.mode >> 3
         } else {
