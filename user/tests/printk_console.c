@@ -1,10 +1,11 @@
 // tine-only
-// kernel-args: printk.time=0
+// kernel-args: console=ttyS0 printk.time=0
 /*
  * printk_console: which kernel log records the console shows. Tine's
  * console is this program's output (COM1), so what the kernel prints
  * there appears in it, between the program's own lines; Linux's console
  * is elsewhere, hence tine-only. Booted `quiet` (as every test) with
+ * console=ttyS0 (without it no record reaches the console) and
  * printk.time=0 so that console lines carry no time.
  * Checks:
  *   /proc/sys/kernel/printk reads "4 4 1 7" (quiet: console_loglevel 4);

@@ -314,9 +314,10 @@ pub enum GuestStdio {
 
 /// The kernel command line for a normal boot, plus `TINE_CMDLINE`.
 pub fn cmdline(stdio: GuestStdio) -> String {
-    // `quiet` (console_loglevel 4, as Debian boots): the console is the
-    // program's output, which only an error-level kernel message may
-    // join, as on Linux; `run` drops it.
+    // `quiet` (console_loglevel 4, as Debian boots) and no `console=`:
+    // kernel messages reach no console, only the log (COM2), so the
+    // console stays the program's output. `run` asks for console=ttyS0
+    // at the default level instead.
     let mode = match stdio {
         GuestStdio::Tty => "tine.stdio=tty quiet",
         GuestStdio::Pipe => "tine.stdio=pipe quiet",
@@ -434,7 +435,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     let boot = Boot {
         kernel: &kernel,
         initrd: &initrd,
-        cmdline: cmdline(GuestStdio::Tty).replace(" quiet", ""),
+        cmdline: cmdline(GuestStdio::Tty).replace(" quiet", " console=ttyS0"),
         accel,
         timeout: None,
         console: Console::Interactive,

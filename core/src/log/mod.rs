@@ -131,6 +131,11 @@ pub struct LogBuf {
     /// Console lines start with the record's time (Linux: printk.time,
     /// on in Debian's kernels).
     pub console_time: bool,
+    /// `console=ttyS0` was given: records go to the serial console
+    /// (COM1). Without it, as Linux on a machine whose only terminal is
+    /// a serial port, they reach no console (COM2, the log device, still
+    /// has them all).
+    pub console_ttys0: bool,
     saved_console_loglevel: Option<i32>,
     /// /proc/sys/kernel/dmesg_restrict: reading the log needs
     /// CAP_SYSLOG too. On as Debian builds Linux
@@ -162,6 +167,7 @@ impl LogBuf {
             minimum_console_loglevel: MINIMUM_CONSOLE_LOGLEVEL,
             default_console_loglevel: CONSOLE_LOGLEVEL_DEFAULT,
             console_time: true,
+            console_ttys0: false,
             saved_console_loglevel: None,
             dmesg_restrict: true,
             wake_pending: false,
@@ -314,15 +320,17 @@ impl LogBuf {
     /// Whether a record at `level` goes to the console (Linux:
     /// suppress_message_printing()).
     pub fn on_console(&self, level: u8) -> bool {
-        i32::from(level) < self.console_loglevel
+        self.console_ttys0 && i32::from(level) < self.console_loglevel
     }
 
-    /// The kernel command line's `quiet` and `loglevel=N`, in order, the
-    /// later winning (Linux: the early params quiet_kernel() and
-    /// loglevel()).
+    /// The kernel command line's `console=ttyS0`, `quiet`, `loglevel=N`
+    /// (in order, the later winning; Linux: the early params
+    /// quiet_kernel() and loglevel()) and `printk.time=`.
     pub fn apply_cmdline(&mut self, cmdline: &str) {
         for w in cmdline.split_whitespace() {
-            if w == "quiet" {
+            if w == "console=ttyS0" || w.starts_with("console=ttyS0,") {
+                self.console_ttys0 = true;
+            } else if w == "quiet" {
                 self.console_loglevel = CONSOLE_LOGLEVEL_QUIET;
             } else if let Some(n) = w.strip_prefix("loglevel=").and_then(|n| n.parse().ok()) {
                 self.console_loglevel = n;
