@@ -13,7 +13,8 @@
  *     on a full queue by a msgrcv; IPC_RMID wakes a waiter with EIDRM;
  *   errors: size past msgmax and mtype < 1 (EINVAL), a bad id (EINVAL),
  *     a negative size (EINVAL), an existing key with IPC_EXCL (EEXIST);
- *   /proc/sys/kernel/msgmax, msgmnb, msgmni.
+ *   /proc/sys/kernel/msgmax, msgmnb, msgmni; /proc/sysvipc/msg's header
+ *     and the queue's line.
  * Mirrors: msgget(2), msgop(2), msgctl(2), ipc/msg.c.
  */
 #define _GNU_SOURCE
@@ -87,6 +88,19 @@ int main(void)
 	msgctl(id, IPC_STAT, &ds);
 	printf("IPC_STAT: qnum %lu cbytes %lu qbytes %lu lspid is us %s\n", (unsigned long)ds.msg_qnum,
 	       (unsigned long)ds.__msg_cbytes, (unsigned long)ds.msg_qbytes, ds.msg_lspid == getpid() ? "yes" : "no");
+	FILE *pf = fopen("/proc/sysvipc/msg", "r");
+	char line[256];
+	if (pf && fgets(line, sizeof line, pf))
+		printf("/proc/sysvipc/msg header: %s", line);
+	while (pf && fgets(line, sizeof line, pf)) {
+		int key, msqid;
+		unsigned perms;
+		unsigned long cbytes, qnum;
+		if (sscanf(line, "%d %d %o %lu %lu", &key, &msqid, &perms, &cbytes, &qnum) == 5 && msqid == id)
+			printf("our line: key %d perms %o cbytes %lu qnum %lu\n", key, perms, cbytes, qnum);
+	}
+	if (pf)
+		fclose(pf);
 	printf("selection:\n");
 	rcv(id, 64, 1, 0);
 	rcv(id, 64, 3, MSG_EXCEPT);

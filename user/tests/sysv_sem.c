@@ -15,7 +15,8 @@
  *     timeout (EAGAIN), SETVAL past SEMVMX (ERANGE), semget with too many
  *     semaphores or none (EINVAL), an existing key with IPC_EXCL
  *     (EEXIST), a missing one without IPC_CREAT (ENOENT);
- *   /proc/sys/kernel/sem's four limits.
+ *   /proc/sys/kernel/sem's four limits; /proc/sysvipc/sem's header and
+ *     the set's line.
  * Mirrors: semget(2), semop(2), semctl(2), ipc/sem.c.
  */
 #define _GNU_SOURCE
@@ -101,6 +102,21 @@ int main(void)
 	int info = semctl(id, 0, IPC_INFO, u);
 	printf("IPC_INFO: %s; semmsl %d semopm %d semvmx %d semmni %d semaem %d\n", info >= 0 ? "ok" : "fail",
 	       si.semmsl, si.semopm, si.semvmx, si.semmni, si.semaem);
+
+	/* /proc/sysvipc/sem: the header, and our set's line. */
+	FILE *pf = fopen("/proc/sysvipc/sem", "r");
+	char line[256];
+	if (pf && fgets(line, sizeof line, pf))
+		printf("/proc/sysvipc/sem header: %s", line);
+	while (pf && fgets(line, sizeof line, pf)) {
+		int key, semid, nsems;
+		unsigned perms;
+		if (sscanf(line, "%d %d %o %d", &key, &semid, &perms, &nsems) == 4 && semid == id)
+			printf("our line: key %d perms %o nsems %d, width ok: %s\n", key, perms, nsems,
+			       strlen(line) > 80 ? "yes" : "no");
+	}
+	if (pf)
+		fclose(pf);
 
 	/* SEM_UNDO across fork. */
 	ctl(id, 0, SETVAL, 0);

@@ -152,6 +152,9 @@ pub(super) fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
             Ok(Node::PidDir { tid, whole: true })
         }
         Node::SysDir => SYS_DIRS.iter().find(|&&(n, _, _)| n == name).map(|&(_, d, _)| d).ok_or(ENOENT),
+        Node::SysvipcDir => {
+            SYSVIPC_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, f)| Node::Sysvipc(f)).ok_or(ENOENT)
+        }
         Node::SysFs | Node::SysKernel | Node::SysVm => {
             let table = sys_table(dir).expect("a sysctl directory");
             table.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT)

@@ -87,6 +87,8 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         }
         Node::Global(Global::Stat) => proc_stat(k, &mut o),
         Node::Global(Global::Vmstat) => vmstat(k, &mut o),
+        Node::Sysvipc(Sysvipc::Sem) => k.sem.proc_text(&mut o.0),
+        Node::Sysvipc(Sysvipc::Msg) => k.msg.proc_text(&mut o.0),
         Node::Global(Global::Filesystems) => o.0 = b"nodev\trootfs\nnodev\tramfs\nnodev\tproc\n".to_vec(),
         Node::Global(Global::Cpuinfo) => cpuinfo(k, &mut o),
         Node::Global(Global::Version) => {

@@ -548,6 +548,11 @@ pub(super) fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
                 add(2 + i as u64, *d, name);
             }
         }
+        Node::SysvipcDir => {
+            for (i, (name, f)) in SYSVIPC_ENTRIES.iter().enumerate() {
+                add(2 + i as u64, Node::Sysvipc(*f), name);
+            }
+        }
         Node::SysFs | Node::SysKernel | Node::SysVm => {
             for (i, (name, s)) in sys_table(dir).expect("a sysctl directory").iter().enumerate() {
                 add(2 + i as u64, Node::Sysctl(*s), name);

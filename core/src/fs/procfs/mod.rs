@@ -125,6 +125,15 @@ pub enum Global {
     Version,
 }
 
+/// Files in /proc/sysvipc: one line per object, under a header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sysvipc {
+    Msg,
+    Sem,
+}
+
+const SYSVIPC_ENTRIES: [(&[u8], Sysvipc); 2] = [(b"msg", Sysvipc::Msg), (b"sem", Sysvipc::Sem)];
+
 /// Files in /proc/sys/kernel (Linux: kernel/sysctl.c's kern_table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sysctl {
@@ -226,6 +235,9 @@ pub enum Node {
     SysKernel,
     SysVm,
     Sysctl(Sysctl),
+    /// /proc/sysvipc, and its files (Linux: ipc/util.c's sysvipc_proc).
+    SysvipcDir,
+    Sysvipc(Sysvipc),
     /// /proc/<tid> (`whole`: what the process shows, Linux's tgid entries)
     /// or /proc/<tgid>/task/<tid> (not `whole`: one thread's view).
     PidDir {
@@ -253,7 +265,8 @@ enum Kind {
     Link,
 }
 
-const ROOT_ENTRIES: [(&[u8], Node); 12] = [
+const ROOT_ENTRIES: [(&[u8], Node); 13] = [
+    (b"sysvipc", Node::SysvipcDir),
     (b"self", Node::SelfLink),
     (b"thread-self", Node::ThreadSelf),
     (b"sys", Node::SysDir),
@@ -340,11 +353,17 @@ const PID_ENTRIES: [(&[u8], PidEntry); 17] = [
 impl Node {
     fn kind(self) -> Kind {
         match self {
-            Node::Root | Node::SysDir | Node::SysFs | Node::SysKernel | Node::SysVm | Node::PidDir { .. } => Kind::Dir,
+            Node::Root
+            | Node::SysDir
+            | Node::SysFs
+            | Node::SysKernel
+            | Node::SysVm
+            | Node::SysvipcDir
+            | Node::PidDir { .. } => Kind::Dir,
             Node::Pid { entry: PidEntry::Task | PidEntry::Fd, .. } => Kind::Dir,
             Node::SelfLink | Node::ThreadSelf | Node::MountsLink | Node::Fd { .. } => Kind::Link,
             Node::Pid { entry: PidEntry::Cwd | PidEntry::Root | PidEntry::Exe, .. } => Kind::Link,
-            Node::Global(_) | Node::Sysctl(_) | Node::Pid { .. } => Kind::File,
+            Node::Global(_) | Node::Sysctl(_) | Node::Sysvipc(_) | Node::Pid { .. } => Kind::File,
         }
     }
 
@@ -361,7 +380,9 @@ impl Node {
             | Node::MountsLink
             | Node::Global(_)
             | Node::SysDir
+            | Node::SysvipcDir
             | Node::PidDir { whole: true, .. } => Node::Root,
+            Node::Sysvipc(_) => Node::SysvipcDir,
             Node::SysKernel | Node::SysFs | Node::SysVm => Node::SysDir,
             Node::Sysctl(s) => s.place().0,
             Node::PidDir { tid, whole: false } => {
@@ -387,6 +408,8 @@ impl Node {
             Node::SysFs => fixed(5),
             Node::MountsLink => fixed(4),
             Node::SysVm => fixed(6),
+            Node::SysvipcDir => fixed(7),
+            Node::Sysvipc(f) => fixed(29 + f as usize),
             Node::Global(g) => fixed(8 + g as usize),
             Node::Sysctl(s) => fixed(32 + s as usize),
             Node::PidDir { tid, whole } => per_pid(tid, whole, 0),
@@ -427,6 +450,7 @@ fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
         Node::SysKernel => return b"/sys/kernel".to_vec(),
         Node::SysVm => return b"/sys/vm".to_vec(),
         Node::SysFs => return b"/sys/fs".to_vec(),
+        Node::SysvipcDir => return b"/sysvipc".to_vec(),
         Node::PidDir { tid, whole: true } => return format!("/{tid}").into_bytes(),
         Node::PidDir { tid, whole: false } => return format!("/{}/task/{tid}", tgid_of(k, tid)).into_bytes(),
         _ => node_rel_path(k, node.parent(k)),
@@ -435,6 +459,9 @@ fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
     match node {
         Node::Global(g) => p.extend_from_slice(name_in(&ROOT_ENTRIES, Node::Global(g))),
         Node::Sysctl(s) => p.extend_from_slice(s.place().1),
+        Node::Sysvipc(f) => {
+            p.extend_from_slice(SYSVIPC_ENTRIES.iter().find(|(_, x)| *x == f).map_or(&b""[..], |(n, _)| n))
+        }
         Node::Pid { entry, .. } => {
             p.extend_from_slice(PID_ENTRIES.iter().find(|(_, x)| *x == entry).map_or(&b""[..], |(n, _)| n))
         }
