@@ -158,8 +158,23 @@ pub struct Kernel {
     /// Tasks created by clone/fork/vfork since boot (Linux: total_forks,
     /// the `processes` line of /proc/stat).
     pub forks: u64,
+    /// /proc/stat's counters: CPU time by kind, interrupts, context
+    /// switches (`time::kstat`).
+    pub kstat: crate::time::kstat::KernelStat,
+    /// `tine.strace=COMM`: the comm whose programs' system calls are
+    /// logged (`syscall::strace`).
+    pub strace_comm: Option<Vec<u8>>,
+    /// /proc/sys/fs/lease-break-time, in seconds (`fs::lease`).
+    pub lease_break_time: i32,
+    /// Descriptions holding a lease: opens look for leases to break only
+    /// while there is one.
+    pub lease_holders: usize,
     /// System V shared memory segments (one IPC namespace).
     pub shm: crate::ipc::shm::ShmTable,
+    /// System V semaphore sets and undo lists (`ipc::sem`).
+    pub sem: crate::ipc::sem::SemTable,
+    /// System V message queues (`ipc::msg`).
+    pub msg: crate::ipc::msg::MsgTable,
     /// What a core dump is called (/proc/sys/kernel/core_pattern, ...).
     pub core: crate::proc::coredump::CoreSettings,
     /// Per-user counts for the limits that bound them (Linux: ucounts).
@@ -217,7 +232,7 @@ impl Kernel {
         // Linux: set_max_threads(): thread structures may use at most an
         // eighth of memory, at THREAD_SIZE (16 KiB, four pages) each.
         let max_threads = (frames.stats().total as u64 / (8 * 4)).clamp(MIN_THREADS as u64, MAX_THREADS as u64) as u32;
-        let k = Kernel {
+        Kernel {
             frames,
             kernel_root,
             fs: RamFs::new(),
@@ -255,7 +270,13 @@ impl Kernel {
             programmed: u64::MAX,
             acct: crate::time::cputime::CpuAcct { stamp: m.clock.cycles(), ..Default::default() },
             forks: 0,
+            kstat: Default::default(),
+            strace_comm: None,
+            lease_break_time: crate::fs::lease::LEASE_BREAK_TIME,
+            lease_holders: 0,
             shm: Default::default(),
+            sem: Default::default(),
+            msg: Default::default(),
             core: Default::default(),
             ucounts: Default::default(),
             shutdown: None,
@@ -283,15 +304,18 @@ impl Kernel {
             tracefs: Default::default(),
             rng: seed | 1,
             m,
-        };
-        k.log_boot();
-        k
+        }
     }
 
-    /// The first lines of the kernel log, those Linux's start_kernel()
-    /// logs that Tine has an answer for.
-    fn log_boot(&self) {
+    /// Start the kernel log: the console level from the command line
+    /// (`quiet`, `loglevel=`), then the first lines Linux's start_kernel()
+    /// logs that Tine has an answer for, with the hardware layer's own
+    /// boot lines (`early`) after the banner, where Linux logs its
+    /// command line and memory map.
+    pub fn start_log(&mut self, cmdline: &str, early: &[u8]) {
+        self.klog.get_mut().apply_cmdline(cmdline);
         self.log_level(crate::log::KERN_NOTICE, format_args!("{}", crate::fs::procfs::banner()));
+        self.adopt_boot_log(early);
         let st = self.frames.stats();
         self.log(format_args!("Memory: {}K/{}K available", st.free * 4, st.total * 4));
         self.log(format_args!("pid_max: default: {} minimum: 301", self.pids.pid_max()));
@@ -305,11 +329,50 @@ impl Kernel {
 
     /// Log a line at `level` (KERN_ERR ... KERN_DEBUG; Linux: printk()
     /// with a KERN_* prefix).
+    /// Every record goes to the log device (COM2, the whole log); those
+    /// below console_loglevel are also shown on the console, with their
+    /// time, as Linux's console=ttyS0 shows them (console_emit_next_record()).
     pub fn log_level(&self, level: u8, args: core::fmt::Arguments) {
         let text = alloc::fmt::format(args);
         let ts = self.m.clock.monotonic_ns() / 1000;
-        self.klog.borrow_mut().push(ts, 0, level, text.as_bytes());
+        self.log_record(ts, 0, level, text.as_bytes());
         self.m.log.log(args);
+    }
+
+    /// Keep a record and show it on the console if its level passes
+    /// (with its time unless `printk.time=0`).
+    pub(crate) fn log_record(&self, ts_us: u64, facility: u8, level: u8, text: &[u8]) {
+        let mut log = self.klog.borrow_mut();
+        log.push(ts_us, facility, level, text);
+        if log.on_console(level) {
+            let mut line = Vec::with_capacity(text.len() + 16);
+            if log.console_time {
+                line.extend_from_slice(
+                    alloc::format!("[{:5}.{:06}] ", ts_us / 1_000_000, ts_us % 1_000_000).as_bytes(),
+                );
+            }
+            // The serial console driver turns each newline into CR LF
+            // (Linux: uart_console_write()).
+            for &c in text.strip_suffix(b"\n").unwrap_or(text) {
+                if c == b'\n' {
+                    line.push(b'\r');
+                }
+                line.push(c);
+            }
+            line.extend_from_slice(b"\r\n");
+            self.m.console.write(&line);
+        }
+    }
+
+    /// The lines the hardware layer logged before this kernel existed
+    /// (one per line of `early`), into the ring and, past the level, onto
+    /// the console; they already went to the log device. Linux keeps
+    /// early printk output in its buffer from the start and replays it to
+    /// a console when that registers.
+    pub fn adopt_boot_log(&self, early: &[u8]) {
+        for line in early.split(|&c| c == b'\n').filter(|l| !l.is_empty()) {
+            self.log_record(0, 0, crate::log::KERN_INFO, line);
+        }
     }
 
     /// Wake what waits for new log records: syslog and /dev/kmsg readers
@@ -845,6 +908,7 @@ impl Kernel {
                 self.account_flush();
                 self.acct.in_user = false;
                 self.current = Some(n);
+                self.kstat.ctxt += 1;
                 Resched::Switch { prev, next: Some(n) }
             }
             None if prev_runnable => Resched::Stay,
@@ -856,6 +920,7 @@ impl Kernel {
                 self.account_flush();
                 self.acct.in_user = false;
                 self.current = None;
+                self.kstat.ctxt += 1;
                 Resched::Switch { prev, next: None }
             }
         }

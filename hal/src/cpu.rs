@@ -123,10 +123,12 @@ static mut IDT: [IdtEntry; 256] =
 /// of the IST slots set up by [`init_gdt`]; boot only, before [`load_idt`].
 /// `int3` (#BP) and `into` (#OF) may be raised by user code with `int n`,
 /// so their gates have DPL 3, as Linux's system gates: a debugger's
-/// breakpoint is SIGTRAP, not the #GP that a DPL 0 gate gives. Every
-/// other `int n` from user mode is a #GP (SIGSEGV).
+/// breakpoint is SIGTRAP, not the #GP that a DPL 0 gate gives; so does
+/// `int $0x80`, the i386 system call (Linux: IA32_SYSCALL_VECTOR with
+/// CONFIG_IA32_EMULATION). Every other `int n` from user mode is a #GP
+/// (SIGSEGV).
 pub unsafe fn set_idt_entry(v: usize, handler: u64, ist: u8) {
-    let dpl: u8 = if v == 3 || v == 4 { 3 } else { 0 };
+    let dpl: u8 = if v == 3 || v == 4 || v == 0x80 { 3 } else { 0 };
     let e = IdtEntry {
         offset_low: handler as u16,
         selector: KERNEL_CS,

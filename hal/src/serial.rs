@@ -68,11 +68,53 @@ impl fmt::Write for Uart {
     }
 }
 
-/// Print to the kernel log (COM2).
+/// The lines logged before core's kernel log exists, kept for it
+/// (`take_early_log`): the boot's own account of RAM, heap and clock.
+/// A fixed array, since the first lines come before the heap exists.
+struct EarlyLog {
+    buf: [u8; EARLY_LOG_LEN],
+    len: usize,
+    /// Taken: later lines (the panic handler's) go to COM2 only.
+    closed: bool,
+}
+
+const EARLY_LOG_LEN: usize = 2048;
+
+static EARLY_LOG: spin::Mutex<EarlyLog> = spin::Mutex::new(EarlyLog { buf: [0; EARLY_LOG_LEN], len: 0, closed: false });
+
+/// COM2, and the early log while it is open: what `klog!` writes to.
+pub struct KlogWriter;
+
+impl fmt::Write for KlogWriter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        Uart::new(COM2).write_bytes(s.as_bytes());
+        // A panic while the lock is held must still reach COM2.
+        if let Some(mut e) = EARLY_LOG.try_lock() {
+            if !e.closed {
+                let len = e.len;
+                let n = s.len().min(EARLY_LOG_LEN - len);
+                e.buf[len..len + n].copy_from_slice(&s.as_bytes()[..n]);
+                e.len += n;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The lines `klog!` wrote so far, one per line, for core's kernel log
+/// to adopt (`Kernel::start_log`); later lines are no longer kept.
+pub fn take_early_log() -> alloc::vec::Vec<u8> {
+    let mut e = EARLY_LOG.lock();
+    e.closed = true;
+    e.buf[..e.len].to_vec()
+}
+
+/// Print to the kernel log (COM2); before core's log exists, the line is
+/// also kept for it (see [`take_early_log`]).
 #[macro_export]
 macro_rules! klog {
     ($($arg:tt)*) => {{
         use core::fmt::Write as _;
-        let _ = writeln!($crate::serial::Uart::new($crate::serial::COM2), $($arg)*);
+        let _ = writeln!($crate::serial::KlogWriter, $($arg)*);
     }};
 }

@@ -32,6 +32,8 @@ pub enum Trap {
     Exception { vector: u8, error: u64, info: u64 },
     /// A hardware interrupt (already acknowledged at the PIC).
     Irq(u8),
+    /// `int $0x80`: an i386 system call (Linux's IA32 emulation).
+    Int80,
     /// Not a trap: a new task's first return to user mode (Linux:
     /// ret_from_fork), for the signal work before it.
     FirstReturn,
@@ -68,6 +70,8 @@ static mut SYSCALL_KERNEL_RSP: u64 = 0;
 const HAS_ERROR_CODE: [u8; 10] = [8, 10, 11, 12, 13, 14, 17, 21, 29, 30];
 /// Stubs exist for the 32 exceptions and the 16 PIC interrupts.
 pub const STUB_COUNT: usize = 48;
+/// The i386 system call vector, with its own stub.
+pub const INT80_VECTOR: u8 = 0x80;
 
 global_asm!(
     r#"
@@ -94,6 +98,15 @@ trap_stub_\vec:
     .endif
     .set i, i + 1
 .endr
+
+/* int $0x80, the i386 system call gate, open to user mode. */
+    .balign 16
+    .global trap_stub_int80
+trap_stub_int80:
+    push -1
+    push rdi
+    mov edi, 0x80
+    jmp trap_common
 
 .macro STUB_ADDR vec
     .quad trap_stub_\vec
@@ -309,6 +322,7 @@ tine_context_switch:
 
 extern "C" {
     static trap_stub_table: [u64; STUB_COUNT];
+    fn trap_stub_int80();
     fn tine_syscall_entry();
     fn tine_ignore_sysret();
     fn tine_ret_from_fork();
@@ -334,6 +348,7 @@ pub fn init(user: UserTrapHandler, syscall: SyscallHandler, kernel: KernelTrapHa
             };
             cpu::set_idt_entry(v, addr, ist);
         }
+        cpu::set_idt_entry(INT80_VECTOR as usize, trap_stub_int80 as *const () as u64, 0);
     }
     let _ = HAS_ERROR_CODE;
     cpu::load_idt();
@@ -417,6 +432,7 @@ pub(crate) fn set_syscall_stack(top: u64) {
 fn classify(vector: u64, regs: &PtRegs) -> Trap {
     let vector = vector as u8;
     match vector {
+        INT80_VECTOR => Trap::Int80,
         0..=31 => Trap::Exception {
             vector,
             error: if regs.orig_rax == u64::MAX { 0 } else { regs.orig_rax },

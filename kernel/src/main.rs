@@ -51,17 +51,19 @@ fn main(info: BootInfo) -> ! {
     };
     let free: Vec<(u64, u64)> = info.free.iter().map(|r| (r.start, r.end)).collect();
     let mut k = Kernel::new(machine, &free, info.kernel_pml4, stdio, cpu::hwcap(), tine_hal::trap::ret_to_user_addr());
+    k.start_log(&info.cmdline, &tine_hal::serial::take_early_log());
+    k.set_strace(&info.cmdline);
     let stats = k.frames.stats();
-    klog!("tine: {} frames free of {}", stats.free, stats.total);
+    k.log(format_args!("tine: {} frames free of {}", stats.free, stats.total));
 
     match k.load_initramfs(info.initrd) {
-        Ok(n) => klog!("tine: initramfs: {n} entries"),
+        Ok(n) => k.log(format_args!("tine: initramfs: {n} entries")),
         Err(e) => panic!("initramfs unreadable: {}", e.name()),
     }
     let argv = k.read_nul_list(b"/tine/argv").unwrap_or_else(|| alloc::vec![b"/init".to_vec()]);
     let envp = k.read_nul_list(b"/tine/envp").unwrap_or_default();
     if k.spawn_init(argv, envp).is_err() {
-        klog!("tine: init exited status=32512");
+        k.log(format_args!("tine: init exited status=32512"));
         qemu::exit(qemu::EXIT_OK);
     }
     fault_injection(&mut k, &info.cmdline);
@@ -79,7 +81,7 @@ fn fault_injection(k: &mut Kernel, cmdline: &str) {
         let Some((key, value)) = w.split_once('=') else { continue };
         let Some(mode) = FailMode::parse(value.as_bytes()) else {
             if key == "tine.fail_page_alloc" || key == "tine.failslab" {
-                klog!("tine: {key}: cannot parse \"{value}\"; ignored");
+                k.log(format_args!("tine: {key}: cannot parse \"{value}\"; ignored"));
             }
             continue;
         };
@@ -88,7 +90,7 @@ fn fault_injection(k: &mut Kernel, cmdline: &str) {
             "tine.failslab" => *tine_core::mm::kheap::FAILSLAB.lock() = mode,
             _ => continue,
         }
-        klog!("tine: {key}={}", mode.describe());
+        k.log(format_args!("tine: {key}={}", mode.describe()));
     }
 }
 
@@ -159,7 +161,7 @@ fn irq_of(line: u8) -> entry::Irq {
     match line {
         TIMER_IRQ => entry::Irq::Timer,
         COM1_IRQ => entry::Irq::Console,
-        _ => entry::Irq::Other,
+        other => entry::Irq::Other(other),
     }
 }
 
@@ -173,6 +175,7 @@ fn syscall_trap(regs: &mut PtRegs) {
 /// Every other trap from user mode, into the trap loop.
 fn user_trap(trap: Trap, regs: &mut PtRegs) {
     let exit = match trap {
+        Trap::Int80 => entry::int80(&Hal, regs),
         Trap::Exception { vector, error, info } => entry::exception(&Hal, vector, error, info, regs),
         Trap::Irq(line) => entry::irq(&Hal, irq_of(line), regs),
         Trap::FirstReturn => entry::first_return(&Hal, regs),
@@ -190,7 +193,7 @@ fn kernel_trap(trap: Trap, regs: &PtRegs) {
             "CPU exception {vector} in kernel mode: error {error:#x}, rip {:#x}, rsp {:#x}, cr2/dr6 {info:#x}",
             regs.rip, regs.rsp
         ),
-        Trap::FirstReturn => unreachable!(),
+        Trap::Int80 | Trap::FirstReturn => unreachable!(),
     }
 }
 

@@ -5,7 +5,8 @@
  * (clearing it, consuming it, the console level).
  * Checks:
  *   the log starts with /proc/version's banner at KERN_NOTICE, then the
- *     memory and pid_max lines at KERN_INFO;
+ *     hardware layer's boot lines ("tine: booting", RAM and clock), then
+ *     the memory and pid_max lines at KERN_INFO;
  *   an unknown system call is logged once at KERN_DEBUG;
  *   SYSLOG_ACTION_READ consumes: SIZE_UNREAD falls to 0 after reading
  *     it all, and a record written after is what the next READ returns;
@@ -58,9 +59,14 @@ int main(void)
 	buf[n > 0 ? n : 0] = 0;
 	char t[256];
 	int prio = -1;
-	for (int i = 0; i < 3; i++) {
-		const char *s = line(buf, i, &prio, t, sizeof t);
-		printf("line %d: <%d> %s\n", i, prio, strncmp(s, "Memory: ", 8) == 0 ? "Memory: ..." : s);
+	/* The hardware layer's boot lines come right after the banner. */
+	int early = 0, i = 1;
+	while (!strncmp(line(buf, i, &prio, t, sizeof t), "tine: ", 6))
+		i++, early++;
+	printf("boot lines of the hardware layer after the banner: %s\n", early >= 2 ? "yes" : "no");
+	for (int j = 0; j < 3; j++) {
+		const char *s = line(buf, j ? i + j - 1 : 0, &prio, t, sizeof t);
+		printf("line %d: <%d> %s\n", j, prio, strncmp(s, "Memory: ", 8) == 0 ? "Memory: ..." : s);
 	}
 	int found = 0;
 	for (char *p = buf; (p = strstr(p, "unimplemented syscall 999")); p++)

@@ -279,6 +279,7 @@ fn boot(
         timeout,
         console: if show { Console::Lines(MARK) } else { Console::Capture },
         stream_log: false,
+        log_file: None,
         stop_on: None,
     }
     .run()

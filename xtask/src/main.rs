@@ -344,9 +344,13 @@ pub enum GuestStdio {
 
 /// The kernel command line for a normal boot, plus `TINE_CMDLINE`.
 pub fn cmdline(stdio: GuestStdio) -> String {
+    // `quiet` (console_loglevel 4, as Debian boots) and no `console=`:
+    // kernel messages reach no console, only the log (COM2), so the
+    // console stays the program's output. `run` asks for console=ttyS0
+    // at the default level instead.
     let mode = match stdio {
-        GuestStdio::Tty => "tine.stdio=tty",
-        GuestStdio::Pipe => "tine.stdio=pipe",
+        GuestStdio::Tty => "tine.stdio=tty quiet",
+        GuestStdio::Pipe => "tine.stdio=pipe quiet",
     };
     match std::env::var("TINE_CMDLINE") {
         Ok(extra) if !extra.is_empty() => format!("{mode} {extra}"),
@@ -408,6 +412,7 @@ fn cmd_exec(a: ExecArgs) -> Result<i32> {
         timeout,
         console: Console::Stream,
         stream_log: true,
+        log_file: None,
         stop_on: None,
     };
     let run = boot.run()?;
@@ -453,18 +458,23 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
     let tmp = TempDir::new("run")?;
     let initrd = write_initramfs(&run_payload(program, args, adds)?, &tmp)?;
     let accel = qemu::accel(&kernel);
-    eprintln!("xtask: booting Tine ({}); Ctrl-A X quits", accel.name());
+    // The console shows what passes console_loglevel (7: all but debug
+    // messages), as Linux's; the whole log goes to a file.
+    let log_file = root().join("build/run-kernel.log");
+    eprintln!("xtask: booting Tine ({}); Ctrl-A X quits; the kernel log goes to {}", accel.name(), log_file.display());
     let boot = Boot {
         kernel: &kernel,
         initrd: &initrd,
-        cmdline: cmdline(GuestStdio::Tty),
+        cmdline: cmdline(GuestStdio::Tty).replace(" quiet", " console=ttyS0"),
         accel,
         timeout: None,
         console: Console::Interactive,
-        stream_log: true,
+        stream_log: false,
+        log_file: Some(log_file.clone()),
         stop_on: None,
     };
     let run = boot.run()?;
+    eprintln!("xtask: the kernel log is in {}", log_file.display());
     Ok(qemu::exit_code(&run, None))
 }
 

@@ -169,6 +169,7 @@ fn probe_kvm(kernel: &Path) -> Result<()> {
         timeout: Some(PROBE_TIMEOUT),
         console: Console::Capture,
         stream_log: false,
+        log_file: None,
         stop_on: Some(PROBE_OK),
     };
     let run = boot.run()?;
@@ -216,6 +217,9 @@ pub struct Boot<'a> {
     pub console: Console,
     /// Copy the kernel log to xtask's stderr as it comes.
     pub stream_log: bool,
+    /// Write the kernel log to this file as it comes (`run`: the whole
+    /// log, while the console shows only what passes console_loglevel).
+    pub log_file: Option<PathBuf>,
     /// Stop QEMU as soon as a log line contains this.
     pub stop_on: Option<&'static str>,
 }
@@ -484,7 +488,8 @@ impl Boot<'_> {
         let err = child.inner.stderr.take().unwrap();
         let stream = self.stream_log;
         let stop_on = self.stop_on;
-        thread::spawn(move || scan_log(err, stream, stop_on, tx))
+        let file = self.log_file.as_ref().and_then(|p| std::fs::File::create(p).ok());
+        thread::spawn(move || scan_log(err, stream, file, stop_on, tx))
     }
 }
 
@@ -689,7 +694,13 @@ fn show_lines(text: &[u8], marker: &str) {
     let _ = out.flush();
 }
 
-fn scan_log(from: impl Read, stream: bool, stop_on: Option<&str>, tx: mpsc::Sender<Event>) -> LogScan {
+fn scan_log(
+    from: impl Read,
+    stream: bool,
+    mut file: Option<std::fs::File>,
+    stop_on: Option<&str>,
+    tx: mpsc::Sender<Event>,
+) -> LogScan {
     let mut scan = LogScan::default();
     let mut from = BufReader::new(from);
     let mut line = Vec::new();
@@ -706,6 +717,10 @@ fn scan_log(from: impl Read, stream: bool, stop_on: Option<&str>, tx: mpsc::Send
             // turns LF into CR LF: write the bytes as they are.)
             let _ = err.write_all(&line);
             let _ = err.flush();
+        }
+        if let Some(f) = file.as_mut() {
+            let _ = f.write_all(&line);
+            let _ = f.flush();
         }
         scan.text.extend_from_slice(&line);
         let text = String::from_utf8_lossy(&line);

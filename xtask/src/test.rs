@@ -369,6 +369,7 @@ fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
         timeout: ctx.timeout,
         console: Console::Driven,
         stream_log: false,
+        log_file: None,
         stop_on: None,
     };
     let mut typed = Vec::new();
@@ -526,6 +527,7 @@ fn run_tine(case: &Case, ctx: &Ctx) -> Result<qemu::Run> {
         timeout: ctx.timeout,
         console: Console::Capture,
         stream_log: false,
+        log_file: None,
         stop_on: None,
     }
     .run()

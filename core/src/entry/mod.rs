@@ -143,8 +143,19 @@ pub enum Irq {
     Timer,
     /// The console's receiver (`Kernel::console_irq`).
     Console,
-    /// Anything else: acknowledged by `hal`, nothing to do.
-    Other,
+    /// Anything else, by line: acknowledged by `hal`, only counted.
+    Other(u8),
+}
+
+impl Irq {
+    /// The PIC line it came on: the PC's timer is IRQ 0, COM1 IRQ 4.
+    pub fn line(self) -> u8 {
+        match self {
+            Irq::Timer => 0,
+            Irq::Console => 4,
+            Irq::Other(line) => line,
+        }
+    }
 }
 
 /// The scheduler's answer, once acted on.
@@ -183,6 +194,19 @@ pub fn syscall<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
             return Exit::ToUser;
         }
     }
+    k.cur_mut().compat_syscall = false;
+    run_syscall(cpu, k, regs, false)
+}
+
+/// `int $0x80` (Linux with IA32 emulation: do_int80_emulation()): an
+/// i386 system call from a 64-bit program (`syscall::ia32`). The entry
+/// stub left no number in orig_rax: it is eax, as a 32-bit value.
+pub fn int80<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
+    regs.orig_rax = regs.rax & 0xffff_ffff;
+    regs.rax = (-(crate::abi::ENOSYS.0 as i64)) as u64;
+    let mut k = cpu.lock();
+    k.enter_from_user_mode();
+    k.cur_mut().compat_syscall = true;
     run_syscall(cpu, k, regs, false)
 }
 
@@ -265,10 +289,11 @@ pub fn irq_in_kernel<C: Cpu>(cpu: &C, irq: Irq) {
 }
 
 fn handle_irq(k: &mut Kernel, irq: Irq) {
+    k.kstat.count_irq(irq.line());
     match irq {
         Irq::Timer => k.timer_tick(),
         Irq::Console => k.console_irq(),
-        Irq::Other => {}
+        Irq::Other(_) => {}
     }
 }
 

@@ -3,7 +3,7 @@
 //! loop in `entry` calls these, again after each wake-up of a call that
 //! blocked.
 
-use crate::abi::{PtRegs, EINTR, ERESTARTNOINTR};
+use crate::abi::{PtRegs, EINTR, ENOSYS, ERESTARTNOINTR};
 use crate::kernel::Kernel;
 use crate::proc::ptrace::Entry;
 use crate::proc::TaskState;
@@ -35,9 +35,14 @@ impl Kernel {
     pub fn syscall(&mut self, regs: &mut PtRegs) -> SyscallOutcome {
         // Tasks are keyed by TID: no lookup needed for it.
         let tid = self.current.expect("a system call has a current task");
-        // A task with ptrace state (one pointer test for all others):
-        // the syscall-entry stop, or the end of a stop it was let out of.
-        let traced = self.cur().ptrace.tracee.is_some();
+        // What this task's calls need beyond the plain path, in one
+        // lookup: a tracer, `int $0x80`'s i386 numbering, tine.strace.
+        let (traced, compat, straced) = {
+            let t = self.cur();
+            (t.ptrace.tracee.is_some(), t.compat_syscall, t.straced)
+        };
+        // The syscall-entry stop, or the end of a stop the task was let
+        // out of.
         if traced {
             match self.ptrace_syscall_enter(regs) {
                 Entry::Run => {}
@@ -53,12 +58,31 @@ impl Kernel {
                 }
             }
         }
-        let result = match dispatch(self, regs) {
-            Err(EINTR) if self.deliverable(tid) != 0 => interrupted(self, regs),
+        // An `int $0x80` call runs on a copy of its frame in the x86_64
+        // layout; restarts still see the i386 number in regs.orig_rax.
+        let mut native;
+        let call = if compat {
+            match crate::syscall::ia32::native_frame(regs) {
+                Some(f) => {
+                    native = f;
+                    &mut native
+                }
+                None => {
+                    regs.rax = (-(ENOSYS.0 as i64)) as u64;
+                    self.exit_to_user_mode(regs);
+                    return SyscallOutcome::Done;
+                }
+            }
+        } else {
+            &mut *regs
+        };
+        let strace = straced.then(|| crate::syscall::strace::enter(self, call));
+        let result = match dispatch(self, call) {
+            Err(EINTR) if self.deliverable(tid) != 0 => interrupted(self, call),
             // Asked to run again, but not asleep: a signal (a job-control
             // stop, say) must be acted on first.
             Err(ERESTARTNOINTR) if self.cur().state == TaskState::Runnable && self.deliverable(tid) != 0 => {
-                interrupted(self, regs)
+                interrupted(self, call)
             }
             Err(ERESTARTNOINTR) => {
                 self.cur_mut().restarting = true;
@@ -71,6 +95,9 @@ impl Kernel {
             }
             r => r,
         };
+        if let Some(t) = strace {
+            crate::syscall::strace::exit(self, t, &result);
+        }
         regs.rax = to_rax(result);
         // Linux: syscall_exit_work() → trace_sys_exit().
         crate::trace!(self, SysExit, crate::trace::Payload::SysExit { id: regs.orig_rax as i64, ret: regs.rax as i64 });

@@ -178,7 +178,7 @@ fn cpu_time_is_user_time_between_traps() {
     // The next trap (an interrupt) charges the 3 ms since the last one's
     // exit to user mode as user time.
     let mut regs = regs_of(&k, 1);
-    assert_eq!(irq(&SimCpu::new(&mut k), Irq::Other, &mut regs), Exit::ToUser);
+    assert_eq!(irq(&SimCpu::new(&mut k), Irq::Other(7), &mut regs), Exit::ToUser);
     let after = k.thread_cputime(1);
     assert_eq!((after.0 - before.0, after.1 - before.1), (3_000_000, 0));
 }

@@ -86,6 +86,8 @@ pub struct OpenFile {
     /// The lease this description holds: F_RDLCK, F_WRLCK or F_UNLCK
     /// (Linux: its `file_lease` on the inode's `flc_lease` list).
     pub lease: u32,
+    /// The lease is being broken (`fs::lease`).
+    pub lease_break: Option<crate::fs::lease::LeaseBreak>,
 }
 
 /// Linux: `enum pid_type` as F_SETOWN_EX names it.
@@ -136,7 +138,8 @@ impl FileTable {
         let id = self.next;
         self.next += 1;
         let (owner, signum, lease) = (Owner::default(), 0, 2);
-        self.files.insert(id, OpenFile { kind, flags, offset: 0, refs: 1, ino, owner, signum, lease });
+        let lease_break = None;
+        self.files.insert(id, OpenFile { kind, flags, offset: 0, refs: 1, ino, owner, signum, lease, lease_break });
         id
     }
 

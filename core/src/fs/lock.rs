@@ -314,7 +314,12 @@ impl Kernel {
         let key = lock_key(f, id);
         let a = self.locks.remove_owner(key, Owner::Ofd(id));
         let b = self.locks.flock_remove(key, id);
-        if a || b {
+        // Its lease goes too: an open waiting for it may go on.
+        let lease = f.lease != crate::fs::lease::F_UNLCK;
+        if lease {
+            self.lease_holders = self.lease_holders.saturating_sub(1);
+        }
+        if a || b || lease {
             self.wake_all(WaitReason::FileLock);
         }
     }

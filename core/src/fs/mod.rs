@@ -19,6 +19,7 @@
 pub mod cpio;
 pub mod file;
 pub mod file_cache;
+pub mod lease;
 pub mod lock;
 pub mod mount;
 pub mod ops;

@@ -58,7 +58,7 @@ pub fn write(k: &mut Kernel, data: &[u8]) -> SysResult {
     }
     let (facility, level, text) = crate::log::parse_prefix(data);
     let ts = k.now_ns() / 1000;
-    k.klog.borrow_mut().push(ts, facility, level, text);
+    k.log_record(ts, facility, level, text);
     k.wake_log_readers();
     Ok(data.len())
 }

@@ -43,6 +43,8 @@ pub const LOG_USER: u8 = 1;
 pub const CONSOLE_LOGLEVEL_DEFAULT: i32 = 7;
 pub const MINIMUM_CONSOLE_LOGLEVEL: i32 = 1;
 pub const MESSAGE_LOGLEVEL_DEFAULT: u8 = 4;
+/// The console level `quiet` sets (Linux: CONSOLE_LOGLEVEL_QUIET).
+pub const CONSOLE_LOGLEVEL_QUIET: i32 = 4;
 
 /// One logged line (Linux: `struct printk_info` and its text).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,7 +121,21 @@ pub struct LogBuf {
     /// has already returned.
     syslog_seq: u64,
     syslog_partial: usize,
+    /// Records below this level are shown on the console as they are
+    /// logged (Linux: console_printk[0], the first of the four numbers of
+    /// /proc/sys/kernel/printk; the other three follow).
     pub console_loglevel: i32,
+    pub default_message_loglevel: i32,
+    pub minimum_console_loglevel: i32,
+    pub default_console_loglevel: i32,
+    /// Console lines start with the record's time (Linux: printk.time,
+    /// on in Debian's kernels).
+    pub console_time: bool,
+    /// `console=ttyS0` was given: records go to the serial console
+    /// (COM1). Without it, as Linux on a machine whose only terminal is
+    /// a serial port, they reach no console (COM2, the log device, still
+    /// has them all).
+    pub console_ttys0: bool,
     saved_console_loglevel: Option<i32>,
     /// /proc/sys/kernel/dmesg_restrict: reading the log needs
     /// CAP_SYSLOG too. On as Debian builds Linux
@@ -147,6 +163,11 @@ impl LogBuf {
             syslog_seq: 0,
             syslog_partial: 0,
             console_loglevel: CONSOLE_LOGLEVEL_DEFAULT,
+            default_message_loglevel: MESSAGE_LOGLEVEL_DEFAULT as i32,
+            minimum_console_loglevel: MINIMUM_CONSOLE_LOGLEVEL,
+            default_console_loglevel: CONSOLE_LOGLEVEL_DEFAULT,
+            console_time: true,
+            console_ttys0: false,
             saved_console_loglevel: None,
             dmesg_restrict: true,
             wake_pending: false,
@@ -280,7 +301,7 @@ impl LogBuf {
         if self.saved_console_loglevel.is_none() {
             self.saved_console_loglevel = Some(self.console_loglevel);
         }
-        self.console_loglevel = MINIMUM_CONSOLE_LOGLEVEL;
+        self.console_loglevel = self.minimum_console_loglevel;
     }
 
     pub fn console_on(&mut self) {
@@ -292,8 +313,62 @@ impl LogBuf {
     /// SYSLOG_ACTION_CONSOLE_LEVEL (1..=8, checked by the caller); it also
     /// forgets a CONSOLE_OFF's saved level.
     pub fn set_console_level(&mut self, level: i32) {
-        self.console_loglevel = level.max(MINIMUM_CONSOLE_LOGLEVEL);
+        self.console_loglevel = level.max(self.minimum_console_loglevel);
         self.saved_console_loglevel = None;
+    }
+
+    /// Whether a record at `level` goes to the console (Linux:
+    /// suppress_message_printing()).
+    pub fn on_console(&self, level: u8) -> bool {
+        self.console_ttys0 && i32::from(level) < self.console_loglevel
+    }
+
+    /// The kernel command line's `console=ttyS0`, `quiet`, `loglevel=N`
+    /// (in order, the later winning; Linux: the early params
+    /// quiet_kernel() and loglevel()) and `printk.time=`.
+    pub fn apply_cmdline(&mut self, cmdline: &str) {
+        for w in cmdline.split_whitespace() {
+            if w == "console=ttyS0" || w.starts_with("console=ttyS0,") {
+                self.console_ttys0 = true;
+            } else if w == "quiet" {
+                self.console_loglevel = CONSOLE_LOGLEVEL_QUIET;
+            } else if let Some(n) = w.strip_prefix("loglevel=").and_then(|n| n.parse().ok()) {
+                self.console_loglevel = n;
+            } else if let Some(v) = w.strip_prefix("printk.time=") {
+                // Linux: param_set_bool(): 0/1, n/y, N/Y.
+                match v {
+                    "0" | "n" | "N" => self.console_time = false,
+                    "1" | "y" | "Y" => self.console_time = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// /proc/sys/kernel/printk: the four numbers, tab-separated.
+    pub fn printk_text(&self) -> alloc::string::String {
+        alloc::format!(
+            "{}\t{}\t{}\t{}\n",
+            self.console_loglevel,
+            self.default_message_loglevel,
+            self.minimum_console_loglevel,
+            self.default_console_loglevel
+        )
+    }
+
+    /// A write of up to four numbers to /proc/sys/kernel/printk, each
+    /// setting its field in order (Linux: proc_dointvec on console_printk,
+    /// no bounds).
+    pub fn set_printk(&mut self, values: &[i32]) {
+        let fields = [
+            &mut self.console_loglevel,
+            &mut self.default_message_loglevel,
+            &mut self.minimum_console_loglevel,
+            &mut self.default_console_loglevel,
+        ];
+        for (f, &v) in fields.into_iter().zip(values) {
+            *f = v;
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use super::aspace::{leaf_flags, may_write_in_place, AddressSpace, MemCtx};
 use super::consts::*;
 use super::pagetable::{read_pte, write_pte, Pte, PteFlags};
 use super::vma::{Prot, VmFlags, Vma};
+use super::vmstat::VmEvent;
 use crate::abi::{Errno, EFAULT, ENOMEM, SIGBUS, SIGSEGV};
 use crate::trace::{Event, Payload};
 
@@ -96,6 +97,7 @@ impl AddressSpace {
     /// Resolve a user page fault at `addr`, or say which signal it earns.
     /// Linux: do_user_addr_fault() → handle_mm_fault() → handle_pte_fault().
     pub fn handle_fault(&mut self, ctx: &mut MemCtx<'_>, addr: u64, access: Access) -> Result<(), FaultError> {
+        ctx.frames.events.count(VmEvent::PgFault);
         if addr >= TASK_SIZE {
             return Err(FaultError::MapErr);
         }
@@ -181,6 +183,7 @@ impl AddressSpace {
         let pte = if access != Access::Write {
             let zero = ctx.frames.zero_frame();
             ctx.frames.get(zero);
+            ctx.frames.events.count(VmEvent::ZeroPage);
             Pte::new(zero, leaf_flags(vma, false))
         } else {
             let frame = ctx.frames.alloc_zeroed(ctx.phys).ok_or(FaultError::Oom)?;
@@ -204,6 +207,7 @@ impl AddressSpace {
             // Linux: do_cow_fault(). The cache page stays as it was.
             let new = ctx.frames.alloc().ok_or(FaultError::Oom)?;
             ctx.phys.copy_frame(new, page);
+            ctx.frames.events.count(VmEvent::CowCopy);
             return self.replace_pte(ctx, va, Pte::new(new, leaf_flags(vma, true))).map_err(|_| FaultError::Oom);
         }
         if access == Access::Write {
@@ -237,6 +241,7 @@ impl AddressSpace {
             if !vma.is_shared() {
                 let pfn = frame >> PAGE_SHIFT;
                 ctx.trace(Event::CowReuse, || Payload::Frames { address: va, old_pfn: pfn, new_pfn: pfn });
+                ctx.frames.events.count(VmEvent::CowReuse);
             }
             return Ok(());
         }
@@ -255,6 +260,7 @@ impl AddressSpace {
         } else {
             ctx.trace(Event::CowCopy, || Payload::Frames { address: va, old_pfn, new_pfn });
         }
+        ctx.frames.events.count(VmEvent::CowCopy);
         self.replace_pte(ctx, va, Pte::new(new, leaf_flags(vma, true))).map_err(|_| FaultError::Oom)
     }
 
@@ -313,6 +319,8 @@ mod tests {
         assert!(!pte.is_writable() && !pte.is_executable());
         assert_eq!(env.frames.refcount(zero), z_refs + 2);
         assert_eq!(a.resident_pages(), 0);
+        let ev = |env: &Env, e| env.frames.events.get(e);
+        assert_eq!((ev(&env, VmEvent::ZeroPage), ev(&env, VmEvent::PgFault)), (2, 2), "two read faults");
         // Only a page table was needed (PDPT, PD, PT).
         assert_eq!(env.used(), used + 3);
 
@@ -324,6 +332,8 @@ mod tests {
         assert_eq!(env.frames.refcount(pte.addr()), 1);
         assert_eq!(env.frames.refcount(zero), z_refs + 1);
         assert_eq!(a.resident_pages(), 1);
+        assert_eq!(ev(&env, VmEvent::CowCopy), 1, "the zero page copied");
+        assert_eq!(ev(&env, VmEvent::CowReuse), 0);
         a.user_read(&mut env.ctx(), BASE, &mut b).unwrap();
         assert_eq!(b, [0, 0, 0, 42, 0, 0, 0, 0]);
         // The zero frame itself is untouched.

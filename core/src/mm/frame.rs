@@ -21,6 +21,7 @@ use bitflags::bitflags;
 
 use super::consts::{PAGE_SHIFT, PAGE_SIZE};
 use super::kheap::FailMode;
+use super::vmstat::VmEvent;
 use crate::machine::PhysMem;
 
 bitflags! {
@@ -75,6 +76,9 @@ pub struct FrameAllocator {
     /// here, beside the frames it is measured against, so that every
     /// address-space operation reaches it through its `MemCtx`.
     pub commit: super::commit::VmCommit,
+    /// /proc/vmstat's event counters, kept here where most of them happen
+    /// and where every address-space operation reaches them (`MemCtx`).
+    pub events: super::vmstat::VmEvents,
 }
 
 impl FrameAllocator {
@@ -119,6 +123,7 @@ impl FrameAllocator {
             reserved: 0,
             inject: FailMode::Off,
             commit,
+            events: Default::default(),
         };
         let zero = fa.alloc_zeroed(phys).expect("no RAM for the zero frame");
         fa.meta_mut(zero).flags |= FrameFlags::PINNED;
@@ -178,6 +183,7 @@ impl FrameAllocator {
         let m = self.meta_mut(pa);
         debug_assert_eq!(m.refcount, 0, "free list holds a used frame {pa:#x}");
         *m = FrameMeta { refcount: 1, flags: FrameFlags::empty() };
+        self.events.count(VmEvent::PgAlloc);
         Some(pa)
     }
 
@@ -231,6 +237,7 @@ impl FrameAllocator {
         assert!(!m.flags.contains(FrameFlags::PINNED), "last reference to pinned frame {pa:#x} dropped");
         m.flags = FrameFlags::empty();
         self.free.push((pa >> PAGE_SHIFT) as u32);
+        self.events.count(VmEvent::PgFree);
         true
     }
 

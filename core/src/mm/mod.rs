@@ -9,6 +9,7 @@
 //!   (mlock, mlockall, resource limits), [`fork`](mod@fork)
 //!   (dup_mmap), [`ptshare`] (leaf page tables shared across fork) and [`uaccess`] (copy_{from,to}_user).
 //! - [`pagecache`]: file pages in frames, for mmap (Linux: mm/filemap.c).
+//! - [`vmstat`]: event counters for /proc/vmstat (Linux: mm/vmstat.c).
 //!
 //! Every operation takes a [`MemCtx`]: the frame allocator, physical memory,
 //! the page cache ([`crate::mm::pagecache`]) that file and shared mappings
@@ -32,6 +33,7 @@ pub mod ptshare;
 pub mod uaccess;
 pub mod vdso;
 pub mod vma;
+pub mod vmstat;
 
 #[cfg(test)]
 mod model_tests;

@@ -32,6 +32,7 @@ use super::aspace::{AddressSpace, MemCtx};
 use super::frame::{FrameAllocator, FrameFlags};
 use super::pagetable::{read_pte, write_pte, PageTable, Pte, PteFlags, ENTRIES, PMD_SIZE};
 use super::vma::{VmFlags, Vma};
+use super::vmstat::VmEvent;
 use crate::abi::{Errno, ENOMEM};
 use crate::machine::PhysMem;
 use alloc::vec::Vec;
@@ -87,6 +88,7 @@ impl PageTable {
             return Err(ENOMEM);
         }
         frames.get(pmd.addr());
+        frames.events.count(VmEvent::PtShare);
         let shared = pmd.clear(PteFlags::WRITABLE);
         write_pte(phys, theirs, shared.clear(PteFlags::ACCESSED));
         if pmd.is_writable() {
@@ -138,6 +140,7 @@ impl PageTable {
         // Our reference on the old table goes; the reservation that came
         // with it paid for the copy.
         frames.put(old);
+        frames.events.count(VmEvent::PtUnshare);
         Unshared::Copied
     }
 

@@ -387,6 +387,9 @@ fn exec_image(
     let base = filename.rsplit(|&b| b == b'/').next().unwrap_or(filename);
     let old_comm = core::mem::replace(&mut t.comm, base[..base.len().min(15)].to_vec());
     t.kstack.set_owner(t.tid, &t.comm);
+    if k.strace_comm.as_deref().is_some_and(|c| c == t.comm.as_slice()) {
+        t.straced = true;
+    }
     t.fs_base = 0;
     t.clear_child_tid = 0;
     t.robust_list = (0, 0);

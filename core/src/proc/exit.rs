@@ -518,6 +518,8 @@ impl Kernel {
         // shared memory segments with it (Linux: free_ipc_ns() →
         // shm_exit_ns()); those are no leak either.
         self.shm_exit_ns();
+        self.sem_exit_ns();
+        self.msg_exit_ns();
         self.drop_page_caches();
         self.kstacks.drain(&mut self.frames);
         let live = self.tasks.values().filter(|t| t.state != TaskState::Dead).count();
@@ -626,6 +628,8 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     k.m.mmu.activate(k.kernel_root);
     k.note_maxrss(pid, mm);
     k.put_mm(mm);
+    // Linux: exit_sem(), after exit_mm().
+    k.exit_sem(pid);
     crate::trace!(k, SchedProcessExit, k.trace_process(pid));
     k.put_files(files);
     k.put_fs(fs);

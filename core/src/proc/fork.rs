@@ -148,6 +148,7 @@ fn dup_task_struct(k: &Kernel, kstack: KernelStack) -> Task {
         exe: cur.exe.clone(),
         comm: cur.comm.clone(),
         cmdline: cur.cmdline.clone(),
+        straced: cur.straced,
         ..Task::new(kstack, k.now_ns())
     }
 }
@@ -366,6 +367,11 @@ fn copy_parts(k: &mut Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs)
     child.kstack.set_owner(pid, &child.comm);
     if flags.contains(CloneFlags::CHILD_CLEARTID) {
         child.clear_child_tid = args.child_tid;
+    }
+    // Linux: copy_semundo(), taken last here since it cannot fail: a
+    // child made without CLONE_SYSVSEM starts with no undo list.
+    if flags.contains(CloneFlags::SYSVSEM) {
+        child.sem_undo = k.sem_share_undo(k.cur().sem_undo);
     }
     Ok(pid)
 }

@@ -55,14 +55,25 @@ pub enum WaitReason {
     /// Reading eventfd N at 0, or writing it past its maximum (Linux: the
     /// `eventfd_ctx`'s `wqh`).
     Eventfd(u32),
+    /// semop on set `id`, blocked by operation on semaphore `num` (waiting
+    /// for it to reach zero, or to grow): until the set changes, or the
+    /// semtimedop deadline (GETNCNT and GETZCNT count these).
+    Sem { id: i32, num: u16, zero: bool, until_ns: Option<u64> },
+    /// msgsnd on a full queue or msgrcv with no matching message, on
+    /// queue `id`: until the queue changes.
+    Msg { id: i32 },
+    /// An open or truncate waiting for a lease to be given up, until the
+    /// lease-break time runs out (on the file-lock queue).
+    LeaseBreak { until_ns: u64 },
 }
 
 impl WaitReason {
     /// When the timer must wake the sleeper even if nothing else does.
     pub fn deadline(self) -> Option<u64> {
         match self {
-            WaitReason::Sleep { until_ns } => Some(until_ns),
+            WaitReason::Sleep { until_ns } | WaitReason::LeaseBreak { until_ns } => Some(until_ns),
             WaitReason::Futex { until_ns }
+            | WaitReason::Sem { until_ns, .. }
             | WaitReason::Poll { until_ns }
             | WaitReason::SigWait { until_ns }
             | WaitReason::ConsoleInput { until_ns } => until_ns,
@@ -118,6 +129,10 @@ pub enum Resume {
     /// rt_sigtimedwait (`SigWait`): the mask to restore and the deadline
     /// (Linux: `real_blocked`, and the timeout's expiry).
     SigWait { real_blocked: crate::abi::SigSet, deadline: Option<u64> },
+    /// semtimedop, msgsnd, msgrcv (`Sem`, `Msg`): semtimedop's deadline,
+    /// and whether the set or queue was removed while it slept (EIDRM;
+    /// Linux: the queue entry's status).
+    Ipc { deadline: Option<u64>, removed: bool },
 }
 
 impl Resume {
@@ -498,6 +513,15 @@ pub struct Task {
     /// woken (set by `Kernel::syscall`, cleared by the trap loop once the
     /// call it runs again has finished).
     pub restarting: bool,
+    /// The call in progress came through `int $0x80`: i386 numbers and
+    /// registers (`syscall::ia32`; Linux: TS_COMPAT).
+    pub compat_syscall: bool,
+    /// Its system calls go to the kernel log (`tine.strace=`; inherited
+    /// by children).
+    pub straced: bool,
+    /// Its System V semaphore undo list (`ipc::sem`), shared with the
+    /// tasks created with CLONE_SYSVSEM (Linux: `sysvsem.undo_list`).
+    pub sem_undo: Option<u32>,
     /// What that call keeps for its next run (see [`Resume`]).
     pub resume: Resume,
     /// A vfork child: the parent to release at exec or exit (Linux: vfork_done).
@@ -565,6 +589,9 @@ impl Task {
             did_exec: false,
             vfork_parent: None,
             restarting: false,
+            compat_syscall: false,
+            straced: false,
+            sem_undo: None,
             resume: Resume::None,
             start_ns,
             min_flt: 0,

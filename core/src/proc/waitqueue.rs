@@ -43,6 +43,12 @@ pub enum WaitKey {
     TracePipe,
     /// Eventfd N's counter changed (Linux: `eventfd_ctx->wqh`).
     Eventfd(u32),
+    /// A System V semaphore set changed (Linux: the set's pending_alter
+    /// and pending_const lists).
+    Sem(i32),
+    /// A System V message queue gained a message or room (Linux: the
+    /// queue's q_receivers and q_senders).
+    Msg(i32),
 }
 
 impl WaitReason {
@@ -53,11 +59,13 @@ impl WaitReason {
             WaitReason::Pipe(p) => Some(WaitKey::Pipe(p)),
             WaitReason::ChildExit { tgid } => Some(WaitKey::ChildExit(tgid)),
             WaitReason::Poll { .. } => Some(WaitKey::Poll),
-            WaitReason::FileLock => Some(WaitKey::FileLock),
+            WaitReason::FileLock | WaitReason::LeaseBreak { .. } => Some(WaitKey::FileLock),
             WaitReason::Signalfd => Some(WaitKey::Signalfd),
             WaitReason::Syslog => Some(WaitKey::Syslog),
             WaitReason::TracePipe => Some(WaitKey::TracePipe),
             WaitReason::Eventfd(n) => Some(WaitKey::Eventfd(n)),
+            WaitReason::Sem { id, .. } => Some(WaitKey::Sem(id)),
+            WaitReason::Msg { id } => Some(WaitKey::Msg(id)),
             WaitReason::Sleep { .. }
             | WaitReason::Pause
             | WaitReason::Futex { .. }
@@ -95,6 +103,11 @@ impl WaitQueues {
     }
 
     /// Empty `key`'s queue, returning its sleepers in TID order.
+    /// The sleepers on `key`'s queue, in TID order, left there.
+    pub fn sleepers(&self, key: WaitKey) -> &[Pid] {
+        self.queues.get(&key).map_or(&[], |q| q.as_slice())
+    }
+
     pub fn take(&mut self, key: WaitKey) -> Vec<Pid> {
         self.queues.remove(&key).unwrap_or_default()
     }

@@ -692,6 +692,9 @@ impl Kernel {
     pub fn abandon_wait(&mut self) {
         let tid = self.cur().tid;
         self.cur_mut().resume.clear_deadline();
+        if let crate::proc::Resume::Ipc { .. } = self.cur().resume {
+            self.cur_mut().resume = crate::proc::Resume::None;
+        }
         self.futex_cancel(tid);
         self.fifo_wait_cancel();
     }

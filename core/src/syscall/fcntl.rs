@@ -2,11 +2,9 @@
 //! f_setown_ex(), f_getown_ex(), F_SETSIG; fs/locks.c fcntl_setlease(),
 //! fcntl_getlease()).
 //!
-//! Tine sends no SIGIO, so the owner and signal are only kept and read
-//! back. Leases are granted and refused as generic_setlease() does, and
-//! dropped with their description, but never broken: an open that
-//! conflicts with a lease neither signals the holder nor waits
-//! (Linux: break_lease()).
+//! Tine sends no SIGIO for I/O, so the owner and signal serve the lease
+//! break only (`fs::lease`). Leases are granted and refused as
+//! generic_setlease() does, and dropped with their description.
 
 use crate::abi::*;
 use crate::fs::file::{FileId, Owner, OwnerType};
@@ -89,7 +87,11 @@ pub fn fcntl_owner(k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult 
             k.files.get_mut(id).signum = sig as u32;
             Ok(0)
         }
-        F_GETLEASE => Ok(k.files.get(id).lease as usize),
+        // Linux: fcntl_getlease(): a lease being broken shows its target.
+        F_GETLEASE => {
+            let f = k.files.get(id);
+            Ok(f.lease_break.map_or(f.lease, |b| b.target) as usize)
+        }
         F_SETLEASE => setlease(k, id, arg as u32),
         _ => Err(EINVAL),
     }
@@ -147,6 +149,20 @@ fn setlease(k: &mut Kernel, id: FileId, arg: u32) -> SysResult {
         }
         _ => return Err(EINVAL),
     }
-    k.files.get_mut(id).lease = arg;
+    let f = k.files.get_mut(id);
+    let was = f.lease;
+    f.lease = arg;
+    if arg != F_UNLCK {
+        // Linux: do_fcntl_add_lease() → __f_setown(): the lease's
+        // signal goes to the caller's process.
+        let tgid = k.cur().tgid;
+        k.files.get_mut(id).owner = Owner { pid: tgid, kind: OwnerType::Pid };
+    }
+    match (was == F_UNLCK, arg == F_UNLCK) {
+        (true, false) => k.lease_holders += 1,
+        (false, true) => k.lease_holders = k.lease_holders.saturating_sub(1),
+        _ => {}
+    }
+    k.lease_changed(id, arg);
     Ok(0)
 }

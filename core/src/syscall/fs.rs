@@ -115,6 +115,17 @@ pub fn openat(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mode: u32) -> S
     let umask = k.cur_fs().umask;
     let now = k.now_real();
     let cred = k.fs_cred();
+    if k.lease_holders > 0 {
+        // Linux: do_dentry_open() → break_lease(), before O_TRUNC
+        // truncates.
+        let follow = if flags & O_NOFOLLOW != 0 { Lookup::empty() } else { Lookup::FOLLOW };
+        if let Ok(ino) = k.fs.lookup(&cred, start, &path, follow) {
+            if k.fs.inode(ino)?.file_type() == FileType::Regular && flags & O_PATH == 0 {
+                let write = flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0;
+                k.break_lease(ino, write, flags & O_NONBLOCK != 0)?;
+            }
+        }
+    }
     let ino = k.fs.open(&cred, start, &path, flags, mode & 0o7777 & !umask, now)?;
     k.file_truncated(ino);
     open_inode(k, ino, flags)
@@ -747,6 +758,10 @@ pub fn truncate(k: &mut Kernel, path: u64, len: i64) -> SysResult {
     }
     // Linux: vfs_truncate() → inode_permission(MAY_WRITE).
     perm::inode_permission(&k.fs_cred(), k.fs.inode(ino)?, MAY_WRITE)?;
+    // Linux: vfs_truncate() → break_lease(inode, O_WRONLY).
+    if k.lease_holders > 0 {
+        k.break_lease(ino, true, false)?;
+    }
     // Linux: vfs_truncate() → get_write_access().
     k.fs.write_access_error(ino, true)?;
     k.fsize_truncate_check(ino, len as u64)?;

@@ -13,6 +13,7 @@ pub(crate) use fs::set_offset;
 pub(crate) use signalfd::read as signalfd_read;
 mod fsmeta;
 mod futex;
+pub mod ia32;
 pub mod info;
 mod mem;
 mod misc;
@@ -27,6 +28,7 @@ pub mod ptrace;
 mod sendfile;
 mod sigframe;
 mod signalfd;
+pub mod strace;
 pub mod syslog;
 mod system;
 mod timer;
@@ -92,6 +94,11 @@ pub fn restart_policy(nr: u64, args: &[u64; 6]) -> Restart {
         // left back and return -ERESTARTNOHAND; sigsuspend and pause too.
         nr::POLL => Restart::Continue,
         nr::PPOLL | nr::SELECT | nr::PSELECT6 | nr::PAUSE | nr::RT_SIGSUSPEND => Restart::NoHandler,
+        // System V IPC is never restarted after a handler (signal(7)):
+        // semop's sleep returns -EINTR, msgsnd's and msgrcv's
+        // -ERESTARTNOHAND.
+        nr::SEMOP | nr::SEMTIMEDOP => Restart::Never,
+        nr::MSGSND | nr::MSGRCV => Restart::NoHandler,
         // do_sigtimedwait() and ep_poll(): -EINTR.
         nr::RT_SIGTIMEDWAIT | nr::EPOLL_WAIT | nr::EPOLL_PWAIT | nr::EPOLL_PWAIT2 => Restart::Never,
         // copy_process() with a signal arriving: -ERESTARTNOINTR.
@@ -349,6 +356,14 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::SHMAT => crate::ipc::shm::sys_shmat(k, a0 as i32, a1, a2 as u32),
         nr::SHMDT => crate::ipc::shm::sys_shmdt(k, a0),
         nr::SHMCTL => crate::ipc::shm::sys_shmctl(k, a0 as i32, a1 as i32, a2),
+        nr::SEMGET => crate::ipc::sem::sys_semget(k, a0 as i32, a1 as i32, a2 as u32),
+        nr::SEMOP => crate::ipc::sem::sys_semtimedop(k, a0 as i32, a1, a2 as u32 as u64, 0),
+        nr::SEMTIMEDOP => crate::ipc::sem::sys_semtimedop(k, a0 as i32, a1, a2 as u32 as u64, a3),
+        nr::SEMCTL => crate::ipc::sem::sys_semctl(k, a0 as i32, a1 as i32, a2 as i32, a3),
+        nr::MSGGET => crate::ipc::msg::sys_msgget(k, a0 as i32, a1 as u32),
+        nr::MSGSND => crate::ipc::msg::sys_msgsnd(k, a0 as i32, a1, a2 as i64, a3 as u32),
+        nr::MSGRCV => crate::ipc::msg::sys_msgrcv(k, a0 as i32, a1, a2 as i64, a3 as i64, a4 as u32),
+        nr::MSGCTL => crate::ipc::msg::sys_msgctl(k, a0 as i32, a1 as i32, a2),
         nr::FUTEX_WAITV => futex::sys_futex_waitv(k, a0, a1 as u32, a2 as u32, a3, a4),
         nr::CREAT => fs::openat(
             k,

@@ -4,7 +4,8 @@
 //! from user mode, when it leaves for user mode, and at each context
 //! switch; the time since the previous reading goes to the running task
 //! as user time (it was in user mode) or system time (in the kernel).
-//! Time in the idle context goes to nobody. A tick then only has to look
+//! Time in the idle context goes to no task, only to the machine's idle
+//! time (`time::kstat`, for /proc/stat and /proc/uptime). A tick then only has to look
 //! at the sums: CPU-time timers fire on time actually used, never on a
 //! guess from where ticks landed (the kernel runs with interrupts off,
 //! so a tick never lands in kernel mode at all).
@@ -84,7 +85,13 @@ impl Kernel {
         if user + sys == 0 {
             return;
         }
-        let Some(pid) = self.current else { return };
+        let Some(pid) = self.current else {
+            // Linux: account_idle_time().
+            self.kstat.idle_ns += user + sys;
+            return;
+        };
+        self.kstat.user_ns += user;
+        self.kstat.system_ns += sys;
         let Some(t) = self.tasks.get_mut(&pid) else { return };
         // A released task's process may be gone; its last moments are lost.
         if t.state == TaskState::Dead {
@@ -150,7 +157,7 @@ impl Kernel {
     /// now, staying in the same mode: before it is switched out, released,
     /// or its CPU timers are checked at the tick (Linux:
     /// vtime_task_switch(), vtime_account_kernel()). Time in the idle
-    /// context is charged to nobody.
+    /// context is charged to no task, only to the idle count.
     pub fn account_flush(&mut self) {
         let now = self.m.clock.cycles();
         let in_user = self.acct.in_user;

@@ -6,6 +6,7 @@
 
 pub mod cputime;
 pub mod hrtimer;
+pub mod kstat;
 pub mod loadavg;
 
 /// Scheduler ticks per second (Linux: CONFIG_HZ=250, Debian's setting:

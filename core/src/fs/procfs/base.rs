@@ -152,6 +152,9 @@ pub(super) fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
             Ok(Node::PidDir { tid, whole: true })
         }
         Node::SysDir => SYS_DIRS.iter().find(|&&(n, _, _)| n == name).map(|&(_, d, _)| d).ok_or(ENOENT),
+        Node::SysvipcDir => {
+            SYSVIPC_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, f)| Node::Sysvipc(f)).ok_or(ENOENT)
+        }
         Node::SysFs | Node::SysKernel | Node::SysVm => {
             let table = sys_table(dir).expect("a sysctl directory");
             table.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT)
@@ -317,7 +320,13 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
             | Sysctl::UserReserveKbytes
             | Sysctl::PipeMaxSize
             | Sysctl::PipeUserPagesHard
-            | Sysctl::PipeUserPagesSoft,
+            | Sysctl::PipeUserPagesSoft
+            | Sysctl::Printk
+            | Sysctl::LeaseBreakTime
+            | Sysctl::Sem
+            | Sysctl::Msgmax
+            | Sysctl::Msgmnb
+            | Sysctl::Msgmni,
         ) => S_IFREG | 0o644,
         Node::Sysctl(Sysctl::DropCaches) => S_IFREG | 0o200,
         Node::Pid { entry: PidEntry::Comm, .. } => S_IFREG | 0o644,

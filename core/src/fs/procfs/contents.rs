@@ -74,8 +74,7 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         Node::Global(Global::Meminfo) => o.0 = format_meminfo(&mem_info(k)).into_bytes(),
         Node::Global(Global::Uptime) => {
             let up = k.now_ns();
-            let (user, system) = cpu_time_ns(k);
-            let idle = up.saturating_sub(user + system);
+            let (_, _, idle) = cpu_time_ns(k);
             let secs = |ns: u64| (ns / 1_000_000_000, ns / 10_000_000 % 100);
             let ((us, uc), (is, ic)) = (secs(up), secs(idle));
             let _ = writeln!(o, "{us}.{uc:02} {is}.{ic:02}");
@@ -87,6 +86,9 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
             let _ = writeln!(o, "{} {}/{total} {}", k.loadavg.show(), k.nr_running(), k.pids.last());
         }
         Node::Global(Global::Stat) => proc_stat(k, &mut o),
+        Node::Global(Global::Vmstat) => vmstat(k, &mut o),
+        Node::Sysvipc(Sysvipc::Sem) => k.sem.proc_text(&mut o.0),
+        Node::Sysvipc(Sysvipc::Msg) => k.msg.proc_text(&mut o.0),
         Node::Global(Global::Filesystems) => {
             o.0 = b"nodev\trootfs\nnodev\tramfs\nnodev\tproc\nnodev\ttracefs\n".to_vec()
         }
@@ -108,6 +110,15 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                 }
                 Sysctl::CoreUsesPid => writeln!(o, "{}", k.core.uses_pid as u8),
                 Sysctl::DmesgRestrict => writeln!(o, "{}", k.klog.borrow().dmesg_restrict as u8),
+                Sysctl::Printk => write!(o, "{}", k.klog.borrow().printk_text()),
+                Sysctl::Sem => {
+                    let l = k.sem.limits;
+                    writeln!(o, "{}\t{}\t{}\t{}", l.msl, l.mns, l.opm, l.mni)
+                }
+                Sysctl::Msgmax => writeln!(o, "{}", k.msg.limits.max),
+                Sysctl::LeaseBreakTime => writeln!(o, "{}", k.lease_break_time),
+                Sysctl::Msgmnb => writeln!(o, "{}", k.msg.limits.mnb),
+                Sysctl::Msgmni => writeln!(o, "{}", k.msg.limits.mni),
                 Sysctl::Tainted => writeln!(o, "0"),
                 Sysctl::AdminReserveKbytes => writeln!(o, "{}", k.frames.commit.admin_reserve_kbytes),
                 Sysctl::OvercommitKbytes => writeln!(o, "{}", k.frames.commit.kbytes),
@@ -174,36 +185,50 @@ impl core::fmt::Write for Out {
     }
 }
 
-/// CPU time used by every process so far, user and system, in ns: the
-/// tasks not yet released, and what their processes were credited for
-/// children reaped (Linux sums the per-CPU kernel_cpustat instead).
-pub(super) fn cpu_time_ns(k: &Kernel) -> (u64, u64) {
-    let mut user: u64 = k.tasks.values().filter(|t| t.state != TaskState::Dead).map(|t| t.utime_ns).sum();
-    let mut system: u64 = k.tasks.values().filter(|t| t.state != TaskState::Dead).map(|t| t.stime_ns).sum();
-    for (_, s) in k.signals.iter() {
-        user += s.cutime_ns;
-        system += s.cstime_ns;
+/// The machine's CPU time so far, in ns: (user, system, idle), with the
+/// stretch in progress (the reader's own, or the idle context's) added
+/// where it belongs (Linux: the per-CPU kernel_cpustat, which
+/// get_idle_time() and the vtime readers bring up to date the same way).
+pub(super) fn cpu_time_ns(k: &Kernel) -> (u64, u64, u64) {
+    let s = &k.kstat;
+    let (pu, ps) = k.acct.pending(k.now_ns());
+    match k.current {
+        Some(_) => (s.user_ns + pu, s.system_ns + ps, s.idle_ns),
+        None => (s.user_ns, s.system_ns, s.idle_ns + pu + ps),
     }
-    (user, system)
 }
 
-/// /proc/stat (Linux: fs/proc/stat.c show_stat()), for one CPU.
+/// /proc/stat (Linux: fs/proc/stat.c show_stat()), for one CPU: every
+/// number from a counter kept as things happen, none from a scan.
 pub(super) fn proc_stat(k: &Kernel, o: &mut Out) {
-    let up = k.now_ns();
-    let (user, system) = cpu_time_ns(k);
-    let idle = up.saturating_sub(user + system);
+    let (user, system, idle) = cpu_time_ns(k);
     let (u, s, i) = (user / NS_PER_TICK, system / NS_PER_TICK, idle / NS_PER_TICK);
+    // user nice system idle iowait irq softirq steal guest guest_nice
     let _ = writeln!(o, "cpu  {u} 0 {s} {i} 0 0 0 0 0 0");
     let _ = writeln!(o, "cpu0 {u} 0 {s} {i} 0 0 0 0 0 0");
-    // The timer is IRQ 0, the only interrupt Tine counts.
-    let _ = writeln!(o, "intr {} {}", k.ticks, k.ticks);
-    let _ = writeln!(o, "ctxt 0");
+    let _ = write!(o, "intr {}", k.kstat.irqs_sum());
+    for n in k.kstat.irqs {
+        let _ = write!(o, " {n}");
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "ctxt {}", k.kstat.ctxt);
     let _ = writeln!(o, "btime {}", k.m.clock.boot_epoch_ns() / 1_000_000_000);
     let _ = writeln!(o, "processes {}", k.forks);
-    let running = k.tasks.values().filter(|t| t.state == TaskState::Runnable).count();
-    let _ = writeln!(o, "procs_running {running}");
-    let _ = writeln!(o, "procs_blocked 0");
+    let _ = writeln!(o, "procs_running {}", k.nr_running());
+    // Linux shows nr_iowait(); a Tine task waits for no device, and its
+    // only uninterruptible sleep is a vfork parent's.
+    let _ = writeln!(o, "procs_blocked {}", k.nr_uninterruptible);
+    // Tine has no softirqs: the total and the ten kinds, all 0.
     let _ = writeln!(o, "softirq 0 0 0 0 0 0 0 0 0 0 0");
+}
+
+/// /proc/vmstat (Linux: vmstat_start()/vmstat_show() in mm/vmstat.c):
+/// `name value` lines, the zone counters first, then the events.
+pub(super) fn vmstat(k: &Kernel, o: &mut Out) {
+    let _ = writeln!(o, "nr_free_pages {}", k.frames.stats().free);
+    for (name, n) in k.frames.events.iter() {
+        let _ = writeln!(o, "{name} {n}");
+    }
 }
 
 /// /proc/cpuinfo, from what CPUID leaf 1 EDX said (Linux: show_cpuinfo(),

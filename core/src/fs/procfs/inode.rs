@@ -267,8 +267,28 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
             | Sysctl::UserReserveKbytes
             | Sysctl::PipeMaxSize
             | Sysctl::PipeUserPagesHard
-            | Sysctl::PipeUserPagesSoft),
+            | Sysctl::PipeUserPagesSoft
+            | Sysctl::Msgmax
+            | Sysctl::Msgmnb
+            | Sysctl::Msgmni
+            | Sysctl::LeaseBreakTime),
         ) => sysctl_write(k, s, pos, data)?,
+        // Linux: proc_ipc_sem_dointvec(): four ints, semmni at most
+        // IPCMNI, none negative.
+        Node::Sysctl(Sysctl::Sem) => {
+            if pos == 0 && !data.is_empty() {
+                let (v, _) = parse_dointvec_array(data, 4)?;
+                let mut l = k.sem.limits;
+                for (f, &x) in [&mut l.msl, &mut l.mns, &mut l.opm, &mut l.mni].into_iter().zip(&v) {
+                    *f = x;
+                }
+                if l.msl < 0 || l.mns < 0 || l.opm < 0 || !(0..=crate::ipc::util::IPCMNI as i32).contains(&l.mni) {
+                    return Err(EINVAL);
+                }
+                k.sem.limits = l;
+            }
+            data.len()
+        }
         // Linux: proc_dostring_coredump(): the text up to a newline or NUL,
         // at most CORENAME_MAX_SIZE - 1 bytes; root only.
         Node::Sysctl(Sysctl::CorePattern) => {
@@ -279,6 +299,14 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
                 let end = data.iter().position(|&c| c == b'\n' || c == 0).unwrap_or(data.len());
                 let max = crate::proc::coredump::CORENAME_MAX_SIZE - 1;
                 k.core.pattern = data[..end.min(max)].to_vec();
+            }
+            data.len()
+        }
+        // Linux: proc_dointvec on console_printk[4]; root only by its mode.
+        Node::Sysctl(Sysctl::Printk) => {
+            if pos == 0 && !data.is_empty() {
+                let (vals, _) = parse_dointvec_array(data, 4)?;
+                k.klog.get_mut().set_printk(&vals);
             }
             data.len()
         }
@@ -394,6 +422,17 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
         }
         Sysctl::PipeUserPagesHard => k.pipes.limits.user_pages_hard = u64::try_from(v).map_err(|_| EINVAL)?,
         Sysctl::PipeUserPagesSoft => k.pipes.limits.user_pages_soft = u64::try_from(v).map_err(|_| EINVAL)?,
+        // Linux: proc_dointvec_minmax with 0..=INT_MAX; msgmni at most IPCMNI.
+        // Linux: proc_dointvec, no bounds.
+        Sysctl::LeaseBreakTime => k.lease_break_time = v,
+        Sysctl::Msgmax => k.msg.limits.max = if v < 0 { return Err(EINVAL) } else { v },
+        Sysctl::Msgmnb => k.msg.limits.mnb = if v < 0 { return Err(EINVAL) } else { v },
+        Sysctl::Msgmni => {
+            if !(0..=crate::ipc::util::IPCMNI as i32).contains(&v) {
+                return Err(EINVAL);
+            }
+            k.msg.limits.mni = v;
+        }
         _ => return Err(EIO),
     }
     Ok(consumed)
@@ -454,6 +493,23 @@ pub fn parse_dointvec(buf: &[u8]) -> SysResult<(i32, usize)> {
         i += 1;
     }
     Ok((v, buf.len() - (total - i)))
+}
+
+/// Up to `max` integers written to a vector sysctl, as
+/// __do_proc_dointvec() parses them for an array: the values and the
+/// bytes used. EINVAL when there is none or one is malformed.
+pub(super) fn parse_dointvec_array(buf: &[u8], max: usize) -> SysResult<(Vec<i32>, usize)> {
+    let mut vals = Vec::new();
+    let mut used = 0;
+    while vals.len() < max && buf[used..].iter().any(|&c| !is_space(c)) {
+        let (v, n) = parse_dointvec(&buf[used..])?;
+        vals.push(v);
+        used += n;
+    }
+    if vals.is_empty() {
+        return Err(EINVAL);
+    }
+    Ok((vals, used))
 }
 
 /// Linux's strtoul with base 0 (_parse_integer_fixup_radix() and
@@ -538,6 +594,11 @@ pub(super) fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
         Node::SysDir => {
             for (i, (name, d, _)) in SYS_DIRS.iter().enumerate() {
                 add(2 + i as u64, *d, name);
+            }
+        }
+        Node::SysvipcDir => {
+            for (i, (name, f)) in SYSVIPC_ENTRIES.iter().enumerate() {
+                add(2 + i as u64, Node::Sysvipc(*f), name);
             }
         }
         Node::SysFs | Node::SysKernel | Node::SysVm => {

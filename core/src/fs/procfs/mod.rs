@@ -119,10 +119,20 @@ pub enum Global {
     Uptime,
     Loadavg,
     Stat,
+    Vmstat,
     Filesystems,
     Cpuinfo,
     Version,
 }
+
+/// Files in /proc/sysvipc: one line per object, under a header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sysvipc {
+    Msg,
+    Sem,
+}
+
+const SYSVIPC_ENTRIES: [(&[u8], Sysvipc); 2] = [(b"msg", Sysvipc::Msg), (b"sem", Sysvipc::Sem)];
 
 /// Files in /proc/sys/kernel (Linux: kernel/sysctl.c's kern_table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,6 +153,15 @@ pub enum Sysctl {
     DmesgRestrict,
     /// Why the kernel is not pristine: a bit mask, 0 here.
     Tainted,
+    /// The console's log level and the three others (Linux:
+    /// console_printk[4], see `log`).
+    Printk,
+    /// System V IPC limits (Linux: ipc/ipc_sysctl.c): the four semaphore
+    /// limits, and the message queues' (`ipc::sem`, `ipc::msg`).
+    Sem,
+    Msgmax,
+    Msgmnb,
+    Msgmni,
     // /proc/sys/vm (Linux: mm/util.c, fs/drop_caches.c).
     AdminReserveKbytes,
     DropCaches,
@@ -154,6 +173,8 @@ pub enum Sysctl {
     PipeMaxSize,
     PipeUserPagesHard,
     PipeUserPagesSoft,
+    /// /proc/sys/fs/lease-break-time (`fs::lease`).
+    LeaseBreakTime,
 }
 
 impl Sysctl {
@@ -218,6 +239,9 @@ pub enum Node {
     SysKernel,
     SysVm,
     Sysctl(Sysctl),
+    /// /proc/sysvipc, and its files (Linux: ipc/util.c's sysvipc_proc).
+    SysvipcDir,
+    Sysvipc(Sysvipc),
     /// /proc/<tid> (`whole`: what the process shows, Linux's tgid entries)
     /// or /proc/<tgid>/task/<tid> (not `whole`: one thread's view).
     PidDir {
@@ -245,7 +269,8 @@ enum Kind {
     Link,
 }
 
-const ROOT_ENTRIES: [(&[u8], Node); 11] = [
+const ROOT_ENTRIES: [(&[u8], Node); 13] = [
+    (b"sysvipc", Node::SysvipcDir),
     (b"self", Node::SelfLink),
     (b"thread-self", Node::ThreadSelf),
     (b"sys", Node::SysDir),
@@ -257,15 +282,21 @@ const ROOT_ENTRIES: [(&[u8], Node); 11] = [
     (b"mounts", Node::MountsLink),
     (b"cpuinfo", Node::Global(Global::Cpuinfo)),
     (b"version", Node::Global(Global::Version)),
+    (b"vmstat", Node::Global(Global::Vmstat)),
 ];
 
-const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 10] = [
+const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 15] = [
     (b"core_pattern", Sysctl::CorePattern),
     (b"core_uses_pid", Sysctl::CoreUsesPid),
     (b"dmesg_restrict", Sysctl::DmesgRestrict),
+    (b"msgmax", Sysctl::Msgmax),
+    (b"msgmnb", Sysctl::Msgmnb),
+    (b"msgmni", Sysctl::Msgmni),
     (b"osrelease", Sysctl::Osrelease),
     (b"ostype", Sysctl::Ostype),
     (b"pid_max", Sysctl::PidMax),
+    (b"printk", Sysctl::Printk),
+    (b"sem", Sysctl::Sem),
     (b"tainted", Sysctl::Tainted),
     (b"threads-max", Sysctl::ThreadsMax),
     (b"tine_fail_page_alloc", Sysctl::FailPageAlloc),
@@ -281,7 +312,8 @@ const SYS_VM_ENTRIES: [(&[u8], Sysctl); 6] = [
     (b"user_reserve_kbytes", Sysctl::UserReserveKbytes),
 ];
 
-const SYS_FS_ENTRIES: [(&[u8], Sysctl); 3] = [
+const SYS_FS_ENTRIES: [(&[u8], Sysctl); 4] = [
+    (b"lease-break-time", Sysctl::LeaseBreakTime),
     (b"pipe-max-size", Sysctl::PipeMaxSize),
     (b"pipe-user-pages-hard", Sysctl::PipeUserPagesHard),
     (b"pipe-user-pages-soft", Sysctl::PipeUserPagesSoft),
@@ -326,11 +358,17 @@ const PID_ENTRIES: [(&[u8], PidEntry); 18] = [
 impl Node {
     fn kind(self) -> Kind {
         match self {
-            Node::Root | Node::SysDir | Node::SysFs | Node::SysKernel | Node::SysVm | Node::PidDir { .. } => Kind::Dir,
+            Node::Root
+            | Node::SysDir
+            | Node::SysFs
+            | Node::SysKernel
+            | Node::SysVm
+            | Node::SysvipcDir
+            | Node::PidDir { .. } => Kind::Dir,
             Node::Pid { entry: PidEntry::Task | PidEntry::Fd, .. } => Kind::Dir,
             Node::SelfLink | Node::ThreadSelf | Node::MountsLink | Node::Fd { .. } => Kind::Link,
             Node::Pid { entry: PidEntry::Cwd | PidEntry::Root | PidEntry::Exe, .. } => Kind::Link,
-            Node::Global(_) | Node::Sysctl(_) | Node::Pid { .. } => Kind::File,
+            Node::Global(_) | Node::Sysctl(_) | Node::Sysvipc(_) | Node::Pid { .. } => Kind::File,
         }
     }
 
@@ -347,7 +385,9 @@ impl Node {
             | Node::MountsLink
             | Node::Global(_)
             | Node::SysDir
+            | Node::SysvipcDir
             | Node::PidDir { whole: true, .. } => Node::Root,
+            Node::Sysvipc(_) => Node::SysvipcDir,
             Node::SysKernel | Node::SysFs | Node::SysVm => Node::SysDir,
             Node::Sysctl(s) => s.place().0,
             Node::PidDir { tid, whole: false } => {
@@ -373,6 +413,8 @@ impl Node {
             Node::SysFs => fixed(5),
             Node::MountsLink => fixed(4),
             Node::SysVm => fixed(6),
+            Node::SysvipcDir => fixed(7),
+            Node::Sysvipc(f) => fixed(29 + f as usize),
             Node::Global(g) => fixed(8 + g as usize),
             Node::Sysctl(s) => fixed(32 + s as usize),
             Node::PidDir { tid, whole } => per_pid(tid, whole, 0),
@@ -413,6 +455,7 @@ fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
         Node::SysKernel => return b"/sys/kernel".to_vec(),
         Node::SysVm => return b"/sys/vm".to_vec(),
         Node::SysFs => return b"/sys/fs".to_vec(),
+        Node::SysvipcDir => return b"/sysvipc".to_vec(),
         Node::PidDir { tid, whole: true } => return format!("/{tid}").into_bytes(),
         Node::PidDir { tid, whole: false } => return format!("/{}/task/{tid}", tgid_of(k, tid)).into_bytes(),
         _ => node_rel_path(k, node.parent(k)),
@@ -421,6 +464,9 @@ fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
     match node {
         Node::Global(g) => p.extend_from_slice(name_in(&ROOT_ENTRIES, Node::Global(g))),
         Node::Sysctl(s) => p.extend_from_slice(s.place().1),
+        Node::Sysvipc(f) => {
+            p.extend_from_slice(SYSVIPC_ENTRIES.iter().find(|(_, x)| *x == f).map_or(&b""[..], |(n, _)| n))
+        }
         Node::Pid { entry, .. } => {
             p.extend_from_slice(PID_ENTRIES.iter().find(|(_, x)| *x == entry).map_or(&b""[..], |(n, _)| n))
         }

@@ -121,11 +121,30 @@ fn global_files_from_the_kernel_state() {
     assert!(text(&k, Global::Meminfo).contains("MemFree:             244 kB\n"), "live");
     k.frames.put(f);
     assert_eq!(text(&k, Global::Meminfo), mem, "back to the same text");
-    assert_eq!(text(&k, Global::Uptime), "12.34 12.34\n");
+    // The clock has not moved since the kernel was made: no idle time yet.
+    assert_eq!(text(&k, Global::Uptime), "12.34 0.00\n");
     assert_eq!(text(&k, Global::Loadavg), "0.00 0.00 0.00 0/0 0\n");
     let st = text(&k, Global::Stat);
-    assert!(st.starts_with("cpu  0 0 0 1234 0 0 0 0 0 0\ncpu0 "), "{st}");
+    assert!(st.starts_with("cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 "), "{st}");
     assert!(st.contains("\nbtime 1700000000\nprocesses 0\n"), "{st}");
+    assert!(st.contains("\nintr 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\nctxt 0\n"), "{st}");
+    assert!(st.contains("\nprocs_running 0\nprocs_blocked 0\n"), "{st}");
+    // Counters kept as things happen, read back as they are.
+    k.kstat.count_irq(0);
+    k.kstat.count_irq(4);
+    k.kstat.ctxt = 7;
+    k.kstat.user_ns = 30_000_000;
+    k.kstat.system_ns = 20_000_000;
+    k.kstat.idle_ns = 1_000_000_000;
+    let st = text(&k, Global::Stat);
+    assert!(st.starts_with("cpu  3 0 2 100 0 0 0 0 0 0\ncpu0 3 0 2 100 "), "{st}");
+    assert!(st.contains("\nintr 2 1 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0\nctxt 7\n"), "{st}");
+    assert_eq!(text(&k, Global::Uptime), "12.34 1.00\n");
+    let vm = text(&k, Global::Vmstat);
+    assert!(vm.starts_with("nr_free_pages 62\npgalloc_normal "), "{vm}");
+    for name in ["pgfree", "pgfault", "pgmajfault", "cow_copy", "cow_reuse", "pt_share", "pt_unshare", "zero_page"] {
+        assert!(vm.contains(&format!("\n{name} ")), "{name} in {vm}");
+    }
     assert!(text(&k, Global::Cpuinfo).contains("flags\t\t: fpu\n"));
     let pid_max = generate(&k, Node::Sysctl(Sysctl::PidMax)).unwrap();
     assert_eq!(pid_max, b"32768\n");
