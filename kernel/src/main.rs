@@ -13,6 +13,8 @@ extern crate alloc;
 use alloc::vec::Vec;
 use core::ops::{Deref, DerefMut};
 
+use core::sync::atomic::{AtomicBool, Ordering};
+
 use spin::{Mutex, MutexGuard};
 use tine_core::abi::PtRegs;
 use tine_core::entry;
@@ -27,6 +29,9 @@ tine_hal::kernel_main!(main);
 /// The kernel. Interrupts are off whenever it is locked, and the lock is
 /// dropped before every context switch.
 static KERNEL: Mutex<Option<Kernel>> = Mutex::new(None);
+
+/// `tine.trace_drain=1`: write the trace to COM3 at power-off.
+static TRACE_DRAIN: AtomicBool = AtomicBool::new(false);
 
 const TIMER_IRQ: u8 = 0;
 const COM1_IRQ: u8 = 4;
@@ -63,6 +68,11 @@ fn main(info: BootInfo) -> ! {
         qemu::exit(qemu::EXIT_OK);
     }
     fault_injection(&mut k, &info.cmdline);
+    let boot_trace = tine_core::trace::boot::apply(&mut k.trace, &info.cmdline);
+    for w in &boot_trace.unknown {
+        klog!("tine: trace_event: no event {w}; ignored");
+    }
+    TRACE_DRAIN.store(boot_trace.drain, Ordering::Relaxed);
     *KERNEL.lock() = Some(k);
     tine_hal::trap::init(user_trap, kernel_trap);
     entry::idle(&Hal)
@@ -146,7 +156,25 @@ impl entry::Cpu for Hal {
     }
 
     fn power_off(&self) -> ! {
+        if TRACE_DRAIN.load(Ordering::Relaxed) {
+            drain_trace();
+        }
         qemu::exit(qemu::EXIT_OK)
+    }
+}
+
+/// Everything the trace holds, as `trace_pipe` would give it after the
+/// `trace` header, to COM3 (Linux has no such thing: `cargo xtask trace`
+/// gets Linux's trace from a user-space reader instead).
+fn drain_trace() {
+    let mut guard = KERNEL.lock();
+    let Some(k) = guard.as_mut() else { return };
+    let com3 = tine_hal::serial::Uart::new(tine_hal::serial::COM3);
+    let mut text = alloc::string::String::new();
+    tine_core::trace::output::header(&k.trace, &mut text);
+    com3.write_bytes(text.as_bytes());
+    while let Some(line) = tine_core::trace::output::consume_line(&mut k.trace) {
+        com3.write_bytes(line.as_bytes());
     }
 }
 
