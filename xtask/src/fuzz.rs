@@ -280,6 +280,7 @@ fn boot(
         console: if show { Console::Lines(MARK) } else { Console::Capture },
         stream_log: false,
         stop_on: None,
+        com3: None,
     }
     .run()
 }

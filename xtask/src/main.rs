@@ -8,6 +8,7 @@ mod initramfs;
 mod qemu;
 mod session;
 mod test;
+mod trace;
 
 use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
@@ -82,6 +83,11 @@ enum Cmd {
     /// a kernel panic, hang or leak and then writes a reproducer
     #[command(after_help = fuzz::AFTER_HELP)]
     Fuzz(fuzz::Args),
+    /// Run PROGRAM as exec does with the process-creation events traced;
+    /// writes trace.txt, trace.json (Perfetto) and index.html (the process
+    /// tree, copy-on-write and copy_process steps) to build/trace/<name>/
+    #[command(after_help = trace::AFTER_HELP)]
+    Trace(trace::Args),
     /// Write the initramfs that exec would boot to OUT (inspect it with
     /// `cpio -itv < OUT`)
     #[command(after_help = ENV_HELP)]
@@ -153,7 +159,7 @@ struct RunArgs {
 }
 
 /// Splits `PROGRAM [ARGS]...`.
-fn split_command(mut command: Vec<OsString>) -> (Option<OsString>, Vec<OsString>) {
+pub fn split_command(mut command: Vec<OsString>) -> (Option<OsString>, Vec<OsString>) {
     if command.is_empty() {
         return (None, command);
     }
@@ -222,7 +228,7 @@ impl Payload {
     }
 }
 
-fn basename(p: &Path) -> Result<String> {
+pub fn basename(p: &Path) -> Result<String> {
     p.file_name()
         .and_then(OsStr::to_str)
         .map(str::to_string)
@@ -340,7 +346,7 @@ fn busybox_for(program: Option<&Path>, flag: bool) -> Result<Option<Busybox>> {
 }
 
 /// A host path, or the name of a user program (built if needed).
-fn resolve_program(name: &OsStr) -> Result<PathBuf> {
+pub fn resolve_program(name: &OsStr) -> Result<PathBuf> {
     let path = PathBuf::from(name);
     if path.exists() {
         return Ok(path);
@@ -379,6 +385,7 @@ fn cmd_exec(a: ExecArgs) -> Result<i32> {
         console: Console::Stream,
         stream_log: true,
         stop_on: None,
+        com3: None,
     };
     let run = boot.run()?;
     Ok(qemu::exit_code(&run, timeout))
@@ -433,6 +440,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         console: Console::Interactive,
         stream_log: true,
         stop_on: None,
+        com3: None,
     };
     let run = boot.run()?;
     Ok(qemu::exit_code(&run, None))
@@ -446,6 +454,7 @@ fn real_main() -> Result<i32> {
         Cmd::Test(a) => test::main(a),
         Cmd::Bench(a) => bench::main(a),
         Cmd::Fuzz(a) => fuzz::main(a),
+        Cmd::Trace(a) => trace::main(a),
         Cmd::Initramfs(a) => cmd_initramfs(a),
     }
 }

@@ -365,6 +365,7 @@ fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
         console: Console::Driven,
         stream_log: false,
         stop_on: None,
+        com3: None,
     };
     let mut typed = Vec::new();
     let (run, played) = boot.run_driven(|d| script.play(d, &mut typed)).map_err(|e| format!("  tine run: {e}\n"))?;
@@ -521,6 +522,7 @@ fn run_tine(case: &Case, ctx: &Ctx) -> Result<qemu::Run> {
         console: Console::Capture,
         stream_log: false,
         stop_on: None,
+        com3: None,
     }
     .run()
 }
