@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #define PAGES 64
+/* A fixed place, so that a trace's check knows where the buffer is. */
+#define BUFFER ((void *)0x20000000)
 static char *buf;
 static long page;
 
@@ -47,7 +49,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "exec") == 0)
 		return 22;
 	page = sysconf(_SC_PAGESIZE);
-	buf = mmap(NULL, PAGES * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = mmap(BUFFER, PAGES * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	if (buf == MAP_FAILED)
 		return 1;
 	memset(buf, 1, PAGES * page);

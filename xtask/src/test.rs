@@ -110,10 +110,10 @@ pub fn main(a: Args) -> Result<i32> {
     // (1) Host unit tests (skipped when a filter picks cases).
     let mut unit_ok = true;
     if filter.is_none() {
-        eprintln!("xtask: cargo test -p tine-core");
+        eprintln!("xtask: cargo test -p tine-core -p xtask");
         let status = build::cargo()
             .current_dir(crate::root())
-            .args(["test", "-p", "tine-core"])
+            .args(["test", "-p", "tine-core", "-p", "xtask"])
             .stdin(Stdio::null())
             .status()
             .map_err(|e| format!("cargo test: {e}"))?;

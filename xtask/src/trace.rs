@@ -14,6 +14,7 @@
 //! - [`html`]: index.html, compare.html and the SVG panels.
 
 mod browser;
+mod check;
 mod chrome;
 mod html;
 mod linux;
@@ -40,7 +41,7 @@ Writes to build/trace/<name>/ (or --out DIR):
 /// `tine:` events; its init skips them.
 pub const DEFAULT_EVENTS: &str = "sched:sched_process_fork,sched:sched_process_exec,sched:sched_process_exit,\
 sched:sched_process_wait,sched:sched_process_free,sched:sched_wakeup_new,sched:sched_wakeup,sched:sched_switch,\
-task:*,signal:*,tine:*,raw_syscalls:sys_enter";
+task:*,signal:*,tine:*,raw_syscalls:sys_enter,exceptions:page_fault_user";
 
 /// The ring buffer per CPU: big enough that a demo loses nothing.
 const BUF_SIZE: &str = "8M";
@@ -49,7 +50,8 @@ const BUF_SIZE: &str = "8M";
 pub struct Args {
     /// The events to enable, comma-separated `set_event` words (default:
     /// sched's process events and sched_switch/wakeup, task:*, signal:*,
-    /// tine:*, raw_syscalls:sys_enter for the exit statuses)
+    /// tine:*, raw_syscalls:sys_enter for the exit statuses,
+    /// exceptions:page_fault_user)
     #[arg(long, value_name = "LIST")]
     events: Option<String>,
     /// Also run PROGRAM under Debian's Linux in the same QEMU machine,
@@ -68,6 +70,10 @@ pub struct Args {
     /// per process and a mark per COW fault; writes a PNG screenshot of each
     #[arg(long)]
     browser_check: bool,
+    /// Check the known process tree of user/demo/forktree.c in each trace
+    /// (processes, parents, forks, exec, exit statuses, COW faults)
+    #[arg(long)]
+    check: bool,
     /// Where to write (default build/trace/<name of PROGRAM>)
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -89,11 +95,22 @@ pub fn main(a: Args) -> Result<i32> {
         return Err("--events: a comma-separated list without spaces".into());
     }
 
+    if a.check && name != "forktree" {
+        return Err("--check knows the tree of forktree only".into());
+    }
+    let check = |t: &model::Trace, kernel: &str| -> Result<()> {
+        if a.check {
+            check::forktree(t, check::FORKTREE_BUFFER).map_err(|e| format!("{kernel}'s trace: {e}"))?;
+            eprintln!("xtask: {kernel}'s trace holds forktree's known tree, statuses and COW faults");
+        }
+        Ok(())
+    };
     let code = if a.redraw { 0 } else { run_tine(&program, &args, &events, &out)? };
     let text = read(&out.join("trace.txt"))?;
     let tine = model::Trace::parse(&text, model::Root::Init)?;
     write_outputs(&tine, &out, "Tine", a.svg)?;
     eprint!("{}", summary_lines(&tine, "Tine"));
+    check(&tine, "Tine")?;
 
     if a.linux {
         let dir = out.join("linux");
@@ -105,6 +122,7 @@ pub fn main(a: Args) -> Result<i32> {
         let lx = model::Trace::parse(&text, model::Root::ChildOfInit)?;
         write_outputs(&lx, &dir, "Linux", a.svg)?;
         eprint!("{}", summary_lines(&lx, "Linux"));
+        check(&lx, "Linux")?;
         let page = html::compare(&tine, &lx);
         write(&out.join("compare.html"), page.as_bytes())?;
         eprintln!("xtask: wrote {}", out.join("compare.html").display());

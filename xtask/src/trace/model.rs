@@ -308,16 +308,6 @@ impl Trace {
             lost: self.lost,
         }
     }
-
-    /// COW copies whose address lies in `[lo, hi)`.
-    #[cfg(test)]
-    pub fn cow_copies_in(&self, lo: u64, hi: u64) -> usize {
-        self.procs
-            .iter()
-            .flat_map(|p| &p.marks)
-            .filter(|m| m.kind == MarkKind::CowCopy && (lo..hi).contains(&m.address))
-            .count()
-    }
 }
 
 #[derive(Default)]
