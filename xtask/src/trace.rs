@@ -71,7 +71,8 @@ pub struct Args {
     #[arg(long)]
     browser_check: bool,
     /// Check the known process tree of user/demo/forktree.c in each trace
-    /// (processes, parents, forks, exec, exit statuses, COW faults)
+    /// (processes, parents, forks, exec, exit statuses, COW faults) and,
+    /// with --linux --browser-check, that compare.html lists no difference
     #[arg(long)]
     check: bool,
     /// Where to write (default build/trace/<name of PROGRAM>)
@@ -127,7 +128,7 @@ pub fn main(a: Args) -> Result<i32> {
         write(&out.join("compare.html"), page.as_bytes())?;
         eprintln!("xtask: wrote {}", out.join("compare.html").display());
         if a.browser_check {
-            browser::check_compare(&out.join("compare.html"))?;
+            browser::check_compare(&out.join("compare.html"), a.check)?;
         }
     }
     if a.browser_check {

@@ -91,13 +91,17 @@ pub fn check_index(page: &Path, t: &Trace) -> Result<()> {
     Ok(())
 }
 
-/// compare.html: both trees drawn, and its list of differences.
-pub fn check_compare(page: &Path) -> Result<()> {
+/// compare.html: both trees drawn, and its list of differences, which
+/// must be empty when `same` is asked for.
+pub fn check_compare(page: &Path, want_same: bool) -> Result<()> {
     let d = dom(page)?;
     if count(&d, r#"<svg [^>]*class="panel tree""#) != 2 {
         return Err(format!("{}: not two process trees", page.display()));
     }
     let same = d.contains("class=\"no-diff\"");
+    if want_same && !same {
+        return Err(format!("{}: the sched/task sequences of Tine and Linux differ (listed there)", page.display()));
+    }
     eprintln!(
         "xtask: browser check of {}: two trees, {}",
         page.display(),
