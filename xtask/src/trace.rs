@@ -203,6 +203,12 @@ pub fn summary_lines(t: &model::Trace, kernel: &str) -> String {
         None if kernel == "Tine" => o.push_str(&format!("{kernel}: no copy_process steps traced\n")),
         None => {}
     }
+    if s.write_faults > 0 {
+        o.push_str(&format!(
+            "{kernel}: {} write faults on present pages (COW faults, exceptions:page_fault_user)\n",
+            s.write_faults
+        ));
+    }
     if s.lost > 0 {
         o.push_str(&format!("{kernel}: {} events LOST (the ring buffer overflowed)\n", s.lost));
     }

@@ -191,6 +191,9 @@ pub struct Summary {
     /// (step, ns, parent pid).
     pub slowest_step: Option<(String, u64, u32)>,
     pub lost: u64,
+    /// exceptions:page_fault_user with present|write in its error code:
+    /// the COW faults as a kernel without `tine:` events shows them.
+    pub write_faults: usize,
 }
 
 /// Parses one event line; `None` for comments and other lines.
@@ -306,6 +309,11 @@ impl Trace {
             pt_unshares: count(MarkKind::PtUnshare),
             slowest_step,
             lost: self.lost,
+            write_faults: self
+                .lines
+                .iter()
+                .filter(|l| l.event == "page_fault_user" && l.hex("error_code").is_some_and(|e| e & 3 == 3))
+                .count(),
         }
     }
 }
