@@ -1,11 +1,14 @@
 //! 16550 UARTs. COM1 is the console that user programs read and write;
 //! COM2 carries the kernel log, so the two never mix on the host side.
+//! COM3 carries the trace when the command line asks for its drain.
 
 use core::fmt;
 use x86_64::instructions::port::Port;
 
 pub const COM1: u16 = 0x3f8;
 pub const COM2: u16 = 0x2f8;
+/// The trace drain (`tine.trace_drain=1`): `cargo xtask trace` reads it.
+pub const COM3: u16 = 0x3e8;
 
 pub struct Uart {
     base: u16,

@@ -13,6 +13,8 @@ extern crate alloc;
 use alloc::vec::Vec;
 use core::ops::{Deref, DerefMut};
 
+use core::sync::atomic::{AtomicBool, Ordering};
+
 use spin::{Mutex, MutexGuard, Once};
 use tine_core::abi::PtRegs;
 use tine_core::entry;
@@ -29,6 +31,9 @@ tine_hal::kernel_main!(main);
 /// the lock rather than an `Option` inside it: every trap then pays one
 /// check when it locks, not one at each use of the guard.)
 static KERNEL: Once<Mutex<Kernel>> = Once::new();
+
+/// `tine.trace_drain=1`: write the trace to COM3 at power-off.
+static TRACE_DRAIN: AtomicBool = AtomicBool::new(false);
 
 const TIMER_IRQ: u8 = 0;
 const COM1_IRQ: u8 = 4;
@@ -67,6 +72,11 @@ fn main(info: BootInfo) -> ! {
         qemu::exit(qemu::EXIT_OK);
     }
     fault_injection(&mut k, &info.cmdline);
+    let boot_trace = tine_core::trace::boot::apply(&mut k.trace, &info.cmdline);
+    for w in &boot_trace.unknown {
+        klog!("tine: trace_event: no event {w}; ignored");
+    }
+    TRACE_DRAIN.store(boot_trace.drain, Ordering::Relaxed);
     KERNEL.call_once(|| Mutex::new(k));
     tine_hal::trap::init(user_trap, syscall_trap, kernel_trap);
     entry::idle(&Hal)
@@ -152,7 +162,25 @@ impl entry::Cpu for Hal {
     }
 
     fn power_off(&self) -> ! {
+        if TRACE_DRAIN.load(Ordering::Relaxed) {
+            drain_trace();
+        }
         qemu::exit(qemu::EXIT_OK)
+    }
+}
+
+/// Everything the trace holds, as `trace_pipe` would give it after the
+/// `trace` header, to COM3 (Linux has no such thing: `cargo xtask trace`
+/// gets Linux's trace from a user-space reader instead).
+fn drain_trace() {
+    let Some(mut guard) = KERNEL.get().map(|m| m.lock()) else { return };
+    let k = &mut *guard;
+    let com3 = tine_hal::serial::Uart::new(tine_hal::serial::COM3);
+    let mut text = alloc::string::String::new();
+    tine_core::trace::output::header(&k.trace, &mut text);
+    com3.write_bytes(text.as_bytes());
+    while let Some(line) = tine_core::trace::output::consume_line(&mut k.trace) {
+        com3.write_bytes(line.as_bytes());
     }
 }
 

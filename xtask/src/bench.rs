@@ -168,7 +168,7 @@ pub fn initramfs(p: &Programs, busybox: Option<&build::Busybox>, args: &str, out
 
 /// Debian's Linux image: TINE_BENCH_LINUX, else the newest /boot/vmlinuz-*,
 /// installing linux-image-amd64 when there is none.
-fn linux_image() -> Result<PathBuf> {
+pub fn linux_image() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("TINE_BENCH_LINUX").filter(|p| !p.is_empty()) {
         let p = PathBuf::from(p);
         return if p.is_file() { Ok(p) } else { Err(format!("TINE_BENCH_LINUX={}: no such file", p.display())) };

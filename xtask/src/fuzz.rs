@@ -281,6 +281,7 @@ fn boot(
         stream_log: false,
         log_file: None,
         stop_on: None,
+        com3: None,
     }
     .run()
 }

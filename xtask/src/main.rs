@@ -9,6 +9,7 @@ mod initramfs;
 mod qemu;
 mod session;
 mod test;
+mod trace;
 
 use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
@@ -83,6 +84,11 @@ enum Cmd {
     /// a kernel panic, hang or leak and then writes a reproducer
     #[command(after_help = fuzz::AFTER_HELP)]
     Fuzz(fuzz::Args),
+    /// Run PROGRAM as exec does with the process-creation events traced;
+    /// writes trace.txt, trace.json (Perfetto) and index.html (the process
+    /// tree, copy-on-write and copy_process steps) to build/trace/<name>/
+    #[command(after_help = trace::AFTER_HELP)]
+    Trace(trace::Args),
     /// Write the initramfs that exec would boot to OUT (inspect it with
     /// `cpio -itv < OUT`)
     #[command(after_help = ENV_HELP)]
@@ -154,7 +160,7 @@ struct RunArgs {
 }
 
 /// Splits `PROGRAM [ARGS]...`.
-fn split_command(mut command: Vec<OsString>) -> (Option<OsString>, Vec<OsString>) {
+pub fn split_command(mut command: Vec<OsString>) -> (Option<OsString>, Vec<OsString>) {
     if command.is_empty() {
         return (None, command);
     }
@@ -234,7 +240,7 @@ impl Payload {
     }
 }
 
-fn basename(p: &Path) -> Result<String> {
+pub fn basename(p: &Path) -> Result<String> {
     p.file_name()
         .and_then(OsStr::to_str)
         .map(str::to_string)
@@ -374,7 +380,7 @@ fn busybox_for(program: Option<&Path>, flag: bool) -> Result<Option<Busybox>> {
 }
 
 /// A host path, or the name of a user program (built if needed).
-fn resolve_program(name: &OsStr) -> Result<PathBuf> {
+pub fn resolve_program(name: &OsStr) -> Result<PathBuf> {
     let path = PathBuf::from(name);
     if path.exists() {
         return Ok(path);
@@ -414,6 +420,7 @@ fn cmd_exec(a: ExecArgs) -> Result<i32> {
         stream_log: true,
         log_file: None,
         stop_on: None,
+        com3: None,
     };
     let run = boot.run()?;
     Ok(qemu::exit_code(&run, timeout))
@@ -472,6 +479,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         stream_log: false,
         log_file: Some(log_file.clone()),
         stop_on: None,
+        com3: None,
     };
     let run = boot.run()?;
     eprintln!("xtask: the kernel log is in {}", log_file.display());
@@ -486,6 +494,7 @@ fn real_main() -> Result<i32> {
         Cmd::Test(a) => test::main(a),
         Cmd::Bench(a) => bench::main(a),
         Cmd::Fuzz(a) => fuzz::main(a),
+        Cmd::Trace(a) => trace::main(a),
         Cmd::Initramfs(a) => cmd_initramfs(a),
     }
 }

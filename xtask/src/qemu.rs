@@ -171,6 +171,7 @@ fn probe_kvm(kernel: &Path) -> Result<()> {
         stream_log: false,
         log_file: None,
         stop_on: Some(PROBE_OK),
+        com3: None,
     };
     let run = boot.run()?;
     if run.stopped {
@@ -222,6 +223,8 @@ pub struct Boot<'a> {
     pub log_file: Option<PathBuf>,
     /// Stop QEMU as soon as a log line contains this.
     pub stop_on: Option<&'static str>,
+    /// Where COM3 goes (`cargo xtask trace`'s drain), if anywhere.
+    pub com3: Option<&'a Path>,
 }
 
 /// How a boot ended.
@@ -306,6 +309,8 @@ pub struct Qemu {
     accel: Accel,
     com1: Com1,
     com2: Com2,
+    /// COM3, when wanted: the trace drain of `cargo xtask trace`.
+    com3: Option<PathBuf>,
     extra: Vec<OsString>,
 }
 
@@ -321,6 +326,7 @@ impl Qemu {
             accel,
             com1: Com1::Stdout,
             com2: Com2::Stderr,
+            com3: None,
             extra: vec![],
         }
     }
@@ -346,6 +352,12 @@ impl Qemu {
         self
     }
 
+    /// A third serial port (COM3, 0x3e8) written to the file `f`.
+    pub fn com3(mut self, f: Option<&Path>) -> Qemu {
+        self.com3 = f.map(Path::to_path_buf);
+        self
+    }
+
     /// More arguments at the end.
     pub fn arg(mut self, a: impl Into<OsString>) -> Qemu {
         self.extra.push(a.into());
@@ -363,6 +375,9 @@ impl Qemu {
     pub fn command(&self) -> Result<Command> {
         let mut paths = vec![self.kernel.as_path(), self.initrd.as_path()];
         if let Com2::File(f) = &self.com2 {
+            paths.push(f);
+        }
+        if let Some(f) = &self.com3 {
             paths.push(f);
         }
         for p in paths {
@@ -407,6 +422,11 @@ impl Qemu {
             }
         };
         cmd.arg("-chardev").arg(log).args(["-serial", "chardev:log"]);
+        if let Some(f) = &self.com3 {
+            let mut a = OsString::from("file,id=trace,path=");
+            a.push(f);
+            cmd.arg("-chardev").arg(a).args(["-serial", "chardev:trace"]);
+        }
         cmd.stderr(Stdio::piped());
         cmd.args(self.accel.args());
         cmd.args(&self.extra);
@@ -422,11 +442,13 @@ impl Qemu {
 
 impl Boot<'_> {
     fn qemu(&self) -> Qemu {
-        Qemu::new(self.kernel, self.initrd, &self.cmdline, self.accel).com1(match self.console {
-            Console::Interactive => Com1::Terminal,
-            Console::Driven => Com1::Pipes,
-            Console::Stream | Console::Capture | Console::Lines(_) => Com1::Stdout,
-        })
+        Qemu::new(self.kernel, self.initrd, &self.cmdline, self.accel)
+            .com1(match self.console {
+                Console::Interactive => Com1::Terminal,
+                Console::Driven => Com1::Pipes,
+                Console::Stream | Console::Capture | Console::Lines(_) => Com1::Stdout,
+            })
+            .com3(self.com3)
     }
 
     pub fn run(&self) -> Result<Run> {

@@ -112,10 +112,10 @@ pub fn main(a: Args) -> Result<i32> {
     // (1) Host unit tests (skipped when a filter picks cases).
     let mut unit_ok = true;
     if filter.is_none() {
-        eprintln!("xtask: cargo test -p tine-core");
+        eprintln!("xtask: cargo test -p tine-core -p xtask");
         let status = build::cargo()
             .current_dir(crate::root())
-            .args(["test", "-p", "tine-core"])
+            .args(["test", "-p", "tine-core", "-p", "xtask"])
             .stdin(Stdio::null())
             .status()
             .map_err(|e| format!("cargo test: {e}"))?;
@@ -371,6 +371,7 @@ fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
         stream_log: false,
         log_file: None,
         stop_on: None,
+        com3: None,
     };
     let mut typed = Vec::new();
     let (run, played) = boot.run_driven(|d| script.play(d, &mut typed)).map_err(|e| format!("  tine run: {e}\n"))?;
@@ -529,6 +530,7 @@ fn run_tine(case: &Case, ctx: &Ctx) -> Result<qemu::Run> {
         stream_log: false,
         log_file: None,
         stop_on: None,
+        com3: None,
     }
     .run()
 }

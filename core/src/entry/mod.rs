@@ -380,6 +380,8 @@ pub fn idle<C: Cpu>(cpu: &C) -> ! {
         let mut k = cpu.lock();
         if let Some(status) = k.shutdown {
             k.log(format_args!("tine: halting (init status {status})"));
+            // Unlocked: powering off may read the kernel (the trace drain).
+            drop(k);
             cpu.power_off();
         }
         match k.schedule() {

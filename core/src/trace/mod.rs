@@ -15,6 +15,7 @@
 //! This module knows nothing of tasks or files: callers pass the PID and
 //! comm of the task an event belongs to, and the time.
 
+pub mod boot;
 pub mod event;
 pub mod output;
 pub mod ring;
