@@ -131,11 +131,11 @@ impl Kernel {
 
     /// Something must see every system call of the current task, so that
     /// none may take the quick way out (Linux: the SYSCALL_WORK_* flags):
-    /// the raw_syscalls:sys_exit event, or a tracer (its syscall stops,
-    /// its event stops).
+    /// the raw_syscalls:sys_exit event, a tracer (its syscall stops, its
+    /// event stops), or tine.strace's log.
     fn syscall_work(&self) -> bool {
         self.trace.enabled(crate::trace::Event::SysExit)
-            || self.current.and_then(|c| self.tasks.get(&c)).is_some_and(|t| t.ptrace.tracee.is_some())
+            || self.current.and_then(|c| self.tasks.get(&c)).is_some_and(|t| t.ptrace.tracee.is_some() || t.straced)
     }
 
     #[inline]
