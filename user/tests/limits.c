@@ -317,8 +317,10 @@ static void rusage_section(void)
 	}
 	wait_child(pid);
 	getrusage(RUSAGE_CHILDREN, &ru);
-	printf("children: ru_maxrss >= 32768 after a child touched 32 MiB: %s (it was below before: %s)\n",
-	       ru.ru_maxrss >= 32768 ? "yes" : "no", before.ru_maxrss < 32768 ? "yes" : "no");
+	/* Linux 6.2+ sums RSS from per-CPU counters that may lag by a few
+	 * batches at exit, so the bound leaves 4 MiB of slack. */
+	printf("children: ru_maxrss >= 28672 after a child touched 32 MiB: %s (it was below before: %s)\n",
+	       ru.ru_maxrss >= 28672 ? "yes" : "no", before.ru_maxrss < 28672 ? "yes" : "no");
 }
 
 static void sysinfo_section(void)
