@@ -110,9 +110,11 @@ int main(void)
 	same_as_orig("parent");
 
 	pid_t cl = clone(clone_child, stack + sizeof(stack), CLONE_NEWUTS | SIGCHLD, NULL);
-	printf("clone(CLONE_NEWUTS): %s\n", cl > 0 ? "a child" : strerror(errno));
+	int clone_errno = errno;
 	if (cl > 0)
 		reap(cl);
+	/* After the child's lines, whichever ran first. */
+	printf("clone(CLONE_NEWUTS): %s\n", cl > 0 ? "a child" : strerror(clone_errno));
 	same_as_orig("parent after the clone child");
 
 	printf("unshare(CLONE_PARENT): %d\n", result(unshare(CLONE_PARENT)));
