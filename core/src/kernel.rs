@@ -457,11 +457,9 @@ impl Kernel {
             phys: m.mem,
             mmu: if live { Some(m.mmu) } else { None },
             pagecache,
-            trace: crate::trace::Probe::new(
-                trace,
-                m.clock,
-                current.and_then(|c| tasks.get(&c)).map(|t| (t.tid, &t.comm[..])),
-            ),
+            trace: crate::trace::Probe::new(trace, m.clock, || {
+                current.and_then(|c| tasks.get(&c)).map(|t| (t.tid, &t.comm[..]))
+            }),
         }
     }
 
@@ -477,8 +475,9 @@ impl Kernel {
         let live = self.current.is_some_and(|c| self.tasks.get(&c).is_some_and(|t| t.mm == mm));
         let Kernel { mms, frames, m, pagecache, trace, tasks, current, .. } = self;
         let aspace = mms.get_mut(mm);
-        let trace =
-            crate::trace::Probe::new(trace, m.clock, current.and_then(|c| tasks.get(&c)).map(|t| (t.tid, &t.comm[..])));
+        let trace = crate::trace::Probe::new(trace, m.clock, || {
+            current.and_then(|c| tasks.get(&c)).map(|t| (t.tid, &t.comm[..]))
+        });
         let mut ctx = MemCtx { frames, phys: m.mem, mmu: if live { Some(m.mmu) } else { None }, pagecache, trace };
         f(aspace, &mut ctx)
     }

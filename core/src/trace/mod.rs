@@ -296,18 +296,20 @@ pub struct Probe<'a> {
 }
 
 impl<'a> Probe<'a> {
-    /// A probe for the task `who` (PID, comm; `None`: the idle context),
-    /// or none while no memory-manager event is enabled.
+    /// A probe for the task `who` names (PID, comm; `None`: the idle
+    /// context), or none while no memory-manager event is enabled. `who`
+    /// is asked only then: every copy to or from user memory makes a
+    /// memory context, and a task lookup there is measurable.
     #[inline]
     pub fn new(
         tracer: &'a mut Tracer,
         clock: &'a dyn crate::machine::Clock,
-        who: Option<(u32, &'a [u8])>,
+        who: impl FnOnce() -> Option<(u32, &'a [u8])>,
     ) -> Option<Self> {
         if !tracer.any_enabled(MM_EVENTS) {
             return None;
         }
-        let (pid, comm) = who.unwrap_or((0, b"swapper/0"));
+        let (pid, comm) = who().unwrap_or((0, b"swapper/0"));
         Some(Probe { tracer, clock, pid, comm })
     }
 
