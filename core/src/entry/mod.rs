@@ -194,8 +194,7 @@ pub fn syscall<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
             return Exit::ToUser;
         }
     }
-    k.cur_mut().compat_syscall = false;
-    run_syscall(cpu, k, regs, false)
+    run_syscall(cpu, k, regs, false, Some(false))
 }
 
 /// `int $0x80` (Linux with IA32 emulation: do_int80_emulation()): an
@@ -206,24 +205,31 @@ pub fn int80<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
     regs.rax = (-(crate::abi::ENOSYS.0 as i64)) as u64;
     let mut k = cpu.lock();
     k.enter_from_user_mode();
-    k.cur_mut().compat_syscall = true;
-    run_syscall(cpu, k, regs, false)
+    run_syscall(cpu, k, regs, false, Some(true))
 }
 
 /// Continue a task that [`Cpu::switch`] parked, once it is switched back
 /// to (the host test kit; on the machine the loop simply goes on).
 pub fn resume<C: Cpu>(cpu: &C, regs: &mut PtRegs, step: Step) -> Exit {
     match step {
-        Step::Syscall => run_syscall(cpu, cpu.lock(), regs, true),
+        Step::Syscall => run_syscall(cpu, cpu.lock(), regs, true, None),
         Step::ExitWork => exit_to_user_mode_loop(cpu, regs),
     }
 }
 
 /// Steps 2 to 5 of a system call (see the module's description), the
 /// kernel locked. `rerun`: the call blocked before and runs again.
-fn run_syscall<'c, C: Cpu>(cpu: &'c C, mut k: C::Locked<'c>, regs: &mut PtRegs, mut rerun: bool) -> Exit {
+/// `compat`: for a new call, whether it came by `int $0x80` (None: a call
+/// running again keeps what its task recorded).
+fn run_syscall<'c, C: Cpu>(
+    cpu: &'c C,
+    mut k: C::Locked<'c>,
+    regs: &mut PtRegs,
+    mut rerun: bool,
+    mut compat: Option<bool>,
+) -> Exit {
     loop {
-        let outcome = k.syscall(regs);
+        let outcome = k.syscall(regs, compat.take());
         let done = outcome == SyscallOutcome::Done;
         if rerun && done {
             // Only here, so that a call that never blocks pays nothing

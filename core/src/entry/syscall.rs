@@ -32,13 +32,19 @@ impl Kernel {
     /// `syscall::restart_policy`), which delivery turns into EINTR or a
     /// restart. Before a finished call returns, pending signals are acted
     /// on.
-    pub fn syscall(&mut self, regs: &mut PtRegs) -> SyscallOutcome {
+    ///
+    /// `compat`: for a new call, whether it came by `int $0x80`, recorded
+    /// in the task for the runs after a sleep (None: keep the record).
+    pub fn syscall(&mut self, regs: &mut PtRegs, compat: Option<bool>) -> SyscallOutcome {
         // Tasks are keyed by TID: no lookup needed for it.
         let tid = self.current.expect("a system call has a current task");
         // What this task's calls need beyond the plain path, in one
         // lookup: a tracer, `int $0x80`'s i386 numbering, tine.strace.
         let (traced, compat, straced) = {
-            let t = self.cur();
+            let t = self.cur_mut();
+            if let Some(c) = compat {
+                t.compat_syscall = c;
+            }
             (t.ptrace.tracee.is_some(), t.compat_syscall, t.straced)
         };
         // The syscall-entry stop, or the end of a stop the task was let

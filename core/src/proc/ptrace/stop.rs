@@ -220,6 +220,7 @@ impl Kernel {
     }
 
     /// The stop the current task was let out of and has not finished.
+    #[inline]
     fn resumed_stop(&self) -> Option<Stop> {
         let t = self.cur();
         if t.state != TaskState::Runnable {
@@ -248,8 +249,16 @@ impl Kernel {
     /// The current task was let out of a ptrace stop: its registers back
     /// from the copy the tracer saw and changed, then what follows that
     /// stop in Linux.
+    #[inline]
     pub(crate) fn ptrace_finish_stop(&mut self, regs: &mut PtRegs) {
-        let Some(stop) = self.resumed_stop() else { return };
+        // Every return to user mode asks: the answer, nearly always no,
+        // without a call.
+        if let Some(stop) = self.resumed_stop() {
+            self.finish_stop(stop, regs);
+        }
+    }
+
+    fn finish_stop(&mut self, stop: Stop, regs: &mut PtRegs) {
         let tid = self.cur().tid;
         let (tracer, tracer_cred) = {
             let tr = self.cur().ptrace.tracee.as_deref().and_then(|p| p.tracer);
