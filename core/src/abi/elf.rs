@@ -83,6 +83,41 @@ pub struct UserRegs {
     pub gs: u64,
 }
 
+impl UserRegs {
+    /// The registers of a `pt_regs` frame with the task's FS and GS bases
+    /// (Linux: the `user_regs_struct` view of `struct pt_regs` that
+    /// ptrace's getreg() and the core dump's elf_core_copy_regs() give);
+    /// the selectors Tine does not keep (ds, es, fs, gs) are left 0.
+    pub fn from_pt_regs(r: &super::PtRegs, fs_base: u64, gs_base: u64) -> Self {
+        UserRegs {
+            r15: r.r15,
+            r14: r.r14,
+            r13: r.r13,
+            r12: r.r12,
+            rbp: r.rbp,
+            rbx: r.rbx,
+            r11: r.r11,
+            r10: r.r10,
+            r9: r.r9,
+            r8: r.r8,
+            rax: r.rax,
+            rcx: r.rcx,
+            rdx: r.rdx,
+            rsi: r.rsi,
+            rdi: r.rdi,
+            orig_rax: r.orig_rax,
+            rip: r.rip,
+            cs: r.cs,
+            eflags: r.rflags,
+            rsp: r.rsp,
+            ss: r.ss,
+            fs_base,
+            gs_base,
+            ..Default::default()
+        }
+    }
+}
+
 /// `struct elf_prstatus` (NT_PRSTATUS, 336 bytes).
 #[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]

@@ -82,6 +82,21 @@ fn regs_for(k: &mut Kernel, pid: Pid, nr: u64, args: &[u64]) -> PtRegs {
     r
 }
 
+/// Where [`install_handler`] points SIGUSR1.
+const HANDLER: u64 = 0x40_1000;
+
+/// A SIGUSR1 handler at [`HANDLER`] for `pid` (the code there is never
+/// run: the tests look at the registers delivery leaves).
+fn install_handler(k: &mut Kernel, pid: Pid) {
+    let s = scratch(k, pid) + 0x200;
+    let mut act = [0u8; 32];
+    for (i, v) in [HANDLER, SA_RESTORER, 0x40_2000, 0].iter().enumerate() {
+        act[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+    }
+    write_user(k, pid, s, &act).unwrap();
+    assert_eq!(testkit::syscall(k, pid, nr::RT_SIGACTION, &[SIGUSR1 as u64, s, 0, 8]), 0);
+}
+
 /// A pipe made by `pid`: (read end, write end).
 fn pipe(k: &mut Kernel, pid: Pid) -> (u64, u64) {
     let s = scratch(k, pid);
@@ -126,14 +141,7 @@ fn a_call_that_blocks_switches_away_and_runs_again_when_switched_back() {
 #[test]
 fn a_signal_sent_while_the_task_was_switched_out_is_delivered_before_user_mode() {
     let (mut k, _hw) = boot(1024);
-    const HANDLER: u64 = 0x40_1000;
-    let s = scratch(&mut k, 1) + 0x200;
-    let mut act = [0u8; 32];
-    for (i, v) in [HANDLER, SA_RESTORER, 0x40_2000, 0].iter().enumerate() {
-        act[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
-    }
-    write_user(&mut k, 1, s, &act).unwrap();
-    assert_eq!(testkit::syscall(&mut k, 1, nr::RT_SIGACTION, &[SIGUSR1 as u64, s, 0, 8]), 0);
+    install_handler(&mut k, 1);
     let c = fork(&mut k, 1);
     // The time slice is over: getppid ends, and the task is preempted on
     // its way out. While it is away, SIGUSR1 comes.
@@ -197,14 +205,7 @@ fn an_exiting_task_is_parked_for_good() {
 #[test]
 fn a_call_that_leaves_no_work_returns_at_once_only_while_its_task_is_clean() {
     let (mut k, _hw) = boot(1024);
-    const HANDLER: u64 = 0x40_1000;
-    let s = scratch(&mut k, 1) + 0x200;
-    let mut act = [0u8; 32];
-    for (i, v) in [HANDLER, SA_RESTORER, 0x40_2000, 0].iter().enumerate() {
-        act[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
-    }
-    write_user(&mut k, 1, s, &act).unwrap();
-    assert_eq!(testkit::syscall(&mut k, 1, nr::RT_SIGACTION, &[SIGUSR1 as u64, s, 0, 8]), 0);
+    install_handler(&mut k, 1);
     // A full return to user mode leaves the task clean; the quick call
     // keeps it so, and answers.
     assert_eq!(k.user_clean, Some(1));

@@ -37,32 +37,7 @@ impl Kernel {
         if p.forced_tf {
             eflags &= !X86_EFLAGS_TF;
         }
-        UserRegs {
-            r15: r.r15,
-            r14: r.r14,
-            r13: r.r13,
-            r12: r.r12,
-            rbp: r.rbp,
-            rbx: r.rbx,
-            r11: r.r11,
-            r10: r.r10,
-            r9: r.r9,
-            r8: r.r8,
-            rax: r.rax,
-            rcx: r.rcx,
-            rdx: r.rdx,
-            rsi: r.rsi,
-            rdi: r.rdi,
-            orig_rax: r.orig_rax,
-            rip: r.rip,
-            cs: r.cs,
-            eflags,
-            rsp: r.rsp,
-            ss: r.ss,
-            fs_base: t.fs_base,
-            gs_base: t.gs_base,
-            ..Default::default()
-        }
+        UserRegs { eflags, ..UserRegs::from_pt_regs(r, t.fs_base, t.gs_base) }
     }
 
     /// Linux: getreg(): one word of `user_regs_struct` at byte `off`.
