@@ -33,21 +33,12 @@ use crate::machine::Machine;
 use crate::mm::aspace::{AddressSpace, MemCtx};
 use crate::mm::frame::FrameAllocator;
 use crate::mm::pagecache::PageCache;
+use crate::object::shared::SharedTable;
 use crate::proc::pid::PidMap;
-use crate::proc::shared::SharedTable;
 use crate::proc::{FsInfo, Pid, Rlimit, SigHand, SignalStruct, Task, TaskState, WaitReason};
 use crate::time::hrtimer::HrTimer;
 
-/// How the first process's standard streams look (chosen by the command line).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StdioMode {
-    /// The console as a terminal, as on a real system.
-    Tty,
-    /// stdin reads as /dev/null and stdout/stderr are one pipe to the
-    /// console: what a program sees when run natively with `2>&1 | ...`,
-    /// so that its output can be compared byte for byte with Linux.
-    Pipe,
-}
+pub use crate::fs::StdioMode;
 
 /// What the hardware layer loads to run a task: its saved kernel stack
 /// pointer, the top of its kernel stack (TSS.rsp0), its page table, its
@@ -82,140 +73,34 @@ pub const MAX_THREADS: u32 = 0x3fff_ffff;
 
 pub struct Kernel {
     pub m: Machine,
-    pub frames: FrameAllocator,
-    /// The kernel's own page table; its upper half is in every address space.
-    pub kernel_root: u64,
-    pub fs: RamFs,
-    /// File pages in frames, for mappings (Linux: the page cache).
-    pub pagecache: PageCache,
-    /// Every task, alive or zombie, by TID (see `proc::table`).
-    pub tasks: crate::proc::table::TaskTable,
-    pub pids: PidMap,
-    /// Linux: max_threads (/proc/sys/kernel/threads-max).
-    pub max_threads: u32,
-    /// The shareable parts of tasks (see `proc::shared`).
-    pub mms: SharedTable<AddressSpace>,
-    pub fdtables: SharedTable<FdTable>,
-    pub fs_structs: SharedTable<FsInfo>,
     /// Namespaces and the tasks' nsproxies (`ns`).
     pub ns: crate::ns::Namespaces,
-    pub sighands: SharedTable<SigHand>,
-    pub signals: SharedTable<SignalStruct>,
-    pub files: FileTable,
-    pub pipes: crate::fs::pipe::PipeTable,
-    /// The counters of the eventfds (see `fs::ops::eventfd`).
-    pub eventfds: crate::fs::ops::eventfd::EventfdTable,
-    /// POSIX record locks and flock() locks (Linux: each inode's
-    /// `file_lock_context`).
-    pub locks: crate::fs::lock::LockTable,
-    pub current: Option<Pid>,
-    /// Released tasks whose kernel stack may still be in use: freed by the
-    /// next schedule() that does not run on them (Linux: the final
-    /// put_task_struct() in finish_task_switch()).
-    pub dead: Vec<Pid>,
-    /// Kernel stacks of freed tasks, for the next fork.
-    pub kstacks: crate::proc::kstack::StackCache,
-    pub runq: VecDeque<Pid>,
-    /// The sleepers of each thing that can be waited for (see
-    /// `proc::waitqueue`). Tasks go to sleep only through
-    /// [`Kernel::sleep_current`], which queues them.
-    pub waitqueues: crate::proc::waitqueue::WaitQueues,
-    /// The members of each process group (see `proc::pgrp`).
-    pub pgrps: crate::proc::pgrp::ProcessGroups,
-    /// The idle context's saved kernel stack pointer (Linux: the swapper).
-    pub idle_ksp: u64,
-    pub need_resched: bool,
-    /// The task that last returned to user mode with nothing left to do
-    /// (no signal to act on, no restart, no reschedule), as long as
-    /// nothing has happened since that could give it work: every trap
-    /// from user mode takes it (`enter_from_user_mode`), a context switch
-    /// and every signal queued clear it. A system call that can leave no
-    /// work (`syscall::quick`) made by that task may then return at once
-    /// (Linux: a task whose thread-info work flags are all clear).
-    pub user_clean: Option<Pid>,
-    /// Frames in use just before init was created: what must be in use
-    /// again once every process has gone.
-    pub boot_frames_used: usize,
-    /// Tasks sleeping in FUTEX_WAIT (Linux: the futex hash buckets).
-    pub futexes: Vec<crate::proc::futex::FutexWaiter>,
-    /// A new FS base (TLS) for the trap loop to load before the return to
-    /// user mode (`entry::Cpu::load_fs_base`).
-    pub load_fs: Option<u64>,
-    /// A new CR4.TSD setting for the running thread (PR_SET_TSC), loaded
-    /// the same way (`entry::Cpu::load_tsc_disabled`).
-    pub load_tsd: Option<bool>,
-    /// Scheduler ticks since boot (Linux: jiffies).
-    pub ticks: u64,
-    /// Every deadline: sleepers' timeouts, ITIMER_REAL, POSIX timers
-    /// (Linux: the CPU's hrtimer bases).
-    pub hrtimers: crate::time::hrtimer::TimerQueue,
-    /// When the next scheduler tick is due (Linux: the tick_sched hrtimer).
-    pub next_tick: u64,
-    /// The timer interrupt asked of the hardware (u64::MAX: none pending).
-    pub programmed: u64,
-    /// CPU-time accounting: when the clock was last read, in which mode.
-    pub acct: crate::time::cputime::CpuAcct,
-    /// Tasks created by clone/fork/vfork since boot (Linux: total_forks,
-    /// the `processes` line of /proc/stat).
-    pub forks: u64,
-    /// /proc/stat's counters: CPU time by kind, interrupts, context
-    /// switches (`time::kstat`).
-    pub kstat: crate::time::kstat::KernelStat,
     /// `tine.strace=COMM`: the comm whose programs' system calls are
     /// logged (`syscall::strace`).
     pub strace_comm: Option<Vec<u8>>,
-    /// /proc/sys/fs/lease-break-time, in seconds (`fs::lease`).
-    pub lease_break_time: i32,
-    /// Descriptions holding a lease: opens look for leases to break only
-    /// while there is one.
-    pub lease_holders: usize,
-    /// System V shared memory segments (one IPC namespace).
-    pub shm: crate::ipc::shm::ShmTable,
-    /// System V semaphore sets and undo lists (`ipc::sem`).
-    pub sem: crate::ipc::sem::SemTable,
-    /// System V message queues (`ipc::msg`).
-    pub msg: crate::ipc::msg::MsgTable,
-    /// What a core dump is called (/proc/sys/kernel/core_pattern, ...).
-    pub core: crate::proc::coredump::CoreSettings,
-    /// Per-user counts for the limits that bound them (Linux: ucounts).
-    pub ucounts: crate::proc::ucounts::UCounts,
-    /// Init's wait status once it has exited: the machine can stop.
-    pub shutdown: Option<i32>,
-    /// reboot(2) asked to power off, halt or restart (its LINUX_REBOOT_CMD):
-    /// nothing runs any more, and the idle loop stops the machine
-    /// (`shutdown` is set too).
-    pub reboot: Option<u32>,
-    /// Ctrl-Alt-Del reboots at once (LINUX_REBOOT_CMD_CAD_ON) rather than
-    /// signalling init (Linux: C_A_D).
-    pub ctrl_alt_del: bool,
-    pub stdio: StdioMode,
-    /// The console as a terminal: line discipline, settings, controlling
-    /// session and foreground process group (see `fs::tty`).
-    pub tty: crate::fs::tty::Tty,
     /// CPUID.1:EDX, for AT_HWCAP.
     pub hwcap: u64,
-    /// The vDSO and [vvar] objects every exec maps (made before init's
-    /// first exec, see [`Kernel::vdso_setup`]).
-    pub vdso: Option<crate::mm::vdso::Vdso>,
-    /// Where a new task's first context switch returns to: the hardware
-    /// layer's path back to user mode.
-    pub ret_to_user: u64,
     enosys_logged: BTreeSet<u64>,
     /// The kernel log (see `log`): a cell, since the kernel logs from
     /// places that hold it shared.
     pub klog: core::cell::RefCell<crate::log::LogBuf>,
-    /// /proc/loadavg's averages (Linux: avenrun[]).
-    pub loadavg: crate::time::loadavg::LoadAvg,
-    /// Tasks asleep in an uninterruptible (killable) wait, the vfork
-    /// parents: they count in the load (Linux: nr_uninterruptible).
-    pub nr_uninterruptible: u64,
-    /// The process the OOM killer last chose, while it exits.
-    pub oom_victim: Option<crate::proc::Pid>,
     /// Trace events and their ring buffer (see `trace`).
     pub trace: crate::trace::Tracer,
-    /// tracefs's instance and open files (see `fs::tracefs`).
-    pub tracefs: crate::fs::tracefs::TraceFs,
     rng: u64,
+    /// Tasks, PIDs, process groups, futexes, process limits (`proc`).
+    pub proc: crate::proc::Processes,
+    /// The running task, the run queue, wait queues (`proc::sched`).
+    pub sched: crate::proc::sched::Scheduler,
+    /// Frames, the page cache, address spaces (`mm`).
+    pub mem: crate::mm::Memory,
+    /// Files, descriptors, pipes, locks, the tty (`fs`).
+    pub vfs: crate::fs::Vfs,
+    /// Signal handlers and thread-group signal state (`signal`).
+    pub sig: crate::signal::Signals,
+    /// Ticks, timers, CPU-time accounting (`time`).
+    pub time: crate::time::Timekeeping,
+    /// System V IPC objects (`ipc`).
+    pub ipc: crate::ipc::Ipc,
 }
 
 impl Kernel {
@@ -233,75 +118,82 @@ impl Kernel {
         // eighth of memory, at THREAD_SIZE (16 KiB, four pages) each.
         let max_threads = (frames.stats().total as u64 / (8 * 4)).clamp(MIN_THREADS as u64, MAX_THREADS as u64) as u32;
         Kernel {
-            frames,
-            kernel_root,
-            fs: RamFs::new(),
-            pagecache: PageCache::new(),
-            tasks: crate::proc::table::TaskTable::new(),
-            pids: PidMap::default(),
-            max_threads,
-            mms: SharedTable::default(),
-            fdtables: SharedTable::default(),
-            fs_structs: SharedTable::default(),
-            ns: crate::ns::Namespaces::new(),
-            sighands: SharedTable::default(),
-            signals: SharedTable::default(),
-            files: FileTable::new(),
-            pipes: Default::default(),
-            eventfds: Default::default(),
-            locks: Default::default(),
-            current: None,
-            dead: Vec::new(),
-            kstacks: crate::proc::kstack::StackCache::new(&m),
-            runq: VecDeque::new(),
-            waitqueues: Default::default(),
-            pgrps: Default::default(),
-            idle_ksp: 0,
-            need_resched: false,
-            user_clean: None,
-            boot_frames_used: 0,
-            vdso: None,
-            futexes: Vec::new(),
-            load_fs: None,
-            load_tsd: None,
-            ticks: 0,
-            hrtimers: Default::default(),
-            next_tick: m.clock.monotonic_ns() + crate::time::TICK_NS,
-            programmed: u64::MAX,
-            acct: crate::time::cputime::CpuAcct { stamp: m.clock.cycles(), ..Default::default() },
-            forks: 0,
-            kstat: Default::default(),
-            strace_comm: None,
-            lease_break_time: crate::fs::lease::LEASE_BREAK_TIME,
-            lease_holders: 0,
-            shm: Default::default(),
-            sem: Default::default(),
-            msg: Default::default(),
-            core: Default::default(),
-            ucounts: Default::default(),
-            shutdown: None,
-            reboot: None,
-            ctrl_alt_del: true,
-            stdio,
-            tty: {
-                // In tty mode init's session (PID 1's) has the console as
-                // its controlling terminal from the start.
-                let mut tty = crate::fs::tty::Tty::new();
-                if stdio == StdioMode::Tty {
-                    tty.session = Some(crate::proc::exit::INIT_PID);
-                    tty.pgrp = Some(crate::proc::exit::INIT_PID);
-                }
-                tty
+            mem: crate::mm::Memory {
+                frames,
+                kernel_root,
+                pagecache: PageCache::new(),
+                mms: SharedTable::default(),
+                boot_frames_used: 0,
+                vdso: None,
             },
+            vfs: crate::fs::Vfs {
+                fs: RamFs::new(),
+                fdtables: SharedTable::default(),
+                fs_structs: SharedTable::default(),
+                files: FileTable::new(),
+                pipes: Default::default(),
+                eventfds: Default::default(),
+                locks: Default::default(),
+                lease_break_time: crate::fs::lease::LEASE_BREAK_TIME,
+                lease_holders: 0,
+                stdio,
+                tty: {
+                    // In tty mode init's session (PID 1's) has the console as
+                    // its controlling terminal from the start.
+                    let mut tty = crate::fs::tty::Tty::new();
+                    if stdio == StdioMode::Tty {
+                        tty.session = Some(crate::proc::exit::INIT_PID);
+                        tty.pgrp = Some(crate::proc::exit::INIT_PID);
+                    }
+                    tty
+                },
+                tracefs: Default::default(),
+            },
+            proc: crate::proc::Processes {
+                tasks: crate::proc::TaskTable::new(),
+                pids: PidMap::default(),
+                max_threads,
+                pgrps: Default::default(),
+                futexes: Vec::new(),
+                forks: 0,
+                core: Default::default(),
+                ucounts: Default::default(),
+                shutdown: None,
+                reboot: None,
+                ctrl_alt_del: true,
+                oom_victim: None,
+            },
+            sig: crate::signal::Signals { sighands: SharedTable::default(), signals: SharedTable::default() },
+            sched: crate::proc::sched::Scheduler {
+                current: None,
+                dead: Vec::new(),
+                kstacks: crate::proc::kstack::StackCache::new(&m),
+                runq: VecDeque::new(),
+                waitqueues: Default::default(),
+                idle_ksp: 0,
+                need_resched: false,
+                user_clean: None,
+                load_fs: None,
+                load_tsd: None,
+                ret_to_user,
+                nr_uninterruptible: 0,
+            },
+            time: crate::time::Timekeeping {
+                ticks: 0,
+                hrtimers: Default::default(),
+                next_tick: m.clock.monotonic_ns() + crate::time::TICK_NS,
+                programmed: u64::MAX,
+                acct: crate::time::cputime::CpuAcct { stamp: m.clock.cycles(), ..Default::default() },
+                kstat: Default::default(),
+                loadavg: crate::time::loadavg::LoadAvg::new(m.clock.monotonic_ns()),
+            },
+            ipc: crate::ipc::Ipc { shm: Default::default(), sem: Default::default(), msg: Default::default() },
+            ns: crate::ns::Namespaces::new(),
+            strace_comm: None,
             hwcap,
-            ret_to_user,
             enosys_logged: BTreeSet::new(),
             klog: Default::default(),
-            loadavg: crate::time::loadavg::LoadAvg::new(m.clock.monotonic_ns()),
-            nr_uninterruptible: 0,
-            oom_victim: None,
             trace: Default::default(),
-            tracefs: Default::default(),
             rng: seed | 1,
             m,
         }
@@ -316,9 +208,9 @@ impl Kernel {
         self.klog.get_mut().apply_cmdline(cmdline);
         self.log_level(crate::log::KERN_NOTICE, format_args!("{}", crate::fs::procfs::banner()));
         self.adopt_boot_log(early);
-        let st = self.frames.stats();
+        let st = self.mem.frames.stats();
         self.log(format_args!("Memory: {}K/{}K available", st.free * 4, st.total * 4));
-        self.log(format_args!("pid_max: default: {} minimum: 301", self.pids.pid_max()));
+        self.log(format_args!("pid_max: default: {} minimum: 301", self.proc.pids.pid_max()));
     }
 
     /// Log a line at KERN_INFO: into the kernel log, which syslog(2) and
@@ -386,12 +278,12 @@ impl Kernel {
 
     /// The running task. Only called while one runs.
     pub fn cur(&self) -> &Task {
-        &self.tasks[&self.current.expect("no current task")]
+        &self.proc.tasks[&self.sched.current.expect("no current task")]
     }
 
     pub fn cur_mut(&mut self) -> &mut Task {
-        let pid = self.current.expect("no current task");
-        self.tasks.get_mut(&pid).expect("current task exists")
+        let pid = self.sched.current.expect("no current task");
+        self.proc.tasks.get_mut(&pid).expect("current task exists")
     }
 
     /// The running task's user FPU state, completed from the CPU first
@@ -404,42 +296,42 @@ impl Kernel {
     /// The running task's file-system context (cwd, root, umask).
     #[track_caller]
     pub fn cur_fs(&self) -> &FsInfo {
-        self.fs_structs.get(self.cur().fs)
+        self.vfs.fs_structs.get(self.cur().fs)
     }
 
     #[track_caller]
     pub fn cur_fs_mut(&mut self) -> &mut FsInfo {
         let id = self.cur().fs;
-        self.fs_structs.get_mut(id)
+        self.vfs.fs_structs.get_mut(id)
     }
 
     /// The running task's process-wide state (limits, groups).
     #[track_caller]
     pub fn cur_signal(&self) -> &SignalStruct {
-        self.signals.get(self.cur().signal)
+        self.sig.signals.get(self.cur().signal)
     }
 
     #[track_caller]
     pub fn cur_signal_mut(&mut self) -> &mut SignalStruct {
         let id = self.cur().signal;
-        self.signals.get_mut(id)
+        self.sig.signals.get_mut(id)
     }
 
     #[track_caller]
     pub fn cur_sighand_mut(&mut self) -> &mut SigHand {
         let id = self.cur().sighand;
-        self.sighands.get_mut(id)
+        self.sig.sighands.get_mut(id)
     }
 
     #[track_caller]
     pub fn cur_files(&self) -> &FdTable {
-        self.fdtables.get(self.cur().files)
+        self.vfs.fdtables.get(self.cur().files)
     }
 
     #[track_caller]
     pub fn cur_files_mut(&mut self) -> &mut FdTable {
         let id = self.cur().files;
-        self.fdtables.get_mut(id)
+        self.vfs.fdtables.get_mut(id)
     }
 
     /// One of the running process's resource limits.
@@ -451,7 +343,14 @@ impl Kernel {
     /// A memory context for address space `mm`, with TLB flushes only when
     /// it is the live one.
     pub fn mem_ctx(&mut self, live: bool) -> MemCtx<'_> {
-        let Kernel { frames, m, pagecache, trace, tasks, current, .. } = self;
+        let Kernel {
+            mem: crate::mm::Memory { frames, pagecache, .. },
+            proc: crate::proc::Processes { tasks, .. },
+            sched: crate::proc::sched::Scheduler { current, .. },
+            m,
+            trace,
+            ..
+        } = self;
         MemCtx {
             frames,
             phys: m.mem,
@@ -472,8 +371,15 @@ impl Kernel {
     /// Run `f` on address space `mm` (any task's); TLB flushes only when it
     /// is the one the CPU is running on.
     pub fn with_mm_of<R>(&mut self, mm: crate::proc::MmId, f: impl FnOnce(&mut AddressSpace, &mut MemCtx) -> R) -> R {
-        let live = self.current.is_some_and(|c| self.tasks.get(&c).is_some_and(|t| t.mm == mm));
-        let Kernel { mms, frames, m, pagecache, trace, tasks, current, .. } = self;
+        let live = self.sched.current.is_some_and(|c| self.proc.tasks.get(&c).is_some_and(|t| t.mm == mm));
+        let Kernel {
+            mem: crate::mm::Memory { mms, frames, pagecache, .. },
+            proc: crate::proc::Processes { tasks, .. },
+            sched: crate::proc::sched::Scheduler { current, .. },
+            m,
+            trace,
+            ..
+        } = self;
         let aspace = mms.get_mut(mm);
         let trace = crate::trace::Probe::new(trace, m.clock, || {
             current.and_then(|c| tasks.get(&c)).map(|t| (t.tid, &t.comm[..]))
@@ -584,7 +490,7 @@ impl Kernel {
     /// timekeeper's first update_vsyscall().
     pub fn vdso_setup(&mut self) -> Result<crate::mm::vdso::Vdso, crate::abi::Errno> {
         use crate::mm::vdso::{Vdso, VdsoData, CLOCK_NONE, CLOCK_TSC};
-        if let Some(v) = self.vdso {
+        if let Some(v) = self.mem.vdso {
             return Ok(v);
         }
         let (clock_mode, tsc_base, mult) = match self.m.clock.tsc_params() {
@@ -599,8 +505,8 @@ impl Kernel {
             epoch_ns: self.m.clock.boot_epoch_ns(),
             tick_ns: crate::time::TICK_NS,
         };
-        let v = Vdso::new(&mut self.pagecache, &mut self.frames, self.m.mem, &data)?;
-        self.vdso = Some(v);
+        let v = Vdso::new(&mut self.mem.pagecache, &mut self.mem.frames, self.m.mem, &data)?;
+        self.mem.vdso = Some(v);
         Ok(v)
     }
 
@@ -619,15 +525,15 @@ impl Kernel {
 
     /// Make a task runnable and queue it (Linux: try_to_wake_up()).
     pub fn wake(&mut self, pid: Pid) {
-        if let Some(t) = self.tasks.get_mut(&pid) {
+        if let Some(t) = self.proc.tasks.get_mut(&pid) {
             if let TaskState::Blocked(why) = t.state {
                 t.state = TaskState::Runnable;
                 if why == WaitReason::Vfork {
-                    self.nr_uninterruptible = self.nr_uninterruptible.saturating_sub(1);
+                    self.sched.nr_uninterruptible = self.sched.nr_uninterruptible.saturating_sub(1);
                 }
-                self.runq.push_back(pid);
+                self.sched.runq.push_back(pid);
                 if let Some(key) = why.queue() {
-                    self.waitqueues.remove(key, pid);
+                    self.sched.waitqueues.remove(key, pid);
                 }
                 self.trace_wakeup(crate::trace::Event::SchedWakeup, pid);
             }
@@ -637,12 +543,12 @@ impl Kernel {
     /// Take a sleeping task off its wait queue, before something other
     /// than a wake-up ends its sleep (a stop, its death).
     pub(crate) fn unqueue_sleeper(&mut self, pid: Pid) {
-        if let Some(TaskState::Blocked(why)) = self.tasks.get(&pid).map(|t| t.state) {
+        if let Some(TaskState::Blocked(why)) = self.proc.tasks.get(&pid).map(|t| t.state) {
             if why == WaitReason::Vfork {
-                self.nr_uninterruptible = self.nr_uninterruptible.saturating_sub(1);
+                self.sched.nr_uninterruptible = self.sched.nr_uninterruptible.saturating_sub(1);
             }
             if let Some(key) = why.queue() {
-                self.waitqueues.remove(key, pid);
+                self.sched.waitqueues.remove(key, pid);
             }
         }
     }
@@ -665,13 +571,13 @@ impl Kernel {
     /// Mark the current task asleep for `why`, where wake-ups will find it
     /// (Linux: set_current_state() after joining a wait queue).
     pub fn sleep_current(&mut self, why: WaitReason) {
-        let tid = self.current.expect("a running task goes to sleep");
+        let tid = self.sched.current.expect("a running task goes to sleep");
         self.cur_mut().state = TaskState::Blocked(why);
         if why == WaitReason::Vfork {
-            self.nr_uninterruptible += 1;
+            self.sched.nr_uninterruptible += 1;
         }
         if let Some(key) = why.queue() {
-            self.waitqueues.add(key, tid);
+            self.sched.waitqueues.add(key, tid);
         }
         if let Some(d) = why.deadline() {
             self.arm_sleeper(tid, d);
@@ -681,13 +587,13 @@ impl Kernel {
     /// Queue task `tid`'s timeout at `deadline`, replacing the one it had
     /// (Linux: hrtimer_sleeper_start_expires()).
     fn arm_sleeper(&mut self, tid: Pid, deadline: u64) {
-        let t = self.tasks.get_mut(&tid).expect("sleeping task");
+        let t = self.proc.tasks.get_mut(&tid).expect("sleeping task");
         if t.hrtimer == Some(deadline) {
             return;
         }
         let old = t.hrtimer.replace(deadline);
         if let Some(old) = old {
-            self.hrtimers.remove(old, HrTimer::Sleeper(tid));
+            self.time.hrtimers.remove(old, HrTimer::Sleeper(tid));
         }
         self.hrtimer_start(deadline, HrTimer::Sleeper(tid));
     }
@@ -695,9 +601,9 @@ impl Kernel {
     /// Queue a deadline, reprogramming the timer interrupt if it is now
     /// the first (Linux: hrtimer_start_range_ns() → hrtimer_reprogram()).
     pub fn hrtimer_start(&mut self, at: u64, t: HrTimer) {
-        self.hrtimers.insert(at, t);
-        if at < self.programmed {
-            self.programmed = at;
+        self.time.hrtimers.insert(at, t);
+        if at < self.time.programmed {
+            self.time.programmed = at;
             self.m.clock.set_next_event(at);
         }
     }
@@ -705,19 +611,19 @@ impl Kernel {
     /// Ask for the timer interrupt at the next deadline or tick (Linux:
     /// hrtimer_interrupt()'s final tick_program_event()).
     fn program_next_event(&mut self) {
-        let at = crate::time::hrtimer::next_event(&self.hrtimers, self.next_tick);
-        if at != self.programmed {
-            self.programmed = at;
+        let at = crate::time::hrtimer::next_event(&self.time.hrtimers, self.time.next_tick);
+        if at != self.time.programmed {
+            self.time.programmed = at;
             self.m.clock.set_next_event(at);
         }
     }
 
     /// Run every deadline that has passed (Linux: __hrtimer_run_queues()).
     fn run_hrtimers(&mut self, now: u64) {
-        while let Some((at, t)) = self.hrtimers.pop_expired(now) {
+        while let Some((at, t)) = self.time.hrtimers.pop_expired(now) {
             match t {
                 HrTimer::Sleeper(tid) => {
-                    let Some(task) = self.tasks.get_mut(&tid) else { continue };
+                    let Some(task) = self.proc.tasks.get_mut(&tid) else { continue };
                     if task.hrtimer == Some(at) {
                         task.hrtimer = None;
                     }
@@ -738,13 +644,13 @@ impl Kernel {
     /// Wake every sleeper on `key`'s wait queue, in TID order (Linux:
     /// wake_up_all()).
     pub(crate) fn wake_queue(&mut self, key: crate::proc::waitqueue::WaitKey) {
-        for pid in self.waitqueues.take(key) {
-            if let Some(t) = self.tasks.get_mut(&pid) {
+        for pid in self.sched.waitqueues.take(key) {
+            if let Some(t) = self.proc.tasks.get_mut(&pid) {
                 // Every task on the queue sleeps for it: whatever else
                 // ended a sleep took the task off first.
                 debug_assert!(matches!(t.state, TaskState::Blocked(why) if why.queue() == Some(key)));
                 t.state = TaskState::Runnable;
-                self.runq.push_back(pid);
+                self.sched.runq.push_back(pid);
             }
         }
     }
@@ -760,27 +666,27 @@ impl Kernel {
         use crate::time::{hrtimer::forward_tick, SLICE_TICKS, TICK_NS};
         let now = self.now_ns();
         // The event that raised this interrupt is spent.
-        self.programmed = u64::MAX;
+        self.time.programmed = u64::MAX;
         // Records logged where tasks could not be woken (Linux: the
         // deferred wake_up_klogd_work).
         self.wake_log_readers();
         self.wake_trace_readers();
         self.run_hrtimers(now);
-        if self.loadavg.due(now) {
-            let active = self.nr_running() + self.nr_uninterruptible;
-            self.loadavg.update(now, active);
+        if self.time.loadavg.due(now) {
+            let active = self.nr_running() + self.sched.nr_uninterruptible;
+            self.time.loadavg.update(now, active);
         }
-        if now >= self.next_tick {
-            let (next, n) = forward_tick(self.next_tick, now, TICK_NS);
-            self.next_tick = next;
-            let before = self.ticks;
-            self.ticks += n;
-            if self.current.is_some() {
+        if now >= self.time.next_tick {
+            let (next, n) = forward_tick(self.time.next_tick, now, TICK_NS);
+            self.time.next_tick = next;
+            let before = self.time.ticks;
+            self.time.ticks += n;
+            if self.sched.current.is_some() {
                 self.account_flush();
                 self.run_cpu_timers();
             }
-            if self.ticks / SLICE_TICKS != before / SLICE_TICKS {
-                self.need_resched = true;
+            if self.time.ticks / SLICE_TICKS != before / SLICE_TICKS {
+                self.sched.need_resched = true;
             }
         }
         self.program_next_event();
@@ -793,13 +699,15 @@ impl Kernel {
     pub fn nr_running(&self) -> u64 {
         let mut seen = BTreeSet::new();
         let queued = self
+            .sched
             .runq
             .iter()
-            .filter(|&&p| Some(p) != self.current)
-            .filter(|p| self.tasks.get(p).is_some_and(|t| t.state == TaskState::Runnable))
+            .filter(|&&p| Some(p) != self.sched.current)
+            .filter(|p| self.proc.tasks.get(p).is_some_and(|t| t.state == TaskState::Runnable))
             .filter(|&&p| seen.insert(p))
             .count() as u64;
-        let cur = self.current.is_some_and(|p| self.tasks.get(&p).is_some_and(|t| t.state == TaskState::Runnable));
+        let cur =
+            self.sched.current.is_some_and(|p| self.proc.tasks.get(&p).is_some_and(|t| t.state == TaskState::Runnable));
         queued + cur as u64
     }
 
@@ -837,14 +745,14 @@ impl Kernel {
     /// switch_count).
     /// A released task (its process state already let go) counts nothing.
     fn count_switch(&mut self, prev: Pid, preempted: bool) {
-        let Some(t) = self.tasks.get_mut(&prev).filter(|t| t.state != TaskState::Dead) else { return };
+        let Some(t) = self.proc.tasks.get_mut(&prev).filter(|t| t.state != TaskState::Dead) else { return };
         let signal = t.signal;
         if preempted {
             t.nivcsw += 1;
-            self.signals.get_mut(signal).nivcsw += 1;
+            self.sig.signals.get_mut(signal).nivcsw += 1;
         } else {
             t.nvcsw += 1;
-            self.signals.get_mut(signal).nvcsw += 1;
+            self.sig.signals.get_mut(signal).nvcsw += 1;
         }
     }
 
@@ -856,9 +764,9 @@ impl Kernel {
         // Nearly every trap returns to the task that made it: say so with
         // a few tests (the same ones the full pass below would make first),
         // so that a system call pays for no more.
-        if !self.need_resched && self.dead.is_empty() && self.reboot.is_none() {
-            if let Some(p) = self.current {
-                if self.tasks.get(&p).is_some_and(|t| t.state == TaskState::Runnable) {
+        if !self.sched.need_resched && self.sched.dead.is_empty() && self.proc.reboot.is_none() {
+            if let Some(p) = self.sched.current {
+                if self.proc.tasks.get(&p).is_some_and(|t| t.state == TaskState::Runnable) {
                     return Resched::Stay;
                 }
             }
@@ -870,23 +778,25 @@ impl Kernel {
     /// tasks, then keep the current task or pick the next runnable one.
     #[inline(never)]
     fn pick_next(&mut self) -> Resched {
-        self.user_clean = None;
+        self.sched.user_clean = None;
         self.free_dead_tasks();
-        let prev = self.current;
+        let prev = self.sched.current;
         // After reboot(2) nothing runs: the idle context stops the machine.
-        if self.reboot.is_some() && prev.is_some() {
+        if self.proc.reboot.is_some() && prev.is_some() {
             self.account_flush();
-            self.current = None;
+            self.sched.current = None;
             return Resched::Switch { prev, next: None };
         }
-        let prev_runnable = prev.map(|p| self.tasks[&p].state == TaskState::Runnable).unwrap_or(false);
-        if prev_runnable && !self.need_resched {
+        let prev_runnable = prev.map(|p| self.proc.tasks[&p].state == TaskState::Runnable).unwrap_or(false);
+        if prev_runnable && !self.sched.need_resched {
             return Resched::Stay;
         }
-        self.need_resched = false;
+        self.sched.need_resched = false;
         let next = loop {
-            match self.runq.pop_front() {
-                Some(p) if self.tasks.get(&p).map(|t| t.state == TaskState::Runnable) == Some(true) => break Some(p),
+            match self.sched.runq.pop_front() {
+                Some(p) if self.proc.tasks.get(&p).map(|t| t.state == TaskState::Runnable) == Some(true) => {
+                    break Some(p)
+                }
                 Some(_) => continue,
                 None => break None,
             }
@@ -897,7 +807,7 @@ impl Kernel {
         match next {
             Some(n) => {
                 if let (Some(p), true) = (prev, prev_runnable) {
-                    self.runq.push_back(p);
+                    self.sched.runq.push_back(p);
                 }
                 if self.trace.enabled(crate::trace::Event::SchedSwitch) {
                     self.trace_switch(prev, next);
@@ -905,9 +815,9 @@ impl Kernel {
                 // prev's time up to the switch is its own; from here on
                 // it is n's, which resumes in the kernel.
                 self.account_flush();
-                self.acct.in_user = false;
-                self.current = Some(n);
-                self.kstat.ctxt += 1;
+                self.time.acct.in_user = false;
+                self.sched.current = Some(n);
+                self.time.kstat.ctxt += 1;
                 Resched::Switch { prev, next: Some(n) }
             }
             None if prev_runnable => Resched::Stay,
@@ -917,9 +827,9 @@ impl Kernel {
                     self.trace_switch(prev, None);
                 }
                 self.account_flush();
-                self.acct.in_user = false;
-                self.current = None;
-                self.kstat.ctxt += 1;
+                self.time.acct.in_user = false;
+                self.sched.current = None;
+                self.time.kstat.ctxt += 1;
                 Resched::Switch { prev, next: None }
             }
         }
@@ -927,12 +837,12 @@ impl Kernel {
 
     /// Free released tasks, except the one whose stack we are on.
     pub(crate) fn free_dead_tasks(&mut self) {
-        if self.dead.is_empty() {
+        if self.sched.dead.is_empty() {
             return;
         }
-        let cur = self.current;
-        let (keep, free): (Vec<Pid>, Vec<Pid>) = self.dead.iter().partition(|&&p| Some(p) == cur);
-        self.dead = keep;
+        let cur = self.sched.current;
+        let (keep, free): (Vec<Pid>, Vec<Pid>) = self.sched.dead.iter().partition(|&&p| Some(p) == cur);
+        self.sched.dead = keep;
         for p in free {
             self.free_task(p);
         }
@@ -941,11 +851,11 @@ impl Kernel {
     /// Everything the hardware layer needs to run task `pid`: its saved
     /// kernel stack pointer, kernel stack top, page table root and TLS base.
     pub fn switch_info(&self, pid: Pid) -> SwitchTo {
-        let t = &self.tasks[&pid];
+        let t = &self.proc.tasks[&pid];
         SwitchTo {
             ksp: t.ksp,
             kstack_top: t.kstack.top(),
-            root: self.mms.get(t.mm).root(),
+            root: self.mem.mms.get(t.mm).root(),
             fs_base: t.fs_base,
             tsc_disabled: t.tsc_disabled,
             debugreg: t.ptrace.tracee.as_deref().map_or([0; 5], |p| p.hw_breakpoints()),
@@ -956,8 +866,8 @@ impl Kernel {
     /// saved: the task's, or the idle context's.
     pub fn ksp_slot(&mut self, pid: Option<Pid>) -> u64 {
         match pid {
-            Some(p) => &mut self.tasks.get_mut(&p).expect("task").ksp as *mut u64 as u64,
-            None => &mut self.idle_ksp as *mut u64 as u64,
+            Some(p) => &mut self.proc.tasks.get_mut(&p).expect("task").ksp as *mut u64 as u64,
+            None => &mut self.sched.idle_ksp as *mut u64 as u64,
         }
     }
 }

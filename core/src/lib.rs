@@ -18,6 +18,7 @@ pub mod log;
 pub mod machine;
 pub mod mm;
 pub mod ns;
+pub mod object;
 pub mod proc;
 pub mod signal;
 pub mod syscall;

@@ -39,6 +39,7 @@ impl Kernel {
     /// again.
     pub fn break_lease(&mut self, ino: u64, write: bool, nonblock: bool) -> SysResult<()> {
         let conflicting: Vec<FileId> = self
+            .vfs
             .files
             .iter()
             .filter(|(_, f)| f.kind.data_ino() == Some(ino) && f.lease != F_UNLCK)
@@ -50,11 +51,11 @@ impl Kernel {
         }
         let now = self.now_ns();
         let target = if write { F_UNLCK } else { F_RDLCK };
-        let wait_ns = self.lease_break_time.max(0) as u64 * 1_000_000_000;
+        let wait_ns = self.vfs.lease_break_time.max(0) as u64 * 1_000_000_000;
         let mut earliest = None;
         let mut forced = false;
         for id in conflicting {
-            let f = self.files.get_mut(id);
+            let f = self.vfs.files.get_mut(id);
             let b = match f.lease_break {
                 Some(mut b) => {
                     // A writer asks for more than a reader did.
@@ -70,14 +71,14 @@ impl Kernel {
                     b
                 }
             };
-            let f = self.files.get_mut(id);
+            let f = self.vfs.files.get_mut(id);
             f.lease_break = Some(b);
             // Linux: time_out_leases(): the holder took too long.
             if now >= b.deadline_ns {
                 f.lease = b.target;
                 f.lease_break = None;
                 if b.target == F_UNLCK {
-                    self.lease_holders = self.lease_holders.saturating_sub(1);
+                    self.vfs.lease_holders = self.vfs.lease_holders.saturating_sub(1);
                 }
                 forced = true;
             } else {
@@ -98,7 +99,7 @@ impl Kernel {
     /// broken (Linux: lease_break_callback() → kill_fasync(): F_SETSIG's
     /// signal or SIGIO, to the owner F_SETLEASE made the caller).
     fn lease_notify(&mut self, id: FileId) {
-        let f = self.files.get(id);
+        let f = self.vfs.files.get(id);
         let sig = if f.signum != 0 { f.signum } else { SIGIO };
         let owner = f.owner;
         if owner.pid == 0 {
@@ -115,7 +116,7 @@ impl Kernel {
     /// The holder changed its lease on `id` (F_SETLEASE) to `to`: a break
     /// in progress ends once the lease is down to its target.
     pub fn lease_changed(&mut self, id: FileId, to: u32) {
-        let f = self.files.get_mut(id);
+        let f = self.vfs.files.get_mut(id);
         if f.lease_break.is_some_and(|b| to == F_UNLCK || to == b.target) {
             f.lease_break = None;
         }

@@ -268,12 +268,12 @@ impl Kernel {
     /// flock_to_posix_lock()): EINVAL for a bad whence or a range
     /// starting before 0, EOVERFLOW past the largest offset.
     fn flock_range(&self, file: FileId, fl: &Flock) -> SysResult<(u64, u64)> {
-        let f = self.files.get(file);
+        let f = self.vfs.files.get(file);
         let base: i64 = match fl.l_whence() {
             0 => 0,
             1 => f.offset as i64,
             2 => match f.kind.data_ino() {
-                Some(ino) => self.fs.inode(ino)?.size() as i64,
+                Some(ino) => self.vfs.fs.inode(ino)?.size() as i64,
                 None => 0,
             },
             _ => return Err(EINVAL),
@@ -302,8 +302,8 @@ impl Kernel {
     /// Linux: locks_remove_posix(): the descriptor table `owner` closed a
     /// descriptor of `file`, so it loses its record locks on that file.
     pub fn locks_remove_posix(&mut self, file: FileId, owner: FilesId) {
-        let key = lock_key(self.files.get(file), file);
-        if self.locks.remove_owner(key, Owner::Files(owner)) {
+        let key = lock_key(self.vfs.files.get(file), file);
+        if self.vfs.locks.remove_owner(key, Owner::Files(owner)) {
             self.wake_all(WaitReason::FileLock);
         }
     }
@@ -312,12 +312,12 @@ impl Kernel {
     /// `id` is gone: its OFD locks and its flock() lock go with it.
     pub fn locks_remove_file(&mut self, id: FileId, f: &OpenFile) {
         let key = lock_key(f, id);
-        let a = self.locks.remove_owner(key, Owner::Ofd(id));
-        let b = self.locks.flock_remove(key, id);
+        let a = self.vfs.locks.remove_owner(key, Owner::Ofd(id));
+        let b = self.vfs.locks.flock_remove(key, id);
         // Its lease goes too: an open waiting for it may go on.
         let lease = f.lease != crate::fs::lease::F_UNLCK;
         if lease {
-            self.lease_holders = self.lease_holders.saturating_sub(1);
+            self.vfs.lease_holders = self.vfs.lease_holders.saturating_sub(1);
         }
         if a || b || lease {
             self.wake_all(WaitReason::FileLock);
@@ -334,7 +334,7 @@ impl Kernel {
 
     /// Whether task `tid` is asleep waiting for a lock.
     fn lock_sleeping(&self, tid: Pid) -> bool {
-        self.tasks.get(&tid).is_some_and(|t| t.state == TaskState::Blocked(WaitReason::FileLock))
+        self.proc.tasks.get(&tid).is_some_and(|t| t.state == TaskState::Blocked(WaitReason::FileLock))
     }
 }
 
@@ -344,7 +344,7 @@ impl Kernel {
 pub fn fcntl_lock(k: &mut Kernel, file: FileId, cmd: u32, arg: u64) -> SysResult {
     let mut fl = Flock { raw: [0; 32] };
     k.copy_in(arg, &mut fl.raw)?;
-    let f = k.files.get(file).clone();
+    let f = k.vfs.files.get(file).clone();
     let key = lock_key(&f, file);
     let ofd = matches!(cmd, F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW);
     let (tid, tgid, files) = (k.cur().tid, k.cur().tgid, k.cur().files);
@@ -359,7 +359,7 @@ pub fn fcntl_lock(k: &mut Kernel, file: FileId, cmd: u32, arg: u64) -> SysResult
             return Err(EINVAL);
         }
         let req = RecordLock { owner, write: ty == F_WRLCK, start, end, pid: tgid };
-        match k.locks.test(key, &req) {
+        match k.vfs.locks.test(key, &req) {
             Some(l) => fl.set_from(&l),
             None => fl.raw[0..2].copy_from_slice(&F_UNLCK.to_le_bytes()),
         }
@@ -384,26 +384,26 @@ pub fn fcntl_lock(k: &mut Kernel, file: FileId, cmd: u32, arg: u64) -> SysResult
     }
     if let Some(w) = write {
         let req = RecordLock { owner, write: w, start, end, pid: tgid };
-        if let Some(blocker) = k.locks.test(key, &req) {
+        if let Some(blocker) = k.vfs.locks.test(key, &req) {
             if !matches!(cmd, F_SETLKW | F_OFD_SETLKW) {
-                k.locks.waiters.remove(&tid);
+                k.vfs.locks.waiters.remove(&tid);
                 return Err(EAGAIN);
             }
             // Linux: posix_locks_deadlock(), for classic locks only.
-            if !ofd && k.locks.would_deadlock(owner, blocker.owner, |t| t != tid && k.lock_sleeping(t)) {
-                k.locks.waiters.remove(&tid);
+            if !ofd && k.vfs.locks.would_deadlock(owner, blocker.owner, |t| t != tid && k.lock_sleeping(t)) {
+                k.vfs.locks.waiters.remove(&tid);
                 return Err(EDEADLK);
             }
-            k.locks.waiters.insert(tid, (owner, blocker.owner));
+            k.vfs.locks.waiters.insert(tid, (owner, blocker.owner));
             let e = k.block_current(WaitReason::FileLock);
             if e != ERESTARTNOINTR {
-                k.locks.waiters.remove(&tid);
+                k.vfs.locks.waiters.remove(&tid);
             }
             return Err(e);
         }
     }
-    k.locks.waiters.remove(&tid);
-    if k.locks.set(key, owner, write, start, end, tgid) {
+    k.vfs.locks.waiters.remove(&tid);
+    if k.vfs.locks.set(key, owner, write, start, end, tgid) {
         k.wake_all(WaitReason::FileLock);
     }
     Ok(0)
@@ -424,26 +424,26 @@ pub fn sys_flock(k: &mut Kernel, fd: i32, cmd: u32) -> SysResult {
         _ => return Err(EINVAL),
     };
     let file = k.fd_file(fd)?;
-    let f = k.files.get(file).clone();
+    let f = k.vfs.files.get(file).clone();
     if f.flags & O_PATH != 0 {
         return Err(EBADF);
     }
     let key = lock_key(&f, file);
-    let held = k.locks.flocks.get(&key).and_then(|v| v.iter().find(|l| l.file == file)).map(|l| l.write);
+    let held = k.vfs.locks.flocks.get(&key).and_then(|v| v.iter().find(|l| l.file == file)).map(|l| l.write);
     if held.is_some() && held == write {
         return Ok(0);
     }
-    if held.is_some() && k.locks.flock_remove(key, file) {
+    if held.is_some() && k.vfs.locks.flock_remove(key, file) {
         k.wake_all(WaitReason::FileLock);
     }
     let Some(w) = write else { return Ok(0) };
-    if !k.locks.flock_free(key, file, w) {
+    if !k.vfs.locks.flock_free(key, file, w) {
         if cmd & LOCK_NB != 0 {
             return Err(EAGAIN); // EWOULDBLOCK
         }
         return Err(k.block_current(WaitReason::FileLock));
     }
-    k.locks.flocks.entry(key).or_default().push(FlockLock { file, write: w });
+    k.vfs.locks.flocks.entry(key).or_default().push(FlockLock { file, write: w });
     Ok(0)
 }
 
@@ -523,7 +523,7 @@ mod tests {
             assert_eq!(lk(&mut k, 1, fd, F_SETLK, F_WRLCK, 0, 10), err(EAGAIN));
             exit(&mut k, child, 0);
             reap(&mut k, 1, child);
-            assert_eq!(k.locks.count(), 0, "the child's lock went at exit");
+            assert_eq!(k.vfs.locks.count(), 0, "the child's lock went at exit");
             // flock: shared through the description fork shares.
             assert_eq!(syscall(&mut k, 1, nr::FLOCK, &[fd, LOCK_EX as u64]), 0);
             let child = fork(&mut k, 1);
@@ -532,9 +532,9 @@ mod tests {
             assert_eq!(syscall(&mut k, child, nr::FLOCK, &[own, (LOCK_SH | LOCK_NB) as u64]), err(EAGAIN));
             exit(&mut k, child, 0);
             reap(&mut k, 1, child);
-            assert_eq!(k.locks.count(), 1);
+            assert_eq!(k.vfs.locks.count(), 1);
             assert_eq!(syscall(&mut k, 1, nr::CLOSE, &[fd]), 0);
-            assert_eq!(k.locks.count(), 0, "the last descriptor took the flock lock");
+            assert_eq!(k.vfs.locks.count(), 0, "the last descriptor took the flock lock");
         }
     }
 

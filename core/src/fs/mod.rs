@@ -80,3 +80,41 @@ pub fn make_standard_nodes(fs: &mut RamFs, now: u64) -> Result<(), Errno> {
     }
     Ok(())
 }
+
+/// How the first process's standard streams look (chosen by the command line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StdioMode {
+    /// The console as a terminal, as on a real system.
+    Tty,
+    /// stdin reads as /dev/null and stdout/stderr are one pipe to the
+    /// console: what a program sees when run natively with `2>&1 | ...`,
+    /// so that its output can be compared byte for byte with Linux.
+    Pipe,
+}
+
+/// The file room: the RAM file system and its mounts, open file
+/// descriptions and descriptor tables, pipes, eventfds, locks and
+/// leases, the console terminal and tracefs (Linux: the VFS's state).
+pub struct Vfs {
+    pub fs: ramfs::RamFs,
+    pub fdtables: crate::object::shared::SharedTable<file::FdTable>,
+    pub fs_structs: crate::object::shared::SharedTable<crate::proc::FsInfo>,
+    pub files: file::FileTable,
+    pub pipes: pipe::PipeTable,
+    /// The counters of the eventfds (see `fs::ops::eventfd`).
+    pub eventfds: ops::eventfd::EventfdTable,
+    /// POSIX record locks and flock() locks (Linux: each inode's
+    /// `file_lock_context`).
+    pub locks: lock::LockTable,
+    /// /proc/sys/fs/lease-break-time, in seconds (`fs::lease`).
+    pub lease_break_time: i32,
+    /// Descriptions holding a lease: opens look for leases to break only
+    /// while there is one.
+    pub lease_holders: usize,
+    /// The console as a terminal: line discipline, settings, controlling
+    /// session and foreground process group (see `fs::tty`).
+    pub tty: tty::Tty,
+    pub stdio: StdioMode,
+    /// tracefs's instance and open files (see `fs::tracefs`).
+    pub tracefs: tracefs::TraceFs,
+}

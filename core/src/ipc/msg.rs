@@ -108,7 +108,7 @@ impl MsgTable {
 impl Kernel {
     /// The namespace goes (Linux: msg_exit_ns()).
     pub fn msg_exit_ns(&mut self) {
-        self.msg.ids.by_slot.clear();
+        self.ipc.msg.ids.by_slot.clear();
     }
 }
 
@@ -134,16 +134,16 @@ fn removed_while_asleep(k: &Kernel) -> bool {
 
 /// msgget(2) (Linux: ksys_msgget() → newque()).
 pub fn sys_msgget(k: &mut Kernel, key: i32, flags: u32) -> SysResult {
-    if let Some((_, id)) = k.msg.ids.lookup(k, key, flags)? {
+    if let Some((_, id)) = k.ipc.msg.ids.lookup(k, key, flags)? {
         return Ok(id as usize);
     }
-    let Some(slot) = k.msg.ids.free_slot(k.msg.limits.mni.max(0) as usize) else { return Err(ENOSPC) };
-    let seq = k.msg.ids.next_seq();
+    let Some(slot) = k.ipc.msg.ids.free_slot(k.ipc.msg.limits.mni.max(0) as usize) else { return Err(ENOSPC) };
+    let seq = k.ipc.msg.ids.next_seq();
     let q = MsgQueue {
         perm: IpcPerm::new(k, key, flags, seq),
         msgs: VecDeque::new(),
         cbytes: 0,
-        qbytes: k.msg.limits.mnb as u64,
+        qbytes: k.ipc.msg.limits.mnb as u64,
         lspid: 0,
         lrpid: 0,
         stime: 0,
@@ -151,7 +151,7 @@ pub fn sys_msgget(k: &mut Kernel, key: i32, flags: u32) -> SysResult {
         ctime: now_secs(k),
     };
     let id = IpcIds::id_of(slot, &q);
-    k.msg.ids.by_slot.insert(slot, q);
+    k.ipc.msg.ids.by_slot.insert(slot, q);
     Ok(id as usize)
 }
 
@@ -166,7 +166,7 @@ fn msgsnd(k: &mut Kernel, id: i32, msgp: u64, size: i64, flags: u32) -> SysResul
         return Err(EIDRM);
     }
     let mtype: i64 = k.read_val(msgp)?;
-    if size < 0 || size > k.msg.limits.max as i64 || id < 0 {
+    if size < 0 || size > k.ipc.msg.limits.max as i64 || id < 0 {
         return Err(EINVAL);
     }
     if mtype < 1 {
@@ -174,9 +174,9 @@ fn msgsnd(k: &mut Kernel, id: i32, msgp: u64, size: i64, flags: u32) -> SysResul
     }
     let mut text = crate::mm::kheap::try_zeroed(size as usize)?;
     k.copy_in(msgp + 8, &mut text)?;
-    let slot = k.msg.ids.find(id)?;
-    k.msg.ids.by_slot[&slot].perm.check(k, 2)?;
-    let q = &k.msg.ids.by_slot[&slot];
+    let slot = k.ipc.msg.ids.find(id)?;
+    k.ipc.msg.ids.by_slot[&slot].perm.check(k, 2)?;
+    let q = &k.ipc.msg.ids.by_slot[&slot];
     // Linux: msg_fits_inqueue(): the bytes, and the messages counted
     // against the same limit.
     if q.cbytes + size as u64 > q.qbytes || q.msgs.len() as u64 + 1 > q.qbytes {
@@ -186,7 +186,7 @@ fn msgsnd(k: &mut Kernel, id: i32, msgp: u64, size: i64, flags: u32) -> SysResul
         return wait_on(k, id);
     }
     let (tgid, now) = (k.cur().tgid, now_secs(k));
-    let q = k.msg.ids.by_slot.get_mut(&slot).expect("queue");
+    let q = k.ipc.msg.ids.by_slot.get_mut(&slot).expect("queue");
     q.cbytes += size as u64;
     q.msgs.push_back(Message { mtype, text });
     q.lspid = tgid;
@@ -233,9 +233,9 @@ fn msgrcv(k: &mut Kernel, id: i32, msgp: u64, size: i64, msgtyp: i64, flags: u32
     if flags & MSG_COPY != 0 {
         return Err(ENOSYS);
     }
-    let slot = k.msg.ids.find(id)?;
-    k.msg.ids.by_slot[&slot].perm.check(k, 4)?;
-    let q = &k.msg.ids.by_slot[&slot];
+    let slot = k.ipc.msg.ids.find(id)?;
+    k.ipc.msg.ids.by_slot[&slot].perm.check(k, 4)?;
+    let q = &k.ipc.msg.ids.by_slot[&slot];
     let Some(i) = find_msg(&q.msgs, msgtyp, flags) else {
         if flags & IPC_NOWAIT != 0 {
             return Err(ENOMSG);
@@ -253,7 +253,7 @@ fn msgrcv(k: &mut Kernel, id: i32, msgp: u64, size: i64, msgtyp: i64, flags: u32
     k.write_val(msgp, &mtype)?;
     k.copy_out(msgp + 8, &text)?;
     let (tgid, now) = (k.cur().tgid, now_secs(k));
-    let q = k.msg.ids.by_slot.get_mut(&slot).expect("queue");
+    let q = k.ipc.msg.ids.by_slot.get_mut(&slot).expect("queue");
     let m = q.msgs.remove(i).expect("message");
     q.cbytes -= m.text.len() as u64;
     q.lrpid = tgid;
@@ -267,7 +267,7 @@ pub fn sys_msgctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
     let cmd = cmd & !IPC_64;
     match cmd {
         IPC_INFO | MSG_INFO => {
-            let l = k.msg.limits;
+            let l = k.ipc.msg.limits;
             let mut info = Msginfo {
                 msgpool: ((l.mni as i64 * l.mnb as i64) / 1024) as i32,
                 msgmap: l.mnb,
@@ -280,17 +280,17 @@ pub fn sys_msgctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
                 pad: 0,
             };
             if cmd == MSG_INFO {
-                let qs = k.msg.ids.by_slot.values();
-                info.msgpool = k.msg.ids.by_slot.len() as i32;
+                let qs = k.ipc.msg.ids.by_slot.values();
+                info.msgpool = k.ipc.msg.ids.by_slot.len() as i32;
                 info.msgmap = qs.clone().map(|q| q.msgs.len()).sum::<usize>() as i32;
                 info.msgtql = qs.map(|q| q.cbytes).sum::<u64>() as i32;
             }
             k.write_val(buf, &info)?;
-            return Ok(k.msg.ids.max_slot());
+            return Ok(k.ipc.msg.ids.max_slot());
         }
         MSG_STAT | MSG_STAT_ANY => {
             let slot = usize::try_from(id).map_err(|_| EINVAL)?;
-            let q = k.msg.ids.by_slot.get(&slot).ok_or(EINVAL)?;
+            let q = k.ipc.msg.ids.by_slot.get(&slot).ok_or(EINVAL)?;
             if cmd == MSG_STAT {
                 q.perm.check(k, 4)?;
             }
@@ -300,25 +300,25 @@ pub fn sys_msgctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
         }
         _ => {}
     }
-    let slot = k.msg.ids.find(id)?;
+    let slot = k.ipc.msg.ids.find(id)?;
     match cmd {
         IPC_STAT => {
-            k.msg.ids.by_slot[&slot].perm.check(k, 4)?;
+            k.ipc.msg.ids.by_slot[&slot].perm.check(k, 4)?;
             write_msqid_ds(k, slot, buf)?;
             Ok(0)
         }
         IPC_SET => {
             let ds: MsqidDs = k.read_val(buf)?;
-            k.msg.ids.by_slot[&slot].perm.check_owner(k)?;
+            k.ipc.msg.ids.by_slot[&slot].perm.check_owner(k)?;
             // Linux: msgctl_down(): raising qbytes past msgmnb needs
             // CAP_SYS_RESOURCE.
-            if ds.msg_qbytes > k.msg.limits.mnb as u64
+            if ds.msg_qbytes > k.ipc.msg.limits.mnb as u64
                 && !k.cur().cred.capable(crate::proc::capability::CAP_SYS_RESOURCE)
             {
                 return Err(EPERM);
             }
             let now = now_secs(k);
-            let q = k.msg.ids.by_slot.get_mut(&slot).expect("queue");
+            let q = k.ipc.msg.ids.by_slot.get_mut(&slot).expect("queue");
             q.perm.set(&ds.msg_perm);
             q.qbytes = ds.msg_qbytes;
             q.ctime = now;
@@ -327,10 +327,10 @@ pub fn sys_msgctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
             Ok(0)
         }
         IPC_RMID => {
-            k.msg.ids.by_slot[&slot].perm.check_owner(k)?;
-            k.msg.ids.by_slot.remove(&slot);
-            for p in k.waitqueues.sleepers(WaitKey::Msg(id)).to_vec() {
-                if let Some(t) = k.tasks.get_mut(&p) {
+            k.ipc.msg.ids.by_slot[&slot].perm.check_owner(k)?;
+            k.ipc.msg.ids.by_slot.remove(&slot);
+            for p in k.sched.waitqueues.sleepers(WaitKey::Msg(id)).to_vec() {
+                if let Some(t) = k.proc.tasks.get_mut(&p) {
                     if let Resume::Ipc { removed, .. } = &mut t.resume {
                         *removed = true;
                     }
@@ -344,7 +344,7 @@ pub fn sys_msgctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
 }
 
 fn write_msqid_ds(k: &mut Kernel, slot: usize, buf: u64) -> SysResult<()> {
-    let q = &k.msg.ids.by_slot[&slot];
+    let q = &k.ipc.msg.ids.by_slot[&slot];
     let ds = MsqidDs {
         msg_perm: q.perm.to_user(),
         msg_stime: q.stime,

@@ -135,11 +135,12 @@ impl Kernel {
     /// zero (`zero`) or for an increase (Linux: count_semzcnt(),
     /// count_semncnt()).
     fn sem_count_waiters(&self, id: i32, num: u16, zero: bool) -> usize {
-        self.waitqueues
+        self.sched
+            .waitqueues
             .sleepers(WaitKey::Sem(id))
             .iter()
             .filter(|p| {
-                matches!(self.tasks.get(p).map(|t| t.state),
+                matches!(self.proc.tasks.get(p).map(|t| t.state),
                     Some(TaskState::Blocked(WaitReason::Sem { num: n, zero: z, .. })) if n == num && z == zero)
             })
             .count()
@@ -149,7 +150,7 @@ impl Kernel {
     /// set `id` (all of them when None): SETVAL and SETALL make them
     /// meaningless (Linux: the semadj reset in semctl_setval/SETALL).
     fn sem_clear_undo(&mut self, id: i32, num: Option<usize>) {
-        for list in self.sem.undo.values_mut() {
+        for list in self.ipc.sem.undo.values_mut() {
             if let Some(adj) = list.adj.get_mut(&id) {
                 match num {
                     Some(n) => adj[n] = 0,
@@ -165,9 +166,9 @@ impl Kernel {
         if let Some(u) = self.cur().sem_undo {
             return u;
         }
-        self.sem.next_undo += 1;
-        let u = self.sem.next_undo;
-        self.sem.undo.insert(u, UndoList { users: 1, adj: BTreeMap::new() });
+        self.ipc.sem.next_undo += 1;
+        let u = self.ipc.sem.next_undo;
+        self.ipc.sem.undo.insert(u, UndoList { users: 1, adj: BTreeMap::new() });
         self.cur_mut().sem_undo = Some(u);
         u
     }
@@ -176,7 +177,7 @@ impl Kernel {
     /// (Linux: copy_semundo()).
     pub fn sem_share_undo(&mut self, list: Option<u32>) -> Option<u32> {
         let u = list?;
-        self.sem.undo.get_mut(&u)?.users += 1;
+        self.ipc.sem.undo.get_mut(&u)?.users += 1;
         Some(u)
     }
 
@@ -184,18 +185,18 @@ impl Kernel {
     /// adjustment is applied, each value kept within 0..=SEMVMX (Linux:
     /// exit_sem()).
     pub fn exit_sem(&mut self, tid: Pid) {
-        let Some(u) = self.tasks.get_mut(&tid).and_then(|t| t.sem_undo.take()) else { return };
-        let tgid = self.tasks[&tid].tgid;
-        let list = self.sem.undo.get_mut(&u).expect("undo list");
+        let Some(u) = self.proc.tasks.get_mut(&tid).and_then(|t| t.sem_undo.take()) else { return };
+        let tgid = self.proc.tasks[&tid].tgid;
+        let list = self.ipc.sem.undo.get_mut(&u).expect("undo list");
         list.users -= 1;
         if list.users > 0 {
             return;
         }
-        let list = self.sem.undo.remove(&u).expect("undo list");
+        let list = self.ipc.sem.undo.remove(&u).expect("undo list");
         let now = now_secs(self);
         for (id, adj) in list.adj {
-            let Ok(slot) = self.sem.ids.find(id) else { continue };
-            let set = self.sem.ids.by_slot.get_mut(&slot).expect("set");
+            let Ok(slot) = self.ipc.sem.ids.find(id) else { continue };
+            let set = self.ipc.sem.ids.by_slot.get_mut(&slot).expect("set");
             let mut changed = false;
             for (s, &a) in set.sems.iter_mut().zip(&adj) {
                 if a != 0 {
@@ -213,19 +214,19 @@ impl Kernel {
 
     /// The namespace goes (Linux: sem_exit_ns()).
     pub fn sem_exit_ns(&mut self) {
-        self.sem.ids.by_slot.clear();
+        self.ipc.sem.ids.by_slot.clear();
     }
 }
 
 /// semget(2) (Linux: ksys_semget() → newary()).
 pub fn sys_semget(k: &mut Kernel, key: i32, nsems: i32, flags: u32) -> SysResult {
-    let lim = k.sem.limits;
+    let lim = k.ipc.sem.limits;
     if nsems < 0 || nsems > lim.msl {
         return Err(EINVAL);
     }
-    if let Some((slot, id)) = k.sem.ids.lookup(k, key, flags)? {
+    if let Some((slot, id)) = k.ipc.sem.ids.lookup(k, key, flags)? {
         // Linux: sem_more_checks().
-        if nsems as usize > k.sem.ids.by_slot[&slot].sems.len() {
+        if nsems as usize > k.ipc.sem.ids.by_slot[&slot].sems.len() {
             return Err(EINVAL);
         }
         return Ok(id as usize);
@@ -233,16 +234,16 @@ pub fn sys_semget(k: &mut Kernel, key: i32, nsems: i32, flags: u32) -> SysResult
     if nsems == 0 {
         return Err(EINVAL);
     }
-    if k.sem.total_sems() + nsems as usize > lim.mns as usize {
+    if k.ipc.sem.total_sems() + nsems as usize > lim.mns as usize {
         return Err(ENOSPC);
     }
-    let Some(slot) = k.sem.ids.free_slot(lim.mni.max(0) as usize) else { return Err(ENOSPC) };
+    let Some(slot) = k.ipc.sem.ids.free_slot(lim.mni.max(0) as usize) else { return Err(ENOSPC) };
     let sems = crate::mm::kheap::try_vec(nsems as usize)?;
-    let seq = k.sem.ids.next_seq();
+    let seq = k.ipc.sem.ids.next_seq();
     let mut set = SemSet { perm: IpcPerm::new(k, key, flags, seq), sems, otime: 0, ctime: now_secs(k) };
     set.sems.resize(nsems as usize, Sem::default());
     let id = IpcIds::id_of(slot, &set);
-    k.sem.ids.by_slot.insert(slot, set);
+    k.ipc.sem.ids.by_slot.insert(slot, set);
     Ok(id as usize)
 }
 
@@ -303,7 +304,7 @@ fn semtimedop(k: &mut Kernel, id: i32, sops_addr: u64, nsops: u64, timeout: u64)
     if nsops < 1 || id < 0 {
         return Err(EINVAL);
     }
-    if nsops > k.sem.limits.opm as u64 {
+    if nsops > k.ipc.sem.limits.opm as u64 {
         return Err(E2BIG);
     }
     let sops: Vec<Sembuf> = k.read_vals(sops_addr, nsops as usize)?;
@@ -322,25 +323,25 @@ fn semtimedop(k: &mut Kernel, id: i32, sops_addr: u64, nsops: u64, timeout: u64)
             Some(k.now_ns().saturating_add(s as u64 * 1_000_000_000 + ns as u64))
         }
     };
-    let slot = k.sem.ids.find(id)?;
-    let nsems = k.sem.ids.by_slot[&slot].sems.len();
+    let slot = k.ipc.sem.ids.find(id)?;
+    let nsems = k.ipc.sem.ids.by_slot[&slot].sems.len();
     if sops.iter().any(|op| op.sem_num as usize >= nsems) {
         return Err(EFBIG);
     }
     let alter = sops.iter().any(|op| op.sem_op != 0);
-    k.sem.ids.by_slot[&slot].perm.check(k, if alter { 2 } else { 4 })?;
+    k.ipc.sem.ids.by_slot[&slot].perm.check(k, if alter { 2 } else { 4 })?;
     let undo = if sops.iter().any(|op| op.sem_flg & SEM_UNDO != 0) { Some(k.sem_undo_list()) } else { None };
 
-    let set = &k.sem.ids.by_slot[&slot];
+    let set = &k.ipc.sem.ids.by_slot[&slot];
     let mut vals: Vec<i32> = set.sems.iter().map(|s| s.val).collect();
     let mut adj = match undo {
-        Some(u) => k.sem.undo[&u].adj.get(&id).cloned().unwrap_or_else(|| alloc::vec![0; nsems]),
+        Some(u) => k.ipc.sem.undo[&u].adj.get(&id).cloned().unwrap_or_else(|| alloc::vec![0; nsems]),
         None => alloc::vec![0; nsems],
     };
     match try_ops(&mut vals, &mut adj, &sops) {
         Ok(()) => {
             let (tgid, now) = (k.cur().tgid, now_secs(k));
-            let set = k.sem.ids.by_slot.get_mut(&slot).expect("set");
+            let set = k.ipc.sem.ids.by_slot.get_mut(&slot).expect("set");
             for op in &sops {
                 set.sems[op.sem_num as usize].pid = tgid;
             }
@@ -349,7 +350,7 @@ fn semtimedop(k: &mut Kernel, id: i32, sops_addr: u64, nsops: u64, timeout: u64)
             }
             set.otime = now;
             if let Some(u) = undo {
-                k.sem.undo.get_mut(&u).expect("undo list").adj.insert(id, adj);
+                k.ipc.sem.undo.get_mut(&u).expect("undo list").adj.insert(id, adj);
             }
             if alter {
                 k.sem_wake(id);
@@ -374,9 +375,9 @@ pub fn sys_semctl(k: &mut Kernel, id: i32, semnum: i32, cmd: i32, arg: u64) -> S
     let cmd = cmd & !IPC_64;
     match cmd {
         IPC_INFO | SEM_INFO => {
-            let l = k.sem.limits;
+            let l = k.ipc.sem.limits;
             let (usz, aem) = if cmd == SEM_INFO {
-                (k.sem.ids.by_slot.len() as i32, k.sem.total_sems() as i32)
+                (k.ipc.sem.ids.by_slot.len() as i32, k.ipc.sem.total_sems() as i32)
             } else {
                 (20, SEMAEM)
             };
@@ -393,12 +394,12 @@ pub fn sys_semctl(k: &mut Kernel, id: i32, semnum: i32, cmd: i32, arg: u64) -> S
                 semaem: aem,
             };
             k.write_val(arg, &info)?;
-            return Ok(k.sem.ids.max_slot());
+            return Ok(k.ipc.sem.ids.max_slot());
         }
         SEM_STAT | SEM_STAT_ANY => {
             // The id is a slot (Linux: semctl_stat() with ipc_obtain_object_idr()).
             let slot = usize::try_from(id).map_err(|_| EINVAL)?;
-            let set = k.sem.ids.by_slot.get(&slot).ok_or(EINVAL)?;
+            let set = k.ipc.sem.ids.by_slot.get(&slot).ok_or(EINVAL)?;
             if cmd == SEM_STAT {
                 set.perm.check(k, 4)?;
             }
@@ -408,32 +409,32 @@ pub fn sys_semctl(k: &mut Kernel, id: i32, semnum: i32, cmd: i32, arg: u64) -> S
         }
         _ => {}
     }
-    let slot = k.sem.ids.find(id)?;
-    let nsems = k.sem.ids.by_slot[&slot].sems.len();
+    let slot = k.ipc.sem.ids.find(id)?;
+    let nsems = k.ipc.sem.ids.by_slot[&slot].sems.len();
     let one = || usize::try_from(semnum).ok().filter(|&n| n < nsems).ok_or(EINVAL);
     match cmd {
         IPC_STAT => {
-            k.sem.ids.by_slot[&slot].perm.check(k, 4)?;
+            k.ipc.sem.ids.by_slot[&slot].perm.check(k, 4)?;
             write_semid_ds(k, slot, arg)?;
             Ok(0)
         }
         IPC_SET | IPC_RMID => {
-            k.sem.ids.by_slot[&slot].perm.check_owner(k)?;
+            k.ipc.sem.ids.by_slot[&slot].perm.check_owner(k)?;
             if cmd == IPC_SET {
                 let ds: SemidDs = k.read_val(arg)?;
                 let now = now_secs(k);
-                let set = k.sem.ids.by_slot.get_mut(&slot).expect("set");
+                let set = k.ipc.sem.ids.by_slot.get_mut(&slot).expect("set");
                 set.perm.set(&ds.sem_perm);
                 set.ctime = now;
                 return Ok(0);
             }
             // Linux: freeary(): every sleeper gets EIDRM.
-            k.sem.ids.by_slot.remove(&slot);
-            for list in k.sem.undo.values_mut() {
+            k.ipc.sem.ids.by_slot.remove(&slot);
+            for list in k.ipc.sem.undo.values_mut() {
                 list.adj.remove(&id);
             }
-            for p in k.waitqueues.sleepers(WaitKey::Sem(id)).to_vec() {
-                if let Some(t) = k.tasks.get_mut(&p) {
+            for p in k.sched.waitqueues.sleepers(WaitKey::Sem(id)).to_vec() {
+                if let Some(t) = k.proc.tasks.get_mut(&p) {
                     if let Resume::Ipc { removed, .. } = &mut t.resume {
                         *removed = true;
                     }
@@ -443,9 +444,9 @@ pub fn sys_semctl(k: &mut Kernel, id: i32, semnum: i32, cmd: i32, arg: u64) -> S
             Ok(0)
         }
         GETVAL | GETPID | GETNCNT | GETZCNT => {
-            k.sem.ids.by_slot[&slot].perm.check(k, 4)?;
+            k.ipc.sem.ids.by_slot[&slot].perm.check(k, 4)?;
             let n = one()?;
-            let s = k.sem.ids.by_slot[&slot].sems[n];
+            let s = k.ipc.sem.ids.by_slot[&slot].sems[n];
             Ok(match cmd {
                 GETVAL => s.val as usize,
                 GETPID => s.pid as usize,
@@ -454,8 +455,8 @@ pub fn sys_semctl(k: &mut Kernel, id: i32, semnum: i32, cmd: i32, arg: u64) -> S
             })
         }
         GETALL => {
-            k.sem.ids.by_slot[&slot].perm.check(k, 4)?;
-            let vals: Vec<u16> = k.sem.ids.by_slot[&slot].sems.iter().map(|s| s.val as u16).collect();
+            k.ipc.sem.ids.by_slot[&slot].perm.check(k, 4)?;
+            let vals: Vec<u16> = k.ipc.sem.ids.by_slot[&slot].sems.iter().map(|s| s.val as u16).collect();
             k.copy_out(arg, zerocopy::IntoBytes::as_bytes(vals.as_slice()))?;
             Ok(0)
         }
@@ -465,24 +466,24 @@ pub fn sys_semctl(k: &mut Kernel, id: i32, semnum: i32, cmd: i32, arg: u64) -> S
             if !(0..=SEMVMX).contains(&val) {
                 return Err(ERANGE);
             }
-            k.sem.ids.by_slot[&slot].perm.check(k, 2)?;
+            k.ipc.sem.ids.by_slot[&slot].perm.check(k, 2)?;
             k.sem_clear_undo(id, Some(n));
             let (tgid, now) = (k.cur().tgid, now_secs(k));
-            let set = k.sem.ids.by_slot.get_mut(&slot).expect("set");
+            let set = k.ipc.sem.ids.by_slot.get_mut(&slot).expect("set");
             set.sems[n] = Sem { val, pid: tgid };
             set.ctime = now;
             k.sem_wake(id);
             Ok(0)
         }
         SETALL => {
-            k.sem.ids.by_slot[&slot].perm.check(k, 2)?;
+            k.ipc.sem.ids.by_slot[&slot].perm.check(k, 2)?;
             let vals: Vec<u16> = k.read_vals(arg, nsems)?;
             if vals.iter().any(|&v| v as i32 > SEMVMX) {
                 return Err(ERANGE);
             }
             k.sem_clear_undo(id, None);
             let (tgid, now) = (k.cur().tgid, now_secs(k));
-            let set = k.sem.ids.by_slot.get_mut(&slot).expect("set");
+            let set = k.ipc.sem.ids.by_slot.get_mut(&slot).expect("set");
             for (s, v) in set.sems.iter_mut().zip(vals) {
                 *s = Sem { val: v as i32, pid: tgid };
             }
@@ -495,7 +496,7 @@ pub fn sys_semctl(k: &mut Kernel, id: i32, semnum: i32, cmd: i32, arg: u64) -> S
 }
 
 fn write_semid_ds(k: &mut Kernel, slot: usize, buf: u64) -> SysResult<()> {
-    let set = &k.sem.ids.by_slot[&slot];
+    let set = &k.ipc.sem.ids.by_slot[&slot];
     let ds = SemidDs {
         sem_perm: set.perm.to_user(),
         sem_otime: set.otime,

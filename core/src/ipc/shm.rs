@@ -85,7 +85,7 @@ impl Kernel {
     /// Forget segments marked for removal whose memory has gone with its
     /// last attachment.
     fn shm_reap(&mut self) {
-        let Kernel { shm, pagecache, .. } = self;
+        let Kernel { ipc: crate::ipc::Ipc { shm, .. }, mem: crate::mm::Memory { pagecache, .. }, .. } = self;
         shm.by_slot.retain(|_, s| s.mode & SHM_DEST == 0 || pagecache.contains(s.object));
     }
 
@@ -94,7 +94,7 @@ impl Kernel {
     fn shm_find(&mut self, id: i32) -> SysResult<usize> {
         self.shm_reap();
         let slot = if id < 0 { return Err(EINVAL) } else { ShmTable::slot_of(id) };
-        match self.shm.by_slot.get(&slot) {
+        match self.ipc.shm.by_slot.get(&slot) {
             Some(s) if ShmTable::id_of(slot, s) == id => Ok(slot),
             _ => Err(EINVAL),
         }
@@ -104,7 +104,7 @@ impl Kernel {
     /// segment's mode must grant `want` (4 read, 2 write), unless the
     /// caller has CAP_IPC_OWNER.
     fn shm_perms(&self, slot: usize, want: u32) -> SysResult<()> {
-        let s = &self.shm.by_slot[&slot];
+        let s = &self.ipc.shm.by_slot[&slot];
         let t = self.cur();
         let c = t.cred;
         let bits = if c.euid == s.cuid || c.euid == s.uid {
@@ -125,12 +125,12 @@ impl Kernel {
     /// address space going at exit or exec): they note who and when
     /// (Linux: shm_close()).
     pub fn shm_note_detach(&mut self, objects: impl Iterator<Item = u64>) {
-        if self.shm.by_slot.is_empty() || self.current.is_none() {
+        if self.ipc.shm.by_slot.is_empty() || self.sched.current.is_none() {
             return;
         }
         let (now, tgid) = (self.now_real() / 1_000_000_000, self.cur().tgid);
         for object in objects {
-            if let Some(s) = self.shm.by_slot.values_mut().find(|s| s.object == object) {
+            if let Some(s) = self.ipc.shm.by_slot.values_mut().find(|s| s.object == object) {
                 s.dtime = now;
                 s.lpid = tgid;
             }
@@ -141,17 +141,17 @@ impl Kernel {
     /// shm_exit_ns()). Segments still attached somewhere lose only the
     /// table's reference.
     pub fn shm_exit_ns(&mut self) {
-        for (_, s) in core::mem::take(&mut self.shm.by_slot) {
+        for (_, s) in core::mem::take(&mut self.ipc.shm.by_slot) {
             if s.mode & SHM_DEST == 0 {
-                self.pagecache.release(&mut self.frames, s.object, false);
+                self.mem.pagecache.release(&mut self.mem.frames, s.object, false);
             }
         }
     }
 
     /// The attachments of segment `slot` (Linux: shm_nattch).
     fn shm_nattch(&self, slot: usize) -> u64 {
-        let s = &self.shm.by_slot[&slot];
-        let users = self.pagecache.users(s.object) as u64;
+        let s = &self.ipc.shm.by_slot[&slot];
+        let users = self.mem.pagecache.users(s.object) as u64;
         if s.mode & SHM_DEST != 0 {
             users
         } else {
@@ -164,7 +164,7 @@ impl Kernel {
 pub fn sys_shmget(k: &mut Kernel, key: i32, size: u64, flags: u32) -> SysResult {
     k.shm_reap();
     if key != IPC_PRIVATE {
-        if let Some((&slot, s)) = k.shm.by_slot.iter().find(|(_, s)| s.key == key) {
+        if let Some((&slot, s)) = k.ipc.shm.by_slot.iter().find(|(_, s)| s.key == key) {
             if flags & IPC_CREAT != 0 && flags & IPC_EXCL != 0 {
                 return Err(EEXIST);
             }
@@ -185,15 +185,15 @@ pub fn sys_shmget(k: &mut Kernel, key: i32, size: u64, flags: u32) -> SysResult 
         return Err(EINVAL);
     }
     let pages = size.div_ceil(PAGE_SIZE);
-    let total: u64 = k.shm.by_slot.values().map(|s| s.size.div_ceil(PAGE_SIZE)).sum();
+    let total: u64 = k.ipc.shm.by_slot.values().map(|s| s.size.div_ceil(PAGE_SIZE)).sum();
     if total + pages > SHMALL {
         return Err(ENOSPC);
     }
-    let Some(slot) = (0..SHMMNI).find(|i| !k.shm.by_slot.contains_key(i)) else { return Err(ENOSPC) };
-    let object = k.pagecache.create_shmem(pages * PAGE_SIZE, false);
-    k.pagecache.hold(object, false);
+    let Some(slot) = (0..SHMMNI).find(|i| !k.ipc.shm.by_slot.contains_key(i)) else { return Err(ENOSPC) };
+    let object = k.mem.pagecache.create_shmem(pages * PAGE_SIZE, false);
+    k.mem.pagecache.hold(object, false);
     let now = k.now_real() / 1_000_000_000;
-    k.shm.seq = k.shm.seq.wrapping_add(1);
+    k.ipc.shm.seq = k.ipc.shm.seq.wrapping_add(1);
     let t = k.cur();
     let seg = Segment {
         key,
@@ -204,7 +204,7 @@ pub fn sys_shmget(k: &mut Kernel, key: i32, size: u64, flags: u32) -> SysResult 
         cuid: t.cred.euid,
         cgid: t.cred.egid,
         mode: flags & 0o777,
-        seq: k.shm.seq,
+        seq: k.ipc.shm.seq,
         cpid: t.tgid,
         lpid: 0,
         atime: 0,
@@ -212,7 +212,7 @@ pub fn sys_shmget(k: &mut Kernel, key: i32, size: u64, flags: u32) -> SysResult 
         ctime: now,
     };
     let id = ShmTable::id_of(slot, &seg);
-    k.shm.by_slot.insert(slot, seg);
+    k.ipc.shm.by_slot.insert(slot, seg);
     Ok(id as usize)
 }
 
@@ -240,7 +240,7 @@ pub fn sys_shmat(k: &mut Kernel, id: i32, addr: u64, flags: u32) -> SysResult {
         prot |= PROT_EXEC;
     }
     k.shm_perms(slot, want)?;
-    let (object, size) = (k.shm.by_slot[&slot].object, k.shm.by_slot[&slot].size);
+    let (object, size) = (k.ipc.shm.by_slot[&slot].object, k.ipc.shm.by_slot[&slot].size);
     let len = size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
     // Without SHM_REMAP a fixed address must be free (Linux: find_vma_intersection() → EINVAL).
     if addr != 0 && flags & SHM_REMAP == 0 && k.with_mm(|a, _| a.vmas().any(|v| v.start < addr + len && addr < v.end)) {
@@ -252,7 +252,7 @@ pub fn sys_shmat(k: &mut Kernel, id: i32, addr: u64, flags: u32) -> SysResult {
     let at = k.with_mm(|a, ctx| a.mmap_file(ctx, addr, len, prot, map_flags, &file))?;
     let now = k.now_real() / 1_000_000_000;
     let tgid = k.cur().tgid;
-    let s = k.shm.by_slot.get_mut(&slot).expect("segment");
+    let s = k.ipc.shm.by_slot.get_mut(&slot).expect("segment");
     s.atime = now;
     s.lpid = tgid;
     Ok(at as usize)
@@ -265,7 +265,7 @@ pub fn sys_shmdt(k: &mut Kernel, addr: u64) -> SysResult {
         return Err(EINVAL);
     }
     k.shm_reap();
-    let objects: alloc::vec::Vec<u64> = k.shm.by_slot.values().map(|s| s.object).collect();
+    let objects: alloc::vec::Vec<u64> = k.ipc.shm.by_slot.values().map(|s| s.object).collect();
     let found = k.with_mm(|a, _| {
         a.find_vma(addr)
             .filter(|v| v.start == addr)
@@ -282,7 +282,7 @@ pub fn sys_shmdt(k: &mut Kernel, addr: u64) -> SysResult {
     k.with_mm(|a, ctx| a.munmap(ctx, addr, end - addr))?;
     let now = k.now_real() / 1_000_000_000;
     let tgid = k.cur().tgid;
-    if let Some(s) = k.shm.by_slot.values_mut().find(|s| s.object == object) {
+    if let Some(s) = k.ipc.shm.by_slot.values_mut().find(|s| s.object == object) {
         s.dtime = now;
         s.lpid = tgid;
     }
@@ -304,7 +304,7 @@ pub fn sys_shmctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
             unused: [0; 4],
         };
         k.write_val(buf, &info)?;
-        return Ok(k.shm.by_slot.keys().next_back().copied().unwrap_or(0));
+        return Ok(k.ipc.shm.by_slot.keys().next_back().copied().unwrap_or(0));
     }
     if !matches!(cmd, IPC_STAT | IPC_SET | IPC_RMID) {
         return Err(EINVAL);
@@ -314,7 +314,7 @@ pub fn sys_shmctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
         IPC_STAT => {
             k.shm_perms(slot, 4)?;
             let nattch = k.shm_nattch(slot);
-            let s = &k.shm.by_slot[&slot];
+            let s = &k.ipc.shm.by_slot[&slot];
             let ds = ShmidDs {
                 shm_perm: Ipc64Perm {
                     key: s.key,
@@ -342,7 +342,7 @@ pub fn sys_shmctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
             // Linux: ipcctl_obtain_check(): the owner, the creator or
             // CAP_SYS_ADMIN.
             let c = k.cur().cred;
-            let s = &k.shm.by_slot[&slot];
+            let s = &k.ipc.shm.by_slot[&slot];
             if c.euid != s.uid && c.euid != s.cuid && !c.capable(crate::proc::capability::CAP_SYS_ADMIN) {
                 return Err(EPERM);
             }
@@ -350,7 +350,7 @@ pub fn sys_shmctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
                 // Linux: copy_shmid_from_user(), the whole shmid64_ds.
                 let ds: ShmidDs = k.read_val(buf)?;
                 let now = k.now_real() / 1_000_000_000;
-                let s = k.shm.by_slot.get_mut(&slot).expect("segment");
+                let s = k.ipc.shm.by_slot.get_mut(&slot).expect("segment");
                 s.uid = ds.shm_perm.uid;
                 s.gid = ds.shm_perm.gid;
                 s.mode = (s.mode & !0o777) | (ds.shm_perm.mode & 0o777);
@@ -360,15 +360,15 @@ pub fn sys_shmctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
             // IPC_RMID: the key is free at once; the memory goes with the
             // last attachment (Linux: do_shm_rmid()).
             let attached = k.shm_nattch(slot) > 0;
-            let s = k.shm.by_slot.get_mut(&slot).expect("segment");
+            let s = k.ipc.shm.by_slot.get_mut(&slot).expect("segment");
             let object = s.object;
             if attached {
                 s.mode |= SHM_DEST;
                 s.key = IPC_PRIVATE;
             } else {
-                k.shm.by_slot.remove(&slot);
+                k.ipc.shm.by_slot.remove(&slot);
             }
-            k.pagecache.release(&mut k.frames, object, false);
+            k.mem.pagecache.release(&mut k.mem.frames, object, false);
             Ok(0)
         }
         _ => Err(EINVAL),

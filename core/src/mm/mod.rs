@@ -50,3 +50,22 @@ pub use frame::{FrameAllocator, FrameFlags, FrameStats};
 pub use mmap::{MapFile, MapTarget};
 pub use pagetable::{PageTable, Pte, PteFlags};
 pub use vma::{Prot, VmFile, VmFlags, Vma};
+
+/// The memory room: physical frames, the page cache, every address
+/// space, the kernel's own page table and the vDSO (Linux: the buddy
+/// allocator, the page cache, the mm_structs).
+pub struct Memory {
+    pub frames: frame::FrameAllocator,
+    /// The kernel's own page table; its upper half is in every address space.
+    pub kernel_root: u64,
+    /// File pages in frames, for mappings (Linux: the page cache).
+    pub pagecache: pagecache::PageCache,
+    /// The shareable parts of tasks (see `proc::shared`).
+    pub mms: crate::object::shared::SharedTable<aspace::AddressSpace>,
+    /// Frames in use just before init was created: what must be in use
+    /// again once every process has gone.
+    pub boot_frames_used: usize,
+    /// The vDSO and [vvar] objects every exec maps (made before init's
+    /// first exec, see [`Kernel::vdso_setup`]).
+    pub vdso: Option<vdso::Vdso>,
+}

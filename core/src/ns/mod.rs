@@ -17,7 +17,7 @@
 mod tests;
 
 use crate::abi::UTSNAME_FIELD;
-use crate::proc::shared::{Handle, SharedTable};
+use crate::object::shared::{Handle, SharedTable};
 
 /// Linux: __NEW_UTS_LEN, the longest host or domain name.
 pub const UTS_LEN: usize = UTSNAME_FIELD - 1;

@@ -88,7 +88,7 @@ pub fn do_coredump(k: &mut Kernel, info: &SigInfo, regs: &PtRegs) -> bool {
 /// as !, %c RLIMIT_CORE, %% a %. With core_uses_pid and no %p, ".PID".
 fn core_name(k: &Kernel, sig: u32) -> Vec<u8> {
     let t = k.cur();
-    let settings = &k.core;
+    let settings = &k.proc.core;
     let mut out = Vec::new();
     let mut has_pid = false;
     let mut it = settings.pattern.iter().copied();
@@ -144,20 +144,20 @@ impl CoreImage {
 
         let mut notes = Vec::new();
         for (n, &tid) in threads.iter().enumerate() {
-            let t = &k.tasks[&tid];
+            let t = &k.proc.tasks[&tid];
             let (r, f) = if tid == me { (*regs, fpu.clone()) } else { (t.kstack.regs(), t.kstack.fpu()) };
             note(&mut notes, b"CORE", NT_PRSTATUS, prstatus(k, t, &r, info).as_bytes());
             if n == 0 {
                 note(&mut notes, b"CORE", NT_PRPSINFO, prpsinfo(k, t).as_bytes());
                 note(&mut notes, b"CORE", NT_SIGINFO, info.to_user().as_bytes());
-                note(&mut notes, b"CORE", NT_AUXV, k.mms.get(mm).saved_auxv.as_bytes());
+                note(&mut notes, b"CORE", NT_AUXV, k.mem.mms.get(mm).saved_auxv.as_bytes());
                 note(&mut notes, b"CORE", NT_FILE, &file_note(k, mm));
             }
             let fx = f.0.as_bytes();
             note(&mut notes, b"CORE", NT_PRFPREG, &fx[..512.min(fx.len())]);
         }
 
-        let vmas: Vec<Vma> = k.mms.get(mm).vmas().copied().collect();
+        let vmas: Vec<Vma> = k.mem.mms.get(mm).vmas().copied().collect();
         let mut segments = Vec::with_capacity(vmas.len());
         for vma in vmas {
             let dump = dump_size(k, mm, &vma);
@@ -204,12 +204,12 @@ impl CoreImage {
         let cred = k.fs_cred();
         let cwd = k.cur_fs().cwd;
         let now = k.now_real();
-        let _ = k.fs.unlink_at(&cred, cwd, name, now);
-        let Ok(ino) = k.fs.open(&cred, cwd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o600, now) else {
+        let _ = k.vfs.fs.unlink_at(&cred, cwd, name, now);
+        let Ok(ino) = k.vfs.fs.open(&cred, cwd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o600, now) else {
             return false;
         };
         let _ = self.fill(k, ino, limit);
-        k.fs.iput(ino);
+        k.vfs.fs.iput(ino);
         true
     }
 
@@ -300,7 +300,7 @@ fn phdr(out: &mut Vec<u8>, kind: u32, flags: u32, offset: u64, vaddr: u64, files
 
 /// `struct elf_prstatus` for thread `t`.
 fn prstatus(k: &Kernel, t: &Task, r: &PtRegs, info: &SigInfo) -> ElfPrstatus {
-    let s = k.signals.get(t.signal);
+    let s = k.sig.signals.get(t.signal);
     ElfPrstatus {
         si_signo: info.signo as i32,
         si_code: info.code,
@@ -308,7 +308,7 @@ fn prstatus(k: &Kernel, t: &Task, r: &PtRegs, info: &SigInfo) -> ElfPrstatus {
         pr_sigpend: (t.sigpending | s.shared_pending).bits(),
         pr_sighold: t.sigmask.bits(),
         pr_pid: t.tid as i32,
-        pr_ppid: k.tasks.get(&t.parent).map_or(0, |p| p.tgid) as i32,
+        pr_ppid: k.proc.tasks.get(&t.parent).map_or(0, |p| p.tgid) as i32,
         pr_pgrp: s.pgid as i32,
         pr_sid: s.sid as i32,
         pr_utime: Timeval::from_ns(t.utime_ns),
@@ -323,7 +323,7 @@ fn prstatus(k: &Kernel, t: &Task, r: &PtRegs, info: &SigInfo) -> ElfPrstatus {
 
 /// `struct elf_prpsinfo` of the process.
 fn prpsinfo(k: &Kernel, t: &Task) -> ElfPrpsinfo {
-    let s = k.signals.get(t.signal);
+    let s = k.sig.signals.get(t.signal);
     let mut p = ElfPrpsinfo {
         pr_state: 0,
         pr_sname: b'R', // the dumping task runs
@@ -334,7 +334,7 @@ fn prpsinfo(k: &Kernel, t: &Task) -> ElfPrpsinfo {
         pr_uid: t.cred.uid,
         pr_gid: t.cred.gid,
         pr_pid: t.tgid as i32,
-        pr_ppid: k.tasks.get(&t.parent).map_or(0, |p| p.tgid) as i32,
+        pr_ppid: k.proc.tasks.get(&t.parent).map_or(0, |p| p.tgid) as i32,
         pr_pgrp: s.pgid as i32,
         pr_sid: s.sid as i32,
         pr_fname: [0; 16],
@@ -356,12 +356,13 @@ fn prpsinfo(k: &Kernel, t: &Task) -> ElfPrpsinfo {
 /// NT_FILE: the file mappings (start, end, offset in pages) and names.
 fn file_note(k: &Kernel, mm: crate::proc::MmId) -> Vec<u8> {
     let files: Vec<(u64, u64, u64, Vec<u8>)> = k
+        .mem
         .mms
         .get(mm)
         .vmas()
         .filter_map(|v| {
             let f = v.file?;
-            let path = k.fs.path_of(f.ino)?;
+            let path = k.vfs.fs.path_of(f.ino)?;
             Some((v.start, v.end, f.pgoff, path))
         })
         .collect();

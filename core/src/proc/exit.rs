@@ -46,7 +46,7 @@ impl SharedPart for FsInfo {
 impl SharedPart for SigHand {
     /// Handlers hold nothing else (Linux: __cleanup_sighand()).
     fn put(k: &mut Kernel, h: Handle<Self>) {
-        let _ = k.sighands.put(h);
+        let _ = k.sig.sighands.put(h);
     }
 }
 impl SharedPart for crate::ns::NsProxy {
@@ -70,9 +70,9 @@ impl Kernel {
     /// Drop one user of address space `mm`; the last one frees it
     /// (Linux: mmput()).
     pub fn put_mm(&mut self, mm: MmId) {
-        if let Some(aspace) = self.mms.put(mm) {
+        if let Some(aspace) = self.mem.mms.put(mm) {
             if let Some(ino) = aspace.exe {
-                self.fs.allow_write_access(ino);
+                self.vfs.fs.allow_write_access(ino);
             }
             // Segments it had attached note the last detach (Linux:
             // shm_close() from exit_mmap()).
@@ -87,7 +87,7 @@ impl Kernel {
     /// Drop one user of a descriptor table; the last one closes every
     /// descriptor (Linux: put_files_struct()).
     pub fn put_files(&mut self, files: super::FilesId) {
-        if let Some(mut table) = self.fdtables.put(files) {
+        if let Some(mut table) = self.vfs.fdtables.put(files) {
             for fd in table.drain(false) {
                 self.filp_close(fd.file, files);
             }
@@ -97,27 +97,27 @@ impl Kernel {
     /// A copy of descriptor table `id` whose descriptors refer to the same
     /// open file descriptions, which gain a reference each (Linux: dup_fd()).
     pub fn dup_fd_table(&mut self, id: super::FilesId) -> super::FilesId {
-        let table = self.fdtables.get(id).clone();
+        let table = self.vfs.fdtables.get(id).clone();
         for (_, fd) in table.iter() {
-            self.files.get_ref(fd.file);
+            self.vfs.files.get_ref(fd.file);
         }
-        self.fdtables.insert(table)
+        self.vfs.fdtables.insert(table)
     }
 
     /// Drop one user of a file-system context (Linux: free_fs_struct()).
     pub fn put_fs(&mut self, fs: super::FsId) {
-        if let Some(info) = self.fs_structs.put(fs) {
-            self.fs.iput(info.cwd);
-            self.fs.iput(info.root);
+        if let Some(info) = self.vfs.fs_structs.put(fs) {
+            self.vfs.fs.iput(info.cwd);
+            self.vfs.fs.iput(info.root);
         }
     }
 
     /// Drop one user of a process's shared state; the last one lets go of
     /// its process group and session numbers (Linux: __cleanup_signal()).
     pub fn put_signal(&mut self, signal: super::SignalId) {
-        if let Some(sig) = self.signals.put(signal) {
-            self.pids.put(sig.pgid);
-            self.pids.put(sig.sid);
+        if let Some(sig) = self.sig.signals.put(signal) {
+            self.proc.pids.put(sig.pgid);
+            self.proc.pids.put(sig.sid);
             self.drop_sigqueue(sig.shared_info);
         }
     }
@@ -127,12 +127,12 @@ impl Kernel {
     /// pthread_join-er sees the thread is gone (Linux: mm_release()). A
     /// bad address is ignored, as in Linux.
     pub fn clear_child_tid(&mut self, pid: Pid) {
-        let t = &self.tasks[&pid];
+        let t = &self.proc.tasks[&pid];
         let (addr, mm) = (t.clear_child_tid, t.mm);
-        if addr == 0 || self.mms.users(mm) < 2 {
+        if addr == 0 || self.mem.mms.users(mm) < 2 {
             return;
         }
-        self.tasks.get_mut(&pid).expect("task").clear_child_tid = 0;
+        self.proc.tasks.get_mut(&pid).expect("task").clear_child_tid = 0;
         if self.write_val(addr, &0u32).is_ok() {
             self.futex_wake_addr(addr, 1);
         }
@@ -141,8 +141,8 @@ impl Kernel {
     /// Release a vfork parent: its child has exec'd or is exiting
     /// (Linux: complete_vfork_done()).
     pub fn complete_vfork_done(&mut self, child: Pid) {
-        let Some(parent) = self.tasks.get_mut(&child).and_then(|t| t.vfork_parent.take()) else { return };
-        if let Some(p) = self.tasks.get_mut(&parent) {
+        let Some(parent) = self.proc.tasks.get_mut(&child).and_then(|t| t.vfork_parent.take()) else { return };
+        if let Some(p) = self.proc.tasks.get_mut(&parent) {
             if let crate::proc::Resume::Vfork { child: c, released: done } = &mut p.resume {
                 if *c == child {
                     *done = true;
@@ -159,8 +159,8 @@ impl Kernel {
 
     /// Close the close-on-exec descriptors of `pid` (Linux: do_close_on_exec()).
     pub fn close_on_exec(&mut self, pid: Pid) {
-        let files = self.tasks[&pid].files;
-        let closed = self.fdtables.get_mut(files).drain(true);
+        let files = self.proc.tasks[&pid].files;
+        let closed = self.vfs.fdtables.get_mut(files).drain(true);
         for fd in closed {
             self.filp_close(fd.file, files);
         }
@@ -169,9 +169,9 @@ impl Kernel {
     /// Whether `tgid`'s process has asked not to keep zombie children:
     /// SIGCHLD ignored, or SA_NOCLDWAIT (Linux: the test in do_notify_parent()).
     fn ignores_children(&self, tgid: Pid) -> (bool, bool) {
-        match self.tasks.get(&tgid) {
+        match self.proc.tasks.get(&tgid) {
             Some(p) => {
-                let act = self.sighands.get(p.sighand).action[SIGCHLD as usize - 1];
+                let act = self.sig.sighands.get(p.sighand).action[SIGCHLD as usize - 1];
                 (act.handler == SIG_IGN, act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0)
             }
             None => (false, false),
@@ -191,7 +191,7 @@ impl Kernel {
         // and do_notify_parent() with `tsk->parent` the tracer).
         let tracer = self.tracer_of(pid);
         let (parent, mut sig) = {
-            let t = &self.tasks[&pid];
+            let t = &self.proc.tasks[&pid];
             match tracer {
                 Some(tr) => {
                     let own = t.is_leader() && self.thread_group_empty(t.tgid) && !self.ptrace_reparented(pid);
@@ -200,7 +200,7 @@ impl Kernel {
                 None => (t.parent, t.exit_signal),
             }
         };
-        let Some(ptgid) = self.tasks.get(&parent).map(|p| p.tgid) else {
+        let Some(ptgid) = self.proc.tasks.get(&parent).map(|p| p.tgid) else {
             return true;
         };
         let mut autoreap = false;
@@ -214,8 +214,8 @@ impl Kernel {
         // clone(2) takes any exit signal in its low byte without checking
         // it; one above NSIG is simply never sent (Linux: valid_signal()).
         if sig != 0 && sig <= NSIG {
-            let t = &self.tasks[&pid];
-            let status = self.signals.get(t.signal).group_exit.unwrap_or(t.exit_code);
+            let t = &self.proc.tasks[&pid];
+            let status = self.sig.signals.get(t.signal).group_exit.unwrap_or(t.exit_code);
             let r = crate::proc::wait::WaitResult {
                 pid: t.tgid,
                 uid: t.cred.uid,
@@ -239,15 +239,15 @@ impl Kernel {
     /// its process, else the nearest ancestor that is a child subreaper,
     /// else init (Linux: find_new_reaper()).
     fn find_new_reaper(&self, father: Pid) -> Pid {
-        let f = &self.tasks[&father];
+        let f = &self.proc.tasks[&father];
         if let Some(t) = self.live_thread_of(f.tgid, Some(father)) {
             return t;
         }
-        if self.signals.get(f.signal).has_child_subreaper {
+        if self.sig.signals.get(f.signal).has_child_subreaper {
             let mut p = f.parent;
             while p != 0 && p != INIT_PID {
-                let Some(anc) = self.tasks.get(&p) else { break };
-                if self.signals.get(anc.signal).is_child_subreaper {
+                let Some(anc) = self.proc.tasks.get(&p) else { break };
+                if self.sig.signals.get(anc.signal).is_child_subreaper {
                     if let Some(t) = self.live_thread_of(anc.tgid, None) {
                         return t;
                     }
@@ -261,7 +261,8 @@ impl Kernel {
     /// A thread of process `tgid` that is not exiting, other than `except`
     /// (Linux: find_alive_thread()).
     pub fn live_thread_of(&self, tgid: Pid, except: Option<Pid>) -> Option<Pid> {
-        self.tasks
+        self.proc
+            .tasks
             .values()
             .find(|t| {
                 t.tgid == tgid && Some(t.tid) != except && t.state != TaskState::Zombie && t.state != TaskState::Dead
@@ -276,15 +277,15 @@ impl Kernel {
         // Linux: exit_ptrace(), before the children find a new parent.
         self.exit_ptrace(father);
         let children: Vec<Pid> =
-            core::mem::take(&mut self.tasks.get_mut(&father).expect("task").children).into_iter().collect();
+            core::mem::take(&mut self.proc.tasks.get_mut(&father).expect("task").children).into_iter().collect();
         if children.is_empty() {
             return;
         }
         let reaper = self.find_new_reaper(father);
-        let same_process = self.tasks.get(&reaper).map(|r| r.tgid) == Some(self.tasks[&father].tgid);
+        let same_process = self.proc.tasks.get(&reaper).map(|r| r.tgid) == Some(self.proc.tasks[&father].tgid);
         for child in children {
             let (pdeathsig, zombie, leader) = {
-                let c = self.tasks.get_mut(&child).expect("child task");
+                let c = self.proc.tasks.get_mut(&child).expect("child task");
                 c.parent = reaper;
                 (c.pdeathsig, c.is_zombie(), c.is_leader())
             };
@@ -297,7 +298,7 @@ impl Kernel {
                     new_parent: reaper as i32
                 }
             );
-            if let Some(r) = self.tasks.get_mut(&reaper) {
+            if let Some(r) = self.proc.tasks.get_mut(&reaper) {
                 r.children.insert(child);
             }
             if pdeathsig != 0 {
@@ -319,11 +320,11 @@ impl Kernel {
     fn exit_notify(&mut self, pid: Pid) {
         self.forget_original_parent(pid);
         // The process's last thread: its own group may now be orphaned.
-        let (leader, signal) = (self.tasks[&pid].tgid, self.tasks[&pid].signal);
-        if self.signals.get(signal).live == 0 && self.tasks.contains_key(&leader) {
+        let (leader, signal) = (self.proc.tasks[&pid].tgid, self.proc.tasks[&pid].signal);
+        if self.sig.signals.get(signal).live == 0 && self.proc.tasks.contains_key(&leader) {
             self.kill_orphaned_pgrp(leader, None);
         }
-        let t = self.tasks.get_mut(&pid).expect("task");
+        let t = self.proc.tasks.get_mut(&pid).expect("task");
         t.state = TaskState::Zombie;
         let (leader, tgid) = (t.is_leader(), t.tgid);
         // Threads other than the leader are never waited for (Linux:
@@ -346,8 +347,8 @@ impl Kernel {
 
     /// No thread of process `tgid` but its leader remains.
     pub(crate) fn thread_group_empty(&self, tgid: Pid) -> bool {
-        let Some(l) = self.tasks.get(&tgid) else { return true };
-        self.signals.get(l.signal).threads.iter().all(|&t| t == tgid)
+        let Some(l) = self.proc.tasks.get(&tgid) else { return true };
+        self.sig.signals.get(l.signal).threads.iter().all(|&t| t == tgid)
     }
 
     /// Remove a task for good: its PID becomes free, its parent forgets it,
@@ -357,11 +358,11 @@ impl Kernel {
     /// by the next schedule() after the switch away.
     pub fn release_task(&mut self, pid: Pid) {
         // A task releasing itself (autoreaped) is charged its time so far.
-        if self.current == Some(pid) {
+        if self.sched.current == Some(pid) {
             self.account_flush();
         }
         let (parent, signal, sighand, leader) = {
-            let t = &self.tasks[&pid];
+            let t = &self.proc.tasks[&pid];
             (t.parent, t.signal, t.sighand, t.is_leader())
         };
         // The process's CPU time (every thread's, kept in its
@@ -370,14 +371,14 @@ impl Kernel {
         // nothing (Linux: __exit_signal() adds it to sig->utime, and
         // wait_task_zombie() adds the group's to the parent's cutime).
         if leader {
-            let cs = self.signals.get(signal);
+            let cs = self.sig.signals.get(signal);
             let (u, s) = (cs.timers.cpu_user_ns, cs.timers.cpu_total_ns - cs.timers.cpu_user_ns);
             let child_times = (cs.cutime_ns, cs.cstime_ns);
             let child_maxrss = cs.maxrss.max(cs.cmaxrss);
             let child_flt = cs.min_flt + cs.cmin_flt;
             let child_csw = (cs.nvcsw + cs.cnvcsw, cs.nivcsw + cs.cnivcsw);
-            if let Some(psig) = self.tasks.get(&parent).map(|p| p.signal) {
-                let ps = self.signals.get_mut(psig);
+            if let Some(psig) = self.proc.tasks.get(&parent).map(|p| p.signal) {
+                let ps = self.sig.signals.get_mut(psig);
                 ps.cmin_flt += child_flt;
                 ps.cnvcsw += child_csw.0;
                 ps.cnivcsw += child_csw.1;
@@ -386,39 +387,39 @@ impl Kernel {
                 ps.cmaxrss = ps.cmaxrss.max(child_maxrss);
             }
         }
-        if let Some(p) = self.tasks.get_mut(&parent) {
+        if let Some(p) = self.proc.tasks.get_mut(&parent) {
             p.children.remove(&pid);
         }
         // Linux: release_task() → ptrace_release_task(): off its tracer's
         // list; it traces nobody any more (exit_ptrace() ran at its exit).
         self.ptrace_unlink(pid, 0);
-        if let Some(me) = self.tasks.get_mut(&pid) {
+        if let Some(me) = self.proc.tasks.get_mut(&pid) {
             me.ptrace.tracee = None;
         }
-        self.signals.get_mut(signal).threads.remove(&pid);
+        self.sig.signals.get_mut(signal).threads.remove(&pid);
         // The process is reaped: it leaves its group (Linux:
         // __unhash_process() → detach_pid(PIDTYPE_PGID)).
         if leader {
-            self.pgrps.leave(self.signals.get(signal).pgid, pid);
+            self.proc.pgrps.leave(self.sig.signals.get(signal).pgid, pid);
         }
-        if let Some(me) = self.tasks.get_mut(&pid) {
+        if let Some(me) = self.proc.tasks.get_mut(&pid) {
             me.state = TaskState::Dead;
-            self.ucounts.dec_nproc(me.cred.uid);
+            self.proc.ucounts.dec_nproc(me.cred.uid);
             let queue = core::mem::take(&mut me.pending_info);
             self.drop_sigqueue(queue);
         }
         self.put_signal(signal);
         self.put(sighand);
-        let tgid = self.tasks[&pid].tgid;
-        if self.current == Some(pid) {
-            self.dead.push(pid);
+        let tgid = self.proc.tasks[&pid].tgid;
+        if self.sched.current == Some(pid) {
+            self.sched.dead.push(pid);
         } else {
             self.free_task(pid);
         }
         // The last thread of a process whose leader already exited: now
         // the parent hears of the process (Linux: the zap_leader step).
         if tgid != pid
-            && self.tasks.get(&tgid).is_some_and(|l| l.is_zombie())
+            && self.proc.tasks.get(&tgid).is_some_and(|l| l.is_zombie())
             && self.thread_group_empty(tgid)
             && self.notify_parent(tgid)
         {
@@ -435,8 +436,8 @@ impl Kernel {
         // exit_ptrace(), then release_task()).
         self.exit_ptrace(tid);
         self.ptrace_unlink(tid, 0);
-        self.tasks.get_mut(&tid).expect("task").ptrace.tracee = None;
-        let t = &self.tasks[&tid];
+        self.proc.tasks.get_mut(&tid).expect("task").ptrace.tracee = None;
+        let t = &self.proc.tasks[&tid];
         let (alive, leader) = (!t.is_zombie(), t.is_leader());
         let (mm, files, fs, sighand, signal, nsproxy) = (t.mm, t.files, t.fs, t.sighand, t.signal, t.nsproxy);
         self.futex_cancel(tid);
@@ -446,23 +447,23 @@ impl Kernel {
             self.put_files(files);
             self.put_fs(fs);
             self.ns.put(nsproxy);
-            self.signals.get_mut(signal).live -= 1;
+            self.sig.signals.get_mut(signal).live -= 1;
         }
         self.put(sighand);
-        self.signals.get_mut(signal).threads.remove(&tid);
+        self.sig.signals.get_mut(signal).threads.remove(&tid);
         self.put_signal(signal);
-        let children = core::mem::take(&mut self.tasks.get_mut(&tid).expect("task").children);
+        let children = core::mem::take(&mut self.proc.tasks.get_mut(&tid).expect("task").children);
         for &c in &children {
-            if let Some(ct) = self.tasks.get_mut(&c) {
+            if let Some(ct) = self.proc.tasks.get_mut(&c) {
                 ct.parent = heir;
             }
         }
-        let h = self.tasks.get_mut(&heir).expect("heir");
+        let h = self.proc.tasks.get_mut(&heir).expect("heir");
         h.children.extend(children);
         self.unqueue_sleeper(tid);
-        let t = self.tasks.get_mut(&tid).expect("task");
+        let t = self.proc.tasks.get_mut(&tid).expect("task");
         t.state = TaskState::Dead;
-        self.ucounts.dec_nproc(t.cred.uid);
+        self.proc.ucounts.dec_nproc(t.cred.uid);
         // Its own pending signals go with it (Linux: __exit_signal()'s
         // flush_sigqueue()).
         let queue = core::mem::take(&mut t.pending_info);
@@ -476,33 +477,33 @@ impl Kernel {
     /// RSS is kept in the process for getrusage (Linux:
     /// setmax_mm_hiwater_rss(&sig->maxrss, mm)).
     pub fn note_maxrss(&mut self, pid: Pid, mm: MmId) {
-        let hw = self.mms.get(mm).hiwater_pages() as u64;
-        let sig = self.tasks[&pid].signal;
-        let s = self.signals.get_mut(sig);
+        let hw = self.mem.mms.get(mm).hiwater_pages() as u64;
+        let sig = self.proc.tasks[&pid].signal;
+        let s = self.sig.signals.get_mut(sig);
         s.maxrss = s.maxrss.max(hw);
     }
 
     /// Free a released task's memory and PID.
     pub fn free_task(&mut self, pid: Pid) {
         crate::trace!(self, SchedProcessFree, self.trace_process(pid));
-        if let Some(mut t) = self.tasks.remove(&pid) {
+        if let Some(mut t) = self.proc.tasks.remove(&pid) {
             // Normally drained at release already; never leave a charge.
             self.drop_sigqueue(core::mem::take(&mut t.pending_info));
             if let Some(at) = t.hrtimer {
-                self.hrtimers.remove(at, crate::time::hrtimer::HrTimer::Sleeper(pid));
+                self.time.hrtimers.remove(at, crate::time::hrtimer::HrTimer::Sleeper(pid));
             }
             // A stack that came close to its guard page: say so, and do
             // not reuse it (see `StackCache`).
             if t.kstack.deeper_than(KSTACK_BYTES * 3 / 4) {
                 let used = t.kstack.high_water();
                 self.log(format_args!("tine: warning: task {pid} used {used} of {KSTACK_BYTES} kernel stack bytes"));
-                self.kstacks.discard(t.kstack, &mut self.frames);
+                self.sched.kstacks.discard(t.kstack, &mut self.mem.frames);
             } else {
                 drop(t);
             }
-            self.kstacks.trim(&mut self.frames);
+            self.sched.kstacks.trim(&mut self.mem.frames);
         }
-        self.pids.put(pid);
+        self.proc.pids.put(pid);
     }
 }
 
@@ -521,20 +522,20 @@ impl Kernel {
         self.sem_exit_ns();
         self.msg_exit_ns();
         self.drop_page_caches();
-        self.kstacks.drain(&mut self.frames);
-        let live = self.tasks.values().filter(|t| t.state != TaskState::Dead).count();
-        let dead = self.tasks.len() - live;
-        let used = self.frames.stats().used;
+        self.sched.kstacks.drain(&mut self.mem.frames);
+        let live = self.proc.tasks.values().filter(|t| t.state != TaskState::Dead).count();
+        let dead = self.proc.tasks.len() - live;
+        let used = self.mem.frames.stats().used;
         self.log(format_args!(
             "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={} sigqueued={} committed={} nproc={} waitqueued={} pgrp_members={}",
-            self.boot_frames_used,
-            self.files.count(),
-            self.pids.in_use() - dead,
-            self.ucounts.sigpending_total(),
-            self.frames.commit.committed(),
-            self.ucounts.nproc_total(),
-            self.waitqueues.len(),
-            self.pgrps.len()
+            self.mem.boot_frames_used,
+            self.vfs.files.count(),
+            self.proc.pids.in_use() - dead,
+            self.proc.ucounts.sigpending_total(),
+            self.mem.frames.commit.committed(),
+            self.proc.ucounts.nproc_total(),
+            self.sched.waitqueues.len(),
+            self.proc.pgrps.len()
         ));
     }
 }
@@ -546,9 +547,9 @@ impl Kernel {
     /// Children of init do not count as such a link (Linux:
     /// will_become_orphaned_pgrp()).
     pub fn will_become_orphaned_pgrp(&self, pgid: Pid, ignored: Option<Pid>) -> bool {
-        let members = self.pgrps.members(pgid).filter_map(|p| self.tasks.get(&p));
+        let members = self.proc.pgrps.members(pgid).filter_map(|p| self.proc.tasks.get(&p));
         !members.filter(|t| t.state != TaskState::Dead).any(|t| {
-            let s = self.signals.get(t.signal);
+            let s = self.sig.signals.get(t.signal);
             if s.pgid != pgid
                 || Some(t.tid) == ignored
                 || (t.is_zombie() && self.thread_group_empty(t.tgid))
@@ -556,8 +557,8 @@ impl Kernel {
             {
                 return false;
             }
-            self.tasks.get(&t.parent).is_some_and(|p| {
-                let ps = self.signals.get(p.signal);
+            self.proc.tasks.get(&t.parent).is_some_and(|p| {
+                let ps = self.sig.signals.get(p.signal);
                 ps.pgid != pgid && ps.sid == s.sid
             })
         })
@@ -565,7 +566,7 @@ impl Kernel {
 
     /// Linux: has_stopped_jobs().
     fn has_stopped_jobs(&self, pgid: Pid) -> bool {
-        self.signals.iter().any(|(_, s)| s.pgid == pgid && s.stopped)
+        self.sig.signals.iter().any(|(_, s)| s.pgid == pgid && s.stopped)
     }
 
     /// A process group that an exit leaves orphaned, with stopped members,
@@ -574,11 +575,11 @@ impl Kernel {
     /// exiting, else the exiting parent of `tsk`.
     fn kill_orphaned_pgrp(&mut self, tsk: Pid, parent: Option<Pid>) {
         let (ignored, parent) = match parent {
-            None => (Some(tsk), self.tasks[&tsk].parent),
+            None => (Some(tsk), self.proc.tasks[&tsk].parent),
             Some(p) => (None, p),
         };
-        let Some(pt) = self.tasks.get(&parent) else { return };
-        let (ps, ts) = (self.signals.get(pt.signal), self.signals.get(self.tasks[&tsk].signal));
+        let Some(pt) = self.proc.tasks.get(&parent) else { return };
+        let (ps, ts) = (self.sig.signals.get(pt.signal), self.sig.signals.get(self.proc.tasks[&tsk].signal));
         let pgid = ts.pgid;
         if ps.pgid != pgid
             && ps.sid == ts.sid
@@ -592,8 +593,8 @@ impl Kernel {
 
     /// Send `sig` to every process of group `pgid`, as the kernel.
     fn kill_pgrp_from_kernel(&mut self, pgid: Pid, sig: u32) -> usize {
-        let live = |p: &Pid| self.tasks.get(p).is_some_and(|t| !t.is_zombie() && t.state != TaskState::Dead);
-        let members: Vec<Pid> = self.pgrps.members(pgid).filter(live).collect();
+        let live = |p: &Pid| self.proc.tasks.get(p).is_some_and(|t| !t.is_zombie() && t.state != TaskState::Dead);
+        let members: Vec<Pid> = self.proc.pgrps.members(pgid).filter(live).collect();
         for &m in &members {
             let _ = self.send_signal_process(m, SigInfo::kernel(sig));
         }
@@ -606,14 +607,14 @@ impl Kernel {
 /// its wait status (or is released at once). When init (PID 1) goes, the
 /// machine has nothing left to run: the kernel records the status and stops.
 pub fn do_exit(k: &mut Kernel, status: i32) {
-    let pid = k.current.expect("exit from a task");
+    let pid = k.sched.current.expect("exit from a task");
     // PTRACE_EVENT_EXIT: the tracer sees the task before anything is
     // given back; do_exit runs again once it is let go.
     if k.cur().ptrace.tracee.is_some() && k.ptrace_exit_stop(status) {
         return;
     }
     let (mm, files, fs, nsproxy) = {
-        let t = k.tasks.get_mut(&pid).expect("task");
+        let t = k.proc.tasks.get_mut(&pid).expect("task");
         (t.mm, t.files, t.fs, core::mem::take(&mut t.nsproxy))
     };
     // exit_mm() → mm_release(): robust futexes, the CLEARTID word, and a
@@ -625,7 +626,7 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     k.exit_robust_list(pid);
     k.clear_child_tid(pid);
     k.complete_vfork_done(pid);
-    k.m.mmu.activate(k.kernel_root);
+    k.m.mmu.activate(k.mem.kernel_root);
     k.note_maxrss(pid, mm);
     k.put_mm(mm);
     // Linux: exit_sem(), after exit_mm().
@@ -636,10 +637,10 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     // Linux: exit_task_namespaces(); the zombie has none.
     k.ns.put(nsproxy);
     {
-        let t = k.tasks.get_mut(&pid).expect("task");
+        let t = k.proc.tasks.get_mut(&pid).expect("task");
         t.exit_code = status;
         let sig = t.signal;
-        let s = k.signals.get_mut(sig);
+        let s = k.sig.signals.get_mut(sig);
         s.live -= 1;
         if s.live == 0 {
             k.exit_timers(sig);
@@ -647,13 +648,13 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     }
     // A session leader's last thread: its controlling terminal hangs up
     // (Linux: disassociate_ctty(1)).
-    if k.signals.get(k.tasks[&pid].signal).live == 0 {
-        let tgid = k.tasks[&pid].tgid;
+    if k.sig.signals.get(k.proc.tasks[&pid].signal).live == 0 {
+        let tgid = k.proc.tasks[&pid].tgid;
         k.tty_session_leader_exit(tgid);
     }
     if pid == INIT_PID {
         k.log(format_args!("tine: init exited status={status}"));
-        k.shutdown = Some(status);
+        k.proc.shutdown = Some(status);
     }
     k.exit_notify(pid);
     if pid == INIT_PID {
@@ -665,7 +666,7 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
 /// other thread gets SIGKILL and follows when it next runs.
 pub fn do_group_exit(k: &mut Kernel, status: i32) {
     let (signal, me, tgid) = (k.cur().signal, k.cur().tid, k.cur().tgid);
-    let status = *k.signals.get_mut(signal).group_exit.get_or_insert(status);
+    let status = *k.sig.signals.get_mut(signal).group_exit.get_or_insert(status);
     let others: Vec<Pid> = k.threads_of(tgid).into_iter().filter(|&t| t != me).collect();
     for t in others {
         k.kill_thread_now(t);

@@ -164,7 +164,7 @@ fn check_nproc(k: &Kernel) -> SysResult<()> {
         return Ok(());
     }
     let limit = k.rlimit(RLIMIT_NPROC).cur;
-    if k.ucounts.nproc(cred.uid) + 1 > limit {
+    if k.proc.ucounts.nproc(cred.uid) + 1 > limit {
         return Err(EAGAIN);
     }
     Ok(())
@@ -176,7 +176,7 @@ fn check_nproc(k: &Kernel) -> SysResult<()> {
 fn copy_files(k: &mut Kernel, flags: CloneFlags) -> FilesId {
     let id = k.cur().files;
     if flags.contains(CloneFlags::FILES) {
-        k.fdtables.hold(id);
+        k.vfs.fdtables.hold(id);
         return id;
     }
     k.dup_fd_table(id)
@@ -186,33 +186,33 @@ fn copy_files(k: &mut Kernel, flags: CloneFlags) -> FilesId {
 pub(crate) fn copy_fs(k: &mut Kernel, flags: CloneFlags) -> SysResult<FsId> {
     let id = k.cur().fs;
     if flags.contains(CloneFlags::FS) {
-        k.fs_structs.hold(id);
+        k.vfs.fs_structs.hold(id);
         return Ok(id);
     }
-    let info = k.fs_structs.get(id).clone();
-    k.fs.ihold(info.cwd)?;
-    if let Err(e) = k.fs.ihold(info.root) {
-        k.fs.iput(info.cwd);
+    let info = k.vfs.fs_structs.get(id).clone();
+    k.vfs.fs.ihold(info.cwd)?;
+    if let Err(e) = k.vfs.fs.ihold(info.root) {
+        k.vfs.fs.iput(info.cwd);
         return Err(e);
     }
-    Ok(k.fs_structs.insert(info))
+    Ok(k.vfs.fs_structs.insert(info))
 }
 
 /// Linux: copy_sighand(): share the handlers (CLONE_SIGHAND) or copy them.
 fn copy_sighand(k: &mut Kernel, flags: CloneFlags) -> SighandId {
     let id = k.cur().sighand;
     if flags.contains(CloneFlags::SIGHAND) {
-        k.sighands.hold(id);
+        k.sig.sighands.hold(id);
         return id;
     }
-    let mut hand = k.sighands.get(id).clone();
+    let mut hand = k.sig.sighands.get(id).clone();
     if flags.contains(CloneFlags::CLEAR_SIGHAND) {
         // clone3: caught signals back to default, ignored stay ignored.
         for a in hand.action.iter_mut().filter(|a| a.handler != SIG_IGN) {
             *a = Default::default();
         }
     }
-    k.sighands.insert(hand)
+    k.sig.sighands.insert(hand)
 }
 
 /// Linux: copy_signal(): a thread joins its process's shared state; a new
@@ -223,14 +223,14 @@ fn copy_sighand(k: &mut Kernel, flags: CloneFlags) -> SighandId {
 fn copy_signal(k: &mut Kernel, flags: CloneFlags) -> SignalId {
     let id = k.cur().signal;
     if flags.contains(CloneFlags::THREAD) {
-        k.signals.hold(id);
+        k.sig.signals.hold(id);
         return id;
     }
-    let cur = k.signals.get(id);
+    let cur = k.sig.signals.get(id);
     let sig = SignalStruct::new(cur.rlimits, cur.pgid, cur.sid, cur.has_child_subreaper || cur.is_child_subreaper);
-    k.pids.hold(sig.pgid);
-    k.pids.hold(sig.sid);
-    k.signals.insert(sig)
+    k.proc.pids.hold(sig.pgid);
+    k.proc.pids.hold(sig.sid);
+    k.sig.signals.insert(sig)
 }
 
 /// Linux: copy_mm(): share the address space (CLONE_VM) or duplicate it
@@ -238,16 +238,16 @@ fn copy_signal(k: &mut Kernel, flags: CloneFlags) -> SignalId {
 fn copy_mm(k: &mut Kernel, flags: CloneFlags) -> SysResult<MmId> {
     let id = k.cur().mm;
     if flags.contains(CloneFlags::VM) {
-        k.mms.hold(id);
+        k.mem.mms.hold(id);
         return Ok(id);
     }
     let child = k.with_mm(|parent, ctx| parent.fork(ctx))?;
     // Linux: dup_mm_exe_file(): the child's mm runs the same program and
     // denies writes to it too (cannot fail: the parent already does).
     if let Some(ino) = child.exe {
-        let _ = k.fs.deny_write_access(ino);
+        let _ = k.vfs.fs.deny_write_access(ino);
     }
-    Ok(k.mms.insert(child))
+    Ok(k.mem.mms.insert(child))
 }
 
 /// Linux: copy_thread(): the child's user registers are the parent's at
@@ -267,7 +267,7 @@ fn copy_thread(k: &Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs) ->
     }
     child.kstack.set_regs(&r);
     child.kstack.set_fpu(&k.cur_fpu());
-    child.ksp = child.kstack.prepare_first_switch(k.ret_to_user);
+    child.ksp = child.kstack.prepare_first_switch(k.sched.ret_to_user);
     Ok(())
 }
 
@@ -289,7 +289,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     if !crate::mm::kheap::may_alloc(FORK_HEAP_BYTES) {
         return Err(ENOMEM);
     }
-    let kstack = step(k, "dup_task_struct", |k| k.kstacks.get(&mut k.frames))?;
+    let kstack = step(k, "dup_task_struct", |k| k.sched.kstacks.get(&mut k.mem.frames))?;
     let mut child = dup_task_struct(k, kstack);
     step(k, "copy_creds", |_| copy_creds(flags))?;
     // A thread sharing the memory must not share the alternate signal
@@ -302,8 +302,8 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     // (Linux: bad_fork_cleanup_count, EAGAIN both).
     step(k, "check_nproc", |k| check_nproc(k))?;
     // Released tasks waiting to be freed are exactly those on `dead`.
-    let nr_threads = (k.tasks.len() - k.dead.len()) as u64;
-    if nr_threads >= k.max_threads as u64 {
+    let nr_threads = (k.proc.tasks.len() - k.sched.dead.len()) as u64;
+    if nr_threads >= k.proc.max_threads as u64 {
         return Err(EAGAIN);
     }
 
@@ -401,8 +401,8 @@ fn alloc_pid(k: &mut Kernel, set_tid: Option<i32>, set_tid_size: u64) -> SysResu
     if set_tid_size > 1 {
         return Err(EINVAL);
     }
-    let Some(tid) = set_tid else { return k.pids.alloc() };
-    if tid < 1 || tid as u32 >= k.pids.pid_max() {
+    let Some(tid) = set_tid else { return k.proc.pids.alloc() };
+    if tid < 1 || tid as u32 >= k.proc.pids.pid_max() {
         return Err(EINVAL);
     }
     // Linux: checkpoint_restore_ns_capable().
@@ -411,7 +411,7 @@ fn alloc_pid(k: &mut Kernel, set_tid: Option<i32>, set_tid_size: u64) -> SysResu
     {
         return Err(EPERM);
     }
-    if !k.pids.alloc_exact(tid as u32) {
+    if !k.proc.pids.alloc_exact(tid as u32) {
         return Err(EEXIST);
     }
     Ok(tid as Pid)
@@ -424,56 +424,56 @@ fn link_task(k: &mut Kernel, mut child: Task, flags: CloneFlags, exit_signal: u3
     let cur = k.cur();
     if flags.intersects(CloneFlags::PARENT | CloneFlags::THREAD) {
         child.parent = cur.parent;
-        child.exit_signal = if flags.contains(CloneFlags::THREAD) { 0 } else { k.tasks[&cur.tgid].exit_signal };
+        child.exit_signal = if flags.contains(CloneFlags::THREAD) { 0 } else { k.proc.tasks[&cur.tgid].exit_signal };
     } else {
         child.parent = cur.tid;
         child.exit_signal = exit_signal;
     }
     child.tgid = if flags.contains(CloneFlags::THREAD) { cur.tgid } else { child.tid };
     let (pid, parent) = (child.tid, child.parent);
-    let sig = k.signals.get_mut(child.signal);
+    let sig = k.sig.signals.get_mut(child.signal);
     sig.threads.insert(pid);
     // Linux: atomic_inc(&signal->live), past copy_process()'s last step
     // that can fail for a thread (a new process starts with live = 1).
     if flags.contains(CloneFlags::THREAD) {
         sig.live += 1;
     }
-    k.ucounts.inc_nproc(child.cred.uid);
+    k.proc.ucounts.inc_nproc(child.cred.uid);
     // Only processes are children: threads hang off their leader.
     if !flags.contains(CloneFlags::THREAD) {
-        k.pgrps.join(k.signals.get(child.signal).pgid, pid);
-        if let Some(p) = k.tasks.get_mut(&parent) {
+        k.proc.pgrps.join(k.sig.signals.get(child.signal).pgid, pid);
+        if let Some(p) = k.proc.tasks.get_mut(&parent) {
             p.children.insert(pid);
         }
     }
-    k.tasks.insert(pid, alloc::boxed::Box::new(child));
+    k.proc.tasks.insert(pid, alloc::boxed::Box::new(child));
 }
 
 /// Take a child that never ran back out of the task list, freeing its PID
 /// (the reverse of [`link_task`]); it still holds its shared parts.
 fn unlink_task(k: &mut Kernel, pid: Pid, flags: CloneFlags) -> alloc::boxed::Box<Task> {
-    let t = k.tasks.remove(&pid).expect("child just linked");
-    if let Some(p) = k.tasks.get_mut(&t.parent) {
+    let t = k.proc.tasks.remove(&pid).expect("child just linked");
+    if let Some(p) = k.proc.tasks.get_mut(&t.parent) {
         p.children.remove(&pid);
     }
-    let sig = k.signals.get_mut(t.signal);
+    let sig = k.sig.signals.get_mut(t.signal);
     sig.threads.remove(&pid);
     if flags.contains(CloneFlags::THREAD) {
         sig.live -= 1;
     }
-    k.ucounts.dec_nproc(t.cred.uid);
+    k.proc.ucounts.dec_nproc(t.cred.uid);
     if !flags.contains(CloneFlags::THREAD) {
-        k.pgrps.leave(k.signals.get(t.signal).pgid, pid);
+        k.proc.pgrps.leave(k.sig.signals.get(t.signal).pgid, pid);
     }
-    k.pids.put(pid);
+    k.proc.pids.put(pid);
     t
 }
 
 /// Linux: wake_up_new_task(): the child joins the run queue. The parent
 /// keeps the CPU (Linux's default, sched_child_runs_first = 0).
 pub fn wake_up_new_task(k: &mut Kernel, pid: Pid) {
-    k.tasks.get_mut(&pid).expect("new task").state = TaskState::Runnable;
-    k.runq.push_back(pid);
+    k.proc.tasks.get_mut(&pid).expect("new task").state = TaskState::Runnable;
+    k.sched.runq.push_back(pid);
     k.trace_wakeup(Event::SchedWakeupNew, pid);
 }
 
@@ -492,7 +492,7 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     // Linux: the event a tracer hears of is chosen before copy_process().
     let event = k.ptrace_clone_event(args.flags, args.exit_signal);
     let pid = copy_process(k, regs, args)?;
-    k.forks += 1;
+    k.proc.forks += 1;
     crate::trace!(k, SchedProcessFork, {
         let parent = k.cur().tid;
         Payload::Fork {
@@ -507,11 +507,11 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
         let _ = k.write_val(args.parent_tid, &(pid as i32));
     }
     if args.flags.contains(CloneFlags::CHILD_SETTID) {
-        let mm = k.tasks[&pid].mm;
+        let mm = k.proc.tasks[&pid].mm;
         let _ = k.with_mm_of(mm, |a, ctx| a.write_val(ctx, args.child_tid, &(pid as i32)));
     }
     if args.flags.contains(CloneFlags::VFORK) {
-        k.tasks.get_mut(&pid).expect("child").vfork_parent = Some(k.cur().tid);
+        k.proc.tasks.get_mut(&pid).expect("child").vfork_parent = Some(k.cur().tid);
         k.cur_mut().resume = crate::proc::Resume::Vfork { child: pid, released: false };
     }
     wake_up_new_task(k, pid);
@@ -535,7 +535,7 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
 fn wait_for_vfork_done(k: &mut Kernel) -> SysResult {
     let (child, done) = k.cur().resume.vfork().expect("vfork parent");
     let killed = k.deliverable_set(k.cur().tid).has(SIGKILL);
-    if done || killed || !k.tasks.contains_key(&child) {
+    if done || killed || !k.proc.tasks.contains_key(&child) {
         k.cur_mut().resume.clear_vfork();
         // Linux: PTRACE_EVENT_VFORK_DONE unless the wait was killed.
         if !killed {

@@ -91,7 +91,7 @@ impl Kernel {
         }
         let mut b = [0u8; 4];
         self.copy_in(uaddr, &mut b)?;
-        let aspace = self.mms.get(mm);
+        let aspace = self.mem.mms.get(mm);
         let shared = aspace.find_vma(uaddr).is_some_and(|v| v.is_shared());
         match (shared, aspace.translate(self.m.mem, uaddr)) {
             (true, Some(pa)) => Ok(FutexKey::Shared { phys: pa }),
@@ -107,7 +107,7 @@ impl Kernel {
     /// (Linux: futex_wake()). Returns how many.
     pub(crate) fn futex_wake_key(&mut self, key: FutexKey, n: u32, bitset: u32) -> usize {
         let mut woken: Vec<(Pid, u32)> = Vec::new();
-        self.futexes.retain(|w| {
+        self.proc.futexes.retain(|w| {
             if woken.len() < n as usize
                 && w.key == key
                 && w.bitset & bitset != 0
@@ -121,10 +121,10 @@ impl Kernel {
         });
         // A futex_waitv sleeper is woken once: its other words let go too.
         if !woken.is_empty() {
-            self.futexes.retain(|w| !woken.iter().any(|&(t, _)| t == w.tid));
+            self.proc.futexes.retain(|w| !woken.iter().any(|&(t, _)| t == w.tid));
         }
         for &(tid, index) in &woken {
-            if let Some(t) = self.tasks.get_mut(&tid) {
+            if let Some(t) = self.proc.tasks.get_mut(&tid) {
                 if let Some(f) = t.resume.futex_mut() {
                     f.woken = true;
                     f.woken_index = index;
@@ -146,8 +146,8 @@ impl Kernel {
     /// Take the current task off any futex queue: its wait ended some other
     /// way (a signal, a timeout, exit).
     pub fn futex_cancel(&mut self, tid: Pid) {
-        self.futexes.retain(|w| w.tid != tid);
-        if let Some(t) = self.tasks.get_mut(&tid) {
+        self.proc.futexes.retain(|w| w.tid != tid);
+        if let Some(t) = self.proc.tasks.get_mut(&tid) {
             t.resume.clear_futex();
         }
     }
@@ -184,7 +184,7 @@ impl Kernel {
         if deadline.is_some_and(|d| self.now_ns() >= d) {
             return Err(ETIMEDOUT);
         }
-        self.futexes.push(FutexWaiter { key, tid, bitset, index: 0 });
+        self.proc.futexes.push(FutexWaiter { key, tid, bitset, index: 0 });
         self.cur_mut().resume = crate::proc::Resume::Futex(FutexWait { deadline, woken: false, woken_index: 0 });
         let e = self.block_futex(deadline);
         if e != ERESTARTNOINTR {
@@ -220,7 +220,7 @@ impl Kernel {
         }
         let woken = self.futex_wake_key(key1, nr_wake, FUTEX_BITSET_MATCH_ANY);
         let mut moved = 0;
-        for w in self.futexes.iter_mut().filter(|w| w.key == key1) {
+        for w in self.proc.futexes.iter_mut().filter(|w| w.key == key1) {
             if moved == nr_requeue as usize {
                 break;
             }
@@ -286,7 +286,7 @@ impl Kernel {
     /// robust list still held by it, mark the owner dead and wake a waiter,
     /// so another thread can recover the lock.
     pub fn exit_robust_list(&mut self, tid: Pid) {
-        let (head, _) = self.tasks[&tid].robust_list;
+        let (head, _) = self.proc.tasks[&tid].robust_list;
         if head == 0 {
             return;
         }

@@ -32,28 +32,29 @@ pub enum OomOutcome {
 impl Kernel {
     /// Whether process `tgid` is alive and not on its way out.
     fn oom_candidate(&self, tgid: Pid) -> bool {
-        self.tasks.get(&tgid).is_some_and(|t| {
-            !matches!(t.state, TaskState::Zombie | TaskState::Dead) && self.signals.get(t.signal).group_exit.is_none()
+        self.proc.tasks.get(&tgid).is_some_and(|t| {
+            !matches!(t.state, TaskState::Zombie | TaskState::Dead)
+                && self.sig.signals.get(t.signal).group_exit.is_none()
         })
     }
 
     /// Pages process `tgid` would give back: resident plus page tables
     /// (Linux: oom_badness()).
     fn oom_badness(&self, tgid: Pid) -> u64 {
-        let mm = self.mms.get(self.tasks[&tgid].mm);
+        let mm = self.mem.mms.get(self.proc.tasks[&tgid].mm);
         (mm.resident_pages() + mm.table_frames(self.m.mem)) as u64
     }
 
     /// Linux: out_of_memory() → select_bad_process() → oom_kill_process().
     pub fn out_of_memory(&mut self) -> OomOutcome {
-        if let Some(v) = self.oom_victim {
-            if self.tasks.get(&v).is_some_and(|t| !matches!(t.state, TaskState::Zombie | TaskState::Dead)) {
+        if let Some(v) = self.proc.oom_victim {
+            if self.proc.tasks.get(&v).is_some_and(|t| !matches!(t.state, TaskState::Zombie | TaskState::Dead)) {
                 return OomOutcome::Waiting;
             }
-            self.oom_victim = None;
+            self.proc.oom_victim = None;
         }
         let mut chosen: Option<(Pid, u64)> = None;
-        for t in self.tasks.values() {
+        for t in self.proc.tasks.values() {
             let pid = t.tid;
             if t.tid != t.tgid || t.tgid == 1 || !self.oom_candidate(pid) {
                 continue;
@@ -64,8 +65,8 @@ impl Kernel {
             }
         }
         let Some((victim, _)) = chosen else { return OomOutcome::NoVictim };
-        let t = &self.tasks[&victim];
-        let mm = self.mms.get(t.mm);
+        let t = &self.proc.tasks[&victim];
+        let mm = self.mem.mms.get(t.mm);
         let total_vm: u64 = mm.vmas().map(|v| v.size() / 4096).sum();
         let rss = mm.resident_pages() as u64;
         let pgtables = mm.table_frames(self.m.mem) as u64;
@@ -80,7 +81,7 @@ impl Kernel {
             pgtables * 4
         ));
         let _ = self.send_signal_process(victim, SigInfo::kernel(SIGKILL));
-        self.oom_victim = Some(victim);
+        self.proc.oom_victim = Some(victim);
         OomOutcome::Killed(victim)
     }
 }

@@ -19,22 +19,22 @@ impl Kernel {
     /// A new pidfd for process `pid`, installed close-on-exec
     /// (Linux: pidfd_prepare() + fd_install()).
     pub fn pidfd_create(&mut self, pid: Pid, flags: u32) -> SysResult<i32> {
-        let start = self.tasks[&pid].start_ns;
-        let id = self.files.open(FileKind::Pidfd { pid, start }, O_RDWR | (flags & PIDFD_NONBLOCK), None);
+        let start = self.proc.tasks[&pid].start_ns;
+        let id = self.vfs.files.open(FileKind::Pidfd { pid, start }, O_RDWR | (flags & PIDFD_NONBLOCK), None);
         self.install_fd(id, true, 0).map(|fd| fd as i32)
     }
 
     /// The process a pidfd names, if it still exists (not yet reaped).
     pub fn pidfd_target(&self, id: FileId) -> SysResult<Option<Pid>> {
-        let FileKind::Pidfd { pid, start } = self.files.get(id).kind else { return Err(EBADF) };
-        Ok(self.tasks.get(&pid).filter(|t| t.start_ns == start && t.state != TaskState::Dead).map(|_| pid))
+        let FileKind::Pidfd { pid, start } = self.vfs.files.get(id).kind else { return Err(EBADF) };
+        Ok(self.proc.tasks.get(&pid).filter(|t| t.start_ns == start && t.state != TaskState::Dead).map(|_| pid))
     }
 
     /// The PID behind descriptor `fd` for waitid(P_PIDFD): EBADF if it is
     /// not a pidfd (Linux: pidfd_get_pid()).
     pub fn pidfd_pid(&self, fd: i32) -> SysResult<Pid> {
         let id = self.fd_file(fd)?;
-        let FileKind::Pidfd { pid, .. } = self.files.get(id).kind else { return Err(EBADF) };
+        let FileKind::Pidfd { pid, .. } = self.vfs.files.get(id).kind else { return Err(EBADF) };
         Ok(pid)
     }
 }
@@ -46,7 +46,7 @@ impl Kernel {
 pub(crate) fn signal_target(k: &Kernel, id: FileId) -> SysResult<Option<Pid>> {
     match crate::fs::procfs::node_of_file(k, id) {
         Some(crate::fs::procfs::Node::PidDir { tid, whole: true }) => {
-            Ok(k.tasks.get(&tid).filter(|t| t.state != TaskState::Dead && t.tgid == tid).map(|_| tid))
+            Ok(k.proc.tasks.get(&tid).filter(|t| t.state != TaskState::Dead && t.tgid == tid).map(|_| tid))
         }
         _ => k.pidfd_target(id),
     }

@@ -14,7 +14,7 @@ pub use super::pid::Pid;
 
 /// Linux: the 50 µs timer slack every thread starts with (init_task).
 pub const DEFAULT_TIMER_SLACK_NS: u64 = 50_000;
-pub use super::shared::Handle;
+pub use crate::object::shared::Handle;
 
 /// Why a blocked task sleeps, and what wakes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

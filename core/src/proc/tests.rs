@@ -25,7 +25,7 @@ fn prctl(k: &mut Kernel, pid: Pid, option: u64, arg: u64) -> i64 {
 }
 
 fn children_of(k: &Kernel, pid: Pid) -> BTreeSet<Pid> {
-    k.tasks[&pid].children.clone()
+    k.proc.tasks[&pid].children.clone()
 }
 
 // ---------------------------------------------------------------------------
@@ -50,12 +50,12 @@ fn fork_exit_wait4_reaps_and_returns_to_baseline() {
     exit(&mut k, c, 3);
     assert_eq!(state(&k, c), Some(TaskState::Zombie));
     // A zombie holds its PID and little else.
-    assert!(k.pids.is_busy(c));
+    assert!(k.proc.pids.is_busy(c));
     let (r, status) = wait4(&mut k, 1, -1, WNOHANG);
     assert_eq!(r, c as i64);
     assert_eq!(status, Some(0x300), "WIFEXITED, WEXITSTATUS 3");
     assert_eq!(state(&k, c), None, "reaped");
-    assert!(!k.pids.is_busy(c));
+    assert!(!k.proc.pids.is_busy(c));
     assert_eq!(wait4(&mut k, 1, -1, WNOHANG).0, err(ECHILD));
     base.check(&k, "after fork, exit and wait4");
 
@@ -97,13 +97,13 @@ fn vfork_parent_sleeps_until_the_child_execs_or_exits() {
         assert_eq!(try_syscall(&mut k, 1, nr::VFORK, &[]), Err(Blocked), "the vfork parent sleeps");
         assert_eq!(state(&k, 1), Some(TaskState::Blocked(crate::proc::WaitReason::Vfork)));
         let c = *children_of(&k, 1).iter().next().unwrap();
-        assert_eq!(k.tasks[&c].mm, k.tasks[&1].mm, "the child borrows the parent's memory");
+        assert_eq!(k.proc.tasks[&c].mm, k.proc.tasks[&1].mm, "the child borrows the parent's memory");
         let s = scratch(&mut k, c);
         write_user(&mut k, c, s, b"vfork").unwrap();
         assert_eq!(read_user(&mut k, 1, s, 5).unwrap(), b"vfork");
         if exec {
             assert_eq!(execve(&mut k, c, INIT_PATH, &["init"], &[]), 0);
-            assert_ne!(k.tasks[&c].mm, k.tasks[&1].mm);
+            assert_ne!(k.proc.tasks[&c].mm, k.proc.tasks[&1].mm);
         } else {
             exit(&mut k, c, 0);
         }
@@ -175,9 +175,9 @@ fn fork_fails_cleanly_at_every_frame_allocation() {
         let pages =
             private.0.iter().chain(&shared.0).flat_map(|(a, d)| (0..d.len() / PU).map(move |i| a + (i * PU) as u64));
         touch_tlb(&k, &hw, 1, pages);
-        k.frames.fail_after(Some(attempt));
+        k.mem.frames.fail_after(Some(attempt));
         let r = try_fork(&mut k, 1);
-        k.frames.fail_after(None);
+        k.mem.frames.fail_after(None);
         check_tlb(&k, &hw, 1);
         if r > 0 {
             break r as Pid;
@@ -317,11 +317,11 @@ struct ModelOpts {
 
 /// Compare the kernel's process tree with the model's.
 fn check_tree(k: &Kernel, m: &Model, step: usize) {
-    let kp: BTreeSet<Pid> = k.tasks.keys().collect();
+    let kp: BTreeSet<Pid> = k.proc.tasks.keys().collect();
     let mp: BTreeSet<Pid> = m.procs.keys().copied().collect();
     assert_eq!(kp, mp, "step {step}: task list");
     for (&p, mp) in &m.procs {
-        let t = &k.tasks[&p];
+        let t = &k.proc.tasks[&p];
         let want = if mp.alive { TaskState::Runnable } else { TaskState::Zombie };
         assert_eq!(t.state, want, "step {step}: state of {p}");
         assert_eq!(t.parent, mp.parent, "step {step}: parent of {p}");
@@ -330,8 +330,8 @@ fn check_tree(k: &Kernel, m: &Model, step: usize) {
     }
     // Every process is in init's group and session, so the busy numbers
     // are exactly the tasks.
-    assert_eq!(k.pids.in_use(), k.tasks.len(), "step {step}: busy PIDs");
-    let f = k.frames.stats();
+    assert_eq!(k.proc.pids.in_use(), k.proc.tasks.len(), "step {step}: busy PIDs");
+    let f = k.mem.frames.stats();
     assert_eq!(f.free + f.used, f.total);
 }
 
@@ -596,7 +596,7 @@ fn run_model(o: ModelOpts) {
         model_exit(&mut k, &mut m, p, 0);
     }
     check_tree(&k, &m, o.steps + 1);
-    assert_eq!(k.tasks.len(), 1);
+    assert_eq!(k.proc.tasks.len(), 1);
     std::println!(
         "model seed {:#x}: {} forks, {} mmaps, {} writes, {} reads, {} exits, {} reaps, {} waits, {} getppids, {} execs, {} munmaps, {} mprotects, {} subreapers",
         o.seed, counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], counts[7], counts[8], counts[9], counts[10], counts[11]
@@ -634,7 +634,7 @@ fn next_pid(busy: &BTreeSet<Pid>, last: Pid, max: Pid) -> Option<Pid> {
 #[test]
 fn pids_wrap_to_300_and_never_collide() {
     let (mut k, _) = boot(4096);
-    k.pids.set_pid_max(400).unwrap();
+    k.proc.pids.set_pid_max(400).unwrap();
     let base = Baseline::take(&k);
     let mut busy: BTreeSet<Pid> = BTreeSet::from([1]);
     let keep = [2, 305, 350, 399];
@@ -660,7 +660,7 @@ fn pids_wrap_to_300_and_never_collide() {
         assert_eq!(reap(&mut k, 1, c), (i & 0xff) << 8);
     }
     assert!(wraps >= 2, "wrapped {wraps} times");
-    assert!(busy.iter().all(|p| k.tasks.contains_key(p)));
+    assert!(busy.iter().all(|p| k.proc.tasks.contains_key(p)));
 
     // Fill every number: then fork fails with EAGAIN and leaks nothing
     // (the PID is allocated late in copy_process: everything before it is
@@ -683,7 +683,7 @@ fn pids_wrap_to_300_and_never_collide() {
     };
     assert_eq!(err_at, err(EAGAIN));
     assert_eq!(busy.iter().filter(|&&p| p >= 300).count(), 100, "300..399 all busy");
-    assert!(!k.pids.is_busy(3), "numbers below 300 are not used after the wrap");
+    assert!(!k.proc.pids.is_busy(3), "numbers below 300 are not used after the wrap");
 
     // One number comes free: the next fork gets exactly it.
     let freed = filled[filled.len() / 2];
@@ -782,7 +782,7 @@ fn orphans_go_to_init() {
     let b = fork(&mut k, a);
     exit(&mut k, b, 5);
     exit(&mut k, a, 6);
-    assert_eq!(k.tasks[&b].parent, 1);
+    assert_eq!(k.proc.tasks[&b].parent, 1);
     let mut got = BTreeMap::new();
     for _ in 0..2 {
         let (r, st) = wait4(&mut k, 1, -1, WNOHANG);
@@ -825,7 +825,7 @@ fn orphans_go_to_the_nearest_subreaper() {
     assert_eq!(getppid(&mut k, x), s);
     // a stayed x's zombie child; s2 is s's.
     assert_eq!(reap(&mut k, x, a), 0);
-    assert_eq!(k.tasks[&s2].parent, s);
+    assert_eq!(k.proc.tasks[&s2].parent, s);
     exit(&mut k, s, 0);
     assert_eq!(getppid(&mut k, b), 1);
     assert_eq!(getppid(&mut k, x), 1);
@@ -874,7 +874,7 @@ fn children_of_a_parent_ignoring_sigchld_are_reaped_at_exit() {
     let g = fork(&mut k, c);
     exit(&mut k, c, 0);
     assert_eq!(state(&k, c), None, "released at once, no zombie");
-    assert!(!k.pids.is_busy(c));
+    assert!(!k.proc.pids.is_busy(c));
     assert_eq!(getppid(&mut k, g), 1);
     assert_eq!(wait4(&mut k, 1, c as i32, WNOHANG).0, err(ECHILD));
     exit(&mut k, g, 0);
@@ -916,7 +916,7 @@ fn orphaned_stopped_process_group_gets_sighup_and_sigcont() {
 }
 
 fn getppid_of(k: &Kernel, pid: Pid) -> Pid {
-    k.tasks[&pid].parent
+    k.proc.tasks[&pid].parent
 }
 
 /// Linux: will_become_orphaned_pgrp() does not count a member whose parent
@@ -963,7 +963,7 @@ fn memfree_returns_to_its_value_before_the_first_fork() {
     }
     // Kernel stacks the cache keeps for the next fork are memory in
     // waiting, not a leak: count them as free on both sides.
-    let free_kb = |k: &mut Kernel| memfree_kb(k, 1) + (k.kstacks.cached_frames() * 4) as u64;
+    let free_kb = |k: &mut Kernel| memfree_kb(k, 1) + (k.sched.kstacks.cached_frames() * 4) as u64;
     let before = free_kb(&mut k);
     // A small tree: children that write (copy-on-write), one grandchild
     // orphaned to init, one child that execs.
@@ -1000,7 +1000,7 @@ fn a_thread_clone_failing_late_leaves_the_process_as_it_was() {
     let flags = CloneFlags::VM | CloneFlags::SIGHAND | CloneFlags::THREAD | CloneFlags::SETTLS;
     assert_eq!(syscall(&mut k, c, nr::CLONE, &[flags.bits(), 0, 0, 0, 0xffff_8000_0000_0000]), err(EPERM));
     base.check(&k, "after the failed clone");
-    assert_eq!(k.signals.get(k.tasks[&c].signal).live, 1, "still one live thread");
+    assert_eq!(k.sig.signals.get(k.proc.tasks[&c].signal).live, 1, "still one live thread");
     // So its only thread's exit ends the process, which the parent reaps.
     exit(&mut k, c, 3);
     assert_eq!(reap(&mut k, 1, c), 0x300);

@@ -19,12 +19,12 @@ fn tick(k: &mut Kernel, hw: &TestMachine, n: u64) {
 }
 
 fn pending(k: &Kernel, pid: Pid) -> SigSet {
-    let t = &k.tasks[&pid];
-    t.sigpending | k.signals.get(t.signal).shared_pending
+    let t = &k.proc.tasks[&pid];
+    t.sigpending | k.sig.signals.get(t.signal).shared_pending
 }
 
 fn block(k: &mut Kernel, pid: Pid, sigs: SigSet) {
-    k.tasks.get_mut(&pid).unwrap().sigmask |= sigs;
+    k.proc.tasks.get_mut(&pid).unwrap().sigmask |= sigs;
 }
 
 #[test]
@@ -81,10 +81,10 @@ fn periodic_itimer_rearms_when_sigalrm_is_taken() {
     let v = Itimerval::read_from_bytes(&read_user(&mut k, 1, s + 64, 32).unwrap()).unwrap();
     assert_eq!(v.it_value, Timeval::default());
     // Take it: re-armed at the next period.
-    let sig = k.tasks[&1].signal;
+    let sig = k.proc.tasks[&1].signal;
     assert_eq!(k.dequeue_from(sigbit(SIGALRM)).map(|i| i.signo), Some(SIGALRM));
     tick(&mut k, &hw, 1);
-    assert!(k.signals.get(sig).timers.real.expires.is_some());
+    assert!(k.sig.signals.get(sig).timers.real.expires.is_some());
     tick(&mut k, &hw, 10);
     assert!(pending(&k, 1).has(SIGALRM));
 }
@@ -107,8 +107,8 @@ fn posix_timer_signal_carries_id_and_overrun() {
     spec(&mut k, 2 * MS, 3 * MS);
     assert_eq!(syscall(&mut k, 1, 223, &[0, 0, s + 128, 0]), 0);
     tick(&mut k, &hw, 3);
-    let sig = k.tasks[&1].signal;
-    let info = k.signals.get(sig).shared_info.first(SIGUSR1).copied().unwrap();
+    let sig = k.proc.tasks[&1].signal;
+    let info = k.sig.signals.get(sig).shared_info.first(SIGUSR1).copied().unwrap();
     assert_eq!((info.code, info.pid, info.status), (SI_TIMER, 0, 77));
     tick(&mut k, &hw, 7);
     assert_eq!(syscall(&mut k, 1, 225, &[0]), 0);
@@ -137,8 +137,8 @@ fn rlimit_cpu_sends_sigxcpu_then_sigkill() {
     let (mut k, hw) = boot(4096);
     // Init ignores a SIGKILL it is sent (SIGNAL_UNKILLABLE); test the
     // limit on an ordinary process.
-    let sig = k.tasks[&1].signal;
-    k.signals.get_mut(sig).unkillable = false;
+    let sig = k.proc.tasks[&1].signal;
+    k.sig.signals.get_mut(sig).unkillable = false;
     block(&mut k, 1, sigbit(SIGXCPU));
     assert_eq!(set_rlimit(&mut k, 1, 0, 1, 2), 0);
     tick(&mut k, &hw, 999);
@@ -147,8 +147,8 @@ fn rlimit_cpu_sends_sigxcpu_then_sigkill() {
     tick(&mut k, &hw, TICK_NS / MS);
     assert!(pending(&k, 1).has(SIGXCPU));
     // The soft limit moves on a second (Linux does so too).
-    let sig = k.tasks[&1].signal;
-    assert_eq!(k.signals.get(sig).rlimits[0].cur, 2);
+    let sig = k.proc.tasks[&1].signal;
+    assert_eq!(k.sig.signals.get(sig).rlimits[0].cur, 2);
     tick(&mut k, &hw, 1000);
     assert!(pending(&k, 1).has(SIGKILL));
 }
@@ -174,7 +174,7 @@ fn virtual_timer_counts_user_time_only() {
     assert!(!pending(&k, 1).has(SIGVTALRM), "10 ms and a tick of user time not used yet");
     tick(&mut k, &hw, 2 * TICK_NS / MS);
     assert!(pending(&k, 1).has(SIGVTALRM));
-    let sig = k.tasks[&1].signal;
+    let sig = k.proc.tasks[&1].signal;
     assert!(k.process_cputime(sig).0 >= 10 * MS + TICK_NS, "never early");
 }
 
@@ -182,7 +182,7 @@ fn virtual_timer_counts_user_time_only() {
 fn cpu_time_is_accounted_at_entry_and_exit() {
     let (mut k, hw) = boot(4096);
     syscall(&mut k, 1, 39, &[]);
-    let sig = k.tasks[&1].signal;
+    let sig = k.proc.tasks[&1].signal;
     let (u0, s0) = k.process_cputime(sig);
     // 3 ms in user mode, 2 ms in the kernel, 5 ms switched out.
     k.account_exit();
@@ -190,16 +190,16 @@ fn cpu_time_is_accounted_at_entry_and_exit() {
     k.account_enter();
     hw.clock.advance(2 * MS);
     k.account_flush();
-    let cur = k.current.take();
+    let cur = k.sched.current.take();
     hw.clock.advance(5 * MS);
     k.account_flush();
-    k.current = cur;
+    k.sched.current = cur;
     let (u, s) = k.process_cputime(sig);
     assert_eq!((u - u0, s - s0), (3 * MS, 2 * MS));
-    assert_eq!(k.thread_cputime(1), (k.tasks[&1].utime_ns, k.tasks[&1].stime_ns));
+    assert_eq!(k.thread_cputime(1), (k.proc.tasks[&1].utime_ns, k.proc.tasks[&1].stime_ns));
     // The stretch in progress counts for the running thread.
     hw.clock.advance(MS);
-    assert_eq!(k.thread_cputime(1).1, k.tasks[&1].stime_ns + MS);
+    assert_eq!(k.thread_cputime(1).1, k.proc.tasks[&1].stime_ns + MS);
     // CLOCK_PROCESS_CPUTIME_ID reads the same.
     let buf = scratch(&mut k, 1);
     assert_eq!(syscall(&mut k, 1, 228, &[CLOCK_PROCESS_CPUTIME_ID, buf]), 0);
@@ -241,15 +241,15 @@ fn sleeper_wakes_from_the_deadline_queue() {
     // nanosleep 1.5 ms.
     write_user(&mut k, 1, buf, Timespec::from_ns(1_500_000).as_bytes()).unwrap();
     assert_eq!(try_syscall(&mut k, 1, 35, &[buf, 0]), Err(Blocked));
-    assert_eq!(k.hrtimers.len(), 1);
+    assert_eq!(k.time.hrtimers.len(), 1);
     hw.clock.advance(1_499_999);
     k.timer_tick();
-    assert!(matches!(k.tasks[&1].state, TaskState::Blocked(_)));
+    assert!(matches!(k.proc.tasks[&1].state, TaskState::Blocked(_)));
     // The interrupt is asked for at the deadline, not at a tick.
-    assert_eq!(k.programmed, k.hrtimers.first().unwrap());
+    assert_eq!(k.time.programmed, k.time.hrtimers.first().unwrap());
     hw.clock.advance(1);
     k.timer_tick();
-    assert_eq!(k.tasks[&1].state, TaskState::Runnable);
-    assert!(k.hrtimers.is_empty());
+    assert_eq!(k.proc.tasks[&1].state, TaskState::Runnable);
+    assert!(k.time.hrtimers.is_empty());
     assert_eq!(resume(&mut k, 1), Ok(0));
 }

@@ -67,7 +67,7 @@ impl Kernel {
     #[inline(never)]
     pub fn trace_event(&mut self, ev: Event, also: Option<Pid>, payload: Payload) {
         let ns = self.m.clock.monotonic_ns();
-        let (pid, name) = match self.current.and_then(|c| self.tasks.get(&c)) {
+        let (pid, name) = match self.sched.current.and_then(|c| self.proc.tasks.get(&c)) {
             Some(t) => (t.tid, &t.comm[..]),
             None => (0, &b"swapper/0"[..]),
         };
@@ -78,7 +78,7 @@ impl Kernel {
     /// tracing_mark_write()).
     pub fn trace_print(&mut self, text: alloc::vec::Vec<u8>) {
         let ns = self.m.clock.monotonic_ns();
-        let (pid, name) = match self.current.and_then(|c| self.tasks.get(&c)) {
+        let (pid, name) = match self.sched.current.and_then(|c| self.proc.tasks.get(&c)) {
             Some(t) => (t.tid, &t.comm[..]),
             None => (0, &b""[..]),
         };
@@ -96,7 +96,7 @@ impl Kernel {
 
     /// A task's comm as records keep it (the idle context's: swapper/0).
     pub fn trace_comm(&self, pid: Pid) -> Comm {
-        match self.tasks.get(&pid) {
+        match self.proc.tasks.get(&pid) {
             Some(t) if pid != 0 => comm(&t.comm),
             _ => comm(b"swapper/0"),
         }
@@ -104,7 +104,7 @@ impl Kernel {
 
     /// A task's priority as Linux reports it (`p->prio`: 120 + nice).
     pub fn trace_prio(&self, pid: Pid) -> i32 {
-        DEFAULT_PRIO + self.tasks.get(&pid).map_or(0, |t| t.nice)
+        DEFAULT_PRIO + self.proc.tasks.get(&pid).map_or(0, |t| t.nice)
     }
 
     /// sched_process_exit/free: a task's comm, PID and priority.
@@ -133,7 +133,7 @@ impl Kernel {
     pub fn trace_switch(&mut self, prev: Option<Pid>, next: Option<Pid>) {
         use crate::proc::{TaskState, WaitReason};
         use crate::trace::event::state;
-        let prev_state = match prev.and_then(|p| self.tasks.get(&p)).map(|t| t.state) {
+        let prev_state = match prev.and_then(|p| self.proc.tasks.get(&p)).map(|t| t.state) {
             None | Some(TaskState::Runnable) if prev.is_none() => state::RUNNING,
             None => state::DEAD,
             Some(TaskState::Runnable) => state::PREEMPTED,

@@ -93,11 +93,11 @@ impl Kernel {
     /// A tracee is named by its own id and waited for whatever its exit
     /// signal (Linux 4.7 on: __WALL assumed for a traced child).
     fn eligible_child(&self, c: Pid, who: WaitWho, options: u32, ptrace: bool) -> bool {
-        let t = &self.tasks[&c];
+        let t = &self.proc.tasks[&c];
         let pid_ok = match who {
             WaitWho::Any => true,
             WaitWho::Pid(p) => t.tid == p || (!ptrace && t.tgid == p),
-            WaitWho::Pgid(g) => self.signals.get(t.signal).pgid == g,
+            WaitWho::Pgid(g) => self.sig.signals.get(t.signal).pgid == g,
         };
         // A "clone" child is one whose exit signal is not SIGCHLD: only
         // __WCLONE waits for those, and only for those; __WALL for all.
@@ -106,22 +106,19 @@ impl Kernel {
 
     /// Whether a thread of process `tgid` traces task `c`.
     fn traced_by_process(&self, c: Pid, tgid: Pid) -> bool {
-        let tracer = self.tasks[&c].ptrace.tracer();
-        tracer.and_then(|tr| self.tasks.get(&tr)).is_some_and(|tr| tr.tgid == tgid)
+        let tracer = self.proc.tasks[&c].ptrace.tracer();
+        tracer.and_then(|tr| self.proc.tasks.get(&tr)).is_some_and(|tr| tr.tgid == tgid)
     }
 
     /// Whether zombie `c` may be reported: a leader only once its other
     /// threads are gone (Linux: delay_group_leader()).
     fn zombie_ready(&self, c: Pid) -> bool {
-        let t = &self.tasks[&c];
+        let t = &self.proc.tasks[&c];
         t.is_zombie()
             && (!t.is_leader()
-                || !self
-                    .signals
-                    .get(t.signal)
-                    .threads
-                    .iter()
-                    .any(|&o| o != c && self.tasks.get(&o).is_some_and(|o| o.state != crate::proc::TaskState::Dead)))
+                || !self.sig.signals.get(t.signal).threads.iter().any(|&o| {
+                    o != c && self.proc.tasks.get(&o).is_some_and(|o| o.state != crate::proc::TaskState::Dead)
+                }))
     }
 
     /// What child or tracee `c` has to report to its waiter (Linux:
@@ -131,8 +128,8 @@ impl Kernel {
     /// zombie traced by another process is not the real parent's to see
     /// yet.
     fn consider(&self, c: Pid, options: u32, ptrace: bool) -> Option<Report> {
-        let t = &self.tasks[&c];
-        let tracer_tgid = t.ptrace.tracer().and_then(|tr| self.tasks.get(&tr)).map(|tr| tr.tgid);
+        let t = &self.proc.tasks[&c];
+        let tracer_tgid = t.ptrace.tracer().and_then(|tr| self.proc.tasks.get(&tr)).map(|tr| tr.tgid);
         if t.is_zombie() {
             let visible = ptrace || tracer_tgid.is_none();
             return (options & WEXITED != 0 && visible && self.zombie_ready(c)).then_some(Report::Exited { ptrace });
@@ -143,7 +140,7 @@ impl Kernel {
                 return Some(Report::Traced(p.report));
             }
         }
-        let s = self.signals.get(t.signal);
+        let s = self.sig.signals.get(t.signal);
         if options & WSTOPPED != 0 && !ptrace {
             if let Some(sig) = s.stop_report {
                 return Some(Report::Stopped(sig));
@@ -172,17 +169,17 @@ impl Kernel {
         let waiters: Vec<Pid> = if options & WNOTHREAD != 0 {
             alloc::vec![me]
         } else {
-            self.signals.get(self.cur().signal).threads.iter().copied().collect()
+            self.sig.signals.get(self.cur().signal).threads.iter().copied().collect()
         };
         let mut any = false;
         let mut ready = None;
         'search: for w in waiters {
             // Its children, then its tracees that are not children of the
             // waiting process (Linux: do_wait_thread(), ptrace_do_wait()).
-            let task = &self.tasks[&w];
+            let task = &self.proc.tasks[&w];
             let tracees = task.ptrace.tracees.iter().filter(|&&c| {
-                let t = &self.tasks[&c];
-                !t.is_leader() || self.tasks.get(&t.parent).map(|p| p.tgid) != Some(tgid)
+                let t = &self.proc.tasks[&c];
+                !t.is_leader() || self.proc.tasks.get(&t.parent).map(|p| p.tgid) != Some(tgid)
             });
             let candidates = task.children.iter().map(|&c| (c, false)).chain(tracees.map(|&c| (c, true)));
             for (c, ptrace) in candidates {
@@ -217,7 +214,7 @@ impl Kernel {
     /// Report a ptrace stop once (Linux: wait_task_stopped() with
     /// ptrace): status `code << 8 | 0x7f`, the tracee's own id.
     fn wait_task_traced(&mut self, child: Pid, code: u32, options: u32) -> WaitResult {
-        let t = &self.tasks[&child];
+        let t = &self.proc.tasks[&child];
         let (pid, uid) = (t.tid, t.cred.uid);
         if options & WNOWAIT == 0 {
             if let Some(p) = self.tracee_mut(child) {
@@ -240,10 +237,10 @@ impl Kernel {
     /// Report a stop once (Linux: wait_task_stopped()): status
     /// `sig << 8 | 0x7f`; WNOWAIT leaves it reportable.
     fn wait_task_stopped(&mut self, child: Pid, sig: u32, options: u32) -> WaitResult {
-        let t = &self.tasks[&child];
+        let t = &self.proc.tasks[&child];
         let (signal, pid, uid) = (t.signal, t.tgid, t.cred.uid);
         if options & WNOWAIT == 0 {
-            self.signals.get_mut(signal).stop_report = None;
+            self.sig.signals.get_mut(signal).stop_report = None;
         }
         WaitResult {
             pid,
@@ -260,10 +257,10 @@ impl Kernel {
 
     /// Report a continue once (Linux: wait_task_continued()): status 0xffff.
     fn wait_task_continued(&mut self, child: Pid, options: u32) -> WaitResult {
-        let t = &self.tasks[&child];
+        let t = &self.proc.tasks[&child];
         let (signal, pid, uid) = (t.signal, t.tgid, t.cred.uid);
         if options & WNOWAIT == 0 {
-            self.signals.get_mut(signal).continue_report = false;
+            self.sig.signals.get_mut(signal).continue_report = false;
         }
         WaitResult {
             pid,
@@ -284,8 +281,8 @@ impl Kernel {
     /// is handed on to that parent, which may reap it next (Linux: the
     /// EXIT_TRACE step of wait_task_zombie()).
     fn wait_task_zombie(&mut self, child: Pid, options: u32, ptrace: bool) -> WaitResult {
-        let t = &self.tasks[&child];
-        let cs = self.signals.get(t.signal);
+        let t = &self.proc.tasks[&child];
+        let cs = self.sig.signals.get(t.signal);
         let result = WaitResult {
             pid: if ptrace { t.tid } else { t.tgid },
             uid: t.cred.uid,
@@ -302,7 +299,7 @@ impl Kernel {
             traced: false,
         };
         if options & WNOWAIT == 0 {
-            let hand_on = ptrace && self.tasks[&child].is_leader() && self.ptrace_reparented(child);
+            let hand_on = ptrace && self.proc.tasks[&child].is_leader() && self.ptrace_reparented(child);
             if hand_on {
                 self.ptrace_unlink(child, 0);
                 if self.notify_parent(child) {

@@ -17,3 +17,25 @@ pub const TICK_NS: u64 = 1_000_000_000 / HZ;
 /// Ticks in a time slice: a task that ran this long gives the CPU up to
 /// the next runnable one (round robin; 8 ms).
 pub const SLICE_TICKS: u64 = 2;
+
+/// The time room: the tick count, the deadlines, CPU-time accounting
+/// and the counters of /proc/stat and /proc/loadavg (Linux: jiffies, the
+/// hrtimer bases, kernel_cpustat, avenrun).
+pub struct Timekeeping {
+    /// Scheduler ticks since boot (Linux: jiffies).
+    pub ticks: u64,
+    /// Every deadline: sleepers' timeouts, ITIMER_REAL, POSIX timers
+    /// (Linux: the CPU's hrtimer bases).
+    pub hrtimers: hrtimer::TimerQueue,
+    /// When the next scheduler tick is due (Linux: the tick_sched hrtimer).
+    pub next_tick: u64,
+    /// The timer interrupt asked of the hardware (u64::MAX: none pending).
+    pub programmed: u64,
+    /// CPU-time accounting: when the clock was last read, in which mode.
+    pub acct: cputime::CpuAcct,
+    /// /proc/stat's counters: CPU time by kind, interrupts, context
+    /// switches (`time::kstat`).
+    pub kstat: kstat::KernelStat,
+    /// /proc/loadavg's averages (Linux: avenrun[]).
+    pub loadavg: loadavg::LoadAvg,
+}

@@ -28,11 +28,11 @@ impl FileOps for Signalfd {
 
     /// Linux: signalfd_fops' noop_llseek() leaves the offset alone.
     fn llseek(&self, k: &mut Kernel, id: FileId, _off: i64, _whence: u32) -> SysResult {
-        Ok(k.files.get(id).offset as usize)
+        Ok(k.vfs.files.get(id).offset as usize)
     }
 
     fn poll(&self, k: &mut Kernel, id: FileId) -> u16 {
-        match k.files.get(id).kind {
+        match k.vfs.files.get(id).kind {
             FileKind::Signalfd { mask } => k.signalfd_poll(mask),
             other => unreachable!("signalfd ops on {other:?}"),
         }
@@ -43,7 +43,7 @@ impl FileOps for Pidfd {
     /// Readable once the process has exited (Linux: pidfd_poll()).
     fn poll(&self, k: &mut Kernel, id: FileId) -> u16 {
         match k.pidfd_target(id) {
-            Ok(Some(p)) if !k.tasks[&p].is_zombie() => 0,
+            Ok(Some(p)) if !k.proc.tasks[&p].is_zombie() => 0,
             _ => POLLIN | POLLRDNORM,
         }
     }

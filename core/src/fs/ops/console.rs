@@ -50,7 +50,7 @@ impl FileOps for ConsolePipe {
     }
 
     fn reopen(&self, k: &mut Kernel, _id: FileId, flags: u32) -> SysResult<FileId> {
-        Ok(k.files.open(crate::fs::file::FileKind::ConsolePipe, flags, None))
+        Ok(k.vfs.files.open(crate::fs::file::FileKind::ConsolePipe, flags, None))
     }
 
     /// The write end of a pipe whose reader stays.

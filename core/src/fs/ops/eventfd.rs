@@ -53,7 +53,7 @@ pub struct Eventfd;
 pub static EVENTFD: Eventfd = Eventfd;
 
 fn counter_of(k: &Kernel, id: FileId) -> u32 {
-    match k.files.get(id).kind {
+    match k.vfs.files.get(id).kind {
         FileKind::Eventfd { counter } => counter,
         other => unreachable!("eventfd ops on {other:?}"),
     }
@@ -66,8 +66,8 @@ impl FileOps for Eventfd {
             return Err(EINVAL);
         }
         let n = counter_of(k, id);
-        let nonblock = k.files.get(id).flags & O_NONBLOCK != 0;
-        let c = k.eventfds.counters.get_mut(&n).expect("eventfd counter");
+        let nonblock = k.vfs.files.get(id).flags & O_NONBLOCK != 0;
+        let c = k.vfs.eventfds.counters.get_mut(&n).expect("eventfd counter");
         if c.count == 0 {
             return Err(if nonblock { EAGAIN } else { k.block_current(WaitReason::Eventfd(n)) });
         }
@@ -93,8 +93,8 @@ impl FileOps for Eventfd {
             return Err(EINVAL);
         }
         let n = counter_of(k, id);
-        let nonblock = k.files.get(id).flags & O_NONBLOCK != 0;
-        let c = k.eventfds.counters.get_mut(&n).expect("eventfd counter");
+        let nonblock = k.vfs.files.get(id).flags & O_NONBLOCK != 0;
+        let c = k.vfs.eventfds.counters.get_mut(&n).expect("eventfd counter");
         if MAX - c.count < v {
             return Err(if nonblock { EAGAIN } else { k.block_current(WaitReason::Eventfd(n)) });
         }
@@ -111,12 +111,12 @@ impl FileOps for Eventfd {
 
     /// Linux: noop_llseek().
     fn llseek(&self, k: &mut Kernel, id: FileId, _off: i64, _whence: u32) -> SysResult {
-        Ok(k.files.get(id).offset as usize)
+        Ok(k.vfs.files.get(id).offset as usize)
     }
 
     /// Linux: eventfd_poll().
     fn poll(&self, k: &mut Kernel, id: FileId) -> u16 {
-        let c = k.eventfds.counters[&counter_of(k, id)];
+        let c = k.vfs.eventfds.counters[&counter_of(k, id)];
         let mut ev = 0;
         if c.count > 0 {
             ev |= POLLIN | POLLRDNORM;
@@ -139,7 +139,7 @@ impl FileOps for Eventfd {
 
     fn release(&self, k: &mut Kernel, _id: FileId, f: &OpenFile) {
         if let FileKind::Eventfd { counter } = f.kind {
-            k.eventfds.counters.remove(&counter);
+            k.vfs.eventfds.counters.remove(&counter);
         }
     }
 }

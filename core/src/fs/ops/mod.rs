@@ -42,7 +42,7 @@ pub const CHUNK: usize = 4096;
 pub const DEFAULT_POLLMASK: u16 = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 
 /// The operations of one kind of open file. Each takes the kernel and the
-/// description's id (the kind's data is in `k.files.get(id).kind`); the
+/// description's id (the kind's data is in `k.vfs.files.get(id).kind`); the
 /// access-mode and O_PATH checks are the caller's.
 pub trait FileOps: Sync {
     /// Read at `pos` into `buf` (Linux: `->read`). A file that must wait
@@ -100,8 +100,8 @@ pub trait FileOps: Sync {
     /// inode it was opened through, or an anonymous FIFO owned by the
     /// caller (Linux: pipefs inodes).
     fn stat(&self, k: &Kernel, id: FileId) -> SysResult<Stat> {
-        match k.files.get(id).ino {
-            Some(ino) => k.fs.stat(ino),
+        match k.vfs.files.get(id).ino {
+            Some(ino) => k.vfs.fs.stat(ino),
             None => Ok(anon_stat(k, id, S_IFIFO | 0o600)),
         }
     }
@@ -127,7 +127,7 @@ pub trait FileOps: Sync {
     /// dentry's `->d_dname` for a file without a name). Default: the path
     /// of the inode it was opened through, else "pipe:[N]" (pipefs).
     fn d_path(&self, k: &Kernel, id: FileId) -> Vec<u8> {
-        match k.files.get(id).ino {
+        match k.vfs.files.get(id).ino {
             Some(ino) => crate::fs::procfs::inode_path(k, ino),
             None => format!("pipe:[{}]", crate::fs::file::anon_ino(id)).into_bytes(),
         }
@@ -183,12 +183,12 @@ pub fn anon_stat(k: &Kernel, id: FileId, mode: u32) -> Stat {
 /// Read `len` bytes into user memory at `buf` (at `pos`, or the file
 /// offset when `None`), a chunk at a time through the file's `read`.
 pub fn read_chunks(k: &mut Kernel, id: FileId, buf: u64, len: usize, pos: Option<u64>) -> SysResult {
-    let ops = k.files.get(id).kind.ops();
+    let ops = k.vfs.files.get(id).kind.ops();
     let mut done = 0usize;
     let mut chunk = vec![0u8; len.min(CHUNK)];
     while done < len {
         let want = (len - done).min(CHUNK);
-        let off = pos.unwrap_or(k.files.get(id).offset) + if pos.is_some() { done as u64 } else { 0 };
+        let off = pos.unwrap_or(k.vfs.files.get(id).offset) + if pos.is_some() { done as u64 } else { 0 };
         let n = match ops.read(k, id, off, &mut chunk[..want]) {
             Ok(n) => n,
             Err(e) if done == 0 => return Err(e),
@@ -198,7 +198,7 @@ pub fn read_chunks(k: &mut Kernel, id: FileId, buf: u64, len: usize, pos: Option
             return if done == 0 { Err(e) } else { Ok(done) };
         }
         if pos.is_none() && ops.seekable() {
-            k.files.get_mut(id).offset += n as u64;
+            k.vfs.files.get_mut(id).offset += n as u64;
         }
         // Only what reached the user leaves a pipe: a buffer that faults
         // leaves the data for the next read (Linux: pipe_read() moves a

@@ -13,7 +13,7 @@ pub static PIPE: Pipe = Pipe;
 
 /// The pipe behind description `id` and the FIFO's open version.
 fn pipe_of(k: &Kernel, id: FileId) -> (PipeId, u32) {
-    match k.files.get(id).kind {
+    match k.vfs.files.get(id).kind {
         FileKind::Pipe { pipe, version } => (pipe, version),
         other => unreachable!("pipe ops on {other:?}"),
     }
@@ -25,8 +25,8 @@ impl FileOps for Pipe {
     /// or a wait.
     fn read(&self, k: &mut Kernel, id: FileId, _pos: u64, buf: &mut [u8]) -> SysResult {
         let (pipe, _) = pipe_of(k, id);
-        let nonblock = k.files.get(id).flags & O_NONBLOCK != 0;
-        let p = k.pipes.get_mut(pipe);
+        let nonblock = k.vfs.files.get(id).flags & O_NONBLOCK != 0;
+        let p = k.vfs.pipes.get_mut(pipe);
         if p.is_empty() {
             return match (p.writers, nonblock) {
                 (0, _) => Ok(0),
@@ -39,22 +39,22 @@ impl FileOps for Pipe {
 
     fn consume(&self, k: &mut Kernel, id: FileId, n: usize) {
         let (pipe, _) = pipe_of(k, id);
-        k.pipes.get_mut(pipe).consume(&mut k.frames, n);
+        k.vfs.pipes.get_mut(pipe).consume(&mut k.mem.frames, n);
         k.wake_all(WaitReason::Pipe(pipe));
     }
 
     /// A pipe read gives all the pipe holds.
     fn read_more(&self, k: &mut Kernel, id: FileId) -> bool {
         let (pipe, _) = pipe_of(k, id);
-        !k.pipes.get_mut(pipe).is_empty()
+        !k.vfs.pipes.get_mut(pipe).is_empty()
     }
 
     /// Linux: pipe_write(): SIGPIPE and EPIPE without readers; writes of
     /// at most PIPE_BUF bytes are never split.
     fn write(&self, k: &mut Kernel, id: FileId, _pos: u64, data: &[u8]) -> SysResult {
         let (pipe, _) = pipe_of(k, id);
-        let nonblock = k.files.get(id).flags & O_NONBLOCK != 0;
-        let p = k.pipes.get_mut(pipe);
+        let nonblock = k.vfs.files.get(id).flags & O_NONBLOCK != 0;
+        let p = k.vfs.pipes.get_mut(pipe);
         if p.readers == 0 {
             k.send_sigpipe();
             return Err(EPIPE);
@@ -64,7 +64,7 @@ impl FileOps for Pipe {
         if room < need {
             return if nonblock { Err(EAGAIN) } else { Err(k.block_current(WaitReason::Pipe(pipe))) };
         }
-        let n = p.write(&mut k.frames, k.m.mem, &data[..data.len().min(room)])?;
+        let n = p.write(&mut k.mem.frames, k.m.mem, &data[..data.len().min(room)])?;
         k.wake_all(WaitReason::Pipe(pipe));
         Ok(n)
     }
@@ -76,9 +76,9 @@ impl FileOps for Pipe {
     /// Linux: pipe_poll().
     fn poll(&self, k: &mut Kernel, id: FileId) -> u16 {
         let (pipe, version) = pipe_of(k, id);
-        let f = k.files.get(id);
+        let f = k.vfs.files.get(id);
         let (readable, writable) = (f.readable(), f.writable());
-        let p = k.pipes.get_mut(pipe);
+        let p = k.vfs.pipes.get_mut(pipe);
         let mut m = 0;
         if readable {
             if !p.is_empty() {
@@ -107,7 +107,7 @@ impl FileOps for Pipe {
             return Err(ENOTTY);
         }
         let (pipe, _) = pipe_of(k, id);
-        let n = k.pipes.get_mut(pipe).len() as i32;
+        let n = k.vfs.pipes.get_mut(pipe).len() as i32;
         k.copy_out(arg, &n.to_le_bytes())?;
         Ok(0)
     }
@@ -117,7 +117,7 @@ impl FileOps for Pipe {
     fn reopen(&self, k: &mut Kernel, id: FileId, flags: u32) -> SysResult<FileId> {
         let (pipe, _) = pipe_of(k, id);
         let acc = flags & O_ACCMODE;
-        let p = k.pipes.get_mut(pipe);
+        let p = k.vfs.pipes.get_mut(pipe);
         if acc != O_WRONLY {
             p.readers += 1;
             p.r_counter += 1;
@@ -126,7 +126,7 @@ impl FileOps for Pipe {
             p.writers += 1;
             p.w_counter += 1;
         }
-        Ok(k.files.open(FileKind::Pipe { pipe, version: 0 }, flags, None))
+        Ok(k.vfs.files.open(FileKind::Pipe { pipe, version: 0 }, flags, None))
     }
 
     /// Linux: pipe_release().

@@ -13,7 +13,7 @@ pub static REGULAR: Regular = Regular;
 
 /// The inode behind description `id`, one of ours.
 fn ino(k: &Kernel, id: FileId) -> Ino {
-    match k.files.get(id).kind {
+    match k.vfs.files.get(id).kind {
         FileKind::Inode(ino) => ino,
         other => unreachable!("regular ops on {other:?}"),
     }
@@ -22,7 +22,7 @@ fn ino(k: &Kernel, id: FileId) -> Ino {
 impl FileOps for Regular {
     fn read(&self, k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult {
         let ino = ino(k, id);
-        if k.fs.inode(ino)?.is_dir() {
+        if k.vfs.fs.inode(ino)?.is_dir() {
             return Err(EISDIR);
         }
         k.file_read(ino, pos, buf)
@@ -37,8 +37,8 @@ impl FileOps for Regular {
     /// Linux: generic_file_llseek(); SEEK_DATA finds data everywhere in
     /// the file and SEEK_HOLE only at its end.
     fn llseek(&self, k: &mut Kernel, id: FileId, off: i64, whence: u32) -> SysResult {
-        let size = k.fs.inode(ino(k, id))?.size() as i64;
-        let cur = k.files.get(id).offset as i64;
+        let size = k.vfs.fs.inode(ino(k, id))?.size() as i64;
+        let cur = k.vfs.files.get(id).offset as i64;
         let new = match whence {
             0 => Some(off),
             1 => cur.checked_add(off),
@@ -54,10 +54,10 @@ impl FileOps for Regular {
     /// FIONREAD on a regular file: the bytes past the offset.
     fn ioctl(&self, k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult {
         let ino = ino(k, id);
-        if cmd != FIONREAD || k.fs.inode(ino)?.file_type() != FileType::Regular {
+        if cmd != FIONREAD || k.vfs.fs.inode(ino)?.file_type() != FileType::Regular {
             return Err(ENOTTY);
         }
-        let n = (k.fs.inode(ino)?.size() as i64 - k.files.get(id).offset as i64) as i32;
+        let n = (k.vfs.fs.inode(ino)?.size() as i64 - k.vfs.files.get(id).offset as i64) as i32;
         k.copy_out(arg, &n.to_le_bytes())?;
         Ok(0)
     }
@@ -65,12 +65,12 @@ impl FileOps for Regular {
     /// Linux: dcache_readdir(); the file offset is the directory position.
     fn getdents(&self, k: &mut Kernel, id: FileId, buf: u64, count: u64) -> SysResult {
         let ino = ino(k, id);
-        if !k.fs.inode(ino)?.is_dir() {
+        if !k.vfs.fs.inode(ino)?.is_dir() {
             return Err(ENOTDIR);
         }
-        let (bytes, next) = k.fs.getdents64(ino, k.files.get(id).offset, count.min(1 << 20) as usize)?;
+        let (bytes, next) = k.vfs.fs.getdents64(ino, k.vfs.files.get(id).offset, count.min(1 << 20) as usize)?;
         k.copy_out(buf, &bytes)?;
-        k.files.get_mut(id).offset = next;
+        k.vfs.files.get_mut(id).offset = next;
         Ok(bytes.len())
     }
 
@@ -83,7 +83,7 @@ impl FileOps for Regular {
     /// mapping; if the mapping then fails, reclaim undoes that.
     fn mmap(&self, k: &mut Kernel, id: FileId) -> SysResult<MapTarget> {
         let ino = ino(k, id);
-        if k.fs.inode(ino)?.file_type() != FileType::Regular {
+        if k.vfs.fs.inode(ino)?.file_type() != FileType::Regular {
             return Ok(MapTarget::NoMmap);
         }
         k.attach_file(ino)?;

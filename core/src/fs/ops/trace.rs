@@ -11,7 +11,7 @@ pub struct Trace;
 pub static TRACE: Trace = Trace;
 
 fn node(k: &Kernel, id: FileId) -> Node {
-    match k.files.get(id).kind {
+    match k.vfs.files.get(id).kind {
         FileKind::Trace(n) => n,
         other => unreachable!("trace ops on {other:?}"),
     }
@@ -46,12 +46,12 @@ impl FileOps for Trace {
         }
         let base = match whence {
             0 => 0,
-            1 => k.files.get(id).offset as i64,
+            1 => k.vfs.files.get(id).offset as i64,
             2 => files::len(k, id) as i64,
             _ => return Err(EINVAL),
         };
         let pos = base.checked_add(off).filter(|&p| p >= 0).ok_or(EINVAL)?;
-        k.files.get_mut(id).offset = pos as u64;
+        k.vfs.files.get_mut(id).offset = pos as u64;
         Ok(pos as usize)
     }
 
@@ -61,6 +61,6 @@ impl FileOps for Trace {
     }
 
     fn release(&self, k: &mut Kernel, id: FileId, _f: &OpenFile) {
-        k.tracefs.open.remove(&id);
+        k.vfs.tracefs.open.remove(&id);
     }
 }

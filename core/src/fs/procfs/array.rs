@@ -46,7 +46,7 @@ pub struct TaskStat {
 /// `sid`): the console's, for its session unless the process gave it up
 /// (Linux: `signal->tty`, tty_devnum()).
 fn ctty_of(k: &Kernel, tgid: Pid, sid: Pid) -> Option<u64> {
-    (k.tty.session == Some(sid) && !k.tty.detached.contains(&tgid)).then_some(crate::fs::DEV_TTYS0)
+    (k.vfs.tty.session == Some(sid) && !k.vfs.tty.detached.contains(&tgid)).then_some(crate::fs::DEV_TTYS0)
 }
 
 /// Linux: PF_EXITING and PF_FORKNOEXEC.
@@ -54,8 +54,8 @@ pub(super) const PF_EXITING: u64 = 0x4;
 pub(super) const PF_FORKNOEXEC: u64 = 0x40;
 
 pub(super) fn task_stat(k: &Kernel, t: &Task, whole: bool) -> TaskStat {
-    let sig = k.signals.get(t.signal);
-    let hand = k.sighands.get(t.sighand);
+    let sig = k.sig.signals.get(t.signal);
+    let hand = k.sig.sighands.get(t.sighand);
     let (ign, catch) = ign_catch(&hand.action);
     let (utime, stime) = if whole {
         // Every thread's, exited ones included (Linux: do_task_stat()
@@ -80,7 +80,7 @@ pub(super) fn task_stat(k: &Kernel, t: &Task, whole: bool) -> TaskStat {
         ppid: ppid_of(k, t),
         pgrp: sig.pgid,
         session: sig.sid,
-        ctty: ctty_of(k, t.tgid, sig.sid).map(|dev| (dev, k.tty.pgrp.unwrap_or(0))),
+        ctty: ctty_of(k, t.tgid, sig.sid).map(|dev| (dev, k.vfs.tty.pgrp.unwrap_or(0))),
         flags,
         minflt: if whole { sig.min_flt } else { t.min_flt },
         cminflt: sig.cmin_flt,
@@ -245,19 +245,19 @@ pub fn fd_size(slots: usize) -> usize {
 /// /proc/<pid>/status (Linux: proc_pid_status()).
 pub(super) fn status(k: &Kernel, t: &Task, out: &mut Out) {
     let mut o = String::new();
-    let sig = k.signals.get(t.signal);
+    let sig = k.sig.signals.get(t.signal);
     let c = t.cred;
     let _ = writeln!(o, "Name:\t{}", escaped_name(&t.comm));
     if has_resources(t) {
-        let _ = writeln!(o, "Umask:\t{:04o}", k.fs_structs.get(t.fs).umask);
+        let _ = writeln!(o, "Umask:\t{:04o}", k.vfs.fs_structs.get(t.fs).umask);
     }
     let _ = writeln!(o, "State:\t{}", state_name(t));
     // Linux: the tracer's process id, 0 when not traced.
-    let tracer = t.ptrace.tracer().and_then(|tr| k.tasks.get(&tr)).map_or(0, |tr| tr.tgid);
+    let tracer = t.ptrace.tracer().and_then(|tr| k.proc.tasks.get(&tr)).map_or(0, |tr| tr.tgid);
     let _ = writeln!(o, "Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t{tracer}", t.tgid, t.tid, ppid_of(k, t));
     let _ = writeln!(o, "Uid:\t{}\t{}\t{}\t{}", c.uid, c.euid, c.suid, c.fsuid);
     let _ = writeln!(o, "Gid:\t{}\t{}\t{}\t{}", c.gid, c.egid, c.sgid, c.fsgid);
-    let fds = if has_resources(t) { fd_size(k.fdtables.get(t.files).slots()) } else { 0 };
+    let fds = if has_resources(t) { fd_size(k.vfs.fdtables.get(t.files).slots()) } else { 0 };
     let groups: Vec<String> = t.groups.iter().map(|g| format!("{g}")).collect();
     // Linux keeps a trailing space after the list, even an empty one.
     let _ = writeln!(o, "FDSize:\t{fds}\nGroups:\t{} ", groups.join(" "));
@@ -270,7 +270,7 @@ pub(super) fn status(k: &Kernel, t: &Task, out: &mut Out) {
     let threads = threads_of(k, t.tgid).count();
     let queued = (t.sigpending.bits().count_ones() + sig.shared_pending.bits().count_ones()) as u64;
     let _ = writeln!(o, "Threads:\t{threads}\nSigQ:\t{queued}/{}", sig.rlimits[11].cur);
-    let (ign, catch) = ign_catch(&k.sighands.get(t.sighand).action);
+    let (ign, catch) = ign_catch(&k.sig.sighands.get(t.sighand).action);
     for (name, set) in [
         ("SigPnd", t.sigpending.bits()),
         ("ShdPnd", sig.shared_pending.bits()),

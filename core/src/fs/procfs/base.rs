@@ -42,10 +42,12 @@ pub enum Target {
 /// in mount order (Linux walks into them; Tine's cwd and open files are
 /// RAM file system inodes, so a path is matched against these).
 pub(super) fn proc_mounts(k: &Kernel) -> Vec<(MountId, Vec<u8>)> {
-    k.fs.mounts
+    k.vfs
+        .fs
+        .mounts
         .iter()
-        .filter(|m| k.fs.supers.get(m.sb).is_some_and(|sb| sb.fstype == FsType::Proc))
-        .filter_map(|m| Some((m.id, k.fs.path_in_mount(m.id, m.root).ok()?)))
+        .filter(|m| k.vfs.fs.supers.get(m.sb).is_some_and(|sb| sb.fstype == FsType::Proc))
+        .filter_map(|m| Some((m.id, k.vfs.fs.path_in_mount(m.id, m.root).ok()?)))
         .collect()
 }
 
@@ -81,18 +83,18 @@ pub fn route(k: &Kernel, dirfd: i32, path: &[u8]) -> Option<ProcPath> {
             if let Some(node) = node_of_file(k, id) {
                 return join(&mounts, &node_path(k, node), path).filter(|p| visible(k, p));
             }
-            let f = k.files.get(id);
+            let f = k.vfs.files.get(id);
             let ino = f.ino?;
-            if !k.fs.inode(ino).ok()?.is_dir() {
+            if !k.vfs.fs.inode(ino).ok()?.is_dir() {
                 return None;
             }
             ino
         };
-        let starts_in_proc = k.fs.mounts.iter().any(|m| m.root == dir && mounts.iter().any(|(id, _)| *id == m.id));
+        let starts_in_proc = k.vfs.fs.mounts.iter().any(|m| m.root == dir && mounts.iter().any(|(id, _)| *id == m.id));
         if !mentions && !starts_in_proc {
             return None;
         }
-        k.fs.path_of_dir(dir).ok()?
+        k.vfs.fs.path_of_dir(dir).ok()?
     };
     join(&mounts, &base, path).filter(|p| visible(k, p))
 }
@@ -100,9 +102,9 @@ pub fn route(k: &Kernel, dirfd: i32, path: &[u8]) -> Option<ProcPath> {
 /// Whether the proc mount a path was matched to is what its mount point
 /// shows, not hidden by a later mount over it or over a directory above.
 pub(super) fn visible(k: &Kernel, p: &ProcPath) -> bool {
-    let Some(m) = k.fs.mounts.get(p.mount) else { return false };
-    let Ok(at) = k.fs.path_in_mount(m.id, m.root) else { return false };
-    k.fs.lookup_mnt(&crate::fs::FsCred::ROOT, k.fs.root(), &at, Lookup::FOLLOW) == Ok((m.id, m.root))
+    let Some(m) = k.vfs.fs.mounts.get(p.mount) else { return false };
+    let Ok(at) = k.vfs.fs.path_in_mount(m.id, m.root) else { return false };
+    k.vfs.fs.lookup_mnt(&crate::fs::FsCred::ROOT, k.vfs.fs.root(), &at, Lookup::FOLLOW) == Ok((m.id, m.root))
 }
 
 /// `path` taken from directory `base` (an absolute path), if it lands in
@@ -172,7 +174,7 @@ pub(super) fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
             let t = task(k, tid)?;
             may_inspect(k, t)?;
             let fd = parse_num(name).ok_or(ENOENT)? as i32;
-            if !has_resources(t) || k.fdtables.get(t.files).get(fd).is_err() {
+            if !has_resources(t) || k.vfs.fdtables.get(t.files).get(fd).is_err() {
                 return Err(ENOENT);
             }
             Ok(Node::Fd { tid, whole, fd })
@@ -199,13 +201,13 @@ pub(super) fn follow(k: &Kernel, link: Node) -> SysResult<Target> {
         Node::MountsLink => Ok(Target::Proc(Node::Pid { tid: cur.tgid, whole: true, entry: PidEntry::Mounts })),
         Node::Pid { tid, entry, .. } => {
             let t = link_task(k, tid)?;
-            let fs = k.fs_structs.get(t.fs);
+            let fs = k.vfs.fs_structs.get(t.fs);
             match entry {
                 PidEntry::Cwd => Ok(Target::Ino(fs.cwd)),
                 PidEntry::Root => Ok(Target::Ino(fs.root)),
-                PidEntry::Exe if !t.exe.is_empty() => Ok(Target::Ino(k.fs.lookup(
+                PidEntry::Exe if !t.exe.is_empty() => Ok(Target::Ino(k.vfs.fs.lookup(
                     &crate::fs::FsCred::ROOT,
-                    k.fs.root(),
+                    k.vfs.fs.root(),
                     t.exe.as_bytes(),
                     Lookup::FOLLOW,
                 )?)),
@@ -218,13 +220,13 @@ pub(super) fn follow(k: &Kernel, link: Node) -> SysResult<Target> {
             if !has_resources(t) {
                 return Err(ENOENT);
             }
-            let id = k.fdtables.get(t.files).get(fd).map_err(|_| ENOENT)?.file;
+            let id = k.vfs.fdtables.get(t.files).get(fd).map_err(|_| ENOENT)?.file;
             if let Some(node) = node_of_file(k, id) {
                 return Ok(Target::Proc(node));
             }
             // A file with a name (a FIFO too) is reached through it; a
             // pipe or the console pipe is the description itself.
-            Ok(match k.files.get(id).ino {
+            Ok(match k.vfs.files.get(id).ino {
                 Some(ino) => Target::Ino(ino),
                 None => Target::File(id),
             })
@@ -251,7 +253,7 @@ pub fn walk(k: &Kernel, p: &ProcPath, follow_last: bool) -> SysResult<Target> {
             Target::Ino(ino) => {
                 let rest = &p.comps[i + 1..];
                 if rest.is_empty() {
-                    if p.trailing_slash && !k.fs.inode(ino)?.is_dir() {
+                    if p.trailing_slash && !k.vfs.fs.inode(ino)?.is_dir() {
                         return Err(ENOTDIR);
                     }
                     return Ok(Target::Ino(ino));
@@ -261,7 +263,7 @@ pub fn walk(k: &Kernel, p: &ProcPath, follow_last: bool) -> SysResult<Target> {
                     path.push(b'/');
                 }
                 let flags = if follow_last { Lookup::FOLLOW } else { Lookup::empty() };
-                return k.fs.lookup(&k.fs_cred(), ino, &path, flags).map(Target::Ino);
+                return k.vfs.fs.lookup(&k.fs_cred(), ino, &path, flags).map(Target::Ino);
             }
             Target::File(id) => {
                 if !last || p.trailing_slash {
@@ -293,9 +295,11 @@ pub(super) fn owner(k: &Kernel, node: Node) -> (u32, u32) {
         // Linux: task_dump_owner(): the files of a process that may not be
         // inspected by its user (after a set-id exec or a change of ids)
         // belong to root; its directory keeps its effective owner.
-        Node::Pid { tid, .. } | Node::Fd { tid, .. } if k.tasks.get(&tid).is_some_and(|t| !t.cred.dumpable) => (0, 0),
+        Node::Pid { tid, .. } | Node::Fd { tid, .. } if k.proc.tasks.get(&tid).is_some_and(|t| !t.cred.dumpable) => {
+            (0, 0)
+        }
         Node::PidDir { tid, .. } | Node::Pid { tid, .. } | Node::Fd { tid, .. } => {
-            k.tasks.get(&tid).map_or((0, 0), |t| (t.cred.euid, t.cred.egid))
+            k.proc.tasks.get(&tid).map_or((0, 0), |t| (t.cred.euid, t.cred.egid))
         }
         _ => (0, 0),
     }
@@ -336,11 +340,12 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
         // Linux: proc_fd_link inodes carry the descriptor's access mode.
         Node::Fd { tid, fd, .. } => {
             let f = k
+                .proc
                 .tasks
                 .get(&tid)
                 .filter(|t| has_resources(t))
-                .and_then(|t| k.fdtables.get(t.files).get(fd).ok())
-                .map(|d| k.files.get(d.file).flags & O_ACCMODE);
+                .and_then(|t| k.vfs.fdtables.get(t.files).get(fd).ok())
+                .map(|d| k.vfs.files.get(d.file).flags & O_ACCMODE);
             let mut m = S_IFLNK;
             if matches!(f, Some(O_RDONLY | O_RDWR)) {
                 m |= 0o500;
@@ -365,19 +370,21 @@ pub fn stat(k: &Kernel, node: Node) -> Stat {
     let boot = k.m.clock.boot_epoch_ns();
     let time = match node {
         Node::PidDir { tid, .. } | Node::Pid { tid, .. } | Node::Fd { tid, .. } => {
-            boot + k.tasks.get(&tid).map_or(0, |t| t.start_ns)
+            boot + k.proc.tasks.get(&tid).map_or(0, |t| t.start_ns)
         }
         _ => boot,
     };
-    let live_task = |tid: Pid| k.tasks.get(&tid).filter(|t| has_resources(t));
+    let live_task = |tid: Pid| k.proc.tasks.get(&tid).filter(|t| has_resources(t));
     let (nlink, size) = match node {
-        Node::Root => (3 + k.tasks.values().filter(|t| t.is_leader() && t.state != TaskState::Dead).count() as u64, 0),
+        Node::Root => {
+            (3 + k.proc.tasks.values().filter(|t| t.is_leader() && t.state != TaskState::Dead).count() as u64, 0)
+        }
         Node::SysDir => (5, 0),
         Node::PidDir { whole, .. } => (if whole { 4 } else { 3 }, 0),
         Node::Pid { tid, entry: PidEntry::Task, .. } => (2 + threads_of(k, tgid_of(k, tid)).count() as u64, 0),
         // Linux 6.2+: the size of fd/ is the number of open descriptors.
         Node::Pid { tid, entry: PidEntry::Fd, .. } => {
-            (2, live_task(tid).map_or(0, |t| k.fdtables.get(t.files).iter().count() as i64))
+            (2, live_task(tid).map_or(0, |t| k.vfs.fdtables.get(t.files).iter().count() as i64))
         }
         Node::Fd { .. } => (1, 64),
         n if n.is_dir() => (2, 0),

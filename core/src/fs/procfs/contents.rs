@@ -14,16 +14,16 @@ use super::*;
 /// leaves out what lies outside the reader's root.
 pub(super) fn mounts_text(k: &Kernel, info: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    for m in k.fs.mounts.iter() {
-        let Some(sb) = k.fs.supers.get(m.sb) else { continue };
-        let Ok(at) = k.fs.path_in_mount(m.id, m.root) else { continue };
+    for m in k.vfs.fs.mounts.iter() {
+        let Some(sb) = k.vfs.fs.supers.get(m.sb) else { continue };
+        let Ok(at) = k.vfs.fs.path_in_mount(m.id, m.root) else { continue };
         let ro = if m.flags.contains(MntFlags::RDONLY) || sb.readonly { "ro" } else { "rw" };
         if info {
             let mnt_ro = if m.flags.contains(MntFlags::RDONLY) { "ro" } else { "rw" };
             let sb_ro = if sb.readonly { "ro" } else { "rw" };
             // The root of the mount within its file system (a bind mount
             // of a directory shows that directory).
-            let root = if sb.fstype.in_ram() { k.fs.path_below(sb.root, m.root) } else { b"/".to_vec() };
+            let root = if sb.fstype.in_ram() { k.vfs.fs.path_below(sb.root, m.root) } else { b"/".to_vec() };
             let ids = format!("{} {} {}:{} ", m.id, m.parent, dev_major(sb.dev), dev_minor(sb.dev));
             out.extend_from_slice(ids.as_bytes());
             mangle(&mut out, &root);
@@ -82,13 +82,13 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         Node::Global(Global::Loadavg) => {
             // Linux: loadavg_proc_show(): the averages, nr_running(),
             // nr_threads and the last PID handed out.
-            let total = k.tasks.values().filter(|t| t.state != TaskState::Dead).count();
-            let _ = writeln!(o, "{} {}/{total} {}", k.loadavg.show(), k.nr_running(), k.pids.last());
+            let total = k.proc.tasks.values().filter(|t| t.state != TaskState::Dead).count();
+            let _ = writeln!(o, "{} {}/{total} {}", k.time.loadavg.show(), k.nr_running(), k.proc.pids.last());
         }
         Node::Global(Global::Stat) => proc_stat(k, &mut o),
         Node::Global(Global::Vmstat) => vmstat(k, &mut o),
-        Node::Sysvipc(Sysvipc::Sem) => k.sem.proc_text(&mut o.0),
-        Node::Sysvipc(Sysvipc::Msg) => k.msg.proc_text(&mut o.0),
+        Node::Sysvipc(Sysvipc::Sem) => k.ipc.sem.proc_text(&mut o.0),
+        Node::Sysvipc(Sysvipc::Msg) => k.ipc.msg.proc_text(&mut o.0),
         Node::Global(Global::Filesystems) => {
             o.0 = b"nodev\trootfs\nnodev\tramfs\nnodev\tproc\nnodev\ttracefs\n".to_vec()
         }
@@ -98,38 +98,38 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         }
         Node::Sysctl(s) => {
             let _ = match s {
-                Sysctl::PidMax => writeln!(o, "{}", k.pids.pid_max()),
-                Sysctl::ThreadsMax => writeln!(o, "{}", k.max_threads),
+                Sysctl::PidMax => writeln!(o, "{}", k.proc.pids.pid_max()),
+                Sysctl::ThreadsMax => writeln!(o, "{}", k.proc.max_threads),
                 Sysctl::Osrelease => writeln!(o, "{OSRELEASE}"),
                 Sysctl::Ostype => writeln!(o, "{OSTYPE}"),
-                Sysctl::FailPageAlloc => writeln!(o, "{}", k.frames.injection().describe()),
+                Sysctl::FailPageAlloc => writeln!(o, "{}", k.mem.frames.injection().describe()),
                 Sysctl::Failslab => writeln!(o, "{}", crate::mm::kheap::FAILSLAB.lock().describe()),
                 Sysctl::CorePattern => {
-                    o.0.extend_from_slice(&k.core.pattern);
+                    o.0.extend_from_slice(&k.proc.core.pattern);
                     writeln!(o)
                 }
-                Sysctl::CoreUsesPid => writeln!(o, "{}", k.core.uses_pid as u8),
+                Sysctl::CoreUsesPid => writeln!(o, "{}", k.proc.core.uses_pid as u8),
                 Sysctl::DmesgRestrict => writeln!(o, "{}", k.klog.borrow().dmesg_restrict as u8),
                 Sysctl::Printk => write!(o, "{}", k.klog.borrow().printk_text()),
                 Sysctl::Sem => {
-                    let l = k.sem.limits;
+                    let l = k.ipc.sem.limits;
                     writeln!(o, "{}\t{}\t{}\t{}", l.msl, l.mns, l.opm, l.mni)
                 }
-                Sysctl::Msgmax => writeln!(o, "{}", k.msg.limits.max),
-                Sysctl::LeaseBreakTime => writeln!(o, "{}", k.lease_break_time),
-                Sysctl::Msgmnb => writeln!(o, "{}", k.msg.limits.mnb),
-                Sysctl::Msgmni => writeln!(o, "{}", k.msg.limits.mni),
+                Sysctl::Msgmax => writeln!(o, "{}", k.ipc.msg.limits.max),
+                Sysctl::LeaseBreakTime => writeln!(o, "{}", k.vfs.lease_break_time),
+                Sysctl::Msgmnb => writeln!(o, "{}", k.ipc.msg.limits.mnb),
+                Sysctl::Msgmni => writeln!(o, "{}", k.ipc.msg.limits.mni),
                 Sysctl::Tainted => writeln!(o, "0"),
-                Sysctl::AdminReserveKbytes => writeln!(o, "{}", k.frames.commit.admin_reserve_kbytes),
-                Sysctl::OvercommitKbytes => writeln!(o, "{}", k.frames.commit.kbytes),
-                Sysctl::OvercommitMemory => writeln!(o, "{}", k.frames.commit.mode as u8),
-                Sysctl::OvercommitRatio => writeln!(o, "{}", k.frames.commit.ratio),
-                Sysctl::UserReserveKbytes => writeln!(o, "{}", k.frames.commit.user_reserve_kbytes),
+                Sysctl::AdminReserveKbytes => writeln!(o, "{}", k.mem.frames.commit.admin_reserve_kbytes),
+                Sysctl::OvercommitKbytes => writeln!(o, "{}", k.mem.frames.commit.kbytes),
+                Sysctl::OvercommitMemory => writeln!(o, "{}", k.mem.frames.commit.mode as u8),
+                Sysctl::OvercommitRatio => writeln!(o, "{}", k.mem.frames.commit.ratio),
+                Sysctl::UserReserveKbytes => writeln!(o, "{}", k.mem.frames.commit.user_reserve_kbytes),
                 // Write-only (mode 0200): reading it is EACCES at open.
                 Sysctl::DropCaches => Ok(()),
-                Sysctl::PipeMaxSize => writeln!(o, "{}", k.pipes.limits.max_size),
-                Sysctl::PipeUserPagesHard => writeln!(o, "{}", k.pipes.limits.user_pages_hard),
-                Sysctl::PipeUserPagesSoft => writeln!(o, "{}", k.pipes.limits.user_pages_soft),
+                Sysctl::PipeMaxSize => writeln!(o, "{}", k.vfs.pipes.limits.max_size),
+                Sysctl::PipeUserPagesHard => writeln!(o, "{}", k.vfs.pipes.limits.user_pages_hard),
+                Sysctl::PipeUserPagesSoft => writeln!(o, "{}", k.vfs.pipes.limits.user_pages_soft),
             };
         }
         Node::Pid { tid, whole, entry } => {
@@ -190,9 +190,9 @@ impl core::fmt::Write for Out {
 /// where it belongs (Linux: the per-CPU kernel_cpustat, which
 /// get_idle_time() and the vtime readers bring up to date the same way).
 pub(super) fn cpu_time_ns(k: &Kernel) -> (u64, u64, u64) {
-    let s = &k.kstat;
-    let (pu, ps) = k.acct.pending(k.now_ns());
-    match k.current {
+    let s = &k.time.kstat;
+    let (pu, ps) = k.time.acct.pending(k.now_ns());
+    match k.sched.current {
         Some(_) => (s.user_ns + pu, s.system_ns + ps, s.idle_ns),
         None => (s.user_ns, s.system_ns, s.idle_ns + pu + ps),
     }
@@ -206,18 +206,18 @@ pub(super) fn proc_stat(k: &Kernel, o: &mut Out) {
     // user nice system idle iowait irq softirq steal guest guest_nice
     let _ = writeln!(o, "cpu  {u} 0 {s} {i} 0 0 0 0 0 0");
     let _ = writeln!(o, "cpu0 {u} 0 {s} {i} 0 0 0 0 0 0");
-    let _ = write!(o, "intr {}", k.kstat.irqs_sum());
-    for n in k.kstat.irqs {
+    let _ = write!(o, "intr {}", k.time.kstat.irqs_sum());
+    for n in k.time.kstat.irqs {
         let _ = write!(o, " {n}");
     }
     let _ = writeln!(o);
-    let _ = writeln!(o, "ctxt {}", k.kstat.ctxt);
+    let _ = writeln!(o, "ctxt {}", k.time.kstat.ctxt);
     let _ = writeln!(o, "btime {}", k.m.clock.boot_epoch_ns() / 1_000_000_000);
-    let _ = writeln!(o, "processes {}", k.forks);
+    let _ = writeln!(o, "processes {}", k.proc.forks);
     let _ = writeln!(o, "procs_running {}", k.nr_running());
     // Linux shows nr_iowait(); a Tine task waits for no device, and its
     // only uninterruptible sleep is a vfork parent's.
-    let _ = writeln!(o, "procs_blocked {}", k.nr_uninterruptible);
+    let _ = writeln!(o, "procs_blocked {}", k.sched.nr_uninterruptible);
     // Tine has no softirqs: the total and the ten kinds, all 0.
     let _ = writeln!(o, "softirq 0 0 0 0 0 0 0 0 0 0 0");
 }
@@ -225,8 +225,8 @@ pub(super) fn proc_stat(k: &Kernel, o: &mut Out) {
 /// /proc/vmstat (Linux: vmstat_start()/vmstat_show() in mm/vmstat.c):
 /// `name value` lines, the zone counters first, then the events.
 pub(super) fn vmstat(k: &Kernel, o: &mut Out) {
-    let _ = writeln!(o, "nr_free_pages {}", k.frames.stats().free);
-    for (name, n) in k.frames.events.iter() {
+    let _ = writeln!(o, "nr_free_pages {}", k.mem.frames.stats().free);
+    for (name, n) in k.mem.frames.events.iter() {
         let _ = writeln!(o, "{name} {n}");
     }
 }

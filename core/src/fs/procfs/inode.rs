@@ -47,7 +47,7 @@ pub fn open(k: &mut Kernel, dirfd: i32, path: &[u8], flags: u32) -> SysResult<Op
 /// The checks RamFs::open makes, for an inode reached through a magic
 /// link; takes a reference for the open file.
 pub(super) fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult<Ino> {
-    let inode = k.fs.inode(ino)?;
+    let inode = k.vfs.fs.inode(ino)?;
     let is_dir = inode.is_dir();
     if flags & O_DIRECTORY != 0 && !is_dir {
         return Err(ENOTDIR);
@@ -77,7 +77,7 @@ pub(super) fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult<Ino>
             _ => {}
         }
     }
-    k.fs.ihold(ino)?;
+    k.vfs.fs.ihold(ino)?;
     Ok(ino)
 }
 
@@ -89,7 +89,7 @@ pub(super) fn reopen(k: &mut Kernel, id: FileId, flags: u32) -> SysResult<FileId
         return Err(ENOTDIR);
     }
     let keep = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE | O_PATH);
-    k.files.get(id).kind.ops().reopen(k, id, keep)
+    k.vfs.files.get(id).kind.ops().reopen(k, id, keep)
 }
 
 pub(super) fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<FileId> {
@@ -99,7 +99,7 @@ pub(super) fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<Fil
         return Err(ENOTDIR);
     }
     if flags & O_PATH != 0 {
-        return Ok(k.files.open(FileKind::Proc(node), keep, None));
+        return Ok(k.vfs.files.open(FileKind::Proc(node), keep, None));
     }
     let acc = flags & O_ACCMODE;
     match kind {
@@ -132,9 +132,9 @@ pub(super) fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<Fil
     // are as long as the address space.
     let pagemap = matches!(node, Node::Pid { entry: PidEntry::Pagemap | PidEntry::Mem, .. });
     let snapshot = if kind == Kind::File && acc != O_WRONLY && !pagemap { Some(generate(k, node)?) } else { None };
-    let id = k.files.open(FileKind::Proc(node), keep, None);
+    let id = k.vfs.files.open(FileKind::Proc(node), keep, None);
     if let Some(data) = snapshot {
-        k.files.set_proc_snapshot(id, data);
+        k.vfs.files.set_proc_snapshot(id, data);
     }
     Ok(id)
 }
@@ -148,7 +148,7 @@ pub struct Snapshot {
 }
 
 pub(super) fn node_of(k: &Kernel, id: FileId) -> SysResult<Node> {
-    match k.files.get(id).kind {
+    match k.vfs.files.get(id).kind {
         FileKind::Proc(node) => Ok(node),
         _ => Err(EBADF),
     }
@@ -173,13 +173,13 @@ pub fn read(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult<u
     if let Node::Pid { tid, entry: PidEntry::Mem, .. } = node {
         return mem_rw(k, tid, pos, MemIo::Read(buf));
     }
-    let fresh = k.files.proc_snapshot(id).is_some_and(|s| !s.used);
+    let fresh = k.vfs.files.proc_snapshot(id).is_some_and(|s| !s.used);
     if pos == 0 && !fresh {
         // The process may be gone by now (Linux: ESRCH from proc_single_show()).
         let data = generate(k, node).map_err(|e| if e == ENOENT { ESRCH } else { e })?;
-        k.files.set_proc_snapshot(id, data);
+        k.vfs.files.set_proc_snapshot(id, data);
     }
-    let Some(snap) = k.files.proc_snapshot_mut(id) else { return Ok(0) };
+    let Some(snap) = k.vfs.files.proc_snapshot_mut(id) else { return Ok(0) };
     snap.used = true;
     let Ok(start) = usize::try_from(pos) else { return Ok(0) };
     if start >= snap.data.len() {
@@ -278,14 +278,14 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
         Node::Sysctl(Sysctl::Sem) => {
             if pos == 0 && !data.is_empty() {
                 let (v, _) = parse_dointvec_array(data, 4)?;
-                let mut l = k.sem.limits;
+                let mut l = k.ipc.sem.limits;
                 for (f, &x) in [&mut l.msl, &mut l.mns, &mut l.opm, &mut l.mni].into_iter().zip(&v) {
                     *f = x;
                 }
                 if l.msl < 0 || l.mns < 0 || l.opm < 0 || !(0..=crate::ipc::util::IPCMNI as i32).contains(&l.mni) {
                     return Err(EINVAL);
                 }
-                k.sem.limits = l;
+                k.ipc.sem.limits = l;
             }
             data.len()
         }
@@ -298,7 +298,7 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
             if pos == 0 {
                 let end = data.iter().position(|&c| c == b'\n' || c == 0).unwrap_or(data.len());
                 let max = crate::proc::coredump::CORENAME_MAX_SIZE - 1;
-                k.core.pattern = data[..end.min(max)].to_vec();
+                k.proc.core.pattern = data[..end.min(max)].to_vec();
             }
             data.len()
         }
@@ -316,7 +316,7 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
                 if s == Sysctl::Failslab {
                     *crate::mm::kheap::FAILSLAB.lock() = mode;
                 } else {
-                    k.frames.set_injection(mode);
+                    k.mem.frames.set_injection(mode);
                 }
             }
             data.len()
@@ -324,7 +324,7 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
         Node::Pid { tid, entry: PidEntry::Mem, .. } => mem_rw(k, tid, pos, MemIo::Write(data))?,
         Node::Pid { tid, entry: PidEntry::Comm, .. } => {
             let me = k.cur().tgid;
-            let t = k.tasks.get_mut(&tid).filter(|t| t.state != TaskState::Dead).ok_or(ESRCH)?;
+            let t = k.proc.tasks.get_mut(&tid).filter(|t| t.state != TaskState::Dead).ok_or(ESRCH)?;
             if t.tgid != me {
                 return Err(EINVAL);
             }
@@ -338,7 +338,7 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
         _ => return Err(EINVAL),
     };
     // What a later read from the start shows must include the change.
-    if let Some(s) = k.files.proc_snapshot_mut(id) {
+    if let Some(s) = k.vfs.files.proc_snapshot_mut(id) {
         s.used = true;
     }
     Ok(n)
@@ -357,9 +357,9 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
     match s {
         Sysctl::PidMax => {
             let v = u32::try_from(v).map_err(|_| EINVAL)?;
-            k.pids.set_pid_max(v)?;
+            k.proc.pids.set_pid_max(v)?;
         }
-        Sysctl::CoreUsesPid => k.core.uses_pid = v != 0,
+        Sysctl::CoreUsesPid => k.proc.core.uses_pid = v != 0,
         // Linux: proc_dointvec_minmax_sysadmin(), 0..=1.
         Sysctl::DmesgRestrict => {
             if !k.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN) {
@@ -373,7 +373,7 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
         // Linux: overcommit_policy_handler(), proc_dointvec_minmax 0..=2.
         Sysctl::OvercommitMemory => {
             use crate::mm::commit::Overcommit;
-            k.frames.commit.mode = match v {
+            k.mem.frames.commit.mode = match v {
                 0 => Overcommit::Guess,
                 1 => Overcommit::Always,
                 2 => Overcommit::Never,
@@ -383,15 +383,17 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
         // Setting one of ratio and kbytes clears the other (Linux:
         // overcommit_ratio_handler(), overcommit_kbytes_handler()).
         Sysctl::OvercommitRatio => {
-            k.frames.commit.ratio = u64::try_from(v).map_err(|_| EINVAL)?;
-            k.frames.commit.kbytes = 0;
+            k.mem.frames.commit.ratio = u64::try_from(v).map_err(|_| EINVAL)?;
+            k.mem.frames.commit.kbytes = 0;
         }
         Sysctl::OvercommitKbytes => {
-            k.frames.commit.kbytes = u64::try_from(v).map_err(|_| EINVAL)?;
-            k.frames.commit.ratio = 0;
+            k.mem.frames.commit.kbytes = u64::try_from(v).map_err(|_| EINVAL)?;
+            k.mem.frames.commit.ratio = 0;
         }
-        Sysctl::AdminReserveKbytes => k.frames.commit.admin_reserve_kbytes = u64::try_from(v).map_err(|_| EINVAL)?,
-        Sysctl::UserReserveKbytes => k.frames.commit.user_reserve_kbytes = u64::try_from(v).map_err(|_| EINVAL)?,
+        Sysctl::AdminReserveKbytes => {
+            k.mem.frames.commit.admin_reserve_kbytes = u64::try_from(v).map_err(|_| EINVAL)?
+        }
+        Sysctl::UserReserveKbytes => k.mem.frames.commit.user_reserve_kbytes = u64::try_from(v).map_err(|_| EINVAL)?,
         // Linux: drop_caches_sysctl_handler(), 1..=4; 1 and 3 drop the
         // page cache (Tine has no slab caches to drop for 2).
         Sysctl::DropCaches => {
@@ -409,7 +411,7 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
             if !(1..=crate::kernel::MAX_THREADS).contains(&v) {
                 return Err(EINVAL);
             }
-            k.max_threads = v;
+            k.proc.max_threads = v;
         }
         // Linux: proc_dopipe_max_size(): rounded as F_SETPIPE_SZ rounds,
         // EINVAL for what does not round (negative, above 2 GiB).
@@ -417,21 +419,21 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
             let v = u32::try_from(v).map_err(|_| EINVAL)?;
             match crate::syscall::round_pipe_size(v as u64) {
                 0 => return Err(EINVAL),
-                size => k.pipes.limits.max_size = size,
+                size => k.vfs.pipes.limits.max_size = size,
             }
         }
-        Sysctl::PipeUserPagesHard => k.pipes.limits.user_pages_hard = u64::try_from(v).map_err(|_| EINVAL)?,
-        Sysctl::PipeUserPagesSoft => k.pipes.limits.user_pages_soft = u64::try_from(v).map_err(|_| EINVAL)?,
+        Sysctl::PipeUserPagesHard => k.vfs.pipes.limits.user_pages_hard = u64::try_from(v).map_err(|_| EINVAL)?,
+        Sysctl::PipeUserPagesSoft => k.vfs.pipes.limits.user_pages_soft = u64::try_from(v).map_err(|_| EINVAL)?,
         // Linux: proc_dointvec_minmax with 0..=INT_MAX; msgmni at most IPCMNI.
         // Linux: proc_dointvec, no bounds.
-        Sysctl::LeaseBreakTime => k.lease_break_time = v,
-        Sysctl::Msgmax => k.msg.limits.max = if v < 0 { return Err(EINVAL) } else { v },
-        Sysctl::Msgmnb => k.msg.limits.mnb = if v < 0 { return Err(EINVAL) } else { v },
+        Sysctl::LeaseBreakTime => k.vfs.lease_break_time = v,
+        Sysctl::Msgmax => k.ipc.msg.limits.max = if v < 0 { return Err(EINVAL) } else { v },
+        Sysctl::Msgmnb => k.ipc.msg.limits.mnb = if v < 0 { return Err(EINVAL) } else { v },
         Sysctl::Msgmni => {
             if !(0..=crate::ipc::util::IPCMNI as i32).contains(&v) {
                 return Err(EINVAL);
             }
-            k.msg.limits.mni = v;
+            k.ipc.msg.limits.mni = v;
         }
         _ => return Err(EIO),
     }
@@ -543,7 +545,7 @@ pub(super) fn parse_c_ulong(s: &[u8]) -> Option<(u64, usize)> {
 /// take SEEK_END against their size of 0 (default_llseek()).
 pub fn lseek(k: &mut Kernel, id: FileId, off: i64, whence: u32) -> SysResult<usize> {
     let node = node_of(k, id)?;
-    let cur = k.files.get(id).offset as i64;
+    let cur = k.vfs.files.get(id).offset as i64;
     let end_ok = node.is_dir() || matches!(node, Node::Sysctl(_));
     let new = match whence {
         0 => Some(off),
@@ -586,7 +588,7 @@ pub(super) fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
             for (i, (name, node)) in ROOT_ENTRIES.iter().enumerate() {
                 add(2 + i as u64, *node, name);
             }
-            for t in k.tasks.values().filter(|t| t.is_leader() && t.state != TaskState::Dead) {
+            for t in k.proc.tasks.values().filter(|t| t.is_leader() && t.state != TaskState::Dead) {
                 let node = Node::PidDir { tid: t.tid, whole: true };
                 add(PID_POS_BASE + t.tid as u64, node, format!("{}", t.tid).as_bytes());
             }
@@ -618,7 +620,7 @@ pub(super) fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
             let t = task(k, tid)?;
             may_inspect(k, t)?;
             if has_resources(t) {
-                for (fd, _) in k.fdtables.get(t.files).iter() {
+                for (fd, _) in k.vfs.fdtables.get(t.files).iter() {
                     add(2 + fd as u64, Node::Fd { tid, whole, fd }, format!("{fd}").as_bytes());
                 }
             }
@@ -643,7 +645,7 @@ pub fn getdents64(k: &mut Kernel, id: FileId, buf: u64, count: u64) -> SysResult
     if !node.is_dir() {
         return Err(ENOTDIR);
     }
-    let pos = k.files.get(id).offset;
+    let pos = k.vfs.files.get(id).offset;
     let entries = list(k, node)?;
     let limit = count.min(1 << 20) as usize;
     let mut out = Vec::new();
@@ -660,7 +662,7 @@ pub fn getdents64(k: &mut Kernel, id: FileId, buf: u64, count: u64) -> SysResult
         next = e.pos + 1;
     }
     k.copy_out(buf, &out)?;
-    k.files.get_mut(id).offset = next;
+    k.vfs.files.get_mut(id).offset = next;
     Ok(out.len())
 }
 
@@ -674,7 +676,7 @@ pub fn link_text(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         Node::MountsLink => Ok(b"self/mounts".to_vec()),
         Node::Pid { tid, entry: entry @ (PidEntry::Exe | PidEntry::Cwd | PidEntry::Root), .. } => {
             let t = link_task(k, tid)?;
-            let fs = k.fs_structs.get(t.fs);
+            let fs = k.vfs.fs_structs.get(t.fs);
             match entry {
                 PidEntry::Exe if t.exe.is_empty() => Err(ENOENT),
                 PidEntry::Exe => Ok(t.exe.as_bytes().to_vec()),
@@ -688,7 +690,7 @@ pub fn link_text(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
             if !has_resources(t) {
                 return Err(ENOENT);
             }
-            let id = k.fdtables.get(t.files).get(fd).map_err(|_| ENOENT)?.file;
+            let id = k.vfs.fdtables.get(t.files).get(fd).map_err(|_| ENOENT)?.file;
             Ok(file_path(k, id))
         }
         _ => Err(EINVAL),
@@ -697,18 +699,18 @@ pub fn link_text(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
 
 /// A directory's path, "... (deleted)" style when it has been removed.
 pub(super) fn dir_path(k: &Kernel, ino: Ino) -> Vec<u8> {
-    k.fs.path_of_dir(ino).unwrap_or_else(|_| b"/ (deleted)".to_vec())
+    k.vfs.fs.path_of_dir(ino).unwrap_or_else(|_| b"/ (deleted)".to_vec())
 }
 
 /// What /proc/<pid>/fd/N says about an open file (Linux: d_path() of the
 /// file, "pipe:[ino]" for a pipe, pipefs's d_dname()).
 pub fn file_path(k: &Kernel, id: FileId) -> Vec<u8> {
-    k.files.get(id).kind.ops().d_path(k, id)
+    k.vfs.files.get(id).kind.ops().d_path(k, id)
 }
 
 /// A RAM file system inode's path, " (deleted)" once it has no name left.
 pub fn inode_path(k: &Kernel, ino: Ino) -> Vec<u8> {
-    k.fs.path_of(ino).unwrap_or_else(|| b"/ (deleted)".to_vec())
+    k.vfs.fs.path_of(ino).unwrap_or_else(|| b"/ (deleted)".to_vec())
 }
 
 /// readlinkat() of a path in /proc: the link's text, or `None` if the
@@ -717,7 +719,7 @@ pub fn readlink(k: &Kernel, dirfd: i32, path: &[u8]) -> SysResult<Option<Vec<u8>
     let Some(p) = route(k, dirfd, path) else { return Ok(None) };
     match walk(k, &p, false)? {
         Target::Proc(node) if node.kind() == Kind::Link => link_text(k, node).map(Some),
-        Target::Ino(ino) => Ok(Some(k.fs.readlink(ino)?.to_vec())),
+        Target::Ino(ino) => Ok(Some(k.vfs.fs.readlink(ino)?.to_vec())),
         _ => Err(EINVAL),
     }
 }
@@ -732,9 +734,9 @@ pub fn readlink(k: &Kernel, dirfd: i32, path: &[u8]) -> SysResult<Option<Vec<u8>
 pub fn chdir_target(k: &Kernel, path: &[u8]) -> SysResult<Option<Ino>> {
     let Some(p) = route(k, AT_FDCWD, path) else { return Ok(None) };
     match walk(k, &p, true)? {
-        Target::Ino(ino) if k.fs.inode(ino)?.is_dir() => Ok(Some(ino)),
+        Target::Ino(ino) if k.vfs.fs.inode(ino)?.is_dir() => Ok(Some(ino)),
         // The directory proc is mounted on: its root in the mount table.
-        Target::Proc(Node::Root) => Ok(Some(k.fs.mounts.get(p.mount).ok_or(ENOENT)?.root)),
+        Target::Proc(Node::Root) => Ok(Some(k.vfs.fs.mounts.get(p.mount).ok_or(ENOENT)?.root)),
         Target::Proc(n) if n.is_dir() => Err(EOPNOTSUPP),
         _ => Err(ENOTDIR),
     }

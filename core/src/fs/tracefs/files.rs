@@ -92,11 +92,11 @@ pub fn read(k: &mut Kernel, id: FileId, node: Node, pos: u64, buf: &mut [u8]) ->
     if node == Node::TracePipe {
         return read_pipe(k, id, buf);
     }
-    if pos == 0 || !k.tracefs.open.contains_key(&id) {
+    if pos == 0 || !k.vfs.tracefs.open.contains_key(&id) {
         let t = text(k, node)?;
-        k.tracefs.open.insert(id, t);
+        k.vfs.tracefs.open.insert(id, t);
     }
-    let t = &k.tracefs.open[&id];
+    let t = &k.vfs.tracefs.open[&id];
     let start = (pos as usize).min(t.len());
     let n = (t.len() - start).min(buf.len());
     buf[..n].copy_from_slice(&t[start..start + n]);
@@ -105,16 +105,16 @@ pub fn read(k: &mut Kernel, id: FileId, node: Node, pos: u64, buf: &mut [u8]) ->
 
 /// The size lseek(SEEK_END) measures against.
 pub fn len(k: &Kernel, id: FileId) -> u64 {
-    k.tracefs.open.get(&id).map_or(0, |t| t.len() as u64)
+    k.vfs.tracefs.open.get(&id).map_or(0, |t| t.len() as u64)
 }
 
 /// trace_pipe: take whole lines, oldest first, as many as fit; sleep
 /// while there are none (Linux: tracing_read_pipe(), tracing_wait_pipe()).
 fn read_pipe(k: &mut Kernel, id: FileId, buf: &mut [u8]) -> SysResult {
     let max = buf.len().min(PIPE_READ_MAX);
-    let mut out = k.tracefs.open.remove(&id).unwrap_or_default();
+    let mut out = k.vfs.tracefs.open.remove(&id).unwrap_or_default();
     if out.is_empty() && !k.trace.has_data() {
-        if k.files.get(id).flags & O_NONBLOCK != 0 {
+        if k.vfs.files.get(id).flags & O_NONBLOCK != 0 {
             return Err(EAGAIN);
         }
         return Err(k.block_current(WaitReason::TracePipe));
@@ -127,7 +127,7 @@ fn read_pipe(k: &mut Kernel, id: FileId, buf: &mut [u8]) -> SysResult {
     buf[..n].copy_from_slice(&out[..n]);
     out.drain(..n);
     if !out.is_empty() {
-        k.tracefs.open.insert(id, out);
+        k.vfs.tracefs.open.insert(id, out);
     }
     Ok(n)
 }
@@ -135,7 +135,7 @@ fn read_pipe(k: &mut Kernel, id: FileId, buf: &mut [u8]) -> SysResult {
 /// Whether trace_pipe has something to read (Linux: trace_poll()).
 pub fn poll(k: &Kernel, id: FileId, node: Node) -> u16 {
     match node {
-        Node::TracePipe if k.tracefs.open.contains_key(&id) || k.trace.has_data() => POLLIN | POLLRDNORM,
+        Node::TracePipe if k.vfs.tracefs.open.contains_key(&id) || k.trace.has_data() => POLLIN | POLLRDNORM,
         Node::TracePipe => 0,
         _ => crate::fs::ops::DEFAULT_POLLMASK,
     }

@@ -54,7 +54,8 @@ fn tracefs_is_mounted_at_boot_with_linuxs_files() {
         read_file(&mut k, &format!("{T}/trace_clock")),
         "[local] global counter uptime perf mono mono_raw boot tai x86-tsc\n"
     );
-    let st = k.fs.stat(k.fs.lookup(&crate::fs::FsCred::ROOT, 2, T.as_bytes(), crate::fs::Lookup::FOLLOW).unwrap());
+    let st =
+        k.vfs.fs.stat(k.vfs.fs.lookup(&crate::fs::FsCred::ROOT, 2, T.as_bytes(), crate::fs::Lookup::FOLLOW).unwrap());
     assert_eq!(st.unwrap().st_mode & 0o7777, 0o700);
 }
 

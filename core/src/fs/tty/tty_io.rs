@@ -20,14 +20,14 @@ impl Kernel {
     /// terminal (Linux: `current->signal->tty == tty`).
     pub fn has_ctty(&self) -> bool {
         let sid = self.cur_signal().sid;
-        self.tty.session == Some(sid) && !self.tty.detached.contains(&self.cur().tgid)
+        self.vfs.tty.session == Some(sid) && !self.vfs.tty.detached.contains(&self.cur().tgid)
     }
 
     /// Bytes arrived on the console: through the line discipline, then
     /// echo, signals and wake-ups.
     pub fn tty_receive(&mut self, data: &[u8]) {
         let now = self.now_ns();
-        let fx = self.tty.receive(data, now);
+        let fx = self.vfs.tty.receive(data, now);
         self.tty_apply(fx);
         self.wake_console();
     }
@@ -38,7 +38,7 @@ impl Kernel {
             self.m.console.write(&fx.out);
         }
         for sig in fx.signals {
-            if let Some(pg) = self.tty.pgrp {
+            if let Some(pg) = self.vfs.tty.pgrp {
                 self.kill_pgrp_priv(pg, SigInfo::kernel(sig));
             }
         }
@@ -48,10 +48,11 @@ impl Kernel {
     /// (Linux: kill_pgrp(pgrp, sig, 1) from the terminal layer).
     fn kill_pgrp_priv(&mut self, pgid: Pid, info: SigInfo) {
         let members: Vec<Pid> = self
+            .proc
             .tasks
             .values()
             .filter(|t| t.is_leader() && !t.is_zombie() && t.state != TaskState::Dead)
-            .filter(|t| self.signals.get(t.signal).pgid == pgid)
+            .filter(|t| self.sig.signals.get(t.signal).pgid == pgid)
             .map(|t| t.tgid)
             .collect();
         for p in members {
@@ -76,13 +77,14 @@ impl Kernel {
         if !self.has_ctty() {
             return Ok(());
         }
-        let Some(fg) = self.tty.pgrp else { return Ok(()) };
+        let Some(fg) = self.vfs.tty.pgrp else { return Ok(()) };
         let pgrp = self.cur_signal().pgid;
         if fg == pgrp {
             return Ok(());
         }
         let t = self.cur();
-        let ignored = t.sigmask.has(sig) || self.sighands.get(t.sighand).action[sig as usize - 1].handler == SIG_IGN;
+        let ignored =
+            t.sigmask.has(sig) || self.sig.sighands.get(t.sighand).action[sig as usize - 1].handler == SIG_IGN;
         if ignored {
             return if sig == SIGTTIN { Err(EIO) } else { Ok(()) };
         }
@@ -113,21 +115,21 @@ impl Kernel {
     /// last one; MIN=0,TIME>0 for one byte or TIME; MIN=0,TIME=0 takes
     /// what is there.
     pub fn console_read(&mut self, id: FileId, dst: &mut [u8]) -> SysResult {
-        let nonblock = self.files.get(id).flags & O_NONBLOCK != 0;
+        let nonblock = self.vfs.files.get(id).flags & O_NONBLOCK != 0;
         if let Err(e) = self.tty_check_change(SIGTTIN) {
             self.cur_mut().resume.clear_deadline();
             return Err(e);
         }
         let now = self.now_ns();
-        let n = if self.tty.icanon() {
-            if !self.tty.input_available(false) {
+        let n = if self.vfs.tty.icanon() {
+            if !self.vfs.tty.input_available(false) {
                 return Err(self.console_wait(nonblock, None));
             }
-            self.tty.read_canon(dst)
+            self.vfs.tty.read_canon(dst)
         } else {
-            let (vmin, vtime) = self.tty.vmin_vtime();
+            let (vmin, vtime) = self.vfs.tty.vmin_vtime();
             let vtime_ns = vtime * 100_000_000;
-            let avail = self.tty.raw_available();
+            let avail = self.vfs.tty.raw_available();
             if vmin == 0 {
                 if avail == 0 && vtime > 0 {
                     let d = self.cur_mut().resume.deadline_or_insert(now + vtime_ns);
@@ -142,16 +144,16 @@ impl Kernel {
                 // The inter-byte timer runs from the read's start or the
                 // last byte's arrival, whichever is later.
                 let start = self.cur_mut().resume.deadline_or_insert(now + vtime_ns);
-                let d = start.max(self.tty.last_rx_ns + vtime_ns);
+                let d = start.max(self.vfs.tty.last_rx_ns + vtime_ns);
                 if now < d {
                     return Err(self.console_wait(false, Some(d)));
                 }
             }
-            self.tty.read_raw(dst)
+            self.vfs.tty.read_raw(dst)
         };
         self.cur_mut().resume.clear_deadline();
         // Room was made: input waiting for it comes in now.
-        let fx = self.tty.process_input(now);
+        let fx = self.vfs.tty.process_input(now);
         self.tty_apply(fx);
         Ok(n)
     }
@@ -160,16 +162,16 @@ impl Kernel {
     /// background writer under TOSTOP; while output is stopped the call
     /// waits once the transmit buffer is full (Linux: n_tty_write()).
     pub fn console_write(&mut self, id: FileId, data: &[u8]) -> SysResult {
-        if self.tty.termios.lflag & TOSTOP != 0 {
+        if self.vfs.tty.termios.lflag & TOSTOP != 0 {
             self.tty_check_change(SIGTTOU)?;
         }
         let mut out = Vec::new();
-        let n = self.tty.write(data, &mut out);
+        let n = self.vfs.tty.write(data, &mut out);
         if !out.is_empty() {
             self.m.console.write(&out);
         }
         if n == 0 && !data.is_empty() {
-            let nonblock = self.files.get(id).flags & O_NONBLOCK != 0;
+            let nonblock = self.vfs.files.get(id).flags & O_NONBLOCK != 0;
             return Err(self.console_wait(nonblock, None));
         }
         Ok(n)
@@ -178,10 +180,10 @@ impl Kernel {
     /// What the console is ready for (Linux: n_tty_poll()).
     pub fn console_poll(&self) -> u16 {
         let mut m = 0;
-        if self.tty.input_available(true) {
+        if self.vfs.tty.input_available(true) {
             m |= POLLIN | POLLRDNORM;
         }
-        if self.tty.write_ready() {
+        if self.vfs.tty.write_ready() {
             m |= POLLOUT | POLLWRNORM;
         }
         m
@@ -191,12 +193,12 @@ impl Kernel {
     /// foreground group gets SIGHUP and the session loses the terminal
     /// (Linux: disassociate_ctty(1) from do_exit()).
     pub fn tty_session_leader_exit(&mut self, tgid: Pid) {
-        let Some(t) = self.tasks.get(&tgid) else { return };
-        let sid = self.signals.get(t.signal).sid;
-        if sid != tgid || self.tty.session != Some(sid) || self.tty.detached.contains(&tgid) {
+        let Some(t) = self.proc.tasks.get(&tgid) else { return };
+        let sid = self.sig.signals.get(t.signal).sid;
+        if sid != tgid || self.vfs.tty.session != Some(sid) || self.vfs.tty.detached.contains(&tgid) {
             return;
         }
-        if let Some(pg) = self.tty.pgrp {
+        if let Some(pg) = self.vfs.tty.pgrp {
             self.kill_pgrp_priv(pg, SigInfo::kernel(SIGHUP));
         }
         self.tty_clear_session();
@@ -207,18 +209,18 @@ impl Kernel {
     /// `tpgid` (its foreground group, 0 if none); None without one, which
     /// Linux shows as 0 and -1 (do_task_stat()).
     pub fn ctty_of(&self, tgid: Pid) -> Option<(u32, i32)> {
-        let t = self.tasks.get(&tgid)?;
-        let sid = self.signals.get(t.signal).sid;
-        if self.tty.session != Some(sid) || self.tty.detached.contains(&tgid) {
+        let t = self.proc.tasks.get(&tgid)?;
+        let sid = self.sig.signals.get(t.signal).sid;
+        if self.vfs.tty.session != Some(sid) || self.vfs.tty.detached.contains(&tgid) {
             return None;
         }
-        Some((0x501, self.tty.pgrp.map_or(0, |p| p as i32)))
+        Some((0x501, self.vfs.tty.pgrp.map_or(0, |p| p as i32)))
     }
 
     fn tty_clear_session(&mut self) {
-        self.tty.session = None;
-        self.tty.pgrp = None;
-        self.tty.detached.clear();
+        self.vfs.tty.session = None;
+        self.vfs.tty.pgrp = None;
+        self.vfs.tty.detached.clear();
     }
 
     fn get_user_i32(&mut self, addr: u64) -> SysResult<i32> {
@@ -238,15 +240,15 @@ impl Kernel {
         self.tty_check_change(SIGTTOU)?;
         let mut b = [0u8; 44];
         self.copy_in(arg, &mut b[..size])?;
-        let new = self.tty.termios.updated_from(&b[..size]);
-        if (wait || flush) && self.tty.chars_in_buffer() > 0 {
+        let new = self.vfs.tty.termios.updated_from(&b[..size]);
+        if (wait || flush) && self.vfs.tty.chars_in_buffer() > 0 {
             return Err(self.block_current(WaitReason::ConsoleInput { until_ns: None }));
         }
         if flush {
-            self.tty.flush_input();
+            self.vfs.tty.flush_input();
         }
         let mut out = Vec::new();
-        self.tty.set_termios(new, &mut out);
+        self.vfs.tty.set_termios(new, &mut out);
         if !out.is_empty() {
             self.m.console.write(&out);
         }
@@ -262,26 +264,26 @@ impl Kernel {
         let me = self.cur().tgid;
         let (sid, pgid) = (self.cur_signal().sid, self.cur_signal().pgid);
         let leader = sid == me;
-        if leader && self.tty.session == Some(sid) {
+        if leader && self.vfs.tty.session == Some(sid) {
             return Ok(0);
         }
         if !leader || self.has_ctty() {
             return Err(EPERM);
         }
         let root = self.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN);
-        if self.tty.session.is_some() {
+        if self.vfs.tty.session.is_some() {
             if arg == 1 && root {
                 self.tty_clear_session();
             } else {
                 return Err(EPERM);
             }
         }
-        if !self.files.get(id).readable() && !root {
+        if !self.vfs.files.get(id).readable() && !root {
             return Err(EPERM);
         }
-        self.tty.session = Some(sid);
-        self.tty.pgrp = Some(pgid);
-        self.tty.detached.clear();
+        self.vfs.tty.session = Some(sid);
+        self.vfs.tty.pgrp = Some(pgid);
+        self.vfs.tty.detached.clear();
         Ok(0)
     }
 
@@ -294,7 +296,7 @@ impl Kernel {
         }
         let me = self.cur().tgid;
         if self.cur_signal().sid == me {
-            if let Some(pg) = self.tty.pgrp {
+            if let Some(pg) = self.vfs.tty.pgrp {
                 let info = |sig| SigInfo {
                     signo: sig,
                     code: SI_USER,
@@ -309,9 +311,9 @@ impl Kernel {
             self.tty_clear_session();
         } else {
             let alive: BTreeSet<Pid> =
-                self.tasks.values().filter(|t| t.is_leader() && !t.is_zombie()).map(|t| t.tgid).collect();
-            self.tty.detached.retain(|p| alive.contains(p));
-            self.tty.detached.insert(me);
+                self.proc.tasks.values().filter(|t| t.is_leader() && !t.is_zombie()).map(|t| t.tgid).collect();
+            self.vfs.tty.detached.retain(|p| alive.contains(p));
+            self.vfs.tty.detached.insert(me);
         }
         Ok(0)
     }
@@ -321,13 +323,13 @@ impl Kernel {
     /// session_of_pgrp()).
     fn session_of_pgrp(&self, n: Pid) -> SysResult<Option<Pid>> {
         let live = |t: &&crate::proc::Task| t.state != TaskState::Dead;
-        if let Some(t) = self.pgrps.members(n).filter_map(|p| self.tasks.get(&p)).find(live) {
-            return Ok(Some(self.signals.get(t.signal).sid));
+        if let Some(t) = self.proc.pgrps.members(n).filter_map(|p| self.proc.tasks.get(&p)).find(live) {
+            return Ok(Some(self.sig.signals.get(t.signal).sid));
         }
-        if let Some(t) = self.tasks.get(&n).filter(live) {
-            return Ok(Some(self.signals.get(t.signal).sid));
+        if let Some(t) = self.proc.tasks.get(&n).filter(live) {
+            return Ok(Some(self.sig.signals.get(t.signal).sid));
         }
-        if n != 0 && self.pids.is_busy(n) {
+        if n != 0 && self.proc.pids.is_busy(n) {
             return Ok(None);
         }
         Err(ESRCH)
@@ -346,13 +348,13 @@ impl Kernel {
             return Err(EINVAL);
         }
         let sid = self.cur_signal().sid;
-        if !self.has_ctty() || self.tty.session != Some(sid) {
+        if !self.has_ctty() || self.vfs.tty.session != Some(sid) {
             return Err(ENOTTY);
         }
         if self.session_of_pgrp(pg as Pid)? != Some(sid) {
             return Err(EPERM);
         }
-        self.tty.pgrp = Some(pg as Pid);
+        self.vfs.tty.pgrp = Some(pg as Pid);
         Ok(0)
     }
 
@@ -362,23 +364,23 @@ impl Kernel {
         if matches!(cmd, TIOCSETD | TIOCSBRK | TIOCCBRK | TCSBRK | TCSBRKP) {
             self.tty_check_change(SIGTTOU)?;
             // Wait until output has been sent.
-            if cmd != TIOCCBRK && self.tty.chars_in_buffer() > 0 {
+            if cmd != TIOCCBRK && self.vfs.tty.chars_in_buffer() > 0 {
                 return Err(self.block_current(WaitReason::ConsoleInput { until_ns: None }));
             }
         }
         match cmd {
             c if c == TCGETS as u32 => {
-                let t = self.tty.termios.to_user();
+                let t = self.vfs.tty.termios.to_user();
                 self.copy_out(arg, &t)?;
                 Ok(0)
             }
             TCGETS2 => {
-                let t = self.tty.termios.to_user2();
+                let t = self.vfs.tty.termios.to_user2();
                 self.copy_out(arg, &t)?;
                 Ok(0)
             }
             TCGETA => {
-                let t = self.tty.termios.to_termio();
+                let t = self.vfs.tty.termios.to_termio();
                 self.copy_out(arg, &t)?;
                 Ok(0)
             }
@@ -392,18 +394,18 @@ impl Kernel {
             TCSETAW => self.tty_set_termios_ioctl(arg, 18, true, false),
             TCSETAF => self.tty_set_termios_ioctl(arg, 18, true, true),
             c if c == TIOCGWINSZ as u32 => {
-                let w = self.tty.winsize;
+                let w = self.vfs.tty.winsize;
                 self.copy_out(arg, &w)?;
                 Ok(0)
             }
             c if c == TIOCSWINSZ as u32 => {
                 let mut w = [0u8; 8];
                 self.copy_in(arg, &mut w)?;
-                if w != self.tty.winsize {
-                    if let Some(pg) = self.tty.pgrp {
+                if w != self.vfs.tty.winsize {
+                    if let Some(pg) = self.vfs.tty.pgrp {
                         self.kill_pgrp_priv(pg, SigInfo::kernel(SIGWINCH));
                     }
-                    self.tty.winsize = w;
+                    self.vfs.tty.winsize = w;
                 }
                 Ok(0)
             }
@@ -411,7 +413,7 @@ impl Kernel {
                 if !self.has_ctty() {
                     return Err(ENOTTY);
                 }
-                let pg = self.tty.pgrp.unwrap_or(0);
+                let pg = self.vfs.tty.pgrp.unwrap_or(0);
                 self.put_user_i32(arg, pg as i32)
             }
             c if c == TIOCSPGRP as u32 => self.tiocspgrp(arg),
@@ -419,30 +421,30 @@ impl Kernel {
                 if !self.has_ctty() {
                     return Err(ENOTTY);
                 }
-                let sid = self.tty.session.ok_or(ENOTTY)?;
+                let sid = self.vfs.tty.session.ok_or(ENOTTY)?;
                 self.put_user_i32(arg, sid as i32)
             }
             TIOCSCTTY => self.tiocsctty(id, arg),
             TIOCNOTTY => self.tiocnotty(),
             TIOCINQ => {
-                let n = self.tty.inq();
+                let n = self.vfs.tty.inq();
                 self.put_user_i32(arg, n as i32)
             }
             TIOCOUTQ => {
-                let n = self.tty.chars_in_buffer();
+                let n = self.vfs.tty.chars_in_buffer();
                 self.put_user_i32(arg, n as i32)
             }
             TCFLSH => {
                 if matches!(arg, TCIFLUSH | TCIOFLUSH) {
-                    self.tty.flush_received();
+                    self.vfs.tty.flush_received();
                 }
                 self.tty_check_change(SIGTTOU)?;
                 match arg {
-                    TCIFLUSH => self.tty.flush_input(),
-                    TCOFLUSH => self.tty.flush_output(),
+                    TCIFLUSH => self.vfs.tty.flush_input(),
+                    TCOFLUSH => self.vfs.tty.flush_output(),
                     TCIOFLUSH => {
-                        self.tty.flush_input();
-                        self.tty.flush_output();
+                        self.vfs.tty.flush_input();
+                        self.vfs.tty.flush_output();
                     }
                     _ => return Err(EINVAL),
                 }
@@ -453,11 +455,11 @@ impl Kernel {
                 self.tty_check_change(SIGTTOU)?;
                 let mut out = Vec::new();
                 match arg {
-                    TCOOFF => self.tty.tco_stop(),
-                    TCOON => self.tty.tco_start(&mut out),
+                    TCOOFF => self.vfs.tty.tco_stop(),
+                    TCOON => self.vfs.tty.tco_start(&mut out),
                     // Send a STOP or START character to the other end.
                     TCIOFF | TCION => {
-                        let c = self.tty.termios.cc[if arg == TCIOFF { VSTOP } else { VSTART }];
+                        let c = self.vfs.tty.termios.cc[if arg == TCIOFF { VSTOP } else { VSTART }];
                         if c != 0 {
                             out.push(c);
                         }
@@ -481,11 +483,11 @@ impl Kernel {
                 Ok(0)
             }
             TIOCEXCL | TIOCNXCL => {
-                self.tty.excl = cmd == TIOCEXCL;
+                self.vfs.tty.excl = cmd == TIOCEXCL;
                 Ok(0)
             }
             TIOCGEXCL => {
-                let e = self.tty.excl as i32;
+                let e = self.vfs.tty.excl as i32;
                 self.put_user_i32(arg, e)
             }
             TIOCGETD => self.put_user_i32(arg, 0),
@@ -499,12 +501,12 @@ impl Kernel {
             }
             TIOCSBRK | TIOCCBRK | TCSBRK | TCSBRKP => Ok(0),
             TIOCGSOFTCAR => {
-                let on = self.tty.termios.cflag & CLOCAL != 0;
+                let on = self.vfs.tty.termios.cflag & CLOCAL != 0;
                 self.put_user_i32(arg, on as i32)
             }
             TIOCSSOFTCAR => {
                 let on = self.get_user_i32(arg)? != 0;
-                let t = &mut self.tty.termios;
+                let t = &mut self.vfs.tty.termios;
                 t.cflag = (t.cflag & !CLOCAL) | if on { CLOCAL } else { 0 };
                 Ok(0)
             }

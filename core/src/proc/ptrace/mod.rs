@@ -210,31 +210,31 @@ impl PtraceLinks {
 impl Kernel {
     /// Task `tid`'s ptrace state, if it is traced.
     pub fn tracee(&self, tid: Pid) -> Option<&Tracee> {
-        self.tasks.get(&tid).and_then(|t| t.ptrace.traced())
+        self.proc.tasks.get(&tid).and_then(|t| t.ptrace.traced())
     }
 
     pub fn tracee_mut(&mut self, tid: Pid) -> Option<&mut Tracee> {
-        self.tasks.get_mut(&tid).and_then(|t| t.ptrace.tracee.as_deref_mut()).filter(|t| t.tracer.is_some())
+        self.proc.tasks.get_mut(&tid).and_then(|t| t.ptrace.tracee.as_deref_mut()).filter(|t| t.tracer.is_some())
     }
 
     /// The tracer of `tid`, if traced.
     pub fn tracer_of(&self, tid: Pid) -> Option<Pid> {
-        self.tasks.get(&tid).and_then(|t| t.ptrace.tracer())
+        self.proc.tasks.get(&tid).and_then(|t| t.ptrace.tracer())
     }
 
     /// The process of `tid`'s tracer is not its real parent's (Linux:
     /// ptrace_reparented()).
     pub fn ptrace_reparented(&self, tid: Pid) -> bool {
         let Some(tr) = self.tracer_of(tid) else { return false };
-        let parent = self.tasks[&tid].parent;
-        let tgid = |p: Pid| self.tasks.get(&p).map(|t| t.tgid);
+        let parent = self.proc.tasks[&tid].parent;
+        let tgid = |p: Pid| self.proc.tasks.get(&p).map(|t| t.tgid);
         tgid(tr) != tgid(parent)
     }
 
     /// Linux: __ptrace_link(). A detached tracee still finishing its
     /// stop keeps that stop.
     pub(crate) fn ptrace_link(&mut self, tracee: Pid, tracer: Pid, seized: bool, options: u32) {
-        let t = self.tasks.get_mut(&tracee).expect("tracee");
+        let t = self.proc.tasks.get_mut(&tracee).expect("tracee");
         match t.ptrace.tracee.as_deref_mut() {
             Some(old) => {
                 let (stop, regs, ret) = (old.stop, old.regs, old.ret);
@@ -242,14 +242,14 @@ impl Kernel {
             }
             None => t.ptrace.tracee = Some(Box::new(Tracee::new(tracer, seized, options))),
         }
-        self.tasks.get_mut(&tracer).expect("tracer").ptrace.tracees.insert(tracee);
+        self.proc.tasks.get_mut(&tracer).expect("tracer").ptrace.tracees.insert(tracee);
     }
 
     /// Linux: __ptrace_unlink(): `tracee` leaves its tracer. A tracee in
     /// a ptrace stop runs on with `sig` (or goes back into the group-stop
     /// its process is in); it finishes its stop on the way.
     pub fn ptrace_unlink(&mut self, tracee: Pid, sig: u32) {
-        let Some(t) = self.tasks.get_mut(&tracee) else { return };
+        let Some(t) = self.proc.tasks.get_mut(&tracee) else { return };
         let Some(p) = t.ptrace.tracee.as_deref_mut() else { return };
         let Some(tracer) = p.tracer.take() else { return };
         p.resume_sig = sig;
@@ -265,16 +265,16 @@ impl Kernel {
         if p.stop.is_none() {
             t.ptrace.tracee = None;
         }
-        if let Some(tr) = self.tasks.get_mut(&tracer) {
+        if let Some(tr) = self.proc.tasks.get_mut(&tracer) {
             tr.ptrace.tracees.remove(&tracee);
         }
         if state == TaskState::Traced {
-            let t = self.tasks.get_mut(&tracee).expect("tracee");
-            if self.signals.get(signal).stopped {
+            let t = self.proc.tasks.get_mut(&tracee).expect("tracee");
+            if self.sig.signals.get(signal).stopped {
                 t.state = TaskState::Stopped;
             } else {
                 t.state = TaskState::Runnable;
-                self.runq.push_back(tracee);
+                self.sched.runq.push_back(tracee);
             }
         }
     }
@@ -285,7 +285,7 @@ impl Kernel {
     /// as Linux leaves `exit_code`; a zombie tracee goes back to its real
     /// parent, or is released.
     pub fn exit_ptrace(&mut self, tracer: Pid) {
-        let tracees: Vec<Pid> = match self.tasks.get(&tracer) {
+        let tracees: Vec<Pid> = match self.proc.tasks.get(&tracer) {
             Some(t) => t.ptrace.tracees.iter().copied().collect(),
             None => return,
         };
@@ -295,7 +295,7 @@ impl Kernel {
             if kill {
                 self.send_sig_priv(tracee, SIGKILL);
             }
-            let zombie = self.tasks[&tracee].is_zombie();
+            let zombie = self.proc.tasks[&tracee].is_zombie();
             self.ptrace_unlink(tracee, if code <= NSIG { code } else { 0 });
             if zombie {
                 self.ptrace_zombie_detached(tracee, tracer);
@@ -307,11 +307,11 @@ impl Kernel {
     /// is released; a leader of an empty group is reported to its real
     /// parent now, and released if that parent will not wait.
     fn ptrace_zombie_detached(&mut self, tid: Pid, tracer: Pid) {
-        let t = &self.tasks[&tid];
+        let t = &self.proc.tasks[&tid];
         let release = if !t.is_leader() {
             true
-        } else if self.signals.get(t.signal).threads.iter().all(|&o| o == tid) {
-            let same = self.tasks.get(&t.parent).map(|p| p.tgid) == self.tasks.get(&tracer).map(|p| p.tgid);
+        } else if self.sig.signals.get(t.signal).threads.iter().all(|&o| o == tid) {
+            let same = self.proc.tasks.get(&t.parent).map(|p| p.tgid) == self.proc.tasks.get(&tracer).map(|p| p.tgid);
             if !same {
                 self.notify_parent(tid)
             } else {
@@ -384,7 +384,7 @@ impl Kernel {
         if seized {
             self.tracee_mut(child).expect("just linked").trap_stop = true;
         } else {
-            let c = self.tasks.get_mut(&child).expect("child");
+            let c = self.proc.tasks.get_mut(&child).expect("child");
             c.sigpending |= crate::signal::sigbit(SIGSTOP);
         }
     }
@@ -393,11 +393,11 @@ impl Kernel {
     /// id `new`; its tracer and its tracees follow the new name.
     pub fn ptrace_rename(&mut self, old: Pid, new: Pid) {
         if let Some(tr) = self.tracer_of(new) {
-            let set = &mut self.tasks.get_mut(&tr).expect("tracer").ptrace.tracees;
+            let set = &mut self.proc.tasks.get_mut(&tr).expect("tracer").ptrace.tracees;
             set.remove(&old);
             set.insert(new);
         }
-        let tracees: Vec<Pid> = self.tasks[&new].ptrace.tracees.iter().copied().collect();
+        let tracees: Vec<Pid> = self.proc.tasks[&new].ptrace.tracees.iter().copied().collect();
         for t in tracees {
             if let Some(p) = self.tracee_mut(t) {
                 p.tracer = Some(new);
@@ -408,8 +408,8 @@ impl Kernel {
     /// Whether the process of task `tid` ignores its children's exits
     /// (SIGCHLD SIG_IGN or SA_NOCLDWAIT).
     fn ignores_children_of(&self, tid: Pid) -> bool {
-        let Some(t) = self.tasks.get(&tid) else { return false };
-        let act = self.sighands.get(t.sighand).action[SIGCHLD as usize - 1];
+        let Some(t) = self.proc.tasks.get(&tid) else { return false };
+        let act = self.sig.sighands.get(t.sighand).action[SIGCHLD as usize - 1];
         act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0
     }
 }

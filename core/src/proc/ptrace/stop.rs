@@ -36,8 +36,8 @@ const ENOSYS_RAX: u64 = (-(ENOSYS.0 as i64)) as u64;
 impl Kernel {
     /// SIGKILL is on its way to `tid` (Linux: __fatal_signal_pending()).
     fn fatal_pending(&self, tid: Pid) -> bool {
-        let t = &self.tasks[&tid];
-        (t.sigpending | self.signals.get(t.signal).shared_pending).has(SIGKILL)
+        let t = &self.proc.tasks[&tid];
+        (t.sigpending | self.sig.signals.get(t.signal).shared_pending).has(SIGKILL)
     }
 
     /// Linux: ptrace_stop(): the current task stops for its tracer with
@@ -84,8 +84,8 @@ impl Kernel {
     /// waiters.
     pub(crate) fn notify_tracer(&mut self, tid: Pid, why: i32) {
         let Some(tracer) = self.tracer_of(tid) else { return };
-        let Some(ttgid) = self.tasks.get(&tracer).map(|t| t.tgid) else { return };
-        let t = &self.tasks[&tid];
+        let Some(ttgid) = self.proc.tasks.get(&tracer).map(|t| t.tgid) else { return };
+        let t = &self.proc.tasks[&tid];
         let p = t.ptrace.traced().expect("traced");
         let status = p.report & 0x7f;
         let info = SigInfo {
@@ -96,7 +96,7 @@ impl Kernel {
             status: status as i32,
             ..Default::default()
         };
-        let act = self.sighands.get(self.tasks[&ttgid].sighand).action[SIGCHLD as usize - 1];
+        let act = self.sig.sighands.get(self.proc.tasks[&ttgid].sighand).action[SIGCHLD as usize - 1];
         if act.handler != SIG_IGN && act.flags & SA_NOCLDSTOP == 0 {
             let _ = self.send_signal_process(ttgid, info);
         }
@@ -262,7 +262,7 @@ impl Kernel {
         let tid = self.cur().tid;
         let (tracer, tracer_cred) = {
             let tr = self.cur().ptrace.tracee.as_deref().and_then(|p| p.tracer);
-            (tr, tr.and_then(|t| self.tasks.get(&t)).map(|t| (t.tgid, t.cred.uid)))
+            (tr, tr.and_then(|t| self.proc.tasks.get(&t)).map(|t| (t.tgid, t.cred.uid)))
         };
         let p = self.cur_mut().ptrace.tracee.as_deref_mut().expect("stopped tracee");
         p.stop = None;
@@ -378,7 +378,7 @@ impl Kernel {
     /// again with PTRACE_EVENT_STOP and SIGTRAP (Linux: prepare_signal()
     /// → ptrace_trap_notify() → do_jobctl_trap()).
     pub(crate) fn ptrace_trap_notify(&mut self, tid: Pid) {
-        let Some(t) = self.tasks.get(&tid) else { return };
+        let Some(t) = self.proc.tasks.get(&tid) else { return };
         if t.state != TaskState::Traced {
             return;
         }

@@ -22,7 +22,7 @@ fn run_exit_work(k: &mut Kernel, pid: Pid) {
     switch_to(k, pid);
     let mut regs = regs_of(k, pid);
     let _ = entry::resume(&SimCpu::new(k), &mut regs, entry::Step::ExitWork);
-    if let Some(t) = k.tasks.get_mut(&pid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead) {
+    if let Some(t) = k.proc.tasks.get_mut(&pid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead) {
         t.kstack.set_regs(&regs);
     }
 }
@@ -118,7 +118,7 @@ fn a_tracer_that_is_not_the_parent_reaps_first_and_its_exit_detaches() {
         assert_eq!(wait4(&mut k, tracer, victim as i32, 0), (victim as i64, Some(status)));
         exit(&mut k, tracer, 0);
         reap(&mut k, 1, tracer);
-        assert!(k.tasks[&victim].ptrace.tracee.is_none() || k.tracer_of(victim).is_none());
+        assert!(k.proc.tasks[&victim].ptrace.tracee.is_none() || k.tracer_of(victim).is_none());
         run_exit_work(&mut k, victim);
         if alive {
             assert_eq!(state(&k, victim), Some(TaskState::Runnable));

@@ -30,7 +30,7 @@ fn valid_selector(v: u64) -> bool {
 impl Kernel {
     /// The tracee's registers as GETREGS shows them.
     pub(crate) fn user_regs(&self, tid: Pid) -> UserRegs {
-        let t = &self.tasks[&tid];
+        let t = &self.proc.tasks[&tid];
         let p = t.ptrace.traced().expect("stopped tracee");
         let r = &p.regs;
         let mut eflags = r.rflags;
@@ -61,7 +61,7 @@ impl Kernel {
                 if value >= TASK_SIZE_MAX {
                     return Err(EIO);
                 }
-                let t = self.tasks.get_mut(&tid).expect("tracee");
+                let t = self.proc.tasks.get_mut(&tid).expect("tracee");
                 if off == FS_BASE {
                     t.fs_base = value;
                 } else {
@@ -196,7 +196,7 @@ impl Kernel {
 
     /// The tracee's fxsave image (complete: it is switched out).
     pub(crate) fn tracee_fpu(&self, tid: Pid) -> FpuState {
-        self.tasks[&tid].kstack.fpu()
+        self.proc.tasks[&tid].kstack.fpu()
     }
 
     /// SETFPREGS: an image with MXCSR bits the CPU refuses is EINVAL
@@ -212,7 +212,7 @@ impl Kernel {
             return Err(EINVAL);
         }
         f.0[3] = mxcsr as u64 | (mask as u64) << 32;
-        self.tasks.get_mut(&tid).expect("tracee").kstack.set_fpu(&f);
+        self.proc.tasks.get_mut(&tid).expect("tracee").kstack.set_fpu(&f);
         Ok(())
     }
 

@@ -1,5 +1,6 @@
-//! Every task by TID, found in constant time (and, with the same table,
-//! every shared part of a task by its handle: `proc::shared`).
+//! Boxed values by a small number: every task by TID (`proc::TaskTable`),
+//! and every shared part of a task by its handle (`object::shared`), found
+//! in constant time.
 //!
 //! Linux finds a task from a number through the PID's IDR (a radix tree)
 //! and keeps `current` as a pointer, so neither `getppid` nor `kill` gets
@@ -15,7 +16,8 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use super::{Pid, Task};
+/// The number a table is indexed by: a TID or a handle's id.
+type Id = u32;
 
 const CHUNK_BITS: u32 = 10;
 const CHUNK: usize = 1 << CHUNK_BITS;
@@ -24,9 +26,6 @@ struct Chunk<T> {
     slots: [Option<Box<T>>; CHUNK],
     used: usize,
 }
-
-/// Every task, alive or zombie (Linux: the task list and the PID hash).
-pub type TaskTable = TidTable<Task>;
 
 /// Boxed values by a small number (a TID, a handle).
 pub struct TidTable<T> {
@@ -40,7 +39,7 @@ impl<T> Default for TidTable<T> {
     }
 }
 
-fn split(tid: Pid) -> (usize, usize) {
+fn split(tid: Id) -> (usize, usize) {
     ((tid >> CHUNK_BITS) as usize, tid as usize & (CHUNK - 1))
 }
 
@@ -57,22 +56,22 @@ impl<T> TidTable<T> {
         self.len == 0
     }
 
-    pub fn get(&self, tid: &Pid) -> Option<&T> {
+    pub fn get(&self, tid: &Id) -> Option<&T> {
         let (c, s) = split(*tid);
         self.chunks.get(c)?.as_ref()?.slots[s].as_deref()
     }
 
-    pub fn get_mut(&mut self, tid: &Pid) -> Option<&mut T> {
+    pub fn get_mut(&mut self, tid: &Id) -> Option<&mut T> {
         let (c, s) = split(*tid);
         self.chunks.get_mut(c)?.as_mut()?.slots[s].as_deref_mut()
     }
 
-    pub fn contains_key(&self, tid: &Pid) -> bool {
+    pub fn contains_key(&self, tid: &Id) -> bool {
         self.get(tid).is_some()
     }
 
     /// Add `task` as `tid`, returning the task that had the number.
-    pub fn insert(&mut self, tid: Pid, task: Box<T>) -> Option<Box<T>> {
+    pub fn insert(&mut self, tid: Id, task: Box<T>) -> Option<Box<T>> {
         let (c, s) = split(tid);
         if self.chunks.len() <= c {
             self.chunks.resize_with(c + 1, || None);
@@ -86,7 +85,7 @@ impl<T> TidTable<T> {
         old
     }
 
-    pub fn remove(&mut self, tid: &Pid) -> Option<Box<T>> {
+    pub fn remove(&mut self, tid: &Id) -> Option<Box<T>> {
         let (c, s) = split(*tid);
         let chunk = self.chunks.get_mut(c)?.as_mut()?;
         let old = chunk.slots[s].take()?;
@@ -99,10 +98,10 @@ impl<T> TidTable<T> {
     }
 
     /// Every TID in use and its value, in TID order.
-    pub fn iter(&self) -> impl Iterator<Item = (Pid, &T)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (Id, &T)> + '_ {
         self.chunks.iter().enumerate().filter_map(|(c, chunk)| Some((c, chunk.as_ref()?))).flat_map(|(c, chunk)| {
-            let base = (c << CHUNK_BITS) as Pid;
-            chunk.slots.iter().enumerate().filter_map(move |(s, v)| Some((base + s as Pid, &**v.as_ref()?)))
+            let base = (c << CHUNK_BITS) as Id;
+            chunk.slots.iter().enumerate().filter_map(move |(s, v)| Some((base + s as Id, &**v.as_ref()?)))
         })
     }
 
@@ -112,16 +111,16 @@ impl<T> TidTable<T> {
     }
 
     /// Every TID in use, in order.
-    pub fn keys(&self) -> impl Iterator<Item = Pid> + '_ {
+    pub fn keys(&self) -> impl Iterator<Item = Id> + '_ {
         self.iter().map(|(tid, _)| tid)
     }
 }
 
-impl<T> core::ops::Index<&Pid> for TidTable<T> {
+impl<T> core::ops::Index<&Id> for TidTable<T> {
     type Output = T;
 
     #[track_caller]
-    fn index(&self, tid: &Pid) -> &T {
+    fn index(&self, tid: &Id) -> &T {
         self.get(tid).expect("nothing with this number in the table")
     }
 }
@@ -130,7 +129,7 @@ impl<T> core::ops::Index<&Pid> for TidTable<T> {
 mod tests {
     use super::*;
 
-    fn task(tid: Pid) -> Box<u64> {
+    fn task(tid: Id) -> Box<u64> {
         Box::new(tid as u64 * 10)
     }
 
