@@ -22,49 +22,19 @@
 //! its restart code (`syscall::restart_policy`), which signal delivery
 //! acts on.
 
-use alloc::collections::{BTreeSet, VecDeque};
+use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::abi::*;
-use crate::fs::file::{FdTable, FileTable};
-use crate::fs::ramfs::RamFs;
+use crate::fs::file::FdTable;
 use crate::machine::Machine;
 use crate::mm::aspace::{AddressSpace, MemCtx};
 use crate::mm::frame::FrameAllocator;
-use crate::mm::pagecache::PageCache;
-use crate::object::shared::SharedTable;
-use crate::proc::pid::PidMap;
-use crate::proc::{FsInfo, Pid, Rlimit, SigHand, SignalStruct, Task, TaskState, WaitReason};
-use crate::time::hrtimer::HrTimer;
+use crate::proc::{FsInfo, Rlimit, SigHand, SignalStruct, Task};
 
 pub use crate::fs::StdioMode;
-
-/// What the hardware layer loads to run a task: its saved kernel stack
-/// pointer, the top of its kernel stack (TSS.rsp0), its page table, its
-/// FS base, and whether `rdtsc` is denied it (CR4.TSD).
-#[derive(Clone, Copy, Debug)]
-pub struct SwitchTo {
-    pub ksp: u64,
-    pub kstack_top: u64,
-    pub root: u64,
-    pub fs_base: u64,
-    pub tsc_disabled: bool,
-    /// The hardware breakpoints its tracer set: DR0-DR3 (user addresses)
-    /// and DR7 (0: none; `proc::ptrace::Tracee::hw_breakpoints`).
-    pub debugreg: [u64; 5],
-}
-
-/// What the scheduler decided: keep running the current task, or switch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Resched {
-    Stay,
-    /// Switch to `next` (or to the idle context when `None`).
-    Switch {
-        prev: Option<Pid>,
-        next: Option<Pid>,
-    },
-}
+pub use crate::proc::sched::{Resched, SwitchTo};
 
 /// Linux: MIN_THREADS and MAX_THREADS (FUTEX_TID_MASK), the bounds of
 /// /proc/sys/kernel/threads-max.
@@ -113,81 +83,15 @@ impl Kernel {
         ret_to_user: u64,
     ) -> Self {
         let seed = m.clock.monotonic_ns() ^ m.clock.boot_epoch_ns() ^ 0x9e37_79b9_7f4a_7c15;
-        let frames = FrameAllocator::new(free, m.mem);
-        // Linux: set_max_threads(): thread structures may use at most an
-        // eighth of memory, at THREAD_SIZE (16 KiB, four pages) each.
-        let max_threads = (frames.stats().total as u64 / (8 * 4)).clamp(MIN_THREADS as u64, MAX_THREADS as u64) as u32;
+        let mem = crate::mm::Memory::new(FrameAllocator::new(free, m.mem), kernel_root);
         Kernel {
-            mem: crate::mm::Memory {
-                frames,
-                kernel_root,
-                pagecache: PageCache::new(),
-                mms: SharedTable::default(),
-                boot_frames_used: 0,
-                vdso: None,
-            },
-            vfs: crate::fs::Vfs {
-                fs: RamFs::new(),
-                fdtables: SharedTable::default(),
-                fs_structs: SharedTable::default(),
-                files: FileTable::new(),
-                pipes: Default::default(),
-                eventfds: Default::default(),
-                locks: Default::default(),
-                lease_break_time: crate::fs::lease::LEASE_BREAK_TIME,
-                lease_holders: 0,
-                stdio,
-                tty: {
-                    // In tty mode init's session (PID 1's) has the console as
-                    // its controlling terminal from the start.
-                    let mut tty = crate::fs::tty::Tty::new();
-                    if stdio == StdioMode::Tty {
-                        tty.session = Some(crate::proc::exit::INIT_PID);
-                        tty.pgrp = Some(crate::proc::exit::INIT_PID);
-                    }
-                    tty
-                },
-                tracefs: Default::default(),
-            },
-            proc: crate::proc::Processes {
-                tasks: crate::proc::TaskTable::new(),
-                pids: PidMap::default(),
-                max_threads,
-                pgrps: Default::default(),
-                futexes: Vec::new(),
-                forks: 0,
-                core: Default::default(),
-                ucounts: Default::default(),
-                shutdown: None,
-                reboot: None,
-                ctrl_alt_del: true,
-                oom_victim: None,
-            },
-            sig: crate::signal::Signals { sighands: SharedTable::default(), signals: SharedTable::default() },
-            sched: crate::proc::sched::Scheduler {
-                current: None,
-                dead: Vec::new(),
-                kstacks: crate::proc::kstack::StackCache::new(&m),
-                runq: VecDeque::new(),
-                waitqueues: Default::default(),
-                idle_ksp: 0,
-                need_resched: false,
-                user_clean: None,
-                load_fs: None,
-                load_tsd: None,
-                ret_to_user,
-                nr_uninterruptible: 0,
-            },
-            time: crate::time::Timekeeping {
-                ticks: 0,
-                hrtimers: Default::default(),
-                next_tick: m.clock.monotonic_ns() + crate::time::TICK_NS,
-                programmed: u64::MAX,
-                acct: crate::time::cputime::CpuAcct { stamp: m.clock.cycles(), ..Default::default() },
-                kstat: Default::default(),
-                loadavg: crate::time::loadavg::LoadAvg::new(m.clock.monotonic_ns()),
-            },
-            ipc: crate::ipc::Ipc { shm: Default::default(), sem: Default::default(), msg: Default::default() },
+            proc: crate::proc::Processes::new(mem.frames().stats().total),
+            sched: crate::proc::sched::Scheduler::new(&m, ret_to_user),
+            mem,
+            vfs: crate::fs::Vfs::new(stdio),
+            sig: crate::signal::Signals::default(),
+            time: crate::time::Timekeeping::new(m.clock),
+            ipc: crate::ipc::Ipc::default(),
             ns: crate::ns::Namespaces::new(),
             strace_comm: None,
             hwcap,
@@ -208,9 +112,9 @@ impl Kernel {
         self.klog.get_mut().apply_cmdline(cmdline);
         self.log_level(crate::log::KERN_NOTICE, format_args!("{}", crate::fs::procfs::banner()));
         self.adopt_boot_log(early);
-        let st = self.mem.frames.stats();
+        let st = self.mem.frames().stats();
         self.log(format_args!("Memory: {}K/{}K available", st.free * 4, st.total * 4));
-        self.log(format_args!("pid_max: default: {} minimum: 301", self.proc.pids.pid_max()));
+        self.log(format_args!("pid_max: default: {} minimum: 301", self.proc.pids().pid_max()));
     }
 
     /// Log a line at KERN_INFO: into the kernel log, which syslog(2) and
@@ -278,12 +182,12 @@ impl Kernel {
 
     /// The running task. Only called while one runs.
     pub fn cur(&self) -> &Task {
-        &self.proc.tasks[&self.sched.current.expect("no current task")]
+        &self.proc.tasks()[&self.sched.current().expect("no current task")]
     }
 
     pub fn cur_mut(&mut self) -> &mut Task {
-        let pid = self.sched.current.expect("no current task");
-        self.proc.tasks.get_mut(&pid).expect("current task exists")
+        let pid = self.sched.current().expect("no current task");
+        self.proc.tasks_mut().get_mut(&pid).expect("current task exists")
     }
 
     /// The running task's user FPU state, completed from the CPU first
@@ -296,42 +200,42 @@ impl Kernel {
     /// The running task's file-system context (cwd, root, umask).
     #[track_caller]
     pub fn cur_fs(&self) -> &FsInfo {
-        self.vfs.fs_structs.get(self.cur().fs)
+        self.vfs.fs_structs().get(self.cur().fs)
     }
 
     #[track_caller]
     pub fn cur_fs_mut(&mut self) -> &mut FsInfo {
         let id = self.cur().fs;
-        self.vfs.fs_structs.get_mut(id)
+        self.vfs.fs_structs_mut().get_mut(id)
     }
 
     /// The running task's process-wide state (limits, groups).
     #[track_caller]
     pub fn cur_signal(&self) -> &SignalStruct {
-        self.sig.signals.get(self.cur().signal)
+        self.sig.signals().get(self.cur().signal)
     }
 
     #[track_caller]
     pub fn cur_signal_mut(&mut self) -> &mut SignalStruct {
         let id = self.cur().signal;
-        self.sig.signals.get_mut(id)
+        self.sig.signals_mut().get_mut(id)
     }
 
     #[track_caller]
     pub fn cur_sighand_mut(&mut self) -> &mut SigHand {
         let id = self.cur().sighand;
-        self.sig.sighands.get_mut(id)
+        self.sig.sighands_mut().get_mut(id)
     }
 
     #[track_caller]
     pub fn cur_files(&self) -> &FdTable {
-        self.vfs.fdtables.get(self.cur().files)
+        self.vfs.fdtables().get(self.cur().files)
     }
 
     #[track_caller]
     pub fn cur_files_mut(&mut self) -> &mut FdTable {
         let id = self.cur().files;
-        self.vfs.fdtables.get_mut(id)
+        self.vfs.fdtables_mut().get_mut(id)
     }
 
     /// One of the running process's resource limits.
@@ -343,14 +247,9 @@ impl Kernel {
     /// A memory context for address space `mm`, with TLB flushes only when
     /// it is the live one.
     pub fn mem_ctx(&mut self, live: bool) -> MemCtx<'_> {
-        let Kernel {
-            mem: crate::mm::Memory { frames, pagecache, .. },
-            proc: crate::proc::Processes { tasks, .. },
-            sched: crate::proc::sched::Scheduler { current, .. },
-            m,
-            trace,
-            ..
-        } = self;
+        let Kernel { mem, proc, sched, m, trace, .. } = self;
+        let crate::mm::MemParts { frames, pagecache, .. } = mem.parts();
+        let (tasks, current) = (proc.tasks(), sched.current());
         MemCtx {
             frames,
             phys: m.mem,
@@ -371,15 +270,10 @@ impl Kernel {
     /// Run `f` on address space `mm` (any task's); TLB flushes only when it
     /// is the one the CPU is running on.
     pub fn with_mm_of<R>(&mut self, mm: crate::proc::MmId, f: impl FnOnce(&mut AddressSpace, &mut MemCtx) -> R) -> R {
-        let live = self.sched.current.is_some_and(|c| self.proc.tasks.get(&c).is_some_and(|t| t.mm == mm));
-        let Kernel {
-            mem: crate::mm::Memory { mms, frames, pagecache, .. },
-            proc: crate::proc::Processes { tasks, .. },
-            sched: crate::proc::sched::Scheduler { current, .. },
-            m,
-            trace,
-            ..
-        } = self;
+        let live = self.sched.current().is_some_and(|c| self.proc.tasks().get(&c).is_some_and(|t| t.mm == mm));
+        let Kernel { mem, proc, sched, m, trace, .. } = self;
+        let crate::mm::MemParts { mms, frames, pagecache, .. } = mem.parts();
+        let (tasks, current) = (proc.tasks(), sched.current());
         let aspace = mms.get_mut(mm);
         let trace = crate::trace::Probe::new(trace, m.clock, || {
             current.and_then(|c| tasks.get(&c)).map(|t| (t.tid, &t.comm[..]))
@@ -489,8 +383,8 @@ impl Kernel {
     /// clock's parameters in [vvar]. Linux: init_vdso_image() and the
     /// timekeeper's first update_vsyscall().
     pub fn vdso_setup(&mut self) -> Result<crate::mm::vdso::Vdso, crate::abi::Errno> {
-        use crate::mm::vdso::{Vdso, VdsoData, CLOCK_NONE, CLOCK_TSC};
-        if let Some(v) = self.mem.vdso {
+        use crate::mm::vdso::{VdsoData, CLOCK_NONE, CLOCK_TSC};
+        if let Some(v) = *self.mem.vdso() {
             return Ok(v);
         }
         let (clock_mode, tsc_base, mult) = match self.m.clock.tsc_params() {
@@ -505,9 +399,7 @@ impl Kernel {
             epoch_ns: self.m.clock.boot_epoch_ns(),
             tick_ns: crate::time::TICK_NS,
         };
-        let v = Vdso::new(&mut self.mem.pagecache, &mut self.mem.frames, self.m.mem, &data)?;
-        self.mem.vdso = Some(v);
-        Ok(v)
+        self.mem.make_vdso(self.m.mem, &data)
     }
 
     /// Log an unimplemented system call once per number.
@@ -520,204 +412,6 @@ impl Kernel {
                 crate::log::KERN_DEBUG,
                 format_args!("tine: unimplemented syscall {nr} (first called by {comm}), returning ENOSYS"),
             );
-        }
-    }
-
-    /// Make a task runnable and queue it (Linux: try_to_wake_up()).
-    pub fn wake(&mut self, pid: Pid) {
-        if let Some(t) = self.proc.tasks.get_mut(&pid) {
-            if let TaskState::Blocked(why) = t.state {
-                t.state = TaskState::Runnable;
-                if why == WaitReason::Vfork {
-                    self.sched.nr_uninterruptible = self.sched.nr_uninterruptible.saturating_sub(1);
-                }
-                self.sched.runq.push_back(pid);
-                if let Some(key) = why.queue() {
-                    self.sched.waitqueues.remove(key, pid);
-                }
-                self.trace_wakeup(crate::trace::Event::SchedWakeup, pid);
-            }
-        }
-    }
-
-    /// Take a sleeping task off its wait queue, before something other
-    /// than a wake-up ends its sleep (a stop, its death).
-    pub(crate) fn unqueue_sleeper(&mut self, pid: Pid) {
-        if let Some(TaskState::Blocked(why)) = self.proc.tasks.get(&pid).map(|t| t.state) {
-            if why == WaitReason::Vfork {
-                self.sched.nr_uninterruptible = self.sched.nr_uninterruptible.saturating_sub(1);
-            }
-            if let Some(key) = why.queue() {
-                self.sched.waitqueues.remove(key, pid);
-            }
-        }
-    }
-
-    /// Put the current task to sleep; the system call returns
-    /// `ERESTARTNOINTR` so it runs again when the task is woken.
-    pub fn block_current(&mut self, why: WaitReason) -> Errno {
-        // A signal already waiting interrupts the sleep before it starts
-        // (Linux: signal_pending() in the wait loop). The call returns
-        // EINTR, which `Kernel::syscall` turns into the call's restart
-        // code; what it kept for running again (a deadline) is its to
-        // keep or drop there.
-        if self.deliverable(self.cur().tid) != 0 {
-            return EINTR;
-        }
-        self.sleep_current(why);
-        ERESTARTNOINTR
-    }
-
-    /// Mark the current task asleep for `why`, where wake-ups will find it
-    /// (Linux: set_current_state() after joining a wait queue).
-    pub fn sleep_current(&mut self, why: WaitReason) {
-        let tid = self.sched.current.expect("a running task goes to sleep");
-        self.cur_mut().state = TaskState::Blocked(why);
-        if why == WaitReason::Vfork {
-            self.sched.nr_uninterruptible += 1;
-        }
-        if let Some(key) = why.queue() {
-            self.sched.waitqueues.add(key, tid);
-        }
-        if let Some(d) = why.deadline() {
-            self.arm_sleeper(tid, d);
-        }
-    }
-
-    /// Queue task `tid`'s timeout at `deadline`, replacing the one it had
-    /// (Linux: hrtimer_sleeper_start_expires()).
-    fn arm_sleeper(&mut self, tid: Pid, deadline: u64) {
-        let t = self.proc.tasks.get_mut(&tid).expect("sleeping task");
-        if t.hrtimer == Some(deadline) {
-            return;
-        }
-        let old = t.hrtimer.replace(deadline);
-        if let Some(old) = old {
-            self.time.hrtimers.remove(old, HrTimer::Sleeper(tid));
-        }
-        self.hrtimer_start(deadline, HrTimer::Sleeper(tid));
-    }
-
-    /// Queue a deadline, reprogramming the timer interrupt if it is now
-    /// the first (Linux: hrtimer_start_range_ns() → hrtimer_reprogram()).
-    pub fn hrtimer_start(&mut self, at: u64, t: HrTimer) {
-        self.time.hrtimers.insert(at, t);
-        if at < self.time.programmed {
-            self.time.programmed = at;
-            self.m.clock.set_next_event(at);
-        }
-    }
-
-    /// Ask for the timer interrupt at the next deadline or tick (Linux:
-    /// hrtimer_interrupt()'s final tick_program_event()).
-    fn program_next_event(&mut self) {
-        let at = crate::time::hrtimer::next_event(&self.time.hrtimers, self.time.next_tick);
-        if at != self.time.programmed {
-            self.time.programmed = at;
-            self.m.clock.set_next_event(at);
-        }
-    }
-
-    /// Run every deadline that has passed (Linux: __hrtimer_run_queues()).
-    fn run_hrtimers(&mut self, now: u64) {
-        while let Some((at, t)) = self.time.hrtimers.pop_expired(now) {
-            match t {
-                HrTimer::Sleeper(tid) => {
-                    let Some(task) = self.proc.tasks.get_mut(&tid) else { continue };
-                    if task.hrtimer == Some(at) {
-                        task.hrtimer = None;
-                    }
-                    // Still asleep for a deadline that has come (Linux:
-                    // hrtimer_wakeup()); else a wake-up came first.
-                    if let TaskState::Blocked(why) = task.state {
-                        if why.deadline().is_some_and(|d| d <= now) {
-                            self.wake(tid);
-                        }
-                    }
-                }
-                HrTimer::Real(signal) => self.real_timer_expired(signal, at),
-                HrTimer::Posix(signal, id) => self.posix_timer_expired(signal, id, at),
-            }
-        }
-    }
-
-    /// Wake every sleeper on `key`'s wait queue, in TID order (Linux:
-    /// wake_up_all()).
-    pub(crate) fn wake_queue(&mut self, key: crate::proc::waitqueue::WaitKey) {
-        for pid in self.sched.waitqueues.take(key) {
-            if let Some(t) = self.proc.tasks.get_mut(&pid) {
-                // Every task on the queue sleeps for it: whatever else
-                // ended a sleep took the task off first.
-                debug_assert!(matches!(t.state, TaskState::Blocked(why) if why.queue() == Some(key)));
-                t.state = TaskState::Runnable;
-                self.sched.runq.push_back(pid);
-            }
-        }
-    }
-
-    /// The timer interrupt (Linux: hrtimer_interrupt()): run the deadlines
-    /// that have come, then, when the scheduler tick is due, check the
-    /// running process's CPU-time timers and end its time slice every
-    /// `SLICE_TICKS` ticks (Linux: tick_sched_timer() →
-    /// update_process_times() → scheduler_tick(), run_posix_cpu_timers()),
-    /// and program the interrupt for whatever comes next. An interrupt
-    /// with nothing due (an early or stale one) only reprograms.
-    pub fn timer_tick(&mut self) {
-        use crate::time::{hrtimer::forward_tick, SLICE_TICKS, TICK_NS};
-        let now = self.now_ns();
-        // The event that raised this interrupt is spent.
-        self.time.programmed = u64::MAX;
-        // Records logged where tasks could not be woken (Linux: the
-        // deferred wake_up_klogd_work).
-        self.wake_log_readers();
-        self.wake_trace_readers();
-        self.run_hrtimers(now);
-        if self.time.loadavg.due(now) {
-            let active = self.nr_running() + self.sched.nr_uninterruptible;
-            self.time.loadavg.update(now, active);
-        }
-        if now >= self.time.next_tick {
-            let (next, n) = forward_tick(self.time.next_tick, now, TICK_NS);
-            self.time.next_tick = next;
-            let before = self.time.ticks;
-            self.time.ticks += n;
-            if self.sched.current.is_some() {
-                self.account_flush();
-                self.run_cpu_timers();
-            }
-            if self.time.ticks / SLICE_TICKS != before / SLICE_TICKS {
-                self.sched.need_resched = true;
-            }
-        }
-        self.program_next_event();
-    }
-
-    /// Runnable tasks, the running one included (Linux: nr_running()):
-    /// those queued, counted once each, and the current one. The queue
-    /// may hold tasks that stopped or died since they were queued, and one
-    /// queued twice; it is short next to the task table.
-    pub fn nr_running(&self) -> u64 {
-        let mut seen = BTreeSet::new();
-        let queued = self
-            .sched
-            .runq
-            .iter()
-            .filter(|&&p| Some(p) != self.sched.current)
-            .filter(|p| self.proc.tasks.get(p).is_some_and(|t| t.state == TaskState::Runnable))
-            .filter(|&&p| seen.insert(p))
-            .count() as u64;
-        let cur =
-            self.sched.current.is_some_and(|p| self.proc.tasks.get(&p).is_some_and(|t| t.state == TaskState::Runnable));
-        queued + cur as u64
-    }
-
-    /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).
-    pub fn wake_all(&mut self, why: WaitReason) {
-        if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. } | WaitReason::Eventfd(_)) {
-            self.wake_pollers();
-        }
-        if let Some(key) = why.queue() {
-            self.wake_queue(key);
         }
     }
 
@@ -737,137 +431,6 @@ impl Kernel {
         }
         if !data.is_empty() {
             self.tty_receive(&data);
-        }
-    }
-
-    /// `prev` leaves the CPU: a voluntary switch when it sleeps or ends,
-    /// an involuntary one when it could have run on (Linux: __schedule()'s
-    /// switch_count).
-    /// A released task (its process state already let go) counts nothing.
-    fn count_switch(&mut self, prev: Pid, preempted: bool) {
-        let Some(t) = self.proc.tasks.get_mut(&prev).filter(|t| t.state != TaskState::Dead) else { return };
-        let signal = t.signal;
-        if preempted {
-            t.nivcsw += 1;
-            self.sig.signals.get_mut(signal).nivcsw += 1;
-        } else {
-            t.nvcsw += 1;
-            self.sig.signals.get_mut(signal).nvcsw += 1;
-        }
-    }
-
-    /// Pick what runs next (Linux: schedule(), round robin here). The
-    /// trap loop (`entry`) performs the switch the answer names, with
-    /// [`Kernel::switch_info`] and [`Kernel::ksp_slot`].
-    #[inline]
-    pub fn schedule(&mut self) -> Resched {
-        // Nearly every trap returns to the task that made it: say so with
-        // a few tests (the same ones the full pass below would make first),
-        // so that a system call pays for no more.
-        if !self.sched.need_resched && self.sched.dead.is_empty() && self.proc.reboot.is_none() {
-            if let Some(p) = self.sched.current {
-                if self.proc.tasks.get(&p).is_some_and(|t| t.state == TaskState::Runnable) {
-                    return Resched::Stay;
-                }
-            }
-        }
-        self.pick_next()
-    }
-
-    /// The scheduler's full pass (Linux: __schedule()): free released
-    /// tasks, then keep the current task or pick the next runnable one.
-    #[inline(never)]
-    fn pick_next(&mut self) -> Resched {
-        self.sched.user_clean = None;
-        self.free_dead_tasks();
-        let prev = self.sched.current;
-        // After reboot(2) nothing runs: the idle context stops the machine.
-        if self.proc.reboot.is_some() && prev.is_some() {
-            self.account_flush();
-            self.sched.current = None;
-            return Resched::Switch { prev, next: None };
-        }
-        let prev_runnable = prev.map(|p| self.proc.tasks[&p].state == TaskState::Runnable).unwrap_or(false);
-        if prev_runnable && !self.sched.need_resched {
-            return Resched::Stay;
-        }
-        self.sched.need_resched = false;
-        let next = loop {
-            match self.sched.runq.pop_front() {
-                Some(p) if self.proc.tasks.get(&p).map(|t| t.state == TaskState::Runnable) == Some(true) => {
-                    break Some(p)
-                }
-                Some(_) => continue,
-                None => break None,
-            }
-        };
-        if let Some(p) = prev {
-            self.count_switch(p, prev_runnable);
-        }
-        match next {
-            Some(n) => {
-                if let (Some(p), true) = (prev, prev_runnable) {
-                    self.sched.runq.push_back(p);
-                }
-                if self.trace.enabled(crate::trace::Event::SchedSwitch) {
-                    self.trace_switch(prev, next);
-                }
-                // prev's time up to the switch is its own; from here on
-                // it is n's, which resumes in the kernel.
-                self.account_flush();
-                self.time.acct.in_user = false;
-                self.sched.current = Some(n);
-                self.time.kstat.ctxt += 1;
-                Resched::Switch { prev, next: Some(n) }
-            }
-            None if prev_runnable => Resched::Stay,
-            None if prev.is_none() => Resched::Stay,
-            None => {
-                if self.trace.enabled(crate::trace::Event::SchedSwitch) {
-                    self.trace_switch(prev, None);
-                }
-                self.account_flush();
-                self.time.acct.in_user = false;
-                self.sched.current = None;
-                self.time.kstat.ctxt += 1;
-                Resched::Switch { prev, next: None }
-            }
-        }
-    }
-
-    /// Free released tasks, except the one whose stack we are on.
-    pub(crate) fn free_dead_tasks(&mut self) {
-        if self.sched.dead.is_empty() {
-            return;
-        }
-        let cur = self.sched.current;
-        let (keep, free): (Vec<Pid>, Vec<Pid>) = self.sched.dead.iter().partition(|&&p| Some(p) == cur);
-        self.sched.dead = keep;
-        for p in free {
-            self.free_task(p);
-        }
-    }
-
-    /// Everything the hardware layer needs to run task `pid`: its saved
-    /// kernel stack pointer, kernel stack top, page table root and TLS base.
-    pub fn switch_info(&self, pid: Pid) -> SwitchTo {
-        let t = &self.proc.tasks[&pid];
-        SwitchTo {
-            ksp: t.ksp,
-            kstack_top: t.kstack.top(),
-            root: self.mem.mms.get(t.mm).root(),
-            fs_base: t.fs_base,
-            tsc_disabled: t.tsc_disabled,
-            debugreg: t.ptrace.tracee.as_deref().map_or([0; 5], |p| p.hw_breakpoints()),
-        }
-    }
-
-    /// Address of the slot where a switched-out context's stack pointer is
-    /// saved: the task's, or the idle context's.
-    pub fn ksp_slot(&mut self, pid: Option<Pid>) -> u64 {
-        match pid {
-            Some(p) => &mut self.proc.tasks.get_mut(&p).expect("task").ksp as *mut u64 as u64,
-            None => &mut self.sched.idle_ksp as *mut u64 as u64,
         }
     }
 }

@@ -228,20 +228,20 @@ pub fn tiny_elf() -> Vec<u8> {
 /// Create (or replace the contents of) regular file `path` with `mode`,
 /// making missing parent directories.
 pub fn install_file(k: &mut Kernel, path: &str, data: &[u8], mode: u32) {
-    let root = k.vfs.fs.root();
+    let root = k.vfs.fs().root();
     let now = k.m.clock.boot_epoch_ns() + k.now_ns();
     let mut dir = root;
     let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let (name, dirs) = parts.split_last().expect("a file name");
     for d in dirs {
-        dir = match k.vfs.fs.lookup_child(dir, d.as_bytes()) {
+        dir = match k.vfs.fs().lookup_child(dir, d.as_bytes()) {
             Ok(i) => i,
-            Err(_) => k.vfs.fs.mkdir(&crate::fs::FsCred::ROOT, dir, d.as_bytes(), 0o755, now).expect("mkdir"),
+            Err(_) => k.vfs.fs_mut().mkdir(&crate::fs::FsCred::ROOT, dir, d.as_bytes(), 0o755, now).expect("mkdir"),
         };
     }
-    let ino = match k.vfs.fs.lookup_child(dir, name.as_bytes()) {
+    let ino = match k.vfs.fs().lookup_child(dir, name.as_bytes()) {
         Ok(i) => i,
-        Err(_) => k.vfs.fs.create(&crate::fs::FsCred::ROOT, dir, name.as_bytes(), mode, now).expect("create"),
+        Err(_) => k.vfs.fs_mut().create(&crate::fs::FsCred::ROOT, dir, name.as_bytes(), mode, now).expect("create"),
     };
     // Through the page cache, which holds the file if a program has been
     // run from it (exec keeps executables cached).
@@ -265,7 +265,7 @@ pub fn kernel(frames: usize) -> (Kernel, TestMachine) {
     let mut k = Kernel::new(hw.machine(), &free, kernel_root, StdioMode::Tty, 0, 0xffff_ffff_8000_1000);
     // A test machine's few hundred frames are less than an 8 MiB stack:
     // overcommit stays open, as in mm::sim.
-    k.mem.frames.commit.mode = crate::mm::commit::Overcommit::Always;
+    k.mem.frames_mut().commit.mode = crate::mm::commit::Overcommit::Always;
     k.load_initramfs(None).expect("standard nodes");
     install_file(&mut k, INIT_PATH, &tiny_elf(), 0o755);
     (k, hw)
@@ -293,16 +293,16 @@ pub fn boot(frames: usize) -> (Kernel, TestMachine) {
 /// tasks whose stacks we leave are freed (as the kernel's `schedule`
 /// does), and its page table becomes the live one.
 pub fn switch_to(k: &mut Kernel, pid: Pid) {
-    let st = k.proc.tasks.get(&pid).map(|t| t.state);
+    let st = k.proc.tasks().get(&pid).map(|t| t.state);
     assert!(matches!(st, Some(TaskState::Runnable) | Some(TaskState::Blocked(_))), "task {pid} cannot run: {st:?}");
-    if k.sched.current != Some(pid) {
+    if k.sched.current() != Some(pid) {
         let root = k.switch_info(pid).root;
         k.m.mmu.activate(root);
         // As the scheduler's switch does.
-        k.sched.user_clean = None;
+        k.sched.set_user_clean(None);
     }
-    k.sched.current = Some(pid);
-    k.sched.runq.retain(|&p| p != pid);
+    k.sched.set_current(Some(pid));
+    k.sched.runq_mut().retain(|&p| p != pid);
     k.free_dead_tasks();
 }
 
@@ -367,13 +367,13 @@ impl<'k> entry::Cpu for SimCpu<'k> {
 
     fn switch(&self, mut k: SimLocked<'_, 'k>, sw: entry::Switch) -> entry::Resumed {
         let prev = sw.prev.expect("the test kit has no idle context");
-        if k.proc.tasks.get(&prev).is_some_and(|t| t.state == TaskState::Runnable) {
+        if k.proc.tasks().get(&prev).is_some_and(|t| t.state == TaskState::Runnable) {
             // Preempted: the others' turn passes, and prev is picked again.
             if let Some(next) = sw.next {
-                k.sched.runq.push_front(next);
+                k.sched.runq_mut().push_front(next);
             }
-            k.sched.runq.retain(|&p| p != prev);
-            k.sched.current = Some(prev);
+            k.sched.runq_mut().retain(|&p| p != prev);
+            k.sched.set_current(Some(prev));
             let root = k.switch_info(prev).root;
             self.mmu.activate(root);
             return entry::Resumed::Here;
@@ -394,14 +394,14 @@ impl<'k> entry::Cpu for SimCpu<'k> {
 /// fork copies them from and [`resume`] takes them), unless it has ended;
 /// free it if it was released. The outcome of the call.
 fn after_trap(k: &mut Kernel, pid: Pid, regs: &PtRegs, exit: entry::Exit) -> SyscallOutcome {
-    if let Some(t) = k.proc.tasks.get_mut(&pid) {
+    if let Some(t) = k.proc.tasks_mut().get_mut(&pid) {
         if !matches!(t.state, TaskState::Zombie | TaskState::Dead) {
             t.kstack.set_regs(regs);
         }
     }
     // The kernel's next schedule() would free it: the CPU has left its
     // stack.
-    if k.sched.current != Some(pid) {
+    if k.sched.current() != Some(pid) {
         k.free_dead_tasks();
     }
     match exit {
@@ -425,14 +425,14 @@ pub fn run_syscall(k: &mut Kernel, pid: Pid, regs: &mut PtRegs) -> SyscallOutcom
     regs.r11 = regs.rflags;
     // A new call: whatever call the test left blocked is abandoned, as
     // user code never could.
-    k.proc.tasks.get_mut(&pid).expect("task").restarting = false;
+    k.proc.tasks_mut().get_mut(&pid).expect("task").restarting = false;
     let exit = entry::syscall(&SimCpu::new(k), regs);
     after_trap(k, pid, regs, exit)
 }
 
 /// The user registers saved on `pid`'s kernel stack.
 pub fn regs_of(k: &Kernel, pid: Pid) -> PtRegs {
-    k.proc.tasks[&pid].kstack.regs()
+    k.proc.tasks()[&pid].kstack.regs()
 }
 
 /// System call `nr` with `args` as task `pid`, from the registers it has;
@@ -459,7 +459,7 @@ pub struct Blocked;
 /// when a woken task is switched back to (Tine's restart model, see
 /// `entry`). `Err(Blocked)` if it blocks again.
 pub fn resume(k: &mut Kernel, pid: Pid) -> Result<i64, Blocked> {
-    assert!(k.proc.tasks[&pid].restarting, "{pid} has no blocked call to resume");
+    assert!(k.proc.tasks()[&pid].restarting, "{pid} has no blocked call to resume");
     switch_to(k, pid);
     let mut regs = regs_of(k, pid);
     let exit = entry::resume(&SimCpu::new(k), &mut regs, entry::Step::Syscall);
@@ -473,7 +473,7 @@ pub fn resume(k: &mut Kernel, pid: Pid) -> Result<i64, Blocked> {
 /// the simulated TLB), so that [`check_tlb`] later proves every PTE that
 /// lost a permission or its frame was flushed.
 pub fn touch_tlb(k: &Kernel, hw: &TestMachine, pid: Pid, vas: impl IntoIterator<Item = u64>) {
-    let a = k.mem.mms.get(k.proc.tasks[&pid].mm);
+    let a = k.mem.mms().get(k.proc.tasks()[&pid].mm);
     for va in vas {
         let pte = a.pte(k.m.mem, va);
         if pte.is_present() {
@@ -485,7 +485,7 @@ pub fn touch_tlb(k: &Kernel, hw: &TestMachine, pid: Pid, vas: impl IntoIterator<
 /// No simulated TLB entry grants more than `pid`'s page table now does.
 #[track_caller]
 pub fn check_tlb(k: &Kernel, hw: &TestMachine, pid: Pid) {
-    let a = k.mem.mms.get(k.proc.tasks[&pid].mm);
+    let a = k.mem.mms().get(k.proc.tasks()[&pid].mm);
     hw.mmu.check_tlb(|va| a.pte(k.m.mem, va));
 }
 
@@ -508,13 +508,13 @@ pub fn err(e: Errno) -> i64 {
 /// (copy-on-write and demand-zero faults resolved; EFAULT for an address
 /// the program may not write).
 pub fn write_user(k: &mut Kernel, pid: Pid, addr: u64, data: &[u8]) -> SysResult<()> {
-    let mm = k.proc.tasks[&pid].mm;
+    let mm = k.proc.tasks()[&pid].mm;
     k.with_mm_of(mm, |a, ctx| a.copy_to_user(ctx, addr, data))
 }
 
 /// Read `len` bytes of `pid`'s memory at `addr`.
 pub fn read_user(k: &mut Kernel, pid: Pid, addr: u64, len: usize) -> SysResult<Vec<u8>> {
-    let mm = k.proc.tasks[&pid].mm;
+    let mm = k.proc.tasks()[&pid].mm;
     let mut buf = alloc::vec![0u8; len];
     k.with_mm_of(mm, |a, ctx| a.copy_from_user(ctx, addr, &mut buf))?;
     Ok(buf)
@@ -535,8 +535,8 @@ pub fn mmap_anon(k: &mut Kernel, pid: Pid, addr: u64, len: u64, prot: u32, flags
 /// Helpers that need to pass user pointers (wait4 status, execve strings,
 /// rlimits) put them here.
 pub fn scratch(k: &mut Kernel, pid: Pid) -> u64 {
-    let mm = k.proc.tasks[&pid].mm;
-    if k.mem.mms.get(mm).find_vma(SCRATCH).is_none() {
+    let mm = k.proc.tasks()[&pid].mm;
+    if k.mem.mms().get(mm).find_vma(SCRATCH).is_none() {
         let r = mmap_anon(k, pid, SCRATCH, SCRATCH_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED);
         assert_eq!(r, SCRATCH as i64, "scratch mmap in {pid}");
         write_user(k, pid, SCRATCH, &[0]).expect("touch scratch");
@@ -568,7 +568,7 @@ pub fn fork(k: &mut Kernel, pid: Pid) -> Pid {
 #[track_caller]
 pub fn exit(k: &mut Kernel, pid: Pid, code: i32) {
     syscall(k, pid, nr::EXIT, &[code as u32 as u64]);
-    let st = k.proc.tasks.get(&pid).map(|t| t.state);
+    let st = k.proc.tasks().get(&pid).map(|t| t.state);
     assert!(matches!(st, None | Some(TaskState::Zombie) | Some(TaskState::Dead)), "{pid} still {st:?} after exit");
 }
 
@@ -635,7 +635,7 @@ pub fn execve(k: &mut Kernel, pid: Pid, path: &str, argv: &[&str], envp: &[&str]
 
 /// The state of `pid`, None once freed.
 pub fn state(k: &Kernel, pid: Pid) -> Option<TaskState> {
-    k.proc.tasks.get(&pid).map(|t| t.state)
+    k.proc.tasks().get(&pid).map(|t| t.state)
 }
 
 /// Write `v` as a `struct rlimit` {cur, max} into `pid`'s scratch page and
@@ -675,28 +675,28 @@ pub struct Baseline {
 
 impl Baseline {
     pub fn take(k: &Kernel) -> Self {
-        let f = k.mem.frames.stats();
+        let f = k.mem.frames().stats();
         assert_eq!(f.free + f.used, f.total, "frame accounting broken");
         // Freed kernel stacks kept for the next fork are free memory in
         // waiting, as the page cache's idle pages.
-        let cached = k.sched.kstacks.cached_frames();
+        let cached = k.sched.kstacks().cached_frames();
         Baseline {
             frames_free: f.free + cached,
             frames_used: f.used - cached,
-            tasks: k.proc.tasks.len(),
-            pids_in_use: k.proc.pids.in_use(),
-            open_files: k.vfs.files.count(),
-            pipes: k.vfs.pipes.count(),
-            mms: k.mem.mms.len(),
-            fdtables: k.vfs.fdtables.len(),
-            fs_structs: k.vfs.fs_structs.len(),
-            sighands: k.sig.sighands.len(),
-            signals: k.sig.signals.len(),
-            inodes: k.vfs.fs.inode_count(),
-            pagecache_objects: k.mem.pagecache.object_count(),
-            pagecache_frames: k.mem.pagecache.frames_held(),
-            futex_waiters: k.proc.futexes.len(),
-            dead_unfreed: k.sched.dead.len(),
+            tasks: k.proc.tasks().len(),
+            pids_in_use: k.proc.pids().in_use(),
+            open_files: k.vfs.files().count(),
+            pipes: k.vfs.pipes().count(),
+            mms: k.mem.mms().len(),
+            fdtables: k.vfs.fdtables().len(),
+            fs_structs: k.vfs.fs_structs().len(),
+            sighands: k.sig.sighands().len(),
+            signals: k.sig.signals().len(),
+            inodes: k.vfs.fs().inode_count(),
+            pagecache_objects: k.mem.pagecache().object_count(),
+            pagecache_frames: k.mem.pagecache().frames_held(),
+            futex_waiters: k.proc.futexes().len(),
+            dead_unfreed: k.sched.dead().len(),
         }
     }
 
@@ -788,7 +788,7 @@ mod tests {
     #[test]
     fn boot_runs_init_from_the_generated_elf() {
         let (mut k, hw) = boot(1024);
-        assert_eq!(k.proc.tasks.len(), 1);
+        assert_eq!(k.proc.tasks().len(), 1);
         let regs = regs_of(&k, 1);
         assert_eq!(regs.rip, ELF_BASE + 120, "entry point");
         assert_eq!(regs.cs, USER_CS);

@@ -58,7 +58,7 @@ fn main(info: BootInfo) -> ! {
     let mut k = Kernel::new(machine, &free, info.kernel_pml4, stdio, cpu::hwcap(), tine_hal::trap::ret_to_user_addr());
     k.start_log(&info.cmdline, &tine_hal::serial::take_early_log());
     k.set_strace(&info.cmdline);
-    let stats = k.mem.frames.stats();
+    let stats = k.mem.frames().stats();
     k.log(format_args!("tine: {} frames free of {}", stats.free, stats.total));
 
     match k.load_initramfs(info.initrd) {
@@ -96,7 +96,7 @@ fn fault_injection(k: &mut Kernel, cmdline: &str) {
             continue;
         };
         match key {
-            "tine.fail_page_alloc" => k.mem.frames.set_injection(mode),
+            "tine.fail_page_alloc" => k.mem.frames_mut().set_injection(mode),
             "tine.failslab" => *tine_core::mm::kheap::FAILSLAB.lock() = mode,
             _ => continue,
         }
@@ -230,9 +230,9 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     klog!("KERNEL PANIC: {info}");
     // The lock may be held by the code that panicked; never wait for it.
     if let Some(k) = KERNEL.get().and_then(|m| m.try_lock()) {
-        match k.sched.current {
+        match k.sched.current() {
             Some(pid) => {
-                let t = &k.proc.tasks[&pid];
+                let t = &k.proc.tasks()[&pid];
                 klog!("KERNEL PANIC: current task pid {pid} ({})", alloc::string::String::from_utf8_lossy(&t.comm));
             }
             None => klog!("KERNEL PANIC: in the idle context"),

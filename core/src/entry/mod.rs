@@ -185,12 +185,13 @@ pub fn syscall<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
     // No task is made clean while something watches every call
     // (`Kernel::syscall_work`: a tracer, sys_exit); the event is tested
     // here too, as it can be turned on while a task is clean.
-    if clean && !k.sched.need_resched && !k.trace.enabled(crate::trace::Event::SysExit) {
+    if clean && !k.sched.need_resched() && !k.trace.enabled(crate::trace::Event::SysExit) {
         if let Some(r) = crate::syscall::quick(&mut k, regs) {
             regs.rax = crate::syscall::to_rax(r);
             // Still clean: nothing happened.
             k.account_exit();
-            k.sched.user_clean = k.sched.current;
+            let cur = k.sched.current();
+            k.sched.set_user_clean(cur);
             return Exit::ToUser;
         }
     }
@@ -235,7 +236,7 @@ fn run_syscall<'c, C: Cpu>(
             // Only here, so that a call that never blocks pays nothing
             // for the flag. It stays set while the call runs again, so
             // that the call can tell (sched_process_wait fires once).
-            if let Some(t) = k.sched.current.and_then(|c| k.proc.tasks.get_mut(&c)) {
+            if let Some(t) = k.sched.current().and_then(|c| k.proc.tasks_mut().get_mut(&c)) {
                 t.restarting = false;
             }
         }
@@ -295,7 +296,7 @@ pub fn irq_in_kernel<C: Cpu>(cpu: &C, irq: Irq) {
 }
 
 fn handle_irq(k: &mut Kernel, irq: Irq) {
-    k.time.kstat.count_irq(irq.line());
+    k.time.kstat_mut().count_irq(irq.line());
     match irq {
         Irq::Timer => k.timer_tick(),
         Irq::Console => k.console_irq(),
@@ -330,10 +331,10 @@ pub fn exit_to_user_mode_loop<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
 
 /// What the last system call asked the CPU to load before user mode.
 fn load_requested<C: Cpu>(cpu: &C, k: &mut Kernel) {
-    if let Some(fs) = k.sched.load_fs.take() {
+    if let Some(fs) = k.sched.take_load_fs() {
         cpu.load_fs_base(fs);
     }
-    if let Some(off) = k.sched.load_tsd.take() {
+    if let Some(off) = k.sched.take_load_tsd() {
         cpu.load_tsc_disabled(off);
     }
 }
@@ -373,7 +374,7 @@ fn switch<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, prev: Option<Pid>, next: Option
             cpu.load_task(&to);
             to.ksp
         }
-        None => k.sched.idle_ksp,
+        None => k.sched.idle_ksp(),
     };
     cpu.switch(k, Switch { prev, next, prev_slot, next_ksp })
 }
@@ -384,7 +385,7 @@ fn switch<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, prev: Option<Pid>, next: Option
 pub fn idle<C: Cpu>(cpu: &C) -> ! {
     loop {
         let mut k = cpu.lock();
-        if let Some(status) = k.proc.shutdown {
+        if let Some(status) = k.proc.shutdown() {
             k.log(format_args!("tine: halting (init status {status})"));
             // Unlocked: powering off may read the kernel (the trace drain).
             drop(k);

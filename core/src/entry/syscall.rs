@@ -37,7 +37,7 @@ impl Kernel {
     /// in the task for the runs after a sleep (None: keep the record).
     pub fn syscall(&mut self, regs: &mut PtRegs, compat: Option<bool>) -> SyscallOutcome {
         // Tasks are keyed by TID: no lookup needed for it.
-        let tid = self.sched.current.expect("a system call has a current task");
+        let tid = self.sched.current().expect("a system call has a current task");
         // What this task's calls need beyond the plain path, in one
         // lookup: a tracer, `int $0x80`'s i386 numbering, tine.strace.
         let (traced, compat, straced) = {
@@ -149,6 +149,6 @@ impl Kernel {
     /// The current task would return to a non-canonical address.
     fn bad_return_rip(&self, regs: &PtRegs) -> bool {
         let canonical = (regs.rip as i64) << 16 >> 16 == regs.rip as i64;
-        !canonical && self.sched.current.is_some() && self.cur().state == TaskState::Runnable
+        !canonical && self.sched.current().is_some() && self.cur().state == TaskState::Runnable
     }
 }

@@ -117,15 +117,15 @@ fn a_call_that_blocks_switches_away_and_runs_again_when_switched_back() {
     assert_eq!(super::syscall(&cpu, &mut regs), Exit::Parked(Step::Syscall));
     assert_eq!(cpu.log(), ["fpu_sync", "load_task fs=0x0 tsd=false", &alloc::format!("switch Some(1) -> Some({c})")]);
     drop(cpu);
-    assert_eq!(k.sched.current, Some(c), "the scheduler picked the child");
-    assert!(matches!(k.proc.tasks[&1].state, TaskState::Blocked(_)));
-    assert!(k.proc.tasks[&1].restarting);
-    k.proc.tasks.get_mut(&1).unwrap().kstack.set_regs(&regs);
+    assert_eq!(k.sched.current(), Some(c), "the scheduler picked the child");
+    assert!(matches!(k.proc.tasks()[&1].state, TaskState::Blocked(_)));
+    assert!(k.proc.tasks()[&1].restarting);
+    k.proc.tasks_mut().get_mut(&1).unwrap().kstack.set_regs(&regs);
     // The child writes; the parent is woken.
     let s = scratch(&mut k, c);
     write_user(&mut k, c, s, b"hello").unwrap();
     assert_eq!(testkit::syscall(&mut k, c, nr::WRITE, &[w, s, 5]), 5);
-    assert_eq!(k.proc.tasks[&1].state, TaskState::Runnable);
+    assert_eq!(k.proc.tasks()[&1].state, TaskState::Runnable);
     // Switched back, the same call runs again and finds the data.
     switch_to(&mut k, 1);
     let mut regs = regs_of(&k, 1);
@@ -135,7 +135,7 @@ fn a_call_that_blocks_switches_away_and_runs_again_when_switched_back() {
     drop(cpu);
     assert_eq!(regs.rax, 5);
     assert_eq!(read_user(&mut k, 1, buf, 5).unwrap(), b"hello");
-    assert!(!k.proc.tasks[&1].restarting);
+    assert!(!k.proc.tasks()[&1].restarting);
 }
 
 #[test]
@@ -145,7 +145,7 @@ fn a_signal_sent_while_the_task_was_switched_out_is_delivered_before_user_mode()
     let c = fork(&mut k, 1);
     // The time slice is over: getppid ends, and the task is preempted on
     // its way out. While it is away, SIGUSR1 comes.
-    k.sched.need_resched = true;
+    k.sched.set_need_resched(true);
     let mut regs = regs_for(&mut k, 1, nr::GETPPID, &[]);
     let cpu = Recorder::new(&mut k);
     *cpu.on_switch.borrow_mut() = Some(Box::new(|k: &mut Kernel, sw: &Switch| {
@@ -156,8 +156,8 @@ fn a_signal_sent_while_the_task_was_switched_out_is_delivered_before_user_mode()
     assert_eq!(super::syscall(&cpu, &mut regs), Exit::ToUser);
     assert_eq!(cpu.log()[2], alloc::format!("switch Some(1) -> Some({c})"));
     drop(cpu);
-    assert_eq!(k.sched.current, Some(1), "switched back");
-    assert_eq!(k.proc.tasks[&1].nivcsw, 1, "an involuntary switch");
+    assert_eq!(k.sched.current(), Some(1), "switched back");
+    assert_eq!(k.proc.tasks()[&1].nivcsw, 1, "an involuntary switch");
     assert_eq!(regs.rip, HANDLER, "the exit work after the switch ran the handler");
     assert_eq!(regs.rdi, SIGUSR1 as u64);
 }
@@ -173,7 +173,7 @@ fn without_a_switch_the_work_at_the_end_of_the_call_stands() {
     assert_eq!(cpu.log(), ["load_fs_base 0x70000000"]);
     drop(cpu);
     assert_eq!(regs.rax, 0);
-    assert_eq!(k.proc.tasks[&1].fs_base, 0x7000_0000);
+    assert_eq!(k.proc.tasks()[&1].fs_base, 0x7000_0000);
 }
 
 #[test]
@@ -197,8 +197,8 @@ fn an_exiting_task_is_parked_for_good() {
     let c = fork(&mut k, 1);
     let mut regs = regs_for(&mut k, c, nr::EXIT, &[3]);
     assert_eq!(super::syscall(&SimCpu::new(&mut k), &mut regs), Exit::Parked(Step::ExitWork));
-    assert_eq!(k.proc.tasks[&c].state, TaskState::Zombie);
-    assert_eq!(k.sched.current, None, "nothing else is runnable: to the idle context");
+    assert_eq!(k.proc.tasks()[&c].state, TaskState::Zombie);
+    assert_eq!(k.sched.current(), None, "nothing else is runnable: to the idle context");
     assert_eq!(reap(&mut k, 1, c), 3 << 8);
 }
 
@@ -208,15 +208,15 @@ fn a_call_that_leaves_no_work_returns_at_once_only_while_its_task_is_clean() {
     install_handler(&mut k, 1);
     // A full return to user mode leaves the task clean; the quick call
     // keeps it so, and answers.
-    assert_eq!(k.sched.user_clean, Some(1));
+    assert_eq!(k.sched.user_clean(), Some(1));
     let mut regs = regs_for(&mut k, 1, nr::GETTID, &[]);
     assert_eq!(super::syscall(&SimCpu::new(&mut k), &mut regs), Exit::ToUser);
-    assert_eq!((regs.rax, k.sched.user_clean), (1, Some(1)));
+    assert_eq!((regs.rax, k.sched.user_clean()), (1, Some(1)));
     // A signal queued while it runs in user mode (an interrupt's, say)
     // makes it unclean: the next quick call takes the whole way out, and
     // the handler runs.
     k.send_signal_thread(1, SigInfo::kernel(SIGUSR1)).unwrap();
-    assert_eq!(k.sched.user_clean, None);
+    assert_eq!(k.sched.user_clean(), None);
     let mut regs = regs_for(&mut k, 1, nr::GETTID, &[]);
     assert_eq!(super::syscall(&SimCpu::new(&mut k), &mut regs), Exit::ToUser);
     assert_eq!(regs.rip, HANDLER, "the signal work ran");
@@ -227,14 +227,14 @@ fn a_call_that_leaves_no_work_returns_at_once_only_while_its_task_is_clean() {
 fn while_sys_exit_is_traced_no_call_takes_the_quick_way_out() {
     let (mut k, _hw) = boot(1024);
     assert_eq!(testkit::syscall(&mut k, 1, nr::GETPID, &[]), 1);
-    assert_eq!(k.sched.user_clean, Some(1));
+    assert_eq!(k.sched.user_clean(), Some(1));
     // Turned on while the task is clean: its next quick call is seen.
     k.trace.set_enabled(crate::trace::Event::SysExit, true);
     let before = k.trace.totals();
     assert_eq!(testkit::syscall(&mut k, 1, nr::GETPPID, &[]), 0);
     assert!(k.trace.totals().1 > before.1, "getppid's sys_exit was recorded: {before:?} -> {:?}", k.trace.totals());
     // And after it the task is not marked clean.
-    assert_eq!(k.sched.user_clean, None, "every exit must be seen");
+    assert_eq!(k.sched.user_clean(), None, "every exit must be seen");
     let before = k.trace.totals();
     assert_eq!(testkit::syscall(&mut k, 1, nr::GETPID, &[]), 1);
     assert!(k.trace.totals().1 > before.1, "getpid's sys_exit was recorded: {before:?} -> {:?}", k.trace.totals());

@@ -41,12 +41,13 @@ impl Backing for RamFs {
 impl Kernel {
     /// read() of regular file `ino`: [`read`].
     pub fn file_read(&self, ino: Ino, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-        read(&self.vfs.fs, &self.mem.pagecache, self.m.mem, ino, offset, buf)
+        read(&self.vfs.fs, self.mem.pagecache(), self.m.mem, ino, offset, buf)
     }
 
     /// write() to regular file `ino`: [`write()`].
     pub fn file_write(&mut self, ino: Ino, offset: u64, data: &[u8], now: u64) -> Result<usize, Errno> {
-        let Kernel { vfs: crate::fs::Vfs { fs, .. }, mem: crate::mm::Memory { pagecache, frames, .. }, m, .. } = self;
+        let crate::mm::MemParts { pagecache, frames, .. } = self.mem.parts();
+        let (fs, m) = (&mut self.vfs.fs, &self.m);
         write(fs, pagecache, frames, m.mem, ino, offset, data, now)
     }
 
@@ -54,8 +55,8 @@ impl Kernel {
     /// every address space, the current one being the live one.
     pub fn file_truncate(&mut self, ino: Ino, len: u64, now: u64) -> Result<(), Errno> {
         let first = {
-            let Kernel { vfs: crate::fs::Vfs { fs, .. }, mem: crate::mm::Memory { pagecache, frames, .. }, m, .. } =
-                self;
+            let crate::mm::MemParts { pagecache, frames, .. } = self.mem.parts();
+            let (fs, m) = (&mut self.vfs.fs, &self.m);
             truncate_cache(fs, pagecache, frames, m.mem, ino, len, now)?
         };
         self.unmap_file_pages(ino, first);
@@ -67,7 +68,8 @@ impl Kernel {
     /// Nothing to do, and cheap, for a file that is not cached.
     pub fn file_truncated(&mut self, ino: Ino) {
         let Ok(size) = self.vfs.fs.inode(ino).map(|i| i.size()) else { return };
-        let Kernel { mem: crate::mm::Memory { pagecache, frames, .. }, m, .. } = self;
+        let crate::mm::MemParts { pagecache, frames, .. } = self.mem.parts();
+        let m = &self.m;
         let first = resize(pagecache, frames, m.mem, ino, size);
         self.unmap_file_pages(ino, first);
     }
@@ -75,10 +77,11 @@ impl Kernel {
     /// Unmap pages `first..` of `ino` from every address space.
     fn unmap_file_pages(&mut self, ino: Ino, first: Option<u64>) {
         let Some(first) = first else { return };
-        let live = self.sched.current.map(|p| self.proc.tasks[&p].mm);
-        let ids: Vec<_> = self.mem.mms.iter().map(|(id, _)| id).collect();
+        let live = self.sched.current().map(|p| self.proc.tasks()[&p].mm);
+        let ids: Vec<_> = self.mem.mms().iter().map(|(id, _)| id).collect();
         for id in ids {
-            let Kernel { mem: crate::mm::Memory { mms, pagecache, frames, .. }, m, .. } = self;
+            let crate::mm::MemParts { mms, pagecache, frames, .. } = self.mem.parts();
+            let m = &self.m;
             let mmu = (Some(id) == live).then_some(m.mmu);
             mms.get_mut(id).unmap_object_pages(
                 &mut MemCtx { frames, phys: m.mem, mmu, pagecache, trace: None },
@@ -91,14 +94,16 @@ impl Kernel {
     /// Bring regular file `ino` into the page cache before it is mapped
     /// (by mmap or exec): [`attach`].
     pub fn attach_file(&mut self, ino: Ino) -> Result<(), Errno> {
-        let Kernel { vfs: crate::fs::Vfs { fs, .. }, mem: crate::mm::Memory { pagecache, frames, .. }, m, .. } = self;
+        let crate::mm::MemParts { pagecache, frames, .. } = self.mem.parts();
+        let (fs, m) = (&mut self.vfs.fs, &self.m);
         attach(fs, pagecache, frames, m.mem, ino)
     }
 
     /// Write back and free page-cache objects nothing maps: [`reclaim`].
     pub fn reclaim_page_cache(&mut self) {
         let now = self.m.clock.boot_epoch_ns() + self.m.clock.monotonic_ns();
-        let Kernel { vfs: crate::fs::Vfs { fs, .. }, mem: crate::mm::Memory { pagecache, frames, .. }, m, .. } = self;
+        let crate::mm::MemParts { pagecache, frames, .. } = self.mem.parts();
+        let (fs, m) = (&mut self.vfs.fs, &self.m);
         reclaim(fs, pagecache, frames, m.mem, now);
     }
 
@@ -106,7 +111,8 @@ impl Kernel {
     /// executables included: [`drop_caches`].
     pub fn drop_page_caches(&mut self) {
         let now = self.m.clock.boot_epoch_ns() + self.m.clock.monotonic_ns();
-        let Kernel { vfs: crate::fs::Vfs { fs, .. }, mem: crate::mm::Memory { pagecache, frames, .. }, m, .. } = self;
+        let crate::mm::MemParts { pagecache, frames, .. } = self.mem.parts();
+        let (fs, m) = (&mut self.vfs.fs, &self.m);
         drop_caches(fs, pagecache, frames, m.mem, now);
     }
 }

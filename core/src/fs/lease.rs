@@ -78,7 +78,7 @@ impl Kernel {
                 f.lease = b.target;
                 f.lease_break = None;
                 if b.target == F_UNLCK {
-                    self.vfs.lease_holders = self.vfs.lease_holders.saturating_sub(1);
+                    self.vfs.lease_dropped();
                 }
                 forced = true;
             } else {

@@ -317,7 +317,7 @@ impl Kernel {
         // Its lease goes too: an open waiting for it may go on.
         let lease = f.lease != crate::fs::lease::F_UNLCK;
         if lease {
-            self.vfs.lease_holders = self.vfs.lease_holders.saturating_sub(1);
+            self.vfs.lease_dropped();
         }
         if a || b || lease {
             self.wake_all(WaitReason::FileLock);
@@ -334,7 +334,7 @@ impl Kernel {
 
     /// Whether task `tid` is asleep waiting for a lock.
     fn lock_sleeping(&self, tid: Pid) -> bool {
-        self.proc.tasks.get(&tid).is_some_and(|t| t.state == TaskState::Blocked(WaitReason::FileLock))
+        self.proc.tasks().get(&tid).is_some_and(|t| t.state == TaskState::Blocked(WaitReason::FileLock))
     }
 }
 

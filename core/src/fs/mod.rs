@@ -96,25 +96,146 @@ pub enum StdioMode {
 /// descriptions and descriptor tables, pipes, eventfds, locks and
 /// leases, the console terminal and tracefs (Linux: the VFS's state).
 pub struct Vfs {
-    pub fs: ramfs::RamFs,
-    pub fdtables: crate::object::shared::SharedTable<file::FdTable>,
-    pub fs_structs: crate::object::shared::SharedTable<crate::proc::FsInfo>,
-    pub files: file::FileTable,
-    pub pipes: pipe::PipeTable,
+    fs: ramfs::RamFs,
+    fdtables: crate::object::shared::SharedTable<file::FdTable>,
+    fs_structs: crate::object::shared::SharedTable<crate::proc::FsInfo>,
+    files: file::FileTable,
+    pipes: pipe::PipeTable,
     /// The counters of the eventfds (see `fs::ops::eventfd`).
-    pub eventfds: ops::eventfd::EventfdTable,
+    eventfds: ops::eventfd::EventfdTable,
     /// POSIX record locks and flock() locks (Linux: each inode's
     /// `file_lock_context`).
-    pub locks: lock::LockTable,
+    locks: lock::LockTable,
     /// /proc/sys/fs/lease-break-time, in seconds (`fs::lease`).
-    pub lease_break_time: i32,
+    lease_break_time: i32,
     /// Descriptions holding a lease: opens look for leases to break only
     /// while there is one.
-    pub lease_holders: usize,
+    lease_holders: usize,
     /// The console as a terminal: line discipline, settings, controlling
     /// session and foreground process group (see `fs::tty`).
-    pub tty: tty::Tty,
-    pub stdio: StdioMode,
+    tty: tty::Tty,
+    stdio: StdioMode,
     /// tracefs's instance and open files (see `fs::tracefs`).
-    pub tracefs: tracefs::TraceFs,
+    tracefs: tracefs::TraceFs,
+}
+
+/// What the rest of the kernel reaches of this room: each table (itself a
+/// type with private state), and the settings it reads or sets.
+impl Vfs {
+    pub fn fs(&self) -> &ramfs::RamFs {
+        &self.fs
+    }
+
+    pub fn fs_mut(&mut self) -> &mut ramfs::RamFs {
+        &mut self.fs
+    }
+
+    pub fn fdtables(&self) -> &crate::object::shared::SharedTable<file::FdTable> {
+        &self.fdtables
+    }
+
+    pub fn fdtables_mut(&mut self) -> &mut crate::object::shared::SharedTable<file::FdTable> {
+        &mut self.fdtables
+    }
+
+    pub fn fs_structs(&self) -> &crate::object::shared::SharedTable<crate::proc::FsInfo> {
+        &self.fs_structs
+    }
+
+    pub fn fs_structs_mut(&mut self) -> &mut crate::object::shared::SharedTable<crate::proc::FsInfo> {
+        &mut self.fs_structs
+    }
+
+    pub fn files(&self) -> &file::FileTable {
+        &self.files
+    }
+
+    pub fn files_mut(&mut self) -> &mut file::FileTable {
+        &mut self.files
+    }
+
+    pub fn pipes(&self) -> &pipe::PipeTable {
+        &self.pipes
+    }
+
+    pub fn pipes_mut(&mut self) -> &mut pipe::PipeTable {
+        &mut self.pipes
+    }
+
+    pub fn eventfds(&self) -> &ops::eventfd::EventfdTable {
+        &self.eventfds
+    }
+
+    pub fn eventfds_mut(&mut self) -> &mut ops::eventfd::EventfdTable {
+        &mut self.eventfds
+    }
+
+    pub fn lease_holders(&self) -> usize {
+        self.lease_holders
+    }
+
+    /// A description took a lease: opens now look for leases to break.
+    pub fn lease_taken(&mut self) {
+        self.lease_holders += 1;
+    }
+
+    /// A description gave its lease up.
+    pub fn lease_dropped(&mut self) {
+        self.lease_holders = self.lease_holders.saturating_sub(1);
+    }
+
+    /// The nodes every boot starts with (/dev, /proc, /tmp...) and tracefs
+    /// mounted under them.
+    pub fn make_boot_tree(&mut self, now: u64) -> Result<(), crate::abi::Errno> {
+        make_standard_nodes(&mut self.fs, now)?;
+        tracefs::mount_at_boot(&mut self.tracefs, &mut self.fs, now)
+    }
+
+    pub fn stdio(&self) -> StdioMode {
+        self.stdio
+    }
+
+    pub fn tracefs(&self) -> &tracefs::TraceFs {
+        &self.tracefs
+    }
+}
+
+impl Vfs {
+    /// mount -t tracefs: a new view of the one tracefs instance.
+    pub fn mount_tracefs(
+        &mut self,
+        at: (mount::MountId, ramfs::Ino),
+        source: &[u8],
+        mnt_flags: mount::MntFlags,
+        now: u64,
+    ) -> Result<mount::MountId, crate::abi::Errno> {
+        tracefs::mount(&mut self.tracefs, &mut self.fs, at, source, mnt_flags, now)
+    }
+}
+
+impl Vfs {
+    /// The room at boot: an empty RAM file system; in tty mode init's
+    /// session (PID 1's) has the console as its controlling terminal from
+    /// the start.
+    pub fn new(stdio: StdioMode) -> Self {
+        let mut tty = tty::Tty::new();
+        if stdio == StdioMode::Tty {
+            tty.session = Some(crate::proc::exit::INIT_PID);
+            tty.pgrp = Some(crate::proc::exit::INIT_PID);
+        }
+        Vfs {
+            fs: ramfs::RamFs::new(),
+            fdtables: Default::default(),
+            fs_structs: Default::default(),
+            files: file::FileTable::new(),
+            pipes: Default::default(),
+            eventfds: Default::default(),
+            locks: Default::default(),
+            lease_break_time: lease::LEASE_BREAK_TIME,
+            lease_holders: 0,
+            stdio,
+            tty,
+            tracefs: Default::default(),
+        }
+    }
 }

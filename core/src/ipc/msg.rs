@@ -329,8 +329,8 @@ pub fn sys_msgctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
         IPC_RMID => {
             k.ipc.msg.ids.by_slot[&slot].perm.check_owner(k)?;
             k.ipc.msg.ids.by_slot.remove(&slot);
-            for p in k.sched.waitqueues.sleepers(WaitKey::Msg(id)).to_vec() {
-                if let Some(t) = k.proc.tasks.get_mut(&p) {
+            for p in k.sched.waitqueues().sleepers(WaitKey::Msg(id)).to_vec() {
+                if let Some(t) = k.proc.tasks_mut().get_mut(&p) {
                     if let Resume::Ipc { removed, .. } = &mut t.resume {
                         *removed = true;
                     }

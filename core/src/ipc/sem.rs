@@ -136,11 +136,11 @@ impl Kernel {
     /// count_semncnt()).
     fn sem_count_waiters(&self, id: i32, num: u16, zero: bool) -> usize {
         self.sched
-            .waitqueues
+            .waitqueues()
             .sleepers(WaitKey::Sem(id))
             .iter()
             .filter(|p| {
-                matches!(self.proc.tasks.get(p).map(|t| t.state),
+                matches!(self.proc.tasks().get(p).map(|t| t.state),
                     Some(TaskState::Blocked(WaitReason::Sem { num: n, zero: z, .. })) if n == num && z == zero)
             })
             .count()
@@ -185,8 +185,8 @@ impl Kernel {
     /// adjustment is applied, each value kept within 0..=SEMVMX (Linux:
     /// exit_sem()).
     pub fn exit_sem(&mut self, tid: Pid) {
-        let Some(u) = self.proc.tasks.get_mut(&tid).and_then(|t| t.sem_undo.take()) else { return };
-        let tgid = self.proc.tasks[&tid].tgid;
+        let Some(u) = self.proc.tasks_mut().get_mut(&tid).and_then(|t| t.sem_undo.take()) else { return };
+        let tgid = self.proc.tasks()[&tid].tgid;
         let list = self.ipc.sem.undo.get_mut(&u).expect("undo list");
         list.users -= 1;
         if list.users > 0 {
@@ -433,8 +433,8 @@ pub fn sys_semctl(k: &mut Kernel, id: i32, semnum: i32, cmd: i32, arg: u64) -> S
             for list in k.ipc.sem.undo.values_mut() {
                 list.adj.remove(&id);
             }
-            for p in k.sched.waitqueues.sleepers(WaitKey::Sem(id)).to_vec() {
-                if let Some(t) = k.proc.tasks.get_mut(&p) {
+            for p in k.sched.waitqueues().sleepers(WaitKey::Sem(id)).to_vec() {
+                if let Some(t) = k.proc.tasks_mut().get_mut(&p) {
                     if let Resume::Ipc { removed, .. } = &mut t.resume {
                         *removed = true;
                     }

@@ -85,8 +85,8 @@ impl Kernel {
     /// Forget segments marked for removal whose memory has gone with its
     /// last attachment.
     fn shm_reap(&mut self) {
-        let Kernel { ipc: crate::ipc::Ipc { shm, .. }, mem: crate::mm::Memory { pagecache, .. }, .. } = self;
-        shm.by_slot.retain(|_, s| s.mode & SHM_DEST == 0 || pagecache.contains(s.object));
+        let pagecache = self.mem.pagecache();
+        self.ipc.shm.by_slot.retain(|_, s| s.mode & SHM_DEST == 0 || pagecache.contains(s.object));
     }
 
     /// The segment with id `id`: EINVAL if there is none (Linux:
@@ -125,7 +125,7 @@ impl Kernel {
     /// address space going at exit or exec): they note who and when
     /// (Linux: shm_close()).
     pub fn shm_note_detach(&mut self, objects: impl Iterator<Item = u64>) {
-        if self.ipc.shm.by_slot.is_empty() || self.sched.current.is_none() {
+        if self.ipc.shm.by_slot.is_empty() || self.sched.current().is_none() {
             return;
         }
         let (now, tgid) = (self.now_real() / 1_000_000_000, self.cur().tgid);
@@ -143,7 +143,7 @@ impl Kernel {
     pub fn shm_exit_ns(&mut self) {
         for (_, s) in core::mem::take(&mut self.ipc.shm.by_slot) {
             if s.mode & SHM_DEST == 0 {
-                self.mem.pagecache.release(&mut self.mem.frames, s.object, false);
+                self.mem.release_object(s.object);
             }
         }
     }
@@ -151,7 +151,7 @@ impl Kernel {
     /// The attachments of segment `slot` (Linux: shm_nattch).
     fn shm_nattch(&self, slot: usize) -> u64 {
         let s = &self.ipc.shm.by_slot[&slot];
-        let users = self.mem.pagecache.users(s.object) as u64;
+        let users = self.mem.pagecache().users(s.object) as u64;
         if s.mode & SHM_DEST != 0 {
             users
         } else {
@@ -190,8 +190,8 @@ pub fn sys_shmget(k: &mut Kernel, key: i32, size: u64, flags: u32) -> SysResult 
         return Err(ENOSPC);
     }
     let Some(slot) = (0..SHMMNI).find(|i| !k.ipc.shm.by_slot.contains_key(i)) else { return Err(ENOSPC) };
-    let object = k.mem.pagecache.create_shmem(pages * PAGE_SIZE, false);
-    k.mem.pagecache.hold(object, false);
+    let object = k.mem.pagecache_mut().create_shmem(pages * PAGE_SIZE, false);
+    k.mem.pagecache_mut().hold(object, false);
     let now = k.now_real() / 1_000_000_000;
     k.ipc.shm.seq = k.ipc.shm.seq.wrapping_add(1);
     let t = k.cur();
@@ -368,7 +368,7 @@ pub fn sys_shmctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
             } else {
                 k.ipc.shm.by_slot.remove(&slot);
             }
-            k.mem.pagecache.release(&mut k.mem.frames, object, false);
+            k.mem.release_object(object);
             Ok(0)
         }
         _ => Err(EINVAL),

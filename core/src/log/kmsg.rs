@@ -24,7 +24,7 @@ pub fn open(k: &Kernel, flags: u32) -> SysResult<u64> {
 
 /// Linux: devkmsg_read().
 pub fn read(k: &mut Kernel, id: FileId, buf: &mut [u8]) -> SysResult {
-    let f = k.vfs.files.get(id);
+    let f = k.vfs.files().get(id);
     let (seq, nonblock) = (f.offset, f.flags & O_NONBLOCK != 0);
     let log = k.klog.borrow();
     let Some(r) = log.read_valid(seq) else {
@@ -36,13 +36,13 @@ pub fn read(k: &mut Kernel, id: FileId, buf: &mut [u8]) -> SysResult {
     if r.seq != seq {
         let first = r.seq;
         drop(log);
-        k.vfs.files.get_mut(id).offset = first;
+        k.vfs.files_mut().get_mut(id).offset = first;
         return Err(EPIPE);
     }
     let text = r.kmsg_text();
     drop(log);
     // The record is passed over even when it does not fit (as Linux).
-    k.vfs.files.get_mut(id).offset = seq + 1;
+    k.vfs.files_mut().get_mut(id).offset = seq + 1;
     if text.len() > buf.len() {
         return Err(EINVAL);
     }
@@ -77,14 +77,14 @@ pub fn lseek(k: &mut Kernel, id: FileId, off: i64, whence: u32) -> SysResult {
         _ => return Err(EINVAL),
     };
     drop(log);
-    k.vfs.files.get_mut(id).offset = seq;
+    k.vfs.files_mut().get_mut(id).offset = seq;
     Ok(0)
 }
 
 /// Linux: devkmsg_poll(): readable while records remain, with POLLERR
 /// and POLLPRI too when the reader's next one was overwritten.
 pub fn poll(k: &Kernel, id: FileId) -> u16 {
-    let seq = k.vfs.files.get(id).offset;
+    let seq = k.vfs.files().get(id).offset;
     let log = k.klog.borrow();
     match log.read_valid(seq) {
         None => 0,

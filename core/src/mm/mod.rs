@@ -55,17 +55,109 @@ pub use vma::{Prot, VmFile, VmFlags, Vma};
 /// space, the kernel's own page table and the vDSO (Linux: the buddy
 /// allocator, the page cache, the mm_structs).
 pub struct Memory {
-    pub frames: frame::FrameAllocator,
+    frames: frame::FrameAllocator,
     /// The kernel's own page table; its upper half is in every address space.
-    pub kernel_root: u64,
+    kernel_root: u64,
     /// File pages in frames, for mappings (Linux: the page cache).
-    pub pagecache: pagecache::PageCache,
+    pagecache: pagecache::PageCache,
     /// The shareable parts of tasks (see `proc::shared`).
-    pub mms: crate::object::shared::SharedTable<aspace::AddressSpace>,
+    mms: crate::object::shared::SharedTable<aspace::AddressSpace>,
     /// Frames in use just before init was created: what must be in use
     /// again once every process has gone.
-    pub boot_frames_used: usize,
+    boot_frames_used: usize,
     /// The vDSO and [vvar] objects every exec maps (made before init's
     /// first exec, see [`Kernel::vdso_setup`]).
-    pub vdso: Option<vdso::Vdso>,
+    vdso: Option<vdso::Vdso>,
+}
+
+/// What the rest of the kernel reaches of this room: each table (itself a
+/// type with private state), and the settings it reads or sets.
+impl Memory {
+    pub fn frames(&self) -> &frame::FrameAllocator {
+        &self.frames
+    }
+
+    pub fn frames_mut(&mut self) -> &mut frame::FrameAllocator {
+        &mut self.frames
+    }
+
+    pub fn kernel_root(&self) -> u64 {
+        self.kernel_root
+    }
+
+    pub fn pagecache(&self) -> &pagecache::PageCache {
+        &self.pagecache
+    }
+
+    pub fn pagecache_mut(&mut self) -> &mut pagecache::PageCache {
+        &mut self.pagecache
+    }
+
+    pub fn mms(&self) -> &crate::object::shared::SharedTable<aspace::AddressSpace> {
+        &self.mms
+    }
+
+    pub fn mms_mut(&mut self) -> &mut crate::object::shared::SharedTable<aspace::AddressSpace> {
+        &mut self.mms
+    }
+
+    pub fn boot_frames_used(&self) -> usize {
+        self.boot_frames_used
+    }
+
+    pub fn set_boot_frames_used(&mut self, v: usize) {
+        self.boot_frames_used = v;
+    }
+
+    pub fn vdso(&self) -> &Option<vdso::Vdso> {
+        &self.vdso
+    }
+}
+
+impl Memory {
+    /// Give back the kernel's hold on a shared-memory object (System V
+    /// shm): its pages go when the last mapping goes.
+    pub fn release_object(&mut self, object: u64) {
+        self.pagecache.release(&mut self.frames, object, false);
+    }
+
+    /// Make the vDSO and [vvar] objects once, before init's first exec.
+    pub fn make_vdso(
+        &mut self,
+        phys: &dyn crate::machine::PhysMem,
+        data: &vdso::VdsoData,
+    ) -> Result<vdso::Vdso, crate::abi::Errno> {
+        let v = vdso::Vdso::new(&mut self.pagecache, &mut self.frames, phys, data)?;
+        self.vdso = Some(v);
+        Ok(v)
+    }
+}
+
+/// The parts of the memory room that work together, borrowed at once: a
+/// memory context (`aspace::MemCtx`) needs the frames and the page cache
+/// while an address space is borrowed from the table.
+pub struct MemParts<'a> {
+    pub mms: &'a mut crate::object::shared::SharedTable<aspace::AddressSpace>,
+    pub frames: &'a mut frame::FrameAllocator,
+    pub pagecache: &'a mut pagecache::PageCache,
+}
+
+impl Memory {
+    pub fn parts(&mut self) -> MemParts<'_> {
+        MemParts { mms: &mut self.mms, frames: &mut self.frames, pagecache: &mut self.pagecache }
+    }
+}
+
+impl Memory {
+    /// The room at boot: every free frame, and the kernel's page table.
+    pub fn new(frames: frame::FrameAllocator, kernel_root: u64) -> Self {
+        Memory {
+            frames,
+            kernel_root,
+            pagecache: pagecache::PageCache::new(),
+            mms: Default::default(),
+            boot_frames_used: 0,
+            vdso: None,
+        }
+    }
 }

@@ -150,14 +150,14 @@ impl CoreImage {
             if n == 0 {
                 note(&mut notes, b"CORE", NT_PRPSINFO, prpsinfo(k, t).as_bytes());
                 note(&mut notes, b"CORE", NT_SIGINFO, info.to_user().as_bytes());
-                note(&mut notes, b"CORE", NT_AUXV, k.mem.mms.get(mm).saved_auxv.as_bytes());
+                note(&mut notes, b"CORE", NT_AUXV, k.mem.mms().get(mm).saved_auxv.as_bytes());
                 note(&mut notes, b"CORE", NT_FILE, &file_note(k, mm));
             }
             let fx = f.0.as_bytes();
             note(&mut notes, b"CORE", NT_PRFPREG, &fx[..512.min(fx.len())]);
         }
 
-        let vmas: Vec<Vma> = k.mem.mms.get(mm).vmas().copied().collect();
+        let vmas: Vec<Vma> = k.mem.mms().get(mm).vmas().copied().collect();
         let mut segments = Vec::with_capacity(vmas.len());
         for vma in vmas {
             let dump = dump_size(k, mm, &vma);
@@ -204,12 +204,13 @@ impl CoreImage {
         let cred = k.fs_cred();
         let cwd = k.cur_fs().cwd;
         let now = k.now_real();
-        let _ = k.vfs.fs.unlink_at(&cred, cwd, name, now);
-        let Ok(ino) = k.vfs.fs.open(&cred, cwd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o600, now) else {
+        let _ = k.vfs.fs_mut().unlink_at(&cred, cwd, name, now);
+        let Ok(ino) = k.vfs.fs_mut().open(&cred, cwd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o600, now)
+        else {
             return false;
         };
         let _ = self.fill(k, ino, limit);
-        k.vfs.fs.iput(ino);
+        k.vfs.fs_mut().iput(ino);
         true
     }
 
@@ -300,7 +301,7 @@ fn phdr(out: &mut Vec<u8>, kind: u32, flags: u32, offset: u64, vaddr: u64, files
 
 /// `struct elf_prstatus` for thread `t`.
 fn prstatus(k: &Kernel, t: &Task, r: &PtRegs, info: &SigInfo) -> ElfPrstatus {
-    let s = k.sig.signals.get(t.signal);
+    let s = k.sig.signals().get(t.signal);
     ElfPrstatus {
         si_signo: info.signo as i32,
         si_code: info.code,
@@ -323,7 +324,7 @@ fn prstatus(k: &Kernel, t: &Task, r: &PtRegs, info: &SigInfo) -> ElfPrstatus {
 
 /// `struct elf_prpsinfo` of the process.
 fn prpsinfo(k: &Kernel, t: &Task) -> ElfPrpsinfo {
-    let s = k.sig.signals.get(t.signal);
+    let s = k.sig.signals().get(t.signal);
     let mut p = ElfPrpsinfo {
         pr_state: 0,
         pr_sname: b'R', // the dumping task runs
@@ -357,12 +358,12 @@ fn prpsinfo(k: &Kernel, t: &Task) -> ElfPrpsinfo {
 fn file_note(k: &Kernel, mm: crate::proc::MmId) -> Vec<u8> {
     let files: Vec<(u64, u64, u64, Vec<u8>)> = k
         .mem
-        .mms
+        .mms()
         .get(mm)
         .vmas()
         .filter_map(|v| {
             let f = v.file?;
-            let path = k.vfs.fs.path_of(f.ino)?;
+            let path = k.vfs.fs().path_of(f.ino)?;
             Some((v.start, v.end, f.pgoff, path))
         })
         .collect();

@@ -106,7 +106,7 @@ pub(crate) fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) 
         if flags & AT_EMPTY_PATH == 0 || dirfd == AT_FDCWD {
             return Err(ENOENT);
         }
-        let ino = k.vfs.files.get(k.fd_file(dirfd)?).ino.ok_or(EACCES)?;
+        let ino = k.vfs.files().get(k.fd_file(dirfd)?).ino.ok_or(EACCES)?;
         may_open_exec(k, &k.fs_cred(), ino)?;
         return Ok(ino);
     }
@@ -122,8 +122,8 @@ pub(crate) fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) 
         lf |= Lookup::FOLLOW;
     }
     let cred = k.fs_cred();
-    let ino = k.vfs.fs.lookup(&cred, start, name, lf)?;
-    if k.vfs.fs.inode(ino)?.file_type() == crate::fs::ramfs::FileType::Symlink {
+    let ino = k.vfs.fs().lookup(&cred, start, name, lf)?;
+    if k.vfs.fs().inode(ino)?.file_type() == crate::fs::ramfs::FileType::Symlink {
         return Err(ELOOP);
     }
     may_open_exec(k, &cred, ino)?;
@@ -136,11 +136,11 @@ pub(crate) fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) 
 /// denial itself is taken when the program's address space is installed
 /// (`exec_image`).
 pub(super) fn may_open_exec(k: &Kernel, cred: &crate::fs::FsCred, ino: Ino) -> SysResult<()> {
-    k.vfs.fs.may_exec(cred, ino)?;
-    k.vfs.fs.write_access_error(ino, false)?;
+    k.vfs.fs().may_exec(cred, ino)?;
+    k.vfs.fs().write_access_error(ino, false)?;
     // A mapping made through a descriptor open for writing keeps that
     // write access after the descriptor is closed.
-    if k.mem.pagecache.mapped_for_write(ino) {
+    if k.mem.pagecache().mapped_for_write(ino) {
         return Err(ETXTBSY);
     }
     Ok(())
@@ -204,7 +204,7 @@ pub(crate) fn bprm_execve(
     filename: Vec<u8>,
     mut args: ExecArgs,
 ) -> SysResult {
-    let stack_limit = k.sig.signals.get(k.proc.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
+    let stack_limit = k.sig.signals().get(k.proc.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
     args.check_size(&filename, stack_limit)?;
     // The name interpreters are given for the script: the path as passed.
     let mut script_name = filename.clone();
@@ -220,7 +220,7 @@ pub(crate) fn bprm_execve(
             let mut exe = absolute_path(k, pid, &script_name);
             // Run through a /proc link (/proc/self/exe): the file's own name.
             if exe.starts_with(b"/proc/") {
-                exe = k.vfs.fs.path_of(ino).unwrap_or(exe);
+                exe = k.vfs.fs().path_of(ino).unwrap_or(exe);
             }
             return exec_image(k, pid, regs, ino, head, exe, &filename, args);
         };
@@ -238,9 +238,9 @@ pub(crate) fn bprm_execve(
         argv.extend(args.argv.into_iter().skip(1));
         args.argv = argv;
         args.check_size(&filename, stack_limit)?;
-        let cwd = k.vfs.fs_structs.get(k.proc.tasks[&pid].fs).cwd;
+        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd;
         let cred = k.fs_cred_of(pid);
-        ino = k.vfs.fs.lookup(&cred, cwd, &interp, Lookup::FOLLOW)?;
+        ino = k.vfs.fs().lookup(&cred, cwd, &interp, Lookup::FOLLOW)?;
         may_open_exec(k, &cred, ino)?;
         script_name = interp;
     }
@@ -253,8 +253,8 @@ fn absolute_path(k: &Kernel, pid: Pid, name: &[u8]) -> Vec<u8> {
     let mut full = if name.first() == Some(&b'/') {
         Vec::new()
     } else {
-        let cwd = k.vfs.fs_structs.get(k.proc.tasks[&pid].fs).cwd;
-        k.vfs.fs.path_of_dir(cwd).unwrap_or_default()
+        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd;
+        k.vfs.fs().path_of_dir(cwd).unwrap_or_default()
     };
     full.push(b'/');
     full.extend_from_slice(name);
@@ -279,9 +279,9 @@ fn absolute_path(k: &Kernel, pid: Pid, name: &[u8]) -> Vec<u8> {
 /// Replace task `pid`'s program with the program at `path` (relative to
 /// its cwd): how the kernel starts init.
 pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: ExecArgs) -> SysResult {
-    let cwd = k.vfs.fs_structs.get(k.proc.tasks[&pid].fs).cwd;
+    let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd;
     let cred = k.fs_cred_of(pid);
-    let ino = k.vfs.fs.lookup(&cred, cwd, path.as_bytes(), Lookup::FOLLOW)?;
+    let ino = k.vfs.fs().lookup(&cred, cwd, path.as_bytes(), Lookup::FOLLOW)?;
     may_open_exec(k, &cred, ino)?;
     bprm_execve(k, pid, regs, ino, path.as_bytes().to_vec(), args)
 }
@@ -301,11 +301,11 @@ fn exec_image(
     filename: &[u8],
     args: ExecArgs,
 ) -> SysResult {
-    let stack_limit = k.sig.signals.get(k.proc.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
+    let stack_limit = k.sig.signals().get(k.proc.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
     // The new credentials come from the file finally run (for a script,
     // its interpreter: Linux ignores set-id bits on scripts). Linux:
     // bprm_creds_from_file(), applied in begin_new_exec().
-    let inode = k.vfs.fs.inode(ino)?;
+    let inode = k.vfs.fs().inode(ino)?;
     let (new_cred, secure) = crate::proc::capability::bprm_creds(
         &k.proc.tasks[&pid].cred,
         &k.proc.tasks[&pid].groups,
@@ -328,13 +328,13 @@ fn exec_image(
     // The new mm runs this file: no writer until it goes (put_mm allows
     // again). may_open_exec() saw no writer, and nothing opened one since.
     aspace.exe = Some(ino);
-    let _ = k.vfs.fs.deny_write_access(ino);
-    let new_mm = k.mem.mms.insert(aspace);
+    let _ = k.vfs.fs_mut().deny_write_access(ino);
+    let new_mm = k.mem.mms_mut().insert(aspace);
     k.note_maxrss(pid, k.proc.tasks[&pid].mm);
     let old_mm = core::mem::replace(&mut k.proc.tasks.get_mut(&pid).expect("task").mm, new_mm);
-    if k.sched.current == Some(pid) {
+    if k.sched.current() == Some(pid) {
         // Linux: exec_mmap() → activate_mm(), before the old one goes.
-        k.m.mmu.activate(k.mem.mms.get(new_mm).root());
+        k.m.mmu.activate(k.mem.mms().get(new_mm).root());
     }
     let _ = step(k, "exec_mmap", |k| {
         k.put_mm(old_mm);
@@ -354,17 +354,17 @@ fn exec_image(
     // POSIX timers go; alarm and the interval timers stay.
     k.exec_timers(pid);
     let hand = k.proc.tasks[&pid].sighand;
-    if k.sig.sighands.users(hand) > 1 {
-        let copy = k.sig.sighands.get(hand).clone();
+    if k.sig.sighands().users(hand) > 1 {
+        let copy = k.sig.sighands().get(hand).clone();
         k.put(hand);
-        let new = k.sig.sighands.insert(copy);
+        let new = k.sig.sighands_mut().insert(copy);
         k.proc.tasks.get_mut(&pid).expect("task").sighand = new;
     }
     // Caught signals go back to the default; ignored ones stay ignored;
     // flags, mask and restorer are cleared for all (Linux:
     // flush_signal_handlers()).
     let hand = k.proc.tasks[&pid].sighand;
-    for a in k.sig.sighands.get_mut(hand).action.iter_mut() {
+    for a in k.sig.sighands_mut().get_mut(hand).action.iter_mut() {
         let handler = if a.handler == SIG_IGN { SIG_IGN } else { SIG_DFL };
         *a = SigAction { handler, ..SigAction::default() };
     }
@@ -416,8 +416,8 @@ fn exec_image(
         SchedProcessExec,
         Payload::Exec { filename: filename.to_vec(), pid: pid as i32, old_pid: old_tid as i32 }
     );
-    if k.sched.current == Some(pid) {
-        k.sched.load_fs = Some(0);
+    if k.sched.current() == Some(pid) {
+        k.sched.set_load_fs(Some(0));
     }
     // An entry point outside user space: the old program is gone, so the
     // process dies of SIGSEGV before its first instruction (Linux:
@@ -428,7 +428,7 @@ fn exec_image(
     }
     // Linux: exec_binprm()'s ptrace_event(PTRACE_EVENT_EXEC, old_vpid):
     // the id the thread had before de_thread() gave it the leader's.
-    if k.sched.current == Some(pid) {
+    if k.sched.current() == Some(pid) {
         k.ptrace_event(PTRACE_EVENT_EXEC, old_tid as u64);
     }
     Ok(0)
@@ -443,7 +443,7 @@ fn step<T>(k: &mut Kernel, name: &'static str, f: impl FnOnce(&mut Kernel) -> Sy
 /// (Linux: unshare_files()).
 pub fn unshare_files(k: &mut Kernel, pid: Pid) {
     let id = k.proc.tasks[&pid].files;
-    if k.vfs.fdtables.users(id) < 2 {
+    if k.vfs.fdtables().users(id) < 2 {
         return;
     }
     let new = k.dup_fd_table(id);
@@ -460,7 +460,7 @@ fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
     let (tgid, signal) = (k.proc.tasks[&pid].tgid, k.proc.tasks[&pid].signal);
     let others: Vec<Pid> = k
         .sig
-        .signals
+        .signals()
         .get(signal)
         .threads
         .iter()
@@ -494,14 +494,14 @@ fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
             ct.parent = tgid;
         }
     }
-    let threads = &mut k.sig.signals.get_mut(me.signal).threads;
+    let threads = &mut k.sig.signals_mut().get_mut(me.signal).threads;
     threads.remove(&pid);
     threads.insert(tgid);
     k.proc.tasks.insert(tgid, me);
     k.ptrace_rename(pid, tgid);
     k.proc.pids.put(pid);
-    if k.sched.current == Some(pid) {
-        k.sched.current = Some(tgid);
+    if k.sched.current() == Some(pid) {
+        k.sched.set_current(Some(tgid));
     }
     tgid
 }

@@ -32,15 +32,15 @@ struct AuxInfo {
 /// Linux: open_exec(elf_interpreter) and the interpreter checks of
 /// load_elf_binary().
 fn open_interp(k: &Kernel, pid: Pid, name: &[u8]) -> SysResult<(Ino, Elf)> {
-    let cwd = k.vfs.fs_structs.get(k.proc.tasks[&pid].fs).cwd;
+    let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd;
     let cred = k.fs_cred_of(pid);
-    let ino = k.vfs.fs.lookup(&cred, cwd, name, Lookup::FOLLOW)?;
+    let ino = k.vfs.fs().lookup(&cred, cwd, name, Lookup::FOLLOW)?;
     may_open_exec(k, &cred, ino)?;
     let mut head = [0u8; core::mem::size_of::<Elf64Ehdr>()];
     if k.file_read(ino, 0, &mut head)? != head.len() {
         return Err(EIO);
     }
-    let size = k.vfs.fs.inode(ino)?.size();
+    let size = k.vfs.fs().inode(ino)?.size();
     let elf = elf::parse_interp(&head, size, |off, buf| k.file_read(ino, off, buf))?;
     Ok((ino, elf))
 }
@@ -63,7 +63,7 @@ pub(super) fn build_mm(
     stack_limit: u64,
     creds: (crate::proc::Cred, bool),
 ) -> SysResult<(AddressSpace, u64, u64)> {
-    let size = k.vfs.fs.inode(ino)?.size();
+    let size = k.vfs.fs().inode(ino)?.size();
     let elf = {
         let k = &*k;
         elf::parse(head, size, |off, buf| k.file_read(ino, off, buf))?
@@ -87,7 +87,7 @@ pub(super) fn build_mm(
             return Err(e);
         }
     };
-    let root = k.mem.kernel_root;
+    let root = k.mem.kernel_root();
     let random: [u64; 2] = [k.random_u64(), k.random_u64()];
     let hwcap = k.hwcap;
     let mut ctx = k.mem_ctx(false);
@@ -117,9 +117,9 @@ pub(super) fn build_mm(
     });
     if result.is_ok() {
         // The next exec of this program maps the same pages.
-        k.mem.pagecache.keep(ino);
+        k.mem.pagecache_mut().keep(ino);
         if let Some((interp_ino, _)) = interp {
-            k.mem.pagecache.keep(interp_ino);
+            k.mem.pagecache_mut().keep(interp_ino);
         }
     } else {
         // A file attached for this exec alone leaves the cache again.

@@ -83,22 +83,23 @@ fn program() -> Vec<u8> {
 }
 
 fn ino_of(k: &Kernel, path: &str) -> Ino {
-    k.vfs.fs.lookup(&crate::fs::FsCred::ROOT, k.vfs.fs.root(), path.as_bytes(), Lookup::FOLLOW).unwrap()
+    k.vfs.fs().lookup(&crate::fs::FsCred::ROOT, k.vfs.fs().root(), path.as_bytes(), Lookup::FOLLOW).unwrap()
 }
 
 /// The frame mapped at `va` in `pid` after a read of it.
 fn frame_at(k: &mut Kernel, pid: Pid, va: u64) -> u64 {
     read_user(k, pid, va, 1).unwrap();
     let mm = k.proc.tasks[&pid].mm;
-    let pte = k.mem.mms.get(mm).pte(k.m.mem, va);
+    let pte = k.mem.mms().get(mm).pte(k.m.mem, va);
     assert!(pte.is_present(), "{va:#x} mapped in {pid}");
     pte.addr()
 }
 
 /// The page cache's frame for page `idx` of `ino`.
 fn cache_frame(k: &mut Kernel, ino: Ino, idx: u64) -> u64 {
-    let Kernel { mem: crate::mm::Memory { pagecache, frames, .. }, m, .. } = k;
-    pagecache.get_page(frames, m.mem, ino, idx).unwrap()
+    let phys = k.m.mem;
+    let crate::mm::MemParts { pagecache, frames, .. } = k.mem.parts();
+    pagecache.get_page(frames, phys, ino, idx).unwrap()
 }
 
 /// A child of init that has exec'd `path`.
@@ -133,7 +134,7 @@ fn two_execs_share_the_text_frames_of_the_page_cache() {
     let base = Baseline::take(&k);
 
     let a = spawn(&mut k, PROG);
-    assert!(k.mem.pagecache.contains(ino), "exec attached the file");
+    assert!(k.mem.pagecache().contains(ino), "exec attached the file");
     let b = spawn(&mut k, PROG);
     let text = cache_frame(&mut k, ino, 0);
     assert_eq!(frame_at(&mut k, a, TEXT), text, "a's text is the cache's frame");
@@ -159,16 +160,16 @@ fn two_execs_share_the_text_frames_of_the_page_cache() {
     // maps the same frames and copies nothing.
     finish(&mut k, a);
     finish(&mut k, b);
-    assert!(k.mem.pagecache.is_kept(ino));
-    let cached = k.mem.pagecache.frames_held();
+    assert!(k.mem.pagecache().is_kept(ino));
+    let cached = k.mem.pagecache().frames_held();
     let c = spawn(&mut k, PROG);
     assert_eq!(frame_at(&mut k, c, TEXT), text);
-    assert_eq!(k.mem.pagecache.frames_held(), cached);
+    assert_eq!(k.mem.pagecache().frames_held(), cached);
     finish(&mut k, c);
 
     // Dropping the cache gives everything back.
     k.drop_page_caches();
-    assert!(!k.mem.pagecache.contains(ino));
+    assert!(!k.mem.pagecache().contains(ino));
     base.check(&k, "after the processes and the cache are gone");
 }
 
@@ -180,10 +181,10 @@ fn a_removed_program_leaves_the_cache_with_its_last_process() {
     let ino = ino_of(&k, PROG);
     let a = spawn(&mut k, PROG);
     let bin = ino_of(&k, "/bin");
-    k.vfs.fs.unlink(&crate::fs::FsCred::ROOT, bin, b"prog", 1).unwrap();
+    k.vfs.fs_mut().unlink(&crate::fs::FsCred::ROOT, bin, b"prog", 1).unwrap();
     assert_eq!(read_user(&mut k, a, TEXT + 0x100, 1).unwrap(), [filler(0x100)], "still runs");
     finish(&mut k, a);
-    assert!(!k.mem.pagecache.contains(ino), "kept for no one");
+    assert!(!k.mem.pagecache().contains(ino), "kept for no one");
     base.check(&k, "after the program and its file are gone");
 }
 
@@ -212,7 +213,7 @@ fn bss_tail_is_zeroed_in_a_private_copy_of_the_last_file_page() {
     assert_eq!(frame_at(&mut k, a, DATA), cache_frame(&mut k, ino, 1));
     // The page after the file's bytes is anonymous memory.
     let mm = k.proc.tasks[&a].mm;
-    let v = *k.mem.mms.get(mm).find_vma(DATA + 2 * P).unwrap();
+    let v = *k.mem.mms().get(mm).find_vma(DATA + 2 * P).unwrap();
     assert!(v.file.is_none() && v.start == DATA + 2 * P && v.end == DATA + 3 * P, "{v:?}");
     finish(&mut k, a);
 }
@@ -300,16 +301,16 @@ fn exec_fails_cleanly_at_every_frame_allocation() {
     let mut attempt = 0;
     loop {
         assert!(attempt < 1000, "exec never succeeds");
-        k.mem.frames.fail_after(Some(attempt));
+        k.mem.frames_mut().fail_after(Some(attempt));
         let r = execve(&mut k, c, PROG, &["prog"], &[]);
-        k.mem.frames.fail_after(None);
+        k.mem.frames_mut().fail_after(None);
         if r == 0 {
             break;
         }
         assert_eq!(r, err(ENOMEM), "exec with {attempt} frames to spare");
         // Nothing is left, not even the file in the cache.
         base.check(&k, &std::format!("exec failing after {attempt} allocations"));
-        assert!(!k.mem.pagecache.contains(ino));
+        assert!(!k.mem.pagecache().contains(ino));
         attempt += 1;
     }
     assert!(attempt >= 3, "the file's pages, the PML4, the stack: {attempt}");
@@ -348,7 +349,7 @@ fn dynamic_program(interp: &[u8]) -> Vec<u8> {
 
 /// The auxiliary vector value for `key` of `pid`'s program.
 fn auxv(k: &Kernel, pid: Pid, key: u64) -> Option<u64> {
-    let v = &k.mem.mms.get(k.proc.tasks[&pid].mm).saved_auxv;
+    let v = &k.mem.mms().get(k.proc.tasks[&pid].mm).saved_auxv;
     v.chunks(2).find(|p| p[0] == key).map(|p| p[1])
 }
 

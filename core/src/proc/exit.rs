@@ -46,7 +46,7 @@ impl SharedPart for FsInfo {
 impl SharedPart for SigHand {
     /// Handlers hold nothing else (Linux: __cleanup_sighand()).
     fn put(k: &mut Kernel, h: Handle<Self>) {
-        let _ = k.sig.sighands.put(h);
+        let _ = k.sig.sighands_mut().put(h);
     }
 }
 impl SharedPart for crate::ns::NsProxy {
@@ -70,9 +70,9 @@ impl Kernel {
     /// Drop one user of address space `mm`; the last one frees it
     /// (Linux: mmput()).
     pub fn put_mm(&mut self, mm: MmId) {
-        if let Some(aspace) = self.mem.mms.put(mm) {
+        if let Some(aspace) = self.mem.mms_mut().put(mm) {
             if let Some(ino) = aspace.exe {
-                self.vfs.fs.allow_write_access(ino);
+                self.vfs.fs_mut().allow_write_access(ino);
             }
             // Segments it had attached note the last detach (Linux:
             // shm_close() from exit_mmap()).
@@ -87,7 +87,7 @@ impl Kernel {
     /// Drop one user of a descriptor table; the last one closes every
     /// descriptor (Linux: put_files_struct()).
     pub fn put_files(&mut self, files: super::FilesId) {
-        if let Some(mut table) = self.vfs.fdtables.put(files) {
+        if let Some(mut table) = self.vfs.fdtables_mut().put(files) {
             for fd in table.drain(false) {
                 self.filp_close(fd.file, files);
             }
@@ -97,25 +97,25 @@ impl Kernel {
     /// A copy of descriptor table `id` whose descriptors refer to the same
     /// open file descriptions, which gain a reference each (Linux: dup_fd()).
     pub fn dup_fd_table(&mut self, id: super::FilesId) -> super::FilesId {
-        let table = self.vfs.fdtables.get(id).clone();
+        let table = self.vfs.fdtables().get(id).clone();
         for (_, fd) in table.iter() {
-            self.vfs.files.get_ref(fd.file);
+            self.vfs.files_mut().get_ref(fd.file);
         }
-        self.vfs.fdtables.insert(table)
+        self.vfs.fdtables_mut().insert(table)
     }
 
     /// Drop one user of a file-system context (Linux: free_fs_struct()).
     pub fn put_fs(&mut self, fs: super::FsId) {
-        if let Some(info) = self.vfs.fs_structs.put(fs) {
-            self.vfs.fs.iput(info.cwd);
-            self.vfs.fs.iput(info.root);
+        if let Some(info) = self.vfs.fs_structs_mut().put(fs) {
+            self.vfs.fs_mut().iput(info.cwd);
+            self.vfs.fs_mut().iput(info.root);
         }
     }
 
     /// Drop one user of a process's shared state; the last one lets go of
     /// its process group and session numbers (Linux: __cleanup_signal()).
     pub fn put_signal(&mut self, signal: super::SignalId) {
-        if let Some(sig) = self.sig.signals.put(signal) {
+        if let Some(sig) = self.sig.signals_mut().put(signal) {
             self.proc.pids.put(sig.pgid);
             self.proc.pids.put(sig.sid);
             self.drop_sigqueue(sig.shared_info);
@@ -129,7 +129,7 @@ impl Kernel {
     pub fn clear_child_tid(&mut self, pid: Pid) {
         let t = &self.proc.tasks[&pid];
         let (addr, mm) = (t.clear_child_tid, t.mm);
-        if addr == 0 || self.mem.mms.users(mm) < 2 {
+        if addr == 0 || self.mem.mms().users(mm) < 2 {
             return;
         }
         self.proc.tasks.get_mut(&pid).expect("task").clear_child_tid = 0;
@@ -160,7 +160,7 @@ impl Kernel {
     /// Close the close-on-exec descriptors of `pid` (Linux: do_close_on_exec()).
     pub fn close_on_exec(&mut self, pid: Pid) {
         let files = self.proc.tasks[&pid].files;
-        let closed = self.vfs.fdtables.get_mut(files).drain(true);
+        let closed = self.vfs.fdtables_mut().get_mut(files).drain(true);
         for fd in closed {
             self.filp_close(fd.file, files);
         }
@@ -171,7 +171,7 @@ impl Kernel {
     fn ignores_children(&self, tgid: Pid) -> (bool, bool) {
         match self.proc.tasks.get(&tgid) {
             Some(p) => {
-                let act = self.sig.sighands.get(p.sighand).action[SIGCHLD as usize - 1];
+                let act = self.sig.sighands().get(p.sighand).action[SIGCHLD as usize - 1];
                 (act.handler == SIG_IGN, act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0)
             }
             None => (false, false),
@@ -215,7 +215,7 @@ impl Kernel {
         // it; one above NSIG is simply never sent (Linux: valid_signal()).
         if sig != 0 && sig <= NSIG {
             let t = &self.proc.tasks[&pid];
-            let status = self.sig.signals.get(t.signal).group_exit.unwrap_or(t.exit_code);
+            let status = self.sig.signals().get(t.signal).group_exit.unwrap_or(t.exit_code);
             let r = crate::proc::wait::WaitResult {
                 pid: t.tgid,
                 uid: t.cred.uid,
@@ -243,11 +243,11 @@ impl Kernel {
         if let Some(t) = self.live_thread_of(f.tgid, Some(father)) {
             return t;
         }
-        if self.sig.signals.get(f.signal).has_child_subreaper {
+        if self.sig.signals().get(f.signal).has_child_subreaper {
             let mut p = f.parent;
             while p != 0 && p != INIT_PID {
                 let Some(anc) = self.proc.tasks.get(&p) else { break };
-                if self.sig.signals.get(anc.signal).is_child_subreaper {
+                if self.sig.signals().get(anc.signal).is_child_subreaper {
                     if let Some(t) = self.live_thread_of(anc.tgid, None) {
                         return t;
                     }
@@ -321,7 +321,7 @@ impl Kernel {
         self.forget_original_parent(pid);
         // The process's last thread: its own group may now be orphaned.
         let (leader, signal) = (self.proc.tasks[&pid].tgid, self.proc.tasks[&pid].signal);
-        if self.sig.signals.get(signal).live == 0 && self.proc.tasks.contains_key(&leader) {
+        if self.sig.signals().get(signal).live == 0 && self.proc.tasks.contains_key(&leader) {
             self.kill_orphaned_pgrp(leader, None);
         }
         let t = self.proc.tasks.get_mut(&pid).expect("task");
@@ -348,7 +348,7 @@ impl Kernel {
     /// No thread of process `tgid` but its leader remains.
     pub(crate) fn thread_group_empty(&self, tgid: Pid) -> bool {
         let Some(l) = self.proc.tasks.get(&tgid) else { return true };
-        self.sig.signals.get(l.signal).threads.iter().all(|&t| t == tgid)
+        self.sig.signals().get(l.signal).threads.iter().all(|&t| t == tgid)
     }
 
     /// Remove a task for good: its PID becomes free, its parent forgets it,
@@ -358,7 +358,7 @@ impl Kernel {
     /// by the next schedule() after the switch away.
     pub fn release_task(&mut self, pid: Pid) {
         // A task releasing itself (autoreaped) is charged its time so far.
-        if self.sched.current == Some(pid) {
+        if self.sched.current() == Some(pid) {
             self.account_flush();
         }
         let (parent, signal, sighand, leader) = {
@@ -371,14 +371,14 @@ impl Kernel {
         // nothing (Linux: __exit_signal() adds it to sig->utime, and
         // wait_task_zombie() adds the group's to the parent's cutime).
         if leader {
-            let cs = self.sig.signals.get(signal);
+            let cs = self.sig.signals().get(signal);
             let (u, s) = (cs.timers.cpu_user_ns, cs.timers.cpu_total_ns - cs.timers.cpu_user_ns);
             let child_times = (cs.cutime_ns, cs.cstime_ns);
             let child_maxrss = cs.maxrss.max(cs.cmaxrss);
             let child_flt = cs.min_flt + cs.cmin_flt;
             let child_csw = (cs.nvcsw + cs.cnvcsw, cs.nivcsw + cs.cnivcsw);
             if let Some(psig) = self.proc.tasks.get(&parent).map(|p| p.signal) {
-                let ps = self.sig.signals.get_mut(psig);
+                let ps = self.sig.signals_mut().get_mut(psig);
                 ps.cmin_flt += child_flt;
                 ps.cnvcsw += child_csw.0;
                 ps.cnivcsw += child_csw.1;
@@ -396,11 +396,11 @@ impl Kernel {
         if let Some(me) = self.proc.tasks.get_mut(&pid) {
             me.ptrace.tracee = None;
         }
-        self.sig.signals.get_mut(signal).threads.remove(&pid);
+        self.sig.signals_mut().get_mut(signal).threads.remove(&pid);
         // The process is reaped: it leaves its group (Linux:
         // __unhash_process() → detach_pid(PIDTYPE_PGID)).
         if leader {
-            self.proc.pgrps.leave(self.sig.signals.get(signal).pgid, pid);
+            self.proc.pgrps.leave(self.sig.signals().get(signal).pgid, pid);
         }
         if let Some(me) = self.proc.tasks.get_mut(&pid) {
             me.state = TaskState::Dead;
@@ -411,8 +411,8 @@ impl Kernel {
         self.put_signal(signal);
         self.put(sighand);
         let tgid = self.proc.tasks[&pid].tgid;
-        if self.sched.current == Some(pid) {
-            self.sched.dead.push(pid);
+        if self.sched.current() == Some(pid) {
+            self.sched.dead_mut().push(pid);
         } else {
             self.free_task(pid);
         }
@@ -447,10 +447,10 @@ impl Kernel {
             self.put_files(files);
             self.put_fs(fs);
             self.ns.put(nsproxy);
-            self.sig.signals.get_mut(signal).live -= 1;
+            self.sig.signals_mut().get_mut(signal).live -= 1;
         }
         self.put(sighand);
-        self.sig.signals.get_mut(signal).threads.remove(&tid);
+        self.sig.signals_mut().get_mut(signal).threads.remove(&tid);
         self.put_signal(signal);
         let children = core::mem::take(&mut self.proc.tasks.get_mut(&tid).expect("task").children);
         for &c in &children {
@@ -477,9 +477,9 @@ impl Kernel {
     /// RSS is kept in the process for getrusage (Linux:
     /// setmax_mm_hiwater_rss(&sig->maxrss, mm)).
     pub fn note_maxrss(&mut self, pid: Pid, mm: MmId) {
-        let hw = self.mem.mms.get(mm).hiwater_pages() as u64;
+        let hw = self.mem.mms().get(mm).hiwater_pages() as u64;
         let sig = self.proc.tasks[&pid].signal;
-        let s = self.sig.signals.get_mut(sig);
+        let s = self.sig.signals_mut().get_mut(sig);
         s.maxrss = s.maxrss.max(hw);
     }
 
@@ -490,18 +490,18 @@ impl Kernel {
             // Normally drained at release already; never leave a charge.
             self.drop_sigqueue(core::mem::take(&mut t.pending_info));
             if let Some(at) = t.hrtimer {
-                self.time.hrtimers.remove(at, crate::time::hrtimer::HrTimer::Sleeper(pid));
+                self.time.hrtimers_mut().remove(at, crate::time::hrtimer::HrTimer::Sleeper(pid));
             }
             // A stack that came close to its guard page: say so, and do
             // not reuse it (see `StackCache`).
             if t.kstack.deeper_than(KSTACK_BYTES * 3 / 4) {
                 let used = t.kstack.high_water();
                 self.log(format_args!("tine: warning: task {pid} used {used} of {KSTACK_BYTES} kernel stack bytes"));
-                self.sched.kstacks.discard(t.kstack, &mut self.mem.frames);
+                self.sched.kstacks_mut().discard(t.kstack, self.mem.frames_mut());
             } else {
                 drop(t);
             }
-            self.sched.kstacks.trim(&mut self.mem.frames);
+            self.sched.kstacks_mut().trim(self.mem.frames_mut());
         }
         self.proc.pids.put(pid);
     }
@@ -522,19 +522,19 @@ impl Kernel {
         self.sem_exit_ns();
         self.msg_exit_ns();
         self.drop_page_caches();
-        self.sched.kstacks.drain(&mut self.mem.frames);
+        self.sched.kstacks_mut().drain(self.mem.frames_mut());
         let live = self.proc.tasks.values().filter(|t| t.state != TaskState::Dead).count();
         let dead = self.proc.tasks.len() - live;
-        let used = self.mem.frames.stats().used;
+        let used = self.mem.frames().stats().used;
         self.log(format_args!(
             "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={} sigqueued={} committed={} nproc={} waitqueued={} pgrp_members={}",
-            self.mem.boot_frames_used,
-            self.vfs.files.count(),
+            self.mem.boot_frames_used(),
+            self.vfs.files().count(),
             self.proc.pids.in_use() - dead,
             self.proc.ucounts.sigpending_total(),
-            self.mem.frames.commit.committed(),
+            self.mem.frames().commit.committed(),
             self.proc.ucounts.nproc_total(),
-            self.sched.waitqueues.len(),
+            self.sched.waitqueues().len(),
             self.proc.pgrps.len()
         ));
     }
@@ -549,7 +549,7 @@ impl Kernel {
     pub fn will_become_orphaned_pgrp(&self, pgid: Pid, ignored: Option<Pid>) -> bool {
         let members = self.proc.pgrps.members(pgid).filter_map(|p| self.proc.tasks.get(&p));
         !members.filter(|t| t.state != TaskState::Dead).any(|t| {
-            let s = self.sig.signals.get(t.signal);
+            let s = self.sig.signals().get(t.signal);
             if s.pgid != pgid
                 || Some(t.tid) == ignored
                 || (t.is_zombie() && self.thread_group_empty(t.tgid))
@@ -558,7 +558,7 @@ impl Kernel {
                 return false;
             }
             self.proc.tasks.get(&t.parent).is_some_and(|p| {
-                let ps = self.sig.signals.get(p.signal);
+                let ps = self.sig.signals().get(p.signal);
                 ps.pgid != pgid && ps.sid == s.sid
             })
         })
@@ -566,7 +566,7 @@ impl Kernel {
 
     /// Linux: has_stopped_jobs().
     fn has_stopped_jobs(&self, pgid: Pid) -> bool {
-        self.sig.signals.iter().any(|(_, s)| s.pgid == pgid && s.stopped)
+        self.sig.signals().iter().any(|(_, s)| s.pgid == pgid && s.stopped)
     }
 
     /// A process group that an exit leaves orphaned, with stopped members,
@@ -579,7 +579,7 @@ impl Kernel {
             Some(p) => (None, p),
         };
         let Some(pt) = self.proc.tasks.get(&parent) else { return };
-        let (ps, ts) = (self.sig.signals.get(pt.signal), self.sig.signals.get(self.proc.tasks[&tsk].signal));
+        let (ps, ts) = (self.sig.signals().get(pt.signal), self.sig.signals().get(self.proc.tasks[&tsk].signal));
         let pgid = ts.pgid;
         if ps.pgid != pgid
             && ps.sid == ts.sid
@@ -607,7 +607,7 @@ impl Kernel {
 /// its wait status (or is released at once). When init (PID 1) goes, the
 /// machine has nothing left to run: the kernel records the status and stops.
 pub fn do_exit(k: &mut Kernel, status: i32) {
-    let pid = k.sched.current.expect("exit from a task");
+    let pid = k.sched.current().expect("exit from a task");
     // PTRACE_EVENT_EXIT: the tracer sees the task before anything is
     // given back; do_exit runs again once it is let go.
     if k.cur().ptrace.tracee.is_some() && k.ptrace_exit_stop(status) {
@@ -626,7 +626,7 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     k.exit_robust_list(pid);
     k.clear_child_tid(pid);
     k.complete_vfork_done(pid);
-    k.m.mmu.activate(k.mem.kernel_root);
+    k.m.mmu.activate(k.mem.kernel_root());
     k.note_maxrss(pid, mm);
     k.put_mm(mm);
     // Linux: exit_sem(), after exit_mm().
@@ -640,7 +640,7 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
         let t = k.proc.tasks.get_mut(&pid).expect("task");
         t.exit_code = status;
         let sig = t.signal;
-        let s = k.sig.signals.get_mut(sig);
+        let s = k.sig.signals_mut().get_mut(sig);
         s.live -= 1;
         if s.live == 0 {
             k.exit_timers(sig);
@@ -648,7 +648,7 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     }
     // A session leader's last thread: its controlling terminal hangs up
     // (Linux: disassociate_ctty(1)).
-    if k.sig.signals.get(k.proc.tasks[&pid].signal).live == 0 {
+    if k.sig.signals().get(k.proc.tasks[&pid].signal).live == 0 {
         let tgid = k.proc.tasks[&pid].tgid;
         k.tty_session_leader_exit(tgid);
     }
@@ -666,7 +666,7 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
 /// other thread gets SIGKILL and follows when it next runs.
 pub fn do_group_exit(k: &mut Kernel, status: i32) {
     let (signal, me, tgid) = (k.cur().signal, k.cur().tid, k.cur().tgid);
-    let status = *k.sig.signals.get_mut(signal).group_exit.get_or_insert(status);
+    let status = *k.sig.signals_mut().get_mut(signal).group_exit.get_or_insert(status);
     let others: Vec<Pid> = k.threads_of(tgid).into_iter().filter(|&t| t != me).collect();
     for t in others {
         k.kill_thread_now(t);

@@ -184,7 +184,7 @@ impl Kernel {
         let t = self.cur_mut();
         t.min_flt += 1;
         let signal = t.signal;
-        self.sig.signals.get_mut(signal).min_flt += 1;
+        self.sig.signals_mut().get_mut(signal).min_flt += 1;
     }
 
     /// Up to [`umip::MAX_INSN`] bytes of the current task's code at
@@ -238,7 +238,7 @@ impl Kernel {
     fn user_fault_signal(&mut self, info: crate::signal::SigInfo, vector: u8, error: u64, cr2: u64, regs: &mut PtRegs) {
         let t = self.cur();
         let sig = info.signo;
-        let hand = self.sig.sighands.get(t.sighand).action[sig as usize - 1].handler;
+        let hand = self.sig.sighands().get(t.sighand).action[sig as usize - 1].handler;
         if hand == SIG_DFL || hand == SIG_IGN || t.sigmask.has(sig) || sig == SIGKILL {
             self.log(format_args!(
                 "tine: pid {} ({}) killed by {}: user exception {} error {:#x} at rip {:#x}, address {:#x}",

@@ -176,7 +176,7 @@ fn check_nproc(k: &Kernel) -> SysResult<()> {
 fn copy_files(k: &mut Kernel, flags: CloneFlags) -> FilesId {
     let id = k.cur().files;
     if flags.contains(CloneFlags::FILES) {
-        k.vfs.fdtables.hold(id);
+        k.vfs.fdtables_mut().hold(id);
         return id;
     }
     k.dup_fd_table(id)
@@ -186,33 +186,33 @@ fn copy_files(k: &mut Kernel, flags: CloneFlags) -> FilesId {
 pub(crate) fn copy_fs(k: &mut Kernel, flags: CloneFlags) -> SysResult<FsId> {
     let id = k.cur().fs;
     if flags.contains(CloneFlags::FS) {
-        k.vfs.fs_structs.hold(id);
+        k.vfs.fs_structs_mut().hold(id);
         return Ok(id);
     }
-    let info = k.vfs.fs_structs.get(id).clone();
-    k.vfs.fs.ihold(info.cwd)?;
-    if let Err(e) = k.vfs.fs.ihold(info.root) {
-        k.vfs.fs.iput(info.cwd);
+    let info = k.vfs.fs_structs().get(id).clone();
+    k.vfs.fs_mut().ihold(info.cwd)?;
+    if let Err(e) = k.vfs.fs_mut().ihold(info.root) {
+        k.vfs.fs_mut().iput(info.cwd);
         return Err(e);
     }
-    Ok(k.vfs.fs_structs.insert(info))
+    Ok(k.vfs.fs_structs_mut().insert(info))
 }
 
 /// Linux: copy_sighand(): share the handlers (CLONE_SIGHAND) or copy them.
 fn copy_sighand(k: &mut Kernel, flags: CloneFlags) -> SighandId {
     let id = k.cur().sighand;
     if flags.contains(CloneFlags::SIGHAND) {
-        k.sig.sighands.hold(id);
+        k.sig.sighands_mut().hold(id);
         return id;
     }
-    let mut hand = k.sig.sighands.get(id).clone();
+    let mut hand = k.sig.sighands().get(id).clone();
     if flags.contains(CloneFlags::CLEAR_SIGHAND) {
         // clone3: caught signals back to default, ignored stay ignored.
         for a in hand.action.iter_mut().filter(|a| a.handler != SIG_IGN) {
             *a = Default::default();
         }
     }
-    k.sig.sighands.insert(hand)
+    k.sig.sighands_mut().insert(hand)
 }
 
 /// Linux: copy_signal(): a thread joins its process's shared state; a new
@@ -223,14 +223,14 @@ fn copy_sighand(k: &mut Kernel, flags: CloneFlags) -> SighandId {
 fn copy_signal(k: &mut Kernel, flags: CloneFlags) -> SignalId {
     let id = k.cur().signal;
     if flags.contains(CloneFlags::THREAD) {
-        k.sig.signals.hold(id);
+        k.sig.signals_mut().hold(id);
         return id;
     }
-    let cur = k.sig.signals.get(id);
+    let cur = k.sig.signals().get(id);
     let sig = SignalStruct::new(cur.rlimits, cur.pgid, cur.sid, cur.has_child_subreaper || cur.is_child_subreaper);
     k.proc.pids.hold(sig.pgid);
     k.proc.pids.hold(sig.sid);
-    k.sig.signals.insert(sig)
+    k.sig.signals_mut().insert(sig)
 }
 
 /// Linux: copy_mm(): share the address space (CLONE_VM) or duplicate it
@@ -238,16 +238,16 @@ fn copy_signal(k: &mut Kernel, flags: CloneFlags) -> SignalId {
 fn copy_mm(k: &mut Kernel, flags: CloneFlags) -> SysResult<MmId> {
     let id = k.cur().mm;
     if flags.contains(CloneFlags::VM) {
-        k.mem.mms.hold(id);
+        k.mem.mms_mut().hold(id);
         return Ok(id);
     }
     let child = k.with_mm(|parent, ctx| parent.fork(ctx))?;
     // Linux: dup_mm_exe_file(): the child's mm runs the same program and
     // denies writes to it too (cannot fail: the parent already does).
     if let Some(ino) = child.exe {
-        let _ = k.vfs.fs.deny_write_access(ino);
+        let _ = k.vfs.fs_mut().deny_write_access(ino);
     }
-    Ok(k.mem.mms.insert(child))
+    Ok(k.mem.mms_mut().insert(child))
 }
 
 /// Linux: copy_thread(): the child's user registers are the parent's at
@@ -267,7 +267,7 @@ fn copy_thread(k: &Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs) ->
     }
     child.kstack.set_regs(&r);
     child.kstack.set_fpu(&k.cur_fpu());
-    child.ksp = child.kstack.prepare_first_switch(k.sched.ret_to_user);
+    child.ksp = child.kstack.prepare_first_switch(k.sched.ret_to_user());
     Ok(())
 }
 
@@ -289,7 +289,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     if !crate::mm::kheap::may_alloc(FORK_HEAP_BYTES) {
         return Err(ENOMEM);
     }
-    let kstack = step(k, "dup_task_struct", |k| k.sched.kstacks.get(&mut k.mem.frames))?;
+    let kstack = step(k, "dup_task_struct", |k| k.sched.kstacks_mut().get(k.mem.frames_mut()))?;
     let mut child = dup_task_struct(k, kstack);
     step(k, "copy_creds", |_| copy_creds(flags))?;
     // A thread sharing the memory must not share the alternate signal
@@ -302,7 +302,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     // (Linux: bad_fork_cleanup_count, EAGAIN both).
     step(k, "check_nproc", |k| check_nproc(k))?;
     // Released tasks waiting to be freed are exactly those on `dead`.
-    let nr_threads = (k.proc.tasks.len() - k.sched.dead.len()) as u64;
+    let nr_threads = (k.proc.tasks.len() - k.sched.dead().len()) as u64;
     if nr_threads >= k.proc.max_threads as u64 {
         return Err(EAGAIN);
     }
@@ -431,7 +431,7 @@ fn link_task(k: &mut Kernel, mut child: Task, flags: CloneFlags, exit_signal: u3
     }
     child.tgid = if flags.contains(CloneFlags::THREAD) { cur.tgid } else { child.tid };
     let (pid, parent) = (child.tid, child.parent);
-    let sig = k.sig.signals.get_mut(child.signal);
+    let sig = k.sig.signals_mut().get_mut(child.signal);
     sig.threads.insert(pid);
     // Linux: atomic_inc(&signal->live), past copy_process()'s last step
     // that can fail for a thread (a new process starts with live = 1).
@@ -441,7 +441,7 @@ fn link_task(k: &mut Kernel, mut child: Task, flags: CloneFlags, exit_signal: u3
     k.proc.ucounts.inc_nproc(child.cred.uid);
     // Only processes are children: threads hang off their leader.
     if !flags.contains(CloneFlags::THREAD) {
-        k.proc.pgrps.join(k.sig.signals.get(child.signal).pgid, pid);
+        k.proc.pgrps.join(k.sig.signals().get(child.signal).pgid, pid);
         if let Some(p) = k.proc.tasks.get_mut(&parent) {
             p.children.insert(pid);
         }
@@ -456,14 +456,14 @@ fn unlink_task(k: &mut Kernel, pid: Pid, flags: CloneFlags) -> alloc::boxed::Box
     if let Some(p) = k.proc.tasks.get_mut(&t.parent) {
         p.children.remove(&pid);
     }
-    let sig = k.sig.signals.get_mut(t.signal);
+    let sig = k.sig.signals_mut().get_mut(t.signal);
     sig.threads.remove(&pid);
     if flags.contains(CloneFlags::THREAD) {
         sig.live -= 1;
     }
     k.proc.ucounts.dec_nproc(t.cred.uid);
     if !flags.contains(CloneFlags::THREAD) {
-        k.proc.pgrps.leave(k.sig.signals.get(t.signal).pgid, pid);
+        k.proc.pgrps.leave(k.sig.signals().get(t.signal).pgid, pid);
     }
     k.proc.pids.put(pid);
     t
@@ -473,7 +473,7 @@ fn unlink_task(k: &mut Kernel, pid: Pid, flags: CloneFlags) -> alloc::boxed::Box
 /// keeps the CPU (Linux's default, sched_child_runs_first = 0).
 pub fn wake_up_new_task(k: &mut Kernel, pid: Pid) {
     k.proc.tasks.get_mut(&pid).expect("new task").state = TaskState::Runnable;
-    k.sched.runq.push_back(pid);
+    k.sched.runq_mut().push_back(pid);
     k.trace_wakeup(Event::SchedWakeupNew, pid);
 }
 

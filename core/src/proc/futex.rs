@@ -91,7 +91,7 @@ impl Kernel {
         }
         let mut b = [0u8; 4];
         self.copy_in(uaddr, &mut b)?;
-        let aspace = self.mem.mms.get(mm);
+        let aspace = self.mem.mms().get(mm);
         let shared = aspace.find_vma(uaddr).is_some_and(|v| v.is_shared());
         match (shared, aspace.translate(self.m.mem, uaddr)) {
             (true, Some(pa)) => Ok(FutexKey::Shared { phys: pa }),

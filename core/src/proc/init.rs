@@ -20,25 +20,25 @@ impl Kernel {
         let path = String::from_utf8(argv.first().ok_or(EINVAL)?.clone()).map_err(|_| EINVAL)?;
         // Init's kernel stack is still in use when the accounting at its
         // exit compares with this baseline, so it belongs in it.
-        let kstack = self.sched.kstacks.get(&mut self.mem.frames)?;
+        let kstack = self.sched.kstacks_mut().get(self.mem.frames_mut())?;
         kstack.set_owner(INIT_PID, b"init");
         // The vDSO's pages are the kernel's for as long as it runs.
         self.vdso_setup()?;
-        self.mem.boot_frames_used = self.mem.frames.stats().used;
+        self.mem.set_boot_frames_used(self.mem.frames().stats().used);
         let pid = self.proc.pids.alloc()?;
         debug_assert_eq!(pid, INIT_PID);
 
-        let root = self.mem.kernel_root;
+        let root = self.mem.kernel_root();
         let mut ctx = self.mem_ctx(false);
         let empty = AddressSpace::new(&mut ctx, root)?;
-        let mm = self.mem.mms.insert(empty);
+        let mm = self.mem.mms_mut().insert(empty);
         let files = self.init_files()?;
 
-        let root = self.vfs.fs.root();
-        self.vfs.fs.ihold(root)?;
-        self.vfs.fs.ihold(root)?;
-        let fs = self.vfs.fs_structs.insert(FsInfo { cwd: root, root, umask: 0o022 });
-        let sighand = self.sig.sighands.insert(SigHand::default());
+        let root = self.vfs.fs().root();
+        self.vfs.fs_mut().ihold(root)?;
+        self.vfs.fs_mut().ihold(root)?;
+        let fs = self.vfs.fs_structs_mut().insert(FsInfo { cwd: root, root, umask: 0o022 });
+        let sighand = self.sig.sighands_mut().insert(SigHand::default());
         // Init leads its own process group and session (as Linux's init
         // does once it has called setsid()).
         let mut rlimits = default_rlimits();
@@ -49,9 +49,9 @@ impl Kernel {
         rlimits[11] = Rlimit { cur: nproc, max: nproc };
         self.proc.pids.hold(pid);
         self.proc.pids.hold(pid);
-        let signal = self.sig.signals.insert(SignalStruct::new(rlimits, pid, pid, false));
-        self.sig.signals.get_mut(signal).unkillable = true;
-        self.sig.signals.get_mut(signal).threads.insert(pid);
+        let signal = self.sig.signals_mut().insert(SignalStruct::new(rlimits, pid, pid, false));
+        self.sig.signals_mut().get_mut(signal).unkillable = true;
+        self.sig.signals_mut().get_mut(signal).threads.insert(pid);
 
         let mut task = Task {
             tid: pid,
@@ -84,31 +84,31 @@ impl Kernel {
             self.proc.pids.put(pid);
             return Err(e);
         }
-        let ret = self.sched.ret_to_user;
+        let ret = self.sched.ret_to_user();
         let t = self.proc.tasks.get_mut(&pid).expect("init task");
         t.kstack.set_regs(&regs);
         t.ksp = t.kstack.prepare_first_switch(ret);
-        self.sched.runq.push_back(pid);
+        self.sched.runq_mut().push_back(pid);
         Ok(pid)
     }
 
     /// Init's descriptors 0, 1 and 2 (see `StdioMode`).
     fn init_files(&mut self) -> SysResult<crate::proc::FilesId> {
         let mut fds = FdTable::new();
-        let root = self.vfs.fs.root();
-        let (stdin, stdout) = match self.vfs.stdio {
+        let root = self.vfs.fs().root();
+        let (stdin, stdout) = match self.vfs.stdio() {
             StdioMode::Tty => {
-                let ino = self.vfs.fs.lookup(&crate::fs::FsCred::ROOT, root, b"/dev/console", Lookup::FOLLOW)?;
-                self.vfs.fs.ihold(ino)?;
-                let c = self.vfs.files.open(FileKind::Console, O_RDWR, Some(ino));
-                self.vfs.files.get_ref(c);
+                let ino = self.vfs.fs().lookup(&crate::fs::FsCred::ROOT, root, b"/dev/console", Lookup::FOLLOW)?;
+                self.vfs.fs_mut().ihold(ino)?;
+                let c = self.vfs.files_mut().open(FileKind::Console, O_RDWR, Some(ino));
+                self.vfs.files_mut().get_ref(c);
                 (c, c)
             }
             StdioMode::Pipe => {
-                let ino = self.vfs.fs.lookup(&crate::fs::FsCred::ROOT, root, b"/dev/null", Lookup::FOLLOW)?;
-                self.vfs.fs.ihold(ino)?;
-                let null = self.vfs.files.open(FileKind::Null, O_RDONLY, Some(ino));
-                let out = self.vfs.files.open(FileKind::ConsolePipe, O_WRONLY, None);
+                let ino = self.vfs.fs().lookup(&crate::fs::FsCred::ROOT, root, b"/dev/null", Lookup::FOLLOW)?;
+                self.vfs.fs_mut().ihold(ino)?;
+                let null = self.vfs.files_mut().open(FileKind::Null, O_RDONLY, Some(ino));
+                let out = self.vfs.files_mut().open(FileKind::ConsolePipe, O_WRONLY, None);
                 (null, out)
             }
         };
@@ -116,13 +116,13 @@ impl Kernel {
             fds.install(Fd { file: f, cloexec: false }, n, 3).expect("three free slots");
         }
         // stderr shares stdout's description, as after `2>&1`.
-        self.vfs.files.get_ref(stdout);
+        self.vfs.files_mut().get_ref(stdout);
         fds.install(Fd { file: stdout, cloexec: false }, 2, 3).expect("three free slots");
-        Ok(self.vfs.fdtables.insert(fds))
+        Ok(self.vfs.fdtables_mut().insert(fds))
     }
 
     pub fn cur_cred(&self) -> Cred {
-        self.sched.current.map(|p| self.proc.tasks[&p].cred).unwrap_or_default()
+        self.sched.current().map(|p| self.proc.tasks[&p].cred).unwrap_or_default()
     }
 }
 
@@ -130,8 +130,8 @@ impl Kernel {
     /// Read a file of NUL-terminated strings (how `xtask` passes init's
     /// argv and environment in the initramfs: `/tine/argv`, `/tine/envp`).
     pub fn read_nul_list(&self, path: &[u8]) -> Option<Vec<Vec<u8>>> {
-        let ino = self.vfs.fs.lookup(&crate::fs::FsCred::ROOT, self.vfs.fs.root(), path, Lookup::FOLLOW).ok()?;
-        let data = self.vfs.fs.file_data(ino).ok()?;
+        let ino = self.vfs.fs().lookup(&crate::fs::FsCred::ROOT, self.vfs.fs().root(), path, Lookup::FOLLOW).ok()?;
+        let data = self.vfs.fs().file_data(ino).ok()?;
         Some(data.split(|&b| b == 0).filter(|s| !s.is_empty()).map(|s| s.to_vec()).collect())
     }
 
@@ -139,12 +139,11 @@ impl Kernel {
     /// /tmp, /proc, tracefs on /sys/kernel/tracing).
     pub fn load_initramfs(&mut self, image: Option<&[u8]>) -> SysResult<usize> {
         let n = match image {
-            Some(img) => crate::fs::cpio::unpack(&mut self.vfs.fs, img)?,
+            Some(img) => crate::fs::cpio::unpack(self.vfs.fs_mut(), img)?,
             None => 0,
         };
         let now = self.m.clock.boot_epoch_ns() + self.now_ns();
-        crate::fs::make_standard_nodes(&mut self.vfs.fs, now)?;
-        crate::fs::tracefs::mount_at_boot(&mut self.vfs.tracefs, &mut self.vfs.fs, now)?;
+        self.vfs.make_boot_tree(now)?;
         Ok(n)
     }
 }

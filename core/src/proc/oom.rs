@@ -34,14 +34,14 @@ impl Kernel {
     fn oom_candidate(&self, tgid: Pid) -> bool {
         self.proc.tasks.get(&tgid).is_some_and(|t| {
             !matches!(t.state, TaskState::Zombie | TaskState::Dead)
-                && self.sig.signals.get(t.signal).group_exit.is_none()
+                && self.sig.signals().get(t.signal).group_exit.is_none()
         })
     }
 
     /// Pages process `tgid` would give back: resident plus page tables
     /// (Linux: oom_badness()).
     fn oom_badness(&self, tgid: Pid) -> u64 {
-        let mm = self.mem.mms.get(self.proc.tasks[&tgid].mm);
+        let mm = self.mem.mms().get(self.proc.tasks[&tgid].mm);
         (mm.resident_pages() + mm.table_frames(self.m.mem)) as u64
     }
 
@@ -66,7 +66,7 @@ impl Kernel {
         }
         let Some((victim, _)) = chosen else { return OomOutcome::NoVictim };
         let t = &self.proc.tasks[&victim];
-        let mm = self.mem.mms.get(t.mm);
+        let mm = self.mem.mms().get(t.mm);
         let total_vm: u64 = mm.vmas().map(|v| v.size() / 4096).sum();
         let rss = mm.resident_pages() as u64;
         let pgtables = mm.table_frames(self.m.mem) as u64;

@@ -20,13 +20,13 @@ impl Kernel {
     /// (Linux: pidfd_prepare() + fd_install()).
     pub fn pidfd_create(&mut self, pid: Pid, flags: u32) -> SysResult<i32> {
         let start = self.proc.tasks[&pid].start_ns;
-        let id = self.vfs.files.open(FileKind::Pidfd { pid, start }, O_RDWR | (flags & PIDFD_NONBLOCK), None);
+        let id = self.vfs.files_mut().open(FileKind::Pidfd { pid, start }, O_RDWR | (flags & PIDFD_NONBLOCK), None);
         self.install_fd(id, true, 0).map(|fd| fd as i32)
     }
 
     /// The process a pidfd names, if it still exists (not yet reaped).
     pub fn pidfd_target(&self, id: FileId) -> SysResult<Option<Pid>> {
-        let FileKind::Pidfd { pid, start } = self.vfs.files.get(id).kind else { return Err(EBADF) };
+        let FileKind::Pidfd { pid, start } = self.vfs.files().get(id).kind else { return Err(EBADF) };
         Ok(self.proc.tasks.get(&pid).filter(|t| t.start_ns == start && t.state != TaskState::Dead).map(|_| pid))
     }
 
@@ -34,7 +34,7 @@ impl Kernel {
     /// not a pidfd (Linux: pidfd_get_pid()).
     pub fn pidfd_pid(&self, fd: i32) -> SysResult<Pid> {
         let id = self.fd_file(fd)?;
-        let FileKind::Pidfd { pid, .. } = self.vfs.files.get(id).kind else { return Err(EBADF) };
+        let FileKind::Pidfd { pid, .. } = self.vfs.files().get(id).kind else { return Err(EBADF) };
         Ok(pid)
     }
 }

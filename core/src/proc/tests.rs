@@ -175,9 +175,9 @@ fn fork_fails_cleanly_at_every_frame_allocation() {
         let pages =
             private.0.iter().chain(&shared.0).flat_map(|(a, d)| (0..d.len() / PU).map(move |i| a + (i * PU) as u64));
         touch_tlb(&k, &hw, 1, pages);
-        k.mem.frames.fail_after(Some(attempt));
+        k.mem.frames_mut().fail_after(Some(attempt));
         let r = try_fork(&mut k, 1);
-        k.mem.frames.fail_after(None);
+        k.mem.frames_mut().fail_after(None);
         check_tlb(&k, &hw, 1);
         if r > 0 {
             break r as Pid;
@@ -331,7 +331,7 @@ fn check_tree(k: &Kernel, m: &Model, step: usize) {
     // Every process is in init's group and session, so the busy numbers
     // are exactly the tasks.
     assert_eq!(k.proc.pids.in_use(), k.proc.tasks.len(), "step {step}: busy PIDs");
-    let f = k.mem.frames.stats();
+    let f = k.mem.frames().stats();
     assert_eq!(f.free + f.used, f.total);
 }
 
@@ -963,7 +963,7 @@ fn memfree_returns_to_its_value_before_the_first_fork() {
     }
     // Kernel stacks the cache keeps for the next fork are memory in
     // waiting, not a leak: count them as free on both sides.
-    let free_kb = |k: &mut Kernel| memfree_kb(k, 1) + (k.sched.kstacks.cached_frames() * 4) as u64;
+    let free_kb = |k: &mut Kernel| memfree_kb(k, 1) + (k.sched.kstacks().cached_frames() * 4) as u64;
     let before = free_kb(&mut k);
     // A small tree: children that write (copy-on-write), one grandchild
     // orphaned to init, one child that execs.
@@ -1000,7 +1000,7 @@ fn a_thread_clone_failing_late_leaves_the_process_as_it_was() {
     let flags = CloneFlags::VM | CloneFlags::SIGHAND | CloneFlags::THREAD | CloneFlags::SETTLS;
     assert_eq!(syscall(&mut k, c, nr::CLONE, &[flags.bits(), 0, 0, 0, 0xffff_8000_0000_0000]), err(EPERM));
     base.check(&k, "after the failed clone");
-    assert_eq!(k.sig.signals.get(k.proc.tasks[&c].signal).live, 1, "still one live thread");
+    assert_eq!(k.sig.signals().get(k.proc.tasks[&c].signal).live, 1, "still one live thread");
     // So its only thread's exit ends the process, which the parent reaps.
     exit(&mut k, c, 3);
     assert_eq!(reap(&mut k, 1, c), 0x300);

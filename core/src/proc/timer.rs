@@ -178,7 +178,7 @@ fn forward(e: u64, now: u64, interval: u64) -> (u64, u64) {
 impl Kernel {
     /// The process's timers.
     fn timers_mut(&mut self, signal: SignalId) -> &mut ProcTimers {
-        &mut self.sig.signals.get_mut(signal).timers
+        &mut self.sig.signals_mut().get_mut(signal).timers
     }
 
     /// Now on a POSIX timer's clock.
@@ -206,7 +206,7 @@ impl Kernel {
         tm.real = RealTimer { queued: want, ..r };
         if old != want {
             if let Some(o) = old {
-                self.time.hrtimers.remove(o, HrTimer::Real(signal));
+                self.time.hrtimers_mut().remove(o, HrTimer::Real(signal));
             }
             if let Some(w) = want {
                 self.hrtimer_start(w, HrTimer::Real(signal));
@@ -236,7 +236,7 @@ impl Kernel {
         }
         let old = core::mem::replace(&mut t.queued, want);
         if let Some(o) = old {
-            self.time.hrtimers.remove(o, HrTimer::Posix(signal, id));
+            self.time.hrtimers_mut().remove(o, HrTimer::Posix(signal, id));
         }
         if let Some(w) = want {
             self.hrtimer_start(w, HrTimer::Posix(signal, id));
@@ -245,7 +245,7 @@ impl Kernel {
 
     /// ITIMER_REAL's deadline `at` has come (Linux: it_real_fn()).
     pub(crate) fn real_timer_expired(&mut self, signal: SignalId, at: u64) {
-        let Some(s) = self.sig.signals.try_get(signal) else { return };
+        let Some(s) = self.sig.signals().try_get(signal) else { return };
         let (r, tgid) = (s.timers.real, s.timers.tgid);
         if r.queued != Some(at) {
             return;
@@ -255,7 +255,7 @@ impl Kernel {
         // A periodic timer waits for its SIGALRM to be taken; one whose
         // SIGALRM was thrown away (ignored) is never re-armed: nobody
         // will dequeue it (Linux behaves so).
-        let pending = self.sig.signals.get(signal).shared_pending.has(SIGALRM);
+        let pending = self.sig.signals().get(signal).shared_pending.has(SIGALRM);
         let next = if r.interval != 0 && pending {
             RealTimer { expires: Some(at), interval: r.interval, requeue: true, queued: None }
         } else {
@@ -266,7 +266,7 @@ impl Kernel {
 
     /// POSIX timer `id`'s deadline `at` has come (Linux: posix_timer_fn()).
     pub(crate) fn posix_timer_expired(&mut self, signal: SignalId, id: i32, at: u64) {
-        let Some(s) = self.sig.signals.try_get(signal) else { return };
+        let Some(s) = self.sig.signals().try_get(signal) else { return };
         if s.timers.posix.get(&id).map(|t| t.queued) != Some(Some(at)) {
             return;
         }
@@ -277,8 +277,8 @@ impl Kernel {
     /// Send POSIX timer `id`'s signal; a periodic timer then waits for it
     /// to be taken (Linux: posix_timer_queue_signal()).
     fn posix_fire(&mut self, signal: SignalId, id: i32) {
-        let tgid = self.sig.signals.get(signal).timers.tgid;
-        let t = self.sig.signals.get(signal).timers.posix[&id];
+        let tgid = self.sig.signals().get(signal).timers.tgid;
+        let t = self.sig.signals().get(signal).timers.posix[&id];
         let (Some(e), Notify::Signal { signo, value, thread }) = (t.expires, t.notify) else { return };
         let info = timer_siginfo(signo, id, 0, value);
         // A full RLIMIT_SIGPENDING loses the expiry (Linux refuses the
@@ -311,7 +311,7 @@ impl Kernel {
     pub fn timer_signal_dequeued(&mut self, info: &mut SigInfo, shared: bool) {
         let signal = self.cur().signal;
         if let Some(id) = timer_id_of(info) {
-            let Some(t) = self.sig.signals.get(signal).timers.posix.get(&id).copied() else { return };
+            let Some(t) = self.sig.signals().get(signal).timers.posix.get(&id).copied() else { return };
             let (true, Some(e), Notify::Signal { signo, .. }) = (t.requeue, t.expires, t.notify) else { return };
             if signo != info.signo || t.interval == 0 {
                 return;
@@ -322,7 +322,7 @@ impl Kernel {
             info.uid = missed;
             self.rearm_timer(signal, id, now);
         } else if info.signo == SIGALRM && shared {
-            let r = self.sig.signals.get(signal).timers.real;
+            let r = self.sig.signals().get(signal).timers.real;
             if let (true, Some(e)) = (r.requeue, r.expires) {
                 let (next, _) = forward(e, self.now_ns(), r.interval);
                 self.set_real(
@@ -338,7 +338,7 @@ impl Kernel {
     /// run_posix_cpu_timers() → check_thread_timers(),
     /// check_process_timers()).
     pub(crate) fn run_cpu_timers(&mut self) {
-        let Some(t) = self.sched.current.and_then(|p| self.proc.tasks.get(&p)) else { return };
+        let Some(t) = self.sched.current().and_then(|p| self.proc.tasks.get(&p)) else { return };
         if matches!(t.state, TaskState::Zombie | TaskState::Dead) {
             return;
         }
@@ -356,7 +356,7 @@ impl Kernel {
         }
         // RLIMIT_CPU: SIGKILL at the hard limit, SIGXCPU at the soft one
         // and every second after it (Linux: check_process_timers()).
-        let s = self.sig.signals.get_mut(signal);
+        let s = self.sig.signals_mut().get_mut(signal);
         let rl = s.rlimits[0];
         if rl.cur != RLIM_INFINITY {
             if rl.max != RLIM_INFINITY && total >= rl.max.saturating_mul(1_000_000_000) {
@@ -369,12 +369,12 @@ impl Kernel {
         for sig in fire {
             let _ = self.send_signal_process(tgid, SigInfo::kernel(sig));
         }
-        if self.sig.signals.get(signal).timers.cpu_posix.is_empty() {
+        if self.sig.signals().get(signal).timers.cpu_posix.is_empty() {
             return;
         }
-        let ids: Vec<i32> = self.sig.signals.get(signal).timers.cpu_posix.iter().copied().collect();
+        let ids: Vec<i32> = self.sig.signals().get(signal).timers.cpu_posix.iter().copied().collect();
         for id in ids {
-            let Some(t) = self.sig.signals.get(signal).timers.posix.get(&id).copied() else {
+            let Some(t) = self.sig.signals().get(signal).timers.posix.get(&id).copied() else {
                 self.timers_mut(signal).cpu_posix.remove(&id);
                 continue;
             };
@@ -400,7 +400,7 @@ impl Kernel {
                 (t.sigpending, &mut t.pending_info)
             }
             None => {
-                let s = self.sig.signals.get_mut(signal);
+                let s = self.sig.signals_mut().get_mut(signal);
                 (s.shared_pending, &mut s.shared_info)
             }
         };
@@ -414,7 +414,7 @@ impl Kernel {
     /// there: Linux drops the signal of a timer deleted or re-armed
     /// before the signal was delivered.
     fn unqueue_timer_signal(&mut self, signal: SignalId, id: i32) {
-        let Some(t) = self.sig.signals.get(signal).timers.posix.get(&id).copied() else { return };
+        let Some(t) = self.sig.signals().get(signal).timers.posix.get(&id).copied() else { return };
         let Notify::Signal { signo, thread, .. } = t.notify else { return };
         let bit = sigbit(signo);
         let (bits, queue) = match thread {
@@ -423,7 +423,7 @@ impl Kernel {
                 (&mut task.sigpending, &mut task.pending_info)
             }
             None => {
-                let s = self.sig.signals.get_mut(signal);
+                let s = self.sig.signals_mut().get_mut(signal);
                 (&mut s.shared_pending, &mut s.shared_info)
             }
         };
@@ -440,7 +440,7 @@ impl Kernel {
     /// taken (flushed by SIG_IGN, say), so that it runs on and
     /// timer_getoverrun/gettime see it re-armed.
     fn settle_timer(&mut self, signal: SignalId, id: i32) {
-        let t = self.sig.signals.get(signal).timers.posix[&id];
+        let t = self.sig.signals().get(signal).timers.posix[&id];
         let (true, Some(_), Notify::Signal { signo, thread, .. }) = (t.requeue, t.expires, t.notify) else { return };
         if self.queued_overrun(signal, id, signo, thread).is_some() {
             return;
@@ -469,7 +469,7 @@ impl Kernel {
     /// expiry, at least 1 µs while it is armed; 0 when it is not (a
     /// periodic timer waiting for its SIGALRM to be taken is not).
     fn real_remaining(&self, signal: SignalId) -> u64 {
-        let r = self.sig.signals.get(signal).timers.real;
+        let r = self.sig.signals().get(signal).timers.real;
         match r.expires {
             Some(e) if !r.requeue => e.saturating_sub(self.now_ns()).max(1000),
             _ => 0,
@@ -478,7 +478,7 @@ impl Kernel {
 
     /// Linux: get_cpu_itimer().
     fn cpu_itimer(&self, signal: SignalId, which: u32) -> ItimerVal {
-        let tm = &self.sig.signals.get(signal).timers;
+        let tm = &self.sig.signals().get(signal).timers;
         let (user, sys) = self.process_cputime(signal);
         let (it, now) = if which == ITIMER_VIRTUAL { (tm.virt, user) } else { (tm.prof, user + sys) };
         let value = match it.expires {
@@ -495,7 +495,7 @@ impl Kernel {
         match which {
             ITIMER_REAL => Ok(ItimerVal {
                 value: self.real_remaining(signal),
-                interval: self.sig.signals.get(signal).timers.real.interval,
+                interval: self.sig.signals().get(signal).timers.real.interval,
             }),
             ITIMER_VIRTUAL | ITIMER_PROF => Ok(self.cpu_itimer(signal, which)),
             _ => Err(EINVAL),
@@ -719,7 +719,7 @@ impl Kernel {
     /// the interval timers stay (Linux: begin_new_exec() → exit_itimers()).
     pub fn exec_timers(&mut self, pid: Pid) {
         let signal = self.proc.tasks[&pid].signal;
-        let ids: Vec<i32> = self.sig.signals.get(signal).timers.posix.keys().copied().collect();
+        let ids: Vec<i32> = self.sig.signals().get(signal).timers.posix.keys().copied().collect();
         for id in ids {
             self.unqueue_timer_signal(signal, id);
             self.posix_disarm(signal, id);
@@ -733,7 +733,7 @@ impl Kernel {
     /// do_exit() → hrtimer_cancel(&sig->real_timer), exit_itimers()).
     pub fn exit_timers(&mut self, signal: SignalId) {
         self.set_real(signal, RealTimer::default());
-        let ids: Vec<i32> = self.sig.signals.get(signal).timers.posix.keys().copied().collect();
+        let ids: Vec<i32> = self.sig.signals().get(signal).timers.posix.keys().copied().collect();
         for id in ids {
             self.posix_disarm(signal, id);
         }

@@ -20,7 +20,7 @@ fn tick(k: &mut Kernel, hw: &TestMachine, n: u64) {
 
 fn pending(k: &Kernel, pid: Pid) -> SigSet {
     let t = &k.proc.tasks[&pid];
-    t.sigpending | k.sig.signals.get(t.signal).shared_pending
+    t.sigpending | k.sig.signals().get(t.signal).shared_pending
 }
 
 fn block(k: &mut Kernel, pid: Pid, sigs: SigSet) {
@@ -84,7 +84,7 @@ fn periodic_itimer_rearms_when_sigalrm_is_taken() {
     let sig = k.proc.tasks[&1].signal;
     assert_eq!(k.dequeue_from(sigbit(SIGALRM)).map(|i| i.signo), Some(SIGALRM));
     tick(&mut k, &hw, 1);
-    assert!(k.sig.signals.get(sig).timers.real.expires.is_some());
+    assert!(k.sig.signals().get(sig).timers.real.expires.is_some());
     tick(&mut k, &hw, 10);
     assert!(pending(&k, 1).has(SIGALRM));
 }
@@ -108,7 +108,7 @@ fn posix_timer_signal_carries_id_and_overrun() {
     assert_eq!(syscall(&mut k, 1, 223, &[0, 0, s + 128, 0]), 0);
     tick(&mut k, &hw, 3);
     let sig = k.proc.tasks[&1].signal;
-    let info = k.sig.signals.get(sig).shared_info.first(SIGUSR1).copied().unwrap();
+    let info = k.sig.signals().get(sig).shared_info.first(SIGUSR1).copied().unwrap();
     assert_eq!((info.code, info.pid, info.status), (SI_TIMER, 0, 77));
     tick(&mut k, &hw, 7);
     assert_eq!(syscall(&mut k, 1, 225, &[0]), 0);
@@ -138,7 +138,7 @@ fn rlimit_cpu_sends_sigxcpu_then_sigkill() {
     // Init ignores a SIGKILL it is sent (SIGNAL_UNKILLABLE); test the
     // limit on an ordinary process.
     let sig = k.proc.tasks[&1].signal;
-    k.sig.signals.get_mut(sig).unkillable = false;
+    k.sig.signals_mut().get_mut(sig).unkillable = false;
     block(&mut k, 1, sigbit(SIGXCPU));
     assert_eq!(set_rlimit(&mut k, 1, 0, 1, 2), 0);
     tick(&mut k, &hw, 999);
@@ -148,7 +148,7 @@ fn rlimit_cpu_sends_sigxcpu_then_sigkill() {
     assert!(pending(&k, 1).has(SIGXCPU));
     // The soft limit moves on a second (Linux does so too).
     let sig = k.proc.tasks[&1].signal;
-    assert_eq!(k.sig.signals.get(sig).rlimits[0].cur, 2);
+    assert_eq!(k.sig.signals().get(sig).rlimits[0].cur, 2);
     tick(&mut k, &hw, 1000);
     assert!(pending(&k, 1).has(SIGKILL));
 }
@@ -190,10 +190,11 @@ fn cpu_time_is_accounted_at_entry_and_exit() {
     k.account_enter();
     hw.clock.advance(2 * MS);
     k.account_flush();
-    let cur = k.sched.current.take();
+    let cur = k.sched.current();
+    k.sched.set_current(None);
     hw.clock.advance(5 * MS);
     k.account_flush();
-    k.sched.current = cur;
+    k.sched.set_current(cur);
     let (u, s) = k.process_cputime(sig);
     assert_eq!((u - u0, s - s0), (3 * MS, 2 * MS));
     assert_eq!(k.thread_cputime(1), (k.proc.tasks[&1].utime_ns, k.proc.tasks[&1].stime_ns));
@@ -241,15 +242,15 @@ fn sleeper_wakes_from_the_deadline_queue() {
     // nanosleep 1.5 ms.
     write_user(&mut k, 1, buf, Timespec::from_ns(1_500_000).as_bytes()).unwrap();
     assert_eq!(try_syscall(&mut k, 1, 35, &[buf, 0]), Err(Blocked));
-    assert_eq!(k.time.hrtimers.len(), 1);
+    assert_eq!(k.time.hrtimers().len(), 1);
     hw.clock.advance(1_499_999);
     k.timer_tick();
     assert!(matches!(k.proc.tasks[&1].state, TaskState::Blocked(_)));
     // The interrupt is asked for at the deadline, not at a tick.
-    assert_eq!(k.time.programmed, k.time.hrtimers.first().unwrap());
+    assert_eq!(k.time.programmed(), k.time.hrtimers().first().unwrap());
     hw.clock.advance(1);
     k.timer_tick();
     assert_eq!(k.proc.tasks[&1].state, TaskState::Runnable);
-    assert!(k.time.hrtimers.is_empty());
+    assert!(k.time.hrtimers().is_empty());
     assert_eq!(resume(&mut k, 1), Ok(0));
 }

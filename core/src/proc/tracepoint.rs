@@ -67,7 +67,7 @@ impl Kernel {
     #[inline(never)]
     pub fn trace_event(&mut self, ev: Event, also: Option<Pid>, payload: Payload) {
         let ns = self.m.clock.monotonic_ns();
-        let (pid, name) = match self.sched.current.and_then(|c| self.proc.tasks.get(&c)) {
+        let (pid, name) = match self.sched.current().and_then(|c| self.proc.tasks.get(&c)) {
             Some(t) => (t.tid, &t.comm[..]),
             None => (0, &b"swapper/0"[..]),
         };
@@ -78,7 +78,7 @@ impl Kernel {
     /// tracing_mark_write()).
     pub fn trace_print(&mut self, text: alloc::vec::Vec<u8>) {
         let ns = self.m.clock.monotonic_ns();
-        let (pid, name) = match self.sched.current.and_then(|c| self.proc.tasks.get(&c)) {
+        let (pid, name) = match self.sched.current().and_then(|c| self.proc.tasks.get(&c)) {
             Some(t) => (t.tid, &t.comm[..]),
             None => (0, &b""[..]),
         };

@@ -97,7 +97,7 @@ impl Kernel {
         let pid_ok = match who {
             WaitWho::Any => true,
             WaitWho::Pid(p) => t.tid == p || (!ptrace && t.tgid == p),
-            WaitWho::Pgid(g) => self.sig.signals.get(t.signal).pgid == g,
+            WaitWho::Pgid(g) => self.sig.signals().get(t.signal).pgid == g,
         };
         // A "clone" child is one whose exit signal is not SIGCHLD: only
         // __WCLONE waits for those, and only for those; __WALL for all.
@@ -116,7 +116,7 @@ impl Kernel {
         let t = &self.proc.tasks[&c];
         t.is_zombie()
             && (!t.is_leader()
-                || !self.sig.signals.get(t.signal).threads.iter().any(|&o| {
+                || !self.sig.signals().get(t.signal).threads.iter().any(|&o| {
                     o != c && self.proc.tasks.get(&o).is_some_and(|o| o.state != crate::proc::TaskState::Dead)
                 }))
     }
@@ -140,7 +140,7 @@ impl Kernel {
                 return Some(Report::Traced(p.report));
             }
         }
-        let s = self.sig.signals.get(t.signal);
+        let s = self.sig.signals().get(t.signal);
         if options & WSTOPPED != 0 && !ptrace {
             if let Some(sig) = s.stop_report {
                 return Some(Report::Stopped(sig));
@@ -169,7 +169,7 @@ impl Kernel {
         let waiters: Vec<Pid> = if options & WNOTHREAD != 0 {
             alloc::vec![me]
         } else {
-            self.sig.signals.get(self.cur().signal).threads.iter().copied().collect()
+            self.sig.signals().get(self.cur().signal).threads.iter().copied().collect()
         };
         let mut any = false;
         let mut ready = None;
@@ -240,7 +240,7 @@ impl Kernel {
         let t = &self.proc.tasks[&child];
         let (signal, pid, uid) = (t.signal, t.tgid, t.cred.uid);
         if options & WNOWAIT == 0 {
-            self.sig.signals.get_mut(signal).stop_report = None;
+            self.sig.signals_mut().get_mut(signal).stop_report = None;
         }
         WaitResult {
             pid,
@@ -260,7 +260,7 @@ impl Kernel {
         let t = &self.proc.tasks[&child];
         let (signal, pid, uid) = (t.signal, t.tgid, t.cred.uid);
         if options & WNOWAIT == 0 {
-            self.sig.signals.get_mut(signal).continue_report = false;
+            self.sig.signals_mut().get_mut(signal).continue_report = false;
         }
         WaitResult {
             pid,
@@ -282,7 +282,7 @@ impl Kernel {
     /// EXIT_TRACE step of wait_task_zombie()).
     fn wait_task_zombie(&mut self, child: Pid, options: u32, ptrace: bool) -> WaitResult {
         let t = &self.proc.tasks[&child];
-        let cs = self.sig.signals.get(t.signal);
+        let cs = self.sig.signals().get(t.signal);
         let result = WaitResult {
             pid: if ptrace { t.tid } else { t.tgid },
             uid: t.cred.uid,

@@ -206,7 +206,7 @@ impl Kernel {
     /// handler is SIG_IGN, or SIG_DFL with an "ignore" default
     /// (Linux: sig_ignored(); blocked signals stay pending).
     fn sig_ignored(&self, tid: Pid, sig: u32) -> bool {
-        let t = &self.proc.tasks[&tid];
+        let t = &self.proc.tasks()[&tid];
         // Blocked now, or blocked outside a sigtimedwait that waits for
         // it (Linux: `real_blocked`): kept pending.
         let real_blocked = t.resume.sigwait().map_or(SigSet::empty(), |(rb, _)| rb);
@@ -253,7 +253,7 @@ impl Kernel {
             return Ok(());
         }
         self.enqueue(leader, true, info)?;
-        let taker = threads.iter().copied().find(|t| !self.proc.tasks[t].sigmask.has(sig));
+        let taker = threads.iter().copied().find(|t| !self.proc.tasks()[t].sigmask.has(sig));
         if let Some(t) = taker {
             self.signal_wake_up(t);
         }
@@ -265,7 +265,7 @@ impl Kernel {
     pub fn send_signal_thread(&mut self, tid: Pid, info: SigInfo) -> Result<(), Errno> {
         let sig = info.signo;
         let Some(tgid) =
-            self.proc.tasks.get(&tid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead).map(|t| t.tgid)
+            self.proc.tasks().get(&tid).filter(|t| !t.is_zombie() && t.state != TaskState::Dead).map(|t| t.tgid)
         else {
             return Ok(());
         };
@@ -277,7 +277,7 @@ impl Kernel {
             self.trace_signal_generate(tid, false, &info, TRACE_SIGNAL_IGNORED);
             return Ok(());
         }
-        let blocked = self.proc.tasks[&tid].sigmask.has(sig);
+        let blocked = self.proc.tasks()[&tid].sigmask.has(sig);
         self.enqueue(tid, false, info)?;
         if !blocked {
             self.signal_wake_up(tid);
@@ -297,10 +297,10 @@ impl Kernel {
     fn enqueue(&mut self, tid: Pid, shared: bool, info: SigInfo) -> Result<(), Errno> {
         // Whoever returned to user mode with nothing to do may have
         // something now (Linux: signal_wake_up() setting TIF_SIGPENDING).
-        self.sched.user_clean = None;
+        self.sched.set_user_clean(None);
         let sig = info.signo;
         let bit = sigbit(sig);
-        let t = &self.proc.tasks[&tid];
+        let t = &self.proc.tasks()[&tid];
         let (signal, uid) = (t.signal, t.cred.uid);
         let pending = if shared { self.sig.signals.get(signal).shared_pending } else { t.sigpending };
         if sig < SIGRTMIN && pending.intersects(bit) {
@@ -309,7 +309,7 @@ impl Kernel {
         }
         let force = sig < SIGRTMIN && info.code >= 0;
         let limit = self.sig.signals.get(signal).rlimits[RLIMIT_SIGPENDING as usize].cur;
-        let charged = self.proc.ucounts.charge_sigpending(uid, limit, force);
+        let charged = self.proc.ucounts_mut().charge_sigpending(uid, limit, force);
         if !charged && sig >= SIGRTMIN && info.code != SI_USER {
             self.trace_signal_generate(tid, shared, &info, TRACE_SIGNAL_OVERFLOW_FAIL);
             return Err(EAGAIN);
@@ -320,7 +320,7 @@ impl Kernel {
             let s = self.sig.signals.get_mut(signal);
             (&mut s.shared_pending, &mut s.shared_info)
         } else {
-            let t = self.proc.tasks.get_mut(&tid).expect("task");
+            let t = self.proc.tasks_mut().get_mut(&tid).expect("task");
             (&mut t.sigpending, &mut t.pending_info)
         };
         *bits |= bit;
@@ -356,7 +356,7 @@ impl Kernel {
     fn flush_pending(&mut self, tgid: Pid, mask: SigSet) {
         let threads = self.threads_of(tgid);
         let Some(&first) = threads.first() else { return };
-        let signal = self.proc.tasks[&first].signal;
+        let signal = self.proc.tasks()[&first].signal;
         let mut gone = Vec::new();
         for sig in mask.signals() {
             let s = self.sig.signals.get_mut(signal);
@@ -365,7 +365,7 @@ impl Kernel {
                 gone.extend(s.shared_info.remove_all(sig).filter_map(|q| q.charged));
             }
             for &t in &threads {
-                let t = self.proc.tasks.get_mut(&t).expect("thread");
+                let t = self.proc.tasks_mut().get_mut(&t).expect("thread");
                 if t.sigpending.has(sig) {
                     t.sigpending -= sigbit(sig);
                     gone.extend(t.pending_info.remove_all(sig).filter_map(|q| q.charged));
@@ -373,7 +373,7 @@ impl Kernel {
             }
         }
         for uid in gone {
-            self.proc.ucounts.uncharge_sigpending(uid);
+            self.proc.ucounts_mut().uncharge_sigpending(uid);
         }
     }
 
@@ -382,7 +382,7 @@ impl Kernel {
     pub fn drop_sigqueue(&mut self, mut queue: queue::SigQueue) {
         for q in queue.drain() {
             if let Some(uid) = q.charged {
-                self.proc.ucounts.uncharge_sigpending(uid);
+                self.proc.ucounts_mut().uncharge_sigpending(uid);
             }
         }
     }
@@ -408,7 +408,7 @@ impl Kernel {
     /// force_fatal_sig()). A signal already pending keeps what it carries.
     pub fn force_sig_info(&mut self, tid: Pid, info: SigInfo, fatal: bool) {
         let sig = info.signo;
-        let t = &self.proc.tasks[&tid];
+        let t = &self.proc.tasks()[&tid];
         let (hand, blocked) = (t.sighand, t.sigmask.has(sig));
         let act = &mut self.sig.sighands.get_mut(hand).action[sig as usize - 1];
         if blocked || act.handler == SIG_IGN || fatal {
@@ -420,7 +420,7 @@ impl Kernel {
             let signal = t.signal;
             self.sig.signals.get_mut(signal).unkillable = false;
         }
-        self.proc.tasks.get_mut(&tid).expect("task").sigmask -= sigbit(sig);
+        self.proc.tasks_mut().get_mut(&tid).expect("task").sigmask -= sigbit(sig);
         // The kernel's own signals are never refused.
         let _ = self.enqueue(tid, false, info);
         self.signal_wake_up(tid);
@@ -430,7 +430,7 @@ impl Kernel {
     /// exit ends the other threads, init's included (Linux:
     /// zap_other_threads()).
     pub fn kill_thread_now(&mut self, tid: Pid) {
-        if !self.proc.tasks.contains_key(&tid) {
+        if !self.proc.tasks().contains_key(&tid) {
             return;
         }
         let _ = self.enqueue(tid, false, SigInfo::kernel(SIGKILL));
@@ -455,13 +455,13 @@ impl Kernel {
     pub(crate) fn signal_wake_up(&mut self, tid: Pid) {
         let killed = self
             .proc
-            .tasks
+            .tasks()
             .get(&tid)
             .is_some_and(|t| (t.sigpending | self.sig.signals.get(t.signal).shared_pending).has(SIGKILL));
-        if let Some(t) = self.proc.tasks.get_mut(&tid) {
+        if let Some(t) = self.proc.tasks_mut().get_mut(&tid) {
             if matches!(t.state, TaskState::Stopped | TaskState::Traced) && killed {
                 t.state = TaskState::Runnable;
-                self.sched.runq.push_back(tid);
+                self.sched.runq_mut().push_back(tid);
                 return;
             }
         }
@@ -482,7 +482,7 @@ impl Kernel {
         self.flush_pending(tgid, drop);
         let threads = self.threads_of(tgid);
         let Some(&first) = threads.first() else { return };
-        let signal = self.proc.tasks[&first].signal;
+        let signal = self.proc.tasks()[&first].signal;
         if sig != SIGCONT || !self.sig.signals.get(signal).stopped {
             return;
         }
@@ -491,10 +491,10 @@ impl Kernel {
         s.stop_report = None;
         s.continue_report = true;
         for &t in &threads {
-            let task = self.proc.tasks.get_mut(&t).expect("thread");
+            let task = self.proc.tasks_mut().get_mut(&t).expect("thread");
             if task.state == TaskState::Stopped {
                 task.state = TaskState::Runnable;
-                self.sched.runq.push_back(t);
+                self.sched.runq_mut().push_back(t);
             }
             self.ptrace_trap_notify(t);
         }
@@ -503,8 +503,9 @@ impl Kernel {
 
     /// The live threads of process `tgid`.
     pub fn threads_of(&self, tgid: Pid) -> Vec<Pid> {
-        let Some(l) = self.proc.tasks.get(&tgid) else { return Vec::new() };
-        let live = |tid: &&Pid| self.proc.tasks.get(tid).is_some_and(|t| !t.is_zombie() && t.state != TaskState::Dead);
+        let Some(l) = self.proc.tasks().get(&tgid) else { return Vec::new() };
+        let live =
+            |tid: &&Pid| self.proc.tasks().get(tid).is_some_and(|t| !t.is_zombie() && t.state != TaskState::Dead);
         self.sig.signals.get(l.signal).threads.iter().filter(live).copied().collect()
     }
 
@@ -512,10 +513,10 @@ impl Kernel {
     /// unless the parent asked for none (SA_NOCLDSTOP), and a wake-up for
     /// its waiters (Linux: do_notify_parent_cldstop()).
     fn notify_parent_cldstop(&mut self, tgid: Pid, code: i32, status: u32) {
-        let Some(leader) = self.proc.tasks.get(&tgid) else { return };
+        let Some(leader) = self.proc.tasks().get(&tgid) else { return };
         let (parent, uid) = (leader.parent, leader.cred.uid);
-        let Some(ptgid) = self.proc.tasks.get(&parent).map(|p| p.tgid) else { return };
-        let act = self.sig.sighands.get(self.proc.tasks[&ptgid].sighand).action[SIGCHLD as usize - 1];
+        let Some(ptgid) = self.proc.tasks().get(&parent).map(|p| p.tgid) else { return };
+        let act = self.sig.sighands.get(self.proc.tasks()[&ptgid].sighand).action[SIGCHLD as usize - 1];
         if act.flags & SA_NOCLDSTOP == 0 {
             let info = SigInfo { signo: SIGCHLD, code, pid: tgid, uid, status: status as i32, ..Default::default() };
             let _ = self.send_signal_process(ptgid, info);
@@ -547,7 +548,7 @@ impl Kernel {
                 continue;
             }
             self.unqueue_sleeper(t);
-            self.proc.tasks.get_mut(&t).expect("thread").state = TaskState::Stopped;
+            self.proc.tasks_mut().get_mut(&t).expect("thread").state = TaskState::Stopped;
         }
         if self.tracer_of(me).is_none() || self.ptrace_reparented(me) {
             self.notify_parent_cldstop(tgid, CLD_STOPPED, sig);
@@ -559,7 +560,7 @@ impl Kernel {
     /// exit_to_user_mode_loop()), or a system call left a restart code in
     /// `regs` that delivery has not yet acted on (a stop came in between).
     pub fn signal_work_pending(&self, regs: &PtRegs) -> bool {
-        let Some(t) = self.sched.current.and_then(|c| self.proc.tasks.get(&c)) else { return false };
+        let Some(t) = self.sched.current().and_then(|c| self.proc.tasks().get(&c)) else { return false };
         if t.state != TaskState::Runnable {
             return false;
         }
@@ -584,7 +585,7 @@ impl Kernel {
     /// nothing else is pending.
     pub fn deliverable(&self, tid: Pid) -> u64 {
         let bits = self.deliverable_set(tid).bits();
-        let trap = || self.proc.tasks[&tid].ptrace.traced().is_some_and(|p| p.trap_stop);
+        let trap = || self.proc.tasks()[&tid].ptrace.traced().is_some_and(|p| p.trap_stop);
         if bits == 0 && trap() {
             1
         } else {
@@ -594,7 +595,7 @@ impl Kernel {
 
     /// Signals `tid` would act on now: pending and not blocked.
     pub fn deliverable_set(&self, tid: Pid) -> SigSet {
-        let t = &self.proc.tasks[&tid];
+        let t = &self.proc.tasks()[&tid];
         let shared = self.sig.signals.get(t.signal).shared_pending;
         (t.sigpending | shared) - (t.sigmask - UNBLOCKABLE)
     }
@@ -632,7 +633,7 @@ impl Kernel {
             }
         }
         if let Some(uid) = entry.and_then(|q| q.charged) {
-            self.proc.ucounts.uncharge_sigpending(uid);
+            self.proc.ucounts_mut().uncharge_sigpending(uid);
         }
         // None queued: a signal sent when the queue was full, or without
         // details (Linux: collect_signal() zeroes the info).
@@ -660,7 +661,7 @@ impl Kernel {
             if tid == me || left.is_empty() {
                 continue;
             }
-            let theirs = self.proc.tasks[&tid].sigmask;
+            let theirs = self.proc.tasks()[&tid].sigmask;
             if !(left - theirs).is_empty() {
                 left &= theirs;
                 self.signal_wake_up(tid);
@@ -840,7 +841,7 @@ impl Kernel {
     /// uid (Linux: kill_ok_by_cred()).
     pub fn may_signal(&self, tid: Pid) -> bool {
         let me = self.cur().cred;
-        let them = self.proc.tasks[&tid].cred;
+        let them = self.proc.tasks()[&tid].cred;
         me.capable(crate::proc::capability::CAP_KILL)
             || me.euid == them.suid
             || me.euid == them.uid
@@ -869,19 +870,19 @@ impl Kernel {
         // task by PIDTYPE_PID, then signals its thread group).
         let procs: Vec<Pid> = match target {
             KillTarget::Process(p) => {
-                self.proc.tasks.get(&p).filter(|t| t.state != TaskState::Dead).map(|t| t.tgid).into_iter().collect()
+                self.proc.tasks().get(&p).filter(|t| t.state != TaskState::Dead).map(|t| t.tgid).into_iter().collect()
             }
             // A group: its members (Linux: __kill_pgrp_info()).
             KillTarget::Group(g) => self
                 .proc
-                .pgrps
+                .pgrps()
                 .members(g)
-                .filter(|p| self.proc.tasks.get(p).is_some_and(|t| t.state != TaskState::Dead))
+                .filter(|p| self.proc.tasks().get(p).is_some_and(|t| t.state != TaskState::Dead))
                 .collect(),
             // Everyone: every process, as Linux's kill(-1) walks them all.
             _ => self
                 .proc
-                .tasks
+                .tasks()
                 .values()
                 .filter(|t| t.is_leader() && t.state != TaskState::Dead)
                 .filter(|t| t.tgid != crate::proc::exit::INIT_PID && t.tgid != me)
@@ -934,7 +935,28 @@ fn restart_syscall(regs: &mut PtRegs) {
 
 /// The signal room: the shared handler tables and the thread groups'
 /// signal state (Linux: sighand_struct and signal_struct).
+#[derive(Default)]
 pub struct Signals {
-    pub sighands: crate::object::shared::SharedTable<crate::proc::SigHand>,
-    pub signals: crate::object::shared::SharedTable<crate::proc::SignalStruct>,
+    sighands: crate::object::shared::SharedTable<crate::proc::SigHand>,
+    signals: crate::object::shared::SharedTable<crate::proc::SignalStruct>,
+}
+
+/// What the rest of the kernel reaches of this room: each table (itself a
+/// type with private state), and the settings it reads or sets.
+impl Signals {
+    pub fn sighands(&self) -> &crate::object::shared::SharedTable<crate::proc::SigHand> {
+        &self.sighands
+    }
+
+    pub fn sighands_mut(&mut self) -> &mut crate::object::shared::SharedTable<crate::proc::SigHand> {
+        &mut self.sighands
+    }
+
+    pub fn signals(&self) -> &crate::object::shared::SharedTable<crate::proc::SignalStruct> {
+        &self.signals
+    }
+
+    pub fn signals_mut(&mut self) -> &mut crate::object::shared::SharedTable<crate::proc::SignalStruct> {
+        &mut self.signals
+    }
 }

@@ -77,7 +77,7 @@ fn fpu_with_marker(marker: u64) -> FpuState {
 fn a_handler_gets_a_frame_and_sigreturn_restores_everything() {
     let (mut k, _) = boot(FRAMES);
     assert_eq!(sigaction(&mut k, 1, SIGUSR1, HANDLER, SA_SIGINFO | SA_RESTORER, sigbit(SIGUSR2).bits()), 0);
-    k.proc.tasks.get_mut(&1).unwrap().kstack.set_fpu(&fpu_with_marker(0x1234_5678));
+    k.proc.tasks_mut().get_mut(&1).unwrap().kstack.set_fpu(&fpu_with_marker(0x1234_5678));
     let before = regs_of(&k, 1);
     let mut regs = before;
     regs.orig_rax = nr::KILL;
@@ -93,8 +93,8 @@ fn a_handler_gets_a_frame_and_sigreturn_restores_everything() {
     assert!(h.rsp + 440 + 512 <= before.rsp - 128, "below the red zone");
     assert_eq!(h.rflags & 0x400, 0, "DF clear in the handler");
     assert_eq!(u64_at(&mut k, 1, h.rsp), RESTORER, "return address");
-    assert_eq!(k.proc.tasks[&1].sigmask, sigbit(SIGUSR1) | sigbit(SIGUSR2));
-    assert!(k.proc.tasks[&1].kstack.fpu() == FpuState::initial(), "a clean FPU for the handler");
+    assert_eq!(k.proc.tasks()[&1].sigmask, sigbit(SIGUSR1) | sigbit(SIGUSR2));
+    assert!(k.proc.tasks()[&1].kstack.fpu() == FpuState::initial(), "a clean FPU for the handler");
     let sc = frame_context(&mut k, 1, &h);
     assert_eq!((sc.rip, sc.rsp, sc.rax, sc.rbx, sc.r12), (before.rip, before.rsp, 0, 0xb0b, 0xc0c));
     assert_eq!((sc.cs, sc.ss), (USER_CS as u16, USER_DS as u16));
@@ -111,13 +111,13 @@ fn a_handler_gets_a_frame_and_sigreturn_restores_everything() {
     let mut sc2 = sc;
     sc2.rbx = 0xbeef;
     write_user(&mut k, 1, h.rsp + UC_AT + 40, sc2.as_bytes()).unwrap();
-    k.proc.tasks.get_mut(&1).unwrap().kstack.set_fpu(&fpu_with_marker(0x9999));
+    k.proc.tasks_mut().get_mut(&1).unwrap().kstack.set_fpu(&fpu_with_marker(0x9999));
     let r = sigreturn(&mut k, 1, &h);
     assert_eq!((r.rip, r.rsp, r.rax, r.rbx, r.r12), (before.rip, before.rsp, 0, 0xbeef, 0xc0c));
     assert_eq!(r.rflags & 0x400, 0x400, "DF back");
     assert_eq!(r.orig_rax, u64::MAX);
-    assert!(k.proc.tasks[&1].sigmask.is_empty());
-    assert_eq!(k.proc.tasks[&1].kstack.fpu().0[20], 0x1234_5678, "the interrupted FPU state is back");
+    assert!(k.proc.tasks()[&1].sigmask.is_empty());
+    assert_eq!(k.proc.tasks()[&1].kstack.fpu().0[20], 0x1234_5678, "the interrupted FPU state is back");
 }
 
 #[test]
@@ -148,8 +148,8 @@ fn sa_resethand_and_sa_nodefer() {
     assert_eq!(sigaction(&mut k, 1, SIGUSR1, HANDLER, SA_RESTORER | SA_RESETHAND | SA_NODEFER, 0), 0);
     let h = call(&mut k, 1, nr::KILL, &[1, SIGUSR1 as u64]);
     assert_eq!(h.rip, HANDLER);
-    assert!(k.proc.tasks[&1].sigmask.is_empty(), "SA_NODEFER: not blocked in its handler");
-    assert_eq!(k.sig.sighands.get(k.proc.tasks[&1].sighand).action[SIGUSR1 as usize - 1].handler, SIG_DFL);
+    assert!(k.proc.tasks()[&1].sigmask.is_empty(), "SA_NODEFER: not blocked in its handler");
+    assert_eq!(k.sig.sighands.get(k.proc.tasks()[&1].sighand).action[SIGUSR1 as usize - 1].handler, SIG_DFL);
 }
 
 #[test]
@@ -230,7 +230,7 @@ fn nanosleep_interrupted_by_a_handler_writes_the_time_left() {
     let sc = frame_context(&mut k, 1, &h);
     assert_eq!((sc.rip, sc.rax as i64), (before.rip, err(EINTR)), "EINTR even with SA_RESTART");
     assert_eq!(u64_at(&mut k, 1, s + 16), 3, "3 s left");
-    assert_eq!(k.proc.tasks[&1].resume.deadline(), None);
+    assert_eq!(k.proc.tasks()[&1].resume.deadline(), None);
 }
 
 #[test]
@@ -246,12 +246,12 @@ fn sigsuspend_returns_eintr_with_the_old_mask_in_the_frame() {
     let h = call(&mut k, 1, nr::RT_SIGSUSPEND, &[s, 8]);
     assert_eq!(h.rip, HANDLER);
     assert_eq!(frame_mask(&mut k, 1, &h), (sigbit(SIGUSR1) | sigbit(SIGUSR2)).bits(), "the mask before sigsuspend");
-    assert_eq!(k.proc.tasks[&1].sigmask, sigbit(SIGUSR1) | sigbit(SIGUSR2), "sigsuspend's mask plus the signal");
+    assert_eq!(k.proc.tasks()[&1].sigmask, sigbit(SIGUSR1) | sigbit(SIGUSR2), "sigsuspend's mask plus the signal");
     let sc = frame_context(&mut k, 1, &h);
     assert_eq!((sc.rip, sc.rax as i64), (before.rip, err(EINTR)));
     let r = sigreturn(&mut k, 1, &h);
     assert_eq!(r.rax as i64, err(EINTR));
-    assert_eq!(k.proc.tasks[&1].sigmask, sigbit(SIGUSR1) | sigbit(SIGUSR2));
+    assert_eq!(k.proc.tasks()[&1].sigmask, sigbit(SIGUSR1) | sigbit(SIGUSR2));
 }
 
 #[test]
@@ -289,16 +289,16 @@ fn sigaltstack_rules_and_sa_onstack_frames() {
     assert_eq!(set(&mut k, stk, altstack::SS_AUTODISARM, 0x4000), 0);
     let h = call(&mut k, 1, nr::KILL, &[1, SIGUSR1 as u64]);
     assert!(h.rsp > stk && h.rsp < stk + 0x4000);
-    assert_eq!(k.proc.tasks[&1].sigstate.altstack.size, 0);
+    assert_eq!(k.proc.tasks()[&1].sigstate.altstack.size, 0);
     sigreturn(&mut k, 1, &h);
     assert_eq!(
-        k.proc.tasks[&1].sigstate.altstack,
+        k.proc.tasks()[&1].sigstate.altstack,
         altstack::AltStack { sp: stk, size: 0x4000, flags: altstack::SS_AUTODISARM }
     );
 
     // A thread sharing the memory starts without one; a fork child keeps it.
     let c = fork(&mut k, 1);
-    assert_eq!(k.proc.tasks[&c].sigstate.altstack.size, 0x4000);
+    assert_eq!(k.proc.tasks()[&c].sigstate.altstack.size, 0x4000);
 }
 
 #[test]
@@ -332,25 +332,25 @@ fn queued_signal_charges_come_back_on_dequeue_and_on_exec_from_another_thread() 
     assert!(t > 1, "clone: {t}");
     let t = t as Pid;
     let rt = SIGRTMIN + 8;
-    k.proc.tasks.get_mut(&t).unwrap().sigmask = sigbit(rt);
-    k.proc.tasks.get_mut(&1).unwrap().sigmask = sigbit(rt);
+    k.proc.tasks_mut().get_mut(&t).unwrap().sigmask = sigbit(rt);
+    k.proc.tasks_mut().get_mut(&1).unwrap().sigmask = sigbit(rt);
     let info = SigInfo { signo: rt, code: -1, pid: 1, ..Default::default() };
     for _ in 0..3 {
         k.send_signal_thread(t, info).unwrap();
         k.send_signal_thread(1, info).unwrap();
     }
-    assert_eq!(k.proc.ucounts.sigpending_total(), 6);
+    assert_eq!(k.proc.ucounts().sigpending_total(), 6);
     // The caller's own: taken one at a time, the bit cleared with the last.
     switch_to(&mut k, 1);
     for left in [2, 1, 0] {
         assert_eq!(k.dequeue_from(sigbit(rt)).map(|i| i.signo), Some(rt));
         assert_eq!(k.cur().sigpending.has(rt), left > 0);
     }
-    assert_eq!(k.proc.ucounts.sigpending_total(), 3);
+    assert_eq!(k.proc.ucounts().sigpending_total(), 3);
     // exec from PID 1 ends the other thread, and its queue with it.
     assert_eq!(execve(&mut k, 1, INIT_PATH, &["init"], &[]), 0);
-    assert!(k.proc.tasks.get(&t).is_none_or(|x| x.state == TaskState::Dead));
-    assert_eq!(k.proc.ucounts.sigpending_total(), 0);
+    assert!(k.proc.tasks().get(&t).is_none_or(|x| x.state == TaskState::Dead));
+    assert_eq!(k.proc.ucounts().sigpending_total(), 0);
 }
 
 #[test]
@@ -363,7 +363,7 @@ fn sigqueueinfo_reads_only_the_kernel_part_of_siginfo() {
     let at = m + 0x1000 - 48;
     let si = Siginfo { si_signo: SIGUSR1, si_code: SI_QUEUE, si_pid: 1, si_status: 5, ..Default::default() };
     write_user(&mut k, 1, at, &si.as_bytes()[..48]).unwrap();
-    k.proc.tasks.get_mut(&1).unwrap().sigmask = sigbit(SIGUSR1);
+    k.proc.tasks_mut().get_mut(&1).unwrap().sigmask = sigbit(SIGUSR1);
     assert_eq!(syscall(&mut k, 1, nr::RT_SIGQUEUEINFO, &[1, SIGUSR1 as u64, at]), 0);
     let info = k.dequeue_from(sigbit(SIGUSR1)).unwrap();
     assert_eq!((info.code, info.status), (SI_QUEUE, 5));

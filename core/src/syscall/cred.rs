@@ -68,7 +68,7 @@ fn commit_creds(k: &mut Kernel, ids: Ids, mut new: Cred, how: SetId) {
     {
         new.dumpable = false;
     }
-    k.proc.ucounts.move_nproc(old.uid, new.uid);
+    k.proc.ucounts_mut().move_nproc(old.uid, new.uid);
     k.cur_mut().cred = new;
 }
 
@@ -238,7 +238,7 @@ pub fn capget(k: &mut Kernel, header: u64, data: u64) -> SysResult {
         k.cur().cred.caps
     } else {
         k.proc
-            .tasks
+            .tasks()
             .get(&(pid as crate::proc::Pid))
             .filter(|t| t.state != crate::proc::TaskState::Dead)
             .ok_or(ESRCH)?

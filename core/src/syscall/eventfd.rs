@@ -14,7 +14,7 @@ pub fn eventfd2(k: &mut Kernel, initval: u32, flags: u32) -> SysResult {
     if flags & !(EFD_SEMAPHORE | O_CLOEXEC | O_NONBLOCK) != 0 {
         return Err(EINVAL);
     }
-    let counter = k.vfs.eventfds.create(initval as u64, flags & EFD_SEMAPHORE != 0);
-    let id = k.vfs.files.open(FileKind::Eventfd { counter }, O_RDWR | (flags & O_NONBLOCK), None);
+    let counter = k.vfs.eventfds_mut().create(initval as u64, flags & EFD_SEMAPHORE != 0);
+    let id = k.vfs.files_mut().open(FileKind::Eventfd { counter }, O_RDWR | (flags & O_NONBLOCK), None);
     k.install_fd(id, flags & O_CLOEXEC != 0, 0)
 }

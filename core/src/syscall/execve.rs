@@ -43,7 +43,7 @@ pub fn sys_execveat(
     // the file name, the environment and the arguments against the limit.
     let argc = count_strv(k, argv)?;
     let envc = count_strv(k, envp)?;
-    let stack_limit = k.sig.signals.get(k.cur().signal).rlimits[RLIMIT_STACK as usize].cur;
+    let stack_limit = k.sig.signals().get(k.cur().signal).rlimits[RLIMIT_STACK as usize].cur;
     let mut budget = string_budget(argc, envc, stack_limit)?;
     take_budget(&mut budget, filename.len() as u64 + 1)?;
     let envp = copy_strv(k, envp, envc, &mut budget)?;
@@ -52,6 +52,6 @@ pub fn sys_execveat(
     if args.argv.is_empty() {
         args.argv.push(Vec::new());
     }
-    let pid = k.sched.current.expect("execve from a task");
+    let pid = k.sched.current().expect("execve from a task");
     bprm_execve(k, pid, regs, ino, filename, args)
 }

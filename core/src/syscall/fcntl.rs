@@ -34,7 +34,7 @@ pub fn fcntl_owner(k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult 
     match cmd {
         // Linux: f_getown(): a process group is negative.
         F_GETOWN => {
-            let o = k.vfs.files.get(id).owner;
+            let o = k.vfs.files().get(id).owner;
             Ok(if o.kind == OwnerType::Pgrp { (o.pid as i32).wrapping_neg() as isize as usize } else { o.pid as usize })
         }
         // Linux: f_setown(): negative for a process group, INT_MIN
@@ -46,14 +46,14 @@ pub fn fcntl_owner(k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult 
             }
             let kind = if who < 0 { OwnerType::Pgrp } else { OwnerType::Pid };
             let pid = who.unsigned_abs();
-            if pid != 0 && !k.proc.pids.is_busy(pid) {
+            if pid != 0 && !k.proc.pids().is_busy(pid) {
                 return Err(ESRCH);
             }
-            k.vfs.files.get_mut(id).owner = Owner { pid, kind };
+            k.vfs.files_mut().get_mut(id).owner = Owner { pid, kind };
             Ok(0)
         }
         F_GETOWN_EX => {
-            let o = k.vfs.files.get(id).owner;
+            let o = k.vfs.files().get(id).owner;
             let kind = match o.kind {
                 OwnerType::Tid => F_OWNER_TID,
                 OwnerType::Pid => F_OWNER_PID,
@@ -71,25 +71,25 @@ pub fn fcntl_owner(k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult 
                 F_OWNER_PGRP => OwnerType::Pgrp,
                 _ => return Err(EINVAL),
             };
-            if pid != 0 && (pid < 0 || !k.proc.pids.is_busy(pid as u32)) {
+            if pid != 0 && (pid < 0 || !k.proc.pids().is_busy(pid as u32)) {
                 return Err(ESRCH);
             }
-            k.vfs.files.get_mut(id).owner = Owner { pid: pid as u32, kind };
+            k.vfs.files_mut().get_mut(id).owner = Owner { pid: pid as u32, kind };
             Ok(0)
         }
-        F_GETSIG => Ok(k.vfs.files.get(id).signum as usize),
+        F_GETSIG => Ok(k.vfs.files().get(id).signum as usize),
         // Linux: valid_signal(): 0 (SIGIO) to _NSIG.
         F_SETSIG => {
             let sig = arg as i32 as i64 as u64;
             if sig > 64 {
                 return Err(EINVAL);
             }
-            k.vfs.files.get_mut(id).signum = sig as u32;
+            k.vfs.files_mut().get_mut(id).signum = sig as u32;
             Ok(0)
         }
         // Linux: fcntl_getlease(): a lease being broken shows its target.
         F_GETLEASE => {
-            let f = k.vfs.files.get(id);
+            let f = k.vfs.files().get(id);
             Ok(f.lease_break.map_or(f.lease, |b| b.target) as usize)
         }
         F_SETLEASE => setlease(k, id, arg as u32),
@@ -103,9 +103,9 @@ pub fn fcntl_owner(k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult 
 /// description has it open at all or holds a lease; F_UNLCK without a
 /// lease is EAGAIN.
 fn setlease(k: &mut Kernel, id: FileId, arg: u32) -> SysResult {
-    let f = k.vfs.files.get(id).clone();
+    let f = k.vfs.files().get(id).clone();
     let ino = f.kind.data_ino().or(f.ino).ok_or(EINVAL)?;
-    let inode = k.vfs.fs.inode(ino)?;
+    let inode = k.vfs.fs().inode(ino)?;
     let cred = k.fs_cred();
     if inode.uid() != cred.uid && !cred.capable(CAP_LEASE) {
         return Err(EACCES);
@@ -124,7 +124,7 @@ fn setlease(k: &mut Kernel, id: FileId, arg: u32) -> SysResult {
             // i_readcount, and the leases of other descriptions. Tine
             // counts the descriptions of the inode (a rare call).
             let (mut writers, mut readers, mut leases) = (0, 0, 0);
-            for (other, o) in k.vfs.files.iter() {
+            for (other, o) in k.vfs.files().iter() {
                 if o.kind.data_ino() != Some(ino) || o.flags & O_PATH != 0 {
                     continue;
                 }
@@ -149,18 +149,18 @@ fn setlease(k: &mut Kernel, id: FileId, arg: u32) -> SysResult {
         }
         _ => return Err(EINVAL),
     }
-    let f = k.vfs.files.get_mut(id);
+    let f = k.vfs.files_mut().get_mut(id);
     let was = f.lease;
     f.lease = arg;
     if arg != F_UNLCK {
         // Linux: do_fcntl_add_lease() → __f_setown(): the lease's
         // signal goes to the caller's process.
         let tgid = k.cur().tgid;
-        k.vfs.files.get_mut(id).owner = Owner { pid: tgid, kind: OwnerType::Pid };
+        k.vfs.files_mut().get_mut(id).owner = Owner { pid: tgid, kind: OwnerType::Pid };
     }
     match (was == F_UNLCK, arg == F_UNLCK) {
-        (true, false) => k.vfs.lease_holders += 1,
-        (false, true) => k.vfs.lease_holders = k.vfs.lease_holders.saturating_sub(1),
+        (true, false) => k.vfs.lease_taken(),
+        (false, true) => k.vfs.lease_dropped(),
         _ => {}
     }
     k.lease_changed(id, arg);

@@ -30,13 +30,13 @@ impl Kernel {
     /// Drop a descriptor's reference to an open file description; the last
     /// one releases its inode (Linux: fput() → __fput()).
     pub fn release_file(&mut self, id: FileId) {
-        if let Some(f) = self.vfs.files.put(id) {
+        if let Some(f) = self.vfs.files_mut().put(id) {
             self.locks_remove_file(id, &f);
             if let Some(ino) = self.holds_write_access(&f) {
-                self.vfs.fs.put_write_access(ino);
+                self.vfs.fs_mut().put_write_access(ino);
             }
             if let Some(ino) = f.ino {
-                self.vfs.fs.iput(ino);
+                self.vfs.fs_mut().iput(ino);
             }
             f.kind.ops().release(self, id, &f);
         }
@@ -48,7 +48,7 @@ impl Kernel {
         f.kind.data_ino().filter(|&ino| {
             f.writable()
                 && f.flags & O_PATH == 0
-                && self.vfs.fs.inode(ino).is_ok_and(|i| i.file_type() == FileType::Regular)
+                && self.vfs.fs().inode(ino).is_ok_and(|i| i.file_type() == FileType::Regular)
         })
     }
 
@@ -56,7 +56,7 @@ impl Kernel {
     pub(crate) fn install_fd(&mut self, file: FileId, cloexec: bool, min: usize) -> SysResult {
         let limit = self.rlimit(RLIMIT_NOFILE).cur.min(1 << 20) as usize;
         let files = self.cur().files;
-        let table = self.vfs.fdtables.get_mut(files);
+        let table = self.vfs.fdtables_mut().get_mut(files);
         match table.install(Fd { file, cloexec }, min, limit) {
             Ok(fd) => Ok(fd as usize),
             Err(e) => {
@@ -69,12 +69,12 @@ impl Kernel {
     /// What the current task's file accesses are checked against: its fs
     /// ids, groups and effective capabilities (Linux: current_cred()).
     pub fn fs_cred(&self) -> FsCred {
-        self.fs_cred_of(self.sched.current.expect("a current task"))
+        self.fs_cred_of(self.sched.current().expect("a current task"))
     }
 
     /// [`fs_cred`](Self::fs_cred) of task `pid`.
     pub fn fs_cred_of(&self, pid: crate::proc::Pid) -> FsCred {
-        let t = &self.proc.tasks[&pid];
+        let t = &self.proc.tasks()[&pid];
         FsCred { uid: t.cred.fsuid, gid: t.cred.fsgid, groups: Some(t.groups.clone()), caps: t.cred.caps.effective }
     }
 
@@ -87,9 +87,9 @@ impl Kernel {
         if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
             return Ok(self.cur_fs().cwd);
         }
-        let f = self.vfs.files.get(self.fd_file(dirfd)?);
+        let f = self.vfs.files().get(self.fd_file(dirfd)?);
         match f.ino {
-            Some(ino) if self.vfs.fs.inode(ino)?.is_dir() => Ok(ino),
+            Some(ino) if self.vfs.fs().inode(ino)?.is_dir() => Ok(ino),
             _ if path.is_empty() => Ok(f.ino.unwrap_or(0)),
             _ => Err(ENOTDIR),
         }
@@ -115,18 +115,18 @@ pub fn openat(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mode: u32) -> S
     let umask = k.cur_fs().umask;
     let now = k.now_real();
     let cred = k.fs_cred();
-    if k.vfs.lease_holders > 0 {
+    if k.vfs.lease_holders() > 0 {
         // Linux: do_dentry_open() → break_lease(), before O_TRUNC
         // truncates.
         let follow = if flags & O_NOFOLLOW != 0 { Lookup::empty() } else { Lookup::FOLLOW };
-        if let Ok(ino) = k.vfs.fs.lookup(&cred, start, &path, follow) {
-            if k.vfs.fs.inode(ino)?.file_type() == FileType::Regular && flags & O_PATH == 0 {
+        if let Ok(ino) = k.vfs.fs().lookup(&cred, start, &path, follow) {
+            if k.vfs.fs().inode(ino)?.file_type() == FileType::Regular && flags & O_PATH == 0 {
                 let write = flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0;
                 k.break_lease(ino, write, flags & O_NONBLOCK != 0)?;
             }
         }
     }
-    let ino = k.vfs.fs.open(&cred, start, &path, flags, mode & 0o7777 & !umask, now)?;
+    let ino = k.vfs.fs_mut().open(&cred, start, &path, flags, mode & 0o7777 & !umask, now)?;
     k.file_truncated(ino);
     open_inode(k, ino, flags)
 }
@@ -134,46 +134,46 @@ pub fn openat(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mode: u32) -> S
 /// Give opened inode `ino` (holding its reference) an open file
 /// description and a descriptor.
 fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult {
-    let inode = k.vfs.fs.inode(ino)?;
+    let inode = k.vfs.fs().inode(ino)?;
     let kind = match (inode.file_type(), inode.rdev()) {
         (FileType::CharDevice, DEV_NULL) => FileKind::Null,
         (FileType::CharDevice, DEV_ZERO) => FileKind::Zero,
         (FileType::CharDevice, crate::log::kmsg::DEV_KMSG) => match crate::log::kmsg::open(k, flags) {
             Ok(_) => FileKind::Kmsg,
             Err(e) => {
-                k.vfs.fs.iput(ino);
+                k.vfs.fs_mut().iput(ino);
                 return Err(e);
             }
         },
         // /dev/tty is the caller's controlling terminal (Linux:
         // tty_open_current_tty()); ENXIO without one.
         (FileType::CharDevice, DEV_TTY) if !k.has_ctty() => {
-            k.vfs.fs.iput(ino);
+            k.vfs.fs_mut().iput(ino);
             return Err(ENXIO);
         }
         (FileType::CharDevice, DEV_TTY | DEV_CONSOLE) => FileKind::Console,
         (FileType::CharDevice, _) => {
-            k.vfs.fs.iput(ino);
+            k.vfs.fs_mut().iput(ino);
             return Err(ENXIO);
         }
         (FileType::Fifo, _) if flags & O_PATH == 0 => {
             let id = super::pipe::fifo_open(k, ino, flags)?;
             return k.install_fd(id, flags & O_CLOEXEC != 0, 0);
         }
-        (FileType::Regular, _) if flags & O_PATH == 0 && k.vfs.tracefs.node(ino).is_some() => {
-            let node = k.vfs.tracefs.node(ino).expect("checked");
+        (FileType::Regular, _) if flags & O_PATH == 0 && k.vfs.tracefs().node(ino).is_some() => {
+            let node = k.vfs.tracefs().node(ino).expect("checked");
             crate::fs::tracefs::files::open(k, node, flags);
             FileKind::Trace(node)
         }
         _ => FileKind::Inode(ino),
     };
     let keep = O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_PATH | O_LARGEFILE;
-    let id = k.vfs.files.open(kind, flags & keep, Some(ino));
-    if let Some(ino) = k.holds_write_access(k.vfs.files.get(id)) {
+    let id = k.vfs.files_mut().open(kind, flags & keep, Some(ino));
+    if let Some(ino) = k.holds_write_access(k.vfs.files().get(id)) {
         // Also reached from /proc/self/exe, which ramfs::open never saw.
-        if let Err(e) = k.vfs.fs.get_write_access(ino) {
-            let _ = k.vfs.files.put(id);
-            k.vfs.fs.iput(ino);
+        if let Err(e) = k.vfs.fs_mut().get_write_access(ino) {
+            let _ = k.vfs.files_mut().put(id);
+            k.vfs.fs_mut().iput(ino);
             return Err(e);
         }
     }
@@ -182,7 +182,7 @@ fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult {
 
 pub fn close(k: &mut Kernel, fd: i32) -> SysResult {
     let files = k.cur().files;
-    let entry = k.vfs.fdtables.get_mut(files).remove(fd)?;
+    let entry = k.vfs.fdtables_mut().get_mut(files).remove(fd)?;
     k.filp_close(entry.file, files);
     Ok(0)
 }
@@ -202,12 +202,12 @@ pub fn close_range(k: &mut Kernel, first: u32, last: u32, flags: u32) -> SysResu
         crate::proc::exec::unshare_files(k, tid);
     }
     let files = k.cur().files;
-    let end = (last as usize).min(k.vfs.fdtables.get(files).slots().saturating_sub(1));
+    let end = (last as usize).min(k.vfs.fdtables().get(files).slots().saturating_sub(1));
     for fd in first as usize..=end {
         let fd = fd as i32;
         if flags & CLOSE_RANGE_CLOEXEC != 0 {
-            let _ = k.vfs.fdtables.get_mut(files).set_cloexec(fd, true);
-        } else if let Ok(entry) = k.vfs.fdtables.get_mut(files).remove(fd) {
+            let _ = k.vfs.fdtables_mut().get_mut(files).set_cloexec(fd, true);
+        } else if let Ok(entry) = k.vfs.fdtables_mut().get_mut(files).remove(fd) {
             k.filp_close(entry.file, files);
         }
     }
@@ -226,7 +226,7 @@ pub fn close_range(k: &mut Kernel, first: u32, last: u32, flags: u32) -> SysResu
 pub fn fadvise64(k: &mut Kernel, fd: i32, _off: i64, len: i64, advice: i32) -> SysResult {
     const POSIX_FADV_NOREUSE: i32 = 5;
     let id = k.fd_file(fd)?;
-    let f = k.vfs.files.get(id);
+    let f = k.vfs.files().get(id);
     if f.flags & O_PATH != 0 {
         return Err(EBADF);
     }
@@ -260,7 +260,7 @@ pub fn fallocate(k: &mut Kernel, fd: i32, mode: u32, off: i64, len: i64) -> SysR
     if mode & (COLLAPSE_RANGE | INSERT_RANGE) != 0 && mode != COLLAPSE_RANGE && mode != INSERT_RANGE {
         return Err(EINVAL);
     }
-    let f = k.vfs.files.get(id).clone();
+    let f = k.vfs.files().get(id).clone();
     if !f.writable() || f.flags & O_PATH != 0 {
         return Err(EBADF);
     }
@@ -269,7 +269,7 @@ pub fn fallocate(k: &mut Kernel, fd: i32, mode: u32, off: i64, len: i64) -> SysR
         (Some(ino), _) => ino,
         _ => return Err(ENODEV),
     };
-    match k.vfs.fs.inode(ino)?.file_type() {
+    match k.vfs.fs().inode(ino)?.file_type() {
         FileType::Regular => {}
         FileType::Directory => return Err(EISDIR),
         FileType::Fifo => return Err(ESPIPE),
@@ -283,7 +283,7 @@ pub fn fallocate(k: &mut Kernel, fd: i32, mode: u32, off: i64, len: i64) -> SysR
     if mode & !(KEEP_SIZE | PUNCH_HOLE) != 0 {
         return Err(EOPNOTSUPP);
     }
-    let size = k.vfs.fs.inode(ino)?.size();
+    let size = k.vfs.fs().inode(ino)?.size();
     let now = k.now_real();
     if mode & PUNCH_HOLE != 0 {
         // Zeroes where the file has data; never past its end.
@@ -309,7 +309,7 @@ pub fn fallocate(k: &mut Kernel, fd: i32, mode: u32, off: i64, len: i64) -> SysR
 fn do_read(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> SysResult {
     let id = k.fd_file(fd)?;
     // Linux: vfs_read(): EBADF, then EFAULT, before anything is read.
-    let f = k.vfs.files.get(id);
+    let f = k.vfs.files().get(id);
     if !f.readable() || f.flags & O_PATH != 0 {
         return Err(EBADF);
     }
@@ -320,7 +320,7 @@ fn do_read(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sys
 
 fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> SysResult {
     let id = k.fd_file(fd)?;
-    let f = k.vfs.files.get(id);
+    let f = k.vfs.files().get(id);
     if !f.writable() {
         return Err(EBADF);
     }
@@ -341,11 +341,11 @@ fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sy
         if let Err(e) = k.copy_in(buf + done as u64, &mut chunk[..n]) {
             return if done == 0 { Err(e) } else { Ok(done) };
         }
-        let f = k.vfs.files.get(id).clone();
+        let f = k.vfs.files().get(id).clone();
         let ops = f.kind.ops();
         let off = match (pos, f.kind.data_ino()) {
             (Some(p), _) => p + done as u64,
-            (None, Some(ino)) if f.flags & O_APPEND != 0 => k.vfs.fs.inode(ino)?.size(),
+            (None, Some(ino)) if f.flags & O_APPEND != 0 => k.vfs.fs().inode(ino)?.size(),
             (None, _) => f.offset,
         };
         // RLIMIT_FSIZE: a short write up to the limit, EFBIG past it.
@@ -368,7 +368,7 @@ fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sy
             Err(_) => break,
         };
         if pos.is_none() && ops.seekable() {
-            k.vfs.files.get_mut(id).offset = off + w as u64;
+            k.vfs.files_mut().get_mut(id).offset = off + w as u64;
         }
         done += w;
         if w < n {
@@ -391,7 +391,7 @@ fn positional(k: &mut Kernel, fd: i32, off: i64) -> SysResult<u64> {
     if off < 0 {
         return Err(EINVAL);
     }
-    if !k.vfs.files.get(id).kind.ops().seekable() {
+    if !k.vfs.files().get(id).kind.ops().seekable() {
         return Err(ESPIPE);
     }
     Ok(off as u64)
@@ -464,7 +464,7 @@ pub fn writev(k: &mut Kernel, fd: i32, iov: u64, cnt: u64) -> SysResult {
 /// Linux: vfs_llseek(): the file's own llseek.
 pub fn lseek(k: &mut Kernel, fd: i32, off: i64, whence: u32) -> SysResult {
     let id = k.fd_file(fd)?;
-    k.vfs.files.get(id).kind.ops().llseek(k, id, off, whence)
+    k.vfs.files().get(id).kind.ops().llseek(k, id, off, whence)
 }
 
 /// The end of every lseek: the new offset, EINVAL if it overflowed or is
@@ -472,7 +472,7 @@ pub fn lseek(k: &mut Kernel, fd: i32, off: i64, whence: u32) -> SysResult {
 pub(crate) fn set_offset(k: &mut Kernel, id: FileId, new: Option<i64>) -> SysResult {
     match new {
         Some(n) if n >= 0 => {
-            k.vfs.files.get_mut(id).offset = n as u64;
+            k.vfs.files_mut().get_mut(id).offset = n as u64;
             Ok(n as usize)
         }
         _ => Err(EINVAL),
@@ -481,7 +481,7 @@ pub(crate) fn set_offset(k: &mut Kernel, id: FileId, new: Option<i64>) -> SysRes
 
 /// The stat of an open description (Linux: vfs_getattr()).
 fn stat_file(k: &Kernel, id: FileId) -> SysResult<Stat> {
-    k.vfs.files.get(id).kind.ops().stat(k, id)
+    k.vfs.files().get(id).kind.ops().stat(k, id)
 }
 
 pub fn fstat(k: &mut Kernel, fd: i32, buf: u64) -> SysResult {
@@ -528,7 +528,7 @@ fn resolve_at_as(k: &mut Kernel, cred: &FsCred, dirfd: i32, path: u64, flags: u3
     if flags & AT_SYMLINK_NOFOLLOW == 0 {
         lf |= Lookup::FOLLOW;
     }
-    Ok(At::Ino(k.vfs.fs.lookup(cred, start, &path, lf)?))
+    Ok(At::Ino(k.vfs.fs().lookup(cred, start, &path, lf)?))
 }
 
 pub fn fstatat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, flags: u32) -> SysResult {
@@ -536,7 +536,7 @@ pub fn fstatat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, flags: u32) -> S
         return Err(EINVAL);
     }
     let st = match resolve_at(k, dirfd, path, flags)? {
-        At::Ino(ino) => k.vfs.fs.stat(ino)?,
+        At::Ino(ino) => k.vfs.fs().stat(ino)?,
         At::File(id) => stat_file(k, id)?,
         At::Proc(node) => procfs::stat(k, node),
     };
@@ -555,9 +555,9 @@ pub fn statx(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mask: u32, buf: 
         return Err(EINVAL);
     }
     let stx = match resolve_at(k, dirfd, path, flags)? {
-        At::Ino(ino) => k.vfs.fs.statx(ino)?,
-        At::File(id) => match k.vfs.files.get(id).ino {
-            Some(ino) => k.vfs.fs.statx(ino)?,
+        At::Ino(ino) => k.vfs.fs().statx(ino)?,
+        At::File(id) => match k.vfs.files().get(id).ino {
+            Some(ino) => k.vfs.fs().statx(ino)?,
             None => Statx::from_stat(&stat_file(k, id)?),
         },
         At::Proc(node) => Statx::from_stat(&procfs::stat(k, node)),
@@ -581,10 +581,10 @@ pub fn faccessat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32, flags: u32) -
     }
     let ino = match resolve_at_as(k, &cred, dirfd, path, flags)? {
         At::Ino(ino) => ino,
-        At::File(id) => k.vfs.files.get(id).ino.ok_or(EACCES)?,
+        At::File(id) => k.vfs.files().get(id).ino.ok_or(EACCES)?,
         At::Proc(node) => return procfs::access(k, node, mode),
     };
-    perm::inode_permission(&cred, k.vfs.fs.inode(ino)?, mode & (MAY_READ | MAY_WRITE | MAY_EXEC))?;
+    perm::inode_permission(&cred, k.vfs.fs().inode(ino)?, mode & (MAY_READ | MAY_WRITE | MAY_EXEC))?;
     Ok(0)
 }
 
@@ -610,21 +610,21 @@ pub fn ioctl(k: &mut Kernel, fd: i32, req: u64, arg: u64) -> SysResult {
     let id = k.fd_file(fd)?;
     // The request number is an unsigned int.
     let cmd = req as u32;
-    let f = k.vfs.files.get(id).clone();
+    let f = k.vfs.files().get(id).clone();
     if f.flags & O_PATH != 0 {
         return Err(EBADF);
     }
     match cmd {
         FIOCLEX | FIONCLEX => {
             let files = k.cur().files;
-            k.vfs.fdtables.get_mut(files).set_cloexec(fd, cmd == FIOCLEX)?;
+            k.vfs.fdtables_mut().get_mut(files).set_cloexec(fd, cmd == FIOCLEX)?;
             return Ok(0);
         }
         FIONBIO => {
             let mut b = [0u8; 4];
             k.copy_in(arg, &mut b)?;
             let on = i32::from_le_bytes(b) != 0;
-            let f = k.vfs.files.get_mut(id);
+            let f = k.vfs.files_mut().get_mut(id);
             f.flags = if on { f.flags | O_NONBLOCK } else { f.flags & !O_NONBLOCK };
             return Ok(0);
         }
@@ -635,7 +635,7 @@ pub fn ioctl(k: &mut Kernel, fd: i32, req: u64, arg: u64) -> SysResult {
 
 pub fn dup(k: &mut Kernel, fd: i32) -> SysResult {
     let id = k.fd_file(fd)?;
-    k.vfs.files.get_ref(id);
+    k.vfs.files_mut().get_ref(id);
     k.install_fd(id, false, 0)
 }
 
@@ -659,9 +659,10 @@ pub fn dup3(k: &mut Kernel, old: i32, new: i32, flags: u32) -> SysResult {
         return Err(EBADF);
     }
     let id = k.fd_file(old)?;
-    k.vfs.files.get_ref(id);
+    k.vfs.files_mut().get_ref(id);
     let files = k.cur().files;
-    let prev = k.vfs.fdtables.get_mut(files).replace(new as usize, Fd { file: id, cloexec: flags & O_CLOEXEC != 0 });
+    let prev =
+        k.vfs.fdtables_mut().get_mut(files).replace(new as usize, Fd { file: id, cloexec: flags & O_CLOEXEC != 0 });
     if let Some(p) = prev {
         k.filp_close(p.file, files);
     }
@@ -681,7 +682,7 @@ pub fn fcntl(k: &mut Kernel, fd: i32, cmd: u32, arg: u64) -> SysResult {
     let files = k.cur().files;
     // An O_PATH descriptor only takes the descriptor commands (Linux:
     // check_fcntl_cmd()).
-    if k.vfs.files.get(id).flags & O_PATH != 0
+    if k.vfs.files().get(id).flags & O_PATH != 0
         && !matches!(cmd, F_DUPFD | F_DUPFD_CLOEXEC | F_GETFD | F_SETFD | F_GETFL)
     {
         return Err(EBADF);
@@ -704,21 +705,21 @@ pub fn fcntl(k: &mut Kernel, fd: i32, cmd: u32, arg: u64) -> SysResult {
             if arg >= limit {
                 return Err(EINVAL);
             }
-            k.vfs.files.get_ref(id);
+            k.vfs.files_mut().get_ref(id);
             k.install_fd(id, cmd == F_DUPFD_CLOEXEC, arg as usize)
         }
-        F_GETFD => Ok(k.vfs.fdtables.get(files).get(fd)?.cloexec as usize),
+        F_GETFD => Ok(k.vfs.fdtables().get(files).get(fd)?.cloexec as usize),
         F_SETFD => {
-            k.vfs.fdtables.get_mut(files).set_cloexec(fd, arg & 1 != 0)?;
+            k.vfs.fdtables_mut().get_mut(files).set_cloexec(fd, arg & 1 != 0)?;
             Ok(0)
         }
         F_GETFL => {
-            let f = k.vfs.files.get(id);
+            let f = k.vfs.files().get(id);
             Ok((f.flags | O_LARGEFILE) as usize)
         }
         F_SETFL => {
             let settable = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | FASYNC;
-            let f = k.vfs.files.get_mut(id);
+            let f = k.vfs.files_mut().get_mut(id);
             f.flags = (f.flags & !settable) | (arg as u32 & settable);
             Ok(0)
         }
@@ -728,17 +729,17 @@ pub fn fcntl(k: &mut Kernel, fd: i32, cmd: u32, arg: u64) -> SysResult {
 
 pub fn fsync(k: &mut Kernel, fd: i32) -> SysResult {
     let id = k.fd_file(fd)?;
-    k.vfs.files.get(id).kind.ops().fsync(k, id)
+    k.vfs.files().get(id).kind.ops().fsync(k, id)
 }
 
 pub fn ftruncate(k: &mut Kernel, fd: i32, len: i64) -> SysResult {
     let id = k.fd_file(fd)?;
-    let f = k.vfs.files.get(id).clone();
+    let f = k.vfs.files().get(id).clone();
     if len < 0 {
         return Err(EINVAL);
     }
     match f.kind.data_ino() {
-        Some(ino) if f.writable() && !k.vfs.fs.inode(ino)?.is_dir() => {
+        Some(ino) if f.writable() && !k.vfs.fs().inode(ino)?.is_dir() => {
             k.fsize_truncate_check(ino, len as u64)?;
             let now = k.now_real();
             k.file_truncate(ino, len as u64, now)?;
@@ -754,18 +755,18 @@ pub fn truncate(k: &mut Kernel, path: u64, len: i64) -> SysResult {
         return Err(EINVAL);
     }
     let cwd = k.cur_fs().cwd;
-    let ino = k.vfs.fs.lookup(&k.fs_cred(), cwd, &path, Lookup::FOLLOW)?;
-    if k.vfs.fs.inode(ino)?.is_dir() {
+    let ino = k.vfs.fs().lookup(&k.fs_cred(), cwd, &path, Lookup::FOLLOW)?;
+    if k.vfs.fs().inode(ino)?.is_dir() {
         return Err(EISDIR);
     }
     // Linux: vfs_truncate() → inode_permission(MAY_WRITE).
-    perm::inode_permission(&k.fs_cred(), k.vfs.fs.inode(ino)?, MAY_WRITE)?;
+    perm::inode_permission(&k.fs_cred(), k.vfs.fs().inode(ino)?, MAY_WRITE)?;
     // Linux: vfs_truncate() → break_lease(inode, O_WRONLY).
-    if k.vfs.lease_holders > 0 {
+    if k.vfs.lease_holders() > 0 {
         k.break_lease(ino, true, false)?;
     }
     // Linux: vfs_truncate() → get_write_access().
-    k.vfs.fs.write_access_error(ino, true)?;
+    k.vfs.fs().write_access_error(ino, true)?;
     k.fsize_truncate_check(ino, len as u64)?;
     let now = k.now_real();
     k.file_truncate(ino, len as u64, now)?;
@@ -780,7 +781,8 @@ pub fn mkdirat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32) -> SysResult {
     let start = k.start_dir(dirfd, &path)?;
     let umask = k.cur_fs().umask;
     let now = k.now_real();
-    k.vfs.fs.mkdir_at(&k.fs_cred(), start, &path, mode & 0o7777 & !umask, now)?;
+    let cred = k.fs_cred();
+    k.vfs.fs_mut().mkdir_at(&cred, start, &path, mode & 0o7777 & !umask, now)?;
     Ok(0)
 }
 
@@ -803,7 +805,8 @@ pub fn mknodat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32, dev: u64) -> Sy
     let umask = k.cur_fs().umask;
     let now = k.now_real();
     let mode = mode & !(umask & 0o777);
-    k.vfs.fs.mknod_at(&k.fs_cred(), start, &path, mode, dev as u32 as u64, now)?;
+    let cred = k.fs_cred();
+    k.vfs.fs_mut().mknod_at(&cred, start, &path, mode, dev as u32 as u64, now)?;
     Ok(0)
 }
 
@@ -819,9 +822,11 @@ pub fn unlinkat(k: &mut Kernel, dirfd: i32, path: u64, flags: u32) -> SysResult 
     let start = k.start_dir(dirfd, &path)?;
     let now = k.now_real();
     if flags & AT_REMOVEDIR != 0 {
-        k.vfs.fs.rmdir_at(&k.fs_cred(), start, &path, now)?;
+        let cred = k.fs_cred();
+        k.vfs.fs_mut().rmdir_at(&cred, start, &path, now)?;
     } else {
-        k.vfs.fs.unlink_at(&k.fs_cred(), start, &path, now)?;
+        let cred = k.fs_cred();
+        k.vfs.fs_mut().unlink_at(&cred, start, &path, now)?;
     }
     Ok(0)
 }
@@ -836,8 +841,8 @@ pub fn readlinkat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, size: u64) ->
         Some(text) => text,
         None => {
             let start = k.start_dir(dirfd, &path)?;
-            let ino = k.vfs.fs.lookup(&k.fs_cred(), start, &path, Lookup::empty())?;
-            k.vfs.fs.readlink(ino)?.to_vec()
+            let ino = k.vfs.fs().lookup(&k.fs_cred(), start, &path, Lookup::empty())?;
+            k.vfs.fs().readlink(ino)?.to_vec()
         }
     };
     let n = target.len().min(size as usize);
@@ -847,7 +852,7 @@ pub fn readlinkat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, size: u64) ->
 
 /// Linux: getcwd(): the length including the NUL, ERANGE if it does not fit.
 pub fn getcwd(k: &mut Kernel, buf: u64, size: u64) -> SysResult {
-    let mut path = k.vfs.fs.path_of_dir(k.cur_fs().cwd)?;
+    let mut path = k.vfs.fs().path_of_dir(k.cur_fs().cwd)?;
     path.push(0);
     if (size as usize) < path.len() {
         return Err(ERANGE);
@@ -862,34 +867,34 @@ pub fn chdir(k: &mut Kernel, path: u64) -> SysResult {
     let ino = match procfs::chdir_target(k, &path)? {
         Some(ino) => ino,
         None => {
-            let ino = k.vfs.fs.lookup(&k.fs_cred(), cwd, &path, Lookup::FOLLOW | Lookup::DIRECTORY)?;
+            let ino = k.vfs.fs().lookup(&k.fs_cred(), cwd, &path, Lookup::FOLLOW | Lookup::DIRECTORY)?;
             // Linux: path_permission(MAY_EXEC | MAY_CHDIR).
-            perm::inode_permission(&k.fs_cred(), k.vfs.fs.inode(ino)?, MAY_EXEC)?;
+            perm::inode_permission(&k.fs_cred(), k.vfs.fs().inode(ino)?, MAY_EXEC)?;
             ino
         }
     };
-    k.vfs.fs.ihold(ino)?;
+    k.vfs.fs_mut().ihold(ino)?;
     let old = core::mem::replace(&mut k.cur_fs_mut().cwd, ino);
-    k.vfs.fs.iput(old);
+    k.vfs.fs_mut().iput(old);
     Ok(0)
 }
 
 /// fchdir(2): the directory an open descriptor names.
 pub fn fchdir(k: &mut Kernel, fd: i32) -> SysResult {
     let id = k.fd_file(fd)?;
-    let f = k.vfs.files.get(id);
+    let f = k.vfs.files().get(id);
     let ino = match f.kind.data_ino() {
-        Some(ino) if k.vfs.fs.inode(ino)?.is_dir() => ino,
+        Some(ino) if k.vfs.fs().inode(ino)?.is_dir() => ino,
         // Tine cannot make a /proc directory the cwd.
         _ if procfs::node_of_file(k, id).is_some() => return Err(EOPNOTSUPP),
         _ => return Err(ENOTDIR),
     };
     // Linux: file_permission(MAY_EXEC | MAY_CHDIR): the descriptor does
     // not carry the right to search, even one opened with O_PATH.
-    perm::inode_permission(&k.fs_cred(), k.vfs.fs.inode(ino)?, MAY_EXEC)?;
-    k.vfs.fs.ihold(ino)?;
+    perm::inode_permission(&k.fs_cred(), k.vfs.fs().inode(ino)?, MAY_EXEC)?;
+    k.vfs.fs_mut().ihold(ino)?;
     let old = core::mem::replace(&mut k.cur_fs_mut().cwd, ino);
-    k.vfs.fs.iput(old);
+    k.vfs.fs_mut().iput(old);
     Ok(0)
 }
 
@@ -901,5 +906,5 @@ pub fn umask(k: &mut Kernel, mask: u32) -> SysResult {
 /// Linux: getdents64(); the file offset is the directory position.
 pub fn getdents64(k: &mut Kernel, fd: i32, buf: u64, count: u64) -> SysResult {
     let id = k.fd_file(fd)?;
-    k.vfs.files.get(id).kind.ops().getdents(k, id, buf, count)
+    k.vfs.files().get(id).kind.ops().getdents(k, id, buf, count)
 }

@@ -12,7 +12,7 @@ use crate::proc::capability::CAP_CHOWN;
 /// without CAP_FSETID cannot set S_ISGID (it is cleared, not refused).
 fn chmod_inode(k: &mut Kernel, ino: Ino, mode: u32) -> SysResult {
     let cred = k.fs_cred();
-    let inode = k.vfs.fs.inode(ino)?;
+    let inode = k.vfs.fs().inode(ino)?;
     if !cred.owner_or_capable(inode) {
         return Err(EPERM);
     }
@@ -21,7 +21,7 @@ fn chmod_inode(k: &mut Kernel, ino: Ino, mode: u32) -> SysResult {
         mode &= !S_ISGID;
     }
     let now = k.m.clock.boot_epoch_ns() + k.now_ns();
-    k.vfs.fs.chmod(ino, mode, now)?;
+    k.vfs.fs_mut().chmod(ino, mode, now)?;
     Ok(0)
 }
 
@@ -29,14 +29,14 @@ fn chmod_inode(k: &mut Kernel, ino: Ino, mode: u32) -> SysResult {
 pub fn fchmodat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32) -> SysResult {
     let path = k.read_cstr(path, 4096)?;
     let start = k.start_dir(dirfd, &path)?;
-    let ino = k.vfs.fs.lookup(&k.fs_cred(), start, &path, Lookup::FOLLOW)?;
+    let ino = k.vfs.fs().lookup(&k.fs_cred(), start, &path, Lookup::FOLLOW)?;
     chmod_inode(k, ino, mode)
 }
 
 /// fchmod(2).
 pub fn fchmod(k: &mut Kernel, fd: i32, mode: u32) -> SysResult {
     let id = k.fd_file(fd)?;
-    let ino = k.vfs.files.get(id).ino.ok_or(EINVAL)?;
+    let ino = k.vfs.files().get(id).ino.ok_or(EINVAL)?;
     chmod_inode(k, ino, mode)
 }
 
@@ -46,7 +46,8 @@ pub fn symlinkat(k: &mut Kernel, target: u64, dirfd: i32, path: u64) -> SysResul
     let path = k.read_cstr(path, 4096)?;
     let start = k.start_dir(dirfd, &path)?;
     let now = k.m.clock.boot_epoch_ns() + k.now_ns();
-    k.vfs.fs.symlink_at(&k.fs_cred(), &target, start, &path, now)?;
+    let cred = k.fs_cred();
+    k.vfs.fs_mut().symlink_at(&cred, &target, start, &path, now)?;
     Ok(0)
 }
 
@@ -67,7 +68,8 @@ pub fn linkat(k: &mut Kernel, olddir: i32, old: u64, newdir: i32, new: u64, flag
     }
     let (os, ns) = (k.start_dir(olddir, &old)?, k.start_dir(newdir, &new)?);
     let now = k.m.clock.boot_epoch_ns() + k.now_ns();
-    k.vfs.fs.link_at(&k.fs_cred(), os, &old, lf, ns, &new, now)?;
+    let cred = k.fs_cred();
+    k.vfs.fs_mut().link_at(&cred, os, &old, lf, ns, &new, now)?;
     Ok(0)
 }
 
@@ -77,7 +79,8 @@ pub fn renameat2(k: &mut Kernel, olddir: i32, old: u64, newdir: i32, new: u64, f
     let new = k.read_cstr(new, 4096)?;
     let (os, ns) = (k.start_dir(olddir, &old)?, k.start_dir(newdir, &new)?);
     let now = k.m.clock.boot_epoch_ns() + k.now_ns();
-    k.vfs.fs.rename_at(&k.fs_cred(), os, &old, ns, &new, flags, now)?;
+    let cred = k.fs_cred();
+    k.vfs.fs_mut().rename_at(&cred, os, &old, ns, &new, flags, now)?;
     Ok(0)
 }
 
@@ -117,7 +120,7 @@ pub fn utimensat(k: &mut Kernel, dirfd: i32, path: u64, times: u64, flags: u32) 
     // Linux: a NULL path means the descriptor itself (the glibc futimens case).
     let ino = if path == 0 {
         let id = k.fd_file(dirfd)?;
-        k.vfs.files.get(id).ino.ok_or(EINVAL)?
+        k.vfs.files().get(id).ino.ok_or(EINVAL)?
     } else {
         let p = k.read_cstr(path, 4096)?;
         if p.is_empty() && flags & AT_EMPTY_PATH == 0 {
@@ -131,20 +134,20 @@ pub fn utimensat(k: &mut Kernel, dirfd: i32, path: u64, times: u64, flags: u32) 
         if p.is_empty() {
             lf |= Lookup::EMPTY;
         }
-        k.vfs.fs.lookup(&k.fs_cred(), start, &p, lf)?
+        k.vfs.fs().lookup(&k.fs_cred(), start, &p, lf)?
     };
     if atime.is_none() && mtime.is_none() {
         return Ok(0);
     }
     let cred = k.fs_cred();
-    let inode = k.vfs.fs.inode(ino)?;
+    let inode = k.vfs.fs().inode(ino)?;
     if !cred.owner_or_capable(inode) {
         if explicit {
             return Err(EPERM);
         }
         perm::inode_permission(&cred, inode, MAY_WRITE)?;
     }
-    k.vfs.fs.set_times(ino, atime, mtime, now)?;
+    k.vfs.fs_mut().set_times(ino, atime, mtime, now)?;
     Ok(0)
 }
 
@@ -157,7 +160,7 @@ pub fn utimensat(k: &mut Kernel, dirfd: i32, path: u64, times: u64, flags: u32) 
 /// setattr_should_drop_sgid().
 fn chown_inode(k: &mut Kernel, ino: Ino, uid: u32, gid: u32) -> SysResult {
     let cred = k.fs_cred();
-    let inode = k.vfs.fs.inode(ino)?;
+    let inode = k.vfs.fs().inode(ino)?;
     let uid = (uid != u32::MAX).then_some(uid);
     let gid = (gid != u32::MAX).then_some(gid);
     let owner = cred.uid == inode.uid();
@@ -169,11 +172,11 @@ fn chown_inode(k: &mut Kernel, ino: Ino, uid: u32, gid: u32) -> SysResult {
     let mode = inode.mode();
     let drop_sgid = mode & S_ISGID != 0 && (mode & S_IXGRP != 0 || !cred.in_group_or_capable(inode.gid()));
     let now = k.m.clock.boot_epoch_ns() + k.now_ns();
-    k.vfs.fs.chown(ino, uid, gid, now)?;
-    let after = k.vfs.fs.inode(ino)?;
+    k.vfs.fs_mut().chown(ino, uid, gid, now)?;
+    let after = k.vfs.fs().inode(ino)?;
     if drop_sgid && !after.is_dir() {
         let m = after.mode();
-        k.vfs.fs.chmod(ino, m & !S_ISGID & S_IALLUGO, now)?;
+        k.vfs.fs_mut().chmod(ino, m & !S_ISGID & S_IALLUGO, now)?;
     }
     Ok(0)
 }
@@ -186,11 +189,11 @@ pub fn fchownat(k: &mut Kernel, dirfd: i32, path: u64, uid: u32, gid: u32, flags
     let p = k.read_cstr(path, 4096)?;
     let ino = if p.is_empty() && flags & AT_EMPTY_PATH != 0 {
         let id = k.fd_file(dirfd)?;
-        k.vfs.files.get(id).ino.ok_or(EINVAL)?
+        k.vfs.files().get(id).ino.ok_or(EINVAL)?
     } else {
         let start = k.start_dir(dirfd, &p)?;
         let lf = if flags & AT_SYMLINK_NOFOLLOW == 0 { Lookup::FOLLOW } else { Lookup::empty() };
-        k.vfs.fs.lookup(&k.fs_cred(), start, &p, lf)?
+        k.vfs.fs().lookup(&k.fs_cred(), start, &p, lf)?
     };
     chown_inode(k, ino, uid, gid)
 }
@@ -198,6 +201,6 @@ pub fn fchownat(k: &mut Kernel, dirfd: i32, path: u64, uid: u32, gid: u32, flags
 /// fchown(2).
 pub fn fchown(k: &mut Kernel, fd: i32, uid: u32, gid: u32) -> SysResult {
     let id = k.fd_file(fd)?;
-    let ino = k.vfs.files.get(id).ino.ok_or(EINVAL)?;
+    let ino = k.vfs.files().get(id).ino.ok_or(EINVAL)?;
     chown_inode(k, ino, uid, gid)
 }

@@ -111,7 +111,7 @@ pub fn sys_futex_waitv(k: &mut Kernel, waiters: u64, nr: u32, flags: u32, timeou
         return Err(ETIMEDOUT);
     }
     for (i, key) in keys.into_iter().enumerate() {
-        k.proc.futexes.push(FutexWaiter { key, tid, bitset: FUTEX_BITSET_MATCH_ANY, index: i as u32 });
+        k.proc.futexes_mut().push(FutexWaiter { key, tid, bitset: FUTEX_BITSET_MATCH_ANY, index: i as u32 });
     }
     k.cur_mut().resume = crate::proc::Resume::Futex(FutexWait { deadline, woken: false, woken_index: 0 });
     let e = k.block_futex(deadline);

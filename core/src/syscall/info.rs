@@ -55,7 +55,7 @@ fn cpu_clock(k: &Kernel, clock: u64, gettime: bool) -> SysResult<CpuClock> {
     if pid == 0 {
         return Ok(if thread { CpuClock::Thread(me.tid, which) } else { CpuClock::Process(me.signal, which) });
     }
-    let t = k.proc.tasks.get(&(pid as u32)).filter(|t| alive(t)).ok_or(EINVAL)?;
+    let t = k.proc.tasks().get(&(pid as u32)).filter(|t| alive(t)).ok_or(EINVAL)?;
     if thread {
         return if t.tgid == me.tgid { Ok(CpuClock::Thread(t.tid, which)) } else { Err(EINVAL) };
     }
@@ -179,7 +179,7 @@ pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) ->
         None
     };
     let target = if pid == 0 { k.cur().tid } else { pid as u32 };
-    let (signal, tcred) = match k.proc.tasks.get(&target) {
+    let (signal, tcred) = match k.proc.tasks().get(&target) {
         Some(t) if pid >= 0 && !t.is_zombie() && t.state != crate::proc::TaskState::Dead => (t.signal, t.cred),
         _ => return Err(ESRCH),
     };
@@ -200,7 +200,7 @@ pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) ->
     if resource as usize >= RLIM_NLIMITS {
         return Err(EINVAL);
     }
-    let prev = k.sig.signals.get(signal).rlimits[resource as usize];
+    let prev = k.sig.signals().get(signal).rlimits[resource as usize];
     if let Some(n) = new_lim {
         if n.cur > n.max {
             return Err(EINVAL);
@@ -211,7 +211,7 @@ pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) ->
         if n.max > prev.max && !me.capable(crate::proc::capability::CAP_SYS_RESOURCE) {
             return Err(EPERM);
         }
-        k.sig.signals.get_mut(signal).rlimits[resource as usize] = n;
+        k.sig.signals_mut().get_mut(signal).rlimits[resource as usize] = n;
     }
     if old != 0 {
         k.write_val(old, &Rlimit64 { rlim_cur: prev.cur, rlim_max: prev.max })?;

@@ -24,7 +24,7 @@ pub fn mmap(k: &mut Kernel, addr: u64, len: u64, prot: u64, flags: u64, fd: i32,
         return k.with_mm(|a, ctx| a.mmap(ctx, addr, len, prot, flags)).map(|v| v as usize);
     }
     let id = k.fd_file(fd)?;
-    let f = k.vfs.files.get(id).clone();
+    let f = k.vfs.files().get(id).clone();
     if f.flags & O_PATH != 0 {
         return Err(EBADF);
     }

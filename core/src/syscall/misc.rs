@@ -17,7 +17,7 @@ pub fn sched_getaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysRe
     if len < 8 || !len.is_multiple_of(8) {
         return Err(EINVAL);
     }
-    if pid < 0 || (pid > 0 && !k.proc.tasks.contains_key(&(pid as u32))) {
+    if pid < 0 || (pid > 0 && !k.proc.tasks().contains_key(&(pid as u32))) {
         return Err(ESRCH);
     }
     k.write_val(mask, &1u64)?;
@@ -44,11 +44,11 @@ pub fn sched_setaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysRe
     let mut b = [0u8; 8];
     let n = (len as usize).min(8);
     k.copy_in(mask, &mut b[..n])?;
-    if pid < 0 || (pid > 0 && !k.proc.tasks.contains_key(&(pid as u32))) {
+    if pid < 0 || (pid > 0 && !k.proc.tasks().contains_key(&(pid as u32))) {
         return Err(ESRCH);
     }
     let me = k.cur().cred;
-    let them = if pid == 0 { me } else { k.proc.tasks[&(pid as u32)].cred };
+    let them = if pid == 0 { me } else { k.proc.tasks()[&(pid as u32)].cred };
     if me.euid != them.euid && me.euid != them.uid && !me.capable(crate::proc::capability::CAP_SYS_NICE) {
         return Err(EPERM);
     }
@@ -65,7 +65,7 @@ const PRIO_USER: i32 = 2;
 /// The tasks getpriority/setpriority address.
 fn prio_targets(k: &Kernel, which: i32, who: i32) -> SysResult<alloc::vec::Vec<u32>> {
     let me = k.cur();
-    let tasks = k.proc.tasks.values().filter(|t| !t.is_zombie() && t.state != crate::proc::TaskState::Dead);
+    let tasks = k.proc.tasks().values().filter(|t| !t.is_zombie() && t.state != crate::proc::TaskState::Dead);
     let v: alloc::vec::Vec<u32> = match which {
         PRIO_PROCESS => {
             let pid = if who == 0 { me.tid } else { who as u32 };
@@ -73,9 +73,9 @@ fn prio_targets(k: &Kernel, which: i32, who: i32) -> SysResult<alloc::vec::Vec<u
         }
         PRIO_PGRP => {
             let g = if who == 0 { k.cur_signal().pgid } else { who as u32 };
-            let procs = k.proc.pgrps.members(g).filter_map(|p| k.proc.tasks.get(&p));
+            let procs = k.proc.pgrps().members(g).filter_map(|p| k.proc.tasks().get(&p));
             let threads =
-                procs.flat_map(|l| k.sig.signals.get(l.signal).threads.iter().filter_map(|t| k.proc.tasks.get(t)));
+                procs.flat_map(|l| k.sig.signals().get(l.signal).threads.iter().filter_map(|t| k.proc.tasks().get(t)));
             threads.filter(|t| !t.is_zombie() && t.state != crate::proc::TaskState::Dead).map(|t| t.tid).collect()
         }
         PRIO_USER => {
@@ -94,7 +94,7 @@ fn prio_targets(k: &Kernel, which: i32, who: i32) -> SysResult<alloc::vec::Vec<u
 /// raw syscall's encoding; libc turns it back into a nice value).
 pub fn getpriority(k: &mut Kernel, which: i32, who: i32) -> SysResult {
     let targets = prio_targets(k, which, who)?;
-    let best = targets.iter().map(|t| k.proc.tasks[t].nice).min().unwrap_or(0);
+    let best = targets.iter().map(|t| k.proc.tasks()[t].nice).min().unwrap_or(0);
     Ok((20 - best) as usize)
 }
 
@@ -106,7 +106,7 @@ pub fn setpriority(k: &mut Kernel, which: i32, who: i32, nice: i32) -> SysResult
     let me = k.cur().cred;
     let rlim_nice = 20 - k.rlimit(13).cur.min(40) as i32;
     for t in targets {
-        let task = &k.proc.tasks[&t];
+        let task = &k.proc.tasks()[&t];
         // Linux: set_one_prio_perm().
         if !me.capable(crate::proc::capability::CAP_SYS_NICE) && me.euid != task.cred.uid && me.euid != task.cred.euid {
             return Err(EPERM);
@@ -114,7 +114,7 @@ pub fn setpriority(k: &mut Kernel, which: i32, who: i32, nice: i32) -> SysResult
         if nice < task.nice && !me.capable(crate::proc::capability::CAP_SYS_NICE) && nice < rlim_nice {
             return Err(EACCES);
         }
-        k.proc.tasks.get_mut(&t).expect("task").nice = nice;
+        k.proc.tasks_mut().get_mut(&t).expect("task").nice = nice;
     }
     Ok(0)
 }
@@ -125,7 +125,7 @@ const PROC_SUPER_MAGIC: u64 = 0x9fa0;
 
 /// `struct statfs` for the RAM file system or /proc.
 fn statfs_of(k: &Kernel, proc: bool) -> Statfs {
-    let st = k.mem.frames.stats();
+    let st = k.mem.frames().stats();
     let (ty, blocks, free) =
         if proc { (PROC_SUPER_MAGIC, 0, 0) } else { (RAMFS_MAGIC, st.total as u64, st.free as u64) };
     Statfs {
@@ -146,7 +146,7 @@ pub fn statfs(k: &mut Kernel, path: u64, buf: u64) -> SysResult {
     let start = k.start_dir(AT_FDCWD, &p)?;
     let proc = crate::fs::procfs::route(k, AT_FDCWD, &p).is_some();
     if !proc {
-        k.vfs.fs.lookup(&k.fs_cred(), start, &p, crate::fs::Lookup::FOLLOW)?;
+        k.vfs.fs().lookup(&k.fs_cred(), start, &p, crate::fs::Lookup::FOLLOW)?;
     }
     let st = statfs_of(k, proc);
     k.write_val(buf, &st)?;

@@ -49,14 +49,14 @@ fn resolve(k: &mut Kernel, addr: u64, follow: bool) -> SysResult<At> {
     if let Some(p) = procfs::route(k, AT_FDCWD, &path) {
         let mount = p.mount;
         return match procfs::walk(k, &p, follow)? {
-            Target::Proc(Node::Root) => Ok((mount, k.vfs.fs.mounts.get(mount).ok_or(ENOENT)?.root)),
-            Target::Ino(ino) => Ok((k.vfs.fs.mount_at(ino), ino)),
+            Target::Proc(Node::Root) => Ok((mount, k.vfs.fs().mounts.get(mount).ok_or(ENOENT)?.root)),
+            Target::Ino(ino) => Ok((k.vfs.fs().mount_at(ino), ino)),
             _ => Err(EINVAL),
         };
     }
     let start = k.start_dir(AT_FDCWD, &path)?;
     let flags = if follow { Lookup::FOLLOW } else { Lookup::empty() };
-    k.vfs.fs.lookup_mnt(&k.fs_cred(), start, &path, flags)
+    k.vfs.fs().lookup_mnt(&k.fs_cred(), start, &path, flags)
 }
 
 /// An optional user string (the source, the type), `None` for NULL.
@@ -69,7 +69,7 @@ fn opt_string(k: &mut Kernel, addr: u64) -> SysResult<Option<Vec<u8>>> {
 
 /// Whether `at` is the root of its mount (Linux: path_mounted()).
 fn is_mount_root(k: &Kernel, (mnt, ino): At) -> bool {
-    k.vfs.fs.mounts.get(mnt).is_some_and(|m| m.root == ino)
+    k.vfs.fs().mounts.get(mnt).is_some_and(|m| m.root == ino)
 }
 
 /// Linux: do_mount() → path_mount().
@@ -206,7 +206,7 @@ fn new_mount(
 ) -> SysResult {
     let opts = parse_options(fstype, data)?;
     // Linux: graft_tree(): a directory goes only on a directory.
-    if !k.vfs.fs.inode(dir)?.is_dir() {
+    if !k.vfs.fs().inode(dir)?.is_dir() {
         return Err(ENOTDIR);
     }
     let readonly = flags & MS_RDONLY != 0 || opts.readonly;
@@ -214,8 +214,8 @@ fn new_mount(
     let now = k.now_real();
     let (sb, root) = match fstype {
         FsType::Proc => {
-            let id = crate::fs::mount::mount_proc(&mut k.vfs.fs, parent, dir, source, mnt_flags, None)?;
-            let sb = k.vfs.fs.mounts.get(id).map(|m| m.sb).ok_or(EINVAL)?;
+            let id = crate::fs::mount::mount_proc(k.vfs.fs_mut(), parent, dir, source, mnt_flags, None)?;
+            let sb = k.vfs.fs().mounts.get(id).map(|m| m.sb).ok_or(EINVAL)?;
             set_readonly(k, sb, readonly);
             return Ok(0);
         }
@@ -223,8 +223,8 @@ fn new_mount(
             let cred = k.fs_cred();
             let owner = (opts.uid.unwrap_or(cred.uid), opts.gid.unwrap_or(cred.gid));
             let mode = opts.mode.unwrap_or(0o1777);
-            let (sb, root) = k.vfs.fs.new_instance(FsType::Tmpfs, owner, mode, now);
-            if let Some(s) = k.vfs.fs.supers.get_mut(sb) {
+            let (sb, root) = k.vfs.fs_mut().new_instance(FsType::Tmpfs, owner, mode, now);
+            if let Some(s) = k.vfs.fs_mut().supers.get_mut(sb) {
                 s.size = opts.size;
                 s.mode = Some(mode);
                 s.uid = Some(owner.0);
@@ -234,27 +234,26 @@ fn new_mount(
         }
         FsType::Tracefs => {
             let now = k.now_real();
-            let Kernel { vfs: crate::fs::Vfs { tracefs, fs, .. }, .. } = k;
-            crate::fs::tracefs::mount(tracefs, fs, (parent, dir), source, mnt_flags, now)?;
+            k.vfs.mount_tracefs((parent, dir), source, mnt_flags, now)?;
             return Ok(0);
         }
         // The placeholder has nothing in it, and nothing can be made in it.
         FsType::Sysfs | FsType::Rootfs => {
-            let (sb, root) = k.vfs.fs.new_instance(fstype, (0, 0), 0o555, now);
-            if let Some(s) = k.vfs.fs.supers.get_mut(sb) {
+            let (sb, root) = k.vfs.fs_mut().new_instance(fstype, (0, 0), 0o555, now);
+            if let Some(s) = k.vfs.fs_mut().supers.get_mut(sb) {
                 s.readonly = true;
             }
             (sb, root)
         }
     };
     set_readonly(k, sb, readonly || fstype == FsType::Sysfs);
-    k.vfs.fs.ihold(root)?;
-    k.vfs.fs.mounts.add(parent, dir, root, sb, source, mnt_flags);
+    k.vfs.fs_mut().ihold(root)?;
+    k.vfs.fs_mut().mounts.add(parent, dir, root, sb, source, mnt_flags);
     Ok(0)
 }
 
 fn set_readonly(k: &mut Kernel, sb: SbId, readonly: bool) {
-    if let Some(s) = k.vfs.fs.supers.get_mut(sb) {
+    if let Some(s) = k.vfs.fs_mut().supers.get_mut(sb) {
         s.readonly = readonly;
     }
 }
@@ -265,11 +264,11 @@ fn remount(k: &mut Kernel, at: At, flags: u64, mnt_flags: MntFlags) -> SysResult
     if !is_mount_root(k, at) {
         return Err(EINVAL);
     }
-    let m = k.vfs.fs.mounts.get_mut(at.0).ok_or(EINVAL)?;
+    let m = k.vfs.fs_mut().mounts.get_mut(at.0).ok_or(EINVAL)?;
     m.flags = mnt_flags;
     let sb = m.sb;
     if flags & MS_BIND == 0 {
-        let fixed_ro = k.vfs.fs.supers.get(sb).is_some_and(|s| s.fstype == FsType::Sysfs);
+        let fixed_ro = k.vfs.fs().supers.get(sb).is_some_and(|s| s.fstype == FsType::Sysfs);
         set_readonly(k, sb, flags & MS_RDONLY != 0 || fixed_ro);
     }
     Ok(0)
@@ -284,13 +283,13 @@ fn bind(k: &mut Kernel, (parent, dir): At, source: &[u8]) -> SysResult {
         // proc keeps no inodes to show elsewhere.
         return Err(EINVAL);
     }
-    let (smnt, sino) = k.vfs.fs.lookup_mnt(&k.fs_cred(), start, source, Lookup::FOLLOW)?;
-    if k.vfs.fs.inode(dir)?.is_dir() != k.vfs.fs.inode(sino)?.is_dir() {
+    let (smnt, sino) = k.vfs.fs().lookup_mnt(&k.fs_cred(), start, source, Lookup::FOLLOW)?;
+    if k.vfs.fs().inode(dir)?.is_dir() != k.vfs.fs().inode(sino)?.is_dir() {
         return Err(ENOTDIR);
     }
-    let old = k.vfs.fs.mounts.get(smnt).ok_or(EINVAL)?.clone();
-    k.vfs.fs.ihold(sino)?;
-    k.vfs.fs.mounts.add(parent, dir, sino, old.sb, &old.source, old.flags);
+    let old = k.vfs.fs().mounts.get(smnt).ok_or(EINVAL)?.clone();
+    k.vfs.fs_mut().ihold(sino)?;
+    k.vfs.fs_mut().mounts.add(parent, dir, sino, old.sb, &old.source, old.flags);
     Ok(0)
 }
 
@@ -321,21 +320,21 @@ pub fn umount2(k: &mut Kernel, target: u64, flags: u32) -> SysResult {
     if flags & MNT_DETACH == 0 && busy(k, id) {
         return Err(EBUSY);
     }
-    for m in k.vfs.fs.mounts.remove_tree(id) {
-        k.vfs.fs.iput(m.root);
-        if k.vfs.fs.mounts.iter().any(|o| o.sb == m.sb) {
+    for m in k.vfs.fs_mut().mounts.remove_tree(id) {
+        k.vfs.fs_mut().iput(m.root);
+        if k.vfs.fs().mounts.iter().any(|o| o.sb == m.sb) {
             continue;
         }
-        let fstype = k.vfs.fs.supers.get(m.sb).map(|s| s.fstype);
+        let fstype = k.vfs.fs().supers.get(m.sb).map(|s| s.fstype);
         if fstype == Some(FsType::Tracefs) {
             // One instance for good, shown again by the next mount.
             continue;
         }
         if fstype.is_some_and(|t| t.in_ram()) {
             // Kept while a lazily detached file system's files are open.
-            k.vfs.fs.free_instance(m.sb);
+            k.vfs.fs_mut().free_instance(m.sb);
         } else {
-            k.vfs.fs.supers.remove(m.sb);
+            k.vfs.fs_mut().supers.remove(m.sb);
         }
     }
     Ok(0)
@@ -346,14 +345,14 @@ pub fn umount2(k: &mut Kernel, target: u64, flags: u32) -> SysResult {
 /// counts references to the mount; Tine counts them on the inodes, so a
 /// bind mount is busy when the tree it shows is in use through any path.
 fn busy(k: &Kernel, id: MountId) -> bool {
-    if k.vfs.fs.mounts.has_children(id) {
+    if k.vfs.fs().mounts.has_children(id) {
         return true;
     }
-    let Some(m) = k.vfs.fs.mounts.get(id) else { return false };
-    let own = k.vfs.fs.mounts.iter().filter(|o| o.root == m.root).count() as u32;
-    if !k.vfs.fs.supers.get(m.sb).is_some_and(|s| s.fstype.in_ram()) {
+    let Some(m) = k.vfs.fs().mounts.get(id) else { return false };
+    let own = k.vfs.fs().mounts.iter().filter(|o| o.root == m.root).count() as u32;
+    if !k.vfs.fs().supers.get(m.sb).is_some_and(|s| s.fstype.in_ram()) {
         // proc: only a working directory at its root holds it.
-        return k.vfs.fs.inode(m.root).is_ok_and(|i| i.refs() > own);
+        return k.vfs.fs().inode(m.root).is_ok_and(|i| i.refs() > own);
     }
-    k.vfs.fs.tree_in_use(m.root, own)
+    k.vfs.fs().tree_in_use(m.root, own)
 }

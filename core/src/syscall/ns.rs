@@ -69,13 +69,13 @@ pub fn unshare(k: &mut Kernel, flags: u64) -> SysResult {
         return Err(EINVAL);
     }
     let t = k.cur();
-    if f.intersects(F::THREAD | F::SIGHAND | F::VM) && k.sig.signals.get(t.signal).threads.len() > 1 {
+    if f.intersects(F::THREAD | F::SIGHAND | F::VM) && k.sig.signals().get(t.signal).threads.len() > 1 {
         return Err(EINVAL);
     }
-    if f.intersects(F::SIGHAND | F::VM) && k.sig.sighands.users(t.sighand) > 1 {
+    if f.intersects(F::SIGHAND | F::VM) && k.sig.sighands().users(t.sighand) > 1 {
         return Err(EINVAL);
     }
-    if f.contains(F::VM) && k.mem.mms.users(t.mm) > 1 {
+    if f.contains(F::VM) && k.mem.mms().users(t.mm) > 1 {
         return Err(EINVAL);
     }
     let (tid, old_fs, old_ns) = (t.tid, t.fs, t.nsproxy);
@@ -86,7 +86,7 @@ pub fn unshare(k: &mut Kernel, flags: u64) -> SysResult {
     }
     let new_ns = if f.intersects(F::NEW_NAMESPACES) { Some(new_namespaces(k, f)?) } else { None };
     // Nothing can fail from here on.
-    if f.contains(F::FS) && k.vfs.fs_structs.users(old_fs) > 1 {
+    if f.contains(F::FS) && k.vfs.fs_structs().users(old_fs) > 1 {
         let fs = copy_fs(k, F::empty())?;
         k.cur_mut().fs = fs;
         k.put_fs(old_fs);

@@ -12,7 +12,7 @@ pub fn sys_pidfd_open(k: &mut Kernel, pid: i32, flags: u32) -> SysResult {
     if flags & !(PIDFD_NONBLOCK | PIDFD_THREAD) != 0 || pid <= 0 {
         return Err(EINVAL);
     }
-    match k.proc.tasks.get(&(pid as Pid)) {
+    match k.proc.tasks().get(&(pid as Pid)) {
         Some(t) if t.state != TaskState::Dead && (t.is_leader() || flags & PIDFD_THREAD != 0) => {}
         // A thread needs PIDFD_THREAD (Linux 6.9: pidfd_prepare() → ENOENT).
         Some(t) if t.state != TaskState::Dead => return Err(ENOENT),
@@ -30,16 +30,16 @@ pub fn sys_pidfd_getfd(k: &mut Kernel, pidfd: i32, targetfd: i32, flags: u32) ->
     }
     let id = k.fd_file(pidfd)?;
     let target = k.pidfd_target(id)?.ok_or(ESRCH)?;
-    let (me, them) = (k.cur().cred, k.proc.tasks[&target].cred);
+    let (me, them) = (k.cur().cred, k.proc.tasks()[&target].cred);
     if me.euid != 0 && !(me.uid == them.uid && me.uid == them.euid && me.uid == them.suid) {
         return Err(EPERM);
     }
-    if k.proc.tasks[&target].is_zombie() {
+    if k.proc.tasks()[&target].is_zombie() {
         return Err(ESRCH);
     }
-    let files = k.proc.tasks[&target].files;
-    let file = k.vfs.fdtables.get(files).get(targetfd).map_err(|_| EBADF)?.file;
-    k.vfs.files.get_ref(file);
+    let files = k.proc.tasks()[&target].files;
+    let file = k.vfs.fdtables().get(files).get(targetfd).map_err(|_| EBADF)?.file;
+    k.vfs.files_mut().get_ref(file);
     k.install_fd(file, true, 0)
 }
 
@@ -72,13 +72,13 @@ pub fn sys_pidfd_send_signal(k: &mut Kernel, fd: i32, sig: u32, info: u64, flags
         si = SigInfo { signo, code, pid: u.si_pid, uid: u.si_uid, status: u.si_status, value_hi: u.si_value_hi };
     }
     if flags == PIDFD_SIGNAL_PROCESS_GROUP {
-        let pgid = k.sig.signals.get(k.proc.tasks[&target].signal).pgid;
+        let pgid = k.sig.signals().get(k.proc.tasks()[&target].signal).pgid;
         return k.kill(crate::signal::KillTarget::Group(pgid), sig);
     }
     if !k.may_signal(target) {
         return Err(EPERM);
     }
-    if sig != 0 && !k.proc.tasks[&target].is_zombie() {
+    if sig != 0 && !k.proc.tasks()[&target].is_zombie() {
         if flags == PIDFD_SIGNAL_THREAD {
             k.send_signal_thread(target, si)?;
         } else {

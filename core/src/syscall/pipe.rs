@@ -43,30 +43,30 @@ impl Kernel {
     /// user; None when the user is over the hard limit (Linux:
     /// alloc_pipe_info()).
     fn alloc_pipe(&mut self) -> Option<PipeId> {
-        let lim = self.vfs.pipes.limits;
+        let lim = self.vfs.pipes().limits;
         let uid = self.cur().cred.uid;
         let mut pages = PIPE_DEF_BUFFERS as u64;
         if pages * PAGE as u64 > lim.max_size && !self.cur().cred.capable(CAP_SYS_RESOURCE) {
             pages = lim.max_size / PAGE as u64;
         }
-        let mut user_bufs = self.proc.ucounts.account_pipe_buffers(uid, 0, pages);
+        let mut user_bufs = self.proc.ucounts_mut().account_pipe_buffers(uid, 0, pages);
         if too_many(lim.user_pages_soft, user_bufs) && self.pipe_unprivileged() {
-            user_bufs = self.proc.ucounts.account_pipe_buffers(uid, pages, PIPE_MIN_DEF_BUFFERS as u64);
+            user_bufs = self.proc.ucounts_mut().account_pipe_buffers(uid, pages, PIPE_MIN_DEF_BUFFERS as u64);
             pages = PIPE_MIN_DEF_BUFFERS as u64;
         }
         if too_many(lim.user_pages_hard, user_bufs) && self.pipe_unprivileged() {
-            self.proc.ucounts.account_pipe_buffers(uid, pages, 0);
+            self.proc.ucounts_mut().account_pipe_buffers(uid, pages, 0);
             return None;
         }
-        Some(self.vfs.pipes.create(pages as usize, uid))
+        Some(self.vfs.pipes_mut().create(pages as usize, uid))
     }
 
     /// A description (or a waiting FIFO opener) of pipe `pipe` went away:
     /// the other side is told, and the pipe's pages are uncharged when it
     /// goes (Linux: pipe_release(), free_pipe_info()).
     pub(crate) fn pipe_release(&mut self, pipe: PipeId, read: bool, write: bool) {
-        if let Some(p) = self.vfs.pipes.close_end(pipe, read, write, &mut self.mem.frames) {
-            self.proc.ucounts.account_pipe_buffers(p.user, p.accounted as u64, 0);
+        if let Some(p) = self.vfs.pipes_mut().close_end(pipe, read, write, self.mem.frames_mut()) {
+            self.proc.ucounts_mut().account_pipe_buffers(p.user, p.accounted as u64, 0);
         }
         self.wake_all(WaitReason::Pipe(pipe));
     }
@@ -81,16 +81,16 @@ impl Kernel {
     /// [`fifo_wait_cancel`](Self::fifo_wait_cancel) for task `tid` (which
     /// exits, or is zapped by an exec).
     pub fn fifo_wait_cancel_of(&mut self, tid: crate::proc::Pid) {
-        let Some(t) = self.proc.tasks.get_mut(&tid) else { return };
+        let Some(t) = self.proc.tasks_mut().get_mut(&tid) else { return };
         if let Some(w) = t.resume.take_fifo_open() {
             self.pipe_release(w.pipe, !w.write, w.write);
-            self.vfs.fs.iput(w.ino);
+            self.vfs.fs_mut().iput(w.ino);
         }
     }
 
     /// Linux: get_pipe_info(): the pipe behind description `id`.
     pub fn pipe_of(&self, id: FileId) -> Option<PipeId> {
-        self.vfs.files.get(id).kind.pipe()
+        self.vfs.files().get(id).kind.pipe()
     }
 }
 
@@ -106,14 +106,14 @@ pub fn pipe2(k: &mut Kernel, fds: u64, flags: u32) -> SysResult {
     }
     // Linux: create_pipe_files() fails with ENFILE without a pipe.
     let pipe = k.alloc_pipe().ok_or(ENFILE)?;
-    let p = k.vfs.pipes.get_mut(pipe);
+    let p = k.vfs.pipes_mut().get_mut(pipe);
     p.readers = 1;
     p.writers = 1;
     p.r_counter = 1;
     p.w_counter = 1;
     let status = flags & O_NONBLOCK;
-    let r = k.vfs.files.open(FileKind::Pipe { pipe, version: 0 }, O_RDONLY | status, None);
-    let w = k.vfs.files.open(FileKind::Pipe { pipe, version: 0 }, O_WRONLY | status, None);
+    let r = k.vfs.files_mut().open(FileKind::Pipe { pipe, version: 0 }, O_RDONLY | status, None);
+    let w = k.vfs.files_mut().open(FileKind::Pipe { pipe, version: 0 }, O_WRONLY | status, None);
     let cloexec = flags & O_CLOEXEC != 0;
     let rfd = match k.install_fd(r, cloexec, 0) {
         Ok(fd) => fd,
@@ -152,7 +152,7 @@ pub fn fifo_open(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult<FileId> {
     // A wait for this inode that a wake-up brought back here.
     let waiting = match k.cur().resume.fifo_open() {
         Some(w) if w.ino == ino => {
-            k.vfs.fs.iput(ino);
+            k.vfs.fs_mut().iput(ino);
             Some(w)
         }
         Some(_) => {
@@ -163,7 +163,7 @@ pub fn fifo_open(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult<FileId> {
     };
     let pipe = match waiting {
         Some(w) => {
-            let p = k.vfs.pipes.get(w.pipe);
+            let p = k.vfs.pipes().get(w.pipe);
             let now = if w.write { p.r_counter } else { p.w_counter };
             if now == w.counter {
                 return Err(k.block_current(WaitReason::Pipe(w.pipe)));
@@ -172,18 +172,18 @@ pub fn fifo_open(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult<FileId> {
             w.pipe
         }
         None => {
-            let pipe = match k.vfs.pipes.fifo(ino) {
+            let pipe = match k.vfs.pipes().fifo(ino) {
                 Some(p) => p,
                 None => {
                     let Some(p) = k.alloc_pipe() else {
-                        k.vfs.fs.iput(ino);
+                        k.vfs.fs_mut().iput(ino);
                         return Err(ENOMEM);
                     };
-                    k.vfs.pipes.set_fifo(ino, p);
+                    k.vfs.pipes_mut().set_fifo(ino, p);
                     p
                 }
             };
-            let p = k.vfs.pipes.get_mut(pipe);
+            let p = k.vfs.pipes_mut().get_mut(pipe);
             let wait = match acc {
                 O_RDONLY => {
                     p.r_counter += 1;
@@ -201,7 +201,7 @@ pub fn fifo_open(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult<FileId> {
                             p.readers = 1;
                             k.pipe_release(pipe, true, false);
                         }
-                        k.vfs.fs.iput(ino);
+                        k.vfs.fs_mut().iput(ino);
                         return Err(ENXIO);
                     }
                     p.w_counter += 1;
@@ -220,7 +220,7 @@ pub fn fifo_open(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult<FileId> {
                         p.readers = 1;
                         k.pipe_release(pipe, true, false);
                     }
-                    k.vfs.fs.iput(ino);
+                    k.vfs.fs_mut().iput(ino);
                     return Err(EINVAL);
                 }
             };
@@ -235,7 +235,7 @@ pub fn fifo_open(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult<FileId> {
         }
     };
     let keep = O_ACCMODE | O_APPEND | O_NONBLOCK | O_NOFOLLOW | O_LARGEFILE;
-    Ok(k.vfs.files.open(FileKind::Pipe { pipe, version }, flags & keep, Some(ino)))
+    Ok(k.vfs.files_mut().open(FileKind::Pipe { pipe, version }, flags & keep, Some(ino)))
 }
 
 /// fcntl F_GETPIPE_SZ and F_SETPIPE_SZ (Linux: pipe_fcntl(),
@@ -243,28 +243,31 @@ pub fn fifo_open(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult<FileId> {
 pub fn pipe_fcntl(k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult {
     let pipe = k.pipe_of(id).ok_or(EBADF)?;
     if cmd == F_GETPIPE_SZ {
-        return Ok(k.vfs.pipes.get(pipe).capacity());
+        return Ok(k.vfs.pipes().get(pipe).capacity());
     }
     let size = round_pipe_size(arg as u32 as u64);
     let pages = (size / PAGE as u64) as usize;
     if pages == 0 {
         return Err(EINVAL);
     }
-    let lim = k.vfs.pipes.limits;
-    let p = k.vfs.pipes.get(pipe);
+    let lim = k.vfs.pipes().limits;
+    let p = k.vfs.pipes().get(pipe);
     let (user, accounted, cur) = (p.user, p.accounted, p.capacity() / PAGE);
     if pages > cur && size > lim.max_size && !k.cur().cred.capable(CAP_SYS_RESOURCE) {
         return Err(EPERM);
     }
-    let user_bufs = k.proc.ucounts.account_pipe_buffers(user, accounted as u64, pages as u64);
+    let user_bufs = k.proc.ucounts_mut().account_pipe_buffers(user, accounted as u64, pages as u64);
     let over = too_many(lim.user_pages_hard, user_bufs) || too_many(lim.user_pages_soft, user_bufs);
-    let r =
-        if pages > cur && over && k.pipe_unprivileged() { Err(EPERM) } else { k.vfs.pipes.get_mut(pipe).resize(pages) };
+    let r = if pages > cur && over && k.pipe_unprivileged() {
+        Err(EPERM)
+    } else {
+        k.vfs.pipes_mut().get_mut(pipe).resize(pages)
+    };
     if let Err(e) = r {
-        k.proc.ucounts.account_pipe_buffers(user, pages as u64, accounted as u64);
+        k.proc.ucounts_mut().account_pipe_buffers(user, pages as u64, accounted as u64);
         return Err(e);
     }
-    k.vfs.pipes.get_mut(pipe).accounted = pages;
+    k.vfs.pipes_mut().get_mut(pipe).accounted = pages;
     // More room may let a writer go on.
     k.wake_all(WaitReason::Pipe(pipe));
     Ok(pages * PAGE)

@@ -28,7 +28,7 @@ impl Kernel {
     /// open (or is an O_PATH descriptor) (Linux: vfs_poll()).
     pub fn poll_fd(&mut self, fd: i32) -> u16 {
         let Ok(id) = self.fd_file(fd) else { return POLLNVAL };
-        if self.vfs.files.get(id).flags & O_PATH != 0 {
+        if self.vfs.files().get(id).flags & O_PATH != 0 {
             return POLLNVAL;
         }
         self.poll_file(id)
@@ -36,7 +36,7 @@ impl Kernel {
 
     /// What open file description `id` is ready for.
     pub fn poll_file(&mut self, id: FileId) -> u16 {
-        self.vfs.files.get(id).kind.ops().poll(self, id)
+        self.vfs.files().get(id).kind.ops().poll(self, id)
     }
 
     /// Wake every task sleeping in poll or select: something it may wait

@@ -24,7 +24,7 @@ pub fn exit_group(k: &mut Kernel, code: i32) -> SysResult {
 #[inline]
 pub fn getppid(k: &mut Kernel) -> SysResult {
     let parent = k.cur().parent;
-    Ok(k.proc.tasks.get(&parent).map_or(0, |p| p.tgid) as usize)
+    Ok(k.proc.tasks().get(&parent).map_or(0, |p| p.tgid) as usize)
 }
 
 const PR_SET_PDEATHSIG: u64 = 1;
@@ -146,7 +146,7 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5:
                 _ => return Err(EINVAL),
             };
             k.cur_mut().tsc_disabled = off;
-            k.sched.load_tsd = Some(off);
+            k.sched.set_load_tsd(Some(off));
             Ok(0)
         }
         PR_SET_PDEATHSIG => {
@@ -208,17 +208,17 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5:
 /// A subtree already marked is not walked again.
 fn propagate_has_child_subreaper(k: &mut Kernel) {
     let children_of = |k: &Kernel, signal| -> Vec<crate::proc::Pid> {
-        let threads = &k.sig.signals.get(signal).threads;
-        threads.iter().filter_map(|t| k.proc.tasks.get(t)).flat_map(|t| t.children.iter().copied()).collect()
+        let threads = &k.sig.signals().get(signal).threads;
+        threads.iter().filter_map(|t| k.proc.tasks().get(t)).flat_map(|t| t.children.iter().copied()).collect()
     };
     let mut todo = children_of(k, k.cur().signal);
     while let Some(p) = todo.pop() {
-        let Some(t) = k.proc.tasks.get(&p) else { continue };
+        let Some(t) = k.proc.tasks().get(&p) else { continue };
         let sig = t.signal;
-        if k.sig.signals.get(sig).has_child_subreaper {
+        if k.sig.signals().get(sig).has_child_subreaper {
             continue;
         }
-        k.sig.signals.get_mut(sig).has_child_subreaper = true;
+        k.sig.signals_mut().get_mut(sig).has_child_subreaper = true;
         todo.extend(children_of(k, sig));
     }
 }
@@ -245,11 +245,11 @@ pub fn tgkill(k: &mut Kernel, tgid: Option<i32>, tid: i32, sig: u64) -> SysResul
     if tid <= 0 || tgid.is_some_and(|g| g <= 0) || sig > NSIG as u64 {
         return Err(EINVAL);
     }
-    let t = match k.proc.tasks.get(&(tid as u32)) {
+    let t = match k.proc.tasks().get(&(tid as u32)) {
         Some(t) if tgid.is_none_or(|g| g as u32 == t.tgid) && t.state != crate::proc::TaskState::Dead => t.tid,
         _ => return Err(ESRCH),
     };
-    let (me, them) = (k.cur().cred, k.proc.tasks[&t].cred);
+    let (me, them) = (k.cur().cred, k.proc.tasks()[&t].cred);
     if me.euid != 0 && me.euid != them.suid && me.euid != them.uid && me.uid != them.suid && me.uid != them.uid {
         return Err(EPERM);
     }
@@ -274,7 +274,7 @@ fn process_of(k: &Kernel, pid: i32) -> SysResult<crate::proc::Pid> {
     match pid {
         0 => Ok(k.cur().tgid),
         p if p < 0 => Err(EINVAL),
-        p => match k.proc.tasks.get(&(p as u32)) {
+        p => match k.proc.tasks().get(&(p as u32)) {
             Some(t) if t.is_leader() && t.state != crate::proc::TaskState::Dead => Ok(t.tgid),
             _ => Err(ESRCH),
         },
@@ -284,13 +284,13 @@ fn process_of(k: &Kernel, pid: i32) -> SysResult<crate::proc::Pid> {
 /// getpgid(2).
 pub fn getpgid(k: &mut Kernel, pid: i32) -> SysResult {
     let p = process_of(k, pid).map_err(|_| ESRCH)?;
-    Ok(k.sig.signals.get(k.proc.tasks[&p].signal).pgid as usize)
+    Ok(k.sig.signals().get(k.proc.tasks()[&p].signal).pgid as usize)
 }
 
 /// getsid(2).
 pub fn getsid(k: &mut Kernel, pid: i32) -> SysResult {
     let p = process_of(k, pid).map_err(|_| ESRCH)?;
-    Ok(k.sig.signals.get(k.proc.tasks[&p].signal).sid as usize)
+    Ok(k.sig.signals().get(k.proc.tasks()[&p].signal).sid as usize)
 }
 
 /// Linux: setpgid(2). A process may move itself or a child that has not
@@ -303,17 +303,17 @@ pub fn setpgid(k: &mut Kernel, pid: i32, pgid: i32) -> SysResult {
     let me = k.cur().tgid;
     let target = if pid == 0 { me } else { pid as u32 };
     let pgid = if pgid == 0 { target } else { pgid as u32 };
-    let t = match k.proc.tasks.get(&target) {
+    let t = match k.proc.tasks().get(&target) {
         Some(t) if t.is_leader() && t.state != crate::proc::TaskState::Dead => t,
         _ => return Err(ESRCH),
     };
     let my_sid = k.cur_signal().sid;
     if target != me {
-        let parent_tgid = k.proc.tasks.get(&t.parent).map(|p| p.tgid);
+        let parent_tgid = k.proc.tasks().get(&t.parent).map(|p| p.tgid);
         if parent_tgid != Some(me) {
             return Err(ESRCH);
         }
-        if k.sig.signals.get(t.signal).sid != my_sid {
+        if k.sig.signals().get(t.signal).sid != my_sid {
             return Err(EPERM);
         }
         if t.did_exec {
@@ -321,26 +321,26 @@ pub fn setpgid(k: &mut Kernel, pid: i32, pgid: i32) -> SysResult {
         }
     }
     let tsig = t.signal;
-    if k.sig.signals.get(tsig).sid == target {
+    if k.sig.signals().get(tsig).sid == target {
         return Err(EPERM); // a session leader stays in its group
     }
     if pgid != target {
         // Linux: a group of that id in the caller's session.
         let exists = k
             .proc
-            .pgrps
+            .pgrps()
             .members(pgid)
-            .any(|p| k.proc.tasks.get(&p).is_some_and(|o| k.sig.signals.get(o.signal).sid == my_sid));
+            .any(|p| k.proc.tasks().get(&p).is_some_and(|o| k.sig.signals().get(o.signal).sid == my_sid));
         if !exists {
             return Err(EPERM);
         }
     }
-    let old = core::mem::replace(&mut k.sig.signals.get_mut(tsig).pgid, pgid);
+    let old = core::mem::replace(&mut k.sig.signals_mut().get_mut(tsig).pgid, pgid);
     if old != pgid {
-        k.proc.pgrps.leave(old, target);
-        k.proc.pgrps.join(pgid, target);
-        k.proc.pids.hold(pgid);
-        k.proc.pids.put(old);
+        k.proc.pgrps_mut().leave(old, target);
+        k.proc.pgrps_mut().join(pgid, target);
+        k.proc.pids_mut().hold(pgid);
+        k.proc.pids_mut().put(old);
     }
     Ok(0)
 }
@@ -355,20 +355,20 @@ pub fn getpgrp(k: &mut Kernel) -> SysResult {
 pub fn setsid(k: &mut Kernel) -> SysResult {
     let me = k.cur().tgid;
     // Linux: pid_task(find_vpid(me), PIDTYPE_PGID): a group of that id.
-    if k.proc.pgrps.members(me).next().is_some() {
+    if k.proc.pgrps().members(me).next().is_some() {
         return Err(EPERM);
     }
     let sig = k.cur().signal;
-    let s = k.sig.signals.get_mut(sig);
+    let s = k.sig.signals_mut().get_mut(sig);
     let (old_pgid, old_sid) = (s.pgid, s.sid);
     s.pgid = me;
     s.sid = me;
-    k.proc.pgrps.leave(old_pgid, me);
-    k.proc.pgrps.join(me, me);
-    k.proc.pids.hold(me);
-    k.proc.pids.hold(me);
-    k.proc.pids.put(old_pgid);
-    k.proc.pids.put(old_sid);
+    k.proc.pgrps_mut().leave(old_pgid, me);
+    k.proc.pgrps_mut().join(me, me);
+    k.proc.pids_mut().hold(me);
+    k.proc.pids_mut().hold(me);
+    k.proc.pids_mut().put(old_pgid);
+    k.proc.pids_mut().put(old_sid);
     Ok(me as usize)
 }
 
@@ -389,7 +389,7 @@ pub fn getrusage(k: &mut Kernel, who: i32, ru: u64) -> SysResult {
         sig.cmaxrss
     } else {
         let mm = k.cur().mm;
-        sig.maxrss.max(k.mem.mms.get(mm).hiwater_pages() as u64)
+        sig.maxrss.max(k.mem.mms().get(mm).hiwater_pages() as u64)
     };
     let (min_flt, csw) = match who {
         0 => {
@@ -438,7 +438,7 @@ pub fn arch_prctl(k: &mut Kernel, code: u64, addr: u64) -> SysResult {
             crate::proc::check_user_base(addr)?;
             if code == ARCH_SET_FS {
                 k.cur_mut().fs_base = addr;
-                k.sched.load_fs = Some(addr);
+                k.sched.set_load_fs(Some(addr));
             } else {
                 k.cur_mut().gs_base = addr;
             }
@@ -601,7 +601,7 @@ fn queued_info(k: &mut Kernel, sig: i32, uinfo: u64, to_self: bool) -> SysResult
 /// the process of `pid` (Linux: do_rt_sigqueueinfo() → kill_proc_info()).
 pub fn rt_sigqueueinfo(k: &mut Kernel, pid: i32, sig: i32, uinfo: u64) -> SysResult {
     let info = queued_info(k, sig, uinfo, pid as u32 == k.cur().tid)?;
-    let tgid = match k.proc.tasks.get(&(pid as u32)) {
+    let tgid = match k.proc.tasks().get(&(pid as u32)) {
         Some(t) if pid > 0 && t.state != crate::proc::TaskState::Dead => t.tgid,
         _ => return Err(ESRCH),
     };
@@ -618,7 +618,7 @@ pub fn rt_tgsigqueueinfo(k: &mut Kernel, tgid: i32, tid: i32, sig: i32, uinfo: u
         return Err(EINVAL);
     }
     let info = queued_info(k, sig, uinfo, to_self)?;
-    let t = match k.proc.tasks.get(&(tid as u32)) {
+    let t = match k.proc.tasks().get(&(tid as u32)) {
         Some(t) if t.tgid == tgid as u32 && t.state != crate::proc::TaskState::Dead => t.tid,
         _ => return Err(ESRCH),
     };
@@ -628,7 +628,7 @@ pub fn rt_tgsigqueueinfo(k: &mut Kernel, tgid: i32, tid: i32, sig: i32, uinfo: u
     if !k.may_signal(t) {
         return Err(EPERM);
     }
-    if sig != 0 && !k.proc.tasks[&t].is_zombie() {
+    if sig != 0 && !k.proc.tasks()[&t].is_zombie() {
         k.send_signal_thread(t, info)?;
     }
     Ok(0)
@@ -698,7 +698,7 @@ pub fn rt_sigpending(k: &mut Kernel, set: u64, sigsetsize: u64) -> SysResult {
 }
 
 pub fn sched_yield(k: &mut Kernel) -> SysResult {
-    k.sched.need_resched = true;
+    k.sched.set_need_resched(true);
     Ok(0)
 }
 
@@ -786,7 +786,7 @@ pub fn kcmp(k: &mut Kernel, pid1: i32, pid2: i32, kind: u32, idx1: u64, idx2: u6
     const KCMP_EPOLL_TFD: u32 = 7;
     let find = |pid: i32| -> SysResult<crate::proc::Pid> {
         let pid = u32::try_from(pid).map_err(|_| ESRCH)?;
-        k.proc.tasks.get(&pid).filter(|t| t.state != crate::proc::TaskState::Dead).map(|t| t.tid).ok_or(ESRCH)
+        k.proc.tasks().get(&pid).filter(|t| t.state != crate::proc::TaskState::Dead).map(|t| t.tid).ok_or(ESRCH)
     };
     let (t1, t2) = (find(pid1)?, find(pid2)?);
     if !may_inspect(k, t1) || !may_inspect(k, t2) {
@@ -801,12 +801,12 @@ pub fn kcmp(k: &mut Kernel, pid1: i32, pid2: i32, kind: u32, idx1: u64, idx2: u6
             2
         })
     };
-    let (a, b) = (&k.proc.tasks[&t1], &k.proc.tasks[&t2]);
+    let (a, b) = (&k.proc.tasks()[&t1], &k.proc.tasks()[&t2]);
     match kind {
         KCMP_FILE => {
             let file = |t: &crate::proc::Task, fd: u64| -> SysResult<u64> {
                 let fd = i32::try_from(fd).map_err(|_| EBADF)?;
-                Ok(k.vfs.fdtables.get(t.files).get(fd)?.file as u64)
+                Ok(k.vfs.fdtables().get(t.files).get(fd)?.file as u64)
             };
             order(file(a, idx1)?, file(b, idx2)?)
         }
@@ -824,8 +824,8 @@ pub fn kcmp(k: &mut Kernel, pid1: i32, pid2: i32, kind: u32, idx1: u64, idx2: u6
 /// user in all of its ids, or root (Linux: __ptrace_may_access() without
 /// YAMA, with CAP_SYS_PTRACE for root).
 fn may_inspect(k: &Kernel, target: crate::proc::Pid) -> bool {
-    let (me, t) = (k.cur().cred, k.proc.tasks[&target].cred);
-    if k.cur().tgid == k.proc.tasks[&target].tgid || me.euid == 0 {
+    let (me, t) = (k.cur().cred, k.proc.tasks()[&target].cred);
+    if k.cur().tgid == k.proc.tasks()[&target].tgid || me.euid == 0 {
         return true;
     }
     me.uid == t.uid && me.uid == t.euid && me.uid == t.suid && me.gid == t.gid && me.gid == t.egid && me.gid == t.sgid

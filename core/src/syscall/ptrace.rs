@@ -29,7 +29,7 @@ fn check_options(data: u64) -> SysResult<u32> {
 /// `ptrace_may_attach` allows (Linux: mm_access() with
 /// PTRACE_MODE_ATTACH_REALCREDS).
 pub fn tracer_may_access_mem(k: &Kernel, target: Pid) -> bool {
-    k.cur().tgid == k.proc.tasks[&target].tgid || ptrace_may_attach(&k.cur().cred, &k.proc.tasks[&target].cred)
+    k.cur().tgid == k.proc.tasks()[&target].tgid || ptrace_may_attach(&k.cur().cred, &k.proc.tasks()[&target].cred)
 }
 
 /// Linux: the ptrace(2) system call.
@@ -39,7 +39,7 @@ pub fn sys_ptrace(k: &mut Kernel, req: u64, pid: u64, addr: u64, data: u64) -> S
     }
     let pid = pid as i32;
     let tid = pid as Pid;
-    if pid <= 0 || k.proc.tasks.get(&tid).is_none_or(|t| t.state == TaskState::Dead) {
+    if pid <= 0 || k.proc.tasks().get(&tid).is_none_or(|t| t.state == TaskState::Dead) {
         return Err(ESRCH);
     }
     if req == PTRACE_ATTACH || req == PTRACE_SEIZE {
@@ -52,7 +52,7 @@ pub fn sys_ptrace(k: &mut Kernel, req: u64, pid: u64, addr: u64, data: u64) -> S
 /// Linux: ptrace_traceme(): the real parent becomes the tracer.
 fn traceme(k: &mut Kernel) -> SysResult {
     let (me, parent) = (k.cur().tid, k.cur().parent);
-    if k.cur().ptrace.traced().is_some() || !k.proc.tasks.contains_key(&parent) {
+    if k.cur().ptrace.traced().is_some() || !k.proc.tasks().contains_key(&parent) {
         return Err(EPERM);
     }
     k.ptrace_link(me, parent, false, 0);
@@ -73,7 +73,7 @@ fn attach(k: &mut Kernel, tid: Pid, seize: bool, addr: u64, data: u64) -> SysRes
     } else {
         0
     };
-    let t = &k.proc.tasks[&tid];
+    let t = &k.proc.tasks()[&tid];
     if t.tgid == k.cur().tgid || !ptrace_may_attach(&k.cur().cred, &t.cred) {
         return Err(EPERM);
     }
@@ -85,10 +85,10 @@ fn attach(k: &mut Kernel, tid: Pid, seize: bool, addr: u64, data: u64) -> SysRes
     if !seize {
         k.send_sig_priv(tid, SIGSTOP);
     }
-    let t = k.proc.tasks.get_mut(&tid).expect("tracee");
+    let t = k.proc.tasks_mut().get_mut(&tid).expect("tracee");
     if t.state == TaskState::Stopped {
         t.state = TaskState::Runnable;
-        k.sched.runq.push_back(tid);
+        k.sched.runq_mut().push_back(tid);
         k.tracee_mut(tid).expect("just linked").trap_stop = true;
     }
     Ok(0)
@@ -100,7 +100,7 @@ fn attach(k: &mut Kernel, tid: Pid, seize: bool, addr: u64, data: u64) -> SysRes
 fn check_attach(k: &Kernel, tid: Pid, ignore_state: bool) -> SysResult<()> {
     let me = k.cur().tid;
     let Some(p) = k.tracee(tid).filter(|p| p.tracer == Some(me)) else { return Err(ESRCH) };
-    if ignore_state || (k.proc.tasks[&tid].state == TaskState::Traced && !p.listening) {
+    if ignore_state || (k.proc.tasks()[&tid].state == TaskState::Traced && !p.listening) {
         Ok(())
     } else {
         Err(ESRCH)
@@ -119,7 +119,7 @@ fn request(k: &mut Kernel, tid: Pid, req: u64, addr: u64, data: u64) -> SysResul
     match req {
         PTRACE_PEEKTEXT | PTRACE_PEEKDATA => {
             let mut word = [0u8; 8];
-            let mm = k.proc.tasks[&tid].mm;
+            let mm = k.proc.tasks()[&tid].mm;
             k.with_mm_of(mm, |a, ctx| a.user_read(ctx, addr, &mut word)).map_err(|_| EIO)?;
             k.write_val(data, &u64::from_le_bytes(word))?;
             Ok(0)
@@ -127,7 +127,7 @@ fn request(k: &mut Kernel, tid: Pid, req: u64, addr: u64, data: u64) -> SysResul
         PTRACE_POKETEXT | PTRACE_POKEDATA => {
             // Linux: FOLL_FORCE: text pages get a private copy, the file
             // stays as it is.
-            let mm = k.proc.tasks[&tid].mm;
+            let mm = k.proc.tasks()[&tid].mm;
             k.with_mm_of(mm, |a, ctx| a.write_forced(ctx, addr, &data.to_le_bytes())).map_err(|_| EIO)?;
             Ok(0)
         }
@@ -179,7 +179,7 @@ fn request(k: &mut Kernel, tid: Pid, req: u64, addr: u64, data: u64) -> SysResul
             if addr != 8 {
                 return Err(EINVAL);
             }
-            let mask = k.proc.tasks[&tid].sigmask.bits();
+            let mask = k.proc.tasks()[&tid].sigmask.bits();
             k.write_val(data, &mask)?;
             Ok(0)
         }
@@ -188,7 +188,7 @@ fn request(k: &mut Kernel, tid: Pid, req: u64, addr: u64, data: u64) -> SysResul
                 return Err(EINVAL);
             }
             let mask: u64 = k.read_val(data)?;
-            k.proc.tasks.get_mut(&tid).expect("tracee").sigmask = SigSet::from_bits_retain(mask) - UNBLOCKABLE;
+            k.proc.tasks_mut().get_mut(&tid).expect("tracee").sigmask = SigSet::from_bits_retain(mask) - UNBLOCKABLE;
             Ok(0)
         }
         PTRACE_SETOPTIONS => {
@@ -209,7 +209,7 @@ fn request(k: &mut Kernel, tid: Pid, req: u64, addr: u64, data: u64) -> SysResul
         PTRACE_SYSEMU => resume(k, tid, Mode::Sysemu, data),
         PTRACE_SYSEMU_SINGLESTEP => resume(k, tid, Mode::SysemuStep, data),
         PTRACE_KILL => {
-            if !k.proc.tasks[&tid].is_zombie() {
+            if !k.proc.tasks()[&tid].is_zombie() {
                 k.send_sig_priv(tid, SIGKILL);
             }
             Ok(0)
@@ -254,9 +254,9 @@ fn resume(k: &mut Kernel, tid: Pid, mode: Mode, data: u64) -> SysResult {
         p.regs.rflags &= !X86_EFLAGS_TF;
         p.forced_tf = false;
     }
-    let t = k.proc.tasks.get_mut(&tid).expect("tracee");
+    let t = k.proc.tasks_mut().get_mut(&tid).expect("tracee");
     t.state = TaskState::Runnable;
-    k.sched.runq.push_back(tid);
+    k.sched.runq_mut().push_back(tid);
     Ok(0)
 }
 
@@ -270,11 +270,11 @@ fn interrupt(k: &mut Kernel, tid: Pid) -> SysResult {
     }
     p.trap_stop = true;
     let listening = core::mem::take(&mut p.listening);
-    let t = k.proc.tasks.get_mut(&tid).expect("tracee");
+    let t = k.proc.tasks_mut().get_mut(&tid).expect("tracee");
     match t.state {
         TaskState::Traced if listening => {
             t.state = TaskState::Runnable;
-            k.sched.runq.push_back(tid);
+            k.sched.runq_mut().push_back(tid);
         }
         TaskState::Blocked(_) => k.signal_wake_up(tid),
         _ => {}
@@ -326,9 +326,9 @@ fn peek_siginfo(k: &mut Kernel, tid: Pid, args: u64, data: u64) -> SysResult {
     if a.flags & !PTRACE_PEEKSIGINFO_SHARED != 0 || a.nr < 0 {
         return Err(EINVAL);
     }
-    let t = &k.proc.tasks[&tid];
+    let t = &k.proc.tasks()[&tid];
     let queue = if a.flags & PTRACE_PEEKSIGINFO_SHARED != 0 {
-        &k.sig.signals.get(t.signal).shared_info
+        &k.sig.signals().get(t.signal).shared_info
     } else {
         &t.pending_info
     };
@@ -437,7 +437,7 @@ pub fn process_vm_rw(k: &mut Kernel, args: [u64; 6], write: bool) -> SysResult {
         return Ok(0);
     }
     let tid = pid as i32 as Pid;
-    let Some(t) = k.proc.tasks.get(&tid).filter(|t| (pid as i32) > 0 && t.state != TaskState::Dead) else {
+    let Some(t) = k.proc.tasks().get(&tid).filter(|t| (pid as i32) > 0 && t.state != TaskState::Dead) else {
         return Err(ESRCH);
     };
     if t.is_zombie() {
@@ -446,7 +446,7 @@ pub fn process_vm_rw(k: &mut Kernel, args: [u64; 6], write: bool) -> SysResult {
     if !tracer_may_access_mem(k, tid) {
         return Err(EPERM);
     }
-    let mm = k.proc.tasks[&tid].mm;
+    let mm = k.proc.tasks()[&tid].mm;
     let mut done: u64 = 0;
     let mut err = None;
     'outer: for r in remote {

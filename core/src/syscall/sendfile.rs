@@ -30,7 +30,7 @@ pub fn sendfile(k: &mut Kernel, out_fd: i32, in_fd: i32, offset: u64, count: u64
         pos_in_user = Some(k.read_val::<i64>(offset)?);
     }
     let in_id = k.fd_file(in_fd)?;
-    let inf = k.vfs.files.get(in_id);
+    let inf = k.vfs.files().get(in_id);
     if !inf.readable() || inf.flags & O_PATH != 0 {
         return Err(EBADF);
     }
@@ -46,7 +46,7 @@ pub fn sendfile(k: &mut Kernel, out_fd: i32, in_fd: i32, offset: u64, count: u64
     let mut pos = pos as u64;
     let mut count = count.min(MAX_RW);
     let out_id = k.fd_file(out_fd)?;
-    let outf = k.vfs.files.get(out_id).clone();
+    let outf = k.vfs.files().get(out_id).clone();
     if !outf.writable() || outf.flags & O_PATH != 0 {
         return Err(EBADF);
     }
@@ -75,7 +75,7 @@ pub fn sendfile(k: &mut Kernel, out_fd: i32, in_fd: i32, offset: u64, count: u64
         if n == 0 {
             break;
         }
-        let out_off = k.vfs.files.get(out_id).offset;
+        let out_off = k.vfs.files().get(out_id).offset;
         let n = match k.fsize_limit(outf.kind, out_off, n, done) {
             Ok(n) => n,
             Err(e) if done == 0 => return Err(e),
@@ -90,7 +90,7 @@ pub fn sendfile(k: &mut Kernel, out_fd: i32, in_fd: i32, offset: u64, count: u64
             Err(_) => break,
         };
         if out_ops.seekable() {
-            k.vfs.files.get_mut(out_id).offset = out_off + w as u64;
+            k.vfs.files_mut().get_mut(out_id).offset = out_off + w as u64;
         }
         pos += w as u64;
         done += w;
@@ -100,7 +100,7 @@ pub fn sendfile(k: &mut Kernel, out_fd: i32, in_fd: i32, offset: u64, count: u64
     }
     match pos_in_user {
         Some(_) => k.write_val(offset, &(pos as i64))?,
-        None => k.vfs.files.get_mut(in_id).offset = pos,
+        None => k.vfs.files_mut().get_mut(in_id).offset = pos,
     }
     Ok(done)
 }

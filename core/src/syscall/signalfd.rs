@@ -40,11 +40,11 @@ pub fn signalfd4(k: &mut Kernel, ufd: i32, user_mask: u64, sizemask: u64, flags:
     // The file keeps the bits (`FileKind::Signalfd`).
     let mask = (mask - UNBLOCKABLE).bits();
     if ufd == -1 {
-        let id = k.vfs.files.open(FileKind::Signalfd { mask }, O_RDWR | (flags & SFD_NONBLOCK), None);
+        let id = k.vfs.files_mut().open(FileKind::Signalfd { mask }, O_RDWR | (flags & SFD_NONBLOCK), None);
         return k.install_fd(id, flags & SFD_CLOEXEC != 0, 0);
     }
     let id = k.fd_file(ufd)?;
-    let f = k.vfs.files.get_mut(id);
+    let f = k.vfs.files_mut().get_mut(id);
     let FileKind::Signalfd { .. } = f.kind else { return Err(EINVAL) };
     f.kind = FileKind::Signalfd { mask };
     // A reader may now have something to read.
@@ -64,7 +64,7 @@ impl Kernel {
     /// pending for the calling thread or its process.
     pub fn signalfd_poll(&self, mask: u64) -> u16 {
         let t = self.cur();
-        let pending = t.sigpending | self.sig.signals.get(t.signal).shared_pending;
+        let pending = t.sigpending | self.sig.signals().get(t.signal).shared_pending;
         if pending.intersects(SigSet::from_bits_retain(mask)) {
             POLLIN | POLLRDNORM
         } else {
@@ -77,7 +77,7 @@ impl Kernel {
 /// in `len` (EINVAL if not one), waiting for the first unless O_NONBLOCK
 /// (EAGAIN), never for the next.
 pub fn read(k: &mut Kernel, id: FileId, buf: u64, len: usize) -> SysResult {
-    let f = k.vfs.files.get(id);
+    let f = k.vfs.files().get(id);
     let FileKind::Signalfd { mask } = f.kind else { return Err(EINVAL) };
     let mut nonblock = f.flags & O_NONBLOCK != 0;
     let count = len / SIGNALFD_SIGINFO_SIZE;

@@ -61,7 +61,7 @@ impl Kernel {
     /// SIGXFSZ (Linux: inode_newsize_ok()).
     pub fn fsize_truncate_check(&mut self, ino: crate::fs::Ino, len: u64) -> SysResult<()> {
         let limit = self.rlimit(RLIMIT_FSIZE).cur;
-        if limit != RLIM_INFINITY && len > limit && self.vfs.fs.inode(ino)?.size() < len {
+        if limit != RLIM_INFINITY && len > limit && self.vfs.fs().inode(ino)?.size() < len {
             self.send_sigxfsz();
             return Err(EFBIG);
         }
@@ -106,10 +106,10 @@ impl Kernel {
 /// (mem_unit 1, as Linux does on 64-bit machines), load averages are 0,
 /// `procs` counts threads (Linux: nr_threads), uptime is rounded up.
 pub fn sysinfo(k: &mut Kernel, info: u64) -> SysResult {
-    let st = k.mem.frames.stats();
+    let st = k.mem.frames().stats();
     let ns = k.now_ns();
     let uptime = ns.div_ceil(1_000_000_000);
-    let procs = k.proc.tasks.values().filter(|t| t.state != TaskState::Dead).count().min(u16::MAX as usize) as u16;
+    let procs = k.proc.tasks().values().filter(|t| t.state != TaskState::Dead).count().min(u16::MAX as usize) as u16;
     // Loads, shared and buffer memory, swap and high memory: 0.
     let si = Sysinfo {
         uptime: uptime as i64,
@@ -153,7 +153,7 @@ pub fn reboot(k: &mut Kernel, magic1: u32, magic2: u32, cmd: u32, arg: u64) -> S
     }
     let what = match cmd {
         LINUX_REBOOT_CMD_CAD_ON | LINUX_REBOOT_CMD_CAD_OFF => {
-            k.proc.ctrl_alt_del = cmd == LINUX_REBOOT_CMD_CAD_ON;
+            k.proc.set_ctrl_alt_del(cmd == LINUX_REBOOT_CMD_CAD_ON);
             return Ok(0);
         }
         LINUX_REBOOT_CMD_RESTART => "Restarting system",
@@ -170,8 +170,10 @@ pub fn reboot(k: &mut Kernel, magic1: u32, magic2: u32, cmd: u32, arg: u64) -> S
         _ => return Err(EINVAL),
     };
     k.log(format_args!("tine: reboot: {what}"));
-    k.proc.reboot = Some(cmd);
-    k.proc.shutdown.get_or_insert(0);
+    k.proc.set_reboot(Some(cmd));
+    if k.proc.shutdown().is_none() {
+        k.proc.set_shutdown(Some(0));
+    }
     Ok(0)
 }
 

@@ -57,7 +57,7 @@ pub fn sys_waitid(k: &mut Kernel, which: u32, upid: i32, infop: u64, options: u3
     // kernel_waitid()).
     let nonblock_pidfd = which == P_PIDFD
         && options & WNOHANG == 0
-        && k.fd_file(upid).is_ok_and(|id| k.vfs.files.get(id).flags & O_NONBLOCK != 0);
+        && k.fd_file(upid).is_ok_and(|id| k.vfs.files().get(id).flags & O_NONBLOCK != 0);
     let options = if nonblock_pidfd { options | WNOHANG } else { options };
     let found = k.do_wait(who, options)?;
     if nonblock_pidfd && found.is_none() {

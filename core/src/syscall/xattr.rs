@@ -50,7 +50,7 @@ pub fn getxattr(k: &mut Kernel, path: u64, name: u64, follow: bool) -> SysResult
 pub fn fgetxattr(k: &mut Kernel, fd: i32, name: u64) -> SysResult {
     let name = xattr_name(k, name)?;
     let id = k.fd_file(fd)?;
-    if k.vfs.files.get(id).flags & O_PATH != 0 {
+    if k.vfs.files().get(id).flags & O_PATH != 0 {
         return Err(EBADF);
     }
     Err(no_such_attribute(&name))
@@ -67,7 +67,7 @@ pub fn listxattr(k: &mut Kernel, path: u64, follow: bool) -> SysResult {
 /// flistxattr(2).
 pub fn flistxattr(k: &mut Kernel, fd: i32) -> SysResult {
     let id = k.fd_file(fd)?;
-    if k.vfs.files.get(id).flags & O_PATH != 0 {
+    if k.vfs.files().get(id).flags & O_PATH != 0 {
         return Err(EBADF);
     }
     Ok(0)

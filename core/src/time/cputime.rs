@@ -85,14 +85,14 @@ impl Kernel {
         if user + sys == 0 {
             return;
         }
-        let Some(pid) = self.sched.current else {
+        let Some(pid) = self.sched.current() else {
             // Linux: account_idle_time().
             self.time.kstat.idle_ns += user + sys;
             return;
         };
         self.time.kstat.user_ns += user;
         self.time.kstat.system_ns += sys;
-        let Some(t) = self.proc.tasks.get_mut(&pid) else { return };
+        let Some(t) = self.proc.tasks_mut().get_mut(&pid) else { return };
         // A released task's process may be gone; its last moments are lost.
         if t.state == TaskState::Dead {
             return;
@@ -100,7 +100,7 @@ impl Kernel {
         t.utime_ns += user;
         t.stime_ns += sys;
         let sig = t.signal;
-        let tm = &mut self.sig.signals.get_mut(sig).timers;
+        let tm = &mut self.sig.signals_mut().get_mut(sig).timers;
         tm.cpu_user_ns += user;
         tm.cpu_total_ns += user + sys;
     }
@@ -114,9 +114,9 @@ impl Kernel {
     /// (`Kernel::user_clean`, which the trap takes).
     #[inline]
     pub fn enter_from_user_mode(&mut self) -> bool {
-        let clean = self.sched.user_clean.take();
+        let clean = self.sched.take_user_clean();
         self.account_enter();
-        clean.is_some() && clean == self.sched.current
+        clean.is_some() && clean == self.sched.current()
     }
 
     /// The trap loop returns to user mode with nothing left to do for the
@@ -126,7 +126,7 @@ impl Kernel {
     #[inline]
     pub fn exit_to_user_clean(&mut self) {
         self.account_exit();
-        self.sched.user_clean = if self.syscall_work() { None } else { self.sched.current };
+        self.sched.set_user_clean(if self.syscall_work() { None } else { self.sched.current() });
     }
 
     /// Something must see every system call of the current task, so that
@@ -137,8 +137,8 @@ impl Kernel {
         self.trace.enabled(crate::trace::Event::SysExit)
             || self
                 .sched
-                .current
-                .and_then(|c| self.proc.tasks.get(&c))
+                .current()
+                .and_then(|c| self.proc.tasks().get(&c))
                 .is_some_and(|t| t.ptrace.tracee.is_some() || t.straced)
     }
 
@@ -182,9 +182,9 @@ impl Kernel {
     /// stretch in progress when it is the one running (Linux:
     /// task_cputime(), with vtime_delta()).
     pub fn thread_cputime(&self, tid: Pid) -> (u64, u64) {
-        let Some(t) = self.proc.tasks.get(&tid) else { return (0, 0) };
+        let Some(t) = self.proc.tasks().get(&tid) else { return (0, 0) };
         let (mut u, mut s) = (t.utime_ns, t.stime_ns);
-        if self.sched.current == Some(tid) {
+        if self.sched.current() == Some(tid) {
             let (pu, ps) = self.uncharged_ns();
             u += pu;
             s += ps;
@@ -196,9 +196,9 @@ impl Kernel {
     /// thread, live or exited (Linux: thread_group_cputime()), with the
     /// running thread's stretch in progress.
     pub fn process_cputime(&self, signal: crate::proc::SignalId) -> (u64, u64) {
-        let tm = &self.sig.signals.get(signal).timers;
+        let tm = &self.sig.signals().get(signal).timers;
         let (mut u, mut s) = (tm.cpu_user_ns, tm.cpu_total_ns - tm.cpu_user_ns);
-        if let Some(t) = self.sched.current.and_then(|c| self.proc.tasks.get(&c)) {
+        if let Some(t) = self.sched.current().and_then(|c| self.proc.tasks().get(&c)) {
             if t.signal == signal && t.state != TaskState::Dead {
                 let (pu, ps) = self.uncharged_ns();
                 u += pu;

@@ -8,6 +8,7 @@ pub mod cputime;
 pub mod hrtimer;
 pub mod kstat;
 pub mod loadavg;
+pub mod tick;
 
 /// Scheduler ticks per second (Linux: CONFIG_HZ=250, Debian's setting:
 /// the resolution of the _COARSE clocks and of CPU-time itimers).
@@ -23,19 +24,71 @@ pub const SLICE_TICKS: u64 = 2;
 /// hrtimer bases, kernel_cpustat, avenrun).
 pub struct Timekeeping {
     /// Scheduler ticks since boot (Linux: jiffies).
-    pub ticks: u64,
+    ticks: u64,
     /// Every deadline: sleepers' timeouts, ITIMER_REAL, POSIX timers
     /// (Linux: the CPU's hrtimer bases).
-    pub hrtimers: hrtimer::TimerQueue,
+    hrtimers: hrtimer::TimerQueue,
     /// When the next scheduler tick is due (Linux: the tick_sched hrtimer).
-    pub next_tick: u64,
+    next_tick: u64,
     /// The timer interrupt asked of the hardware (u64::MAX: none pending).
-    pub programmed: u64,
+    programmed: u64,
     /// CPU-time accounting: when the clock was last read, in which mode.
-    pub acct: cputime::CpuAcct,
+    acct: cputime::CpuAcct,
     /// /proc/stat's counters: CPU time by kind, interrupts, context
     /// switches (`time::kstat`).
-    pub kstat: kstat::KernelStat,
+    kstat: kstat::KernelStat,
     /// /proc/loadavg's averages (Linux: avenrun[]).
-    pub loadavg: loadavg::LoadAvg,
+    loadavg: loadavg::LoadAvg,
+}
+
+/// What the rest of the kernel reaches of this room: each table (itself a
+/// type with private state), and the settings it reads or sets.
+impl Timekeeping {
+    pub fn hrtimers(&self) -> &hrtimer::TimerQueue {
+        &self.hrtimers
+    }
+
+    pub fn hrtimers_mut(&mut self) -> &mut hrtimer::TimerQueue {
+        &mut self.hrtimers
+    }
+
+    pub fn programmed(&self) -> u64 {
+        self.programmed
+    }
+
+    pub fn acct(&self) -> &cputime::CpuAcct {
+        &self.acct
+    }
+
+    pub fn acct_mut(&mut self) -> &mut cputime::CpuAcct {
+        &mut self.acct
+    }
+
+    pub fn kstat(&self) -> &kstat::KernelStat {
+        &self.kstat
+    }
+
+    pub fn kstat_mut(&mut self) -> &mut kstat::KernelStat {
+        &mut self.kstat
+    }
+
+    pub fn loadavg(&self) -> &loadavg::LoadAvg {
+        &self.loadavg
+    }
+}
+
+impl Timekeeping {
+    /// The room at boot: the first tick one period from now.
+    pub fn new(clock: &dyn crate::machine::Clock) -> Self {
+        let now = clock.monotonic_ns();
+        Timekeeping {
+            ticks: 0,
+            hrtimers: Default::default(),
+            next_tick: now + TICK_NS,
+            programmed: u64::MAX,
+            acct: cputime::CpuAcct { stamp: clock.cycles(), ..Default::default() },
+            kstat: Default::default(),
+            loadavg: loadavg::LoadAvg::new(now),
+        }
+    }
 }

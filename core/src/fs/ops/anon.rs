@@ -43,7 +43,7 @@ impl FileOps for Pidfd {
     /// Readable once the process has exited (Linux: pidfd_poll()).
     fn poll(&self, k: &mut Kernel, id: FileId) -> u16 {
         match k.pidfd_target(id) {
-            Ok(Some(p)) if !k.proc.tasks[&p].is_zombie() => 0,
+            Ok(Some(p)) if !k.proc.tasks()[&p].is_zombie() => 0,
             _ => POLLIN | POLLRDNORM,
         }
     }

@@ -39,7 +39,7 @@ impl FileOps for Pipe {
 
     fn consume(&self, k: &mut Kernel, id: FileId, n: usize) {
         let (pipe, _) = pipe_of(k, id);
-        k.vfs.pipes.get_mut(pipe).consume(&mut k.mem.frames, n);
+        k.vfs.pipes.get_mut(pipe).consume(k.mem.frames_mut(), n);
         k.wake_all(WaitReason::Pipe(pipe));
     }
 
@@ -64,7 +64,7 @@ impl FileOps for Pipe {
         if room < need {
             return if nonblock { Err(EAGAIN) } else { Err(k.block_current(WaitReason::Pipe(pipe))) };
         }
-        let n = p.write(&mut k.mem.frames, k.m.mem, &data[..data.len().min(room)])?;
+        let n = p.write(k.mem.frames_mut(), k.m.mem, &data[..data.len().min(room)])?;
         k.wake_all(WaitReason::Pipe(pipe));
         Ok(n)
     }

@@ -54,8 +54,8 @@ pub(super) const PF_EXITING: u64 = 0x4;
 pub(super) const PF_FORKNOEXEC: u64 = 0x40;
 
 pub(super) fn task_stat(k: &Kernel, t: &Task, whole: bool) -> TaskStat {
-    let sig = k.sig.signals.get(t.signal);
-    let hand = k.sig.sighands.get(t.sighand);
+    let sig = k.sig.signals().get(t.signal);
+    let hand = k.sig.sighands().get(t.sighand);
     let (ign, catch) = ign_catch(&hand.action);
     let (utime, stime) = if whole {
         // Every thread's, exited ones included (Linux: do_task_stat()
@@ -245,7 +245,7 @@ pub fn fd_size(slots: usize) -> usize {
 /// /proc/<pid>/status (Linux: proc_pid_status()).
 pub(super) fn status(k: &Kernel, t: &Task, out: &mut Out) {
     let mut o = String::new();
-    let sig = k.sig.signals.get(t.signal);
+    let sig = k.sig.signals().get(t.signal);
     let c = t.cred;
     let _ = writeln!(o, "Name:\t{}", escaped_name(&t.comm));
     if has_resources(t) {
@@ -253,7 +253,7 @@ pub(super) fn status(k: &Kernel, t: &Task, out: &mut Out) {
     }
     let _ = writeln!(o, "State:\t{}", state_name(t));
     // Linux: the tracer's process id, 0 when not traced.
-    let tracer = t.ptrace.tracer().and_then(|tr| k.proc.tasks.get(&tr)).map_or(0, |tr| tr.tgid);
+    let tracer = t.ptrace.tracer().and_then(|tr| k.proc.tasks().get(&tr)).map_or(0, |tr| tr.tgid);
     let _ = writeln!(o, "Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t{tracer}", t.tgid, t.tid, ppid_of(k, t));
     let _ = writeln!(o, "Uid:\t{}\t{}\t{}\t{}", c.uid, c.euid, c.suid, c.fsuid);
     let _ = writeln!(o, "Gid:\t{}\t{}\t{}\t{}", c.gid, c.egid, c.sgid, c.fsgid);
@@ -270,7 +270,7 @@ pub(super) fn status(k: &Kernel, t: &Task, out: &mut Out) {
     let threads = threads_of(k, t.tgid).count();
     let queued = (t.sigpending.bits().count_ones() + sig.shared_pending.bits().count_ones()) as u64;
     let _ = writeln!(o, "Threads:\t{threads}\nSigQ:\t{queued}/{}", sig.rlimits[11].cur);
-    let (ign, catch) = ign_catch(&k.sig.sighands.get(t.sighand).action);
+    let (ign, catch) = ign_catch(&k.sig.sighands().get(t.sighand).action);
     for (name, set) in [
         ("SigPnd", t.sigpending.bits()),
         ("ShdPnd", sig.shared_pending.bits()),

@@ -295,11 +295,11 @@ pub(super) fn owner(k: &Kernel, node: Node) -> (u32, u32) {
         // Linux: task_dump_owner(): the files of a process that may not be
         // inspected by its user (after a set-id exec or a change of ids)
         // belong to root; its directory keeps its effective owner.
-        Node::Pid { tid, .. } | Node::Fd { tid, .. } if k.proc.tasks.get(&tid).is_some_and(|t| !t.cred.dumpable) => {
+        Node::Pid { tid, .. } | Node::Fd { tid, .. } if k.proc.tasks().get(&tid).is_some_and(|t| !t.cred.dumpable) => {
             (0, 0)
         }
         Node::PidDir { tid, .. } | Node::Pid { tid, .. } | Node::Fd { tid, .. } => {
-            k.proc.tasks.get(&tid).map_or((0, 0), |t| (t.cred.euid, t.cred.egid))
+            k.proc.tasks().get(&tid).map_or((0, 0), |t| (t.cred.euid, t.cred.egid))
         }
         _ => (0, 0),
     }
@@ -341,7 +341,7 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
         Node::Fd { tid, fd, .. } => {
             let f = k
                 .proc
-                .tasks
+                .tasks()
                 .get(&tid)
                 .filter(|t| has_resources(t))
                 .and_then(|t| k.vfs.fdtables.get(t.files).get(fd).ok())
@@ -370,14 +370,14 @@ pub fn stat(k: &Kernel, node: Node) -> Stat {
     let boot = k.m.clock.boot_epoch_ns();
     let time = match node {
         Node::PidDir { tid, .. } | Node::Pid { tid, .. } | Node::Fd { tid, .. } => {
-            boot + k.proc.tasks.get(&tid).map_or(0, |t| t.start_ns)
+            boot + k.proc.tasks().get(&tid).map_or(0, |t| t.start_ns)
         }
         _ => boot,
     };
-    let live_task = |tid: Pid| k.proc.tasks.get(&tid).filter(|t| has_resources(t));
+    let live_task = |tid: Pid| k.proc.tasks().get(&tid).filter(|t| has_resources(t));
     let (nlink, size) = match node {
         Node::Root => {
-            (3 + k.proc.tasks.values().filter(|t| t.is_leader() && t.state != TaskState::Dead).count() as u64, 0)
+            (3 + k.proc.tasks().values().filter(|t| t.is_leader() && t.state != TaskState::Dead).count() as u64, 0)
         }
         Node::SysDir => (5, 0),
         Node::PidDir { whole, .. } => (if whole { 4 } else { 3 }, 0),

@@ -82,13 +82,13 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         Node::Global(Global::Loadavg) => {
             // Linux: loadavg_proc_show(): the averages, nr_running(),
             // nr_threads and the last PID handed out.
-            let total = k.proc.tasks.values().filter(|t| t.state != TaskState::Dead).count();
-            let _ = writeln!(o, "{} {}/{total} {}", k.time.loadavg.show(), k.nr_running(), k.proc.pids.last());
+            let total = k.proc.tasks().values().filter(|t| t.state != TaskState::Dead).count();
+            let _ = writeln!(o, "{} {}/{total} {}", k.time.loadavg().show(), k.nr_running(), k.proc.pids().last());
         }
         Node::Global(Global::Stat) => proc_stat(k, &mut o),
         Node::Global(Global::Vmstat) => vmstat(k, &mut o),
-        Node::Sysvipc(Sysvipc::Sem) => k.ipc.sem.proc_text(&mut o.0),
-        Node::Sysvipc(Sysvipc::Msg) => k.ipc.msg.proc_text(&mut o.0),
+        Node::Sysvipc(Sysvipc::Sem) => k.ipc.sem().proc_text(&mut o.0),
+        Node::Sysvipc(Sysvipc::Msg) => k.ipc.msg().proc_text(&mut o.0),
         Node::Global(Global::Filesystems) => {
             o.0 = b"nodev\trootfs\nnodev\tramfs\nnodev\tproc\nnodev\ttracefs\n".to_vec()
         }
@@ -98,33 +98,33 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         }
         Node::Sysctl(s) => {
             let _ = match s {
-                Sysctl::PidMax => writeln!(o, "{}", k.proc.pids.pid_max()),
-                Sysctl::ThreadsMax => writeln!(o, "{}", k.proc.max_threads),
+                Sysctl::PidMax => writeln!(o, "{}", k.proc.pids().pid_max()),
+                Sysctl::ThreadsMax => writeln!(o, "{}", k.proc.max_threads()),
                 Sysctl::Osrelease => writeln!(o, "{OSRELEASE}"),
                 Sysctl::Ostype => writeln!(o, "{OSTYPE}"),
-                Sysctl::FailPageAlloc => writeln!(o, "{}", k.mem.frames.injection().describe()),
+                Sysctl::FailPageAlloc => writeln!(o, "{}", k.mem.frames().injection().describe()),
                 Sysctl::Failslab => writeln!(o, "{}", crate::mm::kheap::FAILSLAB.lock().describe()),
                 Sysctl::CorePattern => {
-                    o.0.extend_from_slice(&k.proc.core.pattern);
+                    o.0.extend_from_slice(&k.proc.core().pattern);
                     writeln!(o)
                 }
-                Sysctl::CoreUsesPid => writeln!(o, "{}", k.proc.core.uses_pid as u8),
+                Sysctl::CoreUsesPid => writeln!(o, "{}", k.proc.core().uses_pid as u8),
                 Sysctl::DmesgRestrict => writeln!(o, "{}", k.klog.borrow().dmesg_restrict as u8),
                 Sysctl::Printk => write!(o, "{}", k.klog.borrow().printk_text()),
                 Sysctl::Sem => {
-                    let l = k.ipc.sem.limits;
+                    let l = k.ipc.sem().limits;
                     writeln!(o, "{}\t{}\t{}\t{}", l.msl, l.mns, l.opm, l.mni)
                 }
-                Sysctl::Msgmax => writeln!(o, "{}", k.ipc.msg.limits.max),
+                Sysctl::Msgmax => writeln!(o, "{}", k.ipc.msg().limits.max),
                 Sysctl::LeaseBreakTime => writeln!(o, "{}", k.vfs.lease_break_time),
-                Sysctl::Msgmnb => writeln!(o, "{}", k.ipc.msg.limits.mnb),
-                Sysctl::Msgmni => writeln!(o, "{}", k.ipc.msg.limits.mni),
+                Sysctl::Msgmnb => writeln!(o, "{}", k.ipc.msg().limits.mnb),
+                Sysctl::Msgmni => writeln!(o, "{}", k.ipc.msg().limits.mni),
                 Sysctl::Tainted => writeln!(o, "0"),
-                Sysctl::AdminReserveKbytes => writeln!(o, "{}", k.mem.frames.commit.admin_reserve_kbytes),
-                Sysctl::OvercommitKbytes => writeln!(o, "{}", k.mem.frames.commit.kbytes),
-                Sysctl::OvercommitMemory => writeln!(o, "{}", k.mem.frames.commit.mode as u8),
-                Sysctl::OvercommitRatio => writeln!(o, "{}", k.mem.frames.commit.ratio),
-                Sysctl::UserReserveKbytes => writeln!(o, "{}", k.mem.frames.commit.user_reserve_kbytes),
+                Sysctl::AdminReserveKbytes => writeln!(o, "{}", k.mem.frames().commit.admin_reserve_kbytes),
+                Sysctl::OvercommitKbytes => writeln!(o, "{}", k.mem.frames().commit.kbytes),
+                Sysctl::OvercommitMemory => writeln!(o, "{}", k.mem.frames().commit.mode as u8),
+                Sysctl::OvercommitRatio => writeln!(o, "{}", k.mem.frames().commit.ratio),
+                Sysctl::UserReserveKbytes => writeln!(o, "{}", k.mem.frames().commit.user_reserve_kbytes),
                 // Write-only (mode 0200): reading it is EACCES at open.
                 Sysctl::DropCaches => Ok(()),
                 Sysctl::PipeMaxSize => writeln!(o, "{}", k.vfs.pipes.limits.max_size),
@@ -190,9 +190,9 @@ impl core::fmt::Write for Out {
 /// where it belongs (Linux: the per-CPU kernel_cpustat, which
 /// get_idle_time() and the vtime readers bring up to date the same way).
 pub(super) fn cpu_time_ns(k: &Kernel) -> (u64, u64, u64) {
-    let s = &k.time.kstat;
-    let (pu, ps) = k.time.acct.pending(k.now_ns());
-    match k.sched.current {
+    let s = k.time.kstat();
+    let (pu, ps) = k.time.acct().pending(k.now_ns());
+    match k.sched.current() {
         Some(_) => (s.user_ns + pu, s.system_ns + ps, s.idle_ns),
         None => (s.user_ns, s.system_ns, s.idle_ns + pu + ps),
     }
@@ -206,18 +206,18 @@ pub(super) fn proc_stat(k: &Kernel, o: &mut Out) {
     // user nice system idle iowait irq softirq steal guest guest_nice
     let _ = writeln!(o, "cpu  {u} 0 {s} {i} 0 0 0 0 0 0");
     let _ = writeln!(o, "cpu0 {u} 0 {s} {i} 0 0 0 0 0 0");
-    let _ = write!(o, "intr {}", k.time.kstat.irqs_sum());
-    for n in k.time.kstat.irqs {
+    let _ = write!(o, "intr {}", k.time.kstat().irqs_sum());
+    for n in k.time.kstat().irqs {
         let _ = write!(o, " {n}");
     }
     let _ = writeln!(o);
-    let _ = writeln!(o, "ctxt {}", k.time.kstat.ctxt);
+    let _ = writeln!(o, "ctxt {}", k.time.kstat().ctxt);
     let _ = writeln!(o, "btime {}", k.m.clock.boot_epoch_ns() / 1_000_000_000);
-    let _ = writeln!(o, "processes {}", k.proc.forks);
+    let _ = writeln!(o, "processes {}", k.proc.forks());
     let _ = writeln!(o, "procs_running {}", k.nr_running());
     // Linux shows nr_iowait(); a Tine task waits for no device, and its
     // only uninterruptible sleep is a vfork parent's.
-    let _ = writeln!(o, "procs_blocked {}", k.sched.nr_uninterruptible);
+    let _ = writeln!(o, "procs_blocked {}", k.sched.nr_uninterruptible());
     // Tine has no softirqs: the total and the ten kinds, all 0.
     let _ = writeln!(o, "softirq 0 0 0 0 0 0 0 0 0 0 0");
 }
@@ -225,8 +225,8 @@ pub(super) fn proc_stat(k: &Kernel, o: &mut Out) {
 /// /proc/vmstat (Linux: vmstat_start()/vmstat_show() in mm/vmstat.c):
 /// `name value` lines, the zone counters first, then the events.
 pub(super) fn vmstat(k: &Kernel, o: &mut Out) {
-    let _ = writeln!(o, "nr_free_pages {}", k.mem.frames.stats().free);
-    for (name, n) in k.mem.frames.events.iter() {
+    let _ = writeln!(o, "nr_free_pages {}", k.mem.frames().stats().free);
+    for (name, n) in k.mem.frames().events.iter() {
         let _ = writeln!(o, "{name} {n}");
     }
 }

@@ -278,14 +278,14 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
         Node::Sysctl(Sysctl::Sem) => {
             if pos == 0 && !data.is_empty() {
                 let (v, _) = parse_dointvec_array(data, 4)?;
-                let mut l = k.ipc.sem.limits;
+                let mut l = k.ipc.sem().limits;
                 for (f, &x) in [&mut l.msl, &mut l.mns, &mut l.opm, &mut l.mni].into_iter().zip(&v) {
                     *f = x;
                 }
                 if l.msl < 0 || l.mns < 0 || l.opm < 0 || !(0..=crate::ipc::util::IPCMNI as i32).contains(&l.mni) {
                     return Err(EINVAL);
                 }
-                k.ipc.sem.limits = l;
+                k.ipc.sem_mut().limits = l;
             }
             data.len()
         }
@@ -298,7 +298,7 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
             if pos == 0 {
                 let end = data.iter().position(|&c| c == b'\n' || c == 0).unwrap_or(data.len());
                 let max = crate::proc::coredump::CORENAME_MAX_SIZE - 1;
-                k.proc.core.pattern = data[..end.min(max)].to_vec();
+                k.proc.core_mut().pattern = data[..end.min(max)].to_vec();
             }
             data.len()
         }
@@ -316,7 +316,7 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
                 if s == Sysctl::Failslab {
                     *crate::mm::kheap::FAILSLAB.lock() = mode;
                 } else {
-                    k.mem.frames.set_injection(mode);
+                    k.mem.frames_mut().set_injection(mode);
                 }
             }
             data.len()
@@ -324,7 +324,7 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
         Node::Pid { tid, entry: PidEntry::Mem, .. } => mem_rw(k, tid, pos, MemIo::Write(data))?,
         Node::Pid { tid, entry: PidEntry::Comm, .. } => {
             let me = k.cur().tgid;
-            let t = k.proc.tasks.get_mut(&tid).filter(|t| t.state != TaskState::Dead).ok_or(ESRCH)?;
+            let t = k.proc.tasks_mut().get_mut(&tid).filter(|t| t.state != TaskState::Dead).ok_or(ESRCH)?;
             if t.tgid != me {
                 return Err(EINVAL);
             }
@@ -357,9 +357,9 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
     match s {
         Sysctl::PidMax => {
             let v = u32::try_from(v).map_err(|_| EINVAL)?;
-            k.proc.pids.set_pid_max(v)?;
+            k.proc.pids_mut().set_pid_max(v)?;
         }
-        Sysctl::CoreUsesPid => k.proc.core.uses_pid = v != 0,
+        Sysctl::CoreUsesPid => k.proc.core_mut().uses_pid = v != 0,
         // Linux: proc_dointvec_minmax_sysadmin(), 0..=1.
         Sysctl::DmesgRestrict => {
             if !k.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN) {
@@ -373,7 +373,7 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
         // Linux: overcommit_policy_handler(), proc_dointvec_minmax 0..=2.
         Sysctl::OvercommitMemory => {
             use crate::mm::commit::Overcommit;
-            k.mem.frames.commit.mode = match v {
+            k.mem.frames_mut().commit.mode = match v {
                 0 => Overcommit::Guess,
                 1 => Overcommit::Always,
                 2 => Overcommit::Never,
@@ -383,17 +383,19 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
         // Setting one of ratio and kbytes clears the other (Linux:
         // overcommit_ratio_handler(), overcommit_kbytes_handler()).
         Sysctl::OvercommitRatio => {
-            k.mem.frames.commit.ratio = u64::try_from(v).map_err(|_| EINVAL)?;
-            k.mem.frames.commit.kbytes = 0;
+            k.mem.frames_mut().commit.ratio = u64::try_from(v).map_err(|_| EINVAL)?;
+            k.mem.frames_mut().commit.kbytes = 0;
         }
         Sysctl::OvercommitKbytes => {
-            k.mem.frames.commit.kbytes = u64::try_from(v).map_err(|_| EINVAL)?;
-            k.mem.frames.commit.ratio = 0;
+            k.mem.frames_mut().commit.kbytes = u64::try_from(v).map_err(|_| EINVAL)?;
+            k.mem.frames_mut().commit.ratio = 0;
         }
         Sysctl::AdminReserveKbytes => {
-            k.mem.frames.commit.admin_reserve_kbytes = u64::try_from(v).map_err(|_| EINVAL)?
+            k.mem.frames_mut().commit.admin_reserve_kbytes = u64::try_from(v).map_err(|_| EINVAL)?
         }
-        Sysctl::UserReserveKbytes => k.mem.frames.commit.user_reserve_kbytes = u64::try_from(v).map_err(|_| EINVAL)?,
+        Sysctl::UserReserveKbytes => {
+            k.mem.frames_mut().commit.user_reserve_kbytes = u64::try_from(v).map_err(|_| EINVAL)?
+        }
         // Linux: drop_caches_sysctl_handler(), 1..=4; 1 and 3 drop the
         // page cache (Tine has no slab caches to drop for 2).
         Sysctl::DropCaches => {
@@ -411,7 +413,7 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
             if !(1..=crate::kernel::MAX_THREADS).contains(&v) {
                 return Err(EINVAL);
             }
-            k.proc.max_threads = v;
+            k.proc.set_max_threads(v);
         }
         // Linux: proc_dopipe_max_size(): rounded as F_SETPIPE_SZ rounds,
         // EINVAL for what does not round (negative, above 2 GiB).
@@ -427,13 +429,13 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
         // Linux: proc_dointvec_minmax with 0..=INT_MAX; msgmni at most IPCMNI.
         // Linux: proc_dointvec, no bounds.
         Sysctl::LeaseBreakTime => k.vfs.lease_break_time = v,
-        Sysctl::Msgmax => k.ipc.msg.limits.max = if v < 0 { return Err(EINVAL) } else { v },
-        Sysctl::Msgmnb => k.ipc.msg.limits.mnb = if v < 0 { return Err(EINVAL) } else { v },
+        Sysctl::Msgmax => k.ipc.msg_mut().limits.max = if v < 0 { return Err(EINVAL) } else { v },
+        Sysctl::Msgmnb => k.ipc.msg_mut().limits.mnb = if v < 0 { return Err(EINVAL) } else { v },
         Sysctl::Msgmni => {
             if !(0..=crate::ipc::util::IPCMNI as i32).contains(&v) {
                 return Err(EINVAL);
             }
-            k.ipc.msg.limits.mni = v;
+            k.ipc.msg_mut().limits.mni = v;
         }
         _ => return Err(EIO),
     }
@@ -588,7 +590,7 @@ pub(super) fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
             for (i, (name, node)) in ROOT_ENTRIES.iter().enumerate() {
                 add(2 + i as u64, *node, name);
             }
-            for t in k.proc.tasks.values().filter(|t| t.is_leader() && t.state != TaskState::Dead) {
+            for t in k.proc.tasks().values().filter(|t| t.is_leader() && t.state != TaskState::Dead) {
                 let node = Node::PidDir { tid: t.tid, whole: true };
                 add(PID_POS_BASE + t.tid as u64, node, format!("{}", t.tid).as_bytes());
             }

@@ -23,15 +23,15 @@ pub struct MemInfo {
 /// the vmstat counters). Every frame is either free, a page table, a page
 /// of the page cache, the zero frame or process memory.
 pub(super) fn mem_info(k: &Kernel) -> MemInfo {
-    let st = k.mem.frames.stats();
+    let st = k.mem.frames().stats();
     let kb = |pages: u64| pages * 4;
-    let page_tables: u64 = k.mem.mms.iter().map(|(_, mm)| mm.table_frames(k.m.mem) as u64).sum();
-    let cached = k.mem.pagecache.frames_held() as u64;
+    let page_tables: u64 = k.mem.mms().iter().map(|(_, mm)| mm.table_frames(k.m.mem) as u64).sum();
+    let cached = k.mem.pagecache().frames_held() as u64;
     let used = st.total.saturating_sub(st.free) as u64;
     let anon = used.saturating_sub(page_tables + cached + 1);
-    let committed = k.mem.frames.commit.committed();
-    let commit_limit = k.mem.frames.commit.limit(st.total as u64);
-    let tasks = k.proc.tasks.values().filter(|t| t.state != TaskState::Dead).count() as u64;
+    let committed = k.mem.frames().commit.committed();
+    let commit_limit = k.mem.frames().commit.limit(st.total as u64);
+    let tasks = k.proc.tasks().values().filter(|t| t.state != TaskState::Dead).count() as u64;
     MemInfo {
         total: kb(st.total as u64),
         free: kb(st.free as u64),

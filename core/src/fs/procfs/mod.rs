@@ -426,7 +426,7 @@ impl Node {
 
 /// The TGID of task `tid` (itself if it is gone).
 fn tgid_of(k: &Kernel, tid: Pid) -> Pid {
-    k.proc.tasks.get(&tid).map_or(tid, |t| t.tgid)
+    k.proc.tasks().get(&tid).map_or(tid, |t| t.tgid)
 }
 
 /// The absolute path of a node, for `readlink` of a descriptor open on it
@@ -485,7 +485,7 @@ fn name_in<'a>(table: &'a [(&'a [u8], Node)], node: Node) -> &'a [u8] {
 
 /// A task that a /proc name may refer to: alive or zombie, not released.
 fn task(k: &Kernel, tid: Pid) -> SysResult<&Task> {
-    match k.proc.tasks.get(&tid) {
+    match k.proc.tasks().get(&tid) {
         Some(t) if t.state != TaskState::Dead => Ok(t),
         _ => Err(ENOENT),
     }
@@ -498,13 +498,13 @@ fn has_resources(t: &Task) -> bool {
 }
 
 fn task_mm<'k>(k: &'k Kernel, t: &Task) -> Option<&'k AddressSpace> {
-    has_resources(t).then(|| k.mem.mms.get(t.mm))
+    has_resources(t).then(|| k.mem.mms().get(t.mm))
 }
 
 /// Threads of process `tgid` not yet released (Linux: get_nr_threads()).
 fn threads_of(k: &Kernel, tgid: Pid) -> impl Iterator<Item = &Task> + '_ {
-    let threads = k.proc.tasks.get(&tgid).map(|l| &k.sig.signals.get(l.signal).threads);
-    threads.into_iter().flatten().filter_map(|t| k.proc.tasks.get(t)).filter(|t| t.state != TaskState::Dead)
+    let threads = k.proc.tasks().get(&tgid).map(|l| &k.sig.signals().get(l.signal).threads);
+    threads.into_iter().flatten().filter_map(|t| k.proc.tasks().get(t)).filter(|t| t.state != TaskState::Dead)
 }
 
 /// Linux: the task_state_array entry of a task.
@@ -523,7 +523,7 @@ fn state_name(t: &Task) -> &'static str {
 
 /// The TGID of a task's parent, 0 for init (Linux: task->real_parent).
 fn ppid_of(k: &Kernel, t: &Task) -> Pid {
-    k.proc.tasks.get(&t.parent).map_or(0, |p| p.tgid)
+    k.proc.tasks().get(&t.parent).map_or(0, |p| p.tgid)
 }
 
 /// Whether the caller may look behind a task's links (exe, cwd, fd/) or

@@ -44,7 +44,7 @@ pub(super) fn maps(k: &Kernel, mm: &AddressSpace, out: &mut Vec<u8>) {
         ]
         .iter()
         .collect();
-        let special = v.file.and_then(|f| k.mem.vdso.and_then(|d| d.name(f.ino)));
+        let special = v.file.and_then(|f| k.mem.vdso().and_then(|d| d.name(f.ino)));
         let (pgoff, dev, ino, name): (u64, (u32, u32), u64, Option<Vec<u8>>) = match v.file {
             // Linux's special mappings: no file, offset 0.
             Some(_) if special.is_some() => (0, (0, 0), 0, special.map(<[u8]>::to_vec)),
@@ -83,7 +83,7 @@ pub(super) fn limits(k: &Kernel, t: &Task, o: &mut Out) {
         ("Max realtime timeout", "us"),
     ];
     let _ = writeln!(o, "{:<25} {:<20} {:<20} {:<10}", "Limit", "Soft Limit", "Hard Limit", "Units");
-    let rl = &k.sig.signals.get(t.signal).rlimits;
+    let rl = &k.sig.signals().get(t.signal).rlimits;
     let show = |v: u64| if v == RLIM_INFINITY { String::from("unlimited") } else { format!("{v}") };
     for (i, (name, unit)) in NAMES.iter().enumerate() {
         let _ = write!(o, "{:<25} {:<20} {:<20} ", name, show(rl[i].cur), show(rl[i].max));

@@ -117,9 +117,9 @@ fn global_files_from_the_kernel_state() {
     let mem = text(&k, Global::Meminfo);
     // 63 frames managed, one of them the zero frame.
     assert!(mem.starts_with("MemTotal:            252 kB\nMemFree:             248 kB\n"), "{mem}");
-    let f = k.mem.frames.alloc().unwrap();
+    let f = k.mem.frames_mut().alloc().unwrap();
     assert!(text(&k, Global::Meminfo).contains("MemFree:             244 kB\n"), "live");
-    k.mem.frames.put(f);
+    k.mem.frames_mut().put(f);
     assert_eq!(text(&k, Global::Meminfo), mem, "back to the same text");
     // The clock has not moved since the kernel was made: no idle time yet.
     assert_eq!(text(&k, Global::Uptime), "12.34 0.00\n");
@@ -130,12 +130,12 @@ fn global_files_from_the_kernel_state() {
     assert!(st.contains("\nintr 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\nctxt 0\n"), "{st}");
     assert!(st.contains("\nprocs_running 0\nprocs_blocked 0\n"), "{st}");
     // Counters kept as things happen, read back as they are.
-    k.time.kstat.count_irq(0);
-    k.time.kstat.count_irq(4);
-    k.time.kstat.ctxt = 7;
-    k.time.kstat.user_ns = 30_000_000;
-    k.time.kstat.system_ns = 20_000_000;
-    k.time.kstat.idle_ns = 1_000_000_000;
+    k.time.kstat_mut().count_irq(0);
+    k.time.kstat_mut().count_irq(4);
+    k.time.kstat_mut().ctxt = 7;
+    k.time.kstat_mut().user_ns = 30_000_000;
+    k.time.kstat_mut().system_ns = 20_000_000;
+    k.time.kstat_mut().idle_ns = 1_000_000_000;
     let st = text(&k, Global::Stat);
     assert!(st.starts_with("cpu  3 0 2 100 0 0 0 0 0 0\ncpu0 3 0 2 100 "), "{st}");
     assert!(st.contains("\nintr 2 1 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0\nctxt 7\n"), "{st}");
@@ -194,12 +194,12 @@ fn stat_names_the_console_as_controlling_terminal() {
     // In tty mode init's session has the console (ttyS0, 4:64) as its
     // controlling terminal, init's group in the foreground.
     let (mut k, _hw) = crate::testkit::boot(256);
-    let s = super::array::task_stat(&k, &k.proc.tasks[&1], true);
+    let s = super::array::task_stat(&k, &k.proc.tasks()[&1], true);
     assert_eq!(s.ctty, Some((1088, 1)));
     let line = format_stat(&s);
     let fields: Vec<&str> = line[line.rfind(')').unwrap() + 2..].split(' ').collect();
     assert_eq!((fields[4], fields[5]), ("1088", "1"), "tty_nr, tpgid");
     // A process that gives it up has none.
     k.vfs.tty.detached.insert(1);
-    assert_eq!(super::array::task_stat(&k, &k.proc.tasks[&1], true).ctty, None);
+    assert_eq!(super::array::task_stat(&k, &k.proc.tasks()[&1], true).ctty, None);
 }

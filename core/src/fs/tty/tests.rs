@@ -438,7 +438,7 @@ fn block_signal(k: &mut Kernel, pid: Pid, sig: u32) -> i64 {
 }
 
 fn pending(k: &Kernel, pid: Pid) -> u64 {
-    k.sig.signals.get(k.proc.tasks[&pid].signal).shared_pending.bits()
+    k.sig.signals().get(k.proc.tasks()[&pid].signal).shared_pending.bits()
 }
 
 fn bit(sig: u32) -> u64 {
@@ -519,7 +519,7 @@ fn raw_reads_follow_vmin_and_vtime() {
     hw.clock.advance(50_000_000);
     k.timer_tick();
     assert_eq!(resume_read(&mut k, 1), Ok((0, vec![])), "timed out");
-    assert_eq!(k.proc.tasks[&1].resume.deadline(), None);
+    assert_eq!(k.proc.tasks()[&1].resume.deadline(), None);
     // VMIN 3, VTIME 1: the timer starts with the first byte.
     t.cc[VMIN] = 3;
     t.cc[VTIME] = 1;
@@ -613,7 +613,7 @@ fn select_checks_descriptors_and_writes_back_the_time_left() {
     t[8..].copy_from_slice(&1_500_000i64.to_le_bytes());
     write_user(&mut k, 1, tv, &t).unwrap();
     assert_eq!(syscall(&mut k, 1, nr::SELECT, &[1, set, 0, 0, tv]), 1);
-    assert_eq!(k.proc.tasks[&1].resume.deadline(), None);
+    assert_eq!(k.proc.tasks()[&1].resume.deadline(), None);
 }
 
 /// init (session 1, pgrp 1, foreground) → a (own group) → b (own group):

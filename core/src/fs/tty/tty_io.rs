@@ -49,10 +49,10 @@ impl Kernel {
     fn kill_pgrp_priv(&mut self, pgid: Pid, info: SigInfo) {
         let members: Vec<Pid> = self
             .proc
-            .tasks
+            .tasks()
             .values()
             .filter(|t| t.is_leader() && !t.is_zombie() && t.state != TaskState::Dead)
-            .filter(|t| self.sig.signals.get(t.signal).pgid == pgid)
+            .filter(|t| self.sig.signals().get(t.signal).pgid == pgid)
             .map(|t| t.tgid)
             .collect();
         for p in members {
@@ -84,7 +84,7 @@ impl Kernel {
         }
         let t = self.cur();
         let ignored =
-            t.sigmask.has(sig) || self.sig.sighands.get(t.sighand).action[sig as usize - 1].handler == SIG_IGN;
+            t.sigmask.has(sig) || self.sig.sighands().get(t.sighand).action[sig as usize - 1].handler == SIG_IGN;
         if ignored {
             return if sig == SIGTTIN { Err(EIO) } else { Ok(()) };
         }
@@ -193,8 +193,8 @@ impl Kernel {
     /// foreground group gets SIGHUP and the session loses the terminal
     /// (Linux: disassociate_ctty(1) from do_exit()).
     pub fn tty_session_leader_exit(&mut self, tgid: Pid) {
-        let Some(t) = self.proc.tasks.get(&tgid) else { return };
-        let sid = self.sig.signals.get(t.signal).sid;
+        let Some(t) = self.proc.tasks().get(&tgid) else { return };
+        let sid = self.sig.signals().get(t.signal).sid;
         if sid != tgid || self.vfs.tty.session != Some(sid) || self.vfs.tty.detached.contains(&tgid) {
             return;
         }
@@ -209,8 +209,8 @@ impl Kernel {
     /// `tpgid` (its foreground group, 0 if none); None without one, which
     /// Linux shows as 0 and -1 (do_task_stat()).
     pub fn ctty_of(&self, tgid: Pid) -> Option<(u32, i32)> {
-        let t = self.proc.tasks.get(&tgid)?;
-        let sid = self.sig.signals.get(t.signal).sid;
+        let t = self.proc.tasks().get(&tgid)?;
+        let sid = self.sig.signals().get(t.signal).sid;
         if self.vfs.tty.session != Some(sid) || self.vfs.tty.detached.contains(&tgid) {
             return None;
         }
@@ -311,7 +311,7 @@ impl Kernel {
             self.tty_clear_session();
         } else {
             let alive: BTreeSet<Pid> =
-                self.proc.tasks.values().filter(|t| t.is_leader() && !t.is_zombie()).map(|t| t.tgid).collect();
+                self.proc.tasks().values().filter(|t| t.is_leader() && !t.is_zombie()).map(|t| t.tgid).collect();
             self.vfs.tty.detached.retain(|p| alive.contains(p));
             self.vfs.tty.detached.insert(me);
         }
@@ -323,13 +323,13 @@ impl Kernel {
     /// session_of_pgrp()).
     fn session_of_pgrp(&self, n: Pid) -> SysResult<Option<Pid>> {
         let live = |t: &&crate::proc::Task| t.state != TaskState::Dead;
-        if let Some(t) = self.proc.pgrps.members(n).filter_map(|p| self.proc.tasks.get(&p)).find(live) {
-            return Ok(Some(self.sig.signals.get(t.signal).sid));
+        if let Some(t) = self.proc.pgrps().members(n).filter_map(|p| self.proc.tasks().get(&p)).find(live) {
+            return Ok(Some(self.sig.signals().get(t.signal).sid));
         }
-        if let Some(t) = self.proc.tasks.get(&n).filter(live) {
-            return Ok(Some(self.sig.signals.get(t.signal).sid));
+        if let Some(t) = self.proc.tasks().get(&n).filter(live) {
+            return Ok(Some(self.sig.signals().get(t.signal).sid));
         }
-        if n != 0 && self.proc.pids.is_busy(n) {
+        if n != 0 && self.proc.pids().is_busy(n) {
             return Ok(None);
         }
         Err(ESRCH)

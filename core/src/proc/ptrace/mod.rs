@@ -270,11 +270,11 @@ impl Kernel {
         }
         if state == TaskState::Traced {
             let t = self.proc.tasks.get_mut(&tracee).expect("tracee");
-            if self.sig.signals.get(signal).stopped {
+            if self.sig.signals().get(signal).stopped {
                 t.state = TaskState::Stopped;
             } else {
                 t.state = TaskState::Runnable;
-                self.sched.runq.push_back(tracee);
+                self.sched.runq_mut().push_back(tracee);
             }
         }
     }
@@ -310,7 +310,7 @@ impl Kernel {
         let t = &self.proc.tasks[&tid];
         let release = if !t.is_leader() {
             true
-        } else if self.sig.signals.get(t.signal).threads.iter().all(|&o| o == tid) {
+        } else if self.sig.signals().get(t.signal).threads.iter().all(|&o| o == tid) {
             let same = self.proc.tasks.get(&t.parent).map(|p| p.tgid) == self.proc.tasks.get(&tracer).map(|p| p.tgid);
             if !same {
                 self.notify_parent(tid)
@@ -409,7 +409,7 @@ impl Kernel {
     /// (SIGCHLD SIG_IGN or SA_NOCLDWAIT).
     fn ignores_children_of(&self, tid: Pid) -> bool {
         let Some(t) = self.proc.tasks.get(&tid) else { return false };
-        let act = self.sig.sighands.get(t.sighand).action[SIGCHLD as usize - 1];
+        let act = self.sig.sighands().get(t.sighand).action[SIGCHLD as usize - 1];
         act.handler == SIG_IGN || act.flags & SA_NOCLDWAIT != 0
     }
 }

@@ -37,7 +37,7 @@ impl Kernel {
     /// SIGKILL is on its way to `tid` (Linux: __fatal_signal_pending()).
     fn fatal_pending(&self, tid: Pid) -> bool {
         let t = &self.proc.tasks[&tid];
-        (t.sigpending | self.sig.signals.get(t.signal).shared_pending).has(SIGKILL)
+        (t.sigpending | self.sig.signals().get(t.signal).shared_pending).has(SIGKILL)
     }
 
     /// Linux: ptrace_stop(): the current task stops for its tracer with
@@ -96,7 +96,7 @@ impl Kernel {
             status: status as i32,
             ..Default::default()
         };
-        let act = self.sig.sighands.get(self.proc.tasks[&ttgid].sighand).action[SIGCHLD as usize - 1];
+        let act = self.sig.sighands().get(self.proc.tasks[&ttgid].sighand).action[SIGCHLD as usize - 1];
         if act.handler != SIG_IGN && act.flags & SA_NOCLDSTOP == 0 {
             let _ = self.send_signal_process(ttgid, info);
         }
