@@ -5,8 +5,7 @@
 //! instruction, [`Kernel::user_exception`] for a CPU exception in user
 //! mode, [`Kernel::timer_tick`] and [`Kernel::console_irq`] for
 //! interrupts, and after each [`Kernel::schedule`], to know whether to
-//! switch tasks ([`Kernel::switch_info`] and [`Kernel::ksp_slot`] say what
-//! to switch to).
+//! switch tasks ([`Kernel::switch_info`] says what to switch to).
 //!
 //! Blocking: the kernel runs with interrupts off and never switches stacks
 //! in the middle of a system call. A call that must wait (nanosleep, wait4,
@@ -74,19 +73,12 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    pub fn new(
-        m: Machine,
-        free: &[(u64, u64)],
-        kernel_root: u64,
-        stdio: StdioMode,
-        hwcap: u64,
-        ret_to_user: u64,
-    ) -> Self {
+    pub fn new(m: Machine, free: &[(u64, u64)], kernel_root: u64, stdio: StdioMode, hwcap: u64) -> Self {
         let seed = m.clock.monotonic_ns() ^ m.clock.boot_epoch_ns() ^ 0x9e37_79b9_7f4a_7c15;
         let mem = crate::mm::Memory::new(FrameAllocator::new(free, m.mem), kernel_root);
         Kernel {
             proc: crate::proc::Processes::new(mem.frames().stats().total),
-            sched: crate::proc::sched::Scheduler::new(&m, ret_to_user),
+            sched: crate::proc::sched::Scheduler::new(&m),
             mem,
             vfs: crate::fs::Vfs::new(stdio),
             sig: crate::signal::Signals::default(),

@@ -102,6 +102,12 @@ pub trait KernelStacks: Sync {
     /// Record the task that owns the stack at `top`, for the panic message
     /// if it overflows.
     fn set_owner(&self, top: u64, pid: u32, comm: &[u8]);
+    /// Make the mapped, not running stack at `top` start, when it is first
+    /// switched to, on the machine's path back to user mode, which
+    /// restores the FPU state and `pt_regs` at its top (Linux:
+    /// copy_thread() pointing the child at ret_from_fork). False for a
+    /// stack that is not mapped or runs.
+    fn prepare_first_switch(&self, top: u64) -> bool;
 }
 
 /// Kernel stacks for machines where nothing runs on them (the host
@@ -130,6 +136,10 @@ impl KernelStacks for SimStacks {
     fn unmap(&self, _top: u64) {}
 
     fn set_owner(&self, _top: u64, _pid: u32, _comm: &[u8]) {}
+
+    fn prepare_first_switch(&self, _top: u64) -> bool {
+        true
+    }
 }
 
 /// Everything `core` reaches the machine through.

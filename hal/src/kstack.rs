@@ -16,6 +16,17 @@
 //! [`check_overflow`] turns it into a panic naming the guard page and the
 //! task (recorded with [`KernelStacks::set_owner`]).
 //!
+//! # Switching between stacks
+//!
+//! The stack pointer a context was left at is kept here, per slot, not by
+//! the caller: [`switch`] names the stack to resume by its top (or the idle
+//! context), and this module finds its saved pointer, which only
+//! [`KernelStacks::prepare_first_switch`] or an earlier switch away from it
+//! can have put there. A stack with nothing saved (running, never prepared,
+//! unmapped) cannot be switched to, so no safe caller can make the CPU
+//! resume at an address of its choosing (Linux keeps `thread.sp` in the
+//! task struct, trusted by its scheduler).
+//!
 //! TLB: a slot's translations are dropped with `invlpg` when it is
 //! unmapped, before `core` frees its frames, so a slot reused later can
 //! never reach the old frames. That is enough on one CPU, with the area's
@@ -23,13 +34,14 @@
 //! space anyway); several CPUs would need a shootdown here (Linux batches
 //! them lazily in vfree()).
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::arch::asm;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use spin::Mutex;
 use tine_core::machine::KernelStacks;
-use tine_core::proc::kstack::{KSTACK_BYTES, KSTACK_PAGES};
+use tine_core::proc::kstack::{FPU_AREA_FROM_TOP, KSTACK_BYTES, KSTACK_PAGES, SWITCH_FRAME_WORDS};
 
 use crate::boot::{BOOT_DIRECT_MAP_BYTES, KERNEL_VMA};
 use crate::mem::phys_to_virt;
@@ -66,7 +78,18 @@ struct Owner {
     comm_len: u8,
 }
 
+/// Where a context's stack pointer is saved while it is not running:
+/// zero while it runs or has nothing to resume. Boxed and never freed, so
+/// its address stays valid for the switch code whatever happens to the
+/// slot table meanwhile.
+type Saved = &'static AtomicU64;
+
 struct Area {
+    /// Per slot ever used: its saved stack pointer.
+    saved: Vec<Saved>,
+    /// The context running now: 0 for the idle context (the boot stack),
+    /// else the top of its stack.
+    current: u64,
     /// Slots never used yet start here.
     next: u64,
     /// Slots given back, reused first.
@@ -75,7 +98,10 @@ struct Area {
     owners: Vec<Option<Owner>>,
 }
 
-static AREA: Mutex<Area> = Mutex::new(Area { next: 0, free: Vec::new(), owners: Vec::new() });
+static AREA: Mutex<Area> =
+    Mutex::new(Area { saved: Vec::new(), current: 0, next: 0, free: Vec::new(), owners: Vec::new() });
+/// The idle context's saved stack pointer.
+static IDLE_SAVED: AtomicU64 = AtomicU64::new(0);
 static READY: AtomicBool = AtomicBool::new(false);
 
 /// Install the area's PML4 entry in the kernel's page table `kernel_pml4`
@@ -175,6 +201,10 @@ impl KernelStacks for GuardedStacks {
         let slot = match area.free.pop() {
             Some(s) => s,
             None if area.next < SLOTS => {
+                if area.saved.try_reserve(1).is_err() || area.owners.try_reserve(1).is_err() {
+                    return None;
+                }
+                area.saved.push(Box::leak(Box::new(AtomicU64::new(0))));
                 area.next += 1;
                 area.owners.push(None);
                 area.next - 1
@@ -214,14 +244,41 @@ impl KernelStacks for GuardedStacks {
         // SAFETY: reads the stack pointer only.
         unsafe { asm!("mov {}, rsp", out(reg) rsp, options(nomem, nostack, preserves_flags)) };
         assert!(!(slot_base(slot)..top).contains(&rsp), "unmap of the running kernel stack {top:#x}");
+        assert!(area.current != top, "unmap of the kernel stack that runs: {top:#x}");
         let stack = top - KSTACK_BYTES as u64;
         for i in 0..KSTACK_PAGES {
             // SAFETY: the slot is mapped (checked above), so these entries
             // exist; the lock is held; nothing runs on the stack.
             unsafe { unmap_page(stack + i as u64 * 4096) };
         }
+        // Whatever was saved there will never run.
+        area.saved[slot as usize].store(0, Ordering::Relaxed);
         area.owners[slot as usize] = None;
         area.free.push(slot);
+    }
+
+    fn prepare_first_switch(&self, top: u64) -> bool {
+        let area = AREA.lock();
+        let Some(slot) = mapped_slot(&area, top) else { return false };
+        if area.current == top {
+            return false;
+        }
+        // The frame `tine_context_switch` pops: rbp, rbx, r12-r15 (zero),
+        // then the return address, the return-to-user path; right below
+        // the fxsave area, so that the path finds it and pt_regs above.
+        let sp = top - (FPU_AREA_FROM_TOP + SWITCH_FRAME_WORDS * 8) as u64;
+        let frame = sp as *mut u64;
+        // SAFETY: the slot is mapped (checked) and does not run (checked
+        // above and: only `switch`, under this lock, makes a stack run), so
+        // these words of its stack are writable memory nothing else uses.
+        unsafe {
+            for i in 0..SWITCH_FRAME_WORDS - 1 {
+                core::ptr::write_volatile(frame.add(i), 0);
+            }
+            core::ptr::write_volatile(frame.add(SWITCH_FRAME_WORDS - 1), crate::trap::ret_to_user_addr());
+        }
+        area.saved[slot as usize].store(sp, Ordering::Relaxed);
+        true
     }
 
     fn set_owner(&self, top: u64, pid: u32, comm: &[u8]) {
@@ -232,6 +289,30 @@ impl KernelStacks for GuardedStacks {
             area.owners[slot as usize] = Some(o);
         }
     }
+}
+
+/// Prepare a switch from the running context to the stack whose top is
+/// `next` (None: the idle context): where to save the running one's stack
+/// pointer, and the one to load. Panics when `next` has no saved context
+/// (not mapped, running, never prepared), or is the running one.
+pub(crate) fn begin_switch(next: Option<u64>) -> (*mut u64, u64) {
+    let mut area = AREA.lock();
+    let cell = |area: &Area, top: u64| -> Saved {
+        if top == 0 {
+            return &IDLE_SAVED;
+        }
+        match mapped_slot(area, top) {
+            Some(slot) => area.saved[slot as usize],
+            None => panic!("switch to {top:#x}, which is not a mapped kernel stack"),
+        }
+    };
+    let next_top = next.unwrap_or(0);
+    assert!(next_top != area.current, "switch to the running context {next_top:#x}");
+    let prev = cell(&area, area.current);
+    let to = cell(&area, next_top).swap(0, Ordering::Relaxed);
+    assert!(to != 0, "switch to kernel stack {next_top:#x}, which has no saved context");
+    area.current = next_top;
+    (prev.as_ptr(), to)
 }
 
 /// Clear the entry for `va` and drop its TLB entry.

@@ -458,6 +458,7 @@ extern "C" fn user_trap(vector: u64, regs: *mut PtRegs) {
     // SAFETY: set once at boot, before user mode could trap.
     let handler = unsafe { USER_HANDLER }.expect("trap handler");
     handler(trap, regs);
+    leave_to_user(regs);
 }
 
 extern "C" fn kernel_trap(vector: u64, regs: *const PtRegs) {
@@ -488,6 +489,7 @@ extern "C" fn syscall(regs: *mut PtRegs) -> bool {
     // SAFETY: set once at boot.
     let handler = unsafe { SYSCALL_HANDLER };
     handler(regs);
+    leave_to_user(regs);
     regs.rcx == regs.rip
         && regs.r11 == regs.rflags
         && regs.rip < 0x0000_7fff_ffff_f000
@@ -495,22 +497,19 @@ extern "C" fn syscall(regs: *mut PtRegs) -> bool {
         && regs.ss == tine_core::abi::USER_DS
 }
 
-/// Switch from the running kernel context to another: saves this one's
-/// stack pointer at address `prev_slot` and resumes the one saved as `next`.
+/// Switch from the running kernel context to the kernel stack whose top is
+/// `next` (None: the idle context), saving this one to resume later
+/// (Linux: switch_to()). Returns when something switches back here.
 ///
-/// `next` must come from `KernelStack::prepare_first_switch` or an earlier `switch`,
-/// and its stack must still be alive; the caller (the scheduler) keeps a
-/// task's stack until the task has switched away for the last time.
-///
-/// Not yet sound for any safe caller: both arguments are raw addresses
-/// that only the scheduler's bookkeeping vouches for. The fix is for hal
-/// to keep each stack's saved pointer itself (per stack slot, see
-/// `kstack`) so that the caller names stacks, not addresses; that moves
-/// `Task::ksp` out of core, with the trap loop's move into core.
-pub fn switch(prev_slot: u64, next: u64) {
-    // SAFETY: per the contract above, `next` is a valid saved context and
-    // `prev_slot` the address of a live u64 owned by the scheduler.
-    unsafe { tine_context_switch(prev_slot as *mut u64, next) }
+/// Sound for any caller: `kstack` keeps every saved stack pointer itself
+/// and panics unless `next` has one (a stack prepared by
+/// `prepare_first_switch` or left by an earlier switch).
+pub fn switch(next: Option<u64>) {
+    let (prev, to) = crate::kstack::begin_switch(next);
+    // SAFETY: `prev` is the running context's saved-pointer cell, which
+    // lives for ever; `to` is a stack pointer `kstack` saved for a context
+    // that is not running, on a stack that is mapped (unmapping clears it).
+    unsafe { tine_context_switch(prev, to) }
 }
 
 /// The first thing a new task runs (from `tine_ret_from_fork`, its stack
@@ -522,11 +521,31 @@ extern "C" fn ret_from_fork(regs: *mut PtRegs) {
     // SAFETY: set once at boot, before any task ran.
     let handler = unsafe { USER_HANDLER }.expect("trap handler");
     handler(Trap::FirstReturn, regs);
+    leave_to_user(regs);
+}
+
+/// RFLAGS bits user mode may hold: the arithmetic flags, TF, DF, NT (its
+/// own, restored after the entry cleared it), RF (a return past an
+/// instruction breakpoint), AC and ID (Linux: ptrace's FLAG_MASK and
+/// sigreturn's FIX_EFLAGS).
+const USER_RFLAGS: u64 = 0x0004_0cd5 | (1 << 8) | (1 << 14) | (1 << 16) | (1 << 21);
+/// IF and the always-one bit 1.
+const RFLAGS_FIXED: u64 = (1 << 9) | (1 << 1);
+
+/// Whatever core left in `regs`, the `iretq` or `sysretq` that ends this
+/// trap enters user mode, with interrupts on: selectors forced to RPL 3
+/// (a kernel selector with RPL 3 only faults), and no IOPL or VM bit
+/// (Linux enforces the same in its ptrace and sigreturn paths; here the
+/// hardware layer makes it hold for any core).
+fn leave_to_user(regs: &mut PtRegs) {
+    regs.cs |= 3;
+    regs.ss |= 3;
+    regs.rflags = (regs.rflags & USER_RFLAGS) | RFLAGS_FIXED;
 }
 
 /// The path a new task's first context switch returns to: the signal work
 /// of a return to user mode, then restore its FPU state and `pt_regs` and
 /// enter user mode (see `KernelStack::prepare_first_switch`).
-pub fn ret_to_user_addr() -> u64 {
+pub(crate) fn ret_to_user_addr() -> u64 {
     tine_ret_from_fork as *const () as u64
 }

@@ -55,7 +55,7 @@ fn main(info: BootInfo) -> ! {
         kstacks: &tine_hal::kstack::STACKS,
     };
     let free: Vec<(u64, u64)> = info.free.iter().map(|r| (r.start, r.end)).collect();
-    let mut k = Kernel::new(machine, &free, info.kernel_pml4, stdio, cpu::hwcap(), tine_hal::trap::ret_to_user_addr());
+    let mut k = Kernel::new(machine, &free, info.kernel_pml4, stdio, cpu::hwcap());
     k.start_log(&info.cmdline, &tine_hal::serial::take_early_log());
     k.set_strace(&info.cmdline);
     let stats = k.mem.frames().stats();
@@ -153,7 +153,7 @@ impl entry::Cpu for Hal {
 
     fn switch(&self, k: Locked, sw: entry::Switch) -> entry::Resumed {
         drop(k);
-        tine_hal::trap::switch(sw.prev_slot, sw.next_ksp);
+        tine_hal::trap::switch(sw.next_stack);
         entry::Resumed::Here
     }
 

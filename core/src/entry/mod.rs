@@ -98,10 +98,9 @@ pub struct Switch {
     /// The task leaving (None: the idle context) and the one coming.
     pub prev: Option<Pid>,
     pub next: Option<Pid>,
-    /// Where to save the leaving context's stack pointer (`Kernel::ksp_slot`).
-    pub prev_slot: u64,
-    /// The coming context's saved stack pointer.
-    pub next_ksp: u64,
+    /// The coming task's kernel stack, by its top (None: the idle
+    /// context): the machine keeps each context's saved stack pointer.
+    pub next_stack: Option<u64>,
 }
 
 /// What became of the context that switched away.
@@ -361,22 +360,18 @@ fn reschedule<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, leaving: bool) -> Switched 
 
 /// Switch from `prev` (None: the idle context) to `next` (None: idle),
 /// releasing the lock (Linux: context_switch()).
-fn switch<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, prev: Option<Pid>, next: Option<Pid>) -> Resumed {
+fn switch<C: Cpu>(cpu: &C, k: C::Locked<'_>, prev: Option<Pid>, next: Option<Pid>) -> Resumed {
     if prev.is_some() {
         // Whatever runs next replaces prev's user FPU registers, which
         // must be whole in its kernel stack first.
         cpu.fpu_sync();
     }
-    let prev_slot = k.ksp_slot(prev);
-    let next_ksp = match next {
-        Some(n) => {
-            let to = k.switch_info(n);
-            cpu.load_task(&to);
-            to.ksp
-        }
-        None => k.sched.idle_ksp(),
-    };
-    cpu.switch(k, Switch { prev, next, prev_slot, next_ksp })
+    let next_stack = next.map(|n| {
+        let to = k.switch_info(n);
+        cpu.load_task(&to);
+        to.kstack_top
+    });
+    cpu.switch(k, Switch { prev, next, next_stack })
 }
 
 /// The idle context (Linux: the swapper, PID 0, and do_idle()): runs

@@ -267,7 +267,7 @@ fn copy_thread(k: &Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs) ->
     }
     child.kstack.set_regs(&r);
     child.kstack.set_fpu(&k.cur_fpu());
-    child.ksp = child.kstack.prepare_first_switch(k.sched.ret_to_user());
+    child.kstack.prepare_first_switch();
     Ok(())
 }
 

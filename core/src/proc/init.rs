@@ -84,10 +84,9 @@ impl Kernel {
             self.proc.pids.put(pid);
             return Err(e);
         }
-        let ret = self.sched.ret_to_user();
         let t = self.proc.tasks.get_mut(&pid).expect("init task");
         t.kstack.set_regs(&regs);
-        t.ksp = t.kstack.prepare_first_switch(ret);
+        t.kstack.prepare_first_switch();
         self.sched.runq_mut().push_back(pid);
         Ok(pid)
     }

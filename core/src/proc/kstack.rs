@@ -77,7 +77,8 @@ pub const FPU_PARTIAL_OFFSET: usize = FPU_WORDS * 8;
 /// Bytes from the stack's top down to the fxsave area: the entry code and
 /// `tine-hal` agree on this number.
 pub const FPU_AREA_FROM_TOP: usize = (WORDS - FPU_AT) * 8;
-/// Words the context switch pops: rbp, rbx, r12-r15 and the return address.
+/// Words the context switch pops: rbp, rbx, r12-r15 and the return
+/// address; `tine-hal` lays them out right below the fxsave area.
 pub const SWITCH_FRAME_WORDS: usize = 7;
 /// Bytes from the stack's top down to `pt_regs`.
 pub const REGS_FROM_TOP: usize = PT_REGS_WORDS * 8;
@@ -237,17 +238,11 @@ impl KernelStack {
         self.word(FPU_PARTIAL_AT) != 0
     }
 
-    /// Lay out the frame the context switch expects on a stack it has never
-    /// run on: six callee-saved registers (zero) and a return address,
-    /// just below the fxsave area. The hardware layer's `ret_to_user`
-    /// restores the FPU state and `pt_regs` and enters user mode (Linux:
-    /// copy_thread() pointing the child at ret_from_fork). Returns the
-    /// stack pointer to switch to.
-    pub fn prepare_first_switch(&mut self, ret_to_user: u64) -> u64 {
-        let mut frame = [0u64; SWITCH_FRAME_WORDS];
-        frame[SWITCH_FRAME_WORDS - 1] = ret_to_user;
-        self.write_words(FPU_AT - SWITCH_FRAME_WORDS, &frame);
-        self.s.top - ((WORDS - (FPU_AT - SWITCH_FRAME_WORDS)) * 8) as u64
+    /// Make this stack, which has never run, start on the machine's path
+    /// back to user mode when first switched to (its `pt_regs` and FPU
+    /// image must be set first): see `KernelStacks::prepare_first_switch`.
+    pub fn prepare_first_switch(&mut self) {
+        assert!(self.shared.map.prepare_first_switch(self.s.top), "a new task's stack is mapped and idle");
     }
 }
 
@@ -433,12 +428,6 @@ mod tests {
         f.0[FPU_WORDS - 1] = 0xfeed;
         s.set_fpu(&f);
         assert!(s.fpu() == f);
-        // The first-switch frame lies right below the fxsave area, and the
-        // stack pointer returned is where it starts.
-        let sp = s.prepare_first_switch(0xabcd);
-        assert_eq!(sp, s.top() - FPU_AREA_FROM_TOP as u64 - SWITCH_FRAME_WORDS as u64 * 8);
-        assert_eq!(s.word(FPU_AT - 1), 0xabcd);
-        assert_eq!(s.regs().to_words(), w, "untouched by the switch frame");
     }
 
     #[test]

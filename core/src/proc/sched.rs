@@ -8,12 +8,12 @@ use alloc::vec::Vec;
 
 use crate::proc::{Pid, TaskState, WaitReason};
 
-/// What the hardware layer loads to run a task: its saved kernel stack
-/// pointer, the top of its kernel stack (TSS.rsp0), its page table, its
-/// FS base, and whether `rdtsc` is denied it (CR4.TSD).
+/// What the hardware layer loads to run a task: the top of its kernel
+/// stack (TSS.rsp0, and the stack the switch resumes: the hardware layer
+/// keeps each stack's saved pointer), its page table, its FS base, and
+/// whether `rdtsc` is denied it (CR4.TSD).
 #[derive(Clone, Copy, Debug)]
 pub struct SwitchTo {
-    pub ksp: u64,
     pub kstack_top: u64,
     pub root: u64,
     pub fs_base: u64,
@@ -50,8 +50,6 @@ pub struct Scheduler {
     /// `proc::waitqueue`). Tasks go to sleep only through
     /// [`Kernel::sleep_current`], which queues them.
     waitqueues: super::waitqueue::WaitQueues,
-    /// The idle context's saved kernel stack pointer (Linux: the swapper).
-    idle_ksp: u64,
     need_resched: bool,
     /// The task that last returned to user mode with nothing left to do
     /// (no signal to act on, no restart, no reschedule), as long as
@@ -61,9 +59,6 @@ pub struct Scheduler {
     /// work (`syscall::quick`) made by that task may then return at once
     /// (Linux: a task whose thread-info work flags are all clear).
     user_clean: Option<super::Pid>,
-    /// Where a new task's first context switch returns to: the hardware
-    /// layer's path back to user mode.
-    ret_to_user: u64,
     /// A new FS base (TLS) for the trap loop to load before the return to
     /// user mode (`entry::Cpu::load_fs_base`).
     load_fs: Option<u64>,
@@ -198,7 +193,7 @@ impl Kernel {
 
     /// Pick what runs next (Linux: schedule(), round robin here). The
     /// trap loop (`entry`) performs the switch the answer names, with
-    /// [`Kernel::switch_info`] and [`Kernel::ksp_slot`].
+    /// [`Kernel::switch_info`].
     #[inline]
     pub fn schedule(&mut self) -> Resched {
         // Nearly every trap returns to the task that made it: say so with
@@ -288,26 +283,16 @@ impl Kernel {
         }
     }
 
-    /// Everything the hardware layer needs to run task `pid`: its saved
-    /// kernel stack pointer, kernel stack top, page table root and TLS base.
+    /// Everything the hardware layer needs to run task `pid`: its kernel
+    /// stack, page table root and TLS base.
     pub fn switch_info(&self, pid: Pid) -> SwitchTo {
         let t = &self.proc.tasks[&pid];
         SwitchTo {
-            ksp: t.ksp,
             kstack_top: t.kstack.top(),
             root: self.mem.mms().get(t.mm).root(),
             fs_base: t.fs_base,
             tsc_disabled: t.tsc_disabled,
             debugreg: t.ptrace.tracee.as_deref().map_or([0; 5], |p| p.hw_breakpoints()),
-        }
-    }
-
-    /// Address of the slot where a switched-out context's stack pointer is
-    /// saved: the task's, or the idle context's.
-    pub fn ksp_slot(&mut self, pid: Option<Pid>) -> u64 {
-        match pid {
-            Some(p) => &mut self.proc.tasks.get_mut(&p).expect("task").ksp as *mut u64 as u64,
-            None => &mut self.sched.idle_ksp as *mut u64 as u64,
         }
     }
 }
@@ -351,10 +336,6 @@ impl Scheduler {
         &self.waitqueues
     }
 
-    pub fn idle_ksp(&self) -> u64 {
-        self.idle_ksp
-    }
-
     pub fn need_resched(&self) -> bool {
         self.need_resched
     }
@@ -369,10 +350,6 @@ impl Scheduler {
 
     pub fn set_user_clean(&mut self, v: Option<super::Pid>) {
         self.user_clean = v;
-    }
-
-    pub fn ret_to_user(&self) -> u64 {
-        self.ret_to_user
     }
 
     pub fn load_fs(&self) -> Option<u64> {
@@ -397,21 +374,18 @@ impl Scheduler {
 }
 
 impl Scheduler {
-    /// The room at boot: nothing runs yet; a new task's first switch
-    /// returns to `ret_to_user`, the hardware layer's way back to user mode.
-    pub fn new(m: &crate::machine::Machine, ret_to_user: u64) -> Self {
+    /// The room at boot: nothing runs yet.
+    pub fn new(m: &crate::machine::Machine) -> Self {
         Scheduler {
             current: None,
             dead: Vec::new(),
             kstacks: super::kstack::StackCache::new(m),
             runq: Default::default(),
             waitqueues: Default::default(),
-            idle_ksp: 0,
             need_resched: false,
             user_clean: None,
             load_fs: None,
             load_tsd: None,
-            ret_to_user,
             nr_uninterruptible: 0,
         }
     }

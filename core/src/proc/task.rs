@@ -466,8 +466,6 @@ pub struct Task {
     pub tsc_disabled: bool,
     pub state: TaskState,
     pub kstack: KernelStack,
-    /// The kernel stack pointer saved while the task is switched out.
-    pub ksp: u64,
     /// User TLS base (ARCH_SET_FS); loaded into FS_BASE when the task runs.
     pub fs_base: u64,
     pub gs_base: u64,
@@ -563,7 +561,6 @@ impl Task {
             tsc_disabled: false,
             state: TaskState::Runnable,
             kstack,
-            ksp: 0,
             fs_base: 0,
             gs_base: 0,
             mm: Handle::UNSET,
