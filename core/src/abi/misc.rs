@@ -173,3 +173,11 @@ pub struct FutexWaitv {
     pub flags: u32,
     pub reserved: u32,
 }
+
+/// flock(2) operations.
+pub const LOCK_SH: u32 = 1;
+pub const LOCK_EX: u32 = 2;
+pub const LOCK_NB: u32 = 4;
+pub const LOCK_UN: u32 = 8;
+/// Linux: LOCK_MAND, no longer supported: such requests are ignored.
+pub const LOCK_MAND: u32 = 32;

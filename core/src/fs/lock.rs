@@ -37,13 +37,6 @@ pub const F_RDLCK: i16 = 0;
 pub const F_WRLCK: i16 = 1;
 pub const F_UNLCK: i16 = 2;
 
-pub const LOCK_SH: u32 = 1;
-pub const LOCK_EX: u32 = 2;
-pub const LOCK_NB: u32 = 4;
-pub const LOCK_UN: u32 = 8;
-/// Linux: LOCK_MAND, no longer supported: such requests are ignored.
-pub const LOCK_MAND: u32 = 32;
-
 /// The end of a lock that runs to the end of any file (Linux: OFFSET_MAX).
 pub const OFFSET_MAX: u64 = i64::MAX as u64;
 /// Linux: MAX_DEADLK_ITERATIONS.
@@ -409,21 +402,12 @@ pub fn fcntl_lock(k: &mut Kernel, file: FileId, cmd: u32, arg: u64) -> SysResult
     Ok(0)
 }
 
-/// flock(2): LOCK_SH, LOCK_EX or LOCK_UN, with LOCK_NB not to wait. The
-/// lock belongs to the open file description. Changing a lock's kind
-/// first drops the old one, so a conversion that has to wait holds
-/// nothing meanwhile (Linux: flock_lock_inode()).
-pub fn sys_flock(k: &mut Kernel, fd: i32, cmd: u32) -> SysResult {
-    if cmd & LOCK_MAND != 0 {
-        return Ok(0);
-    }
-    let write = match cmd & !LOCK_NB {
-        LOCK_SH => Some(false),
-        LOCK_EX => Some(true),
-        LOCK_UN => None,
-        _ => return Err(EINVAL),
-    };
-    let file = k.fd_file(fd)?;
+/// flock(2) on open file description `file`: a shared (`Some(false)`) or
+/// exclusive (`Some(true)`) lock, or none; `nonblock` not to wait. The
+/// lock belongs to the description. Changing a lock's kind first drops
+/// the old one, so a conversion that has to wait holds nothing meanwhile
+/// (Linux: flock_lock_inode()).
+pub fn flock_file(k: &mut Kernel, file: FileId, write: Option<bool>, nonblock: bool) -> SysResult {
     let f = k.vfs.files.get(file).clone();
     if f.flags & O_PATH != 0 {
         return Err(EBADF);
@@ -438,7 +422,7 @@ pub fn sys_flock(k: &mut Kernel, fd: i32, cmd: u32) -> SysResult {
     }
     let Some(w) = write else { return Ok(0) };
     if !k.vfs.locks.flock_free(key, file, w) {
-        if cmd & LOCK_NB != 0 {
+        if nonblock {
             return Err(EAGAIN); // EWOULDBLOCK
         }
         return Err(k.block_current(WaitReason::FileLock));

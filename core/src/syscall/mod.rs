@@ -7,6 +7,7 @@ mod cred;
 mod eventfd;
 mod execve;
 mod fcntl;
+mod flock;
 mod fs;
 pub use fs::close as close_fd;
 pub(crate) use fs::set_offset;
@@ -343,7 +344,7 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::TIMER_GETTIME => timer::timer_gettime(k, a0 as i32, a1),
         nr::TIMER_GETOVERRUN => timer::timer_getoverrun(k, a0 as i32),
         nr::TIMER_DELETE => timer::timer_delete(k, a0 as i32),
-        nr::FLOCK => crate::fs::lock::sys_flock(k, a0 as i32, a1 as u32),
+        nr::FLOCK => flock::sys_flock(k, a0 as i32, a1 as u32),
         nr::SYSINFO => system::sysinfo(k, a0),
         nr::SYSLOG => syslog::syslog(k, a0 as u32, a1, a2 as i32),
         nr::REBOOT => system::reboot(k, a0 as u32, a1 as u32, a2 as u32, a3),
