@@ -216,6 +216,8 @@ pub struct Kernel {
     /// tracefs's instance and open files (see `fs::tracefs`).
     pub tracefs: crate::fs::tracefs::TraceFs,
     rng: u64,
+    /// The epoll instances (see `fs::ops::epoll`).
+    pub epolls: crate::fs::ops::epoll::EpollTable,
 }
 
 impl Kernel {
@@ -303,6 +305,7 @@ impl Kernel {
             trace: Default::default(),
             tracefs: Default::default(),
             rng: seed | 1,
+            epolls: Default::default(),
             m,
         }
     }

@@ -4,6 +4,7 @@
 
 mod clone;
 mod cred;
+mod epoll;
 mod eventfd;
 mod execve;
 mod fcntl;
@@ -200,6 +201,12 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::LLISTXATTR => xattr::listxattr(k, a0, false),
         nr::FLISTXATTR => xattr::flistxattr(k, a0 as i32),
         nr::FADVISE64 => fs::fadvise64(k, a0 as i32, a1 as i64, a2 as i64, a3 as i32),
+        nr::EPOLL_CREATE => epoll::epoll_create(k, a0 as i32),
+        nr::EPOLL_CREATE1 => epoll::epoll_create1(k, a0 as u32),
+        nr::EPOLL_CTL => epoll::epoll_ctl(k, a0 as i32, a1 as i32, a2 as i32, a3),
+        nr::EPOLL_WAIT => epoll::epoll_wait(k, a0 as i32, a1, a2 as i32, a3 as i32),
+        nr::EPOLL_PWAIT => epoll::epoll_pwait(k, a0 as i32, a1, a2 as i32, a3 as i32, a4, a5),
+        nr::EPOLL_PWAIT2 => epoll::epoll_pwait2(k, a0 as i32, a1, a2 as i32, a3, a4, a5),
         nr::EVENTFD => eventfd::eventfd2(k, a0 as u32, 0),
         nr::EVENTFD2 => eventfd::eventfd2(k, a0 as u32, a1 as u32),
         nr::SENDFILE => sendfile::sendfile(k, a0 as i32, a1 as i32, a2, a3),
