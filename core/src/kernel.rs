@@ -840,6 +840,7 @@ impl Kernel {
     /// switch_count).
     /// A released task (its process state already let go) counts nothing.
     fn count_switch(&mut self, prev: Pid, preempted: bool) {
+        self.rseq_preempt(prev);
         let Some(t) = self.tasks.get_mut(&prev).filter(|t| t.state != TaskState::Dead) else { return };
         let signal = t.signal;
         if preempted {

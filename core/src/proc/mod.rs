@@ -17,6 +17,7 @@ pub mod oom;
 pub mod pgrp;
 pub mod pid;
 pub mod pidfd;
+pub mod rseq;
 pub mod ptrace;
 pub mod shared;
 pub mod table;

@@ -499,6 +499,8 @@ pub struct Task {
     /// set_tid_address / CLONE_CHILD_CLEARTID.
     pub clear_child_tid: u64,
     pub robust_list: (u64, u64),
+    /// The rseq area registered (`proc::rseq`).
+    pub rseq: Option<crate::proc::rseq::Rseq>,
     /// Wait status once a zombie (Linux: `exit_code`).
     pub exit_code: i32,
     /// The executable's path, for /proc/self/exe and AT_EXECFN.
@@ -582,6 +584,7 @@ impl Task {
             sigstate: Default::default(),
             clear_child_tid: 0,
             robust_list: (0, 0),
+            rseq: None,
             exit_code: 0,
             exe: String::new(),
             comm: Vec::new(),
