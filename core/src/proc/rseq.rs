@@ -105,7 +105,13 @@ impl Kernel {
     /// Whether the current thread's rseq area needs the work before user
     /// mode.
     pub fn rseq_work_pending(&self) -> bool {
-        self.current.is_some() && self.cur().rseq.is_some_and(|r| r.notify)
+        // Not for a thread on its way out (a fatal signal): its memory may
+        // be gone already.
+        self.current.is_some_and(|c| {
+            self.tasks.get(&c).is_some_and(|t| {
+                t.state == crate::proc::TaskState::Runnable && t.rseq.is_some_and(|r| r.notify)
+            })
+        })
     }
 
     /// Thread `prev` leaves the CPU: a critical section it is in must be
