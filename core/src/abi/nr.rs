@@ -141,6 +141,7 @@ pub const RT_SIGSUSPEND: u64 = 130;
 pub const SIGALTSTACK: u64 = 131;
 pub const RESTART_SYSCALL: u64 = 219;
 pub const EPOLL_CREATE: u64 = 213;
+pub const MEMFD_CREATE: u64 = 319;
 pub const EPOLL_WAIT: u64 = 232;
 pub const EPOLL_CTL: u64 = 233;
 pub const EPOLL_CREATE1: u64 = 291;

@@ -21,6 +21,7 @@ pub mod file;
 pub mod file_cache;
 pub mod lease;
 pub mod lock;
+pub mod memfd;
 pub mod mount;
 pub mod ops;
 pub mod perm;
