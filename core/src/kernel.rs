@@ -218,6 +218,8 @@ pub struct Kernel {
     rng: u64,
     /// The epoll instances (see `fs::ops::epoll`).
     pub epolls: crate::fs::ops::epoll::EpollTable,
+    /// The timerfds' timers (see `fs::ops::timerfd`).
+    pub timerfds: crate::fs::ops::timerfd::TimerfdTable,
 }
 
 impl Kernel {
@@ -306,6 +308,7 @@ impl Kernel {
             tracefs: Default::default(),
             rng: seed | 1,
             epolls: Default::default(),
+            timerfds: Default::default(),
             m,
         }
     }
@@ -734,6 +737,7 @@ impl Kernel {
                 }
                 HrTimer::Real(signal) => self.real_timer_expired(signal, at),
                 HrTimer::Posix(signal, id) => self.posix_timer_expired(signal, id, at),
+                HrTimer::Timerfd(n) => self.timerfd_expired(n, at),
             }
         }
     }
@@ -808,7 +812,8 @@ impl Kernel {
 
     /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).
     pub fn wake_all(&mut self, why: WaitReason) {
-        if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. } | WaitReason::Eventfd(_)) {
+        if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. } | WaitReason::Eventfd(_) | WaitReason::Timerfd(_)
+        ) {
             self.wake_pollers();
         }
         if let Some(key) = why.queue() {

@@ -47,6 +47,8 @@ pub enum FileKind {
     Eventfd { counter: u32 },
     /// An epoll instance: its interest list in `Kernel::epolls`.
     Epoll { ep: u32 },
+    /// A timerfd: its timer in `Kernel::timerfds`.
+    Timerfd { timer: u32 },
 }
 
 impl FileKind {

@@ -55,6 +55,9 @@ pub enum WaitReason {
     /// Reading eventfd N at 0, or writing it past its maximum (Linux: the
     /// `eventfd_ctx`'s `wqh`).
     Eventfd(u32),
+    /// Reading timerfd N with no expiration counted (Linux: the
+    /// `timerfd_ctx`'s `wqh`).
+    Timerfd(u32),
     /// semop on set `id`, blocked by operation on semaphore `num` (waiting
     /// for it to reach zero, or to grow): until the set changes, or the
     /// semtimedop deadline (GETNCNT and GETZCNT count these).

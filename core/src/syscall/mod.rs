@@ -33,6 +33,7 @@ pub mod strace;
 pub mod syslog;
 mod system;
 mod timer;
+mod timerfd;
 mod wait;
 mod xattr;
 
@@ -202,6 +203,9 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::FLISTXATTR => xattr::flistxattr(k, a0 as i32),
         nr::FADVISE64 => fs::fadvise64(k, a0 as i32, a1 as i64, a2 as i64, a3 as i32),
         nr::RSEQ => crate::proc::rseq::sys_rseq(k, a0, a1 as u32, a2 as u32, a3 as u32),
+        nr::TIMERFD_CREATE => timerfd::timerfd_create(k, a0 as u32, a1 as u32),
+        nr::TIMERFD_SETTIME => timerfd::timerfd_settime(k, a0 as i32, a1 as u32, a2, a3),
+        nr::TIMERFD_GETTIME => timerfd::timerfd_gettime(k, a0 as i32, a1),
         nr::MEMFD_CREATE => crate::fs::memfd::memfd_create(k, a0, a1 as u32),
         nr::EPOLL_CREATE => epoll::epoll_create(k, a0 as i32),
         nr::EPOLL_CREATE1 => epoll::epoll_create1(k, a0 as u32),

@@ -22,6 +22,7 @@ pub mod kmsg;
 pub mod pipe;
 pub mod proc;
 pub mod regular;
+pub mod timerfd;
 #[cfg(test)]
 mod tests;
 pub mod trace;
@@ -169,6 +170,7 @@ impl FileKind {
             FileKind::Trace(_) => &trace::TRACE,
             FileKind::Eventfd { .. } => &eventfd::EVENTFD,
             FileKind::Epoll { .. } => &epoll::EPOLL,
+            FileKind::Timerfd { .. } => &timerfd::TIMERFD,
         }
     }
 }
