@@ -32,6 +32,7 @@ pub mod ramfs;
 mod tests;
 pub mod tracefs;
 pub mod tty;
+pub mod xattr;
 
 pub use perm::FsCred;
 pub use ramfs::{DirEntry, FileType, Ino, Inode, Last, Lookup, Parent, RamFs, ROOT_INO};

@@ -272,6 +272,8 @@ pub struct RamFs {
     pub mounts: MountTable,
     /// The memfds' names and seals (`fs::memfd`).
     pub memfds: crate::fs::memfd::Memfds,
+    /// Extended attributes (`fs::xattr`).
+    pub xattrs: crate::fs::xattr::Xattrs,
 }
 
 impl Default for RamFs {
@@ -290,6 +292,7 @@ impl RamFs {
             supers: SuperBlocks::new(RAMFS_DEV, ROOT_INO),
             mounts: MountTable::new(ROOT_INO),
             memfds: Default::default(),
+            xattrs: Default::default(),
         };
         let root = fs.new_inode(ROOT_SB, (0, 0), S_IFDIR | 0o755, 0, Data::Dir(Dir::new(ROOT_INO)), 0);
         debug_assert_eq!(root, ROOT_INO);
@@ -395,6 +398,7 @@ impl RamFs {
             if i.nlink == 0 && i.refs == 0 {
                 self.inodes.remove(&ino);
                 self.memfds.forget(ino);
+                self.xattrs.forget(ino);
             }
         }
     }
