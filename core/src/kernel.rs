@@ -812,7 +812,9 @@ impl Kernel {
 
     /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).
     pub fn wake_all(&mut self, why: WaitReason) {
-        if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. } | WaitReason::Eventfd(_) | WaitReason::Timerfd(_)
+        if matches!(
+            why,
+            WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. } | WaitReason::Eventfd(_) | WaitReason::Timerfd(_)
         ) {
             self.wake_pollers();
         }

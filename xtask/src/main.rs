@@ -468,7 +468,16 @@ pub fn run_payload(program: Option<PathBuf>, args: Vec<OsString>, adds: Vec<(Pat
     let init = build::init_program()?;
     let extra_bin =
         progs.into_iter().filter(|p| !p.is_test).map(|p| p.binary).filter(|b| Some(b) != program.as_ref()).collect();
-    Ok(Payload { program, args, adds, extra_bin, busybox: Some(busybox), init: Some(init), dlopen: vec![], host: vec![] })
+    Ok(Payload {
+        program,
+        args,
+        adds,
+        extra_bin,
+        busybox: Some(busybox),
+        init: Some(init),
+        dlopen: vec![],
+        host: vec![],
+    })
 }
 
 /// `run`: busybox and its applets, the demos in /bin, /init (user/init);

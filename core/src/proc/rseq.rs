@@ -74,7 +74,10 @@ pub fn sys_rseq(k: &mut Kernel, addr: u64, len: u32, flags: u32, sig: u32) -> Sy
         return Err(EBUSY);
     }
     let misaligned = |a: u64| addr % a != 0;
-    if len < ORIG_SIZE || (len == ORIG_SIZE && misaligned(ORIG_SIZE as u64)) || (len != ORIG_SIZE && (misaligned(32) || len < MIN_EXTENDED)) {
+    if len < ORIG_SIZE
+        || (len == ORIG_SIZE && misaligned(ORIG_SIZE as u64))
+        || (len != ORIG_SIZE && (misaligned(32) || len < MIN_EXTENDED))
+    {
         return Err(EINVAL);
     }
     crate::mm::uaccess::access_ok(addr, len as usize)?;
@@ -91,7 +94,9 @@ fn write_ids(k: &mut Kernel, addr: u64, [start, cpu]: [u32; 2]) -> SysResult<()>
 }
 
 /// `struct rseq_cs`.
-#[derive(zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::Immutable, zerocopy::KnownLayout, Clone, Copy, Default)]
+#[derive(
+    zerocopy::FromBytes, zerocopy::IntoBytes, zerocopy::Immutable, zerocopy::KnownLayout, Clone, Copy, Default,
+)]
 #[repr(C)]
 struct RseqCs {
     version: u32,
@@ -108,9 +113,9 @@ impl Kernel {
         // Not for a thread on its way out (a fatal signal): its memory may
         // be gone already.
         self.current.is_some_and(|c| {
-            self.tasks.get(&c).is_some_and(|t| {
-                t.state == crate::proc::TaskState::Runnable && t.rseq.is_some_and(|r| r.notify)
-            })
+            self.tasks
+                .get(&c)
+                .is_some_and(|t| t.state == crate::proc::TaskState::Runnable && t.rseq.is_some_and(|r| r.notify))
         })
     }
 

@@ -14,10 +14,8 @@ use crate::proc::WaitReason;
 const MAX_EVENTS: i32 = i32::MAX / 12;
 /// The events an EPOLLEXCLUSIVE item may ask for (Linux:
 /// EPOLLEXCLUSIVE_OK_BITS).
-const EXCLUSIVE_OK: u32 = (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM | POLLERR | POLLHUP) as u32
-    | EPOLLWAKEUP
-    | EPOLLET
-    | EPOLLEXCLUSIVE;
+const EXCLUSIVE_OK: u32 =
+    (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM | POLLERR | POLLHUP) as u32 | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
 /// Linux: CAP_BLOCK_SUSPEND, which EPOLLWAKEUP needs (else it is dropped).
 const CAP_BLOCK_SUSPEND: u32 = 36;
 

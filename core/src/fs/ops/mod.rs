@@ -22,9 +22,9 @@ pub mod kmsg;
 pub mod pipe;
 pub mod proc;
 pub mod regular;
-pub mod timerfd;
 #[cfg(test)]
 mod tests;
+pub mod timerfd;
 pub mod trace;
 
 use alloc::format;
