@@ -220,6 +220,8 @@ pub struct Kernel {
     pub epolls: crate::fs::ops::epoll::EpollTable,
     /// The timerfds' timers (see `fs::ops::timerfd`).
     pub timerfds: crate::fs::ops::timerfd::TimerfdTable,
+    /// The AF_UNIX sockets (see `net::unix`).
+    pub unix: crate::net::unix::UnixTable,
 }
 
 impl Kernel {
@@ -309,6 +311,7 @@ impl Kernel {
             rng: seed | 1,
             epolls: Default::default(),
             timerfds: Default::default(),
+            unix: Default::default(),
             m,
         }
     }
@@ -814,7 +817,11 @@ impl Kernel {
     pub fn wake_all(&mut self, why: WaitReason) {
         if matches!(
             why,
-            WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. } | WaitReason::Eventfd(_) | WaitReason::Timerfd(_)
+            WaitReason::Pipe(_)
+                | WaitReason::ConsoleInput { .. }
+                | WaitReason::Eventfd(_)
+                | WaitReason::Timerfd(_)
+                | WaitReason::Socket(_)
         ) {
             self.wake_pollers();
         }

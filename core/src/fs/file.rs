@@ -49,6 +49,8 @@ pub enum FileKind {
     Epoll { ep: u32 },
     /// A timerfd: its timer in `Kernel::timerfds`.
     Timerfd { timer: u32 },
+    /// An AF_UNIX socket: its state in `Kernel::unix`.
+    Socket { sock: u32 },
 }
 
 impl FileKind {

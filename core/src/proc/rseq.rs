@@ -73,7 +73,7 @@ pub fn sys_rseq(k: &mut Kernel, addr: u64, len: u32, flags: u32, sig: u32) -> Sy
         }
         return Err(EBUSY);
     }
-    let misaligned = |a: u64| addr % a != 0;
+    let misaligned = |a: u64| !addr.is_multiple_of(a);
     if len < ORIG_SIZE
         || (len == ORIG_SIZE && misaligned(ORIG_SIZE as u64))
         || (len != ORIG_SIZE && (misaligned(32) || len < MIN_EXTENDED))

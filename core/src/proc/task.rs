@@ -58,6 +58,10 @@ pub enum WaitReason {
     /// Reading timerfd N with no expiration counted (Linux: the
     /// `timerfd_ctx`'s `wqh`).
     Timerfd(u32),
+    /// Reading AF_UNIX socket N with nothing queued, writing to it with
+    /// no room, accepting on it with no connection, or connecting to it
+    /// with a full backlog (Linux: the socket's `sk_wq`).
+    Socket(u32),
     /// semop on set `id`, blocked by operation on semaphore `num` (waiting
     /// for it to reach zero, or to grow): until the set changes, or the
     /// semtimedop deadline (GETNCNT and GETZCNT count these).

@@ -45,6 +45,8 @@ pub enum WaitKey {
     Eventfd(u32),
     /// Timerfd N expired (Linux: `timerfd_ctx->wqh`).
     Timerfd(u32),
+    /// AF_UNIX socket N's queue or state changed (Linux: `sk->sk_wq`).
+    Socket(u32),
     /// A System V semaphore set changed (Linux: the set's pending_alter
     /// and pending_const lists).
     Sem(i32),
@@ -67,6 +69,7 @@ impl WaitReason {
             WaitReason::TracePipe => Some(WaitKey::TracePipe),
             WaitReason::Eventfd(n) => Some(WaitKey::Eventfd(n)),
             WaitReason::Timerfd(n) => Some(WaitKey::Timerfd(n)),
+            WaitReason::Socket(n) => Some(WaitKey::Socket(n)),
             WaitReason::Sem { id, .. } => Some(WaitKey::Sem(id)),
             WaitReason::Msg { id } => Some(WaitKey::Msg(id)),
             WaitReason::Sleep { .. }

@@ -171,6 +171,7 @@ impl FileKind {
             FileKind::Eventfd { .. } => &eventfd::EVENTFD,
             FileKind::Epoll { .. } => &epoll::EPOLL,
             FileKind::Timerfd { .. } => &timerfd::TIMERFD,
+            FileKind::Socket { .. } => &crate::net::unix::UNIX_SOCKET,
         }
     }
 }
