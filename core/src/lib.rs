@@ -17,6 +17,7 @@ pub mod kernel;
 pub mod log;
 pub mod machine;
 pub mod mm;
+pub mod net;
 pub mod ns;
 pub mod object;
 pub mod proc;

@@ -388,6 +388,11 @@ pub struct Directives {
     /// `// dlopen: LIB...`: libraries a dynamically linked test opens at
     /// run time, put in Tine's initramfs where the loader finds them.
     pub dlopen: Vec<String>,
+    /// `// host: PATH... -PATH...`: host files and directory trees the
+    /// test runs (python3, bash, coreutils) or reads, put at the same
+    /// paths in Tine's initramfs, a program with its libraries; a `-PATH`
+    /// leaves that part of a tree out.
+    pub host: Vec<String>,
 }
 
 pub fn directives(source: &Path) -> Directives {
@@ -400,6 +405,7 @@ pub fn directives(source: &Path) -> Directives {
         kernel_args: vec![],
         expect_panic: None,
         dlopen: vec![],
+        host: vec![],
     };
     let text = fs::read_to_string(source).unwrap_or_default();
     for line in text.lines().take(2) {
@@ -432,6 +438,8 @@ pub fn directives(source: &Path) -> Directives {
             d.expect_panic = Some(re.trim().to_string());
         } else if let Some(libs) = comment.strip_prefix("dlopen:") {
             d.dlopen = libs.split_whitespace().map(str::to_string).collect();
+        } else if let Some(paths) = comment.strip_prefix("host:") {
+            d.host = paths.split_whitespace().map(str::to_string).collect();
         }
     }
     d

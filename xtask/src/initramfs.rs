@@ -83,6 +83,14 @@ impl Initramfs {
         Ok(())
     }
 
+    /// Removes `path` and everything below it, if there.
+    pub fn remove_tree(&mut self, path: &str) -> Result<()> {
+        let path = normalize(path)?;
+        let below = format!("{path}/");
+        self.nodes.retain(|p, _| *p != path && !p.starts_with(&below));
+        Ok(())
+    }
+
     /// A directory with the given permission bits (e.g. 0o1777).
     pub fn dir(&mut self, path: &str, mode: u32) -> Result<()> {
         self.insert(path, Node::Dir { mode: mode & 0o7777 })

@@ -223,6 +223,10 @@ pub struct Payload {
     /// Libraries a dynamically linked program will dlopen (names, found
     /// as its loader would): added with their own libraries.
     pub dlopen: Vec<String>,
+    /// Host paths put at the same paths (a test's `// host:`): files
+    /// (programs with their libraries) and directory trees; `-PATH` leaves
+    /// PATH out of a tree.
+    pub host: Vec<String>,
 }
 
 impl Payload {
@@ -236,6 +240,7 @@ impl Payload {
             busybox: None,
             init: None,
             dlopen: vec![],
+            host: vec![],
         }
     }
 }
@@ -268,6 +273,9 @@ pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
     fs.dir("/bin", 0o755)?;
     fs.dir("/dev", 0o755)?;
     fs.dir("/tmp", 0o1777)?;
+    // Where POSIX shared memory and named semaphores live (Linux systems
+    // mount a tmpfs there): multiprocessing's locks are sem_open()s.
+    fs.dir("/dev/shm", 0o1777)?;
     fs.dir("/tine", 0o755)?;
     if let Some(bb) = &p.busybox {
         for applet in &bb.applets {
@@ -307,6 +315,18 @@ pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
         if std::fs::metadata(host).is_ok_and(|m| m.is_file()) {
             add_shared_libraries(&mut fs, host, &[])?;
         }
+    }
+    for path in p.host.iter().filter(|h| !h.starts_with('-')) {
+        let host = Path::new(path);
+        if std::fs::metadata(host).map_err(|e| format!("{path}: {e}"))?.is_dir() {
+            fs.add_host(host, path)?;
+        } else {
+            fs.add_host_path(host)?;
+            add_shared_libraries(&mut fs, host, &[])?;
+        }
+    }
+    for path in p.host.iter().filter_map(|h| h.strip_prefix('-')) {
+        fs.remove_tree(path)?;
     }
     if let Some(argv) = argv {
         fs.file("/tine/argv", 0o644, argv)?;
@@ -448,7 +468,16 @@ pub fn run_payload(program: Option<PathBuf>, args: Vec<OsString>, adds: Vec<(Pat
     let init = build::init_program()?;
     let extra_bin =
         progs.into_iter().filter(|p| !p.is_test).map(|p| p.binary).filter(|b| Some(b) != program.as_ref()).collect();
-    Ok(Payload { program, args, adds, extra_bin, busybox: Some(busybox), init: Some(init), dlopen: vec![] })
+    Ok(Payload {
+        program,
+        args,
+        adds,
+        extra_bin,
+        busybox: Some(busybox),
+        init: Some(init),
+        dlopen: vec![],
+        host: vec![],
+    })
 }
 
 /// `run`: busybox and its applets, the demos in /bin, /init (user/init);

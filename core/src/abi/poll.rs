@@ -21,3 +21,22 @@ pub struct Pollfd {
     pub events: u16,
     pub revents: u16,
 }
+
+// epoll(7) (uapi/linux/eventpoll.h). The event bits are poll's.
+pub const EPOLL_CLOEXEC: u32 = 0o2000000;
+pub const EPOLL_CTL_ADD: i32 = 1;
+pub const EPOLL_CTL_DEL: i32 = 2;
+pub const EPOLL_CTL_MOD: i32 = 3;
+pub const EPOLLRDHUP: u32 = 0x2000;
+pub const EPOLLEXCLUSIVE: u32 = 1 << 28;
+pub const EPOLLWAKEUP: u32 = 1 << 29;
+pub const EPOLLONESHOT: u32 = 1 << 30;
+pub const EPOLLET: u32 = 1 << 31;
+
+/// `struct epoll_event`: packed on x86_64, 12 bytes.
+#[derive(FromBytes, IntoBytes, Immutable, KnownLayout, Clone, Copy, Debug, Default)]
+#[repr(C, packed)]
+pub struct EpollEvent {
+    pub events: u32,
+    pub data: u64,
+}

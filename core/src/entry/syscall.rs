@@ -135,6 +135,12 @@ impl Kernel {
         while self.signal_work_pending(regs) {
             self.do_signal(regs);
         }
+        if self.rseq_work_pending() {
+            self.rseq_handle_notify_resume(regs);
+            while self.signal_work_pending(regs) {
+                self.do_signal(regs);
+            }
+        }
         if self.bad_return_rip(regs) {
             const GP: u8 = 13;
             self.user_exception(GP, 0, 0, regs);
@@ -143,7 +149,10 @@ impl Kernel {
 
     /// Whether [`Kernel::exit_to_user_mode`] has anything to do.
     pub fn exit_work_pending(&self, regs: &PtRegs) -> bool {
-        self.signal_work_pending(regs) || self.bad_return_rip(regs) || self.ptrace_work_pending()
+        self.signal_work_pending(regs)
+            || self.bad_return_rip(regs)
+            || self.ptrace_work_pending()
+            || self.rseq_work_pending()
     }
 
     /// The current task would return to a non-canonical address.

@@ -45,6 +45,12 @@ pub enum FileKind {
     Trace(crate::fs::tracefs::Node),
     /// An eventfd: its counter in `Kernel::eventfds`.
     Eventfd { counter: u32 },
+    /// An epoll instance: its interest list in `Kernel::epolls`.
+    Epoll { ep: u32 },
+    /// A timerfd: its timer in `Kernel::timerfds`.
+    Timerfd { timer: u32 },
+    /// An AF_UNIX socket: its state in `Kernel::unix`.
+    Socket { sock: u32 },
 }
 
 impl FileKind {
@@ -145,6 +151,11 @@ impl FileTable {
 
     pub fn get(&self, id: FileId) -> &OpenFile {
         &self.files[&id]
+    }
+
+    /// Description `id`, if it is still open.
+    pub fn try_get(&self, id: FileId) -> Option<&OpenFile> {
+        self.files.get(&id)
     }
 
     pub fn get_mut(&mut self, id: FileId) -> &mut OpenFile {

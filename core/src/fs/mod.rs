@@ -21,6 +21,7 @@ pub mod file;
 pub mod file_cache;
 pub mod lease;
 pub mod lock;
+pub mod memfd;
 pub mod mount;
 pub mod ops;
 pub mod perm;
@@ -31,6 +32,7 @@ pub mod ramfs;
 mod tests;
 pub mod tracefs;
 pub mod tty;
+pub mod xattr;
 
 pub use perm::FsCred;
 pub use ramfs::{DirEntry, FileType, Ino, Inode, Last, Lookup, Parent, RamFs, ROOT_INO};
@@ -117,6 +119,12 @@ pub struct Vfs {
     stdio: StdioMode,
     /// tracefs's instance and open files (see `fs::tracefs`).
     tracefs: tracefs::TraceFs,
+    /// The epoll instances (see `fs::ops::epoll`).
+    epolls: ops::epoll::EpollTable,
+    /// The timerfds' timers (see `fs::ops::timerfd`).
+    timerfds: ops::timerfd::TimerfdTable,
+    /// The AF_UNIX sockets (see `net::unix`).
+    unix: crate::net::unix::UnixTable,
 }
 
 /// What the rest of the kernel reaches of this room: each table (itself a
@@ -198,6 +206,30 @@ impl Vfs {
     pub fn tracefs(&self) -> &tracefs::TraceFs {
         &self.tracefs
     }
+
+    pub fn epolls(&self) -> &ops::epoll::EpollTable {
+        &self.epolls
+    }
+
+    pub fn epolls_mut(&mut self) -> &mut ops::epoll::EpollTable {
+        &mut self.epolls
+    }
+
+    pub fn timerfds(&self) -> &ops::timerfd::TimerfdTable {
+        &self.timerfds
+    }
+
+    pub fn timerfds_mut(&mut self) -> &mut ops::timerfd::TimerfdTable {
+        &mut self.timerfds
+    }
+
+    pub fn unix(&self) -> &crate::net::unix::UnixTable {
+        &self.unix
+    }
+
+    pub fn unix_mut(&mut self) -> &mut crate::net::unix::UnixTable {
+        &mut self.unix
+    }
 }
 
 impl Vfs {
@@ -236,6 +268,9 @@ impl Vfs {
             stdio,
             tty,
             tracefs: Default::default(),
+            epolls: Default::default(),
+            timerfds: Default::default(),
+            unix: Default::default(),
         }
     }
 }

@@ -149,6 +149,12 @@ impl AddressSpace {
     }
 
     /// The mappings in address order (for /proc/pid/maps).
+    /// Whether a shared, writable mapping of page-cache object `key`
+    /// exists here.
+    pub fn maps_shared_writable(&self, key: u64) -> bool {
+        self.vmas().any(|v| v.is_shared() && v.prot.contains(Prot::WRITE) && v.file.is_some_and(|f| f.ino == key))
+    }
+
     pub fn vmas(&self) -> impl DoubleEndedIterator<Item = &Vma> + '_ {
         self.vmas.iter()
     }

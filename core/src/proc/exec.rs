@@ -393,6 +393,7 @@ fn exec_image(
     t.fs_base = 0;
     t.clear_child_tid = 0;
     t.robust_list = (0, 0);
+    t.rseq = None;
     t.resume.clear_deadline();
     // Linux: setup_new_exec() forgets the alternate signal stack.
     t.sigstate.exec();

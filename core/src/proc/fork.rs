@@ -368,6 +368,10 @@ fn copy_parts(k: &mut Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs)
     if flags.contains(CloneFlags::CHILD_CLEARTID) {
         child.clear_child_tid = args.child_tid;
     }
+    // Linux: rseq_fork(): a child with its own memory keeps the area.
+    if !flags.contains(CloneFlags::VM) {
+        child.rseq = k.cur().rseq.map(|r| crate::proc::rseq::Rseq { notify: true, ..r });
+    }
     // Linux: copy_semundo(), taken last here since it cannot fail: a
     // child made without CLONE_SYSVSEM starts with no undo list.
     if flags.contains(CloneFlags::SYSVSEM) {

@@ -18,6 +18,7 @@ pub mod pgrp;
 pub mod pid;
 pub mod pidfd;
 pub mod ptrace;
+pub mod rseq;
 pub mod sched;
 pub mod task;
 #[cfg(test)]

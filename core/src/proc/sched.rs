@@ -167,7 +167,14 @@ impl Kernel {
 
     /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).
     pub fn wake_all(&mut self, why: WaitReason) {
-        if matches!(why, WaitReason::Pipe(_) | WaitReason::ConsoleInput { .. } | WaitReason::Eventfd(_)) {
+        if matches!(
+            why,
+            WaitReason::Pipe(_)
+                | WaitReason::ConsoleInput { .. }
+                | WaitReason::Eventfd(_)
+                | WaitReason::Timerfd(_)
+                | WaitReason::Socket(_)
+        ) {
             self.wake_pollers();
         }
         if let Some(key) = why.queue() {
@@ -180,6 +187,7 @@ impl Kernel {
     /// switch_count).
     /// A released task (its process state already let go) counts nothing.
     fn count_switch(&mut self, prev: Pid, preempted: bool) {
+        self.rseq_preempt(prev);
         let Some(t) = self.proc.tasks.get_mut(&prev).filter(|t| t.state != TaskState::Dead) else { return };
         let signal = t.signal;
         if preempted {

@@ -55,6 +55,13 @@ pub enum WaitReason {
     /// Reading eventfd N at 0, or writing it past its maximum (Linux: the
     /// `eventfd_ctx`'s `wqh`).
     Eventfd(u32),
+    /// Reading timerfd N with no expiration counted (Linux: the
+    /// `timerfd_ctx`'s `wqh`).
+    Timerfd(u32),
+    /// Reading AF_UNIX socket N with nothing queued, writing to it with
+    /// no room, accepting on it with no connection, or connecting to it
+    /// with a full backlog (Linux: the socket's `sk_wq`).
+    Socket(u32),
     /// semop on set `id`, blocked by operation on semaphore `num` (waiting
     /// for it to reach zero, or to grow): until the set changes, or the
     /// semtimedop deadline (GETNCNT and GETZCNT count these).
@@ -497,6 +504,8 @@ pub struct Task {
     /// set_tid_address / CLONE_CHILD_CLEARTID.
     pub clear_child_tid: u64,
     pub robust_list: (u64, u64),
+    /// The rseq area registered (`proc::rseq`).
+    pub rseq: Option<crate::proc::rseq::Rseq>,
     /// Wait status once a zombie (Linux: `exit_code`).
     pub exit_code: i32,
     /// The executable's path, for /proc/self/exe and AT_EXECFN.
@@ -579,6 +588,7 @@ impl Task {
             sigstate: Default::default(),
             clear_child_tid: 0,
             robust_list: (0, 0),
+            rseq: None,
             exit_code: 0,
             exe: String::new(),
             comm: Vec::new(),

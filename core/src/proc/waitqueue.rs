@@ -43,6 +43,10 @@ pub enum WaitKey {
     TracePipe,
     /// Eventfd N's counter changed (Linux: `eventfd_ctx->wqh`).
     Eventfd(u32),
+    /// Timerfd N expired (Linux: `timerfd_ctx->wqh`).
+    Timerfd(u32),
+    /// AF_UNIX socket N's queue or state changed (Linux: `sk->sk_wq`).
+    Socket(u32),
     /// A System V semaphore set changed (Linux: the set's pending_alter
     /// and pending_const lists).
     Sem(i32),
@@ -64,6 +68,8 @@ impl WaitReason {
             WaitReason::Syslog => Some(WaitKey::Syslog),
             WaitReason::TracePipe => Some(WaitKey::TracePipe),
             WaitReason::Eventfd(n) => Some(WaitKey::Eventfd(n)),
+            WaitReason::Timerfd(n) => Some(WaitKey::Timerfd(n)),
+            WaitReason::Socket(n) => Some(WaitKey::Socket(n)),
             WaitReason::Sem { id, .. } => Some(WaitKey::Sem(id)),
             WaitReason::Msg { id } => Some(WaitKey::Msg(id)),
             WaitReason::Sleep { .. }

@@ -692,6 +692,7 @@ pub fn fcntl(k: &mut Kernel, fd: i32, cmd: u32, arg: u64) -> SysResult {
             crate::fs::lock::fcntl_lock(k, id, cmd, arg)
         }
         super::pipe::F_SETPIPE_SZ | super::pipe::F_GETPIPE_SZ => super::pipe::pipe_fcntl(k, id, cmd, arg),
+        crate::fs::memfd::F_ADD_SEALS | crate::fs::memfd::F_GET_SEALS => crate::fs::memfd::seal_fcntl(k, id, cmd, arg),
         super::fcntl::F_SETOWN
         | super::fcntl::F_GETOWN
         | super::fcntl::F_SETSIG
@@ -741,6 +742,7 @@ pub fn ftruncate(k: &mut Kernel, fd: i32, len: i64) -> SysResult {
     match f.kind.data_ino() {
         Some(ino) if f.writable() && !k.vfs.fs().inode(ino)?.is_dir() => {
             k.fsize_truncate_check(ino, len as u64)?;
+            k.seal_check_truncate(ino, len as u64)?;
             let now = k.now_real();
             k.file_truncate(ino, len as u64, now)?;
             Ok(0)

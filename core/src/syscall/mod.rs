@@ -4,6 +4,7 @@
 
 mod clone;
 mod cred;
+mod epoll;
 mod eventfd;
 mod execve;
 mod fcntl;
@@ -12,6 +13,7 @@ mod fs;
 pub use fs::close as close_fd;
 pub(crate) use fs::set_offset;
 pub(crate) use signalfd::read as signalfd_read;
+pub(crate) use socket::{unix_recv, unix_send};
 mod fsmeta;
 mod futex;
 pub mod ia32;
@@ -29,10 +31,12 @@ pub mod ptrace;
 mod sendfile;
 mod sigframe;
 mod signalfd;
+mod socket;
 pub mod strace;
 pub mod syslog;
 mod system;
 mod timer;
+mod timerfd;
 mod wait;
 mod xattr;
 
@@ -194,13 +198,46 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MMAP => mem::mmap(k, a0, a1, a2, a3, a4 as i32, a5),
         nr::MPROTECT => mem::mprotect(k, a0, a1, a2),
         nr::MUNMAP => mem::munmap(k, a0, a1),
-        nr::GETXATTR => xattr::getxattr(k, a0, a1, true),
-        nr::LGETXATTR => xattr::getxattr(k, a0, a1, false),
-        nr::FGETXATTR => xattr::fgetxattr(k, a0 as i32, a1),
-        nr::LISTXATTR => xattr::listxattr(k, a0, true),
-        nr::LLISTXATTR => xattr::listxattr(k, a0, false),
-        nr::FLISTXATTR => xattr::flistxattr(k, a0 as i32),
+        nr::GETXATTR => xattr::getxattr(k, a0, a1, a2, a3, true),
+        nr::LGETXATTR => xattr::getxattr(k, a0, a1, a2, a3, false),
+        nr::FGETXATTR => xattr::fgetxattr(k, a0 as i32, a1, a2, a3),
+        nr::LISTXATTR => xattr::listxattr(k, a0, a1, a2, true),
+        nr::LLISTXATTR => xattr::listxattr(k, a0, a1, a2, false),
+        nr::FLISTXATTR => xattr::flistxattr(k, a0 as i32, a1, a2),
+        nr::SETXATTR => xattr::setxattr(k, a0, a1, a2, a3, a4 as u32, true),
+        nr::LSETXATTR => xattr::setxattr(k, a0, a1, a2, a3, a4 as u32, false),
+        nr::FSETXATTR => xattr::fsetxattr(k, a0 as i32, a1, a2, a3, a4 as u32),
+        nr::REMOVEXATTR => xattr::removexattr(k, a0, a1, true),
+        nr::LREMOVEXATTR => xattr::removexattr(k, a0, a1, false),
+        nr::FREMOVEXATTR => xattr::fremovexattr(k, a0 as i32, a1),
         nr::FADVISE64 => fs::fadvise64(k, a0 as i32, a1 as i64, a2 as i64, a3 as i32),
+        nr::RSEQ => crate::proc::rseq::sys_rseq(k, a0, a1 as u32, a2 as u32, a3 as u32),
+        nr::TIMERFD_CREATE => timerfd::timerfd_create(k, a0 as u32, a1 as u32),
+        nr::TIMERFD_SETTIME => timerfd::timerfd_settime(k, a0 as i32, a1 as u32, a2, a3),
+        nr::TIMERFD_GETTIME => timerfd::timerfd_gettime(k, a0 as i32, a1),
+        nr::SOCKET => socket::socket(k, a0 as u32, a1 as u32, a2 as u32),
+        nr::SOCKETPAIR => socket::socketpair(k, a0 as u32, a1 as u32, a2 as u32, a3),
+        nr::BIND => socket::bind(k, a0 as i32, a1, a2 as u32),
+        nr::LISTEN => socket::listen(k, a0 as i32, a1 as i32),
+        nr::CONNECT => socket::connect(k, a0 as i32, a1, a2 as u32),
+        nr::ACCEPT => socket::accept4(k, a0 as i32, a1, a2, 0),
+        nr::ACCEPT4 => socket::accept4(k, a0 as i32, a1, a2, a3 as u32),
+        nr::SENDTO => socket::sendto(k, a0 as i32, a1, a2, a3 as u32, a4, a5 as u32),
+        nr::RECVFROM => socket::recvfrom(k, a0 as i32, a1, a2, a3 as u32, a4, a5),
+        nr::SENDMSG => socket::sendmsg(k, a0 as i32, a1, a2 as u32),
+        nr::RECVMSG => socket::recvmsg(k, a0 as i32, a1, a2 as u32),
+        nr::SHUTDOWN => socket::shutdown(k, a0 as i32, a1 as u32),
+        nr::GETSOCKNAME => socket::getname(k, a0 as i32, a1, a2, false),
+        nr::GETPEERNAME => socket::getname(k, a0 as i32, a1, a2, true),
+        nr::GETSOCKOPT => socket::getsockopt(k, a0 as i32, a1 as i32, a2 as i32, a3, a4),
+        nr::SETSOCKOPT => socket::setsockopt(k, a0 as i32, a1 as i32, a2 as i32, a3, a4 as u32),
+        nr::MEMFD_CREATE => crate::fs::memfd::memfd_create(k, a0, a1 as u32),
+        nr::EPOLL_CREATE => epoll::epoll_create(k, a0 as i32),
+        nr::EPOLL_CREATE1 => epoll::epoll_create1(k, a0 as u32),
+        nr::EPOLL_CTL => epoll::epoll_ctl(k, a0 as i32, a1 as i32, a2 as i32, a3),
+        nr::EPOLL_WAIT => epoll::epoll_wait(k, a0 as i32, a1, a2 as i32, a3 as i32),
+        nr::EPOLL_PWAIT => epoll::epoll_pwait(k, a0 as i32, a1, a2 as i32, a3 as i32, a4, a5),
+        nr::EPOLL_PWAIT2 => epoll::epoll_pwait2(k, a0 as i32, a1, a2 as i32, a3, a4, a5),
         nr::EVENTFD => eventfd::eventfd2(k, a0 as u32, 0),
         nr::EVENTFD2 => eventfd::eventfd2(k, a0 as u32, a1 as u32),
         nr::SENDFILE => sendfile::sendfile(k, a0 as i32, a1 as i32, a2, a3),

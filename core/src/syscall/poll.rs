@@ -42,6 +42,7 @@ impl Kernel {
     /// Wake every task sleeping in poll or select: something it may wait
     /// for changed.
     pub fn wake_pollers(&mut self) {
+        self.vfs.epolls_mut().wakeups += 1;
         self.wake_queue(crate::proc::waitqueue::WaitKey::Poll);
     }
 }
@@ -49,7 +50,7 @@ impl Kernel {
 /// The call is over unless it went to sleep: forget the deadline it kept
 /// across its runs. When a signal interrupted it (EINTR) the deadline is
 /// the syscall layer's to keep, for a call that goes on, or to drop.
-fn finish(k: &mut Kernel, r: SysResult) -> SysResult {
+pub(super) fn finish(k: &mut Kernel, r: SysResult) -> SysResult {
     if r != Err(ERESTARTNOINTR) && r != Err(EINTR) {
         k.cur_mut().resume.clear_deadline();
     }
@@ -59,7 +60,7 @@ fn finish(k: &mut Kernel, r: SysResult) -> SysResult {
 /// The deadline of a call that may run several times: the one it chose
 /// on its first run, else `first()` (None: no timeout). `first` also says
 /// whether the timeout was zero.
-fn deadline(
+pub(super) fn deadline(
     k: &mut Kernel,
     first: impl FnOnce(&mut Kernel) -> SysResult<Option<(u64, u64)>>,
 ) -> SysResult<(Option<u64>, bool)> {
@@ -91,7 +92,7 @@ fn write_back_remaining(k: &mut Kernel, addr: u64, deadline: Option<u64>, zero: 
 /// A signal mask argument: EINVAL for a size other than a sigset_t's,
 /// EFAULT if unreadable. It is the mask while the call waits (Linux:
 /// set_user_sigmask()); see [`restore_sigmask`].
-fn check_sigmask(k: &mut Kernel, sigmask: u64, sigsetsize: u64) -> SysResult<()> {
+pub(super) fn check_sigmask(k: &mut Kernel, sigmask: u64, sigsetsize: u64) -> SysResult<()> {
     if sigmask == 0 {
         return Ok(());
     }
@@ -107,7 +108,7 @@ fn check_sigmask(k: &mut Kernel, sigmask: u64, sigsetsize: u64) -> SysResult<()>
 /// interrupted it: then the handler's frame records the old mask, and
 /// sigreturn restores it (Linux: restore_saved_sigmask_unless(ret ==
 /// -ERESTARTNOHAND)).
-fn restore_sigmask(k: &mut Kernel, r: SysResult) -> SysResult {
+pub(super) fn restore_sigmask(k: &mut Kernel, r: SysResult) -> SysResult {
     let sleeping = r == Err(ERESTARTNOINTR);
     let interrupted = r == Err(EINTR) && k.deliverable(k.cur().tid) != 0;
     if !sleeping && !interrupted {

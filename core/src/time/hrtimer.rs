@@ -26,6 +26,8 @@ pub enum HrTimer {
     Real(SignalId),
     /// A process's POSIX timer on CLOCK_REALTIME/MONOTONIC/BOOTTIME/TAI.
     Posix(SignalId, i32),
+    /// A timerfd's timer (`fs::ops::timerfd`).
+    Timerfd(u32),
 }
 
 /// Deadlines ordered by time, then by owner (so two at the same

@@ -58,6 +58,7 @@ impl Kernel {
                 }
                 HrTimer::Real(signal) => self.real_timer_expired(signal, at),
                 HrTimer::Posix(signal, id) => self.posix_timer_expired(signal, id, at),
+                HrTimer::Timerfd(n) => self.timerfd_expired(n, at),
             }
         }
     }

@@ -31,6 +31,10 @@ impl FileOps for Signalfd {
         Ok(k.vfs.files.get(id).offset as usize)
     }
 
+    fn can_poll(&self) -> bool {
+        true
+    }
+
     fn poll(&self, k: &mut Kernel, id: FileId) -> u16 {
         match k.vfs.files.get(id).kind {
             FileKind::Signalfd { mask } => k.signalfd_poll(mask),
@@ -40,6 +44,10 @@ impl FileOps for Signalfd {
 }
 
 impl FileOps for Pidfd {
+    fn can_poll(&self) -> bool {
+        true
+    }
+
     /// Readable once the process has exited (Linux: pidfd_poll()).
     fn poll(&self, k: &mut Kernel, id: FileId) -> u16 {
         match k.pidfd_target(id) {

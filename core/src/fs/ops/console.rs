@@ -25,6 +25,10 @@ impl FileOps for Console {
         false
     }
 
+    fn can_poll(&self) -> bool {
+        true
+    }
+
     fn poll(&self, k: &mut Kernel, _id: FileId) -> u16 {
         k.console_poll()
     }
@@ -51,6 +55,10 @@ impl FileOps for ConsolePipe {
 
     fn reopen(&self, k: &mut Kernel, _id: FileId, flags: u32) -> SysResult<FileId> {
         Ok(k.vfs.files.open(crate::fs::file::FileKind::ConsolePipe, flags, None))
+    }
+
+    fn can_poll(&self) -> bool {
+        true
     }
 
     /// The write end of a pipe whose reader stays.

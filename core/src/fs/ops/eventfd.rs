@@ -114,6 +114,10 @@ impl FileOps for Eventfd {
         Ok(k.vfs.files.get(id).offset as usize)
     }
 
+    fn can_poll(&self) -> bool {
+        true
+    }
+
     /// Linux: eventfd_poll().
     fn poll(&self, k: &mut Kernel, id: FileId) -> u16 {
         let c = k.vfs.eventfds.counters[&counter_of(k, id)];

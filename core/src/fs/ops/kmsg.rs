@@ -34,6 +34,10 @@ impl FileOps for Kmsg {
         crate::log::kmsg::lseek(k, id, off, whence)
     }
 
+    fn can_poll(&self) -> bool {
+        true
+    }
+
     fn poll(&self, k: &mut Kernel, id: FileId) -> u16 {
         crate::log::kmsg::poll(k, id)
     }

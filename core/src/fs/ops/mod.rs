@@ -16,6 +16,7 @@
 pub mod anon;
 pub mod console;
 pub mod dev;
+pub mod epoll;
 pub mod eventfd;
 pub mod kmsg;
 pub mod pipe;
@@ -23,6 +24,7 @@ pub mod proc;
 pub mod regular;
 #[cfg(test)]
 mod tests;
+pub mod timerfd;
 pub mod trace;
 
 use alloc::format;
@@ -83,6 +85,12 @@ pub trait FileOps: Sync {
     /// lseek(2) (Linux: `->llseek`). Default: ESPIPE, as no_llseek().
     fn llseek(&self, _k: &mut Kernel, _id: FileId, _off: i64, _whence: u32) -> SysResult {
         Err(ESPIPE)
+    }
+
+    /// Whether the file has a poll of its own, so that epoll may watch
+    /// it (Linux: file_can_poll()). Default: no (EPERM from epoll_ctl).
+    fn can_poll(&self) -> bool {
+        false
     }
 
     /// What the file is ready for (Linux: `->poll`). Default: both ways.
@@ -161,6 +169,9 @@ impl FileKind {
             FileKind::Kmsg => &kmsg::KMSG,
             FileKind::Trace(_) => &trace::TRACE,
             FileKind::Eventfd { .. } => &eventfd::EVENTFD,
+            FileKind::Epoll { .. } => &epoll::EPOLL,
+            FileKind::Timerfd { .. } => &timerfd::TIMERFD,
+            FileKind::Socket { .. } => &crate::net::unix::UNIX_SOCKET,
         }
     }
 }

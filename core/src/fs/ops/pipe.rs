@@ -73,6 +73,10 @@ impl FileOps for Pipe {
         false
     }
 
+    fn can_poll(&self) -> bool {
+        true
+    }
+
     /// Linux: pipe_poll().
     fn poll(&self, k: &mut Kernel, id: FileId) -> u16 {
         let (pipe, version) = pipe_of(k, id);

@@ -30,6 +30,7 @@ impl FileOps for Regular {
 
     fn write(&self, k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult {
         let ino = ino(k, id);
+        k.seal_check_write(ino, pos, data.len() as u64)?;
         let now = k.now_real();
         k.file_write(ino, pos, data, now)
     }

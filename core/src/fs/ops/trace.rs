@@ -55,6 +55,10 @@ impl FileOps for Trace {
         Ok(pos as usize)
     }
 
+    fn can_poll(&self) -> bool {
+        true
+    }
+
     fn poll(&self, k: &mut Kernel, id: FileId) -> u16 {
         let n = node(k, id);
         files::poll(k, id, n)

@@ -712,6 +712,13 @@ pub fn file_path(k: &Kernel, id: FileId) -> Vec<u8> {
 
 /// A RAM file system inode's path, " (deleted)" once it has no name left.
 pub fn inode_path(k: &Kernel, ino: Ino) -> Vec<u8> {
+    if let Some(m) = k.vfs.fs.memfds.get(ino) {
+        // Linux: the memfd's dentry name under the internal shm mount.
+        let mut p = b"/".to_vec();
+        p.extend_from_slice(&m.name);
+        p.extend_from_slice(b" (deleted)");
+        return p;
+    }
     k.vfs.fs.path_of(ino).unwrap_or_else(|| b"/ (deleted)".to_vec())
 }
 

@@ -270,6 +270,10 @@ pub struct RamFs {
     /// What is mounted where: the path walk crosses these. One table for
     /// now; mount namespaces will each hold a copy.
     pub mounts: MountTable,
+    /// The memfds' names and seals (`fs::memfd`).
+    pub memfds: crate::fs::memfd::Memfds,
+    /// Extended attributes (`fs::xattr`).
+    pub xattrs: crate::fs::xattr::Xattrs,
 }
 
 impl Default for RamFs {
@@ -287,6 +291,8 @@ impl RamFs {
             next_ino: ROOT_INO,
             supers: SuperBlocks::new(RAMFS_DEV, ROOT_INO),
             mounts: MountTable::new(ROOT_INO),
+            memfds: Default::default(),
+            xattrs: Default::default(),
         };
         let root = fs.new_inode(ROOT_SB, (0, 0), S_IFDIR | 0o755, 0, Data::Dir(Dir::new(ROOT_INO)), 0);
         debug_assert_eq!(root, ROOT_INO);
@@ -391,6 +397,8 @@ impl RamFs {
         if let Some(i) = self.inodes.get(&ino) {
             if i.nlink == 0 && i.refs == 0 {
                 self.inodes.remove(&ino);
+                self.memfds.forget(ino);
+                self.xattrs.forget(ino);
             }
         }
     }
@@ -419,6 +427,16 @@ impl RamFs {
     /// in `parent`. Linux: `vfs_create()`.
     pub fn create(&mut self, cred: &FsCred, parent: Ino, name: &[u8], mode: u32, now: u64) -> Result<Ino, Errno> {
         self.mknod(cred, parent, name, S_IFREG | (mode & S_IALLUGO), 0, now)
+    }
+
+    /// A regular file with no name in the root instance, owned by `cred`
+    /// (a memfd); the caller takes a reference at once. Linux:
+    /// shmem_file_setup() on the internal shm mount, with clear_nlink().
+    pub fn create_unlinked(&mut self, cred: &FsCred, mode: u32, now: u64) -> Ino {
+        let sb = self.inodes[&ROOT_INO].sb;
+        let ino = self.new_inode(sb, (cred.uid, cred.gid), mode, 0, Data::File(Vec::new()), now);
+        self.inodes.get_mut(&ino).expect("new inode").nlink = 0;
+        ino
     }
 
     /// Create directory `name` in `parent`. Linux: `vfs_mkdir()`.
