@@ -370,7 +370,10 @@ fn newest_header(dir: &Path) -> Option<SystemTime> {
 /// not be asked to do the same way: fault injection, running out of memory).
 /// A test built without `-static` (`// cc: gcc -O2`) is dynamically
 /// linked: Tine's initramfs gets its interpreter and libraries, and those
-/// of `// dlopen: LIB...`, from the host.
+/// of `// dlopen: LIB...`, from the host. `// host-prog: PATH...` copies
+/// host programs (with their libraries) or directory trees into Tine's
+/// initramfs at the same paths, for a test that runs a host tool (strace)
+/// in both worlds.
 pub struct Directives {
     pub cc: Vec<String>,
     pub args: Vec<String>,
@@ -388,6 +391,10 @@ pub struct Directives {
     /// `// dlopen: LIB...`: libraries a dynamically linked test opens at
     /// run time, put in Tine's initramfs where the loader finds them.
     pub dlopen: Vec<String>,
+    /// `// host-prog: PATH...`: host files (a dynamically linked program
+    /// brings its libraries) or directories, at the same absolute paths
+    /// under Tine as on the host.
+    pub host_progs: Vec<PathBuf>,
 }
 
 pub fn directives(source: &Path) -> Directives {
@@ -400,6 +407,7 @@ pub fn directives(source: &Path) -> Directives {
         kernel_args: vec![],
         expect_panic: None,
         dlopen: vec![],
+        host_progs: vec![],
     };
     let text = fs::read_to_string(source).unwrap_or_default();
     for line in text.lines().take(2) {
@@ -432,6 +440,8 @@ pub fn directives(source: &Path) -> Directives {
             d.expect_panic = Some(re.trim().to_string());
         } else if let Some(libs) = comment.strip_prefix("dlopen:") {
             d.dlopen = libs.split_whitespace().map(str::to_string).collect();
+        } else if let Some(paths) = comment.strip_prefix("host-prog:") {
+            d.host_progs = paths.split_whitespace().map(PathBuf::from).collect();
         }
     }
     d

@@ -50,6 +50,8 @@ struct Case {
     expect_panic: Option<String>,
     /// `// dlopen: LIB...`: libraries the (dynamically linked) test opens.
     dlopen: Vec<String>,
+    /// `// host-prog: PATH...`: host programs or trees at the same paths.
+    host_progs: Vec<PathBuf>,
 }
 
 enum Kind {
@@ -142,6 +144,7 @@ pub fn main(a: Args) -> Result<i32> {
                 kernel_args: d.kernel_args,
                 expect_panic: d.expect_panic,
                 dlopen: d.dlopen,
+                host_progs: d.host_progs,
                 name: p.name,
                 kind: Kind::C(p.binary),
             }
@@ -159,6 +162,7 @@ pub fn main(a: Args) -> Result<i32> {
             kernel_args: vec![],
             expect_panic: None,
             dlopen: vec![],
+            host_progs: vec![],
             name,
             kind: Kind::Shell(script),
         });
@@ -175,6 +179,7 @@ pub fn main(a: Args) -> Result<i32> {
             kernel_args: vec![],
             expect_panic: None,
             dlopen: vec![],
+            host_progs: vec![],
             name,
             kind: Kind::Session(script),
         });
@@ -512,6 +517,13 @@ fn run_tine(case: &Case, ctx: &Ctx) -> Result<qemu::Run> {
         payload.busybox = ctx.busybox.cloned();
     }
     payload.dlopen = case.dlopen.clone();
+    for path in &case.host_progs {
+        let guest = path
+            .to_str()
+            .filter(|p| p.starts_with('/'))
+            .ok_or_else(|| format!("host-prog: {}: not an absolute UTF-8 path", path.display()))?;
+        payload.adds.push((path.clone(), guest.to_string()));
+    }
     if let Kind::Shell(script) = &case.kind {
         payload.adds.push((script.clone(), format!("/{}", case.script_name())));
     }
