@@ -522,7 +522,15 @@ fn run_tine(case: &Case, ctx: &Ctx) -> Result<qemu::Run> {
             .to_str()
             .filter(|p| p.starts_with('/'))
             .ok_or_else(|| format!("host-prog: {}: not an absolute UTF-8 path", path.display()))?;
-        payload.adds.push((path.clone(), guest.to_string()));
+        // A file through its links (/bin/sh -> dash: dash's bytes at
+        // /bin/sh); a directory as its tree.
+        let meta = std::fs::metadata(path).map_err(|e| format!("host-prog: {}: {e}", path.display()))?;
+        let host = if meta.is_file() {
+            std::fs::canonicalize(path).map_err(|e| format!("host-prog: {}: {e}", path.display()))?
+        } else {
+            path.clone()
+        };
+        payload.adds.push((host, guest.to_string()));
     }
     if let Kind::Shell(script) = &case.kind {
         payload.adds.push((script.clone(), format!("/{}", case.script_name())));

@@ -1,0 +1,143 @@
+// cc: musl-gcc -static -g -O0
+// host-prog: /usr/bin/gdb /usr/share/gdb /usr/lib/python3.11 /usr/lib/x86_64-linux-gnu/gconv /bin/sh
+/*
+ * gdb_session: Debian's gdb (the host's, with its libraries, data
+ * directory, Python's standard library, glibc's iconv modules and the
+ * /bin/sh it starts programs with, brought in by `// host-prog:`)
+ * debugs this program in both worlds:
+ *   gdb -nx -batch -ex 'break main' -ex run -ex bt -ex 'print x'
+ *       -ex 'set follow-fork-mode child' -ex 'catch fork'
+ *       -ex continue -ex continue SELF
+ * and must make the same stops and print the same values: the
+ * breakpoint in main (an int3 gdb writes with PTRACE_POKETEXT), the
+ * backtrace, a global read with PEEKDATA, the fork catchpoint
+ * (PTRACE_O_TRACEFORK's event stop), the new child followed and the
+ * parent detached, the child's output and exit code.
+ * The program gdb runs is this one again: it knows by TracerPid in
+ * /proc/self/status. -nx keeps the host's /etc/gdb/gdbinit out.
+ * Normalised here: PIDs ("process N") become P0, P1... in the order
+ * they appear, and the source line gdb echoes at a stop is dropped
+ * (natively gdb finds this file where it was compiled; Tine does not
+ * have it).
+ * Mirrors: gdb(1) -batch, break, run, bt, print, catch fork,
+ *   set follow-fork-mode child.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define GDB "/usr/bin/gdb"
+
+int x = 42;
+
+static int twice(int v)
+{
+	return 2 * v;
+}
+
+/* What gdb debugs: x is 42 at main's breakpoint; the child (followed
+ * after the fork) prints it doubled and exits 3; the parent, detached,
+ * reaps it quietly. */
+static int debugged(void)
+{
+	x = twice(x);
+	pid_t c = fork();
+	if (c == 0) {
+		printf("child x=%d\n", x);
+		return 3;
+	}
+	int st;
+	waitpid(c, &st, 0);
+	return 0;
+}
+
+static int traced(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *t = strstr(buf, "TracerPid:");
+	return t && atoi(t + 10) != 0;
+}
+
+static long pids[16];
+static int npids;
+
+static void print_normalised(const char *line)
+{
+	/* "8\tx = twice(x);": the source echo. */
+	const char *d = line;
+	while (isdigit((unsigned char)*d))
+		d++;
+	if (d > line && *d == '\t')
+		return;
+	for (const char *p = line; *p;) {
+		static const char process[] = "process ";
+		if (strncmp(p, process, sizeof process - 1) == 0 && isdigit((unsigned char)p[sizeof process - 1])) {
+			char *end;
+			long pid = strtol(p + sizeof process - 1, &end, 10);
+			int i = 0;
+			while (i < npids && pids[i] != pid)
+				i++;
+			if (i == npids && npids < 16)
+				pids[npids++] = pid;
+			printf("process P%d", i);
+			p = end;
+		} else {
+			putchar(*p++);
+		}
+	}
+}
+
+int main(void)
+{
+	if (traced())
+		return debugged();
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return 1;
+	self[n] = 0;
+	if (access(GDB, X_OK) != 0) {
+		printf("%s: missing (apt-get install gdb)\n", GDB);
+		return 1;
+	}
+	/* The debugged parent outlives gdb: it comes back to us. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	int out[2];
+	if (pipe(out) != 0)
+		return 1;
+	pid_t g = fork();
+	if (g == 0) {
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		close(out[0]);
+		close(out[1]);
+		execl(GDB, "gdb", "-nx", "-batch", "-ex", "break main", "-ex", "run", "-ex", "bt", "-ex", "print x",
+		      "-ex", "set follow-fork-mode child", "-ex", "catch fork", "-ex", "continue", "-ex",
+		      "continue", self, (char *)0);
+		_exit(127);
+	}
+	close(out[1]);
+	FILE *f = fdopen(out[0], "r");
+	char line[4096];
+	while (f && fgets(line, sizeof line, f))
+		print_normalised(line);
+	int st;
+	waitpid(g, &st, 0);
+	printf("gdb: %s %d\n", WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	while (wait(0) > 0)
+		;
+	return 0;
+}
