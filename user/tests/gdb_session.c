@@ -1,5 +1,5 @@
-// cc: musl-gcc -static -g -O0
-// host-prog: /usr/bin/gdb /usr/share/gdb /usr/lib/python3.11 /usr/lib/x86_64-linux-gnu/gconv /bin/sh
+// cc: gcc -g -O0
+// host-prog: /usr/bin/gdb /usr/share/gdb /usr/lib/python3.11 /usr/lib/x86_64-linux-gnu/gconv /usr/lib/x86_64-linux-gnu/libthread_db.so.1 /usr/lib/debug /bin/sh
 /*
  * gdb_session: Debian's gdb (the host's, with its libraries, data
  * directory, Python's standard library, glibc's iconv modules and the
@@ -8,23 +8,27 @@
  *   gdb -nx -batch -ex 'break main' -ex run -ex bt -ex 'print x'
  *       -ex 'set follow-fork-mode child' -ex 'catch fork'
  *       -ex continue -ex continue SELF
- * and must make the same stops and print the same values: the
- * breakpoint in main (an int3 gdb writes with PTRACE_POKETEXT), the
- * backtrace, a global read with PEEKDATA, the fork catchpoint
- * (PTRACE_O_TRACEFORK's event stop), the new child followed and the
+ * and must make the same stops and print the same values: libthread_db
+ * loaded, the breakpoint in main (an int3 gdb writes through
+ * /proc/PID/mem), the backtrace, a global read, a thread's start and
+ * end (PTRACE_O_TRACECLONE), the fork catchpoint (PTRACE_O_TRACEFORK's
+ * event stop, in glibc's arch_fork, with its argument read through
+ * libc6-dbg's DWARF), the new child followed and the
  * parent detached, the child's output and exit code.
  * The program gdb runs is this one again: it knows by TracerPid in
  * /proc/self/status. -nx keeps the host's /etc/gdb/gdbinit out.
- * Normalised here: PIDs ("process N") become P0, P1... in the order
- * they appear, and the source line gdb echoes at a stop is dropped
- * (natively gdb finds this file where it was compiled; Tine does not
- * have it).
+ * Normalised here: PIDs ("process N", "LWP N") become P0, P1... in the
+ * order they appear, addresses in the mmap area (a thread's pthread_t,
+ * glibc's ctid) 0xADDR, and the source line gdb echoes at a stop is
+ * dropped (natively gdb finds this file where it was compiled; Tine
+ * does not have it).
  * Mirrors: gdb(1) -batch, break, run, bt, print, catch fork,
  *   set follow-fork-mode child.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +45,20 @@ static int twice(int v)
 	return 2 * v;
 }
 
-/* What gdb debugs: x is 42 at main's breakpoint; the child (followed
- * after the fork) prints it doubled and exits 3; the parent, detached,
- * reaps it quietly. */
-static int debugged(void)
+static void *worker(void *arg)
 {
 	x = twice(x);
+	return arg;
+}
+
+/* What gdb debugs: x is 42 at main's breakpoint; a thread doubles it;
+ * the child (followed after the fork) prints it and exits 3; the
+ * parent, detached, reaps it quietly. */
+static int debugged(void)
+{
+	pthread_t t;
+	pthread_create(&t, 0, worker, 0);
+	pthread_join(t, 0);
 	pid_t c = fork();
 	if (c == 0) {
 		printf("child x=%d\n", x);
@@ -83,17 +95,20 @@ static void print_normalised(const char *line)
 	if (d > line && *d == '\t')
 		return;
 	for (const char *p = line; *p;) {
-		static const char process[] = "process ";
-		if (strncmp(p, process, sizeof process - 1) == 0 && isdigit((unsigned char)p[sizeof process - 1])) {
+		size_t len = strncmp(p, "process ", 8) == 0 ? 8 : strncmp(p, "LWP ", 4) == 0 ? 4 : 0;
+		if (len && isdigit((unsigned char)p[len])) {
 			char *end;
-			long pid = strtol(p + sizeof process - 1, &end, 10);
+			long pid = strtol(p + len, &end, 10);
 			int i = 0;
 			while (i < npids && pids[i] != pid)
 				i++;
 			if (i == npids && npids < 16)
 				pids[npids++] = pid;
-			printf("process P%d", i);
+			printf("%.*sP%d", (int)len, p, i);
 			p = end;
+		} else if (strncmp(p, "0x7f", 4) == 0 && strspn(p + 2, "0123456789abcdef") == 12) {
+			fputs("0xADDR", stdout);
+			p += 14;
 		} else {
 			putchar(*p++);
 		}
