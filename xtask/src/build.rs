@@ -370,7 +370,10 @@ fn newest_header(dir: &Path) -> Option<SystemTime> {
 /// not be asked to do the same way: fault injection, running out of memory).
 /// A test built without `-static` (`// cc: gcc -O2`) is dynamically
 /// linked: Tine's initramfs gets its interpreter and libraries, and those
-/// of `// dlopen: LIB...`, from the host.
+/// of `// dlopen: LIB...`, from the host. `// host: PATH...` copies
+/// host programs (with their libraries) or directory trees into Tine's
+/// initramfs at the same paths, for a test that runs a host tool (strace)
+/// in both worlds.
 pub struct Directives {
     pub cc: Vec<String>,
     pub args: Vec<String>,

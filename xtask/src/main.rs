@@ -321,8 +321,15 @@ pub fn make_initramfs(p: &Payload) -> Result<Initramfs> {
         if std::fs::metadata(host).map_err(|e| format!("{path}: {e}"))?.is_dir() {
             fs.add_host(host, path)?;
         } else {
-            fs.add_host_path(host)?;
-            add_shared_libraries(&mut fs, host, &[])?;
+            // A file through its links: /bin/sh -> dash puts dash's bytes
+            // at /bin/sh, as the program finds it natively.
+            let real = std::fs::canonicalize(host).map_err(|e| format!("{path}: {e}"))?;
+            if real == host {
+                fs.add_host_path(host)?;
+            } else {
+                fs.add_host(&real, path)?;
+            }
+            add_shared_libraries(&mut fs, &real, &[])?;
         }
     }
     for path in p.host.iter().filter_map(|h| h.strip_prefix('-')) {

@@ -239,7 +239,10 @@ impl Kernel {
         let t = self.cur();
         let sig = info.signo;
         let hand = self.sig.sighands().get(t.sighand).action[sig as usize - 1].handler;
-        if hand == SIG_DFL || hand == SIG_IGN || t.sigmask.has(sig) || sig == SIGKILL {
+        // Linux: unhandled_signal(), which leaves a traced task's signal
+        // to its tracer (gdb's breakpoints and steps are SIGTRAPs).
+        let unhandled = hand == SIG_DFL || hand == SIG_IGN || t.sigmask.has(sig) || sig == SIGKILL;
+        if unhandled && t.ptrace.traced().is_none() {
             self.log(format_args!(
                 "tine: pid {} ({}) killed by {}: user exception {} error {:#x} at rip {:#x}, address {:#x}",
                 t.tid,

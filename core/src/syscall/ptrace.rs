@@ -297,6 +297,10 @@ fn regset(k: &mut Kernel, tid: Pid, set: bool, note: u64, iov: u64) -> SysResult
         return Err(EINVAL);
     }
     let n = (v.len as usize).min(full.len());
+    if set && note == NT_X86_XSTATE && n != full.len() {
+        // Linux: xstateregs_set() takes a whole XSAVE image only.
+        return Err(EFAULT);
+    }
     if !set {
         k.copy_out(v.base, &full[..n])?;
     } else {
@@ -307,6 +311,7 @@ fn regset(k: &mut Kernel, tid: Pid, set: bool, note: u64, iov: u64) -> SysResult
                 let regs = <UserRegs as zerocopy::FromBytes>::read_from_bytes(&new).expect("size");
                 k.set_user_regs(tid, &regs)?;
             }
+            NT_X86_XSTATE => k.set_tracee_xstate(tid, &new)?,
             _ => {
                 let f = <[u64; 64] as zerocopy::FromBytes>::read_from_prefix(&new).expect("size").0;
                 k.set_tracee_fpu(tid, FpuState(f))?;

@@ -217,13 +217,56 @@ impl Kernel {
     }
 
     /// NT_X86_XSTATE: the fxsave image, then an XSAVE header whose
-    /// XSTATE_BV says x87 and SSE (the state Tine keeps).
+    /// XSTATE_BV says x87 and SSE (the state Tine keeps). The image's
+    /// software-reserved bytes (464..512) carry the XCR0 a debugger reads
+    /// to know which registers exist (gdb: I386_LINUX_XSAVE_XCR0_OFFSET),
+    /// the same two features, and nothing else (Linux:
+    /// copy_xstate_to_uabi_buf() copies xstate_fx_sw_bytes there).
     pub(crate) fn tracee_xstate(&self, tid: Pid) -> alloc::vec::Vec<u8> {
         let f = self.tracee_fpu(tid);
         let mut v = zerocopy::IntoBytes::as_bytes(&f.0).to_vec();
+        v[XSTATE_SW_BYTES..].fill(0);
+        v[XSTATE_SW_BYTES..XSTATE_SW_BYTES + 8].copy_from_slice(&XFEATURES_KEPT.to_le_bytes());
         let mut header = [0u8; 64];
-        header[0] = 3;
+        header[..8].copy_from_slice(&XFEATURES_KEPT.to_le_bytes());
         v.extend_from_slice(&header);
         v
     }
+
+    /// SETREGSET NT_X86_XSTATE (Linux: xstateregs_set() through
+    /// copy_uabi_to_xstate()): a header naming features Tine does not
+    /// keep, or with its reserved words set, is EINVAL; the fxsave part
+    /// goes through SETFPREGS's checks. A header without x87 or SSE
+    /// (XSTATE_BV clear) would mean their initial state: Linux resets
+    /// them, and so does Tine.
+    pub(crate) fn set_tracee_xstate(&mut self, tid: Pid, image: &[u8]) -> SysResult<()> {
+        let word = |at: usize| u64::from_le_bytes(image[at..at + 8].try_into().expect("8 bytes"));
+        let bv = word(512);
+        let comp = word(520);
+        if bv & !XFEATURES_KEPT != 0 || comp != 0 || (528..576).step_by(8).any(|at| word(at) != 0) {
+            return Err(EINVAL);
+        }
+        let mut f = <[u64; 64] as zerocopy::FromBytes>::read_from_prefix(image).expect("size").0;
+        // The software bytes are the kernel's, not the tracee's state.
+        f[XSTATE_SW_BYTES / 8..].fill(0);
+        if bv & 1 == 0 {
+            // x87 at its init state (FNINIT): FCW 0x37f, the rest zero.
+            f[0] = 0x37f;
+            f[1] = 0;
+            f[2] = 0;
+            f[4..20].fill(0);
+        }
+        if bv & 2 == 0 {
+            // The XMM registers zero; MXCSR is kept with SSE's state in
+            // the fxsave image, so it stays.
+            f[20..52].fill(0);
+        }
+        self.set_tracee_fpu(tid, FpuState(f))
+    }
 }
+
+/// Where the fxsave image's software-reserved bytes begin.
+const XSTATE_SW_BYTES: usize = 464;
+
+/// The XSAVE features Tine keeps for a task: x87 and SSE (fxsave's state).
+const XFEATURES_KEPT: u64 = 3;
