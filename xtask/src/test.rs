@@ -25,6 +25,7 @@ use std::time::Duration;
 use crate::build::{self, UserProgram};
 use crate::child;
 use crate::qemu::{self, Accel, Boot, Console, Outcome, Status};
+use crate::rootfs::{self, Rootfs};
 use crate::session;
 use crate::{Payload, Result, TempDir};
 
@@ -50,6 +51,8 @@ struct Case {
     expect_panic: Option<String>,
     /// `// dlopen: LIB...`: libraries the (dynamically linked) test opens.
     dlopen: Vec<String>,
+    /// A session's `rootfs NAME`: it boots that root file system.
+    rootfs: Option<Rootfs>,
 }
 
 enum Kind {
@@ -142,6 +145,7 @@ pub fn main(a: Args) -> Result<i32> {
                 kernel_args: d.kernel_args,
                 expect_panic: d.expect_panic,
                 dlopen: d.dlopen,
+                rootfs: None,
                 name: p.name,
                 kind: Kind::C(p.binary),
             }
@@ -159,6 +163,7 @@ pub fn main(a: Args) -> Result<i32> {
             kernel_args: vec![],
             expect_panic: None,
             dlopen: vec![],
+            rootfs: None,
             name,
             kind: Kind::Shell(script),
         });
@@ -167,6 +172,8 @@ pub fn main(a: Args) -> Result<i32> {
         if cases.iter().any(|c| c.name == name) {
             return Err(format!("user/tests has another test named {name}"));
         }
+        // (A script that does not parse fails when it runs.)
+        let rootfs = session::Script::load(&script).ok().and_then(|s| s.rootfs);
         cases.push(Case {
             args: vec![],
             busybox: true,
@@ -175,6 +182,7 @@ pub fn main(a: Args) -> Result<i32> {
             kernel_args: vec![],
             expect_panic: None,
             dlopen: vec![],
+            rootfs,
             name,
             kind: Kind::Session(script),
         });
@@ -182,8 +190,16 @@ pub fn main(a: Args) -> Result<i32> {
     cases.retain(|c| filter.as_deref().is_none_or(|f| c.name.contains(f)));
     // The sessions' machine: `run`'s initramfs, written once.
     let session_dir = TempDir::new("session")?;
-    let session_initrd = if cases.iter().any(|c| matches!(c.kind, Kind::Session(_))) {
+    let session_initrd = if cases.iter().any(|c| matches!(c.kind, Kind::Session(_)) && c.rootfs.is_none()) {
         Some(crate::write_initramfs(&crate::run_payload(None, vec![], vec![])?, &session_dir)?)
+    } else {
+        None
+    };
+    // `run --rootfs debian`'s, for the sessions that ask for it (built
+    // with mmdebstrap first if it is not cached: about a minute and a half).
+    let debian_dir = TempDir::new("debian")?;
+    let debian_initrd = if cases.iter().any(|c| c.rootfs == Some(Rootfs::Debian)) {
+        Some(rootfs::write_initramfs(Rootfs::Debian, &[], &debian_dir)?)
     } else {
         None
     };
@@ -203,6 +219,7 @@ pub fn main(a: Args) -> Result<i32> {
         timeout,
         busybox,
         session_initrd: session_initrd.as_deref(),
+        debian_initrd: debian_initrd.as_deref(),
     };
     let next = AtomicUsize::new(0);
     let passed = AtomicUsize::new(0);
@@ -245,6 +262,8 @@ struct Ctx<'a> {
     busybox: Option<&'static build::Busybox>,
     /// The initramfs of the session tests (`run`'s).
     session_initrd: Option<&'a Path>,
+    /// The initramfs of the sessions with `rootfs debian`.
+    debian_initrd: Option<&'a Path>,
 }
 
 impl Case {
@@ -363,7 +382,10 @@ fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
     let script = session::Script::load(path).map_err(|e| format!("  {e}\n"))?;
     let boot = Boot {
         kernel: ctx.kernel,
-        initrd: ctx.session_initrd.expect("the sessions' initramfs"),
+        initrd: match script.rootfs {
+            None => ctx.session_initrd.expect("the sessions' initramfs"),
+            Some(Rootfs::Debian) => ctx.debian_initrd.expect("the Debian sessions' initramfs"),
+        },
         cmdline: crate::cmdline(crate::GuestStdio::Tty),
         accel: ctx.accel,
         timeout: ctx.timeout,
