@@ -31,6 +31,8 @@ use crate::{Payload, Result, TempDir};
 
 const PARALLEL: usize = 2;
 const LOG_TAIL: usize = 30;
+/// What a session with `rootfs NAME` gets on top of `TINE_TIMEOUT`.
+const ROOTFS_EXTRA_TIME: Duration = Duration::from_secs(120);
 
 struct Case {
     name: String,
@@ -380,6 +382,12 @@ fn log_tail(log: &[u8]) -> String {
 /// Boots `run`'s machine and plays a session script on its console.
 fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
     let script = session::Script::load(path).map_err(|e| format!("  {e}\n"))?;
+    // A root file system's archive is big: QEMU alone takes ~10 s to load
+    // Debian's under TCG, more on a busy machine.
+    let timeout = match script.rootfs {
+        Some(_) => ctx.timeout.map(|t| t + ROOTFS_EXTRA_TIME),
+        None => ctx.timeout,
+    };
     let boot = Boot {
         kernel: ctx.kernel,
         initrd: match script.rootfs {
@@ -388,7 +396,7 @@ fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
         },
         cmdline: crate::cmdline(crate::GuestStdio::Tty),
         accel: ctx.accel,
-        timeout: ctx.timeout,
+        timeout,
         console: Console::Driven,
         stream_log: false,
         log_file: None,
