@@ -5,7 +5,8 @@
 //! processes' structures on each fork; Linux's slab caches are O(1) too).
 //!
 //! The region is fixed, sized from RAM at boot (a quarter of it, 8 to 256
-//! MiB; see `start.rs`), rather than grown from free frames on demand. That
+//! MiB, and at least twice the initramfs, whose files it will hold; see
+//! `start.rs`), rather than grown from free frames on demand. That
 //! is deliberate: the frames belong to the frame allocator inside the
 //! locked `Kernel`, and the global allocator is called from the middle of
 //! kernel code that holds that lock (often while it is changing the frame

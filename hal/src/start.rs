@@ -57,10 +57,17 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
     let mut busy_end = page_up(kernel_end);
     multiboot::modules(mb_info, |r, _| busy_end = busy_end.max(page_up(r.end)));
 
-    // The heap: the first stretch of RAM above everything the loader placed.
+    // The heap: the first stretch of RAM above everything the loader placed,
+    // a quarter of RAM (8 to 256 MiB), and at least twice the initramfs:
+    // the RAM file system keeps file contents in the heap, copied there from
+    // the archive at boot, so a big archive (a Debian userland, ~180 MiB)
+    // takes half and leaves the other half to the rest of the kernel.
+    // `cargo xtask` gives such a machine the memory for it.
     let mut ram_bytes = 0;
     multiboot::memory_map(mb_info, |r| ram_bytes += r.end - r.start);
-    let heap_size = (ram_bytes / 4).clamp(8 << 20, 256 << 20);
+    let mut initrd_bytes = 0;
+    multiboot::modules(mb_info, |r, _| initrd_bytes += page_up(r.end) - (r.start & !0xfff));
+    let heap_size = (ram_bytes / 4).clamp(8 << 20, 256 << 20).max(2 * initrd_bytes);
     let mut heap_at = None;
     multiboot::memory_map(mb_info, |r| {
         let start = page_up(r.start.max(busy_end));

@@ -3,13 +3,15 @@
  *
  * What Linux's init (or busybox init with a one-line inittab) would do,
  * and no more:
- *   - sets PATH=/bin, HOME=/, TERM=linux (Tine has no mount: /proc is
- *     built in, /tmp and /dev are made by the kernel);
+ *   - sets PATH=/bin, HOME=/, TERM=linux where its environment (the
+ *     kernel's /tine/envp) does not say otherwise (the kernel makes /dev,
+ *     /tmp and /proc and mounts proc at boot);
  *   - ignores the terminal's signals, SIGHUP and SIGTERM (Linux spares
  *     PID 1 from every signal it has no handler for; this does not rely
  *     on that), and gives the shell their default actions back;
  *   - prints a banner;
- *   - starts /bin/sh (busybox ash, as a login shell "-sh") in a new
+ *   - starts $SHELL, or /bin/sh (busybox ash), as a login shell ("-sh",
+ *     "-bash": argv[0] starts with '-') in $HOME, in a new
  *     session with the console as its controlling terminal (setsid +
  *     TIOCSCTTY) and as foreground process group (TIOCSPGRP); if the
  *     kernel refuses those ioctls the shell still runs, only without job
@@ -57,11 +59,19 @@ static const int init_ignores[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, 
 
 static pid_t start_shell(char **argv)
 {
-	static char *login_sh[] = { "-sh", NULL };
+	/* The login shell: $SHELL (Debian's rootfs: /bin/bash), its argv[0]
+	 * "-" and its name, as login(1) starts it. */
+	static char login_name[64];
+	const char *shell = getenv("SHELL");
+	if (!shell || !*shell)
+		shell = "/bin/sh";
+	const char *base = strrchr(shell, '/');
+	snprintf(login_name, sizeof login_name, "-%s", base ? base + 1 : shell);
+	char *login_sh[] = { login_name, NULL };
 	/* ash makes a failing TIOCSPGRP fatal for an interactive shell
 	 * ("can't set tty process group"): without it, no job control. */
-	static char *login_sh_nojc[] = { "-sh", "+m", NULL };
-	char *path = argv[0] ? argv[0] : "/bin/sh";
+	char *login_sh_nojc[] = { login_name, "+m", NULL };
+	char *path = argv[0] ? argv[0] : (char *)shell;
 	char **args = argv[0] ? argv : login_sh;
 	pid_t pid = fork();
 	if (pid != 0)
@@ -96,20 +106,24 @@ static pid_t start_shell(char **argv)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	setenv("PATH", "/bin", 1);
+	if (!getenv("PATH"))
+		setenv("PATH", "/bin", 1);
 	if (!getenv("HOME"))
 		setenv("HOME", "/", 1);
 	if (!getenv("TERM"))
 		setenv("TERM", "linux", 1);
-	chdir("/");
+	/* The login shell starts in its home, as login(1) puts it there. */
+	if (chdir(getenv("HOME")) < 0)
+		chdir("/");
 	umask(022);
 	for (size_t i = 0; i < sizeof init_ignores / sizeof init_ignores[0]; i++)
 		signal(init_ignores[i], SIG_IGN);
 
 	struct utsname u;
 	if (uname(&u) == 0)
-		say("\nWelcome to Tine (%s %s). Busybox shell on the console; "
-		    "`exit` powers off.\n\n", u.sysname, u.release);
+		say("\nWelcome to Tine (%s %s). %s on the console; "
+		    "`exit` powers off.\n\n", u.sysname, u.release,
+		    getenv("SHELL") ? getenv("SHELL") : "Busybox shell");
 
 	pid_t shell = start_shell(argv + 1);
 	if (shell < 0) {

@@ -22,7 +22,7 @@ const KERNEL_RUSTFLAGS: [&str; 6] =
     ["-C", "code-model=kernel", "-C", "relocation-model=static", "-C", "no-redzone=yes"];
 const KERNEL_TARGET: &str = "x86_64-unknown-linux-gnu";
 
-fn on_path(tool: &str) -> bool {
+pub fn on_path(tool: &str) -> bool {
     use std::os::unix::fs::PermissionsExt;
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)

@@ -101,6 +101,20 @@ impl Initramfs {
         self.insert(path, Node::File { mode: mode & 0o7777, mtime: 0, data })
     }
 
+    /// A regular file with the given permission bits and modification time.
+    pub fn file_with_mtime(&mut self, path: &str, mode: u32, mtime: u32, data: Vec<u8>) -> Result<()> {
+        self.insert(path, Node::File { mode: mode & 0o7777, mtime, data })
+    }
+
+    /// A regular file already in the archive: its mode bits, modification
+    /// time and bytes.
+    pub fn file_entry(&self, path: &str) -> Option<(u32, u32, &[u8])> {
+        match self.nodes.get(&normalize(path).ok()?)? {
+            Node::File { mode, mtime, data } => Some((*mode, *mtime, data)),
+            _ => None,
+        }
+    }
+
     /// A symbolic link to `target`.
     pub fn symlink(&mut self, path: &str, target: Vec<u8>) -> Result<()> {
         self.insert(path, Node::Symlink { target })

@@ -7,6 +7,7 @@ mod dynlink;
 mod fuzz;
 mod initramfs;
 mod qemu;
+mod rootfs;
 mod session;
 mod test;
 mod trace;
@@ -62,7 +63,7 @@ enum Cmd {
     Build,
     /// Boot Tine with the console on this terminal: /init starts busybox's
     /// shell, or PROGRAM runs as init; busybox and the demos are in /bin;
-    /// Ctrl-A X quits
+    /// with --rootfs debian, a Debian userland and bash; Ctrl-A X quits
     #[command(after_help = ENV_HELP)]
     Run(RunArgs),
     /// Run PROGRAM as Tine's first process: its output on stdout, the
@@ -93,6 +94,11 @@ enum Cmd {
     /// `cpio -itv < OUT`)
     #[command(after_help = ENV_HELP)]
     Initramfs(InitramfsArgs),
+    /// Build the Debian userland `run --rootfs debian` boots (mmdebstrap:
+    /// bash, coreutils, procps, psmisc, strace, gdb, python3, less), cached
+    /// in target/rootfs/debian/
+    #[command(after_help = rootfs::AFTER_HELP)]
+    Rootfs(rootfs::Args),
 }
 
 /// `--add HOST:GUEST`: a host file or directory tree and where it goes.
@@ -152,6 +158,11 @@ struct RunArgs {
     /// (repeatable)
     #[arg(long = "add", value_name = "HOST:GUEST", value_parser = parse_add)]
     adds: Vec<(PathBuf, String)>,
+    /// Boot this root file system instead of busybox's: `debian` is the
+    /// userland of `cargo xtask rootfs` (built first when needed), where
+    /// /init starts a login bash; the demos are in /usr/local/bin
+    #[arg(long, value_name = "NAME", conflicts_with = "command")]
+    rootfs: Option<rootfs::Rootfs>,
     /// PROGRAM runs as PID 1 instead of /init (a host path, or the name of
     /// a program in user/demo or user/tests); then its arguments (everything
     /// after PROGRAM, options included, is the program's)
@@ -499,7 +510,10 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         None => None,
     };
     let tmp = TempDir::new("run")?;
-    let initrd = write_initramfs(&run_payload(program, args, adds)?, &tmp)?;
+    let initrd = match a.rootfs {
+        Some(which) => rootfs::write_initramfs(which, &adds, &tmp)?,
+        None => write_initramfs(&run_payload(program, args, adds)?, &tmp)?,
+    };
     let accel = qemu::accel(&kernel);
     // The console shows what passes console_loglevel (7: all but debug
     // messages), as Linux's; the whole log goes to a file.
@@ -532,6 +546,7 @@ fn real_main() -> Result<i32> {
         Cmd::Fuzz(a) => fuzz::main(a),
         Cmd::Trace(a) => trace::main(a),
         Cmd::Initramfs(a) => cmd_initramfs(a),
+        Cmd::Rootfs(a) => rootfs::main(a),
     }
 }
 

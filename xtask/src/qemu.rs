@@ -440,9 +440,25 @@ impl Qemu {
     }
 }
 
+/// The memory of a machine booting `initrd`: 1 GiB, or for a big archive
+/// (`run --rootfs debian`) what its files need: the archive itself, stays
+/// where the boot loader put it, a kernel heap of twice its size (its files
+/// are copied there, see hal's start.rs) and the 768 MiB of frames a 1 GiB
+/// machine has, rounded up to 128 MiB.
+pub fn memory_for(initrd: &Path) -> String {
+    let size = std::fs::metadata(initrd).map(|m| m.len()).unwrap_or(0) >> 20;
+    let mib = (3 * size + 768).max(1024).next_multiple_of(128);
+    if mib.is_multiple_of(1024) {
+        format!("{}G", mib / 1024)
+    } else {
+        format!("{mib}M")
+    }
+}
+
 impl Boot<'_> {
     fn qemu(&self) -> Qemu {
         Qemu::new(self.kernel, self.initrd, &self.cmdline, self.accel)
+            .memory(&memory_for(self.initrd))
             .com1(match self.console {
                 Console::Interactive => Com1::Terminal,
                 Console::Driven => Com1::Pipes,

@@ -16,6 +16,7 @@
 //! | `sleep MS`       | wait MS milliseconds |
 //! | `timeout SECS`   | the limit of the `expect` and `end` steps that follow (default 10) |
 //! | `end`            | wait until the machine ends; it must power off (reboot(2)) or init exit 0 |
+//! | `rootfs debian`  | (before any step) boot `run --rootfs debian`'s machine instead: Debian's userland, a login bash |
 //!
 //! TEXT is the rest of the line after one space, with escapes `\r`, `\n`,
 //! `\t`, `\e` (ESC), `\xNN` and `\\` (so ^C is `\x03`, ^Z `\x1a`, ^D
@@ -36,6 +37,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::qemu::{self, Driver, Outcome, Status, WaitEnd};
+use crate::rootfs::Rootfs;
 use crate::Result;
 use regex::bytes::Regex;
 
@@ -71,6 +73,8 @@ struct Line {
 
 pub struct Script {
     lines: Vec<Line>,
+    /// `rootfs NAME`: the root file system to boot instead of busybox's.
+    pub rootfs: Option<Rootfs>,
 }
 
 /// Turns `\r \n \t \e \xNN \\` into bytes.
@@ -133,6 +137,7 @@ fn regex(pattern: &str) -> Result<Regex> {
 impl Script {
     pub fn parse(text: &str) -> Result<Script> {
         let mut lines = Vec::new();
+        let mut rootfs = None;
         for (n, line) in text.lines().enumerate() {
             let number = n + 1;
             let trimmed = line.trim_start();
@@ -165,11 +170,18 @@ impl Script {
                 "sleep" => Step::Sleep(Duration::from_secs_f64(number_arg()? / 1000.0)),
                 "timeout" => Step::Timeout(Duration::from_secs_f64(number_arg()?)),
                 "end" if arg.trim().is_empty() => Step::End,
+                "rootfs" if lines.is_empty() && rootfs.is_none() => {
+                    rootfs = Some(
+                        <Rootfs as clap::ValueEnum>::from_str(arg.trim(), false)
+                            .map_err(|_| at(format!("no root file system {arg:?} (there is: debian)")))?,
+                    );
+                    continue;
+                }
                 _ => return Err(at(format!("cannot parse {trimmed:?}"))),
             };
             lines.push(Line { number, text: trimmed.to_string(), step });
         }
-        Ok(Script { lines })
+        Ok(Script { lines, rootfs })
     }
 
     pub fn load(path: &Path) -> Result<Script> {
@@ -337,6 +349,9 @@ mod tests {
         assert!(s.ends());
         assert!(Script::parse("bogus").is_err());
         assert!(Script::parse("expect").is_err());
+        assert_eq!(Script::parse("rootfs debian\nsend x\n").unwrap().rootfs, Some(Rootfs::Debian));
+        assert!(Script::parse("send x\nrootfs debian\n").is_err());
+        assert!(Script::parse("rootfs gentoo\n").is_err());
         assert_eq!(normalize(b"a\r\nb\r", false), b"a\nb");
         assert_eq!(normalize(b"a\r\nb\r", true), b"a\nb\r");
         assert_eq!(escape(b"a\r\nb\x1b[K\x03", true), "a\nb\\e[K\\x03");

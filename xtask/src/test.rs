@@ -25,11 +25,14 @@ use std::time::Duration;
 use crate::build::{self, UserProgram};
 use crate::child;
 use crate::qemu::{self, Accel, Boot, Console, Outcome, Status};
+use crate::rootfs::{self, Rootfs};
 use crate::session;
 use crate::{Payload, Result, TempDir};
 
 const PARALLEL: usize = 2;
 const LOG_TAIL: usize = 30;
+/// What a session with `rootfs NAME` gets on top of `TINE_TIMEOUT`.
+const ROOTFS_EXTRA_TIME: Duration = Duration::from_secs(120);
 
 struct Case {
     name: String,
@@ -52,6 +55,8 @@ struct Case {
     dlopen: Vec<String>,
     /// `// host: PATH...`: host files and trees at the same paths.
     host: Vec<String>,
+    /// A session's `rootfs NAME`: it boots that root file system.
+    rootfs: Option<Rootfs>,
 }
 
 enum Kind {
@@ -145,6 +150,7 @@ pub fn main(a: Args) -> Result<i32> {
                 expect_panic: d.expect_panic,
                 dlopen: d.dlopen,
                 host: d.host,
+                rootfs: None,
                 name: p.name,
                 kind: Kind::C(p.binary),
             }
@@ -163,6 +169,7 @@ pub fn main(a: Args) -> Result<i32> {
             expect_panic: None,
             dlopen: vec![],
             host: vec![],
+            rootfs: None,
             name,
             kind: Kind::Shell(script),
         });
@@ -171,6 +178,8 @@ pub fn main(a: Args) -> Result<i32> {
         if cases.iter().any(|c| c.name == name) {
             return Err(format!("user/tests has another test named {name}"));
         }
+        // (A script that does not parse fails when it runs.)
+        let rootfs = session::Script::load(&script).ok().and_then(|s| s.rootfs);
         cases.push(Case {
             args: vec![],
             busybox: true,
@@ -180,6 +189,7 @@ pub fn main(a: Args) -> Result<i32> {
             expect_panic: None,
             dlopen: vec![],
             host: vec![],
+            rootfs,
             name,
             kind: Kind::Session(script),
         });
@@ -187,8 +197,16 @@ pub fn main(a: Args) -> Result<i32> {
     cases.retain(|c| filter.as_deref().is_none_or(|f| c.name.contains(f)));
     // The sessions' machine: `run`'s initramfs, written once.
     let session_dir = TempDir::new("session")?;
-    let session_initrd = if cases.iter().any(|c| matches!(c.kind, Kind::Session(_))) {
+    let session_initrd = if cases.iter().any(|c| matches!(c.kind, Kind::Session(_)) && c.rootfs.is_none()) {
         Some(crate::write_initramfs(&crate::run_payload(None, vec![], vec![])?, &session_dir)?)
+    } else {
+        None
+    };
+    // `run --rootfs debian`'s, for the sessions that ask for it (built
+    // with mmdebstrap first if it is not cached: about a minute and a half).
+    let debian_dir = TempDir::new("debian")?;
+    let debian_initrd = if cases.iter().any(|c| c.rootfs == Some(Rootfs::Debian)) {
+        Some(rootfs::write_initramfs(Rootfs::Debian, &[], &debian_dir)?)
     } else {
         None
     };
@@ -208,6 +226,7 @@ pub fn main(a: Args) -> Result<i32> {
         timeout,
         busybox,
         session_initrd: session_initrd.as_deref(),
+        debian_initrd: debian_initrd.as_deref(),
     };
     let next = AtomicUsize::new(0);
     let passed = AtomicUsize::new(0);
@@ -250,6 +269,8 @@ struct Ctx<'a> {
     busybox: Option<&'static build::Busybox>,
     /// The initramfs of the session tests (`run`'s).
     session_initrd: Option<&'a Path>,
+    /// The initramfs of the sessions with `rootfs debian`.
+    debian_initrd: Option<&'a Path>,
 }
 
 impl Case {
@@ -366,12 +387,21 @@ fn log_tail(log: &[u8]) -> String {
 /// Boots `run`'s machine and plays a session script on its console.
 fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
     let script = session::Script::load(path).map_err(|e| format!("  {e}\n"))?;
+    // A root file system's archive is big: QEMU alone takes ~10 s to load
+    // Debian's under TCG, more on a busy machine.
+    let timeout = match script.rootfs {
+        Some(_) => ctx.timeout.map(|t| t + ROOTFS_EXTRA_TIME),
+        None => ctx.timeout,
+    };
     let boot = Boot {
         kernel: ctx.kernel,
-        initrd: ctx.session_initrd.expect("the sessions' initramfs"),
+        initrd: match script.rootfs {
+            None => ctx.session_initrd.expect("the sessions' initramfs"),
+            Some(Rootfs::Debian) => ctx.debian_initrd.expect("the Debian sessions' initramfs"),
+        },
         cmdline: crate::cmdline(crate::GuestStdio::Tty),
         accel: ctx.accel,
-        timeout: ctx.timeout,
+        timeout,
         console: Console::Driven,
         stream_log: false,
         log_file: None,

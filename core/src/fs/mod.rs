@@ -51,7 +51,7 @@ pub const DEV_CONSOLE: u64 = makedev(5, 1);
 pub const DEV_TTYS0: u64 = makedev(4, 64);
 
 /// Create the directories and device nodes every Linux program expects:
-/// `/dev` with `null`, `zero`, `tty`, `console` and `kmsg`, a world-writable,
+/// `/dev` with `null`, `zero`, `tty`, `console`, `ttyS0` and `kmsg`, a world-writable,
 /// sticky `/tmp`, and `/proc`, with [`procfs`] mounted on it. Whatever already
 /// exists (from the initramfs) is kept.
 /// Linux gets these from devtmpfs and the init scripts; the console node is
@@ -65,11 +65,14 @@ pub fn make_standard_nodes(fs: &mut RamFs, now: u64) -> Result<(), Errno> {
     ok_if_exists(fs.mkdir_at(&FsCred::ROOT, root, b"/dev", 0o755, now))?;
     ok_if_exists(fs.mkdir_at(&FsCred::ROOT, root, b"/tmp", 0o1777, now))?;
     ok_if_exists(fs.mkdir_at(&FsCred::ROOT, root, b"/proc", 0o555, now))?;
-    let nodes: [(&[u8], u32, u64); 5] = [
+    let nodes: [(&[u8], u32, u64); 6] = [
         (b"/dev/null", 0o666, DEV_NULL),
         (b"/dev/zero", 0o666, DEV_ZERO),
         (b"/dev/tty", 0o666, DEV_TTY),
         (b"/dev/console", 0o600, DEV_CONSOLE),
+        // The console's own name: procps finds a process's terminal by the
+        // tty_nr of /proc/PID/stat (4:64) and a node of that number.
+        (b"/dev/ttyS0", 0o660, DEV_TTYS0),
         (b"/dev/kmsg", 0o644, crate::log::kmsg::DEV_KMSG),
     ];
     for (path, perm, rdev) in nodes {

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use super::cpio::unpack;
 use super::perm::FsCred;
 use super::ramfs::*;
-use super::{make_standard_nodes, DEV_CONSOLE, DEV_NULL};
+use super::{make_standard_nodes, DEV_CONSOLE, DEV_NULL, DEV_TTYS0};
 use crate::abi::*;
 
 const T0: u64 = 1_000_000_000;
@@ -650,6 +650,7 @@ fn standard_nodes() {
     assert_eq!((st.st_mode, st.st_rdev), (S_IFCHR | 0o666, DEV_NULL));
     assert_eq!(fs.inode(null).unwrap().file_type(), FileType::CharDevice);
     assert_eq!(fs.stat(look(&fs, "/dev/console").unwrap()).unwrap().st_rdev, DEV_CONSOLE);
+    assert_eq!(fs.stat(look(&fs, "/dev/ttyS0").unwrap()).unwrap().st_rdev, DEV_TTYS0);
     assert_eq!(fs.stat(look(&fs, "/tmp").unwrap()).unwrap().st_mode, S_IFDIR | 0o1777);
     assert_eq!(fs.stat(look(&fs, "/proc").unwrap()).unwrap().st_mode, S_IFDIR | 0o555);
     // Names found back from inodes, for /proc/<pid>/fd.

@@ -13,7 +13,7 @@ use crate::fs::file::{Fd, FileId, FileKind};
 use crate::fs::ops::CHUNK;
 use crate::fs::perm::{self, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::fs::procfs;
-use crate::fs::{FileType, FsCred, Ino, Lookup, DEV_CONSOLE, DEV_NULL, DEV_TTY, DEV_ZERO};
+use crate::fs::{FileType, FsCred, Ino, Lookup, DEV_CONSOLE, DEV_NULL, DEV_TTY, DEV_TTYS0, DEV_ZERO};
 use crate::kernel::Kernel;
 
 /// Linux: MAX_RW_COUNT, the most one read or write moves.
@@ -151,7 +151,8 @@ fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult {
             k.vfs.fs_mut().iput(ino);
             return Err(ENXIO);
         }
-        (FileType::CharDevice, DEV_TTY | DEV_CONSOLE) => FileKind::Console,
+        // /dev/console and /dev/ttyS0 are the one terminal Tine has.
+        (FileType::CharDevice, DEV_TTY | DEV_CONSOLE | DEV_TTYS0) => FileKind::Console,
         (FileType::CharDevice, _) => {
             k.vfs.fs_mut().iput(ino);
             return Err(ENXIO);
