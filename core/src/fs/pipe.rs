@@ -18,6 +18,7 @@
 use alloc::collections::{BTreeMap, VecDeque};
 
 use crate::abi::{Errno, ENOMEM};
+use crate::hashmap::HashMap;
 use crate::machine::PhysMem;
 use crate::mm::consts::PAGE_SIZE;
 use crate::mm::FrameAllocator;
@@ -261,7 +262,7 @@ impl Pipe {
 
 #[derive(Default)]
 pub struct PipeTable {
-    pipes: BTreeMap<PipeId, Pipe>,
+    pipes: HashMap<PipeId, Pipe>,
     next: PipeId,
     /// The pipe of each FIFO inode someone has open.
     fifos: BTreeMap<u64, PipeId>,
