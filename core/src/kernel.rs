@@ -738,7 +738,8 @@ impl Kernel {
     /// Wake every sleeper on `key`'s wait queue, in TID order (Linux:
     /// wake_up_all()).
     pub(crate) fn wake_queue(&mut self, key: crate::proc::waitqueue::WaitKey) {
-        for pid in self.waitqueues.take(key) {
+        let sleepers = self.waitqueues.take(key);
+        for &pid in &sleepers {
             if let Some(t) = self.tasks.get_mut(&pid) {
                 // Every task on the queue sleeps for it: whatever else
                 // ended a sleep took the task off first.
@@ -747,6 +748,7 @@ impl Kernel {
                 self.runq.push_back(pid);
             }
         }
+        self.waitqueues.recycle(sleepers);
     }
 
     /// The timer interrupt (Linux: hrtimer_interrupt()): run the deadlines
