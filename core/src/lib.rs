@@ -12,6 +12,7 @@ extern crate std;
 pub mod abi;
 pub mod entry;
 pub mod fs;
+pub mod hashmap;
 pub mod ipc;
 pub mod kernel;
 pub mod log;

@@ -12,6 +12,7 @@ use alloc::vec::Vec;
 
 use crate::abi::{Errno, EBADF, EMFILE};
 use crate::fs::procfs::Snapshot;
+use crate::hashmap::HashMap;
 
 pub type FileId = u32;
 
@@ -127,7 +128,7 @@ impl OpenFile {
 /// All open file descriptions in the system.
 #[derive(Default)]
 pub struct FileTable {
-    files: BTreeMap<FileId, OpenFile>,
+    files: HashMap<FileId, OpenFile>,
     next: FileId,
     /// What the open /proc files read: generated at open, kept with the
     /// description (Linux: the `seq_file` buffer in `file->private_data`).
@@ -136,7 +137,7 @@ pub struct FileTable {
 
 impl FileTable {
     pub fn new() -> Self {
-        FileTable { files: BTreeMap::new(), next: 1, proc: BTreeMap::new() }
+        FileTable { files: HashMap::default(), next: 1, proc: BTreeMap::new() }
     }
 
     /// A new description with one reference.
@@ -180,7 +181,7 @@ impl FileTable {
         }
     }
 
-    /// Every open description with its id.
+    /// Every open description with its id, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &OpenFile)> + '_ {
         self.files.iter().map(|(&id, f)| (id, f))
     }

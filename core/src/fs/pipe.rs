@@ -7,9 +7,9 @@
 //! kernel heap: a pipe holds at most `pages` frames (16 by default, 65536
 //! bytes; F_SETPIPE_SZ changes it), each a slot of Linux's ring, taken
 //! from the frame allocator as writes need them and given back as reads
-//! empty them, so thousands of full pipes cost what they would on Linux,
-//! and running out of frames is ENOMEM for the write (Linux: pipe_write()'s
-//! alloc_page()).
+//! empty them (but one, kept for the next write), so thousands of full
+//! pipes cost what they would on Linux, and running out of frames is
+//! ENOMEM for the write (Linux: pipe_write()'s alloc_page()).
 //!
 //! A FIFO (a named pipe) is the same object, found through its inode:
 //! every open of the inode shares the one pipe, which lives while anyone
@@ -18,6 +18,7 @@
 use alloc::collections::{BTreeMap, VecDeque};
 
 use crate::abi::{Errno, ENOMEM};
+use crate::hashmap::HashMap;
 use crate::machine::PhysMem;
 use crate::mm::consts::PAGE_SIZE;
 use crate::mm::FrameAllocator;
@@ -78,6 +79,8 @@ struct PipeBuf {
 pub struct Pipe {
     bufs: VecDeque<PipeBuf>,
     len: usize,
+    /// An emptied frame kept for the next write (Linux: `tmp_page`).
+    spare: Option<u64>,
     /// Slots (frames) the pipe may fill (Linux: `max_usage`, `ring_size`).
     pages: usize,
     /// Open descriptions of each end, with the FIFO openers that wait for
@@ -101,6 +104,7 @@ impl Pipe {
         Pipe {
             bufs: VecDeque::new(),
             len: 0,
+            spare: None,
             pages,
             readers: 0,
             writers: 0,
@@ -162,16 +166,16 @@ impl Pipe {
     pub fn write(&mut self, frames: &mut FrameAllocator, phys: &dyn PhysMem, data: &[u8]) -> Result<usize, Errno> {
         debug_assert!(data.len() <= self.room());
         let tail_room = self.bufs.back().map_or(0, |b| PAGE - b.end);
-        let need = data.len().saturating_sub(tail_room).div_ceil(PAGE);
-        let mut new = take_frames(frames, need);
-        let fits = tail_room + new.len() * PAGE;
-        if new.len() < need && (fits == 0 || data.len() <= PIPE_BUF) {
-            for pa in new.drain(..) {
-                frames.put(pa);
+        // A write of at most PIPE_BUF bytes needs at most one new frame:
+        // it is taken before anything is written, so that such a write is
+        // all or nothing.
+        let mut first = None;
+        if data.len() > tail_room {
+            first = self.take_frame(frames);
+            if first.is_none() && (tail_room == 0 || data.len() <= PIPE_BUF) {
+                return Err(ENOMEM);
             }
-            return Err(ENOMEM);
         }
-        let data = &data[..data.len().min(fits)];
         let mut done = 0;
         if let Some(b) = self.bufs.back_mut().filter(|_| tail_room > 0) {
             let n = tail_room.min(data.len());
@@ -179,7 +183,9 @@ impl Pipe {
             b.end += n;
             done = n;
         }
-        for pa in new {
+        // Then a frame per page, as long as there are frames.
+        while done < data.len() {
+            let Some(pa) = first.take().or_else(|| self.take_frame(frames)) else { break };
             let n = PAGE.min(data.len() - done);
             phys.write(pa, &data[done..done + n]);
             self.bufs.push_back(PipeBuf { pa, start: 0, end: n });
@@ -187,6 +193,12 @@ impl Pipe {
         }
         self.len += done;
         Ok(done)
+    }
+
+    /// A frame for new data: the one kept from the last emptied buffer,
+    /// else a fresh one.
+    fn take_frame(&mut self, frames: &mut FrameAllocator) -> Option<u64> {
+        self.spare.take().or_else(|| frames.alloc())
     }
 
     /// Take up to `buf.len()` bytes from the front; frames emptied go back.
@@ -223,7 +235,15 @@ impl Pipe {
             b.start += k;
             left -= k;
             if b.start == b.end {
-                frames.put(b.pa);
+                // One emptied frame stays with the pipe for the next
+                // write: a pipe that is written and read in turn takes
+                // no frame from the allocator each time (Linux:
+                // anon_pipe_buf_release() keeping `pipe->tmp_page`).
+                if self.spare.is_none() && frames.refcount(b.pa) == 1 {
+                    self.spare = Some(b.pa);
+                } else {
+                    frames.put(b.pa);
+                }
                 self.bufs.pop_front();
             }
         }
@@ -233,25 +253,16 @@ impl Pipe {
         for b in self.bufs.drain(..) {
             frames.put(b.pa);
         }
+        if let Some(pa) = self.spare.take() {
+            frames.put(pa);
+        }
         self.len = 0;
     }
 }
 
-/// Up to `n` fresh frames (fewer when they run out).
-fn take_frames(frames: &mut FrameAllocator, n: usize) -> alloc::vec::Vec<u64> {
-    let mut v = alloc::vec::Vec::with_capacity(n);
-    while v.len() < n {
-        match frames.alloc() {
-            Some(pa) => v.push(pa),
-            None => break,
-        }
-    }
-    v
-}
-
 #[derive(Default)]
 pub struct PipeTable {
-    pipes: BTreeMap<PipeId, Pipe>,
+    pipes: HashMap<PipeId, Pipe>,
     next: PipeId,
     /// The pipe of each FIFO inode someone has open.
     fifos: BTreeMap<u64, PipeId>,
@@ -336,11 +347,16 @@ mod tests {
         assert_eq!(p.room(), 0);
         assert_eq!(fa.stats().used, base + 16);
         let mut out = alloc::vec![0u8; PIPE_CAPACITY];
+        // The emptied first frame stays as the pipe's spare...
         assert_eq!(p.read(&mut fa, &mem, &mut out[..5000]), 5000);
-        assert_eq!(fa.stats().used, base + 15);
+        assert_eq!(fa.stats().used, base + 16);
+        // ...and takes the next write.
         assert_eq!(p.write(&mut fa, &mem, &data[..3000]), Ok(3000));
+        assert_eq!(fa.stats().used, base + 16);
         assert_eq!(p.read(&mut fa, &mem, &mut out[5000..]), PIPE_CAPACITY - 5000);
         assert_eq!(out, data);
+        // The 3,000 bytes left, and the spare.
+        assert_eq!(fa.stats().used, base + 2);
         t.close_end(id, false, true, &mut fa);
         t.close_end(id, true, false, &mut fa);
         assert_eq!(fa.stats().used, base);

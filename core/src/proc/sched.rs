@@ -135,7 +135,8 @@ impl Kernel {
     /// Wake every sleeper on `key`'s wait queue, in TID order (Linux:
     /// wake_up_all()).
     pub(crate) fn wake_queue(&mut self, key: crate::proc::waitqueue::WaitKey) {
-        for pid in self.sched.waitqueues.take(key) {
+        let sleepers = self.sched.waitqueues.take(key);
+        for &pid in &sleepers {
             if let Some(t) = self.proc.tasks.get_mut(&pid) {
                 // Every task on the queue sleeps for it: whatever else
                 // ended a sleep took the task off first.
@@ -144,6 +145,7 @@ impl Kernel {
                 self.sched.runq.push_back(pid);
             }
         }
+        self.sched.waitqueues.recycle(sleepers);
     }
 
     /// Runnable tasks, the running one included (Linux: nr_running()):

@@ -14,13 +14,13 @@
 //! deadline or a signal, a futex waiter is on the futex's own list, and a
 //! vfork parent is woken by its child directly.
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use super::{Pid, WaitReason};
+use crate::hashmap::HashMap;
 
 /// The thing a sleeper waits for (Linux: which `wait_queue_head`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WaitKey {
     /// The console: input to read, or output to resume (Linux: the tty's
     /// `read_wait` and `write_wait`).
@@ -84,13 +84,21 @@ impl WaitReason {
 /// Every non-empty wait queue.
 #[derive(Debug, Default)]
 pub struct WaitQueues {
-    queues: BTreeMap<WaitKey, Vec<Pid>>,
+    queues: HashMap<WaitKey, Vec<Pid>>,
+    /// Emptied queues' vectors, kept for the next ones: a task that
+    /// sleeps and is woken in turn (a pipe's reader) allocates nothing
+    /// (Linux's queues live in their objects and allocate nothing either).
+    spare: Vec<Vec<Pid>>,
 }
+
+/// How many emptied vectors [`WaitQueues`] keeps.
+const SPARE: usize = 8;
 
 impl WaitQueues {
     /// Put `tid` on `key`'s queue (Linux: add_wait_queue()).
     pub fn add(&mut self, key: WaitKey, tid: Pid) {
-        let q = self.queues.entry(key).or_default();
+        let spare = &mut self.spare;
+        let q = self.queues.entry(key).or_insert_with(|| spare.pop().unwrap_or_default());
         if let Err(at) = q.binary_search(&tid) {
             q.insert(at, tid);
         }
@@ -103,19 +111,29 @@ impl WaitQueues {
                 q.remove(at);
             }
             if q.is_empty() {
-                self.queues.remove(&key);
+                let q = self.queues.remove(&key).unwrap_or_default();
+                self.recycle(q);
             }
         }
     }
 
-    /// Empty `key`'s queue, returning its sleepers in TID order.
     /// The sleepers on `key`'s queue, in TID order, left there.
     pub fn sleepers(&self, key: WaitKey) -> &[Pid] {
         self.queues.get(&key).map_or(&[], |q| q.as_slice())
     }
 
+    /// Empty `key`'s queue, returning its sleepers in TID order; give the
+    /// vector back with [`recycle`](Self::recycle) once done with it.
     pub fn take(&mut self, key: WaitKey) -> Vec<Pid> {
         self.queues.remove(&key).unwrap_or_default()
+    }
+
+    /// Keep a vector [`take`](Self::take) returned for a later queue.
+    pub fn recycle(&mut self, mut q: Vec<Pid>) {
+        if self.spare.len() < SPARE && q.capacity() > 0 {
+            q.clear();
+            self.spare.push(q);
+        }
     }
 
     /// Tasks on any queue (none once every task is gone).

@@ -26,7 +26,7 @@ use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::kernel::Kernel;
-use crate::proc::{Pid, TaskState};
+use crate::proc::{Pid, Task, TaskState};
 
 /// signal_generate's `res` (Linux: enum trace_signal_result).
 const TRACE_SIGNAL_DELIVERED: i32 = 0;
@@ -240,9 +240,12 @@ impl Kernel {
         // A leader that has ended with exit(2) leaves the process to its
         // other threads, which still take its signals (Linux: the thread
         // group lives until its last thread; complete_signal() picks one).
-        let threads = self.threads_of(tgid);
-        let Some(leader) = threads.iter().copied().min_by_key(|&tid| tid != tgid) else {
-            return Ok(());
+        let leader = match self.live_thread(tgid, |t| t.tid == tgid) {
+            Some(l) => l,
+            None => match self.live_thread(tgid, |_| true) {
+                Some(t) => t,
+                None => return Ok(()),
+            },
         };
         if sig == 0 {
             return Ok(());
@@ -253,11 +256,21 @@ impl Kernel {
             return Ok(());
         }
         self.enqueue(leader, true, info)?;
-        let taker = threads.iter().copied().find(|t| !self.proc.tasks()[t].sigmask.has(sig));
-        if let Some(t) = taker {
+        if let Some(t) = self.live_thread(tgid, |t| !t.sigmask.has(sig)) {
             self.signal_wake_up(t);
         }
         Ok(())
+    }
+
+    /// The first live thread of process `tgid`, in TID order, that `pick`
+    /// accepts: a walk of the thread list with nothing allocated, as the
+    /// signal path runs on every kill (Linux: complete_signal() walking
+    /// `signal->thread_head`).
+    fn live_thread(&self, tgid: Pid, pick: impl Fn(&Task) -> bool) -> Option<Pid> {
+        let signal = self.proc.tasks().get(&tgid)?.signal;
+        self.sig.signals.get(signal).threads.iter().copied().find(|tid| {
+            self.proc.tasks().get(tid).is_some_and(|t| !t.is_zombie() && t.state != TaskState::Dead && pick(t))
+        })
     }
 
     /// Queue `sig` for one thread (Linux: __send_signal() to PIDTYPE_PID);
@@ -858,6 +871,14 @@ impl Kernel {
         self.kill_info(target, info)
     }
 
+    /// Signal process `tgid` if the caller may (Linux: group_send_sig_info()).
+    fn kill_process(&mut self, tgid: Pid, info: SigInfo) -> SysResult {
+        if !self.may_signal(tgid) {
+            return Err(EPERM);
+        }
+        self.send_signal_process(tgid, info).map(|()| 0)
+    }
+
     /// kill(2) with what the signal carries (rt_sigqueueinfo gives its own).
     pub fn kill_info(&mut self, target: KillTarget, info: SigInfo) -> SysResult {
         let sig = info.signo;
@@ -870,7 +891,8 @@ impl Kernel {
         // task by PIDTYPE_PID, then signals its thread group).
         let procs: Vec<Pid> = match target {
             KillTarget::Process(p) => {
-                self.proc.tasks().get(&p).filter(|t| t.state != TaskState::Dead).map(|t| t.tgid).into_iter().collect()
+                let tgid = self.proc.tasks().get(&p).filter(|t| t.state != TaskState::Dead).map(|t| t.tgid);
+                return self.kill_process(tgid.ok_or(ESRCH)?, info);
             }
             // A group: its members (Linux: __kill_pgrp_info()).
             KillTarget::Group(g) => self
@@ -896,12 +918,8 @@ impl Kernel {
         // __kill_pgrp_info()).
         let (mut sent, mut err) = (false, EPERM);
         for p in procs {
-            if !self.may_signal(p) {
-                err = EPERM;
-                continue;
-            }
-            match self.send_signal_process(p, info) {
-                Ok(()) => sent = true,
+            match self.kill_process(p, info) {
+                Ok(_) => sent = true,
                 Err(e) => err = e,
             }
         }

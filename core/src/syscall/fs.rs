@@ -336,7 +336,7 @@ fn do_write(k: &mut Kernel, fd: i32, buf: u64, len: u64, pos: Option<u64>) -> Sy
     if done > 0 && k.deliverable(tid) != 0 {
         return Ok(done);
     }
-    let mut chunk = vec![0u8; len.min(CHUNK)];
+    let mut chunk = crate::fs::ops::Bounce::new(len);
     while done < len {
         let n = (len - done).min(CHUNK);
         if let Err(e) = k.copy_in(buf + done as u64, &mut chunk[..n]) {

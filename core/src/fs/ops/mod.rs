@@ -39,6 +39,50 @@ use crate::mm::mmap::MapTarget;
 /// Bytes moved per copy between user memory and a file.
 pub const CHUNK: usize = 4096;
 
+/// The kernel's copy of one chunk of a read or write, between user memory
+/// and the file. A small transfer (a pipe's byte, a terminal's line) uses
+/// a buffer on the kernel stack, so that it costs no heap allocation; a
+/// larger one a heap buffer of up to [`CHUNK`] bytes. Linux needs neither:
+/// its `copy_to_user()` reaches user memory from the file's own pages.
+pub enum Bounce {
+    Stack([u8; Bounce::STACK]),
+    Heap(Vec<u8>),
+}
+
+impl Bounce {
+    /// The largest chunk kept on the stack.
+    const STACK: usize = 128;
+
+    /// A zeroed buffer for chunks of up to `len` bytes (at most [`CHUNK`]).
+    pub fn new(len: usize) -> Bounce {
+        if len <= Self::STACK {
+            Bounce::Stack([0; Self::STACK])
+        } else {
+            Bounce::Heap(vec![0; len.min(CHUNK)])
+        }
+    }
+}
+
+impl core::ops::Deref for Bounce {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bounce::Stack(b) => b,
+            Bounce::Heap(v) => v,
+        }
+    }
+}
+
+impl core::ops::DerefMut for Bounce {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        match self {
+            Bounce::Stack(b) => b,
+            Bounce::Heap(v) => v,
+        }
+    }
+}
+
 /// What a file without a poll method of its own is ready for (Linux:
 /// DEFAULT_POLLMASK).
 pub const DEFAULT_POLLMASK: u16 = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
@@ -196,7 +240,7 @@ pub fn anon_stat(k: &Kernel, id: FileId, mode: u32) -> Stat {
 pub fn read_chunks(k: &mut Kernel, id: FileId, buf: u64, len: usize, pos: Option<u64>) -> SysResult {
     let ops = k.vfs.files.get(id).kind.ops();
     let mut done = 0usize;
-    let mut chunk = vec![0u8; len.min(CHUNK)];
+    let mut chunk = Bounce::new(len);
     while done < len {
         let want = (len - done).min(CHUNK);
         let off = pos.unwrap_or(k.vfs.files.get(id).offset) + if pos.is_some() { done as u64 } else { 0 };
