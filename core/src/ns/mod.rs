@@ -9,12 +9,18 @@
 //! Each namespace is itself counted by the nsproxies that name it, and
 //! has the inode number /proc/PID/ns/* shows (Linux's ns_common.inum).
 //!
-//! Built so far: the UTS namespace (host and domain name). The PID, mount
-//! and IPC namespaces are still the one system-wide instance each, and a
-//! request for a new one is EINVAL, as on a kernel built without them.
+//! Built so far: the UTS namespace (host and domain name) and PID
+//! namespaces ([`pid`]). The mount and IPC namespaces are still the one
+//! system-wide instance each, and a request for a new one is EINVAL, as
+//! on a kernel built without them.
 
+pub mod pid;
+#[cfg(test)]
+mod pid_tests;
 #[cfg(test)]
 mod tests;
+
+pub use pid::{PidNamespaces, PidNsId};
 
 use crate::abi::UTSNAME_FIELD;
 use crate::proc::shared::{Handle, SharedTable};
@@ -88,6 +94,9 @@ pub type UtsId = Handle<UtsNamespace>;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NsProxy {
     uts: UtsId,
+    /// The PID namespace of the children this task makes (Linux:
+    /// pid_ns_for_children); its own is that of its pid.
+    pid_for_children: PidNsId,
 }
 
 pub type NsProxyId = Handle<NsProxy>;
@@ -97,6 +106,7 @@ pub type NsProxyId = Handle<NsProxy>;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NewNamespaces {
     pub uts: bool,
+    pub pid: bool,
 }
 
 /// Every namespace and nsproxy (the namespace subsystem's state: only its
@@ -108,6 +118,8 @@ pub struct Namespaces {
     /// that it outlives every task (Linux: the static init_nsproxy).
     init: NsProxyId,
     uts: SharedTable<UtsNamespace>,
+    /// The PID namespaces and the numbers of pids below the initial one.
+    pub pid: PidNamespaces,
     /// The next inode number for a new namespace; numbers are not reused
     /// (Linux reuses freed ones; a difference no program can rely on).
     next_inum: u32,
@@ -116,9 +128,10 @@ pub struct Namespaces {
 impl Namespaces {
     /// The initial namespaces (Linux: init_nsproxy and init_uts_ns).
     pub fn new() -> Self {
-        let mut ns = Namespaces { next_inum: DYNAMIC_FIRST_INO, ..Default::default() };
+        let mut ns = Namespaces { next_inum: DYNAMIC_FIRST_INO, pid: PidNamespaces::new(), ..Default::default() };
         let uts = ns.uts.insert(UtsNamespace::new(INIT_NODENAME, INIT_DOMAINNAME, UTS_INIT_INO));
-        ns.init = ns.proxies.insert(NsProxy { uts });
+        let pid_for_children = ns.pid.init();
+        ns.init = ns.proxies.insert(NsProxy { uts, pid_for_children });
         ns
     }
 
@@ -138,12 +151,15 @@ impl Namespaces {
     pub fn put(&mut self, p: NsProxyId) {
         if let Some(proxy) = self.proxies.put(p) {
             let _ = self.uts.put(proxy.uts);
+            self.pid.put(proxy.pid_for_children);
         }
     }
 
     /// A new nsproxy with fresh copies of the namespaces `new` names and
     /// `from`'s others (Linux: create_new_namespaces()). A new UTS
-    /// namespace starts with its creator's names (copy_utsname()).
+    /// namespace starts with its creator's names (copy_utsname()); a new
+    /// PID namespace lies below `from`'s pid_for_children (copy_pid_ns(),
+    /// whose checks [`Namespaces::may_new_pid`] made).
     pub fn copy(&mut self, from: NsProxyId, new: NewNamespaces) -> NsProxyId {
         let mut proxy = *self.proxies.get(from);
         if new.uts {
@@ -153,7 +169,35 @@ impl Namespaces {
         } else {
             self.uts.hold(proxy.uts);
         }
+        if new.pid {
+            let inum = self.alloc_inum();
+            proxy.pid_for_children =
+                self.pid.create(proxy.pid_for_children, inum).expect("may_new_pid checked the level");
+        } else {
+            self.pid.hold(proxy.pid_for_children);
+        }
         self.proxies.insert(proxy)
+    }
+
+    /// Whether a task whose own PID namespace is `active` and whose
+    /// nsproxy is `p` may make a new PID namespace: only from its own
+    /// (EINVAL after an unshare(CLONE_NEWPID) or setns made
+    /// pid_for_children another), and not past the deepest level (ENOSPC).
+    /// Linux: copy_pid_ns(), create_pid_namespace().
+    pub fn may_new_pid(&self, p: NsProxyId, active: PidNsId) -> Result<(), crate::abi::Errno> {
+        let children = self.proxies.get(p).pid_for_children;
+        if children != active {
+            return Err(crate::abi::EINVAL);
+        }
+        if self.pid.get(children).level() >= pid::MAX_PID_NS_LEVEL {
+            return Err(crate::abi::ENOSPC);
+        }
+        Ok(())
+    }
+
+    /// The PID namespace nsproxy `p`'s children go to.
+    pub fn pid_for_children(&self, p: NsProxyId) -> PidNsId {
+        self.proxies.get(p).pid_for_children
     }
 
     fn alloc_inum(&mut self) -> u32 {
@@ -180,8 +224,8 @@ impl Namespaces {
         self.uts.get_mut(u).set_domainname(name);
     }
 
-    /// Live nsproxies and UTS namespaces, for the leak checks.
-    pub fn counts(&self) -> (usize, usize) {
-        (self.proxies.len(), self.uts.len())
+    /// Live nsproxies, UTS and PID namespaces, for the leak checks.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (self.proxies.len(), self.uts.len(), self.pid.count())
     }
 }

@@ -498,7 +498,7 @@ fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
     threads.insert(tgid);
     k.tasks.insert(tgid, me);
     k.ptrace_rename(pid, tgid);
-    k.pids.put(pid);
+    k.put_pid(pid);
     if k.current == Some(pid) {
         k.current = Some(tgid);
     }

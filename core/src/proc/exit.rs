@@ -116,8 +116,8 @@ impl Kernel {
     /// its process group and session numbers (Linux: __cleanup_signal()).
     pub fn put_signal(&mut self, signal: super::SignalId) {
         if let Some(sig) = self.signals.put(signal) {
-            self.pids.put(sig.pgid);
-            self.pids.put(sig.sid);
+            self.put_pid(sig.pgid);
+            self.put_pid(sig.sid);
             self.drop_sigqueue(sig.shared_info);
         }
     }
@@ -228,7 +228,10 @@ impl Kernel {
                 traced: false,
             };
             let (code, st) = r.cause_and_status();
-            let info = SigInfo { signo: sig, code, pid: t.tgid, uid: t.cred.uid, status: st, ..Default::default() };
+            // The child's number as its parent sees it (Linux:
+            // task_pid_nr_ns(tsk, task_active_pid_ns(tsk->parent))).
+            let nr = self.ns.pid.nr_in(t.tgid, self.pid_ns_of(ptgid));
+            let info = SigInfo { signo: sig, code, pid: nr, uid: t.cred.uid, status: st, ..Default::default() };
             let _ = self.send_signal_process(ptgid, info);
         }
         self.wake_all(super::WaitReason::ChildExit { tgid: ptgid });
@@ -236,26 +239,34 @@ impl Kernel {
     }
 
     /// Who adopts the children of exiting `father`: another live thread of
-    /// its process, else the nearest ancestor that is a child subreaper,
-    /// else init (Linux: find_new_reaper()).
-    fn find_new_reaper(&self, father: Pid) -> Pid {
+    /// its process, else the nearest ancestor below its PID namespace's
+    /// init that is a child subreaper, else that init (Linux:
+    /// find_new_reaper()). None when `father` is the last thread of that
+    /// init: the namespace is dying and its processes with it, and they
+    /// are released as they exit (Linux: its init reaps them in
+    /// zap_pid_ns_processes()).
+    fn find_new_reaper(&self, father: Pid) -> Option<Pid> {
         let f = &self.tasks[&father];
         if let Some(t) = self.live_thread_of(f.tgid, Some(father)) {
-            return t;
+            return Some(t);
+        }
+        let init = self.ns.pid.get(self.pid_ns_of(father)).reaper;
+        if init == f.tgid {
+            return None;
         }
         if self.signals.get(f.signal).has_child_subreaper {
             let mut p = f.parent;
-            while p != 0 && p != INIT_PID {
+            while p != 0 && p != init {
                 let Some(anc) = self.tasks.get(&p) else { break };
                 if self.signals.get(anc.signal).is_child_subreaper {
                     if let Some(t) = self.live_thread_of(anc.tgid, None) {
-                        return t;
+                        return Some(t);
                     }
                 }
                 p = anc.parent;
             }
         }
-        INIT_PID
+        Some(self.live_thread_of(init, None).unwrap_or(init))
     }
 
     /// A thread of process `tgid` that is not exiting, other than `except`
@@ -280,7 +291,7 @@ impl Kernel {
         if children.is_empty() {
             return;
         }
-        let reaper = self.find_new_reaper(father);
+        let reaper = self.find_new_reaper(father).unwrap_or(0);
         let same_process = self.tasks.get(&reaper).map(|r| r.tgid) == Some(self.tasks[&father].tgid);
         for child in children {
             let (pdeathsig, zombie, leader) = {
@@ -317,6 +328,15 @@ impl Kernel {
     /// Make the exiting task a zombie and tell its parent, or release it at
     /// once if nobody will wait for it (Linux: exit_notify()).
     fn exit_notify(&mut self, pid: Pid) {
+        // The last thread of a PID namespace's init takes the namespace
+        // down with it (Linux: find_child_reaper() → zap_pid_ns_processes()).
+        let (tgid, ns) = (self.tasks[&pid].tgid, self.pid_ns_of(pid));
+        if ns != self.ns.pid.init()
+            && self.ns.pid.get(ns).reaper == tgid
+            && self.live_thread_of(tgid, Some(pid)).is_none()
+        {
+            self.zap_pid_ns_processes(ns);
+        }
         self.forget_original_parent(pid);
         // The process's last thread: its own group may now be orphaned.
         let (leader, signal) = (self.tasks[&pid].tgid, self.tasks[&pid].signal);
@@ -334,7 +354,7 @@ impl Kernel {
             self.notify_parent(pid)
         } else if !leader {
             true
-        } else if self.thread_group_empty(tgid) {
+        } else if self.thread_group_empty(tgid) && !self.pid_ns_holds_report(tgid) {
             self.notify_parent(pid)
         } else {
             false
@@ -364,6 +384,7 @@ impl Kernel {
             let t = &self.tasks[&pid];
             (t.parent, t.signal, t.sighand, t.is_leader())
         };
+        let pid_ns = self.pid_ns_of(pid);
         // The process's CPU time (every thread's, kept in its
         // signal_struct as they run) and its children's go to the parent
         // when the process is reaped; a thread's own release moves
@@ -420,9 +441,14 @@ impl Kernel {
         if tgid != pid
             && self.tasks.get(&tgid).is_some_and(|l| l.is_zombie())
             && self.thread_group_empty(tgid)
+            && !self.pid_ns_holds_report(tgid)
             && self.notify_parent(tgid)
         {
             self.release_task(tgid);
+        }
+        // A dying PID namespace's init may have waited for this one.
+        if pid_ns != self.ns.pid.init() {
+            self.pid_ns_member_gone(pid_ns);
         }
     }
 
@@ -502,7 +528,7 @@ impl Kernel {
             }
             self.kstacks.trim(&mut self.frames);
         }
-        self.pids.put(pid);
+        self.put_pid(pid);
     }
 }
 

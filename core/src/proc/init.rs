@@ -81,7 +81,7 @@ impl Kernel {
             self.ns.put(t.nsproxy);
             self.put(t.sighand);
             self.put_signal(t.signal);
-            self.pids.put(pid);
+            self.put_pid(pid);
             return Err(e);
         }
         let ret = self.ret_to_user;

@@ -152,9 +152,9 @@ pub(crate) fn interrupted(k: &mut Kernel, regs: &PtRegs) -> SysResult {
 #[inline]
 pub(crate) fn quick(k: &mut Kernel, regs: &PtRegs) -> Option<SysResult> {
     let result = match regs.orig_rax {
-        nr::GETPID => Ok(k.cur().tgid as usize),
+        nr::GETPID => Ok(k.pid_vnr(k.cur().tgid) as usize),
         nr::GETPPID => process::getppid(k),
-        nr::GETTID => Ok(k.cur().tid as usize),
+        nr::GETTID => Ok(k.pid_vnr(k.cur().tid) as usize),
         nr::GETUID => Ok(k.cur().cred.uid as usize),
         nr::GETGID => Ok(k.cur().cred.gid as usize),
         nr::GETEUID => Ok(k.cur().cred.euid as usize),

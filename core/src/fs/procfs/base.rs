@@ -304,6 +304,7 @@ pub(super) fn owner(k: &Kernel, node: Node) -> (u32, u32) {
 /// `st_mode` of a node (Linux: the modes in fs/proc/base.c and root.c).
 pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
     match node {
+        Node::Sysctl(Sysctl::NsLastPid) => S_IFREG | 0o666,
         Node::Sysctl(
             Sysctl::PidMax
             | Sysctl::ThreadsMax

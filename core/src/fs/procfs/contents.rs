@@ -99,6 +99,11 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         Node::Sysctl(s) => {
             let _ = match s {
                 Sysctl::PidMax => writeln!(o, "{}", k.pids.pid_max()),
+                Sysctl::NsLastPid => {
+                    let ns = k.active_pid_ns();
+                    let last = if ns == k.ns.pid.init() { k.pids.last() } else { k.ns.pid.last(ns) };
+                    writeln!(o, "{last}")
+                }
                 Sysctl::ThreadsMax => writeln!(o, "{}", k.max_threads),
                 Sysctl::Osrelease => writeln!(o, "{OSRELEASE}"),
                 Sysctl::Ostype => writeln!(o, "{OSTYPE}"),

@@ -256,6 +256,7 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
     let n = match node {
         Node::Sysctl(
             s @ (Sysctl::PidMax
+            | Sysctl::NsLastPid
             | Sysctl::ThreadsMax
             | Sysctl::CoreUsesPid
             | Sysctl::DmesgRestrict
@@ -358,6 +359,22 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
         Sysctl::PidMax => {
             let v = u32::try_from(v).map_err(|_| EINVAL)?;
             k.pids.set_pid_max(v)?;
+        }
+        // Linux: pid_ns_ctl_handler(): the caller's namespace, 0 up to
+        // pid_max, CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE.
+        Sysctl::NsLastPid => {
+            use crate::proc::capability::{CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN};
+            let c = k.cur().cred;
+            if !c.capable(CAP_SYS_ADMIN) && !c.capable(CAP_CHECKPOINT_RESTORE) {
+                return Err(EPERM);
+            }
+            let v = u32::try_from(v).ok().filter(|&v| v <= k.pids.pid_max()).ok_or(EINVAL)?;
+            let ns = k.active_pid_ns();
+            if ns == k.ns.pid.init() {
+                k.pids.set_last(v);
+            } else {
+                k.ns.pid.set_last(ns, v);
+            }
         }
         Sysctl::CoreUsesPid => k.core.uses_pid = v != 0,
         // Linux: proc_dointvec_minmax_sysadmin(), 0..=1.

@@ -138,6 +138,8 @@ const SYSVIPC_ENTRIES: [(&[u8], Sysvipc); 2] = [(b"msg", Sysvipc::Msg), (b"sem",
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sysctl {
     PidMax,
+    /// The last PID handed out in the reader's PID namespace.
+    NsLastPid,
     ThreadsMax,
     Osrelease,
     Ostype,
@@ -285,13 +287,14 @@ const ROOT_ENTRIES: [(&[u8], Node); 13] = [
     (b"vmstat", Node::Global(Global::Vmstat)),
 ];
 
-const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 15] = [
+const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 16] = [
     (b"core_pattern", Sysctl::CorePattern),
     (b"core_uses_pid", Sysctl::CoreUsesPid),
     (b"dmesg_restrict", Sysctl::DmesgRestrict),
     (b"msgmax", Sysctl::Msgmax),
     (b"msgmnb", Sysctl::Msgmnb),
     (b"msgmni", Sysctl::Msgmni),
+    (b"ns_last_pid", Sysctl::NsLastPid),
     (b"osrelease", Sysctl::Osrelease),
     (b"ostype", Sysctl::Ostype),
     (b"pid_max", Sysctl::PidMax),
