@@ -21,7 +21,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -188,15 +187,23 @@ static void nested_case(int depth)
 	waitpid(c, NULL, 0);
 }
 
+/* clone3's argument (linux/sched.h, which musl does not ship). */
+struct clone_args_ {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+#define NR_CLONE3 435
+
 static long clone3_tids(uint64_t flags, pid_t *tids, size_t n)
 {
-	struct clone_args a;
+	struct clone_args_ a;
 	memset(&a, 0, sizeof(a));
 	a.flags = flags;
 	a.exit_signal = SIGCHLD;
 	a.set_tid = (uint64_t)(uintptr_t)tids;
 	a.set_tid_size = n;
-	long r = syscall(SYS_clone3, &a, sizeof(a));
+	long r = syscall(NR_CLONE3, &a, sizeof(a));
 	if (r == 0) {
 		printf("set_tid child: getpid %d\n", getpid());
 		_exit(0);
