@@ -229,3 +229,149 @@ impl Namespaces {
         (self.proxies.len(), self.uts.len(), self.pid.count())
     }
 }
+
+/// The entries of /proc/PID/ns (Linux: ns_entries[] in fs/proc/namespaces.c,
+/// in its order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NsType {
+    Net,
+    Uts,
+    Ipc,
+    Pid,
+    PidForChildren,
+    User,
+    Mnt,
+    Cgroup,
+    Time,
+    TimeForChildren,
+}
+
+/// Linux: the PROC_*_INIT_INO numbers of the namespaces Tine has one of.
+const IPC_INIT_INO: u32 = 0xEFFF_FFFF;
+const USER_INIT_INO: u32 = 0xEFFF_FFFD;
+const CGROUP_INIT_INO: u32 = 0xEFFF_FFFB;
+const TIME_INIT_INO: u32 = 0xEFFF_FFFA;
+const NET_INIT_INO: u32 = 0xEFFF_FFF9;
+const MNT_INIT_INO: u32 = 0xEFFF_FFF8;
+
+impl NsType {
+    pub const ENTRIES: [(&'static [u8], NsType); 10] = [
+        (b"net", NsType::Net),
+        (b"uts", NsType::Uts),
+        (b"ipc", NsType::Ipc),
+        (b"pid", NsType::Pid),
+        (b"pid_for_children", NsType::PidForChildren),
+        (b"user", NsType::User),
+        (b"mnt", NsType::Mnt),
+        (b"cgroup", NsType::Cgroup),
+        (b"time", NsType::Time),
+        (b"time_for_children", NsType::TimeForChildren),
+    ];
+
+    /// The namespace kind, the *_for_children entries folded into theirs.
+    pub fn kind(self) -> NsType {
+        match self {
+            NsType::PidForChildren => NsType::Pid,
+            NsType::TimeForChildren => NsType::Time,
+            t => t,
+        }
+    }
+
+    /// The prefix of a link's text (Linux: proc_ns_operations.name).
+    pub fn name(self) -> &'static str {
+        match self.kind() {
+            NsType::Net => "net",
+            NsType::Uts => "uts",
+            NsType::Ipc => "ipc",
+            NsType::Pid => "pid",
+            NsType::User => "user",
+            NsType::Mnt => "mnt",
+            NsType::Cgroup => "cgroup",
+            _ => "time",
+        }
+    }
+
+    /// The CLONE_NEW* flag of its kind (Linux: proc_ns_operations.type).
+    pub fn flag(self) -> crate::abi::CloneFlags {
+        use crate::abi::CloneFlags as F;
+        match self.kind() {
+            NsType::Net => F::NEWNET,
+            NsType::Uts => F::NEWUTS,
+            NsType::Ipc => F::NEWIPC,
+            NsType::Pid => F::NEWPID,
+            NsType::User => F::NEWUSER,
+            NsType::Mnt => F::NEWNS,
+            NsType::Cgroup => F::NEWCGROUP,
+            _ => F::NEWTIME,
+        }
+    }
+}
+
+/// One namespace, as an open /proc/PID/ns file names it: its kind, the
+/// raw handle of a UTS or PID namespace (0 for the kinds Tine has one
+/// of), and its inode number. It does not keep the namespace alive
+/// (Linux's nsfs dentry does); `setns` finds a namespace gone (EINVAL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NsRef {
+    pub ty: NsType,
+    pub id: u32,
+    pub inum: u32,
+}
+
+impl Namespaces {
+    /// The namespace of kind `ty` of a task whose nsproxy is `p` (unset
+    /// for a zombie: ENOENT, except for its own PID namespace) and whose
+    /// own PID namespace is `active` (Linux: the proc_ns_operations'
+    /// get()).
+    pub fn of_task(&self, p: NsProxyId, active: PidNsId, ty: NsType) -> Result<NsRef, crate::abi::Errno> {
+        let one = |inum| Ok(NsRef { ty: ty.kind(), id: 0, inum });
+        if p.is_unset() && ty != NsType::Pid {
+            return Err(crate::abi::ENOENT);
+        }
+        let pid = |ns: PidNsId| Ok(NsRef { ty: NsType::Pid, id: ns.raw(), inum: self.pid.get(ns).inum() });
+        match ty {
+            NsType::Uts => {
+                let u = self.proxies.get(p).uts;
+                Ok(NsRef { ty: NsType::Uts, id: u.raw(), inum: self.uts.get(u).inum })
+            }
+            NsType::Pid => pid(active),
+            NsType::PidForChildren => pid(self.proxies.get(p).pid_for_children),
+            NsType::Net => one(NET_INIT_INO),
+            NsType::Ipc => one(IPC_INIT_INO),
+            NsType::User => one(USER_INIT_INO),
+            NsType::Mnt => one(MNT_INIT_INO),
+            NsType::Cgroup => one(CGROUP_INIT_INO),
+            NsType::Time | NsType::TimeForChildren => one(TIME_INIT_INO),
+        }
+    }
+
+    /// setns(2)'s change to a task's nsproxy `p` for namespace `r`, with
+    /// the caller's own PID namespace `active`; the new nsproxy, or
+    /// Linux's errno: EINVAL for a namespace that is gone, a PID namespace
+    /// that is not the caller's or below it, or the caller's own user
+    /// namespace (Linux: the proc_ns_operations' install()).
+    pub fn install(&mut self, p: NsProxyId, active: PidNsId, r: NsRef) -> Result<NsProxyId, crate::abi::Errno> {
+        use crate::abi::EINVAL;
+        let mut proxy = *self.proxies.get(p);
+        match r.ty {
+            NsType::Uts => proxy.uts = self.uts.handle_of(r.id).ok_or(EINVAL)?,
+            NsType::Pid => {
+                let n = self.pid.handle_of(r.id).ok_or(EINVAL)?;
+                // Linux: pidns_install(): only into the caller's own PID
+                // namespace or one below it.
+                if !self.pid.is_within(n, active) {
+                    return Err(EINVAL);
+                }
+                proxy.pid_for_children = n;
+            }
+            // Linux: userns_install(): not the caller's own.
+            NsType::User => return Err(EINVAL),
+            // One of each: joining it changes nothing.
+            _ => {}
+        }
+        // The new nsproxy's own references; the caller drops the old one.
+        self.uts.hold(proxy.uts);
+        self.pid.hold(proxy.pid_for_children);
+        Ok(self.proxies.insert(proxy))
+    }
+}

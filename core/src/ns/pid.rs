@@ -108,6 +108,11 @@ impl PidNamespaces {
         self.table.try_get(ns)
     }
 
+    /// The namespace whose handle number is `raw`, if it is alive.
+    pub fn handle_of(&self, raw: u32) -> Option<PidNsId> {
+        self.table.handle_of(raw)
+    }
+
     pub fn get_mut(&mut self, ns: PidNsId) -> &mut PidNamespace {
         self.table.get_mut(ns)
     }

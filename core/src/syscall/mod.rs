@@ -234,6 +234,7 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::SETHOSTNAME => ns::set_uts_name(k, false, a0, a1),
         nr::SETDOMAINNAME => ns::set_uts_name(k, true, a0, a1),
         nr::UNSHARE => ns::unshare(k, a0),
+        nr::SETNS => ns::setns(k, a0 as i32, a1 as i32),
         nr::FCNTL => fs::fcntl(k, a0 as i32, a1 as u32, a2),
         nr::FSYNC => fs::fsync(k, a0 as i32),
         nr::TRUNCATE => fs::truncate(k, a0, a1 as i64),

@@ -175,6 +175,8 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                 _ => return Err(EISDIR),
             }
         }
+        // A namespace has no text; a descriptor on it is for setns(2).
+        Node::NsFile(_) => {}
         _ => return Err(EISDIR),
     }
     Ok(o.0)

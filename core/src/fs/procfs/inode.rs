@@ -640,6 +640,12 @@ pub(super) fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
                 }
             }
         }
+        Node::Pid { tid, whole, entry: PidEntry::Ns } => {
+            task(k, tid)?;
+            for (i, (name, ty)) in crate::ns::NsType::ENTRIES.iter().enumerate() {
+                add(2 + i as u64, Node::NsLink { tid, whole, ty: *ty }, name);
+            }
+        }
         Node::Pid { tid, entry: PidEntry::Task, .. } => {
             let tgid = task(k, tid)?.tgid;
             for t in threads_of(k, tgid) {
@@ -707,6 +713,10 @@ pub fn link_text(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
             }
             let id = k.fdtables.get(t.files).get(fd).map_err(|_| ENOENT)?.file;
             Ok(file_path(k, id))
+        }
+        Node::NsLink { tid, ty, .. } => {
+            let r = ns_of(k, tid, ty)?;
+            Ok(format!("{}:[{}]", r.ty.name(), r.inum).into_bytes())
         }
         _ => Err(EINVAL),
     }

@@ -221,6 +221,8 @@ pub enum PidEntry {
     /// debugger does (0600; opened only with the right to ptrace it).
     /// Linux: mem_rw().
     Mem,
+    /// `ns/`: one link per namespace kind.
+    Ns,
 }
 
 /// One name in /proc.
@@ -262,6 +264,15 @@ pub enum Node {
         whole: bool,
         fd: i32,
     },
+    /// ns/<kind> in such a directory: a link to the task's namespace.
+    NsLink {
+        tid: Pid,
+        whole: bool,
+        ty: crate::ns::NsType,
+    },
+    /// What an ns link leads to: the namespace itself (Linux: an nsfs
+    /// inode; `setns` takes a descriptor open on one).
+    NsFile(crate::ns::NsRef),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -337,7 +348,7 @@ fn sys_table(dir: Node) -> Option<SysTable> {
 
 /// The entries of a process directory, in Linux's order; `task` only in
 /// a process's directory, not in a thread's.
-const PID_ENTRIES: [(&[u8], PidEntry); 18] = [
+const PID_ENTRIES: [(&[u8], PidEntry); 19] = [
     (b"task", PidEntry::Task),
     (b"fd", PidEntry::Fd),
     (b"auxv", PidEntry::Auxv),
@@ -356,6 +367,7 @@ const PID_ENTRIES: [(&[u8], PidEntry); 18] = [
     (b"mounts", PidEntry::Mounts),
     (b"mountinfo", PidEntry::Mountinfo),
     (b"pagemap", PidEntry::Pagemap),
+    (b"ns", PidEntry::Ns),
 ];
 
 impl Node {
@@ -368,8 +380,9 @@ impl Node {
             | Node::SysVm
             | Node::SysvipcDir
             | Node::PidDir { .. } => Kind::Dir,
-            Node::Pid { entry: PidEntry::Task | PidEntry::Fd, .. } => Kind::Dir,
-            Node::SelfLink | Node::ThreadSelf | Node::MountsLink | Node::Fd { .. } => Kind::Link,
+            Node::Pid { entry: PidEntry::Task | PidEntry::Fd | PidEntry::Ns, .. } => Kind::Dir,
+            Node::SelfLink | Node::ThreadSelf | Node::MountsLink | Node::Fd { .. } | Node::NsLink { .. } => Kind::Link,
+            Node::NsFile(_) => Kind::File,
             Node::Pid { entry: PidEntry::Cwd | PidEntry::Root | PidEntry::Exe, .. } => Kind::Link,
             Node::Global(_) | Node::Sysctl(_) | Node::Sysvipc(_) | Node::Pid { .. } => Kind::File,
         }
@@ -389,6 +402,7 @@ impl Node {
             | Node::Global(_)
             | Node::SysDir
             | Node::SysvipcDir
+            | Node::NsFile(_)
             | Node::PidDir { whole: true, .. } => Node::Root,
             Node::Sysvipc(_) => Node::SysvipcDir,
             Node::SysKernel | Node::SysFs | Node::SysVm => Node::SysDir,
@@ -398,6 +412,7 @@ impl Node {
             }
             Node::Pid { tid, whole, .. } => Node::PidDir { tid, whole },
             Node::Fd { tid, whole, .. } => Node::Pid { tid, whole, entry: PidEntry::Fd },
+            Node::NsLink { tid, whole, .. } => Node::Pid { tid, whole, entry: PidEntry::Ns },
         }
     }
 
@@ -423,6 +438,11 @@ impl Node {
             Node::PidDir { tid, whole } => per_pid(tid, whole, 0),
             Node::Pid { tid, whole, entry } => per_pid(tid, whole, entry_code(entry)),
             Node::Fd { tid, whole, fd } => per_pid(tid, whole, 64 + fd as u64),
+            Node::NsLink { tid, whole, ty } => {
+                per_pid(tid, whole, 40 + crate::ns::NsType::ENTRIES.iter().position(|e| e.1 == ty).unwrap_or(0) as u64)
+            }
+            // Linux: the namespace's own inode number (ns_common.inum).
+            Node::NsFile(r) => r.inum as u64,
         }
     }
 }
@@ -461,6 +481,7 @@ fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
         Node::SysvipcDir => return b"/sysvipc".to_vec(),
         Node::PidDir { tid, whole: true } => return format!("/{tid}").into_bytes(),
         Node::PidDir { tid, whole: false } => return format!("/{}/task/{tid}", tgid_of(k, tid)).into_bytes(),
+        Node::NsFile(r) => return format!("/{}:[{}]", r.ty.name(), r.inum).into_bytes(),
         _ => node_rel_path(k, node.parent(k)),
     };
     p.push(b'/');
@@ -474,6 +495,9 @@ fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
             p.extend_from_slice(PID_ENTRIES.iter().find(|(_, x)| *x == entry).map_or(&b""[..], |(n, _)| n))
         }
         Node::Fd { fd, .. } => p.extend_from_slice(format!("{fd}").as_bytes()),
+        Node::NsLink { ty, .. } => p.extend_from_slice(
+            crate::ns::NsType::ENTRIES.iter().find(|e| e.1 == ty).map_or(&b""[..], |e| e.0),
+        ),
         _ => {}
     }
     p
