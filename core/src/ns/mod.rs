@@ -9,8 +9,9 @@
 //! Each namespace is itself counted by the nsproxies that name it, and
 //! has the inode number /proc/PID/ns/* shows (Linux's ns_common.inum).
 //!
-//! Built so far: the UTS namespace (host and domain name) and PID
-//! namespaces ([`pid`]). The mount and IPC namespaces are still the one
+//! Built so far: the UTS namespace (host and domain name), PID
+//! namespaces ([`pid`]) and IPC namespaces (their tables: `ipc::ns`). The
+//! mount, network, user, cgroup and time namespaces are still the one
 //! system-wide instance each, and a request for a new one is EINVAL, as
 //! on a kernel built without them.
 
@@ -23,6 +24,7 @@ mod tests;
 pub use pid::{PidNamespaces, PidNsId};
 
 use crate::abi::UTSNAME_FIELD;
+use crate::ipc::ns::IpcTables;
 use crate::proc::shared::{Handle, SharedTable};
 
 /// Linux: __NEW_UTS_LEN, the longest host or domain name.
@@ -90,6 +92,16 @@ impl UtsNamespace {
 
 pub type UtsId = Handle<UtsNamespace>;
 
+/// One IPC namespace (Linux: struct ipc_namespace): its tables while
+/// another namespace's are loaded in the kernel (see `ipc::ns`).
+#[derive(Debug)]
+pub struct IpcNamespace {
+    tables: Option<IpcTables>,
+    inum: u32,
+}
+
+pub type IpcId = Handle<IpcNamespace>;
+
 /// The namespaces of one or more tasks (Linux: struct nsproxy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NsProxy {
@@ -97,6 +109,7 @@ pub struct NsProxy {
     /// The PID namespace of the children this task makes (Linux:
     /// pid_ns_for_children); its own is that of its pid.
     pid_for_children: PidNsId,
+    ipc: IpcId,
 }
 
 pub type NsProxyId = Handle<NsProxy>;
@@ -107,6 +120,7 @@ pub type NsProxyId = Handle<NsProxy>;
 pub struct NewNamespaces {
     pub uts: bool,
     pub pid: bool,
+    pub ipc: bool,
 }
 
 /// Every namespace and nsproxy (the namespace subsystem's state: only its
@@ -120,6 +134,9 @@ pub struct Namespaces {
     uts: SharedTable<UtsNamespace>,
     /// The PID namespaces and the numbers of pids below the initial one.
     pub pid: PidNamespaces,
+    ipc: SharedTable<IpcNamespace>,
+    /// The IPC namespace whose tables are the kernel's (`ipc::ns`).
+    pub ipc_loaded: IpcId,
     /// The next inode number for a new namespace; numbers are not reused
     /// (Linux reuses freed ones; a difference no program can rely on).
     next_inum: u32,
@@ -131,7 +148,9 @@ impl Namespaces {
         let mut ns = Namespaces { next_inum: DYNAMIC_FIRST_INO, pid: PidNamespaces::new(), ..Default::default() };
         let uts = ns.uts.insert(UtsNamespace::new(INIT_NODENAME, INIT_DOMAINNAME, UTS_INIT_INO));
         let pid_for_children = ns.pid.init();
-        ns.init = ns.proxies.insert(NsProxy { uts, pid_for_children });
+        let ipc = ns.ipc.insert(IpcNamespace { tables: None, inum: IPC_INIT_INO });
+        ns.ipc_loaded = ipc;
+        ns.init = ns.proxies.insert(NsProxy { uts, pid_for_children, ipc });
         ns
     }
 
@@ -147,12 +166,32 @@ impl Namespaces {
     }
 
     /// Drop one user of nsproxy `p`; the last one drops its namespaces
-    /// (Linux: put_nsproxy() → free_nsproxy()).
-    pub fn put(&mut self, p: NsProxyId) {
-        if let Some(proxy) = self.proxies.put(p) {
-            let _ = self.uts.put(proxy.uts);
-            self.pid.put(proxy.pid_for_children);
+    /// (Linux: put_nsproxy() → free_nsproxy()). An IPC namespace that goes
+    /// with it is returned, with its tables unless they are the loaded
+    /// ones, for the kernel to empty (`Kernel::put_nsproxy`).
+    #[must_use]
+    pub fn put(&mut self, p: NsProxyId) -> Option<(IpcId, Option<IpcTables>)> {
+        let proxy = self.proxies.put(p)?;
+        let _ = self.uts.put(proxy.uts);
+        self.pid.put(proxy.pid_for_children);
+        self.ipc.put(proxy.ipc).map(|gone| (proxy.ipc, gone.tables))
+    }
+
+    /// The IPC namespace of nsproxy `p`.
+    pub fn ipc_of(&self, p: NsProxyId) -> IpcId {
+        self.proxies.get(p).ipc
+    }
+
+    /// Keep the loaded tables in namespace `id` (dropped if it is gone).
+    pub fn stash_ipc(&mut self, id: IpcId, tables: IpcTables) {
+        if let Some(h) = self.ipc.handle_of(id.raw()) {
+            self.ipc.get_mut(h).tables = Some(tables);
         }
+    }
+
+    /// Take namespace `id`'s tables to load them.
+    pub fn unstash_ipc(&mut self, id: IpcId) -> IpcTables {
+        self.ipc.get_mut(id).tables.take().unwrap_or_default()
     }
 
     /// A new nsproxy with fresh copies of the namespaces `new` names and
@@ -168,6 +207,12 @@ impl Namespaces {
             proxy.uts = self.uts.insert(u);
         } else {
             self.uts.hold(proxy.uts);
+        }
+        if new.ipc {
+            let inum = self.alloc_inum();
+            proxy.ipc = self.ipc.insert(IpcNamespace { tables: Some(IpcTables::default()), inum });
+        } else {
+            self.ipc.hold(proxy.ipc);
         }
         if new.pid {
             let inum = self.alloc_inum();
@@ -224,9 +269,9 @@ impl Namespaces {
         self.uts.get_mut(u).set_domainname(name);
     }
 
-    /// Live nsproxies, UTS and PID namespaces, for the leak checks.
-    pub fn counts(&self) -> (usize, usize, usize) {
-        (self.proxies.len(), self.uts.len(), self.pid.count())
+    /// Live nsproxies, UTS, PID and IPC namespaces, for the leak checks.
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
+        (self.proxies.len(), self.uts.len(), self.pid.count(), self.ipc.len())
     }
 }
 
@@ -337,7 +382,10 @@ impl Namespaces {
             NsType::Pid => pid(active),
             NsType::PidForChildren => pid(self.proxies.get(p).pid_for_children),
             NsType::Net => one(NET_INIT_INO),
-            NsType::Ipc => one(IPC_INIT_INO),
+            NsType::Ipc => {
+                let i = self.proxies.get(p).ipc;
+                Ok(NsRef { ty: NsType::Ipc, id: i.raw(), inum: self.ipc.get(i).inum })
+            }
             NsType::User => one(USER_INIT_INO),
             NsType::Mnt => one(MNT_INIT_INO),
             NsType::Cgroup => one(CGROUP_INIT_INO),
@@ -364,6 +412,7 @@ impl Namespaces {
                 }
                 proxy.pid_for_children = n;
             }
+            NsType::Ipc => proxy.ipc = self.ipc.handle_of(r.id).ok_or(EINVAL)?,
             // Linux: userns_install(): not the caller's own.
             NsType::User => return Err(EINVAL),
             // One of each: joining it changes nothing.
@@ -372,6 +421,7 @@ impl Namespaces {
         // The new nsproxy's own references; the caller drops the old one.
         self.uts.hold(proxy.uts);
         self.pid.hold(proxy.pid_for_children);
+        self.ipc.hold(proxy.ipc);
         Ok(self.proxies.insert(proxy))
     }
 }

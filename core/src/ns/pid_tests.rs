@@ -123,7 +123,7 @@ fn a_new_pid_namespace_has_its_own_init_and_dies_with_it() {
     assert_eq!(reap(&mut k, c, g), 0);
     exit(&mut k, c, 0);
     reap(&mut k, 1, c);
-    assert_eq!(k.ns.counts(), (1, 1, 1), "only the initial namespaces are left");
+    assert_eq!(k.ns.counts(), (1, 1, 1, 1), "only the initial namespaces are left");
     base.check(&k, "after the namespace's processes ended");
 }
 

@@ -51,7 +51,7 @@ impl SharedPart for SigHand {
 }
 impl SharedPart for crate::ns::NsProxy {
     fn put(k: &mut Kernel, h: Handle<Self>) {
-        k.ns.put(h)
+        k.put_nsproxy(h)
     }
 }
 impl SharedPart for SignalStruct {
@@ -471,7 +471,7 @@ impl Kernel {
             self.put_mm(mm);
             self.put_files(files);
             self.put_fs(fs);
-            self.ns.put(nsproxy);
+            self.put_nsproxy(nsproxy);
             self.signals.get_mut(signal).live -= 1;
         }
         self.put(sighand);
@@ -638,6 +638,8 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     if k.cur().ptrace.tracee.is_some() && k.ptrace_exit_stop(status) {
         return;
     }
+    // exit_sem() below works on the task's IPC namespace.
+    k.ipc_switch();
     let (mm, files, fs, nsproxy) = {
         let t = k.tasks.get_mut(&pid).expect("task");
         (t.mm, t.files, t.fs, core::mem::take(&mut t.nsproxy))
@@ -660,7 +662,7 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     k.put_files(files);
     k.put_fs(fs);
     // Linux: exit_task_namespaces(); the zombie has none.
-    k.ns.put(nsproxy);
+    k.put_nsproxy(nsproxy);
     {
         let t = k.tasks.get_mut(&pid).expect("task");
         t.exit_code = status;

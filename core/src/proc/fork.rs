@@ -107,7 +107,7 @@ fn copy_creds(flags: CloneFlags) -> SysResult<()> {
 /// Linux: copy_namespaces(): the child shares its parent's nsproxy, or
 /// gets a new one with a fresh copy of each namespace a CLONE_NEW* flag
 /// names. A new namespace needs CAP_SYS_ADMIN (EPERM). The ones Tine does
-/// not have yet (mount, IPC, network, cgroup, time) are EINVAL, as on a
+/// not have yet (mount, network, cgroup, time) are EINVAL, as on a
 /// kernel built without them. A new PID namespace is where the child's
 /// children go; the child itself goes there too, as its first process,
 /// since alloc_pid() takes the new nsproxy's pid_for_children.
@@ -127,14 +127,14 @@ pub(crate) fn new_namespaces(k: &Kernel, flags: CloneFlags) -> SysResult<crate::
     if !k.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN) {
         return Err(EPERM);
     }
-    if flags.intersects(CloneFlags::NEW_NAMESPACES - CloneFlags::NEWUTS - CloneFlags::NEWPID) {
+    if flags.intersects(CloneFlags::NEW_NAMESPACES - CloneFlags::NEWUTS - CloneFlags::NEWPID - CloneFlags::NEWIPC) {
         return Err(EINVAL);
     }
     let pid = flags.contains(CloneFlags::NEWPID);
     if pid {
         k.ns.may_new_pid(k.cur().nsproxy, k.active_pid_ns())?;
     }
-    Ok(crate::ns::NewNamespaces { uts: flags.contains(CloneFlags::NEWUTS), pid })
+    Ok(crate::ns::NewNamespaces { uts: flags.contains(CloneFlags::NEWUTS), pid, ipc: flags.contains(CloneFlags::NEWIPC) })
 }
 
 /// Linux: dup_task_struct(): a new task that starts as a copy of the
@@ -384,6 +384,7 @@ fn copy_parts(k: &mut Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs)
     // Linux: copy_semundo(), taken last here since it cannot fail: a
     // child made without CLONE_SYSVSEM starts with no undo list.
     if flags.contains(CloneFlags::SYSVSEM) {
+        k.ipc_switch();
         child.sem_undo = k.sem_share_undo(k.cur().sem_undo);
     }
     Ok(pid)

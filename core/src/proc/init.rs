@@ -78,7 +78,7 @@ impl Kernel {
             self.put_mm(t.mm);
             self.put_files(t.files);
             self.put_fs(t.fs);
-            self.ns.put(t.nsproxy);
+            self.put_nsproxy(t.nsproxy);
             self.put(t.sighand);
             self.put_signal(t.signal);
             self.put_pid(pid);

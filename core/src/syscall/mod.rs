@@ -181,6 +181,10 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         return r;
     }
     let [a0, a1, a2, a3, a4, a5] = regs.syscall_args();
+    // System V IPC works on the caller's IPC namespace's tables.
+    if matches!(regs.orig_rax, nr::SHMGET..=nr::SHMCTL | nr::SEMGET..=nr::MSGCTL | nr::SEMTIMEDOP) {
+        k.ipc_switch();
+    }
     match regs.orig_rax {
         nr::READ => fs::read(k, a0 as i32, a1, a2),
         nr::WRITE => fs::write(k, a0 as i32, a1, a2),

@@ -95,10 +95,17 @@ pub fn unshare(k: &mut Kernel, flags: u64) -> SysResult {
     if f.contains(F::FILES) {
         crate::proc::exec::unshare_files(k, tid);
     }
+    // A new IPC namespace leaves the old one's semaphores behind: the
+    // caller's undo list is applied first (Linux: CLONE_NEWIPC implies
+    // CLONE_SYSVSEM, whose unshare is exit_sem()).
+    if f.intersects(F::NEWIPC | F::SYSVSEM) {
+        k.ipc_switch();
+        k.exit_sem(tid);
+    }
     if let Some(new) = new_ns {
         let p = k.ns.copy(old_ns, new);
         k.cur_mut().nsproxy = p;
-        k.ns.put(old_ns);
+        k.put_nsproxy(old_ns);
     }
     Ok(0)
 }
@@ -171,22 +178,29 @@ pub fn setns(k: &mut Kernel, fd: i32, nstype: i32) -> SysResult {
     }
     // Build the new nsproxy step by step, dropping each intermediate one;
     // a failure leaves the caller's as it was.
+    // Leaving an IPC namespace applies the caller's semaphore undo list
+    // (Linux: ipcns_install() → exit_sem()).
+    if targets.iter().any(|r| r.ty == NsType::Ipc) {
+        k.ipc_switch();
+        let me = k.cur().tid;
+        k.exit_sem(me);
+    }
     let (old, active) = (k.cur().nsproxy, k.active_pid_ns());
     let mut p = old;
     k.ns.hold(p);
     for r in targets {
         match k.ns.install(p, active, r) {
             Ok(next) => {
-                k.ns.put(p);
+                k.put_nsproxy(p);
                 p = next;
             }
             Err(e) => {
-                k.ns.put(p);
+                k.put_nsproxy(p);
                 return Err(e);
             }
         }
     }
     k.cur_mut().nsproxy = p;
-    k.ns.put(old);
+    k.put_nsproxy(old);
     Ok(0)
 }

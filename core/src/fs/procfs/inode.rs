@@ -93,6 +93,8 @@ pub(super) fn reopen(k: &mut Kernel, id: FileId, flags: u32) -> SysResult<FileId
 }
 
 pub(super) fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<FileId> {
+    // /proc/sysvipc and the IPC sysctls show the caller's IPC namespace.
+    k.ipc_switch();
     let keep = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_PATH | O_LARGEFILE);
     let kind = node.kind();
     if flags & O_DIRECTORY != 0 && kind != Kind::Dir {
@@ -252,6 +254,7 @@ pub(super) fn pagemap_read(k: &mut Kernel, tid: Pid, pos: u64, buf: &mut [u8]) -
 /// comm_write(); EIO from pde_write() for a global file without a write
 /// method, EINVAL from vfs_write() for a per-process one).
 pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usize> {
+    k.ipc_switch();
     let node = node_of(k, id)?;
     let n = match node {
         Node::Sysctl(
