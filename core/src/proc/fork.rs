@@ -134,7 +134,11 @@ pub(crate) fn new_namespaces(k: &Kernel, flags: CloneFlags) -> SysResult<crate::
     if pid {
         k.ns.may_new_pid(k.cur().nsproxy, k.active_pid_ns())?;
     }
-    Ok(crate::ns::NewNamespaces { uts: flags.contains(CloneFlags::NEWUTS), pid, ipc: flags.contains(CloneFlags::NEWIPC) })
+    Ok(crate::ns::NewNamespaces {
+        uts: flags.contains(CloneFlags::NEWUTS),
+        pid,
+        ipc: flags.contains(CloneFlags::NEWIPC),
+    })
 }
 
 /// Linux: dup_task_struct(): a new task that starts as a copy of the

@@ -103,9 +103,9 @@ impl Kernel {
     }
 
     fn pid_ns_members_left(&self, ns: PidNsId, init: Pid) -> bool {
-        self.tasks
-            .values()
-            .any(|t| t.tgid != init && t.state != TaskState::Dead && self.ns.pid.is_within(self.ns.pid.ns_of(t.tid), ns))
+        self.tasks.values().any(|t| {
+            t.tgid != init && t.state != TaskState::Dead && self.ns.pid.is_within(self.ns.pid.ns_of(t.tid), ns)
+        })
     }
 
     /// Task `pid`, which lived in `ns`, has been released: a dying

@@ -116,17 +116,21 @@ impl Kernel {
     /// threads are gone (Linux: delay_group_leader()).
     fn zombie_ready(&self, c: Pid) -> bool {
         let t = &self.tasks[&c];
+        if !t.is_zombie() {
+            return false;
+        }
+        if !t.is_leader() {
+            return true;
+        }
         // A dying PID namespace's init is not done until its namespace is
         // empty (Linux: it is still in zap_pid_ns_processes()).
-        t.is_zombie()
-            && !(t.is_leader() && self.pid_ns_holds_report(c))
-            && (!t.is_leader()
-                || !self
-                    .signals
-                    .get(t.signal)
-                    .threads
-                    .iter()
-                    .any(|&o| o != c && self.tasks.get(&o).is_some_and(|o| o.state != crate::proc::TaskState::Dead)))
+        let others_alive = self
+            .signals
+            .get(t.signal)
+            .threads
+            .iter()
+            .any(|&o| o != c && self.tasks.get(&o).is_some_and(|o| o.state != crate::proc::TaskState::Dead));
+        !others_alive && !self.pid_ns_holds_report(c)
     }
 
     /// What child or tracee `c` has to report to its waiter (Linux:

@@ -495,9 +495,9 @@ fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
             p.extend_from_slice(PID_ENTRIES.iter().find(|(_, x)| *x == entry).map_or(&b""[..], |(n, _)| n))
         }
         Node::Fd { fd, .. } => p.extend_from_slice(format!("{fd}").as_bytes()),
-        Node::NsLink { ty, .. } => p.extend_from_slice(
-            crate::ns::NsType::ENTRIES.iter().find(|e| e.1 == ty).map_or(&b""[..], |e| e.0),
-        ),
+        Node::NsLink { ty, .. } => {
+            p.extend_from_slice(crate::ns::NsType::ENTRIES.iter().find(|e| e.1 == ty).map_or(&b""[..], |e| e.0))
+        }
         _ => {}
     }
     p
