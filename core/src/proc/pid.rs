@@ -1,5 +1,7 @@
 //! Process ids (Linux: kernel/pid.c, alloc_pid() and the pid namespace's
-//! IDR).
+//! IDR). `Kernel::pids` is the initial PID namespace's map, whose numbers
+//! name tasks inside the kernel; each nested namespace has one of its own
+//! (`ns::pid`).
 //!
 //! PIDs are handed out in increasing order, starting at 1 for init, up to
 //! `pid_max - 1`; then the search wraps around to `RESERVED_PIDS` (300),
