@@ -118,6 +118,11 @@ pub(crate) fn copy_namespaces(k: &mut Kernel, flags: CloneFlags) -> SysResult<cr
         return Ok(old);
     }
     let new = new_namespaces(k, flags)?;
+    // A child in a new IPC namespace cannot share an undo list whose
+    // semaphores stay behind in the old one.
+    if flags.contains(CloneFlags::NEWIPC | CloneFlags::SYSVSEM) {
+        return Err(EINVAL);
+    }
     Ok(k.ns.copy(old, new))
 }
 
