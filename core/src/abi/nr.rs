@@ -233,6 +233,7 @@ pub const SHMDT: u64 = 67;
 pub const SETHOSTNAME: u64 = 170;
 pub const SETDOMAINNAME: u64 = 171;
 pub const UNSHARE: u64 = 272;
+pub const SETNS: u64 = 308;
 pub const PTRACE: u64 = 101;
 pub const PROCESS_VM_READV: u64 = 310;
 pub const PROCESS_VM_WRITEV: u64 = 311;

@@ -3,6 +3,7 @@
 //! (`util`).
 
 pub mod msg;
+pub mod ns;
 pub mod sem;
 pub mod shm;
 pub mod util;

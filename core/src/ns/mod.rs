@@ -9,14 +9,22 @@
 //! Each namespace is itself counted by the nsproxies that name it, and
 //! has the inode number /proc/PID/ns/* shows (Linux's ns_common.inum).
 //!
-//! Built so far: the UTS namespace (host and domain name). The PID, mount
-//! and IPC namespaces are still the one system-wide instance each, and a
-//! request for a new one is EINVAL, as on a kernel built without them.
+//! Built so far: the UTS namespace (host and domain name), PID
+//! namespaces ([`pid`]) and IPC namespaces (their tables: `ipc::ns`). The
+//! mount, network, user, cgroup and time namespaces are still the one
+//! system-wide instance each, and a request for a new one is EINVAL, as
+//! on a kernel built without them.
 
+pub mod pid;
+#[cfg(test)]
+mod pid_tests;
 #[cfg(test)]
 mod tests;
 
+pub use pid::{PidNamespaces, PidNsId};
+
 use crate::abi::UTSNAME_FIELD;
+use crate::ipc::ns::IpcTables;
 use crate::object::shared::{Handle, SharedTable};
 
 /// Linux: __NEW_UTS_LEN, the longest host or domain name.
@@ -84,10 +92,24 @@ impl UtsNamespace {
 
 pub type UtsId = Handle<UtsNamespace>;
 
+/// One IPC namespace (Linux: struct ipc_namespace): its tables while
+/// another namespace's are loaded in the kernel (see `ipc::ns`).
+#[derive(Debug)]
+pub struct IpcNamespace {
+    tables: Option<IpcTables>,
+    inum: u32,
+}
+
+pub type IpcId = Handle<IpcNamespace>;
+
 /// The namespaces of one or more tasks (Linux: struct nsproxy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NsProxy {
     uts: UtsId,
+    /// The PID namespace of the children this task makes (Linux:
+    /// pid_ns_for_children); its own is that of its pid.
+    pid_for_children: PidNsId,
+    ipc: IpcId,
 }
 
 pub type NsProxyId = Handle<NsProxy>;
@@ -97,6 +119,8 @@ pub type NsProxyId = Handle<NsProxy>;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NewNamespaces {
     pub uts: bool,
+    pub pid: bool,
+    pub ipc: bool,
 }
 
 /// Every namespace and nsproxy (the namespace subsystem's state: only its
@@ -108,6 +132,11 @@ pub struct Namespaces {
     /// that it outlives every task (Linux: the static init_nsproxy).
     init: NsProxyId,
     uts: SharedTable<UtsNamespace>,
+    /// The PID namespaces and the numbers of pids below the initial one.
+    pub pid: PidNamespaces,
+    ipc: SharedTable<IpcNamespace>,
+    /// The IPC namespace whose tables are the kernel's (`ipc::ns`).
+    pub ipc_loaded: IpcId,
     /// The next inode number for a new namespace; numbers are not reused
     /// (Linux reuses freed ones; a difference no program can rely on).
     next_inum: u32,
@@ -116,9 +145,12 @@ pub struct Namespaces {
 impl Namespaces {
     /// The initial namespaces (Linux: init_nsproxy and init_uts_ns).
     pub fn new() -> Self {
-        let mut ns = Namespaces { next_inum: DYNAMIC_FIRST_INO, ..Default::default() };
+        let mut ns = Namespaces { next_inum: DYNAMIC_FIRST_INO, pid: PidNamespaces::new(), ..Default::default() };
         let uts = ns.uts.insert(UtsNamespace::new(INIT_NODENAME, INIT_DOMAINNAME, UTS_INIT_INO));
-        ns.init = ns.proxies.insert(NsProxy { uts });
+        let pid_for_children = ns.pid.init();
+        let ipc = ns.ipc.insert(IpcNamespace { tables: None, inum: IPC_INIT_INO });
+        ns.ipc_loaded = ipc;
+        ns.init = ns.proxies.insert(NsProxy { uts, pid_for_children, ipc });
         ns
     }
 
@@ -134,16 +166,39 @@ impl Namespaces {
     }
 
     /// Drop one user of nsproxy `p`; the last one drops its namespaces
-    /// (Linux: put_nsproxy() → free_nsproxy()).
-    pub fn put(&mut self, p: NsProxyId) {
-        if let Some(proxy) = self.proxies.put(p) {
-            let _ = self.uts.put(proxy.uts);
+    /// (Linux: put_nsproxy() → free_nsproxy()). An IPC namespace that goes
+    /// with it is returned, with its tables unless they are the loaded
+    /// ones, for the kernel to empty (`Kernel::put_nsproxy`).
+    #[must_use]
+    pub fn put(&mut self, p: NsProxyId) -> Option<(IpcId, Option<IpcTables>)> {
+        let proxy = self.proxies.put(p)?;
+        let _ = self.uts.put(proxy.uts);
+        self.pid.put(proxy.pid_for_children);
+        self.ipc.put(proxy.ipc).map(|gone| (proxy.ipc, gone.tables))
+    }
+
+    /// The IPC namespace of nsproxy `p`.
+    pub fn ipc_of(&self, p: NsProxyId) -> IpcId {
+        self.proxies.get(p).ipc
+    }
+
+    /// Keep the loaded tables in namespace `id` (dropped if it is gone).
+    pub fn stash_ipc(&mut self, id: IpcId, tables: IpcTables) {
+        if let Some(h) = self.ipc.handle_of(id.raw()) {
+            self.ipc.get_mut(h).tables = Some(tables);
         }
+    }
+
+    /// Take namespace `id`'s tables to load them.
+    pub fn unstash_ipc(&mut self, id: IpcId) -> IpcTables {
+        self.ipc.get_mut(id).tables.take().unwrap_or_default()
     }
 
     /// A new nsproxy with fresh copies of the namespaces `new` names and
     /// `from`'s others (Linux: create_new_namespaces()). A new UTS
-    /// namespace starts with its creator's names (copy_utsname()).
+    /// namespace starts with its creator's names (copy_utsname()); a new
+    /// PID namespace lies below `from`'s pid_for_children (copy_pid_ns(),
+    /// whose checks [`Namespaces::may_new_pid`] made).
     pub fn copy(&mut self, from: NsProxyId, new: NewNamespaces) -> NsProxyId {
         let mut proxy = *self.proxies.get(from);
         if new.uts {
@@ -153,7 +208,41 @@ impl Namespaces {
         } else {
             self.uts.hold(proxy.uts);
         }
+        if new.ipc {
+            let inum = self.alloc_inum();
+            proxy.ipc = self.ipc.insert(IpcNamespace { tables: Some(IpcTables::default()), inum });
+        } else {
+            self.ipc.hold(proxy.ipc);
+        }
+        if new.pid {
+            let inum = self.alloc_inum();
+            proxy.pid_for_children =
+                self.pid.create(proxy.pid_for_children, inum).expect("may_new_pid checked the level");
+        } else {
+            self.pid.hold(proxy.pid_for_children);
+        }
         self.proxies.insert(proxy)
+    }
+
+    /// Whether a task whose own PID namespace is `active` and whose
+    /// nsproxy is `p` may make a new PID namespace: only from its own
+    /// (EINVAL after an unshare(CLONE_NEWPID) or setns made
+    /// pid_for_children another), and not past the deepest level (ENOSPC).
+    /// Linux: copy_pid_ns(), create_pid_namespace().
+    pub fn may_new_pid(&self, p: NsProxyId, active: PidNsId) -> Result<(), crate::abi::Errno> {
+        let children = self.proxies.get(p).pid_for_children;
+        if children != active {
+            return Err(crate::abi::EINVAL);
+        }
+        if self.pid.get(children).level() >= pid::MAX_PID_NS_LEVEL {
+            return Err(crate::abi::ENOSPC);
+        }
+        Ok(())
+    }
+
+    /// The PID namespace nsproxy `p`'s children go to.
+    pub fn pid_for_children(&self, p: NsProxyId) -> PidNsId {
+        self.proxies.get(p).pid_for_children
     }
 
     fn alloc_inum(&mut self) -> u32 {
@@ -180,8 +269,159 @@ impl Namespaces {
         self.uts.get_mut(u).set_domainname(name);
     }
 
-    /// Live nsproxies and UTS namespaces, for the leak checks.
-    pub fn counts(&self) -> (usize, usize) {
-        (self.proxies.len(), self.uts.len())
+    /// Live nsproxies, UTS, PID and IPC namespaces, for the leak checks.
+    pub fn counts(&self) -> (usize, usize, usize, usize) {
+        (self.proxies.len(), self.uts.len(), self.pid.count(), self.ipc.len())
+    }
+}
+
+/// The entries of /proc/PID/ns (Linux: ns_entries[] in fs/proc/namespaces.c,
+/// in its order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NsType {
+    Net,
+    Uts,
+    Ipc,
+    Pid,
+    PidForChildren,
+    User,
+    Mnt,
+    Cgroup,
+    Time,
+    TimeForChildren,
+}
+
+/// Linux: the PROC_*_INIT_INO numbers of the namespaces Tine has one of.
+const IPC_INIT_INO: u32 = 0xEFFF_FFFF;
+const USER_INIT_INO: u32 = 0xEFFF_FFFD;
+const CGROUP_INIT_INO: u32 = 0xEFFF_FFFB;
+const TIME_INIT_INO: u32 = 0xEFFF_FFFA;
+const NET_INIT_INO: u32 = 0xEFFF_FFF9;
+const MNT_INIT_INO: u32 = 0xEFFF_FFF8;
+
+impl NsType {
+    pub const ENTRIES: [(&'static [u8], NsType); 10] = [
+        (b"net", NsType::Net),
+        (b"uts", NsType::Uts),
+        (b"ipc", NsType::Ipc),
+        (b"pid", NsType::Pid),
+        (b"pid_for_children", NsType::PidForChildren),
+        (b"user", NsType::User),
+        (b"mnt", NsType::Mnt),
+        (b"cgroup", NsType::Cgroup),
+        (b"time", NsType::Time),
+        (b"time_for_children", NsType::TimeForChildren),
+    ];
+
+    /// The namespace kind, the *_for_children entries folded into theirs.
+    pub fn kind(self) -> NsType {
+        match self {
+            NsType::PidForChildren => NsType::Pid,
+            NsType::TimeForChildren => NsType::Time,
+            t => t,
+        }
+    }
+
+    /// The prefix of a link's text (Linux: proc_ns_operations.name).
+    pub fn name(self) -> &'static str {
+        match self.kind() {
+            NsType::Net => "net",
+            NsType::Uts => "uts",
+            NsType::Ipc => "ipc",
+            NsType::Pid => "pid",
+            NsType::User => "user",
+            NsType::Mnt => "mnt",
+            NsType::Cgroup => "cgroup",
+            _ => "time",
+        }
+    }
+
+    /// The CLONE_NEW* flag of its kind (Linux: proc_ns_operations.type).
+    pub fn flag(self) -> crate::abi::CloneFlags {
+        use crate::abi::CloneFlags as F;
+        match self.kind() {
+            NsType::Net => F::NEWNET,
+            NsType::Uts => F::NEWUTS,
+            NsType::Ipc => F::NEWIPC,
+            NsType::Pid => F::NEWPID,
+            NsType::User => F::NEWUSER,
+            NsType::Mnt => F::NEWNS,
+            NsType::Cgroup => F::NEWCGROUP,
+            _ => F::NEWTIME,
+        }
+    }
+}
+
+/// One namespace, as an open /proc/PID/ns file names it: its kind, the
+/// raw handle of a UTS or PID namespace (0 for the kinds Tine has one
+/// of), and its inode number. It does not keep the namespace alive
+/// (Linux's nsfs dentry does); `setns` finds a namespace gone (EINVAL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NsRef {
+    pub ty: NsType,
+    pub id: u32,
+    pub inum: u32,
+}
+
+impl Namespaces {
+    /// The namespace of kind `ty` of a task whose nsproxy is `p` (unset
+    /// for a zombie: ENOENT, except for its own PID namespace) and whose
+    /// own PID namespace is `active` (Linux: the proc_ns_operations'
+    /// get()).
+    pub fn of_task(&self, p: NsProxyId, active: PidNsId, ty: NsType) -> Result<NsRef, crate::abi::Errno> {
+        let one = |inum| Ok(NsRef { ty: ty.kind(), id: 0, inum });
+        if p.is_unset() && ty != NsType::Pid {
+            return Err(crate::abi::ENOENT);
+        }
+        let pid = |ns: PidNsId| Ok(NsRef { ty: NsType::Pid, id: ns.raw(), inum: self.pid.get(ns).inum() });
+        match ty {
+            NsType::Uts => {
+                let u = self.proxies.get(p).uts;
+                Ok(NsRef { ty: NsType::Uts, id: u.raw(), inum: self.uts.get(u).inum })
+            }
+            NsType::Pid => pid(active),
+            NsType::PidForChildren => pid(self.proxies.get(p).pid_for_children),
+            NsType::Net => one(NET_INIT_INO),
+            NsType::Ipc => {
+                let i = self.proxies.get(p).ipc;
+                Ok(NsRef { ty: NsType::Ipc, id: i.raw(), inum: self.ipc.get(i).inum })
+            }
+            NsType::User => one(USER_INIT_INO),
+            NsType::Mnt => one(MNT_INIT_INO),
+            NsType::Cgroup => one(CGROUP_INIT_INO),
+            NsType::Time | NsType::TimeForChildren => one(TIME_INIT_INO),
+        }
+    }
+
+    /// setns(2)'s change to a task's nsproxy `p` for namespace `r`, with
+    /// the caller's own PID namespace `active`; the new nsproxy, or
+    /// Linux's errno: EINVAL for a namespace that is gone, a PID namespace
+    /// that is not the caller's or below it, or the caller's own user
+    /// namespace (Linux: the proc_ns_operations' install()).
+    pub fn install(&mut self, p: NsProxyId, active: PidNsId, r: NsRef) -> Result<NsProxyId, crate::abi::Errno> {
+        use crate::abi::EINVAL;
+        let mut proxy = *self.proxies.get(p);
+        match r.ty {
+            NsType::Uts => proxy.uts = self.uts.handle_of(r.id).ok_or(EINVAL)?,
+            NsType::Pid => {
+                let n = self.pid.handle_of(r.id).ok_or(EINVAL)?;
+                // Linux: pidns_install(): only into the caller's own PID
+                // namespace or one below it.
+                if !self.pid.is_within(n, active) {
+                    return Err(EINVAL);
+                }
+                proxy.pid_for_children = n;
+            }
+            NsType::Ipc => proxy.ipc = self.ipc.handle_of(r.id).ok_or(EINVAL)?,
+            // Linux: userns_install(): not the caller's own.
+            NsType::User => return Err(EINVAL),
+            // One of each: joining it changes nothing.
+            _ => {}
+        }
+        // The new nsproxy's own references; the caller drops the old one.
+        self.uts.hold(proxy.uts);
+        self.pid.hold(proxy.pid_for_children);
+        self.ipc.hold(proxy.ipc);
+        Ok(self.proxies.insert(proxy))
     }
 }

@@ -37,14 +37,14 @@ fn a_new_uts_namespace_keeps_its_host_name_to_itself() {
     assert_eq!(sethostname(&mut k, h, b"x"), 0);
     assert_eq!(nodename(&mut k, c), b"x");
     // Two nsproxies: the initial one (1, g) and c's (shared by h).
-    assert_eq!(k.ns.counts(), (2, 2));
+    assert_eq!(k.ns.counts(), (2, 2, 1, 1));
     for (p, ch) in [(c, h), (c, g)] {
         exit(&mut k, ch, 0);
         reap(&mut k, p, ch);
     }
     exit(&mut k, c, 0);
     reap(&mut k, 1, c);
-    assert_eq!(k.ns.counts(), (1, 1), "only the initial namespaces are left");
+    assert_eq!(k.ns.counts(), (1, 1, 1, 1), "only the initial namespaces are left");
     base.check(&k, "after the namespace's processes ended");
 }
 
@@ -61,7 +61,7 @@ fn namespace_calls_check_privilege_and_flags_as_linux() {
     assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[CloneFlags::PARENT.bits()]), -(EINVAL.0 as i64));
     // CLONE_VM from a process that shares nothing: nothing to do.
     assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[CloneFlags::VM.bits()]), 0);
-    assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[CloneFlags::NEWPID.bits()]), -(EINVAL.0 as i64));
+    assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[CloneFlags::NEWNET.bits()]), -(EINVAL.0 as i64));
     assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[CloneFlags::NEWUSER.bits()]), -(EINVAL.0 as i64));
     // CLONE_FILES and CLONE_FS alone are always allowed.
     assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[(CloneFlags::FILES | CloneFlags::FS).bits()]), 0);

@@ -144,6 +144,12 @@ impl<T> SharedTable<T> {
         self.objs.get(&h.id).map(|e| &e.obj)
     }
 
+    /// The handle whose number is `raw`, if it names a live object (for
+    /// references kept as numbers, such as an open /proc/PID/ns file).
+    pub fn handle_of(&self, raw: u32) -> Option<Handle<T>> {
+        self.objs.contains_key(&raw).then_some(Handle::from_raw(raw))
+    }
+
     /// One more task uses the object (Linux: e.g. `refcount_inc(&fs->users)`).
     #[track_caller]
     pub fn hold(&mut self, h: Handle<T>) {

@@ -500,7 +500,7 @@ fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
     threads.insert(tgid);
     k.proc.tasks.insert(tgid, me);
     k.ptrace_rename(pid, tgid);
-    k.proc.pids.put(pid);
+    k.put_pid(pid);
     if k.sched.current() == Some(pid) {
         k.sched.set_current(Some(tgid));
     }

@@ -51,7 +51,7 @@ impl SharedPart for SigHand {
 }
 impl SharedPart for crate::ns::NsProxy {
     fn put(k: &mut Kernel, h: Handle<Self>) {
-        k.ns.put(h)
+        k.put_nsproxy(h)
     }
 }
 impl SharedPart for SignalStruct {
@@ -116,8 +116,8 @@ impl Kernel {
     /// its process group and session numbers (Linux: __cleanup_signal()).
     pub fn put_signal(&mut self, signal: super::SignalId) {
         if let Some(sig) = self.sig.signals_mut().put(signal) {
-            self.proc.pids.put(sig.pgid);
-            self.proc.pids.put(sig.sid);
+            self.put_pid(sig.pgid);
+            self.put_pid(sig.sid);
             self.drop_sigqueue(sig.shared_info);
         }
     }
@@ -228,7 +228,10 @@ impl Kernel {
                 traced: false,
             };
             let (code, st) = r.cause_and_status();
-            let info = SigInfo { signo: sig, code, pid: t.tgid, uid: t.cred.uid, status: st, ..Default::default() };
+            // The child's number as its parent sees it (Linux:
+            // task_pid_nr_ns(tsk, task_active_pid_ns(tsk->parent))).
+            let nr = self.ns.pid.nr_in(t.tgid, self.pid_ns_of(ptgid));
+            let info = SigInfo { signo: sig, code, pid: nr, uid: t.cred.uid, status: st, ..Default::default() };
             let _ = self.send_signal_process(ptgid, info);
         }
         self.wake_all(super::WaitReason::ChildExit { tgid: ptgid });
@@ -236,26 +239,34 @@ impl Kernel {
     }
 
     /// Who adopts the children of exiting `father`: another live thread of
-    /// its process, else the nearest ancestor that is a child subreaper,
-    /// else init (Linux: find_new_reaper()).
-    fn find_new_reaper(&self, father: Pid) -> Pid {
+    /// its process, else the nearest ancestor below its PID namespace's
+    /// init that is a child subreaper, else that init (Linux:
+    /// find_new_reaper()). None when `father` is the last thread of that
+    /// init: the namespace is dying and its processes with it, and they
+    /// are released as they exit (Linux: its init reaps them in
+    /// zap_pid_ns_processes()).
+    fn find_new_reaper(&self, father: Pid) -> Option<Pid> {
         let f = &self.proc.tasks[&father];
         if let Some(t) = self.live_thread_of(f.tgid, Some(father)) {
-            return t;
+            return Some(t);
+        }
+        let init = self.ns.pid.get(self.pid_ns_of(father)).reaper;
+        if init == f.tgid {
+            return None;
         }
         if self.sig.signals().get(f.signal).has_child_subreaper {
             let mut p = f.parent;
-            while p != 0 && p != INIT_PID {
+            while p != 0 && p != init {
                 let Some(anc) = self.proc.tasks.get(&p) else { break };
                 if self.sig.signals().get(anc.signal).is_child_subreaper {
                     if let Some(t) = self.live_thread_of(anc.tgid, None) {
-                        return t;
+                        return Some(t);
                     }
                 }
                 p = anc.parent;
             }
         }
-        INIT_PID
+        Some(self.live_thread_of(init, None).unwrap_or(init))
     }
 
     /// A thread of process `tgid` that is not exiting, other than `except`
@@ -281,7 +292,7 @@ impl Kernel {
         if children.is_empty() {
             return;
         }
-        let reaper = self.find_new_reaper(father);
+        let reaper = self.find_new_reaper(father).unwrap_or(0);
         let same_process = self.proc.tasks.get(&reaper).map(|r| r.tgid) == Some(self.proc.tasks[&father].tgid);
         for child in children {
             let (pdeathsig, zombie, leader) = {
@@ -318,6 +329,15 @@ impl Kernel {
     /// Make the exiting task a zombie and tell its parent, or release it at
     /// once if nobody will wait for it (Linux: exit_notify()).
     fn exit_notify(&mut self, pid: Pid) {
+        // The last thread of a PID namespace's init takes the namespace
+        // down with it (Linux: find_child_reaper() → zap_pid_ns_processes()).
+        let (tgid, ns) = (self.proc.tasks[&pid].tgid, self.pid_ns_of(pid));
+        if ns != self.ns.pid.init()
+            && self.ns.pid.get(ns).reaper == tgid
+            && self.live_thread_of(tgid, Some(pid)).is_none()
+        {
+            self.zap_pid_ns_processes(ns);
+        }
         self.forget_original_parent(pid);
         // The process's last thread: its own group may now be orphaned.
         let (leader, signal) = (self.proc.tasks[&pid].tgid, self.proc.tasks[&pid].signal);
@@ -335,7 +355,7 @@ impl Kernel {
             self.notify_parent(pid)
         } else if !leader {
             true
-        } else if self.thread_group_empty(tgid) {
+        } else if self.thread_group_empty(tgid) && !self.pid_ns_holds_report(tgid) {
             self.notify_parent(pid)
         } else {
             false
@@ -365,6 +385,7 @@ impl Kernel {
             let t = &self.proc.tasks[&pid];
             (t.parent, t.signal, t.sighand, t.is_leader())
         };
+        let pid_ns = self.pid_ns_of(pid);
         // The process's CPU time (every thread's, kept in its
         // signal_struct as they run) and its children's go to the parent
         // when the process is reaped; a thread's own release moves
@@ -421,9 +442,14 @@ impl Kernel {
         if tgid != pid
             && self.proc.tasks.get(&tgid).is_some_and(|l| l.is_zombie())
             && self.thread_group_empty(tgid)
+            && !self.pid_ns_holds_report(tgid)
             && self.notify_parent(tgid)
         {
             self.release_task(tgid);
+        }
+        // A dying PID namespace's init may have waited for this one.
+        if pid_ns != self.ns.pid.init() {
+            self.pid_ns_member_gone(pid_ns);
         }
     }
 
@@ -446,7 +472,7 @@ impl Kernel {
             self.put_mm(mm);
             self.put_files(files);
             self.put_fs(fs);
-            self.ns.put(nsproxy);
+            self.put_nsproxy(nsproxy);
             self.sig.signals_mut().get_mut(signal).live -= 1;
         }
         self.put(sighand);
@@ -503,7 +529,7 @@ impl Kernel {
             }
             self.sched.kstacks_mut().trim(self.mem.frames_mut());
         }
-        self.proc.pids.put(pid);
+        self.put_pid(pid);
     }
 }
 
@@ -613,6 +639,8 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     if k.cur().ptrace.tracee.is_some() && k.ptrace_exit_stop(status) {
         return;
     }
+    // exit_sem() below works on the task's IPC namespace.
+    k.ipc_switch();
     let (mm, files, fs, nsproxy) = {
         let t = k.proc.tasks.get_mut(&pid).expect("task");
         (t.mm, t.files, t.fs, core::mem::take(&mut t.nsproxy))
@@ -635,7 +663,7 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     k.put_files(files);
     k.put_fs(fs);
     // Linux: exit_task_namespaces(); the zombie has none.
-    k.ns.put(nsproxy);
+    k.put_nsproxy(nsproxy);
     {
         let t = k.proc.tasks.get_mut(&pid).expect("task");
         t.exit_code = status;

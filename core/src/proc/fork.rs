@@ -47,9 +47,9 @@ pub struct CloneArgs {
     pub tls: u64,
     /// Where CLONE_PIDFD stores the new pidfd.
     pub pidfd: u64,
-    /// clone3's set_tid: the PID the child must get, and how many levels
-    /// were given (Tine has one pid namespace level).
-    pub set_tid: Option<i32>,
+    /// clone3's set_tid: the PIDs the child must get, innermost namespace
+    /// first, in the first `set_tid_size` entries.
+    pub set_tid: [i32; MAX_PID_NS_LEVEL as usize],
     pub set_tid_size: u64,
 }
 
@@ -74,12 +74,18 @@ fn check_clone_flags(k: &Kernel, flags: CloneFlags) -> SysResult<()> {
     if flags.contains(CloneFlags::SIGHAND) && !flags.contains(CloneFlags::VM) {
         return Err(EINVAL);
     }
-    // Init's siblings would have no reaper (Linux: SIGNAL_UNKILLABLE).
-    if flags.contains(CloneFlags::PARENT) && k.cur().tgid == crate::proc::exit::INIT_PID {
+    // An init's siblings would have no reaper in its namespace (Linux:
+    // SIGNAL_UNKILLABLE, set for the init of every PID namespace).
+    if flags.contains(CloneFlags::PARENT) && k.sig.signals().get(k.cur().signal).unkillable {
         return Err(EINVAL);
     }
-    // A thread cannot live in another pid or user namespace than its group.
-    if flags.contains(CloneFlags::THREAD) && flags.intersects(CloneFlags::NEWUSER | CloneFlags::NEWPID) {
+    // A thread cannot live in another pid or user namespace than its
+    // group, nor be made after unshare(CLONE_NEWPID) or setns sent the
+    // caller's children to another PID namespace.
+    if flags.contains(CloneFlags::THREAD)
+        && (flags.intersects(CloneFlags::NEWUSER | CloneFlags::NEWPID)
+            || k.ns.pid_for_children(k.cur().nsproxy) != k.active_pid_ns())
+    {
         return Err(EINVAL);
     }
     // Since Linux 6.9 a thread may have a pidfd too; DETACHED stays refused.
@@ -101,8 +107,10 @@ fn copy_creds(flags: CloneFlags) -> SysResult<()> {
 /// Linux: copy_namespaces(): the child shares its parent's nsproxy, or
 /// gets a new one with a fresh copy of each namespace a CLONE_NEW* flag
 /// names. A new namespace needs CAP_SYS_ADMIN (EPERM). The ones Tine does
-/// not have yet (PID, mount, IPC, network, cgroup, time) are EINVAL, as
-/// on a kernel built without them.
+/// not have yet (mount, network, cgroup, time) are EINVAL, as on a
+/// kernel built without them. A new PID namespace is where the child's
+/// children go; the child itself goes there too, as its first process,
+/// since alloc_pid() takes the new nsproxy's pid_for_children.
 pub(crate) fn copy_namespaces(k: &mut Kernel, flags: CloneFlags) -> SysResult<crate::ns::NsProxyId> {
     let old = k.cur().nsproxy;
     if !flags.intersects(CloneFlags::NEW_NAMESPACES) {
@@ -110,6 +118,11 @@ pub(crate) fn copy_namespaces(k: &mut Kernel, flags: CloneFlags) -> SysResult<cr
         return Ok(old);
     }
     let new = new_namespaces(k, flags)?;
+    // A child in a new IPC namespace cannot share an undo list whose
+    // semaphores stay behind in the old one.
+    if flags.contains(CloneFlags::NEWIPC | CloneFlags::SYSVSEM) {
+        return Err(EINVAL);
+    }
     Ok(k.ns.copy(old, new))
 }
 
@@ -119,10 +132,18 @@ pub(crate) fn new_namespaces(k: &Kernel, flags: CloneFlags) -> SysResult<crate::
     if !k.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN) {
         return Err(EPERM);
     }
-    if flags.intersects(CloneFlags::NEW_NAMESPACES - CloneFlags::NEWUTS) {
+    if flags.intersects(CloneFlags::NEW_NAMESPACES - CloneFlags::NEWUTS - CloneFlags::NEWPID - CloneFlags::NEWIPC) {
         return Err(EINVAL);
     }
-    Ok(crate::ns::NewNamespaces { uts: flags.contains(CloneFlags::NEWUTS) })
+    let pid = flags.contains(CloneFlags::NEWPID);
+    if pid {
+        k.ns.may_new_pid(k.cur().nsproxy, k.active_pid_ns())?;
+    }
+    Ok(crate::ns::NewNamespaces {
+        uts: flags.contains(CloneFlags::NEWUTS),
+        pid,
+        ipc: flags.contains(CloneFlags::NEWIPC),
+    })
 }
 
 /// Linux: dup_task_struct(): a new task that starts as a copy of the
@@ -362,7 +383,8 @@ fn copy_parts(k: &mut Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs)
     child.nsproxy = step(k, "copy_namespaces", |k| copy_namespaces(k, flags))?;
     step(k, "copy_thread", |k| copy_thread(k, child, regs, args))?;
     // alloc_pid() (bad_fork_cleanup_thread on failure).
-    let pid = step(k, "alloc_pid", |k| alloc_pid(k, args.set_tid, args.set_tid_size))?;
+    let ns = k.ns.pid_for_children(child.nsproxy);
+    let pid = step(k, "alloc_pid", |k| alloc_pid(k, ns, &args.set_tid[..args.set_tid_size as usize]))?;
     child.tid = pid;
     child.kstack.set_owner(pid, &child.comm);
     if flags.contains(CloneFlags::CHILD_CLEARTID) {
@@ -375,6 +397,7 @@ fn copy_parts(k: &mut Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs)
     // Linux: copy_semundo(), taken last here since it cannot fail: a
     // child made without CLONE_SYSVSEM starts with no undo list.
     if flags.contains(CloneFlags::SYSVSEM) {
+        k.ipc_switch();
         child.sem_undo = k.sem_share_undo(k.cur().sem_undo);
     }
     Ok(pid)
@@ -397,28 +420,26 @@ fn put_parts(k: &mut Kernel, child: &Task) {
     put(k, child.files);
 }
 
-/// Linux: alloc_pid(): the next free PID, or with clone3's set_tid that
-/// exact one: EINVAL out of range, EPERM without privilege
-/// (CAP_CHECKPOINT_RESTORE), EEXIST if taken.
-fn alloc_pid(k: &mut Kernel, set_tid: Option<i32>, set_tid_size: u64) -> SysResult<Pid> {
-    // One entry per pid namespace level, and Tine has one level.
-    if set_tid_size > 1 {
-        return Err(EINVAL);
-    }
-    let Some(tid) = set_tid else { return k.proc.pids.alloc() };
-    if tid < 1 || tid as u32 >= k.proc.pids.pid_max() {
+/// Linux: alloc_pid(): a number in PID namespace `ns` and in each one
+/// above it (the global one last), or with clone3's set_tid those exact
+/// ones, innermost first: EINVAL for more entries than levels or one out
+/// of range, EPERM without privilege (CAP_CHECKPOINT_RESTORE), EEXIST if
+/// taken; ENOMEM once `ns`'s init has died.
+fn alloc_pid(k: &mut Kernel, ns: crate::ns::PidNsId, set_tid: &[i32]) -> SysResult<Pid> {
+    if set_tid.len() > k.ns.pid.get(ns).level() as usize + 1
+        || set_tid.iter().any(|&t| t < 1 || t as u32 >= k.proc.pids.pid_max())
+    {
         return Err(EINVAL);
     }
     // Linux: checkpoint_restore_ns_capable().
     let c = k.cur().cred;
-    if !c.capable(crate::proc::capability::CAP_SYS_ADMIN) && !c.capable(crate::proc::capability::CAP_CHECKPOINT_RESTORE)
+    if !set_tid.is_empty()
+        && !c.capable(crate::proc::capability::CAP_SYS_ADMIN)
+        && !c.capable(crate::proc::capability::CAP_CHECKPOINT_RESTORE)
     {
         return Err(EPERM);
     }
-    if !k.proc.pids.alloc_exact(tid as u32) {
-        return Err(EEXIST);
-    }
-    Ok(tid as Pid)
+    k.ns.pid.alloc(ns, &mut k.proc.pids, set_tid)
 }
 
 /// Make the child part of the system: its thread group, its parent's
@@ -435,6 +456,14 @@ fn link_task(k: &mut Kernel, mut child: Task, flags: CloneFlags, exit_signal: u3
     }
     child.tgid = if flags.contains(CloneFlags::THREAD) { cur.tgid } else { child.tid };
     let (pid, parent) = (child.tid, child.parent);
+    // The first process of a PID namespace is its init: the reaper of its
+    // orphans, deaf to signals it has no handler for (Linux:
+    // is_child_reaper() in copy_process()).
+    let ns = k.pid_ns_of(pid);
+    if ns != k.ns.pid.init() && k.ns.pid.nr_in(pid, ns) == 1 {
+        k.ns.pid.get_mut(ns).reaper = pid;
+        k.sig.signals_mut().get_mut(child.signal).unkillable = true;
+    }
     let sig = k.sig.signals_mut().get_mut(child.signal);
     sig.threads.insert(pid);
     // Linux: atomic_inc(&signal->live), past copy_process()'s last step
@@ -469,7 +498,7 @@ fn unlink_task(k: &mut Kernel, pid: Pid, flags: CloneFlags) -> alloc::boxed::Box
     if !flags.contains(CloneFlags::THREAD) {
         k.proc.pgrps.leave(k.sig.signals().get(t.signal).pgid, pid);
     }
-    k.proc.pids.put(pid);
+    k.put_pid(pid);
     t
 }
 
@@ -506,13 +535,18 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
             child_pid: pid as i32,
         }
     });
+    // The parent sees the child's number in its own PID namespace, the
+    // child its number in the child's (Linux: pid_vnr() in kernel_clone(),
+    // task_pid_vnr() in schedule_tail()).
+    let nr = k.pid_vnr(pid);
     // Faults on these addresses are ignored, as in Linux.
     if args.flags.contains(CloneFlags::PARENT_SETTID) {
-        let _ = k.write_val(args.parent_tid, &(pid as i32));
+        let _ = k.write_val(args.parent_tid, &(nr as i32));
     }
     if args.flags.contains(CloneFlags::CHILD_SETTID) {
         let mm = k.proc.tasks[&pid].mm;
-        let _ = k.with_mm_of(mm, |a, ctx| a.write_val(ctx, args.child_tid, &(pid as i32)));
+        let own = k.pid_nr_for(pid, pid) as i32;
+        let _ = k.with_mm_of(mm, |a, ctx| a.write_val(ctx, args.child_tid, &own));
     }
     if args.flags.contains(CloneFlags::VFORK) {
         k.proc.tasks.get_mut(&pid).expect("child").vfork_parent = Some(k.cur().tid);
@@ -522,13 +556,13 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     // Linux: ptrace_event_pid(): the parent stops with the child's id for
     // GETEVENTMSG (here once the call returns, or before its vfork sleep).
     if event != 0 {
-        k.ptrace_event(event, pid as u64);
+        k.ptrace_event(event, nr as u64);
     }
     if args.flags.contains(CloneFlags::VFORK) {
         crate::trace!(k, VforkWait, Payload::Vfork { parent_pid: k.cur().tid as i32, child_pid: pid as i32 });
         return wait_for_vfork_done(k);
     }
-    Ok(pid as usize)
+    Ok(nr as usize)
 }
 
 /// Linux: wait_for_vfork_done(). The vfork parent sleeps until its child
@@ -543,9 +577,9 @@ fn wait_for_vfork_done(k: &mut Kernel) -> SysResult {
         k.cur_mut().resume.clear_vfork();
         // Linux: PTRACE_EVENT_VFORK_DONE unless the wait was killed.
         if !killed {
-            k.ptrace_event(PTRACE_EVENT_VFORK_DONE, child as u64);
+            k.ptrace_event(PTRACE_EVENT_VFORK_DONE, k.pid_vnr(child) as u64);
         }
-        return Ok(child as usize);
+        return Ok(k.pid_vnr(child) as usize);
     }
     k.sleep_current(crate::proc::WaitReason::Vfork);
     Err(ERESTARTNOINTR)
@@ -561,4 +595,4 @@ pub(crate) fn resume_vfork(k: &mut Kernel) -> Option<SysResult> {
 pub(crate) const CLONE_ARGS_SIZE_VER0: u64 = 64;
 pub(crate) const CLONE_ARGS_SIZE_VER2: u64 = core::mem::size_of::<CloneArgsAbi>() as u64;
 /// Linux: MAX_PID_NS_LEVEL, the most set_tid entries.
-pub(crate) const MAX_PID_NS_LEVEL: u64 = 32;
+pub(crate) const MAX_PID_NS_LEVEL: u64 = crate::ns::pid::MAX_PID_NS_LEVEL as u64;

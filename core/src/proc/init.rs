@@ -78,10 +78,10 @@ impl Kernel {
             self.put_mm(t.mm);
             self.put_files(t.files);
             self.put_fs(t.fs);
-            self.ns.put(t.nsproxy);
+            self.put_nsproxy(t.nsproxy);
             self.put(t.sighand);
             self.put_signal(t.signal);
-            self.proc.pids.put(pid);
+            self.put_pid(pid);
             return Err(e);
         }
         let t = self.proc.tasks.get_mut(&pid).expect("init task");

@@ -16,6 +16,7 @@ pub mod kstack;
 pub mod oom;
 pub mod pgrp;
 pub mod pid;
+pub mod pid_ns;
 pub mod pidfd;
 pub mod ptrace;
 pub mod rseq;

@@ -1,5 +1,7 @@
 //! Process ids (Linux: kernel/pid.c, alloc_pid() and the pid namespace's
-//! IDR).
+//! IDR). `Kernel::pids` is the initial PID namespace's map, whose numbers
+//! name tasks inside the kernel; each nested namespace has one of its own
+//! (`ns::pid`).
 //!
 //! PIDs are handed out in increasing order, starting at 1 for init, up to
 //! `pid_max - 1`; then the search wraps around to `RESERVED_PIDS` (300),
@@ -144,14 +146,18 @@ impl PidMap {
         *self.busy.get_mut(&pid).expect("held pid is busy") += 1;
     }
 
-    /// One user of `pid` is gone; the last frees the number (Linux: put_pid()).
-    pub fn put(&mut self, pid: Pid) {
+    /// One user of `pid` is gone; the last frees the number and says so
+    /// (Linux: put_pid()). The kernel's numbers go back through
+    /// `Kernel::put_pid`, which frees the pid's other levels too.
+    pub fn put(&mut self, pid: Pid) -> bool {
         let n = self.busy.get_mut(&pid).expect("put of a busy pid");
         *n -= 1;
         if *n == 0 {
             self.busy.remove(&pid);
             self.bits.clear(pid);
+            return true;
         }
+        false
     }
 
     pub fn is_busy(&self, pid: Pid) -> bool {
@@ -169,6 +175,11 @@ impl PidMap {
     /// The last PID handed out (the last field of /proc/loadavg).
     pub fn last(&self) -> Pid {
         self.last
+    }
+
+    /// Writing /proc/sys/kernel/ns_last_pid: the next search starts after `v`.
+    pub fn set_last(&mut self, v: Pid) {
+        self.last = v;
     }
 
     /// Writing /proc/sys/kernel/pid_max: EINVAL outside Linux's bounds.

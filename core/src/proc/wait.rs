@@ -53,6 +53,8 @@ enum Report {
 /// wait4 status word).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WaitResult {
+    /// The child's id; from `do_wait`, as the waiter's PID namespace
+    /// numbers it.
     pub pid: Pid,
     pub uid: u32,
     /// The wait4 status word (WIFEXITED/WEXITSTATUS/WTERMSIG encoding).
@@ -114,11 +116,22 @@ impl Kernel {
     /// threads are gone (Linux: delay_group_leader()).
     fn zombie_ready(&self, c: Pid) -> bool {
         let t = &self.proc.tasks[&c];
-        t.is_zombie()
-            && (!t.is_leader()
-                || !self.sig.signals().get(t.signal).threads.iter().any(|&o| {
-                    o != c && self.proc.tasks.get(&o).is_some_and(|o| o.state != crate::proc::TaskState::Dead)
-                }))
+        if !t.is_zombie() {
+            return false;
+        }
+        if !t.is_leader() {
+            return true;
+        }
+        // A dying PID namespace's init is not done until its namespace is
+        // empty (Linux: it is still in zap_pid_ns_processes()).
+        let others_alive = self
+            .sig
+            .signals()
+            .get(t.signal)
+            .threads
+            .iter()
+            .any(|&o| o != c && self.proc.tasks.get(&o).is_some_and(|o| o.state != crate::proc::TaskState::Dead));
+        !others_alive && !self.pid_ns_holds_report(c)
     }
 
     /// What child or tracee `c` has to report to its waiter (Linux:
@@ -203,12 +216,17 @@ impl Kernel {
             }
             return Err(self.block_current(WaitReason::ChildExit { tgid }));
         };
-        Ok(Some(match report {
+        // The waiter's numbers for the child, taken before a reap frees them
+        // (Linux: task_pid_vnr() at the top of wait_task_zombie()).
+        let (vtid, vtgid) = (self.pid_vnr(child), self.pid_vnr(self.proc.tasks[&child].tgid));
+        let mut r = match report {
             Report::Exited { ptrace } => self.wait_task_zombie(child, options, ptrace),
             Report::Stopped(sig) => self.wait_task_stopped(child, sig, options),
             Report::Continued => self.wait_task_continued(child, options),
             Report::Traced(code) => self.wait_task_traced(child, code, options),
-        }))
+        };
+        r.pid = if r.pid == child { vtid } else { vtgid };
+        Ok(Some(r))
     }
 
     /// Report a ptrace stop once (Linux: wait_task_stopped() with

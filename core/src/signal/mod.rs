@@ -220,8 +220,13 @@ impl Kernel {
         }
         let act = self.sig.sighands.get(t.sighand).action[sig as usize - 1];
         // Init takes only the signals it has handlers for (Linux:
-        // sig_task_ignored() with SIGNAL_UNKILLABLE).
-        if self.sig.signals.get(t.signal).unkillable && (sig == SIGKILL || sig == SIGSTOP || act.handler == SIG_DFL) {
+        // sig_task_ignored() with SIGNAL_UNKILLABLE), except that a PID
+        // namespace's init takes SIGKILL and SIGSTOP from outside it.
+        let kernel_only = sig == SIGKILL || sig == SIGSTOP;
+        if self.sig.signals.get(t.signal).unkillable
+            && (kernel_only || act.handler == SIG_DFL)
+            && !(kernel_only && self.signal_from_outside(t.tgid))
+        {
             return true;
         }
         match act.handler {
@@ -866,15 +871,20 @@ impl Kernel {
     /// everyone. ESRCH when nothing matched, EPERM when nothing could be
     /// signalled (Linux: kill_something_info()).
     pub fn kill(&mut self, target: KillTarget, sig: u32) -> SysResult {
-        let info =
-            SigInfo { signo: sig, code: SI_USER, pid: self.cur().tgid, uid: self.cur().cred.uid, ..Default::default() };
+        let pid = self.pid_vnr(self.cur().tgid);
+        let info = SigInfo { signo: sig, code: SI_USER, pid, uid: self.cur().cred.uid, ..Default::default() };
         self.kill_info(target, info)
     }
 
     /// Signal process `tgid` if the caller may (Linux: group_send_sig_info()).
-    fn kill_process(&mut self, tgid: Pid, info: SigInfo) -> SysResult {
+    fn kill_process(&mut self, tgid: Pid, mut info: SigInfo) -> SysResult {
         if !self.may_signal(tgid) {
             return Err(EPERM);
+        }
+        // A sender the receiver's namespace cannot see is 0 there (Linux:
+        // __send_signal_locked()).
+        if info.pid != 0 && self.signal_from_outside(tgid) {
+            info.pid = 0;
         }
         self.send_signal_process(tgid, info).map(|()| 0)
     }
@@ -901,15 +911,18 @@ impl Kernel {
                 .members(g)
                 .filter(|p| self.proc.tasks().get(p).is_some_and(|t| t.state != TaskState::Dead))
                 .collect(),
-            // Everyone: every process, as Linux's kill(-1) walks them all.
-            _ => self
-                .proc
-                .tasks()
-                .values()
-                .filter(|t| t.is_leader() && t.state != TaskState::Dead)
-                .filter(|t| t.tgid != crate::proc::exit::INIT_PID && t.tgid != me)
-                .map(|t| t.tgid)
-                .collect(),
+            // Everyone: every process the caller's PID namespace shows but
+            // its init, as Linux's kill(-1) walks them all.
+            _ => {
+                let ns = self.active_pid_ns();
+                self.proc
+                    .tasks()
+                    .values()
+                    .filter(|t| t.is_leader() && t.state != TaskState::Dead && t.tgid != me)
+                    .filter(|t| self.ns.pid.nr_in(t.tgid, ns) > 1)
+                    .map(|t| t.tgid)
+                    .collect()
+            }
         };
         if procs.is_empty() {
             return Err(ESRCH);

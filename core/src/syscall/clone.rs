@@ -118,7 +118,10 @@ pub fn sys_clone3(k: &mut Kernel, regs: &PtRegs, uargs: u64, size: u64) -> SysRe
     if flags.contains(CloneFlags::INTO_CGROUP) {
         return Err(EINVAL); // Tine has no cgroup file system to name one
     }
-    let set_tid = i32::read_from_prefix(&tids).ok().map(|(tid, _)| tid);
+    let mut set_tid = [0i32; MAX_PID_NS_LEVEL as usize];
+    for (t, b) in set_tid.iter_mut().zip(tids.chunks_exact(4)) {
+        *t = i32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+    }
     let args = CloneArgs {
         flags,
         exit_signal: exit_signal as u32,

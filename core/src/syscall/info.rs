@@ -55,7 +55,7 @@ fn cpu_clock(k: &Kernel, clock: u64, gettime: bool) -> SysResult<CpuClock> {
     if pid == 0 {
         return Ok(if thread { CpuClock::Thread(me.tid, which) } else { CpuClock::Process(me.signal, which) });
     }
-    let t = k.proc.tasks().get(&(pid as u32)).filter(|t| alive(t)).ok_or(EINVAL)?;
+    let t = k.proc.tasks().get(&k.find_vpid(pid as u32)).filter(|t| alive(t)).ok_or(EINVAL)?;
     if thread {
         return if t.tgid == me.tgid { Ok(CpuClock::Thread(t.tid, which)) } else { Err(EINVAL) };
     }
@@ -178,7 +178,7 @@ pub fn prlimit64(k: &mut Kernel, pid: i32, resource: u32, new: u64, old: u64) ->
     } else {
         None
     };
-    let target = if pid == 0 { k.cur().tid } else { pid as u32 };
+    let target = if pid == 0 { k.cur().tid } else { k.find_vpid(pid as u32) };
     let (signal, tcred) = match k.proc.tasks().get(&target) {
         Some(t) if pid >= 0 && !t.is_zombie() && t.state != crate::proc::TaskState::Dead => (t.signal, t.cred),
         _ => return Err(ESRCH),

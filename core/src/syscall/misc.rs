@@ -17,7 +17,7 @@ pub fn sched_getaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysRe
     if len < 8 || !len.is_multiple_of(8) {
         return Err(EINVAL);
     }
-    if pid < 0 || (pid > 0 && !k.proc.tasks().contains_key(&(pid as u32))) {
+    if pid < 0 || (pid > 0 && !k.proc.tasks().contains_key(&k.find_vpid(pid as u32))) {
         return Err(ESRCH);
     }
     k.write_val(mask, &1u64)?;
@@ -44,11 +44,11 @@ pub fn sched_setaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysRe
     let mut b = [0u8; 8];
     let n = (len as usize).min(8);
     k.copy_in(mask, &mut b[..n])?;
-    if pid < 0 || (pid > 0 && !k.proc.tasks().contains_key(&(pid as u32))) {
+    if pid < 0 || (pid > 0 && !k.proc.tasks().contains_key(&k.find_vpid(pid as u32))) {
         return Err(ESRCH);
     }
     let me = k.cur().cred;
-    let them = if pid == 0 { me } else { k.proc.tasks()[&(pid as u32)].cred };
+    let them = if pid == 0 { me } else { k.proc.tasks()[&k.find_vpid(pid as u32)].cred };
     if me.euid != them.euid && me.euid != them.uid && !me.capable(crate::proc::capability::CAP_SYS_NICE) {
         return Err(EPERM);
     }
@@ -68,11 +68,11 @@ fn prio_targets(k: &Kernel, which: i32, who: i32) -> SysResult<alloc::vec::Vec<u
     let tasks = k.proc.tasks().values().filter(|t| !t.is_zombie() && t.state != crate::proc::TaskState::Dead);
     let v: alloc::vec::Vec<u32> = match which {
         PRIO_PROCESS => {
-            let pid = if who == 0 { me.tid } else { who as u32 };
+            let pid = if who == 0 { me.tid } else { k.find_vpid(who as u32) };
             tasks.filter(|t| t.tid == pid).map(|t| t.tid).collect()
         }
         PRIO_PGRP => {
-            let g = if who == 0 { k.cur_signal().pgid } else { who as u32 };
+            let g = if who == 0 { k.cur_signal().pgid } else { k.find_vpid(who as u32) };
             let procs = k.proc.pgrps().members(g).filter_map(|p| k.proc.tasks().get(&p));
             let threads =
                 procs.flat_map(|l| k.sig.signals().get(l.signal).threads.iter().filter_map(|t| k.proc.tasks().get(t)));

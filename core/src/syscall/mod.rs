@@ -157,9 +157,9 @@ pub(crate) fn interrupted(k: &mut Kernel, regs: &PtRegs) -> SysResult {
 #[inline]
 pub(crate) fn quick(k: &mut Kernel, regs: &PtRegs) -> Option<SysResult> {
     let result = match regs.orig_rax {
-        nr::GETPID => Ok(k.cur().tgid as usize),
+        nr::GETPID => Ok(k.pid_vnr(k.cur().tgid) as usize),
         nr::GETPPID => process::getppid(k),
-        nr::GETTID => Ok(k.cur().tid as usize),
+        nr::GETTID => Ok(k.pid_vnr(k.cur().tid) as usize),
         nr::GETUID => Ok(k.cur().cred.uid as usize),
         nr::GETGID => Ok(k.cur().cred.gid as usize),
         nr::GETEUID => Ok(k.cur().cred.euid as usize),
@@ -186,6 +186,10 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         return r;
     }
     let [a0, a1, a2, a3, a4, a5] = regs.syscall_args();
+    // System V IPC works on the caller's IPC namespace's tables.
+    if matches!(regs.orig_rax, nr::SHMGET..=nr::SHMCTL | nr::SEMGET..=nr::MSGCTL | nr::SEMTIMEDOP) {
+        k.ipc_switch();
+    }
     match regs.orig_rax {
         nr::READ => fs::read(k, a0 as i32, a1, a2),
         nr::WRITE => fs::write(k, a0 as i32, a1, a2),
@@ -272,6 +276,7 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::SETHOSTNAME => ns::set_uts_name(k, false, a0, a1),
         nr::SETDOMAINNAME => ns::set_uts_name(k, true, a0, a1),
         nr::UNSHARE => ns::unshare(k, a0),
+        nr::SETNS => ns::setns(k, a0 as i32, a1 as i32),
         nr::FCNTL => fs::fcntl(k, a0 as i32, a1 as u32, a2),
         nr::FSYNC => fs::fsync(k, a0 as i32),
         nr::TRUNCATE => fs::truncate(k, a0, a1 as i64),

@@ -1,6 +1,7 @@
-//! Namespaces: unshare(2), and the calls that change what a namespace
-//! holds (sethostname, setdomainname). Linux: kernel/fork.c ksys_unshare(),
-//! kernel/sys.c sethostname()/setdomainname().
+//! Namespaces: unshare(2), setns(2), and the calls that change what a
+//! namespace holds (sethostname, setdomainname). Linux: kernel/fork.c
+//! ksys_unshare(), kernel/nsproxy.c setns(), kernel/sys.c
+//! sethostname()/setdomainname().
 
 use crate::abi::*;
 use crate::kernel::Kernel;
@@ -94,10 +95,112 @@ pub fn unshare(k: &mut Kernel, flags: u64) -> SysResult {
     if f.contains(F::FILES) {
         crate::proc::exec::unshare_files(k, tid);
     }
+    // A new IPC namespace leaves the old one's semaphores behind: the
+    // caller's undo list is applied first (Linux: CLONE_NEWIPC implies
+    // CLONE_SYSVSEM, whose unshare is exit_sem()).
+    if f.intersects(F::NEWIPC | F::SYSVSEM) {
+        k.ipc_switch();
+        k.exit_sem(tid);
+    }
     if let Some(new) = new_ns {
         let p = k.ns.copy(old_ns, new);
         k.cur_mut().nsproxy = p;
-        k.ns.put(old_ns);
+        k.put_nsproxy(old_ns);
     }
+    Ok(0)
+}
+
+/// The namespace kinds setns(2) takes from a pidfd (Linux:
+/// check_setns_flags()).
+const SETNS_FLAGS: CloneFlags = CloneFlags::NEWNS
+    .union(CloneFlags::NEWUTS)
+    .union(CloneFlags::NEWIPC)
+    .union(CloneFlags::NEWNET)
+    .union(CloneFlags::NEWUSER)
+    .union(CloneFlags::NEWTIME)
+    .union(CloneFlags::NEWCGROUP)
+    .union(CloneFlags::NEWPID);
+
+/// setns(2) (Linux: kernel/nsproxy.c): join the namespace a
+/// /proc/PID/ns descriptor names (`nstype` 0 or its CLONE_NEW* flag), or
+/// the namespaces `nstype` names of the process a pidfd refers to, all
+/// at once or none. EBADF, EINVAL for another kind of descriptor or a
+/// mismatched or empty type, ESRCH for a process that has exited, EPERM
+/// without CAP_SYS_ADMIN, then each namespace's own rules
+/// (`Namespaces::install`). A PID namespace is where the caller's later
+/// children go (pid_for_children); the caller keeps its own.
+pub fn setns(k: &mut Kernel, fd: i32, nstype: i32) -> SysResult {
+    use crate::fs::file::FileKind;
+    use crate::fs::procfs::Node;
+    use crate::ns::{NsRef, NsType};
+    let id = k.fd_file(fd)?;
+    let flags = CloneFlags::from_bits_retain(nstype as u32 as u64);
+    let targets: alloc::vec::Vec<NsRef> = match k.vfs.files().get(id).kind {
+        FileKind::Proc(Node::NsFile(r)) => {
+            if nstype != 0 && flags != r.ty.flag() {
+                return Err(EINVAL);
+            }
+            alloc::vec![r]
+        }
+        FileKind::Pidfd { .. } => {
+            if flags.is_empty() || !(flags - SETNS_FLAGS).is_empty() {
+                return Err(EINVAL);
+            }
+            let pid = k.pidfd_target(id)?.ok_or(ESRCH)?;
+            let t = &k.proc.tasks()[&pid];
+            if t.is_zombie() {
+                return Err(ESRCH);
+            }
+            let (proxy, active) = (t.nsproxy, k.pid_ns_of(pid));
+            // In Linux's order of commit_nsset(): user first, then the rest.
+            let kinds = [
+                NsType::User,
+                NsType::Mnt,
+                NsType::Uts,
+                NsType::Ipc,
+                NsType::Pid,
+                NsType::Cgroup,
+                NsType::Net,
+                NsType::Time,
+            ];
+            let mut v = alloc::vec::Vec::new();
+            for ty in kinds.into_iter().filter(|ty| flags.contains(ty.flag())) {
+                // The target's own PID namespace becomes the caller's
+                // pid_for_children.
+                v.push(k.ns.of_task(proxy, active, ty)?);
+            }
+            v
+        }
+        _ => return Err(EINVAL),
+    };
+    if !k.cur().cred.capable(CAP_SYS_ADMIN) {
+        return Err(EPERM);
+    }
+    // Build the new nsproxy step by step, dropping each intermediate one;
+    // a failure leaves the caller's as it was.
+    // Leaving an IPC namespace applies the caller's semaphore undo list
+    // (Linux: ipcns_install() → exit_sem()).
+    if targets.iter().any(|r| r.ty == NsType::Ipc) {
+        k.ipc_switch();
+        let me = k.cur().tid;
+        k.exit_sem(me);
+    }
+    let (old, active) = (k.cur().nsproxy, k.active_pid_ns());
+    let mut p = old;
+    k.ns.hold(p);
+    for r in targets {
+        match k.ns.install(p, active, r) {
+            Ok(next) => {
+                k.put_nsproxy(p);
+                p = next;
+            }
+            Err(e) => {
+                k.put_nsproxy(p);
+                return Err(e);
+            }
+        }
+    }
+    k.cur_mut().nsproxy = p;
+    k.put_nsproxy(old);
     Ok(0)
 }

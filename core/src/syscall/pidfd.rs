@@ -12,13 +12,15 @@ pub fn sys_pidfd_open(k: &mut Kernel, pid: i32, flags: u32) -> SysResult {
     if flags & !(PIDFD_NONBLOCK | PIDFD_THREAD) != 0 || pid <= 0 {
         return Err(EINVAL);
     }
-    match k.proc.tasks().get(&(pid as Pid)) {
+    // The number is the caller's, in its PID namespace.
+    let pid = k.find_vpid(pid as Pid);
+    match k.proc.tasks().get(&pid) {
         Some(t) if t.state != TaskState::Dead && (t.is_leader() || flags & PIDFD_THREAD != 0) => {}
         // A thread needs PIDFD_THREAD (Linux 6.9: pidfd_prepare() → ENOENT).
         Some(t) if t.state != TaskState::Dead => return Err(ENOENT),
         _ => return Err(ESRCH),
     }
-    k.pidfd_create(pid as Pid, flags & PIDFD_NONBLOCK).map(|fd| fd as usize)
+    k.pidfd_create(pid, flags & PIDFD_NONBLOCK).map(|fd| fd as usize)
 }
 
 /// pidfd_getfd(2): a duplicate, close-on-exec, of descriptor `targetfd`

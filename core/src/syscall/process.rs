@@ -24,7 +24,9 @@ pub fn exit_group(k: &mut Kernel, code: i32) -> SysResult {
 #[inline]
 pub fn getppid(k: &mut Kernel) -> SysResult {
     let parent = k.cur().parent;
-    Ok(k.proc.tasks().get(&parent).map_or(0, |p| p.tgid) as usize)
+    // Linux: task_tgid_vnr(): 0 for a namespace's init, whose parent is
+    // outside it.
+    Ok(k.proc.tasks().get(&parent).map_or(0, |p| k.pid_vnr(p.tgid)) as usize)
 }
 
 const PR_SET_PDEATHSIG: u64 = 1;
@@ -234,8 +236,8 @@ pub fn kill(k: &mut Kernel, pid: i32, sig: u64) -> SysResult {
         i32::MIN => return Err(ESRCH),
         -1 => KillTarget::All,
         0 => KillTarget::Group(k.cur_signal().pgid),
-        p if p < 0 => KillTarget::Group((-p) as u32),
-        p => KillTarget::Process(p as u32),
+        p if p < 0 => KillTarget::Group(k.find_vpid((-p) as u32)),
+        p => KillTarget::Process(k.find_vpid(p as u32)),
     };
     k.kill(target, sig as u32)
 }
@@ -245,8 +247,10 @@ pub fn tgkill(k: &mut Kernel, tgid: Option<i32>, tid: i32, sig: u64) -> SysResul
     if tid <= 0 || tgid.is_some_and(|g| g <= 0) || sig > NSIG as u64 {
         return Err(EINVAL);
     }
-    let t = match k.proc.tasks().get(&(tid as u32)) {
-        Some(t) if tgid.is_none_or(|g| g as u32 == t.tgid) && t.state != crate::proc::TaskState::Dead => t.tid,
+    let t = match k.proc.tasks().get(&k.find_vpid(tid as u32)) {
+        Some(t) if tgid.is_none_or(|g| k.find_vpid(g as u32) == t.tgid) && t.state != crate::proc::TaskState::Dead => {
+            t.tid
+        }
         _ => return Err(ESRCH),
     };
     let (me, them) = (k.cur().cred, k.proc.tasks()[&t].cred);
@@ -256,7 +260,7 @@ pub fn tgkill(k: &mut Kernel, tgid: Option<i32>, tid: i32, sig: u64) -> SysResul
     let info = crate::signal::SigInfo {
         signo: sig as u32,
         code: crate::signal::SI_TKILL,
-        pid: k.cur().tgid,
+        pid: if k.signal_from_outside(k.proc.tasks()[&t].tgid) { 0 } else { k.pid_vnr(k.cur().tgid) },
         uid: me.uid,
         ..Default::default()
     };
@@ -274,7 +278,7 @@ fn process_of(k: &Kernel, pid: i32) -> SysResult<crate::proc::Pid> {
     match pid {
         0 => Ok(k.cur().tgid),
         p if p < 0 => Err(EINVAL),
-        p => match k.proc.tasks().get(&(p as u32)) {
+        p => match k.proc.tasks().get(&k.find_vpid(p as u32)) {
             Some(t) if t.is_leader() && t.state != crate::proc::TaskState::Dead => Ok(t.tgid),
             _ => Err(ESRCH),
         },
@@ -284,13 +288,13 @@ fn process_of(k: &Kernel, pid: i32) -> SysResult<crate::proc::Pid> {
 /// getpgid(2).
 pub fn getpgid(k: &mut Kernel, pid: i32) -> SysResult {
     let p = process_of(k, pid).map_err(|_| ESRCH)?;
-    Ok(k.sig.signals().get(k.proc.tasks()[&p].signal).pgid as usize)
+    Ok(k.pid_vnr(k.sig.signals().get(k.proc.tasks()[&p].signal).pgid) as usize)
 }
 
 /// getsid(2).
 pub fn getsid(k: &mut Kernel, pid: i32) -> SysResult {
     let p = process_of(k, pid).map_err(|_| ESRCH)?;
-    Ok(k.sig.signals().get(k.proc.tasks()[&p].signal).sid as usize)
+    Ok(k.pid_vnr(k.sig.signals().get(k.proc.tasks()[&p].signal).sid) as usize)
 }
 
 /// Linux: setpgid(2). A process may move itself or a child that has not
@@ -301,8 +305,8 @@ pub fn setpgid(k: &mut Kernel, pid: i32, pgid: i32) -> SysResult {
         return Err(EINVAL);
     }
     let me = k.cur().tgid;
-    let target = if pid == 0 { me } else { pid as u32 };
-    let pgid = if pgid == 0 { target } else { pgid as u32 };
+    let target = if pid == 0 { me } else { k.find_vpid(pid as u32) };
+    let pgid = if pgid == 0 { target } else { k.find_vpid(pgid as u32) };
     let t = match k.proc.tasks().get(&target) {
         Some(t) if t.is_leader() && t.state != crate::proc::TaskState::Dead => t,
         _ => return Err(ESRCH),
@@ -340,14 +344,14 @@ pub fn setpgid(k: &mut Kernel, pid: i32, pgid: i32) -> SysResult {
         k.proc.pgrps_mut().leave(old, target);
         k.proc.pgrps_mut().join(pgid, target);
         k.proc.pids_mut().hold(pgid);
-        k.proc.pids_mut().put(old);
+        k.put_pid(old);
     }
     Ok(0)
 }
 
 /// getpgrp(2).
 pub fn getpgrp(k: &mut Kernel) -> SysResult {
-    Ok(k.cur_signal().pgid as usize)
+    Ok(k.pid_vnr(k.cur_signal().pgid) as usize)
 }
 
 /// Linux: setsid(2): a new session and group named after the caller;
@@ -367,9 +371,9 @@ pub fn setsid(k: &mut Kernel) -> SysResult {
     k.proc.pgrps_mut().join(me, me);
     k.proc.pids_mut().hold(me);
     k.proc.pids_mut().hold(me);
-    k.proc.pids_mut().put(old_pgid);
-    k.proc.pids_mut().put(old_sid);
-    Ok(me as usize)
+    k.put_pid(old_pgid);
+    k.put_pid(old_sid);
+    Ok(k.pid_vnr(me) as usize)
 }
 
 /// getrusage(2): the caller (RUSAGE_SELF 0, RUSAGE_THREAD 1) or its
@@ -462,7 +466,8 @@ pub fn arch_prctl(k: &mut Kernel, code: u64, addr: u64) -> SysResult {
 pub fn set_tid_address(k: &mut Kernel, tidptr: u64) -> SysResult {
     let t = k.cur_mut();
     t.clear_child_tid = tidptr;
-    Ok(t.tid as usize)
+    let tid = t.tid;
+    Ok(k.pid_vnr(tid) as usize)
 }
 
 /// Linux: set_robust_list(): the head is recorded, and its size must be
@@ -476,7 +481,7 @@ pub fn set_robust_list(k: &mut Kernel, head: u64, len: u64) -> SysResult {
 }
 
 pub fn get_robust_list(k: &mut Kernel, pid: i32, head_ptr: u64, len_ptr: u64) -> SysResult {
-    if pid != 0 && pid as u32 != k.cur().tid {
+    if pid != 0 && k.find_vpid(pid as u32) != k.cur().tid {
         return Err(ESRCH);
     }
     let (head, len) = k.cur().robust_list;
@@ -600,8 +605,9 @@ fn queued_info(k: &mut Kernel, sig: i32, uinfo: u64, to_self: bool) -> SysResult
 /// rt_sigqueueinfo(2) (sigqueue): a signal with the caller's siginfo to
 /// the process of `pid` (Linux: do_rt_sigqueueinfo() → kill_proc_info()).
 pub fn rt_sigqueueinfo(k: &mut Kernel, pid: i32, sig: i32, uinfo: u64) -> SysResult {
-    let info = queued_info(k, sig, uinfo, pid as u32 == k.cur().tid)?;
-    let tgid = match k.proc.tasks().get(&(pid as u32)) {
+    let target = k.find_vpid(pid as u32);
+    let info = queued_info(k, sig, uinfo, target == k.cur().tid)?;
+    let tgid = match k.proc.tasks().get(&target) {
         Some(t) if pid > 0 && t.state != crate::proc::TaskState::Dead => t.tgid,
         _ => return Err(ESRCH),
     };
@@ -611,15 +617,16 @@ pub fn rt_sigqueueinfo(k: &mut Kernel, pid: i32, sig: i32, uinfo: u64) -> SysRes
 /// rt_tgsigqueueinfo(2): the same for thread `tid` of process `tgid`
 /// (Linux: do_rt_tgsigqueueinfo() → do_send_specific()).
 pub fn rt_tgsigqueueinfo(k: &mut Kernel, tgid: i32, tid: i32, sig: i32, uinfo: u64) -> SysResult {
-    let to_self = tid as u32 == k.cur().tid;
     let mut b = [0u8; 48];
     k.copy_in(uinfo, &mut b)?;
     if tgid <= 0 || tid <= 0 {
         return Err(EINVAL);
     }
+    let (tgid, tid) = (k.find_vpid(tgid as u32), k.find_vpid(tid as u32));
+    let to_self = tid == k.cur().tid;
     let info = queued_info(k, sig, uinfo, to_self)?;
-    let t = match k.proc.tasks().get(&(tid as u32)) {
-        Some(t) if t.tgid == tgid as u32 && t.state != crate::proc::TaskState::Dead => t.tid,
+    let t = match k.proc.tasks().get(&tid) {
+        Some(t) if t.tgid == tgid && t.state != crate::proc::TaskState::Dead => t.tid,
         _ => return Err(ESRCH),
     };
     if sig < 0 || sig as u32 > NSIG {
@@ -785,7 +792,7 @@ pub fn kcmp(k: &mut Kernel, pid1: i32, pid2: i32, kind: u32, idx1: u64, idx2: u6
     const KCMP_SYSVSEM: u32 = 6;
     const KCMP_EPOLL_TFD: u32 = 7;
     let find = |pid: i32| -> SysResult<crate::proc::Pid> {
-        let pid = u32::try_from(pid).map_err(|_| ESRCH)?;
+        let pid = k.find_vpid(u32::try_from(pid).map_err(|_| ESRCH)?);
         k.proc.tasks().get(&pid).filter(|t| t.state != crate::proc::TaskState::Dead).map(|t| t.tid).ok_or(ESRCH)
     };
     let (t1, t2) = (find(pid1)?, find(pid2)?);

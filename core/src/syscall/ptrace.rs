@@ -38,7 +38,7 @@ pub fn sys_ptrace(k: &mut Kernel, req: u64, pid: u64, addr: u64, data: u64) -> S
         return traceme(k);
     }
     let pid = pid as i32;
-    let tid = pid as Pid;
+    let tid = k.find_vpid(pid as Pid);
     if pid <= 0 || k.proc.tasks().get(&tid).is_none_or(|t| t.state == TaskState::Dead) {
         return Err(ESRCH);
     }
@@ -441,7 +441,7 @@ pub fn process_vm_rw(k: &mut Kernel, args: [u64; 6], write: bool) -> SysResult {
     if total_local == 0 {
         return Ok(0);
     }
-    let tid = pid as i32 as Pid;
+    let tid = k.find_vpid(pid as i32 as Pid);
     let Some(t) = k.proc.tasks().get(&tid).filter(|t| (pid as i32) > 0 && t.state != TaskState::Dead) else {
         return Err(ESRCH);
     };

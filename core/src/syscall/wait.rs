@@ -18,9 +18,9 @@ pub fn sys_wait4(k: &mut Kernel, upid: i32, stat_addr: u64, options: u32, ru: u6
     }
     let who = match upid {
         -1 => WaitWho::Any,
-        p if p < 0 => WaitWho::Pgid((-p) as Pid),
+        p if p < 0 => WaitWho::Pgid(k.find_vpid((-p) as Pid)),
         0 => WaitWho::Pgid(k.cur_signal().pgid),
-        p => WaitWho::Pid(p as Pid),
+        p => WaitWho::Pid(k.find_vpid(p as Pid)),
     };
     let Some(r) = k.do_wait(who, options | WEXITED)? else {
         return Ok(0);
@@ -46,8 +46,8 @@ pub fn sys_waitid(k: &mut Kernel, which: u32, upid: i32, infop: u64, options: u3
     }
     let who = match which {
         P_ALL => WaitWho::Any,
-        P_PID if upid > 0 => WaitWho::Pid(upid as Pid),
-        P_PGID if upid > 0 => WaitWho::Pgid(upid as Pid),
+        P_PID if upid > 0 => WaitWho::Pid(k.find_vpid(upid as Pid)),
+        P_PGID if upid > 0 => WaitWho::Pgid(k.find_vpid(upid as Pid)),
         P_PGID if upid == 0 => WaitWho::Pgid(k.cur_signal().pgid),
         P_PIDFD => WaitWho::Pid(k.pidfd_pid(upid)?),
         _ => return Err(EINVAL),

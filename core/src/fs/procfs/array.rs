@@ -261,8 +261,22 @@ pub(super) fn status(k: &Kernel, t: &Task, out: &mut Out) {
     let groups: Vec<String> = t.groups.iter().map(|g| format!("{g}")).collect();
     // Linux keeps a trailing space after the list, even an empty one.
     let _ = writeln!(o, "FDSize:\t{fds}\nGroups:\t{} ", groups.join(" "));
-    let _ =
-        writeln!(o, "NStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{}\nNSsid:\t{}\nKthread:\t0", t.tgid, t.tid, sig.pgid, sig.sid);
+    // Each number in every PID namespace the task has one in, from the
+    // proc mount's (for now always the initial one) down to the task's own
+    // (Linux: the NS* lines of proc_pid_status()).
+    let levels = k.ns.pid.levels(t.tid);
+    let line = |pid: Pid| -> String {
+        let nrs: Vec<String> = levels.iter().map(|&ns| format!("{}", k.ns.pid.nr_in(pid, ns))).collect();
+        nrs.join("\t")
+    };
+    let _ = writeln!(
+        o,
+        "NStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{}\nNSsid:\t{}\nKthread:\t0",
+        line(t.tgid),
+        line(t.tid),
+        line(sig.pgid),
+        line(sig.sid)
+    );
     if let Some(mm) = task_mm(k, t) {
         format_vm(&mut o, &vm_stats(k, mm));
         let _ = writeln!(o, "CoreDumping:\t0\nTHP_enabled:\t0\nuntag_mask:\t{:#x}", u64::MAX);

@@ -179,6 +179,11 @@ pub(super) fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
             }
             Ok(Node::Fd { tid, whole, fd })
         }
+        Node::Pid { tid, whole, entry: PidEntry::Ns } => {
+            task(k, tid)?;
+            let ty = crate::ns::NsType::ENTRIES.iter().find(|e| e.0 == name).ok_or(ENOENT)?.1;
+            Ok(Node::NsLink { tid, whole, ty })
+        }
         Node::Pid { tid, entry: PidEntry::Task, .. } => {
             let leader = task(k, tid)?;
             let th = parse_num(name).ok_or(ENOENT)?;
@@ -214,6 +219,7 @@ pub(super) fn follow(k: &Kernel, link: Node) -> SysResult<Target> {
                 _ => Err(ENOENT),
             }
         }
+        Node::NsLink { tid, ty, .. } => Ok(Target::Proc(Node::NsFile(ns_of(k, tid, ty)?))),
         Node::Fd { tid, fd, .. } => {
             let t = task(k, tid)?;
             may_inspect(k, t)?;
@@ -308,6 +314,7 @@ pub(super) fn owner(k: &Kernel, node: Node) -> (u32, u32) {
 /// `st_mode` of a node (Linux: the modes in fs/proc/base.c and root.c).
 pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
     match node {
+        Node::Sysctl(Sysctl::NsLastPid) => S_IFREG | 0o666,
         Node::Sysctl(
             Sysctl::PidMax
             | Sysctl::ThreadsMax
@@ -337,6 +344,8 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
         Node::Pid { entry: PidEntry::Mem, .. } => S_IFREG | 0o600,
         Node::Pid { entry: PidEntry::Auxv | PidEntry::Personality | PidEntry::Pagemap, .. } => S_IFREG | 0o400,
         Node::Pid { entry: PidEntry::Fd, .. } => S_IFDIR | 0o500,
+        // Linux: proc_ns_dir_operations' directory, 0511.
+        Node::Pid { entry: PidEntry::Ns, .. } => S_IFDIR | 0o511,
         // Linux: proc_fd_link inodes carry the descriptor's access mode.
         Node::Fd { tid, fd, .. } => {
             let f = k
@@ -435,4 +444,12 @@ pub(super) fn permission(k: &Kernel, node: Node, want: u32) -> SysResult<()> {
 pub fn access(k: &Kernel, node: Node, mode: u32) -> SysResult<usize> {
     permission(k, node, mode & 7)?;
     Ok(0)
+}
+
+/// Task `tid`'s namespace of kind `ty`, for the caller that may inspect
+/// it (Linux: proc_ns_get_link() with ptrace_may_access()).
+pub(super) fn ns_of(k: &Kernel, tid: Pid, ty: crate::ns::NsType) -> SysResult<crate::ns::NsRef> {
+    let t = task(k, tid)?;
+    may_inspect(k, t)?;
+    k.ns.of_task(t.nsproxy, k.pid_ns_of(tid), ty)
 }

@@ -99,6 +99,11 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         Node::Sysctl(s) => {
             let _ = match s {
                 Sysctl::PidMax => writeln!(o, "{}", k.proc.pids().pid_max()),
+                Sysctl::NsLastPid => {
+                    let ns = k.active_pid_ns();
+                    let last = if ns == k.ns.pid.init() { k.proc.pids().last() } else { k.ns.pid.last(ns) };
+                    writeln!(o, "{last}")
+                }
                 Sysctl::ThreadsMax => writeln!(o, "{}", k.proc.max_threads()),
                 Sysctl::Osrelease => writeln!(o, "{OSRELEASE}"),
                 Sysctl::Ostype => writeln!(o, "{OSTYPE}"),
@@ -170,6 +175,8 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                 _ => return Err(EISDIR),
             }
         }
+        // A namespace has no text; a descriptor on it is for setns(2).
+        Node::NsFile(_) => {}
         _ => return Err(EISDIR),
     }
     Ok(o.0)

@@ -93,6 +93,8 @@ pub(super) fn reopen(k: &mut Kernel, id: FileId, flags: u32) -> SysResult<FileId
 }
 
 pub(super) fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<FileId> {
+    // /proc/sysvipc and the IPC sysctls show the caller's IPC namespace.
+    k.ipc_switch();
     let keep = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_PATH | O_LARGEFILE);
     let kind = node.kind();
     if flags & O_DIRECTORY != 0 && kind != Kind::Dir {
@@ -252,10 +254,12 @@ pub(super) fn pagemap_read(k: &mut Kernel, tid: Pid, pos: u64, buf: &mut [u8]) -
 /// comm_write(); EIO from pde_write() for a global file without a write
 /// method, EINVAL from vfs_write() for a per-process one).
 pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usize> {
+    k.ipc_switch();
     let node = node_of(k, id)?;
     let n = match node {
         Node::Sysctl(
             s @ (Sysctl::PidMax
+            | Sysctl::NsLastPid
             | Sysctl::ThreadsMax
             | Sysctl::CoreUsesPid
             | Sysctl::DmesgRestrict
@@ -358,6 +362,22 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
         Sysctl::PidMax => {
             let v = u32::try_from(v).map_err(|_| EINVAL)?;
             k.proc.pids_mut().set_pid_max(v)?;
+        }
+        // Linux: pid_ns_ctl_handler(): the caller's namespace, 0 up to
+        // pid_max, CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE.
+        Sysctl::NsLastPid => {
+            use crate::proc::capability::{CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN};
+            let c = k.cur().cred;
+            if !c.capable(CAP_SYS_ADMIN) && !c.capable(CAP_CHECKPOINT_RESTORE) {
+                return Err(EPERM);
+            }
+            let v = u32::try_from(v).ok().filter(|&v| v <= k.proc.pids().pid_max()).ok_or(EINVAL)?;
+            let ns = k.active_pid_ns();
+            if ns == k.ns.pid.init() {
+                k.proc.pids_mut().set_last(v);
+            } else {
+                k.ns.pid.set_last(ns, v);
+            }
         }
         Sysctl::CoreUsesPid => k.proc.core_mut().uses_pid = v != 0,
         // Linux: proc_dointvec_minmax_sysadmin(), 0..=1.
@@ -627,6 +647,12 @@ pub(super) fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
                 }
             }
         }
+        Node::Pid { tid, whole, entry: PidEntry::Ns } => {
+            task(k, tid)?;
+            for (i, (name, ty)) in crate::ns::NsType::ENTRIES.iter().enumerate() {
+                add(2 + i as u64, Node::NsLink { tid, whole, ty: *ty }, name);
+            }
+        }
         Node::Pid { tid, entry: PidEntry::Task, .. } => {
             let tgid = task(k, tid)?.tgid;
             for t in threads_of(k, tgid) {
@@ -694,6 +720,10 @@ pub fn link_text(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
             }
             let id = k.vfs.fdtables.get(t.files).get(fd).map_err(|_| ENOENT)?.file;
             Ok(file_path(k, id))
+        }
+        Node::NsLink { tid, ty, .. } => {
+            let r = ns_of(k, tid, ty)?;
+            Ok(format!("{}:[{}]", r.ty.name(), r.inum).into_bytes())
         }
         _ => Err(EINVAL),
     }

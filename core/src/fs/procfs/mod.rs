@@ -138,6 +138,8 @@ const SYSVIPC_ENTRIES: [(&[u8], Sysvipc); 2] = [(b"msg", Sysvipc::Msg), (b"sem",
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sysctl {
     PidMax,
+    /// The last PID handed out in the reader's PID namespace.
+    NsLastPid,
     ThreadsMax,
     Osrelease,
     Ostype,
@@ -219,6 +221,8 @@ pub enum PidEntry {
     /// debugger does (0600; opened only with the right to ptrace it).
     /// Linux: mem_rw().
     Mem,
+    /// `ns/`: one link per namespace kind.
+    Ns,
 }
 
 /// One name in /proc.
@@ -260,6 +264,15 @@ pub enum Node {
         whole: bool,
         fd: i32,
     },
+    /// ns/<kind> in such a directory: a link to the task's namespace.
+    NsLink {
+        tid: Pid,
+        whole: bool,
+        ty: crate::ns::NsType,
+    },
+    /// What an ns link leads to: the namespace itself (Linux: an nsfs
+    /// inode; `setns` takes a descriptor open on one).
+    NsFile(crate::ns::NsRef),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -285,13 +298,14 @@ const ROOT_ENTRIES: [(&[u8], Node); 13] = [
     (b"vmstat", Node::Global(Global::Vmstat)),
 ];
 
-const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 15] = [
+const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 16] = [
     (b"core_pattern", Sysctl::CorePattern),
     (b"core_uses_pid", Sysctl::CoreUsesPid),
     (b"dmesg_restrict", Sysctl::DmesgRestrict),
     (b"msgmax", Sysctl::Msgmax),
     (b"msgmnb", Sysctl::Msgmnb),
     (b"msgmni", Sysctl::Msgmni),
+    (b"ns_last_pid", Sysctl::NsLastPid),
     (b"osrelease", Sysctl::Osrelease),
     (b"ostype", Sysctl::Ostype),
     (b"pid_max", Sysctl::PidMax),
@@ -334,7 +348,7 @@ fn sys_table(dir: Node) -> Option<SysTable> {
 
 /// The entries of a process directory, in Linux's order; `task` only in
 /// a process's directory, not in a thread's.
-const PID_ENTRIES: [(&[u8], PidEntry); 18] = [
+const PID_ENTRIES: [(&[u8], PidEntry); 19] = [
     (b"task", PidEntry::Task),
     (b"fd", PidEntry::Fd),
     (b"auxv", PidEntry::Auxv),
@@ -353,6 +367,7 @@ const PID_ENTRIES: [(&[u8], PidEntry); 18] = [
     (b"mounts", PidEntry::Mounts),
     (b"mountinfo", PidEntry::Mountinfo),
     (b"pagemap", PidEntry::Pagemap),
+    (b"ns", PidEntry::Ns),
 ];
 
 impl Node {
@@ -365,8 +380,9 @@ impl Node {
             | Node::SysVm
             | Node::SysvipcDir
             | Node::PidDir { .. } => Kind::Dir,
-            Node::Pid { entry: PidEntry::Task | PidEntry::Fd, .. } => Kind::Dir,
-            Node::SelfLink | Node::ThreadSelf | Node::MountsLink | Node::Fd { .. } => Kind::Link,
+            Node::Pid { entry: PidEntry::Task | PidEntry::Fd | PidEntry::Ns, .. } => Kind::Dir,
+            Node::SelfLink | Node::ThreadSelf | Node::MountsLink | Node::Fd { .. } | Node::NsLink { .. } => Kind::Link,
+            Node::NsFile(_) => Kind::File,
             Node::Pid { entry: PidEntry::Cwd | PidEntry::Root | PidEntry::Exe, .. } => Kind::Link,
             Node::Global(_) | Node::Sysctl(_) | Node::Sysvipc(_) | Node::Pid { .. } => Kind::File,
         }
@@ -386,6 +402,7 @@ impl Node {
             | Node::Global(_)
             | Node::SysDir
             | Node::SysvipcDir
+            | Node::NsFile(_)
             | Node::PidDir { whole: true, .. } => Node::Root,
             Node::Sysvipc(_) => Node::SysvipcDir,
             Node::SysKernel | Node::SysFs | Node::SysVm => Node::SysDir,
@@ -395,6 +412,7 @@ impl Node {
             }
             Node::Pid { tid, whole, .. } => Node::PidDir { tid, whole },
             Node::Fd { tid, whole, .. } => Node::Pid { tid, whole, entry: PidEntry::Fd },
+            Node::NsLink { tid, whole, .. } => Node::Pid { tid, whole, entry: PidEntry::Ns },
         }
     }
 
@@ -420,6 +438,11 @@ impl Node {
             Node::PidDir { tid, whole } => per_pid(tid, whole, 0),
             Node::Pid { tid, whole, entry } => per_pid(tid, whole, entry_code(entry)),
             Node::Fd { tid, whole, fd } => per_pid(tid, whole, 64 + fd as u64),
+            Node::NsLink { tid, whole, ty } => {
+                per_pid(tid, whole, 40 + crate::ns::NsType::ENTRIES.iter().position(|e| e.1 == ty).unwrap_or(0) as u64)
+            }
+            // Linux: the namespace's own inode number (ns_common.inum).
+            Node::NsFile(r) => r.inum as u64,
         }
     }
 }
@@ -458,6 +481,7 @@ fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
         Node::SysvipcDir => return b"/sysvipc".to_vec(),
         Node::PidDir { tid, whole: true } => return format!("/{tid}").into_bytes(),
         Node::PidDir { tid, whole: false } => return format!("/{}/task/{tid}", tgid_of(k, tid)).into_bytes(),
+        Node::NsFile(r) => return format!("/{}:[{}]", r.ty.name(), r.inum).into_bytes(),
         _ => node_rel_path(k, node.parent(k)),
     };
     p.push(b'/');
@@ -471,6 +495,9 @@ fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
             p.extend_from_slice(PID_ENTRIES.iter().find(|(_, x)| *x == entry).map_or(&b""[..], |(n, _)| n))
         }
         Node::Fd { fd, .. } => p.extend_from_slice(format!("{fd}").as_bytes()),
+        Node::NsLink { ty, .. } => {
+            p.extend_from_slice(crate::ns::NsType::ENTRIES.iter().find(|e| e.1 == ty).map_or(&b""[..], |e| e.0))
+        }
         _ => {}
     }
     p
