@@ -57,10 +57,12 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
     let mut busy_end = page_up(kernel_end);
     multiboot::modules(mb_info, |r, _| busy_end = busy_end.max(page_up(r.end)));
 
-    // The heap: the first stretch of RAM above everything the loader placed.
+    // The heap's first region: the first stretch of RAM above everything
+    // the loader placed, enough for the frame allocator's metadata (12
+    // bytes a frame) and the boot; the heap grows from free frames later.
     let mut ram_bytes = 0;
     multiboot::memory_map(mb_info, |r| ram_bytes += r.end - r.start);
-    let heap_size = (ram_bytes / 4).clamp(8 << 20, 256 << 20);
+    let heap_size = ((8 << 20) + ram_bytes / 256).min(64 << 20) & !0xfff;
     let mut heap_at = None;
     multiboot::memory_map(mb_info, |r| {
         let start = page_up(r.start.max(busy_end));
@@ -69,10 +71,10 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
         }
     });
     let heap_at = heap_at.expect("no RAM for the kernel heap");
-    // SAFETY: RAM above the kernel image and the modules, which nothing
-    // else uses (it is reserved from the frame allocator below); first
-    // and only call.
-    unsafe { heap::init(crate::mem::phys_to_virt(heap_at), heap_size as usize) };
+    // SAFETY: the boot PML4 is live and no address space exists yet; the
+    // RAM above the kernel image and the modules is used by nothing else
+    // (it is reserved from the frame allocator below); first and only call.
+    unsafe { heap::init(boot::boot_pml4_phys(), heap_at, heap_size) };
 
     let info = multiboot::parse(mb_info);
     let mut reserved = info.reserved.clone();
@@ -110,7 +112,7 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
     cpu::init_pic();
     timer::init();
     klog!(
-        "tine: {} MiB RAM, heap {} MiB, TSC {} kHz, cmdline \"{}\"",
+        "tine: {} MiB RAM, heap {} MiB at boot, TSC {} kHz, cmdline \"{}\"",
         ram_bytes >> 20,
         heap_size >> 20,
         timer::tsc_khz(),

@@ -524,9 +524,12 @@ impl Kernel {
         self.kstacks.drain(&mut self.frames);
         let live = self.tasks.values().filter(|t| t.state != TaskState::Dead).count();
         let dead = self.tasks.len() - live;
-        let used = self.frames.stats().used;
+        // Frames outside the kernel heap, as the baseline counts them
+        // (`spawn_init`); the heap's are shown apart.
+        let heap = self.frames.heap_frames();
+        let used = self.frames.stats().used - heap;
         self.log(format_args!(
-            "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={} sigqueued={} committed={} nproc={} waitqueued={} pgrp_members={}",
+            "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={} sigqueued={} committed={} nproc={} waitqueued={} pgrp_members={} heap_frames={heap}",
             self.boot_frames_used,
             self.files.count(),
             self.pids.in_use() - dead,
