@@ -179,29 +179,6 @@ unsafe fn map_next(va: u64) -> bool {
     unsafe { map_page(va, &mut kheap::take_heap_frame, &mut kheap::take_heap_frame) }
 }
 
-/// The physical address behind heap address `va` (a mapped page of the
-/// region), for the few callers that hand heap memory to the MMU.
-pub fn virt_to_phys(va: u64) -> Option<u64> {
-    if !(HEAP_BASE..HEAP_BASE + HEAP_MAX).contains(&va) {
-        return None;
-    }
-    let i = |shift: u32| ((va >> shift) & 511) as usize;
-    let mut table = core::ptr::addr_of!(PDPT) as *const u64;
-    for shift in [30, 21, 12] {
-        // SAFETY: the region's tables, 512 entries each, only ever gaining
-        // entries; a present entry points to a table (or page) of RAM.
-        let v = unsafe { core::ptr::read_volatile(table.add(i(shift))) };
-        if v & PRESENT == 0 {
-            return None;
-        }
-        if shift == 12 {
-            return Some((v & ADDR_MASK) + (va & (PAGE - 1)));
-        }
-        table = phys_to_virt(v & ADDR_MASK) as *const u64;
-    }
-    None
-}
-
 /// Install the region in the kernel's page table `kernel_pml4`
 /// (physical), map the RAM at `start..start + size` (physical, page
 /// aligned) at its base, taking the first frames of it for page tables,

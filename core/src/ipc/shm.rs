@@ -129,7 +129,12 @@ impl Kernel {
             "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n",
         );
         // Segments gone with their last attachment are not reaped yet.
-        let live = self.shm.ids.by_slot.iter().filter(|(_, s)| s.perm.mode & SHM_DEST == 0 || self.pagecache.contains(s.object));
+        let live = self
+            .shm
+            .ids
+            .by_slot
+            .iter()
+            .filter(|(_, s)| s.perm.mode & SHM_DEST == 0 || self.pagecache.contains(s.object));
         for (&slot, seg) in live {
             let p = &seg.perm;
             let rss = self.pagecache.pages_of(seg.object) as u64 * PAGE_SIZE;

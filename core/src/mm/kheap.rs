@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn heap_floor_follows_linux_watermark_within_bounds() {
-        let mib = |frames: usize| frames * 4096 >> 20;
+        let mib = |frames: usize| (frames * 4096) >> 20;
         assert_eq!(mib(heap_floor(256 << 8)), 4, "256 MiB: at least 4 MiB");
         // 1 GiB: Linux's min_free_kbytes is 4096 KiB; twice that.
         assert_eq!(mib(heap_floor(1 << 18)), 8);

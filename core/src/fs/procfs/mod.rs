@@ -133,8 +133,7 @@ pub enum Sysvipc {
     Shm,
 }
 
-const SYSVIPC_ENTRIES: [(&[u8], Sysvipc); 3] =
-    [(b"msg", Sysvipc::Msg), (b"sem", Sysvipc::Sem), (b"shm", Sysvipc::Shm)];
+const SYSVIPC_ENTRIES: [(&[u8], Sysvipc); 3] = [(b"msg", Sysvipc::Msg), (b"sem", Sysvipc::Sem), (b"shm", Sysvipc::Shm)];
 
 /// Files in /proc/sys/kernel (Linux: kernel/sysctl.c's kern_table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
