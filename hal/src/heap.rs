@@ -12,8 +12,10 @@
 //! metadata, and grows at its end when talc finds no room: the OOM
 //! handler ([`Grow`]) maps frames taken from the frame allocator's free
 //! list (`kheap::take_heap_frame`; page tables come from there too) and
-//! extends talc's span over them. It never shrinks: talc reuses what is
-//! freed, and the frames it holds count as used (`FrameAllocator::
+//! extends talc's span over them. When the free memory at its end passes
+//! twice [`SHRINK_SLACK`], a free gives the pages above the highest
+//! allocation (less that slack) back to the free list (`CountingHeap::
+//! shrink`). The frames it holds count as used (`FrameAllocator::
 //! heap_frames`). Taking a frame never re-enters the frame allocator,
 //! whose caller may be the one allocating: the free list has a lock of its
 //! own that is only held for a push or a pop.
@@ -26,10 +28,13 @@
 //! own bounded allocations. This allocator reports its size and every
 //! allocation to `kheap` for that.
 //!
-//! TLB: pages are only ever added to the region, never changed or
-//! removed, and a not-present entry is never cached, so no flush is due.
+//! TLB: a page is mapped where nothing was (a not-present entry is never
+//! cached), and unmapped with `invlpg` before its frame goes back: one
+//! CPU, the region's entries not global, so every other address space
+//! drops them at its next CR3 load (several CPUs would need a shootdown).
 
 use core::alloc::{GlobalAlloc, Layout};
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use talc::{OomHandler, Span, Talc, Talck};
 use tine_core::mm::kheap;
@@ -60,11 +65,21 @@ struct Table([u64; 512]);
 /// the heap's own frames.
 static mut PDPT: Table = Table([0; 512]);
 
-/// Talc's out-of-memory handler: the heap's span and the end of what is
-/// mapped of the region.
+/// The heap gives back its free tail once that is larger than this, and
+/// keeps this much of it.
+const SHRINK_SLACK: u64 = 4 << 20;
+/// A free tries to shrink the heap only while the bytes in use are below
+/// this: after a try that found the free memory elsewhere than at the
+/// end, once another slack's worth has been freed; after a growth, at once.
+static RETRY_BELOW: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Talc's out-of-memory handler: the heap's span, the end of what is
+/// mapped of the region, and the end of the boot region (whose RAM is not
+/// the frame allocator's: never given back).
 pub struct Grow {
     heap: Span,
     end: u64,
+    boot_end: u64,
 }
 
 impl OomHandler for Grow {
@@ -95,6 +110,7 @@ impl OomHandler for Grow {
         let new = unsafe { talc.extend(old, Span::new(base, end as *mut u8)) };
         talc.oom_handler.heap = new;
         kheap::note_size((end - HEAP_BASE) as usize);
+        RETRY_BELOW.store(usize::MAX, Ordering::Relaxed);
         Ok(())
     }
 }
@@ -117,11 +133,61 @@ unsafe impl GlobalAlloc for CountingHeap {
         kheap::note_free(layout.size());
         // SAFETY: the caller's contract for `dealloc` is passed on as is.
         unsafe { self.0.dealloc(ptr, layout) }
+        let (used, mapped) = kheap::usage();
+        let worth_it = (mapped - used.min(mapped)) as u64 > 2 * SHRINK_SLACK;
+        // When the free memory is not at the end, try again only once
+        // another slack's worth has been freed.
+        if worth_it && used < RETRY_BELOW.load(Ordering::Relaxed) && !self.shrink() {
+            RETRY_BELOW.store(used.saturating_sub(SHRINK_SLACK as usize), Ordering::Relaxed);
+        }
+    }
+}
+
+impl CountingHeap {
+    /// Unmap the free pages at the heap's end beyond [`SHRINK_SLACK`] and
+    /// give their frames back to the free list (Linux: the slab allocator
+    /// freeing empty slabs' pages), so that what a burst of kernel work
+    /// took (a fork bomb's tasks) is free memory again after it. Only the
+    /// tail can go: what is allocated stays where it is. Never waits for
+    /// a lock.
+    /// Whether it could (false: the free memory is not at the end).
+    fn shrink(&self) -> bool {
+        let Some(mut talc) = self.0.try_lock() else { return true };
+        let Some(mut free) = kheap::frame_source() else { return true };
+        let Grow { heap, end, boot_end } = talc.oom_handler;
+        // SAFETY: `heap` is talc's current span of this heap.
+        let allocated = unsafe { talc.get_allocated_span(heap) };
+        let (Some((base, _)), Some((_, top))) = (heap.get_base_acme(), allocated.get_base_acme()) else {
+            return true;
+        };
+        let keep = (top as u64 + SHRINK_SLACK).next_multiple_of(PAGE).max(boot_end);
+        if keep + SHRINK_SLACK > end {
+            return false;
+        }
+        // SAFETY: the new span holds everything allocated (above), within
+        // the old one.
+        let new = unsafe { talc.truncate(heap, Span::new(base, keep as *mut u8)) };
+        let Some((_, acme)) = new.get_base_acme() else { return true };
+        let new_end = (acme as u64).next_multiple_of(PAGE).max(boot_end);
+        let mut va = new_end;
+        while va < end {
+            // SAFETY: a mapped page of the region above the heap's span,
+            // which talc no longer hands out; its lock serializes changes
+            // to the tables.
+            if let Some(pa) = unsafe { unmap_page(va) } {
+                free.give_back_from_heap(pa);
+            }
+            va += PAGE;
+        }
+        talc.oom_handler = Grow { heap: new, end: new_end, boot_end };
+        kheap::note_size((new_end - HEAP_BASE) as usize);
+        true
     }
 }
 
 #[global_allocator]
-static HEAP: CountingHeap = CountingHeap(Talc::new(Grow { heap: Span::empty(), end: HEAP_BASE }).lock());
+static HEAP: CountingHeap =
+    CountingHeap(Talc::new(Grow { heap: Span::empty(), end: HEAP_BASE, boot_end: HEAP_BASE }).lock());
 
 /// The entry of the region's tables at `index` in the table at `table`
 /// (virtual), following it to the next level; a missing table is made
@@ -168,6 +234,38 @@ unsafe fn map_page(va: u64, table: &mut dyn FnMut() -> Option<u64>, data: &mut d
         core::ptr::write_volatile(pt.add(i(12)), pa | PRESENT | WRITABLE | NO_EXECUTE);
     }
     true
+}
+
+/// Clear the entry for `va` and drop its TLB entry; the frame it mapped.
+/// The tables above it stay.
+///
+/// # Safety
+/// `va` is a page of the region nothing uses any more, and the caller
+/// serializes every change to the region's tables.
+unsafe fn unmap_page(va: u64) -> Option<u64> {
+    let i = |shift: u32| ((va >> shift) & 511) as usize;
+    let mut table = core::ptr::addr_of_mut!(PDPT) as *mut u64;
+    for shift in [30, 21] {
+        // SAFETY: the region's tables, 512 entries each.
+        let v = unsafe { core::ptr::read_volatile(table.add(i(shift))) };
+        if v & PRESENT == 0 {
+            return None;
+        }
+        table = phys_to_virt(v & ADDR_MASK) as *mut u64;
+    }
+    // SAFETY: as above; clearing the entry and `invlpg` make the page
+    // fault from now on in this address space, and every other one drops
+    // its (non-global) entry at its next CR3 load: one CPU.
+    unsafe {
+        let e = table.add(i(12));
+        let v = core::ptr::read_volatile(e);
+        if v & PRESENT == 0 {
+            return None;
+        }
+        core::ptr::write_volatile(e, 0);
+        core::arch::asm!("invlpg [{}]", in(reg) va, options(nostack, preserves_flags));
+        Some(v & ADDR_MASK)
+    }
 }
 
 /// Map the page at `va` with a frame from the free list (page tables too).
@@ -222,7 +320,7 @@ pub unsafe fn init(kernel_pml4: u64, start: u64, size: u64) -> u64 {
     let span = unsafe { HEAP.0.lock().claim(Span::from_base_size(HEAP_BASE as *mut u8, mapped as usize)) };
     let span = span.expect("the kernel heap's region is large enough for talc's metadata");
     let mut talc = HEAP.0.lock();
-    talc.oom_handler = Grow { heap: span, end: HEAP_BASE + mapped };
+    talc.oom_handler = Grow { heap: span, end: HEAP_BASE + mapped, boot_end: HEAP_BASE + mapped };
     kheap::note_size(mapped as usize);
     mapped
 }

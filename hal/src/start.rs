@@ -58,11 +58,13 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
     multiboot::modules(mb_info, |r, _| busy_end = busy_end.max(page_up(r.end)));
 
     // The heap's first region: the first stretch of RAM above everything
-    // the loader placed, enough for the frame allocator's metadata (12
-    // bytes a frame) and the boot; the heap grows from free frames later.
+    // the loader placed, a sixteenth of RAM (8 to 64 MiB): the frame
+    // allocator's metadata (12 bytes a frame), the boot, and what an
+    // ordinary load needs, which so never takes frames from programs; the
+    // heap grows from free frames beyond it.
     let mut ram_bytes = 0;
     multiboot::memory_map(mb_info, |r| ram_bytes += r.end - r.start);
-    let heap_size = ((8 << 20) + ram_bytes / 256).min(64 << 20) & !0xfff;
+    let heap_size = (ram_bytes / 16).clamp(8 << 20, 64 << 20) & !0xfff;
     let mut heap_at = None;
     multiboot::memory_map(mb_info, |r| {
         let start = page_up(r.start.max(busy_end));

@@ -106,6 +106,12 @@ impl FreeFrames {
         Some(u64::from(pfn) << PAGE_SHIFT)
     }
 
+    /// The heap gives back a frame it took (a page it no longer maps).
+    pub fn give_back_from_heap(&mut self, pa: u64) {
+        self.heap = self.heap.checked_sub(1).expect("heap gives back a frame it never took");
+        self.list.push((pa >> PAGE_SHIFT) as u32);
+    }
+
     /// Frames the heap has taken.
     pub fn heap_frames(&self) -> usize {
         self.heap

@@ -71,6 +71,12 @@ pub fn take_heap_frame() -> Option<u64> {
     FRAME_SOURCE.get()?.try_lock()?.take_for_heap()
 }
 
+/// The free list the heap gives frames back to, if it can be had without
+/// waiting: hal's heap returns its free tail through it.
+pub fn frame_source() -> Option<spin::MutexGuard<'static, FreeFrames>> {
+    FRAME_SOURCE.get()?.try_lock()
+}
+
 /// Free frames an ordinary allocation could still take: what the heap may
 /// grow by for a fallible allocation.
 fn growable_frames() -> usize {
