@@ -66,8 +66,8 @@ const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
 struct Table([u64; 512]);
 
 /// The area's PDPT, in the kernel image; its page directories and page
-/// tables come from the heap (which lies in the direct map) as slots are
-/// first used, and stay.
+/// tables come from the frames the heap grows from as slots are first
+/// used, and stay.
 static mut PDPT: Table = Table([0; 512]);
 
 /// Who owns a slot, for the overflow message.
@@ -120,8 +120,9 @@ pub(crate) unsafe fn init(kernel_pml4: u64) {
     READY.store(true, Ordering::Release);
 }
 
-/// The table the present entry `e` points to, or a new zeroed one from the
-/// heap installed there. None when the heap cannot give one.
+/// The table the present entry `e` points to, or a new zeroed one
+/// installed there, from the frames the kernel heap grows from (they stay:
+/// the area's page tables are never freed). None when there is none.
 ///
 /// # Safety
 /// `e` points to a page-table entry of the stack area (the PDPT or a page
@@ -132,17 +133,14 @@ unsafe fn next_level(e: *mut u64) -> Option<*mut u64> {
     if v & PRESENT != 0 {
         return Some(phys_to_virt(v & ADDR_MASK) as *mut u64);
     }
-    let layout = core::alloc::Layout::new::<Table>();
-    // SAFETY: `Table` has a non-zero size.
-    let t = unsafe { alloc::alloc::alloc_zeroed(layout) };
-    if t.is_null() {
-        return None;
+    let pa = tine_core::mm::kheap::take_heap_frame()?;
+    let t = phys_to_virt(pa) as *mut u8;
+    // SAFETY: a whole frame of RAM taken for good, reached through the
+    // direct map; zeroed before it becomes reachable.
+    unsafe {
+        crate::mem::clear_page(t);
+        core::ptr::write_volatile(e, pa | PRESENT | WRITABLE);
     }
-    // The heap is in the direct map, so the table's physical address is
-    // its offset there. It is never freed: page tables of the area stay.
-    let pa = t as u64 - crate::boot::DIRECT_MAP_BASE;
-    // SAFETY: as above; the table is zeroed before it becomes reachable.
-    unsafe { core::ptr::write_volatile(e, pa | PRESENT | WRITABLE) };
     Some(t as *mut u64)
 }
 

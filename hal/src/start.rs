@@ -57,17 +57,14 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
     let mut busy_end = page_up(kernel_end);
     multiboot::modules(mb_info, |r, _| busy_end = busy_end.max(page_up(r.end)));
 
-    // The heap: the first stretch of RAM above everything the loader placed,
-    // a quarter of RAM (8 to 256 MiB), and at least twice the initramfs:
-    // the RAM file system keeps file contents in the heap, copied there from
-    // the archive at boot, so a big archive (a Debian userland, ~180 MiB)
-    // takes half and leaves the other half to the rest of the kernel.
-    // `cargo xtask` gives such a machine the memory for it.
+    // The heap's first region: the first stretch of RAM above everything
+    // the loader placed, a sixteenth of RAM (8 to 64 MiB): the frame
+    // allocator's metadata (12 bytes a frame), the boot, and what an
+    // ordinary load needs, which so never takes frames from programs; the
+    // heap grows from free frames beyond it.
     let mut ram_bytes = 0;
     multiboot::memory_map(mb_info, |r| ram_bytes += r.end - r.start);
-    let mut initrd_bytes = 0;
-    multiboot::modules(mb_info, |r, _| initrd_bytes += page_up(r.end) - (r.start & !0xfff));
-    let heap_size = (ram_bytes / 4).clamp(8 << 20, 256 << 20).max(2 * initrd_bytes);
+    let heap_size = (ram_bytes / 16).clamp(8 << 20, 64 << 20) & !0xfff;
     let mut heap_at = None;
     multiboot::memory_map(mb_info, |r| {
         let start = page_up(r.start.max(busy_end));
@@ -76,10 +73,10 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
         }
     });
     let heap_at = heap_at.expect("no RAM for the kernel heap");
-    // SAFETY: RAM above the kernel image and the modules, which nothing
-    // else uses (it is reserved from the frame allocator below); first
-    // and only call.
-    unsafe { heap::init(crate::mem::phys_to_virt(heap_at), heap_size as usize) };
+    // SAFETY: the boot PML4 is live and no address space exists yet; the
+    // RAM above the kernel image and the modules is used by nothing else
+    // (it is reserved from the frame allocator below); first and only call.
+    unsafe { heap::init(boot::boot_pml4_phys(), heap_at, heap_size) };
 
     let info = multiboot::parse(mb_info);
     let mut reserved = info.reserved.clone();
@@ -117,7 +114,7 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
     cpu::init_pic();
     timer::init();
     klog!(
-        "tine: {} MiB RAM, heap {} MiB, TSC {} kHz, cmdline \"{}\"",
+        "tine: {} MiB RAM, heap {} MiB at boot, TSC {} kHz, cmdline \"{}\"",
         ram_bytes >> 20,
         heap_size >> 20,
         timer::tsc_khz(),

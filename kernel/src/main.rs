@@ -56,6 +56,11 @@ fn main(info: BootInfo) -> ! {
     };
     let free: Vec<(u64, u64)> = info.free.iter().map(|r| (r.start, r.end)).collect();
     let mut k = Kernel::new(machine, &free, info.kernel_pml4, stdio, cpu::hwcap());
+    // From here on the heap grows from the free frames, keeping a floor of
+    // them that user memory cannot take.
+    let floor = tine_core::mm::kheap::heap_floor(k.mem.frames().stats().total);
+    k.mem.frames_mut().set_heap_floor(floor);
+    tine_core::mm::kheap::set_frame_source(k.mem.frames().shared_free());
     k.start_log(&info.cmdline, &tine_hal::serial::take_early_log());
     k.set_strace(&info.cmdline);
     let stats = k.mem.frames().stats();

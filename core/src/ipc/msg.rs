@@ -229,14 +229,28 @@ fn msgrcv(k: &mut Kernel, id: i32, msgp: u64, size: i64, msgtyp: i64, flags: u32
     if size < 0 {
         return Err(EINVAL);
     }
-    // MSG_COPY (a checkpoint/restore peek by index) is not supported.
-    if flags & MSG_COPY != 0 {
-        return Err(ENOSYS);
-    }
+    // MSG_COPY: a copy of the message at index `msgtyp`, left queued, for
+    // checkpoint/restore; never waits. Linux: prepare_copy() reads the
+    // buffer (at most msgmax bytes) before anything else.
+    let copy_limit = if flags & MSG_COPY != 0 {
+        if flags & MSG_EXCEPT != 0 || flags & IPC_NOWAIT == 0 {
+            return Err(EINVAL);
+        }
+        let limit = (size as usize).min(k.ipc.msg.limits.max.max(0) as usize);
+        let mut scratch = crate::mm::kheap::try_zeroed(limit)?;
+        k.copy_in(msgp, &mut scratch)?;
+        Some(limit)
+    } else {
+        None
+    };
     let slot = k.ipc.msg.ids.find(id)?;
     k.ipc.msg.ids.by_slot[&slot].perm.check(k, 4)?;
     let q = &k.ipc.msg.ids.by_slot[&slot];
-    let Some(i) = find_msg(&q.msgs, msgtyp, flags) else {
+    let found = match copy_limit {
+        Some(_) => usize::try_from(msgtyp).ok().filter(|&i| i < q.msgs.len()),
+        None => find_msg(&q.msgs, msgtyp, flags),
+    };
+    let Some(i) = found else {
         if flags & IPC_NOWAIT != 0 {
             return Err(ENOMSG);
         }
@@ -246,12 +260,20 @@ fn msgrcv(k: &mut Kernel, id: i32, msgp: u64, size: i64, msgtyp: i64, flags: u32
     if len > size as usize && flags & MSG_NOERROR == 0 {
         return Err(E2BIG);
     }
+    // Linux: copy_msg() into a copy no larger than the buffer (even with
+    // MSG_NOERROR).
+    if copy_limit.is_some_and(|limit| len > limit) {
+        return Err(EINVAL);
+    }
     let n = len.min(size as usize);
     let mtype = q.msgs[i].mtype;
     // Copied out before it is taken: a bad buffer leaves it queued.
     let text = q.msgs[i].text[..n].to_vec();
     k.write_val(msgp, &mtype)?;
     k.copy_out(msgp + 8, &text)?;
+    if copy_limit.is_some() {
+        return Ok(n);
+    }
     let (tgid, now) = (k.cur().tgid, now_secs(k));
     let q = k.ipc.msg.ids.by_slot.get_mut(&slot).expect("queue");
     let m = q.msgs.remove(i).expect("message");

@@ -1,7 +1,7 @@
-//! What System V semaphores and message queues share (Linux: ipc/util.c):
-//! an object's IPC identity and permissions, ids made of a slot and a
-//! sequence number, and the key lookup of the *get calls. (Shared memory
-//! keeps its own copy in `shm`, older than this module.)
+//! What System V shared memory, semaphores and message queues share
+//! (Linux: ipc/util.c): an object's IPC identity and permissions, ids
+//! made of a slot and a sequence number, and the key lookup of the *get
+//! calls.
 
 use alloc::collections::BTreeMap;
 

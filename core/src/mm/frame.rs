@@ -15,9 +15,22 @@
 //! reference for all the sharers; the table itself carries one per sharer,
 //! and for every sharer beyond the first one frame is *reserved*, so that
 //! giving that sharer its own copy later can never fail.
+//!
+//! The free list has a lock of its own ([`FreeFrames`]), apart from the
+//! kernel's: the kernel heap grows from it (`kheap`, hal's heap) when an
+//! allocation finds the heap full, which can happen anywhere in kernel
+//! code, the frame allocator's own callers included. Heap frames leave
+//! the list for good, keep refcount 0 in their metadata (only the heap
+//! knows them) and count as used. Ordinary allocations leave
+//! [`FreeFrames::heap_floor`] frames on the list for the heap, so that
+//! user memory running out cannot leave the kernel without room for its
+//! own small allocations (Linux: the `min_free_kbytes` watermark that
+//! only atomic and reclaim allocations may go below).
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use bitflags::bitflags;
+use spin::Mutex;
 
 use super::consts::{PAGE_SHIFT, PAGE_SIZE};
 use super::kheap::FailMode;
@@ -58,18 +71,61 @@ pub struct FrameStats {
     pub used: usize,
 }
 
+/// The free frames, shared between the frame allocator and the kernel
+/// heap's growth (see the module comment). Nothing allocates from the
+/// kernel heap while holding its lock: the list's capacity is every
+/// frame, so a push never reallocates.
+#[derive(Debug, Default)]
+pub struct FreeFrames {
+    /// Free frame numbers; popped from the end. A u32 frame number covers
+    /// 16 TiB of physical address space.
+    list: Vec<u32>,
+    /// Free frames promised to [`FrameAllocator::alloc_reserved`]:
+    /// nothing else takes the last this many.
+    reserved: usize,
+    /// Free frames that only the heap may take.
+    pub heap_floor: usize,
+    /// Frames handed to the heap (its pages and page tables), for good.
+    heap: usize,
+}
+
+impl FreeFrames {
+    /// Frames an ordinary allocation may still take.
+    pub fn available(&self) -> usize {
+        self.list.len().saturating_sub(self.reserved + self.heap_floor)
+    }
+
+    /// A frame for the kernel heap: it may go below the heap floor, never
+    /// below the promised frames. Contents unspecified.
+    pub fn take_for_heap(&mut self) -> Option<u64> {
+        if self.list.len() <= self.reserved {
+            return None;
+        }
+        let pfn = self.list.pop()?;
+        self.heap += 1;
+        Some(u64::from(pfn) << PAGE_SHIFT)
+    }
+
+    /// The heap gives back a frame it took (a page it no longer maps).
+    pub fn give_back_from_heap(&mut self, pa: u64) {
+        self.heap = self.heap.checked_sub(1).expect("heap gives back a frame it never took");
+        self.list.push((pa >> PAGE_SHIFT) as u32);
+    }
+
+    /// Frames the heap has taken.
+    pub fn heap_frames(&self) -> usize {
+        self.heap
+    }
+}
+
 /// Linux: the page allocator plus `mem_map`.
 pub struct FrameAllocator {
     /// Sorted by `first_pfn`, non-overlapping.
     ranges: Vec<Range>,
-    /// Free frame numbers; popped from the end. A u32 frame number covers
-    /// 16 TiB of physical address space.
-    free: Vec<u32>,
+    /// The free list, shared with the heap's growth (see the module comment).
+    free: Arc<Mutex<FreeFrames>>,
     total: usize,
     zero_frame: u64,
-    /// Free frames promised to [`alloc_reserved`](Self::alloc_reserved):
-    /// ordinary allocations leave this many on the free list.
-    reserved: usize,
     /// Fault injection (Linux: fail_page_alloc), see [`FailMode`].
     inject: FailMode,
     /// What private writable mappings have promised (overcommit). Kept
@@ -115,12 +171,12 @@ impl FrameAllocator {
             }
         }
         let commit = super::commit::VmCommit::new(total as u64);
+        let free = FreeFrames { list: free_list, ..Default::default() };
         let mut fa = FrameAllocator {
             ranges,
-            free: free_list,
+            free: Arc::new(Mutex::new(free)),
             total,
             zero_frame: 0,
-            reserved: 0,
             inject: FailMode::Off,
             commit,
             events: Default::default(),
@@ -134,19 +190,32 @@ impl FrameAllocator {
     /// Take a free frame, refcount 1, contents unspecified.
     /// Linux: alloc_page(GFP_KERNEL).
     pub fn alloc(&mut self) -> Option<u64> {
-        if !self.may_allocate() {
+        if self.inject.should_fail() {
             return None;
         }
-        self.take()
+        let pfn = {
+            let mut free = self.free.lock();
+            if free.available() == 0 {
+                return None;
+            }
+            free.list.pop()?
+        };
+        Some(self.took(pfn))
     }
 
-    /// Whether one more frame may leave the free list (counting the fault
-    /// injection budget down).
-    fn may_allocate(&mut self) -> bool {
-        if self.inject.should_fail() {
-            return false;
-        }
-        self.free.len() > self.reserved
+    /// The free list, for the kernel heap to grow from (`kheap`).
+    pub fn shared_free(&self) -> Arc<Mutex<FreeFrames>> {
+        self.free.clone()
+    }
+
+    /// Keep `frames` free frames for the heap alone (see [`FreeFrames`]).
+    pub fn set_heap_floor(&mut self, frames: usize) {
+        self.free.lock().heap_floor = frames;
+    }
+
+    /// Frames the kernel heap has taken (they count as used).
+    pub fn heap_frames(&self) -> usize {
+        self.free.lock().heap
     }
 
     /// Promise one free frame to a later [`alloc_reserved`](Self::alloc_reserved);
@@ -154,37 +223,46 @@ impl FrameAllocator {
     /// fault injection. Linux has no equivalent: its page-table copies are
     /// made eagerly at fork, when failing is still allowed.
     pub fn reserve(&mut self) -> bool {
-        let ok = self.may_allocate();
+        if self.inject.should_fail() {
+            return false;
+        }
+        let mut free = self.free.lock();
+        let ok = free.available() > 0;
         if ok {
-            self.reserved += 1;
+            free.reserved += 1;
         }
         ok
     }
 
     /// Frames promised and not yet taken.
     pub fn reserved(&self) -> usize {
-        self.reserved
+        self.free.lock().reserved
     }
 
     /// Give back a promise that will not be used.
     pub fn unreserve(&mut self) {
-        self.reserved = self.reserved.checked_sub(1).expect("unreserve without a reservation");
+        let mut free = self.free.lock();
+        free.reserved = free.reserved.checked_sub(1).expect("unreserve without a reservation");
     }
 
     /// Take a frame promised by [`reserve`](Self::reserve): cannot fail.
     pub fn alloc_reserved(&mut self) -> u64 {
-        self.unreserve();
-        self.take().expect("reserved frame missing from the free list")
+        let pfn = {
+            let mut free = self.free.lock();
+            free.reserved = free.reserved.checked_sub(1).expect("alloc_reserved without a reservation");
+            free.list.pop().expect("reserved frame missing from the free list")
+        };
+        self.took(pfn)
     }
 
-    fn take(&mut self) -> Option<u64> {
-        let pfn = self.free.pop()?;
+    /// Frame `pfn` has left the free list for an ordinary owner.
+    fn took(&mut self, pfn: u32) -> u64 {
         let pa = u64::from(pfn) << PAGE_SHIFT;
         let m = self.meta_mut(pa);
         debug_assert_eq!(m.refcount, 0, "free list holds a used frame {pa:#x}");
         *m = FrameMeta { refcount: 1, flags: FrameFlags::empty() };
         self.events.count(VmEvent::PgAlloc);
-        Some(pa)
+        pa
     }
 
     /// Fault injection for tests of the out-of-memory paths: with `Some(n)`,
@@ -236,7 +314,7 @@ impl FrameAllocator {
         }
         assert!(!m.flags.contains(FrameFlags::PINNED), "last reference to pinned frame {pa:#x} dropped");
         m.flags = FrameFlags::empty();
-        self.free.push((pa >> PAGE_SHIFT) as u32);
+        self.free.lock().list.push((pa >> PAGE_SHIFT) as u32);
         self.events.count(VmEvent::PgFree);
         true
     }
@@ -264,7 +342,8 @@ impl FrameAllocator {
 
     /// Reserved frames count as used: they are spoken for.
     pub fn stats(&self) -> FrameStats {
-        let free = self.free.len() - self.reserved;
+        let f = self.free.lock();
+        let free = f.list.len() - f.reserved;
         FrameStats { total: self.total, free, used: self.total - free }
     }
 
@@ -378,6 +457,41 @@ mod tests {
             fa.put(f);
         }
         assert_eq!(fa.stats().free, free);
+    }
+
+    #[test]
+    fn heap_takes_below_the_floor_never_the_promised() {
+        let (_mem, mut fa) = two_ranges();
+        let free = fa.stats().free;
+        fa.set_heap_floor(10);
+        let shared = fa.shared_free();
+        // Ordinary allocations stop at the floor.
+        let mut got = Vec::new();
+        while let Some(pa) = fa.alloc() {
+            got.push(pa);
+        }
+        assert_eq!(got.len(), free - 10);
+        assert!(!fa.reserve(), "a promise is an ordinary allocation");
+        // Give two back and promise them; the heap may take the floor's
+        // frames, but not those two.
+        fa.put(got.pop().unwrap());
+        fa.put(got.pop().unwrap());
+        assert!(fa.reserve() && fa.reserve());
+        let heap: Vec<u64> = core::iter::from_fn(|| shared.lock().take_for_heap()).collect();
+        assert_eq!(heap.len(), 10);
+        assert!(heap.iter().all(|pa| !got.contains(pa)), "a frame handed out twice");
+        assert_eq!(fa.heap_frames(), 10);
+        let s = fa.stats();
+        assert_eq!((s.free, s.used), (0, s.total), "heap frames and promised frames count as used");
+        // The promised frames are still there.
+        let (a, b) = (fa.alloc_reserved(), fa.alloc_reserved());
+        assert_ne!(a, b);
+        for pa in got.into_iter().chain([a, b]) {
+            fa.put(pa);
+        }
+        // Back to what it was, less the heap's frames for good.
+        assert_eq!(fa.stats().free, free - 10);
+        assert_eq!(fa.stats().used + fa.stats().free, fa.stats().total);
     }
 
     #[test]

@@ -3,31 +3,41 @@
 //! fault injection for it and for frames (Linux: `failslab`,
 //! `fail_page_alloc`).
 //!
-//! The heap itself is `tine-hal`'s: a fixed region sized from RAM at boot.
-//! It reports its size and use here ([`note_size`], [`note_alloc`],
+//! The heap itself is `tine-hal`'s: a virtual region that starts small and
+//! grows, page by page, from the frame allocator's free list
+//! ([`take_heap_frame`], the list the kernel registers with
+//! [`set_frame_source`]) whenever an allocation finds it full. It reports
+//! its mapped size and use here ([`note_size`], [`note_alloc`],
 //! [`note_free`]), and the fallible paths ([`try_vec`], [`try_reserve`],
-//! [`try_copy`]) refuse, with `ENOMEM`, any allocation that would leave
-//! less than [`RESERVE_DIVISOR`]th of the heap free. That reserve is for the
-//! kernel's own small, bounded allocations (tasks, descriptors, VMAs),
-//! which stay infallible: so however much a program piles into files,
-//! symlinks or argument copies, the kernel keeps room to run, to kill and
-//! to clean up. Without a reported size (host tests) only injection limits.
+//! [`try_copy`]) refuse, with `ENOMEM`, an allocation that the heap could
+//! not hold even grown by every free frame above the heap floor (see
+//! `frame::FreeFrames`), or that would leave less than
+//! [`RESERVE_DIVISOR`]th of the mapped heap free. The floor and that
+//! reserve are for the kernel's own small, bounded allocations (tasks,
+//! descriptors, VMAs), which stay infallible: so however much a program
+//! piles into files, symlinks or argument copies, the kernel keeps room to
+//! run, to kill and to clean up. Without a reported size (host tests) only
+//! injection limits.
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
-use spin::Mutex;
+use spin::{Mutex, Once};
 
+use super::consts::PAGE_SIZE;
+use super::frame::FreeFrames;
 use crate::abi::{Errno, ENOMEM};
 
 /// A fallible allocation may not leave less than size / RESERVE_DIVISOR
-/// of the heap free.
+/// of the mapped heap free.
 pub const RESERVE_DIVISOR: usize = 16;
 
 static HEAP_SIZE: AtomicUsize = AtomicUsize::new(0);
 static HEAP_USED: AtomicUsize = AtomicUsize::new(0);
+static FRAME_SOURCE: Once<Arc<Mutex<FreeFrames>>> = Once::new();
 
-/// The heap's size in bytes (hal, once at boot).
+/// The heap's mapped size in bytes (hal, at boot and after each growth).
 pub fn note_size(bytes: usize) {
     HEAP_SIZE.store(bytes, Ordering::Relaxed);
 }
@@ -42,9 +52,55 @@ pub fn note_free(bytes: usize) {
     HEAP_USED.fetch_sub(bytes, Ordering::Relaxed);
 }
 
-/// Bytes in use and the heap's size (0: unknown).
+/// Bytes in use and the heap's mapped size (0: unknown).
 pub fn usage() -> (usize, usize) {
     (HEAP_USED.load(Ordering::Relaxed), HEAP_SIZE.load(Ordering::Relaxed))
+}
+
+/// The free list the heap grows from (the kernel's main, once, right
+/// after it made the frame allocator).
+pub fn set_frame_source(free: Arc<Mutex<FreeFrames>>) {
+    FRAME_SOURCE.call_once(|| free);
+}
+
+/// A frame for the heap to grow by (a page or a page table), taken from
+/// the free list for good; None when there is none, or no list yet. Never
+/// waits: the list's lock is only ever held for a push or a pop, and an
+/// allocation cannot happen inside one.
+pub fn take_heap_frame() -> Option<u64> {
+    FRAME_SOURCE.get()?.try_lock()?.take_for_heap()
+}
+
+/// The free list the heap gives frames back to, if it can be had without
+/// waiting: hal's heap returns its free tail through it.
+pub fn frame_source() -> Option<spin::MutexGuard<'static, FreeFrames>> {
+    FRAME_SOURCE.get()?.try_lock()
+}
+
+/// Free frames an ordinary allocation could still take: what the heap may
+/// grow by for a fallible allocation.
+fn growable_frames() -> usize {
+    FRAME_SOURCE.get().and_then(|f| f.try_lock().map(|f| f.available())).unwrap_or(0)
+}
+
+/// The free frames only the heap may take, on a machine of `total`
+/// frames: twice Linux's `min_free_kbytes` (4 * sqrt(KiB of RAM) KiB, see
+/// init_per_zone_wmark_min()), at least 4 MiB and at most 64 MiB. Room for
+/// the kernel to go on (and to kill) when programs have taken every other
+/// frame.
+pub fn heap_floor(total: usize) -> usize {
+    let kib = total as u64 * (PAGE_SIZE / 1024);
+    let linux_kib = (kib * 16).isqrt();
+    let pages = (2 * linux_kib / (PAGE_SIZE / 1024)) as usize;
+    pages.clamp((4 << 20) / PAGE_SIZE as usize, (64 << 20) / PAGE_SIZE as usize)
+}
+
+/// Whether `bytes` more fit in a heap of `mapped` bytes with `used` in
+/// use that may grow by `growable` frames (one in 512 of them becomes a
+/// page table), keeping the reserve.
+pub fn fits(used: usize, mapped: usize, growable: usize, bytes: usize) -> bool {
+    let grow = growable.saturating_mul(PAGE_SIZE as usize) / 512 * 511;
+    used.saturating_add(bytes).saturating_add(mapped / RESERVE_DIVISOR) <= mapped.saturating_add(grow)
 }
 
 /// Whether a fallible allocation of `bytes` may go ahead: the injection
@@ -54,7 +110,7 @@ pub fn may_alloc(bytes: usize) -> bool {
         return false;
     }
     let (used, size) = usage();
-    size == 0 || used.saturating_add(bytes).saturating_add(size / RESERVE_DIVISOR) <= size
+    size == 0 || fits(used, size, growable_frames(), bytes)
 }
 
 /// A vector with room for `n` elements, or ENOMEM.
@@ -226,6 +282,30 @@ mod tests {
         assert_ne!(run(7), run(8));
         let n = run(7).iter().filter(|&&f| f).count();
         assert!((800..1200).contains(&n), "{n} of 4000 at 25%");
+    }
+
+    #[test]
+    fn heap_floor_follows_linux_watermark_within_bounds() {
+        let mib = |frames: usize| (frames * 4096) >> 20;
+        assert_eq!(mib(heap_floor(256 << 8)), 4, "256 MiB: at least 4 MiB");
+        // 1 GiB: Linux's min_free_kbytes is 4096 KiB; twice that.
+        assert_eq!(mib(heap_floor(1 << 18)), 8);
+        assert_eq!(mib(heap_floor(16 << 18)), 32);
+        assert_eq!(mib(heap_floor(1 << 30)), 64, "at most 64 MiB");
+    }
+
+    #[test]
+    fn fits_counts_growth_and_reserve() {
+        let mib = 1 << 20;
+        // 16 MiB mapped, 1 reserved, 10 in use: 5 fit without growth.
+        assert!(fits(10 * mib, 16 * mib, 0, 5 * mib));
+        assert!(!fits(10 * mib, 16 * mib, 0, 5 * mib + 1));
+        // With 300 MiB of free frames the heap may grow past them, less
+        // the page tables.
+        let frames = 300 * mib / 4096;
+        assert!(fits(10 * mib, 16 * mib, frames, 300 * mib));
+        assert!(!fits(10 * mib, 16 * mib, frames, 306 * mib));
+        assert!(!fits(usize::MAX, 16 * mib, usize::MAX, usize::MAX), "no overflow");
     }
 
     #[test]

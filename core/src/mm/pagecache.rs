@@ -197,6 +197,11 @@ impl PageCache {
         self.objs.len()
     }
 
+    /// Pages of object `key` in the cache (Linux: `i_mapping->nrpages`).
+    pub fn pages_of(&self, key: u64) -> usize {
+        self.objs.get(&key).map_or(0, |o| o.pages.len())
+    }
+
     pub fn frames_held(&self) -> usize {
         self.objs.values().map(|o| o.pages.len()).sum()
     }

@@ -551,9 +551,12 @@ impl Kernel {
         self.sched.kstacks_mut().drain(self.mem.frames_mut());
         let live = self.proc.tasks.values().filter(|t| t.state != TaskState::Dead).count();
         let dead = self.proc.tasks.len() - live;
-        let used = self.mem.frames().stats().used;
+        // Frames outside the kernel heap, as the baseline counts them
+        // (`spawn_init`); the heap's are shown apart.
+        let heap = self.mem.frames().heap_frames();
+        let used = self.mem.frames().stats().used - heap;
         self.log(format_args!(
-            "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={} sigqueued={} committed={} nproc={} waitqueued={} pgrp_members={}",
+            "tine: accounting at init exit: tasks={live} frames_used={used} boot_frames_used={} open_files={} pids_busy={} sigqueued={} committed={} nproc={} waitqueued={} pgrp_members={} heap_frames={heap}",
             self.mem.boot_frames_used(),
             self.vfs.files().count(),
             self.proc.pids.in_use() - dead,

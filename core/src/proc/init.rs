@@ -24,7 +24,9 @@ impl Kernel {
         kstack.set_owner(INIT_PID, b"init");
         // The vDSO's pages are the kernel's for as long as it runs.
         self.vdso_setup()?;
-        self.mem.set_boot_frames_used(self.mem.frames().stats().used);
+        // The kernel heap's frames are left out of both sides: the heap
+        // grows as it needs and keeps what it took, which is no leak.
+        self.mem.set_boot_frames_used(self.mem.frames().stats().used - self.mem.frames().heap_frames());
         let pid = self.proc.pids.alloc()?;
         debug_assert_eq!(pid, INIT_PID);
 

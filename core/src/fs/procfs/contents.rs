@@ -89,6 +89,7 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         Node::Global(Global::Vmstat) => vmstat(k, &mut o),
         Node::Sysvipc(Sysvipc::Sem) => k.ipc.sem().proc_text(&mut o.0),
         Node::Sysvipc(Sysvipc::Msg) => k.ipc.msg().proc_text(&mut o.0),
+        Node::Sysvipc(Sysvipc::Shm) => k.shm_proc_text(&mut o.0),
         Node::Global(Global::Filesystems) => {
             o.0 = b"nodev\trootfs\nnodev\tramfs\nnodev\tproc\nnodev\ttracefs\n".to_vec()
         }

@@ -14,6 +14,8 @@ pub struct MemInfo {
     pub cached: u64,
     pub anon: u64,
     pub kernel_stack: u64,
+    /// The kernel heap's frames (Linux: the slab caches, unreclaimable).
+    pub slab: u64,
     pub page_tables: u64,
     pub committed: u64,
     pub commit_limit: u64,
@@ -21,14 +23,15 @@ pub struct MemInfo {
 
 /// Memory accounting from the frame allocator (Linux: si_meminfo() and
 /// the vmstat counters). Every frame is either free, a page table, a page
-/// of the page cache, the zero frame or process memory.
+/// of the page cache, the kernel heap's, the zero frame or process memory.
 pub(super) fn mem_info(k: &Kernel) -> MemInfo {
     let st = k.mem.frames().stats();
     let kb = |pages: u64| pages * 4;
     let page_tables: u64 = k.mem.mms().iter().map(|(_, mm)| mm.table_frames(k.m.mem) as u64).sum();
     let cached = k.mem.pagecache().frames_held() as u64;
     let used = st.total.saturating_sub(st.free) as u64;
-    let anon = used.saturating_sub(page_tables + cached + 1);
+    let slab = k.mem.frames().heap_frames() as u64;
+    let anon = used.saturating_sub(page_tables + cached + slab + 1);
     let committed = k.mem.frames().commit.committed();
     let commit_limit = k.mem.frames().commit.limit(st.total as u64);
     let tasks = k.proc.tasks().values().filter(|t| t.state != TaskState::Dead).count() as u64;
@@ -39,6 +42,7 @@ pub(super) fn mem_info(k: &Kernel) -> MemInfo {
         cached: kb(cached),
         anon: kb(anon),
         kernel_stack: tasks * (crate::proc::kstack::KSTACK_BYTES as u64 / 1024),
+        slab: kb(slab),
         page_tables: kb(page_tables),
         committed: kb(committed),
         commit_limit: kb(commit_limit),
@@ -71,9 +75,9 @@ pub fn format_meminfo(m: &MemInfo) -> String {
         ("Mapped:", m.cached),
         ("Shmem:", 0),
         ("KReclaimable:", 0),
-        ("Slab:", 0),
+        ("Slab:", m.slab),
         ("SReclaimable:", 0),
-        ("SUnreclaim:", 0),
+        ("SUnreclaim:", m.slab),
         ("KernelStack:", m.kernel_stack),
         ("PageTables:", m.page_tables),
         ("SecPageTables:", 0),

@@ -130,9 +130,10 @@ pub enum Global {
 pub enum Sysvipc {
     Msg,
     Sem,
+    Shm,
 }
 
-const SYSVIPC_ENTRIES: [(&[u8], Sysvipc); 2] = [(b"msg", Sysvipc::Msg), (b"sem", Sysvipc::Sem)];
+const SYSVIPC_ENTRIES: [(&[u8], Sysvipc); 3] = [(b"msg", Sysvipc::Msg), (b"sem", Sysvipc::Sem), (b"shm", Sysvipc::Shm)];
 
 /// Files in /proc/sys/kernel (Linux: kernel/sysctl.c's kern_table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
