@@ -506,7 +506,7 @@ fn unlink_task(k: &mut Kernel, pid: Pid, flags: CloneFlags) -> alloc::boxed::Box
 /// keeps the CPU (Linux's default, sched_child_runs_first = 0).
 pub fn wake_up_new_task(k: &mut Kernel, pid: Pid) {
     k.proc.tasks.get_mut(&pid).expect("new task").state = TaskState::Runnable;
-    k.sched.runq_mut().push_back(pid);
+    k.sched.enqueue(pid);
     k.trace_wakeup(Event::SchedWakeupNew, pid);
 }
 

@@ -89,7 +89,7 @@ impl Kernel {
         let t = self.proc.tasks.get_mut(&pid).expect("init task");
         t.kstack.set_regs(&regs);
         t.kstack.prepare_first_switch();
-        self.sched.runq_mut().push_back(pid);
+        self.sched.enqueue(pid);
         Ok(pid)
     }
 

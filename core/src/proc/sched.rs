@@ -402,6 +402,13 @@ impl Scheduler {
 }
 
 impl Scheduler {
+    /// Put a task that has become runnable at the end of the run queue
+    /// (Linux: enqueue_task()). The queue may hold a task twice or one that
+    /// stopped since: `pick_next` skips what cannot run.
+    pub fn enqueue(&mut self, pid: super::Pid) {
+        self.runq.push_back(pid);
+    }
+
     /// The FS base to load before the return to user mode, once.
     pub fn take_load_fs(&mut self) -> Option<u64> {
         self.load_fs.take()

@@ -479,7 +479,7 @@ impl Kernel {
         if let Some(t) = self.proc.tasks_mut().get_mut(&tid) {
             if matches!(t.state, TaskState::Stopped | TaskState::Traced) && killed {
                 t.state = TaskState::Runnable;
-                self.sched.runq_mut().push_back(tid);
+                self.sched.enqueue(tid);
                 return;
             }
         }
@@ -512,7 +512,7 @@ impl Kernel {
             let task = self.proc.tasks_mut().get_mut(&t).expect("thread");
             if task.state == TaskState::Stopped {
                 task.state = TaskState::Runnable;
-                self.sched.runq_mut().push_back(t);
+                self.sched.enqueue(t);
             }
             self.ptrace_trap_notify(t);
         }

@@ -88,7 +88,7 @@ fn attach(k: &mut Kernel, tid: Pid, seize: bool, addr: u64, data: u64) -> SysRes
     let t = k.proc.tasks_mut().get_mut(&tid).expect("tracee");
     if t.state == TaskState::Stopped {
         t.state = TaskState::Runnable;
-        k.sched.runq_mut().push_back(tid);
+        k.sched.enqueue(tid);
         k.tracee_mut(tid).expect("just linked").trap_stop = true;
     }
     Ok(0)
@@ -256,7 +256,7 @@ fn resume(k: &mut Kernel, tid: Pid, mode: Mode, data: u64) -> SysResult {
     }
     let t = k.proc.tasks_mut().get_mut(&tid).expect("tracee");
     t.state = TaskState::Runnable;
-    k.sched.runq_mut().push_back(tid);
+    k.sched.enqueue(tid);
     Ok(0)
 }
 
@@ -274,7 +274,7 @@ fn interrupt(k: &mut Kernel, tid: Pid) -> SysResult {
     match t.state {
         TaskState::Traced if listening => {
             t.state = TaskState::Runnable;
-            k.sched.runq_mut().push_back(tid);
+            k.sched.enqueue(tid);
         }
         TaskState::Blocked(_) => k.signal_wake_up(tid),
         _ => {}

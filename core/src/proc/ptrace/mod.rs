@@ -274,7 +274,7 @@ impl Kernel {
                 t.state = TaskState::Stopped;
             } else {
                 t.state = TaskState::Runnable;
-                self.sched.runq_mut().push_back(tracee);
+                self.sched.enqueue(tracee);
             }
         }
     }
