@@ -498,8 +498,7 @@ pub fn sendto(k: &mut Kernel, fd: i32, buf: u64, len: u64, flags: u32, addr: u64
     let (id, _) = sock_fd(k, fd)?;
     let len = len.min(0x7fff_f000) as usize;
     crate::mm::uaccess::access_ok(buf, len)?;
-    let mut data = vec![0u8; len];
-    k.copy_in(buf, &mut data)?;
+    let data = gather(k, &[(buf, len as u64)])?;
     let to = if addr != 0 { read_addr(k, addr, alen)? } else { None };
     let nonblock = k.vfs.files().get(id).flags & O_NONBLOCK != 0;
     unix_send(k, id, &data, vec![], to, flags, nonblock)
@@ -524,6 +523,23 @@ pub fn recvfrom(k: &mut Kernel, fd: i32, buf: u64, len: u64, flags: u32, addr: u
     Ok(if flags & MSG_TRUNC != 0 { r.len + r.trunc } else { r.len })
 }
 
+/// The bytes a send takes from `iov`: no more than one past a socket's
+/// buffer, since a stream sends at most a buffer's worth at a time and a
+/// longer datagram is EMSGSIZE (Linux: unix_dgram_sendmsg()'s sk_sndbuf
+/// check, unix_stream_sendmsg()'s chunks), so that a huge length never
+/// sizes a kernel allocation.
+fn gather(k: &mut Kernel, iov: &[(u64, u64)]) -> SysResult<Vec<u8>> {
+    let total = iov.iter().fold(0usize, |t, &(_, len)| t.saturating_add(len as usize));
+    let mut data = crate::mm::kheap::try_zeroed(total.min(BUF + 1))?;
+    let mut at = 0;
+    for &(base, len) in iov {
+        let n = (len as usize).min(data.len() - at);
+        k.copy_in(base, &mut data[at..at + n])?;
+        at += n;
+    }
+    Ok(data)
+}
+
 /// The iovecs of a msghdr.
 fn iovecs(k: &mut Kernel, h: &MsgHdr) -> SysResult<Vec<(u64, u64)>> {
     if h.iovlen > 1024 {
@@ -544,12 +560,8 @@ fn iovecs(k: &mut Kernel, h: &MsgHdr) -> SysResult<Vec<(u64, u64)>> {
 pub fn sendmsg(k: &mut Kernel, fd: i32, msg: u64, flags: u32) -> SysResult {
     let (id, _) = sock_fd(k, fd)?;
     let h: MsgHdr = k.read_val(msg)?;
-    let mut data = Vec::new();
-    for (base, len) in iovecs(k, &h)? {
-        let at = data.len();
-        data.resize(at + len as usize, 0);
-        k.copy_in(base, &mut data[at..])?;
-    }
+    let iov = iovecs(k, &h)?;
+    let data = gather(k, &iov)?;
     let to = if h.name != 0 && h.namelen != 0 { read_addr(k, h.name, h.namelen)? } else { None };
     let mut fds: Vec<FileId> = Vec::new();
     let mut off = 0u64;
