@@ -12,7 +12,8 @@
  *   a msgrcv that waits is woken by another process's msgsnd; a msgsnd
  *     on a full queue by a msgrcv; IPC_RMID wakes a waiter with EIDRM;
  *   errors: size past msgmax and mtype < 1 (EINVAL), a bad id (EINVAL),
- *     a negative size (EINVAL), an existing key with IPC_EXCL (EEXIST);
+ *     a negative size (EINVAL), an existing key with IPC_EXCL (EEXIST),
+ *     IPC_SET with a bad id and a bad buffer (EFAULT: the copy is first);
  *   /proc/sys/kernel/msgmax, msgmnb, msgmni; /proc/sysvipc/msg's header
  *     and the queue's line.
  * Mirrors: msgget(2), msgop(2), msgctl(2), ipc/msg.c.
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -119,6 +121,9 @@ int main(void)
 	printf("msgsnd 8193 bytes: %s\n", err(msgsnd(id, &big, 8193, 0) < 0 ? -errno : 0));
 	printf("msgsnd type 0: %s\n", err(snd(id, 0, "x", 0)));
 	printf("msgsnd to a bad id: %s\n", err(snd(id + 1, 1, "x", 0)));
+	/* IPC_SET copies the msqid_ds in before it looks the id up. */
+	printf("IPC_SET, bad id and bad buffer: %s\n",
+	       err(syscall(SYS_msgctl, id + 1, IPC_SET, (void *)8) < 0 ? -errno : 0));
 	printf("msgrcv size -1: %s\n", err(msgrcv(id, &big, -1, 0, 0) < 0 ? -errno : 0));
 	ds.msg_qbytes = 10;
 	printf("IPC_SET qbytes 10: %s\n", err(msgctl(id, IPC_SET, &ds) < 0 ? -errno : 0));

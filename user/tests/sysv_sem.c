@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,6 +98,10 @@ int main(void)
 	printf("IPC_SET: %d\n", semctl(id, 0, IPC_SET, u));
 	semctl(id, 0, IPC_STAT, u);
 	printf("mode now %o\n", ds.sem_perm.mode & 0777);
+	/* IPC_SET copies the semid_ds in before it looks the id up. */
+	errno = 0;
+	long bad = syscall(SYS_semctl, id + 1, 0, IPC_SET, (void *)8);
+	printf("IPC_SET, bad id and bad buffer: %ld %s\n", bad, strerror(errno));
 	struct seminfo si;
 	u.__buf = &si;
 	int info = semctl(id, 0, IPC_INFO, u);

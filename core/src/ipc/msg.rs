@@ -20,9 +20,9 @@ use crate::proc::{Pid, Resume, WaitReason};
 const MSG_NOERROR: u32 = 0o10000;
 const MSG_EXCEPT: u32 = 0o20000;
 const MSG_COPY: u32 = 0o40000;
-const MSG_STAT: i32 = 11;
-const MSG_INFO: i32 = 12;
-const MSG_STAT_ANY: i32 = 13;
+pub const MSG_STAT: i32 = 11;
+pub const MSG_INFO: i32 = 12;
+pub const MSG_STAT_ANY: i32 = 13;
 
 /// /proc/sys/kernel/msgmax, msgmnb, msgmni (Linux: `ns->msg_ctlmax`,
 /// `msg_ctlmnb`, `msg_ctlmni`), with Linux's defaults (MSGMAX 8192,
@@ -113,7 +113,7 @@ impl Kernel {
 }
 
 /// Forget what a blocked msgsnd/msgrcv kept, once the call is over.
-fn finish(k: &mut Kernel, r: SysResult) -> SysResult {
+pub fn finish(k: &mut Kernel, r: SysResult) -> SysResult {
     if r != Err(ERESTARTNOINTR) {
         if let Resume::Ipc { .. } = k.cur().resume {
             k.cur_mut().resume = Resume::None;
@@ -123,17 +123,38 @@ fn finish(k: &mut Kernel, r: SysResult) -> SysResult {
 }
 
 /// Sleep until queue `id` changes; EIDRM if it was removed meanwhile.
-fn wait_on(k: &mut Kernel, id: i32) -> SysResult {
+fn wait_on<T>(k: &mut Kernel, id: i32) -> SysResult<T> {
     k.cur_mut().resume = Resume::Ipc { deadline: None, removed: false };
     Err(k.block_current(WaitReason::Msg { id }))
 }
 
-fn removed_while_asleep(k: &Kernel) -> bool {
-    matches!(k.cur().resume, Resume::Ipc { removed: true, .. })
+/// A msgsnd/msgrcv re-run after its queue was removed while it slept
+/// answers EIDRM before it reads anything (Linux returns from its wait
+/// loop with the message already copied in).
+pub fn removed_while_asleep(k: &Kernel) -> SysResult<()> {
+    match k.cur().resume {
+        Resume::Ipc { removed: true, .. } => Err(EIDRM),
+        _ => Ok(()),
+    }
+}
+
+/// The limits msgsnd checks before it copies the text (Linux: the top of
+/// do_msgsnd()).
+pub fn check_send(k: &Kernel, id: i32, size: i64, mtype: i64) -> SysResult<()> {
+    if size < 0 || size > k.ipc.msg.limits.max as i64 || id < 0 || mtype < 1 {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// The most bytes a MSG_COPY receive reads of its buffer (Linux:
+/// prepare_copy()).
+pub fn copy_limit(k: &Kernel, size: i64) -> usize {
+    (size.max(0) as usize).min(k.ipc.msg.limits.max.max(0) as usize)
 }
 
 /// msgget(2) (Linux: ksys_msgget() → newque()).
-pub fn sys_msgget(k: &mut Kernel, key: i32, flags: u32) -> SysResult {
+pub fn get(k: &mut Kernel, key: i32, flags: u32) -> SysResult {
     if let Some((_, id)) = k.ipc.msg.ids.lookup(k, key, flags)? {
         return Ok(id as usize);
     }
@@ -155,31 +176,16 @@ pub fn sys_msgget(k: &mut Kernel, key: i32, flags: u32) -> SysResult {
     Ok(id as usize)
 }
 
-/// msgsnd(2) (Linux: do_msgsnd()).
-pub fn sys_msgsnd(k: &mut Kernel, id: i32, msgp: u64, size: i64, flags: u32) -> SysResult {
-    let r = msgsnd(k, id, msgp, size, flags);
-    finish(k, r)
-}
-
-fn msgsnd(k: &mut Kernel, id: i32, msgp: u64, size: i64, flags: u32) -> SysResult {
-    if removed_while_asleep(k) {
-        return Err(EIDRM);
-    }
-    let mtype: i64 = k.read_val(msgp)?;
-    if size < 0 || size > k.ipc.msg.limits.max as i64 || id < 0 {
-        return Err(EINVAL);
-    }
-    if mtype < 1 {
-        return Err(EINVAL);
-    }
-    let mut text = crate::mm::kheap::try_zeroed(size as usize)?;
-    k.copy_in(msgp + 8, &mut text)?;
+/// Queue a message whose text is already in the kernel, or sleep until
+/// there is room (Linux: do_msgsnd() after load_msg()).
+pub fn send(k: &mut Kernel, id: i32, mtype: i64, text: Vec<u8>, flags: u32) -> SysResult {
     let slot = k.ipc.msg.ids.find(id)?;
     k.ipc.msg.ids.by_slot[&slot].perm.check(k, 2)?;
+    let size = text.len() as u64;
     let q = &k.ipc.msg.ids.by_slot[&slot];
     // Linux: msg_fits_inqueue(): the bytes, and the messages counted
     // against the same limit.
-    if q.cbytes + size as u64 > q.qbytes || q.msgs.len() as u64 + 1 > q.qbytes {
+    if q.cbytes + size > q.qbytes || q.msgs.len() as u64 + 1 > q.qbytes {
         if flags & IPC_NOWAIT != 0 {
             return Err(EAGAIN);
         }
@@ -187,7 +193,7 @@ fn msgsnd(k: &mut Kernel, id: i32, msgp: u64, size: i64, flags: u32) -> SysResul
     }
     let (tgid, now) = (k.cur().tgid, now_secs(k));
     let q = k.ipc.msg.ids.by_slot.get_mut(&slot).expect("queue");
-    q.cbytes += size as u64;
+    q.cbytes += size;
     q.msgs.push_back(Message { mtype, text });
     q.lspid = tgid;
     q.stime = now;
@@ -216,33 +222,38 @@ fn find_msg(msgs: &VecDeque<Message>, t: i64, flags: u32) -> Option<usize> {
     }
 }
 
-/// msgrcv(2) (Linux: do_msgrcv()).
-pub fn sys_msgrcv(k: &mut Kernel, id: i32, msgp: u64, size: i64, msgtyp: i64, flags: u32) -> SysResult {
-    let r = msgrcv(k, id, msgp, size, msgtyp, flags);
-    finish(k, r)
+/// The message msgrcv chose, still queued: the caller copies it out and
+/// only then takes it, so that a bad buffer leaves it queued.
+pub struct Picked {
+    slot: usize,
+    index: usize,
+    pub mtype: i64,
+    pub text: Vec<u8>,
 }
 
-fn msgrcv(k: &mut Kernel, id: i32, msgp: u64, size: i64, msgtyp: i64, flags: u32) -> SysResult {
-    if removed_while_asleep(k) {
-        return Err(EIDRM);
+/// MSG_COPY and its rules (Linux: prepare_copy()): a copy of the message
+/// at index `msgtyp`, left queued; never waits.
+pub fn is_copy(flags: u32) -> SysResult<bool> {
+    if flags & MSG_COPY == 0 {
+        return Ok(false);
     }
-    if size < 0 {
+    if flags & MSG_EXCEPT != 0 || flags & IPC_NOWAIT == 0 {
         return Err(EINVAL);
     }
-    // MSG_COPY: a copy of the message at index `msgtyp`, left queued, for
-    // checkpoint/restore; never waits. Linux: prepare_copy() reads the
-    // buffer (at most msgmax bytes) before anything else.
-    let copy_limit = if flags & MSG_COPY != 0 {
-        if flags & MSG_EXCEPT != 0 || flags & IPC_NOWAIT == 0 {
-            return Err(EINVAL);
-        }
-        let limit = (size as usize).min(k.ipc.msg.limits.max.max(0) as usize);
-        let mut scratch = crate::mm::kheap::try_zeroed(limit)?;
-        k.copy_in(msgp, &mut scratch)?;
-        Some(limit)
-    } else {
-        None
-    };
+    Ok(true)
+}
+
+/// Choose the message msgrcv returns, its text cut to `size` bytes, or
+/// sleep until one comes (Linux: do_msgrcv()). `copy_limit`: MSG_COPY's
+/// buffer size.
+pub fn pick(
+    k: &mut Kernel,
+    id: i32,
+    size: usize,
+    msgtyp: i64,
+    flags: u32,
+    copy_limit: Option<usize>,
+) -> SysResult<Picked> {
     let slot = k.ipc.msg.ids.find(id)?;
     k.ipc.msg.ids.by_slot[&slot].perm.check(k, 4)?;
     let q = &k.ipc.msg.ids.by_slot[&slot];
@@ -250,124 +261,110 @@ fn msgrcv(k: &mut Kernel, id: i32, msgp: u64, size: i64, msgtyp: i64, flags: u32
         Some(_) => usize::try_from(msgtyp).ok().filter(|&i| i < q.msgs.len()),
         None => find_msg(&q.msgs, msgtyp, flags),
     };
-    let Some(i) = found else {
+    let Some(index) = found else {
         if flags & IPC_NOWAIT != 0 {
             return Err(ENOMSG);
         }
         return wait_on(k, id);
     };
-    let len = q.msgs[i].text.len();
-    if len > size as usize && flags & MSG_NOERROR == 0 {
+    let m = &q.msgs[index];
+    if m.text.len() > size && flags & MSG_NOERROR == 0 {
         return Err(E2BIG);
     }
     // Linux: copy_msg() into a copy no larger than the buffer (even with
     // MSG_NOERROR).
-    if copy_limit.is_some_and(|limit| len > limit) {
+    if copy_limit.is_some_and(|limit| m.text.len() > limit) {
         return Err(EINVAL);
     }
-    let n = len.min(size as usize);
-    let mtype = q.msgs[i].mtype;
-    // Copied out before it is taken: a bad buffer leaves it queued.
-    let text = q.msgs[i].text[..n].to_vec();
-    k.write_val(msgp, &mtype)?;
-    k.copy_out(msgp + 8, &text)?;
-    if copy_limit.is_some() {
-        return Ok(n);
-    }
+    let text = m.text[..m.text.len().min(size)].to_vec();
+    Ok(Picked { slot, index, mtype: m.mtype, text })
+}
+
+/// Take the message `pick` chose off its queue, now that it is copied out.
+pub fn take(k: &mut Kernel, id: i32, p: Picked) {
     let (tgid, now) = (k.cur().tgid, now_secs(k));
-    let q = k.ipc.msg.ids.by_slot.get_mut(&slot).expect("queue");
-    let m = q.msgs.remove(i).expect("message");
+    let q = k.ipc.msg.ids.by_slot.get_mut(&p.slot).expect("queue");
+    let m = q.msgs.remove(p.index).expect("message");
     q.cbytes -= m.text.len() as u64;
     q.lrpid = tgid;
     q.rtime = now;
     k.wake_queue(WaitKey::Msg(id));
-    Ok(n)
 }
 
-/// msgctl(2) (Linux: ksys_msgctl()).
-pub fn sys_msgctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
-    let cmd = cmd & !IPC_64;
-    match cmd {
-        IPC_INFO | MSG_INFO => {
-            let l = k.ipc.msg.limits;
-            let mut info = Msginfo {
-                msgpool: ((l.mni as i64 * l.mnb as i64) / 1024) as i32,
-                msgmap: l.mnb,
-                msgmax: l.max,
-                msgmnb: l.mnb,
-                msgmni: l.mni,
-                msgssz: 16,
-                msgtql: l.mnb,
-                msgseg: 0xffff,
-                pad: 0,
-            };
-            if cmd == MSG_INFO {
-                let qs = k.ipc.msg.ids.by_slot.values();
-                info.msgpool = k.ipc.msg.ids.by_slot.len() as i32;
-                info.msgmap = qs.clone().map(|q| q.msgs.len()).sum::<usize>() as i32;
-                info.msgtql = qs.map(|q| q.cbytes).sum::<u64>() as i32;
-            }
-            k.write_val(buf, &info)?;
-            return Ok(k.ipc.msg.ids.max_slot());
-        }
-        MSG_STAT | MSG_STAT_ANY => {
-            let slot = usize::try_from(id).map_err(|_| EINVAL)?;
-            let q = k.ipc.msg.ids.by_slot.get(&slot).ok_or(EINVAL)?;
-            if cmd == MSG_STAT {
-                q.perm.check(k, 4)?;
-            }
-            let full = IpcIds::id_of(slot, q);
-            write_msqid_ds(k, slot, buf)?;
-            return Ok(full as usize);
-        }
-        _ => {}
+/// IPC_INFO and MSG_INFO: the limits, or with `usage` what is in use; and
+/// the highest slot in use.
+pub fn info(k: &Kernel, usage: bool) -> (Msginfo, usize) {
+    let l = k.ipc.msg.limits;
+    let mut info = Msginfo {
+        msgpool: ((l.mni as i64 * l.mnb as i64) / 1024) as i32,
+        msgmap: l.mnb,
+        msgmax: l.max,
+        msgmnb: l.mnb,
+        msgmni: l.mni,
+        msgssz: 16,
+        msgtql: l.mnb,
+        msgseg: 0xffff,
+        pad: 0,
+    };
+    if usage {
+        let qs = k.ipc.msg.ids.by_slot.values();
+        info.msgpool = k.ipc.msg.ids.by_slot.len() as i32;
+        info.msgmap = qs.clone().map(|q| q.msgs.len()).sum::<usize>() as i32;
+        info.msgtql = qs.map(|q| q.cbytes).sum::<u64>() as i32;
     }
+    (info, k.ipc.msg.ids.max_slot())
+}
+
+/// MSG_STAT and MSG_STAT_ANY: the queue in slot `slot` (checked for read
+/// unless `any`), and its full id.
+pub fn stat_slot(k: &Kernel, slot: i32, any: bool) -> SysResult<(MsqidDs, usize)> {
+    let slot = usize::try_from(slot).map_err(|_| EINVAL)?;
+    let q = k.ipc.msg.ids.by_slot.get(&slot).ok_or(EINVAL)?;
+    if !any {
+        q.perm.check(k, 4)?;
+    }
+    Ok((msqid_ds(q), IpcIds::id_of(slot, q) as usize))
+}
+
+/// IPC_STAT (Linux: msgctl_stat()).
+pub fn stat(k: &Kernel, id: i32) -> SysResult<MsqidDs> {
     let slot = k.ipc.msg.ids.find(id)?;
-    match cmd {
-        IPC_STAT => {
-            k.ipc.msg.ids.by_slot[&slot].perm.check(k, 4)?;
-            write_msqid_ds(k, slot, buf)?;
-            Ok(0)
-        }
-        IPC_SET => {
-            let ds: MsqidDs = k.read_val(buf)?;
-            k.ipc.msg.ids.by_slot[&slot].perm.check_owner(k)?;
-            // Linux: msgctl_down(): raising qbytes past msgmnb needs
-            // CAP_SYS_RESOURCE.
-            if ds.msg_qbytes > k.ipc.msg.limits.mnb as u64
-                && !k.cur().cred.capable(crate::proc::capability::CAP_SYS_RESOURCE)
-            {
-                return Err(EPERM);
-            }
-            let now = now_secs(k);
-            let q = k.ipc.msg.ids.by_slot.get_mut(&slot).expect("queue");
-            q.perm.set(&ds.msg_perm);
-            q.qbytes = ds.msg_qbytes;
-            q.ctime = now;
-            // More room may let senders in.
-            k.wake_queue(WaitKey::Msg(id));
-            Ok(0)
-        }
-        IPC_RMID => {
-            k.ipc.msg.ids.by_slot[&slot].perm.check_owner(k)?;
-            k.ipc.msg.ids.by_slot.remove(&slot);
-            for p in k.sched.waitqueues().sleepers(WaitKey::Msg(id)).to_vec() {
-                if let Some(t) = k.proc.tasks_mut().get_mut(&p) {
-                    if let Resume::Ipc { removed, .. } = &mut t.resume {
-                        *removed = true;
-                    }
-                }
-            }
-            k.wake_queue(WaitKey::Msg(id));
-            Ok(0)
-        }
-        _ => Err(EINVAL),
-    }
+    let q = &k.ipc.msg.ids.by_slot[&slot];
+    q.perm.check(k, 4)?;
+    Ok(msqid_ds(q))
 }
 
-fn write_msqid_ds(k: &mut Kernel, slot: usize, buf: u64) -> SysResult<()> {
-    let q = &k.ipc.msg.ids.by_slot[&slot];
-    let ds = MsqidDs {
+/// IPC_SET (Linux: msgctl_down()).
+pub fn set(k: &mut Kernel, id: i32, ds: &MsqidDs) -> SysResult {
+    let slot = k.ipc.msg.ids.find(id)?;
+    k.ipc.msg.ids.by_slot[&slot].perm.check_owner(k)?;
+    // Raising qbytes past msgmnb needs CAP_SYS_RESOURCE.
+    if ds.msg_qbytes > k.ipc.msg.limits.mnb as u64 && !k.cur().cred.capable(crate::proc::capability::CAP_SYS_RESOURCE) {
+        return Err(EPERM);
+    }
+    let now = now_secs(k);
+    let q = k.ipc.msg.ids.by_slot.get_mut(&slot).expect("queue");
+    q.perm.set(&ds.msg_perm);
+    q.qbytes = ds.msg_qbytes;
+    q.ctime = now;
+    // More room may let senders in.
+    k.wake_queue(WaitKey::Msg(id));
+    Ok(0)
+}
+
+/// IPC_RMID (Linux: msgctl_down() → freeque()): every sleeper wakes to
+/// EIDRM.
+pub fn remove(k: &mut Kernel, id: i32) -> SysResult {
+    let slot = k.ipc.msg.ids.find(id)?;
+    k.ipc.msg.ids.by_slot[&slot].perm.check_owner(k)?;
+    k.ipc.msg.ids.by_slot.remove(&slot);
+    k.mark_ipc_sleepers_removed(WaitKey::Msg(id));
+    k.wake_queue(WaitKey::Msg(id));
+    Ok(0)
+}
+
+fn msqid_ds(q: &MsgQueue) -> MsqidDs {
+    MsqidDs {
         msg_perm: q.perm.to_user(),
         msg_stime: q.stime,
         msg_rtime: q.rtime,
@@ -378,8 +375,7 @@ fn write_msqid_ds(k: &mut Kernel, slot: usize, buf: u64) -> SysResult<()> {
         msg_lspid: q.lspid as i32,
         msg_lrpid: q.lrpid as i32,
         ..Default::default()
-    };
-    k.write_val(buf, &ds)
+    }
 }
 
 #[cfg(test)]

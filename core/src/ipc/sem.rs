@@ -26,16 +26,16 @@ use crate::proc::{Pid, Resume, TaskState, WaitReason};
 pub const SEMVMX: i32 = 32767;
 pub const SEMAEM: i32 = SEMVMX;
 const SEM_UNDO: i16 = 0x1000;
-const GETPID: i32 = 11;
-const GETVAL: i32 = 12;
-const GETALL: i32 = 13;
-const GETNCNT: i32 = 14;
-const GETZCNT: i32 = 15;
-const SETVAL: i32 = 16;
-const SETALL: i32 = 17;
-const SEM_STAT: i32 = 18;
-const SEM_INFO: i32 = 19;
-const SEM_STAT_ANY: i32 = 20;
+pub const GETPID: i32 = 11;
+pub const GETVAL: i32 = 12;
+pub const GETALL: i32 = 13;
+pub const GETNCNT: i32 = 14;
+pub const GETZCNT: i32 = 15;
+pub const SETVAL: i32 = 16;
+pub const SETALL: i32 = 17;
+pub const SEM_STAT: i32 = 18;
+pub const SEM_INFO: i32 = 19;
+pub const SEM_STAT_ANY: i32 = 20;
 
 /// /proc/sys/kernel/sem (Linux: `ns->sem_ctls`): semaphores per set,
 /// semaphores in all, operations per semop, sets.
@@ -219,7 +219,7 @@ impl Kernel {
 }
 
 /// semget(2) (Linux: ksys_semget() → newary()).
-pub fn sys_semget(k: &mut Kernel, key: i32, nsems: i32, flags: u32) -> SysResult {
+pub fn get(k: &mut Kernel, key: i32, nsems: i32, flags: u32) -> SysResult {
     let lim = k.ipc.sem.limits;
     if nsems < 0 || nsems > lim.msl {
         return Err(EINVAL);
@@ -289,9 +289,8 @@ fn try_ops(vals: &mut [i32], adj: &mut [i32], sops: &[Sembuf]) -> Result<(), Sto
     Ok(())
 }
 
-/// semop(2) and semtimedop(2) (Linux: do_semtimedop()).
-pub fn sys_semtimedop(k: &mut Kernel, id: i32, sops_addr: u64, nsops: u64, timeout: u64) -> SysResult {
-    let r = semtimedop(k, id, sops_addr, nsops, timeout);
+/// Forget what a blocked semop kept, once the call is over.
+pub fn finish(k: &mut Kernel, r: SysResult) -> SysResult {
     if r != Err(ERESTARTNOINTR) {
         if let Resume::Ipc { .. } = k.cur().resume {
             k.cur_mut().resume = Resume::None;
@@ -300,14 +299,28 @@ pub fn sys_semtimedop(k: &mut Kernel, id: i32, sops_addr: u64, nsops: u64, timeo
     r
 }
 
-fn semtimedop(k: &mut Kernel, id: i32, sops_addr: u64, nsops: u64, timeout: u64) -> SysResult {
+/// The checks semop makes before it reads the operations (Linux: the top
+/// of do_semtimedop()).
+pub fn check_nsops(k: &Kernel, id: i32, nsops: u64) -> SysResult<()> {
     if nsops < 1 || id < 0 {
         return Err(EINVAL);
     }
     if nsops > k.ipc.sem.limits.opm as u64 {
         return Err(E2BIG);
     }
-    let sops: Vec<Sembuf> = k.read_vals(sops_addr, nsops as usize)?;
+    Ok(())
+}
+
+/// A semop re-run after it slept keeps its first deadline: the caller
+/// reads the timeout only on the first run.
+pub fn resuming(k: &Kernel) -> bool {
+    matches!(k.cur().resume, Resume::Ipc { .. })
+}
+
+/// semop(2) and semtimedop(2) on operations already read in (Linux:
+/// do_semtimedop()): all of them at once, or sleep until the set changes.
+/// `timeout`: the first run's relative timeout, in nanoseconds.
+pub fn semop(k: &mut Kernel, id: i32, sops: &[Sembuf], timeout: Option<u64>) -> SysResult {
     let kept = match k.cur().resume {
         Resume::Ipc { deadline, removed } => Some((deadline, removed)),
         _ => None,
@@ -315,13 +328,9 @@ fn semtimedop(k: &mut Kernel, id: i32, sops_addr: u64, nsops: u64, timeout: u64)
     if let Some((_, true)) = kept {
         return Err(EIDRM);
     }
-    let deadline = match (kept, timeout) {
-        (Some((d, _)), _) => d,
-        (None, 0) => None,
-        (None, t) => {
-            let (s, ns) = k.read_timespec(t)?;
-            Some(k.now_ns().saturating_add(s as u64 * 1_000_000_000 + ns as u64))
-        }
+    let deadline = match kept {
+        Some((d, _)) => d,
+        None => timeout.map(|t| k.now_ns().saturating_add(t)),
     };
     let slot = k.ipc.sem.ids.find(id)?;
     let nsems = k.ipc.sem.ids.by_slot[&slot].sems.len();
@@ -338,11 +347,11 @@ fn semtimedop(k: &mut Kernel, id: i32, sops_addr: u64, nsops: u64, timeout: u64)
         Some(u) => k.ipc.sem.undo[&u].adj.get(&id).cloned().unwrap_or_else(|| alloc::vec![0; nsems]),
         None => alloc::vec![0; nsems],
     };
-    match try_ops(&mut vals, &mut adj, &sops) {
+    match try_ops(&mut vals, &mut adj, sops) {
         Ok(()) => {
             let (tgid, now) = (k.cur().tgid, now_secs(k));
             let set = k.ipc.sem.ids.by_slot.get_mut(&slot).expect("set");
-            for op in &sops {
+            for op in sops {
                 set.sems[op.sem_num as usize].pid = tgid;
             }
             for (s, v) in set.sems.iter_mut().zip(vals) {
@@ -369,142 +378,149 @@ fn semtimedop(k: &mut Kernel, id: i32, sops_addr: u64, nsops: u64, timeout: u64)
     }
 }
 
-/// semctl(2) (Linux: ksys_semctl()). `arg` is the `union semun` as
-/// passed: an int for SETVAL, a pointer otherwise.
-pub fn sys_semctl(k: &mut Kernel, id: i32, semnum: i32, cmd: i32, arg: u64) -> SysResult {
-    let cmd = cmd & !IPC_64;
-    match cmd {
-        IPC_INFO | SEM_INFO => {
-            let l = k.ipc.sem.limits;
-            let (usz, aem) = if cmd == SEM_INFO {
-                (k.ipc.sem.ids.by_slot.len() as i32, k.ipc.sem.total_sems() as i32)
-            } else {
-                (20, SEMAEM)
-            };
-            let info = Seminfo {
-                semmap: l.mns,
-                semmni: l.mni,
-                semmns: l.mns,
-                semmnu: l.mns,
-                semmsl: l.msl,
-                semopm: l.opm,
-                semume: l.opm,
-                semusz: usz,
-                semvmx: SEMVMX,
-                semaem: aem,
-            };
-            k.write_val(arg, &info)?;
-            return Ok(k.ipc.sem.ids.max_slot());
-        }
-        SEM_STAT | SEM_STAT_ANY => {
-            // The id is a slot (Linux: semctl_stat() with ipc_obtain_object_idr()).
-            let slot = usize::try_from(id).map_err(|_| EINVAL)?;
-            let set = k.ipc.sem.ids.by_slot.get(&slot).ok_or(EINVAL)?;
-            if cmd == SEM_STAT {
-                set.perm.check(k, 4)?;
-            }
-            let full = IpcIds::id_of(slot, set);
-            write_semid_ds(k, slot, arg)?;
-            return Ok(full as usize);
-        }
-        _ => {}
-    }
-    let slot = k.ipc.sem.ids.find(id)?;
-    let nsems = k.ipc.sem.ids.by_slot[&slot].sems.len();
-    let one = || usize::try_from(semnum).ok().filter(|&n| n < nsems).ok_or(EINVAL);
-    match cmd {
-        IPC_STAT => {
-            k.ipc.sem.ids.by_slot[&slot].perm.check(k, 4)?;
-            write_semid_ds(k, slot, arg)?;
-            Ok(0)
-        }
-        IPC_SET | IPC_RMID => {
-            k.ipc.sem.ids.by_slot[&slot].perm.check_owner(k)?;
-            if cmd == IPC_SET {
-                let ds: SemidDs = k.read_val(arg)?;
-                let now = now_secs(k);
-                let set = k.ipc.sem.ids.by_slot.get_mut(&slot).expect("set");
-                set.perm.set(&ds.sem_perm);
-                set.ctime = now;
-                return Ok(0);
-            }
-            // Linux: freeary(): every sleeper gets EIDRM.
-            k.ipc.sem.ids.by_slot.remove(&slot);
-            for list in k.ipc.sem.undo.values_mut() {
-                list.adj.remove(&id);
-            }
-            for p in k.sched.waitqueues().sleepers(WaitKey::Sem(id)).to_vec() {
-                if let Some(t) = k.proc.tasks_mut().get_mut(&p) {
-                    if let Resume::Ipc { removed, .. } = &mut t.resume {
-                        *removed = true;
-                    }
-                }
-            }
-            k.sem_wake(id);
-            Ok(0)
-        }
-        GETVAL | GETPID | GETNCNT | GETZCNT => {
-            k.ipc.sem.ids.by_slot[&slot].perm.check(k, 4)?;
-            let n = one()?;
-            let s = k.ipc.sem.ids.by_slot[&slot].sems[n];
-            Ok(match cmd {
-                GETVAL => s.val as usize,
-                GETPID => s.pid as usize,
-                GETNCNT => k.sem_count_waiters(id, n as u16, false),
-                _ => k.sem_count_waiters(id, n as u16, true),
-            })
-        }
-        GETALL => {
-            k.ipc.sem.ids.by_slot[&slot].perm.check(k, 4)?;
-            let vals: Vec<u16> = k.ipc.sem.ids.by_slot[&slot].sems.iter().map(|s| s.val as u16).collect();
-            k.copy_out(arg, zerocopy::IntoBytes::as_bytes(vals.as_slice()))?;
-            Ok(0)
-        }
-        SETVAL => {
-            let n = one()?;
-            let val = arg as i32;
-            if !(0..=SEMVMX).contains(&val) {
-                return Err(ERANGE);
-            }
-            k.ipc.sem.ids.by_slot[&slot].perm.check(k, 2)?;
-            k.sem_clear_undo(id, Some(n));
-            let (tgid, now) = (k.cur().tgid, now_secs(k));
-            let set = k.ipc.sem.ids.by_slot.get_mut(&slot).expect("set");
-            set.sems[n] = Sem { val, pid: tgid };
-            set.ctime = now;
-            k.sem_wake(id);
-            Ok(0)
-        }
-        SETALL => {
-            k.ipc.sem.ids.by_slot[&slot].perm.check(k, 2)?;
-            let vals: Vec<u16> = k.read_vals(arg, nsems)?;
-            if vals.iter().any(|&v| v as i32 > SEMVMX) {
-                return Err(ERANGE);
-            }
-            k.sem_clear_undo(id, None);
-            let (tgid, now) = (k.cur().tgid, now_secs(k));
-            let set = k.ipc.sem.ids.by_slot.get_mut(&slot).expect("set");
-            for (s, v) in set.sems.iter_mut().zip(vals) {
-                *s = Sem { val: v as i32, pid: tgid };
-            }
-            set.ctime = now;
-            k.sem_wake(id);
-            Ok(0)
-        }
-        _ => Err(EINVAL),
-    }
+/// IPC_INFO and SEM_INFO: the limits, with `usage` what is in use; and
+/// the highest slot in use.
+pub fn info(k: &Kernel, usage: bool) -> (Seminfo, usize) {
+    let l = k.ipc.sem.limits;
+    let (usz, aem) =
+        if usage { (k.ipc.sem.ids.by_slot.len() as i32, k.ipc.sem.total_sems() as i32) } else { (20, SEMAEM) };
+    let info = Seminfo {
+        semmap: l.mns,
+        semmni: l.mni,
+        semmns: l.mns,
+        semmnu: l.mns,
+        semmsl: l.msl,
+        semopm: l.opm,
+        semume: l.opm,
+        semusz: usz,
+        semvmx: SEMVMX,
+        semaem: aem,
+    };
+    (info, k.ipc.sem.ids.max_slot())
 }
 
-fn write_semid_ds(k: &mut Kernel, slot: usize, buf: u64) -> SysResult<()> {
+/// SEM_STAT and SEM_STAT_ANY: the set in slot `slot` (checked for read
+/// unless `any`), and its full id (Linux: semctl_stat() with
+/// ipc_obtain_object_idr()).
+pub fn stat_slot(k: &Kernel, slot: i32, any: bool) -> SysResult<(SemidDs, usize)> {
+    let slot = usize::try_from(slot).map_err(|_| EINVAL)?;
+    let set = k.ipc.sem.ids.by_slot.get(&slot).ok_or(EINVAL)?;
+    if !any {
+        set.perm.check(k, 4)?;
+    }
+    Ok((semid_ds(set), IpcIds::id_of(slot, set) as usize))
+}
+
+/// The set `id`, checked for `want` (4 read, 2 alter): its slot and how
+/// many semaphores it has.
+fn find_checked(k: &Kernel, id: i32, want: u32) -> SysResult<(usize, usize)> {
+    let slot = k.ipc.sem.ids.find(id)?;
     let set = &k.ipc.sem.ids.by_slot[&slot];
-    let ds = SemidDs {
+    set.perm.check(k, want)?;
+    Ok((slot, set.sems.len()))
+}
+
+/// IPC_STAT.
+pub fn stat(k: &Kernel, id: i32) -> SysResult<SemidDs> {
+    let (slot, _) = find_checked(k, id, 4)?;
+    Ok(semid_ds(&k.ipc.sem.ids.by_slot[&slot]))
+}
+
+/// IPC_SET (Linux: semctl_down()).
+pub fn set(k: &mut Kernel, id: i32, ds: &SemidDs) -> SysResult {
+    let slot = k.ipc.sem.ids.find(id)?;
+    k.ipc.sem.ids.by_slot[&slot].perm.check_owner(k)?;
+    let now = now_secs(k);
+    let set = k.ipc.sem.ids.by_slot.get_mut(&slot).expect("set");
+    set.perm.set(&ds.sem_perm);
+    set.ctime = now;
+    Ok(0)
+}
+
+/// IPC_RMID (Linux: semctl_down() → freeary()): every sleeper gets EIDRM.
+pub fn remove(k: &mut Kernel, id: i32) -> SysResult {
+    let slot = k.ipc.sem.ids.find(id)?;
+    k.ipc.sem.ids.by_slot[&slot].perm.check_owner(k)?;
+    k.ipc.sem.ids.by_slot.remove(&slot);
+    for list in k.ipc.sem.undo.values_mut() {
+        list.adj.remove(&id);
+    }
+    k.mark_ipc_sleepers_removed(WaitKey::Sem(id));
+    k.sem_wake(id);
+    Ok(0)
+}
+
+/// What GETVAL, GETPID, GETNCNT and GETZCNT ask of one semaphore.
+#[derive(Clone, Copy)]
+pub enum SemQuery {
+    Val,
+    Pid,
+    WaitingForMore,
+    WaitingForZero,
+}
+
+/// GETVAL, GETPID, GETNCNT, GETZCNT (Linux: semctl_main()).
+pub fn query(k: &Kernel, id: i32, semnum: i32, q: SemQuery) -> SysResult {
+    let (slot, nsems) = find_checked(k, id, 4)?;
+    let n = usize::try_from(semnum).ok().filter(|&n| n < nsems).ok_or(EINVAL)?;
+    let s = k.ipc.sem.ids.by_slot[&slot].sems[n];
+    Ok(match q {
+        SemQuery::Val => s.val as usize,
+        SemQuery::Pid => s.pid as usize,
+        SemQuery::WaitingForMore => k.sem_count_waiters(id, n as u16, false),
+        SemQuery::WaitingForZero => k.sem_count_waiters(id, n as u16, true),
+    })
+}
+
+/// GETALL: every value, for the caller to copy out.
+pub fn get_all(k: &Kernel, id: i32) -> SysResult<Vec<u16>> {
+    let (slot, _) = find_checked(k, id, 4)?;
+    Ok(k.ipc.sem.ids.by_slot[&slot].sems.iter().map(|s| s.val as u16).collect())
+}
+
+/// SETALL's checks before the caller reads the values: the set exists
+/// and may be altered; how many values to read.
+pub fn set_all_len(k: &Kernel, id: i32) -> SysResult<usize> {
+    Ok(find_checked(k, id, 2)?.1)
+}
+
+/// SETVAL (one semaphore) or SETALL (`num` None): set the values, drop
+/// every undo adjustment for them, wake the sleepers.
+pub fn set_values(k: &mut Kernel, id: i32, num: Option<i32>, vals: &[i32]) -> SysResult {
+    let slot = k.ipc.sem.ids.find(id)?;
+    let nsems = k.ipc.sem.ids.by_slot[&slot].sems.len();
+    let one = match num {
+        Some(n) => Some(usize::try_from(n).ok().filter(|&n| n < nsems).ok_or(EINVAL)?),
+        None => None,
+    };
+    if vals.iter().any(|v| !(0..=SEMVMX).contains(v)) {
+        return Err(ERANGE);
+    }
+    k.ipc.sem.ids.by_slot[&slot].perm.check(k, 2)?;
+    k.sem_clear_undo(id, one);
+    let (tgid, now) = (k.cur().tgid, now_secs(k));
+    let set = k.ipc.sem.ids.by_slot.get_mut(&slot).expect("set");
+    match one {
+        Some(n) => set.sems[n] = Sem { val: vals[0], pid: tgid },
+        None => {
+            for (s, &v) in set.sems.iter_mut().zip(vals) {
+                *s = Sem { val: v, pid: tgid };
+            }
+        }
+    }
+    set.ctime = now;
+    k.sem_wake(id);
+    Ok(0)
+}
+
+fn semid_ds(set: &SemSet) -> SemidDs {
+    SemidDs {
         sem_perm: set.perm.to_user(),
         sem_otime: set.otime,
         sem_ctime: set.ctime,
         sem_nsems: set.sems.len() as u64,
         ..Default::default()
-    };
-    k.write_val(buf, &ds)
+    }
 }
 
 #[cfg(test)]

@@ -165,7 +165,7 @@ impl Kernel {
 }
 
 /// shmget(2) (Linux: ksys_shmget() → ipcget()).
-pub fn sys_shmget(k: &mut Kernel, key: i32, size: u64, flags: u32) -> SysResult {
+pub fn get(k: &mut Kernel, key: i32, size: u64, flags: u32) -> SysResult {
     k.shm_reap();
     if let Some((slot, id)) = k.ipc.shm.ids.lookup(k, key, flags)? {
         // Linux: shm_more_checks().
@@ -205,7 +205,7 @@ pub fn sys_shmget(k: &mut Kernel, key: i32, size: u64, flags: u32) -> SysResult 
 /// shmat(2) (Linux: do_shmat()): map the segment shared, read-only with
 /// SHM_RDONLY; at `addr` (rounded down with SHM_RND, else page aligned),
 /// replacing mappings there only with SHM_REMAP.
-pub fn sys_shmat(k: &mut Kernel, id: i32, addr: u64, flags: u32) -> SysResult {
+pub fn attach(k: &mut Kernel, id: i32, addr: u64, flags: u32) -> SysResult {
     let slot = k.shm_find(id)?;
     let mut addr = addr;
     if addr != 0 {
@@ -245,7 +245,7 @@ pub fn sys_shmat(k: &mut Kernel, id: i32, addr: u64, flags: u32) -> SysResult {
 
 /// shmdt(2) (Linux: ksys_shmdt()): unmap the attachment that starts at
 /// `addr`; EINVAL if no segment is attached there.
-pub fn sys_shmdt(k: &mut Kernel, addr: u64) -> SysResult {
+pub fn detach(k: &mut Kernel, addr: u64) -> SysResult {
     if addr & (PAGE_SIZE - 1) != 0 {
         return Err(EINVAL);
     }
@@ -274,71 +274,63 @@ pub fn sys_shmdt(k: &mut Kernel, addr: u64) -> SysResult {
     Ok(0)
 }
 
-/// shmctl(2): IPC_STAT, IPC_SET, IPC_RMID and IPC_INFO (Linux:
-/// ksys_shmctl()).
-pub fn sys_shmctl(k: &mut Kernel, id: i32, cmd: i32, buf: u64) -> SysResult {
-    let cmd = cmd & !IPC_64;
-    if cmd == IPC_INFO {
-        let info = Shminfo64 {
-            shmmax: SHMMAX,
-            shmmin: SHMMIN,
-            shmmni: SHMMNI as u64,
-            shmseg: SHMMNI as u64,
-            shmall: SHMALL,
-            unused: [0; 4],
-        };
-        k.write_val(buf, &info)?;
-        return Ok(k.ipc.shm.ids.max_slot());
-    }
-    if !matches!(cmd, IPC_STAT | IPC_SET | IPC_RMID) {
-        return Err(EINVAL);
-    }
-    // Linux: copy_shmid_from_user(), the whole shmid64_ds, before the
-    // lookup.
-    let set: Option<ShmidDs> = if cmd == IPC_SET { Some(k.read_val(buf)?) } else { None };
+/// IPC_INFO: the limits, and the highest slot in use.
+pub fn info(k: &Kernel) -> (Shminfo64, usize) {
+    let info = Shminfo64 {
+        shmmax: SHMMAX,
+        shmmin: SHMMIN,
+        shmmni: SHMMNI as u64,
+        shmseg: SHMMNI as u64,
+        shmall: SHMALL,
+        unused: [0; 4],
+    };
+    (info, k.ipc.shm.ids.max_slot())
+}
+
+/// IPC_STAT (Linux: shmctl_stat()).
+pub fn stat(k: &mut Kernel, id: i32) -> SysResult<ShmidDs> {
     let slot = k.shm_find(id)?;
-    match cmd {
-        IPC_STAT => {
-            k.shm_seg(slot).perm.check(k, 4)?;
-            let nattch = k.shm_nattch(slot);
-            let s = k.shm_seg(slot);
-            let ds = ShmidDs {
-                shm_perm: s.perm.to_user(),
-                shm_segsz: s.size,
-                shm_atime: s.atime,
-                shm_dtime: s.dtime,
-                shm_ctime: s.ctime,
-                shm_cpid: s.cpid as i32,
-                shm_lpid: s.lpid as i32,
-                shm_nattch: nattch,
-                ..Default::default()
-            };
-            k.write_val(buf, &ds)?;
-            Ok(0)
-        }
-        IPC_SET | IPC_RMID => {
-            k.shm_seg(slot).perm.check_owner(k)?;
-            if let Some(ds) = set {
-                let now = now_secs(k);
-                let s = k.shm_seg_mut(slot);
-                s.perm.set(&ds.shm_perm);
-                s.ctime = now;
-                return Ok(0);
-            }
-            // IPC_RMID: the key is free at once; the memory goes with the
-            // last attachment (Linux: do_shm_rmid()).
-            let attached = k.shm_nattch(slot) > 0;
-            let s = k.shm_seg_mut(slot);
-            let object = s.object;
-            if attached {
-                s.perm.mode |= SHM_DEST;
-                s.perm.key = IPC_PRIVATE;
-            } else {
-                k.ipc.shm.ids.by_slot.remove(&slot);
-            }
-            k.mem.release_object(object);
-            Ok(0)
-        }
-        _ => Err(EINVAL),
+    k.shm_seg(slot).perm.check(k, 4)?;
+    let nattch = k.shm_nattch(slot);
+    let s = k.shm_seg(slot);
+    Ok(ShmidDs {
+        shm_perm: s.perm.to_user(),
+        shm_segsz: s.size,
+        shm_atime: s.atime,
+        shm_dtime: s.dtime,
+        shm_ctime: s.ctime,
+        shm_cpid: s.cpid as i32,
+        shm_lpid: s.lpid as i32,
+        shm_nattch: nattch,
+        ..Default::default()
+    })
+}
+
+/// IPC_SET (Linux: shmctl_down()).
+pub fn set(k: &mut Kernel, id: i32, ds: &ShmidDs) -> SysResult {
+    let slot = k.shm_find(id)?;
+    k.shm_seg(slot).perm.check_owner(k)?;
+    let now = now_secs(k);
+    let s = k.shm_seg_mut(slot);
+    s.perm.set(&ds.shm_perm);
+    s.ctime = now;
+    Ok(0)
+}
+
+/// IPC_RMID: the key is free at once; the memory goes with the last
+/// attachment (Linux: shmctl_down() → do_shm_rmid()).
+pub fn remove(k: &mut Kernel, id: i32) -> SysResult {
+    let slot = k.shm_find(id)?;
+    k.shm_seg(slot).perm.check_owner(k)?;
+    let attached = k.shm_nattch(slot) > 0;
+    let s = k.shm_seg_mut(slot);
+    let object = s.object;
+    if attached {
+        s.perm.mode |= SHM_DEST;
+        s.perm.key = IPC_PRIVATE;
+    } else {
+        k.ipc.shm.ids.by_slot.remove(&slot);
     }
+    k.mem.release_object(object);
+    Ok(0)
 }

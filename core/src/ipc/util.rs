@@ -173,3 +173,18 @@ impl<T: IpcObject> IpcIds<T> {
 pub fn now_secs(k: &Kernel) -> i64 {
     (k.now_real() / 1_000_000_000) as i64
 }
+
+impl Kernel {
+    /// Tell every task asleep on `key` that its object is gone, so that
+    /// its re-run call answers EIDRM (Linux: freeque() and freeary() wake
+    /// their sleepers with -EIDRM).
+    pub(super) fn mark_ipc_sleepers_removed(&mut self, key: crate::proc::waitqueue::WaitKey) {
+        for p in self.sched.waitqueues().sleepers(key).to_vec() {
+            if let Some(t) = self.proc.tasks_mut().get_mut(&p) {
+                if let crate::proc::Resume::Ipc { removed, .. } = &mut t.resume {
+                    *removed = true;
+                }
+            }
+        }
+    }
+}

@@ -18,6 +18,7 @@ mod fsmeta;
 mod futex;
 pub mod ia32;
 pub mod info;
+mod ipc;
 mod mem;
 mod misc;
 mod mount;
@@ -395,18 +396,18 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::MLOCKALL => system::mlockall(k, a0),
         nr::MUNLOCKALL => system::munlockall(k),
         nr::MLOCK2 => system::mlock2(k, a0, a1, a2),
-        nr::SHMGET => crate::ipc::shm::sys_shmget(k, a0 as i32, a1, a2 as u32),
-        nr::SHMAT => crate::ipc::shm::sys_shmat(k, a0 as i32, a1, a2 as u32),
-        nr::SHMDT => crate::ipc::shm::sys_shmdt(k, a0),
-        nr::SHMCTL => crate::ipc::shm::sys_shmctl(k, a0 as i32, a1 as i32, a2),
-        nr::SEMGET => crate::ipc::sem::sys_semget(k, a0 as i32, a1 as i32, a2 as u32),
-        nr::SEMOP => crate::ipc::sem::sys_semtimedop(k, a0 as i32, a1, a2 as u32 as u64, 0),
-        nr::SEMTIMEDOP => crate::ipc::sem::sys_semtimedop(k, a0 as i32, a1, a2 as u32 as u64, a3),
-        nr::SEMCTL => crate::ipc::sem::sys_semctl(k, a0 as i32, a1 as i32, a2 as i32, a3),
-        nr::MSGGET => crate::ipc::msg::sys_msgget(k, a0 as i32, a1 as u32),
-        nr::MSGSND => crate::ipc::msg::sys_msgsnd(k, a0 as i32, a1, a2 as i64, a3 as u32),
-        nr::MSGRCV => crate::ipc::msg::sys_msgrcv(k, a0 as i32, a1, a2 as i64, a3 as i64, a4 as u32),
-        nr::MSGCTL => crate::ipc::msg::sys_msgctl(k, a0 as i32, a1 as i32, a2),
+        nr::SHMGET => ipc::sys_shmget(k, a0 as i32, a1, a2 as u32),
+        nr::SHMAT => ipc::sys_shmat(k, a0 as i32, a1, a2 as u32),
+        nr::SHMDT => ipc::sys_shmdt(k, a0),
+        nr::SHMCTL => ipc::sys_shmctl(k, a0 as i32, a1 as i32, a2),
+        nr::SEMGET => ipc::sys_semget(k, a0 as i32, a1 as i32, a2 as u32),
+        nr::SEMOP => ipc::sys_semtimedop(k, a0 as i32, a1, a2 as u32 as u64, 0),
+        nr::SEMTIMEDOP => ipc::sys_semtimedop(k, a0 as i32, a1, a2 as u32 as u64, a3),
+        nr::SEMCTL => ipc::sys_semctl(k, a0 as i32, a1 as i32, a2 as i32, a3),
+        nr::MSGGET => ipc::sys_msgget(k, a0 as i32, a1 as u32),
+        nr::MSGSND => ipc::sys_msgsnd(k, a0 as i32, a1, a2 as i64, a3 as u32),
+        nr::MSGRCV => ipc::sys_msgrcv(k, a0 as i32, a1, a2 as i64, a3 as i64, a4 as u32),
+        nr::MSGCTL => ipc::sys_msgctl(k, a0 as i32, a1 as i32, a2),
         nr::FUTEX_WAITV => futex::sys_futex_waitv(k, a0, a1 as u32, a2 as u32, a3, a4),
         nr::CREAT => fs::openat(
             k,
