@@ -125,16 +125,28 @@ impl PageTable {
         let new = frames.alloc_reserved();
         frames.set_flags(new, FrameFlags::PAGE_TABLE);
         let base = va & !(PMD_SIZE - 1);
-        for i in 0..ENTRIES {
-            let mut pte = read_pte(phys, old + i * 8);
-            if !pte.is_none() {
-                frames.get(pte.addr());
-                if pte.is_writable() && cow(base + (i << 12)) {
-                    pte = pte.clear(PteFlags::WRITABLE);
-                    write_pte(phys, old + i * 8, pte);
+        // A chunk of entries at a time: a few accesses of the machine's
+        // memory per table instead of two or three per entry.
+        const CHUNK: usize = 64;
+        let mut chunk = [0u64; CHUNK];
+        for first in (0..ENTRIES as usize).step_by(CHUNK) {
+            let at = first as u64 * 8;
+            phys.read(old + at, zerocopy::IntoBytes::as_mut_bytes(&mut chunk[..]));
+            let mut write_protected = false;
+            for (i, e) in chunk.iter_mut().enumerate() {
+                let pte = Pte::from_bits(*e);
+                if !pte.is_none() {
+                    frames.get(pte.addr());
+                    if pte.is_writable() && cow(base + (((first + i) as u64) << 12)) {
+                        *e = pte.clear(PteFlags::WRITABLE).bits();
+                        write_protected = true;
+                    }
                 }
             }
-            write_pte(phys, new + i * 8, pte);
+            if write_protected {
+                phys.write(old + at, zerocopy::IntoBytes::as_bytes(&chunk[..]));
+            }
+            phys.write(new + at, zerocopy::IntoBytes::as_bytes(&chunk[..]));
         }
         write_pte(phys, pmd_slot, Pte::new(new, PteFlags::TABLE));
         // Our reference on the old table goes; the reservation that came
