@@ -175,6 +175,7 @@ impl CountingHeap {
             // which talc no longer hands out; its lock serializes changes
             // to the tables.
             if let Some(pa) = unsafe { unmap_page(va) } {
+                crate::phys::return_from_heap(pa);
                 free.give_back_from_heap(pa);
             }
             va += PAGE;
@@ -183,6 +184,14 @@ impl CountingHeap {
         kheap::note_size((new_end - HEAP_BASE) as usize);
         true
     }
+}
+
+/// A frame from the frame allocator's free list for the heap (its memory or
+/// a table), out of `core`'s reach from now on.
+pub(crate) fn heap_frame() -> Option<u64> {
+    let pa = kheap::take_heap_frame()?;
+    crate::phys::take_for_heap(pa);
+    Some(pa)
 }
 
 #[global_allocator]
@@ -274,7 +283,7 @@ unsafe fn unmap_page(va: u64) -> Option<u64> {
 /// As [`map_page`], after boot.
 unsafe fn map_next(va: u64) -> bool {
     // SAFETY: the caller's contract.
-    unsafe { map_page(va, &mut kheap::take_heap_frame, &mut kheap::take_heap_frame) }
+    unsafe { map_page(va, &mut heap_frame, &mut heap_frame) }
 }
 
 /// Install the region in the kernel's page table `kernel_pml4`

@@ -133,7 +133,7 @@ unsafe fn next_level(e: *mut u64) -> Option<*mut u64> {
     if v & PRESENT != 0 {
         return Some(phys_to_virt(v & ADDR_MASK) as *mut u64);
     }
-    let pa = tine_core::mm::kheap::take_heap_frame()?;
+    let pa = crate::heap::heap_frame()?;
     let t = phys_to_virt(pa) as *mut u8;
     // SAFETY: a whole frame of RAM taken for good, reached through the
     // direct map; zeroed before it becomes reachable.
@@ -230,6 +230,7 @@ impl KernelStacks for GuardedStacks {
             }
         }
         area.owners[slot as usize] = Some(Owner { pid: 0, comm: [0; 16], comm_len: 0 });
+        crate::phys::take_for_stack(frames);
         Some(slot_base(slot) + SLOT_BYTES)
     }
 
@@ -244,11 +245,13 @@ impl KernelStacks for GuardedStacks {
         assert!(!(slot_base(slot)..top).contains(&rsp), "unmap of the running kernel stack {top:#x}");
         assert!(area.current != top, "unmap of the kernel stack that runs: {top:#x}");
         let stack = top - KSTACK_BYTES as u64;
-        for i in 0..KSTACK_PAGES {
+        let mut frames = [0; KSTACK_PAGES];
+        for (i, pa) in frames.iter_mut().enumerate() {
             // SAFETY: the slot is mapped (checked above), so these entries
             // exist; the lock is held; nothing runs on the stack.
-            unsafe { unmap_page(stack + i as u64 * 4096) };
+            *pa = unsafe { unmap_page(stack + i as u64 * 4096) };
         }
+        crate::phys::return_from_stack(&frames);
         // Whatever was saved there will never run.
         area.saved[slot as usize].store(0, Ordering::Relaxed);
         area.owners[slot as usize] = None;
@@ -313,19 +316,21 @@ pub(crate) fn begin_switch(next: Option<u64>) -> (*mut u64, u64) {
     (prev.as_ptr(), to)
 }
 
-/// Clear the entry for `va` and drop its TLB entry.
+/// Clear the entry for `va` and drop its TLB entry; the frame it mapped.
 ///
 /// # Safety
 /// `va` is a mapped page of the area, nothing will use it again, and the
 /// caller holds [`AREA`]'s lock.
-unsafe fn unmap_page(va: u64) {
+unsafe fn unmap_page(va: u64) -> u64 {
     // SAFETY: per the contract the tables exist, so `pte` allocates nothing
     // and returns the entry; clearing it and `invlpg` make the page fault
     // from now on.
     unsafe {
         let e = pte(va).expect("mapped page has its tables");
+        let pa = core::ptr::read_volatile(e) & ADDR_MASK;
         core::ptr::write_volatile(e, 0);
         asm!("invlpg [{}]", in(reg) va, options(nostack, preserves_flags));
+        pa
     }
 }
 

@@ -87,6 +87,9 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
         reserved.push(Region { start: m.start & !0xfff, end: page_up(m.end) });
     }
     let free = subtract(&info.ram, &reserved);
+    for r in &free {
+        crate::phys::lend(r.start, r.end);
+    }
 
     let initrd = info.modules.first().map(|m| {
         // SAFETY: the module's frames are reserved above, never handed to the
@@ -105,8 +108,12 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
     // SAFETY: the live kernel PML4, before the kernel makes any address
     // space from it; first and only call.
     unsafe { crate::kstack::init(pml4) };
+    crate::phys::allow_kernel_root(pml4);
     if info.cmdline.split_whitespace().any(|w| w == "tine.test=kstack_overflow") {
         crate::kstack::arm_test_overflow();
+    }
+    if info.cmdline.split_whitespace().any(|w| w == "tine.test=phys_guard") {
+        crate::phys::test_guard();
     }
 
     cpu::init_gdt();
