@@ -134,7 +134,7 @@ fn check(pa: u64, len: usize, write: bool) {
 #[inline(always)]
 fn check_word(pa: u64, write: bool) {
     let bits = if write { &WRITABLE } else { &READABLE };
-    if pa % 8 == 0 && bits.get(pa) {
+    if pa.is_multiple_of(8) && bits.get(pa) {
         return;
     }
     check_slow(pa, pa.saturating_add(7), write);
