@@ -11,7 +11,9 @@
  * Checks the formats: strings quoted, AT_FDCWD, open flags, an error as
  * `-1 ENOENT (No such file or directory)`, a write's buffer, read's
  * buffer after the call, mmap's protection, flags and hex result, a
- * forked child traced too (its exit_group), and exit_group as `= ?`.
+ * forked child traced too (its exit_group), and exit_group as `= ?`;
+ * newer calls decoded (socketpair's pair, sendto's buffer, memfd_create,
+ * epoll_create1), and one without a decoder by its name.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +38,13 @@ static int child(void)
 	syscall(SYS_close, 99);
 	long m = syscall(SYS_mmap, 0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	syscall(SYS_munmap, m, 8192);
+	int sv[2];
+	syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv);
+	syscall(SYS_sendto, sv[0], "hi", 2, 0, 0, 0);
+	syscall(SYS_memfd_create, "strace", 1);
+	syscall(SYS_epoll_create1, O_CLOEXEC);
+	/* No argument decoder: the name, and the six registers in hex. */
+	syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
 	pid_t pid = syscall(SYS_fork);
 	if (pid == 0)
 		syscall(SYS_exit_group, 7);

@@ -3,7 +3,9 @@
 //! Entry names are relative ("bin/hello", never "/bin/hello" or
 //! "./bin/hello"). Every directory is emitted before anything inside it, and
 //! missing parent directories are created with mode 0755. The archive ends
-//! with the usual `TRAILER!!!` entry.
+//! with the usual `TRAILER!!!` entry. Everything is root's unless given an
+//! owner: a host path copied to the same path keeps the host's (as does a
+//! Debian tree's entry), so that `ls -l` shows what it shows there.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -29,6 +31,8 @@ pub struct Initramfs {
     // Sorted by path: a prefix sorts before its extensions, so a directory
     // always comes before its contents.
     nodes: BTreeMap<String, Node>,
+    /// (uid, gid) of the nodes not root's.
+    owners: BTreeMap<String, (u32, u32)>,
 }
 
 /// Turns "/a/b/", "a//b" or "./a/b" into "a/b"; rejects "..".
@@ -83,11 +87,23 @@ impl Initramfs {
         Ok(())
     }
 
+    /// Give the node at `path` an owner (root's otherwise).
+    pub fn chown(&mut self, path: &str, uid: u32, gid: u32) -> Result<()> {
+        let path = normalize(path)?;
+        if (uid, gid) == (0, 0) {
+            self.owners.remove(&path);
+        } else {
+            self.owners.insert(path, (uid, gid));
+        }
+        Ok(())
+    }
+
     /// Removes `path` and everything below it, if there.
     pub fn remove_tree(&mut self, path: &str) -> Result<()> {
         let path = normalize(path)?;
         let below = format!("{path}/");
         self.nodes.retain(|p, _| *p != path && !p.starts_with(&below));
+        self.owners.retain(|p, _| *p != path && !p.starts_with(&below));
         Ok(())
     }
 
@@ -123,7 +139,16 @@ impl Initramfs {
     /// Copies a host file, symlink or directory tree (recursively) to `guest`,
     /// keeping permission bits and modification times.
     pub fn add_host(&mut self, host: &Path, guest: &str) -> Result<()> {
+        self.add_host_owned(host, guest, false)
+    }
+
+    /// [`add_host`](Self::add_host), with the host's owners if `owners`.
+    fn add_host_owned(&mut self, host: &Path, guest: &str, owners: bool) -> Result<()> {
         let meta = fs::symlink_metadata(host).map_err(|e| format!("{}: {e}", host.display()))?;
+        if owners {
+            // Recorded before the node, which replaces nothing of it.
+            self.chown(guest, meta.uid(), meta.gid())?;
+        }
         let mode = meta.permissions().mode();
         let ft = meta.file_type();
         if ft.is_symlink() {
@@ -140,7 +165,7 @@ impl Initramfs {
                 let name = child.file_name();
                 let name =
                     name.to_str().ok_or_else(|| format!("{}: file name is not UTF-8", child.path().display()))?;
-                self.add_host(&child.path(), &format!("{guest}/{name}"))?;
+                self.add_host_owned(&child.path(), &format!("{guest}/{name}"), owners)?;
             }
             Ok(())
         } else if ft.is_file() {
@@ -173,10 +198,11 @@ impl Initramfs {
             if meta.file_type().is_symlink() {
                 let guest = normalize(&next.to_string_lossy())?;
                 if matches!(self.nodes.get(&guest), Some(Node::Dir { .. })) {
-                    return self.add_host(original, &original.to_string_lossy());
+                    return self.add_host_owned(original, &original.to_string_lossy(), true);
                 }
                 let target = fs::read_link(&next).map_err(|e| format!("{}: {e}", next.display()))?;
                 self.insert(&guest, Node::Symlink { target: target.as_os_str().as_bytes().to_vec() })?;
+                self.chown(&guest, meta.uid(), meta.gid())?;
                 // `cur` holds no links, so ".." in the target is lexical.
                 let mut resolved = cur.clone();
                 for c in target.components().chain(parts[i + 1..].iter().map(|p| std::path::Component::Normal(p))) {
@@ -193,7 +219,7 @@ impl Initramfs {
             }
             cur = next;
         }
-        self.add_host(&cur, &cur.to_string_lossy())
+        self.add_host_owned(&cur, &cur.to_string_lossy(), true)
     }
 
     /// The archive bytes.
@@ -206,9 +232,10 @@ impl Initramfs {
                 Node::File { mode, mtime, data } => (S_IFREG | mode, 1, *mtime, data),
                 Node::Symlink { target } => (S_IFLNK | 0o777, 1, 0, target),
             };
-            entry(&mut out, ino, mode, nlink, mtime, name.as_bytes(), data);
+            let owner = self.owners.get(name).copied().unwrap_or_default();
+            entry(&mut out, ino, mode, owner, nlink, mtime, name.as_bytes(), data);
         }
-        entry(&mut out, 0, 0, 1, 0, b"TRAILER!!!", &[]);
+        entry(&mut out, 0, 0, (0, 0), 1, 0, b"TRAILER!!!", &[]);
         out
     }
 }
@@ -221,12 +248,22 @@ fn pad4(out: &mut Vec<u8>) {
 
 /// One newc record: a 110-byte ASCII header, the NUL-terminated name padded
 /// to a multiple of 4, the data padded to a multiple of 4.
-fn entry(out: &mut Vec<u8>, ino: u32, mode: u32, nlink: u32, mtime: u32, name: &[u8], data: &[u8]) {
+#[allow(clippy::too_many_arguments)]
+fn entry(
+    out: &mut Vec<u8>,
+    ino: u32,
+    mode: u32,
+    (uid, gid): (u32, u32),
+    nlink: u32,
+    mtime: u32,
+    name: &[u8],
+    data: &[u8],
+) {
     let fields = [
         ino,
         mode,
-        0, // uid
-        0, // gid
+        uid,
+        gid,
         nlink,
         mtime,
         data.len() as u32,
@@ -333,6 +370,37 @@ mod tests {
         assert_eq!(find(&dir.join("real/lib/libx.so.1")), Some((0o120777, b"libx.so".to_vec())));
         assert_eq!(find(&dir.join("real/lib/libx.so")).map(|e| e.1), Some(b"x".to_vec()));
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// (uid, gid) of each entry, by name.
+    fn owners(mut b: &[u8]) -> BTreeMap<String, (u32, u32)> {
+        let mut m = BTreeMap::new();
+        for (name, _, data) in parse(b) {
+            let field =
+                |i: usize| u32::from_str_radix(std::str::from_utf8(&b[6 + 8 * i..14 + 8 * i]).unwrap(), 16).unwrap();
+            m.insert(name.clone(), (field(2), field(3)));
+            let data_at = (110 + name.len() + 1 + 3) & !3;
+            b = &b[(data_at + data.len() + 3) & !3..];
+        }
+        m
+    }
+
+    #[test]
+    fn owners_are_kept_where_given_and_root_elsewhere() {
+        let mut fs = Initramfs::new();
+        fs.file("/usr/bin/chage", 0o2755, vec![1]).unwrap();
+        fs.chown("/usr/bin/chage", 0, 42).unwrap();
+        fs.dir("/home/user", 0o700).unwrap();
+        fs.chown("/home/user", 1000, 1000).unwrap();
+        fs.file("/bin/x", 0o755, vec![]).unwrap();
+        let o = owners(&fs.to_bytes());
+        assert_eq!(o["usr/bin/chage"], (0, 42));
+        assert_eq!(o["home/user"], (1000, 1000));
+        assert_eq!(o["bin/x"], (0, 0));
+        assert_eq!(o["home"], (0, 0));
+        assert_eq!(parse(&fs.to_bytes()).iter().find(|e| e.0 == "usr/bin/chage").unwrap().1, 0o102755);
+        fs.remove_tree("/home").unwrap();
+        assert!(!owners(&fs.to_bytes()).contains_key("home/user"));
     }
 
     #[test]

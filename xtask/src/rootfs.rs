@@ -102,7 +102,9 @@ fn cache_dir() -> PathBuf {
 /// The text the cached archive was made from: it is used while this stays
 /// the same.
 fn recipe_text() -> String {
-    format!("mmdebstrap {} {SUITE} OUT {MIRROR}\n", recipe().join(" "))
+    // The second line changes with the packing: an archive packed before
+    // owners were kept is made again.
+    format!("mmdebstrap {} {SUITE} OUT {MIRROR}\npacked with owners\n", recipe().join(" "))
 }
 
 fn mib(bytes: u64) -> String {
@@ -172,8 +174,9 @@ struct TarStats {
 
 /// The tarball's tree as an initramfs: directories, files (a hard link
 /// gets a copy of its target's bytes), symbolic links; device nodes and
-/// FIFOs are left out (Tine makes /dev's nodes itself). Owners are not
-/// kept: everything is root's, as in every initramfs xtask writes.
+/// FIFOs are left out (Tine makes /dev's nodes itself). Modes (set-id
+/// and sticky bits too) and owners are kept: /usr/bin/chage is root's
+/// and group shadow's, mode 2755, as in Debian.
 fn tar_to_initramfs(tar: &Path) -> Result<(Initramfs, TarStats)> {
     let file = std::fs::File::open(tar).map_err(|e| format!("{}: {e}", tar.display()))?;
     let mut archive = tar::Archive::new(std::io::BufReader::new(file));
@@ -188,6 +191,7 @@ fn tar_to_initramfs(tar: &Path) -> Result<(Initramfs, TarStats)> {
         let mode = header.mode().map_err(err)?;
         let mtime = header.mtime().map_err(err)?.min(u32::MAX as u64) as u32;
         let kind = header.entry_type();
+        let owner = (header.uid().map_err(err)? as u32, header.gid().map_err(err)? as u32);
         match kind {
             tar::EntryType::Directory => fs.dir(&guest, mode)?,
             tar::EntryType::Regular | tar::EntryType::Continuous => {
@@ -215,6 +219,7 @@ fn tar_to_initramfs(tar: &Path) -> Result<(Initramfs, TarStats)> {
             // pax and GNU long-name headers are consumed by the tar crate.
             _ => continue,
         }
+        fs.chown(&guest, owner.0, owner.1)?;
         stats.entries += 1;
     }
     Ok((fs, stats))

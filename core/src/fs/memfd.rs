@@ -152,6 +152,12 @@ impl Kernel {
         Ok(())
     }
 
+    /// Whether `ino` is sealed against writes, so that it may not be
+    /// mapped shared and writable (Linux: memfd_check_seals_mmap()).
+    pub fn write_sealed(&self, ino: Ino) -> bool {
+        self.vfs.fs.memfds.seals(ino) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE) != 0
+    }
+
     /// A change of `ino`'s size to `len` (Linux: shmem_setattr()).
     pub fn seal_check_truncate(&self, ino: Ino, len: u64) -> SysResult<()> {
         let seals = self.vfs.fs.memfds.seals(ino);
@@ -165,7 +171,8 @@ impl Kernel {
         Ok(())
     }
 
-    /// Whether some address space maps `ino` shared and writable (Linux:
+    /// Whether some address space maps `ino` shared and may write it,
+    /// whatever the mapping's protection now (Linux:
     /// mapping_writably_mapped()).
     fn shared_writable_mappings(&self, ino: Ino) -> bool {
         self.mem.mms().iter().any(|(_, a)| a.maps_shared_writable(ino))

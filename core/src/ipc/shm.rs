@@ -232,7 +232,13 @@ pub fn attach(k: &mut Kernel, id: i32, addr: u64, flags: u32) -> SysResult {
     if addr != 0 && flags & SHM_REMAP == 0 && k.with_mm(|a, _| a.vmas().any(|v| v.start < addr + len && addr < v.end)) {
         return Err(EINVAL);
     }
-    let file = MapFile { target: MapTarget::File(object), readable: true, writable: flags & SHM_RDONLY == 0, pgoff: 0 };
+    let file = MapFile {
+        target: MapTarget::File(object),
+        readable: true,
+        writable: flags & SHM_RDONLY == 0,
+        pgoff: 0,
+        write_sealed: false,
+    };
     let map_flags = MAP_SHARED | if addr != 0 { MAP_FIXED } else { 0 };
     k.refresh_vm_limits();
     let at = k.with_mm(|a, ctx| a.mmap_file(ctx, addr, len, prot, map_flags, &file))?;

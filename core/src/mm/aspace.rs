@@ -152,7 +152,10 @@ impl AddressSpace {
     /// Whether a shared, writable mapping of page-cache object `key`
     /// exists here.
     pub fn maps_shared_writable(&self, key: u64) -> bool {
-        self.vmas().any(|v| v.is_shared() && v.prot.contains(Prot::WRITE) && v.file.is_some_and(|f| f.ino == key))
+        // Linux counts VM_SHARED|VM_MAYWRITE mappings (i_mmap_writable),
+        // whatever their protection now.
+        self.vmas()
+            .any(|v| v.is_shared() && !v.flags.contains(VmFlags::NO_MAYWRITE) && v.file.is_some_and(|f| f.ino == key))
     }
 
     pub fn vmas(&self) -> impl DoubleEndedIterator<Item = &Vma> + '_ {

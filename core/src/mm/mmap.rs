@@ -28,6 +28,10 @@ pub struct MapFile {
     pub writable: bool,
     /// The offset in pages (the syscall's byte offset, page aligned, >> 12).
     pub pgoff: u64,
+    /// The file is sealed against writes (a memfd's F_SEAL_WRITE or
+    /// F_SEAL_FUTURE_WRITE): no shared writable mapping, now or by
+    /// mprotect later (Linux: seal_check_write() in shmem_mmap()).
+    pub write_sealed: bool,
 }
 
 /// Which kind of object a [`MapFile`] maps.
@@ -168,6 +172,12 @@ impl AddressSpace {
                 }
                 if vm_flags.contains(VmFlags::GROWSDOWN) {
                     return Err(EINVAL);
+                }
+                if f.write_sealed && vm_flags.contains(VmFlags::SHARED) {
+                    if prot & PROT_WRITE != 0 {
+                        return Err(EPERM);
+                    }
+                    vm_flags |= VmFlags::NO_MAYWRITE;
                 }
                 match f.target {
                     MapTarget::File(ino) => {

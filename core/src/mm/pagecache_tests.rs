@@ -41,7 +41,7 @@ impl T {
     ) -> Result<u64, Errno> {
         let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
         attach(&self.fs, pc, frames, mem, ino)?;
-        let f = MapFile { target: MapTarget::File(ino), readable: true, writable: true, pgoff };
+        let f = MapFile { target: MapTarget::File(ino), readable: true, writable: true, pgoff, write_sealed: false };
         a.mmap_file(&mut self.env.ctx(), 0, len, prot, flags, &f)
     }
 
@@ -239,7 +239,13 @@ fn mmap_of_a_descriptor_checks_like_linux() {
     let mut a = t.env.aspace();
     let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
     attach(&t.fs, pc, frames, mem, ino).unwrap();
-    let file = |readable, writable| MapFile { target: MapTarget::File(ino), readable, writable, pgoff: 0 };
+    let file = |readable, writable| MapFile {
+        target: MapTarget::File(ino),
+        readable,
+        writable,
+        pgoff: 0,
+        write_sealed: false,
+    };
     let c = &mut t.env.ctx();
     assert_eq!(
         a.mmap_file(c, 0, P, RW, MAP_SHARED, &file(true, false)),
@@ -280,7 +286,7 @@ fn mmap_of_a_descriptor_checks_like_linux() {
 fn dev_zero_is_anonymous_memory() {
     let mut env = Env::new(256);
     let mut a = env.aspace();
-    let zero = |pgoff| MapFile { target: MapTarget::Zero, readable: true, writable: true, pgoff };
+    let zero = |pgoff| MapFile { target: MapTarget::Zero, readable: true, writable: true, pgoff, write_sealed: false };
     let p = a.mmap_file(&mut env.ctx(), 0, P, RW, MAP_PRIVATE, &zero(3)).unwrap();
     assert!(a.find_vma(p).unwrap().file.is_none() && a.find_vma(p).unwrap().flags.contains(VmFlags::ANONYMOUS));
     let s = a.mmap_file(&mut env.ctx(), 0, P, RW, MAP_SHARED, &zero(0)).unwrap();

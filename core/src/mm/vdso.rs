@@ -121,13 +121,25 @@ impl Vdso {
         let at = aspace.mmap(ctx, 0, self.size(), 0, MAP_PRIVATE | super::consts::MAP_ANONYMOUS)?;
         aspace.munmap(ctx, at, self.size())?;
         let fixed = MAP_PRIVATE | super::consts::MAP_FIXED;
-        let vvar = MapFile { target: MapTarget::File(self.vvar), readable: true, writable: false, pgoff: 0 };
+        let vvar = MapFile {
+            target: MapTarget::File(self.vvar),
+            readable: true,
+            writable: false,
+            pgoff: 0,
+            write_sealed: false,
+        };
         let vvar_len = VVAR_PAGES * PAGE_SIZE;
         aspace.mmap_file(ctx, at, vvar_len, PROT_READ, fixed, &vvar)?;
         // Linux's vvar mapping lacks VM_MAYWRITE: mprotect cannot make it
         // writable, so no process can copy it and miss the kernel's updates.
         aspace.vmas.update(at, at + vvar_len, |v| v.flags |= VmFlags::NO_MAYWRITE | VmFlags::SPECIAL);
-        let image = MapFile { target: MapTarget::File(self.image), readable: true, writable: false, pgoff: 0 };
+        let image = MapFile {
+            target: MapTarget::File(self.image),
+            readable: true,
+            writable: false,
+            pgoff: 0,
+            write_sealed: false,
+        };
         let base = at + vvar_len;
         let end = base + self.image_pages * PAGE_SIZE;
         aspace.mmap_file(ctx, base, end - base, PROT_READ | PROT_EXEC, fixed, &image)?;

@@ -2,3 +2,4 @@
 //! device.
 
 pub mod unix;
+mod unix_gc;

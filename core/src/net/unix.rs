@@ -91,6 +91,12 @@ pub struct UnixTable {
     /// Bound names: abstract ones by name, path ones by inode.
     pub abstract_names: BTreeMap<Vec<u8>, u32>,
     pub by_ino: BTreeMap<u64, u32>,
+    /// Where the search for a free autobind name starts (Linux: a random
+    /// `ordernum`).
+    autobind_next: u32,
+    /// The garbage collector is dropping messages (`unix_gc`): the
+    /// releases it causes do not start it again.
+    pub(super) gc_running: bool,
 }
 
 impl UnixTable {
@@ -111,6 +117,46 @@ impl UnixTable {
 
     pub fn is_empty(&self) -> bool {
         self.socks.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Sock)> + '_ {
+        self.socks.iter().map(|(&id, s)| (id, s))
+    }
+
+    /// Whether any queued message carries descriptors.
+    pub fn any_in_flight(&self) -> bool {
+        self.socks.values().any(|s| s.rx.iter().any(|m| !m.fds.is_empty()))
+    }
+
+    /// The queues socket `s` owns: its own, and those of the connections
+    /// waiting for it to accept them.
+    pub fn queues_of(&self, s: u32) -> Vec<u32> {
+        let mut q = alloc::vec![s];
+        if let Some(sock) = self.get(s) {
+            q.extend(sock.pending.iter().copied());
+        }
+        q
+    }
+
+    /// Bind `s` to a free abstract name, a NUL and five hex digits, if it
+    /// has no name yet (Linux: unix_autobind()): ENOSPC when all 2^20 are
+    /// taken.
+    pub fn autobind(&mut self, s: u32) -> SysResult<()> {
+        if self.get(s).is_none_or(|x| x.addr.is_some()) {
+            return Ok(());
+        }
+        const NAMES: u32 = 1 << 20;
+        for _ in 0..NAMES {
+            let n = self.autobind_next;
+            self.autobind_next = (n + 1) % NAMES;
+            let name = alloc::format!("\0{n:05x}").into_bytes();
+            if !self.abstract_names.contains_key(&name) {
+                self.abstract_names.insert(name.clone(), s);
+                self.get_mut(s).addr = Some(name);
+                return Ok(());
+            }
+        }
+        Err(ENOSPC)
     }
 }
 

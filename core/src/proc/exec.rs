@@ -213,7 +213,8 @@ pub(crate) fn bprm_execve(
         // Only the first bytes: enough for a `#!` line or the ELF header;
         // the loader reads the program headers and maps the rest.
         // Linux: prepare_binprm() → kernel_read() into bprm->buf.
-        let mut head = [0u8; BINPRM_BUF_SIZE];
+        // On the heap: the exec's frame is deep enough (see exec_image).
+        let mut head = alloc::vec![0u8; BINPRM_BUF_SIZE];
         let n = k.file_read(ino, 0, &mut head)?;
         let head = &head[..n];
         let Some(script) = parse_shebang(head) else {
@@ -290,7 +291,13 @@ pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: 
 /// new address space and switch task `pid` over to it. `regs` are its user
 /// registers (the caller's syscall frame). Linux: load_elf_binary() →
 /// begin_new_exec() → start_thread().
+///
+/// Exec runs deep on a 16 KiB kernel stack (the loader under it reads
+/// files and maps pages): each big step is a function of its own, never
+/// inlined, so that their frames follow each other instead of adding up
+/// in one (see `docs/architecture.md`, "Kernel stacks").
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 fn exec_image(
     k: &mut Kernel,
     pid: Pid,
@@ -313,12 +320,29 @@ fn exec_image(
         inode.gid(),
         inode.mode(),
     );
-    let (mut aspace, entry, sp) = step(k, "build_mm", |k| {
+    let (aspace, entry, sp) = step(k, "build_mm", |k| {
         super::exec_mm::build_mm(k, pid, ino, head, filename, &args, stack_limit, (new_cred, secure))
     })?;
+    begin_new_exec(k, pid, regs, ino, aspace, (entry, sp), exe_path, filename, args, new_cred)
+}
 
-    // Point of no return (Linux: begin_new_exec()). From here on the old
-    // program is gone whatever happens.
+/// Past the point of no return (Linux: begin_new_exec(), setup_new_exec()
+/// and start_thread()): from here on the old program is gone whatever
+/// happens.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn begin_new_exec(
+    k: &mut Kernel,
+    pid: Pid,
+    regs: &mut PtRegs,
+    ino: Ino,
+    mut aspace: crate::mm::aspace::AddressSpace,
+    (entry, sp): (u64, u64),
+    exe_path: Vec<u8>,
+    filename: &[u8],
+    args: ExecArgs,
+    new_cred: crate::proc::Cred,
+) -> SysResult {
     let old_tid = pid;
     let pid = step(k, "de_thread", |k| Ok(de_thread(k, pid)))?;
     // Linux: exec_mm_release(): robust futexes and the CLEARTID word of the
@@ -353,21 +377,7 @@ fn exec_image(
     });
     // POSIX timers go; alarm and the interval timers stay.
     k.exec_timers(pid);
-    let hand = k.proc.tasks[&pid].sighand;
-    if k.sig.sighands().users(hand) > 1 {
-        let copy = k.sig.sighands().get(hand).clone();
-        k.put(hand);
-        let new = k.sig.sighands_mut().insert(copy);
-        k.proc.tasks.get_mut(&pid).expect("task").sighand = new;
-    }
-    // Caught signals go back to the default; ignored ones stay ignored;
-    // flags, mask and restorer are cleared for all (Linux:
-    // flush_signal_handlers()).
-    let hand = k.proc.tasks[&pid].sighand;
-    for a in k.sig.sighands_mut().get_mut(hand).action.iter_mut() {
-        let handler = if a.handler == SIG_IGN { SIG_IGN } else { SIG_DFL };
-        *a = SigAction { handler, ..SigAction::default() };
-    }
+    flush_signal_handlers(k, pid);
     k.proc.ucounts.move_nproc(k.proc.tasks[&pid].cred.uid, new_cred.uid);
     let t = k.proc.tasks.get_mut(&pid).expect("task");
     t.cmdline = args.argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
@@ -401,22 +411,7 @@ fn exec_image(
     // Linux: start_thread() leaves orig_ax, which a tracer reads as the
     // call that made this program (execve).
     *regs = PtRegs { orig_rax: regs.orig_rax, ..PtRegs::for_new_program(entry, sp) };
-    // Linux: __set_task_comm() in begin_new_exec(), then exec_binprm().
-    crate::trace!(
-        k,
-        TaskRename,
-        Payload::Rename {
-            pid: pid as i32,
-            oldcomm: crate::trace::event::comm(&old_comm),
-            newcomm: k.trace_comm(pid),
-            oom_score_adj: 0,
-        }
-    );
-    crate::trace!(
-        k,
-        SchedProcessExec,
-        Payload::Exec { filename: filename.to_vec(), pid: pid as i32, old_pid: old_tid as i32 }
-    );
+    trace_exec(k, pid, old_tid, &old_comm, filename);
     if k.sched.current() == Some(pid) {
         k.sched.set_load_fs(Some(0));
     }
@@ -433,6 +428,50 @@ fn exec_image(
         k.ptrace_event(PTRACE_EVENT_EXEC, old_tid as u64);
     }
     Ok(0)
+}
+
+/// The new program's signal handlers: a table shared with another
+/// process is copied first (Linux: de_thread()'s sighand copy); caught
+/// signals go back to the default, ignored ones stay ignored, and flags,
+/// mask and restorer are cleared for all (Linux: flush_signal_handlers()).
+/// Apart, so that the table's copy (64 actions) takes no room in the
+/// exec's frame.
+#[inline(never)]
+fn flush_signal_handlers(k: &mut Kernel, pid: Pid) {
+    let hand = k.proc.tasks[&pid].sighand;
+    if k.sig.sighands().users(hand) > 1 {
+        let copy = alloc::boxed::Box::new(k.sig.sighands().get(hand).clone());
+        k.put(hand);
+        let new = k.sig.sighands_mut().insert(*copy);
+        k.proc.tasks.get_mut(&pid).expect("task").sighand = new;
+    }
+    let hand = k.proc.tasks[&pid].sighand;
+    for a in k.sig.sighands_mut().get_mut(hand).action.iter_mut() {
+        let handler = if a.handler == SIG_IGN { SIG_IGN } else { SIG_DFL };
+        *a = SigAction { handler, ..SigAction::default() };
+    }
+}
+
+/// The trace events of an exec: the new name (Linux: __set_task_comm()
+/// in begin_new_exec()), then the exec itself (exec_binprm()). Apart, so
+/// that their payloads take no room in the exec's frame.
+#[inline(never)]
+fn trace_exec(k: &mut Kernel, pid: Pid, old_tid: Pid, old_comm: &[u8], filename: &[u8]) {
+    crate::trace!(
+        k,
+        TaskRename,
+        Payload::Rename {
+            pid: pid as i32,
+            oldcomm: crate::trace::event::comm(old_comm),
+            newcomm: k.trace_comm(pid),
+            oom_score_adj: 0,
+        }
+    );
+    crate::trace!(
+        k,
+        SchedProcessExec,
+        Payload::Exec { filename: filename.to_vec(), pid: pid as i32, old_pid: old_tid as i32 }
+    );
 }
 
 /// Run one step of the exec, seen by `tine:exec_step`.

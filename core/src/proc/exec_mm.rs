@@ -31,6 +31,7 @@ struct AuxInfo {
 /// is shorter than an ELF header, and [`elf::parse_interp`]'s errors.
 /// Linux: open_exec(elf_interpreter) and the interpreter checks of
 /// load_elf_binary().
+#[inline(never)]
 fn open_interp(k: &Kernel, pid: Pid, name: &[u8]) -> SysResult<(Ino, Elf)> {
     let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd;
     let cred = k.fs_cred_of(pid);
@@ -135,6 +136,7 @@ fn page_up(x: u64) -> u64 {
 /// Lay out argc, argv, envp, the auxiliary vector and the strings at the
 /// top of a new stack, exactly as Linux's create_elf_tables() does.
 #[allow(clippy::too_many_arguments)]
+#[inline(never)]
 fn setup_stack(
     aspace: &mut AddressSpace,
     ctx: &mut MemCtx,

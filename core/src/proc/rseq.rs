@@ -7,10 +7,9 @@
 //! to the section's abort handler. glibc 2.35 and later register an area
 //! for every thread at start and read `cpu_id` for sched_getcpu().
 //! The area goes to a forked child (not to a thread or a vfork child,
-//! which share the memory) and is forgotten by execve.
-//!
-//! Not done: a signal delivered inside a critical section does not abort
-//! it (Linux: rseq_signal_deliver()); preemption does.
+//! which share the memory) and is forgotten by execve. A signal delivered
+//! inside a critical section aborts it too, before the handler's frame is
+//! built, so that the frame returns to the abort handler.
 
 use crate::abi::*;
 use crate::kernel::Kernel;
@@ -141,6 +140,16 @@ impl Kernel {
         }
     }
 
+    /// A signal is about to be delivered to the current thread (Linux:
+    /// rseq_signal_deliver()): a critical section it interrupts is aborted
+    /// now, so the handler's frame saves `abort_ip`. Err for a bad area or
+    /// descriptor, which the caller makes SIGSEGV.
+    pub fn rseq_signal_deliver(&mut self, regs: &mut PtRegs) -> SysResult<()> {
+        let Some(r) = self.cur().rseq else { return Ok(()) };
+        self.rseq_ip_fixup(r, regs)?;
+        write_ids(self, r.addr, [0, 0])
+    }
+
     /// Linux: rseq_ip_fixup().
     fn rseq_ip_fixup(&mut self, r: Rseq, regs: &mut PtRegs) -> SysResult<()> {
         let ptr: u64 = self.read_val(r.addr + RSEQ_CS)?;
@@ -150,16 +159,22 @@ impl Kernel {
         crate::mm::uaccess::access_ok(ptr, core::mem::size_of::<RseqCs>())?;
         let cs: RseqCs = self.read_val(ptr)?;
         let end = cs.start_ip.checked_add(cs.post_commit_offset).ok_or(EINVAL)?;
-        if cs.version > 0 || end > crate::mm::consts::TASK_SIZE || (cs.abort_ip >= cs.start_ip && cs.abort_ip < end) {
+        if cs.version > 0
+            || end >= crate::mm::consts::TASK_SIZE
+            || cs.abort_ip >= crate::mm::consts::TASK_SIZE
+            || cs.abort_ip.wrapping_sub(cs.start_ip) < cs.post_commit_offset
+        {
+            return Err(EINVAL);
+        }
+        // The abort handler's signature is checked whether or not the
+        // thread is in the section (Linux: rseq_get_rseq_cs()).
+        let sig: u32 = self.read_val(cs.abort_ip.checked_sub(4).ok_or(EINVAL)?)?;
+        if sig != r.sig {
             return Err(EINVAL);
         }
         if regs.rip < cs.start_ip || regs.rip >= end {
             // Outside the section: the descriptor is spent.
             return self.write_val(r.addr + RSEQ_CS, &0u64);
-        }
-        let sig: u32 = self.read_val(cs.abort_ip.checked_sub(4).ok_or(EINVAL)?)?;
-        if sig != r.sig {
-            return Err(EINVAL);
         }
         self.write_val(r.addr + RSEQ_CS, &0u64)?;
         regs.rip = cs.abort_ip;

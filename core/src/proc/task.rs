@@ -117,7 +117,7 @@ pub enum Resume {
     /// so that a wake-up does not move it (Linux: restart_block.nanosleep
     /// and .poll's expiry).
     Deadline(u64),
-    /// A blocking write to a pipe or the console (`Pipe`,
+    /// A blocking write to a pipe, the console or a stream socket (`Pipe`,
     /// `ConsoleInput`) that had written this many bytes when it slept: it
     /// goes on from there, and a signal ends it with this count (Linux:
     /// pipe_write()'s `ret`).

@@ -833,7 +833,7 @@ impl Kernel {
             self.abandon_wait();
         }
         let sig = info.signo;
-        if !self.setup_rt_frame(regs, info, act) {
+        if self.rseq_signal_deliver(regs).is_err() || !self.setup_rt_frame(regs, info, act) {
             let tid = self.cur().tid;
             self.force_sigsegv(tid, sig);
             return false;

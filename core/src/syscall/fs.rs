@@ -30,6 +30,7 @@ impl Kernel {
     /// Drop a descriptor's reference to an open file description; the last
     /// one releases its inode (Linux: fput() → __fput()).
     pub fn release_file(&mut self, id: FileId) {
+        let socket = matches!(self.vfs.files().try_get(id).map(|f| &f.kind), Some(FileKind::Socket { .. }));
         if let Some(f) = self.vfs.files_mut().put(id) {
             self.locks_remove_file(id, &f);
             if let Some(ino) = self.holds_write_access(&f) {
@@ -39,6 +40,10 @@ impl Kernel {
                 self.vfs.fs_mut().iput(ino);
             }
             f.kind.ops().release(self, id, &f);
+        }
+        // A socket with a reference less may leave others only in flight.
+        if socket {
+            self.unix_gc();
         }
     }
 

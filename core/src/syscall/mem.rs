@@ -31,7 +31,9 @@ pub fn mmap(k: &mut Kernel, addr: u64, len: u64, prot: u64, flags: u64, fd: i32,
     // What the file maps (Linux: `->mmap`): a regular file's data through
     // the page cache, /dev/zero's anonymous memory, else nothing.
     let target = f.kind.ops().mmap(k, id)?;
-    let file = MapFile { target, readable: f.readable(), writable: f.writable(), pgoff: off >> PAGE_SHIFT };
+    let write_sealed = f.kind.data_ino().is_some_and(|ino| k.write_sealed(ino));
+    let file =
+        MapFile { target, readable: f.readable(), writable: f.writable(), pgoff: off >> PAGE_SHIFT, write_sealed };
     let r = k.with_mm(|a, ctx| a.mmap_file(ctx, addr, len, prot, flags, &file));
     if r.is_err() {
         k.reclaim_page_cache();

@@ -32,6 +32,11 @@ const MSG_NOSIGNAL: u32 = 0x4000;
 const MSG_CMSG_CLOEXEC: u32 = 0x4000_0000;
 /// Linux: SCM_MAX_FD.
 const SCM_MAX_FD: usize = 253;
+/// The room a blocking stream send waits for before it queues more (a
+/// page: what write(2) hands a socket at a time).
+const STREAM_WAIT: usize = 4096;
+/// The most a stream send copies in at a time.
+const STREAM_STEP: usize = 64 * 1024;
 /// Linux: offsetof(struct sockaddr_un, sun_path) and its size.
 const SUN_PATH: usize = 2;
 const SUN_LEN: usize = 110;
@@ -192,10 +197,25 @@ fn find(k: &mut Kernel, name: &[u8]) -> SysResult<u32> {
     k.vfs.unix().by_ino.get(&ino).copied().ok_or(ECONNREFUSED)
 }
 
+/// A socket with SO_PASSCRED that connects or sends a datagram unnamed
+/// gets a name first, so its peer can tell who sent (Linux:
+/// unix_may_passcred() before unix_autobind()).
+fn passcred_autobind(k: &mut Kernel, s: u32) -> SysResult<()> {
+    if k.vfs.unix().get(s).is_some_and(|x| x.passcred) {
+        k.vfs.unix_mut().autobind(s)?;
+    }
+    Ok(())
+}
+
 /// bind(2).
 pub fn bind(k: &mut Kernel, fd: i32, addr: u64, len: u32) -> SysResult {
     let (_, s) = sock_fd(k, fd)?;
-    let name = read_addr(k, addr, len)?.ok_or(EINVAL)?;
+    // An address of the family alone asks for a name (Linux: unix_bind()
+    // calls unix_autobind(), which is content with a name already bound).
+    let Some(name) = read_addr(k, addr, len)? else {
+        k.vfs.unix_mut().autobind(s)?;
+        return Ok(0);
+    };
     if k.vfs.unix().get(s).is_some_and(|x| x.addr.is_some()) {
         return Err(EINVAL);
     }
@@ -252,6 +272,7 @@ pub fn connect(k: &mut Kernel, fd: i32, addr: u64, len: u32) -> SysResult {
             return Err(EINVAL);
         }
     }
+    passcred_autobind(k, s)?;
     let target = find(k, &name)?;
     let t = k.vfs.unix_mut().get_mut(target);
     if t.ty != ty {
@@ -354,7 +375,7 @@ fn send_inner(
 ) -> SysResult {
     let s = sock_of(k, id).expect("a socket");
     let sock = k.vfs.unix_mut().get_mut(s);
-    let (ty, from) = (sock.ty, sock.addr.clone());
+    let ty = sock.ty;
     let dest = if ty == SOCK_DGRAM {
         match to {
             Some(name) => find(k, &name)?,
@@ -372,6 +393,10 @@ fn send_inner(
         }
         sock.peer.ok_or(ENOTCONN)?
     };
+    if ty == SOCK_DGRAM {
+        passcred_autobind(k, s)?;
+    }
+    let from = k.vfs.unix().get(s).and_then(|x| x.addr.clone());
     let Some(d) = k.vfs.unix().get(dest) else { return Err(ECONNREFUSED) };
     if ty == SOCK_DGRAM && d.ty != SOCK_DGRAM {
         return Err(ECONNREFUSED);
@@ -380,7 +405,15 @@ fn send_inner(
         return Err(EMSGSIZE);
     }
     let room = k.unix_room(dest);
-    let fits = if ty == SOCK_STREAM { room > 0 || data.is_empty() } else { room >= data.len() };
+    // A blocking stream writer waits for room for a page's worth, as
+    // Linux's for its next skb, and then takes what room there is; a
+    // nonblocking one takes any room.
+    let need = match ty {
+        SOCK_STREAM if nonblock => data.len().min(1),
+        SOCK_STREAM => data.len().min(STREAM_WAIT),
+        _ => data.len(),
+    };
+    let fits = room >= need;
     if !fits {
         if nonblock {
             return Err(EAGAIN);
@@ -495,13 +528,76 @@ pub fn unix_recv(k: &mut Kernel, id: FileId, iovs: &[(u64, u64)], flags: u32, no
 
 /// sendto(2) (send(2) with no address).
 pub fn sendto(k: &mut Kernel, fd: i32, buf: u64, len: u64, flags: u32, addr: u64, alen: u32) -> SysResult {
-    let (id, _) = sock_fd(k, fd)?;
+    let (id, s) = sock_fd(k, fd)?;
     let len = len.min(0x7fff_f000) as usize;
     crate::mm::uaccess::access_ok(buf, len)?;
-    let data = gather(k, &[(buf, len as u64)])?;
     let to = if addr != 0 { read_addr(k, addr, alen)? } else { None };
     let nonblock = k.vfs.files().get(id).flags & O_NONBLOCK != 0;
+    if is_stream(k, s) {
+        return stream_send(k, id, &[(buf, len as u64)], vec![], to, flags, nonblock);
+    }
+    let data = gather(k, &[(buf, len as u64)], 0, BUF + 1)?;
     unix_send(k, id, &data, vec![], to, flags, nonblock)
+}
+
+fn is_stream(k: &Kernel, s: u32) -> bool {
+    k.vfs.unix().get(s).is_some_and(|x| x.ty == SOCK_STREAM)
+}
+
+/// A stream send of everything in `iov` (Linux: unix_stream_sendmsg()'s
+/// loop): the descriptors go with the first bytes; a blocking sender
+/// waits for room as often as it must, and a signal that ends the wait
+/// ends the call with the count sent so far, or EINTR (or a restart)
+/// when nothing was. What was sent when it slept is kept in the task's
+/// `Resume::Written`, since the call runs again from the start.
+fn stream_send(
+    k: &mut Kernel,
+    id: FileId,
+    iov: &[(u64, u64)],
+    fds: Vec<FileId>,
+    to: Option<Vec<u8>>,
+    flags: u32,
+    nonblock: bool,
+) -> SysResult {
+    let total = iov.iter().fold(0usize, |t, &(_, len)| t.saturating_add(len as usize));
+    let mut done = k.cur_mut().resume.take_written();
+    let mut fds = Some(fds);
+    if done > 0 {
+        // Running again after a wait: the descriptors went with the
+        // first bytes already.
+        for f in fds.take().unwrap_or_default() {
+            k.release_file(f);
+        }
+        let tid = k.cur().tid;
+        if k.deliverable(tid) != 0 {
+            return Ok(done);
+        }
+    }
+    loop {
+        let data = match gather(k, iov, done, STREAM_STEP) {
+            Ok(d) => d,
+            Err(e) if done == 0 => {
+                for f in fds.take().unwrap_or_default() {
+                    k.release_file(f);
+                }
+                return Err(e);
+            }
+            Err(_) => return Ok(done),
+        };
+        let fds = fds.take().unwrap_or_default();
+        match unix_send(k, id, &data, fds, to.clone(), flags, nonblock) {
+            Ok(n) => done += n,
+            Err(ERESTARTNOINTR) if done > 0 => {
+                k.cur_mut().resume = crate::proc::Resume::Written(done);
+                return Err(ERESTARTNOINTR);
+            }
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => return Ok(done),
+        }
+        if done >= total {
+            return Ok(done);
+        }
+    }
 }
 
 /// recvfrom(2) (recv(2) with no address).
@@ -523,19 +619,24 @@ pub fn recvfrom(k: &mut Kernel, fd: i32, buf: u64, len: u64, flags: u32, addr: u
     Ok(if flags & MSG_TRUNC != 0 { r.len + r.trunc } else { r.len })
 }
 
-/// The bytes a send takes from `iov`: no more than one past a socket's
-/// buffer, since a stream sends at most a buffer's worth at a time and a
-/// longer datagram is EMSGSIZE (Linux: unix_dgram_sendmsg()'s sk_sndbuf
-/// check, unix_stream_sendmsg()'s chunks), so that a huge length never
-/// sizes a kernel allocation.
-fn gather(k: &mut Kernel, iov: &[(u64, u64)]) -> SysResult<Vec<u8>> {
+/// The bytes a send takes from `iov`, past the first `skip`: no more than
+/// `max`, one past a socket's buffer for a datagram (a longer one is
+/// EMSGSIZE: Linux: unix_dgram_sendmsg()'s sk_sndbuf check) and a step
+/// for a stream, so that a huge length never sizes a kernel allocation.
+fn gather(k: &mut Kernel, iov: &[(u64, u64)], skip: usize, max: usize) -> SysResult<Vec<u8>> {
     let total = iov.iter().fold(0usize, |t, &(_, len)| t.saturating_add(len as usize));
-    let mut data = crate::mm::kheap::try_zeroed(total.min(BUF + 1))?;
-    let mut at = 0;
+    let mut data = crate::mm::kheap::try_zeroed(total.saturating_sub(skip).min(max))?;
+    let (mut at, mut skip) = (0, skip);
     for &(base, len) in iov {
-        let n = (len as usize).min(data.len() - at);
-        k.copy_in(base, &mut data[at..at + n])?;
+        let len = len as usize;
+        if skip >= len {
+            skip -= len;
+            continue;
+        }
+        let n = (len - skip).min(data.len() - at);
+        k.copy_in(base + skip as u64, &mut data[at..at + n])?;
         at += n;
+        skip = 0;
     }
     Ok(data)
 }
@@ -558,10 +659,11 @@ fn iovecs(k: &mut Kernel, h: &MsgHdr) -> SysResult<Vec<(u64, u64)>> {
 /// sendmsg(2): the gathered bytes, SCM_RIGHTS descriptors and
 /// SCM_CREDENTIALS (checked against the sender's own, EPERM otherwise).
 pub fn sendmsg(k: &mut Kernel, fd: i32, msg: u64, flags: u32) -> SysResult {
-    let (id, _) = sock_fd(k, fd)?;
+    let (id, s) = sock_fd(k, fd)?;
     let h: MsgHdr = k.read_val(msg)?;
     let iov = iovecs(k, &h)?;
-    let data = gather(k, &iov)?;
+    let stream = is_stream(k, s);
+    let data = if stream { Vec::new() } else { gather(k, &iov, 0, BUF + 1)? };
     let to = if h.name != 0 && h.namelen != 0 { read_addr(k, h.name, h.namelen)? } else { None };
     let mut fds: Vec<FileId> = Vec::new();
     let mut off = 0u64;
@@ -608,6 +710,9 @@ pub fn sendmsg(k: &mut Kernel, fd: i32, msg: u64, flags: u32) -> SysResult {
         return Err(e);
     }
     let nonblock = k.vfs.files().get(id).flags & O_NONBLOCK != 0;
+    if stream {
+        return stream_send(k, id, &iov, fds, to, flags, nonblock);
+    }
     unix_send(k, id, &data, fds, to, flags, nonblock)
 }
 

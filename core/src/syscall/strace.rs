@@ -9,8 +9,10 @@
 //! argument (a string, a file descriptor, open/mmap/clone flags, a
 //! number). Arguments are decoded before the call runs (an execve's path
 //! is gone after it), buffers a call fills (read) after it; a call that
-//! blocks is logged once, when it finishes. Calls not in the table show
-//! as `syscall_N(args in hex)`.
+//! blocks is logged once, when it finishes. A call Tine knows (it has a
+//! number in `abi::nr`) but whose arguments the table does not describe
+//! shows by name with its six arguments in hex; any other as
+//! `syscall_N(...)`.
 
 use alloc::string::String;
 use core::fmt::Write;
@@ -142,7 +144,71 @@ const CALLS: &[Call] = &[
     c(nr::FACCESSAT, "faccessat", &[Dirfd, Str, Int]),
     c(nr::PRLIMIT64, "prlimit64", &[Int, Int, Ptr, Ptr]),
     c(nr::CLONE3, "clone3", &[Ptr, Size]),
+    c(nr::FACCESSAT2, "faccessat2", &[Dirfd, Str, Int, Int]),
+    c(nr::STATX, "statx", &[Dirfd, Str, Ptr, Ptr, Ptr]),
+    c(nr::FUTEX, "futex", &[Ptr, Int, Int, Ptr, Ptr, Int]),
+    c(nr::SET_ROBUST_LIST, "set_robust_list", &[Ptr, Size]),
+    c(nr::GETRANDOM, "getrandom", &[Ptr, Size, Ptr]),
+    c(nr::RSEQ, "rseq", &[Ptr, Size, Int, Ptr]),
+    Call { nr: nr::MREMAP, name: "mremap", args: &[Ptr, Size, Size, Ptr, Ptr], ret: Ret::Hex },
+    c(nr::MADVISE, "madvise", &[Ptr, Size, Int]),
+    c(nr::MSYNC, "msync", &[Ptr, Size, Ptr]),
+    c(nr::SENDFILE, "sendfile", &[Int, Int, Ptr, Size]),
+    c(nr::FTRUNCATE, "ftruncate", &[Int, Size]),
+    c(nr::SCHED_GETAFFINITY, "sched_getaffinity", &[Int, Size, Ptr]),
+    c(nr::PRCTL, "prctl", &[Int, Ptr, Ptr, Ptr, Ptr]),
+    c(nr::EVENTFD2, "eventfd2", &[Int, FdFlags]),
+    c(nr::SIGNALFD4, "signalfd4", &[Int, Ptr, Size, FdFlags]),
+    c(nr::MEMFD_CREATE, "memfd_create", &[Str, Int]),
+    c(nr::EPOLL_CREATE, "epoll_create", &[Int]),
+    c(nr::EPOLL_CREATE1, "epoll_create1", &[FdFlags]),
+    c(nr::EPOLL_CTL, "epoll_ctl", &[Int, Int, Int, Ptr]),
+    c(nr::EPOLL_WAIT, "epoll_wait", &[Int, Ptr, Int, Int]),
+    c(nr::EPOLL_PWAIT, "epoll_pwait", &[Int, Ptr, Int, Int, Ptr, Size]),
+    c(nr::EPOLL_PWAIT2, "epoll_pwait2", &[Int, Ptr, Int, Ptr, Ptr, Size]),
+    c(nr::TIMERFD_CREATE, "timerfd_create", &[Int, FdFlags]),
+    c(nr::TIMERFD_SETTIME, "timerfd_settime", &[Int, Int, Ptr, Ptr]),
+    c(nr::TIMERFD_GETTIME, "timerfd_gettime", &[Int, Ptr]),
+    c(nr::SOCKET, "socket", &[Int, Int, Int]),
+    c(nr::SOCKETPAIR, "socketpair", &[Int, Int, Int, FdPair]),
+    c(nr::BIND, "bind", &[Int, Ptr, Int]),
+    c(nr::LISTEN, "listen", &[Int, Int]),
+    c(nr::CONNECT, "connect", &[Int, Ptr, Int]),
+    c(nr::ACCEPT, "accept", &[Int, Ptr, Ptr]),
+    c(nr::ACCEPT4, "accept4", &[Int, Ptr, Ptr, FdFlags]),
+    c(nr::SENDTO, "sendto", &[Int, BufIn, Size, Int, Ptr, Int]),
+    c(nr::RECVFROM, "recvfrom", &[Int, BufOut, Size, Int, Ptr, Ptr]),
+    c(nr::SENDMSG, "sendmsg", &[Int, Ptr, Int]),
+    c(nr::RECVMSG, "recvmsg", &[Int, Ptr, Int]),
+    c(nr::SHUTDOWN, "shutdown", &[Int, Int]),
+    c(nr::GETSOCKNAME, "getsockname", &[Int, Ptr, Ptr]),
+    c(nr::GETPEERNAME, "getpeername", &[Int, Ptr, Ptr]),
+    c(nr::SETSOCKOPT, "setsockopt", &[Int, Int, Int, Ptr, Int]),
+    c(nr::GETSOCKOPT, "getsockopt", &[Int, Int, Int, Ptr, Ptr]),
+    c(nr::SETXATTR, "setxattr", &[Str, Str, BufIn, Size, Int]),
+    c(nr::LSETXATTR, "lsetxattr", &[Str, Str, BufIn, Size, Int]),
+    c(nr::FSETXATTR, "fsetxattr", &[Int, Str, BufIn, Size, Int]),
+    c(nr::GETXATTR, "getxattr", &[Str, Str, BufOut, Size]),
+    c(nr::LGETXATTR, "lgetxattr", &[Str, Str, BufOut, Size]),
+    c(nr::FGETXATTR, "fgetxattr", &[Int, Str, BufOut, Size]),
+    c(nr::LISTXATTR, "listxattr", &[Str, Ptr, Size]),
+    c(nr::LLISTXATTR, "llistxattr", &[Str, Ptr, Size]),
+    c(nr::FLISTXATTR, "flistxattr", &[Int, Ptr, Size]),
+    c(nr::REMOVEXATTR, "removexattr", &[Str, Str]),
+    c(nr::LREMOVEXATTR, "lremovexattr", &[Str, Str]),
+    c(nr::FREMOVEXATTR, "fremovexattr", &[Int, Str]),
 ];
+
+/// The name of call `nr` from `abi::nr`, the one list of numbers the
+/// dispatcher matches on, so that a call added there is named here too
+/// (`FOO_BAR` is Linux's `foo_bar`). Read from its source, and only when
+/// a call is logged that the table above does not describe.
+fn nr_name(nr: u64) -> Option<&'static str> {
+    include_str!("../abi/nr.rs").lines().find_map(|l| {
+        let (name, num) = l.strip_prefix("pub const ")?.strip_suffix(';')?.split_once(": u64 = ")?;
+        (num.parse() == Ok(nr)).then_some(name)
+    })
+}
 
 /// strace's default string limit (-s 32).
 const STR_MAX: usize = 32;
@@ -383,7 +449,12 @@ pub fn enter(k: &mut Kernel, regs: &PtRegs) -> Pending {
             }
         }
         None => {
-            let _ = write!(line, "syscall_{}(", regs.orig_rax);
+            match nr_name(regs.orig_rax) {
+                Some(name) => line.extend(name.chars().map(|c| c.to_ascii_lowercase()).chain(['('])),
+                None => {
+                    let _ = write!(line, "syscall_{}(", regs.orig_rax);
+                }
+            }
             for (i, a) in args.iter().enumerate() {
                 let _ = write!(line, "{}{a:#x}", if i > 0 { ", " } else { "" });
             }
@@ -539,5 +610,22 @@ mod tests {
         assert_eq!(s.len(), 32 + 2 + 3, "32 bytes, quotes, ...");
         assert_eq!(error_text(crate::abi::ENOENT), "-1 ENOENT (No such file or directory)");
         assert_eq!(error_text(crate::abi::ERESTARTSYS), "? ERESTARTSYS (To be restarted if SA_RESTART is set)");
+    }
+
+    /// The table's names are the numbers' own, each number appears once,
+    /// and every number the dispatcher knows has a name.
+    #[test]
+    fn the_table_agrees_with_the_numbers() {
+        for c in CALLS {
+            let name = nr_name(c.nr).unwrap_or_else(|| panic!("{} has no number in abi::nr", c.name));
+            assert_eq!(name.to_ascii_lowercase(), c.name, "call {}", c.nr);
+            assert_eq!(CALLS.iter().filter(|d| d.nr == c.nr).count(), 1, "{} twice", c.name);
+        }
+        assert_eq!(nr_name(nr::EPOLL_PWAIT2), Some("EPOLL_PWAIT2"));
+        assert_eq!(nr_name(nr::PROCESS_VM_WRITEV), Some("PROCESS_VM_WRITEV"));
+        assert_eq!(nr_name(nr::READ), Some("READ"));
+        assert_eq!(nr_name(100_000), None);
+        let named = include_str!("../abi/nr.rs").lines().filter(|l| l.starts_with("pub const ")).count();
+        assert_eq!((0..1024).filter(|&n| nr_name(n).is_some()).count(), named, "a line of abi::nr not understood");
     }
 }
