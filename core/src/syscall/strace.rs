@@ -142,7 +142,22 @@ const CALLS: &[Call] = &[
     c(nr::FACCESSAT, "faccessat", &[Dirfd, Str, Int]),
     c(nr::PRLIMIT64, "prlimit64", &[Int, Int, Ptr, Ptr]),
     c(nr::CLONE3, "clone3", &[Ptr, Size]),
+    c(nr::POLL, "poll", &[Ptr, Size, Int]),
+    c(nr::PAUSE, "pause", &[]),
+    c(nr::PTRACE, "ptrace", &[Int, Int, Ptr, Ptr]),
+    c(nr::RT_SIGTIMEDWAIT, "rt_sigtimedwait", &[Ptr, Ptr, Ptr, Size]),
+    c(nr::RT_SIGSUSPEND, "rt_sigsuspend", &[Ptr, Size]),
+    c(nr::FUTEX, "futex", &[Ptr, Int, Int, Ptr, Ptr, Int]),
+    c(nr::WAITID, "waitid", &[Int, Int, Ptr, Int, Ptr]),
+    c(nr::PPOLL, "ppoll", &[Ptr, Size, Ptr, Ptr, Size]),
 ];
+
+/// The name of system call `nr` and how many arguments it takes, if the
+/// table has it (the task dump of `proc::show_state` shows the call a
+/// task sleeps in).
+pub fn call_shape(nr: u64) -> Option<(&'static str, usize)> {
+    CALLS.iter().find(|c| c.nr == nr).map(|c| (c.name, c.args.len()))
+}
 
 /// strace's default string limit (-s 32).
 const STR_MAX: usize = 32;
