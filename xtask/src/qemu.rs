@@ -718,7 +718,7 @@ fn wait(
             if let Some(until) = dumping {
                 return (now >= until).then_some(Killed::Timeout);
             }
-            if !deadline.is_some_and(|d| now >= d) {
+            if deadline.is_none_or(|d| now < d) {
                 return None;
             }
             match monitor.map(ask_task_dump) {
