@@ -988,3 +988,22 @@ pub fn timeout() -> Result<Option<Duration>> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_dump_is_the_last_one_from_its_header_to_its_end() {
+        let log = b"tine: booting\nsysrq: Show State\nold\nsysrq: end of task dump (1 of 1 tasks)\n\
+                    more\nsysrq: Show State\ntask:a state:S pid:1\n  waits: pipe 1\n\
+                    sysrq: end of task dump (1 of 1 tasks)\nafter\n";
+        assert_eq!(
+            task_dump(log),
+            ["sysrq: Show State", "task:a state:S pid:1", "  waits: pipe 1", "sysrq: end of task dump (1 of 1 tasks)"]
+        );
+        assert!(task_dump(b"no dump here\n").is_empty());
+        // Cut short (QEMU killed mid-dump): what there is.
+        assert_eq!(task_dump(b"sysrq: Show State\ntask:a\n"), ["sysrq: Show State", "task:a"]);
+    }
+}
