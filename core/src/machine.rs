@@ -65,6 +65,14 @@ pub trait Clock: Sync {
 /// program's output.
 pub trait Log: Sync {
     fn log(&self, args: core::fmt::Arguments);
+
+    /// What came in on the log device since the last call, once its
+    /// interrupt fired (`Irq::LogPort`): whether it was a break, the
+    /// request for a task dump (see `proc::show_state`). Bytes are
+    /// dropped: nothing types on the log.
+    fn take_break(&self) -> bool {
+        false
+    }
 }
 
 /// The running task's user FPU state, which traps save only in part (see

@@ -331,8 +331,8 @@ pub fn reload_cr3() {
     unsafe { asm!("mov {0}, cr3", "mov cr3, {0}", out(reg) _, options(nostack, preserves_flags)) }
 }
 
-/// Remap the 8259 PICs to vectors 32..48 and unmask the timer (IRQ 0) and
-/// COM1 (IRQ 4).
+/// Remap the 8259 PICs to vectors 32..48 and unmask the timer (IRQ 0),
+/// COM1 (IRQ 4) and COM2 (IRQ 3: a break on the log asks for a task dump).
 pub fn init_pic() {
     let w = |port: u16, v: u8| {
         // SAFETY: the 8259 PIC's ports; the standard ICW1-4 sequence.
@@ -348,7 +348,7 @@ pub fn init_pic() {
     w(0xa1, 2);
     w(0x21, 1);
     w(0xa1, 1);
-    w(0x21, !((1 << 0) | (1 << 4)));
+    w(0x21, !((1 << 0) | (1 << 3) | (1 << 4)));
     w(0xa1, 0xff);
 }
 

@@ -262,6 +262,10 @@ impl Log for SerialLog {
         let _ = u.write_fmt(args);
         let _ = u.write_str("\n");
     }
+
+    fn take_break(&self) -> bool {
+        Uart::new(COM2).drain_for_break()
+    }
 }
 
 pub static DIRECT_MAP: DirectMap = DirectMap;

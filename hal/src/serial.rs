@@ -41,6 +41,13 @@ impl Uart {
         self.outb(1, 0x01);
     }
 
+    /// Also interrupt on a line-status event (IER.RLSI): a break, which
+    /// with the FIFO's 14-byte trigger would otherwise raise nothing
+    /// (used on COM2, the log; see [`Uart::drain_for_break`]).
+    pub fn enable_break_interrupt(&self) {
+        self.outb(1, 0x05);
+    }
+
     pub fn write_byte(&self, b: u8) {
         while self.inb(5) & 0x20 == 0 {
             core::hint::spin_loop();
@@ -52,6 +59,24 @@ impl Uart {
         for &b in data {
             self.write_byte(b);
         }
+    }
+
+    /// Empties the receiver, saying whether a break came in (LSR.BI; the
+    /// 16550 also queues a NUL byte for it). Used on COM2, the log, where
+    /// a break asks for a task dump.
+    pub fn drain_for_break(&self) -> bool {
+        let mut brk = false;
+        // Bounded: the FIFO holds 16 bytes; a stuck line must not hang
+        // the interrupt.
+        for _ in 0..64 {
+            let lsr = self.inb(5);
+            brk |= lsr & 0x10 != 0;
+            if lsr & 1 == 0 {
+                break;
+            }
+            self.inb(0);
+        }
+        brk
     }
 
     /// A received byte, if one is waiting.

@@ -43,6 +43,7 @@ extern "C" {
 pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
     serial::Uart::new(serial::COM1).init();
     serial::Uart::new(serial::COM2).init();
+    serial::Uart::new(serial::COM2).enable_break_interrupt();
     klog!("tine: booting");
     if magic != MULTIBOOT_MAGIC {
         panic!("not started by a multiboot loader (magic {magic:#x})");

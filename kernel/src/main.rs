@@ -37,6 +37,8 @@ static TRACE_DRAIN: AtomicBool = AtomicBool::new(false);
 
 const TIMER_IRQ: u8 = 0;
 const COM1_IRQ: u8 = 4;
+/// COM2, the kernel log: a break on it asks for a task dump.
+const COM2_IRQ: u8 = 3;
 
 fn main(info: BootInfo) -> ! {
     if info.cmdline.split_whitespace().any(|w| w == "tine.probe=1") {
@@ -194,6 +196,7 @@ fn irq_of(line: u8) -> entry::Irq {
     match line {
         TIMER_IRQ => entry::Irq::Timer,
         COM1_IRQ => entry::Irq::Console,
+        COM2_IRQ => entry::Irq::LogPort,
         other => entry::Irq::Other(other),
     }
 }

@@ -28,6 +28,12 @@ const PANIC_LINE: &str = "KERNEL PANIC";
 const REBOOT_LINE: &str = "tine: reboot: ";
 const PROBE_OK: &str = "tine: probe ok";
 const KVM_ERROR: &str = "KVM internal error";
+/// The first and last lines of the kernel's task dump (core's
+/// `proc::show_state`), which a break on COM2 asks for.
+pub const DUMP_START: &str = "sysrq: Show State";
+const DUMP_END: &str = "sysrq: end of task dump";
+/// How long a timed-out boot is given to finish its task dump.
+const DUMP_WAIT: Duration = Duration::from_secs(5);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -271,6 +277,8 @@ struct LogScan {
 enum Event {
     KvmError,
     Stop,
+    /// The kernel finished a task dump.
+    DumpEnd,
 }
 
 /// Where COM1 (the console) goes, as QEMU sees it.
@@ -311,6 +319,9 @@ pub struct Qemu {
     com2: Com2,
     /// COM3, when wanted: the trace drain of `cargo xtask trace`.
     com3: Option<PathBuf>,
+    /// QEMU's human monitor on this Unix socket (else none): how a
+    /// timed-out boot asks the kernel for its task dump.
+    monitor: Option<PathBuf>,
     extra: Vec<OsString>,
 }
 
@@ -327,6 +338,7 @@ impl Qemu {
             com1: Com1::Stdout,
             com2: Com2::Stderr,
             com3: None,
+            monitor: None,
             extra: vec![],
         }
     }
@@ -358,6 +370,12 @@ impl Qemu {
         self
     }
 
+    /// QEMU's monitor on the Unix socket `sock` (see [`ask_task_dump`]).
+    pub fn monitor(mut self, sock: Option<&Path>) -> Qemu {
+        self.monitor = sock.map(Path::to_path_buf);
+        self
+    }
+
     /// More arguments at the end.
     pub fn arg(mut self, a: impl Into<OsString>) -> Qemu {
         self.extra.push(a.into());
@@ -380,6 +398,9 @@ impl Qemu {
         if let Some(f) = &self.com3 {
             paths.push(f);
         }
+        if let Some(f) = &self.monitor {
+            paths.push(f);
+        }
         for p in paths {
             // -initrd is a list of multiboot modules ("path args,path
             // args"), and chardev options are comma-separated.
@@ -395,7 +416,18 @@ impl Qemu {
         cmd.arg("-m").arg(&self.memory);
         cmd.arg("-smp").arg(self.smp.to_string());
         cmd.args(["-no-reboot", "-display", "none", "-vga", "none"]);
-        cmd.args(["-nic", "none", "-monitor", "none"]);
+        cmd.args(["-nic", "none", "-monitor"]);
+        match &self.monitor {
+            Some(sock) => {
+                let mut a = OsString::from("unix:");
+                a.push(sock);
+                a.push(",server=on,wait=off");
+                cmd.arg(a);
+            }
+            None => {
+                cmd.arg("none");
+            }
+        }
         cmd.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
         match self.com1 {
             Com1::Terminal => {
@@ -469,7 +501,14 @@ impl Boot<'_> {
 
     pub fn run(&self) -> Result<Run> {
         assert!(self.console != Console::Driven, "use run_driven");
-        let mut child = self.qemu().spawn()?;
+        // A boot that may time out gets a monitor, to ask for the task
+        // dump first.
+        let monitor_dir = match self.timeout {
+            Some(_) => Some(TempDir::new("monitor")?),
+            None => None,
+        };
+        let sock = monitor_dir.as_ref().map(|d| d.path().join("sock"));
+        let mut child = self.qemu().monitor(sock.as_deref()).spawn()?;
         let (tx, rx) = mpsc::channel();
 
         let console = child.inner.stdout.take().map(|out| {
@@ -478,7 +517,7 @@ impl Boot<'_> {
         });
         let log = self.spawn_log(&mut child, tx);
 
-        let (qemu_status, killed) = wait(&mut child, &rx, self.timeout)?;
+        let (qemu_status, killed) = wait(&mut child, &rx, self.timeout, sock.as_deref())?;
         let console = console.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
         let scan = log.join().unwrap_or_default();
         Ok(finish(scan, console, qemu_status, killed))
@@ -511,7 +550,7 @@ impl Boot<'_> {
         let ended = screen.state.lock().unwrap().eof;
         let (qemu_status, killed) = if ended {
             // QEMU closed its stdout: it is exiting.
-            wait(&mut child, &rx, Some(Duration::from_secs(5)))?
+            wait(&mut child, &rx, Some(Duration::from_secs(5)), None)?
         } else {
             child.kill();
             (None, Some(Killed::Done))
@@ -659,23 +698,75 @@ impl Driver {
 }
 
 /// Waits for QEMU for at most `timeout`, killing it on timeout or on an
-/// event from the log.
+/// event from the log. With a `monitor`, a timeout first asks the kernel
+/// for its task dump ([`ask_task_dump`]) and waits for it, for at most
+/// `DUMP_WAIT`.
 fn wait(
     child: &mut Child,
     events: &mpsc::Receiver<Event>,
     timeout: Option<Duration>,
+    monitor: Option<&Path>,
 ) -> Result<(Option<ExitStatus>, Option<Killed>)> {
     let deadline = timeout.map(|t| Instant::now() + t);
+    let mut dumping: Option<Instant> = None;
     let waited = child.wait_or_kill(Some(events), |event| match event {
         Some(Event::KvmError) => Some(Killed::KvmError),
         Some(Event::Stop) => Some(Killed::Stop),
-        None => deadline.filter(|d| Instant::now() >= *d).map(|_| Killed::Timeout),
+        Some(Event::DumpEnd) => dumping.map(|_| Killed::Timeout),
+        None => {
+            let now = Instant::now();
+            if let Some(until) = dumping {
+                return (now >= until).then_some(Killed::Timeout);
+            }
+            if deadline.is_none_or(|d| now < d) {
+                return None;
+            }
+            match monitor.map(ask_task_dump) {
+                Some(Ok(())) => {
+                    dumping = Some(now + DUMP_WAIT);
+                    None
+                }
+                _ => Some(Killed::Timeout),
+            }
+        }
     })?;
     // QEMU's own status says nothing once we have killed it.
     Ok(match waited {
         Wait::Exited(status) => (Some(status), None),
         Wait::Killed(why) => (None, Some(why)),
     })
+}
+
+/// Sends a break to COM2 through QEMU's monitor on `sock`: the kernel
+/// answers with its task dump on the log (Linux: a serial console's
+/// break and SysRq-t).
+fn ask_task_dump(sock: &Path) -> std::io::Result<()> {
+    use std::os::unix::net::UnixStream;
+    let mut s = UnixStream::connect(sock)?;
+    s.set_read_timeout(Some(Duration::from_secs(1)))?;
+    s.write_all(b"chardev-send-break log\n")?;
+    // Read until the monitor's prompt comes back after the command (the
+    // first one ends its banner), so that the command has run before
+    // the connection closes.
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 512];
+    while seen.windows(6).filter(|w| *w == b"(qemu)").count() < 2 {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+    Ok(())
+}
+
+/// The kernel's task dump in `log`, the last one, header to end; empty
+/// if there is none.
+pub fn task_dump(log: &[u8]) -> Vec<String> {
+    let log = String::from_utf8_lossy(log);
+    let lines: Vec<&str> = log.lines().collect();
+    let Some(start) = lines.iter().rposition(|l| l.contains(DUMP_START)) else { return vec![] };
+    let end = lines[start..].iter().position(|l| l.contains(DUMP_END)).map_or(lines.len(), |e| start + e + 1);
+    lines[start..end].iter().map(|l| l.to_string()).collect()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -778,6 +869,9 @@ fn scan_log(
         if text.contains(KVM_ERROR) {
             scan.kvm_error = true;
             let _ = tx.send(Event::KvmError);
+        }
+        if text.contains(DUMP_END) {
+            let _ = tx.send(Event::DumpEnd);
         }
         if stop_on.is_some_and(|s| text.contains(s)) {
             scan.stopped = true;
@@ -892,5 +986,24 @@ pub fn timeout() -> Result<Option<Duration>> {
                 .ok_or_else(|| format!("TINE_TIMEOUT={s} is not a number of seconds"))?;
             Ok((secs > 0.0).then(|| Duration::from_secs_f64(secs)))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_dump_is_the_last_one_from_its_header_to_its_end() {
+        let log = b"tine: booting\nsysrq: Show State\nold\nsysrq: end of task dump (1 of 1 tasks)\n\
+                    more\nsysrq: Show State\ntask:a state:S pid:1\n  waits: pipe 1\n\
+                    sysrq: end of task dump (1 of 1 tasks)\nafter\n";
+        assert_eq!(
+            task_dump(log),
+            ["sysrq: Show State", "task:a state:S pid:1", "  waits: pipe 1", "sysrq: end of task dump (1 of 1 tasks)"]
+        );
+        assert!(task_dump(b"no dump here\n").is_empty());
+        // Cut short (QEMU killed mid-dump): what there is.
+        assert_eq!(task_dump(b"sysrq: Show State\ntask:a\n"), ["sysrq: Show State", "task:a"]);
     }
 }

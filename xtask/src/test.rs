@@ -373,13 +373,25 @@ fn run_expect_panic(case: &Case, re: &str, ctx: &Ctx) -> std::result::Result<(),
     Err(report)
 }
 
-/// The last `LOG_TAIL` lines of the kernel log, for a report.
+/// The last `LOG_TAIL` lines of the kernel log, for a report; then, for
+/// a boot that timed out, the kernel's task dump in full (see
+/// `qemu::task_dump`).
 fn log_tail(log: &[u8]) -> String {
     let mut report = format!("  kernel log (last {LOG_TAIL} lines):\n");
+    let dump = qemu::task_dump(log);
     let log = String::from_utf8_lossy(log);
-    let lines: Vec<&str> = log.lines().collect();
+    let mut lines: Vec<&str> = log.lines().collect();
+    if let Some(start) = lines.iter().rposition(|l| l.contains(qemu::DUMP_START)).filter(|_| !dump.is_empty()) {
+        lines.truncate(start);
+    }
     for l in &lines[lines.len().saturating_sub(LOG_TAIL)..] {
         report.push_str(&format!("    {l}\n"));
+    }
+    if !dump.is_empty() {
+        report.push_str("  task dump at the timeout (kernel log):\n");
+        for l in &dump {
+            report.push_str(&format!("    {l}\n"));
+        }
     }
     report
 }

@@ -17,6 +17,8 @@ pub const PTRACE_SINGLESTEP: u64 = 9;
 pub const PTRACE_GETREGS: u64 = 12;
 pub const PTRACE_SETREGS: u64 = 13;
 pub const PTRACE_GETFPREGS: u64 = 14;
+/// x86: arch_prctl(2) on a tracee (`data` the code, `addr` the argument).
+pub const PTRACE_ARCH_PRCTL: u64 = 30;
 pub const PTRACE_SETFPREGS: u64 = 15;
 pub const PTRACE_ATTACH: u64 = 16;
 pub const PTRACE_DETACH: u64 = 17;

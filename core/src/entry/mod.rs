@@ -142,16 +142,21 @@ pub enum Irq {
     Timer,
     /// The console's receiver (`Kernel::console_irq`).
     Console,
+    /// The log device's receiver: a break asks for a task dump
+    /// (`Kernel::log_port_irq`).
+    LogPort,
     /// Anything else, by line: acknowledged by `hal`, only counted.
     Other(u8),
 }
 
 impl Irq {
-    /// The PIC line it came on: the PC's timer is IRQ 0, COM1 IRQ 4.
+    /// The PIC line it came on: the PC's timer is IRQ 0, COM1 IRQ 4, COM2
+    /// (the log) IRQ 3.
     pub fn line(self) -> u8 {
         match self {
             Irq::Timer => 0,
             Irq::Console => 4,
+            Irq::LogPort => 3,
             Irq::Other(line) => line,
         }
     }
@@ -299,6 +304,7 @@ fn handle_irq(k: &mut Kernel, irq: Irq) {
     match irq {
         Irq::Timer => k.timer_tick(),
         Irq::Console => k.console_irq(),
+        Irq::LogPort => k.log_port_irq(),
         Irq::Other(_) => {}
     }
 }

@@ -53,7 +53,9 @@ impl Kernel {
             match self.ptrace_syscall_enter(regs) {
                 Entry::Run => {}
                 Entry::Stopped => {
-                    self.cur_mut().restarting = true;
+                    let t = self.cur_mut();
+                    t.restarting = true;
+                    t.blocked_call = (regs.orig_rax, regs.syscall_args());
                     return SyscallOutcome::Blocked;
                 }
                 Entry::Skip => {
@@ -91,7 +93,10 @@ impl Kernel {
                 interrupted(self, call)
             }
             Err(ERESTARTNOINTR) => {
-                self.cur_mut().restarting = true;
+                let (nr, args) = (call.orig_rax, call.syscall_args());
+                let t = self.cur_mut();
+                t.restarting = true;
+                t.blocked_call = (nr, args);
                 if traced {
                     // An event stop the call asked for before it slept
                     // (a vfork parent's): the sleep waits for it.

@@ -21,6 +21,7 @@ pub mod pidfd;
 pub mod ptrace;
 pub mod rseq;
 pub mod sched;
+pub mod show_state;
 pub mod task;
 #[cfg(test)]
 mod tests;

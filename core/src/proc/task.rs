@@ -520,6 +520,10 @@ pub struct Task {
     /// woken (set by `Kernel::syscall`, cleared by the trap loop once the
     /// call it runs again has finished).
     pub restarting: bool,
+    /// The number and arguments of the call that last blocked: while
+    /// `restarting`, the call it sleeps in (the task dump of
+    /// `proc::show_state` shows it; Linux reads the saved pt_regs).
+    pub blocked_call: (u64, [u64; 6]),
     /// The call in progress came through `int $0x80`: i386 numbers and
     /// registers (`syscall::ia32`; Linux: TS_COMPAT).
     pub compat_syscall: bool,
@@ -596,6 +600,7 @@ impl Task {
             did_exec: false,
             vfork_parent: None,
             restarting: false,
+            blocked_call: (0, [0; 6]),
             compat_syscall: false,
             straced: false,
             sem_undo: None,

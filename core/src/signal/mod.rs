@@ -552,7 +552,8 @@ impl Kernel {
     /// Linux: do_signal_stop(): the whole process stops; the parent hears
     /// of it once.
     ///
-    /// A traced thread stops for its tracer instead (`ptrace_group_stop`);
+    /// A traced thread stops for its tracer instead (`ptrace_group_stop`;
+    /// the other traced threads on their way out, `ptrace_join_group_stop`);
     /// the real parent hears of the stop unless it is that tracer (Linux:
     /// the ptrace_reparented() test in ptrace_stop()).
     fn do_signal_stop(&mut self, sig: u32, regs: &PtRegs) {
@@ -562,7 +563,7 @@ impl Kernel {
         s.stop_report = Some(sig);
         s.continue_report = false;
         for t in self.threads_of(tgid) {
-            if t == me && self.ptrace_group_stop(sig, regs) {
+            if t == me && self.ptrace_group_stop(sig, regs) || t != me && self.ptrace_join_group_stop(t) {
                 continue;
             }
             self.unqueue_sleeper(t);
@@ -586,7 +587,7 @@ impl Kernel {
             return true;
         }
         // A signal the tracer gave, or a PTRACE_EVENT_STOP to make.
-        if t.ptrace.tracee.as_deref().is_some_and(|p| p.inject.is_some() || p.trap_stop) {
+        if t.ptrace.tracee.as_deref().is_some_and(|p| p.inject.is_some() || p.jobctl_pending()) {
             return true;
         }
         // `deliverable` and the group exit test, with one lookup of each
@@ -603,7 +604,7 @@ impl Kernel {
     /// nothing else is pending.
     pub fn deliverable(&self, tid: Pid) -> u64 {
         let bits = self.deliverable_set(tid).bits();
-        let trap = || self.proc.tasks()[&tid].ptrace.traced().is_some_and(|p| p.trap_stop);
+        let trap = || self.proc.tasks()[&tid].ptrace.traced().is_some_and(|p| p.jobctl_pending());
         if bits == 0 && trap() {
             1
         } else {

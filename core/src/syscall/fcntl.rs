@@ -32,26 +32,27 @@ const F_UNLCK: u32 = 2;
 /// The owner, signal and lease commands of fcntl.
 pub fn fcntl_owner(k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult {
     match cmd {
-        // Linux: f_getown(): a process group is negative.
+        // Linux: f_getown(): the owner's number in the caller's PID
+        // namespace (0 if it has none there), a process group negative.
         F_GETOWN => {
             let o = k.vfs.files().get(id).owner;
-            Ok(if o.kind == OwnerType::Pgrp { (o.pid as i32).wrapping_neg() as isize as usize } else { o.pid as usize })
+            let pid = k.pid_vnr(o.pid);
+            Ok(if o.kind == OwnerType::Pgrp { (pid as i32).wrapping_neg() as isize as usize } else { pid as usize })
         }
         // Linux: f_setown(): negative for a process group, INT_MIN
-        // EINVAL, ESRCH for a number nobody uses.
+        // EINVAL, ESRCH for a number nobody uses in the caller's PID
+        // namespace (find_vpid()). The owner is kept by global number.
         F_SETOWN => {
             let who = arg as i32;
             if who == i32::MIN {
                 return Err(EINVAL);
             }
             let kind = if who < 0 { OwnerType::Pgrp } else { OwnerType::Pid };
-            let pid = who.unsigned_abs();
-            if pid != 0 && !k.proc.pids().is_busy(pid) {
-                return Err(ESRCH);
-            }
+            let pid = owner_pid(k, who.unsigned_abs())?;
             k.vfs.files_mut().get_mut(id).owner = Owner { pid, kind };
             Ok(0)
         }
+        // Linux: f_getown_ex(): the number as F_GETOWN gives it.
         F_GETOWN_EX => {
             let o = k.vfs.files().get(id).owner;
             let kind = match o.kind {
@@ -59,7 +60,7 @@ pub fn fcntl_owner(k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult 
                 OwnerType::Pid => F_OWNER_PID,
                 OwnerType::Pgrp => F_OWNER_PGRP,
             };
-            k.write_val(arg, &FOwnerEx { kind, pid: o.pid as i32 })?;
+            k.write_val(arg, &FOwnerEx { kind, pid: k.pid_vnr(o.pid) as i32 })?;
             Ok(0)
         }
         // Linux: f_setown_ex(): EFAULT, EINVAL for an unknown type, ESRCH.
@@ -71,10 +72,11 @@ pub fn fcntl_owner(k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult 
                 F_OWNER_PGRP => OwnerType::Pgrp,
                 _ => return Err(EINVAL),
             };
-            if pid != 0 && (pid < 0 || !k.proc.pids().is_busy(pid as u32)) {
+            if pid < 0 {
                 return Err(ESRCH);
             }
-            k.vfs.files_mut().get_mut(id).owner = Owner { pid: pid as u32, kind };
+            let pid = owner_pid(k, pid as u32)?;
+            k.vfs.files_mut().get_mut(id).owner = Owner { pid, kind };
             Ok(0)
         }
         F_GETSIG => Ok(k.vfs.files().get(id).signum as usize),
@@ -94,6 +96,20 @@ pub fn fcntl_owner(k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult 
         }
         F_SETLEASE => setlease(k, id, arg as u32),
         _ => Err(EINVAL),
+    }
+}
+
+/// The global number of owner `nr`, a number in the caller's PID
+/// namespace: 0 stays 0 (no owner), ESRCH if nothing has that number
+/// there (Linux: find_vpid() in f_setown() and f_setown_ex()).
+fn owner_pid(k: &Kernel, nr: u32) -> SysResult<u32> {
+    if nr == 0 {
+        return Ok(0);
+    }
+    match k.find_vpid(nr) {
+        0 => Err(ESRCH),
+        pid if k.proc.pids().is_busy(pid) => Ok(pid),
+        _ => Err(ESRCH),
     }
 }
 

@@ -435,26 +435,35 @@ pub fn times(k: &mut Kernel, buf: u64) -> SysResult {
     Ok((k.now_ns() / 10_000_000) as usize)
 }
 
-/// Linux: do_arch_prctl_64().
+/// arch_prctl(2) of the calling task.
 pub fn arch_prctl(k: &mut Kernel, code: u64, addr: u64) -> SysResult {
+    let tid = k.cur().tid;
+    arch_prctl_of(k, tid, code, addr)
+}
+
+/// Linux: do_arch_prctl_64() on task `tid`: the caller itself, or a
+/// tracee in a ptrace stop (PTRACE_ARCH_PRCTL). The GET codes write the
+/// base into the caller's memory; a new FS base of the caller is loaded
+/// before it returns to user mode, a tracee's by the switch to it.
+pub fn arch_prctl_of(k: &mut Kernel, tid: crate::proc::Pid, code: u64, addr: u64) -> SysResult {
+    let current = k.sched.current() == Some(tid);
     match code {
         ARCH_SET_FS | ARCH_SET_GS => {
             crate::proc::check_user_base(addr)?;
+            let t = k.proc.tasks_mut().get_mut(&tid).expect("arch_prctl's task");
             if code == ARCH_SET_FS {
-                k.cur_mut().fs_base = addr;
-                k.sched.set_load_fs(Some(addr));
+                t.fs_base = addr;
+                if current {
+                    k.sched.set_load_fs(Some(addr));
+                }
             } else {
-                k.cur_mut().gs_base = addr;
+                t.gs_base = addr;
             }
             Ok(0)
         }
-        ARCH_GET_FS => {
-            let v = k.cur().fs_base;
-            k.write_u64(addr, v)?;
-            Ok(0)
-        }
-        ARCH_GET_GS => {
-            let v = k.cur().gs_base;
+        ARCH_GET_FS | ARCH_GET_GS => {
+            let t = &k.proc.tasks()[&tid];
+            let v = if code == ARCH_GET_FS { t.fs_base } else { t.gs_base };
             k.write_u64(addr, v)?;
             Ok(0)
         }

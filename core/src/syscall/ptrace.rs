@@ -219,6 +219,8 @@ fn request(k: &mut Kernel, tid: Pid, req: u64, addr: u64, data: u64) -> SysResul
             k.ptrace_unlink(tid, sig);
             Ok(0)
         }
+        // Linux: arch_ptrace() → do_arch_prctl_64(child, data, addr).
+        PTRACE_ARCH_PRCTL => super::process::arch_prctl_of(k, tid, data, addr),
         PTRACE_INTERRUPT => interrupt(k, tid),
         PTRACE_LISTEN => {
             let p = k.tracee_mut(tid).expect("tracee");

@@ -197,6 +197,13 @@ const CALLS: &[Call] = &[
     c(nr::REMOVEXATTR, "removexattr", &[Str, Str]),
     c(nr::LREMOVEXATTR, "lremovexattr", &[Str, Str]),
     c(nr::FREMOVEXATTR, "fremovexattr", &[Int, Str]),
+    c(nr::POLL, "poll", &[Ptr, Size, Int]),
+    c(nr::PAUSE, "pause", &[]),
+    c(nr::PTRACE, "ptrace", &[Int, Int, Ptr, Ptr]),
+    c(nr::RT_SIGTIMEDWAIT, "rt_sigtimedwait", &[Ptr, Ptr, Ptr, Size]),
+    c(nr::RT_SIGSUSPEND, "rt_sigsuspend", &[Ptr, Size]),
+    c(nr::WAITID, "waitid", &[Int, Int, Ptr, Int, Ptr]),
+    c(nr::PPOLL, "ppoll", &[Ptr, Size, Ptr, Ptr, Size]),
 ];
 
 /// The name of call `nr` from `abi::nr`, the one list of numbers the
@@ -208,6 +215,13 @@ fn nr_name(nr: u64) -> Option<&'static str> {
         let (name, num) = l.strip_prefix("pub const ")?.strip_suffix(';')?.split_once(": u64 = ")?;
         (num.parse() == Ok(nr)).then_some(name)
     })
+}
+
+/// The name of system call `nr` and how many arguments it takes, if the
+/// table has it (the task dump of `proc::show_state` shows the call a
+/// task sleeps in).
+pub fn call_shape(nr: u64) -> Option<(&'static str, usize)> {
+    CALLS.iter().find(|c| c.nr == nr).map(|c| (c.name, c.args.len()))
 }
 
 /// strace's default string limit (-s 32).

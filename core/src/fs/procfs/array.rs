@@ -252,8 +252,11 @@ pub(super) fn status(k: &Kernel, t: &Task, out: &mut Out) {
         let _ = writeln!(o, "Umask:\t{:04o}", k.vfs.fs_structs.get(t.fs).umask);
     }
     let _ = writeln!(o, "State:\t{}", state_name(t));
-    // Linux: the tracer's process id, 0 when not traced.
-    let tracer = t.ptrace.tracer().and_then(|tr| k.proc.tasks().get(&tr)).map_or(0, |tr| tr.tgid);
+    // Linux: the tracing thread's id (task_pid_nr_ns(), not its
+    // process's), in the proc's PID namespace (for now always the
+    // initial one); 0 when not traced, or when the tracer has no number
+    // there.
+    let tracer = t.ptrace.tracer().map_or(0, |tr| k.ns.pid.nr_in(tr, k.ns.pid.init()));
     let _ = writeln!(o, "Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t{tracer}", t.tgid, t.tid, ppid_of(k, t));
     let _ = writeln!(o, "Uid:\t{}\t{}\t{}\t{}", c.uid, c.euid, c.suid, c.fsuid);
     let _ = writeln!(o, "Gid:\t{}\t{}\t{}\t{}", c.gid, c.egid, c.sgid, c.fsgid);

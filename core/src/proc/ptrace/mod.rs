@@ -129,6 +129,11 @@ pub struct Tracee {
     /// PTRACE_INTERRUPT or a new seized child: a PTRACE_EVENT_STOP at the
     /// next chance (Linux: JOBCTL_TRAP_STOP).
     pub trap_stop: bool,
+    /// Its process entered a group-stop begun by another thread: it
+    /// stops for its tracer on its way to user mode, with the stop
+    /// signal, if the process is still stopped then (Linux:
+    /// JOBCTL_STOP_PENDING of a traced thread).
+    pub group_stop_pending: bool,
     /// PTRACE_LISTEN: stopped, but not reported, and woken by SIGCONT
     /// (Linux: JOBCTL_LISTENING).
     pub listening: bool,
@@ -159,6 +164,7 @@ impl Tracee {
             pending_event: None,
             inject: None,
             trap_stop: false,
+            group_stop_pending: false,
             listening: false,
             exit_reported: false,
             forced_tf: false,
@@ -180,6 +186,13 @@ impl Tracee {
         }
         let d = &self.debugreg;
         [d[0], d[1], d[2], d[3], dr7]
+    }
+
+    /// A PTRACE_EVENT_STOP or a group-stop to make on the way to user
+    /// mode (Linux: JOBCTL_TRAP_STOP or JOBCTL_STOP_PENDING), which
+    /// interrupts a sleep as a signal does.
+    pub fn jobctl_pending(&self) -> bool {
+        self.trap_stop || self.group_stop_pending
     }
 
     /// Whether the tracer asked to hear of `event` (Linux: ptrace_event_enabled()).
@@ -255,6 +268,7 @@ impl Kernel {
         p.resume_sig = sig;
         p.mode = Mode::Cont;
         p.trap_stop = false;
+        p.group_stop_pending = false;
         p.listening = false;
         p.pending_event = None;
         if p.forced_tf {

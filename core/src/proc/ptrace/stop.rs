@@ -243,7 +243,7 @@ impl Kernel {
     pub fn ptrace_work_pending(&self) -> bool {
         let t = self.cur();
         t.state == TaskState::Runnable
-            && t.ptrace.tracee.as_deref().is_some_and(|p| p.stop.is_some() || p.inject.is_some() || p.trap_stop)
+            && t.ptrace.tracee.as_deref().is_some_and(|p| p.stop.is_some() || p.inject.is_some() || p.jobctl_pending())
     }
 
     /// The current task was let out of a ptrace stop: its registers back
@@ -342,8 +342,11 @@ impl Kernel {
     /// stop signal while the process is group-stopped. True when it stopped.
     pub(crate) fn ptrace_jobctl_trap(&mut self, regs: &PtRegs) -> bool {
         let tid = self.cur().tid;
+        let stopped = self.cur_signal().stopped;
         let Some(p) = self.tracee_mut(tid) else { return false };
-        if !p.trap_stop {
+        // A group-stop a SIGCONT has ended since is not made.
+        let group = core::mem::take(&mut p.group_stop_pending) && stopped;
+        if !p.trap_stop && !group {
             return false;
         }
         p.trap_stop = false;
@@ -372,6 +375,22 @@ impl Kernel {
         } else {
             self.ptrace_stop(sig, CLD_STOPPED, 0, Stop::Group, regs, None)
         }
+    }
+
+    /// Another thread of the current process begins a group-stop: traced
+    /// thread `tid` takes part by stopping for its tracer on its way to
+    /// user mode (a sleep is interrupted for it), as
+    /// [`Kernel::ptrace_jobctl_trap`] does with the stop signal, not by
+    /// stopping at once (Linux: do_signal_stop() sets JOBCTL_STOP_PENDING
+    /// and wakes each thread, which then calls do_jobctl_trap() for
+    /// itself). True when `tid` is traced.
+    pub(crate) fn ptrace_join_group_stop(&mut self, tid: Pid) -> bool {
+        let Some(p) = self.tracee_mut(tid) else { return false };
+        p.group_stop_pending = true;
+        if matches!(self.proc.tasks[&tid].state, TaskState::Blocked(_)) {
+            self.signal_wake_up(tid);
+        }
+        true
     }
 
     /// SIGCONT ends a group-stop: a seized tracee in PTRACE_LISTEN traps

@@ -178,3 +178,38 @@ fn xstate_regset_names_the_features_kept() {
 }
 
 const XSTATE_SW_WORD: usize = 464 / 8;
+
+#[test]
+fn a_group_stop_stops_each_traced_thread_for_its_tracer() {
+    let (mut k, _) = boot(FRAMES);
+    let c = fork(&mut k, 1);
+    let flags = CloneFlags::VM | CloneFlags::SIGHAND | CloneFlags::THREAD;
+    let t2 = syscall(&mut k, c, nr::CLONE, &[flags.bits(), 0, 0, 0, 0]) as Pid;
+    assert_eq!(ptrace(&mut k, 1, PTRACE_SEIZE, c, 0, 0), 0);
+    assert_eq!(ptrace(&mut k, 1, PTRACE_SEIZE, t2, 0, 0), 0);
+    // The second thread sleeps in pause(); the first takes the SIGSTOP.
+    assert_eq!(try_syscall(&mut k, t2, nr::PAUSE, &[]), Err(Blocked));
+    assert_eq!(syscall(&mut k, 1, nr::KILL, &[c as u64, SIGSTOP as u64]), 0);
+    syscall(&mut k, c, nr::GETPID, &[]);
+    assert_eq!(wait4(&mut k, 1, c as i32, WALL), (c as i64, Some((SIGSTOP as i32) << 8 | 0x7f)));
+    // Let it go with the SIGSTOP: the group-stop begins.
+    assert_eq!(ptrace(&mut k, 1, PTRACE_CONT, c, 0, SIGSTOP as u64), 0);
+    run_exit_work(&mut k, c);
+    let group = ((SIGSTOP | PTRACE_EVENT_STOP << 8) as i32) << 8 | 0x7f;
+    assert_eq!(state(&k, c), Some(TaskState::Traced));
+    assert_eq!(wait4(&mut k, 1, c as i32, WALL), (c as i64, Some(group)));
+    // The other thread was not stopped in passing: its sleep was
+    // interrupted, and it stops for its tracer on its way out.
+    assert_ne!(state(&k, t2), Some(TaskState::Stopped));
+    assert_eq!(wait4(&mut k, 1, t2 as i32, WALL | WNOHANG), (0, None), "not yet");
+    let _ = resume(&mut k, t2);
+    assert_eq!(state(&k, t2), Some(TaskState::Traced));
+    assert_eq!(wait4(&mut k, 1, t2 as i32, WALL), (t2 as i64, Some(group)));
+    // Seized, PTRACE_CONT lets each run again (ptrace(2): only LISTEN
+    // keeps a seized tracee in its group-stop).
+    assert_eq!(ptrace(&mut k, 1, PTRACE_CONT, c, 0, 0), 0);
+    assert_eq!(ptrace(&mut k, 1, PTRACE_CONT, t2, 0, 0), 0);
+    run_exit_work(&mut k, c);
+    run_exit_work(&mut k, t2);
+    assert_eq!((state(&k, c), state(&k, t2)), (Some(TaskState::Runnable), Some(TaskState::Runnable)));
+}
