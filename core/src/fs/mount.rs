@@ -16,8 +16,9 @@
 //! root goes up to the directory it is mounted on. A position in the tree
 //! is therefore a (mount, inode) pair, as Linux's `struct path`.
 //!
-//! [`MountTable`] is a plain value: a later mount namespace gets its own
-//! copy (Linux: copy_mnt_ns()). The superblocks are shared by every table.
+//! [`MountTable`] is a plain value: each mount namespace has its own
+//! copy (Linux: copy_mnt_ns(); see `fs::mount_ns`). The superblocks are
+//! shared by every table.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -265,6 +266,11 @@ impl MountTable {
         id
     }
 
+    /// The mount of `/`: the one that is its own parent.
+    pub fn root_mount(&self) -> &Mount {
+        self.mounts.iter().find(|m| m.id == m.parent).expect("a mount table has a root")
+    }
+
     pub fn get(&self, id: MountId) -> Option<&Mount> {
         self.mounts.iter().find(|m| m.id == id)
     }
@@ -306,6 +312,11 @@ impl MountTable {
             .find(|m| m.sb == sb && m.root == ino)
             .or_else(|| self.mounts.iter().find(|m| m.sb == sb))
             .map_or(ROOT_MOUNT, |m| m.id)
+    }
+
+    /// Every mount, the table gone (a mount namespace's end).
+    pub fn into_mounts(self) -> Vec<Mount> {
+        self.mounts
     }
 
     /// Detach mount `id` and everything mounted below it; returns them.

@@ -84,8 +84,12 @@ impl Kernel {
     /// Drop one user of nsproxy `p`, destroying an IPC namespace that
     /// loses its last user with it (Linux: put_nsproxy()).
     pub fn put_nsproxy(&mut self, p: crate::ns::NsProxyId) {
-        if let Some((id, stashed)) = self.ns.put(p) {
+        let dropped = self.ns.put(p);
+        if let Some((id, stashed)) = dropped.ipc {
             self.free_ipc_ns(id, stashed);
+        }
+        if let Some((id, stashed)) = dropped.mnt {
+            self.free_mnt_ns(id, stashed);
         }
     }
 }

@@ -74,3 +74,73 @@ fn namespace_calls_check_privilege_and_flags_as_linux() {
         -(EPERM.0 as i64)
     );
 }
+
+/// A NUL-terminated string in `pid`'s scratch memory at `off`.
+fn cstr(k: &mut crate::kernel::Kernel, pid: u32, off: u64, s: &str) -> u64 {
+    let a = scratch(k, pid) + off;
+    let mut b = s.as_bytes().to_vec();
+    b.push(0);
+    write_user(k, pid, a, &b).unwrap();
+    a
+}
+
+fn mount_tmpfs(k: &mut crate::kernel::Kernel, pid: u32, at: &str) -> i64 {
+    let (src, dst, ty) = (cstr(k, pid, 0x100, "none"), cstr(k, pid, 0x200, at), cstr(k, pid, 0x300, "tmpfs"));
+    syscall(k, pid, nr::MOUNT, &[src, dst, ty, 0, 0])
+}
+
+fn mkdir(k: &mut crate::kernel::Kernel, pid: u32, path: &str) -> i64 {
+    let p = cstr(k, pid, 0x400, path);
+    syscall(k, pid, nr::MKDIR, &[p, 0o755])
+}
+
+fn stat_dev(k: &mut crate::kernel::Kernel, pid: u32, path: &str) -> u64 {
+    let p = cstr(k, pid, 0x400, path);
+    let buf = scratch(k, pid) + 0x800;
+    assert_eq!(syscall(k, pid, nr::STAT, &[p, buf]), 0, "stat {path}");
+    u64::from_le_bytes(read_user(k, pid, buf, 8).unwrap().try_into().unwrap())
+}
+
+#[test]
+fn mounts_after_clone_newns_stay_in_the_namespace() {
+    let (mut k, _hw) = boot(2048);
+    assert_eq!(mkdir(&mut k, 1, "/mnt"), 0);
+    let base = Baseline::take(&k);
+    let outside = stat_dev(&mut k, 1, "/mnt");
+    let c = fork(&mut k, 1);
+    // CLONE_NEWNS with CLONE_FS: EINVAL (copy_process()).
+    assert_eq!(
+        syscall(&mut k, c, nr::CLONE, &[(CloneFlags::NEWNS | CloneFlags::FS).bits() | SIGCHLD as u64, 0, 0, 0, 0]),
+        -(EINVAL.0 as i64)
+    );
+    assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[CloneFlags::NEWNS.bits()]), 0);
+    assert_eq!(k.ns.mnt_count(), 2);
+    assert_eq!(mount_tmpfs(&mut k, c, "/mnt"), 0);
+    let inside = stat_dev(&mut k, c, "/mnt");
+    assert_ne!(inside, outside, "a new instance inside");
+    assert_eq!(stat_dev(&mut k, 1, "/mnt"), outside, "invisible outside");
+    // A child forked inside shares the namespace.
+    let g = fork(&mut k, c);
+    assert_eq!(stat_dev(&mut k, g, "/mnt"), inside);
+    // A mount made outside afterwards is not seen inside.
+    assert_eq!(mkdir(&mut k, 1, "/mnt/out"), 0);
+    assert_eq!(mount_tmpfs(&mut k, 1, "/mnt/out"), 0);
+    assert_ne!(stat_dev(&mut k, 1, "/mnt/out"), outside);
+    let p = cstr(&mut k, g, 0x400, "/mnt/out");
+    assert_eq!(syscall(&mut k, g, nr::ACCESS, &[p, 0]), -(ENOENT.0 as i64));
+    // Umount outside while the copy still mounts the same /tmp tree.
+    let p = cstr(&mut k, 1, 0x400, "/mnt/out");
+    assert_eq!(syscall(&mut k, 1, nr::UMOUNT2, &[p, 0]), 0);
+    assert_eq!(mkdir(&mut k, 1, "/mnt/out"), -(EEXIST.0 as i64));
+    let p = cstr(&mut k, 1, 0x400, "/mnt/out");
+    assert_eq!(syscall(&mut k, 1, nr::RMDIR, &[p]), 0);
+    for (p, ch) in [(c, g)] {
+        exit(&mut k, ch, 0);
+        reap(&mut k, p, ch);
+    }
+    exit(&mut k, c, 0);
+    reap(&mut k, 1, c);
+    assert_eq!(k.ns.mnt_count(), 1, "the namespace went with its last process");
+    assert_eq!(stat_dev(&mut k, 1, "/mnt"), outside);
+    base.check(&k, "after the namespace's processes ended");
+}
