@@ -83,7 +83,7 @@ pub fn make_standard_nodes(fs: &mut RamFs, now: u64) -> Result<(), Errno> {
     // /proc is mounted at boot, as init scripts do on Linux.
     let (parent, proc_dir) = fs.lookup_mnt(&FsCred::ROOT, root, b"/proc", Lookup::FOLLOW | Lookup::DIRECTORY)?;
     if fs.mounts.child_on(parent, proc_dir).is_none() {
-        mount::mount_proc(fs, parent, proc_dir, b"proc", mount::MntFlags::RELATIME, Some(procfs::PROC_DEV))?;
+        mount::mount_proc(fs, (parent, proc_dir), b"proc", mount::MntFlags::RELATIME, Some(procfs::PROC_DEV), 0)?;
     }
     Ok(())
 }

@@ -144,3 +144,87 @@ fn mounts_after_clone_newns_stay_in_the_namespace() {
     assert_eq!(stat_dev(&mut k, 1, "/mnt"), outside);
     base.check(&k, "after the namespace's processes ended");
 }
+
+fn readlink(k: &mut crate::kernel::Kernel, pid: u32, path: &str) -> Result<alloc::string::String, i64> {
+    let p = cstr(k, pid, 0x400, path);
+    let buf = scratch(k, pid) + 0x800;
+    let n = syscall(k, pid, nr::READLINK, &[p, buf, 256]);
+    if n < 0 {
+        return Err(n);
+    }
+    Ok(alloc::string::String::from_utf8(read_user(k, pid, buf, n as usize).unwrap()).unwrap())
+}
+
+/// The names getdents64 lists in directory `path` that are numbers.
+fn pid_names(k: &mut crate::kernel::Kernel, pid: u32, path: &str) -> alloc::vec::Vec<u32> {
+    let p = cstr(k, pid, 0x400, path);
+    let fd = syscall(k, pid, nr::OPENAT, &[AT_FDCWD as i64 as u64, p, (O_RDONLY | O_DIRECTORY) as u64, 0]);
+    assert!(fd >= 0, "open {path}: {fd}");
+    let buf = scratch(k, pid) + 0x800;
+    let mut out = alloc::vec::Vec::new();
+    loop {
+        let n = syscall(k, pid, nr::GETDENTS64, &[fd as u64, buf, 2048]);
+        assert!(n >= 0, "getdents64 {path}: {n}");
+        if n == 0 {
+            break;
+        }
+        let raw = read_user(k, pid, buf, n as usize).unwrap();
+        let mut off = 0;
+        while off < raw.len() {
+            let reclen = u16::from_le_bytes([raw[off + 16], raw[off + 17]]) as usize;
+            let name: alloc::vec::Vec<u8> =
+                raw[off + 19..off + reclen].iter().copied().take_while(|&b| b != 0).collect();
+            if let Some(n) = core::str::from_utf8(&name).ok().and_then(|s| s.parse().ok()) {
+                out.push(n);
+            }
+            off += reclen;
+        }
+    }
+    assert_eq!(syscall(k, pid, nr::CLOSE, &[fd as u64]), 0);
+    out
+}
+
+/// Linux: a proc instance shows the PID namespace of whoever mounted it
+/// (proc_fill_super() takes task_active_pid_ns()), whoever reads it.
+#[test]
+fn a_proc_mounted_in_a_pid_namespace_shows_its_pids() {
+    let (mut k, _hw) = boot(2048);
+    let base = Baseline::take(&k);
+    let c = fork(&mut k, 1);
+    let flags = CloneFlags::NEWPID | CloneFlags::NEWNS;
+    assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[flags.bits()]), 0);
+    let g = fork(&mut k, c);
+    assert_eq!(syscall(&mut k, g, nr::GETPID, &[]), 1);
+    // The old /proc still shows global numbers, even inside.
+    assert_eq!(readlink(&mut k, g, "/proc/self"), Ok(alloc::format!("{g}")));
+    let (src, dst, ty) =
+        (cstr(&mut k, g, 0x100, "proc"), cstr(&mut k, g, 0x200, "/proc"), cstr(&mut k, g, 0x300, "proc"));
+    assert_eq!(syscall(&mut k, g, nr::MOUNT, &[src, dst, ty, 0, 0]), 0);
+    let h_nr = syscall(&mut k, g, nr::FORK, &[]);
+    assert_eq!(h_nr, 2);
+    assert_eq!(readlink(&mut k, g, "/proc/self"), Ok("1".into()));
+    assert_eq!(pid_names(&mut k, g, "/proc"), [1, 2]);
+    // stat's pid and ppid fields in the namespace's numbers.
+    let p = cstr(&mut k, g, 0x400, "/proc/2/stat");
+    let fd = syscall(&mut k, g, nr::OPENAT, &[AT_FDCWD as i64 as u64, p, 0, 0]);
+    assert!(fd >= 0);
+    let buf = scratch(&mut k, g) + 0x800;
+    let n = syscall(&mut k, g, nr::READ, &[fd as u64, buf, 200]);
+    let text = read_user(&mut k, g, buf, n as usize).unwrap();
+    let fields: alloc::vec::Vec<&[u8]> = text.split(|&b| b == b' ').collect();
+    assert_eq!((fields[0], fields[3]), (&b"2"[..], &b"1"[..]), "pid 2, parent 1");
+    assert_eq!(syscall(&mut k, g, nr::CLOSE, &[fd as u64]), 0);
+    // The outside keeps its /proc, with global numbers.
+    let outside = pid_names(&mut k, 1, "/proc");
+    assert!(outside.contains(&c) && outside.contains(&g));
+    let h = k.ns.pid.find(2, k.pid_ns_of(g)).unwrap();
+    exit(&mut k, h, 0);
+    assert_eq!(crate::testkit::wait4(&mut k, g, -1, 0).0, 2);
+    exit(&mut k, g, 0);
+    reap(&mut k, c, g);
+    exit(&mut k, c, 0);
+    reap(&mut k, 1, c);
+    assert_eq!(k.ns.counts(), (1, 1, 1, 1), "the proc instance let its namespace go");
+    assert_eq!(k.ns.mnt_count(), 1);
+    base.check(&k, "after the namespace's processes ended");
+}

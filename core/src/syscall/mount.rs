@@ -214,7 +214,14 @@ fn new_mount(
     let now = k.now_real();
     let (sb, root) = match fstype {
         FsType::Proc => {
-            let id = crate::fs::mount::mount_proc(k.vfs.fs_mut(), parent, dir, source, mnt_flags, None)?;
+            // The mounter's PID namespace, held by the instance (Linux:
+            // proc_fill_super() takes task_active_pid_ns(current)).
+            let ns = k.active_pid_ns();
+            let raw = if ns == k.ns.pid.init() { 0 } else { ns.raw() };
+            let id = crate::fs::mount::mount_proc(k.vfs.fs_mut(), (parent, dir), source, mnt_flags, None, raw)?;
+            if raw != 0 {
+                k.ns.pid.hold(ns);
+            }
             let sb = k.vfs.fs().mounts.get(id).map(|m| m.sb).ok_or(EINVAL)?;
             set_readonly(k, sb, readonly);
             return Ok(0);

@@ -137,7 +137,7 @@ pub fn setns(k: &mut Kernel, fd: i32, nstype: i32) -> SysResult {
     let id = k.fd_file(fd)?;
     let flags = CloneFlags::from_bits_retain(nstype as u32 as u64);
     let targets: alloc::vec::Vec<NsRef> = match k.vfs.files().get(id).kind {
-        FileKind::Proc(Node::NsFile(r)) => {
+        FileKind::Proc(Node::NsFile(r), _) => {
             if nstype != 0 && flags != r.ty.flag() {
                 return Err(EINVAL);
             }

@@ -231,7 +231,7 @@ impl FileKind {
             FileKind::Pipe { .. } => &pipe::PIPE,
             FileKind::Signalfd { .. } => &anon::SIGNALFD,
             FileKind::Pidfd { .. } => &anon::PIDFD,
-            FileKind::Proc(_) => &proc::PROC,
+            FileKind::Proc(..) => &proc::PROC,
             FileKind::Kmsg => &kmsg::KMSG,
             FileKind::Trace(_) => &trace::TRACE,
             FileKind::Eventfd { .. } => &eventfd::EVENTFD,

@@ -24,14 +24,14 @@ impl FileOps for Proc {
 
     fn stat(&self, k: &Kernel, id: FileId) -> SysResult<Stat> {
         match k.vfs.files.get(id).kind {
-            FileKind::Proc(node) => Ok(procfs::stat(k, node)),
+            FileKind::Proc(node, _) => Ok(procfs::stat(k, node)),
             other => unreachable!("proc ops on {other:?}"),
         }
     }
 
     fn d_path(&self, k: &Kernel, id: FileId) -> alloc::vec::Vec<u8> {
         match k.vfs.files.get(id).kind {
-            FileKind::Proc(node) => procfs::node_path(k, node),
+            FileKind::Proc(node, view) => procfs::node_path(k, view, node),
             other => unreachable!("proc ops on {other:?}"),
         }
     }

@@ -71,7 +71,7 @@ pub(super) fn mangle(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 /// Generate a proc file's text.
-pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
+pub(super) fn generate(k: &Kernel, view: View, node: Node) -> SysResult<Vec<u8>> {
     let mut o = Out(Vec::new());
     match node {
         Node::Global(Global::Meminfo) => o.0 = format_meminfo(&mem_info(k)).into_bytes(),
@@ -144,8 +144,8 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         Node::Pid { tid, whole, entry } => {
             let t = task(k, tid)?;
             match entry {
-                PidEntry::Stat => o.0 = format_stat(&task_stat(k, t, whole)).into_bytes(),
-                PidEntry::Status => status(k, t, &mut o),
+                PidEntry::Stat => o.0 = format_stat(&task_stat(k, view, t, whole)).into_bytes(),
+                PidEntry::Status => status(k, view, t, &mut o),
                 PidEntry::Statm => {
                     let v = task_mm(k, t).map(|mm| vm_stats(k, mm)).unwrap_or_default();
                     let _ = writeln!(o, "{} {} 0 {} 0 {} 0", v.total, v.rss, v.exec, v.data + v.stack);
