@@ -85,6 +85,17 @@ impl Kernel {
     /// loses its last user with it (Linux: put_nsproxy()).
     pub fn put_nsproxy(&mut self, p: crate::ns::NsProxyId) {
         let dropped = self.ns.put(p);
+        self.free_dropped(dropped);
+    }
+
+    /// An open /proc/PID/ns file's hold on namespace `r` is gone.
+    pub fn put_ns_ref(&mut self, r: &crate::ns::NsRef) {
+        let dropped = self.ns.put_ref(r);
+        self.free_dropped(dropped);
+    }
+
+    /// Destroy the namespaces a last put left.
+    fn free_dropped(&mut self, dropped: crate::ns::Dropped) {
         if let Some((id, stashed)) = dropped.ipc {
             self.free_ipc_ns(id, stashed);
         }

@@ -439,9 +439,10 @@ impl NsType {
 }
 
 /// One namespace, as an open /proc/PID/ns file names it: its kind, the
-/// raw handle of a UTS or PID namespace (0 for the kinds Tine has one
-/// of), and its inode number. It does not keep the namespace alive
-/// (Linux's nsfs dentry does); `setns` finds a namespace gone (EINVAL).
+/// raw handle of a UTS, PID, IPC or mount namespace (0 for the kinds
+/// Tine has one of), and its inode number. An open file holds the
+/// namespace ([`Namespaces::hold_ref`]), as Linux's nsfs dentry does, so
+/// that `setns` can still join it after its last process has gone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NsRef {
     pub ty: NsType,
@@ -450,6 +451,65 @@ pub struct NsRef {
 }
 
 impl Namespaces {
+    /// An open /proc/PID/ns file takes a reference on the namespace it
+    /// names (Linux: nsfs's dentry holds the ns_common).
+    pub fn hold_ref(&mut self, r: &NsRef) {
+        match r.ty {
+            NsType::Uts => {
+                if let Some(h) = self.uts.handle_of(r.id) {
+                    self.uts.hold(h)
+                }
+            }
+            NsType::Pid => {
+                if let Some(h) = self.pid.handle_of(r.id) {
+                    self.pid.hold(h)
+                }
+            }
+            NsType::Ipc => {
+                if let Some(h) = self.ipc.handle_of(r.id) {
+                    self.ipc.hold(h)
+                }
+            }
+            NsType::Mnt => {
+                if let Some(h) = self.mnt.handle_of(r.id) {
+                    self.mnt.hold(h)
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The file's reference goes; what a last one leaves to destroy is
+    /// returned as [`Namespaces::put`] returns it.
+    #[must_use]
+    pub fn put_ref(&mut self, r: &NsRef) -> Dropped {
+        let mut out = Dropped::default();
+        match r.ty {
+            NsType::Uts => {
+                if let Some(h) = self.uts.handle_of(r.id) {
+                    let _ = self.uts.put(h);
+                }
+            }
+            NsType::Pid => {
+                if let Some(h) = self.pid.handle_of(r.id) {
+                    self.pid.put(h);
+                }
+            }
+            NsType::Ipc => {
+                if let Some(h) = self.ipc.handle_of(r.id) {
+                    out.ipc = self.ipc.put(h).map(|gone| (h, gone.tables));
+                }
+            }
+            NsType::Mnt => {
+                if let Some(h) = self.mnt.handle_of(r.id) {
+                    out.mnt = self.mnt.put(h).map(|gone| (h, gone.table));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
     /// The namespace of kind `ty` of a task whose nsproxy is `p` (unset
     /// for a zombie: ENOENT, except for its own PID namespace) and whose
     /// own PID namespace is `active` (Linux: the proc_ns_operations'

@@ -228,3 +228,43 @@ fn a_proc_mounted_in_a_pid_namespace_shows_its_pids() {
     assert_eq!(k.ns.mnt_count(), 1);
     base.check(&k, "after the namespace's processes ended");
 }
+
+/// Linux: an open /proc/PID/ns file holds its namespace (nsfs), so a
+/// namespace whose processes are all gone can still be joined through it.
+#[test]
+fn an_open_ns_file_keeps_its_namespace_for_setns() {
+    let (mut k, _hw) = boot(2048);
+    assert_eq!(mkdir(&mut k, 1, "/mnt"), 0);
+    let base = Baseline::take(&k);
+    let outside = stat_dev(&mut k, 1, "/mnt");
+    let c = fork(&mut k, 1);
+    let flags = CloneFlags::NEWUTS | CloneFlags::NEWNS;
+    assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[flags.bits()]), 0);
+    assert_eq!(sethostname(&mut k, c, b"kept"), 0);
+    assert_eq!(mount_tmpfs(&mut k, c, "/mnt"), 0);
+    let inside = stat_dev(&mut k, c, "/mnt");
+    let j = fork(&mut k, 1);
+    let mut fds = alloc::vec::Vec::new();
+    for ty in ["uts", "mnt"] {
+        let p = cstr(&mut k, j, 0x400, &alloc::format!("/proc/{c}/ns/{ty}"));
+        let fd = syscall(&mut k, j, nr::OPENAT, &[AT_FDCWD as i64 as u64, p, O_RDONLY as u64, 0]);
+        assert!(fd >= 0, "open ns/{ty}: {fd}");
+        fds.push(fd as u64);
+    }
+    exit(&mut k, c, 0);
+    reap(&mut k, 1, c);
+    assert_eq!(k.ns.mnt_count(), 2, "the open file holds the mount namespace");
+    assert_eq!(syscall(&mut k, j, nr::SETNS, &[fds[0], CloneFlags::NEWUTS.bits()]), 0);
+    assert_eq!(nodename(&mut k, j), b"kept");
+    assert_eq!(syscall(&mut k, j, nr::SETNS, &[fds[1], 0]), 0);
+    assert_eq!(stat_dev(&mut k, j, "/mnt"), inside, "the tmpfs mounted there");
+    assert_eq!(stat_dev(&mut k, 1, "/mnt"), outside);
+    for fd in fds {
+        assert_eq!(syscall(&mut k, j, nr::CLOSE, &[fd]), 0);
+    }
+    exit(&mut k, j, 0);
+    reap(&mut k, 1, j);
+    assert_eq!(k.ns.mnt_count(), 1);
+    assert_eq!(k.ns.counts(), (1, 1, 1, 1));
+    base.check(&k, "after the last file and process let the namespaces go");
+}

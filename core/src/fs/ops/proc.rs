@@ -39,4 +39,11 @@ impl FileOps for Proc {
     fn getdents(&self, k: &mut Kernel, id: FileId, buf: u64, count: u64) -> SysResult {
         procfs::getdents64(k, id, buf, count)
     }
+
+    /// An nsfs file lets go of its namespace.
+    fn release(&self, k: &mut Kernel, _id: FileId, f: &crate::fs::file::OpenFile) {
+        if let FileKind::Proc(procfs::Node::NsFile(r), _) = f.kind {
+            k.put_ns_ref(&r);
+        }
+    }
 }

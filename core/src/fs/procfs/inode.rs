@@ -101,7 +101,7 @@ pub(super) fn open_node(k: &mut Kernel, node: Node, view: View, flags: u32) -> S
         return Err(ENOTDIR);
     }
     if flags & O_PATH != 0 {
-        return Ok(k.vfs.files.open(FileKind::Proc(node, view), keep, None));
+        return Ok(open_file(k, node, view, keep));
     }
     let acc = flags & O_ACCMODE;
     match kind {
@@ -135,11 +135,19 @@ pub(super) fn open_node(k: &mut Kernel, node: Node, view: View, flags: u32) -> S
     let pagemap = matches!(node, Node::Pid { entry: PidEntry::Pagemap | PidEntry::Mem, .. });
     let snapshot =
         if kind == Kind::File && acc != O_WRONLY && !pagemap { Some(generate(k, view, node)?) } else { None };
-    let id = k.vfs.files.open(FileKind::Proc(node, view), keep, None);
+    let id = open_file(k, node, view, keep);
     if let Some(data) = snapshot {
         k.vfs.files.set_proc_snapshot(id, data);
     }
     Ok(id)
+}
+
+/// A new description of `node`; an nsfs file holds its namespace.
+fn open_file(k: &mut Kernel, node: Node, view: View, flags: u32) -> FileId {
+    if let Node::NsFile(r) = node {
+        k.ns.hold_ref(&r);
+    }
+    k.vfs.files.open(FileKind::Proc(node, view), flags, None)
 }
 
 /// The contents of a proc file once read: the text generated at open (or
