@@ -26,11 +26,7 @@ impl Kernel {
     /// Load the running task's mount namespace into the file room,
     /// keeping the loaded one's table in its namespace.
     pub fn mnt_switch(&mut self) {
-        let Some(cur) = self.sched.current() else { return };
-        let p = self.proc.tasks()[&cur].nsproxy;
-        if p.is_unset() {
-            return;
-        }
+        let Some(p) = self.cur_nsproxy() else { return };
         let want = self.ns.mnt_of(p);
         let loaded = self.ns.mnt_loaded;
         if want == loaded {

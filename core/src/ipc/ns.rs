@@ -35,14 +35,17 @@ impl Kernel {
         (self.ipc.shm, self.ipc.sem, self.ipc.msg) = (t.shm, t.sem, t.msg);
     }
 
+    /// The running task's nsproxy, if it has one (not a zombie's, not
+    /// before the first task).
+    pub(crate) fn cur_nsproxy(&self) -> Option<crate::ns::NsProxyId> {
+        let cur = self.sched.current()?;
+        Some(self.proc.tasks()[&cur].nsproxy).filter(|p| !p.is_unset())
+    }
+
     /// Load the running task's IPC namespace into the kernel's tables,
     /// keeping the loaded one's in its namespace.
     pub fn ipc_switch(&mut self) {
-        let Some(cur) = self.sched.current() else { return };
-        let p = self.proc.tasks()[&cur].nsproxy;
-        if p.is_unset() {
-            return;
-        }
+        let Some(p) = self.cur_nsproxy() else { return };
         let want = self.ns.ipc_of(p);
         let loaded = self.ns.ipc_loaded;
         if want == loaded {
