@@ -4,10 +4,9 @@
  * -t tmpfs none DIR`, a file made in it, `mount` listing it (from
  * /proc/mounts), `mount -o remount,ro`, `umount DIR` and the directory
  * empty again, `mount -t proc`, `mount --bind`, and umount of what is not
- * mounted failing. Natively the test first enters a private mount
- * namespace and stops if it cannot, so that it never changes the host's
- * mounts; under Tine (no namespaces yet) those calls fail and are
- * ignored. The directory is a fresh one in /tmp, shown as BASE.
+ * mounted failing. The test first enters a private mount namespace
+ * (natively it stops if it cannot, so that it never changes the host's
+ * mounts). The directory is a fresh one in /tmp, shown as BASE.
  * Mirrors: mount(8), umount(8) (busybox), mount(2), umount2(2).
  */
 #define _GNU_SOURCE

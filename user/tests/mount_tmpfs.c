@@ -13,9 +13,8 @@
  * read-only -> EROFS; as uid 1000 mount and umount -> EPERM (missing path
  * -> ENOENT first); the test's own lines of /proc/self/mountinfo and
  * /proc/self/mounts with mount ids replaced by mount points.
- * Natively the test first enters a private mount namespace and stops if
- * it cannot, so that it never changes the host's mounts; under Tine
- * (no namespaces yet) those two calls fail and are ignored.
+ * The test first enters a private mount namespace (natively it stops if
+ * it cannot, so that it never changes the host's mounts).
  * Mirrors: mount(2), umount2(2), proc_pid_mountinfo(5).
  */
 #define _GNU_SOURCE

@@ -38,8 +38,9 @@ pub enum FileKind {
     Signalfd { mask: u64 },
     /// A process file descriptor (pidfd): the process and its start time.
     Pidfd { pid: u32, start: u64 },
-    /// A file or directory of /proc (its contents: `FileTable::proc_snapshot`).
-    Proc(crate::fs::procfs::Node),
+    /// A file or directory of /proc (its contents: `FileTable::proc_snapshot`),
+    /// and the PID namespace of the proc instance it was opened through.
+    Proc(crate::fs::procfs::Node, crate::fs::procfs::View),
     /// /dev/kmsg; its reader's next record is the offset (see `log::kmsg`).
     Kmsg,
     /// A tracefs control file (see `fs::tracefs`).

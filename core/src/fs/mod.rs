@@ -11,7 +11,8 @@
 //! - [`perm`]: who may read, write, search, create and delete (Linux:
 //!   generic_permission(), may_create(), may_delete() in fs/namei.c).
 //! - [`mount`]: the mount table and file system instances (Linux:
-//!   fs/namespace.c, fs/super.c).
+//!   fs/namespace.c, fs/super.c); [`mount_ns`]: a table per mount
+//!   namespace.
 //! - [`procfs`]: /proc, made up from the kernel's state (Linux: fs/proc/).
 //! - [`tracefs`]: the trace control files (Linux: fs/tracefs/).
 //! - [`tty`]: the console as a terminal: line discipline, job control
@@ -23,6 +24,7 @@ pub mod lease;
 pub mod lock;
 pub mod memfd;
 pub mod mount;
+pub mod mount_ns;
 pub mod ops;
 pub mod perm;
 pub mod pipe;
@@ -81,7 +83,7 @@ pub fn make_standard_nodes(fs: &mut RamFs, now: u64) -> Result<(), Errno> {
     // /proc is mounted at boot, as init scripts do on Linux.
     let (parent, proc_dir) = fs.lookup_mnt(&FsCred::ROOT, root, b"/proc", Lookup::FOLLOW | Lookup::DIRECTORY)?;
     if fs.mounts.child_on(parent, proc_dir).is_none() {
-        mount::mount_proc(fs, parent, proc_dir, b"proc", mount::MntFlags::RELATIME, Some(procfs::PROC_DEV))?;
+        mount::mount_proc(fs, (parent, proc_dir), b"proc", mount::MntFlags::RELATIME, Some(procfs::PROC_DEV), 0)?;
     }
     Ok(())
 }

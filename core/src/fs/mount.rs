@@ -16,8 +16,9 @@
 //! root goes up to the directory it is mounted on. A position in the tree
 //! is therefore a (mount, inode) pair, as Linux's `struct path`.
 //!
-//! [`MountTable`] is a plain value: a later mount namespace gets its own
-//! copy (Linux: copy_mnt_ns()). The superblocks are shared by every table.
+//! [`MountTable`] is a plain value: each mount namespace has its own
+//! copy (Linux: copy_mnt_ns(); see `fs::mount_ns`). The superblocks are
+//! shared by every table.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -132,11 +133,15 @@ pub struct SuperBlock {
     pub mode: Option<u32>,
     pub uid: Option<u32>,
     pub gid: Option<u32>,
+    /// proc: the raw handle of the PID namespace it shows, held while the
+    /// instance lives (Linux: `proc_fs_info.pid_ns`); 0 for the initial
+    /// namespace, which is never held.
+    pub pid_ns: u32,
 }
 
 impl SuperBlock {
     pub fn new(fstype: FsType, dev: u64, root: Ino) -> Self {
-        SuperBlock { fstype, dev, root, readonly: false, size: None, mode: None, uid: None, gid: None }
+        SuperBlock { fstype, dev, root, readonly: false, size: None, mode: None, uid: None, gid: None, pid_ns: 0 }
     }
 
     /// The file system's own options after `rw`/`ro` (Linux:
@@ -265,6 +270,11 @@ impl MountTable {
         id
     }
 
+    /// The mount of `/`: the one that is its own parent.
+    pub fn root_mount(&self) -> &Mount {
+        self.mounts.iter().find(|m| m.id == m.parent).expect("a mount table has a root")
+    }
+
     pub fn get(&self, id: MountId) -> Option<&Mount> {
         self.mounts.iter().find(|m| m.id == id)
     }
@@ -308,6 +318,11 @@ impl MountTable {
             .map_or(ROOT_MOUNT, |m| m.id)
     }
 
+    /// Every mount, the table gone (a mount namespace's end).
+    pub fn into_mounts(self) -> Vec<Mount> {
+        self.mounts
+    }
+
     /// Detach mount `id` and everything mounted below it; returns them.
     /// Linux: umount_tree().
     pub fn remove_tree(&mut self, id: MountId) -> Vec<Mount> {
@@ -324,20 +339,25 @@ impl MountTable {
     }
 }
 
-/// Mount a new proc instance on directory `dir` of mount `parent`. proc
-/// stores nothing, so its root is `dir` itself (held while mounted) and
-/// /proc's code finds paths below it through the table
-/// ([`procfs::route`](super::procfs::route)). Linux: proc_get_tree().
+/// Mount a new proc instance on directory `dir` of mount `parent`,
+/// showing PID namespace `pid_ns` (a raw handle the caller holds for it,
+/// 0 for the initial one). proc stores nothing, so its root is `dir`
+/// itself (held while mounted) and /proc's code finds paths below it
+/// through the table ([`procfs::route`](super::procfs::route)). Linux:
+/// proc_get_tree().
 pub fn mount_proc(
     fs: &mut super::RamFs,
-    parent: MountId,
-    dir: Ino,
+    (parent, dir): (MountId, Ino),
     source: &[u8],
     flags: MntFlags,
     dev: Option<u64>,
+    pid_ns: u32,
 ) -> Result<MountId, crate::abi::Errno> {
     fs.ihold(dir)?;
     let sb = fs.supers.add(FsType::Proc, dev, dir);
+    if let Some(s) = fs.supers.get_mut(sb) {
+        s.pid_ns = pid_ns;
+    }
     Ok(fs.mounts.add(parent, dir, dir, sb, source, flags))
 }
 

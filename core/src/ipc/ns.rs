@@ -35,14 +35,17 @@ impl Kernel {
         (self.ipc.shm, self.ipc.sem, self.ipc.msg) = (t.shm, t.sem, t.msg);
     }
 
+    /// The running task's nsproxy, if it has one (not a zombie's, not
+    /// before the first task).
+    pub(crate) fn cur_nsproxy(&self) -> Option<crate::ns::NsProxyId> {
+        let cur = self.sched.current()?;
+        Some(self.proc.tasks()[&cur].nsproxy).filter(|p| !p.is_unset())
+    }
+
     /// Load the running task's IPC namespace into the kernel's tables,
     /// keeping the loaded one's in its namespace.
     pub fn ipc_switch(&mut self) {
-        let Some(cur) = self.sched.current() else { return };
-        let p = self.proc.tasks()[&cur].nsproxy;
-        if p.is_unset() {
-            return;
-        }
+        let Some(p) = self.cur_nsproxy() else { return };
         let want = self.ns.ipc_of(p);
         let loaded = self.ns.ipc_loaded;
         if want == loaded {
@@ -84,8 +87,23 @@ impl Kernel {
     /// Drop one user of nsproxy `p`, destroying an IPC namespace that
     /// loses its last user with it (Linux: put_nsproxy()).
     pub fn put_nsproxy(&mut self, p: crate::ns::NsProxyId) {
-        if let Some((id, stashed)) = self.ns.put(p) {
+        let dropped = self.ns.put(p);
+        self.free_dropped(dropped);
+    }
+
+    /// An open /proc/PID/ns file's hold on namespace `r` is gone.
+    pub fn put_ns_ref(&mut self, r: &crate::ns::NsRef) {
+        let dropped = self.ns.put_ref(r);
+        self.free_dropped(dropped);
+    }
+
+    /// Destroy the namespaces a last put left.
+    fn free_dropped(&mut self, dropped: crate::ns::Dropped) {
+        if let Some((id, stashed)) = dropped.ipc {
             self.free_ipc_ns(id, stashed);
+        }
+        if let Some((id, stashed)) = dropped.mnt {
+            self.free_mnt_ns(id, stashed);
         }
     }
 }

@@ -10,10 +10,11 @@
 //! has the inode number /proc/PID/ns/* shows (Linux's ns_common.inum).
 //!
 //! Built so far: the UTS namespace (host and domain name), PID
-//! namespaces ([`pid`]) and IPC namespaces (their tables: `ipc::ns`). The
-//! mount, network, user, cgroup and time namespaces are still the one
-//! system-wide instance each, and a request for a new one is EINVAL, as
-//! on a kernel built without them.
+//! namespaces ([`pid`]), IPC namespaces (their tables: `ipc::ns`) and
+//! mount namespaces (their mount tables: `fs::mount_ns`). The network,
+//! user, cgroup and time namespaces are still the one system-wide
+//! instance each, and a request for a new one is EINVAL, as on a kernel
+//! built without them.
 
 pub mod pid;
 #[cfg(test)]
@@ -24,6 +25,7 @@ mod tests;
 pub use pid::{PidNamespaces, PidNsId};
 
 use crate::abi::UTSNAME_FIELD;
+use crate::fs::mount::MountTable;
 use crate::ipc::ns::IpcTables;
 use crate::object::shared::{Handle, SharedTable};
 
@@ -102,6 +104,17 @@ pub struct IpcNamespace {
 
 pub type IpcId = Handle<IpcNamespace>;
 
+/// One mount namespace (Linux: struct mnt_namespace): its mount table
+/// while another namespace's is loaded in the file room (see
+/// `fs::mount_ns`).
+#[derive(Debug)]
+pub struct MntNamespace {
+    table: Option<MountTable>,
+    inum: u32,
+}
+
+pub type MntId = Handle<MntNamespace>;
+
 /// The namespaces of one or more tasks (Linux: struct nsproxy).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NsProxy {
@@ -110,9 +123,19 @@ pub struct NsProxy {
     /// pid_ns_for_children); its own is that of its pid.
     pid_for_children: PidNsId,
     ipc: IpcId,
+    mnt: MntId,
 }
 
 pub type NsProxyId = Handle<NsProxy>;
+
+/// What the last put of an nsproxy left to destroy: an IPC namespace and
+/// a mount namespace, each with its tables unless they are the loaded
+/// ones.
+#[derive(Default)]
+pub struct Dropped {
+    pub ipc: Option<(IpcId, Option<IpcTables>)>,
+    pub mnt: Option<(MntId, Option<MountTable>)>,
+}
 
 /// Which namespaces a new nsproxy gets fresh (Linux: the CLONE_NEW* bits
 /// that create_new_namespaces() acts on).
@@ -121,6 +144,7 @@ pub struct NewNamespaces {
     pub uts: bool,
     pub pid: bool,
     pub ipc: bool,
+    pub mnt: bool,
 }
 
 /// Every namespace and nsproxy (the namespace subsystem's state: only its
@@ -137,6 +161,9 @@ pub struct Namespaces {
     ipc: SharedTable<IpcNamespace>,
     /// The IPC namespace whose tables are the kernel's (`ipc::ns`).
     pub ipc_loaded: IpcId,
+    mnt: SharedTable<MntNamespace>,
+    /// The mount namespace whose table is the file room's (`fs::mount_ns`).
+    pub mnt_loaded: MntId,
     /// The next inode number for a new namespace; numbers are not reused
     /// (Linux reuses freed ones; a difference no program can rely on).
     next_inum: u32,
@@ -150,7 +177,10 @@ impl Namespaces {
         let pid_for_children = ns.pid.init();
         let ipc = ns.ipc.insert(IpcNamespace { tables: None, inum: IPC_INIT_INO });
         ns.ipc_loaded = ipc;
-        ns.init = ns.proxies.insert(NsProxy { uts, pid_for_children, ipc });
+        // The initial table is the file room's from the start.
+        let mnt = ns.mnt.insert(MntNamespace { table: None, inum: MNT_INIT_INO });
+        ns.mnt_loaded = mnt;
+        ns.init = ns.proxies.insert(NsProxy { uts, pid_for_children, ipc, mnt });
         ns
     }
 
@@ -166,15 +196,58 @@ impl Namespaces {
     }
 
     /// Drop one user of nsproxy `p`; the last one drops its namespaces
-    /// (Linux: put_nsproxy() → free_nsproxy()). An IPC namespace that goes
-    /// with it is returned, with its tables unless they are the loaded
-    /// ones, for the kernel to empty (`Kernel::put_nsproxy`).
+    /// (Linux: put_nsproxy() → free_nsproxy()). An IPC or mount namespace
+    /// that goes with it is returned, with its tables unless they are the
+    /// loaded ones, for the kernel to empty (`Kernel::put_nsproxy`).
     #[must_use]
-    pub fn put(&mut self, p: NsProxyId) -> Option<(IpcId, Option<IpcTables>)> {
-        let proxy = self.proxies.put(p)?;
+    pub fn put(&mut self, p: NsProxyId) -> Dropped {
+        let Some(proxy) = self.proxies.put(p) else { return Dropped::default() };
         let _ = self.uts.put(proxy.uts);
         self.pid.put(proxy.pid_for_children);
-        self.ipc.put(proxy.ipc).map(|gone| (proxy.ipc, gone.tables))
+        Dropped {
+            ipc: self.ipc.put(proxy.ipc).map(|gone| (proxy.ipc, gone.tables)),
+            mnt: self.mnt.put(proxy.mnt).map(|gone| (proxy.mnt, gone.table)),
+        }
+    }
+
+    /// Another user of mount namespace `id` (an open /proc/PID/ns/mnt).
+    pub fn hold_mnt(&mut self, id: MntId) {
+        self.mnt.hold(id);
+    }
+
+    /// Drop one user of mount namespace `id`; the last one gives back its
+    /// table (`None` if it is the loaded one) for the kernel to release.
+    #[must_use]
+    pub fn put_mnt(&mut self, id: MntId) -> Option<Option<MountTable>> {
+        self.mnt.put(id).map(|gone| gone.table)
+    }
+
+    /// The mount namespace of nsproxy `p`.
+    pub fn mnt_of(&self, p: NsProxyId) -> MntId {
+        self.proxies.get(p).mnt
+    }
+
+    /// Mount namespace `id`'s table while it is not the loaded one.
+    pub fn stashed_mounts(&self, id: MntId) -> Option<&MountTable> {
+        self.mnt.get(id).table.as_ref()
+    }
+
+    /// Every table that is not loaded (to ask whether an instance is
+    /// still mounted somewhere).
+    pub fn stashed_mount_tables(&self) -> impl Iterator<Item = &MountTable> {
+        self.mnt.iter().filter_map(|(_, n)| n.table.as_ref())
+    }
+
+    /// Keep the loaded table in namespace `id` (dropped if it is gone).
+    pub fn stash_mounts(&mut self, id: MntId, table: MountTable) {
+        if let Some(h) = self.mnt.handle_of(id.raw()) {
+            self.mnt.get_mut(h).table = Some(table);
+        }
+    }
+
+    /// Take namespace `id`'s table to load it.
+    pub fn unstash_mounts(&mut self, id: MntId) -> Option<MountTable> {
+        self.mnt.get_mut(id).table.take()
     }
 
     /// The IPC namespace of nsproxy `p`.
@@ -199,8 +272,16 @@ impl Namespaces {
     /// namespace starts with its creator's names (copy_utsname()); a new
     /// PID namespace lies below `from`'s pid_for_children (copy_pid_ns(),
     /// whose checks [`Namespaces::may_new_pid`] made).
-    pub fn copy(&mut self, from: NsProxyId, new: NewNamespaces) -> NsProxyId {
+    /// A new mount namespace gets `mounts`, the copy of its creator's
+    /// table the caller made (copy_mnt_ns()).
+    pub fn copy(&mut self, from: NsProxyId, new: NewNamespaces, mounts: Option<MountTable>) -> NsProxyId {
         let mut proxy = *self.proxies.get(from);
+        if let Some(table) = mounts {
+            let inum = self.alloc_inum();
+            proxy.mnt = self.mnt.insert(MntNamespace { table: Some(table), inum });
+        } else {
+            self.mnt.hold(proxy.mnt);
+        }
         if new.uts {
             let mut u = self.uts.get(proxy.uts).clone();
             u.inum = self.alloc_inum();
@@ -272,6 +353,11 @@ impl Namespaces {
     /// Live nsproxies, UTS, PID and IPC namespaces, for the leak checks.
     pub fn counts(&self) -> (usize, usize, usize, usize) {
         (self.proxies.len(), self.uts.len(), self.pid.count(), self.ipc.len())
+    }
+
+    /// Live mount namespaces, for the leak checks.
+    pub fn mnt_count(&self) -> usize {
+        self.mnt.len()
     }
 }
 
@@ -353,9 +439,10 @@ impl NsType {
 }
 
 /// One namespace, as an open /proc/PID/ns file names it: its kind, the
-/// raw handle of a UTS or PID namespace (0 for the kinds Tine has one
-/// of), and its inode number. It does not keep the namespace alive
-/// (Linux's nsfs dentry does); `setns` finds a namespace gone (EINVAL).
+/// raw handle of a UTS, PID, IPC or mount namespace (0 for the kinds
+/// Tine has one of), and its inode number. An open file holds the
+/// namespace ([`Namespaces::hold_ref`]), as Linux's nsfs dentry does, so
+/// that `setns` can still join it after its last process has gone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NsRef {
     pub ty: NsType,
@@ -364,6 +451,65 @@ pub struct NsRef {
 }
 
 impl Namespaces {
+    /// An open /proc/PID/ns file takes a reference on the namespace it
+    /// names (Linux: nsfs's dentry holds the ns_common).
+    pub fn hold_ref(&mut self, r: &NsRef) {
+        match r.ty {
+            NsType::Uts => {
+                if let Some(h) = self.uts.handle_of(r.id) {
+                    self.uts.hold(h)
+                }
+            }
+            NsType::Pid => {
+                if let Some(h) = self.pid.handle_of(r.id) {
+                    self.pid.hold(h)
+                }
+            }
+            NsType::Ipc => {
+                if let Some(h) = self.ipc.handle_of(r.id) {
+                    self.ipc.hold(h)
+                }
+            }
+            NsType::Mnt => {
+                if let Some(h) = self.mnt.handle_of(r.id) {
+                    self.mnt.hold(h)
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The file's reference goes; what a last one leaves to destroy is
+    /// returned as [`Namespaces::put`] returns it.
+    #[must_use]
+    pub fn put_ref(&mut self, r: &NsRef) -> Dropped {
+        let mut out = Dropped::default();
+        match r.ty {
+            NsType::Uts => {
+                if let Some(h) = self.uts.handle_of(r.id) {
+                    let _ = self.uts.put(h);
+                }
+            }
+            NsType::Pid => {
+                if let Some(h) = self.pid.handle_of(r.id) {
+                    self.pid.put(h);
+                }
+            }
+            NsType::Ipc => {
+                if let Some(h) = self.ipc.handle_of(r.id) {
+                    out.ipc = self.ipc.put(h).map(|gone| (h, gone.tables));
+                }
+            }
+            NsType::Mnt => {
+                if let Some(h) = self.mnt.handle_of(r.id) {
+                    out.mnt = self.mnt.put(h).map(|gone| (h, gone.table));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
     /// The namespace of kind `ty` of a task whose nsproxy is `p` (unset
     /// for a zombie: ENOENT, except for its own PID namespace) and whose
     /// own PID namespace is `active` (Linux: the proc_ns_operations'
@@ -387,7 +533,10 @@ impl Namespaces {
                 Ok(NsRef { ty: NsType::Ipc, id: i.raw(), inum: self.ipc.get(i).inum })
             }
             NsType::User => one(USER_INIT_INO),
-            NsType::Mnt => one(MNT_INIT_INO),
+            NsType::Mnt => {
+                let m = self.proxies.get(p).mnt;
+                Ok(NsRef { ty: NsType::Mnt, id: m.raw(), inum: self.mnt.get(m).inum })
+            }
             NsType::Cgroup => one(CGROUP_INIT_INO),
             NsType::Time | NsType::TimeForChildren => one(TIME_INIT_INO),
         }
@@ -413,6 +562,7 @@ impl Namespaces {
                 proxy.pid_for_children = n;
             }
             NsType::Ipc => proxy.ipc = self.ipc.handle_of(r.id).ok_or(EINVAL)?,
+            NsType::Mnt => proxy.mnt = self.mnt.handle_of(r.id).ok_or(EINVAL)?,
             // Linux: userns_install(): not the caller's own.
             NsType::User => return Err(EINVAL),
             // One of each: joining it changes nothing.
@@ -422,6 +572,7 @@ impl Namespaces {
         self.uts.hold(proxy.uts);
         self.pid.hold(proxy.pid_for_children);
         self.ipc.hold(proxy.ipc);
+        self.mnt.hold(proxy.mnt);
         Ok(self.proxies.insert(proxy))
     }
 }

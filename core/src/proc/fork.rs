@@ -107,7 +107,7 @@ fn copy_creds(flags: CloneFlags) -> SysResult<()> {
 /// Linux: copy_namespaces(): the child shares its parent's nsproxy, or
 /// gets a new one with a fresh copy of each namespace a CLONE_NEW* flag
 /// names. A new namespace needs CAP_SYS_ADMIN (EPERM). The ones Tine does
-/// not have yet (mount, network, cgroup, time) are EINVAL, as on a
+/// not have yet (network, cgroup, time) are EINVAL, as on a
 /// kernel built without them. A new PID namespace is where the child's
 /// children go; the child itself goes there too, as its first process,
 /// since alloc_pid() takes the new nsproxy's pid_for_children.
@@ -123,7 +123,8 @@ pub(crate) fn copy_namespaces(k: &mut Kernel, flags: CloneFlags) -> SysResult<cr
     if flags.contains(CloneFlags::NEWIPC | CloneFlags::SYSVSEM) {
         return Err(EINVAL);
     }
-    Ok(k.ns.copy(old, new))
+    let mounts = if new.mnt { Some(k.copy_mounts()?) } else { None };
+    Ok(k.ns.copy(old, new, mounts))
 }
 
 /// The namespaces `flags` asks for, checked as Linux's copy_namespaces()
@@ -132,7 +133,8 @@ pub(crate) fn new_namespaces(k: &Kernel, flags: CloneFlags) -> SysResult<crate::
     if !k.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN) {
         return Err(EPERM);
     }
-    if flags.intersects(CloneFlags::NEW_NAMESPACES - CloneFlags::NEWUTS - CloneFlags::NEWPID - CloneFlags::NEWIPC) {
+    let have = CloneFlags::NEWUTS | CloneFlags::NEWPID | CloneFlags::NEWIPC | CloneFlags::NEWNS;
+    if flags.intersects(CloneFlags::NEW_NAMESPACES - have) {
         return Err(EINVAL);
     }
     let pid = flags.contains(CloneFlags::NEWPID);
@@ -143,6 +145,7 @@ pub(crate) fn new_namespaces(k: &Kernel, flags: CloneFlags) -> SysResult<crate::
         uts: flags.contains(CloneFlags::NEWUTS),
         pid,
         ipc: flags.contains(CloneFlags::NEWIPC),
+        mnt: flags.contains(CloneFlags::NEWNS),
     })
 }
 

@@ -187,6 +187,8 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         return r;
     }
     let [a0, a1, a2, a3, a4, a5] = regs.syscall_args();
+    // Paths are walked in the caller's mount namespace.
+    k.mnt_switch();
     // System V IPC works on the caller's IPC namespace's tables.
     if matches!(regs.orig_rax, nr::SHMGET..=nr::SHMCTL | nr::SEMGET..=nr::MSGCTL | nr::SEMTIMEDOP) {
         k.ipc_switch();

@@ -214,7 +214,14 @@ fn new_mount(
     let now = k.now_real();
     let (sb, root) = match fstype {
         FsType::Proc => {
-            let id = crate::fs::mount::mount_proc(k.vfs.fs_mut(), parent, dir, source, mnt_flags, None)?;
+            // The mounter's PID namespace, held by the instance (Linux:
+            // proc_fill_super() takes task_active_pid_ns(current)).
+            let ns = k.active_pid_ns();
+            let raw = if ns == k.ns.pid.init() { 0 } else { ns.raw() };
+            let id = crate::fs::mount::mount_proc(k.vfs.fs_mut(), (parent, dir), source, mnt_flags, None, raw)?;
+            if raw != 0 {
+                k.ns.pid.hold(ns);
+            }
             let sb = k.vfs.fs().mounts.get(id).map(|m| m.sb).ok_or(EINVAL)?;
             set_readonly(k, sb, readonly);
             return Ok(0);
@@ -320,23 +327,8 @@ pub fn umount2(k: &mut Kernel, target: u64, flags: u32) -> SysResult {
     if flags & MNT_DETACH == 0 && busy(k, id) {
         return Err(EBUSY);
     }
-    for m in k.vfs.fs_mut().mounts.remove_tree(id) {
-        k.vfs.fs_mut().iput(m.root);
-        if k.vfs.fs().mounts.iter().any(|o| o.sb == m.sb) {
-            continue;
-        }
-        let fstype = k.vfs.fs().supers.get(m.sb).map(|s| s.fstype);
-        if fstype == Some(FsType::Tracefs) {
-            // One instance for good, shown again by the next mount.
-            continue;
-        }
-        if fstype.is_some_and(|t| t.in_ram()) {
-            // Kept while a lazily detached file system's files are open.
-            k.vfs.fs_mut().free_instance(m.sb);
-        } else {
-            k.vfs.fs_mut().supers.remove(m.sb);
-        }
-    }
+    let gone = k.vfs.fs_mut().mounts.remove_tree(id);
+    k.release_mounts(gone);
     Ok(0)
 }
 
@@ -349,7 +341,8 @@ fn busy(k: &Kernel, id: MountId) -> bool {
         return true;
     }
     let Some(m) = k.vfs.fs().mounts.get(id) else { return false };
-    let own = k.vfs.fs().mounts.iter().filter(|o| o.root == m.root).count() as u32;
+    // Mounts of other namespaces showing the same directory hold it too.
+    let own = k.mounts_showing(m.root);
     if !k.vfs.fs().supers.get(m.sb).is_some_and(|s| s.fstype.in_ram()) {
         // proc: only a working directory at its root holds it.
         return k.vfs.fs().inode(m.root).is_ok_and(|i| i.refs() > own);

@@ -6,7 +6,7 @@
 use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::ns::UTS_LEN;
-use crate::proc::capability::CAP_SYS_ADMIN;
+use crate::proc::capability::{CAP_SYS_ADMIN, CAP_SYS_CHROOT};
 use crate::proc::fork::{copy_fs, new_namespaces};
 
 /// sethostname(2) and setdomainname(2): the name of the caller's UTS
@@ -103,7 +103,8 @@ pub fn unshare(k: &mut Kernel, flags: u64) -> SysResult {
         k.exit_sem(tid);
     }
     if let Some(new) = new_ns {
-        let p = k.ns.copy(old_ns, new);
+        let mounts = if new.mnt { Some(k.copy_mounts()?) } else { None };
+        let p = k.ns.copy(old_ns, new, mounts);
         k.cur_mut().nsproxy = p;
         k.put_nsproxy(old_ns);
     }
@@ -136,7 +137,7 @@ pub fn setns(k: &mut Kernel, fd: i32, nstype: i32) -> SysResult {
     let id = k.fd_file(fd)?;
     let flags = CloneFlags::from_bits_retain(nstype as u32 as u64);
     let targets: alloc::vec::Vec<NsRef> = match k.vfs.files().get(id).kind {
-        FileKind::Proc(Node::NsFile(r)) => {
+        FileKind::Proc(Node::NsFile(r), _) => {
             if nstype != 0 && flags != r.ty.flag() {
                 return Err(EINVAL);
             }
@@ -176,6 +177,17 @@ pub fn setns(k: &mut Kernel, fd: i32, nstype: i32) -> SysResult {
     if !k.cur().cred.capable(CAP_SYS_ADMIN) {
         return Err(EPERM);
     }
+    // Linux: mntns_install(): not while the cwd and root are shared with
+    // another task (EINVAL), and only with CAP_SYS_CHROOT too.
+    let mnt = targets.iter().any(|r| r.ty == NsType::Mnt);
+    if mnt {
+        if k.vfs.fs_structs().users(k.cur().fs) > 1 {
+            return Err(EINVAL);
+        }
+        if !k.cur().cred.capable(CAP_SYS_CHROOT) {
+            return Err(EPERM);
+        }
+    }
     // Build the new nsproxy step by step, dropping each intermediate one;
     // a failure leaves the caller's as it was.
     // Leaving an IPC namespace applies the caller's semaphore undo list
@@ -202,5 +214,26 @@ pub fn setns(k: &mut Kernel, fd: i32, nstype: i32) -> SysResult {
     }
     k.cur_mut().nsproxy = p;
     k.put_nsproxy(old);
+    if mnt {
+        enter_mnt_root(k);
+    }
     Ok(0)
+}
+
+/// After joining a mount namespace the caller's root and cwd are that
+/// namespace's root (Linux: the end of mntns_install()).
+fn enter_mnt_root(k: &mut Kernel) {
+    k.mnt_switch();
+    let root = k.vfs.fs().mounts.root_mount().root;
+    let fs = k.cur().fs;
+    for _ in 0..2 {
+        if k.vfs.fs_mut().ihold(root).is_err() {
+            return;
+        }
+    }
+    let info = k.vfs.fs_structs_mut().get_mut(fs);
+    let (old_cwd, old_root) = (info.cwd, info.root);
+    (info.cwd, info.root) = (root, root);
+    k.vfs.fs_mut().iput(old_cwd);
+    k.vfs.fs_mut().iput(old_root);
 }

@@ -12,27 +12,16 @@ pub struct Pidfd;
 pub static PIDFD: Pidfd = Pidfd;
 
 impl FileOps for Signalfd {
+    event_file_ops!();
+
     /// Whole `signalfd_siginfo`s straight into user memory.
     fn read_iter(&self, k: &mut Kernel, id: FileId, buf: u64, len: usize, _pos: Option<u64>) -> SysResult {
         crate::syscall::signalfd_read(k, id, buf, len)
     }
 
-    fn seekable(&self) -> bool {
-        false
-    }
-
     /// Linux: anon_inode_getfd("[signalfd]").
     fn d_path(&self, _k: &Kernel, _id: FileId) -> alloc::vec::Vec<u8> {
         b"anon_inode:[signalfd]".to_vec()
-    }
-
-    /// Linux: signalfd_fops' noop_llseek() leaves the offset alone.
-    fn llseek(&self, k: &mut Kernel, id: FileId, _off: i64, _whence: u32) -> SysResult {
-        Ok(k.vfs.files.get(id).offset as usize)
-    }
-
-    fn can_poll(&self) -> bool {
-        true
     }
 
     fn poll(&self, k: &mut Kernel, id: FileId) -> u16 {

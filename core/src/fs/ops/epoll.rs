@@ -168,9 +168,7 @@ pub struct Epoll;
 pub static EPOLL: Epoll = Epoll;
 
 impl FileOps for Epoll {
-    fn can_poll(&self) -> bool {
-        true
-    }
+    event_file_ops!();
 
     /// Readable while some item has an event (Linux: ep_eventpoll_poll()).
     fn poll(&self, k: &mut Kernel, id: FileId) -> u16 {
@@ -180,10 +178,6 @@ impl FileOps for Epoll {
         } else {
             POLLIN | POLLRDNORM
         }
-    }
-
-    fn seekable(&self) -> bool {
-        false
     }
 
     /// An anonymous inode: mode 0600 without a file type.

@@ -60,6 +60,8 @@ fn counter_of(k: &Kernel, id: FileId) -> u32 {
 }
 
 impl FileOps for Eventfd {
+    event_file_ops!();
+
     /// Linux: eventfd_read(): EINVAL for less than 8 bytes.
     fn read(&self, k: &mut Kernel, id: FileId, _pos: u64, buf: &mut [u8]) -> SysResult {
         if buf.len() < 8 {
@@ -103,19 +105,6 @@ impl FileOps for Eventfd {
             k.wake_all(WaitReason::Eventfd(n));
         }
         Ok(8)
-    }
-
-    fn seekable(&self) -> bool {
-        false
-    }
-
-    /// Linux: noop_llseek().
-    fn llseek(&self, k: &mut Kernel, id: FileId, _off: i64, _whence: u32) -> SysResult {
-        Ok(k.vfs.files.get(id).offset as usize)
-    }
-
-    fn can_poll(&self) -> bool {
-        true
     }
 
     /// Linux: eventfd_poll().

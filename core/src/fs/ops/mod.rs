@@ -13,6 +13,28 @@
 //! [`proc`] (/proc files), [`anon`] (signalfd, pidfd), [`kmsg`]
 //! (/dev/kmsg), [`trace`] (tracefs files).
 
+/// The methods Linux's anonymous-inode event files (eventfd, timerfd,
+/// signalfd, epoll) share instead of the [`FileOps`] defaults: no file
+/// position (pread is ESPIPE), an lseek that leaves the offset as it is
+/// (Linux: noop_llseek()), and a poll of their own that epoll may watch.
+/// Written once here, expanded inside each `impl FileOps`.
+macro_rules! event_file_ops {
+    () => {
+        fn seekable(&self) -> bool {
+            false
+        }
+
+        /// Linux: noop_llseek().
+        fn llseek(&self, k: &mut Kernel, id: FileId, _off: i64, _whence: u32) -> SysResult {
+            Ok(k.vfs.files.get(id).offset as usize)
+        }
+
+        fn can_poll(&self) -> bool {
+            true
+        }
+    };
+}
+
 pub mod anon;
 pub mod console;
 pub mod dev;
@@ -209,7 +231,7 @@ impl FileKind {
             FileKind::Pipe { .. } => &pipe::PIPE,
             FileKind::Signalfd { .. } => &anon::SIGNALFD,
             FileKind::Pidfd { .. } => &anon::PIDFD,
-            FileKind::Proc(_) => &proc::PROC,
+            FileKind::Proc(..) => &proc::PROC,
             FileKind::Kmsg => &kmsg::KMSG,
             FileKind::Trace(_) => &trace::TRACE,
             FileKind::Eventfd { .. } => &eventfd::EVENTFD,

@@ -24,19 +24,26 @@ impl FileOps for Proc {
 
     fn stat(&self, k: &Kernel, id: FileId) -> SysResult<Stat> {
         match k.vfs.files.get(id).kind {
-            FileKind::Proc(node) => Ok(procfs::stat(k, node)),
+            FileKind::Proc(node, _) => Ok(procfs::stat(k, node)),
             other => unreachable!("proc ops on {other:?}"),
         }
     }
 
     fn d_path(&self, k: &Kernel, id: FileId) -> alloc::vec::Vec<u8> {
         match k.vfs.files.get(id).kind {
-            FileKind::Proc(node) => procfs::node_path(k, node),
+            FileKind::Proc(node, view) => procfs::node_path(k, view, node),
             other => unreachable!("proc ops on {other:?}"),
         }
     }
 
     fn getdents(&self, k: &mut Kernel, id: FileId, buf: u64, count: u64) -> SysResult {
         procfs::getdents64(k, id, buf, count)
+    }
+
+    /// An nsfs file lets go of its namespace.
+    fn release(&self, k: &mut Kernel, _id: FileId, f: &crate::fs::file::OpenFile) {
+        if let FileKind::Proc(procfs::Node::NsFile(r), _) = f.kind {
+            k.put_ns_ref(&r);
+        }
     }
 }

@@ -75,3 +75,18 @@ fn devices_and_ramfs_files() {
     assert_eq!(syscall(&mut k, 1, nr::PREAD64, &[f, buf, 16, 1]), 4);
     assert_eq!(read_user(&mut k, 1, buf, 4).unwrap(), b"ello");
 }
+
+/// eventfd and epoll (as timerfd and signalfd) keep no position: lseek
+/// answers the offset unchanged (Linux: noop_llseek()), pread is ESPIPE.
+#[test]
+fn event_files_have_no_position() {
+    let (mut k, _hw) = boot(2048);
+    let buf = scratch(&mut k, 1) + 1024;
+    let efd = syscall(&mut k, 1, nr::EVENTFD2, &[0, 0]);
+    let ep = syscall(&mut k, 1, nr::EPOLL_CREATE1, &[0]);
+    assert!(efd >= 0 && ep >= 0);
+    for fd in [efd as u64, ep as u64] {
+        assert_eq!(syscall(&mut k, 1, nr::LSEEK, &[fd, 5, 0]), 0);
+        assert_eq!(syscall(&mut k, 1, nr::PREAD64, &[fd, buf, 8, 0]), err(ESPIPE));
+    }
+}

@@ -120,6 +120,8 @@ pub struct Timerfd;
 pub static TIMERFD: Timerfd = Timerfd;
 
 impl FileOps for Timerfd {
+    event_file_ops!();
+
     /// Linux: timerfd_read(): EINVAL under 8 bytes; the ticks, waiting
     /// while there are none.
     fn read(&self, k: &mut Kernel, id: FileId, _pos: u64, buf: &mut [u8]) -> SysResult {
@@ -140,19 +142,6 @@ impl FileOps for Timerfd {
 
     fn read_more(&self, _k: &mut Kernel, _id: FileId) -> bool {
         false
-    }
-
-    fn seekable(&self) -> bool {
-        false
-    }
-
-    /// Linux: noop_llseek().
-    fn llseek(&self, k: &mut Kernel, id: FileId, _off: i64, _whence: u32) -> SysResult {
-        Ok(k.vfs.files.get(id).offset as usize)
-    }
-
-    fn can_poll(&self) -> bool {
-        true
     }
 
     /// Linux: timerfd_poll().

@@ -53,7 +53,9 @@ fn ctty_of(k: &Kernel, tgid: Pid, sid: Pid) -> Option<u64> {
 pub(super) const PF_EXITING: u64 = 0x4;
 pub(super) const PF_FORKNOEXEC: u64 = 0x40;
 
-pub(super) fn task_stat(k: &Kernel, t: &Task, whole: bool) -> TaskStat {
+/// Process ids as PID namespace `view` numbers them (Linux:
+/// do_task_stat() with the proc sb's pid_ns).
+pub(super) fn task_stat(k: &Kernel, view: View, t: &Task, whole: bool) -> TaskStat {
     let sig = k.sig.signals().get(t.signal);
     let hand = k.sig.sighands().get(t.sighand);
     let (ign, catch) = ign_catch(&hand.action);
@@ -74,13 +76,13 @@ pub(super) fn task_stat(k: &Kernel, t: &Task, whole: bool) -> TaskStat {
         flags |= PF_EXITING;
     }
     TaskStat {
-        pid: t.tid,
+        pid: nr(k, view, t.tid),
         comm: t.comm.clone(),
         state: state_name(t).as_bytes()[0],
-        ppid: ppid_of(k, t),
-        pgrp: sig.pgid,
-        session: sig.sid,
-        ctty: ctty_of(k, t.tgid, sig.sid).map(|dev| (dev, k.vfs.tty.pgrp.unwrap_or(0))),
+        ppid: ppid_of(k, view, t),
+        pgrp: nr(k, view, sig.pgid),
+        session: nr(k, view, sig.sid),
+        ctty: ctty_of(k, t.tgid, sig.sid).map(|dev| (dev, nr(k, view, k.vfs.tty.pgrp.unwrap_or(0)))),
         flags,
         minflt: if whole { sig.min_flt } else { t.min_flt },
         cminflt: sig.cmin_flt,
@@ -243,7 +245,7 @@ pub fn fd_size(slots: usize) -> usize {
 }
 
 /// /proc/<pid>/status (Linux: proc_pid_status()).
-pub(super) fn status(k: &Kernel, t: &Task, out: &mut Out) {
+pub(super) fn status(k: &Kernel, view: View, t: &Task, out: &mut Out) {
     let mut o = String::new();
     let sig = k.sig.signals().get(t.signal);
     let c = t.cred;
@@ -253,11 +255,15 @@ pub(super) fn status(k: &Kernel, t: &Task, out: &mut Out) {
     }
     let _ = writeln!(o, "State:\t{}", state_name(t));
     // Linux: the tracing thread's id (task_pid_nr_ns(), not its
-    // process's), in the proc's PID namespace (for now always the
-    // initial one); 0 when not traced, or when the tracer has no number
-    // there.
-    let tracer = t.ptrace.tracer().map_or(0, |tr| k.ns.pid.nr_in(tr, k.ns.pid.init()));
-    let _ = writeln!(o, "Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t{tracer}", t.tgid, t.tid, ppid_of(k, t));
+    // process's), in the proc's PID namespace; 0 when not traced, or when
+    // the tracer has no number there.
+    let tracer = t.ptrace.tracer().map_or(0, |tr| nr(k, view, tr));
+    let (tgid, pid, ppid) = (nr(k, view, t.tgid), nr(k, view, t.tid), ppid_of(k, view, t));
+    let _ = writeln!(o, "Tgid:	{tgid}
+Ngid:	0
+Pid:	{pid}
+PPid:	{ppid}
+TracerPid:	{tracer}");
     let _ = writeln!(o, "Uid:\t{}\t{}\t{}\t{}", c.uid, c.euid, c.suid, c.fsuid);
     let _ = writeln!(o, "Gid:\t{}\t{}\t{}\t{}", c.gid, c.egid, c.sgid, c.fsgid);
     let fds = if has_resources(t) { fd_size(k.vfs.fdtables.get(t.files).slots()) } else { 0 };
@@ -265,11 +271,12 @@ pub(super) fn status(k: &Kernel, t: &Task, out: &mut Out) {
     // Linux keeps a trailing space after the list, even an empty one.
     let _ = writeln!(o, "FDSize:\t{fds}\nGroups:\t{} ", groups.join(" "));
     // Each number in every PID namespace the task has one in, from the
-    // proc mount's (for now always the initial one) down to the task's own
-    // (Linux: the NS* lines of proc_pid_status()).
+    // proc instance's down to the task's own (Linux: the NS* lines of
+    // proc_pid_status()).
+    let from = k.ns.pid.get(view).level() as usize;
     let levels = k.ns.pid.levels(t.tid);
     let line = |pid: Pid| -> String {
-        let nrs: Vec<String> = levels.iter().map(|&ns| format!("{}", k.ns.pid.nr_in(pid, ns))).collect();
+        let nrs: Vec<String> = levels.iter().skip(from).map(|&ns| format!("{}", k.ns.pid.nr_in(pid, ns))).collect();
         nrs.join("\t")
     };
     let _ = writeln!(

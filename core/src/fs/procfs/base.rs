@@ -80,8 +80,8 @@ pub fn route(k: &Kernel, dirfd: i32, path: &[u8]) -> Option<ProcPath> {
             k.cur_fs().cwd
         } else {
             let id = k.cur_files().get(dirfd).ok()?.file;
-            if let Some(node) = node_of_file(k, id) {
-                return join(&mounts, &node_path(k, node), path).filter(|p| visible(k, p));
+            if let Ok((node, view)) = node_view_of(k, id) {
+                return join(&mounts, &node_path(k, view, node), path).filter(|p| visible(k, p));
             }
             let f = k.vfs.files.get(id);
             let ino = f.ino?;
@@ -139,8 +139,9 @@ pub(super) fn join(mounts: &[(MountId, Vec<u8>)], base: &[u8], path: &[u8]) -> O
     Some(ProcPath { mount, comps: comps[depth..].to_vec(), trailing_slash })
 }
 
-/// The entry `name` of directory `dir`.
-pub(super) fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
+/// The entry `name` of directory `dir`, in a proc instance showing PID
+/// namespace `view`.
+pub(super) fn child(k: &Kernel, view: View, dir: Node, name: &[u8]) -> SysResult<Node> {
     if name.len() > NAME_MAX {
         return Err(ENAMETOOLONG);
     }
@@ -149,7 +150,8 @@ pub(super) fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
             if let Some(&(_, n)) = ROOT_ENTRIES.iter().find(|(n, _)| *n == name) {
                 return Ok(n);
             }
-            let tid = parse_num(name).ok_or(ENOENT)?;
+            // By its number in the instance's PID namespace.
+            let tid = k.ns.pid.find(parse_num(name).ok_or(ENOENT)?, view).ok_or(ENOENT)?;
             task(k, tid)?;
             Ok(Node::PidDir { tid, whole: true })
         }
@@ -186,7 +188,7 @@ pub(super) fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
         }
         Node::Pid { tid, entry: PidEntry::Task, .. } => {
             let leader = task(k, tid)?;
-            let th = parse_num(name).ok_or(ENOENT)?;
+            let th = k.ns.pid.find(parse_num(name).ok_or(ENOENT)?, view).ok_or(ENOENT)?;
             if task(k, th)?.tgid != leader.tgid {
                 return Err(ENOENT);
             }
@@ -197,10 +199,13 @@ pub(super) fn child(k: &Kernel, dir: Node, name: &[u8]) -> SysResult<Node> {
     }
 }
 
-/// Where a link node leads.
-pub(super) fn follow(k: &Kernel, link: Node) -> SysResult<Target> {
+/// Where a link node leads. /proc/self and thread-self lead nowhere for
+/// a caller outside the instance's PID namespace (Linux:
+/// proc_self_get_link(): ENOENT).
+pub(super) fn follow(k: &Kernel, view: View, link: Node) -> SysResult<Target> {
     let cur = k.cur();
     match link {
+        Node::SelfLink | Node::ThreadSelf if nr(k, view, cur.tid) == 0 => Err(ENOENT),
         Node::SelfLink => Ok(Target::Proc(Node::PidDir { tid: cur.tgid, whole: true })),
         Node::ThreadSelf => Ok(Target::Proc(Node::PidDir { tid: cur.tid, whole: false })),
         Node::MountsLink => Ok(Target::Proc(Node::Pid { tid: cur.tgid, whole: true, entry: PidEntry::Mounts })),
@@ -245,16 +250,17 @@ pub(super) fn follow(k: &Kernel, link: Node) -> SysResult<Target> {
 /// too when `follow_last`. Linux: the path walk through proc_root_lookup(),
 /// proc_pident_lookup() and proc_pid_get_link().
 pub fn walk(k: &Kernel, p: &ProcPath, follow_last: bool) -> SysResult<Target> {
+    let view = view_of_mount(k, p.mount);
     let mut cur = Node::Root;
     let n = p.comps.len();
     for (i, name) in p.comps.iter().enumerate() {
         let last = i + 1 == n;
-        let next = child(k, cur, name)?;
+        let next = child(k, view, cur, name)?;
         if next.kind() != Kind::Link || (last && !follow_last && !p.trailing_slash) {
             cur = next;
             continue;
         }
-        match follow(k, next)? {
+        match follow(k, view, next)? {
             Target::Proc(node) => cur = node,
             Target::Ino(ino) => {
                 let rest = &p.comps[i + 1..];

@@ -9,14 +9,17 @@ use super::*;
 // Contents
 
 /// /proc/<pid>/mounts (`info` false) or mountinfo (`info` true) from the
-/// mount table. Linux: show_vfsmnt(), show_mountinfo() in
-/// fs/proc_namespace.c. Mounts no path leads to are left out, as Linux
-/// leaves out what lies outside the reader's root.
-pub(super) fn mounts_text(k: &Kernel, info: bool) -> Vec<u8> {
+/// mount table of task `t`'s mount namespace (empty for a zombie). Linux:
+/// show_vfsmnt(), show_mountinfo() in fs/proc_namespace.c. Mounts no path
+/// leads to are left out, as Linux leaves out what lies outside the
+/// reader's root. All mounts are private (no peer groups): the optional
+/// fields are empty, as Linux shows them for a private mount.
+pub(super) fn mounts_text(k: &Kernel, t: &Task, info: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    for m in k.vfs.fs.mounts.iter() {
+    let Some(table) = k.mounts_of(t.nsproxy) else { return out };
+    for m in table.iter() {
         let Some(sb) = k.vfs.fs.supers.get(m.sb) else { continue };
-        let Ok(at) = k.vfs.fs.path_in_mount(m.id, m.root) else { continue };
+        let Ok(at) = k.vfs.fs.path_in_table(table, m.id, m.root) else { continue };
         let ro = if m.flags.contains(MntFlags::RDONLY) || sb.readonly { "ro" } else { "rw" };
         if info {
             let mnt_ro = if m.flags.contains(MntFlags::RDONLY) { "ro" } else { "rw" };
@@ -68,7 +71,7 @@ pub(super) fn mangle(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 /// Generate a proc file's text.
-pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
+pub(super) fn generate(k: &Kernel, view: View, node: Node) -> SysResult<Vec<u8>> {
     let mut o = Out(Vec::new());
     match node {
         Node::Global(Global::Meminfo) => o.0 = format_meminfo(&mem_info(k)).into_bytes(),
@@ -141,8 +144,8 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         Node::Pid { tid, whole, entry } => {
             let t = task(k, tid)?;
             match entry {
-                PidEntry::Stat => o.0 = format_stat(&task_stat(k, t, whole)).into_bytes(),
-                PidEntry::Status => status(k, t, &mut o),
+                PidEntry::Stat => o.0 = format_stat(&task_stat(k, view, t, whole)).into_bytes(),
+                PidEntry::Status => status(k, view, t, &mut o),
                 PidEntry::Statm => {
                     let v = task_mm(k, t).map(|mm| vm_stats(k, mm)).unwrap_or_default();
                     let _ = writeln!(o, "{} {} 0 {} 0 {} 0", v.total, v.rss, v.exec, v.data + v.stack);
@@ -162,8 +165,8 @@ pub(super) fn generate(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
                     }
                 }
                 PidEntry::Limits => limits(k, t, &mut o),
-                PidEntry::Mounts => o.0 = mounts_text(k, false),
-                PidEntry::Mountinfo => o.0 = mounts_text(k, true),
+                PidEntry::Mounts => o.0 = mounts_text(k, t, false),
+                PidEntry::Mountinfo => o.0 = mounts_text(k, t, true),
                 PidEntry::Auxv => {
                     if let Some(mm) = task_mm(k, t) {
                         o.0 = mm.saved_auxv.iter().flat_map(|w| w.to_le_bytes()).collect();

@@ -40,7 +40,7 @@ pub fn open(k: &mut Kernel, dirfd: i32, path: &[u8], flags: u32) -> SysResult<Op
     match target {
         Target::Ino(ino) => open_inode(k, ino, flags).map(|i| Some(Opened::Ino(i))),
         Target::File(id) => reopen(k, id, flags).map(|f| Some(Opened::File(f))),
-        Target::Proc(node) => open_node(k, node, flags).map(|f| Some(Opened::File(f))),
+        Target::Proc(node) => open_node(k, node, view_of_mount(k, p.mount), flags).map(|f| Some(Opened::File(f))),
     }
 }
 
@@ -92,7 +92,7 @@ pub(super) fn reopen(k: &mut Kernel, id: FileId, flags: u32) -> SysResult<FileId
     k.vfs.files.get(id).kind.ops().reopen(k, id, keep)
 }
 
-pub(super) fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<FileId> {
+pub(super) fn open_node(k: &mut Kernel, node: Node, view: View, flags: u32) -> SysResult<FileId> {
     // /proc/sysvipc and the IPC sysctls show the caller's IPC namespace.
     k.ipc_switch();
     let keep = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_PATH | O_LARGEFILE);
@@ -101,7 +101,7 @@ pub(super) fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<Fil
         return Err(ENOTDIR);
     }
     if flags & O_PATH != 0 {
-        return Ok(k.vfs.files.open(FileKind::Proc(node), keep, None));
+        return Ok(open_file(k, node, view, keep));
     }
     let acc = flags & O_ACCMODE;
     match kind {
@@ -133,12 +133,21 @@ pub(super) fn open_node(k: &mut Kernel, node: Node, flags: u32) -> SysResult<Fil
     // pagemap and mem are read where asked, not made up at open: they
     // are as long as the address space.
     let pagemap = matches!(node, Node::Pid { entry: PidEntry::Pagemap | PidEntry::Mem, .. });
-    let snapshot = if kind == Kind::File && acc != O_WRONLY && !pagemap { Some(generate(k, node)?) } else { None };
-    let id = k.vfs.files.open(FileKind::Proc(node), keep, None);
+    let snapshot =
+        if kind == Kind::File && acc != O_WRONLY && !pagemap { Some(generate(k, view, node)?) } else { None };
+    let id = open_file(k, node, view, keep);
     if let Some(data) = snapshot {
         k.vfs.files.set_proc_snapshot(id, data);
     }
     Ok(id)
+}
+
+/// A new description of `node`; an nsfs file holds its namespace.
+fn open_file(k: &mut Kernel, node: Node, view: View, flags: u32) -> FileId {
+    if let Node::NsFile(r) = node {
+        k.ns.hold_ref(&r);
+    }
+    k.vfs.files.open(FileKind::Proc(node, view), flags, None)
 }
 
 /// The contents of a proc file once read: the text generated at open (or
@@ -150,8 +159,13 @@ pub struct Snapshot {
 }
 
 pub(super) fn node_of(k: &Kernel, id: FileId) -> SysResult<Node> {
+    node_view_of(k, id).map(|(node, _)| node)
+}
+
+/// The node of an open proc file and the PID namespace its instance shows.
+pub(super) fn node_view_of(k: &Kernel, id: FileId) -> SysResult<(Node, View)> {
     match k.vfs.files.get(id).kind {
-        FileKind::Proc(node) => Ok(node),
+        FileKind::Proc(node, view) => Ok((node, live(k, view))),
         _ => Err(EBADF),
     }
 }
@@ -163,7 +177,7 @@ pub fn node_of_file(k: &Kernel, id: FileId) -> Option<Node> {
 
 /// read()/pread() of an open proc file at `pos` (Linux: seq_read_iter()).
 pub fn read(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult<usize> {
-    let node = node_of(k, id)?;
+    let (node, view) = node_view_of(k, id)?;
     match node.kind() {
         Kind::Dir => return Err(EISDIR),
         Kind::Link => return Err(EINVAL),
@@ -178,7 +192,7 @@ pub fn read(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult<u
     let fresh = k.vfs.files.proc_snapshot(id).is_some_and(|s| !s.used);
     if pos == 0 && !fresh {
         // The process may be gone by now (Linux: ESRCH from proc_single_show()).
-        let data = generate(k, node).map_err(|e| if e == ENOENT { ESRCH } else { e })?;
+        let data = generate(k, view, node).map_err(|e| if e == ENOENT { ESRCH } else { e })?;
         k.vfs.files.set_proc_snapshot(id, data);
     }
     let Some(snap) = k.vfs.files.proc_snapshot_mut(id) else { return Ok(0) };
@@ -597,7 +611,7 @@ pub(super) fn d_type(node: Node) -> u8 {
 /// The entries of directory `dir`, `.` and `..` first, by readdir
 /// position. Linux: proc_root_readdir(), proc_pident_readdir(),
 /// proc_readfd(), proc_task_readdir().
-pub(super) fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
+pub(super) fn list(k: &Kernel, view: View, dir: Node) -> SysResult<Vec<Entry>> {
     let mut out = Vec::new();
     let parent_ino = if dir == Node::Root { crate::fs::ROOT_INO } else { dir.parent(k).ino() };
     out.push(Entry { pos: 0, ino: dir.ino(), d_type: DT_DIR, name: b".".to_vec() });
@@ -610,9 +624,15 @@ pub(super) fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
             for (i, (name, node)) in ROOT_ENTRIES.iter().enumerate() {
                 add(2 + i as u64, *node, name);
             }
+            // The instance's namespace's processes, by their numbers there
+            // (Linux: proc_pid_readdir() → next_tgid() in the sb's pid_ns).
             for t in k.proc.tasks().values().filter(|t| t.is_leader() && t.state != TaskState::Dead) {
+                let n = nr(k, view, t.tid);
+                if n == 0 {
+                    continue;
+                }
                 let node = Node::PidDir { tid: t.tid, whole: true };
-                add(PID_POS_BASE + t.tid as u64, node, format!("{}", t.tid).as_bytes());
+                add(PID_POS_BASE + n as u64, node, format!("{n}").as_bytes());
             }
         }
         Node::SysDir => {
@@ -656,7 +676,8 @@ pub(super) fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
         Node::Pid { tid, entry: PidEntry::Task, .. } => {
             let tgid = task(k, tid)?.tgid;
             for t in threads_of(k, tgid) {
-                add(2 + t.tid as u64, Node::PidDir { tid: t.tid, whole: false }, format!("{}", t.tid).as_bytes());
+                let n = nr(k, view, t.tid);
+                add(2 + n as u64, Node::PidDir { tid: t.tid, whole: false }, format!("{n}").as_bytes());
             }
         }
         _ => return Err(ENOTDIR),
@@ -669,12 +690,12 @@ pub(super) fn list(k: &Kernel, dir: Node) -> SysResult<Vec<Entry>> {
 /// (a readdir position), at most `count` bytes of them; the offset moves
 /// past what was returned.
 pub fn getdents64(k: &mut Kernel, id: FileId, buf: u64, count: u64) -> SysResult<usize> {
-    let node = node_of(k, id)?;
+    let (node, view) = node_view_of(k, id)?;
     if !node.is_dir() {
         return Err(ENOTDIR);
     }
     let pos = k.vfs.files.get(id).offset;
-    let entries = list(k, node)?;
+    let entries = list(k, view, node)?;
     let limit = count.min(1 << 20) as usize;
     let mut out = Vec::new();
     let mut next = pos;
@@ -696,11 +717,13 @@ pub fn getdents64(k: &mut Kernel, id: FileId, buf: u64, count: u64) -> SysResult
 
 /// The text of a link node (Linux: proc_self_get_link(),
 /// proc_pid_readlink() → d_path()).
-pub fn link_text(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
+pub fn link_text(k: &Kernel, view: View, node: Node) -> SysResult<Vec<u8>> {
     let cur = k.cur();
+    let (tgid, tid) = (nr(k, view, cur.tgid), nr(k, view, cur.tid));
     match node {
-        Node::SelfLink => Ok(format!("{}", cur.tgid).into_bytes()),
-        Node::ThreadSelf => Ok(format!("{}/task/{}", cur.tgid, cur.tid).into_bytes()),
+        Node::SelfLink | Node::ThreadSelf if tid == 0 => Err(ENOENT),
+        Node::SelfLink => Ok(format!("{tgid}").into_bytes()),
+        Node::ThreadSelf => Ok(format!("{tgid}/task/{tid}").into_bytes()),
         Node::MountsLink => Ok(b"self/mounts".to_vec()),
         Node::Pid { tid, entry: entry @ (PidEntry::Exe | PidEntry::Cwd | PidEntry::Root), .. } => {
             let t = link_task(k, tid)?;
@@ -757,7 +780,7 @@ pub fn inode_path(k: &Kernel, ino: Ino) -> Vec<u8> {
 pub fn readlink(k: &Kernel, dirfd: i32, path: &[u8]) -> SysResult<Option<Vec<u8>>> {
     let Some(p) = route(k, dirfd, path) else { return Ok(None) };
     match walk(k, &p, false)? {
-        Target::Proc(node) if node.kind() == Kind::Link => link_text(k, node).map(Some),
+        Target::Proc(node) if node.kind() == Kind::Link => link_text(k, view_of_mount(k, p.mount), node).map(Some),
         Target::Ino(ino) => Ok(Some(k.vfs.fs.readlink(ino)?.to_vec())),
         _ => Err(EINVAL),
     }

@@ -455,9 +455,13 @@ fn tgid_of(k: &Kernel, tid: Pid) -> Pid {
 
 /// The absolute path of a node, for `readlink` of a descriptor open on it
 /// and for resolving paths relative to a directory descriptor: below the
-/// first proc mount (Linux: d_path() through the mount it was opened by).
-pub fn node_path(k: &Kernel, node: Node) -> Vec<u8> {
-    let mut p = proc_mounts(k).into_iter().map(|(_, p)| p).next().unwrap_or_default();
+/// first proc mount of its PID namespace (Linux: d_path() through the
+/// mount it was opened by).
+pub fn node_path(k: &Kernel, view: View, node: Node) -> Vec<u8> {
+    let view = live(k, view);
+    let mounts = proc_mounts(k);
+    let mine = mounts.iter().find(|(m, _)| view_of_mount(k, *m) == view);
+    let mut p = mine.or(mounts.first()).map(|(_, p)| p.clone()).unwrap_or_default();
     if p == b"/" {
         p.clear();
     }
@@ -550,8 +554,34 @@ fn state_name(t: &Task) -> &'static str {
 }
 
 /// The TGID of a task's parent, 0 for init (Linux: task->real_parent).
-fn ppid_of(k: &Kernel, t: &Task) -> Pid {
-    k.proc.tasks().get(&t.parent).map_or(0, |p| p.tgid)
+fn ppid_of(k: &Kernel, view: View, t: &Task) -> Pid {
+    // Linux: task_ppid_nr_ns(): 0 for a parent outside the namespace.
+    k.proc.tasks().get(&t.parent).map_or(0, |p| k.ns.pid.nr_in(p.tgid, view))
+}
+
+/// The PID namespace a proc instance shows (Linux: the superblock's
+/// pid_ns, the mounter's active one when it was made): its processes
+/// only, each by its number there.
+pub type View = crate::ns::PidNsId;
+
+/// `view` if that namespace still exists, else the initial one (an open
+/// file of a proc instance unmounted since, whose namespace has ended).
+pub(super) fn live(k: &Kernel, view: View) -> View {
+    k.ns.pid.handle_of(view.raw()).unwrap_or(k.ns.pid.init())
+}
+
+/// The PID namespace proc mount `mount` shows.
+pub(super) fn view_of_mount(k: &Kernel, mount: MountId) -> View {
+    let sb = k.vfs.fs.mounts.get(mount).and_then(|m| k.vfs.fs.supers.get(m.sb));
+    match sb.map(|s| s.pid_ns) {
+        Some(raw) if raw != 0 => k.ns.pid.handle_of(raw).unwrap_or(k.ns.pid.init()),
+        _ => k.ns.pid.init(),
+    }
+}
+
+/// Global `pid` as proc instance `view` shows it; 0 when it is not in it.
+pub(super) fn nr(k: &Kernel, view: View, pid: Pid) -> Pid {
+    k.ns.pid.nr_in(pid, view)
 }
 
 /// Whether the caller may look behind a task's links (exe, cwd, fd/) or

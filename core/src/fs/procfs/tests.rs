@@ -113,7 +113,7 @@ fn bare_kernel(frames: usize) -> Kernel {
 #[test]
 fn global_files_from_the_kernel_state() {
     let mut k = bare_kernel(64);
-    let text = |k: &Kernel, g| String::from_utf8(generate(k, Node::Global(g)).unwrap()).unwrap();
+    let text = |k: &Kernel, g| String::from_utf8(generate(k, k.ns.pid.init(), Node::Global(g)).unwrap()).unwrap();
     let mem = text(&k, Global::Meminfo);
     // 63 frames managed, one of them the zero frame.
     assert!(mem.starts_with("MemTotal:            252 kB\nMemFree:             248 kB\n"), "{mem}");
@@ -146,7 +146,7 @@ fn global_files_from_the_kernel_state() {
         assert!(vm.contains(&format!("\n{name} ")), "{name} in {vm}");
     }
     assert!(text(&k, Global::Cpuinfo).contains("flags\t\t: fpu\n"));
-    let pid_max = generate(&k, Node::Sysctl(Sysctl::PidMax)).unwrap();
+    let pid_max = generate(&k, k.ns.pid.init(), Node::Sysctl(Sysctl::PidMax)).unwrap();
     assert_eq!(pid_max, b"32768\n");
     assert_eq!(stat(&k, Node::Root).st_mode, S_IFDIR | 0o555);
 }
@@ -194,12 +194,12 @@ fn stat_names_the_console_as_controlling_terminal() {
     // In tty mode init's session has the console (ttyS0, 4:64) as its
     // controlling terminal, init's group in the foreground.
     let (mut k, _hw) = crate::testkit::boot(256);
-    let s = super::array::task_stat(&k, &k.proc.tasks()[&1], true);
+    let s = super::array::task_stat(&k, k.ns.pid.init(), &k.proc.tasks()[&1], true);
     assert_eq!(s.ctty, Some((1088, 1)));
     let line = format_stat(&s);
     let fields: Vec<&str> = line[line.rfind(')').unwrap() + 2..].split(' ').collect();
     assert_eq!((fields[4], fields[5]), ("1088", "1"), "tty_nr, tpgid");
     // A process that gives it up has none.
     k.vfs.tty.detached.insert(1);
-    assert_eq!(super::array::task_stat(&k, &k.proc.tasks()[&1], true).ctty, None);
+    assert_eq!(super::array::task_stat(&k, k.ns.pid.init(), &k.proc.tasks()[&1], true).ctty, None);
 }

@@ -196,11 +196,17 @@ impl RamFs {
     /// up the directories, and from a mount's root to the directory it is
     /// mounted on. `ENOENT` for a removed directory or one no mount shows
     /// (a lazily unmounted file system). Linux: `d_path()` → `prepend_path()`.
-    pub fn path_in_mount(&self, mut mnt: MountId, dir: Ino) -> Result<Vec<u8>, Errno> {
+    pub fn path_in_mount(&self, mnt: MountId, dir: Ino) -> Result<Vec<u8>, Errno> {
+        self.path_in_table(&self.mounts, mnt, dir)
+    }
+
+    /// [`RamFs::path_in_mount`] in the mount table `table` (another mount
+    /// namespace's).
+    pub fn path_in_table(&self, table: &MountTable, mut mnt: MountId, dir: Ino) -> Result<Vec<u8>, Errno> {
         let mut parts: Vec<&[u8]> = Vec::new();
         let mut cur = dir;
         loop {
-            let m = self.mounts.get(mnt).ok_or(ENOENT)?;
+            let m = table.get(mnt).ok_or(ENOENT)?;
             if cur == m.root {
                 if m.parent == m.id {
                     break;
