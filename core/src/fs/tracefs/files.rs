@@ -153,15 +153,35 @@ fn words(data: &[u8]) -> SysResult<impl Iterator<Item = &str>> {
     Ok(core::str::from_utf8(data).map_err(|_| EINVAL)?.split_ascii_whitespace())
 }
 
+/// The longest word `set_event` takes (Linux: EVENT_BUF_SIZE).
+const EVENT_WORD_MAX: usize = 127;
+
+/// The first word of a `set_event` write and how many bytes it takes:
+/// leading white space, the word and the one white-space byte after it
+/// (Linux: trace_get_user()). Each write acts on one word, so a write of
+/// `a b` returns 2 and a writer that loops on short writes (`echo`) sends
+/// `b` next.
+fn first_word(data: &[u8]) -> (&[u8], usize) {
+    let start = data.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(data.len());
+    let len = data[start..].iter().position(|c| c.is_ascii_whitespace() || *c == 0).unwrap_or(data.len() - start);
+    let end = start + len;
+    (&data[start..end], (end + 1).min(data.len()))
+}
+
 pub fn write(k: &mut Kernel, node: Node, data: &[u8]) -> SysResult {
     match node {
         // Linux: tracing_write_stub(): writing `trace` does nothing.
         Node::Trace => {}
         Node::TraceMarker => return write_marker(k, data),
         Node::SetEvent => {
-            for w in words(data)? {
-                k.trace.set_event(w)?;
+            let (word, taken) = first_word(data);
+            if word.len() > EVENT_WORD_MAX {
+                return Err(EINVAL);
             }
+            if !word.is_empty() {
+                k.trace.set_event(core::str::from_utf8(word).map_err(|_| EINVAL)?)?;
+            }
+            return Ok(taken);
         }
         Node::SetEventPid => {
             let pids = words(data)?.map(|w| w.parse::<u32>().map_err(|_| EINVAL)).collect::<SysResult<Vec<_>>>()?;

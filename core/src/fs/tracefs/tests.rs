@@ -79,3 +79,16 @@ fn enabling_through_files_records_forks() {
     assert_eq!(read_file(&mut k, &format!("{T}/events/enable")), "0\n");
     assert_eq!(write_file(&mut k, &format!("{T}/set_event"), O_APPEND, "nonesuch"), err(EINVAL));
 }
+
+#[test]
+fn set_event_takes_one_word_per_write() {
+    let (mut k, _hw) = boot(512);
+    let se = format!("{T}/set_event");
+    // "  sched:sched_switch " and the space after it: 21 of the 39 bytes.
+    assert_eq!(write_file(&mut k, &se, O_TRUNC, "  sched:sched_switch sched:sched_wakeup"), 21);
+    assert_eq!(read_file(&mut k, &se), "sched:sched_switch\n");
+    assert_eq!(write_file(&mut k, &se, O_APPEND, "sched:sched_wakeup"), 18);
+    assert!(read_file(&mut k, &se).contains("sched:sched_wakeup\n"));
+    assert_eq!(write_file(&mut k, &se, O_APPEND, "   \n"), 4);
+    assert_eq!(write_file(&mut k, &se, O_APPEND, &"x".repeat(128)), err(EINVAL));
+}
