@@ -173,14 +173,19 @@ pub fn normalize(text: &[u8]) -> Vec<u8> {
         if pre == b"-" && post.is_empty() {
             return c[0].to_vec();
         }
-        let mut out = pre.to_vec();
-        if n == b"0" {
-            out.extend_from_slice(n);
+        let name = if n == b"0" {
+            "0".to_string()
         } else {
             let next = seen.len() + 1;
-            let k = *seen.entry(n.to_vec()).or_insert(next);
-            out.extend_from_slice(format!("P{k}").as_bytes());
+            format!("P{}", *seen.entry(n.to_vec()).or_insert(next))
+        };
+        if pre == b"-" {
+            // The TASK-PID column, `%-7d ` again for the new width.
+            let cpu = String::from_utf8_lossy(post.trim_ascii_start()).into_owned();
+            return format!("-{name:<7} {cpu}").into_bytes();
         }
+        let mut out = pre.to_vec();
+        out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(post);
         out
     });
@@ -199,7 +204,7 @@ mod tests {
         assert_eq!(
             n,
             "     trace_files-P1      [000] .....     N.NNNNNN: sched_process_fork: comm=a pid=P1 child_comm=a child_pid=P2\n\
-             x-P2 [000] d..2.: prev_pid=P2 next_pid=0 next_pid=P1 ret -1 0xADDR\n"
+             x-P2      [000] d..2.: prev_pid=P2 next_pid=0 next_pid=P1 ret -1 0xADDR\n"
         );
     }
 }

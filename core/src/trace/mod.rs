@@ -156,19 +156,38 @@ impl Tracer {
         if !self.pids.is_empty() && !self.pids.contains(&pid) && !also.is_some_and(|p| self.pids.contains(&p)) {
             return;
         }
-        if pid != 0 {
-            let c = event::comm(comm);
-            if self.cmdlines.get(&pid) != Some(&c) {
-                if self.cmdlines.len() >= 8192 {
-                    self.cmdlines.pop_first();
-                }
-                self.cmdlines.insert(pid, c);
-            }
+        // Comms are saved only while some event is on (Linux records them
+        // through the sched_switch/sched_wakeup probes that enabling an
+        // event registers): a marker of a task never seen then shows as
+        // `<...>`.
+        if self.recording_cmdlines() {
+            self.save_cmdline(pid, comm);
         }
         let ts = self.timestamp(ns);
         let Some(buf) = self.cpus.get_mut(cpu) else { return };
         buf.push(Record { ts, pid, event: ev, payload });
         self.wake_pending = true;
+    }
+
+    /// Whether comms are being saved for the output: while some event is
+    /// on (Linux: sched_cmdline_ref, taken by enabling an event).
+    #[inline(always)]
+    pub fn recording_cmdlines(&self) -> bool {
+        self.enabled != 0
+    }
+
+    /// Remember `comm` as `pid`'s (Linux: trace_save_cmdline()).
+    pub fn save_cmdline(&mut self, pid: u32, comm: &[u8]) {
+        if pid == 0 {
+            return;
+        }
+        let c = event::comm(comm);
+        if self.cmdlines.get(&pid) != Some(&c) {
+            if self.cmdlines.len() >= 8192 {
+                self.cmdlines.pop_first();
+            }
+            self.cmdlines.insert(pid, c);
+        }
     }
 
     /// A record's time stamp on the selected clock.

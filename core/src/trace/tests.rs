@@ -36,6 +36,7 @@ fn set_event_words_follow_linux() {
 #[test]
 fn lines_look_like_linuxs() {
     let mut t = Tracer::new();
+    t.set_event("sched:sched_process_fork").unwrap();
     fork(&mut t, 1_234_567_890, 42);
     let text = output::trace_text(&t);
     assert!(text.starts_with("# tracer: nop\n#\n# entries-in-buffer/entries-written: 1/1   #P:1\n#\n"));
@@ -116,4 +117,17 @@ fn switch_states_print_as_linux() {
         s,
         "prev_comm=a prev_pid=1 prev_prio=120 prev_state=R+ ==> next_comm=swapper/0 next_pid=0 next_prio=120"
     );
+}
+
+#[test]
+fn comms_are_saved_only_while_an_event_is_on() {
+    let mut t = Tracer::new();
+    let text = |t: &mut Tracer| {
+        let p = Payload::Print { text: b"hi\n".to_vec() };
+        t.record(5_000, 0, 7, b"sh", None, None, p);
+        output::trace_text(t)
+    };
+    assert!(text(&mut t).ends_with("           <...>-7       [000] .....     0.000005: tracing_mark_write: hi\n"));
+    t.set_event("sched:sched_switch").unwrap();
+    assert!(text(&mut t).ends_with("              sh-7       [000] .....     0.000005: tracing_mark_write: hi\n"));
 }

@@ -46,7 +46,9 @@ fn text(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
             }
         }
         Node::SetEvent => {
-            for e in t.enabled_events() {
+            // Newest registered first, as Linux walks its ftrace_events
+            // list (each event is added at its head).
+            for e in t.enabled_events().collect::<Vec<_>>().into_iter().rev() {
                 let _ = writeln!(s, "{}:{}", e.def().system, e.def().name);
             }
         }
@@ -60,8 +62,11 @@ fn text(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         // buffer's first use, the minimal buffer's whole pages and the
         // size it will take.
         Node::BufferSizeKb => {
+            // What the buffer holds, in whole pages of BUF_PAGE_SIZE
+            // (Linux: the entries of tracing_entries_read(), set from
+            // ring_buffer_size()): 4 KiB asked for reads back as 7.
             s = if t.expanded {
-                format!("{}\n", t.size >> 10)
+                format!("{}\n", t.cpus[0].size() >> 10)
             } else {
                 format!("{} (expanded: {})\n", t.cpus[0].size() >> 10, TRACE_BUF_SIZE_DEFAULT >> 10)
             };
