@@ -85,8 +85,10 @@ impl Kernel {
         self.trace.record(ns, 0, pid, name, None, None, Payload::Print { text });
     }
 
-    /// Wake trace_pipe readers and pollers if something was recorded
-    /// (at the timer tick: events fire where tasks cannot be woken).
+    /// Wake trace_pipe readers and pollers if something was recorded:
+    /// before each trap's return to user mode reschedules, before the idle
+    /// loop waits, and at the timer tick (events fire where tasks cannot
+    /// be woken, so the wake-up is deferred to those points).
     pub fn wake_trace_readers(&mut self) {
         if core::mem::take(&mut self.trace.wake_pending) {
             self.wake_queue(crate::proc::waitqueue::WaitKey::TracePipe);

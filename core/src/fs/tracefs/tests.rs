@@ -92,3 +92,26 @@ fn set_event_takes_one_word_per_write() {
     assert_eq!(write_file(&mut k, &se, O_APPEND, "   \n"), 4);
     assert_eq!(write_file(&mut k, &se, O_APPEND, &"x".repeat(128)), err(EINVAL));
 }
+
+#[test]
+fn a_trace_pipe_reader_wakes_at_the_write_not_the_tick() {
+    let (mut k, _hw) = boot(512);
+    let child = fork(&mut k, 1);
+    let fd = open(&mut k, &format!("{T}/trace_pipe"), O_RDONLY);
+    assert!(fd >= 0);
+    // The child (sharing the descriptor table's copy from before: open
+    // its own) sleeps in read.
+    let cfd = {
+        write_user(&mut k, child, BUF, format!("{T}/trace_pipe\0").as_bytes()).unwrap();
+        syscall(&mut k, child, nr::OPENAT, &[AT_FDCWD as u64, BUF, O_RDONLY as u64])
+    };
+    assert!(cfd >= 0);
+    assert_eq!(try_syscall(&mut k, child, nr::READ, &[cfd as u64, BUF + 512, 1024]), Err(Blocked));
+    // The parent's marker: the reader is runnable when the write returns,
+    // with no timer tick in between.
+    assert_eq!(write_file(&mut k, &format!("{T}/trace_marker"), 0, "now"), 3);
+    assert_eq!(k.proc.tasks()[&child].state, crate::proc::TaskState::Runnable);
+    let n = resume(&mut k, child).expect("the read ends");
+    let text = String::from_utf8(read_user(&mut k, child, BUF + 512, n as usize).unwrap()).unwrap();
+    assert!(text.ends_with(": tracing_mark_write: now\n"), "{text}");
+}
