@@ -17,6 +17,7 @@
 
 pub mod boot;
 pub mod event;
+pub mod filter;
 pub mod output;
 pub mod ring;
 #[cfg(test)]
@@ -61,6 +62,11 @@ pub struct Tracer {
     cmdlines: BTreeMap<u32, event::Comm>,
     /// A record arrived: trace_pipe readers and pollers are to be woken.
     pub wake_pending: bool,
+    /// One bit per [`Event`] with a filter (Linux: EVENT_FILE_FL_FILTERED),
+    /// so that an unfiltered record pays one test.
+    filtered: u64,
+    /// The events' filters (the `filter` files).
+    filters: BTreeMap<Event, filter::Filter>,
 }
 
 impl Default for Tracer {
@@ -82,6 +88,8 @@ impl Tracer {
             counter: 0,
             cmdlines: BTreeMap::new(),
             wake_pending: false,
+            filtered: 0,
+            filters: BTreeMap::new(),
         }
     }
 
@@ -156,6 +164,11 @@ impl Tracer {
         if !self.pids.is_empty() && !self.pids.contains(&pid) && !also.is_some_and(|p| self.pids.contains(&p)) {
             return;
         }
+        if let Some(e) = ev.filter(|e| self.filtered & e.bit() != 0) {
+            if !self.filters.get(&e).is_some_and(|f| f.matches(pid, &payload)) {
+                return;
+            }
+        }
         // Comms are saved only while some event is on (Linux records them
         // through the sched_switch/sched_wakeup probes that enabling an
         // event registers): a marker of a task never seen then shows as
@@ -188,6 +201,27 @@ impl Tracer {
             }
             self.cmdlines.insert(pid, c);
         }
+    }
+
+    /// `ev`'s filter, as its `filter` file reads.
+    pub fn filter_text(&self, ev: Event) -> Option<&str> {
+        self.filters.get(&ev).map(|f| f.text.as_str())
+    }
+
+    /// Write `ev`'s `filter` file: `0` (or nothing) removes the filter, else
+    /// it is parsed. On EINVAL the event is left unfiltered (Linux swaps in
+    /// the failed filter disabled: every record passes).
+    pub fn set_filter(&mut self, ev: Event, text: &str) -> Result<(), crate::abi::Errno> {
+        self.filters.remove(&ev);
+        self.filtered &= !ev.bit();
+        let text = text.trim();
+        if text.is_empty() || text == "0" {
+            return Ok(());
+        }
+        let f = filter::Filter::parse(ev, text)?;
+        self.filters.insert(ev, f);
+        self.filtered |= ev.bit();
+        Ok(())
     }
 
     /// A record's time stamp on the selected clock.

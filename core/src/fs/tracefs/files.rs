@@ -61,6 +61,9 @@ fn text(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         // Linux: tracing_entries_read(): the size asked for; before the
         // buffer's first use, the minimal buffer's whole pages and the
         // size it will take.
+        Node::Filter(e) => {
+            let _ = writeln!(s, "{}", t.filter_text(e).unwrap_or("none"));
+        }
         Node::BufferSizeKb => {
             // What the buffer holds, in whole pages of BUF_PAGE_SIZE
             // (Linux: the entries of tracing_entries_read(), set from
@@ -192,6 +195,7 @@ pub fn write(k: &mut Kernel, node: Node, data: &[u8]) -> SysResult {
             let pids = words(data)?.map(|w| w.parse::<u32>().map_err(|_| EINVAL)).collect::<SysResult<Vec<_>>>()?;
             k.trace.pids.extend(pids);
         }
+        Node::Filter(e) => k.trace.set_filter(e, core::str::from_utf8(data).map_err(|_| EINVAL)?)?,
         Node::TracingOn => k.trace.on = number(data)? != 0,
         Node::BufferSizeKb => {
             let kb = number(data)?;

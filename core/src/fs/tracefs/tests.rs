@@ -115,3 +115,24 @@ fn a_trace_pipe_reader_wakes_at_the_write_not_the_tick() {
     let text = String::from_utf8(read_user(&mut k, child, BUF + 512, n as usize).unwrap()).unwrap();
     assert!(text.ends_with(": tracing_mark_write: now\n"), "{text}");
 }
+
+#[test]
+fn the_filter_file_keeps_matching_records() {
+    let (mut k, _hw) = boot(512);
+    let ev = format!("{T}/events/sched/sched_process_fork");
+    assert_eq!(read_file(&mut k, &format!("{ev}/filter")), "none\n");
+    write_file(&mut k, &format!("{ev}/enable"), O_TRUNC, "1");
+    let first = fork(&mut k, 1);
+    let filter = format!("common_pid == 1 && child_pid > {first}\n");
+    assert_eq!(write_file(&mut k, &format!("{ev}/filter"), O_TRUNC, &filter), filter.len() as i64);
+    assert_eq!(read_file(&mut k, &format!("{ev}/filter")), format!("common_pid == 1 && child_pid > {first}\n"));
+    write_file(&mut k, &format!("{T}/trace"), O_TRUNC, "");
+    let second = fork(&mut k, 1);
+    let _other = fork(&mut k, first);
+    let trace = read_file(&mut k, &format!("{T}/trace"));
+    assert_eq!(trace.matches("sched_process_fork:").count(), 1, "{trace}");
+    assert!(trace.contains(&format!("child_pid={second}\n")), "{trace}");
+    assert_eq!(write_file(&mut k, &format!("{ev}/filter"), O_TRUNC, "child_pid === 3"), err(EINVAL));
+    assert_eq!(read_file(&mut k, &format!("{ev}/filter")), "none\n");
+    assert_eq!(write_file(&mut k, &format!("{ev}/filter"), O_TRUNC, "0"), 1);
+}
