@@ -79,10 +79,14 @@ int main(void)
 		small[i * pg] = 1;
 	for (long i = 0; i < (4 << 20); i += pg)
 		big[i] = 1;
-	printf("set_event: %ld\n",
-	       trace_write(T "set_event", O_TRUNC,
-			   "tine:cow_copy tine:cow_reuse tine:zero_page tine:pt_share tine:pt_unshare "
-			   "tine:copy_process_step"));
+	/* set_event takes one word per write: a write for each. */
+	static const char *const events[] = {"tine:cow_copy", "tine:cow_reuse", "tine:zero_page",
+					     "tine:pt_share", "tine:pt_unshare", "tine:copy_process_step"};
+	long taken = 0;
+	trace_write(T "set_event", O_TRUNC, "");
+	for (int i = 0; i < 6; i++)
+		taken += trace_write(T "set_event", O_APPEND, events[i]);
+	printf("set_event: %ld\n", taken);
 	trace_write(T "trace", O_TRUNC, "");
 	pid_t c = fork();
 	if (c == 0) {

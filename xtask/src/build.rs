@@ -396,6 +396,9 @@ pub struct Directives {
     /// paths in Tine's initramfs, a program with its libraries; a `-PATH`
     /// leaves that part of a tree out.
     pub host: Vec<String>,
+    /// `// linux-ref`: the reference output is Debian's Linux's, booted
+    /// (or cached in NAME.linux), not the host's (`linuxref`).
+    pub linux_ref: bool,
 }
 
 pub fn directives(source: &Path) -> Directives {
@@ -409,6 +412,7 @@ pub fn directives(source: &Path) -> Directives {
         expect_panic: None,
         dlopen: vec![],
         host: vec![],
+        linux_ref: false,
     };
     let text = fs::read_to_string(source).unwrap_or_default();
     for line in text.lines().take(2) {
@@ -433,6 +437,8 @@ pub fn directives(source: &Path) -> Directives {
             d.busybox = true;
         } else if comment == "tine-only" {
             d.tine_only = true;
+        } else if comment == "linux-ref" {
+            d.linux_ref = true;
         } else if let Some(f) = comment.strip_prefix("gdb-core:") {
             d.gdb_core = Some(f.trim().to_string());
         } else if let Some(args) = comment.strip_prefix("kernel-args:") {

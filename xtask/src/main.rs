@@ -6,6 +6,7 @@ mod child;
 mod dynlink;
 mod fuzz;
 mod initramfs;
+mod linuxref;
 mod qemu;
 mod rootfs;
 mod session;

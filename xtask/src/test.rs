@@ -8,6 +8,9 @@
 //! /bin/busybox in both worlds (the very same binary), its applets linked
 //! in /bin under Tine.
 //!
+//! A `// linux-ref` test's reference is Debian's Linux running it
+//! (`linuxref`), both outputs normalised.
+//!
 //! A session test `<name>.session` has no native run: Tine boots as `run`
 //! boots it and a script types on the console and waits for output (see
 //! `session.rs`).
@@ -43,6 +46,9 @@ struct Case {
     /// `// tine-only`: no native run; the output must be this file's
     /// contents and the exit status 0.
     expected: Option<PathBuf>,
+    /// `// linux-ref`: the test's source; the reference is Debian's Linux
+    /// running it (`linuxref`), both outputs normalised.
+    linux_ref: Option<PathBuf>,
     /// `// gdb-core: FUNCTION`: no native run; the output is a core file
     /// in hex, and `gdb -batch -ex bt` on it must show FUNCTION.
     gdb_core: Option<String>,
@@ -145,6 +151,7 @@ pub fn main(a: Args) -> Result<i32> {
                 args: d.args,
                 busybox: d.busybox,
                 expected: d.tine_only.then(|| p.source.with_extension("expected")),
+                linux_ref: d.linux_ref.then(|| p.source.clone()),
                 gdb_core: d.gdb_core,
                 kernel_args: d.kernel_args,
                 expect_panic: d.expect_panic,
@@ -164,6 +171,7 @@ pub fn main(a: Args) -> Result<i32> {
             args: build::directives(&script).args,
             busybox: true,
             expected: None,
+            linux_ref: None,
             gdb_core: None,
             kernel_args: vec![],
             expect_panic: None,
@@ -184,6 +192,7 @@ pub fn main(a: Args) -> Result<i32> {
             args: vec![],
             busybox: true,
             expected: None,
+            linux_ref: None,
             gdb_core: None,
             kernel_args: vec![],
             expect_panic: None,
@@ -305,13 +314,21 @@ fn run_case(case: &Case, ctx: &Ctx) -> std::result::Result<(), String> {
     if let Some(re) = &case.expect_panic {
         return run_expect_panic(case, re, ctx);
     }
-    let native = match &case.expected {
-        Some(path) => std::fs::read(path)
+    let native = match (&case.expected, &case.linux_ref) {
+        (Some(path), _) => std::fs::read(path)
             .map(|out| (out, Some(Status::Exited(0))))
             .map_err(|e| format!("{}: {e}", path.display())),
-        None => run_native(case, ctx),
+        (None, Some(source)) => crate::linuxref::reference(source, payload(case, ctx), ctx.accel)
+            .map(|(out, status)| (out, Some(status)))
+            .map_err(|e| format!("under Linux: {e}")),
+        (None, None) => run_native(case, ctx),
     };
-    let tine = run_tine(case, ctx);
+    let tine = run_tine(case, ctx).map(|mut run| {
+        if case.linux_ref.is_some() {
+            run.console = crate::linuxref::normalize(&run.console);
+        }
+        run
+    });
     let mut report = String::new();
     let (n_out, n_status) = match native {
         Ok(n) => n,
@@ -550,9 +567,9 @@ fn run_native(case: &Case, ctx: &Ctx) -> Result<(Vec<u8>, Option<Status>)> {
     Ok((out, Some(status)))
 }
 
-/// The same binary as Tine's first process, exactly as `exec` runs it.
-fn run_tine(case: &Case, ctx: &Ctx) -> Result<qemu::Run> {
-    let tmp = TempDir::new("test")?;
+/// What the case's machine holds: the program and its arguments, and
+/// busybox, libraries, host files and a shell test's script.
+fn payload(case: &Case, ctx: &Ctx) -> Payload {
     let (program, args) = case.command();
     let mut payload = Payload::program(program, args.iter().map(OsString::from).collect());
     if case.busybox {
@@ -563,7 +580,13 @@ fn run_tine(case: &Case, ctx: &Ctx) -> Result<qemu::Run> {
     if let Kind::Shell(script) = &case.kind {
         payload.adds.push((script.clone(), format!("/{}", case.script_name())));
     }
-    let initrd = crate::write_initramfs(&payload, &tmp)?;
+    payload
+}
+
+/// The same binary as Tine's first process, exactly as `exec` runs it.
+fn run_tine(case: &Case, ctx: &Ctx) -> Result<qemu::Run> {
+    let tmp = TempDir::new("test")?;
+    let initrd = crate::write_initramfs(&payload(case, ctx), &tmp)?;
     Boot {
         kernel: ctx.kernel,
         initrd: &initrd,

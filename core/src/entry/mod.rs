@@ -349,6 +349,9 @@ fn load_requested<C: Cpu>(cpu: &C, k: &mut Kernel) {
 /// `leaving`: the task returns to user mode next if it stays, so the CPU
 /// time from here on is its user time.
 fn reschedule<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, leaving: bool) -> Switched {
+    // trace_pipe readers woken by what this trap recorded (Linux: the
+    // ring buffer's irq_work, run as soon as interrupts are on again).
+    k.wake_trace_readers();
     match k.schedule() {
         Resched::Stay => {
             if leaving {
@@ -392,6 +395,9 @@ pub fn idle<C: Cpu>(cpu: &C) -> ! {
             drop(k);
             cpu.power_off();
         }
+        // What the last task recorded as it went (sched_switch) wakes the
+        // readers before the CPU waits.
+        k.wake_trace_readers();
         match k.schedule() {
             Resched::Switch { prev: None, next: Some(next) } => {
                 // The idle context is never parked: only the machine runs it.

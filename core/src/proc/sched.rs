@@ -254,7 +254,7 @@ impl Kernel {
                 if let (Some(p), true) = (prev, prev_runnable) {
                     self.sched.runq.push_back(p);
                 }
-                if self.trace.enabled(crate::trace::Event::SchedSwitch) {
+                if self.trace.recording_cmdlines() {
                     self.trace_switch(prev, next);
                 }
                 // prev's time up to the switch is its own; from here on
@@ -268,7 +268,7 @@ impl Kernel {
             None if prev_runnable => Resched::Stay,
             None if prev.is_none() => Resched::Stay,
             None => {
-                if self.trace.enabled(crate::trace::Event::SchedSwitch) {
+                if self.trace.recording_cmdlines() {
                     self.trace_switch(prev, None);
                 }
                 self.account_flush();

@@ -85,8 +85,10 @@ impl Kernel {
         self.trace.record(ns, 0, pid, name, None, None, Payload::Print { text });
     }
 
-    /// Wake trace_pipe readers and pollers if something was recorded
-    /// (at the timer tick: events fire where tasks cannot be woken).
+    /// Wake trace_pipe readers and pollers if something was recorded:
+    /// before each trap's return to user mode reschedules, before the idle
+    /// loop waits, and at the timer tick (events fire where tasks cannot
+    /// be woken, so the wake-up is deferred to those points).
     pub fn wake_trace_readers(&mut self) {
         if core::mem::take(&mut self.trace.wake_pending) {
             self.wake_queue(crate::proc::waitqueue::WaitKey::TracePipe);
@@ -129,6 +131,8 @@ impl Kernel {
     /// sched_switch from `prev` to `next` (`None`: the idle context,
     /// Linux's swapper/0), recorded as `prev`'s last event before the
     /// switch. Linux: __schedule().
+    ///
+    /// Called at every switch while some event is on.
     #[cold]
     pub fn trace_switch(&mut self, prev: Option<Pid>, next: Option<Pid>) {
         use crate::proc::{TaskState, WaitReason};
@@ -145,6 +149,16 @@ impl Kernel {
             Some(TaskState::Dead) => state::DEAD,
         };
         let (p, n) = (prev.unwrap_or(0), next.unwrap_or(0));
+        // Linux's sched_switch probe saves both comms for the output
+        // whenever some event is on (tracing_record_taskinfo_sched_switch()).
+        for pid in [p, n] {
+            if let Some(t) = self.proc.tasks.get(&pid) {
+                self.trace.save_cmdline(pid, &t.comm);
+            }
+        }
+        if !self.trace.enabled(Event::SchedSwitch) {
+            return;
+        }
         let payload = Payload::Switch {
             prev_comm: self.trace_comm(p),
             prev_pid: p as i32,

@@ -388,6 +388,71 @@ impl Payload {
         }
     }
 
+    /// The value of field `name` (as the `format` file names it), for
+    /// the event filters.
+    pub fn field(&self, name: &str) -> Option<super::filter::Value<'_>> {
+        use super::filter::Value::{Int, Str};
+        let i = |v: i64| Some(Int(v));
+        match (self, name) {
+            (Payload::Process { comm, .. }, "comm") => Some(Str(comm)),
+            (Payload::Process { pid, .. }, "pid") => i(*pid as i64),
+            (Payload::Process { prio, .. }, "prio") => i(*prio as i64),
+            (Payload::Fork { parent_comm, .. }, "parent_comm") => Some(Str(parent_comm)),
+            (Payload::Fork { parent_pid, .. }, "parent_pid") => i(*parent_pid as i64),
+            (Payload::Fork { child_comm, .. }, "child_comm") => Some(Str(child_comm)),
+            (Payload::Fork { child_pid, .. }, "child_pid") => i(*child_pid as i64),
+            (Payload::Exec { filename, .. }, "filename") => Some(Str(filename)),
+            (Payload::Exec { pid, .. }, "pid") => i(*pid as i64),
+            (Payload::Exec { old_pid, .. }, "old_pid") => i(*old_pid as i64),
+            (Payload::Wakeup { comm, .. }, "comm") => Some(Str(comm)),
+            (Payload::Wakeup { pid, .. }, "pid") => i(*pid as i64),
+            (Payload::Wakeup { prio, .. }, "prio") => i(*prio as i64),
+            (Payload::Wakeup { target_cpu, .. }, "target_cpu") => i(*target_cpu as i64),
+            (Payload::Switch { prev_comm, .. }, "prev_comm") => Some(Str(prev_comm)),
+            (Payload::Switch { prev_pid, .. }, "prev_pid") => i(*prev_pid as i64),
+            (Payload::Switch { prev_prio, .. }, "prev_prio") => i(*prev_prio as i64),
+            (Payload::Switch { prev_state, .. }, "prev_state") => i(*prev_state),
+            (Payload::Switch { next_comm, .. }, "next_comm") => Some(Str(next_comm)),
+            (Payload::Switch { next_pid, .. }, "next_pid") => i(*next_pid as i64),
+            (Payload::Switch { next_prio, .. }, "next_prio") => i(*next_prio as i64),
+            (Payload::NewTask { pid, .. } | Payload::Rename { pid, .. }, "pid") => i(*pid as i64),
+            (Payload::NewTask { comm, .. }, "comm") => Some(Str(comm)),
+            (Payload::NewTask { clone_flags, .. }, "clone_flags") => i(*clone_flags as i64),
+            (Payload::NewTask { oom_score_adj, .. } | Payload::Rename { oom_score_adj, .. }, "oom_score_adj") => {
+                i(*oom_score_adj as i64)
+            }
+            (Payload::Rename { oldcomm, .. }, "oldcomm") => Some(Str(oldcomm)),
+            (Payload::Rename { newcomm, .. }, "newcomm") => Some(Str(newcomm)),
+            (Payload::SignalGenerate { sig, .. } | Payload::SignalDeliver { sig, .. }, "sig") => i(*sig as i64),
+            (Payload::SignalGenerate { errno, .. } | Payload::SignalDeliver { errno, .. }, "errno") => i(*errno as i64),
+            (Payload::SignalGenerate { code, .. } | Payload::SignalDeliver { code, .. }, "code") => i(*code as i64),
+            (Payload::SignalGenerate { comm, .. }, "comm") => Some(Str(comm)),
+            (Payload::SignalGenerate { pid, .. }, "pid") => i(*pid as i64),
+            (Payload::SignalGenerate { group, .. }, "group") => i(*group as i64),
+            (Payload::SignalGenerate { result, .. }, "result") => i(*result as i64),
+            (Payload::SignalDeliver { sa_handler, .. }, "sa_handler") => i(*sa_handler as i64),
+            (Payload::SignalDeliver { sa_flags, .. }, "sa_flags") => i(*sa_flags as i64),
+            (Payload::SysEnter { id, .. } | Payload::SysExit { id, .. }, "id") => i(*id),
+            (Payload::SysExit { ret, .. }, "ret") => i(*ret),
+            (Payload::PageFault { address, .. }, "address") => i(*address as i64),
+            (Payload::PageFault { ip, .. }, "ip") => i(*ip as i64),
+            (Payload::PageFault { error_code, .. }, "error_code") => i(*error_code as i64),
+            (Payload::Step { step, .. }, "step") => Some(Str(step.as_bytes())),
+            (Payload::Step { ret, .. }, "ret") => i(*ret as i64),
+            (Payload::Step { ns, .. }, "ns") => i(*ns as i64),
+            (Payload::Frames { address, .. } | Payload::Frame { address, .. }, "address") => i(*address as i64),
+            (Payload::Frames { old_pfn, .. }, "old_pfn") => i(*old_pfn as i64),
+            (Payload::Frames { new_pfn, .. }, "new_pfn") => i(*new_pfn as i64),
+            (Payload::Frame { pfn, .. }, "pfn") => i(*pfn as i64),
+            (Payload::Vfork { parent_pid, .. }, "parent_pid") => i(*parent_pid as i64),
+            (Payload::Vfork { child_pid, .. }, "child_pid") => i(*child_pid as i64),
+            (Payload::Reparent { pid, .. }, "pid") => i(*pid as i64),
+            (Payload::Reparent { old_parent, .. }, "old_parent") => i(*old_parent as i64),
+            (Payload::Reparent { new_parent, .. }, "new_parent") => i(*new_parent as i64),
+            _ => None,
+        }
+    }
+
     /// The text after `name: ` (Linux: the event's TP_printk output).
     pub fn write_fields(&self, s: &mut String) {
         let _ = match self {

@@ -17,6 +17,7 @@
 
 pub mod boot;
 pub mod event;
+pub mod filter;
 pub mod output;
 pub mod ring;
 #[cfg(test)]
@@ -61,6 +62,11 @@ pub struct Tracer {
     cmdlines: BTreeMap<u32, event::Comm>,
     /// A record arrived: trace_pipe readers and pollers are to be woken.
     pub wake_pending: bool,
+    /// One bit per [`Event`] with a filter (Linux: EVENT_FILE_FL_FILTERED),
+    /// so that an unfiltered record pays one test.
+    filtered: u64,
+    /// The events' filters (the `filter` files).
+    filters: BTreeMap<Event, filter::Filter>,
 }
 
 impl Default for Tracer {
@@ -82,6 +88,8 @@ impl Tracer {
             counter: 0,
             cmdlines: BTreeMap::new(),
             wake_pending: false,
+            filtered: 0,
+            filters: BTreeMap::new(),
         }
     }
 
@@ -156,19 +164,64 @@ impl Tracer {
         if !self.pids.is_empty() && !self.pids.contains(&pid) && !also.is_some_and(|p| self.pids.contains(&p)) {
             return;
         }
-        if pid != 0 {
-            let c = event::comm(comm);
-            if self.cmdlines.get(&pid) != Some(&c) {
-                if self.cmdlines.len() >= 8192 {
-                    self.cmdlines.pop_first();
-                }
-                self.cmdlines.insert(pid, c);
+        if let Some(e) = ev.filter(|e| self.filtered & e.bit() != 0) {
+            if !self.filters.get(&e).is_some_and(|f| f.matches(pid, &payload)) {
+                return;
             }
+        }
+        // Comms are saved only while some event is on (Linux records them
+        // through the sched_switch/sched_wakeup probes that enabling an
+        // event registers): a marker of a task never seen then shows as
+        // `<...>`.
+        if self.recording_cmdlines() {
+            self.save_cmdline(pid, comm);
         }
         let ts = self.timestamp(ns);
         let Some(buf) = self.cpus.get_mut(cpu) else { return };
         buf.push(Record { ts, pid, event: ev, payload });
         self.wake_pending = true;
+    }
+
+    /// Whether comms are being saved for the output: while some event is
+    /// on (Linux: sched_cmdline_ref, taken by enabling an event).
+    #[inline(always)]
+    pub fn recording_cmdlines(&self) -> bool {
+        self.enabled != 0
+    }
+
+    /// Remember `comm` as `pid`'s (Linux: trace_save_cmdline()).
+    pub fn save_cmdline(&mut self, pid: u32, comm: &[u8]) {
+        if pid == 0 {
+            return;
+        }
+        let c = event::comm(comm);
+        if self.cmdlines.get(&pid) != Some(&c) {
+            if self.cmdlines.len() >= 8192 {
+                self.cmdlines.pop_first();
+            }
+            self.cmdlines.insert(pid, c);
+        }
+    }
+
+    /// `ev`'s filter, as its `filter` file reads.
+    pub fn filter_text(&self, ev: Event) -> Option<&str> {
+        self.filters.get(&ev).map(|f| f.text.as_str())
+    }
+
+    /// Write `ev`'s `filter` file: `0` (or nothing) removes the filter, else
+    /// it is parsed. On EINVAL the event is left unfiltered (Linux swaps in
+    /// the failed filter disabled: every record passes).
+    pub fn set_filter(&mut self, ev: Event, text: &str) -> Result<(), crate::abi::Errno> {
+        self.filters.remove(&ev);
+        self.filtered &= !ev.bit();
+        let text = text.trim();
+        if text.is_empty() || text == "0" {
+            return Ok(());
+        }
+        let f = filter::Filter::parse(ev, text)?;
+        self.filters.insert(ev, f);
+        self.filtered |= ev.bit();
+        Ok(())
     }
 
     /// A record's time stamp on the selected clock.

@@ -36,6 +36,7 @@ fn set_event_words_follow_linux() {
 #[test]
 fn lines_look_like_linuxs() {
     let mut t = Tracer::new();
+    t.set_event("sched:sched_process_fork").unwrap();
     fork(&mut t, 1_234_567_890, 42);
     let text = output::trace_text(&t);
     assert!(text.starts_with("# tracer: nop\n#\n# entries-in-buffer/entries-written: 1/1   #P:1\n#\n"));
@@ -116,4 +117,51 @@ fn switch_states_print_as_linux() {
         s,
         "prev_comm=a prev_pid=1 prev_prio=120 prev_state=R+ ==> next_comm=swapper/0 next_pid=0 next_prio=120"
     );
+}
+
+#[test]
+fn comms_are_saved_only_while_an_event_is_on() {
+    let mut t = Tracer::new();
+    let text = |t: &mut Tracer| {
+        let p = Payload::Print { text: b"hi\n".to_vec() };
+        t.record(5_000, 0, 7, b"sh", None, None, p);
+        output::trace_text(t)
+    };
+    assert!(text(&mut t).ends_with("           <...>-7       [000] .....     0.000005: tracing_mark_write: hi\n"));
+    t.set_event("sched:sched_switch").unwrap();
+    assert!(text(&mut t).ends_with("              sh-7       [000] .....     0.000005: tracing_mark_write: hi\n"));
+}
+
+#[test]
+fn filters_keep_the_records_they_are_true_of() {
+    use super::filter::Filter;
+    let ev = Event::SchedProcessFork;
+    let rec = |parent: i32, child: i32, comm: &[u8]| Payload::Fork {
+        parent_comm: super::event::comm(comm),
+        parent_pid: parent,
+        child_comm: super::event::comm(comm),
+        child_pid: child,
+    };
+    let f = Filter::parse(ev, "common_pid == 1 && child_pid > 10 || child_comm ~ \"ba*\"").unwrap();
+    assert!(f.matches(1, &rec(1, 11, b"sh")));
+    assert!(!f.matches(1, &rec(1, 10, b"sh")));
+    assert!(!f.matches(2, &rec(2, 11, b"sh")));
+    assert!(f.matches(2, &rec(2, 3, b"bash")));
+    let f = Filter::parse(ev, "(child_pid == 0x10 || child_pid == 020) && parent_comm != sh").unwrap();
+    assert!(f.matches(1, &rec(1, 16, b"init")));
+    assert!(!f.matches(1, &rec(1, 16, b"sh")));
+    assert!(!f.matches(1, &rec(1, 17, b"init")));
+    for bad in ["nonesuch == 1", "child_pid ~ 3", "child_comm > a", "child_pid ==", "(child_pid == 1", "child_pid == x"]
+    {
+        assert_eq!(Filter::parse(ev, bad), Err(crate::abi::EINVAL), "{bad}");
+    }
+    let mut t = Tracer::new();
+    t.set_event("sched:sched_process_fork").unwrap();
+    t.set_filter(ev, "child_pid >= 42").unwrap();
+    assert_eq!(t.filter_text(ev), Some("child_pid >= 42"));
+    fork(&mut t, 1, 41);
+    fork(&mut t, 2, 42);
+    assert_eq!(t.totals().0, 1);
+    t.set_filter(ev, "0").unwrap();
+    assert_eq!(t.filter_text(ev), None);
 }

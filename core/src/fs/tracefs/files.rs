@@ -46,7 +46,9 @@ fn text(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
             }
         }
         Node::SetEvent => {
-            for e in t.enabled_events() {
+            // Newest registered first, as Linux walks its ftrace_events
+            // list (each event is added at its head).
+            for e in t.enabled_events().collect::<Vec<_>>().into_iter().rev() {
                 let _ = writeln!(s, "{}:{}", e.def().system, e.def().name);
             }
         }
@@ -59,9 +61,15 @@ fn text(k: &Kernel, node: Node) -> SysResult<Vec<u8>> {
         // Linux: tracing_entries_read(): the size asked for; before the
         // buffer's first use, the minimal buffer's whole pages and the
         // size it will take.
+        Node::Filter(e) => {
+            let _ = writeln!(s, "{}", t.filter_text(e).unwrap_or("none"));
+        }
         Node::BufferSizeKb => {
+            // What the buffer holds, in whole pages of BUF_PAGE_SIZE
+            // (Linux: the entries of tracing_entries_read(), set from
+            // ring_buffer_size()): 4 KiB asked for reads back as 7.
             s = if t.expanded {
-                format!("{}\n", t.size >> 10)
+                format!("{}\n", t.cpus[0].size() >> 10)
             } else {
                 format!("{} (expanded: {})\n", t.cpus[0].size() >> 10, TRACE_BUF_SIZE_DEFAULT >> 10)
             };
@@ -153,20 +161,41 @@ fn words(data: &[u8]) -> SysResult<impl Iterator<Item = &str>> {
     Ok(core::str::from_utf8(data).map_err(|_| EINVAL)?.split_ascii_whitespace())
 }
 
+/// The longest word `set_event` takes (Linux: EVENT_BUF_SIZE).
+const EVENT_WORD_MAX: usize = 127;
+
+/// The first word of a `set_event` write and how many bytes it takes:
+/// leading white space, the word and the one white-space byte after it
+/// (Linux: trace_get_user()). Each write acts on one word, so a write of
+/// `a b` returns 2 and a writer that loops on short writes (`echo`) sends
+/// `b` next.
+fn first_word(data: &[u8]) -> (&[u8], usize) {
+    let start = data.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(data.len());
+    let len = data[start..].iter().position(|c| c.is_ascii_whitespace() || *c == 0).unwrap_or(data.len() - start);
+    let end = start + len;
+    (&data[start..end], (end + 1).min(data.len()))
+}
+
 pub fn write(k: &mut Kernel, node: Node, data: &[u8]) -> SysResult {
     match node {
         // Linux: tracing_write_stub(): writing `trace` does nothing.
         Node::Trace => {}
         Node::TraceMarker => return write_marker(k, data),
         Node::SetEvent => {
-            for w in words(data)? {
-                k.trace.set_event(w)?;
+            let (word, taken) = first_word(data);
+            if word.len() > EVENT_WORD_MAX {
+                return Err(EINVAL);
             }
+            if !word.is_empty() {
+                k.trace.set_event(core::str::from_utf8(word).map_err(|_| EINVAL)?)?;
+            }
+            return Ok(taken);
         }
         Node::SetEventPid => {
             let pids = words(data)?.map(|w| w.parse::<u32>().map_err(|_| EINVAL)).collect::<SysResult<Vec<_>>>()?;
             k.trace.pids.extend(pids);
         }
+        Node::Filter(e) => k.trace.set_filter(e, core::str::from_utf8(data).map_err(|_| EINVAL)?)?,
         Node::TracingOn => k.trace.on = number(data)? != 0,
         Node::BufferSizeKb => {
             let kb = number(data)?;

@@ -48,6 +48,8 @@ pub enum Node {
     Enable(Event),
     Format(Event),
     Id(Event),
+    /// events/SYS/EVENT/filter.
+    Filter(Event),
 }
 
 /// Linux: TRACE_MODE_WRITE and TRACE_MODE_READ (kernel/trace/trace.h),
@@ -111,6 +113,7 @@ impl TraceFs {
             for &e in Event::ALL.iter().filter(|e| e.def().system == sys) {
                 let d = fs.mkdir(c, dir, e.def().name.as_bytes(), MODE_DIR, now)?;
                 self.nodes.insert(fs.create(c, d, b"enable", MODE_WRITE, now)?, Node::Enable(e));
+                self.nodes.insert(fs.create(c, d, b"filter", MODE_WRITE, now)?, Node::Filter(e));
                 self.nodes.insert(fs.create(c, d, b"format", MODE_READ, now)?, Node::Format(e));
                 self.nodes.insert(fs.create(c, d, b"id", MODE_READ, now)?, Node::Id(e));
             }

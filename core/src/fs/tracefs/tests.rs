@@ -79,3 +79,60 @@ fn enabling_through_files_records_forks() {
     assert_eq!(read_file(&mut k, &format!("{T}/events/enable")), "0\n");
     assert_eq!(write_file(&mut k, &format!("{T}/set_event"), O_APPEND, "nonesuch"), err(EINVAL));
 }
+
+#[test]
+fn set_event_takes_one_word_per_write() {
+    let (mut k, _hw) = boot(512);
+    let se = format!("{T}/set_event");
+    // "  sched:sched_switch " and the space after it: 21 of the 39 bytes.
+    assert_eq!(write_file(&mut k, &se, O_TRUNC, "  sched:sched_switch sched:sched_wakeup"), 21);
+    assert_eq!(read_file(&mut k, &se), "sched:sched_switch\n");
+    assert_eq!(write_file(&mut k, &se, O_APPEND, "sched:sched_wakeup"), 18);
+    assert!(read_file(&mut k, &se).contains("sched:sched_wakeup\n"));
+    assert_eq!(write_file(&mut k, &se, O_APPEND, "   \n"), 4);
+    assert_eq!(write_file(&mut k, &se, O_APPEND, &"x".repeat(128)), err(EINVAL));
+}
+
+#[test]
+fn a_trace_pipe_reader_wakes_at_the_write_not_the_tick() {
+    let (mut k, _hw) = boot(512);
+    let child = fork(&mut k, 1);
+    let fd = open(&mut k, &format!("{T}/trace_pipe"), O_RDONLY);
+    assert!(fd >= 0);
+    // The child (sharing the descriptor table's copy from before: open
+    // its own) sleeps in read.
+    let cfd = {
+        write_user(&mut k, child, BUF, format!("{T}/trace_pipe\0").as_bytes()).unwrap();
+        syscall(&mut k, child, nr::OPENAT, &[AT_FDCWD as u64, BUF, O_RDONLY as u64])
+    };
+    assert!(cfd >= 0);
+    assert_eq!(try_syscall(&mut k, child, nr::READ, &[cfd as u64, BUF + 512, 1024]), Err(Blocked));
+    // The parent's marker: the reader is runnable when the write returns,
+    // with no timer tick in between.
+    assert_eq!(write_file(&mut k, &format!("{T}/trace_marker"), 0, "now"), 3);
+    assert_eq!(k.proc.tasks()[&child].state, crate::proc::TaskState::Runnable);
+    let n = resume(&mut k, child).expect("the read ends");
+    let text = String::from_utf8(read_user(&mut k, child, BUF + 512, n as usize).unwrap()).unwrap();
+    assert!(text.ends_with(": tracing_mark_write: now\n"), "{text}");
+}
+
+#[test]
+fn the_filter_file_keeps_matching_records() {
+    let (mut k, _hw) = boot(512);
+    let ev = format!("{T}/events/sched/sched_process_fork");
+    assert_eq!(read_file(&mut k, &format!("{ev}/filter")), "none\n");
+    write_file(&mut k, &format!("{ev}/enable"), O_TRUNC, "1");
+    let first = fork(&mut k, 1);
+    let filter = format!("common_pid == 1 && child_pid > {first}\n");
+    assert_eq!(write_file(&mut k, &format!("{ev}/filter"), O_TRUNC, &filter), filter.len() as i64);
+    assert_eq!(read_file(&mut k, &format!("{ev}/filter")), format!("common_pid == 1 && child_pid > {first}\n"));
+    write_file(&mut k, &format!("{T}/trace"), O_TRUNC, "");
+    let second = fork(&mut k, 1);
+    let _other = fork(&mut k, first);
+    let trace = read_file(&mut k, &format!("{T}/trace"));
+    assert_eq!(trace.matches("sched_process_fork:").count(), 1, "{trace}");
+    assert!(trace.contains(&format!("child_pid={second}\n")), "{trace}");
+    assert_eq!(write_file(&mut k, &format!("{ev}/filter"), O_TRUNC, "child_pid === 3"), err(EINVAL));
+    assert_eq!(read_file(&mut k, &format!("{ev}/filter")), "none\n");
+    assert_eq!(write_file(&mut k, &format!("{ev}/filter"), O_TRUNC, "0"), 1);
+}
