@@ -15,7 +15,7 @@ pub const KERNEL_CS: u16 = 0x10;
 pub const KERNEL_DS: u16 = 0x18;
 const TSS_SEL: u16 = 0x40;
 
-static mut GDT: [u64; 10] = [
+const GDT_TEMPLATE: [u64; 10] = [
     0,
     0x00cf9a000000ffff, // 0x08 kernel 32-bit code (unused)
     0x00af9a000000ffff, // 0x10 kernel code
@@ -27,6 +27,9 @@ static mut GDT: [u64; 10] = [
     0, // 0x40 TSS, low half
     0, // TSS, high half
 ];
+
+/// The boot CPU's GDT (the other CPUs have copies: [`init_ap_tables`]).
+static mut GDT: [u64; 10] = GDT_TEMPLATE;
 
 static mut TSS: TaskStateSegment = TaskStateSegment::new();
 
@@ -47,6 +50,7 @@ struct DescriptorPointer {
     base: u64,
 }
 
+/// The boot CPU's GDT, TSS and IST stacks (the statics above), loaded.
 pub fn init_gdt() {
     static DONE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
     assert!(!DONE.swap(true, core::sync::atomic::Ordering::Relaxed), "init_gdt runs once");
@@ -54,19 +58,50 @@ pub fn init_gdt() {
     // reads the GDT, TSS or IST stacks; afterwards only `set_kernel_stack`
     // writes the TSS.
     unsafe {
-        let tss = &mut *core::ptr::addr_of_mut!(TSS);
         let stacks = &*addr_of!(IST_STACKS);
-        for (i, stack) in stacks.iter().enumerate() {
-            tss.interrupt_stack_table[i] = x86_64::VirtAddr::new(stack as *const IstStack as u64 + IST_SIZE as u64);
-        }
-        tss.iomap_base = core::mem::size_of::<TaskStateSegment>() as u16;
-        let base = addr_of!(TSS) as u64;
-        let limit = (core::mem::size_of::<TaskStateSegment>() - 1) as u64;
-        let gdt = &mut *core::ptr::addr_of_mut!(GDT);
-        gdt[8] = limit | ((base & 0xff_ffff) << 16) | (0x89 << 40) | (((base >> 24) & 0xff) << 56);
-        gdt[9] = base >> 32;
+        let ist = core::array::from_fn(|i| &stacks[i] as *const IstStack as u64 + IST_SIZE as u64);
+        load_tables(&mut *core::ptr::addr_of_mut!(GDT), &mut *core::ptr::addr_of_mut!(TSS), ist);
+    }
+}
 
-        let ptr = DescriptorPointer { limit: (8 * 10 - 1) as u16, base: addr_of!(GDT) as u64 };
+/// Another CPU's own GDT, TSS and IST stacks (Linux: the per-CPU
+/// gdt_page, cpu_tss_rw and exception stacks), made from the heap for
+/// good, and loaded on the CPU that calls this: each CPU needs its own
+/// TSS (its busy bit, its rsp0) and its own stacks for NMI, double fault
+/// and machine check, which may hit several CPUs at once.
+pub fn init_ap_tables() {
+    let gdt = alloc::boxed::Box::leak(alloc::boxed::Box::new(GDT_TEMPLATE));
+    let tss = alloc::boxed::Box::leak(alloc::boxed::Box::new(TaskStateSegment::new()));
+    let stacks = alloc::boxed::Box::leak(alloc::boxed::Box::new([const { IstStack([0; IST_SIZE]) }; 3]));
+    let ist = core::array::from_fn(|i| &stacks[i] as *const IstStack as u64 + IST_SIZE as u64);
+    // SAFETY: all three are new, leaked (so they live for ever) and only
+    // this CPU will use them.
+    unsafe { load_tables(gdt, tss, ist) }
+}
+
+/// Fill `tss` (IST stack tops `ist`) and its descriptor in `gdt`, and load
+/// both on this CPU, with the kernel's code and data selectors.
+///
+/// # Safety
+/// `gdt` and `tss` live for ever and no other CPU uses them; `ist` are
+/// the tops of three stacks of [`IST_SIZE`] that live for ever and only
+/// this CPU uses.
+unsafe fn load_tables(gdt: &'static mut [u64; 10], tss: &'static mut TaskStateSegment, ist: [u64; 3]) {
+    for (i, top) in ist.into_iter().enumerate() {
+        tss.interrupt_stack_table[i] = x86_64::VirtAddr::new(top);
+    }
+    tss.iomap_base = core::mem::size_of::<TaskStateSegment>() as u16;
+    let base = tss as *const TaskStateSegment as u64;
+    let limit = (core::mem::size_of::<TaskStateSegment>() - 1) as u64;
+    gdt[8] = limit | ((base & 0xff_ffff) << 16) | (0x89 << 40) | (((base >> 24) & 0xff) << 56);
+    gdt[9] = base >> 32;
+
+    let ptr = DescriptorPointer { limit: (8 * 10 - 1) as u16, base: gdt.as_ptr() as u64 };
+    // SAFETY: the GDT holds the kernel's code and data descriptors at the
+    // selectors loaded here and a valid, unbusy TSS descriptor (per the
+    // contract, no other CPU loaded it), so execution continues on the
+    // same flat segments.
+    unsafe {
         asm!(
             "lgdt [{ptr}]",
             "push {cs}",
@@ -204,6 +239,17 @@ pub fn enable_umip() {
         unsafe {
             asm!("mov {0}, cr4", "or {0}, {1}", "mov cr4, {0}", out(reg) _, in(reg) 1u64 << 11, options(nostack));
         }
+    }
+}
+
+/// IA32_TSC_AUX, which `rdtscp` and `rdpid` return: the CPU's number, as
+/// Linux sets it for the vDSO's getcpu (node 0 above bit 12).
+pub fn set_tsc_aux(v: u64) {
+    let has_rdtscp = core::arch::x86_64::__cpuid(0x8000_0000).eax >= 0x8000_0001
+        && core::arch::x86_64::__cpuid(0x8000_0001).edx & (1 << 27) != 0;
+    if has_rdtscp {
+        // SAFETY: TSC_AUX only holds the value those instructions return.
+        unsafe { Msr::new(0xC000_0103).write(v) }
     }
 }
 

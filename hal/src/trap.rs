@@ -287,6 +287,10 @@ tine_syscall_entry:
 /* `syscall` from 32-bit compatibility mode (CSTAR): still on the user's
    stack with interrupts off, touch nothing and return -ENOSYS to the
    32-bit caller with a 32-bit sysret (Linux: ignore_sysret). */
+    .global tine_spurious_irq
+tine_spurious_irq:              /* the APIC's spurious vector: no EOI */
+    iretq
+
     .global tine_ignore_sysret
 tine_ignore_sysret:
     mov eax, -38
@@ -325,6 +329,7 @@ extern "C" {
     fn trap_stub_int80();
     fn tine_syscall_entry();
     fn tine_ignore_sysret();
+    fn tine_spurious_irq();
     fn tine_ret_from_fork();
     fn tine_context_switch(prev_rsp: *mut u64, next_rsp: u64);
 }
@@ -349,6 +354,7 @@ pub fn init(user: UserTrapHandler, syscall: SyscallHandler, kernel: KernelTrapHa
             cpu::set_idt_entry(v, addr, ist);
         }
         cpu::set_idt_entry(INT80_VECTOR as usize, trap_stub_int80 as *const () as u64, 0);
+        cpu::set_idt_entry(crate::lapic::SPURIOUS_VECTOR as usize, tine_spurious_irq as *const () as u64, 0);
     }
     let _ = HAS_ERROR_CODE;
     cpu::load_idt();
@@ -356,6 +362,7 @@ pub fn init(user: UserTrapHandler, syscall: SyscallHandler, kernel: KernelTrapHa
     // `syscall` leaves, in 64-bit and compatibility mode.
     unsafe { cpu::init_syscall(tine_syscall_entry as *const () as u64, tine_ignore_sysret as *const () as u64) };
     cpu::enable_umip();
+    crate::smp::idt_ready();
 }
 
 /// The running task's FPU state, as core sees it (`Machine::fpu`).
@@ -431,6 +438,10 @@ pub(crate) fn set_syscall_stack(top: u64) {
 
 fn classify(vector: u64, regs: &PtRegs) -> Trap {
     let vector = vector as u8;
+    // An NMI after a panic on another CPU: stop here (its `stop_others`).
+    if vector == 2 && crate::smp::stopping() {
+        crate::smp::halt_forever();
+    }
     match vector {
         INT80_VECTOR => Trap::Int80,
         0..=31 => Trap::Exception {

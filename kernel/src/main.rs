@@ -232,6 +232,7 @@ fn kernel_trap(trap: Trap, regs: &PtRegs) {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
+    tine_hal::smp::stop_others();
     klog!("KERNEL PANIC: {info}");
     // The lock may be held by the code that panicked; never wait for it.
     if let Some(k) = KERNEL.get().and_then(|m| m.try_lock()) {
