@@ -62,6 +62,7 @@ pub fn init_gdt() {
         let ist = core::array::from_fn(|i| &stacks[i] as *const IstStack as u64 + IST_SIZE as u64);
         load_tables(&mut *core::ptr::addr_of_mut!(GDT), &mut *core::ptr::addr_of_mut!(TSS), ist);
     }
+    crate::percpu::init_boot(core::ptr::addr_of_mut!(TSS));
 }
 
 /// Another CPU's own GDT, TSS and IST stacks (Linux: the per-CPU
@@ -69,14 +70,16 @@ pub fn init_gdt() {
 /// good, and loaded on the CPU that calls this: each CPU needs its own
 /// TSS (its busy bit, its rsp0) and its own stacks for NMI, double fault
 /// and machine check, which may hit several CPUs at once.
-pub fn init_ap_tables() {
+pub fn init_ap_tables(cpu: usize) {
     let gdt = alloc::boxed::Box::leak(alloc::boxed::Box::new(GDT_TEMPLATE));
     let tss = alloc::boxed::Box::leak(alloc::boxed::Box::new(TaskStateSegment::new()));
     let stacks = alloc::boxed::Box::leak(alloc::boxed::Box::new([const { IstStack([0; IST_SIZE]) }; 3]));
     let ist = core::array::from_fn(|i| &stacks[i] as *const IstStack as u64 + IST_SIZE as u64);
+    let tss_ptr: *mut TaskStateSegment = tss;
     // SAFETY: all three are new, leaked (so they live for ever) and only
     // this CPU will use them.
-    unsafe { load_tables(gdt, tss, ist) }
+    unsafe { load_tables(gdt, &mut *tss_ptr, ist) }
+    crate::percpu::init_ap(cpu, tss_ptr);
 }
 
 /// Fill `tss` (IST stack tops `ist`) and its descriptor in `gdt`, and load
@@ -122,17 +125,12 @@ unsafe fn load_tables(gdt: &'static mut [u64; 10], tss: &'static mut TaskStateSe
     }
 }
 
-/// The stack the CPU switches to when user mode traps: the top of the
+/// The stack this CPU switches to when user mode traps: the top of the
 /// running task's kernel stack (a mapped one: anything else would have the
 /// next trap write wherever it points), or 0 before any task runs.
 pub fn set_kernel_stack(top: u64) {
     assert!(top == 0 || crate::kstack::is_stack_top(top), "not a kernel stack top: {top:#x}");
-    // SAFETY: single CPU, interrupts off in the kernel: nothing else
-    // touches the TSS while this runs.
-    unsafe {
-        (*core::ptr::addr_of_mut!(TSS)).privilege_stack_table[0] = x86_64::VirtAddr::new(top);
-    }
-    crate::trap::set_syscall_stack(top);
+    crate::percpu::set_kernel_rsp(top);
 }
 
 #[repr(C)]
@@ -406,6 +404,14 @@ pub fn end_of_interrupt(irq: u8) {
         }
         Port::new(0x20).write(0x20u8);
     }
+}
+
+/// Whether maskable interrupts are on (RFLAGS.IF).
+pub fn interrupts_enabled() -> bool {
+    let flags: u64;
+    // SAFETY: pushes and pops RFLAGS to read it; changes nothing.
+    unsafe { asm!("pushfq", "pop {}", out(reg) flags, options(nomem, preserves_flags)) };
+    flags & (1 << 9) != 0
 }
 
 /// Wait for an interrupt with interrupts enabled, then disable them again:

@@ -159,14 +159,9 @@ pub fn online() -> usize {
     ONLINE.load(Ordering::Acquire)
 }
 
-/// The running CPU's number: its index in the table of APIC IDs (0 before
-/// the APIC is known, or on a machine without one).
+/// The running CPU's number (its per-CPU data's).
 pub fn this_cpu() -> usize {
-    if !lapic::present() {
-        return 0;
-    }
-    let id = lapic::id();
-    APIC_IDS.iter().position(|a| a.load(Ordering::Relaxed) == id).unwrap_or(0)
+    crate::percpu::cpu()
 }
 
 /// CPU `cpu`'s APIC timer clock in Hz, once calibrated.
@@ -284,7 +279,7 @@ extern "C" fn ap_main(arg: u64) -> ! {
     // SAFETY: the kernel's own page table, whose kernel half (code, heap,
     // this stack) is the trampoline table's, so execution continues.
     unsafe { asm!("mov cr3, {}", in(reg) kernel_pml4, options(nostack, preserves_flags)) };
-    cpu::init_ap_tables();
+    cpu::init_ap_tables(cpu);
     cpu::enable_umip();
     cpu::set_tsc_aux(cpu as u64);
     lapic::enable(false);

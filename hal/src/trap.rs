@@ -59,13 +59,6 @@ fn syscall_before_init(_: &mut PtRegs) {
 }
 static mut KERNEL_HANDLER: Option<KernelTrapHandler> = None;
 
-/// Scratch for the user stack pointer during `syscall` entry, and the
-/// running task's kernel stack top (single CPU: per-CPU data is global).
-#[no_mangle]
-static mut SYSCALL_USER_RSP: u64 = 0;
-#[no_mangle]
-static mut SYSCALL_KERNEL_RSP: u64 = 0;
-
 /// Vectors that push an error code.
 const HAS_ERROR_CODE: [u8; 10] = [8, 10, 11, 12, 13, 14, 17, 21, 29, 30];
 /// Stubs exist for the 32 exceptions and the 16 PIC interrupts.
@@ -215,6 +208,7 @@ trap_common:
     SAVE_REST
     test byte ptr [rsp + 17 * 8], 3   /* pt_regs.cs: from user mode? */
     jz 1f
+    swapgs                      /* the kernel's GS base: per-CPU data */
     sub rsp, {fpu_gap}
     SAVE_XMM
     lea rsi, [rsp + {fpu_gap}]
@@ -245,14 +239,16 @@ tine_return_to_user:
     RESTORE_FPU
     add rsp, {fpu_gap}
     RESTORE_ALL
+    swapgs                      /* the user's GS base back */
     iretq
 
     .global tine_syscall_entry
 tine_syscall_entry:
-    mov [rip + SYSCALL_USER_RSP], rsp
-    mov rsp, [rip + SYSCALL_KERNEL_RSP]
+    swapgs                      /* the kernel's GS base: per-CPU data */
+    mov gs:[{user_rsp}], rsp
+    mov rsp, gs:[{kernel_rsp}]
     push 0x2b                   /* ss */
-    push [rip + SYSCALL_USER_RSP] /* rsp */
+    push gs:[{user_rsp}]        /* rsp */
     push r11                    /* rflags */
     push 0x33                   /* cs */
     push rcx                    /* rip */
@@ -282,6 +278,7 @@ tine_syscall_entry:
     add rsp, {fpu_gap}
     RESTORE_ALL                 /* rcx = rip, r11 = rflags, checked by Rust */
     mov rsp, [rsp + 24]         /* user rsp */
+    swapgs                      /* the user's GS base back */
     sysretq
 
 /* `syscall` from 32-bit compatibility mode (CSTAR): still on the user's
@@ -318,6 +315,8 @@ tine_context_switch:
 "#,
     fpu_gap = const FPU_AREA_FROM_TOP - REGS_FROM_TOP,
     fpu_partial = const FPU_PARTIAL_OFFSET,
+    user_rsp = const crate::percpu::USER_RSP,
+    kernel_rsp = const crate::percpu::KERNEL_RSP,
     user_trap = sym user_trap,
     kernel_trap = sym kernel_trap,
     syscall = sym syscall,
@@ -383,10 +382,9 @@ impl tine_core::machine::Fpu for LazyFpu {
 /// fpu_sync_fpstate(), and save_fpregs_to_fpstate() in switch_fpu_prepare()).
 /// The area is then complete, and the return to user mode `fxrstor`s it.
 /// Must run before switching away from a task, while its kernel stack is
-/// still the one `SYSCALL_KERNEL_RSP` names.
+/// still the one this CPU's per-CPU data names.
 pub fn fpu_sync() {
-    // SAFETY: single CPU, interrupts off in the kernel: nothing writes it.
-    let top = unsafe { SYSCALL_KERNEL_RSP };
+    let top = crate::percpu::kernel_rsp();
     if top == 0 {
         return; // no task has run yet
     }
@@ -428,12 +426,6 @@ pub fn fpu_sync() {
         );
         core::ptr::write_volatile(partial, 0);
     }
-}
-
-pub(crate) fn set_syscall_stack(top: u64) {
-    // SAFETY: single CPU with interrupts off in the kernel; read only by the
-    // syscall entry, which cannot run concurrently with this.
-    unsafe { SYSCALL_KERNEL_RSP = top }
 }
 
 fn classify(vector: u64, regs: &PtRegs) -> Trap {
