@@ -46,6 +46,8 @@ impl<T> TicketLock<T> {
         debug_assert!(!crate::cpu::interrupts_enabled(), "kernel lock taken with interrupts on");
         let ticket = self.next.fetch_add(1, Ordering::Relaxed);
         while self.serving.load(Ordering::Acquire) != ticket {
+            // The holder may be waiting for this CPU's TLB flush.
+            crate::smp::service_flush();
             core::hint::spin_loop();
         }
         self.holder.store(crate::percpu::cpu() as u32 + 1, Ordering::Relaxed);

@@ -7,9 +7,10 @@
 //!
 //! A started CPU (an "AP") switches to long mode in the trampoline, jumps
 //! to [`ap_main`] on its idle stack, loads its tables, calibrates its APIC
-//! timer, says it is online and waits for the IDT, then halts with
-//! interrupts off. It runs no tasks yet: only an NMI reaches it, the
-//! panic's stop ([`stop_others`]).
+//! timer, says it is online and waits for the IDT, then idles, woken only
+//! by inter-processor interrupts: a TLB flush ([`flush_tlb_others`]), a
+//! reschedule ([`send_reschedule`]), and the panic's stop by NMI
+//! ([`stop_others`]). It runs no tasks yet.
 
 use alloc::vec::Vec;
 use core::arch::{asm, global_asm};
@@ -154,6 +155,17 @@ static IDT_READY: AtomicBool = AtomicBool::new(false);
 /// Set by the panic: every CPU that takes an NMI halts for good.
 static STOPPING: AtomicBool = AtomicBool::new(false);
 
+/// The IPI vectors (Linux: RESCHEDULE_VECTOR 0xfd, and the call-function
+/// vector its TLB shootdown rides on). A vector's priority class is its
+/// high nibble: both above every device interrupt.
+pub const RESCHEDULE_VECTOR: u8 = 0xf0;
+pub const TLB_FLUSH_VECTOR: u8 = 0xf1;
+
+/// Per CPU: a TLB flush asked of it and not yet done.
+static FLUSH_PENDING: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+/// One shootdown at a time: its sender waits for every target.
+static SHOOTDOWN: spin::Mutex<()> = spin::Mutex::new(());
+
 /// How many CPUs are online (the boot CPU and every AP started).
 pub fn online() -> usize {
     ONLINE.load(Ordering::Acquire)
@@ -290,13 +302,102 @@ extern "C" fn ap_main(arg: u64) -> ! {
     }
     cpu::load_idt();
     IDT_LOADED[cpu].store(true, Ordering::Release);
-    halt_forever()
+    loop {
+        service_flush();
+        cpu::idle_wait();
+    }
 }
 
 /// Called once the IDT is complete: the APs load it.
 pub(crate) fn idt_ready() {
     IDT_LOADED[0].store(true, Ordering::Release);
     IDT_READY.store(true, Ordering::Release);
+}
+
+/// Flush this CPU's TLB if another CPU asked it to (the TLB IPI's work;
+/// also done while waiting for a lock, where the IPI cannot come in).
+pub fn service_flush() {
+    let me = this_cpu();
+    if FLUSH_PENDING[me].load(Ordering::Acquire) {
+        cpu::reload_cr3();
+        FLUSH_PENDING[me].store(false, Ordering::Release);
+    }
+}
+
+/// Flush the (non-global) TLB entries of every other online CPU whose bit
+/// is set in `cpus` (bit N: CPU N), by IPI, and return once each has
+/// (Linux: flush_tlb_multi() waiting in smp_call_function_many_cond()).
+/// The caller flushes its own. A CPU waiting for the kernel lock or for
+/// another shootdown does the flush in its wait loop, so two CPUs never
+/// wait on each other with interrupts off.
+pub fn flush_tlb_others(cpus: u64) {
+    let guard = loop {
+        if let Some(g) = SHOOTDOWN.try_lock() {
+            break g;
+        }
+        service_flush();
+        core::hint::spin_loop();
+    };
+    let me = this_cpu();
+    let targets = |c: usize| c != me && cpus & (1 << c) != 0 && IDT_LOADED[c].load(Ordering::Acquire);
+    for c in (0..MAX_CPUS).filter(|&c| targets(c)) {
+        FLUSH_PENDING[c].store(true, Ordering::Release);
+        lapic::send_ipi(APIC_IDS[c].load(Ordering::Relaxed), TLB_FLUSH_VECTOR);
+    }
+    for c in (0..MAX_CPUS).filter(|&c| targets(c)) {
+        while FLUSH_PENDING[c].load(Ordering::Acquire) {
+            core::hint::spin_loop();
+        }
+    }
+    drop(guard);
+}
+
+/// Every CPU online, as a mask for [`flush_tlb_others`].
+pub fn all_cpus() -> u64 {
+    (0..MAX_CPUS).filter(|&c| IDT_LOADED[c].load(Ordering::Acquire)).fold(0, |m, c| m | 1 << c)
+}
+
+/// Interrupt CPU `cpu` so that it looks at its run queue (Linux:
+/// smp_send_reschedule()); an idle CPU wakes from its halt.
+pub fn send_reschedule(cpu: usize) {
+    if cpu < MAX_CPUS && cpu != this_cpu() && IDT_LOADED[cpu].load(Ordering::Acquire) {
+        lapic::send_ipi(APIC_IDS[cpu].load(Ordering::Relaxed), RESCHEDULE_VECTOR);
+    }
+}
+
+/// An IPI's work, from the trap entry, before anything else sees the
+/// vector: true when `vector` was one (acknowledged at the APIC). The
+/// reschedule IPI has no work of its own: coming from user mode, the trap
+/// loop's way back to user mode does the scheduling; in the idle loop, it
+/// ends the halt.
+pub(crate) fn handle_ipi(vector: u8) -> bool {
+    match vector {
+        TLB_FLUSH_VECTOR => service_flush(),
+        RESCHEDULE_VECTOR => {}
+        _ => return false,
+    }
+    lapic::eoi();
+    true
+}
+
+/// Check the IPIs once every CPU has the IDT: a TLB shootdown to all of
+/// them must come back. Logs how long it took.
+pub fn self_test() {
+    let t0 = crate::timer::monotonic_ns();
+    while all_cpus().count_ones() < online() as u32 && crate::timer::monotonic_ns() - t0 < 1_000_000_000 {
+        core::hint::spin_loop();
+    }
+    let others = all_cpus() & !(1 << this_cpu());
+    if others == 0 {
+        return;
+    }
+    let t0 = crate::timer::monotonic_ns();
+    flush_tlb_others(others);
+    klog!(
+        "tine: TLB shootdown IPI to {} CPU(s): {} us",
+        others.count_ones(),
+        (crate::timer::monotonic_ns() - t0) / 1000
+    );
 }
 
 /// Halt this CPU for good, interrupts off (an NMI returns to the loop).

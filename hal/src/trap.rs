@@ -92,6 +92,12 @@ trap_stub_\vec:
     .set i, i + 1
 .endr
 
+/* The IPIs (`smp`): reschedule and TLB flush. */
+    .global trap_stub_240
+    .global trap_stub_241
+    TRAP_STUB 240, 0
+    TRAP_STUB 241, 0
+
 /* int $0x80, the i386 system call gate, open to user mode. */
     .balign 16
     .global trap_stub_int80
@@ -329,6 +335,8 @@ extern "C" {
     fn tine_syscall_entry();
     fn tine_ignore_sysret();
     fn tine_spurious_irq();
+    fn trap_stub_240();
+    fn trap_stub_241();
     fn tine_ret_from_fork();
     fn tine_context_switch(prev_rsp: *mut u64, next_rsp: u64);
 }
@@ -354,6 +362,8 @@ pub fn init(user: UserTrapHandler, syscall: SyscallHandler, kernel: KernelTrapHa
         }
         cpu::set_idt_entry(INT80_VECTOR as usize, trap_stub_int80 as *const () as u64, 0);
         cpu::set_idt_entry(crate::lapic::SPURIOUS_VECTOR as usize, tine_spurious_irq as *const () as u64, 0);
+        cpu::set_idt_entry(crate::smp::RESCHEDULE_VECTOR as usize, trap_stub_240 as *const () as u64, 0);
+        cpu::set_idt_entry(crate::smp::TLB_FLUSH_VECTOR as usize, trap_stub_241 as *const () as u64, 0);
     }
     let _ = HAS_ERROR_CODE;
     cpu::load_idt();
@@ -445,6 +455,9 @@ fn classify(vector: u64, regs: &PtRegs) -> Trap {
                 _ => 0,
             },
         },
+        // Its work (none) is done and acknowledged (`smp::handle_ipi`):
+        // the trap loop only looks at the run queue on the way out.
+        crate::smp::RESCHEDULE_VECTOR => Trap::Irq(vector - 32),
         _ => {
             let irq = vector - 32;
             cpu::end_of_interrupt(irq);
@@ -457,6 +470,10 @@ extern "C" fn user_trap(vector: u64, regs: *mut PtRegs) {
     // SAFETY: the entry code passes the frame it just built at the top of
     // the running task's kernel stack; nothing else refers to it meanwhile.
     let regs = unsafe { &mut *regs };
+    if crate::smp::handle_ipi(vector as u8) && vector as u8 != crate::smp::RESCHEDULE_VECTOR {
+        leave_to_user(regs);
+        return;
+    }
     let trap = classify(vector, regs);
     // SAFETY: set once at boot, before user mode could trap.
     let handler = unsafe { USER_HANDLER }.expect("trap handler");
@@ -472,6 +489,9 @@ extern "C" fn kernel_trap(vector: u64, regs: *const PtRegs) {
     // its IST stack (or, had it been, as a page fault).
     if vector == 8 || vector == 14 {
         crate::kstack::check_overflow(cpu::cr2());
+    }
+    if crate::smp::handle_ipi(vector as u8) {
+        return;
     }
     let trap = classify(vector, regs);
     // SAFETY: set once at boot.

@@ -87,6 +87,7 @@ fn main(info: BootInfo) -> ! {
     TRACE_DRAIN.store(boot_trace.drain, Ordering::Relaxed);
     KERNEL.call_once(|| TicketLock::new(k));
     tine_hal::trap::init(user_trap, syscall_trap, kernel_trap);
+    tine_hal::smp::self_test();
     entry::idle(&Hal)
 }
 
