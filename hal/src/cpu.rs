@@ -277,9 +277,10 @@ pub fn read_clear_dr6() -> u64 {
     v ^ DR6_RESERVED
 }
 
-/// DR7 as last loaded: tasks without hardware breakpoints (all but a
-/// debugger's tracees) cost no debug-register write at a switch.
-static LOADED_DR7: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+/// DR7 as last loaded on each CPU: tasks without hardware breakpoints
+/// (all but a debugger's tracees) cost no debug-register write at a switch.
+static LOADED_DR7: [core::sync::atomic::AtomicU64; crate::smp::MAX_CPUS] =
+    [const { core::sync::atomic::AtomicU64::new(0) }; crate::smp::MAX_CPUS];
 
 /// The hardware breakpoints of the task about to run (Linux: the ptrace
 /// perf events, installed by arch_install_hw_breakpoint()): DR0-DR3 and
@@ -287,7 +288,8 @@ static LOADED_DR7: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64
 /// DR7's enable, type and length bits (never GD).
 pub fn set_debug_registers(d: &[u64; 5]) {
     use core::sync::atomic::Ordering::Relaxed;
-    if d[4] == 0 && LOADED_DR7.load(Relaxed) == 0 {
+    let loaded = &LOADED_DR7[crate::percpu::cpu()];
+    if d[4] == 0 && loaded.load(Relaxed) == 0 {
         return;
     }
     // SAFETY: DR7 = 0 disables every breakpoint while the addresses change.
@@ -308,7 +310,7 @@ pub fn set_debug_registers(d: &[u64; 5]) {
         // without GD; bit 10 is reserved as 1.
         unsafe { asm!("mov dr7, {}", in(reg) d[4] | 1 << 10, options(nomem, nostack, preserves_flags)) };
     }
-    LOADED_DR7.store(d[4], Relaxed);
+    loaded.store(d[4], Relaxed);
 }
 
 /// CR4.TSD: with it set, `rdtsc` in user mode is a #GP (PR_SET_TSC).
