@@ -10,6 +10,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod abi;
+pub mod acpi;
 pub mod entry;
 pub mod fs;
 pub mod hashmap;

@@ -41,6 +41,7 @@ mb_header:
     .section .boot.bss, "aw", @nobits
     .balign 4096
     .global boot_pml4
+    .global boot_pd
 boot_pml4:      .skip 4096
 boot_pdpt_low:  .skip 4096
 boot_pdpt_high: .skip 4096
@@ -181,4 +182,28 @@ pub fn boot_pml4_phys() -> u64 {
     }
     // Taking the address of the linker-placed table reads nothing.
     core::ptr::addr_of!(boot_pml4) as u64
+}
+
+/// Make the direct map's 2 MiB page holding physical `pa` uncached (PCD
+/// and PWT), for device registers there (the local APIC). Every address
+/// space shares the direct map's tables, so this holds in all of them.
+pub fn set_uncached_2m(pa: u64) {
+    extern "C" {
+        static boot_pd: u8;
+    }
+    const PWT: u64 = 1 << 3;
+    const PCD: u64 = 1 << 4;
+    assert!(pa < BOOT_DIRECT_MAP_BYTES);
+    // Taking the address of the linker-placed table reads nothing; the
+    // boot page directories are 2048 entries covering the first 4 GiB.
+    let pde = crate::mem::phys_to_virt(core::ptr::addr_of!(boot_pd) as u64 + (pa >> 21) * 8) as *mut u64;
+    let va = crate::mem::phys_to_virt(pa & !((1 << 21) - 1));
+    // SAFETY: `pde` is the direct map's entry for `pa` (inside the boot
+    // page directories, which stay for good); adding the cache bits
+    // changes only how the same frames are cached, and `invlpg` drops the
+    // old translation on this CPU (the others start later and have none).
+    unsafe {
+        core::ptr::write_volatile(pde, core::ptr::read_volatile(pde) | PWT | PCD);
+        core::arch::asm!("invlpg [{}]", in(reg) va, options(nostack, preserves_flags));
+    }
 }

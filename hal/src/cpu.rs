@@ -15,7 +15,7 @@ pub const KERNEL_CS: u16 = 0x10;
 pub const KERNEL_DS: u16 = 0x18;
 const TSS_SEL: u16 = 0x40;
 
-static mut GDT: [u64; 10] = [
+const GDT_TEMPLATE: [u64; 10] = [
     0,
     0x00cf9a000000ffff, // 0x08 kernel 32-bit code (unused)
     0x00af9a000000ffff, // 0x10 kernel code
@@ -27,6 +27,9 @@ static mut GDT: [u64; 10] = [
     0, // 0x40 TSS, low half
     0, // TSS, high half
 ];
+
+/// The boot CPU's GDT (the other CPUs have copies: [`init_ap_tables`]).
+static mut GDT: [u64; 10] = GDT_TEMPLATE;
 
 static mut TSS: TaskStateSegment = TaskStateSegment::new();
 
@@ -47,6 +50,7 @@ struct DescriptorPointer {
     base: u64,
 }
 
+/// The boot CPU's GDT, TSS and IST stacks (the statics above), loaded.
 pub fn init_gdt() {
     static DONE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
     assert!(!DONE.swap(true, core::sync::atomic::Ordering::Relaxed), "init_gdt runs once");
@@ -54,19 +58,53 @@ pub fn init_gdt() {
     // reads the GDT, TSS or IST stacks; afterwards only `set_kernel_stack`
     // writes the TSS.
     unsafe {
-        let tss = &mut *core::ptr::addr_of_mut!(TSS);
         let stacks = &*addr_of!(IST_STACKS);
-        for (i, stack) in stacks.iter().enumerate() {
-            tss.interrupt_stack_table[i] = x86_64::VirtAddr::new(stack as *const IstStack as u64 + IST_SIZE as u64);
-        }
-        tss.iomap_base = core::mem::size_of::<TaskStateSegment>() as u16;
-        let base = addr_of!(TSS) as u64;
-        let limit = (core::mem::size_of::<TaskStateSegment>() - 1) as u64;
-        let gdt = &mut *core::ptr::addr_of_mut!(GDT);
-        gdt[8] = limit | ((base & 0xff_ffff) << 16) | (0x89 << 40) | (((base >> 24) & 0xff) << 56);
-        gdt[9] = base >> 32;
+        let ist = core::array::from_fn(|i| &stacks[i] as *const IstStack as u64 + IST_SIZE as u64);
+        load_tables(&mut *core::ptr::addr_of_mut!(GDT), &mut *core::ptr::addr_of_mut!(TSS), ist);
+    }
+    crate::percpu::init_boot(core::ptr::addr_of_mut!(TSS));
+}
 
-        let ptr = DescriptorPointer { limit: (8 * 10 - 1) as u16, base: addr_of!(GDT) as u64 };
+/// Another CPU's own GDT, TSS and IST stacks (Linux: the per-CPU
+/// gdt_page, cpu_tss_rw and exception stacks), made from the heap for
+/// good, and loaded on the CPU that calls this: each CPU needs its own
+/// TSS (its busy bit, its rsp0) and its own stacks for NMI, double fault
+/// and machine check, which may hit several CPUs at once.
+pub fn init_ap_tables(cpu: usize) {
+    let gdt = alloc::boxed::Box::leak(alloc::boxed::Box::new(GDT_TEMPLATE));
+    let tss = alloc::boxed::Box::leak(alloc::boxed::Box::new(TaskStateSegment::new()));
+    let stacks = alloc::boxed::Box::leak(alloc::boxed::Box::new([const { IstStack([0; IST_SIZE]) }; 3]));
+    let ist = core::array::from_fn(|i| &stacks[i] as *const IstStack as u64 + IST_SIZE as u64);
+    let tss_ptr: *mut TaskStateSegment = tss;
+    // SAFETY: all three are new, leaked (so they live for ever) and only
+    // this CPU will use them.
+    unsafe { load_tables(gdt, &mut *tss_ptr, ist) }
+    crate::percpu::init_ap(cpu, tss_ptr);
+}
+
+/// Fill `tss` (IST stack tops `ist`) and its descriptor in `gdt`, and load
+/// both on this CPU, with the kernel's code and data selectors.
+///
+/// # Safety
+/// `gdt` and `tss` live for ever and no other CPU uses them; `ist` are
+/// the tops of three stacks of [`IST_SIZE`] that live for ever and only
+/// this CPU uses.
+unsafe fn load_tables(gdt: &'static mut [u64; 10], tss: &'static mut TaskStateSegment, ist: [u64; 3]) {
+    for (i, top) in ist.into_iter().enumerate() {
+        tss.interrupt_stack_table[i] = x86_64::VirtAddr::new(top);
+    }
+    tss.iomap_base = core::mem::size_of::<TaskStateSegment>() as u16;
+    let base = tss as *const TaskStateSegment as u64;
+    let limit = (core::mem::size_of::<TaskStateSegment>() - 1) as u64;
+    gdt[8] = limit | ((base & 0xff_ffff) << 16) | (0x89 << 40) | (((base >> 24) & 0xff) << 56);
+    gdt[9] = base >> 32;
+
+    let ptr = DescriptorPointer { limit: (8 * 10 - 1) as u16, base: gdt.as_ptr() as u64 };
+    // SAFETY: the GDT holds the kernel's code and data descriptors at the
+    // selectors loaded here and a valid, unbusy TSS descriptor (per the
+    // contract, no other CPU loaded it), so execution continues on the
+    // same flat segments.
+    unsafe {
         asm!(
             "lgdt [{ptr}]",
             "push {cs}",
@@ -87,17 +125,12 @@ pub fn init_gdt() {
     }
 }
 
-/// The stack the CPU switches to when user mode traps: the top of the
+/// The stack this CPU switches to when user mode traps: the top of the
 /// running task's kernel stack (a mapped one: anything else would have the
 /// next trap write wherever it points), or 0 before any task runs.
 pub fn set_kernel_stack(top: u64) {
     assert!(top == 0 || crate::kstack::is_stack_top(top), "not a kernel stack top: {top:#x}");
-    // SAFETY: single CPU, interrupts off in the kernel: nothing else
-    // touches the TSS while this runs.
-    unsafe {
-        (*core::ptr::addr_of_mut!(TSS)).privilege_stack_table[0] = x86_64::VirtAddr::new(top);
-    }
-    crate::trap::set_syscall_stack(top);
+    crate::percpu::set_kernel_rsp(top);
 }
 
 #[repr(C)]
@@ -207,6 +240,17 @@ pub fn enable_umip() {
     }
 }
 
+/// IA32_TSC_AUX, which `rdtscp` and `rdpid` return: the CPU's number, as
+/// Linux sets it for the vDSO's getcpu (node 0 above bit 12).
+pub fn set_tsc_aux(v: u64) {
+    let has_rdtscp = core::arch::x86_64::__cpuid(0x8000_0000).eax >= 0x8000_0001
+        && core::arch::x86_64::__cpuid(0x8000_0001).edx & (1 << 27) != 0;
+    if has_rdtscp {
+        // SAFETY: TSC_AUX only holds the value those instructions return.
+        unsafe { Msr::new(0xC000_0103).write(v) }
+    }
+}
+
 /// Read the user FS base (for arch_prctl and context switches).
 pub fn fs_base() -> u64 {
     // SAFETY: reading IA32_FS_BASE has no side effects.
@@ -233,9 +277,10 @@ pub fn read_clear_dr6() -> u64 {
     v ^ DR6_RESERVED
 }
 
-/// DR7 as last loaded: tasks without hardware breakpoints (all but a
-/// debugger's tracees) cost no debug-register write at a switch.
-static LOADED_DR7: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+/// DR7 as last loaded on each CPU: tasks without hardware breakpoints
+/// (all but a debugger's tracees) cost no debug-register write at a switch.
+static LOADED_DR7: [core::sync::atomic::AtomicU64; crate::smp::MAX_CPUS] =
+    [const { core::sync::atomic::AtomicU64::new(0) }; crate::smp::MAX_CPUS];
 
 /// The hardware breakpoints of the task about to run (Linux: the ptrace
 /// perf events, installed by arch_install_hw_breakpoint()): DR0-DR3 and
@@ -243,7 +288,8 @@ static LOADED_DR7: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64
 /// DR7's enable, type and length bits (never GD).
 pub fn set_debug_registers(d: &[u64; 5]) {
     use core::sync::atomic::Ordering::Relaxed;
-    if d[4] == 0 && LOADED_DR7.load(Relaxed) == 0 {
+    let loaded = &LOADED_DR7[crate::percpu::cpu()];
+    if d[4] == 0 && loaded.load(Relaxed) == 0 {
         return;
     }
     // SAFETY: DR7 = 0 disables every breakpoint while the addresses change.
@@ -264,7 +310,7 @@ pub fn set_debug_registers(d: &[u64; 5]) {
         // without GD; bit 10 is reserved as 1.
         unsafe { asm!("mov dr7, {}", in(reg) d[4] | 1 << 10, options(nomem, nostack, preserves_flags)) };
     }
-    LOADED_DR7.store(d[4], Relaxed);
+    loaded.store(d[4], Relaxed);
 }
 
 /// CR4.TSD: with it set, `rdtsc` in user mode is a #GP (PR_SET_TSC).
@@ -360,6 +406,14 @@ pub fn end_of_interrupt(irq: u8) {
         }
         Port::new(0x20).write(0x20u8);
     }
+}
+
+/// Whether maskable interrupts are on (RFLAGS.IF).
+pub fn interrupts_enabled() -> bool {
+    let flags: u64;
+    // SAFETY: pushes and pops RFLAGS to read it; changes nothing.
+    unsafe { asm!("pushfq", "pop {}", out(reg) flags, options(nomem, preserves_flags)) };
+    flags & (1 << 9) != 0
 }
 
 /// Wait for an interrupt with interrupts enabled, then disable them again:

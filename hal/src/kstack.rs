@@ -45,6 +45,7 @@ use tine_core::proc::kstack::{FPU_AREA_FROM_TOP, KSTACK_BYTES, KSTACK_PAGES, SWI
 
 use crate::boot::{BOOT_DIRECT_MAP_BYTES, KERNEL_VMA};
 use crate::mem::phys_to_virt;
+use crate::smp::MAX_CPUS;
 
 /// Start of the stack area: PML4 slot 402, Linux's VMALLOC_START with
 /// 4-level paging.
@@ -87,9 +88,10 @@ type Saved = &'static AtomicU64;
 struct Area {
     /// Per slot ever used: its saved stack pointer.
     saved: Vec<Saved>,
-    /// The context running now: 0 for the idle context (the boot stack),
-    /// else the top of its stack.
-    current: u64,
+    /// The context running now on each CPU: 0 for its idle context (the
+    /// boot stack on the boot CPU, its idle stack on the others), else the
+    /// top of its stack.
+    current: [u64; MAX_CPUS],
     /// Slots never used yet start here.
     next: u64,
     /// Slots given back, reused first.
@@ -99,9 +101,9 @@ struct Area {
 }
 
 static AREA: Mutex<Area> =
-    Mutex::new(Area { saved: Vec::new(), current: 0, next: 0, free: Vec::new(), owners: Vec::new() });
-/// The idle context's saved stack pointer.
-static IDLE_SAVED: AtomicU64 = AtomicU64::new(0);
+    Mutex::new(Area { saved: Vec::new(), current: [0; MAX_CPUS], next: 0, free: Vec::new(), owners: Vec::new() });
+/// Each CPU's idle context's saved stack pointer.
+static IDLE_SAVED: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
 static READY: AtomicBool = AtomicBool::new(false);
 
 /// Install the area's PML4 entry in the kernel's page table `kernel_pml4`
@@ -243,7 +245,7 @@ impl KernelStacks for GuardedStacks {
         // SAFETY: reads the stack pointer only.
         unsafe { asm!("mov {}, rsp", out(reg) rsp, options(nomem, nostack, preserves_flags)) };
         assert!(!(slot_base(slot)..top).contains(&rsp), "unmap of the running kernel stack {top:#x}");
-        assert!(area.current != top, "unmap of the kernel stack that runs: {top:#x}");
+        assert!(!area.current.contains(&top), "unmap of a kernel stack that runs: {top:#x}");
         let stack = top - KSTACK_BYTES as u64;
         let mut frames = [0; KSTACK_PAGES];
         for (i, pa) in frames.iter_mut().enumerate() {
@@ -261,7 +263,7 @@ impl KernelStacks for GuardedStacks {
     fn prepare_first_switch(&self, top: u64) -> bool {
         let area = AREA.lock();
         let Some(slot) = mapped_slot(&area, top) else { return false };
-        if area.current == top {
+        if area.current.contains(&top) {
             return false;
         }
         // The frame `tine_context_switch` pops: rbp, rbx, r12-r15 (zero),
@@ -300,7 +302,7 @@ pub(crate) fn begin_switch(next: Option<u64>) -> (*mut u64, u64) {
     let mut area = AREA.lock();
     let cell = |area: &Area, top: u64| -> Saved {
         if top == 0 {
-            return &IDLE_SAVED;
+            return &IDLE_SAVED[crate::percpu::cpu()];
         }
         match mapped_slot(area, top) {
             Some(slot) => area.saved[slot as usize],
@@ -308,11 +310,12 @@ pub(crate) fn begin_switch(next: Option<u64>) -> (*mut u64, u64) {
         }
     };
     let next_top = next.unwrap_or(0);
-    assert!(next_top != area.current, "switch to the running context {next_top:#x}");
-    let prev = cell(&area, area.current);
+    let me = crate::percpu::cpu();
+    assert!(next_top != area.current[me], "switch to the running context {next_top:#x}");
+    let prev = cell(&area, area.current[me]);
     let to = cell(&area, next_top).swap(0, Ordering::Relaxed);
     assert!(to != 0, "switch to kernel stack {next_top:#x}, which has no saved context");
-    area.current = next_top;
+    area.current[me] = next_top;
     (prev.as_ptr(), to)
 }
 

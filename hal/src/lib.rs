@@ -8,21 +8,28 @@
 //!   with the user frame on the task's kernel stack, and context switch;
 //! - memory ([`mem`], [`phys`]): the direct map, `core`'s `PhysMem` and `Mmu`;
 //! - kernel stacks ([`kstack`]): mapped with guard pages below, overflow caught;
+//! - the other CPUs ([`acpi`], [`lapic`], [`smp`]): found in the MADT,
+//!   started through the local APIC, halted by the panic's NMI;
 //! - devices: [`serial`] ports, the [`timer`] (PIT ticks, TSC clock), [`qemu`] exit.
 #![no_std]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 extern crate alloc;
 
+pub mod acpi;
 pub mod boot;
 pub mod cpu;
 pub mod heap;
+pub mod klock;
 pub mod kstack;
+pub mod lapic;
 pub mod mem;
 pub mod multiboot;
+pub mod percpu;
 pub mod phys;
 pub mod qemu;
 pub mod serial;
+pub mod smp;
 pub mod start;
 pub mod timer;
 pub mod trap;

@@ -121,6 +121,7 @@ pub extern "C" fn hal_start(mb_info: u64, magic: u64) -> ! {
     cpu::set_kernel_stack(0);
     cpu::init_pic();
     timer::init();
+    crate::smp::boot_cpus(pml4);
     klog!(
         "tine: {} MiB RAM, heap {} MiB at boot, TSC {} kHz, cmdline \"{}\"",
         ram_bytes >> 20,

@@ -59,13 +59,6 @@ fn syscall_before_init(_: &mut PtRegs) {
 }
 static mut KERNEL_HANDLER: Option<KernelTrapHandler> = None;
 
-/// Scratch for the user stack pointer during `syscall` entry, and the
-/// running task's kernel stack top (single CPU: per-CPU data is global).
-#[no_mangle]
-static mut SYSCALL_USER_RSP: u64 = 0;
-#[no_mangle]
-static mut SYSCALL_KERNEL_RSP: u64 = 0;
-
 /// Vectors that push an error code.
 const HAS_ERROR_CODE: [u8; 10] = [8, 10, 11, 12, 13, 14, 17, 21, 29, 30];
 /// Stubs exist for the 32 exceptions and the 16 PIC interrupts.
@@ -98,6 +91,12 @@ trap_stub_\vec:
     .endif
     .set i, i + 1
 .endr
+
+/* The IPIs (`smp`): reschedule and TLB flush. */
+    .global trap_stub_240
+    .global trap_stub_241
+    TRAP_STUB 240, 0
+    TRAP_STUB 241, 0
 
 /* int $0x80, the i386 system call gate, open to user mode. */
     .balign 16
@@ -215,6 +214,7 @@ trap_common:
     SAVE_REST
     test byte ptr [rsp + 17 * 8], 3   /* pt_regs.cs: from user mode? */
     jz 1f
+    swapgs                      /* the kernel's GS base: per-CPU data */
     sub rsp, {fpu_gap}
     SAVE_XMM
     lea rsi, [rsp + {fpu_gap}]
@@ -245,14 +245,16 @@ tine_return_to_user:
     RESTORE_FPU
     add rsp, {fpu_gap}
     RESTORE_ALL
+    swapgs                      /* the user's GS base back */
     iretq
 
     .global tine_syscall_entry
 tine_syscall_entry:
-    mov [rip + SYSCALL_USER_RSP], rsp
-    mov rsp, [rip + SYSCALL_KERNEL_RSP]
+    swapgs                      /* the kernel's GS base: per-CPU data */
+    mov gs:[{user_rsp}], rsp
+    mov rsp, gs:[{kernel_rsp}]
     push 0x2b                   /* ss */
-    push [rip + SYSCALL_USER_RSP] /* rsp */
+    push gs:[{user_rsp}]        /* rsp */
     push r11                    /* rflags */
     push 0x33                   /* cs */
     push rcx                    /* rip */
@@ -282,11 +284,16 @@ tine_syscall_entry:
     add rsp, {fpu_gap}
     RESTORE_ALL                 /* rcx = rip, r11 = rflags, checked by Rust */
     mov rsp, [rsp + 24]         /* user rsp */
+    swapgs                      /* the user's GS base back */
     sysretq
 
 /* `syscall` from 32-bit compatibility mode (CSTAR): still on the user's
    stack with interrupts off, touch nothing and return -ENOSYS to the
    32-bit caller with a 32-bit sysret (Linux: ignore_sysret). */
+    .global tine_spurious_irq
+tine_spurious_irq:              /* the APIC's spurious vector: no EOI */
+    iretq
+
     .global tine_ignore_sysret
 tine_ignore_sysret:
     mov eax, -38
@@ -314,6 +321,8 @@ tine_context_switch:
 "#,
     fpu_gap = const FPU_AREA_FROM_TOP - REGS_FROM_TOP,
     fpu_partial = const FPU_PARTIAL_OFFSET,
+    user_rsp = const crate::percpu::USER_RSP,
+    kernel_rsp = const crate::percpu::KERNEL_RSP,
     user_trap = sym user_trap,
     kernel_trap = sym kernel_trap,
     syscall = sym syscall,
@@ -325,6 +334,9 @@ extern "C" {
     fn trap_stub_int80();
     fn tine_syscall_entry();
     fn tine_ignore_sysret();
+    fn tine_spurious_irq();
+    fn trap_stub_240();
+    fn trap_stub_241();
     fn tine_ret_from_fork();
     fn tine_context_switch(prev_rsp: *mut u64, next_rsp: u64);
 }
@@ -349,6 +361,9 @@ pub fn init(user: UserTrapHandler, syscall: SyscallHandler, kernel: KernelTrapHa
             cpu::set_idt_entry(v, addr, ist);
         }
         cpu::set_idt_entry(INT80_VECTOR as usize, trap_stub_int80 as *const () as u64, 0);
+        cpu::set_idt_entry(crate::lapic::SPURIOUS_VECTOR as usize, tine_spurious_irq as *const () as u64, 0);
+        cpu::set_idt_entry(crate::smp::RESCHEDULE_VECTOR as usize, trap_stub_240 as *const () as u64, 0);
+        cpu::set_idt_entry(crate::smp::TLB_FLUSH_VECTOR as usize, trap_stub_241 as *const () as u64, 0);
     }
     let _ = HAS_ERROR_CODE;
     cpu::load_idt();
@@ -356,6 +371,7 @@ pub fn init(user: UserTrapHandler, syscall: SyscallHandler, kernel: KernelTrapHa
     // `syscall` leaves, in 64-bit and compatibility mode.
     unsafe { cpu::init_syscall(tine_syscall_entry as *const () as u64, tine_ignore_sysret as *const () as u64) };
     cpu::enable_umip();
+    crate::smp::idt_ready();
 }
 
 /// The running task's FPU state, as core sees it (`Machine::fpu`).
@@ -376,10 +392,9 @@ impl tine_core::machine::Fpu for LazyFpu {
 /// fpu_sync_fpstate(), and save_fpregs_to_fpstate() in switch_fpu_prepare()).
 /// The area is then complete, and the return to user mode `fxrstor`s it.
 /// Must run before switching away from a task, while its kernel stack is
-/// still the one `SYSCALL_KERNEL_RSP` names.
+/// still the one this CPU's per-CPU data names.
 pub fn fpu_sync() {
-    // SAFETY: single CPU, interrupts off in the kernel: nothing writes it.
-    let top = unsafe { SYSCALL_KERNEL_RSP };
+    let top = crate::percpu::kernel_rsp();
     if top == 0 {
         return; // no task has run yet
     }
@@ -423,14 +438,12 @@ pub fn fpu_sync() {
     }
 }
 
-pub(crate) fn set_syscall_stack(top: u64) {
-    // SAFETY: single CPU with interrupts off in the kernel; read only by the
-    // syscall entry, which cannot run concurrently with this.
-    unsafe { SYSCALL_KERNEL_RSP = top }
-}
-
 fn classify(vector: u64, regs: &PtRegs) -> Trap {
     let vector = vector as u8;
+    // An NMI after a panic on another CPU: stop here (its `stop_others`).
+    if vector == 2 && crate::smp::stopping() {
+        crate::smp::halt_forever();
+    }
     match vector {
         INT80_VECTOR => Trap::Int80,
         0..=31 => Trap::Exception {
@@ -442,6 +455,9 @@ fn classify(vector: u64, regs: &PtRegs) -> Trap {
                 _ => 0,
             },
         },
+        // Its work (none) is done and acknowledged (`smp::handle_ipi`):
+        // the trap loop only looks at the run queue on the way out.
+        crate::smp::RESCHEDULE_VECTOR => Trap::Irq(vector - 32),
         _ => {
             let irq = vector - 32;
             cpu::end_of_interrupt(irq);
@@ -454,6 +470,10 @@ extern "C" fn user_trap(vector: u64, regs: *mut PtRegs) {
     // SAFETY: the entry code passes the frame it just built at the top of
     // the running task's kernel stack; nothing else refers to it meanwhile.
     let regs = unsafe { &mut *regs };
+    if crate::smp::handle_ipi(vector as u8) && vector as u8 != crate::smp::RESCHEDULE_VECTOR {
+        leave_to_user(regs);
+        return;
+    }
     let trap = classify(vector, regs);
     // SAFETY: set once at boot, before user mode could trap.
     let handler = unsafe { USER_HANDLER }.expect("trap handler");
@@ -469,6 +489,9 @@ extern "C" fn kernel_trap(vector: u64, regs: *const PtRegs) {
     // its IST stack (or, had it been, as a page fault).
     if vector == 8 || vector == 14 {
         crate::kstack::check_overflow(cpu::cr2());
+    }
+    if crate::smp::handle_ipi(vector as u8) {
+        return;
     }
     let trap = classify(vector, regs);
     // SAFETY: set once at boot.

@@ -15,22 +15,25 @@ use core::ops::{Deref, DerefMut};
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use spin::{Mutex, MutexGuard, Once};
+use spin::Once;
 use tine_core::abi::PtRegs;
 use tine_core::entry;
 use tine_core::kernel::{Kernel, StdioMode, SwitchTo};
 use tine_core::machine::Machine;
 use tine_core::mm::kheap::FailMode;
+use tine_hal::klock::{TicketGuard, TicketLock};
 use tine_hal::trap::Trap;
 use tine_hal::{cpu, klog, phys, qemu, timer, BootInfo};
 
 tine_hal::kernel_main!(main);
 
-/// The kernel, set once at boot. Interrupts are off whenever it is locked,
-/// and the lock is dropped before every context switch. (A `Once` around
-/// the lock rather than an `Option` inside it: every trap then pays one
-/// check when it locks, not one at each use of the guard.)
-static KERNEL: Once<Mutex<Kernel>> = Once::new();
+/// The kernel, set once at boot, behind the kernel lock (a ticket lock,
+/// one CPU at a time; see docs/architecture.md, "Several CPUs").
+/// Interrupts are off whenever it is locked, and the lock is dropped
+/// before every context switch. (A `Once` around the lock rather than an
+/// `Option` inside it: every trap then pays one check when it locks, not
+/// one at each use of the guard.)
+static KERNEL: Once<TicketLock<Kernel>> = Once::new();
 
 /// `tine.trace_drain=1`: write the trace to COM3 at power-off.
 static TRACE_DRAIN: AtomicBool = AtomicBool::new(false);
@@ -84,8 +87,9 @@ fn main(info: BootInfo) -> ! {
         klog!("tine: trace_event: no event {w}; ignored");
     }
     TRACE_DRAIN.store(boot_trace.drain, Ordering::Relaxed);
-    KERNEL.call_once(|| Mutex::new(k));
+    KERNEL.call_once(|| TicketLock::new(k));
     tine_hal::trap::init(user_trap, syscall_trap, kernel_trap);
+    tine_hal::smp::self_test();
     entry::idle(&Hal)
 }
 
@@ -112,7 +116,7 @@ fn fault_injection(k: &mut Kernel, cmdline: &str) {
 }
 
 /// The kernel, locked (`entry::Cpu::Locked`).
-struct Locked(MutexGuard<'static, Kernel>);
+struct Locked(TicketGuard<'static, Kernel>);
 
 impl Deref for Locked {
     type Target = Kernel;
@@ -139,10 +143,12 @@ impl entry::Cpu for Hal {
     }
 
     fn fpu_sync(&self) {
+        assert_locked();
         tine_hal::trap::fpu_sync();
     }
 
     fn load_task(&self, to: &SwitchTo) {
+        assert_locked();
         cpu::set_kernel_stack(to.kstack_top);
         cpu::load_cr3(to.root);
         cpu::set_fs_base(to.fs_base);
@@ -151,14 +157,17 @@ impl entry::Cpu for Hal {
     }
 
     fn load_fs_base(&self, base: u64) {
+        assert_locked();
         cpu::set_fs_base(base);
     }
 
     fn load_tsc_disabled(&self, disabled: bool) {
+        assert_locked();
         cpu::set_tsc_disabled(disabled);
     }
 
     fn switch(&self, k: Locked, sw: entry::Switch) -> entry::Resumed {
+        assert_locked();
         drop(k);
         tine_hal::trap::switch(sw.next_stack);
         entry::Resumed::Here
@@ -174,6 +183,18 @@ impl entry::Cpu for Hal {
         }
         qemu::exit(qemu::EXIT_OK)
     }
+}
+
+/// What runs on behalf of the running task and changes its CPU (the
+/// context switch, its registers' loads) runs under the kernel lock: the
+/// task table it reads them from may change under any other CPU's hands
+/// otherwise. Checked in debug builds.
+fn assert_locked() {
+    debug_assert!(
+        KERNEL.get().is_some_and(|k| k.held_here()),
+        "kernel lock not held on CPU {}",
+        tine_hal::percpu::cpu()
+    );
 }
 
 /// Everything the trace holds, as `trace_pipe` would give it after the
@@ -235,6 +256,7 @@ fn kernel_trap(trap: Trap, regs: &PtRegs) {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
+    tine_hal::smp::stop_others();
     klog!("KERNEL PANIC: {info}");
     // The lock may be held by the code that panicked; never wait for it.
     if let Some(k) = KERNEL.get().and_then(|m| m.try_lock()) {

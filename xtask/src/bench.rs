@@ -96,7 +96,6 @@ pub struct Args {
 pub const MEMORY: &str = "2G";
 /// `--quick` skips the rows that need more processes alive than this.
 const QUICK_MAXPROCS: u32 = 1000;
-pub const SMP: u32 = 1;
 
 /// Give up on a boot when the console has been silent this long.
 const SILENCE: Duration = Duration::from_secs(900);
@@ -278,7 +277,7 @@ impl Measure {
 pub fn qemu_machine(accel: Accel, measure: Measure, t: &Target, initrd: &Path, log: &Path) -> Qemu {
     let mut q = Qemu::new(&t.image, initrd, &t.cmdline, accel)
         .memory(MEMORY)
-        .smp(SMP)
+        .smp(qemu::smp())
         .com1(Com1::Stdout)
         .com2(Com2::File(log.to_path_buf()));
     for a in measure.args() {
@@ -289,8 +288,11 @@ pub fn qemu_machine(accel: Accel, measure: Measure, t: &Target, initrd: &Path, l
 
 pub fn machine_text(accel: Accel, measure: Measure) -> String {
     let mut words: Vec<&str> = accel.args().to_vec();
+    if accel == Accel::Tcg && qemu::smp() > 1 && measure.args().is_empty() {
+        words[1] = "tcg,thread=multi";
+    }
     words.extend(measure.args());
-    format!("-m {MEMORY} -smp {SMP} {}", words.join(" "))
+    format!("-m {MEMORY} -smp {} {}", qemu::smp(), words.join(" "))
 }
 
 /// What one boot printed, each console line with the host time (seconds

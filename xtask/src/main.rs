@@ -40,7 +40,8 @@ Environment:
                         works, else TCG; the answer is cached in build/kvm-probe-*)
   TINE_TIMEOUT=SECONDS  limit of exec and of each test run (default 60, 0: none)
   TINE_CMDLINE=TEXT     more kernel command line (e.g. tine.fail_page_alloc=...)
-  TINE_KERNEL=IMAGE     boot this prebuilt kernel image instead of building one";
+  TINE_KERNEL=IMAGE     boot this prebuilt kernel image instead of building one
+  TINE_SMP=N            CPUs of every machine booted (1 to 8; default 1; --smp wins)";
 
 /// `cargo xtask`: Tine's host tool (README.md, "Use", has the details).
 #[derive(Parser)]
@@ -54,6 +55,10 @@ Environment:
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
+    /// CPUs of every machine booted (QEMU's -smp, 1 to 8; default
+    /// TINE_SMP, else 1); TCG runs them in parallel (thread=multi)
+    #[arg(long, global = true, value_name = "N", value_parser = qemu::parse_smp)]
+    smp: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -538,7 +543,11 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
 }
 
 fn real_main() -> Result<i32> {
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    if let Some(n) = cli.smp {
+        qemu::set_smp(n);
+    }
+    match cli.command {
         Cmd::Build => cmd_build(),
         Cmd::Run(a) => cmd_run(a),
         Cmd::Exec(a) => cmd_exec(a),

@@ -59,6 +59,39 @@ impl Accel {
 
 static ACCEL: OnceLock<Accel> = OnceLock::new();
 
+/// The most CPUs Tine boots with (its per-CPU tables are sized for them).
+pub const MAX_SMP: u32 = 8;
+
+static SMP: OnceLock<u32> = OnceLock::new();
+
+/// Sets the CPU count of every machine this invocation boots (`--smp N`).
+pub fn set_smp(n: u32) {
+    let _ = SMP.set(n);
+}
+
+/// The CPU count of the machines this invocation boots: `--smp N`, else
+/// `TINE_SMP`, else 1.
+pub fn smp() -> u32 {
+    *SMP.get_or_init(|| match std::env::var("TINE_SMP") {
+        Ok(v) if !v.is_empty() => match parse_smp(&v) {
+            Ok(n) => n,
+            Err(e) => {
+                eprintln!("xtask: TINE_SMP: {e}; using 1");
+                1
+            }
+        },
+        _ => 1,
+    })
+}
+
+/// A CPU count, 1 to [`MAX_SMP`] (`--smp`'s parser).
+pub fn parse_smp(s: &str) -> std::result::Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(n) if (1..=MAX_SMP).contains(&n) => Ok(n),
+        _ => Err(format!("{s:?} is not a CPU count from 1 to {MAX_SMP}")),
+    }
+}
+
 /// Forces an accelerator for the rest of this invocation (`test --tcg`).
 pub fn force_accel(a: Accel) {
     let _ = ACCEL.set(a);
@@ -326,14 +359,14 @@ pub struct Qemu {
 }
 
 impl Qemu {
-    /// `-m 1G -smp 1`, COM1 on stdout, COM2 on stderr.
+    /// `-m 1G -smp N` ([`smp`]), COM1 on stdout, COM2 on stderr.
     pub fn new(kernel: &Path, initrd: &Path, append: &str, accel: Accel) -> Qemu {
         Qemu {
             kernel: kernel.to_path_buf(),
             initrd: initrd.to_path_buf(),
             append: append.to_string(),
             memory: "1G".into(),
-            smp: 1,
+            smp: smp(),
             accel,
             com1: Com1::Stdout,
             com2: Com2::Stderr,
@@ -460,9 +493,21 @@ impl Qemu {
             cmd.arg("-chardev").arg(a).args(["-serial", "chardev:trace"]);
         }
         cmd.stderr(Stdio::piped());
-        cmd.args(self.accel.args());
+        cmd.args(self.accel_args());
         cmd.args(&self.extra);
         Ok(cmd)
+    }
+
+    /// The accelerator's arguments: TCG runs one host thread per vCPU
+    /// (`thread=multi`) when there are several, so that they really run
+    /// in parallel, except under `-icount`, which needs one thread.
+    fn accel_args(&self) -> Vec<&'static str> {
+        let mut a = self.accel.args().to_vec();
+        let icount = self.extra.iter().any(|e| e == "-icount");
+        if self.accel == Accel::Tcg && self.smp > 1 && !icount {
+            a[1] = "tcg,thread=multi";
+        }
+        a
     }
 
     /// Starts QEMU (in a process group of its own unless it is on the

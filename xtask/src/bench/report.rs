@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use super::{combine, machine_text, Measure, Parsed, Row, Target, MEMORY, SMP};
+use super::{combine, machine_text, Measure, Parsed, Row, Target, MEMORY};
 use crate::qemu::{self, Accel};
 
 pub(super) struct Report {
@@ -332,7 +332,7 @@ impl Report {
                 machine: machine_text(self.accel, self.measure),
                 measure: self.measure.key(),
                 memory: MEMORY,
-                smp: SMP,
+                smp: crate::qemu::smp(),
                 guest_args: &self.gargs,
                 rounds: self.rounds,
             },
