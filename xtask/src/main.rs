@@ -1,5 +1,6 @@
 //! `cargo xtask`: Tine's host tool. See README.md for the commands.
 
+mod accel;
 mod bench;
 mod build;
 mod child;

@@ -259,11 +259,14 @@ pub(super) fn status(k: &Kernel, view: View, t: &Task, out: &mut Out) {
     // the tracer has no number there.
     let tracer = t.ptrace.tracer().map_or(0, |tr| nr(k, view, tr));
     let (tgid, pid, ppid) = (nr(k, view, t.tgid), nr(k, view, t.tid), ppid_of(k, view, t));
-    let _ = writeln!(o, "Tgid:	{tgid}
+    let _ = writeln!(
+        o,
+        "Tgid:	{tgid}
 Ngid:	0
 Pid:	{pid}
 PPid:	{ppid}
-TracerPid:	{tracer}");
+TracerPid:	{tracer}"
+    );
     let _ = writeln!(o, "Uid:\t{}\t{}\t{}\t{}", c.uid, c.euid, c.suid, c.fsuid);
     let _ = writeln!(o, "Gid:\t{}\t{}\t{}\t{}", c.gid, c.egid, c.sgid, c.fsgid);
     let fds = if has_resources(t) { fd_size(k.vfs.fdtables.get(t.files).slots()) } else { 0 };
