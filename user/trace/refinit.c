@@ -28,31 +28,16 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "initlib.h"
+
 /* The most the program may print (F_SETPIPE_SZ's default maximum). */
 #define PIPE_BYTES (1 << 20)
-
-/* A serial port in raw mode (no \n -> \r\n), for writing. */
-static int serial(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_NOCTTY);
-	struct termios t;
-	if (fd >= 0 && tcgetattr(fd, &t) == 0) {
-		cfmakeraw(&t);
-		tcsetattr(fd, TCSANOW, &t);
-	}
-	return fd;
-}
 
 int main(void)
 {
 	mkdir("/dev", 0755);
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
-	mkdir("/proc", 0555);
-	mount("proc", "/proc", "proc", 0, NULL);
-	mkdir("/sys", 0555);
-	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
-	mkdir("/tmp", 01777);
+	mount_like_tine();
 
 	static char argbuf[4096];
 	int fd = open("/tine/argv", O_RDONLY);

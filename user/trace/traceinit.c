@@ -30,6 +30,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "initlib.h"
+
 #define TRACING "/sys/kernel/tracing/"
 
 static void console(void)
@@ -67,27 +69,10 @@ static void put(const char *file, const char *text)
 	}
 }
 
-/* A serial port in raw mode (no \n -> \r\n), for writing. */
-static int serial(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_NOCTTY);
-	struct termios t;
-	if (fd >= 0 && tcgetattr(fd, &t) == 0) {
-		cfmakeraw(&t);
-		tcsetattr(fd, TCSANOW, &t);
-	}
-	return fd;
-}
-
 int main(void)
 {
 	console();
-	mkdir("/proc", 0555);
-	mount("proc", "/proc", "proc", 0, NULL);
-	mkdir("/sys", 0555);
-	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
-	mkdir("/tmp", 01777);
+	mount_like_tine();
 
 	static char events[4096], argbuf[4096];
 	if (slurp("/trace/events", events, sizeof events) < 0)
