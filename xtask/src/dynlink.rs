@@ -173,6 +173,15 @@ struct Loaded {
     info: DynInfo,
 }
 
+/// What `exec` says when `program`'s interpreter is not on the host
+/// either: which file, and what the exec will give (Linux's ENOENT from
+/// load_elf_binary()).
+fn missing_interpreter(program: &Path, interp: &str) -> Option<String> {
+    (!Path::new(interp).exists()).then(|| {
+        format!("xtask: {}: its interpreter {interp} is missing (exec will fail with ENOENT)", program.display())
+    })
+}
+
 /// A library still to find: its name, the object that needs it, and the
 /// RPATH directories of the objects above that one (each with the object
 /// whose `$ORIGIN` it uses).
@@ -195,8 +204,8 @@ pub fn closure(program: &Path, extra: &[String]) -> Result<Vec<PathBuf>> {
     let Some(info) = parse(&bytes) else { return Ok(vec![]) };
     let Some(interp) = info.interp.clone() else { return Ok(vec![]) };
     let musl = is_musl(&interp);
-    if !Path::new(&interp).exists() {
-        eprintln!("xtask: {}: its interpreter {interp} is missing (exec will fail with ENOENT)", program.display());
+    if let Some(note) = missing_interpreter(program, &interp) {
+        eprintln!("{note}");
         return Ok(vec![]);
     }
     let cache = if musl { HashMap::new() } else { ld_so_cache() };
@@ -328,5 +337,25 @@ mod tests {
             "{files:?}"
         );
         assert!(parse(b"#!/bin/sh\n").is_none());
+    }
+
+    #[test]
+    fn a_missing_interpreter_is_named() {
+        let exe = std::env::current_exe().unwrap();
+        let mut bytes = std::fs::read(&exe).unwrap();
+        let interp = parse(&bytes).and_then(|i| i.interp).expect("dynamically linked");
+        // The same ELF file asking for an interpreter of the same length
+        // in a directory that does not exist.
+        let gone = format!("/QQQ{}", &interp[4..]);
+        assert_ne!(gone, interp);
+        let at = bytes.windows(interp.len()).position(|w| w == interp.as_bytes()).unwrap();
+        bytes[at..at + interp.len()].copy_from_slice(gone.as_bytes());
+        let tmp = crate::TempDir::new("interp").unwrap();
+        let prog = tmp.path().join("prog");
+        std::fs::write(&prog, &bytes).unwrap();
+        assert_eq!(closure(&prog, &[]).unwrap(), Vec::<PathBuf>::new(), "nothing to bring");
+        let note = missing_interpreter(&prog, &gone).expect("a note");
+        assert!(note.contains(&gone) && note.contains("ENOENT") && note.contains("prog"), "{note}");
+        assert_eq!(missing_interpreter(&exe, &interp), None);
     }
 }
