@@ -102,6 +102,10 @@ int main(void)
 	errno = 0;
 	long bad = syscall(SYS_semctl, id + 1, 0, IPC_SET, (void *)8);
 	printf("IPC_SET, bad id and bad buffer: %ld %s\n", bad, strerror(errno));
+	/* SETVAL checks the value's range before it looks the id up. */
+	errno = 0;
+	bad = syscall(SYS_semctl, id + 1, 0, SETVAL, -1L);
+	printf("SETVAL -1 on a bad id: %ld %s\n", bad, strerror(errno));
 	struct seminfo si;
 	u.__buf = &si;
 	int info = semctl(id, 0, IPC_INFO, u);

@@ -107,6 +107,8 @@ pub fn sys_semctl(k: &mut Kernel, id: i32, semnum: i32, cmd: i32, arg: u64) -> S
             k.copy_out(arg, zerocopy::IntoBytes::as_bytes(vals.as_slice()))?;
             Ok(0)
         }
+        // Linux: semctl_setval() checks the value before the set.
+        sem::SETVAL if !(0..=sem::SEMVMX).contains(&(arg as i32)) => Err(ERANGE),
         sem::SETVAL => sem::set_values(k, id, Some(semnum), &[arg as i32]),
         sem::SETALL => {
             let n = sem::set_all_len(k, id)?;
