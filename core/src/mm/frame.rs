@@ -53,6 +53,9 @@ bitflags! {
         /// memfd, SysV shm): mapped, it counts in RssShmem (Linux:
         /// PG_swapbacked on a page-cache folio).
         const SHMEM = 1 << 3;
+        /// Mapped without counting in any RSS counter: the [vvar] pages,
+        /// which Linux maps as bare page frame numbers (VM_PFNMAP).
+        const UNCOUNTED = 1 << 4;
     }
 }
 

@@ -243,6 +243,14 @@ impl PageCache {
         key
     }
 
+    /// Mark the frames `key` gets from now on with `mark` in place of
+    /// their kind's (the vDSO's objects: see [`super::rss`]).
+    pub fn set_mark(&mut self, key: u64, mark: FrameFlags) {
+        let o = self.objs.get_mut(&key).expect("mark of an uncached object");
+        debug_assert!(o.pages.is_empty(), "frames already marked");
+        o.mark = mark;
+    }
+
     /// An address space starts mapping `key`. Linux: get_file() for
     /// vma->vm_file (per VMA there; per address space here).
     /// With `writer`, the address space also holds the write access.

@@ -14,7 +14,8 @@
 //! ([`AddressSpace`](super::AddressSpace)'s `account` and `zap`, fork and
 //! the shared leaf tables of [`super::ptshare`]), so reading them costs no
 //! page-table walk. The shared zero frame is never counted, as Linux
-//! leaves out its zero page.
+//! leaves out its zero page, nor the [vvar] pages (Linux maps them by page
+//! frame number); the vDSO's count as file pages, as in Linux.
 
 use super::frame::{FrameAllocator, FrameFlags};
 use super::pagetable::{PageTable, Pte};
@@ -31,10 +32,10 @@ pub enum RssKind {
 /// The kind of page frame `pa` holds, or None for the zero frame (never
 /// counted). Linux: mm_counter() / mm_counter_file().
 pub fn kind_of(frames: &FrameAllocator, pa: u64) -> Option<RssKind> {
-    if pa == frames.zero_frame() {
+    let flags = frames.flags(pa);
+    if pa == frames.zero_frame() || flags.contains(FrameFlags::UNCOUNTED) {
         return None;
     }
-    let flags = frames.flags(pa);
     Some(if flags.contains(FrameFlags::SHMEM) {
         RssKind::Shmem
     } else if flags.contains(FrameFlags::FILE) {
