@@ -34,6 +34,10 @@ impl Backing for RamFs {
     fn exists(&self, ino: Ino) -> bool {
         self.inode(ino).is_ok()
     }
+
+    fn is_shmem(&self, ino: Ino) -> bool {
+        self.memfds.get(ino).is_some()
+    }
 }
 
 /// The same operations for the kernel: the syscall layer calls these in

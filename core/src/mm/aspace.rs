@@ -26,6 +26,7 @@ use alloc::collections::BTreeMap;
 use super::consts::TASK_SIZE;
 use super::frame::FrameAllocator;
 use super::pagetable::{read_pte, write_pte, PageTable, Pte, PteFlags};
+use super::rss::Rss;
 use super::vma::{Prot, VmFlags, Vma, VmaMap};
 use crate::abi::Errno;
 use crate::machine::{Mmu, PhysMem};
@@ -92,9 +93,9 @@ pub struct AddressSpace {
     pub(super) brk: u64,
     /// Linux: mm->mmap_base, below which top-down mmap searches start.
     pub(super) mmap_base: u64,
-    /// Mapped pages other than the zero frame. Linux: MM_ANONPAGES plus
-    /// MM_FILEPAGES / MM_SHMEMPAGES.
-    pub(super) rss: usize,
+    /// Mapped pages other than the zero frame, by kind. Linux:
+    /// mm->rss_stat (MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES).
+    pub(super) rss: Rss,
     /// Page-cache objects some VMA maps; this address space holds one
     /// user reference on each. Linux: the `vm_file` references of the VMAs.
     /// The value: whether some VMA of it holds the file's write access
@@ -132,7 +133,7 @@ impl AddressSpace {
             start_brk: 0,
             brk: 0,
             mmap_base: super::consts::MMAP_BASE,
-            rss: 0,
+            rss: Rss::default(),
             objects: BTreeMap::new(),
             hiwater: 0,
             def_flags: super::vma::VmFlags::empty(),
@@ -169,12 +170,17 @@ impl AddressSpace {
 
     /// Pages backed by a frame of their own (the zero frame not counted).
     pub fn resident_pages(&self) -> usize {
+        self.rss.total()
+    }
+
+    /// The resident pages by kind (RssAnon, RssFile, RssShmem).
+    pub fn resident(&self) -> Rss {
         self.rss
     }
 
     /// The most pages that were ever resident at once (VmHWM, ru_maxrss).
     pub fn hiwater_pages(&self) -> usize {
-        self.hiwater.max(self.rss)
+        self.hiwater.max(self.rss.total())
     }
 
     pub fn mmap_base(&self) -> u64 {
@@ -371,8 +377,7 @@ impl AddressSpace {
     /// free_pgtables().
     pub(super) fn zap(&mut self, ctx: &mut MemCtx<'_>, start: u64, end: u64) {
         self.unshare_for_zap(ctx, start, end);
-        let zero = ctx.frames.zero_frame();
-        let mut dropped = 0;
+        let mut dropped = Rss::default();
         let MemCtx { frames, phys, mmu, .. } = ctx;
         let _ = self.pt.for_each_leaf::<()>(*phys, start, end, &mut |va, slot, pte| {
             write_pte(*phys, slot, Pte::empty());
@@ -381,21 +386,17 @@ impl AddressSpace {
                     mmu.flush_page(va);
                 }
             }
-            if pte.addr() != zero {
-                dropped += 1;
-            }
+            dropped.add(frames, pte, 1);
             frames.put(pte.addr());
             Ok(())
         });
-        self.rss -= dropped;
+        self.rss.remove(dropped);
         self.pt.prune(ctx.frames, ctx.phys, start, end);
     }
 
     fn account(&mut self, frames: &FrameAllocator, pte: Pte, delta: isize) {
-        if pte.is_mapped() && pte.addr() != frames.zero_frame() {
-            self.rss = self.rss.checked_add_signed(delta).expect("rss underflow");
-            self.hiwater = self.hiwater.max(self.rss);
-        }
+        self.rss.add(frames, pte, delta);
+        self.hiwater = self.hiwater.max(self.rss.total());
     }
 }
 

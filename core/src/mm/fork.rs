@@ -43,7 +43,7 @@ impl AddressSpace {
         match copied {
             Ok(()) => {
                 // Linux: dup_mm(): hiwater_rss starts at the pages shared.
-                child.hiwater = child.rss;
+                child.hiwater = child.rss.total();
                 Ok(child)
             }
             Err(e) => {
@@ -104,10 +104,10 @@ impl AddressSpace {
             }
         }
         // The child maps what we map, less the mappings fork leaves out.
-        let zero = ctx.frames.zero_frame();
-        let left_out: usize =
-            vmas.iter().filter(|v| skipped_by_fork(v)).map(|v| self.pt.mapped_pages(phys, v.start, v.end, zero)).sum();
-        child.rss = self.rss - left_out;
+        child.rss = self.rss;
+        for v in vmas.iter().filter(|v| skipped_by_fork(v)) {
+            child.rss.remove(self.pt.resident_in(ctx.frames, phys, v.start, v.end));
+        }
         Ok(())
     }
 

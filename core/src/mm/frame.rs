@@ -46,6 +46,16 @@ bitflags! {
         const PINNED = 1 << 0;
         /// Holds a page table rather than user data (Linux: PG_table).
         const PAGE_TABLE = 1 << 1;
+        /// Held by the page cache for a file: mapped, it counts in
+        /// RssFile (Linux: a folio with a non-anonymous mapping).
+        const FILE = 1 << 2;
+        /// Held by the page cache for shared memory (MAP_SHARED anonymous,
+        /// memfd, SysV shm): mapped, it counts in RssShmem (Linux:
+        /// PG_swapbacked on a page-cache folio).
+        const SHMEM = 1 << 3;
+        /// Mapped without counting in any RSS counter: the [vvar] pages,
+        /// which Linux maps as bare page frame numbers (VM_PFNMAP).
+        const UNCOUNTED = 1 << 4;
     }
 }
 

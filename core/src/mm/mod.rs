@@ -9,6 +9,7 @@
 //!   (mlock, mlockall, resource limits), [`fork`](mod@fork)
 //!   (dup_mmap), [`ptshare`] (leaf page tables shared across fork) and [`uaccess`] (copy_{from,to}_user).
 //! - [`pagecache`]: file pages in frames, for mmap (Linux: mm/filemap.c).
+//! - [`rss`]: resident pages by kind (RssAnon, RssFile, RssShmem).
 //! - [`vmstat`]: event counters for /proc/vmstat (Linux: mm/vmstat.c).
 //!
 //! Every operation takes a [`MemCtx`]: the frame allocator, physical memory,
@@ -30,6 +31,7 @@ pub mod mremap;
 pub mod pagecache;
 pub mod pagetable;
 pub mod ptshare;
+pub mod rss;
 pub mod uaccess;
 pub mod vdso;
 pub mod vma;

@@ -720,7 +720,7 @@ impl World {
         }
         assert_eq!(self.env.frames.reserved(), reserved, "one reserved frame per extra sharer of a leaf table");
         for proc in &self.procs {
-            let mut rss = 0;
+            let mut rss = crate::mm::rss::Rss::default();
             for (&va, p) in &proc.pages {
                 let pte = proc.a.pte(&self.env.mem, va);
                 if !pte.is_mapped() {
@@ -730,7 +730,12 @@ impl World {
                 if seen_ptes.insert((table, va)) {
                     *refs.entry(pte.addr()).or_default() += 1;
                 }
-                rss += usize::from(pte.addr() != zero);
+                match crate::mm::rss::kind_of(&self.env.frames, pte.addr()) {
+                    Some(crate::mm::rss::RssKind::Anon) => rss.anon += 1,
+                    Some(crate::mm::rss::RssKind::File) => rss.file += 1,
+                    Some(crate::mm::rss::RssKind::Shmem) => rss.shmem += 1,
+                    None => {}
+                }
                 assert!(!pte.is_writable() || pte.addr() != zero, "zero frame mapped writable");
                 match p.backing {
                     Backing::FileShared { file, idx } => {
@@ -747,7 +752,7 @@ impl World {
                     _ => {}
                 }
             }
-            assert_eq!(proc.a.resident_pages(), rss);
+            assert_eq!(proc.a.resident(), rss, "counters by kind");
         }
         for (frame, n) in refs {
             assert_eq!(self.env.frames.refcount(frame), n, "refcount of {frame:#x}");

@@ -87,7 +87,7 @@ use crate::machine::{Mmu, PhysMem};
 use crate::mm::aspace::{AddressSpace, MemCtx};
 use crate::mm::consts::{MAX_FILE_SIZE, PAGE_SIZE};
 use crate::mm::fault::FaultError;
-use crate::mm::frame::FrameAllocator;
+use crate::mm::frame::{FrameAllocator, FrameFlags};
 
 /// A page-cache key: an inode number, or a shared-memory object's id
 /// (from [`SHMEM_KEY_BASE`] up).
@@ -111,6 +111,11 @@ pub trait Backing {
     /// Whether inode `ino` still exists (it is freed when unlinked and
     /// closed, behind the cache's back).
     fn exists(&self, ino: Ino) -> bool;
+    /// Whether `ino`'s pages are shared memory rather than a file's (a
+    /// memfd): they count in RssShmem. Linux: shmem_mapping().
+    fn is_shmem(&self, _ino: Ino) -> bool {
+        false
+    }
 }
 
 /// Keys at and above this name anonymous shared-memory objects; below it
@@ -156,6 +161,10 @@ struct Object {
     /// An exec has mapped it: it stays cached when idle, until memory runs
     /// low or [`drop_caches`]. Linux keeps every file's pages so.
     keep: bool,
+    /// The mark its frames carry, by which a mapped one counts in RssFile
+    /// or RssShmem (see [`super::rss`]): SHMEM for shared memory and
+    /// memfds, FILE for other files.
+    mark: FrameFlags,
 }
 
 impl Object {
@@ -220,9 +229,26 @@ impl PageCache {
         let kind = Kind::Shmem { accounted };
         self.objs.insert(
             key,
-            Object { kind, size, pages: BTreeMap::new(), users: 0, writers: 0, orphan: false, keep: false },
+            Object {
+                kind,
+                size,
+                pages: BTreeMap::new(),
+                users: 0,
+                writers: 0,
+                orphan: false,
+                keep: false,
+                mark: FrameFlags::SHMEM,
+            },
         );
         key
+    }
+
+    /// Mark the frames `key` gets from now on with `mark` in place of
+    /// their kind's (the vDSO's objects: see [`super::rss`]).
+    pub fn set_mark(&mut self, key: u64, mark: FrameFlags) {
+        let o = self.objs.get_mut(&key).expect("mark of an uncached object");
+        debug_assert!(o.pages.is_empty(), "frames already marked");
+        o.mark = mark;
     }
 
     /// An address space starts mapping `key`. Linux: get_file() for
@@ -312,6 +338,7 @@ impl PageCache {
             return Ok(p.frame);
         }
         let frame = frames.alloc_zeroed(phys).ok_or(FaultError::Oom)?;
+        frames.set_flags(frame, o.mark);
         o.pages.insert(idx, CachedPage { frame, dirty: false });
         Ok(frame)
     }
@@ -405,6 +432,7 @@ pub fn attach(
         return Ok(());
     }
     let data = fs.file_data(ino)?;
+    let mark = if fs.is_shmem(ino) { FrameFlags::SHMEM } else { FrameFlags::FILE };
     let mut pages = BTreeMap::new();
     for (idx, chunk) in data.chunks(P as usize).enumerate() {
         if chunk.iter().all(|&b| b == 0) {
@@ -418,11 +446,21 @@ pub fn attach(
             return Err(ENOMEM);
         };
         phys.write(frame, chunk);
+        frames.set_flags(frame, mark);
         pages.insert(idx as u64, CachedPage { frame, dirty: false });
     }
     pc.objs.insert(
         ino,
-        Object { kind: Kind::File, size: data.len() as u64, pages, users: 0, writers: 0, orphan: false, keep: false },
+        Object {
+            kind: Kind::File,
+            size: data.len() as u64,
+            pages,
+            users: 0,
+            writers: 0,
+            orphan: false,
+            keep: false,
+            mark,
+        },
     );
     Ok(())
 }
@@ -510,6 +548,7 @@ pub fn write(
     }
     let o = pc.objs.get_mut(&ino).expect("cached");
     for (idx, frame) in fresh {
+        frames.set_flags(frame, o.mark);
         o.pages.insert(idx, CachedPage { frame, dirty: false });
     }
     o.size = o.size.max(end);

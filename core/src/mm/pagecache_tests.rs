@@ -368,3 +368,35 @@ fn resize_after_the_file_system_truncated() {
     t.fs.iput(ino);
     t.finish(vec![a]);
 }
+
+#[test]
+fn resident_pages_are_counted_by_kind() {
+    use crate::mm::rss::Rss;
+    let rss = |anon, file, shmem| Rss { anon, file, shmem };
+    let (mut t, ino) = T::new(&pattern(4 * P as usize));
+    let mut a = t.env.aspace();
+    let f = t.map(&mut a, ino, 4 * P, RW, MAP_PRIVATE, 0).unwrap();
+    for i in 0..3 {
+        t.byte(&mut a, f + i * P).unwrap();
+    }
+    assert_eq!(a.resident(), rss(0, 3, 0), "read faults map the file's pages");
+    a.user_write(&mut t.env.ctx(), f, &[1]).unwrap();
+    assert_eq!(a.resident(), rss(1, 2, 0), "a private write turns a file page into an anonymous one");
+    let anon = a.mmap(&mut t.env.ctx(), 0, 2 * P, RW, MAP_PRIVATE | MAP_ANONYMOUS).unwrap();
+    t.byte(&mut a, anon).unwrap();
+    assert_eq!(a.resident(), rss(1, 2, 0), "the zero page is not counted");
+    a.user_write(&mut t.env.ctx(), anon, &[1]).unwrap();
+    let shm = a.mmap(&mut t.env.ctx(), 0, 2 * P, RW, MAP_SHARED | MAP_ANONYMOUS).unwrap();
+    t.byte(&mut a, shm + P).unwrap();
+    assert_eq!(a.resident(), rss(2, 2, 1));
+    let b = a.fork(&mut t.env.ctx()).unwrap();
+    assert_eq!(b.resident(), a.resident(), "fork copies the counts with the tables");
+    assert_eq!(a.resident_pages(), 5);
+    a.munmap(&mut t.env.ctx(), f, 4 * P).unwrap();
+    assert_eq!(a.resident(), rss(1, 0, 1));
+    a.munmap(&mut t.env.ctx(), shm, 2 * P).unwrap();
+    a.munmap(&mut t.env.ctx(), anon, 2 * P).unwrap();
+    assert_eq!(a.resident(), Rss::default());
+    assert_eq!(b.resident(), rss(2, 2, 1), "the child's counts are its own");
+    t.finish(vec![a, b]);
+}

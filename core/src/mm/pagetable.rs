@@ -284,17 +284,6 @@ impl PageTable {
         visit(phys, self.root, 4, start, end, f)
     }
 
-    /// Mapped leaves in `[start, end)` other than those of frame `except`
-    /// (the zero frame, which resident counts leave out).
-    pub fn mapped_pages(self, phys: &dyn PhysMem, start: u64, end: u64, except: u64) -> usize {
-        let mut n = 0;
-        let _ = self.for_each_leaf::<()>(phys, start, end, &mut |_, _, pte| {
-            n += usize::from(pte.addr() != except);
-            Ok(())
-        });
-        n
-    }
-
     /// Free the tables below the root that cover any of `[start, end)` and
     /// are now empty. Linux: free_pgtables() after an unmap, simplified to
     /// "free what is empty", which is safe whatever VMAs remain.

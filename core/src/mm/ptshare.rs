@@ -31,6 +31,7 @@
 use super::aspace::{AddressSpace, MemCtx};
 use super::frame::{FrameAllocator, FrameFlags};
 use super::pagetable::{read_pte, write_pte, PageTable, Pte, PteFlags, ENTRIES, PMD_SIZE};
+use super::rss::Rss;
 use super::vma::{VmFlags, Vma};
 use super::vmstat::VmEvent;
 use crate::abi::{Errno, ENOMEM};
@@ -158,13 +159,13 @@ impl PageTable {
 
     /// Leave a shared leaf table to its other sharers: clear our PMD
     /// entry, drop our reference, and hand back the reserved frame.
-    /// Returns the pages other than the zero frame we stop mapping.
-    pub fn drop_shared_leaf_table(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, va: u64) -> usize {
+    /// Returns the resident pages we stop mapping.
+    pub fn drop_shared_leaf_table(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, va: u64) -> Rss {
         let pmd_slot = self.pmd_slot(phys, va).expect("dropping a missing table");
         let table = read_pte(phys, pmd_slot).addr();
         debug_assert!(frames.refcount(table) > 1);
         let base = va & !(PMD_SIZE - 1);
-        let pages = self.mapped_pages(phys, base, base + PMD_SIZE, frames.zero_frame());
+        let pages = self.resident_in(frames, phys, base, base + PMD_SIZE);
         write_pte(phys, pmd_slot, Pte::empty());
         super::pagetable::free_table(frames, table);
         pages
@@ -216,7 +217,8 @@ impl AddressSpace {
                 && next == region + PMD_SIZE
                 && self.pt.shared_leaf_table(ctx.frames, ctx.phys, region).is_some()
             {
-                self.rss -= self.pt.drop_shared_leaf_table(ctx.frames, ctx.phys, region);
+                let gone = self.pt.drop_shared_leaf_table(ctx.frames, ctx.phys, region);
+                self.rss.remove(gone);
                 dropped = true;
             } else {
                 self.unshare_range(ctx, va, next);

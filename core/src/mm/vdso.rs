@@ -19,7 +19,7 @@ use zerocopy::{Immutable, IntoBytes};
 
 use super::aspace::{AddressSpace, MemCtx};
 use super::consts::{MAP_PRIVATE, PAGE_SIZE, PROT_EXEC, PROT_READ};
-use super::frame::FrameAllocator;
+use super::frame::{FrameAllocator, FrameFlags};
 use super::mmap::{MapFile, MapTarget};
 use super::pagecache::PageCache;
 use super::vma::VmFlags;
@@ -80,6 +80,9 @@ impl Vdso {
         let image_pages = (IMAGE.len() as u64).div_ceil(PAGE_SIZE);
         let image = pc.create_shmem(image_pages * PAGE_SIZE, false);
         let vvar = pc.create_shmem(VVAR_PAGES * PAGE_SIZE, false);
+        // Linux counts the vDSO's pages as a file's and never [vvar]'s.
+        pc.set_mark(image, FrameFlags::FILE);
+        pc.set_mark(vvar, FrameFlags::UNCOUNTED);
         // The kernel's own hold: they outlive every process.
         pc.hold(image, false);
         pc.hold(vvar, false);

@@ -160,7 +160,11 @@ pub fn format_stat(s: &TaskStat) -> String {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct VmStats {
     pub total: u64,
-    pub rss: u64,
+    /// Resident pages: anonymous, file and shared-memory ones (VmRSS is
+    /// their sum).
+    pub anon: u64,
+    pub file: u64,
+    pub shmem: u64,
     pub data: u64,
     pub stack: u64,
     pub exec: u64,
@@ -171,9 +175,25 @@ pub struct VmStats {
     pub hwm: u64,
 }
 
+impl VmStats {
+    /// Every resident page. Linux: get_mm_rss().
+    pub fn rss(&self) -> u64 {
+        self.anon + self.file + self.shmem
+    }
+
+    /// Resident pages that may be shared with other processes: file and
+    /// shared-memory ones (statm's third field). Linux: task_statm().
+    pub fn shared(&self) -> u64 {
+        self.file + self.shmem
+    }
+}
+
 pub(super) fn vm_stats(k: &Kernel, mm: &AddressSpace) -> VmStats {
+    let rss = mm.resident();
     let mut v = VmStats {
-        rss: mm.resident_pages() as u64,
+        anon: rss.anon as u64,
+        file: rss.file as u64,
+        shmem: rss.shmem as u64,
         locked: mm.locked_pages(),
         hwm: mm.hiwater_pages() as u64,
         ..VmStats::default()
@@ -203,11 +223,11 @@ pub fn format_vm(o: &mut String, v: &VmStats) {
         ("VmSize", kb(v.total)),
         ("VmLck", kb(v.locked)),
         ("VmPin", 0),
-        ("VmHWM", kb(v.hwm.max(v.rss))),
-        ("VmRSS", kb(v.rss)),
-        ("RssAnon", kb(v.rss)),
-        ("RssFile", 0),
-        ("RssShmem", 0),
+        ("VmHWM", kb(v.hwm.max(v.rss()))),
+        ("VmRSS", kb(v.rss())),
+        ("RssAnon", kb(v.anon)),
+        ("RssFile", kb(v.file)),
+        ("RssShmem", kb(v.shmem)),
         ("VmData", kb(v.data)),
         ("VmStk", kb(v.stack)),
         ("VmExe", kb(v.exec)),

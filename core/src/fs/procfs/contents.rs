@@ -148,7 +148,7 @@ pub(super) fn generate(k: &Kernel, view: View, node: Node) -> SysResult<Vec<u8>>
                 PidEntry::Status => status(k, view, t, &mut o),
                 PidEntry::Statm => {
                     let v = task_mm(k, t).map(|mm| vm_stats(k, mm)).unwrap_or_default();
-                    let _ = writeln!(o, "{} {} 0 {} 0 {} 0", v.total, v.rss, v.exec, v.data + v.stack);
+                    let _ = writeln!(o, "{} {} {} {} 0 {} 0", v.total, v.rss(), v.shared(), v.exec, v.data + v.stack);
                 }
                 PidEntry::Cmdline => {
                     if has_resources(t) {

@@ -75,9 +75,19 @@ fn fd_size_grows_like_linux() {
 #[test]
 fn vm_lines_are_right_aligned() {
     let mut s = String::new();
-    format_vm(&mut s, &VmStats { total: 3, rss: 2, ..VmStats::default() });
+    format_vm(&mut s, &VmStats { total: 3, anon: 2, ..VmStats::default() });
     assert!(s.starts_with("VmPeak:\t      12 kB\nVmSize:\t      12 kB\nVmLck:\t       0 kB\n"), "{s}");
     assert!(s.contains("VmRSS:\t       8 kB\n"));
+}
+
+#[test]
+fn vm_rss_is_the_sum_of_the_kinds() {
+    let mut s = String::new();
+    format_vm(&mut s, &VmStats { total: 9, anon: 1, file: 2, shmem: 4, ..VmStats::default() });
+    assert!(
+        s.contains("VmRSS:\t      28 kB\nRssAnon:\t       4 kB\nRssFile:\t       8 kB\nRssShmem:\t      16 kB\n"),
+        "{s}"
+    );
 }
 
 /// A kernel with no task yet, on simulated memory.
