@@ -27,7 +27,7 @@ pub fn timerfd_create(k: &mut Kernel, clockid: u32, flags: u32) -> SysResult {
     if (clockid == CLOCK_REALTIME_ALARM || clockid == CLOCK_BOOTTIME_ALARM) && !k.cur_cred().capable(CAP_WAKE_ALARM) {
         return Err(EPERM);
     }
-    let timer = k.vfs.timerfds_mut().create(realtime);
+    let timer = k.vfs.timerfds_mut().create(clockid, realtime);
     let id = k.vfs.files_mut().open(FileKind::Timerfd { timer }, O_RDWR | (flags & O_NONBLOCK), None);
     k.install_fd(id, flags & O_CLOEXEC != 0, 0)
 }
@@ -65,6 +65,7 @@ pub fn timerfd_settime(k: &mut Kernel, fd: i32, flags: u32, new: u64, old: u64) 
     t.interval = spec.it_interval.tv_sec as u64 * 1_000_000_000 + spec.it_interval.tv_nsec as u64;
     t.ticks = 0;
     t.expired = false;
+    t.settime_flags = flags;
     t.expires = match (value, flags & TFD_TIMER_ABSTIME != 0) {
         (0, _) => None,
         (v, true) if t.realtime => Some(v.saturating_sub(epoch)),

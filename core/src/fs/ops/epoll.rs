@@ -190,6 +190,30 @@ impl FileOps for Epoll {
         b"anon_inode:[eventpoll]".to_vec()
     }
 
+    /// One `tfd:` line per item whose file is still open, by file then
+    /// descriptor (Linux: ep_show_fdinfo() walks its tree in the order of
+    /// the file pointers); `sdev` is the kernel's encoding of the file's
+    /// device, major << 20 | minor.
+    fn show_fdinfo(&self, k: &Kernel, id: FileId, _view: crate::ns::PidNsId, out: &mut Vec<u8>) {
+        let Some(ep) = instance_of(k, id) else { return };
+        let mut items: Vec<&Item> =
+            k.vfs.epolls.get(ep).items.iter().filter(|it| k.vfs.files.try_get(it.file).is_some()).collect();
+        items.sort_by_key(|it| (it.file, it.fd));
+        for it in items {
+            let f = k.vfs.files.get(it.file);
+            let (ino, dev) = f.kind.ops().stat(k, it.file).map_or((0, 0), |s| (s.st_ino, s.st_dev));
+            let sdev = (dev_major(dev) as u64) << 20 | dev_minor(dev) as u64;
+            let line = alloc::format!(
+                "tfd: {:8} events: {:8x} data: {:16x}  pos:{} ino:{ino:x} sdev:{sdev:x}\n",
+                it.fd,
+                it.events,
+                it.data,
+                f.offset
+            );
+            out.extend_from_slice(line.as_bytes());
+        }
+    }
+
     fn release(&self, k: &mut Kernel, _id: FileId, f: &crate::fs::file::OpenFile) {
         if let FileKind::Epoll { ep } = f.kind {
             k.vfs.epolls.instances.remove(&ep);

@@ -130,6 +130,19 @@ impl FileOps for Eventfd {
         b"anon_inode:[eventfd]".to_vec()
     }
 
+    /// Linux: eventfd_show_fdinfo(): the counter, the context's number
+    /// and whether reads take 1.
+    fn show_fdinfo(&self, k: &Kernel, id: FileId, _view: crate::ns::PidNsId, out: &mut alloc::vec::Vec<u8>) {
+        let n = counter_of(k, id);
+        let c = k.vfs.eventfds.counters[&n];
+        let text = alloc::format!(
+            "eventfd-count: {:16x}\neventfd-id: {n}\neventfd-semaphore: {}\n",
+            c.count,
+            c.semaphore as u8
+        );
+        out.extend_from_slice(text.as_bytes());
+    }
+
     fn release(&self, k: &mut Kernel, _id: FileId, f: &OpenFile) {
         if let FileKind::Eventfd { counter } = f.kind {
             k.vfs.eventfds.counters.remove(&counter);

@@ -214,6 +214,11 @@ pub trait FileOps: Sync {
         Err(ENXIO)
     }
 
+    /// The kind's own lines of /proc/<pid>/fdinfo/N, after the generic
+    /// four (Linux: `->show_fdinfo`), numbers of processes as PID
+    /// namespace `view` shows them. Default: none.
+    fn show_fdinfo(&self, _k: &Kernel, _id: FileId, _view: crate::ns::PidNsId, _out: &mut Vec<u8>) {}
+
     /// The last reference to description `id`, `f`, is gone (Linux:
     /// `->release`).
     fn release(&self, _k: &mut Kernel, _id: FileId, _f: &OpenFile) {}

@@ -23,6 +23,10 @@ use crate::time::hrtimer::HrTimer;
 pub struct Timer {
     /// CLOCK_REALTIME (its deadlines shown on the wall clock) or not.
     pub realtime: bool,
+    /// The clock timerfd_create() named, and the flags of the last
+    /// timerfd_settime(), for fdinfo.
+    pub clockid: u32,
+    pub settime_flags: u32,
     /// The deadline, monotonic; None when disarmed.
     pub expires: Option<u64>,
     pub interval: u64,
@@ -42,10 +46,10 @@ pub struct TimerfdTable {
 }
 
 impl TimerfdTable {
-    pub fn create(&mut self, realtime: bool) -> u32 {
+    pub fn create(&mut self, clockid: u32, realtime: bool) -> u32 {
         let id = self.next;
         self.next = self.next.wrapping_add(1);
-        self.timers.insert(id, Timer { realtime, ..Default::default() });
+        self.timers.insert(id, Timer { realtime, clockid, ..Default::default() });
         id
     }
 
@@ -161,6 +165,24 @@ impl FileOps for Timerfd {
     /// Linux: anon_inode_getfile("[timerfd]").
     fn d_path(&self, _k: &Kernel, _id: FileId) -> Vec<u8> {
         b"anon_inode:[timerfd]".to_vec()
+    }
+
+    /// Linux: timerfd_show(): the clock, the expirations not read, the
+    /// settime flags, the time left and the interval as (sec, nsec).
+    fn show_fdinfo(&self, k: &Kernel, id: FileId, _view: crate::ns::PidNsId, out: &mut Vec<u8>) {
+        let Some(t) = timer_of(k, id).and_then(|n| k.vfs.timerfds.get(n)) else { return };
+        let left = t.expires.map_or(0, |e| e.saturating_sub(k.now_ns()));
+        let text = alloc::format!(
+            "clockid: {}\nticks: {}\nsettime flags: 0{:o}\nit_value: ({}, {})\nit_interval: ({}, {})\n",
+            t.clockid,
+            t.ticks,
+            t.settime_flags,
+            left / 1_000_000_000,
+            left % 1_000_000_000,
+            t.interval / 1_000_000_000,
+            t.interval % 1_000_000_000
+        );
+        out.extend_from_slice(text.as_bytes());
     }
 
     fn release(&self, k: &mut Kernel, _id: FileId, f: &OpenFile) {

@@ -181,6 +181,17 @@ pub(super) fn child(k: &Kernel, view: View, dir: Node, name: &[u8]) -> SysResult
             }
             Ok(Node::Fd { tid, whole, fd })
         }
+        // Linux: proc_fdinfo_permission() and tid_fd_revalidate() make
+        // the same checks as fd/.
+        Node::Pid { tid, whole, entry: PidEntry::FdInfo } => {
+            let t = task(k, tid)?;
+            may_inspect(k, t)?;
+            let fd = parse_num(name).ok_or(ENOENT)? as i32;
+            if !has_resources(t) || k.vfs.fdtables.get(t.files).get(fd).is_err() {
+                return Err(ENOENT);
+            }
+            Ok(Node::FdInfo { tid, whole, fd })
+        }
         Node::Pid { tid, whole, entry: PidEntry::Ns } => {
             task(k, tid)?;
             let ty = crate::ns::NsType::ENTRIES.iter().find(|e| e.0 == name).ok_or(ENOENT)?.1;
@@ -307,10 +318,12 @@ pub(super) fn owner(k: &Kernel, node: Node) -> (u32, u32) {
         // Linux: task_dump_owner(): the files of a process that may not be
         // inspected by its user (after a set-id exec or a change of ids)
         // belong to root; its directory keeps its effective owner.
-        Node::Pid { tid, .. } | Node::Fd { tid, .. } if k.proc.tasks().get(&tid).is_some_and(|t| !t.cred.dumpable) => {
+        Node::Pid { tid, .. } | Node::Fd { tid, .. } | Node::FdInfo { tid, .. }
+            if k.proc.tasks().get(&tid).is_some_and(|t| !t.cred.dumpable) =>
+        {
             (0, 0)
         }
-        Node::PidDir { tid, .. } | Node::Pid { tid, .. } | Node::Fd { tid, .. } => {
+        Node::PidDir { tid, .. } | Node::Pid { tid, .. } | Node::Fd { tid, .. } | Node::FdInfo { tid, .. } => {
             k.proc.tasks().get(&tid).map_or((0, 0), |t| (t.cred.euid, t.cred.egid))
         }
         _ => (0, 0),
@@ -384,7 +397,7 @@ pub fn stat(k: &Kernel, node: Node) -> Stat {
     let (uid, gid) = owner(k, node);
     let boot = k.m.clock.boot_epoch_ns();
     let time = match node {
-        Node::PidDir { tid, .. } | Node::Pid { tid, .. } | Node::Fd { tid, .. } => {
+        Node::PidDir { tid, .. } | Node::Pid { tid, .. } | Node::Fd { tid, .. } | Node::FdInfo { tid, .. } => {
             boot + k.proc.tasks().get(&tid).map_or(0, |t| t.start_ns)
         }
         _ => boot,

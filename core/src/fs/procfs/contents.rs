@@ -179,6 +179,7 @@ pub(super) fn generate(k: &Kernel, view: View, node: Node) -> SysResult<Vec<u8>>
                 _ => return Err(EISDIR),
             }
         }
+        Node::FdInfo { tid, fd, .. } => o.0 = fdinfo_text(k, view, tid, fd)?,
         // A namespace has no text; a descriptor on it is for setns(2).
         Node::NsFile(_) => {}
         _ => return Err(EISDIR),

@@ -658,12 +658,17 @@ pub(super) fn list(k: &Kernel, view: View, dir: Node) -> SysResult<Vec<Entry>> {
                 }
             }
         }
-        Node::Pid { tid, whole, entry: PidEntry::Fd } => {
+        Node::Pid { tid, whole, entry: entry @ (PidEntry::Fd | PidEntry::FdInfo) } => {
             let t = task(k, tid)?;
             may_inspect(k, t)?;
             if has_resources(t) {
                 for (fd, _) in k.vfs.fdtables.get(t.files).iter() {
-                    add(2 + fd as u64, Node::Fd { tid, whole, fd }, format!("{fd}").as_bytes());
+                    let node = if entry == PidEntry::Fd {
+                        Node::Fd { tid, whole, fd }
+                    } else {
+                        Node::FdInfo { tid, whole, fd }
+                    };
+                    add(2 + fd as u64, node, format!("{fd}").as_bytes());
                 }
             }
         }

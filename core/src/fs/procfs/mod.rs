@@ -66,6 +66,7 @@ use crate::proc::{Pid, Task, TaskState, WaitReason};
 mod array;
 mod base;
 mod contents;
+mod fdinfo;
 mod inode;
 mod meminfo;
 mod task_mmu;
@@ -75,6 +76,7 @@ mod tests;
 pub use array::*;
 pub use base::*;
 use contents::*;
+use fdinfo::*;
 pub use inode::*;
 pub use meminfo::*;
 pub use task_mmu::*;
@@ -89,6 +91,9 @@ pub const PROC_ROOT_INO: u64 = 1;
 const FIXED_INO_BASE: u64 = 0xF000_0000;
 /// Per-process entries get inode numbers from here on.
 const PID_INO_BASE: u64 = 1 << 48;
+/// Set in the inode numbers of fdinfo files, which otherwise share their
+/// descriptor's code with fd/ links: above the bits of the TID.
+const FDINFO_INO_BIT: u64 = 1 << 47;
 /// Readdir positions of the process directories in /proc: this plus the
 /// PID (Linux: TGID_OFFSET), so that a listing resumed later neither
 /// repeats nor skips a process when others come and go.
@@ -198,6 +203,8 @@ pub enum PidEntry {
     Task,
     /// `fd/`: one link per open descriptor.
     Fd,
+    /// `fdinfo/`: one file per open descriptor.
+    FdInfo,
     Status,
     Limits,
     Comm,
@@ -261,6 +268,12 @@ pub enum Node {
     },
     /// fd/<fd> in such a directory.
     Fd {
+        tid: Pid,
+        whole: bool,
+        fd: i32,
+    },
+    /// fdinfo/<fd> in such a directory.
+    FdInfo {
         tid: Pid,
         whole: bool,
         fd: i32,
@@ -349,9 +362,10 @@ fn sys_table(dir: Node) -> Option<SysTable> {
 
 /// The entries of a process directory, in Linux's order; `task` only in
 /// a process's directory, not in a thread's.
-const PID_ENTRIES: [(&[u8], PidEntry); 19] = [
+const PID_ENTRIES: [(&[u8], PidEntry); 20] = [
     (b"task", PidEntry::Task),
     (b"fd", PidEntry::Fd),
+    (b"fdinfo", PidEntry::FdInfo),
     (b"auxv", PidEntry::Auxv),
     (b"status", PidEntry::Status),
     (b"personality", PidEntry::Personality),
@@ -381,9 +395,9 @@ impl Node {
             | Node::SysVm
             | Node::SysvipcDir
             | Node::PidDir { .. } => Kind::Dir,
-            Node::Pid { entry: PidEntry::Task | PidEntry::Fd | PidEntry::Ns, .. } => Kind::Dir,
+            Node::Pid { entry: PidEntry::Task | PidEntry::Fd | PidEntry::FdInfo | PidEntry::Ns, .. } => Kind::Dir,
             Node::SelfLink | Node::ThreadSelf | Node::MountsLink | Node::Fd { .. } | Node::NsLink { .. } => Kind::Link,
-            Node::NsFile(_) => Kind::File,
+            Node::NsFile(_) | Node::FdInfo { .. } => Kind::File,
             Node::Pid { entry: PidEntry::Cwd | PidEntry::Root | PidEntry::Exe, .. } => Kind::Link,
             Node::Global(_) | Node::Sysctl(_) | Node::Sysvipc(_) | Node::Pid { .. } => Kind::File,
         }
@@ -413,6 +427,7 @@ impl Node {
             }
             Node::Pid { tid, whole, .. } => Node::PidDir { tid, whole },
             Node::Fd { tid, whole, .. } => Node::Pid { tid, whole, entry: PidEntry::Fd },
+            Node::FdInfo { tid, whole, .. } => Node::Pid { tid, whole, entry: PidEntry::FdInfo },
             Node::NsLink { tid, whole, .. } => Node::Pid { tid, whole, entry: PidEntry::Ns },
         }
     }
@@ -439,6 +454,7 @@ impl Node {
             Node::PidDir { tid, whole } => per_pid(tid, whole, 0),
             Node::Pid { tid, whole, entry } => per_pid(tid, whole, entry_code(entry)),
             Node::Fd { tid, whole, fd } => per_pid(tid, whole, 64 + fd as u64),
+            Node::FdInfo { tid, whole, fd } => per_pid(tid, whole, 64 + fd as u64) | FDINFO_INO_BIT,
             Node::NsLink { tid, whole, ty } => {
                 per_pid(tid, whole, 40 + crate::ns::NsType::ENTRIES.iter().position(|e| e.1 == ty).unwrap_or(0) as u64)
             }
@@ -499,7 +515,7 @@ fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
         Node::Pid { entry, .. } => {
             p.extend_from_slice(PID_ENTRIES.iter().find(|(_, x)| *x == entry).map_or(&b""[..], |(n, _)| n))
         }
-        Node::Fd { fd, .. } => p.extend_from_slice(format!("{fd}").as_bytes()),
+        Node::Fd { fd, .. } | Node::FdInfo { fd, .. } => p.extend_from_slice(format!("{fd}").as_bytes()),
         Node::NsLink { ty, .. } => {
             p.extend_from_slice(crate::ns::NsType::ENTRIES.iter().find(|e| e.1 == ty).map_or(&b""[..], |e| e.0))
         }

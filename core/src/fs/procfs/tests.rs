@@ -213,3 +213,18 @@ fn stat_names_the_console_as_controlling_terminal() {
     k.vfs.tty.detached.insert(1);
     assert_eq!(super::array::task_stat(&k, k.ns.pid.init(), &k.proc.tasks()[&1], true).ctty, None);
 }
+
+#[test]
+fn fdinfo_files_have_their_own_inode_numbers() {
+    let max_fd = crate::syscall::info::NR_OPEN as i32 - 1;
+    let pid_max = crate::proc::pid::PID_MAX_LIMIT;
+    for (tid, fd) in [(1, 0), (pid_max, max_fd), (4242, 7)] {
+        let info = Node::FdInfo { tid, whole: true, fd };
+        let link = Node::Fd { tid, whole: true, fd };
+        assert_ne!(info.ino(), link.ino());
+        assert_ne!(info.ino(), Node::FdInfo { tid, whole: false, fd }.ino());
+        assert_eq!(info.kind(), Kind::File);
+        assert!(!info.is_dir());
+    }
+    assert!(Node::Pid { tid: 1, whole: true, entry: PidEntry::FdInfo }.is_dir());
+}
