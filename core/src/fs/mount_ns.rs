@@ -26,6 +26,12 @@ impl Kernel {
     /// Load the running task's mount namespace into the file room,
     /// keeping the loaded one's table in its namespace.
     pub fn mnt_switch(&mut self) {
+        // With one mount namespace alive and loaded (a freed namespace is
+        // never left loaded), it is the caller's: every system call pays
+        // this compare, not the nsproxy lookup.
+        if self.ns.mnt_count() == 1 && !self.ns.mnt_loaded.is_unset() {
+            return;
+        }
         let Some(p) = self.cur_nsproxy() else { return };
         let want = self.ns.mnt_of(p);
         let loaded = self.ns.mnt_loaded;
