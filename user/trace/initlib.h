@@ -5,6 +5,8 @@
  * and a raw serial port to send results out on.
  */
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/reboot.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -32,4 +34,24 @@ static int serial(const char *path)
 		tcsetattr(fd, TCSANOW, &t);
 	}
 	return fd;
+}
+
+/* Copy what `from` holds to COM3 (the results), say `who: status=N` on
+ * COM2 (the log), and power the machine off. */
+static void send_and_power_off(int from, const char *who, int status)
+{
+	int out = serial("/dev/ttyS2");
+	static char buf[65536];
+	ssize_t got;
+	while (from >= 0 && out >= 0 && (got = read(from, buf, sizeof buf)) > 0)
+		write(out, buf, got);
+	if (out >= 0)
+		tcdrain(out);
+	int log = serial("/dev/ttyS1");
+	if (log >= 0) {
+		dprintf(log, "%s: status=%d\n", who, status);
+		tcdrain(log);
+	}
+	sync();
+	reboot(RB_POWER_OFF);
 }

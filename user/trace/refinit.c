@@ -75,19 +75,6 @@ int main(void)
 			status = st;
 	}
 
-	int out = serial("/dev/ttyS2");
-	static char buf[65536];
-	ssize_t got;
-	while (out >= 0 && (got = read(p[0], buf, sizeof buf)) > 0)
-		write(out, buf, got);
-	if (out >= 0)
-		tcdrain(out);
-	int log = serial("/dev/ttyS1");
-	if (log >= 0) {
-		dprintf(log, "refinit: status=%d\n", status);
-		tcdrain(log);
-	}
-	sync();
-	reboot(RB_POWER_OFF);
+	send_and_power_off(p[0], "refinit", status);
 	return 0;
 }

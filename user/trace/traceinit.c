@@ -115,20 +115,6 @@ int main(void)
 	}
 	put(TRACING "tracing_on", "0");
 
-	int out = serial("/dev/ttyS2");
-	int in = open(TRACING "trace", O_RDONLY);
-	static char buf[65536];
-	ssize_t got;
-	while (in >= 0 && out >= 0 && (got = read(in, buf, sizeof buf)) > 0)
-		write(out, buf, got);
-	if (out >= 0)
-		tcdrain(out);
-	int log = serial("/dev/ttyS1");
-	if (log >= 0) {
-		dprintf(log, "traceinit: status=%d\n", status);
-		tcdrain(log);
-	}
-	sync();
-	reboot(RB_POWER_OFF);
+	send_and_power_off(open(TRACING "trace", O_RDONLY), "traceinit", status);
 	return 0;
 }
