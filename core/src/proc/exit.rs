@@ -593,9 +593,11 @@ impl Kernel {
         })
     }
 
-    /// Linux: has_stopped_jobs().
+    /// Linux: has_stopped_jobs(): a member of group `pgid` is stopped.
+    /// Looks at the group's members only (not every process).
     fn has_stopped_jobs(&self, pgid: Pid) -> bool {
-        self.sig.signals().iter().any(|(_, s)| s.pgid == pgid && s.stopped)
+        let members = self.proc.pgrps.members(pgid).filter_map(|p| self.proc.tasks.get(&p));
+        members.filter(|t| t.state != TaskState::Dead).any(|t| self.sig.signals().get(t.signal).stopped)
     }
 
     /// A process group that an exit leaves orphaned, with stopped members,
