@@ -173,7 +173,12 @@ fn open_inode(k: &mut Kernel, ino: Ino, flags: u32) -> SysResult {
         }
         _ => FileKind::Inode(ino),
     };
-    let keep = O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_PATH | O_LARGEFILE;
+    // Linux: build_open_flags(): O_PATH keeps only its own few flags.
+    let keep = if flags & O_PATH != 0 {
+        O_PATH | O_DIRECTORY | O_NOFOLLOW
+    } else {
+        O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_LARGEFILE
+    };
     let id = k.vfs.files_mut().open(kind, flags & keep, Some(ino));
     if let Some(ino) = k.holds_write_access(k.vfs.files().get(id)) {
         // Also reached from /proc/self/exe, which ramfs::open never saw.
@@ -720,10 +725,7 @@ pub fn fcntl(k: &mut Kernel, fd: i32, cmd: u32, arg: u64) -> SysResult {
             k.vfs.fdtables_mut().get_mut(files).set_cloexec(fd, arg & 1 != 0)?;
             Ok(0)
         }
-        F_GETFL => {
-            let f = k.vfs.files().get(id);
-            Ok((f.flags | O_LARGEFILE) as usize)
-        }
+        F_GETFL => Ok(crate::fs::procfs::fdinfo::f_flags(k.vfs.files().get(id)) as usize),
         F_SETFL => {
             let settable = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | FASYNC;
             let f = k.vfs.files_mut().get_mut(id);

@@ -20,10 +20,7 @@ pub(super) fn fdinfo_text(k: &Kernel, view: View, tid: Pid, fd: i32) -> SysResul
     let slot = k.vfs.fdtables.get(t.files).get(fd).map_err(|_| ENOENT)?;
     let id = slot.file;
     let f = k.vfs.files.get(id);
-    let mut flags = f.flags;
-    if opened_by_path(f) {
-        flags |= O_LARGEFILE;
-    }
+    let mut flags = f_flags(f);
     if slot.cloexec {
         flags |= O_CLOEXEC;
     }
@@ -33,6 +30,17 @@ pub(super) fn fdinfo_text(k: &Kernel, view: View, tid: Pid, fd: i32) -> SysResul
         format!("pos:\t{}\nflags:\t0{flags:o}\nmnt_id:\t{}\nino:\t{ino}\n", f.offset, mnt_id(k, f)).into_bytes();
     ops.show_fdinfo(k, id, view, &mut out);
     Ok(out)
+}
+
+/// The description's flags as F_GETFL and fdinfo show them (Linux:
+/// `file->f_flags`): O_LARGEFILE where open(2) forced it (not with
+/// O_PATH, which keeps only its own few flags).
+pub(crate) fn f_flags(f: &crate::fs::file::OpenFile) -> u32 {
+    if opened_by_path(f) && f.flags & O_PATH == 0 {
+        f.flags | O_LARGEFILE
+    } else {
+        f.flags
+    }
 }
 
 /// Whether the description came from open(2) of a name, which Linux

@@ -66,7 +66,7 @@ use crate::proc::{Pid, Task, TaskState, WaitReason};
 mod array;
 mod base;
 mod contents;
-mod fdinfo;
+pub(crate) mod fdinfo;
 mod inode;
 mod meminfo;
 mod task_mmu;
