@@ -32,6 +32,8 @@ pub mod procfs;
 pub mod ramfs;
 pub mod root;
 #[cfg(test)]
+mod root_tests;
+#[cfg(test)]
 mod tests;
 pub mod tracefs;
 pub mod tty;

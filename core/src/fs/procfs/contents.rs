@@ -19,8 +19,7 @@ pub(super) fn mounts_text(k: &Kernel, t: &Task, info: bool) -> Vec<u8> {
     let Some(table) = k.mounts_of(t.nsproxy) else { return out };
     // Mount points are named from the task's root; mounts outside it
     // are left out (Linux: seq_path_root() → SEQ_SKIP).
-    let Some(root) = k.vfs.fs_structs.try_get(t.fs).map(|f| crate::fs::root::root_pos(&k.vfs.fs, table, f.root))
-    else {
+    let Some(root) = k.vfs.fs_structs.try_get(t.fs).map(|f| crate::fs::root::root_pos(&k.vfs.fs, table, f.root)) else {
         return out;
     };
     for m in table.iter() {
