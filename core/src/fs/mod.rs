@@ -30,6 +30,9 @@ pub mod perm;
 pub mod pipe;
 pub mod procfs;
 pub mod ramfs;
+pub mod root;
+#[cfg(test)]
+mod root_tests;
 #[cfg(test)]
 mod tests;
 pub mod tracefs;
@@ -130,6 +133,9 @@ pub struct Vfs {
     timerfds: ops::timerfd::TimerfdTable,
     /// The AF_UNIX sockets (see `net::unix`).
     unix: crate::net::unix::UnixTable,
+    /// Whether some process's root has ever moved from the top of the
+    /// tree: until then path walks need not load the caller's (`fs::root`).
+    roots_moved: bool,
 }
 
 /// What the rest of the kernel reaches of this room: each table (itself a
@@ -235,6 +241,16 @@ impl Vfs {
     pub fn unix_mut(&mut self) -> &mut crate::net::unix::UnixTable {
         &mut self.unix
     }
+
+    pub fn roots_moved(&self) -> bool {
+        self.roots_moved
+    }
+
+    /// A root moved (chroot, pivot_root): from now on each system call
+    /// loads its caller's root into the walk.
+    pub fn note_root_moved(&mut self) {
+        self.roots_moved = true;
+    }
 }
 
 impl Vfs {
@@ -276,6 +292,7 @@ impl Vfs {
             epolls: Default::default(),
             timerfds: Default::default(),
             unix: Default::default(),
+            roots_moved: false,
         }
     }
 }

@@ -318,6 +318,14 @@ impl MountTable {
             .map_or(ROOT_MOUNT, |m| m.id)
     }
 
+    /// Move mount `id` (with what is mounted below it) to directory
+    /// `mountpoint` of mount `parent`. Linux: umount_mnt() + attach_mnt().
+    pub fn reattach(&mut self, id: MountId, parent: MountId, mountpoint: Ino) {
+        if let Some(m) = self.get_mut(id) {
+            (m.parent, m.mountpoint) = (parent, mountpoint);
+        }
+    }
+
     /// Every mount, the table gone (a mount namespace's end).
     pub fn into_mounts(self) -> Vec<Mount> {
         self.mounts

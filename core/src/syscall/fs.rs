@@ -860,9 +860,14 @@ pub fn readlinkat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, size: u64) ->
     Ok(n)
 }
 
-/// Linux: getcwd(): the length including the NUL, ERANGE if it does not fit.
+/// Linux: getcwd(): the length including the NUL, ERANGE if it does not
+/// fit; a cwd outside the caller's root (left there by chroot) is named
+/// from the top of the tree after "(unreachable)".
 pub fn getcwd(k: &mut Kernel, buf: u64, size: u64) -> SysResult {
-    let mut path = k.vfs.fs().path_of_dir(k.cur_fs().cwd)?;
+    let fs = k.vfs.fs();
+    let cwd = k.cur_fs().cwd;
+    let (path, reached) = fs.path_from(&fs.mounts, fs.walk_root(), fs.mount_at(cwd), cwd)?;
+    let mut path = if reached { path } else { [b"(unreachable)".as_slice(), &path].concat() };
     path.push(0);
     if (size as usize) < path.len() {
         return Err(ERANGE);

@@ -15,6 +15,7 @@ pub(crate) use fs::set_offset;
 pub(crate) use signalfd::read as signalfd_read;
 pub(crate) use socket::{unix_recv, unix_send};
 mod fsmeta;
+mod fsroot;
 mod futex;
 pub mod ia32;
 pub mod info;
@@ -189,6 +190,7 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
     let [a0, a1, a2, a3, a4, a5] = regs.syscall_args();
     // Paths are walked in the caller's mount namespace.
     k.mnt_switch();
+    k.root_switch();
     // System V IPC works on the caller's IPC namespace's tables.
     if matches!(regs.orig_rax, nr::SHMGET..=nr::SHMCTL | nr::SEMGET..=nr::MSGCTL | nr::SEMTIMEDOP) {
         k.ipc_switch();
@@ -350,6 +352,8 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::SYNC | nr::SYNCFS => misc::sync(k),
         nr::MOUNT => mount::mount(k, a0, a1, a2, a3, a4),
         nr::UMOUNT2 => mount::umount2(k, a0, a1 as u32),
+        nr::CHROOT => fsroot::chroot(k, a0),
+        nr::PIVOT_ROOT => fsroot::pivot_root(k, a0, a1),
         nr::FDATASYNC => fs::fsync(k, a0 as i32),
         nr::SCHED_GETAFFINITY => misc::sched_getaffinity(k, a0 as i32, a1, a2),
         nr::GETCPU => misc::getcpu(k, a0, a1),

@@ -38,16 +38,19 @@ pub enum Target {
     File(FileId),
 }
 
-/// The proc mounts of the mount table with the path each is seen at,
-/// in mount order (Linux walks into them; Tine's cwd and open files are
-/// RAM file system inodes, so a path is matched against these).
+/// The proc mounts of the mount table below the caller's root, with the
+/// path each is seen at, in mount order (Linux walks into them; Tine's
+/// cwd and open files are RAM file system inodes, so a path is matched
+/// against these).
 pub(super) fn proc_mounts(k: &Kernel) -> Vec<(MountId, Vec<u8>)> {
-    k.vfs
-        .fs
-        .mounts
+    let fs = &k.vfs.fs;
+    fs.mounts
         .iter()
-        .filter(|m| k.vfs.fs.supers.get(m.sb).is_some_and(|sb| sb.fstype == FsType::Proc))
-        .filter_map(|m| Some((m.id, k.vfs.fs.path_in_mount(m.id, m.root).ok()?)))
+        .filter(|m| fs.supers.get(m.sb).is_some_and(|sb| sb.fstype == FsType::Proc))
+        .filter_map(|m| match fs.path_from(&fs.mounts, fs.walk_root(), m.id, m.root) {
+            Ok((path, true)) => Some((m.id, path)),
+            _ => None,
+        })
         .collect()
 }
 

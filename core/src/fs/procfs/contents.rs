@@ -17,9 +17,14 @@ use super::*;
 pub(super) fn mounts_text(k: &Kernel, t: &Task, info: bool) -> Vec<u8> {
     let mut out = Vec::new();
     let Some(table) = k.mounts_of(t.nsproxy) else { return out };
+    // Mount points are named from the task's root; mounts outside it
+    // are left out (Linux: seq_path_root() → SEQ_SKIP).
+    let Some(root) = k.vfs.fs_structs.try_get(t.fs).map(|f| crate::fs::root::root_pos(&k.vfs.fs, table, f.root)) else {
+        return out;
+    };
     for m in table.iter() {
         let Some(sb) = k.vfs.fs.supers.get(m.sb) else { continue };
-        let Ok(at) = k.vfs.fs.path_in_table(table, m.id, m.root) else { continue };
+        let Ok((at, true)) = k.vfs.fs.path_from(table, root, m.id, m.root) else { continue };
         let ro = if m.flags.contains(MntFlags::RDONLY) || sb.readonly { "ro" } else { "rw" };
         if info {
             let mnt_ro = if m.flags.contains(MntFlags::RDONLY) { "ro" } else { "rw" };

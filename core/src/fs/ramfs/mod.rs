@@ -274,6 +274,11 @@ pub struct RamFs {
     pub memfds: crate::fs::memfd::Memfds,
     /// Extended attributes (`fs::xattr`).
     pub xattrs: crate::fs::xattr::Xattrs,
+    /// Where absolute paths start and `..` stops: the calling process's
+    /// root directory (its fs_struct's, after chroot(2) or
+    /// pivot_root(2)), loaded as the mount table is (`Kernel::root_switch`).
+    /// Linux: `nd->root`, taken from `current->fs->root`.
+    walk_root: (MountId, Ino),
 }
 
 impl Default for RamFs {
@@ -293,14 +298,27 @@ impl RamFs {
             mounts: MountTable::new(ROOT_INO),
             memfds: Default::default(),
             xattrs: Default::default(),
+            walk_root: (ROOT_MOUNT, ROOT_INO),
         };
         let root = fs.new_inode(ROOT_SB, (0, 0), S_IFDIR | 0o755, 0, Data::Dir(Dir::new(ROOT_INO)), 0);
         debug_assert_eq!(root, ROOT_INO);
         fs
     }
 
+    /// The root directory of the whole tree (the rootfs's root).
     pub fn root(&self) -> Ino {
         ROOT_INO
+    }
+
+    /// The loaded root of path walks: the caller's root directory and the
+    /// mount it is seen through.
+    pub fn walk_root(&self) -> (MountId, Ino) {
+        self.walk_root
+    }
+
+    /// Load the root path walks start absolute paths at and stop `..` at.
+    pub fn set_walk_root(&mut self, root: (MountId, Ino)) {
+        self.walk_root = root;
     }
 
     /// The inode `ino`. `ESTALE` means the caller kept a number without a

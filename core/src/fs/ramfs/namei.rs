@@ -70,7 +70,12 @@ impl RamFs {
             // Only a symlink body can get here empty; Linux refuses those too.
             return Err(ENOENT);
         }
-        let (mut mnt, mut cur) = if path[0] == b'/' { self.cross_down(ROOT_MOUNT, ROOT_INO) } else { start };
+        let (mut mnt, mut cur) = if path[0] == b'/' {
+            let (m, d) = self.walk_root;
+            self.cross_down(m, d)
+        } else {
+            start
+        };
         // A trailing slash asks for a directory, and so follows a final
         // symlink even without FOLLOW: `lstat("link-to-dir/")` stats the dir.
         let trailing_slash = path.ends_with(b"/");
@@ -100,14 +105,22 @@ impl RamFs {
 
     /// One component from directory `dir` of mount `mnt`: down into what
     /// is mounted on the entry found, or, for `..` at a mount's root, up
-    /// to the directory it is mounted on first. `..` at `/` stays.
+    /// to the directory it is mounted on first. `..` at the caller's root
+    /// (`/`, or where chroot(2) put it) stays there, before any mount is
+    /// crossed: a chrooted walk cannot climb out through a mount point.
     /// Linux: `walk_component()` → `handle_mounts()`, `follow_dotdot()`.
     fn step(&self, mut mnt: MountId, mut dir: Ino, name: &[u8]) -> Result<(MountId, Ino), Errno> {
         match name {
             b"." => Ok((mnt, dir)),
             b".." => {
-                while let Some(m) = self.mounts.get(mnt).filter(|m| m.root == dir && m.parent != m.id) {
-                    (mnt, dir) = (m.parent, m.mountpoint);
+                loop {
+                    if (mnt, dir) == self.walk_root {
+                        return Ok(self.cross_down(mnt, dir));
+                    }
+                    match self.mounts.get(mnt).filter(|m| m.root == dir && m.parent != m.id) {
+                        Some(m) => (mnt, dir) = (m.parent, m.mountpoint),
+                        None => break,
+                    }
                 }
                 let up = self.lookup_child(dir, b"..")?;
                 Ok(self.cross_down(mnt, up))
@@ -168,7 +181,7 @@ impl RamFs {
         let trimmed = &path[..end];
         let trailing_slash = end < path.len();
         if trimmed.is_empty() {
-            return Ok(Parent { dir: ROOT_INO, last: Last::Root, trailing_slash: false });
+            return Ok(Parent { dir: self.walk_root.1, last: Last::Root, trailing_slash: false });
         }
         let (dir, last) = match trimmed.iter().rposition(|&c| c == b'/') {
             None => (cwd, trimmed),
@@ -201,11 +214,32 @@ impl RamFs {
     }
 
     /// [`RamFs::path_in_mount`] in the mount table `table` (another mount
-    /// namespace's).
-    pub fn path_in_table(&self, table: &MountTable, mut mnt: MountId, dir: Ino) -> Result<Vec<u8>, Errno> {
+    /// namespace's), from the loaded root.
+    pub fn path_in_table(&self, table: &MountTable, mnt: MountId, dir: Ino) -> Result<Vec<u8>, Errno> {
+        self.path_from(table, self.walk_root, mnt, dir).map(|(path, _)| path)
+    }
+
+    /// The path of directory `dir` of mount `mnt` as a process whose
+    /// root is `root` names it, and whether it lies below that root
+    /// (false: the path is from the top of the tree, where the walk up
+    /// ended without meeting `root`; getcwd(2) then says
+    /// "(unreachable)", /proc/PID/mountinfo leaves the mount out).
+    /// Linux: `prepend_path()`.
+    pub fn path_from(
+        &self,
+        table: &MountTable,
+        root: (MountId, Ino),
+        mut mnt: MountId,
+        dir: Ino,
+    ) -> Result<(Vec<u8>, bool), Errno> {
         let mut parts: Vec<&[u8]> = Vec::new();
         let mut cur = dir;
+        let mut reached = false;
         loop {
+            if (mnt, cur) == root {
+                reached = true;
+                break;
+            }
             let m = table.get(mnt).ok_or(ENOENT)?;
             if cur == m.root {
                 if m.parent == m.id {
@@ -234,14 +268,14 @@ impl RamFs {
             cur = parent;
         }
         if parts.is_empty() {
-            return Ok(b"/".to_vec());
+            return Ok((b"/".to_vec(), reached));
         }
         let mut path = Vec::new();
         for name in parts.iter().rev() {
             path.push(b'/');
             path.extend_from_slice(name);
         }
-        Ok(path)
+        Ok((path, reached))
     }
 
     /// The path of directory `dir` below directory `top` of the same
@@ -282,7 +316,14 @@ impl RamFs {
         if inode.nlink == 0 {
             return None;
         }
-        let (m0, d0) = self.cross_down(ROOT_MOUNT, ROOT_INO);
+        // From the caller's root first; a file only reachable from above
+        // it is named from the top of the tree, as d_path() does.
+        self.path_below_mount(self.walk_root, ino).or_else(|| self.path_below_mount((ROOT_MOUNT, ROOT_INO), ino))
+    }
+
+    /// A name of `ino` found searching down from `top`.
+    fn path_below_mount(&self, top: (MountId, Ino), ino: Ino) -> Option<Vec<u8>> {
+        let (m0, d0) = self.cross_down(top.0, top.1);
         let mut stack: Vec<(MountId, Ino, Vec<u8>)> = alloc::vec![(m0, d0, Vec::new())];
         // A directory bound below itself would be listed forever.
         let mut seen = alloc::collections::BTreeSet::new();
