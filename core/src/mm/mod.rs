@@ -188,18 +188,23 @@ impl Memory {
     pub fn switch_mm(&mut self, mmu: &dyn crate::machine::Mmu, next: Option<MmHandle>) {
         let cpu = mmu.this_cpu();
         let prev = self.loaded[cpu];
-        if prev.map(|h| h.raw()) != next.map(|h| h.raw()) {
-            if let Some(a) = prev.and_then(|h| self.mms.try_get_mut(h)) {
-                a.mark_inactive(cpu);
-            }
-            if let Some(h) = next {
-                self.mms.get_mut(h).mark_active(cpu);
-            }
-            self.loaded[cpu] = next;
+        if prev.map(|h| h.raw()) == next.map(|h| h.raw()) {
+            // CR3 holds it already (a task of the same process, or back
+            // from a switch that found nothing else to run).
+            return;
         }
-        mmu.activate(match next {
-            Some(h) => self.mms.get(h).root(),
+        if let Some(a) = prev.and_then(|h| self.mms.try_get_mut(h)) {
+            a.mark_inactive(cpu);
+        }
+        self.loaded[cpu] = next;
+        let root = match next {
+            Some(h) => {
+                let a = self.mms.get_mut(h);
+                a.mark_active(cpu);
+                a.root()
+            }
             None => self.kernel_root,
-        });
+        };
+        mmu.activate(root);
     }
 }

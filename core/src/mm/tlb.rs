@@ -208,7 +208,7 @@ mod tests {
     use super::*;
     use crate::mm::consts::{MAP_FIXED, PROT_READ};
     use crate::mm::sim::{finish, Env, Shootdown, ANON, BASE, P, RW};
-    use crate::mm::AddressSpace;
+    use crate::mm::{AddressSpace, MemCtx};
     use std::vec::Vec;
 
     /// An address space with `pages` pages written, and the frame log
@@ -332,5 +332,38 @@ mod tests {
         a.munmap(&mut env.loaded_on(two()), BASE, P).unwrap();
         assert_eq!(env.mmu.shootdowns(), [Shootdown { cpus: CpuMask::one(0), pages: Some(std::vec![BASE]) }]);
         finish(env, a);
+    }
+
+    #[test]
+    fn switch_mm_moves_each_cpu_between_the_masks() {
+        let Env { mem, mmu, frames, kernel_root, .. } = Env::new(256);
+        let mut m = crate::mm::Memory::new(frames, kernel_root);
+        let new_mm = |m: &mut crate::mm::Memory| {
+            let crate::mm::MemParts { mms, frames, pagecache } = m.parts();
+            let ctx = &mut MemCtx { frames, phys: &mem, tlb: TlbGather::none(), pagecache, trace: None };
+            mms.insert(AddressSpace::new(ctx, kernel_root).unwrap())
+        };
+        let (a, b) = (new_mm(&mut m), new_mm(&mut m));
+        let on = |m: &crate::mm::Memory, h| m.mms().get(h).cpus();
+        let at = |cpu: usize| mmu.cpu.store(cpu, core::sync::atomic::Ordering::Relaxed);
+        m.switch_mm(&mmu, Some(a));
+        assert_eq!(on(&m, a), CpuMask::one(0));
+        assert_eq!(*mmu.active_root.lock().unwrap(), Some(m.mms().get(a).root()));
+        at(1);
+        m.switch_mm(&mmu, Some(a));
+        assert_eq!(on(&m, a), two(), "threads of one process on two CPUs");
+        at(0);
+        m.switch_mm(&mmu, Some(b));
+        assert_eq!((on(&m, a), on(&m, b)), (CpuMask::one(1), CpuMask::one(0)));
+        m.switch_mm(&mmu, None);
+        assert_eq!(on(&m, b), CpuMask::EMPTY, "idle runs on the kernel's table");
+        assert_eq!(*mmu.active_root.lock().unwrap(), Some(kernel_root));
+        at(1);
+        m.switch_mm(&mmu, None);
+        for h in [a, b] {
+            let aspace = m.mms_mut().put(h).unwrap();
+            let crate::mm::MemParts { frames, pagecache, .. } = m.parts();
+            aspace.release(&mut MemCtx { frames, phys: &mem, tlb: TlbGather::none(), pagecache, trace: None });
+        }
     }
 }
