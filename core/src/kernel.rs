@@ -30,6 +30,7 @@ use crate::fs::file::FdTable;
 use crate::machine::Machine;
 use crate::mm::aspace::{AddressSpace, MemCtx};
 use crate::mm::frame::FrameAllocator;
+use crate::mm::tlb::TlbGather;
 use crate::proc::{FsInfo, Rlimit, SigHand, SignalStruct, Task};
 
 pub use crate::fs::StdioMode;
@@ -236,16 +237,16 @@ impl Kernel {
         self.cur_signal().rlimits[resource as usize]
     }
 
-    /// A memory context for address space `mm`, with TLB flushes only when
-    /// it is the live one.
-    pub fn mem_ctx(&mut self, live: bool) -> MemCtx<'_> {
+    /// A memory context for an address space no CPU has loaded (one being
+    /// built or torn down): no TLB to flush.
+    pub fn mem_ctx(&mut self) -> MemCtx<'_> {
         let Kernel { mem, proc, sched, m, trace, .. } = self;
         let crate::mm::MemParts { frames, pagecache, .. } = mem.parts();
         let (tasks, current) = (proc.tasks(), sched.current());
         MemCtx {
             frames,
             phys: m.mem,
-            mmu: if live { Some(m.mmu) } else { None },
+            tlb: TlbGather::none(),
             pagecache,
             trace: crate::trace::Probe::new(trace, m.clock, || {
                 current.and_then(|c| tasks.get(&c)).map(|t| (t.tid, &t.comm[..]))
@@ -259,10 +260,9 @@ impl Kernel {
         self.with_mm_of(mm, f)
     }
 
-    /// Run `f` on address space `mm` (any task's); TLB flushes only when it
-    /// is the one the CPU is running on.
+    /// Run `f` on address space `mm` (any task's); TLB flushes go to the
+    /// CPUs it is loaded on, when `f` is done.
     pub fn with_mm_of<R>(&mut self, mm: crate::proc::MmId, f: impl FnOnce(&mut AddressSpace, &mut MemCtx) -> R) -> R {
-        let live = self.sched.current().is_some_and(|c| self.proc.tasks().get(&c).is_some_and(|t| t.mm == mm));
         let Kernel { mem, proc, sched, m, trace, .. } = self;
         let crate::mm::MemParts { mms, frames, pagecache, .. } = mem.parts();
         let (tasks, current) = (proc.tasks(), sched.current());
@@ -270,8 +270,17 @@ impl Kernel {
         let trace = crate::trace::Probe::new(trace, m.clock, || {
             current.and_then(|c| tasks.get(&c)).map(|t| (t.tid, &t.comm[..]))
         });
-        let mut ctx = MemCtx { frames, phys: m.mem, mmu: if live { Some(m.mmu) } else { None }, pagecache, trace };
+        let tlb = TlbGather::new(m.mmu, aspace.cpus());
+        let mut ctx = MemCtx { frames, phys: m.mem, tlb, pagecache, trace };
         f(aspace, &mut ctx)
+    }
+
+    /// Load task `next`'s address space on this CPU (None: the kernel's
+    /// own table, for the idle context or an exiting task), keeping the
+    /// address spaces' CPU masks true (see `mm::tlb`).
+    pub fn switch_mm(&mut self, next: Option<crate::proc::Pid>) {
+        let mm = next.map(|p| self.proc.tasks()[&p].mm);
+        self.mem.switch_mm(self.m.mmu, mm);
     }
 
     /// Copy from the current task's memory (Linux: copy_from_user()).

@@ -14,14 +14,34 @@ pub trait PhysMem: Sync {
     fn copy_frame(&self, dst: u64, src: u64);
 }
 
-/// The MMU operations `core` asks for when it changes a live page table.
+/// The MMU operations `core` asks for when it changes a live page table
+/// (see `mm::tlb`).
 pub trait Mmu: Sync {
-    /// Drop any TLB entry for `va` in the current address space.
+    /// Drop any TLB entry for `va` in the current address space, on this
+    /// CPU.
     fn flush_page(&self, va: u64);
-    /// Drop all non-global TLB entries.
+    /// Drop all non-global TLB entries of this CPU.
     fn flush_all(&self);
-    /// Make the page table rooted at physical address `root` the live one.
+    /// Make the page table rooted at physical address `root` the live one
+    /// on this CPU.
     fn activate(&self, root: u64);
+    /// The number of the CPU this runs on (below
+    /// [`crate::cpumask::MASK_CPUS`]).
+    fn this_cpu(&self) -> usize;
+    /// Make every CPU of `cpus` but this one drop its TLB entries as
+    /// `flush` says, for the address space it has loaded, with one
+    /// interrupt each, and return once all have (Linux:
+    /// flush_tlb_multi()). The caller flushes its own TLB.
+    fn flush_others(&self, cpus: crate::cpumask::CpuMask, flush: Flush<'_>);
+}
+
+/// What a TLB shootdown drops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flush<'a> {
+    /// The entries of these pages (at most `mm::tlb::FLUSH_CEILING`).
+    Pages(&'a [u64]),
+    /// Every non-global entry.
+    All,
 }
 
 /// The console device: bytes out, bytes in (non-blocking).

@@ -296,8 +296,7 @@ pub fn switch_to(k: &mut Kernel, pid: Pid) {
     let st = k.proc.tasks().get(&pid).map(|t| t.state);
     assert!(matches!(st, Some(TaskState::Runnable) | Some(TaskState::Blocked(_))), "task {pid} cannot run: {st:?}");
     if k.sched.current() != Some(pid) {
-        let root = k.switch_info(pid).root;
-        k.m.mmu.activate(root);
+        k.switch_mm(Some(pid));
         // As the scheduler's switch does.
         k.sched.set_user_clean(None);
     }
@@ -374,8 +373,7 @@ impl<'k> entry::Cpu for SimCpu<'k> {
             }
             k.sched.runq_mut().retain(|&p| p != prev);
             k.sched.set_current(Some(prev));
-            let root = k.switch_info(prev).root;
-            self.mmu.activate(root);
+            k.switch_mm(Some(prev));
             return entry::Resumed::Here;
         }
         entry::Resumed::Parked

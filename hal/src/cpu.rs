@@ -372,6 +372,13 @@ fn maps_the_kernel(root: u64) -> bool {
     })
 }
 
+/// Drop this CPU's TLB entry for `va` in the current address space, and
+/// every paging-structure cache entry.
+pub fn invlpg(va: u64) {
+    // SAFETY: invlpg only drops TLB entries; `va` is never dereferenced.
+    unsafe { asm!("invlpg [{}]", in(reg) va, options(nostack, preserves_flags)) }
+}
+
 pub fn reload_cr3() {
     // SAFETY: reloading the same root only flushes non-global TLB entries.
     unsafe { asm!("mov {0}, cr3", "mov cr3, {0}", out(reg) _, options(nostack, preserves_flags)) }

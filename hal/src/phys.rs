@@ -22,12 +22,12 @@
 //! `core`, stopped before it becomes memory corruption. The check is one
 //! bit test on the common path (a frame lent and not taken back).
 
-use core::arch::asm;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use tine_core::proc::kstack::FPU_AREA_FROM_TOP;
 
-use tine_core::machine::{Console, Log, Mmu, PhysMem};
+use tine_core::cpumask::CpuMask;
+use tine_core::machine::{Console, Flush, Log, Mmu, PhysMem};
 
 use crate::mem::phys_to_virt;
 use crate::serial::{Uart, COM1, COM2};
@@ -217,8 +217,7 @@ pub struct Tlb;
 
 impl Mmu for Tlb {
     fn flush_page(&self, va: u64) {
-        // SAFETY: invlpg only drops a TLB entry.
-        unsafe { asm!("invlpg [{}]", in(reg) va, options(nostack, preserves_flags)) }
+        crate::cpu::invlpg(va);
     }
 
     fn flush_all(&self) {
@@ -227,6 +226,18 @@ impl Mmu for Tlb {
 
     fn activate(&self, root: u64) {
         crate::cpu::load_cr3(root);
+    }
+
+    fn this_cpu(&self) -> usize {
+        crate::percpu::cpu()
+    }
+
+    fn flush_others(&self, cpus: CpuMask, flush: Flush<'_>) {
+        let pages = match flush {
+            Flush::Pages(pages) => Some(pages),
+            Flush::All => None,
+        };
+        crate::smp::flush_tlb_others_pages(cpus.bits(), pages);
     }
 }
 

@@ -8,7 +8,7 @@
 //! A started CPU (an "AP") switches to long mode in the trampoline, jumps
 //! to [`ap_main`] on its idle stack, loads its tables, calibrates its APIC
 //! timer, says it is online and waits for the IDT, then idles, woken only
-//! by inter-processor interrupts: a TLB flush ([`flush_tlb_others`]), a
+//! by inter-processor interrupts: a TLB flush ([`flush_tlb_others_pages`]), a
 //! reschedule ([`send_reschedule`]), and the panic's stop by NMI
 //! ([`stop_others`]). It runs no tasks yet.
 
@@ -165,6 +165,16 @@ pub const TLB_FLUSH_VECTOR: u8 = 0xf1;
 static FLUSH_PENDING: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 /// One shootdown at a time: its sender waits for every target.
 static SHOOTDOWN: spin::Mutex<()> = spin::Mutex::new(());
+/// The pages the shootdown in progress drops: `FLUSH_PAGES[..n]` for
+/// `FLUSH_COUNT` n up to [`MAX_FLUSH_PAGES`], every non-global entry for
+/// [`FLUSH_ALL`]. Written by the sender (holding `SHOOTDOWN`) before it
+/// sets the targets' `FLUSH_PENDING`, read by them after they see it.
+static FLUSH_PAGES: [AtomicU64; MAX_FLUSH_PAGES] = [const { AtomicU64::new(0) }; MAX_FLUSH_PAGES];
+static FLUSH_COUNT: AtomicUsize = AtomicUsize::new(FLUSH_ALL);
+/// The most pages a shootdown names one by one: as many as core's gather
+/// collects before it asks for a full flush.
+pub const MAX_FLUSH_PAGES: usize = tine_core::mm::tlb::FLUSH_CEILING;
+const FLUSH_ALL: usize = usize::MAX;
 
 /// How many CPUs are online (the boot CPU and every AP started).
 pub fn online() -> usize {
@@ -314,12 +324,16 @@ pub(crate) fn idt_ready() {
     IDT_READY.store(true, Ordering::Release);
 }
 
-/// Flush this CPU's TLB if another CPU asked it to (the TLB IPI's work;
-/// also done while waiting for a lock, where the IPI cannot come in).
+/// Flush this CPU's TLB as another CPU asked, if it did (the TLB IPI's
+/// work; also done while waiting for a lock, where the IPI cannot come
+/// in). Linux: flush_tlb_func().
 pub fn service_flush() {
     let me = this_cpu();
     if FLUSH_PENDING[me].load(Ordering::Acquire) {
-        cpu::reload_cr3();
+        match FLUSH_COUNT.load(Ordering::Relaxed) {
+            FLUSH_ALL => cpu::reload_cr3(),
+            n => FLUSH_PAGES[..n].iter().for_each(|p| cpu::invlpg(p.load(Ordering::Relaxed))),
+        }
         FLUSH_PENDING[me].store(false, Ordering::Release);
     }
 }
@@ -331,6 +345,13 @@ pub fn service_flush() {
 /// another shootdown does the flush in its wait loop, so two CPUs never
 /// wait on each other with interrupts off.
 pub fn flush_tlb_others(cpus: u64) {
+    flush_tlb_others_pages(cpus, None);
+}
+
+/// [`flush_tlb_others`] of `pages` alone (each target `invlpg`s them in
+/// the address space it has loaded), or of everything for None or more
+/// than [`MAX_FLUSH_PAGES`] pages.
+pub fn flush_tlb_others_pages(cpus: u64, pages: Option<&[u64]>) {
     let guard = loop {
         if let Some(g) = SHOOTDOWN.try_lock() {
             break g;
@@ -340,6 +361,15 @@ pub fn flush_tlb_others(cpus: u64) {
     };
     let me = this_cpu();
     let targets = |c: usize| c != me && cpus & (1 << c) != 0 && IDT_LOADED[c].load(Ordering::Acquire);
+    match pages {
+        Some(pages) if pages.len() <= MAX_FLUSH_PAGES => {
+            for (slot, &va) in FLUSH_PAGES.iter().zip(pages) {
+                slot.store(va, Ordering::Relaxed);
+            }
+            FLUSH_COUNT.store(pages.len(), Ordering::Relaxed);
+        }
+        _ => FLUSH_COUNT.store(FLUSH_ALL, Ordering::Relaxed),
+    }
     for c in (0..MAX_CPUS).filter(|&c| targets(c)) {
         FLUSH_PENDING[c].store(true, Ordering::Release);
         lapic::send_ipi(APIC_IDS[c].load(Ordering::Relaxed), TLB_FLUSH_VECTOR);

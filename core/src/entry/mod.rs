@@ -369,7 +369,10 @@ fn reschedule<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, leaving: bool) -> Switched 
 
 /// Switch from `prev` (None: the idle context) to `next` (None: idle),
 /// releasing the lock (Linux: context_switch()).
-fn switch<C: Cpu>(cpu: &C, k: C::Locked<'_>, prev: Option<Pid>, next: Option<Pid>) -> Resumed {
+fn switch<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, prev: Option<Pid>, next: Option<Pid>) -> Resumed {
+    // CR3 and the address spaces' CPU masks (mm::tlb); idle runs on the
+    // kernel's table.
+    k.switch_mm(next);
     if prev.is_some() {
         // Whatever runs next replaces prev's user FPU registers, which
         // must be whole in its kernel stack first.

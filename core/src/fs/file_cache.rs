@@ -12,6 +12,7 @@ use crate::abi::Errno;
 use crate::fs::ramfs::{Ino, RamFs};
 use crate::kernel::Kernel;
 use crate::mm::pagecache::{attach, drop_caches, read, reclaim, resize, truncate_cache, write, Backing};
+use crate::mm::tlb::TlbGather;
 use crate::mm::MemCtx;
 
 impl Backing for RamFs {
@@ -81,17 +82,13 @@ impl Kernel {
     /// Unmap pages `first..` of `ino` from every address space.
     fn unmap_file_pages(&mut self, ino: Ino, first: Option<u64>) {
         let Some(first) = first else { return };
-        let live = self.sched.current().map(|p| self.proc.tasks()[&p].mm);
         let ids: Vec<_> = self.mem.mms().iter().map(|(id, _)| id).collect();
         for id in ids {
             let crate::mm::MemParts { mms, pagecache, frames, .. } = self.mem.parts();
             let m = &self.m;
-            let mmu = (Some(id) == live).then_some(m.mmu);
-            mms.get_mut(id).unmap_object_pages(
-                &mut MemCtx { frames, phys: m.mem, mmu, pagecache, trace: None },
-                ino,
-                first,
-            );
+            let aspace = mms.get_mut(id);
+            let tlb = TlbGather::new(m.mmu, aspace.cpus());
+            aspace.unmap_object_pages(&mut MemCtx { frames, phys: m.mem, tlb, pagecache, trace: None }, ino, first);
         }
     }
 

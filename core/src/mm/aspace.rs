@@ -27,9 +27,11 @@ use super::consts::TASK_SIZE;
 use super::frame::FrameAllocator;
 use super::pagetable::{read_pte, write_pte, PageTable, Pte, PteFlags};
 use super::rss::Rss;
+use super::tlb::TlbGather;
 use super::vma::{Prot, VmFlags, Vma, VmaMap};
 use crate::abi::Errno;
-use crate::machine::{Mmu, PhysMem};
+use crate::cpumask::CpuMask;
+use crate::machine::PhysMem;
 use crate::mm::pagecache::PageCache;
 
 pub use super::fault::{Access, FaultError};
@@ -38,9 +40,11 @@ pub use super::fault::{Access, FaultError};
 pub struct MemCtx<'a> {
     pub frames: &'a mut FrameAllocator,
     pub phys: &'a dyn PhysMem,
-    /// Some only while this address space is the one loaded in CR3: then a
-    /// PTE that loses a permission or its frame gets its TLB entry flushed.
-    pub mmu: Option<&'a dyn Mmu>,
+    /// The TLB flushes the operation owes the CPUs the address space is
+    /// loaded on, and the frames it frees once they are done (see
+    /// [`super::tlb`]). Done when the context is dropped, or earlier by
+    /// [`MemCtx::flush_tlb`].
+    pub tlb: TlbGather<'a>,
     /// The page cache, which file-backed and shared mappings fault from.
     pub pagecache: &'a mut PageCache,
     /// Where the memory manager's trace events go, while one of them is
@@ -49,13 +53,12 @@ pub struct MemCtx<'a> {
 }
 
 impl MemCtx<'_> {
-    /// The same context for another address space: without the MMU unless
-    /// `live` says it is the loaded one.
-    pub fn reborrow(&mut self, live: bool) -> MemCtx<'_> {
+    /// The same context for another address space, loaded on `cpus`.
+    pub fn reborrow(&mut self, cpus: CpuMask) -> MemCtx<'_> {
         MemCtx {
             frames: &mut *self.frames,
             phys: self.phys,
-            mmu: if live { self.mmu } else { None },
+            tlb: self.tlb.other(cpus),
             pagecache: &mut *self.pagecache,
             trace: self.trace.as_mut().map(|p| p.reborrow()),
         }
@@ -70,17 +73,35 @@ impl MemCtx<'_> {
         }
     }
 
-    pub(super) fn flush(&self, va: u64) {
-        if let Some(mmu) = self.mmu {
-            mmu.flush_page(va);
-        }
+    /// The PTE of `va` lost a permission or its frame.
+    pub(super) fn flush(&mut self, va: u64) {
+        self.tlb.page(va);
     }
 
-    /// Flush the whole TLB when this is the live address space.
-    pub(super) fn flush_all(&self) {
-        if let Some(mmu) = self.mmu {
-            mmu.flush_all();
+    /// Many PTEs changed: flush the whole TLB.
+    pub(super) fn flush_all(&mut self) {
+        self.tlb.all();
+    }
+
+    /// Drop a PTE's reference on frame `pa` once no TLB reaches it.
+    pub(super) fn put_frame(&mut self, pa: u64) {
+        self.tlb.put_frame(self.frames, pa);
+    }
+
+    /// Do the flushes gathered so far, everywhere, and free what waited
+    /// for them: for a caller that must know them done before it goes on.
+    pub fn flush_tlb(&mut self) {
+        if !self.tlb.is_empty() {
+            self.tlb.flush(self.frames);
         }
+    }
+}
+
+impl Drop for MemCtx<'_> {
+    /// The end of the operation: its TLB flushes are done everywhere
+    /// before the kernel goes back to user mode (Linux: tlb_finish_mmu()).
+    fn drop(&mut self) {
+        self.flush_tlb();
     }
 }
 
@@ -120,6 +141,9 @@ pub struct AddressSpace {
     /// The owner's resource limits, refreshed by the system-call layer
     /// before each operation that checks them (see [`super::mlock`]).
     pub limits: super::mlock::VmLimits,
+    /// The CPUs whose CR3 holds this address space: the only TLBs that
+    /// can hold its entries (Linux: mm_cpumask()). See [`super::tlb`].
+    pub(super) cpus: CpuMask,
 }
 
 impl AddressSpace {
@@ -141,12 +165,32 @@ impl AddressSpace {
             share_min: super::pagetable::PMD_SIZE,
             saved_auxv: alloc::vec::Vec::new(),
             limits: Default::default(),
+            cpus: CpuMask::EMPTY,
         })
     }
 
     /// Physical address of the PML4, for CR3.
     pub fn root(&self) -> u64 {
         self.pt.root()
+    }
+
+    /// The CPUs this address space is loaded on, whose TLBs an operation
+    /// on it must flush: what its memory context's [`TlbGather`] is made
+    /// with.
+    pub fn cpus(&self) -> CpuMask {
+        self.cpus
+    }
+
+    /// CPU `cpu` loaded this address space (Linux: the cpumask_set_cpu()
+    /// of switch_mm_irqs_off()). Only [`super::Memory::switch_mm`] and
+    /// tests call it, along with the CR3 load.
+    pub fn mark_active(&mut self, cpu: usize) {
+        self.cpus.set(cpu);
+    }
+
+    /// CPU `cpu` loaded another page table instead.
+    pub fn mark_inactive(&mut self, cpu: usize) {
+        self.cpus.clear(cpu);
     }
 
     /// The mappings in address order (for /proc/pid/maps).
@@ -238,7 +282,9 @@ impl AddressSpace {
 
     /// Free every user frame and page-table page. Linux: exit_mmap() +
     /// mmdrop(). Dropping an address space without this leaks its frames.
+    /// No CPU may have it loaded any more: its tables are freed at once.
     pub fn release(self, ctx: &mut MemCtx<'_>) {
+        debug_assert!(self.cpus.is_empty(), "releasing an address space loaded on CPUs {:?}", self.cpus);
         Self::vm_unaccount(ctx, self.vmas.iter());
         let ranges: alloc::vec::Vec<(u64, u64)> = self.vmas.iter().map(|v| (v.start, v.end)).collect();
         self.pt.destroy(ctx.frames, ctx.phys, &ranges, &mut |frames, pte| {
@@ -248,7 +294,6 @@ impl AddressSpace {
         for (key, writer) in self.objects {
             ctx.pagecache.release(ctx.frames, key, writer);
         }
-        ctx.flush_all();
     }
 
     /// Unmap the pages of page-cache object `key` from index `first` on,
@@ -354,14 +399,14 @@ impl AddressSpace {
                 ctx.flush(va);
             }
             self.account(ctx.frames, old, -1);
-            ctx.frames.put(old.addr());
+            ctx.put_frame(old.addr());
         }
         Ok(())
     }
 
     /// Rewrite the flags of a mapped PTE in place (same frame), flushing
     /// when it loses access. Linux: ptep_modify_prot_commit() and friends.
-    pub(super) fn update_pte(ctx: &MemCtx<'_>, slot: u64, va: u64, old: Pte, new: Pte) {
+    pub(super) fn update_pte(ctx: &mut MemCtx<'_>, slot: u64, va: u64, old: Pte, new: Pte) {
         debug_assert_eq!(old.addr(), new.addr());
         if old == new {
             return;
@@ -378,20 +423,18 @@ impl AddressSpace {
     pub(super) fn zap(&mut self, ctx: &mut MemCtx<'_>, start: u64, end: u64) {
         self.unshare_for_zap(ctx, start, end);
         let mut dropped = Rss::default();
-        let MemCtx { frames, phys, mmu, .. } = ctx;
+        let MemCtx { frames, phys, tlb, .. } = ctx;
         let _ = self.pt.for_each_leaf::<()>(*phys, start, end, &mut |va, slot, pte| {
             write_pte(*phys, slot, Pte::empty());
             if pte.is_present() {
-                if let Some(mmu) = mmu {
-                    mmu.flush_page(va);
-                }
+                tlb.page(va);
             }
             dropped.add(frames, pte, 1);
-            frames.put(pte.addr());
+            tlb.put_frame(frames, pte.addr());
             Ok(())
         });
         self.rss.remove(dropped);
-        self.pt.prune(ctx.frames, ctx.phys, start, end);
+        self.pt.prune(ctx.frames, ctx.phys, &mut ctx.tlb, start, end);
     }
 
     fn account(&mut self, frames: &FrameAllocator, pte: Pte, delta: isize) {

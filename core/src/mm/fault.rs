@@ -358,7 +358,8 @@ mod tests {
         let (mut env, mut a) = setup(PROT_READ, 1);
         a.mmap(&mut env.ctx(), BASE + P, P, PROT_NONE, ANON | MAP_FIXED).unwrap();
         a.mmap(&mut env.ctx(), BASE + 2 * P, P, PROT_WRITE, ANON | MAP_FIXED).unwrap();
-        let c = &mut env.ctx();
+        let mut ctx = env.ctx();
+        let c = &mut ctx;
         assert_eq!(a.handle_fault(c, BASE - 1, Access::Read), Err(FaultError::MapErr));
         assert_eq!(a.handle_fault(c, BASE + 3 * P, Access::Read), Err(FaultError::MapErr));
         assert_eq!(a.handle_fault(c, 0xffff_8000_0000_0000, Access::Read), Err(FaultError::MapErr));
@@ -370,6 +371,7 @@ mod tests {
         assert_eq!(a.simulate_access(c, BASE + 2 * P, Access::Read).map(|_| ()), Ok(()));
         assert_eq!(a.simulate_access(c, BASE + 2 * P, Access::Exec), Err(FaultError::AccErr));
         assert_eq!(FaultError::AccErr.si_code(), Some(SEGV_ACCERR));
+        drop(ctx);
         finish(env, a);
     }
 

@@ -12,12 +12,13 @@ use super::pagetable::{write_pte, Pte, PteFlags, PMD_SIZE};
 use super::ptshare::skipped_by_fork;
 use super::vma::{VmFlags, Vma};
 use crate::abi::Errno;
+use crate::cpumask::CpuMask;
 use alloc::vec::Vec;
 
 impl AddressSpace {
     /// A copy-on-write duplicate of this address space for a child.
-    /// `ctx.mmu` describes *this* (parent) address space: write-protecting
-    /// its live PTEs flushes them. On ENOMEM the child is torn down again
+    /// `ctx.tlb` is *this* (parent) address space's: write-protecting its
+    /// PTEs flushes them on every CPU it is loaded on. On ENOMEM the child is torn down again
     /// and no frame is leaked; parent PTEs that were already made read-only
     /// stay so, which is harmless: the next write fault finds the frame
     /// unshared and just makes it writable again.
@@ -47,7 +48,7 @@ impl AddressSpace {
                 Ok(child)
             }
             Err(e) => {
-                child.release(&mut ctx.reborrow(false));
+                child.release(&mut ctx.reborrow(CpuMask::EMPTY));
                 Err(e)
             }
         }
@@ -354,7 +355,8 @@ mod tests {
                 hog.push(env.frames.alloc().unwrap());
             }
             let before = env.frames.stats();
-            match a.fork(&mut env.ctx()) {
+            let forked = a.fork(&mut env.ctx());
+            match forked {
                 Err(e) => {
                     assert_eq!(e, ENOMEM);
                     failures += 1;

@@ -154,7 +154,8 @@ mod tests {
         let mut env = Env::new(128);
         let mut a = env.aspace();
         a.mmap(&mut env.ctx(), BASE, 2 * P, RW, ANON | MAP_FIXED).unwrap();
-        let c = &mut env.ctx();
+        let mut ctx = env.ctx();
+        let c = &mut ctx;
         assert_eq!(a.madvise(c, BASE, P, 5), Err(EINVAL), "5..=7 are not advice");
         assert_eq!(a.madvise(c, BASE, P, -1), Err(EINVAL));
         assert_eq!(a.madvise(c, BASE, P, MADV_GUARD_INSTALL), Err(EINVAL), "not implemented, so not accepted");
@@ -183,6 +184,7 @@ mod tests {
         assert_eq!(a.madvise(c, BASE, P, MADV_REMOVE), Err(EINVAL), "private anonymous memory has no backing store");
         assert_eq!(a.madvise(c, TASK_SIZE, P, MADV_NORMAL), Err(ENOMEM), "nothing mapped there");
         a.release(c);
+        drop(ctx);
         env.check_baseline();
     }
 

@@ -504,8 +504,8 @@ impl AddressSpace {
         self.vmas.update(lo, hi, |v| v.prot = prot);
         let vma = *self.vmas.find(lo).expect("VMA vanished");
         self.unshare_range(ctx, lo, hi);
-        let ctx = &*ctx;
-        let _ = self.pt.for_each_leaf::<()>(ctx.phys, lo, hi, &mut |va, slot, old| {
+        let phys = ctx.phys;
+        let _ = self.pt.for_each_leaf::<()>(phys, lo, hi, &mut |va, slot, old| {
             let mut flags = leaf_flags(&vma, may_write_in_place(ctx, &vma, va, old.addr()));
             if flags.contains(PteFlags::PRESENT) {
                 flags |= old.flags() & (PteFlags::ACCESSED | PteFlags::DIRTY);
@@ -592,7 +592,8 @@ mod tests {
     #[test]
     fn argument_errors() {
         let (mut env, mut a) = setup();
-        let c = &mut env.ctx();
+        let mut ctx = env.ctx();
+        let c = &mut ctx;
         assert_eq!(a.mmap(c, 0, 0, RW, ANON), Err(EINVAL));
         assert_eq!(a.mmap(c, 0x1000_0001, P, RW, ANON | MAP_FIXED), Err(EINVAL));
         assert_eq!(a.mmap(c, 0x1000_0001, P, RW, ANON | MAP_FIXED_NOREPLACE), Err(EINVAL));
@@ -608,6 +609,7 @@ mod tests {
         assert_eq!(a.mmap(c, 0, P, RW, ANON | MAP_FIXED), Err(EPERM), "below mmap_min_addr");
         assert_eq!(a.mmap(c, TASK_SIZE - P, P, RW, ANON | MAP_FIXED), Ok(TASK_SIZE - P), "the last page is fine");
         assert_eq!(a.vmas().count(), 1);
+        drop(ctx);
         finish(env, a);
     }
 
@@ -739,7 +741,8 @@ mod tests {
         let base = 0x4000_0000;
         a.mmap(&mut env.ctx(), base, 2 * P, RW, ANON | MAP_FIXED).unwrap();
         a.mmap(&mut env.ctx(), base + 3 * P, P, RW, ANON | MAP_FIXED).unwrap();
-        let c = &mut env.ctx();
+        let mut ctx = env.ctx();
+        let c = &mut ctx;
         assert_eq!(a.mprotect(c, base + 1, P, PROT_READ), Err(EINVAL));
         assert_eq!(a.mprotect(c, base, P, 0x10), Err(EINVAL));
         assert_eq!(a.mprotect(c, base, P, PROT_READ | PROT_GROWSDOWN), Err(EINVAL), "not a stack");
@@ -751,6 +754,7 @@ mod tests {
         assert_eq!(a.mprotect(c, base, 4 * P, PROT_READ), Err(ENOMEM));
         assert_eq!(layout(&a), [(base, base + 2 * P, Prot::READ), (base + 3 * P, base + 4 * P, Prot::RW)]);
         assert_eq!(a.mprotect(c, base, P, PROT_READ | PROT_SEM), Ok(()));
+        drop(ctx);
         finish(env, a);
     }
 

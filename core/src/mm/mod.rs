@@ -32,6 +32,7 @@ pub mod pagecache;
 pub mod pagetable;
 pub mod ptshare;
 pub mod rss;
+pub mod tlb;
 pub mod uaccess;
 pub mod vdso;
 pub mod vma;
@@ -70,7 +71,12 @@ pub struct Memory {
     /// The vDSO and [vvar] objects every exec maps (made before init's
     /// first exec, see [`Kernel::vdso_setup`]).
     vdso: Option<vdso::Vdso>,
+    /// Per CPU, the address space its CR3 holds (None: the kernel's own
+    /// table). Linux: cpu_tlbstate.loaded_mm.
+    loaded: [Option<MmHandle>; crate::cpumask::MASK_CPUS],
 }
+
+type MmHandle = crate::object::shared::Handle<aspace::AddressSpace>;
 
 /// What the rest of the kernel reaches of this room: each table (itself a
 /// type with private state), and the settings it reads or sets.
@@ -160,6 +166,45 @@ impl Memory {
             mms: Default::default(),
             boot_frames_used: 0,
             vdso: None,
+            loaded: [None; crate::cpumask::MASK_CPUS],
         }
+    }
+}
+
+impl Memory {
+    /// Load address space `next` (None: the kernel's own table) on this
+    /// CPU, and keep the CPU masks true: the CPU leaves the set of the one
+    /// it had and joins `next`'s (Linux: switch_mm_irqs_off()). Every CR3
+    /// load of a user address space goes through here, at the context
+    /// switch, exec and exit, under the kernel lock, so that a shootdown,
+    /// which holds it too, sees masks that match the CPUs.
+    ///
+    /// The idle context runs on the kernel's table (next None), not lazily
+    /// on the last task's: an idle CPU is then in no mask, so shootdowns
+    /// never wake it, and an address space can be freed as soon as its
+    /// last task is gone from every CPU, with no lazy CPU left pointing
+    /// at its tables. What it costs is a CR3 load when going idle; Tine
+    /// has no kernel threads, which is what Linux's lazy TLB saves most.
+    pub fn switch_mm(&mut self, mmu: &dyn crate::machine::Mmu, next: Option<MmHandle>) {
+        let cpu = mmu.this_cpu();
+        let prev = self.loaded[cpu];
+        if prev.map(|h| h.raw()) == next.map(|h| h.raw()) {
+            // CR3 holds it already (a task of the same process, or back
+            // from a switch that found nothing else to run).
+            return;
+        }
+        if let Some(a) = prev.and_then(|h| self.mms.try_get_mut(h)) {
+            a.mark_inactive(cpu);
+        }
+        self.loaded[cpu] = next;
+        let root = match next {
+            Some(h) => {
+                let a = self.mms.get_mut(h);
+                a.mark_active(cpu);
+                a.root()
+            }
+            None => self.kernel_root,
+        };
+        mmu.activate(root);
     }
 }

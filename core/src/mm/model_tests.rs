@@ -160,6 +160,8 @@ impl World {
         if share_all {
             a.share_small_tables();
         }
+        // The live process's address space is loaded on the MMU's CPU.
+        a.mark_active(0);
         let mut w = World {
             share_all,
             env,
@@ -184,10 +186,10 @@ impl World {
         w
     }
 
-    /// Run `f` on process `i`'s address space, with the MMU attached when
-    /// it is the live one.
+    /// Run `f` on process `i`'s address space, flushing the MMU's TLB when
+    /// it is the live one (loaded on the MMU's CPU).
     fn with<R>(&mut self, i: usize, f: impl FnOnce(&mut AddressSpace, &mut MemCtx<'_>) -> R) -> R {
-        let mut ctx = if i == self.live { self.env.live() } else { self.env.ctx() };
+        let mut ctx = self.env.loaded_on(self.procs[i].a.cpus());
         f(&mut self.procs[i].a, &mut ctx)
     }
 
@@ -225,7 +227,9 @@ impl World {
             85..=87 if self.procs.len() > 1 => self.op_exit(i),
             88..=90 => {
                 // Context switch: the TLB is flushed with CR3.
+                self.procs[self.live].a.mark_inactive(0);
                 self.live = i;
+                self.procs[i].a.mark_active(0);
                 self.env.mmu.tlb.lock().unwrap().clear();
             }
             91..=95 => self.op_file_write(),
@@ -539,7 +543,12 @@ impl World {
         if self.share_all {
             fresh.share_small_tables();
         }
-        let old = std::mem::replace(&mut self.procs[i].a, fresh);
+        let mut old = std::mem::replace(&mut self.procs[i].a, fresh);
+        if i == self.live {
+            // As exec activates the new one before the old one goes.
+            old.mark_inactive(0);
+            self.procs[i].a.mark_active(0);
+        }
         old.release(&mut self.env.ctx());
         self.procs[i].pages.clear();
         if i == self.live {
@@ -548,10 +557,12 @@ impl World {
     }
 
     fn op_exit(&mut self, i: usize) {
-        let p = self.procs.swap_remove(i);
+        let mut p = self.procs.swap_remove(i);
+        p.a.mark_inactive(0);
         p.a.release(&mut self.env.ctx());
         if i == self.live {
             self.live = 0;
+            self.procs[0].a.mark_active(0);
             self.env.mmu.tlb.lock().unwrap().clear();
         } else if self.live == self.procs.len() {
             self.live = i; // swap_remove moved it into slot i
@@ -598,11 +609,10 @@ impl World {
         let Some(file) = self.pick_file() else { return };
         let len = self.rng.below(6 * P);
         let ino = self.files[file].ino;
-        let live = self.live;
         let Env { frames, mem, pagecache: pc, mmu, .. } = &mut self.env;
         let mmu: &dyn Mmu = mmu;
-        let spaces = self.procs.iter_mut().enumerate().map(|(j, p)| (&mut p.a, (j == live).then_some(mmu)));
-        pagecache::truncate(&mut self.fs, pc, frames, mem, spaces, ino, len, 2).unwrap();
+        let spaces = self.procs.iter_mut().map(|p| &mut p.a);
+        pagecache::truncate(&mut self.fs, pc, frames, mem, mmu, spaces, ino, len, 2).unwrap();
         self.files[file].resize(len);
         // Every process loses its private copies of the pages now beyond
         // the end: a later grow shows the file's zeros there.
@@ -767,7 +777,8 @@ fn run(seed: u64, steps: usize) {
     }
     w.check_all();
     let World { mut env, procs, mut fs, .. } = w;
-    for p in procs {
+    for mut p in procs {
+        p.a.mark_inactive(0);
         p.a.release(&mut env.ctx());
     }
     let Env { frames, mem, pagecache: pc, .. } = &mut env;

@@ -231,7 +231,7 @@ impl AddressSpace {
         let mut va = start;
         while va < end {
             if let Err(e) = self.pt.walk_alloc(ctx.frames, ctx.phys, va) {
-                self.pt.prune(ctx.frames, ctx.phys, start, end);
+                self.pt.prune(ctx.frames, ctx.phys, &mut ctx.tlb, start, end);
                 return Err(e);
             }
             va += PAGE_SIZE;
@@ -245,13 +245,11 @@ impl AddressSpace {
     fn move_ptes(&mut self, ctx: &mut MemCtx<'_>, from: u64, to: u64, len: u64) {
         self.unshare_range(ctx, from, from + len);
         let mut moved: alloc::vec::Vec<(u64, Pte)> = alloc::vec::Vec::new();
-        let MemCtx { phys, mmu, .. } = ctx;
+        let MemCtx { phys, tlb, .. } = ctx;
         let _ = self.pt.for_each_leaf::<()>(*phys, from, from + len, &mut |va, slot, pte| {
             write_pte(*phys, slot, Pte::empty());
             if pte.is_present() {
-                if let Some(mmu) = mmu {
-                    mmu.flush_page(va);
-                }
+                tlb.page(va);
             }
             moved.push((va, pte));
             Ok(())
@@ -261,6 +259,6 @@ impl AddressSpace {
             debug_assert!(read_pte(ctx.phys, slot).is_none());
             write_pte(ctx.phys, slot, pte);
         }
-        self.pt.prune(ctx.frames, ctx.phys, from, from + len);
+        self.pt.prune(ctx.frames, ctx.phys, &mut ctx.tlb, from, from + len);
     }
 }

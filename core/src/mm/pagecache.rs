@@ -88,6 +88,7 @@ use crate::mm::aspace::{AddressSpace, MemCtx};
 use crate::mm::consts::{MAX_FILE_SIZE, PAGE_SIZE};
 use crate::mm::fault::FaultError;
 use crate::mm::frame::{FrameAllocator, FrameFlags};
+use crate::mm::tlb::TlbGather;
 
 /// A page-cache key: an inode number, or a shared-memory object's id
 /// (from [`SHMEM_KEY_BASE`] up).
@@ -564,8 +565,8 @@ pub fn write(
 
 /// truncate() / ftruncate() of regular file `ino` to `len` bytes. For a
 /// cached file, pages wholly beyond the new end are unmapped from every
-/// address space in `spaces` (each with the MMU to flush when it is the
-/// live one), private copies included, and freed; the tail of a partial
+/// address space in `spaces` (flushed through `mmu` on the CPUs each is
+/// loaded on), private copies included, and freed; the tail of a partial
 /// last page is zeroed. Errors as [`Backing::truncate`], before any change.
 /// Linux: do_truncate() → shmem_setattr() → truncate_setsize() +
 /// truncate_pagecache() (unmap_mapping_range(), truncate_inode_pages()).
@@ -575,15 +576,22 @@ pub fn truncate<'a>(
     pc: &mut PageCache,
     frames: &mut FrameAllocator,
     phys: &dyn PhysMem,
-    spaces: impl IntoIterator<Item = (&'a mut AddressSpace, Option<&'a dyn Mmu>)>,
+    mmu: &'a dyn Mmu,
+    spaces: impl IntoIterator<Item = &'a mut AddressSpace>,
     ino: Ino,
     len: u64,
     now: u64,
 ) -> Result<(), Errno> {
     if let Some(first) = truncate_cache(fs, pc, frames, phys, ino, len, now)? {
-        for (aspace, mmu) in spaces {
+        for aspace in spaces {
             aspace.unmap_object_pages(
-                &mut MemCtx { frames: &mut *frames, phys, mmu, pagecache: &mut *pc, trace: None },
+                &mut MemCtx {
+                    frames: &mut *frames,
+                    phys,
+                    tlb: TlbGather::new(mmu, aspace.cpus()),
+                    pagecache: &mut *pc,
+                    trace: None,
+                },
                 ino,
                 first,
             );

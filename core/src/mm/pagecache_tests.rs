@@ -58,8 +58,8 @@ impl T {
     }
 
     fn truncate(&mut self, spaces: &mut [&mut AddressSpace], ino: Ino, len: u64) -> Result<(), Errno> {
-        let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
-        truncate(&mut self.fs, pc, frames, mem, spaces.iter_mut().map(|a| (&mut **a, None)), ino, len, 8)
+        let Env { frames, mem, pagecache: pc, mmu, .. } = &mut self.env;
+        truncate(&mut self.fs, pc, frames, mem, mmu, spaces.iter_mut().map(|a| &mut **a), ino, len, 8)
     }
 
     fn reclaim(&mut self) {
@@ -246,7 +246,8 @@ fn mmap_of_a_descriptor_checks_like_linux() {
         pgoff: 0,
         write_sealed: false,
     };
-    let c = &mut t.env.ctx();
+    let mut ctx = t.env.ctx();
+    let c = &mut ctx;
     assert_eq!(
         a.mmap_file(c, 0, P, RW, MAP_SHARED, &file(true, false)),
         Err(EACCES),
@@ -279,6 +280,7 @@ fn mmap_of_a_descriptor_checks_like_linux() {
     assert_eq!(a.madvise(c, s, P, MADV_REMOVE), Err(EACCES));
     assert_eq!(a.madvise(c, s, P, MADV_WIPEONFORK), Err(EINVAL), "not anonymous");
     assert_eq!(a.madvise(c, s, P, MADV_FREE), Err(EINVAL), "not anonymous");
+    drop(ctx);
     t.finish(vec![a]);
 }
 

@@ -16,6 +16,7 @@ use core::fmt;
 
 use super::consts::PAGE_SIZE;
 use super::frame::{FrameAllocator, FrameFlags};
+use super::tlb::TlbGather;
 use crate::abi::{Errno, ENOMEM};
 use crate::machine::PhysMem;
 
@@ -287,10 +288,12 @@ impl PageTable {
     /// Free the tables below the root that cover any of `[start, end)` and
     /// are now empty. Linux: free_pgtables() after an unmap, simplified to
     /// "free what is empty", which is safe whatever VMAs remain.
-    pub fn prune(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, start: u64, end: u64) {
+    /// A freed table goes through `tlb`, which keeps it until no CPU's
+    /// paging-structure cache can reach it.
+    pub fn prune(self, frames: &mut FrameAllocator, phys: &dyn PhysMem, tlb: &mut TlbGather, start: u64, end: u64) {
         debug_assert!(end <= USER_HALF_END);
         if start < end {
-            prune(frames, phys, self.root, 4, start, end);
+            prune(frames, phys, tlb, self.root, 4, start, end);
         }
     }
 
@@ -419,14 +422,22 @@ fn visit<E>(
 }
 
 /// Returns whether `table` is empty afterwards.
-fn prune(frames: &mut FrameAllocator, phys: &dyn PhysMem, table: u64, level: u32, start: u64, end: u64) -> bool {
+fn prune(
+    frames: &mut FrameAllocator,
+    phys: &dyn PhysMem,
+    tlb: &mut TlbGather,
+    table: u64,
+    level: u32,
+    start: u64,
+    end: u64,
+) -> bool {
     if level > 1 {
         for (lo, hi) in chunks(start, end, level) {
             let s = slot(table, lo, level);
             let e = Pte(phys.read_u64(s));
-            if e.is_present() && prune(frames, phys, e.addr(), level - 1, lo, hi) {
+            if e.is_present() && prune(frames, phys, tlb, e.addr(), level - 1, lo, hi) {
                 phys.write_u64(s, 0);
-                free_table(frames, e.addr());
+                tlb.put_table(frames, e.addr());
             }
         }
     }
@@ -549,11 +560,11 @@ mod tests {
         assert_eq!(pt.translate(&env.mem, va), None);
         assert_eq!(pt.unmap(&env.mem, va), None);
         // Still one leaf in the PT: pruning must keep the tables.
-        pt.prune(&mut env.frames, &env.mem, va, va + PAGE_SIZE);
+        pt.prune(&mut env.frames, &env.mem, &mut TlbGather::none(), va, va + PAGE_SIZE);
         assert_eq!(pt.table_frames(&env.mem), 4);
         let old2 = pt.unmap(&env.mem, va + PAGE_SIZE).unwrap();
         env.frames.put(old2.addr());
-        pt.prune(&mut env.frames, &env.mem, va, va + 2 * PAGE_SIZE);
+        pt.prune(&mut env.frames, &env.mem, &mut TlbGather::none(), va, va + 2 * PAGE_SIZE);
         assert_eq!(pt.table_frames(&env.mem), 1);
         assert_eq!(env.used(), used0);
 

@@ -2,6 +2,7 @@
 //! MMU that records TLB flushes, plus a fixture that wires them to a frame
 //! allocator and checks frame accounting.
 
+use core::sync::atomic::{AtomicUsize, Ordering};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::vec::Vec;
@@ -10,7 +11,9 @@ use super::aspace::{AddressSpace, MemCtx};
 use super::consts::PAGE_SIZE;
 use super::frame::{FrameAllocator, FrameStats};
 use super::pagetable::Pte;
-use crate::machine::{Mmu, PhysMem};
+use super::tlb::TlbGather;
+use crate::cpumask::CpuMask;
+use crate::machine::{Flush, Mmu, PhysMem};
 use crate::mm::pagecache::PageCache;
 
 /// Byte that fresh simulated RAM is filled with, so that code relying on
@@ -85,13 +88,24 @@ impl PhysMem for SimMem {
 /// An MMU that logs flushes and models a TLB: tests record the translations
 /// a "user program" used in `tlb`, flushes drop them, and
 /// [`SimMmu::check_tlb`] proves no cached entry grants more than the page
-/// table now does, i.e. that no flush was forgotten.
+/// table now does, i.e. that no flush was forgotten. It runs on CPU `cpu`
+/// (0 unless a test says otherwise) and logs each shootdown asked of the
+/// others in `shootdowns`.
 #[derive(Default)]
 pub struct SimMmu {
     pub flushed: Mutex<Vec<u64>>,
     pub full_flushes: Mutex<usize>,
     pub tlb: Mutex<BTreeMap<u64, Pte>>,
     pub active_root: Mutex<Option<u64>>,
+    pub cpu: AtomicUsize,
+    pub shootdowns: Mutex<Vec<Shootdown>>,
+}
+
+/// One [`Mmu::flush_others`]: its targets, and the pages (None: all).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shootdown {
+    pub cpus: CpuMask,
+    pub pages: Option<Vec<u64>>,
 }
 
 impl SimMmu {
@@ -100,6 +114,10 @@ impl SimMmu {
     }
     pub fn clear_log(&self) {
         self.flushed.lock().unwrap().clear();
+        self.shootdowns.lock().unwrap().clear();
+    }
+    pub fn shootdowns(&self) -> Vec<Shootdown> {
+        self.shootdowns.lock().unwrap().clone()
     }
     pub fn cache(&self, va: u64, pte: Pte) {
         self.tlb.lock().unwrap().insert(va, pte);
@@ -130,6 +148,21 @@ impl Mmu for SimMmu {
     fn activate(&self, root: u64) {
         *self.active_root.lock().unwrap() = Some(root);
         self.tlb.lock().unwrap().clear();
+    }
+    fn this_cpu(&self) -> usize {
+        self.cpu.load(Ordering::Relaxed)
+    }
+    fn flush_others(&self, cpus: CpuMask, flush: Flush<'_>) {
+        assert!(
+            !cpus.is_empty() && !cpus.contains(self.this_cpu()),
+            "shootdown to {cpus:?} from CPU {}",
+            self.this_cpu()
+        );
+        let pages = match flush {
+            Flush::Pages(p) => Some(p.to_vec()),
+            Flush::All => None,
+        };
+        self.shootdowns.lock().unwrap().push(Shootdown { cpus, pages });
     }
 }
 
@@ -166,15 +199,28 @@ impl Env {
 
     /// A context for an address space that is not the live one.
     pub fn ctx(&mut self) -> MemCtx<'_> {
-        MemCtx { frames: &mut self.frames, phys: &self.mem, mmu: None, pagecache: &mut self.pagecache, trace: None }
-    }
-
-    /// A context for the live address space: TLB flushes are recorded.
-    pub fn live(&mut self) -> MemCtx<'_> {
         MemCtx {
             frames: &mut self.frames,
             phys: &self.mem,
-            mmu: Some(&self.mmu),
+            tlb: TlbGather::none(),
+            pagecache: &mut self.pagecache,
+            trace: None,
+        }
+    }
+
+    /// A context for the live address space, loaded on this CPU alone:
+    /// TLB flushes are recorded.
+    pub fn live(&mut self) -> MemCtx<'_> {
+        self.loaded_on(CpuMask::one(0))
+    }
+
+    /// A context for an address space loaded on `cpus` (the simulated
+    /// MMU runs on CPU `mmu.cpu`).
+    pub fn loaded_on(&mut self, cpus: CpuMask) -> MemCtx<'_> {
+        MemCtx {
+            frames: &mut self.frames,
+            phys: &self.mem,
+            tlb: TlbGather::new(&self.mmu, cpus),
             pagecache: &mut self.pagecache,
             trace: None,
         }

@@ -247,7 +247,8 @@ mod tests {
     #[test]
     fn efault_cases() {
         let (mut env, mut a) = setup();
-        let c = &mut env.ctx();
+        let mut ctx = env.ctx();
+        let c = &mut ctx;
         let mut b = [0u8; 16];
         assert_eq!(a.copy_to_user(c, BASE + 2 * P, &[1]), Err(EFAULT), "read-only mapping");
         assert_eq!(a.copy_to_user(c, BASE + 2 * P - 1, &[1, 2]), Err(EFAULT), "crosses into read-only");
@@ -264,13 +265,15 @@ mod tests {
         // The partial write before the fault is visible, as on Linux.
         assert_eq!(a.copy_to_user(c, BASE + 2 * P - 2, &[7, 7, 7]), Err(EFAULT));
         assert_eq!(a.read_u64(c, BASE + 2 * P - 8), Ok(0x0707_0000_0000_0000));
+        drop(ctx);
         finish(env, a);
     }
 
     #[test]
     fn read_cstr_stops_at_nul_and_limits() {
         let (mut env, mut a) = setup();
-        let c = &mut env.ctx();
+        let mut ctx = env.ctx();
+        let c = &mut ctx;
         // "hello" ending right before the read-only page, NUL on it.
         let s = BASE + 2 * P - 5;
         a.copy_to_user(c, s, b"hello").unwrap();
@@ -286,6 +289,7 @@ mod tests {
         a.copy_to_user(c, BASE + 4 * P - 3, b"ab\0").unwrap();
         assert_eq!(a.read_cstr(c, BASE + 4 * P - 3, 4096), Ok(b"ab".to_vec()));
         assert_eq!(a.read_cstr(c, TASK_SIZE - 1, 4096), Err(EFAULT));
+        drop(ctx);
         finish(env, a);
     }
 

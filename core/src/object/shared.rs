@@ -144,6 +144,10 @@ impl<T> SharedTable<T> {
         self.objs.get(&h.id).map(|e| &e.obj)
     }
 
+    pub fn try_get_mut(&mut self, h: Handle<T>) -> Option<&mut T> {
+        self.objs.get_mut(&h.id).map(|e| &mut e.obj)
+    }
+
     /// The handle whose number is `raw`, if it names a live object (for
     /// references kept as numbers, such as an open /proc/PID/ns file).
     pub fn handle_of(&self, raw: u32) -> Option<Handle<T>> {

@@ -358,7 +358,7 @@ fn begin_new_exec(
     let old_mm = core::mem::replace(&mut k.proc.tasks.get_mut(&pid).expect("task").mm, new_mm);
     if k.sched.current() == Some(pid) {
         // Linux: exec_mmap() → activate_mm(), before the old one goes.
-        k.m.mmu.activate(k.mem.mms().get(new_mm).root());
+        k.switch_mm(Some(pid));
     }
     let _ = step(k, "exec_mmap", |k| {
         k.put_mm(old_mm);

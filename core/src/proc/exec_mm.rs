@@ -91,7 +91,7 @@ pub(super) fn build_mm(
     let root = k.mem.kernel_root();
     let random: [u64; 2] = [k.random_u64(), k.random_u64()];
     let hwcap = k.hwcap;
-    let mut ctx = k.mem_ctx(false);
+    let mut ctx = k.mem_ctx();
     let result = AddressSpace::new(&mut ctx, root).and_then(|mut aspace| {
         let r = (|| {
             let img = elf::load(&mut aspace, &mut ctx, &elf, ino)?;
@@ -116,6 +116,7 @@ pub(super) fn build_mm(
             }
         }
     });
+    drop(ctx);
     if result.is_ok() {
         // The next exec of this program maps the same pages.
         k.mem.pagecache_mut().keep(ino);

@@ -77,8 +77,7 @@ impl Kernel {
             // Segments it had attached note the last detach (Linux:
             // shm_close() from exit_mmap()).
             self.shm_note_detach(aspace.mapped_objects());
-            let mut ctx = self.mem_ctx(false);
-            aspace.release(&mut ctx);
+            aspace.release(&mut self.mem_ctx());
             // File pages nobody maps any more go back to the file.
             self.reclaim_page_cache();
         }
@@ -659,7 +658,7 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     k.exit_robust_list(pid);
     k.clear_child_tid(pid);
     k.complete_vfork_done(pid);
-    k.m.mmu.activate(k.mem.kernel_root());
+    k.switch_mm(None);
     k.note_maxrss(pid, mm);
     k.put_mm(mm);
     // Linux: exit_sem(), after exit_mm().

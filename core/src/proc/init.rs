@@ -31,8 +31,7 @@ impl Kernel {
         debug_assert_eq!(pid, INIT_PID);
 
         let root = self.mem.kernel_root();
-        let mut ctx = self.mem_ctx(false);
-        let empty = AddressSpace::new(&mut ctx, root)?;
+        let empty = AddressSpace::new(&mut self.mem_ctx(), root)?;
         let mm = self.mem.mms_mut().insert(empty);
         let files = self.init_files()?;
 
