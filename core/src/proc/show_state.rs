@@ -165,6 +165,7 @@ impl Kernel {
             for (set, what) in [
                 (p.listening, "listening"),
                 (p.trap_stop, "trap_stop"),
+                (p.trap_notify, "trap_notify"),
                 (p.in_syscall, "in_syscall"),
                 (p.exit_reported, "exit_reported"),
             ] {
