@@ -68,6 +68,7 @@ fn main(info: BootInfo) -> ! {
     tine_core::mm::kheap::set_frame_source(k.mem.frames().shared_free());
     k.start_log(&info.cmdline, &tine_hal::serial::take_early_log());
     k.set_strace(&info.cmdline);
+    k.set_hung_task_timeout(&info.cmdline);
     let stats = k.mem.frames().stats();
     k.log(format_args!("tine: {} frames free of {}", stats.free, stats.total));
 

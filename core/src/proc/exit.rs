@@ -698,7 +698,15 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
 /// other thread gets SIGKILL and follows when it next runs.
 pub fn do_group_exit(k: &mut Kernel, status: i32) {
     let (signal, me, tgid) = (k.cur().signal, k.cur().tid, k.cur().tgid);
-    let status = *k.sig.signals_mut().get_mut(signal).group_exit.get_or_insert(status);
+    let s = k.sig.signals_mut().get_mut(signal);
+    let status = *s.group_exit.get_or_insert(status);
+    // The group exit replaces the stop state (Linux: signal->flags =
+    // SIGNAL_GROUP_EXIT): a dying process is no longer stopped, for its
+    // parent's wait, for the orphaned-group check at its exit
+    // (has_stopped_jobs()) and for a tracee detached on the way.
+    s.stopped = false;
+    s.stop_report = None;
+    s.continue_report = false;
     let others: Vec<Pid> = k.threads_of(tgid).into_iter().filter(|&t| t != me).collect();
     for t in others {
         k.kill_thread_now(t);

@@ -11,6 +11,7 @@ pub mod exit;
 pub mod fault;
 pub mod fork;
 pub mod futex;
+pub mod hung_task;
 pub mod init;
 pub mod kstack;
 pub mod oom;
@@ -76,6 +77,8 @@ pub struct Processes {
     /// Ctrl-Alt-Del reboots at once (LINUX_REBOOT_CMD_CAD_ON) rather than
     /// signalling init (Linux: C_A_D).
     ctrl_alt_del: bool,
+    /// The hung-task detector's settings and last look (`hung_task`).
+    hung: hung_task::HungTask,
 }
 
 /// Every task, alive or zombie (Linux: the task list and the PID hash).
@@ -189,6 +192,7 @@ impl Processes {
             shutdown: None,
             reboot: None,
             ctrl_alt_del: true,
+            hung: Default::default(),
             oom_victim: None,
         }
     }

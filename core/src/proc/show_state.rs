@@ -70,6 +70,15 @@ impl Kernel {
         self.log(format_args!("{DUMP_END} ({shown} of {} tasks)", self.proc.tasks().len()));
     }
 
+    /// Log one task's dump lines (Linux: sched_show_task()).
+    pub(crate) fn show_task(&self, tid: Pid) {
+        let Some(t) = self.proc.tasks().get(&tid) else { return };
+        let runq: Vec<Pid> = self.sched.runq().iter().copied().collect();
+        for line in self.describe_task(tid, t, &runq) {
+            self.log(format_args!("{line}"));
+        }
+    }
+
     /// The dump's lines for one task.
     fn describe_task(&self, tid: Pid, t: &Task, runq: &[Pid]) -> Vec<String> {
         let mut lines = Vec::new();
@@ -165,6 +174,7 @@ impl Kernel {
             for (set, what) in [
                 (p.listening, "listening"),
                 (p.trap_stop, "trap_stop"),
+                (p.trap_notify, "trap_notify"),
                 (p.in_syscall, "in_syscall"),
                 (p.exit_reported, "exit_reported"),
             ] {

@@ -378,6 +378,9 @@ pub struct SignalStruct {
     /// A stop not yet reported by wait (WUNTRACED): its signal
     /// (Linux: SIGNAL_STOP_STOPPED with `group_exit_code`).
     pub stop_report: Option<u32>,
+    /// The signal of the group-stop the process is in, or was in last,
+    /// reported or not (Linux: JOBCTL_STOP_SIGMASK of its threads).
+    pub stop_signal: u32,
     /// A continue not yet reported by wait (WCONTINUED)
     /// (Linux: SIGNAL_STOP_CONTINUED).
     pub continue_report: bool,
@@ -430,6 +433,7 @@ impl SignalStruct {
             group_exit: None,
             stopped: false,
             stop_report: None,
+            stop_signal: 0,
             continue_report: false,
             live: 1,
             unkillable: false,

@@ -501,22 +501,27 @@ impl Kernel {
         let threads = self.threads_of(tgid);
         let Some(&first) = threads.first() else { return };
         let signal = self.proc.tasks()[&first].signal;
-        if sig != SIGCONT || !self.sig.signals.get(signal).stopped {
+        if sig != SIGCONT {
             return;
         }
-        let s = self.sig.signals.get_mut(signal);
-        s.stopped = false;
-        s.stop_report = None;
-        s.continue_report = true;
-        for &t in &threads {
-            let task = self.proc.tasks_mut().get_mut(&t).expect("thread");
-            if task.state == TaskState::Stopped {
-                task.state = TaskState::Runnable;
-                self.sched.enqueue(t);
+        if self.sig.signals.get(signal).stopped {
+            let s = self.sig.signals.get_mut(signal);
+            s.stopped = false;
+            s.stop_report = None;
+            s.continue_report = true;
+            for &t in &threads {
+                let task = self.proc.tasks_mut().get_mut(&t).expect("thread");
+                if task.state == TaskState::Stopped {
+                    task.state = TaskState::Runnable;
+                    self.sched.enqueue(t);
+                }
             }
+            self.notify_parent_cldstop(tgid, CLD_CONTINUED, SIGCONT);
+        }
+        // Seized tracees hear of every SIGCONT, the process stopped or not.
+        for &t in &threads {
             self.ptrace_trap_notify(t);
         }
-        self.notify_parent_cldstop(tgid, CLD_CONTINUED, SIGCONT);
     }
 
     /// The live threads of process `tgid`.
@@ -561,6 +566,7 @@ impl Kernel {
         let s = self.cur_signal_mut();
         s.stopped = true;
         s.stop_report = Some(sig);
+        s.stop_signal = sig;
         s.continue_report = false;
         for t in self.threads_of(tgid) {
             if t == me && self.ptrace_group_stop(sig, regs) || t != me && self.ptrace_join_group_stop(t) {

@@ -85,11 +85,8 @@ fn attach(k: &mut Kernel, tid: Pid, seize: bool, addr: u64, data: u64) -> SysRes
     if !seize {
         k.send_sig_priv(tid, SIGSTOP);
     }
-    let t = k.proc.tasks_mut().get_mut(&tid).expect("tracee");
-    if t.state == TaskState::Stopped {
-        t.state = TaskState::Runnable;
-        k.sched.enqueue(tid);
-        k.tracee_mut(tid).expect("just linked").trap_stop = true;
+    if k.proc.tasks()[&tid].state == TaskState::Stopped {
+        k.ptrace_attach_stopped(tid);
     }
     Ok(0)
 }
@@ -230,6 +227,11 @@ fn request(k: &mut Kernel, tid: Pid, req: u64, addr: u64, data: u64) -> SysResul
             }
             p.listening = true;
             p.report = 0;
+            // A SIGCONT since the stop began: the tracee traps again at
+            // once (Linux: JOBCTL_TRAP_NOTIFY seen by PTRACE_LISTEN).
+            if p.trap_notify {
+                k.ptrace_retrap_listening(tid);
+            }
             Ok(0)
         }
         _ => Err(EIO),

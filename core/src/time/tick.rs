@@ -80,6 +80,7 @@ impl Kernel {
         self.wake_log_readers();
         self.wake_trace_readers();
         self.run_hrtimers(now);
+        self.hung_task_tick(now);
         if self.time.loadavg.due(now) {
             let active = self.nr_running() + self.sched.nr_uninterruptible();
             self.time.loadavg.update(now, active);

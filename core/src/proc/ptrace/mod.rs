@@ -129,6 +129,11 @@ pub struct Tracee {
     /// PTRACE_INTERRUPT or a new seized child: a PTRACE_EVENT_STOP at the
     /// next chance (Linux: JOBCTL_TRAP_STOP).
     pub trap_stop: bool,
+    /// A SIGCONT came to its process while seized: a PTRACE_EVENT_STOP
+    /// to tell the tracer, at once if listening, else at the next chance
+    /// (a PTRACE_LISTEN made meanwhile traps at once). Linux:
+    /// JOBCTL_TRAP_NOTIFY.
+    pub trap_notify: bool,
     /// Its process entered a group-stop begun by another thread: it
     /// stops for its tracer on its way to user mode, with the stop
     /// signal, if the process is still stopped then (Linux:
@@ -164,6 +169,7 @@ impl Tracee {
             pending_event: None,
             inject: None,
             trap_stop: false,
+            trap_notify: false,
             group_stop_pending: false,
             listening: false,
             exit_reported: false,
@@ -192,7 +198,7 @@ impl Tracee {
     /// mode (Linux: JOBCTL_TRAP_STOP or JOBCTL_STOP_PENDING), which
     /// interrupts a sleep as a signal does.
     pub fn jobctl_pending(&self) -> bool {
-        self.trap_stop || self.group_stop_pending
+        self.trap_stop || self.trap_notify || self.group_stop_pending
     }
 
     /// Whether the tracer asked to hear of `event` (Linux: ptrace_event_enabled()).
@@ -268,6 +274,7 @@ impl Kernel {
         p.resume_sig = sig;
         p.mode = Mode::Cont;
         p.trap_stop = false;
+        p.trap_notify = false;
         p.group_stop_pending = false;
         p.listening = false;
         p.pending_event = None;

@@ -55,11 +55,27 @@ impl Kernel {
         info: Option<SigInfo>,
     ) -> bool {
         let tid = self.cur().tid;
+        self.ptrace_stop_task(tid, code, why, message, stop, regs, info)
+    }
+
+    /// [`Kernel::ptrace_stop`] for task `tid`, which is the current task
+    /// or one switched out where it would make that stop itself.
+    #[allow(clippy::too_many_arguments)]
+    fn ptrace_stop_task(
+        &mut self,
+        tid: Pid,
+        code: u32,
+        why: i32,
+        message: u64,
+        stop: Stop,
+        regs: &PtRegs,
+        info: Option<SigInfo>,
+    ) -> bool {
         if self.tracee(tid).is_none() || self.fatal_pending(tid) {
             return false;
         }
         self.unqueue_sleeper(tid);
-        let t = self.cur_mut();
+        let t = self.proc.tasks.get_mut(&tid).expect("tracee");
         t.state = TaskState::Traced;
         let p = t.ptrace.tracee.as_deref_mut().expect("traced");
         p.stop = Some(stop);
@@ -68,6 +84,12 @@ impl Kernel {
         p.regs = *regs;
         p.siginfo = info;
         p.resume_sig = 0;
+        // Any trap answers a pending PTRACE_EVENT_STOP; a
+        // PTRACE_EVENT_STOP also answers a SIGCONT's notification.
+        p.trap_stop = false;
+        if code >> 8 == PTRACE_EVENT_STOP {
+            p.trap_notify = false;
+        }
         self.notify_tracer(tid, why);
         true
     }
@@ -75,7 +97,11 @@ impl Kernel {
     /// The siginfo of a ptrace_notify() stop: SIGTRAP with the stop's code
     /// as si_code, from the tracee itself (Linux: ptrace_do_notify()).
     fn notify_info(&self, signo: u32, code: u32) -> SigInfo {
-        let t = self.cur();
+        self.notify_info_of(self.cur().tid, signo, code)
+    }
+
+    fn notify_info_of(&self, tid: Pid, signo: u32, code: u32) -> SigInfo {
+        let t = &self.proc.tasks[&tid];
         SigInfo { signo, code: code as i32, pid: t.tid, uid: t.cred.uid, ..Default::default() }
     }
 
@@ -87,7 +113,11 @@ impl Kernel {
         let Some(ttgid) = self.proc.tasks.get(&tracer).map(|t| t.tgid) else { return };
         let t = &self.proc.tasks[&tid];
         let p = t.ptrace.traced().expect("traced");
-        let status = p.report & 0x7f;
+        // Linux: a group-stop's SIGCHLD carries the process's stop code,
+        // 0 once its parent has waited for it; a trap, the tracee's.
+        let status =
+            if why == CLD_STOPPED { self.sig.signals().get(t.signal).stop_report.unwrap_or(0) } else { p.report }
+                & 0x7f;
         let info = SigInfo {
             signo: SIGCHLD,
             code: why,
@@ -346,19 +376,49 @@ impl Kernel {
         let Some(p) = self.tracee_mut(tid) else { return false };
         // A group-stop a SIGCONT has ended since is not made.
         let group = core::mem::take(&mut p.group_stop_pending) && stopped;
-        if !p.trap_stop && !group {
+        if !p.trap_stop && !p.trap_notify && !group {
             return false;
         }
-        p.trap_stop = false;
-        let s = self.cur_signal();
-        let signr = if s.stopped { s.stop_report.unwrap_or(SIGSTOP) } else { SIGTRAP };
+        self.jobctl_trap_task(tid, regs)
+    }
+
+    /// The PTRACE_EVENT_STOP (or, not seized, the group-stop) of task
+    /// `tid`: with the stop signal while its process is stopped, else
+    /// SIGTRAP (Linux: do_jobctl_trap()).
+    fn jobctl_trap_task(&mut self, tid: Pid, regs: &PtRegs) -> bool {
+        let s = self.sig.signals().get(self.proc.tasks[&tid].signal);
+        let signr = if s.stopped { s.stop_signal } else { SIGTRAP };
         if !self.tracee(tid).expect("traced").seized {
             // PTRACE_ATTACH to a stopped task: the stop signal alone.
-            return self.ptrace_stop(signr, CLD_STOPPED, 0, Stop::Group, regs, None);
+            return self.ptrace_stop_task(tid, signr, CLD_STOPPED, 0, Stop::Group, regs, None);
         }
         let code = signr | PTRACE_EVENT_STOP << 8;
-        let info = self.notify_info(signr, code);
-        self.ptrace_stop(code, CLD_STOPPED, 0, Stop::Group, regs, Some(info))
+        let info = self.notify_info_of(tid, signr, code);
+        self.ptrace_stop_task(tid, code, CLD_STOPPED, 0, Stop::Group, regs, Some(info))
+    }
+
+    /// PTRACE_ATTACH or PTRACE_SEIZE of task `tid`, which is in a
+    /// group-stop: it traps for its new tracer before the request
+    /// returns, without running, so that the tracer's first wait finds
+    /// the stop (Linux: ptrace_attach() sets JOBCTL_TRAP_STOP |
+    /// JOBCTL_TRAPPING, wakes the task and waits until do_jobctl_trap()
+    /// has made the stop). The task is switched out with its user
+    /// registers on its kernel stack, where it takes them back from once
+    /// resumed. A tracee still finishing a stop from an earlier tracer
+    /// has its registers in that stop: it makes the trap on its way out
+    /// instead.
+    pub(crate) fn ptrace_attach_stopped(&mut self, tid: Pid) {
+        let t = &self.proc.tasks[&tid];
+        let unfinished = t.ptrace.tracee.as_deref().is_some_and(|p| p.stop.is_some());
+        if unfinished || !self.sig.signals().get(t.signal).stopped {
+            let t = self.proc.tasks.get_mut(&tid).expect("tracee");
+            t.state = TaskState::Runnable;
+            self.sched.enqueue(tid);
+            self.tracee_mut(tid).expect("just linked").trap_stop = true;
+            return;
+        }
+        let regs = t.kstack.regs();
+        self.jobctl_trap_task(tid, &regs);
     }
 
     /// A traced task takes part in a group-stop by stopping for its tracer
@@ -393,22 +453,42 @@ impl Kernel {
         true
     }
 
-    /// SIGCONT ends a group-stop: a seized tracee in PTRACE_LISTEN traps
-    /// again with PTRACE_EVENT_STOP and SIGTRAP (Linux: prepare_signal()
-    /// → ptrace_trap_notify() → do_jobctl_trap()).
+    /// A SIGCONT came to the process of seized tracee `tid`: it owes its
+    /// tracer a PTRACE_EVENT_STOP, made at once if it is listening (a
+    /// sleep is interrupted for it), else at its next chance or at the
+    /// next PTRACE_LISTEN (Linux: prepare_signal() → ptrace_trap_notify()
+    /// sets JOBCTL_TRAP_NOTIFY for every SIGCONT, stopped or not).
     pub(crate) fn ptrace_trap_notify(&mut self, tid: Pid) {
-        let Some(t) = self.proc.tasks.get(&tid) else { return };
-        if t.state != TaskState::Traced {
-            return;
-        }
-        let uid = t.cred.uid;
+        let Some(state) = self.proc.tasks.get(&tid).map(|t| t.state) else { return };
         let Some(p) = self.tracee_mut(tid) else { return };
-        if !p.seized || !p.listening {
+        if !p.seized {
             return;
         }
+        p.trap_notify = true;
+        match state {
+            TaskState::Traced if p.listening => self.ptrace_retrap_listening(tid),
+            TaskState::Blocked(_) => self.signal_wake_up(tid),
+            _ => {}
+        }
+    }
+
+    /// A listening tracee owes a PTRACE_EVENT_STOP: it traps again where
+    /// it is, with SIGTRAP, or with the stop signal if its process is
+    /// stopped again (Linux: the wake-up with JOBCTL_LISTENING, then
+    /// do_jobctl_trap(); the tracee never reaches user mode in between,
+    /// so Tine makes the new stop in its place).
+    pub(crate) fn ptrace_retrap_listening(&mut self, tid: Pid) {
+        let t = &self.proc.tasks[&tid];
+        let s = self.sig.signals().get(t.signal);
+        let signr = if s.stopped { s.stop_signal } else { SIGTRAP };
+        let code = signr | PTRACE_EVENT_STOP << 8;
+        let info = self.notify_info_of(tid, signr, code);
+        let p = self.tracee_mut(tid).expect("listening tracee");
         p.listening = false;
-        p.report = SIGTRAP | PTRACE_EVENT_STOP << 8;
-        p.siginfo = Some(SigInfo { signo: SIGTRAP, code: p.report as i32, pid: tid, uid, ..Default::default() });
+        p.trap_stop = false;
+        p.trap_notify = false;
+        p.report = code;
+        p.siginfo = Some(info);
         self.notify_tracer(tid, CLD_STOPPED);
     }
 

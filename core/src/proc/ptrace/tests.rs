@@ -213,3 +213,32 @@ fn a_group_stop_stops_each_traced_thread_for_its_tracer() {
     run_exit_work(&mut k, t2);
     assert_eq!((state(&k, c), state(&k, t2)), (Some(TaskState::Runnable), Some(TaskState::Runnable)));
 }
+
+#[test]
+fn attaching_to_a_stopped_task_traps_it_before_the_request_returns() {
+    let (mut k, _) = boot(FRAMES);
+    let base = Baseline::take(&k);
+    let c = fork(&mut k, 1);
+    assert_eq!(syscall(&mut k, 1, nr::KILL, &[c as u64, SIGSTOP as u64]), 0);
+    syscall(&mut k, c, nr::GETPID, &[]);
+    assert_eq!(state(&k, c), Some(TaskState::Stopped));
+    let sig = SIGSTOP;
+    // The parent takes the stop's report first.
+    assert_eq!(wait4(&mut k, 1, c as i32, crate::proc::wait::WUNTRACED), (c as i64, Some((sig as i32) << 8 | 0x7f)));
+    assert_eq!(ptrace(&mut k, 1, PTRACE_SEIZE, c, 0, 0), 0);
+    // Trapped already, without having run: the first wait sees it, with
+    // the group-stop's signal.
+    assert_eq!(state(&k, c), Some(TaskState::Traced));
+    let event = ((sig | PTRACE_EVENT_STOP << 8) as i32) << 8 | 0x7f;
+    assert_eq!(wait4(&mut k, 1, c as i32, WNOHANG), (c as i64, Some(event)));
+    // LISTEN, then SIGCONT: the trap again, with SIGTRAP.
+    assert_eq!(ptrace(&mut k, 1, PTRACE_LISTEN, c, 0, 0), 0);
+    assert_eq!(wait4(&mut k, 1, c as i32, WNOHANG), (0, None));
+    assert_eq!(syscall(&mut k, 1, nr::KILL, &[c as u64, SIGCONT as u64]), 0);
+    let trap = ((SIGTRAP | PTRACE_EVENT_STOP << 8) as i32) << 8 | 0x7f;
+    assert_eq!(wait4(&mut k, 1, c as i32, WNOHANG), (c as i64, Some(trap)));
+    assert_eq!(syscall(&mut k, 1, nr::KILL, &[c as u64, SIGKILL as u64]), 0);
+    run_exit_work(&mut k, c);
+    assert_eq!(reap(&mut k, 1, c), SIGKILL as i32);
+    base.check(&k, "after attaching to a stopped task");
+}
