@@ -1,0 +1,257 @@
+// cc: musl-gcc -static -O2 -pthread
+/*
+ * user_ns: user namespaces (user_namespaces(7), capabilities(7),
+ * unshare(2), clone(2), setns(2)).
+ * Checks, as uid 1000 (after dropping root with setresuid, in a child):
+ *   unshare(CLONE_NEWUSER) succeeds unprivileged; before the maps are
+ *     written getuid() reads as 65534 and capabilities are full (CapEff);
+ *   uid_map "0 1000 1": getuid() == 0 inside; a second write is EPERM,
+ *     another uid is EPERM, a second write() on one descriptor EINVAL;
+ *     gid_map before "deny" in setgroups is EPERM, after it succeeds;
+ *     setgroups(2) then EPERM; uid_map reads back as written, from inside;
+ *   a file owned by real root stats as 65534 inside; /proc/self/status
+ *     shows Uid 0 inside;
+ *   overlapping ranges EINVAL (in a fresh namespace);
+ *   unshare(CLONE_NEWUTS) + sethostname succeed inside, invisible to the
+ *     parent outside; sethostname in the original UTS namespace is EPERM;
+ *   clone(CLONE_NEWUSER|CLONE_NEWPID) as uid 1000: the child is pid 1 with
+ *     full capabilities; without CLONE_NEWUSER, CLONE_NEWPID is EPERM;
+ *   CLONE_NEWUSER|CLONE_FS is EINVAL; unshare(CLONE_NEWUSER) from a
+ *     process with two threads is EINVAL;
+ *   setns into the caller's own user namespace is EINVAL, into the parent
+ *     (no capability there) EPERM;
+ *   a nested namespace maps uid 5 to the outer root: getuid() == 5 there.
+ * Run as root (natively too); every change happens in new namespaces.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);                         \
+            exit(1);                                                                               \
+        }                                                                                          \
+    } while (0)
+
+/* The result of a call and its errno, in that order. */
+#define RES(expr) ({ errno = 0; long r_ = (long)(expr); int e_ = errno; printf("%ld errno %d\n", r_, r_ < 0 ? e_ : 0); })
+
+static int write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY);
+    if (fd < 0)
+        return -errno;
+    int r = write(fd, text, strlen(text));
+    int e = errno;
+    close(fd);
+    return r < 0 ? -e : r;
+}
+
+static void read_file(const char *path, char *buf, size_t n)
+{
+    int fd = open(path, O_RDONLY);
+    CHECK(fd >= 0);
+    ssize_t r = read(fd, buf, n - 1);
+    CHECK(r >= 0);
+    buf[r] = 0;
+    close(fd);
+}
+
+/* The value of a /proc/self/status line. */
+static void status_line(const char *key, char *out, size_t n)
+{
+    static char buf[4096];
+    read_file("/proc/self/status", buf, sizeof buf);
+    char *p = strstr(buf, key);
+    CHECK(p);
+    p += strlen(key);
+    while (*p == '\t' || *p == ' ')
+        p++;
+    size_t i = 0;
+    while (p[i] && p[i] != '\n' && i + 1 < n) {
+        out[i] = p[i];
+        i++;
+    }
+    out[i] = 0;
+}
+
+static void become_user(void)
+{
+    CHECK(setgroups(0, NULL) == 0);
+    CHECK(setresgid(1000, 1000, 1000) == 0);
+    CHECK(setresuid(1000, 1000, 1000) == 0);
+    /* Changing ids made the process non-dumpable: its /proc files would
+       belong to root. */
+    CHECK(prctl(PR_SET_DUMPABLE, 1) == 0);
+}
+
+static void *idle_thread(void *arg)
+{
+    pause();
+    return arg;
+}
+
+static int pidns_child(void *arg)
+{
+    (void)arg;
+    char eff[64];
+    status_line("CapEff:", eff, sizeof eff);
+    printf("clone child: pid %d, CapEff full %s\n", (int)getpid(), strcmp(eff, "000001ffffffffff") == 0 ? "yes" : eff);
+    return 0;
+}
+
+static void maps(void)
+{
+    char eff[64], line[128], buf[256];
+    int parent_ns = open("/proc/self/ns/user", O_RDONLY);
+    CHECK(parent_ns >= 0);
+    CHECK(unshare(CLONE_NEWUSER) == 0);
+    printf("before map: uid %d euid %d gid %d\n", (int)getuid(), (int)geteuid(), (int)getgid());
+    status_line("CapEff:", eff, sizeof eff);
+    printf("CapEff inside: %s\n", eff);
+    read_file("/proc/self/uid_map", buf, sizeof buf);
+    printf("uid_map before: [%s]\n", buf);
+    read_file("/proc/self/setgroups", buf, sizeof buf);
+    printf("setgroups: %s", buf);
+
+    printf("map other uid: %d\n", write_file("/proc/self/uid_map", "0 1001 1\n"));
+    printf("gid_map before deny: %d\n", write_file("/proc/self/gid_map", "0 1000 1\n"));
+    /* Two write() calls on one descriptor: the second is not at offset 0. */
+    int fd = open("/proc/self/uid_map", O_WRONLY);
+    CHECK(fd >= 0);
+    printf("uid_map write: %d\n", (int)write(fd, "0 1000 1\n", 9));
+    printf("second write same fd: ");
+    RES((int)write(fd, "1 1000 1\n", 9));
+    close(fd);
+    printf("second open+write: %d\n", write_file("/proc/self/uid_map", "0 1000 1\n"));
+    printf("setgroups deny: %d\n", write_file("/proc/self/setgroups", "deny"));
+    printf("setgroups allow again: %d\n", write_file("/proc/self/setgroups", "allow"));
+    printf("gid_map after deny: %d\n", write_file("/proc/self/gid_map", "0 1000 1\n"));
+    printf("uid %d euid %d gid %d egid %d\n", (int)getuid(), (int)geteuid(), (int)getgid(), (int)getegid());
+    gid_t g = 0;
+    printf("setgroups(2): ");
+    RES(setgroups(1, &g));
+    read_file("/proc/self/uid_map", buf, sizeof buf);
+    printf("uid_map inside: %s", buf);
+    read_file("/proc/self/gid_map", buf, sizeof buf);
+    printf("gid_map inside: %s", buf);
+    status_line("Uid:", line, sizeof line);
+    printf("status Uid: %s\n", line);
+    struct stat st;
+    CHECK(stat("/", &st) == 0);
+    printf("stat / owner: %d %d\n", (int)st.st_uid, (int)st.st_gid);
+    /* An unmapped id cannot be set: EINVAL. */
+    printf("setuid(5): ");
+    RES(setuid(5));
+    printf("setuid(0): %d\n", setuid(0));
+
+    /* UTS inside the user namespace. */
+    printf("sethostname in the old UTS ns: ");
+    RES(sethostname("x", 1));
+    CHECK(unshare(CLONE_NEWUTS) == 0);
+    CHECK(sethostname("userns-host", 11) == 0);
+    struct utsname u;
+    CHECK(uname(&u) == 0);
+    printf("nodename inside: %s\n", u.nodename);
+
+    /* setns into its own user namespace, and into the parent. */
+    fd = open("/proc/self/ns/user", O_RDONLY);
+    CHECK(fd >= 0);
+    printf("setns own userns: ");
+    RES(setns(fd, CLONE_NEWUSER));
+    close(fd);
+    printf("setns parent userns: ");
+    RES(setns(parent_ns, CLONE_NEWUSER));
+    close(parent_ns);
+
+    /* Overlapping ranges in a nested namespace: EINVAL. */
+    pid_t p = fork();
+    CHECK(p >= 0);
+    if (p == 0) {
+        CHECK(unshare(CLONE_NEWUSER) == 0);
+        printf("overlap upper: %d\n", write_file("/proc/self/uid_map", "0 0 1\n0 0 1\n"));
+        printf("nested map: %d\n", write_file("/proc/self/uid_map", "5 0 1\n"));
+        printf("nested uid: %d\n", (int)getuid());
+        read_file("/proc/self/uid_map", buf, sizeof buf);
+        printf("nested uid_map inside: %s", buf);
+        exit(0);
+    }
+    int status;
+    CHECK(waitpid(p, &status, 0) == p && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void as_user(void)
+{
+    become_user();
+    char eff[64];
+    status_line("CapEff:", eff, sizeof eff);
+    printf("uid %d CapEff %s\n", (int)getuid(), eff);
+
+    /* Flag rules. */
+    printf("clone NEWUSER|FS: ");
+    RES(syscall(SYS_clone, CLONE_NEWUSER | CLONE_FS | SIGCHLD, 0, 0, 0, 0));
+    static char stack[65536];
+    printf("clone NEWPID alone: ");
+    RES(clone(pidns_child, stack + sizeof stack, CLONE_NEWPID | SIGCHLD, 0));
+
+    pid_t c = clone(pidns_child, stack + sizeof stack, CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD, 0);
+    CHECK(c > 0);
+    int status;
+    CHECK(waitpid(c, &status, 0) == c && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* Two threads: unshare(CLONE_NEWUSER) is EINVAL. */
+    pid_t p = fork();
+    CHECK(p >= 0);
+    if (p == 0) {
+        pthread_t t;
+        CHECK(pthread_create(&t, NULL, idle_thread, NULL) == 0);
+        printf("unshare with two threads: ");
+        RES(unshare(CLONE_NEWUSER));
+        fflush(stdout);
+        _exit(0);
+    }
+    CHECK(waitpid(p, &status, 0) == p && WIFEXITED(status));
+
+    p = fork();
+    CHECK(p >= 0);
+    if (p == 0) {
+        maps();
+        fflush(stdout);
+        _exit(0);
+    }
+    CHECK(waitpid(p, &status, 0) == p && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    struct utsname before, after;
+    CHECK(uname(&before) == 0);
+    pid_t p = fork();
+    CHECK(p >= 0);
+    if (p == 0) {
+        as_user();
+        _exit(0);
+    }
+    int status;
+    CHECK(waitpid(p, &status, 0) == p);
+    printf("child status %d\n", status);
+    CHECK(uname(&after) == 0);
+    printf("host name unchanged outside: %s\n", strcmp(before.nodename, after.nodename) == 0 ? "yes" : "no");
+    return 0;
+}
