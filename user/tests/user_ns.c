@@ -14,6 +14,8 @@
  *   overlapping ranges EINVAL (in a fresh namespace);
  *   unshare(CLONE_NEWUTS) + sethostname succeed inside, invisible to the
  *     parent outside; sethostname in the original UTS namespace is EPERM;
+ *   a tmpfs mount is EPERM in the original mount namespace, allowed in a
+ *     new one (invisible outside); a file made there is owned by uid 0;
  *   clone(CLONE_NEWUSER|CLONE_NEWPID) as uid 1000: the child is pid 1 with
  *     full capabilities; without CLONE_NEWUSER, CLONE_NEWPID is EPERM;
  *   CLONE_NEWUSER|CLONE_FS is EINVAL; unshare(CLONE_NEWUSER) from a
@@ -33,6 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -115,6 +119,9 @@ static int pidns_child(void *arg)
     return 0;
 }
 
+/* A directory root made for the mount test. */
+static char base[64];
+
 static void maps(void)
 {
     char eff[64], line[128], buf[256];
@@ -168,6 +175,22 @@ static void maps(void)
     struct utsname u;
     CHECK(uname(&u) == 0);
     printf("nodename inside: %s\n", u.nodename);
+
+    /* A mount namespace of its own, and a tmpfs in it. */
+    printf("mount tmpfs in the old mount ns: ");
+    RES(mount("none", base, "tmpfs", 0, NULL));
+    CHECK(unshare(CLONE_NEWNS) == 0);
+    printf("make / private: ");
+    RES(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+    printf("mount tmpfs inside: ");
+    RES(mount("none", base, "tmpfs", 0, NULL));
+    char path[96];
+    snprintf(path, sizeof path, "%s/f", base);
+    int f = open(path, O_CREAT | O_WRONLY, 0644);
+    CHECK(f >= 0);
+    close(f);
+    CHECK(stat(path, &st) == 0);
+    printf("new file owner inside: %d %d\n", (int)st.st_uid, (int)st.st_gid);
 
     /* setns into its own user namespace, and into the parent. */
     fd = open("/proc/self/ns/user", O_RDONLY);
@@ -242,6 +265,9 @@ int main(void)
     setvbuf(stdout, NULL, _IONBF, 0);
     struct utsname before, after;
     CHECK(uname(&before) == 0);
+    snprintf(base, sizeof base, "/tmp/user_ns.XXXXXX");
+    CHECK(mkdtemp(base));
+    CHECK(chmod(base, 0755) == 0);
     pid_t p = fork();
     CHECK(p >= 0);
     if (p == 0) {
@@ -253,5 +279,15 @@ int main(void)
     printf("child status %d\n", status);
     CHECK(uname(&after) == 0);
     printf("host name unchanged outside: %s\n", strcmp(before.nodename, after.nodename) == 0 ? "yes" : "no");
+    /* The tmpfs was the mount namespace's: nothing shows here. */
+    DIR *d = opendir(base);
+    CHECK(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += e->d_name[0] != '.';
+    closedir(d);
+    printf("entries outside: %d\n", n);
+    CHECK(rmdir(base) == 0);
     return 0;
 }

@@ -10,11 +10,13 @@
 //! has the inode number /proc/PID/ns/* shows (Linux's ns_common.inum).
 //!
 //! Built so far: the UTS namespace (host and domain name), PID
-//! namespaces ([`pid`]), IPC namespaces (their tables: `ipc::ns`) and
-//! mount namespaces (their mount tables: `fs::mount_ns`). The network,
-//! user, cgroup and time namespaces are still the one system-wide
-//! instance each, and a request for a new one is EINVAL, as on a kernel
-//! built without them.
+//! namespaces ([`pid`]), IPC namespaces (their tables: `ipc::ns`), mount
+//! namespaces (their mount tables: `fs::mount_ns`) and user namespaces
+//! ([`user`]: not in the nsproxy but in each task's credentials, as in
+//! Linux; every other namespace records the user namespace that owns
+//! it). The network, cgroup and time namespaces are still the one
+//! system-wide instance each, and a request for a new one is EINVAL, as
+//! on a kernel built without them.
 
 pub mod pid;
 #[cfg(test)]
