@@ -347,13 +347,8 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     // (Linux: bad_fork_cleanup_count, EAGAIN both).
     // Released tasks waiting to be freed are exactly those on `dead`.
     let nr_threads = (k.proc.tasks.len() - k.sched.dead().len()) as u64;
-    let limits = step(k, "check_nproc", |k| check_nproc(k)).and_then(|()| {
-        if nr_threads >= k.proc.max_threads as u64 {
-            Err(EAGAIN)
-        } else {
-            Ok(())
-        }
-    });
+    let too_many = nr_threads >= k.proc.max_threads as u64;
+    let limits = step(k, "check_nproc", |k| check_nproc(k)).and(if too_many { Err(EAGAIN) } else { Ok(()) });
     if let Err(e) = limits {
         k.ns.user.put(child.cred.user_ns);
         return Err(e);
