@@ -22,7 +22,9 @@
  *     process with two threads is EINVAL;
  *   setns into the caller's own user namespace is EINVAL, into the parent
  *     (no capability there) EPERM;
- *   a nested namespace maps uid 5 to the outer root: getuid() == 5 there.
+ *   a nested namespace maps uid 5 to the outer root: getuid() == 5 there;
+ *   nsfs ioctls NS_GET_NSTYPE, NS_GET_USERNS, NS_GET_OWNER_UID (EINVAL on
+ *     a UTS namespace), NS_GET_PARENT (EPERM out of reach, EINVAL for UTS).
  * Run as root (natively too); every change happens in new namespaces.
  */
 #define _GNU_SOURCE
@@ -36,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -119,6 +122,12 @@ static int pidns_child(void *arg)
     return 0;
 }
 
+/* linux/nsfs.h, which musl's headers lack. */
+#define NS_GET_USERNS 0xb701
+#define NS_GET_PARENT 0xb702
+#define NS_GET_NSTYPE 0xb703
+#define NS_GET_OWNER_UID 0xb704
+
 /* A directory root made for the mount test. */
 static char base[64];
 
@@ -175,6 +184,31 @@ static void maps(void)
     struct utsname u;
     CHECK(uname(&u) == 0);
     printf("nodename inside: %s\n", u.nodename);
+
+    /* nsfs ioctls: the UTS namespace's owner is this user namespace,
+       whose creator is uid 1000 outside, 0 inside; its parent is out of
+       reach. */
+    struct stat own, got;
+    CHECK(stat("/proc/self/ns/user", &own) == 0);
+    int uts = open("/proc/self/ns/uts", O_RDONLY);
+    CHECK(uts >= 0);
+    printf("NS_GET_NSTYPE uts: %#x\n", ioctl(uts, NS_GET_NSTYPE));
+    int owner = ioctl(uts, NS_GET_USERNS);
+    CHECK(owner >= 0);
+    CHECK(fstat(owner, &got) == 0);
+    printf("NS_GET_USERNS is mine: %s\n", got.st_ino == own.st_ino ? "yes" : "no");
+    uid_t ouid = 12345;
+    printf("NS_GET_OWNER_UID: ");
+    RES(ioctl(owner, NS_GET_OWNER_UID, &ouid));
+    printf("owner uid inside: %d\n", (int)ouid);
+    printf("NS_GET_OWNER_UID on uts: ");
+    RES(ioctl(uts, NS_GET_OWNER_UID, &ouid));
+    printf("NS_GET_PARENT of mine: ");
+    RES(ioctl(owner, NS_GET_PARENT));
+    printf("NS_GET_PARENT of uts: ");
+    RES(ioctl(uts, NS_GET_PARENT));
+    close(owner);
+    close(uts);
 
     /* A mount namespace of its own, and a tmpfs in it. */
     printf("mount tmpfs in the old mount ns: ");

@@ -22,7 +22,7 @@ mod ipc;
 mod mem;
 mod misc;
 mod mount;
-mod ns;
+pub(crate) mod ns;
 mod pidfd;
 mod pipe;
 pub use pipe::round_pipe_size;

@@ -298,3 +298,56 @@ fn enter_mnt_root(k: &mut Kernel) {
     k.vfs.fs_mut().iput(old_cwd);
     k.vfs.fs_mut().iput(old_root);
 }
+
+/// The nsfs ioctls (Linux: fs/nsfs.c ns_ioctl()).
+const NS_GET_USERNS: u32 = 0xb701;
+const NS_GET_PARENT: u32 = 0xb702;
+const NS_GET_NSTYPE: u32 = 0xb703;
+const NS_GET_OWNER_UID: u32 = 0xb704;
+
+/// ioctl(2) on a /proc/PID/ns descriptor open on namespace `r`: its kind
+/// (NS_GET_NSTYPE), a descriptor for the user namespace that owns it
+/// (NS_GET_USERNS) or for the namespace above it (NS_GET_PARENT: PID and
+/// user namespaces only, EINVAL for the others), each EPERM when that
+/// namespace lies outside the caller's; a user namespace's creator's uid
+/// (NS_GET_OWNER_UID). Linux: ns_ioctl(), open_related_ns().
+pub fn ns_ioctl(k: &mut Kernel, r: crate::ns::NsRef, view: crate::ns::PidNsId, cmd: u32, arg: u64) -> SysResult {
+    use crate::ns::{NsRef, NsType};
+    let me = k.cur().cred.user_ns;
+    let user_ref = |k: &Kernel, ns: crate::ns::UserNsId| -> SysResult<NsRef> {
+        if !k.ns.user.is_within(ns, me) {
+            return Err(EPERM);
+        }
+        Ok(NsRef { ty: NsType::User, id: ns.raw(), inum: k.ns.user.inum(ns) })
+    };
+    let related = match cmd {
+        NS_GET_NSTYPE => return Ok(r.ty.flag().bits() as usize),
+        NS_GET_OWNER_UID => {
+            let ns = k.ns.user.handle_of(r.id).filter(|_| r.ty == NsType::User).ok_or(EINVAL)?;
+            let uid = k.id_to_user(crate::ns::user::IdKind::Uid, k.ns.user.owner(ns));
+            k.write_val(arg, &uid)?;
+            return Ok(0);
+        }
+        NS_GET_USERNS => user_ref(k, k.ns.owner_of(&r).ok_or(EPERM)?)?,
+        NS_GET_PARENT => match r.ty {
+            NsType::User => {
+                let ns = k.ns.user.handle_of(r.id).ok_or(EINVAL)?;
+                user_ref(k, k.ns.user.parent(ns).ok_or(EPERM)?)?
+            }
+            NsType::Pid | NsType::PidForChildren => {
+                let ns = k.ns.pid.handle_of(r.id).ok_or(EINVAL)?;
+                let parent = k.ns.pid.get(ns).parent();
+                if parent.is_unset() || !k.ns.pid.is_within(parent, k.active_pid_ns()) {
+                    return Err(EPERM);
+                }
+                NsRef { ty: NsType::Pid, id: parent.raw(), inum: k.ns.pid.get(parent).inum() }
+            }
+            _ => return Err(EINVAL),
+        },
+        _ => return Err(ENOTTY),
+    };
+    k.ns.hold_ref(&related);
+    let node = crate::fs::procfs::Node::NsFile(related);
+    let f = k.vfs.files_mut().open(crate::fs::file::FileKind::Proc(node, view), O_RDONLY, None);
+    k.install_fd(f, true, 0)
+}
