@@ -432,6 +432,12 @@ impl Namespaces {
         self.uts.get(self.proxies.get(p).uts).owner
     }
 
+    /// The owner of nsproxy `p`'s IPC namespace (for System V IPC's
+    /// permission checks).
+    pub fn ipc_owner(&self, p: NsProxyId) -> UserNsId {
+        self.ipc.get(self.proxies.get(p).ipc).owner
+    }
+
     /// The owner of nsproxy `p`'s mount namespace (for mount).
     pub fn mnt_owner(&self, p: NsProxyId) -> UserNsId {
         self.mnt.get(self.proxies.get(p).mnt).owner
