@@ -22,6 +22,8 @@
  *     process with two threads is EINVAL;
  *   setns into the caller's own user namespace is EINVAL, into the parent
  *     (no capability there) EPERM;
+ *   System V shared memory in a new IPC namespace shows its owner as 0,
+ *     IPC_SET to an unmapped uid is EINVAL;
  *   a nested namespace maps uid 5 to the outer root: getuid() == 5 there;
  *   nsfs ioctls NS_GET_NSTYPE, NS_GET_USERNS, NS_GET_OWNER_UID (EINVAL on
  *     a UTS namespace), NS_GET_PARENT (EPERM out of reach, EINVAL for UTS).
@@ -41,6 +43,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -225,6 +228,20 @@ static void maps(void)
     close(f);
     CHECK(stat(path, &st) == 0);
     printf("new file owner inside: %d %d\n", (int)st.st_uid, (int)st.st_gid);
+
+    /* System V IPC in an IPC namespace of its own: owners as seen inside,
+       an unmapped new owner EINVAL. */
+    CHECK(unshare(CLONE_NEWIPC) == 0);
+    int shm = shmget(IPC_PRIVATE, 4096, 0600);
+    CHECK(shm >= 0);
+    struct shmid_ds ds;
+    CHECK(shmctl(shm, IPC_STAT, &ds) == 0);
+    printf("shm owner inside: uid %d gid %d cuid %d\n", (int)ds.shm_perm.uid, (int)ds.shm_perm.gid,
+           (int)ds.shm_perm.cuid);
+    ds.shm_perm.uid = 7;
+    printf("IPC_SET to an unmapped uid: ");
+    RES(shmctl(shm, IPC_SET, &ds));
+    CHECK(shmctl(shm, IPC_RMID, NULL) == 0);
 
     /* setns into its own user namespace, and into the parent. */
     fd = open("/proc/self/ns/user", O_RDONLY);
