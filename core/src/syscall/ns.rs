@@ -188,11 +188,6 @@ pub fn setns(k: &mut Kernel, fd: i32, nstype: i32) -> SysResult {
             ];
             let mut v = alloc::vec::Vec::new();
             for ty in kinds.into_iter().filter(|ty| flags.contains(ty.flag())) {
-                // Joining a process's namespaces from its own user
-                // namespace leaves the caller's credentials alone.
-                if ty == NsType::User && user == k.cur().cred.user_ns {
-                    continue;
-                }
                 // The target's own PID namespace becomes the caller's
                 // pid_for_children.
                 v.push(k.ns.of_task(proxy, active, user, ty)?);
