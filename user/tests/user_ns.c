@@ -253,11 +253,17 @@ static void maps(void)
     RES(setns(parent_ns, CLONE_NEWUSER));
     close(parent_ns);
 
-    /* Overlapping ranges in a nested namespace: EINVAL. */
+    /* Overlapping ranges in a nested namespace: EINVAL. Its creator may
+       look at it from outside (CAP_SYS_PTRACE over the namespace). */
+    int sync[2], go[2];
+    CHECK(pipe(sync) == 0 && pipe(go) == 0);
     pid_t p = fork();
     CHECK(p >= 0);
     if (p == 0) {
+        char c = 0;
         CHECK(unshare(CLONE_NEWUSER) == 0);
+        CHECK(write(sync[1], &c, 1) == 1);
+        CHECK(read(go[0], &c, 1) == 1);
         printf("overlap upper: %d\n", write_file("/proc/self/uid_map", "0 0 1\n0 0 1\n"));
         printf("nested map: %d\n", write_file("/proc/self/uid_map", "5 0 1\n"));
         printf("nested uid: %d\n", (int)getuid());
@@ -265,6 +271,19 @@ static void maps(void)
         printf("nested uid_map inside: %s", buf);
         exit(0);
     }
+    char c;
+    CHECK(read(sync[0], &c, 1) == 1);
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)p);
+    char mine[64], theirs[64];
+    ssize_t a = readlink("/proc/self/ns/user", mine, sizeof mine - 1);
+    ssize_t b = readlink(path, theirs, sizeof theirs - 1);
+    CHECK(a > 0);
+    printf("child's user ns readable by its creator: %s\n", b > 0 ? "yes" : strerror(errno));
+    if (b > 0) {
+        mine[a] = theirs[b] = 0;
+        printf("child's user ns differs: %s\n", strcmp(mine, theirs) != 0 ? "yes" : "no");
+    }
+    CHECK(write(go[1], &c, 1) == 1);
     int status;
     CHECK(waitpid(p, &status, 0) == p && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }

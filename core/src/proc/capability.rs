@@ -252,16 +252,18 @@ impl ExecNs {
 /// memory map, environment, descriptors), when they are not threads of
 /// one process? The same user in all of real, effective and saved ids
 /// (compared with the caller's fs ids), a target that is dumpable, and a
-/// target holding no capability the caller lacks; or CAP_SYS_PTRACE.
+/// target in the caller's user namespace holding no capability the
+/// caller lacks; or CAP_SYS_PTRACE in the target's user namespace (which
+/// the creator of a user namespace has over the processes in it).
 /// Linux: __ptrace_may_access() with PTRACE_MODE_READ_FSCREDS, and
 /// cap_ptrace_access_check().
-pub fn ptrace_may_access(me: &Cred, them: &Cred) -> bool {
-    if me.capable(CAP_SYS_PTRACE) {
+pub fn ptrace_may_access(me: &Cred, them: &Cred, users: &crate::ns::UserNamespaces) -> bool {
+    if users.ns_capable(me, them.user_ns, CAP_SYS_PTRACE) {
         return true;
     }
     let same_user = [them.uid, them.euid, them.suid].iter().all(|&u| u == me.fsuid)
         && [them.gid, them.egid, them.sgid].iter().all(|&g| g == me.fsgid);
-    same_user && them.dumpable && them.caps.permitted & !me.caps.effective == 0
+    same_user && them.dumpable && me.user_ns == them.user_ns && them.caps.permitted & !me.caps.effective == 0
 }
 
 /// Linux: __ptrace_may_access() with PTRACE_MODE_ATTACH_REALCREDS and
@@ -353,15 +355,15 @@ mod tests {
     fn ptrace_access_needs_same_user_or_cap() {
         let root = Cred::default();
         let u = user(1000);
-        assert!(!ptrace_may_access(&u, &root));
-        assert!(ptrace_may_access(&root, &u));
-        assert!(ptrace_may_access(&u, &u));
+        assert!(!ptrace_may_access(&u, &root, &crate::ns::UserNamespaces::default()));
+        assert!(ptrace_may_access(&root, &u, &crate::ns::UserNamespaces::default()));
+        assert!(ptrace_may_access(&u, &u, &crate::ns::UserNamespaces::default()));
         let mut nondump = u;
         nondump.dumpable = false;
-        assert!(!ptrace_may_access(&u, &nondump));
+        assert!(!ptrace_may_access(&u, &nondump, &crate::ns::UserNamespaces::default()));
         let mut other = u;
         other.suid = 2000;
-        assert!(!ptrace_may_access(&u, &other), "saved uid differs");
+        assert!(!ptrace_may_access(&u, &other, &crate::ns::UserNamespaces::default()), "saved uid differs");
     }
 
     #[test]
