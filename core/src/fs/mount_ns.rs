@@ -116,7 +116,7 @@ impl Kernel {
                     // proc: let go of the PID namespace it showed.
                     let pid_ns = self.vfs.fs().supers.get(m.sb).map_or(0, |s| s.pid_ns);
                     if let Some(ns) = self.ns.pid.handle_of(pid_ns).filter(|_| pid_ns != 0) {
-                        self.ns.pid.put(ns);
+                        self.ns.put_pid_ns(ns);
                     }
                     self.vfs.fs_mut().supers.remove(m.sb);
                 }

@@ -323,7 +323,7 @@ pub fn stat_slot(k: &Kernel, slot: i32, any: bool) -> SysResult<(MsqidDs, usize)
     if !any {
         q.perm.check(k, 4)?;
     }
-    Ok((msqid_ds(q), IpcIds::id_of(slot, q) as usize))
+    Ok((msqid_ds(k, q), IpcIds::id_of(slot, q) as usize))
 }
 
 /// IPC_STAT (Linux: msgctl_stat()).
@@ -331,7 +331,7 @@ pub fn stat(k: &Kernel, id: i32) -> SysResult<MsqidDs> {
     let slot = k.ipc.msg.ids.find(id)?;
     let q = &k.ipc.msg.ids.by_slot[&slot];
     q.perm.check(k, 4)?;
-    Ok(msqid_ds(q))
+    Ok(msqid_ds(k, q))
 }
 
 /// IPC_SET (Linux: msgctl_down()).
@@ -342,9 +342,10 @@ pub fn set(k: &mut Kernel, id: i32, ds: &MsqidDs) -> SysResult {
     if ds.msg_qbytes > k.ipc.msg.limits.mnb as u64 && !k.cur().cred.capable(crate::proc::capability::CAP_SYS_RESOURCE) {
         return Err(EPERM);
     }
+    let perm = IpcPerm::from_user(k, &ds.msg_perm)?;
     let now = now_secs(k);
     let q = k.ipc.msg.ids.by_slot.get_mut(&slot).expect("queue");
-    q.perm.set(&ds.msg_perm);
+    q.perm.set(&perm);
     q.qbytes = ds.msg_qbytes;
     q.ctime = now;
     // More room may let senders in.
@@ -363,9 +364,9 @@ pub fn remove(k: &mut Kernel, id: i32) -> SysResult {
     Ok(0)
 }
 
-fn msqid_ds(q: &MsgQueue) -> MsqidDs {
+fn msqid_ds(k: &Kernel, q: &MsgQueue) -> MsqidDs {
     MsqidDs {
-        msg_perm: q.perm.to_user(),
+        msg_perm: q.perm.to_user(k),
         msg_stime: q.stime,
         msg_rtime: q.rtime,
         msg_ctime: q.ctime,

@@ -408,7 +408,7 @@ pub fn stat_slot(k: &Kernel, slot: i32, any: bool) -> SysResult<(SemidDs, usize)
     if !any {
         set.perm.check(k, 4)?;
     }
-    Ok((semid_ds(set), IpcIds::id_of(slot, set) as usize))
+    Ok((semid_ds(k, set), IpcIds::id_of(slot, set) as usize))
 }
 
 /// The set `id`, checked for `want` (4 read, 2 alter): its slot and how
@@ -423,16 +423,17 @@ fn find_checked(k: &Kernel, id: i32, want: u32) -> SysResult<(usize, usize)> {
 /// IPC_STAT.
 pub fn stat(k: &Kernel, id: i32) -> SysResult<SemidDs> {
     let (slot, _) = find_checked(k, id, 4)?;
-    Ok(semid_ds(&k.ipc.sem.ids.by_slot[&slot]))
+    Ok(semid_ds(k, &k.ipc.sem.ids.by_slot[&slot]))
 }
 
 /// IPC_SET (Linux: semctl_down()).
 pub fn set(k: &mut Kernel, id: i32, ds: &SemidDs) -> SysResult {
     let slot = k.ipc.sem.ids.find(id)?;
     k.ipc.sem.ids.by_slot[&slot].perm.check_owner(k)?;
+    let perm = IpcPerm::from_user(k, &ds.sem_perm)?;
     let now = now_secs(k);
     let set = k.ipc.sem.ids.by_slot.get_mut(&slot).expect("set");
-    set.perm.set(&ds.sem_perm);
+    set.perm.set(&perm);
     set.ctime = now;
     Ok(0)
 }
@@ -513,9 +514,9 @@ pub fn set_values(k: &mut Kernel, id: i32, num: Option<i32>, vals: &[i32]) -> Sy
     Ok(0)
 }
 
-fn semid_ds(set: &SemSet) -> SemidDs {
+fn semid_ds(k: &Kernel, set: &SemSet) -> SemidDs {
     SemidDs {
-        sem_perm: set.perm.to_user(),
+        sem_perm: set.perm.to_user(k),
         sem_otime: set.otime,
         sem_ctime: set.ctime,
         sem_nsems: set.sems.len() as u64,

@@ -300,7 +300,7 @@ pub fn stat(k: &mut Kernel, id: i32) -> SysResult<ShmidDs> {
     let nattch = k.shm_nattch(slot);
     let s = k.shm_seg(slot);
     Ok(ShmidDs {
-        shm_perm: s.perm.to_user(),
+        shm_perm: s.perm.to_user(k),
         shm_segsz: s.size,
         shm_atime: s.atime,
         shm_dtime: s.dtime,
@@ -316,9 +316,10 @@ pub fn stat(k: &mut Kernel, id: i32) -> SysResult<ShmidDs> {
 pub fn set(k: &mut Kernel, id: i32, ds: &ShmidDs) -> SysResult {
     let slot = k.shm_find(id)?;
     k.shm_seg(slot).perm.check_owner(k)?;
+    let perm = IpcPerm::from_user(k, &ds.shm_perm)?;
     let now = now_secs(k);
     let s = k.shm_seg_mut(slot);
-    s.perm.set(&ds.shm_perm);
+    s.perm.set(&perm);
     s.ctime = now;
     Ok(0)
 }

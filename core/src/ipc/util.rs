@@ -42,14 +42,16 @@ impl IpcPerm {
         IpcPerm { key, uid: c.euid, gid: c.egid, cuid: c.euid, cgid: c.egid, mode: flags & 0o777, seq }
     }
 
-    /// As user space sees it.
-    pub fn to_user(self) -> Ipc64Perm {
+    /// As user space sees it: the ids as the caller's user namespace
+    /// names them (Linux: kernel_to_ipc64_perm()).
+    pub fn to_user(self, k: &Kernel) -> Ipc64Perm {
+        use crate::ns::user::IdKind::{Gid, Uid};
         Ipc64Perm {
             key: self.key,
-            uid: self.uid,
-            gid: self.gid,
-            cuid: self.cuid,
-            cgid: self.cgid,
+            uid: k.id_to_user(Uid, self.uid),
+            gid: k.id_to_user(Gid, self.gid),
+            cuid: k.id_to_user(Uid, self.cuid),
+            cgid: k.id_to_user(Gid, self.cgid),
             mode: self.mode,
             seq: self.seq,
             ..Default::default()
@@ -57,7 +59,8 @@ impl IpcPerm {
     }
 
     /// Linux: ipcperms(): the owner's, group's or others' bits must grant
-    /// `want` (4 read, 2 write), unless the caller has CAP_IPC_OWNER.
+    /// `want` (4 read, 2 write), unless the caller has CAP_IPC_OWNER in
+    /// the user namespace that owns the IPC namespace.
     pub fn check(&self, k: &Kernel, want: u32) -> SysResult<()> {
         let t = k.cur();
         let c = t.cred;
@@ -69,7 +72,7 @@ impl IpcPerm {
         } else {
             self.mode
         };
-        if want & !bits & 7 == 0 || c.capable(crate::proc::capability::CAP_IPC_OWNER) {
+        if want & !bits & 7 == 0 || ipc_ns_capable(k, crate::proc::capability::CAP_IPC_OWNER) {
             Ok(())
         } else {
             Err(EACCES)
@@ -77,22 +80,37 @@ impl IpcPerm {
     }
 
     /// Linux: ipcctl_obtain_check(): IPC_SET and IPC_RMID need the owner,
-    /// the creator or CAP_SYS_ADMIN.
+    /// the creator or CAP_SYS_ADMIN over the IPC namespace.
     pub fn check_owner(&self, k: &Kernel) -> SysResult<()> {
         let c = k.cur().cred;
-        if c.euid == self.uid || c.euid == self.cuid || c.capable(crate::proc::capability::CAP_SYS_ADMIN) {
+        if c.euid == self.uid || c.euid == self.cuid || ipc_ns_capable(k, crate::proc::capability::CAP_SYS_ADMIN) {
             Ok(())
         } else {
             Err(EPERM)
         }
     }
 
-    /// IPC_SET's part common to every kind (Linux: ipc_update_perm()).
+    /// IPC_SET's new owner, as kernel ids: EINVAL for an id without a
+    /// mapping in the caller's user namespace (Linux: ipc_update_perm()).
+    pub fn from_user(k: &Kernel, from: &Ipc64Perm) -> SysResult<Ipc64Perm> {
+        use crate::ns::user::IdKind::{Gid, Uid};
+        Ok(Ipc64Perm { uid: k.id_from_user(Uid, from.uid)?, gid: k.id_from_user(Gid, from.gid)?, ..*from })
+    }
+
+    /// IPC_SET's part common to every kind (Linux: ipc_update_perm()),
+    /// with ids from [`IpcPerm::from_user`].
     pub fn set(&mut self, from: &Ipc64Perm) {
         self.uid = from.uid;
         self.gid = from.gid;
         self.mode = (self.mode & !0o777) | (from.mode & 0o777);
     }
+}
+
+/// Does the caller hold `cap` in the user namespace that owns its IPC
+/// namespace? (Linux: ns_capable(ns->user_ns, cap).)
+fn ipc_ns_capable(k: &Kernel, cap: u32) -> bool {
+    let owner = k.ns.ipc_owner(k.cur().nsproxy);
+    k.ns.user.ns_capable(&k.cur().cred, owner, cap)
 }
 
 /// One kind's objects by slot (Linux: `struct ipc_ids` with its IDR).

@@ -10,19 +10,23 @@
 //! has the inode number /proc/PID/ns/* shows (Linux's ns_common.inum).
 //!
 //! Built so far: the UTS namespace (host and domain name), PID
-//! namespaces ([`pid`]), IPC namespaces (their tables: `ipc::ns`) and
-//! mount namespaces (their mount tables: `fs::mount_ns`). The network,
-//! user, cgroup and time namespaces are still the one system-wide
-//! instance each, and a request for a new one is EINVAL, as on a kernel
-//! built without them.
+//! namespaces ([`pid`]), IPC namespaces (their tables: `ipc::ns`), mount
+//! namespaces (their mount tables: `fs::mount_ns`) and user namespaces
+//! ([`user`]: not in the nsproxy but in each task's credentials, as in
+//! Linux; every other namespace records the user namespace that owns
+//! it). The network, cgroup and time namespaces are still the one
+//! system-wide instance each, and a request for a new one is EINVAL, as
+//! on a kernel built without them.
 
 pub mod pid;
 #[cfg(test)]
 mod pid_tests;
 #[cfg(test)]
 mod tests;
+pub mod user;
 
 pub use pid::{PidNamespaces, PidNsId};
+pub use user::{UserNamespaces, UserNsId, INIT_USER_NS};
 
 use crate::abi::UTSNAME_FIELD;
 use crate::fs::mount::MountTable;
@@ -54,12 +58,20 @@ pub struct UtsNamespace {
     domainname: [u8; UTS_LEN],
     domainname_len: usize,
     inum: u32,
+    /// The user namespace that owns it, held by it (Linux: user_ns).
+    owner: UserNsId,
 }
 
 impl UtsNamespace {
     fn new(nodename: &[u8], domainname: &[u8], inum: u32) -> Self {
-        let mut u =
-            UtsNamespace { nodename: [0; UTS_LEN], nodename_len: 0, domainname: [0; UTS_LEN], domainname_len: 0, inum };
+        let mut u = UtsNamespace {
+            nodename: [0; UTS_LEN],
+            nodename_len: 0,
+            domainname: [0; UTS_LEN],
+            domainname_len: 0,
+            inum,
+            owner: INIT_USER_NS,
+        };
         u.set_nodename(nodename);
         u.set_domainname(domainname);
         u
@@ -100,6 +112,7 @@ pub type UtsId = Handle<UtsNamespace>;
 pub struct IpcNamespace {
     tables: Option<IpcTables>,
     inum: u32,
+    owner: UserNsId,
 }
 
 pub type IpcId = Handle<IpcNamespace>;
@@ -111,6 +124,7 @@ pub type IpcId = Handle<IpcNamespace>;
 pub struct MntNamespace {
     table: Option<MountTable>,
     inum: u32,
+    owner: UserNsId,
 }
 
 pub type MntId = Handle<MntNamespace>;
@@ -145,6 +159,10 @@ pub struct NewNamespaces {
     pub pid: bool,
     pub ipc: bool,
     pub mnt: bool,
+    /// The user namespace that owns the new ones: the creator's, after a
+    /// CLONE_NEWUSER in the same call the new one (Linux: the user_ns of
+    /// the credentials create_new_namespaces() is given).
+    pub owner: UserNsId,
 }
 
 /// Every namespace and nsproxy (the namespace subsystem's state: only its
@@ -158,6 +176,8 @@ pub struct Namespaces {
     uts: SharedTable<UtsNamespace>,
     /// The PID namespaces and the numbers of pids below the initial one.
     pub pid: PidNamespaces,
+    /// The user namespaces below the initial one (`user`).
+    pub user: UserNamespaces,
     ipc: SharedTable<IpcNamespace>,
     /// The IPC namespace whose tables are the kernel's (`ipc::ns`).
     pub ipc_loaded: IpcId,
@@ -175,10 +195,10 @@ impl Namespaces {
         let mut ns = Namespaces { next_inum: DYNAMIC_FIRST_INO, pid: PidNamespaces::new(), ..Default::default() };
         let uts = ns.uts.insert(UtsNamespace::new(INIT_NODENAME, INIT_DOMAINNAME, UTS_INIT_INO));
         let pid_for_children = ns.pid.init();
-        let ipc = ns.ipc.insert(IpcNamespace { tables: None, inum: IPC_INIT_INO });
+        let ipc = ns.ipc.insert(IpcNamespace { tables: None, inum: IPC_INIT_INO, owner: INIT_USER_NS });
         ns.ipc_loaded = ipc;
         // The initial table is the file room's from the start.
-        let mnt = ns.mnt.insert(MntNamespace { table: None, inum: MNT_INIT_INO });
+        let mnt = ns.mnt.insert(MntNamespace { table: None, inum: MNT_INIT_INO, owner: INIT_USER_NS });
         ns.mnt_loaded = mnt;
         ns.init = ns.proxies.insert(NsProxy { uts, pid_for_children, ipc, mnt });
         ns
@@ -202,11 +222,40 @@ impl Namespaces {
     #[must_use]
     pub fn put(&mut self, p: NsProxyId) -> Dropped {
         let Some(proxy) = self.proxies.put(p) else { return Dropped::default() };
-        let _ = self.uts.put(proxy.uts);
-        self.pid.put(proxy.pid_for_children);
-        Dropped {
-            ipc: self.ipc.put(proxy.ipc).map(|gone| (proxy.ipc, gone.tables)),
-            mnt: self.mnt.put(proxy.mnt).map(|gone| (proxy.mnt, gone.table)),
+        self.put_uts(proxy.uts);
+        self.put_pid_ns(proxy.pid_for_children);
+        Dropped { ipc: self.put_ipc(proxy.ipc), mnt: self.put_mnt_ns(proxy.mnt) }
+    }
+
+    fn put_uts(&mut self, id: UtsId) {
+        if let Some(gone) = self.uts.put(id) {
+            self.user.put(gone.owner);
+        }
+    }
+
+    fn put_ipc(&mut self, id: IpcId) -> Option<(IpcId, Option<IpcTables>)> {
+        let gone = self.ipc.put(id)?;
+        self.user.put(gone.owner);
+        Some((id, gone.tables))
+    }
+
+    fn put_mnt_ns(&mut self, id: MntId) -> Option<(MntId, Option<MountTable>)> {
+        let gone = self.mnt.put(id)?;
+        self.user.put(gone.owner);
+        Some((id, gone.table))
+    }
+
+    /// Drop one user of PID namespace `id`, and the owners of the PID
+    /// namespaces that went (with it or before, through a pid's last put).
+    pub fn put_pid_ns(&mut self, id: PidNsId) {
+        self.pid.put(id);
+        self.release_pid_owners();
+    }
+
+    /// Let go of the owners of PID namespaces that have gone.
+    pub fn release_pid_owners(&mut self) {
+        for owner in self.pid.take_gone_owners() {
+            self.user.put(owner);
         }
     }
 
@@ -219,7 +268,7 @@ impl Namespaces {
     /// table (`None` if it is the loaded one) for the kernel to release.
     #[must_use]
     pub fn put_mnt(&mut self, id: MntId) -> Option<Option<MountTable>> {
-        self.mnt.put(id).map(|gone| gone.table)
+        self.put_mnt_ns(id).map(|(_, table)| table)
     }
 
     /// The mount namespace of nsproxy `p`.
@@ -276,29 +325,35 @@ impl Namespaces {
     /// table the caller made (copy_mnt_ns()).
     pub fn copy(&mut self, from: NsProxyId, new: NewNamespaces, mounts: Option<MountTable>) -> NsProxyId {
         let mut proxy = *self.proxies.get(from);
+        let owner = new.owner;
         if let Some(table) = mounts {
             let inum = self.alloc_inum();
-            proxy.mnt = self.mnt.insert(MntNamespace { table: Some(table), inum });
+            self.user.hold(owner);
+            proxy.mnt = self.mnt.insert(MntNamespace { table: Some(table), inum, owner });
         } else {
             self.mnt.hold(proxy.mnt);
         }
         if new.uts {
             let mut u = self.uts.get(proxy.uts).clone();
             u.inum = self.alloc_inum();
+            u.owner = owner;
+            self.user.hold(owner);
             proxy.uts = self.uts.insert(u);
         } else {
             self.uts.hold(proxy.uts);
         }
         if new.ipc {
             let inum = self.alloc_inum();
-            proxy.ipc = self.ipc.insert(IpcNamespace { tables: Some(IpcTables::default()), inum });
+            self.user.hold(owner);
+            proxy.ipc = self.ipc.insert(IpcNamespace { tables: Some(IpcTables::default()), inum, owner });
         } else {
             self.ipc.hold(proxy.ipc);
         }
         if new.pid {
             let inum = self.alloc_inum();
+            self.user.hold(owner);
             proxy.pid_for_children =
-                self.pid.create(proxy.pid_for_children, inum).expect("may_new_pid checked the level");
+                self.pid.create(proxy.pid_for_children, inum, owner).expect("may_new_pid checked the level");
         } else {
             self.pid.hold(proxy.pid_for_children);
         }
@@ -326,6 +381,13 @@ impl Namespaces {
         self.proxies.get(p).pid_for_children
     }
 
+    /// A new user namespace below credentials `c`'s (`user::create`),
+    /// with its inode number.
+    pub fn new_user_ns(&mut self, c: &crate::proc::Cred, chrooted: bool) -> Result<UserNsId, crate::abi::Errno> {
+        let inum = self.alloc_inum();
+        self.user.create(c, chrooted, inum)
+    }
+
     fn alloc_inum(&mut self) -> u32 {
         let n = self.next_inum;
         self.next_inum = self.next_inum.wrapping_add(1).max(DYNAMIC_FIRST_INO);
@@ -348,6 +410,37 @@ impl Namespaces {
     pub fn set_domainname(&mut self, p: NsProxyId, name: &[u8]) {
         let u = self.proxies.get(p).uts;
         self.uts.get_mut(u).set_domainname(name);
+    }
+
+    /// The user namespace that owns namespace `r`, None if it is gone
+    /// (Linux: the ns_common's owner(), a user namespace's parent; the
+    /// initial one for the kinds Tine
+    /// has one of).
+    pub fn owner_of(&self, r: &NsRef) -> Option<UserNsId> {
+        Some(match r.ty {
+            NsType::Uts => self.uts.get(self.uts.handle_of(r.id)?).owner,
+            NsType::Ipc => self.ipc.get(self.ipc.handle_of(r.id)?).owner,
+            NsType::Mnt => self.mnt.get(self.mnt.handle_of(r.id)?).owner,
+            NsType::Pid | NsType::PidForChildren => self.pid.get(self.pid.handle_of(r.id)?).owner,
+            NsType::User => self.user.parent(self.user.handle_of(r.id)?)?,
+            _ => INIT_USER_NS,
+        })
+    }
+
+    /// The owner of nsproxy `p`'s UTS namespace (for sethostname).
+    pub fn uts_owner(&self, p: NsProxyId) -> UserNsId {
+        self.uts.get(self.proxies.get(p).uts).owner
+    }
+
+    /// The owner of nsproxy `p`'s IPC namespace (for System V IPC's
+    /// permission checks).
+    pub fn ipc_owner(&self, p: NsProxyId) -> UserNsId {
+        self.ipc.get(self.proxies.get(p).ipc).owner
+    }
+
+    /// The owner of nsproxy `p`'s mount namespace (for mount).
+    pub fn mnt_owner(&self, p: NsProxyId) -> UserNsId {
+        self.mnt.get(self.proxies.get(p).mnt).owner
     }
 
     /// Live nsproxies, UTS, PID and IPC namespaces, for the leak checks.
@@ -379,7 +472,6 @@ pub enum NsType {
 
 /// Linux: the PROC_*_INIT_INO numbers of the namespaces Tine has one of.
 const IPC_INIT_INO: u32 = 0xEFFF_FFFF;
-const USER_INIT_INO: u32 = 0xEFFF_FFFD;
 const CGROUP_INIT_INO: u32 = 0xEFFF_FFFB;
 const TIME_INIT_INO: u32 = 0xEFFF_FFFA;
 const NET_INIT_INO: u32 = 0xEFFF_FFF9;
@@ -475,6 +567,11 @@ impl Namespaces {
                     self.mnt.hold(h)
                 }
             }
+            NsType::User => {
+                if let Some(h) = self.user.handle_of(r.id) {
+                    self.user.hold(h)
+                }
+            }
             _ => {}
         }
     }
@@ -487,22 +584,27 @@ impl Namespaces {
         match r.ty {
             NsType::Uts => {
                 if let Some(h) = self.uts.handle_of(r.id) {
-                    let _ = self.uts.put(h);
+                    self.put_uts(h);
                 }
             }
             NsType::Pid => {
                 if let Some(h) = self.pid.handle_of(r.id) {
-                    self.pid.put(h);
+                    self.put_pid_ns(h);
                 }
             }
             NsType::Ipc => {
                 if let Some(h) = self.ipc.handle_of(r.id) {
-                    out.ipc = self.ipc.put(h).map(|gone| (h, gone.tables));
+                    out.ipc = self.put_ipc(h);
                 }
             }
             NsType::Mnt => {
                 if let Some(h) = self.mnt.handle_of(r.id) {
-                    out.mnt = self.mnt.put(h).map(|gone| (h, gone.table));
+                    out.mnt = self.put_mnt_ns(h);
+                }
+            }
+            NsType::User => {
+                if let Some(h) = self.user.handle_of(r.id) {
+                    self.user.put(h);
                 }
             }
             _ => {}
@@ -512,9 +614,15 @@ impl Namespaces {
 
     /// The namespace of kind `ty` of a task whose nsproxy is `p` (unset
     /// for a zombie: ENOENT, except for its own PID namespace) and whose
-    /// own PID namespace is `active` (Linux: the proc_ns_operations'
-    /// get()).
-    pub fn of_task(&self, p: NsProxyId, active: PidNsId, ty: NsType) -> Result<NsRef, crate::abi::Errno> {
+    /// own PID namespace is `active` and user namespace `user` (Linux: the
+    /// proc_ns_operations' get()).
+    pub fn of_task(
+        &self,
+        p: NsProxyId,
+        active: PidNsId,
+        user: UserNsId,
+        ty: NsType,
+    ) -> Result<NsRef, crate::abi::Errno> {
         let one = |inum| Ok(NsRef { ty: ty.kind(), id: 0, inum });
         if p.is_unset() && ty != NsType::Pid {
             return Err(crate::abi::ENOENT);
@@ -532,7 +640,7 @@ impl Namespaces {
                 let i = self.proxies.get(p).ipc;
                 Ok(NsRef { ty: NsType::Ipc, id: i.raw(), inum: self.ipc.get(i).inum })
             }
-            NsType::User => one(USER_INIT_INO),
+            NsType::User => Ok(NsRef { ty: NsType::User, id: user.raw(), inum: self.user.inum(user) }),
             NsType::Mnt => {
                 let m = self.proxies.get(p).mnt;
                 Ok(NsRef { ty: NsType::Mnt, id: m.raw(), inum: self.mnt.get(m).inum })

@@ -48,6 +48,8 @@ pub struct PidNamespace {
     /// (Linux: zap_pid_ns_processes()'s wait).
     pub zapped: bool,
     inum: u32,
+    /// The user namespace that owns it, held by it (Linux: user_ns).
+    pub owner: super::UserNsId,
 }
 
 impl PidNamespace {
@@ -76,6 +78,9 @@ pub struct PidNamespaces {
     /// namespace). A number absent here lives in the initial namespace
     /// only. Each entry holds a reference to its deepest namespace.
     upids: BTreeMap<Pid, Vec<(PidNsId, Pid)>>,
+    /// The owners of namespaces that have gone, for `Namespaces` to let
+    /// go of (the user namespaces are not this table's).
+    gone_owners: Vec<super::UserNsId>,
 }
 
 impl PidNamespaces {
@@ -91,6 +96,7 @@ impl PidNamespaces {
             adding: true,
             zapped: false,
             inum: PID_INIT_INO,
+            owner: super::INIT_USER_NS,
         });
         p
     }
@@ -126,6 +132,7 @@ impl PidNamespaces {
     /// (Linux: put_pid_ns()).
     pub fn put(&mut self, mut ns: PidNsId) {
         while let Some(gone) = self.table.put(ns) {
+            self.gone_owners.push(gone.owner);
             if gone.parent.is_unset() {
                 break;
             }
@@ -135,7 +142,9 @@ impl PidNamespaces {
 
     /// A new namespace below `parent` (Linux: create_pid_namespace()):
     /// ENOSPC past [`MAX_PID_NS_LEVEL`]. `inum` is its /proc/PID/ns inode.
-    pub fn create(&mut self, parent: PidNsId, inum: u32) -> Result<PidNsId, Errno> {
+    /// `owner` is the user namespace that owns it, whose reference the
+    /// caller took for it.
+    pub fn create(&mut self, parent: PidNsId, inum: u32, owner: super::UserNsId) -> Result<PidNsId, Errno> {
         let level = self.table.get(parent).level + 1;
         if level > MAX_PID_NS_LEVEL {
             return Err(ENOSPC);
@@ -150,7 +159,13 @@ impl PidNamespaces {
             adding: true,
             zapped: false,
             inum,
+            owner,
         }))
+    }
+
+    /// The owners of the namespaces that went since the last call.
+    pub fn take_gone_owners(&mut self) -> Vec<super::UserNsId> {
+        core::mem::take(&mut self.gone_owners)
     }
 
     /// The namespace global number `pid` lives in: its deepest level

@@ -14,8 +14,8 @@ fn a_pid_has_one_number_per_level_and_is_invisible_above_its_reach() {
     for _ in 0..10 {
         global.alloc().unwrap();
     }
-    let a = p.create(init, 100).unwrap();
-    let b = p.create(a, 101).unwrap();
+    let a = p.create(init, 100, crate::ns::INIT_USER_NS).unwrap();
+    let b = p.create(a, 101, crate::ns::INIT_USER_NS).unwrap();
     // First in `b`: 1 there, 1 in `a`, 11 globally.
     let g1 = p.alloc(b, &mut global, &[]).unwrap();
     assert_eq!(g1, 11);
@@ -50,7 +50,7 @@ fn a_pid_has_one_number_per_level_and_is_invisible_above_its_reach() {
     assert_eq!(p.alloc(b, &mut global, &[]), Err(ENOMEM));
     assert_eq!(global.in_use(), before, "the global number went back");
     // A namespace's first process must be its init.
-    let c = p.create(a, 102).unwrap();
+    let c = p.create(a, 102, crate::ns::INIT_USER_NS).unwrap();
     assert_eq!(p.alloc(c, &mut global, &[5]), Err(EINVAL));
     // The namespaces go with their last user.
     p.release(g1);
@@ -67,10 +67,10 @@ fn nesting_stops_at_32_levels() {
     let mut p = PidNamespaces::new();
     let mut ns = p.init();
     for i in 0..32 {
-        ns = p.create(ns, 200 + i).unwrap();
+        ns = p.create(ns, 200 + i, crate::ns::INIT_USER_NS).unwrap();
     }
     assert_eq!(p.get(ns).level(), 32);
-    assert_eq!(p.create(ns, 300).map(|_| ()), Err(ENOSPC));
+    assert_eq!(p.create(ns, 300, crate::ns::INIT_USER_NS).map(|_| ()), Err(ENOSPC));
 }
 
 /// The global number of `nr` as `viewer` names it.

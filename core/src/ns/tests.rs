@@ -62,7 +62,6 @@ fn namespace_calls_check_privilege_and_flags_as_linux() {
     // CLONE_VM from a process that shares nothing: nothing to do.
     assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[CloneFlags::VM.bits()]), 0);
     assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[CloneFlags::NEWNET.bits()]), -(EINVAL.0 as i64));
-    assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[CloneFlags::NEWUSER.bits()]), -(EINVAL.0 as i64));
     // CLONE_FILES and CLONE_FS alone are always allowed.
     assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[(CloneFlags::FILES | CloneFlags::FS).bits()]), 0);
     // As uid 1000: EPERM for the names and for new namespaces.
@@ -73,6 +72,38 @@ fn namespace_calls_check_privilege_and_flags_as_linux() {
         syscall(&mut k, c, nr::CLONE, &[CloneFlags::NEWUTS.bits() | SIGCHLD as u64, 0, 0, 0, 0]),
         -(EPERM.0 as i64)
     );
+}
+
+#[test]
+fn a_user_namespace_lets_an_unprivileged_user_make_the_others() {
+    let (mut k, _hw) = boot(2048);
+    let base = Baseline::take(&k);
+    let c = fork(&mut k, 1);
+    assert_eq!(syscall(&mut k, c, nr::SETUID, &[1000]), 0);
+    assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[CloneFlags::NEWUSER.bits()]), 0);
+    assert_eq!(k.ns.user.count(), 1);
+    // No map yet: the overflow id.
+    assert_eq!(syscall(&mut k, c, nr::GETUID, &[]), 65534);
+    let ns = k.proc.tasks()[&c].cred.user_ns;
+    let cred = k.proc.tasks()[&c].cred;
+    assert_eq!(k.ns.user.write_map(ns, crate::ns::user::IdKind::Uid, &cred, b"0 1000 1"), Ok(()));
+    assert_eq!(syscall(&mut k, c, nr::GETUID, &[]), 0);
+    // The UTS namespace it is in belongs to the initial user namespace.
+    assert_eq!(sethostname(&mut k, c, b"inner"), -(EPERM.0 as i64));
+    assert_eq!(syscall(&mut k, c, nr::UNSHARE, &[CloneFlags::NEWUTS.bits()]), 0);
+    assert_eq!(sethostname(&mut k, c, b"inner"), 0);
+    assert_eq!(nodename(&mut k, c), b"inner");
+    assert_eq!(nodename(&mut k, 1), b"tine");
+    // A child shares the user namespace; the new UTS one holds it too.
+    let g = fork(&mut k, c);
+    assert_eq!(syscall(&mut k, g, nr::GETUID, &[]), 0);
+    exit(&mut k, g, 0);
+    reap(&mut k, c, g);
+    exit(&mut k, c, 0);
+    reap(&mut k, 1, c);
+    assert_eq!(k.ns.user.count(), 0, "the user namespace went with its last user");
+    assert_eq!(k.ns.counts(), (1, 1, 1, 1));
+    base.check(&k, "after the user namespace's processes ended");
 }
 
 /// A NUL-terminated string in `pid`'s scratch memory at `off`.

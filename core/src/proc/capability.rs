@@ -83,9 +83,18 @@ pub fn has(set: u64, cap: u32) -> bool {
 }
 
 impl Cred {
-    /// Linux: `capable()` (and `ns_capable()` in the one namespace): the
-    /// effective set decides, not the uid.
+    /// Linux: `capable()`: the capability in the initial user namespace,
+    /// which only a task of that namespace can hold; the effective set
+    /// decides, not the uid. Checks on what a namespace owns ask
+    /// `UserNamespaces::ns_capable` instead.
     pub fn capable(&self, cap: u32) -> bool {
+        self.user_ns == crate::ns::INIT_USER_NS && has(self.caps.effective, cap)
+    }
+
+    /// Linux: `ns_capable(current_user_ns(), cap)`: the capability in the
+    /// task's own user namespace (set*id, setgroups, capset), which its
+    /// effective set alone decides.
+    pub fn has_cap(&self, cap: u32) -> bool {
         has(self.caps.effective, cap)
     }
 
@@ -110,14 +119,20 @@ pub enum SetId {
 /// ordinary user stops being root in every sense. Linux:
 /// cap_task_fix_setuid() with cap_emulate_setxuid(), called on the new
 /// credentials after the ids are in place.
-pub fn fix_setuid(new: &mut Cred, old: &Cred, how: SetId) {
+///
+/// `root` is the kernel uid of the root of the task's user namespace
+/// (None if it has none), which plays uid 0's part here.
+pub fn fix_setuid(new: &mut Cred, old: &Cred, how: SetId, root: Option<u32>) {
     if new.caps.securebits & SECBIT_NO_SETUID_FIXUP != 0 {
         return;
     }
+    let root = root.unwrap_or(u32::MAX);
+    // An id that is not a valid uid never matches.
+    let is_root = |id: u32| root != u32::MAX && id == root;
     match how {
         SetId::Res => {
-            let had_root = old.uid == 0 || old.euid == 0 || old.suid == 0;
-            let has_root = new.uid == 0 || new.euid == 0 || new.suid == 0;
+            let had_root = is_root(old.uid) || is_root(old.euid) || is_root(old.suid);
+            let has_root = is_root(new.uid) || is_root(new.euid) || is_root(new.suid);
             // Losing uid 0 in all three drops permitted and effective
             // capabilities (and ambient), unless KEEP_CAPS asks to keep
             // the permitted ones.
@@ -130,19 +145,19 @@ pub fn fix_setuid(new: &mut Cred, old: &Cred, how: SetId) {
             }
             // An effective uid leaving 0 clears the effective set even
             // with KEEP_CAPS; coming back to 0 restores it from permitted.
-            if old.euid == 0 && new.euid != 0 {
+            if is_root(old.euid) && !is_root(new.euid) {
                 new.caps.effective = 0;
             }
-            if old.euid != 0 && new.euid == 0 {
+            if !is_root(old.euid) && is_root(new.euid) {
                 new.caps.effective = new.caps.permitted;
             }
         }
         SetId::Fs => {
             // Only the file-system capabilities follow the fs uid.
-            if old.fsuid == 0 && new.fsuid != 0 {
+            if is_root(old.fsuid) && !is_root(new.fsuid) {
                 new.caps.effective &= !CAP_FS_MASK;
             }
-            if old.fsuid != 0 && new.fsuid == 0 {
+            if !is_root(old.fsuid) && is_root(new.fsuid) {
                 new.caps.effective |= new.caps.permitted & CAP_FS_MASK;
             }
         }
@@ -161,26 +176,38 @@ pub fn fix_setuid(new: &mut Cred, old: &Cred, how: SetId) {
 /// anyone else keeps only the ambient set. The saved and fs ids follow
 /// the effective ones. `no_new_privs` and ptrace, which may refuse the
 /// id change, do not exist in Tine.
-pub fn bprm_creds(old: &Cred, groups: &[u32], file_uid: u32, file_gid: u32, file_mode: u32) -> (Cred, bool) {
+///
+/// In a user namespace, "root" is the kernel uid its uid 0 maps to
+/// (`ns.root`, None without one), and the set-id bits count only when the
+/// file's owner and group both have a mapping there (`ns.file_ids_mapped`).
+pub fn bprm_creds(
+    old: &Cred,
+    groups: &[u32],
+    file_uid: u32,
+    file_gid: u32,
+    file_mode: u32,
+    ns: ExecNs,
+) -> (Cred, bool) {
     use crate::abi::{S_ISGID, S_ISUID, S_IXGRP};
     let mut new = *old;
-    if file_mode & S_ISUID != 0 {
+    if ns.file_ids_mapped && file_mode & S_ISUID != 0 {
         new.euid = file_uid;
     }
     // Set-group-ID without group execute marks mandatory locking, not a
     // set-group-ID program.
-    if file_mode & (S_ISGID | S_IXGRP) == S_ISGID | S_IXGRP {
+    if ns.file_ids_mapped && file_mode & (S_ISGID | S_IXGRP) == S_ISGID | S_IXGRP {
         new.egid = file_gid;
     }
+    let is_root = |id: u32| ns.root == Some(id);
     // Without file capabilities the file grants nothing, except to root.
     let mut caps = new.caps;
     caps.permitted = 0;
     let mut effective = false;
-    if new.uid == 0 || new.euid == 0 {
+    if is_root(new.uid) || is_root(new.euid) {
         // Root runs every program as if it had every capability, up to
         // the bounding set. Linux: handle_privileged_root().
         caps.permitted = caps.bset | caps.inheritable;
-        effective = new.euid == 0;
+        effective = is_root(new.euid);
     }
     let setid = new.euid != old.uid || new.egid != old.gid;
     // A set-id program starts without ambient capabilities.
@@ -203,23 +230,40 @@ pub fn bprm_creds(old: &Cred, groups: &[u32], file_uid: u32, file_gid: u32, file
     // root program.
     let id_changed = new.euid != old.euid || !old.in_group(new.egid, groups);
     let grew = caps.permitted & !caps.ambient != 0;
-    (new, id_changed || setid || (new.uid != 0 && (effective || grew)))
+    (new, id_changed || setid || (!is_root(new.uid) && (effective || grew)))
+}
+
+/// What exec needs to know of the user namespace of the credentials it
+/// changes (see [`bprm_creds`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExecNs {
+    /// The kernel uid of the namespace's root, None if it maps no uid 0.
+    pub root: Option<u32>,
+    /// Whether the program file's owner and group have mappings there.
+    pub file_ids_mapped: bool,
+}
+
+impl ExecNs {
+    /// The initial user namespace: uid 0 is root, every id is mapped.
+    pub const INIT: ExecNs = ExecNs { root: Some(0), file_ids_mapped: true };
 }
 
 /// May a task with credentials `me` look inside one with `them` (its
 /// memory map, environment, descriptors), when they are not threads of
 /// one process? The same user in all of real, effective and saved ids
 /// (compared with the caller's fs ids), a target that is dumpable, and a
-/// target holding no capability the caller lacks; or CAP_SYS_PTRACE.
+/// target in the caller's user namespace holding no capability the
+/// caller lacks; or CAP_SYS_PTRACE in the target's user namespace (which
+/// the creator of a user namespace has over the processes in it).
 /// Linux: __ptrace_may_access() with PTRACE_MODE_READ_FSCREDS, and
 /// cap_ptrace_access_check().
-pub fn ptrace_may_access(me: &Cred, them: &Cred) -> bool {
-    if me.capable(CAP_SYS_PTRACE) {
+pub fn ptrace_may_access(me: &Cred, them: &Cred, users: &crate::ns::UserNamespaces) -> bool {
+    if users.ns_capable(me, them.user_ns, CAP_SYS_PTRACE) {
         return true;
     }
     let same_user = [them.uid, them.euid, them.suid].iter().all(|&u| u == me.fsuid)
         && [them.gid, them.egid, them.sgid].iter().all(|&g| g == me.fsgid);
-    same_user && them.dumpable && them.caps.permitted & !me.caps.effective == 0
+    same_user && them.dumpable && me.user_ns == them.user_ns && them.caps.permitted & !me.caps.effective == 0
 }
 
 /// Linux: __ptrace_may_access() with PTRACE_MODE_ATTACH_REALCREDS and
@@ -253,14 +297,14 @@ mod tests {
         let old = Cred::default();
         let mut new = user(1000);
         new.caps = old.caps;
-        fix_setuid(&mut new, &old, SetId::Res);
+        fix_setuid(&mut new, &old, SetId::Res, Some(0));
         assert_eq!((new.caps.permitted, new.caps.effective), (0, 0));
 
         let mut old = Cred::default();
         old.caps.securebits = SECBIT_KEEP_CAPS;
         let mut new = user(1000);
         new.caps = old.caps;
-        fix_setuid(&mut new, &old, SetId::Res);
+        fix_setuid(&mut new, &old, SetId::Res, Some(0));
         assert_eq!((new.caps.permitted, new.caps.effective), (CAP_FULL_SET, 0));
     }
 
@@ -270,13 +314,13 @@ mod tests {
         let mut mid = old;
         mid.euid = 1000;
         mid.fsuid = 1000;
-        fix_setuid(&mut mid, &old, SetId::Res);
+        fix_setuid(&mut mid, &old, SetId::Res, Some(0));
         assert_eq!(mid.caps.effective, 0);
         assert_eq!(mid.caps.permitted, CAP_FULL_SET, "real uid 0 keeps permitted");
         let mut back = mid;
         back.euid = 0;
         back.fsuid = 0;
-        fix_setuid(&mut back, &mid, SetId::Res);
+        fix_setuid(&mut back, &mid, SetId::Res, Some(0));
         assert_eq!(back.caps.effective, CAP_FULL_SET);
     }
 
@@ -285,14 +329,14 @@ mod tests {
         let old = Cred::default();
         let mut new = old;
         new.fsuid = 1000;
-        fix_setuid(&mut new, &old, SetId::Fs);
+        fix_setuid(&mut new, &old, SetId::Fs, Some(0));
         assert_eq!(new.caps.effective, CAP_FULL_SET & !CAP_FS_MASK);
         assert!(!new.capable(CAP_DAC_OVERRIDE) && new.capable(CAP_KILL));
     }
 
     #[test]
     fn exec_of_setuid_root_gives_full_caps_and_secure() {
-        let (new, secure) = bprm_creds(&user(1000), &[], 0, 0, crate::abi::S_ISUID | 0o755);
+        let (new, secure) = bprm_creds(&user(1000), &[], 0, 0, crate::abi::S_ISUID | 0o755, ExecNs::INIT);
         assert_eq!((new.uid, new.euid, new.suid, new.fsuid), (1000, 0, 0, 0));
         assert_eq!(new.caps.effective, CAP_FULL_SET);
         assert!(secure);
@@ -300,10 +344,10 @@ mod tests {
 
     #[test]
     fn exec_by_non_root_has_no_caps_and_setuid_other_changes_ids() {
-        let (new, secure) = bprm_creds(&user(1000), &[], 1234, 0, crate::abi::S_ISUID | 0o755);
+        let (new, secure) = bprm_creds(&user(1000), &[], 1234, 0, crate::abi::S_ISUID | 0o755, ExecNs::INIT);
         assert_eq!((new.euid, new.suid, new.caps.permitted), (1234, 1234, 0));
         assert!(secure);
-        let (plain, secure) = bprm_creds(&user(1000), &[], 0, 0, 0o755);
+        let (plain, secure) = bprm_creds(&user(1000), &[], 0, 0, 0o755, ExecNs::INIT);
         assert_eq!((plain.euid, secure), (1000, false));
     }
 
@@ -311,22 +355,22 @@ mod tests {
     fn ptrace_access_needs_same_user_or_cap() {
         let root = Cred::default();
         let u = user(1000);
-        assert!(!ptrace_may_access(&u, &root));
-        assert!(ptrace_may_access(&root, &u));
-        assert!(ptrace_may_access(&u, &u));
+        assert!(!ptrace_may_access(&u, &root, &crate::ns::UserNamespaces::default()));
+        assert!(ptrace_may_access(&root, &u, &crate::ns::UserNamespaces::default()));
+        assert!(ptrace_may_access(&u, &u, &crate::ns::UserNamespaces::default()));
         let mut nondump = u;
         nondump.dumpable = false;
-        assert!(!ptrace_may_access(&u, &nondump));
+        assert!(!ptrace_may_access(&u, &nondump, &crate::ns::UserNamespaces::default()));
         let mut other = u;
         other.suid = 2000;
-        assert!(!ptrace_may_access(&u, &other), "saved uid differs");
+        assert!(!ptrace_may_access(&u, &other, &crate::ns::UserNamespaces::default()), "saved uid differs");
     }
 
     #[test]
     fn exec_by_root_with_nonroot_euid_keeps_permitted_not_effective() {
         let mut c = Cred { euid: 1000, ..Cred::default() };
         c.caps.effective = 0;
-        let (new, _) = bprm_creds(&c, &[], 0, 0, 0o755);
+        let (new, _) = bprm_creds(&c, &[], 0, 0, 0o755, ExecNs::INIT);
         assert_eq!((new.caps.permitted, new.caps.effective), (CAP_FULL_SET, 0));
     }
 }

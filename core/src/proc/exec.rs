@@ -313,12 +313,23 @@ fn exec_image(
     // its interpreter: Linux ignores set-id bits on scripts). Linux:
     // bprm_creds_from_file(), applied in begin_new_exec().
     let inode = k.vfs.fs().inode(ino)?;
+    let cred = &k.proc.tasks[&pid].cred;
+    let ns = {
+        use crate::ns::user::IdKind::{Gid, Uid};
+        let users = &k.ns.user;
+        crate::proc::capability::ExecNs {
+            root: users.make_kid(cred.user_ns, Uid, 0),
+            file_ids_mapped: users.from_kid(cred.user_ns, Uid, inode.uid()).is_some()
+                && users.from_kid(cred.user_ns, Gid, inode.gid()).is_some(),
+        }
+    };
     let (new_cred, secure) = crate::proc::capability::bprm_creds(
-        &k.proc.tasks[&pid].cred,
+        cred,
         &k.proc.tasks[&pid].groups,
         inode.uid(),
         inode.gid(),
         inode.mode(),
+        ns,
     );
     let (aspace, entry, sp) = step(k, "build_mm", |k| {
         super::exec_mm::build_mm(k, pid, ino, head, filename, &args, stack_limit, (new_cred, secure))
@@ -523,6 +534,7 @@ fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
     // Take over the leader: its PID, its parent, its place in the tree.
     let mut leader = k.proc.tasks.remove(&tgid).expect("thread-group leader");
     k.drop_sigqueue(core::mem::take(&mut leader.pending_info));
+    k.ns.user.put(leader.cred.user_ns);
     let mut me = k.proc.tasks.remove(&pid).expect("task");
     me.tid = tgid;
     me.parent = leader.parent;

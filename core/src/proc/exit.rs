@@ -514,6 +514,8 @@ impl Kernel {
         if let Some(mut t) = self.proc.tasks.remove(&pid) {
             // Normally drained at release already; never leave a charge.
             self.drop_sigqueue(core::mem::take(&mut t.pending_info));
+            // Linux: put_cred() of the task's credentials.
+            self.ns.user.put(t.cred.user_ns);
             if let Some(at) = t.hrtimer {
                 self.time.hrtimers_mut().remove(at, crate::time::hrtimer::HrTimer::Sleeper(pid));
             }

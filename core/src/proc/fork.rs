@@ -31,7 +31,7 @@ use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::proc::exit::SharedPart;
 use crate::proc::kstack::KernelStack;
-use crate::proc::{FilesId, FsId, Handle, MmId, Pid, SighandId, SignalId, SignalStruct, Task, TaskState};
+use crate::proc::{Cred, FilesId, FsId, Handle, MmId, Pid, SighandId, SignalId, SignalStruct, Task, TaskState};
 use crate::trace::{Event, Payload};
 
 /// What the caller of clone asked for (Linux: `struct kernel_clone_args`).
@@ -95,29 +95,47 @@ fn check_clone_flags(k: &Kernel, flags: CloneFlags) -> SysResult<()> {
     Ok(())
 }
 
-/// Linux: copy_creds(): a new user namespace (CLONE_NEWUSER) is EINVAL, as
-/// on a kernel built without CONFIG_USER_NS.
-fn copy_creds(flags: CloneFlags) -> SysResult<()> {
+/// Linux: copy_creds(): the child's credentials are its parent's; with
+/// CLONE_NEWUSER they name a new user namespace below the parent's, in
+/// which the child has every capability (create_user_ns()). The child
+/// holds its user namespace from here on.
+fn copy_creds(k: &mut Kernel, flags: CloneFlags) -> SysResult<Cred> {
+    let mut c = k.cur().cred;
     if flags.contains(CloneFlags::NEWUSER) {
-        return Err(EINVAL);
+        let ns = new_user_ns(k, &c)?;
+        crate::ns::user::enter(&mut c, ns);
+    } else {
+        k.ns.user.hold(c.user_ns);
     }
-    Ok(())
+    Ok(c)
+}
+
+/// A user namespace below the one of credentials `c`, with one reference
+/// for the caller (Linux: create_user_ns(), which refuses a task whose
+/// root is not its mount namespace's: EPERM).
+pub(crate) fn new_user_ns(k: &mut Kernel, c: &Cred) -> SysResult<crate::ns::UserNsId> {
+    k.mnt_switch();
+    let root = k.vfs.fs().mounts.root_mount().root;
+    let chrooted = k.vfs.fs_structs().get(k.cur().fs).root != root;
+    k.ns.new_user_ns(c, chrooted)
 }
 
 /// Linux: copy_namespaces(): the child shares its parent's nsproxy, or
 /// gets a new one with a fresh copy of each namespace a CLONE_NEW* flag
-/// names. A new namespace needs CAP_SYS_ADMIN (EPERM). The ones Tine does
+/// names, owned by the child's user namespace (`cred`'s: a new one made
+/// by the same clone). A new namespace needs CAP_SYS_ADMIN there
+/// (EPERM). The ones Tine does
 /// not have yet (network, cgroup, time) are EINVAL, as on a
 /// kernel built without them. A new PID namespace is where the child's
 /// children go; the child itself goes there too, as its first process,
 /// since alloc_pid() takes the new nsproxy's pid_for_children.
-pub(crate) fn copy_namespaces(k: &mut Kernel, flags: CloneFlags) -> SysResult<crate::ns::NsProxyId> {
+pub(crate) fn copy_namespaces(k: &mut Kernel, flags: CloneFlags, cred: &Cred) -> SysResult<crate::ns::NsProxyId> {
     let old = k.cur().nsproxy;
     if !flags.intersects(CloneFlags::NEW_NAMESPACES) {
         k.ns.hold(old);
         return Ok(old);
     }
-    let new = new_namespaces(k, flags)?;
+    let new = new_namespaces(k, flags, cred)?;
     // A child in a new IPC namespace cannot share an undo list whose
     // semaphores stay behind in the old one.
     if flags.contains(CloneFlags::NEWIPC | CloneFlags::SYSVSEM) {
@@ -128,9 +146,11 @@ pub(crate) fn copy_namespaces(k: &mut Kernel, flags: CloneFlags) -> SysResult<cr
 }
 
 /// The namespaces `flags` asks for, checked as Linux's copy_namespaces()
-/// and unshare_nsproxy_namespaces() check them.
-pub(crate) fn new_namespaces(k: &Kernel, flags: CloneFlags) -> SysResult<crate::ns::NewNamespaces> {
-    if !k.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN) {
+/// and unshare_nsproxy_namespaces() check them: CAP_SYS_ADMIN in the user
+/// namespace of `cred`, the credentials the new task or the caller will
+/// have, which will own them.
+pub(crate) fn new_namespaces(k: &Kernel, flags: CloneFlags, cred: &Cred) -> SysResult<crate::ns::NewNamespaces> {
+    if !cred.has_cap(crate::proc::capability::CAP_SYS_ADMIN) {
         return Err(EPERM);
     }
     let have = CloneFlags::NEWUTS | CloneFlags::NEWPID | CloneFlags::NEWIPC | CloneFlags::NEWNS;
@@ -146,6 +166,7 @@ pub(crate) fn new_namespaces(k: &Kernel, flags: CloneFlags) -> SysResult<crate::
         pid,
         ipc: flags.contains(CloneFlags::NEWIPC),
         mnt: flags.contains(CloneFlags::NEWNS),
+        owner: cred.user_ns,
     })
 }
 
@@ -315,7 +336,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     }
     let kstack = step(k, "dup_task_struct", |k| k.sched.kstacks_mut().get(k.mem.frames_mut()))?;
     let mut child = dup_task_struct(k, kstack);
-    step(k, "copy_creds", |_| copy_creds(flags))?;
+    child.cred = step(k, "copy_creds", |k| copy_creds(k, flags))?;
     // A thread sharing the memory must not share the alternate signal
     // stack (Linux: sas_ss_reset() for CLONE_VM without CLONE_VFORK).
     if flags & (CloneFlags::VM | CloneFlags::VFORK) == CloneFlags::VM {
@@ -324,11 +345,13 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
 
     // The per-user process limit, then the system-wide thread limit
     // (Linux: bad_fork_cleanup_count, EAGAIN both).
-    step(k, "check_nproc", |k| check_nproc(k))?;
     // Released tasks waiting to be freed are exactly those on `dead`.
     let nr_threads = (k.proc.tasks.len() - k.sched.dead().len()) as u64;
-    if nr_threads >= k.proc.max_threads as u64 {
-        return Err(EAGAIN);
+    let too_many = nr_threads >= k.proc.max_threads as u64;
+    let limits = step(k, "check_nproc", |k| check_nproc(k)).and(if too_many { Err(EAGAIN) } else { Ok(()) });
+    if let Err(e) = limits {
+        k.ns.user.put(child.cred.user_ns);
+        return Err(e);
     }
 
     // From here each step gives the child one more shared part; a failure
@@ -383,7 +406,8 @@ fn copy_parts(k: &mut Kernel, child: &mut Task, regs: &PtRegs, args: &CloneArgs)
     child.sighand = step(k, "copy_sighand", |k| Ok(copy_sighand(k, flags)))?;
     child.signal = step(k, "copy_signal", |k| Ok(copy_signal(k, flags)))?;
     child.mm = step(k, "copy_mm", |k| copy_mm(k, flags))?;
-    child.nsproxy = step(k, "copy_namespaces", |k| copy_namespaces(k, flags))?;
+    let cred = child.cred;
+    child.nsproxy = step(k, "copy_namespaces", |k| copy_namespaces(k, flags, &cred))?;
     step(k, "copy_thread", |k| copy_thread(k, child, regs, args))?;
     // alloc_pid() (bad_fork_cleanup_thread on failure).
     let ns = k.ns.pid_for_children(child.nsproxy);
@@ -421,6 +445,7 @@ fn put_parts(k: &mut Kernel, child: &Task) {
     put(k, child.sighand);
     put(k, child.fs);
     put(k, child.files);
+    k.ns.user.put(child.cred.user_ns);
 }
 
 /// Linux: alloc_pid(): a number in PID namespace `ns` and in each one

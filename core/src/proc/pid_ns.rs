@@ -25,6 +25,7 @@ impl Kernel {
     pub fn put_pid(&mut self, pid: Pid) {
         if self.proc.pids.put(pid) {
             self.ns.pid.release(pid);
+            self.ns.release_pid_owners();
         }
     }
 

@@ -292,6 +292,10 @@ pub struct Cred {
     /// processes of the old user may not look inside (ptrace_may_access).
     /// Linux keeps it in `mm_struct`; here it travels with the credentials.
     pub dumpable: bool,
+    /// The user namespace the ids are seen from and the capabilities hold
+    /// in (`ns::user`); the ids above are the kernel's (Linux: kuid_t).
+    /// A task in the task table holds a reference on it.
+    pub user_ns: crate::ns::UserNsId,
 }
 
 impl Default for Cred {
@@ -307,6 +311,7 @@ impl Default for Cred {
             fsgid: 0,
             caps: super::capability::Caps::ROOT,
             dumpable: true,
+            user_ns: crate::ns::INIT_USER_NS,
         }
     }
 }

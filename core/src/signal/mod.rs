@@ -861,13 +861,14 @@ impl Kernel {
         true
     }
 
-    /// May the current task signal `tid`? Root may signal anyone; others
-    /// need their real or effective uid to match the target's real or saved
-    /// uid (Linux: kill_ok_by_cred()).
+    /// May the current task signal `tid`? A task with CAP_KILL in the
+    /// target's user namespace may signal it; others need their real or
+    /// effective uid to match the target's real or saved uid (Linux:
+    /// kill_ok_by_cred()).
     pub fn may_signal(&self, tid: Pid) -> bool {
         let me = self.cur().cred;
         let them = self.proc.tasks()[&tid].cred;
-        me.capable(crate::proc::capability::CAP_KILL)
+        self.ns.user.ns_capable(&me, them.user_ns, crate::proc::capability::CAP_KILL)
             || me.euid == them.suid
             || me.euid == them.uid
             || me.uid == them.suid

@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::kernel::Kernel;
+use crate::ns::user::IdKind;
 use crate::proc::capability::{fix_setuid, SetId, CAP_SETGID, CAP_SETUID};
 use crate::proc::Cred;
 
@@ -40,12 +41,51 @@ impl Ids {
 }
 
 impl Ids {
-    /// The capability that lets this half set any id.
+    /// The capability that lets this half set any id, in the caller's
+    /// own user namespace (Linux: ns_capable_setid()).
     fn privileged(self, c: &Cred) -> bool {
-        c.capable(match self {
+        c.has_cap(match self {
             Ids::User => CAP_SETUID,
             Ids::Group => CAP_SETGID,
         })
+    }
+
+    fn kind(self) -> IdKind {
+        match self {
+            Ids::User => IdKind::Uid,
+            Ids::Group => IdKind::Gid,
+        }
+    }
+}
+
+impl Kernel {
+    /// Kernel id `kid` of kind `kind` as the caller's user namespace
+    /// names it, 65534 without a mapping (Linux: from_kuid_munged(), the
+    /// way every id leaves the kernel).
+    pub fn id_to_user(&self, kind: IdKind, kid: u32) -> u32 {
+        self.ns.user.from_kid_munged(self.cur().cred.user_ns, kind, kid)
+    }
+
+    /// The kernel id of `id` as the caller names it; EINVAL without a
+    /// mapping (Linux: make_kuid() then uid_valid()).
+    pub fn id_from_user(&self, kind: IdKind, id: u32) -> SysResult<u32> {
+        self.ns.user.make_kid(self.cur().cred.user_ns, kind, id).ok_or(EINVAL)
+    }
+
+    /// A file's owner as stat(2) shows it to the caller (Linux:
+    /// cp_new_stat()'s from_kuid_munged(current_user_ns(), ...)).
+    pub fn stat_ids_to_user(&self, uid: &mut u32, gid: &mut u32) {
+        *uid = self.id_to_user(IdKind::Uid, *uid);
+        *gid = self.id_to_user(IdKind::Gid, *gid);
+    }
+
+    /// As [`Kernel::id_from_user`], -1 ("unchanged") kept as it is.
+    fn id_or_keep(&self, kind: IdKind, id: u32) -> SysResult<u32> {
+        if id == KEEP {
+            Ok(KEEP)
+        } else {
+            self.id_from_user(kind, id)
+        }
     }
 }
 
@@ -58,7 +98,8 @@ impl Ids {
 fn commit_creds(k: &mut Kernel, ids: Ids, mut new: Cred, how: SetId) {
     let old = k.cur().cred;
     if let Ids::User = ids {
-        fix_setuid(&mut new, &old, how);
+        let root = k.ns.user.make_kid(old.user_ns, IdKind::Uid, 0);
+        fix_setuid(&mut new, &old, how, root);
     }
     if old.euid != new.euid
         || old.egid != new.egid
@@ -74,9 +115,7 @@ fn commit_creds(k: &mut Kernel, ids: Ids, mut new: Cred, how: SetId) {
 
 /// Linux: __sys_setuid() / __sys_setgid().
 pub fn setid(k: &mut Kernel, ids: Ids, id: u32) -> SysResult {
-    if id == KEEP {
-        return Err(EINVAL);
-    }
+    let id = k.id_from_user(ids.kind(), id)?;
     let mut c = k.cur().cred;
     let (r, _e, s, _f) = ids.get(&c);
     let new = if ids.privileged(&c) {
@@ -93,6 +132,7 @@ pub fn setid(k: &mut Kernel, ids: Ids, id: u32) -> SysResult {
 
 /// Linux: __sys_setreuid() / __sys_setregid().
 pub fn setreid(k: &mut Kernel, ids: Ids, rid: u32, eid: u32) -> SysResult {
+    let (rid, eid) = (k.id_or_keep(ids.kind(), rid)?, k.id_or_keep(ids.kind(), eid)?);
     let mut c = k.cur().cred;
     let (or, oe, os, _) = ids.get(&c);
     let root = ids.privileged(&c);
@@ -121,6 +161,8 @@ pub fn setreid(k: &mut Kernel, ids: Ids, rid: u32, eid: u32) -> SysResult {
 
 /// Linux: __sys_setresuid() / __sys_setresgid().
 pub fn setresid(k: &mut Kernel, ids: Ids, rid: u32, eid: u32, sid: u32) -> SysResult {
+    let kind = ids.kind();
+    let (rid, eid, sid) = (k.id_or_keep(kind, rid)?, k.id_or_keep(kind, eid)?, k.id_or_keep(kind, sid)?);
     let mut c = k.cur().cred;
     let old = ids.get(&c);
     if !ids.privileged(&c) {
@@ -139,6 +181,7 @@ pub fn setresid(k: &mut Kernel, ids: Ids, rid: u32, eid: u32, sid: u32) -> SysRe
 /// Linux: getresuid() / getresgid(): three ids written as u32s.
 pub fn getresid(k: &mut Kernel, ids: Ids, rp: u64, ep: u64, sp: u64) -> SysResult {
     let (r, e, s, _) = ids.get(&k.cur().cred);
+    let (r, e, s) = (k.id_to_user(ids.kind(), r), k.id_to_user(ids.kind(), e), k.id_to_user(ids.kind(), s));
     k.write_val(rp, &r)?;
     k.write_val(ep, &e)?;
     k.write_val(sp, &s)?;
@@ -149,11 +192,13 @@ pub fn getresid(k: &mut Kernel, ids: Ids, rp: u64, ep: u64, sp: u64) -> SysResul
 pub fn setfsid(k: &mut Kernel, ids: Ids, id: u32) -> SysResult {
     let mut c = k.cur().cred;
     let (r, e, s, f) = ids.get(&c);
-    if id != KEEP && id != f && (ids.privileged(&c) || id == r || id == e || id == s) {
+    let old = k.id_to_user(ids.kind(), f);
+    let Ok(id) = k.id_from_user(ids.kind(), id) else { return Ok(old as usize) };
+    if id != f && (ids.privileged(&c) || id == r || id == e || id == s) {
         ids.set(&mut c, (r, e, s, id));
         commit_creds(k, ids, c, SetId::Fs);
     }
-    Ok(f as usize)
+    Ok(old as usize)
 }
 
 /// Linux: NGROUPS_MAX.
@@ -172,15 +217,19 @@ pub fn getgroups(k: &mut Kernel, size: i32, list: u64) -> SysResult {
     if (size as usize) < groups.len() {
         return Err(EINVAL);
     }
-    k.write_vals(list, &groups)?;
+    let shown: Vec<u32> = groups.iter().map(|&g| k.id_to_user(IdKind::Gid, g)).collect();
+    k.write_vals(list, &shown)?;
     Ok(groups.len())
 }
 
-/// Linux: setgroups(): CAP_SETGID only; the list is kept sorted.
-/// The count is an `int`: only the register's low 32 bits count, and as
-/// an unsigned number it may not pass NGROUPS_MAX (EINVAL).
+/// Linux: setgroups(): CAP_SETGID in the caller's user namespace, where
+/// the gid map must be written and setgroups not denied (may_setgroups());
+/// the list is kept sorted, as kernel ids (EINVAL for a gid without a
+/// mapping). The count is an `int`: only the register's low 32 bits
+/// count, and as an unsigned number it may not pass NGROUPS_MAX (EINVAL).
 pub fn setgroups(k: &mut Kernel, size: u64, list: u64) -> SysResult {
-    if !k.cur().cred.capable(CAP_SETGID) {
+    let c = k.cur().cred;
+    if !c.has_cap(CAP_SETGID) || !k.ns.user.may_setgroups(c.user_ns) {
         return Err(EPERM);
     }
     let size = size as u32;
@@ -190,6 +239,9 @@ pub fn setgroups(k: &mut Kernel, size: u64, list: u64) -> SysResult {
     let mut groups: Vec<u32> = crate::mm::kheap::try_vec(size as usize)?;
     groups.resize(size as usize, 0);
     k.copy_in(list, zerocopy::IntoBytes::as_mut_bytes(groups.as_mut_slice()))?;
+    for g in groups.iter_mut() {
+        *g = k.id_from_user(IdKind::Gid, *g)?;
+    }
     groups.sort_unstable();
     k.cur_mut().groups = alloc::sync::Arc::new(groups);
     Ok(0)
@@ -276,7 +328,7 @@ pub fn capset(k: &mut Kernel, header: u64, data: u64) -> SysResult {
     let (effective, permitted, inheritable) = (set(|d| d.effective), set(|d| d.permitted), set(|d| d.inheritable));
     let old = k.cur().cred;
     let subset = |a: u64, b: u64| a & !b == 0;
-    if !old.capable(CAP_SETPCAP) && !subset(inheritable, old.caps.inheritable | old.caps.permitted) {
+    if !old.has_cap(CAP_SETPCAP) && !subset(inheritable, old.caps.inheritable | old.caps.permitted) {
         return Err(EPERM);
     }
     if !subset(inheritable, old.caps.inheritable | old.caps.bset)

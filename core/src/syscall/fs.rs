@@ -496,7 +496,8 @@ fn stat_file(k: &Kernel, id: FileId) -> SysResult<Stat> {
 }
 
 pub fn fstat(k: &mut Kernel, fd: i32, buf: u64) -> SysResult {
-    let st = stat_file(k, k.fd_file(fd)?)?;
+    let mut st = stat_file(k, k.fd_file(fd)?)?;
+    k.stat_ids_to_user(&mut st.st_uid, &mut st.st_gid);
     k.copy_out(buf, &st.to_bytes())?;
     Ok(0)
 }
@@ -546,11 +547,12 @@ pub fn fstatat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, flags: u32) -> S
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT) != 0 {
         return Err(EINVAL);
     }
-    let st = match resolve_at(k, dirfd, path, flags)? {
+    let mut st = match resolve_at(k, dirfd, path, flags)? {
         At::Ino(ino) => k.vfs.fs().stat(ino)?,
         At::File(id) => stat_file(k, id)?,
         At::Proc(node) => procfs::stat(k, node),
     };
+    k.stat_ids_to_user(&mut st.st_uid, &mut st.st_gid);
     k.copy_out(buf, &st.to_bytes())?;
     Ok(0)
 }
@@ -565,7 +567,7 @@ pub fn statx(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mask: u32, buf: 
     {
         return Err(EINVAL);
     }
-    let stx = match resolve_at(k, dirfd, path, flags)? {
+    let mut stx = match resolve_at(k, dirfd, path, flags)? {
         At::Ino(ino) => k.vfs.fs().statx(ino)?,
         At::File(id) => match k.vfs.files().get(id).ino {
             Some(ino) => k.vfs.fs().statx(ino)?,
@@ -573,6 +575,7 @@ pub fn statx(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mask: u32, buf: 
         },
         At::Proc(node) => Statx::from_stat(&procfs::stat(k, node)),
     };
+    k.stat_ids_to_user(&mut stx.stx_uid, &mut stx.stx_gid);
     k.copy_out(buf, &stx.to_bytes())?;
     Ok(0)
 }

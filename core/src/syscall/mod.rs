@@ -23,7 +23,7 @@ mod ipc;
 mod mem;
 mod misc;
 mod mount;
-mod ns;
+pub(crate) mod ns;
 mod pidfd;
 mod pipe;
 pub use pipe::round_pipe_size;
@@ -158,14 +158,15 @@ pub(crate) fn interrupted(k: &mut Kernel, regs: &PtRegs) -> SysResult {
 /// tracepoint) has to run before the trap loop looks at this.
 #[inline]
 pub(crate) fn quick(k: &mut Kernel, regs: &PtRegs) -> Option<SysResult> {
+    use crate::ns::user::IdKind;
     let result = match regs.orig_rax {
         nr::GETPID => Ok(k.pid_vnr(k.cur().tgid) as usize),
         nr::GETPPID => process::getppid(k),
         nr::GETTID => Ok(k.pid_vnr(k.cur().tid) as usize),
-        nr::GETUID => Ok(k.cur().cred.uid as usize),
-        nr::GETGID => Ok(k.cur().cred.gid as usize),
-        nr::GETEUID => Ok(k.cur().cred.euid as usize),
-        nr::GETEGID => Ok(k.cur().cred.egid as usize),
+        nr::GETUID => Ok(k.id_to_user(IdKind::Uid, k.cur().cred.uid) as usize),
+        nr::GETGID => Ok(k.id_to_user(IdKind::Gid, k.cur().cred.gid) as usize),
+        nr::GETEUID => Ok(k.id_to_user(IdKind::Uid, k.cur().cred.euid) as usize),
+        nr::GETEGID => Ok(k.id_to_user(IdKind::Gid, k.cur().cred.egid) as usize),
         nr::GETPGRP => process::getpgrp(k),
         nr::GETPGID => process::getpgid(k, regs.rdi as i32),
         nr::GETSID => process::getsid(k, regs.rdi as i32),

@@ -85,10 +85,16 @@ pub fn mount(k: &mut Kernel, source: u64, target: u64, fstype: u64, flags: u64, 
     if flags & MS_NOUSER != 0 {
         return Err(EINVAL);
     }
-    if !k.cur().cred.capable(CAP_SYS_ADMIN) {
+    if !may_mount(k) {
         return Err(EPERM);
     }
     let mnt_flags = mnt_flags_of(flags);
+    // Tine has no locked mounts (Linux: MNT_LOCK_*) to keep a user
+    // namespace's root from changing what its creator mounted: remounts
+    // and binds stay the initial namespace's root's.
+    if flags & (MS_REMOUNT | MS_BIND) != 0 && !k.cur().cred.capable(CAP_SYS_ADMIN) {
+        return Err(EPERM);
+    }
     if flags & MS_REMOUNT != 0 {
         return remount(k, at, flags, mnt_flags);
     }
@@ -105,7 +111,30 @@ pub fn mount(k: &mut Kernel, source: u64, target: u64, fstype: u64, flags: u64, 
     }
     let fstype = fstype.ok_or(EINVAL)?;
     let fstype = FsType::by_name(&fstype).ok_or(ENODEV)?;
+    if !mount_capable(k, fstype) {
+        return Err(EPERM);
+    }
     new_mount(k, at, fstype, source.as_deref().unwrap_or(b"none"), flags, mnt_flags, &data)
+}
+
+/// Linux: may_mount(): CAP_SYS_ADMIN in the user namespace that owns the
+/// caller's mount namespace.
+fn may_mount(k: &Kernel) -> bool {
+    let owner = k.ns.mnt_owner(k.cur().nsproxy);
+    k.ns.user.ns_capable(&k.cur().cred, owner, CAP_SYS_ADMIN)
+}
+
+/// Linux: mount_capable(): a new tmpfs belongs to the caller's user
+/// namespace and a proc to the user namespace of the PID namespace it
+/// shows (FS_USERNS_MOUNT), which need CAP_SYS_ADMIN there; any other
+/// kind, in the initial one.
+fn mount_capable(k: &Kernel, fstype: FsType) -> bool {
+    let c = k.cur().cred;
+    match fstype {
+        FsType::Tmpfs => c.has_cap(CAP_SYS_ADMIN),
+        FsType::Proc => k.ns.user.ns_capable(&c, k.ns.pid.get(k.active_pid_ns()).owner, CAP_SYS_ADMIN),
+        _ => c.capable(CAP_SYS_ADMIN),
+    }
 }
 
 /// The per-mount flags a mount(2) asks for; `relatime` unless the caller
@@ -310,7 +339,7 @@ pub fn umount2(k: &mut Kernel, target: u64, flags: u32) -> SysResult {
     }
     let at = resolve(k, target, flags & UMOUNT_NOFOLLOW == 0)?;
     // Linux: can_umount(): permission, then whether it is a mount.
-    if !k.cur().cred.capable(CAP_SYS_ADMIN) {
+    if !may_mount(k) {
         return Err(EPERM);
     }
     if !is_mount_root(k, at) {

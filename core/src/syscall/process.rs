@@ -85,7 +85,7 @@ pub fn prctl(k: &mut Kernel, option: u64, arg2: u64, arg3: u64, arg4: u64, arg5:
             Ok(has(k.cur().cred.caps.bset, arg2 as u32) as usize)
         }
         PR_CAPBSET_DROP => {
-            if !k.cur().cred.capable(CAP_SETPCAP) {
+            if !k.cur().cred.has_cap(CAP_SETPCAP) {
                 return Err(EPERM);
             }
             if !cap_valid(arg2) {

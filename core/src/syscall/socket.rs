@@ -692,7 +692,11 @@ pub fn sendmsg(k: &mut Kernel, fd: i32, msg: u64, flags: u32) -> SysResult {
                     let c: [u32; 3] = k.read_val(h.control + off + 16)?;
                     let me = k.cur_ucred();
                     let root = k.cur_cred().capable(crate::proc::capability::CAP_SYS_ADMIN);
-                    if !root && (c[0] != me.pid || c[1] != k.cur().cred.uid || c[2] != k.cur().cred.gid) {
+                    // The ids as the sender names them (Linux:
+                    // scm_check_creds(): EINVAL without a mapping).
+                    use crate::ns::user::IdKind::{Gid, Uid};
+                    let (uid, gid) = (k.id_from_user(Uid, c[1])?, k.id_from_user(Gid, c[2])?);
+                    if !root && (c[0] != me.pid || uid != k.cur().cred.uid || gid != k.cur().cred.gid) {
                         return Err(EPERM);
                     }
                 }
@@ -734,7 +738,9 @@ pub fn recvmsg(k: &mut Kernel, fd: i32, msg: u64, flags: u32) -> SysResult {
         control.extend_from_slice(&28u64.to_ne_bytes());
         control.extend_from_slice(&SOL_SOCKET.to_ne_bytes());
         control.extend_from_slice(&SCM_CREDENTIALS.to_ne_bytes());
-        for v in [r.cred.pid, r.cred.uid, r.cred.gid] {
+        use crate::ns::user::IdKind::{Gid, Uid};
+        let (uid, gid) = (k.id_to_user(Uid, r.cred.uid), k.id_to_user(Gid, r.cred.gid));
+        for v in [r.cred.pid, uid, gid] {
             control.extend_from_slice(&v.to_ne_bytes());
         }
         control.resize(32, 0);
@@ -853,7 +859,8 @@ pub fn getsockopt(k: &mut Kernel, fd: i32, level: i32, name: i32, val: u64, lenp
         SO_SNDBUF | SO_RCVBUF => int(BUF as u32),
         SO_PEERCRED => {
             let c = sock.peer_cred.unwrap_or(Ucred { pid: 0, uid: OVERFLOW_ID, gid: OVERFLOW_ID });
-            [c.pid, c.uid, c.gid].iter().flat_map(|v| v.to_ne_bytes()).collect()
+            use crate::ns::user::IdKind::{Gid, Uid};
+            [c.pid, k.id_to_user(Uid, c.uid), k.id_to_user(Gid, c.gid)].iter().flat_map(|v| v.to_ne_bytes()).collect()
         }
         _ => return Err(ENOPROTOOPT),
     };

@@ -40,6 +40,14 @@ impl FileOps for Proc {
         procfs::getdents64(k, id, buf, count)
     }
 
+    /// Only an nsfs file has ioctls (`syscall::ns::ns_ioctl`).
+    fn ioctl(&self, k: &mut Kernel, id: FileId, cmd: u32, arg: u64) -> SysResult {
+        match k.vfs.files.get(id).kind {
+            FileKind::Proc(procfs::Node::NsFile(r), view) => crate::syscall::ns::ns_ioctl(k, r, view, cmd, arg),
+            _ => Err(ENOTTY),
+        }
+    }
+
     /// An nsfs file lets go of its namespace.
     fn release(&self, k: &mut Kernel, _id: FileId, f: &crate::fs::file::OpenFile) {
         if let FileKind::Proc(procfs::Node::NsFile(r), _) = f.kind {

@@ -287,10 +287,13 @@ Pid:	{pid}
 PPid:	{ppid}
 TracerPid:	{tracer}"
     );
-    let _ = writeln!(o, "Uid:\t{}\t{}\t{}\t{}", c.uid, c.euid, c.suid, c.fsuid);
-    let _ = writeln!(o, "Gid:\t{}\t{}\t{}\t{}", c.gid, c.egid, c.sgid, c.fsgid);
+    // The ids as the reader's user namespace names them.
+    use crate::ns::user::IdKind::{Gid, Uid};
+    let (u, g) = (|id| k.id_to_user(Uid, id), |id| k.id_to_user(Gid, id));
+    let _ = writeln!(o, "Uid:\t{}\t{}\t{}\t{}", u(c.uid), u(c.euid), u(c.suid), u(c.fsuid));
+    let _ = writeln!(o, "Gid:\t{}\t{}\t{}\t{}", g(c.gid), g(c.egid), g(c.sgid), g(c.fsgid));
     let fds = if has_resources(t) { fd_size(k.vfs.fdtables.get(t.files).slots()) } else { 0 };
-    let groups: Vec<String> = t.groups.iter().map(|g| format!("{g}")).collect();
+    let groups: Vec<String> = t.groups.iter().map(|&id| format!("{}", g(id))).collect();
     // Linux keeps a trailing space after the list, even an empty one.
     let _ = writeln!(o, "FDSize:\t{fds}\nGroups:\t{} ", groups.join(" "));
     // Each number in every PID namespace the task has one in, from the

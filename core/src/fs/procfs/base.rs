@@ -362,7 +362,9 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
             | Sysctl::Msgmni,
         ) => S_IFREG | 0o644,
         Node::Sysctl(Sysctl::DropCaches) => S_IFREG | 0o200,
-        Node::Pid { entry: PidEntry::Comm, .. } => S_IFREG | 0o644,
+        Node::Pid { entry: PidEntry::Comm | PidEntry::UidMap | PidEntry::GidMap | PidEntry::Setgroups, .. } => {
+            S_IFREG | 0o644
+        }
         Node::Pid { entry: PidEntry::Mem, .. } => S_IFREG | 0o600,
         Node::Pid { entry: PidEntry::Auxv | PidEntry::Personality | PidEntry::Pagemap, .. } => S_IFREG | 0o400,
         Node::Pid { entry: PidEntry::Fd, .. } => S_IFDIR | 0o500,
@@ -473,5 +475,5 @@ pub fn access(k: &Kernel, node: Node, mode: u32) -> SysResult<usize> {
 pub(super) fn ns_of(k: &Kernel, tid: Pid, ty: crate::ns::NsType) -> SysResult<crate::ns::NsRef> {
     let t = task(k, tid)?;
     may_inspect(k, t)?;
-    k.ns.of_task(t.nsproxy, k.pid_ns_of(tid), ty)
+    k.ns.of_task(t.nsproxy, k.pid_ns_of(tid), t.cred.user_ns, ty)
 }

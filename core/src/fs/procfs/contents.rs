@@ -181,6 +181,7 @@ pub(super) fn generate(k: &Kernel, view: View, node: Node) -> SysResult<Vec<u8>>
                     let _ = writeln!(o, "{:08x}", t.personality);
                 }
                 PidEntry::Pagemap | PidEntry::Mem => {}
+                e @ (PidEntry::UidMap | PidEntry::GidMap | PidEntry::Setgroups) => o.0 = id_map::show(k, t, e),
                 _ => return Err(EISDIR),
             }
         }

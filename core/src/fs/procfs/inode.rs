@@ -123,6 +123,9 @@ pub(super) fn open_node(k: &mut Kernel, node: Node, view: View, flags: u32) -> S
     {
         may_inspect(k, task(k, tid)?)?;
     }
+    if let Node::Pid { tid, entry: e @ PidEntry::Setgroups, .. } = node {
+        id_map::may_open(k, tid, e, acc)?;
+    }
     // Linux: mem_open() → proc_mem_open(PTRACE_MODE_ATTACH).
     if let Node::Pid { tid, entry: PidEntry::Mem, .. } = node {
         task(k, tid)?;
@@ -340,6 +343,9 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
             data.len()
         }
         Node::Pid { tid, entry: PidEntry::Mem, .. } => mem_rw(k, tid, pos, MemIo::Write(data))?,
+        Node::Pid { tid, entry: e @ (PidEntry::UidMap | PidEntry::GidMap | PidEntry::Setgroups), .. } => {
+            id_map::write(k, tid, e, pos, data)?
+        }
         Node::Pid { tid, entry: PidEntry::Comm, .. } => {
             let me = k.cur().tgid;
             let t = k.proc.tasks_mut().get_mut(&tid).filter(|t| t.state != TaskState::Dead).ok_or(ESRCH)?;

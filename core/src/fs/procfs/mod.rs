@@ -67,6 +67,7 @@ mod array;
 mod base;
 mod contents;
 pub(crate) mod fdinfo;
+mod id_map;
 mod inode;
 mod meminfo;
 mod task_mmu;
@@ -231,6 +232,11 @@ pub enum PidEntry {
     Mem,
     /// `ns/`: one link per namespace kind.
     Ns,
+    /// The id maps and setgroups policy of the task's user namespace
+    /// (`id_map`).
+    UidMap,
+    GidMap,
+    Setgroups,
 }
 
 /// One name in /proc.
@@ -362,7 +368,7 @@ fn sys_table(dir: Node) -> Option<SysTable> {
 
 /// The entries of a process directory, in Linux's order; `task` only in
 /// a process's directory, not in a thread's.
-const PID_ENTRIES: [(&[u8], PidEntry); 20] = [
+const PID_ENTRIES: [(&[u8], PidEntry); 23] = [
     (b"task", PidEntry::Task),
     (b"fd", PidEntry::Fd),
     (b"fdinfo", PidEntry::FdInfo),
@@ -383,6 +389,9 @@ const PID_ENTRIES: [(&[u8], PidEntry); 20] = [
     (b"mountinfo", PidEntry::Mountinfo),
     (b"pagemap", PidEntry::Pagemap),
     (b"ns", PidEntry::Ns),
+    (b"uid_map", PidEntry::UidMap),
+    (b"gid_map", PidEntry::GidMap),
+    (b"setgroups", PidEntry::Setgroups),
 ];
 
 impl Node {
@@ -606,7 +615,7 @@ pub(super) fn nr(k: &Kernel, view: View, pid: Pid) -> Pid {
 /// proc_fd_access_allowed() and mm_access() give.
 fn may_inspect(k: &Kernel, t: &Task) -> SysResult<()> {
     let me = k.cur();
-    if me.tgid == t.tgid || crate::proc::capability::ptrace_may_access(&me.cred, &t.cred) {
+    if me.tgid == t.tgid || crate::proc::capability::ptrace_may_access(&me.cred, &t.cred, &k.ns.user) {
         Ok(())
     } else {
         Err(EACCES)

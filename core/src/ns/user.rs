@@ -1,0 +1,611 @@
+//! User namespaces (Linux: kernel/user_namespace.c, the namespace half of
+//! kernel/capability.c; user_namespaces(7)).
+//!
+//! Credentials keep *kernel* ids, the ids of the initial user namespace
+//! (Linux's kuid_t and kgid_t), so that every comparison inside the kernel
+//! (file owners, signal permission, IPC owners) needs no translation. A
+//! user namespace maps ranges of its own ids onto kernel ids (uid_map and
+//! gid_map, written once through /proc/PID/*_map); ids cross the system
+//! call boundary through the caller's namespace: `from_kuid` going out
+//! (an id with no mapping reads as the overflow id 65534), `make_kuid`
+//! coming in (an id with no mapping is EINVAL).
+//!
+//! A task's capabilities hold in its own user namespace and in those its
+//! namespace's user created below it ([`UserNamespaces::ns_capable`]);
+//! every other namespace (UTS, IPC, mount, PID) records the user namespace
+//! that owns it, in which a change to it asks for CAP_SYS_ADMIN.
+//!
+//! The initial user namespace is not in the table: it is the unset handle
+//! ([`INIT_USER_NS`]), so that the default credentials name it and holding
+//! or dropping it costs nothing, as Linux's static init_user_ns.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+use crate::abi::{Errno, EINVAL, ENOSPC, EPERM};
+use crate::object::shared::{Handle, SharedTable};
+use crate::proc::capability::{has, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN};
+use crate::proc::Cred;
+
+/// How deep user namespaces nest: a namespace at this level may still
+/// have children (Linux: create_user_ns()'s `parent_ns->level > 32`).
+pub const MAX_USER_NS_LEVEL: u32 = 32;
+/// The most lines a map may have (Linux: UID_GID_MAP_MAX_EXTENTS).
+pub const MAP_MAX_EXTENTS: usize = 340;
+/// Maps with more extents than this are kept sorted, and shown so
+/// (Linux: UID_GID_MAP_MAX_BASE_EXTENTS).
+const MAP_MAX_BASE_EXTENTS: usize = 5;
+/// What an id without a mapping reads as (Linux: overflowuid and
+/// overflowgid, /proc/sys/kernel/overflow{u,g}id).
+pub const OVERFLOW_ID: u32 = 65534;
+/// "No id": the one number no map may name (Linux: (u32)-1).
+const INVALID: u32 = u32::MAX;
+/// Linux: PROC_USER_INIT_INO.
+pub const USER_INIT_INO: u32 = 0xEFFF_FFFD;
+
+/// One line of a map: `count` ids from `first` in the namespace are the
+/// kernel ids from `lower` (Linux: struct uid_gid_extent, whose
+/// lower_first is stored translated to the kernel's ids).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Extent {
+    first: u32,
+    lower: u32,
+    count: u32,
+}
+
+/// A uid_map or gid_map (Linux: struct uid_gid_map); empty until written.
+#[derive(Clone, Debug, Default)]
+struct IdMap {
+    extents: Vec<Extent>,
+}
+
+impl IdMap {
+    /// The kernel id of namespace id `id` (Linux: map_id_down()).
+    fn down(&self, id: u32) -> Option<u32> {
+        self.range_down(id, 1)
+    }
+
+    /// The kernel id of the first of `count` ids from `id`, all inside
+    /// one extent (Linux: map_id_range_down()).
+    fn range_down(&self, id: u32, count: u32) -> Option<u32> {
+        let last = id.checked_add(count - 1)?;
+        self.extents.iter().find(|e| id >= e.first && last <= e.first + (e.count - 1)).map(|e| id - e.first + e.lower)
+    }
+
+    /// The namespace id of kernel id `kid` (Linux: map_id_up()).
+    fn up(&self, kid: u32) -> Option<u32> {
+        self.extents.iter().find(|e| kid >= e.lower && kid <= e.lower + (e.count - 1)).map(|e| kid - e.lower + e.first)
+    }
+}
+
+/// Which of a namespace's maps (and the capability that writes it freely).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdKind {
+    Uid,
+    Gid,
+}
+
+/// One user namespace (Linux: struct user_namespace).
+#[derive(Debug)]
+pub struct UserNamespace {
+    /// The namespace above, held by this one.
+    parent: UserNsId,
+    level: u32,
+    /// The effective uid of its creator, as a kernel id (Linux: owner).
+    owner: u32,
+    uid_map: IdMap,
+    gid_map: IdMap,
+    /// /proc/PID/setgroups: "allow" until "deny" is written (Linux:
+    /// USERNS_SETGROUPS_ALLOWED, inherited from the parent).
+    setgroups_allowed: bool,
+    inum: u32,
+}
+
+pub type UserNsId = Handle<UserNamespace>;
+
+/// The initial user namespace (Linux: init_user_ns).
+pub const INIT_USER_NS: UserNsId = Handle::UNSET;
+
+/// Every user namespace below the initial one.
+#[derive(Default)]
+pub struct UserNamespaces {
+    table: SharedTable<UserNamespace>,
+}
+
+impl UserNamespaces {
+    /// Another user of `ns` (Linux: get_user_ns()).
+    pub fn hold(&mut self, ns: UserNsId) {
+        if ns != INIT_USER_NS {
+            self.table.hold(ns);
+        }
+    }
+
+    /// Drop one user of `ns`; the last one lets go of its parent too
+    /// (Linux: put_user_ns() → free_user_ns()).
+    pub fn put(&mut self, mut ns: UserNsId) {
+        while ns != INIT_USER_NS {
+            match self.table.put(ns) {
+                Some(gone) => ns = gone.parent,
+                None => break,
+            }
+        }
+    }
+
+    /// The namespace whose handle number is `raw`, if it is alive (0 is
+    /// the initial one).
+    pub fn handle_of(&self, raw: u32) -> Option<UserNsId> {
+        if raw == 0 {
+            Some(INIT_USER_NS)
+        } else {
+            self.table.handle_of(raw)
+        }
+    }
+
+    /// Live user namespaces below the initial one, for the leak checks.
+    pub fn count(&self) -> usize {
+        self.table.len()
+    }
+
+    pub fn level(&self, ns: UserNsId) -> u32 {
+        if ns == INIT_USER_NS {
+            0
+        } else {
+            self.table.get(ns).level
+        }
+    }
+
+    /// The namespace above `ns` (None for the initial one).
+    pub fn parent(&self, ns: UserNsId) -> Option<UserNsId> {
+        (ns != INIT_USER_NS).then(|| self.table.get(ns).parent)
+    }
+
+    /// The kernel uid of `ns`'s creator (0 for the initial one).
+    pub fn owner(&self, ns: UserNsId) -> u32 {
+        if ns == INIT_USER_NS {
+            0
+        } else {
+            self.table.get(ns).owner
+        }
+    }
+
+    /// The inode number of /proc/PID/ns/user.
+    pub fn inum(&self, ns: UserNsId) -> u32 {
+        if ns == INIT_USER_NS {
+            USER_INIT_INO
+        } else {
+            self.table.get(ns).inum
+        }
+    }
+
+    /// Whether `ns` is `ancestor` or lies below it (Linux:
+    /// in_userns(ancestor, ns)).
+    pub fn is_within(&self, mut ns: UserNsId, ancestor: UserNsId) -> bool {
+        loop {
+            if ns == ancestor {
+                return true;
+            }
+            match self.parent(ns) {
+                Some(p) => ns = p,
+                None => return false,
+            }
+        }
+    }
+
+    fn map(&self, ns: UserNsId, kind: IdKind) -> &IdMap {
+        let n = self.table.get(ns);
+        match kind {
+            IdKind::Uid => &n.uid_map,
+            IdKind::Gid => &n.gid_map,
+        }
+    }
+
+    /// The kernel id of `id` as namespace `ns` names it, None without a
+    /// mapping (Linux: make_kuid(), make_kgid()).
+    pub fn make_kid(&self, ns: UserNsId, kind: IdKind, id: u32) -> Option<u32> {
+        if ns == INIT_USER_NS {
+            return (id != INVALID).then_some(id);
+        }
+        self.map(ns, kind).down(id)
+    }
+
+    /// Kernel id `kid` as namespace `ns` names it, None without a mapping
+    /// (Linux: from_kuid(), from_kgid()).
+    pub fn from_kid(&self, ns: UserNsId, kind: IdKind, kid: u32) -> Option<u32> {
+        if ns == INIT_USER_NS {
+            return (kid != INVALID).then_some(kid);
+        }
+        self.map(ns, kind).up(kid)
+    }
+
+    /// As [`Self::from_kid`], the overflow id for one without a mapping
+    /// (Linux: from_kuid_munged()).
+    pub fn from_kid_munged(&self, ns: UserNsId, kind: IdKind, kid: u32) -> u32 {
+        self.from_kid(ns, kind, kid).unwrap_or(OVERFLOW_ID)
+    }
+
+    /// Does a task with credentials `c` hold `cap` in namespace `target`?
+    /// In its own namespace its effective set decides; in one below it,
+    /// created by its effective user from its own, it holds every
+    /// capability; elsewhere none (Linux: cap_capable()).
+    pub fn ns_capable(&self, c: &Cred, mut target: UserNsId, cap: u32) -> bool {
+        let mine = self.level(c.user_ns);
+        loop {
+            if target == c.user_ns {
+                return has(c.caps.effective, cap);
+            }
+            if self.level(target) <= mine {
+                return false;
+            }
+            let n = self.table.get(target);
+            if n.parent == c.user_ns && n.owner == c.euid {
+                return true;
+            }
+            target = n.parent;
+        }
+    }
+
+    /// A new user namespace below the one of credentials `c`, owned by
+    /// their effective ids (Linux: create_user_ns()): ENOSPC past the
+    /// deepest level, EPERM for a creator whose ids have no mapping in its
+    /// own namespace, or in a chroot (`chrooted`). Maps start empty.
+    pub fn create(&mut self, c: &Cred, chrooted: bool, inum: u32) -> Result<UserNsId, Errno> {
+        let parent = c.user_ns;
+        let level = self.level(parent);
+        if level > MAX_USER_NS_LEVEL {
+            return Err(ENOSPC);
+        }
+        if chrooted {
+            return Err(EPERM);
+        }
+        if self.from_kid(parent, IdKind::Uid, c.euid).is_none() || self.from_kid(parent, IdKind::Gid, c.egid).is_none()
+        {
+            return Err(EPERM);
+        }
+        let setgroups_allowed = parent == INIT_USER_NS || self.table.get(parent).setgroups_allowed;
+        self.hold(parent);
+        Ok(self.table.insert(UserNamespace {
+            parent,
+            level: level + 1,
+            owner: c.euid,
+            uid_map: IdMap::default(),
+            gid_map: IdMap::default(),
+            setgroups_allowed,
+            inum,
+        }))
+    }
+
+    /// Whether setgroups(2) may run in `ns`: its gid map is written and
+    /// setgroups was not denied (Linux: userns_may_setgroups()).
+    pub fn may_setgroups(&self, ns: UserNsId) -> bool {
+        if ns == INIT_USER_NS {
+            return true;
+        }
+        let n = self.table.get(ns);
+        !n.gid_map.extents.is_empty() && n.setgroups_allowed
+    }
+
+    /// The text of /proc/PID/uid_map or gid_map of namespace `ns` for a
+    /// reader in namespace `reader`: each line's lower ids as the reader
+    /// names them, or as `ns`'s parent does when the reader is inside `ns`
+    /// (Linux: uid_m_show(), gid_m_show()).
+    pub fn show_map(&self, ns: UserNsId, kind: IdKind, reader: UserNsId) -> String {
+        let mut out = String::new();
+        if ns == INIT_USER_NS {
+            let _ = writeln!(out, "{:>10} {:>10} {:>10}", 0, 0, INVALID);
+            return out;
+        }
+        let lower_ns = if reader == ns { self.table.get(ns).parent } else { reader };
+        for e in &self.map(ns, kind).extents {
+            let lower = self.from_kid(lower_ns, kind, e.lower).unwrap_or(INVALID);
+            let _ = writeln!(out, "{:>10} {:>10} {:>10}", e.first, lower, e.count);
+        }
+        out
+    }
+
+    /// /proc/PID/setgroups: "allow" or "deny".
+    pub fn show_setgroups(&self, ns: UserNsId) -> &'static str {
+        if ns == INIT_USER_NS || self.table.get(ns).setgroups_allowed {
+            "allow\n"
+        } else {
+            "deny\n"
+        }
+    }
+
+    /// A write of `text` to /proc/PID/setgroups of namespace `ns`
+    /// (Linux: proc_setgroups_write()): "allow" or "deny" with nothing
+    /// after but white space (EINVAL); EPERM to allow again once denied,
+    /// or to deny once the gid map is written. The caller checked the
+    /// offset and length.
+    pub fn write_setgroups(&mut self, ns: UserNsId, text: &[u8]) -> Result<(), Errno> {
+        let (allow, rest) = if let Some(r) = text.strip_prefix(b"allow") {
+            (true, r)
+        } else if let Some(r) = text.strip_prefix(b"deny") {
+            (false, r)
+        } else {
+            return Err(EINVAL);
+        };
+        if !skip_spaces(rest).is_empty() {
+            return Err(EINVAL);
+        }
+        if ns == INIT_USER_NS {
+            return if allow { Ok(()) } else { Err(EPERM) };
+        }
+        let n = self.table.get_mut(ns);
+        if allow {
+            if !n.setgroups_allowed {
+                return Err(EPERM);
+            }
+        } else {
+            if !n.gid_map.extents.is_empty() {
+                return Err(EPERM);
+            }
+            n.setgroups_allowed = false;
+        }
+        Ok(())
+    }
+
+    /// A write of `text` to /proc/PID/uid_map or gid_map of namespace
+    /// `ns` by a task with credentials `c` (Linux: proc_uid_map_write()
+    /// and map_write(); Tine takes the opener's credentials to be the
+    /// writer's). EPERM for the initial namespace, a writer outside `ns`
+    /// and its parent, a map already written, or without CAP_SYS_ADMIN in
+    /// `ns`; EINVAL for a malformed line, an empty or wrapping range,
+    /// ranges that overlap, or more than 340 lines; EPERM for ids the
+    /// writer may not map: without CAP_SETUID (CAP_SETGID) in the parent,
+    /// only the namespace's owner mapping its own effective id in one line
+    /// of one id (a gid only after setgroups is denied), and every lower
+    /// id must be mapped in the parent. The caller checked the offset and
+    /// the length.
+    pub fn write_map(&mut self, ns: UserNsId, kind: IdKind, c: &Cred, text: &[u8]) -> Result<(), Errno> {
+        let Some(parent) = self.parent(ns) else { return Err(EPERM) };
+        if c.user_ns != ns && c.user_ns != parent {
+            return Err(EPERM);
+        }
+        if !self.map(ns, kind).extents.is_empty() || !self.ns_capable(c, ns, CAP_SYS_ADMIN) {
+            return Err(EPERM);
+        }
+        let mut new = parse_map(text)?;
+        if !self.idmap_permitted(ns, kind, c, &new) {
+            return Err(EPERM);
+        }
+        // The lower ids as the kernel's (Linux: map_id_range_down() over
+        // the parent's map).
+        for e in &mut new.extents {
+            e.lower = self.parent_range_down(parent, kind, e.lower, e.count).ok_or(EPERM)?;
+        }
+        if new.extents.len() > MAP_MAX_BASE_EXTENTS {
+            new.extents.sort_unstable_by_key(|e| e.first);
+        }
+        let n = self.table.get_mut(ns);
+        match kind {
+            IdKind::Uid => n.uid_map = new,
+            IdKind::Gid => n.gid_map = new,
+        }
+        Ok(())
+    }
+
+    fn parent_range_down(&self, parent: UserNsId, kind: IdKind, id: u32, count: u32) -> Option<u32> {
+        if parent == INIT_USER_NS {
+            // The initial map is "0 0 4294967295": every id but -1, which
+            // parse_map() already refused.
+            return Some(id);
+        }
+        self.map(parent, kind).range_down(id, count)
+    }
+
+    /// Linux: new_idmap_permitted() (without file capabilities, so
+    /// verify_root_map() has nothing to refuse).
+    fn idmap_permitted(&self, ns: UserNsId, kind: IdKind, c: &Cred, new: &IdMap) -> bool {
+        let n = self.table.get(ns);
+        if let [e] = new.extents[..] {
+            if e.count == 1 && n.owner == c.euid {
+                let mine = match kind {
+                    IdKind::Uid => self.make_kid(n.parent, kind, e.lower) == Some(c.euid),
+                    IdKind::Gid => !n.setgroups_allowed && self.make_kid(n.parent, kind, e.lower) == Some(c.egid),
+                };
+                if mine {
+                    return true;
+                }
+            }
+        }
+        let cap = match kind {
+            IdKind::Uid => CAP_SETUID,
+            IdKind::Gid => CAP_SETGID,
+        };
+        self.ns_capable(c, n.parent, cap)
+    }
+}
+
+/// Linux's isspace(): space, \t, \n, \v, \f, \r.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+fn skip_spaces(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&b| is_space(b)).count();
+    &s[n..]
+}
+
+/// Linux's simple_strtoul(s, &end, 10) truncated to u32: the digits at
+/// the start (none reads as 0) and the rest.
+fn strtou32(s: &[u8]) -> (u32, &[u8]) {
+    let n = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    let v = s[..n].iter().fold(0u64, |v, &d| v.wrapping_mul(10).wrapping_add(u64::from(d - b'0')));
+    (v as u32, &s[n..])
+}
+
+/// The lines of a map write, each "first lower count" (Linux: the parse
+/// loop of map_write()); lower ids still as the parent names them.
+fn parse_map(text: &[u8]) -> Result<IdMap, Errno> {
+    let mut map = IdMap::default();
+    let mut rest = Some(text);
+    while let Some(s) = rest {
+        let (line, next) = match s.iter().position(|&b| b == b'\n') {
+            Some(i) => (&s[..i], Some(&s[i + 1..]).filter(|n| !n.is_empty())),
+            None => (s, None),
+        };
+        rest = next;
+        let mut vals = [0u32; 3];
+        let mut p = line;
+        for (i, v) in vals.iter_mut().enumerate() {
+            let (n, after) = strtou32(skip_spaces(p));
+            *v = n;
+            p = after;
+            // The first two numbers end at white space, the last at the
+            // end of the line or white space.
+            let ok = match p.first() {
+                Some(&b) => is_space(b),
+                None => i == 2,
+            };
+            if !ok {
+                return Err(EINVAL);
+            }
+        }
+        if !skip_spaces(p).is_empty() {
+            return Err(EINVAL);
+        }
+        let e = Extent { first: vals[0], lower: vals[1], count: vals[2] };
+        if e.first == INVALID || e.lower == INVALID {
+            return Err(EINVAL);
+        }
+        if e.first.wrapping_add(e.count) <= e.first || e.lower.wrapping_add(e.count) <= e.lower {
+            return Err(EINVAL);
+        }
+        let overlaps = |a: u32, b: u32, n: u32, m: u32| a <= b + (m - 1) && b <= a + (n - 1);
+        if map
+            .extents
+            .iter()
+            .any(|p| overlaps(p.first, e.first, p.count, e.count) || overlaps(p.lower, e.lower, p.count, e.count))
+        {
+            return Err(EINVAL);
+        }
+        if map.extents.len() + 1 == MAP_MAX_EXTENTS && rest.is_some() {
+            return Err(EINVAL);
+        }
+        map.extents.push(e);
+    }
+    if map.extents.is_empty() {
+        return Err(EINVAL);
+    }
+    Ok(map)
+}
+
+/// The credentials of a task that enters user namespace `ns` (creates it,
+/// or joins it with setns): every capability there, none inheritable or
+/// ambient, the default securebits (Linux: set_cred_user_ns()).
+pub fn enter(c: &mut Cred, ns: UserNsId) {
+    use crate::proc::capability::CAP_FULL_SET;
+    c.user_ns = ns;
+    c.caps.securebits = 0;
+    c.caps.inheritable = 0;
+    c.caps.permitted = CAP_FULL_SET;
+    c.caps.effective = CAP_FULL_SET;
+    c.caps.bset = CAP_FULL_SET;
+    c.caps.ambient = 0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(uid: u32) -> Cred {
+        let mut c = Cred::default();
+        (c.uid, c.euid, c.suid, c.fsuid) = (uid, uid, uid, uid);
+        (c.gid, c.egid, c.sgid, c.fsgid) = (uid, uid, uid, uid);
+        c.caps.permitted = 0;
+        c.caps.effective = 0;
+        c
+    }
+
+    #[test]
+    fn unprivileged_user_maps_itself_once() {
+        let mut t = UserNamespaces::default();
+        let c = user(1000);
+        let ns = t.create(&c, false, 1).unwrap();
+        let mut inside = c;
+        enter(&mut inside, ns);
+        // Its own uid, once.
+        assert_eq!(t.write_map(ns, IdKind::Uid, &c, b"0 2000 1\n"), Err(EPERM), "another uid");
+        assert_eq!(t.write_map(ns, IdKind::Uid, &c, b"0 1000 2\n"), Err(EPERM), "more than one id");
+        assert_eq!(t.write_map(ns, IdKind::Uid, &c, b"0 1000 1\n"), Ok(()));
+        assert_eq!(t.write_map(ns, IdKind::Uid, &c, b"0 1000 1\n"), Err(EPERM), "second write");
+        assert_eq!(t.make_kid(ns, IdKind::Uid, 0), Some(1000));
+        assert_eq!(t.from_kid_munged(ns, IdKind::Uid, 0), OVERFLOW_ID);
+        // Its gid only after setgroups is denied.
+        assert_eq!(t.write_map(ns, IdKind::Gid, &c, b"0 1000 1"), Err(EPERM));
+        assert!(t.write_setgroups(ns, b"deny\n").is_ok());
+        assert_eq!(t.write_setgroups(ns, b"allow"), Err(EPERM));
+        assert_eq!(t.write_map(ns, IdKind::Gid, &c, b"0 1000 1"), Ok(()));
+        assert!(!t.may_setgroups(ns));
+        // Full capabilities inside, none outside.
+        assert!(t.ns_capable(&inside, ns, CAP_SYS_ADMIN));
+        assert!(!inside.capable(CAP_SYS_ADMIN));
+        // The owner holds every capability in it from outside too.
+        assert!(t.ns_capable(&c, ns, CAP_SYS_ADMIN));
+        assert!(!t.ns_capable(&user(1001), ns, CAP_SYS_ADMIN));
+        assert_eq!(t.show_map(ns, IdKind::Uid, INIT_USER_NS), "         0       1000          1\n");
+        assert_eq!(t.show_map(ns, IdKind::Uid, ns), "         0       1000          1\n");
+        t.put(ns);
+        assert_eq!(t.count(), 0);
+    }
+
+    #[test]
+    fn map_syntax_and_overlap() {
+        assert_eq!(parse_map(b"0 0 1\n1 0 1").map(|_| ()), Err(EINVAL), "lower ranges overlap");
+        assert_eq!(parse_map(b"0 0 10\n5 100 1").map(|_| ()), Err(EINVAL), "upper ranges overlap");
+        assert_eq!(parse_map(b"0 0 0").map(|_| ()), Err(EINVAL), "empty range");
+        assert_eq!(parse_map(b"0 0").map(|_| ()), Err(EINVAL));
+        assert_eq!(parse_map(b"0 0 1 x").map(|_| ()), Err(EINVAL));
+        assert_eq!(parse_map(b"\n").map(|_| ()), Err(EINVAL));
+        assert_eq!(parse_map(b"4294967295 0 1").map(|_| ()), Err(EINVAL));
+        assert_eq!(parse_map(b"  0  100  10  \n20 200 5\n").unwrap().extents.len(), 2);
+        let many: String = (0..340).map(|i| alloc::format!("{i} {i} 1\n")).collect();
+        assert_eq!(parse_map(many.as_bytes()).unwrap().extents.len(), 340);
+        let too_many: String = (0..341).map(|i| alloc::format!("{i} {i} 1\n")).collect();
+        assert_eq!(parse_map(too_many.as_bytes()).map(|_| ()), Err(EINVAL));
+    }
+
+    #[test]
+    fn nesting_stops_past_level_32() {
+        let mut t = UserNamespaces::default();
+        let mut c = Cred::default();
+        let mut made = Vec::new();
+        loop {
+            match t.create(&c, false, 1) {
+                Ok(ns) => {
+                    // Root maps itself so that the next level may be made.
+                    t.write_map(ns, IdKind::Uid, &c, b"0 0 1").unwrap();
+                    t.write_map(ns, IdKind::Gid, &c, b"0 0 1").unwrap();
+                    enter(&mut c, ns);
+                    made.push(ns);
+                }
+                Err(e) => {
+                    assert_eq!(e, ENOSPC);
+                    break;
+                }
+            }
+        }
+        assert_eq!(made.len(), 33);
+        // Only the innermost is held by its user; the chain goes with it.
+        for &ns in &made[..32] {
+            t.put(ns);
+        }
+        assert_eq!(t.count(), 33);
+        t.put(made[32]);
+        assert_eq!(t.count(), 0);
+    }
+
+    #[test]
+    fn creator_without_mapping_is_refused() {
+        let mut t = UserNamespaces::default();
+        let c = user(1000);
+        let ns = t.create(&c, false, 1).unwrap();
+        let mut inside = c;
+        enter(&mut inside, ns);
+        // No map yet: its euid has no name inside.
+        assert_eq!(t.create(&inside, false, 2), Err(EPERM));
+        assert_eq!(t.create(&c, true, 2), Err(EPERM), "chrooted");
+        t.put(ns);
+    }
+}
