@@ -165,3 +165,35 @@ fn filters_keep_the_records_they_are_true_of() {
     t.set_filter(ev, "0").unwrap();
     assert_eq!(t.filter_text(ev), None);
 }
+
+/// A sink for the drain tests: what was written to it.
+struct Collect(std::sync::Mutex<std::vec::Vec<u8>>);
+
+impl Sink for Collect {
+    fn write(&self, bytes: &[u8]) {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+    }
+}
+
+#[test]
+fn a_drained_buffer_loses_nothing() {
+    static SINK: Collect = Collect(std::sync::Mutex::new(std::vec::Vec::new()));
+    let mut t = Tracer::new();
+    t.set_event("sched:sched_process_fork").unwrap();
+    t.resize(4096); // two pages: 78 forks each
+    t.set_sink(&SINK);
+    for i in 0..1000 {
+        fork(&mut t, i, i as i32);
+        // What the kernel does at its next trap return.
+        if t.drain_pending {
+            t.drain();
+        }
+    }
+    assert!(t.totals().0 > 0, "the page being written waits");
+    t.drain();
+    assert_eq!(t.totals().0, 0);
+    let out = std::string::String::from_utf8(SINK.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(out.matches(": sched_process_fork: ").count(), 1000);
+    assert!(!out.contains("LOST"), "{out}");
+    assert!(out.ends_with("child_pid=999\n"));
+}
