@@ -674,10 +674,8 @@ impl Builder {
                     p.pages.push((l.ts, pages));
                 }
             }
-            "page_fault_user" if self.faults_as_cow => {
-                if l.hex("error_code").is_some_and(|e| e & 3 == 3) {
-                    self.mark(pid, i, l, MarkKind::CowCopy);
-                }
+            "page_fault_user" if self.faults_as_cow && l.hex("error_code").is_some_and(|e| e & 3 == 3) => {
+                self.mark(pid, i, l, MarkKind::CowCopy);
             }
             "cow_copy" => self.mark(pid, i, l, MarkKind::CowCopy),
             "cow_reuse" => self.mark(pid, i, l, MarkKind::CowReuse),
