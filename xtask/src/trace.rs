@@ -44,8 +44,10 @@ pub const DEFAULT_EVENTS: &str = "sched:sched_process_fork,sched:sched_process_e
 sched:sched_process_wait,sched:sched_process_free,sched:sched_wakeup_new,sched:sched_wakeup,sched:sched_switch,\
 task:*,signal:*,tine:*,raw_syscalls:sys_enter,exceptions:page_fault_user";
 
-/// The ring buffer per CPU: big enough that a demo loses nothing.
-const BUF_SIZE: &str = "8M";
+/// The ring buffer per CPU: big enough that a demo loses nothing even
+/// where the buffer cannot drain while the program runs (Linux's, read
+/// once at the end).
+pub const BUF_SIZE: &str = "8M";
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -78,6 +80,11 @@ pub struct Args {
     /// with --linux, that compare.html lists no difference
     #[arg(long)]
     check: bool,
+    /// Each CPU's ring buffer (`trace_buf_size=`: bytes, with k, M or G;
+    /// default 8M). Tine drains it as pages fill, so a small one loses
+    /// nothing; Linux's is read once at the end
+    #[arg(long, value_name = "SIZE", default_value = BUF_SIZE)]
+    buffer_size: String,
     /// Where to write (default build/trace/<name of PROGRAM>)
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -117,7 +124,7 @@ pub fn main(a: Args) -> Result<i32> {
         let writes = if name == "forktree" { check::FORKTREE_WRITES } else { check::PGROUPS.0 * check::PGROUPS.1 };
         (check::FORKTREE_BUFFER..check::FORKTREE_BUFFER + check::PAGES * 4096, writes)
     });
-    let code = if a.redraw { 0 } else { run_tine(&program, &args, &events, &out)? };
+    let code = if a.redraw { 0 } else { run_tine(&program, &args, &events, &a.buffer_size, &out)? };
     let text = read(&out.join("trace.txt"))?;
     let tine = model::Trace::parse(&text, model::Root::Init)?;
     write_outputs(&tine, &out, "Tine", a.svg)?;
@@ -128,7 +135,7 @@ pub fn main(a: Args) -> Result<i32> {
         let dir = out.join("linux");
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         if !a.redraw {
-            linux::run(&program, &args, &events, &dir)?;
+            linux::run(&program, &args, &events, &a.buffer_size, &dir)?;
         }
         let text = read(&dir.join("trace.txt"))?;
         let lx = model::Trace::parse(&text, model::Root::ChildOfInit)?;
@@ -161,7 +168,7 @@ fn write(p: &Path, bytes: &[u8]) -> Result<()> {
 /// Boots Tine with PROGRAM as init and the trace drained to
 /// OUT/trace.txt; the program's output on our stdout, the kernel log in
 /// OUT/kernel.log. Returns `exec`'s exit code.
-fn run_tine(program: &Path, args: &[OsString], events: &str, out: &Path) -> Result<i32> {
+fn run_tine(program: &Path, args: &[OsString], events: &str, buf_size: &str, out: &Path) -> Result<i32> {
     let kernel = build::kernel()?;
     let tmp = TempDir::new("trace")?;
     let initrd = crate::write_initramfs(&Payload::program(program.to_path_buf(), args.to_vec()), &tmp)?;
@@ -174,7 +181,7 @@ fn run_tine(program: &Path, args: &[OsString], events: &str, out: &Path) -> Resu
         kernel: &kernel,
         initrd: &initrd,
         cmdline: format!(
-            "{} tine.trace_drain=1 trace_buf_size={BUF_SIZE} trace_event={events}",
+            "{} tine.trace_drain=1 trace_buf_size={buf_size} trace_event={events}",
             crate::cmdline(crate::GuestStdio::Pipe)
         ),
         accel: qemu::accel(&kernel),

@@ -505,10 +505,12 @@ pub fn compare(tine: &Trace, linux: &Trace) -> String {
                     | "vfork_wait"
                     | "vfork_done"
                     | "reparent"
+                    | "setpgid"
+                    | "mm_rss"
             )
         })
         .count();
-    let _ = write!(s, "<p class=\"tine-only\">{tine_only} events of Tine's own <code>tine:</code> system (COW, page tables, copy_process and exec steps, vfork) exist only on Tine: they are in Tine's panels and index.html, not in this comparison.</p>");
+    let _ = write!(s, "<p class=\"tine-only\">{tine_only} events of Tine's own <code>tine:</code> system (COW, page tables, RSS samples, process groups, copy_process and exec steps, vfork) exist only on Tine: they are in Tine's panels and index.html, not in this comparison.</p>");
     s.push_str("<table class=\"aligned\"><tr><th>Tine</th><th>Linux</th></tr>");
     for (d, p, q) in &rows {
         let class = if *d { " class=\"diff\"" } else { "" };
