@@ -538,7 +538,7 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
             child_pid: pid as i32,
         }
     });
-    if !args.flags.contains(CloneFlags::VM) {
+    if k.trace.enabled(crate::trace::Event::MmRss) && !args.flags.contains(CloneFlags::VM) {
         // Everything the parent had mapped is now shared with the child.
         let parent = k.cur().tgid;
         k.trace_mm_rss(parent);

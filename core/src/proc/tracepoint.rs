@@ -152,6 +152,7 @@ impl Kernel {
     /// After a page fault: `tine:mm_rss` for the faulting process and its
     /// parent if the fault copied, reused or zero-filled a page (`before`:
     /// [`Kernel::cow_fault_count`] before it, taken while the event is on).
+    #[inline]
     pub fn trace_rss_after_fault(&mut self, before: Option<u64>) {
         if before.is_some_and(|b| b != self.cow_fault_count()) {
             let me = self.cur().tgid;
