@@ -197,3 +197,20 @@ fn a_drained_buffer_loses_nothing() {
     assert!(!out.contains("LOST"), "{out}");
     assert!(out.ends_with("child_pid=999\n"));
 }
+
+#[test]
+fn tine_setpgid_and_mm_rss_print_their_fields() {
+    let f = Event::MmRss.format();
+    assert!(f.starts_with("name: mm_rss\nID: 326\n"), "{f}");
+    assert!(f.contains("\tfield:unsigned long pt_shared;\toffset:56;\tsize:8;\tsigned:0;\n"), "{f}");
+    assert!(Event::SetPgid.format().contains("\tfield:pid_t sid;\toffset:16;\tsize:4;\tsigned:1;\n"));
+    let mut t = Tracer::new();
+    t.set_event("tine:setpgid").unwrap();
+    t.set_event("tine:mm_rss").unwrap();
+    t.record(1000, 0, 7, b"w", Some(Event::SetPgid), None, Payload::Pgid { pid: 7, pgid: 7, sid: 1 });
+    let rss = Payload::MmRss { pid: 7, anon: 9, file: 30, shmem: 0, shared: 4, zero: 2, pt_shared: 1 };
+    t.record(2000, 0, 7, b"w", Some(Event::MmRss), None, rss);
+    let text = output::trace_text(&t);
+    assert!(text.contains(": setpgid: pid=7 pgid=7 sid=1\n"), "{text}");
+    assert!(text.contains(": mm_rss: pid=7 anon=9 file=30 shmem=0 shared=4 zero=2 pt_shared=1\n"), "{text}");
+}
