@@ -142,15 +142,17 @@ impl Kernel {
     }
 
     /// The memory manager's count of the faults `tine:mm_rss` samples
-    /// after: copy-on-write copies and reuses, zero-filled pages.
+    /// after: copy-on-write copies and reuses (not the first touches of
+    /// fresh pages: a walk after each of those would make filling a
+    /// buffer quadratic).
     pub fn cow_fault_count(&self) -> u64 {
         use crate::mm::vmstat::VmEvent;
         let e = &self.mem.frames().events;
-        e.get(VmEvent::CowCopy) + e.get(VmEvent::CowReuse) + e.get(VmEvent::ZeroPage)
+        e.get(VmEvent::CowCopy) + e.get(VmEvent::CowReuse)
     }
 
     /// After a page fault: `tine:mm_rss` for the faulting process and its
-    /// parent if the fault copied, reused or zero-filled a page (`before`:
+    /// parent if the fault copied or reused a page (`before`:
     /// [`Kernel::cow_fault_count`] before it, taken while the event is on).
     #[inline]
     pub fn trace_rss_after_fault(&mut self, before: Option<u64>) {
