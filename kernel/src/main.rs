@@ -35,8 +35,20 @@ tine_hal::kernel_main!(main);
 /// one at each use of the guard.)
 static KERNEL: Once<TicketLock<Kernel>> = Once::new();
 
-/// `tine.trace_drain=1`: write the trace to COM3 at power-off.
+/// `tine.trace_drain=1`: stream the trace to COM3 as it fills, and the
+/// rest at power-off.
 static TRACE_DRAIN: AtomicBool = AtomicBool::new(false);
+
+/// COM3, the trace's own channel (`cargo xtask trace` reads it).
+struct TracePort;
+
+impl tine_core::trace::Sink for TracePort {
+    fn write(&self, bytes: &[u8]) {
+        tine_hal::serial::Uart::new(tine_hal::serial::COM3).write_bytes(bytes);
+    }
+}
+
+static TRACE_PORT: TracePort = TracePort;
 
 const TIMER_IRQ: u8 = 0;
 const COM1_IRQ: u8 = 4;
@@ -86,6 +98,9 @@ fn main(info: BootInfo) -> ! {
     let boot_trace = tine_core::trace::boot::apply(&mut k.trace, &info.cmdline);
     for w in &boot_trace.unknown {
         klog!("tine: trace_event: no event {w}; ignored");
+    }
+    if boot_trace.drain {
+        k.trace.set_sink(&TRACE_PORT);
     }
     TRACE_DRAIN.store(boot_trace.drain, Ordering::Relaxed);
     KERNEL.call_once(|| TicketLock::new(k));
@@ -198,19 +213,10 @@ fn assert_locked() {
     );
 }
 
-/// Everything the trace holds, as `trace_pipe` would give it after the
-/// `trace` header, to COM3 (Linux has no such thing: `cargo xtask trace`
-/// gets Linux's trace from a user-space reader instead).
+/// What the trace still holds, to COM3 (the rest went as pages filled).
 fn drain_trace() {
     let Some(mut guard) = KERNEL.get().map(|m| m.lock()) else { return };
-    let k = &mut *guard;
-    let com3 = tine_hal::serial::Uart::new(tine_hal::serial::COM3);
-    let mut text = alloc::string::String::new();
-    tine_core::trace::output::header(&k.trace, &mut text);
-    com3.write_bytes(text.as_bytes());
-    while let Some(line) = tine_core::trace::output::consume_line(&mut k.trace) {
-        com3.write_bytes(line.as_bytes());
-    }
+    guard.trace.drain();
 }
 
 /// The hardware's interrupt lines, as the kernel names them.

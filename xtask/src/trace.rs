@@ -2,9 +2,9 @@
 //! process-creation events on, and draw what happened.
 //!
 //! The trace leaves the machine on a channel of its own, so that the
-//! program's console output stays byte-exact: Tine writes it to COM3 at
-//! power-off (`tine.trace_drain=1`, kernel/src/main.rs), having had its
-//! events enabled from boot by `trace_event=` on the command line, as
+//! program's console output stays byte-exact: Tine streams it to COM3 as
+//! its ring buffer fills (`tine.trace_drain=1`, [`stream`]), having had
+//! its events enabled from boot by `trace_event=` on the command line, as
 //! Linux's boot parameter does. Under `--linux`, a small init
 //! (user/trace/traceinit.c) enables the same events in Linux's tracefs,
 //! runs the program, and copies Linux's `trace` to /dev/ttyS2 (COM3).
@@ -19,6 +19,7 @@ mod chrome;
 mod html;
 mod linux;
 mod model;
+mod stream;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -43,8 +44,10 @@ pub const DEFAULT_EVENTS: &str = "sched:sched_process_fork,sched:sched_process_e
 sched:sched_process_wait,sched:sched_process_free,sched:sched_wakeup_new,sched:sched_wakeup,sched:sched_switch,\
 task:*,signal:*,tine:*,raw_syscalls:sys_enter,exceptions:page_fault_user";
 
-/// The ring buffer per CPU: big enough that a demo loses nothing.
-const BUF_SIZE: &str = "8M";
+/// The ring buffer per CPU: big enough that a demo loses nothing even
+/// where the buffer cannot drain while the program runs (Linux's, read
+/// once at the end).
+pub const BUF_SIZE: &str = "8M";
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -70,11 +73,18 @@ pub struct Args {
     /// per process and a mark per COW fault; writes a PNG screenshot of each
     #[arg(long)]
     browser_check: bool,
-    /// Check the known process tree of user/demo/forktree.c in each trace
-    /// (processes, parents, forks, exec, exit statuses, COW faults) and,
-    /// with --linux --browser-check, that compare.html lists no difference
+    /// Check the known process tree of user/demo/forktree.c or
+    /// user/demo/pgroups.c in each trace (processes, parents, groups,
+    /// forks, exec, exit statuses, COW faults) and, with --browser-check,
+    /// that the COW panel shows a copy per page written after fork and,
+    /// with --linux, that compare.html lists no difference
     #[arg(long)]
     check: bool,
+    /// Each CPU's ring buffer (`trace_buf_size=`: bytes, with k, M or G;
+    /// default 8M). Tine drains it as pages fill, so a small one loses
+    /// nothing; Linux's is read once at the end
+    #[arg(long, value_name = "SIZE", default_value = BUF_SIZE)]
+    buffer_size: String,
     /// Where to write (default build/trace/<name of PROGRAM>)
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -96,17 +106,25 @@ pub fn main(a: Args) -> Result<i32> {
         return Err("--events: a comma-separated list without spaces".into());
     }
 
-    if a.check && name != "forktree" {
-        return Err("--check knows the tree of forktree only".into());
+    if a.check && !(name == "forktree" || name == "pgroups" && args.is_empty()) {
+        return Err("--check knows the trees of forktree and of pgroups without arguments only".into());
     }
     let check = |t: &model::Trace, kernel: &str| -> Result<()> {
         if a.check {
-            check::forktree(t, check::FORKTREE_BUFFER).map_err(|e| format!("{kernel}'s trace: {e}"))?;
-            eprintln!("xtask: {kernel}'s trace holds forktree's known tree, statuses and COW faults");
+            let buffer = check::FORKTREE_BUFFER;
+            let r = if name == "forktree" { check::forktree(t, buffer) } else { check::pgroups(t, buffer) };
+            r.map_err(|e| format!("{kernel}'s trace: {e}"))?;
+            eprintln!("xtask: {kernel}'s trace holds {name}'s known tree, statuses and COW faults");
         }
         Ok(())
     };
-    let code = if a.redraw { 0 } else { run_tine(&program, &args, &events, &out)? };
+    // The pages the known programs write after fork, each a COW copy
+    // that the COW panel must show.
+    let cow_writes = a.check.then(|| {
+        let writes = if name == "forktree" { check::FORKTREE_WRITES } else { check::PGROUPS.0 * check::PGROUPS.1 };
+        (check::FORKTREE_BUFFER..check::FORKTREE_BUFFER + check::PAGES * 4096, writes)
+    });
+    let code = if a.redraw { 0 } else { run_tine(&program, &args, &events, &a.buffer_size, &out)? };
     let text = read(&out.join("trace.txt"))?;
     let tine = model::Trace::parse(&text, model::Root::Init)?;
     write_outputs(&tine, &out, "Tine", a.svg)?;
@@ -117,7 +135,7 @@ pub fn main(a: Args) -> Result<i32> {
         let dir = out.join("linux");
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         if !a.redraw {
-            linux::run(&program, &args, &events, &dir)?;
+            linux::run(&program, &args, &events, &a.buffer_size, &dir)?;
         }
         let text = read(&dir.join("trace.txt"))?;
         let lx = model::Trace::parse(&text, model::Root::ChildOfInit)?;
@@ -128,11 +146,12 @@ pub fn main(a: Args) -> Result<i32> {
         write(&out.join("compare.html"), page.as_bytes())?;
         eprintln!("xtask: wrote {}", out.join("compare.html").display());
         if a.browser_check {
+            browser::check_index(&dir.join("index.html"), &lx, cow_writes.clone())?;
             browser::check_compare(&out.join("compare.html"), a.check)?;
         }
     }
     if a.browser_check {
-        browser::check_index(&out.join("index.html"), &tine)?;
+        browser::check_index(&out.join("index.html"), &tine, cow_writes)?;
     }
     Ok(code)
 }
@@ -149,18 +168,20 @@ fn write(p: &Path, bytes: &[u8]) -> Result<()> {
 /// Boots Tine with PROGRAM as init and the trace drained to
 /// OUT/trace.txt; the program's output on our stdout, the kernel log in
 /// OUT/kernel.log. Returns `exec`'s exit code.
-fn run_tine(program: &Path, args: &[OsString], events: &str, out: &Path) -> Result<i32> {
+fn run_tine(program: &Path, args: &[OsString], events: &str, buf_size: &str, out: &Path) -> Result<i32> {
     let kernel = build::kernel()?;
     let tmp = TempDir::new("trace")?;
     let initrd = crate::write_initramfs(&Payload::program(program.to_path_buf(), args.to_vec()), &tmp)?;
     let timeout = qemu::timeout()?;
     let trace = out.join("trace.txt");
     let _ = std::fs::remove_file(&trace);
+    let piped = tmp.path().join("trace.pipe");
+    let follower = stream::Follower::start(piped.clone());
     let boot = Boot {
         kernel: &kernel,
         initrd: &initrd,
         cmdline: format!(
-            "{} tine.trace_drain=1 trace_buf_size={BUF_SIZE} trace_event={events}",
+            "{} tine.trace_drain=1 trace_buf_size={buf_size} trace_event={events}",
             crate::cmdline(crate::GuestStdio::Pipe)
         ),
         accel: qemu::accel(&kernel),
@@ -168,10 +189,13 @@ fn run_tine(program: &Path, args: &[OsString], events: &str, out: &Path) -> Resu
         console: Console::Stream,
         stream_log: false,
         stop_on: None,
-        com3: Some(&trace),
+        com3: Some(&piped),
         log_file: None,
     };
-    let run = boot.run()?;
+    let run = boot.run();
+    let counts = follower.finish();
+    let run = run?;
+    stream::write_trace(&piped, counts, &trace)?;
     write(&out.join("kernel.log"), &run.log)?;
     Ok(qemu::exit_code(&run, timeout))
 }
@@ -197,6 +221,13 @@ pub fn summary_lines(t: &model::Trace, kernel: &str) -> String {
          {} page-table shares ({} unshared)\n",
         s.created, s.execs, s.cow_copies, s.cow_reuses, s.zero_pages, s.pt_shares, s.pt_unshares
     );
+    o.push_str(&format!(
+        "{kernel}: {} events traced, {} lost; {} process group{}\n",
+        s.events,
+        s.lost,
+        s.groups,
+        if s.groups == 1 { "" } else { "s" }
+    ));
     match &s.slowest_step {
         Some((step, ns, pid)) => {
             o.push_str(&format!("{kernel}: slowest copy_process step: {step}, {ns} ns (fork of pid {pid})\n"))

@@ -95,3 +95,53 @@ impl PageTable {
         rss
     }
 }
+
+/// How much of an address space others see too, for the `tine:mm_rss`
+/// trace event (Linux has no such count: its /proc/PID/smaps walks for
+/// Shared_* the same way).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sharing {
+    /// Anonymous pages whose frame another address space maps too: still
+    /// shared copy-on-write since a fork, or reached through a shared
+    /// leaf table.
+    pub shared: usize,
+    /// Entries that map the shared zero frame (counted in no RSS).
+    pub zero: usize,
+    /// Leaf tables this address space shares with another (mm/ptshare.rs).
+    pub pt_shared: usize,
+}
+
+impl super::AddressSpace {
+    /// Walk the mapped pages and count what is shared (a walk of every
+    /// VMA: only while `tine:mm_rss` is enabled).
+    pub fn sharing(&self, frames: &FrameAllocator, phys: &dyn PhysMem) -> Sharing {
+        let mut s = Sharing::default();
+        // The 2 MiB region last looked at, and whether its table is shared.
+        let mut table: Option<(u64, bool)> = None;
+        for v in self.vmas() {
+            let _ = self.pt.for_each_leaf::<()>(phys, v.start, v.end, &mut |va, _, pte| {
+                if !pte.is_mapped() {
+                    return Ok(());
+                }
+                let region = va >> 21;
+                let in_shared_table = match table {
+                    Some((r, shared)) if r == region => shared,
+                    _ => {
+                        let shared = self.pt.shared_leaf_table(frames, phys, va).is_some();
+                        s.pt_shared += shared as usize;
+                        table = Some((region, shared));
+                        shared
+                    }
+                };
+                let pa = pte.addr();
+                if pa == frames.zero_frame() {
+                    s.zero += 1;
+                } else if kind_of(frames, pa) == Some(RssKind::Anon) && (in_shared_table || frames.refcount(pa) > 1) {
+                    s.shared += 1;
+                }
+                Ok(())
+            });
+        }
+        s
+    }
+}

@@ -423,6 +423,10 @@ fn begin_new_exec(
     // call that made this program (execve).
     *regs = PtRegs { orig_rax: regs.orig_rax, ..PtRegs::for_new_program(entry, sp) };
     trace_exec(k, pid, old_tid, &old_comm, filename);
+    // The new program's few pages; the old ones no longer shared.
+    if k.trace.enabled(Event::MmRss) {
+        k.trace_mm_rss_and_parent(pid);
+    }
     if k.sched.current() == Some(pid) {
         k.sched.set_load_fs(Some(0));
     }

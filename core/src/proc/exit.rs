@@ -666,6 +666,11 @@ pub fn do_exit(k: &mut Kernel, status: i32) {
     // Linux: exit_sem(), after exit_mm().
     k.exit_sem(pid);
     crate::trace!(k, SchedProcessExit, k.trace_process(pid));
+    // What the parent shared with this process alone is now its own.
+    if k.trace.enabled(crate::trace::Event::MmRss) {
+        let parent = k.proc.tasks[&pid].parent;
+        k.trace_mm_rss(parent);
+    }
     k.put_files(files);
     k.put_fs(fs);
     // Linux: exit_task_namespaces(); the zombie has none.

@@ -115,8 +115,12 @@ impl Kernel {
             } else {
                 Access::Read
             };
+            let cows = self.trace.enabled(crate::trace::Event::MmRss).then(|| self.cow_fault_count());
             let e = match self.with_mm(|a, ctx| a.handle_fault(ctx, cr2, access)) {
-                Ok(()) => return self.count_minor_fault(),
+                Ok(()) => {
+                    self.trace_rss_after_fault(cows);
+                    return self.count_minor_fault();
+                }
                 Err(FaultError::Oom) => match self.fault_out_of_memory(cr2, access) {
                     Ok(()) => return self.count_minor_fault(),
                     Err(e) => e,

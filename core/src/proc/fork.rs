@@ -563,6 +563,12 @@ pub fn kernel_clone(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
             child_pid: pid as i32,
         }
     });
+    if k.trace.enabled(crate::trace::Event::MmRss) && !args.flags.contains(CloneFlags::VM) {
+        // Everything the parent had mapped is now shared with the child.
+        let parent = k.cur().tgid;
+        k.trace_mm_rss(parent);
+        k.trace_mm_rss(pid);
+    }
     // The parent sees the child's number in its own PID namespace, the
     // child its number in the child's (Linux: pid_vnr() in kernel_clone(),
     // task_pid_vnr() in schedule_tail()).

@@ -88,12 +88,88 @@ impl Kernel {
     /// Wake trace_pipe readers and pollers if something was recorded:
     /// before each trap's return to user mode reschedules, before the idle
     /// loop waits, and at the timer tick (events fire where tasks cannot
-    /// be woken, so the wake-up is deferred to those points).
+    /// be woken, so the wake-up is deferred to those points). The trace's
+    /// drain (`tine.trace_drain=1`) runs there too, once a page filled.
     pub fn wake_trace_readers(&mut self) {
         if core::mem::take(&mut self.trace.wake_pending) {
+            if self.trace.drain_pending {
+                self.trace.drain();
+            }
             self.wake_queue(crate::proc::waitqueue::WaitKey::TracePipe);
             self.wake_pollers();
         }
+    }
+
+    /// `tine:mm_rss` for the address space of process `pid` (not a
+    /// zombie): its RSS counters and what of it another address space
+    /// maps too, counted by a walk of its page table, made only while the
+    /// event is enabled.
+    pub fn trace_mm_rss(&mut self, pid: Pid) {
+        if !self.trace.enabled(Event::MmRss) {
+            return;
+        }
+        let Some(t) = self.proc.tasks.get(&pid) else { return };
+        let live = !matches!(t.state, crate::proc::TaskState::Zombie | crate::proc::TaskState::Dead);
+        let (mm, tgid) = (t.mm, t.tgid);
+        if !live || self.mem.mms().try_get(mm).is_none() {
+            return;
+        }
+        let (rss, sh) = self.with_mm_of(mm, |a, ctx| (a.resident(), a.sharing(ctx.frames, ctx.phys)));
+        let p = Payload::MmRss {
+            pid: tgid as i32,
+            anon: rss.anon as u64,
+            file: rss.file as u64,
+            shmem: rss.shmem as u64,
+            shared: sh.shared as u64,
+            zero: sh.zero as u64,
+            pt_shared: sh.pt_shared as u64,
+        };
+        self.trace_event(Event::MmRss, None, p);
+    }
+
+    /// `tine:mm_rss` for `pid` and its parent, the address space it most
+    /// likely shares pages with: a copy-on-write fault in one changes what
+    /// the other shares too.
+    pub fn trace_mm_rss_and_parent(&mut self, pid: Pid) {
+        if !self.trace.enabled(Event::MmRss) {
+            return;
+        }
+        let parent = self.proc.tasks.get(&pid).map(|t| t.parent);
+        self.trace_mm_rss(pid);
+        if let Some(pp) = parent.filter(|&pp| pp != 0 && pp != pid) {
+            self.trace_mm_rss(pp);
+        }
+    }
+
+    /// The memory manager's count of the faults `tine:mm_rss` samples
+    /// after: copy-on-write copies and reuses (not the first touches of
+    /// fresh pages: a walk after each of those would make filling a
+    /// buffer quadratic).
+    pub fn cow_fault_count(&self) -> u64 {
+        use crate::mm::vmstat::VmEvent;
+        let e = &self.mem.frames().events;
+        e.get(VmEvent::CowCopy) + e.get(VmEvent::CowReuse)
+    }
+
+    /// After a page fault: `tine:mm_rss` for the faulting process and its
+    /// parent if the fault copied or reused a page (`before`:
+    /// [`Kernel::cow_fault_count`] before it, taken while the event is on).
+    #[inline]
+    pub fn trace_rss_after_fault(&mut self, before: Option<u64>) {
+        if before.is_some_and(|b| b != self.cow_fault_count()) {
+            let me = self.cur().tgid;
+            self.trace_mm_rss_and_parent(me);
+        }
+    }
+
+    /// `tine:setpgid`: process `pid`'s group and session, as the kernel
+    /// numbers them (the trace's PIDs).
+    pub fn trace_pgid(&self, pid: Pid) -> Payload {
+        let (pgid, sid) = self.proc.tasks.get(&pid).map_or((0, 0), |t| {
+            let s = self.sig.signals().get(t.signal);
+            (s.pgid, s.sid)
+        });
+        Payload::Pgid { pid: pid as i32, pgid: pgid as i32, sid: sid as i32 }
     }
 
     /// A task's comm as records keep it (the idle context's: swapper/0).

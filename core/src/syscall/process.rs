@@ -346,6 +346,7 @@ pub fn setpgid(k: &mut Kernel, pid: i32, pgid: i32) -> SysResult {
         k.proc.pids_mut().hold(pgid);
         k.put_pid(old);
     }
+    crate::trace!(k, SetPgid, k.trace_pgid(target));
     Ok(0)
 }
 
@@ -373,6 +374,7 @@ pub fn setsid(k: &mut Kernel) -> SysResult {
     k.proc.pids_mut().hold(me);
     k.put_pid(old_pgid);
     k.put_pid(old_sid);
+    crate::trace!(k, SetPgid, k.trace_pgid(me));
     Ok(k.pid_vnr(me) as usize)
 }
 

@@ -2,16 +2,17 @@
 //! init is traced from its first instruction (Linux: the `trace_event=`
 //! and `trace_buf_size=` boot parameters, kernel/trace/trace_events.c
 //! setup_trace_event() and trace.c set_buf_size()), and Tine's
-//! `tine.trace_drain=1`: at power-off the kernel writes the trace to the
-//! third serial port, a channel apart from the console and the kernel log
-//! (`cargo xtask trace` reads it there).
+//! `tine.trace_drain=1`: the kernel streams the trace to the third serial
+//! port as its buffer fills, and the rest at power-off, a channel apart
+//! from the console and the kernel log (`cargo xtask trace` reads it
+//! there; see [`super::Tracer::drain`]).
 
 use super::Tracer;
 
 /// What the command line asked of the tracer.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct BootTrace {
-    /// `tine.trace_drain=1`: drain the trace to COM3 at power-off.
+    /// `tine.trace_drain=1`: stream the trace to COM3.
     pub drain: bool,
     /// `trace_event=` words that matched no event (logged, then ignored,
     /// as Linux does).

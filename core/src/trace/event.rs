@@ -174,6 +174,15 @@ events! {
     Reparent = "tine":"reparent", 20, ".....", [
         f("pid_t", "pid", 8, 4, true), f("pid_t", "old_parent", 12, 4, true), f("pid_t", "new_parent", 16, 4, true),
     ], "\"pid=%d old_parent=%d new_parent=%d\", REC->pid, REC->old_parent, REC->new_parent";
+    SetPgid = "tine":"setpgid", 20, ".....", [
+        f("pid_t", "pid", 8, 4, true), f("pid_t", "pgid", 12, 4, true), f("pid_t", "sid", 16, 4, true),
+    ], "\"pid=%d pgid=%d sid=%d\", REC->pid, REC->pgid, REC->sid";
+    MmRss = "tine":"mm_rss", 64, ".....", [
+        f("pid_t", "pid", 8, 4, true), f("unsigned long", "anon", 16, 8, false),
+        f("unsigned long", "file", 24, 8, false), f("unsigned long", "shmem", 32, 8, false),
+        f("unsigned long", "shared", 40, 8, false), f("unsigned long", "zero", 48, 8, false),
+        f("unsigned long", "pt_shared", 56, 8, false),
+    ], "\"pid=%d anon=%lu file=%lu shmem=%lu shared=%lu zero=%lu pt_shared=%lu\", REC->pid, REC->anon, REC->file, REC->shmem, REC->shared, REC->zero, REC->pt_shared";
 }
 
 /// The first event's ID (Linux numbers events as it registers them,
@@ -357,6 +366,23 @@ pub enum Payload {
         old_parent: i32,
         new_parent: i32,
     },
+    /// setpgid: a process's group and session after setpgid() or setsid().
+    Pgid {
+        pid: i32,
+        pgid: i32,
+        sid: i32,
+    },
+    /// mm_rss: an address space's resident pages (the RSS counters) and
+    /// how many of them it shares.
+    MmRss {
+        pid: i32,
+        anon: u64,
+        file: u64,
+        shmem: u64,
+        shared: u64,
+        zero: u64,
+        pt_shared: u64,
+    },
     /// A trace_marker write (Linux: TRACE_PRINT, `struct print_entry`).
     Print {
         text: Vec<u8>,
@@ -449,6 +475,15 @@ impl Payload {
             (Payload::Reparent { pid, .. }, "pid") => i(*pid as i64),
             (Payload::Reparent { old_parent, .. }, "old_parent") => i(*old_parent as i64),
             (Payload::Reparent { new_parent, .. }, "new_parent") => i(*new_parent as i64),
+            (Payload::Pgid { pid, .. } | Payload::MmRss { pid, .. }, "pid") => i(*pid as i64),
+            (Payload::Pgid { pgid, .. }, "pgid") => i(*pgid as i64),
+            (Payload::Pgid { sid, .. }, "sid") => i(*sid as i64),
+            (Payload::MmRss { anon, .. }, "anon") => i(*anon as i64),
+            (Payload::MmRss { file, .. }, "file") => i(*file as i64),
+            (Payload::MmRss { shmem, .. }, "shmem") => i(*shmem as i64),
+            (Payload::MmRss { shared, .. }, "shared") => i(*shared as i64),
+            (Payload::MmRss { zero, .. }, "zero") => i(*zero as i64),
+            (Payload::MmRss { pt_shared, .. }, "pt_shared") => i(*pt_shared as i64),
             _ => None,
         }
     }
@@ -512,6 +547,11 @@ impl Payload {
             Payload::Reparent { pid, old_parent, new_parent } => {
                 write!(s, "pid={pid} old_parent={old_parent} new_parent={new_parent}")
             }
+            Payload::Pgid { pid, pgid, sid } => write!(s, "pid={pid} pgid={pgid} sid={sid}"),
+            Payload::MmRss { pid, anon, file, shmem, shared, zero, pt_shared } => write!(
+                s,
+                "pid={pid} anon={anon} file={file} shmem={shmem} shared={shared} zero={zero} pt_shared={pt_shared}"
+            ),
             Payload::Print { text } => {
                 s.push_str(&String::from_utf8_lossy(text));
                 Ok(())

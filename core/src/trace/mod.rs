@@ -39,6 +39,14 @@ pub const NR_CPUS: usize = 1;
 pub const CLOCKS: [&str; 10] =
     ["local", "global", "counter", "uptime", "perf", "mono", "mono_raw", "boot", "tai", "x86-tsc"];
 
+/// Where a drained trace goes (`tine.trace_drain=1`): a channel of its
+/// own, apart from the console and the kernel log (the machine's third
+/// serial port). Linux has no such thing; its `trace_pipe` read by a
+/// program does the same job.
+pub trait Sink: Sync {
+    fn write(&self, bytes: &[u8]);
+}
+
 /// The tracing state: which events are on, the buffers, the filters.
 pub struct Tracer {
     /// One bit per [`Event`]: the only thing a disabled event reads.
@@ -67,6 +75,11 @@ pub struct Tracer {
     filtered: u64,
     /// The events' filters (the `filter` files).
     filters: BTreeMap<Event, filter::Filter>,
+    /// Where the records stream out as pages fill, if anywhere.
+    sink: Option<&'static dyn Sink>,
+    /// A page filled while draining: [`Tracer::drain`] is due (with
+    /// `wake_pending`, so that the trap return's one test covers both).
+    pub drain_pending: bool,
 }
 
 impl Default for Tracer {
@@ -90,7 +103,34 @@ impl Tracer {
             wake_pending: false,
             filtered: 0,
             filters: BTreeMap::new(),
+            sink: None,
+            drain_pending: false,
         }
+    }
+
+    /// Stream the records to `sink` from now on: as `trace_pipe` gives
+    /// them, each time a page fills (taken at the next trap return, idle
+    /// wait or tick, [`Tracer::drain`]), so that a long run loses nothing
+    /// to overwriting as long as no single trap records a whole buffer.
+    pub fn set_sink(&mut self, sink: &'static dyn Sink) {
+        self.sink = Some(sink);
+    }
+
+    /// Write every record to the sink, consuming them, with a `[LOST N
+    /// EVENTS]` line where the ring overwrote some first. Nothing without
+    /// a sink.
+    pub fn drain(&mut self) {
+        self.drain_pending = false;
+        let Some(sink) = self.sink else { return };
+        let mut chunk = alloc::string::String::new();
+        while let Some(line) = output::consume_line(self) {
+            chunk.push_str(&line);
+            if chunk.len() >= 4096 {
+                sink.write(chunk.as_bytes());
+                chunk.clear();
+            }
+        }
+        sink.write(chunk.as_bytes());
     }
 
     /// Whether `ev` records: the test every firing site makes first.
@@ -180,6 +220,9 @@ impl Tracer {
         let Some(buf) = self.cpus.get_mut(cpu) else { return };
         buf.push(Record { ts, pid, event: ev, payload });
         self.wake_pending = true;
+        if self.sink.is_some() && buf.full_pages() > 0 {
+            self.drain_pending = true;
+        }
     }
 
     /// Whether comms are being saved for the output: while some event is

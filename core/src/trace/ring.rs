@@ -114,6 +114,11 @@ impl CpuBuffer {
         }
     }
 
+    /// Pages that are full (all but the one being written).
+    pub fn full_pages(&self) -> usize {
+        self.pages.len().saturating_sub(1)
+    }
+
     /// The oldest record.
     pub fn peek(&self) -> Option<&Record> {
         self.pages.iter().find_map(|p| p.records.front())

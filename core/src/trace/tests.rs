@@ -165,3 +165,52 @@ fn filters_keep_the_records_they_are_true_of() {
     t.set_filter(ev, "0").unwrap();
     assert_eq!(t.filter_text(ev), None);
 }
+
+/// A sink for the drain tests: what was written to it.
+struct Collect(std::sync::Mutex<std::vec::Vec<u8>>);
+
+impl Sink for Collect {
+    fn write(&self, bytes: &[u8]) {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+    }
+}
+
+#[test]
+fn a_drained_buffer_loses_nothing() {
+    static SINK: Collect = Collect(std::sync::Mutex::new(std::vec::Vec::new()));
+    let mut t = Tracer::new();
+    t.set_event("sched:sched_process_fork").unwrap();
+    t.resize(4096); // two pages: 78 forks each
+    t.set_sink(&SINK);
+    for i in 0..1000 {
+        fork(&mut t, i, i as i32);
+        // What the kernel does at its next trap return.
+        if t.drain_pending {
+            t.drain();
+        }
+    }
+    assert!(t.totals().0 > 0, "the page being written waits");
+    t.drain();
+    assert_eq!(t.totals().0, 0);
+    let out = std::string::String::from_utf8(SINK.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(out.matches(": sched_process_fork: ").count(), 1000);
+    assert!(!out.contains("LOST"), "{out}");
+    assert!(out.ends_with("child_pid=999\n"));
+}
+
+#[test]
+fn tine_setpgid_and_mm_rss_print_their_fields() {
+    let f = Event::MmRss.format();
+    assert!(f.starts_with("name: mm_rss\nID: 326\n"), "{f}");
+    assert!(f.contains("\tfield:unsigned long pt_shared;\toffset:56;\tsize:8;\tsigned:0;\n"), "{f}");
+    assert!(Event::SetPgid.format().contains("\tfield:pid_t sid;\toffset:16;\tsize:4;\tsigned:1;\n"));
+    let mut t = Tracer::new();
+    t.set_event("tine:setpgid").unwrap();
+    t.set_event("tine:mm_rss").unwrap();
+    t.record(1000, 0, 7, b"w", Some(Event::SetPgid), None, Payload::Pgid { pid: 7, pgid: 7, sid: 1 });
+    let rss = Payload::MmRss { pid: 7, anon: 9, file: 30, shmem: 0, shared: 4, zero: 2, pt_shared: 1 };
+    t.record(2000, 0, 7, b"w", Some(Event::MmRss), None, rss);
+    let text = output::trace_text(&t);
+    assert!(text.contains(": setpgid: pid=7 pgid=7 sid=1\n"), "{text}");
+    assert!(text.contains(": mm_rss: pid=7 anon=9 file=30 shmem=0 shared=4 zero=2 pt_shared=1\n"), "{text}");
+}

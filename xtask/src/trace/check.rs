@@ -1,11 +1,12 @@
-//! `trace --check`: the known tree of user/demo/forktree.c, checked on
-//! the trace of either kernel (and by the unit tests on stored traces).
+//! `trace --check`: the known trees of user/demo/forktree.c and
+//! user/demo/pgroups.c, checked on the trace of either kernel (and by the
+//! unit tests on stored traces).
 
 use super::model::{End, Proc, Trace};
 
-/// Where forktree.c maps its 64-page buffer (MAP_FIXED).
+/// Where forktree.c and pgroups.c map their 64-page buffer (MAP_FIXED).
 pub const FORKTREE_BUFFER: u64 = 0x2000_0000;
-const PAGES: u64 = 64;
+pub const PAGES: u64 = 64;
 /// Pages forktree's processes write after fork: 8 + 4 + 2 + 1.
 pub const FORKTREE_WRITES: usize = 15;
 
@@ -38,8 +39,16 @@ pub fn forktree(t: &Trace, buffer: u64) -> Result<(), String> {
     ensure(t.procs[1..].iter().all(|p| p.reaped.is_some()), || "a child was not reaped".into())?;
     let flows = t.forks.iter().filter(|f| t.proc(f.parent).is_some()).count();
     ensure(flows == 5, || format!("5 forks expected, {flows} traced"))?;
-    let range = buffer..buffer + PAGES * 4096;
-    let faults = if t.lines.iter().any(|l| l.event == "cow_copy") {
+    let faults = cow_faults(t, buffer..buffer + PAGES * 4096);
+    ensure(faults == FORKTREE_WRITES, || {
+        format!("{FORKTREE_WRITES} COW faults in the buffer expected, {faults} traced")
+    })
+}
+
+/// The COW faults in `range`: `tine:cow_copy` events on Tine, write
+/// faults on present pages (exceptions:page_fault_user) on Linux.
+fn cow_faults(t: &Trace, range: std::ops::Range<u64>) -> usize {
+    if t.lines.iter().any(|l| l.event == "cow_copy") {
         t.procs
             .iter()
             .flat_map(|p| &p.marks)
@@ -52,8 +61,40 @@ pub fn forktree(t: &Trace, buffer: u64) -> Result<(), String> {
             .filter(|l| l.hex("error_code").is_some_and(|e| e & 3 == 3))
             .filter(|l| l.hex("address").is_some_and(|a| range.contains(&a)))
             .count()
-    };
-    ensure(faults == FORKTREE_WRITES, || {
-        format!("{FORKTREE_WRITES} COW faults in the buffer expected, {faults} traced")
+    }
+}
+
+/// user/demo/pgroups.c with its default arguments: groups of workers.
+pub const PGROUPS: (usize, usize) = (4, 50);
+
+/// The root, `PGROUPS.0` leaders each in a group of its own with its
+/// `PGROUPS.1` workers, every one reaped with its status, one COW copy
+/// per worker in the buffer, and no event lost.
+pub fn pgroups(t: &Trace, buffer: u64) -> Result<(), String> {
+    let (groups, workers) = PGROUPS;
+    ensure(t.lost == 0, || format!("{} events lost", t.lost))?;
+    let n = t.procs.iter().filter(|p| !p.thread).count();
+    ensure(n == 1 + groups * (1 + workers), || {
+        format!("{} processes expected, {n} traced", 1 + groups * (1 + workers))
+    })?;
+    let root = &t.procs[0];
+    let bands: Vec<(u32, usize)> = t.groups().iter().map(|(g, m)| (*g, m.len())).collect();
+    ensure(bands.len() == 1 + groups && bands[0] == (root.pgid, 1), || {
+        format!("the root's group and {groups} more expected: {bands:?}")
+    })?;
+    for (pgid, members) in t.groups().into_iter().skip(1) {
+        let leader = members[0];
+        ensure(leader.pid == pgid && leader.ppid == Some(root.pid), || {
+            format!("group {pgid} is not led by a child of the root")
+        })?;
+        ensure(leader.end == Some(End::Exited(workers as i64)), || format!("leader {pgid}: {:?}", leader.end))?;
+        let ends: Vec<Option<End>> = members[1..].iter().map(|p| p.end).collect();
+        let want: Vec<Option<End>> = (0..workers).map(|w| Some(End::Exited((w % 100) as i64))).collect();
+        ensure(ends == want, || format!("the workers of group {pgid} ended {ends:?}"))?;
+    }
+    ensure(t.procs[1..].iter().all(|p| p.reaped.is_some()), || "a process was not reaped".into())?;
+    let faults = cow_faults(t, buffer..buffer + PAGES * 4096);
+    ensure(faults == groups * workers, || {
+        format!("{} COW faults in the buffer expected, {faults} traced", groups * workers)
     })
 }

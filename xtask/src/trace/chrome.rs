@@ -6,7 +6,8 @@
 //! events (`X`) for its running/runnable/blocked/zombie stretches;
 //! instant events (`i`) for fork, exec, exit, wait, signals and memory
 //! events; flow arrows (`s`/`f`) from each fork to the child's first run
-//! and from each exit to the reap. Times are microseconds.
+//! and from each exit to the reap; a counter track (`C`) of each
+//! process's pages (private, shared, zero, file). Times are microseconds.
 
 use serde_json::{json, Value};
 
@@ -26,7 +27,7 @@ pub fn json(t: &Trace) -> String {
         };
         let status = p.end.map(|e| e.text());
         ev.push(json!({"ph": "M", "name": "process_name", "pid": p.pid, "tid": p.pid,
-            "args": {"name": name, "ppid": parent, "comm": p.comm(), "thread": p.thread, "status": status}}));
+            "args": {"name": name, "ppid": parent, "pgid": p.pgid, "comm": p.comm(), "thread": p.thread, "status": status}}));
         ev.push(
             json!({"ph": "M", "name": "process_sort_index", "pid": p.pid, "tid": p.pid, "args": {"sort_index": order}}),
         );
@@ -53,6 +54,10 @@ pub fn json(t: &Trace) -> String {
         }
         for &(ts, sig, line) in &p.signals {
             ev.push(instant(&format!("signal {sig}"), "signal", ts, line, json!({"sig": sig})));
+        }
+        for (ts, g) in &p.pages {
+            ev.push(json!({"ph": "C", "cat": "pages", "name": "pages", "pid": p.pid, "tid": p.pid, "ts": us(*ts),
+                "args": {"private": g.private, "shared": g.shared, "zero": g.zero, "file": g.file}}));
         }
         for m in &p.marks {
             let cat = if matches!(m.kind, MarkKind::PtShare | MarkKind::PtUnshare) { "pagetable" } else { "cow" };

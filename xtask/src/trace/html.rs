@@ -15,40 +15,15 @@ const WIDTH: f64 = 1100.0;
 const LEFT: f64 = 190.0;
 const LANE: f64 = 22.0;
 const COW_LANE: f64 = 34.0;
-/// Beyond this many processes, leaf siblings of one name share a lane.
-const COLLAPSE_OVER: usize = 40;
+/// A process group of more processes than this starts collapsed in
+/// index.html (a click on its band opens it), so that a program of
+/// hundreds of processes still makes a page of a few screens.
+pub const BAND_OPEN_MAX: usize = 8;
+/// Waterfalls of more forks than this start collapsed.
+pub const WATERFALL_OPEN_MAX: usize = 40;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-/// A lane: one process, or several leaf siblings of one name.
-struct Lane<'a> {
-    label: String,
-    depth: usize,
-    members: Vec<&'a Proc>,
-}
-
-fn lanes(t: &Trace) -> Vec<Lane<'_>> {
-    let mut out: Vec<Lane> = Vec::new();
-    let collapse = t.procs.len() > COLLAPSE_OVER;
-    for p in &t.procs {
-        let leaf = !t.procs.iter().any(|q| q.ppid == Some(p.pid) && q.pid != p.pid);
-        if collapse && leaf {
-            if let Some(l) = out.iter_mut().find(|l| {
-                !l.members.is_empty()
-                    && l.members[0].ppid == p.ppid
-                    && l.members[0].comm() == p.comm()
-                    && !t.procs.iter().any(|q| q.ppid == Some(l.members[0].pid))
-            }) {
-                l.members.push(p);
-                l.label = format!("{} × {} (children of {})", l.members.len(), p.comm(), p.ppid.unwrap_or(0));
-                continue;
-            }
-        }
-        out.push(Lane { label: p.label(), depth: p.depth, members: vec![p] });
-    }
-    out
 }
 
 struct Scale {
@@ -79,92 +54,92 @@ const DEFS: &str = r##"<defs>
 const STYLE: &str = r#"<style>
 svg text { font: 11px sans-serif; fill: #263238; }
 .running { fill: #43a047; } .runnable { fill: #fdd835; } .blocked { fill: #b0bec5; }
-.zombie { fill: url(#hatch); } .lane-bg { fill: #f5f5f5; }
+.zombie { fill: url(#hatch); } .lane-bg { fill: #f5f5f5; } .life { fill: #90a4ae; }
 .fork { stroke: #37474f; stroke-width: 1.2; marker-end: url(#arrow); }
 .wait { stroke: #ad1457; stroke-width: 1.2; stroke-dasharray: 3 2; marker-end: url(#arrow); }
 .exec-mark { fill: #1e88e5; } .cow-copy { stroke: #e53935; stroke-width: 1.5; }
 .cow-reuse { stroke: #1e88e5; stroke-width: 1.5; } .pt-mark { fill: #6a1b9a; }
-.private { fill: #ef9a9a; } .shared { fill: #90caf9; } .zero { fill: #fff59d; }
+.private { fill: #ef9a9a; } .shared { fill: #90caf9; } .zero { fill: #fff59d; } .file { fill: #c5e1a5; }
 .step { stroke: #fff; stroke-width: 0.5; }
 </style>"#;
 
-/// The process tree over time.
-pub fn tree_svg(t: &Trace) -> String {
+fn svg_open(s: &mut String, class: &str, h: f64) {
+    let _ = write!(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"{class}\" width=\"{WIDTH}\" height=\"{h}\" viewBox=\"0 0 {WIDTH} {h}\">{DEFS}{STYLE}");
+}
+
+/// The lanes of `procs` (every process, or one group's) over time: one
+/// per process, from its fork to its reaping. Arrows whose other end is
+/// in another group are drawn as a stub into this lane.
+fn tree_lanes(t: &Trace, procs: &[&Proc], class: &str, title: Option<String>) -> String {
     let sc = Scale::new(t);
-    let ls = lanes(t);
-    let h = 30.0 + ls.len() as f64 * LANE + 10.0;
+    let top = if title.is_some() { 30.0 } else { 4.0 };
+    let h = top + procs.len() as f64 * LANE + 6.0;
     let mut s = String::new();
-    let _ = write!(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"panel tree\" width=\"{WIDTH}\" height=\"{h}\" viewBox=\"0 0 {WIDTH} {h}\">{DEFS}{STYLE}");
-    let _ = write!(
-        s,
-        "<text x=\"4\" y=\"14\" font-weight=\"bold\">Processes over time ({:.3} ms)</text>",
-        (sc.end - sc.start) as f64 / 1e6
-    );
-    let y_of =
-        |pid: u32| ls.iter().position(|l| l.members.iter().any(|m| m.pid == pid)).map(|i| 30.0 + i as f64 * LANE);
-    for (i, l) in ls.iter().enumerate() {
-        let y = 30.0 + i as f64 * LANE;
-        let pids: Vec<String> = l.members.iter().map(|m| m.pid.to_string()).collect();
+    svg_open(&mut s, class, h);
+    if let Some(title) = title {
+        let _ = write!(s, "<text x=\"4\" y=\"14\" font-weight=\"bold\">{}</text>", esc(&title));
+    }
+    let y_of = |pid: u32| procs.iter().position(|p| p.pid == pid).map(|i| top + i as f64 * LANE);
+    for (i, p) in procs.iter().enumerate() {
+        let y = top + i as f64 * LANE;
         let _ = write!(
             s,
-            "<g class=\"lane\" data-pid=\"{}\"><text x=\"{}\" y=\"{}\">{}</text>",
-            pids.join(" "),
-            4.0 + l.depth as f64 * 10.0,
+            "<g class=\"lane\" data-pid=\"{}\" data-pgid=\"{}\"><text x=\"{}\" y=\"{}\">{}</text>",
+            p.pid,
+            p.pgid,
+            4.0 + p.depth.min(12) as f64 * 10.0,
             y + 14.0,
-            esc(&l.label)
+            esc(&p.label())
         );
-        for p in &l.members {
-            let (a, b) = (sc.x(p.born), sc.x(p.reaped.map_or(t.end, |r| r.0)));
+        let (a, b) = (sc.x(p.born), sc.x(p.reaped.map_or(t.end, |r| r.0)));
+        let _ = write!(
+            s,
+            "<rect class=\"lane-bg\" x=\"{a:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{}\"/>",
+            (b - a).max(1.0),
+            LANE - 4.0
+        );
+        for &(from, to, st) in &p.slices {
+            let (a, b) = (sc.x(from), sc.x(to));
+            let _ = write!(s, "<rect class=\"{}\" x=\"{a:.1}\" y=\"{y:.1}\" width=\"{:.2}\" height=\"{}\"><title>{} {}: {} for {} µs</title></rect>", st.name(), (b - a).max(0.5), LANE - 4.0, p.comm(), p.pid, st.name(), (to - from) / 1000);
+        }
+        for &(ts, ref file, line) in &p.execs {
+            let x = sc.x(ts);
+            let _ = write!(s, "<g class=\"exec\"{}><rect class=\"exec-mark\" x=\"{:.1}\" y=\"{:.1}\" width=\"3\" height=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\">exec {}</text></g>", line_attr(t, line), x - 1.0, y - 1.0, LANE - 2.0, x + 3.0, y + 12.0, esc(file));
+        }
+        if let (Some((ts, line)), Some(end)) = (p.exit, p.end) {
             let _ = write!(
                 s,
-                "<rect class=\"lane-bg\" x=\"{a:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{}\"/>",
-                (b - a).max(1.0),
-                LANE - 4.0
+                "<g class=\"exit\"{}><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\">{}</text></g>",
+                line_attr(t, line),
+                sc.x(ts) + 2.0,
+                y + 8.0,
+                esc(&end.text())
             );
-            for &(from, to, st) in &p.slices {
-                let (a, b) = (sc.x(from), sc.x(to));
-                let _ = write!(s, "<rect class=\"{}\" x=\"{a:.1}\" y=\"{y:.1}\" width=\"{:.2}\" height=\"{}\"><title>{} {}: {} for {} µs</title></rect>", st.name(), (b - a).max(0.5), LANE - 4.0, p.comm(), p.pid, st.name(), (to - from) / 1000);
-            }
-            for &(ts, ref file, line) in &p.execs {
-                let x = sc.x(ts);
-                let _ = write!(s, "<g class=\"exec\"{}><rect class=\"exec-mark\" x=\"{:.1}\" y=\"{:.1}\" width=\"3\" height=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\">exec {}</text></g>", line_attr(t, line), x - 1.0, y - 1.0, LANE - 2.0, x + 3.0, y + 12.0, esc(file));
-            }
-            if let (Some((ts, line)), Some(end)) = (p.exit, p.end) {
-                let _ = write!(
-                    s,
-                    "<g class=\"exit\"{}><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\">{}</text></g>",
-                    line_attr(t, line),
-                    sc.x(ts) + 2.0,
-                    y + 8.0,
-                    esc(&end.text())
-                );
-            }
         }
         s.push_str("</g>");
     }
     for f in &t.forks {
-        let (Some(y0), Some(y1)) = (y_of(f.parent), y_of(f.child)) else { continue };
+        let Some(y1) = y_of(f.child) else { continue };
+        let y0 = y_of(f.parent).map_or(y1 - 8.0, |y| y + LANE / 2.0);
         let x = sc.x(f.ts);
         let _ = write!(
             s,
-            "<line class=\"fork\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"{}></line>",
-            y0 + LANE / 2.0,
-            y1,
+            "<line class=\"fork\" data-child=\"{}\" x1=\"{x:.1}\" y1=\"{y0:.1}\" x2=\"{x:.1}\" y2=\"{y1:.1}\"{}></line>",
+            f.child,
             line_attr(t, f.line)
         );
     }
-    for p in &t.procs {
+    for p in procs {
         let (Some((ts, line)), Some(pp)) = (p.reaped, p.ppid) else { continue };
-        let (Some(y0), Some(y1)) = (y_of(p.pid), y_of(pp)) else { continue };
-        if p.thread {
+        if p.thread || t.proc(pp).is_none() {
             continue;
         }
+        let Some(y0) = y_of(p.pid) else { continue };
+        let y1 = y_of(pp).map_or(y0 - 6.0, |y| y + LANE - 4.0);
         let x = sc.x(ts);
         let _ = write!(
             s,
-            "<line class=\"wait\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"{}></line>",
-            y0,
-            y1 + LANE - 4.0,
+            "<line class=\"wait\" x1=\"{x:.1}\" y1=\"{y0:.1}\" x2=\"{x:.1}\" y2=\"{y1:.1}\"{}></line>",
             line_attr(t, line)
         );
     }
@@ -172,39 +147,74 @@ pub fn tree_svg(t: &Trace) -> String {
     s
 }
 
-/// Copy-on-write: each process's pages over time and its memory events.
-pub fn cow_svg(t: &Trace) -> String {
+/// The process tree over time, every process in one picture.
+pub fn tree_svg(t: &Trace) -> String {
+    let all: Vec<&Proc> = t.procs.iter().collect();
+    let ms = (t.end.max(t.start + 1) - t.start) as f64 / 1e6;
+    tree_lanes(t, &all, "panel tree", Some(format!("Processes over time ({ms:.3} ms)")))
+}
+
+/// The most pages any process had at once: the COW lanes' full height.
+fn most_pages(t: &Trace) -> usize {
+    t.procs.iter().flat_map(|p| &p.pages).map(|(_, g)| g.private + g.shared + g.zero + g.file).max().unwrap_or(1).max(1)
+}
+
+const COW_LEGEND: &str = "<tspan class=\"private\">■</tspan> private <tspan class=\"shared\">■</tspan> shared <tspan class=\"zero\">■</tspan> zero page <tspan class=\"file\">■</tspan> file; marks: <tspan fill=\"#e53935\">|</tspan> COW copy <tspan fill=\"#1e88e5\">|</tspan> COW reuse <tspan fill=\"#6a1b9a\">▲</tspan> leaf table shared/▼ unshared";
+
+/// Copy-on-write lanes of `procs`: each one's pages over time (stacked:
+/// private, shared, zero page, file) and its memory events as marks.
+fn cow_lanes(t: &Trace, procs: &[&Proc], class: &str, title: Option<String>) -> String {
     let sc = Scale::new(t);
-    let procs: Vec<&Proc> = t.procs.iter().filter(|p| !p.thread).collect();
-    let most =
-        procs.iter().flat_map(|p| &p.pages).map(|(_, g)| g.private + g.shared + g.zero).max().unwrap_or(1).max(1);
-    let h = 44.0 + procs.len() as f64 * COW_LANE;
+    let most = most_pages(t);
+    let top = if title.is_some() { 36.0 } else { 4.0 };
+    let h = top + procs.len() as f64 * COW_LANE + 8.0;
     let mut s = String::new();
-    let _ = write!(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"panel cow\" width=\"{WIDTH}\" height=\"{h}\" viewBox=\"0 0 {WIDTH} {h}\">{DEFS}{STYLE}");
-    let _ = write!(s, "<text x=\"4\" y=\"14\" font-weight=\"bold\">Pages each process touched (height: up to {most}): <tspan class=\"private\">■</tspan> private <tspan class=\"zero\">■</tspan> zero-filled <tspan class=\"shared\">■</tspan> shared; marks: <tspan fill=\"#e53935\">|</tspan> COW copy <tspan fill=\"#1e88e5\">|</tspan> COW reuse <tspan fill=\"#6a1b9a\">▲</tspan> leaf table shared/▼ unshared</text>");
+    svg_open(&mut s, class, h);
+    if let Some(title) = title {
+        let _ = write!(s, "<text x=\"4\" y=\"14\" font-weight=\"bold\">{title}</text>");
+    }
     for (i, p) in procs.iter().enumerate() {
-        let y = 36.0 + i as f64 * COW_LANE;
+        let y = top + i as f64 * COW_LANE;
         let base = y + COW_LANE - 8.0;
         let hgt = COW_LANE - 12.0;
         let _ = write!(
             s,
             "<g class=\"cow-lane\" data-pid=\"{}\"><text x=\"{}\" y=\"{:.1}\">{}</text>",
             p.pid,
-            4.0 + p.depth as f64 * 10.0,
+            4.0 + p.depth.min(12) as f64 * 10.0,
             y + 16.0,
             esc(&p.label())
         );
         let gone = p.reaped.or(p.exit).map_or(t.end, |r| r.0);
         for (k, &(ts, g)) in p.pages.iter().enumerate() {
-            let until = p.pages.get(k + 1).map_or(gone, |n| n.0);
+            let until = p.pages.get(k + 1).map_or(gone, |n| n.0).max(ts);
             let (a, b) = (sc.x(ts), sc.x(until));
             let w = (b - a).max(0.3);
             let mut top = base;
-            for (n, class) in [(g.private, "private"), (g.zero, "zero"), (g.shared, "shared")] {
+            let tip = if p.sampled {
+                format!(
+                    "{}: {} private, {} shared, {} zero page, {} file; {} leaf tables shared",
+                    p.label(),
+                    g.private,
+                    g.shared,
+                    g.zero,
+                    g.file,
+                    g.pt_shared
+                )
+            } else {
+                format!(
+                    "{}: {} private, {} zero-filled, {} shared (pages its memory events touched)",
+                    p.label(),
+                    g.private,
+                    g.zero,
+                    g.shared
+                )
+            };
+            for (n, class) in [(g.private, "private"), (g.shared, "shared"), (g.zero, "zero"), (g.file, "file")] {
                 let dh = n as f64 / most as f64 * hgt;
                 if dh > 0.0 {
                     top -= dh;
-                    let _ = write!(s, "<rect class=\"{class}\" x=\"{a:.2}\" y=\"{top:.2}\" width=\"{w:.2}\" height=\"{dh:.2}\"><title>{}: {} private, {} zero-filled, {} shared</title></rect>", p.label(), g.private, g.zero, g.shared);
+                    let _ = write!(s, "<rect class=\"{class}\" x=\"{a:.2}\" y=\"{top:.2}\" width=\"{w:.2}\" height=\"{dh:.2}\"><title>{}</title></rect>", esc(&tip));
                 }
             }
         }
@@ -215,7 +225,8 @@ pub fn cow_svg(t: &Trace) -> String {
                     let c = if m.kind == MarkKind::CowCopy { "cow-copy" } else { "cow-reuse" };
                     let _ = write!(
                         s,
-                        "<line class=\"cow-mark {c}\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"{}></line>",
+                        "<line class=\"cow-mark {c}\" data-address=\"{:#x}\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"{}></line>",
+                        m.address,
                         y + 2.0,
                         y + 9.0,
                         line_attr(t, m.line)
@@ -235,6 +246,60 @@ pub fn cow_svg(t: &Trace) -> String {
         s.push_str("</g>");
     }
     s.push_str("</svg>");
+    s
+}
+
+/// Copy-on-write: every process's pages over time and its memory events.
+pub fn cow_svg(t: &Trace) -> String {
+    let procs: Vec<&Proc> = t.procs.iter().filter(|p| !p.thread).collect();
+    let title = format!("Pages of each process (height: up to {}): {COW_LEGEND}", most_pages(t));
+    cow_lanes(t, &procs, "panel cow", Some(title))
+}
+
+/// One band per process group, open when it is small: `<details>`, which
+/// the browser opens and closes on a click with no script; a collapsed
+/// band's summary still shows when its processes lived.
+fn bands(t: &Trace, panel: &str, draw: impl Fn(&[&Proc]) -> String) -> String {
+    let sc = Scale::new(t);
+    let mut s = String::new();
+    for (pgid, members) in t.groups() {
+        let members: Vec<&Proc> = members.into_iter().filter(|p| panel == "tree" || !p.thread).collect();
+        if members.is_empty() {
+            continue;
+        }
+        let open = if members.len() <= BAND_OPEN_MAX { " open" } else { "" };
+        let mut names: Vec<(String, usize)> = Vec::new();
+        for p in &members {
+            match names.iter_mut().find(|n| n.0 == p.comm()) {
+                Some(n) => n.1 += 1,
+                None => names.push((p.comm().to_string(), 1)),
+            }
+        }
+        let names: Vec<String> =
+            names.iter().map(|(n, k)| if *k > 1 { format!("{n} ×{k}") } else { n.clone() }).collect();
+        let _ = write!(
+            s,
+            "<details class=\"band {panel}-band\" data-pgid=\"{pgid}\" data-members=\"{}\"{open}><summary>process group {pgid}: {} process{} ({})",
+            members.len(),
+            members.len(),
+            if members.len() == 1 { "" } else { "es" },
+            esc(&names.join(", "))
+        );
+        // When each member lived, one thin bar each, all on one row.
+        let _ =
+            write!(s, "<br><svg class=\"overview\" width=\"{WIDTH}\" height=\"8\" viewBox=\"0 0 {WIDTH} 8\">{STYLE}");
+        for p in &members {
+            let (a, b) = (sc.x(p.born), sc.x(p.reaped.map_or(t.end, |r| r.0)));
+            let _ = write!(
+                s,
+                "<rect class=\"life\" opacity=\"0.35\" x=\"{a:.1}\" y=\"1\" width=\"{:.1}\" height=\"6\"/>",
+                (b - a).max(0.5)
+            );
+        }
+        s.push_str("</svg></summary>");
+        s.push_str(&draw(&members));
+        s.push_str("</details>");
+    }
     s
 }
 
@@ -304,9 +369,11 @@ const SCRIPT: &str = r#"<script>
     var title = el && el.querySelector('title');
     if (title) bar.textContent = title.textContent;
   });
+  var q = function (sel) { return document.querySelectorAll(sel).length; };
   document.getElementById('counts').textContent =
-    document.querySelectorAll('g.lane').length + ' lanes, ' +
-    document.querySelectorAll('.cow-mark').length + ' COW marks';
+    q('g.lane') + ' lanes, ' + q('.cow-mark') + ' COW marks, ' +
+    q('details.band') + ' bands (' + q('details.band:not([open])') + ' collapsed), page height ' +
+    document.documentElement.scrollHeight + ' px';
 })();
 </script>"#;
 
@@ -339,12 +406,24 @@ pub fn index(t: &Trace, kernel: &str) -> String {
     let _ = write!(s, "<h1>{} on {kernel}</h1>", esc(&root));
     s.push_str("<div id=\"status\">hover over an event to see its trace line</div><p id=\"counts\"></p>");
     s.push_str(&summary_html(t, kernel));
-    s.push_str("<h2>The process tree</h2><p>A lane per process from its fork to its reaping: green running, yellow runnable, grey blocked, hatched zombie; arrows from each fork to the child, dashed arrows from each reaped child to the parent that waited for it; blue marks at exec.</p>");
-    s.push_str(&tree_svg(t));
-    s.push_str("<h2>Copy-on-write</h2><p>The pages each process touched while traced, as the trace saw them: after fork every page is shared (blue); a first write copies it (red mark, the page becomes private) or reuses it when no one else maps it any more (blue mark).</p>");
-    s.push_str(&cow_svg(t));
-    s.push_str("<h2>copy_process, step by step</h2>");
+    let ms = (t.end.max(t.start + 1) - t.start) as f64 / 1e6;
+    let _ = write!(s, "<h2>The process tree ({ms:.3} ms)</h2><p>A lane per process from its fork to its reaping: green running, yellow runnable, grey blocked, hatched zombie; arrows from each fork to the child, dashed arrows from each reaped child to the parent that waited for it; blue marks at exec. Processes are banded by process group; a group of more than {BAND_OPEN_MAX} starts collapsed: click it to open.</p>");
+    s.push_str(&bands(t, "tree", |m| tree_lanes(t, m, "panel tree", None)));
+    let (what, legend) = if t.procs.iter().any(|p| p.sampled) {
+        ("the address space's counters at each fork, exec, exit and copy-on-write fault (<code>tine:mm_rss</code>): anonymous pages private to it, anonymous pages another process maps too, entries on the zero page, file pages", "a write to a shared page copies it (red mark) or, when no one else maps it any more, reuses it (blue mark); purple triangles: a leaf page table shared by fork, or unshared")
+    } else {
+        (
+            "the pages its memory events touched (this kernel has no <code>tine:mm_rss</code>)",
+            "a write fault on a present page is a COW fault (red mark)",
+        )
+    };
+    let _ = write!(s, "<h2>Copy-on-write</h2><p>Each process's pages over time, from {what}; {legend}.</p><p><svg width=\"700\" height=\"16\">{STYLE}<text x=\"0\" y=\"12\">{COW_LEGEND}</text></svg></p>");
+    s.push_str(&bands(t, "cow", |m| cow_lanes(t, m, "panel cow", None)));
+    let rows = t.forks.iter().filter(|f| !f.steps.is_empty()).count();
+    let open = if rows <= WATERFALL_OPEN_MAX { " open" } else { "" };
+    let _ = write!(s, "<h2>copy_process, step by step</h2><details class=\"waterfall\" data-rows=\"{rows}\"{open}><summary>{rows} forks</summary>");
     s.push_str(&steps_svg(t));
+    s.push_str("</details>");
     let _ = writeln!(s, "{SCRIPT}</body></html>");
     s
 }
@@ -426,10 +505,12 @@ pub fn compare(tine: &Trace, linux: &Trace) -> String {
                     | "vfork_wait"
                     | "vfork_done"
                     | "reparent"
+                    | "setpgid"
+                    | "mm_rss"
             )
         })
         .count();
-    let _ = write!(s, "<p class=\"tine-only\">{tine_only} events of Tine's own <code>tine:</code> system (COW, page tables, copy_process and exec steps, vfork) exist only on Tine: they are in Tine's panels and index.html, not in this comparison.</p>");
+    let _ = write!(s, "<p class=\"tine-only\">{tine_only} events of Tine's own <code>tine:</code> system (COW, page tables, RSS samples, process groups, copy_process and exec steps, vfork) exist only on Tine: they are in Tine's panels and index.html, not in this comparison.</p>");
     s.push_str("<table class=\"aligned\"><tr><th>Tine</th><th>Linux</th></tr>");
     for (d, p, q) in &rows {
         let class = if *d { " class=\"diff\"" } else { "" };

@@ -14,7 +14,7 @@ const SILENCE: Duration = Duration::from_secs(120);
 
 /// Boots Linux with PROGRAM traced; writes DIR/trace.txt, DIR/console.txt
 /// (the program's output) and DIR/kernel.log (COM2: traceinit's status).
-pub fn run(program: &Path, args: &[OsString], events: &str, dir: &Path) -> Result<()> {
+pub fn run(program: &Path, args: &[OsString], events: &str, buf_size: &str, dir: &Path) -> Result<()> {
     let image = bench::linux_image()?;
     let init = crate::root().join("build/trace-init");
     build::compile(&crate::root().join("user/trace/traceinit.c"), &init)?;
@@ -33,7 +33,7 @@ pub fn run(program: &Path, args: &[OsString], events: &str, dir: &Path) -> Resul
         id: "linux",
         label: "Linux".into(),
         image,
-        cmdline: format!("console=ttyS0 quiet panic=-1 rdinit=/init trace_buf_size={}", super::BUF_SIZE),
+        cmdline: format!("console=ttyS0 quiet panic=-1 rdinit=/init trace_buf_size={buf_size}"),
     };
     // Tine's accelerator answer: the same machine for both kernels.
     let accel = qemu::accel(&build::kernel()?);

@@ -13,6 +13,10 @@ const CLONE_THREAD: u64 = 0x10000;
 /// x86_64 system call numbers of exit and exit_group.
 const NR_EXIT: i64 = 60;
 const NR_EXIT_GROUP: i64 = 231;
+/// And of setpgid and setsid: the process groups where the trace has no
+/// `tine:setpgid` (Linux's).
+const NR_SETPGID: i64 = 109;
+const NR_SETSID: i64 = 112;
 
 /// One event line of trace.txt.
 #[derive(Clone, Debug)]
@@ -106,12 +110,21 @@ pub struct Mark {
     pub line: usize,
 }
 
-/// Pages of one process as the trace saw them, at one time.
+/// Pages of one process at one time: from its address space's counters
+/// (`tine:mm_rss`) where the trace has them, else as the memory events
+/// showed them (`file` then 0).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pages {
+    /// Anonymous pages no other process maps.
     pub private: usize,
+    /// Anonymous pages another process maps too (copy-on-write).
     pub shared: usize,
+    /// Entries on the shared zero page.
     pub zero: usize,
+    /// File and shared-memory pages (RssFile + RssShmem).
+    pub file: usize,
+    /// Leaf page tables shared with another process.
+    pub pt_shared: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -132,6 +145,11 @@ pub struct Proc {
     pub marks: Vec<Mark>,
     /// (time, pages) after each change.
     pub pages: Vec<(u64, Pages)>,
+    /// Whether `pages` comes from `tine:mm_rss` samples.
+    pub sampled: bool,
+    /// Its process group (Linux: pgid): inherited at fork, set by
+    /// setpgid/setsid; the root's own PID until the trace says otherwise.
+    pub pgid: u32,
     /// (time, line) of each signal sent to it.
     pub signals: Vec<(u64, i64, usize)>,
     /// Depth in the tree (the root is 0).
@@ -178,6 +196,8 @@ pub struct Trace {
     /// Lines of the program's launch (under Linux: the exec and rename of
     /// init's child into the program), which are not the program's doing.
     pub launch: Vec<usize>,
+    /// Event lines in the whole trace (before keeping the program's).
+    pub events: usize,
 }
 
 pub struct Summary {
@@ -191,6 +211,8 @@ pub struct Summary {
     /// (step, ns, parent pid).
     pub slowest_step: Option<(String, u64, u32)>,
     pub lost: u64,
+    pub events: usize,
+    pub groups: usize,
     /// exceptions:page_fault_user with present|write in its error code:
     /// the COW faults as a kernel without `tine:` events shows them.
     pub write_faults: usize,
@@ -228,16 +250,28 @@ impl Trace {
             Regex::new(r"^\s*.*-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[\d+\]\s+\S+\s+(\d+)\.(\d+): (\w+): ?(.*)$").unwrap();
         let kv = Regex::new(r"(\w+)=(\S+)").unwrap();
         let lost_re = Regex::new(r"\[LOST (\d+) EVENTS\]").unwrap();
+        // A `trace` file's header: what the buffer lost to overwriting
+        // (trace_pipe, which Tine's drain gives, says [LOST N EVENTS]).
+        let header_re = Regex::new(r"^# entries-in-buffer/entries-written: (\d+)/(\d+)").unwrap();
         let mut all = Vec::new();
-        let mut lost = 0;
+        // The same loss, as the header counts it and as the lines say it.
+        let (mut header_lost, mut lost) = (0, 0);
         for l in text.lines() {
-            if let Some(c) = lost_re.captures(l) {
+            if let Some(c) = header_re.captures(l) {
+                let (kept, written) = (c[1].parse::<u64>().unwrap_or(0), c[2].parse::<u64>().unwrap_or(0));
+                header_lost = written.saturating_sub(kept);
+            } else if let Some(c) = lost_re.captures(l) {
                 lost += c[1].parse::<u64>().unwrap_or(0);
             } else if let Some(line) = parse_line(&re, &kv, l) {
                 all.push(line);
             }
         }
-        let mut b = Builder { lost, ..Builder::default() };
+        let lost = lost.max(header_lost);
+        let events = all.len();
+        // A trace from a kernel without `tine:` memory events (Linux's):
+        // its COW faults are the write faults on present pages.
+        let faults_as_cow = !all.iter().any(|l| matches!(l.event.as_str(), "cow_copy" | "cow_reuse"));
+        let mut b = Builder { lost, faults_as_cow, ..Builder::default() };
         b.root = match root {
             Root::Init => Some(1),
             Root::ChildOfInit => all
@@ -261,6 +295,7 @@ impl Trace {
             b.event(i, l);
         }
         let mut t = b.finish(lines);
+        t.events = events;
         if root == Root::ChildOfInit {
             t.drop_launch();
         }
@@ -292,6 +327,19 @@ impl Trace {
         self.procs.iter().find(|p| p.pid == pid)
     }
 
+    /// The process groups, each with its processes in tree order, in the
+    /// order their first member comes in the tree.
+    pub fn groups(&self) -> Vec<(u32, Vec<&Proc>)> {
+        let mut out: Vec<(u32, Vec<&Proc>)> = Vec::new();
+        for p in &self.procs {
+            match out.iter_mut().find(|g| g.0 == p.pgid) {
+                Some(g) => g.1.push(p),
+                None => out.push((p.pgid, vec![p])),
+            }
+        }
+        out
+    }
+
     pub fn summary(&self) -> Summary {
         let count = |k: MarkKind| self.procs.iter().flat_map(|p| &p.marks).filter(|m| m.kind == k).count();
         let slowest_step = self
@@ -309,6 +357,8 @@ impl Trace {
             pt_unshares: count(MarkKind::PtUnshare),
             slowest_step,
             lost: self.lost,
+            events: self.events,
+            groups: self.groups().len(),
             write_faults: self
                 .lines
                 .iter()
@@ -340,6 +390,7 @@ struct Builder {
     start: Option<u64>,
     end: u64,
     lost: u64,
+    faults_as_cow: bool,
 }
 
 impl Builder {
@@ -366,6 +417,7 @@ impl Builder {
 
     fn add(&mut self, pid: u32, ppid: Option<u32>, comm: &str, ts: u64, thread: bool) {
         let depth = ppid.and_then(|p| self.procs.get(&p)).map_or(0, |p| p.depth + 1);
+        let pgid = ppid.and_then(|p| self.procs.get(&p)).map_or(pid, |p| p.pgid);
         self.procs.insert(
             pid,
             Proc {
@@ -382,6 +434,8 @@ impl Builder {
                 slices: vec![],
                 marks: vec![],
                 pages: vec![],
+                sampled: false,
+                pgid,
                 signals: vec![],
                 depth,
             },
@@ -424,6 +478,9 @@ impl Builder {
     }
 
     fn note_pages(&mut self, pid: u32, ts: u64) {
+        if self.procs.get(&pid).is_some_and(|p| p.sampled) {
+            return;
+        }
         let map = self.pagemap.entry(pid).or_default();
         let mut p = Pages::default();
         for &(private, zero) in map.values() {
@@ -477,8 +534,10 @@ impl Builder {
                 let child = l.num("child_pid").unwrap_or(-1) as u32;
                 let thread = self.procs.get(&child).is_some_and(|c| c.thread);
                 let comm = l.get("child_comm").unwrap_or("?").to_string();
+                let pgid = self.procs.get(&pid).map_or(pid, |p| p.pgid);
                 if let Some(c) = self.procs.get_mut(&child) {
                     c.ppid = Some(pid);
+                    c.pgid = pgid;
                     c.born = l.ts;
                     c.names = vec![(l.ts, comm)];
                 } else {
@@ -520,9 +579,16 @@ impl Builder {
             }
             "sys_enter" => {
                 let nr = l.num("id").unwrap_or(-1);
+                let arg = |i: usize| l.get(&format!("arg{i}")).and_then(|a| u64::from_str_radix(a, 16).ok());
                 if nr == NR_EXIT || nr == NR_EXIT_GROUP {
-                    let code = l.get("arg0").and_then(|a| i64::from_str_radix(a, 16).ok()).unwrap_or(0);
-                    self.exit_code.insert(pid, code & 0xff);
+                    self.exit_code.insert(pid, arg(0).unwrap_or(0) as i64 & 0xff);
+                } else if nr == NR_SETPGID {
+                    // setpgid(pid, pgid): 0 for either names the target.
+                    let target = arg(0).map(|a| a as u32).filter(|&a| a != 0).unwrap_or(pid);
+                    let pgid = arg(1).map(|a| a as u32).filter(|&a| a != 0).unwrap_or(target);
+                    self.set_pgid(target, pgid);
+                } else if nr == NR_SETSID {
+                    self.set_pgid(pid, pid);
                 }
             }
             "signal_generate" => {
@@ -586,6 +652,31 @@ impl Builder {
                     l.num("ret").unwrap_or(0),
                 ));
             }
+            "setpgid" => {
+                let who = l.num("pid").unwrap_or(-1) as u32;
+                self.set_pgid(who, l.num("pgid").unwrap_or(who as i64) as u32);
+            }
+            "mm_rss" => {
+                let who = l.num("pid").unwrap_or(-1) as u32;
+                let n = |k: &str| l.num(k).unwrap_or(0) as usize;
+                let pages = Pages {
+                    private: n("anon").saturating_sub(n("shared")),
+                    shared: n("shared"),
+                    zero: n("zero"),
+                    file: n("file") + n("shmem"),
+                    pt_shared: n("pt_shared"),
+                };
+                if let Some(p) = self.procs.get_mut(&who) {
+                    if !p.sampled {
+                        p.sampled = true;
+                        p.pages.clear();
+                    }
+                    p.pages.push((l.ts, pages));
+                }
+            }
+            "page_fault_user" if self.faults_as_cow && l.hex("error_code").is_some_and(|e| e & 3 == 3) => {
+                self.mark(pid, i, l, MarkKind::CowCopy);
+            }
             "cow_copy" => self.mark(pid, i, l, MarkKind::CowCopy),
             "cow_reuse" => self.mark(pid, i, l, MarkKind::CowReuse),
             "zero_page" => self.mark(pid, i, l, MarkKind::ZeroPage),
@@ -599,6 +690,12 @@ impl Builder {
                 }
             }
             _ => {}
+        }
+    }
+
+    fn set_pgid(&mut self, pid: u32, pgid: u32) {
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.pgid = pgid;
         }
     }
 
@@ -646,7 +743,16 @@ impl Builder {
                 procs.push(p);
             }
         }
-        Trace { lines, procs, forks: self.forks, start: self.start.unwrap_or(0), end, lost: self.lost, launch: vec![] }
+        Trace {
+            lines,
+            procs,
+            forks: self.forks,
+            start: self.start.unwrap_or(0),
+            end,
+            lost: self.lost,
+            launch: vec![],
+            events: 0,
+        }
     }
 }
 

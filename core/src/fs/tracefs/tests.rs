@@ -136,3 +136,36 @@ fn the_filter_file_keeps_matching_records() {
     assert_eq!(read_file(&mut k, &format!("{ev}/filter")), "none\n");
     assert_eq!(write_file(&mut k, &format!("{ev}/filter"), O_TRUNC, "0"), 1);
 }
+
+#[test]
+fn fork_samples_both_address_spaces_and_setpgid_names_the_group() {
+    let (mut k, _hw) = boot(512);
+    assert_eq!(write_file(&mut k, &format!("{T}/set_event"), O_TRUNC, "tine:mm_rss"), 11);
+    assert_eq!(write_file(&mut k, &format!("{T}/set_event"), O_APPEND, "tine:setpgid"), 12);
+    let child = fork(&mut k, 1);
+    assert_eq!(syscall(&mut k, child, nr::SETPGID, &[0, 0]), 0);
+    let trace = read_file(&mut k, &format!("{T}/trace"));
+    let rss: Vec<Vec<(String, u64)>> = trace
+        .lines()
+        .filter_map(|l| l.split_once(" mm_rss: "))
+        .map(|(_, f)| {
+            f.split(' ')
+                .map(|kv| {
+                    let (key, v) = kv.split_once('=').unwrap();
+                    (key.into(), v.parse().unwrap())
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(rss.len(), 2, "the parent's and the child's: {trace}");
+    let field = |r: &Vec<(String, u64)>, name: &str| r.iter().find(|f| f.0 == name).unwrap().1;
+    assert_eq!((field(&rss[0], "pid"), field(&rss[1], "pid")), (1, child as u64));
+    for r in &rss {
+        // Right after fork every anonymous page is shared with the other.
+        assert!(field(r, "anon") > 0, "{trace}");
+        assert_eq!(field(r, "shared"), field(r, "anon"), "{trace}");
+    }
+    assert_eq!(field(&rss[0], "anon"), field(&rss[1], "anon"));
+    let sid = syscall(&mut k, 1, nr::GETSID, &[0]);
+    assert!(trace.contains(&format!(" setpgid: pid={child} pgid={child} sid={sid}\n")), "{trace}");
+}

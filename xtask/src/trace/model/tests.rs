@@ -47,8 +47,9 @@ fn a_lane_and_a_mark_for_everything_in_the_json() {
 }
 
 /// A made-up trace: `root` (PID 1) forks `n` children that exit and are
-/// reaped.
-fn wide(n: u32) -> String {
+/// reaped; the children from `group_from` on move to a process group led
+/// by the first of them (`tine:setpgid`).
+fn wide(n: u32, group_from: u32) -> String {
     let mut s = String::new();
     let mut us = 1000;
     let mut line = |pid: u32, comm: &str, ev: &str, rest: String| {
@@ -59,10 +60,15 @@ fn wide(n: u32) -> String {
             us % 1_000_000
         ));
     };
+    let leader = group_from + 2;
     for c in 2..n + 2 {
         line(1, "root", "sched_process_fork", format!("comm=root pid=1 child_comm=worker child_pid={c}"));
+        if c >= leader {
+            line(c, "worker", "setpgid", format!("pid={c} pgid={leader} sid=1"));
+        }
     }
     for c in 2..n + 2 {
+        line(c, "worker", "mm_rss", format!("pid={c} anon=9 file=30 shmem=0 shared=4 zero=2 pt_shared=1"));
         line(c, "worker", "sched_process_exit", format!("comm=worker pid={c} prio=120"));
         line(1, "root", "sched_process_wait", format!("comm=root pid={c} prio=120"));
         line(1, "root", "sched_process_free", format!("comm=worker pid={c} prio=120"));
@@ -71,17 +77,20 @@ fn wide(n: u32) -> String {
 }
 
 #[test]
-fn two_hundred_processes_collapse_into_few_lanes() {
-    let t = Trace::parse(&wide(200), Root::Init).unwrap();
+fn two_hundred_processes_band_by_group_and_the_big_band_collapses() {
+    let t = Trace::parse(&wide(200, 5), Root::Init).unwrap();
     assert_eq!(t.procs.len(), 201);
     assert!(t.procs[1..].iter().all(|p| p.reaped.is_some()));
-    let svg = crate::trace::html::tree_svg(&t);
-    let lanes: Vec<&str> =
-        svg.split("<g class=\"lane\" data-pid=\"").skip(1).map(|l| &l[..l.find('"').unwrap()]).collect();
-    assert_eq!(lanes.len(), 2, "the root and one lane of 200 workers");
-    assert_eq!(lanes.iter().map(|l| l.split(' ').count()).sum::<usize>(), 201);
-    assert!(svg.contains("200 × worker (children of 1)"));
-    // A few stay a lane each.
-    let t = Trace::parse(&wide(5), Root::Init).unwrap();
-    assert_eq!(crate::trace::html::tree_svg(&t).matches("<g class=\"lane\"").count(), 6);
+    let groups: Vec<(u32, usize)> = t.groups().iter().map(|(g, m)| (*g, m.len())).collect();
+    assert_eq!(groups, [(1, 6), (7, 195)]);
+    let page = crate::trace::html::index(&t, "Tine");
+    assert_eq!(page.matches("<g class=\"lane\"").count(), 201, "a lane per process");
+    assert!(page.contains("<details class=\"band tree-band\" data-pgid=\"1\" data-members=\"6\" open>"));
+    assert!(page.contains("<details class=\"band tree-band\" data-pgid=\"7\" data-members=\"195\">"));
+    assert!(page.contains("process group 7: 195 processes (worker ×195)"));
+    // The samples of tine:mm_rss make the COW panel's pages.
+    let w = t.proc(9).unwrap();
+    assert!(w.sampled);
+    assert_eq!(w.pages[0].1, Pages { private: 5, shared: 4, zero: 2, file: 30, pt_shared: 1 });
+    assert_eq!(t.summary().groups, 2);
 }
