@@ -399,7 +399,7 @@ fn reschedule<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, leaving: bool) -> Switched 
 
 /// Switch from `prev` (None: the idle context) to `next` (None: idle),
 /// releasing the lock (Linux: context_switch()).
-fn switch<C: Cpu>(cpu: &C, k: C::Locked<'_>, prev: Option<Pid>, next: Option<Pid>) -> Resumed {
+fn switch<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, prev: Option<Pid>, next: Option<Pid>) -> Resumed {
     if prev.is_some() {
         // Whatever runs next replaces prev's user FPU registers, which
         // must be whole in its kernel stack first.
@@ -407,6 +407,7 @@ fn switch<C: Cpu>(cpu: &C, k: C::Locked<'_>, prev: Option<Pid>, next: Option<Pid
     }
     let to = next.map(|n| k.switch_info(n));
     let kernel_root = k.mem.kernel_root();
+    k.mem.cpu_switch_mm(cpu.id(), to.map_or(kernel_root, |t| t.root));
     match &to {
         Some(to) => cpu.load_task(to),
         None => cpu.load_idle(kernel_root),

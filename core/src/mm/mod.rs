@@ -87,6 +87,13 @@ impl Memory {
         self.kernel_root
     }
 
+    /// CPU `cpu` now runs the address space whose page table is at `root`
+    /// (the kernel's own when it goes idle) and no longer the one it ran:
+    /// the hook for the TLB shootdown's per-address-space CPU masks
+    /// (issue 16; Linux: switch_mm_irqs_off() updating mm_cpumask()).
+    /// Nothing yet.
+    pub fn cpu_switch_mm(&mut self, _cpu: usize, _root: u64) {}
+
     pub fn pagecache(&self) -> &pagecache::PageCache {
         &self.pagecache
     }
