@@ -1,5 +1,5 @@
 /*
- * smp_fork_threads: fork from several threads at once. Four threads start
+ * smp_threads_fork: fork from several threads at once. Four threads start
  * together and each forks 25 children in turn, each child checking that
  * it has one thread and the forking thread's view of memory (a value the
  * thread wrote just before fork, another thread's writes not mattering),
