@@ -272,6 +272,7 @@ impl Kernel {
         // stop of __set_cpus_allowed_ptr()).
         let me = self.sched.cpu;
         let prev_migrates = prev_runnable
+            && self.sched.online > 1
             && prev.is_some_and(|p| {
                 let t = &self.proc.tasks[&p];
                 t.cpus_allowed & (1 << me) == 0 || t.held_for_exec
@@ -297,9 +298,6 @@ impl Kernel {
                 self.account_flush();
                 self.time.acct_mut().in_user = false;
                 self.sched.current = Some(n);
-                if let Some(t) = self.proc.tasks.get_mut(&n) {
-                    t.cpu = me as u32;
-                }
                 self.time.kstat_mut().ctxt += 1;
                 Resched::Switch { prev, next: Some(n) }
             }
@@ -328,20 +326,25 @@ impl Kernel {
     /// any more, and for tasks running on a CPU (the one leaving here is
     /// queued again after the choice), are dropped on the way; a task
     /// whose affinity excludes this CPU stays for another.
+    /// The task taken records this CPU as its own (`Task::cpu`).
     fn take_next(&mut self, prev: Option<Pid>) -> Option<Pid> {
         let me = self.sched.cpu;
         let mut i = 0;
         while let Some(&p) = self.sched.runq.get(i) {
-            let Some(t) = self.proc.tasks.get(&p).filter(|t| t.state == TaskState::Runnable) else {
+            let running = Some(p) == prev || self.sched.running_cpu(p).is_some();
+            let Some(t) = self.proc.tasks.get_mut(&p).filter(|t| t.state == TaskState::Runnable && !running) else {
                 self.sched.runq.remove(i);
                 continue;
             };
-            if Some(p) == prev || self.sched.running_cpu(p).is_some() {
-                self.sched.runq.remove(i);
-            } else if t.cpus_allowed & (1 << me) == 0 || t.held_for_exec {
+            if t.cpus_allowed & (1 << me) == 0 || t.held_for_exec {
                 i += 1;
             } else {
-                self.sched.runq.remove(i);
+                t.cpu = me as u32;
+                if i == 0 {
+                    self.sched.runq.pop_front();
+                } else {
+                    self.sched.runq.remove(i);
+                }
                 return Some(p);
             }
         }
