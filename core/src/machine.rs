@@ -136,6 +136,13 @@ pub trait KernelStacks: Sync {
     /// copy_thread() pointing the child at ret_from_fork). False for a
     /// stack that is not mapped or runs.
     fn prepare_first_switch(&self, top: u64) -> bool;
+    /// Whether the stack at `top` is in use: a CPU runs on it, or has not
+    /// yet finished switching away from it (its saved context is not
+    /// complete). Such a stack is neither freed nor switched to (Linux:
+    /// `task_struct.on_cpu`). Nothing runs on the host tests' stacks.
+    fn in_use(&self, _top: u64) -> bool {
+        false
+    }
 }
 
 /// Kernel stacks for machines where nothing runs on them (the host

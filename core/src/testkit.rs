@@ -353,6 +353,15 @@ impl<'k> entry::Cpu for SimCpu<'k> {
         SimLocked(self.k.borrow_mut())
     }
 
+    /// One simulated CPU.
+    fn id(&self) -> usize {
+        0
+    }
+
+    fn load_idle(&self, kernel_root: u64) {
+        self.mmu.activate(kernel_root);
+    }
+
     /// A simulated trap saves the whole FPU image (`FpuSaved`).
     fn fpu_sync(&self) {}
 

@@ -170,7 +170,7 @@ fn slot_base(slot: u64) -> u64 {
 
 /// Whether `top` is the top of a mapped kernel stack.
 pub fn is_stack_top(top: u64) -> bool {
-    mapped_slot(&AREA.lock(), top).is_some()
+    mapped_slot(&lock_area(), top).is_some()
 }
 
 /// The slot of a stack top this module handed out, if it is mapped.
@@ -197,7 +197,7 @@ impl KernelStacks for GuardedStacks {
         {
             return None;
         }
-        let mut area = AREA.lock();
+        let mut area = lock_area();
         let slot = match area.free.pop() {
             Some(s) => s,
             None if area.next < SLOTS => {
@@ -237,7 +237,7 @@ impl KernelStacks for GuardedStacks {
     }
 
     fn unmap(&self, top: u64) {
-        let mut area = AREA.lock();
+        let mut area = lock_area();
         let slot = mapped_slot(&area, top).unwrap_or_else(|| panic!("unmap of a kernel stack never mapped: {top:#x}"));
         // Unmapping the stack we run on would fault on the next push: a
         // clean double fault, but a bug in the caller worth naming.
@@ -246,6 +246,10 @@ impl KernelStacks for GuardedStacks {
         unsafe { asm!("mov {}, rsp", out(reg) rsp, options(nomem, nostack, preserves_flags)) };
         assert!(!(slot_base(slot)..top).contains(&rsp), "unmap of the running kernel stack {top:#x}");
         assert!(!area.current.contains(&top), "unmap of a kernel stack that runs: {top:#x}");
+        assert!(
+            area.saved[slot as usize].load(Ordering::Acquire) != SWITCHING,
+            "unmap of a kernel stack still being switched away from: {top:#x}"
+        );
         let stack = top - KSTACK_BYTES as u64;
         let mut frames = [0; KSTACK_PAGES];
         for (i, pa) in frames.iter_mut().enumerate() {
@@ -253,17 +257,25 @@ impl KernelStacks for GuardedStacks {
             // exist; the lock is held; nothing runs on the stack.
             *pa = unsafe { unmap_page(stack + i as u64 * 4096) };
         }
-        crate::phys::return_from_stack(&frames);
         // Whatever was saved there will never run.
         area.saved[slot as usize].store(0, Ordering::Relaxed);
         area.owners[slot as usize] = None;
         area.free.push(slot);
+        drop(area);
+        // Another CPU that ran on this stack may still cache its
+        // translations (a switch between threads of one process reloads
+        // no CR3): they go before the frames can be reused.
+        let others = crate::smp::all_cpus() & !(1 << crate::percpu::cpu());
+        if others != 0 {
+            crate::smp::flush_tlb_others(others);
+        }
+        crate::phys::return_from_stack(&frames);
     }
 
     fn prepare_first_switch(&self, top: u64) -> bool {
-        let area = AREA.lock();
+        let area = lock_area();
         let Some(slot) = mapped_slot(&area, top) else { return false };
-        if area.current.contains(&top) {
+        if area.current.contains(&top) || area.saved[slot as usize].load(Ordering::Acquire) == SWITCHING {
             return false;
         }
         // The frame `tine_context_switch` pops: rbp, rbx, r12-r15 (zero),
@@ -284,8 +296,12 @@ impl KernelStacks for GuardedStacks {
         true
     }
 
+    fn in_use(&self, top: u64) -> bool {
+        in_use(top)
+    }
+
     fn set_owner(&self, top: u64, pid: u32, comm: &[u8]) {
-        let mut area = AREA.lock();
+        let mut area = lock_area();
         if let Some(slot) = mapped_slot(&area, top) {
             let mut o = Owner { pid, comm: [0; 16], comm_len: comm.len().min(16) as u8 };
             o.comm[..o.comm_len as usize].copy_from_slice(&comm[..o.comm_len as usize]);
@@ -294,12 +310,40 @@ impl KernelStacks for GuardedStacks {
     }
 }
 
+/// A saved-pointer cell's value from the moment its CPU decides to switch
+/// away from the context until `tine_context_switch` stores the real
+/// pointer (never a stack pointer: those are 8-byte aligned).
+const SWITCHING: u64 = 1;
+
+/// The area, locked; a CPU waiting for it does the TLB flushes asked of
+/// it meanwhile, as for every lock waited for with interrupts off.
+fn lock_area() -> spin::MutexGuard<'static, Area> {
+    loop {
+        if let Some(a) = AREA.try_lock() {
+            return a;
+        }
+        crate::smp::service_flush();
+        core::hint::spin_loop();
+    }
+}
+
+/// Whether the stack at `top` runs on another CPU than `me`, or is being
+/// switched away from: its saved pointer is not there yet.
+fn busy(area: &Area, cell: Saved, top: u64, me: usize) -> bool {
+    let v = cell.load(Ordering::Acquire);
+    v == SWITCHING || (v == 0 && area.current.iter().enumerate().any(|(c, &t)| c != me && t == top))
+}
+
 /// Prepare a switch from the running context to the stack whose top is
 /// `next` (None: the idle context): where to save the running one's stack
 /// pointer, and the one to load. Panics when `next` has no saved context
-/// (not mapped, running, never prepared), or is the running one.
+/// (not mapped, never prepared), or is the running one.
+///
+/// A stack another CPU runs on, or is switching away from, is waited for
+/// until that CPU has saved its context (Linux: the wait for `on_cpu` in
+/// try_to_wake_up()): the kernel lock is dropped before the switch, so
+/// the scheduler of another CPU may pick the task at once.
 pub(crate) fn begin_switch(next: Option<u64>) -> (*mut u64, u64) {
-    let mut area = AREA.lock();
     let cell = |area: &Area, top: u64| -> Saved {
         if top == 0 {
             return &IDLE_SAVED[crate::percpu::cpu()];
@@ -311,12 +355,27 @@ pub(crate) fn begin_switch(next: Option<u64>) -> (*mut u64, u64) {
     };
     let next_top = next.unwrap_or(0);
     let me = crate::percpu::cpu();
+    let mut area = lock_area();
+    while next_top != 0 && busy(&area, cell(&area, next_top), next_top, me) {
+        drop(area);
+        crate::smp::service_flush();
+        core::hint::spin_loop();
+        area = lock_area();
+    }
     assert!(next_top != area.current[me], "switch to the running context {next_top:#x}");
     let prev = cell(&area, area.current[me]);
     let to = cell(&area, next_top).swap(0, Ordering::Relaxed);
     assert!(to != 0, "switch to kernel stack {next_top:#x}, which has no saved context");
+    prev.store(SWITCHING, Ordering::Relaxed);
     area.current[me] = next_top;
     (prev.as_ptr(), to)
+}
+
+/// Whether the stack at `top` is in use (`KernelStacks::in_use`).
+fn in_use(top: u64) -> bool {
+    let area = lock_area();
+    let Some(slot) = mapped_slot(&area, top) else { return false };
+    area.current.contains(&top) || area.saved[slot as usize].load(Ordering::Acquire) == SWITCHING
 }
 
 /// Clear the entry for `va` and drop its TLB entry; the frame it mapped.

@@ -37,6 +37,11 @@ const DELIVERY_PENDING: u32 = 1 << 12;
 /// through).
 const LVT_MASKED: u32 = 1 << 16;
 const LVT_EXTINT: u32 = 7 << 8;
+/// LVT timer: periodic mode.
+const LVT_TIMER_PERIODIC: u32 = 1 << 17;
+
+/// The vector of each CPU's own timer (Linux: LOCAL_TIMER_VECTOR, 0xec).
+pub const LOCAL_TIMER_VECTOR: u8 = 0xef;
 
 /// The vector of spurious interrupts (the SVR's low byte): its gate only
 /// returns, with no end of interrupt (Linux: SPURIOUS_APIC_VECTOR).
@@ -147,4 +152,13 @@ pub fn timer_hz(ms: u64) -> u64 {
     let left = read(TIMER_CURRENT);
     write(TIMER_INITIAL, 0);
     (u32::MAX - left) as u64 * 1000 / ms
+}
+
+/// Interrupt this CPU every `count` ticks of its APIC timer's clock (divided
+/// by 1, as [`timer_hz`] counts), with [`LOCAL_TIMER_VECTOR`] (Linux: the
+/// lapic clock event device in periodic mode).
+pub fn start_periodic_timer(count: u32) {
+    write(TIMER_DIVIDE, 0b1011);
+    write(LVT_TIMER, LVT_TIMER_PERIODIC | LOCAL_TIMER_VECTOR as u32);
+    write(TIMER_INITIAL, count.max(1));
 }

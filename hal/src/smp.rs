@@ -10,7 +10,9 @@
 //! timer, says it is online and waits for the IDT, then idles, woken only
 //! by inter-processor interrupts: a TLB flush ([`flush_tlb_others_pages`]), a
 //! reschedule ([`send_reschedule`]), and the panic's stop by NMI
-//! ([`stop_others`]). It runs no tasks yet.
+//! ([`stop_others`]). Once the kernel is set up ([`run_aps`]), each arms
+//! its APIC timer and runs the kernel's idle loop, taking tasks from the
+//! run queue like the boot CPU.
 
 use alloc::vec::Vec;
 use core::arch::{asm, global_asm};
@@ -310,11 +312,30 @@ extern "C" fn ap_main(arg: u64) -> ! {
     while !IDT_READY.load(Ordering::Acquire) {
         core::hint::spin_loop();
     }
-    cpu::load_idt();
+    crate::trap::init_ap();
     IDT_LOADED[cpu].store(true, Ordering::Release);
     loop {
         service_flush();
+        if let Some(&(run, hz)) = AP_RUN.get() {
+            let hz = hz.max(1);
+            lapic::start_periodic_timer((timer_hz(cpu) / hz).min(u32::MAX as u64) as u32);
+            run();
+        }
         cpu::idle_wait();
+    }
+}
+
+/// What every AP runs once the kernel is ready (its idle loop, which
+/// never returns), and its timer's frequency.
+static AP_RUN: spin::Once<(fn() -> !, u64)> = spin::Once::new();
+
+/// Let the APs run `idle` (the kernel's idle loop, on each AP's idle
+/// stack), each with its APIC timer interrupting `hz` times a second
+/// ([`lapic::LOCAL_TIMER_VECTOR`]); they are woken by a reschedule IPI.
+pub fn run_aps(idle: fn() -> !, hz: u64) {
+    AP_RUN.call_once(|| (idle, hz));
+    for c in 1..MAX_CPUS {
+        send_reschedule(c);
     }
 }
 

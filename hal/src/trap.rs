@@ -93,8 +93,10 @@ trap_stub_\vec:
 .endr
 
 /* The IPIs (`smp`): reschedule and TLB flush. */
+    .global trap_stub_239
     .global trap_stub_240
     .global trap_stub_241
+    TRAP_STUB 239, 0
     TRAP_STUB 240, 0
     TRAP_STUB 241, 0
 
@@ -335,6 +337,7 @@ extern "C" {
     fn tine_syscall_entry();
     fn tine_ignore_sysret();
     fn tine_spurious_irq();
+    fn trap_stub_239();
     fn trap_stub_240();
     fn trap_stub_241();
     fn tine_ret_from_fork();
@@ -362,6 +365,7 @@ pub fn init(user: UserTrapHandler, syscall: SyscallHandler, kernel: KernelTrapHa
         }
         cpu::set_idt_entry(INT80_VECTOR as usize, trap_stub_int80 as *const () as u64, 0);
         cpu::set_idt_entry(crate::lapic::SPURIOUS_VECTOR as usize, tine_spurious_irq as *const () as u64, 0);
+        cpu::set_idt_entry(crate::lapic::LOCAL_TIMER_VECTOR as usize, trap_stub_239 as *const () as u64, 0);
         cpu::set_idt_entry(crate::smp::RESCHEDULE_VECTOR as usize, trap_stub_240 as *const () as u64, 0);
         cpu::set_idt_entry(crate::smp::TLB_FLUSH_VECTOR as usize, trap_stub_241 as *const () as u64, 0);
     }
@@ -372,6 +376,15 @@ pub fn init(user: UserTrapHandler, syscall: SyscallHandler, kernel: KernelTrapHa
     unsafe { cpu::init_syscall(tine_syscall_entry as *const () as u64, tine_ignore_sysret as *const () as u64) };
     cpu::enable_umip();
     crate::smp::idt_ready();
+}
+
+/// What [`init`] set on the boot CPU that each CPU keeps for itself: the
+/// IDT register and the `syscall` MSRs. Run by every other CPU once the
+/// IDT is filled.
+pub(crate) fn init_ap() {
+    cpu::load_idt();
+    // SAFETY: as in `init`.
+    unsafe { cpu::init_syscall(tine_syscall_entry as *const () as u64, tine_ignore_sysret as *const () as u64) };
 }
 
 /// The running task's FPU state, as core sees it (`Machine::fpu`).
@@ -458,6 +471,11 @@ fn classify(vector: u64, regs: &PtRegs) -> Trap {
         // Its work (none) is done and acknowledged (`smp::handle_ipi`):
         // the trap loop only looks at the run queue on the way out.
         crate::smp::RESCHEDULE_VECTOR => Trap::Irq(vector - 32),
+        // A CPU's own timer: acknowledged at its APIC, not the PIC.
+        crate::lapic::LOCAL_TIMER_VECTOR => {
+            crate::lapic::eoi();
+            Trap::Irq(vector - 32)
+        }
         _ => {
             let irq = vector - 32;
             cpu::end_of_interrupt(irq);

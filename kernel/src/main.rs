@@ -103,9 +103,17 @@ fn main(info: BootInfo) -> ! {
         k.trace.set_sink(&TRACE_PORT);
     }
     TRACE_DRAIN.store(boot_trace.drain, Ordering::Relaxed);
+    k.sched.set_online(tine_hal::smp::online());
     KERNEL.call_once(|| TicketLock::new(k));
     tine_hal::trap::init(user_trap, syscall_trap, kernel_trap);
     tine_hal::smp::self_test();
+    tine_hal::smp::run_aps(ap_idle, tine_core::time::HZ);
+    entry::idle(&Hal)
+}
+
+/// What every other CPU runs once the kernel is set up: the same idle
+/// loop, taking tasks from the run queue.
+fn ap_idle() -> ! {
     entry::idle(&Hal)
 }
 
@@ -147,6 +155,19 @@ impl DerefMut for Locked {
     }
 }
 
+impl Drop for Locked {
+    /// The CPUs the scheduler asked to interrupt (work for an idle CPU, a
+    /// signal for a task running elsewhere) get the reschedule IPI as the
+    /// lock goes.
+    fn drop(&mut self) {
+        let mut kicks = self.0.sched.take_kicks();
+        while kicks != 0 {
+            tine_hal::smp::send_reschedule(kicks.trailing_zeros() as usize);
+            kicks &= kicks - 1;
+        }
+    }
+}
+
 /// The CPU, as the trap loop in `tine_core::entry` needs it.
 struct Hal;
 
@@ -156,6 +177,15 @@ impl entry::Cpu for Hal {
     fn lock(&self) -> Locked {
         // Traps are enabled only after the kernel is set (`main`).
         Locked(KERNEL.get().expect("trap before the kernel was set up").lock())
+    }
+
+    fn id(&self) -> usize {
+        tine_hal::percpu::cpu()
+    }
+
+    fn load_idle(&self, kernel_root: u64) {
+        assert_locked();
+        cpu::load_cr3(kernel_root);
     }
 
     fn fpu_sync(&self) {
@@ -223,6 +253,7 @@ fn drain_trace() {
 fn irq_of(line: u8) -> entry::Irq {
     match line {
         TIMER_IRQ => entry::Irq::Timer,
+        entry::LOCAL_TIMER_LINE => entry::Irq::LocalTimer,
         COM1_IRQ => entry::Irq::Console,
         COM2_IRQ => entry::Irq::LogPort,
         other => entry::Irq::Other(other),

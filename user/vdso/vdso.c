@@ -187,16 +187,12 @@ int __vdso_clock_getres(long clock, struct timespec_k *res)
 }
 
 /* One CPU, one node. */
+/* The CPU number lives in no page the vDSO can read (Linux reads it with
+ * RDPID or LSL of a per-CPU GDT entry): ask the kernel. */
 long __vdso_getcpu(unsigned *cpu, unsigned *node, void *unused)
 {
 	(void)unused;
-	if (vvar_page.clock_mode == VDSO_CLOCK_NONE)
-		return syscall3(NR_getcpu, (long)cpu, (long)node, 0);
-	if (cpu)
-		*cpu = 0;
-	if (node)
-		*node = 0;
-	return 0;
+	return syscall3(NR_getcpu, (long)cpu, (long)node, 0);
 }
 
 int clock_gettime(long, struct timespec_k *) __attribute__((weak, alias("__vdso_clock_gettime")));

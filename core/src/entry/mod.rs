@@ -60,7 +60,13 @@ pub trait Cpu {
         Self: 'a;
 
     /// Take the kernel lock. The loop never holds it across a switch.
+    /// The loop takes it through [`lock`], which tells the kernel which
+    /// CPU holds it.
     fn lock(&self) -> Self::Locked<'_>;
+
+    /// This CPU's number (0: the boot CPU), which indexes the scheduler's
+    /// per-CPU state (`Kernel::enter_cpu`).
+    fn id(&self) -> usize;
 
     /// Complete the running task's user FPU image on its kernel stack
     /// from the CPU's registers, before another task's registers replace
@@ -72,6 +78,12 @@ pub trait Cpu {
     /// (Linux: switch_mm_irqs_off(), load_sp0(), x86_fsbase_load(),
     /// switch_to_extra()).
     fn load_task(&self, to: &SwitchTo);
+
+    /// Nothing of a task stays loaded on this CPU: its idle context runs
+    /// on the kernel's own page table at `kernel_root`, so that an address
+    /// space freed by another CPU is never the one it walks (Linux keeps a
+    /// lazy mm pinned instead).
+    fn load_idle(&self, kernel_root: u64);
 
     /// Load the running task's new FS base (arch_prctl(ARCH_SET_FS), exec).
     fn load_fs_base(&self, base: u64);
@@ -140,6 +152,9 @@ pub enum Step {
 pub enum Irq {
     /// The timer (`Kernel::timer_tick`).
     Timer,
+    /// A CPU's own timer, on every CPU but the boot CPU
+    /// (`Kernel::local_tick`).
+    LocalTimer,
     /// The console's receiver (`Kernel::console_irq`).
     Console,
     /// The log device's receiver: a break asks for a task dump
@@ -155,11 +170,25 @@ impl Irq {
     pub fn line(self) -> u8 {
         match self {
             Irq::Timer => 0,
+            Irq::LocalTimer => LOCAL_TIMER_LINE,
             Irq::Console => 4,
             Irq::LogPort => 3,
             Irq::Other(line) => line,
         }
     }
+}
+
+/// The line number [`Irq::LocalTimer`] is counted under: its vector
+/// (0xef, Linux's LOCAL_TIMER_VECTOR is 0xec) less the 32 exceptions.
+pub const LOCAL_TIMER_LINE: u8 = 0xef - 32;
+
+/// Take the kernel lock on `cpu` and make that CPU's scheduler state the
+/// live one: every lock the loop takes goes through here.
+#[inline]
+fn lock<C: Cpu>(cpu: &C) -> C::Locked<'_> {
+    let mut k = cpu.lock();
+    k.enter_cpu(cpu.id());
+    k
 }
 
 /// The scheduler's answer, once acted on.
@@ -177,7 +206,7 @@ enum Switched {
 /// `regs`, again after each wake-up while it blocks, then the work before
 /// user mode.
 pub fn syscall<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
-    let mut k = cpu.lock();
+    let mut k = lock(cpu);
     // Linux: enter_from_user_mode(), with VIRT_CPU_ACCOUNTING_GEN.
     let clean = k.enter_from_user_mode();
     // Linux: syscall_trace_enter(); once, not when the call runs again
@@ -208,7 +237,7 @@ pub fn syscall<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
 pub fn int80<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
     regs.orig_rax = regs.rax & 0xffff_ffff;
     regs.rax = (-(crate::abi::ENOSYS.0 as i64)) as u64;
-    let mut k = cpu.lock();
+    let mut k = lock(cpu);
     k.enter_from_user_mode();
     run_syscall(cpu, k, regs, false, Some(true))
 }
@@ -217,7 +246,7 @@ pub fn int80<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
 /// to (the host test kit; on the machine the loop simply goes on).
 pub fn resume<C: Cpu>(cpu: &C, regs: &mut PtRegs, step: Step) -> Exit {
     match step {
-        Step::Syscall => run_syscall(cpu, cpu.lock(), regs, true, None),
+        Step::Syscall => run_syscall(cpu, lock(cpu), regs, true, None),
         Step::ExitWork => exit_to_user_mode_loop(cpu, regs),
     }
 }
@@ -257,7 +286,7 @@ fn run_syscall<'c, C: Cpu>(
             (Switched::No | Switched::Back, false) => {}
         }
         rerun = true;
-        k = cpu.lock();
+        k = lock(cpu);
     }
 }
 
@@ -268,7 +297,7 @@ pub fn exception<C: Cpu>(cpu: &C, vector: u8, error: u64, info: u64, regs: &mut 
     // The entry stub left the error code in orig_rax: no system call to
     // restart (Linux sets orig_ax to -1 the same way).
     regs.orig_rax = u64::MAX;
-    let mut k = cpu.lock();
+    let mut k = lock(cpu);
     k.enter_from_user_mode();
     k.user_exception(vector, error, info, regs);
     match reschedule(cpu, k, false) {
@@ -281,7 +310,7 @@ pub fn exception<C: Cpu>(cpu: &C, vector: u8, error: u64, info: u64, regs: &mut 
 /// irqentry_enter() ... irqentry_exit_to_user_mode()). The time slice may
 /// end here (need_resched).
 pub fn irq<C: Cpu>(cpu: &C, irq: Irq, regs: &mut PtRegs) -> Exit {
-    let mut k = cpu.lock();
+    let mut k = lock(cpu);
     k.enter_from_user_mode();
     handle_irq(&mut k, irq);
     k.exit_to_user_mode(regs);
@@ -296,13 +325,14 @@ pub fn irq<C: Cpu>(cpu: &C, irq: Irq, regs: &mut PtRegs) -> Exit {
 /// interrupts on, so nothing is interrupted but the wait; the idle loop
 /// schedules what it made runnable.
 pub fn irq_in_kernel<C: Cpu>(cpu: &C, irq: Irq) {
-    handle_irq(&mut cpu.lock(), irq);
+    handle_irq(&mut lock(cpu), irq);
 }
 
 fn handle_irq(k: &mut Kernel, irq: Irq) {
     k.time.kstat_mut().count_irq(irq.line());
     match irq {
         Irq::Timer => k.timer_tick(),
+        Irq::LocalTimer => k.local_tick(),
         Irq::Console => k.console_irq(),
         Irq::LogPort => k.log_port_irq(),
         Irq::Other(_) => {}
@@ -321,7 +351,7 @@ pub fn first_return<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
 /// is left (Linux: exit_to_user_mode_loop()); then account the exit.
 pub fn exit_to_user_mode_loop<C: Cpu>(cpu: &C, regs: &mut PtRegs) -> Exit {
     loop {
-        let mut k = cpu.lock();
+        let mut k = lock(cpu);
         if !k.exit_work_pending(regs) {
             // Linux: exit_to_user_mode() → vtime_user_enter().
             k.exit_to_user_clean();
@@ -378,11 +408,13 @@ fn switch<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, prev: Option<Pid>, next: Option
         // must be whole in its kernel stack first.
         cpu.fpu_sync();
     }
-    let next_stack = next.map(|n| {
-        let to = k.switch_info(n);
-        cpu.load_task(&to);
-        to.kstack_top
-    });
+    let to = next.map(|n| k.switch_info(n));
+    let kernel_root = k.mem.kernel_root();
+    match &to {
+        Some(to) => cpu.load_task(to),
+        None => cpu.load_idle(kernel_root),
+    }
+    let next_stack = to.map(|t| t.kstack_top);
     cpu.switch(k, Switch { prev, next, next_stack })
 }
 
@@ -391,7 +423,7 @@ fn switch<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, prev: Option<Pid>, next: Option
 /// stops the machine once init has ended.
 pub fn idle<C: Cpu>(cpu: &C) -> ! {
     loop {
-        let mut k = cpu.lock();
+        let mut k = lock(cpu);
         if let Some(status) = k.proc.shutdown() {
             k.log(format_args!("tine: halting (init status {status})"));
             // Unlocked: powering off may read the kernel (the trace drain).

@@ -42,6 +42,13 @@ impl<'k> Cpu for Recorder<'k> {
     fn lock(&self) -> Self::Locked<'_> {
         self.sim.lock()
     }
+    fn id(&self) -> usize {
+        0
+    }
+    fn load_idle(&self, kernel_root: u64) {
+        self.note("load_idle".into());
+        self.sim.load_idle(kernel_root);
+    }
     fn fpu_sync(&self) {
         self.note("fpu_sync".into());
     }

@@ -331,6 +331,9 @@ fn exec_image(
         inode.mode(),
         ns,
     );
+    if !gather_threads(k, pid) {
+        return Err(ERESTARTNOINTR);
+    }
     let (aspace, entry, sp) = step(k, "build_mm", |k| {
         super::exec_mm::build_mm(k, pid, ino, head, filename, &args, stack_limit, (new_cred, secure))
     })?;
@@ -506,9 +509,51 @@ pub fn unshare_files(k: &mut Kernel, pid: Pid) {
     k.put_files(id);
 }
 
+/// Whether every other thread of `pid`'s process is off the CPUs, as
+/// de_thread needs to end them at once. If one runs on another CPU, all
+/// are held off the CPUs (`Task::held_for_exec`), the CPUs running them
+/// reschedule, and the exec is run again, until none runs (Linux: the
+/// wait in de_thread(), where the others are killed instead, after the
+/// point of no return). The hold ends with the exec (`release_threads`).
+fn gather_threads(k: &mut Kernel, pid: Pid) -> bool {
+    if k.sched.online() == 1 {
+        return true;
+    }
+    let others: Vec<Pid> = k.threads_of(k.proc.tasks[&pid].tgid).into_iter().filter(|&t| t != pid).collect();
+    let running: Vec<usize> = others.iter().filter_map(|&t| k.sched.running_cpu(t)).collect();
+    if running.is_empty() {
+        return true;
+    }
+    for t in others {
+        if let Some(t) = k.proc.tasks.get_mut(&t) {
+            t.held_for_exec = true;
+        }
+    }
+    for c in running {
+        k.sched.resched_cpu(c);
+    }
+    false
+}
+
+/// The exec of `pid` has ended, done or failed: its other threads may run
+/// again (those it ended are gone).
+pub fn release_threads(k: &mut Kernel, pid: Pid) {
+    if k.sched.online() == 1 {
+        return;
+    }
+    let Some(tgid) = k.proc.tasks.get(&pid).map(|t| t.tgid) else { return };
+    for t in k.threads_of(tgid) {
+        if let Some(t) = k.proc.tasks.get_mut(&t).filter(|t| t.held_for_exec) {
+            t.held_for_exec = false;
+            let allowed = t.cpus_allowed;
+            k.sched.kick_idle(allowed);
+        }
+    }
+}
+
 /// Linux: de_thread(). The exec'ing thread becomes the only thread of its
 /// process: every other thread is ended at once (none of them is running:
-/// there is one CPU), and if the caller was not the leader it takes over
+/// `gather_threads` waited for that), and if the caller was not the leader it takes over
 /// the leader's PID, parent and children, so the process keeps its PID.
 /// Returns the caller's TID from now on.
 fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {

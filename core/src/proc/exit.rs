@@ -431,11 +431,7 @@ impl Kernel {
         self.put_signal(signal);
         self.put(sighand);
         let tgid = self.proc.tasks[&pid].tgid;
-        if self.sched.current() == Some(pid) {
-            self.sched.dead_mut().push(pid);
-        } else {
-            self.free_task(pid);
-        }
+        self.free_or_defer(pid);
         // The last thread of a process whose leader already exited: now
         // the parent hears of the process (Linux: the zap_leader step).
         if tgid != pid
@@ -494,7 +490,7 @@ impl Kernel {
         let queue = core::mem::take(&mut t.pending_info);
         self.drop_sigqueue(queue);
         if !leader {
-            self.free_task(tid);
+            self.free_or_defer(tid);
         }
     }
 

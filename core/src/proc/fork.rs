@@ -188,6 +188,7 @@ fn dup_task_struct(k: &Kernel, kstack: KernelStack) -> Task {
         timer_slack_ns: cur.timer_slack_ns,
         default_timer_slack_ns: cur.timer_slack_ns,
         tsc_disabled: cur.tsc_disabled,
+        cpus_allowed: cur.cpus_allowed,
         sigmask: cur.sigmask,
         sigstate: cur.sigstate.for_child(),
         exe: cur.exe.clone(),

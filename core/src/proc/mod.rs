@@ -22,6 +22,8 @@ pub mod pidfd;
 pub mod ptrace;
 pub mod rseq;
 pub mod sched;
+#[cfg(test)]
+mod sched_tests;
 pub mod show_state;
 pub mod task;
 #[cfg(test)]

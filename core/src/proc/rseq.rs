@@ -84,7 +84,8 @@ pub fn sys_rseq(k: &mut Kernel, addr: u64, len: u32, flags: u32, sig: u32) -> Sy
     Ok(0)
 }
 
-/// cpu_id_start and cpu_id, then node_id and mm_cid (both 0 here).
+/// cpu_id_start and cpu_id (the CPU returning to user mode), then
+/// node_id and mm_cid (both 0 here).
 fn write_ids(k: &mut Kernel, addr: u64, [start, cpu]: [u32; 2]) -> SysResult<()> {
     k.write_val(addr + CPU_ID_START, &start)?;
     k.write_val(addr + CPU_ID, &cpu)?;
@@ -134,7 +135,8 @@ impl Kernel {
         let Some(mut r) = self.cur().rseq else { return };
         r.notify = false;
         self.cur_mut().rseq = Some(r);
-        if self.rseq_ip_fixup(r, regs).and_then(|()| write_ids(self, r.addr, [0, 0])).is_err() {
+        let cpu = self.sched.this_cpu() as u32;
+        if self.rseq_ip_fixup(r, regs).and_then(|()| write_ids(self, r.addr, [cpu, cpu])).is_err() {
             let tid = self.cur().tid;
             self.force_sig(tid, SIGSEGV);
         }
@@ -147,7 +149,8 @@ impl Kernel {
     pub fn rseq_signal_deliver(&mut self, regs: &mut PtRegs) -> SysResult<()> {
         let Some(r) = self.cur().rseq else { return Ok(()) };
         self.rseq_ip_fixup(r, regs)?;
-        write_ids(self, r.addr, [0, 0])
+        let cpu = self.sched.this_cpu() as u32;
+        write_ids(self, r.addr, [cpu, cpu])
     }
 
     /// Linux: rseq_ip_fixup().

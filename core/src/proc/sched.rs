@@ -8,6 +8,24 @@ use alloc::vec::Vec;
 
 use crate::proc::{Pid, TaskState, WaitReason};
 
+/// The most CPUs the scheduler keeps state for (the hardware layer's
+/// `smp::MAX_CPUS`).
+pub const MAX_CPUS: usize = 8;
+
+/// What the scheduler keeps of each CPU while another CPU holds the
+/// kernel lock: the holder's own are the room's plain fields
+/// (`Scheduler::current` and the rest), so that a trap on the CPU that
+/// held the lock last, always the case with one CPU, pays for one compare
+/// (see [`Kernel::enter_cpu`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct CpuState {
+    current: Option<Pid>,
+    need_resched: bool,
+    user_clean: Option<Pid>,
+    load_fs: Option<u64>,
+    load_tsd: Option<bool>,
+}
+
 /// What the hardware layer loads to run a task: the top of its kernel
 /// stack (TSS.rsp0, and the stack the switch resumes: the hardware layer
 /// keeps each stack's saved pointer), its page table, its FS base, and
@@ -38,6 +56,22 @@ pub enum Resched {
 /// on what, and what the CPU must load on the way back to user mode
 /// (Linux: the run queue, `current`, the wait queues).
 pub struct Scheduler {
+    /// The CPU holding the kernel lock, whose state the fields below
+    /// (`current`, `need_resched`, `user_clean`, `load_fs`, `load_tsd`)
+    /// are; every other CPU's waits in `parked` (Linux: this_rq()).
+    cpu: usize,
+    parked: [CpuState; MAX_CPUS],
+    /// CPUs that run tasks: 1 until the hardware layer says how many.
+    online: usize,
+    /// Each CPU's scheduler ticks (its local timer's), for its time slice.
+    local_ticks: [u64; MAX_CPUS],
+    /// CPUs to interrupt with the reschedule IPI once the lock is dropped
+    /// (`take_kicks`): idle ones that have work now, and ones running a
+    /// task that was sent a signal.
+    kicks: u64,
+    /// Idle CPUs already kicked for a task and not yet scheduled since:
+    /// the next task woken goes to another one.
+    poked: u64,
     current: Option<super::Pid>,
     /// Released tasks whose kernel stack may still be in use: freed by the
     /// next schedule() that does not run on them (Linux: the final
@@ -79,7 +113,9 @@ impl Kernel {
                 if why == WaitReason::Vfork {
                     self.sched.nr_uninterruptible = self.sched.nr_uninterruptible.saturating_sub(1);
                 }
+                let allowed = t.cpus_allowed;
                 self.sched.runq.push_back(pid);
+                self.sched.kick_idle(allowed);
                 if let Some(key) = why.queue() {
                     self.sched.waitqueues.remove(key, pid);
                 }
@@ -142,7 +178,9 @@ impl Kernel {
                 // ended a sleep took the task off first.
                 debug_assert!(matches!(t.state, TaskState::Blocked(why) if why.queue() == Some(key)));
                 t.state = TaskState::Runnable;
+                let allowed = t.cpus_allowed;
                 self.sched.runq.push_back(pid);
+                self.sched.kick_idle(allowed);
             }
         }
         self.sched.waitqueues.recycle(sleepers);
@@ -154,17 +192,10 @@ impl Kernel {
     /// queued twice; it is short next to the task table.
     pub fn nr_running(&self) -> u64 {
         let mut seen = BTreeSet::new();
-        let queued = self
-            .sched
-            .runq
-            .iter()
-            .filter(|&&p| Some(p) != self.sched.current)
-            .filter(|p| self.proc.tasks.get(p).is_some_and(|t| t.state == TaskState::Runnable))
-            .filter(|&&p| seen.insert(p))
-            .count() as u64;
-        let cur =
-            self.sched.current.is_some_and(|p| self.proc.tasks.get(&p).is_some_and(|t| t.state == TaskState::Runnable));
-        queued + cur as u64
+        let runnable = |p: &Pid| self.proc.tasks.get(p).is_some_and(|t| t.state == TaskState::Runnable);
+        let running = (0..self.sched.online).filter_map(|c| self.sched.current_on(c)).filter(runnable);
+        let queued = self.sched.runq.iter().copied().filter(runnable);
+        running.chain(queued).filter(|&p| seen.insert(p)).count() as u64
     }
 
     /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).
@@ -236,16 +267,19 @@ impl Kernel {
         if prev_runnable && !self.sched.need_resched {
             return Resched::Stay;
         }
+        // sched_setaffinity() took this CPU from the running task: it
+        // goes, even with nothing else to run here (Linux: the migration
+        // stop of __set_cpus_allowed_ptr()).
+        let me = self.sched.cpu;
+        let prev_migrates = prev_runnable
+            && self.sched.online > 1
+            && prev.is_some_and(|p| {
+                let t = &self.proc.tasks[&p];
+                t.cpus_allowed & (1 << me) == 0 || t.held_for_exec
+            });
         self.sched.need_resched = false;
-        let next = loop {
-            match self.sched.runq.pop_front() {
-                Some(p) if self.proc.tasks.get(&p).map(|t| t.state == TaskState::Runnable) == Some(true) => {
-                    break Some(p)
-                }
-                Some(_) => continue,
-                None => break None,
-            }
-        };
+        self.sched.poked &= !(1 << self.sched.cpu);
+        let next = self.take_next(prev);
         if let Some(p) = prev {
             self.count_switch(p, prev_runnable);
         }
@@ -253,6 +287,8 @@ impl Kernel {
             Some(n) => {
                 if let (Some(p), true) = (prev, prev_runnable) {
                     self.sched.runq.push_back(p);
+                    let allowed = self.proc.tasks[&p].cpus_allowed;
+                    self.sched.kick_idle(allowed);
                 }
                 if self.trace.recording_cmdlines() {
                     self.trace_switch(prev, next);
@@ -265,9 +301,14 @@ impl Kernel {
                 self.time.kstat_mut().ctxt += 1;
                 Resched::Switch { prev, next: Some(n) }
             }
-            None if prev_runnable => Resched::Stay,
+            None if prev_runnable && !prev_migrates => Resched::Stay,
             None if prev.is_none() => Resched::Stay,
             None => {
+                if let (Some(p), true) = (prev, prev_migrates) {
+                    self.sched.runq.push_back(p);
+                    let allowed = self.proc.tasks[&p].cpus_allowed;
+                    self.sched.kick_idle(allowed);
+                }
                 if self.trace.recording_cmdlines() {
                     self.trace_switch(prev, None);
                 }
@@ -280,16 +321,104 @@ impl Kernel {
         }
     }
 
-    /// Free released tasks, except the one whose stack we are on.
+    /// The first task of the run queue this CPU may run (Linux:
+    /// pick_next_task()), taken off it. Entries for tasks that cannot run
+    /// any more, and for tasks running on a CPU (the one leaving here is
+    /// queued again after the choice), are dropped on the way; a task
+    /// whose affinity excludes this CPU stays for another.
+    /// The task taken records this CPU as its own (`Task::cpu`).
+    fn take_next(&mut self, prev: Option<Pid>) -> Option<Pid> {
+        let me = self.sched.cpu;
+        let mut i = 0;
+        while let Some(&p) = self.sched.runq.get(i) {
+            let running = Some(p) == prev || self.sched.running_cpu(p).is_some();
+            let Some(t) = self.proc.tasks.get_mut(&p).filter(|t| t.state == TaskState::Runnable && !running) else {
+                self.sched.runq.remove(i);
+                continue;
+            };
+            if t.cpus_allowed & (1 << me) == 0 || t.held_for_exec {
+                i += 1;
+            } else {
+                t.cpu = me as u32;
+                if i == 0 {
+                    self.sched.runq.pop_front();
+                } else {
+                    self.sched.runq.remove(i);
+                }
+                return Some(p);
+            }
+        }
+        None
+    }
+
+    /// Free released tasks, except those whose kernel stack is in use: by
+    /// a CPU running it, or one still switching away from it (Linux: the
+    /// final put_task_struct() in finish_task_switch(), on the CPU that
+    /// switched away, once its `on_cpu` is clear).
     pub(crate) fn free_dead_tasks(&mut self) {
         if self.sched.dead.is_empty() {
             return;
         }
-        let cur = self.sched.current;
-        let (keep, free): (Vec<Pid>, Vec<Pid>) = self.sched.dead.iter().partition(|&&p| Some(p) == cur);
-        self.sched.dead = keep;
-        for p in free {
+        let mut dead = core::mem::take(&mut self.sched.dead);
+        dead.retain(|&p| {
+            if self.stack_busy(p) {
+                return true;
+            }
             self.free_task(p);
+            false
+        });
+        self.sched.dead.append(&mut dead);
+    }
+
+    /// Whether task `pid`'s kernel stack may be in use: it is some CPU's
+    /// current task, or a CPU has not finished switching away from it.
+    pub(crate) fn stack_busy(&self, pid: Pid) -> bool {
+        self.sched.running_cpu(pid).is_some()
+            || self.proc.tasks.get(&pid).is_some_and(|t| self.m.kstacks.in_use(t.kstack.top()))
+    }
+
+    /// Free a released task now, or once its stack is no longer in use
+    /// (Linux: release_task()'s put_task_struct(), the last reference
+    /// then dropped by finish_task_switch()).
+    pub(crate) fn free_or_defer(&mut self, pid: Pid) {
+        if self.stack_busy(pid) {
+            self.sched.dead.push(pid);
+        } else {
+            self.free_task(pid);
+        }
+    }
+
+    /// CPU `cpu` (the hardware layer's number) takes the kernel lock: make
+    /// its state the scheduler's and the accounting's live one. One compare
+    /// when it is the CPU that held the lock last (always, with one CPU).
+    #[inline]
+    pub fn enter_cpu(&mut self, cpu: usize) {
+        if cpu != self.sched.cpu {
+            self.change_cpu(cpu);
+        }
+    }
+
+    #[cold]
+    fn change_cpu(&mut self, cpu: usize) {
+        let old = self.sched.cpu;
+        self.sched.change_cpu(cpu);
+        self.time.change_cpu(old, cpu);
+    }
+
+    /// The running CPU's local timer (the APIC timer of a CPU other than
+    /// the boot CPU, whose tick is `timer_tick`): charge the running
+    /// task's time, check its CPU-time timers, and end its time slice
+    /// every `SLICE_TICKS` (Linux: update_process_times() from the local
+    /// tick of each CPU).
+    pub fn local_tick(&mut self) {
+        if self.sched.current.is_some() {
+            self.account_flush();
+            self.run_cpu_timers();
+        }
+        let c = self.sched.cpu;
+        self.sched.local_ticks[c] += 1;
+        if self.sched.local_ticks[c].is_multiple_of(crate::time::SLICE_TICKS) {
+            self.sched.need_resched = true;
         }
     }
 
@@ -387,6 +516,12 @@ impl Scheduler {
     /// The room at boot: nothing runs yet.
     pub fn new(m: &crate::machine::Machine) -> Self {
         Scheduler {
+            cpu: 0,
+            parked: [CpuState::default(); MAX_CPUS],
+            online: 1,
+            local_ticks: [0; MAX_CPUS],
+            kicks: 0,
+            poked: 0,
             current: None,
             dead: Vec::new(),
             kstacks: super::kstack::StackCache::new(m),
@@ -407,6 +542,124 @@ impl Scheduler {
     /// stopped since: `pick_next` skips what cannot run.
     pub fn enqueue(&mut self, pid: super::Pid) {
         self.runq.push_back(pid);
+        self.kick_idle(u64::MAX);
+    }
+
+    /// The CPU holding the kernel lock (Linux: smp_processor_id()).
+    pub fn this_cpu(&self) -> usize {
+        self.cpu
+    }
+
+    /// How many CPUs run tasks.
+    pub fn online(&self) -> usize {
+        self.online
+    }
+
+    /// Set at boot, once the hardware layer has started the CPUs.
+    pub fn set_online(&mut self, n: usize) {
+        self.online = n.clamp(1, MAX_CPUS);
+    }
+
+    /// Every CPU that runs tasks, as an affinity mask.
+    pub fn online_mask(&self) -> u64 {
+        (1u64 << self.online) - 1
+    }
+
+    /// The task CPU `cpu` runs (None: its idle context).
+    pub fn current_on(&self, cpu: usize) -> Option<super::Pid> {
+        if cpu == self.cpu {
+            self.current
+        } else {
+            self.parked.get(cpu).and_then(|s| s.current)
+        }
+    }
+
+    /// The CPU running task `pid`, if one does (Linux: task_cpu() with
+    /// task_on_cpu()).
+    pub fn running_cpu(&self, pid: super::Pid) -> Option<usize> {
+        if self.current == Some(pid) {
+            return Some(self.cpu);
+        }
+        if self.online == 1 {
+            return None;
+        }
+        (0..self.online).find(|&c| c != self.cpu && self.parked[c].current == Some(pid))
+    }
+
+    /// Make the state of `cpu`, which now holds the lock, the live one.
+    fn change_cpu(&mut self, cpu: usize) {
+        let old = self.cpu;
+        self.parked[old] = CpuState {
+            current: self.current,
+            need_resched: self.need_resched,
+            user_clean: self.user_clean,
+            load_fs: self.load_fs,
+            load_tsd: self.load_tsd,
+        };
+        let s = self.parked[cpu];
+        self.current = s.current;
+        self.need_resched = s.need_resched;
+        self.user_clean = s.user_clean;
+        self.load_fs = s.load_fs;
+        self.load_tsd = s.load_tsd;
+        self.cpu = cpu;
+    }
+
+    /// A task allowed on `allowed` became runnable: if another CPU it may
+    /// run on is idle and not already kicked for earlier work, kick it
+    /// (Linux: select_task_rq() finding an idle CPU, then
+    /// ttwu_queue()'s resched_curr() sending the IPI).
+    pub fn kick_idle(&mut self, allowed: u64) {
+        if self.online == 1 {
+            return;
+        }
+        let idle = (0..self.online).find(|&c| {
+            c != self.cpu && allowed & (1 << c) != 0 && self.poked & (1 << c) == 0 && self.parked[c].current.is_none()
+        });
+        if let Some(c) = idle {
+            self.poked |= 1 << c;
+            self.kicks |= 1 << c;
+        }
+    }
+
+    /// Something happened to task `pid` that it must see before it goes
+    /// on in user mode (a signal queued): it is no longer clean on any
+    /// CPU, and a CPU running it elsewhere is interrupted so that it
+    /// enters the kernel and finds it (Linux: signal_wake_up() →
+    /// kick_process()).
+    pub fn kick_task(&mut self, pid: super::Pid) {
+        self.user_clean = None;
+        if self.online == 1 {
+            return;
+        }
+        for c in 0..self.online {
+            if c != self.cpu && (self.parked[c].current == Some(pid) || self.parked[c].user_clean == Some(pid)) {
+                self.parked[c].user_clean = None;
+                if self.parked[c].current == Some(pid) {
+                    self.kicks |= 1 << c;
+                }
+            }
+        }
+    }
+
+    /// Make CPU `cpu` reschedule soon: its need_resched, and the IPI.
+    pub fn resched_cpu(&mut self, cpu: usize) {
+        if cpu == self.cpu {
+            self.need_resched = true;
+        } else if cpu < self.online {
+            self.parked[cpu].need_resched = true;
+            self.kicks |= 1 << cpu;
+        }
+    }
+
+    /// The CPUs to send the reschedule IPI to, once: the lock's holder
+    /// sends them as it unlocks.
+    #[inline]
+    pub fn take_kicks(&mut self) -> u64 {
+        if self.kicks == 0 {
+            return 0;
+        }
+        core::mem::take(&mut self.kicks)
     }
 
     /// The FS base to load before the return to user mode, once.

@@ -480,6 +480,15 @@ pub struct Task {
     /// PR_SET_TSC(PR_TSC_SIGSEGV): `rdtsc` faults in this thread (CR4.TSD
     /// while it runs). Linux: TIF_NOTSC; kept by fork and exec.
     pub tsc_disabled: bool,
+    /// The CPUs it may run on, bit N for CPU N (Linux: cpus_mask); kept by
+    /// fork and exec, set by sched_setaffinity().
+    pub cpus_allowed: u64,
+    /// The CPU it runs or last ran on (Linux: task_struct.cpu, wake_cpu).
+    pub cpu: u32,
+    /// Another thread of its process is in execve and waits for this one
+    /// to leave its CPU: it runs nowhere until the exec ends it, or fails,
+    /// or a kill lets it run to its end (`proc::exec::gather_threads`).
+    pub held_for_exec: bool,
     pub state: TaskState,
     pub kstack: KernelStack,
     /// User TLS base (ARCH_SET_FS); loaded into FS_BASE when the task runs.
@@ -581,6 +590,9 @@ impl Task {
             timer_slack_ns: DEFAULT_TIMER_SLACK_NS,
             default_timer_slack_ns: DEFAULT_TIMER_SLACK_NS,
             tsc_disabled: false,
+            cpus_allowed: u64::MAX,
+            cpu: 0,
+            held_for_exec: false,
             state: TaskState::Runnable,
             kstack,
             fs_base: 0,

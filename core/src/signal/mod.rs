@@ -315,11 +315,18 @@ impl Kernel {
     fn enqueue(&mut self, tid: Pid, shared: bool, info: SigInfo) -> Result<(), Errno> {
         // Whoever returned to user mode with nothing to do may have
         // something now (Linux: signal_wake_up() setting TIF_SIGPENDING).
-        self.sched.set_user_clean(None);
+        self.sched.kick_task(tid);
         let sig = info.signo;
         let bit = sigbit(sig);
         let t = &self.proc.tasks()[&tid];
         let (signal, uid) = (t.signal, t.cred.uid);
+        if shared && self.sched.online() > 1 {
+            let threads: Vec<Pid> = self.sig.signals.get(signal).threads.iter().copied().collect();
+            for t in threads {
+                self.sched.kick_task(t);
+            }
+        }
+        let t = &self.proc.tasks()[&tid];
         let pending = if shared { self.sig.signals.get(signal).shared_pending } else { t.sigpending };
         if sig < SIGRTMIN && pending.intersects(bit) {
             self.trace_signal_generate(tid, shared, &info, TRACE_SIGNAL_ALREADY_PENDING);
@@ -452,6 +459,8 @@ impl Kernel {
             return;
         }
         let _ = self.enqueue(tid, false, SigInfo::kernel(SIGKILL));
+        // Held off the CPUs by a thread's exec: it must run to die.
+        self.proc.tasks_mut().get_mut(&tid).expect("task").held_for_exec = false;
         self.signal_wake_up(tid);
     }
 

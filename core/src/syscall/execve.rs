@@ -53,5 +53,11 @@ pub fn sys_execveat(
         args.argv.push(Vec::new());
     }
     let pid = k.sched.current().expect("execve from a task");
-    bprm_execve(k, pid, regs, ino, filename, args)
+    let r = bprm_execve(k, pid, regs, ino, filename, args);
+    if r != Err(ERESTARTNOINTR) {
+        // Its TID may be the leader's now.
+        let tid = k.sched.current().expect("execve from a task");
+        crate::proc::exec::release_threads(k, tid);
+    }
+    r
 }

@@ -10,25 +10,30 @@ pub fn sync(_k: &mut Kernel) -> SysResult {
     Ok(0)
 }
 
-/// Linux: sched_getaffinity(): one CPU. The length must hold a whole
-/// number of longs and at least the CPUs there are; the answer is the
-/// size of the kernel's mask (one long).
+/// Linux: sched_getaffinity(): the task's mask, of the CPUs online. The
+/// length must hold a whole number of longs and at least the CPUs there
+/// are; the answer is the size of the kernel's mask (one long).
 pub fn sched_getaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysResult {
     if len < 8 || !len.is_multiple_of(8) {
         return Err(EINVAL);
     }
-    if pid < 0 || (pid > 0 && !k.proc.tasks().contains_key(&k.find_vpid(pid as u32))) {
+    if pid < 0 {
         return Err(ESRCH);
     }
-    k.write_val(mask, &1u64)?;
+    let tid = if pid == 0 { k.cur().tid } else { k.find_vpid(pid as u32) };
+    let Some(t) = k.proc.tasks().get(&tid) else { return Err(ESRCH) };
+    let m = t.cpus_allowed & k.sched.online_mask();
+    k.write_val(mask, &m)?;
     Ok(8)
 }
 
-/// Linux: getcpu(): CPU 0 of node 0, each written only if asked for (the
-/// third argument, a cache, has been ignored since 2.6.24).
+/// Linux: getcpu(): the CPU running the caller, of node 0, each written
+/// only if asked for (the third argument, a cache, has been ignored since
+/// 2.6.24).
 pub fn getcpu(k: &mut Kernel, cpu: u64, node: u64) -> SysResult {
     if cpu != 0 {
-        k.write_val(cpu, &0u32)?;
+        let c = k.sched.this_cpu() as u32;
+        k.write_val(cpu, &c)?;
     }
     if node != 0 {
         k.write_val(node, &0u32)?;
@@ -36,10 +41,13 @@ pub fn getcpu(k: &mut Kernel, cpu: u64, node: u64) -> SysResult {
     Ok(0)
 }
 
-/// Linux: sched_setaffinity(): the mask is read first (EFAULT), then the
-/// target found (ESRCH); another user's process needs CAP_SYS_NICE
-/// (check_same_owner(): the caller's effective uid is its real or
-/// effective uid); CPU 0 must be in the mask.
+/// Linux: sched_setaffinity(): the mask is read first (EFAULT; a shorter
+/// one is taken as zeros beyond its end, a longer one cut to the kernel's
+/// long), then the target found (ESRCH); another user's process needs
+/// CAP_SYS_NICE (check_same_owner(): the caller's effective uid is its
+/// real or effective uid). A mask with no CPU online is EINVAL. A task
+/// running on a CPU it no longer may leaves it at once (its CPU
+/// reschedules).
 pub fn sched_setaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysResult {
     let mut b = [0u8; 8];
     let n = (len as usize).min(8);
@@ -48,12 +56,18 @@ pub fn sched_setaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysRe
         return Err(ESRCH);
     }
     let me = k.cur().cred;
-    let them = if pid == 0 { me } else { k.proc.tasks()[&k.find_vpid(pid as u32)].cred };
+    let tid = if pid == 0 { k.cur().tid } else { k.find_vpid(pid as u32) };
+    let them = k.proc.tasks()[&tid].cred;
     if me.euid != them.euid && me.euid != them.uid && !me.capable(crate::proc::capability::CAP_SYS_NICE) {
         return Err(EPERM);
     }
-    if b[0] & 1 == 0 {
+    let m = u64::from_le_bytes(b) & k.sched.online_mask();
+    if m == 0 {
         return Err(EINVAL);
+    }
+    k.proc.tasks_mut().get_mut(&tid).expect("target").cpus_allowed = m;
+    if let Some(c) = k.sched.running_cpu(tid).filter(|&c| m & (1 << c) == 0) {
+        k.sched.resched_cpu(c);
     }
     Ok(0)
 }

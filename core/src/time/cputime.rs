@@ -85,11 +85,15 @@ impl Kernel {
         if user + sys == 0 {
             return;
         }
+        let cpu = &mut self.time.kstat.cpu_ns[self.sched.this_cpu()];
         let Some(pid) = self.sched.current() else {
             // Linux: account_idle_time().
+            cpu[2] += user + sys;
             self.time.kstat.idle_ns += user + sys;
             return;
         };
+        cpu[0] += user;
+        cpu[1] += sys;
         self.time.kstat.user_ns += user;
         self.time.kstat.system_ns += sys;
         let Some(t) = self.proc.tasks_mut().get_mut(&pid) else { return };

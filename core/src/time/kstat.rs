@@ -21,6 +21,9 @@ pub struct KernelStat {
     /// Context switches, to or from the idle context included (Linux:
     /// nr_context_switches()).
     pub ctxt: u64,
+    /// The same times per CPU: user, system, idle, in ns (Linux: the
+    /// `cpuN` lines from each CPU's kernel_cpustat).
+    pub cpu_ns: [[u64; 3]; crate::proc::sched::MAX_CPUS],
 }
 
 impl KernelStat {

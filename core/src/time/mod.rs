@@ -34,6 +34,9 @@ pub struct Timekeeping {
     programmed: u64,
     /// CPU-time accounting: when the clock was last read, in which mode.
     acct: cputime::CpuAcct,
+    /// The accounting state of each CPU not holding the kernel lock (the
+    /// holder's is `acct`; see `Kernel::enter_cpu`).
+    parked_acct: [cputime::CpuAcct; crate::proc::sched::MAX_CPUS],
     /// /proc/stat's counters: CPU time by kind, interrupts, context
     /// switches (`time::kstat`).
     kstat: kstat::KernelStat,
@@ -75,6 +78,13 @@ impl Timekeeping {
     pub fn loadavg(&self) -> &loadavg::LoadAvg {
         &self.loadavg
     }
+
+    /// CPU `new` takes the kernel lock from `old`: its accounting state
+    /// becomes the live one.
+    pub(crate) fn change_cpu(&mut self, old: usize, new: usize) {
+        self.parked_acct[old] = self.acct;
+        self.acct = self.parked_acct[new];
+    }
 }
 
 impl Timekeeping {
@@ -87,6 +97,8 @@ impl Timekeeping {
             next_tick: now + TICK_NS,
             programmed: u64::MAX,
             acct: cputime::CpuAcct { stamp: clock.cycles(), ..Default::default() },
+            parked_acct: [cputime::CpuAcct { stamp: clock.cycles(), ..Default::default() };
+                crate::proc::sched::MAX_CPUS],
             kstat: Default::default(),
             loadavg: loadavg::LoadAvg::new(now),
         }

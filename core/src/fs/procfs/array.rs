@@ -38,6 +38,8 @@ pub struct TaskStat {
     pub sigcatch: u64,
     pub wchan: u64,
     pub exit_signal: i64,
+    /// The CPU it runs or last ran on (Linux: task_cpu()).
+    pub processor: u32,
     pub start_brk: u64,
     pub exit_code: i64,
 }
@@ -103,6 +105,7 @@ pub(super) fn task_stat(k: &Kernel, view: View, t: &Task, whole: bool) -> TaskSt
         sigcatch: catch & 0x7fff_ffff,
         wchan: (t.state != TaskState::Runnable) as u64,
         exit_signal: if t.is_leader() { t.exit_signal as i64 } else { -1 },
+        processor: t.cpu,
         start_brk: mm.map_or(0, |mm| mm.start_brk()),
         exit_code: if has_resources(t) { 0 } else { t.exit_code as i64 },
     }
@@ -146,7 +149,7 @@ pub fn format_stat(s: &TaskStat) -> String {
     let _ = write!(o, " {} {} {} {} {}", s.signal, s.blocked, s.sigignore, s.sigcatch, s.wchan);
     // nswap cnswap exit_signal processor rt_priority policy
     // delayacct_blkio_ticks guest_time cguest_time.
-    let _ = write!(o, " 0 0 {} 0 0 0 0 0 0", s.exit_signal);
+    let _ = write!(o, " 0 0 {} {} 0 0 0 0 0", s.exit_signal, s.processor);
     // start_data end_data start_brk arg_start arg_end env_start env_end.
     let _ = write!(o, " 0 0 {} 0 0 0 0", s.start_brk);
     let _ = writeln!(o, " {}", s.exit_code);

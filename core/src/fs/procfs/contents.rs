@@ -216,14 +216,28 @@ pub(super) fn cpu_time_ns(k: &Kernel) -> (u64, u64, u64) {
     }
 }
 
-/// /proc/stat (Linux: fs/proc/stat.c show_stat()), for one CPU: every
+/// /proc/stat (Linux: fs/proc/stat.c show_stat()), a `cpuN` line per CPU: every
 /// number from a counter kept as things happen, none from a scan.
 pub(super) fn proc_stat(k: &Kernel, o: &mut Out) {
     let (user, system, idle) = cpu_time_ns(k);
     let (u, s, i) = (user / NS_PER_TICK, system / NS_PER_TICK, idle / NS_PER_TICK);
     // user nice system idle iowait irq softirq steal guest guest_nice
     let _ = writeln!(o, "cpu  {u} 0 {s} {i} 0 0 0 0 0 0");
-    let _ = writeln!(o, "cpu0 {u} 0 {s} {i} 0 0 0 0 0 0");
+    if k.sched.online() == 1 {
+        let _ = writeln!(o, "cpu0 {u} 0 {s} {i} 0 0 0 0 0 0");
+    }
+    for c in (0..k.sched.online()).filter(|_| k.sched.online() > 1) {
+        let [mut user, mut system, mut idle] = k.time.kstat().cpu_ns[c];
+        if c == k.sched.this_cpu() {
+            let (pu, ps) = k.time.acct().pending(k.now_ns());
+            match k.sched.current() {
+                Some(_) => (user, system) = (user + pu, system + ps),
+                None => idle += pu + ps,
+            }
+        }
+        let (u, s, i) = (user / NS_PER_TICK, system / NS_PER_TICK, idle / NS_PER_TICK);
+        let _ = writeln!(o, "cpu{c} {u} 0 {s} {i} 0 0 0 0 0 0");
+    }
     let _ = write!(o, "intr {}", k.time.kstat().irqs_sum());
     for n in k.time.kstat().irqs {
         let _ = write!(o, " {n}");
@@ -249,7 +263,7 @@ pub(super) fn vmstat(k: &Kernel, o: &mut Out) {
     }
 }
 
-/// /proc/cpuinfo, from what CPUID leaf 1 EDX said (Linux: show_cpuinfo(),
+/// /proc/cpuinfo, a block per CPU, from what CPUID leaf 1 EDX said (Linux: show_cpuinfo(),
 /// the x86_cap_flags names of word 0).
 pub(super) fn cpuinfo(k: &Kernel, o: &mut Out) {
     const EDX: [&str; 32] = [
@@ -258,9 +272,12 @@ pub(super) fn cpuinfo(k: &Kernel, o: &mut Out) {
         "pbe",
     ];
     let flags: Vec<&str> = (0..32).filter(|b| k.hwcap & (1 << b) != 0 && !EDX[*b].is_empty()).map(|b| EDX[b]).collect();
-    let _ = write!(
-        o,
-        "processor\t: 0\nphysical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\nflags\t\t: {}\n\n",
-        flags.join(" ")
-    );
+    let n = k.sched.online();
+    for c in 0..n {
+        let _ = write!(
+            o,
+            "processor\t: {c}\nphysical id\t: 0\nsiblings\t: {n}\ncore id\t\t: {c}\ncpu cores\t: {n}\nflags\t\t: {}\n\n",
+            flags.join(" ")
+        );
+    }
 }
