@@ -280,7 +280,11 @@ impl Kernel {
         self.sched.need_resched = false;
         self.sched.poked &= !(1 << self.sched.cpu);
         let next = self.take_next(prev);
-        if let Some(p) = prev {
+        // Only a real switch counts (and aborts an rseq critical section):
+        // prev picked again stays without one (Linux: __schedule() counts
+        // when prev != next).
+        let switches = next.is_some() || !prev_runnable || prev_migrates;
+        if let (Some(p), true) = (prev, switches) {
             self.count_switch(p, prev_runnable);
         }
         match next {
