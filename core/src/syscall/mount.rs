@@ -309,6 +309,10 @@ pub fn umount2(k: &mut Kernel, target: u64, flags: u32) -> SysResult {
         return Err(EINVAL);
     }
     let at = resolve(k, target, flags & UMOUNT_NOFOLLOW == 0)?;
+    // The topmost mount there, also where the walk did not cross into it
+    // (".", "/", a root with the old root stacked on it by pivot_root(".",
+    // ".")). Linux: LOOKUP_MOUNTPOINT → handle_lookup_down().
+    let at = k.vfs.fs().cross_down(at.0, at.1);
     // Linux: can_umount(): permission, then whether it is a mount.
     if !k.cur().cred.capable(CAP_SYS_ADMIN) {
         return Err(EPERM);
