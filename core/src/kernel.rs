@@ -77,7 +77,7 @@ impl Kernel {
     pub fn new(m: Machine, free: &[(u64, u64)], kernel_root: u64, stdio: StdioMode, hwcap: u64) -> Self {
         let seed = m.clock.monotonic_ns() ^ m.clock.boot_epoch_ns() ^ 0x9e37_79b9_7f4a_7c15;
         let mem = crate::mm::Memory::new(FrameAllocator::new(free, m.mem), kernel_root);
-        Kernel {
+        let mut k = Kernel {
             proc: crate::proc::Processes::new(mem.frames().stats().total),
             sched: crate::proc::sched::Scheduler::new(&m),
             mem,
@@ -93,7 +93,10 @@ impl Kernel {
             trace: Default::default(),
             rng: seed | 1,
             m,
-        }
+        };
+        // Files opened from boot on are in the initial mount namespace.
+        k.vfs.files_mut().set_mnt_ns(k.ns.mnt_loaded.raw());
+        k
     }
 
     /// Start the kernel log: the console level from the command line

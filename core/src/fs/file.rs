@@ -96,6 +96,10 @@ pub struct OpenFile {
     pub lease: u32,
     /// The lease is being broken (`fs::lease`).
     pub lease_break: Option<crate::fs::lease::LeaseBreak>,
+    /// The mount namespace (a raw `ns::MntId`) it was opened in: its place
+    /// is in that namespace's copy of a mount, which only that namespace's
+    /// umount finds busy (Linux: `file->f_path.mnt`).
+    pub mnt_ns: u32,
 }
 
 /// Linux: `enum pid_type` as F_SETOWN_EX names it.
@@ -134,11 +138,14 @@ pub struct FileTable {
     /// What the open /proc files read: generated at open, kept with the
     /// description (Linux: the `seq_file` buffer in `file->private_data`).
     proc: BTreeMap<FileId, Snapshot>,
+    /// The loaded mount namespace, which new descriptions are opened in
+    /// (`Kernel::mnt_switch` keeps it).
+    mnt_ns: u32,
 }
 
 impl FileTable {
     pub fn new() -> Self {
-        FileTable { files: HashMap::default(), next: 1, proc: BTreeMap::new() }
+        FileTable { files: HashMap::default(), next: 1, proc: BTreeMap::new(), mnt_ns: 0 }
     }
 
     /// A new description with one reference.
@@ -147,8 +154,15 @@ impl FileTable {
         self.next += 1;
         let (owner, signum, lease) = (Owner::default(), 0, 2);
         let lease_break = None;
-        self.files.insert(id, OpenFile { kind, flags, offset: 0, refs: 1, ino, owner, signum, lease, lease_break });
+        let mnt_ns = self.mnt_ns;
+        let f = OpenFile { kind, flags, offset: 0, refs: 1, ino, owner, signum, lease, lease_break, mnt_ns };
+        self.files.insert(id, f);
         id
+    }
+
+    /// Descriptions opened from now on are in mount namespace `raw`.
+    pub fn set_mnt_ns(&mut self, raw: u32) {
+        self.mnt_ns = raw;
     }
 
     pub fn get(&self, id: FileId) -> &OpenFile {

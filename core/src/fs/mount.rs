@@ -423,7 +423,7 @@ mod tests {
         let before = fs.inode_count();
         let f = fs.lookup(C, ROOT_INO, b"/mnt/d/f", Lookup::FOLLOW).unwrap();
         fs.ihold(f).unwrap();
-        assert!(fs.tree_in_use(fs.mounts.get(id).unwrap().root, 0));
+        assert!(fs.tree_in_use(fs.mounts.get(id).unwrap().root, |_| 0));
         let gone = fs.mounts.remove_tree(id);
         assert_eq!(gone.len(), 1);
         assert!(!fs.free_instance(gone[0].sb), "an open file keeps it");

@@ -14,6 +14,7 @@
 //! shows, so a copied table takes one more on each; an instance is freed
 //! when no table mounts it any more and no open file holds its inodes.
 
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use super::mount::{FsType, Mount, MountTable, SbId};
@@ -21,6 +22,7 @@ use super::ramfs::{Ino, ROOT_INO};
 use crate::abi::SysResult;
 use crate::kernel::Kernel;
 use crate::ns::{MntId, NsProxyId};
+use crate::proc::FsId;
 
 impl Kernel {
     /// Load the running task's mount namespace into the file room,
@@ -44,6 +46,7 @@ impl Kernel {
             self.ns.stash_mounts(loaded, old);
         }
         self.ns.mnt_loaded = want;
+        self.vfs.files_mut().set_mnt_ns(want.raw());
     }
 
     /// The mount table of nsproxy `p`'s mount namespace, loaded or not.
@@ -91,6 +94,38 @@ impl Kernel {
         tables.map(|t| t.iter().filter(|m| m.id != m.parent && m.root == root).count() as u32).sum()
     }
 
+    /// The references on inodes that places in other mount namespaces
+    /// hold: the working and root directories of their processes, and the
+    /// files opened there. Each is a place in its own namespace's copy of
+    /// a mount, never in a mount of the loaded table (an fs_struct is never
+    /// shared across mount namespaces: unshare and setns of CLONE_NEWNS
+    /// give the caller its own). Linux keeps the count on each `struct
+    /// mount`, so these never make a mount here busy.
+    pub(crate) fn places_elsewhere(&self) -> BTreeMap<Ino, u32> {
+        let mut held = BTreeMap::new();
+        if self.ns.mnt_count() <= 1 {
+            return held;
+        }
+        let here = self.ns.mnt_loaded;
+        let mut seen: Vec<FsId> = Vec::new();
+        for t in self.proc.tasks().values() {
+            if t.nsproxy.is_unset() || self.ns.mnt_of(t.nsproxy) == here || seen.contains(&t.fs) {
+                continue;
+            }
+            seen.push(t.fs);
+            if let Some(info) = self.vfs.fs_structs().try_get(t.fs) {
+                *held.entry(info.cwd).or_insert(0) += 1;
+                *held.entry(info.root).or_insert(0) += 1;
+            }
+        }
+        for (_, f) in self.vfs.files().iter() {
+            if let Some(ino) = f.ino.filter(|_| f.mnt_ns != here.raw()) {
+                *held.entry(ino).or_insert(0) += 1;
+            }
+        }
+        held
+    }
+
     /// Mounts taken out of a table (umount, or a namespace's end): drop
     /// what each holds, and free the instances no table mounts any more
     /// (a RAM instance stays while files of it are open). Linux:
@@ -134,6 +169,7 @@ impl Kernel {
             None => {
                 debug_assert_eq!(self.ns.mnt_loaded, id);
                 self.ns.mnt_loaded = MntId::UNSET;
+                self.vfs.files_mut().set_mnt_ns(0);
                 core::mem::replace(&mut self.vfs.fs_mut().mounts, MountTable::new(ROOT_INO))
             }
         };

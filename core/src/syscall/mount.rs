@@ -338,6 +338,10 @@ pub fn umount2(k: &mut Kernel, target: u64, flags: u32) -> SysResult {
         return Err(EINVAL);
     }
     let at = resolve(k, target, flags & UMOUNT_NOFOLLOW == 0)?;
+    // The topmost mount there, also where the walk did not cross into it
+    // (".", "/", a root with the old root stacked on it by pivot_root(".",
+    // ".")). Linux: LOOKUP_MOUNTPOINT → handle_lookup_down().
+    let at = k.vfs.fs().cross_down(at.0, at.1);
     // Linux: can_umount(): permission, then whether it is a mount.
     if !may_mount(k) {
         return Err(EPERM);
@@ -362,19 +366,24 @@ pub fn umount2(k: &mut Kernel, target: u64, flags: u32) -> SysResult {
 }
 
 /// Whether mount `id` may not go: mounts below it, or open files and
-/// working directories in what it shows. Linux: propagate_mount_busy()
-/// counts references to the mount; Tine counts them on the inodes, so a
-/// bind mount is busy when the tree it shows is in use through any path.
+/// working or root directories in what it shows. Linux:
+/// propagate_mount_busy() counts references to the mount; Tine counts
+/// them on the inodes, leaving out the mounts that show the directory and
+/// the places other mount namespaces' processes hold in their own copies.
+/// So a bind mount is busy when the tree it shows is in use through any
+/// path of this namespace.
 fn busy(k: &Kernel, id: MountId) -> bool {
     if k.vfs.fs().mounts.has_children(id) {
         return true;
     }
     let Some(m) = k.vfs.fs().mounts.get(id) else { return false };
     // Mounts of other namespaces showing the same directory hold it too.
-    let own = k.mounts_showing(m.root);
+    let showing = k.mounts_showing(m.root);
+    let elsewhere = k.places_elsewhere();
+    let own = |ino: Ino| elsewhere.get(&ino).copied().unwrap_or(0) + if ino == m.root { showing } else { 0 };
     if !k.vfs.fs().supers.get(m.sb).is_some_and(|s| s.fstype.in_ram()) {
         // proc: only a working directory at its root holds it.
-        return k.vfs.fs().inode(m.root).is_ok_and(|i| i.refs() > own);
+        return k.vfs.fs().inode(m.root).is_ok_and(|i| i.refs() > own(m.root));
     }
     k.vfs.fs().tree_in_use(m.root, own)
 }

@@ -777,8 +777,9 @@ impl RamFs {
 
     /// Whether anything but names holds an inode of the tree below
     /// directory `top` (not crossing into other instances): an open file,
-    /// a cwd. `own` references on `top` itself are not counted.
-    pub fn tree_in_use(&self, top: Ino, own: u32) -> bool {
+    /// a cwd. `own(ino)` references on each inode are not counted (the
+    /// mounts showing `top`, places held in other mount namespaces).
+    pub fn tree_in_use(&self, top: Ino, own: impl Fn(Ino) -> u32) -> bool {
         let mut stack = alloc::vec![top];
         let mut seen = alloc::collections::BTreeSet::new();
         while let Some(ino) = stack.pop() {
@@ -786,7 +787,7 @@ impl RamFs {
                 continue;
             }
             let Ok(i) = self.inode(ino) else { continue };
-            if i.refs > if ino == top { own } else { 0 } {
+            if i.refs > own(ino) {
                 return true;
             }
             if let Data::Dir(d) = &i.data {

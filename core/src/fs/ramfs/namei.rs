@@ -70,12 +70,11 @@ impl RamFs {
             // Only a symlink body can get here empty; Linux refuses those too.
             return Err(ENOENT);
         }
-        let (mut mnt, mut cur) = if path[0] == b'/' {
-            let (m, d) = self.walk_root;
-            self.cross_down(m, d)
-        } else {
-            start
-        };
+        // An absolute walk starts at the root itself, not at what is mounted
+        // on top of it (after pivot_root(".", "."), the old root): only
+        // `..` there, or umount's last step, goes up into it. Linux:
+        // path_init() sets the start without handle_mounts().
+        let (mut mnt, mut cur) = if path[0] == b'/' { self.walk_root } else { start };
         // A trailing slash asks for a directory, and so follows a final
         // symlink even without FOLLOW: `lstat("link-to-dir/")` stats the dir.
         let trailing_slash = path.ends_with(b"/");
