@@ -133,6 +133,7 @@ static int pidns_child(void *arg)
 
 /* A directory root made for the mount test. */
 static char base[64];
+static char secret[80];
 
 static void maps(void)
 {
@@ -162,6 +163,12 @@ static void maps(void)
     printf("setgroups allow again: %d\n", write_file("/proc/self/setgroups", "allow"));
     printf("gid_map after deny: %d\n", write_file("/proc/self/gid_map", "0 1000 1\n"));
     printf("uid %d euid %d gid %d egid %d\n", (int)getuid(), (int)geteuid(), (int)getgid(), (int)getegid());
+    /* Full capabilities here, but over this namespace only: the real
+       root's 0600 file stays closed (its owner is not mapped). */
+    int sfd = open(secret, O_RDONLY);
+    printf("open the real root's 0600 file: %s\n", sfd >= 0 ? "opened" : strerror(errno));
+    if (sfd >= 0)
+        close(sfd);
     gid_t g = 0;
     printf("setgroups(2): ");
     RES(setgroups(1, &g));
@@ -338,6 +345,9 @@ int main(void)
     snprintf(base, sizeof base, "/tmp/user_ns.XXXXXX");
     CHECK(mkdtemp(base));
     CHECK(chmod(base, 0755) == 0);
+    snprintf(secret, sizeof secret, "%s-secret", base);
+    int sf = open(secret, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+    CHECK(sf >= 0 && write(sf, "s\n", 2) == 2 && close(sf) == 0);
     pid_t p = fork();
     CHECK(p >= 0);
     if (p == 0) {
@@ -359,5 +369,6 @@ int main(void)
     closedir(d);
     printf("entries outside: %d\n", n);
     CHECK(rmdir(base) == 0);
+    CHECK(unlink(secret) == 0);
     return 0;
 }

@@ -80,7 +80,14 @@ impl Kernel {
     /// [`fs_cred`](Self::fs_cred) of task `pid`.
     pub fn fs_cred_of(&self, pid: crate::proc::Pid) -> FsCred {
         let t = &self.proc.tasks()[&pid];
-        FsCred { uid: t.cred.fsuid, gid: t.cred.fsgid, groups: Some(t.groups.clone()), caps: t.cred.caps.effective }
+        // The file capabilities (CAP_DAC_OVERRIDE, CAP_FOWNER...) hold over
+        // inodes whose owner is mapped into the holder's user namespace
+        // (Linux: capable_wrt_inode_uidgid()). Inside a user namespace
+        // Tine grants none yet, so that its root never reaches the real
+        // root's files: stricter than Linux only for files whose owner
+        // the namespace maps.
+        let caps = if t.cred.user_ns == crate::ns::INIT_USER_NS { t.cred.caps.effective } else { 0 };
+        FsCred { uid: t.cred.fsuid, gid: t.cred.fsgid, groups: Some(t.groups.clone()), caps }
     }
 
     pub fn now_real(&self) -> u64 {
@@ -612,7 +619,9 @@ fn access_cred(k: &Kernel) -> FsCred {
     cred.uid = c.uid;
     cred.gid = c.gid;
     if c.caps.securebits & SECBIT_NO_SETUID_FIXUP == 0 {
-        cred.caps = if c.uid == 0 { c.caps.permitted } else { 0 };
+        // (None inside a user namespace, as `fs_cred_of` says.)
+        let init_ns = c.user_ns == crate::ns::INIT_USER_NS;
+        cred.caps = if c.uid == 0 && init_ns { c.caps.permitted } else { 0 };
     }
     cred
 }
