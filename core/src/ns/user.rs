@@ -508,15 +508,7 @@ pub fn enter(c: &mut Cred, ns: UserNsId) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn user(uid: u32) -> Cred {
-        let mut c = Cred::default();
-        (c.uid, c.euid, c.suid, c.fsuid) = (uid, uid, uid, uid);
-        (c.gid, c.egid, c.sgid, c.fsgid) = (uid, uid, uid, uid);
-        c.caps.permitted = 0;
-        c.caps.effective = 0;
-        c
-    }
+    use crate::proc::capability::test_user as user;
 
     #[test]
     fn unprivileged_user_maps_itself_once() {

@@ -279,18 +279,22 @@ pub fn ptrace_may_attach(me: &Cred, them: &Cred) -> bool {
     same_user && them.dumpable && them.caps.permitted & !me.caps.permitted == 0
 }
 
+/// Host tests: the credentials of an ordinary user `uid` (group `uid`,
+/// no capabilities).
+#[cfg(test)]
+pub(crate) fn test_user(uid: u32) -> Cred {
+    let mut c = Cred::default();
+    (c.uid, c.euid, c.suid, c.fsuid) = (uid, uid, uid, uid);
+    (c.gid, c.egid, c.sgid, c.fsgid) = (uid, uid, uid, uid);
+    c.caps.permitted = 0;
+    c.caps.effective = 0;
+    c
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_user as user;
     use super::*;
-
-    fn user(uid: u32) -> Cred {
-        let mut c = Cred::default();
-        (c.uid, c.euid, c.suid, c.fsuid) = (uid, uid, uid, uid);
-        (c.gid, c.egid, c.sgid, c.fsgid) = (uid, uid, uid, uid);
-        c.caps.permitted = 0;
-        c.caps.effective = 0;
-        c
-    }
 
     #[test]
     fn dropping_root_clears_caps_unless_keepcaps() {
