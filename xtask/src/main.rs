@@ -39,7 +39,7 @@ pub const ENV_HELP: &str = "\
 Environment:
   TINE_ACCEL=kvm|tcg    force QEMU's accelerator (default: KVM if a probe boot
                         works, else TCG; the answer is cached in build/kvm-probe-*)
-  TINE_TIMEOUT=SECONDS  limit of exec and of each test run (default 60, 0: none)
+  TINE_TIMEOUT=SECONDS  limit of exec and of each test run (default 60, 120 at --smp >1; 0: none)
   TINE_CMDLINE=TEXT     more kernel command line (e.g. tine.fail_page_alloc=...)
   TINE_KERNEL=IMAGE     boot this prebuilt kernel image instead of building one
   TINE_SMP=N            CPUs of every machine booted (1 to 8; default 1; --smp wins)";

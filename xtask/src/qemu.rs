@@ -831,10 +831,14 @@ pub fn outcome_text(o: Outcome) -> String {
     }
 }
 
-/// `TINE_TIMEOUT` (seconds, default 60; 0 means none).
+/// `TINE_TIMEOUT` (seconds; 0 means none). The default is 60 s on one
+/// CPU and 120 s on several: their vCPU threads compete for the host's
+/// cores under TCG, and a CPU waiting for another (a TLB shootdown, a
+/// lock whose holder's thread the host descheduled) waits for the host's
+/// scheduler; tlb_fork_snapshot took from 4 s to 60 s with the host's load.
 pub fn timeout() -> Result<Option<Duration>> {
     match std::env::var("TINE_TIMEOUT") {
-        Err(_) => Ok(Some(Duration::from_secs(60))),
+        Err(_) => Ok(Some(Duration::from_secs(if crate::accel::smp() > 1 { 120 } else { 60 }))),
         Ok(s) => {
             let secs: f64 = s
                 .trim()

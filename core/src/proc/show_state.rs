@@ -82,7 +82,9 @@ impl Kernel {
     /// The dump's lines for one task.
     fn describe_task(&self, tid: Pid, t: &Task, runq: &[Pid]) -> Vec<String> {
         let mut lines = Vec::new();
-        let current = self.sched.current() == Some(tid);
+        // Running here or on another CPU (whose state is parked).
+        let on_cpu = self.sched.running_cpu(tid);
+        let current = on_cpu.is_some();
         let mut head = String::new();
         let _ = write!(
             head,
@@ -93,8 +95,8 @@ impl Kernel {
             t.tgid,
             t.parent
         );
-        if current {
-            head.push_str(" (current)");
+        if let Some(cpu) = on_cpu {
+            let _ = write!(head, " (current on CPU {cpu})");
         }
         lines.push(head);
 
