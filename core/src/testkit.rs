@@ -37,7 +37,7 @@ use std::sync::Mutex;
 use crate::abi::*;
 use crate::entry;
 use crate::kernel::{Kernel, StdioMode, SwitchTo};
-use crate::machine::{Clock, Console, Log, Machine, Mmu, PhysMem};
+use crate::machine::{Clock, Console, Log, Machine, PhysMem};
 use crate::mm::consts::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PAGE_SIZE, PROT_READ, PROT_WRITE};
 use crate::mm::sim::{SimMem, SimMmu, KERNEL_PML4E};
 use crate::proc::{Pid, TaskState};
@@ -316,13 +316,11 @@ pub fn switch_to(k: &mut Kernel, pid: Pid) {
 /// the others had run and yielded: the test makes every step of theirs.
 pub struct SimCpu<'k> {
     k: RefCell<&'k mut Kernel>,
-    mmu: &'static dyn Mmu,
 }
 
 impl<'k> SimCpu<'k> {
     pub fn new(k: &'k mut Kernel) -> Self {
-        let mmu = k.m.mmu;
-        SimCpu { k: RefCell::new(k), mmu }
+        SimCpu { k: RefCell::new(k) }
     }
 }
 
@@ -358,16 +356,11 @@ impl<'k> entry::Cpu for SimCpu<'k> {
         0
     }
 
-    fn load_idle(&self, kernel_root: u64) {
-        self.mmu.activate(kernel_root);
-    }
-
     /// A simulated trap saves the whole FPU image (`FpuSaved`).
     fn fpu_sync(&self) {}
 
-    fn load_task(&self, to: &SwitchTo) {
-        self.mmu.activate(to.root);
-    }
+    /// The page table is loaded by `Kernel::switch_mm`.
+    fn load_task(&self, _to: &SwitchTo) {}
 
     /// No segment or control registers to load.
     fn load_fs_base(&self, _base: u64) {}

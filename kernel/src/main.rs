@@ -183,11 +183,6 @@ impl entry::Cpu for Hal {
         tine_hal::percpu::cpu()
     }
 
-    fn load_idle(&self, kernel_root: u64) {
-        assert_locked();
-        cpu::load_cr3(kernel_root);
-    }
-
     fn fpu_sync(&self) {
         assert_locked();
         tine_hal::trap::fpu_sync();
@@ -196,7 +191,6 @@ impl entry::Cpu for Hal {
     fn load_task(&self, to: &SwitchTo) {
         assert_locked();
         cpu::set_kernel_stack(to.kstack_top);
-        cpu::load_cr3(to.root);
         cpu::set_fs_base(to.fs_base);
         cpu::set_tsc_disabled(to.tsc_disabled);
         cpu::set_debug_registers(&to.debugreg);

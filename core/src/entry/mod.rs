@@ -74,16 +74,10 @@ pub trait Cpu {
     fn fpu_sync(&self);
 
     /// Make `to` the CPU's task context: its kernel stack top (TSS.rsp0
-    /// and the `syscall` stack), page table (CR3), FS base and CR4.TSD
-    /// (Linux: switch_mm_irqs_off(), load_sp0(), x86_fsbase_load(),
-    /// switch_to_extra()).
+    /// and the `syscall` stack), FS base and CR4.TSD (Linux: load_sp0(),
+    /// x86_fsbase_load(), switch_to_extra()). Its page table is already
+    /// loaded (`Kernel::switch_mm`, Linux's switch_mm_irqs_off()).
     fn load_task(&self, to: &SwitchTo);
-
-    /// Nothing of a task stays loaded on this CPU: its idle context runs
-    /// on the kernel's own page table at `kernel_root`, so that an address
-    /// space freed by another CPU is never the one it walks (Linux keeps a
-    /// lazy mm pinned instead).
-    fn load_idle(&self, kernel_root: u64);
 
     /// Load the running task's new FS base (arch_prctl(ARCH_SET_FS), exec).
     fn load_fs_base(&self, base: u64);
@@ -400,8 +394,10 @@ fn reschedule<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, leaving: bool) -> Switched 
 /// Switch from `prev` (None: the idle context) to `next` (None: idle),
 /// releasing the lock (Linux: context_switch()).
 fn switch<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, prev: Option<Pid>, next: Option<Pid>) -> Resumed {
-    // CR3 and the address spaces' CPU masks (mm::tlb); idle runs on the
-    // kernel's table.
+    // CR3 and the address spaces' CPU masks (mm::tlb), only when the
+    // address space changes; idle runs on the kernel's own table, so that
+    // an address space freed by another CPU is never the one it walks
+    // (Linux keeps a lazy mm pinned instead).
     k.switch_mm(next);
     if prev.is_some() {
         // Whatever runs next replaces prev's user FPU registers, which
@@ -409,10 +405,8 @@ fn switch<C: Cpu>(cpu: &C, mut k: C::Locked<'_>, prev: Option<Pid>, next: Option
         cpu.fpu_sync();
     }
     let to = next.map(|n| k.switch_info(n));
-    let kernel_root = k.mem.kernel_root();
-    match &to {
-        Some(to) => cpu.load_task(to),
-        None => cpu.load_idle(kernel_root),
+    if let Some(to) = &to {
+        cpu.load_task(to);
     }
     let next_stack = to.map(|t| t.kstack_top);
     cpu.switch(k, Switch { prev, next, next_stack })

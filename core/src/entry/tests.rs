@@ -45,10 +45,6 @@ impl<'k> Cpu for Recorder<'k> {
     fn id(&self) -> usize {
         0
     }
-    fn load_idle(&self, kernel_root: u64) {
-        self.note("load_idle".into());
-        self.sim.load_idle(kernel_root);
-    }
     fn fpu_sync(&self) {
         self.note("fpu_sync".into());
     }

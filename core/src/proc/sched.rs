@@ -28,12 +28,12 @@ struct CpuState {
 
 /// What the hardware layer loads to run a task: the top of its kernel
 /// stack (TSS.rsp0, and the stack the switch resumes: the hardware layer
-/// keeps each stack's saved pointer), its page table, its FS base, and
-/// whether `rdtsc` is denied it (CR4.TSD).
+/// keeps each stack's saved pointer), its FS base, and whether `rdtsc` is
+/// denied it (CR4.TSD). Its page table is loaded before, by
+/// `Kernel::switch_mm`, the one place a user CR3 is loaded.
 #[derive(Clone, Copy, Debug)]
 pub struct SwitchTo {
     pub kstack_top: u64,
-    pub root: u64,
     pub fs_base: u64,
     pub tsc_disabled: bool,
     /// The hardware breakpoints its tracer set: DR0-DR3 (user addresses)
@@ -432,7 +432,6 @@ impl Kernel {
         let t = &self.proc.tasks[&pid];
         SwitchTo {
             kstack_top: t.kstack.top(),
-            root: self.mem.mms().get(t.mm).root(),
             fs_base: t.fs_base,
             tsc_disabled: t.tsc_disabled,
             debugreg: t.ptrace.tracee.as_deref().map_or([0; 5], |p| p.hw_breakpoints()),
