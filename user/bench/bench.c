@@ -338,6 +338,116 @@ static uint64_t b_pipe_pingpong(long iters, long *ops)
 	return now_ns() - t0;
 }
 
+/* ---- several CPUs (`cargo xtask --smp N bench`): the scaling rows ---- */
+
+static long online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 64 ? 64 : n;
+}
+
+/* fork + _exit + wait in one forking process per online CPU at once, as
+ * ns per fork over all of them: with N CPUs, ideally 1/N of one CPU's
+ * fork_exit_wait (the forkers are separate processes, so only the kernel
+ * is shared). */
+static uint64_t b_fork_exit_wait_percpu(long iters, long *ops)
+{
+	long n = online_cpus();
+	pid_t w[64];
+	int go[2];
+	if (pipe(go) < 0)
+		fail("pipe");
+	for (long j = 0; j < n; j++) {
+		w[j] = fork();
+		if (w[j] < 0)
+			fail("fork");
+		if (w[j] == 0) {
+			char c;
+			close(go[1]);
+			/* Every forker starts when the parent closes the pipe. */
+			while (read(go[0], &c, 1) < 0 && errno == EINTR)
+				;
+			for (long i = 0; i < iters; i++) {
+				pid_t pid = fork();
+				if (pid < 0)
+					_exit(1);
+				if (pid == 0)
+					_exit(0);
+				if (waitpid(pid, NULL, 0) != pid)
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	uint64_t t0 = now_ns();
+	close(go[1]);
+	for (long j = 0; j < n; j++)
+		wait_ok(w[j]);
+	*ops = n * iters;
+	return now_ns() - t0;
+}
+
+/* Sibling threads that run without entering the kernel until `siblings_stop`,
+ * so that the process's address space stays loaded on other CPUs and a
+ * page-table change must reach their TLBs (the shootdown). */
+static volatile int siblings_stop;
+static pthread_t siblings[63];
+static long nsiblings;
+
+static void *sibling_fn(void *arg)
+{
+	(void)arg;
+	while (!siblings_stop)
+		__asm__ volatile("pause");
+	return NULL;
+}
+
+/* Start `want` spinning siblings, once per benchmark process. */
+static void start_siblings(long want)
+{
+	while (nsiblings < want) {
+		int e = pthread_create(&siblings[nsiblings], NULL, sibling_fn, NULL);
+		if (e) {
+			errno = e;
+			fail("pthread_create");
+		}
+		nsiblings++;
+	}
+}
+
+/* fault_cow while a sibling thread runs on another CPU: each copy-on-write
+ * fault changes a PTE the sibling's CPU may cache, so it costs a TLB
+ * shootdown on top of the copy (Linux: flush_tlb_page() from wp_page_copy()
+ * reaching the other CPUs in mm_cpumask()), per page. */
+static uint64_t b_fault_cow(long iters, long *ops);
+
+static uint64_t b_fault_cow_sibling(long iters, long *ops)
+{
+	start_siblings(1);
+	return b_fault_cow(iters, ops);
+}
+
+/* munmap of one touched page while three sibling threads run (a 4-thread
+ * process, the siblings spread over the other CPUs): the unmap waits for
+ * every CPU running a sibling to drop the page (Linux: flush_tlb_mm_range()
+ * in unmap_region()). */
+static uint64_t b_munmap_threads(long iters, long *ops)
+{
+	start_siblings(3);
+	uint64_t sum = 0;
+	for (long i = 0; i < iters; i++) {
+		char *p = map_anon(PAGE);
+		p[0] = 1;
+		uint64_t t0 = now_ns();
+		if (munmap(p, PAGE) < 0)
+			fail("munmap");
+		sum += now_ns() - t0;
+	}
+	*ops = iters;
+	return sum;
+}
+
 /* First touch of fresh anonymous memory (demand zero), per 4 KiB page. */
 static uint64_t b_fault_zero(long iters, long *ops)
 {
@@ -657,6 +767,9 @@ struct bench {
 	long procs; /* other processes sleeping while it runs */
 	/* Runs once, unmeasured by run_one, and prints its own lines. */
 	void (*once)(void);
+	/* Online CPUs it needs: its sibling threads spin, and on fewer CPUs
+	 * they would take the measured thread's time instead of another CPU. */
+	long min_cpus;
 };
 
 /* The two scale rows of a benchmark: with 1,000 and 10,000 sleepers. */
@@ -687,6 +800,9 @@ static const struct bench benches[] = {
 	{ "fault_cow_reuse", b_fault_cow_reuse, 0, "page", NULL },
 	{ "kill", b_kill, 0, "op", NULL },
 	{ "fork_exit_waitany", b_fork_exit_waitany, 0, "op", NULL },
+	{ "fork_exit_wait_percpu", b_fork_exit_wait_percpu, 0, "op", NULL },
+	{ "fault_cow_sibling", b_fault_cow_sibling, 0, "page", NULL, 0, NULL, 2 },
+	{ "munmap_threads", b_munmap_threads, 0, "op", NULL, 0, NULL, 2 },
 	SCALE("getppid", b_getppid),
 	SCALE("pipe_pingpong", b_pipe_pingpong),
 	SCALE("fork_exit_wait", b_fork_exit_wait),
@@ -715,6 +831,10 @@ static int run_one(const struct bench *b)
 	cur_name = b->name;
 	if (b->needs && access(b->needs, X_OK) != 0) {
 		say("skip %s no %s\n", b->name, b->needs);
+		return 0;
+	}
+	if (online_cpus() < b->min_cpus) {
+		say("skip %s needs %ld CPUs (%ld online)\n", b->name, b->min_cpus, online_cpus());
 		return 0;
 	}
 	if (maxprocs >= 0 && b->procs > maxprocs) {
