@@ -39,13 +39,11 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use talc::{OomHandler, Span, Talc, Talck};
 use tine_core::mm::kheap;
 
-use crate::boot::KERNEL_VMA;
-use crate::mem::phys_to_virt;
+use crate::region::{Region, NO_EXECUTE, PRESENT, WRITABLE};
 
 /// Start of the heap's region: PML4 slot 403, the one after the kernel
 /// stacks' (Linux keeps this part of the kernel half for vmalloc).
 pub const HEAP_BASE: u64 = 0xFFFF_C980_0000_0000;
-const HEAP_PML4_INDEX: usize = ((HEAP_BASE >> 39) & 511) as usize;
 /// The region's size: one PML4 slot.
 const HEAP_MAX: u64 = 1 << 39;
 /// The heap grows by at least this much at a time, so that a run of
@@ -53,17 +51,10 @@ const HEAP_MAX: u64 = 1 << 39;
 const GROW_MIN: u64 = 256 << 10;
 
 const PAGE: u64 = 4096;
-const PRESENT: u64 = 1;
-const WRITABLE: u64 = 1 << 1;
-const NO_EXECUTE: u64 = 1 << 63;
-const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
 
-#[repr(C, align(4096))]
-struct Table([u64; 512]);
-
-/// The region's PDPT, in the kernel image; the tables below it come from
-/// the heap's own frames.
-static mut PDPT: Table = Table([0; 512]);
+/// The region's tables; those below its PDPT come from the heap's own
+/// frames.
+static REGION: Region = Region::new(HEAP_BASE);
 
 /// The heap gives back its free tail once that is larger than this, and
 /// keeps this much of it.
@@ -174,7 +165,7 @@ impl CountingHeap {
             // SAFETY: a mapped page of the region above the heap's span,
             // which talc no longer hands out; its lock serializes changes
             // to the tables.
-            if let Some(pa) = unsafe { unmap_page(va) } {
+            if let Some(pa) = unsafe { REGION.unmap(va) } {
                 crate::phys::return_from_heap(pa);
                 free.give_back_from_heap(pa);
             }
@@ -198,32 +189,6 @@ pub(crate) fn heap_frame() -> Option<u64> {
 static HEAP: CountingHeap =
     CountingHeap(Talc::new(Grow { heap: Span::empty(), end: HEAP_BASE, boot_end: HEAP_BASE }).lock());
 
-/// The entry of the region's tables at `index` in the table at `table`
-/// (virtual), following it to the next level; a missing table is made
-/// from `frame()`, zeroed. None when `frame()` has none.
-///
-/// # Safety
-/// `table` is one of the region's tables, and the caller serializes every
-/// change to them.
-unsafe fn next_level(table: *mut u64, index: usize, frame: &mut dyn FnMut() -> Option<u64>) -> Option<*mut u64> {
-    // SAFETY: index < 512 (callers mask it), inside the table.
-    let e = unsafe { table.add(index) };
-    // SAFETY: per the contract, a valid entry nothing else writes now.
-    let v = unsafe { core::ptr::read_volatile(e) };
-    if v & PRESENT != 0 {
-        return Some(phys_to_virt(v & ADDR_MASK) as *mut u64);
-    }
-    let pa = frame()?;
-    let t = phys_to_virt(pa) as *mut u8;
-    // SAFETY: a whole frame of RAM given to the heap for good, reached
-    // through the direct map; zeroed before it becomes reachable.
-    unsafe {
-        crate::mem::clear_page(t);
-        core::ptr::write_volatile(e, pa | PRESENT | WRITABLE);
-    }
-    Some(t as *mut u64)
-}
-
 /// Map frame-to-be `data()` at `va`, making the tables above it from
 /// `table()`; false, with nothing mapped, when either has no frame.
 ///
@@ -232,49 +197,12 @@ unsafe fn next_level(table: *mut u64, index: usize, frame: &mut dyn FnMut() -> O
 /// region's PML4 entry (or is doing so), and the caller serializes every
 /// change to the region's tables.
 unsafe fn map_page(va: u64, table: &mut dyn FnMut() -> Option<u64>, data: &mut dyn FnMut() -> Option<u64>) -> bool {
-    let i = |shift: u32| ((va >> shift) & 511) as usize;
-    let pdpt = core::ptr::addr_of_mut!(PDPT) as *mut u64;
-    // SAFETY: the PDPT is the region's, and each level's table has 512
-    // entries, indexed below 512; the caller serializes.
-    unsafe {
-        let Some(pd) = next_level(pdpt, i(30), table) else { return false };
-        let Some(pt) = next_level(pd, i(21), table) else { return false };
-        let Some(pa) = data() else { return false };
-        core::ptr::write_volatile(pt.add(i(12)), pa | PRESENT | WRITABLE | NO_EXECUTE);
-    }
+    // SAFETY: the caller's contract is the region's.
+    let Some(e) = (unsafe { REGION.pte(va, table) }) else { return false };
+    let Some(pa) = data() else { return false };
+    // SAFETY: the entry of an unmapped page: nothing translates through it.
+    unsafe { core::ptr::write_volatile(e, pa | PRESENT | WRITABLE | NO_EXECUTE) };
     true
-}
-
-/// Clear the entry for `va` and drop its TLB entry; the frame it mapped.
-/// The tables above it stay.
-///
-/// # Safety
-/// `va` is a page of the region nothing uses any more, and the caller
-/// serializes every change to the region's tables.
-unsafe fn unmap_page(va: u64) -> Option<u64> {
-    let i = |shift: u32| ((va >> shift) & 511) as usize;
-    let mut table = core::ptr::addr_of_mut!(PDPT) as *mut u64;
-    for shift in [30, 21] {
-        // SAFETY: the region's tables, 512 entries each.
-        let v = unsafe { core::ptr::read_volatile(table.add(i(shift))) };
-        if v & PRESENT == 0 {
-            return None;
-        }
-        table = phys_to_virt(v & ADDR_MASK) as *mut u64;
-    }
-    // SAFETY: as above; clearing the entry and `invlpg` make the page
-    // fault from now on in this address space, and every other one drops
-    // its (non-global) entry at its next CR3 load: one CPU.
-    unsafe {
-        let e = table.add(i(12));
-        let v = core::ptr::read_volatile(e);
-        if v & PRESENT == 0 {
-            return None;
-        }
-        core::ptr::write_volatile(e, 0);
-        core::arch::asm!("invlpg [{}]", in(reg) va, options(nostack, preserves_flags));
-        Some(v & ADDR_MASK)
-    }
 }
 
 /// Map the page at `va` with a frame from the free list (page tables too).
@@ -296,12 +224,10 @@ unsafe fn map_next(va: u64) -> bool {
 /// made from it; `start..start + size` is RAM in the direct map that
 /// nothing else uses, ever; called once, before the first allocation.
 pub unsafe fn init(kernel_pml4: u64, start: u64, size: u64) -> u64 {
-    let pdpt = core::ptr::addr_of!(PDPT) as u64 - KERNEL_VMA;
-    let entry = phys_to_virt(kernel_pml4) as *mut u64;
-    // SAFETY: per the contract, the live PML4 (in the direct map); slot
-    // 403 is unused by the boot mappings (0, 256, 511) and by the stack
-    // area (402), so writing it changes no translation in use.
-    unsafe { core::ptr::write_volatile(entry.add(HEAP_PML4_INDEX), pdpt | PRESENT | WRITABLE) };
+    // SAFETY: per the contract, the live PML4 before any address space;
+    // slot 403 is unused by the boot mappings (0, 256, 511) and by the
+    // stack area (402).
+    unsafe { REGION.install(kernel_pml4) };
 
     let pages = size / PAGE;
     // A page directory, and a page table per 512 pages (a slight

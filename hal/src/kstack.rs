@@ -43,8 +43,8 @@ use spin::Mutex;
 use tine_core::machine::KernelStacks;
 use tine_core::proc::kstack::{FPU_AREA_FROM_TOP, KSTACK_BYTES, KSTACK_PAGES, SWITCH_FRAME_WORDS};
 
-use crate::boot::{BOOT_DIRECT_MAP_BYTES, KERNEL_VMA};
-use crate::mem::phys_to_virt;
+use crate::boot::BOOT_DIRECT_MAP_BYTES;
+use crate::region::{Region, NO_EXECUTE, PRESENT, WRITABLE};
 use crate::smp::MAX_CPUS;
 
 /// Start of the stack area: PML4 slot 402, Linux's VMALLOC_START with
@@ -58,18 +58,9 @@ pub const SLOT_BYTES: u64 = 2 * KSTACK_BYTES as u64;
 const SLOTS: u64 = (1 << 39) / SLOT_BYTES;
 const GUARD_PAGES: usize = (SLOT_BYTES as usize - KSTACK_BYTES) / 4096;
 
-const PRESENT: u64 = 1;
-const WRITABLE: u64 = 1 << 1;
-const NO_EXECUTE: u64 = 1 << 63;
-const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
-
-#[repr(C, align(4096))]
-struct Table([u64; 512]);
-
-/// The area's PDPT, in the kernel image; its page directories and page
-/// tables come from the frames the heap grows from as slots are first
-/// used, and stay.
-static mut PDPT: Table = Table([0; 512]);
+/// The area's tables: its page directories and page tables come from the
+/// frames the heap grows from as slots are first used, and stay.
+static REGION: Region = Region::new(AREA_BASE);
 
 /// Who owns a slot, for the overflow message.
 #[derive(Clone, Copy)]
@@ -113,37 +104,10 @@ static READY: AtomicBool = AtomicBool::new(false);
 /// # Safety
 /// `kernel_pml4` is the kernel's live PML4; called once.
 pub(crate) unsafe fn init(kernel_pml4: u64) {
-    let pdpt = core::ptr::addr_of!(PDPT) as u64 - KERNEL_VMA;
-    let entry = phys_to_virt(kernel_pml4) as *mut u64;
-    // SAFETY: per the contract, the live PML4 (a frame of the kernel image,
-    // in the direct map); slot 402 is unused by the boot mappings (0, 256,
-    // 511), so writing it changes no translation in use.
-    unsafe { core::ptr::write_volatile(entry.add(AREA_PML4_INDEX), pdpt | PRESENT | WRITABLE) };
+    // SAFETY: per the contract, the live PML4 before any address space;
+    // slot 402 is unused by the boot mappings (0, 256, 511).
+    unsafe { REGION.install(kernel_pml4) };
     READY.store(true, Ordering::Release);
-}
-
-/// The table the present entry `e` points to, or a new zeroed one
-/// installed there, from the frames the kernel heap grows from (they stay:
-/// the area's page tables are never freed). None when there is none.
-///
-/// # Safety
-/// `e` points to a page-table entry of the stack area (the PDPT or a page
-/// directory below it), and the caller holds [`AREA`]'s lock.
-unsafe fn next_level(e: *mut u64) -> Option<*mut u64> {
-    // SAFETY: per the contract, `e` is a valid entry only this thread writes.
-    let v = unsafe { core::ptr::read_volatile(e) };
-    if v & PRESENT != 0 {
-        return Some(phys_to_virt(v & ADDR_MASK) as *mut u64);
-    }
-    let pa = crate::heap::heap_frame()?;
-    let t = phys_to_virt(pa) as *mut u8;
-    // SAFETY: a whole frame of RAM taken for good, reached through the
-    // direct map; zeroed before it becomes reachable.
-    unsafe {
-        crate::mem::clear_page(t);
-        core::ptr::write_volatile(e, pa | PRESENT | WRITABLE);
-    }
-    Some(t as *mut u64)
 }
 
 /// The page-table entry that maps virtual address `va` of the area,
@@ -153,15 +117,8 @@ unsafe fn next_level(e: *mut u64) -> Option<*mut u64> {
 /// `va` is inside the area, [`init`] has run, and the caller holds
 /// [`AREA`]'s lock.
 unsafe fn pte(va: u64) -> Option<*mut u64> {
-    let i = |shift: u32| ((va >> shift) & 511) as usize;
-    let pdpt = core::ptr::addr_of_mut!(PDPT) as *mut u64;
-    // SAFETY: the PDPT is the area's; each `next_level` returns a table of
-    // 512 entries, so indexes below 512 stay inside it; the lock is held.
-    unsafe {
-        let pd = next_level(pdpt.add(i(30)))?;
-        let pt = next_level(pd.add(i(21)))?;
-        Some(pt.add(i(12)))
-    }
+    // SAFETY: the caller's contract is the region's; the lock serializes.
+    unsafe { REGION.pte(va, &mut crate::heap::heap_frame) }
 }
 
 fn slot_base(slot: u64) -> u64 {
@@ -384,16 +341,8 @@ fn in_use(top: u64) -> bool {
 /// `va` is a mapped page of the area, nothing will use it again, and the
 /// caller holds [`AREA`]'s lock.
 unsafe fn unmap_page(va: u64) -> u64 {
-    // SAFETY: per the contract the tables exist, so `pte` allocates nothing
-    // and returns the entry; clearing it and `invlpg` make the page fault
-    // from now on.
-    unsafe {
-        let e = pte(va).expect("mapped page has its tables");
-        let pa = core::ptr::read_volatile(e) & ADDR_MASK;
-        core::ptr::write_volatile(e, 0);
-        asm!("invlpg [{}]", in(reg) va, options(nostack, preserves_flags));
-        pa
-    }
+    // SAFETY: the caller's contract is the region's.
+    unsafe { REGION.unmap(va) }.expect("a mapped page of the stack area")
 }
 
 /// If `addr` (a fault address) lies in a stack's guard, panic naming the

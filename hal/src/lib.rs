@@ -28,6 +28,7 @@ pub mod multiboot;
 pub mod percpu;
 pub mod phys;
 pub mod qemu;
+mod region;
 pub mod serial;
 pub mod smp;
 pub mod start;
