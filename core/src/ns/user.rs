@@ -20,6 +20,7 @@
 //! or dropping it costs nothing, as Linux's static init_user_ns.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt::Write;
 
@@ -77,6 +78,11 @@ impl IdMap {
     fn up(&self, kid: u32) -> Option<u32> {
         self.extents.iter().find(|e| kid >= e.lower && kid <= e.lower + (e.count - 1)).map(|e| kid - e.lower + e.first)
     }
+
+    /// Whether some extent of `extents` maps kernel id `kid`.
+    fn reaches(extents: &[Extent], kid: u32) -> bool {
+        extents.iter().any(|e| kid >= e.lower && kid <= e.lower + (e.count - 1))
+    }
 }
 
 /// Which of a namespace's maps (and the capability that writes it freely).
@@ -100,6 +106,33 @@ pub struct UserNamespace {
     /// USERNS_SETGROUPS_ALLOWED, inherited from the parent).
     setgroups_allowed: bool,
     inum: u32,
+    /// The kernel ids both maps reach, shared with every file-access
+    /// credential made in the namespace; rebuilt when a map is written.
+    scope: Arc<IdScope>,
+}
+
+/// The kernel ids a user namespace maps, as file access asks about them:
+/// a capability held there counts over an inode only when its owner and
+/// group are in here (Linux: privileged_wrt_inode_uidgid()). Every map
+/// line keeps its lower ids as kernel ids, so a nested namespace's scope
+/// is its own maps' lower ranges.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct IdScope {
+    uids: Vec<Extent>,
+    gids: Vec<Extent>,
+}
+
+impl IdScope {
+    /// Whether kernel uid `kuid` has a name in the namespace (Linux:
+    /// kuid_has_mapping()).
+    pub fn maps_uid(&self, kuid: u32) -> bool {
+        IdMap::reaches(&self.uids, kuid)
+    }
+
+    /// Whether kernel gid `kgid` has a name in the namespace.
+    pub fn maps_gid(&self, kgid: u32) -> bool {
+        IdMap::reaches(&self.gids, kgid)
+    }
 }
 
 pub type UserNsId = Handle<UserNamespace>;
@@ -167,6 +200,12 @@ impl UserNamespaces {
         } else {
             self.table.get(ns).owner
         }
+    }
+
+    /// The kernel ids namespace `ns` maps, None for the initial one
+    /// (which maps them all).
+    pub fn scope(&self, ns: UserNsId) -> Option<Arc<IdScope>> {
+        (ns != INIT_USER_NS).then(|| self.table.get(ns).scope.clone())
     }
 
     /// The inode number of /proc/PID/ns/user.
@@ -272,6 +311,7 @@ impl UserNamespaces {
             gid_map: IdMap::default(),
             setgroups_allowed,
             inum,
+            scope: Arc::default(),
         }))
     }
 
@@ -382,6 +422,7 @@ impl UserNamespaces {
             IdKind::Uid => n.uid_map = new,
             IdKind::Gid => n.gid_map = new,
         }
+        n.scope = Arc::new(IdScope { uids: n.uid_map.extents.clone(), gids: n.gid_map.extents.clone() });
         Ok(())
     }
 
