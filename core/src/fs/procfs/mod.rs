@@ -615,7 +615,8 @@ pub(super) fn nr(k: &Kernel, view: View, pid: Pid) -> Pid {
 /// proc_fd_access_allowed() and mm_access() give.
 fn may_inspect(k: &Kernel, t: &Task) -> SysResult<()> {
     let me = k.cur();
-    if me.tgid == t.tgid || crate::proc::capability::ptrace_may_access(&me.cred, &t.cred, &k.ns.user) {
+    use crate::proc::capability::{ptrace_may_access, PtraceCreds};
+    if me.tgid == t.tgid || ptrace_may_access(&me.cred, &t.cred, &k.ns.user, PtraceCreds::Fs) {
         Ok(())
     } else {
         Err(EACCES)
