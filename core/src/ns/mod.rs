@@ -326,7 +326,13 @@ impl Namespaces {
     pub fn copy(&mut self, from: NsProxyId, new: NewNamespaces, mounts: Option<MountTable>) -> NsProxyId {
         let mut proxy = *self.proxies.get(from);
         let owner = new.owner;
-        if let Some(table) = mounts {
+        if let Some(mut table) = mounts {
+            // Copied for another user namespace (a less privileged one:
+            // the caller's, which it just made or joined), its mounts are
+            // locked as they are (Linux: copy_mnt_ns() → lock_mnt_tree()).
+            if owner != self.mnt.get(proxy.mnt).owner {
+                table.lock_all();
+            }
             let inum = self.alloc_inum();
             self.user.hold(owner);
             proxy.mnt = self.mnt.insert(MntNamespace { table: Some(table), inum, owner });
