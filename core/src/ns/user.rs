@@ -19,6 +19,7 @@
 //! ([`INIT_USER_NS`]), so that the default credentials name it and holding
 //! or dropping it costs nothing, as Linux's static init_user_ns.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -109,6 +110,10 @@ pub struct UserNamespace {
     /// The kernel ids both maps reach, shared with every file-access
     /// credential made in the namespace; rebuilt when a map is written.
     scope: Arc<IdScope>,
+    /// /proc/sys/user/max_user_namespaces as seen inside: how many user
+    /// namespaces each user may have made in it (Linux:
+    /// ucount_max[UCOUNT_USER_NAMESPACES]).
+    max_user_ns: u32,
 }
 
 /// The kernel ids a user namespace maps, as file access asks about them:
@@ -144,7 +149,20 @@ pub const INIT_USER_NS: UserNsId = Handle::UNSET;
 #[derive(Default)]
 pub struct UserNamespaces {
     table: SharedTable<UserNamespace>,
+    /// The credentials each open uid_map and gid_map was opened with, by
+    /// open file; each holds its user namespace.
+    openers: BTreeMap<u32, Cred>,
+    /// The initial namespace's max_user_namespaces; None until the boot
+    /// sets it (Linux: init_user_ns.ucount_max[], max_threads / 2).
+    init_max_user_ns: Option<u32>,
+    /// How many user namespaces live that each (namespace, kernel uid)
+    /// made, by the namespace's handle number, counted in every ancestor
+    /// too (Linux: struct ucounts, UCOUNT_USER_NAMESPACES).
+    made: BTreeMap<(u32, u32), u32>,
 }
+
+/// The limit a new namespace starts with (Linux: INT_MAX).
+pub const MAX_USER_NS_UNLIMITED: u32 = i32::MAX as u32;
 
 impl UserNamespaces {
     /// Another user of `ns` (Linux: get_user_ns()).
@@ -159,10 +177,60 @@ impl UserNamespaces {
     pub fn put(&mut self, mut ns: UserNsId) {
         while ns != INIT_USER_NS {
             match self.table.put(ns) {
-                Some(gone) => ns = gone.parent,
+                Some(gone) => {
+                    // Its parent is alive still: the last put follows.
+                    for key in self.charges(gone.parent, gone.owner) {
+                        if let Some(n) = self.made.get_mut(&key) {
+                            *n -= 1;
+                            if *n == 0 {
+                                self.made.remove(&key);
+                            }
+                        }
+                    }
+                    ns = gone.parent;
+                }
                 None => break,
             }
         }
+    }
+
+    /// The counts a user namespace made in `ns` by kernel uid `uid`
+    /// charges: (`ns`, `uid`), then the namespace that made `ns` and its
+    /// owner, up to the initial one (Linux: inc_ucount()'s walk).
+    fn charges(&self, mut ns: UserNsId, mut uid: u32) -> Vec<(u32, u32)> {
+        let mut keys = Vec::new();
+        loop {
+            keys.push((ns.raw(), uid));
+            if ns == INIT_USER_NS {
+                return keys;
+            }
+            let n = self.table.get(ns);
+            (ns, uid) = (n.parent, n.owner);
+        }
+    }
+
+    /// max_user_namespaces in `ns`.
+    pub fn max_user_namespaces(&self, ns: UserNsId) -> u32 {
+        if ns == INIT_USER_NS {
+            self.init_max_user_ns.unwrap_or(MAX_USER_NS_UNLIMITED)
+        } else {
+            self.table.get(ns).max_user_ns
+        }
+    }
+
+    /// Set max_user_namespaces in `ns` (the caller checked the range and
+    /// CAP_SYS_RESOURCE there).
+    pub fn set_max_user_namespaces(&mut self, ns: UserNsId, max: u32) {
+        if ns == INIT_USER_NS {
+            self.init_max_user_ns = Some(max);
+        } else {
+            self.table.get_mut(ns).max_user_ns = max;
+        }
+    }
+
+    /// The boot's default for the initial namespace, unless set already.
+    pub fn init_limits(&mut self, max: u32) {
+        self.init_max_user_ns.get_or_insert(max);
     }
 
     /// The namespace whose handle number is `raw`, if it is alive (0 is
@@ -286,13 +354,25 @@ impl UserNamespaces {
 
     /// A new user namespace below the one of credentials `c`, owned by
     /// their effective ids (Linux: create_user_ns()): ENOSPC past the
-    /// deepest level, EPERM for a creator whose ids have no mapping in its
-    /// own namespace, or in a chroot (`chrooted`). Maps start empty.
+    /// deepest level or past max_user_namespaces for the creator in its
+    /// namespace or for the makers of the namespaces above in theirs,
+    /// EPERM for a creator whose ids have no mapping in its own
+    /// namespace, or in a chroot (`chrooted`). Maps start empty.
     pub fn create(&mut self, c: &Cred, chrooted: bool, inum: u32) -> Result<UserNsId, Errno> {
         let parent = c.user_ns;
         let level = self.level(parent);
         if level > MAX_USER_NS_LEVEL {
             return Err(ENOSPC);
+        }
+        // Every namespace up the chain counts it for the user that made
+        // the one below (Linux: inc_user_namespaces(), ENOSPC).
+        let charges = self.charges(parent, c.euid);
+        let mut ns = parent;
+        for key in &charges {
+            if self.made.get(key).copied().unwrap_or(0) >= self.max_user_namespaces(ns) {
+                return Err(ENOSPC);
+            }
+            ns = self.parent(ns).unwrap_or(INIT_USER_NS);
         }
         if chrooted {
             return Err(EPERM);
@@ -300,6 +380,9 @@ impl UserNamespaces {
         if self.from_kid(parent, IdKind::Uid, c.euid).is_none() || self.from_kid(parent, IdKind::Gid, c.egid).is_none()
         {
             return Err(EPERM);
+        }
+        for key in charges {
+            *self.made.entry(key).or_insert(0) += 1;
         }
         let setgroups_allowed = parent == INIT_USER_NS || self.table.get(parent).setgroups_allowed;
         self.hold(parent);
@@ -312,6 +395,7 @@ impl UserNamespaces {
             setgroups_allowed,
             inum,
             scope: Arc::default(),
+            max_user_ns: MAX_USER_NS_UNLIMITED,
         }))
     }
 
@@ -386,27 +470,44 @@ impl UserNamespaces {
     }
 
     /// A write of `text` to /proc/PID/uid_map or gid_map of namespace
-    /// `ns` by a task with credentials `c` (Linux: proc_uid_map_write()
-    /// and map_write(); Tine takes the opener's credentials to be the
-    /// writer's). EPERM for the initial namespace, a writer outside `ns`
-    /// and its parent, a map already written, or without CAP_SYS_ADMIN in
-    /// `ns`; EINVAL for a malformed line, an empty or wrapping range,
-    /// ranges that overlap, or more than 340 lines; EPERM for ids the
-    /// writer may not map: without CAP_SETUID (CAP_SETGID) in the parent,
-    /// only the namespace's owner mapping its own effective id in one line
-    /// of one id (a gid only after setgroups is denied), and every lower
-    /// id must be mapped in the parent. The caller checked the offset and
-    /// the length.
+    /// `ns`, through a file opened with credentials `c` by a task with
+    /// credentials `c`: [`Self::write_map_as`].
     pub fn write_map(&mut self, ns: UserNsId, kind: IdKind, c: &Cred, text: &[u8]) -> Result<(), Errno> {
+        self.write_map_as(ns, kind, c, c, text)
+    }
+
+    /// A write of `text` to /proc/PID/uid_map or gid_map of namespace
+    /// `ns`, through a file opened with credentials `opener` by a task
+    /// with credentials `writer` (Linux: proc_uid_map_write() and
+    /// map_write(), which ask the file's f_cred as well as the writer, so
+    /// that a descriptor opened by an unprivileged user and handed to a
+    /// privileged writer grants nothing). EPERM for the initial
+    /// namespace, an opener outside `ns` and its parent, a map already
+    /// written, or an opener without CAP_SYS_ADMIN in `ns`; EINVAL for a
+    /// malformed line, an empty or wrapping range, ranges that overlap,
+    /// or more than 340 lines; EPERM for ids that may not be mapped:
+    /// without CAP_SETUID (CAP_SETGID) in the parent for both writer and
+    /// opener, only the namespace's owner (as opener) mapping its own
+    /// effective id in one line of one id (a gid only after setgroups is
+    /// denied), and every lower id must be mapped in the parent. The
+    /// caller checked the offset and the length.
+    pub fn write_map_as(
+        &mut self,
+        ns: UserNsId,
+        kind: IdKind,
+        opener: &Cred,
+        writer: &Cred,
+        text: &[u8],
+    ) -> Result<(), Errno> {
         let Some(parent) = self.parent(ns) else { return Err(EPERM) };
-        if c.user_ns != ns && c.user_ns != parent {
+        if opener.user_ns != ns && opener.user_ns != parent {
             return Err(EPERM);
         }
-        if !self.map(ns, kind).extents.is_empty() || !self.ns_capable(c, ns, CAP_SYS_ADMIN) {
+        if !self.map(ns, kind).extents.is_empty() || !self.ns_capable(opener, ns, CAP_SYS_ADMIN) {
             return Err(EPERM);
         }
         let mut new = parse_map(text)?;
-        if !self.idmap_permitted(ns, kind, c, &new) {
+        if !self.idmap_permitted(ns, kind, opener, writer, &new) {
             return Err(EPERM);
         }
         // The lower ids as the kernel's (Linux: map_id_range_down() over
@@ -426,6 +527,28 @@ impl UserNamespaces {
         Ok(())
     }
 
+    /// Remember the credentials open file `file` (a uid_map or gid_map)
+    /// was opened with, holding their user namespace until
+    /// [`Self::forget_opener`] (Linux: file->f_cred).
+    pub fn remember_opener(&mut self, file: u32, c: &Cred) {
+        self.hold(c.user_ns);
+        if let Some(old) = self.openers.insert(file, *c) {
+            self.put(old.user_ns);
+        }
+    }
+
+    /// The credentials open file `file` was opened with, if remembered.
+    pub fn opener(&self, file: u32) -> Option<Cred> {
+        self.openers.get(&file).copied()
+    }
+
+    /// Open file `file` is gone: let go of its opener's credentials.
+    pub fn forget_opener(&mut self, file: u32) {
+        if let Some(c) = self.openers.remove(&file) {
+            self.put(c.user_ns);
+        }
+    }
+
     fn parent_range_down(&self, parent: UserNsId, kind: IdKind, id: u32, count: u32) -> Option<u32> {
         if parent == INIT_USER_NS {
             // The initial map is "0 0 4294967295": every id but -1, which
@@ -436,9 +559,11 @@ impl UserNamespaces {
     }
 
     /// Linux: new_idmap_permitted() (without file capabilities, so
-    /// verify_root_map() has nothing to refuse).
-    fn idmap_permitted(&self, ns: UserNsId, kind: IdKind, c: &Cred, new: &IdMap) -> bool {
+    /// verify_root_map() has nothing to refuse): the single-id case asks
+    /// the opener, the capability case both.
+    fn idmap_permitted(&self, ns: UserNsId, kind: IdKind, opener: &Cred, writer: &Cred, new: &IdMap) -> bool {
         let n = self.table.get(ns);
+        let c = opener;
         if let [e] = new.extents[..] {
             if e.count == 1 && n.owner == c.euid {
                 let mine = match kind {
@@ -454,7 +579,7 @@ impl UserNamespaces {
             IdKind::Uid => CAP_SETUID,
             IdKind::Gid => CAP_SETGID,
         };
-        self.ns_capable(c, n.parent, cap)
+        self.ns_capable(writer, n.parent, cap) && self.ns_capable(opener, n.parent, cap)
     }
 }
 
@@ -581,6 +706,63 @@ mod tests {
         assert_eq!(t.show_map(ns, IdKind::Uid, ns), "         0       1000          1\n");
         t.put(ns);
         assert_eq!(t.count(), 0);
+    }
+
+    #[test]
+    fn map_writes_ask_the_opener_too() {
+        let mut t = UserNamespaces::default();
+        let u = user(1000);
+        let root = Cred::default();
+        let ns = t.create(&u, false, 1).unwrap();
+        // Opened by the unprivileged owner, written by root: root's
+        // CAP_SETUID alone does not map real root.
+        assert_eq!(t.write_map_as(ns, IdKind::Uid, &u, &root, b"0 0 1"), Err(EPERM));
+        assert_eq!(t.write_map_as(ns, IdKind::Uid, &u, &root, b"0 1000 1"), Ok(()));
+        // Opened by root, written by the owner: the writer lacks CAP_SETGID.
+        let ns2 = t.create(&u, false, 2).unwrap();
+        assert_eq!(t.write_map_as(ns2, IdKind::Gid, &root, &u, b"0 0 1"), Err(EPERM));
+        assert_eq!(t.write_map_as(ns2, IdKind::Gid, &root, &root, b"0 0 1"), Ok(()));
+        // An opener inside another namespace may not write at all.
+        let mut inside = u;
+        enter(&mut inside, ns);
+        assert_eq!(t.write_map_as(ns2, IdKind::Uid, &inside, &root, b"0 0 1"), Err(EPERM));
+        t.remember_opener(7, &inside);
+        assert_eq!(t.opener(7), Some(inside));
+        t.put(ns);
+        assert_eq!(t.count(), 2, "the opener holds its namespace");
+        t.forget_opener(7);
+        t.put(ns2);
+        assert_eq!(t.count(), 0);
+    }
+
+    #[test]
+    fn max_user_namespaces_counts_per_user_up_the_chain() {
+        let mut t = UserNamespaces::default();
+        t.init_limits(2);
+        let u = user(1000);
+        let a = t.create(&u, false, 1).unwrap();
+        let b = t.create(&u, false, 2).unwrap();
+        assert_eq!(t.create(&u, false, 3), Err(ENOSPC));
+        assert!(t.create(&user(1001), false, 3).is_ok_and(|n| {
+            t.put(n);
+            true
+        }));
+        // Inside `a`, its owner's count in the initial namespace is full
+        // too: a nested namespace counts there as well.
+        t.write_map(a, IdKind::Uid, &u, b"0 1000 1").unwrap();
+        t.write_setgroups(a, b"deny").unwrap();
+        t.write_map(a, IdKind::Gid, &u, b"0 1000 1").unwrap();
+        let mut inside = u;
+        enter(&mut inside, a);
+        assert_eq!(t.create(&inside, false, 4), Err(ENOSPC));
+        t.put(b);
+        let c = t.create(&inside, false, 4).unwrap();
+        assert_eq!(t.max_user_namespaces(c), MAX_USER_NS_UNLIMITED);
+        t.set_max_user_namespaces(a, 0);
+        assert_eq!(t.create(&inside, false, 5), Err(ENOSPC), "a's own limit");
+        t.put(c);
+        t.put(a);
+        assert_eq!((t.count(), t.made.len()), (0, 0));
     }
 
     #[test]

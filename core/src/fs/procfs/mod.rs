@@ -67,7 +67,7 @@ mod array;
 mod base;
 mod contents;
 pub(crate) mod fdinfo;
-mod id_map;
+pub(crate) mod id_map;
 mod inode;
 mod meminfo;
 mod task_mmu;
@@ -184,6 +184,9 @@ pub enum Sysctl {
     PipeUserPagesSoft,
     /// /proc/sys/fs/lease-break-time (`fs::lease`).
     LeaseBreakTime,
+    /// /proc/sys/user/max_user_namespaces of the reader's user namespace
+    /// (Linux: kernel/ucount.c's user_table; `ns::user`).
+    MaxUserNamespaces,
 }
 
 impl Sysctl {
@@ -256,6 +259,8 @@ pub enum Node {
     SysFs,
     SysKernel,
     SysVm,
+    /// /proc/sys/user: the caller's user namespace's limits.
+    SysUser,
     Sysctl(Sysctl),
     /// /proc/sysvipc, and its files (Linux: ipc/util.c's sysvipc_proc).
     SysvipcDir,
@@ -353,11 +358,14 @@ const SYS_FS_ENTRIES: [(&[u8], Sysctl); 4] = [
     (b"pipe-user-pages-soft", Sysctl::PipeUserPagesSoft),
 ];
 
+const SYS_USER_ENTRIES: [(&[u8], Sysctl); 1] = [(b"max_user_namespaces", Sysctl::MaxUserNamespaces)];
+
 /// The directories of /proc/sys, in readdir order, with their sysctls.
 type SysTable = &'static [(&'static [u8], Sysctl)];
-const SYS_DIRS: [(&[u8], Node, SysTable); 3] = [
+const SYS_DIRS: [(&[u8], Node, SysTable); 4] = [
     (b"fs", Node::SysFs, &SYS_FS_ENTRIES),
     (b"kernel", Node::SysKernel, &SYS_KERNEL_ENTRIES),
+    (b"user", Node::SysUser, &SYS_USER_ENTRIES),
     (b"vm", Node::SysVm, &SYS_VM_ENTRIES),
 ];
 
@@ -402,6 +410,7 @@ impl Node {
             | Node::SysFs
             | Node::SysKernel
             | Node::SysVm
+            | Node::SysUser
             | Node::SysvipcDir
             | Node::PidDir { .. } => Kind::Dir,
             Node::Pid { entry: PidEntry::Task | PidEntry::Fd | PidEntry::FdInfo | PidEntry::Ns, .. } => Kind::Dir,
@@ -429,7 +438,7 @@ impl Node {
             | Node::NsFile(_)
             | Node::PidDir { whole: true, .. } => Node::Root,
             Node::Sysvipc(_) => Node::SysvipcDir,
-            Node::SysKernel | Node::SysFs | Node::SysVm => Node::SysDir,
+            Node::SysKernel | Node::SysFs | Node::SysVm | Node::SysUser => Node::SysDir,
             Node::Sysctl(s) => s.place().0,
             Node::PidDir { tid, whole: false } => {
                 Node::Pid { tid: tgid_of(k, tid), whole: true, entry: PidEntry::Task }
@@ -456,6 +465,7 @@ impl Node {
             Node::SysFs => fixed(5),
             Node::MountsLink => fixed(4),
             Node::SysVm => fixed(6),
+            Node::SysUser => fixed(27),
             Node::SysvipcDir => fixed(7),
             Node::Sysvipc(f) => fixed(29 + f as usize),
             Node::Global(g) => fixed(8 + g as usize),
@@ -507,6 +517,7 @@ fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
         Node::SysDir => return b"/sys".to_vec(),
         Node::SysKernel => return b"/sys/kernel".to_vec(),
         Node::SysVm => return b"/sys/vm".to_vec(),
+        Node::SysUser => return b"/sys/user".to_vec(),
         Node::SysFs => return b"/sys/fs".to_vec(),
         Node::SysvipcDir => return b"/sysvipc".to_vec(),
         Node::PidDir { tid, whole: true } => return format!("/{tid}").into_bytes(),
