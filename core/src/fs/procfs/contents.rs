@@ -114,6 +114,9 @@ pub(super) fn generate(k: &Kernel, view: View, node: Node) -> SysResult<Vec<u8>>
                     writeln!(o, "{last}")
                 }
                 Sysctl::ThreadsMax => writeln!(o, "{}", k.proc.max_threads()),
+                Sysctl::MaxUserNamespaces => {
+                    writeln!(o, "{}", k.ns.user.max_user_namespaces(k.cur().cred.user_ns))
+                }
                 Sysctl::Osrelease => writeln!(o, "{OSRELEASE}"),
                 Sysctl::Ostype => writeln!(o, "{OSTYPE}"),
                 Sysctl::FailPageAlloc => writeln!(o, "{}", k.mem.frames().injection().describe()),
