@@ -2,10 +2,10 @@
 //! sets, and the rules by which set*id calls and execve change them
 //! (Linux: kernel/capability.c, security/commoncap.c, capabilities(7)).
 //!
-//! Tine has one user namespace and no file capabilities (no xattrs), so
-//! `capable(CAP_X)` is simply "is bit X in the effective set", and an
-//! exec grants capabilities only through root's special case: running
-//! as (or set-user-ID to) uid 0.
+//! Tine has no file capabilities (no security.capability attributes), so
+//! an exec grants capabilities only through root's special case: running
+//! as (or set-user-ID to) the root of the task's user namespace. Which
+//! namespace a capability holds in is `ns::user`'s (`ns_capable`).
 
 use super::Cred;
 
