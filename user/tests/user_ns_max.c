@@ -10,7 +10,11 @@
  *     -1 is EINVAL; set to 2 by root, uid 1000 makes a namespace A and
  *     in it B (both count for uid 1000 in the initial namespace), a third
  *     is ENOSPC; inside A the file reads 2147483647 (A's own limit) and
- *     A's root may set it. The old value is restored at exit.
+ *     A's root may set it;
+ *   max_uts_namespaces = 1: uid 1000 makes a user and a UTS namespace
+ *     together (the UTS one is A's, counted for A's maker up in the
+ *     initial namespace too), a second UTS namespace is ENOSPC, an IPC
+ *     namespace still works. The old values are restored at exit.
  * Run as root.
  */
 #define _GNU_SOURCE
@@ -82,7 +86,9 @@ static void become_user(void)
     CHECK(prctl(PR_SET_DUMPABLE, 1) == 0);
 }
 
-static long saved_max = -1;
+#define MAX_UTS_NS "/proc/sys/user/max_uts_namespaces"
+
+static long saved_max = -1, saved_uts = -1;
 
 static void restore_max(void)
 {
@@ -90,12 +96,15 @@ static void restore_max(void)
     if (saved_max >= 0 && getuid() == 0 && geteuid() == 0) {
         snprintf(buf, sizeof buf, "%ld", saved_max);
         write_file(MAX_USER_NS, buf);
+        snprintf(buf, sizeof buf, "%ld", saved_uts);
+        write_file(MAX_UTS_NS, buf);
     }
 }
 
 static void limits(void)
 {
     saved_max = read_num(MAX_USER_NS);
+    saved_uts = read_num(MAX_UTS_NS);
     CHECK(saved_max > 2);
     atexit(restore_max);
     SAY("max_user_namespaces = -1", write_file(MAX_USER_NS, "-1\n"));
@@ -122,6 +131,19 @@ static void limits(void)
     CHECK(waitpid(child, &st, 0) == child);
     printf("child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
     printf("  still reads %ld outside\n", read_num(MAX_USER_NS));
+
+    SAY("max_uts_namespaces = 1", write_file(MAX_UTS_NS, "1"));
+    child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        become_user();
+        SAY("unshare user+UTS", unshare(CLONE_NEWUSER | CLONE_NEWUTS));
+        SAY("unshare another UTS (one for uid 1000 already)", unshare(CLONE_NEWUTS));
+        SAY("unshare an IPC namespace (another kind)", unshare(CLONE_NEWIPC));
+        exit(0);
+    }
+    CHECK(waitpid(child, &st, 0) == child);
+    printf("child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
 }
 
 int main(void)

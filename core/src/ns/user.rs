@@ -110,11 +110,25 @@ pub struct UserNamespace {
     /// The kernel ids both maps reach, shared with every file-access
     /// credential made in the namespace; rebuilt when a map is written.
     scope: Arc<IdScope>,
-    /// /proc/sys/user/max_user_namespaces as seen inside: how many user
-    /// namespaces each user may have made in it (Linux:
-    /// ucount_max[UCOUNT_USER_NAMESPACES]).
-    max_user_ns: u32,
+    /// /proc/sys/user/max_*_namespaces as seen inside: how many
+    /// namespaces of each kind each user may have made in it (Linux:
+    /// ucount_max[]).
+    max: [u32; UCOUNTS],
 }
+
+/// The kinds of namespace /proc/sys/user limits, in Linux's order
+/// (enum ucount_type; Tine has no network, cgroup or time namespaces to
+/// make).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ucount {
+    User,
+    Pid,
+    Uts,
+    Ipc,
+    Mnt,
+}
+
+const UCOUNTS: usize = 5;
 
 /// The kernel ids a user namespace maps, as file access asks about them:
 /// a capability held there counts over an inode only when its owner and
@@ -152,13 +166,17 @@ pub struct UserNamespaces {
     /// The credentials each open uid_map and gid_map was opened with, by
     /// open file; each holds its user namespace.
     openers: BTreeMap<u32, Cred>,
-    /// The initial namespace's max_user_namespaces; None until the boot
-    /// sets it (Linux: init_user_ns.ucount_max[], max_threads / 2).
-    init_max_user_ns: Option<u32>,
-    /// How many user namespaces live that each (namespace, kernel uid)
-    /// made, by the namespace's handle number, counted in every ancestor
-    /// too (Linux: struct ucounts, UCOUNT_USER_NAMESPACES).
-    made: BTreeMap<(u32, u32), u32>,
+    /// The initial namespace's limits; None until the boot sets them
+    /// (Linux: init_user_ns.ucount_max[], max_threads / 2).
+    init_max: Option<[u32; UCOUNTS]>,
+    /// How many namespaces of a kind live that each (namespace, kernel
+    /// uid) made, by the namespace's handle number, counted in every
+    /// ancestor too (Linux: struct ucounts).
+    made: BTreeMap<(u32, u32, Ucount), u32>,
+    /// Who each live namespace but a user namespace is charged to, by its
+    /// kind and inode number: the user namespace that owns it and its
+    /// maker's euid (Linux: e.g. uts_namespace.ucounts).
+    charged: BTreeMap<(Ucount, u32), (UserNsId, u32)>,
 }
 
 /// The limit a new namespace starts with (Linux: INT_MAX).
@@ -179,14 +197,7 @@ impl UserNamespaces {
             match self.table.put(ns) {
                 Some(gone) => {
                     // Its parent is alive still: the last put follows.
-                    for key in self.charges(gone.parent, gone.owner) {
-                        if let Some(n) = self.made.get_mut(&key) {
-                            *n -= 1;
-                            if *n == 0 {
-                                self.made.remove(&key);
-                            }
-                        }
-                    }
+                    self.uncharge(gone.parent, gone.owner, Ucount::User);
                     ns = gone.parent;
                 }
                 None => break,
@@ -194,13 +205,13 @@ impl UserNamespaces {
         }
     }
 
-    /// The counts a user namespace made in `ns` by kernel uid `uid`
-    /// charges: (`ns`, `uid`), then the namespace that made `ns` and its
-    /// owner, up to the initial one (Linux: inc_ucount()'s walk).
-    fn charges(&self, mut ns: UserNsId, mut uid: u32) -> Vec<(u32, u32)> {
+    /// The counts a namespace made in `ns` by kernel uid `uid` charges:
+    /// (`ns`, `uid`), then the namespace that made `ns` and its owner, up
+    /// to the initial one (Linux: inc_ucount()'s walk).
+    fn charges(&self, mut ns: UserNsId, mut uid: u32) -> Vec<(UserNsId, u32)> {
         let mut keys = Vec::new();
         loop {
-            keys.push((ns.raw(), uid));
+            keys.push((ns, uid));
             if ns == INIT_USER_NS {
                 return keys;
             }
@@ -209,28 +220,76 @@ impl UserNamespaces {
         }
     }
 
-    /// max_user_namespaces in `ns`.
-    pub fn max_user_namespaces(&self, ns: UserNsId) -> u32 {
-        if ns == INIT_USER_NS {
-            self.init_max_user_ns.unwrap_or(MAX_USER_NS_UNLIMITED)
-        } else {
-            self.table.get(ns).max_user_ns
+    /// Whether kernel uid `uid` may make one more namespace of `kind` in
+    /// `ns`: below the limit there and, for the makers of the namespaces
+    /// above, in theirs (Linux: inc_ucount(); ENOSPC).
+    pub fn may_charge(&self, ns: UserNsId, uid: u32, kind: Ucount) -> Result<(), Errno> {
+        for (at, who) in self.charges(ns, uid) {
+            if self.made.get(&(at.raw(), who, kind)).copied().unwrap_or(0) >= self.max(at, kind) {
+                return Err(ENOSPC);
+            }
+        }
+        Ok(())
+    }
+
+    /// Count one more namespace of `kind` made in `ns` by `uid` (the
+    /// caller asked [`Self::may_charge`]).
+    fn charge(&mut self, ns: UserNsId, uid: u32, kind: Ucount) {
+        for (at, who) in self.charges(ns, uid) {
+            *self.made.entry((at.raw(), who, kind)).or_insert(0) += 1;
         }
     }
 
-    /// Set max_user_namespaces in `ns` (the caller checked the range and
-    /// CAP_SYS_RESOURCE there).
-    pub fn set_max_user_namespaces(&mut self, ns: UserNsId, max: u32) {
+    fn uncharge(&mut self, ns: UserNsId, uid: u32, kind: Ucount) {
+        for (at, who) in self.charges(ns, uid) {
+            let key = (at.raw(), who, kind);
+            if let Some(n) = self.made.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    self.made.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// A namespace of `kind` (not a user namespace) with inode number
+    /// `inum` was made in `ns` by kernel uid `uid`: count it until
+    /// [`Self::release`] (the caller asked [`Self::may_charge`]).
+    pub fn charge_ns(&mut self, kind: Ucount, inum: u32, ns: UserNsId, uid: u32) {
+        self.charge(ns, uid, kind);
+        self.charged.insert((kind, inum), (ns, uid));
+    }
+
+    /// The namespace of `kind` with inode number `inum` has gone. Its
+    /// owner is alive still (the namespace held it until now).
+    pub fn release(&mut self, kind: Ucount, inum: u32) {
+        if let Some((ns, uid)) = self.charged.remove(&(kind, inum)) {
+            self.uncharge(ns, uid, kind);
+        }
+    }
+
+    /// max_<kind>_namespaces in `ns`.
+    pub fn max(&self, ns: UserNsId, kind: Ucount) -> u32 {
         if ns == INIT_USER_NS {
-            self.init_max_user_ns = Some(max);
+            self.init_max.map_or(MAX_USER_NS_UNLIMITED, |m| m[kind as usize])
         } else {
-            self.table.get_mut(ns).max_user_ns = max;
+            self.table.get(ns).max[kind as usize]
+        }
+    }
+
+    /// Set max_<kind>_namespaces in `ns` (the caller checked the range
+    /// and CAP_SYS_RESOURCE there).
+    pub fn set_max(&mut self, ns: UserNsId, kind: Ucount, max: u32) {
+        if ns == INIT_USER_NS {
+            self.init_max.get_or_insert([MAX_USER_NS_UNLIMITED; UCOUNTS])[kind as usize] = max;
+        } else {
+            self.table.get_mut(ns).max[kind as usize] = max;
         }
     }
 
     /// The boot's default for the initial namespace, unless set already.
     pub fn init_limits(&mut self, max: u32) {
-        self.init_max_user_ns.get_or_insert(max);
+        self.init_max.get_or_insert([max; UCOUNTS]);
     }
 
     /// The namespace whose handle number is `raw`, if it is alive (0 is
@@ -366,14 +425,7 @@ impl UserNamespaces {
         }
         // Every namespace up the chain counts it for the user that made
         // the one below (Linux: inc_user_namespaces(), ENOSPC).
-        let charges = self.charges(parent, c.euid);
-        let mut ns = parent;
-        for key in &charges {
-            if self.made.get(key).copied().unwrap_or(0) >= self.max_user_namespaces(ns) {
-                return Err(ENOSPC);
-            }
-            ns = self.parent(ns).unwrap_or(INIT_USER_NS);
-        }
+        self.may_charge(parent, c.euid, Ucount::User)?;
         if chrooted {
             return Err(EPERM);
         }
@@ -381,9 +433,7 @@ impl UserNamespaces {
         {
             return Err(EPERM);
         }
-        for key in charges {
-            *self.made.entry(key).or_insert(0) += 1;
-        }
+        self.charge(parent, c.euid, Ucount::User);
         let setgroups_allowed = parent == INIT_USER_NS || self.table.get(parent).setgroups_allowed;
         self.hold(parent);
         Ok(self.table.insert(UserNamespace {
@@ -395,7 +445,7 @@ impl UserNamespaces {
             setgroups_allowed,
             inum,
             scope: Arc::default(),
-            max_user_ns: MAX_USER_NS_UNLIMITED,
+            max: [MAX_USER_NS_UNLIMITED; UCOUNTS],
         }))
     }
 
@@ -757,8 +807,15 @@ mod tests {
         assert_eq!(t.create(&inside, false, 4), Err(ENOSPC));
         t.put(b);
         let c = t.create(&inside, false, 4).unwrap();
-        assert_eq!(t.max_user_namespaces(c), MAX_USER_NS_UNLIMITED);
-        t.set_max_user_namespaces(a, 0);
+        assert_eq!(t.max(c, Ucount::User), MAX_USER_NS_UNLIMITED);
+        t.set_max(a, Ucount::User, 0);
+        // Other kinds count apart.
+        assert_eq!(t.may_charge(a, 1000, Ucount::Uts), Ok(()));
+        t.charge_ns(Ucount::Uts, 77, a, 1000);
+        t.charge_ns(Ucount::Uts, 78, INIT_USER_NS, 1000);
+        assert_eq!(t.may_charge(INIT_USER_NS, 1000, Ucount::Uts), Err(ENOSPC), "two in the initial one");
+        t.release(Ucount::Uts, 77);
+        t.release(Ucount::Uts, 78);
         assert_eq!(t.create(&inside, false, 5), Err(ENOSPC), "a's own limit");
         t.put(c);
         t.put(a);

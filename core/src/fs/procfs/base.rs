@@ -364,7 +364,7 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
         Node::Sysctl(Sysctl::DropCaches) => S_IFREG | 0o200,
         // Writable by CAP_SYS_RESOURCE in the reader's user namespace, by
         // anyone then (Linux: kernel/ucount.c's set_permissions()).
-        Node::Sysctl(Sysctl::MaxUserNamespaces) => {
+        Node::Sysctl(s) if s.ucount().is_some() => {
             let writable = k.cur().cred.has_cap(crate::proc::capability::CAP_SYS_RESOURCE);
             S_IFREG | if writable { 0o666 } else { 0o444 }
         }

@@ -296,7 +296,11 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
             | Sysctl::Msgmnb
             | Sysctl::Msgmni
             | Sysctl::LeaseBreakTime
-            | Sysctl::MaxUserNamespaces),
+            | Sysctl::MaxIpcNamespaces
+            | Sysctl::MaxMntNamespaces
+            | Sysctl::MaxPidNamespaces
+            | Sysctl::MaxUserNamespaces
+            | Sysctl::MaxUtsNamespaces),
         ) => sysctl_write(k, s, pos, data)?,
         // Linux: proc_ipc_sem_dointvec(): four ints, semmni at most
         // IPCMNI, none negative.
@@ -450,11 +454,15 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
                 k.drop_page_caches();
             }
         }
-        Sysctl::MaxUserNamespaces => {
+        Sysctl::MaxIpcNamespaces
+        | Sysctl::MaxMntNamespaces
+        | Sysctl::MaxPidNamespaces
+        | Sysctl::MaxUserNamespaces
+        | Sysctl::MaxUtsNamespaces => {
             // Linux: proc_dointvec_minmax() over 0..=INT_MAX.
             let v = u32::try_from(v).ok().filter(|&v| v <= crate::ns::user::MAX_USER_NS_UNLIMITED).ok_or(EINVAL)?;
             let ns = k.cur().cred.user_ns;
-            k.ns.user.set_max_user_namespaces(ns, v);
+            k.ns.user.set_max(ns, s.ucount().expect("a /proc/sys/user file"), v);
         }
         Sysctl::ThreadsMax => {
             // Linux: sysctl_max_threads() accepts 1..=MAX_THREADS (since

@@ -184,12 +184,29 @@ pub enum Sysctl {
     PipeUserPagesSoft,
     /// /proc/sys/fs/lease-break-time (`fs::lease`).
     LeaseBreakTime,
-    /// /proc/sys/user/max_user_namespaces of the reader's user namespace
+    /// /proc/sys/user/max_*_namespaces of the reader's user namespace
     /// (Linux: kernel/ucount.c's user_table; `ns::user`).
+    MaxIpcNamespaces,
+    MaxMntNamespaces,
+    MaxPidNamespaces,
     MaxUserNamespaces,
+    MaxUtsNamespaces,
 }
 
 impl Sysctl {
+    /// The kind of namespace a /proc/sys/user file limits.
+    pub(super) fn ucount(self) -> Option<crate::ns::user::Ucount> {
+        use crate::ns::user::Ucount;
+        Some(match self {
+            Sysctl::MaxIpcNamespaces => Ucount::Ipc,
+            Sysctl::MaxMntNamespaces => Ucount::Mnt,
+            Sysctl::MaxPidNamespaces => Ucount::Pid,
+            Sysctl::MaxUserNamespaces => Ucount::User,
+            Sysctl::MaxUtsNamespaces => Ucount::Uts,
+            _ => return None,
+        })
+    }
+
     /// The /proc/sys directory it lives in, and its name there.
     fn place(self) -> (Node, &'static [u8]) {
         SYS_DIRS
@@ -358,7 +375,13 @@ const SYS_FS_ENTRIES: [(&[u8], Sysctl); 4] = [
     (b"pipe-user-pages-soft", Sysctl::PipeUserPagesSoft),
 ];
 
-const SYS_USER_ENTRIES: [(&[u8], Sysctl); 1] = [(b"max_user_namespaces", Sysctl::MaxUserNamespaces)];
+const SYS_USER_ENTRIES: [(&[u8], Sysctl); 5] = [
+    (b"max_ipc_namespaces", Sysctl::MaxIpcNamespaces),
+    (b"max_mnt_namespaces", Sysctl::MaxMntNamespaces),
+    (b"max_pid_namespaces", Sysctl::MaxPidNamespaces),
+    (b"max_user_namespaces", Sysctl::MaxUserNamespaces),
+    (b"max_uts_namespaces", Sysctl::MaxUtsNamespaces),
+];
 
 /// The directories of /proc/sys, in readdir order, with their sysctls.
 type SysTable = &'static [(&'static [u8], Sysctl)];
