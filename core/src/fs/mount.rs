@@ -93,10 +93,62 @@ bitflags! {
         const NOATIME = 1 << 4;
         const NODIRATIME = 1 << 5;
         const RELATIME = 1 << 6;
+        /// Locks on the flags above that a mount namespace's owner cannot
+        /// lift, set on the mounts copied into a namespace of a less
+        /// privileged user namespace (Linux: MNT_LOCK_*).
+        const LOCK_ATIME = 1 << 7;
+        const LOCK_READONLY = 1 << 8;
+        const LOCK_NODEV = 1 << 9;
+        const LOCK_NOSUID = 1 << 10;
+        const LOCK_NOEXEC = 1 << 11;
+        /// Such a copied mount cannot be unmounted there, nor bound
+        /// without the mounts that hide what lies below them (Linux:
+        /// MNT_LOCKED).
+        const LOCKED = 1 << 12;
     }
 }
 
 impl MntFlags {
+    /// The atime rule (Linux: MNT_ATIME_MASK).
+    pub const ATIME: MntFlags = MntFlags::NOATIME.union(MntFlags::NODIRATIME).union(MntFlags::RELATIME);
+    /// What mount(2) sets; the rest stays across a remount (Linux:
+    /// MNT_USER_SETTABLE_MASK).
+    pub const SETTABLE: MntFlags =
+        MntFlags::RDONLY.union(MntFlags::NOSUID).union(MntFlags::NODEV).union(MntFlags::NOEXEC).union(MntFlags::ATIME);
+
+    /// These flags with every one that is set locked, and the mount
+    /// locked in place (Linux: lock_mnt_tree()'s per-mount step).
+    pub fn locked(self) -> MntFlags {
+        let mut f = self | MntFlags::LOCK_ATIME | MntFlags::LOCKED;
+        for (flag, lock) in [
+            (MntFlags::RDONLY, MntFlags::LOCK_READONLY),
+            (MntFlags::NODEV, MntFlags::LOCK_NODEV),
+            (MntFlags::NOSUID, MntFlags::LOCK_NOSUID),
+            (MntFlags::NOEXEC, MntFlags::LOCK_NOEXEC),
+        ] {
+            if self.contains(flag) {
+                f |= lock;
+            }
+        }
+        f
+    }
+
+    /// Whether a remount may replace these flags by `new`: no locked
+    /// flag cleared, a locked atime rule unchanged (Linux:
+    /// can_change_locked_flags()).
+    pub fn may_become(self, new: MntFlags) -> bool {
+        let kept = [
+            (MntFlags::LOCK_READONLY, MntFlags::RDONLY),
+            (MntFlags::LOCK_NODEV, MntFlags::NODEV),
+            (MntFlags::LOCK_NOSUID, MntFlags::NOSUID),
+            (MntFlags::LOCK_NOEXEC, MntFlags::NOEXEC),
+        ];
+        if kept.iter().any(|&(lock, flag)| self.contains(lock) && !new.contains(flag)) {
+            return false;
+        }
+        !self.contains(MntFlags::LOCK_ATIME) || self & MntFlags::ATIME == new & MntFlags::ATIME
+    }
+
     /// The mount options as /proc/<pid>/mountinfo's sixth field shows
     /// them, without the leading `rw`/`ro` (Linux: show_mnt_opts()).
     pub fn show(self, out: &mut Vec<u8>) {
@@ -137,11 +189,28 @@ pub struct SuperBlock {
     /// instance lives (Linux: `proc_fs_info.pid_ns`); 0 for the initial
     /// namespace, which is never held.
     pub pid_ns: u32,
+    /// The user namespace it belongs to, whose CAP_SYS_ADMIN changes it
+    /// (Linux: `s_user_ns`), as its handle number and inode number; (0, 0)
+    /// for the initial one. Not held, unlike Linux's: an instance may
+    /// outlive its last mount, and the inode number tells a namespace
+    /// that reuses the handle number apart.
+    pub user_ns: (u32, u32),
 }
 
 impl SuperBlock {
     pub fn new(fstype: FsType, dev: u64, root: Ino) -> Self {
-        SuperBlock { fstype, dev, root, readonly: false, size: None, mode: None, uid: None, gid: None, pid_ns: 0 }
+        SuperBlock {
+            fstype,
+            dev,
+            root,
+            readonly: false,
+            size: None,
+            mode: None,
+            uid: None,
+            gid: None,
+            pid_ns: 0,
+            user_ns: (0, 0),
+        }
     }
 
     /// The file system's own options after `rw`/`ro` (Linux:
@@ -287,6 +356,14 @@ impl MountTable {
         self.mounts.iter()
     }
 
+    /// Lock every mount of a table copied for a less privileged user
+    /// namespace (Linux: lock_mnt_tree()).
+    pub fn lock_all(&mut self) {
+        for m in &mut self.mounts {
+            m.flags = m.flags.locked();
+        }
+    }
+
     /// The mount on top at directory `ino` of mount `parent`, if any
     /// (the last one made there). Linux: __lookup_mnt().
     pub fn child_on(&self, parent: MountId, ino: Ino) -> Option<&Mount> {
@@ -389,6 +466,19 @@ mod tests {
         let d = fs.mkdir_at(C, ROOT_INO, b"/mnt/d", 0o755, 0).unwrap();
         fs.create(C, d, b"f", 0o644, 0).unwrap();
         (fs, mnt, root, id)
+    }
+
+    #[test]
+    fn locked_flags_stay() {
+        let f = (MntFlags::RDONLY | MntFlags::NOSUID | MntFlags::RELATIME).locked();
+        assert!(f.contains(MntFlags::LOCKED | MntFlags::LOCK_READONLY | MntFlags::LOCK_NOSUID | MntFlags::LOCK_ATIME));
+        assert!(!f.contains(MntFlags::LOCK_NODEV), "only what was set is locked");
+        assert!(!f.may_become(MntFlags::NOSUID | MntFlags::RELATIME), "clears read-only");
+        assert!(!f.may_become(MntFlags::RDONLY | MntFlags::RELATIME), "clears nosuid");
+        assert!(!f.may_become(MntFlags::RDONLY | MntFlags::NOSUID | MntFlags::NOATIME), "another atime rule");
+        assert!(f.may_become(MntFlags::RDONLY | MntFlags::NOSUID | MntFlags::NODEV | MntFlags::RELATIME));
+        let rw = MntFlags::RELATIME.locked();
+        assert!(rw.may_become(MntFlags::RDONLY | MntFlags::RELATIME) && rw.may_become(MntFlags::RELATIME));
     }
 
     #[test]

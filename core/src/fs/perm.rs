@@ -6,12 +6,17 @@
 //! and the effective capabilities. Root is not special here; its
 //! capabilities are (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
 //! CAP_FSETID), as in Linux, so that a root process that drops them is
-//! refused like anyone else.
+//! refused like anyone else. Capabilities held in a user namespace count
+//! over the files whose owner and group that namespace maps, and over no
+//! other (Linux: capable_wrt_inode_uidgid()).
 
 use alloc::vec::Vec;
 
+use alloc::sync::Arc;
+
 use super::ramfs::Inode;
 use crate::abi::*;
+use crate::ns::user::IdScope;
 use crate::proc::capability::{has, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_FULL_SET};
 
 /// Access wanted, as the low bits of `access(2)`'s mode. Linux: `MAY_*`.
@@ -28,19 +33,33 @@ pub struct FsCred {
     /// Sorted, as `setgroups` keeps them; shared with the task (None: no
     /// supplementary groups).
     pub groups: Option<alloc::sync::Arc<Vec<u32>>>,
-    /// The effective capability set.
+    /// The effective capability set, held in the caller's user namespace.
     pub caps: u64,
+    /// The kernel ids that namespace maps; None for the initial one.
+    pub scope: Option<Arc<IdScope>>,
 }
 
 impl FsCred {
     /// The kernel's own credentials (unpacking the initramfs, making
     /// /dev): root with every capability. Linux: `init_cred`.
-    pub const ROOT: FsCred = FsCred { uid: 0, gid: 0, groups: None, caps: CAP_FULL_SET };
+    pub const ROOT: FsCred = FsCred { uid: 0, gid: 0, groups: None, caps: CAP_FULL_SET, scope: None };
 
-    /// Linux: `capable_wrt_inode_uidgid()`; with a single user namespace
-    /// every inode's ids are mapped, so the capability alone decides.
+    /// Linux: `capable()`: the capability in the initial user namespace
+    /// (making device nodes, trusted extended attributes).
     pub fn capable(&self, cap: u32) -> bool {
-        has(self.caps, cap)
+        self.scope.is_none() && has(self.caps, cap)
+    }
+
+    /// Linux: `capable_wrt_inode_uidgid()`: the capability in the caller's
+    /// own user namespace, over a file owned by `uid` and `gid` which both
+    /// have a name there (privileged_wrt_inode_uidgid()).
+    pub fn capable_wrt(&self, cap: u32, uid: u32, gid: u32) -> bool {
+        has(self.caps, cap) && self.maps_uid(uid) && self.scope.as_ref().is_none_or(|s| s.maps_gid(gid))
+    }
+
+    /// Whether kernel uid `uid` has a name in the caller's user namespace.
+    fn maps_uid(&self, uid: u32) -> bool {
+        self.scope.as_ref().is_none_or(|s| s.maps_uid(uid))
     }
 
     /// Linux: `in_group_p()`.
@@ -48,15 +67,17 @@ impl FsCred {
         self.gid == gid || self.groups.as_ref().is_some_and(|g| g.binary_search(&gid).is_ok())
     }
 
-    /// Linux: `inode_owner_or_capable()`: the owner, or CAP_FOWNER.
+    /// Linux: `inode_owner_or_capable()`: the owner, or CAP_FOWNER over
+    /// an owner with a name in the caller's user namespace (its group
+    /// does not matter here).
     pub fn owner_or_capable(&self, inode: &Inode) -> bool {
-        self.uid == inode.uid() || self.capable(CAP_FOWNER)
+        self.uid == inode.uid() || (has(self.caps, CAP_FOWNER) && self.maps_uid(inode.uid()))
     }
 
     /// Linux: `in_group_or_capable()`: may keep a set-group-ID bit for
-    /// group `gid`.
-    pub fn in_group_or_capable(&self, gid: u32) -> bool {
-        self.in_group(gid) || self.capable(CAP_FSETID)
+    /// `inode`'s group.
+    pub fn in_group_or_capable(&self, inode: &Inode) -> bool {
+        self.in_group(inode.gid()) || self.capable_wrt(CAP_FSETID, inode.uid(), inode.gid())
     }
 }
 
@@ -92,19 +113,19 @@ pub fn mode_permission(cred: &FsCred, mode: u32, uid: u32, gid: u32, mask: u32) 
     if mode & S_IFMT == S_IFDIR {
         // Directories: reading and searching are CAP_DAC_READ_SEARCH's,
         // anything is CAP_DAC_OVERRIDE's.
-        if mask & MAY_WRITE == 0 && cred.capable(CAP_DAC_READ_SEARCH) {
+        if mask & MAY_WRITE == 0 && cred.capable_wrt(CAP_DAC_READ_SEARCH, uid, gid) {
             return Ok(());
         }
-        if cred.capable(CAP_DAC_OVERRIDE) {
+        if cred.capable_wrt(CAP_DAC_OVERRIDE, uid, gid) {
             return Ok(());
         }
         return Err(EACCES);
     }
-    if mask == MAY_READ && cred.capable(CAP_DAC_READ_SEARCH) {
+    if mask == MAY_READ && cred.capable_wrt(CAP_DAC_READ_SEARCH, uid, gid) {
         return Ok(());
     }
     // Even root may not execute what nobody may: that file is not a program.
-    if (mask & MAY_EXEC == 0 || mode & S_IXUGO != 0) && cred.capable(CAP_DAC_OVERRIDE) {
+    if (mask & MAY_EXEC == 0 || mode & S_IXUGO != 0) && cred.capable_wrt(CAP_DAC_OVERRIDE, uid, gid) {
         return Ok(());
     }
     Err(EACCES)
@@ -135,7 +156,8 @@ pub fn may_create(cred: &FsCred, dir: &Inode) -> Result<(), Errno> {
 /// (`EPERM`). Linux: `may_delete()` with `check_sticky()`.
 pub fn may_delete(cred: &FsCred, dir: &Inode, victim: &Inode) -> Result<(), Errno> {
     inode_permission(cred, dir, MAY_WRITE | MAY_EXEC)?;
-    if dir.mode() & S_ISVTX != 0 && cred.uid != victim.uid() && cred.uid != dir.uid() && !cred.capable(CAP_FOWNER) {
+    if dir.mode() & S_ISVTX != 0 && cred.uid != victim.uid() && cred.uid != dir.uid() && !cred.owner_or_capable(victim)
+    {
         return Err(EPERM);
     }
     Ok(())
@@ -152,7 +174,7 @@ pub fn inode_init_owner(cred: &FsCred, dir: &Inode, mode: u32) -> (u32, u32, u32
     let gid = if dir.mode() & S_ISGID != 0 {
         if mode & S_IFMT == S_IFDIR {
             mode |= S_ISGID;
-        } else if mode & (S_ISGID | S_IXGRP) == S_ISGID | S_IXGRP && !cred.in_group_or_capable(dir.gid()) {
+        } else if mode & (S_ISGID | S_IXGRP) == S_ISGID | S_IXGRP && !cred.in_group_or_capable(dir) {
             mode &= !S_ISGID;
         }
         dir.gid()
@@ -168,7 +190,7 @@ mod tests {
     use crate::fs::{Lookup, RamFs};
 
     fn user(uid: u32, gid: u32, groups: &[u32]) -> FsCred {
-        FsCred { uid, gid, groups: Some(alloc::sync::Arc::new(groups.to_vec())), caps: 0 }
+        FsCred { uid, gid, groups: Some(alloc::sync::Arc::new(groups.to_vec())), caps: 0, scope: None }
     }
 
     /// A file of `mode` owned by 1000:100, in a fresh file system.
@@ -217,6 +239,32 @@ mod tests {
         // Root without capabilities is an ordinary user.
         let powerless = user(0, 0, &[]);
         assert_eq!(generic_permission(&powerless, fs.inode(ino).unwrap(), MAY_READ), Err(EACCES));
+    }
+
+    #[test]
+    fn namespace_root_overrides_only_mapped_files() {
+        use crate::ns::user::{enter, IdKind, UserNamespaces};
+        let mut users = UserNamespaces::default();
+        let u = crate::proc::capability::test_user(1000);
+        let ns = users.create(&u, false, 1).unwrap();
+        users.write_map(ns, IdKind::Uid, &u, b"0 1000 1").unwrap();
+        users.write_setgroups(ns, b"deny").unwrap();
+        users.write_map(ns, IdKind::Gid, &u, b"0 1000 1").unwrap();
+        let mut inside = u;
+        enter(&mut inside, ns);
+        let root = FsCred { caps: inside.caps.effective, scope: users.scope(ns), ..user(1000, 1000, &[]) };
+        // 1000:100, group not mapped: no override; 1000:1000 is.
+        let (mut fs, ino) = file(0o000);
+        assert_eq!(generic_permission(&root, fs.inode(ino).unwrap(), MAY_READ), Err(EACCES));
+        assert!(root.owner_or_capable(fs.inode(ino).unwrap()), "the owner");
+        fs.chown(ino, Some(1000), Some(1000), 0).unwrap();
+        assert_eq!(generic_permission(&root, fs.inode(ino).unwrap(), MAY_READ | MAY_WRITE), Ok(()));
+        fs.chown(ino, Some(0), Some(1000), 0).unwrap();
+        let i = fs.inode(ino).unwrap();
+        assert_eq!(generic_permission(&root, i, MAY_READ), Err(EACCES), "owner not mapped");
+        assert!(!root.owner_or_capable(i));
+        assert!(!root.capable(crate::proc::capability::CAP_MKNOD), "the initial namespace's only");
+        users.put(ns);
     }
 
     #[test]

@@ -32,6 +32,7 @@ use crate::abi::UTSNAME_FIELD;
 use crate::fs::mount::MountTable;
 use crate::ipc::ns::IpcTables;
 use crate::object::shared::{Handle, SharedTable};
+use user::Ucount;
 
 /// Linux: __NEW_UTS_LEN, the longest host or domain name.
 pub const UTS_LEN: usize = UTSNAME_FIELD - 1;
@@ -163,6 +164,9 @@ pub struct NewNamespaces {
     /// CLONE_NEWUSER in the same call the new one (Linux: the user_ns of
     /// the credentials create_new_namespaces() is given).
     pub owner: UserNsId,
+    /// The creator's effective uid, which the new namespaces count for
+    /// (`ns::user`'s max_*_namespaces).
+    pub maker: u32,
 }
 
 /// Every namespace and nsproxy (the namespace subsystem's state: only its
@@ -229,18 +233,21 @@ impl Namespaces {
 
     fn put_uts(&mut self, id: UtsId) {
         if let Some(gone) = self.uts.put(id) {
+            self.user.release(Ucount::Uts, gone.inum);
             self.user.put(gone.owner);
         }
     }
 
     fn put_ipc(&mut self, id: IpcId) -> Option<(IpcId, Option<IpcTables>)> {
         let gone = self.ipc.put(id)?;
+        self.user.release(Ucount::Ipc, gone.inum);
         self.user.put(gone.owner);
         Some((id, gone.tables))
     }
 
     fn put_mnt_ns(&mut self, id: MntId) -> Option<(MntId, Option<MountTable>)> {
         let gone = self.mnt.put(id)?;
+        self.user.release(Ucount::Mnt, gone.inum);
         self.user.put(gone.owner);
         Some((id, gone.table))
     }
@@ -254,7 +261,8 @@ impl Namespaces {
 
     /// Let go of the owners of PID namespaces that have gone.
     pub fn release_pid_owners(&mut self) {
-        for owner in self.pid.take_gone_owners() {
+        for (owner, inum) in self.pid.take_gone_owners() {
+            self.user.release(Ucount::Pid, inum);
             self.user.put(owner);
         }
     }
@@ -326,9 +334,17 @@ impl Namespaces {
     pub fn copy(&mut self, from: NsProxyId, new: NewNamespaces, mounts: Option<MountTable>) -> NsProxyId {
         let mut proxy = *self.proxies.get(from);
         let owner = new.owner;
-        if let Some(table) = mounts {
+        let charge = |ns: &mut Self, kind, inum| ns.user.charge_ns(kind, inum, owner, new.maker);
+        if let Some(mut table) = mounts {
+            // Copied for another user namespace (a less privileged one:
+            // the caller's, which it just made or joined), its mounts are
+            // locked as they are (Linux: copy_mnt_ns() → lock_mnt_tree()).
+            if owner != self.mnt.get(proxy.mnt).owner {
+                table.lock_all();
+            }
             let inum = self.alloc_inum();
             self.user.hold(owner);
+            charge(self, Ucount::Mnt, inum);
             proxy.mnt = self.mnt.insert(MntNamespace { table: Some(table), inum, owner });
         } else {
             self.mnt.hold(proxy.mnt);
@@ -338,6 +354,7 @@ impl Namespaces {
             u.inum = self.alloc_inum();
             u.owner = owner;
             self.user.hold(owner);
+            charge(self, Ucount::Uts, u.inum);
             proxy.uts = self.uts.insert(u);
         } else {
             self.uts.hold(proxy.uts);
@@ -345,6 +362,7 @@ impl Namespaces {
         if new.ipc {
             let inum = self.alloc_inum();
             self.user.hold(owner);
+            charge(self, Ucount::Ipc, inum);
             proxy.ipc = self.ipc.insert(IpcNamespace { tables: Some(IpcTables::default()), inum, owner });
         } else {
             self.ipc.hold(proxy.ipc);
@@ -352,12 +370,28 @@ impl Namespaces {
         if new.pid {
             let inum = self.alloc_inum();
             self.user.hold(owner);
+            charge(self, Ucount::Pid, inum);
             proxy.pid_for_children =
                 self.pid.create(proxy.pid_for_children, inum, owner).expect("may_new_pid checked the level");
         } else {
             self.pid.hold(proxy.pid_for_children);
         }
         self.proxies.insert(proxy)
+    }
+
+    /// Whether the namespaces `new` asks for may be made: each below its
+    /// max_*_namespaces for the maker (Linux: the inc_*_namespaces() of
+    /// copy_mnt_ns(), copy_utsname(), copy_ipcs(), copy_pid_ns(), in that
+    /// order; ENOSPC).
+    pub fn may_make(&self, new: &NewNamespaces) -> Result<(), crate::abi::Errno> {
+        for (wanted, kind) in
+            [(new.mnt, Ucount::Mnt), (new.uts, Ucount::Uts), (new.ipc, Ucount::Ipc), (new.pid, Ucount::Pid)]
+        {
+            if wanted {
+                self.user.may_charge(new.owner, new.maker, kind)?;
+            }
+        }
+        Ok(())
     }
 
     /// Whether a task whose own PID namespace is `active` and whose

@@ -80,7 +80,7 @@ pub struct PidNamespaces {
     upids: BTreeMap<Pid, Vec<(PidNsId, Pid)>>,
     /// The owners of namespaces that have gone, for `Namespaces` to let
     /// go of (the user namespaces are not this table's).
-    gone_owners: Vec<super::UserNsId>,
+    gone_owners: Vec<(super::UserNsId, u32)>,
 }
 
 impl PidNamespaces {
@@ -132,7 +132,7 @@ impl PidNamespaces {
     /// (Linux: put_pid_ns()).
     pub fn put(&mut self, mut ns: PidNsId) {
         while let Some(gone) = self.table.put(ns) {
-            self.gone_owners.push(gone.owner);
+            self.gone_owners.push((gone.owner, gone.inum));
             if gone.parent.is_unset() {
                 break;
             }
@@ -163,8 +163,9 @@ impl PidNamespaces {
         }))
     }
 
-    /// The owners of the namespaces that went since the last call.
-    pub fn take_gone_owners(&mut self) -> Vec<super::UserNsId> {
+    /// The owners of the namespaces that went since the last call, with
+    /// the namespaces' inode numbers.
+    pub fn take_gone_owners(&mut self) -> Vec<(super::UserNsId, u32)> {
         core::mem::take(&mut self.gone_owners)
     }
 

@@ -19,7 +19,9 @@
 //! ([`INIT_USER_NS`]), so that the default credentials name it and holding
 //! or dropping it costs nothing, as Linux's static init_user_ns.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt::Write;
 
@@ -77,6 +79,11 @@ impl IdMap {
     fn up(&self, kid: u32) -> Option<u32> {
         self.extents.iter().find(|e| kid >= e.lower && kid <= e.lower + (e.count - 1)).map(|e| kid - e.lower + e.first)
     }
+
+    /// Whether some extent of `extents` maps kernel id `kid`.
+    fn reaches(extents: &[Extent], kid: u32) -> bool {
+        extents.iter().any(|e| kid >= e.lower && kid <= e.lower + (e.count - 1))
+    }
 }
 
 /// Which of a namespace's maps (and the capability that writes it freely).
@@ -100,6 +107,51 @@ pub struct UserNamespace {
     /// USERNS_SETGROUPS_ALLOWED, inherited from the parent).
     setgroups_allowed: bool,
     inum: u32,
+    /// The kernel ids both maps reach, shared with every file-access
+    /// credential made in the namespace; rebuilt when a map is written.
+    scope: Arc<IdScope>,
+    /// /proc/sys/user/max_*_namespaces as seen inside: how many
+    /// namespaces of each kind each user may have made in it (Linux:
+    /// ucount_max[]).
+    max: [u32; UCOUNTS],
+}
+
+/// The kinds of namespace /proc/sys/user limits, in Linux's order
+/// (enum ucount_type; Tine has no network, cgroup or time namespaces to
+/// make).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ucount {
+    User,
+    Pid,
+    Uts,
+    Ipc,
+    Mnt,
+}
+
+const UCOUNTS: usize = 5;
+
+/// The kernel ids a user namespace maps, as file access asks about them:
+/// a capability held there counts over an inode only when its owner and
+/// group are in here (Linux: privileged_wrt_inode_uidgid()). Every map
+/// line keeps its lower ids as kernel ids, so a nested namespace's scope
+/// is its own maps' lower ranges.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct IdScope {
+    uids: Vec<Extent>,
+    gids: Vec<Extent>,
+}
+
+impl IdScope {
+    /// Whether kernel uid `kuid` has a name in the namespace (Linux:
+    /// kuid_has_mapping()).
+    pub fn maps_uid(&self, kuid: u32) -> bool {
+        IdMap::reaches(&self.uids, kuid)
+    }
+
+    /// Whether kernel gid `kgid` has a name in the namespace.
+    pub fn maps_gid(&self, kgid: u32) -> bool {
+        IdMap::reaches(&self.gids, kgid)
+    }
 }
 
 pub type UserNsId = Handle<UserNamespace>;
@@ -111,7 +163,24 @@ pub const INIT_USER_NS: UserNsId = Handle::UNSET;
 #[derive(Default)]
 pub struct UserNamespaces {
     table: SharedTable<UserNamespace>,
+    /// The credentials each open uid_map and gid_map was opened with, by
+    /// open file; each holds its user namespace.
+    openers: BTreeMap<u32, Cred>,
+    /// The initial namespace's limits; None until the boot sets them
+    /// (Linux: init_user_ns.ucount_max[], max_threads / 2).
+    init_max: Option<[u32; UCOUNTS]>,
+    /// How many namespaces of a kind live that each (namespace, kernel
+    /// uid) made, by the namespace's handle number, counted in every
+    /// ancestor too (Linux: struct ucounts).
+    made: BTreeMap<(u32, u32, Ucount), u32>,
+    /// Who each live namespace but a user namespace is charged to, by its
+    /// kind and inode number: the user namespace that owns it and its
+    /// maker's euid (Linux: e.g. uts_namespace.ucounts).
+    charged: BTreeMap<(Ucount, u32), (UserNsId, u32)>,
 }
+
+/// The limit a new namespace starts with (Linux: INT_MAX).
+pub const MAX_USER_NS_UNLIMITED: u32 = i32::MAX as u32;
 
 impl UserNamespaces {
     /// Another user of `ns` (Linux: get_user_ns()).
@@ -126,10 +195,101 @@ impl UserNamespaces {
     pub fn put(&mut self, mut ns: UserNsId) {
         while ns != INIT_USER_NS {
             match self.table.put(ns) {
-                Some(gone) => ns = gone.parent,
+                Some(gone) => {
+                    // Its parent is alive still: the last put follows.
+                    self.uncharge(gone.parent, gone.owner, Ucount::User);
+                    ns = gone.parent;
+                }
                 None => break,
             }
         }
+    }
+
+    /// The counts a namespace made in `ns` by kernel uid `uid` charges:
+    /// (`ns`, `uid`), then the namespace that made `ns` and its owner, up
+    /// to the initial one (Linux: inc_ucount()'s walk).
+    fn charges(&self, mut ns: UserNsId, mut uid: u32) -> Vec<(UserNsId, u32)> {
+        let mut keys = Vec::new();
+        loop {
+            keys.push((ns, uid));
+            if ns == INIT_USER_NS {
+                return keys;
+            }
+            let n = self.table.get(ns);
+            (ns, uid) = (n.parent, n.owner);
+        }
+    }
+
+    /// Whether kernel uid `uid` may make one more namespace of `kind` in
+    /// `ns`: below the limit there and, for the makers of the namespaces
+    /// above, in theirs (Linux: inc_ucount(); ENOSPC).
+    pub fn may_charge(&self, ns: UserNsId, uid: u32, kind: Ucount) -> Result<(), Errno> {
+        for (at, who) in self.charges(ns, uid) {
+            if self.made.get(&(at.raw(), who, kind)).copied().unwrap_or(0) >= self.max(at, kind) {
+                return Err(ENOSPC);
+            }
+        }
+        Ok(())
+    }
+
+    /// Count one more namespace of `kind` made in `ns` by `uid` (the
+    /// caller asked [`Self::may_charge`]).
+    fn charge(&mut self, ns: UserNsId, uid: u32, kind: Ucount) {
+        for (at, who) in self.charges(ns, uid) {
+            *self.made.entry((at.raw(), who, kind)).or_insert(0) += 1;
+        }
+    }
+
+    fn uncharge(&mut self, ns: UserNsId, uid: u32, kind: Ucount) {
+        for (at, who) in self.charges(ns, uid) {
+            let key = (at.raw(), who, kind);
+            if let Some(n) = self.made.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    self.made.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// A namespace of `kind` (not a user namespace) with inode number
+    /// `inum` was made in `ns` by kernel uid `uid`: count it until
+    /// [`Self::release`] (the caller asked [`Self::may_charge`]).
+    pub fn charge_ns(&mut self, kind: Ucount, inum: u32, ns: UserNsId, uid: u32) {
+        self.charge(ns, uid, kind);
+        self.charged.insert((kind, inum), (ns, uid));
+    }
+
+    /// The namespace of `kind` with inode number `inum` has gone. Its
+    /// owner is alive still (the namespace held it until now).
+    pub fn release(&mut self, kind: Ucount, inum: u32) {
+        if let Some((ns, uid)) = self.charged.remove(&(kind, inum)) {
+            self.uncharge(ns, uid, kind);
+        }
+    }
+
+    /// max_<kind>_namespaces in `ns`.
+    pub fn max(&self, ns: UserNsId, kind: Ucount) -> u32 {
+        if ns == INIT_USER_NS {
+            self.init_max.map_or(MAX_USER_NS_UNLIMITED, |m| m[kind as usize])
+        } else {
+            self.table.get(ns).max[kind as usize]
+        }
+    }
+
+    /// Set max_<kind>_namespaces in `ns` (the caller checked the range
+    /// and CAP_SYS_RESOURCE there).
+    pub fn set_max(&mut self, ns: UserNsId, kind: Ucount, max: u32) {
+        if ns == INIT_USER_NS {
+            self.init_max.get_or_insert([MAX_USER_NS_UNLIMITED; UCOUNTS])[kind as usize] = max;
+        } else {
+            self.table.get_mut(ns).max[kind as usize] = max;
+        }
+    }
+
+    /// The boot's default for the initial namespace, unless set already.
+    pub fn init_limits(&mut self, max: u32) {
+        self.init_max.get_or_insert([max; UCOUNTS]);
     }
 
     /// The namespace whose handle number is `raw`, if it is alive (0 is
@@ -167,6 +327,12 @@ impl UserNamespaces {
         } else {
             self.table.get(ns).owner
         }
+    }
+
+    /// The kernel ids namespace `ns` maps, None for the initial one
+    /// (which maps them all).
+    pub fn scope(&self, ns: UserNsId) -> Option<Arc<IdScope>> {
+        (ns != INIT_USER_NS).then(|| self.table.get(ns).scope.clone())
     }
 
     /// The inode number of /proc/PID/ns/user.
@@ -247,14 +413,19 @@ impl UserNamespaces {
 
     /// A new user namespace below the one of credentials `c`, owned by
     /// their effective ids (Linux: create_user_ns()): ENOSPC past the
-    /// deepest level, EPERM for a creator whose ids have no mapping in its
-    /// own namespace, or in a chroot (`chrooted`). Maps start empty.
+    /// deepest level or past max_user_namespaces for the creator in its
+    /// namespace or for the makers of the namespaces above in theirs,
+    /// EPERM for a creator whose ids have no mapping in its own
+    /// namespace, or in a chroot (`chrooted`). Maps start empty.
     pub fn create(&mut self, c: &Cred, chrooted: bool, inum: u32) -> Result<UserNsId, Errno> {
         let parent = c.user_ns;
         let level = self.level(parent);
         if level > MAX_USER_NS_LEVEL {
             return Err(ENOSPC);
         }
+        // Every namespace up the chain counts it for the user that made
+        // the one below (Linux: inc_user_namespaces(), ENOSPC).
+        self.may_charge(parent, c.euid, Ucount::User)?;
         if chrooted {
             return Err(EPERM);
         }
@@ -262,6 +433,7 @@ impl UserNamespaces {
         {
             return Err(EPERM);
         }
+        self.charge(parent, c.euid, Ucount::User);
         let setgroups_allowed = parent == INIT_USER_NS || self.table.get(parent).setgroups_allowed;
         self.hold(parent);
         Ok(self.table.insert(UserNamespace {
@@ -272,6 +444,8 @@ impl UserNamespaces {
             gid_map: IdMap::default(),
             setgroups_allowed,
             inum,
+            scope: Arc::default(),
+            max: [MAX_USER_NS_UNLIMITED; UCOUNTS],
         }))
     }
 
@@ -346,27 +520,44 @@ impl UserNamespaces {
     }
 
     /// A write of `text` to /proc/PID/uid_map or gid_map of namespace
-    /// `ns` by a task with credentials `c` (Linux: proc_uid_map_write()
-    /// and map_write(); Tine takes the opener's credentials to be the
-    /// writer's). EPERM for the initial namespace, a writer outside `ns`
-    /// and its parent, a map already written, or without CAP_SYS_ADMIN in
-    /// `ns`; EINVAL for a malformed line, an empty or wrapping range,
-    /// ranges that overlap, or more than 340 lines; EPERM for ids the
-    /// writer may not map: without CAP_SETUID (CAP_SETGID) in the parent,
-    /// only the namespace's owner mapping its own effective id in one line
-    /// of one id (a gid only after setgroups is denied), and every lower
-    /// id must be mapped in the parent. The caller checked the offset and
-    /// the length.
+    /// `ns`, through a file opened with credentials `c` by a task with
+    /// credentials `c`: [`Self::write_map_as`].
     pub fn write_map(&mut self, ns: UserNsId, kind: IdKind, c: &Cred, text: &[u8]) -> Result<(), Errno> {
+        self.write_map_as(ns, kind, c, c, text)
+    }
+
+    /// A write of `text` to /proc/PID/uid_map or gid_map of namespace
+    /// `ns`, through a file opened with credentials `opener` by a task
+    /// with credentials `writer` (Linux: proc_uid_map_write() and
+    /// map_write(), which ask the file's f_cred as well as the writer, so
+    /// that a descriptor opened by an unprivileged user and handed to a
+    /// privileged writer grants nothing). EPERM for the initial
+    /// namespace, an opener outside `ns` and its parent, a map already
+    /// written, or an opener without CAP_SYS_ADMIN in `ns`; EINVAL for a
+    /// malformed line, an empty or wrapping range, ranges that overlap,
+    /// or more than 340 lines; EPERM for ids that may not be mapped:
+    /// without CAP_SETUID (CAP_SETGID) in the parent for both writer and
+    /// opener, only the namespace's owner (as opener) mapping its own
+    /// effective id in one line of one id (a gid only after setgroups is
+    /// denied), and every lower id must be mapped in the parent. The
+    /// caller checked the offset and the length.
+    pub fn write_map_as(
+        &mut self,
+        ns: UserNsId,
+        kind: IdKind,
+        opener: &Cred,
+        writer: &Cred,
+        text: &[u8],
+    ) -> Result<(), Errno> {
         let Some(parent) = self.parent(ns) else { return Err(EPERM) };
-        if c.user_ns != ns && c.user_ns != parent {
+        if opener.user_ns != ns && opener.user_ns != parent {
             return Err(EPERM);
         }
-        if !self.map(ns, kind).extents.is_empty() || !self.ns_capable(c, ns, CAP_SYS_ADMIN) {
+        if !self.map(ns, kind).extents.is_empty() || !self.ns_capable(opener, ns, CAP_SYS_ADMIN) {
             return Err(EPERM);
         }
         let mut new = parse_map(text)?;
-        if !self.idmap_permitted(ns, kind, c, &new) {
+        if !self.idmap_permitted(ns, kind, opener, writer, &new) {
             return Err(EPERM);
         }
         // The lower ids as the kernel's (Linux: map_id_range_down() over
@@ -382,7 +573,30 @@ impl UserNamespaces {
             IdKind::Uid => n.uid_map = new,
             IdKind::Gid => n.gid_map = new,
         }
+        n.scope = Arc::new(IdScope { uids: n.uid_map.extents.clone(), gids: n.gid_map.extents.clone() });
         Ok(())
+    }
+
+    /// Remember the credentials open file `file` (a uid_map or gid_map)
+    /// was opened with, holding their user namespace until
+    /// [`Self::forget_opener`] (Linux: file->f_cred).
+    pub fn remember_opener(&mut self, file: u32, c: &Cred) {
+        self.hold(c.user_ns);
+        if let Some(old) = self.openers.insert(file, *c) {
+            self.put(old.user_ns);
+        }
+    }
+
+    /// The credentials open file `file` was opened with, if remembered.
+    pub fn opener(&self, file: u32) -> Option<Cred> {
+        self.openers.get(&file).copied()
+    }
+
+    /// Open file `file` is gone: let go of its opener's credentials.
+    pub fn forget_opener(&mut self, file: u32) {
+        if let Some(c) = self.openers.remove(&file) {
+            self.put(c.user_ns);
+        }
     }
 
     fn parent_range_down(&self, parent: UserNsId, kind: IdKind, id: u32, count: u32) -> Option<u32> {
@@ -395,9 +609,11 @@ impl UserNamespaces {
     }
 
     /// Linux: new_idmap_permitted() (without file capabilities, so
-    /// verify_root_map() has nothing to refuse).
-    fn idmap_permitted(&self, ns: UserNsId, kind: IdKind, c: &Cred, new: &IdMap) -> bool {
+    /// verify_root_map() has nothing to refuse): the single-id case asks
+    /// the opener, the capability case both.
+    fn idmap_permitted(&self, ns: UserNsId, kind: IdKind, opener: &Cred, writer: &Cred, new: &IdMap) -> bool {
         let n = self.table.get(ns);
+        let c = opener;
         if let [e] = new.extents[..] {
             if e.count == 1 && n.owner == c.euid {
                 let mine = match kind {
@@ -413,7 +629,7 @@ impl UserNamespaces {
             IdKind::Uid => CAP_SETUID,
             IdKind::Gid => CAP_SETGID,
         };
-        self.ns_capable(c, n.parent, cap)
+        self.ns_capable(writer, n.parent, cap) && self.ns_capable(opener, n.parent, cap)
     }
 }
 
@@ -540,6 +756,70 @@ mod tests {
         assert_eq!(t.show_map(ns, IdKind::Uid, ns), "         0       1000          1\n");
         t.put(ns);
         assert_eq!(t.count(), 0);
+    }
+
+    #[test]
+    fn map_writes_ask_the_opener_too() {
+        let mut t = UserNamespaces::default();
+        let u = user(1000);
+        let root = Cred::default();
+        let ns = t.create(&u, false, 1).unwrap();
+        // Opened by the unprivileged owner, written by root: root's
+        // CAP_SETUID alone does not map real root.
+        assert_eq!(t.write_map_as(ns, IdKind::Uid, &u, &root, b"0 0 1"), Err(EPERM));
+        assert_eq!(t.write_map_as(ns, IdKind::Uid, &u, &root, b"0 1000 1"), Ok(()));
+        // Opened by root, written by the owner: the writer lacks CAP_SETGID.
+        let ns2 = t.create(&u, false, 2).unwrap();
+        assert_eq!(t.write_map_as(ns2, IdKind::Gid, &root, &u, b"0 0 1"), Err(EPERM));
+        assert_eq!(t.write_map_as(ns2, IdKind::Gid, &root, &root, b"0 0 1"), Ok(()));
+        // An opener inside another namespace may not write at all.
+        let mut inside = u;
+        enter(&mut inside, ns);
+        assert_eq!(t.write_map_as(ns2, IdKind::Uid, &inside, &root, b"0 0 1"), Err(EPERM));
+        t.remember_opener(7, &inside);
+        assert_eq!(t.opener(7), Some(inside));
+        t.put(ns);
+        assert_eq!(t.count(), 2, "the opener holds its namespace");
+        t.forget_opener(7);
+        t.put(ns2);
+        assert_eq!(t.count(), 0);
+    }
+
+    #[test]
+    fn max_user_namespaces_counts_per_user_up_the_chain() {
+        let mut t = UserNamespaces::default();
+        t.init_limits(2);
+        let u = user(1000);
+        let a = t.create(&u, false, 1).unwrap();
+        let b = t.create(&u, false, 2).unwrap();
+        assert_eq!(t.create(&u, false, 3), Err(ENOSPC));
+        assert!(t.create(&user(1001), false, 3).is_ok_and(|n| {
+            t.put(n);
+            true
+        }));
+        // Inside `a`, its owner's count in the initial namespace is full
+        // too: a nested namespace counts there as well.
+        t.write_map(a, IdKind::Uid, &u, b"0 1000 1").unwrap();
+        t.write_setgroups(a, b"deny").unwrap();
+        t.write_map(a, IdKind::Gid, &u, b"0 1000 1").unwrap();
+        let mut inside = u;
+        enter(&mut inside, a);
+        assert_eq!(t.create(&inside, false, 4), Err(ENOSPC));
+        t.put(b);
+        let c = t.create(&inside, false, 4).unwrap();
+        assert_eq!(t.max(c, Ucount::User), MAX_USER_NS_UNLIMITED);
+        t.set_max(a, Ucount::User, 0);
+        // Other kinds count apart.
+        assert_eq!(t.may_charge(a, 1000, Ucount::Uts), Ok(()));
+        t.charge_ns(Ucount::Uts, 77, a, 1000);
+        t.charge_ns(Ucount::Uts, 78, INIT_USER_NS, 1000);
+        assert_eq!(t.may_charge(INIT_USER_NS, 1000, Ucount::Uts), Err(ENOSPC), "two in the initial one");
+        t.release(Ucount::Uts, 77);
+        t.release(Ucount::Uts, 78);
+        assert_eq!(t.create(&inside, false, 5), Err(ENOSPC), "a's own limit");
+        t.put(c);
+        t.put(a);
+        assert_eq!((t.count(), t.made.len()), (0, 0));
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //! sets, and the rules by which set*id calls and execve change them
 //! (Linux: kernel/capability.c, security/commoncap.c, capabilities(7)).
 //!
-//! Tine has one user namespace and no file capabilities (no xattrs), so
-//! `capable(CAP_X)` is simply "is bit X in the effective set", and an
-//! exec grants capabilities only through root's special case: running
-//! as (or set-user-ID to) uid 0.
+//! Tine has no file capabilities (no security.capability attributes), so
+//! an exec grants capabilities only through root's special case: running
+//! as (or set-user-ID to) the root of the task's user namespace. Which
+//! namespace a capability holds in is `ns::user`'s (`ns_capable`).
 
 use super::Cred;
 
@@ -248,35 +248,49 @@ impl ExecNs {
     pub const INIT: ExecNs = ExecNs { root: Some(0), file_ids_mapped: true };
 }
 
-/// May a task with credentials `me` look inside one with `them` (its
-/// memory map, environment, descriptors), when they are not threads of
-/// one process? The same user in all of real, effective and saved ids
-/// (compared with the caller's fs ids), a target that is dumpable, and a
-/// target in the caller's user namespace holding no capability the
-/// caller lacks; or CAP_SYS_PTRACE in the target's user namespace (which
-/// the creator of a user namespace has over the processes in it).
-/// Linux: __ptrace_may_access() with PTRACE_MODE_READ_FSCREDS, and
-/// cap_ptrace_access_check().
-pub fn ptrace_may_access(me: &Cred, them: &Cred, users: &crate::ns::UserNamespaces) -> bool {
-    if users.ns_capable(me, them.user_ns, CAP_SYS_PTRACE) {
-        return true;
-    }
-    let same_user = [them.uid, them.euid, them.suid].iter().all(|&u| u == me.fsuid)
-        && [them.gid, them.egid, them.sgid].iter().all(|&g| g == me.fsgid);
-    same_user && them.dumpable && me.user_ns == them.user_ns && them.caps.permitted & !me.caps.effective == 0
+/// Which of the caller's credentials a ptrace access check compares
+/// (Linux: PTRACE_MODE_FSCREDS and PTRACE_MODE_REALCREDS). Reading and
+/// attaching (PTRACE_MODE_READ, _ATTACH) differ only to security modules,
+/// which Tine does not have, so the mode is only this.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PtraceCreds {
+    /// The fs ids and the effective set: /proc/PID files.
+    Fs,
+    /// The real ids and the permitted set: ptrace(2), process_vm_*,
+    /// kcmp(2).
+    Real,
 }
 
-/// Linux: __ptrace_may_access() with PTRACE_MODE_ATTACH_REALCREDS and
-/// cap_ptrace_access_check() (no YAMA): the caller's real ids are all of
-/// the target's, the target is dumpable and holds no capability the
-/// caller lacks; or the caller has CAP_SYS_PTRACE.
-pub fn ptrace_may_attach(me: &Cred, them: &Cred) -> bool {
-    if me.capable(CAP_SYS_PTRACE) {
-        return true;
+/// May a task with credentials `me` look inside one with `them` (its
+/// memory, environment, descriptors, or attach to it), when they are not
+/// threads of one process? The caller must be the target's user in all of
+/// its real, effective and saved ids (compared with the caller's fs or
+/// real ids, as `creds` says), or hold CAP_SYS_PTRACE in the target's
+/// user namespace; a target that is not dumpable needs that capability
+/// too; and a target in the caller's own namespace may hold no
+/// capability the caller lacks (effective or permitted set), unless the
+/// caller has that capability again. The creator of a user namespace
+/// holds it over every process inside.
+///
+/// Linux: __ptrace_may_access() and cap_ptrace_access_check() (no
+/// YAMA). Linux asks about a non-dumpable target's capability in the user
+/// namespace of its memory (mm->user_ns, the one it last ran execve in);
+/// Tine has none and asks the target's own.
+pub fn ptrace_may_access(me: &Cred, them: &Cred, users: &crate::ns::UserNamespaces, creds: PtraceCreds) -> bool {
+    let has_cap = || users.ns_capable(me, them.user_ns, CAP_SYS_PTRACE);
+    let (uid, gid, caps) = match creds {
+        PtraceCreds::Fs => (me.fsuid, me.fsgid, me.caps.effective),
+        PtraceCreds::Real => (me.uid, me.gid, me.caps.permitted),
+    };
+    let same_user = [them.uid, them.euid, them.suid].iter().all(|&u| u == uid)
+        && [them.gid, them.egid, them.sgid].iter().all(|&g| g == gid);
+    if !same_user && !has_cap() {
+        return false;
     }
-    let same_user = [them.uid, them.euid, them.suid].iter().all(|&u| u == me.uid)
-        && [them.gid, them.egid, them.sgid].iter().all(|&g| g == me.gid);
-    same_user && them.dumpable && them.caps.permitted & !me.caps.permitted == 0
+    if !them.dumpable && !has_cap() {
+        return false;
+    }
+    (me.user_ns == them.user_ns && them.caps.permitted & !caps == 0) || has_cap()
 }
 
 /// Host tests: the credentials of an ordinary user `uid` (group `uid`,
@@ -357,17 +371,55 @@ mod tests {
 
     #[test]
     fn ptrace_access_needs_same_user_or_cap() {
+        let users = crate::ns::UserNamespaces::default();
+        let may = |me: &Cred, them: &Cred| ptrace_may_access(me, them, &users, PtraceCreds::Fs);
         let root = Cred::default();
         let u = user(1000);
-        assert!(!ptrace_may_access(&u, &root, &crate::ns::UserNamespaces::default()));
-        assert!(ptrace_may_access(&root, &u, &crate::ns::UserNamespaces::default()));
-        assert!(ptrace_may_access(&u, &u, &crate::ns::UserNamespaces::default()));
+        assert!(!may(&u, &root));
+        assert!(may(&root, &u));
+        assert!(may(&u, &u));
         let mut nondump = u;
         nondump.dumpable = false;
-        assert!(!ptrace_may_access(&u, &nondump, &crate::ns::UserNamespaces::default()));
+        assert!(!may(&u, &nondump));
         let mut other = u;
         other.suid = 2000;
-        assert!(!ptrace_may_access(&u, &other, &crate::ns::UserNamespaces::default()), "saved uid differs");
+        assert!(!may(&u, &other), "saved uid differs");
+        // Real ids for attaching: an fs uid of the target's is not enough.
+        let mut fs_only = user(2000);
+        fs_only.fsuid = 1000;
+        fs_only.fsgid = 1000;
+        assert!(ptrace_may_access(&fs_only, &u, &users, PtraceCreds::Fs));
+        assert!(!ptrace_may_access(&fs_only, &u, &users, PtraceCreds::Real));
+    }
+
+    #[test]
+    fn ptrace_in_user_namespaces() {
+        use crate::ns::user::{enter, IdKind, UserNamespaces};
+        let mut users = UserNamespaces::default();
+        let mut creator = Cred::default();
+        let u = user(1000);
+        let ns = users.create(&u, false, 1).unwrap();
+        users.write_map(ns, IdKind::Uid, &creator, b"0 1000 2").unwrap();
+        users.write_map(ns, IdKind::Gid, &creator, b"0 1000 2").unwrap();
+        let mut ns_root = u;
+        enter(&mut ns_root, ns);
+        let may = |me: &Cred, them: &Cred| ptrace_may_access(me, them, &users, PtraceCreds::Real);
+        // Its own uid outside, but another namespace and no capability
+        // in the initial one.
+        assert!(!may(&ns_root, &u));
+        assert!(!may(&ns_root, &Cred::default()));
+        // Another uid inside, even not dumpable: CAP_SYS_PTRACE there.
+        let mut child = user(1001);
+        child.user_ns = ns;
+        child.dumpable = false;
+        assert!(may(&ns_root, &child));
+        // The creator outside holds it there too; another user does not.
+        assert!(may(&u, &child));
+        assert!(!may(&user(1002), &child));
+        // A capability in the initial namespace reaches everything.
+        creator.user_ns = crate::ns::INIT_USER_NS;
+        assert!(may(&creator, &ns_root));
+        users.put(ns);
     }
 
     #[test]

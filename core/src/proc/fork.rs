@@ -161,13 +161,16 @@ pub(crate) fn new_namespaces(k: &Kernel, flags: CloneFlags, cred: &Cred) -> SysR
     if pid {
         k.ns.may_new_pid(k.cur().nsproxy, k.active_pid_ns())?;
     }
-    Ok(crate::ns::NewNamespaces {
+    let new = crate::ns::NewNamespaces {
         uts: flags.contains(CloneFlags::NEWUTS),
         pid,
         ipc: flags.contains(CloneFlags::NEWIPC),
         mnt: flags.contains(CloneFlags::NEWNS),
         owner: cred.user_ns,
-    })
+        maker: cred.euid,
+    };
+    k.ns.may_make(&new)?;
+    Ok(new)
 }
 
 /// Linux: dup_task_struct(): a new task that starts as a copy of the

@@ -48,6 +48,8 @@ impl Kernel {
         rlimits[RLIMIT_NPROC as usize] = Rlimit { cur: nproc, max: nproc };
         // ... and RLIMIT_SIGPENDING to the same.
         rlimits[11] = Rlimit { cur: nproc, max: nproc };
+        // ... and the initial user namespace's limits too.
+        self.ns.user.init_limits(self.proc.max_threads / 2);
         self.proc.pids.hold(pid);
         self.proc.pids.hold(pid);
         let signal = self.sig.signals_mut().insert(SignalStruct::new(rlimits, pid, pid, false));

@@ -80,14 +80,17 @@ impl Kernel {
     /// [`fs_cred`](Self::fs_cred) of task `pid`.
     pub fn fs_cred_of(&self, pid: crate::proc::Pid) -> FsCred {
         let t = &self.proc.tasks()[&pid];
-        // The file capabilities (CAP_DAC_OVERRIDE, CAP_FOWNER...) hold over
-        // inodes whose owner is mapped into the holder's user namespace
-        // (Linux: capable_wrt_inode_uidgid()). Inside a user namespace
-        // Tine grants none yet, so that its root never reaches the real
-        // root's files: stricter than Linux only for files whose owner
-        // the namespace maps.
-        let caps = if t.cred.user_ns == crate::ns::INIT_USER_NS { t.cred.caps.effective } else { 0 };
-        FsCred { uid: t.cred.fsuid, gid: t.cred.fsgid, groups: Some(t.groups.clone()), caps }
+        // The capabilities hold over the files whose owner and group the
+        // task's user namespace maps (`scope`; Linux:
+        // capable_wrt_inode_uidgid()).
+        let scope = self.ns.user.scope(t.cred.user_ns);
+        FsCred {
+            uid: t.cred.fsuid,
+            gid: t.cred.fsgid,
+            groups: Some(t.groups.clone()),
+            caps: t.cred.caps.effective,
+            scope,
+        }
     }
 
     pub fn now_real(&self) -> u64 {
@@ -610,18 +613,19 @@ pub fn faccessat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32, flags: u32) -
 }
 
 /// The credentials access(2) checks with: the real uid and gid as fs ids,
-/// and root's capabilities only for a real uid of 0 (its permitted set),
-/// none for anyone else. Linux: access_override_creds().
+/// and root's capabilities only for a real uid that is the root of the
+/// caller's user namespace (its permitted set), none for anyone else.
+/// Linux: access_override_creds().
 fn access_cred(k: &Kernel) -> FsCred {
+    use crate::ns::user::IdKind;
     use crate::proc::capability::SECBIT_NO_SETUID_FIXUP;
     let c = k.cur().cred;
     let mut cred = k.fs_cred();
     cred.uid = c.uid;
     cred.gid = c.gid;
     if c.caps.securebits & SECBIT_NO_SETUID_FIXUP == 0 {
-        // (None inside a user namespace, as `fs_cred_of` says.)
-        let init_ns = c.user_ns == crate::ns::INIT_USER_NS;
-        cred.caps = if c.uid == 0 && init_ns { c.caps.permitted } else { 0 };
+        let root = k.ns.user.make_kid(c.user_ns, IdKind::Uid, 0);
+        cred.caps = if root == Some(c.uid) { c.caps.permitted } else { 0 };
     }
     cred
 }

@@ -5,6 +5,7 @@ use crate::abi::*;
 use crate::fs::perm::{self, MAY_WRITE};
 use crate::fs::{Ino, Lookup};
 use crate::kernel::Kernel;
+use crate::ns::user::IdKind;
 use crate::proc::capability::CAP_CHOWN;
 
 /// Linux: chmod_common() with setattr_prepare()'s rules: only the owner
@@ -17,7 +18,7 @@ fn chmod_inode(k: &mut Kernel, ino: Ino, mode: u32) -> SysResult {
         return Err(EPERM);
     }
     let mut mode = mode & 0o7777;
-    if !cred.in_group_or_capable(inode.gid()) {
+    if !cred.in_group_or_capable(inode) {
         mode &= !S_ISGID;
     }
     let now = k.m.clock.boot_epoch_ns() + k.now_ns();
@@ -159,18 +160,27 @@ pub fn utimensat(k: &mut Kernel, dirfd: i32, path: u64, times: u64, flags: u32) 
 /// caller could not have set it (not in the old group, no CAP_FSETID):
 /// setattr_should_drop_sgid().
 fn chown_inode(k: &mut Kernel, ino: Ino, uid: u32, gid: u32) -> SysResult {
+    // The ids as the caller's user namespace names them, EINVAL for one
+    // without a mapping (Linux: make_kuid() in chown_common()).
+    let ns = k.cur().cred.user_ns;
+    let kid = |kind, id: u32| match id {
+        u32::MAX => Ok(id),
+        _ => k.ns.user.make_kid(ns, kind, id).ok_or(EINVAL),
+    };
+    let (uid, gid) = (kid(IdKind::Uid, uid)?, kid(IdKind::Gid, gid)?);
     let cred = k.fs_cred();
     let inode = k.vfs.fs().inode(ino)?;
     let uid = (uid != u32::MAX).then_some(uid);
     let gid = (gid != u32::MAX).then_some(gid);
     let owner = cred.uid == inode.uid();
-    let uid_ok = uid.is_none_or(|u| (owner && u == inode.uid()) || cred.capable(CAP_CHOWN));
-    let gid_ok = gid.is_none_or(|g| (owner && (g == inode.gid() || cred.in_group(g))) || cred.capable(CAP_CHOWN));
+    let may_chown = cred.capable_wrt(CAP_CHOWN, inode.uid(), inode.gid());
+    let uid_ok = uid.is_none_or(|u| (owner && u == inode.uid()) || may_chown);
+    let gid_ok = gid.is_none_or(|g| (owner && (g == inode.gid() || cred.in_group(g))) || may_chown);
     if !uid_ok || !gid_ok {
         return Err(EPERM);
     }
     let mode = inode.mode();
-    let drop_sgid = mode & S_ISGID != 0 && (mode & S_IXGRP != 0 || !cred.in_group_or_capable(inode.gid()));
+    let drop_sgid = mode & S_ISGID != 0 && (mode & S_IXGRP != 0 || !cred.in_group_or_capable(inode));
     let now = k.m.clock.boot_epoch_ns() + k.now_ns();
     k.vfs.fs_mut().chown(ino, uid, gid, now)?;
     let after = k.vfs.fs().inode(ino)?;

@@ -89,12 +89,6 @@ pub fn mount(k: &mut Kernel, source: u64, target: u64, fstype: u64, flags: u64, 
         return Err(EPERM);
     }
     let mnt_flags = mnt_flags_of(flags);
-    // Tine has no locked mounts (Linux: MNT_LOCK_*) to keep a user
-    // namespace's root from changing what its creator mounted: remounts
-    // and binds stay the initial namespace's root's.
-    if flags & (MS_REMOUNT | MS_BIND) != 0 && !k.cur().cred.capable(CAP_SYS_ADMIN) {
-        return Err(EPERM);
-    }
     if flags & MS_REMOUNT != 0 {
         return remount(k, at, flags, mnt_flags);
     }
@@ -134,6 +128,27 @@ fn mount_capable(k: &Kernel, fstype: FsType) -> bool {
         FsType::Tmpfs => c.has_cap(CAP_SYS_ADMIN),
         FsType::Proc => k.ns.user.ns_capable(&c, k.ns.pid.get(k.active_pid_ns()).owner, CAP_SYS_ADMIN),
         _ => c.capable(CAP_SYS_ADMIN),
+    }
+}
+
+/// Whether the caller may change instance `sb` itself (its read-only
+/// state): CAP_SYS_ADMIN in the user namespace it belongs to; none over
+/// the instance of a namespace that has gone (Linux:
+/// ns_capable(sb->s_user_ns, CAP_SYS_ADMIN) in do_remount()).
+fn sb_capable(k: &Kernel, sb: SbId) -> bool {
+    let Some((raw, inum)) = k.vfs.fs().supers.get(sb).map(|s| s.user_ns) else { return false };
+    let users = &k.ns.user;
+    let owner = users.handle_of(raw).filter(|&ns| raw == 0 || users.inum(ns) == inum);
+    owner.is_some_and(|ns| users.ns_capable(&k.cur().cred, ns, CAP_SYS_ADMIN))
+}
+
+/// The user namespace a new instance belongs to, as
+/// `SuperBlock::user_ns` records it.
+fn sb_owner(k: &Kernel, ns: crate::ns::UserNsId) -> (u32, u32) {
+    if ns == crate::ns::INIT_USER_NS {
+        (0, 0)
+    } else {
+        (ns.raw(), k.ns.user.inum(ns))
     }
 }
 
@@ -253,14 +268,21 @@ fn new_mount(
             }
             let sb = k.vfs.fs().mounts.get(id).map(|m| m.sb).ok_or(EINVAL)?;
             set_readonly(k, sb, readonly);
+            // Linux: proc_fill_super() gives it the PID namespace's owner.
+            let owner = sb_owner(k, k.ns.pid.get(ns).owner);
+            if let Some(s) = k.vfs.fs_mut().supers.get_mut(sb) {
+                s.user_ns = owner;
+            }
             return Ok(0);
         }
         FsType::Tmpfs => {
             let cred = k.fs_cred();
             let owner = (opts.uid.unwrap_or(cred.uid), opts.gid.unwrap_or(cred.gid));
             let mode = opts.mode.unwrap_or(0o1777);
+            let user_ns = sb_owner(k, k.cur().cred.user_ns);
             let (sb, root) = k.vfs.fs_mut().new_instance(FsType::Tmpfs, owner, mode, now);
             if let Some(s) = k.vfs.fs_mut().supers.get_mut(sb) {
+                s.user_ns = user_ns;
                 s.size = opts.size;
                 s.mode = Some(mode);
                 s.uid = Some(owner.0);
@@ -295,14 +317,28 @@ fn set_readonly(k: &mut Kernel, sb: SbId, readonly: bool) {
 }
 
 /// MS_REMOUNT: new per-mount flags, and with them (unless MS_BIND) the
-/// instance's read-only state. Linux: do_reconfigure_mnt(), do_remount().
+/// instance's read-only state. A remount that names no atime rule keeps
+/// the mount's; locked flags stay set (EPERM), and changing the instance
+/// needs CAP_SYS_ADMIN in its user namespace (EPERM). Linux:
+/// path_mount()'s atime default, do_reconfigure_mnt(), do_remount().
 fn remount(k: &mut Kernel, at: At, flags: u64, mnt_flags: MntFlags) -> SysResult {
     if !is_mount_root(k, at) {
         return Err(EINVAL);
     }
+    let m = k.vfs.fs().mounts.get(at.0).ok_or(EINVAL)?;
+    let (old, sb) = (m.flags, m.sb);
+    let mut mnt_flags = mnt_flags;
+    if flags & (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME) == 0 {
+        mnt_flags = (mnt_flags - MntFlags::ATIME) | (old & MntFlags::ATIME);
+    }
+    if !old.may_become(mnt_flags) {
+        return Err(EPERM);
+    }
+    if flags & MS_BIND == 0 && !sb_capable(k, sb) {
+        return Err(EPERM);
+    }
     let m = k.vfs.fs_mut().mounts.get_mut(at.0).ok_or(EINVAL)?;
-    m.flags = mnt_flags;
-    let sb = m.sb;
+    m.flags = mnt_flags | (old - MntFlags::SETTABLE);
     if flags & MS_BIND == 0 {
         let fixed_ro = k.vfs.fs().supers.get(sb).is_some_and(|s| s.fstype == FsType::Sysfs);
         set_readonly(k, sb, flags & MS_RDONLY != 0 || fixed_ro);
@@ -323,9 +359,19 @@ fn bind(k: &mut Kernel, (parent, dir): At, source: &[u8]) -> SysResult {
     if k.vfs.fs().inode(dir)?.is_dir() != k.vfs.fs().inode(sino)?.is_dir() {
         return Err(ENOTDIR);
     }
+    // What a locked mount hides stays hidden: a bind without its
+    // submounts may not show a directory one covers (Linux:
+    // has_locked_children()).
+    let fs = k.vfs.fs();
+    let hides = |m: &crate::fs::mount::Mount| fs.is_ancestor(sino, m.mountpoint).unwrap_or(true);
+    if fs.mounts.iter().any(|m| m.parent == smnt && m.id != smnt && m.flags.contains(MntFlags::LOCKED) && hides(m)) {
+        return Err(EINVAL);
+    }
     let old = k.vfs.fs().mounts.get(smnt).ok_or(EINVAL)?.clone();
     k.vfs.fs_mut().ihold(sino)?;
-    k.vfs.fs_mut().mounts.add(parent, dir, sino, old.sb, &old.source, old.flags);
+    // The copy keeps the locks on its flags but is itself free to go
+    // (Linux: __do_loopback()).
+    k.vfs.fs_mut().mounts.add(parent, dir, sino, old.sb, &old.source, old.flags - MntFlags::LOCKED);
     Ok(0)
 }
 
@@ -350,6 +396,12 @@ pub fn umount2(k: &mut Kernel, target: u64, flags: u32) -> SysResult {
         return Err(EINVAL);
     }
     let id = at.0;
+    if k.vfs.fs().mounts.get(id).is_some_and(|m| m.flags.contains(MntFlags::LOCKED)) {
+        return Err(EINVAL);
+    }
+    if flags & MNT_FORCE != 0 && !k.cur().cred.capable(CAP_SYS_ADMIN) {
+        return Err(EPERM);
+    }
     if id == ROOT_MOUNT {
         return Err(EBUSY);
     }

@@ -838,13 +838,11 @@ pub fn kcmp(k: &mut Kernel, pid1: i32, pid2: i32, kind: u32, idx1: u64, idx2: u6
     }
 }
 
-/// Whether the current task may look at `target`'s resources: the same
-/// user in all of its ids, or root (Linux: __ptrace_may_access() without
-/// YAMA, with CAP_SYS_PTRACE for root).
+/// Whether the current task may look at `target`'s resources: its own
+/// process, or as ptrace allows with the real ids (Linux:
+/// ptrace_may_access(PTRACE_MODE_READ_REALCREDS)).
 fn may_inspect(k: &Kernel, target: crate::proc::Pid) -> bool {
-    let (me, t) = (k.cur().cred, k.proc.tasks()[&target].cred);
-    if k.cur().tgid == k.proc.tasks()[&target].tgid || me.euid == 0 {
-        return true;
-    }
-    me.uid == t.uid && me.uid == t.euid && me.uid == t.suid && me.gid == t.gid && me.gid == t.egid && me.gid == t.sgid
+    use crate::proc::capability::{ptrace_may_access, PtraceCreds};
+    let t = &k.proc.tasks()[&target];
+    k.cur().tgid == t.tgid || ptrace_may_access(&k.cur().cred, &t.cred, &k.ns.user, PtraceCreds::Real)
 }

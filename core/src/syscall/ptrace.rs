@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::kernel::Kernel;
-use crate::proc::capability::ptrace_may_attach;
+use crate::proc::capability::{ptrace_may_access, PtraceCreds};
 use crate::proc::kstack::FpuState;
 use crate::proc::ptrace::{Mode, Stop, X86_EFLAGS_TF};
 use crate::proc::{Pid, TaskState};
@@ -26,10 +26,11 @@ fn check_options(data: u64) -> SysResult<u32> {
 
 /// Whether the current task may read and write `target`'s memory
 /// (process_vm_*, /proc/PID/mem): its own process, or as
-/// `ptrace_may_attach` allows (Linux: mm_access() with
-/// PTRACE_MODE_ATTACH_REALCREDS).
+/// `ptrace_may_access` allows with the real ids (Linux: mm_access() with
+/// PTRACE_MODE_ATTACH_REALCREDS; /proc/PID/mem asks with the fs ids).
 pub fn tracer_may_access_mem(k: &Kernel, target: Pid) -> bool {
-    k.cur().tgid == k.proc.tasks()[&target].tgid || ptrace_may_attach(&k.cur().cred, &k.proc.tasks()[&target].cred)
+    let t = &k.proc.tasks()[&target];
+    k.cur().tgid == t.tgid || ptrace_may_access(&k.cur().cred, &t.cred, &k.ns.user, PtraceCreds::Real)
 }
 
 /// Linux: the ptrace(2) system call.
@@ -74,7 +75,7 @@ fn attach(k: &mut Kernel, tid: Pid, seize: bool, addr: u64, data: u64) -> SysRes
         0
     };
     let t = &k.proc.tasks()[&tid];
-    if t.tgid == k.cur().tgid || !ptrace_may_attach(&k.cur().cred, &t.cred) {
+    if t.tgid == k.cur().tgid || !ptrace_may_access(&k.cur().cred, &t.cred, &k.ns.user, PtraceCreds::Real) {
         return Err(EPERM);
     }
     if t.is_zombie() || t.ptrace.traced().is_some() {

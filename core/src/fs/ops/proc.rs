@@ -48,10 +48,13 @@ impl FileOps for Proc {
         }
     }
 
-    /// An nsfs file lets go of its namespace.
-    fn release(&self, k: &mut Kernel, _id: FileId, f: &crate::fs::file::OpenFile) {
-        if let FileKind::Proc(procfs::Node::NsFile(r), _) = f.kind {
-            k.put_ns_ref(&r);
+    /// An nsfs file lets go of its namespace, a uid_map or gid_map of
+    /// its opener's credentials.
+    fn release(&self, k: &mut Kernel, id: FileId, f: &crate::fs::file::OpenFile) {
+        match f.kind {
+            FileKind::Proc(procfs::Node::NsFile(r), _) => k.put_ns_ref(&r),
+            FileKind::Proc(procfs::Node::Pid { entry, .. }, _) => procfs::id_map::released(k, id, entry),
+            _ => {}
         }
     }
 }

@@ -162,7 +162,7 @@ pub(super) fn child(k: &Kernel, view: View, dir: Node, name: &[u8]) -> SysResult
         Node::SysvipcDir => {
             SYSVIPC_ENTRIES.iter().find(|(n, _)| *n == name).map(|&(_, f)| Node::Sysvipc(f)).ok_or(ENOENT)
         }
-        Node::SysFs | Node::SysKernel | Node::SysVm => {
+        Node::SysFs | Node::SysKernel | Node::SysVm | Node::SysUser => {
             let table = sys_table(dir).expect("a sysctl directory");
             table.iter().find(|(n, _)| *n == name).map(|&(_, s)| Node::Sysctl(s)).ok_or(ENOENT)
         }
@@ -362,6 +362,12 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
             | Sysctl::Msgmni,
         ) => S_IFREG | 0o644,
         Node::Sysctl(Sysctl::DropCaches) => S_IFREG | 0o200,
+        // Writable by CAP_SYS_RESOURCE in the reader's user namespace, by
+        // anyone then (Linux: kernel/ucount.c's set_permissions()).
+        Node::Sysctl(s) if s.ucount().is_some() => {
+            let writable = k.cur().cred.has_cap(crate::proc::capability::CAP_SYS_RESOURCE);
+            S_IFREG | if writable { 0o666 } else { 0o444 }
+        }
         Node::Pid { entry: PidEntry::Comm | PidEntry::UidMap | PidEntry::GidMap | PidEntry::Setgroups, .. } => {
             S_IFREG | 0o644
         }

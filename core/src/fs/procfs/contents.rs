@@ -114,6 +114,14 @@ pub(super) fn generate(k: &Kernel, view: View, node: Node) -> SysResult<Vec<u8>>
                     writeln!(o, "{last}")
                 }
                 Sysctl::ThreadsMax => writeln!(o, "{}", k.proc.max_threads()),
+                Sysctl::MaxIpcNamespaces
+                | Sysctl::MaxMntNamespaces
+                | Sysctl::MaxPidNamespaces
+                | Sysctl::MaxUserNamespaces
+                | Sysctl::MaxUtsNamespaces => {
+                    let kind = s.ucount().expect("a /proc/sys/user file");
+                    writeln!(o, "{}", k.ns.user.max(k.cur().cred.user_ns, kind))
+                }
                 Sysctl::Osrelease => writeln!(o, "{OSRELEASE}"),
                 Sysctl::Ostype => writeln!(o, "{OSTYPE}"),
                 Sysctl::FailPageAlloc => writeln!(o, "{}", k.mem.frames().injection().describe()),

@@ -35,9 +35,26 @@ pub(super) fn may_open(k: &Kernel, tid: Pid, entry: PidEntry, acc: u32) -> SysRe
     Ok(())
 }
 
-/// A write of `data` at `pos`: one write from the start, shorter than a
-/// page (a map) or than 8 bytes (setgroups), else EINVAL.
-pub(super) fn write(k: &mut Kernel, tid: Pid, entry: PidEntry, pos: u64, data: &[u8]) -> SysResult<usize> {
+/// A map was opened as open file `id`: its writes are checked against
+/// the opener's credentials too (Linux: file->f_cred in map_write()).
+pub(super) fn opened(k: &mut Kernel, id: FileId, entry: PidEntry) {
+    if kind(entry).is_some() {
+        let cred = k.cur().cred;
+        k.ns.user.remember_opener(id, &cred);
+    }
+}
+
+/// Open file `id` of `entry` is gone.
+pub(crate) fn released(k: &mut Kernel, id: FileId, entry: PidEntry) {
+    if kind(entry).is_some() {
+        k.ns.user.forget_opener(id);
+    }
+}
+
+/// A write of `data` at `pos` through open file `id`: one write from the
+/// start, shorter than a page (a map) or than 8 bytes (setgroups), else
+/// EINVAL.
+pub(super) fn write(k: &mut Kernel, id: FileId, tid: Pid, entry: PidEntry, pos: u64, data: &[u8]) -> SysResult<usize> {
     let limit = if kind(entry).is_some() { crate::mm::consts::PAGE_SIZE as usize } else { 8 };
     if pos != 0 || data.len() >= limit {
         return Err(EINVAL);
@@ -47,7 +64,10 @@ pub(super) fn write(k: &mut Kernel, tid: Pid, entry: PidEntry, pos: u64, data: &
     let text = &data[..data.iter().position(|&b| b == 0).unwrap_or(data.len())];
     let cred = k.cur().cred;
     match kind(entry) {
-        Some(kind) => k.ns.user.write_map(ns, kind, &cred, text)?,
+        Some(kind) => {
+            let opener = k.ns.user.opener(id).unwrap_or(cred);
+            k.ns.user.write_map_as(ns, kind, &opener, &cred, text)?
+        }
         None => k.ns.user.write_setgroups(ns, text)?,
     }
     Ok(data.len())

@@ -139,6 +139,9 @@ pub(super) fn open_node(k: &mut Kernel, node: Node, view: View, flags: u32) -> S
     let snapshot =
         if kind == Kind::File && acc != O_WRONLY && !pagemap { Some(generate(k, view, node)?) } else { None };
     let id = open_file(k, node, view, keep);
+    if let Node::Pid { entry: e @ (PidEntry::UidMap | PidEntry::GidMap), .. } = node {
+        id_map::opened(k, id, e);
+    }
     if let Some(data) = snapshot {
         k.vfs.files.set_proc_snapshot(id, data);
     }
@@ -292,7 +295,12 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
             | Sysctl::Msgmax
             | Sysctl::Msgmnb
             | Sysctl::Msgmni
-            | Sysctl::LeaseBreakTime),
+            | Sysctl::LeaseBreakTime
+            | Sysctl::MaxIpcNamespaces
+            | Sysctl::MaxMntNamespaces
+            | Sysctl::MaxPidNamespaces
+            | Sysctl::MaxUserNamespaces
+            | Sysctl::MaxUtsNamespaces),
         ) => sysctl_write(k, s, pos, data)?,
         // Linux: proc_ipc_sem_dointvec(): four ints, semmni at most
         // IPCMNI, none negative.
@@ -344,7 +352,7 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
         }
         Node::Pid { tid, entry: PidEntry::Mem, .. } => mem_rw(k, tid, pos, MemIo::Write(data))?,
         Node::Pid { tid, entry: e @ (PidEntry::UidMap | PidEntry::GidMap | PidEntry::Setgroups), .. } => {
-            id_map::write(k, tid, e, pos, data)?
+            id_map::write(k, id, tid, e, pos, data)?
         }
         Node::Pid { tid, entry: PidEntry::Comm, .. } => {
             let me = k.cur().tgid;
@@ -445,6 +453,16 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
             if v & 1 != 0 {
                 k.drop_page_caches();
             }
+        }
+        Sysctl::MaxIpcNamespaces
+        | Sysctl::MaxMntNamespaces
+        | Sysctl::MaxPidNamespaces
+        | Sysctl::MaxUserNamespaces
+        | Sysctl::MaxUtsNamespaces => {
+            // Linux: proc_dointvec_minmax() over 0..=INT_MAX.
+            let v = u32::try_from(v).ok().filter(|&v| v <= crate::ns::user::MAX_USER_NS_UNLIMITED).ok_or(EINVAL)?;
+            let ns = k.cur().cred.user_ns;
+            k.ns.user.set_max(ns, s.ucount().expect("a /proc/sys/user file"), v);
         }
         Sysctl::ThreadsMax => {
             // Linux: sysctl_max_threads() accepts 1..=MAX_THREADS (since
@@ -651,7 +669,7 @@ pub(super) fn list(k: &Kernel, view: View, dir: Node) -> SysResult<Vec<Entry>> {
                 add(2 + i as u64, Node::Sysvipc(*f), name);
             }
         }
-        Node::SysFs | Node::SysKernel | Node::SysVm => {
+        Node::SysFs | Node::SysKernel | Node::SysVm | Node::SysUser => {
             for (i, (name, s)) in sys_table(dir).expect("a sysctl directory").iter().enumerate() {
                 add(2 + i as u64, Node::Sysctl(*s), name);
             }

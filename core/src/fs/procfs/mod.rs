@@ -67,7 +67,7 @@ mod array;
 mod base;
 mod contents;
 pub(crate) mod fdinfo;
-mod id_map;
+pub(crate) mod id_map;
 mod inode;
 mod meminfo;
 mod task_mmu;
@@ -184,9 +184,29 @@ pub enum Sysctl {
     PipeUserPagesSoft,
     /// /proc/sys/fs/lease-break-time (`fs::lease`).
     LeaseBreakTime,
+    /// /proc/sys/user/max_*_namespaces of the reader's user namespace
+    /// (Linux: kernel/ucount.c's user_table; `ns::user`).
+    MaxIpcNamespaces,
+    MaxMntNamespaces,
+    MaxPidNamespaces,
+    MaxUserNamespaces,
+    MaxUtsNamespaces,
 }
 
 impl Sysctl {
+    /// The kind of namespace a /proc/sys/user file limits.
+    pub(super) fn ucount(self) -> Option<crate::ns::user::Ucount> {
+        use crate::ns::user::Ucount;
+        Some(match self {
+            Sysctl::MaxIpcNamespaces => Ucount::Ipc,
+            Sysctl::MaxMntNamespaces => Ucount::Mnt,
+            Sysctl::MaxPidNamespaces => Ucount::Pid,
+            Sysctl::MaxUserNamespaces => Ucount::User,
+            Sysctl::MaxUtsNamespaces => Ucount::Uts,
+            _ => return None,
+        })
+    }
+
     /// The /proc/sys directory it lives in, and its name there.
     fn place(self) -> (Node, &'static [u8]) {
         SYS_DIRS
@@ -256,6 +276,8 @@ pub enum Node {
     SysFs,
     SysKernel,
     SysVm,
+    /// /proc/sys/user: the caller's user namespace's limits.
+    SysUser,
     Sysctl(Sysctl),
     /// /proc/sysvipc, and its files (Linux: ipc/util.c's sysvipc_proc).
     SysvipcDir,
@@ -353,11 +375,20 @@ const SYS_FS_ENTRIES: [(&[u8], Sysctl); 4] = [
     (b"pipe-user-pages-soft", Sysctl::PipeUserPagesSoft),
 ];
 
+const SYS_USER_ENTRIES: [(&[u8], Sysctl); 5] = [
+    (b"max_ipc_namespaces", Sysctl::MaxIpcNamespaces),
+    (b"max_mnt_namespaces", Sysctl::MaxMntNamespaces),
+    (b"max_pid_namespaces", Sysctl::MaxPidNamespaces),
+    (b"max_user_namespaces", Sysctl::MaxUserNamespaces),
+    (b"max_uts_namespaces", Sysctl::MaxUtsNamespaces),
+];
+
 /// The directories of /proc/sys, in readdir order, with their sysctls.
 type SysTable = &'static [(&'static [u8], Sysctl)];
-const SYS_DIRS: [(&[u8], Node, SysTable); 3] = [
+const SYS_DIRS: [(&[u8], Node, SysTable); 4] = [
     (b"fs", Node::SysFs, &SYS_FS_ENTRIES),
     (b"kernel", Node::SysKernel, &SYS_KERNEL_ENTRIES),
+    (b"user", Node::SysUser, &SYS_USER_ENTRIES),
     (b"vm", Node::SysVm, &SYS_VM_ENTRIES),
 ];
 
@@ -402,6 +433,7 @@ impl Node {
             | Node::SysFs
             | Node::SysKernel
             | Node::SysVm
+            | Node::SysUser
             | Node::SysvipcDir
             | Node::PidDir { .. } => Kind::Dir,
             Node::Pid { entry: PidEntry::Task | PidEntry::Fd | PidEntry::FdInfo | PidEntry::Ns, .. } => Kind::Dir,
@@ -429,7 +461,7 @@ impl Node {
             | Node::NsFile(_)
             | Node::PidDir { whole: true, .. } => Node::Root,
             Node::Sysvipc(_) => Node::SysvipcDir,
-            Node::SysKernel | Node::SysFs | Node::SysVm => Node::SysDir,
+            Node::SysKernel | Node::SysFs | Node::SysVm | Node::SysUser => Node::SysDir,
             Node::Sysctl(s) => s.place().0,
             Node::PidDir { tid, whole: false } => {
                 Node::Pid { tid: tgid_of(k, tid), whole: true, entry: PidEntry::Task }
@@ -456,6 +488,7 @@ impl Node {
             Node::SysFs => fixed(5),
             Node::MountsLink => fixed(4),
             Node::SysVm => fixed(6),
+            Node::SysUser => fixed(27),
             Node::SysvipcDir => fixed(7),
             Node::Sysvipc(f) => fixed(29 + f as usize),
             Node::Global(g) => fixed(8 + g as usize),
@@ -507,6 +540,7 @@ fn node_rel_path(k: &Kernel, node: Node) -> Vec<u8> {
         Node::SysDir => return b"/sys".to_vec(),
         Node::SysKernel => return b"/sys/kernel".to_vec(),
         Node::SysVm => return b"/sys/vm".to_vec(),
+        Node::SysUser => return b"/sys/user".to_vec(),
         Node::SysFs => return b"/sys/fs".to_vec(),
         Node::SysvipcDir => return b"/sysvipc".to_vec(),
         Node::PidDir { tid, whole: true } => return format!("/{tid}").into_bytes(),
@@ -615,7 +649,8 @@ pub(super) fn nr(k: &Kernel, view: View, pid: Pid) -> Pid {
 /// proc_fd_access_allowed() and mm_access() give.
 fn may_inspect(k: &Kernel, t: &Task) -> SysResult<()> {
     let me = k.cur();
-    if me.tgid == t.tgid || crate::proc::capability::ptrace_may_access(&me.cred, &t.cred, &k.ns.user) {
+    use crate::proc::capability::{ptrace_may_access, PtraceCreds};
+    if me.tgid == t.tgid || ptrace_may_access(&me.cred, &t.cred, &k.ns.user, PtraceCreds::Fs) {
         Ok(())
     } else {
         Err(EACCES)

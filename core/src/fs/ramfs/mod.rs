@@ -689,7 +689,7 @@ impl RamFs {
     }
 
     /// Is directory `dir` equal to `ino` or below it?
-    fn is_ancestor(&self, ino: Ino, mut dir: Ino) -> Result<bool, Errno> {
+    pub(crate) fn is_ancestor(&self, ino: Ino, mut dir: Ino) -> Result<bool, Errno> {
         loop {
             if dir == ino {
                 return Ok(true);
