@@ -1,17 +1,18 @@
 // cc: musl-gcc -static -O2
-// tine-only
+// linux-ref
 /*
  * user_ns_max: how many user namespaces a user may make (namespaces(7)
- * "The /proc/sys/user directory"). Tine-only: the host's root lacks
- * CAP_SYS_RESOURCE, so the native run cannot set the limit; the expected
- * output is Linux's (kernel/ucount.c, create_user_ns()).
+ * "The /proc/sys/user directory"). The reference is Debian's Linux: the
+ * host runs tests as a root without CAP_SYS_RESOURCE, which cannot set
+ * the limits (user_ns_max.linux holds Linux's output).
  * As root:
  *   /proc/sys/user/max_user_namespaces: not writable by uid 1000 (EACCES),
  *     -1 is EINVAL; set to 2 by root, uid 1000 makes a namespace A and
  *     in it B (both count for uid 1000 in the initial namespace), a third
  *     is ENOSPC; inside A the file reads 2147483647 (A's own limit) and
  *     A's root may set it;
- *   max_uts_namespaces = 1: uid 1000 makes a user and a UTS namespace
+ *   max_user_namespaces back to its old value (Linux uncharges A and B
+ *     only later, from a work queue), then max_uts_namespaces = 1: uid 1000 makes a user and a UTS namespace
  *     together (the UTS one is A's, counted for A's maker up in the
  *     initial namespace too), a second UTS namespace is ENOSPC, an IPC
  *     namespace still works. The old values are restored at exit.
@@ -132,6 +133,12 @@ static void limits(void)
     printf("child exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
     printf("  still reads %ld outside\n", read_num(MAX_USER_NS));
 
+    /* The child's namespaces A and B may still count for uid 1000 here:
+     * Linux frees a user namespace, and uncharges it, from a work queue
+     * after its last process has gone. */
+    char buf[32];
+    snprintf(buf, sizeof buf, "%ld", saved_max);
+    SAY("max_user_namespaces back to its old value", write_file(MAX_USER_NS, buf));
     SAY("max_uts_namespaces = 1", write_file(MAX_UTS_NS, "1"));
     child = fork();
     CHECK(child >= 0);
