@@ -7,7 +7,10 @@
  * header's XSTATE_BV, the ymm upper halves at byte 576, FP_XSTATE_MAGIC2
  * right after xstate_size bytes, and UC_FP_XSTATE in uc_flags; the
  * handler starts with clean ymm registers; a change the handler makes to
- * the frame's upper halves is what rt_sigreturn loads. fork keeps the
+ * the frame's upper halves is what rt_sigreturn loads; a frame whose
+ * MAGIC2 is gone gives back the legacy part only (AVX reset to its
+ * initial state), and one whose header names a feature XCR0 lacks is a
+ * bad frame (SIGSEGV). fork keeps the
  * ymm values in the child, and two threads yielding to each other keep
  * their own ymm values across the context switches.
  * Without AVX (CPUID and XCR0) it says so and checks nothing.
@@ -87,6 +90,9 @@ static long ymm_syscall(const ymm_file in, ymm_file out, long nr, long a, long b
 	return nr;
 }
 
+/* What the handler does to the frame besides checking it. */
+enum { CHANGE_UPPER, DROP_MAGIC2, BAD_HEADER };
+static volatile int mode;
 /* What the handler saw. */
 static volatile int h_ucflag, h_magic1, h_magic2, h_sw_avx, h_bv_avx, h_frame_ok, h_clean;
 static ymm_file expect;
@@ -125,6 +131,10 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 			fp[576 + 16 * i + j] = (uint8_t)~expect[i][16 + j];
 	}
 	h_frame_ok = ok;
+	if (mode == DROP_MAGIC2)
+		fp[xstate_size] ^= 0xff;
+	if (mode == BAD_HEADER)
+		fp[512 + 7] |= 0x40; /* XSTATE_BV bit 62 */
 }
 
 static void signal_frame(void)
@@ -147,6 +157,28 @@ static void signal_frame(void)
 			upper &= out[i][16 + j] == (uint8_t)~expect[i][16 + j];
 	}
 	printf("sigreturn: xmm halves kept %d, upper halves the handler's %d\n", lower, upper);
+
+	mode = DROP_MAGIC2;
+	ymm_syscall(expect, out, SYS_kill, getpid(), SIGUSR1);
+	int zero = 1;
+	lower = 1;
+	for (int i = 0; i < 16; i++) {
+		lower &= memcmp(out[i], expect[i], 16) == 0;
+		for (int j = 0; j < 16; j++)
+			zero &= out[i][16 + j] == 0;
+	}
+	printf("sigreturn without MAGIC2: xmm halves kept %d, upper halves reset %d\n", lower, zero);
+
+	mode = BAD_HEADER;
+	pid_t c = fork();
+	if (c == 0) {
+		ymm_syscall(expect, out, SYS_kill, getpid(), SIGUSR1);
+		_exit(0);
+	}
+	int st;
+	waitpid(c, &st, 0);
+	printf("sigreturn with an unknown feature in XSTATE_BV: killed by SIGSEGV %d\n",
+	       WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
 }
 
 static void fork_keeps(void)
