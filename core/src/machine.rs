@@ -102,14 +102,23 @@ pub trait Fpu: Sync {
     /// from the CPU's registers, so that `KernelStack::fpu` reads all of
     /// it (Linux: fpu_sync_fpstate()). Only called while a task runs.
     fn sync(&self);
+
+    /// The XSAVE features (XCR0) the saved image holds, in the standard
+    /// XSAVE format; 0 when the CPU has no XSAVE and the image is fxsave's
+    /// 512 bytes (Linux: fpu_user_cfg.max_features, use_xsave()).
+    fn xfeatures(&self) -> u64;
 }
 
 /// For machines whose trap saves the whole FPU image (the host tests):
-/// nothing to complete.
+/// nothing to complete. Its XSAVE features are x87, SSE and AVX.
 pub struct FpuSaved;
 
 impl Fpu for FpuSaved {
     fn sync(&self) {}
+
+    fn xfeatures(&self) -> u64 {
+        crate::proc::xstate::XFEATURE_MASK_USER
+    }
 }
 
 /// Where kernel stacks live (see `proc::kstack`): the machine maps the

@@ -148,19 +148,28 @@ _start64:
     mov fs, ax
     mov gs, ax
     movabs rsp, offset {stack} + {stack_size}
-    /* XSAVE-managed state on with only x87 and SSE enabled in XCR0:
-       some hypervisors fault SSE instructions otherwise. AVX stays off, so
-       user programs keep to SSE (which is all Tine saves per task). */
+    /* XSAVE-managed state on (CR4.OSXSAVE) with x87, SSE and, where the
+       CPU has it, AVX in XCR0: the user state `fpu` saves with xsave.
+       Some hypervisors fault SSE instructions without XCR0 set. */
     mov eax, 1
     cpuid
     bt ecx, 26
     jnc 4f
+    mov esi, 3
+    bt ecx, 28                  /* AVX */
+    jnc 5f
+    mov eax, 0xd
+    xor ecx, ecx
+    cpuid
+    and eax, 7                  /* of x87, SSE, AVX: what XCR0 may hold */
+    or esi, eax
+5:
     mov rax, cr4
     or rax, 1 << 18
     mov cr4, rax
     xor ecx, ecx
     xor edx, edx
-    mov eax, 3
+    mov eax, esi
     xsetbv
 4:
     mov edi, [rip + boot_mb_info]

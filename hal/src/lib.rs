@@ -6,6 +6,7 @@
 //! - the CPU tables ([`cpu`]): GDT, TSS with IST stacks, IDT, syscall MSRs;
 //! - traps ([`trap`]): exception, interrupt and `syscall` entry and exit,
 //!   with the user frame on the task's kernel stack, and context switch;
+//! - the user FPU state ([`fpu`]): XSAVE features, xsave/fxsave completion;
 //! - memory ([`mem`], [`phys`]): the direct map, `core`'s `PhysMem` and `Mmu`;
 //! - kernel stacks ([`kstack`]): mapped with guard pages below, overflow caught;
 //! - the other CPUs ([`acpi`], [`lapic`], [`smp`]): found in the MADT,
@@ -19,6 +20,7 @@ extern crate alloc;
 pub mod acpi;
 pub mod boot;
 pub mod cpu;
+pub mod fpu;
 pub mod heap;
 pub mod klock;
 pub mod kstack;

@@ -88,17 +88,26 @@ tine_ap_trampoline:
     xor eax, eax
     mov fs, ax
     mov gs, ax
-    /* XSAVE state with x87 and SSE only, as the boot CPU (boot.rs) */
+    /* XSAVE state with x87, SSE and AVX, as the boot CPU (boot.rs) */
     mov eax, 1
     cpuid
     bt ecx, 26
     jnc 1f
+    mov esi, 3
+    bt ecx, 28
+    jnc 3f
+    mov eax, 0xd
+    xor ecx, ecx
+    cpuid
+    and eax, 7
+    or esi, eax
+3:
     mov rax, cr4
     or rax, 1 << 18
     mov cr4, rax
     xor ecx, ecx
     xor edx, edx
-    mov eax, 3
+    mov eax, esi
     xsetbv
 1:
     mov ebx, {base}

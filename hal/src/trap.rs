@@ -3,13 +3,15 @@
 //! Every way into the kernel from user mode (an exception, an interrupt, the
 //! `syscall` instruction) builds the same `struct pt_regs` at the top of the
 //! running task's kernel stack, saves the user's xmm registers into the
-//! fxsave area just below it (marking the area partial: the x87 state and
-//! MXCSR stay live in the CPU, since kernel code never touches them; see
+//! FPU area just below it (marking the area partial: the x87 state, MXCSR
+//! and the ymm upper halves stay live in the CPU, since kernel code never
+//! touches them; see
 //! `tine_core::proc::kstack`), and calls Rust with a pointer to the frame.
 //! Leaving is the reverse, by `sysretq` when the frame allows it (as Linux's
 //! fast path) and `iretq` otherwise; it reloads only the xmm registers from
-//! a partial area, and everything (`fxrstor`) from one that was completed
-//! ([`FPU`], the context switch) or replaced (execve, signals) meanwhile.
+//! a partial area, and everything (`xrstor`, or `fxrstor` without XSAVE)
+//! from one that was completed ([`FPU`], the context switch) or replaced
+//! (execve, signals) meanwhile.
 //! Traps taken in kernel mode (only the idle loop runs with interrupts on;
 //! anything else is a kernel bug) get a frame on the current stack and no
 //! FPU save.
@@ -22,6 +24,7 @@ use tine_core::abi::PtRegs;
 use tine_core::proc::kstack::{FPU_AREA_FROM_TOP, FPU_PARTIAL_OFFSET, REGS_FROM_TOP};
 
 use crate::cpu;
+pub use crate::fpu::{fpu_sync, LazyFpu, FPU};
 
 /// Why the kernel was entered.
 #[derive(Clone, Copy, Debug)]
@@ -141,7 +144,7 @@ trap_stub_table:
     push r14
     push r15
 .endm
-/* Save the user's xmm registers into the fxsave area at rsp (16-byte
+/* Save the user's xmm registers into the FPU area at rsp (64-byte
    aligned) and mark it partial. Kernel code may use xmm0-15 but does no
    floating-point arithmetic, so the x87 registers and MXCSR (with the
    user's rounding and exception masks) stay as they are: the kernel never
@@ -168,7 +171,8 @@ trap_stub_table:
     mov qword ptr [rsp + {fpu_partial}], 1
 .endm
 /* Load the user's FPU state from the area at rsp: the xmm registers when
-   it is still partial, else all of it. */
+   it is still partial (the ymm upper halves never left the CPU), else all
+   of it (`fpu`: xrstor, or fxrstor without XSAVE). */
 .macro RESTORE_FPU
     cmp qword ptr [rsp + {fpu_partial}], 0
     je 81f
@@ -190,6 +194,13 @@ trap_stub_table:
     movaps xmm15, [rsp + 160 + 15 * 16]
     jmp 82f
 81:
+    cmp byte ptr [rip + {xsave_on}], 0
+    je 83f
+    mov eax, -1                 /* every feature XCR0 enables; rax and */
+    mov edx, -1                 /* rdx are popped from pt_regs next */
+    xrstor64 [rsp]
+    jmp 82f
+83:
     fxrstor64 [rsp]
 82:
 .endm
@@ -231,7 +242,7 @@ trap_common:
     RESTORE_ALL
     iretq
 
-/* A new task's first switch returns here, rsp at its fxsave area: the
+/* A new task's first switch returns here, rsp at its FPU area: the
    signal work of any return to user mode, then leave (Linux:
    ret_from_fork). */
     .global tine_ret_from_fork
@@ -240,7 +251,7 @@ tine_ret_from_fork:
     call {ret_from_fork}
     jmp tine_return_to_user
 
-/* Leave to user mode from a stack whose rsp points at the fxsave area
+/* Leave to user mode from a stack whose rsp points at the FPU area
    right below pt_regs: the end of every user trap. */
     .global tine_return_to_user
 tine_return_to_user:
@@ -323,6 +334,7 @@ tine_context_switch:
 "#,
     fpu_gap = const FPU_AREA_FROM_TOP - REGS_FROM_TOP,
     fpu_partial = const FPU_PARTIAL_OFFSET,
+    xsave_on = sym crate::fpu::XSAVE_ON,
     user_rsp = const crate::percpu::USER_RSP,
     kernel_rsp = const crate::percpu::KERNEL_RSP,
     user_trap = sym user_trap,
@@ -345,6 +357,7 @@ extern "C" {
 }
 
 pub fn init(user: UserTrapHandler, syscall: SyscallHandler, kernel: KernelTrapHandler) {
+    crate::fpu::init();
     // SAFETY: boot-time, single CPU, before interrupts or user mode exist;
     // every stub of the table handles its own vector (with the error
     // code the CPU pushes or not), with the IST slots `cpu` set up for
@@ -385,70 +398,6 @@ pub(crate) fn init_ap() {
     cpu::load_idt();
     // SAFETY: as in `init`.
     unsafe { cpu::init_syscall(tine_syscall_entry as *const () as u64, tine_ignore_sysret as *const () as u64) };
-}
-
-/// The running task's FPU state, as core sees it (`Machine::fpu`).
-pub struct LazyFpu;
-
-/// Completes the running task's fxsave area (see [`LazyFpu`]).
-pub static FPU: LazyFpu = LazyFpu;
-
-impl tine_core::machine::Fpu for LazyFpu {
-    fn sync(&self) {
-        fpu_sync();
-    }
-}
-
-/// Complete the running task's fxsave area if a trap saved only its xmm
-/// registers: reload those (the kernel may have used them since), then
-/// `fxsave` the whole state, x87 and MXCSR still being the user's (Linux:
-/// fpu_sync_fpstate(), and save_fpregs_to_fpstate() in switch_fpu_prepare()).
-/// The area is then complete, and the return to user mode `fxrstor`s it.
-/// Must run before switching away from a task, while its kernel stack is
-/// still the one this CPU's per-CPU data names.
-pub fn fpu_sync() {
-    let top = crate::percpu::kernel_rsp();
-    if top == 0 {
-        return; // no task has run yet
-    }
-    // SAFETY: `top` is the running task's kernel stack top (set by
-    // `set_kernel_stack`, which accepts only mapped stacks, when it was
-    // switched to), so the fxsave area and its flag word lie inside that
-    // stack, 16-byte aligned. The asm clobbers only the xmm registers,
-    // which it declares.
-    unsafe {
-        let area = (top - FPU_AREA_FROM_TOP as u64) as *mut u8;
-        let partial = area.add(FPU_PARTIAL_OFFSET) as *mut u64;
-        if core::ptr::read_volatile(partial) == 0 {
-            return;
-        }
-        core::arch::asm!(
-            "movaps xmm0, [{a} + 160 + 0 * 16]",
-            "movaps xmm1, [{a} + 160 + 1 * 16]",
-            "movaps xmm2, [{a} + 160 + 2 * 16]",
-            "movaps xmm3, [{a} + 160 + 3 * 16]",
-            "movaps xmm4, [{a} + 160 + 4 * 16]",
-            "movaps xmm5, [{a} + 160 + 5 * 16]",
-            "movaps xmm6, [{a} + 160 + 6 * 16]",
-            "movaps xmm7, [{a} + 160 + 7 * 16]",
-            "movaps xmm8, [{a} + 160 + 8 * 16]",
-            "movaps xmm9, [{a} + 160 + 9 * 16]",
-            "movaps xmm10, [{a} + 160 + 10 * 16]",
-            "movaps xmm11, [{a} + 160 + 11 * 16]",
-            "movaps xmm12, [{a} + 160 + 12 * 16]",
-            "movaps xmm13, [{a} + 160 + 13 * 16]",
-            "movaps xmm14, [{a} + 160 + 14 * 16]",
-            "movaps xmm15, [{a} + 160 + 15 * 16]",
-            "fxsave64 [{a}]",
-            a = in(reg) area,
-            out("xmm0") _, out("xmm1") _, out("xmm2") _, out("xmm3") _,
-            out("xmm4") _, out("xmm5") _, out("xmm6") _, out("xmm7") _,
-            out("xmm8") _, out("xmm9") _, out("xmm10") _, out("xmm11") _,
-            out("xmm12") _, out("xmm13") _, out("xmm14") _, out("xmm15") _,
-            options(nostack, preserves_flags),
-        );
-        core::ptr::write_volatile(partial, 0);
-    }
 }
 
 fn classify(vector: u64, regs: &PtRegs) -> Trap {

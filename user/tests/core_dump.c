@@ -4,8 +4,9 @@
  * allows, and its wait status has the core-dump bit (WCOREDUMP). The
  * test reads the core back: an ET_CORE file whose notes give the
  * crashing thread's registers (pr_pid, pr_cursig, rip in the crashing
- * function), the process's name, the fatal siginfo, the auxiliary vector
- * and the mapped files, and whose PT_LOAD segments hold the process's
+ * function) and FPU state (NT_PRFPREG, and the XSAVE image in a "LINUX"
+ * NT_X86_XSTATE note on a CPU with XSAVE), the process's name, the fatal
+ * siginfo, the auxiliary vector and the mapped files, and whose PT_LOAD segments hold the process's
  * written memory. With RLIMIT_CORE 0 there is no file and no bit; SIGKILL
  * never dumps; a small RLIMIT_CORE cuts the file short but still counts
  * as a dump. (core_pattern is left as it is, "core", on both sides.)
@@ -79,6 +80,7 @@ static void inspect(pid_t pid)
 	       eh->e_type == ET_CORE ? "ET_CORE" : "other", eh->e_machine == EM_X86_64 ? "x86-64" : "other", eh->e_phnum > 1);
 	Elf64_Phdr *ph = (Elf64_Phdr *)(b + eh->e_phoff);
 	int prstatus = 0, prpsinfo = 0, siginfo = 0, auxv = 0, file = 0, fpreg = 0, marker_ok = 0, stack_dumped = 0;
+	int xstate = 0, xstate_ok = 0;
 	uint64_t rsp = 0;
 	for (int i = 0; i < eh->e_phnum; i++) {
 		if (ph[i].p_type != PT_NOTE)
@@ -88,6 +90,14 @@ static void inspect(pid_t pid)
 			Elf64_Nhdr *n = (Elf64_Nhdr *)p;
 			char *name = p + sizeof *n;
 			char *desc = name + ((n->n_namesz + 3) & ~3);
+			/* NT_X86_XSTATE (0x202), named LINUX: the XSAVE image, with
+			   XCR0 (x87 and SSE at least) in its software bytes. */
+			if (!strcmp(name, "LINUX") && n->n_type == 0x202) {
+				uint64_t xcr0;
+				memcpy(&xcr0, desc + 464, 8);
+				xstate++;
+				xstate_ok = n->n_descsz >= 576 && (xcr0 & 3) == 3;
+			}
 			if (!strcmp(name, "CORE")) {
 				switch (n->n_type) {
 				case NT_PRSTATUS: {
@@ -158,8 +168,8 @@ static void inspect(pid_t pid)
 		if (rsp >= lo && rsp < hi)
 			stack_dumped = 1;
 	}
-	printf("  notes: PRSTATUS %d PRPSINFO %d SIGINFO %d AUXV %d FILE %d PRFPREG %d\n", prstatus, prpsinfo, siginfo, auxv,
-	       file, fpreg);
+	printf("  notes: PRSTATUS %d PRPSINFO %d SIGINFO %d AUXV %d FILE %d PRFPREG %d X86_XSTATE %d (sound %d)\n", prstatus,
+	       prpsinfo, siginfo, auxv, file, fpreg, xstate, xstate_ok);
 	printf("  memory: marker written before the crash %d, stack dumped %d\n", marker_ok, stack_dumped);
 	free(b);
 }

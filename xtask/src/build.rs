@@ -274,8 +274,16 @@ fn check_user_fpu_untouched(elf: &Path) -> Result<()> {
 fn touches_user_fpu(mnemonic: &str, operands: &str) -> bool {
     let m = mnemonic.strip_prefix('v').unwrap_or(mnemonic);
     // The trap path's and fpu_sync's own saves and restores.
-    if matches!(mnemonic, "fxsave64" | "fxrstor64") {
+    if matches!(mnemonic, "fxsave64" | "fxrstor64" | "xsave64" | "xrstor64") {
         return false;
+    }
+    // Any VEX-encoded vector instruction: a 128-bit one zeroes the ymm
+    // upper halves, which the trap path leaves live (hal/src/fpu.rs).
+    if operands.contains("ymm") || operands.contains("zmm") || matches!(mnemonic, "vzeroupper" | "vzeroall") {
+        return true;
+    }
+    if mnemonic.starts_with('v') && operands.contains("xmm") {
+        return true;
     }
     // x87 (every mnemonic starting with f, fwait included), and EMMS.
     if mnemonic.starts_with('f') || mnemonic == "wait" || mnemonic == "emms" {

@@ -135,6 +135,8 @@ pub const AT_CLKTCK: u64 = 17;
 pub const AT_SECURE: u64 = 23;
 pub const AT_RANDOM: u64 = 25;
 pub const AT_HWCAP2: u64 = 26;
+/// The stack a signal frame needs at most (Linux: get_sigframe_size()).
+pub const AT_MINSIGSTKSZ: u64 = 51;
 pub const AT_EXECFN: u64 = 31;
 pub const AT_SYSINFO_EHDR: u64 = 33;
 

@@ -6,7 +6,8 @@
 //! when RLIMIT_CORE allows a page and the process is dumpable; its wait
 //! status then has the core-dump bit (0x80, WCOREDUMP). The file is what
 //! gdb reads: an ELF header of type ET_CORE, a PT_NOTE segment with each
-//! thread's registers (NT_PRSTATUS, NT_PRFPREG), the process's
+//! thread's registers (NT_PRSTATUS, NT_PRFPREG, and NT_X86_XSTATE with
+//! XSAVE), the process's
 //! description (NT_PRPSINFO), the fatal siginfo (NT_SIGINFO), the
 //! auxiliary vector (NT_AUXV) and the mapped files (NT_FILE), then a
 //! PT_LOAD segment per mapping with the memory that Linux's default
@@ -26,6 +27,7 @@ use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::mm::consts::PAGE_SIZE;
 use crate::mm::vma::{Prot, VmFlags, Vma};
+use crate::proc::xstate::FXSAVE_BYTES;
 use crate::proc::{Pid, Task};
 use crate::signal::SigInfo;
 
@@ -39,6 +41,7 @@ const NT_PRPSINFO: u32 = 3;
 const NT_AUXV: u32 = 6;
 const NT_SIGINFO: u32 = 0x5349_4749;
 const NT_FILE: u32 = 0x4649_4c45;
+const NT_X86_XSTATE: u32 = 0x202;
 /// Linux: CORENAME_MAX_SIZE, the longest core_pattern.
 pub const CORENAME_MAX_SIZE: usize = 128;
 /// Linux: ELF_PRARGSZ, the command line kept in NT_PRPSINFO.
@@ -141,6 +144,7 @@ impl CoreImage {
         threads.retain(|&t| t != me);
         threads.insert(0, me);
         let fpu = k.cur_fpu();
+        let xfeatures = k.m.fpu.xfeatures();
 
         let mut notes = Vec::new();
         for (n, &tid) in threads.iter().enumerate() {
@@ -153,8 +157,12 @@ impl CoreImage {
                 note(&mut notes, b"CORE", NT_AUXV, k.mem.mms().get(mm).saved_auxv.as_bytes());
                 note(&mut notes, b"CORE", NT_FILE, &file_note(k, mm));
             }
-            let fx = f.0.as_bytes();
-            note(&mut notes, b"CORE", NT_PRFPREG, &fx[..512.min(fx.len())]);
+            note(&mut notes, b"CORE", NT_PRFPREG, &f.as_bytes()[..FXSAVE_BYTES]);
+            // Linux: the xstate regset's note, named as the regsets past
+            // the first two are, where the CPU has XSAVE.
+            if xfeatures != 0 {
+                note(&mut notes, b"LINUX", NT_X86_XSTATE, &f.to_uabi(xfeatures));
+            }
         }
 
         let vmas: Vec<Vma> = k.mem.mms().get(mm).vmas().copied().collect();

@@ -24,6 +24,8 @@ struct AuxInfo {
     base: u64,
     /// Where the vDSO is (AT_SYSINFO_EHDR).
     sysinfo_ehdr: u64,
+    /// The largest signal frame (AT_MINSIGSTKSZ).
+    minsigstksz: u64,
 }
 
 /// Open and check the interpreter `name` (from PT_INTERP) for task `pid`:
@@ -91,6 +93,7 @@ pub(super) fn build_mm(
     let root = k.mem.kernel_root();
     let random: [u64; 2] = [k.random_u64(), k.random_u64()];
     let hwcap = k.hwcap;
+    let minsigstksz = crate::signal::frame::max_frame_size(k.m.fpu.xfeatures());
     let mut ctx = k.mem_ctx();
     let result = AddressSpace::new(&mut ctx, root).and_then(|mut aspace| {
         let r = (|| {
@@ -104,7 +107,7 @@ pub(super) fn build_mm(
             };
             // Linux: arch_setup_additional_pages(), after the interpreter.
             let sysinfo_ehdr = vdso.map(&mut aspace, &mut ctx)?;
-            let aux = AuxInfo { img, base, sysinfo_ehdr };
+            let aux = AuxInfo { img, base, sysinfo_ehdr, minsigstksz };
             let sp = setup_stack(&mut aspace, &mut ctx, &aux, execfn, args, random, creds, hwcap, stack_limit)?;
             Ok((entry, sp))
         })();
@@ -180,9 +183,10 @@ fn setup_stack(
     let random_at = p;
     aspace.write_forced(ctx, random_at, random.as_bytes())?;
 
-    let auxv: [(u64, u64); 20] = [
+    let auxv: [(u64, u64); 21] = [
         // Linux: ARCH_DLINFO first.
         (AT_SYSINFO_EHDR, aux.sysinfo_ehdr),
+        (AT_MINSIGSTKSZ, aux.minsigstksz),
         (AT_HWCAP, hwcap),
         (AT_PAGESZ, PAGE),
         (AT_CLKTCK, 100),

@@ -1,6 +1,7 @@
 //! The hung-task detector (Linux: kernel/hung_task.c, the khungtaskd
 //! thread): with `tine.hung_task_timeout=SECONDS` on the kernel command
-//! line, a task in uninterruptible sleep (Tine's D state: a vfork parent
+//! line, or that many written to /proc/sys/kernel/hung_task_timeout_secs
+//! (the same setting; 0 turns it off), a task in uninterruptible sleep (Tine's D state: a vfork parent
 //! waiting for its child) that has not been switched to for that long is
 //! reported in the kernel log, with its task-dump lines, so that a
 //! machine stuck on one says which.
@@ -51,6 +52,11 @@ impl HungTask {
         now >= self.next_check_ns
     }
 
+    /// The timeout in seconds; 0 when the detector is off.
+    pub fn timeout_secs(&self) -> u64 {
+        self.timeout_secs
+    }
+
     /// Turn the detector on with `secs` (0: off), the first look one
     /// interval after `now`.
     pub fn set_timeout(&mut self, secs: u64, now: u64) {
@@ -83,6 +89,19 @@ impl Kernel {
             }
             Err(_) => self.log(format_args!("tine: tine.hung_task_timeout: cannot parse \"{v}\"; ignored")),
         }
+    }
+
+    /// What /proc/sys/kernel/hung_task_timeout_secs reads.
+    pub fn hung_task_timeout_secs(&self) -> u64 {
+        self.proc.hung.timeout_secs()
+    }
+
+    /// A write to /proc/sys/kernel/hung_task_timeout_secs: the new
+    /// timeout counts from now, as Linux's write wakes khungtaskd to start
+    /// a new interval (Linux: proc_dohung_task_timeout_secs()).
+    pub fn set_hung_task_timeout_secs(&mut self, secs: u64) {
+        let now = self.m.clock.monotonic_ns();
+        self.proc.hung.set_timeout(secs, now);
     }
 
     /// From the timer tick: look for hung tasks if a look is due.
@@ -198,6 +217,28 @@ mod tests {
         tick_after(&mut k, &hw, 2);
         tick_after(&mut k, &hw, 2);
         assert_eq!(reports(&hw).len(), 2);
+    }
+
+    #[test]
+    fn the_sysctl_is_the_same_setting_and_zero_turns_it_off() {
+        let (mut k, hw) = boot(2048);
+        k.set_hung_task_timeout("tine.hung_task_timeout=100");
+        assert_eq!(k.hung_task_timeout_secs(), 100);
+        tick_after(&mut k, &hw, 50);
+        // The write starts a new interval from now.
+        k.set_hung_task_timeout_secs(2);
+        assert_eq!(k.hung_task_timeout_secs(), 2);
+        assert_eq!(try_syscall(&mut k, 1, nr::VFORK, &[]), Err(Blocked));
+        k.proc.tasks.get_mut(&1).unwrap().nvcsw += 1;
+        tick_after(&mut k, &hw, 2);
+        tick_after(&mut k, &hw, 2);
+        assert_eq!(reports(&hw).len(), 1);
+        k.set_hung_task_timeout_secs(0);
+        assert_eq!(k.hung_task_timeout_secs(), 0);
+        for _ in 0..5 {
+            tick_after(&mut k, &hw, 100);
+        }
+        assert_eq!(reports(&hw).len(), 1, "off");
     }
 
     #[test]

@@ -2,30 +2,40 @@
 //!
 //! As in Linux, entering the kernel from user mode pushes the user registers
 //! (`struct pt_regs`) at the very top of the running task's kernel stack;
-//! right below them is the user's FPU/SSE state in the 512-byte `fxsave`
-//! format. The kernel's own call frames grow down from there.
+//! right below them is the user's FPU state, an XSAVE area in the
+//! standard format (x87, SSE, AVX: [`FPU_AREA_BYTES`]; see
+//! [`super::xstate`]), of which a CPU without XSAVE uses the first 512
+//! bytes, the `fxsave` format. The kernel's own call frames grow down
+//! from there.
 //!
-//! Rust code in the kernel may use the SSE registers (xmm0-15), but never
-//! the x87 registers or MXCSR (it does no floating-point arithmetic). So a
-//! trap saves only the xmm registers into the area and marks it *partial*
-//! (the word between the area and `pt_regs`); the rest of the user's FPU
-//! state stays live in the CPU, and the return restores only the xmm
+//! Rust code in the kernel may use the SSE registers (xmm0-15), with
+//! legacy encodings only, but never the x87 registers, MXCSR or the ymm
+//! upper halves (it does no floating-point arithmetic). So a trap saves
+//! only the xmm registers into the area and marks it *partial* (the word
+//! between the area and `pt_regs`); the rest of the user's FPU state
+//! stays live in the CPU, and the return restores only the xmm
 //! registers. This is Linux's rule that the user FPU registers stay live
 //! across a system call that does not switch tasks (TIF_NEED_FPU_LOAD
 //! clear). Whoever needs the whole image first completes it: the
 //! context switch, and core through `Machine::fpu` (Linux:
 //! fpu_sync_fpstate()) before reading the running task's state. Writing
 //! the area ([`KernelStack::set_fpu`]) makes it complete, so the return
-//! loads all of it with `fxrstor`. A new task's stack gets a
+//! loads all of it with `xrstor` (`fxrstor`). A new task's stack gets a
 //! copy of its parent's frame (Linux: `copy_thread()`), so returning from
 //! the kernel on it lands in user mode as the child.
 //!
-//! Layout, in 16-byte units from the bottom (top 16-byte aligned, as the CPU
-//! wants for `rsp0`):
+//! Layout from the bottom (top page-aligned; the FPU area 64-byte
+//! aligned, as `xsave` wants, by 16 bytes of padding):
 //!
 //! ```text
-//! [ kernel call frames ... | fxsave area (512) | partial (8) | pt_regs (168) ] top
+//! [ kernel call frames ... | FPU area (832) | partial (8) | pad (16) | pt_regs (168) ] top
 //! ```
+//!
+//! The area lives here rather than on the heap because the entry code
+//! finds it at a fixed offset from the stack top (no pointer to load), it
+//! comes and goes with the stack (nothing to allocate or leak at fork),
+//! and its size is bounded: Tine enables only the XSAVE features whose
+//! layout is fixed (x87, SSE, AVX), never AVX-512's 2 KiB more.
 //!
 //! # Where the memory is
 //!
@@ -63,22 +73,26 @@ const WORDS: usize = KSTACK_BYTES / 8;
 const WORDS_PER_PAGE: usize = PAGE_SIZE as usize / 8;
 /// Words from the top of the stack to the start of `pt_regs`.
 const REGS_AT: usize = WORDS - PT_REGS_WORDS;
-/// Words from the top to the start of the fxsave area (the 8-byte
-/// partial flag keeps it 16-byte aligned).
-const FPU_AT: usize = REGS_AT - 1 - FPU_WORDS;
-const FPU_WORDS: usize = 512 / 8;
-/// The word after the fxsave area: nonzero when the area holds only the
+/// Bytes of the FPU area: the standard-format XSAVE image of x87, SSE and
+/// AVX (legacy 512, header 64, AVX's upper halves 256).
+pub const FPU_AREA_BYTES: usize = super::xstate::XSTATE_AREA_BYTES;
+const FPU_WORDS: usize = FPU_AREA_BYTES / 8;
+/// Words from the top to the start of the FPU area: the partial flag and
+/// two words of padding keep it 64-byte aligned.
+const FPU_AT: usize = REGS_AT - 3 - FPU_WORDS;
+const _: () = assert!((FPU_AT * 8).is_multiple_of(64), "xsave needs a 64-byte aligned area");
+/// The word after the FPU area: nonzero when the area holds only the
 /// xmm registers and the rest of the user's FPU state is in the CPU.
 const FPU_PARTIAL_AT: usize = FPU_AT + FPU_WORDS;
-/// Byte offset of the partial flag from the start of the fxsave area: the
+/// Byte offset of the partial flag from the start of the FPU area: the
 /// entry code and `tine-hal` agree on this number.
 pub const FPU_PARTIAL_OFFSET: usize = FPU_WORDS * 8;
 
-/// Bytes from the stack's top down to the fxsave area: the entry code and
+/// Bytes from the stack's top down to the FPU area: the entry code and
 /// `tine-hal` agree on this number.
 pub const FPU_AREA_FROM_TOP: usize = (WORDS - FPU_AT) * 8;
 /// Words the context switch pops: rbp, rbx, r12-r15 and the return
-/// address; `tine-hal` lays them out right below the fxsave area.
+/// address; `tine-hal` lays them out right below the FPU area.
 pub const SWITCH_FRAME_WORDS: usize = 7;
 /// Bytes from the stack's top down to `pt_regs`.
 pub const REGS_FROM_TOP: usize = PT_REGS_WORDS * 8;
@@ -107,13 +121,15 @@ pub struct KernelStack {
     recycle: bool,
 }
 
-/// The user FPU/SSE state in `fxsave` format.
-#[derive(Clone, PartialEq, Eq)]
+/// The user FPU state: an XSAVE image in the standard format, whose
+/// first 512 bytes are the `fxsave` image (see [`super::xstate`]).
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct FpuState(pub [u64; FPU_WORDS]);
 
 impl FpuState {
     /// The state `execve` starts a program with: x87 control word 0x37f,
-    /// MXCSR 0x1f80 (all exceptions masked), as after Linux's `fpu__clear`.
+    /// MXCSR 0x1f80 (all exceptions masked), as after Linux's `fpu__clear`;
+    /// XSTATE_BV 0: every feature at its initial state.
     pub fn initial() -> Self {
         let mut w = [0u64; FPU_WORDS];
         w[0] = 0x037f; // FCW in bytes 0..2

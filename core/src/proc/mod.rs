@@ -34,6 +34,7 @@ pub mod ucounts;
 pub mod umip;
 pub mod wait;
 pub mod waitqueue;
+pub mod xstate;
 
 pub use task::*;
 

@@ -6,8 +6,9 @@
 //! the top of the alternate stack for SA_ONSTACK, Linux puts:
 //!
 //! ```text
-//! fpstate   512 bytes, 64-aligned: the fxsave image, with the software
-//!           bytes (FP_XSTATE_MAGIC1 ...) in its last 48
+//! fpstate   64-aligned: the XSAVE image (legacy 512 bytes, header, AVX),
+//!           the software bytes (FP_XSTATE_MAGIC1 ...) in the legacy
+//!           area's last 48, FP_XSTATE_MAGIC2 right after the image
 //! frame     struct rt_sigframe, with frame + 8 aligned to 16:
 //!   +0      pretcode: sa_restorer, the handler's return address
 //!   +8      struct ucontext: uc_flags, uc_link, uc_stack,
@@ -21,13 +22,17 @@
 //! registers, mask, FPU state and alternate-stack setting come back from
 //! the frame, as the handler may have changed them.
 //!
-//! Tine saves x87/SSE state with fxsave only (XCR0 = x87|SSE), so its
-//! frames are the ones Linux builds on a CPU without XSAVE: uc_flags
-//! without UC_FP_XSTATE, a 512-byte fpstate, no FP_XSTATE_MAGIC2.
+//! With XSAVE the image is `xstate::user_size` bytes (832 with AVX) and
+//! uc_flags has UC_FP_XSTATE; rt_sigreturn takes the extended state only
+//! when the magics and sizes are sound, else the legacy part alone, as
+//! Linux's check_xstate_in_sigframe(). On a CPU without XSAVE the frame
+//! is Linux's for that case: a 512-byte fpstate (the software bytes
+//! still written), no FP_XSTATE_MAGIC2, no UC_FP_XSTATE.
 
 use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::proc::kstack::FpuState;
+use crate::proc::xstate::{self, XFEATURE_MASK_FPSSE};
 use crate::proc::SigAction;
 
 use super::{SigInfo, UNBLOCKABLE};
@@ -39,12 +44,12 @@ pub const UC_STRICT_RESTORE_SS: u64 = 0x4;
 
 /// The software-reserved bytes of the fxsave image (struct _fpx_sw_bytes).
 pub const FP_XSTATE_MAGIC1: u32 = 0x4650_5853;
+/// The word after the XSAVE image in a frame.
+pub const FP_XSTATE_MAGIC2: u32 = 0x4650_5845;
 const FP_XSTATE_MAGIC2_SIZE: u32 = 4;
-const XFEATURE_MASK_FPSSE: u64 = 0x3;
-const SW_BYTES_AT: usize = 464;
+const SW_BYTES_AT: usize = xstate::SW_BYTES_AT;
 
 /// Sizes and offsets of struct rt_sigframe.
-pub const FPSTATE_SIZE: u64 = 512;
 pub const UCONTEXT_SIZE: u64 = core::mem::size_of::<UContext>() as u64;
 pub const SIGINFO_SIZE: u64 = core::mem::size_of::<Siginfo>() as u64;
 pub const RT_SIGFRAME_SIZE: u64 = 8 + UCONTEXT_SIZE + SIGINFO_SIZE;
@@ -78,16 +83,22 @@ const FIX_EFLAGS: u64 = X86_EFLAGS_AC
 /// The highest canonical user address + 1 (x86_64 4-level paging).
 const USER_CANONICAL_END: u64 = 0x0000_8000_0000_0000;
 
-/// The fxsave image as it lies in user memory.
-type FpuImage = [u64; FPSTATE_SIZE as usize / 8];
-
-/// The MXCSR bits the CPU accepts (Linux: mxcsr_feature_mask, from the
-/// fxsave image's MXCSR_MASK; 0 there means the default 0xffbf).
-fn mxcsr_mask(f: &FpuState) -> u32 {
-    match (f.0[3] >> 32) as u32 {
-        0 => 0xffbf,
-        m => m,
+/// The size of the fpstate in a frame with `xfeatures` (Linux:
+/// xstate_sigframe_size()): the image, and MAGIC2 with XSAVE.
+pub fn fpstate_size(xfeatures: u64) -> u64 {
+    let size = xstate::user_size(xfeatures) as u64;
+    if xfeatures != 0 {
+        size + FP_XSTATE_MAGIC2_SIZE as u64
+    } else {
+        size
     }
+}
+
+/// The most a signal frame takes on a stack, for AT_MINSIGSTKSZ (Linux:
+/// init_sigframe_size(): struct rt_sigframe and the fpstate, each with
+/// its worst alignment padding, rounded up to 16).
+pub fn max_frame_size(xfeatures: u64) -> u64 {
+    (RT_SIGFRAME_SIZE + 15 + fpstate_size(xfeatures) + 63).next_multiple_of(16)
 }
 
 impl Kernel {
@@ -105,7 +116,7 @@ impl Kernel {
             entering = true;
         }
         // Linux: fpu__alloc_mathframe().
-        let fp = sp.wrapping_sub(FPSTATE_SIZE) & !63;
+        let fp = sp.wrapping_sub(fpstate_size(self.m.fpu.xfeatures())) & !63;
         // Linux: align_sigframe(): rsp + 8 is 16-aligned at handler entry,
         // as after a call.
         let frame = (fp.wrapping_sub(RT_SIGFRAME_SIZE) & !15).wrapping_sub(8);
@@ -129,18 +140,32 @@ impl Kernel {
         let set = t.sigstate.saved_mask.unwrap_or(t.sigmask);
         let st = t.sigstate;
 
-        // The FPU image, with the software bytes (Linux: save_sw_bytes()).
-        let mut fx: FpuImage = fpu.0;
+        // The FPU image, with the software bytes and MAGIC2 (Linux:
+        // copy_fpstate_to_sigframe(), save_xstate_epilog()).
+        let xfeatures = self.m.fpu.xfeatures();
+        let size = xstate::user_size(xfeatures);
+        let mut fx = fpu;
         let sw = FpxSwBytes {
             magic1: FP_XSTATE_MAGIC1,
-            extended_size: FPSTATE_SIZE as u32 + FP_XSTATE_MAGIC2_SIZE,
-            xfeatures: XFEATURE_MASK_FPSSE,
-            xstate_size: FPSTATE_SIZE as u32,
+            extended_size: size as u32 + FP_XSTATE_MAGIC2_SIZE,
+            // Linux: fpstate->user_xfeatures, FPSSE without XSAVE.
+            xfeatures: if xfeatures != 0 { xfeatures } else { XFEATURE_MASK_FPSSE },
+            xstate_size: size as u32,
             padding: [0; 7],
         };
         let sw: [u64; 6] = zerocopy::transmute!(sw);
-        fx[SW_BYTES_AT / 8..].copy_from_slice(&sw);
-        if self.write_val(fp, &fx).is_err() {
+        fx.0[SW_BYTES_AT / 8..xstate::FXSAVE_BYTES / 8].copy_from_slice(&sw);
+        if xfeatures != 0 {
+            // The header as XSAVE writes it into a cleared one, with x87
+            // and SSE always marked (for an FXRSTOR of the legacy part).
+            let bv = fx.xstate_bv() | XFEATURE_MASK_FPSSE;
+            fx.0[xstate::XSAVE_HDR_OFFSET / 8..xstate::YMM_OFFSET / 8].fill(0);
+            fx.0[xstate::XSAVE_HDR_OFFSET / 8] = bv;
+        }
+        if self.copy_out(fp, &fx.as_bytes()[..size]).is_err() {
+            return false;
+        }
+        if xfeatures != 0 && self.write_val(fp.wrapping_add(size as u64), &FP_XSTATE_MAGIC2).is_err() {
             return false;
         }
 
@@ -178,7 +203,8 @@ impl Kernel {
         let head = RtSigframeHead {
             pretcode: act.restorer,
             uc: UContext {
-                uc_flags: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS,
+                // Linux: frame_uc_flags().
+                uc_flags: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | if xfeatures != 0 { UC_FP_XSTATE } else { 0 },
                 uc_link: 0,
                 uc_stack: st.altstack.to_stack_t(),
                 uc_mcontext: sc,
@@ -281,26 +307,62 @@ pub(crate) fn restore_frame(k: &mut Kernel, regs: &mut PtRegs, frame: u64, entry
 }
 
 /// Restore the FPU state from the frame's fpstate pointer (0: a clean
-/// state). False when it cannot be read, is misaligned for fxrstor, or
-/// has MXCSR bits the CPU refuses (Linux: fpu__restore_sig(), where
-/// FXRSTOR faults and the frame is bad).
+/// state). False when it cannot be read, or holds what XRSTOR (FXRSTOR)
+/// faults on: misaligned, a bad XSAVE header, reserved MXCSR bits
+/// (Linux: fpu__restore_sig(), where the restore faults and the frame is
+/// bad). The extended state is taken only from a frame whose software
+/// bytes and MAGIC2 are sound, else the legacy part alone with the other
+/// features reset (Linux: check_xstate_in_sigframe(), fx_only).
 fn restore_fpu(k: &mut Kernel, fp: u64) -> bool {
     if fp == 0 {
         k.cur_mut().kstack.set_fpu(&FpuState::initial());
         return true;
     }
-    if !fp.is_multiple_of(16) {
+    let mut image = [0u8; xstate::XSTATE_AREA_BYTES];
+    if k.copy_in(fp, &mut image[..xstate::FXSAVE_BYTES]).is_err() {
         return false;
     }
-    let Ok(image) = k.read_val::<FpuImage>(fp) else { return false };
-    let mut new = FpuState(image);
-    let mask = mxcsr_mask(&k.cur_fpu());
-    let mxcsr = new.0[3] as u32;
-    if mxcsr & !mask != 0 {
-        return false;
+    let xfeatures = k.m.fpu.xfeatures();
+    let mut ufeatures = XFEATURE_MASK_FPSSE;
+    let mut fx_only = true;
+    if xfeatures != 0 {
+        let sw: FpxSwBytes = zerocopy::FromBytes::read_from_prefix(&image[SW_BYTES_AT..]).expect("48 bytes").0;
+        let size = sw.xstate_size as usize;
+        if sw.magic1 == FP_XSTATE_MAGIC1
+            && size >= xstate::YMM_OFFSET
+            && size <= xstate::user_size(xfeatures)
+            && sw.xstate_size <= sw.extended_size
+        {
+            let Ok(magic2) = k.read_val::<u32>(fp.wrapping_add(size as u64)) else { return false };
+            if magic2 == FP_XSTATE_MAGIC2 {
+                fx_only = false;
+                ufeatures = sw.xfeatures;
+            }
+        }
     }
-    // FXRSTOR ignores the image's MXCSR_MASK; keep the CPU's there.
-    new.0[3] = mxcsr as u64 | (mask as u64) << 32;
+    let cur = k.cur_fpu();
+    let new = if fx_only {
+        if !fp.is_multiple_of(16) {
+            return false;
+        }
+        cur.fxrstor(&FpuState::from_prefix(&image[..xstate::FXSAVE_BYTES]))
+    } else {
+        if !fp.is_multiple_of(64) {
+            return false;
+        }
+        // XRSTOR reads the header, and AVX's part when asked for it.
+        let end = if ufeatures & xfeatures & xstate::XFEATURE_MASK_YMM != 0 {
+            xstate::XSTATE_AREA_BYTES
+        } else {
+            xstate::YMM_OFFSET
+        };
+        let from = xstate::FXSAVE_BYTES;
+        if k.copy_in(fp + from as u64, &mut image[from..end]).is_err() {
+            return false;
+        }
+        cur.xrstor(&FpuState::from_prefix(&image[..end]), ufeatures, xfeatures)
+    };
+    let Ok(new) = new else { return false };
     k.cur_mut().kstack.set_fpu(&new);
     true
 }

@@ -10,8 +10,8 @@ use alloc::vec::Vec;
 use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::proc::capability::{ptrace_may_access, PtraceCreds};
-use crate::proc::kstack::FpuState;
 use crate::proc::ptrace::{Mode, Stop, X86_EFLAGS_TF};
+use crate::proc::xstate::FXSAVE_BYTES;
 use crate::proc::{Pid, TaskState};
 use crate::signal::{SigInfo, UNBLOCKABLE};
 
@@ -146,12 +146,13 @@ fn request(k: &mut Kernel, tid: Pid, req: u64, addr: u64, data: u64) -> SysResul
         }
         PTRACE_GETFPREGS => {
             let f = k.tracee_fpu(tid);
-            k.write_val(data, &f.0)?;
+            k.copy_out(data, &f.as_bytes()[..FXSAVE_BYTES])?;
             Ok(0)
         }
         PTRACE_SETFPREGS => {
-            let f: [u64; 64] = k.read_val(data)?;
-            k.set_tracee_fpu(tid, FpuState(f)).map(|_| 0)
+            let mut f = [0u8; FXSAVE_BYTES];
+            k.copy_in(data, &mut f)?;
+            k.set_tracee_fpu(tid, &f).map(|_| 0)
         }
         PTRACE_GETREGSET | PTRACE_SETREGSET => regset(k, tid, req == PTRACE_SETREGSET, addr, data),
         PTRACE_GETSIGINFO => {
@@ -294,8 +295,8 @@ fn regset(k: &mut Kernel, tid: Pid, set: bool, note: u64, iov: u64) -> SysResult
     let v: IoVec = k.read_val(iov)?;
     let full: Vec<u8> = match note {
         NT_PRSTATUS => zerocopy::IntoBytes::as_bytes(&k.user_regs(tid)).to_vec(),
-        NT_PRFPREG => zerocopy::IntoBytes::as_bytes(&k.tracee_fpu(tid).0).to_vec(),
-        NT_X86_XSTATE => k.tracee_xstate(tid),
+        NT_PRFPREG => k.tracee_fpu(tid).as_bytes()[..FXSAVE_BYTES].to_vec(),
+        NT_X86_XSTATE => k.tracee_xstate(tid)?,
         _ => return Err(EINVAL),
     };
     if !v.len.is_multiple_of(8) {
@@ -317,10 +318,7 @@ fn regset(k: &mut Kernel, tid: Pid, set: bool, note: u64, iov: u64) -> SysResult
                 k.set_user_regs(tid, &regs)?;
             }
             NT_X86_XSTATE => k.set_tracee_xstate(tid, &new)?,
-            _ => {
-                let f = <[u64; 64] as zerocopy::FromBytes>::read_from_prefix(&new).expect("size").0;
-                k.set_tracee_fpu(tid, FpuState(f))?;
-            }
+            _ => k.set_tracee_fpu(tid, &new)?,
         }
     }
     k.write_val(iov, &IoVec { base: v.base, len: n as u64 })?;

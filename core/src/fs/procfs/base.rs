@@ -345,6 +345,7 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
             | Sysctl::CorePattern
             | Sysctl::CoreUsesPid
             | Sysctl::DmesgRestrict
+            | Sysctl::HungTaskTimeoutSecs
             | Sysctl::Tainted
             | Sysctl::AdminReserveKbytes
             | Sysctl::OvercommitKbytes

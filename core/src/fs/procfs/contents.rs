@@ -132,6 +132,7 @@ pub(super) fn generate(k: &Kernel, view: View, node: Node) -> SysResult<Vec<u8>>
                 }
                 Sysctl::CoreUsesPid => writeln!(o, "{}", k.proc.core().uses_pid as u8),
                 Sysctl::DmesgRestrict => writeln!(o, "{}", k.klog.borrow().dmesg_restrict as u8),
+                Sysctl::HungTaskTimeoutSecs => writeln!(o, "{}", k.hung_task_timeout_secs()),
                 Sysctl::Printk => write!(o, "{}", k.klog.borrow().printk_text()),
                 Sysctl::Sem => {
                     let l = k.ipc.sem().limits;

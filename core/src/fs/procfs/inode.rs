@@ -283,6 +283,7 @@ pub fn write(k: &mut Kernel, id: FileId, pos: u64, data: &[u8]) -> SysResult<usi
             | Sysctl::ThreadsMax
             | Sysctl::CoreUsesPid
             | Sysctl::DmesgRestrict
+            | Sysctl::HungTaskTimeoutSecs
             | Sysctl::AdminReserveKbytes
             | Sysctl::DropCaches
             | Sysctl::OvercommitKbytes
@@ -408,6 +409,8 @@ pub(super) fn sysctl_write(k: &mut Kernel, s: Sysctl, pos: u64, data: &[u8]) -> 
             }
         }
         Sysctl::CoreUsesPid => k.proc.core_mut().uses_pid = v != 0,
+        // Linux: proc_dohung_task_timeout_secs(), no negative value.
+        Sysctl::HungTaskTimeoutSecs => k.set_hung_task_timeout_secs(u64::try_from(v).map_err(|_| EINVAL)?),
         // Linux: proc_dointvec_minmax_sysadmin(), 0..=1.
         Sysctl::DmesgRestrict => {
             if !k.cur().cred.capable(crate::proc::capability::CAP_SYS_ADMIN) {

@@ -162,6 +162,8 @@ pub enum Sysctl {
     DmesgRestrict,
     /// Why the kernel is not pristine: a bit mask, 0 here.
     Tainted,
+    /// The hung-task detector's timeout (`proc::hung_task`).
+    HungTaskTimeoutSecs,
     /// The console's log level and the three others (Linux:
     /// console_printk[4], see `log`).
     Printk,
@@ -340,10 +342,11 @@ const ROOT_ENTRIES: [(&[u8], Node); 13] = [
     (b"vmstat", Node::Global(Global::Vmstat)),
 ];
 
-const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 16] = [
+const SYS_KERNEL_ENTRIES: [(&[u8], Sysctl); 17] = [
     (b"core_pattern", Sysctl::CorePattern),
     (b"core_uses_pid", Sysctl::CoreUsesPid),
     (b"dmesg_restrict", Sysctl::DmesgRestrict),
+    (b"hung_task_timeout_secs", Sysctl::HungTaskTimeoutSecs),
     (b"msgmax", Sysctl::Msgmax),
     (b"msgmnb", Sysctl::Msgmnb),
     (b"msgmni", Sysctl::Msgmni),

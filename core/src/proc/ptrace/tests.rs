@@ -131,9 +131,9 @@ fn a_tracer_that_is_not_the_parent_reaps_first_and_its_exit_detaches() {
     base.check(&k, "after tracers came and went");
 }
 
-/// NT_X86_XSTATE as gdb reads it: the fxsave image with XCR0 (x87 and
-/// SSE, what Tine keeps) at byte 464 and the same XSTATE_BV in the header;
-/// SETREGSET takes only a whole image whose header names no other
+/// NT_X86_XSTATE as gdb reads it: the XSAVE image (x87, SSE, AVX: the
+/// test machine's XCR0) with XCR0 at byte 464 and XSTATE_BV in the
+/// header; SETREGSET takes only a whole image whose header names no other
 /// feature, and a clear XSTATE_BV bit puts that state back to its init.
 #[test]
 fn xstate_regset_names_the_features_kept() {
@@ -141,37 +141,43 @@ fn xstate_regset_names_the_features_kept() {
     let c = traced_child(&mut k);
     wait4(&mut k, 1, c as i32, 0);
     let buf = scratch(&mut k, 1);
-    let iov = buf + 1024;
+    let iov = buf + 2048;
     let iovec = |k: &mut Kernel, len: u64| {
         let mut v = buf.to_le_bytes().to_vec();
         v.extend_from_slice(&len.to_le_bytes());
         write_user(k, 1, iov, &v).unwrap();
     };
-    iovec(&mut k, 1024);
+    iovec(&mut k, 2048);
     assert_eq!(ptrace(&mut k, 1, PTRACE_GETREGSET, c, NT_X86_XSTATE, iov), 0);
-    assert_eq!(read_user(&mut k, 1, iov + 8, 8).unwrap(), 576u64.to_le_bytes(), "fxsave + header");
-    let image = read_user(&mut k, 1, buf, 576).unwrap();
-    assert_eq!(image[464..472], 3u64.to_le_bytes(), "XCR0");
+    assert_eq!(read_user(&mut k, 1, iov + 8, 8).unwrap(), 832u64.to_le_bytes(), "fxsave + header + AVX");
+    let image = read_user(&mut k, 1, buf, 832).unwrap();
+    assert_eq!(image[464..472], 7u64.to_le_bytes(), "XCR0");
     assert!(image[472..512].iter().all(|&b| b == 0));
-    assert_eq!(image[512..520], 3u64.to_le_bytes(), "XSTATE_BV");
+    assert_eq!(image[512..520], 0u64.to_le_bytes(), "XSTATE_BV: all initial after exec");
+    assert_eq!(image[0..2], 0x37fu16.to_le_bytes(), "FCW's initial value");
     // Set: a short image is EFAULT, an unknown feature or a compacted
     // header EINVAL.
-    iovec(&mut k, 512);
-    assert_eq!(ptrace(&mut k, 1, PTRACE_SETREGSET, c, NT_X86_XSTATE, iov), err(EFAULT));
     iovec(&mut k, 576);
+    assert_eq!(ptrace(&mut k, 1, PTRACE_SETREGSET, c, NT_X86_XSTATE, iov), err(EFAULT));
+    iovec(&mut k, 832);
+    write_user(&mut k, 1, buf + 512, &0xfu64.to_le_bytes()).unwrap();
+    assert_eq!(ptrace(&mut k, 1, PTRACE_SETREGSET, c, NT_X86_XSTATE, iov), err(EINVAL), "MPX");
     write_user(&mut k, 1, buf + 512, &7u64.to_le_bytes()).unwrap();
-    assert_eq!(ptrace(&mut k, 1, PTRACE_SETREGSET, c, NT_X86_XSTATE, iov), err(EINVAL), "AVX");
-    write_user(&mut k, 1, buf + 512, &3u64.to_le_bytes()).unwrap();
     write_user(&mut k, 1, buf + 520, &(1u64 << 63).to_le_bytes()).unwrap();
     assert_eq!(ptrace(&mut k, 1, PTRACE_SETREGSET, c, NT_X86_XSTATE, iov), err(EINVAL), "compacted");
     write_user(&mut k, 1, buf + 520, &0u64.to_le_bytes()).unwrap();
-    // XMM0 set with SSE in XSTATE_BV is taken; then SSE clear zeroes it.
+    // XMM0 and YMM0's upper half set with SSE and AVX in XSTATE_BV are
+    // taken; then SSE and AVX clear zero them.
     write_user(&mut k, 1, buf + 160, &[0xab; 16]).unwrap();
+    write_user(&mut k, 1, buf + 576, &[0xcd; 16]).unwrap();
     assert_eq!(ptrace(&mut k, 1, PTRACE_SETREGSET, c, NT_X86_XSTATE, iov), 0);
     assert_eq!(k.tracee_fpu(c).0[20], 0xabab_abab_abab_abab);
+    assert_eq!(k.tracee_fpu(c).ymm_high(0), [0xcdcd_cdcd_cdcd_cdcd; 2]);
+    assert_eq!(k.tracee_fpu(c).xstate_bv(), 7);
     write_user(&mut k, 1, buf + 512, &1u64.to_le_bytes()).unwrap();
     assert_eq!(ptrace(&mut k, 1, PTRACE_SETREGSET, c, NT_X86_XSTATE, iov), 0);
     assert_eq!(k.tracee_fpu(c).0[20], 0, "SSE at its init state");
+    assert_eq!(k.tracee_fpu(c).ymm_high(0), [0, 0], "AVX at its init state");
     assert_eq!(k.tracee_fpu(c).0[XSTATE_SW_WORD], 0, "the software bytes are not the tracee's");
     syscall(&mut k, 1, nr::KILL, &[c as u64, SIGKILL as u64]);
     run_exit_work(&mut k, c);

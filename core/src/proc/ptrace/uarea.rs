@@ -1,13 +1,15 @@
 //! A stopped tracee's registers as the tracer reads and writes them: the
 //! `struct user_regs_struct` of GETREGS/SETREGS and NT_PRSTATUS, the
 //! word-addressed `struct user` of PEEKUSER/POKEUSER, the fxsave image of
-//! GETFPREGS/SETFPREGS and NT_PRFPREG (Linux: arch/x86/kernel/ptrace.c
-//! getreg(), putreg(), genregs_get/set(), and fpu/regset.c).
+//! GETFPREGS/SETFPREGS and NT_PRFPREG, the XSAVE image of NT_X86_XSTATE
+//! (Linux: arch/x86/kernel/ptrace.c getreg(), putreg(),
+//! genregs_get/set(), and fpu/regset.c).
 
 use super::X86_EFLAGS_TF;
 use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::proc::kstack::FpuState;
+use crate::proc::xstate;
 use crate::proc::Pid;
 
 /// The RFLAGS bits a tracer may change (Linux: FLAG_MASK).
@@ -194,79 +196,47 @@ impl Kernel {
         }
     }
 
-    /// The tracee's fxsave image (complete: it is switched out).
+    /// The tracee's FPU image (complete: it is switched out).
     pub(crate) fn tracee_fpu(&self, tid: Pid) -> FpuState {
         self.proc.tasks[&tid].kstack.fpu()
     }
 
     /// SETFPREGS: an image with MXCSR bits the CPU refuses is EINVAL
-    /// (Linux: xfpregs_set()), so that fxrstor cannot fault.
-    pub(crate) fn set_tracee_fpu(&mut self, tid: Pid, mut f: FpuState) -> SysResult<()> {
+    /// (Linux: xfpregs_set()), so that fxrstor cannot fault. The image
+    /// replaces the x87 and SSE state, which XSTATE_BV then marks (Linux:
+    /// `xsave->header.xfeatures |= XFEATURE_MASK_FPSSE`); AVX stays.
+    pub(crate) fn set_tracee_fpu(&mut self, tid: Pid, legacy: &[u8]) -> SysResult<()> {
         let old = self.tracee_fpu(tid);
-        let mask = match (old.0[3] >> 32) as u32 {
-            0 => 0xffbf,
-            m => m,
-        };
-        let mxcsr = f.0[3] as u32;
-        if mxcsr & !mask != 0 {
+        let image = FpuState::from_prefix(&legacy[..xstate::FXSAVE_BYTES]);
+        let mask = old.mxcsr_mask();
+        if image.mxcsr() & !mask != 0 {
             return Err(EINVAL);
         }
-        f.0[3] = mxcsr as u64 | (mask as u64) << 32;
+        let mut f = old.clone();
+        f.0[..xstate::SW_BYTES_AT / 8].copy_from_slice(&image.0[..xstate::SW_BYTES_AT / 8]);
+        f.normalize(old.xstate_bv() | xstate::XFEATURE_MASK_FPSSE);
+        f.set_mxcsr(image.mxcsr(), mask);
         self.proc.tasks.get_mut(&tid).expect("tracee").kstack.set_fpu(&f);
         Ok(())
     }
 
-    /// NT_X86_XSTATE: the fxsave image, then an XSAVE header whose
-    /// XSTATE_BV says x87 and SSE (the state Tine keeps). The image's
-    /// software-reserved bytes (464..512) carry the XCR0 a debugger reads
-    /// to know which registers exist (gdb: I386_LINUX_XSAVE_XCR0_OFFSET),
-    /// the same two features, and nothing else (Linux:
-    /// copy_xstate_to_uabi_buf() copies xstate_fx_sw_bytes there).
-    pub(crate) fn tracee_xstate(&self, tid: Pid) -> alloc::vec::Vec<u8> {
-        let f = self.tracee_fpu(tid);
-        let mut v = zerocopy::IntoBytes::as_bytes(&f.0).to_vec();
-        v[XSTATE_SW_BYTES..].fill(0);
-        v[XSTATE_SW_BYTES..XSTATE_SW_BYTES + 8].copy_from_slice(&XFEATURES_KEPT.to_le_bytes());
-        let mut header = [0u8; 64];
-        header[..8].copy_from_slice(&XFEATURES_KEPT.to_le_bytes());
-        v.extend_from_slice(&header);
-        v
+    /// NT_X86_XSTATE (Linux: xstateregs_get()): the XSAVE image as
+    /// `FpuState::to_uabi` gives it; ENODEV on a CPU without XSAVE.
+    pub(crate) fn tracee_xstate(&self, tid: Pid) -> SysResult<alloc::vec::Vec<u8>> {
+        match self.m.fpu.xfeatures() {
+            0 => Err(ENODEV),
+            x => Ok(self.tracee_fpu(tid).to_uabi(x)),
+        }
     }
 
     /// SETREGSET NT_X86_XSTATE (Linux: xstateregs_set() through
-    /// copy_uabi_to_xstate()): a header naming features Tine does not
-    /// keep, or with its reserved words set, is EINVAL; the fxsave part
-    /// goes through SETFPREGS's checks. A header without x87 or SSE
-    /// (XSTATE_BV clear) would mean their initial state: Linux resets
-    /// them, and so does Tine.
+    /// copy_uabi_to_xstate()): EINVAL for a header naming features the
+    /// CPU does not keep, with its reserved words set, or MXCSR with
+    /// reserved bits; the features XSTATE_BV leaves out are reset.
     pub(crate) fn set_tracee_xstate(&mut self, tid: Pid, image: &[u8]) -> SysResult<()> {
-        let word = |at: usize| u64::from_le_bytes(image[at..at + 8].try_into().expect("8 bytes"));
-        let bv = word(512);
-        let comp = word(520);
-        if bv & !XFEATURES_KEPT != 0 || comp != 0 || (528..576).step_by(8).any(|at| word(at) != 0) {
-            return Err(EINVAL);
-        }
-        let mut f = <[u64; 64] as zerocopy::FromBytes>::read_from_prefix(image).expect("size").0;
-        // The software bytes are the kernel's, not the tracee's state.
-        f[XSTATE_SW_BYTES / 8..].fill(0);
-        if bv & 1 == 0 {
-            // x87 at its init state (FNINIT): FCW 0x37f, the rest zero.
-            f[0] = 0x37f;
-            f[1] = 0;
-            f[2] = 0;
-            f[4..20].fill(0);
-        }
-        if bv & 2 == 0 {
-            // The XMM registers zero; MXCSR is kept with SSE's state in
-            // the fxsave image, so it stays.
-            f[20..52].fill(0);
-        }
-        self.set_tracee_fpu(tid, FpuState(f))
+        let xfeatures = self.m.fpu.xfeatures();
+        let new = self.tracee_fpu(tid).from_uabi(&FpuState::from_prefix(image), xfeatures).map_err(|_| EINVAL)?;
+        self.proc.tasks.get_mut(&tid).expect("tracee").kstack.set_fpu(&new);
+        Ok(())
     }
 }
-
-/// Where the fxsave image's software-reserved bytes begin.
-const XSTATE_SW_BYTES: usize = 464;
-
-/// The XSAVE features Tine keeps for a task: x87 and SSE (fxsave's state).
-const XFEATURES_KEPT: u64 = 3;
