@@ -25,6 +25,9 @@ pub mod lock;
 pub mod memfd;
 pub mod mount;
 pub mod mount_ns;
+pub mod namei;
+#[cfg(test)]
+mod namei_tests;
 pub mod ops;
 pub mod perm;
 pub mod pipe;

@@ -28,12 +28,11 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use bitflags::bitflags;
-
 mod data;
 mod namei;
 
 use super::mount::{FsType, MountId, MountTable, SbId, SuperBlocks, ROOT_MOUNT, ROOT_SB};
+pub use super::namei::{Last, Lookup, Parent};
 use super::perm::{self, FsCred, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::abi::*;
 
@@ -55,24 +54,6 @@ const BOGO_DIRENT_SIZE: u64 = 20;
 
 /// `st_blksize`: the page size, like tmpfs.
 const BLOCK_SIZE: u64 = 4096;
-
-bitflags! {
-    /// How a path walk treats the last component. Linux: `LOOKUP_*`
-    /// (include/linux/namei.h).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub struct Lookup: u32 {
-        /// Follow a symbolic link in the last component (intermediate ones
-        /// are always followed). Linux: `LOOKUP_FOLLOW`; `lstat` and
-        /// `AT_SYMLINK_NOFOLLOW` leave it out.
-        const FOLLOW = 1 << 0;
-        /// The result must be a directory, else `ENOTDIR`.
-        /// Linux: `LOOKUP_DIRECTORY` (`O_DIRECTORY`, a trailing slash).
-        const DIRECTORY = 1 << 1;
-        /// An empty path names the starting directory instead of failing
-        /// with `ENOENT`. Linux: `LOOKUP_EMPTY` (`AT_EMPTY_PATH`).
-        const EMPTY = 1 << 2;
-    }
-}
 
 /// The type of an inode, from the `S_IFMT` bits of its mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,29 +206,6 @@ impl Inode {
             Data::Special => 0,
         }
     }
-}
-
-/// Where a path's last component would go. Linux: the result of
-/// `filename_parentat()`, with `last_type` as [`Last`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Parent<'p> {
-    /// The directory that holds (or would hold) the last component.
-    pub dir: Ino,
-    pub last: Last<'p>,
-    /// The path ended in `/`: the last component must be a directory.
-    pub trailing_slash: bool,
-}
-
-/// The last component of a path. Linux: `LAST_NORM`, `LAST_DOT`,
-/// `LAST_DOTDOT`, `LAST_ROOT`; each syscall has its own errno for the
-/// three that name no entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Last<'p> {
-    Name(&'p [u8]),
-    Dot,
-    DotDot,
-    /// The path was `/` (or `//...`).
-    Root,
 }
 
 /// One directory entry as `getdents64` reports it.
