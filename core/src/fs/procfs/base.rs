@@ -260,51 +260,6 @@ pub(super) fn follow(k: &Kernel, view: View, link: Node) -> SysResult<Target> {
     }
 }
 
-/// Resolve a path in /proc, following links on the way and the last one
-/// too when `follow_last`. Linux: the path walk through proc_root_lookup(),
-/// proc_pident_lookup() and proc_pid_get_link().
-pub fn walk(k: &Kernel, p: &ProcPath, follow_last: bool) -> SysResult<Target> {
-    let view = view_of_mount(k, p.mount);
-    let mut cur = Node::Root;
-    let n = p.comps.len();
-    for (i, name) in p.comps.iter().enumerate() {
-        let last = i + 1 == n;
-        let next = child(k, view, cur, name)?;
-        if next.kind() != Kind::Link || (last && !follow_last && !p.trailing_slash) {
-            cur = next;
-            continue;
-        }
-        match follow(k, view, next)? {
-            Target::Proc(node) => cur = node,
-            Target::Ino(ino) => {
-                let rest = &p.comps[i + 1..];
-                if rest.is_empty() {
-                    if p.trailing_slash && !k.vfs.fs.inode(ino)?.is_dir() {
-                        return Err(ENOTDIR);
-                    }
-                    return Ok(Target::Ino(ino));
-                }
-                let mut path = rest.join(&b'/');
-                if p.trailing_slash {
-                    path.push(b'/');
-                }
-                let flags = if follow_last { Lookup::FOLLOW } else { Lookup::empty() };
-                return k.vfs.fs.lookup(&k.fs_cred(), ino, &path, flags).map(Target::Ino);
-            }
-            Target::File(id) => {
-                if !last || p.trailing_slash {
-                    return Err(ENOTDIR);
-                }
-                return Ok(Target::File(id));
-            }
-        }
-    }
-    if p.trailing_slash && !cur.is_dir() {
-        return Err(ENOTDIR);
-    }
-    Ok(Target::Proc(cur))
-}
-
 /// Resolve `path` from `dirfd` if it lies in /proc: `None` if it does not.
 pub fn lookup_at(k: &Kernel, dirfd: i32, path: &[u8], follow_last: bool) -> SysResult<Option<Target>> {
     match route(k, dirfd, path) {

@@ -73,6 +73,7 @@ mod meminfo;
 mod task_mmu;
 #[cfg(test)]
 mod tests;
+mod walk;
 
 pub use array::*;
 pub use base::*;
@@ -81,6 +82,7 @@ use fdinfo::*;
 pub use inode::*;
 pub use meminfo::*;
 pub use task_mmu::*;
+pub use walk::walk;
 
 /// The device number `stat` reports for proc files (an anonymous device,
 /// as Linux gives procfs).
