@@ -82,7 +82,7 @@ use fdinfo::*;
 pub use inode::*;
 pub use meminfo::*;
 pub use task_mmu::*;
-pub use walk::walk;
+pub use walk::{resolve, Found};
 
 /// The device number `stat` reports for proc files (an anonymous device,
 /// as Linux gives procfs).
@@ -478,6 +478,21 @@ impl Node {
 /// The TGID of task `tid` (itself if it is gone).
 fn tgid_of(k: &Kernel, tid: Pid) -> Pid {
     k.proc.tasks().get(&tid).map_or(tid, |t| t.tgid)
+}
+
+/// The proc mounts of the mount table below the caller's root, with the
+/// path each is seen at, in mount order: where a proc file opened without
+/// a mount of its own is named (Linux: the vfsmount a file keeps).
+pub(super) fn proc_mounts(k: &Kernel) -> Vec<(MountId, Vec<u8>)> {
+    let fs = &k.vfs.fs;
+    fs.mounts
+        .iter()
+        .filter(|m| fs.supers.get(m.sb).is_some_and(|sb| sb.fstype == FsType::Proc))
+        .filter_map(|m| match fs.path_from(&fs.mounts, fs.walk_root(), m.id, m.root) {
+            Ok((path, true)) => Some((m.id, path)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The absolute path of a node, for `readlink` of a descriptor open on it

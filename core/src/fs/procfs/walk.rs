@@ -10,7 +10,7 @@
 //! [`PROC_REF`] set and an index into the walk's [`Nodes`]. A proc mount's
 //! root is the RAM directory it covers (a number without that bit).
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 
 use super::*;
 use crate::fs::namei::{self, FileSystem, Link, NodeRef, Path, Tree};
@@ -20,13 +20,17 @@ use crate::fs::perm::FsCred;
 /// inode numbers (which never reach it).
 const PROC_REF: NodeRef = 1 << 63;
 
-/// The proc nodes one walk has reached, by index.
+/// The proc nodes one walk has reached, by index, and whether it asked
+/// proc anything.
 #[derive(Default)]
-struct Nodes(RefCell<Vec<Node>>);
+struct Nodes {
+    nodes: RefCell<Vec<Node>>,
+    used: Cell<bool>,
+}
 
 impl Nodes {
     fn add(&self, node: Node) -> NodeRef {
-        let mut v = self.0.borrow_mut();
+        let mut v = self.nodes.borrow_mut();
         v.push(node);
         PROC_REF | (v.len() - 1) as NodeRef
     }
@@ -34,10 +38,11 @@ impl Nodes {
     /// The node `r` names in a proc mount: a number without the mark is
     /// the mount's root.
     fn get(&self, r: NodeRef) -> Node {
+        self.used.set(true);
         if r & PROC_REF == 0 {
             return Node::Root;
         }
-        self.0.borrow().get((r & !PROC_REF) as usize).copied().unwrap_or(Node::Root)
+        self.nodes.borrow().get((r & !PROC_REF) as usize).copied().unwrap_or(Node::Root)
     }
 }
 
@@ -45,8 +50,21 @@ impl Nodes {
 struct ProcMount<'a> {
     k: &'a Kernel,
     mnt: MountId,
+    /// The mount's root: the number of the directory it covers.
+    root: NodeRef,
     view: View,
     nodes: &'a Nodes,
+}
+
+impl ProcMount<'_> {
+    /// `node` as the walk holds it in this mount: its root by the mount
+    /// table's number, so that `..` there leaves the mount.
+    fn node_ref(&self, node: Node) -> NodeRef {
+        if node == Node::Root {
+            return self.root;
+        }
+        self.nodes.add(node)
+    }
 }
 
 impl FileSystem for ProcMount<'_> {
@@ -62,8 +80,8 @@ impl FileSystem for ProcMount<'_> {
         let node = self.nodes.get(dir);
         match name {
             b"." => Ok(dir),
-            b".." => Ok(self.nodes.add(node.parent(self.k))),
-            _ => Ok(self.nodes.add(child(self.k, self.view, node, name)?)),
+            b".." => Ok(self.node_ref(node.parent(self.k))),
+            _ => Ok(self.node_ref(child(self.k, self.view, node, name)?)),
         }
     }
 
@@ -81,7 +99,7 @@ impl FileSystem for ProcMount<'_> {
             return Ok(None);
         }
         Ok(match follow(self.k, self.view, node)? {
-            Target::Proc(to) => Some(Link::Magic(Path::new(self.mnt, self.nodes.add(to)))),
+            Target::Proc(to) => Some(Link::Magic(Path::new(self.mnt, self.node_ref(to)))),
             Target::Ino(ino) => Some(Link::Magic(Path::new(self.k.vfs.fs.mount_at(ino), ino))),
             // A pipe has no place in the tree: the walk ends at the link,
             // which `walk` follows to the description.
@@ -104,7 +122,7 @@ impl<'a> ProcTree<'a> {
             .mounts
             .iter()
             .filter(|m| fs.supers.get(m.sb).is_some_and(|sb| sb.fstype == FsType::Proc))
-            .map(|m| ProcMount { k, mnt: m.id, view: view_of_mount(k, m.id), nodes })
+            .map(|m| ProcMount { k, mnt: m.id, root: m.root, view: view_of_mount(k, m.id), nodes })
             .collect();
         ProcTree { k, procs }
     }
@@ -131,31 +149,75 @@ impl Tree for ProcTree<'_> {
     }
 }
 
-/// Resolve a path in /proc, following links on the way and the last one
-/// too when `follow_last`, through `fs::namei`.
-pub fn walk(k: &Kernel, p: &ProcPath, follow_last: bool) -> SysResult<Target> {
+/// Where a path leads whose walk went through a proc mount: the place
+/// it ended at, and what is there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// For a proc node, the proc mount it was reached in (its root is the
+    /// covered directory's number); else the RAM file system's place.
+    pub at: Path,
+    pub target: Target,
+}
+
+impl Found {
+    /// The PID namespace the proc instance it was found in shows.
+    pub(super) fn view(&self, k: &Kernel) -> View {
+        view_of_mount(k, self.at.mnt)
+    }
+}
+
+/// Resolve `path` from `dirfd` as the `*at()` calls read it, through
+/// `fs::namei`, following the last link when `follow_last`. `None` when
+/// the walk never went through a proc mount (the path is the RAM file
+/// system's alone, and its own walk, with the caller's credentials, says
+/// where it leads or why not), and for an empty or overlong path or a
+/// `dirfd` that names no directory (which the RAM walk reports).
+/// Linux: path_lookupat() through proc's inode operations.
+pub fn resolve(k: &Kernel, dirfd: i32, path: &[u8], follow_last: bool) -> Option<SysResult<Found>> {
+    if path.is_empty() || path.len() >= PATH_MAX {
+        return None;
+    }
     let nodes = Nodes::default();
     let tree = ProcTree::new(k, &nodes);
-    let root = k.vfs.fs.mounts.get(p.mount).ok_or(ENOENT)?.root;
-    let start = Path::new(p.mount, root);
-    let mut path = p.comps.join(&b'/');
-    if p.trailing_slash {
-        path.push(b'/');
-    }
-    let flags = if follow_last { Lookup::FOLLOW } else { Lookup::empty() };
-    let at = if p.comps.is_empty() {
-        start
+    let start = if path[0] == b'/' || dirfd == AT_FDCWD {
+        Path::new(k.vfs.fs.mount_at(k.cur_fs().cwd), k.cur_fs().cwd)
     } else {
-        let mut links = 0;
-        namei::walk(&tree, &k.fs_cred(), start, &path, flags, &mut links)?
+        let id = k.cur_files().get(dirfd).ok()?.file;
+        match node_view_of(k, id) {
+            // A proc directory: in the first proc mount of its instance.
+            Ok((node, view)) => {
+                let proc = tree.procs.iter().find(|p| p.view == view)?;
+                Path::new(proc.mnt, proc.node_ref(node))
+            }
+            Err(_) => {
+                let ino = k.vfs.files.get(id).ino?;
+                if !k.vfs.fs.inode(ino).ok()?.is_dir() {
+                    return None;
+                }
+                Path::new(k.vfs.fs.mount_at(ino), ino)
+            }
+        }
     };
-    let Some(proc) = tree.proc(at.mnt) else { return Ok(Target::Ino(at.node)) };
+    let flags = if follow_last { Lookup::FOLLOW } else { Lookup::empty() };
+    let walked = namei::lookup(&tree, &k.fs_cred(), start, path, flags);
+    // `lstat("/proc")` ends in proc without asking it anything.
+    let ends_in_proc = walked.as_ref().is_ok_and(|at| tree.proc(at.mnt).is_some());
+    if !nodes.used.get() && !ends_in_proc {
+        return None;
+    }
+    Some(walked.and_then(|at| found(k, &tree, &nodes, at, path.ends_with(b"/") || follow_last)))
+}
+
+/// What the walk's end `at` is. An fd/N link to a pipe, where the walk
+/// stopped (the pipe has no place), leads to the description when
+/// followed.
+fn found(k: &Kernel, tree: &ProcTree, nodes: &Nodes, at: Path, follow_last: bool) -> SysResult<Found> {
+    let Some(proc) = tree.proc(at.mnt) else { return Ok(Found { at, target: Target::Ino(at.node) }) };
     let node = nodes.get(at.node);
-    // An fd/N link to a pipe, where the walk stopped: the description.
-    if node.kind() == Kind::Link && (follow_last || p.trailing_slash) {
+    if node.kind() == Kind::Link && follow_last {
         if let Target::File(id) = follow(k, proc.view, node)? {
-            return if p.trailing_slash { Err(ENOTDIR) } else { Ok(Target::File(id)) };
+            return Ok(Found { at, target: Target::File(id) });
         }
     }
-    Ok(Target::Proc(node))
+    Ok(Found { at, target: Target::Proc(node) })
 }
