@@ -127,6 +127,19 @@ impl<'a> ProcTree<'a> {
         ProcTree { k, procs }
     }
 
+    /// Where a walk from RAM directory `ino` (a cwd, a descriptor)
+    /// starts. Both keep an inode, not a place, so the mount is guessed
+    /// (`RamFs::mount_at`); a directory proc is mounted on is taken as
+    /// proc's root, as chdir("/proc") meant it.
+    fn start_at(&self, ino: Ino) -> Path {
+        let at = Path::new(self.k.vfs.fs.mount_at(ino), ino);
+        let top = namei::cross_down(&self.k.vfs.fs.mounts, at);
+        if self.proc(top.mnt).is_some() {
+            return top;
+        }
+        at
+    }
+
     fn proc(&self, mnt: MountId) -> Option<&ProcMount<'a>> {
         self.procs.iter().find(|p| p.mnt == mnt)
     }
@@ -180,7 +193,7 @@ pub fn resolve(k: &Kernel, dirfd: i32, path: &[u8], follow_last: bool) -> Option
     let nodes = Nodes::default();
     let tree = ProcTree::new(k, &nodes);
     let start = if path[0] == b'/' || dirfd == AT_FDCWD {
-        Path::new(k.vfs.fs.mount_at(k.cur_fs().cwd), k.cur_fs().cwd)
+        tree.start_at(k.cur_fs().cwd)
     } else {
         let id = k.cur_files().get(dirfd).ok()?.file;
         match node_view_of(k, id) {
@@ -194,7 +207,7 @@ pub fn resolve(k: &Kernel, dirfd: i32, path: &[u8], follow_last: bool) -> Option
                 if !k.vfs.fs.inode(ino).ok()?.is_dir() {
                     return None;
                 }
-                Path::new(k.vfs.fs.mount_at(ino), ino)
+                tree.start_at(ino)
             }
         }
     };
