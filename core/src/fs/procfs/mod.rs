@@ -6,20 +6,18 @@
 //! proc is mounted like any file system (at boot on `/proc`, and wherever
 //! mount(2) puts another instance), but it stores nothing: a proc mount's
 //! root in the mount table ([`super::mount`]) is the RAM file system
-//! directory it covers, and the path calls of the syscall layer first ask
-//! [`route`] whether a path, taken from its starting directory, lies below
-//! a proc mount. If it does, this module resolves it (`open`, the `stat`
-//! family, `access`, `readlink`, `chdir`) instead of the RAM file system.
-//! The test is lexical: the starting directory's path and the path are
-//! joined and `.` and `..` folded before they are compared with the paths
-//! of the proc mounts. (Linux walks `..` after following symbolic links;
-//! the two differ only for paths such as `/proc/self/cwd/..`, which this
-//! reads as `/proc/self`.)
+//! directory it covers. Each proc mount answers the questions of the one
+//! path walk (`fs::namei`) about its nodes (`walk`), and the path calls of
+//! the syscall layer ask [`resolve`] whether a path's walk, from its real
+//! start, goes through a proc mount. If it does, this module opens or
+//! describes what it found (`open`, the `stat` family, `access`,
+//! `readlink`, `chdir`); if not, the RAM file system's own call does.
 //!
 //! # Files
 //!
 //! This file names the nodes and the tasks as /proc sees them; `base`
-//! routes and walks paths and gives attributes; `inode` opens, reads,
+//! finds entries, follows links and gives attributes; `walk` is proc as
+//! the walk's file system; `inode` opens, reads,
 //! writes and lists; `contents` generates texts, with `meminfo`, `array`
 //! (stat, status) and `task_mmu` (maps, limits) for the larger ones.
 //!

@@ -4,7 +4,8 @@
 //! Linux splits this into the VFS (path walk, dentries, `struct file`) and a
 //! file system under it. Here [`RamFs`] holds both: inodes in a map keyed
 //! by inode number, directories as name → inode maps, the mount table and
-//! the path walk over them (`namei`). Every RAM-backed instance (`/`, each
+//! the walk's root; the walk itself is `fs::namei`'s, to which this store
+//! is a `FileSystem` (`namei`: the path-level operations). Every RAM-backed instance (`/`, each
 //! tmpfs mount, the sysfs placeholder) keeps its inodes in this one store,
 //! each inode naming its instance ([`super::mount`]). There is no dentry
 //! cache: a directory's entries *are* its dentries, and a directory records

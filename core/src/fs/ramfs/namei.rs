@@ -1,5 +1,6 @@
-//! The name side of the RAM file system: the path walk and the
-//! path-level operations the `*at()` syscalls call (Linux: fs/namei.c).
+//! The name side of the RAM file system: the store as a file system of
+//! `fs::namei`'s walk, and the path-level operations the `*at()` syscalls
+//! call (Linux: fs/namei.c).
 //! The inodes and the per-directory operations they use are in the
 //! parent module, the inode store.
 
