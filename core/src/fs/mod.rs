@@ -1,8 +1,10 @@
 //! Files: the RAM file system, initramfs, open files (Linux: fs/).
 //!
-//! - [`ramfs`]: the inode store (Linux: fs/ramfs and tmpfs), with the
-//!   path walk over it, across mounts, in `ramfs::namei` (Linux:
-//!   fs/namei.c) and file contents and attributes in `ramfs::data`.
+//! - [`namei`]: the one path walk, over the [`namei::FileSystem`] each
+//!   mount shows (Linux: fs/namei.c, `struct path`).
+//! - [`ramfs`]: the inode store (Linux: fs/ramfs and tmpfs), a
+//!   `FileSystem`, with its path-level operations in `ramfs::namei` and
+//!   file contents and attributes in `ramfs::data`.
 //! - [`cpio`]: unpacking the initramfs into it (Linux: init/initramfs.c).
 //! - [`file`]: open file descriptions and descriptor tables.
 //! - [`ops`]: what each kind of open file does (Linux: `file_operations`).
@@ -25,6 +27,9 @@ pub mod lock;
 pub mod memfd;
 pub mod mount;
 pub mod mount_ns;
+pub mod namei;
+#[cfg(test)]
+mod namei_tests;
 pub mod ops;
 pub mod perm;
 pub mod pipe;

@@ -7,12 +7,19 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::cpio::unpack;
+use super::mount::ROOT_MOUNT;
+use super::namei::Path;
 use super::perm::FsCred;
 use super::ramfs::*;
 use super::{make_standard_nodes, DEV_CONSOLE, DEV_NULL, DEV_TTYS0};
 use crate::abi::*;
 
 const T0: u64 = 1_000_000_000;
+
+/// Inode `ino` of the root mount.
+fn at(ino: Ino) -> Path {
+    Path::new(ROOT_MOUNT, ino)
+}
 
 fn fs() -> RamFs {
     let mut fs = RamFs::new();
@@ -172,6 +179,8 @@ fn lookup_parent_classifies_the_last_component() {
     let a = look(&fs, "/a").unwrap();
     let b = look(&fs, "/a/b").unwrap();
     let p = |path: &'static str| fs.lookup_parent(&FsCred::ROOT, r, path.as_bytes());
+    // Everything here is on the root mount.
+    let (r, a, b) = (at(r), at(a), at(b));
     assert_eq!(p("/"), Ok(Parent { dir: r, last: Last::Root, trailing_slash: false }));
     assert_eq!(p("//"), Ok(Parent { dir: r, last: Last::Root, trailing_slash: false }));
     assert_eq!(p("/a/new"), Ok(Parent { dir: a, last: Last::Name(b"new"), trailing_slash: false }));

@@ -158,7 +158,10 @@ fn statfs_of(k: &Kernel, proc: bool) -> Statfs {
 pub fn statfs(k: &mut Kernel, path: u64, buf: u64) -> SysResult {
     let p = k.read_cstr(path, 4096)?;
     let start = k.start_dir(AT_FDCWD, &p)?;
-    let proc = crate::fs::procfs::route(k, AT_FDCWD, &p).is_some();
+    let proc = match crate::fs::procfs::resolve(k, AT_FDCWD, &p, true) {
+        Some(found) => matches!(found?.target, crate::fs::procfs::Target::Proc(_)),
+        None => false,
+    };
     if !proc {
         k.vfs.fs().lookup(&k.fs_cred(), start, &p, crate::fs::Lookup::FOLLOW)?;
     }

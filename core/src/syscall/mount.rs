@@ -46,11 +46,10 @@ type At = (MountId, Ino);
 /// cannot be mounted on here (EINVAL; Linux allows it).
 fn resolve(k: &mut Kernel, addr: u64, follow: bool) -> SysResult<At> {
     let path = k.read_cstr(addr, PATH_MAX)?;
-    if let Some(p) = procfs::route(k, AT_FDCWD, &path) {
-        let mount = p.mount;
-        return match procfs::walk(k, &p, follow)? {
-            Target::Proc(Node::Root) => Ok((mount, k.vfs.fs().mounts.get(mount).ok_or(ENOENT)?.root)),
-            Target::Ino(ino) => Ok((k.vfs.fs().mount_at(ino), ino)),
+    if let Some(found) = procfs::resolve(k, AT_FDCWD, &path, follow) {
+        let found = found?;
+        return match found.target {
+            Target::Proc(Node::Root) | Target::Ino(_) => Ok(found.at.into()),
             _ => Err(EINVAL),
         };
     }
@@ -351,7 +350,7 @@ fn remount(k: &mut Kernel, at: At, flags: u64, mnt_flags: MntFlags) -> SysResult
 /// Linux: do_loopback() → clone_mnt().
 fn bind(k: &mut Kernel, (parent, dir): At, source: &[u8]) -> SysResult {
     let start = k.start_dir(AT_FDCWD, source)?;
-    if procfs::route(k, AT_FDCWD, source).is_some() {
+    if procfs::resolve(k, AT_FDCWD, source, true).is_some() {
         // proc keeps no inodes to show elsewhere.
         return Err(EINVAL);
     }

@@ -1,5 +1,5 @@
-//! The lookup side of /proc: routing a path to a proc mount, walking it
-//! through nodes and links, and the attributes (owner, mode, `stat`,
+//! The lookup side of /proc: the entries of its directories, where its
+//! links lead, and the attributes (owner, mode, `stat`,
 //! `access`) of what it finds (Linux: fs/proc/base.c, fs/proc/root.c).
 
 #[allow(unused_imports)]
@@ -7,23 +7,6 @@ use super::*;
 
 // ---------------------------------------------------------------------------
 // Path resolution
-
-/// A path that lies in /proc: its components below /proc, `.` and `..`
-/// folded away.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProcPath {
-    /// The proc mount it lies in.
-    pub mount: MountId,
-    pub(super) comps: Vec<Vec<u8>>,
-    pub(super) trailing_slash: bool,
-}
-
-impl ProcPath {
-    /// Whether the path names /proc itself.
-    pub fn is_root(&self) -> bool {
-        self.comps.is_empty()
-    }
-}
 
 /// What a path in /proc leads to once links are followed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,110 +19,6 @@ pub enum Target {
     /// An open file description with no name to open again by (an `fd/N`
     /// open on a pipe).
     File(FileId),
-}
-
-/// The proc mounts of the mount table below the caller's root, with the
-/// path each is seen at, in mount order (Linux walks into them; Tine's
-/// cwd and open files are RAM file system inodes, so a path is matched
-/// against these).
-pub(super) fn proc_mounts(k: &Kernel) -> Vec<(MountId, Vec<u8>)> {
-    let fs = &k.vfs.fs;
-    fs.mounts
-        .iter()
-        .filter(|m| fs.supers.get(m.sb).is_some_and(|sb| sb.fstype == FsType::Proc))
-        .filter_map(|m| match fs.path_from(&fs.mounts, fs.walk_root(), m.id, m.root) {
-            Ok((path, true)) => Some((m.id, path)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Does `path`, from `dirfd` as the `*at()` calls read it, lie in a
-/// mounted proc? `None` sends the caller on to the RAM file system, which
-/// also reports a bad `dirfd` or an empty path.
-///
-/// The test is lexical: the starting directory's path and the path are
-/// joined, `.` and `..` folded, and the result compared with the paths
-/// proc is mounted at; then the mount point is looked up to check that
-/// the proc mount is what that path shows (nothing mounted over it).
-pub fn route(k: &Kernel, dirfd: i32, path: &[u8]) -> Option<ProcPath> {
-    if path.is_empty() || path.len() >= PATH_MAX {
-        return None;
-    }
-    let mounts = proc_mounts(k);
-    // A path reaches a proc mount only by naming its mount point, or by
-    // starting there (nothing can be made in a proc mount's directory).
-    let mentions = mounts.iter().any(|(_, mp)| {
-        let name = mp.rsplit(|&c| c == b'/').next().unwrap_or(b"");
-        !name.is_empty() && path.windows(name.len()).any(|w| w == name)
-    });
-    let base: Vec<u8> = if path[0] == b'/' {
-        if !mentions {
-            return None;
-        }
-        Vec::new()
-    } else {
-        let dir = if dirfd == AT_FDCWD {
-            k.cur_fs().cwd
-        } else {
-            let id = k.cur_files().get(dirfd).ok()?.file;
-            if let Ok((node, view)) = node_view_of(k, id) {
-                return join(&mounts, &node_path(k, view, node), path).filter(|p| visible(k, p));
-            }
-            let f = k.vfs.files.get(id);
-            let ino = f.ino?;
-            if !k.vfs.fs.inode(ino).ok()?.is_dir() {
-                return None;
-            }
-            ino
-        };
-        let starts_in_proc = k.vfs.fs.mounts.iter().any(|m| m.root == dir && mounts.iter().any(|(id, _)| *id == m.id));
-        if !mentions && !starts_in_proc {
-            return None;
-        }
-        k.vfs.fs.path_of_dir(dir).ok()?
-    };
-    join(&mounts, &base, path).filter(|p| visible(k, p))
-}
-
-/// Whether the proc mount a path was matched to is what its mount point
-/// shows, not hidden by a later mount over it or over a directory above.
-pub(super) fn visible(k: &Kernel, p: &ProcPath) -> bool {
-    let Some(m) = k.vfs.fs.mounts.get(p.mount) else { return false };
-    let Ok(at) = k.vfs.fs.path_in_mount(m.id, m.root) else { return false };
-    k.vfs.fs.lookup_mnt(&crate::fs::FsCred::ROOT, k.vfs.fs.root(), &at, Lookup::FOLLOW) == Ok((m.id, m.root))
-}
-
-/// `path` taken from directory `base` (an absolute path), if it lands in
-/// one of `mounts` (the deepest mount point that is a prefix).
-pub(super) fn join(mounts: &[(MountId, Vec<u8>)], base: &[u8], path: &[u8]) -> Option<ProcPath> {
-    let split = |p: &[u8]| -> Vec<Vec<u8>> {
-        let mut comps: Vec<Vec<u8>> = Vec::new();
-        for c in p.split(|&b| b == b'/') {
-            match c {
-                b"" | b"." => {}
-                b".." => {
-                    comps.pop();
-                }
-                c => comps.push(c.to_vec()),
-            }
-        }
-        comps
-    };
-    let mut joined = base.to_vec();
-    joined.push(b'/');
-    joined.extend_from_slice(path);
-    let comps = split(&joined);
-    let (mount, depth) = mounts
-        .iter()
-        .map(|(id, mp)| (*id, split(mp)))
-        .filter(|(_, mp)| comps.starts_with(mp))
-        .max_by_key(|(_, mp)| mp.len())
-        .map(|(id, mp)| (id, mp.len()))?;
-    // A final `/`, `.` or `..` asks for a directory.
-    let last = path.rsplit(|&b| b == b'/').next().unwrap_or(b"");
-    let trailing_slash = matches!(last, b"" | b"." | b"..");
-    Some(ProcPath { mount, comps: comps[depth..].to_vec(), trailing_slash })
 }
 
 /// The entry `name` of directory `dir`, in a proc instance showing PID
@@ -260,57 +139,10 @@ pub(super) fn follow(k: &Kernel, view: View, link: Node) -> SysResult<Target> {
     }
 }
 
-/// Resolve a path in /proc, following links on the way and the last one
-/// too when `follow_last`. Linux: the path walk through proc_root_lookup(),
-/// proc_pident_lookup() and proc_pid_get_link().
-pub fn walk(k: &Kernel, p: &ProcPath, follow_last: bool) -> SysResult<Target> {
-    let view = view_of_mount(k, p.mount);
-    let mut cur = Node::Root;
-    let n = p.comps.len();
-    for (i, name) in p.comps.iter().enumerate() {
-        let last = i + 1 == n;
-        let next = child(k, view, cur, name)?;
-        if next.kind() != Kind::Link || (last && !follow_last && !p.trailing_slash) {
-            cur = next;
-            continue;
-        }
-        match follow(k, view, next)? {
-            Target::Proc(node) => cur = node,
-            Target::Ino(ino) => {
-                let rest = &p.comps[i + 1..];
-                if rest.is_empty() {
-                    if p.trailing_slash && !k.vfs.fs.inode(ino)?.is_dir() {
-                        return Err(ENOTDIR);
-                    }
-                    return Ok(Target::Ino(ino));
-                }
-                let mut path = rest.join(&b'/');
-                if p.trailing_slash {
-                    path.push(b'/');
-                }
-                let flags = if follow_last { Lookup::FOLLOW } else { Lookup::empty() };
-                return k.vfs.fs.lookup(&k.fs_cred(), ino, &path, flags).map(Target::Ino);
-            }
-            Target::File(id) => {
-                if !last || p.trailing_slash {
-                    return Err(ENOTDIR);
-                }
-                return Ok(Target::File(id));
-            }
-        }
-    }
-    if p.trailing_slash && !cur.is_dir() {
-        return Err(ENOTDIR);
-    }
-    Ok(Target::Proc(cur))
-}
-
-/// Resolve `path` from `dirfd` if it lies in /proc: `None` if it does not.
+/// Resolve `path` from `dirfd` if its walk goes through /proc: `None` if
+/// it does not (see [`resolve`]).
 pub fn lookup_at(k: &Kernel, dirfd: i32, path: &[u8], follow_last: bool) -> SysResult<Option<Target>> {
-    match route(k, dirfd, path) {
-        Some(p) => walk(k, &p, follow_last).map(Some),
-        None => Ok(None),
-    }
+    resolve(k, dirfd, path, follow_last).map(|r| r.map(|f| f.target)).transpose()
 }
 
 // ---------------------------------------------------------------------------

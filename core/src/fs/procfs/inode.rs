@@ -22,25 +22,25 @@ pub enum Opened {
 /// openat() of a path in /proc; `None` if the path is not in /proc.
 /// Linux: do_filp_open() through proc, with may_open()'s checks.
 pub fn open(k: &mut Kernel, dirfd: i32, path: &[u8], flags: u32) -> SysResult<Option<Opened>> {
-    let Some(p) = route(k, dirfd, path) else { return Ok(None) };
-    if flags & O_TMPFILE == O_TMPFILE {
-        return Err(EOPNOTSUPP);
-    }
     let creating = flags & O_CREAT != 0;
-    if creating && flags & O_DIRECTORY != 0 {
-        return Err(EINVAL);
-    }
     let excl = creating && flags & O_EXCL != 0;
     let follow = flags & O_NOFOLLOW == 0 && !excl;
     // Nothing can be created in /proc: a missing name stays ENOENT.
-    let target = walk(k, &p, follow)?;
+    let Some(found) = resolve(k, dirfd, path, follow) else { return Ok(None) };
+    if flags & O_TMPFILE == O_TMPFILE {
+        return Err(EOPNOTSUPP);
+    }
+    if creating && flags & O_DIRECTORY != 0 {
+        return Err(EINVAL);
+    }
+    let found = found?;
     if excl {
         return Err(EEXIST);
     }
-    match target {
+    match found.target {
         Target::Ino(ino) => open_inode(k, ino, flags).map(|i| Some(Opened::Ino(i))),
         Target::File(id) => reopen(k, id, flags).map(|f| Some(Opened::File(f))),
-        Target::Proc(node) => open_node(k, node, view_of_mount(k, p.mount), flags).map(|f| Some(Opened::File(f))),
+        Target::Proc(node) => open_node(k, node, found.view(k), flags).map(|f| Some(Opened::File(f))),
     }
 }
 
@@ -810,27 +810,28 @@ pub fn inode_path(k: &Kernel, ino: Ino) -> Vec<u8> {
 /// readlinkat() of a path in /proc: the link's text, or `None` if the
 /// path is not in /proc. EINVAL for what is not a link.
 pub fn readlink(k: &Kernel, dirfd: i32, path: &[u8]) -> SysResult<Option<Vec<u8>>> {
-    let Some(p) = route(k, dirfd, path) else { return Ok(None) };
-    match walk(k, &p, false)? {
-        Target::Proc(node) if node.kind() == Kind::Link => link_text(k, view_of_mount(k, p.mount), node).map(Some),
+    let Some(found) = resolve(k, dirfd, path, false) else { return Ok(None) };
+    let found = found?;
+    match found.target {
+        Target::Proc(node) if node.kind() == Kind::Link => link_text(k, found.view(k), node).map(Some),
         Target::Ino(ino) => Ok(Some(k.vfs.fs.readlink(ino)?.to_vec())),
         _ => Err(EINVAL),
     }
 }
 
-/// chdir() to a path in /proc: the RAM file system directory to make the
-/// cwd, or `None` if the path is not in /proc. /proc itself is the RAM
-/// file system's (empty) /proc directory, so relative paths from it come
-/// back here; a directory reached through `cwd` or `root` is itself. Tine
-/// cannot keep a cwd inside /proc (a task's cwd is a RAM file system
-/// inode), so the directories of /proc/<pid> and /proc/sys are refused
-/// with EOPNOTSUPP, which Linux never returns here.
+/// chdir() to a path whose walk goes through /proc: the RAM file system
+/// directory to make the cwd, or `None` if the path is not in /proc.
+/// /proc itself is the RAM file system's (empty) /proc directory; a
+/// directory reached through `cwd` or `root` is itself. Tine cannot keep a
+/// cwd inside /proc yet (a task's cwd is a RAM file system inode), so the
+/// directories of /proc/<pid> and /proc/sys are refused with EOPNOTSUPP,
+/// which Linux never returns here.
 pub fn chdir_target(k: &Kernel, path: &[u8]) -> SysResult<Option<Ino>> {
-    let Some(p) = route(k, AT_FDCWD, path) else { return Ok(None) };
-    match walk(k, &p, true)? {
+    let Some(found) = resolve(k, AT_FDCWD, path, true) else { return Ok(None) };
+    match found?.target {
         Target::Ino(ino) if k.vfs.fs.inode(ino)?.is_dir() => Ok(Some(ino)),
         // The directory proc is mounted on: its root in the mount table.
-        Target::Proc(Node::Root) => Ok(Some(k.vfs.fs.mounts.get(p.mount).ok_or(ENOENT)?.root)),
+        Target::Proc(Node::Root) => Ok(Some(found?.at.node)),
         Target::Proc(n) if n.is_dir() => Err(EOPNOTSUPP),
         _ => Err(ENOTDIR),
     }
@@ -841,12 +842,11 @@ pub fn chdir_target(k: &Kernel, path: &[u8]) -> SysResult<Option<Ino>> {
 /// operations, EPERM; a missing name is ENOENT; /proc itself is a mount
 /// point, EBUSY). `None` if the path is not in /proc.
 pub fn refuse_change(k: &Kernel, dirfd: i32, path: &[u8], op: Change) -> Option<Errno> {
-    let p = route(k, dirfd, path)?;
-    let found = walk(k, &p, false);
+    let found = resolve(k, dirfd, path, false)?.map(|f| f.target);
     Some(match (op, found) {
         (_, Err(e)) => e,
         (Change::Mkdir, Ok(_)) => EEXIST,
-        (Change::Rmdir, Ok(_)) if p.is_root() => EBUSY,
+        (Change::Rmdir, Ok(Target::Proc(Node::Root))) => EBUSY,
         (Change::Unlink, Ok(Target::Proc(n))) if n.is_dir() => EISDIR,
         (Change::Rmdir, Ok(Target::Proc(n))) if !n.is_dir() => ENOTDIR,
         (_, Ok(_)) => EPERM,

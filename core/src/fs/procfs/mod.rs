@@ -6,20 +6,18 @@
 //! proc is mounted like any file system (at boot on `/proc`, and wherever
 //! mount(2) puts another instance), but it stores nothing: a proc mount's
 //! root in the mount table ([`super::mount`]) is the RAM file system
-//! directory it covers, and the path calls of the syscall layer first ask
-//! [`route`] whether a path, taken from its starting directory, lies below
-//! a proc mount. If it does, this module resolves it (`open`, the `stat`
-//! family, `access`, `readlink`, `chdir`) instead of the RAM file system.
-//! The test is lexical: the starting directory's path and the path are
-//! joined and `.` and `..` folded before they are compared with the paths
-//! of the proc mounts. (Linux walks `..` after following symbolic links;
-//! the two differ only for paths such as `/proc/self/cwd/..`, which this
-//! reads as `/proc/self`.)
+//! directory it covers. Each proc mount answers the questions of the one
+//! path walk (`fs::namei`) about its nodes (`walk`), and the path calls of
+//! the syscall layer ask [`resolve`] whether a path's walk, from its real
+//! start, goes through a proc mount. If it does, this module opens or
+//! describes what it found (`open`, the `stat` family, `access`,
+//! `readlink`, `chdir`); if not, the RAM file system's own call does.
 //!
 //! # Files
 //!
 //! This file names the nodes and the tasks as /proc sees them; `base`
-//! routes and walks paths and gives attributes; `inode` opens, reads,
+//! finds entries, follows links and gives attributes; `walk` is proc as
+//! the walk's file system; `inode` opens, reads,
 //! writes and lists; `contents` generates texts, with `meminfo`, `array`
 //! (stat, status) and `task_mmu` (maps, limits) for the larger ones.
 //!
@@ -73,6 +71,7 @@ mod meminfo;
 mod task_mmu;
 #[cfg(test)]
 mod tests;
+mod walk;
 
 pub use array::*;
 pub use base::*;
@@ -81,6 +80,7 @@ use fdinfo::*;
 pub use inode::*;
 pub use meminfo::*;
 pub use task_mmu::*;
+pub use walk::{resolve, Found};
 
 /// The device number `stat` reports for proc files (an anonymous device,
 /// as Linux gives procfs).
@@ -512,6 +512,21 @@ impl Node {
 /// The TGID of task `tid` (itself if it is gone).
 fn tgid_of(k: &Kernel, tid: Pid) -> Pid {
     k.proc.tasks().get(&tid).map_or(tid, |t| t.tgid)
+}
+
+/// The proc mounts of the mount table below the caller's root, with the
+/// path each is seen at, in mount order: where a proc file opened without
+/// a mount of its own is named (Linux: the vfsmount a file keeps).
+pub(super) fn proc_mounts(k: &Kernel) -> Vec<(MountId, Vec<u8>)> {
+    let fs = &k.vfs.fs;
+    fs.mounts
+        .iter()
+        .filter(|m| fs.supers.get(m.sb).is_some_and(|sb| sb.fstype == FsType::Proc))
+        .filter_map(|m| match fs.path_from(&fs.mounts, fs.walk_root(), m.id, m.root) {
+            Ok((path, true)) => Some((m.id, path)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The absolute path of a node, for `readlink` of a descriptor open on it

@@ -162,25 +162,27 @@ fn global_files_from_the_kernel_state() {
 }
 
 #[test]
-fn paths_land_in_proc_lexically() {
-    let mounts = [(2, b"/proc".to_vec()), (5, b"/tmp/p".to_vec())];
-    let comps = |p: Option<ProcPath>| {
-        p.map(|p| {
-            let names = p.comps.iter().map(|c| String::from_utf8(c.clone()).unwrap()).collect::<Vec<_>>();
-            (p.mount, names, p.trailing_slash)
-        })
-    };
-    let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let join = |base: &[u8], path: &[u8]| comps(join(&mounts, base, path));
-    assert_eq!(join(b"", b"/proc/self/stat"), Some((2, v(&["self", "stat"]), false)));
-    assert_eq!(join(b"/", b"proc"), Some((2, v(&[]), false)));
-    assert_eq!(join(b"/tmp/x", b"../../proc/./1/"), Some((2, v(&["1"]), true)));
-    assert_eq!(join(b"/proc/1", b".."), Some((2, v(&[]), true)));
-    assert_eq!(join(b"/proc", b"../tmp"), None);
-    assert_eq!(join(b"", b"/procfs/x"), None);
-    assert_eq!(join(b"", b"//proc//meminfo"), Some((2, v(&["meminfo"]), false)));
-    assert_eq!(join(b"/tmp", b"p/self"), Some((5, v(&["self"]), false)));
-    assert_eq!(join(b"/tmp", b"px/self"), None);
+fn paths_reach_proc_through_the_one_walk() {
+    let (k, _hw) = crate::testkit::boot(256);
+    let at = |path: &str, follow: bool| resolve(&k, AT_FDCWD, path.as_bytes(), follow).map(|r| r.map(|f| f.target));
+    let status = Node::Pid { tid: 1, whole: true, entry: PidEntry::Status };
+    assert_eq!(at("/proc/self/status", true), Some(Ok(Target::Proc(status))));
+    assert_eq!(at("//proc//1/./status", true), Some(Ok(Target::Proc(status))));
+    assert_eq!(at("/tmp/../proc/1/", true), Some(Ok(Target::Proc(Node::PidDir { tid: 1, whole: true }))));
+    assert_eq!(at("/proc", false), Some(Ok(Target::Proc(Node::Root))), "lstat of the mount point is proc's root");
+    assert_eq!(at("/proc/self", false), Some(Ok(Target::Proc(Node::SelfLink))));
+    assert_eq!(at("/proc/1/status/", true), Some(Err(ENOTDIR)));
+    assert_eq!(at("/proc/nothing", true), Some(Err(ENOENT)));
+    // `..` at proc's root goes up into the RAM file system; a magic link
+    // leads to the directory itself, and `..` is walked from there.
+    assert_eq!(at("/proc/..", true), Some(Ok(Target::Ino(k.vfs.fs.root()))));
+    let root = k.vfs.fs.root();
+    assert_eq!(at("/proc/self/cwd", true), Some(Ok(Target::Ino(root))));
+    assert_eq!(at("/proc/self/cwd/..", true), Some(Ok(Target::Ino(root))));
+    let tmp = k.vfs.fs.lookup(&crate::fs::FsCred::ROOT, root, b"/tmp", Lookup::FOLLOW).unwrap();
+    assert_eq!(at("/proc/self/root/tmp/", true), Some(Ok(Target::Ino(tmp))));
+    assert_eq!(at("/tmp", true), None, "a path proc has no part in");
+    assert_eq!(at("/procfs/x", true), None);
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! Linux splits this into the VFS (path walk, dentries, `struct file`) and a
 //! file system under it. Here [`RamFs`] holds both: inodes in a map keyed
 //! by inode number, directories as name → inode maps, the mount table and
-//! the path walk over them (`namei`). Every RAM-backed instance (`/`, each
+//! the walk's root; the walk itself is `fs::namei`'s, to which this store
+//! is a `FileSystem` (`namei`: the path-level operations). Every RAM-backed instance (`/`, each
 //! tmpfs mount, the sysfs placeholder) keeps its inodes in this one store,
 //! each inode naming its instance ([`super::mount`]). There is no dentry
 //! cache: a directory's entries *are* its dentries, and a directory records
@@ -28,12 +29,11 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use bitflags::bitflags;
-
 mod data;
 mod namei;
 
 use super::mount::{FsType, MountId, MountTable, SbId, SuperBlocks, ROOT_MOUNT, ROOT_SB};
+pub use super::namei::{Last, Lookup, Parent};
 use super::perm::{self, FsCred, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::abi::*;
 
@@ -55,24 +55,6 @@ const BOGO_DIRENT_SIZE: u64 = 20;
 
 /// `st_blksize`: the page size, like tmpfs.
 const BLOCK_SIZE: u64 = 4096;
-
-bitflags! {
-    /// How a path walk treats the last component. Linux: `LOOKUP_*`
-    /// (include/linux/namei.h).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub struct Lookup: u32 {
-        /// Follow a symbolic link in the last component (intermediate ones
-        /// are always followed). Linux: `LOOKUP_FOLLOW`; `lstat` and
-        /// `AT_SYMLINK_NOFOLLOW` leave it out.
-        const FOLLOW = 1 << 0;
-        /// The result must be a directory, else `ENOTDIR`.
-        /// Linux: `LOOKUP_DIRECTORY` (`O_DIRECTORY`, a trailing slash).
-        const DIRECTORY = 1 << 1;
-        /// An empty path names the starting directory instead of failing
-        /// with `ENOENT`. Linux: `LOOKUP_EMPTY` (`AT_EMPTY_PATH`).
-        const EMPTY = 1 << 2;
-    }
-}
 
 /// The type of an inode, from the `S_IFMT` bits of its mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,29 +207,6 @@ impl Inode {
             Data::Special => 0,
         }
     }
-}
-
-/// Where a path's last component would go. Linux: the result of
-/// `filename_parentat()`, with `last_type` as [`Last`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Parent<'p> {
-    /// The directory that holds (or would hold) the last component.
-    pub dir: Ino,
-    pub last: Last<'p>,
-    /// The path ended in `/`: the last component must be a directory.
-    pub trailing_slash: bool,
-}
-
-/// The last component of a path. Linux: `LAST_NORM`, `LAST_DOT`,
-/// `LAST_DOTDOT`, `LAST_ROOT`; each syscall has its own errno for the
-/// three that name no entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Last<'p> {
-    Name(&'p [u8]),
-    Dot,
-    DotDot,
-    /// The path was `/` (or `//...`).
-    Root,
 }
 
 /// One directory entry as `getdents64` reports it.

@@ -1,25 +1,60 @@
-//! The name side of the RAM file system: the path walk and the
-//! path-level operations the `*at()` syscalls call (Linux: fs/namei.c).
+//! The name side of the RAM file system: the store as a file system of
+//! `fs::namei`'s walk, and the path-level operations the `*at()` syscalls
+//! call (Linux: fs/namei.c).
 //! The inodes and the per-directory operations they use are in the
 //! parent module, the inode store.
 
+use alloc::borrow::Cow;
 use alloc::vec::Vec;
 
 use super::*;
+use crate::fs::namei::{self, check_path_len, FileSystem, Link, NodeRef, Path, Tree};
+
+/// The RAM file system answers the walk's questions about its inodes.
+impl FileSystem for RamFs {
+    fn file_type(&self, node: NodeRef) -> Result<FileType, Errno> {
+        Ok(self.inode(node)?.file_type())
+    }
+
+    fn lookup(&self, dir: NodeRef, name: &[u8]) -> Result<NodeRef, Errno> {
+        self.lookup_child(dir, name)
+    }
+
+    fn may_lookup(&self, cred: &FsCred, dir: NodeRef) -> Result<(), Errno> {
+        self.dir(dir)?;
+        perm::may_lookup(cred, self.inode(dir)?)
+    }
+
+    fn get_link(&self, node: NodeRef) -> Result<Option<Link<'_>>, Errno> {
+        Ok(match &self.inode(node)?.data {
+            Data::Symlink(target) => Some(Link::Text(Cow::Borrowed(target))),
+            _ => None,
+        })
+    }
+}
+
+/// Until /proc is a file system of its own, every mount shows a RAM
+/// instance, and the store holds the mount table and the walk's root.
+impl Tree for RamFs {
+    fn mounts(&self) -> &MountTable {
+        &self.mounts
+    }
+
+    fn root(&self) -> Path {
+        self.walk_root.into()
+    }
+
+    fn fs(&self, _mnt: MountId) -> &dyn FileSystem {
+        self
+    }
+}
 
 impl RamFs {
     // -----------------------------------------------------------------------
-    // Path walk
+    // Path walk: `fs::namei` over this store
 
     /// Resolve `path` from the directory `cwd` (absolute paths start at the
-    /// root). Linux: `filename_lookup()` → `path_lookupat()`.
-    ///
-    /// Errors as Linux: `ENOENT` for a missing component or an empty path
-    /// (unless [`Lookup::EMPTY`]), `ENOTDIR` when a non-directory is walked
-    /// through or a trailing `/` or [`Lookup::DIRECTORY`] is not met,
-    /// `ENAMETOOLONG` for a component over 255 bytes or a path over 4095,
-    /// `ELOOP` past 40 symbolic links.
-    /// `EACCES` when `cred` may not search a directory on the way.
+    /// root): [`namei::lookup`] from the mount that shows `cwd`.
     pub fn lookup(&self, cred: &FsCred, cwd: Ino, path: &[u8], flags: Lookup) -> Result<Ino, Errno> {
         self.lookup_mnt(cred, cwd, path, flags).map(|(_, ino)| ino)
     }
@@ -27,19 +62,7 @@ impl RamFs {
     /// [`lookup`](Self::lookup), also naming the mount the result was
     /// reached through (for mount(2), umount2(2) and /proc's routing).
     pub fn lookup_mnt(&self, cred: &FsCred, cwd: Ino, path: &[u8], flags: Lookup) -> Result<(MountId, Ino), Errno> {
-        check_path_len(path)?;
-        if path.is_empty() {
-            if !flags.contains(Lookup::EMPTY) {
-                return Err(ENOENT);
-            }
-            let dir = self.inode(cwd)?;
-            if flags.contains(Lookup::DIRECTORY) && !dir.is_dir() {
-                return Err(ENOTDIR);
-            }
-            return Ok((self.mount_at(cwd), cwd));
-        }
-        let mut links = 0;
-        self.walk_at(cred, (self.mount_at(cwd), cwd), path, flags, &mut links)
+        namei::lookup(self, cred, self.at(cwd), path, flags).map(Into::into)
     }
 
     /// The mount a walk starting at `ino` (a cwd, a directory descriptor)
@@ -49,92 +72,16 @@ impl RamFs {
         self.mounts.mount_of(sb, ino)
     }
 
-    fn walk(&self, cred: &FsCred, start: Ino, path: &[u8], flags: Lookup, links: &mut u32) -> Result<Ino, Errno> {
-        self.walk_at(cred, (self.mount_at(start), start), path, flags, links).map(|(_, ino)| ino)
-    }
-
-    /// The walk itself, over (mount, inode) positions. A symbolic link's
-    /// target is walked by a recursive call from the directory holding the
-    /// link, sharing `links`, so the total over all nesting levels is
-    /// bounded by `MAXSYMLINKS` and so is the recursion. Linux:
-    /// `link_path_walk()` + `walk_component()` + `pick_link()`.
-    fn walk_at(
-        &self,
-        cred: &FsCred,
-        start: (MountId, Ino),
-        path: &[u8],
-        flags: Lookup,
-        links: &mut u32,
-    ) -> Result<(MountId, Ino), Errno> {
-        if path.is_empty() {
-            // Only a symlink body can get here empty; Linux refuses those too.
-            return Err(ENOENT);
-        }
-        // An absolute walk starts at the root itself, not at what is mounted
-        // on top of it (after pivot_root(".", "."), the old root): only
-        // `..` there, or umount's last step, goes up into it. Linux:
-        // path_init() sets the start without handle_mounts().
-        let (mut mnt, mut cur) = if path[0] == b'/' { self.walk_root } else { start };
-        // A trailing slash asks for a directory, and so follows a final
-        // symlink even without FOLLOW: `lstat("link-to-dir/")` stats the dir.
-        let trailing_slash = path.ends_with(b"/");
-        let follow_last = flags.contains(Lookup::FOLLOW) || trailing_slash;
-        let mut names = components(path).peekable();
-        while let Some(name) = names.next() {
-            let is_last = names.peek().is_none();
-            self.may_lookup(cred, cur)?;
-            let next = self.step(mnt, cur, name)?;
-            match &self.inode(next.1)?.data {
-                Data::Symlink(target) if !is_last || follow_last => {
-                    *links += 1;
-                    if *links > MAXSYMLINKS {
-                        return Err(ELOOP);
-                    }
-                    (mnt, cur) = self.walk_at(cred, (mnt, cur), target, Lookup::FOLLOW, links)?;
-                }
-                _ => (mnt, cur) = next,
-            }
-        }
-        let want_dir = trailing_slash || flags.contains(Lookup::DIRECTORY);
-        if want_dir && !self.inode(cur)?.is_dir() {
-            return Err(ENOTDIR);
-        }
-        Ok((mnt, cur))
-    }
-
-    /// One component from directory `dir` of mount `mnt`: down into what
-    /// is mounted on the entry found, or, for `..` at a mount's root, up
-    /// to the directory it is mounted on first. `..` at the caller's root
-    /// (`/`, or where chroot(2) put it) stays there, before any mount is
-    /// crossed: a chrooted walk cannot climb out through a mount point.
-    /// Linux: `walk_component()` → `handle_mounts()`, `follow_dotdot()`.
-    fn step(&self, mut mnt: MountId, mut dir: Ino, name: &[u8]) -> Result<(MountId, Ino), Errno> {
-        match name {
-            b"." => Ok((mnt, dir)),
-            b".." => {
-                loop {
-                    if (mnt, dir) == self.walk_root {
-                        return Ok(self.cross_down(mnt, dir));
-                    }
-                    match self.mounts.get(mnt).filter(|m| m.root == dir && m.parent != m.id) {
-                        Some(m) => (mnt, dir) = (m.parent, m.mountpoint),
-                        None => break,
-                    }
-                }
-                let up = self.lookup_child(dir, b"..")?;
-                Ok(self.cross_down(mnt, up))
-            }
-            _ => Ok(self.cross_down(mnt, self.lookup_child(dir, name)?)),
-        }
+    /// Directory `ino` as a place in the tree, through the mount that
+    /// shows it.
+    fn at(&self, ino: Ino) -> Path {
+        Path::new(self.mount_at(ino), ino)
     }
 
     /// What is seen at `ino` of mount `mnt`: the root of the mount on top
     /// there, if any. Linux: `__follow_mount_rcu()`.
-    pub fn cross_down(&self, mut mnt: MountId, mut ino: Ino) -> (MountId, Ino) {
-        while let Some(m) = self.mounts.child_on(mnt, ino) {
-            (mnt, ino) = (m.id, m.root);
-        }
-        (mnt, ino)
+    pub fn cross_down(&self, mnt: MountId, ino: Ino) -> (MountId, Ino) {
+        namei::cross_down(&self.mounts, Path::new(mnt, ino)).into()
     }
 
     /// One name in one directory, `.` and `..` included, symlinks not
@@ -151,51 +98,10 @@ impl RamFs {
         }
     }
 
-    /// May `cred` look a name up in `dir`? `ENOTDIR` first, as a walk
-    /// through a file fails before any permission is asked; then search
-    /// permission. Linux: the `may_lookup()` at each step of
-    /// `link_path_walk()`.
-    fn may_lookup(&self, cred: &FsCred, dir: Ino) -> Result<(), Errno> {
-        self.dir(dir)?;
-        perm::may_lookup(cred, self.inode(dir)?)
-    }
-
-    /// Walk all but the last component of `path` and classify the last.
-    /// The directory part must exist and be a directory; the last component
-    /// need not exist. Trailing slashes are stripped and reported.
-    /// Linux: `filename_parentat()`.
-    /// The parent must be searchable by `cred` (`EACCES`), as Linux's walk
-    /// checks the directory holding every component, the last included.
+    /// [`namei::parent`] from directory `cwd`.
     pub fn lookup_parent<'p>(&self, cred: &FsCred, cwd: Ino, path: &'p [u8]) -> Result<Parent<'p>, Errno> {
-        check_path_len(path)?;
         let mut links = 0;
-        self.walk_parent(cred, cwd, path, &mut links)
-    }
-
-    fn walk_parent<'p>(&self, cred: &FsCred, cwd: Ino, path: &'p [u8], links: &mut u32) -> Result<Parent<'p>, Errno> {
-        if path.is_empty() {
-            return Err(ENOENT);
-        }
-        let end = path.iter().rposition(|&c| c != b'/').map_or(0, |i| i + 1);
-        let trimmed = &path[..end];
-        let trailing_slash = end < path.len();
-        if trimmed.is_empty() {
-            return Ok(Parent { dir: self.walk_root.1, last: Last::Root, trailing_slash: false });
-        }
-        let (dir, last) = match trimmed.iter().rposition(|&c| c == b'/') {
-            None => (cwd, trimmed),
-            Some(slash) => {
-                let (prefix, last) = (&trimmed[..=slash], &trimmed[slash + 1..]);
-                (self.walk(cred, cwd, prefix, Lookup::FOLLOW | Lookup::DIRECTORY, links)?, last)
-            }
-        };
-        self.may_lookup(cred, dir)?;
-        let last = match last {
-            b"." => Last::Dot,
-            b".." => Last::DotDot,
-            name => Last::Name(name),
-        };
-        Ok(Parent { dir, last, trailing_slash })
+        namei::parent(self, cred, self.at(cwd), path, &mut links)
     }
 
     /// The absolute path of directory `dir`, for `getcwd`. `ENOENT` if it
@@ -393,7 +299,7 @@ impl RamFs {
                 follow = Lookup::empty();
             }
             let mut links = 0;
-            self.open_create(cred, cwd, path, flags, follow, mode, now, &mut links)?
+            self.open_create(cred, self.at(cwd), path, flags, follow, mode, now, &mut links)?
         } else {
             (self.lookup(cred, cwd, path, follow | dir_flag)?, false)
         };
@@ -463,7 +369,7 @@ impl RamFs {
     fn open_create(
         &mut self,
         cred: &FsCred,
-        cwd: Ino,
+        start: Path,
         path: &[u8],
         flags: u32,
         follow: Lookup,
@@ -471,7 +377,7 @@ impl RamFs {
         now: u64,
         links: &mut u32,
     ) -> Result<(Ino, bool), Errno> {
-        let parent = self.walk_parent(cred, cwd, path, links)?;
+        let parent = namei::parent(self, cred, start, path, links)?;
         let name = match parent.last {
             Last::Name(name) => name,
             // `/`, `.`, `..` name directories that exist.
@@ -481,9 +387,9 @@ impl RamFs {
         if parent.trailing_slash {
             return Err(EISDIR);
         }
-        let existing = match self.lookup_child(parent.dir, name) {
-            Ok(ino) => self.cross_down(self.mount_at(parent.dir), ino).1,
-            Err(ENOENT) => return Ok((self.create(cred, parent.dir, name, mode, now)?, true)),
+        let existing = match self.lookup_child(parent.dir.node, name) {
+            Ok(ino) => namei::cross_down(&self.mounts, Path::new(parent.dir.mnt, ino)).node,
+            Err(ENOENT) => return Ok((self.create(cred, parent.dir.node, name, mode, now)?, true)),
             Err(e) => return Err(e),
         };
         if let Data::Symlink(target) = &self.inode(existing)?.data {
@@ -539,10 +445,10 @@ impl RamFs {
         let Last::Name(name) = parent.last else {
             return Err(EEXIST);
         };
-        match self.lookup_child(parent.dir, name) {
+        match self.lookup_child(parent.dir.node, name) {
             Ok(_) => Err(EEXIST),
             Err(ENOENT) if parent.trailing_slash && !want_dir => Err(ENOENT),
-            Err(ENOENT) => Ok((parent.dir, name)),
+            Err(ENOENT) => Ok((parent.dir.node, name)),
             Err(e) => Err(e),
         }
     }
@@ -615,19 +521,19 @@ impl RamFs {
         let Last::Name(name) = parent.last else {
             return Err(EISDIR);
         };
-        let ino = self.lookup_child(parent.dir, name)?;
+        let ino = self.lookup_child(parent.dir.node, name)?;
         if parent.trailing_slash {
             // "file/" names a directory that is not there.
             return Err(if self.inode(ino)?.is_dir() { EISDIR } else { ENOTDIR });
         }
-        self.unlink(cred, parent.dir, name, now)
+        self.unlink(cred, parent.dir.node, name, now)
     }
 
     /// Linux: `do_rmdir()`.
     pub fn rmdir_at(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], now: u64) -> Result<(), Errno> {
         let parent = self.lookup_parent(cred, cwd, path)?;
         match parent.last {
-            Last::Name(name) => self.rmdir(cred, parent.dir, name, now),
+            Last::Name(name) => self.rmdir(cred, parent.dir.node, name, now),
             Last::Dot => Err(EINVAL),
             Last::DotDot => Err(ENOTEMPTY),
             Last::Root => Err(EBUSY),
@@ -659,24 +565,10 @@ impl RamFs {
         let Last::Name(new_name) = new.last else {
             return Err(if flags & RENAME_NOREPLACE != 0 { EEXIST } else { EBUSY });
         };
-        let src = self.lookup_child(old.dir, old_name)?;
+        let src = self.lookup_child(old.dir.node, old_name)?;
         if (old.trailing_slash || new.trailing_slash) && !self.inode(src)?.is_dir() {
             return Err(ENOTDIR);
         }
-        self.rename(cred, old.dir, old_name, new.dir, new_name, flags, now)
+        self.rename(cred, old.dir.node, old_name, new.dir.node, new_name, flags, now)
     }
-}
-
-/// The non-empty components of a path: `a//b/` gives `a`, `b`.
-fn components(path: &[u8]) -> impl Iterator<Item = &[u8]> {
-    path.split(|&c| c == b'/').filter(|c| !c.is_empty())
-}
-
-/// Linux: `getname()` refuses a path of `PATH_MAX` bytes or more, counting
-/// the terminating NUL.
-fn check_path_len(path: &[u8]) -> Result<(), Errno> {
-    if path.len() >= PATH_MAX {
-        return Err(ENAMETOOLONG);
-    }
-    Ok(())
 }
