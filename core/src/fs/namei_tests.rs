@@ -116,7 +116,7 @@ fn the_walk_reports_linux_errnos() {
     assert_eq!(t.look("", Lookup::EMPTY), Ok(t.root));
     let long = "/".repeat(PATH_MAX);
     assert_eq!(t.look(&long, Lookup::FOLLOW), Err(ENAMETOOLONG));
-    let user = FsCred { uid: 1000, gid: 1000, groups: None, caps: 0 };
+    let user = FsCred { uid: 1000, gid: 1000, groups: None, caps: 0, scope: None };
     assert_eq!(namei::lookup(&t, &user, t.root, b"/locked/x", Lookup::FOLLOW), Err(EACCES));
     assert_eq!(namei::lookup(&t, &FsCred::ROOT, t.root, b"/locked/x", Lookup::FOLLOW), Err(ENOENT));
 }
