@@ -9,7 +9,7 @@
 
 use core::cell::UnsafeCell;
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// A value that one CPU at a time may use.
 pub struct TicketLock<T> {
@@ -19,6 +19,9 @@ pub struct TicketLock<T> {
     serving: AtomicU32,
     /// The holder's CPU number plus one; 0 when free.
     holder: AtomicU32,
+    /// How long the holder waited for it, in TSC cycles (0: it was free):
+    /// written by each new holder once in, read by it only.
+    waited: AtomicU64,
     value: UnsafeCell<T>,
 }
 
@@ -35,6 +38,7 @@ impl<T> TicketLock<T> {
             next: AtomicU32::new(0),
             serving: AtomicU32::new(0),
             holder: AtomicU32::new(0),
+            waited: AtomicU64::new(0),
             value: UnsafeCell::new(value),
         }
     }
@@ -45,12 +49,20 @@ impl<T> TicketLock<T> {
         debug_assert!(!self.held_here(), "kernel lock taken twice on CPU {}", crate::percpu::cpu());
         debug_assert!(!crate::cpu::interrupts_enabled(), "kernel lock taken with interrupts on");
         let ticket = self.next.fetch_add(1, Ordering::Relaxed);
-        while self.serving.load(Ordering::Acquire) != ticket {
-            // The holder may be waiting for this CPU's TLB flush.
-            crate::smp::service_flush();
-            core::hint::spin_loop();
+        let mut waited = 0;
+        // The clock is read only when the lock was not free at once, so
+        // that one CPU never pays for it.
+        if self.serving.load(Ordering::Acquire) != ticket {
+            let start = crate::timer::rdtsc();
+            while self.serving.load(Ordering::Acquire) != ticket {
+                // The holder may be waiting for this CPU's TLB flush.
+                crate::smp::service_flush();
+                core::hint::spin_loop();
+            }
+            waited = crate::timer::rdtsc().saturating_sub(start);
         }
         self.holder.store(crate::percpu::cpu() as u32 + 1, Ordering::Relaxed);
+        self.waited.store(waited, Ordering::Relaxed);
         TicketGuard { lock: self }
     }
 
@@ -60,7 +72,14 @@ impl<T> TicketLock<T> {
         let serving = self.serving.load(Ordering::Acquire);
         self.next.compare_exchange(serving, serving.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed).ok()?;
         self.holder.store(crate::percpu::cpu() as u32 + 1, Ordering::Relaxed);
+        self.waited.store(0, Ordering::Relaxed);
         Some(TicketGuard { lock: self })
+    }
+
+    /// How long the holder waited for the lock, in TSC cycles (0 when it
+    /// was free): for the holder to read.
+    pub fn waited(&self) -> u64 {
+        self.waited.load(Ordering::Relaxed)
     }
 
     /// Whether the running CPU holds the lock: for the assertions of code

@@ -183,6 +183,10 @@ impl entry::Cpu for Hal {
         tine_hal::percpu::cpu()
     }
 
+    fn lock_waited(&self) -> u64 {
+        KERNEL.get().map_or(0, |k| k.waited())
+    }
+
     fn load_idle(&self, kernel_root: u64) {
         assert_locked();
         cpu::load_cr3(kernel_root);

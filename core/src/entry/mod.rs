@@ -68,6 +68,13 @@ pub trait Cpu {
     /// per-CPU state (`Kernel::enter_cpu`).
     fn id(&self) -> usize;
 
+    /// How long this CPU waited for the lock it holds, in clock cycles
+    /// (`Clock::cycles`; 0: it was free): time no task is charged with
+    /// (`Kernel::lock_waited`). The host test kit never waits.
+    fn lock_waited(&self) -> u64 {
+        0
+    }
+
     /// Complete the running task's user FPU image on its kernel stack
     /// from the CPU's registers, before another task's registers replace
     /// them (Linux: switch_fpu_prepare()).
@@ -188,6 +195,10 @@ pub const LOCAL_TIMER_LINE: u8 = 0xef - 32;
 fn lock<C: Cpu>(cpu: &C) -> C::Locked<'_> {
     let mut k = cpu.lock();
     k.enter_cpu(cpu.id());
+    let waited = cpu.lock_waited();
+    if waited != 0 {
+        k.lock_waited(waited);
+    }
     k
 }
 
