@@ -33,6 +33,7 @@ pub mod ramfs;
 pub mod root;
 #[cfg(test)]
 mod root_tests;
+pub mod sysfs;
 #[cfg(test)]
 mod tests;
 pub mod tracefs;
