@@ -9,7 +9,7 @@
 
 use core::cell::UnsafeCell;
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 /// A value that one CPU at a time may use.
 pub struct TicketLock<T> {
@@ -19,9 +19,6 @@ pub struct TicketLock<T> {
     serving: AtomicU32,
     /// The holder's CPU number plus one; 0 when free.
     holder: AtomicU32,
-    /// How long the holder waited for it, in TSC cycles (0: it was free):
-    /// written by each new holder once in, read by it only.
-    waited: AtomicU64,
     value: UnsafeCell<T>,
 }
 
@@ -38,7 +35,6 @@ impl<T> TicketLock<T> {
             next: AtomicU32::new(0),
             serving: AtomicU32::new(0),
             holder: AtomicU32::new(0),
-            waited: AtomicU64::new(0),
             value: UnsafeCell::new(value),
         }
     }
@@ -62,8 +58,7 @@ impl<T> TicketLock<T> {
             waited = crate::timer::rdtsc().saturating_sub(start);
         }
         self.holder.store(crate::percpu::cpu() as u32 + 1, Ordering::Relaxed);
-        self.waited.store(waited, Ordering::Relaxed);
-        TicketGuard { lock: self }
+        TicketGuard { lock: self, waited }
     }
 
     /// The lock if nobody holds it or waits for it (the panic's look at
@@ -72,14 +67,7 @@ impl<T> TicketLock<T> {
         let serving = self.serving.load(Ordering::Acquire);
         self.next.compare_exchange(serving, serving.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed).ok()?;
         self.holder.store(crate::percpu::cpu() as u32 + 1, Ordering::Relaxed);
-        self.waited.store(0, Ordering::Relaxed);
-        Some(TicketGuard { lock: self })
-    }
-
-    /// How long the holder waited for the lock, in TSC cycles (0 when it
-    /// was free): for the holder to read.
-    pub fn waited(&self) -> u64 {
-        self.waited.load(Ordering::Relaxed)
+        Some(TicketGuard { lock: self, waited: 0 })
     }
 
     /// Whether the running CPU holds the lock: for the assertions of code
@@ -92,6 +80,17 @@ impl<T> TicketLock<T> {
 /// The lock, held: the value through `Deref`; dropped to unlock.
 pub struct TicketGuard<'a, T> {
     lock: &'a TicketLock<T>,
+    /// How long this CPU waited for the lock, in TSC cycles (0: it was
+    /// free).
+    waited: u64,
+}
+
+impl<T> TicketGuard<'_, T> {
+    /// How long this CPU waited for the lock, in TSC cycles (0 when it
+    /// was free at once).
+    pub fn waited(&self) -> u64 {
+        self.waited
+    }
 }
 
 impl<T> Deref for TicketGuard<'_, T> {

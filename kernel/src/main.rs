@@ -187,8 +187,8 @@ impl entry::Cpu for Hal {
         tine_hal::percpu::cpu()
     }
 
-    fn lock_waited(&self) -> u64 {
-        KERNEL.get().map_or(0, |k| k.waited())
+    fn lock_waited(&self, k: &Locked) -> u64 {
+        k.0.waited()
     }
 
     fn load_idle(&self, kernel_root: u64) {

@@ -68,10 +68,11 @@ pub trait Cpu {
     /// per-CPU state (`Kernel::enter_cpu`).
     fn id(&self) -> usize;
 
-    /// How long this CPU waited for the lock it holds, in clock cycles
+    /// How long this CPU waited for the lock `k`, in clock cycles
     /// (`Clock::cycles`; 0: it was free): time no task is charged with
     /// (`Kernel::lock_waited`). The host test kit never waits.
-    fn lock_waited(&self) -> u64 {
+    fn lock_waited(&self, k: &Self::Locked<'_>) -> u64 {
+        let _ = k;
         0
     }
 
@@ -195,7 +196,7 @@ pub const LOCAL_TIMER_LINE: u8 = 0xef - 32;
 fn lock<C: Cpu>(cpu: &C) -> C::Locked<'_> {
     let mut k = cpu.lock();
     k.enter_cpu(cpu.id());
-    let waited = cpu.lock_waited();
+    let waited = cpu.lock_waited(&k);
     if waited != 0 {
         k.lock_waited(waited);
     }
