@@ -45,13 +45,20 @@ impl<T> TicketLock<T> {
         debug_assert!(!self.held_here(), "kernel lock taken twice on CPU {}", crate::percpu::cpu());
         debug_assert!(!crate::cpu::interrupts_enabled(), "kernel lock taken with interrupts on");
         let ticket = self.next.fetch_add(1, Ordering::Relaxed);
-        while self.serving.load(Ordering::Acquire) != ticket {
-            // The holder may be waiting for this CPU's TLB flush.
-            crate::smp::service_flush();
-            core::hint::spin_loop();
+        let mut waited = 0;
+        // The clock is read only when the lock was not free at once, so
+        // that one CPU never pays for it.
+        if self.serving.load(Ordering::Acquire) != ticket {
+            let start = crate::timer::rdtsc();
+            while self.serving.load(Ordering::Acquire) != ticket {
+                // The holder may be waiting for this CPU's TLB flush.
+                crate::smp::service_flush();
+                core::hint::spin_loop();
+            }
+            waited = crate::timer::rdtsc().saturating_sub(start);
         }
         self.holder.store(crate::percpu::cpu() as u32 + 1, Ordering::Relaxed);
-        TicketGuard { lock: self }
+        TicketGuard { lock: self, waited }
     }
 
     /// The lock if nobody holds it or waits for it (the panic's look at
@@ -60,7 +67,7 @@ impl<T> TicketLock<T> {
         let serving = self.serving.load(Ordering::Acquire);
         self.next.compare_exchange(serving, serving.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed).ok()?;
         self.holder.store(crate::percpu::cpu() as u32 + 1, Ordering::Relaxed);
-        Some(TicketGuard { lock: self })
+        Some(TicketGuard { lock: self, waited: 0 })
     }
 
     /// Whether the running CPU holds the lock: for the assertions of code
@@ -73,6 +80,17 @@ impl<T> TicketLock<T> {
 /// The lock, held: the value through `Deref`; dropped to unlock.
 pub struct TicketGuard<'a, T> {
     lock: &'a TicketLock<T>,
+    /// How long this CPU waited for the lock, in TSC cycles (0: it was
+    /// free).
+    waited: u64,
+}
+
+impl<T> TicketGuard<'_, T> {
+    /// How long this CPU waited for the lock, in TSC cycles (0 when it
+    /// was free at once).
+    pub fn waited(&self) -> u64 {
+        self.waited
+    }
 }
 
 impl<T> Deref for TicketGuard<'_, T> {

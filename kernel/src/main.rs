@@ -104,6 +104,10 @@ fn main(info: BootInfo) -> ! {
     }
     TRACE_DRAIN.store(boot_trace.drain, Ordering::Relaxed);
     k.sched.set_online(tine_hal::smp::online());
+    let now = k.now_real();
+    if let Err(e) = k.vfs.publish_cpus(k.sched.online(), now) {
+        k.log(format_args!("tine: /sys/devices/system/cpu: {}", e.name()));
+    }
     KERNEL.call_once(|| TicketLock::new(k));
     tine_hal::trap::init(user_trap, syscall_trap, kernel_trap);
     tine_hal::smp::self_test();
@@ -181,6 +185,10 @@ impl entry::Cpu for Hal {
 
     fn id(&self) -> usize {
         tine_hal::percpu::cpu()
+    }
+
+    fn lock_waited(&self, k: &Locked) -> u64 {
+        k.0.waited()
     }
 
     fn fpu_sync(&self) {

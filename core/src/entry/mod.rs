@@ -68,6 +68,14 @@ pub trait Cpu {
     /// per-CPU state (`Kernel::enter_cpu`).
     fn id(&self) -> usize;
 
+    /// How long this CPU waited for the lock `k`, in clock cycles
+    /// (`Clock::cycles`; 0: it was free): time no task is charged with
+    /// (`Kernel::lock_waited`). The host test kit never waits.
+    fn lock_waited(&self, k: &Self::Locked<'_>) -> u64 {
+        let _ = k;
+        0
+    }
+
     /// Complete the running task's user FPU image on its kernel stack
     /// from the CPU's registers, before another task's registers replace
     /// them (Linux: switch_fpu_prepare()).
@@ -182,6 +190,10 @@ pub const LOCAL_TIMER_LINE: u8 = 0xef - 32;
 fn lock<C: Cpu>(cpu: &C) -> C::Locked<'_> {
     let mut k = cpu.lock();
     k.enter_cpu(cpu.id());
+    let waited = cpu.lock_waited(&k);
+    if waited != 0 {
+        k.lock_waited(waited);
+    }
     k
 }
 

@@ -38,6 +38,7 @@ pub mod ramfs;
 pub mod root;
 #[cfg(test)]
 mod root_tests;
+pub mod sysfs;
 #[cfg(test)]
 mod tests;
 pub mod tracefs;

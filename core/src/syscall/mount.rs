@@ -294,9 +294,14 @@ fn new_mount(
             k.vfs.mount_tracefs((parent, dir), source, mnt_flags, now)?;
             return Ok(0);
         }
-        // The placeholder has nothing in it, and nothing can be made in it.
+        // The placeholder has nothing in it but the CPU files
+        // (`fs::sysfs`), and nothing can be made in it.
         FsType::Sysfs | FsType::Rootfs => {
             let (sb, root) = k.vfs.fs_mut().new_instance(fstype, (0, 0), 0o555, now);
+            if fstype == FsType::Sysfs {
+                let online = k.sched.online();
+                crate::fs::sysfs::populate_cpus(k.vfs.fs_mut(), root, online, now)?;
+            }
             if let Some(s) = k.vfs.fs_mut().supers.get_mut(sb) {
                 s.readonly = true;
             }

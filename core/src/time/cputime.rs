@@ -56,6 +56,13 @@ impl CpuAcct {
         }
     }
 
+    /// Leave the last `cycles` before `now` out of the stretch in
+    /// progress (they were spent waiting for the kernel lock).
+    #[inline]
+    pub fn skip(&mut self, now: u64, cycles: u64) {
+        self.stamp = self.stamp.saturating_add(cycles).min(now).max(self.stamp);
+    }
+
     /// The uncharged time, emptied: (user, system).
     pub fn take(&mut self) -> (u64, u64) {
         (core::mem::take(&mut self.user), core::mem::take(&mut self.sys))
@@ -161,6 +168,21 @@ impl Kernel {
         self.time.acct.add(now, true);
     }
 
+    /// This CPU spun `cycles` for the kernel lock before it got in: that
+    /// is no task's time, nor idle time, but the other CPUs' hold on the
+    /// kernel (counted as /proc/stat's steal, the time a virtual CPU
+    /// waits for its host: Linux has no big lock, and a task waiting
+    /// behind one would otherwise be charged for another CPU's system
+    /// calls, or, under a loaded host, for the time the holder's virtual
+    /// CPU was not run at all).
+    #[cold]
+    pub fn lock_waited(&mut self, cycles: u64) {
+        let now = self.m.clock.cycles();
+        self.time.acct.skip(now, cycles);
+        let ns = self.m.clock.cycles_to_ns(cycles);
+        self.time.kstat.steal_ns[self.sched.this_cpu()] += ns;
+    }
+
     /// Charge the running task (and its process) with its time up to
     /// now, staying in the same mode: before it is switched out, released,
     /// or its CPU timers are checked at the tick (Linux:
@@ -242,6 +264,19 @@ mod tests {
         assert_eq!(a.pending(410), (260, 150));
         assert_eq!(a.take(), (250, 150));
         assert_eq!(a.pending(410), (10, 0));
+    }
+
+    #[test]
+    fn lock_wait_is_left_out() {
+        let mut a = CpuAcct { stamp: 100, in_user: true, user: 0, sys: 0 };
+        // 300 cycles of the 400 since the return to user mode were spent
+        // waiting for the lock.
+        a.skip(500, 300);
+        a.add(500, false);
+        assert_eq!(a.take(), (100, 0));
+        // A wait longer than the stretch never moves the stamp past now.
+        a.skip(600, 1_000);
+        assert_eq!(a.stamp, 600);
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub struct KernelStat {
     /// The same times per CPU: user, system, idle, in ns (Linux: the
     /// `cpuN` lines from each CPU's kernel_cpustat).
     pub cpu_ns: [[u64; 3]; crate::proc::sched::MAX_CPUS],
+    /// Time each CPU spun for the kernel lock, in ns: charged to no task
+    /// (`Kernel::lock_waited`; Linux's nearest is CPUTIME_STEAL).
+    pub steal_ns: [u64; crate::proc::sched::MAX_CPUS],
 }
 
 impl KernelStat {
