@@ -199,7 +199,7 @@ impl Kernel {
 
     /// The running task's time not yet charged, in nanoseconds: (user,
     /// system).
-    fn uncharged_ns(&self) -> (u64, u64) {
+    pub(crate) fn uncharged_ns(&self) -> (u64, u64) {
         let (u, s) = self.time.acct.pending(self.m.clock.cycles());
         (self.m.clock.cycles_to_ns(u), self.m.clock.cycles_to_ns(s))
     }

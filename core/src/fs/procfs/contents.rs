@@ -218,7 +218,7 @@ impl core::fmt::Write for Out {
 /// get_idle_time() and the vtime readers bring up to date the same way).
 pub(super) fn cpu_time_ns(k: &Kernel) -> (u64, u64, u64) {
     let s = k.time.kstat();
-    let (pu, ps) = k.time.acct().pending(k.now_ns());
+    let (pu, ps) = k.uncharged_ns();
     match k.sched.current() {
         Some(_) => (s.user_ns + pu, s.system_ns + ps, s.idle_ns),
         None => (s.user_ns, s.system_ns, s.idle_ns + pu + ps),
@@ -230,22 +230,29 @@ pub(super) fn cpu_time_ns(k: &Kernel) -> (u64, u64, u64) {
 pub(super) fn proc_stat(k: &Kernel, o: &mut Out) {
     let (user, system, idle) = cpu_time_ns(k);
     let (u, s, i) = (user / NS_PER_TICK, system / NS_PER_TICK, idle / NS_PER_TICK);
+    // Steal: what a CPU spent waiting for the kernel lock, charged to no
+    // task (`Kernel::lock_waited`); Linux counts there the time a
+    // hypervisor ran something else, which a CPU of Tine's spinning at
+    // the lock is, from its own point of view.
+    let steal_ns = &k.time.kstat().steal_ns;
+    let st = steal_ns.iter().sum::<u64>() / NS_PER_TICK;
     // user nice system idle iowait irq softirq steal guest guest_nice
-    let _ = writeln!(o, "cpu  {u} 0 {s} {i} 0 0 0 0 0 0");
+    let _ = writeln!(o, "cpu  {u} 0 {s} {i} 0 0 0 {st} 0 0");
     if k.sched.online() == 1 {
-        let _ = writeln!(o, "cpu0 {u} 0 {s} {i} 0 0 0 0 0 0");
+        let _ = writeln!(o, "cpu0 {u} 0 {s} {i} 0 0 0 {st} 0 0");
     }
     for c in (0..k.sched.online()).filter(|_| k.sched.online() > 1) {
         let [mut user, mut system, mut idle] = k.time.kstat().cpu_ns[c];
         if c == k.sched.this_cpu() {
-            let (pu, ps) = k.time.acct().pending(k.now_ns());
+            let (pu, ps) = k.uncharged_ns();
             match k.sched.current() {
                 Some(_) => (user, system) = (user + pu, system + ps),
                 None => idle += pu + ps,
             }
         }
         let (u, s, i) = (user / NS_PER_TICK, system / NS_PER_TICK, idle / NS_PER_TICK);
-        let _ = writeln!(o, "cpu{c} {u} 0 {s} {i} 0 0 0 0 0 0");
+        let st = steal_ns[c] / NS_PER_TICK;
+        let _ = writeln!(o, "cpu{c} {u} 0 {s} {i} 0 0 0 {st} 0 0");
     }
     let _ = write!(o, "intr {}", k.time.kstat().irqs_sum());
     for n in k.time.kstat().irqs {
