@@ -38,33 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);                         \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
-
-/* A call's result as "ok" or its errno's name. */
-#define SAY(what, expr)                                                                            \
-    do {                                                                                           \
-        errno = 0;                                                                                 \
-        long r_ = (long)(expr);                                                                    \
-        printf("%-40s %s\n", what, r_ < 0 ? errname(errno) : "ok");                       \
-    } while (0)
-
-static const char *errname(int e)
-{
-    switch (e) {
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EINVAL: return "EINVAL";
-    case ESRCH: return "ESRCH";
-    default: return strerror(e);
-    }
-}
+#include "nstest.h"
 
 static char dir[64];
 static char path_buf[160];
@@ -170,7 +144,7 @@ static void tracing(pid_t outsider)
     SAY("open mem inside", open_close(buf, O_RDONLY));
     SAY("chown to an unmapped uid", chown(dir, 2, -1));
     int k = kcmp_vm(getpid(), inner);
-    printf("%-40s %s\n", "kcmp inside", k == 1 || k == 2 ? "different mm" : errname(errno));
+    printf("%-40s %s\n", "kcmp inside", k == 1 || k == 2 ? "different mm" : en(errno));
     SAY("detach", ptrace(PTRACE_DETACH, inner, 0, 0));
     CHECK(kill(inner, SIGKILL) == 0);
     CHECK(waitpid(inner, &st, 0) == inner);

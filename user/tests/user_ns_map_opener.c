@@ -23,38 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);                         \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
-
-static const char *errname(int e)
-{
-    switch (e) {
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case EINVAL: return "EINVAL";
-    default: return strerror(e);
-    }
-}
-
-#define SAY(what, expr)                                                                            \
-    do {                                                                                           \
-        errno = 0;                                                                                 \
-        long r_ = (long)(expr);                                                                    \
-        printf("%-48s %s\n", what, r_ < 0 ? errname(errno) : "ok");                               \
-    } while (0)
-
-static void become_user(void)
-{
-    CHECK(setgroups(0, NULL) == 0);
-    CHECK(setresgid(1000, 1000, 1000) == 0);
-    CHECK(setresuid(1000, 1000, 1000) == 0);
-    CHECK(prctl(PR_SET_DUMPABLE, 1) == 0);
-}
+#include "nstest.h"
 
 static void openers(void)
 {

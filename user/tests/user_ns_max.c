@@ -30,45 +30,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);                         \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
-
-static const char *errname(int e)
-{
-    switch (e) {
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case EINVAL: return "EINVAL";
-    case ENOSPC: return "ENOSPC";
-    default: return strerror(e);
-    }
-}
-
-#define SAY(what, expr)                                                                            \
-    do {                                                                                           \
-        errno = 0;                                                                                 \
-        long r_ = (long)(expr);                                                                    \
-        printf("%-48s %s\n", what, r_ < 0 ? errname(errno) : "ok");                               \
-    } while (0)
+#include "nstest.h"
 
 #define MAX_USER_NS "/proc/sys/user/max_user_namespaces"
-
-static int write_file(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY);
-    if (fd < 0)
-        return -1;
-    int r = write(fd, text, strlen(text));
-    int e = errno;
-    close(fd);
-    errno = e;
-    return r;
-}
 
 static long read_num(const char *path)
 {
@@ -77,14 +41,6 @@ static long read_num(const char *path)
     CHECK(fd >= 0 && read(fd, buf, sizeof buf - 1) > 0);
     close(fd);
     return atol(buf);
-}
-
-static void become_user(void)
-{
-    CHECK(setgroups(0, NULL) == 0);
-    CHECK(setresgid(1000, 1000, 1000) == 0);
-    CHECK(setresuid(1000, 1000, 1000) == 0);
-    CHECK(prctl(PR_SET_DUMPABLE, 1) == 0);
 }
 
 #define MAX_UTS_NS "/proc/sys/user/max_uts_namespaces"

@@ -36,33 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);                         \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
-
-static const char *errname(int e)
-{
-    switch (e) {
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case EINVAL: return "EINVAL";
-    case EROFS: return "EROFS";
-    case EBUSY: return "EBUSY";
-    case ENOENT: return "ENOENT";
-    default: return strerror(e);
-    }
-}
-
-#define SAY(what, expr)                                                                            \
-    do {                                                                                           \
-        errno = 0;                                                                                 \
-        long r_ = (long)(expr);                                                                    \
-        printf("%-44s %s\n", what, r_ < 0 ? errname(errno) : "ok");                               \
-    } while (0)
+#include "nstest.h"
 
 static char base[64];
 static char pbuf[4][128];
@@ -81,16 +55,6 @@ static int touch(const char *path)
     if (fd >= 0)
         close(fd);
     return fd;
-}
-
-static int write_file(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY);
-    if (fd < 0)
-        return -1;
-    int r = write(fd, text, strlen(text));
-    close(fd);
-    return r;
 }
 
 /* "ro" or "rw": the per-mount flag of the top mount at `path`, from
