@@ -50,26 +50,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            printf("FAIL line %d: %s (errno %d)\n", __LINE__, #c, errno);                         \
-            exit(1);                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "nstest.h"
 
 /* The result of a call and its errno, in that order. */
 #define RES(expr) ({ errno = 0; long r_ = (long)(expr); int e_ = errno; printf("%ld errno %d\n", r_, r_ < 0 ? e_ : 0); })
 
-static int write_file(const char *path, const char *text)
+/* write_file's result, or -errno. */
+static int write_result(const char *path, const char *text)
 {
-    int fd = open(path, O_WRONLY);
-    if (fd < 0)
-        return -errno;
-    int r = write(fd, text, strlen(text));
-    int e = errno;
-    close(fd);
-    return r < 0 ? -e : r;
+    int r = write_file(path, text);
+    return r < 0 ? -errno : r;
 }
 
 static void read_file(const char *path, char *buf, size_t n)
@@ -98,16 +88,6 @@ static void status_line(const char *key, char *out, size_t n)
         i++;
     }
     out[i] = 0;
-}
-
-static void become_user(void)
-{
-    CHECK(setgroups(0, NULL) == 0);
-    CHECK(setresgid(1000, 1000, 1000) == 0);
-    CHECK(setresuid(1000, 1000, 1000) == 0);
-    /* Changing ids made the process non-dumpable: its /proc files would
-       belong to root. */
-    CHECK(prctl(PR_SET_DUMPABLE, 1) == 0);
 }
 
 static void *idle_thread(void *arg)
@@ -149,8 +129,8 @@ static void maps(void)
     read_file("/proc/self/setgroups", buf, sizeof buf);
     printf("setgroups: %s", buf);
 
-    printf("map other uid: %d\n", write_file("/proc/self/uid_map", "0 1001 1\n"));
-    printf("gid_map before deny: %d\n", write_file("/proc/self/gid_map", "0 1000 1\n"));
+    printf("map other uid: %d\n", write_result("/proc/self/uid_map", "0 1001 1\n"));
+    printf("gid_map before deny: %d\n", write_result("/proc/self/gid_map", "0 1000 1\n"));
     /* Two write() calls on one descriptor: the second is not at offset 0. */
     int fd = open("/proc/self/uid_map", O_WRONLY);
     CHECK(fd >= 0);
@@ -158,10 +138,10 @@ static void maps(void)
     printf("second write same fd: ");
     RES((int)write(fd, "1 1000 1\n", 9));
     close(fd);
-    printf("second open+write: %d\n", write_file("/proc/self/uid_map", "0 1000 1\n"));
-    printf("setgroups deny: %d\n", write_file("/proc/self/setgroups", "deny"));
-    printf("setgroups allow again: %d\n", write_file("/proc/self/setgroups", "allow"));
-    printf("gid_map after deny: %d\n", write_file("/proc/self/gid_map", "0 1000 1\n"));
+    printf("second open+write: %d\n", write_result("/proc/self/uid_map", "0 1000 1\n"));
+    printf("setgroups deny: %d\n", write_result("/proc/self/setgroups", "deny"));
+    printf("setgroups allow again: %d\n", write_result("/proc/self/setgroups", "allow"));
+    printf("gid_map after deny: %d\n", write_result("/proc/self/gid_map", "0 1000 1\n"));
     printf("uid %d euid %d gid %d egid %d\n", (int)getuid(), (int)geteuid(), (int)getgid(), (int)getegid());
     /* Full capabilities here, but over this namespace only: the real
        root's 0600 file stays closed (its owner is not mapped). */
@@ -271,8 +251,8 @@ static void maps(void)
         CHECK(unshare(CLONE_NEWUSER) == 0);
         CHECK(write(sync[1], &c, 1) == 1);
         CHECK(read(go[0], &c, 1) == 1);
-        printf("overlap upper: %d\n", write_file("/proc/self/uid_map", "0 0 1\n0 0 1\n"));
-        printf("nested map: %d\n", write_file("/proc/self/uid_map", "5 0 1\n"));
+        printf("overlap upper: %d\n", write_result("/proc/self/uid_map", "0 0 1\n0 0 1\n"));
+        printf("nested map: %d\n", write_result("/proc/self/uid_map", "5 0 1\n"));
         printf("nested uid: %d\n", (int)getuid());
         read_file("/proc/self/uid_map", buf, sizeof buf);
         printf("nested uid_map inside: %s", buf);
