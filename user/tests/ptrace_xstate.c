@@ -27,29 +27,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ymm.h"
+
 #ifndef NT_X86_XSTATE
 #define NT_X86_XSTATE 0x202
 #endif
-
-typedef uint8_t ymm_file[16][32];
-
-static int have_avx(void)
-{
-	unsigned a, b, c, d;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-	if (!(c & (1u << 27)) || !(c & (1u << 28)))
-		return 0;
-	unsigned lo, hi;
-	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	return (lo & 6) == 6;
-}
-
-static void pattern(ymm_file y)
-{
-	for (int i = 0; i < 16; i++)
-		for (int j = 0; j < 32; j++)
-			y[i][j] = (uint8_t)(0x40 + i * 32 + j);
-}
 
 /* The tracee: load ymm0-15, stop at int3, store them after. */
 static int tracee(void)
@@ -57,25 +39,11 @@ static int tracee(void)
 	ptrace(PTRACE_TRACEME, 0, 0, 0);
 	raise(SIGSTOP);
 	static ymm_file in, out;
-	pattern(in);
-	__asm__ volatile(
-		"vmovdqu 0*32(%0), %%ymm0\n\tvmovdqu 1*32(%0), %%ymm1\n\tvmovdqu 2*32(%0), %%ymm2\n\t"
-		"vmovdqu 3*32(%0), %%ymm3\n\tvmovdqu 4*32(%0), %%ymm4\n\tvmovdqu 5*32(%0), %%ymm5\n\t"
-		"vmovdqu 6*32(%0), %%ymm6\n\tvmovdqu 7*32(%0), %%ymm7\n\tvmovdqu 8*32(%0), %%ymm8\n\t"
-		"vmovdqu 9*32(%0), %%ymm9\n\tvmovdqu 10*32(%0), %%ymm10\n\tvmovdqu 11*32(%0), %%ymm11\n\t"
-		"vmovdqu 12*32(%0), %%ymm12\n\tvmovdqu 13*32(%0), %%ymm13\n\tvmovdqu 14*32(%0), %%ymm14\n\t"
-		"vmovdqu 15*32(%0), %%ymm15\n\t"
-		"int3\n\t"
-		"vmovdqu %%ymm0, 0*32(%1)\n\tvmovdqu %%ymm1, 1*32(%1)\n\tvmovdqu %%ymm2, 2*32(%1)\n\t"
-		"vmovdqu %%ymm3, 3*32(%1)\n\tvmovdqu %%ymm4, 4*32(%1)\n\tvmovdqu %%ymm5, 5*32(%1)\n\t"
-		"vmovdqu %%ymm6, 6*32(%1)\n\tvmovdqu %%ymm7, 7*32(%1)\n\tvmovdqu %%ymm8, 8*32(%1)\n\t"
-		"vmovdqu %%ymm9, 9*32(%1)\n\tvmovdqu %%ymm10, 10*32(%1)\n\tvmovdqu %%ymm11, 11*32(%1)\n\t"
-		"vmovdqu %%ymm12, 12*32(%1)\n\tvmovdqu %%ymm13, 13*32(%1)\n\tvmovdqu %%ymm14, 14*32(%1)\n\t"
-		"vmovdqu %%ymm15, 15*32(%1)\n\tvzeroupper\n\t"
-		:
-		: "r"(in), "r"(out)
-		: "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-		  "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+	ymm_pattern(in, 0x40);
+	__asm__ volatile(LOAD_YMM("%[in]") "int3\n\t" STORE_YMM("%[out]")
+			 :
+			 : [in] "r"(in), [out] "r"(out)
+			 : "memory", YMM_CLOBBERS);
 	/* The tracer inverted ymm3 whole; the rest is as loaded. */
 	for (int j = 0; j < 32; j++)
 		in[3][j] = (uint8_t)~in[3][j];
@@ -118,7 +86,7 @@ int main(void)
 	printf("GETREGSET: %ld, size >= 832: %d, XCR0 has x87 SSE AVX: %d, XSTATE_BV has AVX: %d\n", r,
 	       size >= 832, (xcr0 & 7) == 7, (bv & 4) != 0);
 	ymm_file want;
-	pattern(want);
+	ymm_pattern(want, 0x40);
 	int ok = 1;
 	for (int i = 0; i < 16; i++) {
 		ok &= memcmp(buf + 160 + 16 * i, want[i], 16) == 0;

@@ -29,53 +29,12 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "ymm.h"
+
 #define FP_XSTATE_MAGIC1 0x46505853u
 #define FP_XSTATE_MAGIC2 0x46505845u
 #define UC_FP_XSTATE 0x1
 #define XFEATURE_MASK_YMM 0x4
-
-typedef uint8_t ymm_file[16][32];
-
-static int have_avx(void)
-{
-	unsigned a, b, c, d;
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-	if (!(c & (1u << 27)) || !(c & (1u << 28)))
-		return 0;
-	unsigned lo, hi;
-	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	return (lo & 6) == 6;
-}
-
-static void pattern(ymm_file y, int seed)
-{
-	for (int i = 0; i < 16; i++)
-		for (int j = 0; j < 32; j++)
-			y[i][j] = (uint8_t)(seed * 37 + i * 32 + j);
-}
-
-#define LOAD_YMM(p)                                                                     \
-	"vmovdqu 0*32(" p "), %%ymm0\n\tvmovdqu 1*32(" p "), %%ymm1\n\t"                  \
-	"vmovdqu 2*32(" p "), %%ymm2\n\tvmovdqu 3*32(" p "), %%ymm3\n\t"                  \
-	"vmovdqu 4*32(" p "), %%ymm4\n\tvmovdqu 5*32(" p "), %%ymm5\n\t"                  \
-	"vmovdqu 6*32(" p "), %%ymm6\n\tvmovdqu 7*32(" p "), %%ymm7\n\t"                  \
-	"vmovdqu 8*32(" p "), %%ymm8\n\tvmovdqu 9*32(" p "), %%ymm9\n\t"                  \
-	"vmovdqu 10*32(" p "), %%ymm10\n\tvmovdqu 11*32(" p "), %%ymm11\n\t"              \
-	"vmovdqu 12*32(" p "), %%ymm12\n\tvmovdqu 13*32(" p "), %%ymm13\n\t"              \
-	"vmovdqu 14*32(" p "), %%ymm14\n\tvmovdqu 15*32(" p "), %%ymm15\n\t"
-#define STORE_YMM(p)                                                                    \
-	"vmovdqu %%ymm0, 0*32(" p ")\n\tvmovdqu %%ymm1, 1*32(" p ")\n\t"                  \
-	"vmovdqu %%ymm2, 2*32(" p ")\n\tvmovdqu %%ymm3, 3*32(" p ")\n\t"                  \
-	"vmovdqu %%ymm4, 4*32(" p ")\n\tvmovdqu %%ymm5, 5*32(" p ")\n\t"                  \
-	"vmovdqu %%ymm6, 6*32(" p ")\n\tvmovdqu %%ymm7, 7*32(" p ")\n\t"                  \
-	"vmovdqu %%ymm8, 8*32(" p ")\n\tvmovdqu %%ymm9, 9*32(" p ")\n\t"                  \
-	"vmovdqu %%ymm10, 10*32(" p ")\n\tvmovdqu %%ymm11, 11*32(" p ")\n\t"              \
-	"vmovdqu %%ymm12, 12*32(" p ")\n\tvmovdqu %%ymm13, 13*32(" p ")\n\t"              \
-	"vmovdqu %%ymm14, 14*32(" p ")\n\tvmovdqu %%ymm15, 15*32(" p ")\n\t"              \
-	"vzeroupper\n\t"
-#define YMM_CLOBBERS                                                                    \
-	"xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",  \
-	    "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
 
 /* Load `in` into ymm0-15, make system call `nr` (args a, b), store the
    registers to `out`: nothing but the kernel runs in between. */
@@ -145,7 +104,7 @@ static void signal_frame(void)
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGUSR1, &sa, NULL);
 	ymm_file out;
-	pattern(expect, 1);
+	ymm_pattern(expect, 37);
 	ymm_syscall(expect, out, SYS_kill, getpid(), SIGUSR1);
 	printf("frame: UC_FP_XSTATE %d, magic1 and sizes %d, magic2 %d\n", h_ucflag, h_magic1, h_magic2);
 	printf("frame: AVX in sw xfeatures %d, in XSTATE_BV %d\n", h_sw_avx, h_bv_avx);
@@ -184,7 +143,7 @@ static void signal_frame(void)
 static void fork_keeps(void)
 {
 	ymm_file in, out;
-	pattern(in, 2);
+	ymm_pattern(in, 37 * 2);
 	long pid = ymm_syscall(in, out, SYS_fork, 0, 0);
 	int same = memcmp(in, out, sizeof in) == 0;
 	if (pid == 0)
@@ -200,7 +159,7 @@ static void *yielder(void *arg)
 {
 	int seed = (int)(long)arg;
 	ymm_file in, out;
-	pattern(in, seed);
+	ymm_pattern(in, 37 * seed);
 	long n = ROUNDS;
 	__asm__ volatile(LOAD_YMM("%[in]") "1:\n\t"
 					   "mov %[yield], %%eax\n\t"
