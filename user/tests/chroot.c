@@ -28,18 +28,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "testlib.h"
-
-static char base[64];
-
-static const char *p(const char *rel)
-{
-	static char b[4][256];
-	static int n;
-	char *s = b[n++ & 3];
-	snprintf(s, 256, "%s%s", base, rel);
-	return s;
-}
 
 static const char *r(long v)
 {
