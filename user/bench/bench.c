@@ -367,15 +367,8 @@ static uint64_t b_fork_exit_wait_percpu(long iters, long *ops)
 			/* Every forker starts when the parent closes the pipe. */
 			while (read(go[0], &c, 1) < 0 && errno == EINTR)
 				;
-			for (long i = 0; i < iters; i++) {
-				pid_t pid = fork();
-				if (pid < 0)
-					_exit(1);
-				if (pid == 0)
-					_exit(0);
-				if (waitpid(pid, NULL, 0) != pid)
-					_exit(1);
-			}
+			long done;
+			b_fork_exit_wait(iters, &done);
 			_exit(0);
 		}
 	}
