@@ -1,8 +1,9 @@
 //! Restartable sequences: rseq(2) registration and the work on the way
 //! back to user mode (Linux: kernel/rseq.c).
 //!
-//! A thread registers a `struct rseq` area; the kernel keeps its CPU
-//! number there (always 0: Tine runs on one CPU) and, when the thread was
+//! A thread registers a `struct rseq` area; the kernel keeps the number of
+//! the CPU it runs on there (`cpu_id`, refreshed after each migration or
+//! preemption) and, when the thread was
 //! preempted inside a critical section that `rseq_cs` describes, sends it
 //! to the section's abort handler. glibc 2.35 and later register an area
 //! for every thread at start and read `cpu_id` for sched_getcpu().
@@ -42,48 +43,6 @@ pub struct Rseq {
     pub notify: bool,
 }
 
-/// rseq(2).
-pub fn sys_rseq(k: &mut Kernel, addr: u64, len: u32, flags: u32, sig: u32) -> SysResult {
-    let cur = k.cur().rseq;
-    if flags & FLAG_UNREGISTER != 0 {
-        if flags & !FLAG_UNREGISTER != 0 {
-            return Err(EINVAL);
-        }
-        let Some(r) = cur.filter(|r| r.addr == addr) else { return Err(EINVAL) };
-        if r.len != len {
-            return Err(EINVAL);
-        }
-        if r.sig != sig {
-            return Err(EPERM);
-        }
-        write_ids(k, addr, [0, CPU_ID_UNINITIALIZED])?;
-        k.cur_mut().rseq = None;
-        return Ok(0);
-    }
-    if flags != 0 {
-        return Err(EINVAL);
-    }
-    if let Some(r) = cur {
-        if r.addr != addr || r.len != len {
-            return Err(EINVAL);
-        }
-        if r.sig != sig {
-            return Err(EPERM);
-        }
-        return Err(EBUSY);
-    }
-    let misaligned = |a: u64| !addr.is_multiple_of(a);
-    if len < ORIG_SIZE
-        || (len == ORIG_SIZE && misaligned(ORIG_SIZE as u64))
-        || (len != ORIG_SIZE && (misaligned(32) || len < MIN_EXTENDED))
-    {
-        return Err(EINVAL);
-    }
-    crate::mm::uaccess::access_ok(addr, len as usize)?;
-    k.cur_mut().rseq = Some(Rseq { addr, len, sig, notify: true });
-    Ok(0)
-}
-
 /// cpu_id_start and cpu_id (the CPU returning to user mode), then
 /// node_id and mm_cid (both 0 here).
 fn write_ids(k: &mut Kernel, addr: u64, [start, cpu]: [u32; 2]) -> SysResult<()> {
@@ -107,6 +66,49 @@ struct RseqCs {
 }
 
 impl Kernel {
+    /// Register or unregister the current thread's area (Linux: the
+    /// rseq(2) system call, sys_rseq()).
+    pub fn rseq_register(&mut self, addr: u64, len: u32, flags: u32, sig: u32) -> SysResult {
+        let cur = self.cur().rseq;
+        if flags & FLAG_UNREGISTER != 0 {
+            if flags & !FLAG_UNREGISTER != 0 {
+                return Err(EINVAL);
+            }
+            let Some(r) = cur.filter(|r| r.addr == addr) else { return Err(EINVAL) };
+            if r.len != len {
+                return Err(EINVAL);
+            }
+            if r.sig != sig {
+                return Err(EPERM);
+            }
+            write_ids(self, addr, [0, CPU_ID_UNINITIALIZED])?;
+            self.cur_mut().rseq = None;
+            return Ok(0);
+        }
+        if flags != 0 {
+            return Err(EINVAL);
+        }
+        if let Some(r) = cur {
+            if r.addr != addr || r.len != len {
+                return Err(EINVAL);
+            }
+            if r.sig != sig {
+                return Err(EPERM);
+            }
+            return Err(EBUSY);
+        }
+        let misaligned = |a: u64| !addr.is_multiple_of(a);
+        if len < ORIG_SIZE
+            || (len == ORIG_SIZE && misaligned(ORIG_SIZE as u64))
+            || (len != ORIG_SIZE && (misaligned(32) || len < MIN_EXTENDED))
+        {
+            return Err(EINVAL);
+        }
+        crate::mm::uaccess::access_ok(addr, len as usize)?;
+        self.cur_mut().rseq = Some(Rseq { addr, len, sig, notify: true });
+        Ok(0)
+    }
+
     /// Whether the current thread's rseq area needs the work before user
     /// mode.
     pub fn rseq_work_pending(&self) -> bool {

@@ -221,7 +221,7 @@ pub(crate) fn dispatch(k: &mut Kernel, regs: &mut PtRegs) -> SysResult {
         nr::LREMOVEXATTR => xattr::removexattr(k, a0, a1, false),
         nr::FREMOVEXATTR => xattr::fremovexattr(k, a0 as i32, a1),
         nr::FADVISE64 => fs::fadvise64(k, a0 as i32, a1 as i64, a2 as i64, a3 as i32),
-        nr::RSEQ => crate::proc::rseq::sys_rseq(k, a0, a1 as u32, a2 as u32, a3 as u32),
+        nr::RSEQ => k.rseq_register(a0, a1 as u32, a2 as u32, a3 as u32),
         nr::TIMERFD_CREATE => timerfd::timerfd_create(k, a0 as u32, a1 as u32),
         nr::TIMERFD_SETTIME => timerfd::timerfd_settime(k, a0 as i32, a1 as u32, a2, a3),
         nr::TIMERFD_GETTIME => timerfd::timerfd_gettime(k, a0 as i32, a1),
