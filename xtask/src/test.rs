@@ -102,29 +102,33 @@ pub struct Args {
     #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = PARALLEL,
           value_parser = jobs)]
     jobs: usize,
-    /// Run only the tests whose name contains FILTER (and skip the host
-    /// unit tests)
+    /// Run every chosen case N times (a stress run: a race that shows once
+    /// in many runs); each failure names its round
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = jobs)]
+    repeat: usize,
+    /// Run only the tests whose name contains one of the FILTERs (and skip
+    /// the host unit tests)
     #[arg(value_name = "FILTER")]
-    filter: Option<String>,
+    filter: Vec<String>,
 }
 
 /// `-j N`: 1 or more.
 fn jobs(s: &str) -> std::result::Result<usize, String> {
     match s.parse() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err("N is how many QEMUs run at once: 1 or more".into()),
+        _ => Err("N must be a whole number, 1 or more".into()),
     }
 }
 
 pub fn main(a: Args) -> Result<i32> {
-    let Args { tcg, jobs, filter } = a;
+    let Args { tcg, jobs, repeat, filter } = a;
     if tcg {
         qemu::force_accel(Accel::Tcg);
     }
 
     // (1) Host unit tests (skipped when a filter picks cases).
     let mut unit_ok = true;
-    if filter.is_none() {
+    if filter.is_empty() {
         eprintln!("xtask: cargo test -p tine-core -p xtask");
         let status = build::cargo()
             .current_dir(crate::root())
@@ -203,7 +207,7 @@ pub fn main(a: Args) -> Result<i32> {
             kind: Kind::Session(script),
         });
     }
-    cases.retain(|c| filter.as_deref().is_none_or(|f| c.name.contains(f)));
+    cases.retain(|c| filter.is_empty() || filter.iter().any(|f| c.name.contains(f.as_str())));
     // The sessions' machine: `run`'s initramfs, written once.
     let session_dir = TempDir::new("session")?;
     let session_initrd = if cases.iter().any(|c| matches!(c.kind, Kind::Session(_)) && c.rootfs.is_none()) {
@@ -226,7 +230,8 @@ pub fn main(a: Args) -> Result<i32> {
     let timeout = qemu::timeout()?;
     let accel = if cases.is_empty() { Accel::Tcg } else { qemu::accel(&kernel) };
     if !cases.is_empty() {
-        eprintln!("xtask: {} case(s) under Tine ({})", cases.len(), accel.name());
+        let rounds = if repeat > 1 { format!(", {repeat} times each") } else { String::new() };
+        eprintln!("xtask: {} case(s) under Tine ({}){rounds}", cases.len(), accel.name());
     }
     let ctx = Ctx {
         kernel: &kernel,
@@ -242,21 +247,27 @@ pub fn main(a: Args) -> Result<i32> {
     let failed = AtomicUsize::new(0);
     let print = Mutex::new(());
     thread::scope(|s| {
-        for _ in 0..jobs.min(cases.len()) {
+        for _ in 0..jobs.min(cases.len() * repeat) {
             s.spawn(|| loop {
+                // Round by round: every case once, then every case again.
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(case) = cases.get(i) else { break };
+                if i >= cases.len() * repeat {
+                    break;
+                }
+                let case = &cases[i % cases.len()];
+                let round =
+                    if repeat > 1 { format!(" (round {} of {repeat})", i / cases.len() + 1) } else { String::new() };
                 let report = run_case(case, &ctx);
                 let _guard = print.lock().unwrap();
                 let mut out = std::io::stdout().lock();
                 match report {
                     Ok(()) => {
                         passed.fetch_add(1, Ordering::Relaxed);
-                        let _ = writeln!(out, "PASS {}", case.name);
+                        let _ = writeln!(out, "PASS {}{round}", case.name);
                     }
                     Err(why) => {
                         failed.fetch_add(1, Ordering::Relaxed);
-                        let _ = writeln!(out, "FAIL {}", case.name);
+                        let _ = writeln!(out, "FAIL {}{round}", case.name);
                         let _ = out.write_all(why.as_bytes());
                     }
                 }
