@@ -112,24 +112,9 @@ _start32:
     or eax, 0x3
     mov [boot_pml4 + 511 * 8], eax
 
-    /* CR4: PAE, PGE, OSFXSR, OSXMMEXCPT (Rust's core uses SSE) */
-    mov eax, cr4
-    or eax, (1 << 5) | (1 << 7) | (1 << 9) | (1 << 10)
-    mov cr4, eax
-    mov eax, offset boot_pml4
-    mov cr3, eax
-
-    /* EFER: SCE (syscall), LME (long mode), NXE (no-execute) */
-    mov ecx, 0xC0000080
-    rdmsr
-    or eax, (1 << 0) | (1 << 8) | (1 << 11)
-    wrmsr
-
-    /* CR0: PE, MP, NE, WP, PG; clear EM so SSE works */
-    mov eax, cr0
-    and eax, ~(1 << 2)
-    or eax, (1 << 0) | (1 << 1) | (1 << 5) | (1 << 16) | (1 << 31)
-    mov cr0, eax
+"#,
+    enter_long_mode!("offset boot_pml4"),
+    r#"
 
     lgdt [boot_gdtr]
     /* ljmp 0x10:_start64, spelled out: the assembler's own form of a far
@@ -140,38 +125,13 @@ _start32:
 
     .code64
 _start64:
-    mov ax, 0x18
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    xor eax, eax
-    mov fs, ax
-    mov gs, ax
+"#,
+    load_data_segments!("0x18"),
+    r#"
     movabs rsp, offset {stack} + {stack_size}
-    /* XSAVE-managed state on (CR4.OSXSAVE) with x87, SSE and, where the
-       CPU has it, AVX in XCR0: the user state `fpu` saves with xsave.
-       Some hypervisors fault SSE instructions without XCR0 set. */
-    mov eax, 1
-    cpuid
-    bt ecx, 26
-    jnc 4f
-    mov esi, 3
-    bt ecx, 28                  /* AVX */
-    jnc 5f
-    mov eax, 0xd
-    xor ecx, ecx
-    cpuid
-    and eax, 7                  /* of x87, SSE, AVX: what XCR0 may hold */
-    or esi, eax
-5:
-    mov rax, cr4
-    or rax, 1 << 18
-    mov cr4, rax
-    xor ecx, ecx
-    xor edx, edx
-    mov eax, esi
-    xsetbv
-4:
+"#,
+    enable_xsave!(),
+    r#"
     mov edi, [rip + boot_mb_info]
     mov esi, [rip + boot_mb_magic]
     movabs rax, offset {start}

@@ -18,6 +18,8 @@
 extern crate alloc;
 
 pub mod acpi;
+#[macro_use]
+mod asm_steps;
 pub mod boot;
 pub mod cpu;
 pub mod fpu;

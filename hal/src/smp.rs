@@ -60,56 +60,22 @@ tine_ap_trampoline:
     mov ds, ax
     mov es, ax
     mov ss, ax
-    /* as the boot CPU: PAE, PGE, OSFXSR, OSXMMEXCPT; EFER SCE, LME, NXE;
-       CR0 PE, MP, NE, WP, PG without EM */
-    mov eax, cr4
-    or eax, (1 << 5) | (1 << 7) | (1 << 9) | (1 << 10)
-    mov cr4, eax
-    mov eax, [{base} + {params}]
-    mov cr3, eax
-    mov ecx, 0xC0000080
-    rdmsr
-    or eax, (1 << 0) | (1 << 8) | (1 << 11)
-    wrmsr
-    mov eax, cr0
-    and eax, ~(1 << 2)
-    or eax, (1 << 0) | (1 << 1) | (1 << 5) | (1 << 16) | (1 << 31)
-    mov cr0, eax
+    /* as the boot CPU (asm_steps.rs) */
+"#,
+    enter_long_mode!("[{base} + {params}]"),
+    r#"
     .byte 0xea
     .long {base} + {lm64}
     .word 0x18
 
     .code64
     .org {lm64}
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    xor eax, eax
-    mov fs, ax
-    mov gs, ax
-    /* XSAVE state with x87, SSE and AVX, as the boot CPU (boot.rs) */
-    mov eax, 1
-    cpuid
-    bt ecx, 26
-    jnc 1f
-    mov esi, 3
-    bt ecx, 28
-    jnc 3f
-    mov eax, 0xd
-    xor ecx, ecx
-    cpuid
-    and eax, 7
-    or esi, eax
-3:
-    mov rax, cr4
-    or rax, 1 << 18
-    mov cr4, rax
-    xor ecx, ecx
-    xor edx, edx
-    mov eax, esi
-    xsetbv
-1:
+"#,
+    load_data_segments!("0x10"),
+    r#"
+"#,
+    enable_xsave!(),
+    r#"
     mov ebx, {base}
     mov rsp, [rbx + {params} + 8]
     mov rdi, [rbx + {params} + 24]
