@@ -293,15 +293,16 @@ fn interrupt(k: &mut Kernel, tid: Pid) -> SysResult {
 /// comes back as what was moved.
 fn regset(k: &mut Kernel, tid: Pid, set: bool, note: u64, iov: u64) -> SysResult {
     let v: IoVec = k.read_val(iov)?;
+    // An unknown note or a length in part words is EINVAL before the
+    // regset is asked (NT_X86_XSTATE's ENODEV without XSAVE comes after).
+    if !matches!(note, NT_PRSTATUS | NT_PRFPREG | NT_X86_XSTATE) || !v.len.is_multiple_of(8) {
+        return Err(EINVAL);
+    }
     let full: Vec<u8> = match note {
         NT_PRSTATUS => zerocopy::IntoBytes::as_bytes(&k.user_regs(tid)).to_vec(),
         NT_PRFPREG => k.tracee_fpu(tid).as_bytes()[..FXSAVE_BYTES].to_vec(),
-        NT_X86_XSTATE => k.tracee_xstate(tid)?,
-        _ => return Err(EINVAL),
+        _ => k.tracee_xstate(tid)?,
     };
-    if !v.len.is_multiple_of(8) {
-        return Err(EINVAL);
-    }
     let n = (v.len as usize).min(full.len());
     if set && note == NT_X86_XSTATE && n != full.len() {
         // Linux: xstateregs_set() takes a whole XSAVE image only.
