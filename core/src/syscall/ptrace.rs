@@ -24,13 +24,14 @@ fn check_options(data: u64) -> SysResult<u32> {
     Ok(data as u32)
 }
 
-/// Whether the current task may read and write `target`'s memory
-/// (process_vm_*, /proc/PID/mem): its own process, or as
-/// `ptrace_may_access` allows with the real ids (Linux: mm_access() with
-/// PTRACE_MODE_ATTACH_REALCREDS; /proc/PID/mem asks with the fs ids).
-pub fn tracer_may_access_mem(k: &Kernel, target: Pid) -> bool {
+/// Whether the current task may read and write `target`'s memory: its
+/// own process, or as `ptrace_may_access` allows with the real ids for
+/// process_vm_* (Linux: mm_access() with PTRACE_MODE_ATTACH_REALCREDS)
+/// and the fs ids for /proc/PID/mem (proc_mem_open() adds
+/// PTRACE_MODE_FSCREDS).
+pub fn tracer_may_access_mem(k: &Kernel, target: Pid, creds: PtraceCreds) -> bool {
     let t = &k.proc.tasks()[&target];
-    k.cur().tgid == t.tgid || ptrace_may_access(&k.cur().cred, &t.cred, &k.ns.user, PtraceCreds::Real)
+    k.cur().tgid == t.tgid || ptrace_may_access(&k.cur().cred, &t.cred, &k.ns.user, creds)
 }
 
 /// Linux: the ptrace(2) system call.
@@ -452,7 +453,7 @@ pub fn process_vm_rw(k: &mut Kernel, args: [u64; 6], write: bool) -> SysResult {
     if t.is_zombie() {
         return Err(ESRCH);
     }
-    if !tracer_may_access_mem(k, tid) {
+    if !tracer_may_access_mem(k, tid, PtraceCreds::Real) {
         return Err(EPERM);
     }
     let mm = k.proc.tasks()[&tid].mm;
