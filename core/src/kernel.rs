@@ -48,8 +48,8 @@ pub struct Kernel {
     /// `tine.strace=COMM`: the comm whose programs' system calls are
     /// logged (`syscall::strace`).
     pub strace_comm: Option<Vec<u8>>,
-    /// CPUID.1:EDX, for AT_HWCAP.
-    pub hwcap: u64,
+    /// The boot CPU's capabilities: AT_HWCAP, /proc/cpuinfo's flags.
+    pub caps: crate::cpufeature::CpuCaps,
     enosys_logged: BTreeSet<u64>,
     /// The kernel log (see `log`): a cell, since the kernel logs from
     /// places that hold it shared.
@@ -74,7 +74,13 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    pub fn new(m: Machine, free: &[(u64, u64)], kernel_root: u64, stdio: StdioMode, hwcap: u64) -> Self {
+    pub fn new(
+        m: Machine,
+        free: &[(u64, u64)],
+        kernel_root: u64,
+        stdio: StdioMode,
+        caps: crate::cpufeature::CpuCaps,
+    ) -> Self {
         let seed = m.clock.monotonic_ns() ^ m.clock.boot_epoch_ns() ^ 0x9e37_79b9_7f4a_7c15;
         let mem = crate::mm::Memory::new(FrameAllocator::new(free, m.mem), kernel_root);
         let mut k = Kernel {
@@ -87,7 +93,7 @@ impl Kernel {
             ipc: crate::ipc::Ipc::default(),
             ns: crate::ns::Namespaces::new(),
             strace_comm: None,
-            hwcap,
+            caps,
             enosys_logged: BTreeSet::new(),
             klog: Default::default(),
             trace: Default::default(),

@@ -11,6 +11,7 @@ extern crate std;
 
 pub mod abi;
 pub mod acpi;
+pub mod cpufeature;
 pub mod cpumask;
 pub mod entry;
 pub mod fs;

@@ -262,7 +262,7 @@ pub fn kernel(frames: usize) -> (Kernel, TestMachine) {
         hw.mem.write_u64(kernel_root + i * 8, KERNEL_PML4E + (i << 12));
     }
     let free = [(2 * PAGE_SIZE, frames as u64 * PAGE_SIZE)];
-    let mut k = Kernel::new(hw.machine(), &free, kernel_root, StdioMode::Tty, 0);
+    let mut k = Kernel::new(hw.machine(), &free, kernel_root, StdioMode::Tty, Default::default());
     // A test machine's few hundred frames are less than an 8 MiB stack:
     // overcommit stays open, as in mm::sim.
     k.mem.frames_mut().commit.mode = crate::mm::commit::Overcommit::Always;

@@ -431,8 +431,15 @@ pub fn idle_wait() {
     unsafe { asm!("sti", "hlt", "cli", options(nomem, nostack)) }
 }
 
-/// CPUID leaf 1 EDX: what Linux reports as AT_HWCAP on x86.
-pub fn hwcap() -> u64 {
-    let r = core::arch::x86_64::__cpuid(1);
-    r.edx as u64
+/// The boot CPU's capabilities as Linux would keep them: CPUID, with the
+/// XSAVE features the boot code enabled.
+pub fn caps() -> tine_core::cpufeature::CpuCaps {
+    // (It only reads what the boot code set, so `trap::init` may run it
+    // again.)
+    crate::fpu::init();
+    let cpuid = |leaf, sub| {
+        let r = core::arch::x86_64::__cpuid_count(leaf, sub);
+        [r.eax, r.ebx, r.ecx, r.edx]
+    };
+    tine_core::cpufeature::CpuCaps::probe(&cpuid, crate::fpu::xfeatures())
 }

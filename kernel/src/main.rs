@@ -72,7 +72,7 @@ fn main(info: BootInfo) -> ! {
         kstacks: &tine_hal::kstack::STACKS,
     };
     let free: Vec<(u64, u64)> = info.free.iter().map(|r| (r.start, r.end)).collect();
-    let mut k = Kernel::new(machine, &free, info.kernel_pml4, stdio, cpu::hwcap());
+    let mut k = Kernel::new(machine, &free, info.kernel_pml4, stdio, cpu::caps());
     // From here on the heap grows from the free frames, keeping a floor of
     // them that user memory cannot take.
     let floor = tine_core::mm::kheap::heap_floor(k.mem.frames().stats().total);

@@ -36,19 +36,6 @@ static const char *r(long v)
 	return rc_str(v);
 }
 
-static const char *exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 ? "yes" : en(errno);
-}
-
-static void touch(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd >= 0)
-		close(fd);
-}
-
 /* The kernel's getcwd, not glibc's (which refuses "(unreachable)"),
  * with the test's base directory replaced by BASE. */
 static const char *kcwd(void)

@@ -42,43 +42,12 @@ static long pivot(const char *new_root, const char *put_old)
 	return syscall(SYS_pivot_root, new_root, put_old);
 }
 
-static const char *exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 ? "yes" : en(errno);
-}
-
-static void touch(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd >= 0)
-		close(fd);
-}
-
 static int wait_child(pid_t pid)
 {
 	int st;
 	if (waitpid(pid, &st, 0) != pid)
 		return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static void mountinfo(const char *when)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	char line[512];
-	if (!f) {
-		printf("%s: mountinfo: %s\n", when, en(errno));
-		return;
-	}
-	while (fgets(line, sizeof line, f)) {
-		char id[16], parent[16], dev[32], root[256], point[256], type[32];
-		char *dash = strstr(line, " - ");
-		if (sscanf(line, "%15s %15s %31s %255s %255s", id, parent, dev, root, point) == 5 && dash &&
-		    sscanf(dash + 3, "%31s", type) == 1)
-			printf("%s: root=%s at=%s type=%s\n", when, root, point, type);
-	}
-	fclose(f);
 }
 
 static void cwd(const char *when)
@@ -176,17 +145,5 @@ static int pivoting(void)
 
 int main(void)
 {
-	setvbuf(stdout, NULL, _IONBF, 0);
-	snprintf(base, sizeof base, "/tmp/pivot_root.XXXXXX");
-	if (!mkdtemp(base)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	chmod(base, 0755);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(pivoting());
-	printf("child: %d\n", wait_child(pid));
-	printf("cleaned up: %s\n", r(rmdir(base)));
-	return 0;
+	return scratch_main("pivot_root", pivoting);
 }

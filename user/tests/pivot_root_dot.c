@@ -24,9 +24,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "testlib.h"
 
-static char base[64];
 static dev_t old_dev, new_dev;
 
 static const char *r(long v)
@@ -44,19 +44,6 @@ static const char *on(const char *path)
 	return st.st_dev == old_dev ? "old root" : st.st_dev == new_dev ? "new root" : "other";
 }
 
-static const char *exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 ? "yes" : en(errno);
-}
-
-static void touch(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd >= 0)
-		close(fd);
-}
-
 static void look(const char *when)
 {
 	char buf[256];
@@ -66,24 +53,6 @@ static void look(const char *when)
 	printf("%s: ./new-file %s, /new-file %s, /old-file %s, ./old-file %s\n", when, exists("new-file"),
 	       exists("/new-file"), exists("/old-file"), exists("old-file"));
 	printf("%s: /../old-file %s, ../new-file %s\n", when, exists("/../old-file"), exists("../new-file"));
-}
-
-static void mountinfo(const char *when)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	char line[512];
-	if (!f) {
-		printf("%s: mountinfo: %s\n", when, en(errno));
-		return;
-	}
-	while (fgets(line, sizeof line, f)) {
-		char root[256], point[256], type[32];
-		char *dash = strstr(line, " - ");
-		if (sscanf(line, "%*s %*s %*s %255s %255s", root, point) == 2 && dash &&
-		    sscanf(dash + 3, "%31s", type) == 1)
-			printf("%s: root=%s at=%s type=%s\n", when, root, point, type);
-	}
-	fclose(f);
 }
 
 static int pivoting(void)
@@ -144,19 +113,5 @@ static int pivoting(void)
 
 int main(void)
 {
-	setvbuf(stdout, NULL, _IONBF, 0);
-	snprintf(base, sizeof base, "/tmp/pivot_root_dot.XXXXXX");
-	if (!mkdtemp(base)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	chmod(base, 0755);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(pivoting());
-	int st;
-	waitpid(pid, &st, 0);
-	printf("child: %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-	printf("cleaned up: %s\n", r(rmdir(base)));
-	return 0;
+	return scratch_main("pivot_root_dot", pivoting);
 }

@@ -32,54 +32,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ptracetest.h"
 #include "testlib.h"
-
-static void show(const char *what, pid_t pid, int opts)
-{
-	int st = 0;
-	pid_t w = waitpid(pid, &st, opts);
-	if (w == 0) {
-		printf("%s: nothing to report\n", what);
-		return;
-	}
-	if (w < 0) {
-		printf("%s: %s\n", what, en(errno));
-		return;
-	}
-	if (WIFSTOPPED(st))
-		printf("%s: stopped sig=%d event=%d\n", what, WSTOPSIG(st), st >> 16);
-	else if (WIFEXITED(st))
-		printf("%s: exited %d\n", what, WEXITSTATUS(st));
-	else if (WIFCONTINUED(st))
-		printf("%s: continued\n", what);
-	else
-		printf("%s: killed by %d\n", what, WTERMSIG(st));
-}
-
-static void siginfo(pid_t pid)
-{
-	siginfo_t si;
-	errno = 0;
-	long r = ptrace(PTRACE_GETSIGINFO, pid, 0, &si);
-	if (r)
-		printf("  getsiginfo: %s\n", en(errno));
-	else
-		printf("  getsiginfo: signo=%d code=%#x\n", si.si_signo, si.si_code);
-}
-
-static void req(const char *what, long r)
-{
-	printf("%s: %s\n", what, r == 0 ? "OK" : en(errno));
-}
 
 static char state_of(pid_t pid)
 {
-	char path[64], buf[4096];
-	snprintf(path, sizeof path, "/proc/%d/status", pid);
-	int fd = open(path, O_RDONLY);
-	int n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
+	char buf[4096];
+	read_status(pid, buf, sizeof buf);
 	char *s = strstr(buf, "State:\t");
 	return s ? s[7] : '?';
 }

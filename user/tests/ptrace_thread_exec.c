@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ptracetest.h"
 #include "testlib.h"
 
 static int to_tracer[2], from_tracer[2];
@@ -67,12 +68,8 @@ int main(int argc, char **argv)
 	errno = 0;
 	long r = ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg);
 	printf("the old id: %ld %s\n", r, en(errno));
-	char path[64], buf[4096];
-	snprintf(path, sizeof path, "/proc/%d/status", pid);
-	int fd = open(path, O_RDONLY);
-	int n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
+	char buf[4096];
+	read_status(pid, buf, sizeof buf);
 	char *p = strstr(buf, "TracerPid:\t"), *th = strstr(buf, "Threads:\t");
 	printf("TracerPid is us: %d, threads: %d\n", p && atoi(p + 11) == getpid(), th ? atoi(th + 9) : -1);
 	ptrace(PTRACE_CONT, pid, 0, 0);

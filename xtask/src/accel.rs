@@ -185,6 +185,7 @@ fn probe_kvm(kernel: &Path) -> Result<()> {
         log_file: None,
         stop_on: Some(PROBE_OK),
         com3: None,
+        cpu: None,
     };
     let run = boot.run()?;
     if run.stopped {

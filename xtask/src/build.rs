@@ -368,7 +368,7 @@ fn newest_header(dir: &Path) -> Option<SystemTime> {
     newest
 }
 
-/// Per-program settings from comments on the first two lines of a source
+/// Per-program settings from comments on the first four lines of a source
 /// (`// ...` in C, `# ...` in a shell test): `// cc: <command>` replaces
 /// `musl-gcc -static -O2` (the command gets `-o <out> <source>` appended);
 /// `// args: a b c` adds arguments (tests); `// busybox` puts busybox and
@@ -407,6 +407,13 @@ pub struct Directives {
     /// `// linux-ref`: the reference output is Debian's Linux's, booted
     /// (or cached in NAME.linux), not the host's (`linuxref`).
     pub linux_ref: bool,
+    /// `// linux-args: WORD...`: appended to that Linux's command line,
+    /// to turn off what Tine does not turn on (`nopku`, `no5lvl`, ...).
+    pub linux_args: Vec<String>,
+    /// `// qemu-cpu: MODEL`: QEMU's `-cpu` for the test's machines,
+    /// Tine's and a `linux-ref` Linux's (e.g. `max,-xsave,-avx` for a
+    /// CPU without XSAVE).
+    pub qemu_cpu: Option<String>,
 }
 
 pub fn directives(source: &Path) -> Directives {
@@ -421,9 +428,12 @@ pub fn directives(source: &Path) -> Directives {
         dlopen: vec![],
         host: vec![],
         linux_ref: false,
+        linux_args: vec![],
+        qemu_cpu: None,
     };
     let text = fs::read_to_string(source).unwrap_or_default();
-    for line in text.lines().take(2) {
+    // The comment lines at the top (at most a few).
+    for line in text.lines().take(4) {
         let line = line.trim();
         let comment = match line.strip_prefix("//") {
             Some(c) => c,
@@ -457,6 +467,10 @@ pub fn directives(source: &Path) -> Directives {
             d.dlopen = libs.split_whitespace().map(str::to_string).collect();
         } else if let Some(paths) = comment.strip_prefix("host:") {
             d.host = paths.split_whitespace().map(str::to_string).collect();
+        } else if let Some(args) = comment.strip_prefix("linux-args:") {
+            d.linux_args = args.split_whitespace().map(str::to_string).collect();
+        } else if let Some(model) = comment.strip_prefix("qemu-cpu:") {
+            d.qemu_cpu = Some(model.trim().to_string()).filter(|m| !m.is_empty());
         }
     }
     d

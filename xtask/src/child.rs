@@ -50,8 +50,9 @@ impl Child {
         if group {
             cmd.process_group(0);
         }
-        // SAFETY: prctl is async-signal-safe; nothing else runs between
-        // fork and exec.
+        // SAFETY: the closure runs in the forked child before exec, where
+        // only async-signal-safe calls are allowed: prctl(2) is one, and
+        // it allocates nothing and takes no lock.
         unsafe {
             cmd.pre_exec(|| {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
@@ -64,13 +65,7 @@ impl Child {
 
     /// Kills the child (its whole process group if it has one) and reaps it.
     pub fn kill(&mut self) {
-        if self.group {
-            // SAFETY: a plain system call; the group is ours (its leader
-            // is our child, not reaped yet, so the id is not reused).
-            unsafe {
-                libc::kill(-(self.inner.id() as libc::pid_t), libc::SIGKILL);
-            }
-        }
+        self.kill_group();
         let _ = self.inner.kill();
         let _ = self.inner.wait();
     }
@@ -78,8 +73,16 @@ impl Child {
     /// Kills what is left of the process group of a child that has
     /// already been reaped (its background processes).
     pub fn kill_group_leftovers(&self) {
+        self.kill_group();
+    }
+
+    /// SIGKILL to the child's process group, when it has one of its own.
+    fn kill_group(&self) {
         if self.group {
-            // SAFETY: as in `kill`; at worst there is no such group.
+            // SAFETY: kill(2) touches no memory of ours. The group is the
+            // child's: its leader is our child, so the id is not reused
+            // while it is unreaped, and after the reaping (leftovers) at
+            // worst no group has that id any more (ESRCH).
             unsafe {
                 libc::kill(-(self.inner.id() as libc::pid_t), libc::SIGKILL);
             }

@@ -282,6 +282,7 @@ fn boot(
         log_file: None,
         stop_on: None,
         com3: None,
+        cpu: None,
     }
     .run()
 }

@@ -38,7 +38,13 @@ static BUILD: Mutex<()> = Mutex::new(());
 
 /// The reference output of `source`'s test (`payload` as Tine runs it):
 /// normalised, with the program's status.
-pub fn reference(source: &Path, payload: Payload, accel: Accel) -> Result<(Vec<u8>, Status)> {
+pub fn reference(
+    source: &Path,
+    payload: Payload,
+    accel: Accel,
+    cpu: Option<&str>,
+    args: &[String],
+) -> Result<(Vec<u8>, Status)> {
     let cache = source.with_extension("linux");
     let hash = source_hash(source)?;
     let forced = std::env::var("TINE_LINUX_REF").is_ok_and(|v| v == "boot");
@@ -47,7 +53,7 @@ pub fn reference(source: &Path, payload: Payload, accel: Accel) -> Result<(Vec<u
             return Ok(hit);
         }
     }
-    let (out, status) = boot_linux(payload, accel)?;
+    let (out, status) = boot_linux(payload, accel, cpu, args)?;
     let out = normalize(&out);
     let mut file = format!("{MAGIC} {hash} status {}\n", status_word(status)).into_bytes();
     file.extend_from_slice(&out);
@@ -110,8 +116,9 @@ fn read_cache(path: &Path, hash: &str) -> Option<(Vec<u8>, Status)> {
 }
 
 /// Boots Debian's Linux with refinit as /init running the payload's
-/// program: its output (stdout and stderr) and wait status.
-fn boot_linux(mut payload: Payload, accel: Accel) -> Result<(Vec<u8>, Status)> {
+/// program, on QEMU's `cpu` model if given and with `args` on its
+/// command line: its output (stdout and stderr) and wait status.
+fn boot_linux(mut payload: Payload, accel: Accel, cpu: Option<&str>, args: &[String]) -> Result<(Vec<u8>, Status)> {
     let image = bench::linux_image()?;
     let init = crate::root().join("build/ref-init");
     {
@@ -128,10 +135,14 @@ fn boot_linux(mut payload: Payload, accel: Accel) -> Result<(Vec<u8>, Status)> {
         id: "linux",
         label: "Linux".into(),
         image,
-        cmdline: "console=ttyS0 quiet panic=-1 rdinit=/init".into(),
+        cmdline: ["console=ttyS0 quiet panic=-1 rdinit=/init".to_string()]
+            .into_iter()
+            .chain(args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" "),
     };
     eprintln!("xtask: booting Debian's Linux ({}) for the reference output", accel.name());
-    let child = bench::qemu_machine(accel, Measure::Wall, &target, &initrd, &log).com3(Some(&out)).spawn()?;
+    let child = bench::qemu_machine(accel, Measure::Wall, &target, &initrd, &log).com3(Some(&out)).cpu(cpu).spawn()?;
     let boot = bench::collect(child, SILENCE, false);
     let status_text = std::fs::read_to_string(&log).unwrap_or_default();
     let Some(ws) = status_text.lines().find_map(|l| l.strip_prefix("refinit: status=")?.trim().parse::<u32>().ok())

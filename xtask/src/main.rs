@@ -466,6 +466,7 @@ fn cmd_exec(a: ExecArgs) -> Result<i32> {
         log_file: None,
         stop_on: None,
         com3: None,
+        cpu: None,
     };
     let run = boot.run()?;
     Ok(qemu::exit_code(&run, timeout))
@@ -537,6 +538,7 @@ fn cmd_run(a: RunArgs) -> Result<i32> {
         log_file: Some(log_file.clone()),
         stop_on: None,
         com3: None,
+        cpu: None,
     };
     let run = boot.run()?;
     eprintln!("xtask: the kernel log is in {}", log_file.display());

@@ -77,6 +77,9 @@ pub struct Boot<'a> {
     pub stop_on: Option<&'static str>,
     /// Where COM3 goes (`cargo xtask trace`'s drain), if anywhere.
     pub com3: Option<&'a Path>,
+    /// QEMU's `-cpu` model instead of the accelerator's (a test's
+    /// `// qemu-cpu:`).
+    pub cpu: Option<&'a str>,
 }
 
 /// How a boot ended.
@@ -168,6 +171,8 @@ pub struct Qemu {
     /// QEMU's human monitor on this Unix socket (else none): how a
     /// timed-out boot asks the kernel for its task dump.
     monitor: Option<PathBuf>,
+    /// `-cpu`, when not the accelerator's own model.
+    cpu: Option<String>,
     extra: Vec<OsString>,
 }
 
@@ -185,6 +190,7 @@ impl Qemu {
             com2: Com2::Stderr,
             com3: None,
             monitor: None,
+            cpu: None,
             extra: vec![],
         }
     }
@@ -219,6 +225,13 @@ impl Qemu {
     /// QEMU's monitor on the Unix socket `sock` (see [`ask_task_dump`]).
     pub fn monitor(mut self, sock: Option<&Path>) -> Qemu {
         self.monitor = sock.map(Path::to_path_buf);
+        self
+    }
+
+    /// `-cpu MODEL` (e.g. `max,-xsave`) instead of the accelerator's
+    /// (`max` under TCG, `host,...` under KVM); None keeps that.
+    pub fn cpu(mut self, model: Option<&str>) -> Qemu {
+        self.cpu = model.map(str::to_string);
         self
     }
 
@@ -314,11 +327,14 @@ impl Qemu {
     /// The accelerator's arguments: TCG runs one host thread per vCPU
     /// (`thread=multi`) when there are several, so that they really run
     /// in parallel, except under `-icount`, which needs one thread.
-    fn accel_args(&self) -> Vec<&'static str> {
+    fn accel_args(&self) -> Vec<&str> {
         let mut a = self.accel.args().to_vec();
         let icount = self.extra.iter().any(|e| e == "-icount");
         if self.accel == Accel::Tcg && self.smp > 1 && !icount {
             a[1] = "tcg,thread=multi";
+        }
+        if let Some(model) = &self.cpu {
+            a[3] = model;
         }
         a
     }
@@ -355,6 +371,7 @@ impl Boot<'_> {
                 Console::Stream | Console::Capture | Console::Lines(_) => Com1::Stdout,
             })
             .com3(self.com3)
+            .cpu(self.cpu)
     }
 
     pub fn run(&self) -> Result<Run> {

@@ -63,6 +63,11 @@ struct Case {
     host: Vec<String>,
     /// A session's `rootfs NAME`: it boots that root file system.
     rootfs: Option<Rootfs>,
+    /// `// linux-args: WORD...`: more words on a `linux-ref` Linux's
+    /// command line.
+    linux_args: Vec<String>,
+    /// `// qemu-cpu: MODEL`: QEMU's `-cpu` for this case's machines.
+    qemu_cpu: Option<String>,
 }
 
 enum Kind {
@@ -162,6 +167,8 @@ pub fn main(a: Args) -> Result<i32> {
                 dlopen: d.dlopen,
                 host: d.host,
                 rootfs: None,
+                linux_args: d.linux_args,
+                qemu_cpu: d.qemu_cpu,
                 name: p.name,
                 kind: Kind::C(p.binary),
             }
@@ -182,6 +189,8 @@ pub fn main(a: Args) -> Result<i32> {
             dlopen: vec![],
             host: vec![],
             rootfs: None,
+            linux_args: vec![],
+            qemu_cpu: None,
             name,
             kind: Kind::Shell(script),
         });
@@ -203,6 +212,8 @@ pub fn main(a: Args) -> Result<i32> {
             dlopen: vec![],
             host: vec![],
             rootfs,
+            linux_args: vec![],
+            qemu_cpu: None,
             name,
             kind: Kind::Session(script),
         });
@@ -329,9 +340,15 @@ fn run_case(case: &Case, ctx: &Ctx) -> std::result::Result<(), String> {
         (Some(path), _) => std::fs::read(path)
             .map(|out| (out, Some(Status::Exited(0))))
             .map_err(|e| format!("{}: {e}", path.display())),
-        (None, Some(source)) => crate::linuxref::reference(source, payload(case, ctx), ctx.accel)
-            .map(|(out, status)| (out, Some(status)))
-            .map_err(|e| format!("under Linux: {e}")),
+        (None, Some(source)) => crate::linuxref::reference(
+            source,
+            payload(case, ctx),
+            ctx.accel,
+            case.qemu_cpu.as_deref(),
+            &case.linux_args,
+        )
+        .map(|(out, status)| (out, Some(status)))
+        .map_err(|e| format!("under Linux: {e}")),
         (None, None) => run_native(case, ctx),
     };
     let tine = run_tine(case, ctx).map(|mut run| {
@@ -447,6 +464,7 @@ fn run_session(path: &Path, ctx: &Ctx) -> std::result::Result<(), String> {
         log_file: None,
         stop_on: None,
         com3: None,
+        cpu: None,
     };
     let mut typed = Vec::new();
     let (run, played) = boot.run_driven(|d| script.play(d, &mut typed)).map_err(|e| format!("  tine run: {e}\n"))?;
@@ -613,6 +631,7 @@ fn run_tine(case: &Case, ctx: &Ctx) -> Result<qemu::Run> {
         log_file: None,
         stop_on: None,
         com3: None,
+        cpu: case.qemu_cpu.as_deref(),
     }
     .run()
 }

@@ -190,6 +190,7 @@ fn run_tine(program: &Path, args: &[OsString], events: &str, buf_size: &str, out
         stream_log: false,
         stop_on: None,
         com3: Some(&piped),
+        cpu: None,
         log_file: None,
     };
     let run = boot.run();

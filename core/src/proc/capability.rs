@@ -267,15 +267,15 @@ pub enum PtraceCreds {
 /// its real, effective and saved ids (compared with the caller's fs or
 /// real ids, as `creds` says), or hold CAP_SYS_PTRACE in the target's
 /// user namespace; a target that is not dumpable needs that capability
-/// too; and a target in the caller's own namespace may hold no
-/// capability the caller lacks (effective or permitted set), unless the
-/// caller has that capability again. The creator of a user namespace
-/// holds it over every process inside.
+/// too, in the user namespace of the target's memory (the one it last
+/// ran execve in, which an unshare or setns since has not changed); and
+/// a target in the caller's own namespace may hold no capability the
+/// caller lacks (effective or permitted set), unless the caller has
+/// that capability again. The creator of a user namespace holds it over
+/// every process inside.
 ///
-/// Linux: __ptrace_may_access() and cap_ptrace_access_check() (no
-/// YAMA). Linux asks about a non-dumpable target's capability in the user
-/// namespace of its memory (mm->user_ns, the one it last ran execve in);
-/// Tine has none and asks the target's own.
+/// Linux: __ptrace_may_access() (ptrace_has_cap(mm->user_ns) for a
+/// non-dumpable target) and cap_ptrace_access_check() (no YAMA).
 pub fn ptrace_may_access(me: &Cred, them: &Cred, users: &crate::ns::UserNamespaces, creds: PtraceCreds) -> bool {
     let has_cap = || users.ns_capable(me, them.user_ns, CAP_SYS_PTRACE);
     let (uid, gid, caps) = match creds {
@@ -287,7 +287,7 @@ pub fn ptrace_may_access(me: &Cred, them: &Cred, users: &crate::ns::UserNamespac
     if !same_user && !has_cap() {
         return false;
     }
-    if !them.dumpable && !has_cap() {
+    if !them.dumpable && !users.ns_capable(me, them.mm_user_ns, CAP_SYS_PTRACE) {
         return false;
     }
     (me.user_ns == them.user_ns && them.caps.permitted & !caps == 0) || has_cap()
@@ -408,14 +408,26 @@ mod tests {
         // in the initial one.
         assert!(!may(&ns_root, &u));
         assert!(!may(&ns_root, &Cred::default()));
-        // Another uid inside, even not dumpable: CAP_SYS_PTRACE there.
+        // Another uid inside, even not dumpable when it ran execve
+        // inside: CAP_SYS_PTRACE there.
         let mut child = user(1001);
         child.user_ns = ns;
+        child.mm_user_ns = ns;
         child.dumpable = false;
         assert!(may(&ns_root, &child));
         // The creator outside holds it there too; another user does not.
         assert!(may(&u, &child));
         assert!(!may(&user(1002), &child));
+        // Not dumpable, its memory from before it entered the namespace:
+        // the capability counts in the namespace of the memory.
+        let mut unshared = ns_root;
+        assert_eq!(unshared.mm_user_ns, crate::ns::INIT_USER_NS);
+        assert!(may(&ns_root, &unshared), "dumpable: same user, same capabilities");
+        unshared.dumpable = false;
+        assert!(!may(&ns_root, &unshared));
+        assert!(may(&Cred::default(), &unshared));
+        unshared.mm_user_ns = ns;
+        assert!(may(&ns_root, &unshared), "exec'd inside");
         // A capability in the initial namespace reaches everything.
         creator.user_ns = crate::ns::INIT_USER_NS;
         assert!(may(&creator, &ns_root));

@@ -393,6 +393,12 @@ fn begin_new_exec(
     k.exec_timers(pid);
     flush_signal_handlers(k, pid);
     k.proc.ucounts.move_nproc(k.proc.tasks[&pid].cred.uid, new_cred.uid);
+    // The reference of the new memory's user namespace (set below).
+    let old_mm_ns = k.proc.tasks[&pid].cred.mm_user_ns;
+    if old_mm_ns != new_cred.user_ns {
+        k.ns.user.hold(new_cred.user_ns);
+        k.ns.user.put(old_mm_ns);
+    }
     let t = k.proc.tasks.get_mut(&pid).expect("task");
     t.cmdline = args.argv.iter().flat_map(|a| a.iter().copied().chain([0])).collect();
     // Linux: flush_thread() → flush_ptrace_hw_breakpoint(): the new
@@ -405,8 +411,11 @@ fn begin_new_exec(
     // whose effective ids differ from the real ones may not be inspected
     // by its user (begin_new_exec()'s set_dumpable(suid_dumpable), 0 by
     // default); any other starts dumpable again.
+    // The new memory belongs to the user namespace the program runs in
+    // (Linux: bprm_mm_init() → mm_alloc() with current_user_ns()).
     t.cred = new_cred;
     t.cred.dumpable = new_cred.euid == new_cred.uid && new_cred.egid == new_cred.gid;
+    t.cred.mm_user_ns = new_cred.user_ns;
     t.exe = String::from_utf8_lossy(&exe_path).into_owned();
     let base = filename.rsplit(|&b| b == b'/').next().unwrap_or(filename);
     let old_comm = core::mem::replace(&mut t.comm, base[..base.len().min(15)].to_vec());
@@ -584,6 +593,7 @@ fn de_thread(k: &mut Kernel, pid: Pid) -> Pid {
     let mut leader = k.proc.tasks.remove(&tgid).expect("thread-group leader");
     k.drop_sigqueue(core::mem::take(&mut leader.pending_info));
     k.ns.user.put(leader.cred.user_ns);
+    k.ns.user.put(leader.cred.mm_user_ns);
     let mut me = k.proc.tasks.remove(&pid).expect("task");
     me.tid = tgid;
     me.parent = leader.parent;

@@ -92,7 +92,7 @@ pub(super) fn build_mm(
     };
     let root = k.mem.kernel_root();
     let random: [u64; 2] = [k.random_u64(), k.random_u64()];
-    let hwcap = k.hwcap;
+    let hwcap = k.caps.hwcap();
     let minsigstksz = crate::signal::frame::max_frame_size(k.m.fpu.xfeatures());
     let mut ctx = k.mem_ctx();
     let result = AddressSpace::new(&mut ctx, root).and_then(|mut aspace| {

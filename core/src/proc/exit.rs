@@ -512,6 +512,7 @@ impl Kernel {
             self.drop_sigqueue(core::mem::take(&mut t.pending_info));
             // Linux: put_cred() of the task's credentials.
             self.ns.user.put(t.cred.user_ns);
+            self.ns.user.put(t.cred.mm_user_ns);
             if let Some(at) = t.hrtimer {
                 self.time.hrtimers_mut().remove(at, crate::time::hrtimer::HrTimer::Sleeper(pid));
             }

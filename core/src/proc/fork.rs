@@ -98,7 +98,8 @@ fn check_clone_flags(k: &Kernel, flags: CloneFlags) -> SysResult<()> {
 /// Linux: copy_creds(): the child's credentials are its parent's; with
 /// CLONE_NEWUSER they name a new user namespace below the parent's, in
 /// which the child has every capability (create_user_ns()). The child
-/// holds its user namespace from here on.
+/// holds its user namespace, and its memory's (the parent's), from here
+/// on.
 fn copy_creds(k: &mut Kernel, flags: CloneFlags) -> SysResult<Cred> {
     let mut c = k.cur().cred;
     if flags.contains(CloneFlags::NEWUSER) {
@@ -107,6 +108,7 @@ fn copy_creds(k: &mut Kernel, flags: CloneFlags) -> SysResult<Cred> {
     } else {
         k.ns.user.hold(c.user_ns);
     }
+    k.ns.user.hold(c.mm_user_ns);
     Ok(c)
 }
 
@@ -355,6 +357,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
     let limits = step(k, "check_nproc", |k| check_nproc(k)).and(if too_many { Err(EAGAIN) } else { Ok(()) });
     if let Err(e) = limits {
         k.ns.user.put(child.cred.user_ns);
+        k.ns.user.put(child.cred.mm_user_ns);
         return Err(e);
     }
 
@@ -450,6 +453,7 @@ fn put_parts(k: &mut Kernel, child: &Task) {
     put(k, child.fs);
     put(k, child.files);
     k.ns.user.put(child.cred.user_ns);
+    k.ns.user.put(child.cred.mm_user_ns);
 }
 
 /// Linux: alloc_pid(): a number in PID namespace `ns` and in each one

@@ -296,6 +296,14 @@ pub struct Cred {
     /// in (`ns::user`); the ids above are the kernel's (Linux: kuid_t).
     /// A task in the task table holds a reference on it.
     pub user_ns: crate::ns::UserNsId,
+    /// The user namespace of the task's memory: the one its program was
+    /// exec'd in, kept by fork and by unshare/setns of a user namespace.
+    /// Who may look inside a non-dumpable process is decided there, and
+    /// its /proc files belong to that namespace's root. Linux keeps it in
+    /// `mm_struct` (mm->user_ns), as it does dumpable; here it travels
+    /// with the credentials. A task in the task table holds a reference
+    /// on it too.
+    pub mm_user_ns: crate::ns::UserNsId,
 }
 
 impl Default for Cred {
@@ -312,6 +320,7 @@ impl Default for Cred {
             caps: super::capability::Caps::ROOT,
             dumpable: true,
             user_ns: crate::ns::INIT_USER_NS,
+            mm_user_ns: crate::ns::INIT_USER_NS,
         }
     }
 }

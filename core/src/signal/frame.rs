@@ -141,17 +141,22 @@ impl Kernel {
         let st = t.sigstate;
 
         // The FPU image, with the software bytes and MAGIC2 (Linux:
-        // copy_fpstate_to_sigframe(), save_xstate_epilog()).
+        // copy_fpstate_to_sigframe(), save_xstate_epilog()). Without
+        // XSAVE the software bytes are zeros: Linux copies its
+        // fx_sw_reserved, which only the XSAVE set-up fills in.
         let xfeatures = self.m.fpu.xfeatures();
         let size = xstate::user_size(xfeatures);
         let mut fx = fpu;
-        let sw = FpxSwBytes {
-            magic1: FP_XSTATE_MAGIC1,
-            extended_size: size as u32 + FP_XSTATE_MAGIC2_SIZE,
-            // Linux: fpstate->user_xfeatures, FPSSE without XSAVE.
-            xfeatures: if xfeatures != 0 { xfeatures } else { XFEATURE_MASK_FPSSE },
-            xstate_size: size as u32,
-            padding: [0; 7],
+        let sw = if xfeatures != 0 {
+            FpxSwBytes {
+                magic1: FP_XSTATE_MAGIC1,
+                extended_size: size as u32 + FP_XSTATE_MAGIC2_SIZE,
+                xfeatures,
+                xstate_size: size as u32,
+                padding: [0; 7],
+            }
+        } else {
+            FpxSwBytes { magic1: 0, extended_size: 0, xfeatures: 0, xstate_size: 0, padding: [0; 7] }
         };
         let sw: [u64; 6] = zerocopy::transmute!(sw);
         fx.0[SW_BYTES_AT / 8..xstate::FXSAVE_BYTES / 8].copy_from_slice(&sw);

@@ -24,13 +24,14 @@ fn check_options(data: u64) -> SysResult<u32> {
     Ok(data as u32)
 }
 
-/// Whether the current task may read and write `target`'s memory
-/// (process_vm_*, /proc/PID/mem): its own process, or as
-/// `ptrace_may_access` allows with the real ids (Linux: mm_access() with
-/// PTRACE_MODE_ATTACH_REALCREDS; /proc/PID/mem asks with the fs ids).
-pub fn tracer_may_access_mem(k: &Kernel, target: Pid) -> bool {
+/// Whether the current task may read and write `target`'s memory: its
+/// own process, or as `ptrace_may_access` allows with the real ids for
+/// process_vm_* (Linux: mm_access() with PTRACE_MODE_ATTACH_REALCREDS)
+/// and the fs ids for /proc/PID/mem (proc_mem_open() adds
+/// PTRACE_MODE_FSCREDS).
+pub fn tracer_may_access_mem(k: &Kernel, target: Pid, creds: PtraceCreds) -> bool {
     let t = &k.proc.tasks()[&target];
-    k.cur().tgid == t.tgid || ptrace_may_access(&k.cur().cred, &t.cred, &k.ns.user, PtraceCreds::Real)
+    k.cur().tgid == t.tgid || ptrace_may_access(&k.cur().cred, &t.cred, &k.ns.user, creds)
 }
 
 /// Linux: the ptrace(2) system call.
@@ -293,15 +294,16 @@ fn interrupt(k: &mut Kernel, tid: Pid) -> SysResult {
 /// comes back as what was moved.
 fn regset(k: &mut Kernel, tid: Pid, set: bool, note: u64, iov: u64) -> SysResult {
     let v: IoVec = k.read_val(iov)?;
+    // An unknown note or a length in part words is EINVAL before the
+    // regset is asked (NT_X86_XSTATE's ENODEV without XSAVE comes after).
+    if !matches!(note, NT_PRSTATUS | NT_PRFPREG | NT_X86_XSTATE) || !v.len.is_multiple_of(8) {
+        return Err(EINVAL);
+    }
     let full: Vec<u8> = match note {
         NT_PRSTATUS => zerocopy::IntoBytes::as_bytes(&k.user_regs(tid)).to_vec(),
         NT_PRFPREG => k.tracee_fpu(tid).as_bytes()[..FXSAVE_BYTES].to_vec(),
-        NT_X86_XSTATE => k.tracee_xstate(tid)?,
-        _ => return Err(EINVAL),
+        _ => k.tracee_xstate(tid)?,
     };
-    if !v.len.is_multiple_of(8) {
-        return Err(EINVAL);
-    }
     let n = (v.len as usize).min(full.len());
     if set && note == NT_X86_XSTATE && n != full.len() {
         // Linux: xstateregs_set() takes a whole XSAVE image only.
@@ -451,7 +453,7 @@ pub fn process_vm_rw(k: &mut Kernel, args: [u64; 6], write: bool) -> SysResult {
     if t.is_zombie() {
         return Err(ESRCH);
     }
-    if !tracer_may_access_mem(k, tid) {
+    if !tracer_may_access_mem(k, tid, PtraceCreds::Real) {
         return Err(EPERM);
     }
     let mm = k.proc.tasks()[&tid].mm;

@@ -152,11 +152,14 @@ pub(super) fn owner(k: &Kernel, node: Node) -> (u32, u32) {
     match node {
         // Linux: task_dump_owner(): the files of a process that may not be
         // inspected by its user (after a set-id exec or a change of ids)
-        // belong to root; its directory keeps its effective owner.
+        // belong to the root of its memory's user namespace (real root
+        // if that maps no 0); its directory keeps its effective owner.
         Node::Pid { tid, .. } | Node::Fd { tid, .. } | Node::FdInfo { tid, .. }
             if k.proc.tasks().get(&tid).is_some_and(|t| !t.cred.dumpable) =>
         {
-            (0, 0)
+            let ns = k.proc.tasks()[&tid].cred.mm_user_ns;
+            let root = |kind| k.ns.user.make_kid(ns, kind, 0).unwrap_or(0);
+            (root(crate::ns::user::IdKind::Uid), root(crate::ns::user::IdKind::Gid))
         }
         Node::PidDir { tid, .. } | Node::Pid { tid, .. } | Node::Fd { tid, .. } | Node::FdInfo { tid, .. } => {
             k.proc.tasks().get(&tid).map_or((0, 0), |t| (t.cred.euid, t.cred.egid))

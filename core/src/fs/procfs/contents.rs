@@ -279,15 +279,10 @@ pub(super) fn vmstat(k: &Kernel, o: &mut Out) {
     }
 }
 
-/// /proc/cpuinfo, a block per CPU, from what CPUID leaf 1 EDX said (Linux: show_cpuinfo(),
-/// the x86_cap_flags names of word 0).
+/// /proc/cpuinfo, a block per CPU, its flags those the boot CPU's
+/// capabilities name (Linux: show_cpuinfo(); see `cpufeature`).
 pub(super) fn cpuinfo(k: &Kernel, o: &mut Out) {
-    const EDX: [&str; 32] = [
-        "fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", "", "sep", "mtrr", "pge", "mca", "cmov",
-        "pat", "pse36", "pn", "clflush", "", "dts", "acpi", "mmx", "fxsr", "sse", "sse2", "ss", "ht", "tm", "ia64",
-        "pbe",
-    ];
-    let flags: Vec<&str> = (0..32).filter(|b| k.hwcap & (1 << b) != 0 && !EDX[*b].is_empty()).map(|b| EDX[b]).collect();
+    let flags: Vec<&str> = k.caps.flags().collect();
     let n = k.sched.online();
     for c in 0..n {
         let _ = write!(

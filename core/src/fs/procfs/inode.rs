@@ -126,10 +126,11 @@ pub(super) fn open_node(k: &mut Kernel, node: Node, view: View, flags: u32) -> S
     if let Node::Pid { tid, entry: e @ PidEntry::Setgroups, .. } = node {
         id_map::may_open(k, tid, e, acc)?;
     }
-    // Linux: mem_open() → proc_mem_open(PTRACE_MODE_ATTACH).
+    // Linux: mem_open() → proc_mem_open(PTRACE_MODE_ATTACH), with the fs
+    // ids (PTRACE_MODE_FSCREDS).
     if let Node::Pid { tid, entry: PidEntry::Mem, .. } = node {
         task(k, tid)?;
-        if !crate::syscall::ptrace::tracer_may_access_mem(k, tid) {
+        if !crate::syscall::ptrace::tracer_may_access_mem(k, tid, crate::proc::capability::PtraceCreds::Fs) {
             return Err(EACCES);
         }
     }

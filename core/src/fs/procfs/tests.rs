@@ -117,7 +117,7 @@ fn bare_kernel(frames: usize) -> Kernel {
     static STACKS: crate::machine::SimStacks = crate::machine::SimStacks::new();
     let m =
         Machine { mem, mmu, console: &Dev, clock: &Dev, log: &Dev, fpu: &crate::machine::FpuSaved, kstacks: &STACKS };
-    Kernel::new(m, &[(4096, frames as u64 * 4096)], 0, crate::kernel::StdioMode::Pipe, 1)
+    Kernel::new(m, &[(4096, frames as u64 * 4096)], 0, crate::kernel::StdioMode::Pipe, Default::default())
 }
 
 #[test]
