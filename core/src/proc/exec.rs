@@ -98,23 +98,33 @@ pub(crate) fn copy_strv(k: &mut Kernel, ptr: u64, n: usize, budget: &mut u64) ->
     Ok(out)
 }
 
+/// A file opened to be executed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ExecFile {
+    pub ino: Ino,
+    /// Its path went through proc (/proc/self/exe, /proc/PID/fd/N): the
+    /// name given is a link's, not the file's, so /proc/PID/exe shows
+    /// the file's own name.
+    pub by_magic_link: bool,
+}
+
 /// Open what execveat names: a path from the cwd or a directory
 /// descriptor, or with AT_EMPTY_PATH the descriptor's own file
 /// (Linux: do_open_execat()).
-pub(crate) fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResult<Ino> {
+pub(crate) fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResult<ExecFile> {
     if name.is_empty() {
         if flags & AT_EMPTY_PATH == 0 || dirfd == AT_FDCWD {
             return Err(ENOENT);
         }
         let ino = k.vfs.files().get(k.fd_file(dirfd)?).ino.ok_or(EACCES)?;
         may_open_exec(k, &k.fs_cred(), ino)?;
-        return Ok(ino);
+        return Ok(ExecFile { ino, by_magic_link: false });
     }
     // /proc/self/exe and /proc/<pid>/fd/N lead to the file itself.
     if let Some(t) = crate::fs::procfs::lookup_at(k, dirfd, name, flags & AT_SYMLINK_NOFOLLOW == 0)? {
         let crate::fs::procfs::Target::Ino(ino) = t else { return Err(EACCES) };
         may_open_exec(k, &k.fs_cred(), ino)?;
-        return Ok(ino);
+        return Ok(ExecFile { ino, by_magic_link: true });
     }
     let start = k.start_dir(dirfd, name)?;
     let mut lf = Lookup::empty();
@@ -127,7 +137,7 @@ pub(crate) fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) 
         return Err(ELOOP);
     }
     may_open_exec(k, &cred, ino)?;
-    Ok(ino)
+    Ok(ExecFile { ino, by_magic_link: false })
 }
 
 /// What opening a file to execute it checks: execute permission for
@@ -200,7 +210,7 @@ pub(crate) fn bprm_execve(
     k: &mut Kernel,
     pid: Pid,
     regs: &mut PtRegs,
-    mut ino: Ino,
+    file: ExecFile,
     filename: Vec<u8>,
     mut args: ExecArgs,
 ) -> SysResult {
@@ -209,6 +219,7 @@ pub(crate) fn bprm_execve(
     // The name interpreters are given for the script: the path as passed.
     let mut script_name = filename.clone();
     let mut depth = 0;
+    let mut ino = file.ino;
     loop {
         // Only the first bytes: enough for a `#!` line or the ELF header;
         // the loader reads the program headers and maps the rest.
@@ -220,7 +231,7 @@ pub(crate) fn bprm_execve(
         let Some(script) = parse_shebang(head) else {
             let mut exe = absolute_path(k, pid, &script_name);
             // Run through a /proc link (/proc/self/exe): the file's own name.
-            if exe.starts_with(b"/proc/") {
+            if depth == 0 && file.by_magic_link {
                 exe = k.vfs.fs().path_of(ino).unwrap_or(exe);
             }
             return exec_image(k, pid, regs, ino, head, exe, &filename, args);
@@ -239,7 +250,7 @@ pub(crate) fn bprm_execve(
         argv.extend(args.argv.into_iter().skip(1));
         args.argv = argv;
         args.check_size(&filename, stack_limit)?;
-        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd;
+        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at.node;
         let cred = k.fs_cred_of(pid);
         ino = k.vfs.fs().lookup(&cred, cwd, &interp, Lookup::FOLLOW)?;
         may_open_exec(k, &cred, ino)?;
@@ -254,7 +265,7 @@ fn absolute_path(k: &Kernel, pid: Pid, name: &[u8]) -> Vec<u8> {
     let mut full = if name.first() == Some(&b'/') {
         Vec::new()
     } else {
-        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd;
+        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at.node;
         k.vfs.fs().path_of_dir(cwd).unwrap_or_default()
     };
     full.push(b'/');
@@ -280,11 +291,11 @@ fn absolute_path(k: &Kernel, pid: Pid, name: &[u8]) -> Vec<u8> {
 /// Replace task `pid`'s program with the program at `path` (relative to
 /// its cwd): how the kernel starts init.
 pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: ExecArgs) -> SysResult {
-    let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd;
+    let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at.node;
     let cred = k.fs_cred_of(pid);
     let ino = k.vfs.fs().lookup(&cred, cwd, path.as_bytes(), Lookup::FOLLOW)?;
     may_open_exec(k, &cred, ino)?;
-    bprm_execve(k, pid, regs, ino, path.as_bytes().to_vec(), args)
+    bprm_execve(k, pid, regs, ExecFile { ino, by_magic_link: false }, path.as_bytes().to_vec(), args)
 }
 
 /// Load the ELF program in file `ino` (whose first bytes are `head`) into a

@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::fs::file::{Fd, FileId, FileKind};
+use crate::fs::namei::Held;
 use crate::fs::ops::CHUNK;
 use crate::fs::perm::{self, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::fs::procfs;
@@ -97,10 +98,13 @@ impl Kernel {
         self.m.clock.boot_epoch_ns() + self.now_ns()
     }
 
-    /// The directory a `*at()` path starts from (Linux: path_init()).
+    /// The directory a `*at()` path starts from, for the RAM file
+    /// system's own walk (Linux: path_init()): a cwd in proc gives a node
+    /// the RAM store does not have, so that a relative path from there
+    /// (which only the calls proc does not answer yet get) finds nothing.
     pub(crate) fn start_dir(&self, dirfd: i32, path: &[u8]) -> SysResult<Ino> {
         if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
-            return Ok(self.cur_fs().cwd);
+            return Ok(self.cur_fs().cwd.at.node);
         }
         let f = self.vfs.files().get(self.fd_file(dirfd)?);
         match f.ino {
@@ -531,7 +535,10 @@ fn resolve_at_as(k: &mut Kernel, cred: &FsCred, dirfd: i32, path: u64, flags: u3
     let path = k.user_path(path)?;
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd == AT_FDCWD {
-            return Ok(At::Ino(k.cur_fs().cwd));
+            return Ok(match procfs::cwd_target(k, k.cur_fs().cwd.at)? {
+                procfs::Target::Proc(node) => At::Proc(node),
+                _ => At::Ino(k.cur_fs().cwd.at.node),
+            });
         }
         let id = k.fd_file(dirfd)?;
         if let Some(node) = procfs::node_of_file(k, id) {
@@ -780,7 +787,7 @@ pub fn truncate(k: &mut Kernel, path: u64, len: i64) -> SysResult {
     if len < 0 {
         return Err(EINVAL);
     }
-    let cwd = k.cur_fs().cwd;
+    let cwd = k.cur_fs().cwd.at.node;
     let ino = k.vfs.fs().lookup(&k.fs_cred(), cwd, &path, Lookup::FOLLOW)?;
     if k.vfs.fs().inode(ino)?.is_dir() {
         return Err(EISDIR);
@@ -880,9 +887,7 @@ pub fn readlinkat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, size: u64) ->
 /// fit; a cwd outside the caller's root (left there by chroot) is named
 /// from the top of the tree after "(unreachable)".
 pub fn getcwd(k: &mut Kernel, buf: u64, size: u64) -> SysResult {
-    let fs = k.vfs.fs();
-    let cwd = k.cur_fs().cwd;
-    let (path, reached) = fs.path_from(&fs.mounts, fs.walk_root(), fs.mount_at(cwd), cwd)?;
+    let (path, reached) = procfs::place_path(k, k.cur_fs().cwd.at)?;
     let mut path = if reached { path } else { [b"(unreachable)".as_slice(), &path].concat() };
     path.push(0);
     if (size as usize) < path.len() {
@@ -894,19 +899,26 @@ pub fn getcwd(k: &mut Kernel, buf: u64, size: u64) -> SysResult {
 
 pub fn chdir(k: &mut Kernel, path: u64) -> SysResult {
     let path = k.user_path(path)?;
-    let cwd = k.cur_fs().cwd;
-    let ino = match procfs::chdir_target(k, &path)? {
-        Some(ino) => ino,
+    let cwd = k.cur_fs().cwd.at.node;
+    let held = match procfs::chdir_target(k, &path)? {
+        Some(held) => held,
         None => {
-            let ino = k.vfs.fs().lookup(&k.fs_cred(), cwd, &path, Lookup::FOLLOW | Lookup::DIRECTORY)?;
+            let cred = k.fs_cred();
+            let at = k.vfs.fs().lookup_mnt(&cred, cwd, &path, Lookup::FOLLOW | Lookup::DIRECTORY)?;
             // Linux: path_permission(MAY_EXEC | MAY_CHDIR).
-            perm::inode_permission(&k.fs_cred(), k.vfs.fs().inode(ino)?, MAY_EXEC)?;
-            ino
+            perm::inode_permission(&cred, k.vfs.fs().inode(at.1)?, MAY_EXEC)?;
+            Held::ram(at.into())
         }
     };
-    k.vfs.fs_mut().ihold(ino)?;
-    let old = core::mem::replace(&mut k.cur_fs_mut().cwd, ino);
-    k.vfs.fs_mut().iput(old);
+    set_cwd(k, held)
+}
+
+/// Make `held` the cwd, taking its reference and dropping the old one's.
+/// Linux: set_fs_pwd().
+fn set_cwd(k: &mut Kernel, held: Held) -> SysResult {
+    k.vfs.fs_mut().ihold(held.ino)?;
+    let old = core::mem::replace(&mut k.cur_fs_mut().cwd, held);
+    k.vfs.fs_mut().iput(old.ino);
     Ok(0)
 }
 
@@ -914,19 +926,20 @@ pub fn chdir(k: &mut Kernel, path: u64) -> SysResult {
 pub fn fchdir(k: &mut Kernel, fd: i32) -> SysResult {
     let id = k.fd_file(fd)?;
     let f = k.vfs.files().get(id);
-    let ino = match f.kind.data_ino() {
-        Some(ino) if k.vfs.fs().inode(ino)?.is_dir() => ino,
-        // Tine cannot make a /proc directory the cwd.
-        _ if procfs::node_of_file(k, id).is_some() => return Err(EOPNOTSUPP),
+    let held = match f.kind.data_ino() {
+        Some(ino) if k.vfs.fs().inode(ino)?.is_dir() => {
+            // Linux: file_permission(MAY_EXEC | MAY_CHDIR): the descriptor
+            // does not carry the right to search, even one opened with
+            // O_PATH.
+            perm::inode_permission(&k.fs_cred(), k.vfs.fs().inode(ino)?, MAY_EXEC)?;
+            // An open file keeps its inode, not its place: the mount is
+            // the one that shows it (only bind mounts make that ambiguous).
+            Held::ram(crate::fs::namei::Path::new(k.vfs.fs().mount_at(ino), ino))
+        }
+        _ if procfs::node_of_file(k, id).is_some() => procfs::fchdir_target(k, id)?,
         _ => return Err(ENOTDIR),
     };
-    // Linux: file_permission(MAY_EXEC | MAY_CHDIR): the descriptor does
-    // not carry the right to search, even one opened with O_PATH.
-    perm::inode_permission(&k.fs_cred(), k.vfs.fs().inode(ino)?, MAY_EXEC)?;
-    k.vfs.fs_mut().ihold(ino)?;
-    let old = core::mem::replace(&mut k.cur_fs_mut().cwd, ino);
-    k.vfs.fs_mut().iput(old);
-    Ok(0)
+    set_cwd(k, held)
 }
 
 pub fn umask(k: &mut Kernel, mask: u32) -> SysResult {
