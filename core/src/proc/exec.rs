@@ -118,12 +118,16 @@ pub(crate) fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) 
         }
         let ino = k.vfs.files().get(k.fd_file(dirfd)?).ino.ok_or(EACCES)?;
         may_open_exec(k, &k.fs_cred(), ino)?;
+        // An open file keeps no mount: the one that shows it.
+        k.vfs.fs().mnt_may_exec(k.vfs.fs().mount_at(ino))?;
         return Ok(ExecFile { ino, by_magic_link: false });
     }
     // /proc/self/exe and /proc/<pid>/fd/N lead to the file itself.
-    if let Some(t) = crate::fs::procfs::lookup_at(k, dirfd, name, flags & AT_SYMLINK_NOFOLLOW == 0)? {
-        let crate::fs::procfs::Target::Ino(ino) = t else { return Err(EACCES) };
+    if let Some(found) = crate::fs::procfs::resolve(k, dirfd, name, flags & AT_SYMLINK_NOFOLLOW == 0) {
+        let found = found?;
+        let crate::fs::procfs::Target::Ino(ino) = found.target else { return Err(EACCES) };
         may_open_exec(k, &k.fs_cred(), ino)?;
+        k.vfs.fs().mnt_may_exec(found.at.mnt)?;
         return Ok(ExecFile { ino, by_magic_link: true });
     }
     let start = k.start_dir(dirfd, name)?;
@@ -132,11 +136,12 @@ pub(crate) fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) 
         lf |= Lookup::FOLLOW;
     }
     let cred = k.fs_cred();
-    let ino = k.vfs.fs().lookup(&cred, start, name, lf)?;
+    let (mnt, ino) = k.vfs.fs().lookup_mnt(&cred, start, name, lf)?;
     if k.vfs.fs().inode(ino)?.file_type() == crate::fs::ramfs::FileType::Symlink {
         return Err(ELOOP);
     }
     may_open_exec(k, &cred, ino)?;
+    k.vfs.fs().mnt_may_exec(mnt)?;
     Ok(ExecFile { ino, by_magic_link: false })
 }
 
@@ -252,8 +257,10 @@ pub(crate) fn bprm_execve(
         args.check_size(&filename, stack_limit)?;
         let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at.node;
         let cred = k.fs_cred_of(pid);
-        ino = k.vfs.fs().lookup(&cred, cwd, &interp, Lookup::FOLLOW)?;
+        let mnt;
+        (mnt, ino) = k.vfs.fs().lookup_mnt(&cred, cwd, &interp, Lookup::FOLLOW)?;
         may_open_exec(k, &cred, ino)?;
+        k.vfs.fs().mnt_may_exec(mnt)?;
         script_name = interp;
     }
 }

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::fs::file::{Fd, FileId, FileKind};
-use crate::fs::namei::Held;
+use crate::fs::namei::{Held, Path};
 use crate::fs::ops::CHUNK;
 use crate::fs::perm::{self, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::fs::procfs;
@@ -518,7 +518,8 @@ pub fn fstat(k: &mut Kernel, fd: i32, buf: u64) -> SysResult {
 
 /// What a `*at()` path names.
 pub(super) enum At {
-    Ino(Ino),
+    /// A RAM inode, and the mount the walk reached it through.
+    Ino(Path),
     /// An open file description (AT_EMPTY_PATH, or /proc/<pid>/fd/N on a pipe).
     File(FileId),
     Proc(procfs::Node),
@@ -537,7 +538,7 @@ fn resolve_at_as(k: &mut Kernel, cred: &FsCred, dirfd: i32, path: u64, flags: u3
         if dirfd == AT_FDCWD {
             return Ok(match procfs::cwd_target(k, k.cur_fs().cwd.at)? {
                 procfs::Target::Proc(node) => At::Proc(node),
-                _ => At::Ino(k.cur_fs().cwd.at.node),
+                _ => At::Ino(k.cur_fs().cwd.at),
             });
         }
         let id = k.fd_file(dirfd)?;
@@ -547,7 +548,7 @@ fn resolve_at_as(k: &mut Kernel, cred: &FsCred, dirfd: i32, path: u64, flags: u3
         return Ok(At::File(id));
     }
     match procfs::lookup_at(k, dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)? {
-        Some(procfs::Target::Ino(ino)) => return Ok(At::Ino(ino)),
+        Some(procfs::Target::Ino(ino)) => return Ok(At::Ino(Path::new(k.vfs.fs().mount_at(ino), ino))),
         Some(procfs::Target::File(id)) => return Ok(At::File(id)),
         Some(procfs::Target::Proc(node)) => return Ok(At::Proc(node)),
         None => {}
@@ -557,7 +558,7 @@ fn resolve_at_as(k: &mut Kernel, cred: &FsCred, dirfd: i32, path: u64, flags: u3
     if flags & AT_SYMLINK_NOFOLLOW == 0 {
         lf |= Lookup::FOLLOW;
     }
-    Ok(At::Ino(k.vfs.fs().lookup(cred, start, &path, lf)?))
+    Ok(At::Ino(k.vfs.fs().lookup_mnt(cred, start, &path, lf)?.into()))
 }
 
 pub fn fstatat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, flags: u32) -> SysResult {
@@ -565,7 +566,7 @@ pub fn fstatat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, flags: u32) -> S
         return Err(EINVAL);
     }
     let mut st = match resolve_at(k, dirfd, path, flags)? {
-        At::Ino(ino) => k.vfs.fs().stat(ino)?,
+        At::Ino(at) => k.vfs.fs().stat(at.node)?,
         At::File(id) => stat_file(k, id)?,
         At::Proc(node) => procfs::stat(k, node),
     };
@@ -585,7 +586,7 @@ pub fn statx(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mask: u32, buf: 
         return Err(EINVAL);
     }
     let mut stx = match resolve_at(k, dirfd, path, flags)? {
-        At::Ino(ino) => k.vfs.fs().statx(ino)?,
+        At::Ino(at) => k.vfs.fs().statx(at.node)?,
         At::File(id) => match k.vfs.files().get(id).ino {
             Some(ino) => k.vfs.fs().statx(ino)?,
             None => Statx::from_stat(&stat_file(k, id)?),
@@ -611,7 +612,7 @@ pub fn faccessat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32, flags: u32) -
         cred = access_cred(k);
     }
     let ino = match resolve_at_as(k, &cred, dirfd, path, flags)? {
-        At::Ino(ino) => ino,
+        At::Ino(at) => at.node,
         At::File(id) => k.vfs.files().get(id).ino.ok_or(EACCES)?,
         At::Proc(node) => return procfs::access(k, node, mode),
     };
@@ -788,10 +789,11 @@ pub fn truncate(k: &mut Kernel, path: u64, len: i64) -> SysResult {
         return Err(EINVAL);
     }
     let cwd = k.cur_fs().cwd.at.node;
-    let ino = k.vfs.fs().lookup(&k.fs_cred(), cwd, &path, Lookup::FOLLOW)?;
+    let (mnt, ino) = k.vfs.fs().lookup_mnt(&k.fs_cred(), cwd, &path, Lookup::FOLLOW)?;
     if k.vfs.fs().inode(ino)?.is_dir() {
         return Err(EISDIR);
     }
+    k.vfs.fs().mnt_want_write(mnt)?;
     // Linux: vfs_truncate() → inode_permission(MAY_WRITE).
     perm::inode_permission(&k.fs_cred(), k.vfs.fs().inode(ino)?, MAY_WRITE)?;
     // Linux: vfs_truncate() → break_lease(inode, O_WRONLY).
@@ -934,7 +936,7 @@ pub fn fchdir(k: &mut Kernel, fd: i32) -> SysResult {
             perm::inode_permission(&k.fs_cred(), k.vfs.fs().inode(ino)?, MAY_EXEC)?;
             // An open file keeps its inode, not its place: the mount is
             // the one that shows it (only bind mounts make that ambiguous).
-            Held::ram(crate::fs::namei::Path::new(k.vfs.fs().mount_at(ino), ino))
+            Held::ram(Path::new(k.vfs.fs().mount_at(ino), ino))
         }
         _ if procfs::node_of_file(k, id).is_some() => procfs::fchdir_target(k, id)?,
         _ => return Err(ENOTDIR),

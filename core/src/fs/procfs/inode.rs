@@ -38,7 +38,13 @@ pub fn open(k: &mut Kernel, dirfd: i32, path: &[u8], flags: u32) -> SysResult<Op
         return Err(EEXIST);
     }
     match found.target {
-        Target::Ino(ino) => open_inode(k, ino, flags).map(|i| Some(Opened::Ino(i))),
+        Target::Ino(ino) => {
+            let wants_write = flags & O_PATH == 0 && (flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0);
+            if wants_write && k.vfs.fs.inode(ino)?.file_type() == FileType::Regular {
+                k.vfs.fs.mnt_want_write(found.at.mnt)?;
+            }
+            open_inode(k, ino, flags).map(|i| Some(Opened::Ino(i)))
+        }
         Target::File(id) => reopen(k, id, flags).map(|f| Some(Opened::File(f))),
         Target::Proc(node) => open_node(k, node, found.view(k), flags).map(|f| Some(Opened::File(f))),
     }

@@ -294,15 +294,16 @@ impl RamFs {
             // Linux 6.4 made this combination an error rather than guess.
             return Err(EINVAL);
         }
-        let (ino, created) = if creating {
+        let (at, created) = if creating {
             if flags & O_EXCL != 0 {
                 follow = Lookup::empty();
             }
             let mut links = 0;
             self.open_create(cred, self.at(cwd), path, flags, follow, mode, now, &mut links)?
         } else {
-            (self.lookup(cred, cwd, path, follow | dir_flag)?, false)
+            (self.lookup_mnt(cred, cwd, path, follow | dir_flag)?.into(), false)
         };
+        let ino = at.node;
 
         let inode = self.inode(ino)?;
         if creating {
@@ -337,6 +338,7 @@ impl RamFs {
             // Linux: inode_permission(): a read-only file system first.
             if want & MAY_WRITE != 0 && matches!(inode.file_type(), FileType::Regular | FileType::Directory) {
                 self.check_writable(ino)?;
+                self.mnt_want_write(at.mnt)?;
             }
             perm::inode_permission(cred, inode, want)?;
         }
@@ -376,7 +378,7 @@ impl RamFs {
         mode: u32,
         now: u64,
         links: &mut u32,
-    ) -> Result<(Ino, bool), Errno> {
+    ) -> Result<(Path, bool), Errno> {
         let parent = namei::parent(self, cred, start, path, links)?;
         let name = match parent.last {
             Last::Name(name) => name,
@@ -388,11 +390,16 @@ impl RamFs {
             return Err(EISDIR);
         }
         let existing = match self.lookup_child(parent.dir.node, name) {
-            Ok(ino) => namei::cross_down(&self.mounts, Path::new(parent.dir.mnt, ino)).node,
-            Err(ENOENT) => return Ok((self.create(cred, parent.dir.node, name, mode, now)?, true)),
+            Ok(ino) => namei::cross_down(&self.mounts, Path::new(parent.dir.mnt, ino)),
+            Err(ENOENT) => {
+                // Linux: lookup_open(): EROFS for a name that is not there.
+                self.mnt_want_write(parent.dir.mnt)?;
+                let ino = self.create(cred, parent.dir.node, name, mode, now)?;
+                return Ok((Path::new(parent.dir.mnt, ino), true));
+            }
             Err(e) => return Err(e),
         };
-        if let Data::Symlink(target) = &self.inode(existing)?.data {
+        if let Data::Symlink(target) = &self.inode(existing.node)?.data {
             if follow.contains(Lookup::FOLLOW) {
                 *links += 1;
                 if *links > MAXSYMLINKS {
@@ -448,7 +455,10 @@ impl RamFs {
         match self.lookup_child(parent.dir.node, name) {
             Ok(_) => Err(EEXIST),
             Err(ENOENT) if parent.trailing_slash && !want_dir => Err(ENOENT),
-            Err(ENOENT) => Ok((parent.dir.node, name)),
+            Err(ENOENT) => {
+                self.mnt_want_write(parent.dir.mnt)?;
+                Ok((parent.dir.node, name))
+            }
             Err(e) => Err(e),
         }
     }
@@ -521,6 +531,7 @@ impl RamFs {
         let Last::Name(name) = parent.last else {
             return Err(EISDIR);
         };
+        self.mnt_want_write(parent.dir.mnt)?;
         let ino = self.lookup_child(parent.dir.node, name)?;
         if parent.trailing_slash {
             // "file/" names a directory that is not there.
@@ -533,7 +544,10 @@ impl RamFs {
     pub fn rmdir_at(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], now: u64) -> Result<(), Errno> {
         let parent = self.lookup_parent(cred, cwd, path)?;
         match parent.last {
-            Last::Name(name) => self.rmdir(cred, parent.dir.node, name, now),
+            Last::Name(name) => {
+                self.mnt_want_write(parent.dir.mnt)?;
+                self.rmdir(cred, parent.dir.node, name, now)
+            }
             Last::Dot => Err(EINVAL),
             Last::DotDot => Err(ENOTEMPTY),
             Last::Root => Err(EBUSY),
@@ -565,6 +579,7 @@ impl RamFs {
         let Last::Name(new_name) = new.last else {
             return Err(if flags & RENAME_NOREPLACE != 0 { EEXIST } else { EBUSY });
         };
+        self.mnt_want_write(old.dir.mnt)?;
         let src = self.lookup_child(old.dir.node, old_name)?;
         if (old.trailing_slash || new.trailing_slash) && !self.inode(src)?.is_dir() {
             return Err(ENOTDIR);
