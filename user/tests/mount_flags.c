@@ -9,7 +9,9 @@
  * `mount -o remount,ro` makes the instance read-only through every mount
  * of it, and remounting rw undoes it but not the read-only bind; a tmpfs
  * mounted MS_RDONLY is read-only. MS_NOEXEC: execve EACCES, mmap with
- * PROT_EXEC EPERM, without it fine. The mounts' lines of
+ * PROT_EXEC EPERM, without it fine. MS_NODEV: opening a device node
+ * EACCES. MS_NOSUID: a set-user-ID root program run by uid 1000 keeps
+ * euid 1000. The mounts' lines of
  * /proc/self/mountinfo (mount point, per-mount options, the instance's
  * ro/rw). Run as root (natively too), in a private mount namespace.
  * Mirrors: mount(2) (MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC,
@@ -25,13 +27,14 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "nstest.h"
 #include "scratch.h"
-#include "testlib.h"
 
 static const char *r(long rc)
 {
@@ -157,6 +160,10 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "child") == 0)
 		return 7;
+	if (argc > 1 && strcmp(argv[1], "euid") == 0) {
+		printf("  euid %d\n", (int)geteuid());
+		return 0;
+	}
 	if (unshare(CLONE_NEWNS) != 0 && !under_tine()) {
 		printf("unshare(CLONE_NEWNS): %s: not mounting anything\n", en(errno));
 		return 1;
@@ -242,7 +249,43 @@ int main(int argc, char **argv)
 	waitpid(pid, &status, 0);
 	printf("execve without noexec: exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 
+	/* nodev. */
+	mkdir(p("/n"), 0755);
+	printf("mount tmpfs n nodev: %s\n", r(mount("none", p("/n"), "tmpfs", MS_NODEV, NULL)));
+	printf("mknod n/null: %s\n", r(mknod(p("/n/null"), S_IFCHR | 0666, makedev(1, 3))));
+	printf("open n/null: %s\n", o(p("/n/null"), O_RDWR));
+	printf("open n/null O_PATH: %s\n", o(p("/n/null"), O_PATH));
+	printf("remount n with devices: %s\n", r(mount(NULL, p("/n"), NULL, MS_REMOUNT, NULL)));
+	printf("open n/null: %s\n", o(p("/n/null"), O_RDWR));
+
+	/* nosuid: a set-user-ID root copy of this program, run as uid 1000. */
+	chmod(base, 0755);
+	copy_self(p("/x/suid"));
+	chmod(p("/x/suid"), 04755);
+	for (int pass = 0; pass < 2; pass++) {
+		unsigned long f = pass == 0 ? MS_REMOUNT | MS_NOSUID : MS_REMOUNT;
+		printf("remount x%s: %s\n", pass == 0 ? " nosuid" : "", r(mount(NULL, p("/x"), NULL, f, NULL)));
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			become_user();
+			char *args[] = { "suid", "euid", NULL };
+			execv(p("/x/suid"), args);
+			printf("  execve: %s\n", en(errno));
+			fflush(stdout);
+			_exit(1);
+		}
+		waitpid(pid, NULL, 0);
+	}
+
+	mkdir(p("/all"), 0755);
+	printf("mount tmpfs all nosuid,nodev,noexec,ro: %s\n",
+	       r(mount("none", p("/all"), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL)));
 	show_mountinfo("mountinfo");
+	umount2(p("/all"), MNT_DETACH);
+	rmdir(p("/all"));
+	umount2(p("/n"), MNT_DETACH);
+	rmdir(p("/n"));
 	umount2(p("/x"), MNT_DETACH);
 	umount2(p("/t"), MNT_DETACH);
 	umount2(p("/rb"), MNT_DETACH);

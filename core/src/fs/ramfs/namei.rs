@@ -322,6 +322,13 @@ impl RamFs {
         match inode.file_type() {
             FileType::Symlink => return Err(ELOOP),
             FileType::Directory if wants_write => return Err(EISDIR),
+            // Linux: may_open() → may_open_dev(): no device through a
+            // nodev mount.
+            FileType::CharDevice | FileType::BlockDevice
+                if self.mounts.get(at.mnt).is_some_and(|m| m.flags.contains(MntFlags::NODEV)) =>
+            {
+                return Err(EACCES)
+            }
             _ => {}
         }
         // Linux: may_open(). A file this call created is opened without a
