@@ -186,6 +186,13 @@ int main(int argc, char **argv)
 	printf("bind a on ro: %s\n", r(mount(p("/a"), p("/ro"), NULL, MS_BIND, NULL)));
 	printf("remount ro read-only: %s\n", r(mount(NULL, p("/ro"), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL)));
 	changes("through the read-only bind", p("/ro"));
+	printf("chdir ro/d: %s\n", r(chdir(p("/ro/d"))));
+	printf("mkdir x from there: %s\n", r(mkdir("x", 0755)));
+	printf("open ../f O_WRONLY from there: %s\n", o("../f", O_WRONLY));
+	printf("chdir a/d: %s\n", r(chdir(p("/a/d"))));
+	printf("mkdir x from there: %s\n", r(mkdir("x", 0755)));
+	printf("rmdir x: %s\n", r(rmdir("x")));
+	chdir("/");
 	changes("through a itself", p("/a"));
 	refill(p("/a"));
 	struct stat st;

@@ -260,7 +260,7 @@ pub(crate) fn bprm_execve(
         argv.extend(args.argv.into_iter().skip(1));
         args.argv = argv;
         args.check_size(&filename, stack_limit)?;
-        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at.node;
+        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at;
         let cred = k.fs_cred_of(pid);
         (mnt, ino) = k.vfs.fs().lookup_mnt(&cred, cwd, &interp, Lookup::FOLLOW)?;
         may_open_exec(k, &cred, ino)?;
@@ -276,8 +276,8 @@ fn absolute_path(k: &Kernel, pid: Pid, name: &[u8]) -> Vec<u8> {
     let mut full = if name.first() == Some(&b'/') {
         Vec::new()
     } else {
-        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at.node;
-        k.vfs.fs().path_of_dir(cwd).unwrap_or_default()
+        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at;
+        crate::fs::procfs::place_path(k, cwd).map(|(p, _)| p).unwrap_or_default()
     };
     full.push(b'/');
     full.extend_from_slice(name);
@@ -302,7 +302,7 @@ fn absolute_path(k: &Kernel, pid: Pid, name: &[u8]) -> Vec<u8> {
 /// Replace task `pid`'s program with the program at `path` (relative to
 /// its cwd): how the kernel starts init.
 pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: ExecArgs) -> SysResult {
-    let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at.node;
+    let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at;
     let cred = k.fs_cred_of(pid);
     let (mnt, ino) = k.vfs.fs().lookup_mnt(&cred, cwd, path.as_bytes(), Lookup::FOLLOW)?;
     may_open_exec(k, &cred, ino)?;

@@ -35,7 +35,7 @@ struct AuxInfo {
 /// load_elf_binary().
 #[inline(never)]
 fn open_interp(k: &Kernel, pid: Pid, name: &[u8]) -> SysResult<(Ino, Elf)> {
-    let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at.node;
+    let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at;
     let cred = k.fs_cred_of(pid);
     let (mnt, ino) = k.vfs.fs().lookup_mnt(&cred, cwd, name, Lookup::FOLLOW)?;
     may_open_exec(k, &cred, ino)?;

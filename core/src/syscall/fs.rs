@@ -98,18 +98,21 @@ impl Kernel {
         self.m.clock.boot_epoch_ns() + self.now_ns()
     }
 
-    /// The directory a `*at()` path starts from, for the RAM file
-    /// system's own walk (Linux: path_init()): a cwd in proc gives a node
-    /// the RAM store does not have, so that a relative path from there
-    /// (which only the calls proc does not answer yet get) finds nothing.
-    pub(crate) fn start_dir(&self, dirfd: i32, path: &[u8]) -> SysResult<Ino> {
+    /// The place a `*at()` path starts from, for the RAM file system's
+    /// own walk (Linux: path_init()): the cwd, or a descriptor's
+    /// directory in the mount that shows it (an open file keeps no mount
+    /// yet). A cwd in proc is a node the RAM store does not have, so that
+    /// a relative path from there (which only the calls proc does not
+    /// answer yet get) finds nothing.
+    pub(crate) fn start_dir(&self, dirfd: i32, path: &[u8]) -> SysResult<Path> {
         if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
-            return Ok(self.cur_fs().cwd.at.node);
+            return Ok(self.cur_fs().cwd.at);
         }
         let f = self.vfs.files().get(self.fd_file(dirfd)?);
+        let at = |ino: Ino| Path::new(self.vfs.fs().mount_at(ino), ino);
         match f.ino {
-            Some(ino) if self.vfs.fs().inode(ino)?.is_dir() => Ok(ino),
-            _ if path.is_empty() => Ok(f.ino.unwrap_or(0)),
+            Some(ino) if self.vfs.fs().inode(ino)?.is_dir() => Ok(at(ino)),
+            _ if path.is_empty() => Ok(at(f.ino.unwrap_or(0))),
             _ => Err(ENOTDIR),
         }
     }
@@ -788,7 +791,7 @@ pub fn truncate(k: &mut Kernel, path: u64, len: i64) -> SysResult {
     if len < 0 {
         return Err(EINVAL);
     }
-    let cwd = k.cur_fs().cwd.at.node;
+    let cwd = k.cur_fs().cwd.at;
     let (mnt, ino) = k.vfs.fs().lookup_mnt(&k.fs_cred(), cwd, &path, Lookup::FOLLOW)?;
     if k.vfs.fs().inode(ino)?.is_dir() {
         return Err(EISDIR);
@@ -901,7 +904,7 @@ pub fn getcwd(k: &mut Kernel, buf: u64, size: u64) -> SysResult {
 
 pub fn chdir(k: &mut Kernel, path: u64) -> SysResult {
     let path = k.user_path(path)?;
-    let cwd = k.cur_fs().cwd.at.node;
+    let cwd = k.cur_fs().cwd.at;
     let held = match procfs::chdir_target(k, &path)? {
         Some(held) => held,
         None => {

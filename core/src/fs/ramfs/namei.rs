@@ -49,20 +49,47 @@ impl Tree for RamFs {
     }
 }
 
+/// Where a walk of the RAM store starts: a place (mount and directory:
+/// a cwd, the walk's own result), or a bare directory inode, taken in the
+/// mount that shows it (`RamFs::mount_at`: the kernel's own lookups, an
+/// open directory, which keeps no mount yet; only bind mounts make that
+/// ambiguous).
+pub trait StartAt: Copy {
+    fn place(self, fs: &RamFs) -> Path;
+}
+
+impl StartAt for Ino {
+    fn place(self, fs: &RamFs) -> Path {
+        fs.at(self)
+    }
+}
+
+impl StartAt for Path {
+    fn place(self, _: &RamFs) -> Path {
+        self
+    }
+}
+
 impl RamFs {
     // -----------------------------------------------------------------------
     // Path walk: `fs::namei` over this store
 
     /// Resolve `path` from the directory `cwd` (absolute paths start at the
     /// root): [`namei::lookup`] from the mount that shows `cwd`.
-    pub fn lookup(&self, cred: &FsCred, cwd: Ino, path: &[u8], flags: Lookup) -> Result<Ino, Errno> {
+    pub fn lookup(&self, cred: &FsCred, cwd: impl StartAt, path: &[u8], flags: Lookup) -> Result<Ino, Errno> {
         self.lookup_mnt(cred, cwd, path, flags).map(|(_, ino)| ino)
     }
 
     /// [`lookup`](Self::lookup), also naming the mount the result was
     /// reached through (for mount(2), umount2(2) and /proc's routing).
-    pub fn lookup_mnt(&self, cred: &FsCred, cwd: Ino, path: &[u8], flags: Lookup) -> Result<(MountId, Ino), Errno> {
-        namei::lookup(self, cred, self.at(cwd), path, flags).map(Into::into)
+    pub fn lookup_mnt(
+        &self,
+        cred: &FsCred,
+        cwd: impl StartAt,
+        path: &[u8],
+        flags: Lookup,
+    ) -> Result<(MountId, Ino), Errno> {
+        namei::lookup(self, cred, cwd.place(self), path, flags).map(Into::into)
     }
 
     /// The mount a walk starting at `ino` (a cwd, a directory descriptor)
@@ -99,9 +126,9 @@ impl RamFs {
     }
 
     /// [`namei::parent`] from directory `cwd`.
-    pub fn lookup_parent<'p>(&self, cred: &FsCred, cwd: Ino, path: &'p [u8]) -> Result<Parent<'p>, Errno> {
+    pub fn lookup_parent<'p>(&self, cred: &FsCred, cwd: impl StartAt, path: &'p [u8]) -> Result<Parent<'p>, Errno> {
         let mut links = 0;
-        namei::parent(self, cred, self.at(cwd), path, &mut links)
+        namei::parent(self, cred, cwd.place(self), path, &mut links)
     }
 
     /// The absolute path of directory `dir`, for `getcwd`. `ENOENT` if it
@@ -270,7 +297,7 @@ impl RamFs {
     pub fn open(
         &mut self,
         cred: &FsCred,
-        cwd: Ino,
+        cwd: impl StartAt,
         path: &[u8],
         flags: u32,
         mode: u32,
@@ -299,7 +326,7 @@ impl RamFs {
                 follow = Lookup::empty();
             }
             let mut links = 0;
-            self.open_create(cred, self.at(cwd), path, flags, follow, mode, now, &mut links)?
+            self.open_create(cred, cwd.place(self), path, flags, follow, mode, now, &mut links)?
         } else {
             (self.lookup_mnt(cred, cwd, path, follow | dir_flag)?.into(), false)
         };
@@ -424,7 +451,7 @@ impl RamFs {
     fn open_tmpfile(
         &mut self,
         cred: &FsCred,
-        cwd: Ino,
+        cwd: impl StartAt,
         path: &[u8],
         flags: u32,
         mode: u32,
@@ -451,7 +478,7 @@ impl RamFs {
     fn create_target<'p>(
         &self,
         cred: &FsCred,
-        cwd: Ino,
+        cwd: impl StartAt,
         path: &'p [u8],
         want_dir: bool,
     ) -> Result<(Ino, &'p [u8]), Errno> {
@@ -471,7 +498,14 @@ impl RamFs {
     }
 
     /// Linux: `do_mkdirat()`.
-    pub fn mkdir_at(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], mode: u32, now: u64) -> Result<Ino, Errno> {
+    pub fn mkdir_at(
+        &mut self,
+        cred: &FsCred,
+        cwd: impl StartAt,
+        path: &[u8],
+        mode: u32,
+        now: u64,
+    ) -> Result<Ino, Errno> {
         let (dir, name) = self.create_target(cred, cwd, path, true)?;
         self.mkdir(cred, dir, name, mode, now)
     }
@@ -480,7 +514,7 @@ impl RamFs {
     pub fn mknod_at(
         &mut self,
         cred: &FsCred,
-        cwd: Ino,
+        cwd: impl StartAt,
         path: &[u8],
         mode: u32,
         rdev: u64,
@@ -493,7 +527,14 @@ impl RamFs {
     }
 
     /// Linux: `do_symlinkat()`.
-    pub fn symlink_at(&mut self, cred: &FsCred, target: &[u8], cwd: Ino, path: &[u8], now: u64) -> Result<Ino, Errno> {
+    pub fn symlink_at(
+        &mut self,
+        cred: &FsCred,
+        target: &[u8],
+        cwd: impl StartAt,
+        path: &[u8],
+        now: u64,
+    ) -> Result<Ino, Errno> {
         if target.is_empty() {
             return Err(ENOENT);
         }
@@ -512,10 +553,10 @@ impl RamFs {
     pub fn link_at(
         &mut self,
         cred: &FsCred,
-        old_cwd: Ino,
+        old_cwd: impl StartAt,
         old_path: &[u8],
         old_flags: Lookup,
-        new_cwd: Ino,
+        new_cwd: impl StartAt,
         new_path: &[u8],
         now: u64,
     ) -> Result<(), Errno> {
@@ -533,7 +574,7 @@ impl RamFs {
     }
 
     /// Linux: `do_unlinkat()`.
-    pub fn unlink_at(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], now: u64) -> Result<(), Errno> {
+    pub fn unlink_at(&mut self, cred: &FsCred, cwd: impl StartAt, path: &[u8], now: u64) -> Result<(), Errno> {
         let parent = self.lookup_parent(cred, cwd, path)?;
         let Last::Name(name) = parent.last else {
             return Err(EISDIR);
@@ -548,7 +589,7 @@ impl RamFs {
     }
 
     /// Linux: `do_rmdir()`.
-    pub fn rmdir_at(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], now: u64) -> Result<(), Errno> {
+    pub fn rmdir_at(&mut self, cred: &FsCred, cwd: impl StartAt, path: &[u8], now: u64) -> Result<(), Errno> {
         let parent = self.lookup_parent(cred, cwd, path)?;
         match parent.last {
             Last::Name(name) => {
@@ -566,9 +607,9 @@ impl RamFs {
     pub fn rename_at(
         &mut self,
         cred: &FsCred,
-        old_cwd: Ino,
+        old_cwd: impl StartAt,
         old_path: &[u8],
-        new_cwd: Ino,
+        new_cwd: impl StartAt,
         new_path: &[u8],
         flags: u32,
         now: u64,
