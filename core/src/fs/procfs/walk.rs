@@ -5,10 +5,10 @@
 //! mount, so that a magic link leading out of /proc (`cwd`, `root`, `exe`,
 //! an `fd/N` open on a file) is walked on by the same code.
 //!
-//! Proc nodes are made up on each lookup and are not numbered for good:
-//! during one walk, a node the walk holds is a [`NodeRef`] with
-//! [`PROC_REF`] set and an index into the walk's [`Nodes`]. A proc mount's
-//! root is the RAM directory it covers (a number without that bit).
+//! Proc nodes are made up on each lookup; the walk (and a cwd) holds one
+//! as its own inode number with [`SYNTHETIC`] set, which
+//! `Node::from_ino` turns back into the node. A proc mount's root is the
+//! RAM directory it covers (a number without that bit).
 
 use core::cell::Cell;
 
