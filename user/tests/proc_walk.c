@@ -9,7 +9,10 @@
  * second proc mount is used by its own path and by a relative one, and
  * `..` out of it leads to its mount point's parent; readlink of
  * PID/root after chroot; mkdir, rmdir and unlink in /proc with
- * Linux's errnos. Run as root (natively too), in a private mount
+ * Linux's errnos; a cwd inside /proc (chdir, fchdir, getcwd, relative
+ * paths from it, /proc/self/cwd, umount of the proc mount it is in
+ * EBUSY); search permission on /proc/PID/fd (dr-x------, its owner's,
+ * and always its own process's) for another user. Run as root (natively too), in a private mount
  * namespace. Mirrors: path_resolution(7), proc(5).
  */
 #define _GNU_SOURCE
@@ -25,7 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "testlib.h"
+#include "nstest.h"
 
 static int under_tine(void)
 {
@@ -130,6 +133,41 @@ int main(void)
 	close(pfd[0]);
 	close(pfd[1]);
 
+	/* A cwd inside /proc. */
+	char want[64], got[256];
+	ssize_t len;
+	snprintf(want, sizeof want, "/proc/%d", getpid());
+	printf("chdir /proc/self: %s\n", r(chdir("/proc/self")));
+	printf("getcwd is /proc/PID: %s\n", getcwd(got, sizeof got) && strcmp(got, want) == 0 ? "yes" : got);
+	first_line("status from the cwd", AT_FDCWD, "status");
+	len = readlink("/proc/self/cwd", got, sizeof got - 1);
+	got[len > 0 ? len : 0] = 0;
+	printf("/proc/self/cwd names it: %s\n", strcmp(got, want) == 0 ? "yes" : got);
+	printf(". is /proc/PID: %s\n", same(AT_FDCWD, ".", want));
+	printf("/proc/self/cwd/status is ./status: %s\n", same(AT_FDCWD, "/proc/self/cwd/status", "status"));
+	printf("chdir fd: %s\n", r(chdir("fd")));
+	printf("getcwd ends in /fd: %s\n", getcwd(got, sizeof got) && strstr(got, "/fd") ? "yes" : "no");
+	printf("chdir ../..: %s\n", r(chdir("../..")));
+	printf("getcwd: %s\n", getcwd(got, sizeof got) ? got : en(errno));
+	printf("chdir sys/kernel: %s\n", r(chdir("sys/kernel")));
+	first_line("ostype from the cwd", AT_FDCWD, "ostype");
+	printf("getcwd: %s\n", getcwd(got, sizeof got) ? got : en(errno));
+	printf("chdir /proc/self/status: %s\n", r(chdir("/proc/self/status")));
+	int pd = open(want, O_RDONLY | O_DIRECTORY);
+	printf("fchdir to a /proc/PID fd: %s\n", r(fchdir(pd)));
+	printf("getcwd is /proc/PID: %s\n", getcwd(got, sizeof got) && strcmp(got, want) == 0 ? "yes" : got);
+	int st_fd = open("/proc/self/status", O_RDONLY);
+	printf("fchdir to /proc/self/status: %s\n", r(fchdir(st_fd)));
+	close(st_fd);
+	int fddir = openat(pd, "fd", O_RDONLY | O_DIRECTORY);
+	printf("openat(/proc/PID fd, fd): %s\n", en(fddir < 0 ? errno : 0));
+	printf("fd/0 from it is /proc/self/fd/0: %s\n", same(fddir, "0", "/proc/self/fd/0"));
+	printf("fchdir to it: %s\n", r(fchdir(fddir)));
+	printf("getcwd ends in /fd: %s\n", getcwd(got, sizeof got) && strstr(got, "/fd") ? "yes" : "no");
+	close(fddir);
+	close(pd);
+	chdir("/tmp");
+
 	/* A second proc mount. */
 	snprintf(path, sizeof path, "%s/p", base);
 	mkdir(path, 0755);
@@ -141,6 +179,12 @@ int main(void)
 	snprintf(path, sizeof path, "%s/p/..", base);
 	printf("second mount's .. is its parent: %s\n", same(AT_FDCWD, path, base));
 	printf("p/self/cwd is the cwd: %s\n", same(AT_FDCWD, "p/self/cwd", base));
+
+	printf("chdir p/self/task: %s\n", r(chdir("p/self/task")));
+	snprintf(path, sizeof path, "%s/p", base);
+	printf("umount p with the cwd in it: %s\n", r(umount(path)));
+	printf("chdir ../../..: %s\n", r(chdir("../../..")));
+	printf("back in base: %s\n", same(AT_FDCWD, ".", base));
 
 	/* Nothing is made or removed in /proc. */
 	printf("mkdir /proc/x: %s\n", r(mkdir("/proc/x", 0755)));
@@ -163,6 +207,33 @@ int main(void)
 		printf("readlink p/self/root in the chroot: %s %s\n", en(n < 0 ? errno : 0), link);
 		/* The cwd is the new root: a relative path reaches the mount. */
 		first_line("p/self/comm in the chroot", AT_FDCWD, "p/self/comm");
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+
+	/* Another user may not search this process's fd/ (dr-x------, root's)
+	 * but may search its directory, and its own fd/ always. */
+	pid_t parent = getpid();
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct stat st;
+		become_user();
+		snprintf(path, sizeof path, "/proc/%d/fd", parent);
+		printf("as a user: chdir another's fd/: %s\n", r(chdir(path)));
+		printf("as a user: open another's fd/: %s\n", en(open(path, O_RDONLY | O_DIRECTORY) < 0 ? errno : 0));
+		snprintf(path, sizeof path, "/proc/%d/fd/0", parent);
+		printf("as a user: lstat another's fd/0: %s\n", r(lstat(path, &st)));
+		snprintf(path, sizeof path, "/proc/%d/fd/.", parent);
+		printf("as a user: stat another's fd/.: %s\n", r(stat(path, &st)));
+		snprintf(path, sizeof path, "/proc/%d/status", parent);
+		printf("as a user: access another's status: %s\n", r(access(path, R_OK)));
+		snprintf(path, sizeof path, "/proc/%d", parent);
+		printf("as a user: chdir another's /proc/PID: %s\n", r(chdir(path)));
+		printf("as a user: lstat fd/0 from there: %s\n", r(lstat("fd/0", &st)));
+		printf("as a user: own fd/0: %s\n", r(lstat("/proc/self/fd/0", &st)));
+		printf("as a user: chdir own fd/: %s\n", r(chdir("/proc/self/fd")));
 		fflush(stdout);
 		_exit(0);
 	}

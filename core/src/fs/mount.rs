@@ -537,6 +537,25 @@ mod tests {
     }
 
     #[test]
+    fn a_read_only_mount_refuses_changes_through_it_only() {
+        let (mut fs, _, root, id) = mounted();
+        // A second, read-only mount of the same directory, on /ro.
+        let ro = fs.mkdir(C, ROOT_INO, b"ro", 0o755, 0).unwrap();
+        let sb = fs.inode(root).unwrap().sb();
+        fs.ihold(root).unwrap();
+        let bind = fs.mounts.add(ROOT_MOUNT, ro, root, sb, b"none", MntFlags::RDONLY | MntFlags::RELATIME);
+        assert_eq!(fs.mnt_want_write(bind), Err(EROFS));
+        assert_eq!(fs.mnt_want_write(id), Ok(()));
+        assert_eq!(fs.mkdir_at(C, ROOT_INO, b"/ro/e", 0o755, 0), Err(EROFS));
+        assert_eq!(fs.mkdir_at(C, ROOT_INO, b"/ro/d", 0o755, 0), Err(EEXIST), "EEXIST before EROFS");
+        assert_eq!(fs.unlink_at(C, ROOT_INO, b"/ro/d/missing", 0), Err(EROFS), "EROFS before ENOENT");
+        assert_eq!(fs.open(C, ROOT_INO, b"/ro/d/f", O_WRONLY, 0, 0), Err(EROFS));
+        assert_eq!(fs.open(C, ROOT_INO, b"/ro/d/new", O_CREAT | O_WRONLY, 0o644, 0), Err(EROFS));
+        assert!(fs.open(C, ROOT_INO, b"/ro/d/f", O_RDONLY, 0, 0).is_ok());
+        assert!(fs.mkdir_at(C, ROOT_INO, b"/mnt/e", 0o755, 0).is_ok(), "the other mount stays writable");
+    }
+
+    #[test]
     fn options_are_shown_as_linux_shows_them() {
         let mut sb = SuperBlock::new(FsType::Tmpfs, makedev(0, 40), 2);
         sb.mode = Some(0o1777);

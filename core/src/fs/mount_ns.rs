@@ -114,7 +114,7 @@ impl Kernel {
             }
             seen.push(t.fs);
             if let Some(info) = self.vfs.fs_structs().try_get(t.fs) {
-                *held.entry(info.cwd).or_insert(0) += 1;
+                *held.entry(info.cwd.ino).or_insert(0) += 1;
                 *held.entry(info.root).or_insert(0) += 1;
             }
         }

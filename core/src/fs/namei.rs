@@ -24,6 +24,12 @@ use crate::abi::*;
 /// A node of one file system instance, by its inode number there.
 pub type NodeRef = Ino;
 
+/// Marks the node of a file system that stores nothing (proc): a number
+/// it makes the node up from again at each lookup, which the RAM store's
+/// inode numbers never reach. Such a node is held by holding its mount's
+/// root (see [`Held`]).
+pub const SYNTHETIC: NodeRef = 1 << 63;
+
 /// A place in the tree: a mount and a node of the instance it shows.
 /// Linux: `struct path` (vfsmount, dentry).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -47,6 +53,24 @@ impl From<(MountId, NodeRef)> for Path {
 impl From<Path> for (MountId, NodeRef) {
     fn from(p: Path) -> Self {
         (p.mnt, p.node)
+    }
+}
+
+/// A place a task keeps (its cwd): where it is, and the RAM inode whose
+/// reference keeps it there, the node itself or, for a [`SYNTHETIC`] node
+/// or a proc mount's root, the directory the mount covers (Linux: a
+/// `struct path` holds its mount and dentry; proc's dentries pin their
+/// mount).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Held {
+    pub at: Path,
+    pub ino: Ino,
+}
+
+impl Held {
+    /// A place of the RAM store, held by its own inode.
+    pub const fn ram(at: Path) -> Self {
+        Held { at, ino: at.node }
     }
 }
 

@@ -65,9 +65,10 @@ impl Kernel {
             }
         }
         self.vfs.note_root_moved();
+        let new_cwd = crate::fs::namei::Held::ram(root_pos(self.vfs.fs(), &self.vfs.fs().mounts, new).into());
         for fs in structs {
             let info = self.vfs.fs_structs().get(fs);
-            let (root_was, cwd_was) = (info.root == old, info.cwd == old);
+            let (root_was, cwd_was) = (info.root == old, info.cwd.ino == old);
             // `new` is held by the caller, so taking references cannot fail.
             for _ in 0..(root_was as u32 + cwd_was as u32) {
                 if self.vfs.fs_mut().ihold(new).is_ok() {
@@ -79,7 +80,7 @@ impl Kernel {
                 info.root = new;
             }
             if cwd_was {
-                info.cwd = new;
+                info.cwd = new_cwd;
             }
         }
         self.root_switch();

@@ -210,7 +210,7 @@ impl CoreImage {
     /// (Linux: dump_emit()). False when the file cannot be made.
     fn write(&self, k: &mut Kernel, name: &[u8], limit: u64) -> bool {
         let cred = k.fs_cred();
-        let cwd = k.cur_fs().cwd;
+        let cwd = k.cur_fs().cwd.at;
         let now = k.now_real();
         let _ = k.vfs.fs_mut().unlink_at(&cred, cwd, name, now);
         let Ok(ino) = k.vfs.fs_mut().open(&cred, cwd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o600, now)

@@ -9,6 +9,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::abi::*;
+use crate::fs::mount::MountId;
 use crate::fs::ramfs::Ino;
 use crate::fs::Lookup;
 use crate::kernel::Kernel;
@@ -98,23 +99,41 @@ pub(crate) fn copy_strv(k: &mut Kernel, ptr: u64, n: usize, budget: &mut u64) ->
     Ok(out)
 }
 
+/// A file opened to be executed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ExecFile {
+    pub ino: Ino,
+    /// The mount it was reached through (MS_NOSUID there ignores its
+    /// set-id bits).
+    pub mnt: MountId,
+    /// Its path went through proc (/proc/self/exe, /proc/PID/fd/N): the
+    /// name given is a link's, not the file's, so /proc/PID/exe shows
+    /// the file's own name.
+    pub by_magic_link: bool,
+}
+
 /// Open what execveat names: a path from the cwd or a directory
 /// descriptor, or with AT_EMPTY_PATH the descriptor's own file
 /// (Linux: do_open_execat()).
-pub(crate) fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResult<Ino> {
+pub(crate) fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) -> SysResult<ExecFile> {
     if name.is_empty() {
         if flags & AT_EMPTY_PATH == 0 || dirfd == AT_FDCWD {
             return Err(ENOENT);
         }
         let ino = k.vfs.files().get(k.fd_file(dirfd)?).ino.ok_or(EACCES)?;
         may_open_exec(k, &k.fs_cred(), ino)?;
-        return Ok(ino);
+        // An open file keeps no mount: the one that shows it.
+        let mnt = k.vfs.fs().mount_at(ino);
+        k.vfs.fs().mnt_may_exec(mnt)?;
+        return Ok(ExecFile { ino, mnt, by_magic_link: false });
     }
     // /proc/self/exe and /proc/<pid>/fd/N lead to the file itself.
-    if let Some(t) = crate::fs::procfs::lookup_at(k, dirfd, name, flags & AT_SYMLINK_NOFOLLOW == 0)? {
-        let crate::fs::procfs::Target::Ino(ino) = t else { return Err(EACCES) };
+    if let Some(found) = crate::fs::procfs::resolve(k, dirfd, name, flags & AT_SYMLINK_NOFOLLOW == 0) {
+        let found = found?;
+        let crate::fs::procfs::Target::Ino(ino) = found.target else { return Err(EACCES) };
         may_open_exec(k, &k.fs_cred(), ino)?;
-        return Ok(ino);
+        k.vfs.fs().mnt_may_exec(found.at.mnt)?;
+        return Ok(ExecFile { ino, mnt: found.at.mnt, by_magic_link: true });
     }
     let start = k.start_dir(dirfd, name)?;
     let mut lf = Lookup::empty();
@@ -122,12 +141,13 @@ pub(crate) fn open_exec_at(k: &mut Kernel, dirfd: i32, name: &[u8], flags: u32) 
         lf |= Lookup::FOLLOW;
     }
     let cred = k.fs_cred();
-    let ino = k.vfs.fs().lookup(&cred, start, name, lf)?;
+    let (mnt, ino) = k.vfs.fs().lookup_mnt(&cred, start, name, lf)?;
     if k.vfs.fs().inode(ino)?.file_type() == crate::fs::ramfs::FileType::Symlink {
         return Err(ELOOP);
     }
     may_open_exec(k, &cred, ino)?;
-    Ok(ino)
+    k.vfs.fs().mnt_may_exec(mnt)?;
+    Ok(ExecFile { ino, mnt, by_magic_link: false })
 }
 
 /// What opening a file to execute it checks: execute permission for
@@ -200,7 +220,7 @@ pub(crate) fn bprm_execve(
     k: &mut Kernel,
     pid: Pid,
     regs: &mut PtRegs,
-    mut ino: Ino,
+    file: ExecFile,
     filename: Vec<u8>,
     mut args: ExecArgs,
 ) -> SysResult {
@@ -209,6 +229,7 @@ pub(crate) fn bprm_execve(
     // The name interpreters are given for the script: the path as passed.
     let mut script_name = filename.clone();
     let mut depth = 0;
+    let (mut ino, mut mnt) = (file.ino, file.mnt);
     loop {
         // Only the first bytes: enough for a `#!` line or the ELF header;
         // the loader reads the program headers and maps the rest.
@@ -220,10 +241,10 @@ pub(crate) fn bprm_execve(
         let Some(script) = parse_shebang(head) else {
             let mut exe = absolute_path(k, pid, &script_name);
             // Run through a /proc link (/proc/self/exe): the file's own name.
-            if exe.starts_with(b"/proc/") {
+            if depth == 0 && file.by_magic_link {
                 exe = k.vfs.fs().path_of(ino).unwrap_or(exe);
             }
-            return exec_image(k, pid, regs, ino, head, exe, &filename, args);
+            return exec_image(k, pid, regs, (mnt, ino), head, exe, &filename, args);
         };
         depth += 1;
         if depth > 5 {
@@ -239,10 +260,11 @@ pub(crate) fn bprm_execve(
         argv.extend(args.argv.into_iter().skip(1));
         args.argv = argv;
         args.check_size(&filename, stack_limit)?;
-        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd;
+        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at;
         let cred = k.fs_cred_of(pid);
-        ino = k.vfs.fs().lookup(&cred, cwd, &interp, Lookup::FOLLOW)?;
+        (mnt, ino) = k.vfs.fs().lookup_mnt(&cred, cwd, &interp, Lookup::FOLLOW)?;
         may_open_exec(k, &cred, ino)?;
+        k.vfs.fs().mnt_may_exec(mnt)?;
         script_name = interp;
     }
 }
@@ -254,8 +276,8 @@ fn absolute_path(k: &Kernel, pid: Pid, name: &[u8]) -> Vec<u8> {
     let mut full = if name.first() == Some(&b'/') {
         Vec::new()
     } else {
-        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd;
-        k.vfs.fs().path_of_dir(cwd).unwrap_or_default()
+        let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at;
+        crate::fs::procfs::place_path(k, cwd).map(|(p, _)| p).unwrap_or_default()
     };
     full.push(b'/');
     full.extend_from_slice(name);
@@ -280,11 +302,11 @@ fn absolute_path(k: &Kernel, pid: Pid, name: &[u8]) -> Vec<u8> {
 /// Replace task `pid`'s program with the program at `path` (relative to
 /// its cwd): how the kernel starts init.
 pub fn do_execve(k: &mut Kernel, pid: Pid, regs: &mut PtRegs, path: &str, args: ExecArgs) -> SysResult {
-    let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd;
+    let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at;
     let cred = k.fs_cred_of(pid);
-    let ino = k.vfs.fs().lookup(&cred, cwd, path.as_bytes(), Lookup::FOLLOW)?;
+    let (mnt, ino) = k.vfs.fs().lookup_mnt(&cred, cwd, path.as_bytes(), Lookup::FOLLOW)?;
     may_open_exec(k, &cred, ino)?;
-    bprm_execve(k, pid, regs, ino, path.as_bytes().to_vec(), args)
+    bprm_execve(k, pid, regs, ExecFile { ino, mnt, by_magic_link: false }, path.as_bytes().to_vec(), args)
 }
 
 /// Load the ELF program in file `ino` (whose first bytes are `head`) into a
@@ -302,7 +324,7 @@ fn exec_image(
     k: &mut Kernel,
     pid: Pid,
     regs: &mut PtRegs,
-    ino: Ino,
+    (mnt, ino): (MountId, Ino),
     head: &[u8],
     exe_path: Vec<u8>,
     filename: &[u8],
@@ -323,14 +345,12 @@ fn exec_image(
                 && users.from_kid(cred.user_ns, Gid, inode.gid()).is_some(),
         }
     };
-    let (new_cred, secure) = crate::proc::capability::bprm_creds(
-        cred,
-        &k.proc.tasks[&pid].groups,
-        inode.uid(),
-        inode.gid(),
-        inode.mode(),
-        ns,
-    );
+    // Linux: bprm_fill_uid() stops at !mnt_may_suid(): a nosuid mount's
+    // set-id bits are not there for exec.
+    let nosuid = k.vfs.fs().mounts.get(mnt).is_some_and(|m| m.flags.contains(crate::fs::mount::MntFlags::NOSUID));
+    let mode = if nosuid { inode.mode() & !(S_ISUID | S_ISGID) } else { inode.mode() };
+    let (new_cred, secure) =
+        crate::proc::capability::bprm_creds(cred, &k.proc.tasks[&pid].groups, inode.uid(), inode.gid(), mode, ns);
     if !gather_threads(k, pid) {
         return Err(ERESTARTNOINTR);
     }

@@ -35,10 +35,11 @@ struct AuxInfo {
 /// load_elf_binary().
 #[inline(never)]
 fn open_interp(k: &Kernel, pid: Pid, name: &[u8]) -> SysResult<(Ino, Elf)> {
-    let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd;
+    let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at;
     let cred = k.fs_cred_of(pid);
-    let ino = k.vfs.fs().lookup(&cred, cwd, name, Lookup::FOLLOW)?;
+    let (mnt, ino) = k.vfs.fs().lookup_mnt(&cred, cwd, name, Lookup::FOLLOW)?;
     may_open_exec(k, &cred, ino)?;
+    k.vfs.fs().mnt_may_exec(mnt)?;
     let mut head = [0u8; core::mem::size_of::<Elf64Ehdr>()];
     if k.file_read(ino, 0, &mut head)? != head.len() {
         return Err(EIO);

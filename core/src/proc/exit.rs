@@ -106,7 +106,7 @@ impl Kernel {
     /// Drop one user of a file-system context (Linux: free_fs_struct()).
     pub fn put_fs(&mut self, fs: super::FsId) {
         if let Some(info) = self.vfs.fs_structs_mut().put(fs) {
-            self.vfs.fs_mut().iput(info.cwd);
+            self.vfs.fs_mut().iput(info.cwd.ino);
             self.vfs.fs_mut().iput(info.root);
         }
     }

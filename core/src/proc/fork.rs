@@ -241,9 +241,9 @@ pub(crate) fn copy_fs(k: &mut Kernel, flags: CloneFlags) -> SysResult<FsId> {
         return Ok(id);
     }
     let info = k.vfs.fs_structs().get(id).clone();
-    k.vfs.fs_mut().ihold(info.cwd)?;
+    k.vfs.fs_mut().ihold(info.cwd.ino)?;
     if let Err(e) = k.vfs.fs_mut().ihold(info.root) {
-        k.vfs.fs_mut().iput(info.cwd);
+        k.vfs.fs_mut().iput(info.cwd.ino);
         return Err(e);
     }
     Ok(k.vfs.fs_structs_mut().insert(info))

@@ -5,6 +5,8 @@ use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::fs::file::{Fd, FdTable, FileKind};
+use crate::fs::mount::ROOT_MOUNT;
+use crate::fs::namei::{Held, Path};
 use crate::fs::Lookup;
 use crate::kernel::{Kernel, StdioMode};
 use crate::mm::aspace::AddressSpace;
@@ -38,7 +40,11 @@ impl Kernel {
         let root = self.vfs.fs().root();
         self.vfs.fs_mut().ihold(root)?;
         self.vfs.fs_mut().ihold(root)?;
-        let fs = self.vfs.fs_structs_mut().insert(FsInfo { cwd: root, root, umask: 0o022 });
+        let fs = self.vfs.fs_structs_mut().insert(FsInfo {
+            cwd: Held::ram(Path::new(ROOT_MOUNT, root)),
+            root,
+            umask: 0o022,
+        });
         let sighand = self.sig.sighands_mut().insert(SigHand::default());
         // Init leads its own process group and session (as Linux's init
         // does once it has called setsid()).

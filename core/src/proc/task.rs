@@ -343,8 +343,8 @@ pub type SignalId = Handle<SignalStruct>;
 /// with CLONE_FS, copied by fork.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FsInfo {
-    /// Current directory (holding an inode reference).
-    pub cwd: Ino,
+    /// Current directory: a place, holding an inode reference (`ino`).
+    pub cwd: crate::fs::namei::Held,
     /// Root directory (holding an inode reference; chroot).
     pub root: Ino,
     pub umask: u32,

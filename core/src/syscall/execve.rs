@@ -27,7 +27,7 @@ pub fn sys_execveat(
         return Err(EINVAL);
     }
     let name = k.read_cstr(path, 4096)?;
-    let ino = open_exec_at(k, dirfd, &name, flags)?;
+    let file = open_exec_at(k, dirfd, &name, flags)?;
     // Linux: the name the new program sees as AT_EXECFN, /dev/fd/N/... for
     // a path relative to a descriptor.
     let filename = if name.first() == Some(&b'/') || dirfd == AT_FDCWD {
@@ -53,7 +53,7 @@ pub fn sys_execveat(
         args.argv.push(Vec::new());
     }
     let pid = k.sched.current().expect("execve from a task");
-    let r = bprm_execve(k, pid, regs, ino, filename, args);
+    let r = bprm_execve(k, pid, regs, file, filename, args);
     if r != Err(ERESTARTNOINTR) {
         // Its TID may be the leader's now.
         let tid = k.sched.current().expect("execve from a task");

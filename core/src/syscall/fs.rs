@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 
 use crate::abi::*;
 use crate::fs::file::{Fd, FileId, FileKind};
+use crate::fs::namei::{Held, Path};
 use crate::fs::ops::CHUNK;
 use crate::fs::perm::{self, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::fs::procfs;
@@ -97,15 +98,21 @@ impl Kernel {
         self.m.clock.boot_epoch_ns() + self.now_ns()
     }
 
-    /// The directory a `*at()` path starts from (Linux: path_init()).
-    pub(crate) fn start_dir(&self, dirfd: i32, path: &[u8]) -> SysResult<Ino> {
+    /// The place a `*at()` path starts from, for the RAM file system's
+    /// own walk (Linux: path_init()): the cwd, or a descriptor's
+    /// directory in the mount that shows it (an open file keeps no mount
+    /// yet). A cwd in proc is a node the RAM store does not have, so that
+    /// a relative path from there (which only the calls proc does not
+    /// answer yet get) finds nothing.
+    pub(crate) fn start_dir(&self, dirfd: i32, path: &[u8]) -> SysResult<Path> {
         if path.first() == Some(&b'/') || dirfd == AT_FDCWD {
-            return Ok(self.cur_fs().cwd);
+            return Ok(self.cur_fs().cwd.at);
         }
         let f = self.vfs.files().get(self.fd_file(dirfd)?);
+        let at = |ino: Ino| Path::new(self.vfs.fs().mount_at(ino), ino);
         match f.ino {
-            Some(ino) if self.vfs.fs().inode(ino)?.is_dir() => Ok(ino),
-            _ if path.is_empty() => Ok(f.ino.unwrap_or(0)),
+            Some(ino) if self.vfs.fs().inode(ino)?.is_dir() => Ok(at(ino)),
+            _ if path.is_empty() => Ok(at(f.ino.unwrap_or(0))),
             _ => Err(ENOTDIR),
         }
     }
@@ -514,7 +521,8 @@ pub fn fstat(k: &mut Kernel, fd: i32, buf: u64) -> SysResult {
 
 /// What a `*at()` path names.
 pub(super) enum At {
-    Ino(Ino),
+    /// A RAM inode, and the mount the walk reached it through.
+    Ino(Path),
     /// An open file description (AT_EMPTY_PATH, or /proc/<pid>/fd/N on a pipe).
     File(FileId),
     Proc(procfs::Node),
@@ -531,7 +539,10 @@ fn resolve_at_as(k: &mut Kernel, cred: &FsCred, dirfd: i32, path: u64, flags: u3
     let path = k.user_path(path)?;
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd == AT_FDCWD {
-            return Ok(At::Ino(k.cur_fs().cwd));
+            return Ok(match procfs::cwd_target(k, k.cur_fs().cwd.at)? {
+                procfs::Target::Proc(node) => At::Proc(node),
+                _ => At::Ino(k.cur_fs().cwd.at),
+            });
         }
         let id = k.fd_file(dirfd)?;
         if let Some(node) = procfs::node_of_file(k, id) {
@@ -540,7 +551,7 @@ fn resolve_at_as(k: &mut Kernel, cred: &FsCred, dirfd: i32, path: u64, flags: u3
         return Ok(At::File(id));
     }
     match procfs::lookup_at(k, dirfd, &path, flags & AT_SYMLINK_NOFOLLOW == 0)? {
-        Some(procfs::Target::Ino(ino)) => return Ok(At::Ino(ino)),
+        Some(procfs::Target::Ino(ino)) => return Ok(At::Ino(Path::new(k.vfs.fs().mount_at(ino), ino))),
         Some(procfs::Target::File(id)) => return Ok(At::File(id)),
         Some(procfs::Target::Proc(node)) => return Ok(At::Proc(node)),
         None => {}
@@ -550,7 +561,7 @@ fn resolve_at_as(k: &mut Kernel, cred: &FsCred, dirfd: i32, path: u64, flags: u3
     if flags & AT_SYMLINK_NOFOLLOW == 0 {
         lf |= Lookup::FOLLOW;
     }
-    Ok(At::Ino(k.vfs.fs().lookup(cred, start, &path, lf)?))
+    Ok(At::Ino(k.vfs.fs().lookup_mnt(cred, start, &path, lf)?.into()))
 }
 
 pub fn fstatat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, flags: u32) -> SysResult {
@@ -558,7 +569,7 @@ pub fn fstatat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, flags: u32) -> S
         return Err(EINVAL);
     }
     let mut st = match resolve_at(k, dirfd, path, flags)? {
-        At::Ino(ino) => k.vfs.fs().stat(ino)?,
+        At::Ino(at) => k.vfs.fs().stat(at.node)?,
         At::File(id) => stat_file(k, id)?,
         At::Proc(node) => procfs::stat(k, node),
     };
@@ -578,7 +589,7 @@ pub fn statx(k: &mut Kernel, dirfd: i32, path: u64, flags: u32, mask: u32, buf: 
         return Err(EINVAL);
     }
     let mut stx = match resolve_at(k, dirfd, path, flags)? {
-        At::Ino(ino) => k.vfs.fs().statx(ino)?,
+        At::Ino(at) => k.vfs.fs().statx(at.node)?,
         At::File(id) => match k.vfs.files().get(id).ino {
             Some(ino) => k.vfs.fs().statx(ino)?,
             None => Statx::from_stat(&stat_file(k, id)?),
@@ -604,7 +615,7 @@ pub fn faccessat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32, flags: u32) -
         cred = access_cred(k);
     }
     let ino = match resolve_at_as(k, &cred, dirfd, path, flags)? {
-        At::Ino(ino) => ino,
+        At::Ino(at) => at.node,
         At::File(id) => k.vfs.files().get(id).ino.ok_or(EACCES)?,
         At::Proc(node) => return procfs::access(k, node, mode),
     };
@@ -780,11 +791,12 @@ pub fn truncate(k: &mut Kernel, path: u64, len: i64) -> SysResult {
     if len < 0 {
         return Err(EINVAL);
     }
-    let cwd = k.cur_fs().cwd;
-    let ino = k.vfs.fs().lookup(&k.fs_cred(), cwd, &path, Lookup::FOLLOW)?;
+    let cwd = k.cur_fs().cwd.at;
+    let (mnt, ino) = k.vfs.fs().lookup_mnt(&k.fs_cred(), cwd, &path, Lookup::FOLLOW)?;
     if k.vfs.fs().inode(ino)?.is_dir() {
         return Err(EISDIR);
     }
+    k.vfs.fs().mnt_want_write(mnt)?;
     // Linux: vfs_truncate() → inode_permission(MAY_WRITE).
     perm::inode_permission(&k.fs_cred(), k.vfs.fs().inode(ino)?, MAY_WRITE)?;
     // Linux: vfs_truncate() → break_lease(inode, O_WRONLY).
@@ -880,9 +892,7 @@ pub fn readlinkat(k: &mut Kernel, dirfd: i32, path: u64, buf: u64, size: u64) ->
 /// fit; a cwd outside the caller's root (left there by chroot) is named
 /// from the top of the tree after "(unreachable)".
 pub fn getcwd(k: &mut Kernel, buf: u64, size: u64) -> SysResult {
-    let fs = k.vfs.fs();
-    let cwd = k.cur_fs().cwd;
-    let (path, reached) = fs.path_from(&fs.mounts, fs.walk_root(), fs.mount_at(cwd), cwd)?;
+    let (path, reached) = procfs::place_path(k, k.cur_fs().cwd.at)?;
     let mut path = if reached { path } else { [b"(unreachable)".as_slice(), &path].concat() };
     path.push(0);
     if (size as usize) < path.len() {
@@ -894,19 +904,26 @@ pub fn getcwd(k: &mut Kernel, buf: u64, size: u64) -> SysResult {
 
 pub fn chdir(k: &mut Kernel, path: u64) -> SysResult {
     let path = k.user_path(path)?;
-    let cwd = k.cur_fs().cwd;
-    let ino = match procfs::chdir_target(k, &path)? {
-        Some(ino) => ino,
+    let cwd = k.cur_fs().cwd.at;
+    let held = match procfs::chdir_target(k, &path)? {
+        Some(held) => held,
         None => {
-            let ino = k.vfs.fs().lookup(&k.fs_cred(), cwd, &path, Lookup::FOLLOW | Lookup::DIRECTORY)?;
+            let cred = k.fs_cred();
+            let at = k.vfs.fs().lookup_mnt(&cred, cwd, &path, Lookup::FOLLOW | Lookup::DIRECTORY)?;
             // Linux: path_permission(MAY_EXEC | MAY_CHDIR).
-            perm::inode_permission(&k.fs_cred(), k.vfs.fs().inode(ino)?, MAY_EXEC)?;
-            ino
+            perm::inode_permission(&cred, k.vfs.fs().inode(at.1)?, MAY_EXEC)?;
+            Held::ram(at.into())
         }
     };
-    k.vfs.fs_mut().ihold(ino)?;
-    let old = core::mem::replace(&mut k.cur_fs_mut().cwd, ino);
-    k.vfs.fs_mut().iput(old);
+    set_cwd(k, held)
+}
+
+/// Make `held` the cwd, taking its reference and dropping the old one's.
+/// Linux: set_fs_pwd().
+fn set_cwd(k: &mut Kernel, held: Held) -> SysResult {
+    k.vfs.fs_mut().ihold(held.ino)?;
+    let old = core::mem::replace(&mut k.cur_fs_mut().cwd, held);
+    k.vfs.fs_mut().iput(old.ino);
     Ok(0)
 }
 
@@ -914,19 +931,20 @@ pub fn chdir(k: &mut Kernel, path: u64) -> SysResult {
 pub fn fchdir(k: &mut Kernel, fd: i32) -> SysResult {
     let id = k.fd_file(fd)?;
     let f = k.vfs.files().get(id);
-    let ino = match f.kind.data_ino() {
-        Some(ino) if k.vfs.fs().inode(ino)?.is_dir() => ino,
-        // Tine cannot make a /proc directory the cwd.
-        _ if procfs::node_of_file(k, id).is_some() => return Err(EOPNOTSUPP),
+    let held = match f.kind.data_ino() {
+        Some(ino) if k.vfs.fs().inode(ino)?.is_dir() => {
+            // Linux: file_permission(MAY_EXEC | MAY_CHDIR): the descriptor
+            // does not carry the right to search, even one opened with
+            // O_PATH.
+            perm::inode_permission(&k.fs_cred(), k.vfs.fs().inode(ino)?, MAY_EXEC)?;
+            // An open file keeps its inode, not its place: the mount is
+            // the one that shows it (only bind mounts make that ambiguous).
+            Held::ram(Path::new(k.vfs.fs().mount_at(ino), ino))
+        }
+        _ if procfs::node_of_file(k, id).is_some() => procfs::fchdir_target(k, id)?,
         _ => return Err(ENOTDIR),
     };
-    // Linux: file_permission(MAY_EXEC | MAY_CHDIR): the descriptor does
-    // not carry the right to search, even one opened with O_PATH.
-    perm::inode_permission(&k.fs_cred(), k.vfs.fs().inode(ino)?, MAY_EXEC)?;
-    k.vfs.fs_mut().ihold(ino)?;
-    let old = core::mem::replace(&mut k.cur_fs_mut().cwd, ino);
-    k.vfs.fs_mut().iput(old);
-    Ok(0)
+    set_cwd(k, held)
 }
 
 pub fn umask(k: &mut Kernel, mask: u32) -> SysResult {

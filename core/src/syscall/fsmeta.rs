@@ -2,6 +2,7 @@
 //! symlink, link, rename (Linux: fs/namei.c, fs/open.c).
 
 use crate::abi::*;
+use crate::fs::mount::MountId;
 use crate::fs::perm::{self, MAY_WRITE};
 use crate::fs::{Ino, Lookup};
 use crate::kernel::Kernel;
@@ -11,7 +12,8 @@ use crate::proc::capability::CAP_CHOWN;
 /// Linux: chmod_common() with setattr_prepare()'s rules: only the owner
 /// or CAP_FOWNER may change the mode; a caller outside the file's group
 /// without CAP_FSETID cannot set S_ISGID (it is cleared, not refused).
-fn chmod_inode(k: &mut Kernel, ino: Ino, mode: u32) -> SysResult {
+fn chmod_inode(k: &mut Kernel, (mnt, ino): (MountId, Ino), mode: u32) -> SysResult {
+    k.vfs.fs().mnt_want_write(mnt)?;
     let cred = k.fs_cred();
     let inode = k.vfs.fs().inode(ino)?;
     if !cred.owner_or_capable(inode) {
@@ -30,15 +32,21 @@ fn chmod_inode(k: &mut Kernel, ino: Ino, mode: u32) -> SysResult {
 pub fn fchmodat(k: &mut Kernel, dirfd: i32, path: u64, mode: u32) -> SysResult {
     let path = k.read_cstr(path, 4096)?;
     let start = k.start_dir(dirfd, &path)?;
-    let ino = k.vfs.fs().lookup(&k.fs_cred(), start, &path, Lookup::FOLLOW)?;
-    chmod_inode(k, ino, mode)
+    let at = k.vfs.fs().lookup_mnt(&k.fs_cred(), start, &path, Lookup::FOLLOW)?;
+    chmod_inode(k, at, mode)
 }
 
 /// fchmod(2).
 pub fn fchmod(k: &mut Kernel, fd: i32, mode: u32) -> SysResult {
     let id = k.fd_file(fd)?;
     let ino = k.vfs.files().get(id).ino.ok_or(EINVAL)?;
-    chmod_inode(k, ino, mode)
+    chmod_inode(k, file_place(k, ino), mode)
+}
+
+/// Where a descriptor's inode is: an open file keeps no mount, so the
+/// one that shows it (only bind mounts make that ambiguous).
+fn file_place(k: &Kernel, ino: Ino) -> (MountId, Ino) {
+    (k.vfs.fs().mount_at(ino), ino)
 }
 
 /// symlinkat(2) (and symlink(2)).
@@ -119,9 +127,9 @@ pub fn utimensat(k: &mut Kernel, dirfd: i32, path: u64, times: u64, flags: u32) 
         (a, m, !both_now)
     };
     // Linux: a NULL path means the descriptor itself (the glibc futimens case).
-    let ino = if path == 0 {
+    let (mnt, ino) = if path == 0 {
         let id = k.fd_file(dirfd)?;
-        k.vfs.files().get(id).ino.ok_or(EINVAL)?
+        file_place(k, k.vfs.files().get(id).ino.ok_or(EINVAL)?)
     } else {
         let p = k.read_cstr(path, 4096)?;
         if p.is_empty() && flags & AT_EMPTY_PATH == 0 {
@@ -135,11 +143,13 @@ pub fn utimensat(k: &mut Kernel, dirfd: i32, path: u64, times: u64, flags: u32) 
         if p.is_empty() {
             lf |= Lookup::EMPTY;
         }
-        k.vfs.fs().lookup(&k.fs_cred(), start, &p, lf)?
+        k.vfs.fs().lookup_mnt(&k.fs_cred(), start, &p, lf)?
     };
     if atime.is_none() && mtime.is_none() {
         return Ok(0);
     }
+    // Linux: vfs_utimes() → mnt_want_write().
+    k.vfs.fs().mnt_want_write(mnt)?;
     let cred = k.fs_cred();
     let inode = k.vfs.fs().inode(ino)?;
     if !cred.owner_or_capable(inode) {
@@ -159,7 +169,9 @@ pub fn utimensat(k: &mut Kernel, dirfd: i32, path: u64, times: u64, flags: u32) 
 /// goes, and the set-group-ID bit when it is group-executable or the
 /// caller could not have set it (not in the old group, no CAP_FSETID):
 /// setattr_should_drop_sgid().
-fn chown_inode(k: &mut Kernel, ino: Ino, uid: u32, gid: u32) -> SysResult {
+fn chown_inode(k: &mut Kernel, (mnt, ino): (MountId, Ino), uid: u32, gid: u32) -> SysResult {
+    // Linux: chown_common() runs under mnt_want_write().
+    k.vfs.fs().mnt_want_write(mnt)?;
     // The ids as the caller's user namespace names them, EINVAL for one
     // without a mapping (Linux: make_kuid() in chown_common()).
     let ns = k.cur().cred.user_ns;
@@ -197,20 +209,20 @@ pub fn fchownat(k: &mut Kernel, dirfd: i32, path: u64, uid: u32, gid: u32, flags
         return Err(EINVAL);
     }
     let p = k.read_cstr(path, 4096)?;
-    let ino = if p.is_empty() && flags & AT_EMPTY_PATH != 0 {
+    let at = if p.is_empty() && flags & AT_EMPTY_PATH != 0 {
         let id = k.fd_file(dirfd)?;
-        k.vfs.files().get(id).ino.ok_or(EINVAL)?
+        file_place(k, k.vfs.files().get(id).ino.ok_or(EINVAL)?)
     } else {
         let start = k.start_dir(dirfd, &p)?;
         let lf = if flags & AT_SYMLINK_NOFOLLOW == 0 { Lookup::FOLLOW } else { Lookup::empty() };
-        k.vfs.fs().lookup(&k.fs_cred(), start, &p, lf)?
+        k.vfs.fs().lookup_mnt(&k.fs_cred(), start, &p, lf)?
     };
-    chown_inode(k, ino, uid, gid)
+    chown_inode(k, at, uid, gid)
 }
 
 /// fchown(2).
 pub fn fchown(k: &mut Kernel, fd: i32, uid: u32, gid: u32) -> SysResult {
     let id = k.fd_file(fd)?;
     let ino = k.vfs.files().get(id).ino.ok_or(EINVAL)?;
-    chown_inode(k, ino, uid, gid)
+    chown_inode(k, file_place(k, ino), uid, gid)
 }

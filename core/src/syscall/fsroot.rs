@@ -16,8 +16,13 @@ type At = (MountId, Ino);
 /// The directory `addr` names, followed to the end, as chdir(2) finds it.
 fn user_dir(k: &mut Kernel, addr: u64) -> SysResult<At> {
     let path = k.read_cstr(addr, PATH_MAX)?;
-    if let Some(ino) = procfs::chdir_target(k, &path)? {
-        return Ok((k.vfs.fs().mount_at(ino), ino));
+    if let Some(held) = procfs::chdir_target(k, &path)? {
+        // A root is still an inode of the RAM store: proc's own
+        // directories cannot be one yet (Linux never refuses this).
+        if held.at.node & crate::fs::namei::SYNTHETIC != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        return Ok(held.at.into());
     }
     let start = k.start_dir(AT_FDCWD, &path)?;
     k.vfs.fs().lookup_mnt(&k.fs_cred(), start, &path, Lookup::FOLLOW | Lookup::DIRECTORY)

@@ -21,6 +21,7 @@ const MS_NOATIME: u64 = 1024;
 const MS_NODIRATIME: u64 = 2048;
 const MS_BIND: u64 = 4096;
 const MS_MOVE: u64 = 8192;
+const MS_REC: u64 = 16384;
 const MS_UNBINDABLE: u64 = 1 << 17;
 const MS_PRIVATE: u64 = 1 << 18;
 const MS_SLAVE: u64 = 1 << 19;
@@ -92,7 +93,7 @@ pub fn mount(k: &mut Kernel, source: u64, target: u64, fstype: u64, flags: u64, 
         return remount(k, at, flags, mnt_flags);
     }
     if flags & MS_BIND != 0 {
-        return bind(k, at, source.as_deref().unwrap_or(b""));
+        return bind(k, at, source.as_deref().unwrap_or(b""), flags & MS_REC != 0);
     }
     if flags & MS_PROPAGATION != 0 {
         // One mount table, no peers: propagation has nothing to change.
@@ -350,10 +351,10 @@ fn remount(k: &mut Kernel, at: At, flags: u64, mnt_flags: MntFlags) -> SysResult
     Ok(0)
 }
 
-/// MS_BIND: show directory (or file) `source` at `at` too. Submounts
-/// below the source are not copied (MS_REC is taken as a plain bind).
-/// Linux: do_loopback() → clone_mnt().
-fn bind(k: &mut Kernel, (parent, dir): At, source: &[u8]) -> SysResult {
+/// MS_BIND: show directory (or file) `source` at `at` too; with MS_REC
+/// the mounts below the source come along, copied in the same shape.
+/// Linux: do_loopback() → clone_mnt(), or copy_tree() for MS_REC.
+fn bind(k: &mut Kernel, (parent, dir): At, source: &[u8], rec: bool) -> SysResult {
     let start = k.start_dir(AT_FDCWD, source)?;
     if procfs::resolve(k, AT_FDCWD, source, true).is_some() {
         // proc keeps no inodes to show elsewhere.
@@ -368,15 +369,50 @@ fn bind(k: &mut Kernel, (parent, dir): At, source: &[u8]) -> SysResult {
     // has_locked_children()).
     let fs = k.vfs.fs();
     let hides = |m: &crate::fs::mount::Mount| fs.is_ancestor(sino, m.mountpoint).unwrap_or(true);
-    if fs.mounts.iter().any(|m| m.parent == smnt && m.id != smnt && m.flags.contains(MntFlags::LOCKED) && hides(m)) {
+    let locked_below =
+        fs.mounts.iter().any(|m| m.parent == smnt && m.id != smnt && m.flags.contains(MntFlags::LOCKED) && hides(m));
+    if locked_below && !rec {
         return Err(EINVAL);
     }
+    // What comes along, taken before anything is attached (a tree bound
+    // below itself is copied as it was). Parents come before children.
+    let below = if rec { submounts(k, smnt, sino) } else { Vec::new() };
     let old = k.vfs.fs().mounts.get(smnt).ok_or(EINVAL)?.clone();
     k.vfs.fs_mut().ihold(sino)?;
     // The copy keeps the locks on its flags but is itself free to go
     // (Linux: __do_loopback()).
-    k.vfs.fs_mut().mounts.add(parent, dir, sino, old.sb, &old.source, old.flags - MntFlags::LOCKED);
+    let top = k.vfs.fs_mut().mounts.add(parent, dir, sino, old.sb, &old.source, old.flags - MntFlags::LOCKED);
+    let mut copies: Vec<(MountId, MountId)> = alloc::vec![(smnt, top)];
+    for m in below {
+        let Some(&(_, copy_parent)) = copies.iter().find(|(orig, _)| *orig == m.parent) else { continue };
+        if k.vfs.fs_mut().ihold(m.root).is_err() {
+            continue;
+        }
+        // Below the top, a copy keeps its original's locks (Linux:
+        // copy_tree() clears MNT_LOCKED only on the root of the copy).
+        let id = k.vfs.fs_mut().mounts.add(copy_parent, m.mountpoint, m.root, m.sb, &m.source, m.flags);
+        copies.push((m.id, id));
+    }
     Ok(0)
+}
+
+/// The mounts below directory `dir` of mount `mnt`, and below those, each
+/// after its parent. Linux: the walk of copy_tree().
+fn submounts(k: &Kernel, mnt: MountId, dir: Ino) -> Vec<crate::fs::mount::Mount> {
+    let fs = k.vfs.fs();
+    let mut out: Vec<crate::fs::mount::Mount> = fs
+        .mounts
+        .iter()
+        .filter(|m| m.parent == mnt && m.id != mnt && fs.is_ancestor(dir, m.mountpoint).unwrap_or(false))
+        .cloned()
+        .collect();
+    let mut i = 0;
+    while i < out.len() {
+        let p = out[i].id;
+        out.extend(fs.mounts.iter().filter(|m| m.parent == p && m.id != p).cloned());
+        i += 1;
+    }
+    out
 }
 
 /// Linux: ksys_umount() → path_umount() → do_umount().

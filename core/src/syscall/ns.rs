@@ -287,10 +287,11 @@ fn enter_mnt_root(k: &mut Kernel) {
             return;
         }
     }
+    let cwd = crate::fs::namei::Held::ram(crate::fs::root::root_pos(k.vfs.fs(), &k.vfs.fs().mounts, root).into());
     let info = k.vfs.fs_structs_mut().get_mut(fs);
     let (old_cwd, old_root) = (info.cwd, info.root);
-    (info.cwd, info.root) = (root, root);
-    k.vfs.fs_mut().iput(old_cwd);
+    (info.cwd, info.root) = (cwd, root);
+    k.vfs.fs_mut().iput(old_cwd.ino);
     k.vfs.fs_mut().iput(old_root);
 }
 

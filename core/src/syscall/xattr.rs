@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 
 use super::fs::{resolve_at, At};
 use crate::abi::*;
+use crate::fs::mount::MountId;
 use crate::fs::perm::{MAY_READ, MAY_WRITE};
 use crate::fs::xattr::{self, Namespace};
 use crate::fs::Ino;
@@ -35,15 +36,22 @@ fn xattr_name(k: &mut Kernel, name: u64) -> SysResult<Vec<u8>> {
 /// What a call names: a RAM inode, or a file without attributes.
 #[derive(Clone, Copy)]
 enum Target {
-    Ino(Ino),
+    /// A RAM inode and the mount it is reached through (a descriptor's:
+    /// the mount that shows it).
+    Ino(Ino, MountId),
     Bare,
+}
+
+/// A RAM inode reached through a descriptor.
+fn file_target(k: &Kernel, ino: Option<Ino>) -> Target {
+    ino.map_or(Target::Bare, |ino| Target::Ino(ino, k.vfs.fs().mount_at(ino)))
 }
 
 fn path_target(k: &mut Kernel, path: u64, follow: bool) -> SysResult<Target> {
     let flags = if follow { 0 } else { AT_SYMLINK_NOFOLLOW };
     Ok(match resolve_at(k, AT_FDCWD, path, flags)? {
-        At::Ino(ino) => Target::Ino(ino),
-        At::File(id) => k.vfs.files().get(id).ino.map_or(Target::Bare, Target::Ino),
+        At::Ino(at) => Target::Ino(at.node, at.mnt),
+        At::File(id) => file_target(k, k.vfs.files().get(id).ino),
         At::Proc(_) => Target::Bare,
     })
 }
@@ -55,13 +63,14 @@ fn fd_target(k: &mut Kernel, fd: i32) -> SysResult<Target> {
     if f.flags & O_PATH != 0 {
         return Err(EBADF);
     }
-    Ok(f.ino.map_or(Target::Bare, Target::Ino))
+    let ino = f.ino;
+    Ok(file_target(k, ino))
 }
 
 /// Linux: vfs_getxattr() and getxattr()'s copy-out.
 fn do_get(k: &mut Kernel, t: Target, name: &[u8], value: u64, size: u64) -> SysResult {
     let ns = xattr::namespace(name);
-    let Target::Ino(ino) = t else {
+    let Target::Ino(ino, _) = t else {
         return Err(if ns == Namespace::None { EOPNOTSUPP } else { ENODATA });
     };
     let cred = k.fs_cred();
@@ -112,10 +121,11 @@ fn set_args(k: &mut Kernel, name: u64, value: u64, size: u64, flags: u32) -> Sys
 /// Linux: vfs_setxattr() on tmpfs; `None` removes (vfs_removexattr()).
 fn do_set(k: &mut Kernel, t: Target, name: &[u8], value: Option<Vec<u8>>, flags: u32) -> SysResult {
     let ns = xattr::namespace(name);
-    let Target::Ino(ino) = t else {
+    let Target::Ino(ino, mnt) = t else {
         return Err(if ns == Namespace::User { EPERM } else { EOPNOTSUPP });
     };
     k.vfs.fs().check_writable(ino)?;
+    k.vfs.fs().mnt_want_write(mnt)?;
     let cred = k.fs_cred();
     xattr::permission(&cred, k.vfs.fs().inode(ino)?, name, MAY_WRITE)?;
     match ns {
@@ -161,7 +171,7 @@ pub fn fremovexattr(k: &mut Kernel, fd: i32, name: u64) -> SysResult {
 
 /// Linux: vfs_listxattr() and listxattr()'s copy-out.
 fn do_list(k: &mut Kernel, t: Target, list: u64, size: u64) -> SysResult {
-    let Target::Ino(ino) = t else { return Ok(0) };
+    let Target::Ino(ino, _) = t else { return Ok(0) };
     let trusted = k.cur_cred().capable(crate::proc::capability::CAP_SYS_ADMIN);
     let names = k.vfs.fs().xattrs.list(ino, trusted);
     if size == 0 {

@@ -106,7 +106,7 @@ pub(super) fn follow(k: &Kernel, view: View, link: Node) -> SysResult<Target> {
             let t = link_task(k, tid)?;
             let fs = k.vfs.fs_structs.get(t.fs);
             match entry {
-                PidEntry::Cwd => Ok(Target::Ino(fs.cwd)),
+                PidEntry::Cwd => cwd_target(k, fs.cwd.at),
                 PidEntry::Root => Ok(Target::Ino(fs.root)),
                 PidEntry::Exe if !t.exe.is_empty() => Ok(Target::Ino(k.vfs.fs.lookup(
                     &crate::fs::FsCred::ROOT,
@@ -137,6 +137,15 @@ pub(super) fn follow(k: &Kernel, view: View, link: Node) -> SysResult<Target> {
         }
         _ => Err(EINVAL),
     }
+}
+
+/// What a cwd is, RAM directory or proc directory (a cwd in proc is held
+/// by the directory its mount covers, see `namei::Held`).
+pub fn cwd_target(k: &Kernel, at: Path) -> SysResult<Target> {
+    if is_proc_mount(k, at.mnt) {
+        return Ok(Target::Proc(super::walk::node_at(at.node)?));
+    }
+    Ok(Target::Ino(at.node))
 }
 
 /// Resolve `path` from `dirfd` if its walk goes through /proc: `None` if

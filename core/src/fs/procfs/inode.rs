@@ -38,7 +38,13 @@ pub fn open(k: &mut Kernel, dirfd: i32, path: &[u8], flags: u32) -> SysResult<Op
         return Err(EEXIST);
     }
     match found.target {
-        Target::Ino(ino) => open_inode(k, ino, flags).map(|i| Some(Opened::Ino(i))),
+        Target::Ino(ino) => {
+            let wants_write = flags & O_PATH == 0 && (flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0);
+            if wants_write && k.vfs.fs.inode(ino)?.file_type() == FileType::Regular {
+                k.vfs.fs.mnt_want_write(found.at.mnt)?;
+            }
+            open_inode(k, ino, flags).map(|i| Some(Opened::Ino(i)))
+        }
         Target::File(id) => reopen(k, id, flags).map(|f| Some(Opened::File(f))),
         Target::Proc(node) => open_node(k, node, found.view(k), flags).map(|f| Some(Opened::File(f))),
     }
@@ -764,7 +770,7 @@ pub fn link_text(k: &Kernel, view: View, node: Node) -> SysResult<Vec<u8>> {
             match entry {
                 PidEntry::Exe if t.exe.is_empty() => Err(ENOENT),
                 PidEntry::Exe => Ok(t.exe.as_bytes().to_vec()),
-                PidEntry::Cwd => Ok(dir_path(k, fs.cwd)),
+                PidEntry::Cwd => Ok(place_path(k, fs.cwd.at).map_or_else(|_| b"/ (deleted)".to_vec(), |(p, _)| p)),
                 _ => Ok(dir_path(k, fs.root)),
             }
         }
@@ -820,22 +826,44 @@ pub fn readlink(k: &Kernel, dirfd: i32, path: &[u8]) -> SysResult<Option<Vec<u8>
     }
 }
 
-/// chdir() to a path whose walk goes through /proc: the RAM file system
-/// directory to make the cwd, or `None` if the path is not in /proc.
-/// /proc itself is the RAM file system's (empty) /proc directory; a
-/// directory reached through `cwd` or `root` is itself. Tine cannot keep a
-/// cwd inside /proc yet (a task's cwd is a RAM file system inode), so the
-/// directories of /proc/<pid> and /proc/sys are refused with EOPNOTSUPP,
-/// which Linux never returns here.
-pub fn chdir_target(k: &Kernel, path: &[u8]) -> SysResult<Option<Ino>> {
+/// chdir() to a path whose walk goes through /proc: the place to make
+/// the cwd (a RAM directory reached through `cwd` or `root`, /proc's root,
+/// or one of its directories), or `None` if the path is not in /proc.
+/// Linux: the walk, then path_permission(MAY_EXEC | MAY_CHDIR).
+pub fn chdir_target(k: &Kernel, path: &[u8]) -> SysResult<Option<Held>> {
     let Some(found) = resolve(k, AT_FDCWD, path, true) else { return Ok(None) };
-    match found?.target {
-        Target::Ino(ino) if k.vfs.fs.inode(ino)?.is_dir() => Ok(Some(ino)),
-        // The directory proc is mounted on: its root in the mount table.
-        Target::Proc(Node::Root) => Ok(Some(found?.at.node)),
-        Target::Proc(n) if n.is_dir() => Err(EOPNOTSUPP),
+    let found = found?;
+    match found.target {
+        Target::Ino(ino) if k.vfs.fs.inode(ino)?.is_dir() => {
+            crate::fs::perm::inode_permission(&k.fs_cred(), k.vfs.fs.inode(ino)?, crate::fs::perm::MAY_EXEC)?;
+            Ok(Some(Held::ram(found.at)))
+        }
+        Target::Proc(n) if n.is_dir() => {
+            permission(k, n, 1)?;
+            proc_held(k, found.at).map(Some)
+        }
         _ => Err(ENOTDIR),
     }
+}
+
+/// Place `at` of a proc mount as a cwd holds it: by the directory the
+/// mount covers, which keeps the mount busy (proc stores nothing to hold).
+pub(crate) fn proc_held(k: &Kernel, at: Path) -> SysResult<Held> {
+    let root = k.vfs.fs.mounts.get(at.mnt).ok_or(ENOENT)?.root;
+    Ok(Held { at, ino: root })
+}
+
+/// fchdir() to an open proc directory: its place in the first proc mount
+/// of its instance, checked for search permission. Linux:
+/// file_permission(MAY_EXEC | MAY_CHDIR).
+pub fn fchdir_target(k: &Kernel, id: FileId) -> SysResult<Held> {
+    let (node, view) = node_view_of(k, id)?;
+    if !node.is_dir() {
+        return Err(ENOTDIR);
+    }
+    permission(k, node, 1)?;
+    let at = walk::file_place(k, node, view).ok_or(ENOENT)?;
+    proc_held(k, at)
 }
 
 /// What mkdir, unlink and rmdir of a path in /proc get: nothing there can

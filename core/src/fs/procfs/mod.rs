@@ -55,6 +55,7 @@ use core::fmt::Write as _;
 use crate::abi::*;
 use crate::fs::file::{FileId, FileKind};
 use crate::fs::mount::{FsType, MntFlags, MountId};
+use crate::fs::namei::{Held, Path};
 use crate::fs::ramfs::{FileType, Ino, Lookup, RAMFS_DEV};
 use crate::kernel::Kernel;
 use crate::mm::aspace::AddressSpace;
@@ -507,6 +508,33 @@ impl Node {
             Node::NsFile(r) => r.inum as u64,
         }
     }
+
+    /// The node whose [`ino`](Self::ino) is `ino`: every node but /proc
+    /// itself and a namespace file has one number of its own, so that a
+    /// place in proc can be kept (a cwd, a walk's nodes) as that number.
+    /// `None` for a number no node has.
+    pub(super) fn from_ino(ino: u64) -> Option<Node> {
+        if ino & PID_INO_BASE == 0 {
+            let fixed = ROOT_ENTRIES
+                .iter()
+                .map(|&(_, n)| n)
+                .chain(SYS_DIRS.iter().map(|&(_, d, _)| d))
+                .chain(SYS_DIRS.iter().flat_map(|&(_, _, t)| t.iter().map(|&(_, s)| Node::Sysctl(s))))
+                .chain(SYSVIPC_ENTRIES.iter().map(|&(_, f)| Node::Sysvipc(f)));
+            return fixed.into_iter().find(|n| n.ino() == ino);
+        }
+        let tid = ((ino & !(PID_INO_BASE | FDINFO_INO_BIT)) >> 22) as Pid;
+        let whole = ino & (1 << 21) != 0;
+        let code = ino & ((1 << 21) - 1);
+        let node = match code {
+            _ if ino & FDINFO_INO_BIT != 0 => Node::FdInfo { tid, whole, fd: code.checked_sub(64)? as i32 },
+            0 => Node::PidDir { tid, whole },
+            1..=39 => Node::Pid { tid, whole, entry: PID_ENTRIES.get(code as usize - 1)?.1 },
+            40..=63 => Node::NsLink { tid, whole, ty: crate::ns::NsType::ENTRIES.get(code as usize - 40)?.1 },
+            _ => Node::Fd { tid, whole, fd: (code - 64) as i32 },
+        };
+        (node.ino() == ino).then_some(node)
+    }
 }
 
 /// The TGID of task `tid` (itself if it is gone).
@@ -527,6 +555,34 @@ pub(super) fn proc_mounts(k: &Kernel) -> Vec<(MountId, Vec<u8>)> {
             _ => None,
         })
         .collect()
+}
+
+/// Whether mount `mnt` shows a proc instance.
+pub(crate) fn is_proc_mount(k: &Kernel, mnt: MountId) -> bool {
+    let fs = &k.vfs.fs;
+    fs.mounts.get(mnt).and_then(|m| fs.supers.get(m.sb)).is_some_and(|sb| sb.fstype == FsType::Proc)
+}
+
+/// The path of place `at` from the caller's root, and whether it is
+/// below that root (getcwd's "(unreachable)"): a RAM directory's own, or
+/// a proc node's below the path of the proc mount it is in (Linux:
+/// d_path() of a `struct path`).
+pub fn place_path(k: &Kernel, at: Path) -> SysResult<(Vec<u8>, bool)> {
+    let fs = &k.vfs.fs;
+    if !is_proc_mount(k, at.mnt) {
+        return fs.path_from(&fs.mounts, fs.walk_root(), at.mnt, at.node);
+    }
+    let node = walk::node_at(at.node)?;
+    let m = fs.mounts.get(at.mnt).ok_or(ENOENT)?;
+    let (mut p, reached) = fs.path_from(&fs.mounts, fs.walk_root(), m.id, m.root)?;
+    if p == b"/" {
+        p.clear();
+    }
+    p.extend_from_slice(&node_rel_path(k, node));
+    if p.is_empty() {
+        p.push(b'/');
+    }
+    Ok((p, reached))
 }
 
 /// The absolute path of a node, for `readlink` of a descriptor open on it

@@ -230,3 +230,28 @@ fn fdinfo_files_have_their_own_inode_numbers() {
     }
     assert!(Node::Pid { tid: 1, whole: true, entry: PidEntry::FdInfo }.is_dir());
 }
+
+#[test]
+fn every_node_but_root_and_ns_files_comes_back_from_its_number() {
+    use crate::ns::NsType;
+    let mut nodes: Vec<Node> = ROOT_ENTRIES.iter().map(|&(_, n)| n).collect();
+    nodes.extend(SYS_DIRS.iter().map(|&(_, d, _)| d));
+    nodes.extend(SYS_DIRS.iter().flat_map(|&(_, _, t)| t.iter().map(|&(_, s)| Node::Sysctl(s))));
+    nodes.extend(SYSVIPC_ENTRIES.iter().map(|&(_, f)| Node::Sysvipc(f)));
+    for tid in [1, 2, 4_194_303] {
+        for whole in [true, false] {
+            nodes.push(Node::PidDir { tid, whole });
+            nodes.extend(PID_ENTRIES.iter().map(|&(_, entry)| Node::Pid { tid, whole, entry }));
+            nodes.extend(NsType::ENTRIES.iter().map(|&(_, ty)| Node::NsLink { tid, whole, ty }));
+            for fd in [0, 1, 63, 64, 1 << 20] {
+                nodes.push(Node::Fd { tid, whole, fd });
+                nodes.push(Node::FdInfo { tid, whole, fd });
+            }
+        }
+    }
+    for n in nodes {
+        assert_eq!(Node::from_ino(n.ino()), Some(n), "{n:?} ({:#x})", n.ino());
+    }
+    assert_eq!(Node::from_ino(FIXED_INO_BASE + 999), None);
+    assert_eq!(Node::from_ino(PID_INO_BASE | 2 << 22 | 30), None, "an entry code no entry has");
+}

@@ -5,45 +5,36 @@
 //! mount, so that a magic link leading out of /proc (`cwd`, `root`, `exe`,
 //! an `fd/N` open on a file) is walked on by the same code.
 //!
-//! Proc nodes are made up on each lookup and are not numbered for good:
-//! during one walk, a node the walk holds is a [`NodeRef`] with
-//! [`PROC_REF`] set and an index into the walk's [`Nodes`]. A proc mount's
-//! root is the RAM directory it covers (a number without that bit).
+//! Proc nodes are made up on each lookup; the walk (and a cwd) holds one
+//! as its own inode number with [`SYNTHETIC`] set, which
+//! `Node::from_ino` turns back into the node. A proc mount's root is the
+//! RAM directory it covers (a number without that bit).
 
-use core::cell::{Cell, RefCell};
+use core::cell::Cell;
 
 use super::*;
-use crate::fs::namei::{self, FileSystem, Link, NodeRef, Path, Tree};
+use crate::fs::namei::{self, FileSystem, Link, NodeRef, Path, Tree, SYNTHETIC};
 use crate::fs::perm::FsCred;
 
-/// The bit that marks a walk's proc node among the RAM file system's
-/// inode numbers (which never reach it).
-const PROC_REF: NodeRef = 1 << 63;
-
-/// The proc nodes one walk has reached, by index, and whether it asked
-/// proc anything.
-#[derive(Default)]
-struct Nodes {
-    nodes: RefCell<Vec<Node>>,
-    used: Cell<bool>,
+/// `node` as a place in a proc mount whose root is `root`: the root by
+/// the mount table's number (the directory it covers), so that `..`
+/// there leaves the mount; any other node by its own inode number, marked
+/// [`SYNTHETIC`] (a namespace file, which has none of its own, is never a
+/// place: the walk stops at its link, see `get_link`).
+pub(crate) fn node_ref(root: NodeRef, node: Node) -> NodeRef {
+    if node == Node::Root {
+        return root;
+    }
+    SYNTHETIC | node.ino()
 }
 
-impl Nodes {
-    fn add(&self, node: Node) -> NodeRef {
-        let mut v = self.nodes.borrow_mut();
-        v.push(node);
-        PROC_REF | (v.len() - 1) as NodeRef
+/// The node place `r` names in a proc mount: a number without the mark is
+/// the mount's root. `ENOENT` for a number no node has.
+pub(crate) fn node_at(r: NodeRef) -> SysResult<Node> {
+    if r & SYNTHETIC == 0 {
+        return Ok(Node::Root);
     }
-
-    /// The node `r` names in a proc mount: a number without the mark is
-    /// the mount's root.
-    fn get(&self, r: NodeRef) -> Node {
-        self.used.set(true);
-        if r & PROC_REF == 0 {
-            return Node::Root;
-        }
-        self.nodes.borrow().get((r & !PROC_REF) as usize).copied().unwrap_or(Node::Root)
-    }
+    Node::from_ino(r & !SYNTHETIC).ok_or(ENOENT)
 }
 
 /// One proc mount, as a file system of the walk.
@@ -53,23 +44,24 @@ struct ProcMount<'a> {
     /// The mount's root: the number of the directory it covers.
     root: NodeRef,
     view: View,
-    nodes: &'a Nodes,
+    /// Set once the walk asks proc anything.
+    used: &'a Cell<bool>,
 }
 
 impl ProcMount<'_> {
-    /// `node` as the walk holds it in this mount: its root by the mount
-    /// table's number, so that `..` there leaves the mount.
+    fn node(&self, r: NodeRef) -> SysResult<Node> {
+        self.used.set(true);
+        node_at(r)
+    }
+
     fn node_ref(&self, node: Node) -> NodeRef {
-        if node == Node::Root {
-            return self.root;
-        }
-        self.nodes.add(node)
+        node_ref(self.root, node)
     }
 }
 
 impl FileSystem for ProcMount<'_> {
     fn file_type(&self, node: NodeRef) -> Result<FileType, Errno> {
-        Ok(match self.nodes.get(node).kind() {
+        Ok(match self.node(node)?.kind() {
             Kind::Dir => FileType::Directory,
             Kind::Link => FileType::Symlink,
             Kind::File => FileType::Regular,
@@ -77,7 +69,7 @@ impl FileSystem for ProcMount<'_> {
     }
 
     fn lookup(&self, dir: NodeRef, name: &[u8]) -> Result<NodeRef, Errno> {
-        let node = self.nodes.get(dir);
+        let node = self.node(dir)?;
         match name {
             b"." => Ok(dir),
             b".." => Ok(self.node_ref(node.parent(self.k))),
@@ -85,26 +77,60 @@ impl FileSystem for ProcMount<'_> {
         }
     }
 
-    fn may_lookup(&self, _cred: &FsCred, dir: NodeRef) -> Result<(), Errno> {
-        // The checks proc makes are in `child` (who may look into fd/).
-        if !self.nodes.get(dir).is_dir() {
+    fn may_lookup(&self, cred: &FsCred, dir: NodeRef) -> Result<(), Errno> {
+        let node = self.node(dir)?;
+        if !node.is_dir() {
             return Err(ENOTDIR);
         }
-        Ok(())
+        search_permission(self.k, cred, node)
     }
 
     fn get_link(&self, node: NodeRef) -> Result<Option<Link<'_>>, Errno> {
-        let node = self.nodes.get(node);
+        let node = self.node(node)?;
         if node.kind() != Kind::Link {
             return Ok(None);
+        }
+        // A namespace has no place in the tree: the walk ends at its link,
+        // which `found` follows to the namespace file.
+        if let Node::NsLink { .. } = node {
+            return Ok(None);
+        }
+        // A cwd is a place of its own, in whichever mount it was taken.
+        if let Node::Pid { tid, entry: PidEntry::Cwd, .. } = node {
+            let t = link_task(self.k, tid)?;
+            return Ok(Some(Link::Magic(self.k.vfs.fs_structs.get(t.fs).cwd.at)));
         }
         Ok(match follow(self.k, self.view, node)? {
             Target::Proc(to) => Some(Link::Magic(Path::new(self.mnt, self.node_ref(to)))),
             Target::Ino(ino) => Some(Link::Magic(Path::new(self.k.vfs.fs.mount_at(ino), ino))),
             // A pipe has no place in the tree: the walk ends at the link,
-            // which `walk` follows to the description.
+            // which `found` follows to the description.
             Target::File(_) => None,
         })
+    }
+}
+
+/// May `cred` search proc directory `dir`? Its mode and owner decide
+/// (fd/ is dr-x------, owned by the task's user), except that a thread
+/// may always search its own process's fd/ (Linux: proc_fd_permission())
+/// and the directories of /proc/sys are r-x for all (proc_sys_permission()).
+fn search_permission(k: &Kernel, cred: &FsCred, dir: Node) -> SysResult<()> {
+    use crate::fs::perm::{mode_permission, MAY_EXEC};
+    if matches!(dir, Node::SysDir | Node::SysFs | Node::SysKernel | Node::SysVm | Node::SysUser) {
+        return Ok(());
+    }
+    let (uid, gid) = owner(k, dir);
+    let denied = mode_permission(cred, mode(k, dir), uid, gid, MAY_EXEC);
+    match dir {
+        Node::Pid { tid, entry: PidEntry::Fd, .. } if denied.is_err() => {
+            let own = k.proc.tasks().get(&tid).is_some_and(|t| t.tgid == k.cur().tgid);
+            if own {
+                Ok(())
+            } else {
+                denied
+            }
+        }
+        _ => denied,
     }
 }
 
@@ -116,28 +142,22 @@ struct ProcTree<'a> {
 }
 
 impl<'a> ProcTree<'a> {
-    fn new(k: &'a Kernel, nodes: &'a Nodes) -> Self {
+    fn new(k: &'a Kernel, used: &'a Cell<bool>) -> Self {
         let fs = &k.vfs.fs;
         let procs = fs
             .mounts
             .iter()
             .filter(|m| fs.supers.get(m.sb).is_some_and(|sb| sb.fstype == FsType::Proc))
-            .map(|m| ProcMount { k, mnt: m.id, root: m.root, view: view_of_mount(k, m.id), nodes })
+            .map(|m| ProcMount { k, mnt: m.id, root: m.root, view: view_of_mount(k, m.id), used })
             .collect();
         ProcTree { k, procs }
     }
 
-    /// Where a walk from RAM directory `ino` (a cwd, a descriptor)
-    /// starts. Both keep an inode, not a place, so the mount is guessed
-    /// (`RamFs::mount_at`); a directory proc is mounted on is taken as
-    /// proc's root, as chdir("/proc") meant it.
+    /// Where a walk from RAM directory `ino` (an open directory) starts.
+    /// An open file keeps an inode, not a place, so the mount is guessed
+    /// (`RamFs::mount_at`); only bind mounts make that ambiguous.
     fn start_at(&self, ino: Ino) -> Path {
-        let at = Path::new(self.k.vfs.fs.mount_at(ino), ino);
-        let top = namei::cross_down(&self.k.vfs.fs.mounts, at);
-        if self.proc(top.mnt).is_some() {
-            return top;
-        }
-        at
+        Path::new(self.k.vfs.fs.mount_at(ino), ino)
     }
 
     fn proc(&self, mnt: MountId) -> Option<&ProcMount<'a>> {
@@ -160,6 +180,15 @@ impl Tree for ProcTree<'_> {
             None => &self.k.vfs.fs,
         }
     }
+}
+
+/// The place of proc node `node` of instance `view` opened without a
+/// mount of its own: in the first proc mount of that instance, as a
+/// descriptor open on it is walked from.
+pub(super) fn file_place(k: &Kernel, node: Node, view: View) -> Option<Path> {
+    let fs = &k.vfs.fs;
+    let m = fs.mounts.iter().find(|m| is_proc_mount(k, m.id) && view_of_mount(k, m.id) == view)?;
+    Some(Path::new(m.id, node_ref(m.root, node)))
 }
 
 /// Where a path leads whose walk went through a proc mount: the place
@@ -190,18 +219,15 @@ pub fn resolve(k: &Kernel, dirfd: i32, path: &[u8], follow_last: bool) -> Option
     if path.is_empty() || path.len() >= PATH_MAX {
         return None;
     }
-    let nodes = Nodes::default();
-    let tree = ProcTree::new(k, &nodes);
+    let used = Cell::new(false);
+    let tree = ProcTree::new(k, &used);
     let start = if path[0] == b'/' || dirfd == AT_FDCWD {
-        tree.start_at(k.cur_fs().cwd)
+        k.cur_fs().cwd.at
     } else {
         let id = k.cur_files().get(dirfd).ok()?.file;
         match node_view_of(k, id) {
             // A proc directory: in the first proc mount of its instance.
-            Ok((node, view)) => {
-                let proc = tree.procs.iter().find(|p| p.view == view)?;
-                Path::new(proc.mnt, proc.node_ref(node))
-            }
+            Ok((node, view)) => file_place(k, node, view)?,
             Err(_) => {
                 let ino = k.vfs.files.get(id).ino?;
                 if !k.vfs.fs.inode(ino).ok()?.is_dir() {
@@ -215,21 +241,23 @@ pub fn resolve(k: &Kernel, dirfd: i32, path: &[u8], follow_last: bool) -> Option
     let walked = namei::lookup(&tree, &k.fs_cred(), start, path, flags);
     // `lstat("/proc")` ends in proc without asking it anything.
     let ends_in_proc = walked.as_ref().is_ok_and(|at| tree.proc(at.mnt).is_some());
-    if !nodes.used.get() && !ends_in_proc {
+    if !used.get() && !ends_in_proc {
         return None;
     }
-    Some(walked.and_then(|at| found(k, &tree, &nodes, at, path.ends_with(b"/") || follow_last)))
+    Some(walked.and_then(|at| found(k, &tree, at, path.ends_with(b"/") || follow_last)))
 }
 
-/// What the walk's end `at` is. An fd/N link to a pipe, where the walk
-/// stopped (the pipe has no place), leads to the description when
-/// followed.
-fn found(k: &Kernel, tree: &ProcTree, nodes: &Nodes, at: Path, follow_last: bool) -> SysResult<Found> {
+/// What the walk's end `at` is. An fd/N link to a pipe or an ns/ link,
+/// where the walk stopped (neither a pipe nor a namespace has a place),
+/// leads to the description or the namespace file when followed.
+fn found(k: &Kernel, tree: &ProcTree, at: Path, follow_last: bool) -> SysResult<Found> {
     let Some(proc) = tree.proc(at.mnt) else { return Ok(Found { at, target: Target::Ino(at.node) }) };
-    let node = nodes.get(at.node);
+    let node = node_at(at.node)?;
     if node.kind() == Kind::Link && follow_last {
-        if let Target::File(id) = follow(k, proc.view, node)? {
-            return Ok(Found { at, target: Target::File(id) });
+        match follow(k, proc.view, node)? {
+            Target::File(id) => return Ok(Found { at, target: Target::File(id) }),
+            Target::Proc(ns @ Node::NsFile(_)) => return Ok(Found { at, target: Target::Proc(ns) }),
+            _ => {}
         }
     }
     Ok(Found { at, target: Target::Proc(node) })

@@ -32,7 +32,7 @@ use alloc::vec::Vec;
 mod data;
 mod namei;
 
-use super::mount::{FsType, MountId, MountTable, SbId, SuperBlocks, ROOT_MOUNT, ROOT_SB};
+use super::mount::{FsType, MntFlags, MountId, MountTable, SbId, SuperBlocks, ROOT_MOUNT, ROOT_SB};
 pub use super::namei::{Last, Lookup, Parent};
 use super::perm::{self, FsCred, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::abi::*;
@@ -706,6 +706,26 @@ impl RamFs {
         let sb = self.inode(ino)?.sb;
         if self.supers.get(sb).is_some_and(|s| s.readonly) {
             return Err(EROFS);
+        }
+        Ok(())
+    }
+
+    /// `EROFS` if a change through mount `mnt` is refused: the mount is
+    /// read-only (mounted or remounted so, a read-only bind) or the
+    /// instance it shows is. Linux: mnt_want_write() → mnt_is_readonly().
+    pub fn mnt_want_write(&self, mnt: MountId) -> Result<(), Errno> {
+        let Some(m) = self.mounts.get(mnt) else { return Ok(()) };
+        if m.flags.contains(MntFlags::RDONLY) || self.supers.get(m.sb).is_some_and(|s| s.readonly) {
+            return Err(EROFS);
+        }
+        Ok(())
+    }
+
+    /// `EACCES` if programs may not run from mount `mnt` (MS_NOEXEC).
+    /// Linux: path_noexec() in do_open_execat().
+    pub fn mnt_may_exec(&self, mnt: MountId) -> Result<(), Errno> {
+        if self.mounts.get(mnt).is_some_and(|m| m.flags.contains(MntFlags::NOEXEC)) {
+            return Err(EACCES);
         }
         Ok(())
     }

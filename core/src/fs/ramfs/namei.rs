@@ -49,20 +49,47 @@ impl Tree for RamFs {
     }
 }
 
+/// Where a walk of the RAM store starts: a place (mount and directory:
+/// a cwd, the walk's own result), or a bare directory inode, taken in the
+/// mount that shows it (`RamFs::mount_at`: the kernel's own lookups, an
+/// open directory, which keeps no mount yet; only bind mounts make that
+/// ambiguous).
+pub trait StartAt: Copy {
+    fn place(self, fs: &RamFs) -> Path;
+}
+
+impl StartAt for Ino {
+    fn place(self, fs: &RamFs) -> Path {
+        fs.at(self)
+    }
+}
+
+impl StartAt for Path {
+    fn place(self, _: &RamFs) -> Path {
+        self
+    }
+}
+
 impl RamFs {
     // -----------------------------------------------------------------------
     // Path walk: `fs::namei` over this store
 
     /// Resolve `path` from the directory `cwd` (absolute paths start at the
     /// root): [`namei::lookup`] from the mount that shows `cwd`.
-    pub fn lookup(&self, cred: &FsCred, cwd: Ino, path: &[u8], flags: Lookup) -> Result<Ino, Errno> {
+    pub fn lookup(&self, cred: &FsCred, cwd: impl StartAt, path: &[u8], flags: Lookup) -> Result<Ino, Errno> {
         self.lookup_mnt(cred, cwd, path, flags).map(|(_, ino)| ino)
     }
 
     /// [`lookup`](Self::lookup), also naming the mount the result was
     /// reached through (for mount(2), umount2(2) and /proc's routing).
-    pub fn lookup_mnt(&self, cred: &FsCred, cwd: Ino, path: &[u8], flags: Lookup) -> Result<(MountId, Ino), Errno> {
-        namei::lookup(self, cred, self.at(cwd), path, flags).map(Into::into)
+    pub fn lookup_mnt(
+        &self,
+        cred: &FsCred,
+        cwd: impl StartAt,
+        path: &[u8],
+        flags: Lookup,
+    ) -> Result<(MountId, Ino), Errno> {
+        namei::lookup(self, cred, cwd.place(self), path, flags).map(Into::into)
     }
 
     /// The mount a walk starting at `ino` (a cwd, a directory descriptor)
@@ -99,9 +126,9 @@ impl RamFs {
     }
 
     /// [`namei::parent`] from directory `cwd`.
-    pub fn lookup_parent<'p>(&self, cred: &FsCred, cwd: Ino, path: &'p [u8]) -> Result<Parent<'p>, Errno> {
+    pub fn lookup_parent<'p>(&self, cred: &FsCred, cwd: impl StartAt, path: &'p [u8]) -> Result<Parent<'p>, Errno> {
         let mut links = 0;
-        namei::parent(self, cred, self.at(cwd), path, &mut links)
+        namei::parent(self, cred, cwd.place(self), path, &mut links)
     }
 
     /// The absolute path of directory `dir`, for `getcwd`. `ENOENT` if it
@@ -270,7 +297,7 @@ impl RamFs {
     pub fn open(
         &mut self,
         cred: &FsCred,
-        cwd: Ino,
+        cwd: impl StartAt,
         path: &[u8],
         flags: u32,
         mode: u32,
@@ -294,15 +321,16 @@ impl RamFs {
             // Linux 6.4 made this combination an error rather than guess.
             return Err(EINVAL);
         }
-        let (ino, created) = if creating {
+        let (at, created) = if creating {
             if flags & O_EXCL != 0 {
                 follow = Lookup::empty();
             }
             let mut links = 0;
-            self.open_create(cred, self.at(cwd), path, flags, follow, mode, now, &mut links)?
+            self.open_create(cred, cwd.place(self), path, flags, follow, mode, now, &mut links)?
         } else {
-            (self.lookup(cred, cwd, path, follow | dir_flag)?, false)
+            (self.lookup_mnt(cred, cwd, path, follow | dir_flag)?.into(), false)
         };
+        let ino = at.node;
 
         let inode = self.inode(ino)?;
         if creating {
@@ -321,6 +349,13 @@ impl RamFs {
         match inode.file_type() {
             FileType::Symlink => return Err(ELOOP),
             FileType::Directory if wants_write => return Err(EISDIR),
+            // Linux: may_open() → may_open_dev(): no device through a
+            // nodev mount.
+            FileType::CharDevice | FileType::BlockDevice
+                if self.mounts.get(at.mnt).is_some_and(|m| m.flags.contains(MntFlags::NODEV)) =>
+            {
+                return Err(EACCES)
+            }
             _ => {}
         }
         // Linux: may_open(). A file this call created is opened without a
@@ -337,6 +372,7 @@ impl RamFs {
             // Linux: inode_permission(): a read-only file system first.
             if want & MAY_WRITE != 0 && matches!(inode.file_type(), FileType::Regular | FileType::Directory) {
                 self.check_writable(ino)?;
+                self.mnt_want_write(at.mnt)?;
             }
             perm::inode_permission(cred, inode, want)?;
         }
@@ -376,7 +412,7 @@ impl RamFs {
         mode: u32,
         now: u64,
         links: &mut u32,
-    ) -> Result<(Ino, bool), Errno> {
+    ) -> Result<(Path, bool), Errno> {
         let parent = namei::parent(self, cred, start, path, links)?;
         let name = match parent.last {
             Last::Name(name) => name,
@@ -388,11 +424,16 @@ impl RamFs {
             return Err(EISDIR);
         }
         let existing = match self.lookup_child(parent.dir.node, name) {
-            Ok(ino) => namei::cross_down(&self.mounts, Path::new(parent.dir.mnt, ino)).node,
-            Err(ENOENT) => return Ok((self.create(cred, parent.dir.node, name, mode, now)?, true)),
+            Ok(ino) => namei::cross_down(&self.mounts, Path::new(parent.dir.mnt, ino)),
+            Err(ENOENT) => {
+                // Linux: lookup_open(): EROFS for a name that is not there.
+                self.mnt_want_write(parent.dir.mnt)?;
+                let ino = self.create(cred, parent.dir.node, name, mode, now)?;
+                return Ok((Path::new(parent.dir.mnt, ino), true));
+            }
             Err(e) => return Err(e),
         };
-        if let Data::Symlink(target) = &self.inode(existing)?.data {
+        if let Data::Symlink(target) = &self.inode(existing.node)?.data {
             if follow.contains(Lookup::FOLLOW) {
                 *links += 1;
                 if *links > MAXSYMLINKS {
@@ -410,7 +451,7 @@ impl RamFs {
     fn open_tmpfile(
         &mut self,
         cred: &FsCred,
-        cwd: Ino,
+        cwd: impl StartAt,
         path: &[u8],
         flags: u32,
         mode: u32,
@@ -437,7 +478,7 @@ impl RamFs {
     fn create_target<'p>(
         &self,
         cred: &FsCred,
-        cwd: Ino,
+        cwd: impl StartAt,
         path: &'p [u8],
         want_dir: bool,
     ) -> Result<(Ino, &'p [u8]), Errno> {
@@ -448,13 +489,23 @@ impl RamFs {
         match self.lookup_child(parent.dir.node, name) {
             Ok(_) => Err(EEXIST),
             Err(ENOENT) if parent.trailing_slash && !want_dir => Err(ENOENT),
-            Err(ENOENT) => Ok((parent.dir.node, name)),
+            Err(ENOENT) => {
+                self.mnt_want_write(parent.dir.mnt)?;
+                Ok((parent.dir.node, name))
+            }
             Err(e) => Err(e),
         }
     }
 
     /// Linux: `do_mkdirat()`.
-    pub fn mkdir_at(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], mode: u32, now: u64) -> Result<Ino, Errno> {
+    pub fn mkdir_at(
+        &mut self,
+        cred: &FsCred,
+        cwd: impl StartAt,
+        path: &[u8],
+        mode: u32,
+        now: u64,
+    ) -> Result<Ino, Errno> {
         let (dir, name) = self.create_target(cred, cwd, path, true)?;
         self.mkdir(cred, dir, name, mode, now)
     }
@@ -463,7 +514,7 @@ impl RamFs {
     pub fn mknod_at(
         &mut self,
         cred: &FsCred,
-        cwd: Ino,
+        cwd: impl StartAt,
         path: &[u8],
         mode: u32,
         rdev: u64,
@@ -476,7 +527,14 @@ impl RamFs {
     }
 
     /// Linux: `do_symlinkat()`.
-    pub fn symlink_at(&mut self, cred: &FsCred, target: &[u8], cwd: Ino, path: &[u8], now: u64) -> Result<Ino, Errno> {
+    pub fn symlink_at(
+        &mut self,
+        cred: &FsCred,
+        target: &[u8],
+        cwd: impl StartAt,
+        path: &[u8],
+        now: u64,
+    ) -> Result<Ino, Errno> {
         if target.is_empty() {
             return Err(ENOENT);
         }
@@ -495,10 +553,10 @@ impl RamFs {
     pub fn link_at(
         &mut self,
         cred: &FsCred,
-        old_cwd: Ino,
+        old_cwd: impl StartAt,
         old_path: &[u8],
         old_flags: Lookup,
-        new_cwd: Ino,
+        new_cwd: impl StartAt,
         new_path: &[u8],
         now: u64,
     ) -> Result<(), Errno> {
@@ -516,11 +574,12 @@ impl RamFs {
     }
 
     /// Linux: `do_unlinkat()`.
-    pub fn unlink_at(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], now: u64) -> Result<(), Errno> {
+    pub fn unlink_at(&mut self, cred: &FsCred, cwd: impl StartAt, path: &[u8], now: u64) -> Result<(), Errno> {
         let parent = self.lookup_parent(cred, cwd, path)?;
         let Last::Name(name) = parent.last else {
             return Err(EISDIR);
         };
+        self.mnt_want_write(parent.dir.mnt)?;
         let ino = self.lookup_child(parent.dir.node, name)?;
         if parent.trailing_slash {
             // "file/" names a directory that is not there.
@@ -530,10 +589,13 @@ impl RamFs {
     }
 
     /// Linux: `do_rmdir()`.
-    pub fn rmdir_at(&mut self, cred: &FsCred, cwd: Ino, path: &[u8], now: u64) -> Result<(), Errno> {
+    pub fn rmdir_at(&mut self, cred: &FsCred, cwd: impl StartAt, path: &[u8], now: u64) -> Result<(), Errno> {
         let parent = self.lookup_parent(cred, cwd, path)?;
         match parent.last {
-            Last::Name(name) => self.rmdir(cred, parent.dir.node, name, now),
+            Last::Name(name) => {
+                self.mnt_want_write(parent.dir.mnt)?;
+                self.rmdir(cred, parent.dir.node, name, now)
+            }
             Last::Dot => Err(EINVAL),
             Last::DotDot => Err(ENOTEMPTY),
             Last::Root => Err(EBUSY),
@@ -545,9 +607,9 @@ impl RamFs {
     pub fn rename_at(
         &mut self,
         cred: &FsCred,
-        old_cwd: Ino,
+        old_cwd: impl StartAt,
         old_path: &[u8],
-        new_cwd: Ino,
+        new_cwd: impl StartAt,
         new_path: &[u8],
         flags: u32,
         now: u64,
@@ -565,6 +627,7 @@ impl RamFs {
         let Last::Name(new_name) = new.last else {
             return Err(if flags & RENAME_NOREPLACE != 0 { EEXIST } else { EBUSY });
         };
+        self.mnt_want_write(old.dir.mnt)?;
         let src = self.lookup_child(old.dir.node, old_name)?;
         if (old.trailing_slash || new.trailing_slash) && !self.inode(src)?.is_dir() {
             return Err(ENOTDIR);
