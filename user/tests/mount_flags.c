@@ -6,6 +6,8 @@
  * truncate, setxattr), in Linux's order against EEXIST and ENOENT, while
  * the mount it copies stays writable; reading through it works. A plain
  * bind leaves the mounts below its source behind, MS_REC copies them.
+ * rename and link between two mounts of one instance are EXDEV, before
+ * any look at the names.
  * `mount -o remount,ro` makes the instance read-only through every mount
  * of it, and remounting rw undoes it but not the read-only bind; a tmpfs
  * mounted MS_RDONLY is read-only. MS_NOEXEC: execve EACCES, mmap with
@@ -204,6 +206,13 @@ int main(int argc, char **argv)
 	printf("rb/sub/g through the copy: %s\n", r(stat(p("/rb/sub/g"), &st)));
 	printf("rb/sub is another mount of a/sub's instance: %s\n",
 	       stat(p("/a/sub"), &st) == 0 && (long)st.st_dev != 0 ? "yes" : "no");
+	/* Two mounts of one instance are still two mounts: EXDEV. */
+	printf("rename a/f to rb/f2: %s\n", r(rename(p("/a/f"), p("/rb/f2"))));
+	printf("link a/f to rb/f3: %s\n", r(link(p("/a/f"), p("/rb/f3"))));
+	printf("rename a/missing to rb/f2: %s\n", r(rename(p("/a/missing"), p("/rb/f2"))));
+	printf("rename rb/f to rb/f2: %s\n", r(rename(p("/rb/f"), p("/rb/f2"))));
+	printf("link rb/f2 to rb/f: %s\n", r(link(p("/rb/f2"), p("/rb/f"))));
+	printf("unlink a/f2 (the same file through a): %s\n", r(unlink(p("/a/f2"))));
 
 	/* remount,ro of the instance reaches every mount of it. */
 	printf("remount a ro: %s\n", r(mount(NULL, p("/a"), NULL, MS_REMOUNT | MS_RDONLY, NULL)));

@@ -481,7 +481,7 @@ impl RamFs {
         cwd: impl StartAt,
         path: &'p [u8],
         want_dir: bool,
-    ) -> Result<(Ino, &'p [u8]), Errno> {
+    ) -> Result<(namei::Path, &'p [u8]), Errno> {
         let parent = self.lookup_parent(cred, cwd, path)?;
         let Last::Name(name) = parent.last else {
             return Err(EEXIST);
@@ -491,7 +491,7 @@ impl RamFs {
             Err(ENOENT) if parent.trailing_slash && !want_dir => Err(ENOENT),
             Err(ENOENT) => {
                 self.mnt_want_write(parent.dir.mnt)?;
-                Ok((parent.dir.node, name))
+                Ok((parent.dir, name))
             }
             Err(e) => Err(e),
         }
@@ -507,7 +507,7 @@ impl RamFs {
         now: u64,
     ) -> Result<Ino, Errno> {
         let (dir, name) = self.create_target(cred, cwd, path, true)?;
-        self.mkdir(cred, dir, name, mode, now)
+        self.mkdir(cred, dir.node, name, mode, now)
     }
 
     /// Linux: `do_mknodat()`.
@@ -523,7 +523,7 @@ impl RamFs {
         // The type is checked before the path is looked at, as Linux does.
         check_mknod_type(mode)?;
         let (dir, name) = self.create_target(cred, cwd, path, false)?;
-        self.mknod(cred, dir, name, mode, rdev, now)
+        self.mknod(cred, dir.node, name, mode, rdev, now)
     }
 
     /// Linux: `do_symlinkat()`.
@@ -539,7 +539,7 @@ impl RamFs {
             return Err(ENOENT);
         }
         let (dir, name) = self.create_target(cred, cwd, path, false)?;
-        self.symlink(cred, dir, name, target, now)
+        self.symlink(cred, dir.node, name, target, now)
     }
 
     /// Linux: `do_linkat()`. `old_flags` may hold [`Lookup::FOLLOW`]
@@ -560,8 +560,12 @@ impl RamFs {
         new_path: &[u8],
         now: u64,
     ) -> Result<(), Errno> {
-        let ino = self.lookup(cred, old_cwd, old_path, old_flags)?;
+        let (old_mnt, ino) = self.lookup_mnt(cred, old_cwd, old_path, old_flags)?;
         let (dir, name) = self.create_target(cred, new_cwd, new_path, false)?;
+        // Not across mounts, even two of one file system (a bind mount).
+        if dir.mnt != old_mnt {
+            return Err(EXDEV);
+        }
         let inode = self.inode(ino)?;
         let safe = inode.file_type() == FileType::Regular
             && inode.mode & S_ISUID == 0
@@ -570,7 +574,7 @@ impl RamFs {
         if !safe && !cred.owner_or_capable(inode) {
             return Err(EPERM);
         }
-        self.link(cred, ino, dir, name, now)
+        self.link(cred, ino, dir.node, name, now)
     }
 
     /// Linux: `do_unlinkat()`.
@@ -621,6 +625,11 @@ impl RamFs {
         }
         let old = self.lookup_parent(cred, old_cwd, old_path)?;
         let new = self.lookup_parent(cred, new_cwd, new_path)?;
+        // Not across mounts, even two of one file system (a bind mount),
+        // before anything about the names.
+        if old.dir.mnt != new.dir.mnt {
+            return Err(EXDEV);
+        }
         let Last::Name(old_name) = old.last else {
             return Err(EBUSY);
         };
