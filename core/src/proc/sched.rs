@@ -316,9 +316,12 @@ impl Kernel {
         if leaves && t.cpus_allowed & (1 << me) == 0 {
             self.migrate_queued(prev, me);
         } else {
-            let vruntime = t.vruntime;
+            let (vruntime, allowed) = (t.vruntime, t.cpus_allowed);
             self.queue_on(prev, me, vruntime);
-            self.preempt_or_kick(me, prev);
+            // It waits here: an idle CPU may take it.
+            if self.sched.online > 1 {
+                self.preempt_or_kick(me, vruntime, allowed);
+            }
         }
     }
 
@@ -332,18 +335,21 @@ impl Kernel {
     fn take_next(&mut self, stays: Option<Pid>) -> Option<Pid> {
         let me = self.sched.cpu;
         let rq = &self.sched.rqs[me];
-        let first = (0..rq.len()).map(|i| rq.get(i).expect("in range")).find(|&(_, p)| {
+        let first = (0..rq.len()).find(|&i| {
+            let p = rq.get(i).expect("in range").1;
             let t = &self.proc.tasks[&p];
             debug_assert!(t.state == TaskState::Runnable && t.on_rq, "task {p} on the run queue cannot run");
             !t.held_for_exec
         });
-        let Some((vruntime, next)) = first else {
+        let Some(i) = first else {
             return if stays.is_some() { None } else { self.pull_for_idle(me) };
         };
+        let vruntime = rq.get(i).expect("in range").0;
         if stays.is_some_and(|p| self.proc.tasks[&p].vruntime < vruntime) {
             return None;
         }
-        self.dequeue_task(next);
+        let (_, next) = self.sched.rqs[me].take(i).expect("in range");
+        self.proc.tasks.get_mut(&next).expect("queued task").on_rq = false;
         Some(next)
     }
 

@@ -110,7 +110,7 @@ impl Kernel {
         let floor = self.sched.rq(cpu).min_vruntime().saturating_sub(SLEEPER_CREDIT_NS);
         let vruntime = self.rebase(own, prev.min(self.sched.online() - 1), cpu).max(floor);
         self.queue_on(pid, cpu, vruntime);
-        self.preempt_or_kick(cpu, pid);
+        self.preempt_or_kick(cpu, vruntime, allowed);
     }
 
     /// Where a woken task goes (Linux: select_task_rq_fair(), reduced to
@@ -172,14 +172,15 @@ impl Kernel {
         let start = self.sched.rq(cpu).min_vruntime() + SLICE_NS;
         let vruntime = self.rebase(parent, me, cpu).max(start);
         self.queue_on(pid, cpu, vruntime);
-        self.preempt_or_kick(cpu, pid);
+        self.preempt_or_kick(cpu, vruntime, allowed);
     }
 
-    /// Task `pid` was queued on CPU `cpu`: make the CPU reschedule if it
-    /// is idle (the IPI, when it is another) or if the task should preempt
-    /// the one it runs; otherwise, if another CPU the task may use is
-    /// idle, kick that one, which pulls a task when it schedules.
-    pub(super) fn preempt_or_kick(&mut self, cpu: usize, pid: Pid) {
+    /// A task was queued on CPU `cpu` at `vruntime`, allowed on the CPUs
+    /// of `allowed`: make the CPU reschedule if it is idle (the IPI, when
+    /// it is another) or if the task should preempt the one it runs;
+    /// otherwise, if another CPU the task may use is idle, kick that one,
+    /// which pulls a task when it schedules.
+    pub(super) fn preempt_or_kick(&mut self, cpu: usize, vruntime: u64, allowed: u64) {
         let me = self.sched.this_cpu();
         let Some(cur) = self.sched.current_on(cpu) else {
             if cpu != me {
@@ -187,7 +188,6 @@ impl Kernel {
             }
             return;
         };
-        let (vruntime, allowed) = self.proc.tasks.get(&pid).map_or((0, 0), |t| (t.vruntime, t.cpus_allowed));
         if vruntime + WAKEUP_GRAN_NS < self.vruntime(cur) {
             self.sched.resched_cpu(cpu);
         } else if self.sched.online() > 1 {
@@ -255,7 +255,8 @@ impl Kernel {
         }
         if let Some((pid, vruntime)) = self.steal(busiest, idlest) {
             self.queue_on(pid, idlest, vruntime);
-            self.preempt_or_kick(idlest, pid);
+            let allowed = self.proc.tasks[&pid].cpus_allowed;
+            self.preempt_or_kick(idlest, vruntime, allowed);
         }
     }
 
@@ -292,7 +293,7 @@ impl Kernel {
         let to = self.select_idlest_cpu(allowed);
         let vruntime = self.rebase(self.vruntime(pid), from, to);
         self.queue_on(pid, to, vruntime);
-        self.preempt_or_kick(to, pid);
+        self.preempt_or_kick(to, vruntime, allowed);
     }
 
     /// sched_yield(): the running task goes behind every task waiting

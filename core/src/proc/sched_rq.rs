@@ -57,6 +57,12 @@ impl RunQueue {
     /// Queue `pid` with virtual runtime `vruntime`, after every task whose
     /// virtual runtime is not larger (Linux: __enqueue_entity()).
     pub fn insert(&mut self, vruntime: u64, pid: Pid) {
+        // Last is the common case (one task, or a preempted one), and the
+        // cheapest.
+        if self.tasks.back().is_none_or(|e| e.0 <= vruntime) {
+            self.tasks.push_back((vruntime, pid));
+            return;
+        }
         let i = self.tasks.partition_point(|e| e.0 <= vruntime);
         self.tasks.insert(i, (vruntime, pid));
     }
