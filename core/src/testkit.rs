@@ -301,7 +301,7 @@ pub fn switch_to(k: &mut Kernel, pid: Pid) {
         k.sched.set_user_clean(None);
     }
     k.sched.set_current(Some(pid));
-    k.sched.runq_mut().retain(|&p| p != pid);
+    k.dequeue_task(pid);
     k.free_dead_tasks();
 }
 
@@ -371,9 +371,9 @@ impl<'k> entry::Cpu for SimCpu<'k> {
         if k.proc.tasks().get(&prev).is_some_and(|t| t.state == TaskState::Runnable) {
             // Preempted: the others' turn passes, and prev is picked again.
             if let Some(next) = sw.next {
-                k.sched.runq_mut().push_front(next);
+                k.requeue(next);
             }
-            k.sched.runq_mut().retain(|&p| p != prev);
+            k.dequeue_task(prev);
             k.sched.set_current(Some(prev));
             k.switch_mm(Some(prev));
             return entry::Resumed::Here;

@@ -574,8 +574,12 @@ pub fn release_threads(k: &mut Kernel, pid: Pid) {
     for t in k.threads_of(tgid) {
         if let Some(t) = k.proc.tasks.get_mut(&t).filter(|t| t.held_for_exec) {
             t.held_for_exec = false;
-            let allowed = t.cpus_allowed;
-            k.sched.kick_idle(allowed);
+            // It waited on its queue, passed over; an idle CPU there
+            // takes it now.
+            let cpu = t.cpu as usize;
+            if t.on_rq && k.sched.current_on(cpu).is_none() {
+                k.sched.resched_cpu(cpu);
+            }
         }
     }
 }

@@ -481,7 +481,7 @@ impl Kernel {
         }
         let h = self.proc.tasks.get_mut(&heir).expect("heir");
         h.children.extend(children);
-        self.unqueue_sleeper(tid);
+        self.unqueue_task(tid);
         let t = self.proc.tasks.get_mut(&tid).expect("task");
         t.state = TaskState::Dead;
         self.proc.ucounts.dec_nproc(t.cred.uid);
@@ -507,6 +507,9 @@ impl Kernel {
     /// Free a released task's memory and PID.
     pub fn free_task(&mut self, pid: Pid) {
         crate::trace!(self, SchedProcessFree, self.trace_process(pid));
+        // Never left on a run queue (it stopped, died or was released
+        // off it already).
+        self.dequeue_task(pid);
         if let Some(mut t) = self.proc.tasks.remove(&pid) {
             // Normally drained at release already; never leave a charge.
             self.drop_sigqueue(core::mem::take(&mut t.pending_info));

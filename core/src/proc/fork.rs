@@ -31,7 +31,7 @@ use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::proc::exit::SharedPart;
 use crate::proc::kstack::KernelStack;
-use crate::proc::{Cred, FilesId, FsId, Handle, MmId, Pid, SighandId, SignalId, SignalStruct, Task, TaskState};
+use crate::proc::{Cred, FilesId, FsId, Handle, MmId, Pid, SighandId, SignalId, SignalStruct, Task};
 use crate::trace::{Event, Payload};
 
 /// What the caller of clone asked for (Linux: `struct kernel_clone_args`).
@@ -538,11 +538,10 @@ fn unlink_task(k: &mut Kernel, pid: Pid, flags: CloneFlags) -> alloc::boxed::Box
     t
 }
 
-/// Linux: wake_up_new_task(): the child joins the run queue. The parent
-/// keeps the CPU (Linux's default, sched_child_runs_first = 0).
+/// Linux: wake_up_new_task(): the child joins a run queue
+/// (`Kernel::wake_up_new_task` says which).
 pub fn wake_up_new_task(k: &mut Kernel, pid: Pid) {
-    k.proc.tasks.get_mut(&pid).expect("new task").state = TaskState::Runnable;
-    k.sched.enqueue(pid);
+    k.wake_up_new_task(pid);
     k.trace_wakeup(Event::SchedWakeupNew, pid);
 }
 

@@ -96,7 +96,7 @@ impl Kernel {
         let t = self.proc.tasks.get_mut(&pid).expect("init task");
         t.kstack.set_regs(&regs);
         t.kstack.prepare_first_switch();
-        self.sched.enqueue(pid);
+        self.wake_up_new_task(pid);
         Ok(pid)
     }
 

@@ -22,6 +22,8 @@ pub mod pidfd;
 pub mod ptrace;
 pub mod rseq;
 pub mod sched;
+mod sched_fair;
+pub mod sched_rq;
 #[cfg(test)]
 mod sched_tests;
 pub mod show_state;

@@ -3,7 +3,6 @@
 
 use crate::abi::*;
 use crate::kernel::Kernel;
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 
 use crate::proc::{Pid, TaskState, WaitReason};
@@ -66,12 +65,9 @@ pub struct Scheduler {
     /// Each CPU's scheduler ticks (its local timer's), for its time slice.
     local_ticks: [u64; MAX_CPUS],
     /// CPUs to interrupt with the reschedule IPI once the lock is dropped
-    /// (`take_kicks`): idle ones that have work now, and ones running a
-    /// task that was sent a signal.
+    /// (`take_kicks`): idle ones that have work now, ones whose running
+    /// task is preempted, and ones running a task that was sent a signal.
     kicks: u64,
-    /// Idle CPUs already kicked for a task and not yet scheduled since:
-    /// the next task woken goes to another one.
-    poked: u64,
     current: Option<super::Pid>,
     /// Released tasks whose kernel stack may still be in use: freed by the
     /// next schedule() that does not run on them (Linux: the final
@@ -79,7 +75,10 @@ pub struct Scheduler {
     dead: alloc::vec::Vec<super::Pid>,
     /// Kernel stacks of freed tasks, for the next fork.
     kstacks: super::kstack::StackCache,
-    runq: alloc::collections::VecDeque<super::Pid>,
+    /// Each CPU's run queue: every runnable task that does not run is on
+    /// exactly one, its CPU's (`Task::cpu`, `Task::on_rq`); see
+    /// `proc::sched_fair` for which and where.
+    pub(super) rqs: [super::sched_rq::RunQueue; MAX_CPUS],
     /// The sleepers of each thing that can be waited for (see
     /// `proc::waitqueue`). Tasks go to sleep only through
     /// [`Kernel::sleep_current`], which queues them.
@@ -113,20 +112,21 @@ impl Kernel {
                 if why == WaitReason::Vfork {
                     self.sched.nr_uninterruptible = self.sched.nr_uninterruptible.saturating_sub(1);
                 }
-                let allowed = t.cpus_allowed;
-                self.sched.runq.push_back(pid);
-                self.sched.kick_idle(allowed);
                 if let Some(key) = why.queue() {
                     self.sched.waitqueues.remove(key, pid);
                 }
+                self.activate(pid);
                 self.trace_wakeup(crate::trace::Event::SchedWakeup, pid);
             }
         }
     }
 
-    /// Take a sleeping task off its wait queue, before something other
-    /// than a wake-up ends its sleep (a stop, its death).
-    pub(crate) fn unqueue_sleeper(&mut self, pid: Pid) {
+    /// Take a task off the queue it is on, before something other than a
+    /// wake-up or its CPU ends its sleep or its wait to run (a stop, its
+    /// death): its wait queue if it sleeps, its run queue if it is
+    /// runnable.
+    pub(crate) fn unqueue_task(&mut self, pid: Pid) {
+        self.dequeue_task(pid);
         if let Some(TaskState::Blocked(why)) = self.proc.tasks.get(&pid).map(|t| t.state) {
             if why == WaitReason::Vfork {
                 self.sched.nr_uninterruptible = self.sched.nr_uninterruptible.saturating_sub(1);
@@ -178,24 +178,19 @@ impl Kernel {
                 // ended a sleep took the task off first.
                 debug_assert!(matches!(t.state, TaskState::Blocked(why) if why.queue() == Some(key)));
                 t.state = TaskState::Runnable;
-                let allowed = t.cpus_allowed;
-                self.sched.runq.push_back(pid);
-                self.sched.kick_idle(allowed);
+                self.activate(pid);
             }
         }
         self.sched.waitqueues.recycle(sleepers);
     }
 
-    /// Runnable tasks, the running one included (Linux: nr_running()):
-    /// those queued, counted once each, and the current one. The queue
-    /// may hold tasks that stopped or died since they were queued, and one
-    /// queued twice; it is short next to the task table.
+    /// Runnable tasks, the running ones included (Linux: nr_running()):
+    /// every CPU's queue, and the tasks the CPUs run that may go on.
     pub fn nr_running(&self) -> u64 {
-        let mut seen = BTreeSet::new();
         let runnable = |p: &Pid| self.proc.tasks.get(p).is_some_and(|t| t.state == TaskState::Runnable);
-        let running = (0..self.sched.online).filter_map(|c| self.sched.current_on(c)).filter(runnable);
-        let queued = self.sched.runq.iter().copied().filter(runnable);
-        running.chain(queued).filter(|&p| seen.insert(p)).count() as u64
+        let running = (0..self.sched.online).filter_map(|c| self.sched.current_on(c)).filter(runnable).count();
+        let queued: usize = (0..self.sched.online).map(|c| self.sched.rqs[c].len()).sum();
+        (running + queued) as u64
     }
 
     /// Wake every task sleeping for `why` (Linux: wake_up_all() on a wait queue).
@@ -251,7 +246,10 @@ impl Kernel {
     }
 
     /// The scheduler's full pass (Linux: __schedule()): free released
-    /// tasks, then keep the current task or pick the next runnable one.
+    /// tasks, then keep the current task or pick the next one: the first
+    /// of this CPU's queue (the smallest virtual runtime), when it has had
+    /// less than the current task; with nothing queued here, a task pulled
+    /// from the busiest CPU (`pull_for_idle`).
     #[inline(never)]
     fn pick_next(&mut self) -> Resched {
         self.sched.user_clean = None;
@@ -267,92 +265,92 @@ impl Kernel {
         if prev_runnable && !self.sched.need_resched {
             return Resched::Stay;
         }
-        // sched_setaffinity() took this CPU from the running task: it
-        // goes, even with nothing else to run here (Linux: the migration
-        // stop of __set_cpus_allowed_ptr()).
+        // sched_setaffinity() took this CPU from the running task, or an
+        // exec holds it: it goes, even with nothing else to run here
+        // (Linux: the migration stop of __set_cpus_allowed_ptr()).
         let me = self.sched.cpu;
-        let prev_migrates = prev_runnable
+        let prev_leaves = prev_runnable
             && self.sched.online > 1
             && prev.is_some_and(|p| {
                 let t = &self.proc.tasks[&p];
                 t.cpus_allowed & (1 << me) == 0 || t.held_for_exec
             });
         self.sched.need_resched = false;
-        self.sched.poked &= !(1 << self.sched.cpu);
-        let next = self.take_next(prev);
+        let stays = prev.filter(|_| prev_runnable && !prev_leaves);
+        let next = self.take_next(stays);
         // Only a real switch counts (and aborts an rseq critical section):
         // prev picked again stays without one (Linux: __schedule() counts
         // when prev != next).
-        let switches = next.is_some() || !prev_runnable || prev_migrates;
+        let switches = next.is_some() || !prev_runnable || prev_leaves;
         if let (Some(p), true) = (prev, switches) {
             self.count_switch(p, prev_runnable);
         }
-        match next {
-            Some(n) => {
-                if let (Some(p), true) = (prev, prev_runnable) {
-                    self.sched.runq.push_back(p);
-                    let allowed = self.proc.tasks[&p].cpus_allowed;
-                    self.sched.kick_idle(allowed);
-                }
-                if self.trace.recording_cmdlines() {
-                    self.trace_switch(prev, next);
-                }
-                // prev's time up to the switch is its own; from here on
-                // it is n's, which resumes in the kernel.
-                self.account_flush();
-                self.time.acct_mut().in_user = false;
-                self.sched.current = Some(n);
-                self.time.kstat_mut().ctxt += 1;
-                Resched::Switch { prev, next: Some(n) }
-            }
-            None if prev_runnable && !prev_migrates => Resched::Stay,
-            None if prev.is_none() => Resched::Stay,
-            None => {
-                if let (Some(p), true) = (prev, prev_migrates) {
-                    self.sched.runq.push_back(p);
-                    let allowed = self.proc.tasks[&p].cpus_allowed;
-                    self.sched.kick_idle(allowed);
-                }
-                if self.trace.recording_cmdlines() {
-                    self.trace_switch(prev, None);
-                }
-                self.account_flush();
-                self.time.acct_mut().in_user = false;
-                self.sched.current = None;
-                self.time.kstat_mut().ctxt += 1;
-                Resched::Switch { prev, next: None }
+        if next.is_none() && (stays.is_some() || prev.is_none()) {
+            self.update_min_vruntime();
+            return Resched::Stay;
+        }
+        // prev's time up to the switch is its own (and its virtual
+        // runtime, before it is queued by it); from here on it is next's,
+        // which resumes in the kernel.
+        self.account_flush();
+        if let (Some(p), true) = (prev, prev_runnable) {
+            self.requeue_prev(p, prev_leaves);
+        }
+        if self.trace.recording_cmdlines() {
+            self.trace_switch(prev, next);
+        }
+        self.time.acct_mut().in_user = false;
+        self.sched.current = next;
+        self.update_min_vruntime();
+        self.time.kstat_mut().ctxt += 1;
+        Resched::Switch { prev, next }
+    }
+
+    /// The running task `prev`, still runnable, leaves this CPU: back on
+    /// its queue, or, when it may not run here any more, on the least
+    /// loaded CPU it may use. A task held for an exec waits on its queue,
+    /// not picked, until the exec ends.
+    fn requeue_prev(&mut self, prev: Pid, leaves: bool) {
+        let me = self.sched.cpu;
+        let t = &self.proc.tasks[&prev];
+        if leaves && t.cpus_allowed & (1 << me) == 0 {
+            self.migrate_queued(prev, me);
+        } else {
+            let (vruntime, allowed) = (t.vruntime, t.cpus_allowed);
+            self.queue_on(prev, me, vruntime);
+            // It waits here: an idle CPU may take it.
+            if self.sched.online > 1 {
+                self.preempt_or_kick(me, vruntime, allowed);
             }
         }
     }
 
-    /// The first task of the run queue this CPU may run (Linux:
-    /// pick_next_task()), taken off it. Entries for tasks that cannot run
-    /// any more, and for tasks running on a CPU (the one leaving here is
-    /// queued again after the choice), are dropped on the way; a task
-    /// whose affinity excludes this CPU stays for another.
+    /// The task this CPU runs next instead of `stays` (the running task if
+    /// it may go on), taken off its queue: the first of this CPU's queue
+    /// not held for an exec, if it has had less CPU time than `stays`
+    /// (Linux: pick_next_task_fair()); None when `stays` goes on, or when
+    /// nothing is left to run. With nothing queued here and nothing
+    /// running, a task from another CPU's queue.
     /// The task taken records this CPU as its own (`Task::cpu`).
-    fn take_next(&mut self, prev: Option<Pid>) -> Option<Pid> {
+    fn take_next(&mut self, stays: Option<Pid>) -> Option<Pid> {
         let me = self.sched.cpu;
-        let mut i = 0;
-        while let Some(&p) = self.sched.runq.get(i) {
-            let running = Some(p) == prev || self.sched.running_cpu(p).is_some();
-            let Some(t) = self.proc.tasks.get_mut(&p).filter(|t| t.state == TaskState::Runnable && !running) else {
-                self.sched.runq.remove(i);
-                continue;
-            };
-            if t.cpus_allowed & (1 << me) == 0 || t.held_for_exec {
-                i += 1;
-            } else {
-                t.cpu = me as u32;
-                if i == 0 {
-                    self.sched.runq.pop_front();
-                } else {
-                    self.sched.runq.remove(i);
-                }
-                return Some(p);
-            }
+        let rq = &self.sched.rqs[me];
+        let first = (0..rq.len()).find(|&i| {
+            let p = rq.get(i).expect("in range").1;
+            let t = &self.proc.tasks[&p];
+            debug_assert!(t.state == TaskState::Runnable && t.on_rq, "task {p} on the run queue cannot run");
+            !t.held_for_exec
+        });
+        let Some(i) = first else {
+            return if stays.is_some() { None } else { self.pull_for_idle(me) };
+        };
+        let vruntime = rq.get(i).expect("in range").0;
+        if stays.is_some_and(|p| self.proc.tasks[&p].vruntime < vruntime) {
+            return None;
         }
-        None
+        let (_, next) = self.sched.rqs[me].take(i).expect("in range");
+        self.proc.tasks.get_mut(&next).expect("queued task").on_rq = false;
+        Some(next)
     }
 
     /// Free released tasks, except those whose kernel stack is in use: by
@@ -422,8 +420,18 @@ impl Kernel {
         let c = self.sched.cpu;
         self.sched.local_ticks[c] += 1;
         if self.sched.local_ticks[c].is_multiple_of(crate::time::SLICE_TICKS) {
-            self.sched.need_resched = true;
+            self.slice_end();
         }
+    }
+
+    /// The running task's time slice is over (every CPU's tick, every
+    /// `SLICE_TICKS`): the CPU reschedules, which lets the next task in
+    /// if it has had less CPU time, and the queues are balanced (Linux:
+    /// scheduler_tick() → task_tick_fair(), trigger_load_balance()).
+    pub(crate) fn slice_end(&mut self) {
+        self.sched.need_resched = true;
+        self.update_min_vruntime();
+        self.balance_tick();
     }
 
     /// Everything the hardware layer needs to run task `pid`: its kernel
@@ -464,14 +472,6 @@ impl Scheduler {
 
     pub fn kstacks_mut(&mut self) -> &mut super::kstack::StackCache {
         &mut self.kstacks
-    }
-
-    pub fn runq(&self) -> &alloc::collections::VecDeque<super::Pid> {
-        &self.runq
-    }
-
-    pub fn runq_mut(&mut self) -> &mut alloc::collections::VecDeque<super::Pid> {
-        &mut self.runq
     }
 
     pub fn waitqueues(&self) -> &super::waitqueue::WaitQueues {
@@ -524,11 +524,10 @@ impl Scheduler {
             online: 1,
             local_ticks: [0; MAX_CPUS],
             kicks: 0,
-            poked: 0,
             current: None,
             dead: Vec::new(),
             kstacks: super::kstack::StackCache::new(m),
-            runq: Default::default(),
+            rqs: Default::default(),
             waitqueues: Default::default(),
             need_resched: false,
             user_clean: None,
@@ -540,14 +539,6 @@ impl Scheduler {
 }
 
 impl Scheduler {
-    /// Put a task that has become runnable at the end of the run queue
-    /// (Linux: enqueue_task()). The queue may hold a task twice or one that
-    /// stopped since: `pick_next` skips what cannot run.
-    pub fn enqueue(&mut self, pid: super::Pid) {
-        self.runq.push_back(pid);
-        self.kick_idle(u64::MAX);
-    }
-
     /// The CPU holding the kernel lock (Linux: smp_processor_id()).
     pub fn this_cpu(&self) -> usize {
         self.cpu
@@ -606,23 +597,6 @@ impl Scheduler {
         self.load_fs = s.load_fs;
         self.load_tsd = s.load_tsd;
         self.cpu = cpu;
-    }
-
-    /// A task allowed on `allowed` became runnable: if another CPU it may
-    /// run on is idle and not already kicked for earlier work, kick it
-    /// (Linux: select_task_rq() finding an idle CPU, then
-    /// ttwu_queue()'s resched_curr() sending the IPI).
-    pub fn kick_idle(&mut self, allowed: u64) {
-        if self.online == 1 {
-            return;
-        }
-        let idle = (0..self.online).find(|&c| {
-            c != self.cpu && allowed & (1 << c) != 0 && self.poked & (1 << c) == 0 && self.parked[c].current.is_none()
-        });
-        if let Some(c) = idle {
-            self.poked |= 1 << c;
-            self.kicks |= 1 << c;
-        }
     }
 
     /// Something happened to task `pid` that it must see before it goes

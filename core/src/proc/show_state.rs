@@ -56,14 +56,13 @@ impl Kernel {
     /// in, its signals and its ptrace state.
     pub fn show_state(&self, blocked_only: bool) {
         self.log(format_args!("{}", if blocked_only { SHOW_BLOCKED } else { SHOW_STATE }));
-        let runq: Vec<Pid> = self.sched.runq().iter().copied().collect();
         let mut shown = 0;
         for (tid, t) in self.proc.tasks().iter() {
             if blocked_only && matches!(t.state, TaskState::Runnable | TaskState::Zombie | TaskState::Dead) {
                 continue;
             }
             shown += 1;
-            for line in self.describe_task(tid, t, &runq) {
+            for line in self.describe_task(tid, t) {
                 self.log(format_args!("{line}"));
             }
         }
@@ -73,14 +72,13 @@ impl Kernel {
     /// Log one task's dump lines (Linux: sched_show_task()).
     pub(crate) fn show_task(&self, tid: Pid) {
         let Some(t) = self.proc.tasks().get(&tid) else { return };
-        let runq: Vec<Pid> = self.sched.runq().iter().copied().collect();
-        for line in self.describe_task(tid, t, &runq) {
+        for line in self.describe_task(tid, t) {
             self.log(format_args!("{line}"));
         }
     }
 
     /// The dump's lines for one task.
-    fn describe_task(&self, tid: Pid, t: &Task, runq: &[Pid]) -> Vec<String> {
+    fn describe_task(&self, tid: Pid, t: &Task) -> Vec<String> {
         let mut lines = Vec::new();
         // Running here or on another CPU (whose state is parked).
         let on_cpu = self.sched.running_cpu(tid);
@@ -104,7 +102,7 @@ impl Kernel {
         let mut wait = String::from("  ");
         match t.state {
             TaskState::Runnable => {
-                let queued = runq.contains(&tid);
+                let queued = t.on_rq && self.sched.rq(t.cpu as usize).contains(tid);
                 let _ = write!(
                     wait,
                     "runnable, {}",

@@ -492,8 +492,16 @@ pub struct Task {
     /// The CPUs it may run on, bit N for CPU N (Linux: cpus_mask); kept by
     /// fork and exec, set by sched_setaffinity().
     pub cpus_allowed: u64,
-    /// The CPU it runs or last ran on (Linux: task_struct.cpu, wake_cpu).
+    /// The CPU it runs, waits for (its run queue) or last ran on (Linux:
+    /// task_struct.cpu, wake_cpu).
     pub cpu: u32,
+    /// It waits on CPU `cpu`'s run queue (Linux: on_rq): runnable, not
+    /// running.
+    pub on_rq: bool,
+    /// The CPU time it has had, in nanoseconds, as the scheduler orders
+    /// tasks by it (Linux: se.vruntime; see `proc::sched_fair`); measured
+    /// against its CPU's queue's minimum.
+    pub vruntime: u64,
     /// Another thread of its process is in execve and waits for this one
     /// to leave its CPU: it runs nowhere until the exec ends it, or fails,
     /// or a kill lets it run to its end (`proc::exec::gather_threads`).
@@ -601,6 +609,8 @@ impl Task {
             tsc_disabled: false,
             cpus_allowed: u64::MAX,
             cpu: 0,
+            on_rq: false,
+            vruntime: 0,
             held_for_exec: false,
             state: TaskState::Runnable,
             kstack,

@@ -490,7 +490,7 @@ impl Kernel {
         if let Some(t) = self.proc.tasks_mut().get_mut(&tid) {
             if matches!(t.state, TaskState::Stopped | TaskState::Traced) && killed {
                 t.state = TaskState::Runnable;
-                self.sched.enqueue(tid);
+                self.activate(tid);
                 return;
             }
         }
@@ -524,7 +524,7 @@ impl Kernel {
                 let task = self.proc.tasks_mut().get_mut(&t).expect("thread");
                 if task.state == TaskState::Stopped {
                     task.state = TaskState::Runnable;
-                    self.sched.enqueue(t);
+                    self.activate(t);
                 }
             }
             self.notify_parent_cldstop(tgid, CLD_CONTINUED, SIGCONT);
@@ -583,7 +583,7 @@ impl Kernel {
             if t == me && self.ptrace_group_stop(sig, regs) || t != me && self.ptrace_join_group_stop(t) {
                 continue;
             }
-            self.unqueue_sleeper(t);
+            self.unqueue_task(t);
             self.proc.tasks_mut().get_mut(&t).expect("thread").state = TaskState::Stopped;
         }
         if self.tracer_of(me).is_none() || self.ptrace_reparented(me) {

@@ -47,7 +47,8 @@ pub fn getcpu(k: &mut Kernel, cpu: u64, node: u64) -> SysResult {
 /// CAP_SYS_NICE (check_same_owner(): the caller's effective uid is its
 /// real or effective uid). A mask with no CPU online is EINVAL. A task
 /// running on a CPU it no longer may leaves it at once (its CPU
-/// reschedules).
+/// reschedules), one waiting for such a CPU moves to another's queue
+/// (`Kernel::affinity_changed`).
 pub fn sched_setaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysResult {
     let mut b = [0u8; 8];
     let n = (len as usize).min(8);
@@ -66,9 +67,7 @@ pub fn sched_setaffinity(k: &mut Kernel, pid: i32, len: u64, mask: u64) -> SysRe
         return Err(EINVAL);
     }
     k.proc.tasks_mut().get_mut(&tid).expect("target").cpus_allowed = m;
-    if let Some(c) = k.sched.running_cpu(tid).filter(|&c| m & (1 << c) == 0) {
-        k.sched.resched_cpu(c);
-    }
+    k.affinity_changed(tid);
     Ok(0)
 }
 

@@ -716,7 +716,7 @@ pub fn rt_sigpending(k: &mut Kernel, set: u64, sigsetsize: u64) -> SysResult {
 }
 
 pub fn sched_yield(k: &mut Kernel) -> SysResult {
-    k.sched.set_need_resched(true);
+    k.yield_current();
     Ok(0)
 }
 

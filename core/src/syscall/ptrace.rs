@@ -263,7 +263,7 @@ fn resume(k: &mut Kernel, tid: Pid, mode: Mode, data: u64) -> SysResult {
     }
     let t = k.proc.tasks_mut().get_mut(&tid).expect("tracee");
     t.state = TaskState::Runnable;
-    k.sched.enqueue(tid);
+    k.activate(tid);
     Ok(0)
 }
 
@@ -281,7 +281,7 @@ fn interrupt(k: &mut Kernel, tid: Pid) -> SysResult {
     match t.state {
         TaskState::Traced if listening => {
             t.state = TaskState::Runnable;
-            k.sched.enqueue(tid);
+            k.activate(tid);
         }
         TaskState::Blocked(_) => k.signal_wake_up(tid),
         _ => {}

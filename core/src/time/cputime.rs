@@ -110,6 +110,7 @@ impl Kernel {
         }
         t.utime_ns += user;
         t.stime_ns += sys;
+        t.vruntime += user + sys;
         let sig = t.signal;
         let tm = &mut self.sig.signals_mut().get_mut(sig).timers;
         tm.cpu_user_ns += user;

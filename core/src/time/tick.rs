@@ -95,7 +95,7 @@ impl Kernel {
                 self.run_cpu_timers();
             }
             if self.time.ticks / SLICE_TICKS != before / SLICE_TICKS {
-                self.sched.set_need_resched(true);
+                self.slice_end();
             }
         }
         self.program_next_event();

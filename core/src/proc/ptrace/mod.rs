@@ -295,7 +295,7 @@ impl Kernel {
                 t.state = TaskState::Stopped;
             } else {
                 t.state = TaskState::Runnable;
-                self.sched.enqueue(tracee);
+                self.activate(tracee);
             }
         }
     }

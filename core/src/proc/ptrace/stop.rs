@@ -74,7 +74,7 @@ impl Kernel {
         if self.tracee(tid).is_none() || self.fatal_pending(tid) {
             return false;
         }
-        self.unqueue_sleeper(tid);
+        self.unqueue_task(tid);
         let t = self.proc.tasks.get_mut(&tid).expect("tracee");
         t.state = TaskState::Traced;
         let p = t.ptrace.tracee.as_deref_mut().expect("traced");
@@ -413,7 +413,7 @@ impl Kernel {
         if unfinished || !self.sig.signals().get(t.signal).stopped {
             let t = self.proc.tasks.get_mut(&tid).expect("tracee");
             t.state = TaskState::Runnable;
-            self.sched.enqueue(tid);
+            self.activate(tid);
             self.tracee_mut(tid).expect("just linked").trap_stop = true;
             return;
         }
