@@ -11,7 +11,8 @@
  * `mount -o remount,ro` makes the instance read-only through every mount
  * of it, and remounting rw undoes it but not the read-only bind; a tmpfs
  * mounted MS_RDONLY is read-only. MS_NOEXEC: execve EACCES, mmap with
- * PROT_EXEC EPERM, without it fine. MS_NODEV: opening a device node
+ * PROT_EXEC EPERM, mprotect to PROT_EXEC of a mapping made there EACCES,
+ * without it fine. MS_NODEV: opening a device node
  * EACCES. MS_NOSUID: a set-user-ID root program run by uid 1000 keeps
  * euid 1000. The mounts' lines of
  * /proc/self/mountinfo (mount point, per-mount options, the instance's
@@ -252,6 +253,11 @@ int main(int argc, char **argv)
 	printf("mmap PROT_EXEC from noexec: %s\n", en(m == MAP_FAILED ? errno : 0));
 	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
 	printf("mmap PROT_READ from noexec: %s\n", en(m == MAP_FAILED ? errno : 0));
+	if (m != MAP_FAILED) {
+		printf("mprotect it PROT_EXEC: %s\n", r(mprotect(m, 4096, PROT_READ | PROT_EXEC)));
+		printf("mprotect it PROT_WRITE: %s\n", r(mprotect(m, 4096, PROT_READ | PROT_WRITE)));
+		munmap(m, 4096);
+	}
 	close(fd);
 	printf("remount x exec: %s\n", r(mount(NULL, p("/x"), NULL, MS_REMOUNT, NULL)));
 	fflush(stdout);

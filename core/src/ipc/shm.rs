@@ -238,6 +238,7 @@ pub fn attach(k: &mut Kernel, id: i32, addr: u64, flags: u32) -> SysResult {
         writable: flags & SHM_RDONLY == 0,
         pgoff: 0,
         write_sealed: false,
+        noexec: false,
     };
     let map_flags = MAP_SHARED | if addr != 0 { MAP_FIXED } else { 0 };
     k.refresh_vm_limits();

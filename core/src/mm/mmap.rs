@@ -32,6 +32,9 @@ pub struct MapFile {
     /// F_SEAL_FUTURE_WRITE): no shared writable mapping, now or by
     /// mprotect later (Linux: seal_check_write() in shmem_mmap()).
     pub write_sealed: bool,
+    /// The file lies on a noexec mount: no PROT_EXEC now (EPERM), nor
+    /// later through mprotect (EACCES).
+    pub noexec: bool,
 }
 
 /// Which kind of object a [`MapFile`] maps.
@@ -166,6 +169,12 @@ impl AddressSpace {
                 }
                 if !f.readable {
                     return Err(EACCES);
+                }
+                if f.noexec {
+                    if prot & PROT_EXEC != 0 {
+                        return Err(EPERM);
+                    }
+                    vm_flags |= VmFlags::NO_MAYEXEC;
                 }
                 if f.target == MapTarget::NoMmap {
                     return Err(ENODEV);
@@ -326,7 +335,9 @@ impl AddressSpace {
             // Linux: the VM_MAY* check in do_mprotect_pkey()'s loop: a
             // shared mapping of a read-only descriptor never gets write
             // access, and the VMAs before it keep their new protection.
-            if v.flags.contains(VmFlags::NO_MAYWRITE) && new_prot.contains(Prot::WRITE) {
+            if v.flags.contains(VmFlags::NO_MAYWRITE) && new_prot.contains(Prot::WRITE)
+                || v.flags.contains(VmFlags::NO_MAYEXEC) && new_prot.contains(Prot::EXEC)
+            {
                 return Err(EACCES);
             }
             // Private memory that becomes writable for the first time is

@@ -295,7 +295,14 @@ impl World {
             let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
             pagecache::attach(&self.fs, pc, frames, mem, ino).unwrap();
         }
-        let mf = MapFile { target: MapTarget::File(ino), readable: true, writable: true, pgoff, write_sealed: false };
+        let mf = MapFile {
+            target: MapTarget::File(ino),
+            readable: true,
+            writable: true,
+            pgoff,
+            write_sealed: false,
+            noexec: false,
+        };
         let r = self.with(i, |a, c| a.mmap_file(c, addr, n * P, bits, ty | MAP_FIXED, &mf));
         assert_eq!(r, Ok(addr));
         for k in 0..n {

@@ -1,7 +1,7 @@
 //! Tests of the page cache ([`crate::mm::pagecache`]) over the RAM file system.
 
 use crate::abi::{Errno, ENOMEM, ENOSPC};
-use crate::abi::{EACCES, EINVAL, ENODEV, EOPNOTSUPP, EOVERFLOW};
+use crate::abi::{EACCES, EINVAL, ENODEV, EOPNOTSUPP, EOVERFLOW, EPERM};
 use crate::fs::ramfs::RamFs;
 use crate::mm::aspace::AddressSpace;
 use crate::mm::consts::*;
@@ -41,7 +41,14 @@ impl T {
     ) -> Result<u64, Errno> {
         let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
         attach(&self.fs, pc, frames, mem, ino)?;
-        let f = MapFile { target: MapTarget::File(ino), readable: true, writable: true, pgoff, write_sealed: false };
+        let f = MapFile {
+            target: MapTarget::File(ino),
+            readable: true,
+            writable: true,
+            pgoff,
+            write_sealed: false,
+            noexec: false,
+        };
         a.mmap_file(&mut self.env.ctx(), 0, len, prot, flags, &f)
     }
 
@@ -245,6 +252,7 @@ fn mmap_of_a_descriptor_checks_like_linux() {
         writable,
         pgoff: 0,
         write_sealed: false,
+        noexec: false,
     };
     let mut ctx = t.env.ctx();
     let c = &mut ctx;
@@ -280,6 +288,15 @@ fn mmap_of_a_descriptor_checks_like_linux() {
     assert_eq!(a.madvise(c, s, P, MADV_REMOVE), Err(EACCES));
     assert_eq!(a.madvise(c, s, P, MADV_WIPEONFORK), Err(EINVAL), "not anonymous");
     assert_eq!(a.madvise(c, s, P, MADV_FREE), Err(EINVAL), "not anonymous");
+    // A file from a noexec mount: EPERM for PROT_EXEC after the fd's
+    // EACCES, and a mapping made without it never gains it.
+    let noexec = MapFile { noexec: true, ..file(true, true) };
+    assert_eq!(a.mmap_file(c, 0, P, PROT_READ | PROT_EXEC, MAP_PRIVATE, &noexec), Err(EPERM));
+    let unreadable = MapFile { readable: false, ..noexec };
+    assert_eq!(a.mmap_file(c, 0, P, PROT_EXEC, MAP_PRIVATE, &unreadable), Err(EACCES), "EACCES comes first");
+    let x = a.mmap_file(c, 0, P, PROT_READ, MAP_PRIVATE, &noexec).unwrap();
+    assert_eq!(a.mprotect(c, x, P, PROT_READ | PROT_EXEC), Err(EACCES));
+    assert_eq!(a.mprotect(c, x, P, RW), Ok(()), "only exec is withheld");
     drop(ctx);
     t.finish(vec![a]);
 }
@@ -288,7 +305,14 @@ fn mmap_of_a_descriptor_checks_like_linux() {
 fn dev_zero_is_anonymous_memory() {
     let mut env = Env::new(256);
     let mut a = env.aspace();
-    let zero = |pgoff| MapFile { target: MapTarget::Zero, readable: true, writable: true, pgoff, write_sealed: false };
+    let zero = |pgoff| MapFile {
+        target: MapTarget::Zero,
+        readable: true,
+        writable: true,
+        pgoff,
+        write_sealed: false,
+        noexec: false,
+    };
     let p = a.mmap_file(&mut env.ctx(), 0, P, RW, MAP_PRIVATE, &zero(3)).unwrap();
     assert!(a.find_vma(p).unwrap().file.is_none() && a.find_vma(p).unwrap().flags.contains(VmFlags::ANONYMOUS));
     let s = a.mmap_file(&mut env.ctx(), 0, P, RW, MAP_SHARED, &zero(0)).unwrap();

@@ -130,6 +130,7 @@ impl Vdso {
             writable: false,
             pgoff: 0,
             write_sealed: false,
+            noexec: false,
         };
         let vvar_len = VVAR_PAGES * PAGE_SIZE;
         aspace.mmap_file(ctx, at, vvar_len, PROT_READ, fixed, &vvar)?;
@@ -142,6 +143,7 @@ impl Vdso {
             writable: false,
             pgoff: 0,
             write_sealed: false,
+            noexec: false,
         };
         let base = at + vvar_len;
         let end = base + self.image_pages * PAGE_SIZE;

@@ -70,6 +70,9 @@ bitflags! {
         /// locked, never grown by mremap. Linux: VM_SPECIAL
         /// (VM_DONTEXPAND of install_special_mapping()).
         const SPECIAL = 1 << 11;
+        /// The mapping may never become executable: a file from a noexec
+        /// mount. Linux: VM_MAYEXEC clear (path_noexec() in do_mmap()).
+        const NO_MAYEXEC = 1 << 12;
     }
 }
 

@@ -383,8 +383,14 @@ fn elf_load(aspace: &mut AddressSpace, ctx: &mut MemCtx, ino: u64, p: &Phdr, vad
         // before the segment, and the last those after it.
         // parse() checked that p_offset and p_vaddr agree within the page.
         let pgoff = (p.offset - (vaddr - start)) / PAGE;
-        let file =
-            MapFile { target: MapTarget::File(ino), readable: true, writable: false, pgoff, write_sealed: false };
+        let file = MapFile {
+            target: MapTarget::File(ino),
+            readable: true,
+            writable: false,
+            pgoff,
+            write_sealed: false,
+            noexec: false,
+        };
         aspace.mmap_file(ctx, start, page_up(file_end) - start, prot, MAP_PRIVATE | MAP_FIXED, &file)?;
         zero_start = file_end;
         // Linux: padzero(). The bytes after p_filesz in the last file page

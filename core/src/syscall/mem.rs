@@ -31,18 +31,18 @@ pub fn mmap(k: &mut Kernel, addr: u64, len: u64, prot: u64, flags: u64, fd: i32,
     // What the file maps (Linux: `->mmap`): a regular file's data through
     // the page cache, /dev/zero's anonymous memory, else nothing.
     let target = f.kind.ops().mmap(k, id)?;
-    // Linux: do_mmap(): no executable mapping of a file from a noexec
-    // mount (an open file keeps no mount: the one that shows it).
-    if prot & crate::mm::consts::PROT_EXEC != 0 {
-        if let Some(ino) = f.ino {
-            if k.vfs.fs().mnt_may_exec(k.vfs.fs().mount_at(ino)).is_err() {
-                return Err(EPERM);
-            }
-        }
-    }
+    // A file from a noexec mount (an open file keeps no mount: the one
+    // that shows it) maps without exec, now or later.
+    let noexec = f.ino.is_some_and(|ino| k.vfs.fs().mnt_may_exec(k.vfs.fs().mount_at(ino)).is_err());
     let write_sealed = f.kind.data_ino().is_some_and(|ino| k.write_sealed(ino));
-    let file =
-        MapFile { target, readable: f.readable(), writable: f.writable(), pgoff: off >> PAGE_SHIFT, write_sealed };
+    let file = MapFile {
+        target,
+        readable: f.readable(),
+        writable: f.writable(),
+        pgoff: off >> PAGE_SHIFT,
+        write_sealed,
+        noexec,
+    };
     let r = k.with_mm(|a, ctx| a.mmap_file(ctx, addr, len, prot, flags, &file));
     if r.is_err() {
         k.reclaim_page_cache();
