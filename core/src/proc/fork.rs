@@ -351,9 +351,7 @@ pub fn copy_process(k: &mut Kernel, regs: &PtRegs, args: &CloneArgs) -> SysResul
 
     // The per-user process limit, then the system-wide thread limit
     // (Linux: bad_fork_cleanup_count, EAGAIN both).
-    // Released tasks waiting to be freed are exactly those on `dead`.
-    let nr_threads = (k.proc.tasks.len() - k.sched.dead().len()) as u64;
-    let too_many = nr_threads >= k.proc.max_threads as u64;
+    let too_many = k.nr_threads() >= k.proc.max_threads as u64;
     let limits = step(k, "check_nproc", |k| check_nproc(k)).and(if too_many { Err(EAGAIN) } else { Ok(()) });
     if let Err(e) = limits {
         k.ns.user.put(child.cred.user_ns);

@@ -184,6 +184,14 @@ impl Kernel {
         self.sched.waitqueues.recycle(sleepers);
     }
 
+    /// Tasks not yet released (Linux: nr_threads), counted without a
+    /// walk so that /proc/loadavg, sysinfo and fork's threads-max check
+    /// cost the same with thousands of tasks: the released ones waiting
+    /// to be freed are exactly those on `dead`.
+    pub fn nr_threads(&self) -> u64 {
+        (self.proc.tasks.len() - self.sched.dead().len()) as u64
+    }
+
     /// Runnable tasks, the running ones included (Linux: nr_running()):
     /// every CPU's queue, and the tasks the CPUs run that may go on.
     pub fn nr_running(&self) -> u64 {

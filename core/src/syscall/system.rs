@@ -6,7 +6,6 @@ use crate::abi::*;
 use crate::kernel::Kernel;
 use crate::mm::mlock::{page_range, VmLimits, MLOCK_ONFAULT};
 use crate::mm::VmFlags;
-use crate::proc::TaskState;
 
 const RLIMIT_FSIZE: u32 = 1;
 const RLIMIT_DATA: usize = 2;
@@ -109,7 +108,7 @@ pub fn sysinfo(k: &mut Kernel, info: u64) -> SysResult {
     let st = k.mem.frames().stats();
     let ns = k.now_ns();
     let uptime = ns.div_ceil(1_000_000_000);
-    let procs = k.proc.tasks().values().filter(|t| t.state != TaskState::Dead).count().min(u16::MAX as usize) as u16;
+    let procs = k.nr_threads().min(u16::MAX as u64) as u16;
     // Loads, shared and buffer memory, swap and high memory: 0.
     let si = Sysinfo {
         uptime: uptime as i64,

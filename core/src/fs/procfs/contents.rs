@@ -90,7 +90,7 @@ pub(super) fn generate(k: &Kernel, view: View, node: Node) -> SysResult<Vec<u8>>
         Node::Global(Global::Loadavg) => {
             // Linux: loadavg_proc_show(): the averages, nr_running(),
             // nr_threads and the last PID handed out.
-            let total = k.proc.tasks().values().filter(|t| t.state != TaskState::Dead).count();
+            let total = k.nr_threads();
             let _ = writeln!(o, "{} {}/{total} {}", k.time.loadavg().show(), k.nr_running(), k.proc.pids().last());
         }
         Node::Global(Global::Stat) => proc_stat(k, &mut o),
