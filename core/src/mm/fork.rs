@@ -392,7 +392,7 @@ mod oom_tests {
     use crate::abi::ENOMEM;
     use crate::fs::ramfs::RamFs;
     use crate::mm::consts::*;
-    use crate::mm::mmap::{MapFile, MapTarget};
+    use crate::mm::mmap::MapFile;
     use crate::mm::pagecache;
     use crate::mm::sim::{Env, ANON, P, RW};
     use crate::mm::vma::Prot;
@@ -424,14 +424,7 @@ mod oom_tests {
             let Env { frames, mem, pagecache: pc, .. } = &mut env;
             pagecache::attach(&fs, pc, frames, mem, ino).unwrap();
         }
-        let mf = MapFile {
-            target: MapTarget::File(ino),
-            readable: true,
-            writable: true,
-            pgoff: 0,
-            write_sealed: false,
-            noexec: false,
-        };
+        let mf = MapFile::file(ino, 0);
         let file = a.mmap_file(&mut env.ctx(), 0, 2 * P, RW, MAP_SHARED, &mf).unwrap();
         a.user_write(&mut env.ctx(), file, &[0x22]).unwrap();
         let written: Vec<u64> = private.iter().flat_map(|&b| [b, b + 2 * P]).chain([sh]).collect();

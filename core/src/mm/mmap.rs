@@ -37,6 +37,22 @@ pub struct MapFile {
     pub noexec: bool,
 }
 
+impl MapFile {
+    /// Page `pgoff` on of file `ino` through a descriptor open for reading
+    /// and writing, from an ordinary mount: where the kernel's own
+    /// mappings and the tests start, changing what differs.
+    pub fn file(ino: u64, pgoff: u64) -> Self {
+        MapFile {
+            target: MapTarget::File(ino),
+            readable: true,
+            writable: true,
+            pgoff,
+            write_sealed: false,
+            noexec: false,
+        }
+    }
+}
+
 /// Which kind of object a [`MapFile`] maps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MapTarget {

@@ -26,7 +26,7 @@ use std::vec::Vec;
 use super::aspace::{AddressSpace, MemCtx};
 use super::consts::*;
 use super::fault::FaultError;
-use super::mmap::{MapFile, MapTarget};
+use super::mmap::MapFile;
 use super::sim::Env;
 use super::vma::Prot;
 use crate::abi::{Errno, EFAULT, EINVAL, ENOMEM};
@@ -295,14 +295,7 @@ impl World {
             let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
             pagecache::attach(&self.fs, pc, frames, mem, ino).unwrap();
         }
-        let mf = MapFile {
-            target: MapTarget::File(ino),
-            readable: true,
-            writable: true,
-            pgoff,
-            write_sealed: false,
-            noexec: false,
-        };
+        let mf = MapFile::file(ino, pgoff);
         let r = self.with(i, |a, c| a.mmap_file(c, addr, n * P, bits, ty | MAP_FIXED, &mf));
         assert_eq!(r, Ok(addr));
         for k in 0..n {

@@ -41,14 +41,7 @@ impl T {
     ) -> Result<u64, Errno> {
         let Env { frames, mem, pagecache: pc, .. } = &mut self.env;
         attach(&self.fs, pc, frames, mem, ino)?;
-        let f = MapFile {
-            target: MapTarget::File(ino),
-            readable: true,
-            writable: true,
-            pgoff,
-            write_sealed: false,
-            noexec: false,
-        };
+        let f = MapFile::file(ino, pgoff);
         a.mmap_file(&mut self.env.ctx(), 0, len, prot, flags, &f)
     }
 
@@ -246,14 +239,7 @@ fn mmap_of_a_descriptor_checks_like_linux() {
     let mut a = t.env.aspace();
     let Env { frames, mem, pagecache: pc, .. } = &mut t.env;
     attach(&t.fs, pc, frames, mem, ino).unwrap();
-    let file = |readable, writable| MapFile {
-        target: MapTarget::File(ino),
-        readable,
-        writable,
-        pgoff: 0,
-        write_sealed: false,
-        noexec: false,
-    };
+    let file = |readable, writable| MapFile { readable, writable, ..MapFile::file(ino, 0) };
     let mut ctx = t.env.ctx();
     let c = &mut ctx;
     assert_eq!(

@@ -23,7 +23,7 @@ use zerocopy::FromBytes;
 use crate::abi::*;
 use crate::mm::aspace::{AddressSpace, MemCtx};
 use crate::mm::consts::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE};
-use crate::mm::mmap::{MapFile, MapTarget};
+use crate::mm::mmap::MapFile;
 
 pub const PAGE: u64 = 4096;
 const ELFCLASS64: u8 = 2;
@@ -383,14 +383,7 @@ fn elf_load(aspace: &mut AddressSpace, ctx: &mut MemCtx, ino: u64, p: &Phdr, vad
         // before the segment, and the last those after it.
         // parse() checked that p_offset and p_vaddr agree within the page.
         let pgoff = (p.offset - (vaddr - start)) / PAGE;
-        let file = MapFile {
-            target: MapTarget::File(ino),
-            readable: true,
-            writable: false,
-            pgoff,
-            write_sealed: false,
-            noexec: false,
-        };
+        let file = MapFile { writable: false, ..MapFile::file(ino, pgoff) };
         aspace.mmap_file(ctx, start, page_up(file_end) - start, prot, MAP_PRIVATE | MAP_FIXED, &file)?;
         zero_start = file_end;
         // Linux: padzero(). The bytes after p_filesz in the last file page
