@@ -138,12 +138,27 @@ pub struct AddressSpace {
     /// ending with AT_NULL: for /proc/<pid>/auxv and core dumps (Linux:
     /// mm->saved_auxv).
     pub saved_auxv: alloc::vec::Vec<u64>,
+    /// Where exec put the argument and environment strings.
+    pub args: ArgArea,
     /// The owner's resource limits, refreshed by the system-call layer
     /// before each operation that checks them (see [`super::mlock`]).
     pub limits: super::mlock::VmLimits,
     /// The CPUs whose CR3 holds this address space: the only TLBs that
     /// can hold its entries (Linux: mm_cpumask()). See [`super::tlb`].
     pub(super) cpus: CpuMask,
+}
+
+/// The stretches of the stack exec wrote the argument and environment
+/// strings to (Linux: mm->arg_start, arg_end, env_start, env_end). The
+/// process owns those bytes and may rewrite them (setproctitle does), so
+/// /proc/<pid>/cmdline and environ read its memory there rather than a
+/// copy kept at exec. All zero before the first exec.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArgArea {
+    pub arg_start: u64,
+    pub arg_end: u64,
+    pub env_start: u64,
+    pub env_end: u64,
 }
 
 impl AddressSpace {
@@ -164,6 +179,7 @@ impl AddressSpace {
             exe: None,
             share_min: super::pagetable::PMD_SIZE,
             saved_auxv: alloc::vec::Vec::new(),
+            args: ArgArea::default(),
             limits: Default::default(),
             cpus: CpuMask::EMPTY,
         })

@@ -32,6 +32,7 @@ impl AddressSpace {
         child.share_min = self.share_min;
         child.exe = self.exe;
         child.saved_auxv = self.saved_auxv.clone();
+        child.args = self.args;
         let mut wrprotected = false;
         let copied = self.copy_mappings(ctx, &mut child, &mut wrprotected);
         // One TLB flush for the whole parent once its writable PTEs have

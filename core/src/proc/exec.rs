@@ -27,13 +27,25 @@ const MAX_ARG_STRINGS: usize = 0x7fff_ffff;
 /// its format (and all of a `#!` line it looks at).
 const BINPRM_BUF_SIZE: usize = 256;
 
-/// The program arguments as the new program will see them.
+/// The program arguments as the new program will see them, and the files
+/// exec opened on the way (Linux: the part of `struct linux_binprm` that
+/// outlives the format loader).
 pub struct ExecArgs {
     pub argv: Vec<Vec<u8>>,
     pub envp: Vec<Vec<u8>>,
+    /// The files the new program runs from: the ELF program (for a
+    /// script, its interpreter's) and its ELF interpreter; not the scripts
+    /// on the way, which their interpreters must read themselves. Which of
+    /// them the caller may read decides who may inspect the new program
+    /// ([`would_dump`]).
+    pub(super) opened: Vec<Ino>,
 }
 
 impl ExecArgs {
+    pub fn new(argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> Self {
+        ExecArgs { argv, envp, opened: Vec::new() }
+    }
+
     /// Linux: bprm_stack_limits() and the checks in copy_strings(): the
     /// strings (with the file name) and the argv/envp pointers may use a
     /// quarter of the stack limit, at most 6 MiB and at least ARG_MAX
@@ -257,7 +269,7 @@ pub(crate) fn bprm_execve(
         argv.push(interp.clone());
         argv.extend(arg);
         argv.push(script_name);
-        argv.extend(args.argv.into_iter().skip(1));
+        argv.extend(core::mem::take(&mut args.argv).into_iter().skip(1));
         args.argv = argv;
         args.check_size(&filename, stack_limit)?;
         let cwd = k.vfs.fs_structs().get(k.proc.tasks[&pid].fs).cwd.at;
@@ -328,7 +340,7 @@ fn exec_image(
     head: &[u8],
     exe_path: Vec<u8>,
     filename: &[u8],
-    args: ExecArgs,
+    mut args: ExecArgs,
 ) -> SysResult {
     let stack_limit = k.sig.signals().get(k.proc.tasks[&pid].signal).rlimits[RLIMIT_STACK as usize].cur;
     // The new credentials come from the file finally run (for a script,
@@ -354,8 +366,9 @@ fn exec_image(
     if !gather_threads(k, pid) {
         return Err(ERESTARTNOINTR);
     }
+    args.opened.push(ino);
     let (aspace, entry, sp) = step(k, "build_mm", |k| {
-        super::exec_mm::build_mm(k, pid, ino, head, filename, &args, stack_limit, (new_cred, secure))
+        super::exec_mm::build_mm(k, pid, ino, head, filename, &mut args, stack_limit, (new_cred, secure))
     })?;
     begin_new_exec(k, pid, regs, ino, aspace, (entry, sp), exe_path, filename, args, new_cred)
 }
@@ -414,9 +427,10 @@ fn begin_new_exec(
     flush_signal_handlers(k, pid);
     k.proc.ucounts.move_nproc(k.proc.tasks[&pid].cred.uid, new_cred.uid);
     // The reference of the new memory's user namespace (set below).
+    let (unreadable, mm_user_ns) = would_dump(k, pid, &args.opened, new_cred.user_ns);
     let old_mm_ns = k.proc.tasks[&pid].cred.mm_user_ns;
-    if old_mm_ns != new_cred.user_ns {
-        k.ns.user.hold(new_cred.user_ns);
+    if old_mm_ns != mm_user_ns {
+        k.ns.user.hold(mm_user_ns);
         k.ns.user.put(old_mm_ns);
     }
     let t = k.proc.tasks.get_mut(&pid).expect("task");
@@ -430,12 +444,14 @@ fn begin_new_exec(
     // Linux: commit_creds() of the new program's credentials; a program
     // whose effective ids differ from the real ones may not be inspected
     // by its user (begin_new_exec()'s set_dumpable(suid_dumpable), 0 by
-    // default); any other starts dumpable again.
-    // The new memory belongs to the user namespace the program runs in
-    // (Linux: bprm_mm_init() → mm_alloc() with current_user_ns()).
+    // default), nor may one run from a file its caller could not read;
+    // any other starts dumpable again. The new memory belongs to the
+    // user namespace the program runs in, or the one above it that can
+    // see an unreadable file's owner (Linux: bprm_mm_init() → mm_alloc()
+    // with current_user_ns(), then would_dump()).
     t.cred = new_cred;
-    t.cred.dumpable = new_cred.euid == new_cred.uid && new_cred.egid == new_cred.gid;
-    t.cred.mm_user_ns = new_cred.user_ns;
+    t.cred.dumpable = !unreadable && new_cred.euid == new_cred.uid && new_cred.egid == new_cred.gid;
+    t.cred.mm_user_ns = mm_user_ns;
     t.exe = String::from_utf8_lossy(&exe_path).into_owned();
     let base = filename.rsplit(|&b| b == b'/').next().unwrap_or(filename);
     let old_comm = core::mem::replace(&mut t.comm, base[..base.len().min(15)].to_vec());
@@ -482,6 +498,34 @@ fn begin_new_exec(
 /// signals go back to the default, ignored ones stay ignored, and flags,
 /// mask and restorer are cleared for all (Linux: flush_signal_handlers()).
 /// Apart, so that the table's copy (64 actions) takes no room in the
+/// Linux: would_dump() over every file exec opened. A file the caller
+/// (with its credentials before the exec) may not read must not be read
+/// through the new program either: the program is not dumpable, so only
+/// a tracer with CAP_SYS_PTRACE in the memory's user namespace may look
+/// into it; and that namespace moves up from `ns` to the nearest one that
+/// maps the file's owner and group, so that a namespace the caller made
+/// does not grant that capability over a file from outside it.
+/// Returns (some file was unreadable, the memory's user namespace).
+fn would_dump(k: &Kernel, pid: Pid, files: &[Ino], mut ns: crate::ns::UserNsId) -> (bool, crate::ns::UserNsId) {
+    use crate::ns::user::IdKind::{Gid, Uid};
+    let cred = k.fs_cred_of(pid);
+    let users = &k.ns.user;
+    let mut unreadable = false;
+    for inode in files.iter().filter_map(|&ino| k.vfs.fs().inode(ino).ok()) {
+        if crate::fs::perm::inode_permission(&cred, inode, crate::fs::perm::MAY_READ).is_ok() {
+            continue;
+        }
+        unreadable = true;
+        let sees_owner =
+            |ns| users.from_kid(ns, Uid, inode.uid()).is_some() && users.from_kid(ns, Gid, inode.gid()).is_some();
+        while !sees_owner(ns) {
+            let Some(up) = users.parent(ns) else { break };
+            ns = up;
+        }
+    }
+    (unreadable, ns)
+}
+
 /// exec's frame.
 #[inline(never)]
 fn flush_signal_handlers(k: &mut Kernel, pid: Pid) {

@@ -63,7 +63,7 @@ pub(super) fn build_mm(
     ino: Ino,
     head: &[u8],
     execfn: &[u8],
-    args: &ExecArgs,
+    args: &mut ExecArgs,
     stack_limit: u64,
     creds: (crate::proc::Cred, bool),
 ) -> SysResult<(AddressSpace, u64, u64)> {
@@ -76,6 +76,7 @@ pub(super) fn build_mm(
         Some(name) => Some(open_interp(k, pid, name)?),
         None => None,
     };
+    args.opened.extend(interp.as_ref().map(|(ino, _)| *ino));
     // The segments map the files from the page cache, as mmap does.
     k.attach_file(ino)?;
     if let Some((interp_ino, _)) = &interp {
@@ -178,6 +179,15 @@ fn setup_stack(
         arg_at.push(put(aspace, ctx, s)?);
     }
     arg_at.reverse();
+    // The strings lie end to end: argv's, then envp's, then the file
+    // name (Linux's order too, so that arg_end == env_start).
+    let env_start = env_at.first().copied().unwrap_or(execfn_at);
+    aspace.args = crate::mm::aspace::ArgArea {
+        arg_start: arg_at.first().copied().unwrap_or(env_start),
+        arg_end: env_start,
+        env_start,
+        env_end: execfn_at,
+    };
     let platform_at = put(aspace, ctx, b"x86_64")?;
     let mut p = platform_at & !15;
     p -= 16;

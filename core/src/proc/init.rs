@@ -81,7 +81,7 @@ impl Kernel {
         self.proc.pgrps.join(pid, pid);
 
         let mut regs = PtRegs::default();
-        if let Err(e) = do_execve(self, pid, &mut regs, &path, ExecArgs { argv, envp }) {
+        if let Err(e) = do_execve(self, pid, &mut regs, &path, ExecArgs::new(argv, envp)) {
             self.log(format_args!("tine: cannot run {path} as init: {}", e.name()));
             let t = self.proc.tasks.remove(&pid).expect("init task");
             self.put_mm(t.mm);

@@ -48,7 +48,7 @@ pub fn sys_execveat(
     take_budget(&mut budget, filename.len() as u64 + 1)?;
     let envp = copy_strv(k, envp, envc, &mut budget)?;
     let argv = copy_strv(k, argv, argc, &mut budget)?;
-    let mut args = ExecArgs { argv, envp };
+    let mut args = ExecArgs::new(argv, envp);
     if args.argv.is_empty() {
         args.argv.push(Vec::new());
     }

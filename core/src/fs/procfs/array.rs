@@ -41,6 +41,9 @@ pub struct TaskStat {
     /// The CPU it runs or last ran on (Linux: task_cpu()).
     pub processor: u32,
     pub start_brk: u64,
+    /// Where the argument and environment strings are; zero for a
+    /// reader without the right to inspect the process.
+    pub args: crate::mm::aspace::ArgArea,
     pub exit_code: i64,
 }
 
@@ -70,6 +73,10 @@ pub(super) fn task_stat(k: &Kernel, view: View, t: &Task, whole: bool) -> TaskSt
     };
     let mm = task_mm(k, t);
     let exec = mm.and_then(|mm| mm.vmas().find(|v| v.prot.contains(Prot::EXEC)).copied());
+    // Linux: the layout only to a reader who may ptrace-read the process
+    // (do_task_stat()'s `permitted`); code bounds show as 1 otherwise.
+    let permitted = may_inspect(k, t).is_ok();
+    let code = |addr: u64| if permitted { addr } else { 1 };
     let mut flags = 0;
     if !t.did_exec {
         flags |= PF_FORKNOEXEC;
@@ -97,8 +104,8 @@ pub(super) fn task_stat(k: &Kernel, view: View, t: &Task, whole: bool) -> TaskSt
         vsize: mm.map_or(0, |mm| mm.vmas().map(|v| v.size()).sum()),
         rss: mm.map_or(0, |mm| mm.resident_pages() as u64),
         rsslim: sig.rlimits[5].cur,
-        start_code: exec.map_or(0, |v| v.start),
-        end_code: exec.map_or(0, |v| v.end),
+        start_code: mm.map_or(0, |_| code(exec.map_or(0, |v| v.start))),
+        end_code: mm.map_or(0, |_| code(exec.map_or(0, |v| v.end))),
         signal: t.sigpending.bits() & 0x7fff_ffff,
         blocked: t.sigmask.bits() & 0x7fff_ffff,
         sigignore: ign & 0x7fff_ffff,
@@ -106,7 +113,8 @@ pub(super) fn task_stat(k: &Kernel, view: View, t: &Task, whole: bool) -> TaskSt
         wchan: (t.state != TaskState::Runnable) as u64,
         exit_signal: if t.is_leader() { t.exit_signal as i64 } else { -1 },
         processor: t.cpu,
-        start_brk: mm.map_or(0, |mm| mm.start_brk()),
+        start_brk: mm.filter(|_| permitted).map_or(0, |mm| mm.start_brk()),
+        args: mm.filter(|_| permitted).map(|mm| mm.args).unwrap_or_default(),
         exit_code: if has_resources(t) { 0 } else { t.exit_code as i64 },
     }
 }
@@ -151,7 +159,8 @@ pub fn format_stat(s: &TaskStat) -> String {
     // delayacct_blkio_ticks guest_time cguest_time.
     let _ = write!(o, " 0 0 {} {} 0 0 0 0 0", s.exit_signal, s.processor);
     // start_data end_data start_brk arg_start arg_end env_start env_end.
-    let _ = write!(o, " 0 0 {} 0 0 0 0", s.start_brk);
+    let a = &s.args;
+    let _ = write!(o, " 0 0 {} {} {} {} {}", s.start_brk, a.arg_start, a.arg_end, a.env_start, a.env_end);
     let _ = writeln!(o, " {}", s.exit_code);
     o
 }

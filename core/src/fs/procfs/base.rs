@@ -217,7 +217,9 @@ pub(super) fn mode(k: &Kernel, node: Node) -> u32 {
             S_IFREG | 0o644
         }
         Node::Pid { entry: PidEntry::Mem, .. } => S_IFREG | 0o600,
-        Node::Pid { entry: PidEntry::Auxv | PidEntry::Personality | PidEntry::Pagemap, .. } => S_IFREG | 0o400,
+        Node::Pid { entry: PidEntry::Environ | PidEntry::Auxv | PidEntry::Personality | PidEntry::Pagemap, .. } => {
+            S_IFREG | 0o400
+        }
         Node::Pid { entry: PidEntry::Fd, .. } => S_IFDIR | 0o500,
         // Linux: proc_ns_dir_operations' directory, 0511.
         Node::Pid { entry: PidEntry::Ns, .. } => S_IFDIR | 0o511,

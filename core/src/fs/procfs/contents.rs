@@ -164,11 +164,6 @@ pub(super) fn generate(k: &Kernel, view: View, node: Node) -> SysResult<Vec<u8>>
                     let v = task_mm(k, t).map(|mm| vm_stats(k, mm)).unwrap_or_default();
                     let _ = writeln!(o, "{} {} {} {} 0 {} 0", v.total, v.rss(), v.shared(), v.exec, v.data + v.stack);
                 }
-                PidEntry::Cmdline => {
-                    if has_resources(t) {
-                        o.0 = t.cmdline.clone();
-                    }
-                }
                 PidEntry::Comm => {
                     o.0 = t.comm.clone();
                     o.0.push(b'\n');
@@ -189,7 +184,8 @@ pub(super) fn generate(k: &Kernel, view: View, node: Node) -> SysResult<Vec<u8>>
                 PidEntry::Personality => {
                     let _ = writeln!(o, "{:08x}", t.personality);
                 }
-                PidEntry::Pagemap | PidEntry::Mem => {}
+                // Read from the process's memory where asked (`inode::read`).
+                PidEntry::Cmdline | PidEntry::Environ | PidEntry::Pagemap | PidEntry::Mem => {}
                 e @ (PidEntry::UidMap | PidEntry::GidMap | PidEntry::Setgroups) => o.0 = id_map::show(k, t, e),
                 _ => return Err(EISDIR),
             }

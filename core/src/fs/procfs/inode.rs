@@ -124,7 +124,9 @@ pub(super) fn open_node(k: &mut Kernel, node: Node, view: View, flags: u32) -> S
     // Linux: proc_maps_open() → proc_mem_open() → mm_access(), and
     // proc_pid_personality()'s lock_trace().
     if let Node::Pid {
-        tid, entry: PidEntry::Maps | PidEntry::Auxv | PidEntry::Personality | PidEntry::Pagemap, ..
+        tid,
+        entry: PidEntry::Maps | PidEntry::Environ | PidEntry::Auxv | PidEntry::Personality | PidEntry::Pagemap,
+        ..
     } = node
     {
         may_inspect(k, task(k, tid)?)?;
@@ -140,11 +142,14 @@ pub(super) fn open_node(k: &mut Kernel, node: Node, view: View, flags: u32) -> S
             return Err(EACCES);
         }
     }
-    // pagemap and mem are read where asked, not made up at open: they
-    // are as long as the address space.
-    let pagemap = matches!(node, Node::Pid { entry: PidEntry::Pagemap | PidEntry::Mem, .. });
-    let snapshot =
-        if kind == Kind::File && acc != O_WRONLY && !pagemap { Some(generate(k, view, node)?) } else { None };
+    // What is read from the process's memory is read where asked, not
+    // made up at open: pagemap and mem are as long as the address space,
+    // and the process may rewrite its arguments at any time.
+    let live = matches!(
+        node,
+        Node::Pid { entry: PidEntry::Pagemap | PidEntry::Mem | PidEntry::Cmdline | PidEntry::Environ, .. }
+    );
+    let snapshot = if kind == Kind::File && acc != O_WRONLY && !live { Some(generate(k, view, node)?) } else { None };
     let id = open_file(k, node, view, keep);
     if let Node::Pid { entry: e @ (PidEntry::UidMap | PidEntry::GidMap), .. } = node {
         id_map::opened(k, id, e);
@@ -201,6 +206,9 @@ pub fn read(k: &mut Kernel, id: FileId, pos: u64, buf: &mut [u8]) -> SysResult<u
     }
     if let Node::Pid { tid, entry: PidEntry::Mem, .. } = node {
         return mem_rw(k, tid, pos, MemIo::Read(buf));
+    }
+    if let Node::Pid { tid, entry: e @ (PidEntry::Cmdline | PidEntry::Environ), .. } = node {
+        return super::cmdline::read(k, tid, e, pos, buf);
     }
     let fresh = k.vfs.files.proc_snapshot(id).is_some_and(|s| !s.used);
     if pos == 0 && !fresh {

@@ -64,6 +64,7 @@ use crate::proc::{Pid, Task, TaskState, WaitReason};
 
 mod array;
 mod base;
+mod cmdline;
 mod contents;
 pub(crate) mod fdinfo;
 pub(crate) mod id_map;
@@ -233,6 +234,9 @@ pub enum PidEntry {
     Limits,
     Comm,
     Cmdline,
+    /// The environment strings in the process's memory (0400, opened
+    /// only with the right to inspect it). Linux: environ_read().
+    Environ,
     Stat,
     Statm,
     Maps,
@@ -403,10 +407,11 @@ fn sys_table(dir: Node) -> Option<SysTable> {
 
 /// The entries of a process directory, in Linux's order; `task` only in
 /// a process's directory, not in a thread's.
-const PID_ENTRIES: [(&[u8], PidEntry); 23] = [
+const PID_ENTRIES: [(&[u8], PidEntry); 24] = [
     (b"task", PidEntry::Task),
     (b"fd", PidEntry::Fd),
     (b"fdinfo", PidEntry::FdInfo),
+    (b"environ", PidEntry::Environ),
     (b"auxv", PidEntry::Auxv),
     (b"status", PidEntry::Status),
     (b"personality", PidEntry::Personality),
