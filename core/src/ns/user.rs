@@ -384,6 +384,12 @@ impl UserNamespaces {
         self.map(ns, kind).up(kid)
     }
 
+    /// Whether namespace `ns` names both the owner `uid` and the group
+    /// `gid` of a file (Linux: privileged_wrt_inode_uidgid()).
+    pub fn maps_owner(&self, ns: UserNsId, uid: u32, gid: u32) -> bool {
+        self.from_kid(ns, IdKind::Uid, uid).is_some() && self.from_kid(ns, IdKind::Gid, gid).is_some()
+    }
+
     /// As [`Self::from_kid`], the overflow id for one without a mapping
     /// (Linux: from_kuid_munged()).
     pub fn from_kid_munged(&self, ns: UserNsId, kind: IdKind, kid: u32) -> u32 {

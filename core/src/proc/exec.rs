@@ -348,14 +348,9 @@ fn exec_image(
     // bprm_creds_from_file(), applied in begin_new_exec().
     let inode = k.vfs.fs().inode(ino)?;
     let cred = &k.proc.tasks[&pid].cred;
-    let ns = {
-        use crate::ns::user::IdKind::{Gid, Uid};
-        let users = &k.ns.user;
-        crate::proc::capability::ExecNs {
-            root: users.make_kid(cred.user_ns, Uid, 0),
-            file_ids_mapped: users.from_kid(cred.user_ns, Uid, inode.uid()).is_some()
-                && users.from_kid(cred.user_ns, Gid, inode.gid()).is_some(),
-        }
+    let ns = crate::proc::capability::ExecNs {
+        root: k.ns.user.make_kid(cred.user_ns, crate::ns::user::IdKind::Uid, 0),
+        file_ids_mapped: k.ns.user.maps_owner(cred.user_ns, inode.uid(), inode.gid()),
     };
     // Linux: bprm_fill_uid() stops at !mnt_may_suid(): a nosuid mount's
     // set-id bits are not there for exec.
@@ -507,7 +502,6 @@ fn begin_new_exec(
 /// does not grant that capability over a file from outside it.
 /// Returns (some file was unreadable, the memory's user namespace).
 fn would_dump(k: &Kernel, pid: Pid, files: &[Ino], mut ns: crate::ns::UserNsId) -> (bool, crate::ns::UserNsId) {
-    use crate::ns::user::IdKind::{Gid, Uid};
     let cred = k.fs_cred_of(pid);
     let users = &k.ns.user;
     let mut unreadable = false;
@@ -516,9 +510,7 @@ fn would_dump(k: &Kernel, pid: Pid, files: &[Ino], mut ns: crate::ns::UserNsId) 
             continue;
         }
         unreadable = true;
-        let sees_owner =
-            |ns| users.from_kid(ns, Uid, inode.uid()).is_some() && users.from_kid(ns, Gid, inode.gid()).is_some();
-        while !sees_owner(ns) {
+        while !users.maps_owner(ns, inode.uid(), inode.gid()) {
             let Some(up) = users.parent(ns) else { break };
             ns = up;
         }
